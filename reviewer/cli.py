@@ -1,0 +1,361 @@
+"""The `reviewer` command line: scan, rules, explain, init.
+
+Exit codes: 0 the gate passed, 1 the gate failed, 2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reviewer import __version__, registry as registry_module
+from reviewer.cache import atomic_write
+from reviewer.config import Config, ConfigError, Gate, find_config, load_config, parse_fail_on, parse_fail_under
+from reviewer.gate import evaluate
+from reviewer.model import Category, Severity
+from reviewer.registry import Registry, RegistryError
+from reviewer.reporters import REPORTERS, render
+from reviewer.rule import Rule, as_example
+from reviewer.runner import Progress, scan as run_scan, scan_root
+
+PROGRESS_MIN_FILES = 50
+
+
+class UsageError(click.ClickException):
+    exit_code = 2
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reviewer")
+def main() -> None:
+    """Static analysis for backend code review: SQL, ORM, migrations, API, security, ops."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True, help="Report format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE instead of stdout.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.yml or [tool.reviewer] in pyproject.toml).")
+@click.option("--select", multiple=True, help="Only these rules: codes, code prefixes or categories (comma-separated, repeatable). Replaces `select` in config.")
+@click.option("--ignore", multiple=True, help="Skip these rules: codes, code prefixes or categories. Added to `ignore` in config.")
+@click.option("--fail-under", type=float, help="Fail (exit 1) when the overall score is under SCORE.")
+@click.option("--fail-on", type=str, help="Fail (exit 1) on any finding at or above SEVERITY (info, low, medium, high, critical).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core).")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write .reviewer_cache/.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; the text report shows only scores and the verdict.")
+def scan(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    config_path: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_under: float | None,
+    fail_on: str | None,
+    jobs: int,
+    no_cache: bool,
+    quiet: bool,
+) -> None:
+    """Scan PATHS (default: the current folder) and print a scored report."""
+    targets = list(paths) or [Path(".")]
+    for target in targets:
+        if not target.exists() and not target.is_symlink():
+            raise UsageError(f"path does not exist: {target}")
+    config, registry, enabled = _setup(targets, config_path, select, ignore)
+    gate = _gate(config, fail_under, fail_on)
+    progress = _progress_bar(quiet)
+    result = run_scan(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress)
+    verdict = evaluate(result, gate)
+    color = output is None and fmt == "text" and sys.stdout.isatty()
+    if fmt == "text" and quiet:
+        result = _without_findings(result)
+    report = render(fmt, result, color=color, gate=verdict if (gate.fail_under is not None or gate.fail_on is not None) else None)
+    if output is not None:
+        atomic_write(output, report)
+        if not quiet:
+            click.echo(f"reviewer: wrote {fmt} report to {output}", err=True)
+    else:
+        click.echo(report, nl=False)
+    sys.exit(0 if verdict[0] else 1)
+
+
+def _without_findings(result):
+    from dataclasses import replace
+
+    return replace(result, findings=())
+
+
+def _setup(
+    targets: list[Path], config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...]
+) -> tuple[Config, Registry, list[type[Rule]]]:
+    root = scan_root(targets)
+    try:
+        path = config_path if config_path is not None else find_config(root)
+        config = load_config(path, root)
+        packs = tuple(str((Path(config.root) / pack).resolve()) for pack in config.rule_packs)
+        config = config.with_overrides(rule_packs=packs)
+        try:
+            registry = registry_module.load(packs)
+        except RegistryError as error:
+            raise ConfigError(config.source, "rule-packs", error.problem + f" ({error.path})") from None
+        cli_select, cli_ignore = _split(select), _split(ignore)
+        _check_selectors(registry, cli_select, "<command line>", "--select")
+        _check_selectors(registry, cli_ignore, "<command line>", "--ignore")
+        config = config.with_overrides(
+            select=cli_select or None,
+            ignore=(*config.ignore, *cli_ignore) if cli_ignore else None,
+        )
+        validate_against_registry(config, registry)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    enabled = registry_module.select(registry, config.select, config.ignore)
+    return config, registry, enabled
+
+
+def _check_selectors(registry: Registry, selectors: tuple[str, ...], source: str, key: str) -> None:
+    for selector in selectors:
+        if not registry.known(selector):
+            raise ConfigError(
+                source,
+                key,
+                f"{selector!r} names no rule; allowed: rule codes (`reviewer rules`), code prefixes, "
+                f"categories ({', '.join(Category.names())}) or ALL",
+            )
+
+
+def validate_against_registry(config: Config, registry: Registry) -> None:
+    """Selectors, severity overrides and rule options must name real rules and options."""
+    _check_selectors(registry, config.select, config.source, "select")
+    _check_selectors(registry, config.ignore, config.source, "ignore")
+    for glob, codes in config.per_path_ignores:
+        _check_selectors(registry, codes, config.source, f"per-path-ignores.{glob}")
+    for code, _ in config.severity:
+        if registry.get(code) is None:
+            raise ConfigError(config.source, f"severity.{code}", "is not a rule code; see `reviewer rules`")
+    for code, values in config.options:
+        rule = registry.get(code)
+        if rule is None:
+            raise ConfigError(config.source, f"options.{code}", "is not a rule code; see `reviewer rules`")
+        for name, value in values:
+            if name not in rule.options:
+                allowed = ", ".join(sorted(rule.options)) or "none (this rule has no options)"
+                raise ConfigError(config.source, f"options.{code}.{name}", f"unknown option; allowed: {allowed}")
+            default = rule.options[name]
+            if not _same_type(default, value):
+                raise ConfigError(
+                    config.source, f"options.{code}.{name}", f"{value!r} must be of type {type(default).__name__}"
+                )
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, (list, tuple))
+    return isinstance(value, type(default))
+
+
+def _gate(config: Config, fail_under: float | None, fail_on: str | None) -> Gate:
+    try:
+        return Gate(
+            fail_under=parse_fail_under(fail_under, "<command line>", "--fail-under") if fail_under is not None else config.gate.fail_under,
+            fail_on=parse_fail_on(fail_on, "<command line>", "--fail-on") if fail_on is not None else config.gate.fail_on,
+        )
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+
+
+def _progress_bar(quiet: bool) -> Progress:
+    if quiet or not sys.stderr.isatty():
+        return Progress()
+    state: dict[str, Any] = {}
+
+    def start(total: int) -> None:
+        if total >= PROGRESS_MIN_FILES:
+            bar = click.progressbar(length=total, label="Scanning", file=sys.stderr, show_pos=True)
+            state["bar"] = bar.__enter__()
+
+    def advance(count: int) -> None:
+        if "bar" in state:
+            state["bar"].update(count)
+
+    def finish() -> None:
+        if "bar" in state:
+            state.pop("bar").__exit__(None, None, None)
+
+    return Progress(start, advance, finish)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _load_registry(config_path: Path | None) -> Registry:
+    try:
+        config = load_config(config_path or find_config(Path(".")), Path("."))
+        packs = tuple(str((Path(config.root) / pack).resolve()) for pack in config.rule_packs)
+        return registry_module.load(packs)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    except RegistryError as error:
+        raise UsageError(str(error)) from None
+
+
+def rule_row(rule: type[Rule]) -> dict[str, Any]:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "category": rule.category.value,
+        "severity": rule.severity.value,
+        "confidence": rule.confidence.value,
+        "default": not rule.opt_in,
+        "summary": rule.doc().split("\n\n")[0].replace("\n", " "),
+        "message": rule.message,
+        "fix": rule.fix,
+    }
+
+
+def rules_markdown(registry: Registry) -> str:
+    lines = [
+        "| Code | Name | Category | Severity | Confidence | What it finds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in registry.rules:
+        row = rule_row(rule)
+        opt = " (opt-in)" if rule.opt_in else ""
+        lines.append(
+            f"| {row['code']} | `{row['name']}`{opt} | {row['category']} | {row['severity']} | {row['confidence']} | {row['summary']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file naming extra rule-packs.")
+def rules(fmt: str, config_path: Path | None) -> None:
+    """List the rules."""
+    registry = _load_registry(config_path)
+    if fmt == "json":
+        click.echo(json.dumps([rule_row(rule) for rule in registry.rules], indent=2))
+    elif fmt == "md":
+        click.echo(rules_markdown(registry), nl=False)
+    else:
+        for rule in registry.rules:
+            opt = " (opt-in)" if rule.opt_in else ""
+            click.echo(f"{rule.code:<8} {rule.severity.value:<9} {rule.category.value:<11} {rule.name}{opt}")
+
+
+@main.command()
+@click.argument("code")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file naming extra rule-packs.")
+def explain(code: str, config_path: Path | None) -> None:
+    """Explain rule CODE: why it matters, bad and good code, the fix."""
+    registry = _load_registry(config_path)
+    rule = registry.get(code)
+    if rule is None:
+        raise UsageError(f"unknown rule code {code!r}; `reviewer rules` lists them")
+    out = [
+        f"{rule.code} {rule.name}",
+        f"category: {rule.category.value}   severity: {rule.severity.value}   confidence: {rule.confidence.value}"
+        + ("   (opt-in)" if rule.opt_in else ""),
+        "",
+        rule.doc(),
+        "",
+        f"Reports: {rule.message}",
+        f"Fix: {rule.fix}",
+    ]
+    for title, samples in (("Bad", rule.invalid), ("Good", rule.valid)):
+        out.append("")
+        out.append(f"{title}:")
+        for sample in samples:
+            example = as_example(sample)
+            where = f"  # {example.path}" if example.path else ""
+            note = f"  ({example.note})" if example.note else ""
+            out.append(f"  ---{where}{note}")
+            out.extend("    " + line for line in example.code.rstrip("\n").splitlines())
+    if rule.options:
+        out.append("")
+        out.append("Options (under `options: {" + rule.code + ": {...}}`):")
+        for name, default in rule.options.items():
+            out.append(f"  {name}: {default!r}")
+    if rule.seed:
+        out.extend(["", f"Checklist: {rule.seed}"])
+    if rule.references:
+        out.append("")
+        out.append("References:")
+        out.extend(f"  {reference}" for reference in rule.references)
+    click.echo("\n".join(out))
+
+
+STARTER_CONFIG = """\
+# reviewer configuration. Every key is optional; `reviewer rules` lists the rule codes.
+# The same keys work under [tool.reviewer] in pyproject.toml.
+
+# Rules to run: codes (SQL001), code prefixes (SQL, MIG0) or categories
+# (sql, orm, migrations, api, security, ops, meta). Empty = every default rule.
+select: []
+# Rules to skip, in the same forms.
+ignore: []
+
+# Paths not to scan (gitignore-style globs, relative to this file). .gitignore is honoured.
+exclude:
+  - "tests/fixtures/**"
+
+# Rules switched off for some paths.
+per-path-ignores:
+  "tests/**": [sql]
+  "scripts/**": [SQL003]
+
+# Severity overrides per rule: info, low, medium, high, critical.
+severity: {}
+#  SQL003: low
+
+# Rule options, per rule code (`reviewer explain CODE` lists a rule's options).
+options: {}
+
+# Weight of each category in the overall score (0 leaves a category out).
+weights:
+  sql: 1.5
+  security: 1.5
+  migrations: 1.25
+  orm: 1.0
+  api: 1.0
+  ops: 0.75
+
+# The CI gate: exit 1 when the overall score is under fail-under, or when any finding is at
+# or above fail-on. The command-line flags --fail-under / --fail-on override these.
+gate:
+  fail-under: 70
+  fail-on: high
+
+# SQL dialect for .sql files and for SQL whose driver is unknown.
+dialect: postgres
+
+# Folders of your own rules, loaded like the built-in ones.
+rule-packs: []
+"""
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option("--force", is_flag=True, help="Overwrite an existing .reviewer.yml.")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented starter .reviewer.yml into DIRECTORY."""
+    target = directory / ".reviewer.yml"
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists; use --force to overwrite it")
+    atomic_write(target, STARTER_CONFIG)
+    click.echo(f"wrote {target}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,308 @@
+"""`.reviewer.yml` or `[tool.reviewer]` in pyproject.toml -> one frozen Config.
+
+Unknown keys and bad values raise ConfigError, which names the file, the key and what is
+allowed; the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from reviewer.model import Category, Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_FILES = (".reviewer.yml", ".reviewer.yaml")
+DIALECTS = ("postgres", "mysql", "sqlite", "tsql", "oracle", "bigquery", "snowflake", "duckdb", "redshift")
+DEFAULT_WEIGHTS = {
+    Category.SQL: 1.5,
+    Category.SECURITY: 1.5,
+    Category.MIGRATIONS: 1.25,
+    Category.ORM: 1.0,
+    Category.API: 1.0,
+    Category.OPS: 0.75,
+}
+
+
+class ConfigError(Exception):
+    """A configuration mistake; the message names the file, the key and the allowed values."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source = source
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{source}: `{key}`: {problem}")
+
+
+@dataclass(frozen=True)
+class Gate:
+    fail_under: float | None = None
+    fail_on: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str = "<defaults>"  # the file the config came from
+    root: str = "."
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    weights: tuple[tuple[Category, float], ...] = tuple(DEFAULT_WEIGHTS.items())
+    gate: Gate = field(default_factory=Gate)
+    dialect: str = "postgres"
+    rule_packs: tuple[str, ...] = ()
+    max_file_size: int = 2_000_000
+    file_timeout: float = 20.0
+    respect_gitignore: bool = True
+
+    @property
+    def weight_map(self) -> dict[Category, float]:
+        return dict(self.weights)
+
+    @property
+    def severity_map(self) -> dict[str, Severity]:
+        return dict(self.severity)
+
+    def options_for(self, code: str) -> dict[str, Any]:
+        for key, values in self.options:
+            if key == code:
+                return dict(values)
+        return {}
+
+    def digest(self) -> str:
+        """Stable hash of everything that changes what a file's findings are."""
+        data = {
+            "select": self.select,
+            "ignore": self.ignore,
+            "per_path_ignores": self.per_path_ignores,
+            "severity": [(k, v.value) for k, v in self.severity],
+            "options": repr(self.options),
+            "dialect": self.dialect,
+            "rule_packs": self.rule_packs,
+            "max_file_size": self.max_file_size,
+        }
+        return hashlib.blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
+
+    def with_overrides(self, **changes: Any) -> "Config":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+# ----------------------------------------------------------------------------------------------
+# Loading
+
+
+def find_config(start: Path) -> Path | None:
+    """The first config file in `start` or its parents: `.reviewer.yml`, else a pyproject.toml
+    that has a [tool.reviewer] table."""
+    directory = start if start.is_dir() else start.parent
+    for candidate in [directory, *directory.resolve().parents]:
+        for name in CONFIG_FILES:
+            if (candidate / name).is_file():
+                return candidate / name
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                return pyproject  # let load_config report the error
+            if "reviewer" in data.get("tool", {}):
+                return pyproject
+        if (candidate / ".git").exists():
+            break
+    return None
+
+
+def load_config(path: Path | None, root: Path) -> Config:
+    if path is None:
+        return Config(root=str(root))
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(source, "<file>", "the config file does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(source, "<file>", f"cannot be read: {error}") from None
+    if path.name == "pyproject.toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(source, "<file>", f"is not valid TOML: {error}") from None
+        table = data.get("tool", {}).get("reviewer", {})
+        return parse_config(table, f"{source} [tool.reviewer]", root=path.parent)
+    try:
+        table = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(source, "<file>", f"is not valid YAML: {error}") from None
+    if table is None:
+        table = {}
+    return parse_config(table, source, root=path.parent)
+
+
+def parse_config(table: Any, source: str, root: Path) -> Config:
+    if not isinstance(table, dict):
+        raise ConfigError(source, "<top level>", "must be a mapping of keys to values")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        parser = _PARSERS.get(key)
+        if parser is None:
+            allowed = ", ".join(sorted(_PARSERS))
+            raise ConfigError(source, str(key), f"unknown key; allowed keys: {allowed}")
+        attribute, converted = parser(source, key, value)
+        values[attribute] = converted
+    return Config(source=source, root=str(root), **values)
+
+
+# ----------------------------------------------------------------------------------------------
+# Key parsers: each returns (Config attribute, converted value) or raises ConfigError.
+
+
+def _str_list(source: str, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part for part in value.replace(",", " ").split() if part]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(source, key, "must be a list of strings")
+    return tuple(value)
+
+
+def _selectors(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
+    def parse(source: str, key: str, value: Any) -> tuple[str, Any]:
+        return attribute, tuple(item.strip() for item in _str_list(source, key, value))
+
+    return parse
+
+
+def _per_path_ignores(source: str, key: str, value: Any) -> tuple[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(source, key, "must map a path glob to a list of rule codes, prefixes or categories")
+    pairs = tuple((str(glob), _str_list(source, f"{key}.{glob}", codes)) for glob, codes in value.items())
+    return "per_path_ignores", pairs
+
+
+def _severity(source: str, key: str, value: Any) -> tuple[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(source, key, "must map a rule code to a severity")
+    pairs = []
+    for code, level in value.items():
+        try:
+            pairs.append((str(code), Severity.parse(str(level))))
+        except ValueError:
+            raise ConfigError(source, f"{key}.{code}", f"{level!r} is not a severity; allowed: {', '.join(Severity.names())}") from None
+    return "severity", tuple(pairs)
+
+
+def _options(source: str, key: str, value: Any) -> tuple[str, Any]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(source, key, "must map a rule code to a mapping of option names to values")
+    return "options", tuple((str(code), tuple(sorted(opts.items()))) for code, opts in value.items())
+
+
+def _weights(source: str, key: str, value: Any) -> tuple[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(source, key, f"must map a category ({', '.join(c.value for c in Category.scored())}) to a number >= 0")
+    weights = dict(DEFAULT_WEIGHTS)
+    for name, weight in value.items():
+        try:
+            category = Category.parse(str(name))
+        except ValueError:
+            category = None
+        if category is None or category is Category.META:
+            allowed = ", ".join(c.value for c in Category.scored())
+            raise ConfigError(source, f"{key}.{name}", f"unknown category; allowed: {allowed}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            raise ConfigError(source, f"{key}.{name}", f"{weight!r} is not a number >= 0")
+        weights[category] = float(weight)
+    if not any(weights.values()):
+        raise ConfigError(source, key, "at least one category needs a weight above 0")
+    return "weights", tuple(weights.items())
+
+
+def _gate(source: str, key: str, value: Any) -> tuple[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(source, key, "must be a mapping with fail-under and/or fail-on")
+    fail_under = None
+    fail_on = None
+    for name, item in value.items():
+        if name == "fail-under":
+            fail_under = parse_fail_under(item, source, f"{key}.fail-under")
+        elif name == "fail-on":
+            fail_on = parse_fail_on(item, source, f"{key}.fail-on")
+        else:
+            raise ConfigError(source, f"{key}.{name}", "unknown key; allowed keys: fail-on, fail-under")
+    return "gate", Gate(fail_under=fail_under, fail_on=fail_on)
+
+
+def parse_fail_under(value: Any, source: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+        raise ConfigError(source, key, f"{value!r} is not a score; allowed: a number from 0 to 100")
+    return float(value)
+
+
+def parse_fail_on(value: Any, source: str, key: str) -> Severity:
+    try:
+        return Severity.parse(str(value))
+    except ValueError:
+        raise ConfigError(source, key, f"{value!r} is not a severity; allowed: {', '.join(Severity.names())}") from None
+
+
+def _dialect(source: str, key: str, value: Any) -> tuple[str, Any]:
+    if value not in DIALECTS:
+        raise ConfigError(source, key, f"{value!r} is not a supported dialect; allowed: {', '.join(DIALECTS)}")
+    return "dialect", value
+
+
+def _positive_int(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
+    def parse(source: str, key: str, value: Any) -> tuple[str, Any]:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ConfigError(source, key, f"{value!r} is not allowed; allowed: a whole number above 0")
+        return attribute, value
+
+    return parse
+
+
+def _positive_number(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
+    def parse(source: str, key: str, value: Any) -> tuple[str, Any]:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(source, key, f"{value!r} is not allowed; allowed: a number above 0")
+        return attribute, float(value)
+
+    return parse
+
+
+def _boolean(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
+    def parse(source: str, key: str, value: Any) -> tuple[str, Any]:
+        if not isinstance(value, bool):
+            raise ConfigError(source, key, f"{value!r} is not allowed; allowed: true, false")
+        return attribute, value
+
+    return parse
+
+
+_PARSERS: dict[str, Callable[[str, str, Any], tuple[str, Any]]] = {
+    "select": _selectors("select"),
+    "ignore": _selectors("ignore"),
+    "exclude": lambda source, key, value: ("exclude", _str_list(source, key, value)),
+    "per-path-ignores": _per_path_ignores,
+    "severity": _severity,
+    "options": _options,
+    "weights": _weights,
+    "gate": _gate,
+    "dialect": _dialect,
+    "rule-packs": lambda source, key, value: ("rule_packs", _str_list(source, key, value)),
+    "max-file-size": _positive_int("max_file_size"),
+    "file-timeout": _positive_number("file_timeout"),
+    "respect-gitignore": _boolean("respect_gitignore"),
+}
+CONFIG_KEYS = tuple(sorted(_PARSERS))

@@ -1,0 +1,117 @@
+"""What a Python rule may ask about the file it is looking at.
+
+One FileContext per file, shared by every rule of the batched visit, so each fact (imports,
+scopes, sink matches, lifted SQL) is computed once for all rules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from reviewer.flow import Scopes
+from reviewer.model import FileKind
+from reviewer.names import ImportMap, dotted, module_name_for
+from reviewer.sinks import Sink, dialect_for, match_sink
+from reviewer.sqltext import Lifter, Template
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reviewer.index import ProjectIndex
+
+# Qualified names whose attributes are request data.
+REQUEST_OBJECTS = frozenset({"flask.request", "quart.request"})
+# Parameter defaults that mark a FastAPI parameter as injected, not client-supplied.
+INJECTED_DEFAULTS = frozenset({"fastapi.Depends", "fastapi.Security", "Depends", "Security"})
+
+
+class FileContext:
+    def __init__(
+        self,
+        path: str,
+        kind: FileKind,
+        text: str,
+        module: cst.Module,
+        index: "ProjectIndex",
+        dialect: str = "postgres",
+        migration_tool: str | None = None,
+    ) -> None:
+        self.path = path
+        self.kind = kind
+        self.text = text
+        self.module = module
+        self.index = index
+        self.migration_tool = migration_tool
+        self.imports = ImportMap(module_name_for(path), is_package=path.endswith("__init__.py"))
+        self.scopes = Scopes(self.imports)
+        self._default_dialect = dialect
+        self._sinks: dict[int, Sink | None] = {}
+        self._lifter = Lifter(self)
+
+    @property
+    def dialect(self) -> str:
+        return dialect_for(self, self._default_dialect)
+
+    def resolve(self, node: cst.BaseExpression) -> str | None:
+        """Qualified name of a Name/Attribute chain through the file's imports."""
+        return self.imports.resolve(node)
+
+    def sink(self, call: cst.Call) -> Sink | None:
+        """The SQL execution sink this call is, if it is one (memoised per call node)."""
+        key = id(call)
+        if key not in self._sinks:
+            self._sinks[key] = match_sink(call, self)
+        return self._sinks[key]
+
+    def lift(self, expr: cst.BaseExpression) -> Template:
+        """The SQL template an expression builds, as far as it can be known."""
+        return self._lifter.lift(expr)
+
+    def is_request_data(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """True when the expression reads client-controlled data: Flask's `request`, a
+        Django/DRF `request` parameter, or a parameter of a route handler that no dependency
+        injects; followed through local assignments."""
+        if depth > 3:
+            return False
+        for name in _names_in(expr):
+            qualified = self.resolve(name)
+            if qualified in REQUEST_OBJECTS:
+                return True
+            parameter = self.scopes.parameter(name.value)
+            if parameter is not None:
+                if name.value == "request":
+                    return True
+                function = self.scopes.function
+                if function is not None and function.is_handler and not self._injected(parameter.default):
+                    return name.value != "self"
+                continue
+            found = self.scopes.lookup(name.value)
+            if found is not None and found[0] is not self.scopes.module:
+                if any(self.is_request_data(a.value, depth + 1) for a in found[1]):
+                    return True
+        return False
+
+    def _injected(self, default: cst.BaseExpression | None) -> bool:
+        if isinstance(default, cst.Call) and isinstance(default.func, (cst.Name, cst.Attribute)):
+            return (self.resolve(default.func) or "") in INJECTED_DEFAULTS or dotted(default.func) in INJECTED_DEFAULTS
+        return False
+
+
+def _names_in(expr: cst.BaseExpression) -> list[cst.Name]:
+    """Names read by an expression (heads of attribute chains included, attributes not)."""
+    found: list[cst.Name] = []
+
+    class Collector(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node)
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+    expr.visit(Collector())
+    return found

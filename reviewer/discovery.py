@@ -1,0 +1,190 @@
+"""Walk the scanned tree and classify each file: Python, SQL, Python migration, SQL migration.
+
+Honours .gitignore files (via pathspec) and config excludes; never descends into
+virtualenvs, node_modules, VCS, build or cache folders. Files named explicitly on the command
+line are always scanned.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pathspec
+
+from reviewer.model import FileKind
+
+SKIPPED_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "virtualenv", ".virtualenv", "node_modules",
+        "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
+        ".reviewer_cache", "build", "dist", ".eggs", "site-packages", ".idea", ".vscode", "htmlcov",
+    }
+)
+PYTHON_SUFFIXES = (".py",)
+SQL_SUFFIXES = (".sql",)
+
+FLYWAY = re.compile(r"^(?:[VU]\d+(?:[._]\d+)*|R)__.+\.sql$", re.IGNORECASE)
+GOLANG_MIGRATE = re.compile(r"^\d+_.+\.(?:up|down)\.sql$", re.IGNORECASE)
+DJANGO_MIGRATION = re.compile(r"^\d{4}_\w+\.py$")
+HEADER_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # absolute
+    rel: str  # relative to the scan root, with /
+    kind: FileKind
+    migration_tool: str | None = None
+
+
+def discover(
+    root: Path,
+    targets: Iterable[Path],
+    exclude: Iterable[str] = (),
+    respect_gitignore: bool = True,
+) -> list[SourceFile]:
+    """Files to scan under `targets` (directories are walked, files taken as they are),
+    with paths relative to `root`. Sorted by relative path."""
+    excluded = pathspec.PathSpec.from_lines("gitwildmatch", list(exclude))
+    found: dict[str, SourceFile] = {}
+    for target in targets:
+        target = target.absolute()
+        if target.is_dir():
+            for path in _walk(root, target, excluded, respect_gitignore):
+                source = classify(root, path)
+                if source is not None:
+                    found[source.rel] = source
+        elif target.exists() or target.is_symlink():
+            source = classify(root, target, explicit=True)
+            if source is not None:
+                found[source.rel] = source
+    return [found[key] for key in sorted(found)]
+
+
+def relative(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore: bool) -> Iterable[Path]:
+    inherited: list[tuple[Path, pathspec.PathSpec]] = []
+    if respect_gitignore:
+        # .gitignore files above the walked folder, up to the repository root, apply too.
+        for parent in top.parents:
+            inherited.extend(_gitignore(parent))
+            if (parent / ".git").exists():
+                break
+    # Each folder's active .gitignore specs: its parent's plus its own.
+    active: dict[Path, list[tuple[Path, pathspec.PathSpec]]] = {top.parent: inherited}
+    for directory, subdirs, files in os.walk(top, followlinks=False):
+        here = Path(directory)
+        specs = active.pop(here.parent, inherited) if here == top else active.pop(here, inherited)
+        if respect_gitignore:
+            specs = [*specs, *_gitignore(here)]
+        kept = []
+        for name in sorted(subdirs):
+            path = here / name
+            if name in SKIPPED_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").exists():
+                continue
+            if _ignored(root, path, True, excluded, specs):
+                continue
+            kept.append(name)
+            active[path] = specs
+        subdirs[:] = kept
+        for name in sorted(files):
+            if not name.endswith(PYTHON_SUFFIXES + SQL_SUFFIXES):
+                continue
+            path = here / name
+            if _ignored(root, path, False, excluded, specs):
+                continue
+            yield path
+
+
+def _gitignore(directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
+    path = directory / ".gitignore"
+    if not path.is_file():
+        return []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return [(directory, pathspec.PathSpec.from_lines("gitwildmatch", lines))]
+
+
+def _ignored(
+    root: Path,
+    path: Path,
+    is_dir: bool,
+    excluded: pathspec.PathSpec,
+    ignores: list[tuple[Path, pathspec.PathSpec]],
+) -> bool:
+    rel = relative(root, path)
+    suffix = "/" if is_dir else ""
+    if excluded.match_file(rel + suffix):
+        return True
+    for base, spec in ignores:
+        try:
+            inner = path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        if spec.match_file(inner + suffix):
+            return True
+    return False
+
+
+def classify(root: Path, path: Path, explicit: bool = False) -> SourceFile | None:
+    rel = relative(root, path)
+    name = path.name
+    parts = rel.split("/")
+    if name.endswith(PYTHON_SUFFIXES):
+        tool = _python_migration_tool(path, parts)
+        kind = FileKind.PYTHON_MIGRATION if tool else FileKind.PYTHON
+        return SourceFile(path, rel, kind, tool)
+    if name.endswith(SQL_SUFFIXES):
+        tool = _sql_migration_tool(path, parts)
+        kind = FileKind.SQL_MIGRATION if tool else FileKind.SQL
+        return SourceFile(path, rel, kind, tool)
+    return SourceFile(path, rel, FileKind.PYTHON) if explicit else None
+
+
+def _python_migration_tool(path: Path, parts: list[str]) -> str | None:
+    if len(parts) >= 2 and parts[-2] == "migrations" and DJANGO_MIGRATION.match(parts[-1]):
+        return "django"
+    if len(parts) >= 2 and parts[-2] == "versions" and path.name != "__init__.py":
+        scripts = path.parent.parent
+        if (scripts / "env.py").exists() or (scripts / "script.py.mako").exists():
+            return "alembic"
+    return None
+
+
+def _sql_migration_tool(path: Path, parts: list[str]) -> str | None:
+    name = parts[-1]
+    joined = "/".join(parts)
+    if "supabase/migrations/" in f"/{joined}" or joined.startswith("supabase/migrations/"):
+        return "supabase"
+    if FLYWAY.match(name):
+        return "flyway"
+    if GOLANG_MIGRATE.match(name):
+        return "golang-migrate"
+    header = _header(path)
+    if "-- migrate:up" in header:
+        return "dbmate"
+    if "+goose up" in header.lower():
+        return "goose"
+    if any(part in ("migrations", "migration", "migrate") for part in parts[:-1]):
+        return "generic"
+    return None
+
+
+def _header(path: Path) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(HEADER_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return ""

@@ -1,0 +1,69 @@
+"""The engine's own rules (category `meta`, prefix RVW): problems with suppression comments.
+
+They are produced by the suppression pass, not by a visit, but carry the same metadata as
+every rule so they can be listed, explained, selected and ignored.
+"""
+
+from __future__ import annotations
+
+from reviewer.model import Category, Confidence, Severity
+from reviewer.rule import Example, Rule
+
+
+class SuppressionWithoutReason(Rule):
+    """A suppression records a decision; without a reason the next reader cannot tell a
+    confirmed false positive from a problem someone hid to get a green build."""
+
+    code = "RVW001"
+    name = "suppression-without-reason"
+    category = Category.META
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    message = "Suppression of `{codes}` gives no reason"
+    fix = "Say why after the brackets: `# reviewer: ignore[SQL001] table name comes from ALLOWED_TABLES`"
+    valid = (
+        Example('cur.execute(f"SELECT id FROM t WHERE id = {uid}")  # reviewer: ignore[SQL001] uid is an int\n'),
+    )
+    invalid = (
+        Example('cur.execute(f"SELECT id FROM t WHERE id = {uid}")  # reviewer: ignore[SQL001]\n', lines=(1,)),
+    )
+
+
+class SuppressionUnknownCode(Rule):
+    """A suppression that names a code no rule has protects nothing: usually a typo, or a
+    code of another tool, and the finding it was meant for is still reported."""
+
+    code = "RVW002"
+    name = "suppression-unknown-code"
+    category = Category.META
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    message = "Suppression names `{code}`, which is not a rule code"
+    fix = "Use a code from `reviewer rules`, e.g. `# reviewer: ignore[SQL001] reason`"
+    valid = (Example("x = 1\n"),)
+    invalid = (
+        Example('cur.execute(f"SELECT id FROM t WHERE id = {uid}")  # reviewer: ignore[SQL01] uid is an int\n', lines=(1,)),
+    )
+
+
+class UnusedSuppression(Rule):
+    """A suppression that suppresses nothing is noise, and later hides a real finding that
+    lands on the same line. Only codes of rules that ran are checked."""
+
+    code = "RVW003"
+    name = "unused-suppression"
+    category = Category.META
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    message = "Suppression of `{code}` suppresses nothing"
+    fix = "Delete the suppression comment"
+    valid = (
+        Example(
+            "# reviewer: ignore[SQL001] uid is validated as an int upstream\n"
+            'cur.execute(f"SELECT id FROM t WHERE id = {uid}")\n'
+        ),
+    )
+    invalid = (Example("total = 1  # reviewer: ignore[SQL001] legacy\n", lines=(1,)),)
+
+
+META_RULES = (SuppressionWithoutReason, SuppressionUnknownCode, UnusedSuppression)

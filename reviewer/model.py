@@ -1,0 +1,200 @@
+"""Plain data shared by every stage: severities, confidences, categories, findings, errors."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class _Ranked(enum.Enum):
+    """An enum whose members are ordered by declaration and spelled in lower case."""
+
+    @property
+    def rank(self) -> int:
+        return list(type(self)).index(self)
+
+    def __lt__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.rank < other.rank  # type: ignore[attr-defined]
+
+    def __le__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.rank <= other.rank  # type: ignore[attr-defined]
+
+    def __gt__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.rank > other.rank  # type: ignore[attr-defined]
+
+    def __ge__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.rank >= other.rank  # type: ignore[attr-defined]
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [member.value for member in cls]
+
+    @classmethod
+    def parse(cls, text: str):
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(f"{text!r} is not one of {', '.join(cls.names())}") from None
+
+
+class Severity(_Ranked):
+    """Harm if the finding is true."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Confidence(_Ranked):
+    """How sure the rule is that the finding is true."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Category(_Ranked):
+    """Scored categories; each owns a rule-code prefix. META is the engine's own (suppressions)."""
+
+    SQL = "sql"
+    ORM = "orm"
+    MIGRATIONS = "migrations"
+    API = "api"
+    SECURITY = "security"
+    OPS = "ops"
+    META = "meta"
+
+    @property
+    def prefix(self) -> str:
+        return CATEGORY_PREFIXES[self]
+
+    @classmethod
+    def scored(cls) -> list["Category"]:
+        return [category for category in cls if category is not cls.META]
+
+
+CATEGORY_PREFIXES = {
+    Category.SQL: "SQL",
+    Category.ORM: "ORM",
+    Category.MIGRATIONS: "MIG",
+    Category.API: "API",
+    Category.SECURITY: "SEC",
+    Category.OPS: "OPS",
+    Category.META: "RVW",
+}
+
+
+class FileKind(_Ranked):
+    """What discovery decided a file is."""
+
+    PYTHON = "python"
+    PYTHON_MIGRATION = "python-migration"
+    SQL = "sql"
+    SQL_MIGRATION = "sql-migration"
+
+    @property
+    def is_python(self) -> bool:
+        return self in (FileKind.PYTHON, FileKind.PYTHON_MIGRATION)
+
+    @property
+    def is_sql(self) -> bool:
+        return self in (FileKind.SQL, FileKind.SQL_MIGRATION)
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A span in a file; lines and columns are 1-based, end inclusive of the last character."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reported problem, after overrides, ready for suppression, scoring and output."""
+
+    rule: str
+    name: str
+    category: Category
+    severity: Severity
+    confidence: Confidence
+    path: str
+    location: Location
+    message: str
+    fix: str
+    fingerprint: str = ""
+    # Normalised text of the flagged line; feeds the fingerprint, never printed.
+    context: str = field(default="", compare=False, repr=False)
+
+    @property
+    def line(self) -> int:
+        return self.location.line
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.location.line, self.location.column, self.rule, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "category": self.category.value,
+            "severity": self.severity.value,
+            "confidence": self.confidence.value,
+            "path": self.path,
+            "line": self.location.line,
+            "column": self.location.column,
+            "end_line": self.location.end_line,
+            "end_column": self.location.end_column,
+            "message": self.message,
+            "fix": self.fix,
+            "fingerprint": self.fingerprint,
+        }
+
+    def to_cache(self) -> dict[str, Any]:
+        data = self.to_dict()
+        data["context"] = self.context
+        return data
+
+    @classmethod
+    def from_cache(cls, data: dict[str, Any]) -> "Finding":
+        return cls(
+            rule=data["rule"],
+            name=data["name"],
+            category=Category(data["category"]),
+            severity=Severity(data["severity"]),
+            confidence=Confidence(data["confidence"]),
+            path=data["path"],
+            location=Location(data["line"], data["column"], data["end_line"], data["end_column"]),
+            message=data["message"],
+            fix=data["fix"],
+            fingerprint=data.get("fingerprint", ""),
+            context=data.get("context", ""),
+        )
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file the scan could not analyse (fully), and why. Never raised, always reported."""
+
+    path: str
+    kind: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)

@@ -1,0 +1,186 @@
+"""Load rule packs by path, validate their metadata, and select rules by configuration.
+
+The built-in pack is the `rules/` folder shipped beside this package (package data in the
+wheel). It is never imported as a top-level `rules` package: django-rules owns that name.
+User packs (`rule-packs:` in config) load the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from reviewer.meta import META_RULES
+from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, Severity
+from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
+
+CODE = re.compile(r"^[A-Z]{2,5}\d{3}$")
+NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+
+
+def builtin_pack() -> Path:
+    """The built-in rule pack: `rules/` inside the installed package, else beside it."""
+    inside = Path(__file__).resolve().parent / "rules"
+    if inside.is_dir():
+        return inside
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+class RegistryError(Exception):
+    """A rule pack that cannot be loaded or whose metadata is wrong."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+def class_name_for(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("-"))
+
+
+def file_name_for(name: str) -> str:
+    return name.replace("-", "_") + ".py"
+
+
+def validate(rule: type[Rule], builtin: bool) -> list[str]:
+    """Metadata problems of one rule class (empty when it is well-formed)."""
+    problems = []
+    if not CODE.match(rule.code):
+        problems.append(f"code {rule.code!r} must be 2-5 capitals and 3 digits, like SQL001")
+    if not NAME.match(rule.name):
+        problems.append(f"name {rule.name!r} must be kebab-case")
+    category = getattr(rule, "category", None)
+    if not isinstance(category, Category):
+        problems.append("category must be a reviewer.model.Category")
+    elif builtin and not rule.code.startswith(CATEGORY_PREFIXES[category]):
+        problems.append(f"code {rule.code} must start with {CATEGORY_PREFIXES[category]} for category {category.value}")
+    if not isinstance(getattr(rule, "severity", None), Severity):
+        problems.append("severity must be a reviewer.model.Severity")
+    if not isinstance(rule.confidence, Confidence):
+        problems.append("confidence must be a reviewer.model.Confidence")
+    if rule.__name__ != class_name_for(rule.name):
+        problems.append(f"class {rule.__name__} must be named {class_name_for(rule.name)} after its name")
+    if rule.source_path and Path(rule.source_path).name != file_name_for(rule.name):
+        problems.append(f"file {Path(rule.source_path).name} must be named {file_name_for(rule.name)}")
+    for attribute in ("message", "fix"):
+        if not getattr(rule, attribute).strip():
+            problems.append(f"{attribute} is empty")
+    if not rule.doc():
+        problems.append("docstring (the rationale) is empty")
+    if not rule.valid or not rule.invalid:
+        problems.append("needs at least one valid and one invalid example")
+    if not isinstance(rule.options, dict):
+        problems.append("options must be a dict of option name -> default")
+    return problems
+
+
+@dataclass(frozen=True)
+class Registry:
+    rules: tuple[type[Rule], ...]
+    digest: str  # hash of every loaded pack's source, for the cache key
+
+    def by_code(self) -> dict[str, type[Rule]]:
+        return {rule.code: rule for rule in self.rules}
+
+    def get(self, code: str) -> type[Rule] | None:
+        return self.by_code().get(code.upper())
+
+    def known(self, selector: str) -> bool:
+        return bool(self.matching(selector))
+
+    def matching(self, selector: str) -> list[type[Rule]]:
+        """Rules a selector names: a code, a code prefix, a category name, or ALL."""
+        return [rule for rule in self.rules if selector_matches(selector, rule)]
+
+
+def selector_matches(selector: str, rule: type[Rule]) -> bool:
+    text = selector.strip()
+    if not text:
+        return False
+    if text.upper() == "ALL":
+        return True
+    if text.lower() in Category.names():
+        return rule.category.value == text.lower()
+    return rule.code.startswith(text.upper())
+
+
+def load(packs: Iterable[Path | str] = ()) -> Registry:
+    """The built-in pack, the engine's meta rules, then each user pack, in order."""
+    loaded: list[type[Rule]] = list(META_RULES)
+    hasher = hashlib.blake2b(digest_size=12)
+    seen: dict[str, str] = {rule.code: "reviewer (engine)" for rule in META_RULES}
+    for index, pack in enumerate([builtin_pack(), *[Path(p) for p in packs]]):
+        builtin = index == 0
+        for rule, source in _load_pack(Path(pack), hasher):
+            problems = validate(rule, builtin)
+            if problems:
+                raise RegistryError(source, f"rule {rule.__name__}: " + "; ".join(problems))
+            if rule.code in seen:
+                raise RegistryError(source, f"rule code {rule.code} is already defined in {seen[rule.code]}")
+            seen[rule.code] = source
+            loaded.append(rule)
+    loaded.sort(key=lambda rule: rule.code)
+    return Registry(tuple(loaded), hasher.hexdigest())
+
+
+_PACK_CACHE: dict[str, list[tuple[type[Rule], str]]] = {}
+
+
+def _load_pack(pack: Path, hasher) -> list[tuple[type[Rule], str]]:
+    if not pack.is_dir():
+        raise RegistryError(str(pack), "rule pack folder does not exist")
+    files = sorted(path for path in pack.rglob("*.py") if not path.name.startswith("_"))
+    for path in files:
+        hasher.update(path.read_bytes())
+    key = str(pack.resolve())
+    if key in _PACK_CACHE:
+        return _PACK_CACHE[key]
+    found: list[tuple[type[Rule], str]] = []
+    package = "reviewer_pack_" + hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
+    for path in files:
+        module_name = f"{package}.{'.'.join(path.relative_to(pack).with_suffix('').parts)}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise RegistryError(str(path), "cannot be loaded as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as error:  # noqa: BLE001 - any error in a pack is the pack's
+            sys.modules.pop(module_name, None)
+            raise RegistryError(str(path), f"failed to load: {type(error).__name__}: {error}") from None
+        for _, value in inspect.getmembers(module, inspect.isclass):
+            if (
+                issubclass(value, (PythonRule, SqlRule, ProjectRule))
+                and value.__module__ == module_name
+                and value.code
+            ):
+                value.source_path = str(path)
+                found.append((value, str(path)))
+    _PACK_CACHE[key] = found
+    return found
+
+
+def select(registry: Registry, select: Iterable[str], ignore: Iterable[str]) -> list[type[Rule]]:
+    """Enabled rules: those `select` names (all default-on rules when it is empty), minus those
+    `ignore` names. Opt-in rules run only when selected by their exact code."""
+    select = [s for s in select if s.strip()]
+    ignored = {rule.code for selector in ignore for rule in registry.matching(selector)}
+    if select:
+        chosen: dict[str, type[Rule]] = {}
+        for selector in select:
+            for rule in registry.matching(selector):
+                if getattr(rule, "opt_in", False) and selector.strip().upper() != rule.code:
+                    continue
+                chosen[rule.code] = rule
+        candidates = list(chosen.values())
+    else:
+        candidates = [rule for rule in registry.rules if not getattr(rule, "opt_in", False)]
+    return sorted((rule for rule in candidates if rule.code not in ignored), key=lambda rule: rule.code)

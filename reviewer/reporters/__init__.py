@@ -1,0 +1,20 @@
+"""Reporters turn a ScanResult into text. Each is a pure function registered by format name;
+the CLI looks formats up here, so a new format is one module and one entry."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from reviewer.reporters import json_report, text
+from reviewer.runner import ScanResult
+
+Reporter = Callable[..., str]
+
+REPORTERS: dict[str, Reporter] = {
+    "text": text.render,
+    "json": json_report.render,
+}
+
+
+def render(name: str, result: ScanResult, **options) -> str:
+    return REPORTERS[name](result, **options)

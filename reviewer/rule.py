@@ -1,0 +1,162 @@
+"""The rule framework: PythonRule (libcst), SqlRule (sqlglot), ProjectRule (project index).
+
+A rule is one class whose metadata are class attributes. It observes and reports; the engine
+owns parsing, configuration, suppressions, scoring and output. A rule instance lives for one
+file (or one project pass), so rules cannot carry state between files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Union
+
+import libcst as cst
+
+from reviewer.model import Category, Confidence, FileKind, Location, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlglot import exp
+
+    from reviewer.context import FileContext
+    from reviewer.index import ProjectIndex
+    from reviewer.sqltext import SqlStatement
+
+
+@dataclass(frozen=True)
+class Example:
+    """A code sample of a rule. `path` places it in a project (e.g. a migrations folder);
+    `lines`, for an invalid example, are the lines the rule must flag (all of them, no more)."""
+
+    code: str
+    path: str = ""
+    lines: tuple[int, ...] = ()
+    note: str = ""
+
+
+ExampleLike = Union[str, Example]
+
+
+def as_example(sample: ExampleLike) -> Example:
+    return sample if isinstance(sample, Example) else Example(sample)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a rule hands the engine: a node or a location, plus what differs from its defaults."""
+
+    target: Any  # a libcst node, a sqlglot node, or a Location
+    message: str
+    severity: Severity
+    confidence: Confidence
+    fix: str
+    path: str = ""  # project rules name the file they report into
+
+
+class Rule:
+    """Metadata and reporting shared by every kind of rule."""
+
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    category: ClassVar[Category]
+    severity: ClassVar[Severity]
+    confidence: ClassVar[Confidence] = Confidence.HIGH
+    message: ClassVar[str] = ""
+    fix: ClassVar[str] = ""
+    references: ClassVar[tuple[str, ...]] = ()
+    seed: ClassVar[str] = ""
+    valid: ClassVar[tuple[ExampleLike, ...]] = ()
+    invalid: ClassVar[tuple[ExampleLike, ...]] = ()
+    # Option name -> default. The user sets them under `options: {CODE: {...}}`; the type of
+    # the default is the type a user value must have.
+    options: ClassVar[dict[str, Any]] = {}
+    # Project-index sections the rule reads; their digests key the result cache.
+    index_sections: ClassVar[tuple[str, ...]] = ()
+    # Opt-in rules run only when selected by their exact code.
+    opt_in: ClassVar[bool] = False
+    # Which files the rule looks at.
+    file_kinds: ClassVar[frozenset[FileKind]] = frozenset(FileKind)
+    # Set by the engine when the rule pack is loaded: where the rule came from.
+    source_path: ClassVar[str] = ""
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.settings: dict[str, Any] = {**self.options, **(settings or {})}
+        self.reports: list[Report] = []
+
+    @classmethod
+    def doc(cls) -> str:
+        """The rationale: the class docstring, dedented."""
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    def report(
+        self,
+        target: Any,
+        message: str | None = None,
+        *,
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+        fix: str | None = None,
+        path: str = "",
+        **fields: Any,
+    ) -> None:
+        """Record a finding at `target`. `message` and `fix` default to the rule's own. The
+        message's `{placeholders}` are filled from `fields`, as is the default fix's; a fix
+        passed here is taken as written (it may show code with braces)."""
+        text = (message if message is not None else self.message).format(**fields)
+        advice = fix if fix is not None else self.fix
+        if fix is None and fields:
+            advice = advice.format(**fields)
+        self.reports.append(
+            Report(
+                target=target,
+                message=text,
+                severity=severity or self.severity,
+                confidence=confidence or self.confidence,
+                fix=advice,
+                path=path,
+            )
+        )
+
+
+class PythonRule(Rule):
+    """A libcst rule. Define `visit_<Node>` / `leave_<Node>` methods as on a libcst visitor;
+    the engine runs every Python rule of a file in one batched visit, so a rule cannot prune
+    the walk (return values are ignored). `triggers` are substrings, at least one of which
+    must occur in a file's text for the rule to run on it; empty means always."""
+
+    triggers: ClassVar[tuple[str, ...]] = ()
+    file_kinds: ClassVar[frozenset[FileKind]] = frozenset({FileKind.PYTHON, FileKind.PYTHON_MIGRATION})
+
+    def __init__(self, context: "FileContext", settings: dict[str, Any] | None = None) -> None:
+        super().__init__(settings)
+        self.context = context
+
+    def finish(self) -> None:
+        """Called once after the visit, for rules that decide at the end of the file."""
+
+
+class SqlRule(Rule):
+    """A sqlglot rule. `check` sees every parsed SQL statement of the scan: statements of
+    `.sql` files and SQL lifted from Python strings that reach a database call."""
+
+    triggers: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        super().__init__(settings)
+
+    def check(self, statement: "exp.Expression", source: "SqlStatement") -> None:
+        raise NotImplementedError
+
+
+class ProjectRule(Rule):
+    """A rule over the project index (facts that span files). Report with `path=` set."""
+
+    def check(self, index: "ProjectIndex") -> None:
+        raise NotImplementedError
+
+
+def node_location(node: cst.CSTNode, positions: Any) -> Location:
+    span = positions[node]
+    # libcst columns are 0-based; the end column is exclusive, which is inclusive 1-based.
+    return Location(span.start.line, span.start.column + 1, span.end.line, max(span.end.column, 1))

@@ -1,0 +1,376 @@
+"""The scan pipeline: discover -> index -> check (cached, in worker processes) -> project
+rules -> suppressions -> fingerprints -> score. Errors are collected, never raised."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from reviewer import __version__, registry as registry_module
+from reviewer.analyse import FileResult, Plan, analyse, count_lines, make_finding, path_ignores, read_text, _named
+from reviewer.cache import ResultCache, content_key, file_digest
+from reviewer.config import Config
+from reviewer.discovery import SourceFile, discover
+from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex
+from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
+from reviewer.model import FileError, Finding, Location
+from reviewer.registry import Registry
+from reviewer.rule import ProjectRule, PythonRule, Report, Rule, SqlRule
+from reviewer.scoring import Score, score
+from reviewer.suppress import Directive, covers
+
+# Below this many files to analyse, worker start-up costs more than it saves.
+PARALLEL_THRESHOLD = 24
+CHUNK = 8
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    root: str
+    files: int
+    lines: int
+    findings: tuple[Finding, ...]
+    suppressed: int
+    baselined: int
+    errors: tuple[FileError, ...]
+    score: Score
+    rules: tuple[type[Rule], ...]
+    cache_hits: int = 0
+
+    @property
+    def by_severity(self) -> dict[str, int]:
+        from reviewer.model import Severity
+
+        counts = Counter(finding.severity for finding in self.findings)
+        return {severity.value: counts.get(severity, 0) for severity in reversed(list(Severity))}
+
+
+@dataclass
+class Progress:
+    """Callbacks the CLI uses to draw a progress bar; silent by default."""
+
+    start: Callable[[int], None] = lambda total: None
+    advance: Callable[[int], None] = lambda count: None
+    finish: Callable[[], None] = lambda: None
+
+
+def scan_root(targets: list[Path]) -> Path:
+    absolute = [target.absolute() for target in targets]
+    if len(absolute) == 1:
+        return absolute[0] if absolute[0].is_dir() else absolute[0].parent
+    common = Path(os.path.commonpath([str(p) for p in absolute]))
+    return common if common.is_dir() else common.parent
+
+
+def scan(
+    targets: list[Path],
+    config: Config,
+    registry: Registry,
+    enabled: list[type[Rule]],
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> ScanResult:
+    progress = progress or Progress()
+    root = scan_root(targets)
+    sources = discover(root, targets, config.exclude, config.respect_gitignore)
+    index = build_index(root, sources, config)
+    plan = Plan(
+        config=config,
+        python_rules=tuple(rule for rule in enabled if issubclass(rule, PythonRule)),
+        sql_rules=tuple(rule for rule in enabled if issubclass(rule, SqlRule)),
+        index=index,
+    )
+    cache = ResultCache(root, use_cache)
+    results = check_files(sources, plan, registry, enabled, cache, jobs, progress)
+    if use_cache and all(target.is_dir() for target in targets):
+        cache.prune()
+    project_findings, project_errors = run_project_rules(enabled, index, config, root)
+    findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config)
+    visible = assign_fingerprints([*findings, *meta])
+    errors = sorted([e for r in results for e in r.errors] + project_errors, key=lambda e: (e.path, e.kind, e.message))
+    lines = sum(result.lines for result in results)
+    return ScanResult(
+        root=str(root),
+        files=len(sources),
+        lines=lines,
+        findings=tuple(visible),
+        suppressed=suppressed,
+        baselined=0,
+        errors=tuple(errors),
+        score=score(visible, lines, config.weight_map),
+        rules=tuple(enabled),
+        cache_hits=cache.hits,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Index pass
+
+
+def build_index(root: Path, sources: list[SourceFile], config: Config) -> ProjectIndex:
+    files = tuple(IndexedFile(s.rel, s.kind, s.migration_tool) for s in sources)
+    facts: dict[str, dict[str, Any]] = {provider.name: {} for provider in PROVIDERS}
+    if PROVIDERS:
+        for source in sources:
+            sink = FileResult(source.rel)
+            text = read_text(source, config, sink)
+            if text is None:
+                continue
+            wanted = [p for p in PROVIDERS if p.wants(source.kind, text)]
+            if not wanted:
+                continue
+            tree = None
+            if source.kind.is_python:
+                try:
+                    tree = ast.parse(text)
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    continue
+            for provider in wanted:
+                data = provider.collect(source.rel, source.kind, text, tree)
+                if data is not None:
+                    facts[provider.name][source.rel] = data
+    sections = {provider.name: provider.merge(facts[provider.name]) for provider in PROVIDERS}
+    return ProjectIndex(str(root), files, sections)
+
+
+# --------------------------------------------------------------------------------------------
+# Check pass
+
+
+def check_files(
+    sources: list[SourceFile],
+    plan: Plan,
+    registry: Registry,
+    enabled: list[type[Rule]],
+    cache: ResultCache,
+    jobs: int | None,
+    progress: Progress,
+) -> list[FileResult]:
+    sections = tuple(sorted({name for rule in enabled for name in rule.index_sections}))
+    run_key = content_key(
+        __version__,
+        registry.digest,
+        plan.config.digest(),
+        ",".join(rule.code for rule in enabled),
+        plan.index.digest(sections),
+    )
+    results: dict[str, FileResult] = {}
+    pending: list[tuple[SourceFile, str | None]] = []
+    for source in sources:
+        digest = file_digest(source.path) if cache.enabled else None
+        key = content_key(run_key, source.rel, source.kind.value, digest) if digest else None
+        cached = cache.get(key) if key else None
+        if cached is not None:
+            results[source.rel] = FileResult.from_cache(cached)
+        else:
+            pending.append((source, key))
+    progress.start(len(sources))
+    progress.advance(len(results))
+    workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
+        fresh = _parallel(pending, plan, enabled, registry, workers, progress)
+    else:
+        fresh = []
+        for source, key in pending:
+            fresh.append((analyse(source, plan), key))
+            progress.advance(1)
+    for result, key in fresh:
+        results[result.path] = result
+        if key and not any(error.kind in ("timeout", "crash") for error in result.errors):
+            cache.put(key, result.to_cache())
+    progress.finish()
+    return [results[source.rel] for source in sources if source.rel in results]
+
+
+_WORKER_PLAN: Plan | None = None
+
+
+def _init_worker(config: Config, packs: tuple[str, ...], codes: tuple[str, ...], index: ProjectIndex) -> None:
+    global _WORKER_PLAN
+    loaded = registry_module.load(packs)
+    chosen = [rule for rule in loaded.rules if rule.code in codes]
+    _WORKER_PLAN = Plan(
+        config=config,
+        python_rules=tuple(rule for rule in chosen if issubclass(rule, PythonRule)),
+        sql_rules=tuple(rule for rule in chosen if issubclass(rule, SqlRule)),
+        index=index,
+    )
+
+
+def _work(batch: list[tuple[SourceFile, str | None]]) -> list[tuple[FileResult, str | None]]:
+    assert _WORKER_PLAN is not None
+    return [(analyse(source, _WORKER_PLAN), key) for source, key in batch]
+
+
+def _parallel(
+    pending: list[tuple[SourceFile, str | None]],
+    plan: Plan,
+    enabled: list[type[Rule]],
+    registry: Registry,
+    workers: int,
+    progress: Progress,
+) -> list[tuple[FileResult, str | None]]:
+    """Analyse in worker processes. A worker that dies (a native crash in a parser) costs
+    only the file it was on: the rest is retried one file per task in a fresh pool."""
+    init = (plan.config, plan.config.rule_packs, tuple(rule.code for rule in enabled), plan.index)
+    # Largest files first, so one big file does not finish last on one core.
+    ordered = sorted(pending, key=lambda item: -_size(item[0].path))
+    batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+    done: list[tuple[FileResult, str | None]] = []
+    while batches:
+        retry: list[list[tuple[SourceFile, str | None]]] = []
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
+            futures: dict[Future, list] = {pool.submit(_work, batch): batch for batch in batches}
+            remaining = set(futures)
+            while remaining:
+                finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    batch = futures[future]
+                    try:
+                        output = future.result()
+                    except BrokenProcessPool:
+                        if len(batch) == 1:
+                            source, _ = batch[0]
+                            crashed = FileResult(source.rel)
+                            crashed.errors.append(FileError(source.rel, "crash", "the analyser crashed on this file"))
+                            done.append((crashed, None))
+                            progress.advance(1)
+                        else:
+                            retry.extend([item] for item in batch)
+                        continue
+                    done.extend(output)
+                    progress.advance(len(output))
+        batches = retry
+    return done
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Project rules
+
+
+def run_project_rules(
+    enabled: list[type[Rule]], index: ProjectIndex, config: Config, root: Path
+) -> tuple[list[Finding], list[FileError]]:
+    findings: list[Finding] = []
+    errors: list[FileError] = []
+    lines_of: dict[str, list[str]] = {}
+    for rule in enabled:
+        if not issubclass(rule, ProjectRule):
+            continue
+        instance = rule(config.options_for(rule.code))
+        try:
+            instance.check(index)
+        except Exception as error:  # noqa: BLE001 - a rule bug must not stop the scan
+            errors.append(FileError(".", "rule-error", f"{rule.code} failed: {type(error).__name__}: {error}"))
+            continue
+        for report in instance.reports:
+            path = report.path
+            if _named(path_ignores(config, path), rule):
+                continue
+            if path not in lines_of:
+                lines_of[path] = _lines(root / path)
+            location = report.target if isinstance(report.target, Location) else Location(1, 1, 1, 1)
+            findings.append(make_finding(rule, report, path, location, lines_of[path], config))
+    return findings, errors
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+# --------------------------------------------------------------------------------------------
+# Suppressions and fingerprints
+
+
+def apply_suppressions(
+    results: list[FileResult],
+    project_findings: list[Finding],
+    registry: Registry,
+    enabled: list[type[Rule]],
+    config: Config,
+) -> tuple[list[Finding], int, list[Finding]]:
+    """(unsuppressed findings, number suppressed, meta findings about the directives)."""
+    directives: dict[str, list[Directive]] = {r.path: r.directives for r in results}
+    broken = {r.path for r in results if r.errors}
+    lines_of: dict[str, list[str]] = {}
+    known = {rule.code for rule in registry.rules}
+    enabled_codes = {rule.code for rule in enabled}
+    used: set[tuple[str, int, str]] = set()
+    kept: list[Finding] = []
+    suppressed = 0
+    every = [finding for result in results for finding in result.findings] + project_findings
+    for finding in every:
+        match = next(
+            (d for d in directives.get(finding.path, ()) if covers(d, finding.rule, finding.location.line)),
+            None,
+        )
+        if match is None:
+            kept.append(finding)
+        else:
+            suppressed += 1
+            used.add((finding.path, match.line, finding.rule))
+    meta: list[Finding] = []
+
+    def report(rule: type[Rule], path: str, directive: Directive, **fields: Any) -> None:
+        if rule.code not in enabled_codes or _named(path_ignores(config, path), rule):
+            return
+        instance = rule()
+        instance.report(None, **fields)
+        location = Location(directive.line, directive.column, directive.line, directive.column)
+        if path not in lines_of:
+            lines_of[path] = []
+        meta.append(make_finding(rule, instance.reports[0], path, location, lines_of[path], config))
+
+    for path, items in sorted(directives.items()):
+        for directive in items:
+            codes = ",".join(directive.codes) or "?"
+            if not directive.reason:
+                report(SuppressionWithoutReason, path, directive, codes=codes)
+            if not directive.codes:
+                report(SuppressionUnknownCode, path, directive, code="")
+            for code in directive.codes:
+                if code not in known:
+                    report(SuppressionUnknownCode, path, directive, code=code)
+                elif code in enabled_codes and path not in broken and (path, directive.line, code) not in used:
+                    rule = registry.get(code)
+                    if rule is not None and not _named(path_ignores(config, path), rule):
+                        report(UnusedSuppression, path, directive, code=code)
+    return kept, suppressed, meta
+
+
+def assign_fingerprints(findings: Iterable[Finding]) -> list[Finding]:
+    """Fingerprint = rule + path + normalised text of the flagged line + occurrence number
+    among identical triples, so it survives moves of the line and stays distinct for two
+    identical findings in one file."""
+    from dataclasses import replace
+
+    ordered = sorted(findings, key=Finding.sort_key)
+    seen: Counter = Counter()
+    out = []
+    for finding in ordered:
+        triple = (finding.rule, finding.path, finding.context)
+        occurrence = seen[triple]
+        seen[triple] += 1
+        digest = hashlib.blake2b(
+            "\0".join([*triple, str(occurrence)]).encode("utf-8", "surrogateescape"), digest_size=10
+        ).hexdigest()
+        out.append(replace(finding, fingerprint=digest))
+    return out

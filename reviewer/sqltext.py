@@ -1,0 +1,489 @@
+"""SQL text: lifting SQL out of Python expressions, splitting `.sql` files, parsing with sqlglot.
+
+Python side: an expression that builds a string (literal, f-string, `%`, `.format()`, `+`,
+`str.join`, a local variable holding one of those) becomes a `Template`: literal text and
+*holes*. Holes whose value is known to be safe (constants, `int()` casts, placeholder lists)
+are filled in; the others become marker identifiers `__dynN__` so sqlglot can parse the
+template and tell, for each hole, whether it stands for a value, an identifier or sits inside
+a quoted literal. Driver placeholders (`%s`, `%(name)s`, `?`, `$1`) are normalised to
+`:pN` first, which every dialect parses.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+import libcst as cst
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reviewer.context import FileContext
+
+MAX_LIFT_DEPTH = 4
+MARKER = "__dyn{}__"
+SAFE_MARKER = "__const{}__"
+# Calls whose result cannot carry SQL syntax.
+COERCIONS = frozenset(
+    {"int", "float", "bool", "len", "abs", "round", "uuid.UUID", "decimal.Decimal", "datetime.date", "datetime.datetime"}
+)
+PLACEHOLDER_ELEMENTS = frozenset({"%s", "?", "%d"})
+# First keywords of statements worth treating as SQL.
+STATEMENT_TOKENS = frozenset(
+    {
+        TokenType.SELECT, TokenType.INSERT, TokenType.UPDATE, TokenType.DELETE, TokenType.WITH,
+        TokenType.CREATE, TokenType.ALTER, TokenType.DROP, TokenType.MERGE, TokenType.TRUNCATE,
+        TokenType.REPLACE, TokenType.SET, TokenType.COMMAND, TokenType.VALUES,
+    }
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Templates lifted from Python
+
+
+@dataclass
+class Hole:
+    """An interpolated expression whose value is not known to be safe."""
+
+    expr: cst.BaseExpression
+    marker: str = ""
+
+
+@dataclass
+class Template:
+    parts: list = field(default_factory=list)  # str | Hole
+
+    def add(self, other: "Template") -> "Template":
+        return Template([*self.parts, *other.parts])
+
+    @property
+    def holes(self) -> list[Hole]:
+        return [part for part in self.parts if isinstance(part, Hole)]
+
+    @property
+    def literal_text(self) -> str:
+        return "".join(part for part in self.parts if isinstance(part, str))
+
+    def render(self) -> str:
+        """The SQL text with markers for holes; assigns each hole its marker."""
+        out: list[str] = []
+        count = 0
+        for part in self.parts:
+            if isinstance(part, Hole):
+                part.marker = MARKER.format(count)
+                count += 1
+                out.append(part.marker)
+            else:
+                out.append(part)
+        return "".join(out)
+
+
+def literal(text: str) -> Template:
+    return Template([text])
+
+
+def opaque(expr: cst.BaseExpression) -> Template:
+    return Template([Hole(expr)])
+
+
+class Lifter:
+    """Turns a Python expression into a Template, resolving local names through the scope
+    facts of the batched visit."""
+
+    def __init__(self, context: "FileContext") -> None:
+        self.context = context
+        self.scopes = context.scopes
+        self._safe_count = 0
+
+    def lift(self, expr: cst.BaseExpression, depth: int = 0) -> Template:
+        if depth > MAX_LIFT_DEPTH:
+            return opaque(expr)
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+            value = expr.evaluated_value
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            return literal(value) if isinstance(value, str) else opaque(expr)
+        if isinstance(expr, (cst.Integer, cst.Float)):
+            return literal(expr.value)
+        if isinstance(expr, cst.FormattedString):
+            return self._fstring(expr, depth)
+        if isinstance(expr, cst.BinaryOperation):
+            if isinstance(expr.operator, cst.Add):
+                return self.lift(expr.left, depth + 1).add(self.lift(expr.right, depth + 1))
+            if isinstance(expr.operator, cst.Modulo):
+                return self._percent(expr, depth)
+        if isinstance(expr, cst.Call):
+            return self._call(expr, depth)
+        if isinstance(expr, cst.Name):
+            return self._name(expr, depth)
+        return opaque(expr)
+
+    # -- the forms -----------------------------------------------------------------------
+    def _fstring(self, expr: cst.FormattedString, depth: int) -> Template:
+        parts: list = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(part.value.replace("{{", "{").replace("}}", "}"))
+            else:
+                parts.extend(self._hole(part.expression, depth).parts)
+        return Template(parts)
+
+    def _percent(self, expr: cst.BinaryOperation, depth: int) -> Template:
+        left = self.lift(expr.left, depth + 1)
+        if left.holes or not left.parts:
+            return opaque(expr)
+        fmt = left.literal_text
+        right = expr.right
+        positional: list[cst.BaseExpression] = []
+        named: dict[str, cst.BaseExpression] = {}
+        if isinstance(right, cst.Tuple):
+            positional = [element.value for element in right.elements]
+        elif isinstance(right, cst.Dict):
+            for element in right.elements:
+                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                    named[str(element.key.evaluated_value)] = element.value
+        else:
+            positional = [right]
+        parts: list = []
+        index = 0
+        position = 0
+        for start, end, key in _percent_fields(fmt):
+            parts.append(fmt[position:start])
+            position = end
+            if key == "%":
+                parts.append("%")
+                continue
+            value = named.get(key) if key else (positional[index] if index < len(positional) else None)
+            if not key:
+                index += 1
+            parts.extend(self._hole(value, depth).parts if value is not None else [Hole(right)])
+        parts.append(fmt[position:])
+        return Template(parts)
+
+    def _call(self, expr: cst.Call, depth: int) -> Template:
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "format":
+            base = self.lift(func.value, depth + 1)
+            if base.holes or not base.parts:
+                return opaque(expr)
+            return self._format(base.literal_text, expr, depth)
+        if isinstance(func, cst.Attribute) and func.attr.value == "join" and len(expr.args) == 1:
+            separator = self.lift(func.value, depth + 1)
+            if separator.holes:
+                return opaque(expr)
+            if _is_placeholder_list(expr.args[0].value):
+                return literal("%s")
+            items = expr.args[0].value
+            if isinstance(items, (cst.List, cst.Tuple)):
+                joined = Template()
+                for position, element in enumerate(items.elements):
+                    if isinstance(element, cst.StarredElement):
+                        return opaque(expr)
+                    if position:
+                        joined = joined.add(separator)
+                    joined = joined.add(self.lift(element.value, depth + 1))
+                return joined
+            return opaque(expr)
+        if isinstance(func, (cst.Name, cst.Attribute)):
+            name = self.context.resolve(func)
+            if name in COERCIONS:
+                return literal("0")
+            if isinstance(func, cst.Attribute) and func.attr.value in ("strip", "lower", "upper", "rstrip", "lstrip"):
+                return self.lift(func.value, depth + 1)
+        return opaque(expr)
+
+    def _format(self, fmt: str, call: cst.Call, depth: int) -> Template:
+        positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+        named = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+        if any(arg.star for arg in call.args):
+            return opaque(call)
+        parts: list = []
+        auto = 0
+        try:
+            fields = list(string.Formatter().parse(fmt))
+        except ValueError:
+            return opaque(call)
+        for text, field_name, _spec, _conversion in fields:
+            parts.append(text)
+            if field_name is None:
+                continue
+            key = field_name.split(".")[0].split("[")[0]
+            if key == "":
+                value = positional[auto] if auto < len(positional) else None
+                auto += 1
+            elif key.isdigit():
+                value = positional[int(key)] if int(key) < len(positional) else None
+            else:
+                value = named.get(key)
+            if value is None:
+                parts.append(Hole(call))
+            elif key and key != field_name:  # {obj.attr} / {obj[0]}: not the argument itself
+                parts.append(Hole(value))
+            else:
+                parts.extend(self._hole(value, depth).parts)
+        return Template(parts)
+
+    def _name(self, expr: cst.Name, depth: int) -> Template:
+        found = self.scopes.lookup(expr.value)
+        if found is None:
+            if _looks_constant(expr.value):
+                return self._safe()
+            return opaque(expr)
+        scope, assignments = found
+        if not assignments:  # a parameter
+            return opaque(expr)
+        if scope is self.scopes.module and _looks_constant(expr.value) and len(assignments) == 1:
+            lifted = self.lift(assignments[0].value, depth + 1)
+            return lifted if not lifted.holes else self._safe()
+        # The chain from the last plain assignment, with the `+=` that follow it.
+        chain: list = []
+        for assignment in reversed(assignments):
+            chain.append(assignment)
+            if assignment.op == "=":
+                break
+        template = Template()
+        for assignment in reversed(chain):
+            if assignment.op == "+=" and not template.parts:
+                template = opaque(expr)
+            template = template.add(self.lift(assignment.value, depth + 1))
+        return template
+
+    def _hole(self, value: cst.BaseExpression, depth: int) -> Template:
+        """An interpolated value: inline it when it is known text or known safe."""
+        lifted = self.lift(value, depth + 1)
+        if len(lifted.parts) == 1 and isinstance(lifted.parts[0], Hole):
+            return lifted
+        # Text built from constants and safe values is inlined; built text with holes keeps
+        # its holes (an f-string of an f-string).
+        return lifted
+
+    def _safe(self) -> Template:
+        self._safe_count += 1
+        return literal(SAFE_MARKER.format(self._safe_count))
+
+
+def _looks_constant(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return bool(letters) and name.upper() == name
+
+
+def _is_placeholder_list(items: cst.BaseExpression) -> bool:
+    """`["%s"] * n`, `"?" * n`, `("%s" for _ in ids)`, `["?" for _ in ids]`."""
+
+    def is_placeholder(node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.SimpleString) and node.evaluated_value in PLACEHOLDER_ELEMENTS
+
+    if isinstance(items, cst.BinaryOperation) and isinstance(items.operator, cst.Multiply):
+        for side in (items.left, items.right):
+            if is_placeholder(side):
+                return True
+            if isinstance(side, cst.List) and len(side.elements) == 1 and is_placeholder(side.elements[0].value):
+                return True
+    if isinstance(items, (cst.GeneratorExp, cst.ListComp)):
+        return is_placeholder(items.elt)
+    return False
+
+
+def _percent_fields(fmt: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, key) of each %-conversion; key is "" for positional, "%" for `%%`."""
+    position = 0
+    while True:
+        start = fmt.find("%", position)
+        if start < 0 or start + 1 >= len(fmt):
+            return
+        cursor = start + 1
+        key = ""
+        if fmt[cursor] == "%":
+            yield start, cursor + 1, "%"
+            position = cursor + 1
+            continue
+        if fmt[cursor] == "(":
+            close = fmt.find(")", cursor)
+            if close < 0:
+                return
+            key = fmt[cursor + 1 : close]
+            cursor = close + 1
+        while cursor < len(fmt) and fmt[cursor] in "#0- +.*0123456789":
+            cursor += 1
+        if cursor < len(fmt) and fmt[cursor] in "sdifrauxXeEgGco":
+            yield start, cursor + 1, key
+            position = cursor + 1
+        else:
+            position = cursor
+
+
+# --------------------------------------------------------------------------------------------
+# Placeholders and parsing
+
+
+def normalise_placeholders(sql: str) -> str:
+    """Rewrite driver placeholders outside quotes to `:pN`, which every dialect parses.
+    A lexer pass over quotes and placeholders only; the SQL itself is left to sqlglot."""
+    out: list[str] = []
+    count = 0
+    index = 0
+    quote = ""
+    length = len(sql)
+    while index < length:
+        char = sql[index]
+        if quote:
+            out.append(char)
+            if char == quote:
+                quote = ""
+            index += 1
+            continue
+        if char in ("'", '"'):
+            quote = char
+            out.append(char)
+            index += 1
+            continue
+        if char == "%" and index + 1 < length:
+            if sql[index + 1] == "s":
+                count += 1
+                out.append(f":p{count}")
+                index += 2
+                continue
+            if sql[index + 1] == "(":
+                close = sql.find(")s", index)
+                if close > 0 and sql[index + 2 : close].isidentifier():
+                    out.append(":" + sql[index + 2 : close])
+                    index = close + 2
+                    continue
+            if sql[index + 1] == "%":
+                out.append("%")
+                index += 2
+                continue
+        if char == "?":
+            count += 1
+            out.append(f":p{count}")
+            index += 1
+            continue
+        if char == "$" and index + 1 < length and sql[index + 1].isdigit():
+            end = index + 1
+            while end < length and sql[end].isdigit():
+                end += 1
+            out.append(f":p{sql[index + 1 : end]}")
+            index = end
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def looks_like_sql(text: str, dialect: str) -> bool:
+    """True when the text's first token starts an SQL statement."""
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text.lstrip()[:200])
+    except (TokenError, ValueError, Exception):  # noqa: BLE001 - tokenizer errors vary
+        return False
+    return bool(tokens) and tokens[0].token_type in STATEMENT_TOKENS and len(tokens) > 1
+
+
+def parse_statement(sql: str, dialect: str) -> exp.Expression | None:
+    """One statement parsed, or None when sqlglot cannot parse it."""
+    try:
+        parsed = sqlglot.parse(sql, read=dialect)
+    except (ParseError, TokenError):
+        return None
+    except Exception:  # noqa: BLE001 - sqlglot raises assorted errors on odd input
+        return None
+    statements = [statement for statement in parsed if statement is not None]
+    return statements[0] if len(statements) == 1 else None
+
+
+# --------------------------------------------------------------------------------------------
+# Hole classification
+
+
+VALUE, IDENTIFIER, LITERAL, FRAGMENT = "value", "identifier", "quoted-literal", "fragment"
+
+
+def classify_holes(statement: exp.Expression | None, markers: list[str]) -> dict[str, str]:
+    """Where each marker sits in the parsed statement."""
+    if statement is None:
+        return {marker: FRAGMENT for marker in markers}
+    positions: dict[str, str] = {}
+    for node in statement.walk():
+        if isinstance(node, exp.Literal) and node.is_string:
+            for marker in markers:
+                if marker in node.this:
+                    positions[marker] = LITERAL
+        elif isinstance(node, exp.Identifier):
+            for marker in markers:
+                if marker in node.this and marker not in positions:
+                    positions[marker] = _identifier_position(node)
+    for marker in markers:
+        positions.setdefault(marker, FRAGMENT)
+    return positions
+
+
+def _identifier_position(node: exp.Identifier) -> str:
+    parent = node.parent
+    if isinstance(parent, exp.Table) or not isinstance(parent, exp.Column):
+        return IDENTIFIER
+    column = parent
+    if column.find_ancestor(exp.Order, exp.Group) is not None:
+        return IDENTIFIER
+    holder = column.parent
+    if isinstance(holder, exp.Select) and column in holder.expressions:
+        return IDENTIFIER
+    if isinstance(holder, exp.Binary) and not isinstance(holder, (exp.And, exp.Or)):
+        return VALUE if holder.args.get("expression") is column else IDENTIFIER
+    if isinstance(holder, exp.Alias):
+        return IDENTIFIER
+    return VALUE
+
+
+# --------------------------------------------------------------------------------------------
+# SQL files
+
+
+@dataclass(frozen=True)
+class SqlStatement:
+    """One SQL statement, wherever it came from, ready for SqlRules."""
+
+    path: str
+    text: str
+    dialect: str
+    line: int  # 1-based line of the statement's first character in the file
+    column: int
+    python_node: cst.CSTNode | None = None  # set when the SQL was lifted from Python
+
+
+def split_statements(text: str, dialect: str) -> list[tuple[str, int, int]]:
+    """(statement text, line, column) for each statement, split on the tokenizer's semicolons
+    so dollar-quoted bodies and strings stay whole. Raises TokenError on untokenisable text."""
+    tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
+    statements: list[tuple[str, int, int]] = []
+    first = None
+    last = None
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            if first is not None and last is not None:
+                statements.append(_slice(text, first, last))
+            first = last = None
+            continue
+        if first is None:
+            first = token
+        last = token
+    if first is not None and last is not None:
+        statements.append(_slice(text, first, last))
+    return statements
+
+
+def _slice(text: str, first, last) -> tuple[str, int, int]:
+    start = first.start
+    # A quoted token's start points inside its quotes; step back to include them.
+    while start > 0 and text[start - 1] in "'\"`$" and first.token_type in (TokenType.STRING, TokenType.IDENTIFIER):
+        start -= 1
+    end = last.end + 1
+    while end < len(text) and text[end - 1 : end] != "" and last.token_type in (TokenType.STRING, TokenType.IDENTIFIER) and text[end] in "'\"`$":
+        end += 1
+    line = text.count("\n", 0, start) + 1
+    column = start - (text.rfind("\n", 0, start) + 1) + 1
+    return text[start:end], line, column
