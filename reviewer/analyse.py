@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import io
 import signal
+import stat
 import threading
 import tokenize
 from contextlib import contextmanager
@@ -38,8 +39,12 @@ from reviewer.sqltext import (
     split_statements,
 )
 from reviewer.suppress import Directive, parse_directives
+from reviewer.walk import walk
 
 BINARY_SNIFF = 8192
+# CPython keeps `a and b and ...` flat, libcst nests it, and its native parser overflows the
+# stack (a segfault) on chains of about 8,000 terms.
+BOOL_CHAIN_LIMIT = 3000
 
 
 class FileTimeout(Exception):
@@ -85,15 +90,30 @@ class Plan:
 
     def rules_for(self, source: SourceFile, text: str) -> tuple[list[type[PythonRule]], list[type[SqlRule]]]:
         selectors = path_ignores(self.config, source.rel)
+        test = is_test_path(source.rel)
+
+        def applies(rule: type[Rule]) -> bool:
+            return not _named(selectors, rule) and source.kind in rule.file_kinds and (rule.in_tests or not test)
+
         python = [
             rule
             for rule in self.python_rules
-            if not _named(selectors, rule)
-            and source.kind in rule.file_kinds
-            and (not rule.triggers or any(trigger in text for trigger in rule.triggers))
+            if applies(rule) and (not rule.triggers or any(trigger in text for trigger in rule.triggers))
         ]
-        sql = [rule for rule in self.sql_rules if not _named(selectors, rule) and source.kind in rule.file_kinds]
+        sql = [rule for rule in self.sql_rules if applies(rule)]
         return python, sql
+
+
+def is_test_path(path: str) -> bool:
+    """Test code by the conventions of pytest and unittest projects."""
+    parts = path.split("/")
+    name = parts[-1]
+    return (
+        any(part in ("tests", "test", "testing") for part in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name in ("conftest.py", "tests.py")
+    )
 
 
 def path_ignores(config: Config, path: str) -> list[str]:
@@ -107,7 +127,7 @@ def path_ignores(config: Config, path: str) -> list[str]:
 
 @lru_cache(maxsize=256)
 def _glob(pattern: str) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", [pattern])
+    return pathspec.PathSpec.from_lines("gitignore", [pattern])
 
 
 def _named(selectors: list[str], rule: type[Rule]) -> bool:
@@ -145,7 +165,12 @@ def read_text(source: SourceFile, config: Config, result: FileResult) -> str | N
         result.errors.append(FileError(source.rel, "broken-symlink", f"symlink to {_readlink(path)} which does not exist"))
         return None
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            # A FIFO or a device would block or never end.
+            result.errors.append(FileError(source.rel, "unreadable", "not a regular file"))
+            return None
+        size = status.st_size
         if size > config.max_file_size:
             result.errors.append(
                 FileError(
@@ -236,7 +261,14 @@ def parse_python(source: SourceFile, text: str, result: FileResult) -> cst.Modul
 
 def check_syntax(source: SourceFile, text: str, result: FileResult) -> bool:
     try:
-        ast.parse(text, filename=source.rel)
+        tree = ast.parse(text, filename=source.rel)
+        if text.count("and") + text.count("or") > BOOL_CHAIN_LIMIT and any(
+            isinstance(node, ast.BoolOp) and len(node.values) > BOOL_CHAIN_LIMIT for node in ast.walk(tree)
+        ):
+            result.errors.append(
+                FileError(source.rel, "too-deep", f"an `and`/`or` chain of more than {BOOL_CHAIN_LIMIT} terms is too deep to parse")
+            )
+            return False
         return True
     except SyntaxError as error:
         result.errors.append(FileError(source.rel, "syntax-error", _syntax_message(error)))
@@ -272,7 +304,7 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
         instances.append(rule(context, plan.config.options_for(rule.code)))
     visitor = BatchedVisitor(context, instances, bool(sql_rules))
     try:
-        module.visit(visitor)
+        walk(module, visitor.on_visit, visitor.on_leave)
     except RecursionError:
         result.errors.append(FileError(source.rel, "too-deep", "nesting too deep to analyse"))
         return
@@ -320,12 +352,11 @@ def guarded(instance: Rule, method: str, result: FileResult, path: str, *args: A
         return False
 
 
-class BatchedVisitor(cst.CSTVisitor):
+class BatchedVisitor:
     """One walk for all rules of a file: scope facts first, then each rule's visit_<Node>,
     and SQL extraction for SqlRules at every call that reaches a database."""
 
     def __init__(self, context: FileContext, rules: list[PythonRule], extract_sql: bool) -> None:
-        super().__init__()
         self.context = context
         self.live = list(rules)
         self.extract_sql = extract_sql
@@ -340,14 +371,13 @@ class BatchedVisitor(cst.CSTVisitor):
                 elif attribute.startswith("leave_"):
                     self._leave.setdefault(attribute[6:], []).append((rule, getattr(rule, attribute)))
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def on_visit(self, node: cst.CSTNode) -> None:
         self.context.scopes.on_visit(node)
         name = type(node).__name__
         for rule, method in self._visit.get(name, ()):
             self._call(rule, method, node)
         if self.extract_sql and name == "Call":
             self._extract(node)  # type: ignore[arg-type]
-        return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         for rule, method in self._leave.get(type(original_node).__name__, ()):

@@ -40,6 +40,9 @@ def content_key(*parts: str) -> str:
 
 
 def file_digest(path: Path) -> str | None:
+    """Content hash of a regular file; None (not cacheable) for anything else."""
+    if not path.is_file():
+        return None  # reading a FIFO or a device would block
     try:
         return hashlib.blake2b(path.read_bytes(), digest_size=20).hexdigest()
     except OSError:

@@ -24,6 +24,7 @@ else:  # pragma: no cover
 
 CONFIG_FILES = (".reviewer.yml", ".reviewer.yaml")
 DIALECTS = ("postgres", "mysql", "sqlite", "tsql", "oracle", "bigquery", "snowflake", "duckdb", "redshift")
+MAX_WEIGHT = 1000.0
 DEFAULT_WEIGHTS = {
     Category.SQL: 1.5,
     Category.SECURITY: 1.5,
@@ -221,8 +222,8 @@ def _weights(source: str, key: str, value: Any) -> tuple[str, Any]:
         if category is None or category is Category.META:
             allowed = ", ".join(c.value for c in Category.scored())
             raise ConfigError(source, f"{key}.{name}", f"unknown category; allowed: {allowed}")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-            raise ConfigError(source, f"{key}.{name}", f"{weight!r} is not a number >= 0")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= MAX_WEIGHT:
+            raise ConfigError(source, f"{key}.{name}", f"{weight!r} is not allowed; allowed: a number >= 0 and <= {MAX_WEIGHT:g}")
         weights[category] = float(weight)
     if not any(weights.values()):
         raise ConfigError(source, key, "at least one category needs a weight above 0")

@@ -49,6 +49,11 @@ class FileContext:
         self._lifter = Lifter(self)
 
     @property
+    def in_migration(self) -> bool:
+        """A migration, or a helper module inside a migrations folder."""
+        return self.kind is FileKind.PYTHON_MIGRATION or "migrations" in self.path.split("/")[:-1]
+
+    @property
     def dialect(self) -> str:
         return dialect_for(self, self._default_dialect)
 

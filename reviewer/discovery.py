@@ -49,7 +49,7 @@ def discover(
 ) -> list[SourceFile]:
     """Files to scan under `targets` (directories are walked, files taken as they are),
     with paths relative to `root`. Sorted by relative path."""
-    excluded = pathspec.PathSpec.from_lines("gitwildmatch", list(exclude))
+    excluded = pathspec.PathSpec.from_lines("gitignore", list(exclude))
     found: dict[str, SourceFile] = {}
     for target in targets:
         target = target.absolute()
@@ -77,7 +77,7 @@ def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore:
     if respect_gitignore:
         # .gitignore files above the walked folder, up to the repository root, apply too.
         for parent in top.parents:
-            inherited.extend(_gitignore(parent))
+            inherited[:0] = _gitignore(parent)
             if (parent / ".git").exists():
                 break
     # Each folder's active .gitignore specs: its parent's plus its own.
@@ -114,7 +114,7 @@ def _gitignore(directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return []
-    return [(directory, pathspec.PathSpec.from_lines("gitwildmatch", lines))]
+    return [(directory, pathspec.PathSpec.from_lines("gitignore", lines))]
 
 
 def _ignored(
@@ -128,14 +128,18 @@ def _ignored(
     suffix = "/" if is_dir else ""
     if excluded.match_file(rel + suffix):
         return True
+    # As in git, the deepest .gitignore that decides wins: `!keep.sql` in a subfolder
+    # re-includes what `*.sql` at the root ignores. `ignores` is ordered shallowest first.
+    ignored = False
     for base, spec in ignores:
         try:
             inner = path.relative_to(base).as_posix()
         except ValueError:
             continue
-        if spec.match_file(inner + suffix):
-            return True
-    return False
+        decision = spec.check_file(inner + suffix).include
+        if decision is not None:
+            ignored = decision
+    return ignored
 
 
 def classify(root: Path, path: Path, explicit: bool = False) -> SourceFile | None:
@@ -183,6 +187,8 @@ def _sql_migration_tool(path: Path, parts: list[str]) -> str | None:
 
 
 def _header(path: Path) -> str:
+    if not path.is_file():
+        return ""  # a FIFO or a device would block; broken links have no header
     try:
         with open(path, "rb") as handle:
             return handle.read(HEADER_BYTES).decode("utf-8", "replace")

@@ -8,12 +8,15 @@ earlier `sql` while its own right-hand side is being visited.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from reviewer.names import ImportMap, dotted
 
+# Flask / Werkzeug path converters that only match numbers or UUIDs.
+SAFE_CONVERTER = re.compile(r"<(?:int|float|uuid):(\w+)>")
 # Decorator attribute names that make a function an HTTP handler (FastAPI, Flask, Starlette).
 ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "head", "options"})
 
@@ -38,6 +41,8 @@ class Scope:
     assignments: dict[str, list[Assignment]] = field(default_factory=dict)
     parameters: dict[str, Parameter] = field(default_factory=dict)
     is_handler: bool = False
+    # Parameters a route converter types (`/<int:account_id>`), so they arrive as numbers.
+    converted: frozenset[str] = frozenset()
 
     def record(self, name: str, op: str, value: cst.BaseExpression) -> None:
         self.assignments.setdefault(name, []).append(Assignment(op, value))
@@ -53,34 +58,36 @@ class Scopes:
 
     # -- feeding, called by the engine's batched visitor -------------------------------
     def on_visit(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.FunctionDef):
-            scope = Scope(node, "function", is_handler=self._is_handler(node))
-            self._add_parameters(scope, node.params)
+        kind = type(node)
+        if kind is cst.FunctionDef:
+            scope = Scope(node, "function", is_handler=self._is_handler(node), converted=_converted(node))  # type: ignore[arg-type]
+            self._add_parameters(scope, node.params)  # type: ignore[attr-defined]
             self.stack.append(scope)
-        elif isinstance(node, cst.Lambda):
+        elif kind is cst.Lambda:
             scope = Scope(node, "lambda")
-            self._add_parameters(scope, node.params)
+            self._add_parameters(scope, node.params)  # type: ignore[attr-defined]
             self.stack.append(scope)
-        elif isinstance(node, cst.ClassDef):
+        elif kind is cst.ClassDef:
             self.stack.append(Scope(node, "class"))
-        elif isinstance(node, cst.Import):
-            self.imports.add_import(node)
-        elif isinstance(node, cst.ImportFrom):
-            self.imports.add_import_from(node)
+        elif kind is cst.Import:
+            self.imports.add_import(node)  # type: ignore[arg-type]
+        elif kind is cst.ImportFrom:
+            self.imports.add_import_from(node)  # type: ignore[arg-type]
 
     def on_leave(self, node: cst.CSTNode) -> None:
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        kind = type(node)
+        if kind is cst.FunctionDef or kind is cst.Lambda or kind is cst.ClassDef:
             self.stack.pop()
-        elif isinstance(node, cst.Assign):
-            for target in node.targets:
-                if isinstance(target.target, cst.Name):
-                    self.current.record(target.target.value, "=", node.value)
-        elif isinstance(node, cst.AnnAssign):
-            if isinstance(node.target, cst.Name) and node.value is not None:
-                self.current.record(node.target.value, "=", node.value)
-        elif isinstance(node, cst.AugAssign):
-            if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.AddAssign):
-                self.current.record(node.target.value, "+=", node.value)
+        elif kind is cst.Assign:
+            for target in node.targets:  # type: ignore[attr-defined]
+                if type(target.target) is cst.Name:
+                    self.current.record(target.target.value, "=", node.value)  # type: ignore[attr-defined]
+        elif kind is cst.AnnAssign:
+            if type(node.target) is cst.Name and node.value is not None:  # type: ignore[attr-defined]
+                self.current.record(node.target.value, "=", node.value)  # type: ignore[attr-defined]
+        elif kind is cst.AugAssign:
+            if type(node.target) is cst.Name and type(node.operator) is cst.AddAssign:  # type: ignore[attr-defined]
+                self.current.record(node.target.value, "+=", node.value)  # type: ignore[attr-defined]
 
     # -- queries, for rules ----------------------------------------------------------
     @property
@@ -151,3 +158,14 @@ class Scopes:
         for param in every:
             annotation = param.annotation.annotation if param.annotation is not None else None
             scope.parameters[param.name.value] = Parameter(param.name.value, annotation, param.default)
+
+
+def _converted(node: cst.FunctionDef) -> frozenset[str]:
+    names: set[str] = set()
+    for decorator in node.decorators:
+        call = decorator.decorator
+        if isinstance(call, cst.Call) and call.args and isinstance(call.args[0].value, cst.SimpleString):
+            path = call.args[0].value.evaluated_value
+            if isinstance(path, str):
+                names.update(SAFE_CONVERTER.findall(path))
+    return frozenset(names)

@@ -11,8 +11,9 @@ from reviewer.rule import Example, Rule
 
 
 class SuppressionWithoutReason(Rule):
-    """A suppression records a decision; without a reason the next reader cannot tell a
-    confirmed false positive from a problem someone hid to get a green build."""
+    """A suppression comment that gives no reason. A suppression records a decision; without
+    a reason the next reader cannot tell a confirmed false positive from a problem someone
+    hid to get a green build."""
 
     code = "RVW001"
     name = "suppression-without-reason"
@@ -30,8 +31,8 @@ class SuppressionWithoutReason(Rule):
 
 
 class SuppressionUnknownCode(Rule):
-    """A suppression that names a code no rule has protects nothing: usually a typo, or a
-    code of another tool, and the finding it was meant for is still reported."""
+    """A suppression comment that names a code no rule has. It protects nothing: usually a
+    typo, or a code of another tool, and the finding it was meant for is still reported."""
 
     code = "RVW002"
     name = "suppression-unknown-code"
@@ -47,8 +48,8 @@ class SuppressionUnknownCode(Rule):
 
 
 class UnusedSuppression(Rule):
-    """A suppression that suppresses nothing is noise, and later hides a real finding that
-    lands on the same line. Only codes of rules that ran are checked."""
+    """A suppression comment that suppresses nothing. It is noise, and later hides a real
+    finding that lands on the same line. Only codes of rules that ran are checked."""
 
     code = "RVW003"
     name = "unused-suppression"

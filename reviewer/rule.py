@@ -73,6 +73,8 @@ class Rule:
     index_sections: ClassVar[tuple[str, ...]] = ()
     # Opt-in rules run only when selected by their exact code.
     opt_in: ClassVar[bool] = False
+    # Whether the rule also runs on test code (tests/, test_*.py, *_test.py, conftest.py).
+    in_tests: ClassVar[bool] = False
     # Which files the rule looks at.
     file_kinds: ClassVar[frozenset[FileKind]] = frozenset(FileKind)
     # Set by the engine when the rule pack is loaded: where the rule came from.

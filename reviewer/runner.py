@@ -225,6 +225,7 @@ def _parallel(
     ordered = sorted(pending, key=lambda item: -_size(item[0].path))
     batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
     done: list[tuple[FileResult, str | None]] = []
+    suspects: list[tuple[SourceFile, str | None]] = []
     while batches:
         retry: list[list[tuple[SourceFile, str | None]]] = []
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
@@ -238,17 +239,24 @@ def _parallel(
                         output = future.result()
                     except BrokenProcessPool:
                         if len(batch) == 1:
-                            source, _ = batch[0]
-                            crashed = FileResult(source.rel)
-                            crashed.errors.append(FileError(source.rel, "crash", "the analyser crashed on this file"))
-                            done.append((crashed, None))
-                            progress.advance(1)
+                            suspects.extend(batch)
                         else:
                             retry.extend([item] for item in batch)
                         continue
                     done.extend(output)
                     progress.advance(len(output))
         batches = retry
+    # A dying worker breaks the whole pool, so every file in flight fails with it: only a file
+    # that also kills a pool of its own is the one that crashed.
+    for source, key in suspects:
+        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=init) as pool:
+            try:
+                done.extend(pool.submit(_work, [(source, key)]).result())
+            except BrokenProcessPool:
+                crashed = FileResult(source.rel)
+                crashed.errors.append(FileError(source.rel, "crash", "the analyser crashed on this file"))
+                done.append((crashed, None))
+        progress.advance(1)
     return done
 
 

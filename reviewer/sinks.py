@@ -36,6 +36,8 @@ METHOD_SINKS = {
     "fetchrow": ("query",),
     "fetchval": ("query",),
 }
+# Method names no other common library uses.
+UNAMBIGUOUS_METHODS = frozenset({"executemany", "executescript", "exec_driver_sql"})
 # Methods too generic to trust on an arbitrary receiver: they need a database-looking one.
 NEEDS_DB_RECEIVER = frozenset({"fetch", "fetchrow", "fetchval"})
 DB_RECEIVER_NAMES = frozenset(
@@ -85,7 +87,7 @@ def match_sink(call: cst.Call, context: "FileContext") -> Sink | None:
     if confidence is None:
         return None
     name = dotted(receiver) if isinstance(receiver, (cst.Name, cst.Attribute)) else None
-    label = f"{name.rsplit('.', 1)[-1] if name else '...'}.{method}"
+    label = f"{name.rsplit('.', 1)[-1]}.{method}" if name else method
     return Sink(call, label, argument, confidence)
 
 
@@ -95,8 +97,10 @@ def _receiver_confidence(method: str, receiver: cst.BaseExpression) -> Confidenc
         if isinstance(receiver, cst.Attribute) and receiver.attr.value.endswith("objects"):
             return Confidence.HIGH
         return Confidence.MEDIUM
+    if method in UNAMBIGUOUS_METHODS:
+        return Confidence.HIGH
     if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
-        if receiver.func.attr.value in ("cursor", "connect", "begin", "acquire"):
+        if receiver.func.attr.value in ("cursor", "connect", "connection", "begin", "acquire"):
             return Confidence.HIGH
     leaf = None
     if isinstance(receiver, cst.Name):

@@ -11,6 +11,7 @@ a quoted literal. Driver placeholders (`%s`, `%(name)s`, `?`, `$1`) are normalis
 
 from __future__ import annotations
 
+import logging
 import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
@@ -21,15 +22,33 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from reviewer.names import dotted
+
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
+
+# sqlglot logs a warning for each statement it falls back to parsing as a command; those are
+# expected here (templates, vendor syntax) and would flood the user's terminal.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 MAX_LIFT_DEPTH = 4
 MARKER = "__dyn{}__"
 SAFE_MARKER = "__const{}__"
 # Calls whose result cannot carry SQL syntax.
+# Methods whose result is a quoted, escaped identifier or literal (Django's quote_name,
+# SQLAlchemy's IdentifierPreparer.quote, psycopg's sql.Identifier ...).
+QUOTING_CALLS = frozenset({"quote", "quote_name", "quote_ident", "quote_identifier", "quote_literal", "Identifier", "Literal"})
+# Attribute chains that name a table the ORM defined, not data.
+ORM_TABLE_NAMES = ("_meta.db_table", "__tablename__", "__table__.name", "_meta.model_name")
 COERCIONS = frozenset(
     {"int", "float", "bool", "len", "abs", "round", "uuid.UUID", "decimal.Decimal", "datetime.date", "datetime.datetime"}
+)
+SAFE_ANNOTATIONS = frozenset(
+    {
+        "int", "float", "bool", "uuid.UUID", "decimal.Decimal", "datetime.date", "datetime.datetime",
+        "datetime.time", "datetime.timedelta", "pydantic.PositiveInt", "pydantic.NonNegativeInt",
+        "pydantic.conint", "pydantic.UUID4",
+    }
 )
 PLACEHOLDER_ELEMENTS = frozenset({"%s", "?", "%d"})
 # First keywords of statements worth treating as SQL.
@@ -103,7 +122,9 @@ class Lifter:
     def lift(self, expr: cst.BaseExpression, depth: int = 0) -> Template:
         if depth > MAX_LIFT_DEPTH:
             return opaque(expr)
-        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        if isinstance(expr, cst.ConcatenatedString):
+            return self.lift(expr.left, depth + 1).add(self.lift(expr.right, depth + 1))
+        if isinstance(expr, cst.SimpleString):
             value = expr.evaluated_value
             if isinstance(value, bytes):
                 value = value.decode("utf-8", "replace")
@@ -121,6 +142,12 @@ class Lifter:
             return self._call(expr, depth)
         if isinstance(expr, cst.Name):
             return self._name(expr, depth)
+        if isinstance(expr, cst.Attribute):
+            name = dotted(expr) or ""
+            if name.endswith(ORM_TABLE_NAMES):
+                return self._safe()
+        if isinstance(expr, cst.Subscript) and self._constant_mapping(expr.value):
+            return self._safe()
         return opaque(expr)
 
     # -- the forms -----------------------------------------------------------------------
@@ -130,7 +157,7 @@ class Lifter:
             if isinstance(part, cst.FormattedStringText):
                 parts.append(part.value.replace("{{", "{").replace("}}", "}"))
             else:
-                parts.extend(self._hole(part.expression, depth).parts)
+                parts.extend(self.lift(part.expression, depth + 1).parts)
         return Template(parts)
 
     def _percent(self, expr: cst.BinaryOperation, depth: int) -> Template:
@@ -161,7 +188,7 @@ class Lifter:
             value = named.get(key) if key else (positional[index] if index < len(positional) else None)
             if not key:
                 index += 1
-            parts.extend(self._hole(value, depth).parts if value is not None else [Hole(right)])
+            parts.extend(self.lift(value, depth + 1).parts if value is not None else [Hole(right)])
         parts.append(fmt[position:])
         return Template(parts)
 
@@ -189,10 +216,15 @@ class Lifter:
                     joined = joined.add(self.lift(element.value, depth + 1))
                 return joined
             return opaque(expr)
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and self._constant_mapping(func.value):
+            return self._safe()
         if isinstance(func, (cst.Name, cst.Attribute)):
             name = self.context.resolve(func)
             if name in COERCIONS:
                 return literal("0")
+            leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value
+            if leaf in QUOTING_CALLS:
+                return self._safe()
             if isinstance(func, cst.Attribute) and func.attr.value in ("strip", "lower", "upper", "rstrip", "lstrip"):
                 return self.lift(func.value, depth + 1)
         return opaque(expr)
@@ -225,8 +257,24 @@ class Lifter:
             elif key and key != field_name:  # {obj.attr} / {obj[0]}: not the argument itself
                 parts.append(Hole(value))
             else:
-                parts.extend(self._hole(value, depth).parts)
+                parts.extend(self.lift(value, depth + 1).parts)
         return Template(parts)
+
+    def _constant_mapping(self, expr: cst.BaseExpression) -> bool:
+        """A module-level UPPER_CASE dict or list of literals (a lookup table of fragments)."""
+        if not isinstance(expr, cst.Name) or not _looks_constant(expr.value):
+            return False
+        value = self.scopes.module_constant(expr.value)
+        if value is None:
+            return self.scopes.lookup(expr.value) is None  # imported constant
+        if isinstance(value, cst.Dict):
+            return all(
+                isinstance(element, cst.DictElement) and not self.lift(element.value, MAX_LIFT_DEPTH).holes
+                for element in value.elements
+            )
+        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+            return all(not self.lift(element.value, MAX_LIFT_DEPTH).holes for element in value.elements)
+        return False
 
     def _name(self, expr: cst.Name, depth: int) -> Template:
         found = self.scopes.lookup(expr.value)
@@ -236,6 +284,11 @@ class Lifter:
             return opaque(expr)
         scope, assignments = found
         if not assignments:  # a parameter
+            parameter = self.scopes.parameter(expr.value)
+            if parameter is not None and _safe_annotation(parameter.annotation, self.context):
+                return literal("0")
+            if expr.value in scope.converted:
+                return literal("0")
             return opaque(expr)
         if scope is self.scopes.module and _looks_constant(expr.value) and len(assignments) == 1:
             lifted = self.lift(assignments[0].value, depth + 1)
@@ -251,20 +304,26 @@ class Lifter:
             if assignment.op == "+=" and not template.parts:
                 template = opaque(expr)
             template = template.add(self.lift(assignment.value, depth + 1))
+        if len(template.parts) == 1 and isinstance(template.parts[0], Hole):
+            return opaque(expr)  # name the variable, not what it was computed from
         return template
-
-    def _hole(self, value: cst.BaseExpression, depth: int) -> Template:
-        """An interpolated value: inline it when it is known text or known safe."""
-        lifted = self.lift(value, depth + 1)
-        if len(lifted.parts) == 1 and isinstance(lifted.parts[0], Hole):
-            return lifted
-        # Text built from constants and safe values is inlined; built text with holes keeps
-        # its holes (an f-string of an f-string).
-        return lifted
 
     def _safe(self) -> Template:
         self._safe_count += 1
         return literal(SAFE_MARKER.format(self._safe_count))
+
+
+def _safe_annotation(annotation: cst.BaseExpression | None, context: "FileContext") -> bool:
+    """Parameters typed as numbers, UUIDs, dates, booleans or `Literal[...]` cannot carry
+    SQL syntax (FastAPI and pydantic coerce and reject anything else)."""
+    if annotation is None:
+        return False
+    if isinstance(annotation, cst.Subscript):
+        name = context.resolve(annotation.value) or ""
+        return name.rsplit(".", 1)[-1] == "Literal"
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        return (context.resolve(annotation) or "") in SAFE_ANNOTATIONS
+    return False
 
 
 def _looks_constant(name: str) -> bool:
@@ -405,7 +464,8 @@ VALUE, IDENTIFIER, LITERAL, FRAGMENT = "value", "identifier", "quoted-literal", 
 
 def classify_holes(statement: exp.Expression | None, markers: list[str]) -> dict[str, str]:
     """Where each marker sits in the parsed statement."""
-    if statement is None:
+    if statement is None or isinstance(statement, exp.Command):
+        # Unparsed, or kept by sqlglot as opaque command text: no positions to read.
         return {marker: FRAGMENT for marker in markers}
     positions: dict[str, str] = {}
     for node in statement.walk():
@@ -423,6 +483,8 @@ def classify_holes(statement: exp.Expression | None, markers: list[str]) -> dict
 
 
 def _identifier_position(node: exp.Identifier) -> str:
+    if node.args.get("quoted"):
+        return IDENTIFIER
     parent = node.parent
     if isinstance(parent, exp.Table) or not isinstance(parent, exp.Column):
         return IDENTIFIER
@@ -436,6 +498,8 @@ def _identifier_position(node: exp.Identifier) -> str:
         return VALUE if holder.args.get("expression") is column else IDENTIFIER
     if isinstance(holder, exp.Alias):
         return IDENTIFIER
+    if isinstance(holder, exp.Update):
+        return FRAGMENT  # `SET {assignments}`: a clause, not one value
     return VALUE
 
 

@@ -45,3 +45,139 @@ def project(tmp_path: Path):
         return write_tree(tmp_path, files)
 
     return make
+
+
+# ----------------------------------------------------------------------------------------------
+# Shared snippets and helpers for the engine tests.
+
+# One SQL001 finding on line 2, severity high (a value inside a quoted literal).
+SQL001_HIGH = (
+    "def find(cur, email):\n"
+    "    cur.execute(\"SELECT id FROM accounts WHERE email = '%s'\" % email)\n"
+)
+# One SQL001 finding on line 7, severity critical (request data inside a quoted literal).
+SQL001_CRITICAL = (
+    "from fastapi import APIRouter, Depends\n"
+    "from sqlalchemy import text\n"
+    "router = APIRouter()\n"
+    "\n"
+    '@router.get("/users")\n'
+    "def search(name: str, db=Depends(get_db)):\n"
+    "    return db.execute(text(f\"SELECT id, email FROM users WHERE name = '{name}'\")).all()\n"
+)
+CLEAN = "def find(cur, email):\n    cur.execute(\"SELECT id FROM accounts WHERE email = %s\", (email,))\n"
+
+
+def run_cli(*args: str, cwd: Path | None = None):
+    """Invoke the `reviewer` command in-process; returns click's Result (exit_code, stdout,
+    stderr, output)."""
+    import os
+
+    from click.testing import CliRunner
+
+    from reviewer.cli import main
+
+    runner = CliRunner()
+    previous = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        return runner.invoke(main, [str(arg) for arg in args], catch_exceptions=False)
+    finally:
+        os.chdir(previous)
+
+
+def scan_json(root: Path, *args: str) -> tuple[int, dict]:
+    """`reviewer scan ROOT --format json --no-cache ARGS`: (exit code, parsed report)."""
+    import json
+
+    result = run_cli("scan", str(root), "--format", "json", "--no-cache", *args)
+    assert result.exit_code in (0, 1), (result.exit_code, result.output)
+    return result.exit_code, json.loads(result.stdout)
+
+
+# A user rule pack with one rule of each kind; codes XPY001, XSQ001, XPR001.
+PACK_FILES = {
+    "python/print_call.py": '''
+import libcst as cst
+import libcst.matchers as m
+
+from reviewer.model import Category, Confidence, Severity
+from reviewer.rule import Example, PythonRule
+
+PRINT = m.Call(func=m.Name("print"))
+
+
+class PrintCall(PythonRule):
+    """Services log through `logging`; `print` output is lost."""
+
+    code = "XPY001"
+    name = "print-call"
+    category = Category.OPS
+    severity = Severity.LOW
+    confidence = Confidence.HIGH
+    message = "`print()` call"
+    fix = "Use `logging.getLogger(__name__).info(...)`"
+    triggers = ("print",)
+    valid = (Example("log.info('x')\\n"),)
+    invalid = (Example("print('x')\\n", lines=(1,)),)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if m.matches(node, PRINT):
+            self.report(node)
+''',
+    "sql/delete_without_where.py": '''
+from sqlglot import exp
+
+from reviewer.model import Category, Confidence, Severity
+from reviewer.rule import Example, SqlRule
+
+
+class DeleteWithoutWhere(SqlRule):
+    """A DELETE without WHERE empties the table."""
+
+    code = "XSQ001"
+    name = "delete-without-where"
+    category = Category.SQL
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    message = "`DELETE FROM {table}` has no WHERE clause"
+    fix = "Add a WHERE clause"
+    valid = (Example("DELETE FROM t WHERE id = 1;\\n"),)
+    invalid = (Example("DELETE FROM t;\\n", lines=(1,)),)
+
+    def check(self, statement, source) -> None:
+        for delete in statement.find_all(exp.Delete):
+            if delete.args.get("where") is None:
+                self.report(delete, table=delete.this.sql())
+''',
+    "project/settings_file.py": '''
+from reviewer.model import Category, Confidence, Location, Severity
+from reviewer.rule import Example, ProjectRule
+
+
+class SettingsFile(ProjectRule):
+    """Flags every settings.py, on line 2, to exercise project-rule reporting."""
+
+    code = "XPR001"
+    name = "settings-file"
+    category = Category.OPS
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    message = "`{path}` is a settings module among {count} files"
+    fix = "Nothing; this is a test rule"
+    valid = (Example("x = 1\\n"),)
+    invalid = (Example("DEBUG = True\\n", path="settings.py"),)
+
+    def check(self, index) -> None:
+        for item in index.files:
+            if item.path.endswith("settings.py"):
+                self.report(Location(2, 1, 2, 12), path=item.path, count=len(index.files))
+''',
+}
+
+
+def write_pack(folder: Path, files: dict[str, str] | None = None) -> Path:
+    """Write a rule pack (PACK_FILES by default) into `folder` and return its absolute path."""
+    write_tree(folder, dict(files if files is not None else PACK_FILES))
+    return folder.resolve()

@@ -21,13 +21,21 @@ SEVERITY_COLOURS = {
 GRADE_COLOURS = {"A": "green", "B": "green", "C": "yellow", "D": "red", "F": "red"}
 
 
-def render(result: ScanResult, color: bool = False, gate: tuple[bool, list[str]] | None = None, **_options) -> str:
+def render(
+    result: ScanResult,
+    color: bool = False,
+    gate: tuple[bool, list[str]] | None = None,
+    quiet: bool = False,
+    **_options,
+) -> str:
+    """The report; `quiet` leaves out the findings and errors but keeps the summary counts."""
+
     def style(text: str, **kwargs) -> str:
         return click.style(text, **kwargs) if color else text
 
     out: list[str] = []
     root = Path(result.root)
-    for path, group in groupby(result.findings, key=lambda finding: finding.path):
+    for path, group in groupby(() if quiet else result.findings, key=lambda finding: finding.path):
         findings = list(group)
         lines = _read_lines(root / path)
         out.append(style(path, bold=True, underline=True))
@@ -47,7 +55,7 @@ def render(result: ScanResult, color: bool = False, gate: tuple[bool, list[str]]
                 out.append(" " * len(gutter) + " " * (loc.column - 1) + style("^" * width, fg="red"))
             out.append(f"         {style('fix:', fg='green')} {finding.fix}")
         out.append("")
-    if result.errors:
+    if result.errors and not quiet:
         out.append(style(f"Could not analyse {len(result.errors)} file(s):", bold=True))
         for error in result.errors:
             out.append(f"  {error.path}: {error.kind}: {error.message}")

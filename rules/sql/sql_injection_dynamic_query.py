@@ -143,6 +143,8 @@ class SqlInjectionDynamicQuery(PythonRule):
             return
         positions = classify_holes(parse_statement(text, dialect), [hole.marker for hole in holes])
         tainted = {hole.marker for hole in holes if self.context.is_request_data(hole.expr)}
+        if self.context.in_migration and not tainted:
+            return  # migrations run once, by operators, with values the code defines
 
         def rank(hole) -> tuple[int, int]:
             return (0 if hole.marker in tainted else 1, POSITION_ORDER.index(positions[hole.marker]))
@@ -175,6 +177,8 @@ class SqlInjectionDynamicQuery(PythonRule):
             return Severity.HIGH, Confidence.HIGH
         if position == VALUE:
             return Severity.MEDIUM, Confidence.MEDIUM
+        if position == IDENTIFIER:
+            return Severity.LOW, Confidence.LOW
         return Severity.MEDIUM, Confidence.LOW
 
 

@@ -1,0 +1,404 @@
+"""Benchmark `reviewer scan` against bandit on a source tree.
+
+    .venv/bin/python bench/bench.py PATH [--jobs N] [--no-bandit] [--json] [--repeat N]
+                                         [--workdir DIR] [--save FILE] [--keep]
+
+What it does, in order:
+
+1. Copies PATH to a scratch folder (default /tmp/reviewer-bench/<name>; see --workdir) so the
+   source tree is never touched and the `.reviewer_cache/` the scan writes lands in the copy.
+   The copy is *always* made, writable source or not, so every figure comes from the same
+   kind of tree. The scratch folder must not sit inside a git repository whose .gitignore
+   ignores it (reviewer honours .gitignore files up to the repository root: a copy under this
+   repo's bench/_work/, which is gitignored, would scan 0 files); the script stops if the
+   scan sees no files.
+2. reviewer, COLD, default jobs: `.reviewer_cache/` deleted first.
+3. reviewer, WARM, default jobs: the same command again, reading the cache from step 2.
+4. reviewer, COLD, `--jobs 1` (cache deleted first).
+5. bandit `-r COPY -q -f json` on the same copy (skipped with --no-bandit).
+
+Every reviewer run is the real CLI in a subprocess:
+`<venv>/bin/reviewer scan COPY --format json --quiet [--jobs N]`; the figures (files, lines,
+findings, errors) come from its JSON output. Wall time is measured around the whole process
+(interpreter start, imports, discovery, analysis, report), i.e. what a user waits for.
+
+Memory, two figures per run:
+- max RSS: `os.wait4` rusage of the process tree, which Linux reports as the peak RSS of the
+  single largest process in it (the main process or one worker), not a sum;
+- tree peak: the sum over the process and all its descendants, sampled every 0.1 s from
+  /proc (PSS from smaps_rollup when readable, so pages shared by forked workers are counted
+  once; RSS otherwise). Linux only; "-" elsewhere. Short peaks between samples can be missed.
+
+With --repeat N every run is repeated N times and the median wall time is reported (memory:
+the maximum seen). Not part of the pytest suite: it lives outside tests/ and takes minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "reviewer-bench"
+CACHE_DIR = ".reviewer_cache"
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring one process tree
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may contain spaces and parentheses.
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    return children
+
+
+def _memory_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class TreeSampler(threading.Thread):
+    """Peak of the summed memory of a process and its descendants (Linux /proc)."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak_kib = 0
+        self.available = os.path.isdir("/proc/self")
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        if not self.available:
+            return
+        while not self._halt.is_set():
+            children = _children_map()
+            tree, todo = [], [self.pid]
+            while todo:
+                pid = todo.pop()
+                tree.append(pid)
+                todo.extend(children.get(pid, ()))
+            self.peak_kib = max(self.peak_kib, sum(_memory_kib(pid) for pid in tree))
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+@dataclass
+class Measured:
+    wall: float
+    max_rss_kib: int  # largest single process of the tree (wait4 rusage)
+    tree_peak_kib: int | None  # sampled sum over the tree
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_measured(command: list[str]) -> Measured:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        sampler = TreeSampler(process.pid)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
+        sampler.stop()
+        out.seek(0)
+        err.seek(0)
+        return Measured(
+            wall=wall,
+            max_rss_kib=usage.ru_maxrss,  # KiB on Linux
+            tree_peak_kib=sampler.peak_kib if sampler.available else None,
+            returncode=process.returncode,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# The runs
+
+
+@dataclass
+class RunFigures:
+    label: str
+    command: str
+    wall: float
+    walls: list[float]
+    max_rss_mib: float
+    tree_peak_mib: float | None
+    files: int
+    lines: int
+    findings: int
+    errors: int
+    lines_per_s: float
+    error_kinds: dict[str, int] = field(default_factory=dict)
+
+
+def _mib(kib: int | None) -> float | None:
+    return None if kib is None else round(kib / 1024, 1)
+
+
+def reviewer_run(label: str, tree: Path, jobs: int | None, cold: bool, repeat: int) -> RunFigures:
+    command = [str(VENV_BIN / "reviewer"), "scan", str(tree), "--format", "json", "--quiet"]
+    if jobs is not None:
+        command += ["--jobs", str(jobs)]
+    walls, rss, peaks, data = [], [], [], {}
+    for _ in range(repeat):
+        if cold:
+            shutil.rmtree(tree / CACHE_DIR, ignore_errors=True)
+        measured = run_measured(command)
+        if measured.returncode not in (0, 1):
+            sys.exit(f"bench: reviewer exited {measured.returncode}\n{measured.stderr[-4000:]}")
+        data = json.loads(measured.stdout)
+        walls.append(measured.wall)
+        rss.append(measured.max_rss_kib)
+        peaks.append(measured.tree_peak_kib)
+    summary = data["summary"]
+    if summary["files"] == 0:
+        sys.exit(
+            f"bench: reviewer found no files in {tree}; is the work folder inside a git repository "
+            "that ignores it? Use --workdir outside it (the default is under the temp folder)."
+        )
+    kinds: dict[str, int] = {}
+    for error in data["errors"]:
+        kinds[error["kind"]] = kinds.get(error["kind"], 0) + 1
+    wall = statistics.median(walls)
+    return RunFigures(
+        label=label,
+        command=" ".join(command),
+        wall=round(wall, 3),
+        walls=[round(w, 3) for w in walls],
+        max_rss_mib=_mib(max(rss)),
+        tree_peak_mib=_mib(max(peaks)) if None not in peaks else None,
+        files=summary["files"],
+        lines=summary["lines"],
+        findings=summary["findings"],
+        errors=len(data["errors"]),
+        lines_per_s=round(summary["lines"] / wall) if wall else 0.0,
+        error_kinds=dict(sorted(kinds.items())),
+    )
+
+
+def bandit_run(tree: Path, repeat: int) -> RunFigures:
+    command = [str(VENV_BIN / "bandit"), "-r", str(tree), "-q", "-f", "json"]
+    walls, rss, peaks, data = [], [], [], {}
+    for _ in range(repeat):
+        measured = run_measured(command)
+        if measured.returncode not in (0, 1):
+            sys.exit(f"bench: bandit exited {measured.returncode}\n{measured.stderr[-4000:]}")
+        data = json.loads(measured.stdout)
+        walls.append(measured.wall)
+        rss.append(measured.max_rss_kib)
+        peaks.append(measured.tree_peak_kib)
+    metrics = {name: value for name, value in data.get("metrics", {}).items() if name != "_totals"}
+    lines = sum(int(value.get("loc", 0)) for value in metrics.values())
+    wall = statistics.median(walls)
+    return RunFigures(
+        label="bandit",
+        command=" ".join(command),
+        wall=round(wall, 3),
+        walls=[round(w, 3) for w in walls],
+        max_rss_mib=_mib(max(rss)),
+        tree_peak_mib=_mib(max(peaks)) if None not in peaks else None,
+        files=len(metrics),
+        lines=lines,  # bandit's own count: non-blank, non-comment lines
+        findings=len(data.get("results", [])),
+        errors=len(data.get("errors", [])),
+        lines_per_s=round(lines / wall) if wall else 0.0,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, object]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    versions = {}
+    for package in ("reviewer", "libcst", "sqlglot", "bandit"):
+        try:
+            from importlib.metadata import version
+
+            versions[package] = version(package)
+        except Exception:  # noqa: BLE001
+            versions[package] = "?"
+    return {
+        "reviewer_commit": _commit(),
+        "cpus": os.cpu_count(),
+        "usable_cpus": affinity,
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        **versions,
+    }
+
+
+def _commit() -> str:
+    """HEAD of the reviewer checkout, "+dirty" when reviewer/ or rules/ have local edits
+    (read-only git commands; "?" outside a checkout)."""
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--", "reviewer", "rules"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return head + ("+dirty" if dirty else "")
+
+
+def copy_tree(source: Path, workdir: Path) -> Path:
+    target = workdir / source.resolve().name
+    if target.exists():
+        shutil.rmtree(target)
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(CACHE_DIR))
+    return target
+
+
+def _fmt_mib(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def table(runs: list[RunFigures], bandit: RunFigures | None) -> str:
+    header = ("run", "files", "lines", "wall s", "lines/s", "max RSS MiB", "tree MiB", "findings", "errors")
+    rows = [header]
+    for run in [*runs, *([bandit] if bandit else [])]:
+        rows.append(
+            (
+                run.label,
+                f"{run.files:,}",
+                f"{run.lines:,}",
+                f"{run.wall:.2f}",
+                f"{run.lines_per_s:,.0f}",
+                _fmt_mib(run.max_rss_mib),
+                _fmt_mib(run.tree_peak_mib),
+                f"{run.findings:,}",
+                f"{run.errors:,}",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells))
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", type=Path, help="source tree to scan (never modified: a copy is scanned)")
+    parser.add_argument("--jobs", type=int, default=None, help="--jobs for the default-jobs runs (default: reviewer's own, one per core)")
+    parser.add_argument("--no-bandit", action="store_true", help="skip the bandit comparison")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    parser.add_argument("--repeat", type=int, default=1, help="repeat each run N times, report the median wall time")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help=f"where the copy goes (default {DEFAULT_WORKDIR})")
+    parser.add_argument("--save", type=Path, help="also write the JSON figures to FILE")
+    parser.add_argument("--keep", action="store_true", help="keep the copy (and its cache) afterwards")
+    args = parser.parse_args(argv)
+    if not args.path.is_dir():
+        parser.error(f"{args.path} is not a directory")
+
+    tree = copy_tree(args.path, args.workdir)
+    try:
+        jobs_label = f"jobs={args.jobs}" if args.jobs is not None else f"jobs=default({os.cpu_count()})"
+        cold = reviewer_run(f"reviewer cold {jobs_label}", tree, args.jobs, cold=True, repeat=args.repeat)
+        warm = reviewer_run(f"reviewer warm {jobs_label}", tree, args.jobs, cold=False, repeat=args.repeat)
+        serial = reviewer_run("reviewer cold jobs=1", tree, 1, cold=True, repeat=args.repeat)
+        bandit = None if args.no_bandit else bandit_run(tree, args.repeat)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tree, ignore_errors=True)
+
+    ratios: dict[str, float] = {"cold_jobs1_over_cold_default": round(serial.wall / cold.wall, 2)}
+    if bandit is not None:
+        ratios.update(
+            {
+                "cold_over_bandit": round(cold.wall / bandit.wall, 2),
+                "warm_over_bandit": round(warm.wall / bandit.wall, 2),
+                "cold_jobs1_over_bandit": round(serial.wall / bandit.wall, 2),
+            }
+        )
+    report = {
+        "path": str(args.path),
+        "scanned_copy": str(tree),
+        "repeat": args.repeat,
+        "machine": machine(),
+        "runs": [asdict(run) for run in (cold, warm, serial)],
+        "bandit": asdict(bandit) if bandit else None,
+        "ratios": ratios,
+    }
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    info = report["machine"]
+    print(f"reviewer benchmark: {args.path}  (scanned copy: {tree}, repeat={args.repeat}, median wall)")
+    print(
+        f"reviewer {info['reviewer_commit']}; machine: {info['cpus']} CPUs ({info['cpu_model']}), Python {info['python']}; "
+        f"reviewer {info['reviewer']}, libcst {info['libcst']}, sqlglot {info['sqlglot']}, bandit {info['bandit']}"
+    )
+    print()
+    print(table([cold, warm, serial], bandit))
+    print()
+    print(f"cold jobs=1 / cold default jobs: {ratios['cold_jobs1_over_cold_default']:.2f}x")
+    if bandit is not None:
+        print(f"reviewer cold / bandit: {ratios['cold_over_bandit']:.2f}x   (jobs=1: {ratios['cold_jobs1_over_bandit']:.2f}x)")
+        print(f"reviewer warm / bandit: {ratios['warm_over_bandit']:.2f}x")
+        print("bandit lines = its own count of code lines (no blanks or comments); reviewer lines = all lines")
+    for run in (cold, serial):
+        if run.error_kinds:
+            print(f"{run.label} errors by kind: {run.error_kinds}")
+    print("max RSS = largest single process (wait4); tree = summed PSS of process + workers, sampled at 10 Hz")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

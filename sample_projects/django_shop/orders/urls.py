@@ -1,0 +1,15 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("orders", views.OrderViewSet, basename="order")
+
+urlpatterns = [
+    path("checkout/", views.checkout),
+    path("orders/by-status/", views.orders_by_status),
+    path("orders/reports/sales/", views.sales_report),
+    path("orders/<int:pk>/receipt/", views.order_receipt),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,29 @@
+import logging
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+PAYMENT_GATEWAY_URL = "https://payments.internal.example.com/v1/charges"
+
+
+class PaymentDeclined(Exception):
+    pass
+
+
+def charge_card(card_token: str, amount: float, order_id: int) -> str:
+    resp = requests.post(
+        PAYMENT_GATEWAY_URL,
+        json={
+            "source": card_token,
+            "amount": int(round(amount * 100)),
+            "currency": "usd",
+            "metadata": {"order_id": order_id},
+        },
+    )
+    if resp.status_code == 402:
+        raise PaymentDeclined(resp.json().get("message", "card declined"))
+    resp.raise_for_status()
+    charge_id = resp.json()["id"]
+    logger.info("order %s charged, charge id %s", order_id, charge_id)
+    return charge_id

@@ -1,0 +1,10 @@
+import os
+
+
+class Config:
+    SECRET_KEY = "7d9f2c4a8b1e6f3a0c5d9e2b4f7a1c8e"
+    DATABASE_URL = "postgresql://ledger:L3dg3r-pw-91x@ledger-db.internal:5432/ledger"
+    AUDIT_DB_PATH = os.environ.get("AUDIT_DB_PATH", "/var/lib/ledger/audit.sqlite3")
+    AUDIT_ARCHIVE_DIR = os.environ.get("AUDIT_ARCHIVE_DIR", "/var/lib/ledger/archive")
+    FX_API_URL = "https://fx.example.com/v1/latest"
+    JSON_SORT_KEYS = False

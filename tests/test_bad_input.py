@@ -1,0 +1,259 @@
+"""Bad input never stops a scan: every file that cannot be analysed is listed in `errors` with
+its kind and a reason, every other file is still analysed, and nothing crashes or hangs, in
+one process or in worker processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reviewer.config import Config
+from tests.conftest import REPO, SQL001_HIGH, run_cli, scan_tree, write_pack, write_tree
+
+REVIEWER = REPO / ".venv" / "bin" / "reviewer"
+LATIN1_WITH_COOKIE = (
+    "# -*- coding: latin-1 -*-\n"
+    "GREETING = 'café'\n"
+    "def find(cur, email):\n"
+    "    cur.execute(\"SELECT id FROM accounts WHERE email = '%s'\" % email)\n"
+).encode("latin-1")
+# Each bad Python file mentions `execute`, so SQL001's trigger matches and the file goes all the
+# way to the libcst parser instead of stopping at the cheap pre-check.
+TRIGGER = "# cur.execute\n"
+
+# path -> (kind, words the reason must contain)
+EXPECTED_ERRORS = {
+    "bad/binary.py": ("binary", "NUL bytes"),
+    "bad/binary.sql": ("binary", "NUL bytes"),
+    "bad/dangling.py": ("broken-symlink", "nowhere.py"),
+    "bad/device.py": ("unreadable", "not a regular file"),
+    "bad/fifo.py": ("unreadable", "not a regular file"),
+    "bad/huge.py": ("too-large", "max-file-size"),
+    "bad/latin1.py": ("encoding", "encoding"),
+    "bad/latin1.sql": ("encoding", "utf-8"),
+    "bad/long_and.py": ("too-deep", "too deep"),
+    "bad/long_sum.py": ("too-deep", "too deep"),
+    "bad/nested_parens.py": ("syntax-error", "too many nested parentheses"),
+    "bad/nul_late.py": ("syntax-error", "null bytes"),
+    "bad/python2.py": ("syntax-error", "Python 2"),
+    "bad/select.sql": ("sql-parse-error", "1 statement(s) do not parse as postgres (line 2)"),
+    "bad/syntax.py": ("syntax-error", "line 2: invalid syntax"),
+    "bad/tabs.py": ("syntax-error", "tabs"),
+    "bad/unterminated.sql": ("sql-parse-error", "cannot tokenize"),
+}
+EXPECTED_FINDINGS = [
+    ("good/bom.py", 2),
+    ("good/cookie.py", 4),
+    ("good/crlf.py", 2),
+    ("good/query.py", 2),
+]
+
+
+def make_battery(root: Path) -> Path:
+    write_tree(
+        root,
+        {
+            "bad/syntax.py": TRIGGER + "def f(:\n    pass\n",
+            "bad/python2.py": TRIGGER + "print 'hello'\n",
+            "bad/latin1.py": TRIGGER.encode() + "NAME = 'café'\n".encode("latin-1"),
+            "bad/binary.py": b"\x7fELF\x02\x01\x01\x00\x00\x00execute\x00\x00",
+            "bad/nul_late.py": TRIGGER + "x = 1\n" * 2000 + "\0\n",
+            "bad/tabs.py": TRIGGER + "if True:\n        x = 1\n\ty = 2\n",
+            "bad/huge.py": TRIGGER + "VALUE = 1\n" * 500_000,  # 5 MB
+            "bad/nested_parens.py": TRIGGER + "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n",
+            "bad/long_sum.py": TRIGGER + "x = " + "+".join(["1"] * 20000) + "\n",
+            "bad/long_and.py": TRIGGER + "x = " + " and ".join(["a"] * 10000) + "\n",
+            "bad/select.sql": "SELECT 1;\nSELECT FROM WHERE;\nSELECT 2;\n",
+            "bad/unterminated.sql": "SELECT 'abc FROM t;\n",
+            "bad/latin1.sql": "SELECT 'café';\n".encode("latin-1"),
+            "bad/binary.sql": b"SELECT\x00\x01\x02",
+            "good/query.py": SQL001_HIGH,
+            "good/cookie.py": LATIN1_WITH_COOKIE,
+            "good/crlf.py": SQL001_HIGH.replace("\n", "\r\n"),
+            "good/bom.py": "\ufeff" + SQL001_HIGH,
+            "good/empty.py": "",
+            "good/empty.sql": "",
+            "good/comments.sql": "-- nothing but a comment\n",
+        },
+    )
+    (root / "bad" / "dangling.py").symlink_to(root / "bad" / "nowhere.py")
+    os.mkfifo(root / "bad" / "fifo.py")
+    (root / "bad" / "device.py").symlink_to("/dev/zero")
+    return root
+
+
+def _errors(errors) -> dict[str, tuple[str, str]]:
+    return {error.path: (error.kind, error.message) for error in errors}
+
+
+def _check(errors: dict[str, tuple[str, str]], findings: list[tuple[str, int]]) -> None:
+    assert sorted(errors) == sorted(EXPECTED_ERRORS)
+    for path, (kind, words) in EXPECTED_ERRORS.items():
+        assert errors[path][0] == kind, (path, errors[path])
+        assert words in errors[path][1], (path, errors[path])
+    assert findings == EXPECTED_FINDINGS
+
+
+def test_battery_in_one_process(tmp_path: Path) -> None:
+    root = make_battery(tmp_path / "proj")
+    result = scan_tree(root)
+    _check(_errors(result.errors), [(f.path, f.line) for f in result.findings])
+    assert result.files == len(EXPECTED_ERRORS) + 7
+    assert all(f.rule == "SQL001" for f in result.findings)
+
+
+def test_battery_with_no_rule_matching(tmp_path: Path) -> None:
+    """With no rule to run, files are still checked by CPython's parser and listed."""
+    root = make_battery(tmp_path / "proj")
+    result = scan_tree(root, select=("RVW",))
+    errors = _errors(result.errors)
+    assert sorted(errors) == sorted(EXPECTED_ERRORS)
+    assert {path: kind for path, (kind, _) in errors.items()} == {
+        path: kind for path, (kind, _) in EXPECTED_ERRORS.items()
+    }
+    assert result.findings == ()
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_battery_through_the_cli(tmp_path: Path, jobs: str) -> None:
+    root = make_battery(tmp_path / "proj")
+    # Enough files for the worker pool to be used (runner.PARALLEL_THRESHOLD).
+    write_tree(root, {f"pad/mod{number:02}.py": "x = 1\n" for number in range(12)})
+    completed = subprocess.run(
+        [str(REVIEWER), "scan", str(root), "--format", "json", "--jobs", jobs],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    errors = {e["path"]: (e["kind"], e["message"]) for e in report["errors"]}
+    _check(errors, [(f["path"], f["line"]) for f in report["findings"]])
+    assert report["summary"]["files"] == len(EXPECTED_ERRORS) + 7 + 12
+    # A second run answers from the cache and reports the same.
+    again = subprocess.run(
+        [str(REVIEWER), "scan", str(root), "--format", "json", "--jobs", jobs],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.stdout == completed.stdout
+
+
+def test_crashing_worker_costs_only_its_file(tmp_path: Path) -> None:
+    """A worker that dies (as libcst's native parser can) loses only the file it was on, and
+    the files that were in flight beside it are analysed again, not reported as crashed."""
+    crash_rule = '''
+import os
+
+from reviewer.model import Category, Severity
+from reviewer.rule import Example, PythonRule
+
+
+class CrashOnMarker(PythonRule):
+    """Stands in for a native crash: the process dies on a marked file."""
+
+    code = "XCR001"
+    name = "crash-on-marker"
+    category = Category.OPS
+    severity = Severity.LOW
+    message = "never reported"
+    fix = "nothing"
+    triggers = ("CRASH_HERE",)
+    valid = (Example("x = 1\\n"),)
+    invalid = (Example("CRASH_HERE = 1\\n"),)
+
+    def visit_Module(self, node) -> None:
+        os._exit(70)
+'''
+    pack = write_pack(tmp_path / "pack", {"crash_on_marker.py": crash_rule})
+    root = tmp_path / "proj"
+    files = {f"m{number:02}.py": SQL001_HIGH for number in range(40)}
+    files["boom.py"] = "CRASH_HERE = 1\n" + "# padding\n" * 500  # largest: in the first batch
+    files[".reviewer.yml"] = f"rule-packs: [{pack}]\n"
+    write_tree(root, files)
+    completed = subprocess.run(
+        [str(REVIEWER), "scan", str(root), "--format", "json", "--no-cache", "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["errors"] == [{"path": "boom.py", "kind": "crash", "message": "the analyser crashed on this file"}]
+    assert sorted(f["path"] for f in report["findings"]) == [f"m{number:02}.py" for number in range(40)]
+
+
+def test_file_timeout(tmp_path: Path) -> None:
+    body = "".join(f'    cur.execute("SELECT id FROM t WHERE a = %s", (x{number},))\n' for number in range(3000))
+    root = write_tree(tmp_path / "proj", {"big.py": "def f(cur):\n" + body, "query.py": SQL001_HIGH})
+    config = replace(Config(root=str(root)), file_timeout=0.2)
+    result = scan_tree(root, config=config)
+    assert [(e.path, e.kind, e.message) for e in result.errors] == [
+        ("big.py", "timeout", "analysis took longer than 0.2 s (file-timeout)")
+    ]
+    assert [(f.path, f.line) for f in result.findings] == [("query.py", 2)]
+    assert result.files == 2
+
+
+def test_file_timeout_from_config_through_the_cli(tmp_path: Path) -> None:
+    body = "".join(f'    cur.execute("SELECT id FROM t WHERE a = %s", (x{number},))\n' for number in range(3000))
+    root = write_tree(
+        tmp_path / "proj",
+        {"big.py": "def f(cur):\n" + body, "query.py": SQL001_HIGH, ".reviewer.yml": "file-timeout: 0.2\n"},
+    )
+    report = json.loads(run_cli("scan", root, "--format", "json").stdout)
+    assert [(e["path"], e["kind"]) for e in report["errors"]] == [("big.py", "timeout")]
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("query.py", 2)]
+    # A timed-out file is not cached: the next run tries it again.
+    again = json.loads(run_cli("scan", root, "--format", "json").stdout)
+    assert again["errors"] == report["errors"]
+
+
+def test_a_directory_named_like_a_python_file(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "proj", {"pkg.py/inner.py": SQL001_HIGH, "query.py": SQL001_HIGH})
+    result = scan_tree(root)
+    assert [(f.path, f.line) for f in result.findings] == [("pkg.py/inner.py", 2), ("query.py", 2)]
+    assert result.errors == ()
+
+
+def test_explicit_unreadable_targets(tmp_path: Path) -> None:
+    root = make_battery(tmp_path / "proj")
+    completed = subprocess.run(
+        [str(REVIEWER), "scan", "bad/fifo.py", "bad/dangling.py", "good/query.py", "--format", "json", "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=root,
+    )
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert [(e["path"], e["kind"]) for e in report["errors"]] == [
+        ("bad/dangling.py", "broken-symlink"),
+        ("bad/fifo.py", "unreadable"),
+    ]
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("good/query.py", 2)]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        (".reviewer.yml", "select: [SQL001\n  - bad: {\n", "not valid YAML"),
+        ("pyproject.toml", "[tool.reviewer]\nselect = [\n", "not valid TOML"),
+    ],
+)
+def test_malformed_config_exits_2(tmp_path: Path, name: str, text: str, words: str) -> None:
+    root = write_tree(tmp_path / "proj", {"query.py": SQL001_HIGH, name: text})
+    completed = subprocess.run(
+        [str(REVIEWER), "scan", str(root), "--no-cache"], capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 2
+    assert str(root / name) in completed.stderr
+    assert words in completed.stderr
+    assert "Traceback" not in completed.stderr

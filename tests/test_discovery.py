@@ -1,0 +1,276 @@
+"""Discovery: which files are scanned (gitignore, excludes, skipped folders, explicit paths)
+and what each one is (Python, SQL, which migration tool)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewer.discovery import classify, discover
+from reviewer.model import FileKind
+from tests.conftest import write_tree
+
+
+def _found(root: Path, targets: list[Path] | None = None, **kwargs) -> list[str]:
+    return [source.rel for source in discover(root, targets or [root], **kwargs)]
+
+
+# ----------------------------------------------------------------------------------------------
+# What is scanned
+
+
+def test_only_python_and_sql_files_sorted(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "b.py": "",
+            "a/z.sql": "",
+            "a/y.py": "",
+            "README.md": "",
+            "setup.cfg": "",
+            "c.pyi": "",
+            "notes.sql.txt": "",
+        },
+    )
+    assert _found(tmp_path) == ["a/y.py", "a/z.sql", "b.py"]
+
+
+def test_root_gitignore(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".gitignore": "# generated code\ngenerated/\n*_pb2.py\n/top_only.py\n",
+            "app/models.py": "",
+            "app/user_pb2.py": "",
+            "generated/client.py": "",
+            "top_only.py": "",
+            "app/top_only.py": "",
+        },
+    )
+    assert _found(tmp_path) == ["app/models.py", "app/top_only.py"]
+
+
+def test_nested_gitignore_is_relative_to_its_folder(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "svc/.gitignore": "/local.py\ncache/\n",
+            "svc/local.py": "",
+            "svc/sub/local.py": "",
+            "svc/cache/x.py": "",
+            "local.py": "",
+            "other/cache/y.py": "",
+        },
+    )
+    assert _found(tmp_path) == ["local.py", "other/cache/y.py", "svc/sub/local.py"]
+
+
+def test_gitignore_negation_in_the_same_file(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".gitignore": "*.sql\n!keep.sql\n",
+            "drop.sql": "",
+            "db/keep.sql": "",
+            "db/other.sql": "",
+        },
+    )
+    assert _found(tmp_path) == ["db/keep.sql"]
+
+
+def test_nested_gitignore_negation_overrides_the_parent(tmp_path: Path) -> None:
+    """As in git: a deeper .gitignore can re-include a file a shallower one ignores."""
+    write_tree(
+        tmp_path,
+        {
+            ".gitignore": "*.sql\n",
+            "drop.sql": "",
+            "db/.gitignore": "!keep.sql\n",
+            "db/keep.sql": "",
+            "db/other.sql": "",
+        },
+    )
+    assert _found(tmp_path) == ["db/keep.sql"]
+
+
+def test_nested_gitignore_can_ignore_what_the_parent_reincludes(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".gitignore": "*.py\n!*_keep.py\n",
+            "a_keep.py": "",
+            "sub/.gitignore": "b_keep.py\n",
+            "sub/b_keep.py": "",
+            "sub/c_keep.py": "",
+            "sub/d.py": "",
+        },
+    )
+    assert _found(tmp_path) == ["a_keep.py", "sub/c_keep.py"]
+
+
+def test_gitignore_above_the_scanned_folder_applies_up_to_the_repo_root(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "outside/.gitignore": "*.py\n",  # above the repository: does not apply
+            "outside/repo/.git/HEAD": "",
+            "outside/repo/.gitignore": "secret.py\n",
+            "outside/repo/src/secret.py": "",
+            "outside/repo/src/app.py": "",
+        },
+    )
+    src = tmp_path / "outside" / "repo" / "src"
+    assert _found(src) == ["app.py"]
+
+
+def test_gitignore_off(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".gitignore": "gen.py\n", "gen.py": "", "app.py": ""})
+    assert _found(tmp_path) == ["app.py"]
+    assert _found(tmp_path, respect_gitignore=False) == ["app.py", "gen.py"]
+
+
+def test_config_excludes(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/views.py": "",
+            "app/fixtures/data.sql": "",
+            "tests/fixtures/sample.py": "",
+            "tests/test_views.py": "",
+            "vendor/lib.py": "",
+        },
+    )
+    found = _found(tmp_path, exclude=["tests/fixtures/**", "vendor/", "*.sql"])
+    assert found == ["app/views.py", "tests/test_views.py"]
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "node_modules/pkg",
+        ".venv/lib",
+        "venv/lib",
+        "__pycache__",
+        "build/lib",
+        "dist",
+        ".tox/py311",
+        "mypkg.egg-info",
+        ".git/hooks",
+        ".reviewer_cache/v1",
+        ".mypy_cache",
+        "some/deep/node_modules",
+    ],
+)
+def test_default_skipped_folders(tmp_path: Path, folder: str) -> None:
+    write_tree(tmp_path, {"app.py": "", f"{folder}/x.py": "", f"{folder}/y.sql": ""})
+    assert _found(tmp_path) == ["app.py"]
+
+
+def test_folder_with_pyvenv_cfg_is_a_virtualenv(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app.py": "", "myenv/pyvenv.cfg": "home = /usr/bin\n", "myenv/lib/site.py": ""})
+    assert _found(tmp_path) == ["app.py"]
+
+
+def test_explicit_files_are_always_scanned(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            ".gitignore": "ignored.py\n",
+            "ignored.py": "",
+            "node_modules/pkg/x.py": "",
+            "legacy/old.sql": "",
+            "app.py": "",
+        },
+    )
+    targets = [tmp_path / "ignored.py", tmp_path / "node_modules" / "pkg" / "x.py", tmp_path / "legacy" / "old.sql"]
+    found = discover(tmp_path, targets, exclude=["legacy/**"])
+    assert [(s.rel, s.kind) for s in found] == [
+        ("ignored.py", FileKind.PYTHON),
+        ("legacy/old.sql", FileKind.SQL),
+        ("node_modules/pkg/x.py", FileKind.PYTHON),
+    ]
+
+
+def test_explicit_file_and_its_folder_are_not_scanned_twice(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/a.py": "", "app/b.py": ""})
+    assert _found(tmp_path, [tmp_path / "app", tmp_path / "app" / "a.py"]) == ["app/a.py", "app/b.py"]
+
+
+def test_symlinked_folders_are_not_followed(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"real/a.py": ""})
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    (tmp_path / "loop").symlink_to(tmp_path, target_is_directory=True)
+    assert _found(tmp_path) == ["real/a.py"]
+
+
+# ----------------------------------------------------------------------------------------------
+# What each file is
+
+
+@pytest.mark.parametrize(
+    ("files", "rel", "kind", "tool"),
+    [
+        ({"app/migrations/0001_initial.py": ""}, "app/migrations/0001_initial.py", FileKind.PYTHON_MIGRATION, "django"),
+        ({"app/migrations/0002_add_index.py": ""}, "app/migrations/0002_add_index.py", FileKind.PYTHON_MIGRATION, "django"),
+        ({"app/migrations/__init__.py": ""}, "app/migrations/__init__.py", FileKind.PYTHON, None),
+        ({"app/migrations/helpers.py": ""}, "app/migrations/helpers.py", FileKind.PYTHON, None),
+        (
+            {"alembic/env.py": "", "alembic/versions/3f2a_add_users.py": ""},
+            "alembic/versions/3f2a_add_users.py",
+            FileKind.PYTHON_MIGRATION,
+            "alembic",
+        ),
+        (
+            {"db/script.py.mako": "", "db/versions/x.py": ""},
+            "db/versions/x.py",
+            FileKind.PYTHON_MIGRATION,
+            "alembic",
+        ),
+        ({"alembic/env.py": "", "alembic/versions/x.py": ""}, "alembic/env.py", FileKind.PYTHON, None),
+        ({"api/versions/x.py": ""}, "api/versions/x.py", FileKind.PYTHON, None),  # no env.py beside it
+        ({"db/V1__init.sql": ""}, "db/V1__init.sql", FileKind.SQL_MIGRATION, "flyway"),
+        ({"db/V1_2__add_index.sql": ""}, "db/V1_2__add_index.sql", FileKind.SQL_MIGRATION, "flyway"),
+        ({"db/U1__init.sql": ""}, "db/U1__init.sql", FileKind.SQL_MIGRATION, "flyway"),
+        ({"db/R__views.sql": ""}, "db/R__views.sql", FileKind.SQL_MIGRATION, "flyway"),
+        ({"db/000001_create_users.up.sql": ""}, "db/000001_create_users.up.sql", FileKind.SQL_MIGRATION, "golang-migrate"),
+        ({"db/000001_create_users.down.sql": ""}, "db/000001_create_users.down.sql", FileKind.SQL_MIGRATION, "golang-migrate"),
+        (
+            {"db/20240101120000_users.sql": "-- migrate:up\nCREATE TABLE users (id int);\n\n-- migrate:down\nDROP TABLE users;\n"},
+            "db/20240101120000_users.sql",
+            FileKind.SQL_MIGRATION,
+            "dbmate",
+        ),
+        (
+            {"sql/20240101120000_users.sql": "-- +goose Up\nCREATE TABLE users (id int);\n-- +goose Down\nDROP TABLE users;\n"},
+            "sql/20240101120000_users.sql",
+            FileKind.SQL_MIGRATION,
+            "goose",
+        ),
+        (
+            {"supabase/migrations/20240101120000_create_profiles.sql": "CREATE TABLE profiles (id uuid);\n"},
+            "supabase/migrations/20240101120000_create_profiles.sql",
+            FileKind.SQL_MIGRATION,
+            "supabase",
+        ),
+        ({"queries/report.sql": "SELECT 1;\n"}, "queries/report.sql", FileKind.SQL, None),
+        ({"schema.sql": "CREATE TABLE t (id int);\n"}, "schema.sql", FileKind.SQL, None),
+        ({"migrations/add_users.sql": "CREATE TABLE users (id int);\n"}, "migrations/add_users.sql", FileKind.SQL_MIGRATION, "generic"),
+        ({"db/migrate/001.sql": ""}, "db/migrate/001.sql", FileKind.SQL_MIGRATION, "generic"),
+        ({"app/views.py": ""}, "app/views.py", FileKind.PYTHON, None),
+    ],
+)
+def test_classification(tmp_path: Path, files: dict[str, str], rel: str, kind: FileKind, tool: str | None) -> None:
+    write_tree(tmp_path, files)
+    found = {source.rel: source for source in discover(tmp_path, [tmp_path])}
+    source = found[rel]
+    assert (source.kind, source.migration_tool) == (kind, tool)
+    assert source.path == tmp_path / rel
+    assert classify(tmp_path, tmp_path / rel) == source
+
+
+def test_paths_are_relative_with_forward_slashes(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a/b/c/d.py": ""})
+    (source,) = discover(tmp_path, [tmp_path / "a"])
+    assert source.rel == "a/b/c/d.py"
+    assert source.path.is_absolute()

@@ -1,0 +1,318 @@
+"""The published score formula: its invariants as properties, and worked examples that pin it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+from hypothesis import assume, event, given, settings
+from hypothesis import strategies as st
+
+from reviewer.config import DEFAULT_WEIGHTS
+from reviewer.model import Category, Confidence, Finding, Location, Severity
+from reviewer.scoring import grade, score, weight
+
+SCORED = Category.scored()
+GRADE_ORDER = "ABCDF"  # best first
+MAX_LINES = 10**8
+PROPERTY = settings(max_examples=200, deadline=None)
+
+
+def make_finding(
+    category: Category,
+    severity: Severity,
+    confidence: Confidence,
+    line: int = 1,
+    path: str = "app/views.py",
+) -> Finding:
+    return Finding(
+        rule=f"{category.prefix}999",
+        name="test-finding",
+        category=category,
+        severity=severity,
+        confidence=confidence,
+        path=path,
+        location=Location(line, 1, line, 10),
+        message="test finding",
+        fix="fix it",
+    )
+
+
+def findings_strategy(
+    categories=st.sampled_from(SCORED),
+    severities=st.sampled_from(list(Severity)),
+    confidences=st.sampled_from(list(Confidence)),
+):
+    return st.builds(
+        make_finding,
+        category=categories,
+        severity=severities,
+        confidence=confidences,
+        line=st.integers(1, 5000),
+        path=st.sampled_from(["app/views.py", "app/models.py", "migrations/0001_initial.sql"]),
+    )
+
+
+a_finding = findings_strategy()
+a_non_critical_finding = findings_strategy(severities=st.sampled_from([s for s in Severity if s is not Severity.CRITICAL]))
+some_findings = st.lists(a_finding, max_size=30)
+some_non_critical_findings = st.lists(a_non_critical_finding, max_size=30)
+some_lines = st.integers(0, MAX_LINES)
+a_weight = st.one_of(st.just(0.0), st.floats(0.01, 100.0))
+some_weights = st.fixed_dictionaries({category: a_weight for category in SCORED})
+
+
+def worse_or_equal_grade(after: str, before: str) -> bool:
+    return GRADE_ORDER.index(after) >= GRADE_ORDER.index(before)
+
+
+def assert_no_score_rose(before, after) -> None:
+    assert after.overall <= before.overall
+    assert worse_or_equal_grade(after.grade, before.grade)
+    for category in SCORED:
+        assert after.categories[category].score <= before.categories[category].score, category
+        assert worse_or_equal_grade(after.categories[category].grade, before.categories[category].grade)
+
+
+# ---- a. adding an unsuppressed finding never raises any score ------------------------------
+
+
+@PROPERTY
+@given(findings=some_findings, extra=a_finding, position=st.integers(0, 30), lines=some_lines, weights=some_weights)
+def test_adding_a_finding_never_raises_any_score(findings, extra, position, lines, weights) -> None:
+    more = [*findings[:position], extra, *findings[position:]]
+    assert_no_score_rose(score(findings, lines, weights), score(more, lines, weights))
+
+
+# ---- b. the same findings in a larger codebase never score lower ---------------------------
+
+
+@PROPERTY
+@given(findings=some_findings, lines=some_lines, extra_lines=some_lines, weights=some_weights)
+def test_more_lines_never_score_lower(findings, lines, extra_lines, weights) -> None:
+    # assert_no_score_rose(before, after) read backwards: the larger codebase is "before".
+    assert_no_score_rose(score(findings, lines + extra_lines, weights), score(findings, lines, weights))
+
+
+# ---- c. a low-confidence finding weighs less than the same finding at high confidence -------
+
+
+@pytest.mark.parametrize("severity", list(Severity), ids=str)
+def test_low_confidence_weighs_strictly_less(severity: Severity) -> None:
+    assert weight(severity, Confidence.LOW) < weight(severity, Confidence.MEDIUM) < weight(severity, Confidence.HIGH)
+
+
+@PROPERTY
+@given(findings=some_findings, finding=a_finding, lines=some_lines, weights=some_weights)
+def test_low_confidence_never_scores_below_high_confidence(findings, finding, lines, weights) -> None:
+    low = score([*findings, replace(finding, confidence=Confidence.LOW)], lines, weights)
+    high = score([*findings, replace(finding, confidence=Confidence.HIGH)], lines, weights)
+    assert_no_score_rose(low, high)
+
+
+# ---- d. one unsuppressed critical finding caps the overall grade at D or worse --------------
+
+
+@PROPERTY
+@given(
+    findings=some_findings,
+    critical=findings_strategy(severities=st.just(Severity.CRITICAL)),
+    position=st.integers(0, 30),
+    lines=some_lines,
+    weights=some_weights,
+)
+def test_one_critical_finding_caps_the_grade_at_d(findings, critical, position, lines, weights) -> None:
+    result = score([*findings[:position], critical, *findings[position:]], lines, weights)
+    assert result.overall < 70.0
+    assert result.grade in ("D", "F")
+
+
+@pytest.mark.parametrize("lines", [0, 1_000, 250_000, MAX_LINES])
+@pytest.mark.parametrize("confidence", list(Confidence), ids=str)
+def test_critical_cap_holds_in_the_largest_codebase(lines: int, confidence: Confidence) -> None:
+    result = score([make_finding(Category.OPS, Severity.CRITICAL, confidence)], lines, DEFAULT_WEIGHTS)
+    assert result.grade == "D"
+    assert result.overall == 69.0
+
+
+# ---- e. weights are configurable -----------------------------------------------------------
+
+
+def _predicted_overall(result, weights) -> float:
+    """Weighted mean of the displayed category scores (each at most 0.1 under its exact value)."""
+    total = sum(weights[c] for c in SCORED)
+    return sum(result.categories[c].score * weights[c] for c in SCORED) / total
+
+
+@PROPERTY
+@given(
+    findings=some_non_critical_findings,
+    lines=some_lines,
+    weights=some_weights,
+    target=st.sampled_from(SCORED),
+    raise_by=st.floats(0.05, 100.0),
+)
+def test_raising_a_weight_moves_the_overall_towards_that_category(findings, lines, weights, target, raise_by) -> None:
+    others = sum(weights[c] for c in SCORED if c is not target)
+    assume(others > 0)
+    heavier = {**weights, target: weights[target] + raise_by}
+    before, after = score(findings, lines, weights), score(findings, lines, heavier)
+
+    # The overall is the weight-averaged category score (displayed values floor to 0.1).
+    for result, used in ((before, weights), (after, heavier)):
+        assert abs(result.overall - _predicted_overall(result, used)) < 0.1 + 1e-6
+
+    mean_of_others = sum(before.categories[c].score * weights[c] for c in SCORED if c is not target) / others
+    gap = before.categories[target].score - mean_of_others
+    predicted_move = _predicted_overall(after, heavier) - _predicted_overall(before, weights)
+    if gap <= -0.11:  # the category is worse than the rest: weighing it more lowers the overall
+        assert after.overall <= before.overall
+        if predicted_move <= -0.25:
+            event("strictly lower")
+            assert after.overall < before.overall
+    elif gap >= 0.11:  # better than the rest: weighing it more raises the overall
+        assert after.overall >= before.overall
+        if predicted_move >= 0.25:
+            event("strictly higher")
+            assert after.overall > before.overall
+
+
+@PROPERTY
+@given(
+    findings=some_findings,
+    target=st.sampled_from(SCORED),
+    target_findings=st.lists(a_non_critical_finding, min_size=1, max_size=10),
+    lines=some_lines,
+    weights=some_weights,
+)
+def test_a_zero_weight_removes_the_category_from_the_overall(findings, target, target_findings, lines, weights) -> None:
+    # Non-critical only: a critical finding caps the overall whatever the weights (property d).
+    weights = {**weights, target: 0.0}
+    elsewhere = [f for f in findings if f.category is not target]
+    with_target = [*elsewhere, *(replace(f, category=target) for f in target_findings)]
+    assert score(with_target, lines, weights).overall == score(elsewhere, lines, weights).overall
+
+
+@PROPERTY
+@given(findings=some_findings, lines=some_lines, one=some_weights, other=some_weights)
+def test_category_scores_do_not_depend_on_weights(findings, lines, one, other) -> None:
+    assert score(findings, lines, one).categories == score(findings, lines, other).categories
+
+
+def test_raising_the_weight_of_the_worst_category_lowers_the_overall() -> None:
+    findings = [make_finding(Category.API, Severity.HIGH, Confidence.HIGH, line=n) for n in range(1, 5)]
+    even = {category: 1.0 for category in SCORED}
+    heavy_api = {**even, Category.API: 4.0}
+    without_api = {**even, Category.API: 0.0}
+    api = score(findings, 1000, even).categories[Category.API].score
+    assert api < 50.0  # 4 x 8 = 32 penalty points at K * S = 25: 100 * e^-1.28 = 27.8
+    assert score(findings, 1000, heavy_api).overall < score(findings, 1000, even).overall
+    assert score(findings, 1000, without_api).overall == 100.0
+
+
+# ---- examples that pin the formula ---------------------------------------------------------
+
+
+def test_published_weight_table() -> None:
+    severity = {Severity.INFO: 0.25, Severity.LOW: 1.0, Severity.MEDIUM: 3.0, Severity.HIGH: 8.0, Severity.CRITICAL: 20.0}
+    confidence = {Confidence.LOW: 0.4, Confidence.MEDIUM: 0.7, Confidence.HIGH: 1.0}
+    for sev, sev_weight in severity.items():
+        for conf, factor in confidence.items():
+            assert weight(sev, conf) == pytest.approx(sev_weight * factor)
+
+
+@pytest.mark.parametrize("lines", [0, 1, 999, 12_000, MAX_LINES])
+def test_empty_codebase_scores_100_everywhere(lines: int) -> None:
+    result = score([], lines, DEFAULT_WEIGHTS)
+    assert (result.overall, result.grade) == (100.0, "A")
+    assert set(result.categories) == set(SCORED)
+    for item in result.categories.values():
+        assert (item.score, item.grade, item.findings) == (100.0, "A", 0)
+
+
+def test_default_weights_are_the_published_ones() -> None:
+    assert DEFAULT_WEIGHTS == {
+        Category.SQL: 1.5,
+        Category.SECURITY: 1.5,
+        Category.MIGRATIONS: 1.25,
+        Category.ORM: 1.0,
+        Category.API: 1.0,
+        Category.OPS: 0.75,
+    }
+
+
+def test_worked_example() -> None:
+    # Worked example (README "Scoring"): 12,000 lines, default weights,
+    # one SQL finding high/high and two API findings medium/medium.
+    #
+    #   finding weights    SQL: 8 x 1.0 = 8.0          API: 2 x (3 x 0.7) = 2 x 2.1 = 4.2
+    #   size factor        S = sqrt(max(1, 12000 / 1000)) = sqrt(12) = 3.46410
+    #   K * S              25 x 3.46410 = 86.6025
+    #   sql                100 x exp(-8.0 / 86.6025) = 100 x exp(-0.092376) = 91.176 -> 91.1 (A)
+    #   api                100 x exp(-4.2 / 86.6025) = 100 x exp(-0.048497) = 95.266 -> 95.2 (A)
+    #   other four         no findings: 100 x exp(0) = 100.0 (A)
+    #   overall            weights sql 1.5, security 1.5, migrations 1.25, orm 1.0, api 1.0,
+    #                      ops 0.75; total 7.0. From the unrounded category scores:
+    #                      (1.5 x 91.176 + 1.0 x 95.266 + (1.5 + 1.25 + 1.0 + 0.75) x 100) / 7.0
+    #                      = (136.764 + 95.266 + 450.0) / 7.0 = 682.030 / 7.0 = 97.433 -> 97.4 (A)
+    # Scores are floored to one decimal, never rounded up.
+    findings = [
+        make_finding(Category.SQL, Severity.HIGH, Confidence.HIGH, line=10),
+        make_finding(Category.API, Severity.MEDIUM, Confidence.MEDIUM, line=20),
+        make_finding(Category.API, Severity.MEDIUM, Confidence.MEDIUM, line=30),
+    ]
+    result = score(findings, 12_000, DEFAULT_WEIGHTS)
+    expected = {
+        Category.SQL: (91.1, "A", 1),
+        Category.API: (95.2, "A", 2),
+        Category.ORM: (100.0, "A", 0),
+        Category.MIGRATIONS: (100.0, "A", 0),
+        Category.SECURITY: (100.0, "A", 0),
+        Category.OPS: (100.0, "A", 0),
+    }
+    assert {c: (i.score, i.grade, i.findings) for c, i in result.categories.items()} == expected
+    assert (result.overall, result.grade) == (97.4, "A")
+
+
+def test_worked_example_with_a_critical_finding() -> None:
+    # 100,000,000 lines, one SQL finding critical/high (weight 20 x 1.0 = 20):
+    #   S = sqrt(100000) = 316.228, K * S = 7905.69
+    #   sql     100 x exp(-20 / 7905.69) = 100 x exp(-0.0025298) = 99.747 -> 99.7 (A)
+    #   overall (1.5 x 99.747 + 5.5 x 100) / 7.0 = 99.946, capped at 69 -> 69.0 (D)
+    result = score([make_finding(Category.SQL, Severity.CRITICAL, Confidence.HIGH)], MAX_LINES, DEFAULT_WEIGHTS)
+    assert (result.categories[Category.SQL].score, result.categories[Category.SQL].grade) == (99.7, "A")
+    assert (result.overall, result.grade) == (69.0, "D")
+
+
+def test_meta_findings_are_not_scored() -> None:
+    meta = make_finding(Category.META, Severity.HIGH, Confidence.HIGH)
+    assert score([meta] * 5, 100, DEFAULT_WEIGHTS) == score([], 100, DEFAULT_WEIGHTS)
+
+
+def test_category_score_matches_the_docstring_formula() -> None:
+    # One low/low finding in 500 lines: P = 1.0 x 0.4 = 0.4, S = sqrt(max(1, 0.5)) = 1,
+    # 100 x exp(-0.4 / 25) = 98.413 -> 98.4.
+    result = score([make_finding(Category.ORM, Severity.LOW, Confidence.LOW)], 500, DEFAULT_WEIGHTS)
+    assert result.categories[Category.ORM].score == 98.4
+    assert math.isclose(100 * math.exp(-0.4 / 25), 98.4127, abs_tol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("value", "letter"),
+    [
+        (100.0, "A"),
+        (90.0, "A"),
+        (89.9, "B"),
+        (80.0, "B"),
+        (79.9, "C"),
+        (70.0, "C"),
+        (69.9, "D"),
+        (69.0, "D"),
+        (60.0, "D"),
+        (59.9, "F"),
+        (0.0, "F"),
+    ],
+)
+def test_grade_boundaries(value: float, letter: str) -> None:
+    assert grade(value) == letter
