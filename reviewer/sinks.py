@@ -24,7 +24,17 @@ FUNCTION_SINKS = {
     "pandas.read_sql": "sql",
     "pandas.read_sql_query": "sql",
     "alembic.op.execute": "sqltext",
+    "sqlalchemy.literal_column": "text",
+    "sqlalchemy.sql.literal_column": "text",
+    "sqlalchemy.sql.expression.literal_column": "text",
+    "psycopg2.extras.execute_values": "sql",
+    "psycopg2.extras.execute_batch": "sql",
 }
+# Function sinks whose SQL is not the first positional argument: name -> its position.
+FUNCTION_SINK_POSITIONS = {"psycopg2.extras.execute_values": 1, "psycopg2.extras.execute_batch": 1}
+# Sinks that take a piece of SQL (a condition, an expression, an ORDER BY key) rather than a
+# statement; the rule wraps the piece into a statement before parsing it.
+FRAGMENT_SINKS = frozenset({"text", "RawSQL", "literal_column", "extra"})
 # Methods matched by name on a receiver we cannot type: name -> keyword of the SQL argument.
 METHOD_SINKS = {
     "execute": ("operation", "query", "sql", "statement"),
@@ -35,11 +45,31 @@ METHOD_SINKS = {
     "fetch": ("query",),
     "fetchrow": ("query",),
     "fetchval": ("query",),
+    "copy_expert": ("sql",),
+    "prepare": ("query",),
+    "cursor": ("query",),
+    "extra": ("where",),
 }
 # Method names no other common library uses.
-UNAMBIGUOUS_METHODS = frozenset({"executemany", "executescript", "exec_driver_sql"})
+UNAMBIGUOUS_METHODS = frozenset({"executemany", "executescript", "exec_driver_sql", "copy_expert"})
 # Methods too generic to trust on an arbitrary receiver: they need a database-looking one.
-NEEDS_DB_RECEIVER = frozenset({"fetch", "fetchrow", "fetchval"})
+NEEDS_DB_RECEIVER = frozenset({"fetch", "fetchrow", "fetchval", "prepare", "cursor"})
+# Calls that produce a connection, cursor, session or pool (receiver provenance).
+DB_PRODUCERS = frozenset(
+    {
+        "cursor", "connect", "connection", "begin", "acquire", "create_pool", "Session", "AsyncSession",
+        "SessionLocal", "session", "get_session", "get_db", "get_connection", "scoped_session",
+        "sessionmaker", "begin_nested", "raw_connection", "create_engine", "create_async_engine",
+    }
+)
+# Annotation types of connections, cursors, sessions and pools.
+DB_TYPES = frozenset(
+    {
+        "Session", "AsyncSession", "Connection", "AsyncConnection", "Cursor", "AsyncCursor", "Pool",
+        "Engine", "AsyncEngine", "CursorWrapper", "cursor", "connection", "scoped_session",
+    }
+)
+DB_MODULES = ("sqlalchemy", "asyncpg", "psycopg", "psycopg2", "sqlite3", "aiosqlite", "pymysql", "MySQLdb", "aiomysql", "django.db")
 DB_RECEIVER_NAMES = frozenset(
     {"cur", "cursor", "conn", "connection", "con", "db", "session", "engine", "pool", "tx", "transaction", "sess", "c"}
 )
@@ -61,6 +91,7 @@ class Sink:
     label: str  # how the sink reads in a message, e.g. `cursor.execute`
     argument: cst.BaseExpression  # the SQL argument
     confidence: Confidence  # how sure we are that this call executes SQL
+    fragment: bool = False  # the argument may be a piece of SQL, not a whole statement
 
 
 def match_sink(call: cst.Call, context: "FileContext") -> Sink | None:
@@ -69,26 +100,89 @@ def match_sink(call: cst.Call, context: "FileContext") -> Sink | None:
         qualified = context.resolve(func)
         keyword = FUNCTION_SINKS.get(qualified or "")
         if keyword is not None:
-            argument = _argument(call, (keyword,))
+            argument = _argument(call, (keyword,), FUNCTION_SINK_POSITIONS.get(qualified or "", 0))
             if argument is None:
                 return None
-            return Sink(call, qualified.rsplit(".", 1)[-1] + "()", argument, Confidence.HIGH)
+            leaf = qualified.rsplit(".", 1)[-1]
+            return Sink(call, leaf + "()", argument, Confidence.HIGH, fragment=leaf in FRAGMENT_SINKS)
     if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value
     keywords = METHOD_SINKS.get(method)
     if keywords is None:
         return None
+    if method == "extra":
+        # Django's QuerySet.extra(where=[...], select={...}, tables=[...]): pieces of SQL.
+        argument = _argument(call, ("where", "select", "tables", "order_by"), keyword_only=True)
+        if argument is None:
+            return None
+        return Sink(call, "extra", argument, Confidence.HIGH, fragment=True)
     argument = _argument(call, keywords)
     if argument is None:
         return None
     receiver = func.value
-    confidence = _receiver_confidence(method, receiver)
+    confidence = _provenance(receiver, context)
+    if confidence is None:
+        confidence = _receiver_confidence(method, receiver)
     if confidence is None:
         return None
     name = dotted(receiver) if isinstance(receiver, (cst.Name, cst.Attribute)) else None
     label = f"{name.rsplit('.', 1)[-1]}.{method}" if name else method
     return Sink(call, label, argument, confidence)
+
+
+def _provenance(receiver: cst.BaseExpression, context: "FileContext") -> Confidence | None:
+    """HIGH when a local receiver is known to be a connection, cursor, session or pool: it
+    was produced by `conn.cursor()`, `with engine.begin() as conn`, `async with
+    pool.acquire() as conn`, `Session()` ..., or is a parameter annotated with a driver or
+    session type, or injected by FastAPI's `Depends(get_db)`. None when unknown."""
+    if not isinstance(receiver, cst.Name):
+        return None
+    scopes = context.scopes
+    produced = scopes.binding(receiver.value)
+    if produced is not None:
+        return Confidence.HIGH if _produces_db(produced, context) else None
+    parameter = scopes.parameter(receiver.value)
+    if parameter is None:
+        return None
+    if parameter.annotation is not None and _db_type(parameter.annotation, context):
+        return Confidence.HIGH
+    default = parameter.default
+    if isinstance(default, cst.Call) and default.args and isinstance(default.func, (cst.Name, cst.Attribute)):
+        if (context.resolve(default.func) or "").rsplit(".", 1)[-1] == "Depends":
+            dependency = default.args[0].value
+            name = dotted(dependency) if isinstance(dependency, (cst.Name, cst.Attribute)) else None
+            leaf = (name or "").rsplit(".", 1)[-1].lower()
+            if any(word in leaf for word in ("db", "session", "conn", "cursor", "database")):
+                return Confidence.HIGH
+    return None
+
+
+def _produces_db(expr: cst.BaseExpression, context: "FileContext") -> bool:
+    while isinstance(expr, cst.Await):
+        expr = expr.expression
+    if not isinstance(expr, cst.Call) or not isinstance(expr.func, (cst.Name, cst.Attribute)):
+        return False
+    qualified = context.resolve(expr.func) or ""
+    leaf = qualified.rsplit(".", 1)[-1]
+    return leaf in DB_PRODUCERS or qualified.startswith(DB_MODULES)
+
+
+def _db_type(annotation: cst.BaseExpression, context: "FileContext") -> bool:
+    if isinstance(annotation, cst.Subscript):  # Optional[Session], Annotated[Session, ...]
+        return any(
+            isinstance(element.slice, cst.Index) and _db_type(element.slice.value, context)
+            for element in annotation.slice[:1]
+        )
+    if isinstance(annotation, cst.BinaryOperation):  # Session | None
+        return _db_type(annotation.left, context)
+    if isinstance(annotation, cst.SimpleString):
+        text = annotation.evaluated_value
+        return isinstance(text, str) and text.rsplit(".", 1)[-1] in DB_TYPES
+    if not isinstance(annotation, (cst.Name, cst.Attribute)):
+        return False
+    qualified = context.resolve(annotation) or ""
+    return qualified.rsplit(".", 1)[-1] in DB_TYPES and (qualified.startswith(DB_MODULES) or "." not in qualified)
 
 
 def _receiver_confidence(method: str, receiver: cst.BaseExpression) -> Confidence | None:
@@ -118,15 +212,21 @@ def _receiver_confidence(method: str, receiver: cst.BaseExpression) -> Confidenc
     return Confidence.MEDIUM
 
 
-def _argument(call: cst.Call, keywords: tuple[str, ...]) -> cst.BaseExpression | None:
+def _argument(
+    call: cst.Call, keywords: tuple[str, ...], position: int = 0, keyword_only: bool = False
+) -> cst.BaseExpression | None:
+    for keyword in keywords:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                return arg.value
+    if keyword_only:
+        return None
+    positional = []
     for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value in keywords:
-            return arg.value
-    for arg in call.args:
-        if arg.keyword is None and not arg.star:
-            return arg.value
-        break
-    return None
+        if arg.keyword is not None or arg.star:
+            break
+        positional.append(arg.value)
+    return positional[position] if position < len(positional) else None
 
 
 def dialect_for(context: "FileContext", default: str) -> str:
@@ -136,3 +236,31 @@ def dialect_for(context: "FileContext", default: str) -> str:
         if dialect:
             return dialect
     return default
+
+
+def sink_template(sink: Sink, context: "FileContext"):
+    """The SQL template a sink receives (memoised per call: every SQL rule asks while the
+    call is visited). Django's `.extra(where=[...])` and `select={...}` hold several pieces,
+    joined here into one."""
+    memo = context.__dict__.setdefault("_sink_templates", {})
+    key = id(sink.call)
+    if key not in memo:
+        memo[key] = _sink_template(sink, context)
+    return memo[key]
+
+
+def _sink_template(sink: Sink, context: "FileContext"):
+    from reviewer.sqltext import Template, literal
+
+    argument = sink.argument
+    if isinstance(argument, (cst.List, cst.Tuple, cst.Dict)):
+        joiner = literal(", ") if isinstance(argument, cst.Dict) else literal(" AND ")
+        joined = Template()
+        for position, element in enumerate(argument.elements):
+            if isinstance(element, (cst.StarredElement, cst.StarredDictElement)):
+                return context.lift(argument)
+            if position:
+                joined = joined.add(joiner)
+            joined = joined.add(context.lift(element.value))
+        return joined
+    return context.lift(argument)

@@ -22,6 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from reviewer.flow import exclusive
 from reviewer.names import dotted
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 # expected here (templates, vendor syntax) and would flood the user's terminal.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
-MAX_LIFT_DEPTH = 4
+MAX_LIFT_DEPTH = 6
 MARKER = "__dyn{}__"
 SAFE_MARKER = "__const{}__"
 # Calls whose result cannot carry SQL syntax.
@@ -51,12 +52,15 @@ SAFE_ANNOTATIONS = frozenset(
     }
 )
 PLACEHOLDER_ELEMENTS = frozenset({"%s", "?", "%d"})
+ARITHMETIC = (cst.Multiply, cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power)
+# %-conversions that raise on anything but a number.
+NUMERIC_CONVERSIONS = frozenset("difeEgGxXo")
 # First keywords of statements worth treating as SQL.
 STATEMENT_TOKENS = frozenset(
     {
         TokenType.SELECT, TokenType.INSERT, TokenType.UPDATE, TokenType.DELETE, TokenType.WITH,
         TokenType.CREATE, TokenType.ALTER, TokenType.DROP, TokenType.MERGE, TokenType.TRUNCATE,
-        TokenType.REPLACE, TokenType.SET, TokenType.COMMAND, TokenType.VALUES,
+        TokenType.REPLACE, TokenType.SET, TokenType.COMMAND, TokenType.VALUES, TokenType.COPY,
     }
 )
 
@@ -118,12 +122,16 @@ class Lifter:
         self.context = context
         self.scopes = context.scopes
         self._safe_count = 0
+        # While a helper's return value is lifted: its parameters -> the caller's arguments.
+        self._bindings: dict[str, Template] | None = None
+        # While assignment i of a name is lifted, the name means what it held before it.
+        self._limits: dict[tuple[int, str], int] = {}
 
     def lift(self, expr: cst.BaseExpression, depth: int = 0) -> Template:
         if depth > MAX_LIFT_DEPTH:
             return opaque(expr)
         if isinstance(expr, cst.ConcatenatedString):
-            return self.lift(expr.left, depth + 1).add(self.lift(expr.right, depth + 1))
+            return self.lift(expr.left, depth).add(self.lift(expr.right, depth))
         if isinstance(expr, cst.SimpleString):
             value = expr.evaluated_value
             if isinstance(value, bytes):
@@ -135,13 +143,25 @@ class Lifter:
             return self._fstring(expr, depth)
         if isinstance(expr, cst.BinaryOperation):
             if isinstance(expr.operator, cst.Add):
-                return self.lift(expr.left, depth + 1).add(self.lift(expr.right, depth + 1))
+                # Concatenation chains nest one level per `+`; they are not indirections.
+                return self.lift(expr.left, depth).add(self.lift(expr.right, depth))
             if isinstance(expr.operator, cst.Modulo):
+                left = self.lift(expr.left, depth + 1)
+                if not left.holes and left.parts and all(part.strip().isdigit() for part in left.parts):
+                    return literal("0")  # `page % n` on numbers
                 return self._percent(expr, depth)
+            if isinstance(expr.operator, ARITHMETIC):
+                left = self.lift(expr.left, depth + 1)
+                right = self.lift(expr.right, depth + 1)
+                if not left.holes and not right.holes:
+                    return literal("0")  # `page * size` on numbers (a str * int repeats text)
+                return opaque(expr)
         if isinstance(expr, cst.Call):
             return self._call(expr, depth)
         if isinstance(expr, cst.Name):
             return self._name(expr, depth)
+        if isinstance(expr, cst.IfExp):
+            return _worst([self.lift(expr.body, depth + 1), self.lift(expr.orelse, depth + 1)])
         if isinstance(expr, cst.Attribute):
             name = dotted(expr) or ""
             if name.endswith(ORM_TABLE_NAMES):
@@ -156,6 +176,8 @@ class Lifter:
         for part in expr.parts:
             if isinstance(part, cst.FormattedStringText):
                 parts.append(part.value.replace("{{", "{").replace("}}", "}"))
+            elif _numeric_spec(part):
+                parts.append("0")  # `{x:d}` / `{x:.2f}` only formats numbers
             else:
                 parts.extend(self.lift(part.expression, depth + 1).parts)
         return Template(parts)
@@ -188,6 +210,9 @@ class Lifter:
             value = named.get(key) if key else (positional[index] if index < len(positional) else None)
             if not key:
                 index += 1
+            if fmt[end - 1] in NUMERIC_CONVERSIONS:
+                parts.append("0")  # `%d` raises on anything but a number
+                continue
             parts.extend(self.lift(value, depth + 1).parts if value is not None else [Hole(right)])
         parts.append(fmt[position:])
         return Template(parts)
@@ -203,19 +228,25 @@ class Lifter:
             separator = self.lift(func.value, depth + 1)
             if separator.holes:
                 return opaque(expr)
-            if _is_placeholder_list(expr.args[0].value):
-                return literal("%s")
+            placeholder = _is_placeholder_list(expr.args[0].value)
+            if placeholder:
+                return literal(placeholder if placeholder != "%d" else "%s")
             items = expr.args[0].value
+            elements: list[cst.BaseExpression] | None = None
             if isinstance(items, (cst.List, cst.Tuple)):
-                joined = Template()
-                for position, element in enumerate(items.elements):
-                    if isinstance(element, cst.StarredElement):
-                        return opaque(expr)
-                    if position:
-                        joined = joined.add(separator)
-                    joined = joined.add(self.lift(element.value, depth + 1))
-                return joined
-            return opaque(expr)
+                if any(isinstance(element, cst.StarredElement) for element in items.elements):
+                    return opaque(expr)
+                elements = [element.value for element in items.elements]
+            elif isinstance(items, cst.Name):
+                elements = self._list_items(items)
+            if elements is None:
+                return opaque(expr)
+            joined = Template()
+            for position, element in enumerate(elements):
+                if position:
+                    joined = joined.add(separator)
+                joined = joined.add(self.lift(element, depth + 1))
+            return joined
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and self._constant_mapping(func.value):
             return self._safe()
         if isinstance(func, (cst.Name, cst.Attribute)):
@@ -227,7 +258,92 @@ class Lifter:
                 return self._safe()
             if isinstance(func, cst.Attribute) and func.attr.value in ("strip", "lower", "upper", "rstrip", "lstrip"):
                 return self.lift(func.value, depth + 1)
+            if _escapes_quotes(expr):
+                return self._safe()  # `x.replace("'", "''")`: the quote doubled, as SQL escapes it
+            helper = self._helper(func)
+            if helper is not None:
+                return self._summary(helper, func, expr, depth)
         return opaque(expr)
+
+    # -- one level of same-module helpers that return SQL text ---------------------------
+    def _helper(self, func: cst.BaseExpression):
+        if self._bindings is not None:
+            return None  # already inside a helper: one level only
+        if isinstance(func, cst.Name) and self.scopes.lookup(func.value) is None:
+            return self.scopes.functions.get(func.value)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            return self.scopes.methods.get(func.attr.value)
+        return None
+
+    def _summary(self, helper, func: cst.BaseExpression, call: cst.Call, depth: int) -> Template:
+        if not helper.returns or len(helper.returns) > 4 or any(arg.star for arg in call.args):
+            return opaque(call)
+        names = list(helper.parameters)
+        if isinstance(func, cst.Attribute) and names:
+            names = names[1:]  # self / cls
+        bound: dict[str, Template] = {}
+        positional = [arg.value for arg in call.args if arg.keyword is None]
+        for name, value in zip(names, positional):
+            bound[name] = self.lift(value, depth + 1)
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in helper.parameters:
+                bound[arg.keyword.value] = self.lift(arg.value, depth + 1)
+        saved = self.scopes.stack
+        self.scopes.stack = [self.scopes.module, helper]
+        self._bindings = bound
+        try:
+            for name in names:
+                default = helper.parameters[name].default
+                if name not in bound and default is not None:
+                    bound[name] = self.lift(default, depth + 1)
+            results = [self.lift(value, depth + 1) for value in helper.returns]
+        finally:
+            self.scopes.stack = saved
+            self._bindings = None
+        template = _worst(results)
+        if not template.literal_text.strip():
+            return opaque(call)
+        return template
+
+    def _guarded(self, name: str) -> cst.BaseExpression | None:
+        for scope in reversed(self.scopes.stack):
+            if name in scope.guarded:
+                return scope.guarded[name]
+            if scope.kind == "function":
+                return None
+        return None
+
+    def _constant_collection(self, expr: cst.BaseExpression) -> bool:
+        """A literal collection of constants, a module-level constant one, or `.keys()` /
+        `.values()` of one."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("keys", "values"):
+            expr = expr.func.value
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            return all(not isinstance(e, cst.StarredElement) and not self.lift(e.value, MAX_LIFT_DEPTH).holes for e in expr.elements)
+        return self._constant_mapping(expr)
+
+    def _list_items(self, name: cst.Name) -> list[cst.BaseExpression] | None:
+        """The elements a local list holds: its literal plus what was appended or `+=`-ed."""
+        found = self.scopes.lookup(name.value)
+        if found is None or not found[1]:
+            return None
+        scope, assignments = found
+        last = max((i for i, a in enumerate(assignments) if a.op == "="), default=None)
+        if last is None or not isinstance(assignments[last].value, (cst.List, cst.Tuple)):
+            return None
+        items: list[cst.BaseExpression] = []
+        for element in assignments[last].value.elements:
+            if isinstance(element, cst.StarredElement):
+                return None
+            items.append(element.value)
+        for assignment in assignments[last + 1 :]:
+            if not isinstance(assignment.value, (cst.List, cst.Tuple)):
+                return None
+            items.extend(element.value for element in assignment.value.elements)
+        for count, value in scope.appends.get(name.value, ()):
+            if count > last:
+                items.append(value)
+        return items
 
     def _format(self, fmt: str, call: cst.Call, depth: int) -> Template:
         positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
@@ -240,9 +356,14 @@ class Lifter:
             fields = list(string.Formatter().parse(fmt))
         except ValueError:
             return opaque(call)
-        for text, field_name, _spec, _conversion in fields:
+        for text, field_name, spec, _conversion in fields:
             parts.append(text)
             if field_name is None:
+                continue
+            if spec and spec[-1] in "dfeEgGxXob%n" and not _conversion:
+                parts.append("0")  # `{:d}` / `{:.2f}` only formats numbers
+                if field_name == "":
+                    auto += 1
                 continue
             key = field_name.split(".")[0].split("[")[0]
             if key == "":
@@ -267,6 +388,13 @@ class Lifter:
         value = self.scopes.module_constant(expr.value)
         if value is None:
             return self.scopes.lookup(expr.value) is None  # imported constant
+        if (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Name)
+            and value.func.value in ("frozenset", "set", "tuple", "list", "dict")
+            and len(value.args) == 1
+        ):
+            value = value.args[0].value
         if isinstance(value, cst.Dict):
             return all(
                 isinstance(element, cst.DictElement) and not self.lift(element.value, MAX_LIFT_DEPTH).holes
@@ -277,12 +405,17 @@ class Lifter:
         return False
 
     def _name(self, expr: cst.Name, depth: int) -> Template:
+        if self._bindings is not None and expr.value in self._bindings:
+            return self._bindings[expr.value]
         found = self.scopes.lookup(expr.value)
         if found is None:
             if _looks_constant(expr.value):
                 return self._safe()
             return opaque(expr)
         scope, assignments = found
+        guard = self._guarded(expr.value)
+        if guard is not None and self._constant_collection(guard):
+            return self._safe()  # checked against a constant allowlist before this point
         if not assignments:  # a parameter
             parameter = self.scopes.parameter(expr.value)
             if parameter is not None and _safe_annotation(parameter.annotation, self.context):
@@ -293,17 +426,38 @@ class Lifter:
         if scope is self.scopes.module and _looks_constant(expr.value) and len(assignments) == 1:
             lifted = self.lift(assignments[0].value, depth + 1)
             return lifted if not lifted.holes else self._safe()
-        # The chain from the last plain assignment, with the `+=` that follow it.
-        chain: list = []
-        for assignment in reversed(assignments):
-            chain.append(assignment)
-            if assignment.op == "=":
-                break
-        template = Template()
-        for assignment in reversed(chain):
-            if assignment.op == "+=" and not template.parts:
-                template = opaque(expr)
-            template = template.add(self.lift(assignment.value, depth + 1))
+        key = (id(scope), expr.value)
+        assignments = assignments[: self._limits.get(key, len(assignments))]
+        if not assignments:
+            return opaque(expr)
+        # The chain from the last plain assignment, with the `+=` that follow it; when that
+        # assignment sits in an if/else arm, the chains of the other arms are alternatives
+        # and the one with the most holes decides.
+        plain = [i for i, a in enumerate(assignments) if a.op == "="]
+        if not plain:
+            starts = [-1]
+        else:
+            last = plain[-1]
+            starts = [last] + [i for i in reversed(plain[:-1]) if exclusive(assignments[i], assignments[last])][:3]
+        templates = []
+        for start in starts:
+            template = Template() if start >= 0 else opaque(expr)
+            for index in range(max(start, 0), len(assignments)):
+                assignment = assignments[index]
+                if index != start and (assignment.op != "+=" or (start >= 0 and exclusive(assignment, assignments[start]))):
+                    continue
+                previous = self._limits.get(key)
+                self._limits[key] = index
+                try:
+                    lifted = self.lift(assignment.value, depth + 1)
+                finally:
+                    if previous is None:
+                        del self._limits[key]
+                    else:
+                        self._limits[key] = previous
+                template = template.add(lifted)
+            templates.append(template)
+        template = _worst(templates)
         if len(template.parts) == 1 and isinstance(template.parts[0], Hole):
             return opaque(expr)  # name the variable, not what it was computed from
         return template
@@ -311,6 +465,34 @@ class Lifter:
     def _safe(self) -> Template:
         self._safe_count += 1
         return literal(SAFE_MARKER.format(self._safe_count))
+
+
+def _escapes_quotes(call: cst.Call) -> bool:
+    """`value.replace('"', '""')` or `value.replace("'", "''")`."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "replace" and len(call.args) == 2):
+        return False
+    old, new = (arg.value for arg in call.args)
+    if not (isinstance(old, cst.SimpleString) and isinstance(new, cst.SimpleString)):
+        return False
+    return old.evaluated_value in ("'", '"', "`") and new.evaluated_value == old.evaluated_value * 2
+
+
+def _worst(templates: list[Template]) -> Template:
+    """The alternative with the most holes (the first one on a tie)."""
+    best = templates[0]
+    for template in templates[1:]:
+        if len(template.holes) > len(best.holes):
+            best = template
+    return best
+
+
+def _numeric_spec(part: cst.FormattedStringExpression) -> bool:
+    spec = part.format_spec
+    if not spec or not all(isinstance(piece, cst.FormattedStringText) for piece in spec):
+        return False
+    text = "".join(piece.value for piece in spec)  # type: ignore[union-attr]
+    return bool(text) and text[-1] in "dfeEgGxXob%n" and part.conversion is None
 
 
 def _safe_annotation(annotation: cst.BaseExpression | None, context: "FileContext") -> bool:
@@ -331,21 +513,59 @@ def _looks_constant(name: str) -> bool:
     return bool(letters) and name.upper() == name
 
 
-def _is_placeholder_list(items: cst.BaseExpression) -> bool:
-    """`["%s"] * n`, `"?" * n`, `("%s" for _ in ids)`, `["?" for _ in ids]`."""
+def _is_placeholder_list(items: cst.BaseExpression) -> str:
+    """`["%s"] * n`, `"?" * n`, `("%s" for _ in ids)`, `["?" for _ in ids]`: the placeholder
+    repeated, or "" when the items are something else."""
 
-    def is_placeholder(node: cst.BaseExpression) -> bool:
-        return isinstance(node, cst.SimpleString) and node.evaluated_value in PLACEHOLDER_ELEMENTS
+    def is_placeholder(node: cst.BaseExpression) -> str:
+        if isinstance(node, cst.SimpleString) and node.evaluated_value in PLACEHOLDER_ELEMENTS:
+            return str(node.evaluated_value)
+        return ""
 
     if isinstance(items, cst.BinaryOperation) and isinstance(items.operator, cst.Multiply):
         for side in (items.left, items.right):
             if is_placeholder(side):
-                return True
+                return is_placeholder(side)
             if isinstance(side, cst.List) and len(side.elements) == 1 and is_placeholder(side.elements[0].value):
-                return True
+                return is_placeholder(side.elements[0].value)
     if isinstance(items, (cst.GeneratorExp, cst.ListComp)):
-        return is_placeholder(items.elt)
-    return False
+        return is_placeholder(items.elt) or _numbered_placeholder(items)
+    return ""
+
+
+def _numbered_placeholder(items: cst.GeneratorExp | cst.ListComp) -> str:
+    """`f"${i + 1}" for i in range(n)` (asyncpg) or `f":p{i}" for i, _ in enumerate(x)`."""
+    comp = items.for_in
+    if comp.inner_for_in is not None or not isinstance(items.elt, cst.FormattedString):
+        return ""
+    iterable = comp.iter
+    if not (isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value in ("range", "enumerate")):
+        return ""
+    targets = {node.value for node in _name_nodes(comp.target)}
+    text = ""
+    for part in items.elt.parts:
+        if isinstance(part, cst.FormattedStringText):
+            if part.value not in ("$", ":p", ":", "@p", "?"):
+                return ""
+            text += part.value
+        else:
+            used = _name_nodes(part.expression)
+            if not used or any(node.value not in targets for node in used):
+                return ""
+            if not isinstance(part.expression, (cst.Name, cst.BinaryOperation)):
+                return ""
+    return (text or "$") + "1" if text in ("$", ":p", "@p") else ""
+
+
+def _name_nodes(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Collector(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(Collector())
+    return found
 
 
 def _percent_fields(fmt: str) -> Iterator[tuple[int, int, str]]:
@@ -441,6 +661,27 @@ def looks_like_sql(text: str, dialect: str) -> bool:
     except (TokenError, ValueError, Exception):  # noqa: BLE001 - tokenizer errors vary
         return False
     return bool(tokens) and tokens[0].token_type in STATEMENT_TOKENS and len(tokens) > 1
+
+
+# Statements a piece of SQL (a condition, an expression list, an ORDER BY key, a FROM list)
+# is wrapped into so that sqlglot can parse it and place its holes.
+FRAGMENT_WRAPPERS = (
+    "SELECT 1 FROM t WHERE {}",
+    "SELECT {} FROM t",
+    "SELECT 1 FROM t ORDER BY {}",
+    "SELECT 1 FROM {}",
+)
+
+
+def parse_fragment(sql: str, dialect: str) -> exp.Expression | None:
+    """A statement, or a piece of one wrapped into the first statement that parses."""
+    if looks_like_sql(sql, dialect):
+        return parse_statement(sql, dialect)
+    for wrapper in FRAGMENT_WRAPPERS:
+        statement = parse_statement(wrapper.format(sql), dialect)
+        if statement is not None and not isinstance(statement, exp.Command):
+            return statement
+    return None
 
 
 def parse_statement(sql: str, dialect: str) -> exp.Expression | None:
@@ -551,3 +792,122 @@ def _slice(text: str, first, last) -> tuple[str, int, int]:
     line = text.count("\n", 0, start) + 1
     column = start - (text.rfind("\n", 0, start) + 1) + 1
     return text[start:end], line, column
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers for SqlRules and the SQL rules' Python side
+
+
+def has_marker(node: exp.Expression) -> bool:
+    """True when a lifted hole (`__dynN__`) or a safe constant (`__constN__`) sits anywhere in
+    the node: its text was not known when the SQL was lifted."""
+    text = node.sql()
+    return "__dyn" in text or "__const" in text
+
+
+def parse_error(sql: str, dialect: str) -> str | None:
+    """The parser's message for SQL that does not parse in `dialect` (None when it parses, or
+    when sqlglot keeps it as an opaque command)."""
+    try:
+        parsed = sqlglot.parse(sql, read=dialect)
+    except ParseError as error:
+        first = error.errors[0] if error.errors else {}
+        description = first.get("description") or str(error).splitlines()[0]
+        line = first.get("line")
+        near = (first.get("highlight") or "").strip()
+        description = description.split(". Line ")[0]
+        if " <Token" in description:
+            description = description.split(" <Token")[0] + (f" `{near}`" if near else "")
+            near = ""
+        where = f" (line {line}" + (f", near `{near}`" if near else "") + ")" if line else ""
+        return f"{description}{where}"
+    except TokenError as error:
+        return f"cannot tokenize: {error}"
+    except Exception as error:  # noqa: BLE001 - sqlglot raises assorted errors on odd input
+        return f"{type(error).__name__}: {error}"
+    del parsed
+    return None
+
+
+QMARK, FORMAT, NUMERIC, NAMED = "qmark", "format", "numeric", "named"
+# The paramstyles each driver accepts (PEP 249 `paramstyle`, plus what the driver also takes).
+DRIVER_STYLES = {
+    "sqlite3": frozenset({QMARK, NAMED}),
+    "aiosqlite": frozenset({QMARK, NAMED}),
+    "psycopg2": frozenset({FORMAT}),
+    "psycopg": frozenset({FORMAT}),
+    "pymysql": frozenset({FORMAT}),
+    "MySQLdb": frozenset({FORMAT}),
+    "aiomysql": frozenset({FORMAT}),
+    "asyncpg": frozenset({NUMERIC}),
+    "django.db": frozenset({FORMAT}),
+}
+STYLE_EXAMPLE = {QMARK: "?", FORMAT: "%s", NUMERIC: "$1", NAMED: ":name"}
+STYLE_PREFERENCE = (FORMAT, QMARK, NUMERIC, NAMED)
+VALUE_CONTEXT = frozenset("=(,<>")
+
+
+def placeholder_styles(sql: str) -> dict[str, str]:
+    """The driver placeholder styles an SQL string uses outside quotes -> the first spelling
+    seen. A `?` counts only where a value goes (after `=`, `(`, `,`, `<`, `>`), so PostgreSQL's
+    JSONB `?` operator is not taken for a placeholder."""
+    found: dict[str, str] = {}
+    index = 0
+    quote = ""
+    length = len(sql)
+    previous = ""
+    while index < length:
+        char = sql[index]
+        if quote:
+            if char == quote:
+                quote = ""
+            index += 1
+            continue
+        if char in ("'", '"'):
+            quote = char
+            index += 1
+            previous = char
+            continue
+        if char == "%" and index + 1 < length:
+            if sql[index + 1] == "s":
+                found.setdefault(FORMAT, "%s")
+                index += 2
+                previous = "s"
+                continue
+            if sql[index + 1] == "(":
+                close = sql.find(")s", index)
+                if close > 0 and sql[index + 2 : close].isidentifier():
+                    found.setdefault(FORMAT, sql[index : close + 2])
+                    index = close + 2
+                    previous = "s"
+                    continue
+            if sql[index + 1] == "%":
+                index += 2
+                continue
+        if char == "?" and previous in VALUE_CONTEXT:
+            found.setdefault(QMARK, "?")
+        if char == "$" and index + 1 < length and sql[index + 1].isdigit() and previous in VALUE_CONTEXT | {""}:
+            found.setdefault(NUMERIC, "$" + sql[index + 1])
+        if char == ":" and index + 1 < length and (sql[index + 1].isalpha() or sql[index + 1] == "_"):
+            if previous in VALUE_CONTEXT and (index == 0 or sql[index - 1] != ":"):
+                end = index + 1
+                while end < length and (sql[end].isalnum() or sql[end] == "_"):
+                    end += 1
+                found.setdefault(NAMED, sql[index:end])
+        if not char.isspace():
+            previous = char
+        index += 1
+    return found
+
+
+def display(sql: str) -> str:
+    """SQL for a message: lifted holes shown as `{...}`, safe constants as `{CONST}`."""
+    out = sql
+    for prefix, shown in (("__dyn", "{...}"), ("__const", "{CONST}")):
+        while prefix in out:
+            start = out.index(prefix)
+            end = out.find("__", start + len(prefix))
+            if end < 0:
+                break
+            out = out[:start] + shown + out[end + 2 :]
+    return out

@@ -12,8 +12,10 @@ from reviewer.sqltext import (
     classify_holes,
     looks_like_sql,
     normalise_placeholders,
+    parse_fragment,
     parse_statement,
 )
+from reviewer.sinks import sink_template
 
 # Worst first: the hole that decides the finding.
 POSITION_ORDER = (LITERAL, VALUE, FRAGMENT, IDENTIFIER)
@@ -41,11 +43,19 @@ class SqlInjectionDynamicQuery(PythonRule):
     name ends the literal and the rest runs as SQL. Bound parameters keep values out of the
     SQL text entirely, and the driver sends them separately.
 
-    The rule follows the string through local variables, classifies every interpolated hole
-    with sqlglot (a value, inside a quoted literal, or an identifier such as a column or an
-    ORDER BY target) and says which fix applies. Holes filled with constants, `int()`/`float()`
-    casts or `", ".join(["%s"] * n)` placeholder lists are not injection and are not reported;
-    strings that look like SQL but never reach a database call are not reported either."""
+    The rule follows the string through local variables (assignments, `+=`, if/else arms,
+    lists joined with `" ".join(...)` and their appends) and one level of same-module helpers
+    that return SQL text, classifies every interpolated hole with sqlglot (a value, inside a
+    quoted literal, or an identifier such as a column or an ORDER BY target) and says which fix
+    applies. Receivers are typed by where they come from (`conn.cursor()`, `with
+    engine.begin() as conn`, `async with pool.acquire() as conn`, a `Session` annotation,
+    FastAPI's `Depends(get_db)`); an `execute` on an unknown receiver is reported at lower
+    confidence. Holes filled with constants, constant lookup tables, values checked against a
+    constant allowlist, `int()`/`float()` casts, `%d`, quote-doubling escapes, `psycopg.sql`
+    composition or placeholder lists (`", ".join(["%s"] * n)`, asyncpg `$1..$n`) are not
+    injection and are not reported; strings that look like SQL but never reach a database call
+    are not reported either. Confidence is high when request data (Flask `request`, Django and
+    DRF `request`, FastAPI handler parameters) flows into the hole."""
 
     code = "SQL001"
     name = "sql-injection-dynamic-query"
@@ -60,7 +70,7 @@ class SqlInjectionDynamicQuery(PythonRule):
         "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
         "https://www.psycopg.org/psycopg3/docs/basic/params.html",
     )
-    triggers = ("execute", "text", "raw", "read_sql", "RawSQL", "fetch")
+    triggers = ("execute", "text", "raw", "read_sql", "RawSQL", "fetch", "extra", "copy_expert", "prepare", "literal_column")
     invalid = (
         Example(
             "from fastapi import APIRouter, Depends\n"
@@ -90,6 +100,42 @@ class SqlInjectionDynamicQuery(PythonRule):
             '    conn.execute("SELECT id, name FROM items ORDER BY " + column)\n',
             lines=(2,),
             note="identifier hole: allowlist fix",
+        ),
+        Example(
+            "def search(cur, status, customer):\n"
+            '    sql = "SELECT id FROM orders"\n'
+            "    if status:\n"
+            '        sql = "SELECT id FROM orders WHERE status = %s"\n'
+            "    else:\n"
+            "        sql = f\"SELECT id FROM orders WHERE customer = '{customer}'\"\n"
+            "    cur.execute(sql, (status,))\n",
+            lines=(7,),
+            note="built in if/else: the worse arm decides",
+        ),
+        Example(
+            "def _where(name):\n"
+            "    return f\"WHERE name = '{name}'\"\n"
+            "\n"
+            "def find(cur, name):\n"
+            "    clauses = [\"SELECT id FROM teams\"]\n"
+            "    clauses.append(_where(name))\n"
+            '    cur.execute(" ".join(clauses))\n',
+            lines=(7,),
+            note="a list joined with appends, and a same-module helper that returns SQL",
+        ),
+        Example(
+            "async def by_email(pool, email):\n"
+            "    async with pool.acquire() as conn:\n"
+            "        return await conn.fetchrow(\"SELECT id FROM users WHERE email = '%s'\" % email)\n",
+            lines=(3,),
+            note="asyncpg connection from a pool",
+        ),
+        Example(
+            "def by_status(request):\n"
+            '    wanted = request.GET["status"]\n'
+            "    return Order.objects.extra(where=[\"status = '%s'\" % wanted])\n",
+            lines=(3,),
+            note="Django QuerySet.extra takes pieces of SQL",
         ),
     )
     valid = (
@@ -127,21 +173,45 @@ class SqlInjectionDynamicQuery(PythonRule):
             "    executor.execute(job.name + suffix)\n",
             note="near-miss: an `execute` that is not SQL",
         ),
+        Example(
+            'SORTABLE = frozenset({"name", "created_at"})\n'
+            "def sorted_rows(cur, column):\n"
+            "    if column not in SORTABLE:\n"
+            "        raise ValueError(column)\n"
+            '    cur.execute(f"SELECT id FROM items ORDER BY {column}")\n',
+            note="near-miss: checked against a constant allowlist first",
+        ),
+        Example(
+            "async def by_ids(conn, ids):\n"
+            '    marks = ", ".join(f"${i + 1}" for i in range(len(ids)))\n'
+            '    return await conn.fetch(f"SELECT id FROM users WHERE id IN ({marks})", *ids)\n',
+            note="near-miss: numbered asyncpg placeholders",
+        ),
+        Example(
+            "def count(conn, name):\n"
+            "    quoted = name.replace('\"', '\"\"')\n"
+            "    return conn.execute(f'SELECT COUNT(*) FROM \"{quoted}\"')\n",
+            note="near-miss: the quote is escaped by doubling it",
+        ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
         sink = self.context.sink(node)
         if sink is None:
             return
-        template = self.context.lift(sink.argument)
+        template = sink_template(sink, self.context)
         holes = template.holes
         if not holes or not template.literal_text.strip():
             return  # nothing is built here: the whole statement comes from elsewhere
         dialect = self.context.dialect
         text = normalise_placeholders(template.render())
-        if not looks_like_sql(text, dialect):
+        if sink.fragment:
+            statement = parse_fragment(text, dialect)  # text() and .extra() take pieces of SQL too
+        elif looks_like_sql(text, dialect):
+            statement = parse_statement(text, dialect)
+        else:
             return
-        positions = classify_holes(parse_statement(text, dialect), [hole.marker for hole in holes])
+        positions = classify_holes(statement, [hole.marker for hole in holes])
         tainted = {hole.marker for hole in holes if self.context.is_request_data(hole.expr)}
         if self.context.in_migration and not tainted:
             return  # migrations run once, by operators, with values the code defines

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from sqlglot import exp
+
+from reviewer.model import Category, Confidence, FileKind, Severity
+from reviewer.rule import Example, SqlRule
+from reviewer.sqltext import display
+
+
+class LeadingWildcardLike(SqlRule):
+    """A `LIKE`/`ILIKE` pattern that starts with a wildcard (`'%term'`, `'%' || :q || '%'`).
+    A B-tree index can only serve a known prefix, so the database reads every row of the
+    table for each search; fine on a small table, a timeout once it grows.
+
+    Prefix patterns (`'term%'`), patterns passed whole as a parameter (`LIKE %s`), and
+    migrations are not reported."""
+
+    code = "SQL006"
+    name = "leading-wildcard-like"
+    category = Category.SQL
+    severity = Severity.INFO
+    confidence = Confidence.HIGH
+    message = "`{expression}` starts with a wildcard and cannot use a B-tree index"
+    fix = (
+        "Search with a prefix (`LIKE 'term%'`), or index for substring search: PostgreSQL "
+        "`CREATE INDEX ... USING gin (name gin_trgm_ops)` (pg_trgm) or full-text search"
+    )
+    seed = 'S2:177 "Write efficient queries"; S1:49 "Write optimized queries"'
+    references = ("https://www.postgresql.org/docs/current/pgtrgm.html#PGTRGM-INDEX",)
+    file_kinds = frozenset({FileKind.PYTHON, FileKind.SQL})
+    invalid = (
+        Example("SELECT id FROM customers WHERE email LIKE '%@example.com';\n", lines=(1,)),
+        Example(
+            "def search(cur, term):\n"
+            "    cur.execute(\"SELECT id FROM customers WHERE name ILIKE '%%' || %s || '%%'\", (term,))\n",
+            path="search.py",
+            lines=(2,),
+        ),
+    )
+    valid = (
+        Example("SELECT id FROM customers WHERE email LIKE 'anna%';\n"),
+        Example(
+            "def search(cur, pattern):\n"
+            '    cur.execute("SELECT id FROM customers WHERE name LIKE %s", (pattern,))\n',
+            path="search.py",
+            note="near-miss: the pattern is a parameter",
+        ),
+    )
+
+    def check(self, statement: exp.Expression, source) -> None:
+        for node in statement.find_all(exp.Like, exp.ILike):
+            pattern = node.expression
+            if isinstance(pattern, exp.Escape):
+                pattern = pattern.this
+            while isinstance(pattern, (exp.DPipe, exp.Concat, exp.Paren)):
+                if isinstance(pattern, exp.Concat):
+                    if not pattern.expressions:
+                        break
+                    pattern = pattern.expressions[0]
+                else:
+                    pattern = pattern.this
+            if isinstance(pattern, exp.Literal) and pattern.is_string and pattern.this.startswith(("%", "_")):
+                text = display(node.sql())
+                self.report(node, expression=text if len(text) <= 70 else text[:67] + "...")

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from reviewer.model import Category, Confidence, FileKind, Location, Severity
+from reviewer.rule import Example, PythonRule, SqlRule
+from reviewer.sinks import DRIVER_DIALECTS, sink_template
+from reviewer.sqltext import looks_like_sql, normalise_placeholders, parse_error
+
+
+class SqlSyntaxError(PythonRule, SqlRule):
+    """SQL that does not parse in the dialect in use: a statement of a `.sql` file (migrations
+    included), or a constant SQL string passed to a database call. The statement fails when it
+    runs; in a migration, halfway through a deploy. The finding carries the parser's message.
+
+    The dialect is the configured one for `.sql` files and, for SQL in Python, the one the
+    file's driver implies (psycopg/asyncpg: postgres, PyMySQL: mysql, sqlite3: sqlite); SQL in a
+    Python file that imports no driver is not checked, since code behind SQLAlchemy often
+    branches on the dialect at run time. SQL with interpolated holes is not checked here (its
+    text is not known). A `.sql` statement reported by this rule is not listed again under the
+    report's `errors`; with the rule switched off, the file is listed there as before."""
+
+    code = "SQL010"
+    name = "sql-syntax-error"
+    category = Category.SQL
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    sees_unparsed = True
+    file_kinds = frozenset(FileKind)
+    message = "SQL does not parse as {dialect}: {error}"
+    fix = "Correct the statement (run it against the database once), or set `dialect:` in .reviewer.yml if the database is not {dialect}"
+    seed = 'S3:250 "migrations tested both ways"; S1:75 "Use parameterized queries"'
+    references = ("https://sqlglot.com/sqlglot/parser.html",)
+    triggers = ("execute", "text", "raw", "read_sql", "RawSQL", "fetch")
+    invalid = (
+        Example("CREATE TABLE accounts (id bigint PRIMARY KEY);\nSELECT id FROM WHERE id = 1;\n", lines=(2,)),
+        Example(
+            "import psycopg2\n"
+            "def count(cur):\n"
+            '    cur.execute("SELECT COUNT(id FROM orders")\n',
+            path="app.py",
+            lines=(3,),
+        ),
+    )
+    valid = (
+        Example("CREATE TABLE accounts (id bigint PRIMARY KEY);\nSELECT id FROM accounts WHERE id = 1;\n"),
+        Example(
+            "import psycopg2\n"
+            "def count(cur, where):\n"
+            '    cur.execute("SELECT COUNT(id) FROM orders WHERE " + where)\n'
+            '    cur.execute("SELECT id FROM orders WHERE id = %s", (1,))\n',
+            path="app.py",
+            note="near-miss: a template with a hole, and a bound placeholder",
+        ),
+    )
+
+    def __init__(self, context: Any = None, settings: dict[str, Any] | None = None) -> None:
+        if isinstance(context, dict) or context is None:
+            SqlRule.__init__(self, context)
+        else:
+            PythonRule.__init__(self, context, settings)
+
+    # -- .sql files --------------------------------------------------------------------------
+    def check(self, statement, source) -> None:
+        return  # parsed statements are fine; unparsed ones come through check_unparsed
+
+    def check_unparsed(self, source, error: str) -> None:
+        self.report(Location(source.line, source.column, source.line, source.column), dialect=source.dialect, error=error)
+
+    # -- SQL in Python -----------------------------------------------------------------------
+    def _driver_dialect(self) -> bool:
+        """The file imports a driver, so the dialect is known, not assumed (code that runs
+        through SQLAlchemy may branch on the dialect at run time)."""
+        return any(target.split(".")[0] in DRIVER_DIALECTS for target in self.context.imports.aliases.values())
+
+    def visit_Call(self, node: cst.Call) -> None:
+        sink = self.context.sink(node)
+        if sink is None:
+            return
+        if sink.confidence is not Confidence.HIGH or sink.fragment or not self._driver_dialect():
+            return
+        template = sink_template(sink, self.context)
+        if not template.parts or template.holes or "__const" in template.literal_text:
+            return
+        dialect = self.context.dialect
+        text = normalise_placeholders(template.render())
+        if not looks_like_sql(text, dialect):
+            return
+        error = parse_error(text, dialect)
+        if error is None:
+            return
+        self.report(node, dialect=dialect, error=error)
