@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from reviewer import migrations as mig
+from reviewer.model import Category, Confidence, Severity
+from reviewer.rule import Example, ProjectRule
+
+ENV = (("alembic/env.py", ""),)
+UNDONE_BY = {"create_table": "drop_table", "add_column": "drop_column", "create_index": "drop_index"}
+
+
+class DownMigrationMismatch(ProjectRule):
+    """The down path does not undo the up path: a table, column or index the upgrade creates is
+    never dropped by the downgrade (a `DROP TABLE` in the downgrade also drops the table's
+    columns and indexes). After a rollback the schema is not the one the previous release
+    expects, and the next upgrade fails on "already exists". The rule compares Alembic
+    `upgrade()` with `downgrade()`, dbmate/goose up and down sections and golang-migrate
+    `.up.sql` with `.down.sql`; it abstains when the down path runs SQL it cannot read, and it
+    leaves empty down paths to MIG001."""
+
+    code = "MIG002"
+    name = "down-migration-mismatch"
+    category = Category.MIGRATIONS
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    message = "{what} `{name}` created by the up migration is not dropped by the down migration"
+    fix = "Drop it in the down path, in reverse order: `op.drop_index(\"ix_orders_created_at\", table_name=\"orders\")`"
+    seed = 'S3:356, S3:361 (a rollback that does not actually roll back)'
+    index_sections = (mig.SECTION,)
+    invalid = (
+        Example(
+            'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+            "def upgrade():\n"
+            '    op.create_table("invoices", sa.Column("id", sa.BigInteger, primary_key=True))\n'
+            '    op.create_index("ix_orders_created_at", "orders", ["created_at"])\n\n'
+            "def downgrade():\n"
+            '    op.drop_table("invoices")\n',
+            path="alembic/versions/b2_invoices.py", files=ENV, lines=(8,),
+        ),
+        Example(
+            "ALTER TABLE users ADD COLUMN plan text;\nALTER TABLE users ADD COLUMN tier text;\n",
+            path="db/migrations/000005_plan.up.sql", lines=(2,),
+            files=(("db/migrations/000005_plan.down.sql", "ALTER TABLE users DROP COLUMN plan;\n"),),
+        ),
+    )
+    valid = (
+        Example(
+            'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+            "def upgrade():\n"
+            '    op.create_table("invoices", sa.Column("id", sa.BigInteger, primary_key=True))\n'
+            '    op.create_index("ix_invoices_id", "invoices", ["id"])\n\n'
+            "def downgrade():\n"
+            '    op.drop_table("invoices")\n',
+            path="alembic/versions/b2_invoices.py", files=ENV, note="near-miss: the index goes with its table",
+        ),
+        Example(
+            'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
+            "def upgrade():\n"
+            '    op.create_index("ix_orders_created_at", "orders", ["created_at"])\n\n'
+            "def downgrade():\n"
+            "    op.execute(DROP_ALL)\n",
+            path="alembic/versions/b2_idx.py", files=ENV, note="near-miss: unreadable down path, the rule abstains",
+        ),
+    )
+
+    def check(self, index) -> None:
+        all_units = mig.units(index)
+        pairs = {(u["stream"], u.get("pair")): u for u in all_units if u["tool"] == "golang-migrate" and u.get("direction") == mig.DOWN}
+        for unit in all_units:
+            if unit.get("direction") == mig.DOWN:
+                continue
+            up = [o for o in unit["ops"] if o.get("dir") == mig.UP]
+            if unit["tool"] == "golang-migrate":
+                partner = pairs.get((unit["stream"], unit.get("pair")))
+                down = partner["ops"] if partner else []
+            elif unit["form"] == mig.DJANGO or unit["tool"] not in ("alembic", "dbmate", "goose"):
+                continue
+            else:
+                down = [o for o in unit["ops"] if o.get("dir") == mig.DOWN]
+            if not down or any(o["k"] in ("opaque", "ddl", "other") for o in down):
+                continue
+            if unit["form"] == mig.ALEMBIC and unit.get("down_state") != "ok":
+                continue
+            self._compare(unit, up, down)
+
+    def _compare(self, unit, up, down) -> None:
+        if any(o["k"] == "drop_table" and not o.get("t") for o in down):
+            return  # a table whose name the down path computes: cannot tell what it drops
+        unknown_columns = any(o["k"] == "drop_column" and not o.get("column") for o in down)
+        unknown_indexes = any(o["k"] == "drop_index" and not o.get("name") for o in down)
+        dropped_tables = {o.get("t") for o in down if o["k"] == "drop_table"}
+        dropped_columns = {(o.get("t"), o.get("column")) for o in down if o["k"] == "drop_column"}
+        dropped_indexes = {o.get("name") for o in down if o["k"] == "drop_index"}
+        renamed = {o.get("t") for o in up if o["k"] == "rename_table"} | {o.get("to") for o in up if o["k"] == "rename_table"}
+        renamed_columns = {(o.get("t"), o.get("column")) for o in up if o["k"] == "rename_column"}
+        for item in up:
+            table = item.get("t")
+            if table is None or table in renamed:
+                continue
+            if item["k"] == "create_table" and table not in dropped_tables:
+                self.report(mig.where(item), path=unit["path"], what="Table", name=table)
+            elif item["k"] == "add_column" and not unknown_columns and not item.get("new") and table not in dropped_tables \
+                    and (table, item.get("column")) not in renamed_columns \
+                    and (table, item.get("column")) not in dropped_columns:
+                self.report(mig.where(item), path=unit["path"], what="Column", name=f"{table}.{item.get('column')}")
+            elif item["k"] == "create_index" and not unknown_indexes and item.get("name") and table not in dropped_tables \
+                    and item["name"] not in dropped_indexes:
+                self.report(mig.where(item), path=unit["path"], what="Index", name=item["name"])

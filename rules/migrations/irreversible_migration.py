@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from reviewer import migrations as mig
+from reviewer.model import Category, Confidence, Location, Severity
+from reviewer.rule import Example, ProjectRule
+
+ENV = (("alembic/env.py", ""),)
+
+
+class IrreversibleMigration(ProjectRule):
+    """A migration has no usable down path: an Alembic `downgrade()` that is missing, empty or
+    only raises, a Django `RunPython` without `reverse_code` or `RunSQL` without
+    `reverse_sql`, a golang-migrate `.up.sql` without its `.down.sql`, a dbmate or goose file
+    without a down section. A failed deploy then cannot be rolled back by the tool: someone
+    writes the inverse by hand, under pressure, against production. With
+    `migrations: {policy: forward-only}` the rule instead asks SQL migrations for a
+    `-- rollback:` note (info). Merge-only Alembic revisions and Supabase migrations (which
+    have no down files by design) are not reported; Flyway undo files are a paid feature and
+    are not required."""
+
+    code = "MIG001"
+    name = "irreversible-migration"
+    category = Category.MIGRATIONS
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    message = "{what}"
+    fix = (
+        "Write the inverse: Alembic `def downgrade(): op.drop_column(\"users\", \"nickname\")`; Django "
+        "`RunPython(forwards, reverse_code=migrations.RunPython.noop)` / `RunSQL(sql, reverse_sql=...)`; "
+        "a `N_name.down.sql` beside the up file; or set `migrations: {policy: forward-only}` and document the fix-forward plan"
+    )
+    seed = 'S3:356 "Migration is reversible (has down migration)"; S3:361 "Rollback plan documented"'
+    references = ("https://alembic.sqlalchemy.org/en/latest/tutorial.html#running-our-second-migration",
+                  "https://docs.djangoproject.com/en/stable/ref/migration-operations/#runpython")
+    index_sections = (mig.SECTION,)
+    invalid = (
+        Example(
+            'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+            "def upgrade():\n"
+            '    op.add_column("users", sa.Column("nickname", sa.Text()))\n\n'
+            "def downgrade():\n"
+            "    pass\n",
+            path="alembic/versions/b2_nickname.py", files=ENV, lines=(9,),
+        ),
+        Example(
+            "from django.db import migrations\n\n"
+            "def fill(apps, schema_editor):\n    pass\n\n"
+            "class Migration(migrations.Migration):\n"
+            '    dependencies = [("users", "0002_nickname")]\n'
+            "    operations = [migrations.RunPython(fill)]\n",
+            path="users/migrations/0003_fill.py", lines=(8,),
+        ),
+        Example("ALTER TABLE users ADD COLUMN nickname text;\n", path="db/migrations/000004_nickname.up.sql", lines=(1,),
+                note="golang-migrate up file without its down file"),
+        Example("-- migrate:up\nALTER TABLE users ADD COLUMN nickname text;\n\n-- migrate:down\n",
+                path="db/20240101120000_nickname.sql", lines=(4,), note="dbmate: empty down section"),
+    )
+    valid = (
+        Example(
+            'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+            "def upgrade():\n"
+            '    op.add_column("users", sa.Column("nickname", sa.Text()))\n\n'
+            "def downgrade():\n"
+            '    op.drop_column("users", "nickname")\n',
+            path="alembic/versions/b2_nickname.py", files=ENV,
+        ),
+        Example(
+            "from django.db import migrations\n\n"
+            "def fill(apps, schema_editor):\n    pass\n\n"
+            "class Migration(migrations.Migration):\n"
+            '    dependencies = [("users", "0002_nickname")]\n'
+            "    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]\n",
+            path="users/migrations/0003_fill.py", note="near-miss: an explicit no-op reverse",
+        ),
+        Example(
+            'revision = "c3"\ndown_revision = ("a1", "b2")\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n',
+            path="alembic/versions/c3_merge.py", files=ENV, note="near-miss: merge revision",
+        ),
+        Example("ALTER TABLE users ADD COLUMN nickname text;\n", path="db/migrations/000004_nickname.up.sql",
+                files=(("db/migrations/000004_nickname.down.sql", "ALTER TABLE users DROP COLUMN nickname;\n"),)),
+    )
+
+    def check(self, index) -> None:
+        forward_only = mig.policy(index) == "forward-only"
+        all_units = mig.units(index)
+        downs = {(u["stream"], u.get("pair")) for u in all_units if u["tool"] == "golang-migrate" and u.get("direction") == mig.DOWN
+                 and u["statements"][mig.DOWN] > 0}
+        for unit in all_units:
+            if forward_only:
+                if unit["form"] == mig.SQL and unit.get("direction") != mig.DOWN and unit["tool"] != "loose" \
+                        and not unit.get("rollback_note") and any(True for _ in mig.up_ops(unit)):
+                    self.report(Location(1, 1, 1, 1), "Forward-only migration has no `-- rollback:` note",
+                                severity=Severity.INFO, confidence=Confidence.MEDIUM,
+                                fix="Add a `-- rollback: <how to fix forward or restore>` comment", path=unit["path"])
+                continue
+            getattr(self, "_" + unit["form"])(unit, downs)
+
+    def _alembic(self, unit, downs) -> None:
+        if unit["upgrade_state"] in ("missing", "empty"):
+            return  # merge point or placeholder: nothing to undo
+        state = unit["down_state"]
+        at = Location(unit["down_line"], unit["down_col"], unit["down_line"], unit["down_col"])
+        if state == "missing":
+            self.report(at, "Alembic revision has no `downgrade()`", path=unit["path"])
+        elif state == "empty":
+            self.report(at, "`downgrade()` does nothing while `upgrade()` does", path=unit["path"])
+        elif state == "raise":
+            self.report(at, "`downgrade()` only raises: the revision is explicitly irreversible",
+                        severity=Severity.INFO, path=unit["path"])
+
+    def _django(self, unit, downs) -> None:
+        for item in unit.get("irreversible", []):
+            self.report(mig.where(item), f"`{item['what']}` without `{item['missing']}` cannot be unapplied",
+                        path=unit["path"])
+
+    def _sql(self, unit, downs) -> None:
+        tool = unit["tool"]
+        if tool == "golang-migrate" and unit.get("direction") == mig.UP and unit["statements"][mig.UP]:
+            if (unit["stream"], unit.get("pair")) not in downs:
+                self.report(Location(1, 1, 1, 1), f"`{unit['name']}` has no matching non-empty `.down.sql` file",
+                            path=unit["path"])
+        elif tool in ("dbmate", "goose") and unit["statements"][mig.UP]:
+            line = unit.get("down_line")
+            if line is None:
+                self.report(Location(1, 1, 1, 1), f"{tool} migration has no down section", path=unit["path"])
+            elif not unit["statements"][mig.DOWN]:
+                self.report(Location(line, 1, line, 1), f"{tool} migration's down section is empty", path=unit["path"])

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from collections import defaultdict
+
+from reviewer import migrations as mig
+from reviewer.model import Category, Confidence, Location, Severity
+from reviewer.rule import Example, ProjectRule
+
+ENV = (("alembic/env.py", ""),)
+
+
+class MigrationHistoryConflict(ProjectRule):
+    """The migration history cannot be applied deterministically: two Alembic heads (or
+    duplicate revision ids, or a `down_revision` that does not exist), two leaf migrations in
+    one Django app without a merge migration, duplicate Flyway / golang-migrate / dbmate /
+    goose / Supabase versions, a Flyway undo or golang-migrate down file without its up file,
+    or an identifier longer than PostgreSQL's 63 bytes (silently truncated, so two long names
+    can collide). `alembic upgrade head` and `manage.py migrate` refuse to run, or run in an
+    order nobody chose. Intentional Alembic branches (`branch_labels`) and squashed Django
+    migrations (`replaces`) are understood."""
+
+    code = "MIG011"
+    name = "migration-history-conflict"
+    category = Category.MIGRATIONS
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    message = "{what}"
+    fix = "Merge the branches (`alembic merge heads`, `manage.py makemigrations --merge`) or renumber the file; shorten long names"
+    seed = 'S1:83 "Use database migrations for schema changes"; S4:423 "Version-controlled schema changes"'
+    references = ("https://alembic.sqlalchemy.org/en/latest/branches.html", "https://squawkhq.com/docs/identifier-too-long")
+    index_sections = (mig.SECTION,)
+    invalid = (
+        Example('revision = "b7"\ndown_revision = "a0"\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n',
+                path="alembic/versions/b7_add_tier.py", lines=(1,),
+                files=ENV + (("alembic/versions/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
+                             ("alembic/versions/a1_add_plan.py", 'revision = "a1"\ndown_revision = "a0"\n'))),
+        Example("CREATE TABLE b (id bigint);\n", path="db/migrations/V2__b.sql", lines=(1,),
+                files=(("db/migrations/V2__a.sql", "CREATE TABLE a (id bigint);\n"),), note="duplicate Flyway version"),
+    )
+    valid = (
+        Example('revision = "c3"\ndown_revision = ("a1", "b7")\n', path="alembic/versions/c3_merge.py",
+                files=ENV + (("alembic/versions/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
+                             ("alembic/versions/a1_add_plan.py", 'revision = "a1"\ndown_revision = "a0"\n'),
+                             ("alembic/versions/b7_add_tier.py", 'revision = "b7"\ndown_revision = "a0"\n'))),
+    )
+
+    def check(self, index) -> None:
+        all_units = mig.units(index)
+        streams = defaultdict(list)
+        for unit in all_units:
+            streams[(unit["form"], unit["tool"], unit["stream"])].append(unit)
+        for (form, tool, _), members in sorted(streams.items()):
+            if form == mig.ALEMBIC:
+                self._alembic(members)
+            elif form == mig.DJANGO:
+                self._django(members)
+            elif tool not in ("loose", "generic"):
+                self._sql(tool, members)
+        for unit in all_units:
+            for item in unit["ops"]:
+                for name in item.get("names") or []:
+                    self.report(mig.where(item), f"Identifier `{name[:40]}...` is longer than 63 bytes: PostgreSQL truncates it",
+                                severity=Severity.MEDIUM, path=unit["path"])
+
+    def _at(self, unit) -> Location:
+        line = unit.get("revision_line") or unit.get("line") or 1
+        return Location(line, 1, line, 1)
+
+    def _alembic(self, members) -> None:
+        by_revision = defaultdict(list)
+        for unit in members:
+            if unit.get("revision"):
+                by_revision[unit["revision"]].append(unit)
+        for revision, units in by_revision.items():
+            for unit in units[1:]:
+                self.report(self._at(unit), f"Revision id `{revision}` is also declared by `{units[0]['name']}`", path=unit["path"])
+        parents = {parent for unit in members for parent in unit.get("down_revision") or []}
+        for unit in members:
+            for parent in unit.get("down_revision") or []:
+                if parent not in by_revision:
+                    self.report(self._at(unit), f"`down_revision` `{parent}` does not exist", path=unit["path"])
+        heads = [u for u in members if u.get("revision") and u["revision"] not in parents]
+        labelled = [u for u in heads if u.get("branch_labels")]
+        if len(heads) - len(labelled) > 1 or (labelled and len(heads) > len(labelled) + 1):
+            names = ", ".join(sorted(u["revision"] for u in heads))
+            for unit in heads:
+                if not unit.get("branch_labels"):
+                    self.report(self._at(unit), f"Alembic history has {len(heads)} heads ({names})", path=unit["path"])
+
+    def _django(self, members) -> None:
+        names = {u["name"] for u in members}
+        depended = {dep[1] for u in members for dep in u.get("dependencies", []) if dep[1] in names}
+        replaced = {dep[1] for u in members for dep in u.get("replaces", [])}
+        leaves = []
+        for unit in members:
+            if unit["name"] in depended or unit["name"] in replaced and any(u.get("replaces") for u in members):
+                continue
+            if unit.get("replaces") and any(dep[1] in depended for dep in unit["replaces"]):
+                continue
+            leaves.append(unit)
+        if len(leaves) > 1:
+            listed = ", ".join(sorted(u["name"] for u in leaves))
+            for unit in leaves:
+                self.report(self._at(unit), f"Django app has {len(leaves)} leaf migrations ({listed}) and no merge migration",
+                            path=unit["path"])
+
+    def _sql(self, tool, members) -> None:
+        seen = defaultdict(list)
+        for unit in members:
+            if tool == "flyway":
+                if unit.get("flyway") == "R" or not unit.get("version"):
+                    continue
+                seen[(unit["flyway"], unit["version"])].append(unit)
+            elif tool == "golang-migrate":
+                seen[(unit.get("direction"), unit.get("version"))].append(unit)
+            elif unit.get("version"):
+                seen[("", unit["version"])].append(unit)
+        for key, units in seen.items():
+            for unit in sorted(units, key=lambda u: u["name"])[1:]:
+                self.report(Location(1, 1, 1, 1), f"Version `{key[1]}` is also used by `{sorted(units, key=lambda u: u['name'])[0]['name']}`",
+                            path=unit["path"])
+        if tool == "flyway":
+            versions = {u.get("version") for u in members if u.get("flyway") == "V"}
+            for unit in members:
+                if unit.get("flyway") == "U" and unit.get("version") not in versions:
+                    self.report(Location(1, 1, 1, 1), f"Undo migration `{unit['name']}` has no `V{unit.get('version')}` migration",
+                                path=unit["path"])
+        if tool == "golang-migrate":
+            ups = {u.get("pair") for u in members if u.get("direction") == mig.UP}
+            for unit in members:
+                if unit.get("direction") == mig.DOWN and unit.get("pair") not in ups:
+                    self.report(Location(1, 1, 1, 1), f"Down migration `{unit['name']}` has no matching `.up.sql` file",
+                                path=unit["path"])

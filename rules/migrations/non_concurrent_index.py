@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from reviewer import migrations as mig
+from reviewer.model import Category, Confidence, Severity
+from reviewer.rule import Example, ProjectRule
+
+ENV = (("alembic/env.py", ""),)
+LOCKING = {
+    "reindex": "`REINDEX` without `CONCURRENTLY`",
+    "vacuum_full": "`VACUUM FULL`",
+    "cluster": "`CLUSTER`",
+    "refresh_matview": "`REFRESH MATERIALIZED VIEW` without `CONCURRENTLY`",
+    "detach_partition": "`DETACH PARTITION` without `CONCURRENTLY`",
+}
+
+
+class NonConcurrentIndex(ProjectRule):
+    """An index is created, dropped or rebuilt on an existing table without `CONCURRENTLY`.
+    A plain `CREATE INDEX` holds a SHARE lock that blocks every write to the table for as long
+    as the build takes (minutes on a large table); `DROP INDEX`, `REINDEX`, `VACUUM FULL` and
+    `CLUSTER` take ACCESS EXCLUSIVE and block reads too. The rule reads the same operation as
+    SQL, as Alembic `op.create_index` / `op.drop_index` and as Django `AddIndex` /
+    `RemoveIndex` / `AddField(db_index=True)` or a `ForeignKey` (Django builds its index inside
+    the migration). Tables created earlier in the same migration are exempt: they are empty."""
+
+    code = "MIG003"
+    name = "non-concurrent-index"
+    category = Category.MIGRATIONS
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    message = "{what} on existing table `{table}` blocks writes while it runs"
+    fix = (
+        "Build it concurrently outside the migration's transaction: SQL `CREATE INDEX CONCURRENTLY ...`; "
+        "Alembic `with op.get_context().autocommit_block(): op.create_index(..., postgresql_concurrently=True)`; "
+        "Django `AddIndexConcurrently` from `django.contrib.postgres.operations` with `atomic = False`"
+    )
+    seed = 'S3:358 "Index changes won\'t lock tables too long"; S1:121'
+    references = (
+        "https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY",
+        "https://squawkhq.com/docs/require-concurrent-index-creation",
+    )
+    index_sections = (mig.SECTION,)
+    invalid = (
+        Example("CREATE INDEX orders_user_id_idx ON orders (user_id);\n", path="db/migrations/000002_idx.up.sql", lines=(1,)),
+        Example(
+            'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
+            "def upgrade():\n"
+            '    op.create_index("ix_orders_status", "orders", ["status"])\n\n'
+            "def downgrade():\n"
+            '    op.drop_index("ix_orders_status", table_name="orders")\n',
+            path="alembic/versions/b2_status_index.py", files=ENV, lines=(6,),
+        ),
+        Example(
+            "from django.db import migrations, models\n\n"
+            "class Migration(migrations.Migration):\n"
+            '    dependencies = [("shop", "0001_initial")]\n'
+            "    operations = [\n"
+            '        migrations.AddIndex(model_name="order", index=models.Index(fields=["user"], name="order_user_idx")),\n'
+            '        migrations.AddField(model_name="order", name="ref", field=models.CharField(max_length=20, null=True, db_index=True)),\n'
+            "    ]\n",
+            path="shop/migrations/0002_order_idx.py", lines=(6, 7),
+        ),
+        Example("REINDEX TABLE orders;\nVACUUM FULL orders;\n", path="db/migrations/000003_maint.up.sql", lines=(1, 2),
+                note="opaque commands, classified from tokens"),
+    )
+    valid = (
+        Example("CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);\n", path="db/migrations/000002_idx.up.sql"),
+        Example(
+            "CREATE TABLE invoices (id bigint PRIMARY KEY, order_id bigint);\n"
+            "CREATE INDEX invoices_order_id_idx ON invoices (order_id);\n",
+            path="db/migrations/000002_invoices.up.sql", note="near-miss: the table is created in the same migration",
+        ),
+        Example(
+            'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
+            "def upgrade():\n"
+            "    with op.get_context().autocommit_block():\n"
+            '        op.create_index("ix_orders_status", "orders", ["status"], postgresql_concurrently=True)\n\n'
+            "def downgrade():\n"
+            "    with op.get_context().autocommit_block():\n"
+            '        op.drop_index("ix_orders_status", table_name="orders", postgresql_concurrently=True)\n',
+            path="alembic/versions/b2_status_index.py", files=ENV,
+        ),
+        Example(
+            "from django.contrib.postgres.operations import AddIndexConcurrently\n"
+            "from django.db import migrations, models\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    atomic = False\n"
+            '    dependencies = [("shop", "0001_initial")]\n'
+            "    operations = [\n"
+            '        AddIndexConcurrently("order", models.Index(fields=["user"], name="order_user_idx")),\n'
+            "    ]\n",
+            path="shop/migrations/0002_order_idx.py",
+        ),
+    )
+
+    def check(self, index) -> None:
+        if not mig.is_postgres(index):
+            return
+        for unit in mig.units(index):
+            created_indexes = {o.get("name") for o in mig.up_ops(unit) if o["k"] == "create_index" and o.get("name")}
+            for item in mig.up_ops(unit):
+                what = self._what(unit, item, created_indexes)
+                if what is None:
+                    continue
+                self.report(mig.where(item), path=unit["path"], what=what, table=mig.table_label(unit, item.get("t")))
+
+    @staticmethod
+    def _what(unit, item, created_indexes) -> str | None:
+        kind = item["k"]
+        if item.get("new"):
+            return None
+        if kind == "create_index" and not item.get("concurrently"):
+            return "`CREATE INDEX`" if unit["form"] == mig.SQL or item.get("via") else (
+                "`op.create_index` without `postgresql_concurrently=True`" if unit["form"] == mig.ALEMBIC
+                else "`AddIndex` (not `AddIndexConcurrently`)" if "AddIndex" in item.get("code", "") else "an index build")
+        if kind == "drop_index" and not item.get("concurrently") and item.get("name") not in created_indexes:
+            return "`DROP INDEX` without `CONCURRENTLY`"
+        if kind in LOCKING and not item.get("concurrently"):
+            return LOCKING[kind]
+        if kind == "add_column" and unit["form"] == mig.DJANGO and (item.get("index") or item.get("unique")):
+            return "`AddField` with an index (`db_index`, `unique` or a foreign key)"
+        return None

@@ -1,0 +1,101 @@
+"""The migration loader (reviewer/migrations.py) and the `migrations:` config key."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import sqlglot
+
+from reviewer import migrations as mig
+from reviewer.config import Config, ConfigError, parse_config
+from tests.conftest import scan_tree, write_tree
+
+
+def _tokens(sql: str):
+    return sqlglot.Dialect.get_or_raise("postgres").tokenize(sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind", "concurrently"),
+    [
+        ("REINDEX INDEX CONCURRENTLY orders_pkey", "reindex", True),
+        ("REINDEX TABLE orders", "reindex", False),
+        ("VACUUM (FULL, ANALYZE) orders", "vacuum_full", None),
+        ("CLUSTER orders USING orders_pkey", "cluster", None),
+        ("REFRESH MATERIALIZED VIEW CONCURRENTLY totals", "refresh_matview", True),
+        ("ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk", "validate_constraint", None),
+        ("ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY", "detach_partition", True),
+        ("ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx", "add_constraint", None),
+        ("ALTER TYPE mood ADD VALUE 'meh' AFTER 'ok'", "enum_add_value", None),
+        ("CREATE DOMAIN positive AS int CHECK (VALUE > 0)", "domain_constraint", None),
+    ],
+)
+def test_token_classifier_reads_opaque_commands(sql: str, kind: str, concurrently) -> None:
+    found = mig.command_ops(_tokens(sql))
+    assert found and found[0]["k"] == kind
+    if concurrently is not None:
+        assert found[0]["concurrently"] is concurrently
+
+
+def test_sql_sections_and_transaction_models() -> None:
+    dbmate = mig.sql_unit("db/20240101_x.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- migrate:down\nDROP INDEX i;\n")
+    assert dbmate["tool"] == "dbmate"
+    assert [(o["k"], o["dir"], o["tx"]) for o in dbmate["ops"]] == [("create_index", "up", False), ("drop_index", "down", True)]
+    goose = mig.sql_unit("db/00001_x.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (a);\n")
+    assert goose["tool"] == "goose" and goose["ops"][0]["tx"] is False
+    single = mig.sql_unit("db/migrations/000001_x.up.sql", "CREATE INDEX CONCURRENTLY i ON t (a);\n")
+    assert single["ops"][0]["tx"] is False  # golang-migrate: one statement, no implicit transaction
+    body = mig.sql_unit("db/migrations/V1__f.sql", "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nDROP TABLE t;\n")
+    assert [o["k"] for o in body["ops"]] == ["ddl", "drop_table"]  # the dollar-quoted body stays whole
+
+
+def test_config_key_parses_and_rejects_bad_values() -> None:
+    config = parse_config({"migrations": {"policy": "forward-only", "loose-sql": False}}, "x.yml", Path("."))
+    assert config.migrations_policy == "forward-only" and config.migrations_loose_sql is False
+    with pytest.raises(ConfigError, match="policy"):
+        parse_config({"migrations": {"policy": "sometimes"}}, "x.yml", Path("."))
+    with pytest.raises(ConfigError, match="unknown key"):
+        parse_config({"migrations": {"strict": True}}, "x.yml", Path("."))
+
+
+def test_loose_sql_switch(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"schema/add_index.sql": "CREATE INDEX orders_user_idx ON orders (user_id);\n"})
+    assert [f.rule for f in scan_tree(tmp_path, select=("MIG003",)).findings] == ["MIG003"]
+    config = replace(Config(root=str(tmp_path)), migrations_loose_sql=False)
+    assert scan_tree(tmp_path, select=("MIG003",), config=config).findings == ()
+
+
+def test_forward_only_policy(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"db/migrations/000001_nick.up.sql": "ALTER TABLE users ADD COLUMN nickname text;\n"})
+    reversible = scan_tree(tmp_path, select=("MIG001",)).findings
+    assert [f.severity.value for f in reversible] == ["medium"]
+    config = replace(Config(root=str(tmp_path)), migrations_policy="forward-only")
+    forward = scan_tree(tmp_path, select=("MIG001",), config=config).findings
+    assert [f.severity.value for f in forward] == ["info"]  # asks for a `-- rollback:` note instead
+    write_tree(tmp_path, {"db/migrations/000001_nick.up.sql": "-- rollback: drop the column in a fix-forward\nALTER TABLE users ADD COLUMN nickname text;\n"})
+    assert scan_tree(tmp_path, select=("MIG001",), config=config).findings == ()
+
+
+def test_lock_rules_are_postgres_only(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"db/migrations/V2__idx.sql": "CREATE INDEX orders_user_idx ON orders (user_id);\n"})
+    config = replace(Config(root=str(tmp_path)), dialect="mysql")
+    assert scan_tree(tmp_path, select=("MIG003",), config=config).findings == ()
+
+
+def test_alembic_dialect_branches_and_helpers(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "alembic/env.py": "",
+        "alembic/versions/b2_x.py": (
+            'revision = "b2"\ndown_revision = None\nfrom alembic import op\n\n'
+            "def _index():\n    op.create_index('ix_a', 'orders', ['a'])\n\n"
+            "def upgrade():\n"
+            "    if op.get_bind().dialect.name == 'mysql':\n"
+            "        op.create_index('ix_b', 'orders', ['b'])\n"
+            "    _index()\n\n"
+            "def downgrade():\n    op.drop_index('ix_a', table_name='orders')\n"
+        ),
+    })
+    findings = scan_tree(tmp_path, select=("MIG003",)).findings
+    assert [(f.rule, f.line) for f in findings] == [("MIG003", 11)]  # the MySQL branch is skipped
