@@ -1,0 +1,646 @@
+"""The ORM model graph: models, their relations and managers, across files and apps.
+
+Built once per scan by `ModelGraphProvider` (stdlib `ast`, no imports of the scanned code)
+into the `orm_models` section of the project index, and read by the ORM rules through
+`ModelGraph`. Covers Django models (ForeignKey / OneToOne / ManyToMany and their reverse
+accessors, `related_name` or `<model>_set`, abstract bases, custom managers and querysets
+with the eager loading their `get_queryset` applies) and SQLAlchemy declarative models (1.4
+and 2.0 styles, Flask-SQLAlchemy): `relationship()` with `lazy=`, `uselist=`, `backref` and
+`back_populates`, and ForeignKey columns.
+
+Models are keyed by class name. Two models of the same name in different apps are merged
+(their relations united); that costs precision only in projects that reuse names.
+
+`DrfSerializerProvider` records DRF serializers (`drf_serializers` section): the model, the
+declared fields (nested serializers, dotted `source=`, related fields, method fields and
+the relation chains their methods read) and `Meta.fields` / `Meta.depth`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from reviewer.index import PROVIDERS, IndexProvider
+from reviewer.model import FileKind
+from reviewer.names import module_name_for
+
+# Django relation fields (last name of the callee) -> relation kind.
+DJANGO_RELATIONS = {
+    "ForeignKey": "fk",
+    "OneToOneField": "o2o",
+    "ManyToManyField": "m2m",
+    "ParentalKey": "fk",
+    "ParentalManyToManyField": "m2m",
+    "TreeForeignKey": "fk",
+    "TreeOneToOneField": "o2o",
+    "TreeManyToManyField": "m2m",
+    "GenericForeignKey": "generic",
+    "GenericRelation": "m2m_generic",
+}
+# Relation kinds that hold many rows (a manager / a collection) per parent.
+MANY_KINDS = frozenset({"m2m", "reverse_fk", "reverse_m2m", "m2m_generic", "collection"})
+# SQLAlchemy lazy strategies that do not issue a query per parent when the attribute is read.
+EAGER_LAZY = frozenset({"joined", "selectin", "subquery", "immediate", "raise", "raise_on_sql", "noload", "False"})
+DJANGO_FIELD_MODULES = ("models", "fields")
+
+
+def _last(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
+def _string(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.AST | None:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def _classes(body: list[ast.stmt]) -> list[ast.ClassDef]:
+    """Module-level classes, including those under `if` / `try` (django-oscar registers its
+    concrete models inside `if not is_model_registered(...)`)."""
+    found: list[ast.ClassDef] = []
+    for statement in body:
+        if isinstance(statement, ast.ClassDef):
+            found.append(statement)
+        elif isinstance(statement, ast.If):
+            found.extend(_classes(statement.body))
+            found.extend(_classes(statement.orelse))
+        elif isinstance(statement, ast.Try):
+            found.extend(_classes(statement.body))
+    return found
+
+
+def _target_name(node: ast.AST | None, owner: str) -> str | None:
+    """The model a relation points at: `Customer`, `"Customer"`, `"shop.Customer"`, `"self"`."""
+    if node is None:
+        return None
+    text = _string(node)
+    if text is not None:
+        if text == "self":
+            return owner
+        return text.rsplit(".", 1)[-1] or None
+    if _last(node) == "AUTH_USER_MODEL":
+        return "User"
+    return _last(node)
+
+
+def eager_of_chain(node: ast.AST) -> list[list[str]] | None:
+    """Eager paths (`select_related` / `prefetch_related` string arguments) along a call
+    chain, as lists of names; None when an argument is not a literal."""
+    paths: list[list[str]] = []
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        method = node.func.attr
+        if method in ("select_related", "prefetch_related"):
+            for argument in node.args:
+                text = _string(argument)
+                if text is None and isinstance(argument, ast.Call) and _last(argument.func) == "Prefetch" and argument.args:
+                    text = _string(argument.args[0])
+                if text is None:
+                    return None
+                paths.append(text.split("__"))
+        node = node.func.value
+    return paths
+
+
+# --------------------------------------------------------------------------------------------
+# collection
+
+
+def _annotation_target(annotation: ast.AST | None) -> tuple[str | None, bool | None]:
+    """`Mapped[list["Order"]]` -> ("Order", True); `Mapped["Customer"]` -> ("Customer", False)."""
+    if not isinstance(annotation, ast.Subscript) or _last(annotation.value) != "Mapped":
+        return None, None
+    inner = annotation.slice
+    many = False
+    if isinstance(inner, ast.Subscript) and _last(inner.value) in ("list", "List", "set", "Set", "Sequence", "WriteOnlyMapped", "DynamicMapped"):
+        many = True
+        inner = inner.slice
+    if isinstance(inner, ast.Subscript) and _last(inner.value) == "Optional":
+        inner = inner.slice
+    if isinstance(inner, ast.BinOp):  # "X | None"
+        inner = inner.left
+    text = _string(inner)
+    if text is not None:
+        text = text.replace("Optional[", "").rstrip("]").split("|")[0].strip()
+        return text.rsplit(".", 1)[-1], many
+    name = _last(inner)
+    return name, many
+
+
+def _sqlalchemy_relation(call: ast.Call, annotation: ast.AST | None) -> dict[str, Any] | None:
+    target, many = _annotation_target(annotation)
+    if call.args:
+        named = _target_name(call.args[0], "")
+        if named:
+            target = named
+    target = target or _target_name(_keyword(call, "argument"), "")
+    lazy_node = _keyword(call, "lazy")
+    lazy = None
+    if isinstance(lazy_node, ast.Constant):
+        lazy = str(lazy_node.value)
+    uselist = _keyword(call, "uselist")
+    if isinstance(uselist, ast.Constant) and isinstance(uselist.value, bool):
+        many = uselist.value
+    backref = _keyword(call, "backref")
+    backref_name = _string(backref)
+    backref_lazy = None
+    if backref_name is None and isinstance(backref, ast.Call) and backref.args:
+        backref_name = _string(backref.args[0])
+        node = _keyword(backref, "lazy")
+        backref_lazy = str(node.value) if isinstance(node, ast.Constant) else None
+    relation: dict[str, Any] = {"kind": "collection" if many else "scalar", "target": target, "lazy": lazy, "line": call.lineno}
+    if many is None:
+        relation["kind"] = "unknown"
+    if backref_name:
+        relation["backref"] = backref_name
+        relation["backref_lazy"] = backref_lazy
+    back = _string(_keyword(call, "back_populates"))
+    if back:
+        relation["back_populates"] = back
+    return relation
+
+
+class ModelGraphProvider(IndexProvider):
+    """Per file: the classes that look like ORM models or managers, with their relations."""
+
+    name = "orm_models"
+    triggers = ("ForeignKey", "ManyToManyField", "OneToOneField", "relationship", "ParentalKey", "Model", "Manager", "QuerySet", "mapped_column", "Column(")
+    file_kinds = frozenset({FileKind.PYTHON})
+
+    def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
+        if tree is None or "migrations" in path.split("/")[:-1]:
+            return None  # migrations declare frozen shadow copies of models
+        classes: dict[str, Any] = {}
+        aliases: dict[str, str] = {}
+        for statement in tree.body:
+            # `Product = get_model("catalogue", "Product")` (django-oscar), `apps.get_model(...)`.
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
+                func = _last(statement.value.func)
+                if func in ("get_model", "get_class") and len(statement.value.args) >= 2:
+                    model = _string(statement.value.args[1])
+                    for target in statement.targets:
+                        if isinstance(target, ast.Name) and model:
+                            aliases[target.id] = model
+        for node in _classes(tree.body):
+            facts = self._class(node)
+            if facts is not None:
+                facts["path"] = path
+                facts["modules"] = [module_name_for(path)]
+                classes[node.name] = facts
+        if not classes and not aliases:
+            return None
+        return {"classes": classes, "aliases": aliases}
+
+    def _class(self, node: ast.ClassDef) -> dict[str, Any] | None:
+        bases = [b for b in (_dotted(base) for base in node.bases) if b]
+        relations: dict[str, Any] = {}
+        managers: dict[str, str] = {}
+        methods: dict[str, Any] = {}
+        columns: list[str] = []
+        abstract = False
+        markers = 0
+        for statement in node.body:
+            target: str | None = None
+            value: ast.AST | None = None
+            annotation: ast.AST | None = None
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
+                target, value = statement.targets[0].id, statement.value
+            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                target, value, annotation = statement.target.id, statement.value, statement.annotation
+            elif isinstance(statement, ast.ClassDef) and statement.name == "Meta":
+                for item in statement.body:
+                    if (
+                        isinstance(item, ast.Assign)
+                        and any(isinstance(t, ast.Name) and t.id == "abstract" for t in item.targets)
+                        and isinstance(item.value, ast.Constant)
+                        and item.value.value is True
+                    ):
+                        abstract = True
+                continue
+            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                returned = [n.value for n in ast.walk(statement) if isinstance(n, ast.Return) and n.value is not None]
+                if returned:
+                    eager = eager_of_chain(returned[0])
+                    methods[statement.name] = eager if len(returned) == 1 else None
+                continue
+            else:
+                continue
+            if target == "__tablename__":
+                markers += 1
+                continue
+            if not isinstance(value, ast.Call):
+                if annotation is not None and _annotation_target(annotation)[0] is not None:
+                    markers += 1
+                continue
+            callee = _last(value.func)
+            if callee in DJANGO_RELATIONS:
+                kind = DJANGO_RELATIONS[callee]
+                to = value.args[0] if value.args else _keyword(value, "to")
+                relation: dict[str, Any] = {"kind": kind, "target": _target_name(to, node.name) if kind != "generic" else None, "line": value.lineno}
+                related = _string(_keyword(value, "related_name"))
+                if related is not None:
+                    relation["related_name"] = related
+                relations[target] = relation
+                markers += 1
+            elif callee == "relationship":
+                relation = _sqlalchemy_relation(value, annotation)
+                if relation is not None:
+                    relations[target] = relation
+                    markers += 1
+            elif callee in ("Column", "mapped_column"):
+                markers += 1
+                if any(isinstance(a, ast.Call) and _last(a.func) == "ForeignKey" for a in value.args):
+                    columns.append(target)
+            elif callee is not None and (callee.endswith("Manager") or callee in ("as_manager", "from_queryset")):
+                managers[target] = self._manager_class(value)
+            elif isinstance(value.func, ast.Call) and _last(value.func.func) == "from_queryset" and value.func.args:
+                managers[target] = _last(value.func.args[0]) or ""
+            elif isinstance(value.func, ast.Attribute) and value.func.attr.endswith("Field"):
+                markers += 1
+        is_manager = any(b.rsplit(".", 1)[-1].endswith(("Manager", "QuerySet")) for b in bases)
+        if not (relations or markers or managers or is_manager or any(b.rsplit(".", 1)[-1].endswith("Model") for b in bases)):
+            return None
+        facts: dict[str, Any] = {"line": node.lineno, "bases": [b.rsplit(".", 1)[-1] for b in bases]}
+        if relations:
+            facts["relations"] = relations
+        if columns:
+            facts["fk_columns"] = columns
+        if managers:
+            facts["managers"] = managers
+        if is_manager:
+            facts["manager"] = True
+            facts["methods"] = methods
+        if abstract:
+            facts["abstract"] = True
+        facts["framework"] = self._framework(bases, relations, node)
+        return facts
+
+    @staticmethod
+    def _manager_class(value: ast.Call) -> str:
+        callee = _last(value.func)
+        if callee == "as_manager" and isinstance(value.func, ast.Attribute):
+            return _last(value.func.value) or ""
+        if callee == "from_queryset" and value.args:
+            return _last(value.args[0]) or ""
+        return callee or ""
+
+    @staticmethod
+    def _framework(bases: list[str], relations: dict[str, Any], node: ast.ClassDef) -> str:
+        if any(r["kind"] in ("collection", "scalar", "unknown") for r in relations.values()):
+            return "sqlalchemy"
+        if any(r["kind"] in DJANGO_RELATIONS.values() for r in relations.values()):
+            return "django"
+        for statement in node.body:
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                value = statement.value
+                if isinstance(value, ast.Call):
+                    if _last(value.func) in ("Column", "mapped_column"):
+                        return "sqlalchemy"
+                    if isinstance(value.func, ast.Attribute) and _dotted(value.func.value) in DJANGO_FIELD_MODULES:
+                        return "django"
+            if isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in statement.targets):
+                return "sqlalchemy"
+        if any(b in ("models.Model", "Model") or b.endswith(".models.Model") for b in bases):
+            return "django"
+        return ""
+
+    def merge(self, facts: Mapping[str, Any]) -> Any:
+        classes: dict[str, Any] = {}
+        aliases: dict[str, str] = {}
+        for path in sorted(facts):
+            data = facts[path]
+            aliases.update(data.get("aliases", {}))
+            for name, cls in data["classes"].items():
+                if name in classes:
+                    known = classes[name]
+                    for attr, relation in cls.get("relations", {}).items():
+                        known.setdefault("relations", {}).setdefault(attr, relation)
+                    known.setdefault("managers", {}).update(cls.get("managers", {}))
+                    known["bases"] = sorted(set(known["bases"]) | set(cls["bases"]))
+                    known["modules"] = sorted(set(known.get("modules", [])) | set(cls.get("modules", [])))
+                    known["framework"] = known["framework"] or cls["framework"]
+                    known["abstract"] = known.get("abstract", False) and cls.get("abstract", False)
+                else:
+                    classes[name] = {**cls, "relations": dict(cls.get("relations", {})), "managers": dict(cls.get("managers", {}))}
+        return build_graph(classes, aliases)
+
+
+def build_graph(classes: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
+    """Resolve inheritance and reverse accessors into the plain-data section."""
+    models: dict[str, Any] = {}
+    managers: dict[str, Any] = {}
+
+    def inherited(name: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str], str]:
+        cls = classes.get(name)
+        if cls is None or name in seen:
+            return {}, {}, ""
+        relations: dict[str, Any] = {}
+        owned_managers: dict[str, str] = {}
+        framework = cls.get("framework", "")
+        for base in cls.get("bases", []):
+            if base in classes and not classes[base].get("manager"):
+                rel, man, fw = inherited(base, seen | {name})
+                relations.update(rel)
+                owned_managers.update(man)
+                framework = framework or fw
+        relations.update(cls.get("relations", {}))
+        owned_managers.update(cls.get("managers", {}))
+        return relations, owned_managers, framework
+
+    for name, cls in classes.items():
+        if cls.get("manager"):
+            managers[name] = {"bases": cls["bases"], "methods": cls.get("methods", {})}
+            continue
+        relations, owned_managers, framework = inherited(name)
+        if not framework:
+            continue
+        models[name] = {
+            "path": cls["path"],
+            "line": cls["line"],
+            "framework": framework,
+            "abstract": bool(cls.get("abstract")),
+            "relations": {attr: dict(rel) for attr, rel in relations.items()},
+            "managers": owned_managers,
+            "fk_columns": cls.get("fk_columns", []),
+            "modules": cls.get("modules", []),
+        }
+    # Reverse accessors.
+    for name, model in list(models.items()):
+        if model["abstract"]:
+            continue
+        for attr, relation in list(model["relations"].items()):
+            target = models.get(relation.get("target") or "")
+            if target is None:
+                continue
+            kind = relation["kind"]
+            if model["framework"] == "django" and kind in ("fk", "o2o", "m2m"):
+                related = relation.get("related_name")
+                if related is None:
+                    related = name.lower() if kind == "o2o" else f"{name.lower()}_set"
+                related = related.replace("%(class)s", name.lower())
+                if not related or related.endswith("+") or "%(" in related:
+                    continue
+                reverse = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}[kind]
+                target["relations"].setdefault(related, {"kind": reverse, "target": name, "line": relation.get("line", 0), "reverse_of": attr})
+            elif model["framework"] == "sqlalchemy" and relation.get("backref"):
+                reverse_kind = "scalar" if kind == "collection" else "collection"
+                target["relations"].setdefault(
+                    relation["backref"],
+                    {"kind": reverse_kind, "target": name, "lazy": relation.get("backref_lazy"), "line": relation.get("line", 0)},
+                )
+    return {"models": models, "managers": managers, "aliases": aliases}
+
+
+# --------------------------------------------------------------------------------------------
+# querying
+
+
+@dataclass(frozen=True)
+class Relation:
+    model: str  # the model that owns the attribute
+    attr: str
+    kind: str  # fk, o2o, m2m, reverse_fk, reverse_o2o, reverse_m2m, generic, scalar, collection
+    target: str | None
+    lazy: str | None
+    framework: str
+
+    @property
+    def many(self) -> bool:
+        return self.kind in MANY_KINDS
+
+    @property
+    def eager_by_mapping(self) -> bool:
+        """The mapping itself loads it with the parent (or forbids lazy loads)."""
+        return self.lazy is not None and self.lazy in EAGER_LAZY
+
+    @property
+    def dynamic(self) -> bool:
+        return self.lazy in ("dynamic", "write_only")
+
+    @property
+    def forward_single(self) -> bool:
+        return self.kind in ("fk", "o2o", "scalar")
+
+
+class ModelGraph:
+    """Read access to the `orm_models` section."""
+
+    def __init__(self, section: Mapping[str, Any] | None) -> None:
+        section = section or {}
+        self.models: Mapping[str, Any] = section.get("models", {})
+        self.managers: Mapping[str, Any] = section.get("managers", {})
+        self.aliases: Mapping[str, str] = section.get("aliases", {})
+
+    def __bool__(self) -> bool:
+        return bool(self.models)
+
+    def model(self, name: str | None) -> Mapping[str, Any] | None:
+        if not name:
+            return None
+        return self.models.get(name)
+
+    def defined_in(self, name: str, module: str) -> bool:
+        """Whether the model `name` can be what `module` exports: the module defining it, or
+        a package above it (`airflow.models` re-exports `airflow.models.dagrun`), allowing
+        for a source root prefix (`src.`) on the defining module."""
+        facts = self.model(name)
+        if facts is None:
+            return False
+        for defining in facts.get("modules", []):
+            parts = defining.split(".")
+            for start in range(len(parts)):
+                candidate = ".".join(parts[start:])
+                if candidate == module or candidate.startswith(module + "."):
+                    return True
+        return False
+
+    def framework(self, name: str) -> str:
+        model = self.models.get(name)
+        return model["framework"] if model else ""
+
+    def relation(self, model: str | None, attr: str) -> Relation | None:
+        facts = self.model(model)
+        if facts is None:
+            return None
+        relation = facts["relations"].get(attr)
+        if relation is None:
+            return None
+        return Relation(model or "", attr, relation["kind"], relation.get("target"), relation.get("lazy"), facts["framework"])
+
+    def manager(self, model: str, attr: str) -> Mapping[str, Any] | None:
+        """The manager/queryset class behind `Model.<attr>`, or {} for a plain manager, or None
+        when `attr` is not a manager of the model."""
+        facts = self.model(model)
+        if facts is None:
+            return None
+        cls = facts["managers"].get(attr)
+        if cls is None:
+            return {} if attr in ("objects", "_default_manager", "_base_manager") else None
+        return self.managers.get(cls, {})
+
+    def manager_method(self, manager: Mapping[str, Any] | None, method: str, seen: frozenset[str] = frozenset()) -> tuple[bool, list[list[str]] | None]:
+        """(known, eager paths) of a custom manager/queryset method, following its bases."""
+        if not manager:
+            return False, None
+        methods = manager.get("methods", {})
+        if method in methods:
+            return True, methods[method]
+        for base in manager.get("bases", []):
+            if base in self.managers and base not in seen:
+                found = self.manager_method(self.managers[base], method, seen | {base})
+                if found[0]:
+                    return found
+        return False, None
+
+
+# --------------------------------------------------------------------------------------------
+# DRF serializers
+
+RELATED_FIELDS = frozenset(
+    {
+        "StringRelatedField", "SlugRelatedField", "HyperlinkedRelatedField", "PrimaryKeyRelatedField",
+        "HyperlinkedIdentityField", "ManyRelatedField",
+    }
+)
+
+
+def _attribute_chain(node: ast.AST) -> list[str] | None:
+    names: list[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        names.append(node.id)
+        return names[::-1]
+    return None
+
+
+class DrfSerializerProvider(IndexProvider):
+    """Per file: DRF serializer classes and what each field reads."""
+
+    name = "drf_serializers"
+    triggers = ("Serializer",)
+    file_kinds = frozenset({FileKind.PYTHON})
+
+    def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
+        if tree is None:
+            return None
+        found: dict[str, Any] = {}
+        for node in _classes(tree.body):
+            bases = [b.rsplit(".", 1)[-1] for b in (_dotted(base) for base in node.bases) if b]
+            if not any(base.endswith("Serializer") for base in bases):
+                continue
+            found[node.name] = self._serializer(node, bases, path)
+        return found or None
+
+    def _serializer(self, node: ast.ClassDef, bases: list[str], path: str) -> dict[str, Any]:
+        facts: dict[str, Any] = {"path": path, "line": node.lineno, "bases": bases, "fields": {}, "model": None, "meta_fields": None, "depth": 0}
+        methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for statement in node.body:
+            if isinstance(statement, ast.ClassDef) and statement.name == "Meta":
+                for item in statement.body:
+                    if not isinstance(item, ast.Assign) or not isinstance(item.targets[0], ast.Name):
+                        continue
+                    key = item.targets[0].id
+                    if key == "model":
+                        facts["model"] = _last(item.value)
+                    elif key == "depth" and isinstance(item.value, ast.Constant) and isinstance(item.value.value, int):
+                        facts["depth"] = item.value.value
+                    elif key == "fields":
+                        if isinstance(item.value, (ast.List, ast.Tuple)):
+                            names = [_string(e) for e in item.value.elts]
+                            facts["meta_fields"] = [n for n in names if n]
+                        elif _string(item.value) == "__all__":
+                            facts["meta_fields"] = "__all__"
+                continue
+            if not isinstance(statement, ast.Assign) or len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
+                continue
+            attr = statement.targets[0].id
+            value = statement.value
+            if not isinstance(value, ast.Call):
+                continue
+            callee = _last(value.func) or ""
+            source = _string(_keyword(value, "source"))
+            many_node = _keyword(value, "many")
+            many = isinstance(many_node, ast.Constant) and many_node.value is True
+            write_only = isinstance(_keyword(value, "write_only"), ast.Constant) and getattr(_keyword(value, "write_only"), "value", False) is True
+            if write_only:
+                continue
+            field: dict[str, Any] = {"line": value.lineno, "source": source, "many": many}
+            if callee == "SerializerMethodField":
+                method_name = _string(value.args[0]) if value.args else _string(_keyword(value, "method_name"))
+                method = methods.get(method_name or f"get_{attr}")
+                field["kind"] = "method"
+                field["reads"] = self._method_reads(method) if method is not None else []
+            elif callee in RELATED_FIELDS:
+                field["kind"] = "related"
+                field["class"] = callee
+            elif callee.endswith("Serializer"):
+                field["kind"] = "nested"
+                field["serializer"] = callee
+            else:
+                field["kind"] = "plain"
+                if not source or "." not in source:
+                    continue
+            facts["fields"][attr] = field
+        return facts
+
+    @staticmethod
+    def _method_reads(method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[dict[str, Any]]:
+        """Attribute chains read from the method's object parameter, with the method called on
+        the end of the chain if any (`obj.reviews.aggregate(...)` -> reviews, "aggregate")."""
+        params = method.args.args
+        if len(params) < 2:
+            return []
+        obj = params[1].arg
+        reads: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        for node in ast.walk(method):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                chain = _attribute_chain(node.func)
+                if chain and chain[0] == obj and len(chain) > 2:
+                    reads.append({"chain": chain[1:-1], "call": chain[-1], "line": node.lineno})
+                    seen.add(id(node.func))
+                    seen.add(id(node.func.value))
+        for node in ast.walk(method):
+            if isinstance(node, ast.Attribute) and id(node) not in seen:
+                chain = _attribute_chain(node)
+                if chain and chain[0] == obj and len(chain) > 1:
+                    reads.append({"chain": chain[1:], "call": None, "line": node.lineno})
+                    inner = node.value
+                    while isinstance(inner, ast.Attribute):
+                        seen.add(id(inner))
+                        inner = inner.value
+        return reads
+
+    def merge(self, facts: Mapping[str, Any]) -> Any:
+        merged: dict[str, Any] = {}
+        for path in sorted(facts):
+            for name, serializer in facts[path].items():
+                merged.setdefault(name, serializer)
+        return merged
+
+
+if not any(isinstance(provider, ModelGraphProvider) for provider in PROVIDERS):
+    PROVIDERS.extend([ModelGraphProvider(), DrfSerializerProvider()])

@@ -1,0 +1,325 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewer.model import Category, Confidence, Severity
+from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, bind_loop, chain_of, eager_call
+from reviewer.rule import Example, PythonRule
+
+DJANGO_MODELS = (
+    "from django.db import models\n"
+    "class Customer(models.Model):\n"
+    "    name = models.CharField(max_length=100)\n"
+    "    company = models.ForeignKey('Company', on_delete=models.CASCADE)\n"
+    "class Company(models.Model):\n"
+    "    name = models.CharField(max_length=100)\n"
+    "class Tag(models.Model):\n"
+    "    label = models.CharField(max_length=50)\n"
+    "class Order(models.Model):\n"
+    "    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name='orders')\n"
+    "    tags = models.ManyToManyField(Tag)\n"
+    "    paid = models.BooleanField()\n"
+)
+SQLALCHEMY_MODELS = (
+    "from sqlalchemy import ForeignKey\n"
+    "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship\n"
+    "class Base(DeclarativeBase):\n"
+    "    pass\n"
+    "class Customer(Base):\n"
+    "    __tablename__ = 'customers'\n"
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    "    name: Mapped[str]\n"
+    "    orders: Mapped[list['Order']] = relationship(back_populates='customer')\n"
+    "class Order(Base):\n"
+    "    __tablename__ = 'orders'\n"
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    "    paid: Mapped[bool]\n"
+    "    customer_id: Mapped[int] = mapped_column(ForeignKey('customers.id'))\n"
+    "    customer: Mapped[Customer] = relationship(back_populates='orders')\n"
+    "    lines: Mapped[list['Line']] = relationship(lazy='selectin')\n"
+    "class Line(Base):\n"
+    "    __tablename__ = 'lines'\n"
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    "    order_id: Mapped[int] = mapped_column(ForeignKey('orders.id'))\n"
+)
+DJANGO = (("shop/models.py", DJANGO_MODELS),)
+SQLALCHEMY = (("app/models.py", SQLALCHEMY_MODELS),)
+COMPREHENSIONS = ("ListComp", "SetComp", "GeneratorExp", "DictComp")
+
+
+class NPlusOneLazyRelationInLoop(PythonRule):
+    """A relation is read on each row of a multi-row query inside a loop or comprehension,
+    and nothing loads it eagerly, so every row costs one more query (N+1). Listing 100 orders
+    with their customer's name runs 101 queries; the eager-loading call runs 2, whatever N is.
+
+    The rows are followed from the query through local variables, one level of helper
+    functions that return a query, custom Django managers (their `get_queryset`), and loop
+    variables. A path is covered by Django `select_related` / `prefetch_related` / `Prefetch`,
+    SQLAlchemy `joinedload` / `selectinload` / `subqueryload` / `contains_eager` / `raiseload`
+    options or an eager `lazy=` on the relationship; chained paths (`o.customer.company.name`)
+    are followed link by link. Reading the foreign-key column (`o.customer_id`) is not a
+    query and is not reported; `o.customer.id` is, with `o.customer_id` as the fix. On a
+    prefetched Django relation, `.filter()` / `.order_by()` bypass the prefetch cache and
+    query again per row."""
+
+    code = "ORM001"
+    name = "n-plus-one-lazy-relation-in-loop"
+    category = Category.ORM
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    message = "`{expr}` loads `{relation}` once per row of the {source} (N+1)"
+    fix = "Eager-load it on the query at {origin}: `{call}`"
+    seed = 'S1:124 "Avoid N+1 queries with eager loading"; S2:177; S4:440'
+    references = (
+        "https://docs.djangoproject.com/en/stable/ref/models/querysets/#select-related",
+        "https://docs.djangoproject.com/en/stable/ref/models/querysets/#prefetch-related",
+        "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html",
+    )
+    triggers = ("for ",)
+    index_sections = ("orm_models",)
+    invalid = (
+        Example(
+            "from shop.models import Order\n"
+            "def report():\n"
+            "    rows = []\n"
+            "    for o in Order.objects.filter(paid=True):\n"
+            "        rows.append((o.customer.name, [t.label for t in o.tags.all()]))\n"
+            "    return rows\n",
+            path="shop/views.py",
+            files=DJANGO,
+            lines=(5,),
+            note="forward FK and M2M per row (two findings on line 5)",
+        ),
+        Example(
+            "from sqlalchemy import select\n"
+            "from app.models import Order\n"
+            "def paid(session):\n"
+            "    orders = session.scalars(select(Order).where(Order.paid)).all()\n"
+            "    return [{'id': o.id, 'customer': o.customer.name} for o in orders]\n",
+            path="app/service.py",
+            files=SQLALCHEMY,
+            lines=(5,),
+            note="SQLAlchemy 2.0 select through a variable",
+        ),
+        Example(
+            "from shop.models import Order\n"
+            "def names():\n"
+            "    qs = Order.objects.select_related('customer')\n"
+            "    return [o.customer.company.name for o in qs]\n",
+            path="shop/views.py",
+            files=DJANGO,
+            lines=(4,),
+            note="chained path: only `customer` is loaded, `customer__company` is not",
+        ),
+        Example(
+            "from shop.models import Order\n"
+            "def ids():\n"
+            "    return [o.customer.id for o in Order.objects.all()]\n",
+            path="shop/views.py",
+            files=DJANGO,
+            lines=(3,),
+            note="`o.customer.id` loads the customer: read `o.customer_id`",
+        ),
+    )
+    valid = (
+        Example(
+            "from shop.models import Order\n"
+            "def report():\n"
+            "    qs = Order.objects.filter(paid=True).select_related('customer').prefetch_related('tags')\n"
+            "    return [(o.customer.name, [t.label for t in o.tags.all()]) for o in qs]\n",
+            path="shop/views.py",
+            files=DJANGO,
+        ),
+        Example(
+            "from shop.models import Order\n"
+            "def ids():\n"
+            "    return [o.customer_id for o in Order.objects.all()]\n",
+            path="shop/views.py",
+            files=DJANGO,
+            note="near-miss: the foreign-key column is on the row",
+        ),
+        Example(
+            "from sqlalchemy import select\n"
+            "from sqlalchemy.orm import joinedload\n"
+            "from app.models import Order\n"
+            "def paid(session):\n"
+            "    stmt = select(Order).options(joinedload(Order.customer))\n"
+            "    return [(o.customer.name, len(o.lines)) for o in session.scalars(stmt)]\n",
+            path="app/service.py",
+            files=SQLALCHEMY,
+            note="near-miss: joinedload option, and `lines` is lazy='selectin' on the mapping",
+        ),
+        Example(
+            "from shop.models import Order\n"
+            "def one(pk):\n"
+            "    order = Order.objects.get(pk=pk)\n"
+            "    return order.customer.name\n",
+            path="shop/views.py",
+            files=DJANGO,
+            note="near-miss: a single row is not N+1",
+        ),
+    )
+
+    def __init__(self, context, settings=None) -> None:
+        super().__init__(context, settings)
+        self.tracker = QueryTracker(context)
+        self.active = bool(self.tracker.graph) and not context.in_migration
+        self.frames: list[int] = []  # bindings pushed per loop node, to pop on leave
+        self.handled: set[int] = set()
+        self.reported: set[tuple[int, tuple[str, ...]]] = set()
+
+    # -- helpers' summaries -------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.active:
+            self.tracker.visit_FunctionDef(node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self.active:
+            self.tracker.visit_Return(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.active:
+            self.tracker.leave_FunctionDef(node)
+
+    # -- loops --------------------------------------------------------------------------
+    def visit_For(self, node: cst.For) -> None:
+        if self.active:
+            self._push([(node.target, node.iter)], node)
+
+    def leave_For(self, node: cst.For) -> None:
+        if self.active:
+            self._pop()
+
+    def _comprehension(self, node) -> None:
+        if not self.active:
+            return
+        pairs = []
+        clause = node.for_in
+        while clause is not None:
+            pairs.append((clause.target, clause.iter))
+            clause = clause.inner_for_in
+        self._push(pairs, node)
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._comprehension(node)
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._comprehension(node)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._comprehension(node)
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._comprehension(node)
+
+    def leave_ListComp(self, node) -> None:
+        if self.active:
+            self._pop()
+
+    leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
+
+    def _push(self, pairs, loop: cst.CSTNode) -> None:
+        pushed = 0
+        for target, iterable in pairs:
+            frame = bind_loop(self.tracker, target, iterable)
+            self.tracker.bindings.append(frame)
+            pushed += 1
+        self.frames.append(pushed)
+
+    def _pop(self) -> None:
+        for _ in range(self.frames.pop() if self.frames else 0):
+            self.tracker.bindings.pop()
+
+    # -- reads --------------------------------------------------------------------------
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        """`o.items = []` replaces the relation: a write, not a per-row read (its parents,
+        `o.customer` in `o.customer.name = x`, are still read)."""
+        if self.active and isinstance(node.target, cst.Attribute):
+            self.handled.add(id(node.target))
+            found = chain_of(node.target)
+            if found is not None and len(found[1]) > 1:
+                self._read(found[0], found[1][:-1])
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if not self.active or not self.tracker.bindings or id(node) in self.handled:
+            return
+        found = chain_of(node)
+        if found is None:
+            return
+        self._read(*found)
+
+    def _read(self, head: cst.Name, attributes: list[cst.Attribute]) -> None:
+        for attribute in attributes:
+            self.handled.add(id(attribute))
+        rows = None
+        for frame in reversed(self.tracker.bindings):
+            if head.value in frame:
+                rows = frame[head.value]
+                break
+        if rows is None or not rows.instances:
+            return
+        if rows.awaited and rows.framework == "sqlalchemy":
+            return  # under asyncio the lazy load raises instead: ORM006 reports it
+        self._check(rows, head, attributes)
+
+    def _check(self, rows: Rows, head: cst.Name, attributes: list[cst.Attribute]) -> None:
+        graph = self.tracker.graph
+        model: str | None = rows.model
+        path: tuple[str, ...] = ()
+        for number, attribute in enumerate(attributes):
+            name = attribute.attr.value
+            relation = graph.relation(model, name)
+            if relation is None:
+                return
+            path += (name,)
+            following = attributes[number + 1].attr.value if number + 1 < len(attributes) else None
+            covered = rows.covers(path, relation)
+            if relation.framework == "django" and relation.many:
+                if covered and (following is None or following in PREFETCH_CACHE_METHODS):
+                    return
+                if covered:
+                    self._report(rows, attributes[number + 1], path, relation, bypass=following)
+                else:
+                    self._report(rows, attribute, path, relation)
+                return
+            if relation.dynamic or not covered:
+                fk_id = relation.framework == "django" and relation.kind == "fk" and following in ("id", "pk") and number + 2 == len(attributes)
+                self._report(rows, attributes[number + 1] if fk_id else attribute, path, relation, fk_id=fk_id)
+                return
+            if relation.many or not relation.target or graph.model(relation.target) is None:
+                return
+            model = relation.target
+
+    def _report(self, rows: Rows, node: cst.Attribute, path, relation, bypass: str | None = None, fk_id: bool = False) -> None:
+        key = (id(rows.origin), path)
+        if key in self.reported:
+            return
+        self.reported.add(key)
+        origin = f"{self.context.path}:{self.context.line_of(rows.origin)}"
+        source = f"`{rows.model}` query at {origin}"
+        if rows.via[0]:
+            source = f"`{rows.via[0]}.{rows.via[1]}` collection read at {origin}"
+        expr = self.context.module.code_for_node(node)
+        relation_name = f"{relation.model}.{relation.attr}"
+        severity = Severity.INFO if rows.sliced else None
+        confidence = None if rows.certain else Confidence.MEDIUM
+        prefix = "" if rows.certain else "Possible N+1: "
+        if fk_id:
+            message = f"{prefix}`{expr}` loads `{relation_name}` once per row of the {source} to read its key"
+            column = expr.rsplit(".", 2)[0] + f".{path[-1]}_id"
+            fix = f"Read the foreign-key column instead: `{column}`"
+        elif bypass is not None:
+            message = (
+                f"{prefix}`{expr}` queries `{relation_name}` once per row of the {source}: "
+                f"`.{bypass}()` bypasses the prefetch cache"
+            )
+            fix = (
+                f'Prefetch the filtered rows once on the query at {origin}: `.prefetch_related(Prefetch("{"__".join(path)}", '
+                f'queryset=..., to_attr="...")`) and read the `to_attr` list in the loop'
+            )
+        else:
+            message = prefix + self.message.format(expr=expr, relation=relation_name, source=source)
+            fix = self.fix.format(origin=origin, call=eager_call(rows, self.tracker.graph, path))
+            if rows.via[0]:
+                fix = f"Eager-load it where the `{rows.via[0]}` is queried: `{eager_call(rows, self.tracker.graph, path)}`"
+        self.report(node, message, severity=severity, confidence=confidence, fix=fix)

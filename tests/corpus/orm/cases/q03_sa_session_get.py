@@ -1,0 +1,6 @@
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload, subqueryload, contains_eager, raiseload, Session
+from app.models import Author, Book, Review
+
+def books(session, ids):
+    return [session.get(Book, i) for i in ids]  # expect: ORM002

@@ -1,0 +1,2 @@
+def lookup(mapping, keys):
+    return [mapping.get(k) for k in keys]

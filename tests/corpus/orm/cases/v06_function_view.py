@@ -1,0 +1,12 @@
+from rest_framework import generics, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+from django.db.models import Prefetch
+from shop.models import Customer, Item, Order, Product, Profile, Category
+from shop.serializers import CustomerPaidSerializer, CustomerSerializer, ItemSerializer, OrderFlatSerializer, OrderSerializer, OrderTagsSerializer, ProductSerializer
+
+
+@api_view(["GET"])
+def orders(request):
+    qs = Order.objects.filter(paid=True)
+    return Response(OrderSerializer(qs, many=True).data)  # expect: ORM004

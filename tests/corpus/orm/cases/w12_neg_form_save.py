@@ -1,0 +1,3 @@
+def save_all(forms):
+    for form in forms:
+        form.save()
