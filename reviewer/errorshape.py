@@ -1,0 +1,278 @@
+"""Error response shapes: every place the project sends an error body, and the shape of it.
+
+An index provider records, per file and with the stdlib `ast` parser, each *error emission
+site*: a `JSONResponse`/`jsonify`/DRF `Response`/`JsonResponse` whose status is 4xx or 5xx,
+with the shape of its dict literal (`{"error": {"code", "message"}}`). A function that builds
+such a body with a status it receives (`api_error(code, message, status)`) is the project's
+error helper: it counts once per call site, and calls to it are not sites of their own. Bodies
+that are not dict literals are skipped, never guessed. API004 compares the sites with the
+configured envelope, RFC 9457 problem+json, or the project's majority shape.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any, Mapping
+
+from reviewer.index import PROVIDERS, IndexProvider
+from reviewer.model import FileKind
+
+# Callables that build a response from a body and a status, and where each takes them.
+RESPONSES = {
+    "JSONResponse": ("content", "status_code"),
+    "ORJSONResponse": ("content", "status_code"),
+    "UJSONResponse": ("content", "status_code"),
+    "jsonify": (None, None),
+    "JsonResponse": ("data", "status"),
+    "Response": ("data", "status"),
+    "make_response": (None, None),
+}
+DEFAULT_ENVELOPE = {"code": "error.code", "message": "error.message", "details": "error.details"}
+PROBLEM_KEYS = ("type", "title", "status", "detail")
+# Protocol-mandated bodies (OAuth2 token errors, GraphQL, JSON-RPC) are not the API's envelope.
+PROTOCOL_SHAPES = ({"error", "error_description"}, {"errors", "data"}, {"jsonrpc"})
+
+
+FRAMEWORK_EXCEPTIONS = frozenset(
+    {"HTTPException", "APIException", "NotFound", "PermissionDenied", "NotAcceptable", "ParseError",
+     "AuthenticationFailed", "NotAuthenticated", "MethodNotAllowed", "Throttled", "UnsupportedMediaType"}
+)
+
+
+def _simple(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def status_value(node: ast.AST | None) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    text = ast.unparse(node) if node is not None else ""
+    match = re.search(r"HTTP_(\d{3})", text)
+    if match:
+        return int(match.group(1))
+    if "HTTPStatus." in text:
+        from http import HTTPStatus
+
+        name = text.rsplit(".", 1)[-1]
+        if name in HTTPStatus.__members__:
+            return int(HTTPStatus[name])
+    return None
+
+
+def shape_of(node: ast.AST) -> Any:
+    """A dict literal's shape: key -> nested shape for dict values, "str"/"list"/"value" for the
+    rest. None when the body is not a dict literal."""
+    if isinstance(node, ast.Call) and _simple(node.func) == "dict" and not node.args:
+        return {k.arg: "value" for k in node.keywords if k.arg}
+    if not isinstance(node, ast.Dict):
+        return None
+    shape: dict[str, Any] = {}
+    for key, value in zip(node.keys, node.values):
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            if key is None:
+                continue
+            return None
+        nested = shape_of(value)
+        if nested is not None:
+            shape[key.value] = nested
+        elif isinstance(value, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(value, "value", ""), str):
+            shape[key.value] = "str"
+        elif isinstance(value, (ast.List, ast.ListComp)):
+            shape[key.value] = "list"
+        else:
+            shape[key.value] = "value"
+    return shape
+
+
+def render(shape: Any) -> str:
+    if not isinstance(shape, dict):
+        return "..."
+    parts = []
+    for key, value in shape.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f'"{k}"' for k in value)
+            parts.append(f'"{key}": {{{inner}}}')
+        else:
+            parts.append(f'"{key}": ...')
+    return "{" + ", ".join(parts) + "}"
+
+
+def signature(shape: Any) -> str:
+    """Shape identity for majority voting: keys, and the keys of nested objects."""
+    if not isinstance(shape, dict):
+        return "?"
+    parts = []
+    for key in sorted(shape):
+        value = shape[key]
+        parts.append(f"{key}{{{','.join(sorted(value))}}}" if isinstance(value, dict) else f"{key}:{'obj' if value == 'value' else value}")
+    return "{" + ",".join(parts) + "}"
+
+
+def has_path(shape: Any, path: str) -> bool:
+    node = shape
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def conforms(shape: Any, mode: str, envelope: Mapping[str, str]) -> bool:
+    if mode == "problem+json":
+        return isinstance(shape, dict) and "title" in shape and "status" in shape
+    required = [envelope.get("code", DEFAULT_ENVELOPE["code"]), envelope.get("message", DEFAULT_ENVELOPE["message"])]
+    return all(has_path(shape, path) for path in required)
+
+
+def expected_text(mode: str, envelope: Mapping[str, str]) -> str:
+    if mode == "problem+json":
+        return '`{"type", "title", "status", "detail", "instance"}` (application/problem+json)'
+    tree: dict[str, Any] = {}
+    for name in ("code", "message", "details"):
+        path = envelope.get(name, DEFAULT_ENVELOPE[name])
+        node = tree
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = "value"
+    return "`" + render(tree) + "`"
+
+
+def is_protocol(shape: Any) -> bool:
+    return isinstance(shape, dict) and any(keys <= set(shape) for keys in PROTOCOL_SHAPES)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _response_parts(call: ast.Call) -> tuple[ast.AST | None, ast.AST | None, bool] | None:
+    """(body, status node, status given) of a response constructor call."""
+    name = _simple(call.func)
+    if name not in RESPONSES:
+        return None
+    body_kw, status_kw = RESPONSES[name]
+    body = call.args[0] if call.args else None
+    status = call.args[1] if len(call.args) > 1 and name not in ("jsonify",) else None
+    for keyword in call.keywords:
+        if body_kw and keyword.arg == body_kw:
+            body = keyword.value
+        if status_kw and keyword.arg == status_kw:
+            status = keyword.value
+    if name == "make_response" and isinstance(body, ast.Call) and _simple(body.func) == "jsonify":
+        body = body.args[0] if body.args else None
+    if name == "jsonify" and call.keywords and body is None:
+        return ast.Dict(keys=[ast.Constant(k.arg) for k in call.keywords], values=[k.value for k in call.keywords]), None, False
+    return body, status, status is not None
+
+
+def collect_sites(tree: ast.Module) -> dict[str, Any]:
+    sites: list[dict[str, Any]] = []
+    helpers: list[dict[str, Any]] = []
+    calls: dict[str, int] = {}
+    parents: dict[int, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+        if isinstance(node, ast.Call):
+            name = _simple(node.func)
+            if name:
+                calls[name] = calls.get(name, 0) + 1
+
+    def enclosing_function(node: ast.AST) -> ast.AST | None:
+        current = parents.get(id(node))
+        while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            current = parents.get(id(current))
+        return current
+
+    for node in ast.walk(tree):
+        status_node = None
+        body = None
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and _simple(node.exc.func) in FRAMEWORK_EXCEPTIONS:
+            # The framework renders these as {"detail": ...} unless a handler is registered.
+            sites.append({"line": node.lineno, "shape": {"detail": "str"}, "status": None, "framework": True})
+            continue
+        if isinstance(node, ast.Call):
+            parts = _response_parts(node)
+            if parts is None:
+                continue
+            body, status_node, _ = parts
+            if status_node is None:
+                parent = parents.get(id(node))
+                if isinstance(parent, ast.Tuple) and len(parent.elts) >= 2 and parent.elts[0] is node:
+                    status_node = parent.elts[1]
+        else:
+            continue
+        function = enclosing_function(node)
+        body = _unwrap(body, function)
+        shape = shape_of(body) if body is not None else None
+        if shape is None or not shape or is_protocol(shape):
+            continue
+        status = status_value(status_node)
+        if status is None and status_node is not None:
+            params = set()
+            if function is not None:
+                params = {a.arg for a in function.args.args + function.args.kwonlyargs}
+            used = {n.id for n in ast.walk(status_node) if isinstance(n, ast.Name)} | {
+                n.attr for n in ast.walk(status_node) if isinstance(n, ast.Attribute)
+            }
+            if function is not None and (used & params or "status_code" in used or "code" in used):
+                helpers.append({"name": function.name, "line": node.lineno, "shape": shape})
+            continue
+        if status is not None and status >= 400:
+            sites.append({"line": node.lineno, "shape": shape, "status": status})
+    if not sites and not helpers:
+        return {}
+    return {"sites": sites, "helpers": helpers, "calls": {h["name"]: calls.get(h["name"], 0) for h in helpers}, "all_calls": calls}
+
+
+def _unwrap(body: ast.AST | None, function: ast.AST | None) -> ast.AST | None:
+    """See through `jsonable_encoder(body)` and a local `body = {...}` assignment."""
+    for _ in range(3):
+        if isinstance(body, ast.Call) and len(body.args) == 1 and _simple(body.func) in ("jsonable_encoder", "dict", "jsonify"):
+            body = body.args[0]
+        elif isinstance(body, ast.Name) and function is not None:
+            found = None
+            for item in ast.walk(function):
+                if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == body.id for t in item.targets):
+                    found = item.value
+            if found is None:
+                return body
+            body = found
+        else:
+            break
+    return body
+
+
+class ErrorShapesProvider(IndexProvider):
+    """The `error_shapes` section: error emission sites and error helpers, per file."""
+
+    name = "error_shapes"
+    triggers = ("Response", "jsonify", "make_response")
+    file_kinds = frozenset({FileKind.PYTHON})
+
+    def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
+        if tree is None:
+            return None
+        found = collect_sites(tree)
+        return found or None
+
+    def merge(self, facts: Mapping[str, Any]) -> Any:
+        helper_names = {h["name"] for data in facts.values() for h in data["helpers"]}
+        uses = {name: sum(data["all_calls"].get(name, 0) for data in facts.values()) for name in helper_names}
+        sites = []
+        for path, data in sorted(facts.items()):
+            for site in data["sites"]:
+                sites.append({"framework": False, **site, "file": path, "helper": False, "weight": 1})
+            for helper in data["helpers"]:
+                sites.append({"framework": False, "file": path, "line": helper["line"], "shape": helper["shape"], "status": None,
+                              "helper": helper["name"], "weight": max(1, uses.get(helper["name"], 0))})
+        return {"sites": sites}
+
+
+if not any(provider.name == "error_shapes" for provider in PROVIDERS):
+    PROVIDERS.append(ErrorShapesProvider())

@@ -1,0 +1,929 @@
+"""The route index: every HTTP handler of the project with its method and full path.
+
+Facts are extracted per file with the stdlib `ast` parser (FastAPI / Starlette, Flask, Django
+URLconfs, DRF views, routers and settings) and merged into the `routes` section of the project
+index: routers are joined to the apps that include them, so each handler gets its full path.
+API rules read the section; `reviewer routes PATH` prints it. The module also carries the small
+libcst helpers the API rules share (which function is a handler, and for which methods).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any, Mapping
+
+import libcst as cst
+
+from reviewer.index import PROVIDERS, IndexProvider
+from reviewer.model import FileKind
+from reviewer.names import dotted, module_name_for
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+FASTAPI_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
+FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+FLASK_APPS = frozenset({"flask.Flask", "apiflask.APIFlask", "quart.Quart"})
+FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
+DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
+DJANGO_PATHS = frozenset({"django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
+DJANGO_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
+
+# What a DRF / Django base class serves: action or method name -> (HTTP method, detail route).
+ACTIONS = {
+    "list": ("GET", False), "create": ("POST", False), "retrieve": ("GET", True),
+    "update": ("PUT", True), "partial_update": ("PATCH", True), "destroy": ("DELETE", True),
+}
+MIXINS = {
+    "ListModelMixin": ("list",), "CreateModelMixin": ("create",), "RetrieveModelMixin": ("retrieve",),
+    "UpdateModelMixin": ("update", "partial_update"), "DestroyModelMixin": ("destroy",),
+}
+GENERICS = {
+    "ModelViewSet": ("list", "create", "retrieve", "update", "partial_update", "destroy"),
+    "ReadOnlyModelViewSet": ("list", "retrieve"),
+    "ListAPIView": ("list",), "ListCreateAPIView": ("list", "create"), "CreateAPIView": ("create",),
+    "RetrieveAPIView": ("retrieve",), "DestroyAPIView": ("destroy",), "UpdateAPIView": ("update", "partial_update"),
+    "RetrieveUpdateAPIView": ("retrieve", "update", "partial_update"),
+    "RetrieveDestroyAPIView": ("retrieve", "destroy"),
+    "RetrieveUpdateDestroyAPIView": ("retrieve", "update", "partial_update", "destroy"),
+    **MIXINS,
+}
+# Generic (non-viewset) views map actions back onto HTTP method handlers.
+VIEW_BASE_NAMES = frozenset(
+    {"View", "APIView", "GenericAPIView", "ViewSet", "GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet",
+     "MethodView", "TemplateView", "ListView", "DetailView", "FormView", "CreateView", "UpdateView", "DeleteView",
+     "RedirectView", *GENERICS}
+)
+LIST_VIEWS = frozenset({"ModelViewSet", "ReadOnlyModelViewSet", "ListAPIView", "ListCreateAPIView", "ListModelMixin"})
+HEALTH_LIBRARIES = ("health_check", "fastapi_health", "flask_healthz", "healthcheck", "django_health_check")
+VERSION_SEGMENT = re.compile(r"(^|/)v\d+(\.\d+)?(/|$)|(^|/)api/v\d+|\{version\}|<version>|\(\?P<version>", re.I)
+REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+# --------------------------------------------------------------------------------------------
+# Per-file extraction (stdlib ast)
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
+def _const(node: ast.AST | None) -> Any:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)):
+        return node.value
+    return None
+
+
+def _kw(call: ast.Call, name: str) -> ast.AST | None:
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def _str_list(node: ast.AST | None) -> list[str]:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return [str(e.value) for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return []
+
+
+class _Imports:
+    def __init__(self, module: str, is_package: bool) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.aliases: dict[str, str] = {}
+
+    def add(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.aliases[alias.asname] = alias.name
+                else:
+                    head = alias.name.split(".")[0]
+                    self.aliases[head] = head
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = self.module.split(".") if self.module else []
+                drop = node.level - 1 if self.is_package else node.level
+                anchor = parts[: len(parts) - drop] if drop <= len(parts) else []
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                if alias.name != "*" and base:
+                    self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}"
+
+    def resolve(self, node: ast.AST) -> str | None:
+        text = _dotted(node)
+        if text is None:
+            return None
+        head, _, rest = text.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            return f"{self.module}.{text}" if self.module else text
+        return f"{target}.{rest}" if rest else target
+
+    def known(self, node: ast.AST) -> str | None:
+        """The qualified name when the head is imported, else the dotted text."""
+        text = _dotted(node)
+        if text is None:
+            return None
+        head, _, rest = text.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            return text
+        return f"{target}.{rest}" if rest else target
+
+
+def _simple(name: str | None) -> str:
+    return (name or "").rsplit(".", 1)[-1]
+
+
+def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
+    module = module_name_for(path)
+    imports = _Imports(module, path.endswith("__init__.py"))
+    facts: dict[str, Any] = {
+        "module": module, "routers": {}, "routes": [], "includes": [], "handlers": [], "classes": {},
+        "functions": {}, "urlpatterns": [], "registrations": [], "settings": {}, "evidence": [],
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.add(node)
+            for name in ([a.name for a in node.names] + [getattr(node, "module", None) or ""]):
+                if any(name.startswith(lib) for lib in HEALTH_LIBRARIES):
+                    facts["evidence"].append({"kind": "health-library", "line": node.lineno, "text": name})
+                if name.startswith("fastapi_versioning"):
+                    facts["evidence"].append({"kind": "versioning", "line": node.lineno, "text": name})
+                if name.split(".")[0] in ("apiflask", "flask_smorest", "connexion", "ninja"):
+                    facts["evidence"].append({"kind": "json-errors", "line": node.lineno, "text": name})
+    _scan_body(tree.body, "", imports, facts)
+    return facts
+
+
+def _scan_body(body: list[ast.stmt], prefix: str, imports: _Imports, facts: dict[str, Any]) -> None:
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _function(stmt, prefix, imports, facts)
+            _scan_body(stmt.body, f"{prefix}{stmt.name}.", imports, facts)
+        elif isinstance(stmt, ast.ClassDef):
+            _class(stmt, prefix, imports, facts)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            _assign(stmt, imports, facts)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            _call(stmt.value, imports, facts)
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+            inner = list(getattr(stmt, "body", [])) + list(getattr(stmt, "orelse", []))
+            for handler in getattr(stmt, "handlers", []):
+                inner.extend(handler.body)
+            _scan_body(inner, prefix, imports, facts)
+
+
+def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str, Any]) -> None:
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    value = stmt.value
+    names = [t.id for t in targets if isinstance(t, ast.Name)]
+    if not names or value is None:
+        return
+    name = names[0]
+    if isinstance(value, ast.Call):
+        qualified = imports.known(value.func) or ""
+        kind = None
+        if qualified in FASTAPI_APPS or _simple(qualified) in ("FastAPI", "Starlette"):
+            kind = "fastapi-app"
+        elif qualified in FASTAPI_ROUTERS or _simple(qualified) == "APIRouter":
+            kind = "fastapi-router"
+        elif qualified in FLASK_APPS or _simple(qualified) in ("Flask", "APIFlask"):
+            kind = "flask-app"
+        elif qualified in FLASK_BLUEPRINTS or _simple(qualified) in ("Blueprint", "APIBlueprint"):
+            kind = "blueprint"
+        elif qualified in DRF_ROUTERS or _simple(qualified) in ("DefaultRouter", "SimpleRouter"):
+            kind = "drf-router"
+        if kind:
+            prefix_node = _kw(value, "prefix") if kind.startswith("fastapi") else _kw(value, "url_prefix")
+            prefix = _const(prefix_node)
+            entry = {"kind": kind, "prefix": prefix if isinstance(prefix, str) else "", "line": stmt.lineno}
+            if kind == "fastapi-app":
+                entry["handlers_kw"] = [imports.known(k) or "" for k in _dict_keys(_kw(value, "exception_handlers"))]
+            if kind in ("fastapi-router", "fastapi-app") and _kw(value, "dependencies") is not None:
+                entry["dependencies"] = True
+            facts["routers"][name] = entry
+            return
+        if qualified.endswith("as_view"):
+            return
+    if name == "urlpatterns":
+        _urlpatterns(value, imports, facts)
+    elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "handler404", "handler500"):
+        facts["settings"][name] = {"line": stmt.lineno, "value": _literal(value)}
+    elif isinstance(value, ast.Constant) and isinstance(value.value, str) and (
+        "application/vnd." in value.value or value.value.lower() in ("api-version", "x-api-version", "accept-version")
+    ):
+        facts["evidence"].append({"kind": "versioning", "line": stmt.lineno, "text": value.value})
+
+
+def _dict_keys(node: ast.AST | None) -> list[ast.AST]:
+    if isinstance(node, ast.Dict):
+        return [k for k in node.keys if k is not None]
+    return []
+
+
+def _literal(node: ast.AST) -> Any:
+    if isinstance(node, ast.Dict):
+        out = {}
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                out[key.value] = _literal(value)
+        return out
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(e) for e in node.elts]
+    const = _const(node)
+    if const is not None:
+        return const
+    if isinstance(node, ast.Constant) and node.value is None:
+        return None
+    return _dotted(node) or "?"
+
+
+def _call(call: ast.Call, imports: _Imports, facts: dict[str, Any]) -> None:
+    if not isinstance(call.func, ast.Attribute) or not isinstance(call.func.value, ast.Name):
+        return
+    owner, attr = call.func.value.id, call.func.attr
+    if attr in ("include_router", "register_blueprint", "mount") and call.args:
+        prefix = _const(_kw(call, "prefix" if attr != "register_blueprint" else "url_prefix"))
+        if attr == "mount":
+            prefix = _const(call.args[0])
+            child = call.args[1] if len(call.args) > 1 else _kw(call, "app")
+        else:
+            child = call.args[0]
+        ref = imports.resolve(child) if child is not None else None
+        if ref:
+            facts["includes"].append(
+                {"parent": owner, "child": ref, "prefix": prefix if isinstance(prefix, str) else None,
+                 "line": call.lineno, "kind": attr}
+            )
+    elif attr == "add_exception_handler" and call.args:
+        facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
+    elif attr == "register_error_handler" and call.args:
+        facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
+    elif attr in ("add_api_route", "add_url_rule", "add_route") and call.args:
+        path = _const(call.args[0])
+        view = call.args[1] if len(call.args) > 2 or (len(call.args) > 1 and attr != "add_url_rule") else _kw(call, "view_func")
+        if attr == "add_url_rule" and view is None and len(call.args) > 2:
+            view = call.args[2]
+        if view is None and len(call.args) > 1:
+            view = call.args[1]
+        methods = [m.upper() for m in _str_list(_kw(call, "methods"))]
+        handler = None
+        if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
+            handler = imports.resolve(view.func.value)
+            kind = "class"
+        elif view is not None:
+            handler = imports.resolve(view)
+            kind = "function"
+        if isinstance(path, str) and handler:
+            facts["routes"].append(
+                {"owner": owner, "methods": methods, "path": path, "handler": handler, "line": call.lineno,
+                 "status_code": None, "response_model": None, "view": kind}
+            )
+    elif attr == "register" and call.args and len(call.args) >= 2:
+        prefix = _const(call.args[0])
+        if isinstance(prefix, str):
+            facts["registrations"].append(
+                {"router": owner, "prefix": prefix, "viewset": imports.resolve(call.args[1]), "line": call.lineno}
+            )
+
+
+def _exc_name(node: ast.AST, imports: _Imports) -> Any:
+    const = _const(node)
+    if const is not None:
+        return const
+    return imports.known(node) or "?"
+
+
+def _route_decorator(decorator: ast.AST, imports: _Imports) -> dict[str, Any] | None:
+    if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Attribute):
+        return None
+    owner = _dotted(decorator.func.value)
+    attr = decorator.func.attr
+    if owner is None or "." in owner:
+        return None
+    if attr in HTTP_METHODS or attr in ("route", "api_route", "websocket"):
+        path = _const(decorator.args[0]) if decorator.args else _const(_kw(decorator, "path") or _kw(decorator, "rule"))
+        if not isinstance(path, str):
+            return None
+        if attr in HTTP_METHODS:
+            methods = [attr.upper()]
+        elif attr == "websocket":
+            methods = ["WEBSOCKET"]
+        else:
+            methods = [m.upper() for m in _str_list(_kw(decorator, "methods"))] or (["GET"] if attr == "route" else ["GET"])
+        status = _const(_kw(decorator, "status_code"))
+        status_node = _kw(decorator, "status_code")
+        if status is None and status_node is not None:
+            status = _status_from_name(_dotted(status_node))
+        model = _kw(decorator, "response_model")
+        return {
+            "owner": owner, "methods": methods, "path": path, "line": decorator.lineno,
+            "status_code": status if isinstance(status, int) else None,
+            "response_model": ast.unparse(model) if model is not None else None,
+        }
+    if attr in ("exception_handler", "errorhandler", "app_errorhandler") and decorator.args:
+        return {"owner": owner, "exception": _exc_name(decorator.args[0], imports), "line": decorator.lineno, "handler": True}
+    return None
+
+
+def _status_from_name(name: str | None) -> int | None:
+    if not name:
+        return None
+    match = re.search(r"(\d{3})", name)
+    return int(match.group(1)) if match else None
+
+
+def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports: _Imports, facts: dict[str, Any]) -> None:
+    qualname = f"{prefix}{node.name}"
+    info: dict[str, Any] = {"line": node.lineno}
+    for decorator in node.decorator_list:
+        found = _route_decorator(decorator, imports)
+        if found and found.get("handler"):
+            facts["handlers"].append({"owner": found["owner"], "exception": found["exception"], "line": found["line"]})
+        elif found:
+            found["handler"] = f"{facts['module']}.{qualname}"
+            found["view"] = "function"
+            facts["routes"].append(found)
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = imports.known(target) or ""
+        if _simple(name) == "api_view":
+            methods = _str_list(decorator.args[0]) if isinstance(decorator, ast.Call) and decorator.args else []
+            methods = methods or _str_list(_kw(decorator, "http_method_names")) if isinstance(decorator, ast.Call) else methods
+            info["api_view"] = [m.upper() for m in methods] or ["GET"]
+        elif _simple(name) in ("require_GET", "require_safe"):
+            info["require"] = ["GET"]
+        elif _simple(name) == "require_POST":
+            info["require"] = ["POST"]
+        elif _simple(name) == "require_http_methods" and isinstance(decorator, ast.Call) and decorator.args:
+            info["require"] = [m.upper() for m in _str_list(decorator.args[0])]
+    facts["functions"][qualname] = info
+
+
+def _class(node: ast.ClassDef, prefix: str, imports: _Imports, facts: dict[str, Any]) -> None:
+    qualname = f"{prefix}{node.name}"
+    bases = [imports.known(base) or "" for base in node.bases]
+    info: dict[str, Any] = {"line": node.lineno, "bases": bases, "methods": {}, "actions": [], "attrs": {}}
+    for stmt in node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            info["methods"][stmt.name] = stmt.lineno
+            for decorator in stmt.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if _simple(imports.known(target)) == "action" and isinstance(decorator, ast.Call):
+                    detail = _const(_kw(decorator, "detail"))
+                    url_path = _const(_kw(decorator, "url_path"))
+                    methods = [m.upper() for m in _str_list(_kw(decorator, "methods"))] or ["GET"]
+                    info["actions"].append(
+                        {"name": stmt.name, "methods": methods, "detail": bool(detail), "line": decorator.lineno,
+                         "url_path": url_path if isinstance(url_path, str) else stmt.name}
+                    )
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    info["attrs"][target.id] = {"line": stmt.lineno, "value": _literal(stmt.value)}
+        elif isinstance(stmt, ast.ClassDef) and stmt.name == "Meta":
+            for inner in stmt.body:
+                if isinstance(inner, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "ordering" for t in inner.targets):
+                    info["ordering"] = True
+    facts["classes"][qualname] = info
+
+
+def _urlpatterns(value: ast.AST, imports: _Imports, facts: dict[str, Any]) -> None:
+    items: list[ast.AST] = []
+    if isinstance(value, (ast.List, ast.Tuple)):
+        items = list(value.elts)
+    elif isinstance(value, ast.BinOp):
+        items = [*getattr(value.left, "elts", []), *getattr(value.right, "elts", [])]
+    for item in items:
+        if not isinstance(item, ast.Call) or not item.args:
+            continue
+        name = imports.known(item.func) or ""
+        if _simple(name) not in ("path", "re_path", "url"):
+            continue
+        route = _const(item.args[0])
+        if not isinstance(route, str):
+            continue
+        view = item.args[1] if len(item.args) > 1 else _kw(item, "view")
+        entry: dict[str, Any] = {"route": route, "regex": _simple(name) != "path", "line": item.lineno}
+        if isinstance(view, ast.Call):
+            head = imports.known(view.func) or ""
+            if _simple(head) == "include" and view.args:
+                target = view.args[0]
+                if isinstance(target, ast.Tuple) and target.elts:
+                    target = target.elts[0]
+                const = _const(target)
+                if isinstance(const, str):
+                    entry["include"] = const
+                elif isinstance(target, ast.Attribute) and target.attr == "urls":
+                    entry["include_router"] = _dotted(target.value)
+                    entry["include_router_ref"] = imports.resolve(target.value)
+                elif target is not None:
+                    entry["include"] = imports.resolve(target)
+            elif isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
+                entry["view"] = imports.resolve(view.func.value)
+                entry["kind"] = "class"
+        elif isinstance(view, ast.Attribute) and view.attr == "urls":
+            entry["include_router"] = _dotted(view.value)
+            entry["include_router_ref"] = imports.resolve(view.value)
+            if _dotted(view.value) and "site" in (_dotted(view.value) or ""):
+                entry["admin"] = True
+        elif view is not None:
+            entry["view"] = imports.resolve(view)
+            entry["kind"] = "function"
+        facts["urlpatterns"].append(entry)
+
+
+# --------------------------------------------------------------------------------------------
+# Merge: full paths
+
+
+def _join(*parts: str | None) -> str:
+    text = "/".join(p.strip("/") for p in parts if p and p.strip("/"))
+    return "/" + text
+
+
+def _django_path(route: str, regex: bool) -> str:
+    if regex:
+        route = route.lstrip("^").rstrip("$")
+        route = REGEX_GROUP.sub(lambda m: "{" + m.group(1) + "}", route)
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+
+
+def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
+    modules = {data["module"]: (path, data) for path, data in facts.items()}
+    classes: dict[str, tuple[str, dict]] = {}
+    functions: dict[str, tuple[str, dict]] = {}
+    for path, data in facts.items():
+        for name, info in data["classes"].items():
+            classes[f"{data['module']}.{name}"] = (path, info)
+        for name, info in data["functions"].items():
+            functions[f"{data['module']}.{name}"] = (path, info)
+    routes: list[dict[str, Any]] = []
+
+    # FastAPI / Flask: owner nodes and include edges.
+    owners: dict[str, dict[str, Any]] = {}
+    parents: dict[str, list[tuple[str, str | None]]] = {}
+    for path, data in facts.items():
+        for var, info in data["routers"].items():
+            owners[f"{data['module']}.{var}"] = {**info, "path": path}
+        for include in data["includes"]:
+            parents.setdefault(include["child"], []).append((f"{data['module']}.{include['parent']}", include["prefix"]))
+
+    def prefixes(node: str, depth: int = 0) -> list[str]:
+        own = owners.get(node, {}).get("prefix", "")
+        edges = parents.get(node, [])
+        if not edges or depth > 8:
+            return [own]
+        out = []
+        for parent, prefix in edges:
+            for head in prefixes(parent, depth + 1):
+                kind = owners.get(node, {}).get("kind", "")
+                # Flask: register_blueprint(url_prefix=...) replaces the blueprint's own prefix.
+                local = prefix if (kind == "blueprint" and prefix is not None) else _join(prefix, own) if prefix else own
+                out.append(_join(head, local))
+        return out
+
+    for path, data in facts.items():
+        for route in data["routes"]:
+            owner = f"{data['module']}.{route['owner']}"
+            framework = _framework(owners.get(owner, {}).get("kind", ""), path, facts)
+            handler = route["handler"]
+            methods = route["methods"] or ["GET"]
+            view_class = classes.get(handler) if route.get("view") == "class" else None
+            if view_class is not None:
+                methods = [m.upper() for m in view_class[1]["methods"] if m in HTTP_METHODS] or methods
+            for head in prefixes(owner):
+                for method in methods:
+                    routes.append(
+                        {"framework": framework, "method": method, "path": _join(head, route["path"]) if route["path"].strip("/") or head.strip("/") else "/",
+                         "handler": handler, "file": path, "line": route["line"],
+                         "status_code": route.get("status_code"), "response_model": route.get("response_model")}
+                    )
+
+    # Django URLconfs.
+    url_modules = {m: d for m, (p, d) in modules.items() if d["urlpatterns"]}
+    included: set[str] = set()
+    for data in url_modules.values():
+        for entry in data["urlpatterns"]:
+            if "include" in entry:
+                included.add(entry["include"])
+    root_conf = None
+    for data in facts.values():
+        conf = data["settings"].get("ROOT_URLCONF")
+        if conf and isinstance(conf["value"], str) and conf["value"] in url_modules:
+            root_conf = conf["value"]
+    roots = [root_conf] if root_conf else [m for m in url_modules if m not in included]
+
+    def walk_urls(module: str, head: str, depth: int) -> None:
+        data = url_modules.get(module)
+        if data is None or depth > 8:
+            return
+        path = modules[module][0]
+        for entry in data["urlpatterns"]:
+            here = _join(head, _django_path(entry["route"], entry["regex"]))
+            if entry.get("admin"):
+                continue
+            if "include" in entry:
+                walk_urls(entry["include"], here, depth + 1)
+            elif "include_router" in entry:
+                for reg in data["registrations"]:
+                    if reg["router"] == entry["include_router"]:
+                        _viewset_routes(reg, here, path, classes, routes)
+            elif "view" in entry:
+                _view_routes(entry, here, path, classes, functions, routes)
+
+    urlconfs = []
+    for root in sorted(roots):
+        walk_urls(root, "", 0)
+        entries = url_modules[root]["urlpatterns"]
+        if entries:
+            urlconfs.append({"file": modules[root][0], "line": entries[0]["line"], "module": root})
+    # Routers registered but wired in a way we do not follow are still listed, unprefixed.
+    seen_regs = {(r["file"], r.get("registration")) for r in routes}
+    for path, data in facts.items():
+        for reg in data["registrations"]:
+            if (path, reg["line"]) not in seen_regs and not any(r.get("registration") == reg["line"] and r.get("reg_file") == path for r in routes):
+                if not any(e.get("include_router") == reg["router"] for e in data["urlpatterns"]):
+                    _viewset_routes(reg, "", path, classes, routes)
+
+    routes.sort(key=lambda r: (r["path"], r["method"], r["file"], r["line"]))
+    apps = []
+    handlers = []
+    settings: dict[str, Any] = {}
+    evidence = []
+    for path, data in sorted(facts.items()):
+        for var, info in data["routers"].items():
+            if info["kind"] in ("fastapi-app", "flask-app"):
+                apps.append({"file": path, "line": info["line"], "var": var, "kind": info["kind"],
+                             "handlers_kw": info.get("handlers_kw", [])})
+        for handler in data["handlers"]:
+            handlers.append({**handler, "file": path})
+        for name, value in data["settings"].items():
+            settings.setdefault(name, {**value, "file": path})
+        for item in data["evidence"]:
+            evidence.append({**item, "file": path})
+        for include in data["includes"]:
+            if include["prefix"] and VERSION_SEGMENT.search(include["prefix"]):
+                evidence.append({"kind": "versioning", "line": include["line"], "file": path, "text": include["prefix"]})
+    drf_views = {}
+    for qualified, (path, info) in classes.items():
+        caps = _capabilities(qualified, classes)
+        if caps is not None:
+            drf_views[qualified] = {"file": path, "line": info["line"], "actions": sorted(caps),
+                                    "pagination_class": "pagination_class" in _inherited_attrs(qualified, classes)}
+    ordered_models = sorted(q for q, (p, info) in classes.items() if info.get("ordering"))
+    sized = sorted(q for q, (p, info) in classes.items() if {"page_size", "default_limit"} & set(info["attrs"]))
+    for qualified, (path, info) in classes.items():
+        if "versioning_class" in info["attrs"]:
+            evidence.append({"kind": "versioning", "line": info["attrs"]["versioning_class"]["line"], "file": path,
+                             "text": f"{qualified}.versioning_class"})
+    includes = [{**include, "file": path} for path, data in sorted(facts.items()) for include in data["includes"]]
+    return {"routes": routes, "apps": apps, "exception_handlers": handlers, "settings": settings,
+            "evidence": evidence, "views": drf_views, "ordered_models": ordered_models,
+            "sized_paginators": sized, "includes": includes, "urlconfs": urlconfs}
+
+
+def _framework(kind: str, path: str, facts: Mapping[str, Any]) -> str:
+    if kind.startswith("fastapi"):
+        return "fastapi"
+    if kind in ("flask-app", "blueprint"):
+        return "flask"
+    return "unknown"
+
+
+def _base_names(qualified: str, classes: Mapping[str, tuple[str, dict]], depth: int = 0) -> list[str]:
+    found = classes.get(qualified)
+    if found is None or depth > 6:
+        return []
+    out = []
+    for base in found[1]["bases"]:
+        out.append(base)
+        out.extend(_base_names(base, classes, depth + 1))
+        # A base imported through a relative/short name may be a project class under another key.
+        simple = _simple(base)
+        if base not in classes:
+            for key in classes:
+                if key.endswith("." + simple) and key != qualified:
+                    out.extend(_base_names(key, classes, depth + 1))
+                    break
+    return out
+
+
+def _inherited_attrs(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    for name in [*reversed(_base_names(qualified, classes)), qualified]:
+        found = classes.get(name)
+        if found:
+            attrs.update(found[1]["attrs"])
+    return attrs
+
+
+def _capabilities(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> set[str] | None:
+    """Actions a view class serves (DRF actions or HTTP method names), None if not a view."""
+    bases = _base_names(qualified, classes)
+    simple = {_simple(b) for b in bases}
+    if not simple & VIEW_BASE_NAMES and not any(b.startswith(("rest_framework.", "django.views", "flask.views")) for b in bases):
+        return None
+    caps: set[str] = set()
+    for name in simple:
+        caps.update(GENERICS.get(name, ()))
+    for name in [qualified, *bases]:
+        found = classes.get(name)
+        if found:
+            caps.update(m for m in found[1]["methods"] if m in ACTIONS or m in HTTP_METHODS)
+    return caps
+
+
+def _viewset_routes(reg: dict, head: str, path: str, classes: Mapping, routes: list) -> None:
+    qualified = reg["viewset"]
+    found = classes.get(qualified)
+    caps = _capabilities(qualified, classes) or set()
+    base = _join(head, reg["prefix"]) + "/"
+    file, line = (found[0], found[1]["line"]) if found else (path, reg["line"])
+    for action in sorted(caps):
+        if action in ACTIONS:
+            method, detail = ACTIONS[action]
+            routes.append({"framework": "drf", "method": method, "path": base + ("{pk}/" if detail else ""),
+                           "handler": f"{qualified}.{action}", "file": file, "line": line,
+                           "status_code": 201 if action == "create" else 204 if action == "destroy" else None,
+                           "response_model": None, "registration": reg["line"], "reg_file": path})
+        elif action in HTTP_METHODS:
+            routes.append({"framework": "drf", "method": action.upper(), "path": base, "handler": f"{qualified}.{action}",
+                           "file": file, "line": line, "status_code": None, "response_model": None,
+                           "registration": reg["line"], "reg_file": path})
+    if found:
+        for action in found[1]["actions"]:
+            for method in action["methods"]:
+                routes.append({"framework": "drf", "method": method,
+                               "path": base + ("{pk}/" if action["detail"] else "") + action["url_path"].strip("/") + "/",
+                               "handler": f"{qualified}.{action['name']}", "file": found[0], "line": action["line"],
+                               "status_code": None, "response_model": None, "registration": reg["line"], "reg_file": path})
+
+
+def _view_routes(entry: dict, here: str, path: str, classes: Mapping, functions: Mapping, routes: list) -> None:
+    view = entry["view"]
+    full = here if here.endswith("/") or "{" in here.split("/")[-1] else here + ("/" if entry["route"].endswith("/") else "")
+    if entry.get("kind") == "class":
+        found = classes.get(view)
+        caps = _capabilities(view, classes) if found else None
+        methods = sorted({ACTIONS[c][0] if c in ACTIONS else c.upper() for c in (caps or ())}) or ["GET"]
+        for method in methods:
+            routes.append({"framework": "django", "method": method, "path": full, "handler": view,
+                           "file": found[0] if found else path, "line": found[1]["line"] if found else entry["line"],
+                           "status_code": None, "response_model": None})
+        return
+    found = functions.get(view)
+    info = found[1] if found else {}
+    framework = "drf" if "api_view" in info else "django"
+    methods = info.get("api_view") or info.get("require") or ["ANY"]
+    for method in methods:
+        routes.append({"framework": framework, "method": method, "path": full, "handler": view,
+                       "file": found[0] if found else path, "line": info.get("line", entry["line"]),
+                       "status_code": None, "response_model": None})
+
+
+class RoutesProvider(IndexProvider):
+    """The `routes` section: handlers with method and full path, apps, exception handlers,
+    DRF views and settings, versioning and health evidence."""
+
+    name = "routes"
+    triggers = ("fastapi", "starlette", "flask", "Flask", "django", "rest_framework", "urlpatterns", "REST_FRAMEWORK",
+                "APIRouter", "Blueprint", "quart", "apiflask", "health")
+    file_kinds = frozenset({FileKind.PYTHON})
+
+    def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
+        if tree is None:
+            return None
+        facts = _collect_routes(path, tree)
+        useful = ("routers", "routes", "includes", "handlers", "classes", "urlpatterns", "registrations", "settings", "evidence", "functions")
+        return facts if any(facts[key] for key in useful) else None
+
+    def merge(self, facts: Mapping[str, Any]) -> Any:
+        return merge_routes(facts)
+
+
+if not any(provider.name == "routes" for provider in PROVIDERS):
+    PROVIDERS.append(RoutesProvider())
+
+
+# --------------------------------------------------------------------------------------------
+# libcst helpers for the API rules
+
+
+def section(index: Any) -> dict[str, Any]:
+    data = index.section("routes") if index is not None else None
+    return data or {"routes": [], "apps": [], "exception_handlers": [], "settings": {}, "evidence": [], "views": {},
+                    "ordered_models": [], "sized_paginators": [], "includes": []}
+
+
+def decorator_route(context: Any, decorator: cst.Decorator) -> tuple[str, list[str]] | None:
+    """(kind, HTTP methods) when a decorator makes a function a handler."""
+    target = decorator.decorator
+    call = target if isinstance(target, cst.Call) else None
+    func = call.func if call is not None else target
+    if isinstance(func, cst.Attribute) and call is not None:
+        attr = func.attr.value
+        if attr in HTTP_METHODS and call.args and isinstance(call.args[0].value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return "route", [attr.upper()]
+        if attr in ("route", "api_route") and call.args:
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == "methods":
+                    return "route", _cst_strings(arg.value) or ["GET"]
+            return "route", ["GET"]
+    name = _simple(context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None)
+    if name == "api_view":
+        methods = _cst_strings(call.args[0].value) if call is not None and call.args else []
+        return "api_view", methods or ["GET"]
+    if name == "action" and call is not None:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "methods":
+                return "action", _cst_strings(arg.value) or ["GET"]
+        return "action", ["GET"]
+    if name in ("require_GET", "require_safe"):
+        return "django", ["GET"]
+    if name == "require_POST":
+        return "django", ["POST"]
+    return None
+
+
+def _cst_strings(node: cst.BaseExpression) -> list[str]:
+    out = []
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        for element in node.elements:
+            if isinstance(element.value, cst.SimpleString):
+                value = element.value.evaluated_value
+                if isinstance(value, str):
+                    out.append(value.upper())
+    return out
+
+
+CLASS_METHOD_VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE",
+                      "list": "GET", "retrieve": "GET", "create": "POST", "update": "PUT",
+                      "partial_update": "PATCH", "destroy": "DELETE"}
+
+
+def is_view_class(context: Any, node: cst.ClassDef) -> bool:
+    for base in node.bases:
+        name = context.resolve(base.value) if isinstance(base.value, (cst.Name, cst.Attribute)) else None
+        if not name:
+            continue
+        if _simple(name) in VIEW_BASE_NAMES or name.startswith(("rest_framework.", "django.views", "flask.views")):
+            return True
+        if name in section(context.index)["views"]:
+            return True
+    module = module_name_for(context.path)
+    return f"{module}.{node.name.value}" in section(context.index)["views"]
+
+
+class Handler:
+    """A function that serves HTTP requests, as the API rules see it."""
+
+    def __init__(self, node: cst.FunctionDef, methods: list[str], anchor: cst.CSTNode, kind: str,
+                 status_code: int | None = None, path: str = "") -> None:
+        self.node = node
+        self.methods = methods
+        self.anchor = anchor  # where route-level findings point: the route decorator, else the def
+        self.kind = kind  # route (FastAPI/Flask), api_view, action, method (class view), django
+        self.status_code = status_code
+        self.path = path
+
+    @property
+    def is_get(self) -> bool:
+        """Serves GET only (a Django view with no method decorator serves every method and
+        counts as GET for reads, see `only_get`)."""
+        return self.methods == ["ANY"] or ("GET" in self.methods and not {"POST", "PUT", "PATCH", "DELETE"} & set(self.methods))
+
+    @property
+    def only_get(self) -> bool:
+        """Declared GET-only: the write cannot belong to another method's branch."""
+        return self.methods != ["ANY"] and self.is_get
+
+
+def handler_for(context: Any, node: cst.FunctionDef, class_stack: list[cst.ClassDef]) -> Handler | None:
+    """The handler a function is: by its decorators, as a method of a view class, or as a
+    function that a Django URLconf routes to (from the route index)."""
+    for decorator in node.decorators:
+        found = decorator_route(context, decorator)
+        if found is not None:
+            kind, methods = found
+            status = None
+            path = ""
+            target = decorator.decorator
+            if isinstance(target, cst.Call):
+                for index, arg in enumerate(target.args):
+                    if arg.keyword is not None and arg.keyword.value == "status_code":
+                        status = status_of(context, arg.value)
+                    if index == 0 and arg.keyword is None and isinstance(arg.value, cst.SimpleString):
+                        value = arg.value.evaluated_value
+                        path = value if isinstance(value, str) else ""
+            return Handler(node, methods, decorator, kind, status, path)
+    if class_stack and is_view_class(context, class_stack[-1]):
+        verb = CLASS_METHOD_VERBS.get(node.name.value)
+        if verb:
+            return Handler(node, [verb], node, "method")
+        return None
+    if not class_stack:
+        module = module_name_for(context.path)
+        wanted = f"{module}.{node.name.value}"
+        methods = sorted({r["method"] for r in section(context.index)["routes"] if r["handler"] == wanted})
+        if methods:
+            return Handler(node, methods, node, "django")
+    return None
+
+
+def status_of(context: Any, node: cst.BaseExpression) -> int | None:
+    """An HTTP status from an int literal or a named constant (`status.HTTP_201_CREATED`,
+    `HTTPStatus.CREATED`)."""
+    if isinstance(node, cst.Integer):
+        try:
+            return int(node.value)
+        except ValueError:
+            return None
+    name = dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    if name:
+        match = re.search(r"HTTP_(\d{3})", name)
+        if match:
+            return int(match.group(1))
+        from http import HTTPStatus
+
+        last = name.rsplit(".", 1)[-1]
+        if "HTTPStatus" in name and last in HTTPStatus.__members__:
+            return int(HTTPStatus[last])
+    return None
+
+
+def describe(route: Mapping[str, Any]) -> str:
+    status = f" -> {route['status_code']}" if route.get("status_code") else ""
+    model = f" [{route['response_model']}]" if route.get("response_model") else ""
+    return f"{route['method']:<7} {route['path']:<45} {route['handler']}{status}{model}  ({route['file']}:{route['line']})"
+
+
+class HandlerScope:
+    """Mixin for PythonRules: keeps the class stack and the handler being visited
+    (`self.handler`, a Handler or None) during the batched walk. Rules that define
+    visit_/leave_ FunctionDef or ClassDef themselves call these first."""
+
+    def _handler_state(self) -> tuple[list, list]:
+        if not hasattr(self, "_classes"):
+            self._classes: list[cst.ClassDef] = []
+            self._functions: list[Handler | None] = []
+        return self._classes, self._functions
+
+    @property
+    def handler(self) -> "Handler | None":
+        _, functions = self._handler_state()
+        return functions[-1] if functions else None
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._handler_state()[0].append(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self._handler_state()[0].pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        classes, functions = self._handler_state()
+        if functions and functions[-1] is not None:
+            functions.append(functions[-1])  # nested function: still the handler's body
+            return
+        # Only methods directly in a class are class-view methods.
+        owner = classes if classes and node in classes[-1].body.body else []
+        functions.append(handler_for(self.context, node, owner))  # type: ignore[attr-defined]
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._handler_state()[1].pop()
+
+
+NON_SERVICE_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "doc", "docs_src", "scripts", "bin"})
+
+
+def non_service(path: str) -> bool:
+    """Test, example, docs or script code: its routes and error bodies are not the service's."""
+    from reviewer.analyse import is_test_path
+
+    return is_test_path(path) or any(part in NON_SERVICE_DIRS for part in path.split("/")[:-1])
+
+
+def service_scope(app_file: str, files: Any) -> str:
+    """The folder an app's service lives in: above the top-most package holding the app file
+    (`examples/shop/app/__init__.py` -> `examples/shop/`; `app/main.py` -> the root)."""
+    known = {f.path for f in files}
+    parts = app_file.split("/")[:-1]
+    while parts and "/".join([*parts, "__init__.py"]) in known:
+        parts.pop()
+    return "/".join(parts) + "/" if parts else ""
+
+
+def is_service(data: Mapping[str, Any]) -> bool:
+    """Whether the scanned code is a deployable service (it builds an app object or has Django
+    settings) rather than a library of routers or a reusable app, whose host decides."""
+    if any(not non_service(app["file"]) for app in data.get("apps", [])):
+        return True
+    settings = data.get("settings", {})
+    return any(name in settings and not non_service(settings[name]["file"]) for name in ("ROOT_URLCONF", "INSTALLED_APPS"))

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewer.apicheck import code, is_error_body, response_parts
+from reviewer.model import Category, Confidence, Severity
+from reviewer.routes import HandlerScope, status_of
+from reviewer.rule import Example, PythonRule
+
+
+class ErrorPayloadWith2xx(HandlerScope, PythonRule):
+    """A handler sends an error body with a success status, usually the framework's default
+    200. Clients, caches, retries and monitoring read the status line, not the body: the
+    failure is counted as a success, cached, and never alerted on.
+
+    An error body is a dict literal with an `error`/`errors` member, `success: False`,
+    `ok: False` or `status: "error"`. It is reported when a handler returns it bare (200 in
+    FastAPI and Flask), through `jsonify(...)` without a status, `JSONResponse`/`Response`/
+    `JsonResponse` without a status, or with an explicit 2xx. Bodies that also carry `data`
+    (GraphQL, partial results) are not reported."""
+
+    code = "API006"
+    name = "error-payload-with-2xx"
+    category = Category.API
+    severity = Severity.HIGH
+    confidence = Confidence.MEDIUM
+    message = "Error body `{body}` is sent with status {status}"
+    fix = (
+        "Send the error with a 4xx/5xx status: `return JSONResponse(status_code=402, content={...})`, "
+        "`return jsonify({...}), 409`, `Response({...}, status=status.HTTP_409_CONFLICT)`, or raise the "
+        "project's API exception"
+    )
+    seed = 'S1:80 "Use proper HTTP status codes"; S1:92; S2:167'
+    references = ("https://www.rfc-editor.org/rfc/rfc9110#name-status-codes",)
+    triggers = ("error", "success", "ok", "errors")
+    index_sections = ("routes",)
+    invalid = (
+        Example(
+            "from fastapi import FastAPI\n"
+            "app = FastAPI()\n"
+            "\n"
+            '@app.post("/charges")\n'
+            "def charge(body: ChargeIn):\n"
+            "    try:\n"
+            "        return gateway.charge(body.amount)\n"
+            "    except CardDeclined:\n"
+            '        return {"error": {"code": "CARD_DECLINED", "message": "Card was declined"}}\n',
+            lines=(9,),
+        ),
+        Example(
+            "from flask import Blueprint, jsonify\n"
+            'bp = Blueprint("accounts", __name__)\n'
+            "\n"
+            '@bp.post("/transfers")\n'
+            "def transfer():\n"
+            '    return jsonify({"error": "insufficient funds"})\n',
+            lines=(6,),
+        ),
+        Example(
+            "from rest_framework.decorators import api_view\n"
+            "from rest_framework.response import Response\n"
+            "\n"
+            '@api_view(["POST"])\n'
+            "def checkout(request):\n"
+            '    return Response({"success": False, "reason": "out of stock"}, status=200)\n',
+            lines=(6,),
+        ),
+    )
+    valid = (
+        Example(
+            "from fastapi import FastAPI\n"
+            "from fastapi.responses import JSONResponse\n"
+            "app = FastAPI()\n"
+            "\n"
+            '@app.post("/charges")\n'
+            "def charge(body: ChargeIn):\n"
+            '    return JSONResponse(status_code=402, content={"error": {"code": "CARD_DECLINED", "message": "Declined"}})\n',
+        ),
+        Example(
+            "from flask import Blueprint, jsonify\n"
+            'bp = Blueprint("accounts", __name__)\n'
+            "\n"
+            '@bp.post("/transfers")\n'
+            "def transfer():\n"
+            '    return jsonify({"error": "insufficient funds"}), 409\n',
+            note="near-miss: the tuple carries the status",
+        ),
+        Example(
+            "from flask import Blueprint, jsonify\n"
+            'bp = Blueprint("imports", __name__)\n'
+            "\n"
+            '@bp.post("/imports")\n'
+            "def run_import():\n"
+            '    return jsonify({"imported": 3, "errors": []})\n',
+            note="near-miss: an empty `errors` list is a success report",
+        ),
+    )
+
+    def visit_Return(self, node: cst.Return) -> None:
+        handler = self.handler
+        if handler is None or node.value is None:
+            return
+        value = node.value
+        status = handler.status_code or 200
+        if isinstance(value, cst.Tuple):
+            if len(value.elements) < 2:
+                return
+            explicit = status_of(self.context, value.elements[1].value)
+            if explicit is None:
+                return
+            status = explicit
+            value = value.elements[0].value
+        if isinstance(value, cst.Dict):
+            if handler.kind in ("route",) and is_error_body(value) and 200 <= status < 300:
+                self._report(value, status)
+            return
+        if isinstance(value, cst.Call):
+            parts = response_parts(self.context, value)
+            if parts is None:
+                return
+            _, body, status_node = parts
+            if status_node is not None:
+                explicit = status_of(self.context, status_node)
+                if explicit is None:
+                    return
+                status = explicit
+            elif node.value is value:
+                status = 200
+            if is_error_body(body) and 200 <= status < 300:
+                self._report(body, status)
+
+    def _report(self, body: cst.BaseExpression, status: int) -> None:
+        self.report(body, body=code(self.context, body, 50), status=status, fix=self.fix)

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from collections import Counter
+
+from reviewer.errorshape import DEFAULT_ENVELOPE, conforms, expected_text, render, signature
+from reviewer.model import Category, Confidence, Location, Severity
+from reviewer.routes import non_service
+from reviewer.rule import Example, ProjectRule
+
+HELPER = (
+    "def api_error(code, message, status, details=None):\n"
+    '    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message, "details": details or {}}})\n'
+)
+
+
+class ErrorResponseFormatInconsistent(ProjectRule):
+    """An error response's body does not have the project's error shape. Clients parse errors
+    in one place; a second shape (`{"message": ...}` next to `{"error": {"code", "message"}}`)
+    means error handling that silently misses some failures, and error codes that cannot be
+    matched on.
+
+    Every error emission site is collected (`JSONResponse`/`jsonify`/DRF `Response`/
+    `JsonResponse` with a 4xx/5xx status and a dict literal body). The expected shape comes from
+    the `error-format` config key: `envelope` (the default, `{"error": {"code", "message",
+    "details"}}`, key paths configurable with `error-envelope`), `problem+json` (RFC 9457) or
+    `auto` (the majority shape of the project, each site weighted by use; an error helper such
+    as `api_error(code, message, status)` counts once per call). Bodies that are not literals
+    are skipped, as are protocol-mandated shapes (OAuth2 `error`/`error_description`, GraphQL,
+    JSON-RPC). Sites built by the project's error helper are not reported."""
+
+    code = "API004"
+    name = "error-response-format-inconsistent"
+    category = Category.API
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    message = "Error body `{found}` (status {status}) differs from {expected}{where}"
+    fix = (
+        "Build every error body with one helper, e.g. `api_error(code, message, status, details)` returning "
+        '`{"error": {"code": "NOT_FOUND", "message": "...", "details": {}}}`, or raise an exception that a '
+        "global handler turns into that shape"
+    )
+    seed = 'S1:78 "Return consistent error response formats"; S1:103-115; S3:341-349; S4:416'
+    references = (
+        "https://www.rfc-editor.org/rfc/rfc9457",
+        "https://opensource.zalando.com/restful-api-guidelines/#176",
+    )
+    index_sections = ("error_shapes", "routes")
+    options = {"error-format": "envelope", "error-envelope": dict(DEFAULT_ENVELOPE)}
+    invalid = (
+        Example(
+            "from flask import jsonify\n"
+            "\n"
+            "def not_found():\n"
+            '    return jsonify({"message": "invalid email"}), 400\n',
+            path="app/views.py",
+            lines=(4,),
+            files=(
+                (
+                    "app/errors.py",
+                    "from flask import jsonify\n"
+                    "def api_error(code, message, status):\n"
+                    '    return jsonify({"error": {"code": code, "message": message, "details": {}}}), status\n',
+                ),
+            ),
+            note="a second shape next to the envelope helper",
+        ),
+        Example(
+            "from fastapi.responses import JSONResponse\n"
+            "\n"
+            "def gone():\n"
+            '    return JSONResponse(status_code=410, content={"error": "gone"})\n',
+            lines=(4,),
+            note="`error` is a string, not the envelope object",
+        ),
+    )
+    valid = (
+        Example(
+            "from fastapi.responses import JSONResponse\n"
+            "\n"
+            "def gone():\n"
+            '    return JSONResponse(status_code=410, content={"error": {"code": "GONE", "message": "Order archived"}})\n',
+        ),
+        Example(
+            "from fastapi.responses import JSONResponse\n" + HELPER + "\n"
+            "def missing(order_id):\n"
+            '    return api_error("NOT_FOUND", f"Order {order_id} not found", 404)\n',
+            note="near-miss: built by the project's error helper",
+        ),
+        Example(
+            "from flask import jsonify\n"
+            "\n"
+            "def token_error():\n"
+            '    return jsonify({"error": "invalid_grant", "error_description": "expired code"}), 400\n',
+            note="near-miss: OAuth2 token errors have their own mandated shape",
+        ),
+    )
+
+    def check(self, index) -> None:
+        data = index.section("error_shapes") or {"sites": []}
+        routes = index.section("routes") or {}
+        rest = (routes.get("settings", {}).get("REST_FRAMEWORK") or {}).get("value")
+        handled = bool(routes.get("exception_handlers")) or (isinstance(rest, dict) and bool(rest.get("EXCEPTION_HANDLER")))
+        # `raise HTTPException(...)` renders as {"detail": ...} unless a handler is registered;
+        # such sites vote for the majority but are API005's to report, never this rule's.
+        sites = [site for site in data["sites"] if not (site.get("framework") and handled) and not non_service(site["file"])]
+        if not any(not site.get("framework") for site in sites):
+            return
+        mode = self.settings.get("error-format", "envelope")
+        envelope = {**DEFAULT_ENVELOPE, **dict(self.settings.get("error-envelope") or {})}
+        if mode == "auto":
+            votes: Counter = Counter()
+            first: dict[str, dict] = {}
+            for site in sites:
+                key = signature(site["shape"])
+                votes[key] += site["weight"]
+                first.setdefault(key, site)
+            majority, _ = max(votes.items(), key=lambda item: (item[1], -sites.index(first[item[0]])))
+            model = first[majority]
+            expected = f"the project's majority error shape `{render(model['shape'])}`"
+
+            def ok(site) -> bool:
+                return signature(site["shape"]) == majority
+
+        else:
+            expected = f"the configured error format {expected_text(mode, envelope)}"
+            model = next((site for site in sites if conforms(site["shape"], mode, envelope)), None)
+
+            def ok(site) -> bool:
+                return conforms(site["shape"], mode, envelope)
+
+        where = ""
+        if model is not None:
+            helper = f" by `{model['helper']}()`" if model.get("helper") else ""
+            where = f"; that shape is built{helper} at {model['file']}:{model['line']}"
+        for site in sites:
+            if ok(site) or site.get("framework"):
+                continue
+            self.report(
+                Location(site["line"], 1, site["line"], 1),
+                path=site["file"],
+                fix=self.fix,
+                found=render(site["shape"]),
+                status=site["status"] if site["status"] else "from the caller",
+                expected=expected,
+                where=where,
+            )

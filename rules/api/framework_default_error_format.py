@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from reviewer.errorshape import signature
+from reviewer.model import Category, Confidence, Location, Severity
+from reviewer.routes import non_service, service_scope
+from reviewer.rule import Example, ProjectRule
+
+STARLETTE_HTTP = ("starlette.exceptions.HTTPException", "StarletteHTTPException")
+FASTAPI_HTTP = ("fastapi.HTTPException", "fastapi.exceptions.HTTPException", "HTTPException")
+VALIDATION = ("fastapi.exceptions.RequestValidationError", "RequestValidationError")
+FLASK_HTTP = ("werkzeug.exceptions.HTTPException", "HTTPException", "Exception", "werkzeug.exceptions.default_exceptions")
+# Libraries whose errors are already JSON / problem+json.
+JSON_ERROR_LIBRARIES = ("apiflask", "flask_smorest", "connexion", "ninja")
+DEFAULT_SHAPES = frozenset({"{detail:str}", "{detail:obj}", "{detail:list}"})
+
+APP = (
+    "from fastapi import FastAPI\n"
+    "from fastapi.responses import JSONResponse\n"
+    "app = FastAPI()\n"
+    "\n"
+    '@app.get("/orders/{oid}")\n'
+    "def get_order(oid: int):\n"
+    '    return JSONResponse(status_code=404, content={"error": {"code": "NOT_FOUND", "message": "no order"}})\n'
+)
+
+
+class FrameworkDefaultErrorFormat(ProjectRule):
+    """The app registers no global exception handler for the framework's own errors, so the
+    framework's default bodies escape next to the project's error shape: FastAPI/Starlette
+    `{"detail": ...}` for `HTTPException`, routing 404/405 and 422 validation errors, Flask's
+    HTML error pages for `abort()` and 500s, DRF's `{"detail": ...}` without an
+    `EXCEPTION_HANDLER`. Clients then need two error parsers, and the HTML pages are not JSON.
+
+    Reported once per app (at the app constructor, the first error handler or the
+    `REST_FRAMEWORK` setting) and only when the project builds its own error bodies in another
+    shape: a project whose only error format is the framework's `{"detail": ...}` is
+    consistent. FastAPI needs a handler for Starlette's `HTTPException` (FastAPI's subclass
+    misses routing errors) and for `RequestValidationError`; Flask needs
+    `errorhandler(HTTPException)` (or `Exception`)."""
+
+    code = "API005"
+    name = "framework-default-error-format"
+    category = Category.API
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    message = "{what}: framework-default error bodies ({default}) escape next to the project's `{shape}` bodies"
+    fix = (
+        "Register global handlers that render the project's envelope: FastAPI "
+        "`app.add_exception_handler(starlette.exceptions.HTTPException, http_error)` and "
+        "`app.add_exception_handler(RequestValidationError, validation_error)`; Flask "
+        "`app.register_error_handler(HTTPException, http_error)`; DRF "
+        '`REST_FRAMEWORK["EXCEPTION_HANDLER"] = "app.errors.exception_handler"`'
+    )
+    seed = 'S1:78; S4:455 "Error Handling: Centralized error handling middleware"'
+    references = (
+        "https://fastapi.tiangolo.com/tutorial/handling-errors/#override-the-default-exception-handlers",
+        "https://flask.palletsprojects.com/en/stable/errorhandling/#generic-exception-handlers",
+        "https://www.django-rest-framework.org/api-guide/exceptions/#custom-exception-handling",
+    )
+    index_sections = ("routes", "error_shapes")
+    invalid = (Example(APP, path="app/main.py", lines=(3,)),)
+    valid = (
+        Example(
+            APP
+            + "\nfrom starlette.exceptions import HTTPException as StarletteHTTPException\n"
+            "from fastapi.exceptions import RequestValidationError\n"
+            "app.add_exception_handler(StarletteHTTPException, http_error)\n"
+            "app.add_exception_handler(RequestValidationError, validation_error)\n",
+            path="app/main.py",
+        ),
+        Example(
+            "from fastapi import FastAPI, HTTPException\n"
+            "app = FastAPI()\n"
+            "\n"
+            '@app.get("/orders/{oid}")\n'
+            "def get_order(oid: int):\n"
+            '    raise HTTPException(status_code=404, detail="no order")\n',
+            path="app/main.py",
+            note="near-miss: the framework's `{detail}` is the project's only error format",
+        ),
+    )
+
+    def check(self, index) -> None:
+        routes = index.section("routes") or {}
+        sites = (index.section("error_shapes") or {}).get("sites", [])
+        custom = [
+            site for site in sites
+            if signature(site["shape"]) not in DEFAULT_SHAPES and not site.get("framework") and not non_service(site["file"])
+        ]
+        if not custom:
+            return
+        shape = "{" + ", ".join(f'"{key}"' for key in custom[0]["shape"]) + "}"
+        handlers = routes.get("exception_handlers", [])
+        names = {str(h["exception"]) for h in handlers}
+        evidence = [e for e in routes.get("evidence", []) if e["kind"] == "json-errors"]
+        if evidence:
+            return
+        for app in routes.get("apps", []):
+            scope = service_scope(app["file"], index.files)
+            own = [site for site in custom if site["file"].startswith(scope)]
+            if non_service(app["file"]) or not own:
+                continue
+            shape = "{" + ", ".join(f'"{key}"' for key in own[0]["shape"]) + "}"
+            if app["kind"] == "fastapi-app":
+                registered = names | set(app.get("handlers_kw", []))
+                missing = []
+                if not registered & set(STARLETTE_HTTP):
+                    only_fastapi = registered & set(FASTAPI_HTTP)
+                    missing.append(
+                        "a handler only for FastAPI's `HTTPException` (Starlette's routing 404/405 escape)"
+                        if only_fastapi
+                        else "no handler for `starlette.exceptions.HTTPException`"
+                    )
+                if not registered & set(VALIDATION):
+                    missing.append("no handler for `RequestValidationError` (422)")
+                if missing:
+                    self.report(
+                        Location(app["line"], 1, app["line"], 1),
+                        path=app["file"],
+                        fix=self.fix,
+                        what=f"`{app['var']}` has " + " and ".join(missing),
+                        default='`{"detail": ...}`',
+                        shape=shape,
+                    )
+            elif app["kind"] == "flask-app":
+                if names & set(FLASK_HTTP):
+                    continue
+                codes = sorted(str(n) for n in names if n.isdigit())
+                line, path = app["line"], app["file"]
+                first = next((h for h in handlers if h["file"] == app["file"]), None)
+                if first is not None:
+                    line = first["line"]
+                what = (
+                    f"`{app['var']}` handles only {', '.join(codes)}" if codes else f"`{app['var']}` has no `errorhandler(HTTPException)`"
+                )
+                self.report(
+                    Location(line, 1, line, 1),
+                    path=path,
+                    fix=self.fix,
+                    what=what,
+                    default="Werkzeug's HTML error pages for other `abort()`s, 405s and 400s",
+                    shape=shape,
+                )
+        rest = routes.get("settings", {}).get("REST_FRAMEWORK")
+        if rest and isinstance(rest.get("value"), dict) and not rest["value"].get("EXCEPTION_HANDLER"):
+            self.report(
+                Location(rest["line"], 1, rest["line"], 1),
+                path=rest["file"],
+                fix=self.fix,
+                what="`REST_FRAMEWORK` sets no `EXCEPTION_HANDLER`",
+                default='DRF\'s `{"detail": ...}` and field-error dicts',
+                shape=shape,
+            )

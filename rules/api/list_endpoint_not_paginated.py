@@ -1,0 +1,347 @@
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from reviewer.apicheck import (
+    PAGE_PARAMS,
+    chain,
+    code,
+    dict_keys,
+    names_in,
+    simple_name,
+    sql_of,
+    subtree,
+    unbounded_fetch,
+)
+from reviewer.model import Category, Confidence, Severity
+from reviewer.routes import LIST_VIEWS, HandlerScope, is_view_class, section
+from reviewer.rule import Example, PythonRule
+
+PAGINATORS = frozenset({"paginate", "Paginator", "paginate_queryset", "get_page", "get_paginated_response", "Page",
+                        "LimitOffsetPage", "CursorPage", "paginated_response"})
+AGGREGATES = frozenset({"len", "sum", "max", "min", "any", "all", "bool", "count"})
+
+
+class ListEndpointNotPaginated(HandlerScope, PythonRule):
+    """A GET endpoint returns every row of a query, or its pagination is silently switched off.
+    A list that is small today grows with the data: the response, the memory of the worker and
+    the database time grow without bound until the endpoint times out, and clients cannot ask
+    for less.
+
+    Handlers are found through the route index (FastAPI, Flask, Django URLconfs, DRF
+    `@api_view`/`@action`, class-based views). An endpoint is reported when what it returns is
+    built from `.all()`, `scalars(...).all()`, `fetchall()` after SQL without `LIMIT`, or an
+    unsliced Django queryset, and it takes no pagination input (`limit`/`offset`/`page`/`cursor`
+    parameters, a paginator, a `Page[...]` response). Bounded reads (`LIMIT`, `GROUP BY`,
+    `id IN (...)`, `.first()`, slicing) are not reported. For DRF, list views need an effective
+    `pagination_class`, and a `DEFAULT_PAGINATION_CLASS` without `PAGE_SIZE` is reported at the
+    setting: DRF then returns unpaginated lists without a warning."""
+
+    code = "API001"
+    name = "list-endpoint-not-paginated"
+    category = Category.API
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    message = "`{route}` returns every row of `{source}` with no pagination"
+    fix = (
+        "Take `limit`/`offset` (or a cursor) with an upper bound and apply them in the query, e.g. "
+        "`select(Order).order_by(Order.id).limit(limit).offset(offset)`, or return a paginator's page "
+        "(fastapi-pagination `Page[T]`, DRF `pagination_class`, Django `Paginator`, Flask-SQLAlchemy `paginate()`)"
+    )
+    seed = 'S1:77 "Use pagination for list endpoints"; S4:414; S5:541'
+    references = (
+        "https://www.django-rest-framework.org/api-guide/pagination/",
+        "https://github.com/uriyyo/fastapi-pagination",
+        "https://opensource.zalando.com/restful-api-guidelines/#159",
+    )
+    triggers = ("all(", "fetchall", "objects", "REST_FRAMEWORK", "ViewSet", "APIView")
+    index_sections = ("routes",)
+    invalid = (
+        Example(
+            "from fastapi import APIRouter, Depends\n"
+            "from sqlalchemy import select\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.get("/orders", response_model=list[OrderOut])\n'
+            "def list_orders(db=Depends(get_db)):\n"
+            "    return db.scalars(select(Order)).all()\n",
+            lines=(5,),
+        ),
+        Example(
+            "from flask import Blueprint, jsonify\n"
+            'bp = Blueprint("accounts", __name__)\n'
+            "\n"
+            '@bp.get("/accounts")\n'
+            "def list_accounts():\n"
+            "    cur = get_cursor()\n"
+            '    cur.execute("SELECT id, email FROM accounts ORDER BY id")\n'
+            "    return jsonify(cur.fetchall())\n",
+            lines=(4,),
+            note="Flask: fetchall() after SQL without LIMIT",
+        ),
+        Example(
+            "from rest_framework.decorators import api_view\n"
+            "from rest_framework.response import Response\n"
+            "\n"
+            '@api_view(["GET"])\n'
+            "def recent_reviews(request):\n"
+            '    reviews = Review.objects.select_related("author").order_by("-created_at")\n'
+            "    return Response(ReviewSerializer(reviews, many=True).data)\n",
+            lines=(4,),
+            note="DRF function view serialising a whole queryset",
+        ),
+        Example(
+            "REST_FRAMEWORK = {\n"
+            '    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],\n'
+            '    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",\n'
+            "}\n",
+            path="shop/settings.py",
+            lines=(3,),
+            note="pagination class without PAGE_SIZE: DRF silently skips pagination",
+        ),
+        Example(
+            "from rest_framework import generics\n"
+            "\n"
+            "class ProductList(generics.ListAPIView):\n"
+            "    queryset = Product.objects.all()\n"
+            "    serializer_class = ProductSerializer\n",
+            lines=(4,),
+            files=(("shop/settings.py", 'INSTALLED_APPS = ["rest_framework", "catalog"]\n'),),
+            note="DRF list view, no pagination class anywhere",
+        ),
+    )
+    valid = (
+        Example(
+            "from fastapi import APIRouter, Depends, Query\n"
+            "from sqlalchemy import select\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.get("/orders")\n'
+            "def list_orders(limit: int = Query(50, le=100), offset: int = 0, db=Depends(get_db)):\n"
+            "    return db.scalars(select(Order).order_by(Order.id).limit(limit).offset(offset)).all()\n",
+        ),
+        Example(
+            "from flask import Blueprint, jsonify\n"
+            'bp = Blueprint("reports", __name__)\n'
+            "\n"
+            '@bp.get("/monthly")\n'
+            "def monthly():\n"
+            "    cur = get_cursor()\n"
+            '    cur.execute("SELECT month, SUM(amount) FROM entries GROUP BY month ORDER BY month")\n'
+            "    return jsonify(cur.fetchall())\n",
+            note="near-miss: an aggregate over a small key set",
+        ),
+        Example(
+            "from fastapi import APIRouter, Depends\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.get("/orders/{order_id}")\n'
+            "def get_order(order_id: int, db=Depends(get_db)):\n"
+            "    rows = db.scalars(select(Order)).all()\n"
+            '    return {"count": len(rows)}\n',
+            note="near-miss: only the count of the rows is returned",
+        ),
+        Example(
+            "from rest_framework import generics\n"
+            "\n"
+            "class ProductList(generics.ListAPIView):\n"
+            "    queryset = Product.objects.all()\n"
+            "    pagination_class = StandardPagination\n",
+        ),
+        Example(
+            "from flask import Blueprint, jsonify\n"
+            'bp = Blueprint("reports", __name__)\n'
+            "\n"
+            '@bp.get("/balances")\n'
+            "def balances(ids):\n"
+            "    cur = get_cursor()\n"
+            '    cur.execute("SELECT id, balance FROM accounts WHERE id IN (%s, %s)", ids)\n'
+            "    return jsonify(cur.fetchall())\n",
+            note="near-miss: bounded by the ids the client passed",
+        ),
+    )
+
+    def __init__(self, context, settings=None) -> None:
+        super().__init__(context, settings)
+        self.state: dict[str, Any] | None = None
+        self.loops: list[str | None] = []
+
+    # -- handlers ------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        handler = self.handler
+        if handler is None or handler.node is not node or not handler.is_get:
+            return
+        params = {p.name.value for p in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]}
+        paged = bool(params & PAGE_PARAMS)
+        for decorator in node.decorators:
+            text = self.context.module.code_for_node(decorator)
+            if "Page[" in text or "Paginated" in text:
+                paged = True
+        self.state = {"handler": handler, "cursor": {}, "tainted": {}, "hits": [], "paged": paged}
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        state = self.state
+        if state is not None and state["handler"].node is node:
+            if state["hits"] and not state["paged"]:
+                handler = state["handler"]
+                self.report(handler.anchor, route=self._route(handler, node), source=state["hits"][0])
+            self.state = None
+        super().leave_FunctionDef(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        state = self.state
+        if state is None:
+            return
+        name = simple_name(self.context, node.func)
+        if name in PAGINATORS:
+            state["paged"] = True
+        if name in ("get", "getlist", "get_argument") and node.args and isinstance(node.args[0].value, cst.SimpleString):
+            if node.args[0].value.evaluated_value in PAGE_PARAMS:
+                state["paged"] = True
+        if self.context.sink(node) is not None:
+            sql_of(self.context, node)
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+            if self.context.sink(node) is not None:
+                state["cursor"][node.func.value.value] = sql_of(self.context, node)
+            if name == "append" and self.loops and self.loops[-1]:
+                state["tainted"][node.func.value.value] = self.loops[-1]
+
+    def visit_For(self, node: cst.For) -> None:
+        if self.state is None:
+            return
+        self.loops.append(self._source(node.iter))
+        if self.loops[-1] and isinstance(node.target, cst.Name):
+            self.state["tainted"].pop(node.target.value, None)
+
+    def leave_For(self, node: cst.For) -> None:
+        if self.state is not None and self.loops:
+            self.loops.pop()
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        if self.state is None:
+            return
+        source = self._source(node.value)
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                if source is not None:
+                    self.state["tainted"][target.target.value] = source
+                else:
+                    self.state["tainted"].pop(target.target.value, None)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self.state is None or node.value is None:
+            return
+        source = self._source(node.value)
+        if source is not None:
+            self.state["hits"].append(source)
+
+    # -- DRF ------------------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        super().visit_ClassDef(node)
+        if not self._drf_list_view(node):
+            return
+        anchor: cst.CSTNode = node.name
+        for statement in node.body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name):
+                        name = small.targets[0].target.value
+                        if name == "pagination_class":
+                            if isinstance(small.value, cst.Name) and small.value.value == "None":
+                                self.report(small, "`{route}` sets `pagination_class = None`: the list is not paginated",
+                                            route=node.name.value, source="")
+                            return
+                        if name == "queryset":
+                            anchor = small
+            elif isinstance(statement, cst.FunctionDef) and statement.name.value == "get_queryset" and anchor is node.name:
+                anchor = statement
+        data = section(self.context.index)
+        from reviewer.names import module_name_for
+
+        qualified = f"{module_name_for(self.context.path)}.{node.name.value}"
+        if data["views"].get(qualified, {}).get("pagination_class"):
+            return
+        rest = data["settings"].get("REST_FRAMEWORK", {}).get("value")
+        if isinstance(rest, dict) and rest.get("DEFAULT_PAGINATION_CLASS"):
+            return  # paginated, or reported once at the setting when PAGE_SIZE is missing
+        if "REST_FRAMEWORK" not in data["settings"] and "INSTALLED_APPS" not in data["settings"]:
+            return  # a reusable app: the host project's settings decide pagination
+        self.report(
+            anchor,
+            "`{route}` lists without pagination: no `pagination_class` and no `DEFAULT_PAGINATION_CLASS`",
+            route=node.name.value,
+            source="",
+            fix='Set `REST_FRAMEWORK = {"DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination", '
+            '"PAGE_SIZE": 50}` or `pagination_class = ...` on the view',
+        )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.state is not None or len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        if not (isinstance(target, cst.Name) and target.value == "REST_FRAMEWORK"):
+            return
+        keys = dict_keys(node.value)
+        klass = keys.get("DEFAULT_PAGINATION_CLASS")
+        if klass is None or "PAGE_SIZE" in keys:
+            return
+        value = klass.evaluated_value if isinstance(klass, cst.SimpleString) else None
+        if not isinstance(value, str):
+            return
+        short = value.rsplit(".", 1)[-1]
+        if any(q.rsplit(".", 1)[-1] == short for q in section(self.context.index)["sized_paginators"]):
+            return
+        element = next(e for e in node.value.elements if isinstance(e, cst.DictElement) and e.value is klass)  # type: ignore[attr-defined]
+        self.report(
+            element,
+            "`DEFAULT_PAGINATION_CLASS` is set without `PAGE_SIZE`: DRF returns every list unpaginated",
+            route="",
+            source="",
+            fix='Add `"PAGE_SIZE": 50` to `REST_FRAMEWORK` (or `page_size` on the pagination class)',
+        )
+
+    # -- helpers --------------------------------------------------------------------------
+    def _drf_list_view(self, node: cst.ClassDef) -> bool:
+        if not is_view_class(self.context, node):
+            return False
+        for base in node.bases:
+            name = self.context.resolve(base.value) if isinstance(base.value, (cst.Name, cst.Attribute)) else None
+            if name and name.rsplit(".", 1)[-1] in LIST_VIEWS and name.startswith("rest_framework"):
+                return True
+        return False
+
+    def _source(self, expr: cst.BaseExpression) -> str | None:
+        """What unbounded fetch an expression carries, if any."""
+        state = self.state
+        assert state is not None
+
+        def skip(item: cst.CSTNode) -> bool:
+            if isinstance(item, cst.Subscript):
+                return True  # qs[:10], rows[0]: bounded
+            return isinstance(item, cst.Call) and isinstance(item.func, cst.Name) and item.func.value in AGGREGATES
+
+        for item in subtree(expr, skip):
+            if isinstance(item, cst.Call) and unbounded_fetch(self.context, item, state["cursor"]):
+                return code(self.context, item)
+        for name in names_in(expr, skip):
+            if name in state["tainted"]:
+                return state["tainted"][name]
+        return None
+
+    def _route(self, handler, node: cst.FunctionDef) -> str:
+        from reviewer.names import module_name_for
+
+        classes, _ = self._handler_state()
+        owner = f"{classes[-1].name.value}." if classes and handler.kind == "method" else ""
+        wanted = f"{module_name_for(self.context.path)}.{owner}{node.name.value}"
+        if owner:
+            for route in section(self.context.index)["routes"]:
+                if route["handler"] in (wanted, wanted.rsplit(".", 1)[0]) and route["method"] in handler.methods:
+                    return f"{route['method']} {route['path']}"
+        for route in section(self.context.index)["routes"]:
+            if route["handler"] == wanted or route["handler"].endswith("." + node.name.value) and route["file"] == self.context.path:
+                return f"{route['method'] if route['method'] != 'ANY' else 'GET'} {route['path']}"
+        return f"GET {handler.path or node.name.value}"

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewer.apicheck import code, dict_keys, names_in, simple_name
+from reviewer.model import Category, Confidence, Severity
+from reviewer.routes import HandlerScope
+from reviewer.rule import Example, PythonRule
+
+SIZE_NAMES = frozenset({"limit", "page_size", "pagesize", "size", "per_page", "perpage", "first", "count", "max_results", "take", "top"})
+BOUND_KEYWORDS = frozenset({"le", "lt", "max_value", "maximum"})
+
+
+class PageSizeUnbounded(HandlerScope, PythonRule):
+    """A client-controlled page size has no upper bound, so `?limit=1000000` turns a paginated
+    endpoint back into "return everything": one request can exhaust the database, the worker's
+    memory and the response size.
+
+    Reported: FastAPI handler parameters named `limit`/`page_size`/`size`/`per_page`/`first`/
+    `count` typed `int` without `le=` (`Query(le=...)`, `Annotated[int, Query(le=...)]`,
+    `conint(le=...)`); Flask `request.args.get("limit", type=int)` with no `min(...)` clamp; DRF
+    `LimitOffsetPagination` without `max_limit`, and pagination classes with
+    `page_size_query_param` but no `max_page_size`; Flask-SQLAlchemy `paginate(max_per_page=None)`.
+    A clamp in the handler (`min(limit, 100)`, `if limit > MAX: ...`) clears the finding."""
+
+    code = "API002"
+    name = "page-size-unbounded"
+    category = Category.API
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    message = "{what} has no upper bound"
+    fix = (
+        "Bound it: `limit: int = Query(50, ge=1, le=100)`, `min(request.args.get(\"limit\", 50, type=int), 100)`, "
+        "DRF `max_limit = 100` / `max_page_size = 100`"
+    )
+    seed = 'S1:77; S1:36 "Design rate limiting and throttling mechanisms"; S4:415'
+    references = ("https://owasp.org/API-Security/editions/2023/en/0xa4-unrestricted-resource-consumption/",)
+    triggers = ("limit", "size", "per_page", "first", "count", "Pagination", "paginate")
+    index_sections = ("routes",)
+    invalid = (
+        Example(
+            "from fastapi import APIRouter, Depends\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.get("/users")\n'
+            "def list_users(limit: int = 50, offset: int = 0, db=Depends(get_db)):\n"
+            "    return db.scalars(select(User).order_by(User.id).limit(limit).offset(offset)).all()\n",
+            lines=(5,),
+        ),
+        Example(
+            "from rest_framework.pagination import LimitOffsetPagination\n"
+            "\n"
+            "class Pager(LimitOffsetPagination):\n"
+            "    default_limit = 50\n",
+            lines=(3,),
+        ),
+        Example(
+            "from flask import Blueprint, request, jsonify\n"
+            'bp = Blueprint("entries", __name__)\n'
+            "\n"
+            '@bp.get("/entries")\n'
+            "def entries():\n"
+            '    limit = request.args.get("limit", 50, type=int)\n'
+            "    return jsonify(fetch_entries(limit))\n",
+            lines=(6,),
+        ),
+    )
+    valid = (
+        Example(
+            "from typing import Annotated\n"
+            "from fastapi import APIRouter, Depends, Query\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.get("/users")\n'
+            "def list_users(limit: Annotated[int, Query(ge=1, le=100)] = 50, db=Depends(get_db)):\n"
+            "    return db.scalars(select(User).order_by(User.id).limit(limit)).all()\n",
+        ),
+        Example(
+            "from flask import Blueprint, request, jsonify\n"
+            'bp = Blueprint("entries", __name__)\n'
+            "\n"
+            '@bp.get("/entries")\n'
+            "def entries():\n"
+            '    limit = min(request.args.get("limit", 50, type=int), 100)\n'
+            "    return jsonify(fetch_entries(limit))\n",
+            note="near-miss: clamped",
+        ),
+        Example(
+            "from rest_framework.pagination import LimitOffsetPagination\n"
+            "\n"
+            "class Pager(LimitOffsetPagination):\n"
+            "    max_limit = 100\n",
+        ),
+    )
+
+    def __init__(self, context, settings=None) -> None:
+        super().__init__(context, settings)
+        self.state: dict | None = None
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        handler = self.handler
+        if handler is None or handler.node is not node:
+            return
+        params = {}
+        if handler.kind == "route":
+            for param in [*node.params.params, *node.params.kwonly_params]:
+                if param.name.value.lower() in SIZE_NAMES and self._unbounded_int(param):
+                    params[param.name.value] = param
+        self.state = {"handler": handler, "params": params, "clamped": set(), "reads": {}}
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        state = self.state
+        if state is not None and state["handler"].node is node:
+            self.state = None
+            for name, param in state["params"].items():
+                if name not in state["clamped"]:
+                    self.report(param, what=f"Page-size parameter `{name}: int`", fix=self.fix)
+            for name, call in state["reads"].items():
+                if name not in state["clamped"]:
+                    self.report(call, what=f"`{code(self.context, call, 50)}`", fix=self.fix)
+        super().leave_FunctionDef(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = simple_name(self.context, node.func)
+        state = self.state
+        if state is not None and isinstance(node.func, cst.Name) and node.func.value in ("min", "clamp"):
+            state["clamped"].update(names_in(node))
+        if name == "paginate":
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value == "max_per_page" and isinstance(arg.value, cst.Name) and arg.value.value == "None":
+                    self.report(arg, what="`paginate(max_per_page=None)`", fix=self.fix)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if self.state is not None and any(isinstance(c.operator, (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual)) for c in node.comparisons):
+            self.state["clamped"].update(names_in(node))
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        state = self.state
+        if state is None or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        read = self._size_read(node.value)
+        if read is not None:
+            state["reads"][node.targets[0].target.value] = read
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        super().visit_ClassDef(node)
+        bases = {self.context.resolve(b.value) or "" for b in node.bases if isinstance(b.value, (cst.Name, cst.Attribute))}
+        attrs = set()
+        for statement in node.body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Assign):
+                        attrs.update(t.target.value for t in small.targets if isinstance(t.target, cst.Name))
+        if "rest_framework.pagination.LimitOffsetPagination" in bases and "max_limit" not in attrs:
+            self.report(node.name, what=f"`{node.name.value}` (a `LimitOffsetPagination` without `max_limit`) lets `?limit=` grow and", fix=self.fix)
+        elif "page_size_query_param" in attrs and "max_page_size" not in attrs:
+            self.report(node.name, what=f"`{node.name.value}.page_size_query_param` (no `max_page_size`)", fix=self.fix)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.state is not None or len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        if isinstance(target, cst.Name) and target.value == "REST_FRAMEWORK":
+            klass = dict_keys(node.value).get("DEFAULT_PAGINATION_CLASS")
+            if isinstance(klass, cst.SimpleString) and klass.evaluated_value == "rest_framework.pagination.LimitOffsetPagination":
+                self.report(klass, what="DRF's `LimitOffsetPagination` (its `max_limit` is `None`) as the default paginator", fix=self.fix)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _size_read(self, value: cst.BaseExpression) -> cst.Call | None:
+        call = value
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "int" and call.args:
+            inner = call.args[0].value
+            if isinstance(inner, cst.Call):
+                call = inner
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "get" and call.args):
+            return None
+        key = call.args[0].value
+        if not (isinstance(key, cst.SimpleString) and str(key.evaluated_value).lower() in SIZE_NAMES):
+            return None
+        holder = call.func.value
+        if isinstance(holder, cst.Attribute) and holder.attr.value in ("args", "query_params", "GET", "values"):
+            return call
+        return None
+
+    def _unbounded_int(self, param: cst.Param) -> bool:
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        text = self.context.module.code_for_node(annotation) if annotation is not None else ""
+        if annotation is None or "int" not in text.replace("Annotated", ""):
+            return False
+        if any(f"{word}=" in text for word in BOUND_KEYWORDS):
+            return False
+        default = param.default
+        if isinstance(default, cst.Call):
+            if simple_name(self.context, default.func) in ("Depends", "Security"):
+                return False
+            if any(arg.keyword is not None and arg.keyword.value in BOUND_KEYWORDS for arg in default.args):
+                return False
+        return True

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import re
+
+from reviewer.model import Category, Confidence, Location, Severity
+from reviewer.routes import is_service, non_service
+from reviewer.rule import Example, ProjectRule
+
+PROBE = re.compile(r"(^|/)(health\w*|healthz|livez|readyz|ready|live|liveness|readiness|ping|status|heartbeat)(/|$)", re.I)
+HEALTH_APPS = ("health_check", "django_health_check", "watchman")
+
+ROUTES = (
+    "from fastapi import FastAPI\n"
+    "app = FastAPI()\n"
+    "\n"
+    '@app.get("/v1/orders")\n'
+    "def list_orders():\n"
+    "    return []\n"
+    "\n"
+    '@app.post("/v1/orders")\n'
+    "def create_order():\n"
+    "    return {}\n"
+)
+
+
+class HealthCheckMissing(ProjectRule):
+    """The service serves no liveness/readiness endpoint. Orchestrators and load balancers
+    then cannot tell a hung or half-started instance from a healthy one: traffic keeps going
+    to it, and rolling deploys cannot wait for readiness.
+
+    Reported once, at the app (or the first route), when the route index has routes but none
+    matches `/health`, `/healthz`, `/livez`, `/readyz`, `/ready`, `/live`, `/ping`, `/status`
+    or `/heartbeat`, and no health library is used (django-health-check, fastapi-health,
+    flask-healthz, py-healthcheck, django-watchman)."""
+
+    code = "OPS007"
+    name = "health-check-missing"
+    category = Category.OPS
+    severity = Severity.INFO
+    confidence = Confidence.MEDIUM
+    message = "No health-check route among the {count} routes of `{app}` (no `/healthz`, `/readyz`, `/ping` ...)"
+    fix = (
+        'Serve probes: `@app.get("/healthz")` returning `{"status": "ok"}` for liveness and a `/readyz` that '
+        "checks the database (`SELECT 1`), or add django-health-check"
+    )
+    seed = 'S1:82 "Implement health check endpoints"'
+    references = ("https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",)
+    index_sections = ("routes",)
+    invalid = (Example(ROUTES, path="app/main.py", lines=(2,)),)
+    valid = (
+        Example(
+            ROUTES + '\n@app.get("/healthz", include_in_schema=False)\ndef healthz():\n    return {"status": "ok"}\n',
+            path="app/main.py",
+        ),
+        Example(
+            ROUTES.replace("app = FastAPI()\n", "app = FastAPI()\nimport fastapi_health\n"),
+            path="app/main.py",
+            note="near-miss: a health library serves the probes",
+        ),
+    )
+
+    def check(self, index) -> None:
+        data = index.section("routes") or {}
+        if not is_service(data):
+            return
+        every = data.get("routes", [])
+        routes = [r for r in every if not non_service(r["file"])]
+        if len(routes) < 2 or any(PROBE.search(r["path"]) for r in every):
+            return
+        if len(routes) < 2 or any(PROBE.search(r["path"]) for r in routes):
+            return
+        if any(e["kind"] == "health-library" for e in data.get("evidence", [])):
+            return
+        apps = data.get("settings", {}).get("INSTALLED_APPS", {}).get("value")
+        if isinstance(apps, list) and any(isinstance(a, str) and a.startswith(HEALTH_APPS) for a in apps):
+            return
+        app = next((a for a in data.get("apps", []) if not non_service(a["file"])), None)
+        if app is not None:
+            path, line, name = app["file"], app["line"], app["var"]
+        elif [u for u in data.get("urlconfs", []) if not non_service(u["file"])]:
+            urlconf = [u for u in data["urlconfs"] if not non_service(u["file"])][0]
+            path, line, name = urlconf["file"], urlconf["line"], urlconf["module"]
+        else:
+            path, line, name = routes[0]["file"], routes[0]["line"], routes[0]["handler"]
+        self.report(Location(line, 1, line, 1), path=path, fix=self.fix, count=len(routes), app=name)
