@@ -1,0 +1,200 @@
+"""Shared facts for the security and operations rules: settings modules, sensitive names,
+literal values and keyword arguments of calls.
+
+Names are judged word by word (`card_token` has the word `token`, `tokenizer` does not), so
+`token_type` or `password_reset_url` are not secrets.
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+# Module-path words that mark development, test or example configuration.
+DEV_WORDS = frozenset(
+    {"dev", "devel", "develop", "development", "local", "test", "tests", "testing", "ci", "example", "examples",
+     "sample", "samples", "demo", "docs", "doc", "debug", "sandbox", "fixture", "fixtures", "conftest", "tutorial"}
+)
+# Words of a name that hold a credential.
+SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "credential", "credentials"})
+SECRET_PAIRS = (("api", "key"), ("private", "key"), ("secret", "key"), ("signing", "key"), ("access", "key"), ("auth", "key"))
+# Other words of sensitive data that must not reach logs.
+SENSITIVE_WORDS = SECRET_WORDS | frozenset({"authorization", "cookie", "cookies", "ssn", "cvv", "cvc"})
+SENSITIVE_PAIRS = SECRET_PAIRS + (("card", "number"), ("credit", "card"))
+# Words that make a credential-named value something else: its type, length, a URL, a flag.
+DERIVED_WORDS = frozenset(
+    {"age", "alg", "algorithm", "algorithms", "audience", "backend", "cache", "change", "changed", "char",
+     "chars", "class", "count", "days", "digest", "dir", "disabled", "duration", "enabled", "endpoint",
+     "error", "errors", "exp", "expiration", "expired", "expires", "expiry", "field", "fields", "file",
+     "filename", "form", "format", "generator", "has", "hash", "hashed", "hasher", "hashers", "header", "help",
+     "id", "ids", "index", "input", "is", "issuer", "kid", "kind", "label", "len", "length", "lifetime",
+     "limit", "limits", "location", "manager", "max", "message", "min", "minutes", "mode", "name", "names",
+     "param", "parameter", "path", "pattern", "permission", "permissions", "placeholder", "policy", "prefix",
+     "provider", "re", "regex", "required", "reset", "resource", "scope", "scopes", "seconds", "serializer",
+     "set", "source", "status", "storage", "store", "strength", "suffix", "template", "text", "timeout", "ttl",
+     "type", "types", "uri", "url", "used", "valid", "validator", "validators", "verified", "version", "view",
+     "widget"}
+)
+PLACEHOLDERS = re.compile(
+    r"^(|x+|\*+|\.+|-+|changeme|change[-_ ]?me|secret|password|passwd|token|dummy|fake|test|testing|example|"
+    r"sample|placeholder|your[-_ ].*|<.*>|\{.*\}|\$\{.*\}|%\(.*\)s|todo|none|null|default|insecure|redacted|\*\*\*.*)$",
+    re.IGNORECASE,
+)
+CHANGE_ME = re.compile(r"change[-_ ]?(me|it|this)|replace[-_ ]?me|not[-_ ]?a[-_ ]?secret", re.IGNORECASE)
+# Letters and word separators only: a word or an identifier, not a generated secret.
+WORDISH = re.compile(r"^[A-Za-z_\-:.]+$")
+DOTTED = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$")
+# Passwords of documentation DSNs and vendors' well-known defaults.
+DEFAULT_PASSWORDS = frozenset(
+    {"password", "pass", "passwd", "secret", "postgres", "admin", "root", "guest", "demo", "test", "masterkey",
+     "taosdata", "mysql", "sa", "oracle", "changeme", "example", "user", "pwd"}
+)
+TOKEN_PREFIXES = ("sk_live_", "rk_live_", "AKIA", "ghp_", "gho_", "github_pat_", "xoxb-", "xoxp-", "glpat-", "AIza")
+
+
+def words(name: str) -> list[str]:
+    """`cardToken` / `CARD_TOKEN` / `card-token` -> ["card", "token"]."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
+
+
+def _has(parts: list[str], singles: frozenset[str], pairs: tuple[tuple[str, str], ...]) -> bool:
+    if any(part in singles for part in parts):
+        return True
+    return any(a == x and b == y for a, b in pairs for x, y in zip(parts, parts[1:]))
+
+
+def is_secret_name(name: str) -> bool:
+    """A name that holds a credential itself: `SECRET_KEY`, `db_password`, `api_key`."""
+    parts = words(name)
+    return _has(parts, SECRET_WORDS, SECRET_PAIRS) and not any(part in DERIVED_WORDS for part in parts)
+
+
+def is_sensitive_name(name: str) -> bool:
+    """A name whose value must not be logged: secrets, auth headers, cookies, card numbers."""
+    parts = words(name)
+    return _has(parts, SENSITIVE_WORDS, SENSITIVE_PAIRS) and not any(part in DERIVED_WORDS for part in parts)
+
+
+def is_password_name(name: str) -> bool:
+    parts = words(name)
+    return any(part in ("password", "passwd", "pwd", "passphrase") for part in parts) and not any(
+        part in DERIVED_WORDS for part in parts
+    )
+
+
+def is_dev_path(path: str) -> bool:
+    """A file of development, test or example configuration, by its path's words."""
+    stem = path[:-3] if path.endswith(".py") else path
+    return any(word in DEV_WORDS for part in stem.split("/") for word in words(part))
+
+
+def is_settings_path(path: str) -> bool:
+    """A settings module that may be deployed: `settings.py`, `settings/<anything>.py`,
+    `production.py`, `prod.py`; not one named for development, tests or examples."""
+    parts = path.split("/")
+    name = parts[-1][:-3] if parts[-1].endswith(".py") else parts[-1]
+    settings_like = (
+        "settings" in words(name)
+        or name in ("production", "prod", "prd", "live", "staging")
+        or (len(parts) > 1 and parts[-2] in ("settings", "config", "conf") and name not in ("__init__",))
+    )
+    return settings_like and not is_dev_path(path)
+
+
+def string_value(expr: cst.BaseExpression | None) -> str | None:
+    """The value of a plain string literal (implicit concatenation included), else None."""
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(expr, cst.ConcatenatedString):
+        left, right = string_value(expr.left), string_value(expr.right)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+def is_true(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "True"
+
+
+def is_false_or_none(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value in ("False", "None")
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def has_star_kwargs(call: cst.Call) -> bool:
+    return any(arg.star == "**" for arg in call.args)
+
+
+def positional(call: cst.Call, index: int) -> cst.Arg | None:
+    args = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    return args[index] if index < len(args) else None
+
+
+def is_placeholder(value: str) -> bool:
+    return bool(PLACEHOLDERS.match(value.strip()))
+
+
+def looks_like_secret(value: str, name: str = "") -> bool:
+    """A literal that could be a real credential: not a placeholder, not a reference, not a
+    word (`"access_token"`, `"Passwords"`, a constant spelled like its own name): real keys
+    and passwords carry digits or symbols, or are long mixed-case strings."""
+    text = value.strip()
+    if is_placeholder(text) or len(text) < 6 or " " in text or CHANGE_ME.search(text):
+        return False
+    if text.startswith(("env:", "vault:", "secret:", "/", "http://", "https://", "file:")):
+        return False
+    if name and words(text) == words(name):
+        return False
+    if WORDISH.match(text) and not (len(text) >= 20 and text.lower() != text and text.upper() != text):
+        return False
+    return not DOTTED.match(text)
+
+
+def has_token_prefix(value: str) -> bool:
+    return value.startswith(TOKEN_PREFIXES) and len(value) >= 16 and " " not in value
+
+
+def dsn_password(value: str) -> str | None:
+    """The password of a URL-form DSN (`postgresql://user:pw@host/db`), if it has one that is
+    not a placeholder or a template hole."""
+    match = re.match(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:(?P<pw>[^@\s]+)@[^\s]+$", value.strip(), re.IGNORECASE)
+    if not match or value.lower().startswith("sqlite"):
+        return None
+    password = match.group("pw")
+    user = value.split("://", 1)[1].split(":", 1)[0]
+    if is_placeholder(password) or any(c in password for c in "{}$%<>") or password == user:
+        return None
+    if password.lower() in DEFAULT_PASSWORDS or CHANGE_ME.search(password):
+        return None
+    return password
+
+
+def target_name(node: cst.BaseExpression) -> str | None:
+    """The name an assignment target or a subscript key gives a value: `X`, `obj.X`, `d["X"]`."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index):
+            return string_value(index.value)
+    return None
+
+
+def in_main_block(stack: list[cst.CSTNode]) -> bool:
+    """Whether an `if __name__ == "__main__":` encloses the innermost node of `stack`."""
+    for node in stack:
+        if isinstance(node, cst.If) and isinstance(node.test, cst.Comparison):
+            left = node.test.left
+            if isinstance(left, cst.Name) and left.value == "__name__":
+                return True
+    return False

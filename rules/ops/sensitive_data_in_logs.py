@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewer.model import Category, Confidence, Severity
+from reviewer.rule import Example, PythonRule
+from reviewer.secops import is_sensitive_name, string_value
+
+LEVELS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
+# Attributes of a request object that hold whole headers or bodies.
+WHOLE_REQUEST = frozenset({"headers", "body", "data", "json", "form", "cookies", "COOKIES", "META", "POST"})
+REQUEST_NAMES = frozenset({"request", "req", "flask.request", "quart.request"})
+# Wrappers that keep a value what it is (`str(token)`); anything else (len, mask, hash) is derived.
+TRANSPARENT = frozenset({"str", "repr", "dict", "list", "format", "vars"})
+
+
+class SensitiveDataInLogs(PythonRule):
+    """A password, token, secret, `Authorization` or `Cookie` header, or a whole request
+    body or header set is written to a log.
+
+    Logs are copied to aggregators, shared in tickets and kept for months, by people and
+    systems that must never hold credentials; a token in a log line is a login for whoever
+    reads it. Log what identifies the event (user id, outcome), not the secret. Values
+    derived from a secret (`len(token)`, `token[:4]`, `mask(card)`) and names that only
+    mention one (`token_type`, `password_reset_url`) are not reported."""
+
+    code = "OPS006"
+    name = "sensitive-data-in-logs"
+    category = Category.OPS
+    severity = Severity.MEDIUM
+    confidence = Confidence.HIGH
+    message = "`{value}` is written to the log"
+    fix = 'Log an identifier, not the secret: `logger.info("login failed", extra={"user_id": user.id})`'
+    seed = 'S4:436 "Audit Logging"; S5:526 "Never store sensitive data in plain text"'
+    references = (
+        "https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#data-to-exclude",
+        "https://cwe.mitre.org/data/definitions/532.html",
+    )
+    triggers = ("log",)
+    invalid = (
+        Example(
+            "import logging\n"
+            "logger = logging.getLogger(__name__)\n"
+            "def login(username, password):\n"
+            '    logger.info("login user=%s password=%s", username, password)\n',
+            path="app/auth.py",
+            lines=(4,),
+        ),
+        Example(
+            "from flask import current_app, request\n"
+            "def transfer():\n"
+            '    current_app.logger.info("auth=%s", request.headers.get("Authorization"))\n',
+            path="app/views.py",
+            lines=(3,),
+        ),
+        Example(
+            "import logging\n"
+            "log = logging.getLogger(__name__)\n"
+            "def charge(order, card_token):\n"
+            '    log.debug(f"charging {order.id} with {card_token}")\n',
+            path="app/payments.py",
+            lines=(4,),
+        ),
+        Example(
+            "import logging\n"
+            "logger = logging.getLogger(__name__)\n"
+            "def hook(request):\n"
+            '    logger.debug("incoming headers: %s", dict(request.headers))\n',
+            path="app/hooks.py",
+            lines=(4,),
+        ),
+    )
+    valid = (
+        Example(
+            "import logging\n"
+            "logger = logging.getLogger(__name__)\n"
+            "def login(username, password):\n"
+            '    logger.info("login failed", extra={"user": username, "outcome": "failed"})\n',
+            path="app/auth.py",
+        ),
+        Example(
+            "import logging\n"
+            "logger = logging.getLogger(__name__)\n"
+            "def refresh(token, token_type):\n"
+            '    logger.info("refreshed %s token of length %d", token_type, len(token))\n',
+            path="app/auth.py",
+            note="near-miss: derived values only",
+        ),
+        Example(
+            "def tokenize(tokens, password_reset_url):\n"
+            '    print("sending", password_reset_url)\n'
+            "    return tokens\n",
+            path="app/text.py",
+            note="near-miss: a URL named after a password is no password",
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in LEVELS or not self._is_logger(func.value):
+            return
+        for index, arg in enumerate(node.args):
+            if arg.keyword is not None and arg.keyword.value in ("exc_info", "stack_info", "stacklevel"):
+                continue
+            if arg.keyword is not None and arg.keyword.value == "extra" and isinstance(arg.value, cst.Dict):
+                for element in arg.value.elements:
+                    if isinstance(element, cst.DictElement):
+                        key = string_value(element.key)
+                        if (key and is_sensitive_name(key) and not _is_constant(element.value)) or self._sensitive(element.value):
+                            return self._flag(node, element.value)
+                continue
+            found = self._in_message(arg.value) if index == 0 else self._sensitive(arg.value)
+            if found is not None:
+                return self._flag(node, found)
+
+    def _flag(self, node: cst.Call, value: cst.BaseExpression) -> None:
+        text = " ".join(self.context.module.code_for_node(value).split())
+        text = text if len(text) <= 60 else text[:57] + "..."
+        if self._whole_request(value):
+            # A whole body or header set holds secrets only sometimes.
+            self.report(node, "Possible sensitive data in logs: `{value}` (a whole request body or header set) is written to the log",
+                        confidence=Confidence.MEDIUM, fix=self.fix, value=text)
+        else:
+            self.report(node, fix=self.fix, value=text)
+
+    def _whole_request(self, value: cst.BaseExpression) -> bool:
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and len(value.args) == 1:
+            value = value.args[0].value
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+            return value.func.attr.value in ("get_json", "get_data")
+        return isinstance(value, cst.Attribute) and value.attr.value in WHOLE_REQUEST and self._is_request(value.value)
+
+    def _in_message(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """A sensitive value interpolated into the message itself (f-string, `%`, `.format`)."""
+        if isinstance(expr, cst.FormattedString):
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression) and self._sensitive(part.expression):
+                    return part.expression
+        elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+            right = expr.right
+            items = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+            for item in items:
+                if self._sensitive(item):
+                    return item
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "format":
+            for arg in expr.args:
+                if self._sensitive(arg.value):
+                    return arg.value
+        elif self._sensitive(expr):
+            return expr
+        return None
+
+    def _sensitive(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        if isinstance(expr, cst.Name):
+            return expr if is_sensitive_name(expr.value) and not self._constant_name(expr) else None
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value in WHOLE_REQUEST and self._is_request(expr.value):
+                return expr
+            return expr if is_sensitive_name(expr.attr.value) else None
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+            key = string_value(expr.slice[0].slice.value)
+            return expr if key and is_sensitive_name(key) else None
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("get", "getlist", "pop") and expr.args:
+                key = string_value(expr.args[0].value)
+                return expr if key and is_sensitive_name(key) else None
+            if isinstance(func, cst.Attribute) and func.attr.value in ("get_json", "get_data") and self._is_request(func.value):
+                return expr
+            if isinstance(func, cst.Name) and func.value in TRANSPARENT and len(expr.args) == 1:
+                return expr if self._sensitive(expr.args[0].value) is not None else None
+        if isinstance(expr, cst.Await):
+            return self._sensitive(expr.expression)
+        return None
+
+    def _is_request(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Name):
+            return expr.value in REQUEST_NAMES or self.context.resolve(expr) in REQUEST_NAMES
+        return isinstance(expr, cst.Attribute) and expr.attr.value == "request"
+
+    def _is_logger(self, receiver: cst.BaseExpression) -> bool:
+        qualified = self.context.resolve(receiver) if isinstance(receiver, (cst.Name, cst.Attribute)) else None
+        if qualified and (qualified == "logging" or qualified.startswith(("logging.", "structlog.", "loguru."))):
+            return True
+        name = receiver.attr.value if isinstance(receiver, cst.Attribute) else receiver.value if isinstance(receiver, cst.Name) else ""
+        return name.lower().lstrip("_") in ("logger", "log", "logging", "_log", "audit_log", "audit_logger", "access_log") or name.lower().endswith("logger")
+
+    def _constant_name(self, name: cst.Name) -> bool:
+        value = self.context.scopes.module_constant(name.value)
+        return value is not None and _is_constant(value)
+
+
+def _is_constant(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float)) or (isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"))

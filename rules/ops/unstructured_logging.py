@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from reviewer.model import Category, Confidence, Location, Severity
+from reviewer.rule import Example, ProjectRule
+
+
+class UnstructuredLogging(ProjectRule):
+    """The project configures plain-text log output and no JSON formatter anywhere.
+
+    Plain-text lines can be searched but not queried: finding every failed payment of one
+    customer, or counting errors per endpoint, needs fields, which a JSON formatter
+    (python-json-logger, structlog's `JSONRenderer`, ecs-logging, loguru `serialize=True`)
+    gives every aggregator without regexes. Reported at each place that sets up plain-text
+    output (`logging.basicConfig`, a `LOGGING` dict with formatters) when no JSON formatter
+    is configured anywhere in the project; test and development settings do not count."""
+
+    code = "OPS005"
+    name = "unstructured-logging"
+    category = Category.OPS
+    severity = Severity.INFO
+    confidence = Confidence.MEDIUM
+    message = "Logs are plain text: {what}, and no JSON formatter is configured in the project"
+    fix = (
+        "Emit JSON: `handler.setFormatter(pythonjsonlogger.jsonlogger.JsonFormatter())`, or structlog with "
+        "`structlog.processors.JSONRenderer()`"
+    )
+    seed = 'S3:297 "Log with structured, queryable formats: Use JSON logging with consistent fields"'
+    references = ("https://www.structlog.org/en/stable/logging-best-practices.html",)
+    index_sections = ("logging",)
+    invalid = (
+        Example(
+            "import logging\n"
+            'logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")\n',
+            path="app/main.py",
+            lines=(2,),
+        ),
+    )
+    valid = (
+        Example(
+            "import logging\n"
+            "from pythonjsonlogger import jsonlogger\n"
+            "handler = logging.StreamHandler()\n"
+            "handler.setFormatter(jsonlogger.JsonFormatter())\n"
+            "logging.basicConfig(level=logging.INFO, handlers=[handler])\n",
+            path="app/main.py",
+        ),
+        Example(
+            "import logging\n"
+            'logging.basicConfig(level=logging.DEBUG, format="%(message)s")\n',
+            path="app/main.py",
+            files=(("app/logging_setup.py", "import structlog\nstructlog.configure(processors=[structlog.processors.JSONRenderer()])\n"),),
+            note="near-miss: JSON is configured in another module",
+        ),
+    )
+
+    def check(self, index) -> None:
+        data = index.section("logging") or {}
+        if data.get("json"):
+            return
+        for path, line, what in data.get("plain", []):
+            self.report(Location(line, 1, line, 1), path=path, fix=self.fix, what=what)

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewer.model import Category, Confidence, Severity
+from reviewer.rule import Example, PythonRule
+from reviewer.secops import is_dev_path, is_settings_path, is_true, keyword, string_value, target_name
+
+APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette"})
+RUN_SIMPLE = frozenset({"werkzeug.serving.run_simple", "werkzeug.run_simple"})
+
+
+class DebugModeInProduction(PythonRule):
+    """A debug mode or a host wildcard is switched on in code or settings that get deployed.
+
+    Debug modes serve tracebacks with local variables and settings to whoever triggers an
+    error; Werkzeug's debugger (Flask `debug=True`) runs arbitrary Python typed into the error
+    page. `ALLOWED_HOSTS = ["*"]` turns off Django's Host-header check, which enables cache
+    poisoning and password-reset links pointing at an attacker's host. Settings modules named
+    for development, tests or examples (`settings/dev.py`, `local_settings.py`) are not
+    checked, and values read from the environment are fine."""
+
+    code = "SEC006"
+    name = "debug-mode-in-production"
+    category = Category.SECURITY
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    message = "Debug mode on in deployable code: {what}"
+    fix = 'Read it from the environment, off by default: `DEBUG = env.bool("DJANGO_DEBUG", default=False)`'
+    seed = 'S1:15 "Security Minded"; S5:530 "Follow security best practices"'
+    references = (
+        "https://docs.djangoproject.com/en/stable/ref/settings/#debug",
+        "https://flask.palletsprojects.com/en/stable/debugging/",
+        "https://cwe.mitre.org/data/definitions/489.html",
+    )
+    supersedes = ("B201",)
+    triggers = ("debug", "DEBUG", "ALLOWED_HOSTS", "use_debugger")
+    invalid = (
+        Example("DEBUG = True\nALLOWED_HOSTS = ['*']\n", path="shop/settings/production.py", lines=(1, 2)),
+        Example(
+            "from fastapi import FastAPI\napp = FastAPI(title='Orders', debug=True)\n",
+            path="app/main.py",
+            lines=(2,),
+        ),
+        Example(
+            "from flask import Flask\napp = Flask(__name__)\n"
+            "if __name__ == '__main__':\n    app.run(host='0.0.0.0', debug=True)\n",
+            path="run.py",
+            lines=(4,),
+            note="Werkzeug's debugger: code execution from the error page",
+        ),
+        Example("from flask import Flask\napp = Flask(__name__)\napp.config['DEBUG'] = True\n", path="app/__init__.py", lines=(3,)),
+    )
+    valid = (
+        Example(
+            "import environ\nenv = environ.Env()\nDEBUG = env.bool('DJANGO_DEBUG', default=False)\n"
+            "ALLOWED_HOSTS = env.list('DJANGO_ALLOWED_HOSTS')\n",
+            path="shop/settings/production.py",
+        ),
+        Example("DEBUG = True\nALLOWED_HOSTS = ['*']\n", path="shop/settings/dev.py", note="near-miss: development settings"),
+        Example("DEBUG = True\n", path="app/feature_flags.py", note="near-miss: not a settings module"),
+        Example("from fastapi import FastAPI\napp = FastAPI(debug=False)\n", path="app/main.py"),
+        Example(
+            "def run(job):\n    job.run(debug=True)\n",
+            path="app/jobs.py",
+            note="near-miss: a `run(debug=True)` that is no web app",
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if is_dev_path(self.context.path):
+            return
+        func = node.func
+        qualified = self.context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        debug = keyword(node, "debug")
+        if qualified in APP_CLASSES and debug is not None and is_true(debug.value):
+            self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}(debug=True)`")
+        elif qualified in RUN_SIMPLE:
+            flag = keyword(node, "use_debugger")
+            if flag is not None and is_true(flag.value):
+                self.report(node, what="`run_simple(use_debugger=True)`")
+        elif (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "run"
+            and debug is not None
+            and is_true(debug.value)
+            and self._flask_app(func.value)
+        ):
+            self.report(node, what="`app.run(debug=True)` (Werkzeug's interactive debugger)")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if is_dev_path(self.context.path):
+            return
+        for target in node.targets:
+            name = target_name(target.target)
+            if name is None:
+                continue
+            if isinstance(target.target, cst.Subscript):
+                config = target.target.value
+                if name == "DEBUG" and is_true(node.value) and isinstance(config, cst.Attribute) and config.attr.value == "config":
+                    self.report(node, what='`app.config["DEBUG"] = True`')
+                continue
+            if not isinstance(target.target, cst.Name) or self.context.scopes.current is not self.context.scopes.module:
+                continue
+            if not is_settings_path(self.context.path):
+                continue
+            if name == "DEBUG" and is_true(node.value):
+                self.report(node, what="`DEBUG = True` in a settings module")
+            elif name == "ALLOWED_HOSTS" and isinstance(node.value, (cst.List, cst.Tuple)):
+                if any(string_value(element.value) == "*" for element in node.value.elements):
+                    self.report(node, what='`ALLOWED_HOSTS = ["*"]` in a settings module', fix=(
+                        'List the served host names: `ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")`'
+                    ))
+
+    def _flask_app(self, receiver: cst.BaseExpression) -> bool:
+        """A Flask app: named like one, or assigned from `Flask(...)` / a `create_app()`."""
+        if not isinstance(receiver, cst.Name):
+            return False
+        if receiver.value in ("app", "application"):
+            return True
+        found = self.context.scopes.lookup(receiver.value)
+        for assignment in found[1] if found else ():
+            value = assignment.value
+            if isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)):
+                qualified = self.context.resolve(value.func) or ""
+                if qualified in ("flask.Flask", "quart.Quart") or qualified.endswith("create_app"):
+                    return True
+        return False

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewer.model import Category, Confidence, Severity
+from reviewer.rule import Example, PythonRule
+from reviewer.secops import is_dev_path, is_false_or_none, keyword, positional, string_value, target_name
+
+ENCODERS = frozenset({"jwt.encode", "jose.jwt.encode", "jwt.api_jwt.encode"})
+DECODERS = frozenset({"jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"})
+TIMEDELTA = frozenset({"datetime.timedelta"})
+SECONDS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+ACCESS_LIMIT = 3600  # seconds; the catalogue's default for access tokens
+
+
+class JwtMissingExpiryOrLongLived(PythonRule):
+    """A JWT is issued without an `exp` claim, its expiry check is switched off, or access
+    tokens are configured to never expire or to live longer than an hour.
+
+    A bearer token is a login: whoever holds it is the user until it expires. A token without
+    `exp` stays valid forever, including every copy in logs, browser storage and proxies, and
+    cannot be revoked short of rotating the signing key. Keep access tokens short (minutes)
+    and refresh them. Payloads built elsewhere (a parameter, a helper's return value) are not
+    judged; only a dict literal seen whole is."""
+
+    code = "SEC002"
+    name = "jwt-missing-expiry-or-long-lived"
+    category = Category.SECURITY
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    message = "JWT lifetime problem: {what}"
+    fix = 'Set a short expiry: `{"sub": uid, "iat": now, "exp": now + timedelta(minutes=15)}`'
+    seed = 'S2:183 "proper token lifecycle"; S5:528 "Implement proper session management and token expiration"'
+    references = (
+        "https://datatracker.ietf.org/doc/html/rfc8725#section-3.10",
+        "https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html#access-token-lifetime",
+    )
+    triggers = ("jwt", "JWT", "jose")
+    invalid = (
+        Example(
+            "import jwt\n"
+            "def issue(user):\n"
+            '    return jwt.encode({"sub": str(user.id)}, SECRET, algorithm="HS256")\n',
+            path="app/auth.py",
+            lines=(3,),
+        ),
+        Example(
+            "import jwt\n"
+            "def read(token):\n"
+            '    return jwt.decode(token, KEY, algorithms=["HS256"], options={"verify_exp": False})\n',
+            path="app/auth.py",
+            lines=(3,),
+        ),
+        Example(
+            "from datetime import timedelta\n"
+            'SIMPLE_JWT = {"ACCESS_TOKEN_LIFETIME": timedelta(days=30)}\n',
+            path="shop/settings.py",
+            lines=(2,),
+        ),
+        Example("JWT_ACCESS_TOKEN_EXPIRES = False\n", path="app/config.py", lines=(1,)),
+    )
+    valid = (
+        Example(
+            "import jwt\nfrom datetime import datetime, timedelta, timezone\n"
+            "def issue(user):\n"
+            "    now = datetime.now(timezone.utc)\n"
+            '    return jwt.encode({"sub": str(user.id), "iat": now, "exp": now + timedelta(minutes=15)}, SECRET, algorithm="HS256")\n',
+            path="app/auth.py",
+        ),
+        Example(
+            "import jwt\n"
+            "def issue(user, now):\n"
+            '    payload = {"sub": str(user.id)}\n'
+            '    payload["exp"] = now + LIFETIME\n'
+            '    return jwt.encode(payload, SECRET, algorithm="HS256")\n',
+            path="app/auth.py",
+            note="near-miss: `exp` added after the literal",
+        ),
+        Example(
+            "import jwt\n"
+            "def issue(claims):\n"
+            '    return jwt.encode(claims, SECRET, algorithm="HS256")\n',
+            path="app/auth.py",
+            note="near-miss: a payload built elsewhere is not judged",
+        ),
+        Example(
+            "from datetime import timedelta\n"
+            'SIMPLE_JWT = {"ACCESS_TOKEN_LIFETIME": timedelta(minutes=15), "REFRESH_TOKEN_LIFETIME": timedelta(days=7)}\n',
+            path="shop/settings.py",
+        ),
+    )
+
+    def __init__(self, context, settings=None) -> None:
+        super().__init__(context, settings)
+        self.exp_added: list[set[str]] = [set()]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.exp_added.append(set())
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.exp_added.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            holder = target.target
+            if isinstance(holder, cst.Subscript) and isinstance(holder.value, cst.Name) and target_name(holder) == "exp":
+                self.exp_added[-1].add(holder.value.value)
+            elif target_name(holder) == "JWT_ACCESS_TOKEN_EXPIRES" and is_false_or_none(node.value) and not is_dev_path(self.context.path):
+                self.report(node, fix=self.fix, what="`JWT_ACCESS_TOKEN_EXPIRES = False` issues tokens that never expire")
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        if string_value(node.key) != "ACCESS_TOKEN_LIFETIME" or is_dev_path(self.context.path):
+            return
+        seconds = self._timedelta_seconds(node.value)
+        if seconds is not None and seconds > ACCESS_LIMIT:
+            self.report(
+                node,
+                fix=self.fix,
+                what=f"`ACCESS_TOKEN_LIFETIME` is {_human(seconds)} (keep access tokens under an hour)",
+                severity=Severity.MEDIUM,
+            )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return
+        qualified = self.context.resolve(func) or ""
+        if qualified in ENCODERS:
+            payload = keyword(node, "payload") or keyword(node, "claims") or positional(node, 0)
+            if payload is None:
+                return
+            value = payload.value
+            name = None
+            if isinstance(value, cst.Name):
+                name = value.value
+                found = self.context.scopes.lookup(name)
+                if not found or len(found[1]) != 1:
+                    return
+                value = found[1][0].value
+            if not isinstance(value, cst.Dict) or any(not isinstance(e, cst.DictElement) for e in value.elements):
+                return  # built elsewhere or merged from another dict: not judged
+            keys = {string_value(e.key) for e in value.elements}
+            if "exp" in keys or (name is not None and name in self.exp_added[-1]):
+                return
+            self.report(node, fix=self.fix, what="the token has no `exp` claim and never expires")
+        elif qualified in DECODERS:
+            options = keyword(node, "options")
+            if options is not None and isinstance(options.value, cst.Dict):
+                for element in options.value.elements:
+                    if isinstance(element, cst.DictElement) and string_value(element.key) == "verify_exp" and is_false_or_none(element.value):
+                        self.report(node, fix=self.fix, what='`options={"verify_exp": False}` accepts expired tokens')
+
+    def _timedelta_seconds(self, expr: cst.BaseExpression) -> int | None:
+        if not isinstance(expr, cst.Call) or not isinstance(expr.func, (cst.Name, cst.Attribute)):
+            return None
+        if self.context.resolve(expr.func) not in TIMEDELTA:
+            return None
+        total = 0
+        for arg in expr.args:
+            if arg.keyword is None or arg.keyword.value not in SECONDS or not isinstance(arg.value, cst.Integer):
+                return None
+            total += int(arg.value.value.replace("_", "")) * SECONDS[arg.keyword.value]
+        return total
+
+
+def _human(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} day(s)"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} hour(s)"
+    return f"{seconds // 60} minute(s)"

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewer.model import Category, Confidence, Severity
+from reviewer.rule import Example, PythonRule
+from reviewer.secops import is_dev_path, is_password_name, keyword, positional, string_value
+
+FAST_HASHES = frozenset(
+    f"hashlib.{name}" for name in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_512", "blake2b", "blake2s", "new")
+)
+WEAK_HASHERS = frozenset(
+    f"django.contrib.auth.hashers.{name}"
+    for name in ("MD5PasswordHasher", "UnsaltedMD5PasswordHasher", "UnsaltedSHA1PasswordHasher", "SHA1PasswordHasher", "CryptPasswordHasher")
+)
+WEAK_SCHEMES = frozenset({"md5_crypt", "des_crypt", "bsdi_crypt", "plaintext", "hex_md5", "hex_sha1", "hex_sha256", "ldap_md5", "ldap_sha1", "ldap_plaintext", "apr_md5_crypt", "unix_disabled"})
+MIN_BCRYPT_ROUNDS = 10
+MIN_PBKDF2_ITERATIONS = 100_000
+
+
+class WeakOrMissingPasswordHash(PythonRule):
+    """A password is hashed with a fast hash (MD5, SHA-1, SHA-256 ...) or with a weak
+    password-hashing setting (a weak first entry of Django's `PASSWORD_HASHERS`, a weak
+    passlib scheme, low bcrypt rounds or PBKDF2 iterations).
+
+    Fast hashes are built to be fast: a GPU tries billions of SHA-256 guesses a second, so a
+    leaked table of fast-hashed passwords is a table of passwords. Password hashes must be
+    slow and salted: argon2, bcrypt, scrypt or PBKDF2 with a high iteration count. Hashing a
+    high-entropy API token with SHA-256 is fine and not reported: only values named as
+    passwords are. Bandit's B324/B303 report any MD5/SHA-1 use and are dropped on lines this
+    rule reports."""
+
+    code = "SEC003"
+    name = "weak-or-missing-password-hash"
+    category = Category.SECURITY
+    severity = Severity.HIGH
+    confidence = Confidence.HIGH
+    message = "Weak password hashing: {what}"
+    fix = "Use a password hasher: `PasswordHasher().hash(password)` (argon2-cffi), `bcrypt.hashpw(pw, bcrypt.gensalt())` or Django's `set_password`"
+    seed = 'S2:185 "Ensure secure password handling with proper hashing"; S5:527 "bcrypt for passwords"'
+    references = (
+        "https://cheatsheetseries.owasp.org/cheatsheets/Password_Storage_Cheat_Sheet.html",
+        "https://cwe.mitre.org/data/definitions/916.html",
+    )
+    supersedes = ("B303", "B324")
+    triggers = ("hashlib", "PASSWORD_HASHERS", "gensalt", "CryptContext", "pbkdf2")
+    invalid = (
+        Example(
+            "import hashlib\n"
+            "def register(user, password):\n"
+            "    user.password_hash = hashlib.sha256(password.encode()).hexdigest()\n",
+            path="app/users.py",
+            lines=(3,),
+        ),
+        Example(
+            'PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n',
+            path="shop/settings.py",
+            lines=(1,),
+        ),
+        Example("import bcrypt\ndef hash_pw(pw):\n    return bcrypt.hashpw(pw, bcrypt.gensalt(rounds=4))\n", path="app/users.py", lines=(3,)),
+        Example(
+            "import hashlib\n"
+            "def derive(password, salt):\n"
+            '    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 1000)\n',
+            path="app/users.py",
+            lines=(3,),
+        ),
+    )
+    valid = (
+        Example(
+            "from argon2 import PasswordHasher\n"
+            "def register(user, password):\n"
+            "    user.password_hash = PasswordHasher().hash(password)\n",
+            path="app/users.py",
+        ),
+        Example(
+            "import hashlib\n"
+            "def token_digest(api_token):\n"
+            "    return hashlib.sha256(api_token.encode()).hexdigest()\n",
+            path="app/tokens.py",
+            note="near-miss: SHA-256 of a high-entropy token is fine",
+        ),
+        Example(
+            'PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n',
+            path="shop/settings/test.py",
+            note="near-miss: fast hasher in test settings",
+        ),
+        Example(
+            "PASSWORD_HASHERS = [\n"
+            '    "django.contrib.auth.hashers.Argon2PasswordHasher",\n'
+            '    "django.contrib.auth.hashers.MD5PasswordHasher",\n'
+            "]\n",
+            path="shop/settings.py",
+            note="near-miss: legacy hasher kept only to verify old hashes",
+        ),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return
+        qualified = self.context.resolve(func) or ""
+        if qualified in FAST_HASHES:
+            data = positional(node, 1 if qualified == "hashlib.new" else 0)
+            if data is not None and _mentions_password(data.value):
+                algorithm = qualified.split(".")[-1]
+                if algorithm == "new":
+                    algorithm = string_value(positional(node, 0).value) or "new"
+                self.report(node, what=f"`{algorithm}` of a password is a fast hash")
+        elif qualified == "hashlib.pbkdf2_hmac":
+            iterations = keyword(node, "iterations") or positional(node, 3)
+            value = _int(iterations.value) if iterations is not None else None
+            if value is not None and value < MIN_PBKDF2_ITERATIONS:
+                self.report(node, what=f"PBKDF2 with {value:,} iterations (use at least 600,000 for SHA-256)")
+        elif qualified == "bcrypt.gensalt":
+            rounds = keyword(node, "rounds") or positional(node, 0)
+            value = _int(rounds.value) if rounds is not None else None
+            if value is not None and value < MIN_BCRYPT_ROUNDS:
+                self.report(node, what=f"bcrypt with {value} rounds (use at least 12)")
+        elif qualified in ("passlib.context.CryptContext", "passlib.CryptContext"):
+            schemes = keyword(node, "schemes")
+            if schemes is not None and isinstance(schemes.value, (cst.List, cst.Tuple)) and schemes.value.elements:
+                first = string_value(schemes.value.elements[0].value)
+                if first in WEAK_SCHEMES:
+                    self.report(node, what=f"passlib hashes new passwords with `{first}`")
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if is_dev_path(self.context.path) or self.context.scopes.current is not self.context.scopes.module:
+            return
+        if not any(isinstance(t.target, cst.Name) and t.target.value == "PASSWORD_HASHERS" for t in node.targets):
+            return
+        if isinstance(node.value, (cst.List, cst.Tuple)) and node.value.elements:
+            first = string_value(node.value.elements[0].value)
+            if first in WEAK_HASHERS:
+                self.report(node, what=f"`PASSWORD_HASHERS` hashes new passwords with `{first.rsplit('.', 1)[-1]}`")
+
+
+def _mentions_password(expr: cst.BaseExpression, depth: int = 0) -> bool:
+    if depth > 4:
+        return False
+    if isinstance(expr, cst.Name):
+        return is_password_name(expr.value)
+    if isinstance(expr, cst.Attribute):
+        return is_password_name(expr.attr.value)
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+        key = string_value(expr.slice[0].slice.value)
+        return bool(key and is_password_name(key))
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("encode", "strip", "lower"):
+            return _mentions_password(func.value, depth + 1)
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and expr.args:
+            key = string_value(expr.args[0].value)
+            return bool(key and is_password_name(key))
+        if isinstance(func, cst.Name) and func.value in ("bytes", "str") and expr.args:
+            return _mentions_password(expr.args[0].value, depth + 1)
+        return False
+    if isinstance(expr, cst.BinaryOperation):
+        return _mentions_password(expr.left, depth + 1) or _mentions_password(expr.right, depth + 1)
+    if isinstance(expr, cst.FormattedString):
+        return any(
+            isinstance(part, cst.FormattedStringExpression) and _mentions_password(part.expression, depth + 1)
+            for part in expr.parts
+        )
+    return False
+
+
+def _int(expr: cst.BaseExpression) -> int | None:
+    if isinstance(expr, cst.Integer):
+        try:
+            return int(expr.value.replace("_", ""), 0)
+        except ValueError:
+            return None
+    return None

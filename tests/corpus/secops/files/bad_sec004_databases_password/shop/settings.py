@@ -1,0 +1,7 @@
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "shop",
+        "PASSWORD": "Sh0pPr0d-2023-x91",
+    }
+}

@@ -1,0 +1,1 @@
+SECRET_KEY = "local-only-9c1b2a"

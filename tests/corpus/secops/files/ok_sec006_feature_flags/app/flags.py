@@ -1,0 +1,1 @@
+DEBUG = True  # verbose feature-flag tracing, not a framework debug mode

@@ -1,0 +1,151 @@
+"""Bandit inside: bandit's tests run in-process on the scanned files and behave like our
+rules (selection, severity overrides, per-path ignores, suppressions), honour `# nosec`, and
+never duplicate a finding of a more precise rule of ours."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from reviewer import bandit_bridge, registry as registry_module
+from reviewer.config import Config
+from reviewer.model import Category, Confidence, Severity
+from tests.conftest import scan_tree, write_tree
+
+CODE = (
+    "import hashlib\n"
+    "import subprocess\n"
+    'api_password = "hunter2-Secret-9"\n'
+    "def run(cmd, data):\n"
+    "    subprocess.call(cmd, shell=True)\n"
+    "    return hashlib.md5(data).hexdigest()\n"
+)
+
+
+def _found(result) -> list[tuple[str, int]]:
+    return sorted((f.rule, f.line) for f in result.findings)
+
+
+def test_bandit_tests_are_registered_as_security_rules() -> None:
+    registry = registry_module.load()
+    b105 = registry.get("B105")
+    assert b105 is not None and bandit_bridge.is_bandit_rule(b105)
+    assert b105.category is Category.SECURITY
+    assert b105.name == "hardcoded-password-string"
+    assert registry.get("B301") is not None  # blacklist calls are registered too
+    assert {rule.code for rule in registry.matching("security")} >= {"B105", "B602", "SEC004"}
+
+
+def test_findings_map_bandit_ids_severity_confidence_and_position(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/tasks.py": CODE})
+    result = scan_tree(tmp_path, select=("B",))
+    by_rule = {f.rule: f for f in result.findings}
+    assert set(by_rule) == {"B105", "B404", "B602", "B324"}
+    assert (by_rule["B602"].severity, by_rule["B602"].confidence) == (Severity.HIGH, Confidence.HIGH)
+    assert (by_rule["B105"].severity, by_rule["B105"].confidence) == (Severity.LOW, Confidence.MEDIUM)
+    assert (by_rule["B324"].location.line, by_rule["B324"].location.column) == (6, 12)
+    assert by_rule["B602"].category is Category.SECURITY
+    assert by_rule["B602"].message.startswith("B602: ")
+
+
+def test_nosec_is_honoured(tmp_path: Path) -> None:
+    code = CODE.replace("shell=True)\n", "shell=True)  # nosec\n").replace(".hexdigest()\n", ".hexdigest()  # nosec B324\n")
+    write_tree(tmp_path, {"app/tasks.py": code})
+    assert _found(scan_tree(tmp_path, select=("B",))) == [("B105", 3), ("B404", 2)]
+
+
+def test_nosec_for_another_test_does_not_hide_the_finding(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/tasks.py": CODE.replace(".hexdigest()\n", ".hexdigest()  # nosec B105\n")})
+    assert ("B324", 6) in _found(scan_tree(tmp_path, select=("B",)))
+
+
+def test_reviewer_suppression_works_and_b_codes_are_known(tmp_path: Path) -> None:
+    code = CODE.replace('"hunter2-Secret-9"\n', '"hunter2-Secret-9"  # reviewer: ignore[B105] test fixture account\n')
+    code += "x = 1  # reviewer: ignore[B999] no such test\n"
+    write_tree(tmp_path, {"app/tasks.py": code})
+    result = scan_tree(tmp_path, select=("B", "RVW"))
+    assert ("B105", 3) not in _found(result)
+    assert result.suppressed == 1
+    assert [(f.rule, f.line) for f in result.findings if f.rule.startswith("RVW")] == [("RVW002", 7)]
+
+
+def test_unused_b_suppression_is_reported(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/tasks.py": "total = 1  # reviewer: ignore[B602] legacy\n"})
+    result = scan_tree(tmp_path, select=("B", "RVW"))
+    assert _found(result) == [("RVW003", 1)]
+
+
+def test_select_ignore_severity_and_per_path_ignores(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/tasks.py": CODE, "scripts/once.py": CODE})
+    config = Config(root=str(tmp_path))
+    result = scan_tree(
+        tmp_path,
+        config=replace(
+            config,
+            select=("B",),
+            ignore=("B404",),
+            severity=(("B105", Severity.HIGH),),
+            per_path_ignores=(("scripts/**", ("B602",)),),
+        ),
+    )
+    found = {(f.path, f.rule): f for f in result.findings}
+    assert ("app/tasks.py", "B404") not in found
+    assert found[("app/tasks.py", "B105")].severity is Severity.HIGH
+    assert ("app/tasks.py", "B602") in found and ("scripts/once.py", "B602") not in found
+
+
+def test_tests_that_ours_do_better_are_opt_in(tmp_path: Path) -> None:
+    code = "import requests\ndef fetch(url):\n    return requests.get(url)\n"
+    write_tree(tmp_path, {"app/fetch.py": code})
+    default = registry_module.select(registry_module.load(), (), ())
+    assert not {"B113", "B201", "B608", "B610", "B611"} & {rule.code for rule in default}
+    assert "B602" in {rule.code for rule in default}
+    assert _found(scan_tree(tmp_path, select=("B",))) == []
+    assert _found(scan_tree(tmp_path, select=("B113",))) == [("B113", 3)]
+
+
+def test_no_duplicate_when_a_more_precise_rule_fires(tmp_path: Path) -> None:
+    code = (
+        "import hashlib\n"
+        'SECRET_KEY = "django-insecure-7$k2h9x0q!m4v8"\n'
+        "def register(user, password):\n"
+        "    user.pw = hashlib.md5(password.encode()).hexdigest()\n"
+        "def checksum(data):\n"
+        "    return hashlib.md5(data).hexdigest()\n"
+    )
+    write_tree(tmp_path, {"shop/settings.py": code})
+    found = _found(scan_tree(tmp_path, select=("B105", "B324", "SEC003", "SEC004")))
+    assert found == [("B324", 6), ("SEC003", 4), ("SEC004", 2)]
+    # Without ours, bandit's findings stay.
+    assert _found(scan_tree(tmp_path, select=("B105", "B324"))) == [("B105", 2), ("B324", 4), ("B324", 6)]
+
+
+def test_broken_and_test_files(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/broken.py": "def f(:\n", "tests/test_tasks.py": CODE})
+    result = scan_tree(tmp_path, select=("B",))
+    assert result.findings == ()
+    assert [(e.path, e.kind) for e in result.errors] == [("app/broken.py", "syntax-error")]
+
+
+def test_bandit_version_keys_the_cache(monkeypatch) -> None:
+    before = registry_module.load().digest
+    monkeypatch.setattr(bandit_bridge, "BANDIT_VERSION", "0.0.0-other")
+    assert registry_module.load().digest != before
+
+
+def test_bandit_does_not_report_one_problem_twice(tmp_path: Path) -> None:
+    code = "from django.utils.safestring import mark_safe\ndef label(value):\n    return mark_safe(value)\n"
+    write_tree(tmp_path, {"shop/labels.py": code})
+    assert _found(scan_tree(tmp_path, select=("B",))) == [("B703", 3)]
+    assert _found(scan_tree(tmp_path, select=("B308",))) == [("B308", 3)]
+
+
+def test_selections_can_change_within_one_process(tmp_path: Path) -> None:
+    """Bandit keeps the blacklist selection in module state; alternating selections must
+    not leave a stale blacklist behind."""
+    write_tree(tmp_path, {"app/tasks.py": CODE + "import pickle\n"})
+    first = _found(scan_tree(tmp_path, select=("B",)))
+    only_calls = scan_tree(tmp_path, select=("B308",))
+    again = scan_tree(tmp_path, select=("B",))
+    assert only_calls.errors == () and again.errors == ()
+    assert _found(again) == first and ("B403", 7) in first

@@ -1,0 +1,107 @@
+"""The SEC and OPS rules on the labelled corpus (tests/corpus/secops): precision and recall
+must not drop below the committed values.
+
+A case is a top-level function named `bad_<code>_*` (rule <code> must flag it) or
+`ok_<code>_*` (a near miss the rule must leave alone), decorators included; or a folder
+`files/<bad|ok>_<code>_*` holding a small project, for settings modules and other
+module-level code. A case is flagged when a finding of its rule falls inside it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import scan_tree
+
+CORPUS = Path(__file__).parent / "corpus" / "secops"
+CASE = re.compile(r"^(?P<kind>bad|ok)_(?P<code>(?:sec|ops)\d{3})_")
+# Measured on the committed corpus; raise them when the rules improve, never lower them to
+# make a regression pass.
+PRECISION = 1.0
+RECALL = 1.0
+MINIMUM_CASES = 80
+
+
+def _cases() -> list[tuple[str, int, int, str, str, bool]]:
+    """(path or folder, first line, last line, name, rule code, is bad)."""
+    cases = []
+    for path in sorted(CORPUS.glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            match = CASE.match(getattr(node, "name", ""))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and match:
+                start = min([node.lineno, *[d.lineno for d in node.decorator_list]])
+                cases.append((path.name, start, node.end_lineno or node.lineno, node.name, match["code"].upper(), match["kind"] == "bad"))
+    for folder in sorted(p for p in (CORPUS / "files").iterdir() if p.is_dir()):
+        match = CASE.match(folder.name)
+        assert match, f"corpus folder {folder.name} is not named bad_<code>_... or ok_<code>_..."
+        cases.append((f"files/{folder.name}/", 0, 0, folder.name, match["code"].upper(), match["kind"] == "bad"))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def scored() -> dict:
+    cases = _cases()
+    codes = tuple(sorted({code for *_, code, _ in cases}))
+    result = scan_tree(CORPUS, select=codes)
+    assert not [e for e in result.errors if e.kind == "rule-error"], result.errors
+    found = [(f.rule, f.path, f.line) for f in result.findings]
+    tp, fp, misses, false = 0, 0, [], []
+    per_rule: dict[str, list[int]] = {}
+    for where, start, end, name, code, bad in cases:
+        if where.endswith("/"):
+            hit = any(rule == code and path.startswith(where) for rule, path, _ in found)
+        else:
+            hit = any(rule == code and path == where and start <= line <= end for rule, path, line in found)
+        counts = per_rule.setdefault(code, [0, 0, 0])  # tp, fp, fn
+        if bad and hit:
+            tp += 1
+            counts[0] += 1
+        elif bad:
+            misses.append(name)
+            counts[2] += 1
+        elif hit:
+            fp += 1
+            false.append(name)
+            counts[1] += 1
+    return {
+        "cases": len(cases),
+        "precision": tp / (tp + fp) if tp + fp else 0.0,
+        "recall": tp / (tp + len(misses)) if tp + len(misses) else 0.0,
+        "misses": misses,
+        "false": false,
+        "per_rule": per_rule,
+        "findings": found,
+    }
+
+
+def test_corpus_is_large_enough(scored) -> None:
+    assert scored["cases"] >= MINIMUM_CASES
+    assert {code for code in scored["per_rule"]} >= {
+        "SEC001", "SEC002", "SEC003", "SEC004", "SEC005", "SEC006", "SEC008", "OPS001", "OPS002", "OPS003", "OPS004", "OPS006"
+    }
+
+
+def test_precision_and_recall_hold(scored) -> None:
+    print(f"\nsecops corpus: {scored['cases']} cases, precision {scored['precision']:.3f}, recall {scored['recall']:.3f}")
+    for code, (tp, fp, fn) in sorted(scored["per_rule"].items()):
+        print(f"  {code}: tp {tp} fp {fp} fn {fn}")
+    assert scored["precision"] >= PRECISION, f"false positives: {scored['false']}"
+    assert scored["recall"] >= RECALL, f"missed: {scored['misses']}"
+
+
+def test_no_finding_outside_a_case(scored) -> None:
+    """Every finding lands in a case of its own rule: nothing fires on scaffolding."""
+    cases = _cases()
+    stray = []
+    for rule, path, line in scored["findings"]:
+        inside = any(
+            (where.endswith("/") and path.startswith(where)) or (path == where and start <= line <= end)
+            for where, start, end, *_ in cases
+        )
+        if not inside:
+            stray.append((rule, path, line))
+    assert stray == []
