@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from reviewer.reporters import json_report, text
+from reviewer.reporters import checkstyle, github, gitlab, json_report, junit, markdown, rdjson, sarif, text
 from reviewer.runner import ScanResult
 
 Reporter = Callable[..., str]
@@ -13,6 +13,13 @@ Reporter = Callable[..., str]
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,
     "json": json_report.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "gitlab": gitlab.render,
+    "junit": junit.render,
+    "checkstyle": checkstyle.render,
+    "rdjson": rdjson.render,
+    "markdown": markdown.render,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from reviewer import __version__
+from reviewer.reporters.common import verdict_dict
 from reviewer.runner import ScanResult
 
 
@@ -25,5 +26,13 @@ def as_dict(result: ScanResult) -> dict:
     }
 
 
-def render(result: ScanResult, **_options) -> str:
-    return json.dumps(as_dict(result), indent=2, ensure_ascii=False) + "\n"
+def render(result: ScanResult, gate: tuple[bool, list[str]] | None = None, **_options) -> str:
+    """The contract object plus `gate {passed, set, reasons}`; a baseline adds
+    `baseline {baselined, fixed [...]}` and `--diff` adds `diff {base, outside}`."""
+    data = as_dict(result)
+    data["gate"] = verdict_dict(gate)
+    if result.baselined or result.fixed:
+        data["baseline"] = {"baselined": result.baselined, "fixed": [entry.to_dict() for entry in result.fixed]}
+    if result.diff_base is not None:
+        data["diff"] = {"base": result.diff_base, "outside": result.outside_diff}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

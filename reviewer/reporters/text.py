@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from reviewer.model import Severity
+from reviewer.reporters.common import scope_text
 from reviewer.runner import ScanResult
 
 SEVERITY_COLOURS = {
@@ -50,8 +51,10 @@ def render(
                 code = lines[loc.line - 1].rstrip()
                 gutter = f"{loc.line:>6} | "
                 out.append(style(gutter, dim=True) + code)
-                end = loc.end_column if loc.end_line == loc.line else len(code) + 1
-                width = max(1, min(end, len(code) + 1) - loc.column)
+                # end_column is inclusive; a span that runs onto later lines is underlined to
+                # the end of its first line.
+                end = loc.end_column if loc.end_line == loc.line else len(code)
+                width = max(1, min(end, len(code)) - loc.column + 1)
                 out.append(" " * len(gutter) + " " * (loc.column - 1) + style("^" * width, fg="red"))
             out.append(f"         {style('fix:', fg='green')} {finding.fix}")
         out.append("")
@@ -67,6 +70,9 @@ def render(
         + (f" ({counts})" if counts else "")
         + f"; {result.suppressed} suppressed; {len(result.errors)} errors"
     )
+    scope = scope_text(result)
+    if scope:
+        out.append(scope[0].upper() + scope[1:])
     if gate is not None:
         passed, reasons = gate
         verdict = style("passed", fg="green", bold=True) if passed else style("failed", fg="red", bold=True)

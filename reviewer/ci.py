@@ -1,0 +1,137 @@
+"""The CI commands: `reviewer baseline create|update FILE` and `reviewer review --base REV`.
+
+Imported by reviewer.cli, which they reuse for config, rule selection and the gate."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from reviewer import baseline as baseline_module, gitdiff
+from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, main
+from reviewer.gate import evaluate, is_set
+from reviewer.integrations import ApiError, github, gitlab, plan_review, redact
+from reviewer.reporters.common import verdict_text
+from reviewer.runner import ScanResult, scan as run_scan, scan_root
+
+
+def _scan(paths: tuple[Path, ...], config_path: Path | None, select, ignore, jobs: int, no_cache: bool, quiet: bool):
+    targets = list(paths) or [Path(".")]
+    for target in targets:
+        if not target.exists() and not target.is_symlink():
+            raise UsageError(f"path does not exist: {target}")
+    config, registry, enabled = _setup(targets, config_path, select, ignore)
+    result = run_scan(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet))
+    return config, result
+
+
+SCAN_OPTIONS = [
+    click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+    click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.yml or [tool.reviewer] in pyproject.toml)."),
+    click.option("--select", multiple=True, help="Only these rules (as for `scan`)."),
+    click.option("--ignore", multiple=True, help="Skip these rules (as for `scan`)."),
+    click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core)."),
+    click.option("--no-cache", is_flag=True, help="Ignore and do not write .reviewer_cache/."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+]
+
+
+def scan_options(function):
+    for option in reversed(SCAN_OPTIONS):
+        function = option(function)
+    return function
+
+
+@main.group()
+def baseline() -> None:
+    """Record today's findings so CI fails only on new ones (`scan --baseline FILE`)."""
+
+
+@baseline.command("create")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@scan_options
+@click.option("--force", is_flag=True, help="Overwrite an existing baseline file.")
+def baseline_create(file: Path, paths, config_path, select, ignore, jobs, no_cache, quiet, force: bool) -> None:
+    """Write every current finding of PATHS (default: the current folder) to FILE."""
+    if file.exists() and not force:
+        raise UsageError(f"{file} exists; use `reviewer baseline update {file}` or --force")
+    _, result = _scan(paths, config_path, select, ignore, jobs, no_cache, quiet)
+    entries = baseline_module.entries_of(result.findings)
+    baseline_module.write(file, entries)
+    click.echo(f"reviewer: wrote {len(entries)} finding(s) to {file}")
+
+
+@baseline.command("update")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@scan_options
+@click.option("--add-new", is_flag=True, help="Also record findings that are not in FILE yet.")
+def baseline_update(file: Path, paths, config_path, select, ignore, jobs, no_cache, quiet, add_new: bool) -> None:
+    """Drop entries of FILE that no longer match a finding (fixed); with --add-new, also
+    record new findings."""
+    entries = _load_baseline(file)
+    assert entries is not None
+    _, result = _scan(paths, config_path, select, ignore, jobs, no_cache, quiet)
+    updated, dropped, added = baseline_module.update(entries, result, add_new=add_new)
+    baseline_module.write(file, updated)
+    click.echo(f"reviewer: {file}: {len(updated)} finding(s); {dropped} fixed and dropped, {added} added")
+
+
+@main.command()
+@scan_options
+@click.option("--base", "base", required=True, metavar="REV", help="Git revision the change is compared with (its merge base with HEAD), e.g. origin/main.")
+@click.option("--platform", type=click.Choice(["auto", "github", "gitlab"]), default="auto", show_default=True, help="Where to post; auto reads the CI environment.")
+@click.option("--pr", "number", type=click.IntRange(min=1), help="Pull-request number (GitHub) or merge-request IID (GitLab), if the CI environment does not say.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help="Leave out findings recorded in this baseline file.")
+@click.option("--fail-under", type=float, help="Gate: fail when the score over the changed lines is under SCORE.")
+@click.option("--fail-on", type=str, help="Gate: fail on a finding on a changed line at or above SEVERITY.")
+@click.option("--fail-on-confidence", type=str, help="Confidence floor for --fail-on.")
+@click.option("--dry-run", is_flag=True, help="Print the review payload as JSON instead of posting it.")
+def review(
+    paths, config_path, select, ignore, jobs, no_cache, quiet, base: str, platform: str, number: int | None,
+    baseline_path: Path | None, fail_under, fail_on, fail_on_confidence, dry_run: bool,
+) -> None:
+    """Post one pull-request review: inline comments on changed lines, the rest in its body.
+
+    GitHub: GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, the PR from GITHUB_EVENT_PATH.
+    GitLab: CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID, a token in
+    REVIEWER_GITLAB_TOKEN or GITLAB_TOKEN. Re-runs update or skip earlier comments."""
+    env = dict(os.environ)
+    chosen = _platform(platform, env)
+    module = github if chosen == "github" else gitlab
+    settings = module.Settings(env, number)
+    missing = [] if dry_run else settings.missing()
+    if missing:
+        raise UsageError(f"review on {chosen}: missing {', '.join(missing)}")
+    entries = _load_baseline(baseline_path)
+    changed = _changed_lines(scan_root(list(paths) or [Path(".")]), base)
+    config, result = _scan(paths, config_path, select, ignore, jobs, no_cache, quiet)
+    gate = _gate(config, fail_under, fail_on, fail_on_confidence)
+    if entries is not None:
+        result = baseline_module.apply(result, entries, config.weight_map)
+    narrowed: ScanResult = gitdiff.limit_to_diff(result, changed, config.weight_map)
+    verdict = evaluate(narrowed, gate)
+    plan = plan_review(result, changed, verdict if is_set(gate) else None)
+    if dry_run:
+        click.echo(json.dumps(module.dry_run_payload(plan, settings), indent=2, ensure_ascii=False))
+    else:
+        try:
+            outcome = module.post(plan, settings)
+        except ApiError as error:
+            raise UsageError(redact(f"review on {chosen}: {error}", settings.token)) from None
+        click.echo(f"reviewer: {chosen} review of {outcome.describe()}", err=True)
+    click.echo(verdict_text(verdict if is_set(gate) else None), err=True)
+    sys.exit(0 if verdict[0] else 1)
+
+
+def _platform(platform: str, env: dict[str, str]) -> str:
+    if platform != "auto":
+        return platform
+    if env.get("GITHUB_ACTIONS") or env.get("GITHUB_REPOSITORY"):
+        return "github"
+    if env.get("GITLAB_CI") or env.get("CI_API_V4_URL"):
+        return "gitlab"
+    raise UsageError("review: cannot tell the platform from the environment; pass --platform github or --platform gitlab")

@@ -1,0 +1,158 @@
+"""What changed since the merge base with a git BASE: added or modified lines per file (from
+`git diff`, parsed with unidiff), untracked files counted as wholly new. `--diff BASE` and
+`reviewer review` keep only findings on those lines; the scan itself still covers the whole
+tree, so project-level facts (models, routes, migrations) are complete."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+from reviewer.model import Category, Finding
+from reviewer.runner import ScanResult
+from reviewer.scoring import score
+
+GIT_TIMEOUT = 120
+
+
+class GitError(Exception):
+    """git could not answer; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ChangedLines:
+    base: str
+    merge_base: str
+    # path relative to the scanned root -> added/modified line numbers of the new version
+    lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    # untracked files: every line is new
+    new_files: frozenset[str] = frozenset()
+    # the scanned root relative to the repository's top (to turn scan paths into repo paths)
+    prefix: str = ""
+
+    def repo_path(self, path: str) -> str:
+        return f"{self.prefix}/{path}" if self.prefix else path
+
+    def touches(self, finding: Finding) -> bool:
+        return self.changed_line(finding) is not None
+
+    def changed_line(self, finding: Finding) -> int | None:
+        """The line to comment on: the finding's first line if it changed, else the first
+        changed line of its span, None when the change does not touch it."""
+        if finding.path in self.new_files:
+            return finding.line
+        changed = self.lines.get(finding.path)
+        if not changed:
+            return None
+        last = max(finding.location.end_line, finding.line)
+        return next((line for line in range(finding.line, last + 1) if line in changed), None)
+
+    @property
+    def paths(self) -> frozenset[str]:
+        return frozenset(self.lines) | self.new_files
+
+
+def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            timeout=GIT_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        raise GitError("`--diff` needs git, and git is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"`git {' '.join(args)}` took longer than {GIT_TIMEOUT} s") from None
+    if check and done.returncode != 0:
+        raise GitError(f"`git {' '.join(args)}` failed: {done.stderr.strip()}")
+    return done
+
+
+def fetch_hint(base: str) -> str:
+    branch = base.split("/", 1)[1] if base.startswith("origin/") else base
+    return (
+        f"fetch it first, e.g. `git fetch --no-tags origin {branch}:refs/remotes/origin/{branch}` "
+        "(or the whole history: `git fetch --unshallow`); in GitHub Actions set `fetch-depth: 0` on "
+        "actions/checkout, in GitLab CI set `GIT_DEPTH: 0`"
+    )
+
+
+def merge_base(root: Path, base: str) -> str:
+    if _git(root, "rev-parse", "--is-inside-work-tree", check=False).returncode != 0:
+        raise GitError(f"`--diff {base}`: {root} is not inside a git repository")
+    shallow = _git(root, "rev-parse", "--is-shallow-repository", check=False).stdout.strip() == "true"
+    where = "this shallow clone" if shallow else "this repository"
+    if _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}", check=False).returncode != 0:
+        raise GitError(f"`--diff {base}`: `{base}` is not a commit in {where}; {fetch_hint(base)}")
+    found = _git(root, "merge-base", base, "HEAD", check=False)
+    if found.returncode != 0:
+        if shallow:
+            raise GitError(
+                f"`--diff {base}`: {where} does not reach the merge base of `{base}` and HEAD; "
+                "deepen it with `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0`; GitLab CI: `GIT_DEPTH: 0`)"
+            )
+        raise GitError(f"`--diff {base}`: `{base}` and HEAD have no common ancestor")
+    return found.stdout.strip()
+
+
+def changed_lines(root: Path, base: str) -> ChangedLines:
+    """Lines added or changed in the working tree since the merge base of BASE and HEAD,
+    keyed by path relative to `root` (files outside `root` are left out)."""
+    root = root.resolve()
+    commit = merge_base(root, base)
+    top = Path(_git(root, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
+    prefix = root.relative_to(top).as_posix() if root != top else ""
+    diff = _git(
+        top, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--unified=0", "-M",
+        "--src-prefix=a/", "--dst-prefix=b/", commit, "--",
+    ).stdout
+    try:
+        patch = PatchSet(diff)
+    except UnidiffParseError as error:
+        raise GitError(f"cannot read `git diff` output: {error}") from None
+    lines: dict[str, frozenset[int]] = {}
+    for patched in patch:
+        if patched.is_removed_file:
+            continue
+        added = frozenset(line.target_line_no for hunk in patched for line in hunk if line.is_added and line.target_line_no)
+        if added:
+            lines[patched.path] = added
+    untracked = _git(top, "ls-files", "--others", "--exclude-standard", "-z").stdout.split("\0")
+    return ChangedLines(
+        base=base,
+        merge_base=commit,
+        lines={rel: value for path, value in lines.items() if (rel := _under(path, prefix)) is not None},
+        new_files=frozenset(rel for path in untracked if path and (rel := _under(path, prefix)) is not None),
+        prefix=prefix,
+    )
+
+
+def _under(path: str, prefix: str) -> str | None:
+    if not prefix:
+        return path
+    return path[len(prefix) + 1 :] if path.startswith(prefix + "/") else None
+
+
+def limit_to_diff(result: ScanResult, changed: ChangedLines, weights: Mapping[Category, float]) -> ScanResult:
+    """Keep only findings on changed lines; the score and the gate then judge the change."""
+    kept = [finding for finding in result.findings if changed.touches(finding)]
+    return replace(
+        result,
+        findings=tuple(kept),
+        diff_base=changed.base,
+        outside_diff=len(result.findings) - len(kept),
+        score=score(kept, result.lines, weights),
+    )

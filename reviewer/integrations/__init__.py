@@ -1,0 +1,102 @@
+"""Posting findings as one pull-request review (GitHub) or merge-request discussions (GitLab).
+
+`plan_review` turns a scan into plain data (inline comments on changed lines, a summary body
+with the findings elsewhere in the changed files); each platform module posts a plan, updating
+or skipping its own earlier comments by the fingerprint hidden in each comment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reviewer.gitdiff import ChangedLines
+from reviewer.model import Finding
+from reviewer.reporters.common import Verdict, scope_text, verdict
+from reviewer.reporters.markdown import findings_table
+from reviewer.runner import ScanResult
+
+REVIEW_MARKER = "<!-- reviewer:review -->"
+FINGERPRINT_MARKER = "<!-- reviewer:fingerprint={} -->"
+FINGERPRINT_PATTERN = re.compile(r"<!-- reviewer:fingerprint=([0-9a-f]+) -->")
+MAX_BODY_ROWS = 30
+
+
+@dataclass(frozen=True)
+class Comment:
+    path: str  # relative to the repository's top
+    line: int  # in the new version of the file
+    body: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ReviewPlan:
+    body: str
+    comments: tuple[Comment, ...]
+    passed: bool
+
+
+@dataclass
+class Outcome:
+    """What a post did, for the one-line report."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    summary: str = "posted"  # posted, updated or unchanged
+    url: str = ""
+
+    def describe(self) -> str:
+        return (
+            f"{self.created} new comment(s), {self.updated} updated, {self.unchanged} unchanged; summary {self.summary}"
+            + (f" ({self.url})" if self.url else "")
+        )
+
+
+class ApiError(Exception):
+    """The platform refused or could not be reached; the message never contains the token."""
+
+
+def fingerprint_of(body: str) -> str | None:
+    match = FINGERPRINT_PATTERN.search(body or "")
+    return match.group(1) if match else None
+
+
+def comment_body(finding: Finding) -> str:
+    return (
+        f"**{finding.rule}** `{finding.name}` ({finding.severity.value}, {finding.confidence.value} confidence)\n\n"
+        f"{finding.message}\n\n**Fix:** {finding.fix}\n\n{FINGERPRINT_MARKER.format(finding.fingerprint)}"
+    )
+
+
+def plan_review(result: ScanResult, changed: ChangedLines, gate: Verdict | None) -> ReviewPlan:
+    """Inline comments for findings on changed lines; findings elsewhere in the changed files
+    go in the body. `result` is the whole scan (after any baseline); the gate verdict is the
+    one over the changed lines."""
+    comments = []
+    elsewhere = []
+    for finding in result.findings:
+        line = changed.changed_line(finding)
+        if line is not None:
+            comments.append(Comment(changed.repo_path(finding.path), line, comment_body(finding), finding.fingerprint))
+        elif finding.path in changed.paths:
+            elsewhere.append(finding)
+    passed, reasons = verdict(gate)
+    lines = [
+        f"### reviewer: gate {'✅ passed' if passed else '❌ failed'}",
+        "",
+        *(f"- {reason}" for reason in reasons),
+        f"- {len(comments)} finding(s) on lines this change adds or edits (inline comments)",
+    ]
+    scope = scope_text(result)
+    if scope and (result.baselined or result.fixed):
+        lines.append(f"- {scope}")
+    if elsewhere:
+        lines += ["", f"{len(elsewhere)} finding(s) elsewhere in the changed files:", ""]
+        lines += findings_table(elsewhere, MAX_BODY_ROWS)
+    lines += ["", f"_Changes compared with the merge base of `{changed.base}` ({changed.merge_base[:12]})._", REVIEW_MARKER]
+    return ReviewPlan("\n".join(lines) + "\n", tuple(comments), passed)
+
+
+def redact(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text

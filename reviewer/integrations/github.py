@@ -1,0 +1,109 @@
+"""One GitHub pull-request review with inline comments (REST API). Re-runs update or skip the
+comments they made before, found by the fingerprint marker in each comment body."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import requests
+
+from reviewer.integrations import REVIEW_MARKER, ApiError, Outcome, ReviewPlan, fingerprint_of
+from reviewer.integrations.http import Client
+
+DEFAULT_API = "https://api.github.com"
+PER_PAGE = 100
+
+
+class Settings:
+    """From the Actions environment: GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL and the
+    PR number from GITHUB_EVENT_PATH (or --pr)."""
+
+    def __init__(self, env: dict[str, str], pr: int | None) -> None:
+        self.token = env.get("GITHUB_TOKEN", "")
+        self.repository = env.get("GITHUB_REPOSITORY", "")
+        self.api_url = env.get("GITHUB_API_URL") or DEFAULT_API
+        self.head_sha: str | None = None
+        event = _event(env.get("GITHUB_EVENT_PATH"))
+        pull = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else {}
+        self.pr = pr if pr is not None else pull.get("number") or None
+        if pull and pr in (None, pull.get("number")):
+            self.head_sha = (pull.get("head") or {}).get("sha")
+
+    def missing(self) -> list[str]:
+        gaps = [name for name, value in (("GITHUB_TOKEN", self.token), ("GITHUB_REPOSITORY", self.repository)) if not value]
+        if not self.pr:
+            gaps.append("the pull-request number (--pr, or GITHUB_EVENT_PATH of a pull_request event)")
+        return gaps
+
+
+def _event(path: str | None) -> dict:
+    if not path:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _next(response: requests.Response, _query: dict) -> tuple[str, dict] | None:
+    link = response.links.get("next", {}).get("url")
+    return (link, {}) if link else None
+
+
+def post(plan: ReviewPlan, settings: Settings, session: requests.Session | None = None) -> Outcome:
+    client = Client(
+        settings.api_url,
+        {"Authorization": f"Bearer {settings.token}", "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+        settings.token,
+        session,
+    )
+    pulls = f"/repos/{settings.repository}/pulls/{settings.pr}"
+    head = settings.head_sha
+    if not head:
+        pull = client.json("GET", pulls)
+        head = ((pull or {}).get("head") or {}).get("sha")
+        if not head:
+            raise ApiError(f"GET {pulls}: the response has no head.sha")
+    ours: dict[str, dict] = {}
+    for comment in client.pages(f"{pulls}/comments", {"per_page": PER_PAGE}, _next):
+        fingerprint = fingerprint_of(comment.get("body", ""))
+        if fingerprint and fingerprint not in ours:
+            ours[fingerprint] = comment
+    outcome = Outcome(url=f"pull request #{settings.pr}")
+    fresh = []
+    for comment in plan.comments:
+        earlier = ours.get(comment.fingerprint)
+        if earlier is None:
+            fresh.append({"path": comment.path, "line": comment.line, "side": "RIGHT", "body": comment.body})
+        elif earlier.get("body") == comment.body:
+            outcome.unchanged += 1
+        else:
+            client.json("PATCH", f"/repos/{settings.repository}/pulls/comments/{earlier['id']}", json={"body": comment.body})
+            outcome.updated += 1
+    reviews = [r for r in client.pages(f"{pulls}/reviews", {"per_page": PER_PAGE}, _next) if REVIEW_MARKER in (r.get("body") or "")]
+    if fresh or not reviews:
+        client.json("POST", f"{pulls}/reviews", json={"commit_id": head, "body": plan.body, "event": "COMMENT", "comments": fresh})
+        outcome.created = len(fresh)
+        outcome.summary = "posted"
+    elif reviews[-1].get("body") != plan.body:
+        client.json("PUT", f"{pulls}/reviews/{reviews[-1]['id']}", json={"body": plan.body})
+        outcome.summary = "updated"
+    else:
+        outcome.summary = "unchanged"
+    return outcome
+
+
+def dry_run_payload(plan: ReviewPlan, settings: Settings) -> dict:
+    return {
+        "platform": "github",
+        "request": f"POST /repos/{settings.repository or '<GITHUB_REPOSITORY>'}/pulls/{settings.pr or '<PR>'}/reviews",
+        "payload": {
+            "commit_id": settings.head_sha or "<head sha of the pull request>",
+            "body": plan.body,
+            "event": "COMMENT",
+            "comments": [{"path": c.path, "line": c.line, "side": "RIGHT", "body": c.body} for c in plan.comments],
+        },
+    }

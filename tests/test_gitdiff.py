@@ -1,0 +1,112 @@
+"""`scan --diff BASE` on real git repositories: only findings on lines added or changed since
+the merge base (untracked files count as new), project facts from the whole tree, and a clear
+error for a shallow clone that lacks BASE."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reviewer.gitdiff import changed_lines
+from tests.conftest import CLEAN, SQL001_CRITICAL, SQL001_HIGH, run_cli, scan_json, write_pack
+from tests.gitrepo import commit, git, init_repo, needs_git
+
+pytestmark = needs_git
+
+OLD_QUERY = "def one(cur, a):\n    cur.execute(\"SELECT 1 FROM t WHERE a = '%s'\" % a)\n"
+NEW_QUERY = "def two(cur, b):\n    cur.execute(\"SELECT 1 FROM t WHERE b = '%s'\" % b)\n"
+
+
+def _feature_repo(tmp_path: Path) -> Path:
+    """main: legacy.py and db/q.py with one finding each. feature: a finding added to db/q.py
+    and a new committed app.py; an untracked new.py; main moves on after the branch point."""
+    repo = init_repo(tmp_path / "repo", {"legacy.py": SQL001_HIGH, "db/q.py": OLD_QUERY + "def two(cur, b):\n    return b\n"})
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {"db/q.py": OLD_QUERY + NEW_QUERY, "app.py": SQL001_CRITICAL}, "feature work")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, {"other.py": SQL001_HIGH}, "main moves on")  # not in the feature's diff
+    git(repo, "checkout", "-q", "feature")
+    (repo / "new.py").write_text(SQL001_HIGH)
+    return repo
+
+
+def test_changed_lines_since_the_merge_base(tmp_path: Path) -> None:
+    repo = _feature_repo(tmp_path)
+    changed = changed_lines(repo, "main")
+    assert changed.merge_base == git(repo, "merge-base", "main", "HEAD").strip()
+    assert dict(changed.lines) == {"db/q.py": frozenset({4}), "app.py": frozenset(range(1, 8))}
+    assert changed.new_files == frozenset({"new.py"})
+    (repo / "db/q.py").write_text(OLD_QUERY + NEW_QUERY + "# uncommitted\n")
+    assert changed_lines(repo, "main").lines["db/q.py"] == frozenset({4, 5})
+
+
+def test_scan_diff_keeps_only_new_lines(tmp_path: Path) -> None:
+    repo = _feature_repo(tmp_path)
+    code, report = scan_json(repo, "--select", "SQL001", "--diff", "main", "--fail-on", "high")
+    assert code == 1
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("app.py", 7), ("db/q.py", 4), ("new.py", 2)]
+    assert report["diff"] == {"base": "main", "outside": 2}  # legacy.py:2, db/q.py:2
+    assert report["gate"]["reasons"] == ["3 new finding(s) at or above high (fail-on)"]
+    code, everything = scan_json(repo, "--select", "SQL001")
+    assert len(everything["findings"]) == 5  # app, db/q x2, legacy, new
+
+
+def test_scan_of_a_subfolder_maps_repository_paths(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"svc/a.py": CLEAN, "top.py": CLEAN})
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {"svc/a.py": SQL001_HIGH, "top.py": SQL001_HIGH}, "change")
+    code, report = scan_json(repo / "svc", "--select", "SQL001", "--diff", "main")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("a.py", 2)]
+
+
+def test_project_facts_come_from_the_whole_tree(tmp_path: Path) -> None:
+    pack = write_pack(tmp_path / "pack")
+    repo = init_repo(tmp_path / "repo", {"a.py": CLEAN, "b.py": CLEAN, "c.py": CLEAN, ".reviewer.yml": f"rule-packs: [{pack}]\n"})
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {"settings.py": "import os\nDEBUG = False\n"}, "settings")
+    code, report = scan_json(repo, "--select", "XPR001", "--diff", "main")
+    # The project rule counted every file of the tree, not only the changed one.
+    assert [f["message"] for f in report["findings"]] == ["`settings.py` is a settings module among 4 files"]
+
+
+def test_shallow_clone_without_base_says_how_to_fetch_it(tmp_path: Path) -> None:
+    origin = init_repo(tmp_path / "origin", {"a.py": CLEAN})
+    commit(origin, {"b.py": CLEAN}, "second")
+    git(origin, "checkout", "-q", "-b", "feature")
+    commit(origin, {"c.py": SQL001_HIGH}, "feature")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", (origin.as_uri()), str(clone))
+    missing = run_cli("scan", clone, "--no-cache", "--diff", "origin/main")
+    assert missing.exit_code == 2
+    assert "`origin/main` is not a commit in this shallow clone" in missing.output
+    assert "git fetch --no-tags origin main:refs/remotes/origin/main" in missing.output
+    assert "fetch-depth: 0" in missing.output and "GIT_DEPTH: 0" in missing.output
+    git(clone, "fetch", "-q", "--no-tags", "--depth", "1", "origin", "main:refs/remotes/origin/main")
+    unreachable = run_cli("scan", clone, "--no-cache", "--diff", "origin/main")
+    assert unreachable.exit_code == 2 and "does not reach the merge base" in unreachable.output and "git fetch --unshallow" in unreachable.output
+    git(clone, "fetch", "-q", "--unshallow")
+    code, report = scan_json(clone, "--select", "SQL001", "--diff", "origin/main")
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("c.py", 2)]
+
+
+def test_outside_a_repository_or_with_a_bad_base(tmp_path: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "a.py").write_text(CLEAN)
+    outside = run_cli("scan", tmp_path / "plain", "--no-cache", "--diff", "main")
+    assert outside.exit_code == 2 and "is not inside a git repository" in outside.output
+    repo = init_repo(tmp_path / "repo", {"a.py": CLEAN})
+    typo = run_cli("scan", repo, "--no-cache", "--diff", "mian")
+    assert typo.exit_code == 2 and "`mian` is not a commit in this repository" in typo.output
+
+
+def test_renames_deletions_binary_and_unusual_names(tmp_path: Path) -> None:
+    body = "".join(f"x{n} = {n}\n" for n in range(20))
+    repo = init_repo(tmp_path / "repo", {"old_name.py": body, "gone.py": CLEAN, "blob.bin": "a"})
+    git(repo, "checkout", "-q", "-b", "feature")
+    git(repo, "mv", "old_name.py", "new name é.py")
+    git(repo, "rm", "-q", "gone.py")
+    (repo / "blob.bin").write_bytes(b"\x00\x01\x02")
+    (repo / "new name é.py").write_text(body.replace("x5 = 5", "x5 = 55"))
+    commit(repo, {}, "rename, delete, binary")
+    changed = changed_lines(repo, "main")
+    assert dict(changed.lines) == {"new name é.py": frozenset({6})}
+    assert changed.new_files == frozenset()
