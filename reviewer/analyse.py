@@ -22,8 +22,8 @@ import pathspec
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 from sqlglot import exp
-from sqlglot.errors import TokenError
 
+from reviewer import bandit_bridge
 from reviewer.config import Config
 from reviewer.context import FileContext
 from reviewer.discovery import SourceFile
@@ -35,6 +35,7 @@ from reviewer.sqltext import (
     SqlStatement,
     looks_like_sql,
     normalise_placeholders,
+    parse_error,
     parse_statement,
     split_statements,
 )
@@ -47,8 +48,9 @@ BINARY_SNIFF = 8192
 BOOL_CHAIN_LIMIT = 3000
 
 
-class FileTimeout(Exception):
-    pass
+class FileTimeout(BaseException):
+    """Raised by the file-timeout alarm. Not an Exception: sqlglot and our own parse helpers
+    catch Exception, and would turn the timeout into a parse error and carry on."""
 
 
 @dataclass
@@ -119,6 +121,7 @@ def is_test_path(path: str) -> bool:
 def path_ignores(config: Config, path: str) -> list[str]:
     """Selectors that `per-path-ignores` switch off for `path`."""
     selectors: list[str] = []
+    path = config.scan_prefix + path
     for glob, codes in config.per_path_ignores:
         if _glob(glob).match_file(path):
             selectors.extend(codes)
@@ -156,6 +159,10 @@ def analyse(source: SourceFile, plan: Plan) -> FileResult:
         result.errors.append(
             FileError(source.rel, "timeout", f"analysis took longer than {plan.config.file_timeout:g} s (file-timeout)")
         )
+    except RecursionError:
+        # libcst's metadata and code generation recurse per nesting level.
+        result.findings.clear()
+        result.errors.append(FileError(source.rel, "too-deep", "nesting too deep to analyse"))
     return result
 
 
@@ -244,11 +251,11 @@ def time_limit(seconds: float) -> Iterator[None]:
 # Python
 
 
-def parse_python(source: SourceFile, text: str, result: FileResult) -> cst.Module | None:
+def parse_python(source: SourceFile, text: str, result: FileResult, checked: bool = False) -> cst.Module | None:
     """libcst tree of the file, or None with the reason recorded. CPython's own parser goes
-    first: it is 12x cheaper, names Python 2 code for what it is, and rejects nesting that
-    would overflow libcst's native parser."""
-    if not check_syntax(source, text, result):
+    first (unless the caller `checked` already): it is 12x cheaper, names Python 2 code for
+    what it is, and rejects nesting that would overflow libcst's native parser."""
+    if not checked and not check_syntax(source, text, result):
         return None
     try:
         return cst.parse_module(text)
@@ -260,6 +267,11 @@ def parse_python(source: SourceFile, text: str, result: FileResult) -> cst.Modul
 
 
 def check_syntax(source: SourceFile, text: str, result: FileResult) -> bool:
+    return syntax_tree(source, text, result) is not None
+
+
+def syntax_tree(source: SourceFile, text: str, result: FileResult) -> ast.Module | None:
+    """The file's `ast` tree (the cheap syntax gate), or None with the reason recorded."""
     try:
         tree = ast.parse(text, filename=source.rel)
         if text.count("and") + text.count("or") > BOOL_CHAIN_LIMIT and any(
@@ -268,15 +280,15 @@ def check_syntax(source: SourceFile, text: str, result: FileResult) -> bool:
             result.errors.append(
                 FileError(source.rel, "too-deep", f"an `and`/`or` chain of more than {BOOL_CHAIN_LIMIT} terms is too deep to parse")
             )
-            return False
-        return True
+            return None
+        return tree
     except SyntaxError as error:
         result.errors.append(FileError(source.rel, "syntax-error", _syntax_message(error)))
     except (RecursionError, MemoryError):
         result.errors.append(FileError(source.rel, "too-deep", "nesting too deep to parse"))
     except ValueError as error:
         result.errors.append(FileError(source.rel, "syntax-error", str(error)))
-    return False
+    return None
 
 
 def _syntax_message(error: SyntaxError) -> str:
@@ -288,12 +300,21 @@ def _syntax_message(error: SyntaxError) -> str:
 
 def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
     python_rules, sql_rules = plan.rules_for(source, text)
+    bandit_rules = [rule for rule in python_rules if bandit_bridge.is_bandit_rule(rule)]
+    if bandit_rules:
+        python_rules = [rule for rule in python_rules if rule not in bandit_rules]
+        # Bandit's tests walk the tree of the syntax gate; libcst is parsed only if ours run.
+        tree = syntax_tree(source, text, result)
+        if tree is None:
+            return
+        result.findings.extend(bandit_bridge.run(source, text, tree, bandit_rules, plan.config, result.errors))
     if not python_rules and not sql_rules:
         # No rule can match; still validate with CPython's parser (cheap) so that broken
         # files are reported whatever rules are enabled.
-        check_syntax(source, text, result)
+        if not bandit_rules:
+            check_syntax(source, text, result)
         return
-    module = parse_python(source, text, result)
+    module = parse_python(source, text, result, checked=bool(bandit_rules))
     if module is None:
         return
     context = FileContext(
@@ -329,12 +350,14 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
                 target = statement.python_node if statement is not None else None
             if isinstance(target, cst.CSTNode) and target in positions:
                 span = positions[target]
-                location = Location(span.start.line, span.start.column + 1, span.end.line, span.end.column + 1)
+                location = Location(span.start.line, span.start.column + 1, span.end.line, max(span.end.column, 1))
             elif isinstance(target, Location):
                 location = target
             else:
                 continue
             result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config))
+    if bandit_rules:
+        result.findings[:] = bandit_bridge.drop_superseded(result.findings, python_rules)
 
 
 def guarded(instance: Rule, method: str, result: FileResult, path: str, *args: Any) -> bool:
@@ -423,21 +446,40 @@ class BatchedVisitor:
 def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
     _, sql_rules = plan.rules_for(source, text)
     dialect = plan.config.dialect
-    try:
-        pieces = split_statements(text, dialect)
-    except TokenError as error:
-        result.errors.append(FileError(source.rel, "sql-parse-error", f"cannot tokenize as {dialect}: {error}"))
-        return
-    except Exception as error:  # noqa: BLE001 - tokenizer failures vary by input
-        result.errors.append(FileError(source.rel, "sql-parse-error", f"cannot tokenize as {dialect}: {error}"))
-        return
     instances = [rule(plan.config.options_for(rule.code)) for rule in sql_rules]
     lines = text.splitlines()
+    # A statement that does not parse is reported once: as a finding of the rules that look
+    # at unparsed SQL (SQL010) when one runs on this file, else under `errors`.
+    unparsed = [instance for instance in instances if instance.sees_unparsed]
+
+    def report_unparsed(body: str, line: int, column: int, message: str) -> None:
+        statement = SqlStatement(source.rel, body, dialect, line, column)
+        for instance in unparsed:
+            before = len(instance.reports)
+            if guarded(instance, "check_unparsed", result, source.rel, statement, message):
+                for report in instance.reports[before:]:
+                    location = sql_location(report.target, statement)
+                    result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config))
+
+    try:
+        pieces = split_statements(text, dialect)
+    except Exception as error:  # noqa: BLE001 - tokenizer failures (TokenError and others) vary by input
+        if unparsed:
+            detail = " ".join(str(error).split())
+            detail = detail if len(detail) <= 80 else detail[:77] + "..."
+            report_unparsed(text, 1, 1, f"cannot tokenize the file, so none of it was checked ({detail})")
+        else:
+            result.errors.append(FileError(source.rel, "sql-parse-error", f"cannot tokenize as {dialect}: {error}"))
+        return
     failures = []
     for body, line, column in pieces:
         tree = parse_statement(body, dialect)
         if tree is None:
-            failures.append(line)
+            message = parse_error(body, dialect) if unparsed else None
+            if message is not None:
+                report_unparsed(body, line, column, message)
+            else:
+                failures.append(line)
             continue
         statement = SqlStatement(source.rel, body, dialect, line, column)
         for instance in instances:
@@ -459,19 +501,30 @@ def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileRes
 
 
 def sql_location(target: Any, statement: SqlStatement) -> Location:
+    """Where a reported sqlglot node sits in the file: the statement's start for the whole
+    statement, else the span of the first token-bearing node (sqlglot records character
+    offsets on identifiers, literals and the like)."""
     if isinstance(target, Location):
         return target
-    line, column = statement.line, statement.column
-    meta = getattr(target, "meta", None) or {}
-    if isinstance(target, exp.Expression) and "line" not in meta:
-        for node in target.walk():
-            if node.meta.get("line"):
-                meta = node.meta
-                break
-    if meta.get("line"):
-        line = statement.line + meta["line"] - 1
-        column = meta.get("col", 1) if meta["line"] > 1 else statement.column + meta.get("col", 1) - 1
-    return Location(line, max(column, 1), line, max(column, 1))
+    start_line, start_column = statement.line, statement.column
+    if not isinstance(target, exp.Expression) or target.parent is None:
+        return Location(start_line, start_column, start_line, start_column)
+    meta = target.meta if "start" in target.meta else next(
+        (node.meta for node in target.walk() if "start" in node.meta), None
+    )
+    if not meta:
+        return Location(start_line, start_column, start_line, start_column)
+
+    def position(offset: int) -> tuple[int, int]:
+        before = statement.text[:offset]
+        newlines = before.count("\n")
+        if not newlines:
+            return start_line, start_column + offset
+        return start_line + newlines, offset - before.rfind("\n")
+
+    line, column = position(meta["start"])
+    end_line, end_column = position(meta.get("end", meta["start"]))
+    return Location(line, column, end_line, end_column)
 
 
 def make_finding(

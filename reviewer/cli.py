@@ -14,7 +14,8 @@ import click
 
 from reviewer import __version__, registry as registry_module
 from reviewer.cache import atomic_write
-from reviewer.config import Config, ConfigError, Gate, find_config, load_config, parse_fail_on, parse_fail_under
+from reviewer import baseline as baseline_module, gitdiff
+from reviewer.config import Config, ConfigError, Gate, find_config, load_config, parse_confidence, parse_fail_on, parse_fail_under
 from reviewer.gate import evaluate
 from reviewer.model import Category, Severity
 from reviewer.registry import Registry, RegistryError
@@ -42,24 +43,30 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True, help="Report format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE instead of stdout.")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]FILE", help="Write a report to FILE: `FORMAT:FILE` (repeatable, e.g. `-o sarif:reviewer.sarif -o markdown:summary.md`), or a plain FILE for the --format report instead of stdout.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.yml or [tool.reviewer] in pyproject.toml).")
 @click.option("--select", multiple=True, help="Only these rules: codes, code prefixes or categories (comma-separated, repeatable). Replaces `select` in config.")
 @click.option("--ignore", multiple=True, help="Skip these rules: codes, code prefixes or categories. Added to `ignore` in config.")
 @click.option("--fail-under", type=float, help="Fail (exit 1) when the overall score is under SCORE.")
 @click.option("--fail-on", type=str, help="Fail (exit 1) on any finding at or above SEVERITY (info, low, medium, high, critical).")
+@click.option("--fail-on-confidence", type=str, help="Confidence floor for --fail-on: only findings at least this sure (low, medium, high) fail the gate.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help="Hide findings recorded in this baseline file (`reviewer baseline create`); gate only on new ones.")
+@click.option("--diff", "diff_base", metavar="BASE", help="Only findings on lines added or changed since the merge base with git BASE (untracked files count as new).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write .reviewer_cache/.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar; the text report shows only scores and the verdict.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; the text report shows only the scores, the counts and the verdict.")
 def scan(
     paths: tuple[Path, ...],
     fmt: str,
-    output: Path | None,
+    outputs: tuple[str, ...],
     config_path: Path | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     fail_under: float | None,
     fail_on: str | None,
+    fail_on_confidence: str | None,
+    baseline_path: Path | None,
+    diff_base: str | None,
     jobs: int,
     no_cache: bool,
     quiet: bool,
@@ -69,21 +76,63 @@ def scan(
     for target in targets:
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"path does not exist: {target}")
+    writes = parse_outputs(outputs, fmt)
     config, registry, enabled = _setup(targets, config_path, select, ignore)
-    gate = _gate(config, fail_under, fail_on)
+    gate = _gate(config, fail_under, fail_on, fail_on_confidence)
+    entries = _load_baseline(baseline_path)
+    # Ask git first: a shallow clone without BASE should fail before a long scan, not after.
+    changed = _changed_lines(scan_root(targets), diff_base) if diff_base is not None else None
     progress = _progress_bar(quiet)
     result = run_scan(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress)
+    if entries is not None:
+        result = baseline_module.apply(result, entries, config.weight_map)
+    if changed is not None:
+        result = gitdiff.limit_to_diff(result, changed, config.weight_map)
     verdict = evaluate(result, gate)
-    color = output is None and fmt == "text" and sys.stdout.isatty()
     gated = gate.fail_under is not None or gate.fail_on is not None
-    report = render(fmt, result, color=color, gate=verdict if gated else None, quiet=quiet)
-    if output is not None:
-        atomic_write(output, report)
+    to_stdout = not any(name == fmt and plain for name, _, plain in writes)
+    for name, target, _ in writes:
+        atomic_write(target, render(name, result, color=False, gate=verdict if gated else None, quiet=quiet))
         if not quiet:
-            click.echo(f"reviewer: wrote {fmt} report to {output}", err=True)
-    else:
-        click.echo(report, nl=False)
+            click.echo(f"reviewer: wrote {name} report to {target}", err=True)
+    if to_stdout:
+        color = fmt == "text" and sys.stdout.isatty()
+        click.echo(render(fmt, result, color=color, gate=verdict if gated else None, quiet=quiet), nl=False)
     sys.exit(0 if verdict[0] else 1)
+
+
+def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path, bool]]:
+    """(format, file, plain) for each --output: `FORMAT:FILE`, or a plain FILE that takes the
+    --format report off stdout."""
+    writes = []
+    for value in outputs:
+        name, sep, rest = value.partition(":")
+        if sep and name in REPORTERS and rest:
+            writes.append((name, Path(rest), False))
+        elif sep and rest and len(name) > 1 and name.isalpha() and name.islower():  # `C:\x` is a path
+            raise UsageError(f"--output {value!r}: unknown format {name!r}; allowed: {', '.join(sorted(REPORTERS))}")
+        else:
+            writes.append((fmt, Path(value), True))
+    targets = [str(target) for _, target, _ in writes]
+    if len(set(targets)) != len(targets):
+        raise UsageError("--output: two reports would be written to the same file")
+    return writes
+
+
+def _load_baseline(path: Path | None) -> "tuple[baseline_module.BaselineEntry, ...] | None":
+    if path is None:
+        return None
+    try:
+        return baseline_module.load(path)
+    except baseline_module.BaselineError as error:
+        raise UsageError(str(error)) from None
+
+
+def _changed_lines(root: Path, base: str) -> "gitdiff.ChangedLines":
+    try:
+        return gitdiff.changed_lines(root, base)
+    except gitdiff.GitError as error:
+        raise UsageError(str(error)) from None
 
 
 def _setup(
@@ -161,11 +210,14 @@ def _same_type(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
-def _gate(config: Config, fail_under: float | None, fail_on: str | None) -> Gate:
+def _gate(config: Config, fail_under: float | None, fail_on: str | None, fail_on_confidence: str | None = None) -> Gate:
     try:
         return Gate(
             fail_under=parse_fail_under(fail_under, "<command line>", "--fail-under") if fail_under is not None else config.gate.fail_under,
             fail_on=parse_fail_on(fail_on, "<command line>", "--fail-on") if fail_on is not None else config.gate.fail_on,
+            fail_on_confidence=parse_confidence(fail_on_confidence, "<command line>", "--fail-on-confidence")
+            if fail_on_confidence is not None
+            else config.gate.fail_on_confidence,
         )
     except ConfigError as error:
         raise UsageError(str(error)) from None
@@ -228,16 +280,27 @@ def rule_row(rule: type[Rule]) -> dict[str, Any]:
 
 
 def rules_markdown(registry: Registry) -> str:
+    """The rule table: our rules one per row; bandit's tests, which bandit documents, as one
+    compact list after it."""
+    from reviewer.bandit_bridge import is_bandit_rule
+
     lines = [
         "| Code | Name | Category | Severity | Confidence | What it finds |",
         "|---|---|---|---|---|---|",
     ]
+    bandit = []
     for rule in registry.rules:
+        if is_bandit_rule(rule):
+            bandit.append(f"{rule.code}{' (opt-in)' if rule.opt_in else ''} `{rule.name}`")
+            continue
         row = rule_row(rule)
         opt = " (opt-in)" if rule.opt_in else ""
         lines.append(
             f"| {row['code']} | `{row['name']}`{opt} | {row['category']} | {row['severity']} | {row['confidence']} | {row['summary']} |"
         )
+    if bandit:
+        lines.append("")
+        lines.append(f"Bandit's own tests run inside the scan as {len(bandit)} rules of category `security` (their ids are bandit's): " + ", ".join(bandit) + ".")
     return "\n".join(lines) + "\n"
 
 
@@ -339,9 +402,17 @@ weights:
 gate:
   fail-under: 70
   fail-on: high
+  # fail-on-confidence: medium   # findings less sure than this do not trip fail-on
 
 # SQL dialect for .sql files and for SQL whose driver is unknown.
 dialect: postgres
+
+# Migrations: `reversible` asks every migration for a down path (MIG001); `forward-only`
+# asks for a `-- rollback:` note instead. loose-sql: check .sql files outside known
+# migration layouts as migrations too.
+migrations:
+  policy: reversible
+  loose-sql: true
 
 # Folders of your own rules, loaded like the built-in ones.
 rule-packs: []
@@ -359,6 +430,35 @@ def init(directory: Path, force: bool) -> None:
     atomic_write(target, STARTER_CONFIG)
     click.echo(f"wrote {target}")
 
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path), default=Path("."))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (excludes, gitignore).")
+def routes(path: Path, fmt: str, config_path: Path | None) -> None:
+    """Print the route index of PATH: every handler with its HTTP method and full path."""
+    from reviewer.discovery import discover
+    from reviewer.routes import describe
+    from reviewer.runner import build_index
+
+    root = scan_root([path])
+    try:
+        config = load_config(config_path if config_path is not None else find_config(root), root)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    sources = discover(root, [path], config.exclude, config.respect_gitignore)
+    index = build_index(root, sources, config)
+    data = index.section("routes") or {"routes": []}
+    if fmt == "json":
+        click.echo(json.dumps(data["routes"], indent=2, sort_keys=True))
+        return
+    for route in data["routes"]:
+        click.echo(describe(route))
+    click.echo(f"{len(data['routes'])} route(s)")
+
+
+# The CI commands (`baseline`, `review`) live in reviewer/ci.py; importing it registers them.
+from reviewer import ci as _ci  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import yaml
 
-from reviewer.model import Category, Severity
+from reviewer.model import Category, Confidence, Severity
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,6 +49,8 @@ class ConfigError(Exception):
 class Gate:
     fail_under: float | None = None
     fail_on: Severity | None = None
+    # Confidence floor for fail-on: findings less sure than this do not fail the gate.
+    fail_on_confidence: Confidence | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,18 @@ class Config:
     max_file_size: int = 2_000_000
     file_timeout: float = 20.0
     respect_gitignore: bool = True
+    # Where the scanned folder sits below the config file's folder ("" or "sub/dir/"), so
+    # that `exclude` and `per-path-ignores` globs stay relative to the config file.
+    scan_prefix: str = ""
+    # Migrations: "reversible" (every migration needs a down path) or "forward-only";
+    # whether `.sql` files outside known migration layouts are checked as migrations.
+    migrations_policy: str = "reversible"
+    migrations_loose_sql: bool = True
+    # API error format: "envelope" (key paths below), "problem+json" (RFC 9457) or "auto".
+    error_format: str = "envelope"
+    error_envelope: tuple[tuple[str, str], ...] = (
+        ("code", "error.code"), ("message", "error.message"), ("details", "error.details"),
+    )
 
     @property
     def weight_map(self) -> dict[Category, float]:
@@ -78,10 +92,15 @@ class Config:
         return dict(self.severity)
 
     def options_for(self, code: str) -> dict[str, Any]:
+        shared = self._api_settings() if code.startswith("API") else {}
         for key, values in self.options:
             if key == code:
-                return dict(values)
-        return {}
+                return {**shared, **dict(values)}
+        return shared
+
+    def _api_settings(self) -> dict[str, Any]:
+        """Settings every API rule sees: the project's error format (`error-format`)."""
+        return {"error-format": self.error_format, "error-envelope": dict(self.error_envelope)}
 
     def digest(self) -> str:
         """Stable hash of everything that changes what a file's findings are."""
@@ -94,6 +113,9 @@ class Config:
             "dialect": self.dialect,
             "rule_packs": self.rule_packs,
             "max_file_size": self.max_file_size,
+            "scan_prefix": self.scan_prefix,
+            "migrations": [self.migrations_policy, self.migrations_loose_sql],
+            "error_format": [self.error_format, self.error_envelope],
         }
         return hashlib.blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
 
@@ -162,6 +184,9 @@ def parse_config(table: Any, source: str, root: Path) -> Config:
             allowed = ", ".join(sorted(_PARSERS))
             raise ConfigError(source, str(key), f"unknown key; allowed keys: {allowed}")
         attribute, converted = parser(source, key, value)
+        if attribute == "migrations":  # one key, several Config fields
+            values.update(converted)
+            continue
         values[attribute] = converted
     return Config(source=source, root=str(root), **values)
 
@@ -232,17 +257,20 @@ def _weights(source: str, key: str, value: Any) -> tuple[str, Any]:
 
 def _gate(source: str, key: str, value: Any) -> tuple[str, Any]:
     if not isinstance(value, dict):
-        raise ConfigError(source, key, "must be a mapping with fail-under and/or fail-on")
+        raise ConfigError(source, key, "must be a mapping with fail-under, fail-on and/or fail-on-confidence")
     fail_under = None
     fail_on = None
+    fail_on_confidence = None
     for name, item in value.items():
         if name == "fail-under":
             fail_under = parse_fail_under(item, source, f"{key}.fail-under")
         elif name == "fail-on":
             fail_on = parse_fail_on(item, source, f"{key}.fail-on")
+        elif name == "fail-on-confidence":
+            fail_on_confidence = parse_confidence(item, source, f"{key}.fail-on-confidence")
         else:
-            raise ConfigError(source, f"{key}.{name}", "unknown key; allowed keys: fail-on, fail-under")
-    return "gate", Gate(fail_under=fail_under, fail_on=fail_on)
+            raise ConfigError(source, f"{key}.{name}", "unknown key; allowed keys: fail-on, fail-under, fail-on-confidence")
+    return "gate", Gate(fail_under=fail_under, fail_on=fail_on, fail_on_confidence=fail_on_confidence)
 
 
 def parse_fail_under(value: Any, source: str, key: str) -> float:
@@ -256,6 +284,13 @@ def parse_fail_on(value: Any, source: str, key: str) -> Severity:
         return Severity.parse(str(value))
     except ValueError:
         raise ConfigError(source, key, f"{value!r} is not a severity; allowed: {', '.join(Severity.names())}") from None
+
+
+def parse_confidence(value: Any, source: str, key: str) -> Confidence:
+    try:
+        return Confidence.parse(str(value))
+    except ValueError:
+        raise ConfigError(source, key, f"{value!r} is not a confidence; allowed: {', '.join(Confidence.names())}") from None
 
 
 def _dialect(source: str, key: str, value: Any) -> tuple[str, Any]:
@@ -291,7 +326,56 @@ def _boolean(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
     return parse
 
 
+ERROR_FORMATS = ("envelope", "problem+json", "auto")
+ENVELOPE_KEYS = ("code", "message", "details")
+
+
+def _error_format(source: str, key: str, value: Any) -> tuple[str, Any]:
+    if value not in ERROR_FORMATS:
+        raise ConfigError(source, key, f"{value!r} is not an error format; allowed: {', '.join(ERROR_FORMATS)}")
+    return "error_format", value
+
+
+def _error_envelope(source: str, key: str, value: Any) -> tuple[str, Any]:
+    """Dotted key paths of the envelope's parts, e.g. {code: error.code, message: error.message}."""
+    if not isinstance(value, dict):
+        raise ConfigError(source, key, f"must map {', '.join(ENVELOPE_KEYS)} to dotted key paths like error.code")
+    paths = {"code": "error.code", "message": "error.message", "details": "error.details"}
+    for name, path in value.items():
+        if name not in ENVELOPE_KEYS:
+            raise ConfigError(source, f"{key}.{name}", f"unknown key; allowed keys: {', '.join(ENVELOPE_KEYS)}")
+        if not isinstance(path, str) or not path or any(not part for part in path.split(".")):
+            raise ConfigError(source, f"{key}.{name}", f"{path!r} is not allowed; allowed: a dotted key path like error.code")
+        paths[name] = path
+    return "error_envelope", tuple(paths.items())
+
+
+MIGRATION_POLICIES = ("reversible", "forward-only")
+
+
+def _migrations(source: str, key: str, value: Any) -> tuple[str, Any]:
+    """`migrations: {policy: reversible | forward-only, loose-sql: true | false}`."""
+    if not isinstance(value, dict):
+        raise ConfigError(source, key, "must be a mapping with policy and/or loose-sql")
+    settings: dict[str, Any] = {}
+    for name, item in value.items():
+        if name == "policy":
+            if item not in MIGRATION_POLICIES:
+                raise ConfigError(source, f"{key}.policy", f"{item!r} is not a policy; allowed: {', '.join(MIGRATION_POLICIES)}")
+            settings["migrations_policy"] = item
+        elif name == "loose-sql":
+            if not isinstance(item, bool):
+                raise ConfigError(source, f"{key}.loose-sql", f"{item!r} is not allowed; allowed: true, false")
+            settings["migrations_loose_sql"] = item
+        else:
+            raise ConfigError(source, f"{key}.{name}", "unknown key; allowed keys: loose-sql, policy")
+    return "migrations", settings
+
+
 _PARSERS: dict[str, Callable[[str, str, Any], tuple[str, Any]]] = {
+    "migrations": _migrations,
+    "error-format": _error_format,
+    "error-envelope": _error_envelope,
     "select": _selectors("select"),
     "ignore": _selectors("ignore"),
     "exclude": lambda source, key, value: ("exclude", _str_list(source, key, value)),

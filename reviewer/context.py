@@ -70,7 +70,33 @@ class FileContext:
 
     def lift(self, expr: cst.BaseExpression) -> Template:
         """The SQL template an expression builds, as far as it can be known."""
-        return self._lifter.lift(expr)
+        try:
+            return self._lifter.lift(expr)
+        except RecursionError:  # a concatenation of thousands of terms
+            from reviewer.sqltext import opaque
+
+            return opaque(expr)
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        """1-based line of a node of this file, 0 if unknown. Positions are resolved on first
+        use only, so call it when a finding is certain (messages that cite another line)."""
+        positions = self.__dict__.get("_positions")
+        if positions is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
+            positions = self.__dict__["_positions"] = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        span = positions.get(node)
+        return span.start.line if span is not None else 0
+
+    @property
+    def orm_graph(self):
+        """The project's ORM model graph (reviewer.modelgraph.ModelGraph), built once per file."""
+        graph = self.__dict__.get("_orm_graph")
+        if graph is None:
+            from reviewer.modelgraph import ModelGraph
+
+            graph = self.__dict__["_orm_graph"] = ModelGraph(self.index.section("orm_models") if self.index is not None else None)
+        return graph
 
     def is_request_data(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
         """True when the expression reads client-controlled data: Flask's `request`, a
@@ -78,6 +104,8 @@ class FileContext:
         injects; followed through local assignments."""
         if depth > 3:
             return False
+        if _reads_self_request(expr):
+            return True  # Django class-based views: self.request.GET / DRF self.request.data
         for name in _names_in(expr):
             qualified = self.resolve(name)
             if qualified in REQUEST_OBJECTS:
@@ -100,6 +128,21 @@ class FileContext:
         if isinstance(default, cst.Call) and isinstance(default.func, (cst.Name, cst.Attribute)):
             return (self.resolve(default.func) or "") in INJECTED_DEFAULTS or dotted(default.func) in INJECTED_DEFAULTS
         return False
+
+
+def _reads_self_request(expr: cst.BaseExpression) -> bool:
+    """`self.request.<anything>` appears in the expression."""
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            nonlocal found
+            if node.attr.value == "request" and isinstance(node.value, cst.Name) and node.value.value == "self":
+                found = True
+            return not found
+
+    expr.visit(Finder())
+    return found
 
 
 def _names_in(expr: cst.BaseExpression) -> list[cst.Name]:

@@ -46,10 +46,14 @@ def discover(
     targets: Iterable[Path],
     exclude: Iterable[str] = (),
     respect_gitignore: bool = True,
+    exclude_prefix: str = "",
 ) -> list[SourceFile]:
     """Files to scan under `targets` (directories are walked, files taken as they are),
-    with paths relative to `root`. Sorted by relative path."""
+    with paths relative to `root`. Sorted by relative path. `exclude` globs match paths
+    prefixed with `exclude_prefix` (the scanned folder relative to the config file)."""
     excluded = pathspec.PathSpec.from_lines("gitignore", list(exclude))
+    if exclude_prefix:
+        excluded = _Prefixed(excluded, exclude_prefix)
     found: dict[str, SourceFile] = {}
     for target in targets:
         target = target.absolute()
@@ -63,6 +67,17 @@ def discover(
             if source is not None:
                 found[source.rel] = source
     return [found[key] for key in sorted(found)]
+
+
+class _Prefixed:
+    """A PathSpec whose paths are first put below a prefix."""
+
+    def __init__(self, spec: pathspec.PathSpec, prefix: str) -> None:
+        self.spec = spec
+        self.prefix = prefix
+
+    def match_file(self, path: str) -> bool:
+        return self.spec.match_file(self.prefix + path)
 
 
 def relative(root: Path, path: Path) -> str:

@@ -1,4 +1,6 @@
-"""The quality gate: a score bar and a severity bar; the verdict says why."""
+"""The quality gate: a score bar and a severity bar (with an optional confidence floor); the
+verdict says why. It judges the findings the result shows, so with a baseline or `--diff` it
+gates only on new findings."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ def evaluate(result: ScanResult, gate: Gate) -> tuple[bool, list[str]]:
     """(passed, reasons). With neither bar set the gate passes."""
     reasons: list[str] = []
     passed = True
+    scope = _scope(result)
     if gate.fail_under is not None:
         if result.score.overall < gate.fail_under:
             passed = False
@@ -17,10 +20,21 @@ def evaluate(result: ScanResult, gate: Gate) -> tuple[bool, list[str]]:
         else:
             reasons.append(f"score {result.score.overall:.1f} is at or above {gate.fail_under:g} (fail-under)")
     if gate.fail_on is not None:
-        over = [f for f in result.findings if f.severity >= gate.fail_on]
+        floor = gate.fail_on_confidence
+        over = [f for f in result.findings if f.severity >= gate.fail_on and (floor is None or f.confidence >= floor)]
+        bar = gate.fail_on.value + (f" with {floor.value} confidence or more" if floor is not None else "")
         if over:
             passed = False
-            reasons.append(f"{len(over)} finding(s) at or above {gate.fail_on.value} (fail-on)")
+            reasons.append(f"{len(over)} {scope}finding(s) at or above {bar} (fail-on)")
         else:
-            reasons.append(f"no finding at or above {gate.fail_on.value} (fail-on)")
+            reasons.append(f"no {scope}finding at or above {bar} (fail-on)")
     return passed, reasons
+
+
+def _scope(result: ScanResult) -> str:
+    # "new" when a baseline or a git base left findings out; the wording of a plain scan is unchanged.
+    return "new " if result.baselined or result.fixed or result.diff_base is not None else ""
+
+
+def is_set(gate: Gate) -> bool:
+    return gate.fail_under is not None or gate.fail_on is not None

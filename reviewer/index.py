@@ -30,14 +30,19 @@ class ProjectIndex:
     root: str
     files: tuple[IndexedFile, ...] = ()
     sections: Mapping[str, Any] = field(default_factory=dict)
+    # The scan's Config, for project rules whose behaviour a config key sets (the migration
+    # rules read `migrations.policy` and `migrations.loose-sql`).
+    config: Any = None
 
     def section(self, name: str) -> Any:
         return self.sections.get(name)
 
     def digest(self, names: tuple[str, ...]) -> str:
-        """Hash of the named sections (and of the file list, which every rule may read)."""
-        data = {name: self.sections.get(name) for name in sorted(names)}
-        data["__files__"] = [(f.path, f.kind.value, f.migration_tool) for f in self.files]
+        """Hash of the named sections; the pseudo-section "files" stands for the file list.
+        Adding a file therefore re-checks only files whose rules read the file list."""
+        data = {name: self.sections.get(name) for name in sorted(names) if name != "files"}
+        if "files" in names:
+            data["__files__"] = [(f.path, f.kind.value, f.migration_tool) for f in self.files]
         return hashlib.blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
 
 
@@ -63,3 +68,19 @@ class IndexProvider:
 
 # Providers of the built-in index, in the order their sections are built.
 PROVIDERS: list[IndexProvider] = []
+
+# The ORM model graph and DRF serializer providers (issue 5) register themselves in PROVIDERS
+# when their module loads; imported here, after IndexProvider exists, as they subclass it.
+import reviewer.modelgraph  # noqa: E402,F401
+
+# The migration loader (Alembic, Django and SQL migrations; issue 4) registers the
+# `migrations` section the same way.
+import reviewer.migrations  # noqa: E402,F401
+
+# The route index and the error-shape sites (API rules; issue 6) register the `routes` and
+# `error_shapes` sections the same way.
+import reviewer.routes  # noqa: E402,F401
+import reviewer.errorshape  # noqa: E402,F401
+
+# The logging-configuration facts (OPS005; issue 7) register the `logging` section the same way.
+import reviewer.logfacts  # noqa: E402,F401

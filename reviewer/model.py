@@ -117,7 +117,8 @@ class FileKind(_Ranked):
 
 @dataclass(frozen=True, order=True)
 class Location:
-    """A span in a file; lines and columns are 1-based, end inclusive of the last character."""
+    """A span in a file. Lines and columns are 1-based; `end_column` is the column of the
+    span's last character (inclusive), so a one-character span has end_column == column."""
 
     line: int
     column: int

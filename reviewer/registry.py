@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from reviewer import bandit_bridge
 from reviewer.meta import META_RULES
 from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, Severity
 from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
@@ -113,9 +114,12 @@ def selector_matches(selector: str, rule: type[Rule]) -> bool:
 
 def load(packs: Iterable[Path | str] = ()) -> Registry:
     """The built-in pack, the engine's meta rules, then each user pack, in order."""
-    loaded: list[type[Rule]] = list(META_RULES)
+    loaded: list[type[Rule]] = [*META_RULES, *bandit_bridge.rules()]
     hasher = hashlib.blake2b(digest_size=12)
+    # Bandit's version keys the result cache: a new bandit may find other things.
+    hasher.update(f"bandit {bandit_bridge.BANDIT_VERSION}".encode())
     seen: dict[str, str] = {rule.code: "reviewer (engine)" for rule in META_RULES}
+    seen.update({rule.code: "bandit" for rule in bandit_bridge.rules()})
     for index, pack in enumerate([builtin_pack(), *[Path(p) for p in packs]]):
         builtin = index == 0
         for rule, source in _load_pack(Path(pack), hasher):

@@ -31,6 +31,9 @@ class Example:
     path: str = ""
     lines: tuple[int, ...] = ()
     note: str = ""
+    # Extra files of the example's project (path -> code), for project-level and cross-file
+    # rules; findings are still expected in the example's own file only.
+    files: tuple[tuple[str, str], ...] = ()
 
 
 ExampleLike = Union[str, Example]
@@ -77,6 +80,9 @@ class Rule:
     in_tests: ClassVar[bool] = False
     # Which files the rule looks at.
     file_kinds: ClassVar[frozenset[FileKind]] = frozenset(FileKind)
+    # Bandit test ids (B105, ...) this rule covers more precisely: a bandit finding on a line
+    # this rule reported is dropped (see reviewer/bandit_bridge.py).
+    supersedes: ClassVar[tuple[str, ...]] = ()
     # Set by the engine when the rule pack is loaded: where the rule came from.
     source_path: ClassVar[str] = ""
 
@@ -143,12 +149,18 @@ class SqlRule(Rule):
     `.sql` files and SQL lifted from Python strings that reach a database call."""
 
     triggers: ClassVar[tuple[str, ...]] = ()
+    # Rules that also want the statements of `.sql` files that do not parse set this; the
+    # engine then calls `check_unparsed` for them instead of listing the file under `errors`.
+    sees_unparsed: ClassVar[bool] = False
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         super().__init__(settings)
 
     def check(self, statement: "exp.Expression", source: "SqlStatement") -> None:
         raise NotImplementedError
+
+    def check_unparsed(self, source: "SqlStatement", error: str) -> None:
+        """A statement of a `.sql` file that does not parse; `error` is the parser's message."""
 
 
 class ProjectRule(Rule):

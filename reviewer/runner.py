@@ -6,10 +6,11 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+from functools import lru_cache
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -43,6 +44,13 @@ class ScanResult:
     score: Score
     rules: tuple[type[Rule], ...]
     cache_hits: int = 0
+    # Suppressed findings with the suppression's reason (SARIF reports them as suppressions).
+    suppressions: tuple[tuple[Finding, str], ...] = ()
+    # Baseline entries that no longer match any finding (reviewer.baseline fills this in).
+    fixed: tuple[Any, ...] = ()
+    # `--diff BASE`: the base and how many findings were left out as outside the change.
+    diff_base: str | None = None
+    outside_diff: int = 0
 
     @property
     def by_severity(self) -> dict[str, int]:
@@ -80,7 +88,8 @@ def scan(
 ) -> ScanResult:
     progress = progress or Progress()
     root = scan_root(targets)
-    sources = discover(root, targets, config.exclude, config.respect_gitignore)
+    config = replace(config, scan_prefix=_prefix(Path(config.root), root))
+    sources = discover(root, targets, config.exclude, config.respect_gitignore, config.scan_prefix)
     index = build_index(root, sources, config)
     plan = Plan(
         config=config,
@@ -93,8 +102,11 @@ def scan(
     if use_cache and all(target.is_dir() for target in targets):
         cache.prune()
     project_findings, project_errors = run_project_rules(enabled, index, config, root)
-    findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config)
+    hidden: list[tuple[Finding, str]] = []
+    findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden)
     visible = assign_fingerprints([*findings, *meta])
+    hidden.sort(key=lambda item: item[0].sort_key())  # the order assign_fingerprints returns
+    suppressions = tuple(zip(assign_fingerprints(f for f, _ in hidden), (reason for _, reason in hidden)))
     errors = sorted([e for r in results for e in r.errors] + project_errors, key=lambda e: (e.path, e.kind, e.message))
     lines = sum(result.lines for result in results)
     return ScanResult(
@@ -108,7 +120,17 @@ def scan(
         score=score(visible, lines, config.weight_map),
         rules=tuple(enabled),
         cache_hits=cache.hits,
+        suppressions=suppressions,
     )
+
+
+def _prefix(config_root: Path, root: Path) -> str:
+    """The scanned folder relative to the config file's folder, as a glob prefix."""
+    try:
+        inner = root.resolve().relative_to(config_root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return ""
+    return "" if inner in ("", ".") else inner + "/"
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,7 +160,7 @@ def build_index(root: Path, sources: list[SourceFile], config: Config) -> Projec
                 if data is not None:
                     facts[provider.name][source.rel] = data
     sections = {provider.name: provider.merge(facts[provider.name]) for provider in PROVIDERS}
-    return ProjectIndex(str(root), files, sections)
+    return ProjectIndex(str(root), files, sections, config=config)
 
 
 # --------------------------------------------------------------------------------------------
@@ -157,6 +179,7 @@ def check_files(
     sections = tuple(sorted({name for rule in enabled for name in rule.index_sections}))
     run_key = content_key(
         __version__,
+        engine_digest(),
         registry.digest,
         plan.config.digest(),
         ",".join(rule.code for rule in enabled),
@@ -168,8 +191,9 @@ def check_files(
         digest = file_digest(source.path) if cache.enabled else None
         key = content_key(run_key, source.rel, source.kind.value, digest) if digest else None
         cached = cache.get(key) if key else None
-        if cached is not None:
-            results[source.rel] = FileResult.from_cache(cached)
+        restored = _restore(cached) if cached is not None else None
+        if restored is not None:
+            results[source.rel] = restored
         else:
             pending.append((source, key))
     progress.start(len(sources))
@@ -188,6 +212,26 @@ def check_files(
             cache.put(key, result.to_cache())
     progress.finish()
     return [results[source.rel] for source in sources if source.rel in results]
+
+
+def _restore(data: dict) -> FileResult | None:
+    """A cached result, or None when the entry is not one this version wrote."""
+    try:
+        return FileResult.from_cache(data)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def engine_digest() -> str:
+    """Hash of the engine's own source, so results cached by other code are never reused
+    (the version number alone does not change between development builds)."""
+    hasher = hashlib.blake2b(digest_size=12)
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        hasher.update(path.relative_to(package).as_posix().encode())
+        hasher.update(path.read_bytes())
+    return hasher.hexdigest()
 
 
 _WORKER_PLAN: Plan | None = None
@@ -314,8 +358,10 @@ def apply_suppressions(
     registry: Registry,
     enabled: list[type[Rule]],
     config: Config,
+    collected: list[tuple[Finding, str]] | None = None,
 ) -> tuple[list[Finding], int, list[Finding]]:
-    """(unsuppressed findings, number suppressed, meta findings about the directives)."""
+    """(unsuppressed findings, number suppressed, meta findings about the directives).
+    `collected`, when given, receives each suppressed finding with the suppression's reason."""
     directives: dict[str, list[Directive]] = {r.path: r.directives for r in results}
     broken = {r.path for r in results if r.errors}
     lines_of: dict[str, list[str]] = {}
@@ -335,13 +381,15 @@ def apply_suppressions(
         else:
             suppressed += 1
             used.add((finding.path, match.line, finding.rule))
+            if collected is not None:
+                collected.append((finding, match.reason))
     meta: list[Finding] = []
 
-    def report(rule: type[Rule], path: str, directive: Directive, **fields: Any) -> None:
+    def report(rule: type[Rule], path: str, directive: Directive, message: str | None = None, **fields: Any) -> None:
         if rule.code not in enabled_codes or _named(path_ignores(config, path), rule):
             return
         instance = rule()
-        instance.report(None, **fields)
+        instance.report(None, message, **fields)
         location = Location(directive.line, directive.column, directive.line, directive.column)
         if path not in lines_of:
             lines_of[path] = []
@@ -353,7 +401,7 @@ def apply_suppressions(
             if not directive.reason:
                 report(SuppressionWithoutReason, path, directive, codes=codes)
             if not directive.codes:
-                report(SuppressionUnknownCode, path, directive, code="")
+                report(SuppressionUnknownCode, path, directive, "Suppression names no rule code")
             for code in directive.codes:
                 if code not in known:
                     report(SuppressionUnknownCode, path, directive, code=code)

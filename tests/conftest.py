@@ -164,7 +164,7 @@ class SettingsFile(ProjectRule):
     category = Category.OPS
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
-    message = "`{path}` is a settings module among {count} files"
+    message = "`{module}` is a settings module among {count} files"
     fix = "Nothing; this is a test rule"
     valid = (Example("x = 1\\n"),)
     invalid = (Example("DEBUG = True\\n", path="settings.py"),)
@@ -172,7 +172,7 @@ class SettingsFile(ProjectRule):
     def check(self, index) -> None:
         for item in index.files:
             if item.path.endswith("settings.py"):
-                self.report(Location(2, 1, 2, 12), path=item.path, count=len(index.files))
+                self.report(Location(2, 1, 2, 12), path=item.path, module=item.path, count=len(index.files))
 ''',
 }
 

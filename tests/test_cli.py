@@ -35,10 +35,12 @@ FINDING_KEYS = {
 
 
 def _project(tmp_path: Path) -> Path:
-    """Findings in several files and folders, two rules on one line, a clean file."""
+    """Findings in several files and folders, two rules on one line, a clean file. The config
+    pins the rules to SQL001 and the meta rules, so that new rules do not change the counts."""
     return write_tree(
         tmp_path / "proj",
         {
+            ".reviewer.yml": "select: [SQL001, RVW]\n",
             "zeta.py": SQL001_HIGH,
             "api/routes.py": SQL001_CRITICAL,
             "api/db/queries.py": (
@@ -72,7 +74,7 @@ def test_exit_0_with_findings_and_no_gate(tmp_path: Path) -> None:
 
 def test_exit_1_on_fail_on(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {"app.py": SQL001_CRITICAL})
-    result = run_cli("scan", root, "--no-cache", "--fail-on", "high")
+    result = run_cli("scan", root, "--no-cache", "--fail-on", "high", "--select", "SQL001")
     assert result.exit_code == 1
     assert "Gate failed: 1 finding(s) at or above high (fail-on)" in result.stdout
     passed = run_cli("scan", write_tree(tmp_path / "clean", {"a.py": CLEAN}), "--no-cache", "--fail-on", "info")
@@ -82,13 +84,14 @@ def test_exit_1_on_fail_on(tmp_path: Path) -> None:
 
 def test_fail_on_counts_only_findings_at_or_above(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {"q.py": SQL001_HIGH})
-    assert run_cli("scan", root, "--no-cache", "--fail-on", "critical").exit_code == 0
-    assert run_cli("scan", root, "--no-cache", "--fail-on", "high").exit_code == 1
-    assert run_cli("scan", root, "--no-cache", "--fail-on", "HIGH").exit_code == 1
+    pinned = ("--no-cache", "--select", "SQL001")
+    assert run_cli("scan", root, *pinned, "--fail-on", "critical").exit_code == 0
+    assert run_cli("scan", root, *pinned, "--fail-on", "high").exit_code == 1
+    assert run_cli("scan", root, *pinned, "--fail-on", "HIGH").exit_code == 1
 
 
 def test_exit_1_on_fail_under(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {"q.py": SQL001_HIGH})
+    root = write_tree(tmp_path, {"q.py": SQL001_HIGH, ".reviewer.yml": "select: [SQL001]\n"})
     code, report = scan_json(root)
     score = report["score"]["overall"]
     assert score < 99
@@ -118,7 +121,10 @@ def test_json_has_exactly_the_contract_keys(tmp_path: Path) -> None:
     (root / "broken.py").write_text("def f(:\n")
     code, report = scan_json(root)
     assert code == 0
-    assert set(report) == {"tool", "score", "summary", "findings", "errors"}
+    # `gate` states the verdict in every format (issue 8); `baseline` and `diff` appear only
+    # with --baseline / --diff (tests/test_ci_reports.py).
+    assert set(report) == {"tool", "score", "summary", "findings", "errors", "gate"}
+    assert report["gate"] == {"passed": True, "set": False, "reasons": [report["gate"]["reasons"][0]]}
     assert report["tool"] == {"name": "reviewer", "version": __version__}
     assert set(report["score"]) == {"overall", "grade", "categories"}
     assert set(report["score"]["categories"]) == CATEGORIES
@@ -226,25 +232,44 @@ def test_an_interrupted_write_leaves_no_partial_file(tmp_path: Path, monkeypatch
 @pytest.mark.parametrize(
     ("args", "rules"),
     [
-        ((), ["RVW001", "RVW002", "SQL001", "SQL001", "SQL001", "SQL001"]),
+        ((), ["RVW001", "RVW002", "SQL001", "SQL001", "SQL001", "SQL001"]),  # the config's select
         (("--select", "SQL001"), ["SQL001"] * 4),
-        (("--select", "SQL"), ["SQL001"] * 4),
-        (("--select", "sql"), ["SQL001"] * 4),
         (("--select", "RVW001,RVW002"), ["RVW001", "RVW002"]),
         (("--select", "RVW001", "--select", "RVW002"), ["RVW001", "RVW002"]),
         (("--select", "meta"), ["RVW001", "RVW002"]),
-        (("--select", "ALL"), ["RVW001", "RVW002", "SQL001", "SQL001", "SQL001", "SQL001"]),
+        (("--select", "rvw"), ["RVW001", "RVW002"]),
         (("--ignore", "SQL001"), ["RVW001", "RVW002"]),
         (("--ignore", "RVW"), ["SQL001"] * 4),
         (("--ignore", "meta"), ["SQL001"] * 4),
         (("--ignore", "rvw002"), ["RVW001", "SQL001", "SQL001", "SQL001", "SQL001"]),
-        (("--select", "sql", "--ignore", "SQL001"), []),
+        (("--ignore", "RVW001", "--ignore", "RVW002"), ["SQL001"] * 4),
+        (("--select", "sql", "--ignore", "SQL"), []),
+        (("--select", "SQL001", "--ignore", "sql"), []),
     ],
 )
 def test_select_and_ignore(tmp_path: Path, args: tuple[str, ...], rules: list[str]) -> None:
     root = _project(tmp_path)
     _, report = scan_json(root, *args)
     assert sorted(f["rule"] for f in report["findings"]) == rules
+
+
+@pytest.mark.parametrize(
+    ("selector", "matches"),
+    [
+        ("SQL", lambda f: f["rule"].startswith("SQL")),
+        ("sql", lambda f: f["category"] == "sql"),
+        ("SQL0", lambda f: f["rule"].startswith("SQL0")),
+        ("ALL", lambda f: True),
+    ],
+)
+def test_select_by_prefix_and_category(tmp_path: Path, selector: str, matches) -> None:
+    """Whatever other rules a prefix or category holds, it selects SQL001 and nothing outside."""
+    root = _project(tmp_path)
+    _, report = scan_json(root, "--select", selector)
+    rules = [f["rule"] for f in report["findings"]]
+    assert rules.count("SQL001") == 4
+    assert all(matches(f) for f in report["findings"])
+    assert ("RVW001" in rules) == (selector == "ALL")
 
 
 def test_quiet(tmp_path: Path) -> None:
@@ -281,7 +306,7 @@ def test_jobs_2_gives_the_same_findings_as_jobs_1(tmp_path: Path) -> None:
     two = run_cli("scan", root, "--format", "json", "--no-cache", "--jobs", "2").stdout
     report = json.loads(two)
     assert report["summary"]["files"] == 40
-    assert len(report["findings"]) == 14
+    assert len([f for f in report["findings"] if f["rule"] == "SQL001"]) == 14
     assert report["errors"] == []
     assert one == two
 
@@ -321,7 +346,15 @@ def test_rules_markdown(tmp_path: Path) -> None:
     assert lines[0] == "| Code | Name | Category | Severity | Confidence | What it finds |"
     assert lines[1] == "|---|---|---|---|---|---|"
     assert any(line.startswith("| SQL001 | `sql-injection-dynamic-query` | sql | high | high | SQL text built") for line in lines)
-    assert len(lines) == 2 + len(registry_module.load().rules)
+    from reviewer.bandit_bridge import is_bandit_rule
+
+    rules = registry_module.load().rules
+    ours = [rule for rule in rules if not is_bandit_rule(rule)]
+    bandit = [rule for rule in rules if is_bandit_rule(rule)]
+    # One row per rule of ours; bandit's tests, which bandit documents, in one compact line.
+    assert len([line for line in lines if line.startswith("| ")]) == 1 + len(ours)
+    assert lines[-1].startswith(f"Bandit's own tests run inside the scan as {len(bandit)} rules")
+    assert all(f"{rule.code}" in lines[-1] for rule in bandit)
 
 
 def test_rules_lists_a_configured_rule_pack(tmp_path: Path) -> None:

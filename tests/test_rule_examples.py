@@ -22,7 +22,7 @@ def _cases(kind: str):
 
 def _findings(rule, example: Example, tmp_path: Path):
     default = "example.sql" if issubclass(rule, SqlRule) else "example.py"
-    write_tree(tmp_path, {example.path or default: example.code})
+    write_tree(tmp_path, {**dict(example.files), example.path or default: example.code})
     # Meta rules judge suppressions of other rules, so those rules run too.
     select = ("ALL",) if rule.category is Category.META else (rule.code,)
     result = scan_tree(tmp_path, select=select)

@@ -19,6 +19,8 @@ QUERY = "    cur.execute(\"SELECT id FROM accounts WHERE email = '%s'\" % email)
 def _scan(tmp_path: Path, files: dict[str, str | bytes], select: tuple[str, ...] = (), pack: bool = False) -> ScanResult:
     root = tmp_path / "proj"
     write_tree(root, files)
+    # Rules pinned unless a test selects, so that new rules do not change the findings.
+    select = select or ("SQL001", "RVW", *(("XPY001", "XSQ001", "XPR001") if pack else ()))
     config = Config(root=str(root))
     if pack:
         config = replace(config, rule_packs=(str(write_pack(tmp_path / "pack")),))
@@ -197,6 +199,7 @@ def test_suppressed_findings_are_counted_not_listed(tmp_path: Path) -> None:
         {
             "a.py": "def find(cur, email):\n" + QUERY + "  # reviewer: ignore[SQL001] enum value\n",
             "b.py": SQL001_HIGH,
+            ".reviewer.yml": "select: [SQL001, RVW]\n",
         },
     )
     import json
@@ -286,7 +289,13 @@ def test_no_rvw003_for_a_rule_that_did_not_run(tmp_path: Path) -> None:
 def test_no_rvw003_with_select_on_the_command_line(tmp_path: Path) -> None:
     import json
 
-    root = write_tree(tmp_path, {"q.py": SQL001_HIGH + "x = 1  # reviewer: ignore[RVW001] n/a\ny = 1  # reviewer: ignore[SQL001] n/a\n"})
+    root = write_tree(
+        tmp_path,
+        {
+            "q.py": SQL001_HIGH + "x = 1  # reviewer: ignore[RVW001] n/a\ny = 1  # reviewer: ignore[SQL001] n/a\n",
+            ".reviewer.yml": "select: [SQL001, RVW]\n",
+        },
+    )
     report = json.loads(run_cli("scan", root, "--format", "json", "--no-cache", "--select", "SQL001").stdout)
     assert [f["rule"] for f in report["findings"]] == ["SQL001"]
     report = json.loads(run_cli("scan", root, "--format", "json", "--no-cache").stdout)
@@ -305,9 +314,9 @@ def test_meta_rules_can_be_ignored(tmp_path: Path) -> None:
     assert sorted(f.rule for f in _scan(tmp_path / "a", {"q.py": code}).findings) == ["RVW001", "RVW002"]
     root = tmp_path / "b"
     write_tree(root, {"q.py": code})
-    config = Config(root=str(root), ignore=("RVW001",))
+    config = Config(root=str(root), select=("SQL001", "RVW"), ignore=("RVW001",))
     assert [f.rule for f in scan_tree(root, config=config).findings] == ["RVW002"]
-    config = Config(root=str(root), per_path_ignores=(("q.py", ("meta",)),))
+    config = Config(root=str(root), select=("SQL001", "RVW"), per_path_ignores=(("q.py", ("meta",)),))
     assert scan_tree(root, config=config).findings == ()
 
 

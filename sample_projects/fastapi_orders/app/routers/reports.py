@@ -32,3 +32,10 @@ def orders_count(status: str = "pending", db: Session = Depends(get_db)):
 @router.post("/vip-recompute")
 def recompute_vips(threshold: float = 1000.0, db: Session = Depends(get_db)):
     return {"updated": order_service.recompute_vip_flags(db, threshold)}
+
+
+@router.get("/orders/archived")
+def archived_orders(
+    limit: int = Query(50, ge=1, le=100), offset: int = Query(0, ge=0), db: Session = Depends(get_db)
+):
+    return order_service.archived_orders_page(db, limit, offset)

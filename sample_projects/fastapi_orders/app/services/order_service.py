@@ -50,3 +50,11 @@ def recompute_vip_flags(db: Session, threshold: float) -> int:
     )
     db.commit()
     return result.rowcount
+
+
+def archived_orders_page(db: Session, limit: int, offset: int) -> list[dict]:
+    rows = db.execute(
+        text("SELECT id, status, total FROM orders WHERE status = 'archived' LIMIT :limit OFFSET :offset"),
+        {"limit": limit, "offset": offset},
+    ).mappings().all()
+    return [dict(r) for r in rows]

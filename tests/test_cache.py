@@ -1,0 +1,218 @@
+"""The per-file result cache: hits on an unchanged tree, invalidation by content, config and
+rules, atomic writes, and no trace with --no-cache."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reviewer.cache import CACHE_DIR, LAYOUT, ResultCache
+from reviewer.config import Config
+from reviewer.model import Severity
+from reviewer.runner import ScanResult
+from tests.conftest import CLEAN, SQL001_HIGH, run_cli, scan_tree, write_pack, write_tree
+
+FILES = {
+    "app/a.py": SQL001_HIGH,
+    "app/b.py": CLEAN,
+    "app/c.py": "# reviewer: ignore-file[SQL001] fixtures\n" + SQL001_HIGH,
+    "db/schema.sql": "CREATE TABLE t (id int);\n",
+    "broken.py": "def f(:\n",
+}
+
+
+def _config(root: Path, **changes) -> Config:
+    """The rules are pinned to SQL001 and the meta rules, so new rules do not change counts."""
+    return replace(Config(root=str(root), select=("SQL001", "RVW")), **changes)
+
+
+def _scan(root: Path, config: Config | None = None, **kwargs) -> ScanResult:
+    return scan_tree(root, config=config or _config(root), use_cache=True, **kwargs)
+
+
+def _entries(root: Path) -> list[Path]:
+    return sorted((root / CACHE_DIR / LAYOUT).glob("*/*.json"))
+
+
+def _same(a: ScanResult, b: ScanResult) -> None:
+    assert a.findings == b.findings
+    assert [f.fingerprint for f in a.findings] == [f.fingerprint for f in b.findings]
+    assert (a.errors, a.suppressed, a.lines, a.files, a.score) == (b.errors, b.suppressed, b.lines, b.files, b.score)
+
+
+def test_second_scan_hits_the_cache(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    first = _scan(root)
+    assert first.cache_hits == 0
+    assert len(_entries(root)) == len(FILES)
+    second = _scan(root)
+    assert second.cache_hits == len(FILES) == second.files
+    _same(first, second)
+    assert [(f.path, f.line) for f in second.findings] == [("app/a.py", 2)]
+    assert second.suppressed == 1
+    assert [(e.path, e.kind) for e in second.errors] == [("broken.py", "syntax-error")]
+
+
+def test_editing_a_file_invalidates_only_that_file(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    _scan(root)
+    (root / "app" / "b.py").write_text(SQL001_HIGH)
+    third = _scan(root)
+    assert third.cache_hits == len(FILES) - 1
+    assert [(f.path, f.line) for f in third.findings] == [("app/a.py", 2), ("app/b.py", 2)]
+    # The stale entry of the old content is pruned; one entry a file remains.
+    assert len(_entries(root)) == len(FILES)
+    assert _scan(root).cache_hits == len(FILES)
+
+
+def test_config_change_invalidates(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    _scan(root)
+    stricter = _config(root, severity=(("SQL001", Severity.CRITICAL),))
+    changed = _scan(root, stricter)
+    assert changed.cache_hits == 0
+    assert [f.severity for f in changed.findings] == [Severity.CRITICAL]
+    assert _scan(root, stricter).cache_hits == len(FILES)
+    for other in (
+        _config(root, dialect="mysql"),
+        _config(root, per_path_ignores=(("app/**", ("sql",)),)),
+        _config(root, max_file_size=10_000),
+    ):
+        assert _scan(root, other).cache_hits == 0
+
+
+def test_selection_change_invalidates(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    _scan(root)
+    only_meta = _scan(root, select=("RVW",))
+    assert only_meta.cache_hits == 0
+    assert only_meta.findings == ()
+    back = _scan(root)
+    assert [(f.path, f.line) for f in back.findings] == [("app/a.py", 2)]
+
+
+def test_rule_pack_change_invalidates(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "proj", {"q.py": "print('x')\n"})
+    pack = write_pack(tmp_path / "pack")
+    config = _config(root, rule_packs=(str(pack),), select=("XPY001",))
+    assert [f.rule for f in _scan(root, config).findings] == ["XPY001"]
+    assert _scan(root, config).cache_hits == 1
+    rule = pack / "python" / "print_call.py"
+    rule.write_text(rule.read_text().replace("severity = Severity.LOW", "severity = Severity.MEDIUM"))
+    assert _scan(root, config).cache_hits == 0
+
+
+def test_weights_do_not_invalidate(tmp_path: Path) -> None:
+    """Weights change the score, not a file's findings: the cache still applies."""
+    root = write_tree(tmp_path, FILES)
+    first = _scan(root)
+    from reviewer.model import Category
+
+    weights = tuple((category, 0.0 if category is Category.SQL else 1.0) for category, _ in Config().weights)
+    second = _scan(root, _config(root, weights=weights))
+    assert second.cache_hits == len(FILES)
+    assert second.findings == first.findings
+    assert second.score.overall == 100.0 != first.score.overall
+
+
+def test_no_cache_writes_nothing(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    result = run_cli("scan", root, "--no-cache")
+    assert result.exit_code == 0
+    assert not (root / CACHE_DIR).exists()
+    assert sorted(p.name for p in root.iterdir()) == ["app", "broken.py", "db"]
+
+
+def test_no_cache_ignores_an_existing_cache(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    _scan(root)
+    for entry in _entries(root):  # poison every entry: a run that read them would show it
+        entry.write_text(entry.read_text().replace("app/a.py", "app/poisoned.py"))
+    result = scan_tree(root, config=_config(root), use_cache=False)
+    assert result.cache_hits == 0
+    assert [f.path for f in result.findings] == ["app/a.py"]
+
+
+def test_cli_scan_uses_the_cache(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    first = run_cli("scan", root, "--format", "json")
+    assert (root / CACHE_DIR / LAYOUT).is_dir()
+    entries = _entries(root)
+    assert len(entries) == len(FILES)
+    second = run_cli("scan", root, "--format", "json")
+    assert second.stdout == first.stdout
+    assert [e.stat().st_mtime_ns for e in _entries(root)] == [e.stat().st_mtime_ns for e in entries]
+
+
+def test_cache_folder_has_its_own_gitignore(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    _scan(root)
+    ignore = root / CACHE_DIR / ".gitignore"
+    assert ignore.read_text() == "# created by reviewer\n*\n"
+    # The cache folder is never scanned itself.
+    assert _scan(root).files == len(FILES)
+
+
+def test_cache_writes_are_atomic(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    _scan(root)
+    (root / "app" / "a.py").write_text(CLEAN)
+    _scan(root)
+    leftovers = [p for p in (root / CACHE_DIR).rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+    assert all(p.name.endswith(".json") for p in (root / CACHE_DIR / LAYOUT).rglob("*") if p.is_file())
+
+
+def test_a_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    first = _scan(root)
+    for entry in _entries(root):
+        entry.write_text(entry.read_text()[:20])  # truncated, as by a crash without atomic writes
+    again = _scan(root)
+    assert again.cache_hits == 0
+    _same(first, again)
+    assert _scan(root).cache_hits == len(FILES)
+
+
+def test_timeouts_are_not_cached(tmp_path: Path) -> None:
+    body = "".join(f'    cur.execute("SELECT id FROM t WHERE a = %s", (x{number},))\n' for number in range(4000))
+    root = write_tree(tmp_path, {"big.py": "def f(cur):\n" + body, "q.py": SQL001_HIGH})
+    config = _config(root, file_timeout=0.5)
+    assert [e.kind for e in _scan(root, config).errors] == ["timeout"]
+    again = _scan(root, config)
+    assert again.cache_hits == 1
+    assert [e.kind for e in again.errors] == ["timeout"]
+
+
+def test_read_only_tree_runs_without_a_cache(tmp_path: Path, monkeypatch) -> None:
+    root = write_tree(tmp_path, FILES)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr("reviewer.cache.atomic_write", refuse)
+    result = _scan(root)
+    assert [(f.path, f.line) for f in result.findings] == [("app/a.py", 2)]
+    assert not (root / CACHE_DIR / LAYOUT).exists()
+
+
+def test_result_cache_unit(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path, enabled=True)
+    assert cache.get("ab" * 20) is None
+    cache.put("ab" * 20, {"x": 1})
+    assert (tmp_path / CACHE_DIR / LAYOUT / "ab" / f"{'ab' * 20}.json").is_file()
+    assert cache.get("ab" * 20) == {"x": 1}
+    assert (cache.hits, cache.misses) == (1, 1)
+    off = ResultCache(tmp_path / "other", enabled=False)
+    off.put("cd" * 20, {"x": 2})
+    assert off.get("cd" * 20) is None
+    assert not (tmp_path / "other").exists()
+
+
+def test_adding_a_file_reanalyses_only_that_file(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    _scan(root)
+    (root / "app" / "d.py").write_text(CLEAN)
+    assert _scan(root).cache_hits == len(FILES)
