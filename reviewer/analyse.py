@@ -375,6 +375,15 @@ def guarded(instance: Rule, method: str, result: FileResult, path: str, *args: A
         return False
 
 
+def _collect(owner: Any, visits: dict[str, list], leaves: dict[str, list]) -> None:
+    """Index an object's visit_<Node> / leave_<Node> methods by node type name."""
+    for attribute in dir(owner):
+        if attribute.startswith("visit_"):
+            visits.setdefault(attribute[6:], []).append((owner, getattr(owner, attribute)))
+        elif attribute.startswith("leave_"):
+            leaves.setdefault(attribute[6:], []).append((owner, getattr(owner, attribute)))
+
+
 class BatchedVisitor:
     """One walk for all rules of a file: scope facts first, then each rule's visit_<Node>,
     and SQL extraction for SqlRules at every call that reaches a database."""
@@ -388,24 +397,43 @@ class BatchedVisitor:
         self._visit: dict[str, list] = {}
         self._leave: dict[str, list] = {}
         for rule in rules:
-            for attribute in dir(rule):
-                if attribute.startswith("visit_"):
-                    self._visit.setdefault(attribute[6:], []).append((rule, getattr(rule, attribute)))
-                elif attribute.startswith("leave_"):
-                    self._leave.setdefault(attribute[6:], []).append((rule, getattr(rule, attribute)))
+            _collect(rule, self._visit, self._leave)
+        # Shared analyses the rules asked for in their __init__ (context.shared).
+        self._fact_visit: dict[str, list] = {}
+        self._fact_leave: dict[str, list] = {}
+        for fact in context.facts.values():
+            _collect(fact, self._fact_visit, self._fact_leave)
 
     def on_visit(self, node: cst.CSTNode) -> None:
         self.context.scopes.on_visit(node)
         name = type(node).__name__
+        for fact, method in self._fact_visit.get(name, ()):
+            self._feed(fact, method, node)
         for rule, method in self._visit.get(name, ()):
             self._call(rule, method, node)
         if self.extract_sql and name == "Call":
             self._extract(node)  # type: ignore[arg-type]
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        for rule, method in self._leave.get(type(original_node).__name__, ()):
+        name = type(original_node).__name__
+        for rule, method in self._leave.get(name, ()):
             self._call(rule, method, original_node)
+        for fact, method in self._fact_leave.get(name, ()):
+            self._feed(fact, method, original_node)
         self.context.scopes.on_leave(original_node)
+
+    def _feed(self, fact: Any, method, node: cst.CSTNode) -> None:
+        try:
+            method(node)
+        except FileTimeout:
+            raise
+        except Exception as error:  # noqa: BLE001 - a bug in a shared analysis must not stop the scan
+            self.errors.append(
+                FileError(self.context.path, "rule-error", f"{type(fact).__name__} failed: {type(error).__name__}: {error}")
+            )
+            for table in (self._fact_visit, self._fact_leave):
+                for handlers in table.values():
+                    handlers[:] = [(owner, handler) for owner, handler in handlers if owner is not fact]
 
     def _call(self, rule: PythonRule, method, node: cst.CSTNode) -> None:
         if rule not in self.live:

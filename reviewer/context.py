@@ -6,7 +6,7 @@ scopes, sink matches, lifted SQL) is computed once for all rules.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import libcst as cst
 
@@ -18,6 +18,8 @@ from reviewer.sqltext import Lifter, Template
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.index import ProjectIndex
+
+T = TypeVar("T")
 
 # Qualified names whose attributes are request data.
 REQUEST_OBJECTS = frozenset({"flask.request", "quart.request"})
@@ -47,6 +49,8 @@ class FileContext:
         self._default_dialect = dialect
         self._sinks: dict[int, Sink | None] = {}
         self._lifter = Lifter(self)
+        # Per-file analyses several rules share (QueryTracker, ...), keyed by their class.
+        self.facts: dict[type, Any] = {}
 
     @property
     def in_migration(self) -> bool:
@@ -76,6 +80,16 @@ class FileContext:
             from reviewer.sqltext import opaque
 
             return opaque(expr)
+
+    def shared(self, factory: Callable[["FileContext"], T]) -> T:
+        """The file's one instance of a shared analysis, created on first request (in a rule's
+        `__init__`). The engine feeds its `visit_<Node>` / `leave_<Node>` methods during the
+        batched walk, before the rules' visits and after their leaves, so the work is done
+        once however many rules read it."""
+        fact = self.facts.get(factory)  # type: ignore[arg-type]
+        if fact is None:
+            fact = self.facts[factory] = factory(self)  # type: ignore[index]
+        return fact
 
     def line_of(self, node: cst.CSTNode) -> int:
         """1-based line of a node of this file, 0 if unknown. Positions are resolved on first

@@ -94,11 +94,31 @@ class QueryTracker:
     def __init__(self, context: "FileContext") -> None:
         self.context = context
         self.graph: ModelGraph = context.orm_graph
-        self.bindings: list[dict[str, Rows]] = []  # loop variables bound by rules (innermost last)
+        self.bindings: list[dict[str, Rows]] = []  # loop variable -> its row, one frame per loop (innermost last)
         self.summaries: dict[str, Rows | None] = {}  # "helper" or "Class.method" -> returned rows
         self._returns: list[list[cst.BaseExpression]] = []
+        self._frames: list[int] = []  # binding frames pushed per comprehension
 
-    # -- feeding ------------------------------------------------------------------------
+    # -- feeding: the engine calls these during the batched walk (context.shared) --------
+    def visit_For(self, node: cst.For) -> None:
+        self.bindings.append(bind_loop(self, node.target, node.iter))
+
+    def leave_For(self, node: cst.For) -> None:
+        self.bindings.pop()
+
+    def _enter_comprehension(self, node) -> None:
+        pairs = comprehension_pairs(node)
+        for target, iterable in pairs:
+            self.bindings.append(bind_loop(self, target, iterable))
+        self._frames.append(len(pairs))
+
+    def _leave_comprehension(self, node) -> None:
+        for _ in range(self._frames.pop() if self._frames else 0):
+            self.bindings.pop()
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _enter_comprehension
+    leave_ListComp = leave_SetComp = leave_GeneratorExp = leave_DictComp = _leave_comprehension
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._returns.append([])
 
@@ -505,11 +525,37 @@ class Loop:
 
 class LoopStack:
     """The `for` loops and comprehensions around the node being visited, with the names that
-    vary per iteration. Rules forward visit/leave of For, comprehensions, If and Assign."""
+    vary per iteration. Shared per file (`context.shared(LoopStack)`): the engine feeds it
+    For, comprehensions, If and Assign during the batched walk."""
 
-    def __init__(self) -> None:
+    def __init__(self, context: "FileContext | None" = None) -> None:
         self.loops: list[Loop] = []
         self.conditionals = 0
+
+    # -- feeding ------------------------------------------------------------------------
+    def visit_For(self, node: cst.For) -> None:
+        self.enter(node, [(node.target, node.iter)])
+
+    def leave_For(self, node: cst.For) -> None:
+        self.leave()
+
+    def _enter_comprehension(self, node) -> None:
+        self.enter(node, comprehension_pairs(node))
+
+    def _leave_comprehension(self, node) -> None:
+        self.leave()
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _enter_comprehension
+    leave_ListComp = leave_SetComp = leave_GeneratorExp = leave_DictComp = _leave_comprehension
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        self.assign(node)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.conditionals += 1
+
+    def leave_If(self, node: cst.If) -> None:
+        self.conditionals -= 1
 
     def enter(self, node: cst.CSTNode, pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]]) -> None:
         names: set[str] = set()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import QueryTracker, Rows, bind_loop, chain_of, comprehension_pairs, eager_call
+from reviewer.querysets import QueryTracker, Rows, chain_of, eager_call
 from reviewer.rule import Example, PythonRule
 
 MODELS = (
@@ -89,47 +89,10 @@ class AsyncLazyLoad(PythonRule):
 
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
-        self.tracker = QueryTracker(context)
+        self.tracker = context.shared(QueryTracker)
         self.active = any(m.get("framework") == "sqlalchemy" for m in self.tracker.graph.models.values()) and not context.in_migration
-        self.frames: list[int] = []
         self.handled: set[int] = set()
         self.reported: set[tuple[int, tuple[str, ...]]] = set()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.active:
-            self.tracker.visit_FunctionDef(node)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if self.active:
-            self.tracker.visit_Return(node)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.active:
-            self.tracker.leave_FunctionDef(node)
-
-    def visit_For(self, node: cst.For) -> None:
-        if self.active:
-            self.tracker.bindings.append(bind_loop(self.tracker, node.target, node.iter))
-
-    def leave_For(self, node: cst.For) -> None:
-        if self.active:
-            self.tracker.bindings.pop()
-
-    def _comprehension(self, node) -> None:
-        if self.active:
-            pairs = comprehension_pairs(node)
-            for target, iterable in pairs:
-                self.tracker.bindings.append(bind_loop(self.tracker, target, iterable))
-            self.frames.append(len(pairs))
-
-    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
-
-    def _leave_comprehension(self, node) -> None:
-        if self.active:
-            for _ in range(self.frames.pop() if self.frames else 0):
-                self.tracker.bindings.pop()
-
-    leave_ListComp = leave_SetComp = leave_GeneratorExp = leave_DictComp = _leave_comprehension
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
         if self.active and isinstance(node.target, cst.Attribute):

@@ -120,22 +120,10 @@ class DrfSerializerNPlusOne(PythonRule):
 
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
-        self.tracker = QueryTracker(context)
+        self.tracker = context.shared(QueryTracker)
         self.serializers: Mapping[str, Any] = context.index.section("drf_serializers") or {}
         self.active = bool(self.tracker.graph) and bool(self.serializers) and not context.in_migration
         self.views: list[dict[str, Any]] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.active:
-            self.tracker.visit_FunctionDef(node)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if self.active:
-            self.tracker.visit_Return(node)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.active:
-            self.tracker.leave_FunctionDef(node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         if not self.active:

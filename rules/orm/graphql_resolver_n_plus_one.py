@@ -89,7 +89,7 @@ class GraphqlResolverNPlusOne(PythonRule):
 
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
-        self.tracker = QueryTracker(context)
+        self.tracker = context.shared(QueryTracker)
         self.classes: list[str] = []  # "strawberry", "graphene" or "" per enclosing class
         self.resolvers: list[dict] = []
 
@@ -110,7 +110,6 @@ class GraphqlResolverNPlusOne(PythonRule):
             self.classes.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.tracker.visit_FunctionDef(node)
         stack = self.context.scopes.stack  # the function's own scope is already pushed
         kind = self.classes[-1] if self.classes and len(stack) >= 2 and stack[-2].kind == "class" else ""
         parent = None
@@ -128,11 +127,7 @@ class GraphqlResolverNPlusOne(PythonRule):
                 return True
         return False
 
-    def visit_Return(self, node: cst.Return) -> None:
-        self.tracker.visit_Return(node)
-
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.tracker.leave_FunctionDef(node)
         resolver = self.resolvers.pop() if self.resolvers else None
         if resolver is None or resolver["parent"] is None or resolver["loader"] or not resolver["queries"]:
             return

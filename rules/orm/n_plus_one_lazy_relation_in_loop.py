@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, bind_loop, chain_of, eager_call
+from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, chain_of, eager_call
 from reviewer.rule import Example, PythonRule
 
 DJANGO_MODELS = (
@@ -162,73 +162,10 @@ class NPlusOneLazyRelationInLoop(PythonRule):
 
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
-        self.tracker = QueryTracker(context)
+        self.tracker = context.shared(QueryTracker)
         self.active = bool(self.tracker.graph) and not context.in_migration
-        self.frames: list[int] = []  # bindings pushed per loop node, to pop on leave
         self.handled: set[int] = set()
         self.reported: set[tuple[int, tuple[str, ...]]] = set()
-
-    # -- helpers' summaries -------------------------------------------------------------
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.active:
-            self.tracker.visit_FunctionDef(node)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if self.active:
-            self.tracker.visit_Return(node)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.active:
-            self.tracker.leave_FunctionDef(node)
-
-    # -- loops --------------------------------------------------------------------------
-    def visit_For(self, node: cst.For) -> None:
-        if self.active:
-            self._push([(node.target, node.iter)], node)
-
-    def leave_For(self, node: cst.For) -> None:
-        if self.active:
-            self._pop()
-
-    def _comprehension(self, node) -> None:
-        if not self.active:
-            return
-        pairs = []
-        clause = node.for_in
-        while clause is not None:
-            pairs.append((clause.target, clause.iter))
-            clause = clause.inner_for_in
-        self._push(pairs, node)
-
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        self._comprehension(node)
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        self._comprehension(node)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        self._comprehension(node)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        self._comprehension(node)
-
-    def leave_ListComp(self, node) -> None:
-        if self.active:
-            self._pop()
-
-    leave_SetComp = leave_GeneratorExp = leave_DictComp = leave_ListComp
-
-    def _push(self, pairs, loop: cst.CSTNode) -> None:
-        pushed = 0
-        for target, iterable in pairs:
-            frame = bind_loop(self.tracker, target, iterable)
-            self.tracker.bindings.append(frame)
-            pushed += 1
-        self.frames.append(pushed)
-
-    def _pop(self) -> None:
-        for _ in range(self.frames.pop() if self.frames else 0):
-            self.tracker.bindings.pop()
 
     # -- reads --------------------------------------------------------------------------
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:

@@ -76,22 +76,10 @@ class PythonSideAggregation(PythonRule):
 
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
-        self.tracker = QueryTracker(context)
+        self.tracker = context.shared(QueryTracker)
         self.active = bool(self.tracker.graph) and not context.in_migration
         self.uses: dict[tuple[int, str], int] = {}
         self.pending: list[tuple[cst.CSTNode, Rows, str, str, tuple[int, str], int]] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.active:
-            self.tracker.visit_FunctionDef(node)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if self.active:
-            self.tracker.visit_Return(node)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.active:
-            self.tracker.leave_FunctionDef(node)
 
     def visit_Name(self, node: cst.Name) -> None:
         if self.active:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import LoopStack, QueryTracker, classify_call, comprehension_pairs
+from reviewer.querysets import LoopStack, QueryTracker, classify_call
 from reviewer.rule import Example, PythonRule
 
 DJANGO = (
@@ -97,44 +97,10 @@ class QueryInLoop(PythonRule):
 
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
-        self.tracker = QueryTracker(context)
-        self.loops = LoopStack()
+        self.tracker = context.shared(QueryTracker)
+        self.loops = context.shared(LoopStack)
         self.active = not context.in_migration
         self.handled: set[int] = set()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.tracker.visit_FunctionDef(node)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.tracker.visit_Return(node)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.tracker.leave_FunctionDef(node)
-
-    def visit_For(self, node: cst.For) -> None:
-        self.loops.enter(node, [(node.target, node.iter)])
-
-    def leave_For(self, node: cst.For) -> None:
-        self.loops.leave()
-
-    def _comprehension(self, node) -> None:
-        self.loops.enter(node, comprehension_pairs(node))
-
-    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
-
-    def _leave_comprehension(self, node) -> None:
-        self.loops.leave()
-
-    leave_ListComp = leave_SetComp = leave_GeneratorExp = leave_DictComp = _leave_comprehension
-
-    def leave_Assign(self, node: cst.Assign) -> None:
-        self.loops.assign(node)
-
-    def visit_If(self, node: cst.If) -> None:
-        self.loops.conditionals += 1
-
-    def leave_If(self, node: cst.If) -> None:
-        self.loops.conditionals -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self.active or self.loops.innermost is None or id(node) in self.handled:
