@@ -50,8 +50,8 @@ def file_digest(path: Path) -> str | None:
 
 
 class ResultCache:
-    def __init__(self, root: Path, enabled: bool) -> None:
-        self.folder = root / CACHE_DIR / LAYOUT
+    def __init__(self, root: Path, enabled: bool, layout: str = LAYOUT) -> None:
+        self.folder = root / CACHE_DIR / layout
         self.enabled = enabled
         self.used: set[str] = set()
         self.hits = 0

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 from functools import lru_cache
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from reviewer import __version__, registry as registry_module
-from reviewer.analyse import FileResult, Plan, analyse, count_lines, make_finding, path_ignores, read_text, _named
+from reviewer.analyse import FileResult, FileTimeout, Plan, _named, analyse, make_finding, path_ignores, read_text, time_limit
 from reviewer.cache import ResultCache, content_key, file_digest
 from reviewer.config import Config
 from reviewer.discovery import SourceFile, discover
@@ -23,12 +24,14 @@ from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
 from reviewer.model import FileError, Finding, Location
 from reviewer.registry import Registry
-from reviewer.rule import ProjectRule, PythonRule, Report, Rule, SqlRule
+from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
 from reviewer.scoring import Score, score
 from reviewer.suppress import Directive, covers
 
 # Below this many files to analyse, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 24
+# Per-file index facts are cached beside the check results, in a folder of their own.
+INDEX_LAYOUT = "v1-index"
 CHUNK = 8
 
 
@@ -90,24 +93,31 @@ def scan(
     root = scan_root(targets)
     config = replace(config, scan_prefix=_prefix(Path(config.root), root))
     sources = discover(root, targets, config.exclude, config.respect_gitignore, config.scan_prefix)
-    index = build_index(root, sources, config)
+    cache = ResultCache(root, use_cache)
+    index_cache = ResultCache(root, use_cache, INDEX_LAYOUT)
+    index_errors: list[FileError] = []
+    index = build_index(root, sources, config, index_cache, jobs, index_errors)
     plan = Plan(
         config=config,
         python_rules=tuple(rule for rule in enabled if issubclass(rule, PythonRule)),
         sql_rules=tuple(rule for rule in enabled if issubclass(rule, SqlRule)),
         index=index,
     )
-    cache = ResultCache(root, use_cache)
     results = check_files(sources, plan, registry, enabled, cache, jobs, progress)
     if use_cache and all(target.is_dir() for target in targets):
         cache.prune()
+        index_cache.prune()
     project_findings, project_errors = run_project_rules(enabled, index, config, root)
     hidden: list[tuple[Finding, str]] = []
     findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden)
     visible = assign_fingerprints([*findings, *meta])
     hidden.sort(key=lambda item: item[0].sort_key())  # the order assign_fingerprints returns
     suppressions = tuple(zip(assign_fingerprints(f for f, _ in hidden), (reason for _, reason in hidden)))
-    errors = sorted([e for r in results for e in r.errors] + project_errors, key=lambda e: (e.path, e.kind, e.message))
+    # A file both passes failed on (a timeout while indexing and while checking) is listed once.
+    unique: dict[tuple[str, str], FileError] = {}
+    for error in [e for r in results for e in r.errors] + project_errors + index_errors:
+        unique.setdefault((error.path, error.kind), error)
+    errors = sorted(unique.values(), key=lambda e: (e.path, e.kind, e.message))
     lines = sum(result.lines for result in results)
     return ScanResult(
         root=str(root),
@@ -137,30 +147,108 @@ def _prefix(config_root: Path, root: Path) -> str:
 # Index pass
 
 
-def build_index(root: Path, sources: list[SourceFile], config: Config) -> ProjectIndex:
+def build_index(
+    root: Path,
+    sources: list[SourceFile],
+    config: Config,
+    cache: ResultCache | None = None,
+    jobs: int | None = 1,
+    errors: list[FileError] | None = None,
+) -> ProjectIndex:
+    """The project index. Per-file facts are cached by content hash (like check results) and
+    extracted in worker processes when many files need it; a provider that fails on a file
+    loses only that file's facts (recorded in `errors` when a list is given)."""
     files = tuple(IndexedFile(s.rel, s.kind, s.migration_tool) for s in sources)
     facts: dict[str, dict[str, Any]] = {provider.name: {} for provider in PROVIDERS}
     if PROVIDERS:
+        cache = cache or ResultCache(root, False)
+        base = content_key("index", __version__, engine_digest(), ",".join(p.name for p in PROVIDERS))
+        pending: list[tuple[SourceFile, str | None]] = []
         for source in sources:
-            sink = FileResult(source.rel)
-            text = read_text(source, config, sink)
-            if text is None:
-                continue
-            wanted = [p for p in PROVIDERS if p.wants(source.kind, text)]
-            if not wanted:
-                continue
+            digest = file_digest(source.path) if cache.enabled else None
+            key = content_key(base, source.rel, source.kind.value, source.migration_tool or "", digest) if digest else None
+            cached = cache.get(key) if key else None
+            if isinstance(cached, dict) and isinstance(cached.get("facts"), dict):
+                _merge_facts(facts, source.rel, cached["facts"])
+            else:
+                pending.append((source, key))
+        workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+        if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
+            batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=(config,)) as pool:
+                collected = [item for output in pool.map(_index_batch, batches) for item in output]
+        else:
+            _init_index_worker(config)
+            collected = _index_batch(pending)
+        for (source, key), (file_facts, problems) in zip(pending, collected):
+            _merge_facts(facts, source.rel, file_facts)
+            if errors is not None:
+                errors.extend(problems)
+            if key and not problems:
+                cache.put(key, {"facts": file_facts})
+    sections = {provider.name: provider.merge(facts[provider.name]) for provider in PROVIDERS}
+    return ProjectIndex(str(root), files, sections, config=config)
+
+
+def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[str, Any]) -> None:
+    for name, data in file_facts.items():
+        if name in facts:
+            facts[name][path] = data
+
+
+_INDEX_CONFIG: Config | None = None
+
+
+def _init_index_worker(config: Config) -> None:
+    global _INDEX_CONFIG
+    _INDEX_CONFIG = config
+
+
+def _index_batch(batch: list[tuple[SourceFile, str | None]]) -> list[tuple[dict[str, Any], list[FileError]]]:
+    return [_index_file(source, _INDEX_CONFIG or Config()) for source, _ in batch]
+
+
+def _index_file(source: SourceFile, config: Config) -> tuple[dict[str, Any], list[FileError]]:
+    """Facts of one file from every provider that wants it. Facts go through JSON (the cache
+    format) here too, so a cold and a warm run merge exactly the same data."""
+    sink = FileResult(source.rel)
+    text = read_text(source, config, sink)
+    if text is None:
+        return {}, []
+    wanted = [p for p in PROVIDERS if p.wants(source.kind, text)]
+    if not wanted:
+        return {}, []
+    problems: list[FileError] = []
+    file_facts: dict[str, Any] = {}
+    try:
+        with time_limit(config.file_timeout):
             tree = None
             if source.kind.is_python:
                 try:
                     tree = ast.parse(text)
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    continue
+                    return {}, []  # the check pass reports the file
             for provider in wanted:
-                data = provider.collect(source.rel, source.kind, text, tree)
+                try:
+                    data = provider.collect(source.rel, source.kind, text, tree)
+                except FileTimeout:
+                    raise
+                except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
+                    problems.append(FileError(source.rel, "index-error", f"{provider.name}: {type(error).__name__}: {error}"))
+                    continue
                 if data is not None:
-                    facts[provider.name][source.rel] = data
-    sections = {provider.name: provider.merge(facts[provider.name]) for provider in PROVIDERS}
-    return ProjectIndex(str(root), files, sections, config=config)
+                    file_facts[provider.name] = data
+    except FileTimeout:
+        problems.append(FileError(source.rel, "timeout", f"indexing took longer than {config.file_timeout:g} s (file-timeout)"))
+    except RecursionError:
+        problems.append(FileError(source.rel, "too-deep", "nesting too deep to index"))
+    return json.loads(json.dumps(file_facts, default=_jsonable)), problems
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON-able")
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""The project index is cached per file like check results: a warm run must rebuild exactly
+the index and report exactly the findings of a cold run, and reuse every file's facts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reviewer import registry as registry_module
+from reviewer.cache import ResultCache
+from reviewer.config import Config
+from reviewer.discovery import discover
+from reviewer.runner import INDEX_LAYOUT, build_index
+from tests.conftest import REPO, scan_tree
+
+SAMPLES = ["fastapi_orders", "django_shop", "flask_ledger", "clean_inventory"]
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_warm_index_equals_cold_index(name: str, tmp_path: Path) -> None:
+    root = tmp_path / name
+    shutil.copytree(REPO / "sample_projects" / name, root)
+    config = Config(root=str(root))
+    sources = discover(root, [root], (), True)
+    cold_cache = ResultCache(root, True, INDEX_LAYOUT)
+    cold = build_index(root, sources, config, cold_cache)
+    warm_cache = ResultCache(root, True, INDEX_LAYOUT)
+    warm = build_index(root, sources, config, warm_cache)
+    assert warm_cache.misses == 0 and warm_cache.hits == cold_cache.misses > 0
+    assert dict(warm.sections) == dict(cold.sections)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_warm_scan_reports_what_a_cold_scan_reports(name: str, tmp_path: Path) -> None:
+    root = tmp_path / name
+    shutil.copytree(REPO / "sample_projects" / name, root)
+    cold = scan_tree(root, use_cache=True)
+    warm = scan_tree(root, use_cache=True)
+    assert warm.cache_hits == warm.files
+    assert warm.findings == cold.findings and warm.errors == cold.errors
+
+
+def test_parallel_index_equals_serial_index(tmp_path: Path) -> None:
+    """More files than the parallel threshold: worker processes build the same index."""
+    root = tmp_path / "many"
+    for copy in range(4):
+        shutil.copytree(REPO / "sample_projects" / "fastapi_orders" / "app", root / f"svc{copy}" / "app")
+    config = Config(root=str(root))
+    sources = discover(root, [root], (), True)
+    assert len(sources) >= 24
+    serial = build_index(root, sources, config, jobs=1)
+    parallel = build_index(root, sources, config, jobs=2)
+    assert dict(parallel.sections) == dict(serial.sections)
+    assert registry_module.load()  # the registry still loads after worker processes ran
