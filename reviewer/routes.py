@@ -458,7 +458,7 @@ def _django_path(route: str, regex: bool) -> str:
 
 def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
     modules = {data["module"]: (path, data) for path, data in facts.items()}
-    classes: dict[str, tuple[str, dict]] = {}
+    classes: ClassTable = ClassTable()
     functions: dict[str, tuple[str, dict]] = {}
     for path, data in facts.items():
         for name, info in data["classes"].items():
@@ -598,6 +598,21 @@ def _framework(kind: str, path: str, facts: Mapping[str, Any]) -> str:
     return "unknown"
 
 
+class ClassTable(dict):
+    """Project classes by qualified name, with an index by simple name (built on first use)
+    so resolving a base class imported under a short name is a lookup, not a scan."""
+
+    _by_simple: dict[str, list[str]] | None = None
+
+    def keys_named(self, simple: str) -> list[str]:
+        if self._by_simple is None:
+            self._by_simple = {}
+            for key in self:
+                if "." in key:
+                    self._by_simple.setdefault(_simple(key), []).append(key)
+        return self._by_simple.get(simple, [])
+
+
 def _base_names(qualified: str, classes: Mapping[str, tuple[str, dict]], depth: int = 0) -> list[str]:
     found = classes.get(qualified)
     if found is None or depth > 6:
@@ -609,8 +624,11 @@ def _base_names(qualified: str, classes: Mapping[str, tuple[str, dict]], depth: 
         # A base imported through a relative/short name may be a project class under another key.
         simple = _simple(base)
         if base not in classes:
-            for key in classes:
-                if key.endswith("." + simple) and key != qualified:
+            candidates = classes.keys_named(simple) if isinstance(classes, ClassTable) else [
+                key for key in classes if key.endswith("." + simple)
+            ]
+            for key in candidates:
+                if key != qualified:
                     out.extend(_base_names(key, classes, depth + 1))
                     break
     return out
