@@ -25,6 +25,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from reviewer.astfacts import keyword_value
 from reviewer.model import FileKind
 
 # sqlglot logs a warning for each statement it keeps as an opaque command; expected here.
@@ -606,15 +607,8 @@ def _receiver(call: ast.Call) -> str | None:
     return None
 
 
-def _kw(call: ast.Call, name: str) -> ast.AST | None:
-    for keyword in call.keywords:
-        if keyword.arg == name:
-            return keyword.value
-    return None
-
-
 def _arg(call: ast.Call, position: int, name: str) -> ast.AST | None:
-    found = _kw(call, name)
+    found = keyword_value(call, name)
     if found is not None:
         return found
     positional = [a for a in call.args if not isinstance(a, ast.Starred)]
@@ -850,22 +844,22 @@ class _AlembicWalker:
             column = _const(_arg(call, shift, "column_name"))
             column = column.lower() if isinstance(column, str) else None
             out = []
-            nullable = _kw(call, "nullable")
-            existing = _kw(call, "existing_nullable")
+            nullable = keyword_value(call, "nullable")
+            existing = keyword_value(call, "existing_nullable")
             if _false(nullable) and not _false(existing):
                 out.append(op("set_not_null", 0, 0, table, column=column))
             elif _true(nullable) and not _true(existing):
                 out.append(op("drop_not_null", 0, 0, table, column=column, known=_false(existing)))
-            new_type = _kw(call, "type_")
-            renamed = _const(_kw(call, "new_column_name"))
-            existing_type = _kw(call, "existing_type")
+            new_type = keyword_value(call, "type_")
+            renamed = _const(keyword_value(call, "new_column_name"))
+            existing_type = keyword_value(call, "existing_type")
             # `type_=` beside a rename and no `existing_type`: the MySQL idiom (CHANGE COLUMN
             # needs the type), not a type change.
             if new_type is not None and not (isinstance(renamed, str) and existing_type is None):
                 old = alembic_type(existing_type)
                 new = alembic_type(new_type)
                 out.append(op("alter_type", 0, 0, table, column=column, type=_segment(self.text, new_type),
-                              rewrite=True, using=_kw(call, "postgresql_using") is not None,
+                              rewrite=True, using=keyword_value(call, "postgresql_using") is not None,
                               widening=_widening(old, new), new_type=new,
                               old_known=old.get("type") is not None and old.get("size") != -1))
             if isinstance(renamed, str):
@@ -876,14 +870,14 @@ class _AlembicWalker:
             table = batch or _const(_arg(call, 1, "table_name"))
             return [op("create_index", 0, 0, table.lower() if isinstance(table, str) else None,
                        name=index.lower() if isinstance(index, str) else None,
-                       concurrently=_true(_kw(call, "postgresql_concurrently")), unique=_true(_kw(call, "unique")),
+                       concurrently=_true(keyword_value(call, "postgresql_concurrently")), unique=_true(keyword_value(call, "unique")),
                        names=[index] if isinstance(index, str) and len(index.encode()) > MAX_IDENTIFIER else [])]
         if name == "drop_index":
             index = _const(_arg(call, 0, "index_name"))
             table = batch or _const(_arg(call, 1, "table_name"))
             return [op("drop_index", 0, 0, table.lower() if isinstance(table, str) else None,
                        name=index.lower() if isinstance(index, str) else None,
-                       concurrently=_true(_kw(call, "postgresql_concurrently")))]
+                       concurrently=_true(keyword_value(call, "postgresql_concurrently")))]
         constraints = {
             "create_foreign_key": ("fk", 1, "source_table"),
             "create_check_constraint": ("check", 1, "table_name"),
@@ -897,7 +891,7 @@ class _AlembicWalker:
             table = batch or _const(_arg(call, position, keyword))
             return [op("add_constraint", 0, 0, table.lower() if isinstance(table, str) else None, ctype=ctype,
                        name=constraint.lower() if isinstance(constraint, str) else None,
-                       not_valid=_true(_kw(call, "postgresql_not_valid")), using_index=False, columns=[],
+                       not_valid=_true(keyword_value(call, "postgresql_not_valid")), using_index=False, columns=[],
                        not_null_check=False,
                        names=[constraint] if isinstance(constraint, str) and len(constraint.encode()) > MAX_IDENTIFIER else [])]
         if name == "drop_constraint":
@@ -964,7 +958,7 @@ def alembic_type(node: ast.AST | None) -> dict[str, Any]:
             size = _const(length)
         elif length is not None and name in ("String", "VARCHAR", "Unicode", "NVARCHAR"):
             size = -1  # a length the migration computes
-        timezone = _true(_kw(call, "timezone"))
+        timezone = _true(keyword_value(call, "timezone"))
         if name in ("Numeric", "NUMERIC", "DECIMAL"):
             precision = _const(_arg(call, 0, "precision"))
             size = precision if isinstance(precision, int) else None
@@ -1005,12 +999,12 @@ def _widening(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 def alembic_column(call: ast.Call) -> dict[str, Any]:
-    name = _const(call.args[0]) if call.args else _const(_kw(call, "name"))
-    type_node = call.args[1] if len(call.args) > 1 and not (isinstance(call.args[1], ast.Call) and _callee(call.args[1]) == "ForeignKey") else _kw(call, "type_")
+    name = _const(call.args[0]) if call.args else _const(keyword_value(call, "name"))
+    type_node = call.args[1] if len(call.args) > 1 and not (isinstance(call.args[1], ast.Call) and _callee(call.args[1]) == "ForeignKey") else keyword_value(call, "type_")
     facts = alembic_type(type_node)
-    primary = _true(_kw(call, "primary_key"))
-    nullable = _kw(call, "nullable")
-    server_default = _kw(call, "server_default")
+    primary = _true(keyword_value(call, "primary_key"))
+    nullable = keyword_value(call, "nullable")
+    server_default = keyword_value(call, "server_default")
     default_sql = _const(server_default)
     volatile = False
     if isinstance(default_sql, str):
@@ -1032,8 +1026,8 @@ def alembic_column(call: ast.Call) -> dict[str, Any]:
         not_null=_false(nullable) or (primary and not _true(nullable)),
         default=not _none(server_default) or identity,
         volatile=volatile or identity,
-        generated=any(isinstance(a, ast.Call) and _callee(a) == "Computed" and not _false(_kw(a, "persisted")) for a in call.args),
-        fk=fk, unique=_true(_kw(call, "unique")) or primary, pk=primary, index=_true(_kw(call, "index")),
+        generated=any(isinstance(a, ast.Call) and _callee(a) == "Computed" and not _false(keyword_value(a, "persisted")) for a in call.args),
+        fk=fk, unique=_true(keyword_value(call, "unique")) or primary, pk=primary, index=_true(keyword_value(call, "index")),
     )
     return facts
 
@@ -1215,7 +1209,7 @@ class _DjangoWalker:
     # Indexes and constraints
     def _index(self, call: ast.Call, database: bool, concurrently: bool) -> None:
         index = _arg(call, 1, "index")
-        name = _const(_kw(index, "name")) if isinstance(index, ast.Call) else None
+        name = _const(keyword_value(index, "name")) if isinstance(index, ast.Call) else None
         self.add(op("create_index", 0, 0, self.table(_const(_arg(call, 0, "model_name"))),
                     name=name.lower() if isinstance(name, str) else None, concurrently=concurrently, unique=False,
                     names=[name] if isinstance(name, str) and len(name.encode()) > MAX_IDENTIFIER else [], db=database), call)
@@ -1251,7 +1245,7 @@ class _DjangoWalker:
         constraint = _arg(call, 1, "constraint")
         kind = _callee(constraint) if isinstance(constraint, ast.Call) else None
         ctype = {"CheckConstraint": "check", "UniqueConstraint": "unique", "ExclusionConstraint": "exclude"}.get(kind or "", "other")
-        name = _const(_kw(constraint, "name")) if isinstance(constraint, ast.Call) else None
+        name = _const(keyword_value(constraint, "name")) if isinstance(constraint, ast.Call) else None
         self.add(op("add_constraint", 0, 0, self.table(_const(_arg(call, 0, "model_name"))), ctype=ctype,
                     name=name.lower() if isinstance(name, str) else None, not_valid=not_valid, using_index=False,
                     columns=[], not_null_check=False,
@@ -1336,15 +1330,15 @@ def _sql_strings(node: ast.AST | None) -> list[str]:
 def django_field(name: str, call: ast.Call) -> dict[str, Any]:
     """What a Django field definition means for its column."""
     kind = _callee(call) or ""
-    default = _kw(call, "default")
-    db_default = _kw(call, "db_default")
-    null = _true(_kw(call, "null"))
-    primary = _true(_kw(call, "primary_key"))
+    default = keyword_value(call, "default")
+    db_default = keyword_value(call, "db_default")
+    null = _true(keyword_value(call, "null"))
+    primary = _true(keyword_value(call, "primary_key"))
     fk = kind in FK_FIELDS
-    unique = _true(_kw(call, "unique")) or kind == "OneToOneField" or primary
-    index = _true(_kw(call, "db_index")) or (fk and not _false(_kw(call, "db_index")))
+    unique = _true(keyword_value(call, "unique")) or kind == "OneToOneField" or primary
+    index = _true(keyword_value(call, "db_index")) or (fk and not _false(keyword_value(call, "db_index")))
     text_like = kind in TEXT_FIELD_FAMILY or kind in ("FilePathField", "FileField", "ImageField", "GenericIPAddressField")
-    max_length = _const(_kw(call, "max_length"))
+    max_length = _const(keyword_value(call, "max_length"))
     return {
         "line": call.lineno, "name": name.lower(), "class": kind, "column": kind not in NO_COLUMN_FIELDS and not kind.startswith("Generic"),
         "null": null, "default": default is not None, "db_default": db_default is not None,
@@ -1352,11 +1346,11 @@ def django_field(name: str, call: ast.Call) -> dict[str, Any]:
         and _callee(db_default) != "Now",
         "callable_default": default is not None and not isinstance(default, (ast.Constant, ast.List, ast.Dict, ast.Tuple))
         and not (isinstance(default, ast.Call)),
-        "auto_default": _true(_kw(call, "auto_now")) or _true(_kw(call, "auto_now_add")) or kind.endswith("AutoField"),
-        "blank_text": _true(_kw(call, "blank")) and text_like,
-        "generated": kind == "GeneratedField" and not _false(_kw(call, "db_persist")),
-        "fk": fk and not _false(_kw(call, "db_constraint")), "unique": unique, "index": index or unique,
-        "db_index": _true(_kw(call, "db_index")), "max_length": max_length if isinstance(max_length, int) else None,
+        "auto_default": _true(keyword_value(call, "auto_now")) or _true(keyword_value(call, "auto_now_add")) or kind.endswith("AutoField"),
+        "blank_text": _true(keyword_value(call, "blank")) and text_like,
+        "generated": kind == "GeneratedField" and not _false(keyword_value(call, "db_persist")),
+        "fk": fk and not _false(keyword_value(call, "db_constraint")), "unique": unique, "index": index or unique,
+        "db_index": _true(keyword_value(call, "db_index")), "max_length": max_length if isinstance(max_length, int) else None,
         "type": {"FloatField": "float"}.get(kind, kind), "pk": primary,
     }
 

@@ -22,6 +22,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.index import PROVIDERS, IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
@@ -54,25 +55,9 @@ def _last(node: ast.AST) -> str | None:
     return None
 
 
-def _dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr}" if head else None
-    return None
-
-
 def _string(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
-    return None
-
-
-def _keyword(call: ast.Call, name: str) -> ast.AST | None:
-    for keyword in call.keywords:
-        if keyword.arg == name:
-            return keyword.value
     return None
 
 
@@ -154,20 +139,20 @@ def _sqlalchemy_relation(call: ast.Call, annotation: ast.AST | None) -> dict[str
         named = _target_name(call.args[0], "")
         if named:
             target = named
-    target = target or _target_name(_keyword(call, "argument"), "")
-    lazy_node = _keyword(call, "lazy")
+    target = target or _target_name(keyword_value(call, "argument"), "")
+    lazy_node = keyword_value(call, "lazy")
     lazy = None
     if isinstance(lazy_node, ast.Constant):
         lazy = str(lazy_node.value)
-    uselist = _keyword(call, "uselist")
+    uselist = keyword_value(call, "uselist")
     if isinstance(uselist, ast.Constant) and isinstance(uselist.value, bool):
         many = uselist.value
-    backref = _keyword(call, "backref")
+    backref = keyword_value(call, "backref")
     backref_name = _string(backref)
     backref_lazy = None
     if backref_name is None and isinstance(backref, ast.Call) and backref.args:
         backref_name = _string(backref.args[0])
-        node = _keyword(backref, "lazy")
+        node = keyword_value(backref, "lazy")
         backref_lazy = str(node.value) if isinstance(node, ast.Constant) else None
     relation: dict[str, Any] = {"kind": "collection" if many else "scalar", "target": target, "lazy": lazy, "line": call.lineno}
     if many is None:
@@ -175,7 +160,7 @@ def _sqlalchemy_relation(call: ast.Call, annotation: ast.AST | None) -> dict[str
     if backref_name:
         relation["backref"] = backref_name
         relation["backref_lazy"] = backref_lazy
-    back = _string(_keyword(call, "back_populates"))
+    back = _string(keyword_value(call, "back_populates"))
     if back:
         relation["back_populates"] = back
     return relation
@@ -213,7 +198,7 @@ class ModelGraphProvider(IndexProvider):
         return {"classes": classes, "aliases": aliases}
 
     def _class(self, node: ast.ClassDef) -> dict[str, Any] | None:
-        bases = [b for b in (_dotted(base) for base in node.bases) if b]
+        bases = [b for b in (dotted_name(base) for base in node.bases) if b]
         relations: dict[str, Any] = {}
         managers: dict[str, str] = {}
         methods: dict[str, Any] = {}
@@ -256,9 +241,9 @@ class ModelGraphProvider(IndexProvider):
             callee = _last(value.func)
             if callee in DJANGO_RELATIONS:
                 kind = DJANGO_RELATIONS[callee]
-                to = value.args[0] if value.args else _keyword(value, "to")
+                to = value.args[0] if value.args else keyword_value(value, "to")
                 relation: dict[str, Any] = {"kind": kind, "target": _target_name(to, node.name) if kind != "generic" else None, "line": value.lineno}
-                related = _string(_keyword(value, "related_name"))
+                related = _string(keyword_value(value, "related_name"))
                 if related is not None:
                     relation["related_name"] = related
                 relations[target] = relation
@@ -317,7 +302,7 @@ class ModelGraphProvider(IndexProvider):
                 if isinstance(value, ast.Call):
                     if _last(value.func) in ("Column", "mapped_column"):
                         return "sqlalchemy"
-                    if isinstance(value.func, ast.Attribute) and _dotted(value.func.value) in DJANGO_FIELD_MODULES:
+                    if isinstance(value.func, ast.Attribute) and dotted_name(value.func.value) in DJANGO_FIELD_MODULES:
                         return "django"
             if isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in statement.targets):
                 return "sqlalchemy"
@@ -548,7 +533,7 @@ class DrfSerializerProvider(IndexProvider):
             return None
         found: dict[str, Any] = {}
         for node in _classes(tree.body):
-            bases = [b.rsplit(".", 1)[-1] for b in (_dotted(base) for base in node.bases) if b]
+            bases = [b.rsplit(".", 1)[-1] for b in (dotted_name(base) for base in node.bases) if b]
             if not any(base.endswith("Serializer") for base in bases):
                 continue
             found[node.name] = self._serializer(node, bases, path)
@@ -581,15 +566,15 @@ class DrfSerializerProvider(IndexProvider):
             if not isinstance(value, ast.Call):
                 continue
             callee = _last(value.func) or ""
-            source = _string(_keyword(value, "source"))
-            many_node = _keyword(value, "many")
+            source = _string(keyword_value(value, "source"))
+            many_node = keyword_value(value, "many")
             many = isinstance(many_node, ast.Constant) and many_node.value is True
-            write_only = isinstance(_keyword(value, "write_only"), ast.Constant) and getattr(_keyword(value, "write_only"), "value", False) is True
+            write_only = isinstance(keyword_value(value, "write_only"), ast.Constant) and getattr(keyword_value(value, "write_only"), "value", False) is True
             if write_only:
                 continue
             field: dict[str, Any] = {"line": value.lineno, "source": source, "many": many}
             if callee == "SerializerMethodField":
-                method_name = _string(value.args[0]) if value.args else _string(_keyword(value, "method_name"))
+                method_name = _string(value.args[0]) if value.args else _string(keyword_value(value, "method_name"))
                 method = methods.get(method_name or f"get_{attr}")
                 field["kind"] = "method"
                 field["reads"] = self._method_reads(method) if method is not None else []

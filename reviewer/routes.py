@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 import libcst as cst
 
+from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.index import PROVIDERS, IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import dotted, module_name_for
@@ -63,25 +64,9 @@ REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 # Per-file extraction (stdlib ast)
 
 
-def _dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
-        return f"{head}.{node.attr}" if head else None
-    return None
-
-
 def _const(node: ast.AST | None) -> Any:
     if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)):
         return node.value
-    return None
-
-
-def _kw(call: ast.Call, name: str) -> ast.AST | None:
-    for keyword in call.keywords:
-        if keyword.arg == name:
-            return keyword.value
     return None
 
 
@@ -117,7 +102,7 @@ class _Imports:
                     self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}"
 
     def resolve(self, node: ast.AST) -> str | None:
-        text = _dotted(node)
+        text = dotted_name(node)
         if text is None:
             return None
         head, _, rest = text.partition(".")
@@ -128,7 +113,7 @@ class _Imports:
 
     def known(self, node: ast.AST) -> str | None:
         """The qualified name when the head is imported, else the dotted text."""
-        text = _dotted(node)
+        text = dotted_name(node)
         if text is None:
             return None
         head, _, rest = text.partition(".")
@@ -202,12 +187,12 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str
         elif qualified in DRF_ROUTERS or _simple(qualified) in ("DefaultRouter", "SimpleRouter"):
             kind = "drf-router"
         if kind:
-            prefix_node = _kw(value, "prefix") if kind.startswith("fastapi") else _kw(value, "url_prefix")
+            prefix_node = keyword_value(value, "prefix") if kind.startswith("fastapi") else keyword_value(value, "url_prefix")
             prefix = _const(prefix_node)
             entry = {"kind": kind, "prefix": prefix if isinstance(prefix, str) else "", "line": stmt.lineno}
             if kind == "fastapi-app":
-                entry["handlers_kw"] = [imports.known(k) or "" for k in _dict_keys(_kw(value, "exception_handlers"))]
-            if kind in ("fastapi-router", "fastapi-app") and _kw(value, "dependencies") is not None:
+                entry["handlers_kw"] = [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]
+            if kind in ("fastapi-router", "fastapi-app") and keyword_value(value, "dependencies") is not None:
                 entry["dependencies"] = True
             facts["routers"][name] = entry
             return
@@ -243,7 +228,7 @@ def _literal(node: ast.AST) -> Any:
         return const
     if isinstance(node, ast.Constant) and node.value is None:
         return None
-    return _dotted(node) or "?"
+    return dotted_name(node) or "?"
 
 
 def _call(call: ast.Call, imports: _Imports, facts: dict[str, Any]) -> None:
@@ -251,10 +236,10 @@ def _call(call: ast.Call, imports: _Imports, facts: dict[str, Any]) -> None:
         return
     owner, attr = call.func.value.id, call.func.attr
     if attr in ("include_router", "register_blueprint", "mount") and call.args:
-        prefix = _const(_kw(call, "prefix" if attr != "register_blueprint" else "url_prefix"))
+        prefix = _const(keyword_value(call, "prefix" if attr != "register_blueprint" else "url_prefix"))
         if attr == "mount":
             prefix = _const(call.args[0])
-            child = call.args[1] if len(call.args) > 1 else _kw(call, "app")
+            child = call.args[1] if len(call.args) > 1 else keyword_value(call, "app")
         else:
             child = call.args[0]
         ref = imports.resolve(child) if child is not None else None
@@ -269,12 +254,12 @@ def _call(call: ast.Call, imports: _Imports, facts: dict[str, Any]) -> None:
         facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
     elif attr in ("add_api_route", "add_url_rule", "add_route") and call.args:
         path = _const(call.args[0])
-        view = call.args[1] if len(call.args) > 2 or (len(call.args) > 1 and attr != "add_url_rule") else _kw(call, "view_func")
+        view = call.args[1] if len(call.args) > 2 or (len(call.args) > 1 and attr != "add_url_rule") else keyword_value(call, "view_func")
         if attr == "add_url_rule" and view is None and len(call.args) > 2:
             view = call.args[2]
         if view is None and len(call.args) > 1:
             view = call.args[1]
-        methods = [m.upper() for m in _str_list(_kw(call, "methods"))]
+        methods = [m.upper() for m in _str_list(keyword_value(call, "methods"))]
         handler = None
         if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
             handler = imports.resolve(view.func.value)
@@ -305,12 +290,12 @@ def _exc_name(node: ast.AST, imports: _Imports) -> Any:
 def _route_decorator(decorator: ast.AST, imports: _Imports) -> dict[str, Any] | None:
     if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Attribute):
         return None
-    owner = _dotted(decorator.func.value)
+    owner = dotted_name(decorator.func.value)
     attr = decorator.func.attr
     if owner is None or "." in owner:
         return None
     if attr in HTTP_METHODS or attr in ("route", "api_route", "websocket"):
-        path = _const(decorator.args[0]) if decorator.args else _const(_kw(decorator, "path") or _kw(decorator, "rule"))
+        path = _const(decorator.args[0]) if decorator.args else _const(keyword_value(decorator, "path") or keyword_value(decorator, "rule"))
         if not isinstance(path, str):
             return None
         if attr in HTTP_METHODS:
@@ -318,12 +303,12 @@ def _route_decorator(decorator: ast.AST, imports: _Imports) -> dict[str, Any] | 
         elif attr == "websocket":
             methods = ["WEBSOCKET"]
         else:
-            methods = [m.upper() for m in _str_list(_kw(decorator, "methods"))] or (["GET"] if attr == "route" else ["GET"])
-        status = _const(_kw(decorator, "status_code"))
-        status_node = _kw(decorator, "status_code")
+            methods = [m.upper() for m in _str_list(keyword_value(decorator, "methods"))] or (["GET"] if attr == "route" else ["GET"])
+        status = _const(keyword_value(decorator, "status_code"))
+        status_node = keyword_value(decorator, "status_code")
         if status is None and status_node is not None:
-            status = _status_from_name(_dotted(status_node))
-        model = _kw(decorator, "response_model")
+            status = _status_from_name(dotted_name(status_node))
+        model = keyword_value(decorator, "response_model")
         return {
             "owner": owner, "methods": methods, "path": path, "line": decorator.lineno,
             "status_code": status if isinstance(status, int) else None,
@@ -356,7 +341,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
         name = imports.known(target) or ""
         if _simple(name) == "api_view":
             methods = _str_list(decorator.args[0]) if isinstance(decorator, ast.Call) and decorator.args else []
-            methods = methods or _str_list(_kw(decorator, "http_method_names")) if isinstance(decorator, ast.Call) else methods
+            methods = methods or _str_list(keyword_value(decorator, "http_method_names")) if isinstance(decorator, ast.Call) else methods
             info["api_view"] = [m.upper() for m in methods] or ["GET"]
         elif _simple(name) in ("require_GET", "require_safe"):
             info["require"] = ["GET"]
@@ -377,9 +362,9 @@ def _class(node: ast.ClassDef, prefix: str, imports: _Imports, facts: dict[str, 
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 if _simple(imports.known(target)) == "action" and isinstance(decorator, ast.Call):
-                    detail = _const(_kw(decorator, "detail"))
-                    url_path = _const(_kw(decorator, "url_path"))
-                    methods = [m.upper() for m in _str_list(_kw(decorator, "methods"))] or ["GET"]
+                    detail = _const(keyword_value(decorator, "detail"))
+                    url_path = _const(keyword_value(decorator, "url_path"))
+                    methods = [m.upper() for m in _str_list(keyword_value(decorator, "methods"))] or ["GET"]
                     info["actions"].append(
                         {"name": stmt.name, "methods": methods, "detail": bool(detail), "line": decorator.lineno,
                          "url_path": url_path if isinstance(url_path, str) else stmt.name}
@@ -410,7 +395,7 @@ def _urlpatterns(value: ast.AST, imports: _Imports, facts: dict[str, Any]) -> No
         route = _const(item.args[0])
         if not isinstance(route, str):
             continue
-        view = item.args[1] if len(item.args) > 1 else _kw(item, "view")
+        view = item.args[1] if len(item.args) > 1 else keyword_value(item, "view")
         entry: dict[str, Any] = {"route": route, "regex": _simple(name) != "path", "line": item.lineno}
         if isinstance(view, ast.Call):
             head = imports.known(view.func) or ""
@@ -422,7 +407,7 @@ def _urlpatterns(value: ast.AST, imports: _Imports, facts: dict[str, Any]) -> No
                 if isinstance(const, str):
                     entry["include"] = const
                 elif isinstance(target, ast.Attribute) and target.attr == "urls":
-                    entry["include_router"] = _dotted(target.value)
+                    entry["include_router"] = dotted_name(target.value)
                     entry["include_router_ref"] = imports.resolve(target.value)
                 elif target is not None:
                     entry["include"] = imports.resolve(target)
@@ -430,9 +415,9 @@ def _urlpatterns(value: ast.AST, imports: _Imports, facts: dict[str, Any]) -> No
                 entry["view"] = imports.resolve(view.func.value)
                 entry["kind"] = "class"
         elif isinstance(view, ast.Attribute) and view.attr == "urls":
-            entry["include_router"] = _dotted(view.value)
+            entry["include_router"] = dotted_name(view.value)
             entry["include_router_ref"] = imports.resolve(view.value)
-            if _dotted(view.value) and "site" in (_dotted(view.value) or ""):
+            if dotted_name(view.value) and "site" in (dotted_name(view.value) or ""):
                 entry["admin"] = True
         elif view is not None:
             entry["view"] = imports.resolve(view)
