@@ -627,17 +627,19 @@ def _none(node: ast.AST | None) -> bool:
     return node is None or isinstance(node, ast.Constant) and node.value is None
 
 
-_LINES: dict[int, list[str]] = {}
+_LINES_OF: list = [None, []]  # [text, its lines] of the file last segmented
 
 
 def _segment(text: str, node: ast.AST) -> str:
     """The start of a node's source text (`ast.get_source_segment` re-splits the whole file on
     every call, which is quadratic on large migrations)."""
-    key = id(text)
-    lines = _LINES.get(key)
-    if lines is None:
-        _LINES.clear()
-        lines = _LINES[key] = text.splitlines()
+    # One file's lines are kept at a time. Keyed by the text object itself, not id(text):
+    # CPython reuses a freed object's id, which handed a new file another file's lines.
+    if _LINES_OF[0] is text:
+        lines = _LINES_OF[1]
+    else:
+        lines = text.splitlines()
+        _LINES_OF[:] = [text, lines]
     first = getattr(node, "lineno", 0) - 1
     if not 0 <= first < len(lines):
         return ""

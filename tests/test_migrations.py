@@ -99,3 +99,18 @@ def test_alembic_dialect_branches_and_helpers(tmp_path: Path) -> None:
     })
     findings = scan_tree(tmp_path, select=("MIG003",)).findings
     assert [(f.rule, f.line) for f in findings] == [("MIG003", 11)]  # the MySQL branch is skipped
+
+
+def test_segment_never_returns_another_files_lines() -> None:
+    """Regression: lines were cached by id(text); CPython reuses a freed string's id, so a
+    second file could be given the first file's lines and the index changed between runs."""
+    import ast
+
+    from reviewer.migrations import _segment
+
+    for number in range(200):
+        first = f"op.drop_column('t{number:03d}', 'x')\n"
+        assert _segment(first, ast.parse(first).body[0].value) == first.strip()
+        del first
+        second = f"op.drop_column('u{number:03d}', 'y')\n"
+        assert _segment(second, ast.parse(second).body[0].value) == second.strip()
