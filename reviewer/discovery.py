@@ -80,6 +80,9 @@ class _Prefixed:
         return self.spec.match_file(self.prefix + path)
 
 
+_NOTHING = pathspec.PathSpec.from_lines("gitignore", [])
+
+
 def relative(root: Path, path: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -95,6 +98,10 @@ def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore:
             inherited[:0] = _gitignore(parent)
             if (parent / ".git").exists():
                 break
+        # A folder named explicitly is scanned even when an ancestor's .gitignore ignores it
+        # (as explicitly named files are); those ancestor rules would otherwise hide all of it.
+        if inherited and _ignored(root, top, True, _NOTHING, inherited):
+            inherited = []
     # Each folder's active .gitignore specs: its parent's plus its own.
     active: dict[Path, list[tuple[Path, pathspec.PathSpec]]] = {top.parent: inherited}
     for directory, subdirs, files in os.walk(top, followlinks=False):

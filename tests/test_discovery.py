@@ -274,3 +274,19 @@ def test_paths_are_relative_with_forward_slashes(tmp_path: Path) -> None:
     (source,) = discover(tmp_path, [tmp_path / "a"])
     assert source.rel == "a/b/c/d.py"
     assert source.path.is_absolute()
+
+
+def test_a_folder_named_explicitly_is_scanned_even_if_an_ancestor_gitignore_ignores_it(tmp_path: Path) -> None:
+    """Regression: scanning bench/_work/src/django (ignored by the repo's .gitignore) found 0
+    files and passed the gate. Named folders are scanned, as named files are; a walk from
+    the repository root still skips them."""
+    from reviewer.discovery import discover
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("vendor/\n*.tmp.py\n")
+    (tmp_path / "vendor" / "pkg").mkdir(parents=True)
+    (tmp_path / "vendor" / "pkg" / "a.py").write_text("x = 1\n")
+    (tmp_path / "app.py").write_text("x = 1\n")
+    top = tmp_path / "vendor" / "pkg"
+    assert [s.rel for s in discover(top, [top])] == ["a.py"]
+    assert [s.rel for s in discover(tmp_path, [tmp_path])] == ["app.py"]
