@@ -29,6 +29,15 @@ def module_name_for(path: str) -> str:
     return ".".join(parts)
 
 
+def absolute_module(module: str, is_package: bool, level: int, relative: str) -> str:
+    """The module a relative import (`from ..x import y`, `level` dots) names, seen from
+    `module`. A module's level-1 anchor is its package; a package's is itself."""
+    parts = module.split(".") if module else []
+    drop = level - 1 if is_package else level
+    anchor = parts[: len(parts) - drop] if drop <= len(parts) else []
+    return ".".join([*anchor, relative] if relative else anchor)
+
+
 def dotted(node: cst.BaseExpression) -> str | None:
     """`a.b.c` for a Name/Attribute chain, None for anything else."""
     if isinstance(node, cst.Name):
@@ -74,11 +83,7 @@ class ImportMap:
             self.aliases[local] = f"{base}.{name}"
 
     def _absolute(self, level: int, relative: str) -> str:
-        parts = self.module.split(".") if self.module else []
-        # A module's level-1 anchor is its package; a package's is itself.
-        drop = level - 1 if self.is_package else level
-        anchor = parts[: len(parts) - drop] if drop <= len(parts) else []
-        return ".".join([*anchor, relative] if relative else anchor)
+        return absolute_module(self.module, self.is_package, level, relative)
 
     def resolve(self, node: cst.BaseExpression) -> str | None:
         """The qualified name of a Name/Attribute chain, or None if it is not one.

@@ -18,7 +18,7 @@ import libcst as cst
 from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.index import PROVIDERS, IndexProvider
 from reviewer.model import FileKind
-from reviewer.names import dotted, module_name_for
+from reviewer.names import absolute_module, dotted, module_name_for
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 FASTAPI_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
@@ -93,33 +93,27 @@ class _Imports:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parts = self.module.split(".") if self.module else []
-                drop = node.level - 1 if self.is_package else node.level
-                anchor = parts[: len(parts) - drop] if drop <= len(parts) else []
-                base = ".".join([*anchor, base] if base else anchor)
+                base = absolute_module(self.module, self.is_package, node.level, base)
             for alias in node.names:
                 if alias.name != "*" and base:
                     self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}"
 
     def resolve(self, node: ast.AST) -> str | None:
-        text = dotted_name(node)
-        if text is None:
-            return None
-        head, _, rest = text.partition(".")
-        target = self.aliases.get(head)
-        if target is None:
-            return f"{self.module}.{text}" if self.module else text
-        return f"{target}.{rest}" if rest else target
+        """The qualified name; a name no import binds is taken as this module's own."""
+        return self._qualify(node, local=True)
 
     def known(self, node: ast.AST) -> str | None:
         """The qualified name when the head is imported, else the dotted text."""
+        return self._qualify(node, local=False)
+
+    def _qualify(self, node: ast.AST, local: bool) -> str | None:
         text = dotted_name(node)
         if text is None:
             return None
         head, _, rest = text.partition(".")
         target = self.aliases.get(head)
         if target is None:
-            return text
+            return f"{self.module}.{text}" if local and self.module else text
         return f"{target}.{rest}" if rest else target
 
 
