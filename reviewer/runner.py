@@ -96,14 +96,16 @@ def scan(
     cache = ResultCache(root, use_cache)
     index_cache = ResultCache(root, use_cache, INDEX_LAYOUT)
     index_errors: list[FileError] = []
-    index = build_index(root, sources, config, index_cache, jobs, index_errors)
+    # Content hashes key both caches; each file is read for them once.
+    digests = {source.rel: file_digest(source.path) for source in sources} if use_cache else {}
+    index = build_index(root, sources, config, index_cache, jobs, index_errors, digests)
     plan = Plan(
         config=config,
         python_rules=tuple(rule for rule in enabled if issubclass(rule, PythonRule)),
         sql_rules=tuple(rule for rule in enabled if issubclass(rule, SqlRule)),
         index=index,
     )
-    results = check_files(sources, plan, registry, enabled, cache, jobs, progress)
+    results = check_files(sources, plan, registry, enabled, cache, jobs, progress, digests)
     if use_cache and all(target.is_dir() for target in targets):
         cache.prune()
         index_cache.prune()
@@ -154,6 +156,7 @@ def build_index(
     cache: ResultCache | None = None,
     jobs: int | None = 1,
     errors: list[FileError] | None = None,
+    digests: dict[str, str | None] | None = None,
 ) -> ProjectIndex:
     """The project index. Per-file facts are cached by content hash (like check results) and
     extracted in worker processes when many files need it; a provider that fails on a file
@@ -165,7 +168,7 @@ def build_index(
         base = content_key("index", __version__, engine_digest(), ",".join(p.name for p in PROVIDERS))
         pending: list[tuple[SourceFile, str | None]] = []
         for source in sources:
-            digest = file_digest(source.path) if cache.enabled else None
+            digest = _digest(source, cache, digests)
             key = content_key(base, source.rel, source.kind.value, source.migration_tool or "", digest) if digest else None
             cached = cache.get(key) if key else None
             if isinstance(cached, dict) and isinstance(cached.get("facts"), dict):
@@ -188,6 +191,15 @@ def build_index(
                 cache.put(key, {"facts": file_facts})
     sections = {provider.name: provider.merge(facts[provider.name]) for provider in PROVIDERS}
     return ProjectIndex(str(root), files, sections, config=config)
+
+
+def _digest(source: SourceFile, cache: ResultCache, digests: dict[str, str | None] | None) -> str | None:
+    """The file's content hash (None when caching is off), computed once per scan."""
+    if not cache.enabled:
+        return None
+    if digests is not None and source.rel in digests:
+        return digests[source.rel]
+    return file_digest(source.path)
 
 
 def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[str, Any]) -> None:
@@ -263,6 +275,7 @@ def check_files(
     cache: ResultCache,
     jobs: int | None,
     progress: Progress,
+    digests: dict[str, str | None] | None = None,
 ) -> list[FileResult]:
     sections = tuple(sorted({name for rule in enabled for name in rule.index_sections}))
     run_key = content_key(
@@ -276,7 +289,7 @@ def check_files(
     results: dict[str, FileResult] = {}
     pending: list[tuple[SourceFile, str | None]] = []
     for source in sources:
-        digest = file_digest(source.path) if cache.enabled else None
+        digest = _digest(source, cache, digests)
         key = content_key(run_key, source.rel, source.kind.value, digest) if digest else None
         cached = cache.get(key) if key else None
         restored = _restore(cached) if cached is not None else None
