@@ -5,8 +5,11 @@ Exit codes: 0 the gate passed, 1 the gate failed, 2 a usage or configuration err
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,19 @@ import click
 from reviewer import __version__, registry as registry_module
 from reviewer.cache import atomic_write
 from reviewer import baseline as baseline_module, gitdiff
-from reviewer.config import Config, ConfigError, Gate, find_config, load_config, parse_confidence, parse_fail_on, parse_fail_under
+from reviewer.config import (
+    RULE_PACKS_ENV,
+    Config,
+    ConfigError,
+    Gate,
+    PackChoice,
+    find_config,
+    load_config,
+    parse_confidence,
+    parse_fail_on,
+    parse_fail_under,
+    trusted_rule_packs,
+)
 from reviewer.gate import evaluate
 from reviewer.model import Category, Severity
 from reviewer.registry import Registry, RegistryError
@@ -32,6 +47,40 @@ class UsageError(click.ClickException):
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def pack_options(function):
+    """--rule-pack and --trust-repo-config, passed to the command as one `packs: PackChoice`."""
+
+    @functools.wraps(function)
+    def wrapper(*args, rule_pack: tuple[Path, ...], trust_repo_config: bool, **kwargs):
+        return function(*args, packs=PackChoice(tuple(rule_pack), trust_repo_config), **kwargs)
+
+    wrapper = click.option(
+        "--trust-repo-config",
+        is_flag=True,
+        help="Also load the `rule-packs` named by the scanned repository's config. This runs the "
+        "repository's code: never use it on pull requests from people you do not trust.",
+    )(wrapper)
+    return click.option(
+        "--rule-pack",
+        "rule_pack",
+        multiple=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=f"A folder of your own rules to load (repeatable; also {RULE_PACKS_ENV}).",
+    )(wrapper)
+
+
+def _load_packs(config: Config, packs: PackChoice) -> tuple[Registry, tuple[str, ...]]:
+    """The registry with the rule packs this run may load (config.trusted_rule_packs), and
+    those packs' folders."""
+    trusted = trusted_rule_packs(config, packs, os.environ)
+    if trusted.warning:
+        click.echo(f"reviewer: {trusted.warning}", err=True)
+    try:
+        return registry_module.load(trusted.paths), trusted.paths
+    except RegistryError as error:
+        raise ConfigError(trusted.origin_of(error.path), "rule-packs", f"{error.problem} ({error.path})") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,6 +104,7 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write .reviewer_cache/.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; the text report shows only the scores, the counts and the verdict.")
+@pack_options
 def scan(
     paths: tuple[Path, ...],
     fmt: str,
@@ -70,6 +120,7 @@ def scan(
     jobs: int,
     no_cache: bool,
     quiet: bool,
+    packs: PackChoice,
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
     targets = list(paths) or [Path(".")]
@@ -77,7 +128,7 @@ def scan(
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"path does not exist: {target}")
     writes = parse_outputs(outputs, fmt)
-    config, registry, enabled = _setup(targets, config_path, select, ignore)
+    config, registry, enabled = _setup(targets, config_path, select, ignore, packs)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence)
     entries = _load_baseline(baseline_path)
     # Ask git first: a shallow clone without BASE should fail before a long scan, not after.
@@ -136,18 +187,14 @@ def _changed_lines(root: Path, base: str) -> "gitdiff.ChangedLines":
 
 
 def _setup(
-    targets: list[Path], config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...]
+    targets: list[Path], config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], packs: PackChoice
 ) -> tuple[Config, Registry, list[type[Rule]]]:
     root = scan_root(targets)
     try:
         path = config_path if config_path is not None else find_config(root)
         config = load_config(path, root)
-        packs = tuple(str((Path(config.root) / pack).resolve()) for pack in config.rule_packs)
-        config = config.with_overrides(rule_packs=packs)
-        try:
-            registry = registry_module.load(packs)
-        except RegistryError as error:
-            raise ConfigError(config.source, "rule-packs", error.problem + f" ({error.path})") from None
+        registry, loaded = _load_packs(config, packs)
+        config = replace(config, rule_packs=loaded)
         cli_select, cli_ignore = _split(select), _split(ignore)
         _check_selectors(registry, cli_select, "<command line>", "--select")
         _check_selectors(registry, cli_ignore, "<command line>", "--ignore")
@@ -247,11 +294,10 @@ def _progress_bar(quiet: bool) -> Progress:
 # --------------------------------------------------------------------------------------------
 
 
-def _load_registry(config_path: Path | None) -> Registry:
+def _load_registry(config_path: Path | None, packs: PackChoice) -> Registry:
     try:
         config = load_config(config_path or find_config(Path(".")), Path("."))
-        packs = tuple(str((Path(config.root) / pack).resolve()) for pack in config.rule_packs)
-        return registry_module.load(packs)
+        return _load_packs(config, packs)[0]
     except ConfigError as error:
         raise UsageError(str(error)) from None
     except RegistryError as error:
@@ -306,10 +352,11 @@ def rules_markdown(registry: Registry) -> str:
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "md"]), default="table", show_default=True)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file naming extra rule-packs.")
-def rules(fmt: str, config_path: Path | None) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (its rule-packs load only with --trust-repo-config).")
+@pack_options
+def rules(fmt: str, config_path: Path | None, packs: PackChoice) -> None:
     """List the rules."""
-    registry = _load_registry(config_path)
+    registry = _load_registry(config_path, packs)
     if fmt == "json":
         click.echo(json.dumps([rule_row(rule) for rule in registry.rules], indent=2))
     elif fmt == "md":
@@ -322,10 +369,11 @@ def rules(fmt: str, config_path: Path | None) -> None:
 
 @main.command()
 @click.argument("code")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file naming extra rule-packs.")
-def explain(code: str, config_path: Path | None) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (its rule-packs load only with --trust-repo-config).")
+@pack_options
+def explain(code: str, config_path: Path | None, packs: PackChoice) -> None:
     """Explain rule CODE: why it matters, bad and good code, the fix."""
-    registry = _load_registry(config_path)
+    registry = _load_registry(config_path, packs)
     rule = registry.get(code)
     if rule is None:
         raise UsageError(f"unknown rule code {code!r}; `reviewer rules` lists them")
@@ -414,7 +462,9 @@ migrations:
   policy: reversible
   loose-sql: true
 
-# Folders of your own rules, loaded like the built-in ones.
+# Folders of your own rules, loaded like the built-in ones. reviewer loads these only with
+# --trust-repo-config: a repository's config cannot make it run code. Prefer --rule-pack,
+# REVIEWER_RULE_PACKS or rule-packs in ~/.config/reviewer/config.yml.
 rule-packs: []
 """
 

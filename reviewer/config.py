@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import yaml
 
@@ -121,6 +122,93 @@ class Config:
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+# ----------------------------------------------------------------------------------------------
+# The trust boundary: which rule packs may load code.
+#
+# A scanned repository is untrusted (a pull request from a fork can edit it), so its config
+# (`.reviewer.yml`, `[tool.reviewer]`, in the scanned folder or a parent, or named by
+# --config) never makes reviewer import code. Rule packs come from the command line
+# (--rule-pack), the environment (REVIEWER_RULE_PACKS) or the user's own config file outside
+# the repository; a repository's `rule-packs:` is honoured only with --trust-repo-config.
+
+RULE_PACKS_ENV = "REVIEWER_RULE_PACKS"
+USER_CONFIG_KEYS = ("rule-packs",)
+
+
+@dataclass(frozen=True)
+class PackChoice:
+    """What the person running reviewer said about rule packs."""
+
+    cli: tuple[Path, ...] = ()  # --rule-pack, relative to the working folder
+    trust_repo_config: bool = False  # --trust-repo-config
+
+
+def user_config_file(env: Mapping[str, str]) -> Path:
+    """The user-level config: $XDG_CONFIG_HOME/reviewer/config.yml, else ~/.config/reviewer/config.yml."""
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "reviewer" / "config.yml"
+
+
+def _user_rule_packs(env: Mapping[str, str]) -> tuple[Path, ...]:
+    path = user_config_file(env)
+    if not path.is_file():
+        return ()
+    source = str(path)
+    try:
+        table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(source, "<file>", f"cannot be read: {error}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(source, "<file>", f"is not valid YAML: {error}") from None
+    if table is None:
+        return ()
+    if not isinstance(table, dict):
+        raise ConfigError(source, "<top level>", "must be a mapping of keys to values")
+    for key in table:
+        if key not in USER_CONFIG_KEYS:
+            raise ConfigError(source, str(key), f"unknown key; allowed keys in the user config: {', '.join(USER_CONFIG_KEYS)}")
+    return tuple(path.parent / pack for pack in _str_list(source, "rule-packs", table.get("rule-packs", [])))
+
+
+@dataclass(frozen=True)
+class TrustedPacks:
+    paths: tuple[str, ...]  # absolute folders to load, in order, each once
+    origins: tuple[str, ...]  # where each was named: an option, the variable or a config file
+    warning: str | None  # the repository's config named packs that are not loaded
+
+    def origin_of(self, path: str) -> str:
+        """Where the pack holding `path` (a pack folder or a file inside one) was named."""
+        for pack, origin in zip(self.paths, self.origins):
+            if path == pack or path.startswith(pack.rstrip(os.sep) + os.sep):
+                return origin
+        return "<rule packs>"
+
+
+def trusted_rule_packs(config: Config, choice: PackChoice, env: Mapping[str, str]) -> TrustedPacks:
+    """The rule packs this run may load, and a warning when the scanned repository's config
+    named packs that are not loaded."""
+    named: list[tuple[Path, str]] = [(Path(pack), "--rule-pack") for pack in choice.cli]
+    named += [(Path(part), RULE_PACKS_ENV) for part in env.get(RULE_PACKS_ENV, "").split(os.pathsep) if part.strip()]
+    named += [(pack, str(user_config_file(env))) for pack in _user_rule_packs(env)]
+    warning = None
+    if config.rule_packs:
+        if choice.trust_repo_config:
+            named += [(Path(config.root) / pack, config.source) for pack in config.rule_packs]
+        else:
+            warning = (
+                f"{config.source}: `rule-packs` not loaded: a repository's config cannot make reviewer run code. "
+                f"Pass the folders with --rule-pack or {RULE_PACKS_ENV}, or use --trust-repo-config on code you trust"
+            )
+    paths: list[str] = []
+    origins: list[str] = []
+    for pack, origin in named:
+        text = str(pack.resolve())
+        if text not in paths:
+            paths.append(text)
+            origins.append(origin)
+    return TrustedPacks(tuple(paths), tuple(origins), warning)
 
 
 # ----------------------------------------------------------------------------------------------

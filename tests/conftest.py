@@ -181,3 +181,10 @@ def write_pack(folder: Path, files: dict[str, str] | None = None) -> Path:
     """Write a rule pack (PACK_FILES by default) into `folder` and return its absolute path."""
     write_tree(folder, dict(files if files is not None else PACK_FILES))
     return folder.resolve()
+
+
+@pytest.fixture(autouse=True)
+def _no_user_rule_packs(tmp_path_factory, monkeypatch):
+    """Tests never see the machine's user config or REVIEWER_RULE_PACKS (both load code)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    monkeypatch.delenv("REVIEWER_RULE_PACKS", raising=False)

@@ -183,10 +183,10 @@ class CrashOnMarker(PythonRule):
     root = tmp_path / "proj"
     files = {f"m{number:02}.py": SQL001_HIGH for number in range(40)}
     files["boom.py"] = "CRASH_HERE = 1\n" + "# padding\n" * 500  # largest: in the first batch
-    files[".reviewer.yml"] = f"rule-packs: [{pack}]\nselect: [SQL001, XCR001]\n"
+    files[".reviewer.yml"] = "select: [SQL001, XCR001]\n"
     write_tree(root, files)
     completed = subprocess.run(
-        [str(REVIEWER), "scan", str(root), "--format", "json", "--no-cache", "--jobs", "2"],
+        [str(REVIEWER), "scan", str(root), "--format", "json", "--no-cache", "--jobs", "2", "--rule-pack", str(pack)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -363,9 +363,14 @@ def test_rules_lists_a_configured_rule_pack(tmp_path: Path) -> None:
     pack = write_pack(tmp_path / "pack")
     (tmp_path / "proj").mkdir()
     (tmp_path / "proj" / ".reviewer.yml").write_text(f"rule-packs: [{pack}]\n")
-    result = run_cli("rules", cwd=tmp_path / "proj")
+    result = run_cli("rules", "--trust-repo-config", cwd=tmp_path / "proj")
     codes = [line.split()[0] for line in result.stdout.splitlines()]
     assert {"XPY001", "XSQ001", "XPR001", "SQL001"} <= set(codes)
+    # Without the flag the repository's config loads no code, and says so.
+    result = run_cli("rules", cwd=tmp_path / "proj")
+    codes = [line.split()[0] for line in result.stdout.splitlines()]
+    assert "SQL001" in codes and "XPY001" not in codes
+    assert "`rule-packs` not loaded" in result.stderr
 
 
 def test_explain(tmp_path: Path) -> None:

@@ -255,18 +255,18 @@ class LongName(PythonRule):
     root = tmp_path / "proj"
     root.mkdir()
     (root / "names.py").write_text("abcdefghijkl = 1\nabcdef = 2\n")
-    (root / ".reviewer.yml").write_text(f"rule-packs: [{pack}]\nselect: [XNM001]\n")
-    _, report = scan_json(root)
+    (root / ".reviewer.yml").write_text("select: [XNM001]\n")
+    _, report = scan_json(root, "--rule-pack", str(pack))
     assert [(f["line"], f["message"]) for f in report["findings"]] == [(1, "`abcdefghijkl` is longer than 10 characters")]
-    (root / ".reviewer.yml").write_text(f"rule-packs: [{pack}]\nselect: [XNM001]\noptions:\n  XNM001:\n    limit: 5\n")
-    _, report = scan_json(root)
+    (root / ".reviewer.yml").write_text("select: [XNM001]\noptions:\n  XNM001:\n    limit: 5\n")
+    _, report = scan_json(root, "--rule-pack", str(pack))
     assert [(f["line"], f["message"]) for f in report["findings"]] == [
         (1, "`abcdefghijkl` is longer than 5 characters"),
         (2, "`abcdef` is longer than 5 characters"),
     ]
     # An option of the wrong type is a configuration error.
-    (root / ".reviewer.yml").write_text(f"rule-packs: [{pack}]\noptions:\n  XNM001:\n    limit: five\n")
-    result = run_cli("scan", root, "--no-cache")
+    (root / ".reviewer.yml").write_text("options:\n  XNM001:\n    limit: five\n")
+    result = run_cli("scan", root, "--no-cache", "--rule-pack", str(pack))
     assert result.exit_code == 2
     assert "options.XNM001.limit" in result.stderr and "int" in result.stderr
 
@@ -371,7 +371,6 @@ BAD_VALUES = [
     ("gate:\n  fail-under: 120\n", "gate.fail-under", ["from 0 to 100"]),
     ("gate:\n  fail_under: 10\n", "gate.fail_under", ["fail-on, fail-under"]),
     ("dialect: oracle9\n", "dialect", ["postgres", "mysql", "sqlite"]),
-    ("rule-packs: [does/not/exist]\n", "rule-packs", ["does not exist"]),
     ("max-file-size: big\n", "max-file-size", ["a whole number above 0"]),
     ("max-file-size: 0\n", "max-file-size", ["a whole number above 0"]),
     ("file-timeout: 0\n", "file-timeout", ["a number above 0"]),

@@ -60,10 +60,10 @@ def test_scan_of_a_subfolder_maps_repository_paths(tmp_path: Path) -> None:
 
 def test_project_facts_come_from_the_whole_tree(tmp_path: Path) -> None:
     pack = write_pack(tmp_path / "pack")
-    repo = init_repo(tmp_path / "repo", {"a.py": CLEAN, "b.py": CLEAN, "c.py": CLEAN, ".reviewer.yml": f"rule-packs: [{pack}]\n"})
+    repo = init_repo(tmp_path / "repo", {"a.py": CLEAN, "b.py": CLEAN, "c.py": CLEAN})
     git(repo, "checkout", "-q", "-b", "feature")
     commit(repo, {"settings.py": "import os\nDEBUG = False\n"}, "settings")
-    code, report = scan_json(repo, "--select", "XPR001", "--diff", "main")
+    code, report = scan_json(repo, "--select", "XPR001", "--diff", "main", "--rule-pack", str(pack))
     # The project rule counted every file of the tree, not only the changed one.
     assert [f["message"] for f in report["findings"]] == ["`settings.py` is a settings module among 4 files"]
 

@@ -11,9 +11,20 @@ import pytest
 
 from reviewer import registry as registry_module
 from reviewer.registry import RegistryError
-from tests.conftest import PACK_FILES, REPO, SQL001_HIGH, run_cli, scan_json, write_pack, write_tree
+from tests import conftest
+from tests.conftest import PACK_FILES, REPO, SQL001_HIGH, write_pack, write_tree
 
 PYTHON = REPO / ".venv" / "bin" / "python"
+
+
+# These projects name their pack in their own .reviewer.yml, which loads code only when the
+# person running reviewer says they trust the repository (test_trust.py covers the default).
+def run_cli(command: str, *args, **kwargs):
+    return conftest.run_cli(command, "--trust-repo-config", *args, **kwargs)
+
+
+def scan_json(root: Path, *args: str):
+    return conftest.scan_json(root, "--trust-repo-config", *args)
 
 
 def _project(tmp_path: Path, pack: Path, files: dict[str, str] | None = None) -> Path:
