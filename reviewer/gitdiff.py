@@ -129,7 +129,7 @@ def changed_lines(root: Path, base: str) -> ChangedLines:
             continue
         added = frozenset(line.target_line_no for hunk in patched for line in hunk if line.is_added and line.target_line_no)
         if added:
-            lines[patched.path] = added
+            lines[unquote(patched.path)] = added
     untracked = _git(top, "ls-files", "--others", "--exclude-standard", "-z").stdout.split("\0")
     return ChangedLines(
         base=base,
@@ -138,6 +138,33 @@ def changed_lines(root: Path, base: str) -> ChangedLines:
         new_files=frozenset(rel for path in untracked if path and (rel := _under(path, prefix)) is not None),
         prefix=prefix,
     )
+
+
+_ESCAPES = {"a": b"\a", "b": b"\b", "t": b"\t", "n": b"\n", "v": b"\v", "f": b"\f", "r": b"\r", '"': b'"', "\\": b"\\"}
+
+
+def unquote(path: str) -> str:
+    """A path as git's diff headers spell it, back to the file's name: git wraps a name that
+    holds `"`, `\\`, a tab, a newline or another control character in double quotes with C-style
+    escapes (octal for other bytes)."""
+    if len(path) < 2 or path[0] != '"' or path[-1] != '"':
+        return path
+    body, out, index = path[1:-1], bytearray(), 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body):
+            following = body[index + 1]
+            if following in "01234567":
+                digits = body[index + 1 : index + 4]
+                out.append(int(digits, 8) & 0xFF)
+                index += 1 + len(digits)
+                continue
+            out += _ESCAPES.get(following, following.encode("utf-8", "surrogateescape"))
+            index += 2
+            continue
+        out += char.encode("utf-8", "surrogateescape")
+        index += 1
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _under(path: str, prefix: str) -> str | None:

@@ -110,3 +110,19 @@ def test_renames_deletions_binary_and_unusual_names(tmp_path: Path) -> None:
     changed = changed_lines(repo, "main")
     assert dict(changed.lines) == {"new name é.py": frozenset({6})}
     assert changed.new_files == frozenset()
+
+
+def test_names_git_quotes_are_not_dropped(tmp_path: Path) -> None:
+    """git wraps names holding `"`, `\\`, a tab or a newline in C-style quotes in its diff
+    headers; an injection in such a file must still reach the --diff gate."""
+    names = ['views"1.py', "back\\slash.py", "tab\there.py", "new\nline.py", "ünï.py"]
+    repo = init_repo(tmp_path / "repo", {"a.py": CLEAN})
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {name: "\n" + SQL001_HIGH for name in names}, "odd names")
+    changed = changed_lines(repo, "main")
+    assert dict(changed.lines) == {name: frozenset({1, 2, 3}) for name in names}
+    # Committed files and untracked ones alike.
+    (repo / 'untracked"2.py').write_text(SQL001_HIGH)
+    code, report = scan_json(repo, "--select", "SQL001", "--diff", "main", "--fail-on", "high")
+    assert code == 1
+    assert sorted(f["path"] for f in report["findings"]) == sorted([*names, 'untracked"2.py'])

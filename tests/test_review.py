@@ -42,7 +42,7 @@ class FakeApi:
                 api.requests.append((self.command, self.path, dict(self.headers), body))
                 split = urlsplit(self.path)
                 status, data, headers = api.route(self.command, split.path, parse_qs(split.query), body)
-                payload = json.dumps(data).encode()
+                payload = data if isinstance(data, bytes) else json.dumps(data).encode()  # bytes: a raw, maybe malformed body
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -389,3 +389,136 @@ def test_gitlab_api_error(repo: Path, clean_env, caplog) -> None:
     assert result.exit_code == 2
     assert "GET" in result.output and "returned 401: 401 Unauthorized" in result.output
     _no_token(result, caplog)
+
+
+# ----------------------------------------------------------------------------------------------
+# Credentials stay with the configured API; malformed answers are one clear error.
+
+
+def _gitlab_like(route_extra):
+    """A GitLab-shaped API whose merge request exists; `route_extra` answers everything else."""
+
+    def route(method: str, path: str, query: dict, body):
+        if (method, path) == ("GET", "/api/v4/projects/42/merge_requests/3"):
+            return 200, {"diff_refs": {"base_sha": "a", "start_sha": "b", "head_sha": "c"}}, None
+        return route_extra(method, path, query, body)
+
+    return route
+
+
+def test_pagination_link_to_another_host_is_refused(repo: Path, clean_env, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    with FakeApi(lambda *a: (200, [], None)) as elsewhere, FakeApi(None) as api:
+        def route(method: str, path: str, query: dict, body):
+            if path == "/repos/acme/shop/pulls/7":
+                return 200, {"number": 7, "head": {"sha": "feedface"}}, None
+            return 200, [], {"Link": f'<{elsewhere.url}/steal?page=2>; rel="next"'}
+
+        api.route = route
+        _github_env(clean_env, api.url)
+        result = _review(repo, "--platform", "github", "--pr", "7")
+    assert result.exit_code == 2
+    assert "refused" in result.stderr and "outside the API" in result.stderr
+    assert elsewhere.requests == []  # the token never reached the other host
+    assert ("POST", "/repos/acme/shop/pulls/7/reviews") not in api.calls()
+    _no_token(result, caplog)
+
+
+def test_redirect_to_another_host_is_refused_and_writes_never_follow_redirects(repo: Path, clean_env, caplog) -> None:
+    with FakeApi(lambda *a: (200, [], None)) as elsewhere, FakeApi(None) as api:
+        api.route = _gitlab_like(lambda *a: (302, {}, {"Location": f"{elsewhere.url}/discussions"}))
+        _gitlab_env(clean_env, api.url)
+        result = _review(repo, "--platform", "gitlab", "--pr", "3")
+        assert result.exit_code == 2 and "refused" in result.stderr
+        assert elsewhere.requests == []
+
+        # A 307 on the POST that carries the review is not followed, even to the same host,
+        # and the review is not reported as posted.
+        def route(method: str, path: str, query: dict, body):
+            if method == "POST":
+                return 307, {}, {"Location": f"{api.url}/projects/42/merge_requests/3/elsewhere"}
+            return 200, [], None
+
+        api.route = _gitlab_like(route)
+        api.reset()
+        result = _review(repo, "--platform", "gitlab", "--pr", "3")
+    assert result.exit_code == 2
+    assert "redirect" in result.stderr and "not followed for a write" in result.stderr
+    assert "posted" not in result.stderr
+    assert [call for call in api.calls() if "elsewhere" in call[1]] == []
+
+
+def test_same_host_redirect_of_a_read_is_followed(repo: Path, clean_env) -> None:
+    state = GitHubState()
+    with FakeApi(None) as api:
+        real = state.route(api.url)
+
+        def route(method: str, path: str, query: dict, body):
+            if path == "/repos/acme/shop/pulls/7" and method == "GET":
+                return 301, {}, {"Location": f"{api.url}/repos/acme/shop/pulls/7/moved"}
+            if path == "/repos/acme/shop/pulls/7/moved":
+                return real("GET", "/repos/acme/shop/pulls/7", query, body)
+            return real(method, path, query, body)
+
+        api.route = route
+        _github_env(clean_env, api.url)
+        result = _review(repo, "--platform", "github", "--pr", "7")
+    assert result.exit_code == 0, result.output
+    assert state.reviews
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        lambda token: "x" * 290 + token,  # cut at 300 characters, inside the token
+        lambda token: "see /login?token=" + token.replace("-", "%2D"),
+        lambda token: "bad credentials: " + __import__("urllib.parse").parse.quote(token + "/=", safe=""),
+    ],
+    ids=["truncated", "percent-encoded", "url-quoted"],
+)
+def test_token_is_redacted_in_every_echoed_form(repo: Path, clean_env, caplog, echo) -> None:
+    token = TOKEN + "/="  # characters that URL encoding changes
+    with FakeApi(_gitlab_like(lambda *a: (401, {"message": echo(token)}, None))) as api:
+        _gitlab_env(clean_env, api.url)
+        clean_env.setenv("GITLAB_TOKEN", token)
+        result = _review(repo, "--platform", "gitlab", "--pr", "3")
+    assert result.exit_code == 2 and "returned 401" in result.stderr
+    from urllib.parse import quote
+
+    for form in (token, quote(token, safe=""), TOKEN[:12], token[:-3]):
+        assert form not in result.output, form
+    assert "***" in result.stderr
+
+
+MALFORMED = [
+    ("discussions not JSON", lambda m, p, q, b: (200, b"<html>maintenance</html>", None)),
+    ("discussions not a list", lambda m, p, q, b: (200, {"items": []}, None)),
+    ("discussion not an object", lambda m, p, q, b: (200, [1, 2], None)),
+    ("notes not a list", lambda m, p, q, b: (200, [{"id": "d1", "notes": "text"}], None)),
+    ("page header garbage", lambda m, p, q, b: (200, [], {"X-Next-Page": "two"})),
+]
+
+
+@pytest.mark.parametrize("name,answer", MALFORMED, ids=[name for name, _ in MALFORMED])
+def test_malformed_api_answers_are_one_clear_error(repo: Path, clean_env, name: str, answer) -> None:
+    with FakeApi(_gitlab_like(answer)) as api:
+        _gitlab_env(clean_env, api.url)
+        result = _review(repo, "--platform", "gitlab", "--pr", "3")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("Error:")][0].startswith("Error: review on gitlab: ")
+
+
+def test_malformed_github_answers_are_one_clear_error(repo: Path, clean_env) -> None:
+    answers = {
+        "/repos/acme/shop/pulls/7": (200, ["not", "an", "object"], None),
+    }
+    with FakeApi(lambda m, p, q, b: answers.get(p, (200, [], None))) as api:
+        _github_env(clean_env, api.url)
+        result = _review(repo, "--platform", "github", "--pr", "7")
+        assert result.exit_code == 2 and "did not return a JSON object" in result.stderr
+        answers["/repos/acme/shop/pulls/7"] = (200, {"head": {"sha": "f00"}}, None)
+        old = {"body": "<!-- reviewer:fingerprint=abc -->", "path": "x", "line": 1}  # no id
+        answers["/repos/acme/shop/pulls/7/comments"] = (200, [old], None)
+        result = _review(repo, "--platform", "github", "--pr", "7")
+    assert result.exit_code in (0, 1, 2) and "Traceback" not in result.output

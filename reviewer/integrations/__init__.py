@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
 
 from reviewer.gitdiff import ChangedLines
 from reviewer.model import Finding
-from reviewer.reporters.common import Verdict, scope_text, verdict
+from reviewer.reporters.common import Verdict, md_code, md_inline, scope_text, verdict
 from reviewer.reporters.markdown import findings_table
 from reviewer.runner import ScanResult
 
@@ -64,8 +65,8 @@ def fingerprint_of(body: str) -> str | None:
 
 def comment_body(finding: Finding) -> str:
     return (
-        f"**{finding.rule}** `{finding.name}` ({finding.severity.value}, {finding.confidence.value} confidence)\n\n"
-        f"{finding.message}\n\n**Fix:** {finding.fix}\n\n{FINGERPRINT_MARKER.format(finding.fingerprint)}"
+        f"**{finding.rule}** {md_code(finding.name)} ({finding.severity.value}, {finding.confidence.value} confidence)\n\n"
+        f"{md_inline(finding.message)}\n\n**Fix:** {md_inline(finding.fix)}\n\n{FINGERPRINT_MARKER.format(finding.fingerprint)}"
     )
 
 
@@ -98,5 +99,38 @@ def plan_review(result: ScanResult, changed: ChangedLines, gate: Verdict | None)
     return ReviewPlan("\n".join(lines) + "\n", tuple(comments), passed)
 
 
+MIN_PARTIAL_SECRET = 8
+
+
 def redact(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret else text
+    """`text` with every form of `secret` it may echo replaced by `***`: the secret whole or
+    with any of its characters percent-encoded (`+` for a space), and a piece of its start or
+    end of at least MIN_PARTIAL_SECRET characters cut off at the end or start of the text (an
+    answer truncated by a proxy or by us)."""
+    if not secret:
+        return text
+    chars = [_char_pattern(char) for char in secret]
+    whole = "".join(chars)
+    # The longest prefix that ends the text / the longest suffix that starts it.
+    head = "".join(chars[:MIN_PARTIAL_SECRET]) + "".join(f"(?:{c}" for c in chars[MIN_PARTIAL_SECRET:]) + ")?" * (len(chars) - MIN_PARTIAL_SECRET)
+    tail = _optional_prefixes(chars) + "".join(chars[-MIN_PARTIAL_SECRET:])
+    text = re.sub(whole, "***", text, flags=re.IGNORECASE)
+    if len(chars) > MIN_PARTIAL_SECRET:
+        text = re.sub(f"(?:{head})$", "***", text, flags=re.IGNORECASE)
+        text = re.sub(f"^(?:{tail})", "***", text, flags=re.IGNORECASE)
+    return text
+
+
+def _char_pattern(char: str) -> str:
+    encoded = "".join(f"%{byte:02x}" for byte in char.encode("utf-8"))
+    forms = [re.escape(char), re.escape(encoded)] + ([r"\+"] if char == " " else [])
+    return "(?:" + "|".join(forms) + ")"
+
+
+def _optional_prefixes(chars: list[str]) -> str:
+    """A pattern for any suffix of chars[:-MIN_PARTIAL_SECRET] (possibly empty)."""
+    pattern = ""
+    for char in chars[:-MIN_PARTIAL_SECRET]:
+        pattern = f"(?:{pattern}){char}" if pattern else char
+        pattern = f"(?:{pattern})?"
+    return pattern

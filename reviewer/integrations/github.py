@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from reviewer.integrations import REVIEW_MARKER, ApiError, Outcome, ReviewPlan, fingerprint_of
-from reviewer.integrations.http import Client
+from reviewer.integrations.http import Client, identifier
 
 DEFAULT_API = "https://api.github.com"
 PER_PAGE = 100
@@ -48,6 +48,10 @@ def _event(path: str | None) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _next(response: requests.Response, _query: dict) -> tuple[str, dict] | None:
     link = response.links.get("next", {}).get("url")
     return (link, {}) if link else None
@@ -63,13 +67,13 @@ def post(plan: ReviewPlan, settings: Settings, session: requests.Session | None 
     pulls = f"/repos/{settings.repository}/pulls/{settings.pr}"
     head = settings.head_sha
     if not head:
-        pull = client.json("GET", pulls)
-        head = ((pull or {}).get("head") or {}).get("sha")
-        if not head:
+        pull = client.object("GET", pulls)
+        head = pull["head"].get("sha") if isinstance(pull.get("head"), dict) else None
+        if not isinstance(head, str) or not head:
             raise ApiError(f"GET {pulls}: the response has no head.sha")
     ours: dict[str, dict] = {}
     for comment in client.pages(f"{pulls}/comments", {"per_page": PER_PAGE}, _next):
-        fingerprint = fingerprint_of(comment.get("body", ""))
+        fingerprint = fingerprint_of(_text(comment.get("body")))
         if fingerprint and fingerprint not in ours:
             ours[fingerprint] = comment
     outcome = Outcome(url=f"pull request #{settings.pr}")
@@ -81,15 +85,16 @@ def post(plan: ReviewPlan, settings: Settings, session: requests.Session | None 
         elif earlier.get("body") == comment.body:
             outcome.unchanged += 1
         else:
-            client.json("PATCH", f"/repos/{settings.repository}/pulls/comments/{earlier['id']}", json={"body": comment.body})
+            number = identifier(earlier, f"GET {pulls}/comments")
+            client.json("PATCH", f"/repos/{settings.repository}/pulls/comments/{number}", json={"body": comment.body})
             outcome.updated += 1
-    reviews = [r for r in client.pages(f"{pulls}/reviews", {"per_page": PER_PAGE}, _next) if REVIEW_MARKER in (r.get("body") or "")]
+    reviews = [r for r in client.pages(f"{pulls}/reviews", {"per_page": PER_PAGE}, _next) if REVIEW_MARKER in _text(r.get("body"))]
     if fresh or not reviews:
         client.json("POST", f"{pulls}/reviews", json={"commit_id": head, "body": plan.body, "event": "COMMENT", "comments": fresh})
         outcome.created = len(fresh)
         outcome.summary = "posted"
     elif reviews[-1].get("body") != plan.body:
-        client.json("PUT", f"{pulls}/reviews/{reviews[-1]['id']}", json={"body": plan.body})
+        client.json("PUT", f"{pulls}/reviews/{identifier(reviews[-1], f'GET {pulls}/reviews')}", json={"body": plan.body})
         outcome.summary = "updated"
     else:
         outcome.summary = "unchanged"

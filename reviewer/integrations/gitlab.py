@@ -8,7 +8,7 @@ from urllib.parse import quote
 import requests
 
 from reviewer.integrations import REVIEW_MARKER, ApiError, Outcome, ReviewPlan, fingerprint_of
-from reviewer.integrations.http import Client
+from reviewer.integrations.http import Client, identifier
 
 PER_PAGE = 100
 TOKEN_VARIABLES = ("REVIEWER_GITLAB_TOKEN", "GITLAB_TOKEN")
@@ -38,20 +38,25 @@ class Settings:
 def post(plan: ReviewPlan, settings: Settings, session: requests.Session | None = None) -> Outcome:
     client = Client(settings.api_url, {"PRIVATE-TOKEN": settings.token}, settings.token, session)
     mr = f"/projects/{quote(str(settings.project), safe='')}/merge_requests/{settings.iid}"
-    refs = (client.json("GET", mr) or {}).get("diff_refs") or {}
-    if not all(refs.get(key) for key in ("base_sha", "start_sha", "head_sha")):
+    refs = client.object("GET", mr).get("diff_refs")
+    if not isinstance(refs, dict) or not all(isinstance(refs.get(key), str) and refs[key] for key in ("base_sha", "start_sha", "head_sha")):
         raise ApiError(f"GET {mr}: the merge request has no diff_refs yet")
     ours: dict[str, tuple[str, dict]] = {}
     summary: tuple[str, dict] | None = None
     discussions = client.pages(f"{mr}/discussions", {"per_page": PER_PAGE, "page": 1}, _next)
     for discussion in discussions:
-        for note in discussion.get("notes") or []:
-            body = note.get("body") or ""
+        notes = discussion.get("notes") or []
+        if not isinstance(notes, list):
+            raise ApiError(f"GET {mr}/discussions: a discussion's notes are not a list")
+        for note in notes:
+            body = note.get("body") if isinstance(note, dict) else None
+            if not isinstance(body, str):
+                continue
             fingerprint = fingerprint_of(body)
             if fingerprint and fingerprint not in ours:
-                ours[fingerprint] = (discussion["id"], note)
+                ours[fingerprint] = (identifier(discussion, f"GET {mr}/discussions"), note)
             elif REVIEW_MARKER in body:
-                summary = (discussion["id"], note)
+                summary = (identifier(discussion, f"GET {mr}/discussions"), note)
     outcome = Outcome(url=f"merge request !{settings.iid}")
     for comment in plan.comments:
         earlier = ours.get(comment.fingerprint)
@@ -70,13 +75,15 @@ def post(plan: ReviewPlan, settings: Settings, session: requests.Session | None 
         elif earlier[1].get("body") == comment.body:
             outcome.unchanged += 1
         else:
-            client.json("PUT", f"{mr}/discussions/{earlier[0]}/notes/{earlier[1]['id']}", json={"body": comment.body})
+            note_id = identifier(earlier[1], f"GET {mr}/discussions")
+            client.json("PUT", f"{mr}/discussions/{earlier[0]}/notes/{note_id}", json={"body": comment.body})
             outcome.updated += 1
     if summary is None:
         client.json("POST", f"{mr}/notes", json={"body": plan.body})
         outcome.summary = "posted"
     elif summary[1].get("body") != plan.body:
-        client.json("PUT", f"{mr}/discussions/{summary[0]}/notes/{summary[1]['id']}", json={"body": plan.body})
+        note_id = identifier(summary[1], f"GET {mr}/discussions")
+        client.json("PUT", f"{mr}/discussions/{summary[0]}/notes/{note_id}", json={"body": plan.body})
         outcome.summary = "updated"
     else:
         outcome.summary = "unchanged"
@@ -87,6 +94,8 @@ def _next(response: requests.Response, query: dict) -> tuple[str, dict] | None:
     following = response.headers.get("X-Next-Page", "").strip()
     if not following:
         return None
+    if not following.isdigit():
+        raise ApiError(f"GET {response.url.split('?')[0]}: X-Next-Page {following[:40]!r} is not a page number")
     return response.url.split("?")[0], {**query, "page": int(following)}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from reviewer.model import Severity
 from reviewer.rule import Rule
 from reviewer.runner import ScanResult
@@ -62,3 +64,58 @@ def level(severity: Severity) -> str:
     if severity in ERROR_LEVELS:
         return "error"
     return "warning" if severity is Severity.MEDIUM else "note"
+
+
+# ----------------------------------------------------------------------------------------------
+# Escaping. File names, identifiers and code come from the scanned tree, which a pull request's
+# author controls: every format escapes them so they cannot break the format or the terminal.
+
+# Control characters (C0 except tab, C1, DEL) and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+# Characters XML 1.0 forbids anywhere in a document.
+_NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _escape_char(match: re.Match) -> str:
+    return ascii(match.group())[1:-1]  # "\x1b", "\n", "\u2028"
+
+
+def printable(text: str) -> str:
+    """`text` for a terminal or a CI log: control characters as visible escapes (an escape
+    sequence from a file name must not recolour, move or hide what follows)."""
+    return _CONTROL.sub(_escape_char, text)
+
+
+def xml_text(text: str) -> str:
+    """`text` for an XML attribute or element: characters XML 1.0 forbids as visible escapes
+    (ElementTree escapes `<`, `&` and quotes, but writes a control character as it is, which
+    makes the document invalid)."""
+    return _NOT_XML.sub(_escape_char, text)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md_code(text: str) -> str:
+    """`text` as one Markdown code span: no HTML, mention or link inside takes effect, and a
+    backtick in `text` cannot close the span early."""
+    text = printable(text).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_inline(text: str) -> str:
+    """A finding's message or fix for Markdown: the rule's `code` spans stay code spans, and
+    everything else is escaped (no raw HTML, no emphasis or links, no @mention). Text whose
+    backticks do not pair up is escaped whole."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:
+        return _md_plain(text)
+    return "".join(md_code(part) if index % 2 else _md_plain(part) for index, part in enumerate(parts))
+
+
+def _md_plain(text: str) -> str:
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text))
+    return escaped.replace("@", "@\u200b")  # a zero-width space: `@name` notifies nobody

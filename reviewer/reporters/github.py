@@ -3,14 +3,14 @@ verdict as a notice (passed) or an error (failed)."""
 
 from __future__ import annotations
 
-from reviewer.reporters.common import Verdict, level, scope_text, verdict, verdict_text
+from reviewer.reporters.common import Verdict, level, printable, scope_text, verdict, verdict_text
 from reviewer.runner import ScanResult
 
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25")
 
 
 def _property(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from reviewer.reporters.common import Verdict, scope_text, verdict, verdict_text
+from reviewer.reporters.common import Verdict, scope_text, verdict, verdict_text, xml_text
 from reviewer.runner import ScanResult
 
 
@@ -23,9 +23,10 @@ def render(result: ScanResult, gate: Verdict | None = None, **_options) -> str:
     suite = ET.SubElement(suites, "testsuite", name="reviewer.findings", tests=str(max(1, len(findings))), failures=str(len(findings)), errors="0")
     for finding in findings:
         loc = finding.location
-        case = ET.SubElement(suite, "testcase", classname=finding.path, name=f"{finding.rule} {finding.name} at {finding.path}:{loc.line}:{loc.column}", file=finding.path, line=str(loc.line))
-        failure = ET.SubElement(case, "failure", message=finding.message, type=f"{finding.severity.value}")
-        failure.text = f"{finding.path}:{loc.line}:{loc.column} {finding.rule} [{finding.severity.value}, {finding.confidence.value} confidence]\n{finding.message}\nFix: {finding.fix}"
+        path = xml_text(finding.path)
+        case = ET.SubElement(suite, "testcase", classname=path, name=xml_text(f"{finding.rule} {finding.name} at {finding.path}:{loc.line}:{loc.column}"), file=path, line=str(loc.line))
+        failure = ET.SubElement(case, "failure", message=xml_text(finding.message), type=f"{finding.severity.value}")
+        failure.text = xml_text(f"{finding.path}:{loc.line}:{loc.column} {finding.rule} [{finding.severity.value}, {finding.confidence.value} confidence]\n{finding.message}\nFix: {finding.fix}")
     if not findings:
         ET.SubElement(suite, "testcase", classname="reviewer", name="no findings")
     ET.indent(suites)

@@ -3,14 +3,10 @@ and why, the category scores and a table of the (new) findings."""
 
 from __future__ import annotations
 
-from reviewer.reporters.common import Verdict, scope_text, verdict
+from reviewer.reporters.common import Verdict, md_code, md_inline, scope_text, verdict
 from reviewer.runner import ScanResult
 
 MAX_ROWS = 50
-
-
-def cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def render(result: ScanResult, gate: Verdict | None = None, max_rows: int = MAX_ROWS, **_options) -> str:
@@ -53,8 +49,8 @@ def findings_table(findings, max_rows: int = MAX_ROWS) -> list[str]:
     rows = ["| severity | rule | where | finding | fix |", "|---|---|---|---|---|"]
     for finding in findings[:max_rows]:
         rows.append(
-            f"| {finding.severity.value} | {finding.rule} `{finding.name}` | `{cell(finding.path)}:{finding.line}` "
-            f"| {cell(finding.message)} | {cell(finding.fix)} |"
+            f"| {finding.severity.value} | {finding.rule} {md_code(finding.name)} | {md_code(f'{finding.path}:{finding.line}')} "
+            f"| {md_inline(finding.message)} | {md_inline(finding.fix)} |"
         )
     if len(findings) > max_rows:
         rows.append(f"\n…and {len(findings) - max_rows} more (see the full report).")

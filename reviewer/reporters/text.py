@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from reviewer.model import Severity
-from reviewer.reporters.common import scope_text
+from reviewer.reporters.common import printable, scope_text
 from reviewer.runner import ScanResult
 
 SEVERITY_COLOURS = {
@@ -39,16 +39,16 @@ def render(
     for path, group in groupby(() if quiet else result.findings, key=lambda finding: finding.path):
         findings = list(group)
         lines = _read_lines(root / path)
-        out.append(style(path, bold=True, underline=True))
+        out.append(style(printable(path), bold=True, underline=True))
         for finding in findings:
             loc = finding.location
             severity = style(f"{finding.severity.value:<8}", fg=SEVERITY_COLOURS[finding.severity], bold=True)
             out.append(
                 f"  {loc.line}:{loc.column}  {severity} {style(finding.rule, bold=True)} "
-                f"{finding.message}  {style(f'[{finding.name}, {finding.confidence.value} confidence]', dim=True)}"
+                f"{printable(finding.message)}  {style(f'[{finding.name}, {finding.confidence.value} confidence]', dim=True)}"
             )
             if 0 < loc.line <= len(lines):
-                code = lines[loc.line - 1].rstrip()
+                code = printable(lines[loc.line - 1].rstrip())
                 gutter = f"{loc.line:>6} | "
                 out.append(style(gutter, dim=True) + code)
                 # end_column is inclusive; a span that runs onto later lines is underlined to
@@ -56,12 +56,12 @@ def render(
                 end = loc.end_column if loc.end_line == loc.line else len(code)
                 width = max(1, min(end, len(code)) - loc.column + 1)
                 out.append(" " * len(gutter) + " " * (loc.column - 1) + style("^" * width, fg="red"))
-            out.append(f"         {style('fix:', fg='green')} {finding.fix}")
+            out.append(f"         {style('fix:', fg='green')} {printable(finding.fix)}")
         out.append("")
     if result.errors and not quiet:
         out.append(style(f"Could not analyse {len(result.errors)} file(s):", bold=True))
         for error in result.errors:
-            out.append(f"  {error.path}: {error.kind}: {error.message}")
+            out.append(printable(f"  {error.path}: {error.kind}: {error.message}"))
         out.append("")
     out.extend(_score_table(result, style))
     counts = ", ".join(f"{count} {name}" for name, count in result.by_severity.items() if count)
