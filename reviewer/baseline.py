@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from reviewer.cache import atomic_write
 from reviewer.model import Category, Finding
 from reviewer.runner import ScanResult
 from reviewer.scoring import score
@@ -54,10 +53,6 @@ def dumps(entries: Iterable[BaselineEntry]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def write(path: Path, entries: Iterable[BaselineEntry]) -> None:
-    atomic_write(path, dumps(entries))
-
-
 def load(path: Path) -> tuple[BaselineEntry, ...]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -75,8 +70,8 @@ def load(path: Path) -> tuple[BaselineEntry, ...]:
             entries.append(
                 BaselineEntry(str(item["path"]), int(item.get("line", 0)), str(item["rule"]), str(item["fingerprint"]), str(item.get("message", "")))
             )
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise BaselineError(f"{path}: `findings[{number}]` needs fingerprint, rule and path") from None
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+            raise BaselineError(f"{path}: `findings[{number}]` needs fingerprint, rule and path, and a whole-number line") from None
     return tuple(entries)
 
 

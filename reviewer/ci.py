@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from reviewer import baseline as baseline_module, gitdiff
-from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, main, pack_options
+from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, main, pack_options, write_file
 from reviewer.config import PackChoice
 from reviewer.gate import evaluate, is_set
 from reviewer.integrations import ApiError, github, gitlab, plan_review, redact
@@ -20,18 +20,15 @@ from reviewer.reporters.common import verdict_text
 from reviewer.runner import ScanResult, scan as run_scan, scan_root
 
 
-def _scan(paths: tuple[Path, ...], config_path: Path | None, select, ignore, jobs: int, no_cache: bool, quiet: bool, packs: PackChoice):
-    targets = list(paths) or [Path(".")]
-    for target in targets:
-        if not target.exists() and not target.is_symlink():
-            raise UsageError(f"path does not exist: {target}")
+def _scan(paths: tuple[str, ...], config_path: Path | None, select, ignore, jobs: int, no_cache: bool, quiet: bool, packs: PackChoice):
+    targets = check_targets(paths)
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs)
     result = run_scan(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet))
     return config, result
 
 
 SCAN_OPTIONS = [
-    click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+    click.argument("paths", nargs=-1, type=click.Path()),
     click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.yml or [tool.reviewer] in pyproject.toml)."),
     click.option("--select", multiple=True, help="Only these rules (as for `scan`)."),
     click.option("--ignore", multiple=True, help="Skip these rules (as for `scan`)."),
@@ -61,9 +58,10 @@ def baseline_create(file: Path, paths, config_path, select, ignore, jobs, no_cac
     """Write every current finding of PATHS (default: the current folder) to FILE."""
     if file.exists() and not force:
         raise UsageError(f"{file} exists; use `reviewer baseline update {file}` or --force")
+    check_writable(file, "baseline")
     _, result = _scan(paths, config_path, select, ignore, jobs, no_cache, quiet, packs)
     entries = baseline_module.entries_of(result.findings)
-    baseline_module.write(file, entries)
+    write_file(file, baseline_module.dumps(entries), "baseline")
     click.echo(f"reviewer: wrote {len(entries)} finding(s) to {file}")
 
 
@@ -78,7 +76,7 @@ def baseline_update(file: Path, paths, config_path, select, ignore, jobs, no_cac
     assert entries is not None
     _, result = _scan(paths, config_path, select, ignore, jobs, no_cache, quiet, packs)
     updated, dropped, added = baseline_module.update(entries, result, add_new=add_new)
-    baseline_module.write(file, updated)
+    write_file(file, baseline_module.dumps(updated), "baseline")
     click.echo(f"reviewer: {file}: {len(updated)} finding(s); {dropped} fixed and dropped, {added} added")
 
 
@@ -109,7 +107,7 @@ def review(
     if missing:
         raise UsageError(f"review on {chosen}: missing {', '.join(missing)}")
     entries = _load_baseline(baseline_path)
-    changed = _changed_lines(scan_root(list(paths) or [Path(".")]), base)
+    changed = _changed_lines(scan_root(check_targets(paths)), base)
     config, result = _scan(paths, config_path, select, ignore, jobs, no_cache, quiet, packs)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence)
     if entries is not None:

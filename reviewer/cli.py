@@ -83,14 +83,29 @@ def _load_packs(config: Config, packs: PackChoice) -> tuple[Registry, tuple[str,
         raise ConfigError(trusted.origin_of(error.path), "rule-packs", f"{error.problem} ({error.path})") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 130
+
+
+class ReviewerGroup(click.Group):
+    """Exit codes for what click would report as exit 1, the code that means "gate failed":
+    an interrupt exits 130."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("reviewer: interrupted", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+
+@click.group(cls=ReviewerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reviewer")
 def main() -> None:
     """Static analysis for backend code review: SQL, ORM, migrations, API, security, ops."""
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True, help="Report format.")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]FILE", help="Write a report to FILE: `FORMAT:FILE` (repeatable, e.g. `-o sarif:reviewer.sarif -o markdown:summary.md`), or a plain FILE for the --format report instead of stdout.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.yml or [tool.reviewer] in pyproject.toml).")
@@ -106,7 +121,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; the text report shows only the scores, the counts and the verdict.")
 @pack_options
 def scan(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     fmt: str,
     outputs: tuple[str, ...],
     config_path: Path | None,
@@ -123,10 +138,7 @@ def scan(
     packs: PackChoice,
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
-    targets = list(paths) or [Path(".")]
-    for target in targets:
-        if not target.exists() and not target.is_symlink():
-            raise UsageError(f"path does not exist: {target}")
+    targets = check_targets(paths)
     writes = parse_outputs(outputs, fmt)
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence)
@@ -143,7 +155,7 @@ def scan(
     gated = gate.fail_under is not None or gate.fail_on is not None
     to_stdout = not any(name == fmt and plain for name, _, plain in writes)
     for name, target, _ in writes:
-        atomic_write(target, render(name, result, color=False, gate=verdict if gated else None, quiet=quiet))
+        write_file(target, render(name, result, color=False, gate=verdict if gated else None, quiet=quiet), "--output")
         if not quiet:
             click.echo(f"reviewer: wrote {name} report to {target}", err=True)
     if to_stdout:
@@ -167,7 +179,36 @@ def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path, b
     targets = [str(target) for _, target, _ in writes]
     if len(set(targets)) != len(targets):
         raise UsageError("--output: two reports would be written to the same file")
+    for _, target, _ in writes:
+        check_writable(target, "--output")
     return writes
+
+
+def check_targets(paths: tuple[str, ...]) -> list[Path]:
+    """The paths to scan (default: the current folder); each must exist. An empty argument is
+    an error, not the current folder (`Path("")` would silently mean ".")."""
+    if any(not path for path in paths):
+        raise UsageError("an empty path was given; name a file or folder (`.` for the current folder)")
+    targets = [Path(path) for path in paths] or [Path(".")]
+    for target in targets:
+        if not target.exists() and not target.is_symlink():
+            raise UsageError(f"path does not exist: {target}")
+    return targets
+
+
+def check_writable(target: Path, option: str) -> None:
+    """Fail before a long scan when a report or baseline could not be written there."""
+    if not str(target) or target.is_dir():
+        raise UsageError(f"{option} {target}: is a folder; name a file")
+    if not target.parent.is_dir():
+        raise UsageError(f"{option} {target}: the folder {target.parent} does not exist")
+
+
+def write_file(target: Path, text: str, option: str) -> None:
+    try:
+        atomic_write(target, text)
+    except OSError as error:
+        raise UsageError(f"{option} {target}: cannot be written: {error.strerror or error}") from None
 
 
 def _load_baseline(path: Path | None) -> "tuple[baseline_module.BaselineEntry, ...] | None":
@@ -206,6 +247,11 @@ def _setup(
     except ConfigError as error:
         raise UsageError(str(error)) from None
     enabled = registry_module.select(registry, config.select, config.ignore)
+    if not enabled:
+        raise UsageError(
+            f"{config.source}: no rule would run: `select` {list(config.select) or ['(default)']} minus `ignore` "
+            f"{list(config.ignore)} leaves nothing; select at least one rule"
+        )
     return config, registry, enabled
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import pathspec
 import yaml
 
 from reviewer.model import Category, Confidence, Severity
@@ -26,6 +28,11 @@ else:  # pragma: no cover
 CONFIG_FILES = (".reviewer.yml", ".reviewer.yaml")
 DIALECTS = ("postgres", "mysql", "sqlite", "tsql", "oracle", "bigquery", "snowflake", "duckdb", "redshift")
 MAX_WEIGHT = 1000.0
+# Bounds on values, so that a hostile or mistyped config is an error rather than a hang or a
+# crash: list lengths, the per-file time budget and the file-size limit.
+MAX_LIST_ITEMS = 10_000
+MAX_FILE_TIMEOUT = 3600.0
+MAX_FILE_SIZE = 1_000_000_000
 DEFAULT_WEIGHTS = {
     Category.SQL: 1.5,
     Category.SECURITY: 1.5,
@@ -251,12 +258,16 @@ def load_config(path: Path | None, root: Path) -> Config:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(source, "<file>", f"is not valid TOML: {error}") from None
+        except RecursionError:
+            raise ConfigError(source, "<file>", "nests too deeply to be a reviewer config") from None
         table = data.get("tool", {}).get("reviewer", {})
         return parse_config(table, f"{source} [tool.reviewer]", root=path.parent)
     try:
         table = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise ConfigError(source, "<file>", f"is not valid YAML: {error}") from None
+    except RecursionError:
+        raise ConfigError(source, "<file>", "nests too deeply to be a reviewer config") from None
     if table is None:
         table = {}
     return parse_config(table, source, root=path.parent)
@@ -288,7 +299,24 @@ def _str_list(source: str, key: str, value: Any) -> tuple[str, ...]:
         value = [part for part in value.replace(",", " ").split() if part]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigError(source, key, "must be a list of strings")
+    if len(value) > MAX_LIST_ITEMS:
+        raise ConfigError(source, key, f"has {len(value):,} entries; allowed: at most {MAX_LIST_ITEMS:,}")
     return tuple(value)
+
+
+def check_glob(source: str, key: str, pattern: str) -> None:
+    """A gitignore-style glob that pathspec can compile (`[z-a]` cannot)."""
+    try:
+        pathspec.PathSpec.from_lines("gitignore", [pattern])
+    except Exception as error:  # pathspec raises re.error, ValueError or its own errors
+        raise ConfigError(source, key, f"{pattern!r} is not a valid glob: {error}") from None
+
+
+def _globs(source: str, key: str, value: Any) -> tuple[str, Any]:
+    patterns = _str_list(source, key, value)
+    for pattern in patterns:
+        check_glob(source, key, pattern)
+    return "exclude", patterns
 
 
 def _selectors(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
@@ -301,6 +329,10 @@ def _selectors(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
 def _per_path_ignores(source: str, key: str, value: Any) -> tuple[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(source, key, "must map a path glob to a list of rule codes, prefixes or categories")
+    if len(value) > MAX_LIST_ITEMS:
+        raise ConfigError(source, key, f"has {len(value):,} entries; allowed: at most {MAX_LIST_ITEMS:,}")
+    for glob in value:
+        check_glob(source, key, str(glob))
     pairs = tuple((str(glob), _str_list(source, f"{key}.{glob}", codes)) for glob, codes in value.items())
     return "per_path_ignores", pairs
 
@@ -387,19 +419,19 @@ def _dialect(source: str, key: str, value: Any) -> tuple[str, Any]:
     return "dialect", value
 
 
-def _positive_int(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
+def _positive_int(attribute: str, most: int) -> Callable[[str, str, Any], tuple[str, Any]]:
     def parse(source: str, key: str, value: Any) -> tuple[str, Any]:
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ConfigError(source, key, f"{value!r} is not allowed; allowed: a whole number above 0")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= most:
+            raise ConfigError(source, key, f"{value!r} is not allowed; allowed: a whole number above 0 and at most {most:,}")
         return attribute, value
 
     return parse
 
 
-def _positive_number(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
+def _positive_number(attribute: str, most: float) -> Callable[[str, str, Any], tuple[str, Any]]:
     def parse(source: str, key: str, value: Any) -> tuple[str, Any]:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ConfigError(source, key, f"{value!r} is not allowed; allowed: a number above 0")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not 0 < value <= most:
+            raise ConfigError(source, key, f"{value!r} is not allowed; allowed: a number above 0 and at most {most:g}")
         return attribute, float(value)
 
     return parse
@@ -466,7 +498,7 @@ _PARSERS: dict[str, Callable[[str, str, Any], tuple[str, Any]]] = {
     "error-envelope": _error_envelope,
     "select": _selectors("select"),
     "ignore": _selectors("ignore"),
-    "exclude": lambda source, key, value: ("exclude", _str_list(source, key, value)),
+    "exclude": _globs,
     "per-path-ignores": _per_path_ignores,
     "severity": _severity,
     "options": _options,
@@ -474,8 +506,8 @@ _PARSERS: dict[str, Callable[[str, str, Any], tuple[str, Any]]] = {
     "gate": _gate,
     "dialect": _dialect,
     "rule-packs": lambda source, key, value: ("rule_packs", _str_list(source, key, value)),
-    "max-file-size": _positive_int("max_file_size"),
-    "file-timeout": _positive_number("file_timeout"),
+    "max-file-size": _positive_int("max_file_size", MAX_FILE_SIZE),
+    "file-timeout": _positive_number("file_timeout", MAX_FILE_TIMEOUT),
     "respect-gitignore": _boolean("respect_gitignore"),
 }
 CONFIG_KEYS = tuple(sorted(_PARSERS))

@@ -154,6 +154,7 @@ def test_markdown_summary(tmp_path: Path) -> None:
 def test_several_formats_in_one_run(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "proj", {"app.py": SQL001_CRITICAL})
     out = tmp_path / "out"
+    out.mkdir()
     result = run_cli(
         "scan", root, "--no-cache", "--select", "SQL001", "--fail-on", "high",
         "--output", f"sarif:{out / 'r.sarif'}", "--output", f"markdown:{out / 'summary.md'}", "-o", f"junit:{out / 'j.xml'}",

@@ -198,6 +198,10 @@ def test_two_runs_give_byte_identical_json(tmp_path: Path) -> None:
 def test_output_file(tmp_path: Path) -> None:
     root = _project(tmp_path)
     out = tmp_path / "reports" / "reviewer.json"
+    # A missing folder is a mistake to report (a typo must not create stray folders), before the scan.
+    result = run_cli("scan", root, "--format", "json", "--no-cache", "--output", out)
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    out.parent.mkdir()
     result = run_cli("scan", root, "--format", "json", "--no-cache", "--output", out)
     assert result.exit_code == 0
     assert result.stdout == ""
@@ -243,8 +247,6 @@ def test_an_interrupted_write_leaves_no_partial_file(tmp_path: Path, monkeypatch
         (("--ignore", "meta"), ["SQL001"] * 4),
         (("--ignore", "rvw002"), ["RVW001", "SQL001", "SQL001", "SQL001", "SQL001"]),
         (("--ignore", "RVW001", "--ignore", "RVW002"), ["SQL001"] * 4),
-        (("--select", "sql", "--ignore", "SQL"), []),
-        (("--select", "SQL001", "--ignore", "sql"), []),
     ],
 )
 def test_select_and_ignore(tmp_path: Path, args: tuple[str, ...], rules: list[str]) -> None:
@@ -444,3 +446,69 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
     assert completed.returncode == 1
     assert json.loads(completed.stdout)["summary"]["findings"] == 1
     assert Category.SQL.value == "sql"
+
+
+@pytest.mark.parametrize(
+    "config, key, words",
+    [
+        ("file-timeout: .inf\n", "file-timeout", ["at most 3600"]),
+        ("file-timeout: .nan\n", "file-timeout", ["at most 3600"]),
+        ("max-file-size: 100000000000\n", "max-file-size", ["at most"]),
+        ('exclude: ["***/[z-a]"]\n', "exclude", ["not a valid glob"]),
+        ('per-path-ignores: {"***/[z-a]": [sql]}\n', "per-path-ignores", ["not a valid glob"]),
+        ("select: " + "[" * 3000 + "]" * 3000 + "\n", "<file>", ["nests too deeply"]),
+        ("select: [" + ", ".join(["SQL001"] * 10_001) + "]\n", "select", ["at most 10,000"]),
+    ],
+    ids=["inf", "nan", "huge-size", "glob", "glob-key", "deep", "long"],
+)
+def test_hostile_config_values_exit_2(tmp_path: Path, config: str, key: str, words: list[str]) -> None:
+    root = _project(tmp_path)
+    (root / ".reviewer.yml").write_text(config)
+    result = run_cli("scan", root, "--no-cache")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and f"`{key}`" in result.stderr
+    assert all(word in result.stderr for word in words), result.stderr
+
+
+def test_settings_that_run_nothing_or_write_nowhere_exit_2(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / ".reviewer.yml").write_text("select: [ALL]\nignore: [ALL]\n")
+    result = run_cli("scan", root, "--no-cache")
+    assert result.exit_code == 2 and "no rule would run" in result.stderr
+    (root / ".reviewer.yml").unlink()
+    for select, ignore in (("sql", "SQL"), ("SQL001", "sql")):
+        result = run_cli("scan", root, "--no-cache", "--select", select, "--ignore", ignore)
+        assert result.exit_code == 2 and "no rule would run" in result.stderr
+    result = run_cli("scan", "", "--no-cache")
+    assert result.exit_code == 2 and "empty path" in result.stderr
+    (tmp_path / "folder").mkdir()
+    result = run_cli("scan", root, "--no-cache", "-o", f"json:{tmp_path / 'folder'}")
+    assert result.exit_code == 2 and "is a folder" in result.stderr
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text('{"tool": "reviewer", "version": 1, "findings": [{"path": "a.py", "line": 1e400, "rule": "SQL001", "fingerprint": "x"}]}')
+    result = run_cli("scan", root, "--no-cache", "--baseline", baseline)
+    assert result.exit_code == 2 and "whole-number line" in result.stderr
+
+
+def test_unwritable_output_exits_2_naming_the_file(tmp_path: Path, monkeypatch) -> None:
+    import reviewer.cli
+
+    def refuse(path, text):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(reviewer.cli, "atomic_write", refuse)
+    root = _project(tmp_path)
+    result = run_cli("scan", root, "--no-cache", "-o", f"json:{tmp_path / 'r.json'}")
+    assert result.exit_code == 2
+    assert f"--output {tmp_path / 'r.json'}: cannot be written: Permission denied" in result.stderr
+
+
+def test_interrupt_exits_130(tmp_path: Path, monkeypatch) -> None:
+    import reviewer.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reviewer.cli, "run_scan", interrupted)
+    result = run_cli("scan", _project(tmp_path), "--no-cache")
+    assert result.exit_code == 130 and "interrupted" in result.stderr

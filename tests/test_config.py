@@ -194,9 +194,10 @@ def test_select_and_ignore_in_config(project) -> None:
     _, report = scan_json(root)
     assert {f["rule"] for f in report["findings"]} >= {"SQL001"}
     assert all(f["category"] == "sql" for f in report["findings"])
-    # The command line's --ignore adds to the config's.
-    _, report = scan_json(root, "--ignore", "sql")
-    assert report["findings"] == []
+    # The command line's --ignore adds to the config's: ignoring sql too leaves no rule to run,
+    # which is a configuration error, not a pass.
+    result = run_cli("scan", root, "--no-cache", "--ignore", "sql")
+    assert result.exit_code == 2 and "no rule would run" in result.stderr
 
 
 def test_exclude(project) -> None:
