@@ -119,6 +119,7 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write .reviewer_cache/.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; the text report shows only the scores, the counts and the verdict.")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text report: auto (a terminal, unless NO_COLOR is set), always or never.")
 @pack_options
 def scan(
     paths: tuple[str, ...],
@@ -135,6 +136,7 @@ def scan(
     jobs: int,
     no_cache: bool,
     quiet: bool,
+    color: str,
     packs: PackChoice,
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
@@ -159,9 +161,17 @@ def scan(
         if not quiet:
             click.echo(f"reviewer: wrote {name} report to {target}", err=True)
     if to_stdout:
-        color = fmt == "text" and sys.stdout.isatty()
-        click.echo(render(fmt, result, color=color, gate=verdict if gated else None, quiet=quiet), nl=False)
+        coloured = fmt == "text" and use_color(color, sys.stdout.isatty(), os.environ)
+        click.echo(render(fmt, result, color=coloured, gate=verdict if gated else None, quiet=quiet), nl=False, color=coloured)
     sys.exit(0 if verdict[0] else 1)
+
+
+def use_color(choice: str, terminal: bool, env: "os._Environ[str] | dict[str, str]") -> bool:
+    """--color: `always`, `never`, or `auto`: a terminal, unless NO_COLOR is set to anything
+    non-empty (https://no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    return terminal and not env.get("NO_COLOR")
 
 
 def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path, bool]]:

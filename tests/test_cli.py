@@ -512,3 +512,44 @@ def test_interrupt_exits_130(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(reviewer.cli, "run_scan", interrupted)
     result = run_cli("scan", _project(tmp_path), "--no-cache")
     assert result.exit_code == 130 and "interrupted" in result.stderr
+
+
+def test_reports_get_the_mode_a_plain_write_would(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    root = _project(tmp_path)
+    fresh, existing = tmp_path / "fresh.json", tmp_path / "existing.json"
+    existing.write_text("{}")
+    existing.chmod(0o640)
+    umask = os.umask(0o022)
+    try:
+        for target in (fresh, existing):
+            assert run_cli("scan", root, "--no-cache", "-o", f"json:{target}").exit_code == 0
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o640  # an existing file keeps its mode
+
+
+@pytest.mark.parametrize(
+    "choice, terminal, env, expected",
+    [
+        ("auto", True, {}, True),
+        ("auto", True, {"NO_COLOR": "1"}, False),
+        ("auto", True, {"NO_COLOR": ""}, True),
+        ("auto", False, {}, False),
+        ("always", False, {"NO_COLOR": "1"}, True),
+        ("never", True, {}, False),
+    ],
+)
+def test_color_choice(choice: str, terminal: bool, env: dict, expected: bool) -> None:
+    from reviewer.cli import use_color
+
+    assert use_color(choice, terminal, env) is expected
+
+
+def test_color_always_colours_the_text_report(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    assert "\x1b[" in run_cli("scan", root, "--no-cache", "--color", "always").stdout
+    assert "\x1b[" not in run_cli("scan", root, "--no-cache", "--color", "never").stdout
