@@ -39,6 +39,8 @@ from reviewer.rule import Rule, as_example
 from reviewer.runner import Progress, scan as run_scan, scan_root
 
 PROGRESS_MIN_FILES = 50
+# Formats read by CI systems, which resolve paths from the repository's top.
+REPOSITORY_PATHS = frozenset({"sarif", "github", "gitlab", "junit", "checkstyle", "rdjson", "markdown"})
 
 
 class UsageError(click.ClickException):
@@ -156,13 +158,21 @@ def scan(
     verdict = evaluate(result, gate)
     gated = gate.fail_under is not None or gate.fail_on is not None
     to_stdout = not any(name == fmt and plain for name, _, plain in writes)
+    # CI formats name files from the repository's top; text and JSON from the scanned folder.
+    formats = {name for name, _, _ in writes} | ({fmt} if to_stdout else set())
+    in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(scan_root(targets))) if formats & REPOSITORY_PATHS else result
+
+    def report(name: str, coloured: bool = False) -> str:
+        shown = in_repo if name in REPOSITORY_PATHS else result
+        return render(name, shown, color=coloured, gate=verdict if gated else None, quiet=quiet)
+
     for name, target, _ in writes:
-        write_file(target, render(name, result, color=False, gate=verdict if gated else None, quiet=quiet), "--output")
+        write_file(target, report(name), "--output")
         if not quiet:
             click.echo(f"reviewer: wrote {name} report to {target}", err=True)
     if to_stdout:
         coloured = fmt == "text" and use_color(color, sys.stdout.isatty(), os.environ)
-        click.echo(render(fmt, result, color=coloured, gate=verdict if gated else None, quiet=quiet), nl=False, color=coloured)
+        click.echo(report(fmt, coloured), nl=False, color=coloured)
     sys.exit(0 if verdict[0] else 1)
 
 

@@ -173,6 +173,38 @@ def _under(path: str, prefix: str) -> str | None:
     return path[len(prefix) + 1 :] if path.startswith(prefix + "/") else None
 
 
+def repository_prefix(root: Path) -> str:
+    """Where the scanned folder sits in the repository ("" at the top, else "sub/dir"): below
+    git's top level in a work tree, else below the current folder. CI formats give paths from
+    there, so annotations and code-scanning alerts point at real files in a monorepo."""
+    root = root.resolve()
+    try:
+        done = _git(root, "rev-parse", "--show-toplevel", check=False)
+    except GitError:
+        done = None
+    top = Path(done.stdout.strip()).resolve() if done is not None and done.returncode == 0 and done.stdout.strip() else Path.cwd().resolve()
+    try:
+        return root.relative_to(top).as_posix().strip(".")
+    except ValueError:
+        return ""
+
+
+def with_path_prefix(result: ScanResult, prefix: str) -> ScanResult:
+    """`result` with every finding's and error's path below `prefix`."""
+    if not prefix:
+        return result
+
+    def moved(path: str) -> str:
+        return f"{prefix}/{path}"
+
+    return replace(
+        result,
+        findings=tuple(replace(finding, path=moved(finding.path)) for finding in result.findings),
+        errors=tuple(replace(error, path=moved(error.path)) for error in result.errors),
+        suppressions=tuple((replace(finding, path=moved(finding.path)), reason) for finding, reason in result.suppressions),
+    )
+
+
 def limit_to_diff(result: ScanResult, changed: ChangedLines, weights: Mapping[Category, float]) -> ScanResult:
     """Keep only findings on changed lines; the score and the gate then judge the change."""
     kept = [finding for finding in result.findings if changed.touches(finding)]

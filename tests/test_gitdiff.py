@@ -126,3 +126,26 @@ def test_names_git_quotes_are_not_dropped(tmp_path: Path) -> None:
     code, report = scan_json(repo, "--select", "SQL001", "--diff", "main", "--fail-on", "high")
     assert code == 1
     assert sorted(f["path"] for f in report["findings"]) == sorted([*names, 'untracked"2.py'])
+
+
+def test_ci_formats_name_files_from_the_repository_top(tmp_path: Path) -> None:
+    """`reviewer scan backend --format github` in a monorepo annotates backend/ledger/db.py,
+    not ledger/db.py; text and JSON stay relative to the scanned folder."""
+    import json
+
+    repo = init_repo(tmp_path / "repo", {"backend/ledger/db.py": SQL001_HIGH, "README.md": "x\n"})
+    backend = repo / "backend"
+    github = run_cli("scan", backend, "--no-cache", "--select", "SQL001", "--format", "github").stdout
+    assert "file=backend/ledger/db.py" in github
+    sarif = json.loads(run_cli("scan", backend, "--no-cache", "--select", "SQL001", "--format", "sarif").stdout)
+    uris = [loc["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"] for loc in r["locations"]]
+    assert uris == ["backend/ledger/db.py"]
+    for fmt, needle in (("gitlab", '"path": "backend/ledger/db.py"'), ("rdjson", '"path": "backend/ledger/db.py"'),
+                        ("checkstyle", 'name="backend/ledger/db.py"'), ("junit", 'file="backend/ledger/db.py"'),
+                        ("markdown", "backend/ledger/db.py:2")):
+        assert needle in run_cli("scan", backend, "--no-cache", "--select", "SQL001", "--format", fmt).stdout, fmt
+    _, report = scan_json(backend, "--select", "SQL001")
+    assert [f["path"] for f in report["findings"]] == ["ledger/db.py"]
+    # From a subfolder of the repository, too (the paths are from git's top, not the cwd).
+    deep = run_cli("scan", "ledger", "--no-cache", "--select", "SQL001", "--format", "github", cwd=backend).stdout
+    assert "file=backend/ledger/db.py" in deep
