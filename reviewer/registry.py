@@ -172,19 +172,23 @@ def _load_pack(pack: Path, hasher) -> list[tuple[type[Rule], str]]:
     return found
 
 
-def select(registry: Registry, select: Iterable[str], ignore: Iterable[str]) -> list[type[Rule]]:
-    """Enabled rules: those `select` names (all default-on rules when it is empty), minus those
-    `ignore` names. Opt-in rules run only when selected by their exact code."""
+def select(
+    registry: Registry, select: Iterable[str], ignore: Iterable[str], profile: str = "default"
+) -> list[type[Rule]]:
+    """Enabled rules: those `select` names (all rules of the profile when it is empty), minus
+    those `ignore` names. The `default` profile leaves out opt-in rules unless `select` names
+    them by their exact code; the `audit` profile adds every opt-in rule to the set."""
     select = [s for s in select if s.strip()]
     ignored = {rule.code for selector in ignore for rule in registry.matching(selector)}
+    audit = profile == "audit"
     if select:
         chosen: dict[str, type[Rule]] = {}
         for selector in select:
             for rule in registry.matching(selector):
-                if getattr(rule, "opt_in", False) and selector.strip().upper() != rule.code:
+                if rule.opt_in and not audit and selector.strip().upper() != rule.code:
                     continue
                 chosen[rule.code] = rule
         candidates = list(chosen.values())
     else:
-        candidates = [rule for rule in registry.rules if not getattr(rule, "opt_in", False)]
+        candidates = [rule for rule in registry.rules if audit or not rule.opt_in]
     return sorted((rule for rule in candidates if rule.code not in ignored), key=lambda rule: rule.code)

@@ -322,8 +322,9 @@ def test_rules_table(tmp_path: Path) -> None:
     codes = [line.split()[0] for line in lines]
     assert codes == sorted(codes)
     assert set(codes) == {rule.code for rule in registry_module.load().rules}
-    assert "SQL001   high      sql         sql-injection-dynamic-query" in lines
-    assert "RVW003   low       meta        unused-suppression" in lines
+    # The last column is the rule's field precision (reviewer/field_precision.json).
+    assert any(line.startswith("SQL001   high      sql         sql-injection-dynamic-query ") for line in lines)
+    assert any(line.startswith("RVW003   low       meta        unused-suppression ") and line.endswith("no field data") for line in lines)
 
 
 def test_rules_json(tmp_path: Path) -> None:
@@ -332,7 +333,7 @@ def test_rules_json(tmp_path: Path) -> None:
     rows = json.loads(result.stdout)
     by_code = {row["code"]: row for row in rows}
     assert {"SQL001", "RVW001", "RVW002", "RVW003"} <= set(by_code)
-    assert set(by_code["SQL001"]) == {"code", "name", "category", "severity", "confidence", "default", "summary", "message", "fix"}
+    assert set(by_code["SQL001"]) == {"code", "name", "category", "severity", "confidence", "default", "field", "summary", "message", "fix"}
     assert by_code["SQL001"]["name"] == "sql-injection-dynamic-query"
     assert by_code["SQL001"]["category"] == "sql"
     assert by_code["SQL001"]["default"] is True
@@ -343,9 +344,9 @@ def test_rules_markdown(tmp_path: Path) -> None:
     result = run_cli("rules", "--format", "md", cwd=tmp_path)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "| Code | Name | Category | Severity | Confidence | What it finds |"
-    assert lines[1] == "|---|---|---|---|---|---|"
-    assert any(line.startswith("| SQL001 | `sql-injection-dynamic-query` | sql | high | high | SQL text built") for line in lines)
+    assert lines[0] == "| Code | Name | Category | Severity | Confidence | Field precision | What it finds |"
+    assert lines[1] == "|---|---|---|---|---|---|---|"
+    assert any(line.startswith("| SQL001 | `sql-injection-dynamic-query` | sql | high | high | ") for line in lines)
     from reviewer.bandit_bridge import is_bandit_rule
 
     rules = registry_module.load().rules
