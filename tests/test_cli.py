@@ -31,6 +31,7 @@ FINDING_KEYS = {
     "message",
     "fix",
     "fingerprint",
+    "also",  # codes merged into the finding (one problem, one finding); added in issue 11
 }
 
 
@@ -129,7 +130,7 @@ def test_json_has_exactly_the_contract_keys(tmp_path: Path) -> None:
     assert set(report["score"]) == {"overall", "grade", "categories"}
     assert set(report["score"]["categories"]) == CATEGORIES
     for item in report["score"]["categories"].values():
-        assert set(item) == {"score", "grade", "findings"}
+        assert set(item) == {"score", "grade", "findings", "checked"}
         assert 0 <= item["score"] <= 100 and item["grade"] in "ABCDF"
     assert 0 <= report["score"]["overall"] <= 100 and report["score"]["grade"] in "ABCDF"
     assert set(report["summary"]) == {"files", "lines", "findings", "by_severity", "suppressed", "baselined"}
@@ -167,7 +168,11 @@ def test_json_values(tmp_path: Path) -> None:
     assert first["message"] == "`a` is interpolated inside a quoted SQL literal passed to `cur.execute`"
     assert first["fix"].startswith("Bind it as a parameter")
     assert report["score"]["categories"]["sql"]["findings"] == 4
-    assert report["score"]["overall"] == 69.0 and report["score"]["grade"] == "D"  # capped by the critical
+    # Only sql is checked (the config pins SQL001 and the meta rules), so the overall is sql's
+    # score: one rule, weights 20, 8, 8, 8 at S = 1: 20 ln 2 + 8 ln(3/2) + 8 ln(4/3) + 8 ln(5/4)
+    # = 21.19; 100 x e^(-21.19 / 20) = 34.6 (under the critical cap of 69).
+    assert report["score"]["overall"] == 34.6 and report["score"]["grade"] == "F"
+    assert [name for name, item in report["score"]["categories"].items() if item["checked"]] == ["sql"]
     fingerprints = [f["fingerprint"] for f in report["findings"]]
     assert len(set(fingerprints)) == len(fingerprints) and all(len(f) == 20 for f in fingerprints)
 
@@ -278,7 +283,8 @@ def test_quiet(tmp_path: Path) -> None:
     quiet = run_cli("scan", root, "--no-cache", "--quiet", "--fail-on", "critical")
     assert "SQL001" in loud and "fix:" in loud
     assert "SQL001" not in quiet.stdout and "fix:" not in quiet.stdout and "api/routes.py" not in quiet.stdout
-    assert ["overall", "69.0", "D"] in [line.split() for line in quiet.stdout.splitlines()]
+    assert ["overall", "34.6", "F"] in [line.split() for line in quiet.stdout.splitlines()]
+    assert "orm          not checked (no enabled rule; left out of the overall)" in quiet.stdout
     # The summary still counts what was found.
     assert "5 files, 16 lines; 6 findings (1 critical, 3 high, 2 low); 0 suppressed; 0 errors" in quiet.stdout
     assert "Gate failed: 1 finding(s) at or above critical (fail-on)" in quiet.stdout
