@@ -3,9 +3,11 @@ into the most specific one, which names the others (`also`).
 
 Findings of one file merge when
 - they have the same span (the same anchored node: B310, OPS001 and OPS003 on one
-  `urlopen(...)` call; MIG003 and MIG007 on one `AddField`; every SQL rule on one `execute`);
-- they carry the same operation key (`Report.operation`; the engine gives every finding of a
-  `.sql` statement the statement's key, so a rule reports once per statement);
+  `urlopen(...)` call; MIG003 and MIG007 on one `AddField`; every SQL rule on one `execute`)
+  and name the same operation, or none;
+- they name the same operation (`Report.operation`; the engine names a `.sql` statement for
+  the SQL rules, so a rule reports once per statement; MIG001 names the migration file for
+  facts about the whole file);
 - one rule `supersedes` the other's code and both are on the same line (bandit's tests that a
   rule of ours does more precisely, and bandit's own duplicates).
 Findings of a project-level rule (`project_level = True`) are facts about the whole project:
@@ -67,7 +69,8 @@ def merge(findings: Iterable[Finding], rules: Mapping[str, type[Rule]]) -> list[
         if rule is not None and rule.project_level:
             join(("project", finding.rule, finding.message), i)
             continue
-        join(("span", finding.path, finding.location), i)
+        # A finding that names its operation merges by span only with findings of that operation.
+        join(("span", finding.path, finding.location, finding.operation), i)
         if finding.operation:
             join(("operation", finding.path, finding.operation), i)
         on_line.setdefault((finding.path, finding.location.line, finding.rule), []).append(i)

@@ -176,3 +176,15 @@ def test_a_critical_finding_needs_high_confidence(tmp_path: Path) -> None:
     severities = {(f.rule, f.confidence, f.severity) for f in result.findings}
     assert ("MIG008", Confidence.MEDIUM, Severity.HIGH) in severities
     assert ("MIG003", Confidence.HIGH, Severity.CRITICAL) in severities
+
+
+def test_a_fact_about_a_whole_migration_file_does_not_absorb_its_first_statement(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "db/migrations/000001_create_accounts.up.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n",
+        "db/migrations/000001_create_accounts.down.sql": "DROP TABLE accounts;\n",
+        "db/migrations/000002_add_currency.up.sql": "ALTER TABLE accounts ADD COLUMN currency CHAR(3);\n",
+    })
+    result = scan_tree(tmp_path, select=("MIG001", "MIG012"))
+    assert [(f.rule, f.line, f.also) for f in result.findings if f.path.endswith("000002_add_currency.up.sql")] == [
+        ("MIG001", 1, ()), ("MIG012", 1, ())
+    ]
