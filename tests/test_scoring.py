@@ -364,3 +364,14 @@ def test_reports_say_which_categories_were_not_checked(tmp_path) -> None:
     assert "security     not checked (no enabled rule; left out of the overall)" in text
     sarif = json.loads(run_cli(*args, "--format", "sarif").stdout)
     assert sarif["runs"][0]["properties"]["score"]["categories"]["api"]["checked"] is False
+
+
+def test_readme_shows_the_worked_example_the_code_computes() -> None:
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    result = score(worked_example_findings(), 3_000, DEFAULT_WEIGHTS, WORKED_EXAMPLE_CHECKED)
+    for category in (Category.SECURITY, Category.SQL, Category.API):
+        item = result.categories[category]
+        assert f"**{item.score:.1f} ({item.grade})**" in readme, category
+    assert f"→ **{result.overall:.1f} ({result.grade})**" in readme
