@@ -22,6 +22,8 @@ from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, Severity
 from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
 
 CODE = re.compile(r"^[A-Z]{2,5}\d{3}$")
+# A code a rule may supersede: ours, or bandit's (B105).
+ANY_CODE = re.compile(r"^[A-Z]{1,5}\d{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 
@@ -79,6 +81,10 @@ def validate(rule: type[Rule], builtin: bool) -> list[str]:
         problems.append("needs at least one valid and one invalid example")
     if not isinstance(rule.options, dict):
         problems.append("options must be a dict of option name -> default")
+    if not isinstance(rule.supersedes, tuple) or not all(isinstance(code, str) and ANY_CODE.match(code) for code in rule.supersedes):
+        problems.append("supersedes must be a tuple of rule codes, like (\"B105\",)")
+    if not isinstance(rule.project_level, bool) or not isinstance(rule.opt_in, bool):
+        problems.append("project_level and opt_in must be True or False")
     return problems
 
 

@@ -109,3 +109,25 @@ def test_profile_in_config_and_on_the_command_line(tmp_path: Path) -> None:
         return {f["rule"] for f in report["findings"]} | {code for f in report["findings"] for code in f.get("also", [])}
 
     assert "B113" not in codes(plain) and "B113" in codes(audit)
+
+
+def test_baseline_and_review_take_the_profile(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import requests\n\ndef f():\n    return requests.get('https://x.test')\n", encoding="utf-8")
+    baseline = tmp_path / "baseline.json"
+    runner = CliRunner()
+    args = ["baseline", "create", str(baseline), str(tmp_path), "--no-cache", "--select", "B1"]  # a prefix: opt-in B113 only under audit
+    assert "wrote 0 finding(s)" in runner.invoke(main, args).output
+    baseline.unlink()
+    assert "wrote 1 finding(s)" in runner.invoke(main, [*args, "--profile", "audit"]).output
+    assert "--profile" in runner.invoke(main, ["review", "--help"]).output
+
+
+def test_a_rule_pack_with_a_malformed_supersedes_is_refused() -> None:
+    from reviewer.rule import SqlRule
+
+    class Broken(SqlRule):
+        """Finds nothing."""
+
+        supersedes = "B105"
+
+    assert "supersedes must be a tuple of rule codes" in " ".join(registry_module.validate(Broken, builtin=False))
