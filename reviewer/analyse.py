@@ -28,7 +28,7 @@ from reviewer.config import Config
 from reviewer.context import FileContext
 from reviewer.discovery import SourceFile
 from reviewer.index import ProjectIndex
-from reviewer.model import FileError, Finding, Location
+from reviewer.model import FileError, Finding, Location, severity_for_confidence
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
 from reviewer.sqltext import (
@@ -356,8 +356,6 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
             else:
                 continue
             result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config))
-    if bandit_rules:
-        result.findings[:] = bandit_bridge.drop_superseded(result.findings, python_rules)
 
 
 def guarded(instance: Rule, method: str, result: FileResult, path: str, *args: Any) -> bool:
@@ -510,13 +508,15 @@ def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileRes
                 failures.append(line)
             continue
         statement = SqlStatement(source.rel, body, dialect, line, column)
+        # One statement is one operation: a rule that flags several parts of it reports once.
+        operation = f"sql-statement@{line}:{column}"
         for instance in instances:
             before = len(instance.reports)
             if not guarded(instance, "check", result, source.rel, tree, statement):
                 continue
             for report in instance.reports[before:]:
                 location = sql_location(report.target, statement)
-                result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config))
+                result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config, operation))
     if failures:
         shown = ", ".join(str(line) for line in failures[:5]) + (" ..." if len(failures) > 5 else "")
         result.errors.append(
@@ -556,9 +556,17 @@ def sql_location(target: Any, statement: SqlStatement) -> Location:
 
 
 def make_finding(
-    rule: type[Rule], report: Report, path: str, location: Location, lines: list[str], config: Config
+    rule: type[Rule],
+    report: Report,
+    path: str,
+    location: Location,
+    lines: list[str],
+    config: Config,
+    operation: str = "",
 ) -> Finding:
-    severity = config.severity_map.get(rule.code, report.severity)
+    """The finding of a report; `operation` is the engine's key for what it is about (a SQL
+    statement) when the rule named none."""
+    severity = severity_for_confidence(config.severity_map.get(rule.code, report.severity), report.confidence)
     line_text = lines[location.line - 1] if 0 < location.line <= len(lines) else ""
     return Finding(
         rule=rule.code,
@@ -571,4 +579,5 @@ def make_finding(
         message=report.message,
         fix=report.fix,
         context=" ".join(line_text.split()),
+        operation=report.operation or operation,
     )

@@ -8,8 +8,8 @@ tree (no subprocess, no second walk of the project, no second parse). `# nosec` 
 honoured as bandit honours them.
 
 Where one of our rules is more precise, bandit's test is opt-in (`OPT_IN`), and a rule of
-ours can name the bandit tests it `supersedes`, so one line never carries the same problem
-twice.
+ours can name the bandit tests it `supersedes`: the engine merges their findings on one line
+into ours (reviewer.merge), so one line never carries the same problem twice.
 """
 
 from __future__ import annotations
@@ -61,10 +61,10 @@ OPT_IN = {
     "B201": "SEC006 (Django, Flask, FastAPI, Starlette debug settings)",
 }
 
-# Bandit tests that report the same problem on the same line as another bandit test: the
-# key is dropped where the value fired (the blacklist `mark_safe` call and the Django XSS
-# plugin both flag every `mark_safe(...)`).
-BANDIT_DUPLICATES = {"B308": "B703"}
+# Bandit tests that report the same problem on the same line as other bandit tests (the
+# Django XSS plugin and the blacklist `mark_safe` call both flag every `mark_safe(...)`): the
+# key supersedes the values, so the engine merges them (reviewer.merge).
+BANDIT_SUPERSEDES = {"B703": ("B308",)}
 
 _SEVERITY = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH}
 _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
@@ -123,6 +123,7 @@ def _make_rule(test_id: str, name: str, title: str) -> type[BanditTest]:
             "fix": f"See {url}",
             "references": (url,),
             "opt_in": test_id in OPT_IN,
+            "supersedes": BANDIT_SUPERSEDES.get(test_id, ()),
             "bandit_id": test_id,
             "bandit_name": name,
         },
@@ -235,8 +236,7 @@ def run(
             fix=rule.fix,
         )
         findings.append(make_finding(rule, report, source.rel, report.target, lines, config))
-    fired = {(f.rule, f.location.line) for f in findings}
-    return [f for f in findings if (BANDIT_DUPLICATES.get(f.rule), f.location.line) not in fired]
+    return findings
 
 
 def _error_recorder(path: str, errors: list[FileError]):
@@ -250,22 +250,3 @@ def _error_recorder(path: str, errors: list[FileError]):
         errors.append(FileError(path, "rule-error", f"bandit {test} failed: {type(error).__name__}: {error}"))
 
     return record
-
-
-def drop_superseded(findings: list[Finding], rules: Iterable[type]) -> list[Finding]:
-    """Remove a bandit finding when a rule of ours that `supersedes` that bandit test reported
-    the same line: one problem, one finding (ours is the more precise)."""
-    superseding: dict[str, set[str]] = {}
-    for rule in rules:
-        for test_id in getattr(rule, "supersedes", ()):
-            superseding.setdefault(test_id, set()).add(rule.code)
-    if not superseding:
-        return findings
-    ours = {(f.rule, f.location.line) for f in findings}
-    kept = []
-    for finding in findings:
-        codes = superseding.get(finding.rule, ())
-        if any((code, finding.location.line) in ours for code in codes):
-            continue
-        kept.append(finding)
-    return kept

@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 
 from reviewer.model import Category, Finding
 from reviewer.runner import ScanResult
-from reviewer.scoring import score
+from reviewer.scoring import checked_categories, score
 
 FORMAT_VERSION = 1
 
@@ -87,7 +87,7 @@ def apply(result: ScanResult, entries: Iterable[BaselineEntry], weights: Mapping
         findings=tuple(fresh),
         baselined=result.baselined + len(matched),
         fixed=fixed,
-        score=score(fresh, result.lines, weights),
+        score=score(fresh, result.lines, weights, checked_categories(result.rules)),
     )
 
 

@@ -13,16 +13,16 @@ import click
 
 from reviewer import baseline as baseline_module, gitdiff
 from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, main, pack_options, write_file
-from reviewer.config import PackChoice
+from reviewer.config import PROFILES, PackChoice
 from reviewer.gate import evaluate, is_set
 from reviewer.integrations import ApiError, github, gitlab, plan_review, redact
 from reviewer.reporters.common import verdict_text
 from reviewer.runner import ScanResult, scan as run_scan, scan_root
 
 
-def _scan(paths: tuple[str, ...], config_path: Path | None, select, ignore, jobs: int, no_cache: bool, quiet: bool, packs: PackChoice):
+def _scan(paths: tuple[str, ...], config_path: Path | None, select, ignore, profile, jobs: int, no_cache: bool, quiet: bool, packs: PackChoice):
     targets = check_targets(paths)
-    config, registry, enabled = _setup(targets, config_path, select, ignore, packs)
+    config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     result = run_scan(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet))
     return config, result
 
@@ -32,6 +32,7 @@ SCAN_OPTIONS = [
     click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.yml or [tool.reviewer] in pyproject.toml)."),
     click.option("--select", multiple=True, help="Only these rules (as for `scan`)."),
     click.option("--ignore", multiple=True, help="Skip these rules (as for `scan`)."),
+    click.option("--profile", type=click.Choice(PROFILES), help="Rule set: default or audit (as for `scan`)."),
     click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core)."),
     click.option("--no-cache", is_flag=True, help="Ignore and do not write .reviewer_cache/."),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
@@ -54,12 +55,12 @@ def baseline() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @scan_options
 @click.option("--force", is_flag=True, help="Overwrite an existing baseline file.")
-def baseline_create(file: Path, paths, config_path, select, ignore, jobs, no_cache, quiet, packs: PackChoice, force: bool) -> None:
+def baseline_create(file: Path, paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs: PackChoice, force: bool) -> None:
     """Write every current finding of PATHS (default: the current folder) to FILE."""
     if file.exists() and not force:
         raise UsageError(f"{file} exists; use `reviewer baseline update {file}` or --force")
     check_writable(file, "baseline")
-    _, result = _scan(paths, config_path, select, ignore, jobs, no_cache, quiet, packs)
+    _, result = _scan(paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs)
     entries = baseline_module.entries_of(result.findings)
     write_file(file, baseline_module.dumps(entries), "baseline")
     click.echo(f"reviewer: wrote {len(entries)} finding(s) to {file}")
@@ -69,12 +70,12 @@ def baseline_create(file: Path, paths, config_path, select, ignore, jobs, no_cac
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @scan_options
 @click.option("--add-new", is_flag=True, help="Also record findings that are not in FILE yet.")
-def baseline_update(file: Path, paths, config_path, select, ignore, jobs, no_cache, quiet, packs: PackChoice, add_new: bool) -> None:
+def baseline_update(file: Path, paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs: PackChoice, add_new: bool) -> None:
     """Drop entries of FILE that no longer match a finding (fixed); with --add-new, also
     record new findings."""
     entries = _load_baseline(file)
     assert entries is not None
-    _, result = _scan(paths, config_path, select, ignore, jobs, no_cache, quiet, packs)
+    _, result = _scan(paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs)
     updated, dropped, added = baseline_module.update(entries, result, add_new=add_new)
     write_file(file, baseline_module.dumps(updated), "baseline")
     click.echo(f"reviewer: {file}: {len(updated)} finding(s); {dropped} fixed and dropped, {added} added")
@@ -91,7 +92,7 @@ def baseline_update(file: Path, paths, config_path, select, ignore, jobs, no_cac
 @click.option("--fail-on-confidence", type=str, help="Confidence floor for --fail-on.")
 @click.option("--dry-run", is_flag=True, help="Print the review payload as JSON instead of posting it.")
 def review(
-    paths, config_path, select, ignore, jobs, no_cache, quiet, packs: PackChoice, base: str, platform: str, number: int | None,
+    paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs: PackChoice, base: str, platform: str, number: int | None,
     baseline_path: Path | None, fail_under, fail_on, fail_on_confidence, dry_run: bool,
 ) -> None:
     """Post one pull-request review: inline comments on changed lines, the rest in its body.
@@ -108,7 +109,7 @@ def review(
         raise UsageError(f"review on {chosen}: missing {', '.join(missing)}")
     entries = _load_baseline(baseline_path)
     changed = _changed_lines(scan_root(check_targets(paths)), base)
-    config, result = _scan(paths, config_path, select, ignore, jobs, no_cache, quiet, packs)
+    config, result = _scan(paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence)
     if entries is not None:
         result = baseline_module.apply(result, entries, config.weight_map)

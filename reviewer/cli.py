@@ -15,13 +15,14 @@ from typing import Any
 
 import click
 
-from reviewer import __version__, registry as registry_module
+from reviewer import __version__, precision, registry as registry_module
 from reviewer.cache import atomic_write
 from reviewer import baseline as baseline_module, gitdiff
 from reviewer.config import (
     RULE_PACKS_ENV,
     Config,
     ConfigError,
+    PROFILES,
     Gate,
     PackChoice,
     find_config,
@@ -113,6 +114,7 @@ def main() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.yml or [tool.reviewer] in pyproject.toml).")
 @click.option("--select", multiple=True, help="Only these rules: codes, code prefixes or categories (comma-separated, repeatable). Replaces `select` in config.")
 @click.option("--ignore", multiple=True, help="Skip these rules: codes, code prefixes or categories. Added to `ignore` in config.")
+@click.option("--profile", type=click.Choice(PROFILES), help="Rule set: `default` (rules with field precision >= 0.85) or `audit` (also the opt-in rules). Replaces `profile` in config.")
 @click.option("--fail-under", type=float, help="Fail (exit 1) when the overall score is under SCORE.")
 @click.option("--fail-on", type=str, help="Fail (exit 1) on any finding at or above SEVERITY (info, low, medium, high, critical).")
 @click.option("--fail-on-confidence", type=str, help="Confidence floor for --fail-on: only findings at least this sure (low, medium, high) fail the gate.")
@@ -130,6 +132,7 @@ def scan(
     config_path: Path | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    profile: str | None,
     fail_under: float | None,
     fail_on: str | None,
     fail_on_confidence: str | None,
@@ -144,7 +147,7 @@ def scan(
     """Scan PATHS (default: the current folder) and print a scored report."""
     targets = check_targets(paths)
     writes = parse_outputs(outputs, fmt)
-    config, registry, enabled = _setup(targets, config_path, select, ignore, packs)
+    config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence)
     entries = _load_baseline(baseline_path)
     # Ask git first: a shallow clone without BASE should fail before a long scan, not after.
@@ -248,7 +251,12 @@ def _changed_lines(root: Path, base: str) -> "gitdiff.ChangedLines":
 
 
 def _setup(
-    targets: list[Path], config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], packs: PackChoice
+    targets: list[Path],
+    config_path: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    packs: PackChoice,
+    profile: str | None = None,
 ) -> tuple[Config, Registry, list[type[Rule]]]:
     root = scan_root(targets)
     try:
@@ -262,11 +270,12 @@ def _setup(
         config = config.with_overrides(
             select=cli_select or None,
             ignore=(*config.ignore, *cli_ignore) if cli_ignore else None,
+            profile=profile,
         )
         validate_against_registry(config, registry)
     except ConfigError as error:
         raise UsageError(str(error)) from None
-    enabled = registry_module.select(registry, config.select, config.ignore)
+    enabled = registry_module.select(registry, config.select, config.ignore, config.profile)
     if not enabled:
         raise UsageError(
             f"{config.source}: no rule would run: `select` {list(config.select) or ['(default)']} minus `ignore` "
@@ -377,7 +386,15 @@ def summary(rule: type[Rule]) -> str:
     return text if end < 0 else text[: end + 1]
 
 
-def rule_row(rule: type[Rule]) -> dict[str, Any]:
+def _field_precision() -> "precision.FieldPrecision":
+    try:
+        return precision.shipped()
+    except precision.PrecisionFileError as error:
+        raise UsageError(str(error)) from None
+
+
+def rule_row(rule: type[Rule], field: "precision.FieldPrecision | None" = None) -> dict[str, Any]:
+    entry = field.of(rule.code) if field is not None else None
     return {
         "code": rule.code,
         "name": rule.name,
@@ -385,34 +402,42 @@ def rule_row(rule: type[Rule]) -> dict[str, Any]:
         "severity": rule.severity.value,
         "confidence": rule.confidence.value,
         "default": not rule.opt_in,
+        # Figures of the ecosystem check (reviewer/field_precision.json); null: no field data.
+        "field": entry.to_dict() if entry is not None else None,
         "summary": summary(rule),
         "message": rule.message,
         "fix": rule.fix,
     }
 
 
-def rules_markdown(registry: Registry) -> str:
+def rules_markdown(registry: Registry, field: "precision.FieldPrecision") -> str:
     """The rule table: our rules one per row; bandit's tests, which bandit documents, as one
-    compact list after it."""
+    compact list after it. Field precision comes from reviewer/field_precision.json."""
     from reviewer.bandit_bridge import is_bandit_rule
 
     lines = [
-        "| Code | Name | Category | Severity | Confidence | What it finds |",
-        "|---|---|---|---|---|---|",
+        "| Code | Name | Category | Severity | Confidence | Field precision | What it finds |",
+        "|---|---|---|---|---|---|---|",
     ]
     bandit = []
     for rule in registry.rules:
+        opt = " (opt-in)" if rule.opt_in else ""
         if is_bandit_rule(rule):
-            bandit.append(f"{rule.code}{' (opt-in)' if rule.opt_in else ''} `{rule.name}`")
+            entry = field.of(rule.code)
+            figure = f", field precision {entry.describe()}" if entry is not None else ""
+            bandit.append(f"{rule.code}{opt} `{rule.name}`{figure}")
             continue
         row = rule_row(rule)
-        opt = " (opt-in)" if rule.opt_in else ""
         lines.append(
-            f"| {row['code']} | `{row['name']}`{opt} | {row['category']} | {row['severity']} | {row['confidence']} | {row['summary']} |"
+            f"| {row['code']} | `{row['name']}`{opt} | {row['category']} | {row['severity']} | {row['confidence']} "
+            f"| {field.describe(rule.code)} | {row['summary']} |"
         )
     if bandit:
         lines.append("")
-        lines.append(f"Bandit's own tests run inside the scan as {len(bandit)} rules of category `security` (their ids are bandit's): " + ", ".join(bandit) + ".")
+        lines.append(
+            f"Bandit's own tests run inside the scan as {len(bandit)} rules of category `security` (their ids are "
+            "bandit's; a test without a figure has no field data): " + ", ".join(bandit) + "."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -423,14 +448,17 @@ def rules_markdown(registry: Registry) -> str:
 def rules(fmt: str, config_path: Path | None, packs: PackChoice) -> None:
     """List the rules."""
     registry = _load_registry(config_path, packs)
+    field = _field_precision()
     if fmt == "json":
-        click.echo(json.dumps([rule_row(rule) for rule in registry.rules], indent=2))
+        click.echo(json.dumps([rule_row(rule, field) for rule in registry.rules], indent=2))
     elif fmt == "md":
-        click.echo(rules_markdown(registry), nl=False)
+        click.echo(rules_markdown(registry, field), nl=False)
     else:
         for rule in registry.rules:
             opt = " (opt-in)" if rule.opt_in else ""
-            click.echo(f"{rule.code:<8} {rule.severity.value:<9} {rule.category.value:<11} {rule.name}{opt}")
+            click.echo(
+                f"{rule.code:<8} {rule.severity.value:<9} {rule.category.value:<11} {rule.name + opt:<44} {field.describe(rule.code)}"
+            )
 
 
 @main.command()
@@ -447,6 +475,7 @@ def explain(code: str, config_path: Path | None, packs: PackChoice) -> None:
         f"{rule.code} {rule.name}",
         f"category: {rule.category.value}   severity: {rule.severity.value}   confidence: {rule.confidence.value}"
         + ("   (opt-in)" if rule.opt_in else ""),
+        f"field precision: {_field_precision().describe(rule.code)}",
         "",
         rule.doc(),
         "",
@@ -485,6 +514,9 @@ STARTER_CONFIG = """\
 select: []
 # Rules to skip, in the same forms.
 ignore: []
+# Rule set: default (rules with field precision >= 0.85 on real code) or audit (also the
+# opt-in rules, with their measured precision in `reviewer rules`).
+profile: default
 
 # Paths not to scan (gitignore-style globs, relative to this file). .gitignore is honoured.
 exclude:

@@ -67,6 +67,8 @@ class Config:
     root: str = "."
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    # "default": the rules on by default; "audit": also the opt-in rules (see PROFILES).
+    profile: str = "default"
     exclude: tuple[str, ...] = ()
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     severity: tuple[tuple[str, Severity], ...] = ()
@@ -115,6 +117,7 @@ class Config:
         data = {
             "select": self.select,
             "ignore": self.ignore,
+            "profile": self.profile,
             "per_path_ignores": self.per_path_ignores,
             "severity": [(k, v.value) for k, v in self.severity],
             "options": repr(self.options),
@@ -446,6 +449,15 @@ def _boolean(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
     return parse
 
 
+PROFILES = ("default", "audit")
+
+
+def parse_profile(value: Any, source: str, key: str) -> str:
+    if value not in PROFILES:
+        raise ConfigError(source, key, f"{value!r} is not a profile; allowed: {', '.join(PROFILES)}")
+    return value
+
+
 ERROR_FORMATS = ("envelope", "problem+json", "auto")
 ENVELOPE_KEYS = ("code", "message", "details")
 
@@ -497,6 +509,7 @@ _PARSERS: dict[str, Callable[[str, str, Any], tuple[str, Any]]] = {
     "error-format": _error_format,
     "error-envelope": _error_envelope,
     "select": _selectors("select"),
+    "profile": lambda source, key, value: ("profile", parse_profile(value, source, key)),
     "ignore": _selectors("ignore"),
     "exclude": _globs,
     "per-path-ignores": _per_path_ignores,

@@ -16,7 +16,7 @@ from unidiff.errors import UnidiffParseError
 
 from reviewer.model import Category, Finding
 from reviewer.runner import ScanResult
-from reviewer.scoring import score
+from reviewer.scoring import checked_categories, score
 
 GIT_TIMEOUT = 120
 
@@ -213,5 +213,5 @@ def limit_to_diff(result: ScanResult, changed: ChangedLines, weights: Mapping[Ca
         findings=tuple(kept),
         diff_base=changed.base,
         outside_diff=len(result.findings) - len(kept),
-        score=score(kept, result.lines, weights),
+        score=score(kept, result.lines, weights, checked_categories(result.rules)),
     )

@@ -67,6 +67,14 @@ class Confidence(_Ranked):
     HIGH = "high"
 
 
+def severity_for_confidence(severity: Severity, confidence: Confidence) -> Severity:
+    """A critical finding needs high confidence: a less sure one is reported as high. Applies
+    to every finding, after the config's severity overrides."""
+    if severity is Severity.CRITICAL and confidence is not Confidence.HIGH:
+        return Severity.HIGH
+    return severity
+
+
 class Category(_Ranked):
     """Scored categories; each owns a rule-code prefix. META is the engine's own (suppressions)."""
 
@@ -142,6 +150,11 @@ class Finding:
     fingerprint: str = ""
     # Normalised text of the flagged line; feeds the fingerprint, never printed.
     context: str = field(default="", compare=False, repr=False)
+    # Codes of the findings merged into this one (reviewer.merge): one problem, one finding.
+    also: tuple[str, ...] = ()
+    # The operation the finding is about, when its rule names one (Report.operation); findings
+    # of one file with the same operation merge.
+    operation: str = field(default="", compare=False, repr=False)
 
     @property
     def line(self) -> int:
@@ -165,11 +178,13 @@ class Finding:
             "message": self.message,
             "fix": self.fix,
             "fingerprint": self.fingerprint,
+            "also": list(self.also),
         }
 
     def to_cache(self) -> dict[str, Any]:
         data = self.to_dict()
         data["context"] = self.context
+        data["operation"] = self.operation
         return data
 
     @classmethod
@@ -186,6 +201,8 @@ class Finding:
             fix=data["fix"],
             fingerprint=data.get("fingerprint", ""),
             context=data.get("context", ""),
+            also=tuple(data.get("also", ())),
+            operation=data.get("operation", ""),
         )
 
 

@@ -22,6 +22,8 @@ from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, Severity
 from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
 
 CODE = re.compile(r"^[A-Z]{2,5}\d{3}$")
+# A code a rule may supersede: ours, or bandit's (B105).
+ANY_CODE = re.compile(r"^[A-Z]{1,5}\d{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 
@@ -79,6 +81,10 @@ def validate(rule: type[Rule], builtin: bool) -> list[str]:
         problems.append("needs at least one valid and one invalid example")
     if not isinstance(rule.options, dict):
         problems.append("options must be a dict of option name -> default")
+    if not isinstance(rule.supersedes, tuple) or not all(isinstance(code, str) and ANY_CODE.match(code) for code in rule.supersedes):
+        problems.append("supersedes must be a tuple of rule codes, like (\"B105\",)")
+    if not isinstance(rule.project_level, bool) or not isinstance(rule.opt_in, bool):
+        problems.append("project_level and opt_in must be True or False")
     return problems
 
 
@@ -172,19 +178,23 @@ def _load_pack(pack: Path, hasher) -> list[tuple[type[Rule], str]]:
     return found
 
 
-def select(registry: Registry, select: Iterable[str], ignore: Iterable[str]) -> list[type[Rule]]:
-    """Enabled rules: those `select` names (all default-on rules when it is empty), minus those
-    `ignore` names. Opt-in rules run only when selected by their exact code."""
+def select(
+    registry: Registry, select: Iterable[str], ignore: Iterable[str], profile: str = "default"
+) -> list[type[Rule]]:
+    """Enabled rules: those `select` names (all rules of the profile when it is empty), minus
+    those `ignore` names. The `default` profile leaves out opt-in rules unless `select` names
+    them by their exact code; the `audit` profile adds every opt-in rule to the set."""
     select = [s for s in select if s.strip()]
     ignored = {rule.code for selector in ignore for rule in registry.matching(selector)}
+    audit = profile == "audit"
     if select:
         chosen: dict[str, type[Rule]] = {}
         for selector in select:
             for rule in registry.matching(selector):
-                if getattr(rule, "opt_in", False) and selector.strip().upper() != rule.code:
+                if rule.opt_in and not audit and selector.strip().upper() != rule.code:
                     continue
                 chosen[rule.code] = rule
         candidates = list(chosen.values())
     else:
-        candidates = [rule for rule in registry.rules if not getattr(rule, "opt_in", False)]
+        candidates = [rule for rule in registry.rules if audit or not rule.opt_in]
     return sorted((rule for rule in candidates if rule.code not in ignored), key=lambda rule: rule.code)

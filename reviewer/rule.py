@@ -53,6 +53,9 @@ class Report:
     confidence: Confidence
     fix: str
     path: str = ""  # project rules name the file they report into
+    # What operation the finding is about (e.g. "AddField order.customer"), when the rule can
+    # name it: findings of one file with the same operation merge into one (reviewer.merge).
+    operation: str = ""
 
 
 class Rule:
@@ -80,9 +83,13 @@ class Rule:
     in_tests: ClassVar[bool] = False
     # Which files the rule looks at.
     file_kinds: ClassVar[frozenset[FileKind]] = frozenset(FileKind)
-    # Bandit test ids (B105, ...) this rule covers more precisely: a bandit finding on a line
-    # this rule reported is dropped (see reviewer/bandit_bridge.py).
+    # Codes (ours or bandit's, e.g. B105) this rule covers more precisely: a finding of one of
+    # them on a line this rule reported merges into this rule's finding (reviewer.merge).
     supersedes: ClassVar[tuple[str, ...]] = ()
+    # Whether the rule reports facts about the whole project (no health check, no API
+    # versioning), anchored where the fix belongs: the engine keeps one finding per rule and
+    # message, and never merges it with another rule's finding on the same span.
+    project_level: ClassVar[bool] = False
     # Set by the engine when the rule pack is loaded: where the rule came from.
     source_path: ClassVar[str] = ""
 
@@ -106,11 +113,13 @@ class Rule:
         confidence: Confidence | None = None,
         fix: str | None = None,
         path: str = "",
+        operation: str = "",
         **fields: Any,
     ) -> None:
         """Record a finding at `target`. `message` and `fix` default to the rule's own. The
         message's `{placeholders}` are filled from `fields`, as is the default fix's; a fix
-        passed here is taken as written (it may show code with braces)."""
+        passed here is taken as written (it may show code with braces). `operation` names
+        the operation the finding is about, for merging (see reviewer.merge)."""
         text = (message if message is not None else self.message).format(**fields)
         advice = fix if fix is not None else self.fix
         if fix is None and fields:
@@ -123,6 +132,7 @@ class Rule:
                 confidence=confidence or self.confidence,
                 fix=advice,
                 path=path,
+                operation=operation,
             )
         )
 

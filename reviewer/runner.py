@@ -1,5 +1,5 @@
 """The scan pipeline: discover -> index -> check (cached, in worker processes) -> project
-rules -> suppressions -> fingerprints -> score. Errors are collected, never raised."""
+rules -> merge (one problem, one finding) -> suppressions -> fingerprints -> score. Errors are collected, never raised."""
 
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ from reviewer.cache import ResultCache, content_key, file_digest
 from reviewer.config import Config
 from reviewer.discovery import SourceFile, discover
 from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex
+from reviewer.merge import merge
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
 from reviewer.model import FileError, Finding, Location
 from reviewer.registry import Registry
 from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
-from reviewer.scoring import Score, score
+from reviewer.scoring import Score, checked_categories, score
 from reviewer.suppress import Directive, covers
 
 # Below this many files to analyse, worker start-up costs more than it saves.
@@ -129,7 +130,7 @@ def scan(
         suppressed=suppressed,
         baselined=0,
         errors=tuple(errors),
-        score=score(visible, lines, config.weight_map),
+        score=score(visible, lines, config.weight_map, checked_categories(enabled)),
         rules=tuple(enabled),
         cache_hits=cache.hits,
         suppressions=suppressions,
@@ -472,18 +473,26 @@ def apply_suppressions(
     kept: list[Finding] = []
     suppressed = 0
     every = [finding for result in results for finding in result.findings] + project_findings
-    for finding in every:
+    # Merge first (one problem, one finding): a directive naming the reported code or any
+    # code merged into it suppresses the whole finding.
+    for group in merge(every, registry.by_code()):
+        finding = group.finding
         match = next(
-            (d for d in directives.get(finding.path, ()) if covers(d, finding.rule, finding.location.line)),
+            (
+                (d, member.rule)
+                for member in group.members
+                for d in directives.get(member.path, ())
+                if covers(d, member.rule, member.location.line)
+            ),
             None,
         )
         if match is None:
             kept.append(finding)
         else:
             suppressed += 1
-            used.add((finding.path, match.line, finding.rule))
+            used.add((finding.path, match[0].line, match[1]))
             if collected is not None:
-                collected.append((finding, match.reason))
+                collected.append((finding, match[0].reason))
     meta: list[Finding] = []
 
     def report(rule: type[Rule], path: str, directive: Directive, message: str | None = None, **fields: Any) -> None:

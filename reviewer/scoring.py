@@ -1,11 +1,19 @@
 """The published score formula (README "Scoring" shows it with a worked example).
 
 Each unsuppressed finding weighs `SEVERITY_WEIGHT[severity] * CONFIDENCE_FACTOR[confidence]`.
-A category's penalty P is the sum of its findings' weights; the codebase size factor is
-S = sqrt(max(1, lines / 1000)). A category scores 100 * exp(-P / (K * S)) with K = 25.
-The overall score is the weight-averaged category score; one unsuppressed critical finding
-caps it at 69 (grade D) however large the codebase. Grades: A >= 90, B >= 80, C >= 70,
-D >= 60, F below. Meta findings (suppression hygiene) are reported but not scored.
+Scores reflect density and severity, not the raw volume of one noisy rule:
+- size: S = max(1, lines / 1000), the analysed code in thousands of lines;
+- per rule, diminishing returns: a rule's findings, heaviest first, count ln(1 + 1/(S + i))
+  of their weight for i = 0, 1, 2, ... (so n findings of equal weight w cost w * ln(1 + n/S):
+  about w * n/S while they are sparse, logarithmic in their number when one rule fires a lot);
+- a category's penalty P is the sum of its rules' penalties; it scores 100 * exp(-P / K) with
+  K = 20.
+Severity dominates: one unsuppressed critical finding caps its category and the overall at
+69 (grade D) however large the codebase, while the low findings of one rule bring a category
+that low only past ln(1 + n/S) >= 20 * ln(100/69) = 7.42, i.e. about 1,670 per 1,000 lines.
+A category with no enabled rule is "not checked": reported as such and left out of the overall
+score, which is the weight-averaged score of the checked categories. Grades: A >= 90, B >= 80,
+C >= 70, D >= 60, F below. Meta findings (suppression hygiene) are reported but not scored.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ SEVERITY_WEIGHT = {
     Severity.CRITICAL: 20.0,
 }
 CONFIDENCE_FACTOR = {Confidence.LOW: 0.4, Confidence.MEDIUM: 0.7, Confidence.HIGH: 1.0}
-K = 25.0
+K = 20.0
 CRITICAL_CAP = 69.0
 GRADES = ((90.0, "A"), (80.0, "B"), (70.0, "C"), (60.0, "D"))
 
@@ -34,6 +42,9 @@ class CategoryScore:
     score: float
     grade: str
     findings: int
+    # False when no enabled rule belongs to the category: it was not checked, its score (100)
+    # means nothing and it does not weigh on the overall.
+    checked: bool = True
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ class Score:
             "overall": self.overall,
             "grade": self.grade,
             "categories": {
-                category.value: {"score": item.score, "grade": item.grade, "findings": item.findings}
+                category.value: {"score": item.score, "grade": item.grade, "findings": item.findings, "checked": item.checked}
                 for category, item in self.categories.items()
             },
         }
@@ -65,31 +76,62 @@ def grade(score: float) -> str:
 
 
 def size_factor(lines: int) -> float:
-    return math.sqrt(max(1.0, lines / 1000.0))
+    """S: thousands of lines analysed, at least 1."""
+    return max(1.0, lines / 1000.0)
 
 
-def category_score(penalty: float, lines: int) -> float:
-    return 100.0 * math.exp(-penalty / (K * size_factor(lines)))
+def rule_penalty(weights: Iterable[float], lines: int) -> float:
+    """One rule's penalty in a category: its findings' weights, heaviest first, the i-th
+    (from 0) counting ln(1 + 1/(S + i)) of its weight."""
+    size = size_factor(lines)
+    return sum(w * math.log1p(1.0 / (size + i)) for i, w in enumerate(sorted(weights, reverse=True)))
 
 
-def score(findings: Iterable[Finding], lines: int, weights: Mapping[Category, float]) -> Score:
-    """Scores for unsuppressed findings of a codebase of `lines` lines."""
-    penalties = {category: 0.0 for category in Category.scored()}
-    counts = {category: 0 for category in Category.scored()}
-    critical = False
+def category_score(penalty: float) -> float:
+    return 100.0 * math.exp(-penalty / K)
+
+
+def checked_categories(rules: Iterable[type]) -> frozenset[Category]:
+    """The scored categories that have at least one enabled rule."""
+    return frozenset(rule.category for rule in rules if rule.category is not Category.META)
+
+
+def score(
+    findings: Iterable[Finding],
+    lines: int,
+    weights: Mapping[Category, float],
+    checked: Iterable[Category] | None = None,
+) -> Score:
+    """Scores for unsuppressed findings of a codebase of `lines` lines. `checked` are the
+    categories with an enabled rule (all of them when None)."""
+    scored = Category.scored()
+    checked_set = set(scored) if checked is None else set(checked)
+    by_rule: dict[Category, dict[str, list[float]]] = {category: {} for category in scored}
+    critical: set[Category] = set()
     for finding in findings:
         if finding.category is Category.META:
             continue
-        penalties[finding.category] += weight(finding.severity, finding.confidence)
-        counts[finding.category] += 1
-        critical = critical or finding.severity is Severity.CRITICAL
-    raw = {category: category_score(penalties[category], lines) for category in penalties}
-    categories = {
-        category: CategoryScore(_round(raw[category]), grade(_round(raw[category])), counts[category])
-        for category in penalties
+        by_rule[finding.category].setdefault(finding.rule, []).append(weight(finding.severity, finding.confidence))
+        if finding.severity is Severity.CRITICAL:
+            critical.add(finding.category)
+    raw = {
+        category: category_score(sum(rule_penalty(found, lines) for found in rules.values()))
+        for category, rules in by_rule.items()
     }
-    total_weight = sum(weights.get(category, 0.0) for category in penalties)
-    overall = sum(raw[c] * weights.get(c, 0.0) for c in penalties) / total_weight if total_weight else 100.0
+    for category in critical:
+        raw[category] = min(raw[category], CRITICAL_CAP)
+    categories = {
+        category: CategoryScore(
+            _round(raw[category]),
+            grade(_round(raw[category])),
+            sum(len(found) for found in by_rule[category].values()),
+            category in checked_set,
+        )
+        for category in scored
+    }
+    counted = [category for category in scored if category in checked_set]
+    total_weight = sum(weights.get(category, 0.0) for category in counted)
+    overall = sum(raw[c] * weights.get(c, 0.0) for c in counted) / total_weight if total_weight else 100.0
     if critical:
         overall = min(overall, CRITICAL_CAP)
     overall = _round(overall)

@@ -31,7 +31,7 @@ def scan_tree(root: Path, select: tuple[str, ...] = (), config: Config | None = 
 
         config = replace(config, select=select)
     registry = registry_module.load(config.rule_packs)
-    enabled = registry_module.select(registry, config.select, config.ignore)
+    enabled = registry_module.select(registry, config.select, config.ignore, config.profile)
     kwargs.setdefault("jobs", 1)
     kwargs.setdefault("use_cache", False)
     return scan([root], config, registry, enabled, **kwargs)

@@ -31,6 +31,7 @@ FINDING_KEYS = {
     "message",
     "fix",
     "fingerprint",
+    "also",  # codes merged into the finding (one problem, one finding); added in issue 11
 }
 
 
@@ -129,7 +130,7 @@ def test_json_has_exactly_the_contract_keys(tmp_path: Path) -> None:
     assert set(report["score"]) == {"overall", "grade", "categories"}
     assert set(report["score"]["categories"]) == CATEGORIES
     for item in report["score"]["categories"].values():
-        assert set(item) == {"score", "grade", "findings"}
+        assert set(item) == {"score", "grade", "findings", "checked"}
         assert 0 <= item["score"] <= 100 and item["grade"] in "ABCDF"
     assert 0 <= report["score"]["overall"] <= 100 and report["score"]["grade"] in "ABCDF"
     assert set(report["summary"]) == {"files", "lines", "findings", "by_severity", "suppressed", "baselined"}
@@ -167,7 +168,11 @@ def test_json_values(tmp_path: Path) -> None:
     assert first["message"] == "`a` is interpolated inside a quoted SQL literal passed to `cur.execute`"
     assert first["fix"].startswith("Bind it as a parameter")
     assert report["score"]["categories"]["sql"]["findings"] == 4
-    assert report["score"]["overall"] == 69.0 and report["score"]["grade"] == "D"  # capped by the critical
+    # Only sql is checked (the config pins SQL001 and the meta rules), so the overall is sql's
+    # score: one rule, weights 20, 8, 8, 8 at S = 1: 20 ln 2 + 8 ln(3/2) + 8 ln(4/3) + 8 ln(5/4)
+    # = 21.19; 100 x e^(-21.19 / 20) = 34.6 (under the critical cap of 69).
+    assert report["score"]["overall"] == 34.6 and report["score"]["grade"] == "F"
+    assert [name for name, item in report["score"]["categories"].items() if item["checked"]] == ["sql"]
     fingerprints = [f["fingerprint"] for f in report["findings"]]
     assert len(set(fingerprints)) == len(fingerprints) and all(len(f) == 20 for f in fingerprints)
 
@@ -280,7 +285,8 @@ def test_quiet(tmp_path: Path) -> None:
     quiet = run_cli("scan", root, "--no-cache", "--quiet", "--fail-on", "critical")
     assert "SQL001" in loud and "fix:" in loud
     assert "SQL001" not in quiet.stdout and "fix:" not in quiet.stdout and "api/routes.py" not in quiet.stdout
-    assert ["overall", "69.0", "D"] in [line.split() for line in quiet.stdout.splitlines()]
+    assert ["overall", "34.6", "F"] in [line.split() for line in quiet.stdout.splitlines()]
+    assert "orm          not checked (no enabled rule; left out of the overall)" in quiet.stdout
     # The summary still counts what was found.
     assert "5 files, 16 lines; 6 findings (1 critical, 3 high, 2 low); 0 suppressed; 0 errors" in quiet.stdout
     assert "Gate failed: 1 finding(s) at or above critical (fail-on)" in quiet.stdout
@@ -324,8 +330,9 @@ def test_rules_table(tmp_path: Path) -> None:
     codes = [line.split()[0] for line in lines]
     assert codes == sorted(codes)
     assert set(codes) == {rule.code for rule in registry_module.load().rules}
-    assert "SQL001   high      sql         sql-injection-dynamic-query" in lines
-    assert "RVW003   low       meta        unused-suppression" in lines
+    # The last column is the rule's field precision (reviewer/field_precision.json).
+    assert any(line.startswith("SQL001   high      sql         sql-injection-dynamic-query ") for line in lines)
+    assert any(line.startswith("RVW003   low       meta        unused-suppression ") and line.endswith("no field data") for line in lines)
 
 
 def test_rules_json(tmp_path: Path) -> None:
@@ -334,7 +341,7 @@ def test_rules_json(tmp_path: Path) -> None:
     rows = json.loads(result.stdout)
     by_code = {row["code"]: row for row in rows}
     assert {"SQL001", "RVW001", "RVW002", "RVW003"} <= set(by_code)
-    assert set(by_code["SQL001"]) == {"code", "name", "category", "severity", "confidence", "default", "summary", "message", "fix"}
+    assert set(by_code["SQL001"]) == {"code", "name", "category", "severity", "confidence", "default", "field", "summary", "message", "fix"}
     assert by_code["SQL001"]["name"] == "sql-injection-dynamic-query"
     assert by_code["SQL001"]["category"] == "sql"
     assert by_code["SQL001"]["default"] is True
@@ -345,9 +352,9 @@ def test_rules_markdown(tmp_path: Path) -> None:
     result = run_cli("rules", "--format", "md", cwd=tmp_path)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "| Code | Name | Category | Severity | Confidence | What it finds |"
-    assert lines[1] == "|---|---|---|---|---|---|"
-    assert any(line.startswith("| SQL001 | `sql-injection-dynamic-query` | sql | high | high | SQL text built") for line in lines)
+    assert lines[0] == "| Code | Name | Category | Severity | Confidence | Field precision | What it finds |"
+    assert lines[1] == "|---|---|---|---|---|---|---|"
+    assert any(line.startswith("| SQL001 | `sql-injection-dynamic-query` | sql | high | high | ") for line in lines)
     from reviewer.bandit_bridge import is_bandit_rule
 
     rules = registry_module.load().rules

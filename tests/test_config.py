@@ -291,15 +291,16 @@ def test_gate_in_config(project) -> None:
     assert scan_json(root, *PINNED)[0] == 0
     (root / ".reviewer.yml").write_text("gate:\n  fail-on: critical\n")
     assert scan_json(root, *PINNED)[0] == 1
-    (root / ".reviewer.yml").write_text("gate:\n  fail-under: 60\n")  # capped at 69 by the critical
+    # Only sql is checked (PINNED), so the overall is sql's score: 100 x e^(-20 x ln 2 / 20) = 50.0.
+    (root / ".reviewer.yml").write_text("gate:\n  fail-under: 45\n")
     assert scan_json(root, *PINNED)[0] == 0
-    (root / ".reviewer.yml").write_text("gate:\n  fail-under: 70\n")
+    (root / ".reviewer.yml").write_text("gate:\n  fail-under: 60\n")
     assert scan_json(root, *PINNED)[0] == 1
     # Command-line flags override the config's gate.
-    assert scan_json(root, "--fail-under", "50", *PINNED)[0] == 0
+    assert scan_json(root, "--fail-under", "45", *PINNED)[0] == 0
     result = run_cli("scan", root, "--no-cache", *PINNED)
     assert result.exit_code == 1
-    assert "Gate failed: score 69.0 is under 70 (fail-under)" in result.stdout
+    assert "Gate failed: score 50.0 is under 60 (fail-under)" in result.stdout
 
 
 def test_dialect(project) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 
-from reviewer import registry as registry_module
+from reviewer import precision, registry as registry_module
 from reviewer.cli import rules_markdown
 from tests.conftest import REPO
 
@@ -16,7 +16,7 @@ START, END = "<!-- rules:start -->", "<!-- rules:end -->"
 def test_readme_rule_table_is_generated_from_metadata() -> None:
     readme = REPO / "README.md"
     text = readme.read_text(encoding="utf-8")
-    table = rules_markdown(registry_module.load())
+    table = rules_markdown(registry_module.load(), precision.shipped())
     block = f"{START}\n{table}{END}"
     if os.environ.get("REVIEWER_UPDATE_EXPECTED") == "1":
         text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)

@@ -206,7 +206,7 @@ def test_raising_the_weight_of_the_worst_category_lowers_the_overall() -> None:
     heavy_api = {**even, Category.API: 4.0}
     without_api = {**even, Category.API: 0.0}
     api = score(findings, 1000, even).categories[Category.API].score
-    assert api < 50.0  # 4 x 8 = 32 penalty points at K * S = 25: 100 * e^-1.28 = 27.8
+    assert api < 60.0  # one rule, 4 x weight 8 at S = 1: 8 x ln(1 + 4) = 12.88; 100 * e^(-12.88 / 20) = 52.5
     assert score(findings, 1000, heavy_api).overall < score(findings, 1000, even).overall
     assert score(findings, 1000, without_api).overall == 100.0
 
@@ -228,7 +228,7 @@ def test_empty_codebase_scores_100_everywhere(lines: int) -> None:
     assert (result.overall, result.grade) == (100.0, "A")
     assert set(result.categories) == set(SCORED)
     for item in result.categories.values():
-        assert (item.score, item.grade, item.findings) == (100.0, "A", 0)
+        assert (item.score, item.grade, item.findings, item.checked) == (100.0, "A", 0, True)
 
 
 def test_default_weights_are_the_published_ones() -> None:
@@ -242,47 +242,78 @@ def test_default_weights_are_the_published_ones() -> None:
     }
 
 
-def test_worked_example() -> None:
-    # Worked example (README "Scoring"): 12,000 lines, default weights,
-    # one SQL finding high/high and two API findings medium/medium.
-    #
-    #   finding weights    SQL: 8 x 1.0 = 8.0          API: 2 x (3 x 0.7) = 2 x 2.1 = 4.2
-    #   size factor        S = sqrt(max(1, 12000 / 1000)) = sqrt(12) = 3.46410
-    #   K * S              25 x 3.46410 = 86.6025
-    #   sql                100 x exp(-8.0 / 86.6025) = 100 x exp(-0.092376) = 91.176 -> 91.1 (A)
-    #   api                100 x exp(-4.2 / 86.6025) = 100 x exp(-0.048497) = 95.266 -> 95.2 (A)
-    #   other four         no findings: 100 x exp(0) = 100.0 (A)
-    #   overall            weights sql 1.5, security 1.5, migrations 1.25, orm 1.0, api 1.0,
-    #                      ops 0.75; total 7.0. From the unrounded category scores:
-    #                      (1.5 x 91.176 + 1.0 x 95.266 + (1.5 + 1.25 + 1.0 + 0.75) x 100) / 7.0
-    #                      = (136.764 + 95.266 + 450.0) / 7.0 = 682.030 / 7.0 = 97.433 -> 97.4 (A)
-    # Scores are floored to one decimal, never rounded up.
-    findings = [
-        make_finding(Category.SQL, Severity.HIGH, Confidence.HIGH, line=10),
-        make_finding(Category.API, Severity.MEDIUM, Confidence.MEDIUM, line=20),
-        make_finding(Category.API, Severity.MEDIUM, Confidence.MEDIUM, line=30),
+def worked_example_findings() -> list[Finding]:
+    """README "Scoring": 3,000 lines; 40 bandit B101 (low/high) and one SEC004 (high/high) in
+    security; one SQL001 (high/medium) in sql; two API004 (medium/medium) in api."""
+    def at(category, severity, confidence, rule, line):
+        return replace(make_finding(category, severity, confidence, line=line), rule=rule)
+
+    return [
+        *(at(Category.SECURITY, Severity.LOW, Confidence.HIGH, "B101", line) for line in range(1, 41)),
+        at(Category.SECURITY, Severity.HIGH, Confidence.HIGH, "SEC004", 100),
+        at(Category.SQL, Severity.HIGH, Confidence.MEDIUM, "SQL001", 200),
+        at(Category.API, Severity.MEDIUM, Confidence.MEDIUM, "API004", 300),
+        at(Category.API, Severity.MEDIUM, Confidence.MEDIUM, "API004", 301),
     ]
-    result = score(findings, 12_000, DEFAULT_WEIGHTS)
+
+
+WORKED_EXAMPLE_CHECKED = [category for category in SCORED if category is not Category.OPS]
+
+
+def test_worked_example() -> None:
+    # S = max(1, 3000 / 1000) = 3. The i-th finding of a rule (heaviest first, i from 0)
+    # counts ln(1 + 1/(S + i)) of its weight; n equal findings: w x ln(1 + n/S).
+    #   security  B101:   40 x weight 1.0: 1.0 x ln(1 + 40/3) = 2.66259
+    #             SEC004: weight 8.0:      8.0 x ln(1 + 1/3)  = 2.30146
+    #             P = 4.96404, 100 x e^(-4.96404 / 20) = 78.020 -> 78.0 (C)
+    #   sql       SQL001: weight 8 x 0.7 = 5.6: 5.6 x ln(4/3) = 1.61102 -> 92.260 -> 92.2 (A)
+    #   api       API004: 2 x weight 3 x 0.7 = 2.1: 2.1 x (ln(4/3) + ln(5/4)) = 1.07273 -> 94.777 -> 94.7 (A)
+    #   ops       no enabled rule: not checked, left out of the overall
+    #   overall   (1.5 x 92.260 + 1.5 x 78.020 + 1.25 x 100 + 1.0 x 100 + 1.0 x 94.777) / 6.25
+    #             = 92.031 -> 92.0 (A)
+    # Under the previous formula (P = sum of weights, / 25 x sqrt(S)) the 40 asserts made
+    # security 33.0 (F).
+    result = score(worked_example_findings(), 3_000, DEFAULT_WEIGHTS, WORKED_EXAMPLE_CHECKED)
     expected = {
-        Category.SQL: (91.1, "A", 1),
-        Category.API: (95.2, "A", 2),
-        Category.ORM: (100.0, "A", 0),
-        Category.MIGRATIONS: (100.0, "A", 0),
-        Category.SECURITY: (100.0, "A", 0),
-        Category.OPS: (100.0, "A", 0),
+        Category.SQL: (92.2, "A", 1, True),
+        Category.ORM: (100.0, "A", 0, True),
+        Category.MIGRATIONS: (100.0, "A", 0, True),
+        Category.API: (94.7, "A", 2, True),
+        Category.SECURITY: (78.0, "C", 41, True),
+        Category.OPS: (100.0, "A", 0, False),
     }
-    assert {c: (i.score, i.grade, i.findings) for c, i in result.categories.items()} == expected
-    assert (result.overall, result.grade) == (97.4, "A")
+    assert {c: (i.score, i.grade, i.findings, i.checked) for c, i in result.categories.items()} == expected
+    assert (result.overall, result.grade) == (92.0, "A")
 
 
 def test_worked_example_with_a_critical_finding() -> None:
-    # 100,000,000 lines, one SQL finding critical/high (weight 20 x 1.0 = 20):
-    #   S = sqrt(100000) = 316.228, K * S = 7905.69
-    #   sql     100 x exp(-20 / 7905.69) = 100 x exp(-0.0025298) = 99.747 -> 99.7 (A)
-    #   overall (1.5 x 99.747 + 5.5 x 100) / 7.0 = 99.946, capped at 69 -> 69.0 (D)
-    result = score([make_finding(Category.SQL, Severity.CRITICAL, Confidence.HIGH)], MAX_LINES, DEFAULT_WEIGHTS)
-    assert (result.categories[Category.SQL].score, result.categories[Category.SQL].grade) == (99.7, "A")
+    # The same plus one SQL001 critical/high: sql and the overall are capped at 69.0 (D).
+    findings = [*worked_example_findings(), replace(make_finding(Category.SQL, Severity.CRITICAL, Confidence.HIGH, line=400), rule="SQL001")]
+    result = score(findings, 3_000, DEFAULT_WEIGHTS, WORKED_EXAMPLE_CHECKED)
+    assert (result.categories[Category.SQL].score, result.categories[Category.SQL].grade) == (69.0, "D")
+    assert result.categories[Category.SECURITY].score == 78.0
     assert (result.overall, result.grade) == (69.0, "D")
+
+
+def test_a_category_that_is_not_checked_is_left_out_of_the_overall() -> None:
+    findings = [make_finding(Category.API, Severity.HIGH, Confidence.HIGH)]
+    checked = score(findings, 1000, DEFAULT_WEIGHTS)
+    only_api = score(findings, 1000, DEFAULT_WEIGHTS, [Category.API])
+    assert only_api.overall == only_api.categories[Category.API].score < checked.overall
+    assert [c for c, item in only_api.categories.items() if not item.checked] == [c for c in SCORED if c is not Category.API]
+    assert score([], 1000, DEFAULT_WEIGHTS, []).overall == 100.0
+
+
+def test_one_noisy_rule_is_dampened_and_severity_dominates() -> None:
+    lows = [make_finding(Category.SECURITY, Severity.LOW, Confidence.HIGH, line=n) for n in range(1, 1001)]
+    critical = make_finding(Category.SECURITY, Severity.CRITICAL, Confidence.HIGH)
+    for lines in (500, 50_000, 5_000_000):
+        noisy = score(lows, lines, DEFAULT_WEIGHTS).categories[Category.SECURITY].score
+        one_critical = score([critical], lines, DEFAULT_WEIGHTS).categories[Category.SECURITY].score
+        assert one_critical <= 69.0 < noisy, lines
+    # Density: the same 1,000 findings weigh less in a larger codebase.
+    assert score(lows, 500, DEFAULT_WEIGHTS).categories[Category.SECURITY].score == 70.7  # 100 e^(-ln(1001) / 20) = 70.79
+    assert score(lows, 100_000, DEFAULT_WEIGHTS).categories[Category.SECURITY].score == 88.7  # ln(1 + 1000/100) = 2.398
 
 
 def test_meta_findings_are_not_scored() -> None:
@@ -291,11 +322,11 @@ def test_meta_findings_are_not_scored() -> None:
 
 
 def test_category_score_matches_the_docstring_formula() -> None:
-    # One low/low finding in 500 lines: P = 1.0 x 0.4 = 0.4, S = sqrt(max(1, 0.5)) = 1,
-    # 100 x exp(-0.4 / 25) = 98.413 -> 98.4.
+    # One low/low finding in 500 lines: weight 1.0 x 0.4 = 0.4, S = max(1, 0.5) = 1,
+    # P = 0.4 x ln(1 + 1/1) = 0.27726; 100 x exp(-0.27726 / 20) = 98.623 -> 98.6.
     result = score([make_finding(Category.ORM, Severity.LOW, Confidence.LOW)], 500, DEFAULT_WEIGHTS)
-    assert result.categories[Category.ORM].score == 98.4
-    assert math.isclose(100 * math.exp(-0.4 / 25), 98.4127, abs_tol=1e-4)
+    assert result.categories[Category.ORM].score == 98.6
+    assert math.isclose(100 * math.exp(-0.4 * math.log(2) / 20), 98.6232, abs_tol=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -316,3 +347,31 @@ def test_category_score_matches_the_docstring_formula() -> None:
 )
 def test_grade_boundaries(value: float, letter: str) -> None:
     assert grade(value) == letter
+
+
+def test_reports_say_which_categories_were_not_checked(tmp_path) -> None:
+    import json
+
+    from tests.conftest import run_cli
+
+    (tmp_path / "app.py").write_text("def f(cur, a):\n    cur.execute(f\"SELECT * FROM t WHERE a = '{a}'\")\n", encoding="utf-8")
+    args = ("scan", tmp_path, "--no-cache", "--select", "SQL001")
+    categories = json.loads(run_cli(*args, "--format", "json").stdout)["score"]["categories"]
+    assert {name: item["checked"] for name, item in categories.items()} == {c.value: c is Category.SQL for c in SCORED}
+    markdown = run_cli(*args, "--format", "markdown").stdout
+    assert "| orm | not checked | | |" in markdown and "| sql | " in markdown
+    text = run_cli(*args).stdout
+    assert "security     not checked (no enabled rule; left out of the overall)" in text
+    sarif = json.loads(run_cli(*args, "--format", "sarif").stdout)
+    assert sarif["runs"][0]["properties"]["score"]["categories"]["api"]["checked"] is False
+
+
+def test_readme_shows_the_worked_example_the_code_computes() -> None:
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    result = score(worked_example_findings(), 3_000, DEFAULT_WEIGHTS, WORKED_EXAMPLE_CHECKED)
+    for category in (Category.SECURITY, Category.SQL, Category.API):
+        item = result.categories[category]
+        assert f"**{item.score:.1f} ({item.grade})**" in readme, category
+    assert f"→ **{result.overall:.1f} ({result.grade})**" in readme

@@ -153,6 +153,7 @@ def test_built_wheel_installs_and_scans(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel_path) as wheel:
         names = wheel.namelist()
         assert RULE_FILE in names, names
+        assert "reviewer/field_precision.json" in names, "the field precision table is package data"
         payload = [name for name in names if ".dist-info/" not in name]
         assert payload and all(name.startswith("reviewer/") for name in payload), (
             f"files outside the reviewer package: {[n for n in payload if not n.startswith('reviewer/')]}"

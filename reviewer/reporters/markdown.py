@@ -34,7 +34,10 @@ def render(result: ScanResult, gate: Verdict | None = None, max_rows: int = MAX_
         "",
         "| category | score | grade | findings |",
         "|---|---:|:---:|---:|",
-        *(f"| {c.value} | {s.score:.1f} | {s.grade} | {s.findings} |" for c, s in result.score.categories.items()),
+        *(
+            f"| {c.value} | {s.score:.1f} | {s.grade} | {s.findings} |" if s.checked else f"| {c.value} | not checked | | |"
+            for c, s in result.score.categories.items()
+        ),
         "",
         "</details>",
     ]

@@ -123,6 +123,9 @@ def _result(finding: Finding, index: dict[str, int], reason: str | None = None) 
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {"severity": finding.severity.value, "confidence": finding.confidence.value, "category": finding.category.value},
     }
+    if finding.also:
+        # Codes of the findings merged into this one (one problem, one finding).
+        item["properties"]["also"] = list(finding.also)
     if reason is not None:
         item["suppressions"] = [{"kind": "inSource", "justification": reason or "(no reason given)"}]
     return item

@@ -83,6 +83,9 @@ def render(
 def _score_table(result: ScanResult, style) -> list[str]:
     rows = [f"{'category':<12} {'score':>6}  grade  findings"]
     for category, item in result.score.categories.items():
+        if not item.checked:
+            rows.append(style(f"{category.value:<12} {'not checked (no enabled rule; left out of the overall)'}", dim=True))
+            continue
         grade = style(item.grade, fg=GRADE_COLOURS[item.grade], bold=True)
         rows.append(f"{category.value:<12} {item.score:>6.1f}  {grade:<5}  {item.findings:>8}")
     overall = result.score

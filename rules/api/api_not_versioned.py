@@ -40,6 +40,7 @@ class ApiNotVersioned(ProjectRule):
     without a version."""
 
     code = "API012"
+    project_level = True  # one finding per project, where the fix belongs
     name = "api-not-versioned"
     category = Category.API
     severity = Severity.INFO

@@ -39,6 +39,7 @@ class FrameworkDefaultErrorFormat(ProjectRule):
     `errorhandler(HTTPException)` (or `Exception`)."""
 
     code = "API005"
+    project_level = True  # one finding per project, where the fix belongs
     name = "framework-default-error-format"
     category = Category.API
     severity = Severity.MEDIUM

@@ -7,6 +7,11 @@ from reviewer.rule import Example, ProjectRule
 ENV = (("alembic/env.py", ""),)
 
 
+# Facts about the whole migration file are anchored at its first line: they name this operation
+# so that the engine does not merge them with a finding of the file's first statement.
+FILE_FACT = "migration file"
+
+
 class IrreversibleMigration(ProjectRule):
     """A migration has no usable down path: an Alembic `downgrade()` that is missing, empty or
     only raises, a Django `RunPython` without `reverse_code` or `RunSQL` without
@@ -91,7 +96,8 @@ class IrreversibleMigration(ProjectRule):
                         and not unit.get("rollback_note") and any(True for _ in mig.up_ops(unit)):
                     self.report(Location(1, 1, 1, 1), "Forward-only migration has no `-- rollback:` note",
                                 severity=Severity.INFO, confidence=Confidence.MEDIUM,
-                                fix="Add a `-- rollback: <how to fix forward or restore>` comment", path=unit["path"])
+                                fix="Add a `-- rollback: <how to fix forward or restore>` comment", path=unit["path"],
+                                operation=FILE_FACT)
                 continue
             getattr(self, "_" + unit["form"])(unit, downs)
 
@@ -118,10 +124,10 @@ class IrreversibleMigration(ProjectRule):
         if tool == "golang-migrate" and unit.get("direction") == mig.UP and unit["statements"][mig.UP]:
             if (unit["stream"], unit.get("pair")) not in downs:
                 self.report(Location(1, 1, 1, 1), f"`{unit['name']}` has no matching non-empty `.down.sql` file",
-                            path=unit["path"])
+                            path=unit["path"], operation=FILE_FACT)
         elif tool in ("dbmate", "goose") and unit["statements"][mig.UP]:
             line = unit.get("down_line")
             if line is None:
-                self.report(Location(1, 1, 1, 1), f"{tool} migration has no down section", path=unit["path"])
+                self.report(Location(1, 1, 1, 1), f"{tool} migration has no down section", path=unit["path"], operation=FILE_FACT)
             elif not unit["statements"][mig.DOWN]:
                 self.report(Location(line, 1, line, 1), f"{tool} migration's down section is empty", path=unit["path"])

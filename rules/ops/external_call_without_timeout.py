@@ -33,6 +33,8 @@ class ExternalCallWithoutTimeout(PythonRule):
     rule, which also follows `requests.Session()` objects."""
 
     code = "OPS001"
+    # bandit's B113 (requests without a timeout) flags the same calls, less precisely.
+    supersedes = ("B113",)
     name = "external-call-without-timeout"
     category = Category.OPS
     severity = Severity.MEDIUM

@@ -34,6 +34,7 @@ class HealthCheckMissing(ProjectRule):
     flask-healthz, py-healthcheck, django-watchman)."""
 
     code = "OPS007"
+    project_level = True  # one finding per project, where the fix belongs
     name = "health-check-missing"
     category = Category.OPS
     severity = Severity.INFO

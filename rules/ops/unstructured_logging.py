@@ -15,6 +15,7 @@ class UnstructuredLogging(ProjectRule):
     is configured anywhere in the project; test and development settings do not count."""
 
     code = "OPS005"
+    project_level = True  # one finding per project, where the fix belongs
     name = "unstructured-logging"
     category = Category.OPS
     severity = Severity.INFO
