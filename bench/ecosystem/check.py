@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -104,6 +105,7 @@ class ProjectResult:
     files: int
     lines: int
     wall_seconds: float | None
+    cpu_seconds: float | None
     status: str  # "ok", "timeout" or "failed (...)"
 
 
@@ -578,6 +580,7 @@ def scan_project(
     command = [reviewer, "scan", *map(str, targets), "--format", "json", "--no-cache", "--quiet",
                "--select", select, "--jobs", str(jobs), "--output", str(raw)]  # fmt: skip
     started = time.monotonic()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     status = "ok"
     stderr = ""
     try:
@@ -588,6 +591,8 @@ def scan_project(
     except subprocess.TimeoutExpired:
         status = "timeout"
     wall = time.monotonic() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     report: dict = {}
     if status == "ok":
         try:
@@ -604,6 +609,7 @@ def scan_project(
         "held_out": project.held_out,
         "scanned": [t.relative_to(root).as_posix() or "." for t in targets],
         "wall_seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2),  # user + system of the reviewer process tree
         "status": status,
         "stderr_tail": stderr[-4000:],
         "command": command,
@@ -648,6 +654,7 @@ def load_results(cache: Path, label: str, projects: list[Project]) -> dict[str, 
             int(summary.get("files", 0)),
             int(summary.get("lines", 0)),
             block.get("wall_seconds"),
+            block.get("cpu_seconds"),
             block.get("status", "ok"),
         )
     return results
@@ -671,15 +678,19 @@ def counts_table(results: dict[str, ProjectResult]) -> tuple[list[str], list[lis
 
 
 def runs_table(results: dict[str, ProjectResult]) -> tuple[list[str], list[list[str]]]:
-    header = ["project", "version", "set", "files", "lines", "findings", "errors", "wall_s", "status"]
+    header = ["project", "version", "set", "files", "lines", "findings", "errors", "wall_s", "cpu_s", "status"]
     rows = []
     for result in results.values():
         rows.append([
             result.project.name, result.project.version, "held-out" if result.project.held_out else "tuned",
             str(result.files), str(result.lines), str(len(result.findings)), str(len(result.errors)),
-            f"{result.wall_seconds:.1f}" if result.wall_seconds is not None else "-", result.status,
+            _seconds(result.wall_seconds), _seconds(result.cpu_seconds), result.status,
         ])  # fmt: skip
     return header, rows
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
@@ -694,7 +705,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     print(f"label {label}: {reviewer} scan --select {select} --jobs {args.jobs} -> {folder}", flush=True)
     for project in projects:
         block = scan_project(cache, project, reviewer, select, args.jobs, args.timeout, folder / f"{project.name}.json")
-        print(f"  {project.name} {project.version}: {block['status']}, {block['wall_seconds']:.1f} s", flush=True)
+        print(f"  {project.name} {project.version}: {block['status']}, {block['wall_seconds']:.1f} s wall, "
+              f"{block['cpu_seconds']:.1f} s CPU", flush=True)
     results = load_results(cache, label, all_projects)
     header, rows = counts_table(results)
     _write_atomic(folder / "counts.tsv", "\n".join("\t".join(r) for r in [header, *rows]) + "\n")
