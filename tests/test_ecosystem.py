@@ -270,8 +270,8 @@ def test_sample_command_writes_a_fillable_tsv_and_a_context_file(tmp_path, monke
     out = tmp_path / "review.tsv"
     assert run_cli(tmp_path, "sample", "--label", "L", "--rules", "sql001", "--seed", "1", "--out", str(out)) == 0
     rows = out.read_text(encoding="utf-8").splitlines()
-    assert rows[0].split("\t")[:7] == list(check.VERDICT_COLUMNS)
-    assert rows[1].split("\t")[:7] == ["alpha", "1.0.0", "app/views.py", "12", "SQL001", "", ""]
+    assert rows[0].split("\t")[:8] == ["n", *check.VERDICT_COLUMNS]
+    assert rows[1].split("\t")[:8] == ["1", "alpha", "1.0.0", "app/views.py", "12", "SQL001", "", ""]
     assert len(rows) == 2  # the held-out finding is not sampled by default
     context = out.with_suffix(".md").read_text(encoding="utf-8")
     assert ">> 12 | line_12 = 12" in context and "    7 | line_7 = 7" in context and "17 | line_17" in context

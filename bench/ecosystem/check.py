@@ -683,10 +683,17 @@ def runs_table(results: dict[str, ProjectResult]) -> tuple[list[str], list[list[
     for result in results.values():
         rows.append([
             result.project.name, result.project.version, "held-out" if result.project.held_out else "tuned",
-            str(result.files), str(result.lines), str(len(result.findings)), str(len(result.errors)),
+            str(result.files), str(result.lines), str(len(result.findings)), _error_kinds(result.errors),
             _seconds(result.wall_seconds), _seconds(result.cpu_seconds), result.status,
         ])  # fmt: skip
     return header, rows
+
+
+def _error_kinds(errors: Sequence[dict]) -> str:
+    """`3 (syntax-error 2, too-large 1)`: the count of error entries, by kind."""
+    kinds = Counter(str(error.get("kind", "?")) for error in errors)
+    detail = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+    return f"{len(errors)} ({detail})" if errors else "0"
 
 
 def _seconds(value: float | None) -> str:
@@ -771,18 +778,19 @@ def _one_line(text: str) -> str:
 
 
 def write_review(findings: list[Finding], roots: dict[str, Path], out: Path, header_note: str) -> Path:
-    """The review TSV (key, verdict, reason to fill in, then severity and message) and a
-    companion .md with the source context of each finding. Returns the .md path."""
-    rows = ["\t".join([*VERDICT_COLUMNS, "severity", "message"])]
+    """The review TSV (number, key, verdict and reason to fill in, then severity and message) and
+    a companion .md with the source context of each finding, under the same number. Returns the
+    .md path."""
+    rows = ["\t".join(["n", *VERDICT_COLUMNS, "severity", "message"])]
     sections = [f"# Review sample\n\n{header_note}\n\nFill in `verdict` (true / false / debatable) and "
                 f"`reason` in `{out.name}`, then run `python bench/ecosystem/check.py add-verdicts {out}`.\n"]  # fmt: skip
     for number, finding in enumerate(findings, 1):
         k = finding.key
-        rows.append("\t".join([k.project, k.version, k.path, str(k.line), k.rule, "", "",
+        rows.append("\t".join([str(number), k.project, k.version, k.path, str(k.line), k.rule, "", "",
                                finding.severity, _one_line(finding.message)]))  # fmt: skip
         sections.append(
             f"## {number}. {k.rule} {k.project} `{k.path}:{k.line}`\n\n"
-            f"- {finding.severity}: {finding.message}\n- fix: {finding.fix}\n\n"
+            f"- {finding.severity}: {finding.message}\n- fix: {finding.fix}\n- file: {roots[k.project] / k.path}\n\n"
             f"```\n{source_context(roots[k.project], finding)}\n```\n"
         )
     _write_atomic(out, "\n".join(rows) + "\n")
