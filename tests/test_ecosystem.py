@@ -493,9 +493,45 @@ def test_scan_runs_every_rule_and_reports_paths_from_the_top_folder(tmp_path, mo
     assert run_cli(tmp_path, "scan", "--label", "t", "--jobs", "1", "--reviewer", reviewer) == 0
     report = json.loads((cache / "results" / "t" / "alpha.json").read_text(encoding="utf-8"))
     assert report["ecosystem"]["status"] == "ok" and report["ecosystem"]["scanned"] == ["src/app"]
-    assert "MIG013" in report["ecosystem"]["command"][report["ecosystem"]["command"].index("--select") + 1]
+    command = report["ecosystem"]["command"]
+    assert "MIG013" in command[command.index("--select") + 1]
+    config = Path(command[command.index("--config") + 1])
+    assert config.read_text(encoding="utf-8").endswith("file-timeout: 120\n")
     paths = {f["path"] for f in report["findings"]}
     assert paths == {"src/app/db.py"}
     counts = (cache / "results" / "t" / "counts.tsv").read_text(encoding="utf-8").splitlines()
     assert counts[0] == "rule\ttuned\theld_out\talpha"
     assert counts[-1].startswith("total\t")
+
+
+def test_a_scan_that_crashes_is_recorded_with_its_stderr_and_the_next_project_still_runs(tmp_path, monkeypatch, capsys):
+    projects_file(tmp_path)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("REVIEWER_ECOSYSTEM_DIR", str(cache))
+    for name in ("alpha-1.0.0", "beta-2.0.0"):
+        (cache / "src" / name).mkdir(parents=True)
+    fake = tmp_path / "reviewer"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        "if sys.argv[1] == 'rules':\n"
+        "    print(json.dumps([{'code': 'SQL001', 'default': True}, {'code': 'B608', 'default': False}]))\n"
+        "elif 'alpha' in os.getcwd():\n"
+        "    sys.exit('Traceback (most recent call last):\\nKeyError: boom')\n"
+        "else:\n"
+        "    out = sys.argv[sys.argv.index('--output') + 1]\n"
+        "    report = {'summary': {'files': 1, 'lines': 2}, 'errors': [],\n"
+        "              'findings': [{'rule': 'B608', 'path': 'x.py', 'line': 1, 'severity': 'medium'}]}\n"
+        "    open(out, 'w').write(json.dumps(report))\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    assert run_cli(tmp_path, "scan", "--label", "t", "--reviewer", str(fake)) == 0
+    out = capsys.readouterr().out
+    assert "alpha 1.0.0: failed (exit 1, no JSON report" in out and "beta 2.0.0: ok" in out
+    alpha = json.loads((cache / "results" / "t" / "alpha.json").read_text(encoding="utf-8"))
+    assert alpha["ecosystem"]["exit_code"] == 1 and "KeyError: boom" in alpha["ecosystem"]["stderr"]
+    beta = json.loads((cache / "results" / "t" / "beta.json").read_text(encoding="utf-8"))
+    assert beta["ecosystem"]["command"][beta["ecosystem"]["command"].index("--select") + 1] == "ALL,B608"
+    runs = (cache / "results" / "t" / "runs.tsv").read_text(encoding="utf-8")
+    assert "\tfailed (exit 1, no JSON report" in runs

@@ -106,7 +106,7 @@ class ProjectResult:
     lines: int
     wall_seconds: float | None
     cpu_seconds: float | None
-    status: str  # "ok", "timeout" or "failed (...)"
+    status: str  # "ok", "timeout (...)" or "failed (...)"
 
 
 @dataclass(frozen=True)
@@ -561,9 +561,32 @@ def git_describe() -> str:
     return completed.stdout.strip()
 
 
-def scan_project(
-    cache: Path, project: Project, reviewer: str, select: str, jobs: int, timeout: float, out: Path
-) -> dict:
+@dataclass(frozen=True)
+class ScanSettings:
+    reviewer: str  # the executable
+    select: str  # --select naming every rule
+    jobs: int
+    timeout: float  # seconds for one project's whole scan
+    config: Path  # the reviewer config every project is scanned with (file-timeout)
+
+
+def write_scan_config(folder: Path, file_timeout: float) -> Path:
+    """The config every project is scanned with. reviewer's file-timeout is wall-clock time, so
+    on a loaded machine its default (20 s) drops large files at random; a generous one keeps
+    the results of two runs comparable. It also keeps a config shipped in an sdist out."""
+    path = folder / "reviewer.yml"
+    _write_atomic(path, f"# written by bench/ecosystem/check.py scan\nfile-timeout: {file_timeout:g}\n")
+    return path
+
+
+def _stderr_excerpt(stderr: str, keep: int = 3000) -> str:
+    """The start (where a traceback begins) and the end (the exception) of a long stderr."""
+    if len(stderr) <= 2 * keep:
+        return stderr
+    return f"{stderr[:keep]}\n[... {len(stderr) - 2 * keep} characters left out ...]\n{stderr[-keep:]}"
+
+
+def scan_project(cache: Path, project: Project, settings: ScanSettings, out: Path) -> dict:
     """Scan one project into `out` (reviewer's JSON report with paths made relative to the
     extracted top folder, plus an `ecosystem` block); returns that block."""
     root = source_root(cache, project)
@@ -577,19 +600,21 @@ def scan_project(
     common = Path(os.path.commonpath([str(t) for t in targets]))
     prefix = "" if common == root else common.relative_to(root).as_posix() + "/"
     raw = out.with_name(out.name + ".raw")
-    command = [reviewer, "scan", *map(str, targets), "--format", "json", "--no-cache", "--quiet",
-               "--select", select, "--jobs", str(jobs), "--output", str(raw)]  # fmt: skip
+    command = [settings.reviewer, "scan", *map(str, targets), "--format", "json", "--no-cache", "--quiet",
+               "--config", str(settings.config), "--select", settings.select, "--jobs", str(settings.jobs),
+               "--output", str(raw)]  # fmt: skip
     started = time.monotonic()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     status = "ok"
     stderr = ""
+    exit_code = None
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=root)
-        stderr = completed.stderr
-        if completed.returncode not in (0, 1):
-            status = f"failed (exit {completed.returncode})"
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=settings.timeout, cwd=root)
+        stderr, exit_code = completed.stderr, completed.returncode
+        if exit_code not in (0, 1):
+            status = f"failed (exit {exit_code})"
     except subprocess.TimeoutExpired:
-        status = "timeout"
+        status = f"timeout (over {settings.timeout:g} s)"
     wall = time.monotonic() - started
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
@@ -597,8 +622,8 @@ def scan_project(
     if status == "ok":
         try:
             report = json.loads(raw.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            status = f"failed (no JSON report: {error})"
+        except (OSError, ValueError):
+            status = f"failed (exit {exit_code}, no JSON report; see stderr in the result file)"
     raw.unlink(missing_ok=True)
     for entry in [*report.get("findings", []), *report.get("errors", [])]:
         if "path" in entry and not str(entry["path"]).startswith("/"):
@@ -611,7 +636,8 @@ def scan_project(
         "wall_seconds": round(wall, 2),
         "cpu_seconds": round(cpu, 2),  # user + system of the reviewer process tree
         "status": status,
-        "stderr_tail": stderr[-4000:],
+        "exit_code": exit_code,
+        "stderr": _stderr_excerpt(stderr),
         "command": command,
     }
     report["ecosystem"] = block
@@ -704,14 +730,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
     cache = cache_dir()
     all_projects = load_projects(args.projects_file)
     projects = choose(all_projects, args.projects)
+    if args.jobs < 1 or args.timeout <= 0 or args.file_timeout <= 0:
+        raise EcosystemError("--jobs, --timeout and --file-timeout must be positive")
     label = args.label or git_describe()
     folder = results_dir(cache, label)
     folder.mkdir(parents=True, exist_ok=True)
     reviewer = reviewer_executable(args.reviewer)
-    select = select_everything(rule_registry(reviewer))
-    print(f"label {label}: {reviewer} scan --select {select} --jobs {args.jobs} -> {folder}", flush=True)
+    settings = ScanSettings(reviewer, select_everything(rule_registry(reviewer)), args.jobs, args.timeout,
+                            write_scan_config(folder, args.file_timeout))  # fmt: skip
+    print(f"label {label}: {reviewer} scan --config {settings.config} --select {settings.select} "
+          f"--jobs {args.jobs} -> {folder}", flush=True)  # fmt: skip
     for project in projects:
-        block = scan_project(cache, project, reviewer, select, args.jobs, args.timeout, folder / f"{project.name}.json")
+        block = scan_project(cache, project, settings, folder / f"{project.name}.json")
         print(f"  {project.name} {project.version}: {block['status']}, {block['wall_seconds']:.1f} s wall, "
               f"{block['cpu_seconds']:.1f} s CPU", flush=True)
     results = load_results(cache, label, all_projects)
@@ -1158,6 +1188,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--projects", nargs="+", metavar="NAME", help="only these projects")
     scan.add_argument("--jobs", type=int, default=2, help="reviewer --jobs (default 2)")
     scan.add_argument("--timeout", type=float, default=900, help="seconds per project before giving up (default 900)")
+    scan.add_argument("--file-timeout", type=float, default=120,
+                      help="reviewer's file-timeout, wall-clock seconds per file (default 120; reviewer's own is 20)")  # fmt: skip
     scan.add_argument("--reviewer", help="reviewer executable (default: the one beside this Python, else PATH)")
     scan.set_defaults(run=cmd_scan)
 
