@@ -1137,6 +1137,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     missing = [p.name for p in projects if p.name not in results]
     if missing:
         tables[-1].notes.append(f"no result in this label for: {', '.join(missing)}")
+    broken = [f"{r.project.name} ({r.status})" for r in results.values() if r.status != "ok"]
+    if broken:
+        tables[-1].notes.append(f"scans that did not finish (no findings counted): {'; '.join(broken)}")
+    silent = sorted(code for code in registry if code not in figures.rule_tuned and code not in figures.rule_held)
+    if silent:
+        tables[0].notes.append(f"{len(silent)} registered rules with no finding on any project: {' '.join(silent)}")
     if args.compare:
         comparison = compare(load_results(cache, args.compare, projects), results, verdicts)
         tables.append(comparison_table(comparison, args.compare, args.label))
