@@ -371,7 +371,7 @@ class FakeIndex:
                 if self.path == f"/simple/{name}/":
                     assert self.headers["Accept"] == check.INDEX_ACCEPT
                     body = json.dumps({"files": [
-                        {"filename": fn, "url": f"{index.base}/files/{fn}",
+                        {"filename": fn, "url": f"../../files/{fn}",
                          "hashes": {"sha256": (advertised or {}).get(fn) or hashlib.sha256(data).hexdigest()}}
                         for fn, data in files.items()
                     ]}).encode()  # fmt: skip

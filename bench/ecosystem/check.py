@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import subprocess
@@ -31,6 +32,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
+from urllib.parse import urljoin
 
 import requests
 import yaml
@@ -405,7 +407,8 @@ def _sha256_file(path: Path) -> str:
 
 def index_entry(session: requests.Session, index_url: str, project: Project) -> dict:
     """The index's file entry whose sha256 is the pinned one."""
-    url = f"{index_url.rstrip('/')}/{project.name.lower()}/"
+    normalized = re.sub(r"[-_.]+", "-", project.name).lower()  # PEP 503
+    url = f"{index_url.rstrip('/')}/{normalized}/"
     try:
         response = session.get(url, headers={"Accept": INDEX_ACCEPT}, timeout=60)
         response.raise_for_status()
@@ -414,7 +417,7 @@ def index_entry(session: requests.Session, index_url: str, project: Project) -> 
         raise EcosystemError(f"{project.name}: cannot read the index at {url}: {error}") from None
     for entry in files:
         if entry.get("hashes", {}).get("sha256") == project.sha256:
-            return entry
+            return {**entry, "url": urljoin(url, entry.get("url", ""))}  # PEP 691 allows relative URLs
     of_version = [e.get("filename", "?") for e in files if f"-{project.version}" in e.get("filename", "")]
     raise EcosystemError(
         f"{project.name} {project.version}: no file with the pinned sha256 {project.sha256} in the index; "
