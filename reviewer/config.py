@@ -52,6 +52,8 @@ class Gate:
     fail_on: Severity | None = None
     # Confidence floor for fail-on: findings less sure than this do not fail the gate.
     fail_on_confidence: Confidence | None = None
+    # Fail when any file could not be analysed fully (`--fail-on-error`).
+    fail_on_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,25 +105,28 @@ class Config:
         """Settings every API rule sees: the project's error format (`error-format`)."""
         return {"error-format": self.error_format, "error-envelope": dict(self.error_envelope)}
 
-    def digest(self) -> str:
-        """Stable hash of everything that changes what a file's findings are."""
-        data = {
-            "select": self.select,
-            "ignore": self.ignore,
-            "per_path_ignores": self.per_path_ignores,
-            "severity": [(k, v.value) for k, v in self.severity],
-            "options": repr(self.options),
-            "dialect": self.dialect,
-            "rule_packs": self.rule_packs,
-            "max_file_size": self.max_file_size,
-            "scan_prefix": self.scan_prefix,
-            "migrations": [self.migrations_policy, self.migrations_loose_sql],
-            "error_format": [self.error_format, self.error_envelope],
-        }
+    def digest(self, settings: tuple[str, ...] | None = None) -> str:
+        """Stable hash of the named settings; by default of everything that changes what a
+        file's findings are (FINDING_SETTINGS)."""
+        names = FINDING_SETTINGS if settings is None else settings
+        data = {name: getattr(self, name) for name in names}
         return hashlib.blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+# What each setting shapes, for the cache keys. A test fails when a Config field is in none of
+# these: a new setting must say whether cached results depend on it.
+# Per-file index facts (and so every finding that reads the project index).
+FACT_SETTINGS = ("max_file_size", "dialect", "migrations_policy", "migrations_loose_sql", "error_format", "error_envelope")
+# A file's findings.
+FINDING_SETTINGS = (
+    *FACT_SETTINGS, "select", "ignore", "per_path_ignores", "severity", "options", "rule_packs", "scan_prefix",
+)
+# Settings that change which files are scanned, the score or the gate, never a file's cached
+# results (`file-timeout`: results of a file that timed out are not cached).
+NO_CACHED_RESULT_SETTINGS = ("source", "root", "exclude", "weights", "gate", "file_timeout", "respect_gitignore")
 
 
 # ----------------------------------------------------------------------------------------------
