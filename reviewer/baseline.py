@@ -75,8 +75,8 @@ def load(path: Path) -> tuple[BaselineEntry, ...]:
             entries.append(
                 BaselineEntry(str(item["path"]), int(item.get("line", 0)), str(item["rule"]), str(item["fingerprint"]), str(item.get("message", "")))
             )
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise BaselineError(f"{path}: `findings[{number}]` needs fingerprint, rule and path") from None
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+            raise BaselineError(f"{path}: `findings[{number}]` needs fingerprint, rule and path (and a whole-number line)") from None
     return tuple(entries)
 
 

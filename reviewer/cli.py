@@ -91,7 +91,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path())  # str: Path("") would read as "."
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True, help="Report format.")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT:]FILE", help="Write a report to FILE: `FORMAT:FILE` (repeatable, e.g. `-o sarif:reviewer.sarif -o markdown:summary.md`), or a plain FILE for the --format report instead of stdout.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.yml or [tool.reviewer] in pyproject.toml).")
@@ -109,7 +109,7 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; the text report shows only the scores, the counts and the verdict.")
 @pack_options
 def scan(
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     fmt: str,
     outputs: tuple[str, ...],
     config_path: Path | None,
@@ -128,7 +128,9 @@ def scan(
     packs: PackChoice,
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
-    targets = list(paths) or [Path(".")]
+    if any(path == "" for path in paths):
+        raise UsageError("an empty path was given; name a file or folder (`.` for the current folder)")
+    targets = [Path(path) for path in paths] or [Path(".")]
     for target in targets:
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"path does not exist: {target}")
@@ -169,6 +171,9 @@ def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path, b
             raise UsageError(f"--output {value!r}: unknown format {name!r}; allowed: {', '.join(sorted(REPORTERS))}")
         else:
             writes.append((fmt, Path(value), True))
+    for _, target, _ in writes:
+        if target.is_dir():
+            raise UsageError(f"--output {target}: is a folder; name a file")
     targets = [str(target) for _, target, _ in writes]
     if len(set(targets)) != len(targets):
         raise UsageError("--output: two reports would be written to the same file")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import pathspec
 import yaml
 
 from reviewer.model import Category, Confidence, Severity
@@ -306,8 +308,23 @@ def _selectors(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
 def _per_path_ignores(source: str, key: str, value: Any) -> tuple[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(source, key, "must map a path glob to a list of rule codes, prefixes or categories")
-    pairs = tuple((str(glob), _str_list(source, f"{key}.{glob}", codes)) for glob, codes in value.items())
+    pairs = tuple(
+        (_glob(source, f"{key}.{glob}", str(glob)), _str_list(source, f"{key}.{glob}", codes)) for glob, codes in value.items()
+    )
     return "per_path_ignores", pairs
+
+
+def _globs(source: str, key: str, value: Any) -> tuple[str, Any]:
+    return "exclude", tuple(_glob(source, key, pattern) for pattern in _str_list(source, key, value))
+
+
+def _glob(source: str, key: str, pattern: str) -> str:
+    """A gitignore-style glob that compiles (`[z-a]` is not a character range)."""
+    try:
+        pathspec.PathSpec.from_lines("gitignore", [pattern]).match_file("x")
+    except Exception as error:  # noqa: BLE001 - pathspec and re raise several kinds
+        raise ConfigError(source, key, f"{pattern!r} is not a valid glob ({error})") from None
+    return pattern
 
 
 def _severity(source: str, key: str, value: Any) -> tuple[str, Any]:
@@ -403,8 +420,8 @@ def _positive_int(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
 
 def _positive_number(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
     def parse(source: str, key: str, value: Any) -> tuple[str, Any]:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ConfigError(source, key, f"{value!r} is not allowed; allowed: a number above 0")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise ConfigError(source, key, f"{value!r} is not allowed; allowed: a number above 0, finite")
         return attribute, float(value)
 
     return parse
@@ -471,7 +488,7 @@ _PARSERS: dict[str, Callable[[str, str, Any], tuple[str, Any]]] = {
     "error-envelope": _error_envelope,
     "select": _selectors("select"),
     "ignore": _selectors("ignore"),
-    "exclude": lambda source, key, value: ("exclude", _str_list(source, key, value)),
+    "exclude": _globs,
     "per-path-ignores": _per_path_ignores,
     "severity": _severity,
     "options": _options,

@@ -319,3 +319,43 @@ def test_fail_on_error_fails_the_gate_when_a_file_was_not_analysed(tmp_path: Pat
     (root / "bad.py").write_text("x = 2\n")
     passed = run_cli("scan", root, "--no-cache", "--fail-on-error")
     assert passed.exit_code == 0 and "every file was analysed (fail-on-error)" in passed.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# Bad settings exit 2 with the reason (why-item 12, in part)
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("file-timeout: .inf\n", "file-timeout"),
+        ("file-timeout: .nan\n", "file-timeout"),
+        ("max-file-size: .inf\n", "max-file-size"),
+        ('exclude: ["***/[z-a]"]\n', "not a valid glob"),
+        ('per-path-ignores:\n  "***/[z-a]": [SQL001]\n', "not a valid glob"),
+    ],
+)
+def test_out_of_range_settings_exit_2(tmp_path: Path, text: str, words: str) -> None:
+    """Before: a traceback (invalid glob classes) or a scan that never times out (`.inf`)."""
+    root = write_tree(tmp_path / "proj", {".reviewer.yml": text, "a.py": SQL001_HIGH})
+    result = run_cli("scan", root, "--no-cache")
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "Traceback" not in result.output
+
+
+def test_bad_command_line_values_exit_2(tmp_path: Path) -> None:
+    """Before: `-o json:FOLDER` and a baseline line of 1e400 ended in tracebacks, and
+    `reviewer scan ""` scanned the current folder."""
+    root = write_tree(tmp_path / "proj", {"a.py": "x = 1\n"})
+    (tmp_path / "out").mkdir()
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text('{"version": 1, "findings": [{"rule": "SQL001", "path": "a.py", "line": 1e400, "fingerprint": "f"}]}')
+    for args, words in [
+        (("-o", f"json:{tmp_path / 'out'}"), "is a folder"),
+        (("--baseline", str(baseline)), "whole-number line"),
+    ]:
+        result = run_cli("scan", root, "--no-cache", *args)
+        assert result.exit_code == 2 and words in result.output, result.output
+    empty = run_cli("scan", "", "--no-cache")
+    assert empty.exit_code == 2 and "empty path" in empty.output
+
