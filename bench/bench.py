@@ -215,6 +215,11 @@ def reviewer_command(source: Path | None) -> tuple[list[str], dict[str, str] | N
 
 def reviewer_run(label: str, tree: Path, jobs: int | None, cold: bool, repeat: int, source: Path | None = None) -> RunFigures:
     base, env, cwd = reviewer_command(source)
+    # The cache lives outside the scanned tree by default; here it is kept in the copy's own
+    # folder (which discovery skips by name), so that a cold run can delete it, for older
+    # snapshots (which write it there) and newer ones alike.
+    env = dict(env if env is not None else os.environ)
+    env["REVIEWER_CACHE_DIR"] = str(tree / CACHE_DIR)
     command = [*base, "scan", str(tree), "--format", "json", "--quiet"]
     if jobs is not None:
         command += ["--jobs", str(jobs)]

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import ast
 import io
-import signal
 import stat
-import threading
 import tokenize
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 import pathspec
 
@@ -24,10 +21,12 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from sqlglot import exp
 
 from reviewer import bandit_bridge
+from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, ast_depth, run_bounded, token_count
 from reviewer.config import Config
 from reviewer.context import FileContext
 from reviewer.discovery import SourceFile
 from reviewer.index import ProjectIndex
+from reviewer.lines import count_lines, split_lines
 from reviewer.model import FileError, Finding, Location, severity_for_confidence
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
@@ -46,11 +45,6 @@ BINARY_SNIFF = 8192
 # CPython keeps `a and b and ...` flat, libcst nests it, and its native parser overflows the
 # stack (a segfault) on chains of about 8,000 terms.
 BOOL_CHAIN_LIMIT = 3000
-
-
-class FileTimeout(BaseException):
-    """Raised by the file-timeout alarm. Not an Exception: sqlglot and our own parse helpers
-    catch Exception, and would turn the timeout into a parse error and carry on."""
 
 
 @dataclass
@@ -141,29 +135,42 @@ def _named(selectors: list[str], rule: type[Rule]) -> bool:
 
 
 def analyse(source: SourceFile, plan: Plan) -> FileResult:
+    """The findings and errors of one file. Whatever goes wrong inside becomes an error entry
+    of this file: reading, decoding, parsing and every rule run in a bounded thread (deep
+    stack, the file's time budget; reviewer.bounds)."""
     result = FileResult(source.rel)
-    text = read_text(source, plan.config, result)
-    if text is None:
-        return result
-    result.lines = count_lines(text)
-    if "reviewer:" in text:
-        result.directives = parse_directives(text, is_sql=source.kind.is_sql)
+    budget = plan.config.file_timeout - plan.index.spent.get(source.rel, 0.0)
     try:
-        with time_limit(plan.config.file_timeout):
-            if source.kind.is_python:
-                _analyse_python(source, text, plan, result)
-            else:
-                _analyse_sql_file(source, text, plan, result)
+        run_bounded(_analyse_into, budget, source, plan, result)
     except FileTimeout:
         result.findings.clear()
         result.errors.append(
             FileError(source.rel, "timeout", f"analysis took longer than {plan.config.file_timeout:g} s (file-timeout)")
         )
     except RecursionError:
-        # libcst's metadata and code generation recurse per nesting level.
-        result.findings.clear()
-        result.errors.append(FileError(source.rel, "too-deep", "nesting too deep to analyse"))
+        result.errors.append(FileError(source.rel, "too-deep", "nesting too deep to analyse; the findings listed for it are incomplete"))
+    except Exception as error:  # noqa: BLE001 - one file's failure must not stop the scan
+        result.errors.append(internal_error(source.rel, error))
     return result
+
+
+def internal_error(path: str, error: BaseException) -> FileError:
+    """An unexpected exception while analysing one file (a bug of ours or of a parser)."""
+    detail = " ".join(f"{type(error).__name__}: {error}".split())
+    return FileError(path, "internal-error", f"analysis failed, the findings listed for it are incomplete ({detail[:200]})")
+
+
+def _analyse_into(source: SourceFile, plan: Plan, result: FileResult) -> None:
+    text = read_text(source, plan.config, result)
+    if text is None:
+        return
+    result.lines = count_lines(text)
+    if "reviewer:" in text:
+        result.directives = parse_directives(text, is_sql=source.kind.is_sql)
+    if source.kind.is_python:
+        _analyse_python(source, text, plan, result)
+    else:
+        _analyse_sql_file(source, text, plan, result)
 
 
 def read_text(source: SourceFile, config: Config, result: FileResult) -> str | None:
@@ -206,8 +213,13 @@ def read_text(source: SourceFile, config: Config, result: FileResult) -> str | N
             return None
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        detail = f"not valid {encoding}: {error.reason} at byte {error.start}" if isinstance(error, UnicodeDecodeError) else str(error)
+    except (UnicodeError, LookupError) as error:
+        # UnicodeError, not only UnicodeDecodeError: codecs such as `undefined` and `punycode`
+        # raise the base class.
+        if isinstance(error, UnicodeDecodeError):
+            detail = f"not valid {encoding}: {error.reason} at byte {error.start}"
+        else:
+            detail = f"cannot decode as {encoding}: " + " ".join(str(error).split())[:200]
         result.errors.append(FileError(source.rel, "encoding", detail))
         return None
     return text.lstrip("\ufeff")
@@ -222,48 +234,34 @@ def _readlink(path) -> str:
         return "?"
 
 
-def count_lines(text: str) -> int:
-    if not text:
-        return 0
-    return text.count("\n") + (0 if text.endswith("\n") else 1)
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Bound the time spent on one file (SIGALRM; only possible in a main thread)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum, frame):  # noqa: ARG001
-        raise FileTimeout()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 # --------------------------------------------------------------------------------------------
 # Python
 
 
-def parse_python(source: SourceFile, text: str, result: FileResult, checked: bool = False) -> cst.Module | None:
+def parse_python(
+    source: SourceFile, text: str, result: FileResult, rules: list[type[Rule]], checked: bool = False
+) -> cst.Module | None:
     """libcst tree of the file, or None with the reason recorded. CPython's own parser goes
     first (unless the caller `checked` already): it is 12x cheaper, names Python 2 code for
-    what it is, and rejects nesting that would overflow libcst's native parser."""
+    what it is, and rejects nesting that would overflow libcst's native parser. Code that
+    CPython accepts and libcst does not (3,001 adjacent string literals) is valid: the error
+    says which `rules` could not run, not that the file is broken."""
     if not checked and not check_syntax(source, text, result):
         return None
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        result.errors.append(FileError(source.rel, "syntax-error", f"line {error.raw_line}: {error.message}"))
+        message = " ".join(error.message.split())
+        not_run(result, source.rel, f"libcst cannot parse it (line {error.raw_line}: {message[:120]})", rules)
     except RecursionError:
-        result.errors.append(FileError(source.rel, "too-deep", "nesting too deep to parse"))
+        not_run(result, source.rel, "nesting too deep for libcst to parse", rules, kind="too-deep")
     return None
+
+
+def not_run(result: FileResult, path: str, reason: str, rules: list[type[Rule]], kind: str = "partial") -> None:
+    """Record that some rules could not run on a file (the others' findings are kept)."""
+    codes = ", ".join(sorted({rule.code for rule in rules}))
+    result.errors.append(FileError(path, kind, f"{reason}; these rules did not run on it: {codes}"))
 
 
 def check_syntax(source: SourceFile, text: str, result: FileResult) -> bool:
@@ -300,7 +298,14 @@ def _syntax_message(error: SyntaxError) -> str:
 
 def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
     python_rules, sql_rules = plan.rules_for(source, text)
+    tokens = token_count(text)
+    if tokens is not None and tokens > MAX_TOKENS:
+        result.errors.append(
+            FileError(source.rel, "too-complex", f"more than {MAX_TOKENS:,} tokens; not analysed (the bound on memory per file)")
+        )
+        return
     bandit_rules = [rule for rule in python_rules if bandit_bridge.is_bandit_rule(rule)]
+    tree = None
     if bandit_rules:
         python_rules = [rule for rule in python_rules if rule not in bandit_rules]
         # Bandit's tests walk the tree of the syntax gate; libcst is parsed only if ours run.
@@ -314,7 +319,21 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
         if not bandit_rules:
             check_syntax(source, text, result)
         return
-    module = parse_python(source, text, result, checked=bool(bandit_rules))
+    libcst_rules: list[type[Rule]] = [*python_rules, *sql_rules]
+    if tokens is not None and tokens > MAX_LIBCST_TOKENS:
+        if not bandit_rules and not check_syntax(source, text, result):
+            return
+        not_run(result, source.rel, f"{tokens:,} tokens is above {MAX_LIBCST_TOKENS:,} (the bound on memory per file)", libcst_rules)
+        return
+    if tree is None:
+        tree = syntax_tree(source, text, result)
+        if tree is None:
+            return
+    depth = ast_depth(tree)
+    if depth > MAX_DEPTH:
+        not_run(result, source.rel, f"nesting {depth} levels deep is above {MAX_DEPTH}, too deep for libcst", libcst_rules, kind="too-deep")
+        return
+    module = parse_python(source, text, result, libcst_rules, checked=True)
     if module is None:
         return
     context = FileContext(
@@ -327,7 +346,7 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
     try:
         walk(module, visitor.on_visit, visitor.on_leave)
     except RecursionError:
-        result.errors.append(FileError(source.rel, "too-deep", "nesting too deep to analyse"))
+        not_run(result, source.rel, "nesting too deep to analyse", libcst_rules, kind="too-deep")
         return
     finally:
         result.errors.extend(visitor.errors)
@@ -340,8 +359,12 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
     reporters: list[Rule] = [*visitor.live, *sql_instances]
     if not any(instance.reports for instance in reporters):
         return
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    lines = text.splitlines()
+    try:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    except RecursionError:
+        not_run(result, source.rel, "nesting too deep to locate findings", [type(i) for i in reporters if i.reports], kind="too-deep")
+        return
+    lines = split_lines(text)
     for instance in reporters:
         for report in instance.reports:
             target = report.target
@@ -473,7 +496,7 @@ def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileRes
     _, sql_rules = plan.rules_for(source, text)
     dialect = plan.config.dialect
     instances = [rule(plan.config.options_for(rule.code)) for rule in sql_rules]
-    lines = text.splitlines()
+    lines = split_lines(text)
     # A statement that does not parse is reported once: as a finding of the rules that look
     # at unparsed SQL (SQL010) when one runs on this file, else under `errors`.
     unparsed = [instance for instance in instances if instance.sees_unparsed]

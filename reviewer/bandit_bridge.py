@@ -23,6 +23,7 @@ import warnings
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
+from reviewer.lines import split_lines
 from reviewer.model import Category, Confidence, FileError, Finding, Location, Severity
 from reviewer.rule import PythonRule, Report
 
@@ -211,7 +212,7 @@ def run(
     except RecursionError:
         errors.append(FileError(source.rel, "too-deep", "nesting too deep for bandit's tests"))
         return []
-    lines = text.splitlines()
+    lines = split_lines(text)
     findings = []
     seen: set[tuple[str, int, int]] = set()
     for issue in visitor.tester.results:

@@ -1,5 +1,12 @@
-"""Per-file result cache under `.reviewer_cache/`, keyed by content hash + tool version +
-config hash (+ the digest of the index sections the rules read). Writes are atomic."""
+"""Per-file result cache, keyed by content hash + tool and library versions + config hash
+(+ the digest of the index sections the rules read). Writes are atomic.
+
+The cache lives outside the scanned tree: a repository (a pull request) must not be able to
+supply results, so a `.reviewer_cache/` committed in it is never read. By default it is
+`$XDG_CACHE_HOME/reviewer/<hash of the scanned root>` (`~/.cache/...` without the variable);
+`--cache-dir` or REVIEWER_CACHE_DIR name another base folder. Every entry is checked against
+the shape this version writes before it is used; an entry of any other shape is a miss.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,83 @@ import functools
 import hashlib
 import json
 import os
+import sys
 import tempfile
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-CACHE_DIR = ".reviewer_cache"
-LAYOUT = "v1"
+CACHE_DIR_ENV = "REVIEWER_CACHE_DIR"
+LAYOUT = "v2"
+
+
+def cache_home(root: Path, env: Mapping[str, str], override: Path | None = None) -> Path:
+    """The cache folder of one scanned root: under --cache-dir, else REVIEWER_CACHE_DIR, else
+    the user cache folder, in a subfolder named by a hash of the root's absolute path."""
+    if override is not None:
+        base = override
+    elif env.get(CACHE_DIR_ENV):
+        base = Path(env[CACHE_DIR_ENV])
+    else:
+        base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reviewer"
+    tree = hashlib.blake2b(str(root.absolute()).encode("utf-8", "surrogateescape"), digest_size=10).hexdigest()
+    return base.absolute() / tree
+
+
+@lru_cache(maxsize=1)
+def toolchain() -> str:
+    """Versions of everything whose behaviour shapes results besides reviewer's own source:
+    Python (its parser decides what is a syntax error) and the parsing and checking libraries."""
+    parts = [sys.implementation.name, sys.version]
+    for distribution in ("libcst", "sqlglot", "sqlglotc", "bandit"):
+        try:
+            parts.append(f"{distribution} {metadata.version(distribution)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{distribution} -")
+    return " | ".join(parts)
+
+
+# ----------------------------------------------------------------------------------------------
+# Entry shapes. A schema is a type (exact: a bool is not an int), a one-item list (a list of
+# that), a tuple (a list of fixed length), a dict (exactly those keys), or Keyed.
+
+
+class Keyed:
+    """A JSON object whose keys are among `names` and whose values all match `value`."""
+
+    def __init__(self, names: frozenset[str], value: Any) -> None:
+        self.names = names
+        self.value = value
+
+
+def conforms(value: Any, schema: Any) -> bool:
+    if isinstance(schema, type):
+        return type(value) is schema
+    if isinstance(schema, list):
+        return type(value) is list and all(conforms(item, schema[0]) for item in value)
+    if isinstance(schema, tuple):
+        return type(value) is list and len(value) == len(schema) and all(map(conforms, value, schema))
+    if isinstance(schema, dict):
+        return type(value) is dict and value.keys() == schema.keys() and all(conforms(value[k], schema[k]) for k in schema)
+    if isinstance(schema, Keyed):
+        return type(value) is dict and value.keys() <= schema.names and all(conforms(v, schema.value) for v in value.values())
+    raise TypeError(f"not a schema: {schema!r}")
+
+
+FINDING = {
+    "rule": str, "name": str, "category": str, "severity": str, "confidence": str, "path": str,
+    "line": int, "column": int, "end_line": int, "end_column": int, "message": str, "fix": str,
+    "fingerprint": str, "context": str, "also": [str], "operation": str,
+}
+DIRECTIVE = (int, int, [str], str, int)
+FILE_ERROR = {"path": str, "kind": str, "message": str}
+FILE_RESULT = {"path": str, "lines": int, "findings": [FINDING], "directives": [DIRECTIVE], "errors": [FILE_ERROR]}
+
+
+def index_entry(providers: tuple[str, ...]) -> dict[str, Any]:
+    """An index entry: the facts (a JSON object) of each provider that had any for the file."""
+    return {"facts": Keyed(frozenset(providers), dict)}
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -69,9 +147,13 @@ def file_digest(path: Path) -> str | None:
 
 
 class ResultCache:
-    def __init__(self, root: Path, enabled: bool, layout: str = LAYOUT) -> None:
-        self.folder = root / CACHE_DIR / layout
+    """Entries of one kind (`layout`) in `home` (see cache_home), each checked against
+    `schema` when read."""
+
+    def __init__(self, home: Path, enabled: bool, schema: Any, layout: str = LAYOUT) -> None:
+        self.folder = home / layout
         self.enabled = enabled
+        self.schema = schema
         self.used: set[str] = set()
         self.hits = 0
         self.misses = 0
@@ -80,27 +162,33 @@ class ResultCache:
         return self.folder / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> dict[str, Any] | None:
+        """The entry, or None (a miss) when there is none or it is not of the expected shape."""
         if not self.enabled:
             return None
         self.used.add(key)
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
+            data = None
+        if data is None or not conforms(data, self.schema):
             self.misses += 1
             return None
         self.hits += 1
         return data
+
+    def miss(self) -> None:
+        """Count an entry of the right shape whose values turned out unusable as a miss."""
+        self.hits -= 1
+        self.misses += 1
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         if not self.enabled:
             return
         self.used.add(key)
         try:
-            if not (self.folder.parent / ".gitignore").exists():
-                atomic_write(self.folder.parent / ".gitignore", "# created by reviewer\n*\n")
             atomic_write(self._path(key), json.dumps(value, separators=(",", ":")))
         except OSError:
-            self.enabled = False  # a read-only tree: carry on without a cache
+            self.enabled = False  # a read-only cache folder: carry on without a cache
 
     def prune(self) -> int:
         """Delete entries this run did not use (call only after a scan of the whole tree)."""

@@ -34,7 +34,7 @@ SCAN_OPTIONS = [
     click.option("--ignore", multiple=True, help="Skip these rules (as for `scan`)."),
     click.option("--profile", type=click.Choice(PROFILES), help="Rule set: default or audit (as for `scan`)."),
     click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core)."),
-    click.option("--no-cache", is_flag=True, help="Ignore and do not write .reviewer_cache/."),
+    click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (kept outside the tree; REVIEWER_CACHE_DIR names its folder)."),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
     pack_options,
 ]

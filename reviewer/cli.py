@@ -32,7 +32,8 @@ from reviewer.config import (
     parse_fail_under,
     trusted_rule_packs,
 )
-from reviewer.gate import evaluate
+from reviewer.gate import evaluate, is_set
+from reviewer.lines import split_lines
 from reviewer.model import Category, Severity
 from reviewer.registry import Registry, RegistryError
 from reviewer.reporters import REPORTERS, render
@@ -121,7 +122,9 @@ def main() -> None:
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help="Hide findings recorded in this baseline file (`reviewer baseline create`); gate only on new ones.")
 @click.option("--diff", "diff_base", metavar="BASE", help="Only findings on lines added or changed since the merge base with git BASE (untracked files count as new).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core).")
-@click.option("--no-cache", is_flag=True, help="Ignore and do not write .reviewer_cache/.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="REVIEWER_CACHE_DIR", help="Base folder of the result cache (default: $XDG_CACHE_HOME/reviewer, outside the scanned tree; env REVIEWER_CACHE_DIR).")
+@click.option("--fail-on-error", is_flag=True, help="Fail (exit 1) when any file could not be analysed fully (the report's `errors`).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; the text report shows only the scores, the counts and the verdict.")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text report: auto (a terminal, unless NO_COLOR is set), always or never.")
 @pack_options
@@ -140,6 +143,8 @@ def scan(
     diff_base: str | None,
     jobs: int,
     no_cache: bool,
+    cache_dir: Path | None,
+    fail_on_error: bool,
     quiet: bool,
     color: str,
     packs: PackChoice,
@@ -148,18 +153,18 @@ def scan(
     targets = check_targets(paths)
     writes = parse_outputs(outputs, fmt)
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
-    gate = _gate(config, fail_under, fail_on, fail_on_confidence)
+    gate = _gate(config, fail_under, fail_on, fail_on_confidence, fail_on_error)
     entries = _load_baseline(baseline_path)
     # Ask git first: a shallow clone without BASE should fail before a long scan, not after.
     changed = _changed_lines(scan_root(targets), diff_base) if diff_base is not None else None
     progress = _progress_bar(quiet)
-    result = run_scan(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress)
+    result = run_scan(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress, cache_dir=cache_dir)
     if entries is not None:
         result = baseline_module.apply(result, entries, config.weight_map)
     if changed is not None:
         result = gitdiff.limit_to_diff(result, changed, config.weight_map)
     verdict = evaluate(result, gate)
-    gated = gate.fail_under is not None or gate.fail_on is not None
+    gated = is_set(gate)
     to_stdout = not any(name == fmt and plain for name, _, plain in writes)
     # CI formats name files from the repository's top; text and JSON from the scanned folder.
     formats = {name for name, _, _ in writes} | ({fmt} if to_stdout else set())
@@ -199,6 +204,9 @@ def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path, b
             raise UsageError(f"--output {value!r}: unknown format {name!r}; allowed: {', '.join(sorted(REPORTERS))}")
         else:
             writes.append((fmt, Path(value), True))
+    for _, target, _ in writes:
+        if target.is_dir():
+            raise UsageError(f"--output {target}: is a folder; name a file")
     targets = [str(target) for _, target, _ in writes]
     if len(set(targets)) != len(targets):
         raise UsageError("--output: two reports would be written to the same file")
@@ -332,9 +340,12 @@ def _same_type(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
-def _gate(config: Config, fail_under: float | None, fail_on: str | None, fail_on_confidence: str | None = None) -> Gate:
+def _gate(
+    config: Config, fail_under: float | None, fail_on: str | None, fail_on_confidence: str | None = None, fail_on_error: bool = False
+) -> Gate:
     try:
         return Gate(
+            fail_on_error=fail_on_error,
             fail_under=parse_fail_under(fail_under, "<command line>", "--fail-under") if fail_under is not None else config.gate.fail_under,
             fail_on=parse_fail_on(fail_on, "<command line>", "--fail-on") if fail_on is not None else config.gate.fail_on,
             fail_on_confidence=parse_confidence(fail_on_confidence, "<command line>", "--fail-on-confidence")
@@ -490,7 +501,7 @@ def explain(code: str, config_path: Path | None, packs: PackChoice) -> None:
             where = f"  # {example.path}" if example.path else ""
             note = f"  ({example.note})" if example.note else ""
             out.append(f"  ---{where}{note}")
-            out.extend("    " + line for line in example.code.rstrip("\n").splitlines())
+            out.extend("    " + line for line in split_lines(example.code.rstrip("\n")))
     if rule.options:
         out.append("")
         out.append("Options (under `options: {" + rule.code + ": {...}}`):")

@@ -59,6 +59,8 @@ class Gate:
     fail_on: Severity | None = None
     # Confidence floor for fail-on: findings less sure than this do not fail the gate.
     fail_on_confidence: Confidence | None = None
+    # Fail when any file could not be analysed fully (`--fail-on-error`).
+    fail_on_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,26 +114,28 @@ class Config:
         """Settings every API rule sees: the project's error format (`error-format`)."""
         return {"error-format": self.error_format, "error-envelope": dict(self.error_envelope)}
 
-    def digest(self) -> str:
-        """Stable hash of everything that changes what a file's findings are."""
-        data = {
-            "select": self.select,
-            "ignore": self.ignore,
-            "profile": self.profile,
-            "per_path_ignores": self.per_path_ignores,
-            "severity": [(k, v.value) for k, v in self.severity],
-            "options": repr(self.options),
-            "dialect": self.dialect,
-            "rule_packs": self.rule_packs,
-            "max_file_size": self.max_file_size,
-            "scan_prefix": self.scan_prefix,
-            "migrations": [self.migrations_policy, self.migrations_loose_sql],
-            "error_format": [self.error_format, self.error_envelope],
-        }
+    def digest(self, settings: tuple[str, ...] | None = None) -> str:
+        """Stable hash of the named settings; by default of everything that changes what a
+        file's findings are (FINDING_SETTINGS)."""
+        names = FINDING_SETTINGS if settings is None else settings
+        data = {name: getattr(self, name) for name in names}
         return hashlib.blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+# What each setting shapes, for the cache keys. A test fails when a Config field is in none of
+# these: a new setting must say whether cached results depend on it.
+# Per-file index facts (and so every finding that reads the project index).
+FACT_SETTINGS = ("max_file_size", "dialect", "migrations_policy", "migrations_loose_sql", "error_format", "error_envelope")
+# A file's findings.
+FINDING_SETTINGS = (
+    *FACT_SETTINGS, "select", "ignore", "profile", "per_path_ignores", "severity", "options", "rule_packs", "scan_prefix",
+)
+# Settings that change which files are scanned, the score or the gate, never a file's cached
+# results (`file-timeout`: results of a file that timed out are not cached).
+NO_CACHED_RESULT_SETTINGS = ("source", "root", "exclude", "weights", "gate", "file_timeout", "respect_gitignore")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -307,21 +311,6 @@ def _str_list(source: str, key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def check_glob(source: str, key: str, pattern: str) -> None:
-    """A gitignore-style glob that pathspec can compile (`[z-a]` cannot)."""
-    try:
-        pathspec.PathSpec.from_lines("gitignore", [pattern])
-    except Exception as error:  # pathspec raises re.error, ValueError or its own errors
-        raise ConfigError(source, key, f"{pattern!r} is not a valid glob: {error}") from None
-
-
-def _globs(source: str, key: str, value: Any) -> tuple[str, Any]:
-    patterns = _str_list(source, key, value)
-    for pattern in patterns:
-        check_glob(source, key, pattern)
-    return "exclude", patterns
-
-
 def _selectors(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
     def parse(source: str, key: str, value: Any) -> tuple[str, Any]:
         return attribute, tuple(item.strip() for item in _str_list(source, key, value))
@@ -334,10 +323,23 @@ def _per_path_ignores(source: str, key: str, value: Any) -> tuple[str, Any]:
         raise ConfigError(source, key, "must map a path glob to a list of rule codes, prefixes or categories")
     if len(value) > MAX_LIST_ITEMS:
         raise ConfigError(source, key, f"has {len(value):,} entries; allowed: at most {MAX_LIST_ITEMS:,}")
-    for glob in value:
-        check_glob(source, key, str(glob))
-    pairs = tuple((str(glob), _str_list(source, f"{key}.{glob}", codes)) for glob, codes in value.items())
+    pairs = tuple(
+        (_glob(source, f"{key}.{glob}", str(glob)), _str_list(source, f"{key}.{glob}", codes)) for glob, codes in value.items()
+    )
     return "per_path_ignores", pairs
+
+
+def _globs(source: str, key: str, value: Any) -> tuple[str, Any]:
+    return "exclude", tuple(_glob(source, key, pattern) for pattern in _str_list(source, key, value))
+
+
+def _glob(source: str, key: str, pattern: str) -> str:
+    """A gitignore-style glob that compiles (`[z-a]` is not a character range)."""
+    try:
+        pathspec.PathSpec.from_lines("gitignore", [pattern]).match_file("x")
+    except Exception as error:  # noqa: BLE001 - pathspec and re raise several kinds
+        raise ConfigError(source, key, f"{pattern!r} is not a valid glob ({error})") from None
+    return pattern
 
 
 def _severity(source: str, key: str, value: Any) -> tuple[str, Any]:

@@ -1,5 +1,5 @@
-"""The quality gate: a score bar and a severity bar (with an optional confidence floor); the
-verdict says why. It judges the findings the result shows, so with a baseline or `--diff` it
+"""The quality gate: a score bar, a severity bar (with an optional confidence floor) and, with
+`--fail-on-error`, no file left unanalysed; the verdict says why. It judges the findings the result shows, so with a baseline or `--diff` it
 gates only on new findings."""
 
 from __future__ import annotations
@@ -28,6 +28,13 @@ def evaluate(result: ScanResult, gate: Gate) -> tuple[bool, list[str]]:
             reasons.append(f"{len(over)} {scope}finding(s) at or above {bar} (fail-on)")
         else:
             reasons.append(f"no {scope}finding at or above {bar} (fail-on)")
+    if gate.fail_on_error:
+        files = len({error.path for error in result.errors})
+        if files:
+            passed = False
+            reasons.append(f"{files} file(s) could not be analysed fully, see errors (fail-on-error)")
+        else:
+            reasons.append("every file was analysed (fail-on-error)")
     return passed, reasons
 
 
@@ -37,4 +44,4 @@ def _scope(result: ScanResult) -> str:
 
 
 def is_set(gate: Gate) -> bool:
-    return gate.fail_under is not None or gate.fail_on is not None
+    return gate.fail_under is not None or gate.fail_on is not None or gate.fail_on_error

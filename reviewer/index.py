@@ -33,6 +33,9 @@ class ProjectIndex:
     # The scan's Config, for project rules whose behaviour a config key sets (the migration
     # rules read `migrations.policy` and `migrations.loose-sql`).
     config: Any = None
+    # Seconds the index pass spent on each file it parsed: the check pass gets what is left
+    # of the file's one `file-timeout` budget.
+    spent: Mapping[str, float] = field(default_factory=dict)
 
     def section(self, name: str) -> Any:
         return self.sections.get(name)

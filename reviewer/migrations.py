@@ -26,6 +26,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from reviewer.astfacts import keyword_value
+from reviewer.lines import split_lines
 from reviewer.model import FileKind
 
 # sqlglot logs a warning for each statement it keeps as an opaque command; expected here.
@@ -109,7 +110,7 @@ def _section_markers(text: str) -> list[tuple[int, str, str]]:
     `-- migrate:up [transaction:false]`, `-- +goose Up`, `-- +goose NO TRANSACTION`, ...
     These are file-format directives that both tools match line by line, not SQL."""
     found = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(split_lines(text), start=1):
         line = raw.strip()
         if not line.startswith("--"):
             continue
@@ -134,7 +135,7 @@ def sql_unit(path: str, text: str, dialect: str = "postgres") -> dict[str, Any]:
     }
     match = LEADING_VERSION.match(name)
     unit["version"] = match.group(1) if match else None
-    lines = text.splitlines()
+    lines = split_lines(text)
     sections: list[tuple[str, int, int, bool]] = []  # (direction, first line, last line, transactional)
     if tool == "golang-migrate":
         direction = GOLANG_MIGRATE.match(name).group("direction").lower()  # type: ignore[union-attr]
@@ -638,7 +639,7 @@ def _segment(text: str, node: ast.AST) -> str:
     if _LINES_OF[0] is text:
         lines = _LINES_OF[1]
     else:
-        lines = text.splitlines()
+        lines = split_lines(text)
         _LINES_OF[:] = [text, lines]
     first = getattr(node, "lineno", 0) - 1
     if not 0 <= first < len(lines):

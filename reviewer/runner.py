@@ -7,6 +7,7 @@ import ast
 import hashlib
 import json
 import os
+import time
 from functools import lru_cache
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -16,12 +17,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from reviewer import __version__, registry as registry_module
-from reviewer.analyse import FileResult, FileTimeout, Plan, _named, analyse, make_finding, path_ignores, read_text, time_limit
-from reviewer.cache import ResultCache, content_key, file_digest
-from reviewer.config import Config
+from reviewer.analyse import FileResult, Plan, _named, analyse, internal_error, make_finding, path_ignores, read_text
+from reviewer.bounds import MAX_TOKENS, FileTimeout, run_bounded, token_count
+from reviewer.cache import FILE_RESULT, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain
+from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover
 from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex
 from reviewer.merge import merge
+from reviewer.lines import split_lines
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
 from reviewer.model import FileError, Finding, Location
 from reviewer.registry import Registry
@@ -32,7 +35,7 @@ from reviewer.suppress import Directive, covers
 # Below this many files to analyse, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 24
 # Per-file index facts are cached beside the check results, in a folder of their own.
-INDEX_LAYOUT = "v1-index"
+INDEX_LAYOUT = "v2-index"
 CHUNK = 8
 
 
@@ -89,13 +92,17 @@ def scan(
     jobs: int | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    cache_dir: Path | None = None,
 ) -> ScanResult:
+    """Scan `targets`. The cache lives in `cache_dir` (--cache-dir) or its default outside the
+    tree (reviewer.cache.cache_home)."""
     progress = progress or Progress()
     root = scan_root(targets)
     config = replace(config, scan_prefix=_prefix(Path(config.root), root))
     sources = discover(root, targets, config.exclude, config.respect_gitignore, config.scan_prefix)
-    cache = ResultCache(root, use_cache)
-    index_cache = ResultCache(root, use_cache, INDEX_LAYOUT)
+    home = cache_home(root, os.environ, cache_dir)
+    cache = ResultCache(home, use_cache, FILE_RESULT)
+    index_cache = index_result_cache(home, use_cache)
     index_errors: list[FileError] = []
     # Content hashes key both caches; each file is read for them once.
     digests = {source.rel: file_digest(source.path) for source in sources} if use_cache else {}
@@ -164,19 +171,23 @@ def build_index(
     loses only that file's facts (recorded in `errors` when a list is given)."""
     files = tuple(IndexedFile(s.rel, s.kind, s.migration_tool) for s in sources)
     facts: dict[str, dict[str, Any]] = {provider.name: {} for provider in PROVIDERS}
+    spent: dict[str, float] = {}
     if PROVIDERS:
-        cache = cache or ResultCache(root, False)
-        base = content_key("index", __version__, engine_digest(), ",".join(p.name for p in PROVIDERS))
+        cache = cache or index_result_cache(root, False)
+        # Settings that shape facts (max-file-size decides whether a file is read at all).
+        base = content_key(
+            "index", __version__, engine_digest(), toolchain(), ",".join(p.name for p in PROVIDERS), config.digest(FACT_SETTINGS)
+        )
         pending: list[tuple[SourceFile, str | None]] = []
         for source in sources:
             digest = _digest(source, cache, digests)
             key = content_key(base, source.rel, source.kind.value, source.migration_tool or "", digest) if digest else None
             cached = cache.get(key) if key else None
-            if isinstance(cached, dict) and isinstance(cached.get("facts"), dict):
+            if cached is not None:
                 _merge_facts(facts, source.rel, cached["facts"])
             else:
                 pending.append((source, key))
-        workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+        workers = worker_count(jobs)
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=(config,)) as pool:
@@ -184,14 +195,26 @@ def build_index(
         else:
             _init_index_worker(config)
             collected = _index_batch(pending)
-        for (source, key), (file_facts, problems) in zip(pending, collected):
+        for (source, key), (file_facts, problems, seconds) in zip(pending, collected):
             _merge_facts(facts, source.rel, file_facts)
+            spent[source.rel] = seconds
             if errors is not None:
                 errors.extend(problems)
             if key and not problems:
                 cache.put(key, {"facts": file_facts})
-    sections = {provider.name: provider.merge(facts[provider.name]) for provider in PROVIDERS}
-    return ProjectIndex(str(root), files, sections, config=config)
+    sections = {}
+    for provider in PROVIDERS:
+        try:
+            sections[provider.name] = provider.merge(facts[provider.name])
+        except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
+            sections[provider.name] = None
+            if errors is not None:
+                errors.append(FileError(".", "index-error", f"{provider.name}: {type(error).__name__}: {error}; rules reading it ran without it"))
+    return ProjectIndex(str(root), files, sections, config=config, spent=spent)
+
+
+def index_result_cache(home: Path, enabled: bool) -> ResultCache:
+    return ResultCache(home, enabled, index_entry(tuple(p.name for p in PROVIDERS)), INDEX_LAYOUT)
 
 
 def _digest(source: SourceFile, cache: ResultCache, digests: dict[str, str | None] | None) -> str | None:
@@ -217,45 +240,57 @@ def _init_index_worker(config: Config) -> None:
     _INDEX_CONFIG = config
 
 
-def _index_batch(batch: list[tuple[SourceFile, str | None]]) -> list[tuple[dict[str, Any], list[FileError]]]:
+def _index_batch(batch: list[tuple[SourceFile, str | None]]) -> list[tuple[dict[str, Any], list[FileError], float]]:
     return [_index_file(source, _INDEX_CONFIG or Config()) for source, _ in batch]
 
 
-def _index_file(source: SourceFile, config: Config) -> tuple[dict[str, Any], list[FileError]]:
-    """Facts of one file from every provider that wants it. Facts go through JSON (the cache
-    format) here too, so a cold and a warm run merge exactly the same data."""
-    sink = FileResult(source.rel)
-    text = read_text(source, config, sink)
-    if text is None:
-        return {}, []
-    wanted = [p for p in PROVIDERS if p.wants(source.kind, text)]
-    if not wanted:
-        return {}, []
+def _index_file(source: SourceFile, config: Config) -> tuple[dict[str, Any], list[FileError], float]:
+    """Facts of one file from every provider that wants it, the problems met, and the seconds
+    spent (taken off the file's time budget for the check pass). Runs bounded like the check
+    pass (reviewer.bounds); whatever goes wrong is an error of this file."""
     problems: list[FileError] = []
     file_facts: dict[str, Any] = {}
+    started = time.monotonic()
     try:
-        with time_limit(config.file_timeout):
-            tree = None
-            if source.kind.is_python:
-                try:
-                    tree = ast.parse(text)
-                except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    return {}, []  # the check pass reports the file
-            for provider in wanted:
-                try:
-                    data = provider.collect(source.rel, source.kind, text, tree)
-                except FileTimeout:
-                    raise
-                except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
-                    problems.append(FileError(source.rel, "index-error", f"{provider.name}: {type(error).__name__}: {error}"))
-                    continue
-                if data is not None:
-                    file_facts[provider.name] = data
+        run_bounded(_collect_facts, config.file_timeout, source, config, file_facts, problems)
     except FileTimeout:
+        file_facts.clear()
         problems.append(FileError(source.rel, "timeout", f"indexing took longer than {config.file_timeout:g} s (file-timeout)"))
     except RecursionError:
         problems.append(FileError(source.rel, "too-deep", "nesting too deep to index"))
-    return json.loads(json.dumps(file_facts, default=_jsonable)), problems
+    except Exception as error:  # noqa: BLE001 - one file's failure must not stop the scan
+        problems.append(internal_error(source.rel, error))
+    # Facts go through JSON (the cache format) here too, so a cold and a warm run merge
+    # exactly the same data.
+    return json.loads(json.dumps(file_facts, default=_jsonable)), problems, time.monotonic() - started
+
+
+def _collect_facts(source: SourceFile, config: Config, file_facts: dict[str, Any], problems: list[FileError]) -> None:
+    text = read_text(source, config, FileResult(source.rel))
+    if text is None:
+        return  # the check pass reports the file
+    wanted = [p for p in PROVIDERS if p.wants(source.kind, text)]
+    if not wanted:
+        return
+    tree = None
+    if source.kind.is_python:
+        tokens = token_count(text)
+        if tokens is not None and tokens > MAX_TOKENS:
+            return  # the check pass reports the file
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return  # the check pass reports the file
+    for provider in wanted:
+        try:
+            data = provider.collect(source.rel, source.kind, text, tree)
+        except FileTimeout:
+            raise
+        except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
+            problems.append(FileError(source.rel, "index-error", f"{provider.name}: {type(error).__name__}: {error}"))
+            continue
+        if data is not None:
+            file_facts[provider.name] = data
 
 
 def _jsonable(value: Any) -> Any:
@@ -282,6 +317,7 @@ def check_files(
     run_key = content_key(
         __version__,
         engine_digest(),
+        toolchain(),
         registry.digest,
         plan.config.digest(),
         ",".join(rule.code for rule in enabled),
@@ -293,14 +329,16 @@ def check_files(
         digest = _digest(source, cache, digests)
         key = content_key(run_key, source.rel, source.kind.value, digest) if digest else None
         cached = cache.get(key) if key else None
-        restored = _restore(cached) if cached is not None else None
+        restored = _restore(cached, source.rel) if cached is not None else None
         if restored is not None:
             results[source.rel] = restored
         else:
+            if cached is not None:
+                cache.miss()
             pending.append((source, key))
     progress.start(len(sources))
     progress.advance(len(results))
-    workers = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    workers = worker_count(jobs)
     if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
         fresh = _parallel(pending, plan, enabled, registry, workers, progress)
     else:
@@ -316,12 +354,21 @@ def check_files(
     return [results[source.rel] for source in sources if source.rel in results]
 
 
-def _restore(data: dict) -> FileResult | None:
-    """A cached result, or None when the entry is not one this version wrote."""
+def worker_count(jobs: int | None) -> int:
+    """Worker processes for `--jobs`: one per core by default, never more than the cores
+    (more only compete for them and multiply memory)."""
+    cores = os.cpu_count() or 1
+    return min(jobs, cores) if jobs and jobs > 0 else cores
+
+
+def _restore(data: dict, path: str) -> FileResult | None:
+    """A cached result (of the shape FILE_RESULT) for `path`, or None when its values are not
+    ones this version writes (an unknown severity, another file's result)."""
     try:
-        return FileResult.from_cache(data)
+        result = FileResult.from_cache(data)
     except (KeyError, TypeError, ValueError, IndexError):
         return None
+    return result if result.path == path else None
 
 
 @lru_cache(maxsize=1)
@@ -445,7 +492,7 @@ def run_project_rules(
 
 def _lines(path: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return split_lines(path.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return []
 

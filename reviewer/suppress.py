@@ -13,6 +13,8 @@ import re
 import tokenize
 from dataclasses import dataclass
 
+from reviewer.lines import split_lines
+
 DIRECTIVE = re.compile(r"reviewer:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
 
 
@@ -55,7 +57,7 @@ def python_comments(text: str) -> list[tuple[int, int, str, bool]]:
 def sql_comments(text: str) -> list[tuple[int, int, str, bool]]:
     """(line, column, comment text, alone on its line) for each `--` comment of SQL text."""
     comments = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         quote = ""
         for index, char in enumerate(line):
             if quote:
@@ -71,7 +73,7 @@ def sql_comments(text: str) -> list[tuple[int, int, str, bool]]:
 
 def parse_directives(text: str, is_sql: bool) -> list[Directive]:
     comments = sql_comments(text) if is_sql else python_comments(text)
-    lines = text.splitlines()
+    lines = split_lines(text)
     directives = []
     for line, column, body, alone in comments:
         match = DIRECTIVE.search(body)

@@ -188,3 +188,5 @@ def _no_user_rule_packs(tmp_path_factory, monkeypatch):
     """Tests never see the machine's user config or REVIEWER_RULE_PACKS (both load code)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.delenv("REVIEWER_RULE_PACKS", raising=False)
+    # Nor the machine's result cache: each test has a cache folder of its own.
+    monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path_factory.mktemp("reviewer-cache")))

@@ -120,10 +120,11 @@ def test_battery_with_no_rule_matching(tmp_path: Path) -> None:
     root = make_battery(tmp_path / "proj")
     result = scan_tree(root, select=("RVW",))
     errors = _errors(result.errors)
-    assert sorted(errors) == sorted(EXPECTED_ERRORS)
-    assert {path: kind for path, (kind, _) in errors.items()} == {
-        path: kind for path, (kind, _) in EXPECTED_ERRORS.items()
-    }
+    # 20,000 `+` terms are valid Python that CPython parses (reviewer.bounds gives it the
+    # stack); only libcst cannot take them, and with no rule to run nothing is lost.
+    expected = {path: value for path, value in EXPECTED_ERRORS.items() if path != "bad/long_sum.py"}
+    assert sorted(errors) == sorted(expected)
+    assert {path: kind for path, (kind, _) in errors.items()} == {path: kind for path, (kind, _) in expected.items()}
     assert result.findings == ()
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.cache import CACHE_DIR, LAYOUT, ResultCache
+import os
+
+from reviewer.cache import LAYOUT, ResultCache, cache_home
 from reviewer.config import Config
 from reviewer.model import Severity
 from reviewer.runner import ScanResult
@@ -32,8 +34,12 @@ def _scan(root: Path, config: Config | None = None, **kwargs) -> ScanResult:
     return scan_tree(root, config=config or _config(root), use_cache=True, **kwargs)
 
 
+def _home(root: Path) -> Path:
+    return cache_home(root, os.environ)
+
+
 def _entries(root: Path) -> list[Path]:
-    return sorted((root / CACHE_DIR / LAYOUT).glob("*/*.json"))
+    return sorted((_home(root) / LAYOUT).glob("*/*.json"))
 
 
 def _same(a: ScanResult, b: ScanResult) -> None:
@@ -121,7 +127,7 @@ def test_no_cache_writes_nothing(tmp_path: Path) -> None:
     root = write_tree(tmp_path, FILES)
     result = run_cli("scan", root, "--no-cache")
     assert result.exit_code == 0
-    assert not (root / CACHE_DIR).exists()
+    assert not _home(root).exists()
     assert sorted(p.name for p in root.iterdir()) == ["app", "broken.py", "db"]
 
 
@@ -138,7 +144,7 @@ def test_no_cache_ignores_an_existing_cache(tmp_path: Path) -> None:
 def test_cli_scan_uses_the_cache(tmp_path: Path) -> None:
     root = write_tree(tmp_path, FILES)
     first = run_cli("scan", root, "--format", "json")
-    assert (root / CACHE_DIR / LAYOUT).is_dir()
+    assert (_home(root) / LAYOUT).is_dir()
     entries = _entries(root)
     assert len(entries) == len(FILES)
     second = run_cli("scan", root, "--format", "json")
@@ -146,12 +152,11 @@ def test_cli_scan_uses_the_cache(tmp_path: Path) -> None:
     assert [e.stat().st_mtime_ns for e in _entries(root)] == [e.stat().st_mtime_ns for e in entries]
 
 
-def test_cache_folder_has_its_own_gitignore(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, FILES)
+def test_the_cache_is_outside_the_scanned_tree(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "proj", FILES)
     _scan(root)
-    ignore = root / CACHE_DIR / ".gitignore"
-    assert ignore.read_text() == "# created by reviewer\n*\n"
-    # The cache folder is never scanned itself.
+    assert sorted(p.name for p in root.iterdir()) == ["app", "broken.py", "db"]
+    assert _entries(root) and all(tmp_path / "proj" not in entry.parents for entry in _entries(root))
     assert _scan(root).files == len(FILES)
 
 
@@ -160,9 +165,9 @@ def test_cache_writes_are_atomic(tmp_path: Path) -> None:
     _scan(root)
     (root / "app" / "a.py").write_text(CLEAN)
     _scan(root)
-    leftovers = [p for p in (root / CACHE_DIR).rglob("*") if p.name.endswith(".tmp")]
+    leftovers = [p for p in _home(root).rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
-    assert all(p.name.endswith(".json") for p in (root / CACHE_DIR / LAYOUT).rglob("*") if p.is_file())
+    assert all(p.name.endswith(".json") for p in (_home(root) / LAYOUT).rglob("*") if p.is_file())
 
 
 def test_a_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
@@ -186,7 +191,7 @@ def test_timeouts_are_not_cached(tmp_path: Path) -> None:
     assert [e.kind for e in again.errors] == ["timeout"]
 
 
-def test_read_only_tree_runs_without_a_cache(tmp_path: Path, monkeypatch) -> None:
+def test_read_only_cache_folder_runs_without_a_cache(tmp_path: Path, monkeypatch) -> None:
     root = write_tree(tmp_path, FILES)
 
     def refuse(*args, **kwargs):
@@ -195,17 +200,19 @@ def test_read_only_tree_runs_without_a_cache(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setattr("reviewer.cache.atomic_write", refuse)
     result = _scan(root)
     assert [(f.path, f.line) for f in result.findings] == [("app/a.py", 2)]
-    assert not (root / CACHE_DIR / LAYOUT).exists()
+    assert not (_home(root) / LAYOUT).exists()
 
 
 def test_result_cache_unit(tmp_path: Path) -> None:
-    cache = ResultCache(tmp_path, enabled=True)
+    cache = ResultCache(tmp_path, enabled=True, schema={"x": int})
     assert cache.get("ab" * 20) is None
     cache.put("ab" * 20, {"x": 1})
-    assert (tmp_path / CACHE_DIR / LAYOUT / "ab" / f"{'ab' * 20}.json").is_file()
+    assert (tmp_path / LAYOUT / "ab" / f"{'ab' * 20}.json").is_file()
     assert cache.get("ab" * 20) == {"x": 1}
     assert (cache.hits, cache.misses) == (1, 1)
-    off = ResultCache(tmp_path / "other", enabled=False)
+    cache.put("cd" * 20, {"x": "1"})  # not of the schema's shape: a miss
+    assert cache.get("cd" * 20) is None
+    off = ResultCache(tmp_path / "other", enabled=False, schema={"x": int})
     off.put("cd" * 20, {"x": 2})
     assert off.get("cd" * 20) is None
     assert not (tmp_path / "other").exists()

@@ -462,7 +462,7 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
         ("file-timeout: .nan\n", "file-timeout", ["at most 3600"]),
         ("max-file-size: 100000000000\n", "max-file-size", ["at most"]),
         ('exclude: ["***/[z-a]"]\n', "exclude", ["not a valid glob"]),
-        ('per-path-ignores: {"***/[z-a]": [sql]}\n', "per-path-ignores", ["not a valid glob"]),
+        ('per-path-ignores: {"***/[z-a]": [sql]}\n', "per-path-ignores.***/[z-a]", ["not a valid glob"]),
         ("select: " + "[" * 3000 + "]" * 3000 + "\n", "<file>", ["nests too deeply"]),
         ("select: [" + ", ".join(["SQL001"] * 10_001) + "]\n", "select", ["at most 10,000"]),
     ],

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from reviewer import registry as registry_module
-from reviewer.cache import ResultCache
 from reviewer.config import Config
 from reviewer.discovery import discover
-from reviewer.runner import INDEX_LAYOUT, build_index
+from reviewer.runner import build_index, index_result_cache
 from tests.conftest import REPO, scan_tree
 
 SAMPLES = ["fastapi_orders", "django_shop", "flask_ledger", "clean_inventory"]
@@ -24,9 +23,9 @@ def test_warm_index_equals_cold_index(name: str, tmp_path: Path) -> None:
     shutil.copytree(REPO / "sample_projects" / name, root)
     config = Config(root=str(root))
     sources = discover(root, [root], (), True)
-    cold_cache = ResultCache(root, True, INDEX_LAYOUT)
+    cold_cache = index_result_cache(tmp_path / "cache", True)
     cold = build_index(root, sources, config, cold_cache)
-    warm_cache = ResultCache(root, True, INDEX_LAYOUT)
+    warm_cache = index_result_cache(tmp_path / "cache", True)
     warm = build_index(root, sources, config, warm_cache)
     assert warm_cache.misses == 0 and warm_cache.hits == cold_cache.misses > 0
     assert dict(warm.sections) == dict(cold.sections)

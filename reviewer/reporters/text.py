@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from reviewer.lines import split_lines
 from reviewer.model import Severity
 from reviewer.reporters.common import printable, scope_text
 from reviewer.runner import ScanResult
@@ -96,6 +97,6 @@ def _score_table(result: ScanResult, style) -> list[str]:
 
 def _read_lines(path: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return split_lines(path.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return []

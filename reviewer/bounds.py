@@ -1,0 +1,160 @@
+"""Bounds on the work one file may cause: stack depth, memory (by structure) and time.
+
+Deep but valid code (a 600-branch `elif` chain, a few hundred adjacent string literals, `and`
+or `+` terms or chained calls, SQL nested 45 parentheses deep) recurses in libcst's code
+generation and metadata, in sqlglot's parser and in bandit's visitor. With the interpreter's
+default limit of 1,000 frames such a file failed, and it failed or not depending on how deep
+the calling process already was (the CLI's main process and a pool worker differ), so results
+depended on `--jobs`. Every file is therefore analysed in a fresh thread with a large stack
+and a high recursion limit: the depth a file may reach is the same in every process and
+depends on the file alone.
+
+Memory is bounded by structure, not by time: libcst needs about 2-4 KB per token (measured:
+a 587 KB module of 76k tokens peaked at 357 MB with positions; a 1.98 MB `x = [1, 1, ...]`
+of 1.32M tokens at 2.6 GB), so files above MAX_LIBCST_TOKENS are not given to libcst, and
+files above MAX_TOKENS (CPython's `ast` needs about 0.5 KB per token) are not parsed at all.
+Tokens are counted only for files large enough to exceed the first bound.
+
+The wall-clock `file-timeout` remains as a last resort; it is one budget per file, shared by
+the index pass and the check pass.
+"""
+
+from __future__ import annotations
+
+import ast
+import ctypes
+import io
+import sys
+import threading
+import tokenize
+from typing import Callable, TypeVar
+
+# A 3,000-deep chain needs about 12,000 frames; C frames of libcst and sqlglot take some
+# kilobytes each, so the stack is sized well above the limit's need. The stack is virtual
+# memory: only the pages a deep file touches are ever resident.
+RECURSION_LIMIT = 40_000
+STACK_BYTES = 512 * 1024 * 1024
+# Structure bounds, in tokens of the file (see the module docstring for the measurements):
+# about 400 MB for libcst, 250 MB for `ast`.
+MAX_LIBCST_TOKENS = 100_000
+MAX_TOKENS = 500_000
+RESEND_SECONDS = 0.05
+# Nesting depth of CPython's tree above which libcst is not used: its code generation and
+# metadata grow faster than linearly with depth (3,000 chained calls, depth 6,000: 30 s for
+# positions alone; 20,000 `+` terms did not finish in minutes). A 600-branch `elif` chain is
+# about 600 deep, 340 chained calls about 700.
+MAX_DEPTH = 1500
+# A token takes at least one character, so smaller files cannot exceed MAX_LIBCST_TOKENS.
+COUNT_TOKENS_FROM = MAX_LIBCST_TOKENS
+
+T = TypeVar("T")
+
+
+class FileTimeout(BaseException):
+    """Raised in the analysing thread when the file's time budget is spent. Not an Exception:
+    sqlglot and our own parse helpers catch Exception, and would turn the timeout into a parse
+    error and carry on."""
+
+
+def token_count(text: str) -> int | None:
+    """Tokens of a large Python file (streamed, constant memory); None for small files, whose
+    size already bounds them, and for text the tokenizer rejects (the parser reports it)."""
+    if len(text) < COUNT_TOKENS_FROM:
+        return None
+    count = 0
+    try:
+        for _ in tokenize.generate_tokens(io.StringIO(text).readline):
+            count += 1
+            if count > MAX_TOKENS:
+                break
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return count
+
+
+def ast_depth(tree: ast.AST) -> int:
+    """Deepest nesting of node fields in CPython's tree (iterative: the tree may be deep)."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + 1))
+    return deepest
+
+
+def run_bounded(function: Callable[..., T], seconds: float, *args: object) -> T:
+    """`function(*args)` in a thread with a deep stack and RECURSION_LIMIT, interrupted with
+    FileTimeout after `seconds`. Exceptions propagate to the caller."""
+    if seconds <= 0:
+        raise FileTimeout()  # the budget was spent by an earlier pass over the file
+    state = _Run(function, args)
+    if sys.unraisablehook is not _quiet_timeouts:
+        _quiet_timeouts.previous = sys.unraisablehook  # type: ignore[attr-defined]
+        sys.unraisablehook = _quiet_timeouts
+    previous_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))
+    previous_size = threading.stack_size(STACK_BYTES)
+    try:
+        thread = threading.Thread(target=state.run, name="reviewer-file", daemon=True)
+        thread.start()
+    finally:
+        threading.stack_size(previous_size)
+    try:
+        thread.join(max(seconds, 0.0))
+        while thread.is_alive():
+            # Again until it ends: an exception raised inside a weakref callback or a __del__
+            # is printed and dropped by the interpreter.
+            state.interrupt(thread)
+            thread.join(RESEND_SECONDS)
+    finally:
+        sys.setrecursionlimit(previous_limit)
+    if state.error is not None:
+        raise state.error
+    return state.value  # type: ignore[return-value]
+
+
+class _Run:
+    def __init__(self, function: Callable, args: tuple) -> None:
+        self.function = function
+        self.args = args
+        self.value: object = None
+        self.error: BaseException | None = None
+        self.lock = threading.Lock()
+        self.inside = False
+
+    def run(self) -> None:
+        try:
+            try:
+                with self.lock:
+                    self.inside = True
+                self.value = self.function(*self.args)
+            except BaseException as error:  # noqa: BLE001 - handed to the calling thread
+                self.error = error
+            with self.lock:
+                self.inside = False
+            # The interrupt is sent only while `inside`; if it arrives after the function
+            # returned, it arrives at one of the calls above, and is caught here.
+            _checkpoint()
+        except FileTimeout as late:
+            self.error = late
+
+    def interrupt(self, thread: threading.Thread) -> None:
+        """Raise FileTimeout in the thread at its next Python instruction (a native call in
+        progress, such as libcst's parser, finishes first)."""
+        with self.lock:
+            if self.inside and thread.ident is not None:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(FileTimeout))
+
+
+def _checkpoint() -> None:
+    """A Python call: pending asynchronous exceptions are delivered at calls."""
+
+
+def _quiet_timeouts(unraisable) -> None:
+    """A timeout delivered inside a weakref callback or a __del__ is dropped by the
+    interpreter (and sent again, see run_bounded): not a traceback for the user."""
+    if not isinstance(unraisable.exc_value, FileTimeout):
+        _quiet_timeouts.previous(unraisable)  # type: ignore[attr-defined]
