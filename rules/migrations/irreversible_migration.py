@@ -50,6 +50,19 @@ class IrreversibleMigration(ProjectRule):
             "    operations = [migrations.RunPython(fill)]\n",
             path="users/migrations/0003_fill.py", lines=(8,),
         ),
+        Example(
+            "from django.db import migrations\n\n"
+            "def fill(apps, schema_editor):\n    pass\n\n"
+            "class Migration(migrations.Migration):\n"
+            '    dependencies = [("users", "0002_nickname")]\n'
+            "    operations = [\n"
+            "        migrations.RunPython(fill),\n"
+            '        migrations.RunSQL("UPDATE users_user SET nickname = name"),\n'
+            '        migrations.RunSQL("UPDATE users_user SET active = true"),\n'
+            "    ]\n",
+            path="users/migrations/0003_fill.py", lines=(9,),
+            note="one finding per migration, naming its three irreversible operations",
+        ),
         Example("ALTER TABLE users ADD COLUMN nickname text;\n", path="db/migrations/000004_nickname.up.sql", lines=(1,),
                 note="golang-migrate up file without its down file"),
         Example("-- migrate:up\nALTER TABLE users ADD COLUMN nickname text;\n\n-- migrate:down\n",
@@ -109,9 +122,17 @@ class IrreversibleMigration(ProjectRule):
                         severity=Severity.INFO, path=unit["path"])
 
     def _django(self, unit, downs) -> None:
-        for item in unit.get("irreversible", []):
-            self.report(mig.where(item), f"`{item['what']}` without `{item['missing']}` cannot be unapplied",
-                        path=unit["path"])
+        # One finding per migration, at its first irreversible operation, naming all of them:
+        # the fix (a reverse for each) is one edit of one file.
+        items = unit.get("irreversible", [])
+        if not items:
+            return
+        named = ", ".join(f"`{item['what']}` (line {item['l']}) without `{item['missing']}`" for item in items)
+        if len(items) == 1:
+            what = f"`{items[0]['what']}` without `{items[0]['missing']}` cannot be unapplied"
+        else:
+            what = f"Migration cannot be unapplied: {len(items)} operations have no reverse: {named}"
+        self.report(mig.where(items[0]), what, path=unit["path"])
 
     def _sql(self, unit, downs) -> None:
         tool = unit["tool"]
