@@ -12,12 +12,12 @@ from pathlib import Path
 import click
 
 from reviewer import baseline as baseline_module, gitdiff
-from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, main, pack_options
+from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, main, pack_options, scan_or_exit
 from reviewer.config import PackChoice
 from reviewer.gate import evaluate, is_set
 from reviewer.integrations import ApiError, github, gitlab, plan_review, redact
 from reviewer.reporters.common import verdict_text
-from reviewer.runner import ScanResult, scan as run_scan, scan_root
+from reviewer.runner import ScanResult, scan_root
 
 
 def _scan(paths: tuple[Path, ...], config_path: Path | None, select, ignore, jobs: int, no_cache: bool, quiet: bool, packs: PackChoice):
@@ -26,7 +26,7 @@ def _scan(paths: tuple[Path, ...], config_path: Path | None, select, ignore, job
         if not target.exists() and not target.is_symlink():
             raise UsageError(f"path does not exist: {target}")
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs)
-    result = run_scan(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet))
+    result = scan_or_exit(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet))
     return config, result
 
 

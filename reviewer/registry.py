@@ -42,6 +42,10 @@ class RegistryError(Exception):
         super().__init__(f"{path}: {problem}")
 
 
+# Values of Rule.history (see reviewer/rule.py).
+HISTORY_KINDS = ("", "live", "released")
+
+
 def class_name_for(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("-"))
 
@@ -79,6 +83,8 @@ def validate(rule: type[Rule], builtin: bool) -> list[str]:
         problems.append("needs at least one valid and one invalid example")
     if not isinstance(rule.options, dict):
         problems.append("options must be a dict of option name -> default")
+    if getattr(rule, "history", "") not in HISTORY_KINDS:
+        problems.append(f"history must be one of {', '.join(repr(kind) for kind in HISTORY_KINDS)}")
     return problems
 
 

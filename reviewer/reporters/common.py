@@ -38,6 +38,12 @@ def scope_text(result: ScanResult) -> str:
     return "; ".join(parts)
 
 
+def history_lines(result: ScanResult) -> list[str]:
+    """The released migration history's one-liners (reviewer.history): where released history
+    ends, then one line per app or chain whose findings are summarised, not listed."""
+    return result.migration_history.lines() if result.migration_history is not None else []
+
+
 def rules_by_code(result: ScanResult) -> dict[str, type[Rule]]:
     return {rule.code: rule for rule in result.rules}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from reviewer.model import Severity
-from reviewer.reporters.common import scope_text
+from reviewer.reporters.common import history_lines, scope_text
 from reviewer.runner import ScanResult
 
 SEVERITY_COLOURS = {
@@ -63,6 +63,9 @@ def render(
         for error in result.errors:
             out.append(f"  {error.path}: {error.kind}: {error.message}")
         out.append("")
+    history = history_lines(result)
+    if history:
+        out.extend([history[0], *(f"  {line}" for line in history[1:]), ""])
     out.extend(_score_table(result, style))
     counts = ", ".join(f"{count} {name}" for name, count in result.by_severity.items() if count)
     out.append(

@@ -14,7 +14,13 @@ class AddColumnUnsafe(ProjectRule):
     stored generated column or a `serial` type (each rewrites every row while reads and writes
     wait). A constant default is metadata-only since PostgreSQL 11 and is fine, as is Django's
     Python-side `default=` (applied once, then dropped). A Django `unique=True` field with a
-    callable default gets the same value on every existing row and fails."""
+    callable default gets the same value on every existing row and fails.
+
+    Findings on released migrations and on squashed ones (`replaces = [...]`) are summarised
+    per app or chain, not listed: the harm needs a populated database serving traffic, which a
+    released migration no longer meets and a squashed one never does (it only runs where none
+    of the migrations it replaces has, i.e. on an empty database).
+    """
 
     code = "MIG005"
     name = "add-column-unsafe"
@@ -30,6 +36,7 @@ class AddColumnUnsafe(ProjectRule):
     seed = 'S2:178 "Implement database migrations that are backwards compatible"; S3:358'
     references = ("https://squawkhq.com/docs/adding-required-field", "https://squawkhq.com/docs/adding-field-with-default")
     index_sections = (mig.SECTION,)
+    history = "live"
     invalid = (
         Example("ALTER TABLE users ADD COLUMN plan text NOT NULL;\n"
                 "ALTER TABLE users ADD COLUMN public_id uuid NOT NULL DEFAULT gen_random_uuid();\n",

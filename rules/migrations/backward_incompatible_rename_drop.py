@@ -15,7 +15,13 @@ class BackwardIncompatibleRenameDrop(ProjectRule):
     Read from SQL, Alembic (`drop_column`, `drop_table`, `rename_table`,
     `alter_column(new_column_name=...)`) and Django (`RemoveField`, `DeleteModel`,
     `RenameField`, `RenameModel`; state-only operations inside `SeparateDatabaseAndState` are
-    not reported). Only the up direction is checked: a down path undoes its own up path."""
+    not reported). Only the up direction is checked: a down path undoes its own up path.
+
+    Findings on released migrations and on squashed ones (`replaces = [...]`) are summarised
+    per app or chain, not listed: the harm needs a populated database serving traffic, which a
+    released migration no longer meets and a squashed one never does (it only runs where none
+    of the migrations it replaces has, i.e. on an empty database).
+    """
 
     code = "MIG009"
     name = "backward-incompatible-rename-drop"
@@ -30,6 +36,7 @@ class BackwardIncompatibleRenameDrop(ProjectRule):
     seed = 'S2:178 "migrations that are backwards compatible"; S3:360; S3:293'
     references = ("https://squawkhq.com/docs/renaming-column", "https://squawkhq.com/docs/ban-drop-column")
     index_sections = (mig.SECTION,)
+    history = "live"
     invalid = (
         Example("ALTER TABLE accounts RENAME COLUMN owner_name TO holder_name;\nALTER TABLE accounts DROP COLUMN legacy;\n"
                 "DROP TABLE old_audit;\n", path="db/migrations/V14__rename.sql", lines=(1, 2, 3)),

@@ -16,7 +16,12 @@ class IrreversibleMigration(ProjectRule):
     `migrations: {policy: forward-only}` the rule instead asks SQL migrations for a
     `-- rollback:` note (info). Merge-only Alembic revisions and Supabase migrations (which
     have no down files by design) are not reported; Flyway undo files are a paid feature and
-    are not required."""
+    are not required.
+
+    Released migrations are summarised, not listed. A squashed migration is still checked:
+    unapplying it fails on an empty database too, and once the replaced migrations are deleted
+    the squash is the file where the reverse has to be written.
+    """
 
     code = "MIG001"
     name = "irreversible-migration"
@@ -33,6 +38,7 @@ class IrreversibleMigration(ProjectRule):
     references = ("https://alembic.sqlalchemy.org/en/latest/tutorial.html#running-our-second-migration",
                   "https://docs.djangoproject.com/en/stable/ref/migration-operations/#runpython")
     index_sections = (mig.SECTION,)
+    history = "released"
     invalid = (
         Example(
             'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'

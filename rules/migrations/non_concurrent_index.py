@@ -21,7 +21,13 @@ class NonConcurrentIndex(ProjectRule):
     `CLUSTER` take ACCESS EXCLUSIVE and block reads too. The rule reads the same operation as
     SQL, as Alembic `op.create_index` / `op.drop_index` and as Django `AddIndex` /
     `RemoveIndex` / `AddField(db_index=True)` or a `ForeignKey` (Django builds its index inside
-    the migration). Tables created earlier in the same migration are exempt: they are empty."""
+    the migration). Tables created earlier in the same migration are exempt: they are empty.
+
+    Findings on released migrations and on squashed ones (`replaces = [...]`) are summarised
+    per app or chain, not listed: the harm needs a populated database serving traffic, which a
+    released migration no longer meets and a squashed one never does (it only runs where none
+    of the migrations it replaces has, i.e. on an empty database).
+    """
 
     code = "MIG003"
     name = "non-concurrent-index"
@@ -40,6 +46,7 @@ class NonConcurrentIndex(ProjectRule):
         "https://squawkhq.com/docs/require-concurrent-index-creation",
     )
     index_sections = (mig.SECTION,)
+    history = "live"
     invalid = (
         Example("CREATE INDEX orders_user_id_idx ON orders (user_id);\n", path="db/migrations/000002_idx.up.sql", lines=(1,)),
         Example(
