@@ -390,10 +390,20 @@ def alter_ops(tree: exp.Alter) -> list[dict[str, Any]]:
         elif isinstance(action, exp.RenameColumn):
             out.append(op("rename_column", 0, 0, table, column=_name(action.this), to=_name(action.args.get("to"))))
         elif isinstance(action, exp.AlterRename):
-            out.append(op("rename_table", 0, 0, table, to=_name(action.this)))
+            to = _name(action.this)
+            if _is_sequence_name(table) and _is_sequence_name(to):
+                # `ALTER TABLE orders_id_seq RENAME TO ...`: PostgreSQL accepts ALTER TABLE on a
+                # sequence, and `<table>_<column>_seq` is its own name for a serial's sequence.
+                out.append(op("rename_sequence", 0, 0, table, to=to))
+            else:
+                out.append(op("rename_table", 0, 0, table, to=to))
         else:
             out.append(op("ddl", 0, 0, table, what="alter table"))
     return out or [op("ddl", 0, 0, table, what="alter table")]
+
+
+def _is_sequence_name(name: str | None) -> bool:
+    return bool(name) and name.endswith("_seq")  # type: ignore[union-attr]
 
 
 def constraint_op(table: str | None, constraint: exp.Expression, not_valid: bool) -> dict[str, Any]:
@@ -702,8 +712,29 @@ def alembic_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgre
             walker.walk(function.body, direction, transactional=True, batch=None, depth=0)
     unit["ops"] = walker.ops
     unit["errors"] = walker.errors
+    unit["data_only"] = _data_only(upgrade, walker.ops)
     _mark_new(unit["ops"])
     return unit
+
+
+# Operations that change no schema: what a data migration is made of.
+DATA_KINDS = frozenset({"dml", "select", "set", "begin", "commit", "rollback", "other"})
+SESSION_CALLS = frozenset({"Session", "sessionmaker", "scoped_session"})
+
+
+def _data_only(upgrade: ast.FunctionDef | None, ops: list[dict[str, Any]]) -> bool:
+    """Whether a revision's upgrade only moves data: no schema operation, and positive
+    evidence of data work (DML through `op.execute` / `op.bulk_insert`, or an ORM session it
+    opens and commits). An upgrade whose calls go to unknown helpers is not data-only."""
+    if upgrade is None:
+        return False
+    up = [o for o in ops if o.get("dir") == UP]
+    if any(o["k"] not in DATA_KINDS for o in up):
+        return False
+    if any(o["k"] == "dml" for o in up):
+        return True
+    calls = [_callee(node) for node in ast.walk(upgrade) if isinstance(node, ast.Call)]
+    return any(name in SESSION_CALLS for name in calls) and "commit" in calls
 
 
 class _AlembicWalker:
@@ -778,6 +809,11 @@ class _AlembicWalker:
             self.anchor = outer
             return
         batch_table = self.batch_names.get(receiver or "")
+        if isinstance(call.func, ast.Name) and name == "create_table" and isinstance(_const(_arg(call, 0, "table_name")), str):
+            # A project helper named after the operation it wraps (superset's `create_table`
+            # from its shared migration utils checks for the table, then calls
+            # `op.create_table`): the table it creates is new, whatever else it does.
+            receiver = "op"
         if receiver != "op" and batch_table is None:
             if name in ("execute", "exec_driver_sql") and call.args:
                 sql = _const(call.args[0])

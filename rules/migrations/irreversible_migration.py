@@ -14,7 +14,9 @@ class IrreversibleMigration(ProjectRule):
     without a down section. A failed deploy then cannot be rolled back by the tool: someone
     writes the inverse by hand, under pressure, against production. With
     `migrations: {policy: forward-only}` the rule instead asks SQL migrations for a
-    `-- rollback:` note (info). Merge-only Alembic revisions and Supabase migrations (which
+    `-- rollback:` note (info). A data-only Alembic revision (DML through `op.execute` or an ORM
+    session it commits, no schema operation) may leave `downgrade()` empty: that is Alembic's
+    no-op reverse, as `RunPython.noop` is Django's. Merge-only Alembic revisions and Supabase migrations (which
     have no down files by design) are not reported; Flyway undo files are a paid feature and
     are not required.
 
@@ -95,6 +97,19 @@ class IrreversibleMigration(ProjectRule):
             'revision = "c3"\ndown_revision = ("a1", "b2")\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n',
             path="alembic/versions/c3_merge.py", files=ENV, note="near-miss: merge revision",
         ),
+        Example(
+            'revision = "d4"\ndown_revision = "c3"\nfrom alembic import op\nfrom sqlalchemy.orm import Session\n\n'
+            "def upgrade():\n"
+            '    op.execute("UPDATE slices SET viz_type = \'table\' WHERE viz_type = \'pivot_table\'")\n'
+            "    session = Session(bind=op.get_bind())\n"
+            "    for row in session.query(Slice):\n"
+            "        row.params = migrate(row.params)\n"
+            "    session.commit()\n\n"
+            "def downgrade():\n"
+            "    pass  # slices cannot be converted back\n",
+            path="alembic/versions/d4_pivot_v2.py", files=ENV,
+            note="near-miss: a data-only revision; its empty downgrade is the no-op reverse (as RunPython.noop)",
+        ),
         Example("ALTER TABLE users ADD COLUMN nickname text;\n", path="db/migrations/000004_nickname.up.sql",
                 files=(("db/migrations/000004_nickname.down.sql", "ALTER TABLE users DROP COLUMN nickname;\n"),)),
     )
@@ -118,6 +133,8 @@ class IrreversibleMigration(ProjectRule):
         if unit["upgrade_state"] in ("missing", "empty"):
             return  # merge point or placeholder: nothing to undo
         state = unit["down_state"]
+        if state == "empty" and unit.get("data_only"):
+            return  # a data migration: an empty downgrade is Alembic's explicit no-op reverse
         at = Location(unit["down_line"], unit["down_col"], unit["down_line"], unit["down_col"])
         if state == "missing":
             self.report(at, "Alembic revision has no `downgrade()`", path=unit["path"])
