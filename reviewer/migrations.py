@@ -16,8 +16,10 @@ golang-migrate up/down files. Rules read the merged section through `units(index
 from __future__ import annotations
 
 import ast
+import io
 import logging
 import re
+import tokenize
 from typing import Any, Iterable
 
 import sqlglot
@@ -713,19 +715,51 @@ def alembic_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgre
     unit["ops"] = walker.ops
     unit["errors"] = walker.errors
     unit["data_only"] = _data_only(upgrade, walker.ops)
+    # Nothing of the upgrade runs on PostgreSQL: its work is all in branches for other databases.
+    unit["other_dialect_only"] = walker.other_dialect[UP] and not any(o.get("dir") == UP for o in walker.ops)
+    unit["down_explained"] = _explained(text, downgrade)
     _mark_new(unit["ops"])
     return unit
 
 
+def _dml_construct(node: ast.AST | None) -> str | None:
+    """`insert` / `update` / `delete` when `node` is a SQLAlchemy DML construct, through its
+    method chain (`insert(T).from_select(...)`, `update(T).where(...).values(...)`)."""
+    while isinstance(node, ast.Call):
+        name = _callee(node)
+        if name in DML_CONSTRUCTS and isinstance(node.func, (ast.Name, ast.Attribute)):
+            return name
+        node = node.func.value if isinstance(node.func, ast.Attribute) else None
+    return None
+
+
+def _explained(text: str, function: ast.FunctionDef | None) -> bool:
+    """Whether a function body says why it does what it does: a comment in it (other than
+    Alembic's `### commands auto generated ... ###` markers) or a docstring of more than one
+    line (one-line docstrings are what templates write: "Downgrade schema.")."""
+    if function is None:
+        return False
+    docstring = ast.get_docstring(function)
+    if docstring and len(docstring.strip().splitlines()) > 1:
+        return True
+    lines = text.splitlines()[function.lineno - 1 : function.end_lineno or function.lineno]
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return False
+    return any(t.type == tokenize.COMMENT and not t.string.lstrip("#").strip().startswith("###")
+               and t.string.strip("# ").strip() for t in tokens)
+
 # Operations that change no schema: what a data migration is made of.
 DATA_KINDS = frozenset({"dml", "select", "set", "begin", "commit", "rollback", "other"})
 SESSION_CALLS = frozenset({"Session", "sessionmaker", "scoped_session"})
+DML_CONSTRUCTS = frozenset({"insert", "update", "delete"})
 
 
 def _data_only(upgrade: ast.FunctionDef | None, ops: list[dict[str, Any]]) -> bool:
     """Whether a revision's upgrade only moves data: no schema operation, and positive
     evidence of data work (DML through `op.execute` / `op.bulk_insert`, or an ORM session it
-    opens and commits). An upgrade whose calls go to unknown helpers is not data-only."""
+    opens). An upgrade whose calls go to unknown helpers is not data-only."""
     if upgrade is None:
         return False
     up = [o for o in ops if o.get("dir") == UP]
@@ -734,7 +768,7 @@ def _data_only(upgrade: ast.FunctionDef | None, ops: list[dict[str, Any]]) -> bo
     if any(o["k"] == "dml" for o in up):
         return True
     calls = [_callee(node) for node in ast.walk(upgrade) if isinstance(node, ast.Call)]
-    return any(name in SESSION_CALLS for name in calls) and "commit" in calls
+    return any(name in SESSION_CALLS for name in calls)
 
 
 class _AlembicWalker:
@@ -747,6 +781,8 @@ class _AlembicWalker:
         self.tables: dict[str, str] = {}  # module names bound to sa.table("name", ...)
         self.batch_names: dict[str, str] = {}
         self.anchor: ast.Call | None = None
+        # Whether a direction has code for other databases only (skipped on PostgreSQL).
+        self.other_dialect: dict[str, bool] = {UP: False, DOWN: False}
 
     def walk(self, body: list[ast.stmt], direction: str, transactional: bool, batch: str | None, depth: int) -> None:
         for statement in body:
@@ -771,6 +807,7 @@ class _AlembicWalker:
             if branch is not None:
                 # `if dialect == "mysql": ...`: only the PostgreSQL side runs on PostgreSQL.
                 self.walk(statement.body if branch else statement.orelse, direction, transactional, batch, depth)
+                self.other_dialect[direction] = True
                 continue
             for field in ("body", "orelse", "finalbody", "handlers"):
                 inner = getattr(statement, field, None)
@@ -849,10 +886,15 @@ class _AlembicWalker:
             return value.lower() if isinstance(value, str) else None
 
         if name == "execute":
-            sql = _const(_arg(call, 0, "sqltext"))
+            statement = _arg(call, 0, "sqltext")
+            sql = _const(statement)
             if isinstance(sql, str):
                 self._sql(sql, call, direction, tx)
                 return []
+            verb = _dml_construct(statement)
+            if verb is not None:
+                # `op.execute(insert(T).from_select(...))`: SQLAlchemy DML built in Python.
+                return [op("dml", 0, 0, None, verb=verb, where=True, constant=False)]
             return [op("opaque", 0, 0)]
         if name == "create_table":
             table = table_at(0, "table_name") if not batch else None
