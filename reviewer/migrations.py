@@ -304,7 +304,8 @@ def tree_ops(tree: exp.Expression) -> list[dict[str, Any]]:
             for column in columns:
                 if column["name"] in constraints:
                     column["fk"] = True
-            return [op("create_table", 0, 0, table, columns=columns, names=_long_names(tree))]
+            return [op("create_table", 0, 0, table, columns=columns, names=_long_names(tree),
+                       temporary=tree.find(exp.TemporaryProperty) is not None)]
         return [op("ddl", 0, 0, _name(tree.this) if isinstance(tree.this, (exp.Table, exp.Schema)) else None, what=kind.lower())]
     if isinstance(tree, exp.Drop):
         kind = (tree.args.get("kind") or "").upper()
@@ -558,6 +559,8 @@ def command_ops(tokens: list) -> list[dict[str, Any]] | None:
         if "ADD" in rest and "USING" in rest and "INDEX" in rest and ("UNIQUE" in rest or "PRIMARY" in rest):
             return [op("add_constraint", 0, 0, table, ctype="unique" if "UNIQUE" in rest else "pk", name=None,
                        not_valid=False, using_index=True, columns=[], not_null_check=False)]
+        if ("ENABLE" in rest or "DISABLE" in rest) and "TRIGGER" in rest:
+            return [op("ddl", 0, 0, table, what=TRIGGER_TOGGLE)]
         if "ENABLE" in rest or "DISABLE" in rest or "OWNER" in rest or "SET" in rest:
             return [op("ddl", 0, 0, table, what="alter table")]
         return [op("ddl", 0, 0, table, what="alter table")]
@@ -717,7 +720,7 @@ def alembic_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgre
     unit["data_only"] = _data_only(upgrade, walker.ops)
     # Nothing of the upgrade runs on PostgreSQL: its work is all in branches for other databases.
     unit["other_dialect_only"] = walker.other_dialect[UP] and not any(o.get("dir") == UP for o in walker.ops)
-    unit["down_explained"] = _explained(text, downgrade)
+    unit["down_explained"] = _explained(text, downgrade, (ast.get_docstring(upgrade) or "").strip() if upgrade else "")
     _mark_new(unit["ops"])
     return unit
 
@@ -733,14 +736,22 @@ def _dml_construct(node: ast.AST | None) -> str | None:
     return None
 
 
-def _explained(text: str, function: ast.FunctionDef | None) -> bool:
+def _template_pair(docstring: str, upgrade_docstring: str) -> bool:
+    """Whether two one-line docstrings differ only in their first word (a template's verb)."""
+    rest = docstring.split(None, 1)[1:] or [""]
+    other = upgrade_docstring.split(None, 1)[1:] or [""]
+    return rest[0].strip().lower() == other[0].strip().lower()
+
+
+def _explained(text: str, function: ast.FunctionDef | None, upgrade_docstring: str = "") -> bool:
     """Whether a function body says why it does what it does: a comment in it (other than
     Alembic's `### commands auto generated ... ###` markers) or a docstring of more than one
-    line (one-line docstrings are what templates write: "Downgrade schema.")."""
+    line, or of one line beside an upgrade docstring that it is not the template's pair of
+    ("Downgrade schema." beside "Upgrade schema.", "Unapply X" beside "Apply X")."""
     if function is None:
         return False
-    docstring = ast.get_docstring(function)
-    if docstring and len(docstring.strip().splitlines()) > 1:
+    docstring = (ast.get_docstring(function) or "").strip()
+    if len(docstring.splitlines()) > 1 or docstring and upgrade_docstring and not _template_pair(docstring, upgrade_docstring):
         return True
     lines = text.splitlines()[function.lineno - 1 : function.end_lineno or function.lineno]
     try:
@@ -756,6 +767,17 @@ SESSION_CALLS = frozenset({"Session", "sessionmaker", "scoped_session"})
 DML_CONSTRUCTS = frozenset({"insert", "update", "delete"})
 
 
+TRIGGER_TOGGLE = "enable or disable trigger"
+
+
+def _changes_schema(item: dict[str, Any], temporary: set[str]) -> bool:
+    """Whether an operation leaves the schema changed: not DML, not work on a temporary table
+    (session-local scratch space), not a trigger switched off and on around a data fix."""
+    if item["k"] in DATA_KINDS or item.get("what") == TRIGGER_TOGGLE:
+        return False
+    return not (item.get("temporary") or item.get("t") in temporary)
+
+
 def _data_only(upgrade: ast.FunctionDef | None, ops: list[dict[str, Any]]) -> bool:
     """Whether a revision's upgrade only moves data: no schema operation, and positive
     evidence of data work (DML through `op.execute` / `op.bulk_insert`, or an ORM session it
@@ -763,7 +785,8 @@ def _data_only(upgrade: ast.FunctionDef | None, ops: list[dict[str, Any]]) -> bo
     if upgrade is None:
         return False
     up = [o for o in ops if o.get("dir") == UP]
-    if any(o["k"] not in DATA_KINDS for o in up):
+    temporary = {o["t"] for o in up if o["k"] == "create_table" and o.get("temporary") and o.get("t")}
+    if any(_changes_schema(o, temporary) for o in up):
         return False
     if any(o["k"] == "dml" for o in up):
         return True

@@ -26,6 +26,12 @@ class IrreversibleMigration(ProjectRule):
     Released migrations are summarised, not listed. A squashed migration is still checked:
     unapplying it fails on an empty database too, and once the replaced migrations are deleted
     the squash is the file where the reverse has to be written.
+
+    Opt-in (select it by its code, or the audit profile): its field precision on the ecosystem
+    check's tuned projects is 0.68 (25 judged: 16 true, 2 debatable, 7 false; 0.81 over the 21
+    findings left after the last fix): the misses are empty downgrades that are right without
+    saying so, such as cleanups of stray indexes and dead tables, and data fixes whose SQL is
+    built at run time.
     """
 
     code = "MIG001"
@@ -44,6 +50,7 @@ class IrreversibleMigration(ProjectRule):
                   "https://docs.djangoproject.com/en/stable/ref/migration-operations/#runpython")
     index_sections = (mig.SECTION,)
     history = "released"
+    opt_in = True
     invalid = (
         Example(
             'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
@@ -145,6 +152,31 @@ class IrreversibleMigration(ProjectRule):
             "    pass\n",
             path="alembic/versions/f6_mysql_text.py", files=ENV,
             note="near-miss: the upgrade only does work on MySQL; nothing to undo on PostgreSQL",
+        ),
+        Example(
+            'revision = "g7"\ndown_revision = "f6"\nfrom alembic import op\n\n'
+            "def upgrade():\n"
+            "    op.execute(\"\"\"\n"
+            "        CREATE TEMPORARY TABLE merge_map AS SELECT id, merged_into_id FROM users WHERE merged_into_id IS NOT NULL;\n"
+            "        CREATE INDEX ix_merge_map ON merge_map (merged_into_id);\n"
+            "        ALTER TABLE registrations DISABLE TRIGGER consistent;\n"
+            "        UPDATE registrations r SET user_id = m.merged_into_id FROM merge_map m WHERE r.user_id = m.id;\n"
+            "        ALTER TABLE registrations ENABLE TRIGGER consistent;\n"
+            "    \"\"\")\n\n"
+            "def downgrade():\n"
+            "    pass\n",
+            path="alembic/versions/g7_merged_users.py", files=ENV,
+            note="near-miss: a data fix; a temporary table and a trigger switched off and on change no schema",
+        ),
+        Example(
+            'revision = "h8"\ndown_revision = "g7"\nfrom alembic import op\n\n'
+            "def upgrade():\n"
+            '    """Apply Update missing constraints."""\n'
+            '    op.create_unique_constraint("dag_run_uq", "dag_run", ["dag_id", "run_id"])\n\n'
+            "def downgrade():\n"
+            '    """NO downgrade because this is to make ORM consistent with the database."""\n',
+            path="alembic/versions/h8_constraints.py", files=ENV,
+            note="near-miss: a one-line docstring that says why (not the template's \"Unapply ...\" pair of the upgrade's)",
         ),
         Example("ALTER TABLE users ADD COLUMN nickname text;\n", path="db/migrations/000004_nickname.up.sql",
                 files=(("db/migrations/000004_nickname.down.sql", "ALTER TABLE users DROP COLUMN nickname;\n"),)),
