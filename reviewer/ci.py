@@ -12,18 +12,18 @@ from pathlib import Path
 import click
 
 from reviewer import baseline as baseline_module, gitdiff
-from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, main, pack_options, write_file
+from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, main, pack_options, scan_or_exit, write_file
 from reviewer.config import PROFILES, PackChoice
 from reviewer.gate import evaluate, is_set
 from reviewer.integrations import ApiError, github, gitlab, plan_review, redact
 from reviewer.reporters.common import verdict_text
-from reviewer.runner import ScanResult, scan as run_scan, scan_root
+from reviewer.runner import ScanResult, scan_root
 
 
 def _scan(paths: tuple[str, ...], config_path: Path | None, select, ignore, profile, jobs: int, no_cache: bool, quiet: bool, packs: PackChoice):
     targets = check_targets(paths)
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
-    result = run_scan(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet))
+    result = scan_or_exit(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet))
     return config, result
 
 

@@ -38,7 +38,7 @@ from reviewer.model import Category, Severity
 from reviewer.registry import Registry, RegistryError
 from reviewer.reporters import REPORTERS, render
 from reviewer.rule import Rule, as_example
-from reviewer.runner import Progress, scan as run_scan, scan_root
+from reviewer.runner import Progress, ScanResult, scan as run_scan, scan_root
 
 PROGRESS_MIN_FILES = 50
 # Formats read by CI systems, which resolve paths from the repository's top.
@@ -158,7 +158,7 @@ def scan(
     # Ask git first: a shallow clone without BASE should fail before a long scan, not after.
     changed = _changed_lines(scan_root(targets), diff_base) if diff_base is not None else None
     progress = _progress_bar(quiet)
-    result = run_scan(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress, cache_dir=cache_dir)
+    result = scan_or_exit(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress, cache_dir=cache_dir)
     if entries is not None:
         result = baseline_module.apply(result, entries, config.weight_map)
     if changed is not None:
@@ -190,6 +190,15 @@ def use_color(choice: str, terminal: bool, env: "os._Environ[str] | dict[str, st
     if choice != "auto":
         return choice == "always"
     return terminal and not env.get("NO_COLOR")
+
+
+def scan_or_exit(targets: list[Path], config: Config, registry: Registry, enabled: list[type[Rule]], **options: Any) -> ScanResult:
+    """The scan; a config value found wrong only while scanning (a `migrations.released.ref`
+    that git cannot resolve) exits 2 like any other config error."""
+    try:
+        return run_scan(targets, config, registry, enabled, **options)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
 
 
 def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path, bool]]:

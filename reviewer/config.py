@@ -64,6 +64,22 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class Released:
+    """`migrations: {released: ...}`: where the released migration history ends (see
+    reviewer/history.py). A migration is released when git says so (`ref`, or the git default
+    when `ref` is None) or when it is, or precedes, the last released migration named for its
+    Django app or Alembic chain."""
+
+    ref: str | None = None  # a git ref; None: the git default
+    git: bool = True  # False (`released: false` or `ref: false`): never ask git
+    django: tuple[tuple[str, str], ...] = ()  # app label -> last released migration name
+    alembic: tuple[tuple[str, str], ...] = ()  # chain (script folder) -> last released revision
+
+    def to_data(self) -> list:
+        return [self.ref, self.git, list(self.django), list(self.alembic)]
+
+
+@dataclass(frozen=True)
 class Config:
     source: str = "<defaults>"  # the file the config came from
     root: str = "."
@@ -89,6 +105,7 @@ class Config:
     # whether `.sql` files outside known migration layouts are checked as migrations.
     migrations_policy: str = "reversible"
     migrations_loose_sql: bool = True
+    migrations_released: Released = field(default_factory=Released)
     # API error format: "envelope" (key paths below), "problem+json" (RFC 9457) or "auto".
     error_format: str = "envelope"
     error_envelope: tuple[tuple[str, str], ...] = (
@@ -131,7 +148,7 @@ class Config:
 FACT_SETTINGS = ("max_file_size", "dialect", "migrations_policy", "migrations_loose_sql", "error_format", "error_envelope")
 # A file's findings.
 FINDING_SETTINGS = (
-    *FACT_SETTINGS, "select", "ignore", "profile", "per_path_ignores", "severity", "options", "rule_packs", "scan_prefix",
+    *FACT_SETTINGS, "select", "ignore", "profile", "migrations_released", "per_path_ignores", "severity", "options", "rule_packs", "scan_prefix",
 )
 # Settings that change which files are scanned, the score or the gate, never a file's cached
 # results (`file-timeout`: results of a file that timed out are not cached).
@@ -488,9 +505,9 @@ MIGRATION_POLICIES = ("reversible", "forward-only")
 
 
 def _migrations(source: str, key: str, value: Any) -> tuple[str, Any]:
-    """`migrations: {policy: reversible | forward-only, loose-sql: true | false}`."""
+    """`migrations: {policy: reversible | forward-only, loose-sql: true | false, released: ...}`."""
     if not isinstance(value, dict):
-        raise ConfigError(source, key, "must be a mapping with policy and/or loose-sql")
+        raise ConfigError(source, key, "must be a mapping with policy, loose-sql and/or released")
     settings: dict[str, Any] = {}
     for name, item in value.items():
         if name == "policy":
@@ -501,9 +518,49 @@ def _migrations(source: str, key: str, value: Any) -> tuple[str, Any]:
             if not isinstance(item, bool):
                 raise ConfigError(source, f"{key}.loose-sql", f"{item!r} is not allowed; allowed: true, false")
             settings["migrations_loose_sql"] = item
+        elif name == "released":
+            settings["migrations_released"] = _released(source, f"{key}.released", item)
         else:
-            raise ConfigError(source, f"{key}.{name}", "unknown key; allowed keys: loose-sql, policy")
+            raise ConfigError(source, f"{key}.{name}", "unknown key; allowed keys: loose-sql, policy, released")
     return "migrations", settings
+
+
+RELEASED_KEYS = ("alembic", "django", "ref")
+
+
+def _released(source: str, key: str, value: Any) -> Released:
+    """`released: REF`, `released: false`, or `released: {ref: REF | false, django: {APP: NAME},
+    alembic: {CHAIN: REVISION}}`."""
+    if value is False:
+        return Released(git=False)
+    if isinstance(value, str):
+        return Released(ref=_git_ref(source, key, value))
+    if not isinstance(value, dict):
+        raise ConfigError(source, key, f"{value!r} is not allowed; allowed: a git ref, false, or a mapping with {', '.join(RELEASED_KEYS)}")
+    released = Released()
+    for name, item in value.items():
+        if name == "ref":
+            released = replace(released, git=False) if item is False else replace(released, ref=_git_ref(source, f"{key}.ref", item))
+        elif name in ("django", "alembic"):
+            what = "an app label" if name == "django" else "an Alembic script folder"
+            last = "migration name like 0042_order_status" if name == "django" else "revision id"
+            if not isinstance(item, dict) or not item:
+                raise ConfigError(source, f"{key}.{name}", f"must map {what} to its last released {last}")
+            pairs = []
+            for stream, migration in item.items():
+                if not isinstance(migration, str) or not migration.strip() or not str(stream).strip():
+                    raise ConfigError(source, f"{key}.{name}.{stream}", f"{migration!r} is not allowed; allowed: the last released {last}")
+                pairs.append((str(stream).strip().strip("/"), migration.strip()))
+            released = replace(released, **{name: tuple(sorted(pairs))})
+        else:
+            raise ConfigError(source, f"{key}.{name}", f"unknown key; allowed keys: {', '.join(RELEASED_KEYS)}")
+    return released
+
+
+def _git_ref(source: str, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or value.startswith("-") or any(c.isspace() for c in value.strip()):
+        raise ConfigError(source, key, f"{value!r} is not allowed; allowed: a git ref (tag, branch or commit) or false")
+    return value.strip()
 
 
 _PARSERS: dict[str, Callable[[str, str, Any], tuple[str, Any]]] = {

@@ -1,8 +1,13 @@
 """Walk the scanned tree and classify each file: Python, SQL, Python migration, SQL migration.
 
 Honours .gitignore files (via pathspec) and config excludes; never descends into
-virtualenvs, node_modules, VCS, build or cache folders. Files named explicitly on the command
-line are always scanned.
+virtualenvs, node_modules, build or cache folders, nor into any folder whose name starts with
+a dot: those belong to other tools (`.git`, `.github`, `.semgrep` rule fixtures, `.vscode`,
+`.idea`, agent folders such as `.claude` or `.cursor`, `.venv`, `.tox`), not to the
+application. A dot-folder named on the command line is walked like any other folder (that is
+how to scan one). A symlink to a file that is scanned anyway (the file itself, or another link
+to it) is scanned once, under the file's own path. Files named explicitly on the command line
+are always scanned.
 """
 
 from __future__ import annotations
@@ -17,12 +22,9 @@ import pathspec
 
 from reviewer.model import FileKind
 
+# Folders never walked into, besides every dot-folder (see `_skipped`).
 SKIPPED_DIRS = frozenset(
-    {
-        ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "virtualenv", ".virtualenv", "node_modules",
-        "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
-        ".reviewer_cache", "build", "dist", ".eggs", "site-packages", ".idea", ".vscode", "htmlcov",
-    }
+    {"venv", "env", "virtualenv", "node_modules", "__pycache__", "build", "dist", "site-packages", "htmlcov"}
 )
 PYTHON_SUFFIXES = (".py",)
 SQL_SUFFIXES = (".sql",)
@@ -66,7 +68,32 @@ def discover(
             source = classify(root, target, explicit=True)
             if source is not None:
                 found[source.rel] = source
-    return [found[key] for key in sorted(found)]
+    duplicates = _duplicate_links(found)
+    return [found[key] for key in sorted(found) if key not in duplicates]
+
+
+def _skipped(path: Path) -> bool:
+    name = path.name
+    return name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").exists()
+
+
+def _duplicate_links(found: dict[str, SourceFile]) -> set[str]:
+    """Relative paths of symlinks whose target is scanned anyway: under its own path when the
+    file itself is scanned, else under the first link (in path order) that reaches it."""
+    by_target: dict[Path, list[SourceFile]] = {}
+    for source in found.values():
+        try:
+            target = source.path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            continue  # a broken or looping link: reported by the check pass, never a duplicate
+        by_target.setdefault(target, []).append(source)
+    duplicates: set[str] = set()
+    for sources in by_target.values():
+        if len(sources) < 2:
+            continue
+        keep = min(sources, key=lambda s: (s.path.is_symlink(), s.rel))
+        duplicates.update(s.rel for s in sources if s is not keep)
+    return duplicates
 
 
 class _Prefixed:
@@ -112,7 +139,7 @@ def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore:
         kept = []
         for name in sorted(subdirs):
             path = here / name
-            if name in SKIPPED_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").exists():
+            if _skipped(path):
                 continue
             if _ignored(root, path, True, excluded, specs):
                 continue

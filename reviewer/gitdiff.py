@@ -5,8 +5,6 @@ tree, so project-level facts (models, routes, migrations) are complete."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -14,15 +12,12 @@ from typing import Mapping
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
+from reviewer.git import GitError, git as _git, is_shallow
 from reviewer.model import Category, Finding
 from reviewer.runner import ScanResult
 from reviewer.scoring import checked_categories, score
 
-GIT_TIMEOUT = 120
-
-
-class GitError(Exception):
-    """git could not answer; the message says what to do."""
+__all__ = ["ChangedLines", "GitError", "changed_lines", "fetch_hint", "limit_to_diff", "merge_base"]
 
 
 @dataclass(frozen=True)
@@ -58,29 +53,6 @@ class ChangedLines:
         return frozenset(self.lines) | self.new_files
 
 
-def _git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
-            timeout=GIT_TIMEOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    except FileNotFoundError:
-        raise GitError("`--diff` needs git, and git is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise GitError(f"`git {' '.join(args)}` took longer than {GIT_TIMEOUT} s") from None
-    if check and done.returncode != 0:
-        raise GitError(f"`git {' '.join(args)}` failed: {done.stderr.strip()}")
-    return done
-
-
 def fetch_hint(base: str) -> str:
     branch = base.split("/", 1)[1] if base.startswith("origin/") else base
     return (
@@ -93,7 +65,7 @@ def fetch_hint(base: str) -> str:
 def merge_base(root: Path, base: str) -> str:
     if _git(root, "rev-parse", "--is-inside-work-tree", check=False).returncode != 0:
         raise GitError(f"`--diff {base}`: {root} is not inside a git repository")
-    shallow = _git(root, "rev-parse", "--is-shallow-repository", check=False).stdout.strip() == "true"
+    shallow = is_shallow(root)
     where = "this shallow clone" if shallow else "this repository"
     if _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}", check=False).returncode != 0:
         raise GitError(f"`--diff {base}`: `{base}` is not a commit in {where}; {fetch_hint(base)}")

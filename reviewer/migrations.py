@@ -16,8 +16,10 @@ golang-migrate up/down files. Rules read the merged section through `units(index
 from __future__ import annotations
 
 import ast
+import io
 import logging
 import re
+import tokenize
 from typing import Any, Iterable
 
 import sqlglot
@@ -303,7 +305,8 @@ def tree_ops(tree: exp.Expression) -> list[dict[str, Any]]:
             for column in columns:
                 if column["name"] in constraints:
                     column["fk"] = True
-            return [op("create_table", 0, 0, table, columns=columns, names=_long_names(tree))]
+            return [op("create_table", 0, 0, table, columns=columns, names=_long_names(tree),
+                       temporary=tree.find(exp.TemporaryProperty) is not None)]
         return [op("ddl", 0, 0, _name(tree.this) if isinstance(tree.this, (exp.Table, exp.Schema)) else None, what=kind.lower())]
     if isinstance(tree, exp.Drop):
         kind = (tree.args.get("kind") or "").upper()
@@ -391,10 +394,20 @@ def alter_ops(tree: exp.Alter) -> list[dict[str, Any]]:
         elif isinstance(action, exp.RenameColumn):
             out.append(op("rename_column", 0, 0, table, column=_name(action.this), to=_name(action.args.get("to"))))
         elif isinstance(action, exp.AlterRename):
-            out.append(op("rename_table", 0, 0, table, to=_name(action.this)))
+            to = _name(action.this)
+            if _is_sequence_name(table) and _is_sequence_name(to):
+                # `ALTER TABLE orders_id_seq RENAME TO ...`: PostgreSQL accepts ALTER TABLE on a
+                # sequence, and `<table>_<column>_seq` is its own name for a serial's sequence.
+                out.append(op("rename_sequence", 0, 0, table, to=to))
+            else:
+                out.append(op("rename_table", 0, 0, table, to=to))
         else:
             out.append(op("ddl", 0, 0, table, what="alter table"))
     return out or [op("ddl", 0, 0, table, what="alter table")]
+
+
+def _is_sequence_name(name: str | None) -> bool:
+    return bool(name) and name.endswith("_seq")  # type: ignore[union-attr]
 
 
 def constraint_op(table: str | None, constraint: exp.Expression, not_valid: bool) -> dict[str, Any]:
@@ -547,6 +560,8 @@ def command_ops(tokens: list) -> list[dict[str, Any]] | None:
         if "ADD" in rest and "USING" in rest and "INDEX" in rest and ("UNIQUE" in rest or "PRIMARY" in rest):
             return [op("add_constraint", 0, 0, table, ctype="unique" if "UNIQUE" in rest else "pk", name=None,
                        not_valid=False, using_index=True, columns=[], not_null_check=False)]
+        if ("ENABLE" in rest or "DISABLE" in rest) and "TRIGGER" in rest:
+            return [op("ddl", 0, 0, table, what=TRIGGER_TOGGLE)]
         if "ENABLE" in rest or "DISABLE" in rest or "OWNER" in rest or "SET" in rest:
             return [op("ddl", 0, 0, table, what="alter table")]
         return [op("ddl", 0, 0, table, what="alter table")]
@@ -703,8 +718,81 @@ def alembic_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgre
             walker.walk(function.body, direction, transactional=True, batch=None, depth=0)
     unit["ops"] = walker.ops
     unit["errors"] = walker.errors
+    unit["data_only"] = _data_only(upgrade, walker.ops)
+    # Nothing of the upgrade runs on PostgreSQL: its work is all in branches for other databases.
+    unit["other_dialect_only"] = walker.other_dialect[UP] and not any(o.get("dir") == UP for o in walker.ops)
+    unit["down_explained"] = _explained(text, downgrade, (ast.get_docstring(upgrade) or "").strip() if upgrade else "")
     _mark_new(unit["ops"])
     return unit
+
+
+def _dml_construct(node: ast.AST | None) -> str | None:
+    """`insert` / `update` / `delete` when `node` is a SQLAlchemy DML construct, through its
+    method chain (`insert(T).from_select(...)`, `update(T).where(...).values(...)`)."""
+    while isinstance(node, ast.Call):
+        name = _callee(node)
+        if name in DML_CONSTRUCTS and isinstance(node.func, (ast.Name, ast.Attribute)):
+            return name
+        node = node.func.value if isinstance(node.func, ast.Attribute) else None
+    return None
+
+
+def _template_pair(docstring: str, upgrade_docstring: str) -> bool:
+    """Whether two one-line docstrings differ only in their first word (a template's verb)."""
+    rest = docstring.split(None, 1)[1:] or [""]
+    other = upgrade_docstring.split(None, 1)[1:] or [""]
+    return rest[0].strip().lower() == other[0].strip().lower()
+
+
+def _explained(text: str, function: ast.FunctionDef | None, upgrade_docstring: str = "") -> bool:
+    """Whether a function body says why it does what it does: a comment in it (other than
+    Alembic's `### commands auto generated ... ###` markers) or a docstring of more than one
+    line, or of one line beside an upgrade docstring that it is not the template's pair of
+    ("Downgrade schema." beside "Upgrade schema.", "Unapply X" beside "Apply X")."""
+    if function is None:
+        return False
+    docstring = (ast.get_docstring(function) or "").strip()
+    if len(split_lines(docstring)) > 1 or docstring and upgrade_docstring and not _template_pair(docstring, upgrade_docstring):
+        return True
+    lines = split_lines(text)[function.lineno - 1 : function.end_lineno or function.lineno]
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return False
+    return any(t.type == tokenize.COMMENT and not t.string.lstrip("#").strip().startswith("###")
+               and t.string.strip("# ").strip() for t in tokens)
+
+# Operations that change no schema: what a data migration is made of.
+DATA_KINDS = frozenset({"dml", "select", "set", "begin", "commit", "rollback", "other"})
+SESSION_CALLS = frozenset({"Session", "sessionmaker", "scoped_session"})
+DML_CONSTRUCTS = frozenset({"insert", "update", "delete"})
+
+
+TRIGGER_TOGGLE = "enable or disable trigger"
+
+
+def _changes_schema(item: dict[str, Any], temporary: set[str]) -> bool:
+    """Whether an operation leaves the schema changed: not DML, not work on a temporary table
+    (session-local scratch space), not a trigger switched off and on around a data fix."""
+    if item["k"] in DATA_KINDS or item.get("what") == TRIGGER_TOGGLE:
+        return False
+    return not (item.get("temporary") or item.get("t") in temporary)
+
+
+def _data_only(upgrade: ast.FunctionDef | None, ops: list[dict[str, Any]]) -> bool:
+    """Whether a revision's upgrade only moves data: no schema operation, and positive
+    evidence of data work (DML through `op.execute` / `op.bulk_insert`, or an ORM session it
+    opens). An upgrade whose calls go to unknown helpers is not data-only."""
+    if upgrade is None:
+        return False
+    up = [o for o in ops if o.get("dir") == UP]
+    temporary = {o["t"] for o in up if o["k"] == "create_table" and o.get("temporary") and o.get("t")}
+    if any(_changes_schema(o, temporary) for o in up):
+        return False
+    if any(o["k"] == "dml" for o in up):
+        return True
+    calls = [_callee(node) for node in ast.walk(upgrade) if isinstance(node, ast.Call)]
+    return any(name in SESSION_CALLS for name in calls)
 
 
 class _AlembicWalker:
@@ -717,6 +805,8 @@ class _AlembicWalker:
         self.tables: dict[str, str] = {}  # module names bound to sa.table("name", ...)
         self.batch_names: dict[str, str] = {}
         self.anchor: ast.Call | None = None
+        # Whether a direction has code for other databases only (skipped on PostgreSQL).
+        self.other_dialect: dict[str, bool] = {UP: False, DOWN: False}
 
     def walk(self, body: list[ast.stmt], direction: str, transactional: bool, batch: str | None, depth: int) -> None:
         for statement in body:
@@ -741,6 +831,7 @@ class _AlembicWalker:
             if branch is not None:
                 # `if dialect == "mysql": ...`: only the PostgreSQL side runs on PostgreSQL.
                 self.walk(statement.body if branch else statement.orelse, direction, transactional, batch, depth)
+                self.other_dialect[direction] = True
                 continue
             for field in ("body", "orelse", "finalbody", "handlers"):
                 inner = getattr(statement, field, None)
@@ -779,6 +870,11 @@ class _AlembicWalker:
             self.anchor = outer
             return
         batch_table = self.batch_names.get(receiver or "")
+        if isinstance(call.func, ast.Name) and name == "create_table" and isinstance(_const(_arg(call, 0, "table_name")), str):
+            # A project helper named after the operation it wraps (superset's `create_table`
+            # from its shared migration utils checks for the table, then calls
+            # `op.create_table`): the table it creates is new, whatever else it does.
+            receiver = "op"
         if receiver != "op" and batch_table is None:
             if name in ("execute", "exec_driver_sql") and call.args:
                 sql = _const(call.args[0])
@@ -814,10 +910,15 @@ class _AlembicWalker:
             return value.lower() if isinstance(value, str) else None
 
         if name == "execute":
-            sql = _const(_arg(call, 0, "sqltext"))
+            statement = _arg(call, 0, "sqltext")
+            sql = _const(statement)
             if isinstance(sql, str):
                 self._sql(sql, call, direction, tx)
                 return []
+            verb = _dml_construct(statement)
+            if verb is not None:
+                # `op.execute(insert(T).from_select(...))`: SQLAlchemy DML built in Python.
+                return [op("dml", 0, 0, None, verb=verb, where=True, constant=False)]
             return [op("opaque", 0, 0)]
         if name == "create_table":
             table = table_at(0, "table_name") if not batch else None

@@ -44,6 +44,10 @@ class RegistryError(Exception):
         super().__init__(f"{path}: {problem}")
 
 
+# Values of Rule.history (see reviewer/rule.py).
+HISTORY_KINDS = ("", "live", "released")
+
+
 def class_name_for(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("-"))
 
@@ -85,6 +89,8 @@ def validate(rule: type[Rule], builtin: bool) -> list[str]:
         problems.append("supersedes must be a tuple of rule codes, like (\"B105\",)")
     if not isinstance(rule.project_level, bool) or not isinstance(rule.opt_in, bool):
         problems.append("project_level and opt_in must be True or False")
+    if getattr(rule, "history", "") not in HISTORY_KINDS:
+        problems.append(f"history must be one of {', '.join(repr(kind) for kind in HISTORY_KINDS)}")
     return problems
 
 

@@ -79,6 +79,12 @@ class Rule:
     index_sections: ClassVar[tuple[str, ...]] = ()
     # Opt-in rules run only when selected by their exact code.
     opt_in: ClassVar[bool] = False
+    # Migration rules: what happens to findings on migrations that can no longer change
+    # (reviewer/history.py summarises them instead of listing them). "live": lock safety and
+    # backward compatibility, harm that needs a populated database serving traffic, so released
+    # and squashed migrations are summarised; "released": released migrations are summarised,
+    # squashed ones still listed (the problem holds on an empty database too); "": always listed.
+    history: ClassVar[str] = ""
     # Whether the rule also runs on test code (tests/, test_*.py, *_test.py, conftest.py).
     in_tests: ClassVar[bool] = False
     # Which files the rule looks at.

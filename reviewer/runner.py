@@ -22,6 +22,7 @@ from reviewer.bounds import MAX_TOKENS, FileTimeout, run_bounded, token_count
 from reviewer.cache import FILE_RESULT, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover
+from reviewer.history import MigrationHistory, apply as summarise_history, release_point
 from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex
 from reviewer.merge import merge
 from reviewer.lines import split_lines
@@ -58,6 +59,9 @@ class ScanResult:
     # `--diff BASE`: the base and how many findings were left out as outside the change.
     diff_base: str | None = None
     outside_diff: int = 0
+    # Findings on released and squashed migrations, summarised per app / chain (reviewer.history);
+    # None when the scan has no migrations.
+    migration_history: MigrationHistory | None = None
 
     @property
     def by_severity(self) -> dict[str, int]:
@@ -99,6 +103,8 @@ def scan(
     progress = progress or Progress()
     root = scan_root(targets)
     config = replace(config, scan_prefix=_prefix(Path(config.root), root))
+    # Asked first: a configured release ref that git cannot resolve should fail before a long scan.
+    point = release_point(root, config)
     sources = discover(root, targets, config.exclude, config.respect_gitignore, config.scan_prefix)
     home = cache_home(root, os.environ, cache_dir)
     cache = ResultCache(home, use_cache, FILE_RESULT)
@@ -121,6 +127,7 @@ def scan(
     hidden: list[tuple[Finding, str]] = []
     findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden)
     visible = assign_fingerprints([*findings, *meta])
+    visible, history = summarise_history(visible, {rule.code: rule.history for rule in enabled}, index, config, root, point)
     hidden.sort(key=lambda item: item[0].sort_key())  # the order assign_fingerprints returns
     suppressions = tuple(zip(assign_fingerprints(f for f, _ in hidden), (reason for _, reason in hidden)))
     # A file both passes failed on (a timeout while indexing and while checking) is listed once.
@@ -141,6 +148,7 @@ def scan(
         rules=tuple(enabled),
         cache_hits=cache.hits,
         suppressions=suppressions,
+        migration_history=history,
     )
 
 

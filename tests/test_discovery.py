@@ -290,3 +290,69 @@ def test_a_folder_named_explicitly_is_scanned_even_if_an_ancestor_gitignore_igno
     top = tmp_path / "vendor" / "pkg"
     assert [s.rel for s in discover(top, [top])] == ["a.py"]
     assert [s.rel for s in discover(tmp_path, [tmp_path])] == ["app.py"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Other tools' folders and symlinks (issue 11, scope)
+
+
+def test_dot_folders_of_other_tools_are_not_scanned(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/views.py": "",
+            ".semgrep/rules/sqli.py": "",
+            ".github/scripts/release.py": "",
+            ".vscode/snippets.py": "",
+            ".idea/x.py": "",
+            ".claude/hooks/check.py": "",
+            ".cursor/rules/tool.py": "",
+            ".ci/migrations/0001_initial.sql": "",
+            "app/.hidden/y.py": "",
+        },
+    )
+    assert _found(tmp_path) == ["app/views.py"]
+
+
+def test_a_dot_folder_named_on_the_command_line_is_scanned(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/views.py": "", ".ci/check.py": "", ".ci/.cache/z.py": ""})
+    assert _found(tmp_path, [tmp_path, tmp_path / ".ci"]) == [".ci/check.py", "app/views.py"]
+
+
+def test_dotted_file_names_are_still_scanned(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/.settings.py": ""})
+    assert _found(tmp_path) == ["app/.settings.py"]
+
+
+def test_symlink_to_a_scanned_file_is_scanned_once_under_the_file_path(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/queries.py": "", "db/schema.sql": ""})
+    (tmp_path / "aaa_alias.py").symlink_to(tmp_path / "app" / "queries.py")
+    (tmp_path / "app" / "schema.sql").symlink_to(tmp_path / "db" / "schema.sql")
+    assert _found(tmp_path) == ["app/queries.py", "db/schema.sql"]
+
+
+def test_two_links_to_a_file_outside_the_tree_are_scanned_once(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    write_tree(outside, {"shared.py": ""})
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "b.py").symlink_to(outside / "shared.py")
+    (tree / "a.py").symlink_to(outside / "shared.py")
+    assert _found(tree) == ["a.py"]
+
+
+def test_broken_links_are_kept_for_the_error_list(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.py": ""})
+    (tmp_path / "gone.py").symlink_to(tmp_path / "missing.py")
+    (tmp_path / "gone2.py").symlink_to(tmp_path / "missing.py")
+    assert _found(tmp_path) == ["a.py", "gone.py", "gone2.py"]
+
+
+def test_symlink_duplicates_are_not_scanned_twice_by_a_scan(tmp_path: Path) -> None:
+    from tests.conftest import SQL001_HIGH, scan_tree
+
+    write_tree(tmp_path, {"app/queries.py": SQL001_HIGH})
+    (tmp_path / "queries_link.py").symlink_to(tmp_path / "app" / "queries.py")
+    result = scan_tree(tmp_path, select=("SQL001",))
+    assert result.files == 1
+    assert [(f.rule, f.path) for f in result.findings] == [("SQL001", "app/queries.py")]

@@ -79,4 +79,7 @@ def test_review_comment_escapes_messages() -> None:
     )
     body = comment_body(finding)
     outside = _outside_code_spans(body)
-    assert "<img" not in outside.replace("\\<img", "") and "@team" not in outside and "](http" not in outside
+    import re
+
+    assert "<img" not in outside.replace("\\<img", "") and "@team" not in outside
+    assert re.search(r"(?<!\\)\]\(", outside) is None  # no link: its `]` is escaped

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import yaml
 
+from reviewer import registry as registry_module
+
 from tests.conftest import scan_tree, write_tree
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "migrations"
+# Every MIG rule by its code (opt-in rules run only when named), but MIG013, which the corpus does not label.
+MIG_CODES = tuple(rule.code for rule in registry_module.load(()).rules if rule.code.startswith("MIG") and rule.code != "MIG013")
 # Measured on the corpus as committed; raise them when the rules improve, never lower them to pass.
 PRECISION = 1.0
 RECALL = 0.992
@@ -113,7 +117,7 @@ CASES = load_cases()
 def evaluate(form: str, case: dict, root: Path) -> tuple[set, set]:
     files, path, anchors = BUILDERS[form](case)
     write_tree(root, files)
-    result = scan_tree(root, select=("MIG",))
+    result = scan_tree(root, select=MIG_CODES)
     assert not [e for e in result.errors if e.kind == "rule-error"], result.errors
     # A code merged into another finding of the same operation (`also`) is still reported.
     found = {(code, f.line) for f in result.findings if f.path == path for code in (f.rule, *f.also)}

@@ -40,6 +40,12 @@ def scope_text(result: ScanResult) -> str:
     return "; ".join(parts)
 
 
+def history_lines(result: ScanResult) -> list[str]:
+    """The released migration history's one-liners (reviewer.history): where released history
+    ends, then one line per app or chain whose findings are summarised, not listed."""
+    return result.migration_history.lines() if result.migration_history is not None else []
+
+
 def rules_by_code(result: ScanResult) -> dict[str, type[Rule]]:
     return {rule.code: rule for rule in result.rules}
 
@@ -93,7 +99,7 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub(_escape_char, text)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")  # what can start emphasis, a link, HTML or a table cell
 
 
 def md_code(text: str) -> str:

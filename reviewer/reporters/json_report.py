@@ -10,7 +10,7 @@ from reviewer.runner import ScanResult
 
 
 def as_dict(result: ScanResult) -> dict:
-    return {
+    data = {
         "tool": {"name": "reviewer", "version": __version__},
         "score": result.score.to_dict(),
         "summary": {
@@ -24,6 +24,9 @@ def as_dict(result: ScanResult) -> dict:
         "findings": [finding.to_dict() for finding in result.findings],
         "errors": [error.to_dict() for error in result.errors],
     }
+    if result.migration_history is not None:  # only when the scan has migrations
+        data["migration_history"] = result.migration_history.to_dict()
+    return data
 
 
 def render(result: ScanResult, gate: tuple[bool, list[str]] | None = None, **_options) -> str:

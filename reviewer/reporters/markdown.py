@@ -3,7 +3,7 @@ and why, the category scores and a table of the (new) findings."""
 
 from __future__ import annotations
 
-from reviewer.reporters.common import Verdict, md_code, md_inline, scope_text, verdict
+from reviewer.reporters.common import Verdict, history_lines, md_code, md_inline, scope_text, verdict
 from reviewer.runner import ScanResult
 
 MAX_ROWS = 50
@@ -29,6 +29,9 @@ def render(result: ScanResult, gate: Verdict | None = None, max_rows: int = MAX_
         "",
     ]
     out += findings_table(result.findings, max_rows)
+    history = history_lines(result)
+    if history:
+        out += [history[0], "", *(f"- {md_inline(line)}" for line in history[1:]), ""]
     out += [
         "<details><summary>Scores by category</summary>",
         "",

@@ -10,7 +10,7 @@ import click
 
 from reviewer.lines import split_lines
 from reviewer.model import Severity
-from reviewer.reporters.common import printable, scope_text
+from reviewer.reporters.common import history_lines, printable, scope_text
 from reviewer.runner import ScanResult
 
 SEVERITY_COLOURS = {
@@ -64,6 +64,9 @@ def render(
         for error in result.errors:
             out.append(printable(f"  {error.path}: {error.kind}: {error.message}"))
         out.append("")
+    history = history_lines(result)
+    if history:
+        out.extend([printable(history[0]), *(f"  {printable(line)}" for line in history[1:]), ""])
     out.extend(_score_table(result, style))
     counts = ", ".join(f"{count} {name}" for name, count in result.by_severity.items() if count)
     out.append(

@@ -14,7 +14,19 @@ class AddColumnUnsafe(ProjectRule):
     stored generated column or a `serial` type (each rewrites every row while reads and writes
     wait). A constant default is metadata-only since PostgreSQL 11 and is fine, as is Django's
     Python-side `default=` (applied once, then dropped). A Django `unique=True` field with a
-    callable default gets the same value on every existing row and fails."""
+    callable default gets the same value on every existing row and fails.
+
+    Findings on released migrations and on squashed ones (`replaces = [...]`) are summarised
+    per app or chain, not listed: the harm needs a populated database serving traffic, which a
+    released migration no longer meets and a squashed one never does (it only runs where none
+    of the migrations it replaces has, i.e. on an empty database).
+
+    Opt-in (select it by its code, or the audit profile): its field precision on the ecosystem
+    check's tuned projects was 0.08 (12 judged: 1 true, 11 false) before the migration history
+    existed: the columns went on tables that are empty when the migration runs (squashed
+    migrations, the second half of a split initial migration, tables created earlier in the
+    same release), which a migration file does not show.
+    """
 
     code = "MIG005"
     name = "add-column-unsafe"
@@ -30,6 +42,8 @@ class AddColumnUnsafe(ProjectRule):
     seed = 'S2:178 "Implement database migrations that are backwards compatible"; S3:358'
     references = ("https://squawkhq.com/docs/adding-required-field", "https://squawkhq.com/docs/adding-field-with-default")
     index_sections = (mig.SECTION,)
+    history = "live"
+    opt_in = True
     invalid = (
         Example("ALTER TABLE users ADD COLUMN plan text NOT NULL;\n"
                 "ALTER TABLE users ADD COLUMN public_id uuid NOT NULL DEFAULT gen_random_uuid();\n",

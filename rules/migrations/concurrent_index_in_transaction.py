@@ -26,7 +26,12 @@ class ConcurrentIndexInTransaction(ProjectRule):
     Django unless `atomic = False`, dbmate unless `transaction:false`, goose unless
     `NO TRANSACTION`, golang-migrate when the file holds more than one statement, Flyway when
     the file mixes it with other statements, and any explicit `BEGIN`. Also reported: a
-    `BEGIN` inside a transaction that is already open, and a `BEGIN` never committed."""
+    `BEGIN` inside a transaction that is already open, and a `BEGIN` never committed.
+
+    Released migrations are summarised, not listed. A squashed migration is still checked:
+    `CONCURRENTLY` inside a transaction fails on an empty database as well, so every fresh
+    install would break.
+    """
 
     code = "MIG004"
     name = "concurrent-index-in-transaction"
@@ -42,6 +47,7 @@ class ConcurrentIndexInTransaction(ProjectRule):
     references = ("https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY",
                   "https://squawkhq.com/docs/ban-concurrent-index-creation-in-transaction")
     index_sections = (mig.SECTION,)
+    history = "released"
     invalid = (
         Example(
             "from django.contrib.postgres.operations import AddIndexConcurrently\n"

@@ -15,7 +15,11 @@ class DownMigrationMismatch(ProjectRule):
     expects, and the next upgrade fails on "already exists". The rule compares Alembic
     `upgrade()` with `downgrade()`, dbmate/goose up and down sections and golang-migrate
     `.up.sql` with `.down.sql`; it abstains when the down path runs SQL it cannot read, and it
-    leaves empty down paths to MIG001."""
+    leaves empty down paths to MIG001.
+
+    Released migrations are summarised, not listed; a down path that does not undo the up path
+    is wrong on an empty database too, so squashed migrations are still checked.
+    """
 
     code = "MIG002"
     name = "down-migration-mismatch"
@@ -26,6 +30,7 @@ class DownMigrationMismatch(ProjectRule):
     fix = "Drop it in the down path, in reverse order: `op.drop_index(\"ix_orders_created_at\", table_name=\"orders\")`"
     seed = 'S3:356, S3:361 (a rollback that does not actually roll back)'
     index_sections = (mig.SECTION,)
+    history = "released"
     invalid = (
         Example(
             'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'

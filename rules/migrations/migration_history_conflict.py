@@ -17,7 +17,11 @@ class MigrationHistoryConflict(ProjectRule):
     or an identifier longer than PostgreSQL's 63 bytes (silently truncated, so two long names
     can collide). `alembic upgrade head` and `manage.py migrate` refuse to run, or run in an
     order nobody chose. Intentional Alembic branches (`branch_labels`) and squashed Django
-    migrations (`replaces`) are understood."""
+    migrations (`replaces`) are understood.
+
+    Always listed, also on released and squashed migrations: a conflict is a property of the
+    whole graph that the next deploy applies, not of one migration that has already run.
+    """
 
     code = "MIG011"
     name = "migration-history-conflict"

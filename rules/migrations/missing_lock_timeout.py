@@ -20,7 +20,13 @@ class MissingLockTimeout(ProjectRule):
     `SET [LOCAL] lock_timeout` before the first lock-taking statement of a migration, or
     project-wide by `-c lock_timeout=...` in the connection options (Alembic `env.py`, Django
     `DATABASES[...]["OPTIONS"]["options"]`) or a `SET lock_timeout` the project runs there.
-    Opt-in: timeouts are often set on the database role instead, which no file shows."""
+    Opt-in: timeouts are often set on the database role instead, which no file shows.
+
+    Findings on released migrations and on squashed ones (`replaces = [...]`) are summarised
+    per app or chain, not listed: the harm needs a populated database serving traffic, which a
+    released migration no longer meets and a squashed one never does (it only runs where none
+    of the migrations it replaces has, i.e. on an empty database).
+    """
 
     code = "MIG013"
     name = "missing-lock-timeout"
@@ -33,6 +39,7 @@ class MissingLockTimeout(ProjectRule):
     references = ("https://squawkhq.com/docs/require-lock-timeout",
                   "https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT")
     index_sections = (mig.SECTION,)
+    history = "live"
     opt_in = True
     invalid = (
         Example("ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0) NOT VALID;\n",
