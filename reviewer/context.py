@@ -54,8 +54,13 @@ class FileContext:
 
     @property
     def in_migration(self) -> bool:
-        """A migration, or a helper module inside a migrations folder."""
-        return self.kind is FileKind.PYTHON_MIGRATION or "migrations" in self.path.split("/")[:-1]
+        """A migration, or a helper module inside a migrations folder, or an Alembic revision
+        file wherever it lives (module constants `revision` and `down_revision` and an
+        `upgrade()` function, per the project symbols)."""
+        if self.kind is FileKind.PYTHON_MIGRATION or "migrations" in self.path.split("/")[:-1]:
+            return True
+        facts = self.symbols.files.get(self.path) if self.symbols is not None else None
+        return facts is not None and "upgrade" in facts.functions and {"revision", "down_revision"} <= set(facts.constants)
 
     @property
     def dialect(self) -> str:

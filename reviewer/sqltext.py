@@ -383,7 +383,23 @@ class Lifter:
             constant = self.context.project_constant(expr)
             if constant is not None and constant.collection:
                 return True
+        if isinstance(expr, cst.Name) and self._local_literal_collection(expr):
+            return True
         return self._constant_mapping(expr)
+
+    def _local_literal_collection(self, name: cst.Name) -> bool:
+        """A local name only ever bound to literal collections of constants, never appended
+        to: `plugins = {"audit", "payment"}`."""
+        found = self.scopes.lookup(name.value)
+        if found is None or not found[1] or found[0] is self.scopes.module:
+            return False
+        scope, assignments = found
+        if name.value in scope.appends or name.value in scope.stores:
+            return False
+        return all(
+            assignment.op == "=" and isinstance(assignment.value, (cst.List, cst.Tuple, cst.Set)) and self._constant_collection(assignment.value)
+            for assignment in assignments
+        )
 
     def _constant_element(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
@@ -807,11 +823,13 @@ def parse_statement(sql: str, dialect: str) -> exp.Expression | None:
 VALUE, IDENTIFIER, LITERAL, FRAGMENT = "value", "identifier", "quoted-literal", "fragment"
 
 
-def classify_holes(statement: exp.Expression | None, markers: list[str]) -> dict[str, str]:
-    """Where each marker sits in the parsed statement."""
+def classify_holes(statement: exp.Expression | None, markers: list[str], text: str = "", dialect: str = "postgres") -> dict[str, str]:
+    """Where each marker sits in the parsed statement. When the statement does not parse,
+    the tokens of `text` still tell a marker inside a quoted literal from the rest."""
     if statement is None or isinstance(statement, exp.Command):
         # Unparsed, or kept by sqlglot as opaque command text: no positions to read.
-        return {marker: FRAGMENT for marker in markers}
+        quoted = _quoted_markers(text, dialect, markers) if text else set()
+        return {marker: LITERAL if marker in quoted else FRAGMENT for marker in markers}
     positions: dict[str, str] = {}
     for node in statement.walk():
         if isinstance(node, exp.Literal) and node.is_string:
@@ -827,12 +845,23 @@ def classify_holes(statement: exp.Expression | None, markers: list[str]) -> dict
     return positions
 
 
+def _quoted_markers(text: str, dialect: str, markers: list[str]) -> set[str]:
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
+    except Exception:  # noqa: BLE001 - tokenizer errors vary
+        return set()
+    strings = [token.text for token in tokens if token.token_type in (TokenType.STRING, TokenType.NATIONAL_STRING)]
+    return {marker for marker in markers if any(marker in string for string in strings)}
+
+
 def _identifier_position(node: exp.Identifier) -> str:
     if node.args.get("quoted"):
         return IDENTIFIER
     parent = node.parent
     if isinstance(parent, exp.Table) or not isinstance(parent, exp.Column):
         return IDENTIFIER
+    if parent.args.get("this") is not node:
+        return IDENTIFIER  # `{table}."id"`: the qualifier of a column
     column = parent
     if column.find_ancestor(exp.Order, exp.Group) is not None:
         return IDENTIFIER
