@@ -25,7 +25,7 @@ CORPUS = Path(__file__).parent / "corpus" / "sql"
 # to request data (the ecosystem check found no injection among them on real projects): the
 # 11 cases that now pass unreported build ORDER BY / table / clause text from parameters.
 PRECISION = 1.0
-RECALL = 0.830
+RECALL = 0.835
 MINIMUM_CASES = 150
 
 

@@ -327,9 +327,7 @@ class SqlInjectionDynamicQuery(PythonRule):
         if holes and not template.literal_text.strip():
             # The whole statement comes from elsewhere: an injection only when it is outside
             # data itself (`conn.execute(request.args["q"])`, `text(username)`).
-            whole = holes[0].expr
-            inner_sink = isinstance(whole, cst.Call) and self.context.sink(whole) is not None  # `execute(text(q))`: once, on text()
-            if len(holes) == 1 and not inner_sink and self.context.is_request_data(whole):
+            if len(holes) == 1 and not sink.label.startswith("Query.") and self._request_text(holes[0].expr):
                 self._whole(node, sink, holes[0])
             return
         if not holes:
@@ -374,6 +372,32 @@ class SqlInjectionDynamicQuery(PythonRule):
             position=DESCRIBE[position],
             sink=sink.label,
             origin=" (request data)" if worst.marker in tainted else "",
+        )
+
+    def _request_text(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """The value is a piece of the request itself (`request.args["q"]`, `request.GET.get("q")`,
+        `request.json["sql"]`, a handler's `str` parameter), or a local name only ever bound to
+        one: text the client wrote, not a statement object built with bound values from it."""
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value in ("get", "getlist", "get_json")):
+                return False
+            expr = func.value
+        if isinstance(expr, (cst.Subscript, cst.Attribute)):
+            return self.context.is_request_data(expr)
+        if not isinstance(expr, cst.Name) or depth > 2 or expr.value == "request":
+            return False
+        found = self.context.scopes.lookup(expr.value)
+        if found is None:
+            return False
+        scope, assignments = found
+        if not assignments:
+            parameter = self.context.scopes.parameter(expr.value)
+            annotation = parameter.annotation if parameter is not None else None
+            is_text = annotation is None or (isinstance(annotation, cst.Name) and annotation.value == "str")
+            return is_text and self.context.is_request_data(expr)
+        return scope is not self.context.scopes.module and all(
+            assignment.op == "=" and self._request_text(assignment.value, depth + 1) for assignment in assignments
         )
 
     def _whole(self, node: cst.Call, sink, hole) -> None:

@@ -1,0 +1,33 @@
+from fastapi import APIRouter
+from flask import request
+from sqlalchemy import delete, select, text
+
+router = APIRouter()
+
+
+@router.get("/dags/{dag_id}")
+def ok_statement_object_with_bound_values(dag_id: str, session):
+    query = select(Dag).where(Dag.id == dag_id)
+    return session.execute(query)
+
+
+@router.delete("/pools/{pool_name}")
+def ok_delete_statement_object(pool_name: str, session):
+    session.execute(delete(Pool).where(Pool.pool == pool_name))
+
+
+def ok_request_object_to_a_non_sql_execute(request, action_handler):
+    return action_handler.execute(request)
+
+
+def ok_filter_with_an_expression(session):
+    return session.query(User).filter(User.id.in_(request.json["ids"])).all()
+
+
+@router.get("/run")
+def bad_handler_parameter_as_text(sql: str, session):
+    return session.execute(text(sql))
+
+
+def bad_query_argument(conn):
+    conn.execute(request.args.get("q"))
