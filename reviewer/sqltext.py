@@ -257,6 +257,10 @@ class Lifter:
             if name in COERCIONS:
                 return literal("0")
             leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value
+            if isinstance(func, cst.Name):
+                bound = self.scopes.binding(func.value)  # `qn = connection.ops.quote_name`
+                if isinstance(bound, (cst.Name, cst.Attribute)):
+                    leaf = bound.attr.value if isinstance(bound, cst.Attribute) else bound.value
             if leaf in QUOTING_CALLS:
                 return self._safe()
             if isinstance(func, cst.Attribute) and func.attr.value in ("strip", "lower", "upper", "rstrip", "lstrip"):

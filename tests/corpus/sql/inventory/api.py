@@ -31,3 +31,10 @@ def bad_handler_parameter_as_text(sql: str, session):
 
 def bad_query_argument(conn):
     conn.execute(request.args.get("q"))
+
+
+def ok_quoting_function_alias(connection, name_column):
+    qn = connection.ops.quote_name
+    name_col = qn(name_column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE inventory_item SET sort_path = {name_col}::text WHERE parent_id IS NULL")
