@@ -56,7 +56,8 @@ class FileContext:
     def in_migration(self) -> bool:
         """A migration, or a helper module inside a migrations folder, or an Alembic revision
         file wherever it lives (module constants `revision` and `down_revision` and an
-        `upgrade()` function, per the project symbols)."""
+        `upgrade()` function, per the project symbols; those are the file's own facts, so the
+        answer changes only with the file and needs no index section in a rule's cache key)."""
         if self.kind is FileKind.PYTHON_MIGRATION or "migrations" in self.path.split("/")[:-1]:
             return True
         facts = self.symbols.files.get(self.path) if self.symbols is not None else None

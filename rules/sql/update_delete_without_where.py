@@ -81,7 +81,6 @@ class UpdateDeleteWithoutWhere(PythonRule, SqlRule):
         "https://docs.djangoproject.com/en/5.1/ref/models/querysets/#update",
     )
     triggers = ("update", "delete", "UPDATE", "DELETE", "Update", "Delete")
-    index_sections = ("symbols",)  # FileContext.in_migration recognises Alembic revisions by their symbols
     file_kinds = frozenset({FileKind.PYTHON, FileKind.SQL})
     invalid = (
         Example("UPDATE subscriptions SET status = 'cancelled';\n", lines=(1,)),
