@@ -115,3 +115,18 @@ def test_helper_summary_is_a_template_over_parameters() -> None:
     assert summary is not None and summary.parameters == ("column", "values")
     assert summary.returns == ((Part(""), Part(slot="column"), Part(" IN ("), Part("?"), Part(")")),)
     assert model.summary("svc_a/shop/__init__.py", "shop.db.sqlutil.dynamic") is None
+
+
+def test_fingerprint_ignores_moved_code_and_files_nobody_can_query() -> None:
+    from reviewer.project.symbols import SymbolsProvider
+
+    def fingerprint(tree: dict[str, str]) -> str:
+        facts = {path: collect_symbols(path, ast.parse(code), code).to_json() for path, code in tree.items()}
+        return SymbolsProvider().merge(json.loads(json.dumps(facts))).fingerprint
+
+    base = {"app/__init__.py": "", "app/constants.py": 'TABLE = "t"\nclass A:\n    X = 1\n'}
+    moved = {**base, "app/constants.py": '\n\nTABLE = "t"\n\n\nclass A:\n    X = 1\n'}
+    added = {**base, "app/views.py": "def view(cur, x):\n    cur.execute('SELECT 1')\n"}
+    changed = {**base, "app/constants.py": 'TABLE = "u"\nclass A:\n    X = 1\n'}
+    assert fingerprint(moved) == fingerprint(base) == fingerprint(added)
+    assert fingerprint(changed) != fingerprint(base)

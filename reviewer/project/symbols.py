@@ -678,12 +678,22 @@ class SymbolsProvider(IndexProvider):
         return ProjectSymbols.build({path: FileSymbols.from_json(path, data) for path, data in facts.items()}, _fingerprint(facts))
 
 
+def _without_lines(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A file's facts without line numbers: an edit that only moves code answers every query
+    the same way, so it must not re-check every file."""
+    return {
+        **data,
+        "classes": {name: {k: v for k, v in cls.items() if k != "line"} for name, cls in data["classes"].items()},
+        "functions": {name: {k: v for k, v in fn.items() if k != "line"} for name, fn in data["functions"].items()},
+    }
+
+
 def _fingerprint(facts: Mapping[str, Any]) -> str:
     """Digest of what a query can observe. A module with no constant, class, summarised
     function or import, that is not a package, answers no query: adding one (a new view, a
     test) keeps the digest, so the rules that read `symbols` keep their cached results."""
     observable = {
-        path: data
+        path: _without_lines(data)
         for path, data in facts.items()
         if data["package"] or data["constants"] or data["classes"] or data["imports"]
         or any(function["returns"] for function in data["functions"].values())
