@@ -327,7 +327,10 @@ class SqlInjectionDynamicQuery(PythonRule):
         if holes and not template.literal_text.strip():
             # The whole statement comes from elsewhere: an injection only when it is outside
             # data itself (`conn.execute(request.args["q"])`, `text(username)`).
-            if len(holes) == 1 and not sink.label.startswith("Query.") and self._request_text(holes[0].expr):
+            # Only on a call known to run SQL: `.execute(...)` of an arbitrary object (a model
+            # method, a tool that runs the user's own query by design) is not evidence.
+            whole_statement = sink.confidence is Confidence.HIGH and not sink.label.startswith("Query.")
+            if len(holes) == 1 and whole_statement and self._request_text(holes[0].expr):
                 self._whole(node, sink, holes[0])
             return
         if not holes:
@@ -404,8 +407,8 @@ class SqlInjectionDynamicQuery(PythonRule):
         self.report(
             node,
             WHOLE_MESSAGE,
-            severity=Severity.CRITICAL if sink.confidence is Confidence.HIGH else Severity.HIGH,
-            confidence=Confidence.HIGH if sink.confidence is Confidence.HIGH else Confidence.MEDIUM,
+            severity=Severity.CRITICAL,
+            confidence=Confidence.HIGH,
             fix=FIX_FRAGMENT,
             hole=_code(self.context.module, hole.expr),
             sink=sink.label,

@@ -38,3 +38,8 @@ def ok_quoting_function_alias(connection, name_column):
     name_col = qn(name_column)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE inventory_item SET sort_path = {name_col}::text WHERE parent_id IS NULL")
+
+
+async def ok_tool_that_runs_the_callers_query(request, ctx):
+    database = load_database(request.database_id)
+    return database.execute(request.sql, request.options)
