@@ -854,6 +854,8 @@ def _quoted_markers(text: str, dialect: str, markers: list[str]) -> set[str]:
         tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
     except Exception:  # noqa: BLE001 - tokenizer errors vary
         return set()
+    if any(token.token_type == TokenType.COMMAND for token in tokens):
+        return set()  # the tokenizer keeps a command's rest (`EXPLAIN ...`) as one string token
     strings = [token.text for token in tokens if token.token_type in (TokenType.STRING, TokenType.NATIONAL_STRING)]
     return {marker for marker in markers if any(marker in string for string in strings)}
 

@@ -43,3 +43,9 @@ def ok_quoting_function_alias(connection, name_column):
 async def ok_tool_that_runs_the_callers_query(request, ctx):
     database = load_database(request.database_id)
     return database.execute(request.sql, request.options)
+
+
+def ok_explain_of_a_statement_the_caller_runs(cursor, statement):
+    sql = f"EXPLAIN (TYPE IO, FORMAT JSON) {statement}"
+    cursor.execute(sql)
+    return cursor.fetchone()
