@@ -54,8 +54,14 @@ class FileContext:
 
     @property
     def in_migration(self) -> bool:
-        """A migration, or a helper module inside a migrations folder."""
-        return self.kind is FileKind.PYTHON_MIGRATION or "migrations" in self.path.split("/")[:-1]
+        """A migration, or a helper module inside a migrations folder, or an Alembic revision
+        file wherever it lives (module constants `revision` and `down_revision` and an
+        `upgrade()` function, per the project symbols; those are the file's own facts, so the
+        answer changes only with the file and needs no index section in a rule's cache key)."""
+        if self.kind is FileKind.PYTHON_MIGRATION or "migrations" in self.path.split("/")[:-1]:
+            return True
+        facts = self.symbols.files.get(self.path) if self.symbols is not None else None
+        return facts is not None and "upgrade" in facts.functions and {"revision", "down_revision"} <= set(facts.constants)
 
     @property
     def dialect(self) -> str:
@@ -64,6 +70,43 @@ class FileContext:
     def resolve(self, node: cst.BaseExpression) -> str | None:
         """Qualified name of a Name/Attribute chain through the file's imports."""
         return self.imports.resolve(node)
+
+    @property
+    def symbols(self):
+        """The project's symbols (reviewer.project.symbols.ProjectSymbols), None without an index."""
+        return self.index.section("symbols") if self.index is not None else None
+
+    def project_constant(self, node: cst.BaseExpression):
+        """The project constant a Name/Attribute chain names (a module constant of any module,
+        an enum member, a class attribute, `self.X` of a class constant), or None."""
+        symbols = self.symbols
+        name = dotted(node)
+        if symbols is None or name is None:
+            return None
+        head, _, rest = name.partition(".")
+        if head in ("self", "cls"):
+            owner = self.scopes.enclosing_class
+            return symbols.class_constant(self.path, owner, rest) if owner and rest and "." not in rest else None
+        if self.scopes.lookup(head) is not None and self.scopes.lookup(head)[0] is not self.scopes.module:
+            return None  # a local name shadows the module's
+        found = symbols.constant(self.path, name)
+        if found is None:
+            qualified = self.resolve(node)
+            if qualified and qualified != name:
+                found = symbols.constant(self.path, qualified)
+        return found
+
+    def project_summary(self, func: cst.BaseExpression):
+        """The summary of a module-level helper (of any module) a call reaches, or None."""
+        symbols = self.symbols
+        name = dotted(func)
+        if symbols is None or name is None or name.split(".")[0] in ("self", "cls"):
+            return None
+        if self.scopes.lookup(name.split(".")[0]) is not None:
+            return None
+        return symbols.summary(self.path, name) or (
+            symbols.summary(self.path, self.resolve(func) or name) if self.resolve(func) != name else None
+        )
 
     def sink(self, call: cst.Call) -> Sink | None:
         """The SQL execution sink this call is, if it is one (memoised per call node)."""

@@ -23,7 +23,7 @@ ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "route", 
 
 @dataclass
 class Assignment:
-    op: str  # "=" or "+="
+    op: str  # "=", "+=" or "for" (a loop target; `value` is the iterable)
     value: cst.BaseExpression
     # The if/else arms the assignment sits in, outermost first: ((id of the If, "body" or
     # "orelse"), ...). Two assignments are alternatives when they sit in different arms of
@@ -67,6 +67,9 @@ class Scope:
     # Names checked against a collection before this point, the failing branch leaving the
     # function (`if x not in ALLOWED: raise ...`, `assert x in ALLOWED`): name -> collection.
     guarded: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    # `name[key] = ...`: name -> the keys stored (a dict literal's keys stay constant only
+    # when every key stored later is one too).
+    stores: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
 
     def record(self, name: str, op: str, value: cst.BaseExpression, branch: tuple = ()) -> None:
         self.assignments.setdefault(name, []).append(Assignment(op, value, branch))
@@ -100,6 +103,9 @@ class Scopes:
             for item in node.items:  # type: ignore[attr-defined]
                 if item.asname is not None and type(item.asname.name) is cst.Name:
                     self.current.bindings[item.asname.name.value] = item.item
+        elif kind is cst.For:
+            for name in _target_names(node.target):  # type: ignore[attr-defined]
+                self.current.record(name, "for", node.iter, tuple(self._branch))  # type: ignore[attr-defined]
         if kind is cst.FunctionDef:
             scope = Scope(node, "function", is_handler=self._is_handler(node), converted=_converted(node))  # type: ignore[arg-type]
             self._add_parameters(scope, node.params)  # type: ignore[attr-defined]
@@ -132,6 +138,9 @@ class Scopes:
             for target in node.targets:  # type: ignore[attr-defined]
                 if type(target.target) is cst.Name:
                     self.current.record(target.target.value, "=", node.value, tuple(self._branch))  # type: ignore[attr-defined]
+                elif type(target.target) is cst.Subscript and type(target.target.value) is cst.Name:
+                    keys = [element.slice.value for element in target.target.slice if isinstance(element.slice, cst.Index)]
+                    self.current.stores.setdefault(target.target.value.value, []).extend(keys or [target.target])
         elif kind is cst.AnnAssign:
             if type(node.target) is cst.Name and node.value is not None:  # type: ignore[attr-defined]
                 self.current.record(node.target.value, "=", node.value, tuple(self._branch))  # type: ignore[attr-defined]
@@ -162,6 +171,15 @@ class Scopes:
     @property
     def current(self) -> Scope:
         return self.stack[-1]
+
+    @property
+    def enclosing_class(self) -> str | None:
+        """The name of the class whose method is being walked, when that class is defined at
+        module level."""
+        classes = [scope for scope in self.stack if scope.kind == "class"]
+        if len(classes) == 1 and self.stack[1] is classes[0]:
+            return classes[0].node.name.value  # type: ignore[union-attr]
+        return None
 
     @property
     def function(self) -> Scope | None:
@@ -248,6 +266,14 @@ class Scopes:
         for param in every:
             annotation = param.annotation.annotation if param.annotation is not None else None
             scope.parameters[param.name.value] = Parameter(param.name.value, annotation, param.default)
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _target_names(element.value)]
+    return []
 
 
 def _converted(node: cst.FunctionDef) -> frozenset[str]:

@@ -46,7 +46,12 @@ class ProjectIndex:
         data = {name: self.sections.get(name) for name in sorted(names) if name != "files"}
         if "files" in names:
             data["__files__"] = [(f.path, f.kind.value, f.migration_tool) for f in self.files]
-        return hashlib.blake2b(json.dumps(data, sort_keys=True, default=str).encode(), digest_size=12).hexdigest()
+        return hashlib.blake2b(json.dumps(data, sort_keys=True, default=_digestible).encode(), digest_size=12).hexdigest()
+
+
+def _digestible(section: Any) -> str:
+    """A typed section (the project symbols) stands for itself by its own fingerprint."""
+    return getattr(section, "fingerprint", None) or str(section)
 
 
 class IndexProvider:
@@ -87,3 +92,7 @@ import reviewer.errorshape  # noqa: E402,F401
 
 # The logging-configuration facts (OPS005; issue 7) register the `logging` section the same way.
 import reviewer.logfacts  # noqa: E402,F401
+
+# The project symbols (module table, constants, enum members, class hierarchy, helper
+# summaries; issue 12) register the `symbols` section the same way.
+import reviewer.project.symbols  # noqa: E402,F401

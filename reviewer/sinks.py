@@ -49,11 +49,15 @@ METHOD_SINKS = {
     "prepare": ("query",),
     "cursor": ("query",),
     "extra": ("where",),
+    "run": ("sql",),  # pg8000.native.Connection.run
 }
+# SQLAlchemy `Query` methods that took raw SQL strings (before 1.4 required `text()`); sinks
+# only on a `session.query(...)` chain, never on a Django QuerySet (which validates names).
+QUERY_CLAUSE_METHODS = frozenset({"filter", "order_by", "group_by", "having"})
 # Method names no other common library uses.
 UNAMBIGUOUS_METHODS = frozenset({"executemany", "executescript", "exec_driver_sql", "copy_expert"})
 # Methods too generic to trust on an arbitrary receiver: they need a database-looking one.
-NEEDS_DB_RECEIVER = frozenset({"fetch", "fetchrow", "fetchval", "prepare", "cursor"})
+NEEDS_DB_RECEIVER = frozenset({"fetch", "fetchrow", "fetchval", "prepare", "cursor", "run"})
 # Calls that produce a connection, cursor, session or pool (receiver provenance).
 DB_PRODUCERS = frozenset(
     {
@@ -69,7 +73,9 @@ DB_TYPES = frozenset(
         "Engine", "AsyncEngine", "CursorWrapper", "cursor", "connection", "scoped_session",
     }
 )
-DB_MODULES = ("sqlalchemy", "asyncpg", "psycopg", "psycopg2", "sqlite3", "aiosqlite", "pymysql", "MySQLdb", "aiomysql", "django.db")
+DB_MODULES = (
+    "sqlalchemy", "asyncpg", "psycopg", "psycopg2", "sqlite3", "aiosqlite", "pymysql", "MySQLdb", "aiomysql", "django.db", "pg8000",
+)
 DB_RECEIVER_NAMES = frozenset(
     {"cur", "cursor", "conn", "connection", "con", "db", "session", "engine", "pool", "tx", "transaction", "sess", "c"}
 )
@@ -82,6 +88,7 @@ DRIVER_DIALECTS = {
     "pymysql": "mysql",
     "MySQLdb": "mysql",
     "aiomysql": "mysql",
+    "pg8000": "postgres",
 }
 
 
@@ -108,6 +115,8 @@ def match_sink(call: cst.Call, context: "FileContext") -> Sink | None:
     if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value
+    if method in QUERY_CLAUSE_METHODS:
+        return _query_clause(call, func, method)
     keywords = METHOD_SINKS.get(method)
     if keywords is None:
         return None
@@ -129,6 +138,22 @@ def match_sink(call: cst.Call, context: "FileContext") -> Sink | None:
     name = dotted(receiver) if isinstance(receiver, (cst.Name, cst.Attribute)) else None
     label = f"{name.rsplit('.', 1)[-1]}.{method}" if name else method
     return Sink(call, label, argument, confidence)
+
+
+def _query_clause(call: cst.Call, func: cst.Attribute, method: str) -> Sink | None:
+    """`session.query(User).filter(f"name = '{name}'")`: a string clause on a SQLAlchemy
+    `Query` (the chain starts at a `.query(...)` call)."""
+    if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+        return None
+    argument = call.args[0].value
+    if not isinstance(argument, (cst.FormattedString, cst.BinaryOperation, cst.Call, cst.ConcatenatedString)):
+        return None
+    receiver: cst.BaseExpression = func.value
+    while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+        if receiver.func.attr.value == "query":
+            return Sink(call, f"Query.{method}", argument, Confidence.HIGH, fragment=True)
+        receiver = receiver.func.value
+    return None
 
 
 def _provenance(receiver: cst.BaseExpression, context: "FileContext") -> Confidence | None:

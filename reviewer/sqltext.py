@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import string
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import libcst as cst
 import sqlglot
@@ -24,6 +24,7 @@ from sqlglot.tokens import TokenType
 
 from reviewer.flow import exclusive
 from reviewer.names import dotted
+from reviewer.project.values import NUMERIC_CONVERSIONS, PLACEHOLDER_ELEMENTS, percent_fields
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
@@ -51,10 +52,7 @@ SAFE_ANNOTATIONS = frozenset(
         "pydantic.conint", "pydantic.UUID4",
     }
 )
-PLACEHOLDER_ELEMENTS = frozenset({"%s", "?", "%d"})
 ARITHMETIC = (cst.Multiply, cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power)
-# %-conversions that raise on anything but a number.
-NUMERIC_CONVERSIONS = frozenset("difeEgGxXo")
 # First keywords of statements worth treating as SQL.
 STATEMENT_TOKENS = frozenset(
     {
@@ -166,6 +164,9 @@ class Lifter:
             name = dotted(expr) or ""
             if name.endswith(ORM_TABLE_NAMES):
                 return self._safe()
+            constant = self.context.project_constant(expr)
+            if constant is not None:
+                return self._constant(constant.parts)
         if isinstance(expr, cst.Subscript) and self._constant_mapping(expr.value):
             return self._safe()
         return opaque(expr)
@@ -201,7 +202,7 @@ class Lifter:
         parts: list = []
         index = 0
         position = 0
-        for start, end, key in _percent_fields(fmt):
+        for start, end, key in percent_fields(fmt):
             parts.append(fmt[position:start])
             position = end
             if key == "%":
@@ -240,6 +241,8 @@ class Lifter:
             elif isinstance(items, cst.Name):
                 elements = self._list_items(items)
             if elements is None:
+                if self._constant_items(items):
+                    return self._safe()  # `", ".join(COLUMNS)`, `", ".join(f"{c} = %s" for c in row)`
                 return opaque(expr)
             joined = Template()
             for position, element in enumerate(elements):
@@ -254,16 +257,70 @@ class Lifter:
             if name in COERCIONS:
                 return literal("0")
             leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value
+            if isinstance(func, cst.Name):
+                bound = self.scopes.binding(func.value)  # `qn = connection.ops.quote_name`
+                if isinstance(bound, (cst.Name, cst.Attribute)):
+                    leaf = bound.attr.value if isinstance(bound, cst.Attribute) else bound.value
             if leaf in QUOTING_CALLS:
                 return self._safe()
             if isinstance(func, cst.Attribute) and func.attr.value in ("strip", "lower", "upper", "rstrip", "lstrip"):
                 return self.lift(func.value, depth + 1)
             if _escapes_quotes(expr):
                 return self._safe()  # `x.replace("'", "''")`: the quote doubled, as SQL escapes it
+            if isinstance(func, cst.Attribute) and func.attr.value == "replace":
+                return self._replace(expr, depth)
             helper = self._helper(func)
             if helper is not None:
                 return self._summary(helper, func, expr, depth)
+            summary = self.context.project_summary(func) if self._bindings is None else None
+            if summary is not None:
+                return self._project_summary(summary, expr, depth)
         return opaque(expr)
+
+    def _replace(self, call: cst.Call, depth: int) -> Template:
+        """`TEMPLATE.replace("{table}", table)`: the value takes the marker's place."""
+        args = [arg for arg in call.args if arg.keyword is None and not arg.star]
+        if len(args) != 2 or len(call.args) != 2 or not isinstance(args[0].value, cst.SimpleString):
+            return opaque(call)
+        old = args[0].value.evaluated_value
+        base = self.lift(call.func.value, depth + 1)  # type: ignore[attr-defined]
+        if not isinstance(old, str) or not old or not base.literal_text or old not in base.literal_text:
+            return opaque(call)
+        new = self.lift(args[1].value, depth + 1)
+        parts: list = []
+        for part in base.parts:
+            if not isinstance(part, str):
+                parts.append(part)
+                continue
+            pieces = part.split(old)
+            for position, piece in enumerate(pieces):
+                if position:
+                    parts.extend(new.parts)
+                parts.append(piece)
+        return Template(parts)
+
+    def _project_summary(self, summary, call: cst.Call, depth: int) -> Template:
+        """A helper of another module whose returns are text templates over its parameters
+        (the project model's summary): the caller's arguments fill the slots."""
+        if any(arg.star for arg in call.args):
+            return opaque(call)
+        bound: dict[str, Template] = {}
+        positional = [arg.value for arg in call.args if arg.keyword is None]
+        for name, value in zip(summary.parameters, positional):
+            bound[name] = self.lift(value, depth + 1)
+        for arg in call.args:
+            if arg.keyword is not None:
+                bound[arg.keyword.value] = self.lift(arg.value, depth + 1)
+        results = []
+        for parts in summary.returns:
+            if any(part.slot is not None and part.slot not in bound for part in parts):
+                return opaque(call)
+            template = Template()
+            for part in parts:
+                template = template.add(bound[part.slot] if part.slot is not None else self._constant((part,)))
+            results.append(template)
+        template = _worst(results)
+        return template if template.literal_text.strip() else opaque(call)
 
     # -- one level of same-module helpers that return SQL text ---------------------------
     def _helper(self, func: cst.BaseExpression):
@@ -306,21 +363,91 @@ class Lifter:
         return template
 
     def _guarded(self, name: str) -> cst.BaseExpression | None:
+        """The collection `name` was checked against before this point, in the scope that
+        binds it or in a function nested in that scope (a closure reads the checked value)."""
         for scope in reversed(self.scopes.stack):
             if name in scope.guarded:
                 return scope.guarded[name]
-            if scope.kind == "function":
+            if scope.kind == "function" and (name in scope.parameters or name in scope.assignments):
                 return None
         return None
 
     def _constant_collection(self, expr: cst.BaseExpression) -> bool:
-        """A literal collection of constants, a module-level constant one, or `.keys()` /
-        `.values()` of one."""
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("keys", "values"):
+        """A literal collection of constants (nested ones too), a constant one of the project,
+        `.keys()` / `.values()` / `.items()` of one, or the keys of a local dict literal."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("keys", "values", "items"):
+            if expr.func.attr.value == "keys" and self._local_dict_keys(expr.func.value):
+                return True
             expr = expr.func.value
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
-            return all(not isinstance(e, cst.StarredElement) and not self.lift(e.value, MAX_LIFT_DEPTH).holes for e in expr.elements)
+            return all(not isinstance(e, cst.StarredElement) and self._constant_element(e.value) for e in expr.elements)
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("sorted", "frozenset", "set", "tuple", "list"):
+            return len(expr.args) == 1 and self._constant_collection(expr.args[0].value)
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            constant = self.context.project_constant(expr)
+            if constant is not None and constant.collection:
+                return True
+        if isinstance(expr, cst.Name) and self._local_literal_collection(expr):
+            return True
         return self._constant_mapping(expr)
+
+    def _local_literal_collection(self, name: cst.Name) -> bool:
+        """A local name only ever bound to literal collections of constants, never appended
+        to: `plugins = {"audit", "payment"}`."""
+        found = self.scopes.lookup(name.value)
+        if found is None or not found[1] or found[0] is self.scopes.module:
+            return False
+        scope, assignments = found
+        if name.value in scope.appends or name.value in scope.stores:
+            return False
+        return all(
+            assignment.op == "=" and isinstance(assignment.value, (cst.List, cst.Tuple, cst.Set)) and self._constant_collection(assignment.value)
+            for assignment in assignments
+        )
+
+    def _constant_element(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            return self._constant_collection(expr)
+        return not self.lift(expr, MAX_LIFT_DEPTH).holes
+
+    def _constant_items(self, items: cst.BaseExpression) -> bool:
+        """Items of a constant collection, or a comprehension over one that reads nothing but
+        its loop variables and constants."""
+        if isinstance(items, (cst.GeneratorExp, cst.ListComp)):
+            comp = items.for_in
+            if comp.inner_for_in is not None or not (self._constant_collection(comp.iter) or self._local_dict_keys(comp.iter)):
+                return False
+            targets = {node.value for node in _name_nodes(comp.target)}
+            return all(
+                node.value in targets or not self.lift(node, MAX_LIFT_DEPTH).holes
+                for node in _name_nodes(items.elt)
+                if node.value not in ("join", "format")
+            )
+        return self._constant_collection(items) or self._local_dict_keys(items)
+
+    def _local_dict_keys(self, expr: cst.BaseExpression) -> bool:
+        """A local dict whose every assignment is a literal with constant keys, and whose
+        later `d[key] = ...` stores use constant keys: its keys are the code's own names."""
+        if not isinstance(expr, cst.Name):
+            return False
+        found = self.scopes.lookup(expr.value)
+        if found is None or not found[1] or found[0] is self.scopes.module:
+            return False
+        scope, assignments = found
+        for assignment in assignments:
+            value = assignment.value
+            if assignment.op != "=" or not isinstance(value, cst.Dict):
+                return False
+            for element in value.elements:
+                if not isinstance(element, cst.DictElement) or self.lift(element.key, MAX_LIFT_DEPTH).holes:
+                    return False
+        return all(not self.lift(key, MAX_LIFT_DEPTH).holes for key in scope.stores.get(expr.value, ()))
+
+    def _loop_value(self, iterable: cst.BaseExpression) -> Template | None:
+        """A loop variable over a constant collection is a constant."""
+        if self._constant_collection(iterable) or self._local_dict_keys(iterable):
+            return self._safe()
+        return None
 
     def _list_items(self, name: cst.Name) -> list[cst.BaseExpression] | None:
         """The elements a local list holds: its literal plus what was appended or `+=`-ed."""
@@ -409,6 +536,9 @@ class Lifter:
             return self._bindings[expr.value]
         found = self.scopes.lookup(expr.value)
         if found is None:
+            constant = self.context.project_constant(expr)
+            if constant is not None:
+                return self._constant(constant.parts)
             if _looks_constant(expr.value):
                 return self._safe()
             return opaque(expr)
@@ -423,9 +553,13 @@ class Lifter:
             if expr.value in scope.converted:
                 return literal("0")
             return opaque(expr)
+        if scope is self.scopes.module:
+            constant = self.context.project_constant(expr)
+            if constant is not None:
+                return self._constant(constant.parts)
         if scope is self.scopes.module and _looks_constant(expr.value) and len(assignments) == 1:
             lifted = self.lift(assignments[0].value, depth + 1)
-            return lifted if not lifted.holes else self._safe()
+            return self._balanced(lifted) if not lifted.holes else self._safe()
         key = (id(scope), expr.value)
         assignments = assignments[: self._limits.get(key, len(assignments))]
         if not assignments:
@@ -433,7 +567,7 @@ class Lifter:
         # The chain from the last plain assignment, with the `+=` that follow it; when that
         # assignment sits in an if/else arm, the chains of the other arms are alternatives
         # and the one with the most holes decides.
-        plain = [i for i, a in enumerate(assignments) if a.op == "="]
+        plain = [i for i, a in enumerate(assignments) if a.op in ("=", "for")]
         if not plain:
             starts = [-1]
         else:
@@ -449,7 +583,10 @@ class Lifter:
                 previous = self._limits.get(key)
                 self._limits[key] = index
                 try:
-                    lifted = self.lift(assignment.value, depth + 1)
+                    if assignment.op == "for":
+                        lifted = self._loop_value(assignment.value) or opaque(expr)
+                    else:
+                        lifted = self.lift(assignment.value, depth + 1)
                 finally:
                     if previous is None:
                         del self._limits[key]
@@ -465,6 +602,21 @@ class Lifter:
     def _safe(self) -> Template:
         self._safe_count += 1
         return literal(SAFE_MARKER.format(self._safe_count))
+
+    def _constant(self, parts) -> Template:
+        """A project constant's template: its text where known, a safe marker elsewhere."""
+        template = Template()
+        for part in parts:
+            template = template.add(literal(part.text) if part.text is not None else self._safe())
+        return self._balanced(template)
+
+    def _balanced(self, template: Template) -> Template:
+        """Constant text with an unmatched quote (`"it's"`) stands as one safe marker: spliced
+        in as text, it would shift every quote after it and hide the real holes."""
+        text = template.literal_text
+        if text.count("'") % 2 or text.count('"') % 2:
+            return self._safe()
+        return template
 
 
 def _escapes_quotes(call: cst.Call) -> bool:
@@ -566,34 +718,6 @@ def _name_nodes(node: cst.CSTNode) -> list[cst.Name]:
 
     node.visit(Collector())
     return found
-
-
-def _percent_fields(fmt: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, key) of each %-conversion; key is "" for positional, "%" for `%%`."""
-    position = 0
-    while True:
-        start = fmt.find("%", position)
-        if start < 0 or start + 1 >= len(fmt):
-            return
-        cursor = start + 1
-        key = ""
-        if fmt[cursor] == "%":
-            yield start, cursor + 1, "%"
-            position = cursor + 1
-            continue
-        if fmt[cursor] == "(":
-            close = fmt.find(")", cursor)
-            if close < 0:
-                return
-            key = fmt[cursor + 1 : close]
-            cursor = close + 1
-        while cursor < len(fmt) and fmt[cursor] in "#0- +.*0123456789":
-            cursor += 1
-        if cursor < len(fmt) and fmt[cursor] in "sdifrauxXeEgGco":
-            yield start, cursor + 1, key
-            position = cursor + 1
-        else:
-            position = cursor
 
 
 # --------------------------------------------------------------------------------------------
@@ -703,11 +827,13 @@ def parse_statement(sql: str, dialect: str) -> exp.Expression | None:
 VALUE, IDENTIFIER, LITERAL, FRAGMENT = "value", "identifier", "quoted-literal", "fragment"
 
 
-def classify_holes(statement: exp.Expression | None, markers: list[str]) -> dict[str, str]:
-    """Where each marker sits in the parsed statement."""
+def classify_holes(statement: exp.Expression | None, markers: list[str], text: str = "", dialect: str = "postgres") -> dict[str, str]:
+    """Where each marker sits in the parsed statement. When the statement does not parse,
+    the tokens of `text` still tell a marker inside a quoted literal from the rest."""
     if statement is None or isinstance(statement, exp.Command):
         # Unparsed, or kept by sqlglot as opaque command text: no positions to read.
-        return {marker: FRAGMENT for marker in markers}
+        quoted = _quoted_markers(text, dialect, markers) if text else set()
+        return {marker: LITERAL if marker in quoted else FRAGMENT for marker in markers}
     positions: dict[str, str] = {}
     for node in statement.walk():
         if isinstance(node, exp.Literal) and node.is_string:
@@ -723,12 +849,25 @@ def classify_holes(statement: exp.Expression | None, markers: list[str]) -> dict
     return positions
 
 
+def _quoted_markers(text: str, dialect: str, markers: list[str]) -> set[str]:
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
+    except Exception:  # noqa: BLE001 - tokenizer errors vary
+        return set()
+    if any(token.token_type == TokenType.COMMAND for token in tokens):
+        return set()  # the tokenizer keeps a command's rest (`EXPLAIN ...`) as one string token
+    strings = [token.text for token in tokens if token.token_type in (TokenType.STRING, TokenType.NATIONAL_STRING)]
+    return {marker for marker in markers if any(marker in string for string in strings)}
+
+
 def _identifier_position(node: exp.Identifier) -> str:
     if node.args.get("quoted"):
         return IDENTIFIER
     parent = node.parent
     if isinstance(parent, exp.Table) or not isinstance(parent, exp.Column):
         return IDENTIFIER
+    if parent.args.get("this") is not node:
+        return IDENTIFIER  # `{table}."id"`: the qualifier of a column
     column = parent
     if column.find_ancestor(exp.Order, exp.Group) is not None:
         return IDENTIFIER

@@ -14,7 +14,9 @@ class ImplicitCrossJoin(SqlRule):
     Comma joins whose WHERE relates the two tables (old-style inner joins), comma joins with
     set-returning functions or subqueries (`FROM t, unnest(t.tags)`), and explicit
     `CROSS JOIN`s are not reported. When the WHERE uses unqualified columns the rule cannot
-    tell which table they belong to and stays quiet."""
+    tell which table they belong to and stays quiet. A CTE that yields one row (an
+    `INSERT ... VALUES (one row) RETURNING`, a `SELECT` without `FROM`) pairs with each row
+    once, on purpose."""
 
     code = "SQL008"
     name = "implicit-cross-join"
@@ -33,6 +35,14 @@ class ImplicitCrossJoin(SqlRule):
         ),
     )
     valid = (
+        Example(
+            "WITH attr AS (\n"
+            "    INSERT INTO room_attributes (name) VALUES ('notification-email') RETURNING id\n"
+            ")\n"
+            "INSERT INTO room_attribute_values (room_id, attribute_id)\n"
+            "SELECT r.id, attr.id FROM rooms r, attr;\n",
+            note="near-miss: paired with a one-row CTE",
+        ),
         Example("SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id;\n"),
         Example(
             "SELECT o.id, c.name FROM orders o, customers c WHERE c.id = o.customer_id;\n"
@@ -47,6 +57,7 @@ class ImplicitCrossJoin(SqlRule):
     )
 
     def check(self, statement: exp.Expression, source) -> None:
+        single = {cte.alias_or_name for cte in statement.find_all(exp.CTE) if _one_row(cte.this)}
         for select in statement.find_all(exp.Select):
             source_from = select.args.get("from_") or select.args.get("from")
             if source_from is None or not isinstance(source_from.this, exp.Table):
@@ -61,10 +72,24 @@ class ImplicitCrossJoin(SqlRule):
                     seen.append(_alias(table) if isinstance(table, exp.Table) else "")
                     continue
                 name = _alias(table)
+                if table.name in single or seen[0] in single:
+                    seen.append(name)
+                    continue
                 if where is None or not _relates(where, name, seen):
                     if where is None or _all_qualified(where):
                         self.report(join, left=seen[0], right=name)
                 seen.append(name)
+
+
+def _one_row(body: exp.Expression) -> bool:
+    """A CTE body that yields one row: an INSERT of one VALUES row (RETURNING its id), or a
+    SELECT of expressions with no FROM."""
+    if isinstance(body, exp.Insert):
+        values = body.expression
+        return isinstance(values, exp.Values) and len(values.expressions) == 1
+    if isinstance(body, exp.Select):
+        return body.args.get("from_") is None and body.args.get("from") is None
+    return False
 
 
 def _alias(table: exp.Table) -> str:

@@ -5,7 +5,7 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
 from reviewer.sinks import sink_template
-from reviewer.sqltext import DRIVER_STYLES, STYLE_EXAMPLE, STYLE_PREFERENCE, placeholder_styles
+from reviewer.sqltext import DRIVER_STYLES, NUMERIC, STYLE_EXAMPLE, STYLE_PREFERENCE, placeholder_styles
 
 # Keywords under which DB-API and asyncpg calls take the bound values.
 PARAMETER_KEYWORDS = frozenset({"parameters", "params", "args", "vars", "seq_of_parameters", "parameters_list"})
@@ -22,7 +22,9 @@ class PlaceholderStyleMismatch(PythonRule):
     code path runs, typically in production on the branch the tests did not cover.
 
     The driver is read from the file's imports; a file that imports drivers of different
-    styles, or SQL with no bound values, is not reported."""
+    styles, or SQL with no bound values, is not reported; nor is a call to the class's own
+    method (`self.execute(...)` in a driver adapter), and psycopg 3's `RawCursor` /
+    `AsyncRawCursor`, which take `$1`, make `$1` the expected style."""
 
     code = "SQL009"
     name = "placeholder-style-mismatch"
@@ -56,6 +58,21 @@ class PlaceholderStyleMismatch(PythonRule):
     )
     valid = (
         Example(
+            "import psycopg\n"
+            "from psycopg import AsyncRawCursor\n"
+            "async def notify(connection, channel, payload):\n"
+            "    cursor = AsyncRawCursor(connection)\n"
+            '    await cursor.execute("SELECT pg_notify($1, $2)", (channel, payload))\n',
+            note="near-miss: psycopg 3's raw cursor takes `$1`",
+        ),
+        Example(
+            "import psycopg\n"
+            "class Driver:\n"
+            "    async def notify(self, channel, payload):\n"
+            '        await self.execute("SELECT pg_notify($1, $2)", channel, payload)\n',
+            note="near-miss: the adapter's own method, not the driver",
+        ),
+        Example(
             "import sqlite3\n"
             "def find(conn, email):\n"
             '    return conn.execute("SELECT id FROM users WHERE email = ? OR alias = :email", (email,)).fetchone()\n'
@@ -82,12 +99,19 @@ class PlaceholderStyleMismatch(PythonRule):
         django = leaf in DJANGO_SINKS
         if not django and leaf not in DRIVER_SINKS:
             return
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            return  # the class's own method (a driver adapter), not the driver
         if not _has_parameters(node, sink.argument):
             return
         driver = "django.db" if django else self._driver()
         if driver is None:
             return
         expected = DRIVER_STYLES[driver]
+        if driver.startswith("psycopg") and any(
+            target.startswith("psycopg.") and target.endswith("RawCursor") for target in self.context.imports.aliases.values()
+        ):
+            expected = expected | {NUMERIC}  # psycopg 3's raw cursors take PostgreSQL's own `$1`
         template = sink_template(sink, self.context)
         if not template.literal_text.strip():
             return

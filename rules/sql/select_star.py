@@ -15,9 +15,15 @@ class SelectStar(SqlRule):
 
     `COUNT(*)`, `EXISTS (SELECT * ...)`, a `SELECT *` inside a subquery or CTE whose outer
     query names its columns, and `INSERT INTO ... SELECT *` copies are not reported, nor are
-    migrations."""
+    migrations.
+
+    Opt-in (profile `audit`): on the ecosystem check's tuned projects 0 of 11 judged findings
+    were true and 2 debatable (precision 0.09): real `SELECT *` is a whole-table export, a
+    wrapper around a compiled subquery, a one-row probe, example code or a one-off data
+    migration, where every column is what the code means. A style rule for teams that want it."""
 
     code = "SQL003"
+    opt_in = True
     name = "select-star"
     category = Category.SQL
     severity = Severity.INFO

@@ -34,6 +34,7 @@ FIX_IDENTIFIER = (
     "or compose it with `psycopg.sql.Identifier(column)`"
 )
 FIX_FRAGMENT = "Build the statement from constant fragments and bind every value as a parameter"
+WHOLE_MESSAGE = "`{hole}` holds request data and is passed as the whole SQL statement to `{sink}`"
 LOWER = {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW, Confidence.LOW: Confidence.LOW}
 
 
@@ -55,7 +56,28 @@ class SqlInjectionDynamicQuery(PythonRule):
     composition or placeholder lists (`", ".join(["%s"] * n)`, asyncpg `$1..$n`) are not
     injection and are not reported; strings that look like SQL but never reach a database call
     are not reported either. Confidence is high when request data (Flask `request`, Django and
-    DRF `request`, FastAPI handler parameters) flows into the hole."""
+    DRF `request`, FastAPI handler parameters) flows into the hole.
+
+    A constant of the project is never an injection, at any severity, wherever it is defined:
+    the rule asks the project model (`reviewer.project.symbols`, index section `symbols`)
+    whether a name is a module constant, a `Final` name, an enum member, a class attribute
+    (also read as `self.X`) or a name bound to one, in this module or another, through
+    re-exports; a constant's text is spliced in when known (a template from another module is
+    followed), unless it holds an unmatched quote, which would hide the real holes. Loop
+    variables over literal tuples, conditionals between literals, the keys of a literal dict
+    and comprehensions over constant collections are constants too. A module-level helper of
+    another module is read through its summary ("returns a text template over its
+    parameters", so `in_clause("id", ids)` is a placeholder clause), and an allowlist check in
+    an enclosing function holds in a nested one. Also reported: a whole statement that is
+    request data (`conn.execute(query)`, `text(username)`), string clauses given to a
+    SQLAlchemy `session.query(...)` chain's `filter` / `order_by` / `group_by` / `having`,
+    pg8000's `run`, and `str.replace` used to put a value into a template.
+
+    Identifiers and clause fragments (`ORDER BY {column}`, `WHERE {clause}`) cannot be bound
+    as parameters; they are reported only when request data reaches them. On the ecosystem
+    check's real projects every identifier or fragment hole built from other values was the
+    code's own names (ORM metadata, compiled querysets, migration operations), never outside
+    data. Django migration operations (`schema_editor.execute`) count as migrations."""
 
     code = "SQL001"
     # bandit's SQL tests flag the same calls, with no sink or hole classification.
@@ -72,7 +94,10 @@ class SqlInjectionDynamicQuery(PythonRule):
         "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
         "https://www.psycopg.org/psycopg3/docs/basic/params.html",
     )
-    triggers = ("execute", "text", "raw", "read_sql", "RawSQL", "fetch", "extra", "copy_expert", "prepare", "literal_column")
+    index_sections = ("symbols",)
+    triggers = (
+        "execute", "text", "raw", "read_sql", "RawSQL", "fetch", "extra", "copy_expert", "prepare", "literal_column", "query(", "pg8000",
+    )
     invalid = (
         Example(
             "from fastapi import APIRouter, Depends\n"
@@ -98,10 +123,12 @@ class SqlInjectionDynamicQuery(PythonRule):
             lines=(2,),
         ),
         Example(
-            "def sorted_rows(conn, column):\n"
+            "from flask import request\n"
+            "def sorted_rows(conn):\n"
+            '    column = request.args["sort"]\n'
             '    conn.execute("SELECT id, name FROM items ORDER BY " + column)\n',
-            lines=(2,),
-            note="identifier hole: allowlist fix",
+            lines=(4,),
+            note="identifier hole from request data: allowlist fix",
         ),
         Example(
             "def search(cur, status, customer):\n"
@@ -138,6 +165,44 @@ class SqlInjectionDynamicQuery(PythonRule):
             "    return Order.objects.extra(where=[\"status = '%s'\" % wanted])\n",
             lines=(3,),
             note="Django QuerySet.extra takes pieces of SQL",
+        ),
+        Example(
+            "from flask import request\n"
+            "def search(conn):\n"
+            '    query = request.args["q"]\n'
+            "    return conn.execute(query).fetchall()\n",
+            lines=(4,),
+            note="the whole statement is request data",
+        ),
+        Example(
+            "def by_name(session, name):\n"
+            "    return session.query(User).filter(f\"name = '{name}'\").all()\n",
+            lines=(2,),
+            note="a string clause on a SQLAlchemy Query",
+        ),
+        Example(
+            "def by_name(cur, name):\n"
+            "    cur.execute(\"SELECT id FROM users WHERE name = '{name}'\".replace(\"{name}\", name))\n",
+            lines=(2,),
+            note="str.replace puts the value into the template",
+        ),
+        Example(
+            "from shop.sql import BY_NAME\n"
+            "def find(cur, name):\n"
+            "    cur.execute(BY_NAME % name)\n",
+            path="shop/views.py",
+            lines=(3,),
+            files=(("shop/__init__.py", ""), ("shop/sql.py", "BY_NAME = \"SELECT id FROM users WHERE name = '%s'\"\n")),
+            note="a template defined in another module",
+        ),
+        Example(
+            "from shop.constants import NOTE\n"
+            "def tag(cur, name):\n"
+            "    cur.execute(f\"UPDATE t SET note = '{NOTE}' WHERE name = '{name}'\")\n",
+            path="shop/views.py",
+            lines=(3,),
+            files=(("shop/__init__.py", ""), ("shop/constants.py", 'NOTE = "it\'s archived"\n')),
+            note="a constant with an apostrophe does not hide the real hole",
         ),
     )
     valid = (
@@ -195,6 +260,64 @@ class SqlInjectionDynamicQuery(PythonRule):
             "    return conn.execute(f'SELECT COUNT(*) FROM \"{quoted}\"')\n",
             note="near-miss: the quote is escaped by doubling it",
         ),
+        Example(
+            "from shop.constants import Status, Tables\n"
+            "def active(cur):\n"
+            "    cur.execute(f\"SELECT id FROM {Tables.ITEMS} WHERE status = '{Status.ACTIVE.value}'\")\n",
+            path="shop/views.py",
+            files=(
+                ("shop/__init__.py", ""),
+                (
+                    "shop/constants.py",
+                    "import enum\n"
+                    "class Status(enum.Enum):\n"
+                    '    ACTIVE = "active"\n'
+                    "class Tables:\n"
+                    '    ITEMS = "shop_item"\n',
+                ),
+            ),
+            note="near-miss: an enum member and a class attribute of another module",
+        ),
+        Example(
+            "from shop.sqlutil import in_clause\n"
+            "def by_ids(conn, ids):\n"
+            '    conn.execute("SELECT id FROM t WHERE " + in_clause("id", ids), ids)\n',
+            path="shop/views.py",
+            files=(
+                ("shop/__init__.py", ""),
+                ("shop/sqlutil.py", 'def in_clause(column, values):\n    return "%s IN (%s)" % (column, ",".join("?" * len(values)))\n'),
+            ),
+            note="near-miss: a helper of another module returns a placeholder clause",
+        ),
+        Example(
+            "def archive(cur, table_name):\n"
+            '    cur.execute(f"DROP TABLE {table_name}_archive")\n',
+            note="near-miss: an identifier that is not request data (on real code: the ORM's own names)",
+        ),
+        Example(
+            "def purge(cur):\n"
+            '    for table in ("sessions", "tokens"):\n'
+            '        cur.execute(f"DELETE FROM {table} WHERE expired")\n',
+            note="near-miss: a loop over a literal tuple",
+        ),
+        Example(
+            'SORTABLE = ("name", "created_at")\n'
+            "def sorted_rows(cur, column):\n"
+            "    if column not in SORTABLE:\n"
+            "        raise ValueError(column)\n"
+            "    def run():\n"
+            '        return cur.execute(f"SELECT id FROM items ORDER BY {column}")\n'
+            "    return run()\n",
+            note="near-miss: the allowlist check of the enclosing function holds in the nested one",
+        ),
+        Example(
+            "def insert(cur, name, email):\n"
+            '    row = {"name": name, "email": email}\n'
+            '    columns = ", ".join(row)\n'
+            '    marks = ", ".join(f"%({key})s" for key in row)\n'
+            '    cur.execute(f"INSERT INTO people ({columns}) VALUES ({marks})", row)\n',
+            note="near-miss: column names are the keys of a literal dict",
+        ),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -203,8 +326,17 @@ class SqlInjectionDynamicQuery(PythonRule):
             return
         template = sink_template(sink, self.context)
         holes = template.holes
-        if not holes or not template.literal_text.strip():
-            return  # nothing is built here: the whole statement comes from elsewhere
+        if holes and not template.literal_text.strip():
+            # The whole statement comes from elsewhere: an injection only when it is outside
+            # data itself (`conn.execute(request.args["q"])`, `text(username)`).
+            # Only on a call known to run SQL: `.execute(...)` of an arbitrary object (a model
+            # method, a tool that runs the user's own query by design) is not evidence.
+            whole_statement = sink.confidence is Confidence.HIGH and not sink.label.startswith("Query.")
+            if len(holes) == 1 and whole_statement and self._request_text(holes[0].expr):
+                self._whole(node, sink, holes[0])
+            return
+        if not holes:
+            return
         dialect = self.context.dialect
         text = normalise_placeholders(template.render())
         if sink.fragment:
@@ -213,10 +345,16 @@ class SqlInjectionDynamicQuery(PythonRule):
             statement = parse_statement(text, dialect)
         else:
             return
-        positions = classify_holes(statement, [hole.marker for hole in holes])
+        positions = classify_holes(statement, [hole.marker for hole in holes], text, dialect)
         tainted = {hole.marker for hole in holes if self.context.is_request_data(hole.expr)}
-        if self.context.in_migration and not tainted:
+        if (self.context.in_migration or _schema_editor(sink)) and not tainted:
             return  # migrations run once, by operators, with values the code defines
+        # Identifiers and clause fragments cannot be bound as parameters; built from anything
+        # but request data they are the code's own names and clauses (ORM metadata, compiled
+        # querysets, internal builders): on real code not one of them was an injection.
+        holes = [hole for hole in holes if hole.marker in tainted or positions[hole.marker] in (VALUE, LITERAL)]
+        if not holes:
+            return
 
         def rank(hole) -> tuple[int, int]:
             return (0 if hole.marker in tainted else 1, POSITION_ORDER.index(positions[hole.marker]))
@@ -241,6 +379,43 @@ class SqlInjectionDynamicQuery(PythonRule):
             origin=" (request data)" if worst.marker in tainted else "",
         )
 
+    def _request_text(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """The value is a piece of the request itself (`request.args["q"]`, `request.GET.get("q")`,
+        `request.json["sql"]`, a handler's `str` parameter), or a local name only ever bound to
+        one: text the client wrote, not a statement object built with bound values from it."""
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value in ("get", "getlist", "get_json")):
+                return False
+            expr = func.value
+        if isinstance(expr, (cst.Subscript, cst.Attribute)):
+            return self.context.is_request_data(expr)
+        if not isinstance(expr, cst.Name) or depth > 2 or expr.value == "request":
+            return False
+        found = self.context.scopes.lookup(expr.value)
+        if found is None:
+            return False
+        scope, assignments = found
+        if not assignments:
+            parameter = self.context.scopes.parameter(expr.value)
+            annotation = parameter.annotation if parameter is not None else None
+            is_text = annotation is None or (isinstance(annotation, cst.Name) and annotation.value == "str")
+            return is_text and self.context.is_request_data(expr)
+        return scope is not self.context.scopes.module and all(
+            assignment.op == "=" and self._request_text(assignment.value, depth + 1) for assignment in assignments
+        )
+
+    def _whole(self, node: cst.Call, sink, hole) -> None:
+        self.report(
+            node,
+            WHOLE_MESSAGE,
+            severity=Severity.CRITICAL,
+            confidence=Confidence.HIGH,
+            fix=FIX_FRAGMENT,
+            hole=_code(self.context.module, hole.expr),
+            sink=sink.label,
+        )
+
     @staticmethod
     def _grade(position: str, tainted: bool) -> tuple[Severity, Confidence]:
         if tainted:
@@ -252,6 +427,12 @@ class SqlInjectionDynamicQuery(PythonRule):
         if position == IDENTIFIER:
             return Severity.LOW, Confidence.LOW
         return Severity.MEDIUM, Confidence.LOW
+
+
+def _schema_editor(sink) -> bool:
+    """`schema_editor.execute(...)`: a Django migration operation's own SQL, run by operators."""
+    func = sink.call.func
+    return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "schema_editor"
 
 
 def _code(module: cst.Module, node: cst.CSTNode) -> str:

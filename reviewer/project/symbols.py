@@ -1,0 +1,705 @@
+"""Project symbols: the module table and each module's symbols, resolved across modules.
+
+Per file (index pass, `ast`, cached by content): the imports, the names bound at module level
+with the constant expression each is bound to, classes (bases as written, class attributes,
+names assigned on `self`/`cls`), and module-level functions with a summary of the SQL text
+they return. Merged once per scan into `ProjectSymbols`, which answers:
+
+- what module a file is (qualified name from its `__init__.py` chain; per project root, so two
+  services of one repository that both have `app/constants.py` do not collide);
+- whether a dotted name, as a file's imports resolve it, is a project constant (a module
+  constant, a `Final` name, an enum member, a class attribute bound once to a constant, a name
+  bound to another constant, through re-exports) and what its text is when known;
+- the text template a module-level helper returns, with its parameters as slots;
+- whether a class is a subclass of a qualified base, across modules.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from reviewer.astfacts import dotted_name
+from reviewer.index import PROVIDERS, IndexProvider
+from reviewer.model import FileKind
+from reviewer.names import absolute_module, module_name_for
+from reviewer.project.values import (
+    CHOICE,
+    COLLECTION,
+    CONCAT,
+    IMPORTED,
+    OPAQUE,
+    PARAM,
+    REF,
+    TEXT,
+    Expr,
+    expr_of,
+)
+
+# Bases that make a class an enumeration: every name its body binds is a member.
+ENUM_LEAVES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "TextChoices", "IntegerChoices", "Choices"})
+ENUM_MODULES = ("enum", "django.db.models", "strenum", "aenum", "django_enum")
+MAX_HOPS = 6
+MAX_RETURNS = 4
+SECTION = "symbols"
+
+
+# --------------------------------------------------------------------------------------------
+# Per-file facts
+
+
+@dataclass(frozen=True)
+class ClassFacts:
+    name: str
+    line: int
+    bases: tuple[str, ...]  # dotted, as written
+    attributes: Mapping[str, Expr | None]  # class-level names -> constant expression (None: not one)
+    assigned_on_instance: frozenset[str]  # `self.X = ...` / `cls.X = ...` in its methods
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    name: str
+    line: int
+    parameters: tuple[str, ...]
+    returns: tuple[Expr, ...]  # empty when some return is not built from constants and parameters
+
+
+@dataclass(frozen=True)
+class FileSymbols:
+    path: str
+    package: bool
+    # local name -> (module, name, level): `import a.b as c` -> ("a.b", "", 0);
+    # `from ..x import y as z` -> ("x", "y", 2).
+    imports: Mapping[str, tuple[str, str, int]]
+    constants: Mapping[str, Expr]
+    classes: Mapping[str, ClassFacts]
+    functions: Mapping[str, FunctionFacts]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "package": self.package,
+            "imports": {local: list(target) for local, target in self.imports.items()},
+            "constants": {name: value.to_json() for name, value in self.constants.items()},
+            "classes": {
+                name: {
+                    "line": cls.line,
+                    "bases": list(cls.bases),
+                    "attributes": {k: (v.to_json() if v is not None else None) for k, v in cls.attributes.items()},
+                    "instance": sorted(cls.assigned_on_instance),
+                }
+                for name, cls in self.classes.items()
+            },
+            "functions": {
+                name: {"line": fn.line, "parameters": list(fn.parameters), "returns": [r.to_json() for r in fn.returns]}
+                for name, fn in self.functions.items()
+            },
+        }
+
+    @staticmethod
+    def from_json(path: str, data: Mapping[str, Any]) -> "FileSymbols":
+        return FileSymbols(
+            path=path,
+            package=bool(data["package"]),
+            imports={local: (t[0], t[1], int(t[2])) for local, t in data["imports"].items()},
+            constants={name: Expr.from_json(value) for name, value in data["constants"].items()},
+            classes={
+                name: ClassFacts(
+                    name,
+                    cls["line"],
+                    tuple(cls["bases"]),
+                    {k: (Expr.from_json(v) if v is not None else None) for k, v in cls["attributes"].items()},
+                    frozenset(cls["instance"]),
+                )
+                for name, cls in data["classes"].items()
+            },
+            functions={
+                name: FunctionFacts(name, fn["line"], tuple(fn["parameters"]), tuple(Expr.from_json(r) for r in fn["returns"]))
+                for name, fn in data["functions"].items()
+            },
+        )
+
+
+def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbols:
+    imports: dict[str, tuple[str, str, int]] = {}
+    bindings: dict[str, list[Expr | None]] = {}
+    classes: dict[str, ClassFacts] = {}
+    functions: dict[str, FunctionFacts] = {}
+
+    def bind(name: str, value: Expr | None) -> None:
+        bindings.setdefault(name, []).append(value)
+
+    for node in _module_statements(tree.body):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+            _bind_targets(node, bind)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.split(".")[0]
+                imports[local] = (alias.name if alias.asname else local, "", 0)
+                bind(local, Expr(IMPORTED, local))
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                local = alias.asname or alias.name
+                imports[local] = (node.module or "", alias.name, node.level)
+                bind(local, Expr(IMPORTED, local))
+        elif isinstance(node, ast.ClassDef):
+            classes[node.name] = _class_facts(node)
+            bind(node.name, None)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions[node.name] = _function_facts(node)
+            bind(node.name, None)
+    rebound = _global_names(tree) if "global" in source or not source else set()
+    constants: dict[str, Expr] = {}
+    for name, values in bindings.items():
+        if name in rebound or any(value is None for value in values):
+            continue
+        constants[name] = values[0] if len(values) == 1 else Expr(CHOICE, items=tuple(v for v in values if v is not None))
+    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions)
+
+
+def _module_statements(body: list[ast.stmt]):
+    """Statements that run at module level: the body, and the blocks of module-level
+    if / try / with / for statements."""
+    for node in body:
+        yield node
+        if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith)):
+            yield from _module_statements(node.body)
+            yield from _module_statements(getattr(node, "orelse", []))
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            yield from _module_statements(node.body)  # type: ignore[attr-defined]
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                yield from _module_statements(handler.body)
+            yield from _module_statements(node.orelse)  # type: ignore[attr-defined]
+            yield from _module_statements(node.finalbody)  # type: ignore[attr-defined]
+
+
+def _bind_targets(node: ast.stmt, bind) -> None:
+    if isinstance(node, ast.Assign):
+        value = expr_of(node.value)
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                bind(target.id, value)
+            else:
+                for name in _target_names(target):
+                    bind(name, None)
+    elif isinstance(node, ast.AnnAssign):
+        if isinstance(node.target, ast.Name) and node.value is not None:
+            bind(node.target.id, expr_of(node.value))
+    elif isinstance(node, ast.AugAssign):
+        for name in _target_names(node.target):
+            bind(name, None)
+    elif isinstance(node, (ast.For, ast.AsyncFor)):
+        for name in _target_names(node.target):
+            bind(name, None)
+    else:
+        for item in node.items:  # type: ignore[attr-defined]
+            if item.optional_vars is not None:
+                for name in _target_names(item.optional_vars):
+                    bind(name, None)
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for element in target.elts for name in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+def _global_names(tree: ast.Module) -> set[str]:
+    return {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+
+
+def _class_facts(node: ast.ClassDef) -> ClassFacts:
+    bases = []
+    for base in node.bases:
+        if isinstance(base, ast.Subscript):  # Generic[T], models.Manager["X"]
+            base = base.value
+        name = dotted_name(base)
+        if name:
+            bases.append(name)
+    attributes: dict[str, Expr | None] = {}
+    counts: dict[str, int] = {}
+    methods: list[ast.AST] = []
+    for statement in node.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            methods.append(statement)
+            counts[statement.name] = counts.get(statement.name, 0) + 1
+            attributes[statement.name] = None
+            continue
+        if isinstance(statement, ast.Assign):
+            value = expr_of(statement.value)
+            for target in statement.targets:
+                names = [target.id] if isinstance(target, ast.Name) else _target_names(target)
+                for name in names:
+                    counts[name] = counts.get(name, 0) + 1
+                    attributes[name] = value if isinstance(target, ast.Name) else None
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is not None:
+            name = statement.target.id
+            counts[name] = counts.get(name, 0) + 1
+            attributes[name] = expr_of(statement.value)
+    for name, count in counts.items():
+        if count > 1:
+            attributes[name] = None
+    instance: set[str] = set()
+    if any(value is not None for value in attributes.values()):
+        for method in methods:
+            for statement in _body_statements(method.body):  # type: ignore[attr-defined]
+                targets = statement.targets if isinstance(statement, ast.Assign) else (
+                    [statement.target] if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) else []
+                )
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in ("self", "cls"):
+                        instance.add(target.attr)
+    return ClassFacts(node.name, node.lineno, tuple(bases), attributes, frozenset(instance))
+
+
+def _body_statements(body: list[ast.stmt]):
+    """Statements of a function body, nested blocks included, nested functions and classes
+    not (a statement-level walk: expressions are never visited)."""
+    for node in body:
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                yield from _body_statements(block)
+        for handler in getattr(node, "handlers", ()):
+            yield from _body_statements(handler.body)
+        for case in getattr(node, "cases", ()):
+            yield from _body_statements(case.body)
+
+
+def _function_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFacts:
+    args = node.args
+    parameters = tuple(a.arg for a in [*args.posonlyargs, *args.args])
+    every = frozenset([*parameters, *(a.arg for a in args.kwonlyargs)])
+    returns: list[ast.AST] = []
+    assigned: dict[str, list[ast.AST]] = {}
+    for statement in _body_statements(node.body):
+        if isinstance(statement, ast.Return):
+            returns.append(statement.value)  # type: ignore[arg-type]
+        elif isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                for name in _target_names(target):
+                    assigned.setdefault(name, []).append(statement.value if isinstance(target, ast.Name) else None)  # type: ignore[arg-type]
+        elif isinstance(statement, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+            for name in _target_names(statement.target):
+                assigned.setdefault(name, []).append(None)  # type: ignore[arg-type]
+    summary: tuple[Expr, ...] = ()
+    if returns and len(returns) <= MAX_RETURNS and all(value is not None for value in returns):
+        local = {name: values[0] for name, values in assigned.items() if len(values) == 1 and values[0] is not None}
+        shadowed = frozenset(name for name in assigned if name not in local)
+        lifted = [expr_of(value, every | shadowed, local) for value in returns]
+        if all(item is not None and _is_text(item) and not _uses(item, shadowed) for item in lifted):
+            summary = tuple(lifted)  # type: ignore[arg-type]
+    return FunctionFacts(node.name, node.lineno, parameters, summary)
+
+
+def _is_text(expr: Expr) -> bool:
+    """A string is built: text, or a concatenation holding some."""
+    return expr.kind == TEXT or (expr.kind == CONCAT and any(_is_text(item) for item in expr.items))
+
+
+def _uses(expr: Expr, names: frozenset[str]) -> bool:
+    return (expr.kind == PARAM and expr.text in names) or any(_uses(item, names) for item in expr.items)
+
+
+# --------------------------------------------------------------------------------------------
+# The merged, resolved model
+
+
+@dataclass(frozen=True)
+class Module:
+    path: str
+    root: str  # the folder above the top package ("" at the scan root)
+    name: str  # qualified module name
+    package: bool
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a resolved template: known text, a constant of unknown text
+    (`text is None and slot is None`), or the helper parameter `slot` fills."""
+
+    text: str | None = None
+    slot: str | None = None
+
+
+@dataclass(frozen=True)
+class Constant:
+    qualified: str
+    parts: tuple[Part, ...]
+    collection: bool = False
+
+    @property
+    def text(self) -> str | None:
+        """The constant's text when every piece of it is known."""
+        if self.collection or any(part.text is None for part in self.parts):
+            return None
+        return "".join(part.text for part in self.parts)  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a module-level helper returns: text templates over its parameters."""
+
+    qualified: str
+    parameters: tuple[str, ...]
+    returns: tuple[tuple[Part, ...], ...]
+
+
+@dataclass(frozen=True)
+class ClassSymbol:
+    qualified: str
+    path: str
+    line: int
+    bases: tuple[str, ...]  # qualified (a project class or an external name)
+    enum: bool
+
+
+UNKNOWN = Part()
+
+
+@dataclass(frozen=True)
+class ProjectSymbols:
+    files: Mapping[str, FileSymbols]
+    modules: Mapping[str, Module]  # path -> module
+    fingerprint: str
+    _by_name: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (root, module) -> path
+    _by_path_name: Mapping[str, str] = field(default_factory=dict)  # path-derived module name -> path
+    _global: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # module -> paths
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    # -- building ------------------------------------------------------------------------
+    @staticmethod
+    def build(facts: Mapping[str, FileSymbols], fingerprint: str = "") -> "ProjectSymbols":
+        packages = {posixpath.dirname(path) for path, data in facts.items() if data.package}
+        modules: dict[str, Module] = {}
+        by_name: dict[tuple[str, str], str] = {}
+        by_path_name: dict[str, str] = {}
+        global_names: dict[str, list[str]] = {}
+        for path in sorted(facts):
+            folder = posixpath.dirname(path)
+            stem = posixpath.basename(path)[:-3] if path.endswith(".py") else posixpath.basename(path)
+            parts = [] if stem == "__init__" else [stem]
+            while folder in packages and folder:
+                parts.insert(0, posixpath.basename(folder))
+                folder = posixpath.dirname(folder)
+            name = ".".join(parts)
+            if not name:
+                continue
+            modules[path] = Module(path, folder, name, facts[path].package)
+            by_name.setdefault((folder, name), path)
+            by_path_name.setdefault(module_name_for(path), path)
+            global_names.setdefault(name, []).append(path)
+        return ProjectSymbols(
+            dict(facts), modules, fingerprint, by_name, by_path_name, {k: tuple(v) for k, v in global_names.items()}
+        )
+
+    # -- the module table ------------------------------------------------------------------
+    def module(self, path: str) -> Module | None:
+        return self.modules.get(path)
+
+    def find_module(self, dotted: str, near: str) -> str | None:
+        """The path of module `dotted` as code in file `near` imports it: in `near`'s project
+        root first, then as a path-derived name, then the only module of that name."""
+        here = self.modules.get(near)
+        if here is not None and (here.root, dotted) in self._by_name:
+            return self._by_name[(here.root, dotted)]
+        if dotted in self._by_path_name:
+            return self._by_path_name[dotted]
+        candidates = self._global.get(dotted, ())
+        return candidates[0] if len(candidates) == 1 else None
+
+    # -- queries -----------------------------------------------------------------------------
+    def constant(self, path: str, dotted: str) -> Constant | None:
+        """The project constant `dotted` names in file `path` (`dotted` as the file's imports
+        resolve it; a bare name is one of the file's own), or None."""
+        key = ("constant", path, dotted)
+        if key not in self._memo:
+            self._memo[key] = None  # a cycle resolves to "not a constant"
+            self._memo[key] = self._constant(path, dotted, 0)
+        return self._memo[key]
+
+    def summary(self, path: str, dotted: str) -> Summary | None:
+        """The text templates a module-level helper returns, when all are built from
+        constants and its parameters."""
+        found = self._locate(path, dotted, 0)
+        if found is None:
+            return None
+        where, names = found
+        if len(names) != 1 or names[0] not in self.files[where].functions:
+            return None
+        function = self.files[where].functions[names[0]]
+        if not function.returns:
+            return None
+        qualified = f"{self.modules[where].name}.{names[0]}"
+        templates = []
+        for expr in function.returns:
+            parts = self._parts(where, expr, 0, frozenset(function.parameters) | _param_names(expr))
+            if parts is None:
+                return None
+            templates.append(parts)
+        return Summary(qualified, function.parameters, tuple(templates))
+
+    def class_symbol(self, path: str, dotted: str) -> ClassSymbol | None:
+        found = self._locate(path, dotted, 0)
+        if found is None:
+            return None
+        where, names = found
+        if len(names) != 1 or names[0] not in self.files[where].classes:
+            return None
+        return self._class(where, names[0])
+
+    def is_subclass(self, path: str, dotted: str, base: str) -> bool:
+        """True when the class `dotted` (as file `path` names it) has `base` (a qualified name)
+        among its bases, across modules."""
+        cls = self.class_symbol(path, dotted)
+        return cls is not None and (cls.qualified == base or base in self.ancestors(cls))
+
+    def ancestors(self, cls: ClassSymbol) -> tuple[str, ...]:
+        """Qualified names of every base, transitively (project classes and external names)."""
+        key = ("ancestors", cls.qualified, cls.path)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = ()
+        seen: list[str] = []
+        pending = [(cls.path, cls)]
+        while pending and len(seen) < 64:
+            path, current = pending.pop()
+            for base in current.bases:
+                if base in seen:
+                    continue
+                seen.append(base)
+                parent = self.class_symbol(path, base)
+                if parent is not None:
+                    pending.append((parent.path, parent))
+        self._memo[key] = tuple(seen)
+        return self._memo[key]
+
+    def class_constant(self, path: str, class_name: str, attribute: str) -> Constant | None:
+        """`self.attribute` / `cls.attribute` read in a method of the class `class_name` of
+        file `path`: a constant when the class (or a base) binds it once at class level to a
+        constant and no method assigns it on the instance."""
+        cls = self.class_symbol(path, class_name)
+        if cls is None:
+            return None
+        facts = self.files[cls.path].classes[class_name.rsplit(".", 1)[-1]]
+        if attribute in facts.assigned_on_instance:
+            return None
+        return self._attribute(cls, attribute, 0)
+
+    # -- resolution --------------------------------------------------------------------------
+    def _locate(self, path: str, dotted: str, hops: int) -> tuple[str, list[str]] | None:
+        """The file a name lives in and the rest of its dotted path from there, following
+        imports and re-exports."""
+        if hops > MAX_HOPS or path not in self.files:
+            return None
+        names = dotted.split(".")
+        facts = self.files[path]
+        head = names[0]
+        if head in facts.imports:
+            module, name, level = facts.imports[head]
+            target = self._import_target(path, module, name, level)
+            return self._absolute(path, ".".join([target, *names[1:]]), hops + 1)
+        if head in facts.constants or head in facts.classes or head in facts.functions:
+            return path, names
+        return self._absolute(path, dotted, hops + 1)
+
+    def _absolute(self, near: str, dotted: str, hops: int) -> tuple[str, list[str]] | None:
+        names = dotted.split(".")
+        for cut in range(len(names) - 1, 0, -1):
+            where = self.find_module(".".join(names[:cut]), near)
+            if where is not None:
+                rest = names[cut:]
+                facts = self.files[where]
+                if rest[0] in facts.imports:  # a re-export (`from .constants import X` in `__init__`)
+                    return self._locate(where, ".".join(rest), hops + 1)
+                if rest[0] in facts.constants or rest[0] in facts.classes or rest[0] in facts.functions:
+                    return where, rest
+                return None
+        return None
+
+    def _import_target(self, path: str, module: str, name: str, level: int) -> str:
+        if level:
+            here = self.modules.get(path)
+            anchor_name = here.name if here is not None else module_name_for(path)
+            package = here.package if here is not None else path.endswith("__init__.py")
+            module = absolute_module(anchor_name, package, level, module)
+        return f"{module}.{name}" if name else module
+
+    def _constant(self, path: str, dotted: str, hops: int) -> Constant | None:
+        found = self._locate(path, dotted, hops)
+        if found is None:
+            return None
+        where, names = found
+        facts = self.files[where]
+        qualified = ".".join([self.modules[where].name if where in self.modules else module_name_for(where), *names])
+        head = names[0]
+        if head in facts.constants:
+            expr = facts.constants[head]
+            if len(names) > 1:
+                # `CONST.upper()` is a call, not an attribute; only `.value` / `.name` of a
+                # constant stay constants.
+                return None if names[1:] not in (["value"], ["name"]) else self._of(where, qualified, expr)
+            return self._of(where, qualified, expr)
+        if head in facts.classes and len(names) >= 2:
+            cls = self._class(where, head)
+            if cls.enum and len(names) <= 3 and (len(names) == 2 or names[2] in ("value", "name", "label")):
+                attribute = facts.classes[head].attributes
+                if names[1] in attribute and not names[1].startswith("_"):
+                    known = self._attribute(cls, names[1], hops) if len(names) == 3 and names[2] == "value" else None
+                    return known or Constant(qualified, (UNKNOWN,))
+                return None
+            if len(names) == 2:
+                return self._attribute(cls, names[1], hops)
+        return None
+
+    def _attribute(self, cls: ClassSymbol, attribute: str, hops: int) -> Constant | None:
+        for owner in (cls, *(self.class_symbol(cls.path, base) for base in self.ancestors(cls))):
+            if owner is None:
+                continue
+            facts = self.files[owner.path].classes[owner.qualified.rsplit(".", 1)[-1]]
+            if attribute in facts.attributes:
+                expr = facts.attributes[attribute]
+                if expr is None:
+                    return None
+                return self._of(owner.path, f"{owner.qualified}.{attribute}", expr, hops)
+        return None
+
+    def _of(self, path: str, qualified: str, expr: Expr, hops: int = 0) -> Constant | None:
+        parts = self._parts(path, expr, hops, frozenset())
+        if parts is None:
+            return None
+        return Constant(qualified, parts, collection=_collection(expr))
+
+    def _parts(self, path: str, expr: Expr, hops: int, slots: frozenset[str]) -> tuple[Part, ...] | None:
+        if hops > MAX_HOPS:
+            return None
+        kind = expr.kind
+        if kind == TEXT:
+            return (Part(expr.text),)
+        if kind == PARAM:
+            return (Part(slot=expr.text),) if expr.text in slots else None
+        if kind in (REF, IMPORTED):
+            if expr.text in slots:
+                return (Part(slot=expr.text),)
+            target = self.constant(path, expr.text) if hops == 0 else self._constant(path, expr.text, hops + 1)
+            if target is None:
+                return None
+            return (UNKNOWN,) if target.collection else target.parts
+        items = []
+        for item in expr.items:
+            parts = self._parts(path, item, hops + 1, slots)
+            if parts is None:
+                return None
+            items.append(parts)
+        if kind == CONCAT:
+            return tuple(part for parts in items for part in parts)
+        if any(part.slot is not None for parts in items for part in parts):
+            return None  # a parameter inside a collection or an operation: not a template slot
+        if kind == CHOICE and items and all(parts == items[0] for parts in items):
+            return items[0]
+        return (UNKNOWN,)  # COLLECTION, OPAQUE, CHOICE of different constants
+
+    def _class(self, path: str, name: str) -> ClassSymbol:
+        key = ("class", path, name)
+        if key in self._memo:
+            return self._memo[key]
+        facts = self.files[path].classes[name]
+        module = self.modules[path].name if path in self.modules else module_name_for(path)
+        bases = []
+        for base in facts.bases:
+            located = self._locate(path, base, 0)
+            if located is not None and len(located[1]) == 1 and located[1][0] in self.files[located[0]].classes:
+                where = located[0]
+                bases.append(f"{self.modules[where].name if where in self.modules else module_name_for(where)}.{located[1][0]}")
+            else:
+                bases.append(self._external(path, base))
+        provisional = ClassSymbol(f"{module}.{name}", path, facts.line, tuple(bases), False)
+        self._memo[key] = provisional
+        enum = any(_is_enum_base(base) for base in (*bases, *self.ancestors(provisional)))
+        symbol = ClassSymbol(provisional.qualified, path, facts.line, tuple(bases), enum)
+        self._memo[key] = symbol
+        return symbol
+
+    def _external(self, path: str, dotted: str) -> str:
+        """A name outside the project, qualified through the file's imports."""
+        head, _, rest = dotted.partition(".")
+        imported = self.files[path].imports.get(head)
+        if imported is None:
+            return dotted
+        target = self._import_target(path, *imported)
+        return f"{target}.{rest}" if rest else target
+
+
+def _is_enum_base(name: str) -> bool:
+    module, _, leaf = name.rpartition(".")
+    return leaf in ENUM_LEAVES and (module in ENUM_MODULES or module.startswith(ENUM_MODULES) or module == "")
+
+
+def _collection(expr: Expr) -> bool:
+    return expr.kind == COLLECTION or (expr.kind == CHOICE and all(_collection(item) for item in expr.items))
+
+
+def _param_names(expr: Expr) -> frozenset[str]:
+    names = {expr.text} if expr.kind == PARAM else set()
+    for item in expr.items:
+        names |= _param_names(item)
+    return frozenset(names)
+
+
+# --------------------------------------------------------------------------------------------
+# The index provider
+
+
+class SymbolsProvider(IndexProvider):
+    """The `symbols` section: a `ProjectSymbols`."""
+
+    name = SECTION
+    file_kinds = frozenset({FileKind.PYTHON})
+
+    def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
+        if tree is None:
+            return None
+        return collect_symbols(path, tree, text).to_json()
+
+    def merge(self, facts: Mapping[str, Any]) -> Any:
+        return ProjectSymbols.build({path: FileSymbols.from_json(path, data) for path, data in facts.items()}, _fingerprint(facts))
+
+
+def _without_lines(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A file's facts without line numbers: an edit that only moves code answers every query
+    the same way, so it must not re-check every file."""
+    return {
+        **data,
+        "classes": {name: {k: v for k, v in cls.items() if k != "line"} for name, cls in data["classes"].items()},
+        "functions": {name: {k: v for k, v in fn.items() if k != "line"} for name, fn in data["functions"].items()},
+    }
+
+
+def _fingerprint(facts: Mapping[str, Any]) -> str:
+    """Digest of what a query can observe. A module with no constant, class, summarised
+    function or import, that is not a package, answers no query: adding one (a new view, a
+    test) keeps the digest, so the rules that read `symbols` keep their cached results."""
+    observable = {
+        path: _without_lines(data)
+        for path, data in facts.items()
+        if data["package"] or data["constants"] or data["classes"] or data["imports"]
+        or any(function["returns"] for function in data["functions"].values())
+    }
+    return hashlib.blake2b(json.dumps(observable, sort_keys=True).encode(), digest_size=12).hexdigest()
+
+
+if not any(provider.name == SECTION for provider in PROVIDERS):
+    PROVIDERS.append(SymbolsProvider())

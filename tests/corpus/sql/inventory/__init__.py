@@ -1,0 +1,1 @@
+from .constants import ARCHIVE_TABLE

@@ -1,0 +1,132 @@
+"""The project model's symbol tables (reviewer/project/symbols.py): module names, constants,
+enum members, class attributes, re-exports, helper summaries and the class hierarchy, across
+modules and across project roots."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+from reviewer.project.symbols import FileSymbols, Part, ProjectSymbols, collect_symbols
+
+TREE = {
+    "svc_a/shop/__init__.py": "from .constants import TABLE\n",
+    "svc_a/shop/constants.py": (
+        "import enum\n"
+        "from typing import Final\n"
+        "from django.db import models\n"
+        'TABLE = "orders"\n'
+        'ARCHIVE: Final = TABLE + "_archive"\n'
+        'COLUMNS = ("id", "name")\n'
+        'MODE = "a" if enum else "b"\n'
+        "COUNTER = 0\n"
+        "COUNTER += 1\n"
+        "def bump():\n"
+        "    global LATER\n"
+        '    LATER = "x"\n'
+        'LATER = "y"\n'
+        "class Status(enum.Enum):\n"
+        '    ACTIVE = "active"\n'
+        "class Kind(models.TextChoices):\n"
+        '    TOOL = "tool", "Tool"\n'
+        "class Base:\n"
+        '    NAME = "base"\n'
+        "    def set(self):\n"
+        '        self.NAME = "other"\n'
+    ),
+    "svc_a/shop/db/__init__.py": "",
+    "svc_a/shop/db/sqlutil.py": (
+        "from ..constants import Status as S, Base\n"
+        "def in_clause(column, values):\n"
+        '    marks = ",".join("?" * len(values))\n'
+        '    return "%s IN (%s)" % (column, marks)\n'
+        "def dynamic(value):\n"
+        "    return value.strip()\n"
+        "class Child(Base):\n"
+        "    pass\n"
+        "class Sub(S):\n"
+        "    pass\n"
+    ),
+    # A second service with a module of the same qualified name and other values.
+    "svc_b/shop/__init__.py": "",
+    "svc_b/shop/constants.py": "TABLE = input()\n",
+    "svc_b/shop/views.py": "from shop.constants import TABLE\n",
+}
+
+
+def _model() -> ProjectSymbols:
+    facts = {}
+    for path, code in TREE.items():
+        # Through JSON, as the index cache stores them.
+        data = json.loads(json.dumps(collect_symbols(path, ast.parse(code), code).to_json()))
+        facts[path] = FileSymbols.from_json(path, data)
+    return ProjectSymbols.build(facts)
+
+
+def test_modules_are_named_from_their_package_chain_per_root() -> None:
+    model = _model()
+    assert model.module("svc_a/shop/db/sqlutil.py").name == "shop.db.sqlutil"
+    assert model.module("svc_a/shop/db/sqlutil.py").root == "svc_a"
+    assert model.module("svc_b/shop/constants.py").name == "shop.constants"
+
+
+def test_constants_across_modules_and_reexports() -> None:
+    model = _model()
+    here = "svc_a/shop/db/sqlutil.py"
+    assert model.constant(here, "shop.TABLE").text == "orders"  # re-exported by the package
+    assert model.constant(here, "shop.constants.ARCHIVE").text == "orders_archive"  # Final, built from another
+    assert model.constant(here, "shop.constants.COLUMNS").collection
+    assert model.constant(here, "shop.constants.MODE").text is None  # a choice of two literals
+    assert model.constant(here, "shop.constants.COUNTER") is None  # rebound
+    assert model.constant(here, "shop.constants.LATER") is None  # rebound through `global`
+
+
+def test_enum_members_and_class_attributes() -> None:
+    model = _model()
+    here = "svc_a/shop/db/sqlutil.py"
+    assert model.constant(here, "S.ACTIVE") is not None
+    assert model.constant(here, "S.ACTIVE.value").text == "active"
+    assert model.constant(here, "shop.constants.Kind.TOOL") is not None
+    assert model.constant(here, "S.MISSING") is None
+    assert model.constant(here, "Base.NAME").text == "base"
+    # Read on the instance, an attribute a method assigns is not a constant.
+    assert model.class_constant(here, "Child", "NAME") is not None
+    assert model.class_constant("svc_a/shop/constants.py", "Base", "NAME") is None
+
+
+def test_roots_do_not_collide() -> None:
+    model = _model()
+    assert model.constant("svc_b/shop/views.py", "TABLE") is None  # svc_b's TABLE is input()
+    assert model.constant("svc_a/shop/__init__.py", "TABLE").text == "orders"
+
+
+def test_class_hierarchy_across_modules() -> None:
+    model = _model()
+    here = "svc_a/shop/db/sqlutil.py"
+    assert model.is_subclass(here, "Sub", "enum.Enum")
+    assert model.class_symbol(here, "Sub").enum
+    assert model.is_subclass(here, "Child", "shop.constants.Base")
+    assert not model.is_subclass(here, "Child", "enum.Enum")
+
+
+def test_helper_summary_is_a_template_over_parameters() -> None:
+    model = _model()
+    summary = model.summary("svc_a/shop/__init__.py", "shop.db.sqlutil.in_clause")
+    assert summary is not None and summary.parameters == ("column", "values")
+    assert summary.returns == ((Part(""), Part(slot="column"), Part(" IN ("), Part("?"), Part(")")),)
+    assert model.summary("svc_a/shop/__init__.py", "shop.db.sqlutil.dynamic") is None
+
+
+def test_fingerprint_ignores_moved_code_and_files_nobody_can_query() -> None:
+    from reviewer.project.symbols import SymbolsProvider
+
+    def fingerprint(tree: dict[str, str]) -> str:
+        facts = {path: collect_symbols(path, ast.parse(code), code).to_json() for path, code in tree.items()}
+        return SymbolsProvider().merge(json.loads(json.dumps(facts))).fingerprint
+
+    base = {"app/__init__.py": "", "app/constants.py": 'TABLE = "t"\nclass A:\n    X = 1\n'}
+    moved = {**base, "app/constants.py": '\n\nTABLE = "t"\n\n\nclass A:\n    X = 1\n'}
+    added = {**base, "app/views.py": "def view(cur, x):\n    cur.execute('SELECT 1')\n"}
+    changed = {**base, "app/constants.py": 'TABLE = "u"\nclass A:\n    X = 1\n'}
+    assert fingerprint(moved) == fingerprint(base) == fingerprint(added)
+    assert fingerprint(changed) != fingerprint(base)
