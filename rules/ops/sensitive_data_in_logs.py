@@ -22,7 +22,8 @@ class SensitiveDataInLogs(PythonRule):
     systems that must never hold credentials; a token in a log line is a login for whoever
     reads it. Log what identifies the event (user id, outcome), not the secret. Values
     derived from a secret (`len(token)`, `token[:4]`, `mask(card)`) and names that only
-    mention one (`token_type`, `password_reset_url`) are not reported."""
+    mention one (`token_type`, `password_reset_url`, `max_tokens`), or name a position in a
+    page or stream (`since_token`, `next_page_token`) or a CSRF token, are not reported."""
 
     code = "OPS006"
     name = "sensitive-data-in-logs"
@@ -92,6 +93,15 @@ class SensitiveDataInLogs(PythonRule):
             "    return tokens\n",
             path="app/text.py",
             note="near-miss: a URL named after a password is no password",
+        ),
+        Example(
+            "import logging\n"
+            "logger = logging.getLogger(__name__)\n"
+            "def sync(since_token, next_page_token, csrf_token):\n"
+            '    logger.info("sync since %s, next page %s", since_token, next_page_token)\n'
+            '    logger.debug(f"form csrf_token={csrf_token}")\n',
+            path="app/sync.py",
+            note="near-miss: stream, page and CSRF tokens are not credentials",
         ),
     )
 

@@ -31,8 +31,10 @@ class HardcodedSecret(PythonRule):
     holds the secret, and rotating it means a code change and a deploy. A leaked Django or
     Flask `SECRET_KEY` forges sessions and password-reset tokens; a JWT key forges logins.
     Read secrets from the environment or a secret manager. Placeholders (`changeme`,
-    `<secret>`), SQLite and template DSNs, test code and settings named for development are
-    not reported; a literal default of `os.environ.get(...)` is reported as low severity.
+    `<secret>`), redaction markers (`"[REDACTED]"`, `"***"`), tokens that are positions in a
+    page or stream (`since_token`, `next_page_token`) or CSRF tokens, SQLite and template DSNs,
+    test code and settings named for development are not reported (see `reviewer.secops`
+    for what a secret name and a secret value are); a literal default of `os.environ.get(...)` is reported as low severity.
     Bandit's B105/B106 report the same line with less context and are dropped when this rule
     fires."""
 
@@ -92,6 +94,22 @@ class HardcodedSecret(PythonRule):
             note="near-miss: password-named settings that hold no password",
         ),
         Example('DSN = "postgresql://{user}:{password}@{host}/{db}"\n', path="app/db.py", note="near-miss: a template"),
+        Example(
+            "def scrub(event):\n"
+            '    event["password"] = "[REDACTED]"\n'
+            '    event["api_key"] = "********"\n'
+            '    event.setdefault("headers", {})["authorization"] = "<hidden>"\n'
+            "    return event\n",
+            path="app/log_filters.py",
+            note="near-miss: redaction markers stand for a removed secret",
+        ),
+        Example(
+            'DEFAULT_SINCE_TOKEN = "s72594_4483_1934"\n'
+            "def next_page(client, page_token=\"CAEQAA-2x\"):\n"
+            "    return client.list(page_token=page_token, csrf_token=\"7f3a9c2e1b\")\n",
+            path="app/sync.py",
+            note="near-miss: stream, page and CSRF tokens are positions or form values, not credentials",
+        ),
         Example(
             'RESPONSES = {200: {"content": {"application/json": {"example": {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.x1"}}}}}\n',
             path="app/docs.py",
