@@ -7,6 +7,8 @@ from reviewer.rule import Example, PythonRule
 from reviewer.secops import is_false_or_none, keyword, positional, string_value
 
 DECODERS = frozenset({"jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode"})
+# authlib's decode always checks the signature against the key it is given.
+VERIFYING_DECODERS = frozenset({"authlib.jose.jwt.decode", "authlib.jose.JsonWebToken.decode"})
 UNVERIFIED_READERS = frozenset(
     {"jose.jwt.get_unverified_claims", "jose.jwt.get_unverified_header", "jwt.get_unverified_header"}
 )
@@ -196,6 +198,10 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         if qualified in UNVERIFIED_READERS:
             if qualified.endswith("get_unverified_claims"):
                 frame.add_read(node, "claims read with `get_unverified_claims()`")
+            return
+        if qualified in VERIFYING_DECODERS:
+            frame.verifies = True
+            self.verified_calls.add(id(node))
             return
         if qualified not in DECODERS:
             return
