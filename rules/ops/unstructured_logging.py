@@ -15,7 +15,13 @@ class UnstructuredLogging(ProjectRule):
     project, when no JSON formatter is configured anywhere in it: at the place that sets up
     plain-text output (a `LOGGING` dict with formatters in a settings module first, else the
     first `logging.basicConfig`), naming how many other places do; test and development
-    settings do not count."""
+    settings do not count.
+
+    Opt-in (select `OPS005`): on the ecosystem check's tuned projects every finding was a
+    product or a CLI that leaves the log format to its operator (`LOG_FORMAT`, a CLI option)
+    or a one-off script, never a service that should have emitted JSON (field precision 0.17
+    over 6 judged before it was reported once per project; the two findings left are judged
+    false). Whether logs must be JSON is a deployment decision a scan cannot see."""
 
     code = "OPS005"
     name = "unstructured-logging"
@@ -30,6 +36,7 @@ class UnstructuredLogging(ProjectRule):
     seed = 'S3:297 "Log with structured, queryable formats: Use JSON logging with consistent fields"'
     references = ("https://www.structlog.org/en/stable/logging-best-practices.html",)
     index_sections = ("logging",)
+    opt_in = True
     invalid = (
         Example(
             "import logging\n"

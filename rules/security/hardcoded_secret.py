@@ -5,6 +5,7 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
 from reviewer.secops import (
+    JWT_ENCODERS,
     dsn_password,
     has_token_prefix,
     is_dev_path,
@@ -18,7 +19,6 @@ from reviewer.secops import (
 
 # Names whose literal value is certainly a deployed secret (Django, Flask, SimpleJWT).
 EXACT = frozenset({"SECRET_KEY", "secret_key", "SIGNING_KEY", "JWT_SECRET_KEY", "PASSWORD"})
-JWT_ENCODERS = frozenset({"jwt.encode", "jose.jwt.encode", "authlib.jose.jwt.encode"})
 ENV_READERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
 LOCAL_HOSTS = ("@localhost", "@127.0.0.1", "@0.0.0.0", "@db:", "@db/", "@postgres:", "@postgres/", "@mysql:")
 
@@ -109,6 +109,12 @@ class HardcodedSecret(PythonRule):
             "    return client.list(page_token=page_token, csrf_token=\"7f3a9c2e1b\")\n",
             path="app/sync.py",
             note="near-miss: stream, page and CSRF tokens are positions or form values, not credentials",
+        ),
+        Example(
+            "SECRET_KEY_CHARSET = \"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#$%^&*(-_=+)\"\n"
+            'PASSWORD_ENV = "PGQ_DASHBOARD_PASSWORD_2"\n',
+            path="app/secret_key.py",
+            note="near-miss: the alphabet of a generated key, the name of the variable that holds a password",
         ),
         Example(
             'RESPONSES = {200: {"content": {"application/json": {"example": {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.x1"}}}}}\n',

@@ -4,9 +4,12 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.secops import is_false_or_none, keyword, positional, string_value
+from reviewer.flow import leaves_block
+from reviewer.secops import is_false_or_none, keyword, positional, string_value, words
 
 DECODERS = frozenset({"jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode"})
+# Words of a setting that turns signature verification on or off.
+VERIFY_WORDS = frozenset({"verify", "verification", "validate", "validation"})
 # authlib's decode always checks the signature against the key it is given.
 VERIFYING_DECODERS = frozenset({"authlib.jose.jwt.decode", "authlib.jose.JsonWebToken.decode"})
 UNVERIFIED_READERS = frozenset(
@@ -31,7 +34,11 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
     claims is returned, yielded or stored in an attribute or item. Reading `kid` or `iss`
     to choose a key, then `jwt.decode(token, key, algorithms=[...])`, is that case. An
     unverified read whose claims are returned or stored is reported even when the function
-    verifies the token elsewhere: the caller gets the unverified claims."""
+    verifies the token elsewhere: the caller gets the unverified claims. Verification that is
+    on by default and that the operator can turn off (`config.get("verify_signature", True)`)
+    is a product setting, like `requests.get(url, verify=settings.VERIFY_SSL)`: claims
+    returned only on the path where that setting is off are not reported; with a default of
+    `False`, or none, they are."""
 
     code = "SEC001"
     name = "jwt-unverified-or-alg-confusion"
@@ -92,6 +99,19 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         ),
         Example(
             "import jwt\n"
+            "class Provider:\n"
+            "    def claims(self, id_token):\n"
+            '        if self.settings.get("verify_signature", False):\n'
+            "            return self._verified(id_token)\n"
+            '        return jwt.decode(id_token, options={"verify_signature": False})\n'
+            "    def _verified(self, id_token):\n"
+            '        return jwt.decode(id_token, self.key, algorithms=["RS256"], audience=self.client_id)\n',
+            path="app/oauth.py",
+            lines=(6,),
+            note="verification that is off unless the operator turns it on",
+        ),
+        Example(
+            "import jwt\n"
             'OPTIONS = {"verify_signature": False}\n'
             "def peek(token, key):\n"
             '    jwt.decode(token, key, options={"verify_signature": True})\n'
@@ -145,11 +165,27 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             path="app/auth.py",
             note="near-miss: the unverified issuer routes the token to the verifying method",
         ),
+        Example(
+            "import jwt\n"
+            "class Provider:\n"
+            "    def claims(self, id_token):\n"
+            '        me = jwt.decode(id_token, options={"verify_signature": False})\n'
+            '        verify = self.settings.get("verify_signature", True)\n'
+            "        if verify:\n"
+            "            return self._verified(id_token)\n"
+            "        else:\n"
+            "            return me\n"
+            "    def _verified(self, id_token):\n"
+            '        return jwt.decode(id_token, self.key, algorithms=["RS256"], audience=self.client_id)\n',
+            path="app/oauth.py",
+            note="near-miss: unverified claims only when the operator turns off a setting that is on by default",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
         self.frames: list[_Frame] = [_Frame("")]
+        self.arms: list[list] = []  # enclosing `if` statements and the arm being walked
         self.done: list[_Frame] = []
         # Decode calls already judged verified, so a verified decode's result is clean.
         self.verified_calls: set[int] = set()
@@ -176,6 +212,8 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             for kind, reads, via in frame.events:
                 if kind == "feed":
                     feeds |= reads if via is None or via in verifiers else set()
+                elif kind == "switched-off":
+                    feeds |= reads  # returned only when a secure-by-default setting is off
                 elif via is not None and via in verifiers:
                     feeds |= reads  # handed to a verifying function of the file
                 else:
@@ -265,8 +303,44 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
                 frame.events.append(("feed", reads, local))
 
     # A branch on the claims routes the token or rejects it; it hands no claims onward.
+    def visit_If(self, node: cst.If) -> None:
+        if self.arms and self.arms[-1][0].orelse is node:
+            self.arms[-1][1] = "orelse"  # an `elif`
+        self.arms.append([node, "body"])
+
+    def visit_Else(self, node: cst.Else) -> None:
+        for arm in reversed(self.arms):
+            if arm[0].orelse is node:
+                arm[1] = "orelse"
+                break
+
     def leave_If(self, node: cst.If) -> None:
+        self.arms.pop()
         self._tested(node.test)
+        if node.orelse is None and leaves_block(node.body) and self._secure_default_setting(node.test):
+            self.frames[-1].switched_off = True  # what follows runs only with the setting off
+
+    def _switched_off(self) -> bool:
+        """Whether the code being walked runs only when a verification setting that is on by
+        default has been turned off (`if verify: ... else: <here>`)."""
+        if self.frames[-1].switched_off:
+            return True
+        return any(arm == "orelse" and self._secure_default_setting(node.test) for node, arm in self.arms)
+
+    def _secure_default_setting(self, test: cst.BaseExpression) -> bool:
+        """`verify_signature` read as `config.get("verify_signature", True)`: a setting that
+        verifies unless the operator turns it off."""
+        if isinstance(test, cst.Name):
+            name, test = test.value, self._value(test)
+        else:
+            name = ""
+        if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "get"):
+            return False
+        args = [arg for arg in test.args if arg.keyword is None]
+        if len(args) != 2 or not (isinstance(args[1].value, cst.Name) and args[1].value.value == "True"):
+            return False
+        key = string_value(args[0].value) or ""
+        return bool(VERIFY_WORDS & {*words(key), *words(name)})
 
     def leave_While(self, node: cst.While) -> None:
         self._tested(node.test)
@@ -289,7 +363,8 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         if not frame.reads:
             return
         local = _local_callee(value) if isinstance(value, cst.Call) else None
-        frame.events.append(("out", self._reads_in(value), local))
+        kind = "switched-off" if self._switched_off() else "out"
+        frame.events.append((kind, self._reads_in(value), local))
 
     def _flow_into(self, frame: "_Frame", target: cst.BaseExpression, reads: set[int]) -> None:
         if isinstance(target, cst.Name):
@@ -405,6 +480,8 @@ class _Frame:
         self.reads: list[tuple[cst.Call, str]] = []  # unverified reads, in order
         self.hard: list[tuple[cst.Call, str]] = []  # findings whatever else the function does
         self.verifies = False
+        # After `if verify: ...; return`, the rest runs only with verification switched off.
+        self.switched_off = False
         self.calls: set[str] = set()  # names of functions and self/cls methods called
         self.derived: dict[str, set[int]] = {}  # local name -> unverified reads it carries
         # Where reads' claims went: ("feed", reads, via) into a key choice or a branch test;
