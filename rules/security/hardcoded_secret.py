@@ -36,7 +36,13 @@ class HardcodedSecret(PythonRule):
     test code and settings named for development are not reported (see `reviewer.secops`
     for what a secret name and a secret value are); a literal default of `os.environ.get(...)` is reported as low severity.
     Bandit's B105/B106 report the same line with less context and are dropped when this rule
-    fires."""
+    fires.
+
+    Opt-in (select `SEC004`) by the field-precision rule: on the ecosystem check's tuned
+    projects its one remaining finding, a literal `SECRET_KEY` in the config of legacy
+    Python 2 maintenance scripts that read only the database URI, is judged false (0.00 over
+    1 judged; 0.00 over 2 before the fix for key alphabets). One finding is no evidence either way;
+    the lead decides whether the threshold needs a minimum sample."""
 
     code = "SEC004"
     name = "hardcoded-secret"
@@ -51,6 +57,7 @@ class HardcodedSecret(PythonRule):
         "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html",
     )
     supersedes = ("B105", "B106", "B107")
+    opt_in = True
     triggers = ("SECRET", "secret", "KEY", "key", "PASSWORD", "password", "TOKEN", "token", "://", "_live_", "AKIA", "ghp_")
     invalid = (
         Example('SECRET_KEY = "django-insecure-7$k2h9x0q!m4v8"\n', path="shop/settings.py", lines=(1,)),
