@@ -151,7 +151,7 @@ class Scopes:
             if node.value is not None:  # type: ignore[attr-defined]
                 self.current.returns.append(node.value)  # type: ignore[attr-defined]
         elif kind is cst.If:
-            if node.orelse is None and _leaves(node.body):  # type: ignore[attr-defined]
+            if node.orelse is None and leaves_block(node.body):  # type: ignore[attr-defined]
                 self._guard(node.test, cst.NotIn)  # type: ignore[attr-defined]
         elif kind is cst.Assert:
             self._guard(node.test, cst.In)  # type: ignore[attr-defined]
@@ -287,7 +287,7 @@ def _converted(node: cst.FunctionDef) -> frozenset[str]:
     return frozenset(names)
 
 
-def _leaves(body: cst.BaseSuite) -> bool:
+def leaves_block(body: cst.BaseSuite) -> bool:
     """The block ends by leaving the function or the loop (raise, return, continue, abort())."""
     statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
     if not statements:

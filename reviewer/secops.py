@@ -1,8 +1,16 @@
 """Shared facts for the security and operations rules: settings modules, sensitive names,
 literal values and keyword arguments of calls.
 
-Names are judged word by word (`card_token` has the word `token`, `tokenizer` does not), so
-`token_type` or `password_reset_url` are not secrets.
+A secret *name* is judged word by word (`card_token` has the word `token`, `tokenizer` does
+not). It names a credential when it has a credential word (`password`, `secret`, `token`,
+`apikey`, ...) or pair (`api key`, `signing key`, ...), unless another word makes it data
+about a credential (`token_type`, `password_reset_url`, `max_tokens`), or the word before
+`token` names a token that is no credential: a position in a stream or a page
+(`since_token`, `next_page_token`, `sync_token`) or an anti-forgery token (`csrf_token`).
+
+A secret *value* is a literal that could be a real credential: not a placeholder (`changeme`,
+`<secret>`), not a redaction marker (`"[REDACTED]"`, `"***"`, `"<hidden>"`), not a word or
+an identifier, not a reference (`env:`, a URL, a path).
 """
 
 from __future__ import annotations
@@ -19,13 +27,40 @@ DEV_WORDS = frozenset(
 # Words of a name that hold a credential.
 SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "credential", "credentials"})
 SECRET_PAIRS = (("api", "key"), ("private", "key"), ("secret", "key"), ("signing", "key"), ("access", "key"), ("auth", "key"))
+# Words before `token` that make it a position or an anti-forgery value, not a credential:
+# pagination and stream tokens (`since_token`, `next_page_token`, `nextToken`), CSRF tokens.
+NON_CREDENTIAL_TOKEN = frozenset(
+    {"since", "next", "prev", "previous", "page", "pagination", "paging", "continuation", "cursor", "sync",
+     "stream", "from", "to", "start", "end", "resume", "batch", "position", "last", "csrf", "xsrf",
+     # the identity of a slot, lease or operation, not a login
+     "reservation", "lease", "lock", "slot", "fencing", "idempotency", "correlation", "cancel", "cancellation",
+     "concurrency"}
+)
+# Words before `token` that make it a login. A bare `token` variable is as often a limiter
+# slot, a lexer token or a token model object as a credential, so a log line is judged on
+# qualified names only (`access_token`, `refresh_token`, `api_token`); a literal assigned to
+# a bare `token` is still judged by its value (SEC004).
+CREDENTIAL_TOKEN = frozenset(
+    {"access", "refresh", "auth", "authentication", "bearer", "api", "session", "jwt", "oauth", "oauth2",
+     "reset", "confirmation", "verification", "activation", "magic", "login", "personal", "service", "bot",
+     "secret", "private", "signing", "client", "app", "github", "gitlab", "slack", "stripe", "webhook", "card",
+     "payment"}
+)
+# Words of a redaction marker: the literal stands for a value that was removed.
+REDACTION_WORDS = frozenset(
+    {"redacted", "redact", "hidden", "hide", "masked", "mask", "filtered", "removed", "omitted", "censored",
+     "obfuscated", "sanitized", "sanitised", "scrubbed", "elided", "withheld", "snip", "snipped", "secret",
+     "sensitive", "private", "password", "token", "value", "not", "shown", "set"}
+)
+# Characters that only mask a value (`"********"`, `"xxxx"`, `"••••"`).
+MASK_CHARS = frozenset("*xX#•●·-_.")
 # Other words of sensitive data that must not reach logs.
 SENSITIVE_WORDS = SECRET_WORDS | frozenset({"authorization", "cookie", "cookies", "ssn", "cvv", "cvc"})
 SENSITIVE_PAIRS = SECRET_PAIRS + (("card", "number"), ("credit", "card"))
 # Words that make a credential-named value something else: its type, length, a URL, a flag.
 DERIVED_WORDS = frozenset(
     {"age", "alg", "algorithm", "algorithms", "audience", "backend", "cache", "change", "changed", "char",
-     "chars", "class", "count", "days", "digest", "dir", "disabled", "duration", "enabled", "endpoint",
+     "chars", "charset", "alphabet", "characters", "class", "count", "days", "digest", "dir", "disabled", "duration", "enabled", "endpoint", "env", "envvar",
      "error", "errors", "exp", "expiration", "expired", "expires", "expiry", "field", "fields", "file",
      "filename", "form", "format", "generator", "has", "hash", "hashed", "hasher", "hashers", "header", "help",
      "id", "ids", "index", "input", "is", "issuer", "kid", "kind", "label", "len", "length", "lifetime",
@@ -50,6 +85,8 @@ DEFAULT_PASSWORDS = frozenset(
     {"password", "pass", "passwd", "secret", "postgres", "admin", "root", "guest", "demo", "test", "masterkey",
      "taosdata", "mysql", "sa", "oracle", "changeme", "example", "user", "pwd"}
 )
+# Calls that sign a JWT: their result is a bearer token, their key a signing secret.
+JWT_ENCODERS = frozenset({"jwt.encode", "jose.jwt.encode", "authlib.jose.jwt.encode"})
 TOKEN_PREFIXES = ("sk_live_", "rk_live_", "AKIA", "ghp_", "gho_", "github_pat_", "xoxb-", "xoxp-", "glpat-", "AIza")
 
 
@@ -59,7 +96,21 @@ def words(name: str) -> list[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
 
 
-def _has(parts: list[str], singles: frozenset[str], pairs: tuple[tuple[str, str], ...]) -> bool:
+def _has(
+    parts: list[str], singles: frozenset[str], pairs: tuple[tuple[str, str], ...], bare_token: bool = True
+) -> bool:
+    # A `token` qualified as a page or stream position, a slot or a CSRF token is no
+    # credential; without `bare_token`, only one qualified as a login is.
+    parts = [
+        ""
+        if part == "token"
+        and (
+            (index and parts[index - 1] in NON_CREDENTIAL_TOKEN)
+            or (not bare_token and not (index and parts[index - 1] in CREDENTIAL_TOKEN))
+        )
+        else part
+        for index, part in enumerate(parts)
+    ]
     if any(part in singles for part in parts):
         return True
     return any(a == x and b == y for a, b in pairs for x, y in zip(parts, parts[1:]))
@@ -72,9 +123,12 @@ def is_secret_name(name: str) -> bool:
 
 
 def is_sensitive_name(name: str) -> bool:
-    """A name whose value must not be logged: secrets, auth headers, cookies, card numbers."""
+    """A name whose value must not be logged: secrets, auth headers, cookies, card numbers, and
+    tokens named as logins (`access_token`, not a bare `token`)."""
     parts = words(name)
-    return _has(parts, SENSITIVE_WORDS, SENSITIVE_PAIRS) and not any(part in DERIVED_WORDS for part in parts)
+    return _has(parts, SENSITIVE_WORDS, SENSITIVE_PAIRS, bare_token=False) and not any(
+        part in DERIVED_WORDS for part in parts
+    )
 
 
 def is_password_name(name: str) -> bool:
@@ -139,7 +193,19 @@ def positional(call: cst.Call, index: int) -> cst.Arg | None:
 
 
 def is_placeholder(value: str) -> bool:
-    return bool(PLACEHOLDERS.match(value.strip()))
+    return bool(PLACEHOLDERS.match(value.strip())) or is_redaction_marker(value)
+
+
+def is_redaction_marker(value: str) -> bool:
+    """A literal that stands for a removed value: mask characters only (`"********"`), or
+    redaction words in brackets or not (`"[REDACTED]"`, `"<hidden>"`, `"(not shown)"`)."""
+    text = value.strip()
+    if text and all(char in MASK_CHARS for char in text):
+        return True
+    parts = words(text)
+    return bool(parts) and all(part in REDACTION_WORDS for part in parts) and any(
+        part not in ("password", "token", "value", "secret", "private", "not", "set") for part in parts
+    )
 
 
 def looks_like_secret(value: str, name: str = "") -> bool:

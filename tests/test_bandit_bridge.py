@@ -22,6 +22,10 @@ CODE = (
 )
 
 
+# Every bandit test by its exact code: most are opt-in, and a prefix selects default rules only.
+ALL_BANDIT = tuple(rule.code for rule in bandit_bridge.rules())
+
+
 def _found(result) -> list[tuple[str, int]]:
     return sorted((f.rule, f.line) for f in result.findings)
 
@@ -38,7 +42,7 @@ def test_bandit_tests_are_registered_as_security_rules() -> None:
 
 def test_findings_map_bandit_ids_severity_confidence_and_position(tmp_path: Path) -> None:
     write_tree(tmp_path, {"app/tasks.py": CODE})
-    result = scan_tree(tmp_path, select=("B",))
+    result = scan_tree(tmp_path, select=ALL_BANDIT)
     by_rule = {f.rule: f for f in result.findings}
     assert set(by_rule) == {"B105", "B404", "B602", "B324"}
     assert (by_rule["B602"].severity, by_rule["B602"].confidence) == (Severity.HIGH, Confidence.HIGH)
@@ -51,19 +55,19 @@ def test_findings_map_bandit_ids_severity_confidence_and_position(tmp_path: Path
 def test_nosec_is_honoured(tmp_path: Path) -> None:
     code = CODE.replace("shell=True)\n", "shell=True)  # nosec\n").replace(".hexdigest()\n", ".hexdigest()  # nosec B324\n")
     write_tree(tmp_path, {"app/tasks.py": code})
-    assert _found(scan_tree(tmp_path, select=("B",))) == [("B105", 3), ("B404", 2)]
+    assert _found(scan_tree(tmp_path, select=ALL_BANDIT)) == [("B105", 3), ("B404", 2)]
 
 
 def test_nosec_for_another_test_does_not_hide_the_finding(tmp_path: Path) -> None:
     write_tree(tmp_path, {"app/tasks.py": CODE.replace(".hexdigest()\n", ".hexdigest()  # nosec B105\n")})
-    assert ("B324", 6) in _found(scan_tree(tmp_path, select=("B",)))
+    assert ("B324", 6) in _found(scan_tree(tmp_path, select=ALL_BANDIT))
 
 
 def test_reviewer_suppression_works_and_b_codes_are_known(tmp_path: Path) -> None:
     code = CODE.replace('"hunter2-Secret-9"\n', '"hunter2-Secret-9"  # reviewer: ignore[B105] test fixture account\n')
     code += "x = 1  # reviewer: ignore[B999] no such test\n"
     write_tree(tmp_path, {"app/tasks.py": code})
-    result = scan_tree(tmp_path, select=("B", "RVW"))
+    result = scan_tree(tmp_path, select=(*ALL_BANDIT, "RVW"))
     assert ("B105", 3) not in _found(result)
     assert result.suppressed == 1
     assert [(f.rule, f.line) for f in result.findings if f.rule.startswith("RVW")] == [("RVW002", 7)]
@@ -71,7 +75,7 @@ def test_reviewer_suppression_works_and_b_codes_are_known(tmp_path: Path) -> Non
 
 def test_unused_b_suppression_is_reported(tmp_path: Path) -> None:
     write_tree(tmp_path, {"app/tasks.py": "total = 1  # reviewer: ignore[B602] legacy\n"})
-    result = scan_tree(tmp_path, select=("B", "RVW"))
+    result = scan_tree(tmp_path, select=(*ALL_BANDIT, "RVW"))
     assert _found(result) == [("RVW003", 1)]
 
 
@@ -82,7 +86,7 @@ def test_select_ignore_severity_and_per_path_ignores(tmp_path: Path) -> None:
         tmp_path,
         config=replace(
             config,
-            select=("B",),
+            select=ALL_BANDIT,
             ignore=("B404",),
             severity=(("B105", Severity.HIGH),),
             per_path_ignores=(("scripts/**", ("B602",)),),
@@ -94,14 +98,18 @@ def test_select_ignore_severity_and_per_path_ignores(tmp_path: Path) -> None:
     assert ("app/tasks.py", "B602") in found and ("scripts/once.py", "B602") not in found
 
 
-def test_tests_that_ours_do_better_are_opt_in(tmp_path: Path) -> None:
-    code = "import requests\ndef fetch(url):\n    return requests.get(url)\n"
+def test_default_subset_is_chosen_by_field_precision(tmp_path: Path) -> None:
+    """Only the tests in DEFAULT_ON run by default; every other one is opt-in and says why."""
+    default = {rule.code for rule in registry_module.select(registry_module.load(), (), ()) if bandit_bridge.is_bandit_rule(rule)}
+    assert default == set(bandit_bridge.DEFAULT_ON)
+    assert {"B101", "B105", "B113", "B201", "B311", "B404", "B602", "B608", "B703"}.isdisjoint(default)
+    for rule in bandit_bridge.rules():
+        assert bandit_bridge.selection_reason(rule.code) != bandit_bridge.UNLISTED, rule.code
+        assert ("opt-in" in rule.doc()) is rule.opt_in
+    code = "import requests\ndef fetch(url):\n    assert url\n    return requests.get(url, verify=False)\n"
     write_tree(tmp_path, {"app/fetch.py": code})
-    default = registry_module.select(registry_module.load(), (), ())
-    assert not {"B113", "B201", "B608", "B610", "B611"} & {rule.code for rule in default}
-    assert "B602" in {rule.code for rule in default}
-    assert _found(scan_tree(tmp_path, select=("B",))) == []
-    assert _found(scan_tree(tmp_path, select=("B113",))) == [("B113", 3)]
+    assert _found(scan_tree(tmp_path, select=("B",))) == [("B501", 4)]
+    assert _found(scan_tree(tmp_path, select=("B113", "B101"))) == [("B101", 3), ("B113", 4)]
 
 
 def test_no_duplicate_when_a_more_precise_rule_fires(tmp_path: Path) -> None:
@@ -122,7 +130,7 @@ def test_no_duplicate_when_a_more_precise_rule_fires(tmp_path: Path) -> None:
 
 def test_broken_and_test_files(tmp_path: Path) -> None:
     write_tree(tmp_path, {"app/broken.py": "def f(:\n", "tests/test_tasks.py": CODE})
-    result = scan_tree(tmp_path, select=("B",))
+    result = scan_tree(tmp_path, select=ALL_BANDIT)
     assert result.findings == ()
     assert [(e.path, e.kind) for e in result.errors] == [("app/broken.py", "syntax-error")]
 
@@ -136,7 +144,7 @@ def test_bandit_version_keys_the_cache(monkeypatch) -> None:
 def test_bandit_does_not_report_one_problem_twice(tmp_path: Path) -> None:
     code = "from django.utils.safestring import mark_safe\ndef label(value):\n    return mark_safe(value)\n"
     write_tree(tmp_path, {"shop/labels.py": code})
-    assert _found(scan_tree(tmp_path, select=("B",))) == [("B703", 3)]
+    assert _found(scan_tree(tmp_path, select=ALL_BANDIT)) == [("B703", 3)]
     assert _found(scan_tree(tmp_path, select=("B308",))) == [("B308", 3)]
 
 
@@ -144,8 +152,8 @@ def test_selections_can_change_within_one_process(tmp_path: Path) -> None:
     """Bandit keeps the blacklist selection in module state; alternating selections must
     not leave a stale blacklist behind."""
     write_tree(tmp_path, {"app/tasks.py": CODE + "import pickle\n"})
-    first = _found(scan_tree(tmp_path, select=("B",)))
+    first = _found(scan_tree(tmp_path, select=ALL_BANDIT))
     only_calls = scan_tree(tmp_path, select=("B308",))
-    again = scan_tree(tmp_path, select=("B",))
+    again = scan_tree(tmp_path, select=ALL_BANDIT)
     assert only_calls.errors == () and again.errors == ()
     assert _found(again) == first and ("B403", 7) in first

@@ -12,7 +12,7 @@ import pytest
 from reviewer import registry as registry_module
 from reviewer.meta import META_RULES
 from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, Severity
-from reviewer.bandit_bridge import BanditTest, is_bandit_rule
+from reviewer.bandit_bridge import DEFAULT_ON, BanditTest, is_bandit_rule
 from reviewer.rule import Example, ProjectRule, PythonRule, SqlRule, as_example
 
 REGISTRY = registry_module.load()
@@ -142,4 +142,5 @@ def test_bandit_rules() -> None:
         assert rule.category is Category.SECURITY
         assert not rule.valid and not rule.invalid
     opt_in = {rule.code for rule in BANDIT if rule.opt_in}
-    assert opt_in == {"B113", "B201", "B608", "B610", "B611"}
+    assert opt_in == {rule.code for rule in BANDIT} - set(DEFAULT_ON)
+    assert {"B113", "B201", "B608", "B610", "B611"} <= opt_in

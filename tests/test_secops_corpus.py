@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from reviewer.config import Config
 from tests.conftest import scan_tree
 
 CORPUS = Path(__file__).parent / "corpus" / "secops"
@@ -46,7 +47,9 @@ def _cases() -> list[tuple[str, int, int, str, str, bool]]:
 def scored() -> dict:
     cases = _cases()
     codes = tuple(sorted({code for *_, code, _ in cases}))
-    result = scan_tree(CORPUS, select=codes)
+    # The corpus measures every check, the opt-in ones included.
+    config = Config(root=str(CORPUS), options=(("OPS006", (("whole-request", True),)),))
+    result = scan_tree(CORPUS, select=codes, config=config)
     assert not [e for e in result.errors if e.kind == "rule-error"], result.errors
     found = [(f.rule, f.path, f.line) for f in result.findings]
     tp, fp, misses, false = 0, 0, [], []
@@ -105,3 +108,19 @@ def test_no_finding_outside_a_case(scored) -> None:
         if not inside:
             stray.append((rule, path, line))
     assert stray == []
+
+
+def test_whole_request_logging_is_reported_only_when_asked(tmp_path) -> None:
+    from tests.conftest import write_tree
+
+    code = (
+        "import logging\n"
+        "logger = logging.getLogger(__name__)\n"
+        "def hook(request):\n"
+        '    logger.debug("incoming headers: %s", dict(request.headers))\n'
+    )
+    write_tree(tmp_path, {"app/hooks.py": code})
+    assert scan_tree(tmp_path, select=("OPS006",)).findings == ()
+    config = Config(root=str(tmp_path), options=(("OPS006", (("whole-request", True),)),))
+    found = scan_tree(tmp_path, select=("OPS006",), config=config).findings
+    assert [(f.rule, f.line) for f in found] == [("OPS006", 4)]

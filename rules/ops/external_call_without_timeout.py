@@ -9,6 +9,10 @@ from reviewer.secops import has_star_kwargs, is_false_or_none, keyword, position
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 REQUESTS = frozenset(f"requests.{verb}" for verb in VERBS) | frozenset(f"requests.api.{verb}" for verb in VERBS)
 SESSIONS = frozenset({"requests.Session", "requests.session", "requests.sessions.Session"})
+# Adapters that send with no default timeout: mounting one changes retries, not timeouts.
+PLAIN_ADAPTERS = frozenset({"requests.adapters.HTTPAdapter", "requests.HTTPAdapter", "HTTPAdapter"})
+# Session methods that, overridden or replaced, can give every request a default timeout.
+SENDING_METHODS = frozenset({"request", "send"})
 HTTPX = frozenset(f"httpx.{verb}" for verb in VERBS | {"stream"}) | frozenset({"httpx.Client", "httpx.AsyncClient"})
 # Callables whose timeout may also come positionally: qualified name -> index of `timeout`.
 POSITIONAL_TIMEOUT = {
@@ -30,7 +34,12 @@ class ExternalCallWithoutTimeout(PythonRule):
     answering: the cascading failure timeouts exist to stop. httpx has a 5 s default, so
     only an explicit `timeout=None` is reported there; calls that forward `**kwargs` are not
     judged. Bandit's B113 (module-level `requests` only) is off by default in favour of this
-    rule, which also follows `requests.Session()` objects."""
+    rule, which also follows `requests.Session` objects: a local or module-level session, a
+    `with` session, a session kept on `self`, a parameter annotated `requests.Session`, and
+    instances of a `requests.Session` subclass of the same file. A session is not judged
+    when something may give it a default timeout: a subclass that overrides `request` or
+    `send`, a mounted adapter other than a plain `HTTPAdapter` (a timeout adapter), or a
+    replaced `session.request`."""
 
     code = "OPS001"
     # bandit's B113 (requests without a timeout) flags the same calls, less precisely.
@@ -63,6 +72,34 @@ class ExternalCallWithoutTimeout(PythonRule):
             path="app/payments.py",
             lines=(4,),
             note="a Session has no default timeout either",
+        ),
+        Example(
+            "import requests\n"
+            "class PaymentsClient:\n"
+            "    def __init__(self, base_url):\n"
+            "        self.base_url = base_url\n"
+            "        self.session = requests.Session()\n"
+            '        self.session.headers["User-Agent"] = "shop/1.0"\n'
+            "    def charge(self, payload):\n"
+            '        return self.session.post(self.base_url + "/charges", json=payload)\n',
+            path="app/payments.py",
+            lines=(8,),
+            note="a session kept on the instance",
+        ),
+        Example(
+            "import requests\n"
+            "from typing import Optional\n"
+            "def fetch_rates(session: Optional[requests.Session], url):\n"
+            "    return session.get(url).json()\n"
+            "class ApiSession(requests.Session):\n"
+            "    def __init__(self, token):\n"
+            "        super().__init__()\n"
+            '        self.headers["Authorization"] = f"Bearer {token}"\n'
+            "def ping(token, url):\n"
+            "    return ApiSession(token).get(url)\n",
+            path="app/rates.py",
+            lines=(4, 10),
+            note="an annotated parameter, and a subclass that only adds a header",
         ),
         Example(
             "import httpx\nclient = httpx.Client(timeout=None)\n",
@@ -105,6 +142,33 @@ class ExternalCallWithoutTimeout(PythonRule):
             note="near-miss: the timeout may come through **kwargs",
         ),
         Example(
+            "import requests\n"
+            "from requests.adapters import HTTPAdapter\n"
+            "class TimeoutAdapter(HTTPAdapter):\n"
+            "    def send(self, request, **kwargs):\n"
+            '        kwargs.setdefault("timeout", 10)\n'
+            "        return super().send(request, **kwargs)\n"
+            "class Client:\n"
+            "    def __init__(self):\n"
+            "        self.session = requests.Session()\n"
+            '        self.session.mount("https://", TimeoutAdapter())\n'
+            "    def get(self, url):\n"
+            "        return self.session.get(url)\n",
+            path="app/client.py",
+            note="near-miss: a timeout adapter mounted on the session",
+        ),
+        Example(
+            "import requests\n"
+            "class TimeoutSession(requests.Session):\n"
+            "    def request(self, method, url, **kwargs):\n"
+            '        kwargs.setdefault("timeout", 10)\n'
+            "        return super().request(method, url, **kwargs)\n"
+            "def fetch(url, session: requests.Session = None):\n"
+            "    return TimeoutSession().get(url), (session or requests).get(url, timeout=5)\n",
+            path="app/http.py",
+            note="near-miss: a session subclass that gives every request a timeout",
+        ),
+        Example(
             "def fetch(cache, key):\n    return cache.get(key)\n",
             path="app/cache.py",
             note="near-miss: a `get` that is no HTTP call",
@@ -114,26 +178,96 @@ class ExternalCallWithoutTimeout(PythonRule):
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
         self.with_sessions: set[str] = set()  # `with requests.Session() as s:` names
+        # Session subclasses of this file: class name -> whether it may set a default timeout.
+        self.session_classes: dict[str, bool] = {}
+        # Per class being walked: attribute -> what `self.<attribute>` was given.
+        self.classes: list[_ClassFacts] = []
+        self.done_classes: list[_ClassFacts] = []
+        # Session calls without a timeout, decided at the end of the file, once every
+        # `mount(...)` and attribute of their session is known: (call, label, session key).
+        self.pending: list[tuple[cst.Call, str, tuple, bool]] = []
+        # Sessions that may have a default timeout (a timeout adapter, a replaced `request`).
+        self.timeout_set: set[tuple] = set()
+
+    def visit_Module(self, node: cst.Module) -> None:
+        classes = [s for s in node.body if isinstance(s, cst.ClassDef)]
+        changed = True
+        while changed:  # subclasses of subclasses of the same file, in any order
+            changed = False
+            for cls in classes:
+                if cls.name.value in self.session_classes:
+                    continue
+                for base in cls.bases:
+                    name = self.context.resolve(base.value) if isinstance(base.value, (cst.Name, cst.Attribute)) else None
+                    if name in SESSIONS or name in self.session_classes:
+                        inherited = self.session_classes.get(name or "", False)
+                        self.session_classes[cls.name.value] = inherited or _overrides_sending(cls)
+                        changed = True
+                        break
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(_ClassFacts(node.name.value))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.done_classes.append(self.classes.pop())
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if (
             node.asname is not None
             and isinstance(node.asname.name, cst.Name)
             and isinstance(node.item, cst.Call)
-            and self._is_session_call(node.item)
+            and self._session_call(node.item) is not None
         ):
             self.with_sessions.add(node.asname.name.value)
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._assigned(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        facts = self.classes[-1] if self.classes else None
+        target = node.target
+        if facts is not None and self._is_session_type(node.annotation.annotation):
+            # `session: requests.Session` in a class body, or `self.session: requests.Session = ...`
+            if isinstance(target, cst.Name) and self.context.scopes.function is None:
+                facts.annotated.add(target.value)
+            elif _self_attribute(target):
+                facts.annotated.add(target.attr.value)  # type: ignore[union-attr]
+        if node.value is not None:
+            self._assigned(target, node.value)
+
+    def _assigned(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Attribute) and target.attr.value in SENDING_METHODS:
+            key = self._session_key(target.value)
+            if key is not None:
+                self.timeout_set.add(key)  # `session.request = partial(session.request, timeout=5)`
+            return
+        if _self_attribute(target) and self.classes:
+            facts = self.classes[-1]
+            kind = self._session_call(value) if isinstance(value, cst.Call) else None
+            facts.values.setdefault(target.attr.value, []).append(kind is not None)  # type: ignore[union-attr]
+            if kind:  # a session subclass that may set its own default timeout
+                self.timeout_set.add(("self", facts.name, target.attr.value))  # type: ignore[union-attr]
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not isinstance(func, (cst.Name, cst.Attribute)) or has_star_kwargs(node):
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return
+        if isinstance(func, cst.Attribute) and func.attr.value == "mount" and len(node.args) >= 2:
+            key = self._session_key(func.value)
+            if key is not None and self._adapter_may_set_timeout(node.args[1].value):
+                self.timeout_set.add(key)
+            return
+        if has_star_kwargs(node):
             return
         qualified = self.context.resolve(func) or ""
         timeout = keyword(node, "timeout")
         if qualified in REQUESTS:
             self._check_required(node, qualified, timeout, Confidence.HIGH)
-        elif isinstance(func, cst.Attribute) and func.attr.value in VERBS and self._is_session(func.value):
-            self._check_required(node, f"{_text(func.value)}.{func.attr.value}", timeout, Confidence.MEDIUM)
+        elif isinstance(func, cst.Attribute) and func.attr.value in VERBS:
+            key = self._session_key(func.value)
+            if key is not None and (timeout is None or is_false_or_none(timeout.value)):
+                self.pending.append((node, f"{_text(func.value)}.{func.attr.value}", key, timeout is None))
         elif qualified in HTTPX:
             if timeout is not None and self._is_none_timeout(timeout.value):
                 self.report(node, call=qualified, problem="disables the timeout (`timeout=None`)")
@@ -144,26 +278,101 @@ class ExternalCallWithoutTimeout(PythonRule):
             elif timeout is not None and is_false_or_none(timeout.value):
                 self.report(node, call=qualified, problem="disables the timeout (`timeout=None`)")
 
+    def finish(self) -> None:
+        sessions_on_self = {
+            ("self", facts.name, attribute)
+            for facts in [*self.done_classes, *self.classes]
+            for attribute in {*facts.values, *facts.annotated}
+            if (facts.values.get(attribute) and all(facts.values[attribute])) or attribute in facts.annotated
+        }
+        for node, label, key, missing in self.pending:
+            if key in self.timeout_set:
+                continue
+            if key[0] == "self" and key not in sessions_on_self:
+                continue
+            self._check_required(node, label, None if missing else keyword(node, "timeout"), Confidence.MEDIUM)
+
     def _check_required(self, node: cst.Call, label: str, timeout: cst.Arg | None, confidence: Confidence) -> None:
         if timeout is None:
             self.report(node, call=label, problem="has no timeout and waits forever by default", confidence=confidence)
         elif is_false_or_none(timeout.value):
             self.report(node, call=label, problem="disables the timeout (`timeout=None`)", confidence=confidence)
 
-    def _is_session(self, receiver: cst.BaseExpression) -> bool:
+    # -- which object is a requests session ----------------------------------------------
+    def _session_key(self, receiver: cst.BaseExpression) -> tuple | None:
+        """A key naming the session object `receiver` is, or None when it is not known to be
+        a `requests` session without a default timeout. `self.<attribute>` keys are decided
+        at the end of the file, when every method of the class has been seen."""
         if isinstance(receiver, cst.Call):
-            return self._is_session_call(receiver)
+            return ("call", id(receiver)) if self._session_call(receiver) is False else None
+        if _self_attribute(receiver) and self.classes:
+            return ("self", self.classes[-1].name, receiver.attr.value)  # type: ignore[union-attr]
         if not isinstance(receiver, cst.Name):
-            return False
-        if receiver.value in self.with_sessions:
-            return True
-        found = self.context.scopes.lookup(receiver.value)
+            return None
+        name = receiver.value
+        scopes = self.context.scopes
+        if name in self.with_sessions:
+            return ("name", id(scopes.current), name)
+        parameter = scopes.parameter(name)
+        if parameter is not None:
+            if parameter.annotation is not None and self._is_session_type(parameter.annotation):
+                return ("name", id(scopes.function), name)
+            return None
+        found = scopes.lookup(name)
         if not found or not found[1]:
-            return False
-        return all(isinstance(a.value, cst.Call) and self._is_session_call(a.value) for a in found[1])
+            return None
+        calls = [a.value for a in found[1]]
+        if all(isinstance(c, cst.Call) and self._session_call(c) is False for c in calls):
+            return ("name", id(found[0]), name)
+        return None
 
-    def _is_session_call(self, call: cst.Call) -> bool:
-        return isinstance(call.func, (cst.Name, cst.Attribute)) and self.context.resolve(call.func) in SESSIONS
+    def _session_call(self, call: cst.Call) -> bool | None:
+        """None: not a session; False: a session with no default timeout; True: a session
+        whose class may set one."""
+        if not isinstance(call.func, (cst.Name, cst.Attribute)):
+            return None
+        name = self.context.resolve(call.func)
+        if name in SESSIONS:
+            return False
+        if name in self.session_classes:
+            return self.session_classes[name]
+        return None
+
+    def _is_session_type(self, annotation: cst.BaseExpression) -> bool:
+        """`requests.Session`, `Optional[Session]`, `Session | None`, `"requests.Session"`."""
+        if isinstance(annotation, cst.SimpleString):
+            text = annotation.evaluated_value
+            try:
+                annotation = cst.parse_expression(text) if isinstance(text, str) else annotation
+            except cst.ParserSyntaxError:
+                return False
+        if isinstance(annotation, (cst.Name, cst.Attribute)):
+            name = self.context.resolve(annotation)
+            return name in SESSIONS or (name in self.session_classes and not self.session_classes[name])
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            return self._is_session_type(annotation.left) or self._is_session_type(annotation.right)
+        if isinstance(annotation, cst.Subscript) and isinstance(annotation.value, (cst.Name, cst.Attribute)):
+            if (self.context.resolve(annotation.value) or "").rsplit(".", 1)[-1] in ("Optional", "Union"):
+                return any(
+                    isinstance(e.slice, cst.Index) and self._is_session_type(e.slice.value) for e in annotation.slice
+                )
+        return False
+
+    def _adapter_may_set_timeout(self, adapter: cst.BaseExpression) -> bool:
+        """A plain `HTTPAdapter(...)` sets no timeout; a custom adapter of this file does when
+        it overrides `send`; one from elsewhere may (not judged)."""
+        if isinstance(adapter, cst.Name):
+            bound = self.context.scopes.binding(adapter.value)
+            adapter = bound if bound is not None else adapter
+        if not isinstance(adapter, cst.Call) or not isinstance(adapter.func, (cst.Name, cst.Attribute)):
+            return True
+        name = self.context.resolve(adapter.func) or ""
+        if name in PLAIN_ADAPTERS:
+            return False
+        local = next(
+            (s for s in self.context.module.body if isinstance(s, cst.ClassDef) and s.name.value == name), None
+        )
+        return _overrides_sending(local) if local is not None else True
 
     def _is_none_timeout(self, value: cst.BaseExpression) -> bool:
         if is_false_or_none(value):
@@ -174,5 +383,30 @@ class ExternalCallWithoutTimeout(PythonRule):
         return False
 
 
+class _ClassFacts:
+    """What the methods of one class give `self.<attribute>`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values: dict[str, list[bool]] = {}  # attribute -> per assignment: a session call?
+        self.annotated: set[str] = set()  # attributes annotated as a session
+
+
+def _self_attribute(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
+
+
+def _overrides_sending(cls: cst.ClassDef) -> bool:
+    """The class defines `request` or `send` (where a default timeout is usually set)."""
+    return any(
+        isinstance(statement, cst.FunctionDef) and statement.name.value in SENDING_METHODS
+        for statement in cls.body.body
+    )
+
+
 def _text(node: cst.BaseExpression) -> str:
-    return node.value if isinstance(node, cst.Name) else "session"
+    if isinstance(node, cst.Name):
+        return node.value
+    if _self_attribute(node):
+        return f"self.{node.attr.value}"  # type: ignore[union-attr]
+    return "session"

@@ -4,9 +4,14 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.secops import is_false_or_none, keyword, string_value
+from reviewer.flow import leaves_block
+from reviewer.secops import is_false_or_none, keyword, positional, string_value, words
 
 DECODERS = frozenset({"jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode"})
+# Words of a setting that turns signature verification on or off.
+VERIFY_WORDS = frozenset({"verify", "verification", "validate", "validation"})
+# authlib's decode always checks the signature against the key it is given.
+VERIFYING_DECODERS = frozenset({"authlib.jose.jwt.decode", "authlib.jose.JsonWebToken.decode"})
 UNVERIFIED_READERS = frozenset(
     {"jose.jwt.get_unverified_claims", "jose.jwt.get_unverified_header", "jwt.get_unverified_header"}
 )
@@ -20,8 +25,20 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
     token the server issued from one a client made up. `verify_signature: False` (PyJWT) or
     reading claims with python-jose's `get_unverified_claims` trusts the client's word, and an
     algorithm taken from the unverified header lets an attacker pick `none` or sign with the
-    public key as an HMAC secret. Reading the header only to pick a key (`kid`) is fine when
-    the same function then decodes with verification, and is not reported."""
+    public key as an HMAC secret.
+
+    Each decode is judged on its own. An unverified read (a decode with verification off,
+    `get_unverified_claims`) is not reported when its result only serves to pick the key or
+    the verifier: the same function also verifies the token (a verified `decode`, or a call
+    to a function of the same file that holds one), and nothing derived from the unverified
+    claims is returned, yielded or stored in an attribute or item. Reading `kid` or `iss`
+    to choose a key, then `jwt.decode(token, key, algorithms=[...])`, is that case. An
+    unverified read whose claims are returned or stored is reported even when the function
+    verifies the token elsewhere: the caller gets the unverified claims. Verification that is
+    on by default and that the operator can turn off (`config.get("verify_signature", True)`)
+    is a product setting, like `requests.get(url, verify=settings.VERIFY_SSL)`: claims
+    returned only on the path where that setting is off are not reported; with a default of
+    `False`, or none, they are."""
 
     code = "SEC001"
     name = "jwt-unverified-or-alg-confusion"
@@ -69,6 +86,42 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             path="app/auth.py",
             lines=(3,),
         ),
+
+        Example(
+            "import jwt\n"
+            "def session_info(access_token, refresh_token):\n"
+            '    refresh = jwt.decode(refresh_token, KEY, algorithms=["HS256"])\n'
+            '    claims = jwt.decode(access_token, options={"verify_signature": False})\n'
+            '    return {"user": claims["sub"], "refresh_expires": refresh["exp"]}\n',
+            path="app/auth.py",
+            lines=(4,),
+            note="the function verifies too, but returns the unverified claims",
+        ),
+        Example(
+            "import jwt\n"
+            "class Provider:\n"
+            "    def claims(self, id_token):\n"
+            '        if self.settings.get("verify_signature", False):\n'
+            "            return self._verified(id_token)\n"
+            '        return jwt.decode(id_token, options={"verify_signature": False})\n'
+            "    def _verified(self, id_token):\n"
+            '        return jwt.decode(id_token, self.key, algorithms=["RS256"], audience=self.client_id)\n',
+            path="app/oauth.py",
+            lines=(6,),
+            note="verification that is off unless the operator turns it on",
+        ),
+        Example(
+            "import jwt\n"
+            'OPTIONS = {"verify_signature": False}\n'
+            "def peek(token, key):\n"
+            '    jwt.decode(token, key, options={"verify_signature": True})\n'
+            "    insecure = False\n"
+            '    options = {"verify_signature": insecure}\n'
+            "    return jwt.decode(token, key, options=options)\n",
+            path="app/auth.py",
+            lines=(7,),
+            note="a verified decode elsewhere in the function does not excuse this one",
+        ),
     )
     valid = (
         Example(
@@ -87,80 +140,300 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         ),
         Example(
             "import jwt\n"
-            "def token_expiry(token):\n"
-            '    claims = jwt.decode(token, options={"verify_signature": False})\n'
-            '    payload = jwt.decode(token, KEY, algorithms=["HS256"])\n'
-            '    return claims["exp"]\n',
+            "def verify(token):\n"
+            '    unverified = jwt.decode(token, options={"verify_signature": False})\n'
+            '    issuer = unverified["iss"]\n'
+            "    if issuer not in ISSUERS:\n"
+            '        raise PermissionError(f"unknown issuer {issuer}")\n'
+            "    key = signing_key_for(issuer)\n"
+            '    return jwt.decode(token, key, algorithms=["RS256"], issuer=issuer)\n',
             path="app/auth.py",
-            note="near-miss: the same function verifies the token too",
+            note="near-miss: the unverified claims only pick the key of the verifying decode",
+        ),
+        Example(
+            "import jwt\n"
+            "class Authenticator:\n"
+            "    def authenticate(self, token):\n"
+            '        claims = jwt.decode(token, options={"verify_signature": False})\n'
+            '        if claims.get("iss") == GOOGLE_ISSUER:\n'
+            "            return self._verify_google(token)\n"
+            "        return self._verify_local(token)\n"
+            "    def _verify_google(self, token):\n"
+            '        return jwt.decode(token, google_key(token), algorithms=["RS256"], audience=CLIENT_ID)\n'
+            "    def _verify_local(self, token):\n"
+            '        return jwt.decode(token, SECRET, algorithms=["HS256"])\n',
+            path="app/auth.py",
+            note="near-miss: the unverified issuer routes the token to the verifying method",
+        ),
+        Example(
+            "import jwt\n"
+            "class Provider:\n"
+            "    def claims(self, id_token):\n"
+            '        me = jwt.decode(id_token, options={"verify_signature": False})\n'
+            '        verify = self.settings.get("verify_signature", True)\n'
+            "        if verify:\n"
+            "            return self._verified(id_token)\n"
+            "        else:\n"
+            "            return me\n"
+            "    def _verified(self, id_token):\n"
+            '        return jwt.decode(id_token, self.key, algorithms=["RS256"], audience=self.client_id)\n',
+            path="app/oauth.py",
+            note="near-miss: unverified claims only when the operator turns off a setting that is on by default",
         ),
     )
 
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
-        # Per enclosing function: (unverified findings pending, a verified decode seen).
-        self.frames: list[list] = [[[], False]]
+        self.frames: list[_Frame] = [_Frame("")]
+        self.arms: list[list] = []  # enclosing `if` statements and the arm being walked
+        self.done: list[_Frame] = []
+        # Decode calls already judged verified, so a verified decode's result is clean.
+        self.verified_calls: set[int] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.frames.append([[], False])
+        self.frames.append(_Frame(node.name.value))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._flush(self.frames.pop())
+        self.done.append(self.frames.pop())
 
     def finish(self) -> None:
-        self._flush(self.frames[0])
+        frames = [*self.done, *self.frames]
+        # Functions of the file that verify a token, directly or through another of them.
+        verifiers = {frame.name for frame in frames if frame.verifies and frame.name}
+        while True:
+            more = {frame.name for frame in frames if frame.name and frame.name not in verifiers and frame.calls & verifiers}
+            if not more:
+                break
+            verifiers |= more
+        for frame in frames:
+            verified = frame.verifies or bool(frame.calls & verifiers)
+            feeds: set[int] = set()
+            out: set[int] = set()
+            for kind, reads, via in frame.events:
+                if kind == "feed":
+                    feeds |= reads if via is None or via in verifiers else set()
+                elif kind == "switched-off":
+                    feeds |= reads  # returned only when a secure-by-default setting is off
+                elif via is not None and via in verifiers:
+                    feeds |= reads  # handed to a verifying function of the file
+                else:
+                    out |= reads
+            for index, (call, what) in enumerate(frame.reads):
+                if verified and index in feeds and index not in out:
+                    continue
+                self.report(call, what=what)
+            for call, what in frame.hard:
+                self.report(call, what=what)
 
-    def _flush(self, frame: list) -> None:
-        pending, verified = frame
-        for call, what, soft in pending:
-            if soft and verified:
-                continue
-            self.report(call, what=what)
-
+    # -- the walk ------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        qualified = self.context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
         frame = self.frames[-1]
+        local = _local_callee(node)
+        if local is not None:
+            frame.calls.add(local)
+        qualified = self.context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
         if qualified in UNVERIFIED_READERS:
             if qualified.endswith("get_unverified_claims"):
-                frame[0].append((node, "claims read with `get_unverified_claims()`", True))
+                frame.add_read(node, "claims read with `get_unverified_claims()`")
+            return
+        if qualified in VERIFYING_DECODERS:
+            frame.verifies = True
+            self.verified_calls.add(id(node))
             return
         if qualified not in DECODERS:
             return
         problem = self._unverified(node)
         if problem:
-            frame[0].append((node, problem, True))
+            frame.add_read(node, problem)
             return
         algorithms = keyword(node, "algorithms")
         if algorithms is not None:
             if self._from_header(algorithms.value):
-                frame[0].append((node, "`algorithms` taken from the token's unverified header", False))
+                frame.hard.append((node, "`algorithms` taken from the token's unverified header"))
                 return
             if isinstance(algorithms.value, (cst.List, cst.Tuple)) and any(
                 (string_value(e.value) or "").lower() == "none" for e in algorithms.value.elements
             ):
-                frame[0].append((node, '`algorithms` accepts `"none"`', False))
+                frame.hard.append((node, '`algorithms` accepts `"none"`'))
                 return
-        frame[1] = True
+        frame.verifies = True
+        self.verified_calls.add(id(node))
 
+    # Where the unverified claims go: into local names (followed), or out of the function.
+    def leave_Assign(self, node: cst.Assign) -> None:
+        reads = self._reads_in(node.value)
+        if not reads:
+            return
+        frame = self.frames[-1]
+        for target in node.targets:
+            self._flow_into(frame, target.target, reads)
+
+    def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
+        reads = self._reads_in(node.value) if node.value is not None else set()
+        if reads:
+            self._flow_into(self.frames[-1], node.target, reads)
+
+    def leave_AugAssign(self, node: cst.AugAssign) -> None:
+        reads = self._reads_in(node.value)
+        if reads:
+            self._flow_into(self.frames[-1], node.target, reads)
+
+    def leave_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self._leaves_function(node.value)
+
+    def leave_Yield(self, node: cst.Yield) -> None:
+        if isinstance(node.value, cst.BaseExpression):
+            self._leaves_function(node.value)
+
+    def leave_Call(self, node: cst.Call) -> None:
+        frame = self.frames[-1]
+        if not frame.reads:
+            return
+        if id(node) in self.verified_calls:
+            # Claims that pick the key, issuer or audience of a verifying decode.
+            for arg in node.args:
+                frame.events.append(("feed", self._reads_in(arg.value), None))
+            return
+        local = _local_callee(node)
+        if local is not None:
+            reads = set().union(*[self._reads_in(arg.value) for arg in node.args]) if node.args else set()
+            if reads:
+                frame.events.append(("feed", reads, local))
+
+    # A branch on the claims routes the token or rejects it; it hands no claims onward.
+    def visit_If(self, node: cst.If) -> None:
+        if self.arms and self.arms[-1][0].orelse is node:
+            self.arms[-1][1] = "orelse"  # an `elif`
+        self.arms.append([node, "body"])
+
+    def visit_Else(self, node: cst.Else) -> None:
+        for arm in reversed(self.arms):
+            if arm[0].orelse is node:
+                arm[1] = "orelse"
+                break
+
+    def leave_If(self, node: cst.If) -> None:
+        self.arms.pop()
+        self._tested(node.test)
+        if node.orelse is None and leaves_block(node.body) and self._secure_default_setting(node.test):
+            self.frames[-1].switched_off = True  # what follows runs only with the setting off
+
+    def _switched_off(self) -> bool:
+        """Whether the code being walked runs only when a verification setting that is on by
+        default has been turned off (`if verify: ... else: <here>`)."""
+        if self.frames[-1].switched_off:
+            return True
+        return any(arm == "orelse" and self._secure_default_setting(node.test) for node, arm in self.arms)
+
+    def _secure_default_setting(self, test: cst.BaseExpression) -> bool:
+        """`verify_signature` read as `config.get("verify_signature", True)`: a setting that
+        verifies unless the operator turns it off."""
+        if isinstance(test, cst.Name):
+            name, test = test.value, self._value(test)
+        else:
+            name = ""
+        if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "get"):
+            return False
+        args = [arg for arg in test.args if arg.keyword is None]
+        if len(args) != 2 or not (isinstance(args[1].value, cst.Name) and args[1].value.value == "True"):
+            return False
+        key = string_value(args[0].value) or ""
+        return bool(VERIFY_WORDS & {*words(key), *words(name)})
+
+    def leave_While(self, node: cst.While) -> None:
+        self._tested(node.test)
+
+    def leave_IfExp(self, node: cst.IfExp) -> None:
+        self._tested(node.test)
+
+    def leave_Assert(self, node: cst.Assert) -> None:
+        self._tested(node.test)
+
+    def _tested(self, test: cst.BaseExpression) -> None:
+        frame = self.frames[-1]
+        if frame.reads:
+            frame.events.append(("feed", self._reads_in(test), None))
+
+    def _leaves_function(self, value: cst.BaseExpression) -> None:
+        """Claims in a returned or yielded value reach the caller, unless they only go into
+        a call of a function of this file that verifies the token (decided at the end)."""
+        frame = self.frames[-1]
+        if not frame.reads:
+            return
+        local = _local_callee(value) if isinstance(value, cst.Call) else None
+        kind = "switched-off" if self._switched_off() else "out"
+        frame.events.append((kind, self._reads_in(value), local))
+
+    def _flow_into(self, frame: "_Frame", target: cst.BaseExpression, reads: set[int]) -> None:
+        if isinstance(target, cst.Name):
+            frame.derived.setdefault(target.value, set()).update(reads)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._flow_into(frame, element.value, reads)
+        else:  # an attribute or an item: the claims leave the function (`request.user = ...`)
+            frame.events.append(("out", reads, None))
+
+    def _reads_in(self, expr: cst.BaseExpression) -> set[int]:
+        """The unverified reads of this frame an expression carries, by index; a verified
+        decode's result carries none, whatever picked its key."""
+        frame = self.frames[-1]
+        if not frame.reads:
+            return set()
+        by_node = {id(call): index for index, (call, _) in enumerate(frame.reads)}
+        found: set[int] = set()
+        verified = self.verified_calls
+
+        class Finder(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> bool:
+                if id(node) in verified:
+                    return False
+                if id(node) in by_node:
+                    found.add(by_node[id(node)])
+                return True
+
+            def visit_Name(self, node: cst.Name) -> None:
+                found.update(frame.derived.get(node.value, ()))
+
+            def visit_Attribute(self, node: cst.Attribute) -> bool:
+                node.value.visit(self)
+                return False
+
+            def visit_Lambda(self, node: cst.Lambda) -> bool:
+                return False
+
+        expr.visit(Finder())
+        return found
+
+    # -- what a decode call does -----------------------------------------------------
     def _unverified(self, call: cst.Call) -> str | None:
-        verify = keyword(call, "verify")
-        if verify is not None and is_false_or_none(verify.value):
+        verify = keyword(call, "verify") or positional(call, 2)
+        if verify is not None and self._falsy(verify.value):
             return "`verify=False`"
         options = keyword(call, "options")
         if options is None:
             return None
-        value = options.value
-        if isinstance(value, cst.Name):
-            found = self.context.scopes.lookup(value.value)
-            if found and len(found[1]) == 1:
-                value = found[1][0].value
+        value = self._value(options.value)
         if isinstance(value, cst.Dict):
             for element in value.elements:
                 if isinstance(element, cst.DictElement) and string_value(element.key) == "verify_signature":
-                    if is_false_or_none(element.value):
+                    if self._falsy(element.value):
                         return '`options={"verify_signature": False}`'
         return None
+
+    def _value(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+        """A local name's last value assigned so far, else the expression itself."""
+        if isinstance(expr, cst.Name):
+            bound = self.context.scopes.binding(expr.value)
+            if bound is None:
+                bound = self.context.scopes.module_constant(expr.value)
+            if bound is not None:
+                return bound
+        return expr
+
+    def _falsy(self, expr: cst.BaseExpression) -> bool:
+        return is_false_or_none(self._value(expr))
 
     def _from_header(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
         if depth > 3:
@@ -187,3 +460,34 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
 
         expr.visit(Finder())
         return found
+
+
+def _local_callee(call: cst.Call) -> str | None:
+    """`helper(...)` or `self.helper(...)`: a function the file may define, by name."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        return func.attr.value
+    return None
+
+
+class _Frame:
+    """What one function (or the module body) does with tokens."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.reads: list[tuple[cst.Call, str]] = []  # unverified reads, in order
+        self.hard: list[tuple[cst.Call, str]] = []  # findings whatever else the function does
+        self.verifies = False
+        # After `if verify: ...; return`, the rest runs only with verification switched off.
+        self.switched_off = False
+        self.calls: set[str] = set()  # names of functions and self/cls methods called
+        self.derived: dict[str, set[int]] = {}  # local name -> unverified reads it carries
+        # Where reads' claims went: ("feed", reads, via) into a key choice or a branch test;
+        # ("out", reads, via) returned or stored. `via` names a function of the file the
+        # claims were handed to, which counts as a key choice when it verifies the token.
+        self.events: list[tuple[str, set[int], str | None]] = []
+
+    def add_read(self, call: cst.Call, what: str) -> None:
+        self.reads.append((call, what))

@@ -27,7 +27,8 @@ class WeakOrMissingPasswordHash(PythonRule):
     leaked table of fast-hashed passwords is a table of passwords. Password hashes must be
     slow and salted: argon2, bcrypt, scrypt or PBKDF2 with a high iteration count. Hashing a
     high-entropy API token with SHA-256 is fine and not reported: only values named as
-    passwords are. Bandit's B324/B303 report any MD5/SHA-1 use and are dropped on lines this
+    passwords are, and a SHA-1 digest only cut into a prefix for a breach-corpus lookup
+    (Pwned Passwords' k-anonymity range API) is no stored hash. Bandit's B324/B303 report any MD5/SHA-1 use and are dropped on lines this
     rule reports."""
 
     code = "SEC003"
@@ -93,7 +94,39 @@ class WeakOrMissingPasswordHash(PythonRule):
             path="shop/settings.py",
             note="near-miss: legacy hasher kept only to verify old hashes",
         ),
+        Example(
+            "import hashlib\n"
+            "def is_pwned(password, fetch_range):\n"
+            "    digest = hashlib.sha1(password.encode()).hexdigest().upper()\n"
+            "    return digest[5:] in fetch_range(digest[:5])\n",
+            path="app/passwords.py",
+            note="near-miss: a SHA-1 prefix lookup in a breach corpus (Pwned Passwords' range API), not a stored hash",
+        ),
     )
+
+    def __init__(self, context, settings=None) -> None:
+        super().__init__(context, settings)
+        # Fast hashes of a password, reported at the end of the file unless their digest was
+        # only cut into a prefix: (call, message, (scope id, name the digest was given)).
+        self.pending: list[tuple[cst.Call, str, tuple[int, str] | None]] = []
+        self.sliced: set[tuple[int, str]] = set()
+
+    def leave_Assign(self, node: cst.Assign) -> None:
+        if not self.pending or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        name = (id(self.context.scopes.current), node.targets[0].target.value)
+        ids = _call_ids(node.value)
+        self.pending = [(call, what, name if id(call) in ids else where) for call, what, where in self.pending]
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if isinstance(node.value, cst.Name) and any(isinstance(e.slice, cst.Slice) for e in node.slice):
+            self.sliced.add((id(self.context.scopes.current), node.value.value))
+
+    def finish(self) -> None:
+        for call, what, where in self.pending:
+            if where is not None and where in self.sliced and what.startswith("`sha1`"):
+                continue  # a k-anonymity prefix lookup (Pwned Passwords' range API)
+            self.report(call, what=what)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -106,7 +139,7 @@ class WeakOrMissingPasswordHash(PythonRule):
                 algorithm = qualified.split(".")[-1]
                 if algorithm == "new":
                     algorithm = string_value(positional(node, 0).value) or "new"
-                self.report(node, what=f"`{algorithm}` of a password is a fast hash")
+                self.pending.append((node, f"`{algorithm}` of a password is a fast hash", None))
         elif qualified == "hashlib.pbkdf2_hmac":
             iterations = keyword(node, "iterations") or positional(node, 3)
             value = _int(iterations.value) if iterations is not None else None
@@ -163,6 +196,17 @@ def _mentions_password(expr: cst.BaseExpression, depth: int = 0) -> bool:
             for part in expr.parts
         )
     return False
+
+
+def _call_ids(expr: cst.BaseExpression) -> set[int]:
+    found: set[int] = set()
+
+    class Collector(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            found.add(id(node))
+
+    expr.visit(Collector())
+    return found
 
 
 def _int(expr: cst.BaseExpression) -> int | None:

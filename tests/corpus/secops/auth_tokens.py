@@ -50,10 +50,45 @@ def ok_sec001_jose_verified(token, key):
     return jose_jwt.decode(token, key, algorithms=["HS256"])
 
 
-def ok_sec001_expiry_peek_then_verify(token, key):
+def bad_sec001_unverified_claims_returned_beside_verified(access_token, refresh_token, key):
+    refresh = jwt.decode(refresh_token, key, algorithms=["HS256"])
+    claims = jwt.decode(access_token, options={"verify_signature": False})
+    return {"user": claims["sub"], "refresh_expires": refresh["exp"]}
+
+
+def bad_sec001_unverified_beside_verified(token, key):
+    jwt.decode(token, key, options={"verify_signature": True})
+    jwt.decode(token, key, options={"verify_signature": False})
+
+
+def bad_sec001_options_flag_variable(token, key):
+    check = False
+    options = {"verify_signature": check}
+    return jwt.decode(token, key, options=options)
+
+
+def bad_sec001_unverified_user_stored(request, token, key):
+    claims = jwt.decode(token, options={"verify_signature": False})
+    request.user_id = claims["sub"]
+    return jwt.decode(token, key, algorithms=["HS256"])
+
+
+def ok_sec001_issuer_picks_key_then_verify(token, jwks_for_issuer):
     unverified = jwt.decode(token, options={"verify_signature": False})
-    verified = jwt.decode(token, key, algorithms=["HS256"])
-    return unverified["exp"], verified
+    issuer = unverified["iss"]
+    key = jwks_for_issuer(issuer).get_signing_key_from_jwt(token).key
+    return jwt.decode(token, key, algorithms=["RS256"], audience="api", issuer=issuer)
+
+
+def _verify_google_token(token):
+    return jwt.decode(token, GOOGLE_KEYS, algorithms=["RS256"], audience="app")
+
+
+def ok_sec001_issuer_routes_token(token, key):
+    claims = jwt.decode(token, options={"verify_signature": False})
+    if claims.get("iss") == "accounts.google.com":
+        return _verify_google_token(token)
+    return jwt.decode(token, key, algorithms=["HS256"])
 
 
 def ok_sec001_decode_other_library(payload, codec):

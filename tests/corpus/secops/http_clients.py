@@ -1,4 +1,5 @@
 """Outbound calls and retry policies (OPS001, OPS002)."""
+import functools
 import http.client
 import smtplib
 import urllib.request
@@ -138,3 +139,23 @@ def ok_ops002_urllib3_default_methods(session):
 
 def ok_ops002_aiohttp_session():
     return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+
+
+def bad_ops001_annotated_session(session: requests.Session, url):
+    return session.get(url).json()
+
+
+def bad_ops001_retry_adapter_is_no_timeout(url):
+    session = requests.Session()
+    session.mount("https://", HTTPAdapter(max_retries=Retry(total=3, backoff_factor=0.5)))
+    return session.get(url)
+
+
+def ok_ops001_session_request_given_a_default(url):
+    session = requests.Session()
+    session.request = functools.partial(session.request, timeout=10)
+    return session.get(url)
+
+
+def ok_ops001_untyped_session_parameter(session, url):
+    return session.get(url)
