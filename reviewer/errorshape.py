@@ -32,6 +32,9 @@ DEFAULT_ENVELOPE = {"code": "error.code", "message": "error.message", "details":
 PROBLEM_KEYS = ("type", "title", "status", "detail")
 # Protocol-mandated bodies (OAuth2 token errors, GraphQL, JSON-RPC) are not the API's envelope.
 PROTOCOL_SHAPES = ({"error", "error_description"}, {"errors", "data"}, {"jsonrpc"})
+# A GraphQL response (and a JSON:API error document) is `{"errors": [...]}`, optionally with
+# `data` / `extensions`: its shape is the protocol's, whatever the project's REST errors use.
+ERRORS_DOCUMENT_KEYS = frozenset({"errors", "data", "extensions", "meta", "jsonapi"})
 
 
 FRAMEWORK_EXCEPTIONS = frozenset(
@@ -113,6 +116,16 @@ def signature(shape: Any) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+def family(shape: Any) -> str:
+    """Coarse shape identity for the project's own convention (`error-format: auto`): the top-level
+    keys, and whether each holds an object. `{"error": {"code", "message"}}` and
+    `{"error": {"code", "message", "details"}}` are one convention (a client reads both the same
+    way); `{"error": "..."}` next to them is another, as is `{"message": ...}`."""
+    if not isinstance(shape, dict):
+        return "?"
+    return "{" + ",".join(f"{key}{'{}' if isinstance(shape[key], dict) else ''}" for key in sorted(shape)) + "}"
+
+
 def has_path(shape: Any, path: str) -> bool:
     node = shape
     for part in path.split("."):
@@ -144,7 +157,11 @@ def expected_text(mode: str, envelope: Mapping[str, str]) -> str:
 
 
 def is_protocol(shape: Any) -> bool:
-    return isinstance(shape, dict) and any(keys <= set(shape) for keys in PROTOCOL_SHAPES)
+    if not isinstance(shape, dict):
+        return False
+    if "errors" in shape and set(shape) <= ERRORS_DOCUMENT_KEYS and shape["errors"] in ("list", "value"):
+        return True
+    return any(keys <= set(shape) for keys in PROTOCOL_SHAPES)
 
 
 # --------------------------------------------------------------------------------------------

@@ -78,6 +78,32 @@ def test_error_format_config() -> None:
         parse_config({"error-envelope": {"title": "x"}}, "x.yml", Path("."))
 
 
+def test_error_format_defaults_to_the_projects_own_shape() -> None:
+    assert parse_config({}, "x.yml", Path(".")).options_for("API004")["error-format"] == "auto"
+    from reviewer.cli import STARTER_CONFIG
+
+    assert "\nerror-format: auto\n" in STARTER_CONFIG
+
+
+DRF_DETAIL = {
+    "shop/__init__.py": "",
+    "shop/views.py": "from rest_framework.response import Response\n"
+    "from rest_framework.exceptions import NotFound\n"
+    "def a(request):\n    return Response({'detail': 'Locked.'}, status=423)\n"
+    "def b(request):\n    raise NotFound('no b')\n"
+    "def c(request):\n    return Response({'message': 'no c'}, status=404)\n",
+    "shop/graphql.py": "from django.http import JsonResponse\n"
+    "def g(request):\n    return JsonResponse({'errors': [{'message': 'bad'}]}, status=400)\n"
+    "def h(request):\n    return JsonResponse({'errors': [{'message': 'worse'}]}, status=400)\n",
+}
+
+
+def test_api004_default_takes_drf_detail_as_the_convention_and_skips_graphql(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, DRF_DETAIL)
+    result = scan_tree(root, select=("API004",))
+    assert [(f.path, f.line) for f in result.findings] == [("shop/views.py", 8)]
+
+
 MIXED = {
     "app/__init__.py": "",
     "app/views.py": "from fastapi.responses import JSONResponse\n"
