@@ -58,6 +58,13 @@ LIST_VIEWS = frozenset({"ModelViewSet", "ReadOnlyModelViewSet", "ListAPIView", "
 HEALTH_LIBRARIES = ("health_check", "fastapi_health", "flask_healthz", "healthcheck", "django_health_check")
 VERSION_SEGMENT = re.compile(r"(^|/)v\d+(\.\d+)?(/|$)|(^|/)api/v\d+|\{version\}|<version>|\(\?P<version>", re.I)
 REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+# Pagination inputs: a function or class taking one of these is a pagination dependency
+# (`Depends(pagination_params)`, `params: PageParams = Depends()`).
+PAGINATION_INPUTS = frozenset({"limit", "offset", "page", "page_size", "pagesize", "per_page", "perpage", "size",
+                               "cursor", "skip", "take", "page_number", "max_results"})
+# DRF methods a view or paginator overrides to paginate (or bound the page size) its own way.
+PAGINATING_METHODS = frozenset({"paginate_queryset", "get_paginated_response", "paginator"})
+PAGE_SIZE_METHODS = frozenset({"get_limit", "get_page_size", "paginate_queryset"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,7 +350,40 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
             info["require"] = ["POST"]
         elif _simple(name) == "require_http_methods" and isinstance(decorator, ast.Call) and decorator.args:
             info["require"] = [m.upper() for m in _str_list(decorator.args[0])]
+    info.update(_pagination_facts(node))
     facts["functions"][qualname] = info
+
+
+def is_pagination_name(name: str | None) -> bool:
+    """A callable named for pagination (`paginate_query`, `get_paginated_response`,
+    `StandardResultsPagination`): the project's own pagination helper or class."""
+    return "paginat" in _simple(name).lower()
+
+
+def _pagination_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any]:
+    """What a function does about pagination: takes page inputs (a dependency), paginates (calls
+    a paginator, or applies both `.limit()` and `.offset()`), clamps some of its parameters."""
+    args = node.args
+    params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+    facts: dict[str, Any] = {}
+    if set(params) & PAGINATION_INPUTS:
+        facts["pages"] = True
+    methods: set[str] = set()
+    clamped: set[str] = set()
+    for item in ast.walk(node):
+        if isinstance(item, ast.Call):
+            callee = _simple(dotted_name(item.func)) if isinstance(item.func, (ast.Name, ast.Attribute)) else ""
+            methods.add(callee)
+            if callee == "min":
+                clamped.update(n.id for n in ast.walk(item) if isinstance(n, ast.Name))
+        elif isinstance(item, ast.Compare) and any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in item.ops):
+            clamped.update(n.id for n in ast.walk(item) if isinstance(n, ast.Name))
+    if any(is_pagination_name(m) for m in methods) or {"Paginator", "get_page"} & methods or {"limit", "offset"} <= methods:
+        facts["paginates"] = True
+    clamped &= set(params) & PAGINATION_INPUTS
+    if clamped:
+        facts["clamps"] = sorted(clamped)
+    return facts
 
 
 def _class(node: ast.ClassDef, prefix: str, imports: _Imports, facts: dict[str, Any]) -> None:
@@ -351,8 +391,12 @@ def _class(node: ast.ClassDef, prefix: str, imports: _Imports, facts: dict[str, 
     bases = [imports.known(base) or "" for base in node.bases]
     info: dict[str, Any] = {"line": node.lineno, "bases": bases, "methods": {}, "actions": [], "attrs": {}}
     for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id in PAGINATION_INPUTS:
+            info["pages"] = True  # a pydantic model / dataclass of page inputs
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info["methods"][stmt.name] = stmt.lineno
+            if stmt.name == "__init__" and _pagination_facts(stmt).get("pages"):
+                info["pages"] = True
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 if _simple(imports.known(target)) == "action" and isinstance(decorator, ast.Call):
@@ -557,6 +601,10 @@ def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
         if caps is not None:
             drf_views[qualified] = {"file": path, "line": info["line"], "actions": sorted(caps),
                                     "pagination_class": "pagination_class" in _inherited_attrs(qualified, classes)}
+    pagination = _pagination_index(classes, functions)
+    for qualified, view in drf_views.items():
+        if _inherited_methods(qualified, classes) & PAGINATING_METHODS:
+            view["pagination_class"] = True  # the view paginates its own way
     ordered_models = sorted(q for q, (p, info) in classes.items() if info.get("ordering"))
     sized = sorted(q for q, (p, info) in classes.items() if {"page_size", "default_limit"} & set(info["attrs"]))
     for qualified, (path, info) in classes.items():
@@ -566,7 +614,24 @@ def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
     includes = [{**include, "file": path} for path, data in sorted(facts.items()) for include in data["includes"]]
     return {"routes": routes, "apps": apps, "exception_handlers": handlers, "settings": settings,
             "evidence": evidence, "views": drf_views, "ordered_models": ordered_models,
-            "sized_paginators": sized, "includes": includes, "urlconfs": urlconfs}
+            "sized_paginators": sized, "includes": includes, "urlconfs": urlconfs, "pagination": pagination}
+
+
+def _pagination_index(classes: Mapping[str, tuple[str, dict]], functions: Mapping[str, tuple[str, dict]]) -> dict[str, Any]:
+    """The project's own pagination: dependencies (functions and classes taking page inputs),
+    helpers (functions that paginate), the page-size parameters each function clamps, and
+    paginator classes whose page size is bounded by an inherited attribute or an overridden
+    method."""
+    dependencies = sorted(
+        [q for q, (_, info) in functions.items() if info.get("pages")] + [q for q, (_, info) in classes.items() if info.get("pages")]
+    )
+    helpers = sorted(q for q, (_, info) in functions.items() if info.get("paginates"))
+    clamps = {q: info["clamps"] for q, (_, info) in sorted(functions.items()) if info.get("clamps")}
+    bounded = sorted(
+        q for q in classes
+        if {"max_limit", "max_page_size"} & set(_inherited_attrs(q, classes)) or _inherited_methods(q, classes) & PAGE_SIZE_METHODS
+    )
+    return {"dependencies": dependencies, "helpers": helpers, "clamps": clamps, "bounded_paginators": bounded}
 
 
 def _framework(kind: str, path: str, facts: Mapping[str, Any]) -> str:
@@ -620,6 +685,15 @@ def _inherited_attrs(qualified: str, classes: Mapping[str, tuple[str, dict]]) ->
         if found:
             attrs.update(found[1]["attrs"])
     return attrs
+
+
+def _inherited_methods(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> set[str]:
+    methods: set[str] = set()
+    for name in [qualified, *_base_names(qualified, classes)]:
+        found = classes.get(name)
+        if found:
+            methods.update(found[1]["methods"])
+    return methods
 
 
 def _capabilities(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> set[str] | None:
@@ -692,7 +766,7 @@ class RoutesProvider(IndexProvider):
 
     name = "routes"
     triggers = ("fastapi", "starlette", "flask", "Flask", "django", "rest_framework", "urlpatterns", "REST_FRAMEWORK",
-                "APIRouter", "Blueprint", "quart", "apiflask", "health")
+                "APIRouter", "Blueprint", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page")
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
@@ -714,10 +788,16 @@ if not any(provider.name == "routes" for provider in PROVIDERS):
 # libcst helpers for the API rules
 
 
+EMPTY_SECTION: Mapping[str, Any] = {
+    "routes": [], "apps": [], "exception_handlers": [], "settings": {}, "evidence": [], "views": {},
+    "ordered_models": [], "sized_paginators": [], "includes": [],
+    "pagination": {"dependencies": [], "helpers": [], "clamps": {}, "bounded_paginators": []},
+}
+
+
 def section(index: Any) -> dict[str, Any]:
     data = index.section("routes") if index is not None else None
-    return data or {"routes": [], "apps": [], "exception_handlers": [], "settings": {}, "evidence": [], "views": {},
-                    "ordered_models": [], "sized_paginators": [], "includes": []}
+    return {**EMPTY_SECTION, **(data or {})}
 
 
 def decorator_route(context: Any, decorator: cst.Decorator) -> tuple[str, list[str]] | None:
