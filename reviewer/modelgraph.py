@@ -11,6 +11,11 @@ and 2.0 styles, Flask-SQLAlchemy): `relationship()` with `lazy=`, `uselist=`, `b
 Models are keyed by class name. Two models of the same name in different apps are merged
 (their relations united); that costs precision only in projects that reuse names.
 
+Each model also carries `hooks`: what runs on each instance write and makes a bulk write
+wrong (an overridden `save()` / `delete()`, `pre_save` / `post_save` / delete signal receivers,
+change logging such as django-simple-history or django-reversion) and `singleton` for
+single-row tables (django-solo, or a `save()` that pins `self.pk = 1`).
+
 `DrfSerializerProvider` records DRF serializers (`drf_serializers` section): the model, the
 declared fields (nested serializers, dotted `source=`, related fields, method fields and
 the relation chains their methods read) and `Meta.fields` / `Meta.depth`.
@@ -45,6 +50,14 @@ MANY_KINDS = frozenset({"m2m", "reverse_fk", "reverse_m2m", "m2m_generic", "coll
 # SQLAlchemy lazy strategies that do not issue a query per parent when the attribute is read.
 EAGER_LAZY = frozenset({"joined", "selectin", "subquery", "immediate", "raise", "raise_on_sql", "noload", "False"})
 DJANGO_FIELD_MODULES = ("models", "fields")
+# Signals that run per saved / deleted instance: a bulk write skips them.
+INSTANCE_SIGNALS = frozenset({"pre_save", "post_save", "pre_delete", "post_delete"})
+# Change logging that records each instance write (django-simple-history, django-reversion,
+# django-auditlog, django-pghistory): bulk writes bypass it.
+CHANGE_LOGGERS = frozenset({"HistoricalRecords", "AuditlogHistoryField"})
+LOGGER_MODULES = ("reversion", "auditlog", "pghistory", "simple_history", "actstream")
+# Single-row tables: django-solo and its lookalikes.
+SINGLETON_BASES = ("SingletonModel", "SoloModel", "SingletonMixin", "Singleton")
 
 
 def _last(node: ast.AST) -> str | None:
@@ -88,6 +101,43 @@ def _target_name(node: ast.AST | None, owner: str) -> str | None:
     if _last(node) == "AUTH_USER_MODEL":
         return "User"
     return _last(node)
+
+
+def _pins_primary_key(save: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`self.pk = 1` in `save()`: the table holds one row (a settings singleton)."""
+    for node in ast.walk(save):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value == 1:
+            if any(isinstance(t, ast.Attribute) and t.attr in ("pk", "id") and _last(t.value) == "self" for t in node.targets):
+                return True
+    return False
+
+
+def _instance_hooks(tree: ast.Module) -> dict[str, list[str]]:
+    """Model name -> what runs on each instance write, declared outside the model: signal
+    receivers (`post_save.connect(f, sender=M)`, `@receiver(pre_delete, sender=M)`) and change
+    logging registrations (`auditlog.register(M)`, `reversion.register(M)`)."""
+    hooks: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        calls: list[tuple[ast.Call, str]] = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            calls = [(d, "receiver") for d in node.decorator_list if isinstance(d, ast.Call) and _last(d.func) == "receiver"]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("connect", "register"):
+            calls = [(node, node.func.attr)]
+        for call, kind in calls:
+            if kind == "register":
+                owner = dotted_name(call.func) or ""
+                if owner.split(".")[0] in LOGGER_MODULES and call.args:
+                    model = _last(call.args[0])
+                    if model:
+                        hooks.setdefault(model, set()).add("change-log")
+                continue
+            signals = call.args[:1] if kind == "receiver" else [call.func.value]  # type: ignore[attr-defined]
+            names = {_last(e) for signal in signals for e in (signal.elts if isinstance(signal, (ast.List, ast.Tuple)) else [signal])}
+            sender = _last(keyword_value(call, "sender")) if keyword_value(call, "sender") is not None else None
+            for name in names & INSTANCE_SIGNALS:
+                if sender:
+                    hooks.setdefault(sender, set()).add(name)
+    return {model: sorted(kinds) for model, kinds in sorted(hooks.items())}
 
 
 def eager_of_chain(node: ast.AST) -> list[list[str]] | None:
@@ -170,7 +220,8 @@ class ModelGraphProvider(IndexProvider):
     """Per file: the classes that look like ORM models or managers, with their relations."""
 
     name = "orm_models"
-    triggers = ("ForeignKey", "ManyToManyField", "OneToOneField", "relationship", "ParentalKey", "Model", "Manager", "QuerySet", "mapped_column", "Column(")
+    triggers = ("ForeignKey", "ManyToManyField", "OneToOneField", "relationship", "ParentalKey", "Model", "Manager", "QuerySet", "mapped_column", "Column(",
+                "receiver", "connect(", "register(")
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
@@ -193,9 +244,10 @@ class ModelGraphProvider(IndexProvider):
                 facts["path"] = path
                 facts["modules"] = [module_name_for(path)]
                 classes[node.name] = facts
-        if not classes and not aliases:
+        hooks = _instance_hooks(tree)
+        if not classes and not aliases and not hooks:
             return None
-        return {"classes": classes, "aliases": aliases}
+        return {"classes": classes, "aliases": aliases, "hooks": hooks}
 
     def _class(self, node: ast.ClassDef) -> dict[str, Any] | None:
         bases = [b for b in (dotted_name(base) for base in node.bases) if b]
@@ -205,6 +257,13 @@ class ModelGraphProvider(IndexProvider):
         columns: list[str] = []
         abstract = False
         markers = 0
+        hooks: set[str] = set()
+        if any(b.rsplit(".", 1)[-1] in SINGLETON_BASES for b in bases):
+            hooks.add("singleton")
+        for decorator in node.decorator_list:
+            name = dotted_name(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
+            if name.split(".")[0] in LOGGER_MODULES and name.endswith("register"):
+                hooks.add("change-log")
         for statement in node.body:
             target: str | None = None
             value: ast.AST | None = None
@@ -224,6 +283,10 @@ class ModelGraphProvider(IndexProvider):
                         abstract = True
                 continue
             elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if statement.name in ("save", "delete"):
+                    hooks.add(statement.name)
+                    if statement.name == "save" and _pins_primary_key(statement):
+                        hooks.add("singleton")
                 returned = [n.value for n in ast.walk(statement) if isinstance(n, ast.Return) and n.value is not None]
                 if returned:
                     eager = eager_of_chain(returned[0])
@@ -239,6 +302,8 @@ class ModelGraphProvider(IndexProvider):
                     markers += 1
                 continue
             callee = _last(value.func)
+            if callee in CHANGE_LOGGERS:
+                hooks.add("change-log")
             if callee in DJANGO_RELATIONS:
                 kind = DJANGO_RELATIONS[callee]
                 to = value.args[0] if value.args else keyword_value(value, "to")
@@ -278,6 +343,8 @@ class ModelGraphProvider(IndexProvider):
             facts["methods"] = methods
         if abstract:
             facts["abstract"] = True
+        if hooks:
+            facts["hooks"] = sorted(hooks)
         facts["framework"] = self._framework(bases, relations, node)
         return facts
 
@@ -313,9 +380,12 @@ class ModelGraphProvider(IndexProvider):
     def merge(self, facts: Mapping[str, Any]) -> Any:
         classes: dict[str, Any] = {}
         aliases: dict[str, str] = {}
+        external: dict[str, set[str]] = {}
         for path in sorted(facts):
             data = facts[path]
             aliases.update(data.get("aliases", {}))
+            for model, kinds in data.get("hooks", {}).items():
+                external.setdefault(model, set()).update(kinds)
             for name, cls in data["classes"].items():
                 if name in classes:
                     known = classes[name]
@@ -326,8 +396,12 @@ class ModelGraphProvider(IndexProvider):
                     known["modules"] = sorted(set(known.get("modules", [])) | set(cls.get("modules", [])))
                     known["framework"] = known["framework"] or cls["framework"]
                     known["abstract"] = known.get("abstract", False) and cls.get("abstract", False)
+                    known["hooks"] = sorted(set(known.get("hooks", [])) | set(cls.get("hooks", [])))
                 else:
                     classes[name] = {**cls, "relations": dict(cls.get("relations", {})), "managers": dict(cls.get("managers", {}))}
+        for model, kinds in external.items():
+            if model in classes:
+                classes[model]["hooks"] = sorted(set(classes[model].get("hooks", [])) | kinds)
         return build_graph(classes, aliases)
 
 
@@ -336,28 +410,30 @@ def build_graph(classes: dict[str, Any], aliases: dict[str, str]) -> dict[str, A
     models: dict[str, Any] = {}
     managers: dict[str, Any] = {}
 
-    def inherited(name: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str], str]:
+    def inherited(name: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str], str, set[str]]:
         cls = classes.get(name)
         if cls is None or name in seen:
-            return {}, {}, ""
+            return {}, {}, "", set()
         relations: dict[str, Any] = {}
         owned_managers: dict[str, str] = {}
         framework = cls.get("framework", "")
+        hooks: set[str] = set(cls.get("hooks", []))
         for base in cls.get("bases", []):
             if base in classes and not classes[base].get("manager"):
-                rel, man, fw = inherited(base, seen | {name})
+                rel, man, fw, base_hooks = inherited(base, seen | {name})
                 relations.update(rel)
                 owned_managers.update(man)
                 framework = framework or fw
+                hooks |= base_hooks
         relations.update(cls.get("relations", {}))
         owned_managers.update(cls.get("managers", {}))
-        return relations, owned_managers, framework
+        return relations, owned_managers, framework, hooks
 
     for name, cls in classes.items():
         if cls.get("manager"):
             managers[name] = {"bases": cls["bases"], "methods": cls.get("methods", {})}
             continue
-        relations, owned_managers, framework = inherited(name)
+        relations, owned_managers, framework, hooks = inherited(name)
         if not framework:
             continue
         models[name] = {
@@ -369,6 +445,7 @@ def build_graph(classes: dict[str, Any], aliases: dict[str, str]) -> dict[str, A
             "managers": owned_managers,
             "fk_columns": cls.get("fk_columns", []),
             "modules": cls.get("modules", []),
+            "hooks": sorted(hooks),
         }
     # Reverse accessors.
     for name, model in list(models.items()):
@@ -463,6 +540,32 @@ class ModelGraph:
     def framework(self, name: str) -> str:
         model = self.models.get(name)
         return model["framework"] if model else ""
+
+    def per_instance_write(self, name: str | None, method: str) -> str | None:
+        """Why a write of `method` (`save`, `delete`, `create`) on model `name` must go row by row
+        through the model, or None: an overridden `save()`/`delete()`, signal receivers, change
+        logging (bulk writes skip all three), or a single-row table (nothing to batch)."""
+        facts = self.model(name)
+        if facts is None:
+            return None
+        hooks = set(facts.get("hooks", []))
+        if "singleton" in hooks:
+            return f"`{name}` is a single-row table"
+        if method == "delete":
+            # A queryset `delete()` still sends the delete signals: only an override is skipped.
+            return f"`{name}` overrides `delete()`" if "delete" in hooks else None
+        if "save" in hooks:
+            return f"`{name}` overrides `save()`"
+        signals = sorted(hooks & {"pre_save", "post_save"})
+        if signals:
+            return f"`{name}` has `{signals[0]}` receivers"
+        if "change-log" in hooks:
+            return f"`{name}` logs each change"
+        return None
+
+    def singleton(self, name: str | None) -> bool:
+        facts = self.model(name)
+        return facts is not None and "singleton" in facts.get("hooks", [])
 
     def relation(self, model: str | None, attr: str) -> Relation | None:
         facts = self.model(model)
