@@ -8,8 +8,10 @@ with the eager loading their `get_queryset` applies) and SQLAlchemy declarative 
 and 2.0 styles, Flask-SQLAlchemy): `relationship()` with `lazy=`, `uselist=`, `backref` and
 `back_populates`, and ForeignKey columns.
 
-Models are keyed by class name. Two models of the same name in different apps are merged
-(their relations united); that costs precision only in projects that reuse names.
+Models are keyed by qualified name (`shop.models.Product`). A class name that several
+definitions share (two services of one repository that both define `Product`) resolves to the
+definition nearest the file that names it, or to the one its import points at; rules name
+such a model by its qualified key, and every other model by its class name.
 
 Each model also carries `hooks`: what runs on each instance write and makes a bulk write
 wrong (an overridden `save()` / `delete()`, `pre_save` / `post_save` / delete signal receivers,
@@ -380,47 +382,79 @@ class ModelGraphProvider(IndexProvider):
     def merge(self, facts: Mapping[str, Any]) -> Any:
         classes: dict[str, Any] = {}
         aliases: dict[str, str] = {}
-        external: dict[str, set[str]] = {}
+        external: list[tuple[str, str, list[str]]] = []  # (file, model name, hooks)
         for path in sorted(facts):
             data = facts[path]
             aliases.update(data.get("aliases", {}))
             for model, kinds in data.get("hooks", {}).items():
-                external.setdefault(model, set()).update(kinds)
+                external.append((path, model, kinds))
+            module = module_name_for(path)
             for name, cls in data["classes"].items():
-                if name in classes:
-                    known = classes[name]
-                    for attr, relation in cls.get("relations", {}).items():
-                        known.setdefault("relations", {}).setdefault(attr, relation)
-                    known.setdefault("managers", {}).update(cls.get("managers", {}))
-                    known["bases"] = sorted(set(known["bases"]) | set(cls["bases"]))
-                    known["modules"] = sorted(set(known.get("modules", [])) | set(cls.get("modules", [])))
-                    known["framework"] = known["framework"] or cls["framework"]
-                    known["abstract"] = known.get("abstract", False) and cls.get("abstract", False)
-                    known["hooks"] = sorted(set(known.get("hooks", [])) | set(cls.get("hooks", [])))
-                else:
-                    classes[name] = {**cls, "relations": dict(cls.get("relations", {})), "managers": dict(cls.get("managers", {}))}
-        for model, kinds in external.items():
-            if model in classes:
-                classes[model]["hooks"] = sorted(set(classes[model].get("hooks", [])) | kinds)
-        return build_graph(classes, aliases)
+                classes[f"{module}.{name}"] = {**cls, "name": name, "relations": dict(cls.get("relations", {})),
+                                               "managers": dict(cls.get("managers", {}))}
+        return build_graph(classes, aliases, external)
 
 
-def build_graph(classes: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
-    """Resolve inheritance and reverse accessors into the plain-data section."""
+def _shared_prefix(a: str, b: str) -> int:
+    count = 0
+    for left, right in zip(a.split("/"), b.split("/")):
+        if left != right:
+            break
+        count += 1
+    return count
+
+
+class _Names:
+    """Simple class name -> the qualified keys defining it, and the choice between them: the
+    definition closest (by folder) to the file that names it, so that two services of one
+    repository that both define `Product` keep their own."""
+
+    def __init__(self, paths: Mapping[str, str]) -> None:
+        self.paths = paths
+        self.by_name: dict[str, list[str]] = {}
+        for key in sorted(paths):
+            self.by_name.setdefault(key.rsplit(".", 1)[-1], []).append(key)
+
+    def resolve(self, name: str | None, near: str) -> str | None:
+        if not name:
+            return None
+        if name in self.paths:
+            return name
+        candidates = self.by_name.get(name.rsplit(".", 1)[-1], [])
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        return max(candidates, key=lambda key: _shared_prefix(self.paths[key], near))
+
+    def public(self, key: str) -> str:
+        """How rules name a model: its class name, or its qualified key when the name is shared."""
+        simple = key.rsplit(".", 1)[-1]
+        return simple if len(self.by_name.get(simple, [])) <= 1 else key
+
+
+def build_graph(classes: dict[str, Any], aliases: dict[str, str], external: list[tuple[str, str, list[str]]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    """Resolve inheritance, hooks and reverse accessors into the plain-data section. Classes are
+    keyed by qualified name (`shop.models.Product`); names in relations and bases resolve to the
+    definition nearest the file that wrote them."""
     models: dict[str, Any] = {}
     managers: dict[str, Any] = {}
+    names = _Names({key: cls["path"] for key, cls in classes.items()})
+    for path, model, kinds in external:
+        key = names.resolve(model, path)
+        if key is not None:
+            classes[key]["hooks"] = sorted(set(classes[key].get("hooks", [])) | set(kinds))
 
-    def inherited(name: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str], str, set[str]]:
-        cls = classes.get(name)
-        if cls is None or name in seen:
+    def inherited(key: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str], str, set[str]]:
+        cls = classes.get(key)
+        if cls is None or key in seen:
             return {}, {}, "", set()
         relations: dict[str, Any] = {}
         owned_managers: dict[str, str] = {}
         framework = cls.get("framework", "")
         hooks: set[str] = set(cls.get("hooks", []))
         for base in cls.get("bases", []):
-            if base in classes and not classes[base].get("manager"):
-                rel, man, fw, base_hooks = inherited(base, seen | {name})
+            base_key = names.resolve(base, cls["path"])
+            if base_key is not None and base_key != key and not classes[base_key].get("manager"):
+                rel, man, fw, base_hooks = inherited(base_key, seen | {key})
                 relations.update(rel)
                 owned_managers.update(man)
                 framework = framework or fw
@@ -429,14 +463,14 @@ def build_graph(classes: dict[str, Any], aliases: dict[str, str]) -> dict[str, A
         owned_managers.update(cls.get("managers", {}))
         return relations, owned_managers, framework, hooks
 
-    for name, cls in classes.items():
+    for key, cls in classes.items():
         if cls.get("manager"):
-            managers[name] = {"bases": cls["bases"], "methods": cls.get("methods", {})}
+            managers.setdefault(cls["name"], {"bases": cls["bases"], "methods": cls.get("methods", {})})
             continue
-        relations, owned_managers, framework, hooks = inherited(name)
+        relations, owned_managers, framework, hooks = inherited(key)
         if not framework:
             continue
-        models[name] = {
+        models[key] = {
             "path": cls["path"],
             "line": cls["line"],
             "framework": framework,
@@ -447,12 +481,20 @@ def build_graph(classes: dict[str, Any], aliases: dict[str, str]) -> dict[str, A
             "modules": cls.get("modules", []),
             "hooks": sorted(hooks),
         }
+    names = _Names({key: model["path"] for key, model in models.items()})
+    for model in models.values():
+        for relation in model["relations"].values():
+            target = names.resolve(relation.get("target"), model["path"])
+            if target is not None:
+                relation["target"] = names.public(target)
     # Reverse accessors.
-    for name, model in list(models.items()):
+    for key, model in list(models.items()):
         if model["abstract"]:
             continue
+        name = key.rsplit(".", 1)[-1]
         for attr, relation in list(model["relations"].items()):
-            target = models.get(relation.get("target") or "")
+            target_key = names.resolve(relation.get("target"), model["path"])
+            target = models.get(target_key) if target_key is not None else None
             if target is None:
                 continue
             kind = relation["kind"]
@@ -464,12 +506,12 @@ def build_graph(classes: dict[str, Any], aliases: dict[str, str]) -> dict[str, A
                 if not related or related.endswith("+") or "%(" in related:
                     continue
                 reverse = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}[kind]
-                target["relations"].setdefault(related, {"kind": reverse, "target": name, "line": relation.get("line", 0), "reverse_of": attr})
+                target["relations"].setdefault(related, {"kind": reverse, "target": names.public(key), "line": relation.get("line", 0), "reverse_of": attr})
             elif model["framework"] == "sqlalchemy" and relation.get("backref"):
                 reverse_kind = "scalar" if kind == "collection" else "collection"
                 target["relations"].setdefault(
                     relation["backref"],
-                    {"kind": reverse_kind, "target": name, "lazy": relation.get("backref_lazy"), "line": relation.get("line", 0)},
+                    {"kind": reverse_kind, "target": names.public(key), "lazy": relation.get("backref_lazy"), "line": relation.get("line", 0)},
                 )
     return {"models": models, "managers": managers, "aliases": aliases}
 
@@ -508,19 +550,29 @@ class Relation:
 class ModelGraph:
     """Read access to the `orm_models` section."""
 
-    def __init__(self, section: Mapping[str, Any] | None) -> None:
+    def __init__(self, section: Mapping[str, Any] | None, path: str = "") -> None:
         section = section or {}
         self.models: Mapping[str, Any] = section.get("models", {})
         self.managers: Mapping[str, Any] = section.get("managers", {})
         self.aliases: Mapping[str, str] = section.get("aliases", {})
+        self.path = path  # the file whose names are resolved
+        self._names = _Names({key: model["path"] for key, model in self.models.items()})
 
     def __bool__(self) -> bool:
         return bool(self.models)
 
     def model(self, name: str | None) -> Mapping[str, Any] | None:
-        if not name:
-            return None
-        return self.models.get(name)
+        key = self._names.resolve(name, self.path)
+        return self.models.get(key) if key is not None else None
+
+    def name_for(self, name: str, module: str = "") -> str | None:
+        """How rules name the model a class name (imported from `module`, if known) refers to:
+        its class name, or its qualified key when several definitions share the name."""
+        candidates = self._names.by_name.get(name, [])
+        if len(candidates) <= 1:
+            return name if candidates else None
+        matching = [key for key in candidates if module and self._defines(self.models[key], module)] or candidates
+        return max(matching, key=lambda key: _shared_prefix(self.models[key]["path"], self.path))
 
     def defined_in(self, name: str, module: str) -> bool:
         """Whether the model `name` can be what `module` exports: the module defining it, or
@@ -529,6 +581,11 @@ class ModelGraph:
         facts = self.model(name)
         if facts is None:
             return False
+        candidates = self._names.by_name.get(name.rsplit(".", 1)[-1], [])
+        return any(self._defines(self.models[key], module) for key in candidates) if name not in self.models else self._defines(facts, module)
+
+    @staticmethod
+    def _defines(facts: Mapping[str, Any], module: str) -> bool:
         for defining in facts.get("modules", []):
             parts = defining.split(".")
             for start in range(len(parts)):
@@ -538,7 +595,7 @@ class ModelGraph:
         return False
 
     def framework(self, name: str) -> str:
-        model = self.models.get(name)
+        model = self.model(name)
         return model["framework"] if model else ""
 
     def per_instance_write(self, name: str | None, method: str) -> str | None:

@@ -160,9 +160,10 @@ class QueryTracker:
             return None
         if self.graph.model(last) is not None:
             module = qualified.rsplit(".", 1)[0] if "." in qualified else ""
-            if module and module != dotted(node).rsplit(".", 1)[0] and not self.graph.defined_in(last, module):
+            imported = bool(module) and module != dotted(node).rsplit(".", 1)[0]
+            if imported and not self.graph.defined_in(last, module):
                 return None  # a library's model of the same name (or a migration's shadow copy)
-            return last
+            return self.graph.name_for(last, module if imported else "")
         alias = self.graph.aliases.get(last)
         if alias and self.graph.model(alias) is not None:
             return alias
