@@ -126,6 +126,25 @@ def family(shape: Any) -> str:
     return "{" + ",".join(f"{key}{'{}' if isinstance(shape[key], dict) else ''}" for key in sorted(shape)) + "}"
 
 
+def majority(sites: list[Mapping[str, Any]]) -> tuple[str, Mapping[str, Any]] | None:
+    """The project's own error convention (`error-format: auto`): the family of shapes with the
+    most weight (a helper counts once per call), and the first site that has it."""
+    votes: dict[str, int] = {}
+    first: dict[str, Mapping[str, Any]] = {}
+    for site in sites:
+        key = family(site["shape"])
+        votes[key] = votes.get(key, 0) + site["weight"]
+        first.setdefault(key, site)
+    if not votes:
+        return None
+    order = {key: index for index, key in enumerate(first)}
+    best = max(votes, key=lambda key: (votes[key], -order[key]))
+    return best, first[best]
+
+
+FRAMEWORK_FAMILY = "{detail}"  # DRF's and FastAPI's / Starlette's default error body
+
+
 def has_path(shape: Any, path: str) -> bool:
     node = shape
     for part in path.split("."):

@@ -116,8 +116,9 @@ def _pins_primary_key(save: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 def _instance_hooks(tree: ast.Module) -> dict[str, list[str]]:
     """Model name -> what runs on each instance write, declared outside the model: signal
-    receivers (`post_save.connect(f, sender=M)`, `@receiver(pre_delete, sender=M)`) and change
-    logging registrations (`auditlog.register(M)`, `reversion.register(M)`)."""
+    receivers (`post_save.connect(f, sender=M)`, `@receiver(pre_delete, sender=M)`; `*` for a
+    receiver with no sender, which runs for every model) and change logging registrations
+    (`auditlog.register(M)`, `reversion.register(M)`)."""
     hooks: dict[str, set[str]] = {}
     for node in ast.walk(tree):
         calls: list[tuple[ast.Call, str]] = []
@@ -137,8 +138,8 @@ def _instance_hooks(tree: ast.Module) -> dict[str, list[str]]:
             names = {_last(e) for signal in signals for e in (signal.elts if isinstance(signal, (ast.List, ast.Tuple)) else [signal])}
             sender = _last(keyword_value(call, "sender")) if keyword_value(call, "sender") is not None else None
             for name in names & INSTANCE_SIGNALS:
-                if sender:
-                    hooks.setdefault(sender, set()).add(name)
+                # No sender: the receiver runs for every model (netbox's change logging).
+                hooks.setdefault(sender or "*", set()).add(name)
     return {model: sorted(kinds) for model, kinds in sorted(hooks.items())}
 
 
@@ -439,9 +440,10 @@ def build_graph(classes: dict[str, Any], aliases: dict[str, str], external: list
     managers: dict[str, Any] = {}
     names = _Names({key: cls["path"] for key, cls in classes.items()})
     for path, model, kinds in external:
-        key = names.resolve(model, path)
-        if key is not None:
-            classes[key]["hooks"] = sorted(set(classes[key].get("hooks", [])) | set(kinds))
+        keys = [k for k in classes if not classes[k].get("manager")] if model == "*" else [names.resolve(model, path)]
+        for key in keys:
+            if key is not None:
+                classes[key]["hooks"] = sorted(set(classes[key].get("hooks", [])) | set(kinds))
 
     def inherited(key: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str], str, set[str]]:
         cls = classes.get(key)

@@ -65,6 +65,7 @@ PAGINATION_INPUTS = frozenset({"limit", "offset", "page", "page_size", "pagesize
 # DRF methods a view or paginator overrides to paginate (or bound the page size) its own way.
 PAGINATING_METHODS = frozenset({"paginate_queryset", "get_paginated_response", "paginator"})
 PAGE_SIZE_METHODS = frozenset({"get_limit", "get_page_size", "paginate_queryset"})
+PAGE_SIZE_ATTRS = frozenset({"page_size", "default_limit", "max_limit", "max_page_size"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,8 +396,17 @@ def _class(node: ast.ClassDef, prefix: str, imports: _Imports, facts: dict[str, 
             info["pages"] = True  # a pydantic model / dataclass of page inputs
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info["methods"][stmt.name] = stmt.lineno
-            if stmt.name == "__init__" and _pagination_facts(stmt).get("pages"):
+            paging = _pagination_facts(stmt)
+            if stmt.name == "__init__" and paging.get("pages"):
                 info["pages"] = True
+            if paging.get("paginates"):
+                info.setdefault("paging_methods", []).append(stmt.name)
+            for item in ast.walk(stmt):
+                # `self.default_limit = settings.PAGINATE_COUNT` in __init__ sizes the paginator too
+                if isinstance(item, ast.Assign):
+                    for target in item.targets:
+                        if isinstance(target, ast.Attribute) and _simple(dotted_name(target.value)) == "self" and target.attr in PAGE_SIZE_ATTRS:
+                            info["attrs"].setdefault(target.attr, {"line": item.lineno, "value": "?"})
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 if _simple(imports.known(target)) == "action" and isinstance(decorator, ast.Call):
@@ -606,7 +616,10 @@ def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
         if _inherited_methods(qualified, classes) & PAGINATING_METHODS:
             view["pagination_class"] = True  # the view paginates its own way
     ordered_models = sorted(q for q, (p, info) in classes.items() if info.get("ordering"))
-    sized = sorted(q for q, (p, info) in classes.items() if {"page_size", "default_limit"} & set(info["attrs"]))
+    sized = sorted(
+        q for q, (p, info) in classes.items()
+        if {"page_size", "default_limit"} & set(info["attrs"]) or {"paginate_queryset", "get_limit", "get_page_size"} & set(info["methods"])
+    )
     for qualified, (path, info) in classes.items():
         if "versioning_class" in info["attrs"]:
             evidence.append({"kind": "versioning", "line": info["attrs"]["versioning_class"]["line"], "file": path,
@@ -619,9 +632,9 @@ def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 def _pagination_index(classes: Mapping[str, tuple[str, dict]], functions: Mapping[str, tuple[str, dict]]) -> dict[str, Any]:
     """The project's own pagination: dependencies (functions and classes taking page inputs),
-    helpers (functions that paginate), the page-size parameters each function clamps, and
+    helpers (functions that paginate), the page-size parameters each function clamps,
     paginator classes whose page size is bounded by an inherited attribute or an overridden
-    method."""
+    method, and the names of methods that paginate (netbox's `table.configure(request)`)."""
     dependencies = sorted(
         [q for q, (_, info) in functions.items() if info.get("pages")] + [q for q, (_, info) in classes.items() if info.get("pages")]
     )
@@ -631,7 +644,8 @@ def _pagination_index(classes: Mapping[str, tuple[str, dict]], functions: Mappin
         q for q in classes
         if {"max_limit", "max_page_size"} & set(_inherited_attrs(q, classes)) or _inherited_methods(q, classes) & PAGE_SIZE_METHODS
     )
-    return {"dependencies": dependencies, "helpers": helpers, "clamps": clamps, "bounded_paginators": bounded}
+    methods = sorted({name for _, info in classes.values() for name in info.get("paging_methods", [])} - {"get", "__init__", "__call__"})
+    return {"dependencies": dependencies, "helpers": helpers, "clamps": clamps, "bounded_paginators": bounded, "methods": methods}
 
 
 def _framework(kind: str, path: str, facts: Mapping[str, Any]) -> str:
@@ -791,7 +805,7 @@ if not any(provider.name == "routes" for provider in PROVIDERS):
 EMPTY_SECTION: Mapping[str, Any] = {
     "routes": [], "apps": [], "exception_handlers": [], "settings": {}, "evidence": [], "views": {},
     "ordered_models": [], "sized_paginators": [], "includes": [],
-    "pagination": {"dependencies": [], "helpers": [], "clamps": {}, "bounded_paginators": []},
+    "pagination": {"dependencies": [], "helpers": [], "clamps": {}, "bounded_paginators": [], "methods": []},
 }
 
 

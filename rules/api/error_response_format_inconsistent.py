@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from collections import Counter
-
-from reviewer.errorshape import DEFAULT_ENVELOPE, conforms, expected_text, family, render
+from reviewer.errorshape import DEFAULT_ENVELOPE, conforms, expected_text, family, majority, render
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.routes import non_service
 from reviewer.rule import Example, ProjectRule
@@ -150,18 +148,13 @@ class ErrorResponseFormatInconsistent(ProjectRule):
         mode = self.settings.get("error-format", "auto")
         envelope = {**DEFAULT_ENVELOPE, **dict(self.settings.get("error-envelope") or {})}
         if mode == "auto":
-            votes: Counter = Counter()
-            first: dict[str, dict] = {}
-            for site in sites:
-                key = family(site["shape"])
-                votes[key] += site["weight"]
-                first.setdefault(key, site)
-            majority, _ = max(votes.items(), key=lambda item: (item[1], -sites.index(first[item[0]])))
-            model = first[majority]
+            found = majority(sites)
+            assert found is not None  # sites is not empty
+            convention, model = found
             expected = f"the project's majority error shape `{render(model['shape'])}`"
 
             def ok(site) -> bool:
-                return family(site["shape"]) == majority
+                return family(site["shape"]) == convention
 
         else:
             expected = f"the configured error format {expected_text(mode, envelope)}"

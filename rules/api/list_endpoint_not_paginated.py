@@ -20,8 +20,9 @@ from reviewer.routes import LIST_VIEWS, HandlerScope, is_pagination_name, is_vie
 from reviewer.rule import Example, PythonRule
 
 PAGINATORS = frozenset({"paginate", "Paginator", "paginate_queryset", "get_page", "get_paginated_response", "Page",
-                        "LimitOffsetPage", "CursorPage", "paginated_response"})
-AGGREGATES = frozenset({"len", "sum", "max", "min", "any", "all", "bool", "count"})
+                        "LimitOffsetPage", "CursorPage", "paginated_response", "RequestConfig"})
+# Calls that reduce rows to a number or to one row: what they are given is not returned whole.
+AGGREGATES = frozenset({"len", "sum", "max", "min", "any", "all", "bool", "count", "get_object_or_404"})
 
 
 class ListEndpointNotPaginated(HandlerScope, PythonRule):
@@ -203,6 +204,33 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             ),
             note="near-miss: a project base view overrides `paginate_queryset`",
         ),
+        Example(
+            "from django.views import View\n"
+            "from app.tables import TokenTable\n"
+            "\n"
+            "class TokenListView(View):\n"
+            "    def get(self, request):\n"
+            "        tokens = Token.objects.filter(user=request.user)\n"
+            "        table = TokenTable(tokens)\n"
+            "        table.configure(request)\n"
+            '        return render(request, "tokens.html", {"tokens": tokens, "table": table})\n',
+            path="app/views.py",
+            files=(("app/tables.py", "import django_tables2 as tables\n"
+                    "class BaseTable(tables.Table):\n"
+                    "    def configure(self, request):\n"
+                    "        tables.RequestConfig(request, {'per_page': get_paginate_count(request)}).configure(self)\n"),),
+            note="near-miss: the project's table paginates for the request in a method of its own",
+        ),
+        Example(
+            "from django.shortcuts import get_object_or_404\n"
+            "from django.views import View\n"
+            "\n"
+            "class TokenView(View):\n"
+            "    def get(self, request, pk):\n"
+            "        token = get_object_or_404(Token.objects.filter(user=request.user), pk=pk)\n"
+            '        return render(request, "token.html", {"token": token})\n',
+            note="near-miss: `get_object_or_404` returns one row of the queryset",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:
@@ -241,6 +269,10 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         name = simple_name(self.context, node.func)
         if name in PAGINATORS or is_pagination_name(name) or self._resolved(node.func) in self._pagination()["helpers"]:
             state["paged"] = True
+        if isinstance(node.func, cst.Attribute) and name in self._pagination().get("methods", ()) and any(
+            "request" in names_in(arg.value) for arg in node.args
+        ):
+            state["paged"] = True  # a project method that paginates for the request (`table.configure(request)`)
         if name in ("get", "getlist", "get_argument") and node.args and isinstance(node.args[0].value, cst.SimpleString):
             if node.args[0].value.evaluated_value in PAGE_PARAMS:
                 state["paged"] = True

@@ -10,6 +10,8 @@ from reviewer.rule import Example, PythonRule
 
 SIZE_NAMES = frozenset({"limit", "page_size", "pagesize", "size", "per_page", "perpage", "first", "count", "max_results", "take", "top"})
 BOUND_KEYWORDS = frozenset({"le", "lt", "max_value", "maximum"})
+# FastAPI's own parameter declarations: a bound must be given to them (`Query(50, le=100)`).
+FASTAPI_PARAMS = frozenset({"Query", "Body", "Form", "Header", "Path", "Cookie", "Param", "Field"})
 
 
 class PageSizeUnbounded(HandlerScope, PythonRule):
@@ -19,7 +21,8 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
 
     Reported: FastAPI handler parameters named `limit`/`page_size`/`size`/`per_page`/`first`/
     `count` typed `int` without `le=` (`Query(le=...)`, `Annotated[int, Query(le=...)]`,
-    `conint(le=...)`); Flask `request.args.get("limit", type=int)` with no `min(...)` clamp; DRF
+    `conint(le=...)`; a default built by a project's own dependency factory, such as
+    `limit: int = LimitBody()`, is that factory's to validate); Flask `request.args.get("limit", type=int)` with no `min(...)` clamp; DRF
     `LimitOffsetPagination` without `max_limit`, and pagination classes with
     `page_size_query_param` but no `max_page_size`; Flask-SQLAlchemy `paginate(max_per_page=None)`.
     A clamp in the handler (`min(limit, 100)`, `if limit > MAX: ...`) or in a project helper the
@@ -123,6 +126,16 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
             path="app/users.py",
             files=(("app/paging.py", "def window(query, limit, offset):\n    return query.limit(min(limit, 100)).offset(offset).all()\n"),),
             note="near-miss: the project's pagination helper clamps the limit it is given",
+        ),
+        Example(
+            "from fastapi import APIRouter, Depends\n"
+            "from app.dependencies import LimitBody\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.post("/logs/filter")\n'
+            "def read_logs(limit: int = LimitBody(), db=Depends(get_db)):\n"
+            "    return db.scalars(select(Log).order_by(Log.id).limit(limit)).all()\n",
+            note="near-miss: the project's dependency factory declares and checks the limit",
         ),
     )
 
@@ -235,6 +248,8 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
         if isinstance(default, cst.Call):
             if simple_name(self.context, default.func) in ("Depends", "Security"):
                 return False
+            if simple_name(self.context, default.func) not in FASTAPI_PARAMS:
+                return False  # a project's dependency factory (`limit: int = LimitBody()`) validates it
             if any(arg.keyword is not None and arg.keyword.value in BOUND_KEYWORDS for arg in default.args):
                 return False
         return True

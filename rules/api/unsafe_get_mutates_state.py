@@ -110,6 +110,16 @@ class UnsafeGetMutatesState(HandlerScope, PythonRule):
             "    return jsonify(row)\n",
             note="near-miss: reads only",
         ),
+        Example(
+            "from django.views import View\n"
+            "\n"
+            "class PreviewView(View):\n"
+            "    def get(self, request, *args, **kwargs):\n"
+            "        form = self.get_form(request.GET)\n"
+            "        obj = form.save(commit=False)\n"
+            '        return render(request, "preview.html", {"object": obj})\n',
+            note="near-miss: `save(commit=False)` builds the instance without writing it",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:
@@ -141,5 +151,10 @@ class UnsafeGetMutatesState(HandlerScope, PythonRule):
         if method in QUERYSET_WRITES and "objects" in links:
             return True
         if method in MODEL_WRITES and len(links) == 2 and receiver not in ("cache", "session", "request", "self", "redis", "r"):
+            if method == "save" and any(
+                arg.keyword is not None and arg.keyword.value == "commit" and isinstance(arg.value, cst.Name) and arg.value.value == "False"
+                for arg in node.args
+            ):
+                return False  # `form.save(commit=False)` builds an unsaved instance
             return method == "save" or bool(node.args) is False
         return method in TASKS
