@@ -26,6 +26,7 @@ FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
 FLASK_APPS = frozenset({"flask.Flask", "apiflask.APIFlask", "quart.Quart"})
 FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
+RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api"})
 DJANGO_PATHS = frozenset({"django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
 DJANGO_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
 
@@ -188,6 +189,16 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str
             kind = "blueprint"
         elif qualified in DRF_ROUTERS or _simple(qualified) in ("DefaultRouter", "SimpleRouter"):
             kind = "drf-router"
+        elif qualified in RESTFUL_APIS:
+            kind = "restful-api"
+            # `Api(app_or_blueprint, prefix="/v1")`: the Api hangs below what it is given.
+            parent = value.args[0] if value.args else keyword_value(value, "app")
+            prefix = _const(keyword_value(value, "prefix"))
+            if isinstance(parent, ast.Name):
+                facts["includes"].append({"parent": parent.id, "child": f"{facts['module']}.{name}",
+                                          "prefix": prefix if isinstance(prefix, str) else None, "line": stmt.lineno, "kind": "api"})
+            facts["routers"][name] = {"kind": kind, "prefix": "", "line": stmt.lineno}
+            return
         if kind:
             prefix_node = keyword_value(value, "prefix") if kind.startswith("fastapi") else keyword_value(value, "url_prefix")
             prefix = _const(prefix_node)
@@ -250,6 +261,18 @@ def _call(call: ast.Call, imports: _Imports, facts: dict[str, Any]) -> None:
                 {"parent": owner, "child": ref, "prefix": prefix if isinstance(prefix, str) else None,
                  "line": call.lineno, "kind": attr}
             )
+    elif attr == "init_app" and call.args and isinstance(call.args[0], ast.Name):
+        # `api.init_app(app)` (Flask-RESTful): the same edge as `Api(app)`.
+        facts["includes"].append({"parent": call.args[0].id, "child": f"{facts['module']}.{owner}", "prefix": None,
+                                  "line": call.lineno, "kind": "init_app"})
+    elif attr == "add_resource" and len(call.args) >= 2:
+        handler = imports.resolve(call.args[0])
+        for path in (_const(arg) for arg in call.args[1:]):
+            if isinstance(path, str) and handler:
+                facts["routes"].append(
+                    {"owner": owner, "owner_qualified": imports.resolve(call.func.value), "methods": [], "path": path,
+                     "handler": handler, "line": call.lineno, "status_code": None, "response_model": None, "view": "class"}
+                )
     elif attr == "add_exception_handler" and call.args:
         facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
     elif attr == "register_error_handler" and call.args:
@@ -525,7 +548,7 @@ def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
 
     for path, data in facts.items():
         for route in data["routes"]:
-            owner = f"{data['module']}.{route['owner']}"
+            owner = route.get("owner_qualified") or f"{data['module']}.{route['owner']}"
             framework = _framework(owners.get(owner, {}).get("kind", ""), path, facts)
             handler = route["handler"]
             methods = route["methods"] or ["GET"]
@@ -651,7 +674,7 @@ def _pagination_index(classes: Mapping[str, tuple[str, dict]], functions: Mappin
 def _framework(kind: str, path: str, facts: Mapping[str, Any]) -> str:
     if kind.startswith("fastapi"):
         return "fastapi"
-    if kind in ("flask-app", "blueprint"):
+    if kind in ("flask-app", "blueprint", "restful-api"):
         return "flask"
     return "unknown"
 
@@ -754,7 +777,7 @@ def _viewset_routes(reg: dict, head: str, path: str, classes: Mapping, routes: l
 
 def _view_routes(entry: dict, here: str, path: str, classes: Mapping, functions: Mapping, routes: list) -> None:
     view = entry["view"]
-    full = here if here.endswith("/") or "{" in here.split("/")[-1] else here + ("/" if entry["route"].endswith("/") else "")
+    full = here + "/" if entry["route"].endswith("/") and not here.endswith("/") else here
     if entry.get("kind") == "class":
         found = classes.get(view)
         caps = _capabilities(view, classes) if found else None
