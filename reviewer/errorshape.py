@@ -142,6 +142,15 @@ def majority(sites: list[Mapping[str, Any]]) -> tuple[str, Mapping[str, Any]] | 
     return best, first[best]
 
 
+def follows(shape: Any, convention: Any) -> bool:
+    """A body follows the project's convention when it has every top-level key of the
+    convention's shape, each holding an object where the convention's does: `{"detail",
+    "errors"}` extends `{"detail"}`, and a client that reads `detail` reads both."""
+    if not isinstance(shape, dict) or not isinstance(convention, dict):
+        return False
+    return all(key in shape and isinstance(shape[key], dict) == isinstance(value, dict) for key, value in convention.items())
+
+
 FRAMEWORK_FAMILY = "{detail}"  # DRF's and FastAPI's / Starlette's default error body
 
 

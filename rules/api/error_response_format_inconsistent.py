@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reviewer.errorshape import DEFAULT_ENVELOPE, conforms, expected_text, family, majority, render
+from reviewer.errorshape import DEFAULT_ENVELOPE, conforms, expected_text, family, follows, majority, render
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.routes import non_service
 from reviewer.rule import Example, ProjectRule
@@ -24,7 +24,8 @@ class ErrorResponseFormatInconsistent(ProjectRule):
     once per call, and `raise HTTPException(...)` / DRF exceptions vote as the framework's
     `{"detail": ...}` body when no handler re-renders them), `envelope` (`{"error": {"code",
     "message", "details"}}`, key paths configurable with `error-envelope`) or `problem+json`
-    (RFC 9457). A convention is not a defect: a project that answers errors with DRF's or
+    (RFC 9457). A body that extends the convention with keys of its own (`{"detail", "errors"}`
+    next to `{"detail"}`) follows it. A convention is not a defect: a project that answers errors with DRF's or
     FastAPI's `{"detail": ...}` is consistent. Bodies that are not literals are skipped, as are
     protocol-mandated shapes (OAuth2 `error`/`error_description`, GraphQL and JSON:API
     `{"errors": [...]}`, JSON-RPC). Sites built by the project's error helper are not reported."""
@@ -133,6 +134,19 @@ class ErrorResponseFormatInconsistent(ProjectRule):
             '    return JsonResponse({"message": "not found"}, status=404)\n',
             note="near-miss: a GraphQL `{\"errors\"}` response is the protocol's shape, not a second API shape",
         ),
+        Example(
+            "from rest_framework.response import Response\n"
+            "\n"
+            "def bulk_create(request):\n"
+            '    return Response({"detail": "2 of 5 objects failed validation.", "errors": failures}, status=400)\n'
+            "\n"
+            "def locked(request):\n"
+            '    return Response({"detail": "Locked."}, status=423)\n'
+            "\n"
+            "def gone(request):\n"
+            '    return Response({"detail": "Gone."}, status=410)\n',
+            note="near-miss: `{\"detail\", \"errors\"}` extends the project's `{\"detail\"}`; a client reading `detail` reads both",
+        ),
     )
 
     def check(self, index) -> None:
@@ -154,7 +168,7 @@ class ErrorResponseFormatInconsistent(ProjectRule):
             expected = f"the project's majority error shape `{render(model['shape'])}`"
 
             def ok(site) -> bool:
-                return family(site["shape"]) == convention
+                return family(site["shape"]) == convention or follows(site["shape"], model["shape"])
 
         else:
             expected = f"the configured error format {expected_text(mode, envelope)}"
