@@ -178,6 +178,21 @@ def test_api004_default_takes_drf_detail_as_the_convention_and_skips_graphql(tmp
     assert [(f.path, f.line) for f in result.findings] == [("shop/views.py", 8)]
 
 
+def test_api004_a_handler_for_a_domain_exception_leaves_httpexception_bodies_as_they_are(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/main.py": "from fastapi import FastAPI, HTTPException\nfrom fastapi.responses import JSONResponse\n"
+            "app = FastAPI()\napp.add_exception_handler(QuotaExceeded, quota_handler)\n"
+            "def a():\n    raise HTTPException(status_code=404, detail='no a')\n"
+            "def b():\n    raise HTTPException(status_code=404, detail='no b')\n"
+            "def c():\n    return JSONResponse(status_code=404, content={'error': 'no c'})\n",
+        },
+    )
+    assert [(f.path, f.line) for f in scan_tree(root, select=("API004",)).findings] == [("app/main.py", 10)]
+
+
 MIXED = {
     "app/__init__.py": "",
     "app/views.py": "from fastapi.responses import JSONResponse\n"

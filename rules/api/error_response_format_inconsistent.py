@@ -11,6 +11,13 @@ HELPER = (
 )
 
 
+HTTP_EXCEPTIONS = frozenset({"HTTPException", "StarletteHTTPException", "APIException", "Exception", "BaseException"})
+
+
+def _simple_name(name: object) -> str:
+    return str(name or "").rsplit(".", 1)[-1]
+
+
 class ErrorResponseFormatInconsistent(ProjectRule):
     """An error response's body does not have the project's error shape. Clients parse errors
     in one place; a second shape (`{"message": ...}` next to `{"error": {"code", "message"}}`)
@@ -153,7 +160,11 @@ class ErrorResponseFormatInconsistent(ProjectRule):
         data = index.section("error_shapes") or {"sites": []}
         routes = index.section("routes") or {}
         rest = (routes.get("settings", {}).get("REST_FRAMEWORK") or {}).get("value")
-        handled = bool(routes.get("exception_handlers")) or (isinstance(rest, dict) and bool(rest.get("EXCEPTION_HANDLER")))
+        # Only a handler for the framework's HTTP exceptions re-renders `raise HTTPException(...)`;
+        # handlers for the project's own exceptions leave the framework body as it is.
+        handled = any(_simple_name(h.get("exception")) in HTTP_EXCEPTIONS for h in routes.get("exception_handlers", [])) or (
+            isinstance(rest, dict) and bool(rest.get("EXCEPTION_HANDLER"))
+        )
         # `raise HTTPException(...)` renders as {"detail": ...} unless a handler is registered;
         # such sites vote for the majority but are API005's to report, never this rule's.
         sites = [site for site in data["sites"] if not (site.get("framework") and handled) and not non_service(site["file"])]
