@@ -297,7 +297,9 @@ class ErrorShapesProvider(IndexProvider):
     """The `error_shapes` section: error emission sites and error helpers, per file."""
 
     name = "error_shapes"
-    triggers = ("Response", "jsonify", "make_response")
+    # The framework's exceptions vote too (`raise HTTPException(...)` renders `{"detail": ...}`),
+    # also in modules that build no response themselves.
+    triggers = ("Response", "jsonify", "make_response", *sorted(FRAMEWORK_EXCEPTIONS))
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
