@@ -11,7 +11,9 @@ HELPER = (
 )
 
 
-HTTP_EXCEPTIONS = frozenset({"HTTPException", "StarletteHTTPException", "APIException", "Exception", "BaseException"})
+# Handlers that re-render the framework's HTTP errors. (A FastAPI / Starlette handler for
+# `Exception` only sees 500s: HTTPException keeps its own handler.)
+HTTP_EXCEPTIONS = frozenset({"HTTPException", "StarletteHTTPException", "APIException"})
 
 
 def _simple_name(name: object) -> str:
