@@ -273,6 +273,21 @@ def is_error_body(node: cst.BaseExpression | None) -> bool:
     return False
 
 
+GRAPHQL_LIBRARIES = ("graphql", "graphene", "strawberry", "ariadne", "graphene_django", "strawberry_django")
+
+
+def is_graphql_module(context: Any) -> bool:
+    """The module imports a GraphQL library: its `{"errors": [...]}` bodies are GraphQL
+    responses, whose shape and status the GraphQL-over-HTTP protocol fixes."""
+    return any(target.split(".")[0] in GRAPHQL_LIBRARIES for target in context.imports.aliases.values())
+
+
+def is_errors_document(node: cst.BaseExpression | None) -> bool:
+    """`{"errors": [...]}` with at most `data` / `extensions`: a GraphQL response body."""
+    keys = dict_keys(node)
+    return "errors" in keys and set(keys) <= {"errors", "data", "extensions"}
+
+
 def code(context: Any, node: cst.CSTNode, limit: int = 60) -> str:
     text = " ".join(context.module.code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."

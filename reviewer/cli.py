@@ -580,6 +580,12 @@ migrations:
   policy: reversible
   loose-sql: true
 
+# API error bodies (API004): `auto` takes the project's own majority shape as the reference
+# (DRF's and FastAPI's `{"detail": ...}` count as shapes); `envelope` expects
+# {"error": {"code", "message", "details"}} (key paths under error-envelope); `problem+json`
+# expects RFC 9457.
+error-format: auto
+
 # Folders of your own rules, loaded like the built-in ones. reviewer loads these only with
 # --trust-repo-config: a repository's config cannot make it run code. Prefer --rule-pack,
 # REVIEWER_RULE_PACKS or rule-packs in ~/.config/reviewer/config.yml.

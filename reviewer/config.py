@@ -106,8 +106,9 @@ class Config:
     migrations_policy: str = "reversible"
     migrations_loose_sql: bool = True
     migrations_released: Released = field(default_factory=Released)
-    # API error format: "envelope" (key paths below), "problem+json" (RFC 9457) or "auto".
-    error_format: str = "envelope"
+    # API error format: "auto" (the project's majority shape), "envelope" (key paths below)
+    # or "problem+json" (RFC 9457).
+    error_format: str = "auto"
     error_envelope: tuple[tuple[str, str], ...] = (
         ("code", "error.code"), ("message", "error.message"), ("details", "error.details"),
     )

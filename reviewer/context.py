@@ -152,7 +152,7 @@ class FileContext:
         if graph is None:
             from reviewer.modelgraph import ModelGraph
 
-            graph = self.__dict__["_orm_graph"] = ModelGraph(self.index.section("orm_models") if self.index is not None else None)
+            graph = self.__dict__["_orm_graph"] = ModelGraph(self.index.section("orm_models") if self.index is not None else None, self.path)
         return graph
 
     def is_request_data(self, expr: cst.BaseExpression, depth: int = 0) -> bool:

@@ -32,6 +32,9 @@ DEFAULT_ENVELOPE = {"code": "error.code", "message": "error.message", "details":
 PROBLEM_KEYS = ("type", "title", "status", "detail")
 # Protocol-mandated bodies (OAuth2 token errors, GraphQL, JSON-RPC) are not the API's envelope.
 PROTOCOL_SHAPES = ({"error", "error_description"}, {"errors", "data"}, {"jsonrpc"})
+# A GraphQL response (and a JSON:API error document) is `{"errors": [...]}`, optionally with
+# `data` / `extensions`: its shape is the protocol's, whatever the project's REST errors use.
+ERRORS_DOCUMENT_KEYS = frozenset({"errors", "data", "extensions", "meta", "jsonapi"})
 
 
 FRAMEWORK_EXCEPTIONS = frozenset(
@@ -113,6 +116,44 @@ def signature(shape: Any) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+def family(shape: Any) -> str:
+    """Coarse shape identity for the project's own convention (`error-format: auto`): the top-level
+    keys, and whether each holds an object. `{"error": {"code", "message"}}` and
+    `{"error": {"code", "message", "details"}}` are one convention (a client reads both the same
+    way); `{"error": "..."}` next to them is another, as is `{"message": ...}`."""
+    if not isinstance(shape, dict):
+        return "?"
+    return "{" + ",".join(f"{key}{'{}' if isinstance(shape[key], dict) else ''}" for key in sorted(shape)) + "}"
+
+
+def majority(sites: list[Mapping[str, Any]]) -> tuple[str, Mapping[str, Any]] | None:
+    """The project's own error convention (`error-format: auto`): the family of shapes with the
+    most weight (a helper counts once per call), and the first site that has it."""
+    votes: dict[str, int] = {}
+    first: dict[str, Mapping[str, Any]] = {}
+    for site in sites:
+        key = family(site["shape"])
+        votes[key] = votes.get(key, 0) + site["weight"]
+        first.setdefault(key, site)
+    if not votes:
+        return None
+    order = {key: index for index, key in enumerate(first)}
+    best = max(votes, key=lambda key: (votes[key], -order[key]))
+    return best, first[best]
+
+
+def follows(shape: Any, convention: Any) -> bool:
+    """A body follows the project's convention when it has every top-level key of the
+    convention's shape, each holding an object where the convention's does: `{"detail",
+    "errors"}` extends `{"detail"}`, and a client that reads `detail` reads both."""
+    if not isinstance(shape, dict) or not isinstance(convention, dict):
+        return False
+    return all(key in shape and isinstance(shape[key], dict) == isinstance(value, dict) for key, value in convention.items())
+
+
+FRAMEWORK_FAMILY = "{detail}"  # DRF's and FastAPI's / Starlette's default error body
+
+
 def has_path(shape: Any, path: str) -> bool:
     node = shape
     for part in path.split("."):
@@ -144,7 +185,11 @@ def expected_text(mode: str, envelope: Mapping[str, str]) -> str:
 
 
 def is_protocol(shape: Any) -> bool:
-    return isinstance(shape, dict) and any(keys <= set(shape) for keys in PROTOCOL_SHAPES)
+    if not isinstance(shape, dict):
+        return False
+    if "errors" in shape and set(shape) <= ERRORS_DOCUMENT_KEYS and shape["errors"] in ("list", "value"):
+        return True
+    return any(keys <= set(shape) for keys in PROTOCOL_SHAPES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,7 +297,9 @@ class ErrorShapesProvider(IndexProvider):
     """The `error_shapes` section: error emission sites and error helpers, per file."""
 
     name = "error_shapes"
-    triggers = ("Response", "jsonify", "make_response")
+    # The framework's exceptions vote too (`raise HTTPException(...)` renders `{"detail": ...}`),
+    # also in modules that build no response themselves.
+    triggers = ("Response", "jsonify", "make_response", *sorted(FRAMEWORK_EXCEPTIONS))
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:

@@ -8,8 +8,15 @@ with the eager loading their `get_queryset` applies) and SQLAlchemy declarative 
 and 2.0 styles, Flask-SQLAlchemy): `relationship()` with `lazy=`, `uselist=`, `backref` and
 `back_populates`, and ForeignKey columns.
 
-Models are keyed by class name. Two models of the same name in different apps are merged
-(their relations united); that costs precision only in projects that reuse names.
+Models are keyed by qualified name (`shop.models.Product`). A class name that several
+definitions share (two services of one repository that both define `Product`) resolves to the
+definition nearest the file that names it, or to the one its import points at; rules name
+such a model by its qualified key, and every other model by its class name.
+
+Each model also carries `hooks`: what runs on each instance write and makes a bulk write
+wrong (an overridden `save()` / `delete()`, `pre_save` / `post_save` / delete signal receivers,
+change logging such as django-simple-history or django-reversion) and `singleton` for
+single-row tables (django-solo, or a `save()` that pins `self.pk = 1`).
 
 `DrfSerializerProvider` records DRF serializers (`drf_serializers` section): the model, the
 declared fields (nested serializers, dotted `source=`, related fields, method fields and
@@ -45,6 +52,14 @@ MANY_KINDS = frozenset({"m2m", "reverse_fk", "reverse_m2m", "m2m_generic", "coll
 # SQLAlchemy lazy strategies that do not issue a query per parent when the attribute is read.
 EAGER_LAZY = frozenset({"joined", "selectin", "subquery", "immediate", "raise", "raise_on_sql", "noload", "False"})
 DJANGO_FIELD_MODULES = ("models", "fields")
+# Signals that run per saved / deleted instance: a bulk write skips them.
+INSTANCE_SIGNALS = frozenset({"pre_save", "post_save", "pre_delete", "post_delete"})
+# Change logging that records each instance write (django-simple-history, django-reversion,
+# django-auditlog, django-pghistory): bulk writes bypass it.
+CHANGE_LOGGERS = frozenset({"HistoricalRecords", "AuditlogHistoryField"})
+LOGGER_MODULES = ("reversion", "auditlog", "pghistory", "simple_history", "actstream")
+# Single-row tables: django-solo and its lookalikes.
+SINGLETON_BASES = ("SingletonModel", "SoloModel", "SingletonMixin", "Singleton")
 
 
 def _last(node: ast.AST) -> str | None:
@@ -88,6 +103,44 @@ def _target_name(node: ast.AST | None, owner: str) -> str | None:
     if _last(node) == "AUTH_USER_MODEL":
         return "User"
     return _last(node)
+
+
+def _pins_primary_key(save: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`self.pk = 1` in `save()`: the table holds one row (a settings singleton)."""
+    for node in ast.walk(save):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value == 1:
+            if any(isinstance(t, ast.Attribute) and t.attr in ("pk", "id") and _last(t.value) == "self" for t in node.targets):
+                return True
+    return False
+
+
+def _instance_hooks(tree: ast.Module) -> dict[str, list[str]]:
+    """Model name -> what runs on each instance write, declared outside the model: signal
+    receivers (`post_save.connect(f, sender=M)`, `@receiver(pre_delete, sender=M)`; `*` for a
+    receiver with no sender, which runs for every model) and change logging registrations
+    (`auditlog.register(M)`, `reversion.register(M)`)."""
+    hooks: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        calls: list[tuple[ast.Call, str]] = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            calls = [(d, "receiver") for d in node.decorator_list if isinstance(d, ast.Call) and _last(d.func) == "receiver"]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("connect", "register"):
+            calls = [(node, node.func.attr)]
+        for call, kind in calls:
+            if kind == "register":
+                owner = dotted_name(call.func) or ""
+                if owner.split(".")[0] in LOGGER_MODULES and call.args:
+                    model = _last(call.args[0])
+                    if model:
+                        hooks.setdefault(model, set()).add("change-log")
+                continue
+            signals = call.args[:1] if kind == "receiver" else [call.func.value]  # type: ignore[attr-defined]
+            names = {_last(e) for signal in signals for e in (signal.elts if isinstance(signal, (ast.List, ast.Tuple)) else [signal])}
+            sender = _last(keyword_value(call, "sender")) if keyword_value(call, "sender") is not None else None
+            for name in names & INSTANCE_SIGNALS:
+                # No sender: the receiver runs for every model (netbox's change logging).
+                hooks.setdefault(sender or "*", set()).add(name)
+    return {model: sorted(kinds) for model, kinds in sorted(hooks.items())}
 
 
 def eager_of_chain(node: ast.AST) -> list[list[str]] | None:
@@ -170,7 +223,8 @@ class ModelGraphProvider(IndexProvider):
     """Per file: the classes that look like ORM models or managers, with their relations."""
 
     name = "orm_models"
-    triggers = ("ForeignKey", "ManyToManyField", "OneToOneField", "relationship", "ParentalKey", "Model", "Manager", "QuerySet", "mapped_column", "Column(")
+    triggers = ("ForeignKey", "ManyToManyField", "OneToOneField", "relationship", "ParentalKey", "Model", "Manager", "QuerySet", "mapped_column", "Column(",
+                "receiver", "connect(", "register(")
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
@@ -193,9 +247,10 @@ class ModelGraphProvider(IndexProvider):
                 facts["path"] = path
                 facts["modules"] = [module_name_for(path)]
                 classes[node.name] = facts
-        if not classes and not aliases:
+        hooks = _instance_hooks(tree)
+        if not classes and not aliases and not hooks:
             return None
-        return {"classes": classes, "aliases": aliases}
+        return {"classes": classes, "aliases": aliases, "hooks": hooks}
 
     def _class(self, node: ast.ClassDef) -> dict[str, Any] | None:
         bases = [b for b in (dotted_name(base) for base in node.bases) if b]
@@ -205,6 +260,13 @@ class ModelGraphProvider(IndexProvider):
         columns: list[str] = []
         abstract = False
         markers = 0
+        hooks: set[str] = set()
+        if any(b.rsplit(".", 1)[-1] in SINGLETON_BASES for b in bases):
+            hooks.add("singleton")
+        for decorator in node.decorator_list:
+            name = dotted_name(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
+            if name.split(".")[0] in LOGGER_MODULES and name.endswith("register"):
+                hooks.add("change-log")
         for statement in node.body:
             target: str | None = None
             value: ast.AST | None = None
@@ -224,6 +286,10 @@ class ModelGraphProvider(IndexProvider):
                         abstract = True
                 continue
             elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if statement.name in ("save", "delete"):
+                    hooks.add(statement.name)
+                    if statement.name == "save" and _pins_primary_key(statement):
+                        hooks.add("singleton")
                 returned = [n.value for n in ast.walk(statement) if isinstance(n, ast.Return) and n.value is not None]
                 if returned:
                     eager = eager_of_chain(returned[0])
@@ -239,6 +305,8 @@ class ModelGraphProvider(IndexProvider):
                     markers += 1
                 continue
             callee = _last(value.func)
+            if callee in CHANGE_LOGGERS:
+                hooks.add("change-log")
             if callee in DJANGO_RELATIONS:
                 kind = DJANGO_RELATIONS[callee]
                 to = value.args[0] if value.args else keyword_value(value, "to")
@@ -278,6 +346,8 @@ class ModelGraphProvider(IndexProvider):
             facts["methods"] = methods
         if abstract:
             facts["abstract"] = True
+        if hooks:
+            facts["hooks"] = sorted(hooks)
         facts["framework"] = self._framework(bases, relations, node)
         return facts
 
@@ -313,54 +383,96 @@ class ModelGraphProvider(IndexProvider):
     def merge(self, facts: Mapping[str, Any]) -> Any:
         classes: dict[str, Any] = {}
         aliases: dict[str, str] = {}
+        external: list[tuple[str, str, list[str]]] = []  # (file, model name, hooks)
         for path in sorted(facts):
             data = facts[path]
             aliases.update(data.get("aliases", {}))
+            for model, kinds in data.get("hooks", {}).items():
+                external.append((path, model, kinds))
+            module = module_name_for(path)
             for name, cls in data["classes"].items():
-                if name in classes:
-                    known = classes[name]
-                    for attr, relation in cls.get("relations", {}).items():
-                        known.setdefault("relations", {}).setdefault(attr, relation)
-                    known.setdefault("managers", {}).update(cls.get("managers", {}))
-                    known["bases"] = sorted(set(known["bases"]) | set(cls["bases"]))
-                    known["modules"] = sorted(set(known.get("modules", [])) | set(cls.get("modules", [])))
-                    known["framework"] = known["framework"] or cls["framework"]
-                    known["abstract"] = known.get("abstract", False) and cls.get("abstract", False)
-                else:
-                    classes[name] = {**cls, "relations": dict(cls.get("relations", {})), "managers": dict(cls.get("managers", {}))}
-        return build_graph(classes, aliases)
+                classes[f"{module}.{name}"] = {**cls, "name": name, "relations": dict(cls.get("relations", {})),
+                                               "managers": dict(cls.get("managers", {}))}
+        return build_graph(classes, aliases, external)
 
 
-def build_graph(classes: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
-    """Resolve inheritance and reverse accessors into the plain-data section."""
+def _shared_prefix(a: str, b: str) -> int:
+    count = 0
+    for left, right in zip(a.split("/"), b.split("/")):
+        if left != right:
+            break
+        count += 1
+    return count
+
+
+class _Names:
+    """Simple class name -> the qualified keys defining it, and the choice between them: the
+    definition closest (by folder) to the file that names it, so that two services of one
+    repository that both define `Product` keep their own."""
+
+    def __init__(self, paths: Mapping[str, str]) -> None:
+        self.paths = paths
+        self.by_name: dict[str, list[str]] = {}
+        for key in sorted(paths):
+            self.by_name.setdefault(key.rsplit(".", 1)[-1], []).append(key)
+
+    def resolve(self, name: str | None, near: str) -> str | None:
+        if not name:
+            return None
+        if name in self.paths:
+            return name
+        candidates = self.by_name.get(name.rsplit(".", 1)[-1], [])
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        return max(candidates, key=lambda key: _shared_prefix(self.paths[key], near))
+
+    def public(self, key: str) -> str:
+        """How rules name a model: its class name, or its qualified key when the name is shared."""
+        simple = key.rsplit(".", 1)[-1]
+        return simple if len(self.by_name.get(simple, [])) <= 1 else key
+
+
+def build_graph(classes: dict[str, Any], aliases: dict[str, str], external: list[tuple[str, str, list[str]]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    """Resolve inheritance, hooks and reverse accessors into the plain-data section. Classes are
+    keyed by qualified name (`shop.models.Product`); names in relations and bases resolve to the
+    definition nearest the file that wrote them."""
     models: dict[str, Any] = {}
     managers: dict[str, Any] = {}
+    names = _Names({key: cls["path"] for key, cls in classes.items()})
+    for path, model, kinds in external:
+        keys = [k for k in classes if not classes[k].get("manager")] if model == "*" else [names.resolve(model, path)]
+        for key in keys:
+            if key is not None:
+                classes[key]["hooks"] = sorted(set(classes[key].get("hooks", [])) | set(kinds))
 
-    def inherited(name: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str], str]:
-        cls = classes.get(name)
-        if cls is None or name in seen:
-            return {}, {}, ""
+    def inherited(key: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str], str, set[str]]:
+        cls = classes.get(key)
+        if cls is None or key in seen:
+            return {}, {}, "", set()
         relations: dict[str, Any] = {}
         owned_managers: dict[str, str] = {}
         framework = cls.get("framework", "")
+        hooks: set[str] = set(cls.get("hooks", []))
         for base in cls.get("bases", []):
-            if base in classes and not classes[base].get("manager"):
-                rel, man, fw = inherited(base, seen | {name})
+            base_key = names.resolve(base, cls["path"])
+            if base_key is not None and base_key != key and not classes[base_key].get("manager"):
+                rel, man, fw, base_hooks = inherited(base_key, seen | {key})
                 relations.update(rel)
                 owned_managers.update(man)
                 framework = framework or fw
+                hooks |= base_hooks
         relations.update(cls.get("relations", {}))
         owned_managers.update(cls.get("managers", {}))
-        return relations, owned_managers, framework
+        return relations, owned_managers, framework, hooks
 
-    for name, cls in classes.items():
+    for key, cls in classes.items():
         if cls.get("manager"):
-            managers[name] = {"bases": cls["bases"], "methods": cls.get("methods", {})}
+            managers.setdefault(cls["name"], {"bases": cls["bases"], "methods": cls.get("methods", {})})
             continue
-        relations, owned_managers, framework = inherited(name)
+        relations, owned_managers, framework, hooks = inherited(key)
         if not framework:
             continue
-        models[name] = {
+        models[key] = {
             "path": cls["path"],
             "line": cls["line"],
             "framework": framework,
@@ -369,13 +481,22 @@ def build_graph(classes: dict[str, Any], aliases: dict[str, str]) -> dict[str, A
             "managers": owned_managers,
             "fk_columns": cls.get("fk_columns", []),
             "modules": cls.get("modules", []),
+            "hooks": sorted(hooks),
         }
+    names = _Names({key: model["path"] for key, model in models.items()})
+    for model in models.values():
+        for relation in model["relations"].values():
+            target = names.resolve(relation.get("target"), model["path"])
+            if target is not None:
+                relation["target"] = names.public(target)
     # Reverse accessors.
-    for name, model in list(models.items()):
+    for key, model in list(models.items()):
         if model["abstract"]:
             continue
+        name = key.rsplit(".", 1)[-1]
         for attr, relation in list(model["relations"].items()):
-            target = models.get(relation.get("target") or "")
+            target_key = names.resolve(relation.get("target"), model["path"])
+            target = models.get(target_key) if target_key is not None else None
             if target is None:
                 continue
             kind = relation["kind"]
@@ -387,12 +508,12 @@ def build_graph(classes: dict[str, Any], aliases: dict[str, str]) -> dict[str, A
                 if not related or related.endswith("+") or "%(" in related:
                     continue
                 reverse = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}[kind]
-                target["relations"].setdefault(related, {"kind": reverse, "target": name, "line": relation.get("line", 0), "reverse_of": attr})
+                target["relations"].setdefault(related, {"kind": reverse, "target": names.public(key), "line": relation.get("line", 0), "reverse_of": attr})
             elif model["framework"] == "sqlalchemy" and relation.get("backref"):
                 reverse_kind = "scalar" if kind == "collection" else "collection"
                 target["relations"].setdefault(
                     relation["backref"],
-                    {"kind": reverse_kind, "target": name, "lazy": relation.get("backref_lazy"), "line": relation.get("line", 0)},
+                    {"kind": reverse_kind, "target": names.public(key), "lazy": relation.get("backref_lazy"), "line": relation.get("line", 0)},
                 )
     return {"models": models, "managers": managers, "aliases": aliases}
 
@@ -431,19 +552,29 @@ class Relation:
 class ModelGraph:
     """Read access to the `orm_models` section."""
 
-    def __init__(self, section: Mapping[str, Any] | None) -> None:
+    def __init__(self, section: Mapping[str, Any] | None, path: str = "") -> None:
         section = section or {}
         self.models: Mapping[str, Any] = section.get("models", {})
         self.managers: Mapping[str, Any] = section.get("managers", {})
         self.aliases: Mapping[str, str] = section.get("aliases", {})
+        self.path = path  # the file whose names are resolved
+        self._names = _Names({key: model["path"] for key, model in self.models.items()})
 
     def __bool__(self) -> bool:
         return bool(self.models)
 
     def model(self, name: str | None) -> Mapping[str, Any] | None:
-        if not name:
-            return None
-        return self.models.get(name)
+        key = self._names.resolve(name, self.path)
+        return self.models.get(key) if key is not None else None
+
+    def name_for(self, name: str, module: str = "") -> str | None:
+        """How rules name the model a class name (imported from `module`, if known) refers to:
+        its class name, or its qualified key when several definitions share the name."""
+        candidates = self._names.by_name.get(name, [])
+        if len(candidates) <= 1:
+            return name if candidates else None
+        matching = [key for key in candidates if module and self._defines(self.models[key], module)] or candidates
+        return max(matching, key=lambda key: _shared_prefix(self.models[key]["path"], self.path))
 
     def defined_in(self, name: str, module: str) -> bool:
         """Whether the model `name` can be what `module` exports: the module defining it, or
@@ -452,6 +583,11 @@ class ModelGraph:
         facts = self.model(name)
         if facts is None:
             return False
+        candidates = self._names.by_name.get(name.rsplit(".", 1)[-1], [])
+        return any(self._defines(self.models[key], module) for key in candidates) if name not in self.models else self._defines(facts, module)
+
+    @staticmethod
+    def _defines(facts: Mapping[str, Any], module: str) -> bool:
         for defining in facts.get("modules", []):
             parts = defining.split(".")
             for start in range(len(parts)):
@@ -461,8 +597,34 @@ class ModelGraph:
         return False
 
     def framework(self, name: str) -> str:
-        model = self.models.get(name)
+        model = self.model(name)
         return model["framework"] if model else ""
+
+    def per_instance_write(self, name: str | None, method: str) -> str | None:
+        """Why a write of `method` (`save`, `delete`, `create`) on model `name` must go row by row
+        through the model, or None: an overridden `save()`/`delete()`, signal receivers, change
+        logging (bulk writes skip all three), or a single-row table (nothing to batch)."""
+        facts = self.model(name)
+        if facts is None:
+            return None
+        hooks = set(facts.get("hooks", []))
+        if "singleton" in hooks:
+            return f"`{name}` is a single-row table"
+        if method == "delete":
+            # A queryset `delete()` still sends the delete signals: only an override is skipped.
+            return f"`{name}` overrides `delete()`" if "delete" in hooks else None
+        if "save" in hooks:
+            return f"`{name}` overrides `save()`"
+        signals = sorted(hooks & {"pre_save", "post_save"})
+        if signals:
+            return f"`{name}` has `{signals[0]}` receivers"
+        if "change-log" in hooks:
+            return f"`{name}` logs each change"
+        return None
+
+    def singleton(self, name: str | None) -> bool:
+        facts = self.model(name)
+        return facts is not None and "singleton" in facts.get("hooks", [])
 
     def relation(self, model: str | None, attr: str) -> Relation | None:
         facts = self.model(model)

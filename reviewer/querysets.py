@@ -160,9 +160,10 @@ class QueryTracker:
             return None
         if self.graph.model(last) is not None:
             module = qualified.rsplit(".", 1)[0] if "." in qualified else ""
-            if module and module != dotted(node).rsplit(".", 1)[0] and not self.graph.defined_in(last, module):
+            imported = bool(module) and module != dotted(node).rsplit(".", 1)[0]
+            if imported and not self.graph.defined_in(last, module):
                 return None  # a library's model of the same name (or a migration's shadow copy)
-            return last
+            return self.graph.name_for(last, module if imported else "")
         alias = self.graph.aliases.get(last)
         if alias and self.graph.model(alias) is not None:
             return alias
@@ -597,6 +598,36 @@ class LoopStack:
         return loop is not None and self.conditionals > loop.conditional_depth
 
 
+# Maintenance commands whose purpose is to wipe data: deleting row by row (so that each row's
+# `delete()`, signals and cascades run) is the point, and the command runs once, by hand.
+WIPE_WORDS = ("wipe", "purge", "clear", "clean", "delete", "remove", "reset", "flush", "prune", "truncate", "erase", "destroy")
+COMMAND_DECORATORS = frozenset({"command", "cli"})
+
+
+def is_wipe_command_module(path: str) -> bool:
+    """A Django management command named for a wipe (`management/commands/purge_events.py`)."""
+    parts = path.split("/")
+    return len(parts) >= 3 and parts[-3:-1] == ["management", "commands"] and any(w in parts[-1].lower() for w in WIPE_WORDS)
+
+
+def is_wipe_command(node: cst.FunctionDef) -> bool:
+    """A CLI command (`@app.cli.command("reset-db")`, `@click.command()`, typer) named for a wipe."""
+    for decorator in node.decorators:
+        target = decorator.decorator
+        call = target if isinstance(target, cst.Call) else None
+        func = call.func if call is not None else target
+        if not (isinstance(func, cst.Attribute) and func.attr.value in COMMAND_DECORATORS) and not (
+            isinstance(func, cst.Name) and func.value in COMMAND_DECORATORS
+        ):
+            continue
+        names = [node.name.value]
+        if call is not None and call.args and isinstance(call.args[0].value, cst.SimpleString):
+            names.append(str(call.args[0].value.evaluated_value))
+        if any(word in name.lower() for name in names for word in WIPE_WORDS):
+            return True
+    return False
+
+
 def _literal_iterable(node: cst.BaseExpression) -> bool:
     if isinstance(node, LITERAL_ITERABLES):
         return True
@@ -649,6 +680,8 @@ class DbCall:
     label: str  # how the call reads in a message
     chain: tuple[cst.Call, ...]  # the calls of the chain (inner ones are not reported again)
     table: cst.BaseExpression | None = None  # the model / table a statement builder targets
+    model: str | None = None  # the model an ORM write saves or deletes through
+    method: str = ""  # `save` / `delete` when the write goes through the model instance's own method
 
 
 def _call_chain(call: cst.Call) -> list[cst.Call]:
@@ -722,7 +755,9 @@ def classify_call(call: cst.Call, tracker: QueryTracker) -> DbCall | None:
             if method in DJANGO_READS:
                 return DbCall("read", f"{model}.{manager}...{method}()", chain)
             if method in DJANGO_WRITES:
-                return DbCall("write", f"{model}.{manager}...{method}()", chain)
+                # `create()` saves through the model; a queryset `update()` / `delete()` does not.
+                through = "save" if method in ("create", "update_or_create") else ""
+                return DbCall("write", f"{model}.{manager}...{method}()", chain, model=model, method=through)
         if framework == "sqlalchemy" and method in SA_READ_METHODS and (rows is not None or _has_query(call)):
             return DbCall("read", f"{model} query `.{method}()`", chain)
     elif manager == "objects" and isinstance(root, cst.Name) and root.value[:1].isupper():
@@ -734,9 +769,10 @@ def classify_call(call: cst.Call, tracker: QueryTracker) -> DbCall | None:
     if method in INSTANCE_WRITES and isinstance(receiver, cst.Name):
         instance = tracker.rows_of(receiver)
         if instance is not None and not instance.many and instance.framework == "django":
-            return DbCall("write", f"{receiver.value}.{method}()", chain)
-        if instance is None and _constructed_model(receiver, tracker):
-            return DbCall("write", f"{receiver.value}.{method}()", chain)
+            return DbCall("write", f"{receiver.value}.{method}()", chain, model=instance.model, method=method)
+        constructed = _constructed_model(receiver, tracker) if instance is None else None
+        if constructed:
+            return DbCall("write", f"{receiver.value}.{method}()", chain, model=constructed, method=method)
     return None
 
 
@@ -763,12 +799,16 @@ def _has_query(call: cst.Call) -> bool:
     return False
 
 
-def _constructed_model(name: cst.Name, tracker: QueryTracker) -> bool:
+def _constructed_model(name: cst.Name, tracker: QueryTracker) -> str | None:
+    """The Django model a name was built from (`e = Event(**row)`), else None."""
     found = tracker.context.scopes.lookup(name.value)
     if not found or not found[1]:
-        return False
+        return None
     value = found[1][-1].value
-    return isinstance(value, cst.Call) and tracker.model_name(value.func) is not None and tracker.graph.framework(tracker.model_name(value.func) or "") == "django"
+    if not isinstance(value, cst.Call):
+        return None
+    model = tracker.model_name(value.func)
+    return model if model is not None and tracker.graph.framework(model) == "django" else None
 
 
 def _builder(statement: cst.BaseExpression, context) -> str | None:

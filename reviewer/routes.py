@@ -26,6 +26,7 @@ FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
 FLASK_APPS = frozenset({"flask.Flask", "apiflask.APIFlask", "quart.Quart"})
 FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
+RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api"})
 DJANGO_PATHS = frozenset({"django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
 DJANGO_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
 
@@ -58,6 +59,14 @@ LIST_VIEWS = frozenset({"ModelViewSet", "ReadOnlyModelViewSet", "ListAPIView", "
 HEALTH_LIBRARIES = ("health_check", "fastapi_health", "flask_healthz", "healthcheck", "django_health_check")
 VERSION_SEGMENT = re.compile(r"(^|/)v\d+(\.\d+)?(/|$)|(^|/)api/v\d+|\{version\}|<version>|\(\?P<version>", re.I)
 REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+# Pagination inputs: a function or class taking one of these is a pagination dependency
+# (`Depends(pagination_params)`, `params: PageParams = Depends()`).
+PAGINATION_INPUTS = frozenset({"limit", "offset", "page", "page_size", "pagesize", "per_page", "perpage", "size",
+                               "cursor", "skip", "take", "page_number", "max_results"})
+# DRF methods a view or paginator overrides to paginate (or bound the page size) its own way.
+PAGINATING_METHODS = frozenset({"paginate_queryset", "get_paginated_response", "paginator"})
+PAGE_SIZE_METHODS = frozenset({"get_limit", "get_page_size", "paginate_queryset"})
+PAGE_SIZE_ATTRS = frozenset({"page_size", "default_limit", "max_limit", "max_page_size"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,6 +189,16 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str
             kind = "blueprint"
         elif qualified in DRF_ROUTERS or _simple(qualified) in ("DefaultRouter", "SimpleRouter"):
             kind = "drf-router"
+        elif qualified in RESTFUL_APIS:
+            kind = "restful-api"
+            # `Api(app_or_blueprint, prefix="/v1")`: the Api hangs below what it is given.
+            parent = value.args[0] if value.args else keyword_value(value, "app")
+            prefix = _const(keyword_value(value, "prefix"))
+            if isinstance(parent, ast.Name):
+                facts["includes"].append({"parent": parent.id, "child": f"{facts['module']}.{name}",
+                                          "prefix": prefix if isinstance(prefix, str) else None, "line": stmt.lineno, "kind": "api"})
+            facts["routers"][name] = {"kind": kind, "prefix": "", "line": stmt.lineno}
+            return
         if kind:
             prefix_node = keyword_value(value, "prefix") if kind.startswith("fastapi") else keyword_value(value, "url_prefix")
             prefix = _const(prefix_node)
@@ -242,6 +261,18 @@ def _call(call: ast.Call, imports: _Imports, facts: dict[str, Any]) -> None:
                 {"parent": owner, "child": ref, "prefix": prefix if isinstance(prefix, str) else None,
                  "line": call.lineno, "kind": attr}
             )
+    elif attr == "init_app" and call.args and isinstance(call.args[0], ast.Name):
+        # `api.init_app(app)` (Flask-RESTful): the same edge as `Api(app)`.
+        facts["includes"].append({"parent": call.args[0].id, "child": f"{facts['module']}.{owner}", "prefix": None,
+                                  "line": call.lineno, "kind": "init_app"})
+    elif attr == "add_resource" and len(call.args) >= 2:
+        handler = imports.resolve(call.args[0])
+        for path in (_const(arg) for arg in call.args[1:]):
+            if isinstance(path, str) and handler:
+                facts["routes"].append(
+                    {"owner": owner, "owner_qualified": imports.resolve(call.func.value), "methods": [], "path": path,
+                     "handler": handler, "line": call.lineno, "status_code": None, "response_model": None, "view": "class"}
+                )
     elif attr == "add_exception_handler" and call.args:
         facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
     elif attr == "register_error_handler" and call.args:
@@ -343,7 +374,40 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
             info["require"] = ["POST"]
         elif _simple(name) == "require_http_methods" and isinstance(decorator, ast.Call) and decorator.args:
             info["require"] = [m.upper() for m in _str_list(decorator.args[0])]
+    info.update(_pagination_facts(node))
     facts["functions"][qualname] = info
+
+
+def is_pagination_name(name: str | None) -> bool:
+    """A callable named for pagination (`paginate_query`, `get_paginated_response`,
+    `StandardResultsPagination`): the project's own pagination helper or class."""
+    return "paginat" in _simple(name).lower()
+
+
+def _pagination_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any]:
+    """What a function does about pagination: takes page inputs (a dependency), paginates (calls
+    a paginator, or applies both `.limit()` and `.offset()`), clamps some of its parameters."""
+    args = node.args
+    params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+    facts: dict[str, Any] = {}
+    if set(params) & PAGINATION_INPUTS:
+        facts["pages"] = True
+    methods: set[str] = set()
+    clamped: set[str] = set()
+    for item in ast.walk(node):
+        if isinstance(item, ast.Call):
+            callee = _simple(dotted_name(item.func)) if isinstance(item.func, (ast.Name, ast.Attribute)) else ""
+            methods.add(callee)
+            if callee == "min":
+                clamped.update(n.id for n in ast.walk(item) if isinstance(n, ast.Name))
+        elif isinstance(item, ast.Compare) and any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in item.ops):
+            clamped.update(n.id for n in ast.walk(item) if isinstance(n, ast.Name))
+    if any(is_pagination_name(m) for m in methods) or {"Paginator", "get_page"} & methods or {"limit", "offset"} <= methods:
+        facts["paginates"] = True
+    clamped &= set(params) & PAGINATION_INPUTS
+    if clamped:
+        facts["clamps"] = sorted(clamped)
+    return facts
 
 
 def _class(node: ast.ClassDef, prefix: str, imports: _Imports, facts: dict[str, Any]) -> None:
@@ -351,8 +415,21 @@ def _class(node: ast.ClassDef, prefix: str, imports: _Imports, facts: dict[str, 
     bases = [imports.known(base) or "" for base in node.bases]
     info: dict[str, Any] = {"line": node.lineno, "bases": bases, "methods": {}, "actions": [], "attrs": {}}
     for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id in PAGINATION_INPUTS:
+            info["pages"] = True  # a pydantic model / dataclass of page inputs
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info["methods"][stmt.name] = stmt.lineno
+            paging = _pagination_facts(stmt)
+            if stmt.name == "__init__" and paging.get("pages"):
+                info["pages"] = True
+            if paging.get("paginates"):
+                info.setdefault("paging_methods", []).append(stmt.name)
+            for item in ast.walk(stmt):
+                # `self.default_limit = settings.PAGINATE_COUNT` in __init__ sizes the paginator too
+                if isinstance(item, ast.Assign):
+                    for target in item.targets:
+                        if isinstance(target, ast.Attribute) and _simple(dotted_name(target.value)) == "self" and target.attr in PAGE_SIZE_ATTRS:
+                            info["attrs"].setdefault(target.attr, {"line": item.lineno, "value": "?"})
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 if _simple(imports.known(target)) == "action" and isinstance(decorator, ast.Call):
@@ -471,7 +548,7 @@ def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
 
     for path, data in facts.items():
         for route in data["routes"]:
-            owner = f"{data['module']}.{route['owner']}"
+            owner = route.get("owner_qualified") or f"{data['module']}.{route['owner']}"
             framework = _framework(owners.get(owner, {}).get("kind", ""), path, facts)
             handler = route["handler"]
             methods = route["methods"] or ["GET"]
@@ -557,8 +634,15 @@ def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
         if caps is not None:
             drf_views[qualified] = {"file": path, "line": info["line"], "actions": sorted(caps),
                                     "pagination_class": "pagination_class" in _inherited_attrs(qualified, classes)}
+    pagination = _pagination_index(classes, functions)
+    for qualified, view in drf_views.items():
+        if _inherited_methods(qualified, classes) & PAGINATING_METHODS:
+            view["pagination_class"] = True  # the view paginates its own way
     ordered_models = sorted(q for q, (p, info) in classes.items() if info.get("ordering"))
-    sized = sorted(q for q, (p, info) in classes.items() if {"page_size", "default_limit"} & set(info["attrs"]))
+    sized = sorted(
+        q for q, (p, info) in classes.items()
+        if {"page_size", "default_limit"} & set(info["attrs"]) or {"paginate_queryset", "get_limit", "get_page_size"} & set(info["methods"])
+    )
     for qualified, (path, info) in classes.items():
         if "versioning_class" in info["attrs"]:
             evidence.append({"kind": "versioning", "line": info["attrs"]["versioning_class"]["line"], "file": path,
@@ -566,13 +650,31 @@ def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
     includes = [{**include, "file": path} for path, data in sorted(facts.items()) for include in data["includes"]]
     return {"routes": routes, "apps": apps, "exception_handlers": handlers, "settings": settings,
             "evidence": evidence, "views": drf_views, "ordered_models": ordered_models,
-            "sized_paginators": sized, "includes": includes, "urlconfs": urlconfs}
+            "sized_paginators": sized, "includes": includes, "urlconfs": urlconfs, "pagination": pagination}
+
+
+def _pagination_index(classes: Mapping[str, tuple[str, dict]], functions: Mapping[str, tuple[str, dict]]) -> dict[str, Any]:
+    """The project's own pagination: dependencies (functions and classes taking page inputs),
+    helpers (functions that paginate), the page-size parameters each function clamps,
+    paginator classes whose page size is bounded by an inherited attribute or an overridden
+    method, and the names of methods that paginate (netbox's `table.configure(request)`)."""
+    dependencies = sorted(
+        [q for q, (_, info) in functions.items() if info.get("pages")] + [q for q, (_, info) in classes.items() if info.get("pages")]
+    )
+    helpers = sorted(q for q, (_, info) in functions.items() if info.get("paginates"))
+    clamps = {q: info["clamps"] for q, (_, info) in sorted(functions.items()) if info.get("clamps")}
+    bounded = sorted(
+        q for q in classes
+        if {"max_limit", "max_page_size"} & set(_inherited_attrs(q, classes)) or _inherited_methods(q, classes) & PAGE_SIZE_METHODS
+    )
+    methods = sorted({name for _, info in classes.values() for name in info.get("paging_methods", [])} - {"get", "__init__", "__call__"})
+    return {"dependencies": dependencies, "helpers": helpers, "clamps": clamps, "bounded_paginators": bounded, "methods": methods}
 
 
 def _framework(kind: str, path: str, facts: Mapping[str, Any]) -> str:
     if kind.startswith("fastapi"):
         return "fastapi"
-    if kind in ("flask-app", "blueprint"):
+    if kind in ("flask-app", "blueprint", "restful-api"):
         return "flask"
     return "unknown"
 
@@ -622,6 +724,15 @@ def _inherited_attrs(qualified: str, classes: Mapping[str, tuple[str, dict]]) ->
     return attrs
 
 
+def _inherited_methods(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> set[str]:
+    methods: set[str] = set()
+    for name in [qualified, *_base_names(qualified, classes)]:
+        found = classes.get(name)
+        if found:
+            methods.update(found[1]["methods"])
+    return methods
+
+
 def _capabilities(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> set[str] | None:
     """Actions a view class serves (DRF actions or HTTP method names), None if not a view."""
     bases = _base_names(qualified, classes)
@@ -666,7 +777,7 @@ def _viewset_routes(reg: dict, head: str, path: str, classes: Mapping, routes: l
 
 def _view_routes(entry: dict, here: str, path: str, classes: Mapping, functions: Mapping, routes: list) -> None:
     view = entry["view"]
-    full = here if here.endswith("/") or "{" in here.split("/")[-1] else here + ("/" if entry["route"].endswith("/") else "")
+    full = here + "/" if entry["route"].endswith("/") and not here.endswith("/") else here
     if entry.get("kind") == "class":
         found = classes.get(view)
         caps = _capabilities(view, classes) if found else None
@@ -692,7 +803,7 @@ class RoutesProvider(IndexProvider):
 
     name = "routes"
     triggers = ("fastapi", "starlette", "flask", "Flask", "django", "rest_framework", "urlpatterns", "REST_FRAMEWORK",
-                "APIRouter", "Blueprint", "quart", "apiflask", "health")
+                "APIRouter", "Blueprint", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page")
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
@@ -714,10 +825,16 @@ if not any(provider.name == "routes" for provider in PROVIDERS):
 # libcst helpers for the API rules
 
 
+EMPTY_SECTION: Mapping[str, Any] = {
+    "routes": [], "apps": [], "exception_handlers": [], "settings": {}, "evidence": [], "views": {},
+    "ordered_models": [], "sized_paginators": [], "includes": [],
+    "pagination": {"dependencies": [], "helpers": [], "clamps": {}, "bounded_paginators": [], "methods": []},
+}
+
+
 def section(index: Any) -> dict[str, Any]:
     data = index.section("routes") if index is not None else None
-    return data or {"routes": [], "apps": [], "exception_handlers": [], "settings": {}, "evidence": [], "views": {},
-                    "ordered_models": [], "sized_paginators": [], "includes": []}
+    return {**EMPTY_SECTION, **(data or {})}
 
 
 def decorator_route(context: Any, decorator: cst.Decorator) -> tuple[str, list[str]] | None:

@@ -58,6 +58,80 @@ def test_method_view_and_add_url_rule(tmp_path: Path) -> None:
     assert _routes(root) == {("GET", "/admin/audit", "svc.admin.Audit"), ("DELETE", "/admin/audit", "svc.admin.Audit")}
 
 
+def test_flask_restful_resources_get_the_api_and_blueprint_prefixes(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "svc/__init__.py": "",
+            "svc/app.py": "from flask import Flask\nfrom .api import bp\napp = Flask(__name__)\n"
+            'app.register_blueprint(bp, url_prefix="/api")\n',
+            "svc/api.py": "from flask import Blueprint\nfrom flask_restful import Api\n"
+            'bp = Blueprint("api", __name__)\napi = Api(bp, prefix="/v1")\n',
+            "svc/resources.py": "from flask_restful import Resource\nfrom .api import api\n"
+            "class UserList(Resource):\n    def get(self): ...\n    def post(self): ...\n"
+            "class User(Resource):\n    def get(self, user_id): ...\n    def delete(self, user_id): ...\n"
+            'api.add_resource(UserList, "/users")\n'
+            'api.add_resource(User, "/users/<int:user_id>", "/people/<int:user_id>")\n',
+            "svc/admin.py": "from flask_restful import Api, Resource\n"
+            "admin_api = Api()\n"
+            "class Audit(Resource):\n    def get(self): ...\n"
+            'admin_api.add_resource(Audit, "/audit")\n',
+            "svc/factory.py": "from flask import Flask\nfrom .admin import admin_api\n"
+            "def create_app():\n    app = Flask(__name__)\n    admin_api.init_app(app)\n    return app\n",
+        },
+    )
+    assert _routes(root) == {
+        ("GET", "/api/v1/users", "svc.resources.UserList"),
+        ("POST", "/api/v1/users", "svc.resources.UserList"),
+        ("GET", "/api/v1/users/<int:user_id>", "svc.resources.User"),
+        ("DELETE", "/api/v1/users/<int:user_id>", "svc.resources.User"),
+        ("GET", "/api/v1/people/<int:user_id>", "svc.resources.User"),
+        ("DELETE", "/api/v1/people/<int:user_id>", "svc.resources.User"),
+        ("GET", "/audit", "svc.admin.Audit"),
+    }
+
+
+def test_fastapi_nested_routers_and_mount_compose_full_paths(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "svc/__init__.py": "",
+            "svc/main.py": "from fastapi import FastAPI\nfrom .api import api_router\nfrom .admin import admin_app\n"
+            'app = FastAPI()\napp.include_router(api_router, prefix="/api")\napp.mount("/admin", admin_app)\n',
+            "svc/api.py": "from fastapi import APIRouter\nfrom . import users\n"
+            'api_router = APIRouter(prefix="/v1")\napi_router.include_router(users.router, prefix="/users")\n',
+            "svc/users.py": "from fastapi import APIRouter\nrouter = APIRouter(prefix=\"/people\")\n"
+            '@router.get("/{uid}")\ndef get_user(uid: int): ...\n',
+            "svc/admin.py": "from fastapi import FastAPI\nadmin_app = FastAPI()\n"
+            '@admin_app.post("/reindex")\ndef reindex(): ...\n',
+        },
+    )
+    assert _routes(root) == {
+        ("GET", "/api/v1/users/people/{uid}", "svc.users.get_user"),
+        ("POST", "/admin/reindex", "svc.admin.reindex"),
+    }
+
+
+def test_django_nested_include_prefixes(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "site/__init__.py": "",
+            "site/settings.py": 'ROOT_URLCONF = "site.urls"\n',
+            "site/urls.py": "from django.urls import include, path\n"
+            'urlpatterns = [path("api/", include("site.api_urls"))]\n',
+            "site/api_urls.py": "from django.urls import include, path\n"
+            'urlpatterns = [path("v2/", include(("shop.urls", "shop"), namespace="shop"))]\n',
+            "shop/__init__.py": "",
+            "shop/urls.py": "from django.urls import path\nfrom . import views\n"
+            'urlpatterns = [path("orders/<int:pk>/", views.order_detail)]\n',
+            "shop/views.py": "from django.views.decorators.http import require_GET\n"
+            "@require_GET\ndef order_detail(request, pk): ...\n",
+        },
+    )
+    assert _routes(root) == {("GET", "/api/v2/orders/{pk}/", "shop.views.order_detail")}
+
+
 def test_routes_command_prints_the_index() -> None:
     result = run_cli("routes", str(SAMPLES / "fastapi_orders"))
     assert result.exit_code == 0
@@ -76,6 +150,47 @@ def test_error_format_config() -> None:
         parse_config({"error-format": "xml"}, "x.yml", Path("."))
     with pytest.raises(ConfigError, match="error-envelope.title"):
         parse_config({"error-envelope": {"title": "x"}}, "x.yml", Path("."))
+
+
+def test_error_format_defaults_to_the_projects_own_shape() -> None:
+    assert parse_config({}, "x.yml", Path(".")).options_for("API004")["error-format"] == "auto"
+    from reviewer.cli import STARTER_CONFIG
+
+    assert "\nerror-format: auto\n" in STARTER_CONFIG
+
+
+DRF_DETAIL = {
+    "shop/__init__.py": "",
+    "shop/views.py": "from rest_framework.response import Response\n"
+    "from rest_framework.exceptions import NotFound\n"
+    "def a(request):\n    return Response({'detail': 'Locked.'}, status=423)\n"
+    "def b(request):\n    raise NotFound('no b')\n"
+    "def c(request):\n    return Response({'message': 'no c'}, status=404)\n",
+    "shop/graphql.py": "from django.http import JsonResponse\n"
+    "def g(request):\n    return JsonResponse({'errors': [{'message': 'bad'}]}, status=400)\n"
+    "def h(request):\n    return JsonResponse({'errors': [{'message': 'worse'}]}, status=400)\n",
+}
+
+
+def test_api004_default_takes_drf_detail_as_the_convention_and_skips_graphql(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, DRF_DETAIL)
+    result = scan_tree(root, select=("API004",))
+    assert [(f.path, f.line) for f in result.findings] == [("shop/views.py", 8)]
+
+
+def test_api004_a_handler_for_a_domain_exception_leaves_httpexception_bodies_as_they_are(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/main.py": "from fastapi import FastAPI, HTTPException\nfrom fastapi.responses import JSONResponse\n"
+            "app = FastAPI()\napp.add_exception_handler(QuotaExceeded, quota_handler)\n"
+            "def a():\n    raise HTTPException(status_code=404, detail='no a')\n"
+            "def b():\n    raise HTTPException(status_code=404, detail='no b')\n"
+            "def c():\n    return JSONResponse(status_code=404, content={'error': 'no c'})\n",
+        },
+    )
+    assert [(f.path, f.line) for f in scan_tree(root, select=("API004",)).findings] == [("app/main.py", 10)]
 
 
 MIXED = {

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reviewer.errorshape import signature
+from reviewer.errorshape import FRAMEWORK_FAMILY, majority, signature
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.routes import non_service, service_scope
 from reviewer.rule import Example, ProjectRule
@@ -33,8 +33,9 @@ class FrameworkDefaultErrorFormat(ProjectRule):
 
     Reported once per app (at the app constructor, the first error handler or the
     `REST_FRAMEWORK` setting) and only when the project builds its own error bodies in another
-    shape: a project whose only error format is the framework's `{"detail": ...}` is
-    consistent. FastAPI needs a handler for Starlette's `HTTPException` (FastAPI's subclass
+    shape that is its convention: a project whose only (or majority, with `error-format: auto`)
+    error format is the framework's `{"detail": ...}` is consistent, and its few odd bodies are
+    API004's to report. FastAPI needs a handler for Starlette's `HTTPException` (FastAPI's subclass
     misses routing errors) and for `RequestValidationError`; Flask needs
     `errorhandler(HTTPException)` (or `Exception`)."""
 
@@ -59,6 +60,7 @@ class FrameworkDefaultErrorFormat(ProjectRule):
         "https://www.django-rest-framework.org/api-guide/exceptions/#custom-exception-handling",
     )
     index_sections = ("routes", "error_shapes")
+    options = {"error-format": "auto"}
     invalid = (Example(APP, path="app/main.py", lines=(3,)),)
     valid = (
         Example(
@@ -79,6 +81,25 @@ class FrameworkDefaultErrorFormat(ProjectRule):
             path="app/main.py",
             note="near-miss: the framework's `{detail}` is the project's only error format",
         ),
+        Example(
+            "from fastapi import FastAPI, HTTPException\n"
+            "from fastapi.responses import JSONResponse\n"
+            "app = FastAPI()\n"
+            "\n"
+            '@app.get("/orders/{oid}")\n'
+            "def get_order(oid: int):\n"
+            '    raise HTTPException(status_code=404, detail="no order")\n'
+            "\n"
+            '@app.get("/invoices/{iid}")\n'
+            "def get_invoice(iid: int):\n"
+            '    raise HTTPException(status_code=404, detail="no invoice")\n'
+            "\n"
+            '@app.get("/api/{rest:path}")\n'
+            "def not_found(rest: str):\n"
+            '    return JSONResponse(status_code=404, content={"error": "no such route"})\n',
+            path="app/main.py",
+            note="near-miss: `{detail}` is the project's majority shape; the one odd body is API004's",
+        ),
     )
 
     def check(self, index) -> None:
@@ -90,6 +111,10 @@ class FrameworkDefaultErrorFormat(ProjectRule):
         ]
         if not custom:
             return
+        if self.settings.get("error-format", "auto") == "auto":
+            found = majority([site for site in sites if not non_service(site["file"])])
+            if found is not None and found[0] == FRAMEWORK_FAMILY:
+                return  # the framework's `{"detail"}` is the project's convention; the odd bodies are API004's
         shape = "{" + ", ".join(f'"{key}"' for key in custom[0]["shape"]) + "}"
         handlers = routes.get("exception_handlers", [])
         names = {str(h["exception"]) for h in handlers}

@@ -16,12 +16,13 @@ from reviewer.apicheck import (
     unbounded_fetch,
 )
 from reviewer.model import Category, Confidence, Severity
-from reviewer.routes import LIST_VIEWS, HandlerScope, is_view_class, section
+from reviewer.routes import LIST_VIEWS, HandlerScope, is_pagination_name, is_view_class, section
 from reviewer.rule import Example, PythonRule
 
 PAGINATORS = frozenset({"paginate", "Paginator", "paginate_queryset", "get_page", "get_paginated_response", "Page",
-                        "LimitOffsetPage", "CursorPage", "paginated_response"})
-AGGREGATES = frozenset({"len", "sum", "max", "min", "any", "all", "bool", "count"})
+                        "LimitOffsetPage", "CursorPage", "paginated_response", "RequestConfig"})
+# Calls that reduce rows to a number or to one row: what they are given is not returned whole.
+AGGREGATES = frozenset({"len", "sum", "max", "min", "any", "all", "bool", "count", "get_object_or_404"})
 
 
 class ListEndpointNotPaginated(HandlerScope, PythonRule):
@@ -37,9 +38,15 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
     parameters, a paginator, a `Page[...]` response). Bounded reads (`LIMIT`, `GROUP BY`,
     `id IN (...)`, `.first()`, slicing) are not reported. For DRF, list views need an effective
     `pagination_class`, and a `DEFAULT_PAGINATION_CLASS` without `PAGE_SIZE` is reported at the
-    setting: DRF then returns unpaginated lists without a warning."""
+    setting: DRF then returns unpaginated lists without a warning.
+
+    Opt-in: its field precision on the ecosystem check's tuned projects is 0.00 (strict 0.00)
+    over 3 judged of 3 findings (`bench/ecosystem/verdicts.tsv`, scan `apiorm-4`), under the
+    0.85 a default rule needs: the false ones list a parent's few children (the assets of one
+    DAG, the cable paths through one port) or render HTML tables that project code paginates."""
 
     code = "API001"
+    opt_in = True
     name = "list-endpoint-not-paginated"
     category = Category.API
     severity = Severity.MEDIUM
@@ -161,6 +168,75 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             "    return jsonify(cur.fetchall())\n",
             note="near-miss: bounded by the ids the client passed",
         ),
+        Example(
+            "from fastapi import APIRouter, Depends\n"
+            "from app.deps import list_params\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.get("/orders")\n'
+            "def list_orders(p=Depends(list_params), db=Depends(get_db)):\n"
+            "    statement = p.apply(select(Order).order_by(Order.id))\n"
+            "    return db.scalars(statement).all()\n",
+            path="app/orders.py",
+            files=(("app/deps.py", "from fastapi import Query\ndef list_params(limit: int = Query(50, le=100), offset: int = 0):\n    return Window(limit, offset)\n"),),
+            note="near-miss: the page inputs come from the project's pagination dependency",
+        ),
+        Example(
+            "from fastapi import APIRouter, Depends\n"
+            "from app.query import window\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.get("/orders")\n'
+            "def list_orders(request: Request, db=Depends(get_db)):\n"
+            "    orders = db.query(Order).order_by(Order.id).all()\n"
+            "    return window(orders, request)\n",
+            path="app/orders.py",
+            files=(("app/query.py", "def window(rows, request):\n    return paginate(rows, request.query_params)\n"),),
+            note="near-miss: the project's own pagination helper (another module) pages the rows",
+        ),
+        Example(
+            "from rest_framework import generics\n"
+            "from shop.base import PagedListView\n"
+            "\n"
+            "class ProductList(PagedListView, generics.ListAPIView):\n"
+            "    queryset = Product.objects.all()\n",
+            path="shop/views.py",
+            files=(
+                ("shop/settings.py", 'INSTALLED_APPS = ["rest_framework", "shop"]\n'),
+                ("shop/base.py", "from rest_framework import generics\n"
+                 "class PagedListView(generics.GenericAPIView):\n"
+                 "    def paginate_queryset(self, queryset):\n"
+                 "        return queryset[: self.page_size]\n"),
+            ),
+            note="near-miss: a project base view overrides `paginate_queryset`",
+        ),
+        Example(
+            "from django.views import View\n"
+            "from app.tables import TokenTable\n"
+            "\n"
+            "class TokenListView(View):\n"
+            "    def get(self, request):\n"
+            "        tokens = Token.objects.filter(user=request.user)\n"
+            "        table = TokenTable(tokens)\n"
+            "        table.configure(request)\n"
+            '        return render(request, "tokens.html", {"tokens": tokens, "table": table})\n',
+            path="app/views.py",
+            files=(("app/tables.py", "import django_tables2 as tables\n"
+                    "class BaseTable(tables.Table):\n"
+                    "    def configure(self, request):\n"
+                    "        tables.RequestConfig(request, {'per_page': get_paginate_count(request)}).configure(self)\n"),),
+            note="near-miss: the project's table paginates for the request in a method of its own",
+        ),
+        Example(
+            "from django.shortcuts import get_object_or_404\n"
+            "from django.views import View\n"
+            "\n"
+            "class TokenView(View):\n"
+            "    def get(self, request, pk):\n"
+            "        token = get_object_or_404(Token.objects.filter(user=request.user), pk=pk)\n"
+            '        return render(request, "token.html", {"token": token})\n',
+            note="near-miss: `get_object_or_404` returns one row of the queryset",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:
@@ -174,8 +250,9 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         handler = self.handler
         if handler is None or handler.node is not node or not handler.is_get:
             return
-        params = {p.name.value for p in [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]}
-        paged = bool(params & PAGE_PARAMS)
+        every = [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]
+        params = {p.name.value for p in every}
+        paged = bool(params & PAGE_PARAMS) or any(self._pagination_dependency(p) for p in every)
         for decorator in node.decorators:
             text = self.context.module.code_for_node(decorator)
             if "Page[" in text or "Paginated" in text:
@@ -196,8 +273,12 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         if state is None:
             return
         name = simple_name(self.context, node.func)
-        if name in PAGINATORS:
+        if name in PAGINATORS or is_pagination_name(name) or self._resolved(node.func) in self._pagination()["helpers"]:
             state["paged"] = True
+        if isinstance(node.func, cst.Attribute) and name in self._pagination().get("methods", ()) and any(
+            "request" in names_in(arg.value) for arg in node.args
+        ):
+            state["paged"] = True  # a project method that paginates for the request (`table.configure(request)`)
         if name in ("get", "getlist", "get_argument") and node.args and isinstance(node.args[0].value, cst.SimpleString):
             if node.args[0].value.evaluated_value in PAGE_PARAMS:
                 state["paged"] = True
@@ -304,6 +385,35 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         )
 
     # -- helpers --------------------------------------------------------------------------
+    def _pagination(self) -> dict[str, Any]:
+        return section(self.context.index)["pagination"]
+
+    def _resolved(self, node: cst.BaseExpression) -> str | None:
+        return self.context.resolve(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+
+    def _pagination_dependency(self, param: cst.Param) -> bool:
+        """`p = Depends(pagination_params)`, `Annotated[Params, Depends(get_page)]`,
+        `params: PageParams = Depends()`: a FastAPI dependency that takes the page inputs."""
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        candidates: list[cst.BaseExpression] = []
+        for node in (param.default, annotation):
+            for item in subtree(node) if node is not None else ():
+                if isinstance(item, cst.Call) and simple_name(self.context, item.func) in ("Depends", "Security"):
+                    if item.args:
+                        candidates.append(item.args[0].value)
+                    elif annotation is not None:
+                        candidates.append(annotation)
+        if isinstance(annotation, cst.Subscript):
+            candidates.extend(e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index))
+        if candidates and annotation is not None:
+            candidates.append(annotation)
+        dependencies = self._pagination()["dependencies"]
+        for candidate in candidates:
+            name = self._resolved(candidate)
+            if name is not None and (is_pagination_name(name) or name in dependencies):
+                return True
+        return False
+
     def _drf_list_view(self, node: cst.ClassDef) -> bool:
         if not is_view_class(self.context, node):
             return False
