@@ -60,11 +60,12 @@ class UnusedSuppression(Rule):
     fix = "Delete the suppression comment"
     valid = (
         Example(
-            "# reviewer: ignore[SQL001] uid is validated as an int upstream\n"
-            'cur.execute(f"SELECT id FROM t WHERE id = {uid}")\n'
+            "import requests\n"
+            "# reviewer: ignore[OPS001] the egress proxy enforces a 10 s timeout\n"
+            "requests.get(url)\n"
         ),
     )
-    invalid = (Example("total = 1  # reviewer: ignore[SQL001] legacy\n", lines=(1,)),)
+    invalid = (Example("total = 1  # reviewer: ignore[OPS001] legacy\n", lines=(1,)),)
 
 
 META_RULES = (SuppressionWithoutReason, SuppressionUnknownCode, UnusedSuppression)

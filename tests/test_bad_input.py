@@ -109,7 +109,7 @@ def _check(errors: dict[str, tuple[str, str]], findings: list[tuple[str, int]]) 
 
 def test_battery_in_one_process(tmp_path: Path) -> None:
     root = make_battery(tmp_path / "proj")
-    result = scan_tree(root, select=("ALL", "SQL010"))  # SQL010 is opt-in
+    result = scan_tree(root, select=("ALL", "SQL001", "SQL010"))  # SQL001 and SQL010 are opt-in
     _check(_errors(result.errors), [(f.path, f.line) for f in result.findings if f.rule in CHECKED_RULES])
     assert result.files == len(EXPECTED_ERRORS) + 7
     assert {(f.path, f.line) for f in result.findings if f.rule == "SQL010"} == set(UNPARSED_SQL.items())
@@ -134,7 +134,7 @@ def test_battery_through_the_cli(tmp_path: Path, jobs: str) -> None:
     # Enough files for the worker pool to be used (runner.PARALLEL_THRESHOLD).
     write_tree(root, {f"pad/mod{number:02}.py": "x = 1\n" for number in range(12)})
     completed = subprocess.run(
-        [str(REVIEWER), "scan", str(root), "--format", "json", "--jobs", jobs, "--select", "ALL,SQL010"],
+        [str(REVIEWER), "scan", str(root), "--format", "json", "--jobs", jobs, "--select", "ALL,SQL001,SQL010"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -146,7 +146,7 @@ def test_battery_through_the_cli(tmp_path: Path, jobs: str) -> None:
     assert report["summary"]["files"] == len(EXPECTED_ERRORS) + 7 + 12
     # A second run answers from the cache and reports the same.
     again = subprocess.run(
-        [str(REVIEWER), "scan", str(root), "--format", "json", "--jobs", jobs, "--select", "ALL,SQL010"],
+        [str(REVIEWER), "scan", str(root), "--format", "json", "--jobs", jobs, "--select", "ALL,SQL001,SQL010"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -281,7 +281,7 @@ def test_deep_but_valid_file_with_a_finding(tmp_path: Path, jobs: int) -> None:
     files["good/query.py"] = SQL001_HIGH
     files.update({f"pad/mod{number:02}.py": "x = 1\n" for number in range(24 if jobs > 1 else 0)})
     root = write_tree(tmp_path / "proj", files)
-    result = scan_tree(root, jobs=jobs)
+    result = scan_tree(root, select=("SQL001",), jobs=jobs)
     errors = _errors(result.errors)
     found = {(f.path, f.line) for f in result.findings}
     assert ("good/query.py", 2) in found

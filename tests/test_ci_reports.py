@@ -77,7 +77,7 @@ def test_sarif_validates_and_carries_rules_fingerprints_and_suppressions(tmp_pat
 
 def test_sarif_of_a_clean_project_and_of_parse_errors_validates(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {"a.py": CLEAN, "broken.py": "def f(:\n", "dir with space/b.py": SQL001_HIGH})
-    data = json.loads(render("sarif", scan_tree(root), gate=(True, ["no finding at or above high (fail-on)"])))
+    data = json.loads(render("sarif", scan_tree(root, select=("ALL", "SQL001")), gate=(True, ["no finding at or above high (fail-on)"])))
     jsonschema.validate(data, SCHEMA)
     notes = data["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == ["broken.py"]

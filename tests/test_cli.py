@@ -270,9 +270,10 @@ def test_select_and_ignore(tmp_path: Path, args: tuple[str, ...], rules: list[st
     ],
 )
 def test_select_by_prefix_and_category(tmp_path: Path, selector: str, matches) -> None:
-    """Whatever other rules a prefix or category holds, it selects SQL001 and nothing outside."""
+    """Whatever other rules a prefix or category holds, it selects SQL001 (opt-in, so under the
+    audit profile) and nothing outside."""
     root = _project(tmp_path)
-    _, report = scan_json(root, "--select", selector)
+    _, report = scan_json(root, "--select", selector, "--profile", "audit")
     rules = [f["rule"] for f in report["findings"]]
     assert rules.count("SQL001") == 4
     assert all(matches(f) for f in report["findings"])
@@ -310,8 +311,8 @@ def test_jobs_2_gives_the_same_findings_as_jobs_1(tmp_path: Path) -> None:
         else:
             files[f"pkg{number % 4}/mod{number:02}.sql"] = f"SELECT {number};\n"
     root = write_tree(tmp_path / "proj", files)
-    one = run_cli("scan", root, "--format", "json", "--no-cache", "--jobs", "1").stdout
-    two = run_cli("scan", root, "--format", "json", "--no-cache", "--jobs", "2").stdout
+    one = run_cli("scan", root, "--format", "json", "--no-cache", "--jobs", "1", "--profile", "audit").stdout
+    two = run_cli("scan", root, "--format", "json", "--no-cache", "--jobs", "2", "--profile", "audit").stdout
     report = json.loads(two)
     assert report["summary"]["files"] == 40
     assert len([f for f in report["findings"] if f["rule"] == "SQL001"]) == 14
@@ -344,7 +345,8 @@ def test_rules_json(tmp_path: Path) -> None:
     assert set(by_code["SQL001"]) == {"code", "name", "category", "severity", "confidence", "default", "field", "summary", "message", "fix"}
     assert by_code["SQL001"]["name"] == "sql-injection-dynamic-query"
     assert by_code["SQL001"]["category"] == "sql"
-    assert by_code["SQL001"]["default"] is True
+    assert by_code["SQL001"]["default"] is False  # opt-in on its field precision
+    assert by_code["OPS001"]["default"] is True
     assert by_code["SQL001"]["summary"].startswith("SQL text built with an f-string")
 
 
@@ -354,7 +356,7 @@ def test_rules_markdown(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "| Code | Name | Category | Severity | Confidence | Field precision | What it finds |"
     assert lines[1] == "|---|---|---|---|---|---|---|"
-    assert any(line.startswith("| SQL001 | `sql-injection-dynamic-query` | sql | high | high | ") for line in lines)
+    assert any(line.startswith("| SQL001 | `sql-injection-dynamic-query` (opt-in) | sql | high | high | ") for line in lines)
     from reviewer.bandit_bridge import is_bandit_rule
 
     rules = registry_module.load().rules
@@ -445,7 +447,7 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
 
     root = write_tree(tmp_path, {"q.py": SQL001_HIGH})
     completed = subprocess.run(
-        [sys.executable, "-m", "reviewer", "scan", str(root), "--no-cache", "--fail-on", "high", "--format", "json"],
+        [sys.executable, "-m", "reviewer", "scan", str(root), "--no-cache", "--fail-on", "high", "--format", "json", "--select", "SQL001"],
         capture_output=True,
         text=True,
         timeout=60,

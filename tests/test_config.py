@@ -181,16 +181,17 @@ def test_search_stops_at_the_repository_root(tmp_path: Path) -> None:
 
 def test_select_and_ignore_in_config(project) -> None:
     root = project({"q.py": SQL001_HIGH + "x = 1  # reviewer: ignore[SQL001]\n"})
+    (root / ".reviewer.yml").write_text("profile: audit\n")  # SQL001 is opt-in
     _, report = scan_json(root)
     assert sorted(f["rule"] for f in report["findings"] if f["rule"] in ("SQL001", "RVW001", "RVW003")) == [
         "RVW001",
         "RVW003",
         "SQL001",
     ]
-    (root / ".reviewer.yml").write_text("select: [RVW]\n")
+    (root / ".reviewer.yml").write_text("profile: audit\nselect: [RVW]\n")
     _, report = scan_json(root)
     assert sorted(f["rule"] for f in report["findings"]) == ["RVW001"]  # SQL001 did not run: no RVW003
-    (root / ".reviewer.yml").write_text("select: [sql, meta]\nignore: [meta]\n")
+    (root / ".reviewer.yml").write_text("profile: audit\nselect: [sql, meta]\nignore: [meta]\n")
     _, report = scan_json(root)
     assert {f["rule"] for f in report["findings"]} >= {"SQL001"}
     assert all(f["category"] == "sql" for f in report["findings"])
@@ -313,7 +314,7 @@ def test_dialect(project) -> None:
     _, report = scan_json(root, "--ignore", "SQL010")
     assert "as sqlite" in report["errors"][0]["message"]
     # With SQL010 on (it is opt-in), the same statement is one finding, with the parser's message.
-    _, report = scan_json(root, "--select", "ALL,SQL010")
+    _, report = scan_json(root, "--select", "ALL,SQL001,SQL010")
     assert report["errors"] == []
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("SQL010", 2)]
     assert report["findings"][0]["message"].startswith("SQL does not parse as sqlite: ")

@@ -329,7 +329,7 @@ def test_report_command_writes_the_precision_file_from_tuned_projects_only(tmp_p
     assert run_cli(tmp_path, "report", "--label", "L", "--format", "md", "--write-precision",
                    "--precision-file", str(target)) == 0  # fmt: skip
     out = capsys.readouterr().out
-    assert "### Rules" in out and "| SQL001 | default | 2 | 0 | 1 | 1 | 0 | 0 | 1.000 |" in out
+    assert "### Rules" in out and "| SQL001 | opt-in | 2 | 0 | 1 | 1 | 0 | 0 | 1.000 |" in out
     data = json.loads(target.read_text(encoding="utf-8"))
     assert data["results"] == "L" and list(data["rules"]) == ["SQL001"]
     assert data["rules"]["SQL001"]["findings"] == 2 and data["rules"]["SQL001"]["precision"] == 1.0

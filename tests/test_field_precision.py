@@ -34,15 +34,15 @@ def test_the_shipped_default_rule_set_meets_the_field_precision_contract() -> No
 
 
 def test_the_check_fails_on_a_default_rule_under_the_threshold() -> None:
-    field = field_file({"SQL001": entry(true=6, false=4, debatable=2, findings=120)})
+    field = field_file({"OPS001": entry(true=6, false=4, debatable=2, findings=120)})
     problems = precision.default_set_problems(field, REGISTRY.rules)
-    assert len(problems) == 1 and problems[0].startswith("SQL001 is on by default but its field precision is 0.583 over 12")
+    assert len(problems) == 1 and problems[0].startswith("OPS001 is on by default but its field precision is 0.583 over 12")
 
 
 def test_the_check_fails_on_a_default_rule_judged_on_too_few_findings() -> None:
-    field = field_file({"SQL001": entry(true=5, false=0, findings=40)})
+    field = field_file({"OPS001": entry(true=5, false=0, findings=40)})
     assert precision.default_set_problems(field, REGISTRY.rules) == [
-        "SQL001 is on by default but only 5 of its 40 findings are judged (needs 10); threshold 0.85 (make it opt_in = True)"
+        "OPS001 is on by default but only 5 of its 40 findings are judged (needs 10); threshold 0.85 (make it opt_in = True)"
     ]
 
 

@@ -222,7 +222,7 @@ def test_a_cache_committed_in_the_tree_is_never_read(tmp_path: Path) -> None:
     import shutil
 
     root = write_tree(tmp_path / "proj", {"a.py": SQL001_HIGH})
-    assert run_cli("scan", root, "--fail-on", "medium").exit_code == 1
+    assert run_cli("scan", root, "--fail-on", "medium", "--select", "SQL001").exit_code == 1
     committed = root / ".reviewer_cache"
     for entry in _cache_entries(tmp_path):
         data = json.loads(entry.read_text())
@@ -234,7 +234,7 @@ def test_a_cache_committed_in_the_tree_is_never_read(tmp_path: Path) -> None:
     home = Path(os.environ["REVIEWER_CACHE_DIR"])
     shutil.rmtree(home)
     home.mkdir()
-    assert run_cli("scan", root, "--fail-on", "medium").exit_code == 1
+    assert run_cli("scan", root, "--fail-on", "medium", "--select", "SQL001").exit_code == 1
 
 
 # Valid JSON of the wrong shape for each kind of entry.

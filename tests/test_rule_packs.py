@@ -41,7 +41,7 @@ def _project(tmp_path: Path, pack: Path, files: dict[str, str] | None = None) ->
     )
     # The pack lives outside the project and is named relative to the config file. Its
     # XSQ001 is a small copy of the built-in SQL002, which is switched off to keep them apart.
-    (root / ".reviewer.yml").write_text("rule-packs: [../pack]\nignore: [SQL002]\n")
+    (root / ".reviewer.yml").write_text("rule-packs: [../pack]\nprofile: audit\nignore: [SQL002]\n")  # SQL001 is opt-in
     assert pack == (tmp_path / "pack").resolve()
     return root
 
@@ -234,7 +234,7 @@ root = Path(sys.argv[1])
 repo = Path(sys.argv[2]).resolve()
 loaded = registry.load()
 assert loaded.get("SQL001") is not None
-result = scan([root], Config(root=str(root)), loaded, registry.select(loaded, (), ()), jobs=1, use_cache=False)
+result = scan([root], Config(root=str(root)), loaded, registry.select(loaded, ("SQL001",), ()), jobs=1, use_cache=False)
 assert [f.rule for f in result.findings] == ["SQL001"], result.findings
 entries = {str(Path(entry or ".").resolve()) for entry in sys.path}
 assert str(repo) not in entries, "the repository root is on sys.path"

@@ -55,7 +55,7 @@ def test_repository_config_never_loads_code(tmp_path: Path, name: str, argv, pac
 
 def test_scan_still_reports_and_gates_with_an_untrusted_pack(tmp_path: Path) -> None:
     root = _hostile_repo(tmp_path / "repo")
-    result = run_cli("scan", root, "--no-cache", "--format", "json", "--fail-on", "high")
+    result = run_cli("scan", root, "--no-cache", "--format", "json", "--fail-on", "high", "--select", "SQL001")
     assert result.exit_code == 1
     assert [f["rule"] for f in json.loads(result.stdout)["findings"] if f["rule"] == "SQL001"] == ["SQL001"]
     assert not _ran(root)

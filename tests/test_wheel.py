@@ -203,7 +203,7 @@ def test_built_wheel_installs_and_scans(tmp_path: Path) -> None:
     for rel, text in SAMPLE.items():
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         (project / rel).write_text(text, encoding="utf-8")
-    scanned = _run([str(script), "scan", str(project), "--format", "json", "--no-cache"], cwd=outside, env=env)
+    scanned = _run([str(script), "scan", str(project), "--format", "json", "--no-cache", "--profile", "audit"], cwd=outside, env=env)
     assert scanned.returncode == 0, scanned.stdout + scanned.stderr
     report = json.loads(scanned.stdout)
     assert report["tool"]["name"] == "reviewer"
