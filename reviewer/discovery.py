@@ -72,6 +72,27 @@ def discover(
     return [found[key] for key in sorted(found) if key not in duplicates]
 
 
+def outside_root(root: Path, sources: list[SourceFile]) -> tuple[list[SourceFile], list[SourceFile]]:
+    """(sources to scan, symlinks that resolve outside `root`). A link out of the scanned tree
+    is never followed: in a pull request it could point at a credentials file, and the report
+    would print its lines."""
+    top = root.resolve()
+    inside: list[SourceFile] = []
+    escaped: list[SourceFile] = []
+    for source in sources:
+        if source.path.is_symlink():
+            try:
+                target = source.path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                inside.append(source)  # broken or looping: the check pass reports it
+                continue
+            if not target.is_relative_to(top):
+                escaped.append(source)
+                continue
+        inside.append(source)
+    return inside, escaped
+
+
 def _skipped(path: Path) -> bool:
     name = path.name
     return name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").exists()

@@ -21,7 +21,7 @@ from reviewer.analyse import FileResult, Plan, _named, analyse, internal_error, 
 from reviewer.bounds import MAX_TOKENS, FileTimeout, run_bounded, token_count
 from reviewer.cache import FILE_RESULT, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain
 from reviewer.config import FACT_SETTINGS, Config
-from reviewer.discovery import SourceFile, discover
+from reviewer.discovery import SourceFile, discover, outside_root
 from reviewer.history import MigrationHistory, apply as summarise_history, release_point
 from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex
 from reviewer.merge import merge
@@ -105,11 +105,13 @@ def scan(
     config = replace(config, scan_prefix=_prefix(Path(config.root), root))
     # Asked first: a configured release ref that git cannot resolve should fail before a long scan.
     point = release_point(root, config)
-    sources = discover(root, targets, config.exclude, config.respect_gitignore, config.scan_prefix)
+    sources, escaped = outside_root(root, discover(root, targets, config.exclude, config.respect_gitignore, config.scan_prefix))
     home = cache_home(root, os.environ, cache_dir)
     cache = ResultCache(home, use_cache, FILE_RESULT)
     index_cache = index_result_cache(home, use_cache)
-    index_errors: list[FileError] = []
+    index_errors: list[FileError] = [
+        FileError(source.rel, "outside-root", "symlink to a file outside the scanned folder; not followed") for source in escaped
+    ]
     # Content hashes key both caches; each file is read for them once.
     digests = {source.rel: file_digest(source.path) for source in sources} if use_cache else {}
     index = build_index(root, sources, config, index_cache, jobs, index_errors, digests)
@@ -138,7 +140,7 @@ def scan(
     lines = sum(result.lines for result in results)
     return ScanResult(
         root=str(root),
-        files=len(sources),
+        files=len(sources) + len(escaped),  # an escaped link is a file listed under errors
         lines=lines,
         findings=tuple(visible),
         suppressed=suppressed,

@@ -3,6 +3,7 @@ and what each one is (Python, SQL, which migration tool)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -356,3 +357,18 @@ def test_symlink_duplicates_are_not_scanned_twice_by_a_scan(tmp_path: Path) -> N
     result = scan_tree(tmp_path, select=("SQL001",))
     assert result.files == 1
     assert [(f.rule, f.path) for f in result.findings] == [("SQL001", "app/queries.py")]
+
+
+def test_a_symlink_out_of_the_scanned_tree_is_not_followed(tmp_path: Path) -> None:
+    """A link to a credentials file outside the tree must not put its lines in a CI log."""
+    from tests.conftest import SQL001_HIGH, run_cli
+
+    outside = write_tree(tmp_path / "home", {"creds.py": SQL001_HIGH.replace("accounts", "s3cr3t_marker")})
+    tree = write_tree(tmp_path / "repo", {"app/real.py": "x = 1\n"})
+    (tree / "app" / "link.py").symlink_to(outside / "creds.py")
+    (tree / "app" / "inside.py").symlink_to(tree / "app" / "real.py")  # inside the tree: scanned once, as before
+    result = run_cli("scan", tree, "--no-cache", "--select", "SQL001")
+    assert "s3cr3t_marker" not in result.output
+    report = json.loads(run_cli("scan", tree, "--no-cache", "--select", "SQL001", "--format", "json").stdout)
+    assert report["findings"] == []
+    assert [(e["path"], e["kind"]) for e in report["errors"]] == [("app/link.py", "outside-root")]
