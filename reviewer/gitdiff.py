@@ -12,7 +12,7 @@ from typing import Mapping
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
-from reviewer.git import GitError, git as _git, is_shallow
+from reviewer.git import GitError, git as _git, is_shallow, top_level
 from reviewer.model import Category, Finding
 from reviewer.runner import ScanResult
 from reviewer.scoring import checked_categories, score
@@ -150,15 +150,12 @@ def repository_prefix(root: Path) -> str:
     git's top level in a work tree, else below the current folder. CI formats give paths from
     there, so annotations and code-scanning alerts point at real files in a monorepo."""
     root = root.resolve()
+    top = top_level(root) or Path.cwd().resolve()
     try:
-        done = _git(root, "rev-parse", "--show-toplevel", check=False)
-    except GitError:
-        done = None
-    top = Path(done.stdout.strip()).resolve() if done is not None and done.returncode == 0 and done.stdout.strip() else Path.cwd().resolve()
-    try:
-        return root.relative_to(top).as_posix().strip(".")
+        relative = root.relative_to(top).as_posix()
     except ValueError:
         return ""
+    return "" if relative == "." else relative
 
 
 def with_path_prefix(result: ScanResult, prefix: str) -> ScanResult:

@@ -149,3 +149,12 @@ def test_ci_formats_name_files_from_the_repository_top(tmp_path: Path) -> None:
     # From a subfolder of the repository, too (the paths are from git's top, not the cwd).
     deep = run_cli("scan", "ledger", "--no-cache", "--select", "SQL001", "--format", "github", cwd=backend).stdout
     assert "file=backend/ledger/db.py" in deep
+
+
+def test_repository_prefix_keeps_dots_in_folder_names(tmp_path: Path) -> None:
+    from reviewer.gitdiff import repository_prefix
+
+    repo = init_repo(tmp_path / "repo", {".tools/lint.py": CLEAN, "svc.v2./a.py": CLEAN})
+    assert repository_prefix(repo) == ""
+    assert repository_prefix(repo / ".tools") == ".tools"
+    assert repository_prefix(repo / "svc.v2.") == "svc.v2."
