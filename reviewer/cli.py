@@ -213,9 +213,6 @@ def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path, b
             raise UsageError(f"--output {value!r}: unknown format {name!r}; allowed: {', '.join(sorted(REPORTERS))}")
         else:
             writes.append((fmt, Path(value), True))
-    for _, target, _ in writes:
-        if target.is_dir():
-            raise UsageError(f"--output {target}: is a folder; name a file")
     targets = [str(target) for _, target, _ in writes]
     if len(set(targets)) != len(targets):
         raise UsageError("--output: two reports would be written to the same file")
