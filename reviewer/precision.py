@@ -2,7 +2,7 @@
 ecosystem check (`python bench/ecosystem/check.py report --write-precision`), read lazily by
 `reviewer rules`, `reviewer explain` and the test that holds the default rule set to it.
 
-The contract (notes/contract.md): precision = (true + 0.5 x debatable) / judged; a rule is on by
+The contract (docs/ecosystem.md, Precision): precision = (true + 0.5 x debatable) / judged; a rule is on by
 default only at precision >= threshold over at least 10 judged findings (all of its findings
 where it has fewer than 10); a rule with no finding on real code is absent ("no field data")
 and keeps its current default.
@@ -19,6 +19,11 @@ from typing import Any, Iterable, Mapping
 FIELD_PRECISION_FILE = Path(__file__).resolve().parent / "field_precision.json"
 MIN_JUDGED = 10
 NO_FIELD_DATA = "no field data"
+
+
+def precision_of(true: int, debatable: int, judged: int) -> float | None:
+    """Field precision: (true + debatable / 2) / judged; None when nothing is judged."""
+    return (true + 0.5 * debatable) / judged if judged else None
 
 
 class PrecisionFileError(Exception):
@@ -102,7 +107,7 @@ def parse(data: Any, source: str) -> FieldPrecision:
             raise PrecisionFileError(f"{source}: rules.{code}: judged cannot exceed findings")
         judged = counts["judged"]
         # The figures are derived from the counts, so a hand edit cannot make them disagree.
-        precision = (counts["true"] + 0.5 * counts["debatable"]) / judged if judged else 0.0
+        precision = precision_of(counts["true"], counts["debatable"], judged) or 0.0
         strict = counts["true"] / judged if judged else 0.0
         rules[str(code)] = RulePrecision(precision=precision, strict=strict, **counts)
     return FieldPrecision(str(data.get("generated_by", "")), str(data.get("results", "")), float(threshold), rules)

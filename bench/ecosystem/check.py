@@ -37,6 +37,8 @@ from urllib.parse import urljoin
 import requests
 import yaml
 
+from reviewer.precision import MIN_JUDGED, precision_of
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 PROJECTS_FILE = HERE / "projects.yml"
@@ -50,7 +52,6 @@ VERDICTS = ("true", "false", "debatable")
 VERDICT_COLUMNS = ("project", "version", "path", "line", "rule", "verdict", "reason")
 KEY_COLUMNS = VERDICT_COLUMNS[:5]
 THRESHOLD = 0.85
-MIN_JUDGED = 10
 CONTEXT_LINES = 5
 
 
@@ -124,7 +125,7 @@ class Tally:
 
     @property
     def precision(self) -> float | None:
-        return (self.true + 0.5 * self.debatable) / self.judged if self.judged else None
+        return precision_of(self.true, self.debatable, self.judged)
 
     @property
     def strict(self) -> float | None:
@@ -178,7 +179,8 @@ def weighted(findings_by_rule: dict[str, int], precision_by_rule: dict[str, floa
 
 
 def field_status(rule_tally: Tally) -> str:
-    """What contract.md says the rule's default should be, from its tuned-project figures."""
+    """What the default contract (docs/ecosystem.md, Precision) says the rule's default should be,
+    from its tuned-project figures."""
     if not rule_tally.findings:
         return "no field data"
     needed = min(MIN_JUDGED, rule_tally.findings)
@@ -997,7 +999,7 @@ def report_tables(figures: Figures) -> list[Table]:
          "field says", "ho_judged", "ho_precision"],
         rule_rows,
         ["precision = (true + 0.5 debatable) / judged; strict = true / judged. 'field says': the default "
-         f"contract.md gives from the tuned figures (precision >= {THRESHOLD} over >= {MIN_JUDGED} judged, "
+         f"contract gives from the tuned figures (precision >= {THRESHOLD} over >= {MIN_JUDGED} judged, "
          "or all findings when fewer)."],
     )  # fmt: skip
     project_rows = []
@@ -1049,7 +1051,7 @@ def figures_json(figures: Figures) -> dict:
 
 
 def precision_json(label: str, rule_tuned: dict[str, Tally]) -> dict:
-    """reviewer/field_precision.json as contract.md specifies (tuned projects only)."""
+    """reviewer/field_precision.json in the format reviewer/precision.py reads (tuned projects only)."""
 
     def rounded(value: float | None) -> float | None:
         return None if value is None else round(value, 4)
