@@ -235,7 +235,7 @@ def check_targets(paths: tuple[str, ...]) -> list[Path]:
 
 def check_writable(target: Path, option: str) -> None:
     """Fail before a long scan when a report or baseline could not be written there."""
-    if not str(target) or target.is_dir():
+    if target.is_dir():
         raise UsageError(f"{option} {target}: is a folder; name a file")
     if not target.parent.is_dir():
         raise UsageError(f"{option} {target}: the folder {target.parent} does not exist")
