@@ -535,3 +535,33 @@ def test_a_scan_that_crashes_is_recorded_with_its_stderr_and_the_next_project_st
     assert beta["ecosystem"]["command"][beta["ecosystem"]["command"].index("--select") + 1] == "ALL,B608"
     runs = (cache / "results" / "t" / "runs.tsv").read_text(encoding="utf-8")
     assert "\tfailed (exit 1, no JSON report" in runs
+
+
+def test_a_second_held_out_cohort_is_reported_apart_with_its_own_precision(tmp_path):
+    path = projects_file(tmp_path)
+    path.write_text(path.read_text() + '  - name: gamma\n    version: "3.0.0"\n    sha256: "' + SHA
+                    + '"\n    frameworks: [fastapi]\n    held_out: true\n    cohort: 2\n')  # fmt: skip
+    projects = check.load_projects(path)
+    assert [p.cohort for p in projects] == [1, 1, 2]
+    cache = tmp_path / "cache"
+    write_result(cache, "L", "alpha", "1.0.0", False, [])
+    write_result(cache, "L", "beta", "2.0.0", True, [raw("b.py", 1, "SQL001")])
+    write_result(cache, "L", "gamma", "3.0.0", True, [raw("g.py", 1, "SQL001"), raw("g.py", 2, "SQL001")])
+    results = check.load_results(cache, "L", projects)
+    keys = [Key("beta", "2.0.0", "b.py", 1, "SQL001"), Key("gamma", "3.0.0", "g.py", 1, "SQL001"),
+            Key("gamma", "3.0.0", "g.py", 2, "SQL001")]  # fmt: skip
+    verdicts = {k: Verdict(k, v, "r") for k, v in zip(keys, ["true", "false", "false"])}
+    figures = check.compute(results, verdicts, {"SQL001": {"default": True}})
+    assert figures.overall["held-out"]["default"]["precision"] == pytest.approx(1 / 3)
+    assert figures.overall["held-out 1"]["default"]["weighted"] == pytest.approx(1.0)
+    assert figures.overall["held-out 2"]["default"]["weighted"] == pytest.approx(0.0)
+    assert figures.projects["gamma"]["set"] == "held-out 2"
+
+
+@pytest.mark.parametrize("extra", ["    held_out: false\n    cohort: 2\n", "    held_out: true\n    cohort: 0\n",
+                                   "    held_out: true\n    cohort: yes\n"])  # fmt: skip
+def test_a_cohort_is_a_positive_number_on_held_out_projects_only(tmp_path, extra):
+    path = tmp_path / "projects.yml"
+    path.write_text(f'projects:\n  - name: a\n    version: "1"\n    sha256: "{SHA}"\n{extra}', encoding="utf-8")
+    with pytest.raises(check.EcosystemError, match="cohort"):
+        check.load_projects(path)

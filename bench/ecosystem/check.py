@@ -72,6 +72,7 @@ class Project:
     held_out: bool
     dist: str = "sdist"  # or "wheel" for projects that publish no sdist
     scan: tuple[str, ...] = ()  # subfolders of the extracted top folder; empty: all of it
+    cohort: int = 1  # held-out projects: the round in which they were added (reported apart)
 
 
 @dataclass(frozen=True, order=True)
@@ -208,7 +209,7 @@ def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
         where = f"{path}: project #{index}"
         if not isinstance(entry, dict):
             raise EcosystemError(f"{where}: expected a mapping")
-        unknown = set(entry) - {"name", "version", "sha256", "frameworks", "held_out", "dist", "scan"}
+        unknown = set(entry) - {"name", "version", "sha256", "frameworks", "held_out", "dist", "scan", "cohort"}
         if unknown:
             raise EcosystemError(f"{where}: unknown keys {sorted(unknown)}")
         for text_key in ("name", "version", "sha256"):
@@ -236,9 +237,13 @@ def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
             parts = PurePosixPath(str(sub)).parts
             if not parts or str(sub).startswith("/") or ".." in parts:
                 raise EcosystemError(f"{where}: scan folder {sub!r} must be relative, inside the top folder")
+        cohort = entry.get("cohort", 1)
+        if not isinstance(cohort, int) or isinstance(cohort, bool) or cohort < 1 or (cohort > 1 and not entry["held_out"]):
+            raise EcosystemError(f"{where}: `cohort` must be a positive whole number, and only on held-out projects")
         projects.append(
-            Project(name, version, sha, tuple(map(str, frameworks)), entry["held_out"], dist, tuple(map(str, scan)))
-        )
+            Project(name, version, sha, tuple(map(str, frameworks)), entry["held_out"], dist, tuple(map(str, scan)),
+                    cohort)
+        )  # fmt: skip
     return projects
 
 
@@ -964,18 +969,25 @@ def compute(results: dict[str, ProjectResult], verdicts: dict[Key, Verdict], reg
     for name, result in results.items():
         which = "held-out" if result.project.held_out else "tuned"
         projects[name] = {
-            "set": which,
+            "set": f"held-out {result.project.cohort}" if result.project.held_out else which,
             "default": _summary(list(result.findings), verdicts, precision[which], default_rules),
             "all": _summary(list(result.findings), verdicts, precision[which], None),
         }
     overall = {}
     critical_false = {}
-    for which, members in (("tuned", tuned), ("held-out", held)):
+    sets = [("tuned", tuned, precision["tuned"]), ("held-out", held, precision["held-out"])]
+    cohorts = sorted({r.project.cohort for r in held})
+    if len(cohorts) > 1:  # each cohort apart too, weighted by its own per-rule precision
+        for cohort in cohorts:
+            members = [r for r in held if r.project.cohort == cohort]
+            own = {rule: t.precision for rule, t in _rule_tallies(members, verdicts).items()}
+            sets.append((f"held-out {cohort}", members, own))
+    for which, members, rule_precision in sets:
         findings = [f for r in members for f in r.findings]
         overall[which] = {
             "projects": len(members),
-            "default": _summary(findings, verdicts, precision[which], default_rules),
-            "all": _summary(findings, verdicts, precision[which], None),
+            "default": _summary(findings, verdicts, rule_precision, default_rules),
+            "all": _summary(findings, verdicts, rule_precision, None),
         }
         critical_false[which] = sum(
             1 for f in findings if f.severity == "critical" and getattr(verdicts.get(f.key), "verdict", "") == "false"
