@@ -738,7 +738,8 @@ def classify_call(call: cst.Call, tracker: QueryTracker) -> DbCall | None:
         builder = _builder(statement, context)
         if builder is not None:
             return DbCall(SA_BUILDERS[builder], f"{method}({builder}(...))", chain, _builder_table(statement))
-    if method == "get" and len(call.args) >= 2 and tracker.model_name(call.args[0].value) and tracker.graph.framework(tracker.model_name(call.args[0].value) or "") == "sqlalchemy":
+    if (method == "get" and len(call.args) >= 2 and _sessionish(receiver) and tracker.model_name(call.args[0].value)
+            and tracker.graph.framework(tracker.model_name(call.args[0].value) or "") == "sqlalchemy"):  # not a cache's .get
         return DbCall("read", f"{dotted(receiver) or 'session'}.get()", chain)
     # ORM query chains rooted at a model.
     root = _root(call)

@@ -59,14 +59,14 @@ SENSITIVE_WORDS = SECRET_WORDS | frozenset({"authorization", "cookie", "cookies"
 SENSITIVE_PAIRS = SECRET_PAIRS + (("card", "number"), ("credit", "card"))
 # Words that make a credential-named value something else: its type, length, a URL, a flag.
 DERIVED_WORDS = frozenset(
-    {"age", "alg", "algorithm", "algorithms", "audience", "backend", "cache", "change", "changed", "char",
+    {"age", "alg", "algorithm", "algorithms", "arn", "audience", "backend", "cache", "change", "changed", "char",
      "chars", "charset", "alphabet", "characters", "class", "count", "days", "digest", "dir", "disabled", "duration", "enabled", "endpoint", "env", "envvar",
      "error", "errors", "exp", "expiration", "expired", "expires", "expiry", "field", "fields", "file",
      "filename", "form", "format", "generator", "has", "hash", "hashed", "hasher", "hashers", "header", "help",
      "id", "ids", "index", "input", "is", "issuer", "kid", "kind", "label", "len", "length", "lifetime",
      "limit", "limits", "location", "manager", "max", "message", "min", "minutes", "mode", "name", "names",
      "param", "parameter", "path", "pattern", "permission", "permissions", "placeholder", "policy", "prefix",
-     "provider", "re", "regex", "required", "reset", "resource", "scope", "scopes", "seconds", "serializer",
+     "provider", "re", "ref", "reference", "regex", "required", "reset", "resource", "scope", "scopes", "seconds", "serializer",
      "set", "source", "status", "storage", "store", "strength", "suffix", "template", "text", "timeout", "ttl",
      "type", "types", "uri", "url", "used", "valid", "validator", "validators", "verified", "version", "view",
      "widget"}

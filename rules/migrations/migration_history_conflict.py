@@ -14,8 +14,8 @@ class MigrationHistoryConflict(ProjectRule):
     duplicate revision ids, or a `down_revision` that does not exist), two leaf migrations in
     one Django app without a merge migration, duplicate Flyway / golang-migrate / dbmate /
     goose / Supabase versions, a Flyway undo or golang-migrate down file without its up file,
-    or an identifier longer than PostgreSQL's 63 bytes (silently truncated, so two long names
-    can collide). `alembic upgrade head` and `manage.py migrate` refuse to run, or run in an
+    or two identifiers that PostgreSQL's 63-byte truncation turns into one name (a single long
+    name is only truncated, and MySQL and SQLite do not truncate: neither is reported). `alembic upgrade head` and `manage.py migrate` refuse to run, or run in an
     order nobody chose. Intentional Alembic branches (`branch_labels`) and squashed Django
     migrations (`replaces`) are understood.
 
@@ -60,11 +60,26 @@ class MigrationHistoryConflict(ProjectRule):
                 self._django(members)
             elif tool not in ("loose", "generic"):
                 self._sql(tool, members)
+        self._truncation_collisions(all_units)
+
+    def _truncation_collisions(self, all_units) -> None:
+        """Long identifiers that PostgreSQL's truncation makes equal. A single long name is only
+        truncated (with a NOTICE; later commands truncate it the same way), and on MySQL or
+        SQLite nothing happens at all: only a collision breaks a migration."""
+        by_prefix: dict[bytes, dict[str, tuple]] = defaultdict(dict)
         for unit in all_units:
             for item in unit["ops"]:
                 for name in item.get("names") or []:
-                    self.report(mig.where(item), f"Identifier `{name[:40]}...` is longer than 63 bytes: PostgreSQL truncates it",
-                                severity=Severity.MEDIUM, path=unit["path"])
+                    by_prefix[name.encode()[: mig.MAX_IDENTIFIER]].setdefault(name, (item, unit["path"]))
+        for prefix, names in sorted(by_prefix.items()):
+            if len(names) < 2:
+                continue
+            first, *others = sorted(names)
+            for name in others:
+                item, path = names[name]
+                self.report(mig.where(item), f"Identifiers `{name}` and `{first}` are the same in their first "
+                            f"{mig.MAX_IDENTIFIER} bytes: PostgreSQL truncates both to one name",
+                            severity=Severity.MEDIUM, path=path)  # fmt: skip
 
     def _at(self, unit) -> Location:
         line = unit.get("revision_line") or unit.get("line") or 1

@@ -117,6 +117,16 @@ class SensitiveDataInLogs(PythonRule):
         ),
         Example(
             "import logging\n"
+            "logger = logging.getLogger(__name__)\n"
+            "def delete_secret(client, secret_arn, metadata):\n"
+            "    client.delete_secret(SecretId=secret_arn)\n"
+            '    logger.debug(f"Deleted secret {secret_arn}")\n'
+            '    logger.info("rotated %s", metadata.secret_ref)\n',
+            path="app/deploy.py",
+            note="near-miss: an ARN or a reference names a secret; it is not its value",
+        ),
+        Example(
+            "import logging\n"
             "from app.settings import PASSWORD_ENV\n"
             "logger = logging.getLogger(__name__)\n"
             "def release(limiter, token, reservation_token):\n"

@@ -85,6 +85,23 @@ class GraphqlResolverNPlusOne(PythonRule):
             "        return cur.fetchall()\n",
             note="near-miss: a root resolver whose query does not depend on the parent",
         ),
+        Example(
+            "import strawberry\n"
+            "from app.models import Dataset\n"
+            "@strawberry.type\n"
+            "class DatasetType:\n"
+            "    id: int\n"
+            "    @strawberry.field\n"
+            "    def last_updated_at(self, info) -> str:\n"
+            "        return info.context.last_updated_at.get(Dataset, self.id)\n",
+            path="app/types.py",
+            files=(("app/models.py", "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+                                     "class Base(DeclarativeBase): ...\n"
+                                     "class Dataset(Base):\n"
+                                     "    __tablename__ = 'datasets'\n"
+                                     "    id: Mapped[int] = mapped_column(primary_key=True)\n"),),
+            note="near-miss: `.get(Model, key)` on an in-memory cache, not on a session",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:

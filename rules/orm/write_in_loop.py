@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.querysets import LoopStack, QueryTracker, classify_call, is_wipe_command, is_wipe_command_module
@@ -122,6 +123,18 @@ class WriteInLoop(PythonRule):
             "            session.rollback()\n"
             "            log.warning('skipped %s', r)\n",
             note="near-miss: commit paired with rollback in the loop: one transaction per item, on purpose",
+        ),
+        Example(
+            "def load(session, rows):\n"
+            "    for r in rows:\n"
+            "        try:\n"
+            "            session.add(Event(**r))\n"
+            "            session.commit()\n"
+            "        except IntegrityError as error:\n"
+            "            if session.in_transaction():\n"
+            "                session.rollback()\n"
+            "            log.warning('skipped %s: %s', r, error)\n",
+            note="near-miss: the rollback may sit inside a branch of the except",
         ),
         Example(
             "from events.models import Event\n"
@@ -258,12 +271,8 @@ class WriteInLoop(PythonRule):
 
 
 def _rolls_back(handler: cst.ExceptHandler) -> bool:
-    for statement in handler.body.body:
-        for small in getattr(statement, "body", ()):
-            value = getattr(small, "value", None)
-            if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "rollback":
-                return True
-    return False
+    """The handler calls `<something>.rollback()`, at any depth (`if retry: ... else: session.rollback()`)."""
+    return bool(m.findall(handler.body, m.Call(func=m.Attribute(attr=m.Name("rollback")))))
 
 
 def _loop_text(context, loop: cst.CSTNode) -> str:

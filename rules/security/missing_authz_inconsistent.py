@@ -11,7 +11,7 @@ from reviewer.secops import keyword, string_value, words
 MUTATING = frozenset({"post", "put", "patch", "delete"})
 VERBS = MUTATING | frozenset({"get", "head", "options"})
 # Dependency / decorator names that authenticate or authorise.
-AUTH_NAME = re.compile(r"(current_user|current_active|get_user|require|auth|login_required|jwt_required|permission|token|verify|admin|staff|superuser|scope|security|api_key|principal)", re.I)
+AUTH_NAME = re.compile(r"(current_user|current_active|get_user|require|auth|login_required|jwt_required|permission|token|verify|admin|staff|super_?user|check_\w*(?:user|admin|account|access)|scope|security|api_key|principal)", re.I)
 # Routes that are public by design.
 PUBLIC_PATH = re.compile(r"(login|logout|register|signup|sign-up|token|password|reset|health|ready|live|ping|metrics|webhook|callback|oauth|verify|confirm|invite|public|status)", re.I)
 WRITE_VIEWSETS = frozenset(
@@ -92,6 +92,18 @@ class MissingAuthzInconsistent(PythonRule):
             "def login(form: LoginIn): ...\n",
             path="app/routers/auth.py",
             note="near-miss: login is public by design",
+        ),
+        Example(
+            "from fastapi import APIRouter, Depends\n"
+            "router = APIRouter()\n"
+            '@router.get("/settings")\n'
+            "def read_settings(user=Depends(get_current_user)): ...\n"
+            '@router.put("/settings")\n'
+            "def update_settings(user=Depends(get_current_user)): ...\n"
+            '@router.delete("/settings")\n'
+            "def reset_settings(account: Account = Depends(check_super_user)): ...\n",
+            path="app/routers/admin.py",
+            note="near-miss: the project's own guard dependency (`check_super_user`) is a guard",
         ),
         Example(
             "from rest_framework import viewsets\n"

@@ -90,7 +90,7 @@ def get_user_broken(uid: int, db=Depends(get_db)):
     return user
 
 
-@router.post("")  # expect: API008
+@router.post("")  # expect: API015
 def create_user(body: dict, db=Depends(get_db)):
     user = User(email=body["email"])
     db.add(user)

@@ -101,7 +101,7 @@ def entry_count(account_id):
     return jsonify({"count": len(rows)})
 
 
-@bp.post("/")  # expect: API008
+@bp.post("/")  # expect: API015
 def create_account():
     data = request.get_json()  # expect: API010
     conn = get_conn()
