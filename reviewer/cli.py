@@ -1,4 +1,4 @@
-"""The `reviewer` command line: scan, rules, explain, init.
+"""The `reviewer` command line: scan, rules, explain, init (baseline and review in reviewer/ci.py; test and new-rule in reviewer/authoring.py).
 
 Exit codes: 0 the gate passed, 1 the gate failed, 2 a usage or configuration error.
 """
@@ -396,13 +396,6 @@ def _load_registry(config_path: Path | None, packs: PackChoice) -> Registry:
         raise UsageError(str(error)) from None
 
 
-def summary(rule: type[Rule]) -> str:
-    """The docstring's first sentence: what the rule finds."""
-    text = " ".join(rule.doc().split())
-    end = text.find(". ")
-    return text if end < 0 else text[: end + 1]
-
-
 def _field_precision() -> "precision.FieldPrecision":
     try:
         return precision.shipped()
@@ -421,7 +414,7 @@ def rule_row(rule: type[Rule], field: "precision.FieldPrecision | None" = None) 
         "default": not rule.opt_in,
         # Figures of the ecosystem check (reviewer/field_precision.json); null: no field data.
         "field": entry.to_dict() if entry is not None else None,
-        "summary": summary(rule),
+        "summary": rule.one_line(),
         "message": rule.message,
         "fix": rule.fix,
     }

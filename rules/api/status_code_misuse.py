@@ -35,6 +35,7 @@ class StatusCodeMisuse(HandlerScope, PythonRule):
 
     code = "API008"
     name = "status-code-misuse"
+    summary = "A status code contradicts what the handler does (a 500 for a client fault, a 200 for a create)."
     category = Category.API
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM
