@@ -623,6 +623,8 @@ def routes(path: Path, fmt: str, config_path: Path | None) -> None:
 
 # The CI commands (`baseline`, `review`) live in reviewer/ci.py; importing it registers them.
 from reviewer import ci as _ci  # noqa: E402,F401
+# The rule-authoring commands (`test`, `new-rule`) live in reviewer/authoring.py.
+from reviewer import authoring as _authoring  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()
