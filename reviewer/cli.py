@@ -11,7 +11,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -420,9 +420,10 @@ def rule_row(rule: type[Rule], field: "precision.FieldPrecision | None" = None) 
     }
 
 
-def rules_markdown(registry: Registry, field: "precision.FieldPrecision") -> str:
+def rules_markdown(registry: Registry, field: "precision.FieldPrecision", link: "Callable[[type[Rule]], str | None] | None" = None) -> str:
     """The rule table: our rules one per row; bandit's tests, which bandit documents, as one
-    compact list after it. Field precision comes from reviewer/field_precision.json."""
+    compact list after it. Field precision comes from reviewer/field_precision.json. `link`
+    gives a rule's page, for its code to link to (the generated docs)."""
     from reviewer.bandit_bridge import is_bandit_rule
 
     lines = [
@@ -438,8 +439,9 @@ def rules_markdown(registry: Registry, field: "precision.FieldPrecision") -> str
             bandit.append(f"{rule.code}{opt} `{rule.name}`{figure}")
             continue
         row = rule_row(rule)
+        href = link(rule) if link is not None else None
         lines.append(
-            f"| {row['code']} | `{row['name']}`{opt} | {row['category']} | {row['severity']} | {row['confidence']} "
+            f"| {f'[{rule.code}]({href})' if href else rule.code} | `{row['name']}`{opt} | {row['category']} | {row['severity']} | {row['confidence']} "
             f"| {field.describe(rule.code)} | {row['summary']} |"
         )
     if bandit:
