@@ -233,10 +233,13 @@ def write(docs: Path, files: dict[Path, str]) -> None:
 
 
 def main(argv: list[str] | None = None, emit: Callable[[str], None] = print) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reviewer.docgen", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m reviewer.docgen", description=__doc__.split("\n", 1)[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when a generated page is stale, writing nothing")
     parser.add_argument("--docs", type=Path, default=DOCS, help="the docs folder (default: the repository's docs/)")
     options = parser.parse_args(argv)
+    if not (options.docs / BANDIT_PAGE).is_file():
+        emit(f"{options.docs}: not a docs folder of reviewer's repository (no {BANDIT_PAGE}); the generator runs from a clone")
+        return 2
     files = generated(options.docs)
     if options.check:
         problems = stale(options.docs, files)

@@ -61,6 +61,12 @@ def test_docgen_check_finds_a_stale_and_an_orphan_page(tmp_path: Path) -> None:
     assert docgen.main(["--check", "--docs", str(docs)], emit=out.append) == 0
 
 
+def test_docgen_outside_a_clone_says_so(tmp_path: Path) -> None:
+    out: list[str] = []
+    assert docgen.main(["--docs", str(tmp_path)], emit=out.append) == 2
+    assert "not a docs folder" in out[0]
+
+
 def test_every_rule_of_ours_has_a_page_with_its_examples() -> None:
     registry = registry_module.load()
     for rule in registry.rules:
