@@ -190,8 +190,9 @@ def _make_rule(test_id: str, name: str, title: str) -> type[BanditTest]:
         why = f" It is on by default: {selection_reason(test_id)}."
     else:
         why = f" It is opt-in (select `{test_id}`): {selection_reason(test_id)}."
+    headline = f"Bandit's test {test_id} ({name}): {title[:1].lower() + title[1:]}."
     doc = (
-        f"Bandit's test {test_id} ({name}): {title[:1].lower() + title[1:]}.\n\n"
+        f"{headline}\n\n"
         f"Run in-process on the files the scan selected; severity and confidence are the ones "
         f"bandit gives each issue.{why} Bandit documents and tests it: {url}"
     )
@@ -203,6 +204,7 @@ def _make_rule(test_id: str, name: str, title: str) -> type[BanditTest]:
             "__module__": __name__,
             "code": test_id,
             "name": kebab,
+            "summary": headline,
             "message": f"Bandit {test_id}: {title}",
             "fix": f"See {url}",
             "references": (url,),

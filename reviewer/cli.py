@@ -1,4 +1,4 @@
-"""The `reviewer` command line: scan, rules, explain, init.
+"""The `reviewer` command line: scan, rules, explain, init (baseline and review in reviewer/ci.py; test and new-rule in reviewer/authoring.py).
 
 Exit codes: 0 the gate passed, 1 the gate failed, 2 a usage or configuration error.
 """
@@ -11,7 +11,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -396,13 +396,6 @@ def _load_registry(config_path: Path | None, packs: PackChoice) -> Registry:
         raise UsageError(str(error)) from None
 
 
-def summary(rule: type[Rule]) -> str:
-    """The docstring's first sentence: what the rule finds."""
-    text = " ".join(rule.doc().split())
-    end = text.find(". ")
-    return text if end < 0 else text[: end + 1]
-
-
 def _field_precision() -> "precision.FieldPrecision":
     try:
         return precision.shipped()
@@ -421,15 +414,16 @@ def rule_row(rule: type[Rule], field: "precision.FieldPrecision | None" = None) 
         "default": not rule.opt_in,
         # Figures of the ecosystem check (reviewer/field_precision.json); null: no field data.
         "field": entry.to_dict() if entry is not None else None,
-        "summary": summary(rule),
+        "summary": rule.one_line(),
         "message": rule.message,
         "fix": rule.fix,
     }
 
 
-def rules_markdown(registry: Registry, field: "precision.FieldPrecision") -> str:
+def rules_markdown(registry: Registry, field: "precision.FieldPrecision", link: "Callable[[type[Rule]], str | None] | None" = None) -> str:
     """The rule table: our rules one per row; bandit's tests, which bandit documents, as one
-    compact list after it. Field precision comes from reviewer/field_precision.json."""
+    compact list after it. Field precision comes from reviewer/field_precision.json. `link`
+    gives a rule's page, for its code to link to (the generated docs)."""
     from reviewer.bandit_bridge import is_bandit_rule
 
     lines = [
@@ -445,8 +439,9 @@ def rules_markdown(registry: Registry, field: "precision.FieldPrecision") -> str
             bandit.append(f"{rule.code}{opt} `{rule.name}`{figure}")
             continue
         row = rule_row(rule)
+        href = link(rule) if link is not None else None
         lines.append(
-            f"| {row['code']} | `{row['name']}`{opt} | {row['category']} | {row['severity']} | {row['confidence']} "
+            f"| {f'[{rule.code}]({href})' if href else rule.code} | `{row['name']}`{opt} | {row['category']} | {row['severity']} | {row['confidence']} "
             f"| {field.describe(rule.code)} | {row['summary']} |"
         )
     if bandit:
@@ -630,6 +625,8 @@ def routes(path: Path, fmt: str, config_path: Path | None) -> None:
 
 # The CI commands (`baseline`, `review`) live in reviewer/ci.py; importing it registers them.
 from reviewer import ci as _ci  # noqa: E402,F401
+# The rule-authoring commands (`test`, `new-rule`) live in reviewer/authoring.py.
+from reviewer import authoring as _authoring  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

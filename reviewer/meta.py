@@ -17,6 +17,7 @@ class SuppressionWithoutReason(Rule):
 
     code = "RVW001"
     name = "suppression-without-reason"
+    summary = "A suppression comment that gives no reason."
     category = Category.META
     severity = Severity.LOW
     confidence = Confidence.HIGH
@@ -36,6 +37,7 @@ class SuppressionUnknownCode(Rule):
 
     code = "RVW002"
     name = "suppression-unknown-code"
+    summary = "A suppression comment that names a code no rule has."
     category = Category.META
     severity = Severity.LOW
     confidence = Confidence.HIGH
@@ -53,6 +55,7 @@ class UnusedSuppression(Rule):
 
     code = "RVW003"
     name = "unused-suppression"
+    summary = "A suppression comment that suppresses nothing."
     category = Category.META
     severity = Severity.LOW
     confidence = Confidence.HIGH

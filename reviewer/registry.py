@@ -25,6 +25,8 @@ CODE = re.compile(r"^[A-Z]{2,5}\d{3}$")
 # A code a rule may supersede: ours, or bandit's (B105).
 ANY_CODE = re.compile(r"^[A-Z]{1,5}\d{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+# A summary is a table cell and SARIF's shortDescription: one line a reader takes in at once.
+SUMMARY_MAX = 120
 
 
 def builtin_pack() -> Path:
@@ -76,6 +78,13 @@ def validate(rule: type[Rule], builtin: bool) -> list[str]:
         problems.append(f"class {rule.__name__} must be named {class_name_for(rule.name)} after its name")
     if rule.source_path and Path(rule.source_path).name != file_name_for(rule.name):
         problems.append(f"file {Path(rule.source_path).name} must be named {file_name_for(rule.name)}")
+    summary = getattr(rule, "summary", "")
+    if not isinstance(summary, str) or "\n" in summary.strip():
+        problems.append("summary must be one line of text: what the rule finds")
+    elif builtin and not summary.strip():
+        problems.append("summary is empty: say in one line what the rule finds")
+    elif len(summary.strip()) > SUMMARY_MAX:
+        problems.append(f"summary is {len(summary.strip())} characters; keep it to one line of at most {SUMMARY_MAX}")
     for attribute in ("message", "fix"):
         if not getattr(rule, attribute).strip():
             problems.append(f"{attribute} is empty")

@@ -66,6 +66,10 @@ class Rule:
     category: ClassVar[Category]
     severity: ClassVar[Severity]
     confidence: ClassVar[Confidence] = Confidence.HIGH
+    # What the rule finds, in one line: the rule tables, `reviewer rules` and SARIF's
+    # shortDescription show it. Built-in rules must set it; a pack rule without it shows its
+    # docstring's first paragraph (see one_line).
+    summary: ClassVar[str] = ""
     message: ClassVar[str] = ""
     fix: ClassVar[str] = ""
     references: ClassVar[tuple[str, ...]] = ()
@@ -109,6 +113,14 @@ class Rule:
         import inspect
 
         return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def one_line(cls) -> str:
+        """The rule's one-line summary: its `summary`, else (a rule pack's rule written before
+        the field existed) its docstring's first paragraph on one line, never cut."""
+        if cls.summary.strip():
+            return cls.summary.strip()
+        return " ".join(cls.doc().split("\n\n")[0].split())
 
     def report(
         self,

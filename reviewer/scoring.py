@@ -1,4 +1,4 @@
-"""The published score formula (README "Scoring" shows it with a worked example).
+"""The published score formula (docs/scoring.md shows it with a worked example).
 
 Each unsuppressed finding weighs `SEVERITY_WEIGHT[severity] * CONFIDENCE_FACTOR[confidence]`.
 Scores reflect density and severity, not the raw volume of one noisy rule:

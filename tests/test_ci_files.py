@@ -1,4 +1,4 @@
-"""action.yml, .pre-commit-hooks.yaml and the README's CI recipes stay in step with the
+"""action.yml, .pre-commit-hooks.yaml and the CI recipes (docs/ci.md) stay in step with the
 command line: they parse, and every option they pass exists."""
 
 from __future__ import annotations
@@ -63,9 +63,11 @@ def test_pre_commit_hooks_use_real_options() -> None:
         assert hook["pass_filenames"] is False
 
 
-def test_readme_ci_recipes_parse_and_use_real_options() -> None:
+def test_ci_recipes_parse_and_use_real_options() -> None:
+    """docs/ci.md's recipes, and the one the README shows."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## In CI and pull requests") : readme.index("## Performance")]
+    section = readme[readme.index("## CI and pull requests") : readme.index("## Your own rules")]
+    section += (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
     for block in re.findall(r"```yaml\n(.*?)```", section, re.S):
         yaml.safe_load(textwrap.dedent(block))
     commands = [c for block in re.findall(r"```(?:sh|yaml)\n(.*?)```", section, re.S) for c in _commands(block.replace("- run: ", "").replace("run: ", ""))]

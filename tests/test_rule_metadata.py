@@ -114,6 +114,7 @@ def test_validate_catches_a_mismatched_class_name() -> None:
 
         code = "SQL999"
         name = "sql-injection-dynamic"
+        summary = "Dynamic SQL."
         category = Category.SQL
         severity = Severity.HIGH
         message = "Found"
@@ -144,3 +145,62 @@ def test_bandit_rules() -> None:
     opt_in = {rule.code for rule in BANDIT if rule.opt_in}
     assert opt_in == {rule.code for rule in BANDIT} - set(DEFAULT_ON)
     assert {"B113", "B201", "B608", "B610", "B611"} <= opt_in
+
+
+@pytest.mark.parametrize("rule", OURS, ids=_ids(OURS))
+def test_summary_is_an_explicit_line_not_a_cut_sentence(rule) -> None:
+    """The one-line summary (rule tables, `reviewer rules`, SARIF shortDescription) is a field
+    of the rule. A cut first sentence gave "... (`ALTER COLUMN ..." for MIG008."""
+    assert "summary" in vars(rule), f"{rule.code} sets no summary"
+    assert rule.one_line() == rule.summary
+    assert "\n" not in rule.summary and len(rule.summary) <= registry_module.SUMMARY_MAX
+    assert rule.summary.endswith(".") and not rule.summary.endswith("...")
+    assert rule.summary.count("`") % 2 == 0, "a code span is cut"
+
+
+def test_summaries_are_what_rules_and_sarif_show() -> None:
+    import json
+
+    from tests.conftest import run_cli
+
+    rows = {row["code"]: row for row in json.loads(run_cli("rules", "--format", "json").stdout)}
+    for code in ("MIG007", "MIG008", "MIG010"):
+        rule = REGISTRY.get(code)
+        assert rows[code]["summary"] == rule.summary
+    from reviewer.reporters.sarif import _rule
+
+    assert _rule("MIG008", REGISTRY.get("MIG008"))["shortDescription"]["text"] == REGISTRY.get("MIG008").summary
+
+
+def _pack_rule(**attributes):
+    from reviewer.rule import PythonRule as Base
+
+    namespace = {
+        "__doc__": "Prints are lost in production.\n\nServices log through `logging`.",
+        "code": "XPY009",
+        "name": "print-call",
+        "category": Category.OPS,
+        "severity": Severity.LOW,
+        "message": "`print()` call",
+        "fix": "Log instead",
+        "valid": ("x = 1\n",),
+        "invalid": ("print(1)\n",),
+        **attributes,
+    }
+    return type("PrintCall", (Base,), namespace)
+
+
+def test_a_pack_rule_without_summary_falls_back_to_its_first_paragraph() -> None:
+    rule = _pack_rule()
+    assert registry_module.validate(rule, builtin=False) == []
+    assert rule.one_line() == "Prints are lost in production."
+    assert "summary is empty: say in one line what the rule finds" in registry_module.validate(rule, builtin=True)
+
+
+def test_a_summary_must_be_one_short_line() -> None:
+    assert registry_module.validate(_pack_rule(summary="two\nlines"), builtin=False) == [
+        "summary must be one line of text: what the rule finds"
+    ]
+    assert registry_module.validate(_pack_rule(summary=3), builtin=False) == ["summary must be one line of text: what the rule finds"]
+    long = "x" * (registry_module.SUMMARY_MAX + 1)
+    assert registry_module.validate(_pack_rule(summary=long), builtin=False)[0].startswith("summary is 121 characters")

@@ -243,7 +243,7 @@ def test_default_weights_are_the_published_ones() -> None:
 
 
 def worked_example_findings() -> list[Finding]:
-    """README "Scoring": 3,000 lines; 40 bandit B101 (low/high) and one SEC004 (high/high) in
+    """docs/scoring.md: 3,000 lines; 40 bandit B101 (low/high) and one SEC004 (high/high) in
     security; one SQL001 (high/medium) in sql; two API004 (medium/medium) in api."""
     def at(category, severity, confidence, rule, line):
         return replace(make_finding(category, severity, confidence, line=line), rule=rule)
@@ -366,10 +366,10 @@ def test_reports_say_which_categories_were_not_checked(tmp_path) -> None:
     assert sarif["runs"][0]["properties"]["score"]["categories"]["api"]["checked"] is False
 
 
-def test_readme_shows_the_worked_example_the_code_computes() -> None:
+def test_docs_show_the_worked_example_the_code_computes() -> None:
     from tests.conftest import REPO
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "docs" / "scoring.md").read_text(encoding="utf-8")
     result = score(worked_example_findings(), 3_000, DEFAULT_WEIGHTS, WORKED_EXAMPLE_CHECKED)
     for category in (Category.SECURITY, Category.SQL, Category.API):
         item = result.categories[category]

@@ -50,12 +50,6 @@ def rules_by_code(result: ScanResult) -> dict[str, type[Rule]]:
     return {rule.code: rule for rule in result.rules}
 
 
-def summary_of(rule: type[Rule]) -> str:
-    text = " ".join(rule.doc().split())
-    end = text.find(". ")
-    return text if end < 0 else text[: end + 1]
-
-
 def help_uri(rule: type[Rule] | None) -> str | None:
     if rule is None:
         return None

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from reviewer import __version__
 from reviewer.model import Category, Finding, Severity
-from reviewer.reporters.common import Verdict, help_uri, level, rules_by_code, scope_text, summary_of, verdict_dict, verdict_text
+from reviewer.reporters.common import Verdict, help_uri, level, rules_by_code, scope_text, verdict_dict, verdict_text
 from reviewer.runner import ScanResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -82,7 +82,7 @@ def _rule(code: str, rule) -> dict:
     item = {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": summary_of(rule)},
+        "shortDescription": {"text": rule.one_line()},
         "fullDescription": {"text": doc},
         "help": {
             "text": f"{doc}\n\nFix: {rule.fix}",

@@ -48,6 +48,7 @@ class ApiNotVersioned(ProjectRule):
     project_level = True  # one finding per project, where the fix belongs
     opt_in = True
     name = "api-not-versioned"
+    summary = "The HTTP API has no versioning strategy (no `/v1` segment, versioning class or header)."
     category = Category.API
     severity = Severity.INFO
     confidence = Confidence.MEDIUM

@@ -17,6 +17,7 @@ class CreateAnswers200(StatusChecks, PythonRule):
 
     code = "API015"
     name = "create-answers-200"
+    summary = "A POST that creates a row on a collection path answers 200 instead of 201 Created."
     opt_in = True
     category = Category.API
     severity = Severity.INFO

@@ -28,6 +28,7 @@ class ErrorPayloadWith2xx(HandlerScope, PythonRule):
     code = "API006"
     opt_in = True
     name = "error-payload-with-2xx"
+    summary = "A handler sends an error body with a success status."
     category = Category.API
     severity = Severity.HIGH
     confidence = Confidence.MEDIUM

@@ -48,6 +48,7 @@ class ErrorResponseFormatInconsistent(ProjectRule):
     code = "API004"
     opt_in = True
     name = "error-response-format-inconsistent"
+    summary = "An error response's body does not have the project's error shape."
     category = Category.API
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

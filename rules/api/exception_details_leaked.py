@@ -48,6 +48,7 @@ class ExceptionDetailsLeaked(HandlerScope, PythonRule):
     code = "API007"
     opt_in = True
     name = "exception-details-leaked"
+    summary = "An exception's text or a traceback is put in a response to the client."
     category = Category.API
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

@@ -42,6 +42,7 @@ class FrameworkDefaultErrorFormat(ProjectRule):
     code = "API005"
     project_level = True  # one finding per project, where the fix belongs
     name = "framework-default-error-format"
+    summary = "No global exception handler, so the framework's default error bodies escape."
     category = Category.API
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

@@ -48,6 +48,7 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
     code = "API001"
     opt_in = True
     name = "list-endpoint-not-paginated"
+    summary = "A GET endpoint returns every row of a query, or its pagination is switched off."
     category = Category.API
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

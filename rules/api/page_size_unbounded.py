@@ -37,6 +37,7 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
     code = "API002"
     opt_in = True
     name = "page-size-unbounded"
+    summary = "A client-controlled page size has no upper bound."
     category = Category.API
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

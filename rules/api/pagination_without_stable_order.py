@@ -29,6 +29,7 @@ class PaginationWithoutStableOrder(PythonRule):
     code = "API003"
     opt_in = True
     name = "pagination-without-stable-order"
+    summary = "Pages are cut from a query with no `ORDER BY`."
     category = Category.API
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

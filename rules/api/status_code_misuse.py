@@ -20,6 +20,7 @@ class StatusCodeMisuse(StatusChecks, PythonRule):
 
     code = "API008"
     name = "status-code-misuse"
+    summary = "A status code contradicts what the handler does: a 500 for a client fault, or a code HTTP does not define."
     category = Category.API
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

@@ -38,6 +38,7 @@ class UnsafeGetMutatesState(HandlerScope, PythonRule):
     code = "API009"
     opt_in = True
     name = "unsafe-get-mutates-state"
+    summary = "A GET handler writes: it commits, saves, deletes, creates rows or enqueues a task."
     category = Category.API
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

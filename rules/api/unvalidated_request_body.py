@@ -38,6 +38,7 @@ class UnvalidatedRequestBody(HandlerScope, PythonRule):
     code = "API010"
     opt_in = True
     name = "unvalidated-request-body"
+    summary = "A handler uses the raw request payload without passing it through a schema."
     category = Category.API
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

@@ -30,6 +30,7 @@ class AddColumnUnsafe(ProjectRule):
 
     code = "MIG005"
     name = "add-column-unsafe"
+    summary = "A column is added in a way that fails on a populated table or rewrites it under lock."
     category = Category.MIGRATIONS
     severity = Severity.HIGH
     confidence = Confidence.HIGH

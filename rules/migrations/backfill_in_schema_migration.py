@@ -32,6 +32,7 @@ class BackfillInSchemaMigration(ProjectRule):
 
     code = "MIG010"
     name = "backfill-in-schema-migration"
+    summary = "A data backfill runs in the same transaction as a schema change of the same table."
     category = Category.MIGRATIONS
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

@@ -33,6 +33,7 @@ class BackwardIncompatibleRenameDrop(ProjectRule):
 
     code = "MIG009"
     name = "backward-incompatible-rename-drop"
+    summary = "A column or table is renamed or dropped in one step, breaking the release still running."
     category = Category.MIGRATIONS
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

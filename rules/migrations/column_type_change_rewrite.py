@@ -29,6 +29,7 @@ class ColumnTypeChangeRewrite(ProjectRule):
 
     code = "MIG008"
     name = "column-type-change-rewrite"
+    summary = "A column's type is changed on an existing table, which rewrites it under ACCESS EXCLUSIVE."
     category = Category.MIGRATIONS
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

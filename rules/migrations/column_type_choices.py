@@ -39,6 +39,7 @@ class ColumnTypeChoices(ProjectRule):
 
     code = "MIG012"
     name = "column-type-choices"
+    summary = "A migration creates a column with a type that causes bugs or costly migrations later."
     category = Category.MIGRATIONS
     severity = Severity.INFO
     confidence = Confidence.HIGH

@@ -35,6 +35,7 @@ class ConcurrentIndexInTransaction(ProjectRule):
 
     code = "MIG004"
     name = "concurrent-index-in-transaction"
+    summary = "A `CONCURRENTLY` operation will run inside a transaction and fail the deploy."
     category = Category.MIGRATIONS
     severity = Severity.HIGH
     confidence = Confidence.HIGH

@@ -38,6 +38,7 @@ class ConstraintValidationLock(ProjectRule):
 
     code = "MIG007"
     name = "constraint-validation-lock"
+    summary = "A constraint is added to an existing table in a way that validates under a write-blocking lock."
     category = Category.MIGRATIONS
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

@@ -23,6 +23,7 @@ class DownMigrationMismatch(ProjectRule):
 
     code = "MIG002"
     name = "down-migration-mismatch"
+    summary = "The down path does not undo what the up path creates."
     category = Category.MIGRATIONS
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

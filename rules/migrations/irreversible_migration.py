@@ -41,6 +41,7 @@ class IrreversibleMigration(ProjectRule):
 
     code = "MIG001"
     name = "irreversible-migration"
+    summary = "A migration has no usable down path."
     category = Category.MIGRATIONS
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

@@ -25,6 +25,7 @@ class MigrationHistoryConflict(ProjectRule):
 
     code = "MIG011"
     name = "migration-history-conflict"
+    summary = "The migration history cannot be applied deterministically (two heads, duplicate versions)."
     category = Category.MIGRATIONS
     severity = Severity.HIGH
     confidence = Confidence.HIGH

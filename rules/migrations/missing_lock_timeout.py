@@ -30,6 +30,7 @@ class MissingLockTimeout(ProjectRule):
 
     code = "MIG013"
     name = "missing-lock-timeout"
+    summary = "Lock-taking DDL runs without a `lock_timeout`."
     category = Category.MIGRATIONS
     severity = Severity.INFO
     confidence = Confidence.MEDIUM

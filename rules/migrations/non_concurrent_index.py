@@ -37,6 +37,7 @@ class NonConcurrentIndex(ProjectRule):
 
     code = "MIG003"
     name = "non-concurrent-index"
+    summary = "An index is created, dropped or rebuilt on an existing table without `CONCURRENTLY`."
     category = Category.MIGRATIONS
     severity = Severity.HIGH
     confidence = Confidence.HIGH

@@ -28,6 +28,7 @@ class SetNotNullFullScan(ProjectRule):
 
     code = "MIG006"
     name = "set-not-null-full-scan"
+    summary = "`SET NOT NULL` on an existing table without a validated `CHECK (col IS NOT NULL)` first."
     category = Category.MIGRATIONS
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

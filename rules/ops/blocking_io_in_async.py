@@ -43,6 +43,7 @@ class BlockingIoInAsync(PythonRule):
 
     code = "OPS003"
     name = "blocking-io-in-async"
+    summary = "Blocking I/O runs inside an `async def`."
     category = Category.OPS
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

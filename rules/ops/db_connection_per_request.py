@@ -27,6 +27,7 @@ class DbConnectionPerRequest(PythonRule):
 
     code = "OPS004"
     name = "db-connection-per-request"
+    summary = "A request handler opens a new database connection or engine on every request."
     category = Category.OPS
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

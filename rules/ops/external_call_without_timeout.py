@@ -45,6 +45,7 @@ class ExternalCallWithoutTimeout(PythonRule):
     # bandit's B113 (requests without a timeout) flags the same calls, less precisely.
     supersedes = ("B113",)
     name = "external-call-without-timeout"
+    summary = "An outbound network call has no timeout."
     category = Category.OPS
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

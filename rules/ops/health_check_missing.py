@@ -42,6 +42,7 @@ class HealthCheckMissing(ProjectRule):
     project_level = True  # one finding per project, where the fix belongs
     opt_in = True
     name = "health-check-missing"
+    summary = "The service serves no liveness/readiness endpoint."
     category = Category.OPS
     severity = Severity.INFO
     confidence = Confidence.MEDIUM

@@ -34,6 +34,7 @@ class SensitiveDataInLogs(PythonRule):
 
     code = "OPS006"
     name = "sensitive-data-in-logs"
+    summary = "A password, token, secret, auth header or whole request is written to a log."
     category = Category.OPS
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

@@ -25,6 +25,7 @@ class UnsafeRetryPolicy(PythonRule):
 
     code = "OPS002"
     name = "unsafe-retry-policy"
+    summary = "A retry policy never stops, never waits, or retries non-idempotent requests."
     category = Category.OPS
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

@@ -26,6 +26,7 @@ class UnstructuredLogging(ProjectRule):
     code = "OPS005"
     project_level = True  # one finding per project, where the fix belongs
     name = "unstructured-logging"
+    summary = "The project configures plain-text log output and no JSON formatter anywhere."
     category = Category.OPS
     severity = Severity.INFO
     confidence = Confidence.MEDIUM

@@ -43,6 +43,7 @@ class AsyncLazyLoad(PythonRule):
 
     code = "ORM006"
     name = "async-lazy-load"
+    summary = "A lazy SQLAlchemy relationship is read on an object from an `AsyncSession` (`MissingGreenlet`)."
     category = Category.ORM
     severity = Severity.HIGH
     confidence = Confidence.HIGH

@@ -61,6 +61,7 @@ class DrfSerializerNPlusOne(PythonRule):
     code = "ORM004"
     opt_in = True
     name = "drf-serializer-n-plus-one"
+    summary = "A DRF list view serialises relations its queryset does not eager-load."
     category = Category.ORM
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

@@ -27,6 +27,7 @@ class GraphqlResolverNPlusOne(PythonRule):
 
     code = "ORM005"
     name = "graphql-resolver-n-plus-one"
+    summary = "A GraphQL field resolver queries the database per parent object, without a DataLoader."
     category = Category.ORM
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

@@ -71,6 +71,7 @@ class NPlusOneLazyRelationInLoop(PythonRule):
     code = "ORM001"
     opt_in = True
     name = "n-plus-one-lazy-relation-in-loop"
+    summary = "A relation is read on each row of a query in a loop without eager loading (N+1)."
     category = Category.ORM
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

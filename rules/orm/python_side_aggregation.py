@@ -36,6 +36,7 @@ class PythonSideAggregation(PythonRule):
     code = "ORM007"
     opt_in = True
     name = "python-side-aggregation"
+    summary = "Rows are fetched only to be counted, summed, filtered or sorted in Python."
     category = Category.ORM
     severity = Severity.INFO
     confidence = Confidence.MEDIUM

@@ -36,6 +36,7 @@ class QueryInLoop(PythonRule):
     code = "ORM002"
     opt_in = True
     name = "query-in-loop"
+    summary = "A query runs on every pass of a loop, keyed by the loop variable."
     category = Category.ORM
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

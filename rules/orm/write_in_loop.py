@@ -48,6 +48,7 @@ class WriteInLoop(PythonRule):
     code = "ORM003"
     opt_in = True
     name = "write-in-loop"
+    summary = "Rows are written one at a time inside a loop where one bulk statement would do."
     category = Category.ORM
     severity = Severity.INFO
     confidence = Confidence.HIGH

@@ -24,6 +24,7 @@ class CorsWildcardWithCredentials(PythonRule):
 
     code = "SEC005"
     name = "cors-wildcard-with-credentials"
+    summary = "CORS allows any origin and credentials at once."
     category = Category.SECURITY
     severity = Severity.HIGH
     confidence = Confidence.HIGH

@@ -22,6 +22,7 @@ class DebugModeInProduction(PythonRule):
 
     code = "SEC006"
     name = "debug-mode-in-production"
+    summary = "A debug mode or a host wildcard is switched on in deployed code or settings."
     category = Category.SECURITY
     severity = Severity.HIGH
     confidence = Confidence.HIGH

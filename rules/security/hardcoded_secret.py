@@ -46,6 +46,7 @@ class HardcodedSecret(PythonRule):
 
     code = "SEC004"
     name = "hardcoded-secret"
+    summary = "A secret, password, API token or DSN with a password is a literal in deployed code."
     category = Category.SECURITY
     severity = Severity.HIGH
     confidence = Confidence.HIGH

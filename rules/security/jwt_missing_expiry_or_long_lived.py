@@ -25,6 +25,7 @@ class JwtMissingExpiryOrLongLived(PythonRule):
 
     code = "SEC002"
     name = "jwt-missing-expiry-or-long-lived"
+    summary = "A JWT is issued without an expiry, or access tokens live longer than an hour."
     category = Category.SECURITY
     severity = Severity.HIGH
     confidence = Confidence.HIGH

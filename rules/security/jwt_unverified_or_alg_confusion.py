@@ -42,6 +42,7 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
 
     code = "SEC001"
     name = "jwt-unverified-or-alg-confusion"
+    summary = "A JWT is decoded without checking its signature, or with an algorithm the token picks."
     category = Category.SECURITY
     severity = Severity.CRITICAL
     confidence = Confidence.HIGH

@@ -36,6 +36,7 @@ class MissingAuthzInconsistent(PythonRule):
 
     code = "SEC008"
     name = "missing-authz-inconsistent"
+    summary = "A state-changing endpoint lacks the auth guard its module's other routes have."
     category = Category.SECURITY
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

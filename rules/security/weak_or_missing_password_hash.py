@@ -33,6 +33,7 @@ class WeakOrMissingPasswordHash(PythonRule):
 
     code = "SEC003"
     name = "weak-or-missing-password-hash"
+    summary = "A password is hashed with a fast hash or a weak password-hashing setting."
     category = Category.SECURITY
     severity = Severity.HIGH
     confidence = Confidence.HIGH

@@ -20,6 +20,7 @@ class ImplicitCrossJoin(SqlRule):
 
     code = "SQL008"
     name = "implicit-cross-join"
+    summary = "Tables joined with a comma in `FROM a, b` and no condition that relates them."
     category = Category.SQL
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

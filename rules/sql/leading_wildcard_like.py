@@ -17,6 +17,7 @@ class LeadingWildcardLike(SqlRule):
 
     code = "SQL006"
     name = "leading-wildcard-like"
+    summary = "A `LIKE`/`ILIKE` pattern that starts with a wildcard, so no index can serve it."
     category = Category.SQL
     severity = Severity.INFO
     confidence = Confidence.HIGH

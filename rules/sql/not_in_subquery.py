@@ -18,6 +18,7 @@ class NotInSubquery(SqlRule):
 
     code = "SQL005"
     name = "not-in-subquery"
+    summary = "`NOT IN (SELECT ...)`, which matches no row once the subquery returns a NULL."
     category = Category.SQL
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

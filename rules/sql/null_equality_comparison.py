@@ -20,6 +20,7 @@ class NullEqualityComparison(SqlRule):
 
     code = "SQL004"
     name = "null-equality-comparison"
+    summary = "A comparison with `= NULL` or `<> NULL`, which is never true."
     category = Category.SQL
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

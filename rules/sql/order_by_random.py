@@ -15,6 +15,7 @@ class OrderByRandom(SqlRule):
 
     code = "SQL007"
     name = "order-by-random"
+    summary = "`ORDER BY RANDOM()`, which sorts every candidate row to pick a few."
     category = Category.SQL
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

@@ -28,6 +28,7 @@ class PlaceholderStyleMismatch(PythonRule):
 
     code = "SQL009"
     name = "placeholder-style-mismatch"
+    summary = "Bound values with placeholders in a style the driver does not take."
     category = Category.SQL
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH

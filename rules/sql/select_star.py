@@ -25,6 +25,7 @@ class SelectStar(SqlRule):
     code = "SQL003"
     opt_in = True
     name = "select-star"
+    summary = "`SELECT *` in the outermost projection of an application query."
     category = Category.SQL
     severity = Severity.INFO
     confidence = Confidence.HIGH

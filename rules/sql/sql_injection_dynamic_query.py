@@ -89,6 +89,7 @@ class SqlInjectionDynamicQuery(PythonRule):
     supersedes = ("B608", "B610", "B611")
     opt_in = True  # field precision 0.30 on the tuned projects; see the docstring
     name = "sql-injection-dynamic-query"
+    summary = "SQL text built from a non-constant value (f-string, `%`, `.format()`, `+`) reaches a database call."
     category = Category.SQL
     severity = Severity.HIGH
     confidence = Confidence.HIGH

@@ -31,6 +31,7 @@ class SqlSyntaxError(PythonRule, SqlRule):
     code = "SQL010"
     opt_in = True
     name = "sql-syntax-error"
+    summary = "SQL that does not parse in the dialect in use."
     category = Category.SQL
     severity = Severity.MEDIUM
     confidence = Confidence.MEDIUM

@@ -76,6 +76,7 @@ class UpdateDeleteWithoutWhere(PythonRule, SqlRule):
     code = "SQL002"
     opt_in = True
     name = "update-delete-without-where"
+    summary = "An `UPDATE` or `DELETE` without `WHERE` modifies every row of the table."
     category = Category.SQL
     severity = Severity.HIGH
     confidence = Confidence.HIGH
