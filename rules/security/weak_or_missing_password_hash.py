@@ -103,6 +103,14 @@ class WeakOrMissingPasswordHash(PythonRule):
             path="app/passwords.py",
             note="near-miss: a SHA-1 prefix lookup in a breach corpus (Pwned Passwords' range API), not a stored hash",
         ),
+        Example(
+            "import hashlib\n"
+            "def seed_from_mnemonic(mnemonic, passphrase=''):\n"
+            "    salt = ('mnemonic' + passphrase).encode()\n"
+            '    return hashlib.pbkdf2_hmac("sha512", mnemonic.encode(), salt, 2048)\n',
+            path="app/wallet.py",
+            note="near-miss: PBKDF2 derives a key from a mnemonic (BIP39's 2,048 rounds), not a password hash",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:
@@ -144,7 +152,10 @@ class WeakOrMissingPasswordHash(PythonRule):
         elif qualified == "hashlib.pbkdf2_hmac":
             iterations = keyword(node, "iterations") or positional(node, 3)
             value = _int(iterations.value) if iterations is not None else None
-            if value is not None and value < MIN_PBKDF2_ITERATIONS:
+            secret = keyword(node, "password") or positional(node, 1)
+            # PBKDF2 also derives keys from non-passwords (BIP39 seeds use 2,048 rounds by spec):
+            # only a password's derivation is judged.
+            if value is not None and value < MIN_PBKDF2_ITERATIONS and secret is not None and _mentions_password(secret.value):
                 self.report(node, what=f"PBKDF2 with {value:,} iterations (use at least 600,000 for SHA-256)")
         elif qualified == "bcrypt.gensalt":
             rounds = keyword(node, "rounds") or positional(node, 0)
