@@ -30,14 +30,8 @@ from reviewer.lines import count_lines, split_lines
 from reviewer.model import FileError, Finding, Location, severity_for_confidence
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
-from reviewer.sqltext import (
-    SqlStatement,
-    looks_like_sql,
-    normalise_placeholders,
-    parse_error,
-    parse_statement,
-    split_statements,
-)
+from reviewer.sqllex import lex, lex_failure, normalise_placeholders
+from reviewer.sqltext import SqlStatement, looks_like_sql, parse_error, parse_statement
 from reviewer.suppress import Directive, parse_directives
 from reviewer.walk import walk
 
@@ -478,7 +472,7 @@ class BatchedVisitor:
         if not template.parts or all(not isinstance(part, str) for part in template.parts):
             return
         dialect = self.context.dialect
-        text = normalise_placeholders(template.render())
+        text = normalise_placeholders(template.render(), dialect)
         if not looks_like_sql(text, dialect):
             return
         tree = parse_statement(text, dialect)
@@ -510,18 +504,18 @@ def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileRes
                     location = sql_location(report.target, statement)
                     result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config))
 
-    try:
-        pieces = split_statements(text, dialect)
-    except Exception as error:  # noqa: BLE001 - tokenizer failures (TokenError and others) vary by input
+    lexed = lex(text, dialect)
+    if lexed is None:
+        error = lex_failure(text, dialect)
         if unparsed:
-            detail = " ".join(str(error).split())
-            detail = detail if len(detail) <= 80 else detail[:77] + "..."
+            detail = error if len(error) <= 80 else error[:77] + "..."
             report_unparsed(text, 1, 1, f"cannot tokenize the file, so none of it was checked ({detail})")
         else:
             result.errors.append(FileError(source.rel, "sql-parse-error", f"cannot tokenize as {dialect}: {error}"))
         return
     failures = []
-    for body, line, column in pieces:
+    for piece in lexed.statements:
+        body, line, column = piece.text, piece.line, piece.column
         tree = parse_statement(body, dialect)
         if tree is None:
             message = parse_error(body, dialect) if unparsed else None

@@ -30,6 +30,7 @@ from sqlglot.tokens import TokenType
 from reviewer.astfacts import keyword_value
 from reviewer.lines import split_lines
 from reviewer.model import FileKind
+from reviewer.sqllex import lex
 
 # sqlglot logs a warning for each statement it keeps as an opaque command; expected here.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -195,16 +196,16 @@ def sql_ops(
 ) -> tuple[list[dict[str, Any]], int, int, bool]:
     """(operations, statement count, unparsable statements, has a `rollback:` note) of SQL text.
     `code_line` pins every operation to one line (SQL inside a Python call)."""
-    try:
-        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
-    except (TokenError, ValueError, Exception):  # noqa: BLE001 - tokenizer errors vary
+    lexed = lex(text, dialect)
+    if lexed is None:
         return [op("opaque", code_line or line, col, dir=direction, tx=transactional, code=_short(text))], 1, 1, False
-    note = any("rollback:" in comment.lower() for token in tokens for comment in token.comments)
-    statements = _split(text, tokens)
+    note = any("rollback:" in comment.text.lower() for comment in lexed.comments)
+    statements = lexed.statements
     ops: list[dict[str, Any]] = []
     errors = 0
     explicit = False
-    for body, offset_line, offset_col, pieces in statements:
+    for statement in statements:
+        body, offset_line, offset_col, pieces = statement.text, statement.line, statement.column, list(statement.tokens)
         at = code_line or (line + offset_line - 1)
         at_col = col if code_line else (offset_col if offset_line > 1 else col + offset_col - 1)
         found = statement_ops(body, pieces, dialect)
@@ -228,33 +229,6 @@ def sql_ops(
             item["explicit_tx"] = explicit
         ops.extend(found)
     return ops, len(statements), errors, note
-
-
-def _split(text: str, tokens: list) -> list[tuple[str, int, int, list]]:
-    """Statements as (text, line, column, tokens), split on the tokenizer's semicolons."""
-    out = []
-    current: list = []
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            if current:
-                out.append(_piece(text, current))
-            current = []
-            continue
-        current.append(token)
-    if current:
-        out.append(_piece(text, current))
-    return out
-
-
-def _piece(text: str, tokens: list) -> tuple[str, int, int, list]:
-    start, end = tokens[0].start, tokens[-1].end + 1
-    while start > 0 and text[start - 1] in "'\"`$" and tokens[0].token_type in (TokenType.STRING, TokenType.IDENTIFIER):
-        start -= 1
-    while end < len(text) and text[end] in "'\"`$" and tokens[-1].token_type in (TokenType.STRING, TokenType.IDENTIFIER):
-        end += 1
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return text[start:end], line, column, tokens
 
 
 def statement_ops(body: str, tokens: list, dialect: str) -> list[dict[str, Any]] | None:
