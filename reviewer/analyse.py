@@ -31,7 +31,8 @@ from reviewer.model import FileError, Finding, Location, severity_for_confidence
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
 from reviewer.sqllex import lex, lex_failure, normalise_placeholders
-from reviewer.sqltext import SqlStatement, looks_like_sql, parse_error, parse_statement
+from reviewer.sinks import sink_template
+from reviewer.sqltext import CONDITION_WRAPPERS, SqlStatement, looks_like_sql, parse_error, parse_fragment, parse_statement
 from reviewer.suppress import Directive, parse_directives
 from reviewer.walk import walk
 
@@ -468,14 +469,20 @@ class BatchedVisitor:
         sink = self.context.sink(call)
         if sink is None:
             return
-        template = self.context.lift(sink.argument)
+        template = sink_template(sink, self.context)  # what SQL001 reads too
         if not template.parts or all(not isinstance(part, str) for part in template.parts):
             return
         dialect = self.context.dialect
         text = normalise_placeholders(template.render(), dialect)
-        if not looks_like_sql(text, dialect):
+        if sink.fragment:
+            # `.extra(where=[...])`, `text()`, a `Query.filter("...")` clause: a statement, or a
+            # condition that SqlRules see inside `SELECT 1 FROM t WHERE ...`. Select lists and
+            # ORDER BY keys are left out: `count(literal_column("*"))` is not `SELECT *`.
+            tree = parse_fragment(text, dialect, CONDITION_WRAPPERS)
+        elif looks_like_sql(text, dialect):
+            tree = parse_statement(text, dialect)
+        else:
             return
-        tree = parse_statement(text, dialect)
         if tree is None:
             return
         statement = SqlStatement(self.context.path, text, dialect, 0, 0, python_node=call)

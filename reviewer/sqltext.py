@@ -745,11 +745,15 @@ FRAGMENT_WRAPPERS = (
 )
 
 
-def parse_fragment(sql: str, dialect: str) -> exp.Expression | None:
-    """A statement, or a piece of one wrapped into the first statement that parses."""
+# A condition only (`.extra(where=[...])`, a `Query.filter("...")` clause, `text()` in a WHERE).
+CONDITION_WRAPPERS = FRAGMENT_WRAPPERS[:1]
+
+
+def parse_fragment(sql: str, dialect: str, wrappers: tuple[str, ...] = FRAGMENT_WRAPPERS) -> exp.Expression | None:
+    """A statement, or a piece of one wrapped into the first of `wrappers` that parses."""
     if looks_like_sql(sql, dialect):
         return parse_statement(sql, dialect)
-    for wrapper in FRAGMENT_WRAPPERS:
+    for wrapper in wrappers:
         statement = parse_statement(wrapper.format(sql), dialect)
         if statement is not None and not isinstance(statement, exp.Command):
             return statement
