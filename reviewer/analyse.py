@@ -24,7 +24,7 @@ from reviewer import bandit_bridge
 from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, ast_depth, run_bounded, token_count
 from reviewer.config import Config
 from reviewer.context import FileContext
-from reviewer.discovery import SourceFile
+from reviewer.discovery import SourceFile, dialect_of, is_test_path
 from reviewer.index import ProjectIndex
 from reviewer.lines import count_lines, split_lines
 from reviewer.model import FileError, Finding, Location, severity_for_confidence
@@ -95,18 +95,6 @@ class Plan:
         return python, sql
 
 
-def is_test_path(path: str) -> bool:
-    """Test code by the conventions of pytest and unittest projects."""
-    parts = path.split("/")
-    name = parts[-1]
-    return (
-        any(part in ("tests", "test", "testing") for part in parts[:-1])
-        or name.startswith("test_")
-        or name.endswith("_test.py")
-        or name in ("conftest.py", "tests.py")
-    )
-
-
 def path_ignores(config: Config, path: str) -> list[str]:
     """Selectors that `per-path-ignores` switch off for `path`."""
     selectors: list[str] = []
@@ -161,7 +149,7 @@ def _analyse_into(source: SourceFile, plan: Plan, result: FileResult) -> None:
         return
     result.lines = count_lines(text)
     if "reviewer:" in text:
-        result.directives = parse_directives(text, is_sql=source.kind.is_sql)
+        result.directives = parse_directives(text, source.kind.is_sql, dialect_of(source.rel) or plan.config.dialect)
     if source.kind.is_python:
         _analyse_python(source, text, plan, result)
     else:
@@ -332,7 +320,7 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
     if module is None:
         return
     context = FileContext(
-        source.rel, source.kind, text, module, plan.index, plan.config.dialect, source.migration_tool
+        source.rel, source.kind, text, module, plan.index, dialect_of(source.rel) or plan.config.dialect, source.migration_tool
     )
     instances: list[PythonRule] = []
     for rule in python_rules:
@@ -495,7 +483,7 @@ class BatchedVisitor:
 
 def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
     _, sql_rules = plan.rules_for(source, text)
-    dialect = plan.config.dialect
+    dialect = dialect_of(source.rel) or plan.config.dialect
     instances = [rule(plan.config.options_for(rule.code)) for rule in sql_rules]
     lines = split_lines(text)
     # A statement that does not parse is reported once: as a finding of the rules that look
