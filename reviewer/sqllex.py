@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sqlglot
 from sqlglot.tokens import Token, TokenType
@@ -158,11 +158,15 @@ class Lexed:
             found.setdefault(placeholder.style, placeholder.text)
         return found
 
+    @cached_property
+    def code_lines(self) -> list[int]:
+        """The lines where a token starts, in order."""
+        return sorted({self.position(token.start)[0] for token in self.tokens})
+
     def next_code_line(self, line: int) -> int | None:
         """The first line after `line` where a token starts (None when none does)."""
-        lines = sorted({self.position(token.start)[0] for token in self.tokens})
-        index = bisect.bisect_right(lines, line)
-        return lines[index] if index < len(lines) else None
+        index = bisect.bisect_right(self.code_lines, line)
+        return self.code_lines[index] if index < len(self.code_lines) else None
 
 
 def lex(text: str, dialect: str) -> Lexed | None:
@@ -289,28 +293,35 @@ def _jsonb_operator(tokens: tuple[Token, ...], index: int) -> bool:
 def _comments(text: str, tokens: tuple[Token, ...], line_starts: tuple[int, ...]) -> tuple[Comment, ...]:
     """sqlglot keeps each comment's text on a neighbouring token, without its position; a
     comment lies in a gap between tokens (which holds nothing but blanks and comments), so it
-    is found there by its text."""
+    is found there by its text. Comments come in text order, so the search goes on from the
+    gap of the previous one."""
     bounds = [-1, *(edge for token in tokens for edge in (token.start, token.end)), len(text)]
-    gaps = [(bounds[i] + 1, bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    gaps = [
+        (low, high)
+        for low, high in ((bounds[i] + 1, bounds[i + 1]) for i in range(0, len(bounds), 2))
+        if high - low >= 2 and any(marker in text[low:high] for marker in COMMENT_MARKERS)
+    ]
     taken: set[int] = set()
     found: list[tuple[int, str]] = []
+    cursor = 0
     for body in (comment for token in tokens for comment in token.comments):
-        placed = _place(text, gaps, taken, body)
+        placed = _place(text, gaps, cursor, taken, body) or _place(text, gaps, 0, taken, body)
         if placed is not None:
-            taken.add(placed[0])
-            found.append(placed)
+            cursor, start, written = placed
+            taken.add(start)
+            found.append((start, written))
     comments = []
     for start, written in sorted(found):
         line, column = _position(line_starts, start)
-        line_start = line_starts[line - 1]
-        comments.append(Comment(line, column, written, not text[line_start:start].strip()))
+        comments.append(Comment(line, column, written, not text[line_starts[line - 1] : start].strip()))
     return tuple(comments)
 
 
-def _place(text: str, gaps: list[tuple[int, int]], taken: set[int], body: str) -> tuple[int, str] | None:
-    for low, high in gaps:
-        if high - low < 2:
-            continue
+def _place(text: str, gaps: list[tuple[int, int]], first: int, taken: set[int], body: str) -> tuple[int, int, str] | None:
+    """(gap index, start, comment as written) of the first free occurrence of the comment
+    from gap `first` on."""
+    for index in range(first, len(gaps)):
+        low, high = gaps[index]
         for marker in COMMENT_MARKERS:
             written = marker + body + ("*/" if marker == "/*" else "")
             at = text.find(written, low, high)
@@ -320,7 +331,7 @@ def _place(text: str, gaps: list[tuple[int, int]], taken: set[int], body: str) -
                 if marker != "/*":
                     end = LINE_BREAK.search(text, at)
                     written = text[at : end.start() if end else len(text)]
-                return at, written
+                return index, at, written
     return None
 
 
