@@ -24,20 +24,15 @@ from reviewer import bandit_bridge
 from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, ast_depth, run_bounded, token_count
 from reviewer.config import Config
 from reviewer.context import FileContext
-from reviewer.discovery import SourceFile
+from reviewer.discovery import SourceFile, dialect_of, is_test_path
 from reviewer.index import ProjectIndex
 from reviewer.lines import count_lines, split_lines
 from reviewer.model import FileError, Finding, Location, severity_for_confidence
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
-from reviewer.sqltext import (
-    SqlStatement,
-    looks_like_sql,
-    normalise_placeholders,
-    parse_error,
-    parse_statement,
-    split_statements,
-)
+from reviewer.sqllex import lex, lex_failure, normalise_placeholders
+from reviewer.sinks import sink_template
+from reviewer.sqltext import CONDITION_WRAPPERS, SqlStatement, looks_like_sql, parse_error, parse_fragment, parse_statement
 from reviewer.suppress import Directive, parse_directives
 from reviewer.walk import walk
 
@@ -100,18 +95,6 @@ class Plan:
         return python, sql
 
 
-def is_test_path(path: str) -> bool:
-    """Test code by the conventions of pytest and unittest projects."""
-    parts = path.split("/")
-    name = parts[-1]
-    return (
-        any(part in ("tests", "test", "testing") for part in parts[:-1])
-        or name.startswith("test_")
-        or name.endswith("_test.py")
-        or name in ("conftest.py", "tests.py")
-    )
-
-
 def path_ignores(config: Config, path: str) -> list[str]:
     """Selectors that `per-path-ignores` switch off for `path`."""
     selectors: list[str] = []
@@ -166,7 +149,7 @@ def _analyse_into(source: SourceFile, plan: Plan, result: FileResult) -> None:
         return
     result.lines = count_lines(text)
     if "reviewer:" in text:
-        result.directives = parse_directives(text, is_sql=source.kind.is_sql)
+        result.directives = parse_directives(text, source.kind.is_sql, dialect_of(source.rel) or plan.config.dialect)
     if source.kind.is_python:
         _analyse_python(source, text, plan, result)
     else:
@@ -337,7 +320,7 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
     if module is None:
         return
     context = FileContext(
-        source.rel, source.kind, text, module, plan.index, plan.config.dialect, source.migration_tool
+        source.rel, source.kind, text, module, plan.index, dialect_of(source.rel) or plan.config.dialect, source.migration_tool
     )
     instances: list[PythonRule] = []
     for rule in python_rules:
@@ -474,14 +457,20 @@ class BatchedVisitor:
         sink = self.context.sink(call)
         if sink is None:
             return
-        template = self.context.lift(sink.argument)
+        template = sink_template(sink, self.context)  # what SQL001 reads too
         if not template.parts or all(not isinstance(part, str) for part in template.parts):
             return
         dialect = self.context.dialect
-        text = normalise_placeholders(template.render())
-        if not looks_like_sql(text, dialect):
+        text = normalise_placeholders(template.render(), dialect)
+        if sink.fragment:
+            # `.extra(where=[...])`, `text()`, a `Query.filter("...")` clause: a statement, or a
+            # condition that SqlRules see inside `SELECT 1 FROM t WHERE ...`. Select lists and
+            # ORDER BY keys are left out: `count(literal_column("*"))` is not `SELECT *`.
+            tree = parse_fragment(text, dialect, CONDITION_WRAPPERS)
+        elif looks_like_sql(text, dialect):
+            tree = parse_statement(text, dialect)
+        else:
             return
-        tree = parse_statement(text, dialect)
         if tree is None:
             return
         statement = SqlStatement(self.context.path, text, dialect, 0, 0, python_node=call)
@@ -494,7 +483,7 @@ class BatchedVisitor:
 
 def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
     _, sql_rules = plan.rules_for(source, text)
-    dialect = plan.config.dialect
+    dialect = dialect_of(source.rel) or plan.config.dialect
     instances = [rule(plan.config.options_for(rule.code)) for rule in sql_rules]
     lines = split_lines(text)
     # A statement that does not parse is reported once: as a finding of the rules that look
@@ -510,18 +499,18 @@ def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileRes
                     location = sql_location(report.target, statement)
                     result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config))
 
-    try:
-        pieces = split_statements(text, dialect)
-    except Exception as error:  # noqa: BLE001 - tokenizer failures (TokenError and others) vary by input
+    lexed = lex(text, dialect)
+    if lexed is None:
+        error = lex_failure(text, dialect)
         if unparsed:
-            detail = " ".join(str(error).split())
-            detail = detail if len(detail) <= 80 else detail[:77] + "..."
+            detail = error if len(error) <= 80 else error[:77] + "..."
             report_unparsed(text, 1, 1, f"cannot tokenize the file, so none of it was checked ({detail})")
         else:
             result.errors.append(FileError(source.rel, "sql-parse-error", f"cannot tokenize as {dialect}: {error}"))
         return
     failures = []
-    for body, line, column in pieces:
+    for piece in lexed.statements:
+        body, line, column = piece.text, piece.line, piece.column
         tree = parse_statement(body, dialect)
         if tree is None:
             message = parse_error(body, dialect) if unparsed else None

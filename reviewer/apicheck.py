@@ -10,7 +10,8 @@ import libcst as cst
 from sqlglot import exp
 
 from reviewer.names import dotted
-from reviewer.sqltext import looks_like_sql, normalise_placeholders, parse_statement
+from reviewer.sqllex import normalise_placeholders
+from reviewer.sqltext import looks_like_sql, parse_statement
 from reviewer.walk import children
 
 # Response constructors: simple name -> (body keyword, status keyword).
@@ -109,7 +110,7 @@ def _sql_of(context: Any, call: cst.Call) -> "exp.Expression | Unparsed | None":
     template = context.lift(sink.argument)
     if not template.parts or all(not isinstance(part, str) for part in template.parts):
         return None
-    text = normalise_placeholders(template.render())
+    text = normalise_placeholders(template.render(), context.dialect)
     if not looks_like_sql(text, context.dialect):
         return None
     tree = parse_statement(text, context.dialect)

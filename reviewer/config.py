@@ -80,6 +80,18 @@ class Released:
 
 
 @dataclass(frozen=True)
+class MigrationRunner:
+    """`migrations: {runner: ...}`: a project's own migration runner. Files matching its globs
+    (gitignore-style, relative to the config file's folder) are its SQL and Python delta
+    files; `transaction: per-file` says the runner applies each file inside one transaction,
+    `none` that statements run as they come (autocommit)."""
+
+    sql: tuple[str, ...] = ()
+    python: tuple[str, ...] = ()
+    transactional: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     source: str = "<defaults>"  # the file the config came from
     root: str = "."
@@ -106,6 +118,7 @@ class Config:
     migrations_policy: str = "reversible"
     migrations_loose_sql: bool = True
     migrations_released: Released = field(default_factory=Released)
+    migrations_runner: MigrationRunner = field(default_factory=MigrationRunner)
     # API error format: "auto" (the project's majority shape), "envelope" (key paths below)
     # or "problem+json" (RFC 9457).
     error_format: str = "auto"
@@ -146,7 +159,9 @@ class Config:
 # What each setting shapes, for the cache keys. A test fails when a Config field is in none of
 # these: a new setting must say whether cached results depend on it.
 # Per-file index facts (and so every finding that reads the project index).
-FACT_SETTINGS = ("max_file_size", "dialect", "migrations_policy", "migrations_loose_sql", "error_format", "error_envelope")
+FACT_SETTINGS = (
+    "max_file_size", "dialect", "migrations_policy", "migrations_loose_sql", "migrations_runner", "error_format", "error_envelope",
+)
 # A file's findings.
 FINDING_SETTINGS = (
     *FACT_SETTINGS, "select", "ignore", "profile", "migrations_released", "per_path_ignores", "severity", "options", "rule_packs", "scan_prefix",
@@ -506,9 +521,10 @@ MIGRATION_POLICIES = ("reversible", "forward-only")
 
 
 def _migrations(source: str, key: str, value: Any) -> tuple[str, Any]:
-    """`migrations: {policy: reversible | forward-only, loose-sql: true | false, released: ...}`."""
+    """`migrations: {policy: reversible | forward-only, loose-sql: true | false, released: ...,
+    runner: ...}`."""
     if not isinstance(value, dict):
-        raise ConfigError(source, key, "must be a mapping with policy, loose-sql and/or released")
+        raise ConfigError(source, key, "must be a mapping with policy, loose-sql, released and/or runner")
     settings: dict[str, Any] = {}
     for name, item in value.items():
         if name == "policy":
@@ -521,9 +537,35 @@ def _migrations(source: str, key: str, value: Any) -> tuple[str, Any]:
             settings["migrations_loose_sql"] = item
         elif name == "released":
             settings["migrations_released"] = _released(source, f"{key}.released", item)
+        elif name == "runner":
+            settings["migrations_runner"] = _runner(source, f"{key}.runner", item)
         else:
-            raise ConfigError(source, f"{key}.{name}", "unknown key; allowed keys: loose-sql, policy, released")
+            raise ConfigError(source, f"{key}.{name}", "unknown key; allowed keys: loose-sql, policy, released, runner")
     return "migrations", settings
+
+
+RUNNER_KEYS = ("python", "sql", "transaction")
+RUNNER_TRANSACTIONS = {"per-file": True, "none": False}
+
+
+def _runner(source: str, key: str, value: Any) -> MigrationRunner:
+    """`runner: {sql: [GLOB, ...], python: [GLOB, ...], transaction: per-file | none}`."""
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(source, key, f"must be a mapping with {', '.join(RUNNER_KEYS)}")
+    runner = MigrationRunner()
+    for name, item in value.items():
+        if name in ("sql", "python"):
+            globs = tuple(_glob(source, f"{key}.{name}", pattern) for pattern in _str_list(source, f"{key}.{name}", item))
+            runner = replace(runner, **{name: globs})
+        elif name == "transaction":
+            if item not in RUNNER_TRANSACTIONS:
+                raise ConfigError(source, f"{key}.transaction", f"{item!r} is not allowed; allowed: {', '.join(RUNNER_TRANSACTIONS)}")
+            runner = replace(runner, transactional=RUNNER_TRANSACTIONS[item])
+        else:
+            raise ConfigError(source, f"{key}.{name}", f"unknown key; allowed keys: {', '.join(RUNNER_KEYS)}")
+    if not runner.sql and not runner.python:
+        raise ConfigError(source, key, "names no delta files; allowed: sql and/or python globs")
+    return runner
 
 
 RELEASED_KEYS = ("alembic", "django", "ref")

@@ -1,5 +1,9 @@
 """Walk the scanned tree and classify each file: Python, SQL, Python migration, SQL migration.
 
+The one definition of the file conventions: migration tools' file names and folders, the
+database a file names (`0042_add_index.sql.postgres`, Alembic's `versions/sqlite/`), a
+project's own migration runner (config `migrations: {runner: ...}`) and test code.
+
 Honours .gitignore files (via pathspec) and config excludes; never descends into
 virtualenvs, node_modules, build or cache folders, nor into any folder whose name starts with
 a dot: those belong to other tools (`.git`, `.github`, `.semgrep` rule fixtures, `.vscode`,
@@ -14,12 +18,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 import pathspec
 
+from reviewer.config import DIALECTS, MigrationRunner
 from reviewer.model import FileKind
 
 # Folders never walked into, besides every dot-folder (see `_skipped`).
@@ -29,10 +34,21 @@ SKIPPED_DIRS = frozenset(
 PYTHON_SUFFIXES = (".py",)
 SQL_SUFFIXES = (".sql",)
 
-FLYWAY = re.compile(r"^(?:[VU]\d+(?:[._]\d+)*|R)__.+\.sql$", re.IGNORECASE)
-GOLANG_MIGRATE = re.compile(r"^\d+_.+\.(?:up|down)\.sql$", re.IGNORECASE)
+# Migration file names, as the tools themselves read them (reviewer.migrations reads versions
+# and directions from the same groups).
+FLYWAY = re.compile(r"^(?P<kind>[VU](?=\d)|R(?=__))(?P<version>\d+(?:[._]\d+)*)?__.+\.sql$", re.IGNORECASE)
+GOLANG_MIGRATE = re.compile(r"^(?P<version>\d+)_(?P<name>.+)\.(?P<direction>up|down)\.sql$", re.IGNORECASE)
 DJANGO_MIGRATION = re.compile(r"^\d{4}_\w+\.py$")
+MIGRATION_FOLDERS = ("migrations", "migration", "migrate")
 HEADER_BYTES = 4096
+# Names of a database in a file suffix (`.sql.postgres`) or a folder (Alembic's
+# `versions/postgresql/`) -> the sqlglot dialect.
+DIALECT_NAMES = {
+    **{name: name for name in DIALECTS},
+    "postgresql": "postgres", "pg": "postgres", "psql": "postgres", "sqlite3": "sqlite", "mariadb": "mysql",
+    "mssql": "tsql", "sqlserver": "tsql",
+}
+TEST_FOLDERS = ("tests", "test", "testing")
 
 
 @dataclass(frozen=True)
@@ -49,23 +65,24 @@ def discover(
     exclude: Iterable[str] = (),
     respect_gitignore: bool = True,
     exclude_prefix: str = "",
+    runner: MigrationRunner = MigrationRunner(),
 ) -> list[SourceFile]:
     """Files to scan under `targets` (directories are walked, files taken as they are),
-    with paths relative to `root`. Sorted by relative path. `exclude` globs match paths
-    prefixed with `exclude_prefix` (the scanned folder relative to the config file)."""
-    excluded = pathspec.PathSpec.from_lines("gitignore", list(exclude))
-    if exclude_prefix:
-        excluded = _Prefixed(excluded, exclude_prefix)
+    with paths relative to `root`. Sorted by relative path. `exclude` globs and the migration
+    `runner`'s globs match paths prefixed with `exclude_prefix` (the scanned folder relative
+    to the config file)."""
+    excluded = _spec(exclude, exclude_prefix)
+    runner_files = RunnerFiles(_spec(runner.sql, exclude_prefix), _spec(runner.python, exclude_prefix))
     found: dict[str, SourceFile] = {}
     for target in targets:
         target = target.absolute()
         if target.is_dir():
             for path in _walk(root, target, excluded, respect_gitignore):
-                source = classify(root, path)
+                source = classify(root, path, runner_files=runner_files)
                 if source is not None:
                     found[source.rel] = source
         elif target.exists() or target.is_symlink():
-            source = classify(root, target, explicit=True)
+            source = classify(root, target, explicit=True, runner_files=runner_files)
             if source is not None:
                 found[source.rel] = source
     duplicates = _duplicate_links(found)
@@ -131,6 +148,19 @@ class _Prefixed:
 _NOTHING = pathspec.PathSpec.from_lines("gitignore", [])
 
 
+def _spec(globs: Iterable[str], prefix: str) -> "pathspec.PathSpec | _Prefixed":
+    spec = pathspec.PathSpec.from_lines("gitignore", list(globs))
+    return _Prefixed(spec, prefix) if prefix else spec
+
+
+@dataclass(frozen=True)
+class RunnerFiles:
+    """The delta files of a project's own migration runner (config `migrations: {runner:}`)."""
+
+    sql: "pathspec.PathSpec | _Prefixed" = field(default_factory=lambda: _NOTHING)
+    python: "pathspec.PathSpec | _Prefixed" = field(default_factory=lambda: _NOTHING)
+
+
 def relative(root: Path, path: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -168,7 +198,7 @@ def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore:
             active[path] = specs
         subdirs[:] = kept
         for name in sorted(files):
-            if not name.endswith(PYTHON_SUFFIXES + SQL_SUFFIXES):
+            if not name.endswith(PYTHON_SUFFIXES) and not is_sql_name(name):
                 continue
             path = here / name
             if _ignored(root, path, False, excluded, specs):
@@ -212,16 +242,22 @@ def _ignored(
     return ignored
 
 
-def classify(root: Path, path: Path, explicit: bool = False) -> SourceFile | None:
+def classify(root: Path, path: Path, explicit: bool = False, runner_files: RunnerFiles = RunnerFiles()) -> SourceFile | None:
     rel = relative(root, path)
     name = path.name
     parts = rel.split("/")
     if name.endswith(PYTHON_SUFFIXES):
+        if runner_files.python.match_file(rel):
+            return SourceFile(path, rel, FileKind.PYTHON_MIGRATION, "runner")
         tool = _python_migration_tool(path, parts)
         kind = FileKind.PYTHON_MIGRATION if tool else FileKind.PYTHON
         return SourceFile(path, rel, kind, tool)
-    if name.endswith(SQL_SUFFIXES):
-        tool = _sql_migration_tool(path, parts)
+    if is_sql_name(name):
+        if runner_files.sql.match_file(rel):
+            return SourceFile(path, rel, FileKind.SQL_MIGRATION, "runner")
+        tool = sql_migration_tool(rel, _header(path))
+        if tool is None and sql_name(name)[1] is not None:
+            tool = "generic"  # only migration runners keep one file per database
         kind = FileKind.SQL_MIGRATION if tool else FileKind.SQL
         return SourceFile(path, rel, kind, tool)
     return SourceFile(path, rel, FileKind.PYTHON) if explicit else None
@@ -230,30 +266,70 @@ def classify(root: Path, path: Path, explicit: bool = False) -> SourceFile | Non
 def _python_migration_tool(path: Path, parts: list[str]) -> str | None:
     if len(parts) >= 2 and parts[-2] == "migrations" and DJANGO_MIGRATION.match(parts[-1]):
         return "django"
-    if len(parts) >= 2 and parts[-2] == "versions" and path.name != "__init__.py":
-        scripts = path.parent.parent
+    if path.name == "__init__.py":
+        return None
+    # `versions/` beside env.py, or `versions/<database>/` (one revision chain per database).
+    per_database = len(parts) >= 3 and parts[-3] == "versions" and parts[-2].lower() in DIALECT_NAMES
+    if (len(parts) >= 2 and parts[-2] == "versions") or per_database:
+        scripts = path.parent.parent.parent if per_database else path.parent.parent
         if (scripts / "env.py").exists() or (scripts / "script.py.mako").exists():
             return "alembic"
     return None
 
 
-def _sql_migration_tool(path: Path, parts: list[str]) -> str | None:
-    name = parts[-1]
-    joined = "/".join(parts)
-    if "supabase/migrations/" in f"/{joined}" or joined.startswith("supabase/migrations/"):
+def sql_migration_tool(path: str, header: str) -> str | None:
+    """The migration tool of a `.sql` file from its path and its first lines (None when it
+    follows no known layout)."""
+    parts = path.split("/")
+    name = sql_name(parts[-1])[0]
+    if "supabase/migrations/" in "/" + path:
         return "supabase"
     if FLYWAY.match(name):
         return "flyway"
     if GOLANG_MIGRATE.match(name):
         return "golang-migrate"
-    header = _header(path)
     if "-- migrate:up" in header:
         return "dbmate"
     if "+goose up" in header.lower():
         return "goose"
-    if any(part in ("migrations", "migration", "migrate") for part in parts[:-1]):
+    if any(part in MIGRATION_FOLDERS for part in parts[:-1]):
         return "generic"
     return None
+
+
+def sql_name(name: str) -> tuple[str, str | None]:
+    """(the file name as a `.sql` file, the database its suffix names):
+    `0042_index.sql.postgres` -> (`0042_index.sql`, `postgres`), `x.sql` -> (`x.sql`, None)."""
+    stem, _, suffix = name.rpartition(".")
+    if stem.lower().endswith(".sql") and suffix.lower() in DIALECT_NAMES:
+        return stem, DIALECT_NAMES[suffix.lower()]
+    return name, None
+
+
+def is_sql_name(name: str) -> bool:
+    return name.endswith(SQL_SUFFIXES) or sql_name(name)[1] is not None
+
+
+def dialect_of(path: str) -> str | None:
+    """The database a file is for, when its name or folder says: `x.sql.sqlite`, Alembic's
+    `versions/postgresql/x.py`."""
+    parts = path.split("/")
+    dialect = sql_name(parts[-1])[1]
+    if dialect is None and len(parts) >= 3 and parts[-3] == "versions" and parts[-1].endswith(PYTHON_SUFFIXES):
+        dialect = DIALECT_NAMES.get(parts[-2].lower())
+    return dialect
+
+
+def is_test_path(path: str) -> bool:
+    """Test code by the conventions of pytest and unittest projects."""
+    parts = path.split("/")
+    name = parts[-1]
+    return (
+        any(part in TEST_FOLDERS for part in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name in ("conftest.py", "tests.py")
+    )
 
 
 def _header(path: Path) -> str:

@@ -69,6 +69,12 @@ class IndexProvider:
         """Facts of one file; JSON-able. `tree` is None for SQL files."""
         raise NotImplementedError
 
+    def collect_file(self, source: IndexedFile, text: str, tree: ast.Module | None, config: Any) -> Any:
+        """Facts of one file under the scan's Config: providers whose facts a setting shapes
+        (one of config.FACT_SETTINGS, which key the index cache) override this; the others
+        implement `collect`."""
+        return self.collect(source.path, source.kind, text, tree)
+
     def merge(self, facts: Mapping[str, Any]) -> Any:
         """One section from the facts of every file that had any (path -> facts)."""
         raise NotImplementedError

@@ -11,6 +11,7 @@ import ast
 import re
 from typing import Any, Mapping
 
+from reviewer.discovery import is_test_path
 from reviewer.index import PROVIDERS, IndexProvider
 from reviewer.model import FileKind
 from reviewer.secops import is_dev_path
@@ -21,13 +22,6 @@ JSON_EVIDENCE = re.compile(
     r"jsonlogger|json_logger|JsonFormatter|JSONFormatter|JSONRenderer|ecs_logging|StdlibFormatter|json_log_formatter|"
     r"JsonLogFormatter|CloudLoggingHandler|StructuredLogHandler|LogstashFormatter|orjson_formatter|JsonRenderer"
 )
-TEST_PARTS = ("tests", "test", "testing")
-
-
-def _is_test(path: str) -> bool:
-    parts = path.split("/")
-    name = parts[-1]
-    return any(p in TEST_PARTS for p in parts[:-1]) or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
 
 def collect_logging(path: str, tree: ast.Module) -> dict[str, Any] | None:
@@ -58,7 +52,7 @@ def collect_logging(path: str, tree: ast.Module) -> dict[str, Any] | None:
                 plain.append([node.lineno, "`LOGGING` formatters"])
     if not json and not plain:
         return None
-    if _is_test(path) or is_dev_path(path):
+    if is_test_path(path) or is_dev_path(path):
         plain = []
     return {"json": json, "plain": plain}
 

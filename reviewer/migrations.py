@@ -28,8 +28,19 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
 from reviewer.astfacts import keyword_value
+from reviewer.config import MigrationRunner
+from reviewer.discovery import (
+    FLYWAY,
+    GOLANG_MIGRATE,
+    HEADER_BYTES,
+    dialect_of,
+    is_test_path,
+    sql_migration_tool,
+    sql_name,
+)
 from reviewer.lines import split_lines
 from reviewer.model import FileKind
+from reviewer.sqllex import lex
 
 # sqlglot logs a warning for each statement it keeps as an opaque command; expected here.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -39,11 +50,7 @@ UP, DOWN = "up", "down"
 SQL, ALEMBIC, DJANGO = "sql", "alembic", "django"
 MAX_IDENTIFIER = 63
 
-# Filename conventions, as the tools themselves read them (and as discovery classifies files).
-FLYWAY = re.compile(r"^(?P<kind>[VUR])(?P<version>\d+(?:[._]\d+)*)?__.+\.sql$", re.IGNORECASE)
-GOLANG_MIGRATE = re.compile(r"^(?P<version>\d+)_(?P<name>.+)\.(?P<direction>up|down)\.sql$", re.IGNORECASE)
 LEADING_VERSION = re.compile(r"^(\d+)")
-DJANGO_MIGRATION = re.compile(r"^\d{4}_\w+\.py$")
 
 # DEFAULT expressions PostgreSQL must evaluate per row (a table rewrite when a column is added).
 VOLATILE_FUNCTIONS = frozenset(
@@ -87,26 +94,6 @@ def op(kind: str, line: int, col: int, table: str | None = None, **detail: Any) 
 # SQL
 
 
-def sql_file_tool(path: str, text: str) -> str:
-    """The migration tool of a `.sql` file ("loose" when it follows no known layout)."""
-    parts = path.split("/")
-    name = parts[-1]
-    if "supabase/migrations/" in "/" + path:
-        return "supabase"
-    if FLYWAY.match(name):
-        return "flyway"
-    if GOLANG_MIGRATE.match(name):
-        return "golang-migrate"
-    markers = [marker for _, marker, _ in _section_markers(text)]
-    if any(marker.startswith("dbmate") for marker in markers):
-        return "dbmate"
-    if any(marker.startswith("goose") for marker in markers):
-        return "goose"
-    if any(part in ("migrations", "migration", "migrate") for part in parts[:-1]):
-        return "generic"
-    return "loose"
-
-
 def _section_markers(text: str) -> list[tuple[int, str, str]]:
     """(line, marker, rest) for the tool directives dbmate and goose read: whole-line comments
     `-- migrate:up [transaction:false]`, `-- +goose Up`, `-- +goose NO TRANSACTION`, ...
@@ -127,28 +114,25 @@ def _section_markers(text: str) -> list[tuple[int, str, str]]:
     return found
 
 
-def sql_unit(path: str, text: str, dialect: str = "postgres") -> dict[str, Any]:
-    """Facts of one SQL migration file."""
-    tool = sql_file_tool(path, text)
-    name = path.rsplit("/", 1)[-1]
-    unit: dict[str, Any] = {
-        "path": path, "form": SQL, "tool": tool, "name": name, "stream": path.rsplit("/", 1)[0] if "/" in path else ".",
-        "ops": [], "errors": 0,
-    }
-    match = LEADING_VERSION.match(name)
-    unit["version"] = match.group(1) if match else None
+def sql_unit(path: str, text: str, dialect: str = "postgres", tool: str | None = None, transactional: bool = False) -> dict[str, Any]:
+    """Facts of one SQL migration file. `tool` is what discovery found (found again here when
+    not given; "loose" when the file follows no known layout); `transactional` is the
+    transaction model of a project's own runner (tool "runner")."""
+    unit = _file_unit(path, tool or sql_migration_tool(path, text[:HEADER_BYTES]) or "loose")
+    tool, name = unit["tool"], unit["name"]
+    base = sql_name(name)[0]  # `V2__x.sql.postgres` reads as Flyway's `V2__x.sql`
     lines = split_lines(text)
     sections: list[tuple[str, int, int, bool]] = []  # (direction, first line, last line, transactional)
     if tool == "golang-migrate":
-        direction = GOLANG_MIGRATE.match(name).group("direction").lower()  # type: ignore[union-attr]
+        direction = GOLANG_MIGRATE.match(base).group("direction").lower()  # type: ignore[union-attr]
         unit["direction"] = direction
-        unit["pair"] = GOLANG_MIGRATE.match(name).group("version") + "_" + GOLANG_MIGRATE.match(name).group("name")  # type: ignore[union-attr]
+        unit["pair"] = GOLANG_MIGRATE.match(base).group("version") + "_" + GOLANG_MIGRATE.match(base).group("name")  # type: ignore[union-attr]
         sections.append((direction, 1, len(lines), True))  # transactional if >1 statement (below)
     elif tool == "flyway":
-        kind = FLYWAY.match(name).group("kind").upper()  # type: ignore[union-attr]
+        kind = FLYWAY.match(base).group("kind").upper()  # type: ignore[union-attr]
         unit["direction"] = DOWN if kind == "U" else UP
         unit["flyway"] = kind
-        unit["version"] = FLYWAY.match(name).group("version")  # type: ignore[union-attr]
+        unit["version"] = FLYWAY.match(base).group("version")  # type: ignore[union-attr]
         sections.append((unit["direction"], 1, len(lines), True))
     elif tool in ("dbmate", "goose"):
         unit["direction"] = "both"
@@ -164,7 +148,7 @@ def sql_unit(path: str, text: str, dialect: str = "postgres") -> dict[str, Any]:
         unit["down_line"] = next((n for n, m, _ in bounds if m.endswith(":down")), None)
     else:
         unit["direction"] = UP
-        sections.append((UP, 1, len(lines), tool == "supabase"))
+        sections.append((UP, 1, len(lines), tool == "supabase" or (tool == "runner" and transactional)))
     unit["rollback_note"] = False
     unit["statements"] = {UP: 0, DOWN: 0}
     for direction, first, last, transactional in sections:
@@ -190,21 +174,55 @@ def sql_unit(path: str, text: str, dialect: str = "postgres") -> dict[str, Any]:
     return unit
 
 
+def _file_unit(path: str, tool: str) -> dict[str, Any]:
+    """The facts every SQL-form unit starts with: one file, one stream per folder."""
+    name = path.rsplit("/", 1)[-1]
+    match = LEADING_VERSION.match(name)
+    return {
+        "path": path, "form": SQL, "tool": tool, "name": name, "stream": path.rsplit("/", 1)[0] if "/" in path else ".",
+        "ops": [], "errors": 0, "version": match.group(1) if match else None,
+    }
+
+
+# Calls of a runner's Python delta file that run the SQL they are given (a DB-API cursor's).
+RUNNER_EXECUTE = frozenset({"execute", "executemany", "executescript"})
+
+
+def runner_unit(path: str, tree: ast.Module, dialect: str, transactional: bool) -> dict[str, Any]:
+    """Facts of a Python delta file of a project's own migration runner: the operations of the
+    constant SQL its `cursor.execute(...)` calls run, at their lines."""
+    unit = _file_unit(path, "runner")
+    unit.update(direction=UP, rollback_note=False, statements={UP: 0, DOWN: 0})
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in RUNNER_EXECUTE):
+            continue
+        sql = _const(_arg(node, 0, "sql"))
+        if not isinstance(sql, str):
+            continue
+        found, count, errors, _ = sql_ops(sql, dialect, node.lineno, node.col_offset + 1, UP, transactional, code_line=node.lineno)
+        unit["ops"].extend(found)
+        unit["statements"][UP] += count
+        unit["errors"] += errors
+    unit["ops"].sort(key=lambda o: (o["l"], o["c"]))
+    _mark_new(unit["ops"])
+    return unit
+
+
 def sql_ops(
     text: str, dialect: str, line: int, col: int, direction: str, transactional: bool, code_line: int | None = None
 ) -> tuple[list[dict[str, Any]], int, int, bool]:
     """(operations, statement count, unparsable statements, has a `rollback:` note) of SQL text.
     `code_line` pins every operation to one line (SQL inside a Python call)."""
-    try:
-        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
-    except (TokenError, ValueError, Exception):  # noqa: BLE001 - tokenizer errors vary
+    lexed = lex(text, dialect)
+    if lexed is None:
         return [op("opaque", code_line or line, col, dir=direction, tx=transactional, code=_short(text))], 1, 1, False
-    note = any("rollback:" in comment.lower() for token in tokens for comment in token.comments)
-    statements = _split(text, tokens)
+    note = any("rollback:" in comment.text.lower() for comment in lexed.comments)
+    statements = lexed.statements
     ops: list[dict[str, Any]] = []
     errors = 0
     explicit = False
-    for body, offset_line, offset_col, pieces in statements:
+    for statement in statements:
+        body, offset_line, offset_col, pieces = statement.text, statement.line, statement.column, list(statement.tokens)
         at = code_line or (line + offset_line - 1)
         at_col = col if code_line else (offset_col if offset_line > 1 else col + offset_col - 1)
         found = statement_ops(body, pieces, dialect)
@@ -228,33 +246,6 @@ def sql_ops(
             item["explicit_tx"] = explicit
         ops.extend(found)
     return ops, len(statements), errors, note
-
-
-def _split(text: str, tokens: list) -> list[tuple[str, int, int, list]]:
-    """Statements as (text, line, column, tokens), split on the tokenizer's semicolons."""
-    out = []
-    current: list = []
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            if current:
-                out.append(_piece(text, current))
-            current = []
-            continue
-        current.append(token)
-    if current:
-        out.append(_piece(text, current))
-    return out
-
-
-def _piece(text: str, tokens: list) -> tuple[str, int, int, list]:
-    start, end = tokens[0].start, tokens[-1].end + 1
-    while start > 0 and text[start - 1] in "'\"`$" and tokens[0].token_type in (TokenType.STRING, TokenType.IDENTIFIER):
-        start -= 1
-    while end < len(text) and text[end] in "'\"`$" and tokens[-1].token_type in (TokenType.STRING, TokenType.IDENTIFIER):
-        end += 1
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return text[start:end], line, column, tokens
 
 
 def statement_ops(body: str, tokens: list, dialect: str) -> list[dict[str, Any]] | None:
@@ -690,7 +681,8 @@ def _body_state(function: ast.FunctionDef | None) -> str:
 
 def alembic_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgres") -> dict[str, Any]:
     unit: dict[str, Any] = {"path": path, "form": ALEMBIC, "tool": "alembic", "name": path.rsplit("/", 1)[-1],
-                            "stream": path.rsplit("/versions/", 1)[0], "ops": [], "errors": 0, "direction": "both"}
+                            "stream": path.rsplit("/", 1)[0] if dialect_of(path) else path.rsplit("/versions/", 1)[0],
+                            "ops": [], "errors": 0, "direction": "both"}
     functions: dict[str, ast.FunctionDef] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -1485,18 +1477,33 @@ def _mark_new(ops: list[dict[str, Any]]) -> None:
 # Collect / merge (the IndexProvider calls these)
 
 
-def collect(path: str, kind: FileKind, text: str, tree: ast.Module | None, dialect: str = "postgres") -> dict[str, Any] | None:
-    if _is_test_path(path):
+def collect(
+    path: str, kind: FileKind, text: str, tree: ast.Module | None, dialect: str = "postgres", tool: str | None = None,
+    runner: MigrationRunner = MigrationRunner(),
+) -> dict[str, Any] | None:
+    """Facts of one file: `tool` is the migration tool discovery found, `dialect` the configured
+    one unless the file names its own (`x.sql.sqlite`, `versions/sqlite/x.py`)."""
+    if is_test_path(path):
         return None
+    unit = _unit(path, kind, text, tree, dialect_of(path) or dialect, tool, runner)
+    if unit is not None and unit.get("form") != "settings":
+        unit["dialect"] = dialect_of(path) or dialect
+    return unit
+
+
+def _unit(
+    path: str, kind: FileKind, text: str, tree: ast.Module | None, dialect: str, tool: str | None, runner: MigrationRunner
+) -> dict[str, Any] | None:
     if kind is FileKind.PYTHON_MIGRATION and tree is not None:
-        parts = path.split("/")
-        if len(parts) >= 2 and parts[-2] == "migrations" and DJANGO_MIGRATION.match(parts[-1]):
+        if tool == "django":
             return django_unit(path, text, tree, dialect)
-        if "/versions/" in "/" + path:
+        if tool == "alembic":
             return alembic_unit(path, text, tree, dialect)
+        if tool == "runner":
+            return runner_unit(path, tree, dialect, runner.transactional)
         return None
     if kind in (FileKind.SQL_MIGRATION, FileKind.SQL):
-        return sql_unit(path, text, dialect)
+        return sql_unit(path, text, dialect, tool, runner.transactional)
     if kind is FileKind.PYTHON and tree is not None:
         found = session_timeouts(tree, dialect)
         return {"path": path, "form": "settings", "timeouts": found} if found else None
@@ -1526,11 +1533,6 @@ def session_timeouts(tree: ast.Module, dialect: str = "postgres") -> list[str]:
         for item in sql_ops(value, dialect, 1, 1, UP, False)[0]:
             found.update(v for v in item.get("vars") or () if v in TIMEOUTS)
     return sorted(found)
-
-
-def _is_test_path(path: str) -> bool:
-    parts = path.split("/")
-    return any(part in ("tests", "test", "testing") for part in parts[:-1]) or parts[-1].startswith("test_")
 
 
 def merge(facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -1634,13 +1636,13 @@ def policy(index: Any) -> str:
     return getattr(config, "migrations_policy", "reversible")
 
 
-def dialect(index: Any) -> str:
-    config = getattr(index, "config", None)
-    return getattr(config, "dialect", "postgres")
+POSTGRES_DIALECTS = ("postgres", "redshift")
 
 
-def is_postgres(index: Any) -> bool:
-    return dialect(index) in ("postgres", "redshift")
+def postgres_units(index: Any) -> list[dict[str, Any]]:
+    """The units that run on PostgreSQL: the configured dialect, unless the file names its own
+    (`x.sql.sqlite`, Alembic's `versions/sqlite/`)."""
+    return [unit for unit in units(index) if unit.get("dialect") in POSTGRES_DIALECTS]
 
 
 def up_ops(unit: dict[str, Any]) -> Iterable[dict[str, Any]]:
@@ -1685,9 +1687,9 @@ class MigrationProvider(_provider_base()):  # type: ignore[misc]
             return "lock_timeout" in text or "statement_timeout" in text
         return kind in self.file_kinds
 
-    def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
+    def collect_file(self, source: Any, text: str, tree: ast.Module | None, config: Any) -> Any:
         try:
-            return collect(path, kind, text, tree)
+            return collect(source.path, source.kind, text, tree, config.dialect, source.migration_tool, config.migrations_runner)
         except RecursionError:
             return None
 

@@ -836,12 +836,13 @@ def _builder_table(statement: cst.BaseExpression) -> cst.BaseExpression | None:
 def _sql_kind(context, argument: cst.BaseExpression) -> str | None:
     from sqlglot import exp
 
-    from reviewer.sqltext import normalise_placeholders, parse_statement
+    from reviewer.sqllex import normalise_placeholders
+    from reviewer.sqltext import parse_statement
 
     template = context.lift(argument)
     if not template.parts:
         return None
-    text = normalise_placeholders(template.render())
+    text = normalise_placeholders(template.render(), context.dialect)
     tree = parse_statement(text, context.dialect)
     if tree is None:
         return None

@@ -1019,7 +1019,7 @@ NON_SERVICE_DIRS = frozenset({"tests", "test", "testing", "examples", "example",
 
 def non_service(path: str) -> bool:
     """Test, example, docs or script code: its routes and error bodies are not the service's."""
-    from reviewer.analyse import is_test_path
+    from reviewer.discovery import is_test_path
 
     return is_test_path(path) or any(part in NON_SERVICE_DIRS for part in path.split("/")[:-1])
 

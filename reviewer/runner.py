@@ -105,7 +105,9 @@ def scan(
     config = replace(config, scan_prefix=_prefix(Path(config.root), root))
     # Asked first: a configured release ref that git cannot resolve should fail before a long scan.
     point = release_point(root, config)
-    sources, escaped = outside_root(root, discover(root, targets, config.exclude, config.respect_gitignore, config.scan_prefix))
+    sources, escaped = outside_root(root, discover(
+        root, targets, config.exclude, config.respect_gitignore, config.scan_prefix, config.migrations_runner
+    ))
     home = cache_home(root, os.environ, cache_dir)
     cache = ResultCache(home, use_cache, FILE_RESULT)
     index_cache = index_result_cache(home, use_cache)
@@ -293,7 +295,7 @@ def _collect_facts(source: SourceFile, config: Config, file_facts: dict[str, Any
             return  # the check pass reports the file
     for provider in wanted:
         try:
-            data = provider.collect(source.rel, source.kind, text, tree)
+            data = provider.collect_file(IndexedFile(source.rel, source.kind, source.migration_tool), text, tree, config)
         except FileTimeout:
             raise
         except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan

@@ -1,4 +1,4 @@
-"""SQL text: lifting SQL out of Python expressions, splitting `.sql` files, parsing with sqlglot.
+"""SQL text: lifting SQL out of Python expressions, parsing it with sqlglot, placing its holes.
 
 Python side: an expression that builds a string (literal, f-string, `%`, `.format()`, `+`,
 `str.join`, a local variable holding one of those) becomes a `Template`: literal text and
@@ -6,7 +6,7 @@ Python side: an expression that builds a string (literal, f-string, `%`, `.forma
 are filled in; the others become marker identifiers `__dynN__` so sqlglot can parse the
 template and tell, for each hole, whether it stands for a value, an identifier or sits inside
 a quoted literal. Driver placeholders (`%s`, `%(name)s`, `?`, `$1`) are normalised to
-`:pN` first, which every dialect parses.
+`:pN` first, which every dialect parses (reviewer.sqllex, which lexes SQL for everyone).
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from reviewer import sqllex
 from reviewer.flow import exclusive
 from reviewer.names import dotted
 from reviewer.project.values import NUMERIC_CONVERSIONS, PLACEHOLDER_ELEMENTS, percent_fields
+from reviewer.sqllex import FORMAT, NAMED, NUMERIC, QMARK
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
@@ -724,60 +726,6 @@ def _name_nodes(node: cst.CSTNode) -> list[cst.Name]:
 # Placeholders and parsing
 
 
-def normalise_placeholders(sql: str) -> str:
-    """Rewrite driver placeholders outside quotes to `:pN`, which every dialect parses.
-    A lexer pass over quotes and placeholders only; the SQL itself is left to sqlglot."""
-    out: list[str] = []
-    count = 0
-    index = 0
-    quote = ""
-    length = len(sql)
-    while index < length:
-        char = sql[index]
-        if quote:
-            out.append(char)
-            if char == quote:
-                quote = ""
-            index += 1
-            continue
-        if char in ("'", '"'):
-            quote = char
-            out.append(char)
-            index += 1
-            continue
-        if char == "%" and index + 1 < length:
-            if sql[index + 1] == "s":
-                count += 1
-                out.append(f":p{count}")
-                index += 2
-                continue
-            if sql[index + 1] == "(":
-                close = sql.find(")s", index)
-                if close > 0 and sql[index + 2 : close].isidentifier():
-                    out.append(":" + sql[index + 2 : close])
-                    index = close + 2
-                    continue
-            if sql[index + 1] == "%":
-                out.append("%")
-                index += 2
-                continue
-        if char == "?":
-            count += 1
-            out.append(f":p{count}")
-            index += 1
-            continue
-        if char == "$" and index + 1 < length and sql[index + 1].isdigit():
-            end = index + 1
-            while end < length and sql[end].isdigit():
-                end += 1
-            out.append(f":p{sql[index + 1 : end]}")
-            index = end
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
-
-
 def looks_like_sql(text: str, dialect: str) -> bool:
     """True when the text's first token starts an SQL statement."""
     try:
@@ -797,11 +745,15 @@ FRAGMENT_WRAPPERS = (
 )
 
 
-def parse_fragment(sql: str, dialect: str) -> exp.Expression | None:
-    """A statement, or a piece of one wrapped into the first statement that parses."""
+# A condition only (`.extra(where=[...])`, a `Query.filter("...")` clause, `text()` in a WHERE).
+CONDITION_WRAPPERS = FRAGMENT_WRAPPERS[:1]
+
+
+def parse_fragment(sql: str, dialect: str, wrappers: tuple[str, ...] = FRAGMENT_WRAPPERS) -> exp.Expression | None:
+    """A statement, or a piece of one wrapped into the first of `wrappers` that parses."""
     if looks_like_sql(sql, dialect):
         return parse_statement(sql, dialect)
-    for wrapper in FRAGMENT_WRAPPERS:
+    for wrapper in wrappers:
         statement = parse_statement(wrapper.format(sql), dialect)
         if statement is not None and not isinstance(statement, exp.Command):
             return statement
@@ -832,7 +784,7 @@ def classify_holes(statement: exp.Expression | None, markers: list[str], text: s
     the tokens of `text` still tell a marker inside a quoted literal from the rest."""
     if statement is None or isinstance(statement, exp.Command):
         # Unparsed, or kept by sqlglot as opaque command text: no positions to read.
-        quoted = _quoted_markers(text, dialect, markers) if text else set()
+        quoted = sqllex.quoted(text, dialect, markers) if text else set()
         return {marker: LITERAL if marker in quoted else FRAGMENT for marker in markers}
     positions: dict[str, str] = {}
     for node in statement.walk():
@@ -847,17 +799,6 @@ def classify_holes(statement: exp.Expression | None, markers: list[str], text: s
     for marker in markers:
         positions.setdefault(marker, FRAGMENT)
     return positions
-
-
-def _quoted_markers(text: str, dialect: str, markers: list[str]) -> set[str]:
-    try:
-        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
-    except Exception:  # noqa: BLE001 - tokenizer errors vary
-        return set()
-    if any(token.token_type == TokenType.COMMAND for token in tokens):
-        return set()  # the tokenizer keeps a command's rest (`EXPLAIN ...`) as one string token
-    strings = [token.text for token in tokens if token.token_type in (TokenType.STRING, TokenType.NATIONAL_STRING)]
-    return {marker for marker in markers if any(marker in string for string in strings)}
 
 
 def _identifier_position(node: exp.Identifier) -> str:
@@ -899,40 +840,6 @@ class SqlStatement:
     python_node: cst.CSTNode | None = None  # set when the SQL was lifted from Python
 
 
-def split_statements(text: str, dialect: str) -> list[tuple[str, int, int]]:
-    """(statement text, line, column) for each statement, split on the tokenizer's semicolons
-    so dollar-quoted bodies and strings stay whole. Raises TokenError on untokenisable text."""
-    tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
-    statements: list[tuple[str, int, int]] = []
-    first = None
-    last = None
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            if first is not None and last is not None:
-                statements.append(_slice(text, first, last))
-            first = last = None
-            continue
-        if first is None:
-            first = token
-        last = token
-    if first is not None and last is not None:
-        statements.append(_slice(text, first, last))
-    return statements
-
-
-def _slice(text: str, first, last) -> tuple[str, int, int]:
-    start = first.start
-    # A quoted token's start points inside its quotes; step back to include them.
-    while start > 0 and text[start - 1] in "'\"`$" and first.token_type in (TokenType.STRING, TokenType.IDENTIFIER):
-        start -= 1
-    end = last.end + 1
-    while end < len(text) and text[end - 1 : end] != "" and last.token_type in (TokenType.STRING, TokenType.IDENTIFIER) and text[end] in "'\"`$":
-        end += 1
-    line = text.count("\n", 0, start) + 1
-    column = start - (text.rfind("\n", 0, start) + 1) + 1
-    return text[start:end], line, column
-
-
 # --------------------------------------------------------------------------------------------
 # Helpers for SqlRules and the SQL rules' Python side
 
@@ -968,7 +875,6 @@ def parse_error(sql: str, dialect: str) -> str | None:
     return None
 
 
-QMARK, FORMAT, NUMERIC, NAMED = "qmark", "format", "numeric", "named"
 # The paramstyles each driver accepts (PEP 249 `paramstyle`, plus what the driver also takes).
 DRIVER_STYLES = {
     "sqlite3": frozenset({QMARK, NAMED}),
@@ -983,60 +889,6 @@ DRIVER_STYLES = {
 }
 STYLE_EXAMPLE = {QMARK: "?", FORMAT: "%s", NUMERIC: "$1", NAMED: ":name"}
 STYLE_PREFERENCE = (FORMAT, QMARK, NUMERIC, NAMED)
-VALUE_CONTEXT = frozenset("=(,<>")
-
-
-def placeholder_styles(sql: str) -> dict[str, str]:
-    """The driver placeholder styles an SQL string uses outside quotes -> the first spelling
-    seen. A `?` counts only where a value goes (after `=`, `(`, `,`, `<`, `>`), so PostgreSQL's
-    JSONB `?` operator is not taken for a placeholder."""
-    found: dict[str, str] = {}
-    index = 0
-    quote = ""
-    length = len(sql)
-    previous = ""
-    while index < length:
-        char = sql[index]
-        if quote:
-            if char == quote:
-                quote = ""
-            index += 1
-            continue
-        if char in ("'", '"'):
-            quote = char
-            index += 1
-            previous = char
-            continue
-        if char == "%" and index + 1 < length:
-            if sql[index + 1] == "s":
-                found.setdefault(FORMAT, "%s")
-                index += 2
-                previous = "s"
-                continue
-            if sql[index + 1] == "(":
-                close = sql.find(")s", index)
-                if close > 0 and sql[index + 2 : close].isidentifier():
-                    found.setdefault(FORMAT, sql[index : close + 2])
-                    index = close + 2
-                    previous = "s"
-                    continue
-            if sql[index + 1] == "%":
-                index += 2
-                continue
-        if char == "?" and previous in VALUE_CONTEXT:
-            found.setdefault(QMARK, "?")
-        if char == "$" and index + 1 < length and sql[index + 1].isdigit() and previous in VALUE_CONTEXT | {""}:
-            found.setdefault(NUMERIC, "$" + sql[index + 1])
-        if char == ":" and index + 1 < length and (sql[index + 1].isalpha() or sql[index + 1] == "_"):
-            if previous in VALUE_CONTEXT and (index == 0 or sql[index - 1] != ":"):
-                end = index + 1
-                while end < length and (sql[end].isalnum() or sql[end] == "_"):
-                    end += 1
-                found.setdefault(NAMED, sql[index:end])
-        if not char.isspace():
-            previous = char
-        index += 1
-    return found
 
 
 def display(sql: str) -> str:

@@ -2,8 +2,9 @@
 `-- reviewer: ignore[CODE,...] reason` (SQL), on the flagged line or alone on the line(s)
 above it; `reviewer: ignore-file[CODE,...] reason` anywhere for the whole file.
 
-Directives are read from comment tokens (Python's tokenizer; for SQL, `--` comments outside
-quotes), so text inside strings never counts.
+Directives are read from comment tokens (Python's tokenizer; for SQL, the comments
+reviewer.sqllex finds with sqlglot's tokenizer), so text inside strings never counts. SQL the
+tokenizer rejects has no directives (its statements are not checked either).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tokenize
 from dataclasses import dataclass
 
 from reviewer.lines import split_lines
+from reviewer.sqllex import lex
 
 DIRECTIVE = re.compile(r"reviewer:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
 
@@ -54,26 +56,25 @@ def python_comments(text: str) -> list[tuple[int, int, str, bool]]:
     return [(line, column, body, line not in code_lines) for line, column, body in comments]
 
 
-def sql_comments(text: str) -> list[tuple[int, int, str, bool]]:
-    """(line, column, comment text, alone on its line) for each `--` comment of SQL text."""
-    comments = []
-    for number, line in enumerate(split_lines(text), start=1):
-        quote = ""
-        for index, char in enumerate(line):
-            if quote:
-                if char == quote:
-                    quote = ""
-            elif char in ("'", '"'):
-                quote = char
-            elif line.startswith("--", index):
-                comments.append((number, index + 1, line[index:], not line[:index].strip()))
-                break
-    return comments
+def parse_directives(text: str, is_sql: bool, dialect: str = "postgres") -> list[Directive]:
+    """The directives of a Python file, or of an SQL file lexed in `dialect`."""
+    if is_sql:
+        lexed = lex(text, dialect)
+        if lexed is None:
+            return []
+        comments = [(comment.line, comment.column, comment.body, comment.alone) for comment in lexed.comments]
+        next_code_line = lexed.next_code_line
+    else:
+        comments = python_comments(text)
+        lines = split_lines(text)
 
+        def next_code_line(line: int) -> int | None:
+            for number in range(line + 1, len(lines) + 1):
+                stripped = lines[number - 1].strip()
+                if stripped and not stripped.startswith("#"):
+                    return number
+            return None
 
-def parse_directives(text: str, is_sql: bool) -> list[Directive]:
-    comments = sql_comments(text) if is_sql else python_comments(text)
-    lines = split_lines(text)
     directives = []
     for line, column, body, alone in comments:
         match = DIRECTIVE.search(body)
@@ -84,20 +85,11 @@ def parse_directives(text: str, is_sql: bool) -> list[Directive]:
         if match.group("kind") == "ignore-file":
             target = 0
         elif alone:
-            target = _next_code_line(lines, line, is_sql)
+            target = next_code_line(line) or line
         else:
             target = line
         directives.append(Directive(line, target, codes, reason, column))
     return directives
-
-
-def _next_code_line(lines: list[str], line: int, is_sql: bool) -> int:
-    marker = "--" if is_sql else "#"
-    for number in range(line + 1, len(lines) + 1):
-        stripped = lines[number - 1].strip()
-        if stripped and not stripped.startswith(marker):
-            return number
-    return line
 
 
 def covers(directive: Directive, code: str, line: int) -> bool:

@@ -379,6 +379,11 @@ BAD_VALUES = [
     ("file-timeout: 0\n", "file-timeout", ["a number above 0"]),
     ("respect-gitignore: 'yes'\n", "respect-gitignore", ["true, false"]),
     ("- select\n", "<top level>", ["mapping"]),
+    ("migrations:\n  runner: {sql: [db/*.sql], transaction: sometimes}\n", "migrations.runner.transaction", ["per-file, none"]),
+    ("migrations:\n  runner: {sql: 5}\n", "migrations.runner.sql", ["list of strings"]),
+    ("migrations:\n  runner: {python: ['db/[z-a].py']}\n", "migrations.runner.python", ["valid glob"]),
+    ("migrations:\n  runner: {transaction: none}\n", "migrations.runner", ["sql and/or python globs"]),
+    ("migrations:\n  runner: {order: name}\n", "migrations.runner.order", ["python, sql, transaction"]),
 ]
 
 

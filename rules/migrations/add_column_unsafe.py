@@ -92,9 +92,7 @@ class AddColumnUnsafe(ProjectRule):
     )
 
     def check(self, index) -> None:
-        if not mig.is_postgres(index):
-            return
-        for unit in mig.units(index):
+        for unit in mig.postgres_units(index):
             for item in mig.up_ops(unit):
                 if item["k"] != "add_column" or item.get("new"):
                     continue

@@ -68,9 +68,7 @@ class ColumnTypeChangeRewrite(ProjectRule):
     )
 
     def check(self, index) -> None:
-        if not mig.is_postgres(index):
-            return
-        for unit in mig.units(index):
+        for unit in mig.postgres_units(index):
             for item in mig.up_ops(unit):
                 if item["k"] != "alter_type" or item.get("new") or item.get("widening"):
                     continue

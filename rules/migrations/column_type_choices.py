@@ -71,9 +71,7 @@ class ColumnTypeChoices(ProjectRule):
     )
 
     def check(self, index) -> None:
-        if not mig.is_postgres(index):
-            return
-        for unit in mig.units(index):
+        for unit in mig.postgres_units(index):
             for item in mig.up_ops(unit):
                 if item["k"] == "alter_type" and item.get("new_type") and not item.get("widening"):
                     columns = [{**item["new_type"], "name": item.get("column"), "line": item["l"]}]

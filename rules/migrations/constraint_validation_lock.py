@@ -90,9 +90,7 @@ class ConstraintValidationLock(ProjectRule):
     )
 
     def check(self, index) -> None:
-        if not mig.is_postgres(index):
-            return
-        for unit in mig.units(index):
+        for unit in mig.postgres_units(index):
             added_not_valid = {}
             for item in mig.up_ops(unit):
                 kind = item["k"]

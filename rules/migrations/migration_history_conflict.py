@@ -59,7 +59,7 @@ class MigrationHistoryConflict(ProjectRule):
                 self._alembic(members)
             elif form == mig.DJANGO:
                 self._django(members)
-            elif tool not in ("loose", "generic"):
+            elif tool not in ("loose", "generic", "runner"):  # a project's own runner: its own versioning
                 self._sql(tool, members)
         self._truncation_collisions(all_units)
 
@@ -130,11 +130,11 @@ class MigrationHistoryConflict(ProjectRule):
             if tool == "flyway":
                 if unit.get("flyway") == "R" or not unit.get("version"):
                     continue
-                seen[(unit["flyway"], unit["version"])].append(unit)
+                seen[(unit["flyway"], unit["version"], unit.get("dialect"))].append(unit)
             elif tool == "golang-migrate":
-                seen[(unit.get("direction"), unit.get("version"))].append(unit)
+                seen[(unit.get("direction"), unit.get("version"), unit.get("dialect"))].append(unit)
             elif unit.get("version"):
-                seen[("", unit["version"])].append(unit)
+                seen[("", unit["version"], unit.get("dialect"))].append(unit)  # `1_x.sql.postgres` beside `1_x.sql.sqlite`
         for key, units in seen.items():
             for unit in sorted(units, key=lambda u: u["name"])[1:]:
                 self.report(Location(1, 1, 1, 1), f"Version `{key[1]}` is also used by `{sorted(units, key=lambda u: u['name'])[0]['name']}`",

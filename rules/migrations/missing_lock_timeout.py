@@ -73,11 +73,9 @@ class MissingLockTimeout(ProjectRule):
     )
 
     def check(self, index) -> None:
-        if not mig.is_postgres(index):
-            return
         section = index.section(mig.SECTION) or {}
         project_wide = "lock_timeout" in (section.get("session_timeouts") or ())
-        for unit in mig.units(index):
+        for unit in mig.postgres_units(index):
             if project_wide and unit["form"] != mig.SQL:
                 continue
             for item in mig.up_ops(unit):

@@ -120,9 +120,7 @@ class NonConcurrentIndex(ProjectRule):
     )
 
     def check(self, index) -> None:
-        if not mig.is_postgres(index):
-            return
-        for unit in mig.units(index):
+        for unit in mig.postgres_units(index):
             created_indexes = {o.get("name") for o in mig.up_ops(unit) if o["k"] == "create_index" and o.get("name")}
             for item in mig.up_ops(unit):
                 what = self._what(unit, item, created_indexes)

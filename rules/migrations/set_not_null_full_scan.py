@@ -81,9 +81,7 @@ class SetNotNullFullScan(ProjectRule):
     )
 
     def check(self, index) -> None:
-        if not mig.is_postgres(index):
-            return
-        all_units = mig.units(index)
+        all_units = mig.postgres_units(index)
         validated = {}
         for unit in all_units:
             for item in mig.up_ops(unit):

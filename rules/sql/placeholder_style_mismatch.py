@@ -5,7 +5,8 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
 from reviewer.sinks import sink_template
-from reviewer.sqltext import DRIVER_STYLES, NUMERIC, STYLE_EXAMPLE, STYLE_PREFERENCE, placeholder_styles
+from reviewer.sqllex import NUMERIC, placeholder_styles
+from reviewer.sqltext import DRIVER_STYLES, STYLE_EXAMPLE, STYLE_PREFERENCE
 
 # Keywords under which DB-API and asyncpg calls take the bound values.
 PARAMETER_KEYWORDS = frozenset({"parameters", "params", "args", "vars", "seq_of_parameters", "parameters_list"})
@@ -54,6 +55,12 @@ class PlaceholderStyleMismatch(PythonRule):
             "import asyncpg\n"
             "async def find(pool, email):\n"
             '    return await pool.fetchrow("SELECT id FROM users WHERE email = %s", email)\n',
+            lines=(3,),
+        ),
+        Example(
+            "import psycopg2\n"
+            "def find(cur, email):\n"
+            '    cur.execute("SELECT id FROM users -- the user\'s own row\\nWHERE email = ?", (email,))\n',
             lines=(3,),
         ),
     )
@@ -116,7 +123,7 @@ class PlaceholderStyleMismatch(PythonRule):
         template = sink_template(sink, self.context)
         if not template.literal_text.strip():
             return
-        used = placeholder_styles(template.render())
+        used = placeholder_styles(template.render(), self.context.dialect)
         if not used or not set(used).isdisjoint(expected):
             return
         style = next(style for style in STYLE_PREFERENCE if style in used)

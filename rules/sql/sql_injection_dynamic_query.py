@@ -4,6 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
+from reviewer.sqllex import normalise_placeholders
 from reviewer.sqltext import (
     FRAGMENT,
     IDENTIFIER,
@@ -11,7 +12,6 @@ from reviewer.sqltext import (
     VALUE,
     classify_holes,
     looks_like_sql,
-    normalise_placeholders,
     parse_fragment,
     parse_statement,
 )
@@ -345,7 +345,7 @@ class SqlInjectionDynamicQuery(PythonRule):
         if not holes:
             return
         dialect = self.context.dialect
-        text = normalise_placeholders(template.render())
+        text = normalise_placeholders(template.render(), dialect)
         if sink.fragment:
             statement = parse_fragment(text, dialect)  # text() and .extra() take pieces of SQL too
         elif looks_like_sql(text, dialect):

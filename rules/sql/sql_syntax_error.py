@@ -7,7 +7,8 @@ import libcst as cst
 from reviewer.model import Category, Confidence, FileKind, Location, Severity
 from reviewer.rule import Example, PythonRule, SqlRule
 from reviewer.sinks import DRIVER_DIALECTS, sink_template
-from reviewer.sqltext import looks_like_sql, normalise_placeholders, parse_error
+from reviewer.sqllex import normalise_placeholders
+from reviewer.sqltext import looks_like_sql, parse_error
 
 
 class SqlSyntaxError(PythonRule, SqlRule):
@@ -62,6 +63,13 @@ class SqlSyntaxError(PythonRule, SqlRule):
             path="app.py",
             note="near-miss: a template with a hole, and a bound placeholder",
         ),
+        Example(
+            "import psycopg2\n"
+            "def tagged(cur, owner):\n"
+            "    cur.execute(\"SELECT id FROM docs WHERE data ? 'tags' AND owner = %s\", (owner,))\n",
+            path="app.py",
+            note="near-miss: PostgreSQL's JSONB `?` operator, not a placeholder",
+        ),
     )
 
     def __init__(self, context: Any = None, settings: dict[str, Any] | None = None) -> None:
@@ -93,7 +101,7 @@ class SqlSyntaxError(PythonRule, SqlRule):
         if not template.parts or template.holes or "__const" in template.literal_text:
             return
         dialect = self.context.dialect
-        text = normalise_placeholders(template.render())
+        text = normalise_placeholders(template.render(), dialect)
         if not looks_like_sql(text, dialect):
             return
         error = parse_error(text, dialect)

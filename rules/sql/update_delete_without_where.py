@@ -9,7 +9,8 @@ from reviewer.model import Category, Confidence, FileKind, Severity
 from reviewer.names import dotted
 from reviewer.rule import Example, PythonRule, SqlRule
 from reviewer.sinks import sink_template
-from reviewer.sqltext import display, looks_like_sql, normalise_placeholders, parse_statement
+from reviewer.sqllex import normalise_placeholders
+from reviewer.sqltext import display, looks_like_sql, parse_statement
 
 # SQLAlchemy constructors of a bulk statement.
 SQLALCHEMY_BULK = frozenset(
@@ -243,7 +244,7 @@ class UpdateDeleteWithoutWhere(PythonRule, SqlRule):
         if not template.literal_text.strip() or self._wipe_by_name() or self.context.in_migration:
             return
         dialect = self.context.dialect
-        text = normalise_placeholders(template.render())
+        text = normalise_placeholders(template.render(), dialect)
         if not looks_like_sql(text, dialect):
             return
         statement = parse_statement(text, dialect)
