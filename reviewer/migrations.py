@@ -729,6 +729,18 @@ def _dml_construct(node: ast.AST | None) -> str | None:
     return None
 
 
+def _formatted_dml_verb(node: ast.AST | None, dialect: str) -> str | None:
+    """`update` / `insert` / `delete` when `node` is an f-string whose constant start opens
+    that statement (`f"UPDATE t SET d = ... {where}"`), read with the SQL tokenizer."""
+    if not isinstance(node, ast.JoinedStr) or not node.values or not isinstance(node.values[0], ast.Constant):
+        return None
+    lexed = lex(str(node.values[0].value), dialect)
+    if lexed is None or not lexed.statements or not lexed.statements[0].tokens:
+        return None
+    first = lexed.statements[0].tokens[0].text.lower()
+    return first if first in DML_CONSTRUCTS else None
+
+
 def _template_pair(docstring: str, upgrade_docstring: str) -> bool:
     """Whether two one-line docstrings differ only in their first word (a template's verb)."""
     rest = docstring.split(None, 1)[1:] or [""]
@@ -907,9 +919,10 @@ class _AlembicWalker:
             if isinstance(sql, str):
                 self._sql(sql, call, direction, tx)
                 return []
-            verb = _dml_construct(statement)
+            verb = _dml_construct(statement) or _formatted_dml_verb(statement, self.dialect)
             if verb is not None:
-                # `op.execute(insert(T).from_select(...))`: SQLAlchemy DML built in Python.
+                # `op.execute(insert(T).from_select(...))`: SQLAlchemy DML built in Python, or an
+                # f-string whose constant start is an UPDATE / INSERT / DELETE: data work either way.
                 return [op("dml", 0, 0, None, verb=verb, where=True, constant=False)]
             return [op("opaque", 0, 0)]
         if name == "create_table":
