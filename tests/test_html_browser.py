@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from reviewer.model import Location
 from reviewer.reporters import html_report
 from tests import chromium
-from tests.conftest import REPO, SQL001_CRITICAL, SQL001_HIGH, run_cli, scan_tree, write_tree
+from tests.conftest import CLEAN, REPO, SQL001_CRITICAL, SQL001_HIGH, many_findings, run_cli, write_tree
 
 BROWSER = chromium.find()
 pytestmark = pytest.mark.skipif(
@@ -44,6 +42,10 @@ def sample(tmp_path_factory) -> tuple[Path, dict]:
 
 def visible_rows(page: chromium.Page) -> int:
     return page.evaluate("document.querySelectorAll('#findings-table tbody tr.finding:not([hidden])').length")
+
+
+def type_path(page: chromium.Page, text: str) -> None:
+    page.evaluate(f"{{ const box = document.getElementById('filter-path'); box.value = {json.dumps(text)}; box.dispatchEvent(new Event('input')); }}")
 
 
 def clean_load(page: chromium.Page, url: str) -> None:
@@ -91,7 +93,7 @@ def test_filters_sort_details_and_chart_clicks(browser: chromium.Chromium, sampl
     assert visible_rows(page) == sum(f["severity"] in ("critical", "high") for f in findings) > 0
     set_severities(*"critical high medium low info".split())
 
-    page.evaluate("const box = document.getElementById('filter-path'); box.value = 'ROUTERS/'; box.dispatchEvent(new Event('input'))")
+    type_path(page, "ROUTERS/")
     assert visible_rows(page) == sum("routers/" in f["path"].lower() for f in findings) > 0
     assert page.evaluate("document.getElementById('shown').textContent").startswith(f"Showing {visible_rows(page)} of")
 
@@ -101,7 +103,7 @@ def test_filters_sort_details_and_chart_clicks(browser: chromium.Chromium, sampl
 
     rule = findings[0]["rule"]
     page.evaluate(
-        f"const select = document.getElementById('filter-rule'); select.value = {json.dumps(rule)}; select.dispatchEvent(new Event('change', {{bubbles: true}}))"
+        f"{{ const select = document.getElementById('filter-rule'); select.value = {json.dumps(rule)}; select.dispatchEvent(new Event('change', {{bubbles: true}})); }}"
     )
     assert visible_rows(page) == sum(f["rule"] == rule for f in findings)
 
@@ -153,6 +155,17 @@ def test_new_against_existing_chart_is_drawn(browser: chromium.Chromium, tmp_pat
     assert visible_rows(page) == 1
 
 
+def test_a_clean_project(browser: chromium.Chromium, tmp_path: Path) -> None:
+    project = write_tree(tmp_path / "proj", {"ok.py": CLEAN})
+    report = tmp_path / "report.html"
+    assert run_cli("scan", str(project), "--no-cache", "-q", "-o", f"html:{report}").exit_code == 0
+    page = browser.open(report.as_uri())
+    clean_load(page, report.as_uri())
+    assert page.evaluate("document.getElementById('shown').textContent") == "No findings."
+    assert page.evaluate("document.querySelectorAll('#chart-scores rect.segment').length") == 6  # every category at 100
+    assert page.evaluate("document.querySelector('#chart-rules').textContent") == "Top rulesNo findings."
+
+
 def test_hostile_names_stay_text(browser: chromium.Chromium, tmp_path: Path) -> None:
     name = "tick`<img src=x onerror=alert(1)>`</script><script>alert(2)</script>.py"
     try:
@@ -169,20 +182,26 @@ def test_hostile_names_stay_text(browser: chromium.Chromium, tmp_path: Path) -> 
 
 
 def test_five_thousand_findings(browser: chromium.Chromium, tmp_path: Path) -> None:
-    project = write_tree(tmp_path / "proj", {f"pkg/m{number}.py": SQL001_HIGH * 50 for number in range(100)})
-    result = scan_tree(project, select=("SQL001",))
-    template = result.findings[0]
-    many = tuple(
-        replace(template, path=f"pkg/m{index % 100}.py", location=Location(2 * (index // 100) + 2, 5, 2 * (index // 100) + 2, 20))
-        for index in range(5000)
-    )
     report = tmp_path / "report.html"
-    report.write_text(html_report.render(replace(result, findings=many)), encoding="utf-8")
+    report.write_text(html_report.render(many_findings(tmp_path / "proj", 5000, 100)), encoding="utf-8")
     page = browser.open(report.as_uri())
     clean_load(page, report.as_uri())
-    assert visible_rows(page) == 5000
-    page.evaluate("const box = document.getElementById('filter-path'); box.value = 'm7.py'; box.dispatchEvent(new Event('input'))")
+
+    def status() -> str:
+        return page.evaluate("document.getElementById('shown').textContent")
+
+    # The first rows are drawn, more on request.
+    assert visible_rows(page) == 250
+    assert status() == "Showing the first 250 of 5000 matching findings (5000 in all)."
+    page.evaluate("document.getElementById('show-more').click()")
+    assert visible_rows(page) == 500
+    type_path(page, "m7.py")
     assert visible_rows(page) == 50
+    assert page.evaluate("document.getElementById('show-more').hidden && document.getElementById('show-all').hidden")
     page.evaluate("document.querySelector('th[data-sort=path]').click()")
-    assert page.evaluate("document.getElementById('shown').textContent") == "Showing 50 of 5000 findings."
+    assert status() == "Showing 50 of 5000 findings."
+    type_path(page, "")
+    page.evaluate("document.getElementById('show-all').click()")
+    assert visible_rows(page) == 5000
+    assert status() == "Showing 5000 of 5000 findings."
     assert page.problems() == []

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.model import Location
 from reviewer.reporters import html_report
-from tests.conftest import CLEAN, SQL001_CRITICAL, SQL001_HIGH, run_cli, scan_tree, write_tree
+from tests.conftest import CLEAN, SQL001_CRITICAL, SQL001_HIGH, many_findings, run_cli, write_tree
 from tests.gitrepo import commit, git, init_repo, needs_git
 
 ISLAND = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
@@ -156,18 +155,13 @@ def test_output_file_and_exit_code(seeded: Path, tmp_path: Path) -> None:
     assert "reviewer report: proj" in page
 
 
-def test_generation_is_linear_in_the_findings(seeded: Path, monkeypatch) -> None:
+def test_generation_is_linear_in_the_findings(tmp_path: Path, monkeypatch) -> None:
     """5,000 findings over 50 files: each file read once, each rule explained once, each
     excerpt line stored once, and a page ten times as long for ten times the findings."""
-    write_tree(seeded, {f"pkg/m{number}.py": SQL001_HIGH * 30 for number in range(50)})
-    result = scan_tree(seeded, select=("SQL001",))
-    template = result.findings[0]
+    big_result = many_findings(tmp_path / "many", 5000, 50)
 
-    def many(count: int) -> tuple:
-        return tuple(
-            replace(template, path=f"pkg/m{index % 50}.py", location=Location(2 * (index // 50 % 30) + 2, 5, 2 * (index // 50 % 30) + 2, 20))
-            for index in range(count)
-        )
+    def many(count: int):
+        return replace(big_result, findings=big_result.findings[:count])
 
     reads: list[Path] = []
     explained: list[str] = []
@@ -175,12 +169,14 @@ def test_generation_is_linear_in_the_findings(seeded: Path, monkeypatch) -> None
     monkeypatch.setattr(html_report, "read_lines", lambda path: reads.append(path) or real_read(path))
     monkeypatch.setattr(html_report, "explanation", lambda rule, field: explained.append(rule.code) or real_explanation(rule, field))
 
-    big = html_report.render(replace(result, findings=many(5000)))
+    big = html_report.render(many(5000))
     assert len(reads) == 50 and len(set(reads)) == 50
     assert explained == ["SQL001"]
     data = island(big)
     assert len(data["findings"]) == 5000
-    assert sum(len(lines) for lines in data["sources"].values()) <= 50 * 60  # at most each file's lines, once
-    small = html_report.render(replace(result, findings=many(500)))
-    fixed = len(html_report.render(replace(result, findings=())))
+    # Each file has 200 lines, every one in some finding's window: 10,000 lines stored, where
+    # an excerpt per finding would store 5,000 x 5.
+    assert sum(len(lines) for lines in data["sources"].values()) == 50 * 200
+    small = html_report.render(many(500))
+    fixed = len(html_report.render(many(0)))
     assert (len(big) - fixed) / (len(small) - fixed) < 11

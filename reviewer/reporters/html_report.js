@@ -1,7 +1,9 @@
-// The findings table of reviewer's HTML report: rows drawn once from the JSON data island,
-// then filtered (severity, category, rule, path text) by hiding rows and sorted by moving
-// them; a finding's details (excerpt, fix, the rule's explanation) are drawn when first opened.
-// Text from the scanned project only ever reaches the page through text nodes.
+// The findings table of reviewer's HTML report, drawn from the JSON data island: findings are
+// filtered (severity, category, rule, path text) and sorted as data, and only the first rows of
+// the result are in the document, more on request, so a report with thousands of findings stays
+// quick. A row is built when first shown, a finding's details (excerpt, fix, the rule's
+// explanation) when first opened. Text from the scanned project only ever reaches the page
+// through text nodes.
 "use strict";
 (function () {
   const data = JSON.parse(document.getElementById("report-data").textContent);
@@ -14,6 +16,8 @@
   const categoryFilter = document.getElementById("filter-category");
   const ruleFilter = document.getElementById("filter-rule");
   const pathFilter = document.getElementById("filter-path");
+  const more = document.getElementById("show-more");
+  const all = document.getElementById("show-all");
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -36,9 +40,19 @@
     return node;
   }
 
-  const rows = findings.map((finding, index) => {
+  const PAGE = 250;
+  const entries = findings.map((finding, index) => ({
+    index: index, finding: finding, row: null, toggle: null, detail: null, open: false, search: finding.path.toLowerCase(),
+  }));
+  let sorted = entries;
+  let matched = entries;
+  let limit = PAGE;
+
+  function rowOf(entry) {
+    if (entry.row) return entry.row;
+    const finding = entry.finding;
     const row = element("tr", "finding");
-    row.dataset.index = String(index);
+    row.dataset.index = String(entry.index);
     const severity = element("td");
     const toggle = element("button", "toggle", "\u25B8");
     toggle.type = "button";
@@ -49,8 +63,10 @@
     rule.appendChild(element("small", "", finding.name));
     const where = element("td", "where", finding.path + ":" + finding.line + ":" + finding.column);
     row.append(severity, rule, element("td", "", finding.category), where, richText("td", finding.message));
-    return { row: row, finding: finding, detail: null, toggle: toggle, search: finding.path.toLowerCase() };
-  });
+    entry.row = row;
+    entry.toggle = toggle;
+    return row;
+  }
 
   function excerpt(finding) {
     const lines = data.sources[finding.path] || {};
@@ -102,6 +118,7 @@
 
   function setOpen(entry, open) {
     if (open && !entry.detail) entry.detail = details(entry);
+    entry.open = open;
     entry.toggle.setAttribute("aria-expanded", String(open));
     entry.toggle.textContent = open ? "\u25BE" : "\u25B8";
     entry.row.classList.toggle("open", open);
@@ -112,8 +129,8 @@
   body.addEventListener("click", (event) => {
     const row = event.target.closest("tr.finding");
     if (!row) return;
-    const entry = rows[Number(row.dataset.index)];
-    setOpen(entry, !entry.row.classList.contains("open"));
+    const entry = entries[Number(row.dataset.index)];
+    setOpen(entry, !entry.open);
   });
 
   // Sorting: a stable sort on one key, ties broken by path, line, column and rule.
@@ -129,28 +146,41 @@
   function compareLocation(a, b) {
     return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
   }
-  function draw() {
+  function sort() {
     const key = keys[sortKey];
     const sign = descending ? -1 : 1;
-    const order = rows.map((entry) => ({ entry: entry, key: key(entry.finding) }));
-    order.sort((a, b) => (a.key < b.key ? -sign : a.key > b.key ? sign : compareLocation(a.entry.finding, b.entry.finding)));
-    const fragment = document.createDocumentFragment();
-    for (const item of order) {
-      fragment.appendChild(item.entry.row);
-      if (item.entry.detail && item.entry.row.classList.contains("open")) fragment.appendChild(item.entry.detail);
-    }
-    body.appendChild(fragment);
+    const keyed = entries.map((entry) => ({ entry: entry, key: key(entry.finding) }));
+    keyed.sort((a, b) => (a.key < b.key ? -sign : a.key > b.key ? sign : compareLocation(a.entry.finding, b.entry.finding)));
+    sorted = keyed.map((item) => item.entry);
     for (const header of table.tHead.rows[0].cells) {
       if (header.dataset.sort === sortKey) header.setAttribute("aria-sort", descending ? "descending" : "ascending");
       else header.removeAttribute("aria-sort");
     }
   }
+
+  // The first `limit` matching findings go into the document, each open one with its details.
+  function draw() {
+    const fragment = document.createDocumentFragment();
+    for (const entry of matched.slice(0, limit)) {
+      fragment.appendChild(rowOf(entry));
+      if (entry.open) fragment.appendChild(entry.detail);
+    }
+    body.replaceChildren(fragment);
+    const count = matched.length;
+    if (!findings.length) shown.textContent = "No findings.";
+    else if (count <= limit) shown.textContent = "Showing " + count + " of " + findings.length + " findings.";
+    else shown.textContent = "Showing the first " + limit + " of " + count + " matching findings (" + findings.length + " in all).";
+    more.hidden = all.hidden = count <= limit;
+    more.textContent = "Show " + Math.min(PAGE, count - limit) + " more";
+  }
+
   table.tHead.addEventListener("click", (event) => {
     const header = event.target.closest("th[data-sort]");
     if (!header) return;
     descending = header.dataset.sort === sortKey ? !descending : header.dataset.sort === "severity";
     sortKey = header.dataset.sort;
-    draw();
+    sort();
+    filter();
   });
 
   function filter() {
@@ -158,16 +188,21 @@
     const category = categoryFilter.value;
     const rule = ruleFilter.value;
     const text = pathFilter.value.trim().toLowerCase();
-    let count = 0;
-    for (const entry of rows) {
+    matched = sorted.filter((entry) => {
       const f = entry.finding;
-      const visible = severities.has(f.severity) && (!category || f.category === category) && (!rule || f.rule === rule) && (!text || entry.search.includes(text));
-      entry.row.hidden = !visible;
-      if (entry.detail) entry.detail.hidden = !visible;
-      if (visible) count += 1;
-    }
-    shown.textContent = findings.length ? "Showing " + count + " of " + findings.length + " findings." : "No findings.";
+      return severities.has(f.severity) && (!category || f.category === category) && (!rule || f.rule === rule) && (!text || entry.search.includes(text));
+    });
+    limit = PAGE;
+    draw();
   }
+  more.addEventListener("click", () => {
+    limit += PAGE;
+    draw();
+  });
+  all.addEventListener("click", () => {
+    limit = matched.length;
+    draw();
+  });
   form.addEventListener("change", filter);
   pathFilter.addEventListener("input", filter);
   form.addEventListener("reset", () => setTimeout(filter, 0));
@@ -192,6 +227,6 @@
     });
   }
 
-  draw();
+  sort();
   filter();
 })();

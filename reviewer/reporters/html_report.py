@@ -323,7 +323,7 @@ def _findings_section(result: ScanResult) -> list[str]:
         )
         + "</select></label>",
         '<label>Path <input id="filter-path" type="search" placeholder="part of a path" autocomplete="off"></label>',
-        '<button type="reset" id="filter-reset">Show all</button>',
+        '<button type="reset" id="filter-reset">Clear filters</button>',
         "</form>",
         '<p id="shown" aria-live="polite"></p>',
         '<table id="findings-table"><thead><tr>'
@@ -333,6 +333,8 @@ def _findings_section(result: ScanResult) -> list[str]:
         '<th data-sort="path">Location</th>'
         '<th data-sort="message">Message</th>'
         "</tr></thead><tbody></tbody></table>",
+        '<p class="more"><button type="button" id="show-more" hidden>Show more</button> '
+        '<button type="button" id="show-all" hidden>Show all</button></p>',
         "<noscript><p>The findings table needs JavaScript; the JSON report has the same findings.</p></noscript>",
         "</section>",
     ]
@@ -352,7 +354,7 @@ def _errors_and_history(result: ScanResult) -> list[str]:
     history = history_lines(result)
     if history:
         out += [
-            f'<section id="history"><h2>Released migrations</h2><p>{html_text(history[0])}</p><ul>',
+            f'<section id="history"><h2>Migration history</h2><p>{html_text(history[0])}</p><ul>',
             *(f"<li>{html_text(line)}</li>" for line in history[1:]),
             "</ul></section>",
         ]
