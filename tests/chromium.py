@@ -198,10 +198,35 @@ class Page:
             if event.get("sessionId") == self.session and event.get("method") == "Network.requestWillBeSent"
         ]
 
-    def screenshot(self, path: Path) -> None:
+    def screenshot(self, path: Path, height: int | None = None, width: int = 1280) -> None:
+        """A PNG of the page from its top: `height` pixels of it, or all of it up to 4,000."""
         import base64
 
-        height = self.evaluate("Math.ceil(document.documentElement.scrollHeight)")
-        shot = self.browser.call("Page.captureScreenshot", self.session, format="png", captureBeyondViewport=True,
-                                 clip={"x": 0, "y": 0, "width": 1280, "height": min(int(height), 4000), "scale": 1})
+        full = int(self.evaluate("Math.ceil(document.documentElement.scrollHeight)"))
+        clip = {"x": 0, "y": 0, "width": width, "height": min(height or full, full, 4000), "scale": 1}
+        shot = self.browser.call("Page.captureScreenshot", self.session, format="png", captureBeyondViewport=True, clip=clip)
         path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tests.chromium REPORT.html OUT.png`: the screenshot in docs/html-report.md, the
+    report's top 1,500 pixels with its first (most severe) finding opened."""
+    import tempfile
+
+    executable = find()
+    if executable is None or len(argv) != 2:
+        print("usage: python -m tests.chromium REPORT.html OUT.png (needs chromium on PATH)", file=sys.stderr)
+        return 2
+    report, out = Path(argv[0]).resolve(), Path(argv[1])
+    with tempfile.TemporaryDirectory() as scratch, Chromium(executable, Path(scratch) / "profile") as browser:
+        page = browser.open(report.as_uri())
+        page.evaluate("document.querySelector('#findings-table tbody tr.finding')?.click()")
+        page.screenshot(out, height=1500)
+        problems = page.problems()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
