@@ -85,6 +85,7 @@ def apply(result: ScanResult, entries: Iterable[BaselineEntry], weights: Mapping
     return replace(
         result,
         findings=tuple(fresh),
+        hidden=result.hidden + tuple(finding for finding in result.findings if finding.fingerprint in known),
         baselined=result.baselined + len(matched),
         fixed=fixed,
         score=score(fresh, result.lines, weights, checked_categories(result.rules)),

@@ -32,12 +32,12 @@ from reviewer.config import (
     parse_fail_under,
     trusted_rule_packs,
 )
+from reviewer.explain import explanation
 from reviewer.gate import evaluate, is_set
-from reviewer.lines import split_lines
 from reviewer.model import Category, Severity
 from reviewer.registry import Registry, RegistryError
 from reviewer.reporters import REPORTERS, render
-from reviewer.rule import Rule, as_example
+from reviewer.rule import Rule
 from reviewer.runner import Progress, ScanResult, scan as run_scan, scan_root
 
 PROGRESS_MIN_FILES = 50
@@ -483,38 +483,7 @@ def explain(code: str, config_path: Path | None, packs: PackChoice) -> None:
     rule = registry.get(code)
     if rule is None:
         raise UsageError(f"unknown rule code {code!r}; `reviewer rules` lists them")
-    out = [
-        f"{rule.code} {rule.name}",
-        f"category: {rule.category.value}   severity: {rule.severity.value}   confidence: {rule.confidence.value}"
-        + ("   (opt-in)" if rule.opt_in else ""),
-        f"field precision: {_field_precision().describe(rule.code)}",
-        "",
-        rule.doc(),
-        "",
-        f"Reports: {rule.message}",
-        f"Fix: {rule.fix}",
-    ]
-    for title, samples in (("Bad", rule.invalid), ("Good", rule.valid)):
-        out.append("")
-        out.append(f"{title}:")
-        for sample in samples:
-            example = as_example(sample)
-            where = f"  # {example.path}" if example.path else ""
-            note = f"  ({example.note})" if example.note else ""
-            out.append(f"  ---{where}{note}")
-            out.extend("    " + line for line in split_lines(example.code.rstrip("\n")))
-    if rule.options:
-        out.append("")
-        out.append("Options (under `options: {" + rule.code + ": {...}}`):")
-        for name, default in rule.options.items():
-            out.append(f"  {name}: {default!r}")
-    if rule.seed:
-        out.extend(["", f"Checklist: {rule.seed}"])
-    if rule.references:
-        out.append("")
-        out.append("References:")
-        out.extend(f"  {reference}" for reference in rule.references)
-    click.echo("\n".join(out))
+    click.echo(explanation(rule, _field_precision().describe(rule.code)))
 
 
 STARTER_CONFIG = """\

@@ -171,16 +171,21 @@ def with_path_prefix(result: ScanResult, prefix: str) -> ScanResult:
         findings=tuple(replace(finding, path=moved(finding.path)) for finding in result.findings),
         errors=tuple(replace(error, path=moved(error.path)) for error in result.errors),
         suppressions=tuple((replace(finding, path=moved(finding.path)), reason) for finding, reason in result.suppressions),
+        hidden=tuple(replace(finding, path=moved(finding.path)) for finding in result.hidden),
     )
 
 
 def limit_to_diff(result: ScanResult, changed: ChangedLines, weights: Mapping[Category, float]) -> ScanResult:
     """Keep only findings on changed lines; the score and the gate then judge the change."""
-    kept = [finding for finding in result.findings if changed.touches(finding)]
+    kept: list[Finding] = []
+    outside: list[Finding] = []
+    for finding in result.findings:
+        (kept if changed.touches(finding) else outside).append(finding)
     return replace(
         result,
         findings=tuple(kept),
+        hidden=result.hidden + tuple(outside),
         diff_base=changed.base,
-        outside_diff=len(result.findings) - len(kept),
+        outside_diff=len(outside),
         score=score(kept, result.lines, weights, checked_categories(result.rules)),
     )

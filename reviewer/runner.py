@@ -59,6 +59,9 @@ class ScanResult:
     # `--diff BASE`: the base and how many findings were left out as outside the change.
     diff_base: str | None = None
     outside_diff: int = 0
+    # The findings a baseline or `--diff` took out of `findings`: what already existed, which
+    # the HTML report charts against the new ones.
+    hidden: tuple[Finding, ...] = ()
     # Findings on released and squashed migrations, summarised per app / chain (reviewer.history);
     # None when the scan has no migrations.
     migration_history: MigrationHistory | None = None

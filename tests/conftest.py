@@ -195,3 +195,21 @@ def _no_user_rule_packs(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("REVIEWER_RULE_PACKS", raising=False)
     # Nor the machine's result cache: each test has a cache folder of its own.
     monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path_factory.mktemp("reviewer-cache")))
+
+
+def many_findings(root: Path, count: int, files: int) -> ScanResult:
+    """A scan result with `count` SQL001 findings spread evenly over `files` real files
+    (`pkg/m<N>.py`, each finding on a flagged line of its file), for reports at scale."""
+    from dataclasses import replace
+
+    from reviewer.model import Location
+
+    per_file = -(-count // files)
+    write_tree(root, {f"pkg/m{number}.py": SQL001_HIGH * per_file for number in range(files)})
+    result = scan_tree(root, select=("SQL001",))
+    template = result.findings[0]
+    spread = tuple(
+        replace(template, path=f"pkg/m{index % files}.py", location=Location(2 * (index // files) + 2, 5, 2 * (index // files) + 2, 20))
+        for index in range(count)
+    )
+    return replace(result, findings=spread)

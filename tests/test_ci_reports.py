@@ -18,7 +18,7 @@ from reviewer.reporters import REPORTERS, render
 from tests.conftest import CLEAN, SQL001_CRITICAL, SQL001_HIGH, run_cli, scan_tree, write_tree
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0.json").read_text(encoding="utf-8"))
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle", "rdjson", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "checkstyle", "rdjson", "markdown", "html")
 SUPPRESSED = (
     "def find(cur, email):\n"
     "    # reviewer: ignore[SQL001] email is checked against the allowlist above\n"

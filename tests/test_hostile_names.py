@@ -83,3 +83,17 @@ def test_review_comment_escapes_messages() -> None:
 
     assert "<img" not in outside.replace("\\<img", "") and "@team" not in outside
     assert re.search(r"(?<!\\)\]\(", outside) is None  # no link: its `]` is escaped
+
+
+def test_html_keeps_names_as_text(hostile: Path) -> None:
+    """No markup from a name reaches the page: in the markup every `<` of a name is an entity,
+    in the JSON data island a `\\u003c` escape (the page's script inserts text nodes only; the
+    browser test of the HTML report checks the DOM)."""
+    import re
+
+    text = _report(hostile, "html")
+    assert "<img" not in text and "\x1b" not in text and "\x01" not in text and "\x0b" not in text
+    island = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', text, re.S)
+    assert island is not None
+    paths = sorted(finding["path"] for finding in json.loads(island.group(1))["findings"])
+    assert paths == sorted(["esc\\x1b[2Jclear.py", "ctl\\x01\\x0bname.py", "tick`<img src=x onerror=alert(1)>`@octocat.py"])

@@ -203,8 +203,10 @@ def test_built_wheel_installs_and_scans(tmp_path: Path) -> None:
     for rel, text in SAMPLE.items():
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         (project / rel).write_text(text, encoding="utf-8")
-    scanned = _run([str(script), "scan", str(project), "--format", "json", "--no-cache", "--profile", "audit"], cwd=outside, env=env)
+    page = tmp_path / "report.html"
+    scanned = _run([str(script), "scan", str(project), "--format", "json", "--no-cache", "--profile", "audit", "-o", f"html:{page}"], cwd=outside, env=env)
     assert scanned.returncode == 0, scanned.stdout + scanned.stderr
+    assert 'id="chart-rules"' in page.read_text(encoding="utf-8"), "the HTML report's style and script are package data"
     report = json.loads(scanned.stdout)
     assert report["tool"]["name"] == "reviewer"
     assert report["errors"] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from reviewer.reporters import checkstyle, github, gitlab, json_report, junit, markdown, rdjson, sarif, text
+from reviewer.reporters import checkstyle, github, gitlab, html_report, json_report, junit, markdown, rdjson, sarif, text
 from reviewer.runner import ScanResult
 
 Reporter = Callable[..., str]
@@ -20,6 +20,7 @@ REPORTERS: dict[str, Reporter] = {
     "checkstyle": checkstyle.render,
     "rdjson": rdjson.render,
     "markdown": markdown.render,
+    "html": html_report.render,
 }
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
+from pathlib import Path
 
+from reviewer.lines import split_lines
 from reviewer.model import Severity
 from reviewer.rule import Rule
 from reviewer.runner import ScanResult
@@ -44,6 +47,14 @@ def history_lines(result: ScanResult) -> list[str]:
     """The released migration history's one-liners (reviewer.history): where released history
     ends, then one line per app or chain whose findings are summarised, not listed."""
     return result.migration_history.lines() if result.migration_history is not None else []
+
+
+def read_lines(path: Path) -> list[str]:
+    """The lines of a scanned file, for code excerpts; none when it cannot be read any more."""
+    try:
+        return split_lines(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return []
 
 
 def rules_by_code(result: ScanResult) -> dict[str, type[Rule]]:
@@ -94,6 +105,18 @@ def xml_text(text: str) -> str:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")  # what can start emphasis, a link, HTML or a table cell
+
+
+def html_text(text: str) -> str:
+    """`text` for an HTML element or a quoted attribute: markup characters as entities, control
+    characters, lone surrogates and noncharacters as visible escapes."""
+    return html.escape(safe_text(text), quote=True)
+
+
+def safe_text(text: str) -> str:
+    """`text` with what no page or terminal should receive as it is (control characters, lone
+    surrogates, noncharacters) as visible escapes; for text a page inserts as text nodes."""
+    return xml_text(printable(text))
 
 
 def md_code(text: str) -> str:

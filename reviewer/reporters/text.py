@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from reviewer.lines import split_lines
 from reviewer.model import Severity
-from reviewer.reporters.common import history_lines, printable, scope_text
+from reviewer.reporters.common import history_lines, printable, read_lines, scope_text
 from reviewer.runner import ScanResult
 
 SEVERITY_COLOURS = {
@@ -39,7 +38,7 @@ def render(
     root = Path(result.root)
     for path, group in groupby(() if quiet else result.findings, key=lambda finding: finding.path):
         findings = list(group)
-        lines = _read_lines(root / path)
+        lines = read_lines(root / path)
         out.append(style(printable(path), bold=True, underline=True))
         for finding in findings:
             loc = finding.location
@@ -96,10 +95,3 @@ def _score_table(result: ScanResult, style) -> list[str]:
     grade = style(overall.grade, fg=GRADE_COLOURS[overall.grade], bold=True)
     rows.append(f"{'overall':<12} {overall.overall:>6.1f}  {grade}")
     return [style(rows[0], dim=True), *rows[1:], ""]
-
-
-def _read_lines(path: Path) -> list[str]:
-    try:
-        return split_lines(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return []

@@ -1,0 +1,45 @@
+"""What `reviewer explain CODE` says about a rule: why it matters, what it reports, the fix,
+bad and good code from its examples, options, checklist line and references. The HTML report
+shows the same text next to each finding."""
+
+from __future__ import annotations
+
+from reviewer.lines import split_lines
+from reviewer.rule import Rule, as_example
+
+
+def explanation(rule: type[Rule], field_precision: str) -> str:
+    """The rule's explanation; `field_precision` is the measured figure as
+    `FieldPrecision.describe` words it."""
+    out = [
+        f"{rule.code} {rule.name}",
+        f"category: {rule.category.value}   severity: {rule.severity.value}   confidence: {rule.confidence.value}"
+        + ("   (opt-in)" if rule.opt_in else ""),
+        f"field precision: {field_precision}",
+        "",
+        rule.doc(),
+        "",
+        f"Reports: {rule.message}",
+        f"Fix: {rule.fix}",
+    ]
+    for title, samples in (("Bad", rule.invalid), ("Good", rule.valid)):
+        out.append("")
+        out.append(f"{title}:")
+        for sample in samples:
+            example = as_example(sample)
+            where = f"  # {example.path}" if example.path else ""
+            note = f"  ({example.note})" if example.note else ""
+            out.append(f"  ---{where}{note}")
+            out.extend("    " + line for line in split_lines(example.code.rstrip("\n")))
+    if rule.options:
+        out.append("")
+        out.append("Options (under `options: {" + rule.code + ": {...}}`):")
+        for name, default in rule.options.items():
+            out.append(f"  {name}: {default!r}")
+    if rule.seed:
+        out.extend(["", f"Checklist: {rule.seed}"])
+    if rule.references:
+        out.append("")
+        out.append("References:")
+        out.extend(f"  {reference}" for reference in rule.references)
+    return "\n".join(out)
