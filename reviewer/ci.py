@@ -108,7 +108,7 @@ def review(
     if missing:
         raise UsageError(f"review on {chosen}: missing {', '.join(missing)}")
     entries = _load_baseline(baseline_path)
-    changed = _changed_lines(scan_root(check_targets(paths)), base)
+    changed = _changed_lines(scan_root(check_targets(paths)), base, "--base")
     config, result = _scan(paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence)
     if entries is not None:

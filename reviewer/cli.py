@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -37,7 +38,8 @@ from reviewer.lines import split_lines
 from reviewer.model import Category, Severity
 from reviewer.registry import Registry, RegistryError
 from reviewer.reporters import REPORTERS, render
-from reviewer.rule import Rule, as_example
+from reviewer.reporters.statistics import FORMATS as STATISTICS_FORMATS, render as render_statistics
+from reviewer.rule import Rule, as_example, checklist_items
 from reviewer.runner import Progress, ScanResult, scan as run_scan, scan_root
 
 PROGRESS_MIN_FILES = 50
@@ -126,7 +128,8 @@ def main() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="REVIEWER_CACHE_DIR", help="Base folder of the result cache (default: $XDG_CACHE_HOME/reviewer, outside the scanned tree; env REVIEWER_CACHE_DIR).")
 @click.option("--fail-on-error", is_flag=True, help="Fail (exit 1) when any file could not be analysed fully (the report's `errors`).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; the text report shows only the scores, the counts and the verdict.")
-@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text report: auto (a terminal, unless NO_COLOR is set), always or never.")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text report: auto (a terminal, or FORCE_COLOR set; never with NO_COLOR set), always or never.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule (count, code, name; most frequent first) instead of the report on stdout; with --format json, as JSON.")
 @pack_options
 def scan(
     paths: tuple[str, ...],
@@ -147,10 +150,13 @@ def scan(
     fail_on_error: bool,
     quiet: bool,
     color: str,
+    statistics: bool,
     packs: PackChoice,
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
     targets = check_targets(paths)
+    if statistics and fmt not in STATISTICS_FORMATS:
+        raise UsageError(f"--statistics prints text or JSON; --format {fmt} cannot carry it (write that report with -o {fmt}:FILE)")
     writes = parse_outputs(outputs, fmt)
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence, fail_on_error)
@@ -165,31 +171,48 @@ def scan(
         result = gitdiff.limit_to_diff(result, changed, config.weight_map)
     verdict = evaluate(result, gate)
     gated = is_set(gate)
-    to_stdout = not any(name == fmt and plain for name, _, plain in writes)
+    if result.files == 0:
+        click.echo(f"reviewer: warning: no Python or SQL file was analysed under {', '.join(map(str, targets))}; the score is not measured", err=True)
+    to_stdout = not any(name == fmt and plain for name, _, plain in writes) and not statistics
     # CI formats name files from the repository's top; text and JSON from the scanned folder.
     formats = {name for name, _, _ in writes} | ({fmt} if to_stdout else set())
     in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(scan_root(targets))) if formats & REPOSITORY_PATHS else result
 
-    def report(name: str, coloured: bool = False) -> str:
+    def report(name: str, coloured: bool = False, width: int | None = None) -> str:
         shown = in_repo if name in REPOSITORY_PATHS else result
-        return render(name, shown, color=coloured, gate=verdict if gated else None, quiet=quiet)
+        return render(name, shown, color=coloured, gate=verdict if gated else None, quiet=quiet, width=width)
 
     for name, target, _ in writes:
         write_file(target, report(name), "--output")
         if not quiet:
             click.echo(f"reviewer: wrote {name} report to {target}", err=True)
+    if statistics:
+        click.echo(render_statistics(result, fmt), nl=False)
     if to_stdout:
-        coloured = fmt == "text" and use_color(color, sys.stdout.isatty(), os.environ)
-        click.echo(report(fmt, coloured), nl=False, color=coloured)
+        terminal = sys.stdout.isatty()
+        coloured = fmt == "text" and use_color(color, terminal, os.environ)
+        click.echo(report(fmt, coloured, report_width(terminal, os.environ)), nl=False, color=coloured)
     sys.exit(0 if verdict[0] else 1)
 
 
 def use_color(choice: str, terminal: bool, env: "os._Environ[str] | dict[str, str]") -> bool:
-    """--color: `always`, `never`, or `auto`: a terminal, unless NO_COLOR is set to anything
-    non-empty (https://no-color.org)."""
+    """--color: `always`, `never`, or `auto`: NO_COLOR set to anything non-empty turns colour
+    off (https://no-color.org), else FORCE_COLOR set to anything non-empty turns it on
+    (https://force-color.org), else colour when stdout is a terminal."""
     if choice != "auto":
         return choice == "always"
-    return terminal and not env.get("NO_COLOR")
+    if env.get("NO_COLOR"):
+        return False
+    return bool(env.get("FORCE_COLOR")) or terminal
+
+
+def report_width(terminal: bool, env: "os._Environ[str] | dict[str, str]") -> int | None:
+    """The width the text report wraps to: COLUMNS when it is set to a number, else the
+    terminal's width when stdout is one, else none (a log or a pipe is never wrapped)."""
+    columns = env.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return shutil.get_terminal_size().columns if terminal else None
 
 
 def scan_or_exit(targets: list[Path], config: Config, registry: Registry, enabled: list[type[Rule]], **options: Any) -> ScanResult:
@@ -257,9 +280,9 @@ def _load_baseline(path: Path | None) -> "tuple[baseline_module.BaselineEntry, .
         raise UsageError(str(error)) from None
 
 
-def _changed_lines(root: Path, base: str) -> "gitdiff.ChangedLines":
+def _changed_lines(root: Path, base: str, option: str = "--diff") -> "gitdiff.ChangedLines":
     try:
-        return gitdiff.changed_lines(root, base)
+        return gitdiff.changed_lines(root, base, option)
     except gitdiff.GitError as error:
         raise UsageError(str(error)) from None
 
@@ -350,7 +373,7 @@ def _gate(
     config: Config, fail_under: float | None, fail_on: str | None, fail_on_confidence: str | None = None, fail_on_error: bool = False
 ) -> Gate:
     try:
-        return Gate(
+        gate = Gate(
             fail_on_error=fail_on_error,
             fail_under=parse_fail_under(fail_under, "<command line>", "--fail-under") if fail_under is not None else config.gate.fail_under,
             fail_on=parse_fail_on(fail_on, "<command line>", "--fail-on") if fail_on is not None else config.gate.fail_on,
@@ -360,6 +383,11 @@ def _gate(
         )
     except ConfigError as error:
         raise UsageError(str(error)) from None
+    if gate.fail_on_confidence is not None and gate.fail_on is None:
+        # A confidence floor only narrows --fail-on; alone it would gate nothing, silently.
+        where = "--fail-on-confidence" if fail_on_confidence is not None else f"{config.source}: gate.fail-on-confidence"
+        raise UsageError(f"{where} only narrows --fail-on, and no --fail-on (or gate.fail-on in config) is set; add e.g. `--fail-on high`")
+    return gate
 
 
 def _progress_bar(quiet: bool) -> Progress:
@@ -471,11 +499,11 @@ def rules(fmt: str, config_path: Path | None, packs: PackChoice) -> None:
     elif fmt == "md":
         click.echo(rules_markdown(registry, field), nl=False)
     else:
+        row = "{:<8} {:<9} {:<11} {:<44} {}"
+        click.echo(row.format("code", "severity", "category", "name", "field precision"))
         for rule in registry.rules:
             opt = " (opt-in)" if rule.opt_in else ""
-            click.echo(
-                f"{rule.code:<8} {rule.severity.value:<9} {rule.category.value:<11} {rule.name + opt:<44} {field.describe(rule.code)}"
-            )
+            click.echo(row.format(rule.code, rule.severity.value, rule.category.value, rule.name + opt, field.describe(rule.code)))
 
 
 @main.command()
@@ -484,10 +512,13 @@ def rules(fmt: str, config_path: Path | None, packs: PackChoice) -> None:
 @pack_options
 def explain(code: str, config_path: Path | None, packs: PackChoice) -> None:
     """Explain rule CODE: why it matters, bad and good code, the fix."""
+    from reviewer.bandit_bridge import is_bandit_rule
+
     registry = _load_registry(config_path, packs)
     rule = registry.get(code)
     if rule is None:
         raise UsageError(f"unknown rule code {code!r}; `reviewer rules` lists them")
+    bandit = is_bandit_rule(rule)
     out = [
         f"{rule.code} {rule.name}",
         f"category: {rule.category.value}   severity: {rule.severity.value}   confidence: {rule.confidence.value}"
@@ -497,9 +528,12 @@ def explain(code: str, config_path: Path | None, packs: PackChoice) -> None:
         rule.doc(),
         "",
         f"Reports: {rule.message}",
-        f"Fix: {rule.fix}",
+        # Bandit's tests have no examples here; bandit's page has them, and the fix.
+        f"Fix and examples: bandit's documentation, {rule.references[0]}" if bandit and rule.references else f"Fix: {rule.fix}",
     ]
     for title, samples in (("Bad", rule.invalid), ("Good", rule.valid)):
+        if not samples:  # bandit's tests carry no examples; bandit's page (below) has them
+            continue
         out.append("")
         out.append(f"{title}:")
         for sample in samples:
@@ -513,9 +547,10 @@ def explain(code: str, config_path: Path | None, packs: PackChoice) -> None:
         out.append("Options (under `options: {" + rule.code + ": {...}}`):")
         for name, default in rule.options.items():
             out.append(f"  {name}: {default!r}")
-    if rule.seed:
-        out.extend(["", f"Checklist: {rule.seed}"])
-    if rule.references:
+    items = checklist_items(rule.seed)
+    if items:
+        out.extend(["", "Checklist: " + "; ".join(items)])
+    if rule.references and not bandit:
         out.append("")
         out.append("References:")
         out.extend(f"  {reference}" for reference in rule.references)
