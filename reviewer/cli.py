@@ -33,11 +33,12 @@ from reviewer.config import (
     parse_fail_under,
     trusted_rule_packs,
 )
-from reviewer.gate import evaluate, is_set
+from reviewer.gate import evaluate, failing_findings, is_set
 from reviewer.lines import split_lines
 from reviewer.model import Category, Severity
 from reviewer.registry import Registry, RegistryError
 from reviewer.reporters import REPORTERS, render
+from reviewer.reporters.markdown import ci_run_link, where_the_full_list_is
 from reviewer.reporters.statistics import FORMATS as STATISTICS_FORMATS, render as render_statistics
 from reviewer.rule import Rule, as_example, checklist_items
 from reviewer.runner import Progress, ScanResult, scan as run_scan, scan_root
@@ -178,9 +179,15 @@ def scan(
     formats = {name for name, _, _ in writes} | ({fmt} if to_stdout else set())
     in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(scan_root(targets))) if formats & REPOSITORY_PATHS else result
 
+    failing = frozenset(finding.fingerprint for finding in failing_findings(result, gate))
+    # Where a cut Markdown table sends readers: the other reports of this run, the CI run's page.
+    full_report = where_the_full_list_is([str(target) for name, target, _ in writes if name != "markdown"], ci_run_link(os.environ))
+
     def report(name: str, coloured: bool = False, width: int | None = None) -> str:
         shown = in_repo if name in REPOSITORY_PATHS else result
-        return render(name, shown, color=coloured, gate=verdict if gated else None, quiet=quiet, width=width)
+        return render(
+            name, shown, color=coloured, gate=verdict if gated else None, quiet=quiet, width=width, failing=failing, full_report=full_report
+        )
 
     for name, target, _ in writes:
         write_file(target, report(name), "--output")
