@@ -18,7 +18,7 @@ import click
 
 from reviewer import __version__, precision, registry as registry_module
 from reviewer.cache import atomic_write
-from reviewer import baseline as baseline_module, gitdiff
+from reviewer import baseline as baseline_module, focus as focus_module, gitdiff
 from reviewer.config import (
     RULE_PACKS_ENV,
     Config,
@@ -123,6 +123,7 @@ def main() -> None:
 @click.option("--fail-on", type=str, help="Fail (exit 1) on any finding at or above SEVERITY (info, low, medium, high, critical).")
 @click.option("--fail-on-confidence", type=str, help="Confidence floor for --fail-on: only findings at least this sure (low, medium, high) fail the gate.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help="Hide findings recorded in this baseline file (`reviewer baseline create`); gate only on new ones.")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Analyse the whole project in this folder (project-level rules see every file) but report only the findings in PATHS; the pre-commit hooks pass the files being committed as PATHS.")
 @click.option("--diff", "diff_base", metavar="BASE", help="Only findings on lines added or changed since the merge base with git BASE (untracked files count as new).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
@@ -144,6 +145,7 @@ def scan(
     fail_on: str | None,
     fail_on_confidence: str | None,
     baseline_path: Path | None,
+    project_dir: Path | None,
     diff_base: str | None,
     jobs: int,
     no_cache: bool,
@@ -156,6 +158,13 @@ def scan(
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
     targets = check_targets(paths)
+    focus = None
+    if project_dir is not None:
+        try:
+            focus = focus_module.relative_paths(project_dir, targets) if paths else None
+        except focus_module.FocusError as error:
+            raise UsageError(f"--project: {error}") from None
+        targets = [project_dir]
     if statistics and fmt not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints text or JSON; --format {fmt} cannot carry it (write that report with -o {fmt}:FILE)")
     writes = parse_outputs(outputs, fmt)
@@ -170,6 +179,8 @@ def scan(
         result = baseline_module.apply(result, entries, config.weight_map)
     if changed is not None:
         result = gitdiff.limit_to_diff(result, changed, config.weight_map)
+    if focus is not None:
+        result = focus_module.limit_to_paths(result, focus, config.weight_map)
     verdict = evaluate(result, gate)
     gated = is_set(gate)
     if result.files == 0:

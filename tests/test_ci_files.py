@@ -60,7 +60,7 @@ def test_pre_commit_hooks_use_real_options() -> None:
     assert {hook["id"] for hook in hooks} == {"reviewer", "reviewer-baseline"}
     for hook in hooks:
         _check([*shlex.split(hook["entry"]), *hook.get("args", [])])
-        assert hook["pass_filenames"] is False
+        assert hook["pass_filenames"] is True  # the files being committed (tests/test_precommit.py)
 
 
 def test_readme_ci_recipes_parse_and_use_real_options() -> None:
