@@ -72,3 +72,13 @@ def test_readme_ci_recipes_parse_and_use_real_options() -> None:
     assert len(commands) >= 8
     for words in commands:
         _check(words)
+
+
+def test_ci_recipes_page_parses_and_uses_real_options() -> None:
+    page = (REPO / "docs" / "ci-recipes.md").read_text(encoding="utf-8")
+    for block in re.findall(r"```yaml\n(.*?)```", page, re.S):
+        yaml.safe_load(textwrap.dedent(block))
+    commands = [c for block in re.findall(r"```(?:sh|yaml)\n(.*?)```", page, re.S) for c in _commands(block.replace("- run: ", "").replace("run: ", "").replace("- reviewer", "reviewer"))]
+    assert len(commands) >= 5
+    for words in commands:
+        _check(words)
