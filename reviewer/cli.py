@@ -191,7 +191,7 @@ def scan(
     in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(scan_root(targets))) if formats & REPOSITORY_PATHS else result
 
     failing = frozenset(finding.fingerprint for finding in failing_findings(result, gate))
-    # Where a cut Markdown table sends readers: the other reports of this run, the CI run's page.
+    # Where a cut Markdown table sends readers: the CI run's page, else the other reports of this run.
     full_report = where_the_full_list_is([str(target) for name, target, _ in writes if name != "markdown"], ci_run_link(os.environ))
 
     def report(name: str, coloured: bool = False, width: int | None = None) -> str:
@@ -550,7 +550,7 @@ def explain(code: str, config_path: Path | None, packs: PackChoice) -> None:
         f"Fix and examples: bandit's documentation, {rule.references[0]}" if bandit and rule.references else f"Fix: {rule.fix}",
     ]
     for title, samples in (("Bad", rule.invalid), ("Good", rule.valid)):
-        if not samples:  # bandit's tests carry no examples; bandit's page (below) has them
+        if not samples:  # bandit's tests carry none (their page, linked above, has them)
             continue
         out.append("")
         out.append(f"{title}:")

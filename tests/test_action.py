@@ -110,4 +110,5 @@ def test_the_job_fails_on_the_gate_and_posts_the_review_when_it_can(workspace, t
     assert job == 1  # the scan's gate: a critical finding
     assert review.returncode == 0 and "review of 2 new comment(s)" in review.stderr  # the Gate step decides the job
     assert len(state.reviews) == 1 and [c["path"] for c in state.comments[3:]] == ["app.py", "db/q.py"]
-    assert [line.split()[0] for line in log.read_text().splitlines()] == ["scan", "review"]
+    invocations = log.read_text().splitlines()
+    assert [line.split()[0] for line in invocations] == ["scan", "review"] and "--report" in invocations[1]  # one scan

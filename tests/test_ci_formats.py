@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -57,12 +58,15 @@ def test_markdown_names_this_runs_reports_and_the_ci_run(tmp_path: Path, monkeyp
     monkeypatch.setenv("GITHUB_RUN_ID", "42")
     assert _scan(root, "-o", f"markdown:{summary}", "-o", f"sarif:{sarif}").exit_code == 0
     text = summary.read_text()
-    assert f"full list: the reports this run wrote (`{sarif}`) and [this workflow run](<https://github.example/acme/shop/actions/runs/42>)." in text
+    assert "the full list is in the log of [this workflow run](<https://github.example/acme/shop/actions/runs/42>)." in text
     for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"):
         monkeypatch.delenv(name)
     monkeypatch.setenv("CI_JOB_URL", "https://gitlab.example/acme/shop/-/jobs/7")
     assert _scan(root, "-o", f"markdown:{summary}").exit_code == 0
-    assert "full list: [this CI job](<https://gitlab.example/acme/shop/-/jobs/7>)." in summary.read_text()
+    assert "the full list is in the log of [this CI job](<https://gitlab.example/acme/shop/-/jobs/7>)." in summary.read_text()
+    monkeypatch.delenv("CI_JOB_URL")  # outside CI: the files this run wrote, which are on this machine
+    assert _scan(root, "-o", f"markdown:{summary}", "-o", f"sarif:{sarif}").exit_code == 0
+    assert f"the full list is in `{sarif}`." in summary.read_text()
 
 
 def _junit(path: Path) -> ET.Element:
@@ -127,5 +131,8 @@ def test_sarif_rules_carry_help_with_examples_and_the_tool_its_information_uri(t
     markdown = sql001["help"]["markdown"]
     assert "**Bad:**\n\n```python\n" in markdown and "**Good:**" in markdown and "**Fix:**" in markdown
     assert all(rule["help"]["text"] for rule in driver["rules"])
+    unloaded = json.loads(render("sarif", replace(result, rules=())))  # findings of rules this run did not load
+    jsonschema.validate(unloaded, SCHEMA)
+    assert all("reviewer explain" in rule["help"]["text"] for rule in unloaded["runs"][0]["tool"]["driver"]["rules"])
     monkeypatch.setattr("reviewer.reporters.sarif.homepage", lambda: None)
     assert "informationUri" not in json.loads(render("sarif", result))["runs"][0]["tool"]["driver"]  # never a made-up link

@@ -1,8 +1,8 @@
 """Markdown for a pull-request comment or a CI job summary: score, grade, the gate's verdict
 and why, the category scores and a table of the (new) findings, most severe first. When the
 table is cut, it says how many findings (of which severity) it leaves out and where the full
-list is: the CI run's page when the environment names it, the other reports this run wrote,
-else the command that prints it. It never links to a page it cannot know exists."""
+list is: the CI run's page when the environment names it, else the other reports this run
+wrote, else the command that prints it. It never links to a page it cannot know exists."""
 
 from __future__ import annotations
 
@@ -30,14 +30,15 @@ def ci_run_link(env: Mapping[str, str]) -> tuple[str, str] | None:
 
 
 def where_the_full_list_is(files: list[str], link: tuple[str, str] | None) -> str:
-    """Markdown naming where the findings a cut table leaves out can be read."""
-    places = []
-    if files:
-        places.append("the reports this run wrote (" + ", ".join(md_code(name) for name in files) + ")")
+    """Markdown naming where the findings a cut table leaves out can be read: in CI, the run's
+    page (its log holds the scan's full output; files on the runner are gone once it ends);
+    elsewhere, the other reports this run wrote; else the command that prints them."""
     if link is not None:
         label, url = link
-        places.append(f"[{md_inline(label)}](<{url.replace('>', '%3E')}>)")
-    return ("full list: " + " and ".join(places)) if places else FULL_LIST_COMMAND
+        return f"the full list is in the log of [{md_inline(label)}](<{url.replace('>', '%3E')}>)"
+    if files:
+        return "the full list is in " + ", ".join(md_code(name) for name in files)
+    return FULL_LIST_COMMAND
 
 
 def render(
