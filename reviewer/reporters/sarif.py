@@ -137,7 +137,8 @@ def _help_markdown(rule, doc: str) -> str:
             example = as_example(samples[0])
             language = "sql" if example.path.endswith(".sql") else "python"
             parts.append(f"**{title}:**\n\n{_fenced(example.code.rstrip(), language)}")
-    parts.append(f"`reviewer explain {rule.code}` shows every example.")
+    if rule.invalid or rule.valid:
+        parts.append(f"`reviewer explain {rule.code}` shows every example.")
     return "\n\n".join(parts)
 
 
