@@ -194,7 +194,7 @@ def _make_rule(test_id: str, name: str, title: str) -> type[BanditTest]:
     doc = (
         f"{headline}\n\n"
         f"Run in-process on the files the scan selected; severity and confidence are the ones "
-        f"bandit gives each issue.{why} Bandit documents and tests it: {url}"
+        f"bandit gives each issue.{why} Bandit documents it, with examples and the fix."
     )
     return type(
         _camel(kebab),
@@ -316,7 +316,8 @@ def run(
             end_column = column
         report = Report(
             target=Location(line, column, end_line, max(end_column, 1)),
-            message=f"{issue.test_id}: {' '.join(str(issue.text).split()).rstrip('.')}",
+            # The text alone: every report already prints the code next to the message.
+            message=" ".join(str(issue.text).split()).rstrip("."),
             severity=_SEVERITY.get(str(issue.severity), rule.severity),
             confidence=_CONFIDENCE.get(str(issue.confidence), rule.confidence),
             fix=rule.fix,

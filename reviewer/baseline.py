@@ -57,7 +57,11 @@ def load(path: Path) -> tuple[BaselineEntry, ...]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BaselineError(f"{path}: the baseline file does not exist; create it with `reviewer baseline create {path}`") from None
+        raise BaselineError(
+            f"{path}: the baseline file does not exist. Record today's findings with `reviewer baseline create {path}` "
+            "(run where this command runs; give the scanned folder as in the scan) and commit the file; from then on only "
+            "new findings count"
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise BaselineError(f"{path}: cannot be read: {error}") from None
     except ValueError as error:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ import click
 
 from reviewer import __version__, precision, registry as registry_module
 from reviewer.cache import atomic_write
-from reviewer import baseline as baseline_module, gitdiff
+from reviewer import baseline as baseline_module, focus as focus_module, gitdiff
 from reviewer.config import (
     RULE_PACKS_ENV,
     Config,
@@ -33,10 +34,12 @@ from reviewer.config import (
     trusted_rule_packs,
 )
 from reviewer.explain import explanation
-from reviewer.gate import evaluate, is_set
+from reviewer.gate import evaluate, failing_findings, is_set
 from reviewer.model import Category, Severity
 from reviewer.registry import Registry, RegistryError
 from reviewer.reporters import REPORTERS, render
+from reviewer.reporters.markdown import ci_run_link, where_the_full_list_is
+from reviewer.reporters.statistics import FORMATS as STATISTICS_FORMATS, render as render_statistics
 from reviewer.rule import Rule
 from reviewer.runner import Progress, ScanResult, scan as run_scan, scan_root
 
@@ -120,13 +123,15 @@ def main() -> None:
 @click.option("--fail-on", type=str, help="Fail (exit 1) on any finding at or above SEVERITY (info, low, medium, high, critical).")
 @click.option("--fail-on-confidence", type=str, help="Confidence floor for --fail-on: only findings at least this sure (low, medium, high) fail the gate.")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help="Hide findings recorded in this baseline file (`reviewer baseline create`); gate only on new ones.")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Analyse the whole project in this folder (project-level rules see every file) but report only the findings in PATHS; the pre-commit hooks pass the files being committed as PATHS.")
 @click.option("--diff", "diff_base", metavar="BASE", help="Only findings on lines added or changed since the merge base with git BASE (untracked files count as new).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="REVIEWER_CACHE_DIR", help="Base folder of the result cache (default: $XDG_CACHE_HOME/reviewer, outside the scanned tree; env REVIEWER_CACHE_DIR).")
 @click.option("--fail-on-error", is_flag=True, help="Fail (exit 1) when any file could not be analysed fully (the report's `errors`).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; the text report shows only the scores, the counts and the verdict.")
-@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text report: auto (a terminal, unless NO_COLOR is set), always or never.")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text report: auto (a terminal, or FORCE_COLOR set; never with NO_COLOR set), always or never.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule (count, code, name; most frequent first) instead of the report on stdout; with --format json, as JSON.")
 @pack_options
 def scan(
     paths: tuple[str, ...],
@@ -140,6 +145,7 @@ def scan(
     fail_on: str | None,
     fail_on_confidence: str | None,
     baseline_path: Path | None,
+    project_dir: Path | None,
     diff_base: str | None,
     jobs: int,
     no_cache: bool,
@@ -147,10 +153,20 @@ def scan(
     fail_on_error: bool,
     quiet: bool,
     color: str,
+    statistics: bool,
     packs: PackChoice,
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
     targets = check_targets(paths)
+    focus = None
+    if project_dir is not None:
+        try:
+            focus = focus_module.relative_paths(project_dir, targets) if paths else None
+        except focus_module.FocusError as error:
+            raise UsageError(f"--project: {error}") from None
+        targets = [project_dir]
+    if statistics and fmt not in STATISTICS_FORMATS:
+        raise UsageError(f"--statistics prints text or JSON; --format {fmt} cannot carry it (write that report with -o {fmt}:FILE)")
     writes = parse_outputs(outputs, fmt)
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence, fail_on_error)
@@ -163,33 +179,58 @@ def scan(
         result = baseline_module.apply(result, entries, config.weight_map)
     if changed is not None:
         result = gitdiff.limit_to_diff(result, changed, config.weight_map)
+    if focus is not None:
+        result = focus_module.limit_to_paths(result, focus, config.weight_map)
     verdict = evaluate(result, gate)
     gated = is_set(gate)
-    to_stdout = not any(name == fmt and plain for name, _, plain in writes)
+    if result.files == 0:
+        click.echo(f"reviewer: warning: no Python or SQL file was analysed under {', '.join(map(str, targets))}; the score is not measured", err=True)
+    to_stdout = not any(name == fmt and plain for name, _, plain in writes) and not statistics
     # CI formats name files from the repository's top; text and JSON from the scanned folder.
     formats = {name for name, _, _ in writes} | ({fmt} if to_stdout else set())
     in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(scan_root(targets))) if formats & REPOSITORY_PATHS else result
 
-    def report(name: str, coloured: bool = False) -> str:
+    failing = frozenset(finding.fingerprint for finding in failing_findings(result, gate))
+    # Where a cut Markdown table sends readers: the CI run's page, else the other reports of this run.
+    full_report = where_the_full_list_is([str(target) for name, target, _ in writes if name != "markdown"], ci_run_link(os.environ))
+
+    def report(name: str, coloured: bool = False, width: int | None = None) -> str:
         shown = in_repo if name in REPOSITORY_PATHS else result
-        return render(name, shown, color=coloured, gate=verdict if gated else None, quiet=quiet)
+        return render(
+            name, shown, color=coloured, gate=verdict if gated else None, quiet=quiet, width=width, failing=failing, full_report=full_report
+        )
 
     for name, target, _ in writes:
         write_file(target, report(name), "--output")
         if not quiet:
             click.echo(f"reviewer: wrote {name} report to {target}", err=True)
+    if statistics:
+        click.echo(render_statistics(result, fmt), nl=False)
     if to_stdout:
-        coloured = fmt == "text" and use_color(color, sys.stdout.isatty(), os.environ)
-        click.echo(report(fmt, coloured), nl=False, color=coloured)
+        terminal = sys.stdout.isatty()
+        coloured = fmt == "text" and use_color(color, terminal, os.environ)
+        click.echo(report(fmt, coloured, report_width(terminal, os.environ)), nl=False, color=coloured)
     sys.exit(0 if verdict[0] else 1)
 
 
 def use_color(choice: str, terminal: bool, env: "os._Environ[str] | dict[str, str]") -> bool:
-    """--color: `always`, `never`, or `auto`: a terminal, unless NO_COLOR is set to anything
-    non-empty (https://no-color.org)."""
+    """--color: `always`, `never`, or `auto`: NO_COLOR set to anything non-empty turns colour
+    off (https://no-color.org), else FORCE_COLOR set to anything non-empty turns it on
+    (https://force-color.org), else colour when stdout is a terminal."""
     if choice != "auto":
         return choice == "always"
-    return terminal and not env.get("NO_COLOR")
+    if env.get("NO_COLOR"):
+        return False
+    return bool(env.get("FORCE_COLOR")) or terminal
+
+
+def report_width(terminal: bool, env: "os._Environ[str] | dict[str, str]") -> int | None:
+    """The width the text report wraps to: COLUMNS when it is set to a number, else the
+    terminal's width when stdout is one, else none (a log or a pipe is never wrapped)."""
+    columns = env.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return shutil.get_terminal_size().columns if terminal else None
 
 
 def scan_or_exit(targets: list[Path], config: Config, registry: Registry, enabled: list[type[Rule]], **options: Any) -> ScanResult:
@@ -257,9 +298,9 @@ def _load_baseline(path: Path | None) -> "tuple[baseline_module.BaselineEntry, .
         raise UsageError(str(error)) from None
 
 
-def _changed_lines(root: Path, base: str) -> "gitdiff.ChangedLines":
+def _changed_lines(root: Path, base: str, option: str = "--diff") -> "gitdiff.ChangedLines":
     try:
-        return gitdiff.changed_lines(root, base)
+        return gitdiff.changed_lines(root, base, option)
     except gitdiff.GitError as error:
         raise UsageError(str(error)) from None
 
@@ -350,7 +391,7 @@ def _gate(
     config: Config, fail_under: float | None, fail_on: str | None, fail_on_confidence: str | None = None, fail_on_error: bool = False
 ) -> Gate:
     try:
-        return Gate(
+        gate = Gate(
             fail_on_error=fail_on_error,
             fail_under=parse_fail_under(fail_under, "<command line>", "--fail-under") if fail_under is not None else config.gate.fail_under,
             fail_on=parse_fail_on(fail_on, "<command line>", "--fail-on") if fail_on is not None else config.gate.fail_on,
@@ -360,6 +401,11 @@ def _gate(
         )
     except ConfigError as error:
         raise UsageError(str(error)) from None
+    if gate.fail_on_confidence is not None and gate.fail_on is None:
+        # A confidence floor only narrows --fail-on; alone it would gate nothing, silently.
+        where = "--fail-on-confidence" if fail_on_confidence is not None else f"{config.source}: gate.fail-on-confidence"
+        raise UsageError(f"{where} only narrows --fail-on, and no --fail-on (or gate.fail-on in config) is set; add e.g. `--fail-on high`")
+    return gate
 
 
 def _progress_bar(quiet: bool) -> Progress:
@@ -466,11 +512,11 @@ def rules(fmt: str, config_path: Path | None, packs: PackChoice) -> None:
     elif fmt == "md":
         click.echo(rules_markdown(registry, field), nl=False)
     else:
+        row = "{:<8} {:<9} {:<11} {:<44} {}"
+        click.echo(row.format("code", "severity", "category", "name", "field precision"))
         for rule in registry.rules:
             opt = " (opt-in)" if rule.opt_in else ""
-            click.echo(
-                f"{rule.code:<8} {rule.severity.value:<9} {rule.category.value:<11} {rule.name + opt:<44} {field.describe(rule.code)}"
-            )
+            click.echo(row.format(rule.code, rule.severity.value, rule.category.value, rule.name + opt, field.describe(rule.code)))
 
 
 @main.command()

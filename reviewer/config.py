@@ -293,15 +293,19 @@ def load_config(path: Path | None, root: Path) -> Config:
         raise ConfigError(source, "<file>", "the config file does not exist") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(source, "<file>", f"cannot be read: {error}") from None
-    if path.name == "pyproject.toml":
+    if path.suffix.lower() == ".toml":
+        # pyproject.toml, or another TOML file (`--config reviewer.toml`): the keys under
+        # [tool.reviewer] when the file has that table, else at its top level.
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(source, "<file>", f"is not valid TOML: {error}") from None
         except RecursionError:
             raise ConfigError(source, "<file>", "nests too deeply to be a reviewer config") from None
-        table = data.get("tool", {}).get("reviewer", {})
-        return parse_config(table, f"{source} [tool.reviewer]", root=path.parent)
+        tool = data.get("tool")
+        if path.name == "pyproject.toml" or (isinstance(tool, dict) and "reviewer" in tool):
+            return parse_config(data.get("tool", {}).get("reviewer", {}), f"{source} [tool.reviewer]", root=path.parent)
+        return parse_config(data, source, root=path.parent)
     try:
         table = yaml.safe_load(text)
     except yaml.YAMLError as error:

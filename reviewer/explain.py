@@ -4,13 +4,15 @@ shows the same text next to each finding."""
 
 from __future__ import annotations
 
+from reviewer.bandit_bridge import is_bandit_rule
 from reviewer.lines import split_lines
-from reviewer.rule import Rule, as_example
+from reviewer.rule import Rule, as_example, checklist_items
 
 
 def explanation(rule: type[Rule], field_precision: str) -> str:
     """The rule's explanation; `field_precision` is the measured figure as
     `FieldPrecision.describe` words it."""
+    bandit = is_bandit_rule(rule)
     out = [
         f"{rule.code} {rule.name}",
         f"category: {rule.category.value}   severity: {rule.severity.value}   confidence: {rule.confidence.value}"
@@ -20,9 +22,12 @@ def explanation(rule: type[Rule], field_precision: str) -> str:
         rule.doc(),
         "",
         f"Reports: {rule.message}",
-        f"Fix: {rule.fix}",
+        # Bandit's tests have no examples here; bandit's page has them, and the fix.
+        f"Fix and examples: bandit's documentation, {rule.references[0]}" if bandit and rule.references else f"Fix: {rule.fix}",
     ]
     for title, samples in (("Bad", rule.invalid), ("Good", rule.valid)):
+        if not samples:  # bandit's tests carry none (their page, linked above, has them)
+            continue
         out.append("")
         out.append(f"{title}:")
         for sample in samples:
@@ -36,9 +41,10 @@ def explanation(rule: type[Rule], field_precision: str) -> str:
         out.append("Options (under `options: {" + rule.code + ": {...}}`):")
         for name, default in rule.options.items():
             out.append(f"  {name}: {default!r}")
-    if rule.seed:
-        out.extend(["", f"Checklist: {rule.seed}"])
-    if rule.references:
+    items = checklist_items(rule.seed)
+    if items:
+        out.extend(["", "Checklist: " + "; ".join(items)])
+    if rule.references and not bandit:
         out.append("")
         out.append("References:")
         out.extend(f"  {reference}" for reference in rule.references)

@@ -5,6 +5,7 @@ gates only on new findings."""
 from __future__ import annotations
 
 from reviewer.config import Gate
+from reviewer.model import Finding
 from reviewer.runner import ScanResult
 
 
@@ -21,7 +22,7 @@ def evaluate(result: ScanResult, gate: Gate) -> tuple[bool, list[str]]:
             reasons.append(f"score {result.score.overall:.1f} is at or above {gate.fail_under:g} (fail-under)")
     if gate.fail_on is not None:
         floor = gate.fail_on_confidence
-        over = [f for f in result.findings if f.severity >= gate.fail_on and (floor is None or f.confidence >= floor)]
+        over = failing_findings(result, gate)
         bar = gate.fail_on.value + (f" with {floor.value} confidence or more" if floor is not None else "")
         if over:
             passed = False
@@ -36,6 +37,15 @@ def evaluate(result: ScanResult, gate: Gate) -> tuple[bool, list[str]]:
         else:
             reasons.append("every file was analysed (fail-on-error)")
     return passed, reasons
+
+
+def failing_findings(result: ScanResult, gate: Gate) -> list[Finding]:
+    """The findings that fail the gate by themselves: at or above `fail-on`, at least as sure
+    as `fail-on-confidence`. (A score under `fail-under` fails the gate as a whole.)"""
+    if gate.fail_on is None:
+        return []
+    floor = gate.fail_on_confidence
+    return [f for f in result.findings if f.severity >= gate.fail_on and (floor is None or f.confidence >= floor)]
 
 
 def _scope(result: ScanResult) -> str:

@@ -62,29 +62,31 @@ def fetch_hint(base: str) -> str:
     )
 
 
-def merge_base(root: Path, base: str) -> str:
+def merge_base(root: Path, base: str, option: str = "--diff") -> str:
+    """The merge base of BASE and HEAD; errors name `option`, the flag the user typed BASE with."""
     if _git(root, "rev-parse", "--is-inside-work-tree", check=False).returncode != 0:
-        raise GitError(f"`--diff {base}`: {root} is not inside a git repository")
+        raise GitError(f"`{option} {base}`: {root} is not inside a git repository")
     shallow = is_shallow(root)
     where = "this shallow clone" if shallow else "this repository"
     if _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}", check=False).returncode != 0:
-        raise GitError(f"`--diff {base}`: `{base}` is not a commit in {where}; {fetch_hint(base)}")
+        raise GitError(f"`{option} {base}`: `{base}` is not a commit in {where}; {fetch_hint(base)}")
     found = _git(root, "merge-base", base, "HEAD", check=False)
     if found.returncode != 0:
         if shallow:
             raise GitError(
-                f"`--diff {base}`: {where} does not reach the merge base of `{base}` and HEAD; "
+                f"`{option} {base}`: {where} does not reach the merge base of `{base}` and HEAD; "
                 "deepen it with `git fetch --unshallow` (GitHub Actions: `fetch-depth: 0`; GitLab CI: `GIT_DEPTH: 0`)"
             )
-        raise GitError(f"`--diff {base}`: `{base}` and HEAD have no common ancestor")
+        raise GitError(f"`{option} {base}`: `{base}` and HEAD have no common ancestor")
     return found.stdout.strip()
 
 
-def changed_lines(root: Path, base: str) -> ChangedLines:
+def changed_lines(root: Path, base: str, option: str = "--diff") -> ChangedLines:
     """Lines added or changed in the working tree since the merge base of BASE and HEAD,
-    keyed by path relative to `root` (files outside `root` are left out)."""
+    keyed by path relative to `root` (files outside `root` are left out). Errors name
+    `option`, the flag BASE came with (`--diff`, `--base`)."""
     root = root.resolve()
-    commit = merge_base(root, base)
+    commit = merge_base(root, base, option)
     top = Path(_git(root, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
     prefix = root.relative_to(top).as_posix() if root != top else ""
     diff = _git(

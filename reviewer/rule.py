@@ -7,6 +7,7 @@ file (or one project pass), so rules cannot carry state between files.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
@@ -153,6 +154,15 @@ class Rule:
                 operation=operation,
             )
         )
+
+
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+def checklist_items(seed: str) -> tuple[str, ...]:
+    """The checklist lines a rule's `seed` quotes, without their ids: `S1:75` points into the
+    project's own checklist files, which users do not have."""
+    return tuple(dict.fromkeys(text.strip() for text in _QUOTED.findall(seed) if text.strip()))
 
 
 class PythonRule(Rule):

@@ -42,6 +42,14 @@ def scan_tree(root: Path, select: tuple[str, ...] = (), config: Config | None = 
     return scan([root], config, registry, enabled, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text report as a pipe gets it, whatever the shell running the suite exports:
+    COLUMNS would wrap it and FORCE_COLOR / NO_COLOR would colour it or not (docs/terminal-output.md)."""
+    for name in ("COLUMNS", "FORCE_COLOR", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def project(tmp_path: Path):
     """Write files into a fresh project folder and return its path."""

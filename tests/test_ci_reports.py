@@ -32,6 +32,8 @@ def _result(tmp_path: Path):
 
 
 FAILED = (False, ["2 finding(s) at or above high (fail-on)"])
+# Lists of things to fix, where a passed gate would be an issue or a review comment of its own.
+PASSED_GATE_UNSAID = ("gitlab", "rdjson")
 
 
 def test_every_format_is_registered() -> None:
@@ -45,7 +47,10 @@ def test_every_format_states_the_verdict_and_why(tmp_path: Path, fmt: str) -> No
     assert "2 finding(s) at or above high (fail-on)" in failed
     assert "failed" in failed.lower() or '"passed": false' in failed
     unset = render(fmt, result, gate=None)
-    assert "no gate is set" in unset and ("passed" in unset.lower())
+    if fmt in PASSED_GATE_UNSAID:
+        assert "reviewer-gate" not in unset  # a passed gate is nothing to fix or comment on
+    else:
+        assert "no gate is set" in unset and ("passed" in unset.lower())
     assert render(fmt, result, gate=FAILED) == failed  # deterministic
 
 
@@ -103,7 +108,7 @@ def test_gitlab_code_quality(tmp_path: Path) -> None:
     assert [(i["check_name"], i["severity"], i["location"]["path"]) for i in issues] == [
         ("SQL001", "blocker", "app.py"),
         ("SQL001", "critical", "db/q.py"),
-        ("reviewer-gate", "blocker", "."),
+        ("reviewer-gate", "blocker", "app.py"),  # at the most severe finding: a file that exists
     ]
     assert issues[0]["fingerprint"] == result.findings[0].fingerprint
     assert issues[0]["location"]["lines"]["begin"] == result.findings[0].line
@@ -112,7 +117,8 @@ def test_gitlab_code_quality(tmp_path: Path) -> None:
 
 def test_junit_and_checkstyle_parse(tmp_path: Path) -> None:
     result = _result(tmp_path)
-    junit = ET.fromstring(render("junit", result, gate=FAILED).split("\n", 1)[1])
+    failing = frozenset(f.fingerprint for f in result.findings)
+    junit = ET.fromstring(render("junit", result, gate=FAILED, failing=failing).split("\n", 1)[1])
     assert junit.get("failures") == "3"
     gate_case = junit.find("testsuite[@name='reviewer.gate']/testcase")
     assert gate_case.find("failure").get("message") == "Gate failed: 2 finding(s) at or above high (fail-on)"
@@ -136,6 +142,7 @@ def test_rdjson_diagnostics(tmp_path: Path) -> None:
     assert first["location"]["path"] == "app.py" and first["severity"] == "ERROR" and first["code"]["value"] == "SQL001"
     assert first["location"]["range"]["start"] == {"line": result.findings[0].line, "column": result.findings[0].location.column}
     assert gate["code"]["value"] == "reviewer-gate" and gate["severity"] == "ERROR"
+    assert gate["location"] == {"path": "app.py", "range": {"start": {"line": result.findings[0].line}}}  # a real file
 
 
 def test_markdown_summary(tmp_path: Path) -> None:

@@ -55,7 +55,24 @@ class Outcome:
 
 
 class ApiError(Exception):
-    """The platform refused or could not be reached; the message never contains the token."""
+    """The platform refused or could not be reached; the message never contains the token.
+    `status` is the HTTP status of a refusal (403: not allowed), None when there was none."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def neutral_payload(plan: ReviewPlan) -> dict:
+    """A dry run's review without a platform: what would be posted, not how."""
+    return {
+        "platform": None,
+        "note": "no CI platform in the environment; --platform github or --platform gitlab shows that platform's requests",
+        "review": {
+            "body": plan.body,
+            "comments": [{"path": c.path, "line": c.line, "body": c.body} for c in plan.comments],
+        },
+    }
 
 
 def fingerprint_of(body: str) -> str | None:

@@ -28,8 +28,13 @@ class Settings:
         event = _event(env.get("GITHUB_EVENT_PATH"))
         pull = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else {}
         self.pr = pr if pr is not None else pull.get("number") or None
+        self.from_fork = False
         if pull and pr in (None, pull.get("number")):
-            self.head_sha = (pull.get("head") or {}).get("sha")
+            head, base = pull.get("head") or {}, pull.get("base") or {}
+            self.head_sha = head.get("sha")
+            # A pull request from a fork runs with a read-only token: posting is refused (403).
+            head_repo, base_repo = head.get("repo") or {}, base.get("repo") or {}
+            self.from_fork = bool(head_repo.get("full_name")) and head_repo.get("full_name") != base_repo.get("full_name")
 
     def missing(self) -> list[str]:
         gaps = [name for name, value in (("GITHUB_TOKEN", self.token), ("GITHUB_REPOSITORY", self.repository)) if not value]

@@ -58,7 +58,7 @@ class Client:
         else:
             raise ApiError(redact(f"{method} {path}: more than {MAX_REDIRECTS} redirects; stopped", self.token))
         if response.status_code >= 400:
-            raise ApiError(redact(f"{method} {url} returned {response.status_code}: {_reason(response, self.token)}", self.token))
+            raise ApiError(redact(f"{method} {url} returned {response.status_code}: {_reason(response, self.token)}", self.token), response.status_code)
         return response
 
     def json(self, method: str, path: str, json: Any = None, params: dict | None = None) -> Any:

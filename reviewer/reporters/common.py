@@ -28,9 +28,32 @@ def verdict_text(gate: Verdict | None) -> str:
     return f"Gate {'passed' if passed else 'failed'}: " + "; ".join(reasons)
 
 
+def verdict_with_score(result: ScanResult, gate: Verdict | None) -> str:
+    """The verdict, the score and what the findings cover, in one line."""
+    scope = scope_text(result)
+    return f"{verdict_text(gate)} (score {result.score.overall:.1f}, grade {result.score.grade}" + (f"; {scope})" if scope else ")")
+
+
 def verdict_dict(gate: Verdict | None) -> dict:
     passed, reasons = verdict(gate)
     return {"passed": passed, "set": gate is not None, "reasons": reasons}
+
+
+def most_severe_first(findings) -> list:
+    """Findings by severity (critical first), then path, line, column and rule."""
+    return sorted(findings, key=lambda finding: (-finding.severity.rank, finding.sort_key()))
+
+
+def gate_anchor(result: ScanResult, failing: frozenset[str]) -> tuple[str, int] | None:
+    """(path, line) where formats that need a real file (GitLab Code Quality, rdjson) report a
+    failed gate: the most severe finding that fails it (`failing` holds fingerprints), else the
+    most severe finding (a score under the bar), else the first file that could not be
+    analysed (`--fail-on-error`); None when there is no such place."""
+    ranked = most_severe_first(result.findings)
+    chosen = next((f for f in ranked if f.fingerprint in failing), ranked[0] if ranked else None)
+    if chosen is not None:
+        return chosen.path, chosen.line
+    return (result.errors[0].path, 1) if result.errors else None
 
 
 def scope_text(result: ScanResult) -> str:

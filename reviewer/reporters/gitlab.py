@@ -1,6 +1,8 @@
-"""GitLab Code Quality JSON (an array of issues, shown in merge requests). The gate's verdict is
-one more issue, `reviewer-gate`, at the top of the scanned folder: the format has no other
-place for it."""
+"""GitLab Code Quality JSON (an array of issues, shown in merge requests). A failed gate is one
+more issue, `reviewer-gate`, on the line of the most severe finding that failed it (Code
+Quality issues need a real file), with a fingerprint that does not change with the score, so a
+merge request shows it as new only when the gate starts failing. A passed gate adds nothing:
+the format has no place for a verdict, and nothing is left to fix."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import hashlib
 import json
 
 from reviewer.model import Severity
-from reviewer.reporters.common import Verdict, scope_text, verdict, verdict_text
+from reviewer.reporters.common import Verdict, gate_anchor, verdict, verdict_with_score
 from reviewer.runner import ScanResult
 
 SEVERITY = {
@@ -18,10 +20,12 @@ SEVERITY = {
     Severity.HIGH: "critical",
     Severity.CRITICAL: "blocker",
 }
+# One constant: the gate issue is the same issue from one run to the next, whatever the score.
+GATE_FINGERPRINT = hashlib.blake2b(b"reviewer-gate", digest_size=16).hexdigest()
 CATEGORY = {"security": "Security", "sql": "Security", "ops": "Style", "meta": "Style"}
 
 
-def render(result: ScanResult, gate: Verdict | None = None, **_options) -> str:
+def render(result: ScanResult, gate: Verdict | None = None, failing: frozenset[str] = frozenset(), **_options) -> str:
     issues = []
     for finding in result.findings:
         issues.append(
@@ -37,18 +41,18 @@ def render(result: ScanResult, gate: Verdict | None = None, **_options) -> str:
             }
         )
     passed, _ = verdict(gate)
-    text = f"{verdict_text(gate)} (score {result.score.overall:.1f}, grade {result.score.grade}"
-    scope = scope_text(result)
-    text += f"; {scope})" if scope else ")"
-    issues.append(
-        {
-            "type": "issue",
-            "check_name": "reviewer-gate",
-            "description": text,
-            "categories": ["Bug Risk"],
-            "severity": "info" if passed else "blocker",
-            "fingerprint": hashlib.blake2b(text.encode(), digest_size=16).hexdigest(),
-            "location": {"path": ".", "lines": {"begin": 1}},
-        }
-    )
+    anchor = None if passed else gate_anchor(result, failing)
+    if anchor is not None:
+        path, line = anchor
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": "reviewer-gate",
+                "description": verdict_with_score(result, gate),
+                "categories": ["Bug Risk"],
+                "severity": "blocker",
+                "fingerprint": GATE_FINGERPRINT,
+                "location": {"path": path, "lines": {"begin": line}},
+            }
+        )
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"

@@ -1,17 +1,19 @@
-"""Reviewdog Diagnostic Format (rdjson) for `reviewdog -f=rdjson`. The gate's verdict is one
-more diagnostic (`reviewer-gate`, no file), since reviewdog rejects unknown keys."""
+"""Reviewdog Diagnostic Format (rdjson) for `reviewdog -f=rdjson`. A failed gate is one more
+diagnostic (`reviewer-gate`) on the line of the most severe finding that failed it: rdjson
+validators reject a diagnostic without a file. A passed gate adds nothing (a comment saying
+"passed" on some line would be noise)."""
 
 from __future__ import annotations
 
 import json
 
-from reviewer.reporters.common import Verdict, help_uri, level, rules_by_code, scope_text, verdict, verdict_text
+from reviewer.reporters.common import Verdict, gate_anchor, help_uri, level, rules_by_code, verdict, verdict_with_score
 from reviewer.runner import ScanResult
 
 SEVERITY = {"error": "ERROR", "warning": "WARNING", "note": "INFO"}
 
 
-def render(result: ScanResult, gate: Verdict | None = None, **_options) -> str:
+def render(result: ScanResult, gate: Verdict | None = None, failing: frozenset[str] = frozenset(), **_options) -> str:
     known = rules_by_code(result)
     diagnostics = []
     for finding in result.findings:
@@ -36,14 +38,16 @@ def render(result: ScanResult, gate: Verdict | None = None, **_options) -> str:
             }
         )
     passed, _ = verdict(gate)
-    scope = scope_text(result)
-    diagnostics.append(
-        {
-            "message": f"{verdict_text(gate)} (score {result.score.overall:.1f}, grade {result.score.grade}" + (f"; {scope})" if scope else ")"),
-            "location": {"path": ""},
-            "severity": "INFO" if passed else "ERROR",
-            "code": {"value": "reviewer-gate"},
-        }
-    )
+    anchor = None if passed else gate_anchor(result, failing)
+    if anchor is not None:
+        path, line = anchor
+        diagnostics.append(
+            {
+                "message": verdict_with_score(result, gate),
+                "location": {"path": path, "range": {"start": {"line": line}}},
+                "severity": "ERROR",
+                "code": {"value": "reviewer-gate"},
+            }
+        )
     data = {"source": {"name": "reviewer"}, "diagnostics": diagnostics}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -5,12 +5,14 @@ properties. Validated against the SARIF 2.1.0 schema in the tests."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import quote
 
-from reviewer import __version__
+from reviewer import __version__, homepage
 from reviewer.model import Category, Finding, Severity
 from reviewer.reporters.common import Verdict, help_uri, level, rules_by_code, scope_text, verdict_dict, verdict_text
+from reviewer.rule import as_example
 from reviewer.runner import ScanResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -40,19 +42,16 @@ def as_dict(result: ScanResult, gate: Verdict | None = None) -> dict:
         for error in result.errors
     ]
     passed = verdict_dict(gate)["passed"]
+    driver = {"name": "reviewer", "version": __version__, "semanticVersion": __version__, "rules": rules}
+    url = homepage()
+    if url:
+        driver["informationUri"] = url
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "reviewer",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": rules,
-                    }
-                },
+                "tool": {"driver": driver},
                 "originalUriBaseIds": {"SRCROOT": {"uri": Path(result.root).resolve().as_uri() + "/"}},
                 "invocations": [
                     {
@@ -77,17 +76,15 @@ def as_dict(result: ScanResult, gate: Verdict | None = None) -> dict:
 
 def _rule(code: str, rule) -> dict:
     if rule is None:  # a finding of a rule that is no longer loaded (e.g. from a cache)
-        return {"id": code, "name": code}
+        text = f"{code} is not a rule this run loaded; `reviewer explain {code}` describes it where its rule pack is installed."
+        return {"id": code, "name": code, "help": {"text": text, "markdown": text}}
     doc = " ".join(rule.doc().split())
     item = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.one_line()},
         "fullDescription": {"text": doc},
-        "help": {
-            "text": f"{doc}\n\nFix: {rule.fix}",
-            "markdown": f"{doc}\n\n**Fix:** {rule.fix}\n\n`reviewer explain {rule.code}` shows bad and good examples.",
-        },
+        "help": {"text": f"{doc}\n\nFix: {rule.fix}", "markdown": _help_markdown(rule, doc)},
         "defaultConfiguration": {"level": level(rule.severity)},
         "properties": {
             "category": rule.category.value,
@@ -129,3 +126,24 @@ def _result(finding: Finding, index: dict[str, int], reason: str | None = None) 
     if reason is not None:
         item["suppressions"] = [{"kind": "inSource", "justification": reason or "(no reason given)"}]
     return item
+
+
+def _help_markdown(rule, doc: str) -> str:
+    """What code scanning shows under an alert: why, the fix, and the rule's first bad and good
+    example (bandit's tests have none here; bandit's page, the rule's helpUri, has them)."""
+    parts = [doc, f"**Fix:** {rule.fix}"]
+    for title, samples in (("Bad", rule.invalid), ("Good", rule.valid)):
+        if samples:
+            example = as_example(samples[0])
+            language = "sql" if example.path.endswith(".sql") else "python"
+            parts.append(f"**{title}:**\n\n{_fenced(example.code.rstrip(), language)}")
+    if rule.invalid or rule.valid:
+        parts.append(f"`reviewer explain {rule.code}` shows every example.")
+    return "\n\n".join(parts)
+
+
+def _fenced(code: str, language: str) -> str:
+    """A Markdown code block that a run of backticks inside `code` cannot close."""
+    longest = max((len(run) for run in re.findall("`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{code}\n{fence}"

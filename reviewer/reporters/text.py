@@ -1,8 +1,13 @@
 """The human report: findings grouped by file with the offending line, message and fix, then
-the category scores, the overall grade and the gate's verdict."""
+the category scores, the overall grade and the gate's verdict.
+
+With a `width` (the terminal's, or COLUMNS) messages and fixes wrap to it and a code line
+longer than the width is cut around the flagged span, so the caret stays under the code
+instead of on a line of its own where the terminal would wrap. Without one, nothing wraps."""
 
 from __future__ import annotations
 
+import textwrap
 from itertools import groupby
 from pathlib import Path
 
@@ -22,14 +27,21 @@ SEVERITY_COLOURS = {
 GRADE_COLOURS = {"A": "green", "B": "green", "C": "yellow", "D": "red", "F": "red"}
 
 
+FIX_INDENT = 9  # the column of "fix:" and of a wrapped message's following lines
+MIN_WIDTH = 40  # narrower terminals (or a bogus COLUMNS) get the report unwrapped
+
+
 def render(
     result: ScanResult,
     color: bool = False,
     gate: tuple[bool, list[str]] | None = None,
     quiet: bool = False,
+    width: int | None = None,
     **_options,
 ) -> str:
     """The report; `quiet` leaves out the findings and errors but keeps the summary counts."""
+    if width is not None and width < MIN_WIDTH:
+        width = None
 
     def style(text: str, **kwargs) -> str:
         return click.style(text, **kwargs) if color else text
@@ -42,21 +54,27 @@ def render(
         out.append(style(printable(path), bold=True, underline=True))
         for finding in findings:
             loc = finding.location
-            severity = style(f"{finding.severity.value:<8}", fg=SEVERITY_COLOURS[finding.severity], bold=True)
-            out.append(
-                f"  {loc.line}:{loc.column}  {severity} {style(finding.rule, bold=True)} "
-                f"{printable(finding.message)}  {style(f'[{finding.name}, {finding.confidence.value} confidence]', dim=True)}"
+            head = f"  {loc.line}:{loc.column}  {finding.severity.value:<8} {finding.rule} "
+            styled_head = (
+                f"  {loc.line}:{loc.column}  {style(f'{finding.severity.value:<8}', fg=SEVERITY_COLOURS[finding.severity], bold=True)} "
+                f"{style(finding.rule, bold=True)} "
             )
+            message = _wrap(printable(finding.message), len(head), width)
+            tag = f"[{finding.name}, {finding.confidence.value} confidence]"
+            if width is None or len(message[-1]) + 2 + len(tag) <= width:
+                message[-1] += "  " + style(tag, dim=True)
+            else:
+                message.append(" " * FIX_INDENT + style(tag, dim=True))
+            out.append(styled_head + message[0][len(head):])
+            out.extend(message[1:])
             if 0 < loc.line <= len(lines):
-                code = printable(lines[loc.line - 1].rstrip())
                 gutter = f"{loc.line:>6} | "
+                code, offset, carets = _excerpt(lines[loc.line - 1].rstrip(), loc, None if width is None else width - len(gutter))
                 out.append(style(gutter, dim=True) + code)
-                # end_column is inclusive; a span that runs onto later lines is underlined to
-                # the end of its first line.
-                end = loc.end_column if loc.end_line == loc.line else len(code)
-                width = max(1, min(end, len(code)) - loc.column + 1)
-                out.append(" " * len(gutter) + " " * (loc.column - 1) + style("^" * width, fg="red"))
-            out.append(f"         {style('fix:', fg='green')} {printable(finding.fix)}")
+                out.append(" " * (len(gutter) + offset) + style("^" * carets, fg="red"))
+            fix = _wrap(printable(finding.fix), FIX_INDENT + len("fix: "), width, FIX_INDENT + len("fix: "))
+            out.append(" " * FIX_INDENT + style("fix:", fg="green") + " " + fix[0].lstrip())
+            out.extend(fix[1:])
         out.append("")
     if result.errors and not quiet:
         out.append(style(f"Could not analyse {len(result.errors)} file(s):", bold=True))
@@ -83,8 +101,52 @@ def render(
     return "\n".join(out) + "\n"
 
 
+def _wrap(text: str, start: int, width: int | None, indent: int = FIX_INDENT) -> list[str]:
+    """`text` as lines of at most `width` columns, the first starting at column `start` (it
+    comes back padded with `start` spaces for the caller to replace), the others indented
+    by `indent`. Words longer than a line (a path, a URL) are not cut."""
+    if width is None:
+        return [" " * start + text]
+    return textwrap.wrap(
+        text, width=width, initial_indent=" " * start, subsequent_indent=" " * indent,
+        break_long_words=False, break_on_hyphens=False,
+    ) or [" " * start]
+
+
+def _excerpt(raw: str, loc, room: int | None) -> tuple[str, int, int]:
+    """The flagged code line as shown (tabs expanded, control characters escaped, cut to `room`
+    columns around the flagged span with `…` where it is cut), and the caret's offset and
+    length under it. `loc`'s columns count characters of `raw`; end_column is inclusive, and
+    a span that runs onto later lines is underlined to the end of its first line."""
+
+    def shown(text: str) -> str:
+        return printable(text).expandtabs()
+
+    code = shown(raw)
+    start = len(shown(raw[: loc.column - 1]))
+    end = len(shown(raw[: loc.end_column])) if loc.end_line == loc.line else len(code)
+    carets = max(1, min(end, len(code)) - start)
+    if room is None or len(code) <= room or room < 2:
+        return code, start, carets
+    # Cut on the left only when the span would not start inside the first `room` columns.
+    left = 0 if start <= room - 2 else min(start - room // 4, len(code) - room)
+    window = code[left : left + room]
+    cut_right = left + room < len(code)
+    if left > 0:
+        window = "…" + window[1:]
+    if cut_right:
+        window = window[:-1] + "…"
+    offset = start - left
+    carets = max(1, min(carets, room - offset - (1 if cut_right else 0)))
+    return window, offset, carets
+
+
 def _score_table(result: ScanResult, style) -> list[str]:
     rows = [f"{'category':<12} {'score':>6}  grade  findings"]
+    if result.files == 0:
+        # 100 / A over nothing would read as a clean project; the JSON keeps the numbers
+        # (its contract) and `summary.files` 0 says the same.
+        return [style(rows[0], dim=True), f"{'overall':<12} not measured: no files analysed", ""]
     for category, item in result.score.categories.items():
         if not item.checked:
             rows.append(style(f"{category.value:<12} {'not checked (no enabled rule; left out of the overall)'}", dim=True))
