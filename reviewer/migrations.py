@@ -1501,7 +1501,39 @@ def collect(
     unit = _unit(path, kind, text, tree, dialect_of(path) or dialect, tool, runner)
     if unit is not None and unit.get("form") != "settings":
         unit["dialect"] = dialect_of(path) or dialect
+        unit["databases"] = _databases_named(tree) if tree is not None else []
     return unit
+
+
+# Names in a migration's code that tie it to a family of databases: imports (`pymysql`,
+# `sqlalchemy.dialects.postgresql`), dialect-name strings (`if bind.dialect.name == "mysql"`),
+# attributes (`connection.vendor`'s values are strings) and `postgresql_*` / `mysql_*` options.
+DATABASE_WORDS = {
+    "postgresql": "postgres", "postgres": "postgres", "psycopg": "postgres", "psycopg2": "postgres",
+    "asyncpg": "postgres", "mysql": "mysql", "pymysql": "mysql", "mysqldb": "mysql", "mariadb": "mysql",
+    "sqlite": "sqlite", "sqlite3": "sqlite",
+}  # fmt: skip
+
+
+def _databases_named(tree: ast.Module) -> list[str]:
+    """The database families a migration file's code names (see DATABASE_WORDS)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [alias.name for alias in node.names]
+            if isinstance(node, ast.ImportFrom) and node.module:
+                modules.append(node.module)
+            words = [part for module in modules for part in module.split(".")]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) <= 12:
+            words = [node.value]
+        elif isinstance(node, ast.Attribute):
+            words = [node.attr]
+        elif isinstance(node, ast.keyword) and node.arg:
+            words = [node.arg.split("_", 1)[0]]
+        else:
+            continue
+        found.update(DATABASE_WORDS[w] for w in (word.lower() for word in words) if w in DATABASE_WORDS)
+    return sorted(found)
 
 
 def _unit(
@@ -1654,8 +1686,18 @@ POSTGRES_DIALECTS = ("postgres", "redshift")
 
 def postgres_units(index: Any) -> list[dict[str, Any]]:
     """The units that run on PostgreSQL: the configured dialect, unless the file names its own
-    (`x.sql.sqlite`, Alembic's `versions/sqlite/`)."""
-    return [unit for unit in units(index) if unit.get("dialect") in POSTGRES_DIALECTS]
+    (`x.sql.sqlite`, Alembic's `versions/sqlite/`), or its migration chain's code names MySQL
+    and never PostgreSQL (a MySQL / SQLite project: PostgreSQL's lock advice does not apply)."""
+    found = units(index)
+    named: dict[tuple[str, str, str], set[str]] = {}
+    for unit in found:
+        named.setdefault(_chain(unit), set()).update(unit.get("databases") or ())
+    other = {chain for chain, databases in named.items() if "mysql" in databases and "postgres" not in databases}
+    return [unit for unit in found if unit.get("dialect") in POSTGRES_DIALECTS and _chain(unit) not in other]
+
+
+def _chain(unit: dict[str, Any]) -> tuple[str, str, str]:
+    return (unit["form"], unit.get("tool") or "", unit.get("stream") or "")
 
 
 def up_ops(unit: dict[str, Any]) -> Iterable[dict[str, Any]]:
