@@ -1686,13 +1686,14 @@ POSTGRES_DIALECTS = ("postgres", "redshift")
 
 def postgres_units(index: Any) -> list[dict[str, Any]]:
     """The units that run on PostgreSQL: the configured dialect, unless the file names its own
-    (`x.sql.sqlite`, Alembic's `versions/sqlite/`), or its migration chain's code names MySQL
-    and never PostgreSQL (a MySQL / SQLite project: PostgreSQL's lock advice does not apply)."""
+    (`x.sql.sqlite`, Alembic's `versions/sqlite/`), or its migration chain's code names MySQL and
+    SQLite and never PostgreSQL (a MySQL / SQLite project: PostgreSQL's lock advice does not
+    apply). A chain that names only one other database may branch for it and run on PostgreSQL."""
     found = units(index)
     named: dict[tuple[str, str, str], set[str]] = {}
     for unit in found:
         named.setdefault(_chain(unit), set()).update(unit.get("databases") or ())
-    other = {chain for chain, databases in named.items() if "mysql" in databases and "postgres" not in databases}
+    other = {chain for chain, databases in named.items() if {"mysql", "sqlite"} <= databases and "postgres" not in databases}
     return [unit for unit in found if unit.get("dialect") in POSTGRES_DIALECTS and _chain(unit) not in other]
 
 
