@@ -86,6 +86,26 @@ class ApiNotVersioned(ProjectRule):
             files=(("app/orders.py", ROUTER),),
             note="near-miss: header versioning counts",
         ),
+        Example(
+            "from fastapi import FastAPI\n"
+            "from app import orders\n"
+            "from app.constants import API_V1\n"
+            "app = FastAPI()\n"
+            "app.include_router(orders.router, prefix=API_V1)\n",
+            path="app/main.py",
+            files=(("app/orders.py", ROUTER), ("app/constants.py", 'API_V1 = "/api/v1"\n')),
+            note="near-miss: the version prefix is a project constant of another module",
+        ),
+        Example(
+            "from fastapi import FastAPI\n"
+            "from app import orders\n"
+            "from app.config import settings\n"
+            "app = FastAPI()\n"
+            "app.include_router(orders.router, prefix=settings.API_V1_STR)\n",
+            path="app/main.py",
+            files=(("app/orders.py", ROUTER),),
+            note="near-miss: a prefix read from settings is not known statically and may hold the version",
+        ),
     )
 
     def check(self, index) -> None:
@@ -93,7 +113,8 @@ class ApiNotVersioned(ProjectRule):
         if not is_service(data):
             return
         routes = [r for r in data.get("routes", []) if not NOT_API.search(r["path"]) and not non_service(r["file"])]
-        if len(routes) < 2 or any(VERSION_SEGMENT.search(r["path"]) for r in routes):
+        # A prefix that could not be resolved statically (`settings.API_V1_STR`) may hold the version.
+        if len(routes) < 2 or any(VERSION_SEGMENT.search(r["path"]) or r.get("partial") for r in routes):
             return
         if any(e["kind"] == "versioning" for e in data.get("evidence", [])):
             return
