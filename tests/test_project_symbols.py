@@ -157,3 +157,18 @@ def test_definition_finds_where_a_module_level_name_is_bound() -> None:
     assert model.definition(main, "app.routes.users.router", absolute=True) == ("svc/app/routes/users.py", "router")
     assert model.definition(main, "FastAPI") is None  # third-party
     assert model.definition(main, "local") is None  # a function's local
+
+
+def test_modules_below_a_folder_without_init_are_found_by_their_dotted_name() -> None:
+    # open-webui's layout: `backend/open_webui/routers/` has no `__init__.py` (PEP 420).
+    tree = {
+        "backend/open_webui/__init__.py": "",
+        "backend/open_webui/routers/ollama.py": "from fastapi import APIRouter\nrouter = APIRouter()\n",
+        "backend/open_webui/main.py": "from open_webui.routers import ollama\n",
+        "tools/routers/ollama.py": "router = None\n",
+    }
+    model = ProjectSymbols.build({path: collect_symbols(path, ast.parse(code), code) for path, code in tree.items()})
+    main = "backend/open_webui/main.py"
+    assert model.find_module("open_webui.routers.ollama", main) == "backend/open_webui/routers/ollama.py"
+    assert model.definition(main, "ollama.router") == ("backend/open_webui/routers/ollama.py", "router")
+    assert model.find_module("routers.ollama", "elsewhere/x.py") is None  # two candidates, neither nearer

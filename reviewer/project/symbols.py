@@ -388,6 +388,9 @@ class ProjectSymbols:
     _by_name: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (root, module) -> path
     _by_path_name: Mapping[str, str] = field(default_factory=dict)  # path-derived module name -> path
     _global: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # module -> paths
+    # Trailing parts of path-derived names -> paths: `open_webui.routers.ollama` finds
+    # `backend/open_webui/routers/ollama.py` when `routers/` has no `__init__.py` (PEP 420).
+    _by_suffix: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     # -- building ------------------------------------------------------------------------
@@ -412,8 +415,14 @@ class ProjectSymbols:
             by_name.setdefault((folder, name), path)
             by_path_name.setdefault(module_name_for(path), path)
             global_names.setdefault(name, []).append(path)
+        by_suffix: dict[str, list[str]] = {}
+        for path in sorted(facts):
+            parts = module_name_for(path).split(".")
+            for start in range(1, len(parts) - 1):
+                by_suffix.setdefault(".".join(parts[start:]), []).append(path)
         return ProjectSymbols(
-            dict(facts), modules, fingerprint, by_name, by_path_name, {k: tuple(v) for k, v in global_names.items()}
+            dict(facts), modules, fingerprint, by_name, by_path_name, {k: tuple(v) for k, v in global_names.items()},
+            {k: tuple(v) for k, v in by_suffix.items()},
         )
 
     # -- the module table ------------------------------------------------------------------
@@ -429,7 +438,13 @@ class ProjectSymbols:
         if dotted in self._by_path_name:
             return self._by_path_name[dotted]
         candidates = self._global.get(dotted, ())
-        return candidates[0] if len(candidates) == 1 else None
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates or "." not in dotted:
+            return None
+        # A namespace package (a folder without `__init__.py`) on the way: the module whose
+        # path ends with the dotted name, the one nearest `near` when there are several.
+        return _nearest(self._by_suffix.get(dotted, ()), near)
 
     # -- queries -----------------------------------------------------------------------------
     def constant(self, path: str, dotted: str) -> Constant | None:
@@ -671,6 +686,24 @@ class ProjectSymbols:
             return dotted
         target = self._import_target(path, *imported)
         return f"{target}.{rest}" if rest else target
+
+
+def _nearest(paths: tuple[str, ...], near: str) -> str | None:
+    """The path sharing the most leading folders with `near`; None on a tie."""
+    if len(paths) <= 1:
+        return paths[0] if paths else None
+    here = near.split("/")
+
+    def shared(path: str) -> int:
+        count = 0
+        for mine, theirs in zip(here, path.split("/")):
+            if mine != theirs:
+                break
+            count += 1
+        return count
+
+    ranked = sorted(paths, key=shared, reverse=True)
+    return ranked[0] if shared(ranked[0]) > shared(ranked[1]) else None
 
 
 def _is_enum_base(name: str) -> bool:
