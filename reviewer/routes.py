@@ -26,7 +26,8 @@ from reviewer.project.values import CONCAT, IMPORTED, REF, TEXT, Expr, expr_of
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 FASTAPI_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
-FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router"})
+STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute", "starlette.routing.Mount"})
 FLASK_APPS = frozenset({"flask.Flask", "apiflask.APIFlask", "quart.Quart"})
 FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
@@ -267,6 +268,9 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str
                 entry["handlers_kw"] = [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]
             if kind in ("fastapi-router", "fastapi-app") and keyword_value(value, "dependencies") is not None:
                 entry["dependencies"] = True
+            routes = keyword_value(value, "routes") if kind.startswith("fastapi") else None
+            if routes is not None:  # Starlette(routes=[Route(...), Mount(...)])
+                entry["patterns"] = _pattern_entries(routes, imports, 0)
             facts["routers"][name] = entry
             return
         if qualified.endswith("as_view"):
@@ -537,7 +541,11 @@ def _path_fact(node: ast.AST | None, key: str = "prefix") -> dict[str, Any]:
 
 
 def _is_route_call(node: ast.AST, imports: _Imports) -> bool:
-    return isinstance(node, ast.Call) and _simple(imports.known(node.func)) in DJANGO_ROUTE_CALLS
+    """`path()` / `re_path()` / `url()`, or Starlette's `Route` / `WebSocketRoute` / `Mount`."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = imports.known(node.func) or ""
+    return _simple(name) in DJANGO_ROUTE_CALLS or name in STARLETTE_ROUTES
 
 
 def _is_pattern_list(value: ast.AST | None, imports: _Imports) -> bool:
@@ -573,11 +581,35 @@ def _pattern_entries(value: ast.AST, imports: _Imports, depth: int) -> list[dict
     for item in value.elts:
         if not isinstance(item, ast.Call) or not item.args or not _is_route_call(item, imports):
             continue
-        entry = {**_path_fact(item.args[0], "route"), "regex": _simple(imports.known(item.func)) != "path", "line": item.lineno}
-        target = _pattern_target(item.args[1] if len(item.args) > 1 else keyword_value(item, "view"), imports, depth)
+        kind = imports.known(item.func) or ""
+        entry = {**_path_fact(item.args[0], "route"), "regex": _simple(kind) in ("re_path", "url"), "line": item.lineno}
+        if kind in STARLETTE_ROUTES:
+            target = _starlette_target(item, kind, imports, depth)
+        else:
+            target = _pattern_target(item.args[1] if len(item.args) > 1 else keyword_value(item, "view"), imports, depth)
         if target is not None:
             entries.append({**entry, **target})
     return entries
+
+
+def _starlette_target(item: ast.Call, kind: str, imports: _Imports, depth: int) -> dict[str, Any] | None:
+    """What a Starlette `Route(path, endpoint, methods=[...])`, `WebSocketRoute(path,
+    endpoint)` or `Mount(path, routes=[...] | app=sub_app)` routes to."""
+    second = item.args[1] if len(item.args) > 1 else None
+    if _simple(kind) == "Mount":
+        routes = keyword_value(item, "routes")
+        if routes is not None:
+            entries = _pattern_entries(routes, imports, depth + 1)
+            return {"include_list": entries}
+        app = second if second is not None else keyword_value(item, "app")
+        ref = dotted_name(app) if app is not None else None
+        return {"mount_app": ref} if ref else None
+    endpoint = second if second is not None else keyword_value(item, "endpoint")
+    handler = imports.resolve(endpoint) if endpoint is not None else None
+    if not handler:
+        return None
+    methods = ["WEBSOCKET"] if _simple(kind) == "WebSocketRoute" else [m.upper() for m in _str_list(keyword_value(item, "methods"))]
+    return {"view": handler, "kind": "endpoint", "methods": methods}
 
 
 def _pattern_target(view: ast.AST | None, imports: _Imports, depth: int) -> dict[str, Any] | None:
@@ -714,6 +746,56 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
             functions[f"{data['module']}.{name}"] = (path, info)
     routes: list[dict[str, Any]] = []
 
+    # Pattern lists by (file, name): Django URLconfs and Starlette `routes=[...]`, included by
+    # dotted module name, by module or list, inline, or as a DRF router's `urls`.
+    lists: dict[Key, list[dict[str, Any]]] = {}
+    registrations: dict[Key, list[tuple[str, dict]]] = {}
+    for path, data in facts.items():
+        if data["urlpatterns"]:
+            lists[(path, "urlpatterns")] = data["urlpatterns"]
+        for name, entries in data.get("pattern_lists", {}).items():
+            lists[(path, name)] = entries
+        for reg in data["registrations"]:
+            reg = {**reg, "viewset": resolver.qualified(path, reg["viewset"]) if reg["viewset"] else reg["viewset"]}
+            registrations.setdefault(resolver.key(path, reg["router"]), []).append((path, reg))
+
+    def included_list(path: str, entry: Mapping[str, Any]) -> Key | None:
+        if "include" in entry:
+            module = resolver.module(path, entry["include"]) if entry["include"] else None
+            return (module, "urlpatterns") if module else None
+        if entry.get("include_ref"):
+            found = resolver.key(path, entry["include_ref"])
+            return (found[0], found[1] or "urlpatterns")
+        return None
+
+    def leaves(path: str, entries: list[dict[str, Any]], head: PathText, trail: frozenset):
+        """(file, entry, full path) of every entry that is not an include, includes followed."""
+        if len(trail) > 8:
+            return
+        for entry in entries:
+            if entry.get("admin"):
+                continue
+            route = resolver.text(path, entry, "route") or PathText()
+            here = head.join(PathText(_django_path(route.text, entry["regex"]), route.unresolved))
+            if "include_list" in entry:
+                yield from leaves(path, entry["include_list"], here, trail | {(path, entry["line"])})
+            elif "include" in entry or "include_ref" in entry:
+                target = included_list(path, entry)
+                if target in lists and target not in trail:
+                    yield from leaves(target[0], lists[target], here, trail | {target})
+            else:
+                yield path, entry, here
+
+    reached: set[tuple[str, int]] = set()
+
+    def leaf_routes(path: str, entry: Mapping[str, Any], here: PathText) -> None:
+        if entry.get("include_router"):
+            for reg_path, reg in registrations.get(resolver.key(path, entry["include_router"]), []):
+                reached.add((reg_path, reg["line"]))
+                _viewset_routes(reg, here, reg_path, classes, routes, owners.get(resolver.key(reg_path, reg["router"]), {}))
+        elif entry.get("view"):
+            _view_routes({**entry, "view": resolver.qualified(path, entry["view"])}, here, path, classes, functions, routes)
+
     # FastAPI / Starlette / Flask: owners (apps, routers, blueprints, Apis) and include edges.
     owners: dict[Key, dict[str, Any]] = {}
     parents: dict[Key, list[tuple[Key, PathText | None]]] = {}
@@ -723,6 +805,11 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
         for include in data["includes"]:
             child, parent = resolver.key(path, include["child"]), resolver.key(path, include["parent"])
             parents.setdefault(child, []).append((parent, resolver.text(path, include)))
+    # Starlette `Mount("/admin", app=admin_app)` in an app's `routes=[...]`: `app.mount(...)`.
+    for (path, var), info in owners.items():
+        for where, entry, here in leaves(path, info.get("patterns", []), PathText(), frozenset()):
+            if entry.get("mount_app"):
+                parents.setdefault(resolver.key(where, entry["mount_app"]), []).append(((path, var), here))
 
     def prefixes(node: Key, depth: int = 0) -> list[PathText]:
         own = owners.get(node, {}).get("own", PathText())
@@ -756,29 +843,13 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
                 for method in methods:
                     routes.append(_route(framework, method, head.join(PathText(route["path"])), handler, path, route["line"],
                                          status_code=route.get("status_code"), response_model=route.get("response_model")))
+    for key, info in owners.items():
+        if info.get("patterns"):
+            for head in prefixes(key):
+                for where, entry, here in leaves(key[0], info["patterns"], head, frozenset()):
+                    leaf_routes(where, entry, here)
 
-    # Django URLconfs: pattern lists by (file, name), included by dotted module name, by
-    # module or list, inline, or as a DRF router's `urls`.
-    lists: dict[Key, list[dict[str, Any]]] = {}
-    registrations: dict[Key, list[tuple[str, dict]]] = {}
-    for path, data in facts.items():
-        if data["urlpatterns"]:
-            lists[(path, "urlpatterns")] = data["urlpatterns"]
-        for name, entries in data.get("pattern_lists", {}).items():
-            lists[(path, name)] = entries
-        for reg in data["registrations"]:
-            reg = {**reg, "viewset": resolver.qualified(path, reg["viewset"]) if reg["viewset"] else reg["viewset"]}
-            registrations.setdefault(resolver.key(path, reg["router"]), []).append((path, reg))
-
-    def included_list(path: str, entry: Mapping[str, Any]) -> Key | None:
-        if "include" in entry:
-            module = resolver.module(path, entry["include"]) if entry["include"] else None
-            return (module, "urlpatterns") if module else None
-        if entry.get("include_ref"):
-            found = resolver.key(path, entry["include_ref"])
-            return (found[0], found[1] or "urlpatterns")
-        return None
-
+    # Django URLconfs: from ROOT_URLCONF, else from every URLconf no other includes.
     def every_entry(entries: list[dict[str, Any]]):
         for entry in entries:
             yield entry
@@ -801,32 +872,11 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
             roots.append((module, "urlpatterns"))
     if not roots:
         roots = [key for key in lists if key[1] == "urlpatterns" and key not in included]
-    reached: set[tuple[str, int]] = set()
-
-    def walk_urls(path: str, entries: list[dict[str, Any]], head: PathText, trail: frozenset) -> None:
-        if len(trail) > 8:
-            return
-        for entry in entries:
-            if entry.get("admin"):
-                continue
-            route = resolver.text(path, entry, "route") or PathText()
-            here = head.join(PathText(_django_path(route.text, entry["regex"]), route.unresolved))
-            if "include_list" in entry:
-                walk_urls(path, entry["include_list"], here, trail | {(path, entry["line"])})
-            elif "include" in entry or "include_ref" in entry:
-                target = included_list(path, entry)
-                if target in lists and target not in trail:
-                    walk_urls(target[0], lists[target], here, trail | {target})
-            elif entry.get("include_router"):
-                for reg_path, reg in registrations.get(resolver.key(path, entry["include_router"]), []):
-                    reached.add((reg_path, reg["line"]))
-                    _viewset_routes(reg, here, reg_path, classes, routes, owners.get(resolver.key(reg_path, reg["router"]), {}))
-            elif entry.get("view"):
-                _view_routes({**entry, "view": resolver.qualified(path, entry["view"])}, here, path, classes, functions, routes)
 
     urlconfs = []
     for root in sorted(roots):
-        walk_urls(root[0], lists[root], PathText(), frozenset({root}))
+        for where, entry, here in leaves(root[0], lists[root], PathText(), frozenset({root})):
+            leaf_routes(where, entry, here)
         urlconfs.append({"file": root[0], "line": lists[root][0]["line"], "module": facts[root[0]]["module"]})
     # A router registered but not included anywhere we follow: its routes are listed under
     # an unknown prefix (one included from a URLconf no root reaches is left out, like it).
@@ -1008,9 +1058,16 @@ def _viewset_routes(reg: dict, head: PathText, path: str, classes: Mapping, rout
                 routes.append(_route("drf", method, under(*segments), f"{qualified}.{action['name']}", found[0], action["line"], **where))
 
 
-def _view_routes(entry: dict, here: PathText, path: str, classes: Mapping, functions: Mapping, routes: list) -> None:
+def _view_routes(entry: dict, full: PathText, path: str, classes: Mapping, functions: Mapping, routes: list) -> None:
+    """The routes of one pattern entry that names a view: a Django function or class view, or
+    a Starlette endpoint (a function, or an `HTTPEndpoint` class serving the methods it defines)."""
     view = entry["view"]
-    full = here
+    if entry.get("kind") == "endpoint":
+        found = classes.get(view) or functions.get(view)
+        served = [m.upper() for m in classes[view][1]["methods"] if m in HTTP_METHODS] if view in classes else []
+        for method in entry["methods"] or served or ["GET"]:
+            routes.append(_route("starlette", method, full, view, found[0] if found else path, found[1]["line"] if found else entry["line"]))
+        return
     if entry.get("kind") == "class":
         found = classes.get(view)
         caps = _capabilities(view, classes) if found else None

@@ -326,6 +326,16 @@ FULL_PATHS = {
         'PUT     /api/pets/<int:pet_id>/photo                  pets.resources.upload_photo  (pets/resources.py:26)',
         '5 route(s)',
     ],
+    "starlette_app": [
+        'GET     /                                             svc.users.homepage  (svc/users.py:5)',
+        'GET     /admin/stats                                  svc.admin.stats  (svc/admin.py:5)',
+        'DELETE  /api/items/{item_id}                          svc.users.Item  (svc/users.py:11)',
+        'GET     /api/items/{item_id}                          svc.users.Item  (svc/users.py:11)',
+        'WEBSOCKET /api/ws                                       svc.users.ws  (svc/users.py:8)',
+        'GET     /users/                                       svc.users.list_users  (svc/users.py:6)',
+        'POST    /users/                                       svc.users.create_user  (svc/users.py:7)',
+        '7 route(s)',
+    ],
 }
 
 
