@@ -31,6 +31,7 @@ STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.WebS
 FLASK_APPS = frozenset({"flask.Flask", "apiflask.APIFlask", "quart.Quart"})
 FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
+RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
 RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api", "flask_smorest.Api"})
 DJANGO_PATHS = frozenset({"django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
 DJANGO_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
@@ -249,6 +250,18 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str
             kind = "blueprint"
         elif qualified in DRF_ROUTERS or _simple(qualified) in ("DefaultRouter", "SimpleRouter"):
             kind = "drf-router"
+        elif qualified in RESTX_NAMESPACES or (isinstance(value.func, ast.Attribute) and value.func.attr == "namespace"
+                                               and isinstance(value.func.value, ast.Name) and value.args):
+            # flask-restx `Namespace("users", path=...)` / `api.namespace("users")`: its routes
+            # live under `path`, by default `/<name>`.
+            path_node = keyword_value(value, "path")
+            name_node = value.args[0] if value.args else keyword_value(value, "name")
+            own = _path_fact(path_node) if path_node is not None else _path_fact(name_node)
+            facts["routers"][name] = {"kind": "restx-namespace", **own, "line": stmt.lineno}
+            if qualified not in RESTX_NAMESPACES:
+                facts["includes"].append({"parent": value.func.value.id, "child": name, "prefix": None,  # type: ignore[attr-defined]
+                                          "line": stmt.lineno, "kind": "namespace"})
+            return
         elif qualified in RESTFUL_APIS:
             kind = "restful-api"
             # `Api(app_or_blueprint, prefix="/v1")`: the Api hangs below what it is given.
@@ -312,12 +325,12 @@ def _call(call: ast.Call, imports: _Imports, facts: dict[str, Any]) -> None:
     if not isinstance(call.func, ast.Attribute) or not isinstance(call.func.value, ast.Name):
         return
     owner, attr = call.func.value.id, call.func.attr
-    if attr in ("include_router", "register_blueprint", "mount") and (call.args or attr == "mount"):
+    if attr in ("include_router", "register_blueprint", "mount", "add_namespace") and (call.args or attr == "mount"):
         if attr == "mount":
             prefix_node = call.args[0] if call.args else keyword_value(call, "path")
             child = call.args[1] if len(call.args) > 1 else keyword_value(call, "app")
         else:
-            prefix_node = keyword_value(call, "prefix" if attr == "include_router" else "url_prefix")
+            prefix_node = keyword_value(call, {"include_router": "prefix", "add_namespace": "path"}.get(attr, "url_prefix"))
             child = call.args[0]
         # Names as this file writes them; the merge resolves them through the project symbols.
         ref = dotted_name(child) if child is not None else None
@@ -677,7 +690,9 @@ class PathText:
 
 UNKNOWN_PREFIX = PathText("[?]", ("?",))
 # Owners that serve nothing until an app includes them (an app is a root).
-MOUNTED_KINDS = frozenset({"fastapi-router", "blueprint", "restful-api"})
+MOUNTED_KINDS = frozenset({"fastapi-router", "blueprint", "restful-api", "restx-namespace"})
+# Owners whose own prefix the one given where they are included replaces.
+REPLACED_PREFIX = frozenset({"blueprint", "restx-namespace"})
 Key = tuple  # (file, name as bound at module level there): a router, app, blueprint or pattern list
 
 
@@ -821,9 +836,10 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
             return [own]
         out: list[PathText] = []
         for parent, prefix in edges:
-            # Flask: register_blueprint(url_prefix=...) replaces the blueprint's own prefix;
+            # Flask: register_blueprint(url_prefix=...) replaces the blueprint's own prefix
+            # (add_namespace(path=...) a restx namespace's);
             # FastAPI: include_router(prefix=...) goes before the router's own.
-            local = prefix if (kind == "blueprint" and prefix is not None) else prefix.join(own) if prefix is not None else own
+            local = prefix if (kind in REPLACED_PREFIX and prefix is not None) else prefix.join(own) if prefix is not None else own
             for head in prefixes(parent, depth + 1):
                 full = head.join(local)
                 if full not in out:
@@ -952,7 +968,7 @@ def _pagination_index(classes: Mapping[str, tuple[str, dict]], functions: Mappin
 def _framework(kind: str, path: str, facts: Mapping[str, Any]) -> str:
     if kind.startswith("fastapi"):
         return "fastapi"
-    if kind in ("flask-app", "blueprint", "restful-api"):
+    if kind in ("flask-app", "blueprint", "restful-api", "restx-namespace"):
         return "flask"
     return "unknown"
 

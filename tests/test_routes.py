@@ -185,6 +185,25 @@ def test_blueprint_registered_nowhere_we_can_follow_is_partial(tmp_path: Path) -
     assert _routes(root) == {("GET", "/[?]/extra/ping", "svc.plugins.ping")}
 
 
+def test_flask_restx_namespaces(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "svc/__init__.py": "",
+            "svc/app.py": "from flask import Flask\nfrom flask_restx import Api\nfrom svc.users import ns as users_ns\n"
+            'app = Flask(__name__)\napi = Api(app, prefix="/api")\napi.add_namespace(users_ns, path="/people")\n'
+            'pets = api.namespace("pets")\n@pets.route("/<int:pet_id>")\nclass Pet:\n    def get(self, pet_id): ...\n',
+            "svc/users.py": "from flask_restx import Namespace, Resource\nns = Namespace(\"users\")\n"
+            '@ns.route("/")\nclass UserList(Resource):\n    def get(self): ...\n    def post(self): ...\n',
+        },
+    )
+    assert _routes(root) == {
+        ("GET", "/api/people/", "svc.users.UserList"),
+        ("POST", "/api/people/", "svc.users.UserList"),
+        ("GET", "/api/pets/<int:pet_id>", "svc.app.Pet"),
+    }
+
+
 def test_routes_command_prints_the_index() -> None:
     result = run_cli("routes", str(SAMPLES / "fastapi_orders"))
     assert result.exit_code == 0
