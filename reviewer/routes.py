@@ -693,7 +693,7 @@ UNKNOWN_PREFIX = PathText("[?]", ("?",))
 MOUNTED_KINDS = frozenset({"fastapi-router", "blueprint", "restful-api", "restx-namespace"})
 # Owners whose own prefix the one given where they are included replaces.
 REPLACED_PREFIX = frozenset({"blueprint", "restx-namespace"})
-Key = tuple  # (file, name as bound at module level there): a router, app, blueprint or pattern list
+Key = tuple[str, str]  # (file, name bound at module level there): a router, app, blueprint or pattern list
 
 
 class _Resolver:
