@@ -701,18 +701,25 @@ class _Resolver:
 
     def __init__(self, symbols: ProjectSymbols) -> None:
         self.symbols = symbols
+        self._memo: dict[tuple[str, str, bool], tuple[str, str] | None] = {}
+
+    def _definition(self, path: str, name: str, absolute: bool) -> tuple[str, str] | None:
+        key = (path, name, absolute)
+        if key not in self._memo:
+            self._memo[key] = self.symbols.definition(path, name, absolute=absolute)
+        return self._memo[key]
 
     def key(self, path: str, written: str) -> Key:
         """Where the object `written` in file `path` is defined (through imports and
         re-exports); a name bound in a function (an app factory's `app`) stays the file's."""
-        found = self.symbols.definition(path, written)
+        found = self._definition(path, written, False)
         return found if found is not None else (path, written)
 
     def qualified(self, path: str, name: str) -> str:
         """A class or function name (as file `path`'s imports qualify it) under the module
         name of the file that defines it, the name the route index keys classes and
         handlers by; unchanged when it is not defined in the project."""
-        found = self.symbols.definition(path, name, absolute=True)
+        found = self._definition(path, name, True)
         return f"{module_name_for(found[0])}.{found[1]}" if found is not None and found[1] else name
 
     def module(self, path: str, dotted_module: str) -> str | None:

@@ -14,6 +14,9 @@ NOT_API = re.compile(
     re.I,
 )
 
+# A partial route whose unresolved piece (`[expression]`, not `[?]`) comes first or after `/api`.
+MAYBE_VERSION = re.compile(r"^/(?:api/)?\[(?!\?\])", re.I)
+
 ROUTER = (
     "from fastapi import APIRouter\n"
     'router = APIRouter(prefix="/orders")\n'
@@ -113,8 +116,15 @@ class ApiNotVersioned(ProjectRule):
         if not is_service(data):
             return
         routes = [r for r in data.get("routes", []) if not NOT_API.search(r["path"]) and not non_service(r["file"])]
-        # A prefix that could not be resolved statically (`settings.API_V1_STR`) may hold the version.
-        if len(routes) < 2 or any(VERSION_SEGMENT.search(r["path"]) or r.get("partial") for r in routes):
+        if any(VERSION_SEGMENT.search(r["path"]) for r in routes):
+            return
+        # A prefix read from a value we cannot know (`prefix=settings.API_V1_STR`, first or after
+        # `/api`) may hold the version; a router mounted we do not know where (`[?]`) is no
+        # evidence either way.
+        if any(MAYBE_VERSION.match(r["path"]) for r in routes if r.get("partial")):
+            return
+        routes = [r for r in routes if not r.get("partial")]
+        if len(routes) < 2:
             return
         if any(e["kind"] == "versioning" for e in data.get("evidence", [])):
             return
