@@ -204,6 +204,25 @@ def test_flask_restx_namespaces(tmp_path: Path) -> None:
     }
 
 
+def test_views_that_name_nothing_give_no_route(tmp_path: Path) -> None:
+    # label-studio: a route with no handler made API001 fail on the views module.
+    root = write_tree(
+        tmp_path,
+        {
+            "site/__init__.py": "",
+            "site/urls.py": "from django.urls import path, re_path\nfrom site import views\n"
+            "urlpatterns = [\n"
+            '    path("schema/", get_schema_view(title="x").as_view()),\n'
+            '    re_path(r"^swagger\\.yaml$", views.schema_view.without_ui(cache_timeout=0)),\n'
+            '    path("ping/", lambda request: None),\n'
+            '    path("orders/", views.orders),\n'
+            "]\n",
+            "site/views.py": "def orders(request): ...\n",
+        },
+    )
+    assert _routes(root) == {("ANY", "/orders/", "site.views.orders")}
+
+
 def test_routes_command_prints_the_index() -> None:
     result = run_cli("routes", str(SAMPLES / "fastapi_orders"))
     assert result.exit_code == 0
