@@ -61,6 +61,9 @@ class IndexProvider:
     name: ClassVar[str] = ""
     triggers: ClassVar[tuple[str, ...]] = ()
     file_kinds: ClassVar[frozenset[FileKind]] = frozenset({FileKind.PYTHON, FileKind.PYTHON_MIGRATION})
+    # Sections whose merged value this provider's merge reads (the routes read the project
+    # symbols): they are built first and passed as `merge(facts, {name: section})`.
+    reads: ClassVar[tuple[str, ...]] = ()
 
     def wants(self, kind: FileKind, text: str) -> bool:
         return kind in self.file_kinds and (not self.triggers or any(t in text for t in self.triggers))
@@ -76,8 +79,14 @@ class IndexProvider:
         return self.collect(source.path, source.kind, text, tree)
 
     def merge(self, facts: Mapping[str, Any]) -> Any:
-        """One section from the facts of every file that had any (path -> facts)."""
+        """One section from the facts of every file that had any (path -> facts); a provider
+        with `reads` also gets those sections, as a second argument."""
         raise NotImplementedError
+
+
+def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:
+    """Providers in the order their sections are merged: those that read other sections last."""
+    return sorted(providers, key=lambda provider: bool(provider.reads))
 
 
 # Providers of the built-in index, in the order their sections are built.

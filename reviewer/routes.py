@@ -10,7 +10,9 @@ libcst helpers the API rules share (which function is a handler, and for which m
 from __future__ import annotations
 
 import ast
+import copy
 import re
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import libcst as cst
@@ -19,14 +21,18 @@ from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.index import PROVIDERS, IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import absolute_module, dotted, module_name_for
+from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
+from reviewer.project.values import CONCAT, IMPORTED, REF, TEXT, Expr, expr_of
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 FASTAPI_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
-FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router"})
+STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute", "starlette.routing.Mount"})
 FLASK_APPS = frozenset({"flask.Flask", "apiflask.APIFlask", "quart.Quart"})
 FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
-RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api"})
+RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
+RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api", "flask_smorest.Api"})
 DJANGO_PATHS = frozenset({"django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
 DJANGO_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
 
@@ -135,7 +141,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     imports = _Imports(module, path.endswith("__init__.py"))
     facts: dict[str, Any] = {
         "module": module, "routers": {}, "routes": [], "includes": [], "handlers": [], "classes": {},
-        "functions": {}, "urlpatterns": [], "registrations": [], "settings": {}, "evidence": [],
+        "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
     }
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -147,7 +153,9 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
                     facts["evidence"].append({"kind": "versioning", "line": node.lineno, "text": name})
                 if name.split(".")[0] in ("apiflask", "flask_smorest", "connexion", "ninja"):
                     facts["evidence"].append({"kind": "json-errors", "line": node.lineno, "text": name})
+    facts["_literal_lists"] = _literal_lists(tree)
     _scan_body(tree.body, "", imports, facts)
+    del facts["_literal_lists"]
     return facts
 
 
@@ -160,6 +168,8 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: _Imports, facts: dict
             _class(stmt, prefix, imports, facts)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             _assign(stmt, imports, facts)
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and isinstance(stmt.op, ast.Add):
+            _patterns(stmt.target.id, stmt.value, imports, facts)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             _call(stmt.value, imports, facts)
         elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
@@ -167,6 +177,57 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: _Imports, facts: dict
             for handler in getattr(stmt, "handlers", []):
                 inner.extend(handler.body)
             _scan_body(inner, prefix, imports, facts)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            for unrolled in _unrolled(stmt, facts["_literal_lists"]):
+                _scan_body(unrolled, prefix, imports, facts)
+
+
+# Calls that hang a router, app, blueprint or resource below another one.
+INCLUDE_CALLS = frozenset({"include_router", "register_blueprint", "mount", "add_resource", "add_url_rule", "add_api_route"})
+MAX_UNROLLED = 32
+
+
+def _literal_lists(tree: ast.Module) -> dict[str, list[ast.expr]]:
+    """Module-level names bound to a literal list or tuple (`ROUTERS = [users.router, ...]`)."""
+    found: dict[str, list[ast.expr]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            if isinstance(stmt.value, (ast.List, ast.Tuple)):
+                found[stmt.targets[0].id] = list(stmt.value.elts)
+    return found
+
+
+def _unrolled(loop: ast.For | ast.AsyncFor, lists: Mapping[str, list[ast.expr]]) -> list[list[ast.stmt]]:
+    """`for router, prefix in ((users.router, "/users"), ...): app.include_router(router,
+    prefix=prefix)`: the loop body once per element of a literal list (written in the loop
+    or bound to a module-level name), its loop variables replaced by the element's parts.
+    Other loops, and loops that include nothing, give nothing."""
+    if not any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in INCLUDE_CALLS
+               for stmt in loop.body for node in ast.walk(stmt)):
+        return []
+    iterable = loop.iter
+    items = list(iterable.elts) if isinstance(iterable, (ast.List, ast.Tuple)) else (
+        lists.get(iterable.id, []) if isinstance(iterable, ast.Name) else [])
+    names = [loop.target] if isinstance(loop.target, ast.Name) else list(getattr(loop.target, "elts", []))
+    if not items or not names or not all(isinstance(name, ast.Name) for name in names):
+        return []
+    bodies = []
+    for item in items[:MAX_UNROLLED]:
+        parts = [item] if isinstance(loop.target, ast.Name) else list(getattr(item, "elts", []))
+        if len(parts) != len(names) or not all(isinstance(part, (ast.Name, ast.Attribute, ast.Constant)) for part in parts):
+            return []
+        values = {name.id: part for name, part in zip(names, parts)}  # type: ignore[attr-defined]
+        bodies.append([_Substitute(values).visit(copy.deepcopy(stmt)) for stmt in loop.body])
+    return bodies
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, values: Mapping[str, ast.expr]) -> None:
+        self.values = values
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        value = self.values.get(node.id)
+        return ast.copy_location(copy.deepcopy(value), node) if value is not None and isinstance(node.ctx, ast.Load) else node
 
 
 def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str, Any]) -> None:
@@ -189,30 +250,46 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str
             kind = "blueprint"
         elif qualified in DRF_ROUTERS or _simple(qualified) in ("DefaultRouter", "SimpleRouter"):
             kind = "drf-router"
+        elif qualified in RESTX_NAMESPACES or (isinstance(value.func, ast.Attribute) and value.func.attr == "namespace"
+                                               and isinstance(value.func.value, ast.Name) and value.args):
+            # flask-restx `Namespace("users", path=...)` / `api.namespace("users")`: its routes
+            # live under `path`, by default `/<name>`.
+            path_node = keyword_value(value, "path")
+            name_node = value.args[0] if value.args else keyword_value(value, "name")
+            own = _path_fact(path_node) if path_node is not None else _path_fact(name_node)
+            facts["routers"][name] = {"kind": "restx-namespace", **own, "line": stmt.lineno}
+            if qualified not in RESTX_NAMESPACES:
+                facts["includes"].append({"parent": value.func.value.id, "child": name, "prefix": None,  # type: ignore[attr-defined]
+                                          "line": stmt.lineno, "kind": "namespace"})
+            return
         elif qualified in RESTFUL_APIS:
             kind = "restful-api"
             # `Api(app_or_blueprint, prefix="/v1")`: the Api hangs below what it is given.
             parent = value.args[0] if value.args else keyword_value(value, "app")
-            prefix = _const(keyword_value(value, "prefix"))
-            if isinstance(parent, ast.Name):
-                facts["includes"].append({"parent": parent.id, "child": f"{facts['module']}.{name}",
-                                          "prefix": prefix if isinstance(prefix, str) else None, "line": stmt.lineno, "kind": "api"})
+            parent_ref = dotted_name(parent) if parent is not None else None
+            if parent_ref:
+                facts["includes"].append({"parent": parent_ref, "child": name, **_path_fact(keyword_value(value, "prefix")),
+                                          "line": stmt.lineno, "kind": "api"})
             facts["routers"][name] = {"kind": kind, "prefix": "", "line": stmt.lineno}
             return
         if kind:
             prefix_node = keyword_value(value, "prefix") if kind.startswith("fastapi") else keyword_value(value, "url_prefix")
-            prefix = _const(prefix_node)
-            entry = {"kind": kind, "prefix": prefix if isinstance(prefix, str) else "", "line": stmt.lineno}
+            entry = {"kind": kind, **_path_fact(prefix_node), "line": stmt.lineno}
+            if kind == "drf-router" and _const(keyword_value(value, "trailing_slash")) is False:
+                entry["trailing_slash"] = False
             if kind == "fastapi-app":
                 entry["handlers_kw"] = [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]
             if kind in ("fastapi-router", "fastapi-app") and keyword_value(value, "dependencies") is not None:
                 entry["dependencies"] = True
+            routes = keyword_value(value, "routes") if kind.startswith("fastapi") else None
+            if routes is not None:  # Starlette(routes=[Route(...), Mount(...)])
+                entry["patterns"] = _pattern_entries(routes, imports, 0)
             facts["routers"][name] = entry
             return
         if qualified.endswith("as_view"):
             return
-    if name == "urlpatterns":
-        _urlpatterns(value, imports, facts)
+    if name == "urlpatterns" or _is_pattern_list(value, imports):
+        _patterns(name, value, imports, facts)
     elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "handler404", "handler500"):
         facts["settings"][name] = {"line": stmt.lineno, "value": _literal(value)}
     elif isinstance(value, ast.Constant) and isinstance(value.value, str) and (
@@ -248,31 +325,32 @@ def _call(call: ast.Call, imports: _Imports, facts: dict[str, Any]) -> None:
     if not isinstance(call.func, ast.Attribute) or not isinstance(call.func.value, ast.Name):
         return
     owner, attr = call.func.value.id, call.func.attr
-    if attr in ("include_router", "register_blueprint", "mount") and call.args:
-        prefix = _const(keyword_value(call, "prefix" if attr != "register_blueprint" else "url_prefix"))
+    if attr in ("include_router", "register_blueprint", "mount", "add_namespace") and (call.args or attr == "mount"):
         if attr == "mount":
-            prefix = _const(call.args[0])
+            prefix_node = call.args[0] if call.args else keyword_value(call, "path")
             child = call.args[1] if len(call.args) > 1 else keyword_value(call, "app")
         else:
+            prefix_node = keyword_value(call, {"include_router": "prefix", "add_namespace": "path"}.get(attr, "url_prefix"))
             child = call.args[0]
-        ref = imports.resolve(child) if child is not None else None
+        # Names as this file writes them; the merge resolves them through the project symbols.
+        ref = dotted_name(child) if child is not None else None
         if ref:
-            facts["includes"].append(
-                {"parent": owner, "child": ref, "prefix": prefix if isinstance(prefix, str) else None,
-                 "line": call.lineno, "kind": attr}
-            )
-    elif attr == "init_app" and call.args and isinstance(call.args[0], ast.Name):
+            facts["includes"].append({"parent": owner, "child": ref, **_path_fact(prefix_node), "line": call.lineno, "kind": attr})
+    elif attr == "init_app" and call.args and dotted_name(call.args[0]):
         # `api.init_app(app)` (Flask-RESTful): the same edge as `Api(app)`.
-        facts["includes"].append({"parent": call.args[0].id, "child": f"{facts['module']}.{owner}", "prefix": None,
+        facts["includes"].append({"parent": dotted_name(call.args[0]), "child": owner, "prefix": None,
                                   "line": call.lineno, "kind": "init_app"})
     elif attr == "add_resource" and len(call.args) >= 2:
         handler = imports.resolve(call.args[0])
         for path in (_const(arg) for arg in call.args[1:]):
             if isinstance(path, str) and handler:
                 facts["routes"].append(
-                    {"owner": owner, "owner_qualified": imports.resolve(call.func.value), "methods": [], "path": path,
+                    {"owner": owner, "methods": [], "path": path,
                      "handler": handler, "line": call.lineno, "status_code": None, "response_model": None, "view": "class"}
                 )
+    elif attr in ("extend", "append") and call.args and (owner == "urlpatterns" or owner in facts["pattern_lists"]):
+        value = call.args[0]
+        _patterns(owner, ast.List(elts=[value]) if attr == "append" else value, imports, facts)
     elif attr == "add_exception_handler" and call.args:
         facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
     elif attr == "register_error_handler" and call.args:
@@ -449,51 +527,133 @@ def _class(node: ast.ClassDef, prefix: str, imports: _Imports, facts: dict[str, 
                 if isinstance(inner, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "ordering" for t in inner.targets):
                     info["ordering"] = True
     facts["classes"][qualname] = info
+    for decorator in node.decorator_list:
+        # `@blp.route("/pets")` on a MethodView (flask-smorest, Flask): the class serves the
+        # path with the HTTP methods it defines, unless the decorator names them.
+        found = _route_decorator(decorator, imports)
+        if found and not found.get("handler"):
+            if keyword_value(decorator, "methods") is None:  # type: ignore[arg-type]
+                found["methods"] = []
+            facts["routes"].append({**found, "handler": f"{facts['module']}.{qualname}", "view": "class"})
 
 
-def _urlpatterns(value: ast.AST, imports: _Imports, facts: dict[str, Any]) -> None:
-    items: list[ast.AST] = []
-    if isinstance(value, (ast.List, ast.Tuple)):
-        items = list(value.elts)
-    elif isinstance(value, ast.BinOp):
-        items = [*getattr(value.left, "elts", []), *getattr(value.right, "elts", [])]
-    for item in items:
-        if not isinstance(item, ast.Call) or not item.args:
+DJANGO_ROUTE_CALLS = frozenset({"path", "re_path", "url"})
+
+
+def _path_fact(node: ast.AST | None, key: str = "prefix") -> dict[str, Any]:
+    """A path or prefix argument: `{key: text}` when it is a literal, else `{key: None}` with
+    the constant expression it builds and its source text, resolved across modules when the
+    index is merged (`prefix=settings.API_V1_STR`, `f"{API_ROOT}/v1"`)."""
+    if node is None:
+        return {key: None}
+    value = _const(node)
+    if isinstance(value, str):
+        return {key: value}
+    expr = expr_of(node)
+    return {key: None, f"{key}_expr": expr.to_json() if expr is not None else None, f"{key}_text": ast.unparse(node)}
+
+
+def _is_route_call(node: ast.AST, imports: _Imports) -> bool:
+    """`path()` / `re_path()` / `url()`, or Starlette's `Route` / `WebSocketRoute` / `Mount`."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = imports.known(node.func) or ""
+    return _simple(name) in DJANGO_ROUTE_CALLS or name in STARLETTE_ROUTES
+
+
+def _is_pattern_list(value: ast.AST | None, imports: _Imports) -> bool:
+    """A list of `path()` / `re_path()` / `url()` entries (a URLconf's patterns under any name)."""
+    return isinstance(value, (ast.List, ast.Tuple)) and any(_is_route_call(e, imports) for e in value.elts)
+
+
+def _patterns(name: str, value: ast.AST, imports: _Imports, facts: dict[str, Any]) -> None:
+    entries = _pattern_entries(value, imports, 0)
+    if name == "urlpatterns":
+        facts["urlpatterns"].extend(entries)
+    elif entries:
+        facts["pattern_lists"].setdefault(name, []).extend(entries)
+
+
+def _pattern_entries(value: ast.AST, imports: _Imports, depth: int) -> list[dict[str, Any]]:
+    """The entries of a URL pattern list: `[path(...), ...]`, `[...] + router.urls`,
+    `other_patterns`, `format_suffix_patterns([...])`."""
+    if depth > 8:
+        return []
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        return _pattern_entries(value.left, imports, depth + 1) + _pattern_entries(value.right, imports, depth + 1)
+    if isinstance(value, ast.Call) and not _is_route_call(value, imports) and value.args:
+        return _pattern_entries(value.args[0], imports, depth + 1)
+    line = getattr(value, "lineno", 0)
+    if isinstance(value, ast.Attribute) and value.attr == "urls":
+        return [{"route": "", "regex": False, "line": line, "include_router": dotted_name(value.value)}]
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        return [{"route": "", "regex": False, "line": line, "include_ref": dotted_name(value)}]
+    if not isinstance(value, (ast.List, ast.Tuple)):
+        return []
+    entries = []
+    for item in value.elts:
+        if not isinstance(item, ast.Call) or not item.args or not _is_route_call(item, imports):
             continue
-        name = imports.known(item.func) or ""
-        if _simple(name) not in ("path", "re_path", "url"):
-            continue
-        route = _const(item.args[0])
-        if not isinstance(route, str):
-            continue
-        view = item.args[1] if len(item.args) > 1 else keyword_value(item, "view")
-        entry: dict[str, Any] = {"route": route, "regex": _simple(name) != "path", "line": item.lineno}
-        if isinstance(view, ast.Call):
-            head = imports.known(view.func) or ""
-            if _simple(head) == "include" and view.args:
-                target = view.args[0]
-                if isinstance(target, ast.Tuple) and target.elts:
-                    target = target.elts[0]
-                const = _const(target)
-                if isinstance(const, str):
-                    entry["include"] = const
-                elif isinstance(target, ast.Attribute) and target.attr == "urls":
-                    entry["include_router"] = dotted_name(target.value)
-                    entry["include_router_ref"] = imports.resolve(target.value)
-                elif target is not None:
-                    entry["include"] = imports.resolve(target)
-            elif isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
-                entry["view"] = imports.resolve(view.func.value)
-                entry["kind"] = "class"
-        elif isinstance(view, ast.Attribute) and view.attr == "urls":
-            entry["include_router"] = dotted_name(view.value)
-            entry["include_router_ref"] = imports.resolve(view.value)
-            if dotted_name(view.value) and "site" in (dotted_name(view.value) or ""):
-                entry["admin"] = True
-        elif view is not None:
-            entry["view"] = imports.resolve(view)
-            entry["kind"] = "function"
-        facts["urlpatterns"].append(entry)
+        kind = imports.known(item.func) or ""
+        entry = {**_path_fact(item.args[0], "route"), "regex": _simple(kind) in ("re_path", "url"), "line": item.lineno}
+        if kind in STARLETTE_ROUTES:
+            target = _starlette_target(item, kind, imports, depth)
+        else:
+            target = _pattern_target(item.args[1] if len(item.args) > 1 else keyword_value(item, "view"), imports, depth)
+        if target is not None:
+            entries.append({**entry, **target})
+    return entries
+
+
+def _starlette_target(item: ast.Call, kind: str, imports: _Imports, depth: int) -> dict[str, Any] | None:
+    """What a Starlette `Route(path, endpoint, methods=[...])`, `WebSocketRoute(path,
+    endpoint)` or `Mount(path, routes=[...] | app=sub_app)` routes to."""
+    second = item.args[1] if len(item.args) > 1 else None
+    if _simple(kind) == "Mount":
+        routes = keyword_value(item, "routes")
+        if routes is not None:
+            entries = _pattern_entries(routes, imports, depth + 1)
+            return {"include_list": entries}
+        app = second if second is not None else keyword_value(item, "app")
+        ref = dotted_name(app) if app is not None else None
+        return {"mount_app": ref} if ref else None
+    endpoint = second if second is not None else keyword_value(item, "endpoint")
+    handler = imports.resolve(endpoint) if endpoint is not None else None
+    if not handler:
+        return None
+    methods = ["WEBSOCKET"] if _simple(kind) == "WebSocketRoute" else [m.upper() for m in _str_list(keyword_value(item, "methods"))]
+    return {"view": handler, "kind": "endpoint", "methods": methods}
+
+
+def _pattern_target(view: ast.AST | None, imports: _Imports, depth: int) -> dict[str, Any] | None:
+    """What one `path()` entry routes to: an included URLconf (a dotted module name, a module
+    or list of patterns by name, an inline list, a DRF router's `urls`), or a view."""
+    if isinstance(view, ast.Call):
+        if _simple(imports.known(view.func)) == "include" and view.args:
+            target = view.args[0]
+            if isinstance(target, ast.Tuple) and target.elts:  # include((patterns, app_name), namespace=...)
+                target = target.elts[0]
+            const = _const(target)
+            if isinstance(const, str):
+                return {"include": const}
+            if isinstance(target, ast.Attribute) and target.attr == "urls":
+                return {"include_router": dotted_name(target.value)}
+            if isinstance(target, (ast.List, ast.Tuple)):
+                return {"include_list": _pattern_entries(target, imports, depth + 1)}
+            ref = dotted_name(target) if target is not None else None
+            return {"include_ref": ref} if ref else None
+        if isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
+            return {"view": imports.resolve(view.func.value), "kind": "class"}
+        # A decorated view: `login_required(views.dashboard)`, `csrf_exempt(Hook.as_view())`.
+        return _pattern_target(view.args[0], imports, depth + 1) if view.args and depth < 8 else None
+    if isinstance(view, ast.Attribute) and view.attr == "urls":
+        if "site" in (dotted_name(view.value) or ""):
+            return {"admin": True}
+        return {"include_router": dotted_name(view.value)}
+    if view is not None:
+        handler = imports.resolve(view)
+        return {"view": handler, "kind": "function"} if handler else None
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,8 +661,12 @@ def _urlpatterns(value: ast.AST, imports: _Imports, facts: dict[str, Any]) -> No
 
 
 def _join(*parts: str | None) -> str:
+    """Pieces of a path joined with single slashes; a trailing slash of the last piece that
+    says anything (`@router.get("/")`, `path("orders/", ...)`) is kept, as every framework
+    here keeps it (`@router.get("")` adds nothing)."""
     text = "/".join(p.strip("/") for p in parts if p and p.strip("/"))
-    return "/" + text
+    last = next((p for p in reversed(parts) if p), "")
+    return "/" + text + ("/" if text and last.endswith("/") else "")
 
 
 def _django_path(route: str, regex: bool) -> str:
@@ -512,102 +676,239 @@ def _django_path(route: str, regex: bool) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
 
 
-def merge_routes(facts: Mapping[str, Any]) -> dict[str, Any]:
-    modules = {data["module"]: (path, data) for path, data in facts.items()}
+@dataclass(frozen=True)
+class PathText:
+    """A path or prefix as far as it is known statically: `text`, where each piece that could
+    not be resolved is written `[expression]`, and those expressions (none: complete)."""
+
+    text: str = ""
+    unresolved: tuple[str, ...] = ()
+
+    def join(self, *others: "PathText") -> "PathText":
+        return PathText(_join(self.text, *(o.text for o in others)), self.unresolved + tuple(u for o in others for u in o.unresolved))
+
+
+UNKNOWN_PREFIX = PathText("[?]", ("?",))
+# Owners that serve nothing until an app includes them (an app is a root).
+MOUNTED_KINDS = frozenset({"fastapi-router", "blueprint", "restful-api", "restx-namespace"})
+# Owners whose own prefix the one given where they are included replaces.
+REPLACED_PREFIX = frozenset({"blueprint", "restx-namespace"})
+Key = tuple[str, str]  # (file, name bound at module level there): a router, app, blueprint or pattern list
+
+
+class _Resolver:
+    """Names and path expressions of the route facts, resolved through the project symbols."""
+
+    def __init__(self, symbols: ProjectSymbols) -> None:
+        self.symbols = symbols
+        self._memo: dict[tuple[str, str, bool], tuple[str, str] | None] = {}
+
+    def _definition(self, path: str, name: str, absolute: bool) -> tuple[str, str] | None:
+        key = (path, name, absolute)
+        if key not in self._memo:
+            self._memo[key] = self.symbols.definition(path, name, absolute=absolute)
+        return self._memo[key]
+
+    def key(self, path: str, written: str) -> Key:
+        """Where the object `written` in file `path` is defined (through imports and
+        re-exports); a name bound in a function (an app factory's `app`) stays the file's."""
+        found = self._definition(path, written, False)
+        return found if found is not None else (path, written)
+
+    def qualified(self, path: str, name: str) -> str:
+        """A class or function name (as file `path`'s imports qualify it) under the module
+        name of the file that defines it, the name the route index keys classes and
+        handlers by; unchanged when it is not defined in the project."""
+        found = self._definition(path, name, True)
+        return f"{module_name_for(found[0])}.{found[1]}" if found is not None and found[1] else name
+
+    def module(self, path: str, dotted_module: str) -> str | None:
+        return self.symbols.find_module(dotted_module, path)
+
+    def text(self, path: str, fact: Mapping[str, Any], key: str = "prefix") -> PathText | None:
+        """The path or prefix a fact holds (see `_path_fact`); None when none was given."""
+        literal = fact.get(key)
+        if isinstance(literal, str):
+            return PathText(literal)
+        if f"{key}_text" not in fact:
+            return None
+        expr = fact.get(f"{key}_expr")
+        return self._expr(path, Expr.from_json(expr) if expr is not None else None, fact[f"{key}_text"])
+
+    def _expr(self, path: str, expr: Expr | None, written: str) -> PathText:
+        if expr is not None and expr.kind == TEXT:
+            return PathText(expr.text)
+        if expr is not None and expr.kind in (REF, IMPORTED):
+            constant = self.symbols.constant(path, expr.text)
+            if constant is not None and constant.text is not None:
+                return PathText(constant.text)
+            return PathText(f"[{expr.text}]", (expr.text,))
+        if expr is not None and expr.kind == CONCAT:
+            parts = [self._expr(path, item, "?") for item in expr.items]
+            return PathText("".join(p.text for p in parts), tuple(u for p in parts for u in p.unresolved))
+        return PathText(f"[{written}]", (written,))
+
+
+def _route(framework: str, method: str, path: PathText, handler: str, file: str, line: int, **extra: Any) -> dict[str, Any]:
+    """One entry of the section's `routes`."""
+    return {"framework": framework, "method": method, "path": path.text, "handler": handler, "file": file, "line": line,
+            "status_code": extra.pop("status_code", None), "response_model": extra.pop("response_model", None),
+            "partial": bool(path.unresolved), "unresolved": list(dict.fromkeys(path.unresolved)), **extra}
+
+
+def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None) -> dict[str, Any]:
+    resolver = _Resolver(symbols if isinstance(symbols, ProjectSymbols) else ProjectSymbols.build({}))
     classes: ClassTable = ClassTable()
     functions: dict[str, tuple[str, dict]] = {}
     for path, data in facts.items():
         for name, info in data["classes"].items():
-            classes[f"{data['module']}.{name}"] = (path, info)
+            bases = [resolver.qualified(path, base) if base else base for base in info["bases"]]
+            classes[f"{data['module']}.{name}"] = (path, {**info, "bases": bases})
         for name, info in data["functions"].items():
             functions[f"{data['module']}.{name}"] = (path, info)
     routes: list[dict[str, Any]] = []
 
-    # FastAPI / Flask: owner nodes and include edges.
-    owners: dict[str, dict[str, Any]] = {}
-    parents: dict[str, list[tuple[str, str | None]]] = {}
+    # Pattern lists by (file, name): Django URLconfs and Starlette `routes=[...]`, included by
+    # dotted module name, by module or list, inline, or as a DRF router's `urls`.
+    lists: dict[Key, list[dict[str, Any]]] = {}
+    registrations: dict[Key, list[tuple[str, dict]]] = {}
+    for path, data in facts.items():
+        if data["urlpatterns"]:
+            lists[(path, "urlpatterns")] = data["urlpatterns"]
+        for name, entries in data.get("pattern_lists", {}).items():
+            lists[(path, name)] = entries
+        for reg in data["registrations"]:
+            reg = {**reg, "viewset": resolver.qualified(path, reg["viewset"]) if reg["viewset"] else reg["viewset"]}
+            registrations.setdefault(resolver.key(path, reg["router"]), []).append((path, reg))
+
+    def included_list(path: str, entry: Mapping[str, Any]) -> Key | None:
+        if "include" in entry:
+            module = resolver.module(path, entry["include"]) if entry["include"] else None
+            return (module, "urlpatterns") if module else None
+        if entry.get("include_ref"):
+            found = resolver.key(path, entry["include_ref"])
+            return (found[0], found[1] or "urlpatterns")
+        return None
+
+    def leaves(path: str, entries: list[dict[str, Any]], head: PathText, trail: frozenset):
+        """(file, entry, full path) of every entry that is not an include, includes followed."""
+        if len(trail) > 8:
+            return
+        for entry in entries:
+            if entry.get("admin"):
+                continue
+            route = resolver.text(path, entry, "route") or PathText()
+            here = head.join(PathText(_django_path(route.text, entry["regex"]), route.unresolved))
+            if "include_list" in entry:
+                yield from leaves(path, entry["include_list"], here, trail | {(path, entry["line"])})
+            elif "include" in entry or "include_ref" in entry:
+                target = included_list(path, entry)
+                if target in lists and target not in trail:
+                    yield from leaves(target[0], lists[target], here, trail | {target})
+            else:
+                yield path, entry, here
+
+    reached: set[tuple[str, int]] = set()
+
+    def leaf_routes(path: str, entry: Mapping[str, Any], here: PathText) -> None:
+        if entry.get("include_router"):
+            for reg_path, reg in registrations.get(resolver.key(path, entry["include_router"]), []):
+                reached.add((reg_path, reg["line"]))
+                _viewset_routes(reg, here, reg_path, classes, routes, owners.get(resolver.key(reg_path, reg["router"]), {}))
+        elif entry.get("view"):
+            _view_routes({**entry, "view": resolver.qualified(path, entry["view"])}, here, path, classes, functions, routes)
+
+    # FastAPI / Starlette / Flask: owners (apps, routers, blueprints, Apis) and include edges.
+    owners: dict[Key, dict[str, Any]] = {}
+    parents: dict[Key, list[tuple[Key, PathText | None]]] = {}
     for path, data in facts.items():
         for var, info in data["routers"].items():
-            owners[f"{data['module']}.{var}"] = {**info, "path": path}
+            owners[(path, var)] = {**info, "own": resolver.text(path, info) or PathText()}
         for include in data["includes"]:
-            parents.setdefault(include["child"], []).append((f"{data['module']}.{include['parent']}", include["prefix"]))
+            child, parent = resolver.key(path, include["child"]), resolver.key(path, include["parent"])
+            parents.setdefault(child, []).append((parent, resolver.text(path, include)))
+    # Starlette `Mount("/admin", app=admin_app)` in an app's `routes=[...]`: `app.mount(...)`.
+    for (path, var), info in owners.items():
+        for where, entry, here in leaves(path, info.get("patterns", []), PathText(), frozenset()):
+            if entry.get("mount_app"):
+                parents.setdefault(resolver.key(where, entry["mount_app"]), []).append(((path, var), here))
 
-    def prefixes(node: str, depth: int = 0) -> list[str]:
-        own = owners.get(node, {}).get("prefix", "")
+    def prefixes(node: Key, depth: int = 0) -> list[PathText]:
+        own = owners.get(node, {}).get("own", PathText())
+        kind = owners.get(node, {}).get("kind", "")
         edges = parents.get(node, [])
+        if not edges and kind in MOUNTED_KINDS:
+            return [UNKNOWN_PREFIX.join(own)]  # included nowhere we can follow: mounted where, we do not know
         if not edges or depth > 8:
             return [own]
-        out = []
+        out: list[PathText] = []
         for parent, prefix in edges:
+            # Flask: register_blueprint(url_prefix=...) replaces the blueprint's own prefix
+            # (add_namespace(path=...) a restx namespace's);
+            # FastAPI: include_router(prefix=...) goes before the router's own.
+            local = prefix if (kind in REPLACED_PREFIX and prefix is not None) else prefix.join(own) if prefix is not None else own
             for head in prefixes(parent, depth + 1):
-                kind = owners.get(node, {}).get("kind", "")
-                # Flask: register_blueprint(url_prefix=...) replaces the blueprint's own prefix.
-                local = prefix if (kind == "blueprint" and prefix is not None) else _join(prefix, own) if prefix else own
-                out.append(_join(head, local))
+                full = head.join(local)
+                if full not in out:
+                    out.append(full)
         return out
 
     for path, data in facts.items():
         for route in data["routes"]:
-            owner = route.get("owner_qualified") or f"{data['module']}.{route['owner']}"
+            owner = resolver.key(path, route["owner"])
             framework = _framework(owners.get(owner, {}).get("kind", ""), path, facts)
-            handler = route["handler"]
+            handler = resolver.qualified(path, route["handler"])
             methods = route["methods"] or ["GET"]
             view_class = classes.get(handler) if route.get("view") == "class" else None
             if view_class is not None:
                 methods = [m.upper() for m in view_class[1]["methods"] if m in HTTP_METHODS] or methods
             for head in prefixes(owner):
                 for method in methods:
-                    routes.append(
-                        {"framework": framework, "method": method, "path": _join(head, route["path"]) if route["path"].strip("/") or head.strip("/") else "/",
-                         "handler": handler, "file": path, "line": route["line"],
-                         "status_code": route.get("status_code"), "response_model": route.get("response_model")}
-                    )
+                    routes.append(_route(framework, method, head.join(PathText(route["path"])), handler, path, route["line"],
+                                         status_code=route.get("status_code"), response_model=route.get("response_model")))
+    for key, info in owners.items():
+        if info.get("patterns"):
+            for head in prefixes(key):
+                for where, entry, here in leaves(key[0], info["patterns"], head, frozenset()):
+                    leaf_routes(where, entry, here)
 
-    # Django URLconfs.
-    url_modules = {m: d for m, (p, d) in modules.items() if d["urlpatterns"]}
-    included: set[str] = set()
-    for data in url_modules.values():
-        for entry in data["urlpatterns"]:
-            if "include" in entry:
-                included.add(entry["include"])
-    root_conf = None
-    for data in facts.values():
+    # Django URLconfs: from ROOT_URLCONF, else from every URLconf no other includes.
+    def every_entry(entries: list[dict[str, Any]]):
+        for entry in entries:
+            yield entry
+            yield from every_entry(entry.get("include_list", []))
+
+    included: set[Key] = set()
+    included_routers: set[Key] = set()
+    for (path, _), entries in lists.items():
+        for entry in every_entry(entries):
+            target = included_list(path, entry)
+            if target is not None:
+                included.add(target)
+            if entry.get("include_router"):
+                included_routers.add(resolver.key(path, entry["include_router"]))
+    roots: list[Key] = []
+    for path, data in facts.items():
         conf = data["settings"].get("ROOT_URLCONF")
-        if conf and isinstance(conf["value"], str) and conf["value"] in url_modules:
-            root_conf = conf["value"]
-    roots = [root_conf] if root_conf else [m for m in url_modules if m not in included]
-
-    def walk_urls(module: str, head: str, depth: int) -> None:
-        data = url_modules.get(module)
-        if data is None or depth > 8:
-            return
-        path = modules[module][0]
-        for entry in data["urlpatterns"]:
-            here = _join(head, _django_path(entry["route"], entry["regex"]))
-            if entry.get("admin"):
-                continue
-            if "include" in entry:
-                walk_urls(entry["include"], here, depth + 1)
-            elif "include_router" in entry:
-                for reg in data["registrations"]:
-                    if reg["router"] == entry["include_router"]:
-                        _viewset_routes(reg, here, path, classes, routes)
-            elif "view" in entry:
-                _view_routes(entry, here, path, classes, functions, routes)
+        module = resolver.module(path, conf["value"]) if conf and isinstance(conf["value"], str) else None
+        if module is not None and (module, "urlpatterns") in lists and (module, "urlpatterns") not in roots:
+            roots.append((module, "urlpatterns"))
+    if not roots:
+        roots = [key for key in lists if key[1] == "urlpatterns" and key not in included]
 
     urlconfs = []
     for root in sorted(roots):
-        walk_urls(root, "", 0)
-        entries = url_modules[root]["urlpatterns"]
-        if entries:
-            urlconfs.append({"file": modules[root][0], "line": entries[0]["line"], "module": root})
-    # Routers registered but wired in a way we do not follow are still listed, unprefixed.
-    seen_regs = {(r["file"], r.get("registration")) for r in routes}
-    for path, data in facts.items():
-        for reg in data["registrations"]:
-            if (path, reg["line"]) not in seen_regs and not any(r.get("registration") == reg["line"] and r.get("reg_file") == path for r in routes):
-                if not any(e.get("include_router") == reg["router"] for e in data["urlpatterns"]):
-                    _viewset_routes(reg, "", path, classes, routes)
+        for where, entry, here in leaves(root[0], lists[root], PathText(), frozenset({root})):
+            leaf_routes(where, entry, here)
+        urlconfs.append({"file": root[0], "line": lists[root][0]["line"], "module": facts[root[0]]["module"]})
+    # A router registered but not included anywhere we follow: its routes are listed under
+    # an unknown prefix (one included from a URLconf no root reaches is left out, like it).
+    for router, regs in registrations.items():
+        if router in included_routers:
+            continue
+        for reg_path, reg in regs:
+            if (reg_path, reg["line"]) not in reached:
+                _viewset_routes(reg, UNKNOWN_PREFIX, reg_path, classes, routes, owners.get(router, {}))
 
     routes.sort(key=lambda r: (r["path"], r["method"], r["file"], r["line"]))
     apps = []
@@ -674,7 +975,7 @@ def _pagination_index(classes: Mapping[str, tuple[str, dict]], functions: Mappin
 def _framework(kind: str, path: str, facts: Mapping[str, Any]) -> str:
     if kind.startswith("fastapi"):
         return "fastapi"
-    if kind in ("flask-app", "blueprint", "restful-api"):
+    if kind in ("flask-app", "blueprint", "restful-api", "restx-namespace"):
         return "flask"
     return "unknown"
 
@@ -749,52 +1050,60 @@ def _capabilities(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> se
     return caps
 
 
-def _viewset_routes(reg: dict, head: str, path: str, classes: Mapping, routes: list) -> None:
+def _viewset_routes(reg: dict, head: PathText, path: str, classes: Mapping, routes: list, router: Mapping[str, Any]) -> None:
+    """The routes a DRF router makes of one `register(prefix, ViewSet)`: list and detail
+    routes of the actions the viewset serves, and its `@action` routes, under `head`."""
     qualified = reg["viewset"]
     found = classes.get(qualified)
     caps = _capabilities(qualified, classes) or set()
-    base = _join(head, reg["prefix"]) + "/"
+    slash = "" if router.get("trailing_slash") is False else "/"
+    attrs = _inherited_attrs(qualified, classes) if found else {}
+    lookup = next((attrs[name]["value"] for name in ("lookup_url_kwarg", "lookup_field")
+                   if isinstance(attrs.get(name, {}).get("value"), str)), "pk")
+    base = head.join(PathText(reg["prefix"]))
     file, line = (found[0], found[1]["line"]) if found else (path, reg["line"])
+    where = {"registration": reg["line"], "reg_file": path}
+
+    def under(*segments: str) -> PathText:
+        return PathText(_join(base.text, *segments).rstrip("/") + slash, base.unresolved)
+
     for action in sorted(caps):
         if action in ACTIONS:
             method, detail = ACTIONS[action]
-            routes.append({"framework": "drf", "method": method, "path": base + ("{pk}/" if detail else ""),
-                           "handler": f"{qualified}.{action}", "file": file, "line": line,
-                           "status_code": 201 if action == "create" else 204 if action == "destroy" else None,
-                           "response_model": None, "registration": reg["line"], "reg_file": path})
+            routes.append(_route("drf", method, under(f"{{{lookup}}}") if detail else under(), f"{qualified}.{action}", file, line,
+                                 status_code=201 if action == "create" else 204 if action == "destroy" else None, **where))
         elif action in HTTP_METHODS:
-            routes.append({"framework": "drf", "method": action.upper(), "path": base, "handler": f"{qualified}.{action}",
-                           "file": file, "line": line, "status_code": None, "response_model": None,
-                           "registration": reg["line"], "reg_file": path})
+            routes.append(_route("drf", action.upper(), under(), f"{qualified}.{action}", file, line, **where))
     if found:
         for action in found[1]["actions"]:
+            segments = (f"{{{lookup}}}", action["url_path"]) if action["detail"] else (action["url_path"],)
             for method in action["methods"]:
-                routes.append({"framework": "drf", "method": method,
-                               "path": base + ("{pk}/" if action["detail"] else "") + action["url_path"].strip("/") + "/",
-                               "handler": f"{qualified}.{action['name']}", "file": found[0], "line": action["line"],
-                               "status_code": None, "response_model": None, "registration": reg["line"], "reg_file": path})
+                routes.append(_route("drf", method, under(*segments), f"{qualified}.{action['name']}", found[0], action["line"], **where))
 
 
-def _view_routes(entry: dict, here: str, path: str, classes: Mapping, functions: Mapping, routes: list) -> None:
+def _view_routes(entry: dict, full: PathText, path: str, classes: Mapping, functions: Mapping, routes: list) -> None:
+    """The routes of one pattern entry that names a view: a Django function or class view, or
+    a Starlette endpoint (a function, or an `HTTPEndpoint` class serving the methods it defines)."""
     view = entry["view"]
-    full = here + "/" if entry["route"].endswith("/") and not here.endswith("/") else here
+    if entry.get("kind") == "endpoint":
+        found = classes.get(view) or functions.get(view)
+        served = [m.upper() for m in classes[view][1]["methods"] if m in HTTP_METHODS] if view in classes else []
+        for method in entry["methods"] or served or ["GET"]:
+            routes.append(_route("starlette", method, full, view, found[0] if found else path, found[1]["line"] if found else entry["line"]))
+        return
     if entry.get("kind") == "class":
         found = classes.get(view)
         caps = _capabilities(view, classes) if found else None
         methods = sorted({ACTIONS[c][0] if c in ACTIONS else c.upper() for c in (caps or ())}) or ["GET"]
         for method in methods:
-            routes.append({"framework": "django", "method": method, "path": full, "handler": view,
-                           "file": found[0] if found else path, "line": found[1]["line"] if found else entry["line"],
-                           "status_code": None, "response_model": None})
+            routes.append(_route("django", method, full, view, found[0] if found else path, found[1]["line"] if found else entry["line"]))
         return
     found = functions.get(view)
     info = found[1] if found else {}
     framework = "drf" if "api_view" in info else "django"
     methods = info.get("api_view") or info.get("require") or ["ANY"]
     for method in methods:
-        routes.append({"framework": framework, "method": method, "path": full, "handler": view,
-                       "file": found[0] if found else path, "line": info.get("line", entry["line"]),
-                       "status_code": None, "response_model": None})
+        routes.append(_route(framework, method, full, view, found[0] if found else path, info.get("line", entry["line"])))
 
 
 class RoutesProvider(IndexProvider):
@@ -802,19 +1111,25 @@ class RoutesProvider(IndexProvider):
     DRF views and settings, versioning and health evidence."""
 
     name = "routes"
+    reads = (SYMBOLS,)
     triggers = ("fastapi", "starlette", "flask", "Flask", "django", "rest_framework", "urlpatterns", "REST_FRAMEWORK",
-                "APIRouter", "Blueprint", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page")
+                "APIRouter", "Blueprint", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page",
+                # A module that uses a router, blueprint or Api defined in another module.
+                ".route(", ".api_route(", ".websocket(", "include_router(", "register_blueprint(", ".mount(", "add_resource(",
+                "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns",
+                *(f'.{verb}({quote}{start}' for verb in HTTP_METHODS for quote in "\"'" for start in ("/", quote)))
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
         if tree is None:
             return None
         facts = _collect_routes(path, tree)
-        useful = ("routers", "routes", "includes", "handlers", "classes", "urlpatterns", "registrations", "settings", "evidence", "functions")
+        useful = ("routers", "routes", "includes", "handlers", "classes", "urlpatterns", "pattern_lists", "registrations", "settings",
+                  "evidence", "functions")
         return facts if any(facts[key] for key in useful) else None
 
-    def merge(self, facts: Mapping[str, Any]) -> Any:
-        return merge_routes(facts)
+    def merge(self, facts: Mapping[str, Any], sections: Mapping[str, Any] | None = None) -> Any:
+        return merge_routes(facts, (sections or {}).get(SYMBOLS))
 
 
 if not any(provider.name == "routes" for provider in PROVIDERS):
@@ -976,7 +1291,8 @@ def status_of(context: Any, node: cst.BaseExpression) -> int | None:
 def describe(route: Mapping[str, Any]) -> str:
     status = f" -> {route['status_code']}" if route.get("status_code") else ""
     model = f" [{route['response_model']}]" if route.get("response_model") else ""
-    return f"{route['method']:<7} {route['path']:<45} {route['handler']}{status}{model}  ({route['file']}:{route['line']})"
+    partial = f"  partial, unresolved: {', '.join(route['unresolved'])}" if route.get("partial") else ""
+    return f"{route['method']:<7} {route['path']:<45} {route['handler']}{status}{model}  ({route['file']}:{route['line']}){partial}"
 
 
 class HandlerScope:

@@ -23,7 +23,7 @@ from reviewer.cache import FILE_RESULT, ResultCache, cache_home, content_key, fi
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root
 from reviewer.history import MigrationHistory, apply as summarise_history, release_point
-from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex
+from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex, merge_order
 from reviewer.merge import merge
 from reviewer.lines import split_lines
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
@@ -218,9 +218,12 @@ def build_index(
             if key and not problems:
                 cache.put(key, {"facts": file_facts})
     sections = {}
-    for provider in PROVIDERS:
+    for provider in merge_order(PROVIDERS):
         try:
-            sections[provider.name] = provider.merge(facts[provider.name])
+            if provider.reads:
+                sections[provider.name] = provider.merge(facts[provider.name], {name: sections.get(name) for name in provider.reads})
+            else:
+                sections[provider.name] = provider.merge(facts[provider.name])
         except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
             sections[provider.name] = None
             if errors is not None:

@@ -130,3 +130,45 @@ def test_fingerprint_ignores_moved_code_and_files_nobody_can_query() -> None:
     changed = {**base, "app/constants.py": 'TABLE = "u"\nclass A:\n    X = 1\n'}
     assert fingerprint(moved) == fingerprint(base) == fingerprint(added)
     assert fingerprint(changed) != fingerprint(base)
+
+
+def test_definition_finds_where_a_module_level_name_is_bound() -> None:
+    tree = {
+        "svc/app/__init__.py": "",
+        "svc/app/api/__init__.py": "from .router import api_router\n",
+        "svc/app/api/router.py": "from fastapi import APIRouter\napi_router = APIRouter()\n",
+        "svc/app/routes/__init__.py": "",
+        "svc/app/routes/users.py": "from fastapi import APIRouter\nrouter = APIRouter()\n",
+        "svc/app/main.py": (
+            "from fastapi import FastAPI\n"
+            "from app.api import api_router\n"
+            "from app.routes import users\n"
+            "app = FastAPI()\n"
+            "def create():\n"
+            "    local = FastAPI()\n"
+        ),
+    }
+    model = ProjectSymbols.build({path: collect_symbols(path, ast.parse(code), code) for path, code in tree.items()})
+    main = "svc/app/main.py"
+    assert model.definition(main, "api_router") == ("svc/app/api/router.py", "api_router")  # through a re-export
+    assert model.definition(main, "users.router") == ("svc/app/routes/users.py", "router")
+    assert model.definition(main, "users") == ("svc/app/routes/users.py", "")  # a module
+    assert model.definition(main, "app") == (main, "app")  # bound here, not the package `app`
+    assert model.definition(main, "app.routes.users.router", absolute=True) == ("svc/app/routes/users.py", "router")
+    assert model.definition(main, "FastAPI") is None  # third-party
+    assert model.definition(main, "local") is None  # a function's local
+
+
+def test_modules_below_a_folder_without_init_are_found_by_their_dotted_name() -> None:
+    # open-webui's layout: `backend/open_webui/routers/` has no `__init__.py` (PEP 420).
+    tree = {
+        "backend/open_webui/__init__.py": "",
+        "backend/open_webui/routers/ollama.py": "from fastapi import APIRouter\nrouter = APIRouter()\n",
+        "backend/open_webui/main.py": "from open_webui.routers import ollama\n",
+        "tools/routers/ollama.py": "router = None\n",
+    }
+    model = ProjectSymbols.build({path: collect_symbols(path, ast.parse(code), code) for path, code in tree.items()})
+    main = "backend/open_webui/main.py"
+    assert model.find_module("open_webui.routers.ollama", main) == "backend/open_webui/routers/ollama.py"
+    assert model.definition(main, "ollama.router") == ("backend/open_webui/routers/ollama.py", "router")
+    assert model.find_module("routers.ollama", "elsewhere/x.py") is None  # two candidates, neither nearer

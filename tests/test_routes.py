@@ -29,7 +29,7 @@ def test_fastapi_prefixes_are_joined_through_include_router() -> None:
 
 def test_flask_blueprint_prefix_comes_from_register_blueprint() -> None:
     routes = _routes(SAMPLES / "flask_ledger")
-    assert ("POST", "/api/v1/accounts", "ledger.accounts.create_account") in routes
+    assert ("POST", "/api/v1/accounts/", "ledger.accounts.create_account") in routes  # `@bp.post("/")` keeps its slash
     assert ("GET", "/api/v1/reports/reconcile/<int:account_id>", "ledger.reports.reconcile") in routes
 
 
@@ -132,6 +132,97 @@ def test_django_nested_include_prefixes(tmp_path: Path) -> None:
     assert _routes(root) == {("GET", "/api/v2/orders/{pk}/", "shop.views.order_detail")}
 
 
+def test_services_of_one_repository_keep_their_own_prefixes(tmp_path: Path) -> None:
+    # Two services whose modules have the same qualified names (`app.routers.users`): each
+    # include resolves in its own project root.
+    files = {}
+    for service, prefix in (("svc_a", "/a"), ("svc_b", "/b")):
+        files.update({
+            f"{service}/app/__init__.py": "",
+            f"{service}/app/main.py": "from fastapi import FastAPI\nfrom app.routers import users\n"
+            f'app = FastAPI()\napp.include_router(users.router, prefix="{prefix}")\n',
+            f"{service}/app/routers/__init__.py": "",
+            f"{service}/app/routers/users.py": "from fastapi import APIRouter\nrouter = APIRouter()\n"
+            '@router.get("/users")\ndef list_users(): ...\n',
+        })
+    assert _routes(write_tree(tmp_path, files)) == {
+        ("GET", "/a/users", "svc_a.app.routers.users.list_users"),
+        ("GET", "/b/users", "svc_b.app.routers.users.list_users"),
+    }
+
+
+def test_django_prefix_from_a_constant_or_unknown_keeps_what_is_known(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "site/__init__.py": "",
+            "site/constants.py": 'API = "api/"\n',
+            "site/urls.py": "from django.conf import settings\nfrom django.urls import include, path\n"
+            "from site.constants import API\n"
+            'urlpatterns = [path(API, include("shop.urls")), path(settings.LEGACY_ROOT, include("shop.urls"))]\n',
+            "shop/__init__.py": "",
+            "shop/urls.py": "from django.urls import path\nfrom shop import views\n"
+            'urlpatterns = [path("orders/", views.orders)]\n',
+            "shop/views.py": "def orders(request): ...\n",
+        },
+    )
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    routes = {(r["path"], r["partial"], tuple(r["unresolved"])) for r in index.section("routes")["routes"]}
+    assert routes == {("/api/orders/", False, ()), ("/[settings.LEGACY_ROOT]/orders/", True, ("settings.LEGACY_ROOT",))}
+
+
+def test_blueprint_registered_nowhere_we_can_follow_is_partial(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "svc/__init__.py": "",
+            "svc/app.py": "from flask import Flask\nfrom svc.plugins import load\napp = Flask(__name__)\n"
+            "for bp in load():\n    app.register_blueprint(bp)\n",
+            "svc/plugins.py": "from flask import Blueprint\nbp = Blueprint('extra', __name__, url_prefix='/extra')\n"
+            "@bp.route('/ping')\ndef ping(): ...\ndef load():\n    return [bp]\n",
+        },
+    )
+    assert _routes(root) == {("GET", "/[?]/extra/ping", "svc.plugins.ping")}
+
+
+def test_flask_restx_namespaces(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            "svc/__init__.py": "",
+            "svc/app.py": "from flask import Flask\nfrom flask_restx import Api\nfrom svc.users import ns as users_ns\n"
+            'app = Flask(__name__)\napi = Api(app, prefix="/api")\napi.add_namespace(users_ns, path="/people")\n'
+            'pets = api.namespace("pets")\n@pets.route("/<int:pet_id>")\nclass Pet:\n    def get(self, pet_id): ...\n',
+            "svc/users.py": "from flask_restx import Namespace, Resource\nns = Namespace(\"users\")\n"
+            '@ns.route("/")\nclass UserList(Resource):\n    def get(self): ...\n    def post(self): ...\n',
+        },
+    )
+    assert _routes(root) == {
+        ("GET", "/api/people/", "svc.users.UserList"),
+        ("POST", "/api/people/", "svc.users.UserList"),
+        ("GET", "/api/pets/<int:pet_id>", "svc.app.Pet"),
+    }
+
+
+def test_views_that_name_nothing_give_no_route(tmp_path: Path) -> None:
+    # label-studio: a route with no handler made API001 fail on the views module.
+    root = write_tree(
+        tmp_path,
+        {
+            "site/__init__.py": "",
+            "site/urls.py": "from django.urls import path, re_path\nfrom site import views\n"
+            "urlpatterns = [\n"
+            '    path("schema/", get_schema_view(title="x").as_view()),\n'
+            '    re_path(r"^swagger\\.yaml$", views.schema_view.without_ui(cache_timeout=0)),\n'
+            '    path("ping/", lambda request: None),\n'
+            '    path("orders/", views.orders),\n'
+            "]\n",
+            "site/views.py": "def orders(request): ...\n",
+        },
+    )
+    assert _routes(root) == {("ANY", "/orders/", "site.views.orders")}
+
+
 def test_routes_command_prints_the_index() -> None:
     result = run_cli("routes", str(SAMPLES / "fastapi_orders"))
     assert result.exit_code == 0
@@ -212,3 +303,82 @@ def test_api004_modes(tmp_path: Path, mode: str, lines: list[int]) -> None:
     config = parse_config({"error-format": mode}, "x.yml", root)
     result = scan_tree(root, select=("API004",), config=config)
     assert sorted(f.line for f in result.findings) == lines
+
+
+# --------------------------------------------------------------------------------------------
+# Full paths across modules: one multi-level project per framework under tests/data/routes/,
+# pinned as `reviewer routes` prints them. `[...]` is a prefix that cannot be known statically.
+
+DATA = REPO / "tests" / "data" / "routes"
+FULL_PATHS = {
+    "fastapi_multi": [
+        'GET     /[?]/debug/ping                               backend.app.internal.plugins.ping  (backend/app/internal/plugins.py:6)  partial, unresolved: ?',
+        'GET     /[settings.INTERNAL_PREFIX]/stats             backend.app.internal.stats.stats  (backend/app/internal/stats.py:6)  partial, unresolved: settings.INTERNAL_PREFIX',
+        'POST    /admin/reindex                                backend.app.admin.reindex  (backend/app/admin.py:6)',
+        'POST    /api/v1/items/                                backend.app.api.routes.items.create_item -> 201  (backend/app/api/routes/items.py:9)',
+        'GET     /api/v1/items/{item_id}/reviews               backend.app.api.routes.reviews.list_reviews  (backend/app/api/routes/reviews.py:6)',
+        'DELETE  /api/v1/items/{item_id}/reviews/{review_id}   backend.app.api.routes.reviews.delete_review -> 204  (backend/app/api/routes/reviews.py:11)',
+        'GET     /api/v1/users/                                backend.app.api.routes.users.list_users  (backend/app/api/routes/users.py:6)',
+        'GET     /api/v1/users/{user_id}                       backend.app.api.routes.users.get_user  (backend/app/api/routes/users.py:11)',
+        'GET     /healthz                                      backend.app.main.healthz  (backend/app/main.py:22)',
+        'POST    /hooks/stripe                                 backend.app.webhooks.stripe_hook  (backend/app/webhooks.py:6)',
+        '10 route(s)',
+    ],
+    "django_nested": [
+        'POST    /accounts/login/                              src.accounts.views.login_view  (src/accounts/views.py:5)',
+        'GET     /api/v1/categories/                           src.catalog.views.CategoryViewSet.list  (src/catalog/views.py:18)',
+        'GET     /api/v1/categories/{pk}/                      src.catalog.views.CategoryViewSet.retrieve  (src/catalog/views.py:18)',
+        'GET     /api/v1/products/                             src.catalog.views.ProductViewSet.list  (src/catalog/views.py:6)',
+        'POST    /api/v1/products/                             src.catalog.views.ProductViewSet.create -> 201  (src/catalog/views.py:6)',
+        'GET     /api/v1/products/featured/                    src.catalog.views.ProductViewSet.featured  (src/catalog/views.py:13)',
+        'DELETE  /api/v1/products/{sku}/                       src.catalog.views.ProductViewSet.destroy -> 204  (src/catalog/views.py:6)',
+        'GET     /api/v1/products/{sku}/                       src.catalog.views.ProductViewSet.retrieve  (src/catalog/views.py:6)',
+        'PATCH   /api/v1/products/{sku}/                       src.catalog.views.ProductViewSet.partial_update  (src/catalog/views.py:6)',
+        'PUT     /api/v1/products/{sku}/                       src.catalog.views.ProductViewSet.update  (src/catalog/views.py:6)',
+        'POST    /api/v1/products/{sku}/restock/               src.catalog.views.ProductViewSet.restock  (src/catalog/views.py:9)',
+        'GET     /api/v1/shop/cart/                            src.shop.views.CartView  (src/shop/views.py:15)',
+        'POST    /api/v1/shop/cart/                            src.shop.views.CartView  (src/shop/views.py:15)',
+        'GET     /api/v1/shop/orders/{pk}/                     src.shop.views.order_detail  (src/shop/views.py:6)',
+        'POST    /api/v1/shop/orders/{pk}/cancel/              src.shop.views.cancel_order  (src/shop/views.py:11)',
+        'GET     /api/v2/reviews                               src.catalog.views.ReviewViewSet.list  (src/catalog/views.py:22)',
+        'POST    /api/v2/reviews/{pk}/flag                     src.catalog.views.ReviewViewSet.flag  (src/catalog/views.py:23)',
+        '17 route(s)',
+    ],
+    "flask_api": [
+        "GET     /[app.config['ADMIN_URL']]/dashboard          app.admin.dashboard  (app/admin.py:6)  partial, unresolved: app.config['ADMIN_URL']",
+        'GET     /api/v1/users                                 app.api.resources.UserList  (app/api/resources.py:22)',
+        'POST    /api/v1/users                                 app.api.resources.UserList  (app/api/resources.py:22)',
+        'DELETE  /api/v1/users/<int:user_id>                   app.api.resources.User  (app/api/resources.py:23)',
+        'GET     /api/v1/users/<int:user_id>                   app.api.resources.User  (app/api/resources.py:23)',
+        'GET     /api/v2/status                                app.api.v2.status  (app/api/v2.py:6)',
+        'GET     /web/                                         app.web.views.index  (app/web/views.py:4)',
+        'GET     /web/search                                   app.web.views.search  (app/web/views.py:9)',
+        'POST    /web/search                                   app.web.views.search  (app/web/views.py:9)',
+        '9 route(s)',
+    ],
+    "flask_smorest_api": [
+        'GET     /api/pets/                                    pets.resources.Pets  (pets/resources.py:7)',
+        'POST    /api/pets/                                    pets.resources.Pets  (pets/resources.py:7)',
+        'DELETE  /api/pets/<int:pet_id>                        pets.resources.PetById  (pets/resources.py:17)',
+        'GET     /api/pets/<int:pet_id>                        pets.resources.PetById  (pets/resources.py:17)',
+        'PUT     /api/pets/<int:pet_id>/photo                  pets.resources.upload_photo  (pets/resources.py:26)',
+        '5 route(s)',
+    ],
+    "starlette_app": [
+        'GET     /                                             svc.users.homepage  (svc/users.py:5)',
+        'GET     /admin/stats                                  svc.admin.stats  (svc/admin.py:5)',
+        'DELETE  /api/items/{item_id}                          svc.users.Item  (svc/users.py:11)',
+        'GET     /api/items/{item_id}                          svc.users.Item  (svc/users.py:11)',
+        'WEBSOCKET /api/ws                                       svc.users.ws  (svc/users.py:8)',
+        'GET     /users/                                       svc.users.list_users  (svc/users.py:6)',
+        'POST    /users/                                       svc.users.create_user  (svc/users.py:7)',
+        '7 route(s)',
+    ],
+}
+
+
+@pytest.mark.parametrize("project", sorted(FULL_PATHS))
+def test_routes_command_prints_full_paths_across_modules(project: str) -> None:
+    result = run_cli("routes", str(DATA / project))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == FULL_PATHS[project]

@@ -79,6 +79,13 @@ class FileSymbols:
     constants: Mapping[str, Expr]
     classes: Mapping[str, ClassFacts]
     functions: Mapping[str, FunctionFacts]
+    # Every other name bound at module level (a router, a blueprint, a list of URL patterns):
+    # known to exist here, with no constant value.
+    variables: frozenset[str] = frozenset()
+
+    def binds(self, name: str) -> bool:
+        """The module binds `name` itself (not through an import)."""
+        return name in self.constants or name in self.classes or name in self.functions or name in self.variables
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +105,7 @@ class FileSymbols:
                 name: {"line": fn.line, "parameters": list(fn.parameters), "returns": [r.to_json() for r in fn.returns]}
                 for name, fn in self.functions.items()
             },
+            "variables": sorted(self.variables),
         }
 
     @staticmethod
@@ -121,6 +129,7 @@ class FileSymbols:
                 name: FunctionFacts(name, fn["line"], tuple(fn["parameters"]), tuple(Expr.from_json(r) for r in fn["returns"]))
                 for name, fn in data["functions"].items()
             },
+            variables=frozenset(data.get("variables", ())),
         )
 
 
@@ -160,7 +169,8 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
         if name in rebound or any(value is None for value in values):
             continue
         constants[name] = values[0] if len(values) == 1 else Expr(CHOICE, items=tuple(v for v in values if v is not None))
-    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions)
+    variables = frozenset(name for name in bindings if name not in imports and name not in constants and name not in classes and name not in functions)
+    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables)
 
 
 def _module_statements(body: list[ast.stmt]):
@@ -378,6 +388,9 @@ class ProjectSymbols:
     _by_name: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (root, module) -> path
     _by_path_name: Mapping[str, str] = field(default_factory=dict)  # path-derived module name -> path
     _global: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # module -> paths
+    # Trailing parts of path-derived names -> paths: `open_webui.routers.ollama` finds
+    # `backend/open_webui/routers/ollama.py` when `routers/` has no `__init__.py` (PEP 420).
+    _by_suffix: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     # -- building ------------------------------------------------------------------------
@@ -402,8 +415,14 @@ class ProjectSymbols:
             by_name.setdefault((folder, name), path)
             by_path_name.setdefault(module_name_for(path), path)
             global_names.setdefault(name, []).append(path)
+        by_suffix: dict[str, list[str]] = {}
+        for path in sorted(facts):
+            parts = module_name_for(path).split(".")
+            for start in range(1, len(parts) - 1):
+                by_suffix.setdefault(".".join(parts[start:]), []).append(path)
         return ProjectSymbols(
-            dict(facts), modules, fingerprint, by_name, by_path_name, {k: tuple(v) for k, v in global_names.items()}
+            dict(facts), modules, fingerprint, by_name, by_path_name, {k: tuple(v) for k, v in global_names.items()},
+            {k: tuple(v) for k, v in by_suffix.items()},
         )
 
     # -- the module table ------------------------------------------------------------------
@@ -419,7 +438,13 @@ class ProjectSymbols:
         if dotted in self._by_path_name:
             return self._by_path_name[dotted]
         candidates = self._global.get(dotted, ())
-        return candidates[0] if len(candidates) == 1 else None
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates or "." not in dotted:
+            return None
+        # A namespace package (a folder without `__init__.py`) on the way: the module whose
+        # path ends with the dotted name, the one nearest `near` when there are several.
+        return _nearest(self._by_suffix.get(dotted, ()), near)
 
     # -- queries -----------------------------------------------------------------------------
     def constant(self, path: str, dotted: str) -> Constant | None:
@@ -451,6 +476,26 @@ class ProjectSymbols:
                 return None
             templates.append(parts)
         return Summary(qualified, function.parameters, tuple(templates))
+
+    def definition(self, path: str, dotted: str, absolute: bool = False) -> tuple[str, str] | None:
+        """Where the name `dotted`, as code in file `path` writes it (or, with `absolute`, a
+        fully qualified name seen from `path`'s project root), is defined in the project:
+        (file, name) for a name bound at module level (through imports and re-exports; `name`
+        may be dotted, `router.urls`), (file, "") for a project module itself; None when it
+        is neither (a third-party name, a local of a function)."""
+        facts = self.files.get(path)
+        if facts is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        qualified = dotted if absolute else None
+        if not absolute and head in facts.imports:
+            target = self._import_target(path, *facts.imports[head])
+            qualified = f"{target}.{rest}" if rest else target
+        module = self.find_module(qualified, path) if qualified else None
+        if module is not None:
+            return module, ""
+        found = self._absolute(path, dotted, 0) if absolute else self._locate(path, dotted, 0)
+        return (found[0], ".".join(found[1])) if found is not None else None
 
     def class_symbol(self, path: str, dotted: str) -> ClassSymbol | None:
         found = self._locate(path, dotted, 0)
@@ -512,7 +557,7 @@ class ProjectSymbols:
             module, name, level = facts.imports[head]
             target = self._import_target(path, module, name, level)
             return self._absolute(path, ".".join([target, *names[1:]]), hops + 1)
-        if head in facts.constants or head in facts.classes or head in facts.functions:
+        if facts.binds(head):
             return path, names
         return self._absolute(path, dotted, hops + 1)
 
@@ -525,7 +570,7 @@ class ProjectSymbols:
                 facts = self.files[where]
                 if rest[0] in facts.imports:  # a re-export (`from .constants import X` in `__init__`)
                     return self._locate(where, ".".join(rest), hops + 1)
-                if rest[0] in facts.constants or rest[0] in facts.classes or rest[0] in facts.functions:
+                if facts.binds(rest[0]):
                     return where, rest
                 return None
         return None
@@ -643,6 +688,24 @@ class ProjectSymbols:
         return f"{target}.{rest}" if rest else target
 
 
+def _nearest(paths: tuple[str, ...], near: str) -> str | None:
+    """The path sharing the most leading folders with `near`; None on a tie."""
+    if len(paths) <= 1:
+        return paths[0] if paths else None
+    here = near.split("/")
+
+    def shared(path: str) -> int:
+        count = 0
+        for mine, theirs in zip(here, path.split("/")):
+            if mine != theirs:
+                break
+            count += 1
+        return count
+
+    ranked = sorted(paths, key=shared, reverse=True)
+    return ranked[0] if shared(ranked[0]) > shared(ranked[1]) else None
+
+
 def _is_enum_base(name: str) -> bool:
     module, _, leaf = name.rpartition(".")
     return leaf in ENUM_LEAVES and (module in ENUM_MODULES or module.startswith(ENUM_MODULES) or module == "")
@@ -695,7 +758,7 @@ def _fingerprint(facts: Mapping[str, Any]) -> str:
     observable = {
         path: _without_lines(data)
         for path, data in facts.items()
-        if data["package"] or data["constants"] or data["classes"] or data["imports"]
+        if data["package"] or data["constants"] or data["classes"] or data["imports"] or data.get("variables")
         or any(function["returns"] for function in data["functions"].values())
     }
     return hashlib.blake2b(json.dumps(observable, sort_keys=True).encode(), digest_size=12).hexdigest()

@@ -14,6 +14,9 @@ NOT_API = re.compile(
     re.I,
 )
 
+# A partial route whose unresolved piece (`[expression]`, not `[?]`) comes first or after `/api`.
+MAYBE_VERSION = re.compile(r"^/(?:api/)?\[(?!\?\])", re.I)
+
 ROUTER = (
     "from fastapi import APIRouter\n"
     'router = APIRouter(prefix="/orders")\n'
@@ -87,6 +90,26 @@ class ApiNotVersioned(ProjectRule):
             files=(("app/orders.py", ROUTER),),
             note="near-miss: header versioning counts",
         ),
+        Example(
+            "from fastapi import FastAPI\n"
+            "from app import orders\n"
+            "from app.constants import API_V1\n"
+            "app = FastAPI()\n"
+            "app.include_router(orders.router, prefix=API_V1)\n",
+            path="app/main.py",
+            files=(("app/orders.py", ROUTER), ("app/constants.py", 'API_V1 = "/api/v1"\n')),
+            note="near-miss: the version prefix is a project constant of another module",
+        ),
+        Example(
+            "from fastapi import FastAPI\n"
+            "from app import orders\n"
+            "from app.config import settings\n"
+            "app = FastAPI()\n"
+            "app.include_router(orders.router, prefix=settings.API_V1_STR)\n",
+            path="app/main.py",
+            files=(("app/orders.py", ROUTER),),
+            note="near-miss: a prefix read from settings is not known statically and may hold the version",
+        ),
     )
 
     def check(self, index) -> None:
@@ -94,7 +117,15 @@ class ApiNotVersioned(ProjectRule):
         if not is_service(data):
             return
         routes = [r for r in data.get("routes", []) if not NOT_API.search(r["path"]) and not non_service(r["file"])]
-        if len(routes) < 2 or any(VERSION_SEGMENT.search(r["path"]) for r in routes):
+        if any(VERSION_SEGMENT.search(r["path"]) for r in routes):
+            return
+        # A prefix read from a value we cannot know (`prefix=settings.API_V1_STR`, first or after
+        # `/api`) may hold the version; a router mounted we do not know where (`[?]`) is no
+        # evidence either way.
+        if any(MAYBE_VERSION.match(r["path"]) for r in routes if r.get("partial")):
+            return
+        routes = [r for r in routes if not r.get("partial")]
+        if len(routes) < 2:
             return
         if any(e["kind"] == "versioning" for e in data.get("evidence", [])):
             return

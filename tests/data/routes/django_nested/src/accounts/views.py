@@ -1,0 +1,6 @@
+from django.views.decorators.http import require_POST
+
+
+@require_POST
+def login_view(request):
+    ...

@@ -1,0 +1,8 @@
+from fastapi import FastAPI
+
+admin_app = FastAPI()
+
+
+@admin_app.post("/reindex")
+def reindex():
+    return {}

@@ -1,0 +1,2 @@
+API_PREFIX = "/api"
+V1 = "/v1"

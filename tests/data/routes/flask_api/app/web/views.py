@@ -1,0 +1,11 @@
+from . import web_bp
+
+
+@web_bp.route("/")
+def index():
+    return ""
+
+
+@web_bp.route("/search", methods=["GET", "POST"])
+def search():
+    return ""

@@ -1,0 +1,19 @@
+from starlette.endpoints import HTTPEndpoint
+from starlette.routing import Route
+
+
+async def homepage(request): ...
+async def list_users(request): ...
+async def create_user(request): ...
+async def ws(websocket): ...
+
+
+class Item(HTTPEndpoint):
+    async def get(self, request): ...
+    async def delete(self, request): ...
+
+
+routes = [
+    Route("/", list_users),
+    Route("/", create_user, methods=["POST"]),
+]
