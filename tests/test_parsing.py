@@ -24,9 +24,10 @@ needs_older_interpreter = pytest.mark.skipif(not NEWER_SYNTAX, reason="the inter
 
 
 def _lowered(code: str) -> ast.Module:
-    parsed = parse(code)
-    assert parsed.lowered == NEWER_SYNTAX or not NEWER_SYNTAX
-    return parsed.tree
+    """The tree of the lowering (what `parse` gives when the interpreter rejects the code)."""
+    if NEWER_SYNTAX:
+        assert parse(code).lowered
+    return lowered_tree(cst.parse_module(code))
 
 
 def _positions(tree: ast.AST) -> list[tuple]:
