@@ -28,6 +28,7 @@ from reviewer.discovery import SourceFile, dialect_of, is_test_path
 from reviewer.index import ProjectIndex
 from reviewer.lines import count_lines, split_lines
 from reviewer.model import FileError, Finding, Location, severity_for_confidence
+from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
 from reviewer.sqllex import lex, lex_failure, normalise_placeholders
@@ -49,6 +50,9 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     directives: list[Directive] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    # Bandit's tests applied to the file but did not run: its syntax is newer than the
+    # interpreter's `ast` (reviewer.parsing); the report gives the count once.
+    bandit_skipped: bool = False
 
     def to_cache(self) -> dict[str, Any]:
         return {
@@ -57,6 +61,7 @@ class FileResult:
             "findings": [finding.to_cache() for finding in self.findings],
             "directives": [directive.to_cache() for directive in self.directives],
             "errors": [error.to_dict() for error in self.errors],
+            "bandit_skipped": self.bandit_skipped,
         }
 
     @classmethod
@@ -67,6 +72,7 @@ class FileResult:
             findings=[Finding.from_cache(item) for item in data["findings"]],
             directives=[Directive.from_cache(item) for item in data["directives"]],
             errors=[FileError(**item) for item in data["errors"]],
+            bandit_skipped=data["bandit_skipped"],
         )
 
 
@@ -226,7 +232,8 @@ def parse_python(
 ) -> cst.Module | None:
     """libcst tree of the file, or None with the reason recorded. CPython's own parser goes
     first (unless the caller `checked` already): it is 12x cheaper, names Python 2 code for
-    what it is, and rejects nesting that would overflow libcst's native parser. Code that
+    what it is, and rejects nesting that would overflow libcst's native parser (syntax newer
+    than the interpreter goes through reviewer.parsing, which bounds that nesting). Code that
     CPython accepts and libcst does not (3,001 adjacent string literals) is valid: the error
     says which `rules` could not run, not that the file is broken."""
     if not checked and not check_syntax(source, text, result):
@@ -251,22 +258,25 @@ def check_syntax(source: SourceFile, text: str, result: FileResult) -> bool:
     return syntax_tree(source, text, result) is not None
 
 
-def syntax_tree(source: SourceFile, text: str, result: FileResult) -> ast.Module | None:
-    """The file's `ast` tree (the cheap syntax gate), or None with the reason recorded."""
+def syntax_tree(source: SourceFile, text: str, result: FileResult) -> ParsedPython | None:
+    """The file's `ast` tree (the cheap syntax gate; any grammar from Python 3.8 to 3.14,
+    reviewer.parsing), or None with the reason recorded."""
     try:
-        tree = ast.parse(text, filename=source.rel)
+        parsed = parse_source(text, source.rel)
         if text.count("and") + text.count("or") > BOOL_CHAIN_LIMIT and any(
-            isinstance(node, ast.BoolOp) and len(node.values) > BOOL_CHAIN_LIMIT for node in ast.walk(tree)
+            isinstance(node, ast.BoolOp) and len(node.values) > BOOL_CHAIN_LIMIT for node in ast.walk(parsed.tree)
         ):
             result.errors.append(
                 FileError(source.rel, "too-deep", f"an `and`/`or` chain of more than {BOOL_CHAIN_LIMIT} terms is too deep to parse")
             )
             return None
-        return tree
+        return parsed
     except SyntaxError as error:
         result.errors.append(FileError(source.rel, "syntax-error", _syntax_message(error)))
     except (RecursionError, MemoryError):
         result.errors.append(FileError(source.rel, "too-deep", "nesting too deep to parse"))
+    except BeyondBounds as error:
+        result.errors.append(FileError(source.rel, error.kind, str(error)))
     except ValueError as error:
         result.errors.append(FileError(source.rel, "syntax-error", str(error)))
     return None
@@ -288,14 +298,17 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
         )
         return
     bandit_rules = [rule for rule in python_rules if bandit_bridge.is_bandit_rule(rule)]
-    tree = None
+    parsed = None
     if bandit_rules:
         python_rules = [rule for rule in python_rules if rule not in bandit_rules]
         # Bandit's tests walk the tree of the syntax gate; libcst is parsed only if ours run.
-        tree = syntax_tree(source, text, result)
-        if tree is None:
+        parsed = syntax_tree(source, text, result)
+        if parsed is None:
             return
-        result.findings.extend(bandit_bridge.run(source, text, tree, bandit_rules, plan.config, result.errors))
+        if parsed.lowered:  # a tree of older node types than the file's: not one bandit's tests know
+            result.bandit_skipped = True
+        else:
+            result.findings.extend(bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, result.errors))
     if not python_rules and not sql_rules:
         # No rule can match; still validate with CPython's parser (cheap) so that broken
         # files are reported whatever rules are enabled.
@@ -308,11 +321,11 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
             return
         not_run(result, source.rel, f"{tokens:,} tokens is above {MAX_LIBCST_TOKENS:,} (the bound on memory per file)", libcst_rules)
         return
-    if tree is None:
-        tree = syntax_tree(source, text, result)
-        if tree is None:
+    if parsed is None:
+        parsed = syntax_tree(source, text, result)
+        if parsed is None:
             return
-    depth = ast_depth(tree)
+    depth = ast_depth(parsed.tree)
     if depth > MAX_DEPTH:
         not_run(result, source.rel, f"nesting {depth} levels deep is above {MAX_DEPTH}, too deep for libcst", libcst_rules, kind="too-deep")
         return

@@ -72,6 +72,36 @@ def token_count(text: str) -> int | None:
     return count
 
 
+# Tokens that join the terms of a chain nested one level per term (`a + b + ...`, `a and b
+# and ...`, `a.b.c...`, `x if c else y if ...`); brackets, commas and assignment do not nest,
+# except a call or subscript right after another (`f()()()`, `a[0][0]`).
+_FLAT_OPERATORS = frozenset({"(", ")", "[", "]", "{", "}", ",", ":", ";", "=", "->", "...", "@"})
+_WORD_OPERATORS = frozenset({"and", "or", "not", "if", "else", "in", "is", "await", "lambda"})
+
+
+def operator_chain(text: str) -> int:
+    """The most operators in one logical line of Python source: a bound on the nesting of its
+    expressions without a parse (for files only libcst can read). The tokenizer of an older
+    Python splits some newer f-strings differently; operators outside them count the same."""
+    most = count = 0
+    previous = ""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.NEWLINE:
+                most, count = max(most, count), 0
+            elif (
+                (token.type == tokenize.OP and token.string not in _FLAT_OPERATORS)
+                or (token.type == tokenize.NAME and token.string in _WORD_OPERATORS)
+                or (token.string in ("(", "[") and previous in (")", "]"))
+            ):
+                count += 1
+            if token.type not in (tokenize.NL, tokenize.COMMENT):
+                previous = token.string
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return max(most, count)
+
+
 def ast_depth(tree: ast.AST) -> int:
     """Deepest nesting of node fields in CPython's tree (iterative: the tree may be deep)."""
     deepest = 0

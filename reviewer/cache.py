@@ -85,7 +85,9 @@ FINDING = {
 }
 DIRECTIVE = (int, int, [str], str, int)
 FILE_ERROR = {"path": str, "kind": str, "message": str}
-FILE_RESULT = {"path": str, "lines": int, "findings": [FINDING], "directives": [DIRECTIVE], "errors": [FILE_ERROR]}
+FILE_RESULT = {
+    "path": str, "lines": int, "findings": [FINDING], "directives": [DIRECTIVE], "errors": [FILE_ERROR], "bandit_skipped": bool,
+}
 
 
 def index_entry(providers: tuple[str, ...]) -> dict[str, Any]:

@@ -3,7 +3,6 @@ rules -> merge (one problem, one finding) -> suppressions -> fingerprints -> sco
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
@@ -28,6 +27,7 @@ from reviewer.merge import merge
 from reviewer.lines import split_lines
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
 from reviewer.model import FileError, Finding, Location
+from reviewer.parsing import BeyondBounds, parse as parse_source
 from reviewer.registry import Registry
 from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
 from reviewer.scoring import Score, checked_categories, score
@@ -65,6 +65,8 @@ class ScanResult:
     # Findings on released and squashed migrations, summarised per app / chain (reviewer.history);
     # None when the scan has no migrations.
     migration_history: MigrationHistory | None = None
+    # Files bandit's tests applied to and skipped: syntax newer than the interpreter's `ast`.
+    bandit_skipped: int = 0
 
     @property
     def by_severity(self) -> dict[str, int]:
@@ -156,6 +158,7 @@ def scan(
         cache_hits=cache.hits,
         suppressions=suppressions,
         migration_history=history,
+        bandit_skipped=sum(result.bandit_skipped for result in results),
     )
 
 
@@ -296,8 +299,8 @@ def _collect_facts(source: SourceFile, config: Config, file_facts: dict[str, Any
         if tokens is not None and tokens > MAX_TOKENS:
             return  # the check pass reports the file
         try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = parse_source(text, source.rel).tree
+        except (SyntaxError, ValueError, RecursionError, MemoryError, BeyondBounds):
             return  # the check pass reports the file
     for provider in wanted:
         try:

@@ -24,6 +24,10 @@ def as_dict(result: ScanResult) -> dict:
         "findings": [finding.to_dict() for finding in result.findings],
         "errors": [error.to_dict() for error in result.errors],
     }
+    if result.bandit_skipped:
+        # Files bandit's tests applied to but skipped: syntax newer than the interpreter
+        # running reviewer (reviewer.parsing); reviewer's own rules did analyse them.
+        data["summary"]["bandit_skipped"] = result.bandit_skipped
     if result.migration_history is not None:  # only when the scan has migrations
         data["migration_history"] = result.migration_history.to_dict()
     return data

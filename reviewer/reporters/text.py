@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from reviewer.model import Severity
+from reviewer.parsing import INTERPRETER
 from reviewer.reporters.common import history_lines, printable, read_lines, scope_text
 from reviewer.runner import ScanResult
 
@@ -91,6 +92,11 @@ def render(
         + (f" ({counts})" if counts else "")
         + f"; {result.suppressed} suppressed; {len(result.errors)} errors"
     )
+    if result.bandit_skipped:
+        out.append(
+            f"Bandit's tests skipped {result.bandit_skipped} file(s) written in syntax newer than Python {INTERPRETER}, "
+            "which runs reviewer (its `ast` cannot read them); reviewer's own rules analysed them"
+        )
     scope = scope_text(result)
     if scope:
         out.append(scope[0].upper() + scope[1:])
