@@ -208,9 +208,11 @@ class IrreversibleMigration(ProjectRule):
         if unit["upgrade_state"] in ("missing", "empty"):
             return  # merge point or placeholder: nothing to undo
         state = unit["down_state"]
-        if state == "empty" and (unit.get("data_only") or unit.get("down_explained") or unit.get("other_dialect_only")):
+        if state == "empty" and (unit.get("data_only") or unit.get("down_explained") or unit.get("other_dialect_only")
+                                 or _only_widens(unit)):
             # A data migration (an empty downgrade is Alembic's no-op reverse), a downgrade that
-            # says why it is empty (a documented decision), or an upgrade that does nothing here.
+            # says why it is empty (a documented decision), an upgrade that does nothing here, or
+            # one that only widens column types (narrowing them back could fail on longer values).
             return
         at = Location(unit["down_line"], unit["down_col"], unit["down_line"], unit["down_col"])
         if state == "missing":
@@ -246,3 +248,9 @@ class IrreversibleMigration(ProjectRule):
                 self.report(Location(1, 1, 1, 1), f"{tool} migration has no down section", path=unit["path"], operation=FILE_FACT)
             elif not unit["statements"][mig.DOWN]:
                 self.report(Location(line, 1, line, 1), f"{tool} migration's down section is empty", path=unit["path"])
+
+
+def _only_widens(unit) -> bool:
+    """The upgrade's only schema changes are type widenings (`varchar(500)` to `varchar(5000)`)."""
+    ups = [o for o in mig.up_ops(unit) if o["k"] not in mig.DATA_KINDS]
+    return bool(ups) and all(o["k"] == "alter_type" and o.get("widening") for o in ups)
