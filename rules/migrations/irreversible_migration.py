@@ -219,7 +219,9 @@ class IrreversibleMigration(ProjectRule):
             self.report(at, "Alembic revision has no `downgrade()`", path=unit["path"])
         elif state == "empty":
             self.report(at, "`downgrade()` does nothing while `upgrade()` does", path=unit["path"])
-        elif state == "raise":
+        elif state == "raise" and not unit.get("down_explained"):
+            # A raising downgrade that says why (a docstring or comment) is a documented
+            # decision, as an empty one that says why is.
             self.report(at, "`downgrade()` only raises: the revision is explicitly irreversible",
                         severity=Severity.INFO, path=unit["path"])
 
