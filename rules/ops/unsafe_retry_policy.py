@@ -24,6 +24,7 @@ class UnsafeRetryPolicy(PythonRule):
     and retry only idempotent calls or ones with an idempotency key."""
 
     code = "OPS002"
+    opt_in = True  # field precision below 0.85 on the tuned projects (reviewer/field_precision.json)
     name = "unsafe-retry-policy"
     summary = "A retry policy never stops, never waits, or retries non-idempotent requests."
     category = Category.OPS
