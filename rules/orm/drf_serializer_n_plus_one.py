@@ -73,7 +73,7 @@ class DrfSerializerNPlusOne(PythonRule):
         "https://docs.djangoproject.com/en/stable/ref/models/querysets/#prefetch-related",
     )
     triggers = ("Serializer", "serializer_class")
-    index_sections = ("orm_models", "drf_serializers")
+    index_sections = ("orm_models", "drf_serializers", "symbols")
     invalid = (
         Example(
             "from rest_framework import viewsets\n"

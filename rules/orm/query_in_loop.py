@@ -48,7 +48,7 @@ class QueryInLoop(PythonRule):
     seed = 'S1:124; S2:177; S4:440 "N+1 prevention"'
     references = ("https://docs.djangoproject.com/en/stable/ref/models/querysets/#in-bulk",)
     triggers = ("for ",)
-    index_sections = ("orm_models",)
+    index_sections = ("orm_models", "symbols")
     invalid = (
         Example(
             "from shop.models import Product\n"
