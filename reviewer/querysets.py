@@ -21,8 +21,10 @@ import libcst as cst
 
 from reviewer.modelgraph import ModelGraph, Relation
 from reviewer.names import dotted
+from reviewer.project.queries import MANAGER, SELF_CALL, SESSION, QueryUse
 from reviewer.project.ormvocab import (  # the vocabulary is shared with the project model
     DJANGO_CHAIN,
+    DJANGO_READS,
     DJANGO_SINGLE,
     DJANGO_VALUES,
     SA_CHAIN,
@@ -30,11 +32,13 @@ from reviewer.project.ormvocab import (  # the vocabulary is shared with the pro
     SA_EAGER_LOADERS,
     SA_PATH_LOADERS,
     SA_PLAIN_ROWS,
+    SA_READ_METHODS,
     SA_SELECT,
     SA_SESSION_ROWS,
     SA_SINGLE,
     WRAPPERS,
     django_paths,
+    sessionish,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -279,6 +283,90 @@ class QueryTracker:
             symbols.queries(self.context.path, self.context.resolve(func) or name) if self.context.resolve(func) != name else None
         )
 
+    def member(self, model: str, name: str) -> "FunctionQueries | None":
+        """The summary of the method or property `name` of a model class, defined on the
+        class or inherited from a project base class (any module)."""
+        symbols = self.context.symbols
+        key = self.graph.key(model)
+        facts = self.graph.model(model)
+        if symbols is None or key is None or facts is None:
+            return None
+        path, cls = facts["path"], key.rsplit(".", 1)[-1]
+        found = symbols.queries(path, f"{cls}.{name}")
+        if found is None:
+            symbol = symbols.class_symbol(path, cls)
+            for ancestor in symbols.ancestors(symbol) if symbol is not None else ():
+                found = symbols.queries(path, f"{ancestor}.{name}")
+                if found is not None:
+                    break
+        return found
+
+    def member_queries(self, model: str, name: str) -> tuple["FunctionQueries | None", list[HiddenQuery]]:
+        """What calling the method / reading the property `name` of one `model` instance
+        costs, per its summary "runs a query": a query whatever was loaded (a manager read,
+        a session call, a relation method that bypasses the prefetch cache), or relation
+        paths that load lazily unless the rows eager-load them."""
+        found = self.member(model, name)
+        if found is None:
+            return None, []
+        needs: list[HiddenQuery] = []
+        for use in found.summary.queries:
+            if use.kind == SESSION:
+                needs.append(HiddenQuery(use))
+            elif use.kind == MANAGER:
+                target = use.chain[0].rsplit(".", 1)[-1]
+                if self.graph.model(target) is not None and (self.graph.manager(target, use.chain[1]) is not None or use.chain[1] == "query"):
+                    needs.append(HiddenQuery(use))
+            else:
+                needs.extend(self._self_chain(model, use))
+        return found, needs
+
+    def _self_chain(self, model: str, use: QueryUse) -> list[HiddenQuery]:
+        current: str | None = model
+        path: Path = ()
+        for number, attr in enumerate(use.chain):
+            relation = self.graph.relation(current, attr)
+            if relation is None:
+                break
+            path += (attr,)
+            last = number + 1 == len(use.chain)
+            if relation.dynamic:
+                return [HiddenQuery(use)]
+            if relation.many:
+                if use.kind == SELF_CALL and last and relation.framework == "django" and use.method not in PREFETCH_CACHE_METHODS:
+                    return [HiddenQuery(use, path, use.method)]
+                if use.kind == SELF_CALL and not last:
+                    return []  # a method of a row of the collection: not read here
+                return [HiddenQuery(use, path)]
+            if not relation.target or self.graph.model(relation.target) is None:
+                return [HiddenQuery(use, path)]
+            current = relation.target
+        return [HiddenQuery(use, path)] if path else []
+
+    def unloaded(self, rows: Rows, chain: Path) -> Path | None:
+        """The first relation along `chain` that each row loads lazily, else None."""
+        model: str | None = rows.model
+        path: Path = ()
+        for number, name in enumerate(chain):
+            relation = self.graph.relation(model, name)
+            if relation is None:
+                return None
+            path += (name,)
+            following = chain[number + 1] if number + 1 < len(chain) else None
+            covered = rows.covers(path, relation)
+            if relation.framework == "django" and relation.many:
+                return None if covered and (following is None or following in PREFETCH_CACHE_METHODS) else path
+            if relation.dynamic or not covered:
+                return path
+            if relation.many or not relation.target or self.graph.model(relation.target) is None:
+                return None
+            model = relation.target
+        return None
+
+    def costly(self, rows: Rows, hidden: list[HiddenQuery]) -> list[HiddenQuery]:
+        """The hidden queries the rows' eager loading does not answer."""
+        return [h for h in hidden if not h.path or h.call or self.unloaded(rows, h.path) is not None]
+
     def _project_rows(self, node: cst.Call) -> Rows | None:
         """Rows a project function returns, per its summary ("returns rows of model M with
         eager loads E"), as the model graph names the model."""
@@ -305,7 +393,7 @@ class QueryTracker:
             opaque=base.opaque or returned.opaque,
             instances=returned.instances,
             select_all=returned.select_all,
-            helper=f"`{found.qualified}` ({found.path}:{found.line})",  # type: ignore[union-attr]
+            helper=f"`{found.qualified}` ({found.path})",  # type: ignore[union-attr]
         )
 
     def _call(self, node: cst.Call, depth: int, limits: dict[str, int] | None) -> Rows | None:
@@ -487,6 +575,28 @@ class QueryTracker:
                 if loader in SA_EAGER_LOADERS:
                     covered.add(path)
         return covered
+
+
+@dataclass(frozen=True)
+class HiddenQuery:
+    """A database access inside a model method or property (one of its summary's QueryUse):
+    `path` is the relation path that eager loading would answer (() when none would), `call`
+    the relation method that queries even when the path is prefetched."""
+
+    use: QueryUse
+    path: Path = ()
+    call: str = ""
+
+    def describe(self) -> str:
+        if self.use.kind == MANAGER:
+            return f"runs `{'.'.join(self.use.chain)}...{self.use.method}()`"
+        if self.use.kind == SESSION:
+            return f"runs a session `{self.use.method}()`"
+        if self.call:
+            return f"runs `self.{'.'.join(self.path)}.{self.call}()`"
+        if not self.path:
+            return f"queries `self.{'.'.join(self.use.chain)}`"
+        return f"loads `self.{'.'.join(self.path)}`"
 
 
 def _combine(found: list[Rows | None]) -> Rows | None:
@@ -717,13 +827,10 @@ def comprehension_pairs(node) -> list[tuple[cst.BaseExpression, cst.BaseExpressi
 # --------------------------------------------------------------------------------------------
 # What a call does to the database
 
-DJANGO_READS = frozenset({"get", "first", "last", "exists", "count", "aggregate", "latest", "earliest", "get_or_create", "in_bulk", "contains"})
 DJANGO_WRITES = frozenset({"create", "update_or_create", "update", "delete"})
 INSTANCE_WRITES = frozenset({"save", "delete"})
-SA_READ_METHODS = frozenset({"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none", "all", "count", "get", "first_or_404", "get_or_404", "one_or_404"})
 SA_SESSION_EXEC = frozenset({"execute", "scalars", "scalar"})
 SA_BUILDERS = {"select": "read", "insert": "write", "update": "write", "delete": "write"}
-SESSION_WORDS = ("session", "db", "conn", "connection", "con", "cnx", "cur", "cursor", "sess", "transaction", "tx")
 
 
 @dataclass(frozen=True)
@@ -757,9 +864,7 @@ def _root(call: cst.Call) -> cst.BaseExpression:
 
 
 def _sessionish(node: cst.BaseExpression) -> bool:
-    text = (dotted(node) or "").lower()
-    last = text.rsplit(".", 1)[-1]
-    return bool(last) and (last in SESSION_WORDS or last.endswith(("session", "_db", "conn", "cursor")))
+    return sessionish(dotted(node) or "")
 
 
 def classify_call(call: cst.Call, tracker: QueryTracker) -> DbCall | None:

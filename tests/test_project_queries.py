@@ -120,3 +120,52 @@ def test_queries_resolve_the_function_and_its_model_across_modules() -> None:
     assert symbols.queries("app/routes.py", "services.legacy").qualified == "app.services.legacy"
     assert symbols.queries("app/routes.py", "Repo.recent").qualified == "app.services.Repo.recent"
     assert symbols.queries("app/routes.py", "services.missing") is None
+
+
+MODELS = '''
+from django.db import models
+from django.db.models import Sum
+from sqlalchemy.orm import object_session
+
+class Order(models.Model):
+    @property
+    def total_paid(self):
+        return Payment.objects.filter(order=self).aggregate(s=Sum("amount"))["s"]
+
+    @property
+    def tag_labels(self):
+        return [t.label for t in self.tags.all()]
+
+    @property
+    def customer_name(self):
+        return self.customer.name
+
+    def open_lines(self):
+        return self.lines.filter(open=True).count()
+
+    @property
+    def line_count(self):
+        return object_session(self).query(Line).filter(Line.order_id == self.id).count()
+
+    def helper(self, cache):
+        return cache.get("x", None)
+'''
+
+
+def test_what_a_method_queries() -> None:
+    from reviewer.project.queries import MANAGER, SELF_CALL, SELF_READ, SESSION, QueryUse
+
+    queries = _queries(MODELS, "shop/models.py")
+    assert queries["Order.total_paid"].queries == (QueryUse(MANAGER, ("Payment", "objects"), "aggregate"),)
+    assert queries["Order.total_paid"].is_property and queries["Order.total_paid"].runs_query
+    assert queries["Order.tag_labels"].queries == (QueryUse(SELF_CALL, ("tags",), "all"),)
+    assert queries["Order.customer_name"].queries == (QueryUse(SELF_READ, ("customer", "name")),)
+    assert queries["Order.open_lines"].queries == (QueryUse(SELF_CALL, ("lines",), "filter"),)
+    assert not queries["Order.open_lines"].is_property
+    assert QueryUse(SESSION, (), "query") in queries["Order.line_count"].queries
+    assert "Order.helper" not in queries  # `cache.get(...)` is no session
+
+
+def test_files_without_models_or_queries_keep_no_method_accesses() -> None:
+    source = "class View(Base):\n    def get(self, request):\n        return self.render(request.user.name)\n"
+    assert _queries(source, "app/views.py") == {}

@@ -37,6 +37,15 @@ SA_SESSION_ROWS = frozenset({"scalars", "execute"})
 # Methods that turn SQLAlchemy results into plain rows (no ORM instances).
 SA_PLAIN_ROWS = frozenset({"mappings", "tuples"})
 WRAPPERS = frozenset({"list", "sorted", "tuple", "reversed", "iter"})
+DJANGO_READS = frozenset({"get", "first", "last", "exists", "count", "aggregate", "latest", "earliest", "get_or_create", "in_bulk", "contains"})
+SA_READ_METHODS = frozenset({"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none", "all", "count", "get", "first_or_404", "get_or_404", "one_or_404"})
+SESSION_WORDS = ("session", "db", "conn", "connection", "con", "cnx", "cur", "cursor", "sess", "transaction", "tx")
+
+
+def sessionish(name: str) -> bool:
+    """A dotted name that reads as a database session or connection (`db`, `self.session`)."""
+    last = name.lower().rsplit(".", 1)[-1]
+    return bool(last) and (last in SESSION_WORDS or last.endswith(("session", "_db", "conn", "cursor")))
 
 
 def django_paths(text: str) -> set[tuple[str, ...]]:

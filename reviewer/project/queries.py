@@ -27,19 +27,27 @@ from reviewer.project.ormvocab import (
     DJANGO_EAGER,
     DJANGO_SINGLE,
     DJANGO_VALUES,
+    DJANGO_READS,
     SA_CHAIN,
     SA_COLUMN_LOADERS,
     SA_EAGER_LOADERS,
     SA_PATH_LOADERS,
     SA_PLAIN_ROWS,
+    SA_READ_METHODS,
     SA_SESSION_ROWS,
     SA_SINGLE,
     WRAPPERS,
     django_paths,
+    sessionish,
 )
 
 Path = tuple[str, ...]
 MAX_DEPTH = 12
+MAX_USES = 8
+PROPERTY_DECORATORS = frozenset({"property", "cached_property"})
+SESSION_CALLS = frozenset({"query", "execute", "scalars", "scalar", "get"})
+# Model methods whose reads are not queries of the row's relations.
+READ_CALLS = DJANGO_READS | SA_READ_METHODS | {"aggregate", "values", "values_list", "iterator"}
 SA_MODULES = ("sqlalchemy", "sqlmodel")
 
 
@@ -80,18 +88,58 @@ class IteratedParameter:
         return IteratedParameter(data[0], data[1], tuple(tuple(p) for p in data[2]))
 
 
+# Kinds of QueryUse.
+MANAGER, SESSION, SELF_CALL, SELF_READ = "manager", "session", "self-call", "self-read"
+
+
+@dataclass(frozen=True)
+class QueryUse:
+    """A database access in a function body ("runs a query"):
+
+    - MANAGER: a read through a model's manager or query property (`Payment.objects.filter(
+      ...).aggregate(...)`, `Payment.query.count()`): `chain` is the model as written and the
+      attribute, `method` the read;
+    - SESSION: a session or connection call (`db.session.query(...)`, `session.execute(...)`);
+    - SELF_CALL: a method called on a chain of `self` (`self.payments.filter(...)`): `chain`
+      is the attributes, `method` the first call; a query when the chain is a relation, unless
+      the caller prefetched it and the method reads the prefetch cache;
+    - SELF_READ: an attribute chain read on `self` (`self.customer.name`): a lazy load when it
+      crosses a relation the caller did not load.
+    """
+
+    kind: str
+    chain: Path
+    method: str = ""
+
+    def to_json(self) -> Any:
+        return [self.kind, list(self.chain), self.method]
+
+    @staticmethod
+    def from_json(data: Any) -> "QueryUse":
+        return QueryUse(data[0], tuple(data[1]), data[2])
+
+
 @dataclass(frozen=True)
 class QuerySummary:
     returns: ReturnedRows | None = None
     iterates: tuple[IteratedParameter, ...] = ()
+    queries: tuple[QueryUse, ...] = ()
+    is_property: bool = False  # a `@property` / `cached_property` of its class
 
     def __bool__(self) -> bool:
-        return self.returns is not None or bool(self.iterates)
+        return self.returns is not None or bool(self.iterates) or bool(self.queries)
+
+    @property
+    def runs_query(self) -> bool:
+        """Runs a query whatever its caller loaded (a manager read or a session call)."""
+        return any(use.kind in (MANAGER, SESSION) for use in self.queries)
 
     def to_json(self) -> Any:
         return {
             "returns": self.returns.to_json() if self.returns is not None else None,
             "iterates": [item.to_json() for item in self.iterates],
+            "queries": [use.to_json() for use in self.queries],
+            "property": self.is_property,
         }
 
     @staticmethod
@@ -100,11 +148,21 @@ class QuerySummary:
         return QuerySummary(
             ReturnedRows.from_json(returns) if returns is not None else None,
             tuple(IteratedParameter.from_json(item) for item in data.get("iterates", ())),
+            tuple(QueryUse.from_json(item) for item in data.get("queries", ())),
+            bool(data.get("property", False)),
         )
 
 
-def summarise(node: ast.FunctionDef | ast.AsyncFunctionDef, imports: Mapping[str, tuple[str, str, int]], method: bool) -> QuerySummary:
-    """The ORM summary of one function (`method`: its first parameter is `self` / `cls`)."""
+def summarise(
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    imports: Mapping[str, tuple[str, str, int]],
+    method: bool,
+    accesses: bool = True,
+    on_self: bool = True,
+) -> QuerySummary:
+    """The ORM summary of one function (`method`: its first parameter is `self` / `cls`;
+    `accesses`: the file's text can hold a query, so its database accesses are looked for;
+    `on_self`: the file can define models, so a method's reads of `self` are kept)."""
     statements = list(body_statements(node.body))
     assigned: dict[str, list[ast.AST | None]] = {}
     returns: list[ast.AST | None] = []
@@ -138,7 +196,9 @@ def summarise(node: ast.FunctionDef | ast.AsyncFunctionDef, imports: Mapping[str
     if method and positional:
         positional = positional[1:]
     iterates = _iterated(statements, positional, assigned)
-    return QuerySummary(rows, iterates)
+    queries = _accesses(statements, on_self and method and bool(args.args) and args.args[0].arg == "self") if accesses or on_self else ()
+    is_property = method and any((dotted_name(d) or "").rsplit(".", 1)[-1] in PROPERTY_DECORATORS for d in node.decorator_list)
+    return QuerySummary(rows, iterates, queries, is_property and bool(queries))
 
 
 def _combine(found: list[ReturnedRows | None]) -> ReturnedRows | None:
@@ -371,6 +431,102 @@ def _iterated(statements: list[ast.stmt], positional: list[str], assigned: Mappi
         if longest:
             found.append(IteratedParameter(name, positional.index(name), tuple(sorted(longest))))
     return tuple(sorted(found, key=lambda item: item.index))
+
+
+def _accesses(statements: list[ast.stmt], on_self: bool) -> tuple[QueryUse, ...]:
+    """The database accesses of a function body (see QueryUse); `on_self`: a method whose
+    first parameter is `self`, so chains of `self` are looked at too."""
+    # Lines are left out: a summary that only moved must not re-check the files that use it.
+    uses: dict[tuple[str, Path, str], int] = {}
+    inner: set[int] = set()  # calls and attributes already part of a chain
+    for statement in statements:
+        for part in _expressions(statement):
+            for node in ast.walk(part):
+                if id(node) in inner:
+                    continue
+                if isinstance(node, ast.Call):
+                    found = _call_access(node, on_self, inner)
+                    if found is not None:
+                        uses.setdefault(found, node.lineno)
+                elif on_self and isinstance(node, ast.Attribute):
+                    chain = _chain_on(node, "self")
+                    if chain:
+                        for sub in _attribute_nodes(node):
+                            inner.add(id(sub))
+                        uses.setdefault((SELF_READ, chain, ""), node.lineno)
+    found = [QueryUse(kind, chain, method) for (kind, chain, method), _ in sorted(uses.items(), key=lambda item: item[1])]
+    # A read that another read extends (`self.customer` of `self.customer.name`) says nothing more.
+    reads = {use.chain for use in found if use.kind == SELF_READ}
+    found = [use for use in found if use.kind != SELF_READ or not any(o != use.chain and o[: len(use.chain)] == use.chain for o in reads)]
+    return tuple(found[:MAX_USES])
+
+
+def _call_access(node: ast.Call, on_self: bool, inner: set[int]) -> tuple[str, Path, str] | None:
+    """The access an outermost call of a chain makes, marking the chain's inner nodes."""
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    methods: list[str] = []
+    first: ast.Call = node  # the innermost call of the chain
+    current: ast.AST = node
+    while isinstance(current, (ast.Call, ast.Attribute)):
+        if isinstance(current, ast.Call):
+            if current is not node:
+                inner.add(id(current))
+            if not isinstance(current.func, ast.Attribute):
+                break
+            inner.add(id(current.func))
+            methods.append(current.func.attr)
+            first = current
+            current = current.func.value
+        else:
+            inner.add(id(current))
+            if isinstance(current.value, ast.Call):
+                current = current.value
+                continue
+            break
+    root = current
+    method = methods[0] if methods else ""
+    # A read through a model's manager: `Model.objects.<chain>.<read>()`.
+    if isinstance(root, ast.Attribute) and method in READ_CALLS:
+        model = _model(root.value)
+        if model is not None:
+            return MANAGER, (model, root.attr), method
+    # A session call: `db.session.query(...)`, `session.execute(...)`.
+    if methods and methods[-1] in SESSION_CALLS and isinstance(first.func, ast.Attribute):
+        receiver = first.func.value
+        name = dotted_name(receiver) or ""
+        if isinstance(receiver, ast.Call) and (dotted_name(receiver.func) or "").rsplit(".", 1)[-1] == "object_session":
+            name = "session"  # `object_session(self).query(...)`
+        if name and sessionish(name) and not (methods[-1] == "get" and len(first.args) < 2):
+            return SESSION, (), methods[-1]
+    # A method called on a chain of `self`: `self.payments.filter(...).count()`.
+    if on_self and isinstance(root, ast.Attribute):
+        chain = _chain_on(root, "self")
+        if chain:
+            return SELF_CALL, chain, methods[-1]
+    return None
+
+
+def _expressions(statement: ast.stmt) -> list[ast.AST]:
+    """The expressions a statement evaluates itself (not those of its nested blocks)."""
+    if isinstance(statement, (ast.For, ast.AsyncFor)):
+        return [statement.iter]
+    if isinstance(statement, (ast.If, ast.While)):
+        return [statement.test]
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        return [item.context_expr for item in statement.items]
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Try)) or type(statement).__name__ in ("TryStar", "Match"):
+        return []
+    return [statement]
+
+
+def _attribute_nodes(node: ast.AST) -> list[ast.AST]:
+    found = []
+    while isinstance(node, ast.Attribute):
+        found.append(node)
+        node = node.value
+    return found
 
 
 def _chain_on(node: ast.Attribute, name: str) -> Path | None:

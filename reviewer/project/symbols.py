@@ -45,6 +45,8 @@ from reviewer.project.values import (
 ENUM_LEAVES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "TextChoices", "IntegerChoices", "Choices"})
 ENUM_MODULES = ("enum", "django.db.models", "strenum", "aenum", "django_enum")
 MAX_HOPS = 6
+QUERY_WORDS = ("objects", "query", "session", "execute", "scalars", ".get(")
+MODEL_WORDS = ("models.Model", "(Model)", "db.Model", "Mapped[", "relationship(", "ForeignKey(", "Column(")
 MAX_RETURNS = 4
 SECTION = "symbols"
 
@@ -135,6 +137,10 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     classes: dict[str, ClassFacts] = {}
     functions: dict[str, FunctionFacts] = {}
     queries: dict[str, QuerySummary] = {}
+    # Words without which a file holds no query / defines no model: its functions' database
+    # accesses are not looked for.
+    accesses = not source or any(word in source for word in QUERY_WORDS)
+    on_self = not source or any(word in source for word in MODEL_WORDS)
 
     def bind(name: str, value: Expr | None) -> None:
         bindings.setdefault(name, []).append(value)
@@ -159,10 +165,10 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             bind(node.name, None)
             for method in node.body:
                 if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    _summarise(queries, f"{node.name}.{method.name}", method, imports, not _is_static(method))
+                    _summarise(queries, f"{node.name}.{method.name}", method, imports, not _is_static(method), accesses, on_self)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions[node.name] = _function_facts(node)
-            _summarise(queries, node.name, node, imports, False)
+            _summarise(queries, node.name, node, imports, False, False, False)  # a function's own queries: no rule asks
             bind(node.name, None)
     rebound = _global_names(tree) if "global" in source or not source else set()
     constants: dict[str, Expr] = {}
@@ -173,9 +179,9 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, queries)
 
 
-def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method: bool) -> None:
+def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method: bool, accesses: bool, on_self: bool) -> None:
     """The function's ORM summary (imports seen so far: a query's names are imported above it)."""
-    summary = summarise(node, imports, method)
+    summary = summarise(node, imports, method, accesses, on_self)
     if summary:
         queries[key] = summary
 
@@ -368,7 +374,6 @@ class FunctionQueries:
 
     qualified: str  # `app.services.list_orders`, `app.services.OrderService.recent`
     path: str
-    line: int
     summary: QuerySummary
     model_module: str = ""
     model_name: str = ""
@@ -474,7 +479,6 @@ class ProjectSymbols:
         if summary is None:
             return None
         module = self.modules[where].name if where in self.modules else module_name_for(where)
-        line = self.files[where].functions[names[0]].line if names[0] in self.files[where].functions else self.files[where].classes[names[0]].line
         model_module = model_name = ""
         if summary.returns is not None:
             model = summary.returns.model
@@ -484,7 +488,7 @@ class ProjectSymbols:
                 model_name = located[1][0]
             else:
                 model_module, _, model_name = self._external(where, model).rpartition(".")
-        result = FunctionQueries(f"{module}.{'.'.join(names)}", where, line, summary, model_module, model_name)
+        result = FunctionQueries(f"{module}.{'.'.join(names)}", where, summary, model_module, model_name)
         self._memo[key] = result
         return result
 

@@ -69,6 +69,20 @@ class GraphqlResolverNPlusOne(PythonRule):
             "        return cur.fetchall()\n",
             lines=(6,),
         ),
+        Example(
+            "from shop.models import Order\n"
+            "from shop.schema_base import ModelObjectType\n"
+            "class CustomerType(ModelObjectType):\n"
+            "    def resolve_orders(parent, info):\n"
+            "        return Order.objects.filter(customer=parent)\n",
+            path="shop/schema.py",
+            files=(
+                ("shop/models.py", "from django.db import models\nclass Order(models.Model):\n    customer_id = models.IntegerField()\n"),
+                ("shop/schema_base.py", "from graphene_django import DjangoObjectType\nclass ModelObjectType(DjangoObjectType):\n    class Meta:\n        abstract = True\n"),
+            ),
+            lines=(5,),
+            note="a graphene type through a project base class of another module; the lazy queryset is keyed by the parent",
+        ),
     )
     valid = (
         Example(

@@ -224,7 +224,7 @@ class NPlusOneLazyRelationInLoop(PythonRule):
             if rows is None or not rows.many or not rows.instances or (rows.awaited and rows.framework == "sqlalchemy"):
                 continue
             for chain in item.reads:
-                path = self._unloaded(rows, chain)
+                path = self.tracker.unloaded(rows, chain)
                 if path is None or (id(rows.origin), path) in self.reported:
                     continue
                 self.reported.add((id(rows.origin), path))
@@ -233,7 +233,7 @@ class NPlusOneLazyRelationInLoop(PythonRule):
                 expr = self.context.module.code_for_node(node.func)
                 self.report(
                     node,
-                    f"`{expr}()` ({found.path}:{found.line}) reads `{item.parameter}[i].{'.'.join(path)}` on each row of the "
+                    f"`{expr}()` ({found.path}) reads `{item.parameter}[i].{'.'.join(path)}` on each row of the "
                     f"`{rows.model}` query at {origin}, which does not load `{relation.model}.{relation.attr}` (N+1)",  # type: ignore[union-attr]
                     confidence=None if rows.certain else Confidence.MEDIUM,
                     fix=f"Eager-load it on the query at {origin}: `{eager_call(rows, self.tracker.graph, path)}`",
@@ -245,27 +245,6 @@ class NPlusOneLazyRelationInLoop(PythonRule):
             relation = self.tracker.graph.relation(model, name)
             model = relation.target if relation is not None else None
         return model
-
-    def _unloaded(self, rows: Rows, chain: tuple[str, ...]) -> tuple[str, ...] | None:
-        """The first relation along `chain` that each row loads lazily, else None."""
-        graph = self.tracker.graph
-        model: str | None = rows.model
-        path: tuple[str, ...] = ()
-        for number, name in enumerate(chain):
-            relation = graph.relation(model, name)
-            if relation is None:
-                return None
-            path += (name,)
-            following = chain[number + 1] if number + 1 < len(chain) else None
-            covered = rows.covers(path, relation)
-            if relation.framework == "django" and relation.many:
-                return None if covered and (following is None or following in PREFETCH_CACHE_METHODS) else path
-            if relation.dynamic or not covered:
-                return path
-            if relation.many or not relation.target or graph.model(relation.target) is None:
-                return None
-            model = relation.target
-        return None
 
     # -- reads --------------------------------------------------------------------------
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:

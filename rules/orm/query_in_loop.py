@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import LoopStack, QueryTracker, classify_call
+from reviewer.querysets import LoopStack, QueryTracker, classify_call, eager_call
 from reviewer.rule import Example, PythonRule
 
 DJANGO = (
@@ -12,6 +12,25 @@ DJANGO = (
         "from django.db import models\n"
         "class Product(models.Model):\n"
         "    sku = models.CharField(max_length=64)\n",
+    ),
+)
+
+ORDERS = (
+    (
+        "shop/models.py",
+        "from django.db import models\n"
+        "from django.db.models import Sum\n"
+        "class Order(models.Model):\n"
+        "    number = models.CharField(max_length=20)\n"
+        "    @property\n"
+        "    def total_paid(self):\n"
+        "        return Payment.objects.filter(order=self).aggregate(s=Sum('amount'))['s']\n"
+        "    @property\n"
+        "    def label(self):\n"
+        "        return f'#{self.number}'\n"
+        "class Payment(models.Model):\n"
+        "    order = models.ForeignKey(Order, on_delete=models.CASCADE)\n"
+        "    amount = models.IntegerField()\n",
     ),
 )
 
@@ -24,7 +43,11 @@ class QueryInLoop(PythonRule):
 
     Covered: Django manager reads (`get`, `first`, `exists`, `count`, `get_or_create`, ...),
     `get_object_or_404`, SQLAlchemy `session.get(M, x)`, `session.execute/scalars(select(...))`
-    and `query(...).first()`, and DB-API / asyncpg `SELECT`s. Loops over batches or chunks
+    and `query(...).first()`, and DB-API / asyncpg `SELECT`s. Queries hidden in a model
+    method or `@property` read on each row of a query the loop iterates are found through the
+    summary "runs a query" of the project model (`reviewer.project.queries`, the model class
+    and its project base classes in any module): a manager read or session call, a relation
+    method that bypasses the prefetch cache, or a relation the rows do not eager-load. Loops over batches or chunks
     (the batching fix itself), over literal collections or `range()`, and `while` loops that
     page through results are not reported; writes are ORM003's.
 
@@ -70,6 +93,15 @@ class QueryInLoop(PythonRule):
             lines=(3,),
             note="raw DB-API cursor",
         ),
+        Example(
+            "from shop.models import Order\n"
+            "def totals():\n"
+            "    return [o.total_paid for o in Order.objects.all()]\n",
+            path="shop/views.py",
+            files=ORDERS,
+            lines=(3,),
+            note="the query is hidden in a model property of another module",
+        ),
     )
     valid = (
         Example(
@@ -79,6 +111,14 @@ class QueryInLoop(PythonRule):
             "    return [products[i['product_id']].price for i in cart_items]\n",
             path="shop/views.py",
             files=DJANGO,
+        ),
+        Example(
+            "from shop.models import Order\n"
+            "def labels():\n"
+            "    return [o.label for o in Order.objects.all()]\n",
+            path="shop/views.py",
+            files=ORDERS,
+            note="near-miss: a property that reads only the row's own columns",
         ),
         Example(
             "from shop.models import Product\n"
@@ -109,9 +149,61 @@ class QueryInLoop(PythonRule):
         self.active = not context.in_migration
         self.handled: set[int] = set()
 
+    # -- queries hidden in a model method or property, per row -----------------------------
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        """`o.total_paid` on each row, where the model's `total_paid` property runs a query
+        (the summary "runs a query" of the project model)."""
+        if not self.active or self.loops.innermost is None or id(node) in self.handled:
+            return
+        self._member(node, call=False)
+
+    def _member(self, node: cst.Attribute, call: bool) -> bool:
+        if not isinstance(node.value, cst.Name):
+            return False
+        rows = self._row(node.value.value)
+        if rows is None:
+            return False
+        found, hidden = self.tracker.member_queries(rows.model, node.attr.value)
+        if found is None or found.summary.is_property == call:
+            return False
+        costly = self.tracker.costly(rows, hidden)
+        if not costly:
+            return False
+        loop = self.loops.depends(node)
+        if loop is None or loop.literal or loop.batched:
+            return False
+        kind = "method" if call else "property"
+        expr = self.context.module.code_for_node(node) + ("()" if call else "")
+        loads = [h.path for h in costly if h.path and not h.call]
+        fix = (
+            f"Compute it in the query instead (`.annotate(...)` / a joined column) or batch it before the loop; "
+            f"the {kind} is `{found.qualified}` in {found.path}"
+        )
+        if loads and len(loads) == len(costly):
+            fix = f"Eager-load what the {kind} reads on the query at {self.context.path}:{self.context.line_of(rows.origin)}: `{eager_call(rows, self.tracker.graph, loads[0])}`"
+        self.report(
+            node,
+            f"`{expr}` queries the database once per iteration of the loop over `{_loop_text(self.context, loop.node)}`: "
+            f"the {kind} `{found.qualified}` ({found.path}) {costly[0].describe()}",
+            fix=fix,
+        )
+        return True
+
+    def _row(self, name: str):
+        """The row a loop variable holds (a row of a query the loop iterates), else None."""
+        for frame in reversed(self.tracker.bindings):
+            if name in frame:
+                rows = frame[name]
+                return rows if rows.instances and not (rows.awaited and rows.framework == "sqlalchemy") else None
+        return None
+
     def visit_Call(self, node: cst.Call) -> None:
         if not self.active or self.loops.innermost is None or id(node) in self.handled:
             return
+        if isinstance(node.func, cst.Attribute):
+            self.handled.add(id(node.func))
+            if self._member(node.func, call=True):
+                return
         found = classify_call(node, self.tracker)
         if found is None:
             return

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Sum
 
 
 class Company(models.Model):
@@ -22,6 +23,30 @@ class Order(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
     tags = models.ManyToManyField(Tag)
     paid = models.BooleanField(default=False)
+
+    @property
+    def total_paid(self):
+        return Payment.objects.filter(order=self).aggregate(total=Sum("amount"))["total"] or 0
+
+    @property
+    def tag_labels(self):
+        return [tag.label for tag in self.tags.all()]
+
+    @property
+    def customer_name(self):
+        return self.customer.name
+
+    @property
+    def reference(self):
+        return f"ORD-{self.pk:06d}"
+
+    def open_lines(self):
+        return self.lines.filter(quantity__gt=0).count()
+
+
+class Payment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    amount = models.IntegerField()
 
 
 class OrderLine(models.Model):

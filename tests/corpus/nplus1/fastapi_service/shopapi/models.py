@@ -1,5 +1,5 @@
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session, relationship
 
 
 class Base(DeclarativeBase):
@@ -27,6 +27,18 @@ class Order(Base):
     customer: Mapped[Customer] = relationship()
     lines: Mapped[list["OrderLine"]] = relationship(back_populates="order")
     notes: Mapped[list["Note"]] = relationship(lazy="selectin")
+
+    @property
+    def customer_label(self):
+        return f"{self.customer.name} <{self.customer.email}>"
+
+    @property
+    def line_count(self):
+        return object_session(self).scalar(select(func.count(OrderLine.id)).where(OrderLine.order_id == self.id))
+
+    @property
+    def note_count(self):
+        return len(self.notes)
 
 
 class OrderLine(Base):

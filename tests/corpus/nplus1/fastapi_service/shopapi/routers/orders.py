@@ -128,3 +128,18 @@ def order_one(order_id: int, db: Session = Depends(get_db)):
 @router.get("/statuses")
 def statuses():
     return [status.upper() for status in ("new", "paid", "shipped")]
+
+
+@router.get("/orders/labels")
+def orders_labels(db: Session = Depends(get_db)):
+    return [o.customer_label for o in list_orders(db)]  # expect: ORM002
+
+
+@router.get("/orders/line-counts")
+def orders_line_counts(db: Session = Depends(get_db)):
+    return {o.id: o.line_count for o in list_orders_with_customer(db)}  # expect: ORM002
+
+
+@router.get("/orders/labels-eager")
+def orders_labels_eager(db: Session = Depends(get_db)):
+    return [(o.customer_label, o.note_count) for o in list_orders_with_customer(db)]

@@ -1,0 +1,27 @@
+from store.services import paid_orders, paid_orders_with_customer
+
+
+def totals():
+    return [(o.pk, o.total_paid) for o in paid_orders()]  # expect: ORM002
+
+
+def open_line_counts():
+    out = {}
+    for o in paid_orders():
+        out[o.pk] = o.open_lines()  # expect: ORM002
+    return out
+
+
+def labels():
+    return [(o.customer_name, o.tag_labels) for o in paid_orders()]  # expect: ORM002 ORM002
+
+
+# -- near-misses ---------------------------------------------------------------------------
+
+
+def references():
+    return [o.reference for o in paid_orders()]
+
+
+def customer_names():
+    return [o.customer_name for o in paid_orders_with_customer()]
