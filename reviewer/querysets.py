@@ -21,7 +21,7 @@ import libcst as cst
 
 from reviewer.modelgraph import ModelGraph, Relation
 from reviewer.names import dotted
-from reviewer.project.queries import MANAGER, SELF_CALL, SESSION, QueryUse
+from reviewer.project.queries import MANAGER, RETURNS, SELF_CALL, SELF_READ, SESSION, QueryUse
 from reviewer.project.ormvocab import (  # the vocabulary is shared with the project model
     DJANGO_CHAIN,
     DJANGO_READS,
@@ -310,6 +310,9 @@ class QueryTracker:
         if found is None:
             return None, []
         needs: list[HiddenQuery] = []
+        returned = found.summary.returns
+        if returned is not None and returned.many and found.model_name:
+            needs.append(HiddenQuery(QueryUse(RETURNS, (found.model_name,))))
         for use in found.summary.queries:
             if use.kind == SESSION:
                 needs.append(HiddenQuery(use))
@@ -592,6 +595,8 @@ class HiddenQuery:
             return f"runs `{'.'.join(self.use.chain)}...{self.use.method}()`"
         if self.use.kind == SESSION:
             return f"runs a session `{self.use.method}()`"
+        if self.use.kind == RETURNS:
+            return f"returns a new `{self.use.chain[0]}` query"
         if self.call:
             return f"runs `self.{'.'.join(self.path)}.{self.call}()`"
         if not self.path:

@@ -88,8 +88,9 @@ class IteratedParameter:
         return IteratedParameter(data[0], data[1], tuple(tuple(p) for p in data[2]))
 
 
-# Kinds of QueryUse.
-MANAGER, SESSION, SELF_CALL, SELF_READ = "manager", "session", "self-call", "self-read"
+# Kinds of QueryUse (RETURNS: the query a function returns, which its caller runs; it stands
+# for the ReturnedRows summary where a use is wanted, and is never collected as such).
+MANAGER, SESSION, SELF_CALL, SELF_READ, RETURNS = "manager", "session", "self-call", "self-read", "returns"
 
 
 @dataclass(frozen=True)

@@ -233,10 +233,17 @@ class NPlusOneLazyRelationInLoop(PythonRule):
                 expr = self.context.module.code_for_node(node.func)
                 self.report(
                     node,
-                    f"`{expr}()` ({found.path}) reads `{item.parameter}[i].{'.'.join(path)}` on each row of the "
-                    f"`{rows.model}` query at {origin}, which does not load `{relation.model}.{relation.attr}` (N+1)",  # type: ignore[union-attr]
+                    "`{expr}()` ({where}) reads `{parameter}[i].{chain}` on each row of the `{model}` query at {origin}, "
+                    "which does not load `{relation}` (N+1)",
                     confidence=None if rows.certain else Confidence.MEDIUM,
                     fix=f"Eager-load it on the query at {origin}: `{eager_call(rows, self.tracker.graph, path)}`",
+                    expr=expr,
+                    where=found.path,
+                    parameter=item.parameter,
+                    chain=".".join(path),
+                    model=rows.model,
+                    origin=origin,
+                    relation=f"{relation.model}.{relation.attr}",  # type: ignore[union-attr]
                 )
 
     def _model_at(self, rows: Rows, path: tuple[str, ...]) -> str | None:
@@ -342,4 +349,5 @@ class NPlusOneLazyRelationInLoop(PythonRule):
                 fix = f"Eager-load it where the `{rows.via[0]}` is queried: `{eager_call(rows, self.tracker.graph, path)}`"
             elif rows.helper:
                 fix = f"Eager-load it on the query in {rows.helper}: `{eager_call(rows, self.tracker.graph, path)}`"
-        self.report(node, message, severity=severity, confidence=confidence, fix=fix)
+        # The message is final text: braces in code or paths must not read as placeholders.
+        self.report(node, message.replace("{", "{{").replace("}", "}}"), severity=severity, confidence=confidence, fix=fix)

@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import LoopStack, QueryTracker, classify_call, eager_call
+from reviewer.project.queries import SELF_READ
+from reviewer.querysets import INSTANCE_WRITES, LoopStack, QueryTracker, classify_call, eager_call
 from reviewer.rule import Example, PythonRule
 
 DJANGO = (
@@ -163,10 +164,16 @@ class QueryInLoop(PythonRule):
         rows = self._row(node.value.value)
         if rows is None:
             return False
+        if call and node.attr.value in INSTANCE_WRITES:
+            return False  # a write per row is ORM003's
         found, hidden = self.tracker.member_queries(rows.model, node.attr.value)
         if found is None or found.summary.is_property == call:
             return False
         costly = self.tracker.costly(rows, hidden)
+        if call:
+            # A method does its own work per row: the relations it reads on `self` are
+            # incidental; a query it runs, or returns for the caller to run, is not.
+            costly = [h for h in costly if h.use.kind != SELF_READ]
         if not costly:
             return False
         loop = self.loops.depends(node)
@@ -183,9 +190,14 @@ class QueryInLoop(PythonRule):
             fix = f"Eager-load what the {kind} reads on the query at {self.context.path}:{self.context.line_of(rows.origin)}: `{eager_call(rows, self.tracker.graph, loads[0])}`"
         self.report(
             node,
-            f"`{expr}` queries the database once per iteration of the loop over `{_loop_text(self.context, loop.node)}`: "
-            f"the {kind} `{found.qualified}` ({found.path}) {costly[0].describe()}",
+            "`{expr}` queries the database once per iteration of the loop over `{loop}`: the {kind} `{member}` ({where}) {what}",
             fix=fix,
+            expr=expr,
+            loop=_loop_text(self.context, loop.node),
+            kind=kind,
+            member=found.qualified,
+            where=found.path,
+            what=costly[0].describe(),
         )
         return True
 

@@ -16,6 +16,13 @@ def labels():
     return [(o.customer_name, o.tag_labels) for o in paid_orders()]  # expect: ORM002 ORM002
 
 
+def totals_for(name):
+    out = {}
+    for o in paid_orders().filter(**{f"customer__{name}": "x"}):
+        out[o.pk] = o.total_paid  # expect: ORM002
+    return out
+
+
 # -- near-misses ---------------------------------------------------------------------------
 
 
@@ -25,3 +32,9 @@ def references():
 
 def customer_names():
     return [o.customer_name for o in paid_orders_with_customer()]
+
+
+def archive(orders_to_archive):
+    for o in paid_orders():
+        # A write per row: ORM003's finding; ORM002 does not report it as a hidden query.
+        o.save()  # expect: ORM003
