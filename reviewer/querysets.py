@@ -366,6 +366,17 @@ class QueryTracker:
             model = relation.target
         return None
 
+    def ends_many(self, model: str, path: Path) -> bool:
+        """Whether the relation path ends in a collection (a query per row to read it)."""
+        current: str | None = model
+        relation = None
+        for attr in path:
+            relation = self.graph.relation(current, attr)
+            if relation is None:
+                return False
+            current = relation.target
+        return relation is not None and relation.many
+
     def costly(self, rows: Rows, hidden: list[HiddenQuery]) -> list[HiddenQuery]:
         """The hidden queries the rows' eager loading does not answer."""
         return [h for h in hidden if not h.path or h.call or self.unloaded(rows, h.path) is not None]

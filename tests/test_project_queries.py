@@ -161,7 +161,7 @@ def test_what_a_method_queries() -> None:
     assert queries["Order.tag_labels"].queries == (QueryUse(SELF_CALL, ("tags",), "all"),)
     assert queries["Order.customer_name"].queries == (QueryUse(SELF_READ, ("customer", "name")),)
     assert queries["Order.open_lines"].queries == (QueryUse(SELF_CALL, ("lines",), "filter"),)
-    assert not queries["Order.open_lines"].is_property
+    assert not queries["Order.open_lines"].is_property and queries["Order.open_lines"].getter
     assert QueryUse(SESSION, (), "query") in queries["Order.line_count"].queries
     assert "Order.helper" not in queries  # `cache.get(...)` is no session
 

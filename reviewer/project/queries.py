@@ -46,6 +46,9 @@ MAX_DEPTH = 12
 MAX_USES = 8
 PROPERTY_DECORATORS = frozenset({"property", "cached_property"})
 SESSION_CALLS = frozenset({"query", "execute", "scalars", "scalar", "get"})
+WRITE_CALLS = frozenset(
+    {"update", "delete", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create", "add", "remove", "clear", "set", "append", "extend", "save", "commit", "flush"}
+)
 # Model methods whose reads are not queries of the row's relations.
 READ_CALLS = DJANGO_READS | SA_READ_METHODS | {"aggregate", "values", "values_list", "iterator"}
 SA_MODULES = ("sqlalchemy", "sqlmodel")
@@ -126,6 +129,7 @@ class QuerySummary:
     iterates: tuple[IteratedParameter, ...] = ()
     queries: tuple[QueryUse, ...] = ()
     is_property: bool = False  # a `@property` / `cached_property` of its class
+    getter: bool = False  # every `return` returns a value (it computes something, not a procedure)
 
     def __bool__(self) -> bool:
         return self.returns is not None or bool(self.iterates) or bool(self.queries)
@@ -141,6 +145,7 @@ class QuerySummary:
             "iterates": [item.to_json() for item in self.iterates],
             "queries": [use.to_json() for use in self.queries],
             "property": self.is_property,
+            "getter": self.getter,
         }
 
     @staticmethod
@@ -151,6 +156,7 @@ class QuerySummary:
             tuple(IteratedParameter.from_json(item) for item in data.get("iterates", ())),
             tuple(QueryUse.from_json(item) for item in data.get("queries", ())),
             bool(data.get("property", False)),
+            bool(data.get("getter", False)),
         )
 
 
@@ -199,7 +205,8 @@ def summarise(
     iterates = _iterated(statements, positional, assigned)
     queries = _accesses(statements, on_self and method and bool(args.args) and args.args[0].arg == "self") if accesses or on_self else ()
     is_property = method and any((dotted_name(d) or "").rsplit(".", 1)[-1] in PROPERTY_DECORATORS for d in node.decorator_list)
-    return QuerySummary(rows, iterates, queries, is_property and bool(queries))
+    getter = bool(queries) and bool(returns) and all(value is not None for value in returns)
+    return QuerySummary(rows, iterates, queries, is_property and bool(queries), getter)
 
 
 def _combine(found: list[ReturnedRows | None]) -> ReturnedRows | None:
@@ -488,6 +495,9 @@ def _call_access(node: ast.Call, on_self: bool, inner: set[int]) -> tuple[str, P
             break
     root = current
     method = methods[0] if methods else ""
+    if method in WRITE_CALLS:
+        return None  # a write (per row, ORM003's), not a read
+
     # A read through a model's manager: `Model.objects.<chain>.<read>()`.
     if isinstance(root, ast.Attribute) and method in READ_CALLS:
         model = _model(root.value)

@@ -171,9 +171,13 @@ class QueryInLoop(PythonRule):
             return False
         costly = self.tracker.costly(rows, hidden)
         if call:
-            # A method does its own work per row: the relations it reads on `self` are
-            # incidental; a query it runs, or returns for the caller to run, is not.
-            costly = [h for h in costly if h.use.kind != SELF_READ]
+            # A method that does work per row (`sync()`, `send()`, `reject()`: it returns
+            # nothing) is the loop's unit of work, not a hidden query. A getter's related rows
+            # loaded on `self` are incidental; a query it runs, returns for the caller to run,
+            # or a collection of `self` it reads or filters, is not.
+            if not found.summary.getter:
+                return False
+            costly = [h for h in costly if h.use.kind != SELF_READ and (not h.path or h.call or self.tracker.ends_many(rows.model, h.path))]
         if not costly:
             return False
         loop = self.loops.depends(node)

@@ -43,6 +43,10 @@ class Order(models.Model):
     def open_lines(self):
         return self.lines.filter(quantity__gt=0).count()
 
+    def notify_lines(self, notifier):
+        for line in self.lines.all():
+            notifier.send(line.pk)
+
 
 class Payment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")

@@ -34,6 +34,11 @@ def customer_names():
     return [o.customer_name for o in paid_orders_with_customer()]
 
 
+def notify_all(notifier):
+    for o in paid_orders():
+        o.notify_lines(notifier)  # a procedure per row: the loop's unit of work
+
+
 def archive(orders_to_archive):
     for o in paid_orders():
         # A write per row: ORM003's finding; ORM002 does not report it as a hidden query.
