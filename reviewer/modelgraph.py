@@ -567,6 +567,10 @@ class ModelGraph:
         key = self._names.resolve(name, self.path)
         return self.models.get(key) if key is not None else None
 
+    def key(self, name: str | None) -> str | None:
+        """The qualified key (`shop.models.Order`) of the model a name refers to."""
+        return self._names.resolve(name, self.path)
+
     def name_for(self, name: str, module: str = "") -> str | None:
         """How rules name the model a class name (imported from `module`, if known) refers to:
         its class name, or its qualified key when several definitions share the name."""
@@ -748,8 +752,8 @@ class DrfSerializerProvider(IndexProvider):
                 field["serializer"] = callee
             else:
                 field["kind"] = "plain"
-                if not source or "." not in source:
-                    continue
+                if not source:
+                    continue  # the field's own name, read through Meta.fields
             facts["fields"][attr] = field
         return facts
 

@@ -21,40 +21,34 @@ import libcst as cst
 
 from reviewer.modelgraph import ModelGraph, Relation
 from reviewer.names import dotted
+from reviewer.project.queries import MANAGER, RETURNS, SELF_CALL, SELF_READ, SESSION, QueryUse
+from reviewer.project.ormvocab import (  # the vocabulary is shared with the project model
+    DJANGO_CHAIN,
+    DJANGO_READS,
+    DJANGO_SINGLE,
+    DJANGO_VALUES,
+    SA_CHAIN,
+    SA_COLUMN_LOADERS,
+    SA_EAGER_LOADERS,
+    SA_PATH_LOADERS,
+    SA_PLAIN_ROWS,
+    SA_READ_METHODS,
+    SA_SELECT,
+    SA_SESSION_ROWS,
+    SA_SINGLE,
+    WRAPPERS,
+    django_paths,
+    sessionish,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
+    from reviewer.project.symbols import FunctionQueries
 
 Path = tuple[str, ...]
 
-# Django QuerySet methods that return another queryset of the same model.
-DJANGO_CHAIN = frozenset(
-    {
-        "all", "filter", "exclude", "order_by", "distinct", "annotate", "alias", "using", "reverse",
-        "defer", "only", "select_for_update", "none", "extra", "complex_filter", "iterator",
-        "union", "intersection", "difference",
-    }
-)
-DJANGO_SINGLE = frozenset({"get", "first", "last", "earliest", "latest"})
-DJANGO_VALUES = frozenset({"values", "values_list", "dates", "datetimes"})
 # Prefetched related managers answer these from the prefetch cache.
 PREFETCH_CACHE_METHODS = frozenset({"all", "count", "exists", "__iter__"})
-SA_CHAIN = frozenset(
-    {
-        "where", "filter", "filter_by", "order_by", "limit", "offset", "join", "outerjoin", "distinct",
-        "group_by", "having", "execution_options", "correlate", "with_for_update", "select_from",
-        "join_from", "params", "unique", "all", "fetchall", "yield_per", "slice", "scalars",
-        "enable_eagerloads", "populate_existing", "autoflush",
-    }
-)
-SA_SINGLE = frozenset(
-    {"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none", "get", "first_or_404", "get_or_404", "one_or_404"}
-)
-SA_SELECT = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.select", "sqlmodel.select", "sqlalchemy.sql.expression.select"})
-# Loader options that load the path (or forbid lazy loading of it: raiseload).
-SA_EAGER_LOADERS = frozenset({"joinedload", "selectinload", "subqueryload", "contains_eager", "raiseload", "immediateload", "noload"})
-SA_PATH_LOADERS = frozenset({"defaultload", "lazyload", "load_only", "defer", "undefer", "undefer_group", "with_expression", "selectin_polymorphic"})
-SA_SESSION_ROWS = frozenset({"scalars", "execute"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +66,7 @@ class Rows:
     sliced: bool = False  # bounded by a slice (`qs[:5]`)
     manager: str = ""  # Django custom manager/queryset class, for its own methods
     via: tuple[str, str] = ("", "")  # (parent model, relation) for a relation collection of an instance
+    helper: str = ""  # the project function (another module's, or a later one) that returned the rows
 
     def covers(self, path: Path, relation: Relation) -> bool:
         if self.opaque or path in self.eager or relation.eager_by_mapping:
@@ -80,10 +75,7 @@ class Rows:
         return self.select_all and relation.framework == "django" and relation.kind in ("fk", "o2o")
 
 
-def _paths(text: str) -> set[Path]:
-    """`a__b__c` -> (a,), (a, b), (a, b, c)."""
-    parts = tuple(p for p in text.split("__") if p)
-    return {parts[: i + 1] for i in range(len(parts))}
+_paths = django_paths
 
 
 def _prefix(prefix: Path, paths: frozenset[Path]) -> set[Path]:
@@ -225,16 +217,7 @@ class QueryTracker:
         if model is not None:
             framework = self.graph.framework(model)
             if framework == "django":
-                manager = self.graph.manager(model, attr)
-                if manager is None:
-                    return None
-                rows = Rows(model, framework, True, node, manager=_manager_name(self.graph, model, attr))
-                known, paths = self.graph.manager_method(manager, "get_queryset")
-                if known:
-                    if paths is None:
-                        return replace(rows, opaque=True)
-                    rows = replace(rows, eager=frozenset(p for path in paths for p in _paths("__".join(path))))
-                return rows
+                return self._manager_rows(model, attr, node)
             if framework == "sqlalchemy" and attr == "query":
                 return Rows(model, framework, True, node)
             return None
@@ -255,6 +238,176 @@ class QueryTracker:
             certain=parent.certain,
             awaited=parent.awaited,
             via=(parent.model, attr),
+        )
+
+    def _manager_rows(self, model: str, attr: str, node: cst.CSTNode) -> Rows | None:
+        """Rows of a Django model's manager `attr`, with its `get_queryset` eager loading."""
+        manager = self.graph.manager(model, attr)
+        if manager is None:
+            return None
+        rows = Rows(model, "django", True, node, manager=_manager_name(self.graph, model, attr))
+        known, paths = self.graph.manager_method(manager, "get_queryset")
+        if known:
+            if paths is None:
+                return replace(rows, opaque=True)
+            rows = replace(rows, eager=frozenset(p for path in paths for p in _paths("__".join(path))))
+        return rows
+
+    # -- the project model: functions of other modules ---------------------------------
+    def callee(self, func: cst.BaseExpression) -> "FunctionQueries | None":
+        """The ORM summary (project model) of the function or method a call reaches: an
+        imported or module-level function, `Class.method`, or a method of a local instance
+        (`svc = OrderService(db)`, a parameter annotated with the class)."""
+        symbols = self.context.symbols
+        if symbols is None:
+            return None
+        name = dotted(func)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        if head in ("self", "cls"):
+            owner = self.enclosing_class()
+            return symbols.queries(self.context.path, f"{owner}.{rest}") if owner and rest and "." not in rest else None
+        found = self.context.scopes.lookup(head)
+        if found is not None and found[0] is not self.context.scopes.module:
+            scope, assignments = found
+            owner = None
+            if len(assignments) == 1 and assignments[0].op == "=" and isinstance(assignments[0].value, cst.Call):
+                owner = dotted(assignments[0].value.func)
+            elif not assignments and head in scope.parameters and scope.parameters[head].annotation is not None:
+                owner = dotted(scope.parameters[head].annotation)
+            if owner is None or not rest or "." in rest or not owner.rsplit(".", 1)[-1][:1].isupper():
+                return None
+            name = f"{owner}.{rest}"
+        return symbols.queries(self.context.path, name) or (
+            symbols.queries(self.context.path, self.context.resolve(func) or name) if self.context.resolve(func) != name else None
+        )
+
+    def member(self, model: str, name: str) -> "FunctionQueries | None":
+        """The summary of the method or property `name` of a model class, defined on the
+        class or inherited from a project base class (any module)."""
+        symbols = self.context.symbols
+        key = self.graph.key(model)
+        facts = self.graph.model(model)
+        if symbols is None or key is None or facts is None:
+            return None
+        path, cls = facts["path"], key.rsplit(".", 1)[-1]
+        found = symbols.queries(path, f"{cls}.{name}")
+        if found is None:
+            symbol = symbols.class_symbol(path, cls)
+            for ancestor in symbols.ancestors(symbol) if symbol is not None else ():
+                found = symbols.queries(path, f"{ancestor}.{name}")
+                if found is not None:
+                    break
+        return found
+
+    def member_queries(self, model: str, name: str) -> tuple["FunctionQueries | None", list[HiddenQuery]]:
+        """What calling the method / reading the property `name` of one `model` instance
+        costs, per its summary "runs a query": a query whatever was loaded (a manager read,
+        a session call, a relation method that bypasses the prefetch cache), or relation
+        paths that load lazily unless the rows eager-load them."""
+        found = self.member(model, name)
+        if found is None:
+            return None, []
+        needs: list[HiddenQuery] = []
+        returned = found.summary.returns
+        if returned is not None and returned.many and found.model_name:
+            needs.append(HiddenQuery(QueryUse(RETURNS, (found.model_name,))))
+        for use in found.summary.queries:
+            if use.kind == SESSION:
+                needs.append(HiddenQuery(use))
+            elif use.kind == MANAGER:
+                target = use.chain[0].rsplit(".", 1)[-1]
+                if self.graph.model(target) is not None and (self.graph.manager(target, use.chain[1]) is not None or use.chain[1] == "query"):
+                    needs.append(HiddenQuery(use))
+            else:
+                needs.extend(self._self_chain(model, use))
+        return found, needs
+
+    def _self_chain(self, model: str, use: QueryUse) -> list[HiddenQuery]:
+        current: str | None = model
+        path: Path = ()
+        for number, attr in enumerate(use.chain):
+            relation = self.graph.relation(current, attr)
+            if relation is None:
+                break
+            path += (attr,)
+            last = number + 1 == len(use.chain)
+            if relation.dynamic:
+                return [HiddenQuery(use)]
+            if relation.many:
+                if use.kind == SELF_CALL and last and relation.framework == "django" and use.method not in PREFETCH_CACHE_METHODS:
+                    return [HiddenQuery(use, path, use.method)]
+                if use.kind == SELF_CALL and not last:
+                    return []  # a method of a row of the collection: not read here
+                return [HiddenQuery(use, path)]
+            if not relation.target or self.graph.model(relation.target) is None:
+                return [HiddenQuery(use, path)]
+            current = relation.target
+        return [HiddenQuery(use, path)] if path else []
+
+    def unloaded(self, rows: Rows, chain: Path) -> Path | None:
+        """The first relation along `chain` that each row loads lazily, else None."""
+        model: str | None = rows.model
+        path: Path = ()
+        for number, name in enumerate(chain):
+            relation = self.graph.relation(model, name)
+            if relation is None:
+                return None
+            path += (name,)
+            following = chain[number + 1] if number + 1 < len(chain) else None
+            covered = rows.covers(path, relation)
+            if relation.framework == "django" and relation.many:
+                return None if covered and (following is None or following in PREFETCH_CACHE_METHODS) else path
+            if relation.dynamic or not covered:
+                return path
+            if relation.many or not relation.target or self.graph.model(relation.target) is None:
+                return None
+            model = relation.target
+        return None
+
+    def ends_many(self, model: str, path: Path) -> bool:
+        """Whether the relation path ends in a collection (a query per row to read it)."""
+        current: str | None = model
+        relation = None
+        for attr in path:
+            relation = self.graph.relation(current, attr)
+            if relation is None:
+                return False
+            current = relation.target
+        return relation is not None and relation.many
+
+    def costly(self, rows: Rows, hidden: list[HiddenQuery]) -> list[HiddenQuery]:
+        """The hidden queries the rows' eager loading does not answer."""
+        return [h for h in hidden if not h.path or h.call or self.unloaded(rows, h.path) is not None]
+
+    def _project_rows(self, node: cst.Call) -> Rows | None:
+        """Rows a project function returns, per its summary ("returns rows of model M with
+        eager loads E"), as the model graph names the model."""
+        found = self.callee(node.func)
+        returned = found.summary.returns if found is not None else None
+        if returned is None or not found.model_name:  # type: ignore[union-attr]
+            return None
+        model = self.graph.name_for(found.model_name, found.model_module)  # type: ignore[union-attr]
+        if model is None or self.graph.model(model) is None:
+            return None
+        if found.model_module and not self.graph.defined_in(model, found.model_module):  # type: ignore[union-attr]
+            return None  # a library's class of the same name
+        framework = self.graph.framework(model)
+        if returned.manager:
+            base = self._manager_rows(model, returned.manager, node) if framework == "django" else None
+        else:
+            base = Rows(model, "sqlalchemy", True, node) if framework == "sqlalchemy" else None
+        if base is None:
+            return None
+        return replace(
+            base,
+            many=returned.many,
+            eager=base.eager | frozenset(returned.eager),
+            opaque=base.opaque or returned.opaque,
+            instances=returned.instances,
+            select_all=returned.select_all,
+            helper=f"`{found.qualified}` ({found.path})",  # type: ignore[union-attr]
         )
 
     def _call(self, node: cst.Call, depth: int, limits: dict[str, int] | None) -> Rows | None:
@@ -287,9 +440,9 @@ class QueryTracker:
             if rows is None:
                 if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
                     owner = self.enclosing_class()
-                    if owner is not None:
-                        return self.summaries.get(f"{owner}.{method}")
-                return None
+                    if owner is not None and f"{owner}.{method}" in self.summaries:
+                        return self.summaries[f"{owner}.{method}"]
+                return self._project_rows(node)
             return self._chain(rows, method, node, depth, limits)
         if isinstance(func, cst.Name):
             qualified = self.context.resolve(func) or func.value
@@ -299,7 +452,7 @@ class QueryTracker:
                     if model is not None and self.graph.framework(model) == "sqlalchemy":
                         return Rows(model, "sqlalchemy", True, node)
                 return None
-            if func.value in ("list", "sorted", "tuple", "reversed", "iter") and args:
+            if func.value in WRAPPERS and args:
                 return self.rows_of(args[0].value, depth + 1, limits)
             if qualified.endswith("get_object_or_404") and args:
                 model = self.model_name(args[0].value)
@@ -311,6 +464,7 @@ class QueryTracker:
                 return self.rows_of(args[0].value, depth + 1, limits)
             if func.value in self.summaries:
                 return self.summaries[func.value]
+            return self._project_rows(node)
         return None
 
     def _chain(self, rows: Rows, method: str, node: cst.Call, depth: int, limits: dict[str, int] | None) -> Rows | None:
@@ -354,7 +508,7 @@ class QueryTracker:
         if method in SA_SINGLE:
             # `result.scalar_one()` is the entity; `result.first()` on `execute()` is a Row.
             return replace(rows, many=False, instances=rows.instances or method.startswith("scalar"))
-        if method in ("mappings", "tuples"):
+        if method in SA_PLAIN_ROWS:
             return replace(rows, instances=False)
         return None
 
@@ -417,7 +571,7 @@ class QueryTracker:
                 continue
             if loader not in SA_EAGER_LOADERS and loader not in SA_PATH_LOADERS:
                 return None
-            if loader in ("load_only", "defer", "undefer", "undefer_group", "with_expression", "selectin_polymorphic"):
+            if loader in SA_COLUMN_LOADERS:
                 continue
             for argument in step.args:
                 if argument.keyword is not None:
@@ -435,6 +589,30 @@ class QueryTracker:
                 if loader in SA_EAGER_LOADERS:
                     covered.add(path)
         return covered
+
+
+@dataclass(frozen=True)
+class HiddenQuery:
+    """A database access inside a model method or property (one of its summary's QueryUse):
+    `path` is the relation path that eager loading would answer (() when none would), `call`
+    the relation method that queries even when the path is prefetched."""
+
+    use: QueryUse
+    path: Path = ()
+    call: str = ""
+
+    def describe(self) -> str:
+        if self.use.kind == MANAGER:
+            return f"runs `{'.'.join(self.use.chain)}...{self.use.method}()`"
+        if self.use.kind == SESSION:
+            return f"runs a session `{self.use.method}()`"
+        if self.use.kind == RETURNS:
+            return f"returns a new `{self.use.chain[0]}` query"
+        if self.call:
+            return f"runs `self.{'.'.join(self.path)}.{self.call}()`"
+        if not self.path:
+            return f"queries `self.{'.'.join(self.use.chain)}`"
+        return f"loads `self.{'.'.join(self.path)}`"
 
 
 def _combine(found: list[Rows | None]) -> Rows | None:
@@ -665,13 +843,10 @@ def comprehension_pairs(node) -> list[tuple[cst.BaseExpression, cst.BaseExpressi
 # --------------------------------------------------------------------------------------------
 # What a call does to the database
 
-DJANGO_READS = frozenset({"get", "first", "last", "exists", "count", "aggregate", "latest", "earliest", "get_or_create", "in_bulk", "contains"})
 DJANGO_WRITES = frozenset({"create", "update_or_create", "update", "delete"})
 INSTANCE_WRITES = frozenset({"save", "delete"})
-SA_READ_METHODS = frozenset({"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none", "all", "count", "get", "first_or_404", "get_or_404", "one_or_404"})
 SA_SESSION_EXEC = frozenset({"execute", "scalars", "scalar"})
 SA_BUILDERS = {"select": "read", "insert": "write", "update": "write", "delete": "write"}
-SESSION_WORDS = ("session", "db", "conn", "connection", "con", "cnx", "cur", "cursor", "sess", "transaction", "tx")
 
 
 @dataclass(frozen=True)
@@ -705,9 +880,7 @@ def _root(call: cst.Call) -> cst.BaseExpression:
 
 
 def _sessionish(node: cst.BaseExpression) -> bool:
-    text = (dotted(node) or "").lower()
-    last = text.rsplit(".", 1)[-1]
-    return bool(last) and (last in SESSION_WORDS or last.endswith(("session", "_db", "conn", "cursor")))
+    return sessionish(dotted(node) or "")
 
 
 def classify_call(call: cst.Call, tracker: QueryTracker) -> DbCall | None:

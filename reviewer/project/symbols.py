@@ -27,6 +27,7 @@ from reviewer.astfacts import dotted_name
 from reviewer.index import PROVIDERS, IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import absolute_module, module_name_for
+from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
 from reviewer.project.values import (
     CHOICE,
     COLLECTION,
@@ -44,6 +45,8 @@ from reviewer.project.values import (
 ENUM_LEAVES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "TextChoices", "IntegerChoices", "Choices"})
 ENUM_MODULES = ("enum", "django.db.models", "strenum", "aenum", "django_enum")
 MAX_HOPS = 6
+QUERY_WORDS = ("objects", "query", "session", "execute", "scalars", ".get(")
+MODEL_WORDS = ("models.Model", "(Model)", "db.Model", "Mapped[", "relationship(", "ForeignKey(", "Column(")
 MAX_RETURNS = 4
 SECTION = "symbols"
 
@@ -82,6 +85,8 @@ class FileSymbols:
     # Every other name bound at module level (a router, a blueprint, a list of URL patterns):
     # known to exist here, with no constant value.
     variables: frozenset[str] = frozenset()
+    # "function" or "Class.method" -> its ORM summary (only those that have one)
+    queries: Mapping[str, QuerySummary] = field(default_factory=dict)
 
     def binds(self, name: str) -> bool:
         """The module binds `name` itself (not through an import)."""
@@ -89,6 +94,7 @@ class FileSymbols:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "queries": {name: summary.to_json() for name, summary in self.queries.items()},
             "package": self.package,
             "imports": {local: list(target) for local, target in self.imports.items()},
             "constants": {name: value.to_json() for name, value in self.constants.items()},
@@ -130,6 +136,7 @@ class FileSymbols:
                 for name, fn in data["functions"].items()
             },
             variables=frozenset(data.get("variables", ())),
+            queries={name: QuerySummary.from_json(summary) for name, summary in data.get("queries", {}).items()},
         )
 
 
@@ -138,6 +145,11 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     bindings: dict[str, list[Expr | None]] = {}
     classes: dict[str, ClassFacts] = {}
     functions: dict[str, FunctionFacts] = {}
+    queries: dict[str, QuerySummary] = {}
+    # Words without which a file holds no query / defines no model: its functions' database
+    # accesses are not looked for.
+    accesses = not source or any(word in source for word in QUERY_WORDS)
+    on_self = not source or any(word in source for word in MODEL_WORDS)
 
     def bind(name: str, value: Expr | None) -> None:
         bindings.setdefault(name, []).append(value)
@@ -160,8 +172,12 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
         elif isinstance(node, ast.ClassDef):
             classes[node.name] = _class_facts(node)
             bind(node.name, None)
+            for method in node.body:
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    _summarise(queries, f"{node.name}.{method.name}", method, imports, not _is_static(method), accesses, on_self)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions[node.name] = _function_facts(node)
+            _summarise(queries, node.name, node, imports, False, False, False)  # a function's own queries: no rule asks
             bind(node.name, None)
     rebound = _global_names(tree) if "global" in source or not source else set()
     constants: dict[str, Expr] = {}
@@ -170,7 +186,18 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             continue
         constants[name] = values[0] if len(values) == 1 else Expr(CHOICE, items=tuple(v for v in values if v is not None))
     variables = frozenset(name for name in bindings if name not in imports and name not in constants and name not in classes and name not in functions)
-    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables)
+    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries)
+
+
+def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method: bool, accesses: bool, on_self: bool) -> None:
+    """The function's ORM summary (imports seen so far: a query's names are imported above it)."""
+    summary = summarise(node, imports, method, accesses, on_self)
+    if summary:
+        queries[key] = summary
+
+
+def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(dotted_name(d) == "staticmethod" for d in node.decorator_list)
 
 
 def _module_statements(body: list[ast.stmt]):
@@ -196,32 +223,22 @@ def _bind_targets(node: ast.stmt, bind) -> None:
             if isinstance(target, ast.Name):
                 bind(target.id, value)
             else:
-                for name in _target_names(target):
+                for name in target_names(target):
                     bind(name, None)
     elif isinstance(node, ast.AnnAssign):
         if isinstance(node.target, ast.Name) and node.value is not None:
             bind(node.target.id, expr_of(node.value))
     elif isinstance(node, ast.AugAssign):
-        for name in _target_names(node.target):
+        for name in target_names(node.target):
             bind(name, None)
     elif isinstance(node, (ast.For, ast.AsyncFor)):
-        for name in _target_names(node.target):
+        for name in target_names(node.target):
             bind(name, None)
     else:
         for item in node.items:  # type: ignore[attr-defined]
             if item.optional_vars is not None:
-                for name in _target_names(item.optional_vars):
+                for name in target_names(item.optional_vars):
                     bind(name, None)
-
-
-def _target_names(target: ast.AST) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [name for element in target.elts for name in _target_names(element)]
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return []
 
 
 def _global_names(tree: ast.Module) -> set[str]:
@@ -248,7 +265,7 @@ def _class_facts(node: ast.ClassDef) -> ClassFacts:
         if isinstance(statement, ast.Assign):
             value = expr_of(statement.value)
             for target in statement.targets:
-                names = [target.id] if isinstance(target, ast.Name) else _target_names(target)
+                names = [target.id] if isinstance(target, ast.Name) else target_names(target)
                 for name in names:
                     counts[name] = counts.get(name, 0) + 1
                     attributes[name] = value if isinstance(target, ast.Name) else None
@@ -262,7 +279,7 @@ def _class_facts(node: ast.ClassDef) -> ClassFacts:
     instance: set[str] = set()
     if any(value is not None for value in attributes.values()):
         for method in methods:
-            for statement in _body_statements(method.body):  # type: ignore[attr-defined]
+            for statement in body_statements(method.body):  # type: ignore[attr-defined]
                 targets = statement.targets if isinstance(statement, ast.Assign) else (
                     [statement.target] if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) else []
                 )
@@ -272,38 +289,21 @@ def _class_facts(node: ast.ClassDef) -> ClassFacts:
     return ClassFacts(node.name, node.lineno, tuple(bases), attributes, frozenset(instance))
 
 
-def _body_statements(body: list[ast.stmt]):
-    """Statements of a function body, nested blocks included, nested functions and classes
-    not (a statement-level walk: expressions are never visited)."""
-    for node in body:
-        yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        for name in ("body", "orelse", "finalbody"):
-            block = getattr(node, name, None)
-            if isinstance(block, list):
-                yield from _body_statements(block)
-        for handler in getattr(node, "handlers", ()):
-            yield from _body_statements(handler.body)
-        for case in getattr(node, "cases", ()):
-            yield from _body_statements(case.body)
-
-
 def _function_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFacts:
     args = node.args
     parameters = tuple(a.arg for a in [*args.posonlyargs, *args.args])
     every = frozenset([*parameters, *(a.arg for a in args.kwonlyargs)])
     returns: list[ast.AST] = []
     assigned: dict[str, list[ast.AST]] = {}
-    for statement in _body_statements(node.body):
+    for statement in body_statements(node.body):
         if isinstance(statement, ast.Return):
             returns.append(statement.value)  # type: ignore[arg-type]
         elif isinstance(statement, ast.Assign):
             for target in statement.targets:
-                for name in _target_names(target):
+                for name in target_names(target):
                     assigned.setdefault(name, []).append(statement.value if isinstance(target, ast.Name) else None)  # type: ignore[arg-type]
         elif isinstance(statement, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
-            for name in _target_names(statement.target):
+            for name in target_names(statement.target):
                 assigned.setdefault(name, []).append(None)  # type: ignore[arg-type]
     summary: tuple[Expr, ...] = ()
     if returns and len(returns) <= MAX_RETURNS and all(value is not None for value in returns):
@@ -375,6 +375,18 @@ class ClassSymbol:
     line: int
     bases: tuple[str, ...]  # qualified (a project class or an external name)
     enum: bool
+
+
+@dataclass(frozen=True)
+class FunctionQueries:
+    """A function's ORM summary, with the model its returned rows are of resolved across
+    modules (`model_module` is "" when the model is not a project class)."""
+
+    qualified: str  # `app.services.list_orders`, `app.services.OrderService.recent`
+    path: str
+    summary: QuerySummary
+    model_module: str = ""
+    model_name: str = ""
 
 
 UNKNOWN = Part()
@@ -496,6 +508,34 @@ class ProjectSymbols:
             return module, ""
         found = self._absolute(path, dotted, 0) if absolute else self._locate(path, dotted, 0)
         return (found[0], ".".join(found[1])) if found is not None else None
+
+    def queries(self, path: str, dotted: str) -> FunctionQueries | None:
+        """The ORM summary of the function or method (`Class.method`) that `dotted` names in
+        file `path`, in whichever module it is defined."""
+        key = ("queries", path, dotted)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None
+        found = self._locate(path, dotted, 0)
+        if found is None or len(found[1]) > 2:
+            return None
+        where, names = found
+        summary = self.files[where].queries.get(".".join(names))
+        if summary is None:
+            return None
+        module = self.modules[where].name if where in self.modules else module_name_for(where)
+        model_module = model_name = ""
+        if summary.returns is not None:
+            model = summary.returns.model
+            located = self._locate(where, model, 0)
+            if located is not None and len(located[1]) == 1 and located[1][0] in self.files[located[0]].classes:
+                model_module = self.modules[located[0]].name if located[0] in self.modules else module_name_for(located[0])
+                model_name = located[1][0]
+            else:
+                model_module, _, model_name = self._external(where, model).rpartition(".")
+        result = FunctionQueries(f"{module}.{'.'.join(names)}", where, summary, model_module, model_name)
+        self._memo[key] = result
+        return result
 
     def class_symbol(self, path: str, dotted: str) -> ClassSymbol | None:
         found = self._locate(path, dotted, 0)
@@ -758,7 +798,7 @@ def _fingerprint(facts: Mapping[str, Any]) -> str:
     observable = {
         path: _without_lines(data)
         for path, data in facts.items()
-        if data["package"] or data["constants"] or data["classes"] or data["imports"] or data.get("variables")
+        if data["package"] or data["constants"] or data["classes"] or data["imports"] or data.get("variables") or data.get("queries")
         or any(function["returns"] for function in data["functions"].values())
     }
     return hashlib.blake2b(json.dumps(observable, sort_keys=True).encode(), digest_size=12).hexdigest()

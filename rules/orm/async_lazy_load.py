@@ -52,7 +52,7 @@ class AsyncLazyLoad(PythonRule):
     seed = 'S1:68 "Connection pooling, async processing"; S1:124'
     references = ("https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html#preventing-implicit-io-when-using-asyncsession",)
     triggers = ("await",)
-    index_sections = ("orm_models",)
+    index_sections = ("orm_models", "symbols")
     invalid = (
         Example(
             "from app.models import Order\n"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import libcst as cst
 
@@ -36,6 +36,24 @@ SERIALIZERS = (
     "        fields = ['id', 'customer', 'customer_name', 'items']\n"
 )
 FILES = (("shop/models.py", MODELS), ("shop/serializers.py", SERIALIZERS))
+PROPERTY_FILES = (
+    (
+        "shop/models.py",
+        MODELS.replace(
+            "class Item(models.Model):",
+            "    @property\n    def item_count(self):\n        return Item.objects.filter(order=self).count()\nclass Item(models.Model):",
+        ),
+    ),
+    (
+        "shop/serializers.py",
+        "from rest_framework import serializers\n"
+        "from shop.models import Order\n"
+        "class OrderTotalSerializer(serializers.ModelSerializer):\n"
+        "    class Meta:\n"
+        "        model = Order\n"
+        "        fields = ['id', 'item_count']\n",
+    ),
+)
 
 
 class DrfSerializerNPlusOne(PythonRule):
@@ -49,7 +67,9 @@ class DrfSerializerNPlusOne(PythonRule):
 
     The serializer (from the project index, any file) and the queryset (`queryset =` on the
     view, `get_queryset()` that returns a query, or the rows passed to `Serializer(qs,
-    many=True)`) are matched through the model graph. A forward foreign key shown as its
+    many=True)`) are matched through the model graph. A field backed by a model property or
+    method (in `Meta.fields`, or a field's `source=`) costs what that member's summary "runs a
+    query" (project model) says: a query per row, or relations to eager-load. A forward foreign key shown as its
     primary key is free and is not reported; detail-only views (retrieve) are not N+1 and are
     skipped; a dynamic `get_queryset` is not guessed at.
 
@@ -73,7 +93,7 @@ class DrfSerializerNPlusOne(PythonRule):
         "https://docs.djangoproject.com/en/stable/ref/models/querysets/#prefetch-related",
     )
     triggers = ("Serializer", "serializer_class")
-    index_sections = ("orm_models", "drf_serializers")
+    index_sections = ("orm_models", "drf_serializers", "symbols")
     invalid = (
         Example(
             "from rest_framework import viewsets\n"
@@ -99,6 +119,18 @@ class DrfSerializerNPlusOne(PythonRule):
             files=FILES,
             lines=(8,),
             note="Serializer(qs, many=True); `items` is still missing",
+        ),
+        Example(
+            "from rest_framework import generics\n"
+            "from shop.models import Order\n"
+            "from shop.serializers import OrderTotalSerializer\n"
+            "class OrderTotals(generics.ListAPIView):\n"
+            "    queryset = Order.objects.all()\n"
+            "    serializer_class = OrderTotalSerializer\n",
+            path="shop/views.py",
+            files=PROPERTY_FILES,
+            lines=(5,),
+            note="a field backed by a model property that counts the items",
         ),
     )
     valid = (
@@ -186,12 +218,15 @@ class DrfSerializerNPlusOne(PythonRule):
         if rows.framework != "django" or not rows.instances or rows.opaque:
             return
         graph = self.tracker.graph
-        needs = needed_paths(self.serializers, graph, serializer, rows.model)
+        needs = needed_paths(self.serializers, graph, serializer, rows.model, members=lambda model, name: _member_needs(self.tracker, model, name))
         missing: list[tuple[str, ...]] = []
         queries: list[str] = []
         for path, kind in needs:
             if kind == "query":
-                queries.append(".".join(path))
+                queries.append(f"`obj.{'.'.join(path)}()` (a query per row even when prefetched)")
+                continue
+            if kind == "property":
+                queries.append(f"`obj.{'.'.join(path)}` (a model property that runs a query per row)")
                 continue
             if not _covered(rows, graph, path):
                 missing.append(path)
@@ -203,7 +238,7 @@ class DrfSerializerNPlusOne(PythonRule):
         if missing:
             parts.append(", ".join(f"`{'__'.join(p)}`" for p in missing))
         if queries:
-            parts.append(", ".join(f"`obj.{q}()` (a query per row even when prefetched)" for q in queries))
+            parts.append(", ".join(queries))
         message = self.message.format(
             serializer=serializer, paths=" and ".join(parts), model=rows.model, origin=origin, them="them" if len(missing) + len(queries) > 1 else "it"
         )
@@ -218,6 +253,23 @@ class DrfSerializerNPlusOne(PythonRule):
         if queries:
             fix += ("; " if fix else "") + "compute per-row aggregates in the query with `.annotate(...)` and read the annotation in the serializer"
         self.report(target, message, fix=fix)
+
+
+def _member_needs(tracker: QueryTracker, model: str | None, name: str) -> list[tuple[tuple[str, ...], str]]:
+    """What a serializer field backed by the model property or method `name` costs per row,
+    per the summary "runs a query" of the project model."""
+    if model is None:
+        return []
+    found, hidden = tracker.member_queries(model, name)
+    needs: list[tuple[tuple[str, ...], str]] = []
+    for item in hidden:
+        if item.call:
+            needs.append((item.path + (item.call,), "query"))
+        elif item.path:
+            needs.append((item.path, "load"))
+        else:
+            needs.append(((name,), "property"))
+    return needs
 
 
 def _last(node: cst.BaseExpression) -> str | None:
@@ -240,8 +292,17 @@ def _walk(graph: ModelGraph, model: str | None, parts: list[str]):
         model = relation.target
 
 
-def needed_paths(serializers: Mapping[str, Any], graph: ModelGraph, name: str, model: str | None, prefix: tuple[str, ...] = (), depth: int = 0):
-    """(path, "load" | "query") the serializer touches per row, relative to the view's model."""
+def needed_paths(
+    serializers: Mapping[str, Any],
+    graph: ModelGraph,
+    name: str,
+    model: str | None,
+    prefix: tuple[str, ...] = (),
+    depth: int = 0,
+    members: Callable[[str | None, str], list[tuple[tuple[str, ...], str]]] | None = None,
+):
+    """(path, "load" | "query" | "property") the serializer touches per row, relative to the
+    view's model; `members` answers for a field backed by a model property or method."""
     facts = serializers.get(name)
     if facts is None or depth > 4:
         return []
@@ -269,6 +330,8 @@ def needed_paths(serializers: Mapping[str, Any], graph: ModelGraph, name: str, m
             continue
         walked = list(_walk(graph, model, parts))
         if not walked:
+            if members is not None and len(parts) == 1 and kind not in ("method", "nested", "related"):
+                out.extend((prefix + path, need) for path, need in members(model, parts[0]))
             continue
         last_path, relation = walked[-1]
         if kind == "related" and field.get("class") == "PrimaryKeyRelatedField" and not field.get("many") and len(walked) == 1 and relation.kind in ("fk", "o2o"):
@@ -277,7 +340,7 @@ def needed_paths(serializers: Mapping[str, Any], graph: ModelGraph, name: str, m
             continue  # hyperlinked by primary key by default
         out.append((prefix + last_path, "load"))
         if kind == "nested" and len(walked) == len(parts):
-            out.extend(needed_paths(serializers, graph, field["serializer"], relation.target, prefix + last_path, depth + 1))
+            out.extend(needed_paths(serializers, graph, field["serializer"], relation.target, prefix + last_path, depth + 1, members))
     meta_fields = facts.get("meta_fields")
     if isinstance(meta_fields, list):
         for field_name in meta_fields:
@@ -285,6 +348,8 @@ def needed_paths(serializers: Mapping[str, Any], graph: ModelGraph, name: str, m
                 continue
             relation = graph.relation(model, field_name)
             if relation is None:
+                if members is not None:
+                    out.extend((prefix + path, need) for path, need in members(model, field_name))
                 continue
             if relation.many or (facts.get("depth", 0) > 0 and relation.kind in ("fk", "o2o")) or relation.kind in ("reverse_o2o", "generic"):
                 out.append((prefix + (field_name,), "load"))

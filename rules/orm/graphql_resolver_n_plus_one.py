@@ -9,6 +9,7 @@ from reviewer.rule import Example, PythonRule
 STRAWBERRY_TYPES = ("strawberry.type", "strawberry.interface", "strawberry_django.type", "strawberry.django.type")
 STRAWBERRY_FIELDS = ("strawberry.field", "strawberry_django.field", "strawberry.django.field")
 GRAPHENE_BASES = ("ObjectType", "DjangoObjectType", "SQLAlchemyObjectType")
+GRAPHENE_MODULES = ("graphene", "graphene_django", "graphene_sqlalchemy")
 LOADER_METHODS = frozenset({"load", "load_many"})
 
 
@@ -22,7 +23,11 @@ class GraphqlResolverNPlusOne(PythonRule):
     `self`. Graphene: a `resolve_<field>(parent, info)` method of an `ObjectType` (or
     `DjangoObjectType`) whose query reads the parent. Resolvers that call `<loader>.load(...)`
     are batched and are not reported; root resolvers whose query does not depend on the
-    parent are not N+1. Whether the type is reachable through a list field is not checked,
+    parent are not N+1. A resolver that returns a lazy queryset keyed by the parent
+    (`Book.objects.filter(author=parent)`) is reported too. A graphene type is also one whose
+    base chain reaches a graphene type through project classes of other modules (`class
+    UserType(ModelObjectType)`): the class hierarchy of the project model
+    (`ProjectSymbols.ancestors`). Whether the type is reachable through a list field is not checked,
     hence medium confidence."""
 
     code = "ORM005"
@@ -39,8 +44,8 @@ class GraphqlResolverNPlusOne(PythonRule):
     )
     seed = 'S1:98 "Implement DataLoader for N+1 prevention"; S1:65'
     references = ("https://strawberry.rocks/docs/guides/dataloaders", "https://docs.graphene-python.org/en/latest/execution/dataloader/")
-    triggers = ("strawberry", "graphene")
-    index_sections = ("orm_models",)
+    triggers = ("strawberry", "graphene", "ObjectType")
+    index_sections = ("orm_models", "symbols")
     invalid = (
         Example(
             "import strawberry\n"
@@ -64,6 +69,20 @@ class GraphqlResolverNPlusOne(PythonRule):
             "        cur.execute('SELECT id, stars FROM reviews WHERE book_id = %s', (parent.id,))\n"
             "        return cur.fetchall()\n",
             lines=(6,),
+        ),
+        Example(
+            "from shop.models import Order\n"
+            "from shop.schema_base import ModelObjectType\n"
+            "class CustomerType(ModelObjectType):\n"
+            "    def resolve_orders(parent, info):\n"
+            "        return Order.objects.filter(customer=parent)\n",
+            path="shop/schema.py",
+            files=(
+                ("shop/models.py", "from django.db import models\nclass Order(models.Model):\n    customer_id = models.IntegerField()\n"),
+                ("shop/schema_base.py", "from graphene_django import DjangoObjectType\nclass ModelObjectType(DjangoObjectType):\n    class Meta:\n        abstract = True\n"),
+            ),
+            lines=(5,),
+            note="a graphene type through a project base class of another module; the lazy queryset is keyed by the parent",
         ),
     )
     valid = (
@@ -122,7 +141,22 @@ class GraphqlResolverNPlusOne(PythonRule):
             name = (self.context.resolve(base.value) or "").rsplit(".", 1)[-1]
             if name in GRAPHENE_BASES:
                 kind = "graphene"
+        if not kind and node.bases and self._graphene_ancestor(node.name.value):
+            kind = "graphene"
         self.classes.append(kind)
+
+    def _graphene_ancestor(self, name: str) -> bool:
+        """The class hierarchy of the project model: a base chain through project classes
+        of any module (`class UserType(ModelObjectType)`) that reaches a graphene type."""
+        symbols = self.context.symbols
+        cls = symbols.class_symbol(self.context.path, name) if symbols is not None else None
+        if cls is None:
+            return False
+        for ancestor in symbols.ancestors(cls):
+            module, _, leaf = ancestor.rpartition(".")
+            if leaf in GRAPHENE_BASES and module.split(".")[0] in GRAPHENE_MODULES:
+                return True
+        return False
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         if self.classes:
@@ -158,6 +192,19 @@ class GraphqlResolverNPlusOne(PythonRule):
             call=text if len(text) <= 60 else text[:57] + "...",
             key=key,
         )
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """A resolver that returns a lazy queryset keyed by the parent (`Book.objects.filter(
+        author=parent)`): the query runs when the field is resolved, once per parent."""
+        resolver = self.resolvers[-1] if self.resolvers else None
+        if resolver is None or resolver["parent"] is None or node.value is None:
+            return
+        rows = self.tracker.rows_of(node.value)
+        if rows is None or not rows.many or rows.via[0]:
+            return
+        parent = resolver["parent"]
+        if any(n.value == parent for n in names_in(node.value)):
+            resolver["queries"].append((node.value, f"{parent}.id"))
 
     def visit_Call(self, node: cst.Call) -> None:
         resolver = next((r for r in reversed(self.resolvers) if r["parent"] is not None), None)

@@ -42,6 +42,15 @@ SQLALCHEMY_MODELS = (
     "    id: Mapped[int] = mapped_column(primary_key=True)\n"
     "    order_id: Mapped[int] = mapped_column(ForeignKey('orders.id'))\n"
 )
+SERVICES = (
+    "from sqlalchemy import select\n"
+    "from sqlalchemy.orm import joinedload\n"
+    "from app.models import Order\n"
+    "def paid_orders(session):\n"
+    "    return session.scalars(select(Order).where(Order.paid)).all()\n"
+    "def paid_orders_with_customer(session):\n"
+    "    return session.scalars(select(Order).options(joinedload(Order.customer))).all()\n"
+)
 DJANGO = (("shop/models.py", DJANGO_MODELS),)
 SQLALCHEMY = (("app/models.py", SQLALCHEMY_MODELS),)
 COMPREHENSIONS = ("ListComp", "SetComp", "GeneratorExp", "DictComp")
@@ -54,7 +63,11 @@ class NPlusOneLazyRelationInLoop(PythonRule):
 
     The rows are followed from the query through local variables, one level of helper
     functions that return a query, custom Django managers (their `get_queryset`), and loop
-    variables. A path is covered by Django `select_related` / `prefetch_related` / `Prefetch`,
+    variables. Across modules it relies on two summaries of the project model
+    (`reviewer.project.queries`): "returns rows of model M with eager loads E" for functions,
+    methods of a class and of a local instance in any module (a FastAPI service, a
+    repository), and "iterates parameter p and reads relation r" for rows handed to a
+    function that loops over them (a presenter), reported at the call. A path is covered by Django `select_related` / `prefetch_related` / `Prefetch`,
     SQLAlchemy `joinedload` / `selectinload` / `subqueryload` / `contains_eager` / `raiseload`
     options or an eager `lazy=` on the relationship; chained paths (`o.customer.company.name`)
     are followed link by link. Reading the foreign-key column (`o.customer_id`) is not a
@@ -84,7 +97,7 @@ class NPlusOneLazyRelationInLoop(PythonRule):
         "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html",
     )
     triggers = ("for ",)
-    index_sections = ("orm_models",)
+    index_sections = ("orm_models", "symbols")
     invalid = (
         Example(
             "from shop.models import Order\n"
@@ -128,8 +141,25 @@ class NPlusOneLazyRelationInLoop(PythonRule):
             lines=(3,),
             note="`o.customer.id` loads the customer: read `o.customer_id`",
         ),
+        Example(
+            "from app.services import paid_orders\n"
+            "def names(session):\n"
+            "    return [o.customer.name for o in paid_orders(session)]\n",
+            path="app/routes.py",
+            files=(*SQLALCHEMY, ("app/services.py", SERVICES)),
+            lines=(3,),
+            note="the rows come from a service function of another module",
+        ),
     )
     valid = (
+        Example(
+            "from app.services import paid_orders_with_customer\n"
+            "def names(session):\n"
+            "    return [o.customer.name for o in paid_orders_with_customer(session)]\n",
+            path="app/routes.py",
+            files=(*SQLALCHEMY, ("app/services.py", SERVICES)),
+            note="near-miss: the service function eager-loads the customer",
+        ),
         Example(
             "from shop.models import Order\n"
             "def report():\n"
@@ -174,6 +204,54 @@ class NPlusOneLazyRelationInLoop(PythonRule):
         self.active = bool(self.tracker.graph) and not context.in_migration
         self.handled: set[int] = set()
         self.reported: set[tuple[int, tuple[str, ...]]] = set()
+
+    # -- rows handed to a function that loops over them ------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        """`render(orders)` where `render` (any module) iterates its parameter and reads a
+        relation on each item: the summary "iterates parameter p and reads relation r"."""
+        if not self.active:
+            return
+        positional = [a for a in node.args if a.keyword is None and a.star == ""]
+        if not positional:
+            return
+        found = self.tracker.callee(node.func)
+        if found is None or not found.summary.iterates:
+            return
+        for item in found.summary.iterates:
+            if item.index >= len(positional):
+                continue
+            rows = self.tracker.rows_of(positional[item.index].value)
+            if rows is None or not rows.many or not rows.instances or (rows.awaited and rows.framework == "sqlalchemy"):
+                continue
+            for chain in item.reads:
+                path = self.tracker.unloaded(rows, chain)
+                if path is None or (id(rows.origin), path) in self.reported:
+                    continue
+                self.reported.add((id(rows.origin), path))
+                relation = self.tracker.graph.relation(self._model_at(rows, path[:-1]), path[-1])
+                origin = f"{self.context.path}:{self.context.line_of(rows.origin)}"
+                expr = self.context.module.code_for_node(node.func)
+                self.report(
+                    node,
+                    "`{expr}()` ({where}) reads `{parameter}[i].{chain}` on each row of the `{model}` query at {origin}, "
+                    "which does not load `{relation}` (N+1)",
+                    confidence=None if rows.certain else Confidence.MEDIUM,
+                    fix=f"Eager-load it on the query at {origin}: `{eager_call(rows, self.tracker.graph, path)}`",
+                    expr=expr,
+                    where=found.path,
+                    parameter=item.parameter,
+                    chain=".".join(path),
+                    model=rows.model,
+                    origin=origin,
+                    relation=f"{relation.model}.{relation.attr}",  # type: ignore[union-attr]
+                )
+
+    def _model_at(self, rows: Rows, path: tuple[str, ...]) -> str | None:
+        model: str | None = rows.model
+        for name in path:
+            relation = self.tracker.graph.relation(model, name)
+            model = relation.target if relation is not None else None
+        return model
 
     # -- reads --------------------------------------------------------------------------
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
@@ -244,6 +322,8 @@ class NPlusOneLazyRelationInLoop(PythonRule):
         source = f"`{rows.model}` query at {origin}"
         if rows.via[0]:
             source = f"`{rows.via[0]}.{rows.via[1]}` collection read at {origin}"
+        elif rows.helper:
+            source = f"`{rows.model}` rows that {rows.helper} returns, called at {origin}"
         expr = self.context.module.code_for_node(node)
         relation_name = f"{relation.model}.{relation.attr}"
         severity = Severity.INFO if rows.sliced else None
@@ -267,4 +347,7 @@ class NPlusOneLazyRelationInLoop(PythonRule):
             fix = self.fix.format(origin=origin, call=eager_call(rows, self.tracker.graph, path))
             if rows.via[0]:
                 fix = f"Eager-load it where the `{rows.via[0]}` is queried: `{eager_call(rows, self.tracker.graph, path)}`"
-        self.report(node, message, severity=severity, confidence=confidence, fix=fix)
+            elif rows.helper:
+                fix = f"Eager-load it on the query in {rows.helper}: `{eager_call(rows, self.tracker.graph, path)}`"
+        # The message is final text: braces in code or paths must not read as placeholders.
+        self.report(node, message.replace("{", "{{").replace("}", "}}"), severity=severity, confidence=confidence, fix=fix)

@@ -45,7 +45,7 @@ class PythonSideAggregation(PythonRule):
     seed = 'S1:49; S4:440 "Query optimization"'
     references = ("https://docs.djangoproject.com/en/stable/topics/db/aggregation/",)
     triggers = ("len(", "sum(", "max(", "min(", "sorted(", " if ")
-    index_sections = ("orm_models",)
+    index_sections = ("orm_models", "symbols")
     invalid = (
         Example(
             "from shop.models import Order\n"

@@ -64,7 +64,7 @@ class WriteInLoop(PythonRule):
         "https://docs.sqlalchemy.org/en/20/orm/queryguide/dml.html#orm-bulk-insert-statements",
     )
     triggers = ("for ",)
-    index_sections = ("orm_models",)
+    index_sections = ("orm_models", "symbols")
     invalid = (
         Example(
             "from events.models import Event\n"
