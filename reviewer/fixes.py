@@ -30,6 +30,7 @@ def place(autofix: Autofix | None, path: str, module: cst.Module | None = None) 
     if autofix is None or not autofix.changes:
         return None
     edits = []
+    module = autofix.module if autofix.module is not None else module
     for change in autofix.changes:
         edit = _placed(change, path, module)
         if edit is None:
@@ -49,11 +50,19 @@ def _placed(change: Change, path: str, module: cst.Module | None) -> Edit | None
         replacement = expression(replacement) if isinstance(target, cst.BaseExpression) else None
         if replacement is None:
             return None
-    before = module.code
-    after = module.deep_replace(target, replacement)
-    if not isinstance(after, cst.Module):
-        return None
-    return _difference(path, before, after.code)
+    after = module.visit(_Replace(target, replacement))
+    return _difference(path, module.code, after.code)
+
+
+class _Replace(cst.CSTTransformer):
+    """Replace one node (by identity); the replacement may be a FlattenSentinel of statements."""
+
+    def __init__(self, target: cst.CSTNode, replacement: Any) -> None:
+        self.target = target
+        self.replacement = replacement
+
+    def on_leave(self, original_node, updated_node):  # type: ignore[override]
+        return self.replacement if original_node is self.target else updated_node
 
 
 def _difference(path: str, before: str, after: str) -> Edit | None:

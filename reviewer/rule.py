@@ -61,6 +61,9 @@ class Autofix:
     description: str
     changes: tuple[Change, ...]
     safe: bool = False
+    # The libcst tree the node targets belong to, when it is not the tree of the file being
+    # checked (a project rule parses the file it fixes).
+    module: Any = None
 
 
 def as_example(sample: ExampleLike) -> Example:
