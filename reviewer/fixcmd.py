@@ -21,7 +21,7 @@ import click
 from reviewer import fixes
 from reviewer.cache import atomic_write
 from reviewer.cli import UsageError, _progress_bar, _setup, check_targets, main, pack_options, scan_or_exit
-from reviewer.config import Config
+from reviewer.config import PROFILES, Config
 from reviewer.discovery import dialect_of
 from reviewer.model import Finding, Fix
 from reviewer.registry import Registry
@@ -178,18 +178,19 @@ def summary(outcome: FixRun, write: bool, unsafe: bool) -> list[str]:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.yml or [tool.reviewer] in pyproject.toml).")
 @click.option("--select", multiple=True, help="Only fix the findings of these rules: codes, code prefixes or categories (as for `scan`).")
 @click.option("--ignore", multiple=True, help="Skip these rules (as for `scan`).")
+@click.option("--profile", type=click.Choice(PROFILES), help="Rule set: default or audit (as for `scan`).")
 @click.option("--unsafe-fixes", "unsafe", is_flag=True, help="Also apply fixes that change behaviour (e.g. a timeout where there was none); review them.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the first pass's fixes instead of writing them.")
 @click.option("--dry-run", is_flag=True, help="Say what the first pass would fix, without writing.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @pack_options
-def fix_command(paths, config_path, select, ignore, unsafe: bool, show_diff: bool, dry_run: bool, jobs: int, no_cache: bool, packs) -> None:
+def fix_command(paths, config_path, select, ignore, profile, unsafe: bool, show_diff: bool, dry_run: bool, jobs: int, no_cache: bool, packs) -> None:
     """Apply the fixes of the findings under PATHS (default: the current folder): safe fixes,
     and unsafe ones with --unsafe-fixes. Fixes that overlap wait for the next pass; a fix whose
     result would not parse is dropped and listed."""
     targets = check_targets(paths)
-    config, registry, enabled = _setup(targets, config_path, select, ignore, packs)
+    config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     write = not (show_diff or dry_run)
     try:
         outcome = run(targets, config, registry, enabled, unsafe, write, jobs or None, not no_cache)

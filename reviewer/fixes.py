@@ -77,6 +77,11 @@ def _difference(path: str, before: str, after: str) -> Edit | None:
     tail = 0
     while tail < limit - head and before[-1 - tail] == after[-1 - tail]:
         tail += 1
+    # An insertion after indentation that it also ends with (`    ` + `timeout=10,\n    `) is
+    # the same text as a whole line inserted at the line's start, which reads better.
+    while head and head == len(before) - tail and after[len(after) - tail - 1 : len(after) - tail] == before[head - 1] in " \t":
+        head -= 1
+        tail += 1
     starts = [0] + [match.end() for match in LINE_BREAK.finditer(before)]
     start, end = _position(starts, head), _position(starts, len(before) - tail)
     return Edit(path, *start, *end, after[head : len(after) - tail])
