@@ -56,17 +56,23 @@ def parameterised(call: cst.Call, argument: cst.BaseExpression, holes, positions
     style = next((s for s in STYLE_PREFERENCE if s in DRIVER_STYLES[driver] and s in (FORMAT, QMARK, NUMERIC)), None)
     if style is None or (style == NUMERIC) != (driver == "asyncpg"):
         return None
-    pieces = _pieces(argument)
-    expressions = [piece for piece in pieces if not isinstance(piece, str)] if pieces is not None else []
+    # An implicit concatenation keeps its pieces (and the lines they sit on): each literal is
+    # rewritten in place; anything else becomes one literal.
+    leaves = _leaves(argument) if isinstance(argument, cst.ConcatenatedString) else [argument]
+    tagged = [(n, piece) for n, leaf in enumerate(leaves) for piece in (_pieces(leaf) or [None])]
+    if any(piece is None for _, piece in tagged):
+        return None
+    expressions = [piece for _, piece in tagged if not isinstance(piece, str)]
     by_expression = {id(hole.expr): hole for hole in holes}
     if not expressions or len(expressions) != len(holes) or any(id(e) not in by_expression for e in expressions):
         return None
-    sql, values = _render(pieces, [positions.get(by_expression[id(e)].marker) for e in expressions], style)
-    if sql is None:
+    texts, values = _render(tagged, [positions.get(by_expression[id(e)].marker) for e in expressions], style)
+    if texts is None:
         return None
-    literal = _string(sql)
-    if literal is None:
+    literals = [_string(texts.get(n, "")) for n in range(len(leaves))]
+    if any(literal is None for literal in literals):
         return None
+    literal = literals[0] if len(leaves) == 1 else argument.visit(_Leaves(dict(zip(map(id, leaves), literals))))
     fixed = call.with_changes(args=[call.args[0].with_changes(value=literal)])
     if style == NUMERIC:
         for value in values:
@@ -141,37 +147,52 @@ def _interleave(texts: list[str], values: list) -> list:
     return out
 
 
-def _render(pieces: list, positions: list[str | None], style: str) -> tuple[str | None, list]:
-    """The SQL with placeholders and the values in order; None when a hole is not a value, or
-    the literal text holds what the placeholder style would misread."""
-    merged: list = []
-    for piece in pieces:
-        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += piece
-        else:
-            merged.append(piece)
+def _render(tagged: list, positions: list[str | None], style: str) -> tuple[dict[int, str] | None, list]:
+    """The SQL text of each literal (by tag) with placeholders, and the values in order; None
+    when a hole is not a value, or the literal text holds what the placeholder style would
+    misread."""
+    pieces = [[tag, piece] for tag, piece in tagged]
     values = []
-    out: list[str] = []
-    for index, piece in enumerate(merged):
+    for index, (tag, piece) in enumerate(pieces):
         if isinstance(piece, str):
-            out.append(piece)
             continue
         position = positions[len(values)]
         if position == LITERAL:
-            before = out[-1] if out else ""
-            after = merged[index + 1] if index + 1 < len(merged) and isinstance(merged[index + 1], str) else ""
-            if not before.endswith("'") or before.endswith("''") or not after.startswith("'") or after.startswith("''"):
+            # The hole is a whole quoted literal (`'{email}'`): its quotes go with it.
+            before = next((p for p in reversed(pieces[:index]) if isinstance(p[1], str) and p[1]), None)
+            after = next((p for p in pieces[index + 1 :] if isinstance(p[1], str) and p[1]), None)
+            if before is None or after is None or not before[1].endswith("'") or before[1].endswith("''"):
                 return None, []
-            out[-1] = before[:-1]
-            merged[index + 1] = after[1:]
+            if not after[1].startswith("'") or after[1].startswith("''"):
+                return None, []
+            before[1], after[1] = before[1][:-1], after[1][1:]
         elif position != VALUE:
             return None, []
         values.append(piece)
-        out.append({FORMAT: "%s", QMARK: "?", NUMERIC: f"${len(values)}"}[style])
-    literal_text = "".join(p for p in merged if isinstance(p, str))
+        pieces[index][1] = {FORMAT: "%s", QMARK: "?", NUMERIC: f"${len(values)}"}[style]
+    literal_text = "".join(p for (_, p), (_, original) in zip(pieces, tagged) if isinstance(original, str))
     if (style == FORMAT and "%" in literal_text) or (style == QMARK and "?" in literal_text) or (style == NUMERIC and "$" in literal_text):
         return None, []
-    return "".join(out), values
+    texts: dict[int, str] = {}
+    for tag, piece in pieces:
+        texts[tag] = texts.get(tag, "") + piece
+    return texts, values
+
+
+def _leaves(node: cst.BaseExpression) -> list:
+    if isinstance(node, cst.ConcatenatedString):
+        return [*_leaves(node.left), *_leaves(node.right)]
+    return [node]
+
+
+class _Leaves(cst.CSTTransformer):
+    """Replace the literals of an implicit concatenation, keeping what lies between them."""
+
+    def __init__(self, replacements: dict[int, cst.BaseExpression]) -> None:
+        self.replacements = replacements
+
+    def on_leave(self, original_node, updated_node):  # type: ignore[override]
+        return self.replacements.get(id(original_node), updated_node)
 
 
 def _string(text: str) -> cst.BaseExpression | None:

@@ -137,6 +137,24 @@ class SqlInjectionDynamicQuery(PythonRule):
             '    return await conn.fetch("SELECT id FROM orders WHERE customer_id = $1 AND status = $2", customer, status)\n',
         ),
         Example(
+            "from django.db import connection\n"
+            "def totals(slug):\n"
+            "    with connection.cursor() as cursor:\n"
+            "        cursor.execute(\n"
+            '            "SELECT c.name, COUNT(p.id) FROM catalog_category c "\n'
+            '            f"JOIN catalog_product p ON p.category_id = c.id WHERE c.slug = \'{slug}\'"\n'
+            "        )\n",
+            lines=(4,),
+            fixed="from django.db import connection\n"
+            "def totals(slug):\n"
+            "    with connection.cursor() as cursor:\n"
+            "        cursor.execute(\n"
+            '            "SELECT c.name, COUNT(p.id) FROM catalog_category c "\n'
+            '            "JOIN catalog_product p ON p.category_id = c.id WHERE c.slug = %s", (slug,)\n'
+            "        )\n",
+            note="each piece of an implicit concatenation is rewritten on its own line",
+        ),
+        Example(
             "import pymysql\n"
             "def delete(cur, uid):\n"
             '    cur.execute("DELETE FROM sessions WHERE user_id = " + str(uid))\n',
