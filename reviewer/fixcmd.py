@@ -1,138 +1,17 @@
-"""`reviewer fix [PATH]`: apply the findings' fixes, pass after pass, and say what changed.
-
-Each pass scans, plans the fixes (reviewer.fixes.plan: overlapping ones wait for the next
-pass), applies them to the files' text, keeps only results that parse, and writes each changed
-file atomically (a temporary file in the same folder, the file's mode kept, renamed into
-place). Passes stop when nothing changes, or after MAX_PASSES. `--diff` and `--dry-run` write
-nothing and so show one pass."""
+"""`reviewer fix [PATH]`: apply the findings' fixes (reviewer.fixrun) and say what changed.
+`--diff` and `--dry-run` write nothing and so show one pass."""
 
 from __future__ import annotations
 
 import difflib
-import io
-import os
 import sys
-import tokenize
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from reviewer import fixes
-from reviewer.cache import atomic_write
-from reviewer.cli import UsageError, _progress_bar, _setup, check_targets, main, pack_options, scan_or_exit
-from reviewer.config import PROFILES, Config
-from reviewer.discovery import dialect_of
-from reviewer.model import Finding, Fix
-from reviewer.registry import Registry
-from reviewer.rule import Rule
-
-# A fix that keeps producing new fixes (which a correct rule never does) stops here.
-MAX_PASSES = 10
-
-
-class FixIOError(Exception):
-    """A file to fix cannot be read or written; the message names it."""
-
-
-@dataclass
-class FixRun:
-    """What `reviewer fix` did: per pass, the fixes applied (with their findings), and the
-    counts of fixes deferred to a later pass, dropped, and left out as unsafe."""
-
-    passes: int = 0
-    applied: list[tuple[Fix, tuple[Finding, ...]]] = field(default_factory=list)
-    deferred: int = 0
-    dropped: list[tuple[Fix, tuple[Finding, ...], str]] = field(default_factory=list)
-    unsafe_left: int = 0
-    # path -> (text before the first pass, text after the last)
-    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # Findings still deferred when the passes ran out (only when MAX_PASSES was reached).
-    unsettled: int = 0
-
-
-def run(
-    targets: list[Path],
-    config: Config,
-    registry: Registry,
-    enabled: list[type[Rule]],
-    unsafe: bool = False,
-    write: bool = True,
-    jobs: int | None = None,
-    use_cache: bool = True,
-) -> FixRun:
-    """Fix the findings under `targets`; with `write` false, one pass and no file written."""
-    outcome = FixRun()
-    for _ in range(MAX_PASSES if write else 1):
-        result = scan_or_exit(targets, config, registry, enabled, jobs=jobs, use_cache=use_cache)
-        root = Path(result.root)
-        fixable = [finding for finding in result.findings if finding.autofix is not None]
-        outcome.unsafe_left = sum(1 for finding in fixable if not (finding.autofix.safe or unsafe))  # type: ignore[union-attr]
-        chosen = fixes.plan(fixable, unsafe)
-        if not chosen.taken:
-            break
-        outcome.passes += 1
-        outcome.deferred += len(chosen.deferred)
-        paths = sorted({edit.path for fix, _ in chosen.taken for edit in fix.edits})
-        originals = {path: _read(root, path) for path in paths}
-        texts = {path: text for path, (text, _) in originals.items()}
-        dialects = {path: dialect_of(path) or config.dialect for path in paths}
-        applied = fixes.apply(chosen.taken, texts, dialects)
-        outcome.dropped.extend(applied.dropped)
-        outcome.applied.extend(applied.applied)
-        for path, text in applied.texts.items():
-            before = outcome.changes.get(path, (texts[path], ""))[0]
-            outcome.changes[path] = (before, text)
-            if write:
-                _write(root, path, originals[path][1] + text)
-        if not write or not applied.texts:
-            break
-        outcome.unsettled = len(chosen.deferred)
-    else:
-        return outcome
-    outcome.unsettled = 0
-    return outcome
-
-
-def _real(root: Path, path: str) -> Path:
-    """The file to read and write for `path`: symlinks followed, and never outside the
-    scanned folder (a fix must not write through a link to elsewhere)."""
-    base = Path(os.path.realpath(root))
-    real = Path(os.path.realpath(root / path))
-    if base != real and base not in real.parents:
-        raise FixIOError(f"{path}: links outside the scanned folder; not fixed")
-    return real
-
-
-def _read(root: Path, path: str) -> tuple[str, str]:
-    """(text as the analysis saw it, the byte-order mark it had)."""
-    real = _real(root, path)
-    try:
-        data = real.read_bytes()
-    except OSError as error:
-        raise FixIOError(f"{path}: cannot be read: {error.strerror or error}") from None
-    encoding = "utf-8"
-    if path.endswith(".py"):
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        except SyntaxError as error:
-            raise FixIOError(f"{path}: {error}") from None
-    if encoding not in ("utf-8", "utf-8-sig"):
-        raise FixIOError(f"{path}: encoded as {encoding}; fixes are written to UTF-8 files only")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise FixIOError(f"{path}: not valid UTF-8 ({error.reason} at byte {error.start})") from None
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    return text[len(bom):], bom
-
-
-def _write(root: Path, path: str, text: str) -> None:
-    try:
-        atomic_write(_real(root, path), text)
-    except OSError as error:
-        raise FixIOError(f"{path}: cannot be written: {error.strerror or error}") from None
-
+from reviewer.cli import UsageError, _setup, check_targets, main, pack_options, scan_or_exit
+from reviewer.config import PROFILES
+from reviewer.fixrun import MAX_PASSES, FixIOError, FixRun, run
 
 def unified_diff(changes: dict[str, tuple[str, str]]) -> str:
     out = []
@@ -193,7 +72,7 @@ def fix_command(paths, config_path, select, ignore, profile, unsafe: bool, show_
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     write = not (show_diff or dry_run)
     try:
-        outcome = run(targets, config, registry, enabled, unsafe, write, jobs or None, not no_cache)
+        outcome = run(targets, config, registry, enabled, unsafe, write, jobs or None, not no_cache, scanner=scan_or_exit)
     except FixIOError as error:
         raise UsageError(str(error)) from None
     if show_diff:

@@ -567,6 +567,7 @@ def apply_suppressions(
             if collected is not None:
                 collected.append((finding, match[0].reason))
     meta: list[Finding] = []
+    texts: dict[str, str | None] = {}
 
     def report(
         rule: type[Rule], path: str, directive: Directive, message: str | None = None, edit: Edit | None = None, **fields: Any
@@ -594,8 +595,9 @@ def apply_suppressions(
                 elif code in enabled_codes and path not in broken and (path, directive.line, code) not in used:
                     rule = registry.get(code)
                     if rule is not None and not _named(path_ignores(config, path), rule):
-                        text = _text(root / path) if root is not None else None
-                        edit = removal(text, directive, code) if text is not None else None
+                        if path not in texts:
+                            texts[path] = _text(root / path) if root is not None else None
+                        edit = removal(texts[path], directive, code) if texts[path] is not None else None
                         report(UnusedSuppression, path, directive, edit=edit, code=code)
     return kept, suppressed, meta
 

@@ -545,15 +545,35 @@ INDEX_MIGRATION = (
 )
 
 
+USERS = (
+    "import psycopg2\n\n\n"
+    "def find(cur, email):\n"
+    "    cur.execute(f\"SELECT id FROM users WHERE email = '{email}'\")\n"
+    "    return cur.fetchone()\n"
+)
+
+
 @pytest.fixture
 def fix_repo(tmp_path: Path) -> Path:
     """The feature branch adds a call without a timeout (a fix on added lines of a multi-line
     call) and a migration building an index without CONCURRENTLY (a fix of several edits, from
     the import to the operation); the old call on line 5 is outside the change."""
-    repo = init_repo(tmp_path / "repo", {"app/payments.py": PAYMENTS_BEFORE})
+    models = dict(_n_plus_one_example().files)  # the Django models of ORM001's first example
+    repo = init_repo(tmp_path / "repo", {"app/payments.py": PAYMENTS_BEFORE, **models})
     git(repo, "checkout", "-q", "-b", "feature")
-    commit(repo, {"app/payments.py": PAYMENTS_AFTER, "shop/migrations/0002_order_idx.py": INDEX_MIGRATION}, "feature")
+    commit(repo, {"app/payments.py": PAYMENTS_AFTER, "shop/migrations/0002_order_idx.py": INDEX_MIGRATION, "app/users.py": USERS,
+                  "shop/views.py": _n_plus_one_example().code}, "feature")
     return repo
+
+
+def _n_plus_one_example():
+    from reviewer import registry
+    from reviewer.rule import as_example
+
+    return as_example(registry.load().get("ORM001").invalid[0])
+
+
+SELECTED = "OPS001,MIG003,SQL001,ORM001"
 
 
 def _suggested(comment_body: str) -> str:
@@ -565,10 +585,12 @@ def test_github_review_posts_a_fix_on_changed_lines_as_a_suggestion(fix_repo: Pa
     with FakeApi(None) as api:
         api.route = state.route(api.url)
         _github_env(clean_env, api.url)
-        result = run_cli("review", "--base", "main", "--no-cache", "--select", "OPS001,MIG003", "--platform", "github", "--pr", "7", cwd=fix_repo)
+        result = run_cli("review", "--base", "main", "--no-cache", "--select", SELECTED, "--platform", "github", "--pr", "7", cwd=fix_repo)
         assert result.exit_code == 0, result.output
         posted = api.requests[-1][3]["comments"]
-        assert len(posted) == 2  # nothing on line 5, which the change does not touch
+        # Nothing on line 5 of app/payments.py, which the change does not touch; the N+1 loop
+        # has two findings (customer, tags), each with its eager load.
+        assert len(posted) == 5
         by_path = {c["path"]: c for c in posted}
         ops = by_path["app/payments.py"]
         # The fix inserts a line before line 12: the suggestion replaces line 12 with two lines.
@@ -581,10 +603,17 @@ def test_github_review_posts_a_fix_on_changed_lines_as_a_suggestion(fix_repo: Pa
         assert mig["start_line"] == 2 and mig["line"] == 7
         assert _suggested(mig["body"]).startswith("from django.contrib.postgres.operations import AddIndexConcurrently\n\n\nclass Migration")
         assert "    atomic = False\n" in _suggested(mig["body"])
+        sql = by_path["app/users.py"]
+        assert sql["line"] == 5 and _suggested(sql["body"]) == '    cur.execute("SELECT id FROM users WHERE email = %s", (email,))\n'
+        loops = sorted(_suggested(c["body"]) for c in posted if c["path"] == "shop/views.py")
+        assert loops == [
+            '    for o in Order.objects.filter(paid=True).prefetch_related("tags"):\n',
+            '    for o in Order.objects.filter(paid=True).select_related("customer"):\n',
+        ]
         # A re-run finds its comments unchanged (the suggestion is part of the compared text).
         api.reset()
-        again = run_cli("review", "--base", "main", "--no-cache", "--select", "OPS001,MIG003", "--platform", "github", "--pr", "7", cwd=fix_repo)
-        assert "0 new comment(s), 0 updated, 2 unchanged" in again.stderr
+        again = run_cli("review", "--base", "main", "--no-cache", "--select", SELECTED, "--platform", "github", "--pr", "7", cwd=fix_repo)
+        assert "0 new comment(s), 0 updated, 5 unchanged" in again.stderr
 
 
 def test_gitlab_suggestion_names_the_lines_above_it(fix_repo: Path, clean_env) -> None:

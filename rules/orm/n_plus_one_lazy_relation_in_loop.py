@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, chain_of, eager_call
+from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, chain_of, eager_call, eager_load_fix
 from reviewer.rule import Example, PythonRule
 
 DJANGO_MODELS = (
@@ -85,6 +85,7 @@ class NPlusOneLazyRelationInLoop(PythonRule):
     )
     triggers = ("for ",)
     index_sections = ("orm_models",)
+    fixes = "unsafe"
     invalid = (
         Example(
             "from shop.models import Order\n"
@@ -96,7 +97,13 @@ class NPlusOneLazyRelationInLoop(PythonRule):
             path="shop/views.py",
             files=DJANGO,
             lines=(5,),
-            note="forward FK and M2M per row (two findings on line 5)",
+            note="forward FK and M2M per row (two findings on line 5; the second fix lands in a second pass)",
+            fixed="from shop.models import Order\n"
+            "def report():\n"
+            "    rows = []\n"
+            '    for o in Order.objects.filter(paid=True).select_related("customer").prefetch_related("tags"):\n'
+            "        rows.append((o.customer.name, [t.label for t in o.tags.all()]))\n"
+            "    return rows\n",
         ),
         Example(
             "from sqlalchemy import select\n"
@@ -267,4 +274,7 @@ class NPlusOneLazyRelationInLoop(PythonRule):
             fix = self.fix.format(origin=origin, call=eager_call(rows, self.tracker.graph, path))
             if rows.via[0]:
                 fix = f"Eager-load it where the `{rows.via[0]}` is queried: `{eager_call(rows, self.tracker.graph, path)}`"
+            autofix = eager_load_fix(rows, eager_call(rows, self.tracker.graph, path))
+            self.report(node, message, severity=severity, confidence=confidence, fix=fix, autofix=autofix)
+            return
         self.report(node, message, severity=severity, confidence=confidence, fix=fix)
