@@ -6,7 +6,10 @@ transaction, in the way each tool allows it.
 - Alembic: the `op.create_index` / `op.drop_index` statement gets
   `postgresql_concurrently=True` and moves into `with op.get_context().autocommit_block():`.
 - SQL files: `CREATE [UNIQUE] INDEX` becomes `CREATE [UNIQUE] INDEX CONCURRENTLY`, only where
-  the tool runs the statement outside a transaction (the migration fact `tx` is false).
+  the tool is known to run the statement outside a transaction: golang-migrate with the index
+  the file's only statement, dbmate with `transaction:false`, goose with `NO TRANSACTION`. An
+  unknown runner ("generic" or loose SQL files) may well send a multi-statement file as one
+  implicit transaction, where CONCURRENTLY fails: no fix there.
 
 The Python fixes are unsafe: they change the migration's transaction (what ran before the
 index is committed first; a failed concurrent build leaves an invalid index behind). The SQL
@@ -30,6 +33,9 @@ from reviewer.sqllex import lex
 POSTGRES_OPERATIONS = "django.contrib.postgres.operations"
 CONCURRENT_OPERATIONS = {"AddIndex": "AddIndexConcurrently", "RemoveIndex": "RemoveIndexConcurrently"}
 ALEMBIC_INDEX_CALLS = frozenset({"create_index", "drop_index"})
+# Tools whose migration files run in a transaction unless the file says otherwise; with the
+# marker (`transaction:false`, `NO TRANSACTION`) the fact `tx` is false.
+EXPLICITLY_NON_TRANSACTIONAL = frozenset({"dbmate", "goose"})
 
 
 class _Tree:
@@ -189,11 +195,16 @@ def alembic_concurrent(text: str | None, item: dict[str, Any], concurrently: boo
 # SQL files
 
 
-def sql_concurrent_index(text: str | None, item: dict[str, Any], dialect: str) -> Autofix | None:
-    """`CREATE [UNIQUE] INDEX` -> `... INDEX CONCURRENTLY` in a `.sql` migration whose tool runs
-    the statement outside a transaction (safe: only the lock changes)."""
-    if text is None or item.get("tx", True) or item["k"] != "create_index":
+def sql_concurrent_index(text: str | None, unit: dict[str, Any], item: dict[str, Any]) -> Autofix | None:
+    """`CREATE [UNIQUE] INDEX` -> `... INDEX CONCURRENTLY` in a `.sql` migration whose tool is
+    known to run the statement outside a transaction (safe: only the lock changes)."""
+    if text is None or item.get("tx", True) or item.get("explicit_tx") or item["k"] != "create_index":
         return None
+    tool = unit.get("tool")
+    alone = tool == "golang-migrate" and unit.get("statements", {}).get("up") == 1
+    if not (alone or tool in EXPLICITLY_NON_TRANSACTIONAL):
+        return None
+    dialect = unit.get("dialect", "postgres")
     lexed = lex(text, dialect)
     if lexed is None:
         return None

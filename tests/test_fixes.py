@@ -281,3 +281,22 @@ def test_fixing_a_sample_project_removes_its_fixable_findings(project: Path, tmp
     if UPDATE:
         expected.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     assert report == json.loads(expected.read_text(encoding="utf-8"))
+
+
+def test_concurrent_index_in_sql_only_where_the_tool_runs_it_outside_a_transaction(tmp_path: Path) -> None:
+    """golang-migrate sends a multi-statement file as one implicit transaction, and an unknown
+    runner may: CONCURRENTLY would fail there, so no fix; dbmate's `transaction:false` is a
+    promise, so the fix is safe."""
+    files = {
+        "db/migrations/000002_idx.up.sql": "ALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX orders_note_idx ON orders (note);\n",
+        "db/migrations/000002_idx.down.sql": "DROP INDEX orders_note_idx;\n",
+        "db/dbmate/20240101000000_email.sql": "-- migrate:up transaction:false\nCREATE INDEX users_email_idx ON users (email);\n\n"
+        "-- migrate:down\nDROP INDEX users_email_idx;\n",
+    }
+    for rel, code in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(code)
+    data = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--no-cache", "--select", "MIG003", "--format", "json"]).output)
+    fixes_by_path = {f["path"]: f["autofix"] for f in data["findings"] if f["rule"] == "MIG003"}
+    assert fixes_by_path["db/migrations/000002_idx.up.sql"] is None
+    assert fixes_by_path["db/dbmate/20240101000000_email.sql"]["safe"] is True

@@ -60,6 +60,9 @@ class NonConcurrentIndex(ProjectRule):
         Example("CREATE INDEX orders_user_id_idx ON orders (user_id);\n", path="db/migrations/000002_idx.up.sql", lines=(1,),
                 fixed="CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);\n",
                 note="golang-migrate runs a one-statement file outside a transaction: the fix is safe"),
+        Example("ALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX orders_user_id_idx ON orders (user_id);\n",
+                path="db/migrations/000002_idx.up.sql", lines=(2,),
+                note="no fix: golang-migrate sends a multi-statement file as one implicit transaction"),
         Example(
             'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
             "def upgrade():\n"
@@ -163,7 +166,7 @@ class NonConcurrentIndex(ProjectRule):
             return None
         text = index.text(unit["path"])
         if unit["form"] == mig.SQL:
-            return migration_fixes.sql_concurrent_index(text, item, unit.get("dialect", "postgres"))
+            return migration_fixes.sql_concurrent_index(text, unit, item)
         if unit["form"] == mig.ALEMBIC:
             return migration_fixes.alembic_concurrent(text, item, concurrently=True)
         if unit["form"] == mig.DJANGO:
