@@ -30,6 +30,10 @@ class FixIOError(Exception):
     """A file to fix cannot be read or written; the message names it."""
 
 
+class NotFixable(Exception):
+    """A file the fixes are not written to (not UTF-8); its fixes are dropped, not fatal."""
+
+
 @dataclass
 class FixRun:
     """What `reviewer fix` did: per pass, the fixes applied (with their findings), and the
@@ -71,10 +75,23 @@ def run(
         outcome.passes += 1
         outcome.deferred += len(chosen.deferred)
         paths = sorted({edit.path for fix, _ in chosen.taken for edit in fix.edits})
-        originals = {path: _read(root, path) for path in paths}
+        originals: dict[str, tuple[str, str]] = {}
+        skipped: dict[str, str] = {}
+        for path in paths:
+            try:
+                originals[path] = _read(root, path)
+            except NotFixable as reason:
+                skipped[path] = str(reason)
+        taken = []
+        for fix, findings in chosen.taken:
+            reason = next((skipped[edit.path] for edit in fix.edits if edit.path in skipped), None)
+            if reason is None:
+                taken.append((fix, findings))
+            else:
+                outcome.dropped.append((fix, findings, reason))
         texts = {path: text for path, (text, _) in originals.items()}
         dialects = {path: dialect_of(path) or config.dialect for path in paths}
-        applied = fixes.apply(chosen.taken, texts, dialects)
+        applied = fixes.apply(taken, texts, dialects)
         outcome.dropped.extend(applied.dropped)
         outcome.applied.extend(applied.applied)
         for path, text in applied.texts.items():
@@ -113,13 +130,13 @@ def _read(root: Path, path: str) -> tuple[str, str]:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as error:
-            raise FixIOError(f"{path}: {error}") from None
+            raise NotFixable(f"{path}: {error}") from None
     if encoding not in ("utf-8", "utf-8-sig"):
-        raise FixIOError(f"{path}: encoded as {encoding}; fixes are written to UTF-8 files only")
+        raise NotFixable(f"{path} is encoded as {encoding}; fixes are written to UTF-8 files only")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise FixIOError(f"{path}: not valid UTF-8 ({error.reason} at byte {error.start})") from None
+        raise NotFixable(f"{path} is not valid UTF-8 ({error.reason} at byte {error.start})") from None
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     return text[len(bom):], bom
 

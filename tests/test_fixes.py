@@ -147,13 +147,25 @@ def test_the_option_sets_the_timeout_the_fix_writes(tmp_path: Path) -> None:
     assert "timeout=(3.05, 27)," in (root / "payments.py").read_text()
 
 
-def test_a_file_that_cannot_be_rewritten_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
-    root = tmp_path / "svc"
-    root.mkdir()
+def test_a_file_not_in_utf8_keeps_its_findings_and_the_others_are_fixed(tmp_path: Path) -> None:
+    root = _project(tmp_path)
     (root / "legacy.py").write_bytes(b"# -*- coding: latin-1 -*-\nimport requests\nrequests.get(u)  # caf\xe9\n")
     result = CliRunner().invoke(main, ["fix", str(root), "--no-cache", "--unsafe-fixes"])
+    assert result.exit_code == 0, result.output
+    assert "not fixed legacy.py:3: OPS001 Pass `timeout=10`: legacy.py is encoded as iso-8859-1; fixes are written to UTF-8 files only" in result.output
+    assert "timeout=10" in (root / "payments.py").read_text()
+
+
+def test_a_file_that_cannot_be_written_is_one_clear_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path)
+
+    def refuse(path, text):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fixrun, "atomic_write", refuse)
+    result = CliRunner().invoke(main, ["fix", str(root), "--no-cache"])
     assert result.exit_code == 2
-    assert "legacy.py: encoded as iso-8859-1; fixes are written to UTF-8 files only" in result.output
+    assert result.output.strip().splitlines()[-1] == "Error: payments.py: cannot be written: Permission denied"
     assert "Traceback" not in result.output
 
 
