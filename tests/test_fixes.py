@@ -312,3 +312,12 @@ def test_concurrent_index_in_sql_only_where_the_tool_runs_it_outside_a_transacti
     fixes_by_path = {f["path"]: f["autofix"] for f in data["findings"] if f["rule"] == "MIG003"}
     assert fixes_by_path["db/migrations/000002_idx.up.sql"] is None
     assert fixes_by_path["db/dbmate/20240101000000_email.sql"]["safe"] is True
+
+
+def test_an_sql_fix_may_leave_statements_sqlglot_never_parsed() -> None:
+    unparsed = "SELECT FROM WHERE;\n"  # already there, and not what the fix touches
+    before = unparsed + "CREATE INDEX i ON t (c);\n"
+    after = unparsed + "CREATE INDEX CONCURRENTLY i ON t (c);\n"
+    assert not fixes.parses("m.sql", after, "postgres")
+    assert fixes.parses("m.sql", after, "postgres", before)
+    assert not fixes.parses("m.sql", after + "CREATE INDEX ON (;\n", "postgres", before)
