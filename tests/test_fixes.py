@@ -321,3 +321,13 @@ def test_an_sql_fix_may_leave_statements_sqlglot_never_parsed() -> None:
     assert not fixes.parses("m.sql", after, "postgres")
     assert fixes.parses("m.sql", after, "postgres", before)
     assert not fixes.parses("m.sql", after + "CREATE INDEX ON (;\n", "postgres", before)
+
+
+def test_line_endings_and_byte_order_mark_are_kept(tmp_path: Path) -> None:
+    root = tmp_path / "svc"
+    root.mkdir()
+    (root / "a.py").write_bytes(b"\xef\xbb\xbfimport requests\r\n\r\ndef f(u):\r\n    return requests.post(\r\n        u,\r\n    )\r\n")
+    assert CliRunner().invoke(main, ["fix", str(root), "--no-cache", "--unsafe-fixes"]).exit_code == 0
+    assert (root / "a.py").read_bytes() == (
+        b"\xef\xbb\xbfimport requests\r\n\r\ndef f(u):\r\n    return requests.post(\r\n        u,\r\n        timeout=10,\r\n    )\r\n"
+    )
