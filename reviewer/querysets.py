@@ -894,4 +894,23 @@ def eager_load_fix(rows: Rows, calls: str) -> "Autofix | None":
         return None
     placeholder = target.func.value
     replacement = fixed.deep_replace(placeholder, origin)
+    if target is fixed and _same_method(origin, fixed):
+        # `.select_related("a")` on a query ending in `.select_related("b")`: one call, two names.
+        from reviewer.fixes import with_argument
+
+        replacement = origin
+        for argument in fixed.args:
+            replacement = with_argument(replacement, argument.with_changes(comma=cst.MaybeSentinel.DEFAULT))
     return Autofix(f"Eager-load on the query: `{calls}`", (Change(origin, replacement),))
+
+
+def _same_method(query: cst.BaseExpression, call: cst.Call) -> bool:
+    """`query` ends in a call of the method `call` makes, with arguments and no `*args`."""
+    return (
+        isinstance(query, cst.Call)
+        and isinstance(query.func, cst.Attribute)
+        and isinstance(call.func, cst.Attribute)
+        and query.func.attr.value == call.func.attr.value
+        and bool(query.args)
+        and not any(argument.star for argument in query.args)
+    )
