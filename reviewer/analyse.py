@@ -25,9 +25,10 @@ from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeou
 from reviewer.config import Config
 from reviewer.context import FileContext
 from reviewer.discovery import SourceFile, dialect_of, is_test_path
+from reviewer.fixes import place
 from reviewer.index import ProjectIndex
 from reviewer.lines import count_lines, split_lines
-from reviewer.model import FileError, Finding, Location, severity_for_confidence
+from reviewer.model import FileError, Finding, Fix, Location, severity_for_confidence
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
@@ -374,7 +375,8 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
                 location = target
             else:
                 continue
-            result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config))
+            autofix = place(report.autofix, source.rel, module)
+            result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config, autofix=autofix))
 
 
 def guarded(instance: Rule, method: str, result: FileResult, path: str, *args: Any) -> bool:
@@ -510,7 +512,8 @@ def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileRes
             if guarded(instance, "check_unparsed", result, source.rel, statement, message):
                 for report in instance.reports[before:]:
                     location = sql_location(report.target, statement)
-                    result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config))
+                    autofix = place(report.autofix, source.rel)
+                    result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config, autofix=autofix))
 
     lexed = lex(text, dialect)
     if lexed is None:
@@ -541,7 +544,10 @@ def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileRes
                 continue
             for report in instance.reports[before:]:
                 location = sql_location(report.target, statement)
-                result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config, operation))
+                autofix = place(report.autofix, source.rel)
+                result.findings.append(
+                    make_finding(type(instance), report, source.rel, location, lines, plan.config, operation, autofix=autofix)
+                )
     if failures:
         shown = ", ".join(str(line) for line in failures[:5]) + (" ..." if len(failures) > 5 else "")
         result.errors.append(
@@ -588,6 +594,7 @@ def make_finding(
     lines: list[str],
     config: Config,
     operation: str = "",
+    autofix: Fix | None = None,
 ) -> Finding:
     """The finding of a report; `operation` is the engine's key for what it is about (a SQL
     statement) when the rule named none."""
@@ -605,4 +612,5 @@ def make_finding(
         fix=report.fix,
         context=" ".join(line_text.split()),
         operation=report.operation or operation,
+        autofix=autofix,
     )

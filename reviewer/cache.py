@@ -64,7 +64,16 @@ class Keyed:
         self.value = value
 
 
+class Nullable:
+    """A value that is either null or matches `schema`."""
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+
+
 def conforms(value: Any, schema: Any) -> bool:
+    if isinstance(schema, Nullable):
+        return value is None or conforms(value, schema.schema)
     if isinstance(schema, type):
         return type(value) is schema
     if isinstance(schema, list):
@@ -78,10 +87,12 @@ def conforms(value: Any, schema: Any) -> bool:
     raise TypeError(f"not a schema: {schema!r}")
 
 
+EDIT = {"path": str, "line": int, "column": int, "end_line": int, "end_column": int, "replacement": str}
+FIX = {"description": str, "safe": bool, "edits": [EDIT]}
 FINDING = {
     "rule": str, "name": str, "category": str, "severity": str, "confidence": str, "path": str,
     "line": int, "column": int, "end_line": int, "end_column": int, "message": str, "fix": str,
-    "fingerprint": str, "context": str, "also": [str], "operation": str,
+    "fingerprint": str, "context": str, "also": [str], "operation": str, "autofix": Nullable(FIX),
 }
 DIRECTIVE = (int, int, [str], str, int)
 FILE_ERROR = {"path": str, "kind": str, "message": str}

@@ -642,6 +642,8 @@ def routes(path: Path, fmt: str, config_path: Path | None) -> None:
 from reviewer import ci as _ci  # noqa: E402,F401
 # The rule-authoring commands (`test`, `new-rule`) live in reviewer/authoring.py.
 from reviewer import authoring as _authoring  # noqa: E402,F401
+# `reviewer fix` lives in reviewer/fixcmd.py.
+from reviewer import fixcmd as _fixcmd  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -68,6 +68,8 @@ def _example(rule: type[Rule], example: Example) -> list[str]:
     out = [caption + ":", "", *_fence(example.code, _language(path))]
     for other, code in example.files:
         out += ["", f"with `{other}`:", "", *_fence(code, _language(other))] if code.strip() else ["", f"with an empty `{other}`."]
+    if example.fixed is not None:
+        out += ["", "after the fix (see [fixes](../fixes.md)):", "", *_fence(example.fixed, _language(path))]
     return out
 
 
@@ -112,6 +114,9 @@ def rule_page(rule: type[Rule], registry: Registry, field: precision.FieldPrecis
         ("Default", default),
         ("Field precision", _precision_text(rule.code, field)),
     ]
+    if rule.fixes:
+        how = {"safe": "`reviewer fix` applies it", "unsafe": "`reviewer fix --unsafe-fixes` applies it"}
+        rows.append(("Fix", f"{rule.fixes}: {how.get(rule.fixes, 'safe ones with `reviewer fix`, the others with `--unsafe-fixes`')} (see [fixes](../fixes.md))"))
     if rule.supersedes:
         rows.append(("Replaces", _replaces(rule, registry) + " (their findings on a line this rule reports merge into its finding)"))
     checklist = re.findall(r'"([^"]+)"', rule.seed)

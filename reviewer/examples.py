@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from reviewer import fixrun
 from reviewer.config import Config, Released
 from reviewer.model import Category
 from reviewer.registry import Registry, select
@@ -72,7 +73,23 @@ def run_example(rule: type[Rule], kind: str, number: int, example: Example, regi
     if kind == "valid" and lines:
         found = [f"line {f.line}: {f.message}" for f in result.findings if f.rule == rule.code]
         return ExampleOutcome(rule.code, kind, number, "flagged a valid example: " + "; ".join(found))
+    if kind == "invalid" and example.fixed is not None:
+        return ExampleOutcome(rule.code, kind, number, _fix_problem(rule, example, path, result.findings, config, workdir, registry, enabled))
     return ExampleOutcome(rule.code, kind, number, "")
+
+
+def _fix_problem(rule: type[Rule], example: Example, path: str, findings, config: Config, workdir: Path, registry: Registry, enabled) -> str:
+    """Why applying the fixes (safe and unsafe, pass after pass, with the rules the example
+    ran) does not turn the example into its `fixed` code; empty when it does."""
+    if not any(finding.autofix for finding in findings if finding.rule == rule.code):
+        return "no finding carries a fix, but the example expects one"
+    outcome = fixrun.run([workdir], config, registry, enabled, unsafe=True, jobs=1, use_cache=False)
+    if outcome.dropped:
+        return "a fix was dropped: " + "; ".join(reason for _, _, reason in outcome.dropped)
+    after = (workdir / path).read_text(encoding="utf-8")
+    if after != example.fixed:
+        return f"the fixed code differs from the expected:\n--- got\n{after}--- expected\n{example.fixed}"
+    return ""
 
 
 def run_examples(rules: Iterable[type[Rule]], registry: Registry) -> list[ExampleOutcome]:

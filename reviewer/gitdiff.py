@@ -168,12 +168,16 @@ def with_path_prefix(result: ScanResult, prefix: str) -> ScanResult:
     def moved(path: str) -> str:
         return f"{prefix}/{path}"
 
+    def moved_finding(finding: Finding) -> Finding:
+        autofix = finding.autofix.under(prefix) if finding.autofix is not None else None
+        return replace(finding, path=moved(finding.path), autofix=autofix)
+
     return replace(
         result,
-        findings=tuple(replace(finding, path=moved(finding.path)) for finding in result.findings),
+        findings=tuple(moved_finding(finding) for finding in result.findings),
         errors=tuple(replace(error, path=moved(error.path)) for error in result.errors),
-        suppressions=tuple((replace(finding, path=moved(finding.path)), reason) for finding, reason in result.suppressions),
-        hidden=tuple(replace(finding, path=moved(finding.path)) for finding in result.hidden),
+        suppressions=tuple((moved_finding(finding), reason) for finding, reason in result.suppressions),
+        hidden=tuple(moved_finding(finding) for finding in result.hidden),
     )
 
 

@@ -13,6 +13,7 @@ import ast
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
 from reviewer.model import FileKind
@@ -39,6 +40,15 @@ class ProjectIndex:
 
     def section(self, name: str) -> Any:
         return self.sections.get(name)
+
+    def text(self, path: str) -> str | None:
+        """A file's text as the analysis reads it (UTF-8, no byte-order mark), for project
+        rules that place a fix in it; None when it cannot be read. The engine reads it, so
+        rules still do no I/O of their own."""
+        try:
+            return (Path(self.root) / path).read_bytes().decode("utf-8").lstrip("\ufeff")
+        except (OSError, UnicodeError):
+            return None
 
     def digest(self, names: tuple[str, ...]) -> str:
         """Hash of the named sections; the pseudo-section "files" stands for the file list.

@@ -61,6 +61,7 @@ class UnusedSuppression(Rule):
     confidence = Confidence.HIGH
     message = "Suppression of `{code}` suppresses nothing"
     fix = "Delete the suppression comment"
+    fixes = "safe"
     valid = (
         Example(
             "import requests\n"
@@ -68,7 +69,24 @@ class UnusedSuppression(Rule):
             "requests.get(url)\n"
         ),
     )
-    invalid = (Example("total = 1  # reviewer: ignore[OPS001] legacy\n", lines=(1,)),)
+    invalid = (
+        Example("total = 1  # reviewer: ignore[OPS001] legacy\n", lines=(1,), fixed="total = 1\n"),
+        Example(
+            "def total(rows):\n"
+            "    # reviewer: ignore[OPS001] legacy\n"
+            "    return sum(rows)\n",
+            lines=(2,),
+            fixed="def total(rows):\n    return sum(rows)\n",
+            note="a comment alone on its line goes with its line",
+        ),
+        Example(
+            "import requests\n"
+            "requests.get(url)  # reviewer: ignore[OPS001, OPS003] the proxy sets a timeout\n",
+            lines=(2,),
+            fixed="import requests\nrequests.get(url)  # reviewer: ignore[OPS001] the proxy sets a timeout\n",
+            note="only the unused code goes",
+        ),
+    )
 
 
 META_RULES = (SuppressionWithoutReason, SuppressionUnknownCode, UnusedSuppression)

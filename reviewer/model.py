@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -135,6 +135,47 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One text replacement of a fix. Lines and columns are 1-based character positions; the
+    end is exclusive (the first character kept), so an insertion has start == end. `path` is
+    relative to the scanned root, like a finding's."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    replacement: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A mechanical fix of a finding: edits applied together, possibly in several files.
+    `safe` fixes keep behaviour (`reviewer fix` applies them); unsafe ones change it or need a
+    review (`--unsafe-fixes`)."""
+
+    description: str
+    safe: bool
+    edits: tuple[Edit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"description": self.description, "safe": self.safe, "edits": [edit.to_dict() for edit in self.edits]}
+
+    def under(self, prefix: str) -> "Fix":
+        """The fix with its files' paths below the folder `prefix`."""
+        return replace(self, edits=tuple(replace(edit, path=f"{prefix}/{edit.path}") for edit in self.edits))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Fix | None":
+        if not data:
+            return None
+        return cls(data["description"], data["safe"], tuple(Edit(**edit) for edit in data["edits"]))
+
+
+@dataclass(frozen=True)
 class Finding:
     """One reported problem, after overrides, ready for suppression, scoring and output."""
 
@@ -155,6 +196,8 @@ class Finding:
     # The operation the finding is about, when its rule names one (Report.operation); findings
     # of one file with the same operation merge.
     operation: str = field(default="", compare=False, repr=False)
+    # The mechanical fix, when the rule can write one (reviewer.fixes applies it).
+    autofix: Fix | None = field(default=None, compare=False)
 
     @property
     def line(self) -> int:
@@ -179,6 +222,7 @@ class Finding:
             "fix": self.fix,
             "fingerprint": self.fingerprint,
             "also": list(self.also),
+            "autofix": self.autofix.to_dict() if self.autofix is not None else None,
         }
 
     def to_cache(self) -> dict[str, Any]:
@@ -203,6 +247,7 @@ class Finding:
             context=data.get("context", ""),
             also=tuple(data.get("also", ())),
             operation=data.get("operation", ""),
+            autofix=Fix.from_dict(data.get("autofix")),
         )
 
 

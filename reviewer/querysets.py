@@ -1040,3 +1040,50 @@ def bind_loop(tracker: QueryTracker, target: cst.BaseExpression, iterable: cst.B
     if rows is None or not rows.many:
         return {}
     return {target.value: replace(rows, many=False)}
+
+
+def eager_load_fix(rows: Rows, calls: str) -> "Autofix | None":
+    """The fix that appends the eager-loading `calls` (`.select_related("user")...`) to the
+    Django query the rows come from. Unsafe: the code then runs other queries (a join, one
+    more query per prefetch), and a prefetch is ignored by `.iterator()` without a chunk size.
+    Not offered for SQLAlchemy (`.options(...)` needs the loader imports and a query object,
+    not a result), a sliced query, or rows read through a parent's relation collection."""
+    from reviewer.rule import Autofix, Change
+
+    if rows.framework != "django" or rows.sliced or rows.opaque or rows.via[0] or not calls:
+        return None
+    origin = rows.origin
+    if not isinstance(origin, (cst.Call, cst.Attribute)):
+        return None
+    try:
+        fixed = cst.parse_expression("_" + calls)
+    except cst.ParserSyntaxError:
+        return None
+    # `_` stands for the query: put the query in its place.
+    target = fixed
+    while isinstance(target, cst.Call) and isinstance(target.func, cst.Attribute) and isinstance(target.func.value, cst.Call):
+        target = target.func.value
+    if not (isinstance(target, cst.Call) and isinstance(target.func, cst.Attribute) and isinstance(target.func.value, cst.Name)):
+        return None
+    placeholder = target.func.value
+    replacement = fixed.deep_replace(placeholder, origin)
+    if target is fixed and _same_method(origin, fixed):
+        # `.select_related("a")` on a query ending in `.select_related("b")`: one call, two names.
+        from reviewer.fixes import with_argument
+
+        replacement = origin
+        for argument in fixed.args:
+            replacement = with_argument(replacement, argument.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+    return Autofix(f"Eager-load on the query: `{calls}`", (Change(origin, replacement),))
+
+
+def _same_method(query: cst.BaseExpression, call: cst.Call) -> bool:
+    """`query` ends in a call of the method `call` makes, with arguments and no `*args`."""
+    return (
+        isinstance(query, cst.Call)
+        and isinstance(query.func, cst.Attribute)
+        and isinstance(call.func, cst.Attribute)
+        and query.func.attr.value == call.func.attr.value
+        and bool(query.args)
+        and not any(argument.star for argument in query.args)
+    )

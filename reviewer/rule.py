@@ -32,12 +32,38 @@ class Example:
     path: str = ""
     lines: tuple[int, ...] = ()
     note: str = ""
+    # For an invalid example of a rule with fixes: the example's code after `reviewer fix
+    # --unsafe-fixes` applied this rule's fixes (Fixit's `expected_replacement`).
+    fixed: str | None = None
     # Extra files of the example's project (path -> code), for project-level and cross-file
     # rules; findings are still expected in the example's own file only.
     files: tuple[tuple[str, str], ...] = ()
 
 
 ExampleLike = Union[str, Example]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One edit a rule proposes. `target` is a libcst node of the file being checked (replaced
+    whole; `replacement` is code, or a libcst node rendered with the file's own formatting), or
+    a placed reviewer.model.Edit (SQL text, another file), whose own replacement is used."""
+
+    target: Any
+    replacement: Any = ""
+
+
+@dataclass(frozen=True)
+class Autofix:
+    """The fix a rule attaches to a finding: its changes are applied together or not at all.
+    `safe` means behaviour is kept; an unsafe fix is applied only with `--unsafe-fixes`."""
+
+    description: str
+    changes: tuple[Change, ...]
+    safe: bool = False
+    # The libcst tree the node targets belong to, when it is not the tree of the file being
+    # checked (a project rule parses the file it fixes).
+    module: Any = None
 
 
 def as_example(sample: ExampleLike) -> Example:
@@ -57,6 +83,7 @@ class Report:
     # What operation the finding is about (e.g. "AddField order.customer"), when the rule can
     # name it: findings of one file with the same operation merge into one (reviewer.merge).
     operation: str = ""
+    autofix: Autofix | None = None
 
 
 class Rule:
@@ -101,6 +128,9 @@ class Rule:
     # versioning), anchored where the fix belongs: the engine keeps one finding per rule and
     # message, and never merges it with another rule's finding on the same span.
     project_level: ClassVar[bool] = False
+    # Whether the rule attaches fixes to (some of) its findings, and of which kind:
+    # "safe", "unsafe" or "safe, unsafe" (docs/fixes.md and `reviewer rules` list it).
+    fixes: ClassVar[str] = ""
     # Set by the engine when the rule pack is loaded: where the rule came from.
     source_path: ClassVar[str] = ""
 
@@ -133,6 +163,7 @@ class Rule:
         fix: str | None = None,
         path: str = "",
         operation: str = "",
+        autofix: Autofix | None = None,
         **fields: Any,
     ) -> None:
         """Record a finding at `target`. `message` and `fix` default to the rule's own. The
@@ -152,6 +183,7 @@ class Rule:
                 fix=advice,
                 path=path,
                 operation=operation,
+                autofix=autofix,
             )
         )
 

@@ -23,15 +23,16 @@ from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root
 from reviewer.history import MigrationHistory, apply as summarise_history, release_point
 from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex, merge_order
+from reviewer.fixes import place
 from reviewer.merge import merge
 from reviewer.lines import split_lines
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
-from reviewer.model import FileError, Finding, Location
+from reviewer.model import Edit, FileError, Finding, Location
 from reviewer.parsing import BeyondBounds, parse as parse_source
 from reviewer.registry import Registry
-from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
+from reviewer.rule import Autofix, Change, ProjectRule, PythonRule, Rule, SqlRule
 from reviewer.scoring import Score, checked_categories, score
-from reviewer.suppress import Directive, covers
+from reviewer.suppress import Directive, covers, removal
 
 # Below this many files to analyse, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -134,7 +135,7 @@ def scan(
         index_cache.prune()
     project_findings, project_errors = run_project_rules(enabled, index, config, root)
     hidden: list[tuple[Finding, str]] = []
-    findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden)
+    findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden, root)
     visible = assign_fingerprints([*findings, *meta])
     visible, history = summarise_history(visible, {rule.code: rule.history for rule in enabled}, index, config, root, point)
     hidden.sort(key=lambda item: item[0].sort_key())  # the order assign_fingerprints returns
@@ -507,8 +508,16 @@ def run_project_rules(
             if path not in lines_of:
                 lines_of[path] = _lines(root / path)
             location = report.target if isinstance(report.target, Location) else Location(1, 1, 1, 1)
-            findings.append(make_finding(rule, report, path, location, lines_of[path], config))
+            findings.append(make_finding(rule, report, path, location, lines_of[path], config, autofix=place(report.autofix, path)))
     return findings, errors
+
+
+def _text(path: Path) -> str | None:
+    """A scanned file's text as the analysis read it (positions are in it), or None."""
+    try:
+        return path.read_bytes().decode("utf-8").lstrip("\ufeff")
+    except (OSError, UnicodeError):
+        return None
 
 
 def _lines(path: Path) -> list[str]:
@@ -529,9 +538,11 @@ def apply_suppressions(
     enabled: list[type[Rule]],
     config: Config,
     collected: list[tuple[Finding, str]] | None = None,
+    root: Path | None = None,
 ) -> tuple[list[Finding], int, list[Finding]]:
     """(unsuppressed findings, number suppressed, meta findings about the directives).
-    `collected`, when given, receives each suppressed finding with the suppression's reason."""
+    `collected`, when given, receives each suppressed finding with the suppression's reason.
+    With the scanned `root`, an unused suppression carries the fix that removes it."""
     directives: dict[str, list[Directive]] = {r.path: r.directives for r in results}
     broken = {r.path for r in results if r.errors}
     lines_of: dict[str, list[str]] = {}
@@ -562,16 +573,20 @@ def apply_suppressions(
             if collected is not None:
                 collected.append((finding, match[0].reason))
     meta: list[Finding] = []
+    texts: dict[str, str | None] = {}
 
-    def report(rule: type[Rule], path: str, directive: Directive, message: str | None = None, **fields: Any) -> None:
+    def report(
+        rule: type[Rule], path: str, directive: Directive, message: str | None = None, edit: Edit | None = None, **fields: Any
+    ) -> None:
         if rule.code not in enabled_codes or _named(path_ignores(config, path), rule):
             return
         instance = rule()
-        instance.report(None, message, **fields)
+        autofix = Autofix(f"Remove the suppression of `{fields['code']}`", (Change(edit),), safe=True) if edit else None
+        instance.report(None, message, autofix=autofix, **fields)
         location = Location(directive.line, directive.column, directive.line, directive.column)
         if path not in lines_of:
             lines_of[path] = []
-        meta.append(make_finding(rule, instance.reports[0], path, location, lines_of[path], config))
+        meta.append(make_finding(rule, instance.reports[0], path, location, lines_of[path], config, autofix=place(autofix, path)))
 
     for path, items in sorted(directives.items()):
         for directive in items:
@@ -586,7 +601,10 @@ def apply_suppressions(
                 elif code in enabled_codes and path not in broken and (path, directive.line, code) not in used:
                     rule = registry.get(code)
                     if rule is not None and not _named(path_ignores(config, path), rule):
-                        report(UnusedSuppression, path, directive, code=code)
+                        if path not in texts:
+                            texts[path] = _text(root / path) if root is not None else None
+                        edit = removal(texts[path], directive, code) if texts[path] is not None else None
+                        report(UnusedSuppression, path, directive, edit=edit, code=code)
     return kept, suppressed, meta
 
 

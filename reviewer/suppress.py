@@ -14,7 +14,8 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from reviewer.lines import split_lines
+from reviewer.lines import LINE_BREAK, split_lines
+from reviewer.model import Edit
 from reviewer.sqllex import lex
 
 DIRECTIVE = re.compile(r"reviewer:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
@@ -94,3 +95,28 @@ def parse_directives(text: str, is_sql: bool, dialect: str = "postgres") -> list
 
 def covers(directive: Directive, code: str, line: int) -> bool:
     return code in directive.codes and (directive.file_level or directive.target == line)
+
+
+def removal(text: str, directive: Directive, code: str) -> Edit | None:
+    """The edit that takes `code` out of a directive of `text` (the whole comment, and its
+    line when the comment stands alone, when no other code is left). None when the comment
+    holds more than the directive (`# noqa: E501  # reviewer: ...`), or is a block comment."""
+    lines = split_lines(text)
+    if not 0 < directive.line <= len(lines):
+        return None
+    line = lines[directive.line - 1]
+    comment = line[directive.column - 1 :]
+    match = DIRECTIVE.search(comment)
+    if match is None or not comment.startswith(("#", "--")) or comment[: match.start()].lstrip("#-").strip():
+        return None
+    rest = [c for c in directive.codes if c != code.upper()]
+    if rest:
+        start, end = match.span("codes")
+        joiner = ", " if ", " in match.group("codes") else ","
+        return Edit("", directive.line, directive.column + start, directive.line, directive.column + end, joiner.join(rest))
+    code_before = line[: directive.column - 1].rstrip()
+    if code_before:
+        return Edit("", directive.line, len(code_before) + 1, directive.line, len(line) + 1, "")
+    if directive.line < len(lines) or LINE_BREAK.match(text[-1:]):
+        return Edit("", directive.line, 1, directive.line + 1, 1, "")
+    return Edit("", directive.line, 1, directive.line, len(line) + 1, "")

@@ -32,6 +32,7 @@ FINDING_KEYS = {
     "fix",
     "fingerprint",
     "also",  # codes merged into the finding (one problem, one finding); added in issue 11
+    "autofix",  # the finding's mechanical fix, or null; added in issue 15
 }
 
 

@@ -522,3 +522,106 @@ def test_malformed_github_answers_are_one_clear_error(repo: Path, clean_env) -> 
         answers["/repos/acme/shop/pulls/7/comments"] = (200, [old], None)
         result = _review(repo, "--platform", "github", "--pr", "7")
     assert result.exit_code in (0, 1, 2) and "Traceback" not in result.output
+
+
+# ----------------------------------------------------------------------------------------------
+# Fixes as suggestions
+
+PAYMENTS_BEFORE = "import requests\n\n\ndef refund(url):\n    return requests.post(url)\n"
+PAYMENTS_AFTER = PAYMENTS_BEFORE + (
+    "\n\ndef charge(url, payload):\n"
+    "    return requests.post(\n"
+    "        url,\n"
+    "        json=payload,\n"
+    "    )\n"
+)
+INDEX_MIGRATION = (
+    "from django.db import migrations, models\n\n\n"
+    "class Migration(migrations.Migration):\n"
+    '    dependencies = [("shop", "0001_initial")]\n'
+    "    operations = [\n"
+    '        migrations.AddIndex(model_name="order", index=models.Index(fields=["user"], name="order_user_idx")),\n'
+    "    ]\n"
+)
+
+
+USERS = (
+    "import psycopg2\n\n\n"
+    "def find(cur, email):\n"
+    "    cur.execute(f\"SELECT id FROM users WHERE email = '{email}'\")\n"
+    "    return cur.fetchone()\n"
+)
+
+
+@pytest.fixture
+def fix_repo(tmp_path: Path) -> Path:
+    """The feature branch adds a call without a timeout (a fix on added lines of a multi-line
+    call) and a migration building an index without CONCURRENTLY (a fix of several edits, from
+    the import to the operation); the old call on line 5 is outside the change."""
+    models = dict(_n_plus_one_example().files)  # the Django models of ORM001's first example
+    repo = init_repo(tmp_path / "repo", {"app/payments.py": PAYMENTS_BEFORE, **models})
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {"app/payments.py": PAYMENTS_AFTER, "shop/migrations/0002_order_idx.py": INDEX_MIGRATION, "app/users.py": USERS,
+                  "shop/views.py": _n_plus_one_example().code}, "feature")
+    return repo
+
+
+def _n_plus_one_example():
+    from reviewer import registry
+    from reviewer.rule import as_example
+
+    return as_example(registry.load().get("ORM001").invalid[0])
+
+
+SELECTED = "OPS001,MIG003,SQL001,ORM001"
+
+
+def _suggested(comment_body: str) -> str:
+    return comment_body.split("suggestion", 1)[1].split("\n", 1)[1].rsplit("```", 1)[0]
+
+
+def test_github_review_posts_a_fix_on_changed_lines_as_a_suggestion(fix_repo: Path, clean_env) -> None:
+    state = GitHubState()
+    with FakeApi(None) as api:
+        api.route = state.route(api.url)
+        _github_env(clean_env, api.url)
+        result = run_cli("review", "--base", "main", "--no-cache", "--select", SELECTED, "--platform", "github", "--pr", "7", cwd=fix_repo)
+        assert result.exit_code == 0, result.output
+        posted = api.requests[-1][3]["comments"]
+        # Nothing on line 5 of app/payments.py, which the change does not touch; the N+1 loop
+        # has two findings (customer, tags), each with its eager load.
+        assert len(posted) == 5
+        by_path = {c["path"]: c for c in posted}
+        ops = by_path["app/payments.py"]
+        # The fix inserts a line before line 12: the suggestion replaces line 12 with two lines.
+        assert (ops["line"], ops.get("start_line")) == (12, None)
+        assert "```suggestion\n        timeout=10,\n    )\n```" in ops["body"]
+        assert fingerprint_of(ops["body"])
+        mig = by_path["shop/migrations/0002_order_idx.py"]
+        assert "AddIndexConcurrently" in mig["body"] and "```suggestion" in mig["body"]
+        # From the import added below line 1 to the operation on line 7.
+        assert mig["start_line"] == 2 and mig["line"] == 7
+        assert _suggested(mig["body"]).startswith("from django.contrib.postgres.operations import AddIndexConcurrently\n\n\nclass Migration")
+        assert "    atomic = False\n" in _suggested(mig["body"])
+        sql = by_path["app/users.py"]
+        assert sql["line"] == 5 and _suggested(sql["body"]) == '    cur.execute("SELECT id FROM users WHERE email = %s", (email,))\n'
+        loops = sorted(_suggested(c["body"]) for c in posted if c["path"] == "shop/views.py")
+        assert loops == [
+            '    for o in Order.objects.filter(paid=True).prefetch_related("tags"):\n',
+            '    for o in Order.objects.filter(paid=True).select_related("customer"):\n',
+        ]
+        # A re-run finds its comments unchanged (the suggestion is part of the compared text).
+        api.reset()
+        again = run_cli("review", "--base", "main", "--no-cache", "--select", SELECTED, "--platform", "github", "--pr", "7", cwd=fix_repo)
+        assert "0 new comment(s), 0 updated, 5 unchanged" in again.stderr
+
+
+def test_gitlab_suggestion_names_the_lines_above_it(fix_repo: Path, clean_env) -> None:
+    with FakeApi(GitLabState().route) as api:
+        _gitlab_env(clean_env, api.url)
+        result = run_cli("review", "--base", "main", "--no-cache", "--select", "MIG003", cwd=fix_repo)
+        assert result.exit_code == 0, result.output
+        posted = [request[3] for request in api.requests if request[1].endswith("/discussions") and request[0] == "POST"]
+        assert len(posted) == 1
+        assert posted[0]["position"]["new_line"] == 7
+        assert "```suggestion:-5+0\n" in posted[0]["body"]

@@ -7,10 +7,13 @@ or skipping its own earlier comments by the fingerprint hidden in each comment."
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+from reviewer.fixes import EditOutOfRange, apply_edits
 from reviewer.gitdiff import ChangedLines
+from reviewer.lines import LINE_BREAK
 from reviewer.model import Finding
 from reviewer.reporters.common import Verdict, md_code, md_inline, scope_text, verdict
 from reviewer.reporters.markdown import findings_table
@@ -28,6 +31,20 @@ class Comment:
     line: int  # in the new version of the file
     body: str
     fingerprint: str
+    # A suggested change (the finding's fix): lines `start_line`..`line` as the fix leaves them.
+    start_line: int | None = None
+    suggestion: str | None = None
+
+    def body_for(self, platform: str) -> str:
+        """The comment's text on `platform` ("github" or "gitlab"): with the fix as a
+        suggestion block (GitLab's names how many lines above the comment it replaces)."""
+        if self.suggestion is None:
+            return self.body
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", self.suggestion)), default=0))
+        above = self.line - (self.start_line or self.line)
+        span = f":-{above}+0" if platform == "gitlab" else ""
+        head, _, marker = self.body.rpartition("\n\n")
+        return f"{head}\n\n{fence}suggestion{span}\n{self.suggestion}{fence}\n\n{marker}"
 
 
 @dataclass(frozen=True)
@@ -96,7 +113,12 @@ def plan_review(result: ScanResult, changed: ChangedLines, gate: Verdict | None)
     for finding in result.findings:
         line = changed.changed_line(finding)
         if line is not None:
-            comments.append(Comment(changed.repo_path(finding.path), line, comment_body(finding), finding.fingerprint))
+            comment = Comment(changed.repo_path(finding.path), line, comment_body(finding), finding.fingerprint)
+            suggested = suggestion(finding, Path(result.root), changed)
+            if suggested is not None:
+                first, last, text = suggested
+                comment = replace(comment, line=last, start_line=first if first < last else None, suggestion=text)
+            comments.append(comment)
         elif finding.path in changed.paths:
             elsewhere.append(finding)
     passed, reasons = verdict(gate)
@@ -117,6 +139,30 @@ def plan_review(result: ScanResult, changed: ChangedLines, gate: Verdict | None)
 
 
 MIN_PARTIAL_SECRET = 8
+
+
+def suggestion(finding: Finding, root: Path, changed: ChangedLines) -> tuple[int, int, str] | None:
+    """(first line, last line, their text after the fix) when the finding's fix edits only
+    its own file, on lines the change adds or edits (a review can suggest only there)."""
+    fix = finding.autofix
+    if fix is None or any(edit.path != finding.path for edit in fix.edits):
+        return None
+    first = min(edit.line for edit in fix.edits)
+    # An edit that ends at the start of a line (a whole line removed) does not touch that line.
+    last = max(edit.end_line - 1 if edit.end_column == 1 and edit.end_line > edit.line else edit.end_line for edit in fix.edits)
+    if finding.path not in changed.new_files and not all(n in changed.lines.get(finding.path, ()) for n in range(first, last + 1)):
+        return None
+    try:
+        text = (root / finding.path).read_bytes().decode("utf-8").lstrip("\ufeff")
+        fixed = apply_edits(text, fix.edits)
+    except (OSError, UnicodeError, EditOutOfRange):
+        return None
+    starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
+    if last > len(starts) or (last == len(starts) and starts[-1] == len(text)):
+        return None
+    start, end = starts[first - 1], (starts[last] if last < len(starts) else len(text))
+    lines = fixed[start : end + len(fixed) - len(text)]
+    return first, last, lines if not lines or lines.endswith("\n") else lines + "\n"
 
 
 def redact(text: str, secret: str | None) -> str:

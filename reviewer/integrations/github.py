@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from reviewer.integrations import REVIEW_MARKER, ApiError, Outcome, ReviewPlan, fingerprint_of
+from reviewer.integrations import REVIEW_MARKER, ApiError, Comment, Outcome, ReviewPlan, fingerprint_of
 from reviewer.integrations.http import Client, identifier
 
 DEFAULT_API = "https://api.github.com"
@@ -86,12 +86,12 @@ def post(plan: ReviewPlan, settings: Settings, session: requests.Session | None 
     for comment in plan.comments:
         earlier = ours.get(comment.fingerprint)
         if earlier is None:
-            fresh.append({"path": comment.path, "line": comment.line, "side": "RIGHT", "body": comment.body})
-        elif earlier.get("body") == comment.body:
+            fresh.append(_inline(comment))
+        elif earlier.get("body") == comment.body_for("github"):
             outcome.unchanged += 1
         else:
             number = identifier(earlier, f"GET {pulls}/comments")
-            client.json("PATCH", f"/repos/{settings.repository}/pulls/comments/{number}", json={"body": comment.body})
+            client.json("PATCH", f"/repos/{settings.repository}/pulls/comments/{number}", json={"body": comment.body_for("github")})
             outcome.updated += 1
     reviews = [r for r in client.pages(f"{pulls}/reviews", {"per_page": PER_PAGE}, _next) if REVIEW_MARKER in _text(r.get("body"))]
     if fresh or not reviews:
@@ -114,6 +114,14 @@ def dry_run_payload(plan: ReviewPlan, settings: Settings) -> dict:
             "commit_id": settings.head_sha or "<head sha of the pull request>",
             "body": plan.body,
             "event": "COMMENT",
-            "comments": [{"path": c.path, "line": c.line, "side": "RIGHT", "body": c.body} for c in plan.comments],
+            "comments": [_inline(c) for c in plan.comments],
         },
     }
+
+
+def _inline(comment: Comment) -> dict:
+    """A review comment; one with a multi-line suggestion spans its lines."""
+    item = {"path": comment.path, "line": comment.line, "side": "RIGHT", "body": comment.body_for("github")}
+    if comment.start_line is not None:
+        item.update(start_line=comment.start_line, start_side="RIGHT")
+    return item

@@ -70,13 +70,13 @@ def post(plan: ReviewPlan, settings: Settings, session: requests.Session | None 
                 "new_path": comment.path,
                 "new_line": comment.line,
             }
-            client.json("POST", f"{mr}/discussions", json={"body": comment.body, "position": position})
+            client.json("POST", f"{mr}/discussions", json={"body": comment.body_for("gitlab"), "position": position})
             outcome.created += 1
-        elif earlier[1].get("body") == comment.body:
+        elif earlier[1].get("body") == comment.body_for("gitlab"):
             outcome.unchanged += 1
         else:
             note_id = identifier(earlier[1], f"GET {mr}/discussions")
-            client.json("PUT", f"{mr}/discussions/{earlier[0]}/notes/{note_id}", json={"body": comment.body})
+            client.json("PUT", f"{mr}/discussions/{earlier[0]}/notes/{note_id}", json={"body": comment.body_for("gitlab")})
             outcome.updated += 1
     if summary is None:
         client.json("POST", f"{mr}/notes", json={"body": plan.body})
@@ -107,7 +107,7 @@ def dry_run_payload(plan: ReviewPlan, settings: Settings) -> dict:
             *(
                 {
                     "request": f"POST {mr}/discussions",
-                    "payload": {"body": c.body, "position": {"position_type": "text", "old_path": c.path, "new_path": c.path, "new_line": c.line}},
+                    "payload": {"body": c.body_for("gitlab"), "position": {"position_type": "text", "old_path": c.path, "new_path": c.path, "new_line": c.line}},
                 }
                 for c in plan.comments
             ),

@@ -22,21 +22,23 @@ def render(result: ScanResult, gate: Verdict | None = None, failing: frozenset[s
         uri = help_uri(known.get(finding.rule))
         if uri:
             code["url"] = uri
-        diagnostics.append(
-            {
-                "message": f"{finding.message} ({finding.name}, {finding.confidence.value} confidence). Fix: {finding.fix}",
-                "location": {
-                    "path": finding.path,
-                    "range": {
-                        "start": {"line": loc.line, "column": loc.column},
-                        "end": {"line": max(loc.end_line, loc.line), "column": loc.end_column + 1},
-                    },
+        diagnostic = {
+            "message": f"{finding.message} ({finding.name}, {finding.confidence.value} confidence). Fix: {finding.fix}",
+            "location": {
+                "path": finding.path,
+                "range": {
+                    "start": {"line": loc.line, "column": loc.column},
+                    "end": {"line": max(loc.end_line, loc.line), "column": loc.end_column + 1},
                 },
-                "severity": SEVERITY[level(finding.severity)],
-                "code": code,
-                "originalOutput": f"{finding.path}:{loc.line}:{loc.column}: {finding.rule} {finding.message}",
-            }
-        )
+            },
+            "severity": SEVERITY[level(finding.severity)],
+            "code": code,
+            "originalOutput": f"{finding.path}:{loc.line}:{loc.column}: {finding.rule} {finding.message}",
+        }
+        suggestions = _suggestions(finding)
+        if suggestions:
+            diagnostic["suggestions"] = suggestions
+        diagnostics.append(diagnostic)
     passed, _ = verdict(gate)
     anchor = None if passed else gate_anchor(result, failing)
     if anchor is not None:
@@ -51,3 +53,18 @@ def render(result: ScanResult, gate: Verdict | None = None, failing: frozenset[s
         )
     data = {"source": {"name": "reviewer"}, "diagnostics": diagnostics}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _suggestions(finding) -> list[dict]:
+    """The finding's fix as rdjson suggestions (reviewdog posts them as suggested changes):
+    only a fix whose edits all lie in the finding's file, since a suggestion has no path."""
+    fix = finding.autofix
+    if fix is None or any(edit.path != finding.path for edit in fix.edits):
+        return []
+    return [
+        {
+            "range": {"start": {"line": e.line, "column": e.column}, "end": {"line": e.end_line, "column": e.end_column}},
+            "text": e.replacement,
+        }
+        for e in fix.edits
+    ]

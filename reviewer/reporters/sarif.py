@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from reviewer import __version__, homepage
-from reviewer.model import Category, Finding, Severity
+from reviewer.model import Category, Finding, Fix, Severity
 from reviewer.reporters.common import Verdict, help_uri, level, rules_by_code, scope_text, verdict_dict, verdict_text
 from reviewer.rule import as_example
 from reviewer.runner import ScanResult
@@ -123,9 +123,28 @@ def _result(finding: Finding, index: dict[str, int], reason: str | None = None) 
     if finding.also:
         # Codes of the findings merged into this one (one problem, one finding).
         item["properties"]["also"] = list(finding.also)
+    if finding.autofix is not None:
+        item["fixes"] = [_fix(finding.autofix)]
+        item["properties"]["fixSafe"] = finding.autofix.safe
     if reason is not None:
         item["suppressions"] = [{"kind": "inSource", "justification": reason or "(no reason given)"}]
     return item
+
+
+def _fix(fix: Fix) -> dict:
+    """A SARIF fix: the replacements of each file, regions with exclusive end columns (ours)."""
+    files: dict[str, list[dict]] = {}
+    for edit in fix.edits:
+        region = {"startLine": edit.line, "startColumn": edit.column, "endLine": edit.end_line, "endColumn": edit.end_column}
+        files.setdefault(edit.path, []).append({"deletedRegion": region, "insertedContent": {"text": edit.replacement}})
+    label = fix.description + ("" if fix.safe else " (unsafe: changes behaviour, review it)")
+    return {
+        "description": {"text": label},
+        "artifactChanges": [
+            {"artifactLocation": {"uri": quote(path), "uriBaseId": "SRCROOT"}, "replacements": replacements}
+            for path, replacements in files.items()
+        ],
+    }
 
 
 def _help_markdown(rule, doc: str) -> str:

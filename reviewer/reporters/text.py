@@ -7,6 +7,9 @@ instead of on a line of its own where the terminal would wrap. Without one, noth
 
 from __future__ import annotations
 
+import os
+import shlex
+
 import textwrap
 from itertools import groupby
 from pathlib import Path
@@ -100,6 +103,9 @@ def render(
     scope = scope_text(result)
     if scope:
         out.append(scope[0].upper() + scope[1:])
+    fixable = fix_hint(result)
+    if fixable:
+        out.append(fixable)
     if gate is not None:
         passed, reasons = gate
         verdict = style("passed", fg="green", bold=True) if passed else style("failed", fg="red", bold=True)
@@ -163,3 +169,19 @@ def _score_table(result: ScanResult, style) -> list[str]:
     grade = style(overall.grade, fg=GRADE_COLOURS[overall.grade], bold=True)
     rows.append(f"{'overall':<12} {overall.overall:>6.1f}  {grade}")
     return [style(rows[0], dim=True), *rows[1:], ""]
+
+
+def fix_hint(result: ScanResult) -> str:
+    """How many findings carry a fix and the command that applies them; empty when none do."""
+    fixes = [finding.autofix for finding in result.findings if finding.autofix is not None]
+    if not fixes:
+        return ""
+    safe = sum(1 for fix in fixes if fix.safe)
+    where = os.path.relpath(result.root) if os.path.isabs(result.root) else result.root
+    command = "reviewer fix" + ("" if where == "." else f" {shlex.quote(where)}")
+    unsafe = len(fixes) - safe
+    parts = [f"`{command}` applies the {safe} safe one(s)"] if safe else []
+    if unsafe:
+        also = "also " if safe else ""
+        parts.append(f"`{command} --unsafe-fixes` {also}applies the {unsafe} unsafe one(s), which change behaviour: review them")
+    return f"{len(fixes)} finding(s) have a fix: " + "; ".join(parts)

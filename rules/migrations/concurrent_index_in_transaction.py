@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reviewer import migrations as mig
+from reviewer import migration_fixes, migrations as mig
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, ProjectRule
 
@@ -49,6 +49,7 @@ class ConcurrentIndexInTransaction(ProjectRule):
                   "https://squawkhq.com/docs/ban-concurrent-index-creation-in-transaction")
     index_sections = (mig.SECTION,)
     history = "released"
+    fixes = "unsafe"
     invalid = (
         Example(
             "from django.contrib.postgres.operations import AddIndexConcurrently\n"
@@ -57,6 +58,12 @@ class ConcurrentIndexInTransaction(ProjectRule):
             '    dependencies = [("shop", "0041_order_status")]\n'
             '    operations = [AddIndexConcurrently("order", models.Index(fields=["user"], name="order_user_idx"))]\n',
             path="shop/migrations/0042_order_user_idx.py", lines=(6,),
+            fixed="from django.contrib.postgres.operations import AddIndexConcurrently\n"
+            "from django.db import migrations, models\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    atomic = False\n"
+            '    dependencies = [("shop", "0041_order_status")]\n'
+            '    operations = [AddIndexConcurrently("order", models.Index(fields=["user"], name="order_user_idx"))]\n',
         ),
         Example(
             'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
@@ -66,6 +73,13 @@ class ConcurrentIndexInTransaction(ProjectRule):
             "    with op.get_context().autocommit_block():\n"
             '        op.drop_index("ix_orders_status", table_name="orders", postgresql_concurrently=True)\n',
             path="alembic/versions/b2_status_index.py", files=ENV, lines=(6,),
+            fixed='revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
+            "def upgrade():\n"
+            "    with op.get_context().autocommit_block():\n"
+            '        op.create_index("ix_orders_status", "orders", ["status"], postgresql_concurrently=True)\n\n'
+            "def downgrade():\n"
+            "    with op.get_context().autocommit_block():\n"
+            '        op.drop_index("ix_orders_status", table_name="orders", postgresql_concurrently=True)\n',
         ),
         Example("-- migrate:up\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n"
                 "-- migrate:down\nDROP INDEX CONCURRENTLY users_email_idx;\n",
@@ -94,6 +108,18 @@ class ConcurrentIndexInTransaction(ProjectRule):
         ),
     )
 
+    @staticmethod
+    def _autofix(index, unit, item):
+        """Out of the transaction: `atomic = False` (Django), `autocommit_block()` (Alembic).
+        Not for an explicit `BEGIN` in SQL, whose author chose the transaction."""
+        if item.get("explicit_tx"):
+            return None
+        if unit["form"] == mig.DJANGO:
+            return migration_fixes.django_non_atomic(index.text(unit["path"]), item)
+        if unit["form"] == mig.ALEMBIC:
+            return migration_fixes.alembic_concurrent(index.text(unit["path"]), item, concurrently=False)
+        return None
+
     def check(self, index) -> None:
         for unit in mig.units(index):
             tool = unit["tool"]
@@ -105,7 +131,7 @@ class ConcurrentIndexInTransaction(ProjectRule):
                     if kind in CONCURRENT and item.get("concurrently") and item.get("tx"):
                         why = "inside an explicit `BEGIN`" if item.get("explicit_tx") else WHY.get(tool, "inside a transaction")
                         self.report(mig.where(item), path=unit["path"], what="`CONCURRENTLY` operation runs in a transaction",
-                                    why=why)
+                                    why=why, autofix=self._autofix(index, unit, item))
                     elif kind == "begin" and unit["form"] == mig.SQL:
                         if open_begin is not None or (item.get("tx") and tool not in EXPLICIT_OK):
                             self.report(mig.where(item), path=unit["path"], what="Nested `BEGIN`",

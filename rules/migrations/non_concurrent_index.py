@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reviewer import migrations as mig
+from reviewer import migration_fixes, migrations as mig
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, ProjectRule
 
@@ -55,8 +55,14 @@ class NonConcurrentIndex(ProjectRule):
     index_sections = (mig.SECTION,)
     history = "live"
     opt_in = True
+    fixes = "safe, unsafe"
     invalid = (
-        Example("CREATE INDEX orders_user_id_idx ON orders (user_id);\n", path="db/migrations/000002_idx.up.sql", lines=(1,)),
+        Example("CREATE INDEX orders_user_id_idx ON orders (user_id);\n", path="db/migrations/000002_idx.up.sql", lines=(1,),
+                fixed="CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);\n",
+                note="golang-migrate runs a one-statement file outside a transaction: the fix is safe"),
+        Example("ALTER TABLE orders ADD COLUMN note text;\nCREATE INDEX orders_user_id_idx ON orders (user_id);\n",
+                path="db/migrations/000002_idx.up.sql", lines=(2,),
+                note="no fix: golang-migrate sends a multi-statement file as one implicit transaction"),
         Example(
             'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
             "def upgrade():\n"
@@ -64,6 +70,12 @@ class NonConcurrentIndex(ProjectRule):
             "def downgrade():\n"
             '    op.drop_index("ix_orders_status", table_name="orders")\n',
             path="alembic/versions/b2_status_index.py", files=ENV, lines=(6,),
+            fixed='revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
+            "def upgrade():\n"
+            "    with op.get_context().autocommit_block():\n"
+            '        op.create_index("ix_orders_status", "orders", ["status"], postgresql_concurrently=True)\n\n'
+            "def downgrade():\n"
+            '    op.drop_index("ix_orders_status", table_name="orders")\n',
         ),
         Example(
             "from django.db import migrations, models\n\n"
@@ -74,6 +86,25 @@ class NonConcurrentIndex(ProjectRule):
             '        migrations.AddField(model_name="order", name="ref", field=models.CharField(max_length=20, null=True, db_index=True)),\n'
             "    ]\n",
             path="shop/migrations/0002_order_idx.py", lines=(6, 7),
+        ),
+        Example(
+            "from django.db import migrations, models\n\n"
+            "class Migration(migrations.Migration):\n"
+            '    """Index orders by user."""\n\n'
+            '    dependencies = [("shop", "0001_initial")]\n'
+            "    operations = [\n"
+            '        migrations.AddIndex(model_name="order", index=models.Index(fields=["user"], name="order_user_idx")),\n'
+            "    ]\n",
+            path="shop/migrations/0002_order_idx.py", lines=(8,),
+            fixed="from django.db import migrations, models\n"
+            "from django.contrib.postgres.operations import AddIndexConcurrently\n\n"
+            "class Migration(migrations.Migration):\n"
+            '    """Index orders by user."""\n'
+            "    atomic = False\n\n"
+            '    dependencies = [("shop", "0001_initial")]\n'
+            "    operations = [\n"
+            '        AddIndexConcurrently(model_name="order", index=models.Index(fields=["user"], name="order_user_idx")),\n'
+            "    ]\n",
         ),
         Example("REINDEX TABLE orders;\nVACUUM FULL orders;\n", path="db/migrations/000003_maint.up.sql", lines=(1, 2),
                 note="opaque commands, classified from tokens"),
@@ -126,7 +157,21 @@ class NonConcurrentIndex(ProjectRule):
                 what = self._what(unit, item, created_indexes)
                 if what is None:
                     continue
-                self.report(mig.where(item), path=unit["path"], what=what, table=mig.table_label(unit, item.get("t")))
+                self.report(mig.where(item), path=unit["path"], what=what, table=mig.table_label(unit, item.get("t")),
+                            autofix=self._autofix(index, unit, item))
+
+    @staticmethod
+    def _autofix(index, unit, item):
+        if item["k"] not in ("create_index", "drop_index") or item.get("via"):
+            return None
+        text = index.text(unit["path"])
+        if unit["form"] == mig.SQL:
+            return migration_fixes.sql_concurrent_index(text, unit, item)
+        if unit["form"] == mig.ALEMBIC:
+            return migration_fixes.alembic_concurrent(text, item, concurrently=True)
+        if unit["form"] == mig.DJANGO:
+            return migration_fixes.django_concurrent_index(text, item)
+        return None
 
     @staticmethod
     def _what(unit, item, created_indexes) -> str | None:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from reviewer.fixes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Autofix, Change, Example, PythonRule
 from reviewer.secops import has_star_kwargs, is_false_or_none, keyword, positional
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
@@ -56,6 +57,9 @@ class ExternalCallWithoutTimeout(PythonRule):
         "https://requests.readthedocs.io/en/latest/user/advanced/#timeouts",
         "https://www.python-httpx.org/advanced/timeouts/",
     )
+    # The timeout `reviewer fix --unsafe-fixes` writes: a Python expression, e.g. "(3.05, 27)".
+    options = {"fix-timeout": "10"}
+    fixes = "unsafe"
     triggers = ("requests", "httpx", "urlopen", "http.client", "smtplib", "HTTPConnection", "SMTP")
     invalid = (
         Example(
@@ -64,6 +68,9 @@ class ExternalCallWithoutTimeout(PythonRule):
             "    return requests.post(url, json=payload)\n",
             path="app/payments.py",
             lines=(3,),
+            fixed="import requests\n"
+            "def charge(url, payload):\n"
+            "    return requests.post(url, json=payload, timeout=10)\n",
         ),
         Example(
             "import requests\n"
@@ -106,6 +113,7 @@ class ExternalCallWithoutTimeout(PythonRule):
             "import httpx\nclient = httpx.Client(timeout=None)\n",
             path="app/clients.py",
             lines=(2,),
+            fixed="import httpx\nclient = httpx.Client(timeout=10)\n",
         ),
         Example(
             "from urllib.request import urlopen\n"
@@ -113,6 +121,9 @@ class ExternalCallWithoutTimeout(PythonRule):
             "    return urlopen(url).read()\n",
             path="app/fetch.py",
             lines=(3,),
+            fixed="from urllib.request import urlopen\n"
+            "def fetch(url):\n"
+            "    return urlopen(url, timeout=10).read()\n",
         ),
         Example(
             "import smtplib\n"
@@ -121,6 +132,24 @@ class ExternalCallWithoutTimeout(PythonRule):
             "        smtp.send_message(msg)\n",
             path="app/mail.py",
             lines=(3,),
+        ),
+        Example(
+            "import requests\n"
+            "def charge(url, payload):\n"
+            "    return requests.post(\n"
+            "        url,\n"
+            "        json=payload,  # the charge\n"
+            "    )\n",
+            path="app/payments.py",
+            lines=(3,),
+            fixed="import requests\n"
+            "def charge(url, payload):\n"
+            "    return requests.post(\n"
+            "        url,\n"
+            "        json=payload,  # the charge\n"
+            "        timeout=10,\n"
+            "    )\n",
+            note="the fix keeps the call's layout and comments",
         ),
     )
     valid = (
@@ -271,13 +300,14 @@ class ExternalCallWithoutTimeout(PythonRule):
                 self.pending.append((node, f"{_text(func.value)}.{func.attr.value}", key, timeout is None))
         elif qualified in HTTPX:
             if timeout is not None and self._is_none_timeout(timeout.value):
-                self.report(node, call=qualified, problem="disables the timeout (`timeout=None`)")
+                self.report(node, call=qualified, problem="disables the timeout (`timeout=None`)", autofix=self._timeout_fix(node, timeout))
         elif qualified in POSITIONAL_TIMEOUT:
             if timeout is None and positional(node, POSITIONAL_TIMEOUT[qualified]) is None:
                 self.report(node, call=qualified, problem="has no timeout and waits forever by default",
-                            fix=f"Pass a timeout: `{qualified.rsplit('.', 1)[-1]}(..., timeout=10)`")
+                            fix=f"Pass a timeout: `{qualified.rsplit('.', 1)[-1]}(..., timeout=10)`",
+                            autofix=self._timeout_fix(node, None))
             elif timeout is not None and is_false_or_none(timeout.value):
-                self.report(node, call=qualified, problem="disables the timeout (`timeout=None`)")
+                self.report(node, call=qualified, problem="disables the timeout (`timeout=None`)", autofix=self._timeout_fix(node, timeout))
 
     def finish(self) -> None:
         sessions_on_self = {
@@ -295,9 +325,22 @@ class ExternalCallWithoutTimeout(PythonRule):
 
     def _check_required(self, node: cst.Call, label: str, timeout: cst.Arg | None, confidence: Confidence) -> None:
         if timeout is None:
-            self.report(node, call=label, problem="has no timeout and waits forever by default", confidence=confidence)
+            self.report(node, call=label, problem="has no timeout and waits forever by default", confidence=confidence,
+                        autofix=self._timeout_fix(node, None))
         elif is_false_or_none(timeout.value):
-            self.report(node, call=label, problem="disables the timeout (`timeout=None`)", confidence=confidence)
+            self.report(node, call=label, problem="disables the timeout (`timeout=None`)", confidence=confidence,
+                        autofix=self._timeout_fix(node, timeout))
+
+    def _timeout_fix(self, call: cst.Call, timeout: cst.Arg | None) -> Autofix | None:
+        """Set the `fix-timeout` option's value as the call's timeout: unsafe, since a call
+        that used to wait now fails after that long."""
+        value = expression(str(self.settings["fix-timeout"]))
+        if value is None:
+            return None
+        shown = f"timeout={self.settings['fix-timeout']}"
+        if timeout is not None:
+            return Autofix(f"Set `{shown}`", (Change(timeout.value, value),))
+        return Autofix(f"Pass `{shown}`", (Change(call, with_argument(call, keyword_argument("timeout", value))),))
 
     # -- which object is a requests session ----------------------------------------------
     def _session_key(self, receiver: cst.BaseExpression) -> tuple | None:

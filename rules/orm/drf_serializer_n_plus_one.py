@@ -6,7 +6,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.modelgraph import ModelGraph
-from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows
+from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, eager_load_fix
 from reviewer.rule import Example, PythonRule
 
 # View bases that serve a list of rows (detail-only views cost 1 + k queries, not N+1).
@@ -94,6 +94,7 @@ class DrfSerializerNPlusOne(PythonRule):
     )
     triggers = ("Serializer", "serializer_class")
     index_sections = ("orm_models", "drf_serializers", "symbols")
+    fixes = "unsafe"
     invalid = (
         Example(
             "from rest_framework import viewsets\n"
@@ -105,6 +106,12 @@ class DrfSerializerNPlusOne(PythonRule):
             path="shop/views.py",
             files=FILES,
             lines=(5,),
+            fixed="from rest_framework import viewsets\n"
+            "from shop.models import Order\n"
+            "from shop.serializers import OrderSerializer\n"
+            "class OrderViewSet(viewsets.ReadOnlyModelViewSet):\n"
+            '    queryset = Order.objects.all().select_related("customer").prefetch_related("items")\n'
+            "    serializer_class = OrderSerializer\n",
         ),
         Example(
             "from rest_framework.decorators import api_view\n"
@@ -252,7 +259,7 @@ class DrfSerializerNPlusOne(PythonRule):
         fix = f"Eager-load them on the query at {origin}: `{''.join(calls)}`" if calls else ""
         if queries:
             fix += ("; " if fix else "") + "compute per-row aggregates in the query with `.annotate(...)` and read the annotation in the serializer"
-        self.report(target, message, fix=fix)
+        self.report(target, message, fix=fix, autofix=eager_load_fix(rows, "".join(calls)) if not queries else None)
 
 
 def _member_needs(tracker: QueryTracker, model: str | None, name: str) -> list[tuple[tuple[str, ...], str]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, chain_of, eager_call
+from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, chain_of, eager_call, eager_load_fix
 from reviewer.rule import Example, PythonRule
 
 DJANGO_MODELS = (
@@ -98,6 +98,7 @@ class NPlusOneLazyRelationInLoop(PythonRule):
     )
     triggers = ("for ",)
     index_sections = ("orm_models", "symbols")
+    fixes = "unsafe"
     invalid = (
         Example(
             "from shop.models import Order\n"
@@ -109,7 +110,13 @@ class NPlusOneLazyRelationInLoop(PythonRule):
             path="shop/views.py",
             files=DJANGO,
             lines=(5,),
-            note="forward FK and M2M per row (two findings on line 5)",
+            note="forward FK and M2M per row (two findings on line 5; the second fix lands in a second pass)",
+            fixed="from shop.models import Order\n"
+            "def report():\n"
+            "    rows = []\n"
+            '    for o in Order.objects.filter(paid=True).select_related("customer").prefetch_related("tags"):\n'
+            "        rows.append((o.customer.name, [t.label for t in o.tags.all()]))\n"
+            "    return rows\n",
         ),
         Example(
             "from sqlalchemy import select\n"
@@ -329,6 +336,7 @@ class NPlusOneLazyRelationInLoop(PythonRule):
         severity = Severity.INFO if rows.sliced else None
         confidence = None if rows.certain else Confidence.MEDIUM
         prefix = "" if rows.certain else "Possible N+1: "
+        autofix = None
         if fk_id:
             message = f"{prefix}`{expr}` loads `{relation_name}` once per row of the {source} to read its key"
             column = expr.rsplit(".", 2)[0] + f".{path[-1]}_id"
@@ -349,5 +357,8 @@ class NPlusOneLazyRelationInLoop(PythonRule):
                 fix = f"Eager-load it where the `{rows.via[0]}` is queried: `{eager_call(rows, self.tracker.graph, path)}`"
             elif rows.helper:
                 fix = f"Eager-load it on the query in {rows.helper}: `{eager_call(rows, self.tracker.graph, path)}`"
+            # Same file only: rows from a helper in another module are eager-loaded there.
+            autofix = None if rows.helper else eager_load_fix(rows, eager_call(rows, self.tracker.graph, path))
         # The message is final text: braces in code or paths must not read as placeholders.
-        self.report(node, message.replace("{", "{{").replace("}", "}}"), severity=severity, confidence=confidence, fix=fix)
+        self.report(node, message.replace("{", "{{").replace("}", "}}"), severity=severity, confidence=confidence, fix=fix,
+                    autofix=autofix)  # fmt: skip

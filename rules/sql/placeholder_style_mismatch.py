@@ -5,6 +5,7 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
 from reviewer.sinks import sink_template
+from reviewer.sql_fixes import file_driver
 from reviewer.sqllex import NUMERIC, placeholder_styles
 from reviewer.sqltext import DRIVER_STYLES, STYLE_EXAMPLE, STYLE_PREFERENCE
 
@@ -112,7 +113,7 @@ class PlaceholderStyleMismatch(PythonRule):
             return  # the class's own method (a driver adapter), not the driver
         if not _has_parameters(node, sink.argument):
             return
-        driver = "django.db" if django else self._driver()
+        driver = "django.db" if django else file_driver(self.context.imports.aliases.values())
         if driver is None:
             return
         expected = DRIVER_STYLES[driver]
@@ -134,19 +135,6 @@ class PlaceholderStyleMismatch(PythonRule):
             driver=driver.split(".")[0] if driver != "django.db" else "Django",
             expected=wanted,
         )
-
-    def _driver(self) -> str | None:
-        drivers = set()
-        for target in self.context.imports.aliases.values():
-            head = target.split(".")[0]
-            if head in DRIVER_STYLES:
-                drivers.add(head)
-            elif target.startswith(("django.db.connection", "django.db.connections")):
-                drivers.add("django.db")
-        styles = {DRIVER_STYLES[driver] for driver in drivers}
-        if len(styles) != 1:
-            return None
-        return sorted(drivers)[0]
 
 
 def _has_parameters(call: cst.Call, sql: cst.BaseExpression) -> bool:

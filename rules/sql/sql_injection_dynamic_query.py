@@ -16,6 +16,7 @@ from reviewer.sqltext import (
     parse_statement,
 )
 from reviewer.sinks import sink_template
+from reviewer.sql_fixes import file_driver, parameterised
 
 # Worst first: the hole that decides the finding.
 POSITION_ORDER = (LITERAL, VALUE, FRAGMENT, IDENTIFIER)
@@ -102,10 +103,66 @@ class SqlInjectionDynamicQuery(PythonRule):
         "https://www.psycopg.org/psycopg3/docs/basic/params.html",
     )
     index_sections = ("symbols",)
+    fixes = "safe"
     triggers = (
         "execute", "text", "raw", "read_sql", "RawSQL", "fetch", "extra", "copy_expert", "prepare", "literal_column", "query(", "pg8000",
     )
     invalid = (
+        Example(
+            "import psycopg2\n"
+            "def find(cur, email, org):\n"
+            '    cur.execute(f"SELECT id FROM users WHERE email = \'{email}\' AND org_id = {org}")\n',
+            lines=(3,),
+            fixed="import psycopg2\n"
+            "def find(cur, email, org):\n"
+            '    cur.execute("SELECT id FROM users WHERE email = %s AND org_id = %s", (email, org))\n',
+            note="the fix binds the values in the driver's style; the quotes of a quoted hole go",
+        ),
+        Example(
+            "import sqlite3\n"
+            "def find(conn, name):\n"
+            '    return conn.execute("SELECT id FROM tags WHERE name = \'%s\'" % name).fetchall()\n',
+            lines=(3,),
+            fixed="import sqlite3\n"
+            "def find(conn, name):\n"
+            '    return conn.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchall()\n',
+        ),
+        Example(
+            "import asyncpg\n"
+            "async def orders(conn, customer, status):\n"
+            '    return await conn.fetch("SELECT id FROM orders WHERE customer_id = {} AND status = \'{}\'".format(customer, status))\n',
+            lines=(3,),
+            fixed="import asyncpg\n"
+            "async def orders(conn, customer, status):\n"
+            '    return await conn.fetch("SELECT id FROM orders WHERE customer_id = $1 AND status = $2", customer, status)\n',
+        ),
+        Example(
+            "from django.db import connection\n"
+            "def totals(slug):\n"
+            "    with connection.cursor() as cursor:\n"
+            "        cursor.execute(\n"
+            '            "SELECT c.name, COUNT(p.id) FROM catalog_category c "\n'
+            '            f"JOIN catalog_product p ON p.category_id = c.id WHERE c.slug = \'{slug}\'"\n'
+            "        )\n",
+            lines=(4,),
+            fixed="from django.db import connection\n"
+            "def totals(slug):\n"
+            "    with connection.cursor() as cursor:\n"
+            "        cursor.execute(\n"
+            '            "SELECT c.name, COUNT(p.id) FROM catalog_category c "\n'
+            '            "JOIN catalog_product p ON p.category_id = c.id WHERE c.slug = %s", (slug,)\n'
+            "        )\n",
+            note="each piece of an implicit concatenation is rewritten on its own line",
+        ),
+        Example(
+            "import pymysql\n"
+            "def delete(cur, uid):\n"
+            '    cur.execute("DELETE FROM sessions WHERE user_id = " + str(uid))\n',
+            lines=(3,),
+            fixed="import pymysql\n"
+            "def delete(cur, uid):\n"
+            '    cur.execute("DELETE FROM sessions WHERE user_id = %s", (str(uid),))\n',
+        ),
         Example(
             "from fastapi import APIRouter, Depends\n"
             "from sqlalchemy import text\n"
@@ -353,6 +410,7 @@ class SqlInjectionDynamicQuery(PythonRule):
         else:
             return
         positions = classify_holes(statement, [hole.marker for hole in holes], text, dialect)
+        autofix = parameterised(node, sink.argument, holes, positions, file_driver(self.context.imports.aliases.values()))
         tainted = {hole.marker for hole in holes if self.context.is_request_data(hole.expr)}
         if (self.context.in_migration or _schema_editor(sink)) and not tainted:
             return  # migrations run once, by operators, with values the code defines
@@ -384,6 +442,7 @@ class SqlInjectionDynamicQuery(PythonRule):
             position=DESCRIBE[position],
             sink=sink.label,
             origin=" (request data)" if worst.marker in tainted else "",
+            autofix=autofix,
         )
 
     def _request_text(self, expr: cst.BaseExpression, depth: int = 0) -> bool:

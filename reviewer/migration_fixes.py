@@ -1,0 +1,219 @@
+"""Fixes of the migration rules: build an index concurrently, outside the migration's
+transaction, in the way each tool allows it.
+
+- Django: `AddIndex` / `RemoveIndex` become `AddIndexConcurrently` / `RemoveIndexConcurrently`
+  (django.contrib.postgres.operations), and the Migration class gets `atomic = False`.
+- Alembic: the `op.create_index` / `op.drop_index` statement gets
+  `postgresql_concurrently=True` and moves into `with op.get_context().autocommit_block():`.
+- SQL files: `CREATE [UNIQUE] INDEX` becomes `CREATE [UNIQUE] INDEX CONCURRENTLY`, only where
+  the tool is known to run the statement outside a transaction: golang-migrate with the index
+  the file's only statement, dbmate with `transaction:false`, goose with `NO TRANSACTION`. An
+  unknown runner ("generic" or loose SQL files) may well send a multi-statement file as one
+  implicit transaction, where CONCURRENTLY fails: no fix there.
+
+The Python fixes are unsafe: they change the migration's transaction (what ran before the
+index is committed first; a failed concurrent build leaves an invalid index behind). The SQL
+one is safe where offered: the statement already runs on its own, outside a transaction.
+Operations are found by the position the migration facts recorded (`ast`, reviewer.migrations).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+from sqlglot.tokens import TokenType
+
+from reviewer.fixes import keyword_argument, with_argument
+from reviewer.model import Edit
+from reviewer.rule import Autofix, Change
+from reviewer.sqllex import lex
+
+POSTGRES_OPERATIONS = "django.contrib.postgres.operations"
+CONCURRENT_OPERATIONS = {"AddIndex": "AddIndexConcurrently", "RemoveIndex": "RemoveIndexConcurrently"}
+ALEMBIC_INDEX_CALLS = frozenset({"create_index", "drop_index"})
+# Tools whose migration files run in a transaction unless the file says otherwise; with the
+# marker (`transaction:false`, `NO TRANSACTION`) the fact `tx` is false.
+EXPLICITLY_NON_TRANSACTIONAL = frozenset({"dbmate", "goose"})
+
+
+class _Tree:
+    """A migration file parsed once, with what the fixes ask of it."""
+
+    def __init__(self, text: str) -> None:
+        self.module = cst.parse_module(text)
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.parents = wrapper.resolve(ParentNodeProvider)
+
+    def call_at(self, line: int, column: int) -> cst.Call | None:
+        """The call that starts at the 1-based `line`:`column` the migration facts recorded."""
+        for node, span in self.positions.items():
+            if isinstance(node, cst.Call) and span.start.line == line and span.start.column == column - 1:
+                return node
+        return None
+
+    def ancestors(self, node: cst.CSTNode):
+        while node in self.parents:
+            node = self.parents[node]
+            yield node
+
+
+def _tree(text: str | None) -> _Tree | None:
+    if text is None:
+        return None
+    try:
+        return _Tree(text)
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return None
+
+
+def _name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return ""
+
+
+# --------------------------------------------------------------------------------------------
+# Django
+
+
+def django_concurrent_index(text: str | None, item: dict[str, Any]) -> Autofix | None:
+    """MIG003 on a Django `AddIndex` / `RemoveIndex`: its concurrent twin, imported, and a
+    non-atomic migration."""
+    tree = _tree(text)
+    call = tree.call_at(item["l"], item["c"]) if tree else None
+    if tree is None or call is None or _name(call.func) not in CONCURRENT_OPERATIONS:
+        return None
+    concurrent = CONCURRENT_OPERATIONS[_name(call.func)]
+    changes = [Change(call.func, cst.Name(concurrent))]
+    changes.extend(_import(tree.module, concurrent))
+    changes.extend(_non_atomic(tree, call))
+    return Autofix(f"Use `{concurrent}` in a non-atomic migration (`atomic = False`)", tuple(changes), module=tree.module)
+
+
+def django_non_atomic(text: str | None, item: dict[str, Any]) -> Autofix | None:
+    """MIG004 in an atomic Django migration: `atomic = False` on its Migration class."""
+    tree = _tree(text)
+    call = tree.call_at(item["l"], item["c"]) if tree else None
+    if tree is None or call is None:
+        return None
+    changes = _non_atomic(tree, call)
+    if not changes:
+        return None
+    return Autofix("Make the migration non-atomic (`atomic = False`)", tuple(changes), module=tree.module)
+
+
+def _import(module: cst.Module, name: str) -> list[Change]:
+    """`from django.contrib.postgres.operations import NAME` after the last top-level import,
+    unless the module imports it already."""
+    last = None
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine) or not isinstance(statement.body[0], (cst.Import, cst.ImportFrom)):
+            continue
+        last = statement
+        found = statement.body[0]
+        if isinstance(found, cst.ImportFrom) and not isinstance(found.names, cst.ImportStar):
+            if any(_name(alias.name) == name and alias.asname is None for alias in found.names):
+                return []
+    if last is None:
+        return []
+    line = cst.parse_statement(f"from {POSTGRES_OPERATIONS} import {name}\n")
+    return [Change(last, cst.FlattenSentinel([last, line]))]
+
+
+def _non_atomic(tree: _Tree, call: cst.Call) -> list[Change]:
+    """`atomic = False` in the class around `call`: set where `atomic = True`, else added
+    before the class's first statement that is not its docstring."""
+    owner = next((node for node in tree.ancestors(call) if isinstance(node, cst.ClassDef)), None)
+    if owner is None or not isinstance(owner.body, cst.IndentedBlock):
+        return []
+    statements = list(owner.body.body)
+    for statement in statements:
+        if isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Assign):
+            assign = statement.body[0]
+            if any(isinstance(t.target, cst.Name) and t.target.value == "atomic" for t in assign.targets):
+                if isinstance(assign.value, cst.Name) and assign.value.value == "False":
+                    return []
+                return [Change(assign.value, cst.Name("False"))]
+    first = next((s for s in statements if not _is_docstring(s)), None)
+    if first is None:
+        return []
+    line = cst.parse_statement("atomic = False\n")
+    return [Change(first, cst.FlattenSentinel([line, first]))]
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Alembic
+
+
+def alembic_concurrent(text: str | None, item: dict[str, Any], concurrently: bool) -> Autofix | None:
+    """The Alembic operation in `with op.get_context().autocommit_block():`, with
+    `postgresql_concurrently=True` added when `concurrently` (MIG003). Only a statement that
+    is the operation alone (`op.create_index(...)` on its own line) is rewritten."""
+    tree = _tree(text)
+    call = tree.call_at(item["l"], item["c"]) if tree else None
+    if tree is None or call is None or not isinstance(call.func, cst.Attribute):
+        return None
+    if concurrently and (call.func.attr.value not in ALEMBIC_INDEX_CALLS or any(a.star for a in call.args)):
+        return None
+    parents = list(tree.ancestors(call))
+    if len(parents) < 2 or not isinstance(parents[0], cst.Expr) or not isinstance(parents[1], cst.SimpleStatementLine):
+        return None
+    statement = parents[1]
+    if len(statement.body) != 1:
+        return None
+    fixed = with_argument(call, keyword_argument("postgresql_concurrently", cst.Name("True"))) if concurrently else call
+    inside = any(
+        isinstance(node, cst.With) and any(_name(w.item.func) == "autocommit_block" for w in node.items if isinstance(w.item, cst.Call))
+        for node in parents
+    )
+    if inside:
+        return Autofix("Pass `postgresql_concurrently=True`", (Change(call, fixed),), module=tree.module) if concurrently else None
+    receiver = tree.module.code_for_node(call.func.value)
+    block = cst.With(
+        items=[cst.WithItem(cst.parse_expression(f"{receiver}.get_context().autocommit_block()"))],
+        body=cst.IndentedBlock([statement.with_changes(body=[cst.Expr(fixed)], leading_lines=[])]),
+        leading_lines=statement.leading_lines,
+    )
+    what = "with `postgresql_concurrently=True` " if concurrently else ""
+    return Autofix(f"Run it {what}in `{receiver}.get_context().autocommit_block()`", (Change(statement, block),), module=tree.module)
+
+
+# --------------------------------------------------------------------------------------------
+# SQL files
+
+
+def sql_concurrent_index(text: str | None, unit: dict[str, Any], item: dict[str, Any]) -> Autofix | None:
+    """`CREATE [UNIQUE] INDEX` -> `... INDEX CONCURRENTLY` in a `.sql` migration whose tool is
+    known to run the statement outside a transaction (safe: only the lock changes)."""
+    if text is None or item.get("tx", True) or item.get("explicit_tx") or item["k"] != "create_index":
+        return None
+    tool = unit.get("tool")
+    alone = tool == "golang-migrate" and unit.get("statements", {}).get("up") == 1
+    if not (alone or tool in EXPLICITLY_NON_TRANSACTIONAL):
+        return None
+    dialect = unit.get("dialect", "postgres")
+    lexed = lex(text, dialect)
+    if lexed is None:
+        return None
+    statement = next((s for s in lexed.statements if (s.line, s.column) == (item["l"], item["c"])), None)
+    if statement is None:
+        return None
+    kinds = [token.token_type for token in statement.tokens[:3]]
+    at = 2 if kinds[:3] == [TokenType.CREATE, TokenType.UNIQUE, TokenType.INDEX] else 1 if kinds[:2] == [TokenType.CREATE, TokenType.INDEX] else None
+    if at is None:
+        return None
+    after = lexed.position(statement.tokens[at].end + 1)
+    return Autofix("Build the index `CONCURRENTLY`", (Change(Edit("", *after, *after, " CONCURRENTLY")),), safe=True)
