@@ -12,21 +12,26 @@ from pathlib import Path
 import click
 
 from reviewer import baseline as baseline_module, gitdiff
-from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, main, pack_options, scan_or_exit, write_file
+from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, main, pack_options, scan_or_exit, within, write_file
 from reviewer.config import PROFILES, PackChoice
 from reviewer.gate import evaluate, is_set
 from reviewer.integrations import ApiError, ReviewPlan, github, gitlab, neutral_payload, plan_review, redact
 from reviewer.model import FileError, Finding
 from reviewer.reporters import render
 from reviewer.reporters.common import verdict_text
-from reviewer.runner import ScanResult, scan_root
+from reviewer.runner import ScanResult, Selection, scan_root
 from reviewer.scoring import checked_categories, score
 
 
-def _scan(paths: tuple[str, ...], config_path: Path | None, select, ignore, profile, jobs: int, no_cache: bool, quiet: bool, packs: PackChoice):
+def _scan(
+    paths: tuple[str, ...], config_path: Path | None, select, ignore, profile, jobs: int, no_cache: bool, quiet: bool, packs: PackChoice,
+    selection: Selection | None = None,
+):
     targets = check_targets(paths)
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
-    result = scan_or_exit(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet))
+    result = scan_or_exit(
+        targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet), selection=selection
+    )
     return config, result
 
 
@@ -117,13 +122,15 @@ def review(
         raise UsageError("--baseline with --report: the scan that wrote the report applied its own baseline; pass --baseline to that scan")
     entries = _load_baseline(baseline_path)
     changed = _changed_lines(scan_root(check_targets(paths)), base, "--base")
+    selection = Selection(changed.paths)
     if report_path is not None:
         config, result = _from_report(report_path, paths, config_path, select, ignore, profile, packs)
     else:
-        config, result = _scan(paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs)
+        # The review shows findings of the changed files only: the others are not checked.
+        config, result = _scan(paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs, selection)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence)
     if entries is not None:
-        result = baseline_module.apply(result, entries, config.weight_map)
+        result = baseline_module.apply(result, within(entries, selection), config.weight_map)
     narrowed: ScanResult = gitdiff.limit_to_diff(result, changed, config.weight_map)
     verdict = evaluate(narrowed, gate)
     shown = verdict if is_set(gate) else None

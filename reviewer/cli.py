@@ -41,7 +41,7 @@ from reviewer.reporters import REPORTERS, render
 from reviewer.reporters.markdown import ci_run_link, where_the_full_list_is
 from reviewer.reporters.statistics import FORMATS as STATISTICS_FORMATS, render as render_statistics
 from reviewer.rule import Rule
-from reviewer.runner import Progress, ScanResult, scan as run_scan, scan_root
+from reviewer.runner import Progress, ScanResult, Selection, scan as run_scan, scan_root
 
 PROGRESS_MIN_FILES = 50
 # Formats read by CI systems, which resolve paths from the repository's top.
@@ -125,6 +125,7 @@ def main() -> None:
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help="Hide findings recorded in this baseline file (`reviewer baseline create`); gate only on new ones.")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Analyse the whole project in this folder (project-level rules see every file) but report only the findings in PATHS; the pre-commit hooks pass the files being committed as PATHS.")
 @click.option("--diff", "diff_base", metavar="BASE", help="Only findings on lines added or changed since the merge base with git BASE (untracked files count as new).")
+@click.option("--shard", metavar="K/N", help="Check only shard K of N (a stable 1/N of the files, by path; the project model still covers the whole tree); join the shards' JSON reports with `reviewer merge`.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="REVIEWER_CACHE_DIR", help="Base folder of the result cache (default: $XDG_CACHE_HOME/reviewer, outside the scanned tree; env REVIEWER_CACHE_DIR).")
@@ -147,6 +148,7 @@ def scan(
     baseline_path: Path | None,
     project_dir: Path | None,
     diff_base: str | None,
+    shard: str | None,
     jobs: int,
     no_cache: bool,
     cache_dir: Path | None,
@@ -168,15 +170,20 @@ def scan(
     if statistics and fmt not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints text or JSON; --format {fmt} cannot carry it (write that report with -o {fmt}:FILE)")
     writes = parse_outputs(outputs, fmt)
+    which_shard = parse_shard(shard) if shard is not None else None
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence, fail_on_error)
     entries = _load_baseline(baseline_path)
     # Ask git first: a shallow clone without BASE should fail before a long scan, not after.
     changed = _changed_lines(scan_root(targets), diff_base) if diff_base is not None else None
     progress = _progress_bar(quiet)
-    result = scan_or_exit(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress, cache_dir=cache_dir)
+    # Only the changed files are checked: findings on changed lines are all in them.
+    selection = Selection(changed.paths if changed is not None else None, which_shard) if changed is not None or which_shard else None
+    result = scan_or_exit(
+        targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress, cache_dir=cache_dir, selection=selection
+    )
     if entries is not None:
-        result = baseline_module.apply(result, entries, config.weight_map)
+        result = baseline_module.apply(result, within(entries, selection), config.weight_map)
     if changed is not None:
         result = gitdiff.limit_to_diff(result, changed, config.weight_map)
     if focus is not None:
@@ -242,6 +249,14 @@ def scan_or_exit(targets: list[Path], config: Config, registry: Registry, enable
         raise UsageError(str(error)) from None
 
 
+def parse_shard(value: str) -> tuple[int, int]:
+    """`--shard K/N`: (K, N) with 1 <= K <= N."""
+    index, sep, count = value.partition("/")
+    if not sep or not index.strip().isdigit() or not count.strip().isdigit() or not 1 <= int(index) <= int(count):
+        raise UsageError(f"--shard {value!r}: expected K/N with 1 <= K <= N, e.g. --shard 2/4")
+    return int(index), int(count)
+
+
 def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path, bool]]:
     """(format, file, plain) for each --output: `FORMAT:FILE`, or a plain FILE that takes the
     --format report off stdout."""
@@ -287,6 +302,12 @@ def write_file(target: Path, text: str, option: str) -> None:
         atomic_write(target, text)
     except OSError as error:
         raise UsageError(f"{option} {target}: cannot be written: {error.strerror or error}") from None
+
+
+def within(entries: "tuple[baseline_module.BaselineEntry, ...]", selection: Selection | None) -> "tuple[baseline_module.BaselineEntry, ...]":
+    """The baseline entries of the files a scan checked: an entry of a file left unchecked
+    (outside `--diff` or another shard) is not fixed, only unseen."""
+    return entries if selection is None else tuple(entry for entry in entries if selection.checks(entry.path))
 
 
 def _load_baseline(path: Path | None) -> "tuple[baseline_module.BaselineEntry, ...] | None":

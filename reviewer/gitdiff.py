@@ -1,7 +1,8 @@
 """What changed since the merge base with a git BASE: added or modified lines per file (from
 `git diff`, parsed with unidiff), untracked files counted as wholly new. `--diff BASE` and
-`reviewer review` keep only findings on those lines; the scan itself still covers the whole
-tree, so project-level facts (models, routes, migrations) are complete."""
+`reviewer review` check only the changed files and keep only findings on those lines; the
+project model still covers the whole tree (from the index cache when warm), so project-level
+facts (models, routes, migrations) are complete."""
 
 from __future__ import annotations
 
