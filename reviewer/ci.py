@@ -8,19 +8,22 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from reviewer import baseline as baseline_module, gitdiff
+from reviewer import baseline as baseline_module
 from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, main, pack_options, scan_or_exit, within, write_file
 from reviewer.config import PROFILES, PackChoice
 from reviewer.gate import evaluate, is_set
-from reviewer.integrations import ApiError, ReviewPlan, github, gitlab, neutral_payload, plan_review, redact
 from reviewer.model import FileError, Finding
 from reviewer.reporters import render
-from reviewer.reporters.common import verdict_text
-from reviewer.runner import ScanResult, Selection, scan_root
 from reviewer.scoring import checked_categories, score
+
+# The engine and the platform clients (requests) are imported by the commands that use them.
+if TYPE_CHECKING:
+    from reviewer.integrations import ReviewPlan
+    from reviewer.runner import ScanResult, Selection
 
 
 def _scan(
@@ -111,6 +114,11 @@ def review(
     REVIEWER_GITLAB_TOKEN or GITLAB_TOKEN. Re-runs update or skip earlier comments. On a
     GitHub pull request from a fork, whose token cannot post (403), the findings become
     annotations and the review goes to the job summary; the exit code is the gate's."""
+    from reviewer import gitdiff
+    from reviewer.integrations import ApiError, github, gitlab, neutral_payload, plan_review, redact
+    from reviewer.reporters.common import verdict_text
+    from reviewer.runner import Selection, scan_root
+
     env = dict(os.environ)
     chosen = _platform(platform, env, dry_run)
     module = {"github": github, "gitlab": gitlab}.get(chosen)
@@ -174,6 +182,8 @@ def _fork_fallback(plan: ReviewPlan, narrowed: ScanResult, verdict, env: dict[st
 def _from_report(report_path: Path, paths, config_path, select, ignore, profile, packs: PackChoice):
     """The config and the scan result of a JSON report written by `reviewer scan PATHS -o
     json:FILE`; its findings' paths are relative to PATHS, like a fresh scan's."""
+    from reviewer.runner import ScanResult, scan_root
+
     targets = check_targets(paths)
     config, _, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     try:

@@ -12,13 +12,12 @@ import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from reviewer import __version__, precision, registry as registry_module
+from reviewer import __version__, precision
 from reviewer.cache import atomic_write
-from reviewer import baseline as baseline_module, focus as focus_module, gitdiff
 from reviewer.config import (
     RULE_PACKS_ENV,
     Config,
@@ -33,15 +32,18 @@ from reviewer.config import (
     parse_fail_under,
     trusted_rule_packs,
 )
-from reviewer.explain import explanation
 from reviewer.gate import evaluate, failing_findings, is_set
 from reviewer.model import Category, Severity
-from reviewer.registry import Registry, RegistryError
 from reviewer.reporters import REPORTERS, render
-from reviewer.reporters.markdown import ci_run_link, where_the_full_list_is
 from reviewer.reporters.statistics import FORMATS as STATISTICS_FORMATS, render as render_statistics
-from reviewer.rule import Rule
-from reviewer.runner import Progress, ScanResult, Selection, scan as run_scan, scan_root
+
+# The engine (libcst, sqlglot, bandit) is imported by the commands that use it, so that
+# `reviewer --version`, `--help` and `init` start at once.
+if TYPE_CHECKING:
+    from reviewer import baseline as baseline_module, gitdiff
+    from reviewer.registry import Registry
+    from reviewer.rule import Rule
+    from reviewer.runner import Progress, ScanResult, Selection
 
 PROGRESS_MIN_FILES = 50
 # Formats read by CI systems, which resolve paths from the repository's top.
@@ -81,6 +83,9 @@ def pack_options(function):
 def _load_packs(config: Config, packs: PackChoice) -> tuple[Registry, tuple[str, ...]]:
     """The registry with the rule packs this run may load (config.trusted_rule_packs), and
     those packs' folders."""
+    from reviewer import registry as registry_module
+    from reviewer.registry import RegistryError
+
     trusted = trusted_rule_packs(config, packs, os.environ)
     if trusted.warning:
         click.echo(f"reviewer: {trusted.warning}", err=True)
@@ -159,6 +164,10 @@ def scan(
     packs: PackChoice,
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
+    from reviewer import baseline as baseline_module, focus as focus_module, gitdiff
+    from reviewer.reporters.markdown import ci_run_link, where_the_full_list_is
+    from reviewer.runner import Selection, scan_root
+
     targets = check_targets(paths)
     focus = None
     if project_dir is not None:
@@ -243,6 +252,8 @@ def report_width(terminal: bool, env: "os._Environ[str] | dict[str, str]") -> in
 def scan_or_exit(targets: list[Path], config: Config, registry: Registry, enabled: list[type[Rule]], **options: Any) -> ScanResult:
     """The scan; a config value found wrong only while scanning (a `migrations.released.ref`
     that git cannot resolve) exits 2 like any other config error."""
+    from reviewer.runner import scan as run_scan
+
     try:
         return run_scan(targets, config, registry, enabled, **options)
     except ConfigError as error:
@@ -313,6 +324,8 @@ def within(entries: "tuple[baseline_module.BaselineEntry, ...]", selection: Sele
 def _load_baseline(path: Path | None) -> "tuple[baseline_module.BaselineEntry, ...] | None":
     if path is None:
         return None
+    from reviewer import baseline as baseline_module
+
     try:
         return baseline_module.load(path)
     except baseline_module.BaselineError as error:
@@ -320,6 +333,8 @@ def _load_baseline(path: Path | None) -> "tuple[baseline_module.BaselineEntry, .
 
 
 def _changed_lines(root: Path, base: str, option: str = "--diff") -> "gitdiff.ChangedLines":
+    from reviewer import gitdiff
+
     try:
         return gitdiff.changed_lines(root, base, option)
     except gitdiff.GitError as error:
@@ -334,6 +349,9 @@ def _setup(
     packs: PackChoice,
     profile: str | None = None,
 ) -> tuple[Config, Registry, list[type[Rule]]]:
+    from reviewer import registry as registry_module
+    from reviewer.runner import scan_root
+
     root = scan_root(targets)
     try:
         path = config_path if config_path is not None else find_config(root)
@@ -430,6 +448,8 @@ def _gate(
 
 
 def _progress_bar(quiet: bool) -> Progress:
+    from reviewer.runner import Progress
+
     if quiet or not sys.stderr.isatty():
         return Progress()
     state: dict[str, Any] = {}
@@ -454,6 +474,8 @@ def _progress_bar(quiet: bool) -> Progress:
 
 
 def _load_registry(config_path: Path | None, packs: PackChoice) -> Registry:
+    from reviewer.registry import RegistryError
+
     try:
         config = load_config(config_path or find_config(Path(".")), Path("."))
         return _load_packs(config, packs)[0]
@@ -550,6 +572,8 @@ def explain(code: str, config_path: Path | None, packs: PackChoice) -> None:
     rule = registry.get(code)
     if rule is None:
         raise UsageError(f"unknown rule code {code!r}; `reviewer rules` lists them")
+    from reviewer.explain import explanation
+
     click.echo(explanation(rule, _field_precision().describe(rule.code)))
 
 
@@ -641,7 +665,7 @@ def routes(path: Path, fmt: str, config_path: Path | None) -> None:
     """Print the route index of PATH: every handler with its HTTP method and full path."""
     from reviewer.discovery import discover
     from reviewer.routes import describe
-    from reviewer.runner import build_index
+    from reviewer.runner import build_index, scan_root
 
     root = scan_root([path])
     try:

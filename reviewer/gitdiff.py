@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
 from reviewer.git import GitError, git as _git, is_shallow, top_level
 from reviewer.model import Category, Finding
-from reviewer.runner import ScanResult
 from reviewer.scoring import checked_categories, score
+
+if TYPE_CHECKING:
+    from reviewer.runner import ScanResult
 
 __all__ = ["ChangedLines", "GitError", "changed_lines", "fetch_hint", "limit_to_diff", "merge_base"]
 
