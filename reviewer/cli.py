@@ -165,7 +165,6 @@ def scan(
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
     from reviewer import baseline as baseline_module, focus as focus_module, gitdiff
-    from reviewer.reporters.markdown import ci_run_link, where_the_full_list_is
     from reviewer.runner import Selection, scan_root
 
     targets = check_targets(paths)
@@ -197,14 +196,24 @@ def scan(
         result = gitdiff.limit_to_diff(result, changed, config.weight_map)
     if focus is not None:
         result = focus_module.limit_to_paths(result, focus, config.weight_map)
-    verdict = evaluate(result, gate)
-    gated = is_set(gate)
     if result.files == 0:
         click.echo(f"reviewer: warning: no Python or SQL file was analysed under {', '.join(map(str, targets))}; the score is not measured", err=True)
+    publish(result, scan_root(targets), gate, fmt, writes, quiet, color, statistics)
+
+
+def publish(
+    result: ScanResult, root: Path, gate: Gate, fmt: str, writes: list[tuple[str, Path, bool]], quiet: bool, color: str, statistics: bool = False
+) -> None:
+    """Write the reports of `result` (scanned from `root`) and exit with the gate's verdict."""
+    from reviewer import gitdiff
+    from reviewer.reporters.markdown import ci_run_link, where_the_full_list_is
+
+    verdict = evaluate(result, gate)
+    gated = is_set(gate)
     to_stdout = not any(name == fmt and plain for name, _, plain in writes) and not statistics
     # CI formats name files from the repository's top; text and JSON from the scanned folder.
     formats = {name for name, _, _ in writes} | ({fmt} if to_stdout else set())
-    in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(scan_root(targets))) if formats & REPOSITORY_PATHS else result
+    in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(root)) if formats & REPOSITORY_PATHS else result
 
     failing = frozenset(finding.fingerprint for finding in failing_findings(result, gate))
     # Where a cut Markdown table sends readers: the CI run's page, else the other reports of this run.
@@ -687,6 +696,8 @@ def routes(path: Path, fmt: str, config_path: Path | None) -> None:
 from reviewer import ci as _ci  # noqa: E402,F401
 # The rule-authoring commands (`test`, `new-rule`) live in reviewer/authoring.py.
 from reviewer import authoring as _authoring  # noqa: E402,F401
+# `merge` (the reports of `scan --shard K/N` joined) lives in reviewer/shards.py.
+from reviewer import shards as _shards  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()
