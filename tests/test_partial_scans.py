@@ -87,6 +87,19 @@ def test_diff_scan_with_the_base_branch_cache(tmp_path: Path) -> None:
     assert json.loads(cached.stdout)["score"] == json.loads(cold.stdout)["score"]
 
 
+@needs_git
+def test_diff_scan_leaves_unchanged_files_unchecked(tmp_path: Path) -> None:
+    """A file outside the change is not analysed (its syntax error is not met), yet counts in
+    the lines the score weighs."""
+    repo = init_repo(tmp_path / "repo", {"broken.py": "def f(:\n    pass\n", "app.py": "x = 1\n"})
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {"app.py": "x = 1\ny = 2\n"}, "change")
+    whole = scan_tree(repo)
+    partial = scan_tree(repo, selection=Selection(changed_lines(repo, "main").paths))
+    assert [error.path for error in whole.errors] == ["broken.py"]
+    assert partial.errors == () and partial.lines == whole.lines == 4
+
+
 # ----------------------------------------------------------------------------------------------
 # --shard K/N and `reviewer merge`
 
@@ -151,3 +164,16 @@ def test_merge_refuses_what_is_not_every_shard_of_one_scan(tmp_path: Path) -> No
     assert unsharded.exit_code == 2 and "not the report of a sharded scan" in unsharded.stderr
     bad = run_cli("scan", str(tree), "--shard", "5/4")
     assert bad.exit_code == 2 and "1 <= K <= N" in bad.stderr
+
+
+def test_shards_with_a_baseline_merge_into_the_whole_scan(tmp_path: Path) -> None:
+    tree = shutil.copytree(REPO / "sample_projects" / "fastapi_orders", tmp_path / "svc")
+    baseline = tmp_path / "baseline.json"
+    assert run_cli("baseline", "create", str(baseline), str(tree), "--no-cache").exit_code == 0
+    findings = json.loads(run_cli("scan", str(tree), "--no-cache", "--format", "json").stdout)["findings"]
+    (tree / findings[0]["path"]).unlink()  # its baseline entries are fixed now
+    whole = run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--format", "json", "--baseline", str(baseline))
+    merged = run_cli("merge", *_shard_reports(tree, tmp_path, 4, "--baseline", str(baseline)), "--root", str(tree), "--format", "json")
+    report = json.loads(whole.stdout)
+    assert report["baseline"]["fixed"] and report["summary"]["baselined"]
+    assert json.loads(merged.stdout) == report
