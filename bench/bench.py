@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench.py PATH [--jobs N] [--no-bandit] [--json] [--repeat N]
                                          [--workdir DIR] [--save FILE] [--keep]
-                                         [--reviewer-src DIR]
+                                         [--reviewer-src DIR] [--diff-files N]
 
 What it does, in order:
 
@@ -17,6 +17,12 @@ What it does, in order:
 3. reviewer, WARM, default jobs: the same command again, reading the cache from step 2.
 4. reviewer, COLD, `--jobs 1` (cache deleted first).
 5. bandit `-r COPY -q -f json` on the same copy (skipped with --no-bandit).
+6. reviewer `--diff` (skipped with --diff-files 0): the copy becomes a git repository whose
+   branch `bench-base` holds it, the cache of step 4 is kept as the base's cache, a second
+   commit appends a small function to N files (default 10) spread over the tree, and
+   `scan COPY --diff bench-base` runs with the base's cache restored before each run, as a
+   CI job restores it.
+7. Start-up: `reviewer --version` and `reviewer rules`, 10 runs each, median wall and CPU.
 
 Every reviewer run is the real CLI in a subprocess:
 `<venv>/bin/reviewer scan COPY --format json --quiet [--jobs N]`; the figures (files, lines,
@@ -54,6 +60,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "reviewer-bench"
@@ -161,6 +168,9 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, cwd: Pat
 # --------------------------------------------------------------------------------------------
 # The runs
 
+GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@localhost", "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@localhost"}
+DIFF_BASE = "bench-base"
+
 
 @dataclass
 class RunFigures:
@@ -213,14 +223,17 @@ def reviewer_command(source: Path | None) -> tuple[list[str], dict[str, str] | N
     return command, env, source
 
 
-def reviewer_run(label: str, tree: Path, jobs: int | None, cold: bool, repeat: int, source: Path | None = None) -> RunFigures:
+def reviewer_run(
+    label: str, tree: Path, jobs: int | None, cold: bool, repeat: int, source: Path | None = None,
+    extra: tuple[str, ...] = (), reset: "Callable[[], None] | None" = None,
+) -> RunFigures:
     base, env, cwd = reviewer_command(source)
     # The cache lives outside the scanned tree by default; here it is kept in the copy's own
     # folder (which discovery skips by name), so that a cold run can delete it, for older
     # snapshots (which write it there) and newer ones alike.
     env = dict(env if env is not None else os.environ)
     env["REVIEWER_CACHE_DIR"] = str(tree / CACHE_DIR)
-    command = [*base, "scan", str(tree), "--format", "json", "--quiet"]
+    command = [*base, "scan", str(tree), "--format", "json", "--quiet", *extra]
     if jobs is not None:
         command += ["--jobs", str(jobs)]
     walls, cpus, rss, peaks, data = [], [], [], [], {}
@@ -228,6 +241,8 @@ def reviewer_run(label: str, tree: Path, jobs: int | None, cold: bool, repeat: i
     for _ in range(repeat):
         if cold:
             shutil.rmtree(tree / CACHE_DIR, ignore_errors=True)
+        if reset is not None:
+            reset()
         measured = run_measured(command, env, cwd)
         if measured.returncode not in (0, 1):
             sys.exit(f"bench: reviewer exited {measured.returncode}\n{measured.stderr[-4000:]}")
@@ -262,6 +277,67 @@ def reviewer_run(label: str, tree: Path, jobs: int | None, cold: bool, repeat: i
         lines_per_s=round(summary["lines"] / wall) if wall else 0.0,
         error_kinds=dict(sorted(kinds.items())),
     )
+
+
+def _git(tree: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=tree, env={**os.environ, **GIT_ENV}, check=True, capture_output=True)
+
+
+def change_files(tree: Path, count: int) -> list[Path]:
+    """`count` Python files spread over the tree (every len/count-th in path order), each with a
+    small function appended: the change a pull request makes."""
+    python = sorted(path for path in tree.rglob("*.py") if ".git" not in path.parts and CACHE_DIR not in path.parts)
+    step = max(1, len(python) // count)
+    chosen = python[::step][:count]
+    for path in chosen:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("\n\ndef _bench_change(value):\n    return value\n")
+    return chosen
+
+
+def diff_run(tree: Path, jobs: int | None, repeat: int, source: Path | None, count: int) -> RunFigures:
+    """`scan --diff` of a change of `count` files, with the base's cache restored before each
+    run as a CI job restores it: the tree becomes a git repository whose branch DIFF_BASE holds
+    the scanned tree (its cache is the one the runs before left), and a second commit changes
+    `count` files."""
+    _git(tree, "init", "-q", "-b", DIFF_BASE)
+    _git(tree, "add", "-A", "--", ".", f":!{CACHE_DIR}")
+    _git(tree, "commit", "-q", "-m", "base")
+    base_cache = tree.parent / f"{tree.name}-base-cache"
+    shutil.rmtree(base_cache, ignore_errors=True)
+    # The base's cache: a warm scan of the committed tree.
+    reviewer_run("base", tree, jobs, cold=False, repeat=1, source=source)
+    shutil.copytree(tree / CACHE_DIR, base_cache)
+    _git(tree, "checkout", "-q", "-b", "bench-change")
+    change_files(tree, count)
+    _git(tree, "commit", "-q", "-a", "-m", "change")
+
+    def restore() -> None:
+        shutil.rmtree(tree / CACHE_DIR, ignore_errors=True)
+        shutil.copytree(base_cache, tree / CACHE_DIR)
+
+    try:
+        label = f"reviewer --diff, {count} files changed, base cache"
+        return reviewer_run(label, tree, jobs, cold=False, repeat=repeat, source=source, extra=("--diff", DIFF_BASE), reset=restore)
+    finally:
+        shutil.rmtree(base_cache, ignore_errors=True)
+
+
+def startup_run(source: Path | None, arguments: tuple[str, ...], repeat: int = 10) -> dict[str, object]:
+    """Median wall and CPU seconds of `reviewer ARGUMENTS` over `repeat` runs (start-up)."""
+    base, env, cwd = reviewer_command(source)
+    walls, cpus = [], []
+    load = _load()
+    for _ in range(repeat):
+        measured = run_measured([*base, *arguments], env, cwd)
+        if measured.returncode != 0:
+            sys.exit(f"bench: reviewer {' '.join(arguments)} exited {measured.returncode}\n{measured.stderr[-2000:]}")
+        walls.append(measured.wall)
+        cpus.append(measured.cpu)
+    walls.sort()
+    cpus.sort()
+    return {"command": " ".join(["reviewer", *arguments]), "median_wall": round(walls[len(walls) // 2], 3),
+            "min_wall": round(walls[0], 3), "median_cpu": round(cpus[len(cpus) // 2], 3), "load_before": load, "runs": repeat}
 
 
 def bandit_run(tree: Path, repeat: int) -> RunFigures:
@@ -398,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="run `python -m reviewer` from this source snapshot (a folder with reviewer/ and rules/) instead of the installed one",
     )
+    parser.add_argument("--diff-files", type=int, default=10, help="files the `--diff` run changes (0: no --diff run; needs git)")
     parser.add_argument("--save", type=Path, help="also write the JSON figures to FILE")
     parser.add_argument("--keep", action="store_true", help="keep the copy (and its cache) afterwards")
     args = parser.parse_args(argv)
@@ -412,11 +489,17 @@ def main(argv: list[str] | None = None) -> int:
         warm = reviewer_run(f"reviewer warm {jobs_label}", tree, args.jobs, cold=False, repeat=args.repeat, source=src)
         serial = reviewer_run("reviewer cold jobs=1", tree, 1, cold=True, repeat=args.repeat, source=src)
         bandit = None if args.no_bandit else bandit_run(tree, args.repeat)
+        diff = diff_run(tree, args.jobs, args.repeat, src, args.diff_files) if args.diff_files > 0 else None
+        startup = [startup_run(src, arguments) for arguments in (("--version",), ("rules",))]
     finally:
         if not args.keep:
             shutil.rmtree(tree, ignore_errors=True)
 
     ratios: dict[str, float] = {"cold_jobs1_over_cold_default": round(serial.wall / cold.wall, 2)}
+    if diff is not None:
+        ratios["diff_over_cold"] = round(diff.wall / cold.wall, 3)
+        ratios["cpu_diff_over_cold"] = round(diff.cpu / cold.cpu, 3) if cold.cpu else None
+    ratios["warm_over_cold"] = round(warm.wall / cold.wall, 3)
     if bandit is not None:
         ratios.update(
             {
@@ -433,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
         "scanned_copy": str(tree),
         "repeat": args.repeat,
         "machine": machine(args.reviewer_src),
-        "runs": [asdict(run) for run in (cold, warm, serial)],
+        "runs": [asdict(run) for run in (cold, warm, serial, *([diff] if diff else []))],
+        "startup": startup,
         "bandit": asdict(bandit) if bandit else None,
         "ratios": ratios,
     }
@@ -450,8 +534,11 @@ def main(argv: list[str] | None = None) -> int:
         f"reviewer {info['reviewer']}, libcst {info['libcst']}, sqlglot {info['sqlglot']}, bandit {info['bandit']}"
     )
     print()
-    print(table([cold, warm, serial], bandit))
+    print(table([cold, warm, serial, *([diff] if diff else [])], bandit))
     print()
+    for figures in startup:
+        print(f"{figures['command']}: median wall {figures['median_wall']:.3f} s (min {figures['min_wall']:.3f}), median CPU {figures['median_cpu']:.3f} s over {figures['runs']} runs, load {figures['load_before']}")
+    print(f"warm / cold: {ratios['warm_over_cold']:.3f}x" + (f"   --diff / cold: {ratios['diff_over_cold']:.3f}x (CPU {ratios['cpu_diff_over_cold']:.3f}x)" if diff else ""))
     print(f"cold jobs=1 / cold default jobs: {ratios['cold_jobs1_over_cold_default']:.2f}x")
     if bandit is not None:
         print(f"reviewer cold / bandit: {ratios['cold_over_bandit']:.2f}x   (jobs=1: {ratios['cold_jobs1_over_bandit']:.2f}x)")
@@ -468,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     print("wall = elapsed time of the whole command; CPU = user+system seconds of the process tree")
     print("max RSS = largest single process (wait4); tree = summed PSS of process + workers, sampled at 10 Hz")
     print("load = 1-minute load average before the run (it still counts this benchmark's previous run)")
-    busiest = max((run.load_before or 0) for run in [cold, warm, serial, *([bandit] if bandit else [])])
+    busiest = max((run.load_before or 0) for run in [cold, warm, serial, *([bandit] if bandit else []), *([diff] if diff else [])])
     if busiest > (os.cpu_count() or 1) + 1:
         print(f"WARNING: load average reached {busiest:.1f} on {os.cpu_count()} CPUs: the machine was busy, wall times are unreliable")
     return 0

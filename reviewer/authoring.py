@@ -9,19 +9,24 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from string import Template
+from typing import TYPE_CHECKING
 
 import click
 
-from reviewer import registry as registry_module
 from reviewer.cache import atomic_write
 from reviewer.cli import UsageError, main
-from reviewer.examples import run_examples, rules_from
 from reviewer.model import Category
-from reviewer.registry import CODE, NAME, RegistryError, class_name_for, file_name_for
+
+# The registry and the engine are imported by the commands that use them (quick start-up).
+if TYPE_CHECKING:
+    from reviewer.registry import Registry
 
 
-def load_packs(packs: tuple[Path, ...]) -> registry_module.Registry:
+def load_packs(packs: tuple[Path, ...]) -> Registry:
     """The built-in pack plus the named packs; a pack that cannot load is a usage error."""
+    from reviewer import registry as registry_module
+    from reviewer.registry import RegistryError
+
     for pack in packs:
         if not pack.is_dir():
             raise UsageError(f"{pack}: rule pack folder does not exist")
@@ -37,6 +42,8 @@ def test_packs(packs: tuple[Path, ...]) -> None:
     """Run the valid and invalid examples of every rule in the rule pack folder(s) PACKS, each
     through the whole engine, as `reviewer`'s own rules are tested. Exit 0 when every example
     passes, 1 when one fails, 2 when a pack cannot be loaded."""
+    from reviewer.examples import run_examples, rules_from
+
     registry = load_packs(packs)
     rules = []
     for pack in packs:
@@ -131,6 +138,8 @@ KINDS = ("python", "sql")
 
 
 def python_rule_source(code: str, name: str, category: Category, call: str) -> str:
+    from reviewer.registry import class_name_for
+
     module, _, last = call.rpartition(".")
     if module:
         invalid = (
@@ -145,6 +154,8 @@ def python_rule_source(code: str, name: str, category: Category, call: str) -> s
 
 
 def sql_rule_source(code: str, name: str, category: Category) -> str:
+    from reviewer.registry import class_name_for
+
     return SQL_TEMPLATE.substitute(code=code, name=name, cls=class_name_for(name), category=category.name)
 
 
@@ -162,6 +173,8 @@ def _dotted_name(value: str) -> bool:
 def new_rule(pack: Path, code: str, name: str, kind: str, category: str, call: str) -> None:
     """Write a new rule CODE (e.g. ACME001) named NAME (kebab-case) into the rule pack folder
     PACK, with examples that `reviewer test PACK` passes. Edit it from there."""
+    from reviewer.registry import CODE, NAME, file_name_for
+
     if not CODE.match(code):
         raise UsageError(f"code {code!r} must be 2-5 capitals and 3 digits, like ACME001")
     if not NAME.match(name):

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from reviewer.model import Category, Finding
-from reviewer.runner import ScanResult
 from reviewer.scoring import checked_categories, score
+
+if TYPE_CHECKING:
+    from reviewer.runner import ScanResult
 
 FORMAT_VERSION = 1
 

@@ -8,25 +8,33 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from reviewer import baseline as baseline_module, gitdiff
-from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, main, pack_options, scan_or_exit, write_file
+from reviewer import baseline as baseline_module
+from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, main, pack_options, scan_or_exit, within, write_file
 from reviewer.config import PROFILES, PackChoice
 from reviewer.gate import evaluate, is_set
-from reviewer.integrations import ApiError, ReviewPlan, github, gitlab, neutral_payload, plan_review, redact
 from reviewer.model import FileError, Finding
 from reviewer.reporters import render
-from reviewer.reporters.common import verdict_text
-from reviewer.runner import ScanResult, scan_root
 from reviewer.scoring import checked_categories, score
 
+# The engine and the platform clients (requests) are imported by the commands that use them.
+if TYPE_CHECKING:
+    from reviewer.integrations import ReviewPlan
+    from reviewer.runner import ScanResult, Selection
 
-def _scan(paths: tuple[str, ...], config_path: Path | None, select, ignore, profile, jobs: int, no_cache: bool, quiet: bool, packs: PackChoice):
+
+def _scan(
+    paths: tuple[str, ...], config_path: Path | None, select, ignore, profile, jobs: int, no_cache: bool, quiet: bool, packs: PackChoice,
+    selection: Selection | None = None,
+):
     targets = check_targets(paths)
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
-    result = scan_or_exit(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet))
+    result = scan_or_exit(
+        targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=_progress_bar(quiet), selection=selection
+    )
     return config, result
 
 
@@ -106,6 +114,11 @@ def review(
     REVIEWER_GITLAB_TOKEN or GITLAB_TOKEN. Re-runs update or skip earlier comments. On a
     GitHub pull request from a fork, whose token cannot post (403), the findings become
     annotations and the review goes to the job summary; the exit code is the gate's."""
+    from reviewer import gitdiff
+    from reviewer.integrations import ApiError, github, gitlab, neutral_payload, plan_review, redact
+    from reviewer.reporters.common import verdict_text
+    from reviewer.runner import Selection, scan_root
+
     env = dict(os.environ)
     chosen = _platform(platform, env, dry_run)
     module = {"github": github, "gitlab": gitlab}.get(chosen)
@@ -117,13 +130,15 @@ def review(
         raise UsageError("--baseline with --report: the scan that wrote the report applied its own baseline; pass --baseline to that scan")
     entries = _load_baseline(baseline_path)
     changed = _changed_lines(scan_root(check_targets(paths)), base, "--base")
+    selection = Selection(changed.paths)
     if report_path is not None:
         config, result = _from_report(report_path, paths, config_path, select, ignore, profile, packs)
     else:
-        config, result = _scan(paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs)
+        # The review shows findings of the changed files only: the others are not checked.
+        config, result = _scan(paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs, selection)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence)
     if entries is not None:
-        result = baseline_module.apply(result, entries, config.weight_map)
+        result = baseline_module.apply(result, within(entries, selection), config.weight_map)
     narrowed: ScanResult = gitdiff.limit_to_diff(result, changed, config.weight_map)
     verdict = evaluate(narrowed, gate)
     shown = verdict if is_set(gate) else None
@@ -167,6 +182,8 @@ def _fork_fallback(plan: ReviewPlan, narrowed: ScanResult, verdict, env: dict[st
 def _from_report(report_path: Path, paths, config_path, select, ignore, profile, packs: PackChoice):
     """The config and the scan result of a JSON report written by `reviewer scan PATHS -o
     json:FILE`; its findings' paths are relative to PATHS, like a fresh scan's."""
+    from reviewer.runner import ScanResult, scan_root
+
     targets = check_targets(paths)
     config, _, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     try:

@@ -12,13 +12,12 @@ import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from reviewer import __version__, precision, registry as registry_module
+from reviewer import __version__, precision
 from reviewer.cache import atomic_write
-from reviewer import baseline as baseline_module, focus as focus_module, gitdiff
 from reviewer.config import (
     RULE_PACKS_ENV,
     Config,
@@ -33,15 +32,18 @@ from reviewer.config import (
     parse_fail_under,
     trusted_rule_packs,
 )
-from reviewer.explain import explanation
 from reviewer.gate import evaluate, failing_findings, is_set
 from reviewer.model import Category, Severity
-from reviewer.registry import Registry, RegistryError
 from reviewer.reporters import REPORTERS, render
-from reviewer.reporters.markdown import ci_run_link, where_the_full_list_is
 from reviewer.reporters.statistics import FORMATS as STATISTICS_FORMATS, render as render_statistics
-from reviewer.rule import Rule
-from reviewer.runner import Progress, ScanResult, scan as run_scan, scan_root
+
+# The engine (libcst, sqlglot, bandit) is imported by the commands that use it, so that
+# `reviewer --version`, `--help` and `init` start at once.
+if TYPE_CHECKING:
+    from reviewer import baseline as baseline_module, gitdiff
+    from reviewer.registry import Registry
+    from reviewer.rule import Rule
+    from reviewer.runner import Progress, ScanResult, Selection
 
 PROGRESS_MIN_FILES = 50
 # Formats read by CI systems, which resolve paths from the repository's top.
@@ -81,6 +83,9 @@ def pack_options(function):
 def _load_packs(config: Config, packs: PackChoice) -> tuple[Registry, tuple[str, ...]]:
     """The registry with the rule packs this run may load (config.trusted_rule_packs), and
     those packs' folders."""
+    from reviewer import registry as registry_module
+    from reviewer.registry import RegistryError
+
     trusted = trusted_rule_packs(config, packs, os.environ)
     if trusted.warning:
         click.echo(f"reviewer: {trusted.warning}", err=True)
@@ -125,6 +130,7 @@ def main() -> None:
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path), help="Hide findings recorded in this baseline file (`reviewer baseline create`); gate only on new ones.")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Analyse the whole project in this folder (project-level rules see every file) but report only the findings in PATHS; the pre-commit hooks pass the files being committed as PATHS.")
 @click.option("--diff", "diff_base", metavar="BASE", help="Only findings on lines added or changed since the merge base with git BASE (untracked files count as new).")
+@click.option("--shard", metavar="K/N", help="Check only shard K of N (a stable 1/N of the files, by path; the project model still covers the whole tree); join the shards' JSON reports with `reviewer merge`.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (0 = one per core).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="REVIEWER_CACHE_DIR", help="Base folder of the result cache (default: $XDG_CACHE_HOME/reviewer, outside the scanned tree; env REVIEWER_CACHE_DIR).")
@@ -147,6 +153,7 @@ def scan(
     baseline_path: Path | None,
     project_dir: Path | None,
     diff_base: str | None,
+    shard: str | None,
     jobs: int,
     no_cache: bool,
     cache_dir: Path | None,
@@ -157,6 +164,9 @@ def scan(
     packs: PackChoice,
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
+    from reviewer import baseline as baseline_module, focus as focus_module, gitdiff
+    from reviewer.runner import Selection, scan_root
+
     targets = check_targets(paths)
     focus = None
     if project_dir is not None:
@@ -168,27 +178,42 @@ def scan(
     if statistics and fmt not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints text or JSON; --format {fmt} cannot carry it (write that report with -o {fmt}:FILE)")
     writes = parse_outputs(outputs, fmt)
+    which_shard = parse_shard(shard) if shard is not None else None
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     gate = _gate(config, fail_under, fail_on, fail_on_confidence, fail_on_error)
     entries = _load_baseline(baseline_path)
     # Ask git first: a shallow clone without BASE should fail before a long scan, not after.
     changed = _changed_lines(scan_root(targets), diff_base) if diff_base is not None else None
     progress = _progress_bar(quiet)
-    result = scan_or_exit(targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress, cache_dir=cache_dir)
+    # Only the changed files are checked: findings on changed lines are all in them.
+    selection = Selection(changed.paths if changed is not None else None, which_shard) if changed is not None or which_shard else None
+    result = scan_or_exit(
+        targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress, cache_dir=cache_dir, selection=selection
+    )
     if entries is not None:
-        result = baseline_module.apply(result, entries, config.weight_map)
+        result = baseline_module.apply(result, within(entries, selection), config.weight_map)
     if changed is not None:
         result = gitdiff.limit_to_diff(result, changed, config.weight_map)
     if focus is not None:
         result = focus_module.limit_to_paths(result, focus, config.weight_map)
-    verdict = evaluate(result, gate)
-    gated = is_set(gate)
     if result.files == 0:
         click.echo(f"reviewer: warning: no Python or SQL file was analysed under {', '.join(map(str, targets))}; the score is not measured", err=True)
+    publish(result, scan_root(targets), gate, fmt, writes, quiet, color, statistics)
+
+
+def publish(
+    result: ScanResult, root: Path, gate: Gate, fmt: str, writes: list[tuple[str, Path, bool]], quiet: bool, color: str, statistics: bool = False
+) -> None:
+    """Write the reports of `result` (scanned from `root`) and exit with the gate's verdict."""
+    from reviewer import gitdiff
+    from reviewer.reporters.markdown import ci_run_link, where_the_full_list_is
+
+    verdict = evaluate(result, gate)
+    gated = is_set(gate)
     to_stdout = not any(name == fmt and plain for name, _, plain in writes) and not statistics
     # CI formats name files from the repository's top; text and JSON from the scanned folder.
     formats = {name for name, _, _ in writes} | ({fmt} if to_stdout else set())
-    in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(scan_root(targets))) if formats & REPOSITORY_PATHS else result
+    in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(root)) if formats & REPOSITORY_PATHS else result
 
     failing = frozenset(finding.fingerprint for finding in failing_findings(result, gate))
     # Where a cut Markdown table sends readers: the CI run's page, else the other reports of this run.
@@ -236,10 +261,20 @@ def report_width(terminal: bool, env: "os._Environ[str] | dict[str, str]") -> in
 def scan_or_exit(targets: list[Path], config: Config, registry: Registry, enabled: list[type[Rule]], **options: Any) -> ScanResult:
     """The scan; a config value found wrong only while scanning (a `migrations.released.ref`
     that git cannot resolve) exits 2 like any other config error."""
+    from reviewer.runner import scan as run_scan
+
     try:
         return run_scan(targets, config, registry, enabled, **options)
     except ConfigError as error:
         raise UsageError(str(error)) from None
+
+
+def parse_shard(value: str) -> tuple[int, int]:
+    """`--shard K/N`: (K, N) with 1 <= K <= N."""
+    index, sep, count = value.partition("/")
+    if not sep or not index.strip().isdigit() or not count.strip().isdigit() or not 1 <= int(index) <= int(count):
+        raise UsageError(f"--shard {value!r}: expected K/N with 1 <= K <= N, e.g. --shard 2/4")
+    return int(index), int(count)
 
 
 def parse_outputs(outputs: tuple[str, ...], fmt: str) -> list[tuple[str, Path, bool]]:
@@ -289,9 +324,17 @@ def write_file(target: Path, text: str, option: str) -> None:
         raise UsageError(f"{option} {target}: cannot be written: {error.strerror or error}") from None
 
 
+def within(entries: "tuple[baseline_module.BaselineEntry, ...]", selection: Selection | None) -> "tuple[baseline_module.BaselineEntry, ...]":
+    """The baseline entries of the files a scan checked: an entry of a file left unchecked
+    (outside `--diff` or another shard) is not fixed, only unseen."""
+    return entries if selection is None else tuple(entry for entry in entries if selection.checks(entry.path))
+
+
 def _load_baseline(path: Path | None) -> "tuple[baseline_module.BaselineEntry, ...] | None":
     if path is None:
         return None
+    from reviewer import baseline as baseline_module
+
     try:
         return baseline_module.load(path)
     except baseline_module.BaselineError as error:
@@ -299,6 +342,8 @@ def _load_baseline(path: Path | None) -> "tuple[baseline_module.BaselineEntry, .
 
 
 def _changed_lines(root: Path, base: str, option: str = "--diff") -> "gitdiff.ChangedLines":
+    from reviewer import gitdiff
+
     try:
         return gitdiff.changed_lines(root, base, option)
     except gitdiff.GitError as error:
@@ -313,6 +358,9 @@ def _setup(
     packs: PackChoice,
     profile: str | None = None,
 ) -> tuple[Config, Registry, list[type[Rule]]]:
+    from reviewer import registry as registry_module
+    from reviewer.runner import scan_root
+
     root = scan_root(targets)
     try:
         path = config_path if config_path is not None else find_config(root)
@@ -409,6 +457,8 @@ def _gate(
 
 
 def _progress_bar(quiet: bool) -> Progress:
+    from reviewer.runner import Progress
+
     if quiet or not sys.stderr.isatty():
         return Progress()
     state: dict[str, Any] = {}
@@ -433,6 +483,8 @@ def _progress_bar(quiet: bool) -> Progress:
 
 
 def _load_registry(config_path: Path | None, packs: PackChoice) -> Registry:
+    from reviewer.registry import RegistryError
+
     try:
         config = load_config(config_path or find_config(Path(".")), Path("."))
         return _load_packs(config, packs)[0]
@@ -529,6 +581,8 @@ def explain(code: str, config_path: Path | None, packs: PackChoice) -> None:
     rule = registry.get(code)
     if rule is None:
         raise UsageError(f"unknown rule code {code!r}; `reviewer rules` lists them")
+    from reviewer.explain import explanation
+
     click.echo(explanation(rule, _field_precision().describe(rule.code)))
 
 
@@ -620,7 +674,7 @@ def routes(path: Path, fmt: str, config_path: Path | None) -> None:
     """Print the route index of PATH: every handler with its HTTP method and full path."""
     from reviewer.discovery import discover
     from reviewer.routes import describe
-    from reviewer.runner import build_index
+    from reviewer.runner import build_index, scan_root
 
     root = scan_root([path])
     try:
@@ -644,6 +698,8 @@ from reviewer import ci as _ci  # noqa: E402,F401
 from reviewer import authoring as _authoring  # noqa: E402,F401
 # `reviewer fix` lives in reviewer/fixcmd.py.
 from reviewer import fixcmd as _fixcmd  # noqa: E402,F401
+# `merge` (the reports of `scan --shard K/N` joined) lives in reviewer/shards.py.
+from reviewer import shards as _shards  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

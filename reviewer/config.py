@@ -15,9 +15,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import pathspec
-import yaml
-
 from reviewer.model import Category, Confidence, Severity
 
 if sys.version_info >= (3, 11):
@@ -203,6 +200,8 @@ def _user_rule_packs(env: Mapping[str, str]) -> tuple[Path, ...]:
     if not path.is_file():
         return ()
     source = str(path)
+    import yaml  # here, not at the top: `reviewer --version` reads no config
+
     try:
         table = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -306,6 +305,8 @@ def load_config(path: Path | None, root: Path) -> Config:
         if path.name == "pyproject.toml" or (isinstance(tool, dict) and "reviewer" in tool):
             return parse_config(data.get("tool", {}).get("reviewer", {}), f"{source} [tool.reviewer]", root=path.parent)
         return parse_config(data, source, root=path.parent)
+    import yaml
+
     try:
         table = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -372,6 +373,8 @@ def _globs(source: str, key: str, value: Any) -> tuple[str, Any]:
 
 def _glob(source: str, key: str, pattern: str) -> str:
     """A gitignore-style glob that compiles (`[z-a]` is not a character range)."""
+    import pathspec
+
     try:
         pathspec.PathSpec.from_lines("gitignore", [pattern]).match_file("x")
     except Exception as error:  # noqa: BLE001 - pathspec and re raise several kinds

@@ -4,7 +4,6 @@ shows the same text next to each finding."""
 
 from __future__ import annotations
 
-from reviewer.bandit_bridge import is_bandit_rule
 from reviewer.lines import split_lines
 from reviewer.rule import Rule, as_example, checklist_items
 
@@ -12,6 +11,8 @@ from reviewer.rule import Rule, as_example, checklist_items
 def explanation(rule: type[Rule], field_precision: str) -> str:
     """The rule's explanation; `field_precision` is the measured figure as
     `FieldPrecision.describe` words it."""
+    from reviewer.bandit_bridge import is_bandit_rule  # bandit loads only when asked
+
     bandit = is_bandit_rule(rule)
     out = [
         f"{rule.code} {rule.name}",

@@ -6,12 +6,16 @@ from __future__ import annotations
 import difflib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reviewer.cli import UsageError, _setup, check_targets, main, pack_options, scan_or_exit
 from reviewer.config import PROFILES
-from reviewer.fixrun import MAX_PASSES, FixIOError, FixRun, run
+
+if TYPE_CHECKING:  # the engine loads only when `fix` runs (start-up: reviewer --version)
+    from reviewer.fixrun import FixRun
+
 
 def unified_diff(changes: dict[str, tuple[str, str]]) -> str:
     out = []
@@ -25,7 +29,7 @@ def unified_diff(changes: dict[str, tuple[str, str]]) -> str:
     return "".join(out)
 
 
-def summary(outcome: FixRun, write: bool, unsafe: bool) -> list[str]:
+def summary(outcome: "FixRun", write: bool, unsafe: bool) -> list[str]:
     """What was fixed, file by file, then the counts."""
     lines = []
     verb = "fixed" if write else "would fix"
@@ -46,6 +50,8 @@ def summary(outcome: FixRun, write: bool, unsafe: bool) -> list[str]:
     if outcome.unsafe_left and not unsafe:
         parts.append(f"{outcome.unsafe_left} unsafe fix(es) not applied (add --unsafe-fixes, and review them)")
     if outcome.unsettled:
+        from reviewer.fixrun import MAX_PASSES
+
         parts.append(f"{outcome.unsettled} still pending after {MAX_PASSES} passes")
     counts = "; ".join(parts)
     lines.append(f"reviewer: {counts}")
@@ -68,6 +74,8 @@ def fix_command(paths, config_path, select, ignore, profile, unsafe: bool, show_
     """Apply the fixes of the findings under PATHS (default: the current folder): safe fixes,
     and unsafe ones with --unsafe-fixes. Fixes that overlap wait for the next pass; a fix whose
     result would not parse is dropped and listed."""
+    from reviewer.fixrun import FixIOError, run
+
     targets = check_targets(paths)
     config, registry, enabled = _setup(targets, config_path, select, ignore, packs, profile)
     write = not (show_diff or dry_run)

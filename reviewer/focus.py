@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from reviewer.model import Category
-from reviewer.runner import ScanResult
 from reviewer.scoring import checked_categories, score
+
+if TYPE_CHECKING:
+    from reviewer.runner import ScanResult
 
 
 class FocusError(ValueError):

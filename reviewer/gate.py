@@ -4,9 +4,13 @@ gates only on new findings."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reviewer.config import Gate
 from reviewer.model import Finding
-from reviewer.runner import ScanResult
+
+if TYPE_CHECKING:
+    from reviewer.runner import ScanResult
 
 
 def evaluate(result: ScanResult, gate: Gate) -> tuple[bool, list[str]]:

@@ -1,21 +1,24 @@
 """What changed since the merge base with a git BASE: added or modified lines per file (from
 `git diff`, parsed with unidiff), untracked files counted as wholly new. `--diff BASE` and
-`reviewer review` keep only findings on those lines; the scan itself still covers the whole
-tree, so project-level facts (models, routes, migrations) are complete."""
+`reviewer review` check only the changed files and keep only findings on those lines; the
+project model still covers the whole tree (from the index cache when warm), so project-level
+facts (models, routes, migrations) are complete."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
 from reviewer.git import GitError, git as _git, is_shallow, top_level
 from reviewer.model import Category, Finding
-from reviewer.runner import ScanResult
 from reviewer.scoring import checked_categories, score
+
+if TYPE_CHECKING:
+    from reviewer.runner import ScanResult
 
 __all__ = ["ChangedLines", "GitError", "changed_lines", "fetch_hint", "limit_to_diff", "merge_base"]
 

@@ -79,6 +79,13 @@ class StreamHistory:
             "pending": self.pending, "findings": self.findings, "by_rule": dict(self.by_rule),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "StreamHistory":
+        return cls(
+            stream=data["stream"], label=data["label"], released=int(data["released"]), squashed=int(data["squashed"]),
+            pending=int(data["pending"]), by_rule=tuple(sorted((str(code), int(count)) for code, count in data["by_rule"].items())),
+        )
+
 
 @dataclass(frozen=True)
 class MigrationHistory:
@@ -102,6 +109,13 @@ class MigrationHistory:
             "released_by": list(self.released_by), "ref": self.ref, "commit": self.commit, "note": self.note,
             "notes": list(self.notes), "findings": self.findings, "streams": [s.to_dict() for s in self.streams],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "MigrationHistory":
+        return cls(
+            released_by=tuple(data["released_by"]), note=data["note"], streams=tuple(StreamHistory.from_dict(item) for item in data["streams"]),
+            ref=data.get("ref"), commit=data.get("commit"), notes=tuple(data.get("notes", ())),
+        )
 
 
 # --------------------------------------------------------------------------------------------

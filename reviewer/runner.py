@@ -25,7 +25,7 @@ from reviewer.history import MigrationHistory, apply as summarise_history, relea
 from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex, merge_order
 from reviewer.fixes import place
 from reviewer.merge import merge
-from reviewer.lines import split_lines
+from reviewer.lines import count_lines, split_lines
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
 from reviewer.model import Edit, FileError, Finding, Location
 from reviewer.parsing import BeyondBounds, parse as parse_source
@@ -68,6 +68,8 @@ class ScanResult:
     migration_history: MigrationHistory | None = None
     # Files bandit's tests applied to and skipped: syntax newer than the interpreter's `ast`.
     bandit_skipped: int = 0
+    # `--shard K/N`: (K, N); the report is one part of a scan that `reviewer merge` joins.
+    shard: tuple[int, int] | None = None
 
     @property
     def by_severity(self) -> dict[str, int]:
@@ -75,6 +77,33 @@ class ScanResult:
 
         counts = Counter(finding.severity for finding in self.findings)
         return {severity.value: counts.get(severity, 0) for severity in reversed(list(Severity))}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The files whose check pass a scan runs; the index (the project model) always covers the
+    whole tree. `--diff BASE` checks the changed files (`paths`), and the score still weighs the
+    whole tree's lines; `--shard K/N` checks the files whose path hashes to shard K, and counts
+    only those files and lines, so that the shards' reports add up (reviewer.shards)."""
+
+    paths: frozenset[str] | None = None
+    shard: tuple[int, int] | None = None  # (K, N), 1 <= K <= N
+
+    def checks(self, path: str) -> bool:
+        if self.paths is not None and path not in self.paths:
+            return False
+        return self.shard is None or shard_of(path, self.shard[1]) == self.shard[0]
+
+    @property
+    def counts_every_file(self) -> bool:
+        return self.shard is None
+
+
+def shard_of(path: str, count: int) -> int:
+    """The shard (1..count) a path belongs to: a stable hash of the path, the same on every
+    machine and Python (not `hash()`, which is salted per process)."""
+    digest = hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count + 1
 
 
 @dataclass
@@ -103,9 +132,10 @@ def scan(
     use_cache: bool = True,
     progress: Progress | None = None,
     cache_dir: Path | None = None,
+    selection: Selection | None = None,
 ) -> ScanResult:
     """Scan `targets`. The cache lives in `cache_dir` (--cache-dir) or its default outside the
-    tree (reviewer.cache.cache_home)."""
+    tree (reviewer.cache.cache_home). With a `selection`, only its files are checked."""
     progress = progress or Progress()
     root = scan_root(targets)
     config = replace(config, scan_prefix=_prefix(Path(config.root), root))
@@ -129,11 +159,20 @@ def scan(
         sql_rules=tuple(rule for rule in enabled if issubclass(rule, SqlRule)),
         index=index,
     )
-    results = check_files(sources, plan, registry, enabled, cache, jobs, progress, digests)
-    if use_cache and all(target.is_dir() for target in targets):
+    checked = [source for source in sources if selection is None or selection.checks(source.rel)]
+    results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests)
+    if selection is None and use_cache and all(target.is_dir() for target in targets):
         cache.prune()
         index_cache.prune()
     project_findings, project_errors = run_project_rules(enabled, index, config, root)
+    if selection is not None:
+        # Project rules see the whole model; a selection reports what falls in its files.
+        project_findings = [finding for finding in project_findings if selection.checks(finding.path)]
+        if selection.shard is not None:  # every shard meets the whole tree's index errors
+            project_errors = [error for error in project_errors if selection.checks(error.path)]
+            index_errors = [error for error in index_errors if selection.checks(error.path)]
+            escaped = [source for source in escaped if selection.checks(source.rel)]
+            sources = checked
     hidden: list[tuple[Finding, str]] = []
     findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden, root)
     visible = assign_fingerprints([*findings, *meta])
@@ -146,6 +185,9 @@ def scan(
         unique.setdefault((error.path, error.kind), error)
     errors = sorted(unique.values(), key=lambda e: (e.path, e.kind, e.message))
     lines = sum(result.lines for result in results)
+    if selection is not None and selection.counts_every_file:
+        # The score weighs the whole tree, as a scan of every file would.
+        lines += sum(_line_count(source, config) for source in sources if not selection.checks(source.rel))
     return ScanResult(
         root=str(root),
         files=len(sources) + len(escaped),  # an escaped link is a file listed under errors
@@ -160,7 +202,14 @@ def scan(
         suppressions=suppressions,
         migration_history=history,
         bandit_skipped=sum(result.bandit_skipped for result in results),
+        shard=selection.shard if selection is not None else None,
     )
+
+
+def _line_count(source: SourceFile, config: Config) -> int:
+    """The lines a check of the file would count (none when it cannot be read)."""
+    text = read_text(source, config, FileResult(source.rel))
+    return 0 if text is None else count_lines(text)
 
 
 def _prefix(config_root: Path, root: Path) -> str:

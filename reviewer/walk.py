@@ -10,7 +10,7 @@ expression chains cannot exhaust Python's recursion limit.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Callable, Iterator
 
 import libcst as cst
 
@@ -88,3 +88,12 @@ def walk(root: cst.CSTNode, enter: Callable[[cst.CSTNode], None], leave: Callabl
         stack.append(item)
         stack.append(LEAVE)
         stack.extend(reversed(children(item)))
+
+
+def descendants(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`root` and every node below it, in source order (the walk's order), without recursion."""
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(children(node)))

@@ -514,12 +514,12 @@ def test_unwritable_output_exits_2_naming_the_file(tmp_path: Path, monkeypatch) 
 
 
 def test_interrupt_exits_130(tmp_path: Path, monkeypatch) -> None:
-    import reviewer.cli
+    import reviewer.runner
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(reviewer.cli, "run_scan", interrupted)
+    monkeypatch.setattr(reviewer.runner, "scan", interrupted)
     result = run_cli("scan", _project(tmp_path), "--no-cache")
     assert result.exit_code == 130 and "interrupted" in result.stderr
 

@@ -44,7 +44,8 @@ def test_scan_diff_keeps_only_new_lines(tmp_path: Path) -> None:
     code, report = scan_json(repo, "--select", "SQL001", "--diff", "main", "--fail-on", "high")
     assert code == 1
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("app.py", 7), ("db/q.py", 4), ("new.py", 2)]
-    assert report["diff"] == {"base": "main", "outside": 2}  # legacy.py:2, db/q.py:2
+    # Only the changed files are checked: db/q.py:2 is outside the change, legacy.py is not read.
+    assert report["diff"] == {"base": "main", "outside": 1}
     assert report["gate"]["reasons"] == ["3 new finding(s) at or above high (fail-on)"]
     code, everything = scan_json(repo, "--select", "SQL001")
     assert len(everything["findings"]) == 5  # app, db/q x2, legacy, new

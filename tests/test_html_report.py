@@ -139,7 +139,8 @@ def test_baseline_adds_the_new_against_existing_chart(seeded: Path) -> None:
 def test_diff_adds_the_new_against_existing_chart(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo", {"old.py": SQL001_HIGH})
     git(repo, "checkout", "-q", "-b", "feature")
-    commit(repo, {"new.py": SQL001_HIGH}, "change")
+    # old.py is touched below its finding: --diff checks the changed files only.
+    commit(repo, {"new.py": SQL001_HIGH, "old.py": SQL001_HIGH + "# touched\n"}, "change")
     _, page = html_scan(repo, "--select", "SQL001", "--diff", "main")
     chart = page[page.index('id="chart-new"') :]
     assert "(outside the change since main)" in chart[: chart.index("</figcaption>")]

@@ -1,28 +1,29 @@
-"""Reporters turn a ScanResult into text. Each is a pure function registered by format name;
-the CLI looks formats up here, so a new format is one module and one entry."""
+"""Reporters turn a ScanResult into text. Each is a pure function `render` in a module of
+this package, registered here by format name; the CLI looks formats up here, so a new format
+is one module and one entry. A reporter's module is imported when its format is rendered."""
 
 from __future__ import annotations
 
-from typing import Callable
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-from reviewer.reporters import checkstyle, github, gitlab, html_report, json_report, junit, markdown, rdjson, sarif, text
-from reviewer.runner import ScanResult
+if TYPE_CHECKING:
+    from reviewer.runner import ScanResult
 
-Reporter = Callable[..., str]
-
-REPORTERS: dict[str, Reporter] = {
-    "text": text.render,
-    "json": json_report.render,
-    "sarif": sarif.render,
-    "github": github.render,
-    "gitlab": gitlab.render,
-    "junit": junit.render,
-    "checkstyle": checkstyle.render,
-    "rdjson": rdjson.render,
-    "markdown": markdown.render,
-    "html": html_report.render,
+# format name -> the module of reviewer.reporters that renders it
+REPORTERS: dict[str, str] = {
+    "text": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "github": "github",
+    "gitlab": "gitlab",
+    "junit": "junit",
+    "checkstyle": "checkstyle",
+    "rdjson": "rdjson",
+    "markdown": "markdown",
+    "html": "html_report",
 }
 
 
 def render(name: str, result: ScanResult, **options) -> str:
-    return REPORTERS[name](result, **options)
+    return import_module(f"{__name__}.{REPORTERS[name]}").render(result, **options)

@@ -62,7 +62,7 @@ def scope_text(result: ScanResult) -> str:
     if result.baselined or result.fixed:
         parts.append(f"{result.baselined} baselined finding(s) hidden, {len(result.fixed)} baseline entr{'y' if len(result.fixed) == 1 else 'ies'} fixed")
     if result.diff_base is not None:
-        parts.append(f"only lines changed since `{result.diff_base}` ({result.outside_diff} finding(s) outside the change)")
+        parts.append(f"only lines changed since `{result.diff_base}` ({result.outside_diff} finding(s) elsewhere in the changed files)")
     return "; ".join(parts)
 
 

@@ -35,11 +35,20 @@ def as_dict(result: ScanResult) -> dict:
 
 def render(result: ScanResult, gate: tuple[bool, list[str]] | None = None, **_options) -> str:
     """The contract object plus `gate {passed, set, reasons}`; a baseline adds
-    `baseline {baselined, fixed [...]}` and `--diff` adds `diff {base, outside}`."""
+    `baseline {baselined, fixed [...]}`, `--diff` adds `diff {base, outside}` and `--shard`
+    adds `shard {index, count, rules, suppressions}` (reviewer.shards reads it)."""
     data = as_dict(result)
     data["gate"] = verdict_dict(gate)
     if result.baselined or result.fixed:
         data["baseline"] = {"baselined": result.baselined, "fixed": [entry.to_dict() for entry in result.fixed]}
     if result.diff_base is not None:
         data["diff"] = {"base": result.diff_base, "outside": result.outside_diff}
+    if result.shard is not None:
+        # What `reviewer merge` needs beyond the contract to rebuild the whole scan's report.
+        data["shard"] = {
+            "index": result.shard[0],
+            "count": result.shard[1],
+            "rules": sorted(rule.code for rule in result.rules),
+            "suppressions": [{**finding.to_dict(), "reason": reason} for finding, reason in result.suppressions],
+        }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

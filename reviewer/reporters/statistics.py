@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from reviewer.runner import ScanResult
+if TYPE_CHECKING:
+    from reviewer.runner import ScanResult
 
 FORMATS = ("text", "json")
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.querysets import LoopStack, QueryTracker, classify_call, is_wipe_command, is_wipe_command_module
 from reviewer.rule import Example, PythonRule
+from reviewer.walk import descendants
 
 DJANGO = (
     (
@@ -273,7 +273,10 @@ class WriteInLoop(PythonRule):
 
 def _rolls_back(handler: cst.ExceptHandler) -> bool:
     """The handler calls `<something>.rollback()`, at any depth (`if retry: ... else: session.rollback()`)."""
-    return bool(m.findall(handler.body, m.Call(func=m.Attribute(attr=m.Name("rollback")))))
+    return any(
+        isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "rollback"
+        for node in descendants(handler.body)
+    )
 
 
 def _loop_text(context, loop: cst.CSTNode) -> str:

@@ -1,0 +1,179 @@
+"""Scans that check part of the tree while the project model covers all of it: `--diff BASE`
+(the changed files) must report exactly what a scan of every file, limited to the changed
+lines, reports; the shards of `--shard K/N`, joined by `reviewer merge`, exactly what the
+unsharded scan reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reviewer.config import Config
+from reviewer.gitdiff import changed_lines, limit_to_diff
+from reviewer.reporters.json_report import as_dict
+from reviewer.runner import Selection, shard_of
+from tests.conftest import run_cli, scan_tree
+from tests.gitrepo import commit, git, init_repo, needs_git
+
+REPO = Path(__file__).resolve().parents[1]
+WEIGHTS = Config().weight_map
+# The sample projects with findings (clean_inventory has none to compare).
+ALL_SAMPLES = sorted(path for path in (REPO / "sample_projects").iterdir() if path.is_dir())
+SAMPLES = [path for path in ALL_SAMPLES if path.name != "clean_inventory"]
+
+
+def _files(project: Path) -> dict[str, str]:
+    return {
+        path.relative_to(project).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and path.suffix in (".py", ".sql", ".ini", ".cfg", ".toml", ".yml")
+    }
+
+
+def _changed_repo(tmp_path: Path, project: Path) -> Path:
+    """A git repository whose main branch holds the sample project with two files of three cut
+    to its first quarter and one file missing; the feature branch restores the project, and the
+    last Python file stays untracked (wholly new)."""
+    files = _files(project)
+    names = sorted(files)
+    python = [name for name in names if name.endswith(".py")]
+    untracked, added = python[-1], python[len(python) // 2]
+    base = {
+        name: ("".join(text.splitlines(keepends=True)[: len(text.splitlines()) // 4]) if index % 3 != 2 else text)
+        for index, (name, text) in enumerate(sorted(files.items()))
+        if name not in (untracked, added)
+    }
+    repo = init_repo(tmp_path / "repo", base)
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {name: text for name, text in files.items() if name != untracked}, "feature")
+    (repo / untracked).write_text(files[untracked], encoding="utf-8")
+    return repo
+
+
+@needs_git
+@pytest.mark.parametrize("project", SAMPLES, ids=[path.name for path in SAMPLES])
+def test_diff_scan_reports_what_a_whole_scan_reports_on_the_changed_lines(tmp_path: Path, project: Path) -> None:
+    repo = _changed_repo(tmp_path, project)
+    changed = changed_lines(repo, "main")
+    whole = scan_tree(repo)
+    reference = as_dict(limit_to_diff(whole, changed, WEIGHTS))
+    partial = scan_tree(repo, selection=Selection(changed.paths))
+    assert partial.files == whole.files and partial.lines == whole.lines
+    narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
+    assert narrowed["findings"], "the change should carry findings, or the test shows nothing"
+    assert narrowed["findings"] == reference["findings"]
+    assert narrowed["score"] == reference["score"]
+    assert narrowed["summary"] == reference["summary"]
+
+
+@needs_git
+def test_diff_scan_with_the_base_branch_cache(tmp_path: Path) -> None:
+    """The CI case: the base branch's cache restored, then `scan --diff`; the same findings as a
+    scan of every file without any cache."""
+    repo = _changed_repo(tmp_path, REPO / "sample_projects" / "django_shop")
+    cache = tmp_path / "cache"
+    git(repo, "stash", "-q", "--include-untracked")
+    git(repo, "checkout", "-q", "main")
+    warm = run_cli("scan", str(repo), "--format", "json", "--cache-dir", str(cache), "--jobs", "1")
+    assert warm.exit_code in (0, 1), warm.output
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "stash", "pop", "-q")
+    cold = run_cli("scan", str(repo), "--format", "json", "--no-cache", "--diff", "main", "--jobs", "1")
+    cached = run_cli("scan", str(repo), "--format", "json", "--cache-dir", str(cache), "--diff", "main", "--jobs", "1")
+    assert json.loads(cached.stdout)["findings"] == json.loads(cold.stdout)["findings"] != []
+    assert json.loads(cached.stdout)["score"] == json.loads(cold.stdout)["score"]
+
+
+@needs_git
+def test_diff_scan_leaves_unchanged_files_unchecked(tmp_path: Path) -> None:
+    """A file outside the change is not analysed (its syntax error is not met), yet counts in
+    the lines the score weighs."""
+    repo = init_repo(tmp_path / "repo", {"broken.py": "def f(:\n    pass\n", "app.py": "x = 1\n"})
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {"app.py": "x = 1\ny = 2\n"}, "change")
+    whole = scan_tree(repo)
+    partial = scan_tree(repo, selection=Selection(changed_lines(repo, "main").paths))
+    assert [error.path for error in whole.errors] == ["broken.py"]
+    assert partial.errors == () and partial.lines == whole.lines == 4
+
+
+# ----------------------------------------------------------------------------------------------
+# --shard K/N and `reviewer merge`
+
+
+def _shard_reports(tree: Path, out: Path, count: int, *args: str) -> list[str]:
+    paths = []
+    for index in range(1, count + 1):
+        target = out / f"shard-{index}.json"
+        done = run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--quiet", "--shard", f"{index}/{count}", "-o", f"json:{target}", *args)
+        assert done.exit_code in (0, 1), done.output
+        paths.append(str(target))
+    return paths
+
+
+@pytest.mark.parametrize("project", ALL_SAMPLES, ids=[path.name for path in ALL_SAMPLES])
+def test_the_merged_report_of_four_shards_is_the_unsharded_report(tmp_path: Path, project: Path) -> None:
+    tree = shutil.copytree(project, tmp_path / project.name)
+    whole = run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--format", "json", "--fail-on", "high")
+    reports = _shard_reports(tree, tmp_path, 4)
+    shards = [json.loads(Path(path).read_text(encoding="utf-8")) for path in reports]
+    # Each file is checked by exactly one shard.
+    assert sum(shard["summary"]["files"] for shard in shards) == json.loads(whole.stdout)["summary"]["files"]
+    merged = run_cli("merge", *reports, "--root", str(tree), "--format", "json", "--fail-on", "high")
+    assert merged.exit_code == whole.exit_code
+    assert json.loads(merged.stdout) == json.loads(whole.stdout)
+
+
+def test_merge_writes_any_format_with_suppressions(tmp_path: Path) -> None:
+    tree = shutil.copytree(REPO / "sample_projects" / "fastapi_orders", tmp_path / "svc")
+    # Suppress the first finding of a Python file on its line.
+    found = next(f for f in json.loads(run_cli("scan", str(tree), "--no-cache", "--format", "json").stdout)["findings"] if f["path"].endswith(".py"))
+    target = tree / found["path"]
+    lines = target.read_text(encoding="utf-8").splitlines()
+    lines[found["line"] - 1] += f"  # reviewer: ignore[{found['rule']}] demo input"
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    whole = run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--format", "sarif")
+    merged = run_cli("merge", *_shard_reports(tree, tmp_path, 3), "--root", str(tree), "--format", "sarif")
+    assert '"justification": "demo input"' in whole.stdout
+    assert merged.stdout == whole.stdout
+    text = run_cli("merge", *_shard_reports(tree, tmp_path, 3), "--root", str(tree), "--format", "text")
+    assert text.stdout == run_cli("scan", str(tree), "--no-cache", "--jobs", "1").stdout
+
+
+def test_shards_are_stable_and_cover_every_file(tmp_path: Path) -> None:
+    paths = [f"pkg{n}/module_{m}.py" for n in range(10) for m in range(20)]
+    owners = {path: [k for k in range(1, 5) if Selection(shard=(k, 4)).checks(path)] for path in paths}
+    assert all(len(found) == 1 for found in owners.values())
+    assert {found[0] for found in owners.values()} == {1, 2, 3, 4}
+    assert shard_of("pkg0/module_0.py", 4) == shard_of("pkg0/module_0.py", 4)
+
+
+def test_merge_refuses_what_is_not_every_shard_of_one_scan(tmp_path: Path) -> None:
+    tree = shutil.copytree(REPO / "sample_projects" / "flask_ledger", tmp_path / "app")
+    reports = _shard_reports(tree, tmp_path, 3)
+    missing = run_cli("merge", reports[0], reports[2], "--root", str(tree))
+    assert missing.exit_code == 2 and "shard(s) 2 of 3 missing" in missing.stderr
+    twice = run_cli("merge", reports[0], reports[0], reports[1], "--root", str(tree))
+    assert twice.exit_code == 2 and "are both shard 1/3" in twice.stderr
+    plain = tmp_path / "plain.json"
+    run_cli("scan", str(tree), "--no-cache", "-o", f"json:{plain}", "--quiet")
+    unsharded = run_cli("merge", str(plain), "--root", str(tree))
+    assert unsharded.exit_code == 2 and "not the report of a sharded scan" in unsharded.stderr
+    bad = run_cli("scan", str(tree), "--shard", "5/4")
+    assert bad.exit_code == 2 and "1 <= K <= N" in bad.stderr
+
+
+def test_shards_with_a_baseline_merge_into_the_whole_scan(tmp_path: Path) -> None:
+    tree = shutil.copytree(REPO / "sample_projects" / "fastapi_orders", tmp_path / "svc")
+    baseline = tmp_path / "baseline.json"
+    assert run_cli("baseline", "create", str(baseline), str(tree), "--no-cache").exit_code == 0
+    findings = json.loads(run_cli("scan", str(tree), "--no-cache", "--format", "json").stdout)["findings"]
+    (tree / findings[0]["path"]).unlink()  # its baseline entries are fixed now
+    whole = run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--format", "json", "--baseline", str(baseline))
+    merged = run_cli("merge", *_shard_reports(tree, tmp_path, 4, "--baseline", str(baseline)), "--root", str(tree), "--format", "json")
+    report = json.loads(whole.stdout)
+    assert report["baseline"]["fixed"] and report["summary"]["baselined"]
+    assert json.loads(merged.stdout) == report
