@@ -1376,7 +1376,8 @@ class _DjangoWalker:
         reverse = _arg(call, 1, "reverse_code")
         code = _arg(call, 0, "code")
         models = self._models_touched(code)
-        if _none(reverse):
+        unpacked = any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
+        if _none(reverse) and not unpacked:  # `RunPython(*make_migration(fwd, back))` may carry it
             self.irreversible.append({"l": call.lineno, "c": call.col_offset + 1, "code": _segment(self.text, call),
                                       "what": "RunPython", "missing": "reverse_code"})
         noop = isinstance(code, ast.Attribute) and code.attr == "noop"
