@@ -114,3 +114,23 @@ def test_segment_never_returns_another_files_lines() -> None:
         del first
         second = f"op.drop_column('u{number:03d}', 'y')\n"
         assert _segment(second, ast.parse(second).body[0].value) == second.strip()
+
+
+def test_a_squash_whose_replaced_files_are_deleted_is_no_second_leaf(tmp_path: Path) -> None:
+    """Later migrations keep naming the last replaced migration (weblate's 0015 depends on
+    0014), which Django maps to the squash: one leaf, no conflict (MIG011 was high and false)."""
+    squash = (
+        "from django.db import migrations\n\nclass Migration(migrations.Migration):\n"
+        '    replaces = [("shop", "0001_initial"), ("shop", "0002_price")]\n'
+        "    dependencies = []\n    operations = []\n"
+    )
+    later = (
+        "from django.db import migrations\n\nclass Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0002_price")]\n    operations = []\n'
+    )
+    write_tree(tmp_path, {"shop/migrations/__init__.py": "", "shop/migrations/0001_squashed_0002_price.py": squash,
+                          "shop/migrations/0003_stock.py": later})  # fmt: skip
+    assert scan_tree(tmp_path, select=("MIG011",)).findings == ()
+    # without `replaces`, the same files are two leaves
+    write_tree(tmp_path, {"shop/migrations/0001_squashed_0002_price.py": squash.replace("replaces", "_replaced")})
+    assert [f.rule for f in scan_tree(tmp_path, select=("MIG011",)).findings] == ["MIG011", "MIG011"]

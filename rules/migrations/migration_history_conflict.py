@@ -109,13 +109,16 @@ class MigrationHistoryConflict(ProjectRule):
 
     def _django(self, members) -> None:
         names = {u["name"] for u in members}
-        depended = {dep[1] for u in members for dep in u.get("dependencies", []) if dep[1] in names}
+        named = {dep[1] for u in members for dep in u.get("dependencies", [])}
+        depended = named & names
         replaced = {dep[1] for u in members for dep in u.get("replaces", [])}
         leaves = []
         for unit in members:
             if unit["name"] in depended or unit["name"] in replaced and any(u.get("replaces") for u in members):
                 continue
-            if unit.get("replaces") and any(dep[1] in depended for dep in unit["replaces"]):
+            # Once the replaced files of a squash are deleted, later migrations still name the
+            # last replaced one (weblate: 0015 depends on 0014), which Django maps to the squash.
+            if unit.get("replaces") and any(dep[1] in named for dep in unit["replaces"]):
                 continue
             leaves.append(unit)
         if len(leaves) > 1:

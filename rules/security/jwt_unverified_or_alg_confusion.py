@@ -6,6 +6,7 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
 from reviewer.flow import leaves_block
 from reviewer.secops import is_false_or_none, keyword, positional, string_value, words
+from reviewer.walk import descendants
 
 DECODERS = frozenset({"jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode"})
 # Words of a setting that turns signature verification on or off.
@@ -100,6 +101,16 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         ),
         Example(
             "import jwt\n"
+            "def login(token, key):\n"
+            '    claims = jwt.decode(token, options={"verify_signature": False})\n'
+            '    jwt.decode(token, key, algorithms=["RS256"], issuer=claims["iss"])\n'
+            '    return claims["sub"]\n',
+            path="app/login.py",
+            lines=(3,),
+            note="checking one claim against the verifying decode does not verify the others",
+        ),
+        Example(
+            "import jwt\n"
             "class Provider:\n"
             "    def claims(self, id_token):\n"
             '        if self.settings.get("verify_signature", False):\n'
@@ -150,6 +161,20 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             '    return jwt.decode(token, key, algorithms=["RS256"], issuer=issuer)\n',
             path="app/auth.py",
             note="near-miss: the unverified claims only pick the key of the verifying decode",
+        ),
+        Example(
+            "import jwt\n"
+            "def authenticate(token):\n"
+            '    unverified = jwt.decode(token, options={"verify_signature": False})\n'
+            '    provider = provider_for_issuer(unverified.get("iss"))\n'
+            "    if provider is None:\n"
+            "        return None\n"
+            "    signing_key = jwks_client(provider).get_signing_key_from_jwt(token)\n"
+            "    claims = jwt.decode(token, signing_key.key, algorithms=provider['algorithms'],\n"
+            "                        issuer=provider['issuer'], audience=provider['audience'])\n"
+            "    return grants_for(provider, claims), claims\n",
+            path="app/oidc.py",
+            note="near-miss: the provider looked up by the unverified issuer is what the verifying decode checks the token against (pulpcore)",
         ),
         Example(
             "import jwt\n"
@@ -268,7 +293,7 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             return
         frame = self.frames[-1]
         for target in node.targets:
-            self._flow_into(frame, target.target, reads)
+            self._flow_into(frame, target.target, reads, node.value)
 
     def leave_AnnAssign(self, node: cst.AnnAssign) -> None:
         reads = self._reads_in(node.value) if node.value is not None else set()
@@ -296,6 +321,14 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             # Claims that pick the key, issuer or audience of a verifying decode.
             for arg in node.args:
                 frame.events.append(("feed", self._reads_in(arg.value), None))
+            # A value looked up from a claim (a provider picked by `iss`, its signing key) that
+            # the verifying decode checks the token against is bound by that check from here
+            # on; the unverified claims themselves are not (`issuer=claims["iss"]` verifies
+            # one claim, not the others).
+            for arg in node.args:
+                for name in _names(arg.value):
+                    if name not in frame.holds_claims:
+                        frame.derived.pop(name, None)
             return
         local = _local_callee(node)
         if local is not None:
@@ -367,9 +400,11 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         kind = "switched-off" if self._switched_off() else "out"
         frame.events.append((kind, self._reads_in(value), local))
 
-    def _flow_into(self, frame: "_Frame", target: cst.BaseExpression, reads: set[int]) -> None:
+    def _flow_into(self, frame: "_Frame", target: cst.BaseExpression, reads: set[int], value: cst.BaseExpression | None = None) -> None:
         if isinstance(target, cst.Name):
             frame.derived.setdefault(target.value, set()).update(reads)
+            if value is not None and _is_read_itself(value, frame):
+                frame.holds_claims.add(target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._flow_into(frame, element.value, reads)
@@ -485,6 +520,7 @@ class _Frame:
         self.switched_off = False
         self.calls: set[str] = set()  # names of functions and self/cls methods called
         self.derived: dict[str, set[int]] = {}  # local name -> unverified reads it carries
+        self.holds_claims: set[str] = set()  # names bound to an unverified read's result itself
         # Where reads' claims went: ("feed", reads, via) into a key choice or a branch test;
         # ("out", reads, via) returned or stored. `via` names a function of the file the
         # claims were handed to, which counts as a key choice when it verifies the token.
@@ -492,3 +528,18 @@ class _Frame:
 
     def add_read(self, call: cst.Call, what: str) -> None:
         self.reads.append((call, what))
+
+
+def _names(expr: cst.BaseExpression) -> set[str]:
+    """Local names an expression reads (heads of attribute chains and subscripts included)."""
+    return {node.value for node in descendants(expr) if isinstance(node, cst.Name)}
+
+
+def _is_read_itself(value: cst.BaseExpression, frame: "_Frame") -> bool:
+    """`claims = jwt.decode(token, options=...)`, `claims = unverified`: the name holds the
+    unverified claims themselves, not a value looked up from one of them."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if isinstance(value, cst.Call):
+        return any(call is value for call, _ in frame.reads)
+    return isinstance(value, cst.Name) and value.value in frame.holds_claims
