@@ -15,7 +15,7 @@ import ast
 import re
 from typing import Any, Mapping
 
-from reviewer.index import PROVIDERS, IndexProvider
+from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 
 # Callables that build a response from a body and a status, and where each takes them.
@@ -319,7 +319,3 @@ class ErrorShapesProvider(IndexProvider):
                 sites.append({"framework": False, "file": path, "line": helper["line"], "shape": helper["shape"], "status": None,
                               "helper": helper["name"], "weight": max(1, uses.get(helper["name"], 0))})
         return {"sites": sites}
-
-
-if not any(provider.name == "error_shapes" for provider in PROVIDERS):
-    PROVIDERS.append(ErrorShapesProvider())

@@ -17,13 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
 from reviewer.model import FileKind
-
-
-@dataclass(frozen=True)
-class IndexedFile:
-    path: str
-    kind: FileKind
-    migration_tool: str | None
+from reviewer.provider import IndexedFile, IndexProvider  # noqa: F401 - the index's types, re-exported
 
 
 @dataclass(frozen=True)
@@ -64,60 +58,23 @@ def _digestible(section: Any) -> str:
     return getattr(section, "fingerprint", None) or str(section)
 
 
-class IndexProvider:
-    """Extracts one section of the project index. Subclasses set `name`, `triggers` and
-    `file_kinds`, and implement `collect` and `merge`."""
-
-    name: ClassVar[str] = ""
-    triggers: ClassVar[tuple[str, ...]] = ()
-    file_kinds: ClassVar[frozenset[FileKind]] = frozenset({FileKind.PYTHON, FileKind.PYTHON_MIGRATION})
-    # Sections whose merged value this provider's merge reads (the routes read the project
-    # symbols): they are built first and passed as `merge(facts, {name: section})`.
-    reads: ClassVar[tuple[str, ...]] = ()
-
-    def wants(self, kind: FileKind, text: str) -> bool:
-        return kind in self.file_kinds and (not self.triggers or any(t in text for t in self.triggers))
-
-    def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
-        """Facts of one file; JSON-able. `tree` is None for SQL files."""
-        raise NotImplementedError
-
-    def collect_file(self, source: IndexedFile, text: str, tree: ast.Module | None, config: Any) -> Any:
-        """Facts of one file under the scan's Config: providers whose facts a setting shapes
-        (one of config.FACT_SETTINGS, which key the index cache) override this; the others
-        implement `collect`."""
-        return self.collect(source.path, source.kind, text, tree)
-
-    def merge(self, facts: Mapping[str, Any]) -> Any:
-        """One section from the facts of every file that had any (path -> facts); a provider
-        with `reads` also gets those sections, as a second argument."""
-        raise NotImplementedError
-
-
 def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:
     """Providers in the order their sections are merged: those that read other sections last."""
     return sorted(providers, key=lambda provider: bool(provider.reads))
 
 
-# Providers of the built-in index, in the order their sections are built.
-PROVIDERS: list[IndexProvider] = []
+# Providers of the built-in index, in the order their sections are built. Each lives with the
+# facts it extracts; this module knows them, they do not know it (reviewer.provider holds the
+# base class), so the index and its providers import no cycle.
+from reviewer import errorshape, logfacts, migrations, modelgraph, routes  # noqa: E402
+from reviewer.project import symbols  # noqa: E402
 
-# The ORM model graph and DRF serializer providers (issue 5) register themselves in PROVIDERS
-# when their module loads; imported here, after IndexProvider exists, as they subclass it.
-import reviewer.modelgraph  # noqa: E402,F401
-
-# The migration loader (Alembic, Django and SQL migrations; issue 4) registers the
-# `migrations` section the same way.
-import reviewer.migrations  # noqa: E402,F401
-
-# The route index and the error-shape sites (API rules; issue 6) register the `routes` and
-# `error_shapes` sections the same way.
-import reviewer.routes  # noqa: E402,F401
-import reviewer.errorshape  # noqa: E402,F401
-
-# The logging-configuration facts (OPS005; issue 7) register the `logging` section the same way.
-import reviewer.logfacts  # noqa: E402,F401
-
-# The project symbols (module table, constants, enum members, class hierarchy, helper
-# summaries; issue 12) register the `symbols` section the same way.
-import reviewer.project.symbols  # noqa: E402,F401
+PROVIDERS: list[IndexProvider] = [
+    modelgraph.ModelGraphProvider(),  # the ORM model graph (issue 5)
+    modelgraph.DrfSerializerProvider(),
+    migrations.MigrationProvider(),  # Alembic, Django and SQL migrations (issue 4)
+    routes.RoutesProvider(),  # routes and error-shape sites (API rules, issue 6)
+    errorshape.ErrorShapesProvider(),
+    logfacts.LoggingProvider(),  # logging configuration (OPS005, issue 7)
+    symbols.SymbolsProvider(),  # module table, constants, class hierarchy, summaries (issue 12)
+]

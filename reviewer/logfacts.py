@@ -12,7 +12,7 @@ import re
 from typing import Any, Mapping
 
 from reviewer.discovery import is_test_path
-from reviewer.index import PROVIDERS, IndexProvider
+from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.secops import is_dev_path
 
@@ -72,7 +72,3 @@ class LoggingProvider(IndexProvider):
     def merge(self, facts: Mapping[str, Any]) -> Any:
         plain = sorted([path, line, what] for path, data in facts.items() for line, what in data["plain"])
         return {"json": any(data["json"] for data in facts.values()), "plain": plain}
-
-
-if not any(provider.name == "logging" for provider in PROVIDERS):
-    PROVIDERS.append(LoggingProvider())

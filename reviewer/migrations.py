@@ -40,6 +40,7 @@ from reviewer.discovery import (
 )
 from reviewer.lines import split_lines
 from reviewer.model import FileKind
+from reviewer.provider import IndexProvider
 from reviewer.sqllex import lex
 
 # sqlglot logs a warning for each statement it keeps as an opaque command; expected here.
@@ -1725,13 +1726,7 @@ def table_label(unit: dict[str, Any], table: str | None) -> str:
 # The index provider
 
 
-def _provider_base():
-    from reviewer.index import IndexProvider
-
-    return IndexProvider
-
-
-class MigrationProvider(_provider_base()):  # type: ignore[misc]
+class MigrationProvider(IndexProvider):
     """Feeds the `migrations` section: one unit per migration file, in every form."""
 
     name = SECTION
@@ -1752,13 +1747,3 @@ class MigrationProvider(_provider_base()):  # type: ignore[misc]
 
     def merge(self, facts: Any) -> Any:
         return merge(dict(facts))
-
-
-def _register() -> None:
-    from reviewer.index import PROVIDERS
-
-    if not any(provider.name == SECTION for provider in PROVIDERS):
-        PROVIDERS.append(MigrationProvider())
-
-
-_register()

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from reviewer.astfacts import dotted_name, keyword_value
-from reviewer.index import PROVIDERS, IndexProvider
+from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
 
@@ -791,7 +791,3 @@ class DrfSerializerProvider(IndexProvider):
             for name, serializer in facts[path].items():
                 merged.setdefault(name, serializer)
         return merged
-
-
-if not any(isinstance(provider, ModelGraphProvider) for provider in PROVIDERS):
-    PROVIDERS.extend([ModelGraphProvider(), DrfSerializerProvider()])

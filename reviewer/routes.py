@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import libcst as cst
 
 from reviewer.astfacts import dotted_name, keyword_value
-from reviewer.index import PROVIDERS, IndexProvider
+from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import absolute_module, dotted, module_name_for
 from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
@@ -1132,8 +1132,6 @@ class RoutesProvider(IndexProvider):
         return merge_routes(facts, (sections or {}).get(SYMBOLS))
 
 
-if not any(provider.name == "routes" for provider in PROVIDERS):
-    PROVIDERS.append(RoutesProvider())
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 import shlex
 import textwrap
 
+import click
 import yaml
 
 from reviewer.cli import main
@@ -16,7 +17,7 @@ from tests.conftest import REPO
 def _options(*command: str) -> set[str]:
     node = main
     for name in command:
-        node = node.commands[name]
+        node = node.get_command(click.Context(node), name)  # commands in other modules load when named
     return {opt for param in node.params for opt in param.opts if opt.startswith("-")}
 
 

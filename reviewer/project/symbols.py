@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from reviewer.astfacts import dotted_name
-from reviewer.index import PROVIDERS, IndexProvider
+from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import absolute_module, module_name_for
 from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
@@ -802,7 +802,3 @@ def _fingerprint(facts: Mapping[str, Any]) -> str:
         or any(function["returns"] for function in data["functions"].values())
     }
     return hashlib.blake2b(json.dumps(observable, sort_keys=True).encode(), digest_size=12).hexdigest()
-
-
-if not any(provider.name == SECTION for provider in PROVIDERS):
-    PROVIDERS.append(SymbolsProvider())

@@ -1,0 +1,47 @@
+"""The base of an index provider and the file it is given: the one piece of reviewer.index that
+the providers need, kept apart so that the index (which lists them) and they import no cycle."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping
+
+from reviewer.model import FileKind
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    path: str
+    kind: FileKind
+    migration_tool: str | None
+
+
+class IndexProvider:
+    """Extracts one section of the project index. Subclasses set `name`, `triggers` and
+    `file_kinds`, and implement `collect` and `merge`."""
+
+    name: ClassVar[str] = ""
+    triggers: ClassVar[tuple[str, ...]] = ()
+    file_kinds: ClassVar[frozenset[FileKind]] = frozenset({FileKind.PYTHON, FileKind.PYTHON_MIGRATION})
+    # Sections whose merged value this provider's merge reads (the routes read the project
+    # symbols): they are built first and passed as `merge(facts, {name: section})`.
+    reads: ClassVar[tuple[str, ...]] = ()
+
+    def wants(self, kind: FileKind, text: str) -> bool:
+        return kind in self.file_kinds and (not self.triggers or any(t in text for t in self.triggers))
+
+    def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
+        """Facts of one file; JSON-able. `tree` is None for SQL files."""
+        raise NotImplementedError
+
+    def collect_file(self, source: IndexedFile, text: str, tree: ast.Module | None, config: Any) -> Any:
+        """Facts of one file under the scan's Config: providers whose facts a setting shapes
+        (one of config.FACT_SETTINGS, which key the index cache) override this; the others
+        implement `collect`."""
+        return self.collect(source.path, source.kind, text, tree)
+
+    def merge(self, facts: Mapping[str, Any]) -> Any:
+        """One section from the facts of every file that had any (path -> facts); a provider
+        with `reads` also gets those sections, as a second argument."""
+        raise NotImplementedError
