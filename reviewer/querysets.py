@@ -28,9 +28,6 @@ from reviewer.project.ormvocab import (  # the vocabulary is shared with the pro
     DJANGO_SINGLE,
     DJANGO_VALUES,
     SA_CHAIN,
-    SA_COLUMN_LOADERS,
-    SA_EAGER_LOADERS,
-    SA_PATH_LOADERS,
     SA_PLAIN_ROWS,
     SA_READ_METHODS,
     SA_SELECT,
@@ -38,6 +35,8 @@ from reviewer.project.ormvocab import (  # the vocabulary is shared with the pro
     SA_SINGLE,
     WRAPPERS,
     django_paths,
+    path_pieces,
+    sa_eager_paths,
     sessionish,
 )
 
@@ -562,33 +561,8 @@ class QueryTracker:
             else:
                 break
         steps.reverse()
-        covered: set[Path] = set()
-        path: Path = ()
-        for step in steps:
-            func = step.func
-            loader = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-            if loader == "Load":
-                continue
-            if loader not in SA_EAGER_LOADERS and loader not in SA_PATH_LOADERS:
-                return None
-            if loader in SA_COLUMN_LOADERS:
-                continue
-            for argument in step.args:
-                if argument.keyword is not None:
-                    continue
-                value = argument.value
-                if isinstance(value, cst.Attribute):
-                    path = path + (value.attr.value,)
-                elif isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
-                    text = value.evaluated_value
-                    if "*" in text:
-                        return None
-                    path = path + tuple(text.split("."))
-                else:
-                    return None
-                if loader in SA_EAGER_LOADERS:
-                    covered.add(path)
-        return covered
+        return sa_eager_paths((_cst_loader_name(step.func), [_cst_pieces(a.value) for a in step.args if a.keyword is None])
+                              for step in steps)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -1087,3 +1061,15 @@ def _same_method(query: cst.BaseExpression, call: cst.Call) -> bool:
         and bool(query.args)
         and not any(argument.star for argument in query.args)
     )
+
+
+def _cst_loader_name(func: cst.BaseExpression) -> str:
+    return func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+
+
+def _cst_pieces(value: cst.BaseExpression) -> Path | None:
+    if isinstance(value, cst.Attribute):
+        return (value.attr.value,)
+    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+        return path_pieces(value.evaluated_value)
+    return None

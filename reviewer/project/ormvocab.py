@@ -5,6 +5,8 @@ model (`reviewer.project.queries`, ast)."""
 
 from __future__ import annotations
 
+from typing import Iterable, Sequence
+
 # Django QuerySet methods that return another queryset of the same model.
 DJANGO_CHAIN = frozenset(
     {
@@ -52,3 +54,32 @@ def django_paths(text: str) -> set[tuple[str, ...]]:
     """`a__b__c` -> (a,), (a, b), (a, b, c)."""
     parts = tuple(p for p in text.split("__") if p)
     return {parts[: i + 1] for i in range(len(parts))}
+
+
+def sa_eager_paths(steps: Iterable[tuple[str, Sequence[tuple[str, ...] | None]]]) -> set[tuple[str, ...]] | None:
+    """Relation paths a chained SQLAlchemy loader option (`joinedload(A.b).selectinload(B.c)`)
+    loads eagerly; None when it cannot be read. `steps` are its calls, innermost first, each as
+    (loader name, the path pieces of each positional argument: `A.b` gives ("b",), "b.c" gives
+    ("b", "c"), None for one that cannot be read). The `ast` walker of the project model and the
+    libcst walker of the rules each read their tree into steps; this is what the steps mean."""
+    covered: set[tuple[str, ...]] = set()
+    path: tuple[str, ...] = ()
+    for loader, arguments in steps:
+        if loader == "Load":
+            continue
+        if loader not in SA_EAGER_LOADERS and loader not in SA_PATH_LOADERS:
+            return None
+        if loader in SA_COLUMN_LOADERS:
+            continue
+        for pieces in arguments:
+            if pieces is None:
+                return None
+            path = path + pieces
+            if loader in SA_EAGER_LOADERS:
+                covered.add(path)
+    return covered
+
+
+def path_pieces(text: str) -> tuple[str, ...] | None:
+    """A loader option's string argument as path pieces (`"items.product"`); None for a wildcard."""
+    return None if "*" in text else tuple(text.split("."))

@@ -29,15 +29,14 @@ from reviewer.project.ormvocab import (
     DJANGO_VALUES,
     DJANGO_READS,
     SA_CHAIN,
-    SA_COLUMN_LOADERS,
-    SA_EAGER_LOADERS,
-    SA_PATH_LOADERS,
     SA_PLAIN_ROWS,
     SA_READ_METHODS,
     SA_SESSION_ROWS,
     SA_SINGLE,
     WRAPPERS,
     django_paths,
+    path_pieces,
+    sa_eager_paths,
     sessionish,
 )
 
@@ -376,26 +375,19 @@ def _sa_option(option: ast.AST) -> set[Path] | None:
             node = node.func.value
         else:
             break
-    covered: set[Path] = set()
-    path: Path = ()
-    for step in reversed(steps):
-        loader = step.func.attr if isinstance(step.func, ast.Attribute) else step.func.id if isinstance(step.func, ast.Name) else ""
-        if loader == "Load":
-            continue
-        if loader not in SA_EAGER_LOADERS and loader not in SA_PATH_LOADERS:
-            return None
-        if loader in SA_COLUMN_LOADERS:
-            continue
-        for argument in step.args:
-            if isinstance(argument, ast.Attribute):
-                path = path + (argument.attr,)
-            elif isinstance(argument, ast.Constant) and isinstance(argument.value, str) and "*" not in argument.value:
-                path = path + tuple(argument.value.split("."))
-            else:
-                return None
-            if loader in SA_EAGER_LOADERS:
-                covered.add(path)
-    return covered
+    return sa_eager_paths((_loader_name(step.func), [_pieces(argument) for argument in step.args]) for step in reversed(steps))
+
+
+def _loader_name(func: ast.AST) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _pieces(argument: ast.AST) -> Path | None:
+    if isinstance(argument, ast.Attribute):
+        return (argument.attr,)
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        return path_pieces(argument.value)
+    return None
 
 
 def _model(node: ast.AST) -> str | None:

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from reviewer.apicheck import names_in
+from reviewer.flow import leaves_block
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.flow import leaves_block
 from reviewer.secops import is_false_or_none, keyword, positional, string_value, words
-from reviewer.walk import descendants
 
 DECODERS = frozenset({"jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode"})
 # Words of a setting that turns signature verification on or off.
@@ -326,7 +326,7 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             # on; the unverified claims themselves are not (`issuer=claims["iss"]` verifies
             # one claim, not the others).
             for arg in node.args:
-                for name in _names(arg.value):
+                for name in names_in(arg.value):
                     if name not in frame.holds_claims:
                         frame.derived.pop(name, None)
             return
@@ -528,11 +528,6 @@ class _Frame:
 
     def add_read(self, call: cst.Call, what: str) -> None:
         self.reads.append((call, what))
-
-
-def _names(expr: cst.BaseExpression) -> set[str]:
-    """Local names an expression reads (heads of attribute chains and subscripts included)."""
-    return {node.value for node in descendants(expr) if isinstance(node, cst.Name)}
 
 
 def _is_read_itself(value: cst.BaseExpression, frame: "_Frame") -> bool:
