@@ -565,3 +565,12 @@ def test_a_cohort_is_a_positive_number_on_held_out_projects_only(tmp_path, extra
     path.write_text(f'projects:\n  - name: a\n    version: "1"\n    sha256: "{SHA}"\n{extra}', encoding="utf-8")
     with pytest.raises(check.EcosystemError, match="cohort"):
         check.load_projects(path)
+
+
+def test_a_scan_of_some_rules_names_them_opt_in_ones_included_and_rejects_unknown_ones():
+    registry = {"SQL001": {"default": True}, "SQL002": {"default": True}, "ORM012": {"default": False},
+                "OPS001": {"default": True}}  # fmt: skip
+    assert check.select_some(registry, "sql,ORM012") == "ORM012,SQL001,SQL002"
+    assert check.select_everything(registry) == "ALL,ORM012"
+    with pytest.raises(check.EcosystemError, match="names no rule"):
+        check.select_some(registry, "XYZ9")

@@ -561,6 +561,17 @@ def select_everything(registry: dict[str, dict]) -> str:
     return ",".join(["ALL", *sorted(code for code, rule in registry.items() if not rule.get("default", True))])
 
 
+def select_some(registry: dict[str, dict], text: str) -> str:
+    """`--select` naming only the rules asked for (exact codes or prefixes, opt-in ones included):
+    a quick scan while working on a few rules. Its results hold no other rule's findings, so a
+    report of them says nothing about the others."""
+    selectors = parse_selectors(text)
+    codes = sorted(code for code in registry if selector_matches(selectors, code))
+    if not codes:
+        raise EcosystemError(f"--rules {text!r} names no rule of `reviewer rules`")
+    return ",".join(codes)
+
+
 def git_describe() -> str:
     try:
         completed = subprocess.run(
@@ -746,7 +757,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     folder = results_dir(cache, label)
     folder.mkdir(parents=True, exist_ok=True)
     reviewer = reviewer_executable(args.reviewer)
-    settings = ScanSettings(reviewer, select_everything(rule_registry(reviewer)), args.jobs, args.timeout,
+    registry = rule_registry(reviewer)
+    settings = ScanSettings(reviewer, select_some(registry, args.rules) if args.rules else select_everything(registry),
+                            args.jobs, args.timeout,
                             write_scan_config(folder, args.file_timeout))  # fmt: skip
     print(f"label {label}: {reviewer} scan --config {settings.config} --select {settings.select} "
           f"--jobs {args.jobs} -> {folder}", flush=True)  # fmt: skip
@@ -1214,6 +1227,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--file-timeout", type=float, default=120,
                       help="reviewer's file-timeout, wall-clock seconds per file (default 120; reviewer's own is 20)")  # fmt: skip
     scan.add_argument("--reviewer", help="reviewer executable (default: the one beside this Python, else PATH)")
+    scan.add_argument("--rules", help="only these rules (codes or prefixes, comma-separated; opt-in ones included): "
+                                      "a quick scan while working on them, not a result set to report")  # fmt: skip
     scan.set_defaults(run=cmd_scan)
 
     sample = sub.add_parser("sample", help="draw a seeded sample of unjudged findings to judge")
