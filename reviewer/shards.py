@@ -123,6 +123,7 @@ def merge_reports(reports: list[ShardReport], registry: Registry, weights: Mappi
         findings=tuple(findings),
         suppressed=sum(int(summary["suppressed"]) for summary in summaries),
         baselined=sum(int(summary["baselined"]) for summary in summaries),
+        bandit_skipped=sum(int(summary.get("bandit_skipped", 0)) for summary in summaries),
         errors=tuple(errors),
         score=score(findings, lines, weights, checked_categories(rules)),
         rules=rules,

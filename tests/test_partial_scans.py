@@ -6,6 +6,7 @@ unsharded scan reports."""
 from __future__ import annotations
 
 import json
+import sys
 import shutil
 from pathlib import Path
 
@@ -177,3 +178,17 @@ def test_shards_with_a_baseline_merge_into_the_whole_scan(tmp_path: Path) -> Non
     report = json.loads(whole.stdout)
     assert report["baseline"]["fixed"] and report["summary"]["baselined"]
     assert json.loads(merged.stdout) == report
+
+
+def test_merge_keeps_the_count_of_files_bandit_skipped(tmp_path: Path) -> None:
+    """A file in syntax newer than the interpreter (PEP 695 on 3.11) is skipped by bandit's tests;
+    the merged report says so as the whole scan does."""
+    tree = tmp_path / "svc"
+    (tree / "app").mkdir(parents=True)
+    (tree / "app" / "types.py").write_text("type Pair = tuple[int, int]\n", encoding="utf-8")
+    (tree / "app" / "main.py").write_text("import os\n\nos.system('ls')\n", encoding="utf-8")
+    whole = json.loads(run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--format", "json").stdout)
+    merged = run_cli("merge", *_shard_reports(tree, tmp_path, 2), "--root", str(tree), "--format", "json")
+    skipped = 1 if sys.version_info < (3, 12) else None
+    assert whole["summary"].get("bandit_skipped") == skipped
+    assert json.loads(merged.stdout) == whole

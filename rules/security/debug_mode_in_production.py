@@ -26,7 +26,7 @@ class DebugModeInProduction(PythonRule):
     category = Category.SECURITY
     severity = Severity.HIGH
     confidence = Confidence.HIGH
-    message = "Debug mode on in deployable code: {what}"
+    message = "{what} in deployable code"
     fix = 'Read it from the environment, off by default: `DEBUG = env.bool("DJANGO_DEBUG", default=False)`'
     seed = 'S1:15 "Security Minded"; S5:530 "Follow security best practices"'
     references = (
@@ -75,11 +75,11 @@ class DebugModeInProduction(PythonRule):
         qualified = self.context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
         debug = keyword(node, "debug")
         if qualified in APP_CLASSES and debug is not None and is_true(debug.value):
-            self.report(node, what=f"`{qualified.rsplit('.', 1)[-1]}(debug=True)`")
+            self.report(node, what=f"Debug mode on: `{qualified.rsplit('.', 1)[-1]}(debug=True)`")
         elif qualified in RUN_SIMPLE:
             flag = keyword(node, "use_debugger")
             if flag is not None and is_true(flag.value):
-                self.report(node, what="`run_simple(use_debugger=True)`")
+                self.report(node, what="Debug mode on: `run_simple(use_debugger=True)`")
         elif (
             isinstance(func, cst.Attribute)
             and func.attr.value == "run"
@@ -87,7 +87,7 @@ class DebugModeInProduction(PythonRule):
             and is_true(debug.value)
             and self._flask_app(func.value)
         ):
-            self.report(node, what="`app.run(debug=True)` (Werkzeug's interactive debugger)")
+            self.report(node, what="Debug mode on: `app.run(debug=True)` (Werkzeug's interactive debugger)")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if is_dev_path(self.context.path):
@@ -99,17 +99,17 @@ class DebugModeInProduction(PythonRule):
             if isinstance(target.target, cst.Subscript):
                 config = target.target.value
                 if name == "DEBUG" and is_true(node.value) and isinstance(config, cst.Attribute) and config.attr.value == "config":
-                    self.report(node, what='`app.config["DEBUG"] = True`')
+                    self.report(node, what='Debug mode on: `app.config["DEBUG"] = True`')
                 continue
             if not isinstance(target.target, cst.Name) or self.context.scopes.current is not self.context.scopes.module:
                 continue
             if not is_settings_path(self.context.path):
                 continue
             if name == "DEBUG" and is_true(node.value):
-                self.report(node, what="`DEBUG = True` in a settings module")
+                self.report(node, what="Debug mode on: `DEBUG = True` in a settings module")
             elif name == "ALLOWED_HOSTS" and isinstance(node.value, (cst.List, cst.Tuple)):
                 if any(string_value(element.value) == "*" for element in node.value.elements):
-                    self.report(node, what='`ALLOWED_HOSTS = ["*"]` in a settings module', fix=(
+                    self.report(node, what='Host check off: `ALLOWED_HOSTS = ["*"]` in a settings module', fix=(
                         'List the served host names: `ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")`'
                     ))
 
