@@ -197,8 +197,9 @@ def _offset(text: str, starts: list[int], line: int, column: int) -> int:
 def parses(path: str, text: str, dialect: str, before: str | None = None) -> bool:
     """Whether a fixed file is still valid: Python parses with CPython's parser and libcst's;
     an SQL file's statements parse with sqlglot: all of them, or, given the text `before` the
-    fix, as many statements as before with no more that fail (sqlglot does not read every
-    PL/pgSQL body, so a migration may hold statements it never parsed)."""
+    fix, at least as many statements as before (a fix may add one, never merge two) with no
+    more that fail (sqlglot does not read every PL/pgSQL body, so a migration may hold
+    statements it never parsed)."""
     if path.endswith(".sql"):
         after = _sql_failures(text, dialect)
         if after is None:
@@ -206,7 +207,7 @@ def parses(path: str, text: str, dialect: str, before: str | None = None) -> boo
         if before is None:
             return after[1] == 0
         was = _sql_failures(before, dialect)
-        return was is not None and after[0] == was[0] and after[1] <= was[1]
+        return was is not None and after[0] >= was[0] and after[1] <= was[1]
     try:
         ast.parse(text)
         cst.parse_module(text)
@@ -323,3 +324,42 @@ def expression(code: str) -> cst.BaseExpression | None:
         return cst.parse_expression(code)
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         return None
+
+
+def import_module_change(module: cst.Module, name: str) -> Change | None:
+    """The change that adds `import NAME` to a module that does not bind it yet at top level:
+    after its last top-level import, else after its docstring, else first. None when bound."""
+    body = list(module.body)
+    last_import = None
+    for index, statement in enumerate(body):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                if any(alias.asname is None and module.code_for_node(alias.name).split(".")[0] == name for alias in small.names):
+                    return None
+                last_import = index
+            elif isinstance(small, cst.ImportFrom):
+                for alias in () if isinstance(small.names, cst.ImportStar) else small.names:
+                    bound = alias.asname.name if alias.asname else alias.name
+                    if isinstance(bound, cst.Name) and bound.value == name:
+                        return None
+                last_import = index
+    line = cst.parse_statement(f"import {name}\n")
+    if last_import is not None:
+        anchor = body[last_import]
+        return Change(anchor, cst.FlattenSentinel([anchor, line]))
+    first = body[0] if body else None
+    if first is None:
+        return None
+    if is_docstring(first):
+        return Change(first, cst.FlattenSentinel([first, line]))
+    return Change(first, cst.FlattenSentinel([line, first]))
+
+
+def is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )

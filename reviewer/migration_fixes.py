@@ -25,7 +25,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 from sqlglot.tokens import TokenType
 
-from reviewer.fixes import keyword_argument, with_argument
+from reviewer.fixes import is_docstring, keyword_argument, with_argument
 from reviewer.model import Edit
 from reviewer.rule import Autofix, Change
 from reviewer.sqllex import lex
@@ -139,19 +139,11 @@ def _non_atomic(tree: _Tree, call: cst.Call) -> list[Change]:
                 if isinstance(assign.value, cst.Name) and assign.value.value == "False":
                     return []
                 return [Change(assign.value, cst.Name("False"))]
-    first = next((s for s in statements if not _is_docstring(s)), None)
+    first = next((s for s in statements if not is_docstring(s)), None)
     if first is None:
         return []
     line = cst.parse_statement("atomic = False\n")
     return [Change(first, cst.FlattenSentinel([line, first]))]
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,3 +209,109 @@ def sql_concurrent_index(text: str | None, unit: dict[str, Any], item: dict[str,
         return None
     after = lexed.position(statement.tokens[at].end + 1)
     return Autofix("Build the index `CONCURRENTLY`", (Change(Edit("", *after, *after, " CONCURRENTLY")),), safe=True)
+
+
+# --------------------------------------------------------------------------------------------
+# MIG007: add a foreign key or CHECK `NOT VALID`, then validate it outside the transaction
+
+ALEMBIC_NOT_VALID_CALLS = {"create_foreign_key": "source_table", "create_check_constraint": "table_name"}
+PLAIN_IDENTIFIER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_$")
+
+
+def quote_identifier(name: str) -> str:
+    """A PostgreSQL identifier as written in SQL: bare when it is lower-case and plain, else quoted."""
+    if name and set(name) <= PLAIN_IDENTIFIER and not name[0].isdigit() and "$" not in name[:1]:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(node: cst.BaseExpression | None) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    return positional[position].value if len(positional) > position else None
+
+
+def alembic_not_valid_split(text: str | None, item: dict[str, Any], other_databases: bool = False) -> Autofix | None:
+    """MIG007 on `op.create_foreign_key` / `op.create_check_constraint`: the constraint added
+    with `postgresql_not_valid=True` (SQLAlchemy's PostgreSQL dialect option), then validated
+    by `ALTER TABLE ... VALIDATE CONSTRAINT` in `op.get_context().autocommit_block()`, which
+    commits the add first: the scan runs under a lock that lets writes through. Unsafe: the
+    revision is no longer one transaction, and rows that break the constraint now fail the
+    validation after the constraint exists. Only an operation that is its statement's only
+    call, names its constraint and table with literals and has no schema is rewritten."""
+    tree = _tree(text)
+    call = tree.call_at(item["l"], item["c"]) if tree else None
+    if tree is None or call is None or not isinstance(call.func, cst.Attribute) or not isinstance(call.func.value, cst.Name):
+        return None
+    table_keyword = ALEMBIC_NOT_VALID_CALLS.get(call.func.attr.value)
+    if table_keyword is None or any(a.star for a in call.args):
+        return None
+    if any(a.keyword is not None and a.keyword.value in ("schema", "source_schema", "postgresql_not_valid") for a in call.args):
+        return None
+    name, table = _literal(_argument(call, 0, "constraint_name")), _literal(_argument(call, 1, table_keyword))
+    parents = list(tree.ancestors(call))
+    if not name or not table or len(parents) < 2 or not isinstance(parents[0], cst.Expr):
+        return None
+    statement = parents[1]
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    if any(isinstance(node, cst.With) for node in parents):  # inside a batch or an autocommit block already
+        return None
+    receiver = call.func.value.value
+    added = statement.with_changes(body=[cst.Expr(with_argument(call, keyword_argument("postgresql_not_valid", cst.Name("True"))))])
+    validate = f"ALTER TABLE {quote_identifier(table)} VALIDATE CONSTRAINT {quote_identifier(name)}"
+    block: cst.BaseStatement = cst.With(
+        items=[cst.WithItem(cst.parse_expression(f"{receiver}.get_context().autocommit_block()"))],
+        body=cst.IndentedBlock([cst.parse_statement(f"{receiver}.execute({validate!r})\n")]),
+    )
+    if other_databases:
+        block = cst.If(test=cst.parse_expression(f'{receiver}.get_context().dialect.name == "postgresql"'),
+                       body=cst.IndentedBlock([block]))
+    return Autofix(
+        f"Add it `NOT VALID`, then `VALIDATE CONSTRAINT` in `{receiver}.get_context().autocommit_block()`",
+        (Change(statement, cst.FlattenSentinel([added, block])),), module=tree.module,
+    )
+
+
+def sql_not_valid_split(text: str | None, unit: dict[str, Any], item: dict[str, Any]) -> Autofix | None:
+    """MIG007 on `ALTER TABLE t ADD CONSTRAINT c FOREIGN KEY ... | CHECK (...)` in a `.sql`
+    migration whose tool runs each statement on its own (dbmate `transaction:false`, goose
+    `NO TRANSACTION`): `NOT VALID` appended and `ALTER TABLE t VALIDATE CONSTRAINT c;` added
+    after it. In a file run as one transaction the validation would still hold the add's lock
+    until the end, so there the split needs a second migration: no fix. Unsafe: rows that break
+    the constraint now fail the validation after the constraint exists."""
+    if text is None or item.get("tx", True) or item.get("explicit_tx") or unit.get("tool") not in EXPLICITLY_NON_TRANSACTIONAL:
+        return None
+    if item.get("ctype") not in ("fk", "check") or item.get("not_valid"):
+        return None
+    lexed = lex(text, unit.get("dialect", "postgres"))
+    statement = next((s for s in lexed.statements if (s.line, s.column) == (item["l"], item["c"])), None) if lexed else None
+    if statement is None:
+        return None
+    tokens = statement.tokens
+    words = [token.text.upper() if token.token_type != TokenType.IDENTIFIER else "" for token in tokens]
+    depth = 0
+    for token in tokens:  # one action only: `ADD CONSTRAINT ..., ADD COLUMN ...` is left alone
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
+        if depth == 0 and token.token_type == TokenType.COMMA:
+            return None
+    first = 2
+    while first < len(words) and words[first] in ("ONLY", "IF", "EXISTS"):
+        first += 1
+    add = words.index("ADD") if "ADD" in words else -1
+    if words[:2] != ["ALTER", "TABLE"] or add <= first or words[add + 1: add + 2] != ["CONSTRAINT"] or add + 2 >= len(tokens):
+        return None
+    table = text[tokens[first].start: tokens[add - 1].end + 1]
+    name = text[tokens[add + 2].start: tokens[add + 2].end + 1]
+    end = lexed.position(tokens[-1].end + 1)
+    addition = f" NOT VALID;\nALTER TABLE {table} VALIDATE CONSTRAINT {name}"
+    return Autofix("Add it `NOT VALID`, then `VALIDATE CONSTRAINT` in its own statement", (Change(Edit("", *end, *end, addition)),))

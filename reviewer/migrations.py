@@ -1692,14 +1692,20 @@ def postgres_units(index: Any) -> list[dict[str, Any]]:
     SQLite and never PostgreSQL (a MySQL / SQLite project: PostgreSQL's lock advice does not
     apply). A chain that names only one other database may branch for it and run on PostgreSQL."""
     found = units(index)
+    named = databases_by_chain(found)
+    other = {chain for chain, databases in named.items() if {"mysql", "sqlite"} <= databases and "postgres" not in databases}
+    return [unit for unit in found if unit.get("dialect") in POSTGRES_DIALECTS and chain_of(unit) not in other]
+
+
+def databases_by_chain(found: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str], set[str]]:
+    """The databases each migration chain's code names (`chain_of(unit)` keys it)."""
     named: dict[tuple[str, str, str], set[str]] = {}
     for unit in found:
-        named.setdefault(_chain(unit), set()).update(unit.get("databases") or ())
-    other = {chain for chain, databases in named.items() if {"mysql", "sqlite"} <= databases and "postgres" not in databases}
-    return [unit for unit in found if unit.get("dialect") in POSTGRES_DIALECTS and _chain(unit) not in other]
+        named.setdefault(chain_of(unit), set()).update(unit.get("databases") or ())
+    return named
 
 
-def _chain(unit: dict[str, Any]) -> tuple[str, str, str]:
+def chain_of(unit: dict[str, Any]) -> tuple[str, str, str]:
     return (unit["form"], unit.get("tool") or "", unit.get("stream") or "")
 
 

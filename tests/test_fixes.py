@@ -273,7 +273,7 @@ def test_every_rule_that_declares_fixes_pins_one_in_an_example() -> None:
 
 
 # (fixes applied, deferred to a later pass) on each sample (audit profile, unsafe fixes too).
-SAMPLE_FIXES = {"clean_inventory": (0, 0), "django_shop": (7, 1), "fastapi_orders": (2, 0), "flask_ledger": (2, 0)}
+SAMPLE_FIXES = {"clean_inventory": (0, 0), "django_shop": (9, 2), "fastapi_orders": (3, 0), "flask_ledger": (3, 0)}
 
 
 @pytest.mark.parametrize("project", SAMPLES, ids=[path.name for path in SAMPLES])
@@ -330,4 +330,54 @@ def test_line_endings_and_byte_order_mark_are_kept(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["fix", str(root), "--no-cache", "--unsafe-fixes"]).exit_code == 0
     assert (root / "a.py").read_bytes() == (
         b"\xef\xbb\xbfimport requests\r\n\r\ndef f(u):\r\n    return requests.post(\r\n        u,\r\n        timeout=10,\r\n    )\r\n"
+    )
+
+
+def test_not_valid_split_only_where_the_validation_can_leave_the_add_transaction(tmp_path: Path) -> None:
+    """MIG007: Flyway runs a file as one transaction (a VALIDATE there still holds the add's
+    lock): no fix; dbmate without a transaction: the split, with quoted names kept; a
+    statement with two actions, an Alembic operation with a schema or inside a batch: no fix."""
+    files = {
+        "db/migrations/V8__fk.sql": "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\n",
+        "db/dbmate/20240101000000_fk.sql": "-- migrate:up transaction:false\n"
+        'ALTER TABLE ONLY public."Orders" ADD CONSTRAINT "Orders_user_fk" FOREIGN KEY (user_id) REFERENCES users (id);\n'
+        "ALTER TABLE items ADD CONSTRAINT qty_positive CHECK (qty > 0), ADD COLUMN note text;\n"
+        "-- migrate:down\n",
+        "alembic/env.py": "",
+        "alembic/versions/b2_fk.py": 'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
+        "def upgrade():\n"
+        '    op.create_foreign_key("orders_user_fk", "orders", "users", ["user_id"], ["id"], source_schema="shop")\n'
+        '    with op.batch_alter_table("items") as batch:\n'
+        '        batch.create_check_constraint("qty_positive", "items", "qty > 0")\n',
+    }
+    for rel, code in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(code)
+    data = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--no-cache", "--select", "MIG007", "--format", "json"]).output)
+    found = {(f["path"], f["line"]): f["autofix"] for f in data["findings"] if f["rule"] == "MIG007"}
+    assert set(found) == {("db/migrations/V8__fk.sql", 1), ("db/dbmate/20240101000000_fk.sql", 2),
+                          ("db/dbmate/20240101000000_fk.sql", 3), ("alembic/versions/b2_fk.py", 6),
+                          ("alembic/versions/b2_fk.py", 8)}  # fmt: skip
+    split = found.pop(("db/dbmate/20240101000000_fk.sql", 2))
+    assert split["safe"] is False
+    assert [edit["replacement"] for edit in split["edits"]] == [
+        ' NOT VALID;\nALTER TABLE public."Orders" VALIDATE CONSTRAINT "Orders_user_fk"'
+    ]
+    assert set(found.values()) == {None}
+
+
+def test_not_valid_split_checks_the_dialect_where_the_chain_runs_on_other_databases() -> None:
+    from reviewer import migration_fixes
+    from reviewer.fixes import apply_edits, place
+
+    text = ('revision = "b2"\nfrom alembic import op\n\n\ndef upgrade():\n'
+            '    op.create_check_constraint("qty_positive", "Items", "qty > 0")\n')  # fmt: skip
+    item = {"l": 6, "c": 5}
+    autofix = migration_fixes.alembic_not_valid_split(text, item, other_databases=True)
+    fixed = apply_edits(text, place(autofix, "m.py").edits)
+    assert fixed.endswith(
+        '    op.create_check_constraint("qty_positive", "Items", "qty > 0", postgresql_not_valid=True)\n'
+        '    if op.get_context().dialect.name == "postgresql":\n'
+        "        with op.get_context().autocommit_block():\n"
+        "            op.execute('ALTER TABLE \"Items\" VALIDATE CONSTRAINT qty_positive')\n"
     )

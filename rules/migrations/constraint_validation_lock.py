@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reviewer import migrations as mig
+from reviewer import migration_fixes, migrations as mig
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, ProjectRule
 
@@ -54,6 +54,7 @@ class ConstraintValidationLock(ProjectRule):
     index_sections = (mig.SECTION,)
     history = "live"
     opt_in = True
+    fixes = "unsafe"
     invalid = (
         Example("ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);\n"
                 "ALTER TABLE orders ADD CONSTRAINT orders_ref_key UNIQUE (ref);\n",
@@ -65,7 +66,23 @@ class ConstraintValidationLock(ProjectRule):
             "def downgrade():\n"
             '    op.drop_constraint("orders_user_fk", "orders", type_="foreignkey")\n',
             path="alembic/versions/b2_fk.py", files=ENV, lines=(6,),
+            fixed='revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
+            "def upgrade():\n"
+            '    op.create_foreign_key("orders_user_fk", "orders", "users", ["user_id"], ["id"], postgresql_not_valid=True)\n'
+            "    with op.get_context().autocommit_block():\n"
+            "        op.execute('ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk')\n\n"
+            "def downgrade():\n"
+            '    op.drop_constraint("orders_user_fk", "orders", type_="foreignkey")\n',
         ),
+        Example("-- migrate:up transaction:false\n"
+                "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total >= 0);\n"
+                "-- migrate:down\nALTER TABLE orders DROP CONSTRAINT total_positive;\n",
+                path="db/migrations/20240301_total_check.sql", lines=(2,),
+                fixed="-- migrate:up transaction:false\n"
+                "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total >= 0) NOT VALID;\n"
+                "ALTER TABLE orders VALIDATE CONSTRAINT total_positive;\n"
+                "-- migrate:down\nALTER TABLE orders DROP CONSTRAINT total_positive;\n",
+                note="dbmate without a transaction: each statement commits on its own"),
         Example(
             "from django.db import migrations, models\n\n"
             "class Migration(migrations.Migration):\n"
@@ -90,7 +107,9 @@ class ConstraintValidationLock(ProjectRule):
     )
 
     def check(self, index) -> None:
+        named = mig.databases_by_chain(mig.units(index))
         for unit in mig.postgres_units(index):
+            others = named.get(mig.chain_of(unit), set()) - {"postgres"}
             added_not_valid = {}
             for item in mig.up_ops(unit):
                 kind = item["k"]
@@ -103,7 +122,8 @@ class ConstraintValidationLock(ProjectRule):
                     if item.get("ctype") in ("fk", "check") and item.get("not_valid"):
                         continue
                     if item.get("ctype") in WHAT:
-                        self.report(mig.where(item), path=unit["path"], what=WHAT[item["ctype"]].format(table=table))
+                        self.report(mig.where(item), path=unit["path"], what=WHAT[item["ctype"]].format(table=table),
+                                    autofix=self._autofix(index, unit, item, bool(others)))
                 elif kind == "add_column" and item.get("fk") and not item.get("new"):
                     self.report(mig.where(item), path=unit["path"],
                                 what=f"Column `{table}.{item.get('column')}` added with a foreign key: validating it locks both tables")
@@ -115,3 +135,16 @@ class ConstraintValidationLock(ProjectRule):
                     if earlier is not None and earlier.get("tx"):
                         self.report(mig.where(item), path=unit["path"],
                                     what=f"`VALIDATE CONSTRAINT {item.get('name')}` in the same transaction as its `NOT VALID` add: the lock is held for the whole validation")
+
+    @staticmethod
+    def _autofix(index, unit, item, other_databases):
+        """The `NOT VALID` + `VALIDATE CONSTRAINT` split, where the migration's tool lets the
+        validation run outside the add's transaction (reviewer.migration_fixes); guarded by the
+        dialect where the chain's code names other databases too."""
+        if item.get("ctype") not in ("fk", "check"):
+            return None
+        if unit["form"] == mig.ALEMBIC:
+            return migration_fixes.alembic_not_valid_split(index.text(unit["path"]), item, other_databases)
+        if unit["form"] == mig.SQL:
+            return migration_fixes.sql_not_valid_split(index.text(unit["path"]), unit, item)
+        return None

@@ -3,11 +3,18 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.fixes import import_module_change
+from reviewer.rule import Autofix, Change, Example, PythonRule
 from reviewer.secops import is_dev_path, is_settings_path, is_true, keyword, string_value, target_name
 
 APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette"})
 RUN_SIMPLE = frozenset({"werkzeug.serving.run_simple", "werkzeug.run_simple"})
+# The environment variable each fix reads: Django's settings convention, Flask's own variable,
+# and a neutral one for Starlette / FastAPI, which read none.
+DJANGO_DEBUG = 'os.environ.get("DJANGO_DEBUG") == "1"'
+FLASK_DEBUG = 'os.environ.get("FLASK_DEBUG") == "1"'
+APP_DEBUG = 'os.environ.get("APP_DEBUG") == "1"'
+DJANGO_HOSTS = '[host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host]'
 
 
 class DebugModeInProduction(PythonRule):
@@ -35,13 +42,19 @@ class DebugModeInProduction(PythonRule):
         "https://cwe.mitre.org/data/definitions/489.html",
     )
     supersedes = ("B201",)
+    fixes = "unsafe"
     triggers = ("debug", "DEBUG", "ALLOWED_HOSTS", "use_debugger")
     invalid = (
-        Example("DEBUG = True\nALLOWED_HOSTS = ['*']\n", path="shop/settings/production.py", lines=(1, 2)),
+        Example(
+            '"""Production settings."""\nDEBUG = True\nALLOWED_HOSTS = ["*"]\n', path="shop/settings/production.py", lines=(2, 3),
+            fixed='"""Production settings."""\nimport os\nDEBUG = os.environ.get("DJANGO_DEBUG") == "1"\n'
+            'ALLOWED_HOSTS = [host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host]\n',
+        ),
         Example(
             "from fastapi import FastAPI\napp = FastAPI(title='Orders', debug=True)\n",
             path="app/main.py",
             lines=(2,),
+            fixed="from fastapi import FastAPI\nimport os\napp = FastAPI(title='Orders', debug=os.environ.get(\"APP_DEBUG\") == \"1\")\n",
         ),
         Example(
             "from flask import Flask\napp = Flask(__name__)\n"
@@ -49,8 +62,12 @@ class DebugModeInProduction(PythonRule):
             path="run.py",
             lines=(4,),
             note="Werkzeug's debugger: code execution from the error page",
+            fixed="from flask import Flask\nimport os\napp = Flask(__name__)\n"
+            "if __name__ == '__main__':\n    app.run(host='0.0.0.0', debug=os.environ.get(\"FLASK_DEBUG\") == \"1\")\n",
         ),
-        Example("from flask import Flask\napp = Flask(__name__)\napp.config['DEBUG'] = True\n", path="app/__init__.py", lines=(3,)),
+        Example("import os\nfrom flask import Flask\napp = Flask(__name__)\napp.config['DEBUG'] = True\n", path="app/__init__.py",
+                lines=(4,), fixed="import os\nfrom flask import Flask\napp = Flask(__name__)\n"
+                "app.config['DEBUG'] = os.environ.get(\"FLASK_DEBUG\") == \"1\"\n"),
     )
     valid = (
         Example(
@@ -75,11 +92,13 @@ class DebugModeInProduction(PythonRule):
         qualified = self.context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
         debug = keyword(node, "debug")
         if qualified in APP_CLASSES and debug is not None and is_true(debug.value):
-            self.report(node, what=f"Debug mode on: `{qualified.rsplit('.', 1)[-1]}(debug=True)`")
+            self.report(node, what=f"Debug mode on: `{qualified.rsplit('.', 1)[-1]}(debug=True)`",
+                        autofix=self._from_environment(debug.value, APP_DEBUG))
         elif qualified in RUN_SIMPLE:
             flag = keyword(node, "use_debugger")
             if flag is not None and is_true(flag.value):
-                self.report(node, what="Debug mode on: `run_simple(use_debugger=True)`")
+                self.report(node, what="Debug mode on: `run_simple(use_debugger=True)`",
+                            autofix=self._from_environment(flag.value, FLASK_DEBUG))
         elif (
             isinstance(func, cst.Attribute)
             and func.attr.value == "run"
@@ -87,7 +106,8 @@ class DebugModeInProduction(PythonRule):
             and is_true(debug.value)
             and self._flask_app(func.value)
         ):
-            self.report(node, what="Debug mode on: `app.run(debug=True)` (Werkzeug's interactive debugger)")
+            self.report(node, what="Debug mode on: `app.run(debug=True)` (Werkzeug's interactive debugger)",
+                        autofix=self._from_environment(debug.value, FLASK_DEBUG))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if is_dev_path(self.context.path):
@@ -99,19 +119,31 @@ class DebugModeInProduction(PythonRule):
             if isinstance(target.target, cst.Subscript):
                 config = target.target.value
                 if name == "DEBUG" and is_true(node.value) and isinstance(config, cst.Attribute) and config.attr.value == "config":
-                    self.report(node, what='Debug mode on: `app.config["DEBUG"] = True`')
+                    self.report(node, what='Debug mode on: `app.config["DEBUG"] = True`',
+                                autofix=self._from_environment(node.value, FLASK_DEBUG))
                 continue
             if not isinstance(target.target, cst.Name) or self.context.scopes.current is not self.context.scopes.module:
                 continue
             if not is_settings_path(self.context.path):
                 continue
             if name == "DEBUG" and is_true(node.value):
-                self.report(node, what="Debug mode on: `DEBUG = True` in a settings module")
+                self.report(node, what="Debug mode on: `DEBUG = True` in a settings module",
+                            autofix=self._from_environment(node.value, DJANGO_DEBUG))
             elif name == "ALLOWED_HOSTS" and isinstance(node.value, (cst.List, cst.Tuple)):
                 if any(string_value(element.value) == "*" for element in node.value.elements):
                     self.report(node, what='Host check off: `ALLOWED_HOSTS = ["*"]` in a settings module', fix=(
                         'List the served host names: `ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")`'
-                    ))
+                    ), autofix=self._from_environment(node.value, DJANGO_HOSTS))
+
+    def _from_environment(self, value: cst.BaseExpression, setting: str) -> Autofix:
+        """The literal replaced by a read of the environment that is off (or empty) when the
+        variable is unset, with `import os` added where the module lacks it. Unsafe: a
+        deployment that relied on the literal must now set the variable."""
+        changes = [Change(value, setting)]
+        imported = import_module_change(self.context.module, "os")
+        if imported is not None:
+            changes.append(imported)
+        return Autofix(f"Read it from the environment: `{setting}`", tuple(changes))
 
     def _flask_app(self, receiver: cst.BaseExpression) -> bool:
         """A Flask app: named like one, or assigned from `Flask(...)` / a `create_app()`."""
