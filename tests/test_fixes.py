@@ -381,3 +381,26 @@ def test_not_valid_split_checks_the_dialect_where_the_chain_runs_on_other_databa
         "        with op.get_context().autocommit_block():\n"
         "            op.execute('ALTER TABLE \"Items\" VALIDATE CONSTRAINT qty_positive')\n"
     )
+
+
+def test_sql001_binds_only_where_the_database_takes_parameters_and_is_safe_only_client_side(tmp_path: Path) -> None:
+    """`SET` takes no parameters (a bound `$1` there fails at run time): no fix. A driver that
+    binds server-side types each parameter (a str for an int column is refused): unsafe."""
+    files = {
+        "app/pg.py": "import psycopg2\n\ndef find(cur, email):\n"
+        "    cur.execute(f\"SELECT id FROM users WHERE email = '{email}'\")\n",
+        "app/apg.py": "import asyncpg\n\nasync def find(conn, email):\n"
+        "    return await conn.fetch(f\"SELECT id FROM users WHERE email = '{email}'\")\n",
+        "app/timeout.py": "from sqlalchemy import text\n\nasync def limit(session, ms):\n"
+        "    await session.execute(text(f\"SET LOCAL statement_timeout = '{ms}'\"))\n"
+        "    await session.execute(text(f\"SELECT id FROM jobs WHERE owner = '{ms}'\"))\n",
+    }
+    for rel, code in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(code)
+    data = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--no-cache", "--select", "SQL001", "--format", "json"]).output)
+    fixes_at = {(f["path"], f["line"]): f["autofix"] for f in data["findings"] if f["rule"] == "SQL001"}
+    assert fixes_at[("app/pg.py", 4)]["safe"] is True
+    assert fixes_at[("app/apg.py", 4)]["safe"] is False
+    assert fixes_at[("app/timeout.py", 5)]["safe"] is False
+    assert ("app/timeout.py", 4) in fixes_at and fixes_at[("app/timeout.py", 4)] is None

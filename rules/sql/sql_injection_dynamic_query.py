@@ -16,7 +16,7 @@ from reviewer.sqltext import (
     parse_statement,
 )
 from reviewer.sinks import sink_template
-from reviewer.sql_fixes import file_driver, parameterised
+from reviewer.sql_fixes import binds, bound_text, file_driver, parameterised
 
 # Worst first: the hole that decides the finding.
 POSITION_ORDER = (LITERAL, VALUE, FRAGMENT, IDENTIFIER)
@@ -38,6 +38,9 @@ FIX_FRAGMENT = "Build the statement from constant fragments and bind every value
 WHOLE_MESSAGE = "`{hole}` holds request data and is passed as the whole SQL statement to `{sink}`"
 LOWER = {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW, Confidence.LOW: Confidence.LOW}
 
+
+# SQLAlchemy's `text()`: its values are bound by name (`literal_column`, also a text sink, is no statement).
+SQLALCHEMY_TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
 
 class SqlInjectionDynamicQuery(PythonRule):
     """SQL text built with an f-string, `%`, `.format()` or `+` from a non-constant value
@@ -103,7 +106,7 @@ class SqlInjectionDynamicQuery(PythonRule):
         "https://www.psycopg.org/psycopg3/docs/basic/params.html",
     )
     index_sections = ("symbols",)
-    fixes = "safe"
+    fixes = "safe, unsafe"
     triggers = (
         "execute", "text", "raw", "read_sql", "RawSQL", "fetch", "extra", "copy_expert", "prepare", "literal_column", "query(", "pg8000",
     )
@@ -172,7 +175,26 @@ class SqlInjectionDynamicQuery(PythonRule):
             "def search(name: str, db=Depends(get_db)):\n"
             '    return db.execute(text(f"SELECT id, email FROM users WHERE name = \'{name}\'")).all()\n',
             lines=(7,),
-            note="request data inside a quoted literal: critical",
+            note="request data inside a quoted literal: critical; the fix binds it by name",
+            fixed="from fastapi import APIRouter, Depends\n"
+            "from sqlalchemy import text\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.get("/users")\n'
+            "def search(name: str, db=Depends(get_db)):\n"
+            '    return db.execute(text("SELECT id, email FROM users WHERE name = :name").bindparams(name=name)).all()\n',
+        ),
+        Example(
+            "import sqlalchemy as sa\n"
+            "def page(conn, org, limit):\n"
+            '    stmt = sa.text(f"SELECT id FROM events WHERE org_id = {org.id} AND kind = :kind LIMIT {limit}")\n'
+            '    return conn.execute(stmt, {"kind": "audit"}).all()\n',
+            lines=(3,),
+            fixed="import sqlalchemy as sa\n"
+            "def page(conn, org, limit):\n"
+            '    stmt = sa.text("SELECT id FROM events WHERE org_id = :id AND kind = :kind LIMIT :limit").bindparams(id=org.id, limit=limit)\n'
+            '    return conn.execute(stmt, {"kind": "audit"}).all()\n',
+            note="text() built before the call that runs it: bound where it is built, next to the `:kind` it already had",
         ),
         Example(
             "def find(cur, email):\n"
@@ -410,7 +432,12 @@ class SqlInjectionDynamicQuery(PythonRule):
         else:
             return
         positions = classify_holes(statement, [hole.marker for hole in holes], text, dialect)
-        autofix = parameterised(node, sink.argument, holes, positions, file_driver(self.context.imports.aliases.values()))
+        if not binds(statement, sink.fragment):
+            autofix = None
+        elif self.context.resolve(node.func) in SQLALCHEMY_TEXT:
+            autofix = bound_text(node, sink.argument, holes, positions)
+        else:
+            autofix = parameterised(node, sink.argument, holes, positions, file_driver(self.context.imports.aliases.values()))
         tainted = {hole.marker for hole in holes if self.context.is_request_data(hole.expr)}
         if (self.context.in_migration or _schema_editor(sink)) and not tainted:
             return  # migrations run once, by operators, with values the code defines
