@@ -295,6 +295,15 @@ def test_fixing_a_sample_project_removes_its_fixable_findings(project: Path, tmp
     assert report == json.loads(expected.read_text(encoding="utf-8"))
 
 
+def _autofixes(root: Path, files: dict[str, str], rule: str) -> dict[tuple[str, int], dict | None]:
+    """Write `files` under `root`, scan them with `rule` alone: its findings' autofix by (path, line)."""
+    for rel, code in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(code)
+    data = json.loads(CliRunner().invoke(main, ["scan", str(root), "--no-cache", "--select", rule, "--format", "json"]).output)
+    return {(f["path"], f["line"]): f["autofix"] for f in data["findings"] if f["rule"] == rule}
+
+
 def test_concurrent_index_in_sql_only_where_the_tool_runs_it_outside_a_transaction(tmp_path: Path) -> None:
     """golang-migrate sends a multi-statement file as one implicit transaction, and an unknown
     runner may: CONCURRENTLY would fail there, so no fix; dbmate's `transaction:false` is a
@@ -305,11 +314,7 @@ def test_concurrent_index_in_sql_only_where_the_tool_runs_it_outside_a_transacti
         "db/dbmate/20240101000000_email.sql": "-- migrate:up transaction:false\nCREATE INDEX users_email_idx ON users (email);\n\n"
         "-- migrate:down\nDROP INDEX users_email_idx;\n",
     }
-    for rel, code in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(code)
-    data = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--no-cache", "--select", "MIG003", "--format", "json"]).output)
-    fixes_by_path = {f["path"]: f["autofix"] for f in data["findings"] if f["rule"] == "MIG003"}
+    fixes_by_path = {path: autofix for (path, _), autofix in _autofixes(tmp_path, files, "MIG003").items()}
     assert fixes_by_path["db/migrations/000002_idx.up.sql"] is None
     assert fixes_by_path["db/dbmate/20240101000000_email.sql"]["safe"] is True
 
@@ -350,11 +355,7 @@ def test_not_valid_split_only_where_the_validation_can_leave_the_add_transaction
         '    with op.batch_alter_table("items") as batch:\n'
         '        batch.create_check_constraint("qty_positive", "items", "qty > 0")\n',
     }
-    for rel, code in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(code)
-    data = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--no-cache", "--select", "MIG007", "--format", "json"]).output)
-    found = {(f["path"], f["line"]): f["autofix"] for f in data["findings"] if f["rule"] == "MIG007"}
+    found = _autofixes(tmp_path, files, "MIG007")
     assert set(found) == {("db/migrations/V8__fk.sql", 1), ("db/dbmate/20240101000000_fk.sql", 2),
                           ("db/dbmate/20240101000000_fk.sql", 3), ("alembic/versions/b2_fk.py", 6),
                           ("alembic/versions/b2_fk.py", 8)}  # fmt: skip
@@ -395,11 +396,7 @@ def test_sql001_binds_only_where_the_database_takes_parameters_and_is_safe_only_
         "    await session.execute(text(f\"SET LOCAL statement_timeout = '{ms}'\"))\n"
         "    await session.execute(text(f\"SELECT id FROM jobs WHERE owner = '{ms}'\"))\n",
     }
-    for rel, code in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(code)
-    data = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "--no-cache", "--select", "SQL001", "--format", "json"]).output)
-    fixes_at = {(f["path"], f["line"]): f["autofix"] for f in data["findings"] if f["rule"] == "SQL001"}
+    fixes_at = _autofixes(tmp_path, files, "SQL001")
     assert fixes_at[("app/pg.py", 4)]["safe"] is True
     assert fixes_at[("app/apg.py", 4)]["safe"] is False
     assert fixes_at[("app/timeout.py", 5)]["safe"] is False
