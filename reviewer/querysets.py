@@ -15,7 +15,7 @@ Rules own a tracker per file and forward `visit_Return` / `leave_FunctionDef` to
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
@@ -66,6 +66,8 @@ class Rows:
     manager: str = ""  # Django custom manager/queryset class, for its own methods
     via: tuple[str, str] = ("", "")  # (parent model, relation) for a relation collection of an instance
     helper: str = ""  # the project function (another module's, or a later one) that returned the rows
+    helper_path: str = ""  # its file
+    helper_ends: tuple[tuple[int, int], ...] = ()  # where its returned querysets end (ReturnedRows.ends)
 
     def covers(self, path: Path, relation: Relation) -> bool:
         if self.opaque or path in self.eager or relation.eager_by_mapping:
@@ -407,6 +409,8 @@ class QueryTracker:
             instances=returned.instances,
             select_all=returned.select_all,
             helper=f"`{found.qualified}` ({found.path})",  # type: ignore[union-attr]
+            helper_path=found.path,  # type: ignore[union-attr]
+            helper_ends=returned.ends,
         )
 
     def _call(self, node: cst.Call, depth: int, limits: dict[str, int] | None) -> Rows | None:
@@ -1016,16 +1020,20 @@ def bind_loop(tracker: QueryTracker, target: cst.BaseExpression, iterable: cst.B
     return {target.value: replace(rows, many=False)}
 
 
-def eager_load_fix(rows: Rows, calls: str) -> "Autofix | None":
+def eager_load_fix(rows: Rows, calls: str, text_of: Callable[[str], str | None] | None = None) -> "Autofix | None":
     """The fix that appends the eager-loading `calls` (`.select_related("user")...`) to the
-    Django query the rows come from. Unsafe: the code then runs other queries (a join, one
-    more query per prefetch), and a prefetch is ignored by `.iterator()` without a chunk size.
+    Django query the rows come from: in this file, or at each `return` of the project helper
+    in another module that returned them (`text_of` reads that file). Unsafe: the code then
+    runs other queries (a join, one more query per prefetch), and a prefetch is ignored by
+    `.iterator()` without a chunk size; a helper's other callers get the eager load too.
     Not offered for SQLAlchemy (`.options(...)` needs the loader imports and a query object,
     not a result), a sliced query, or rows read through a parent's relation collection."""
     from reviewer.rule import Autofix, Change
 
     if rows.framework != "django" or rows.sliced or rows.opaque or rows.via[0] or not calls:
         return None
+    if rows.helper:
+        return _helper_eager_load(rows, calls, text_of)
     origin = rows.origin
     if not isinstance(origin, (cst.Call, cst.Attribute)):
         return None
@@ -1049,6 +1057,27 @@ def eager_load_fix(rows: Rows, calls: str) -> "Autofix | None":
         for argument in fixed.args:
             replacement = with_argument(replacement, argument.with_changes(comma=cst.MaybeSentinel.DEFAULT))
     return Autofix(f"Eager-load on the query: `{calls}`", (Change(origin, replacement),))
+
+
+def _helper_eager_load(rows: Rows, calls: str, text_of: Callable[[str], str | None] | None) -> "Autofix | None":
+    """`calls` appended where each of the helper's returned querysets ends, in its own file."""
+    from reviewer.model import Edit
+    from reviewer.rule import Autofix, Change
+
+    text = text_of(rows.helper_path) if text_of is not None and rows.helper_path and rows.helper_ends else None
+    if text is None:
+        return None
+    lines = text.splitlines()
+    edits = []
+    for line, byte_column in rows.helper_ends:
+        if not 0 < line <= len(lines):
+            return None
+        try:
+            column = len(lines[line - 1].encode("utf-8")[:byte_column].decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+        edits.append(Change(Edit(rows.helper_path, line, column + 1, line, column + 1, calls)))
+    return Autofix(f"Eager-load on the query in {rows.helper}: `{calls}`", tuple(edits))
 
 
 def _same_method(query: cst.BaseExpression, call: cst.Call) -> bool:

@@ -401,3 +401,28 @@ def test_sql001_binds_only_where_the_database_takes_parameters_and_is_safe_only_
     assert fixes_at[("app/apg.py", 4)]["safe"] is False
     assert fixes_at[("app/timeout.py", 5)]["safe"] is False
     assert ("app/timeout.py", 4) in fixes_at and fixes_at[("app/timeout.py", 4)] is None
+
+
+def test_orm001_eager_loads_in_the_helper_module_that_builds_the_query(tmp_path: Path) -> None:
+    """The rows come from a selector in another module: the eager load is appended to each
+    queryset it returns, in that file, and the N+1 is gone."""
+    from rules.orm.n_plus_one_lazy_relation_in_loop import DJANGO_MODELS, DJANGO_SELECTORS
+
+    # A non-ASCII character before the end of a returned queryset: ast counts bytes, edits characters.
+    selectors = DJANGO_SELECTORS.replace("filter(paid=True)", 'filter(paid=True).exclude(note="annulée")')
+    files = {
+        "shop/models.py": DJANGO_MODELS,
+        "shop/selectors.py": selectors,
+        "shop/views.py": "from shop.selectors import paid_orders\n\ndef labels(since):\n"
+        "    return [o.customer.name for o in paid_orders(since)]\n",
+    }
+    fixes = _autofixes(tmp_path, files, "ORM001")
+    [(where, autofix)] = fixes.items()
+    assert where == ("shop/views.py", 4) and autofix["safe"] is False
+    assert {edit["path"] for edit in autofix["edits"]} == {"shop/selectors.py"}
+    done = CliRunner().invoke(main, ["fix", str(tmp_path), "--select", "ORM001", "--unsafe-fixes"])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "shop/selectors.py").read_text() == selectors.replace(
+        'annulée")\n', 'annulée").select_related("customer")\n'
+    ).replace('.order_by("-created")\n', '.order_by("-created").select_related("customer")\n')
+    assert _autofixes(tmp_path, {}, "ORM001") == {}

@@ -84,10 +84,13 @@ def test_returned_rows_of_sqlalchemy_helpers() -> None:
 
 def test_returned_rows_of_django_helpers() -> None:
     queries = _queries(DJANGO, "shop/services.py")
-    assert queries["paid"].returns == ReturnedRows("models.Order", manager="objects", eager=(("customer",), ("customer", "company")))
+    # `ends`: where the returned queryset ends (line 6, byte column 85), for a fix to append an eager load.
+    assert queries["paid"].returns == ReturnedRows("models.Order", manager="objects", eager=(("customer",), ("customer", "company")),
+                                                   ends=((6, 85),))  # fmt: skip
     assert queries["prefetched"].returns.eager == (("lines",), ("lines", "product"))
     assert queries["opaque"].returns.opaque
     assert not queries["values"].returns.instances
+    assert queries["values"].returns.ends == ()  # nothing can follow `values()`
 
 
 def test_iterated_parameters() -> None:

@@ -65,13 +65,18 @@ class ReturnedRows:
     instances: bool = True
     select_all: bool = False  # Django select_related() without arguments
     statement: bool = False  # an SQLAlchemy select() not yet executed
+    # Where each `return` expression ends, (line, UTF-8 byte column) as `ast` gives them, when
+    # every one is a Django queryset method chain: an eager load can be appended there.
+    ends: tuple[tuple[int, int], ...] = ()
 
     def to_json(self) -> Any:
-        return [self.model, self.manager, self.many, [list(p) for p in self.eager], self.opaque, self.instances, self.select_all, self.statement]
+        return [self.model, self.manager, self.many, [list(p) for p in self.eager], self.opaque, self.instances, self.select_all,
+                self.statement, [list(end) for end in self.ends]]  # fmt: skip
 
     @staticmethod
     def from_json(data: Any) -> "ReturnedRows":
-        return ReturnedRows(data[0], data[1], data[2], tuple(tuple(p) for p in data[3]), data[4], data[5], data[6], data[7])
+        return ReturnedRows(data[0], data[1], data[2], tuple(tuple(p) for p in data[3]), data[4], data[5], data[6], data[7],
+                            tuple((int(line), int(column)) for line, column in data[8]))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -197,6 +202,8 @@ def summarise(
     if returns and all(value is not None for value in returns):
         found = [reader.rows(value, 0) for value in returns]  # type: ignore[arg-type]
         rows = _combine(found)
+        if rows is not None and rows.manager and all(_queryset_chain(value) for value in returns):
+            rows = replace(rows, ends=tuple((value.end_lineno, value.end_col_offset) for value in returns))  # type: ignore[union-attr]
     args = node.args
     positional = [a.arg for a in [*args.posonlyargs, *args.args]]
     if method and positional:
@@ -206,6 +213,17 @@ def summarise(
     is_property = method and any((dotted_name(d) or "").rsplit(".", 1)[-1] in PROPERTY_DECORATORS for d in node.decorator_list)
     getter = bool(queries) and bool(returns) and all(value is not None for value in returns)
     return QuerySummary(rows, iterates, queries, is_property and bool(queries), getter)
+
+
+def _queryset_chain(node: ast.AST | None) -> bool:
+    """A Django queryset method call (`Order.objects.filter(...)`), on which another queryset
+    method can be called: not a slice, a single row, `values()` or a wrapper like `list()`."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in APPENDABLE
+
+
+# Queryset methods after which `.select_related()` / `.prefetch_related()` may be called
+# (`iterator()` returns a generator; Django refuses them after a combinator such as `union()`).
+APPENDABLE = (DJANGO_CHAIN | DJANGO_EAGER) - {"iterator", "union", "intersection", "difference"}
 
 
 def _combine(found: list[ReturnedRows | None]) -> ReturnedRows | None:

@@ -52,6 +52,13 @@ SERVICES = (
     "    return session.scalars(select(Order).options(joinedload(Order.customer))).all()\n"
 )
 DJANGO = (("shop/models.py", DJANGO_MODELS),)
+DJANGO_SELECTORS = (
+    "from shop.models import Order\n"
+    "def paid_orders(since):\n"
+    "    if since is None:\n"
+    "        return Order.objects.filter(paid=True)\n"
+    "    return Order.objects.filter(paid=True, created__gte=since).order_by(\"-created\")\n"
+)
 SQLALCHEMY = (("app/models.py", SQLALCHEMY_MODELS),)
 COMPREHENSIONS = ("ListComp", "SetComp", "GeneratorExp", "DictComp")
 
@@ -100,6 +107,15 @@ class NPlusOneLazyRelationInLoop(PythonRule):
     index_sections = ("orm_models", "symbols")
     fixes = "unsafe"
     invalid = (
+        Example(
+            "from shop.selectors import paid_orders\n"
+            "def labels(since):\n"
+            "    return [o.customer.name for o in paid_orders(since)]\n",
+            path="shop/views.py",
+            files=(*DJANGO, ("shop/selectors.py", DJANGO_SELECTORS)),
+            lines=(3,),
+            note="rows from a helper in another module: the fix appends the eager load to each queryset the helper returns",
+        ),
         Example(
             "from shop.models import Order\n"
             "def report():\n"
@@ -357,8 +373,9 @@ class NPlusOneLazyRelationInLoop(PythonRule):
                 fix = f"Eager-load it where the `{rows.via[0]}` is queried: `{eager_call(rows, self.tracker.graph, path)}`"
             elif rows.helper:
                 fix = f"Eager-load it on the query in {rows.helper}: `{eager_call(rows, self.tracker.graph, path)}`"
-            # Same file only: rows from a helper in another module are eager-loaded there.
-            autofix = None if rows.helper else eager_load_fix(rows, eager_call(rows, self.tracker.graph, path))
+            # Rows from a project helper are eager-loaded where the helper builds its query.
+            text_of = self.context.index.text if self.context.index is not None else None
+            autofix = eager_load_fix(rows, eager_call(rows, self.tracker.graph, path), text_of)
         # The message is final text: braces in code or paths must not read as placeholders.
         self.report(node, message.replace("{", "{{").replace("}", "}}"), severity=severity, confidence=confidence, fix=fix,
                     autofix=autofix)  # fmt: skip
