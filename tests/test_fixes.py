@@ -218,6 +218,21 @@ def test_rdjson_diagnostics_carry_suggestions(tmp_path: Path) -> None:
     assert suggested["OPS001"][0]["text"] == "        timeout=10,\n"
 
 
+def test_rdjson_columns_count_utf8_bytes_as_reviewdog_reads_them(tmp_path: Path) -> None:
+    """reviewdog's Position.column is a UTF-8 byte count: "é" before the call is two bytes."""
+    root = tmp_path / "svc"
+    root.mkdir()
+    (root / "fx.py").write_text('import requests\n\n\ndef rate():\n    note = "é"; return requests.get("https://fx.example")\n')
+    data = json.loads(CliRunner().invoke(main, ["scan", str(root), "--no-cache", "--select", "OPS001", "--format", "rdjson"]).output)
+    [diagnostic] = data["diagnostics"]
+    line = '    note = "é"; return requests.get("https://fx.example")'
+    start = len(line[: line.index("requests")].encode()) + 1
+    assert diagnostic["location"]["range"]["start"] == {"line": 5, "column": start}
+    assert diagnostic["location"]["range"]["end"] == {"line": 5, "column": len(line.encode()) + 1}
+    [suggestion] = diagnostic["suggestions"]
+    assert suggestion["range"]["start"]["column"] == len(line[: line.rindex(")")].encode()) + 1
+
+
 # --------------------------------------------------------------------------------------------
 # The safety net
 

@@ -7,14 +7,34 @@ from __future__ import annotations
 
 import json
 
-from reviewer.reporters.common import Verdict, gate_anchor, help_uri, level, rules_by_code, verdict, verdict_with_score
+from pathlib import Path
+
+from reviewer.reporters.common import Verdict, gate_anchor, help_uri, level, read_lines, rules_by_code, verdict, verdict_with_score
 from reviewer.runner import ScanResult
 
 SEVERITY = {"error": "ERROR", "warning": "WARNING", "note": "INFO"}
 
 
+class _ByteColumns:
+    """rdjson columns count UTF-8 bytes (reviewdog's Position); reviewer's count characters.
+    Each file is read once; a file that cannot be read keeps the character columns."""
+
+    def __init__(self, root: str) -> None:
+        self.root = Path(root)
+        self.lines: dict[str, list[str]] = {}
+
+    def __call__(self, path: str, line: int, column: int) -> int:
+        if path not in self.lines:
+            self.lines[path] = read_lines(self.root / path)
+        lines = self.lines[path]
+        if not 0 < line <= len(lines):
+            return column
+        return len(lines[line - 1][: column - 1].encode("utf-8", "surrogateescape")) + 1
+
+
 def render(result: ScanResult, gate: Verdict | None = None, failing: frozenset[str] = frozenset(), **_options) -> str:
     known = rules_by_code(result)
+    byte = _ByteColumns(result.root)
     diagnostics = []
     for finding in result.findings:
         loc = finding.location
@@ -27,15 +47,15 @@ def render(result: ScanResult, gate: Verdict | None = None, failing: frozenset[s
             "location": {
                 "path": finding.path,
                 "range": {
-                    "start": {"line": loc.line, "column": loc.column},
-                    "end": {"line": max(loc.end_line, loc.line), "column": loc.end_column + 1},
+                    "start": {"line": loc.line, "column": byte(finding.path, loc.line, loc.column)},
+                    "end": {"line": max(loc.end_line, loc.line), "column": byte(finding.path, max(loc.end_line, loc.line), loc.end_column + 1)},
                 },
             },
             "severity": SEVERITY[level(finding.severity)],
             "code": code,
             "originalOutput": f"{finding.path}:{loc.line}:{loc.column}: {finding.rule} {finding.message}",
         }
-        suggestions = _suggestions(finding)
+        suggestions = _suggestions(finding, byte)
         if suggestions:
             diagnostic["suggestions"] = suggestions
         diagnostics.append(diagnostic)
@@ -55,7 +75,7 @@ def render(result: ScanResult, gate: Verdict | None = None, failing: frozenset[s
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _suggestions(finding) -> list[dict]:
+def _suggestions(finding, byte: _ByteColumns) -> list[dict]:
     """The finding's fix as rdjson suggestions (reviewdog posts them as suggested changes):
     only a fix whose edits all lie in the finding's file, since a suggestion has no path."""
     fix = finding.autofix
@@ -63,7 +83,10 @@ def _suggestions(finding) -> list[dict]:
         return []
     return [
         {
-            "range": {"start": {"line": e.line, "column": e.column}, "end": {"line": e.end_line, "column": e.end_column}},
+            "range": {
+                "start": {"line": e.line, "column": byte(e.path, e.line, e.column)},
+                "end": {"line": e.end_line, "column": byte(e.path, e.end_line, e.end_column)},
+            },
             "text": e.replacement,
         }
         for e in fix.edits

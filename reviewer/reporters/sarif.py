@@ -53,6 +53,8 @@ def as_dict(result: ScanResult, gate: Verdict | None = None) -> dict:
             {
                 "tool": {"driver": driver},
                 "originalUriBaseIds": {"SRCROOT": {"uri": Path(result.root).resolve().as_uri() + "/"}},
+                # reviewer counts characters; SARIF's default unit is UTF-16 code units.
+                "columnKind": "unicodeCodePoints",
                 "invocations": [
                     {
                         "executionSuccessful": True,
