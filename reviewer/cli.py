@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 PROGRESS_MIN_FILES = 50
 # Formats read by CI systems, which resolve paths from the repository's top.
-REPOSITORY_PATHS = frozenset({"sarif", "github", "gitlab", "junit", "checkstyle", "rdjson", "markdown"})
 
 
 class UsageError(click.ClickException):
@@ -226,18 +225,17 @@ def publish(
     verdict = evaluate(result, gate)
     gated = is_set(gate)
     to_stdout = not any(name == fmt and plain for name, _, plain in writes) and not statistics
-    # CI formats name files from the repository's top; text and JSON from the scanned folder.
-    formats = {name for name, _, _ in writes} | ({fmt} if to_stdout else set())
-    in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(root)) if formats & REPOSITORY_PATHS else result
+    # Every format names files from the repository's top (git's top level, else the current
+    # folder), whatever folder was scanned: annotations, alerts and links then point at real files.
+    in_repo = gitdiff.with_path_prefix(result, gitdiff.repository_prefix(root))
 
     failing = frozenset(finding.fingerprint for finding in failing_findings(result, gate))
     # Where a cut Markdown table sends readers: the CI run's page, else the other reports of this run.
     full_report = where_the_full_list_is([str(target) for name, target, _ in writes if name != "markdown"], ci_run_link(os.environ))
 
     def report(name: str, coloured: bool = False, width: int | None = None) -> str:
-        shown = in_repo if name in REPOSITORY_PATHS else result
         return render(
-            name, shown, color=coloured, gate=verdict if gated else None, quiet=quiet, width=width, failing=failing, full_report=full_report
+            name, in_repo, color=coloured, gate=verdict if gated else None, quiet=quiet, width=width, failing=failing, full_report=full_report
         )
 
     for name, target, _ in writes:

@@ -164,19 +164,33 @@ def repository_prefix(root: Path) -> str:
 
 
 def with_path_prefix(result: ScanResult, prefix: str) -> ScanResult:
-    """`result` with every finding's and error's path below `prefix`."""
+    """`result` with every path below `prefix`, and its root the folder the paths now start
+    from (the repository's top), so that readers of the files (code excerpts, SARIF's
+    SRCROOT, rdjson's byte columns) find them."""
     if not prefix:
         return result
+    root = Path(result.root)
+    if root.as_posix().endswith("/" + prefix):
+        root = root.parents[len(Path(prefix).parts) - 1]
+    return replace(_moved(result, lambda path: f"{prefix}/{path}", str(root)), scanned=result.scanned or result.root)
 
-    def moved(path: str) -> str:
-        return f"{prefix}/{path}"
 
+def without_path_prefix(result: ScanResult, prefix: str) -> ScanResult:
+    """The inverse of `with_path_prefix` for a result read back from a report (`reviewer
+    merge`): paths below `prefix` lose it; others stay as they are."""
+    if not prefix:
+        return result
+    return _moved(result, lambda path: path[len(prefix) + 1 :] if path.startswith(prefix + "/") else path, result.scanned or result.root)
+
+
+def _moved(result: ScanResult, moved, root: str) -> ScanResult:
     def moved_finding(finding: Finding) -> Finding:
-        autofix = finding.autofix.under(prefix) if finding.autofix is not None else None
+        autofix = finding.autofix.moved(moved) if finding.autofix is not None else None
         return replace(finding, path=moved(finding.path), autofix=autofix)
 
     return replace(
         result,
+        root=root,
         findings=tuple(moved_finding(finding) for finding in result.findings),
         errors=tuple(replace(error, path=moved(error.path)) for error in result.errors),
         suppressions=tuple((moved_finding(finding), reason) for finding, reason in result.suppressions),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 
 class _Ranked(enum.Enum):
@@ -164,9 +164,9 @@ class Fix:
     def to_dict(self) -> dict[str, Any]:
         return {"description": self.description, "safe": self.safe, "edits": [edit.to_dict() for edit in self.edits]}
 
-    def under(self, prefix: str) -> "Fix":
-        """The fix with its files' paths below the folder `prefix`."""
-        return replace(self, edits=tuple(replace(edit, path=f"{prefix}/{edit.path}") for edit in self.edits))
+    def moved(self, path_of: Callable[[str], str]) -> "Fix":
+        """The fix with each file's path mapped by `path_of` (reviewer.gitdiff.with_path_prefix)."""
+        return replace(self, edits=tuple(replace(edit, path=path_of(edit.path)) for edit in self.edits))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "Fix | None":

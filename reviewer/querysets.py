@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
+from reviewer.lines import split_lines
 from reviewer.modelgraph import ModelGraph, Relation
 from reviewer.names import dotted
 from reviewer.project.queries import MANAGER, RETURNS, SELF_CALL, SELF_READ, SESSION, QueryUse
@@ -1067,7 +1068,7 @@ def _helper_eager_load(rows: Rows, calls: str, text_of: Callable[[str], str | No
     text = text_of(rows.helper_path) if text_of is not None and rows.helper_path and rows.helper_ends else None
     if text is None:
         return None
-    lines = text.splitlines()
+    lines = split_lines(text)
     edits = []
     for line, byte_column in rows.helper_ends:
         if not 0 < line <= len(lines):

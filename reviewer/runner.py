@@ -70,6 +70,9 @@ class ScanResult:
     bandit_skipped: int = 0
     # `--shard K/N`: (K, N); the report is one part of a scan that `reviewer merge` joins.
     shard: tuple[int, int] | None = None
+    # The folder that was scanned, when the paths are named from another one (`root` is then
+    # the repository's top: reviewer.gitdiff.with_path_prefix).
+    scanned: str = ""
 
     @property
     def by_severity(self) -> dict[str, int]:

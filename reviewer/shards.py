@@ -165,4 +165,9 @@ def merge_command(
         result = merge_reports([read_report(path) for path in reports], registry, config.weight_map, str(root.absolute()))
     except ShardError as error:
         raise UsageError(f"merge: {error}") from None
+    from reviewer import gitdiff
+
+    # The shards' reports name files from the repository's top, as every report does; the
+    # merged result names them from the scanned folder again before it is published.
+    result = gitdiff.without_path_prefix(result, gitdiff.repository_prefix(root.absolute()))
     publish(result, root.absolute(), gate, fmt, writes, quiet, color)

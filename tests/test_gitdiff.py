@@ -56,7 +56,8 @@ def test_scan_of_a_subfolder_maps_repository_paths(tmp_path: Path) -> None:
     git(repo, "checkout", "-q", "-b", "feature")
     commit(repo, {"svc/a.py": SQL001_HIGH, "top.py": SQL001_HIGH}, "change")
     code, report = scan_json(repo / "svc", "--select", "SQL001", "--diff", "main")
-    assert [(f["path"], f["line"]) for f in report["findings"]] == [("a.py", 2)]
+    # Only the scanned folder's change; named, like every report's paths, from the repository's top.
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [("svc/a.py", 2)]
 
 
 def test_project_facts_come_from_the_whole_tree(tmp_path: Path) -> None:
@@ -129,9 +130,10 @@ def test_names_git_quotes_are_not_dropped(tmp_path: Path) -> None:
     assert sorted(f["path"] for f in report["findings"]) == sorted([*names, 'untracked"2.py'])
 
 
-def test_ci_formats_name_files_from_the_repository_top(tmp_path: Path) -> None:
+def test_every_format_names_files_from_the_repository_top(tmp_path: Path) -> None:
     """`reviewer scan backend --format github` in a monorepo annotates backend/ledger/db.py,
-    not ledger/db.py; text and JSON stay relative to the scanned folder."""
+    not ledger/db.py; so do text, JSON and HTML, and code excerpts and SARIF's SRCROOT still
+    find the file."""
     import json
 
     repo = init_repo(tmp_path / "repo", {"backend/ledger/db.py": SQL001_HIGH, "README.md": "x\n"})
@@ -146,7 +148,12 @@ def test_ci_formats_name_files_from_the_repository_top(tmp_path: Path) -> None:
                         ("markdown", "backend/ledger/db.py:2")):
         assert needle in run_cli("scan", backend, "--no-cache", "--select", "SQL001", "--format", fmt).stdout, fmt
     _, report = scan_json(backend, "--select", "SQL001")
-    assert [f["path"] for f in report["findings"]] == ["ledger/db.py"]
+    assert [f["path"] for f in report["findings"]] == ["backend/ledger/db.py"]
+    text = run_cli("scan", backend, "--no-cache", "--select", "SQL001").stdout
+    assert "backend/ledger/db.py" in text and SQL001_HIGH.splitlines()[1].strip() in text  # the excerpt was read
+    html = run_cli("scan", backend, "--no-cache", "--select", "SQL001", "--format", "html").stdout
+    assert "backend/ledger/db.py" in html
+    assert sarif["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"] == repo.resolve().as_uri() + "/"
     # From a subfolder of the repository, too (the paths are from git's top, not the cwd).
     deep = run_cli("scan", "ledger", "--no-cache", "--select", "SQL001", "--format", "github", cwd=backend).stdout
     assert "file=backend/ledger/db.py" in deep

@@ -646,8 +646,10 @@ def scan_project(cache: Path, project: Project, settings: ScanSettings, out: Pat
         except (OSError, ValueError):
             status = f"failed (exit {exit_code}, no JSON report; see stderr in the result file)"
     raw.unlink(missing_ok=True)
+    # reviewer names files from the current folder (the top folder, outside git) since it
+    # reports repository paths; an older reviewer named them from the scanned folder.
     for entry in [*report.get("findings", []), *report.get("errors", [])]:
-        if "path" in entry and not str(entry["path"]).startswith("/"):
+        if "path" in entry and not str(entry["path"]).startswith(("/", prefix)):
             entry["path"] = prefix + entry["path"]
     block = {
         "project": project.name,

@@ -177,7 +177,8 @@ def fix_hint(result: ScanResult) -> str:
     if not fixes:
         return ""
     safe = sum(1 for fix in fixes if fix.safe)
-    where = os.path.relpath(result.root) if os.path.isabs(result.root) else result.root
+    scanned = result.scanned or result.root  # fix what was scanned, not the whole repository
+    where = os.path.relpath(scanned) if os.path.isabs(scanned) else scanned
     command = "reviewer fix" + ("" if where == "." else f" {shlex.quote(where)}")
     unsafe = len(fixes) - safe
     parts = [f"`{command}` applies the {safe} safe one(s)"] if safe else []

@@ -108,15 +108,6 @@ class NPlusOneLazyRelationInLoop(PythonRule):
     fixes = "unsafe"
     invalid = (
         Example(
-            "from shop.selectors import paid_orders\n"
-            "def labels(since):\n"
-            "    return [o.customer.name for o in paid_orders(since)]\n",
-            path="shop/views.py",
-            files=(*DJANGO, ("shop/selectors.py", DJANGO_SELECTORS)),
-            lines=(3,),
-            note="rows from a helper in another module: the fix appends the eager load to each queryset the helper returns",
-        ),
-        Example(
             "from shop.models import Order\n"
             "def report():\n"
             "    rows = []\n"
@@ -133,6 +124,15 @@ class NPlusOneLazyRelationInLoop(PythonRule):
             '    for o in Order.objects.filter(paid=True).select_related("customer").prefetch_related("tags"):\n'
             "        rows.append((o.customer.name, [t.label for t in o.tags.all()]))\n"
             "    return rows\n",
+        ),
+        Example(
+            "from shop.selectors import paid_orders\n"
+            "def labels(since):\n"
+            "    return [o.customer.name for o in paid_orders(since)]\n",
+            path="shop/views.py",
+            files=(*DJANGO, ("shop/selectors.py", DJANGO_SELECTORS)),
+            lines=(3,),
+            note="rows from a helper in another module: the fix appends the eager load to each queryset the helper returns",
         ),
         Example(
             "from sqlalchemy import select\n"
