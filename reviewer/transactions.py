@@ -129,19 +129,19 @@ class Transactions:
         func = node.func
         if not isinstance(func, cst.Attribute):
             return
+        receiver = dotted(func.value) or ""
+        if not sessionish(receiver):
+            return
         method = func.attr.value
         frame = self.frames[-1]
-        if method in ENDS and not node.args and sessionish(dotted(func.value) or ""):
+        if method in ENDS and not node.args:
             frame.pending = ""
+        elif frame.pending:
             return
-        if frame.pending:
-            return
-        if method in SESSION_WRITES and node.args and sessionish(dotted(func.value) or "") and not _cache(func.value):
-            frame.pending = f"{dotted(func.value)}.{method}()"
-            return
-        found = classify_call(node, self.tracker)
-        if found is not None and found.action == "write" and sessionish(dotted(func.value) or ""):
-            frame.pending = f"{dotted(func.value)}.{method}(...)"
+        elif method in SESSION_WRITES and node.args and not _cache(func.value):
+            frame.pending = f"{receiver}.{method}()"
+        elif (found := classify_call(node, self.tracker)) is not None and found.action == "write":
+            frame.pending = f"{receiver}.{method}(...)"
 
     # -- queries ------------------------------------------------------------------------
     def open_scope(self) -> str:
@@ -207,6 +207,23 @@ class Transactions:
             if name.rsplit(".", 1)[-1].lower() in CONNECTION_WORDS and not (self.context.resolve(expr) or "").startswith("django."):
                 return f"with {name}:"
         return ""
+
+
+def single_writer(context: "FileContext") -> bool:
+    """Code that one process runs by hand, where concurrent writers and partial state are not
+    the concern: migrations, Django management commands and script modules (an
+    `if __name__ == "__main__":` block, the shape of a console entry point)."""
+    if context.in_migration or "/management/commands/" in f"/{context.path}":
+        return True
+    return any(isinstance(statement, cst.If) and _main_guard(statement.test) for statement in context.module.body)
+
+
+def _main_guard(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    right = test.comparisons[0].comparator
+    return (isinstance(test.left, cst.Name) and test.left.value == "__name__" and isinstance(right, cst.SimpleString)
+            and right.evaluated_value == "__main__")
 
 
 def _commits(frame: Frame) -> bool:

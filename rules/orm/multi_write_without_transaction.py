@@ -8,7 +8,7 @@ from reviewer.apicheck import code
 from reviewer.model import Category, Confidence, Severity
 from reviewer.querysets import QueryTracker, classify_call, names_in
 from reviewer.rule import Example, PythonRule
-from reviewer.transactions import Transactions
+from reviewer.transactions import Transactions, single_writer
 
 SHOP = (
     (
@@ -54,7 +54,8 @@ class MultiWriteWithoutTransaction(PythonRule):
     `ATOMIC_REQUESTS` off; and two or more `INSERT`/`UPDATE`/`DELETE` through asyncpg outside
     `conn.transaction()`. Not reported: writes to log / audit / history models, writes inside
     an `except` (compensation), functions that another function of the same module calls inside
-    a transaction, migrations, management commands and tests."""
+    a transaction, and code one process runs by hand: migrations, management commands, script
+    modules (`if __name__ == "__main__":`) and tests."""
 
     code = "ORM009"
     name = "multi-write-without-transaction"
@@ -72,7 +73,8 @@ class MultiWriteWithoutTransaction(PythonRule):
         "https://docs.djangoproject.com/en/stable/topics/db/transactions/",
         "https://magicstack.github.io/asyncpg/current/api/index.html#transactions",
     )
-    triggers = ("objects", "save(", "execute(")
+    # A dependent write needs an earlier write's result: `x = M.objects.create(...)`, or asyncpg.
+    triggers = ("create(", "asyncpg")
     index_sections = ("routes", "orm_models", "symbols")
     invalid = (
         Example(
@@ -164,6 +166,19 @@ class MultiWriteWithoutTransaction(PythonRule):
             note="near-miss: a management command run by hand",
         ),
         Example(
+            "from orders.models import Order, OrderItem\n"
+            "def bootstrap(lines):\n"
+            "    order = Order.objects.create(total=0)\n"
+            "    OrderItem.objects.create(order=order, quantity=1)\n"
+            "def main():\n"
+            "    bootstrap([])\n"
+            "if __name__ == '__main__':\n"
+            "    main()\n",
+            path="orders/server.py",
+            files=SHOP,
+            note="near-miss: a script module (a console entry point) run by hand",
+        ),
+        Example(
             "from django.db import migrations\n"
             "def forwards(apps, schema_editor):\n"
             "    Order = apps.get_model('orders', 'Order')\n"
@@ -182,7 +197,7 @@ class MultiWriteWithoutTransaction(PythonRule):
         super().__init__(context, settings)
         self.tracker = context.shared(QueryTracker)
         self.transactions = context.shared(Transactions)
-        self.active = not context.in_migration and "/management/commands/" not in f"/{context.path}"
+        self.active = not single_writer(context)
         self.functions: list[_Function] = []
         self.targets: dict[int, frozenset[str]] = {}
         self.handlers = 0

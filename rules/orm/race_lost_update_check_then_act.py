@@ -11,6 +11,7 @@ from reviewer.names import dotted
 from reviewer.project.ormvocab import sessionish
 from reviewer.querysets import QueryTracker, names_in
 from reviewer.rule import Example, PythonRule
+from reviewer.transactions import single_writer
 from reviewer.walk import descendants
 
 SHOP = (
@@ -46,8 +47,9 @@ class RaceLostUpdateCheckThenAct(PythonRule):
     `p.stock = p.stock - n`) and then saved (`save()`, `commit()`); and raw SQL that writes
     back `SET col = %s` a value computed in Python from a `SELECT col` without `FOR UPDATE`.
     The fix is to let the database compute it (`F("stock") - n`, `Item.stock - n`,
-    `SET col = col - %s`) or to lock the row first. Not reported: migrations, management
-    commands and tests (one writer), and string fields (`name += " (copy)"`)."""
+    `SET col = col - %s`) or to lock the row first. Not reported: code one process runs by hand
+    (migrations, management commands, script modules with `if __name__ == "__main__":`, tests),
+    and string fields (`name += " (copy)"`)."""
 
     code = "ORM011"
     name = "race-lost-update-check-then-act"
@@ -66,7 +68,8 @@ class RaceLostUpdateCheckThenAct(PythonRule):
         "https://docs.djangoproject.com/en/stable/ref/models/expressions/#avoiding-race-conditions-using-f",
         "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-ROWS",
     )
-    triggers = ("+=", "-=", " + ", " - ", "UPDATE", "update")
+    # The value is written back by a save, a session commit / flush, or an SQL `UPDATE ... SET`.
+    triggers = ("save(", "commit(", "flush(", "SET ")
     index_sections = ("orm_models", "symbols")
     invalid = (
         Example(
@@ -189,7 +192,7 @@ class RaceLostUpdateCheckThenAct(PythonRule):
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
         self.tracker = context.shared(QueryTracker)
-        self.active = not context.in_migration and "/management/commands/" not in f"/{context.path}"
+        self.active = not single_writer(context)
         self.functions: list[_Function] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

@@ -44,7 +44,8 @@ class SideEffectInsideTransaction(PythonRule):
         "https://docs.djangoproject.com/en/stable/topics/db/transactions/#performing-actions-after-commit",
         "https://microservices.io/patterns/data/transactional-outbox.html",
     )
-    triggers = ("delay", "apply_async", "send_task", "enqueue", "requests", "httpx", "aiohttp", "urllib", "mail")
+    triggers = (".delay(", "apply_async(", "send_task(", ".enqueue", "requests", "httpx", "aiohttp", "urllib", "send_mail",
+                "mail_admins", "mail_managers", "EmailM", "smtplib")
     index_sections = ("routes", "orm_models", "symbols")
     invalid = (
         Example(
