@@ -9,7 +9,7 @@ from reviewer.apicheck import code, sql_of
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
 from reviewer.project.ormvocab import sessionish
-from reviewer.querysets import QueryTracker, names_in
+from reviewer.querysets import QueryTracker, classify_call, names_in
 from reviewer.rule import Example, PythonRule
 from reviewer.transactions import single_writer
 from reviewer.walk import descendants
@@ -34,6 +34,7 @@ class _Function:
     pending: list[tuple[cst.CSTNode, str, str]] = field(default_factory=list)  # (update, instance, framework) awaiting a save
     selects: dict[str, exp.Select] = field(default_factory=dict)  # cursor -> the unlocked SELECT it ran last
     read: dict[str, exp.Select] = field(default_factory=dict)  # names holding values of that SELECT
+    guarded: set[str] = field(default_factory=set)  # models an `if M...exists(): return` guard checked
 
 
 class RaceLostUpdateCheckThenAct(PythonRule):
@@ -46,6 +47,10 @@ class RaceLostUpdateCheckThenAct(PythonRule):
     `with_for_update()` whose field is changed from its own value (`p.stock -= n`,
     `p.stock = p.stock - n`) and then saved (`save()`, `commit()`); and raw SQL that writes
     back `SET col = %s` a value computed in Python from a `SELECT col` without `FOR UPDATE`.
+    And a Django exists-then-create (`if not M.objects.filter(k=v).exists(): M.objects.create(k=v)`,
+    or a guard that returns when the row exists, then `create`) outside a `try` that handles
+    `IntegrityError`: two requests both see no row, and both insert it (a duplicate without a
+    unique constraint, a 500 with one); `get_or_create` backed by a unique constraint is the fix.
     The fix is to let the database compute it (`F("stock") - n`, `Item.stock - n`,
     `SET col = col - %s`) or to lock the row first. Not reported: code one process runs by hand
     (migrations, management commands, script modules with `if __name__ == "__main__":`, tests),
@@ -63,13 +68,18 @@ class RaceLostUpdateCheckThenAct(PythonRule):
         "`update(Item).values(quantity=Item.quantity - qty)` / `SET balance = balance - %s`; "
         "or lock the row first with `select_for_update()` / `with_for_update()` / `SELECT ... FOR UPDATE`"
     )
+    exists_message = "`{model}` runs after a check that the row does not exist: concurrent requests both create it"
+    exists_fix = (
+        'Back the lookup with a unique constraint (`UniqueConstraint(fields=["user", "plan"], name="uniq_subscription")`) '
+        "and use `get_or_create(...)`, or catch `IntegrityError` around the create"
+    )
     seed = 'S3:259 "Handling concurrent updates"; S1:76 "Implement idempotency for critical operations"; S3:239 "Data guardian"'
     references = (
         "https://docs.djangoproject.com/en/stable/ref/models/expressions/#avoiding-race-conditions-using-f",
         "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-ROWS",
     )
-    # The value is written back by a save, a session commit / flush, or an SQL `UPDATE ... SET`.
-    triggers = ("save(", "commit(", "flush(", "SET ")
+    # The value is written back by a save, a session commit / flush, or an SQL `UPDATE ... SET`; or an `exists()` check.
+    triggers = ("save(", "commit(", "flush(", "SET ", ".exists()")
     index_sections = ("orm_models", "symbols")
     invalid = (
         Example(
@@ -106,8 +116,60 @@ class RaceLostUpdateCheckThenAct(PythonRule):
             lines=(4,),
             note="SQLAlchemy",
         ),
+        Example(
+            "from catalog.models import Product\n"
+            "def add(name):\n"
+            "    if not Product.objects.filter(name=name).exists():\n"
+            "        Product.objects.create(name=name)\n",
+            path="catalog/services.py",
+            files=SHOP,
+            lines=(4,),
+            note="exists-then-create",
+        ),
+        Example(
+            "from catalog.models import Product\n"
+            "def add(name):\n"
+            "    if Product.objects.filter(name=name).exists():\n"
+            "        raise ValueError('exists')\n"
+            "    return Product.objects.create(name=name)\n",
+            path="catalog/services.py",
+            files=SHOP,
+            lines=(5,),
+            note="exists-then-create behind a guard",
+        ),
     )
     valid = (
+        Example(
+            "from catalog.models import Product\n"
+            "def add(name):\n"
+            "    Product.objects.get_or_create(name=name)\n",
+            path="catalog/services.py",
+            files=SHOP,
+        ),
+        Example(
+            "from django.db import IntegrityError\n"
+            "from catalog.models import Product\n"
+            "def add(name):\n"
+            "    if not Product.objects.filter(name=name).exists():\n"
+            "        try:\n"
+            "            Product.objects.create(name=name)\n"
+            "        except IntegrityError:\n"
+            "            pass  # created concurrently\n",
+            path="catalog/services.py",
+            files=SHOP,
+            note="near-miss: the create handles the duplicate the unique constraint rejects",
+        ),
+        Example(
+            "from catalog.models import Product\n"
+            "def add(name):\n"
+            "    if not Product.objects.filter(name=name).exists():\n"
+            "        log.info('no product %s', name)\n"
+            "    else:\n"
+            "        Product.objects.create(name=name + ' (2)')\n",
+            path="catalog/services.py",
+            files=SHOP,
+            note="near-miss: the create is in the branch where the row exists",
+        ),
         Example(
             "from django.db.models import F\n"
             "from catalog.models import Product\n"
@@ -194,6 +256,57 @@ class RaceLostUpdateCheckThenAct(PythonRule):
         self.tracker = context.shared(QueryTracker)
         self.active = not single_writer(context)
         self.functions: list[_Function] = []
+        self.checks: list[tuple[cst.If, str]] = []  # open `if not M...exists():` blocks and their model
+        self.tries: list[tuple[cst.CSTNode, bool]] = []  # open try bodies / handlers: whether they handle IntegrityError
+
+    # -- exists-then-create ---------------------------------------------------------------
+    def visit_If(self, node: cst.If) -> None:
+        test = node.test
+        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+        model = self._exists_model(test.expression if negated else test)  # type: ignore[attr-defined]
+        if model is None or not self.functions:
+            return
+        if negated:
+            self.checks.append((node, model))
+        elif node.body.body and isinstance(_last_statement(node.body), (cst.Return, cst.Raise)):
+            self.functions[-1].guarded.add(model)
+
+    def leave_If(self, node: cst.If) -> None:
+        if self.checks and self.checks[-1][0] is node:
+            self.checks.pop()
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self.tries.append((node, any(_catches_integrity(self.context, h) for h in node.handlers)))
+
+    def leave_Try(self, node: cst.Try) -> None:
+        if self.tries and self.tries[-1][0] is node:
+            self.tries.pop()
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        self.tries.append((node, False))
+
+    def leave_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if self.tries and self.tries[-1][0] is node:
+            self.tries.pop()
+
+    def _exists_model(self, test: cst.BaseExpression) -> str | None:
+        """The Django model `M.objects.filter(...).exists()` asks about."""
+        if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "exists"):
+            return None
+        found = classify_call(test, self.tracker)
+        model = found.label.split(".", 1)[0] if found is not None and found.action == "read" else None
+        return model if model and self.tracker.graph.framework(model) == "django" else None
+
+    def _created_twice(self, node: cst.Call, function: _Function) -> bool:
+        """`M.objects.create(...)` after a check that no such row exists, with no IntegrityError handling."""
+        if not isinstance(node.func, cst.Attribute) or node.func.attr.value != "create":
+            return False
+        found = classify_call(node, self.tracker)
+        if found is None or found.action != "write" or not found.model or any(handles for _, handles in self.tries):
+            return False
+        if found.model in function.guarded:
+            return True
+        return any(model == found.model and _within(node, check.body) for check, model in self.checks)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(_Function(node))
@@ -245,7 +358,9 @@ class RaceLostUpdateCheckThenAct(PythonRule):
                     function.pending.remove(entry)
                     target = update.target if isinstance(update, cst.AugAssign) else update.targets[0].target  # type: ignore[attr-defined]
                     self.report(update, field=code(self.context, target, 40))
-        if self.context.sink(node) is not None:
+        if self._created_twice(node, function):
+            self.report(node, message=self.exists_message, fix=self.exists_fix, model=code(self.context, node.func, 40))
+        elif self.context.sink(node) is not None:
             self._raw_statement(node, function)
 
     # -- raw SQL --------------------------------------------------------------------------
@@ -284,6 +399,32 @@ class RaceLostUpdateCheckThenAct(PythonRule):
                 function.read[target] = select
             else:
                 function.read.pop(target, None)
+
+
+def _last_statement(block: cst.BaseSuite) -> cst.CSTNode | None:
+    body = block.body
+    if not body:
+        return None
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine) and last.body:
+        return last.body[-1]
+    return last
+
+
+def _within(node: cst.CSTNode, block: cst.CSTNode) -> bool:
+    return any(child is node for child in descendants(block))
+
+
+def _catches_integrity(context, handler: cst.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True  # a bare `except:` handles it too
+    kinds = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
+    for kind in kinds:
+        value = kind.value if isinstance(kind, cst.Element) else kind
+        name = (context.resolve(value) or dotted(value) or "") if isinstance(value, (cst.Name, cst.Attribute)) else ""
+        if name.rsplit(".", 1)[-1] in ("IntegrityError", "Exception", "BaseException", "DatabaseError"):
+            return True
+    return False
 
 
 def _fetch_call(value: cst.BaseExpression) -> cst.Call | None:
