@@ -294,8 +294,7 @@ class RaceLostUpdateCheckThenAct(PythonRule):
         if not (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and test.func.attr.value == "exists"):
             return None
         found = classify_call(test, self.tracker)
-        model = found.label.split(".", 1)[0] if found is not None and found.action == "read" else None
-        return model if model and self.tracker.graph.framework(model) == "django" else None
+        return found.model if found is not None and found.action == "read" else None
 
     def _created_twice(self, node: cst.Call, function: _Function) -> bool:
         """`M.objects.create(...)` after a check that no such row exists, with no IntegrityError handling."""
