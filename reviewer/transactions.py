@@ -94,15 +94,15 @@ class Transactions:
         decorated = ""
         for decorator in node.decorators:
             if self._atomic_decorator(decorator.decorator):
-                decorated = "@transaction.atomic"
+                decorated = "`@transaction.atomic`"
         method = bool(self.classes) and node in self.classes[-1].body.body
         if not decorated and method and self.class_atomic[-1]:
-            decorated = "method_decorator(transaction.atomic)"
+            decorated = "`method_decorator(transaction.atomic)`"
         if not decorated and self.atomic_requests and not self._non_atomic(node):
             from reviewer.routes import handler_for
 
             if handler_for(self.context, node, self.classes if method else []) is not None:
-                decorated = "ATOMIC_REQUESTS"
+                decorated = "a view under `ATOMIC_REQUESTS`"
         self.frames.append(Frame(node, decorated))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -145,7 +145,8 @@ class Transactions:
 
     # -- queries ------------------------------------------------------------------------
     def open_scope(self) -> str:
-        """How the transaction open here was opened (for a message), or "" when none is."""
+        """How the transaction open here was opened, as a message says it (code in
+        backticks), or "" when none is."""
         frame = self.frames[-1]
         if frame.scopes:
             return frame.scopes[-1]
@@ -192,20 +193,19 @@ class Transactions:
         if isinstance(expr, cst.Call):
             func = expr.func
             if isinstance(func, (cst.Name, cst.Attribute)) and self.context.resolve(func) in ATOMIC:
-                return "transaction.atomic()"
+                return "`transaction.atomic()`"
             if isinstance(func, cst.Attribute) and func.attr.value in BEGIN_METHODS:
                 receiver = dotted(func.value) or "..."
-                if func.attr.value == "atomic" and receiver.rsplit(".", 1)[-1] != "transaction" and not sessionish(receiver) \
-                        and receiver.rsplit(".", 1)[-1] not in ("db", "database"):
-                    return ""
-                return f"{receiver}.{func.attr.value}()"
+                if func.attr.value == "atomic" and not (sessionish(receiver) or receiver.rsplit(".", 1)[-1] in ("transaction", "database")):
+                    return ""  # peewee's `db.atomic()`; not any object's `atomic()`
+                return f"`{receiver}.{func.attr.value}()`"
             return ""
         if isinstance(expr, (cst.Name, cst.Attribute)):
             if self.context.resolve(expr) in ATOMIC:
-                return "transaction.atomic"
+                return "`transaction.atomic`"
             name = dotted(expr) or ""
             if name.rsplit(".", 1)[-1].lower() in CONNECTION_WORDS and not (self.context.resolve(expr) or "").startswith("django."):
-                return f"with {name}:"
+                return f"`with {name}:`"
         return ""
 
 

@@ -176,5 +176,4 @@ class SideEffectInsideTransaction(PythonRule):
         scope = self.transactions.open_scope()
         if not scope:
             return
-        where = scope if scope.startswith("the ") else f"`{scope}`"
-        self.report(node, effect=effect[0].upper() + effect[1:], call=code(self.context, node, 50), scope=where)
+        self.report(node, effect=effect[0].upper() + effect[1:], call=code(self.context, node, 50), scope=scope)
