@@ -26,6 +26,7 @@ SHOP = (
 LOCKS = frozenset({"select_for_update", "with_for_update"})
 FETCHES = frozenset({"fetchone", "fetchall", "fetchmany", "fetchrow", "fetchval", "fetch"})
 ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply)
+VERSION_COLUMNS = frozenset({"version", "revision", "row_version", "lock_version"})
 
 
 @dataclass
@@ -51,7 +52,8 @@ class RaceLostUpdateCheckThenAct(PythonRule):
     or a guard that returns when the row exists, then `create`) outside a `try` that handles
     `IntegrityError`: two requests both see no row, and both insert it (a duplicate without a
     unique constraint, a 500 with one); `get_or_create` backed by a unique constraint is the fix.
-    The fix is to let the database compute it (`F("stock") - n`, `Item.stock - n`,
+    An UPDATE whose WHERE also matches the value read or a version column (optimistic locking)
+    is not reported. The fix is to let the database compute it (`F("stock") - n`, `Item.stock - n`,
     `SET col = col - %s`) or to lock the row first. Not reported: code one process runs by hand
     (migrations, management commands, script modules with `if __name__ == "__main__":`, tests),
     and string fields (`name += " (copy)"`)."""
@@ -209,6 +211,18 @@ class RaceLostUpdateCheckThenAct(PythonRule):
             "    cur.execute('UPDATE accounts SET balance = %s WHERE id = %s', (balance - amount, account_id))\n"
             "    conn.commit()\n",
             note="near-miss: SELECT ... FOR UPDATE locks the row",
+        ),
+        Example(
+            "def withdraw(conn, account_id, amount):\n"
+            "    cur = conn.cursor()\n"
+            "    cur.execute('SELECT balance, version FROM accounts WHERE id = %s', (account_id,))\n"
+            "    balance, version = cur.fetchone()\n"
+            "    cur.execute('UPDATE accounts SET balance = %s, version = version + 1 WHERE id = %s AND version = %s',\n"
+            "                (balance - amount, account_id, version))\n"
+            "    if cur.rowcount == 0:\n"
+            "        raise Conflict()\n"
+            "    conn.commit()\n",
+            note="near-miss: optimistic locking, the UPDATE matches only the version read",
         ),
         Example(
             "def adjust(db, item_id, delta):\n"
@@ -443,7 +457,7 @@ def _written_back(update: exp.Update, params: cst.BaseExpression, read: dict[str
         if isinstance(element.value, cst.BinaryOperation) and isinstance(element.value.operator, ARITHMETIC)
     ]
     sources = [read[n.value] for value in computed for n in names_in(value) if n.value in read]
-    if not sources:
+    if not sources or _compare_and_set(update):
         return ""
     for assignment in update.expressions:
         if not isinstance(assignment, exp.EQ) or not isinstance(assignment.expression, (exp.Placeholder, exp.Parameter)):
@@ -454,6 +468,18 @@ def _written_back(update: exp.Update, params: cst.BaseExpression, read: dict[str
             if column in selected or "*" in selected:
                 return f"SET {column} = ..."
     return ""
+
+
+def _compare_and_set(update: exp.Update) -> bool:
+    """Optimistic locking: the WHERE also matches the value read (`AND balance = %s`) or a
+    version column, so a concurrent change makes the UPDATE match no row."""
+    where = update.args.get("where")
+    if where is None:
+        return False
+    assigned = {a.this.name for a in update.expressions if isinstance(a, exp.EQ)}
+    compared = {c.name.lower() for c in where.find_all(exp.Column)}
+    return bool(compared & {name.lower() for name in assigned}) or any(
+        name in VERSION_COLUMNS or name.endswith("_version") for name in compared)
 
 
 def _locked(origin: cst.Call) -> bool:
