@@ -834,7 +834,7 @@ class DbCall:
     label: str  # how the call reads in a message
     chain: tuple[cst.Call, ...]  # the calls of the chain (inner ones are not reported again)
     table: cst.BaseExpression | None = None  # the model / table a statement builder targets
-    model: str | None = None  # the model an ORM write saves or deletes through
+    model: str | None = None  # the model a Django query reads, or an ORM write saves or deletes through
     method: str = ""  # `save` / `delete` when the write goes through the model instance's own method
 
 
@@ -906,7 +906,7 @@ def classify_call(call: cst.Call, tracker: QueryTracker) -> DbCall | None:
         framework = tracker.graph.framework(model)
         if framework == "django" and manager:
             if method in DJANGO_READS:
-                return DbCall("read", f"{model}.{manager}...{method}()", chain)
+                return DbCall("read", f"{model}.{manager}...{method}()", chain, model=model)
             if method in DJANGO_WRITES:
                 # `create()` saves through the model; a queryset `update()` / `delete()` does not.
                 through = "save" if method in ("create", "update_or_create") else ""

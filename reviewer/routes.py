@@ -290,7 +290,7 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str
             return
     if name == "urlpatterns" or _is_pattern_list(value, imports):
         _patterns(name, value, imports, facts)
-    elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "handler404", "handler500"):
+    elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "DATABASES", "handler404", "handler500"):
         facts["settings"][name] = {"line": stmt.lineno, "value": _literal(value)}
     elif isinstance(value, ast.Constant) and isinstance(value.value, str) and (
         "application/vnd." in value.value or value.value.lower() in ("api-version", "x-api-version", "accept-version")
@@ -1113,7 +1113,7 @@ class RoutesProvider(IndexProvider):
     name = "routes"
     reads = (SYMBOLS,)
     triggers = ("fastapi", "starlette", "flask", "Flask", "django", "rest_framework", "urlpatterns", "REST_FRAMEWORK",
-                "APIRouter", "Blueprint", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page",
+                "APIRouter", "Blueprint", "ATOMIC_REQUESTS", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page",
                 # A module that uses a router, blueprint or Api defined in another module.
                 ".route(", ".api_route(", ".websocket(", "include_router(", "register_blueprint(", ".mount(", "add_resource(",
                 "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns",

@@ -1,0 +1,286 @@
+"""Open database transactions: where code runs inside one, and what runs outside the database.
+
+One definition of "an open transaction" for the transaction rules (ORM009, ORM010, ORM011):
+
+- Django `transaction.atomic` as a decorator (on the function, or `method_decorator(atomic)`
+  on its class) or as a context manager, and every view when `ATOMIC_REQUESTS` is on in
+  `DATABASES` (unless the view is `non_atomic_requests`);
+- SQLAlchemy `with session.begin()` / `engine.begin()` / `Session.begin()` /
+  `session.begin_nested()` (also `async with`), and a session between its first write
+  (`add`, `delete`, `merge`, an `INSERT`/`UPDATE`/`DELETE` it executes) and the `commit()` /
+  `rollback()` that ends it (this covers Flask-SQLAlchemy's request-scoped `db.session`);
+- asyncpg / psycopg 3 `async with conn.transaction()`, peewee `db.atomic()`, and DB-API
+  connections used as a context manager (`with conn:` in psycopg2 and sqlite3).
+
+A transaction is lexical to the function that opens it: a nested `def` or `lambda` (what
+`transaction.on_commit(lambda: ...)` receives) runs later, outside it.
+
+`Transactions` is a shared per-file analysis (`context.shared(Transactions)`): the engine feeds
+it the batched walk, and rules ask `open_scope()` at any node. `side_effect(call, context)`
+names a call that acts outside the database (HTTP, email, a task queue), for ORM010 and
+anyone else who needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from reviewer.names import dotted
+from reviewer.project.ormvocab import sessionish
+from reviewer.querysets import QueryTracker, classify_call
+from reviewer.walk import descendants
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reviewer.context import FileContext
+
+ATOMIC = frozenset({"django.db.transaction.atomic", "django.db.transaction.Atomic"})
+NON_ATOMIC = "django.db.transaction.non_atomic_requests"
+METHOD_DECORATOR = "django.utils.decorators.method_decorator"
+# Methods whose context manager is a transaction: SQLAlchemy, asyncpg / psycopg 3, peewee.
+BEGIN_METHODS = frozenset({"begin", "begin_nested", "transaction", "atomic"})
+# Names of DB-API connections whose `with conn:` block is a transaction (psycopg2, sqlite3).
+CONNECTION_WORDS = frozenset({"conn", "connection", "con", "db_conn", "dbconn", "db_connection"})
+SESSION_WRITES = frozenset({"add", "add_all", "delete", "merge"})
+ENDS = frozenset({"commit", "rollback"})
+
+HTTP_MODULES = ("requests", "httpx", "aiohttp", "urllib3")
+HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "urlopen"})
+MAIL_FUNCTIONS = frozenset({
+    "django.core.mail.send_mail", "django.core.mail.send_mass_mail", "django.core.mail.mail_admins",
+    "django.core.mail.mail_managers", "smtplib.SMTP", "smtplib.SMTP_SSL",
+})
+MAIL_MESSAGES = ("EmailMessage", "EmailMultiAlternatives")
+# Celery (`.delay`, `.apply_async`, `app.send_task`), RQ (`queue.enqueue*`).
+TASK_METHODS = frozenset({"delay", "apply_async", "send_task", "enqueue", "enqueue_call", "enqueue_at", "enqueue_in"})
+
+
+@dataclass
+class Frame:
+    """One function (or lambda) being walked and the transactions open in it."""
+
+    node: cst.CSTNode
+    decorated: str = ""  # the decorator (or setting) that makes the whole body a transaction
+    scopes: list[str] = field(default_factory=list)  # open `with` transactions, innermost last
+    pending: str = ""  # a session write not yet committed (label of the write)
+    commits: bool | None = None  # whether the function commits at all (computed on first need)
+
+
+class Transactions:
+    """The transaction open at the node being visited, fed by the engine's batched walk."""
+
+    def __init__(self, context: "FileContext") -> None:
+        self.context = context
+        self.tracker = context.shared(QueryTracker)
+        self.frames: list[Frame] = [Frame(context.module)]
+        self.classes: list[cst.ClassDef] = []
+        self.class_atomic: list[bool] = []
+        self.withs: list[tuple[cst.With, int]] = []  # with statements that opened scopes, and how many
+        self.atomic_requests = _atomic_requests(context.index)
+
+    # -- feeding ------------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node)
+        self.class_atomic.append(any(self._atomic_decorator(d.decorator) for d in node.decorators))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        if self.classes and self.classes[-1] is node:
+            self.classes.pop()
+            self.class_atomic.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        decorated = ""
+        for decorator in node.decorators:
+            if self._atomic_decorator(decorator.decorator):
+                decorated = "`@transaction.atomic`"
+        method = bool(self.classes) and node in self.classes[-1].body.body
+        if not decorated and method and self.class_atomic[-1]:
+            decorated = "`method_decorator(transaction.atomic)`"
+        if not decorated and self.atomic_requests and not self._non_atomic(node):
+            from reviewer.routes import handler_for
+
+            if handler_for(self.context, node, self.classes if method else []) is not None:
+                decorated = "a view under `ATOMIC_REQUESTS`"
+        self.frames.append(Frame(node, decorated))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._pop(node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.frames.append(Frame(node))
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self._pop(node)
+
+    def visit_With(self, node: cst.With) -> None:
+        opened = [label for label in (self._opener(item.item) for item in node.items) if label]
+        if opened:
+            self.frames[-1].scopes.extend(opened)
+            self.withs.append((node, len(opened)))
+
+    def leave_With(self, node: cst.With) -> None:
+        if self.withs and self.withs[-1][0] is node:
+            _, count = self.withs.pop()
+            del self.frames[-1].scopes[-count:]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return
+        receiver = dotted(func.value) or ""
+        if not sessionish(receiver):
+            return
+        method = func.attr.value
+        frame = self.frames[-1]
+        if method in ENDS and not node.args:
+            frame.pending = ""
+        elif frame.pending:
+            return
+        elif method in SESSION_WRITES and node.args and not _cache(func.value):
+            frame.pending = f"{receiver}.{method}()"
+        elif (found := classify_call(node, self.tracker)) is not None and found.action == "write":
+            frame.pending = f"{receiver}.{method}(...)"
+
+    # -- queries ------------------------------------------------------------------------
+    def open_scope(self) -> str:
+        """How the transaction open here was opened, as a message says it (code in
+        backticks), or "" when none is."""
+        frame = self.frames[-1]
+        if frame.scopes:
+            return frame.scopes[-1]
+        if frame.decorated:
+            return frame.decorated
+        if frame.pending and _commits(frame):
+            return f"the transaction `{frame.pending}` began, before its `commit()`"
+        return ""
+
+    def explicit(self) -> bool:
+        """An atomic block, decorator or `begin()` is open (not only a session's pending writes)."""
+        frame = self.frames[-1]
+        return bool(frame.scopes or frame.decorated)
+
+    @property
+    def function(self) -> cst.CSTNode | None:
+        """The function (or lambda) being walked, None at module level."""
+        return self.frames[-1].node if len(self.frames) > 1 else None
+
+    # -- helpers ------------------------------------------------------------------------
+    def _pop(self, node: cst.CSTNode) -> None:
+        if len(self.frames) > 1 and self.frames[-1].node is node:
+            self.frames.pop()
+
+    def _atomic_decorator(self, target: cst.BaseExpression) -> bool:
+        call = target if isinstance(target, cst.Call) else None
+        func = call.func if call is not None else target
+        qualified = self.context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        if qualified in ATOMIC:
+            return True
+        if qualified == METHOD_DECORATOR and call is not None and call.args:
+            return self._atomic_decorator(call.args[0].value)
+        return False
+
+    def _non_atomic(self, node: cst.FunctionDef) -> bool:
+        for decorator in node.decorators:
+            target = decorator.decorator
+            func = target.func if isinstance(target, cst.Call) else target
+            if isinstance(func, (cst.Name, cst.Attribute)) and self.context.resolve(func) == NON_ATOMIC:
+                return True
+        return False
+
+    def _opener(self, expr: cst.BaseExpression) -> str:
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, (cst.Name, cst.Attribute)) and self.context.resolve(func) in ATOMIC:
+                return "`transaction.atomic()`"
+            if isinstance(func, cst.Attribute) and func.attr.value in BEGIN_METHODS:
+                receiver = dotted(func.value) or "..."
+                if func.attr.value == "atomic" and not (sessionish(receiver) or receiver.rsplit(".", 1)[-1] in ("transaction", "database")):
+                    return ""  # peewee's `db.atomic()`; not any object's `atomic()`
+                return f"`{receiver}.{func.attr.value}()`"
+            return ""
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            if self.context.resolve(expr) in ATOMIC:
+                return "`transaction.atomic`"
+            name = dotted(expr) or ""
+            if name.rsplit(".", 1)[-1].lower() in CONNECTION_WORDS and not (self.context.resolve(expr) or "").startswith("django."):
+                return f"`with {name}:`"
+        return ""
+
+
+def single_writer(context: "FileContext") -> bool:
+    """Code that one process runs by hand, where concurrent writers and partial state are not
+    the concern: migrations, Django management commands and script modules (an
+    `if __name__ == "__main__":` block, the shape of a console entry point)."""
+    if context.in_migration or "/management/commands/" in f"/{context.path}":
+        return True
+    return any(isinstance(statement, cst.If) and _main_guard(statement.test) for statement in context.module.body)
+
+
+def _main_guard(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    right = test.comparisons[0].comparator
+    return (isinstance(test.left, cst.Name) and test.left.value == "__name__" and isinstance(right, cst.SimpleString)
+            and right.evaluated_value == "__main__")
+
+
+def _commits(frame: Frame) -> bool:
+    """The function ends its session's transaction with a `commit()` of its own: without one
+    the write may be autocommitted (asyncpg) or committed by a caller."""
+    if frame.commits is None:
+        frame.commits = any(
+            isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "commit"
+            and not node.args and sessionish(dotted(node.func.value) or "")
+            for node in descendants(frame.node)
+        )
+    return frame.commits
+
+
+def _cache(receiver: cst.BaseExpression) -> bool:
+    return "cache" in (dotted(receiver) or "").lower()
+
+
+def _atomic_requests(index: Any) -> bool:
+    """`ATOMIC_REQUESTS: True` on a database of the project's Django `DATABASES` setting."""
+    from reviewer.routes import section
+
+    databases = section(index)["settings"].get("DATABASES", {}).get("value") if index is not None else None
+    if not isinstance(databases, dict):
+        return False
+    return any(isinstance(db, dict) and db.get("ATOMIC_REQUESTS") is True for db in databases.values())
+
+
+def side_effect(call: cst.Call, context: "FileContext") -> str:
+    """What a call does outside the database that a rollback cannot undo: "HTTP call",
+    "email" or "task enqueue"; "" for anything else."""
+    func = call.func
+    qualified = context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+    if qualified:
+        head, _, last = qualified.rpartition(".")
+        if head.split(".")[0] in HTTP_MODULES and last in HTTP_VERBS or qualified == "urllib.request.urlopen":
+            return "HTTP call"
+        if qualified in MAIL_FUNCTIONS:
+            return "email"
+    if not isinstance(func, cst.Attribute):
+        return ""
+    method = func.attr.value
+    if method in TASK_METHODS:
+        return "task enqueue"
+    if method in ("send", "send_messages") and _email_message(func.value, context):
+        return "email"
+    return ""
+
+
+def _email_message(receiver: cst.BaseExpression, context: "FileContext") -> bool:
+    """`EmailMessage(...).send()`, or `msg.send()` where `msg` was built from one."""
+    if isinstance(receiver, cst.Name):
+        found = context.scopes.lookup(receiver.value)
+        if not found or not found[1]:
+            return False
+        receiver = found[1][-1].value
+    if isinstance(receiver, cst.Call) and isinstance(receiver.func, (cst.Name, cst.Attribute)):
+        qualified = context.resolve(receiver.func) or ""
+        return qualified.startswith("django.core.mail") and qualified.rsplit(".", 1)[-1] in MAIL_MESSAGES
+    return False
