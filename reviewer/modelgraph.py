@@ -16,7 +16,8 @@ such a model by its qualified key, and every other model by its class name.
 Each model also carries `hooks`: what runs on each instance write and makes a bulk write
 wrong (an overridden `save()` / `delete()`, `pre_save` / `post_save` / delete signal receivers,
 change logging such as django-simple-history or django-reversion) and `singleton` for
-single-row tables (django-solo, or a `save()` that pins `self.pk = 1`).
+single-row tables (django-solo, or a `save()` that pins `self.pk = 1`), and `soft_delete`:
+the flag column (`deleted_at`, `is_deleted`, ...) of a soft-delete model, its own or a base's.
 
 `DrfSerializerProvider` records DRF serializers (`drf_serializers` section): the model, the
 declared fields (nested serializers, dotted `source=`, related fields, method fields and
@@ -58,6 +59,8 @@ INSTANCE_SIGNALS = frozenset({"pre_save", "post_save", "pre_delete", "post_delet
 # django-auditlog, django-pghistory): bulk writes bypass it.
 CHANGE_LOGGERS = frozenset({"HistoricalRecords", "AuditlogHistoryField"})
 LOGGER_MODULES = ("reversion", "auditlog", "pghistory", "simple_history", "actstream")
+# Columns that flag a row as deleted without removing it (a soft-delete model).
+SOFT_DELETE_FIELDS = frozenset({"deleted_at", "deleted_on", "is_deleted", "deleted", "is_removed", "removed_at", "date_deleted"})
 # Single-row tables: django-solo and its lookalikes.
 SINGLETON_BASES = ("SingletonModel", "SoloModel", "SingletonMixin", "Singleton")
 
@@ -259,6 +262,7 @@ class ModelGraphProvider(IndexProvider):
         methods: dict[str, Any] = {}
         columns: list[str] = []
         abstract = False
+        soft_delete: str | None = None
         markers = 0
         hooks: set[str] = set()
         if any(b.rsplit(".", 1)[-1] in SINGLETON_BASES for b in bases):
@@ -305,6 +309,8 @@ class ModelGraphProvider(IndexProvider):
                     markers += 1
                 continue
             callee = _last(value.func)
+            if target in SOFT_DELETE_FIELDS and callee is not None and (callee.endswith("Field") or callee in ("Column", "mapped_column")):
+                soft_delete = target
             if callee in CHANGE_LOGGERS:
                 hooks.add("change-log")
             if callee in DJANGO_RELATIONS:
@@ -348,6 +354,8 @@ class ModelGraphProvider(IndexProvider):
             facts["abstract"] = True
         if hooks:
             facts["hooks"] = sorted(hooks)
+        if soft_delete:
+            facts["soft_delete"] = soft_delete
         facts["framework"] = self._framework(bases, relations, node)
         return facts
 
@@ -465,6 +473,15 @@ def build_graph(classes: dict[str, Any], aliases: dict[str, str], external: list
         owned_managers.update(cls.get("managers", {}))
         return relations, owned_managers, framework, hooks
 
+    def soft_delete(key: str, seen: frozenset[str] = frozenset()) -> str | None:
+        cls = classes.get(key)
+        if cls is None or key in seen:
+            return None
+        if cls.get("soft_delete"):
+            return cls["soft_delete"]
+        bases = (names.resolve(base, cls["path"]) for base in cls.get("bases", []))
+        return next((flag for flag in (soft_delete(b, seen | {key}) for b in bases if b) if flag), None)
+
     for key, cls in classes.items():
         if cls.get("manager"):
             managers.setdefault(cls["name"], {"bases": cls["bases"], "methods": cls.get("methods", {})})
@@ -482,6 +499,7 @@ def build_graph(classes: dict[str, Any], aliases: dict[str, str], external: list
             "fk_columns": cls.get("fk_columns", []),
             "modules": cls.get("modules", []),
             "hooks": sorted(hooks),
+            "soft_delete": soft_delete(key),
         }
     names = _Names({key: model["path"] for key, model in models.items()})
     for model in models.values():

@@ -164,6 +164,9 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: _Imports, facts: dict
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             _function(stmt, prefix, imports, facts)
             _scan_body(stmt.body, f"{prefix}{stmt.name}.", imports, facts)
+            for entry in facts["routers"].values():  # an app built in a factory (`def create_app()`)
+                if entry["kind"] in ("fastapi-app", "flask-app") and stmt.lineno < entry["line"] <= (stmt.end_lineno or 0):
+                    entry.setdefault("factory", stmt.lineno)
         elif isinstance(stmt, ast.ClassDef):
             _class(stmt, prefix, imports, facts)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
@@ -290,7 +293,7 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str
             return
     if name == "urlpatterns" or _is_pattern_list(value, imports):
         _patterns(name, value, imports, facts)
-    elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "DATABASES", "handler404", "handler500"):
+    elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "DATABASES", "MIDDLEWARE", "handler404", "handler500"):
         facts["settings"][name] = {"line": stmt.lineno, "value": _literal(value)}
     elif isinstance(value, ast.Constant) and isinstance(value.value, str) and (
         "application/vnd." in value.value or value.value.lower() in ("api-version", "x-api-version", "accept-version")
@@ -919,7 +922,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
         for var, info in data["routers"].items():
             if info["kind"] in ("fastapi-app", "flask-app"):
                 apps.append({"file": path, "line": info["line"], "var": var, "kind": info["kind"],
-                             "handlers_kw": info.get("handlers_kw", [])})
+                             "handlers_kw": info.get("handlers_kw", []), "factory": info.get("factory")})
         for handler in data["handlers"]:
             handlers.append({**handler, "file": path})
         for name, value in data["settings"].items():

@@ -42,3 +42,28 @@ def test_each_service_alone_gives_the_same_findings(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {k: v for k, v in MONOREPO.items() if k.startswith("svc_a/")})
     found = sorted((f.rule, f.path, f.line) for f in scan_tree(root, select=("ORM001", "ORM003")).findings)
     assert found == [("ORM001", "svc_a/shop/views.py", 3), ("ORM003", "svc_a/shop/load.py", 4)]
+
+
+SOFT_DELETE = {
+    "core/__init__.py": "",
+    "core/mixins.py": "from django.db import models\n"
+    "class SoftDeleteModel(models.Model):\n    deleted_at = models.DateTimeField(null=True)\n"
+    "    class Meta:\n        abstract = True\n"
+    "    def delete(self, using=None, keep_parents=False):\n        self.deleted_at = now()\n        self.save()\n",
+    "billing/__init__.py": "",
+    "billing/models.py": "from django.db import models\nfrom core.mixins import SoftDeleteModel\n"
+    "class Invoice(SoftDeleteModel):\n    number = models.CharField(max_length=20)\n"
+    "class Payment(models.Model):\n    amount = models.IntegerField()\n",
+    "billing/services.py": "from billing.models import Invoice, Payment\n"
+    "def cancel(customer):\n    Invoice.objects.filter(customer=customer).delete()\n"
+    "    Payment.objects.filter(customer=customer).delete()\n",
+}
+
+
+def test_a_soft_delete_flag_and_delete_override_are_inherited_from_a_base_in_another_module(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, SOFT_DELETE)
+    result = scan_tree(root, select=("ORM012",))
+    found = [(f.rule, f.path, f.line) for f in result.findings]
+    # Invoice inherits `deleted_at` and the soft `delete()`; Payment has neither.
+    assert found == [("ORM012", "billing/services.py", 3)]
+    assert "`deleted_at`" in result.findings[0].message
