@@ -57,7 +57,7 @@ class GraphqlNoComplexityLimit(PythonRule):
     (`schema.execute(...)`), where a limit would be a custom check before the call. Schemas
     served only to trusted internal callers can suppress the finding with a reason. No tuned
     project of the ecosystem check serves an unlimited schema (netbox and arize-phoenix limit
-    depth and aliases; mlflow checks queries by hand; scan `api-1`): no field data."""
+    depth and aliases; mlflow checks queries by hand; scan `api-4`): no field data."""
 
     code = "API013"
     name = "graphql-no-complexity-limit"

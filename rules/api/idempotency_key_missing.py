@@ -28,7 +28,7 @@ class IdempotencyKeyMissing(PythonRule):
     This is sub-check (a) of the catalogue's API014, on by default. Sub-check (b), POST routes
     named for payments or orders that read no `Idempotency-Key` header, is a naming heuristic
     the catalogue makes opt-in; it is not built yet. No tuned project of the ecosystem check
-    calls Stripe (scan `api-1`): no field data."""
+    calls Stripe (scan `api-4`): no field data."""
 
     code = "API014"
     name = "idempotency-key-missing"
