@@ -20,6 +20,11 @@ RESPONSES = {
     "UJSONResponse": ("content", "status_code"), "jsonify": (None, None), "JsonResponse": ("data", "status"),
     "Response": ("data", "status"), "make_response": (None, None), "HttpResponse": ("content", "status"),
 }
+# Attributes of a request object that hold the raw payload (Flask `request.json`/`form`/
+# `values`, DRF `request.data`, Django `request.POST`/`body`), and its methods that return it
+# (`get_json()`, Starlette `await request.json()`/`form()`/`body()`).
+RAW_ATTRIBUTES = frozenset({"json", "form", "data", "POST", "body", "values", "files"})
+RAW_CALLS = frozenset({"get_json", "json", "form", "body"})
 QUERYSET_METHODS = frozenset(
     {"all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "annotate", "values",
      "values_list", "only", "defer", "distinct", "extra", "using", "reverse", "alias"}

@@ -66,7 +66,7 @@ def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:
 # Providers of the built-in index, in the order their sections are built. Each lives with the
 # facts it extracts; this module knows them, they do not know it (reviewer.provider holds the
 # base class), so the index and its providers import no cycle.
-from reviewer import errorshape, logfacts, migrations, modelgraph, requestids, routes, shutdown  # noqa: E402
+from reviewer import errorshape, graphqlfacts, logfacts, migrations, modelgraph, requestids, routes, shutdown  # noqa: E402
 from reviewer.project import symbols  # noqa: E402
 
 PROVIDERS: list[IndexProvider] = [
@@ -79,4 +79,5 @@ PROVIDERS: list[IndexProvider] = [
     requestids.RequestIdsProvider(),  # request / correlation id evidence (OPS008, issue 16)
     shutdown.ShutdownProvider(),  # worker loops, app-scoped clients, closes (OPS009, issue 16)
     symbols.SymbolsProvider(),  # module table, constants, class hierarchy, summaries (issue 12)
+    graphqlfacts.GraphqlSchemaProvider(),  # Strawberry schemas and their query limits (API013, issue 16)
 ]

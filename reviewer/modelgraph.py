@@ -21,7 +21,8 @@ the flag column (`deleted_at`, `is_deleted`, ...) of a soft-delete model, its ow
 
 `DrfSerializerProvider` records DRF serializers (`drf_serializers` section): the model, the
 declared fields (nested serializers, dotted `source=`, related fields, method fields and
-the relation chains their methods read) and `Meta.fields` / `Meta.depth`.
+the relation chains their methods read), `Meta.fields` / `Meta.depth` / `Meta.exclude`,
+and the read-only fields (`read_only_fields`, `extra_kwargs` with `read_only`).
 """
 
 from __future__ import annotations
@@ -742,6 +743,18 @@ class DrfSerializerProvider(IndexProvider):
                             facts["meta_fields"] = [n for n in names if n]
                         elif _string(item.value) == "__all__":
                             facts["meta_fields"] = "__all__"
+                    elif key == "exclude" and isinstance(item.value, (ast.List, ast.Tuple)):
+                        facts["exclude"] = [n for n in map(_string, item.value.elts) if n]
+                    elif key == "read_only_fields" and isinstance(item.value, (ast.List, ast.Tuple)):
+                        facts.setdefault("read_only", []).extend(n for n in map(_string, item.value.elts) if n)
+                    elif key == "extra_kwargs" and isinstance(item.value, ast.Dict):
+                        # {"is_staff": {"read_only": True}}: read-only without being listed.
+                        facts.setdefault("read_only", []).extend(
+                            name for name, options in ((_string(k), v) for k, v in zip(item.value.keys, item.value.values))
+                            if name and isinstance(options, ast.Dict) and any(
+                                _string(k) == "read_only" and isinstance(v, ast.Constant) and v.value is True
+                                for k, v in zip(options.keys, options.values))
+                        )
                 continue
             if not isinstance(statement, ast.Assign) or len(statement.targets) != 1 or not isinstance(statement.targets[0], ast.Name):
                 continue

@@ -62,6 +62,9 @@ class ClassFacts:
     bases: tuple[str, ...]  # dotted, as written
     attributes: Mapping[str, Expr | None]  # class-level names -> constant expression (None: not one)
     assigned_on_instance: frozenset[str]  # `self.X = ...` / `cls.X = ...` in its methods
+    # Names declared by an annotation alone (`is_admin: bool`): the fields of a pydantic model
+    # or a dataclass, which bind no class attribute.
+    declared: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class FileSymbols:
                     "bases": list(cls.bases),
                     "attributes": {k: (v.to_json() if v is not None else None) for k, v in cls.attributes.items()},
                     "instance": sorted(cls.assigned_on_instance),
+                    "declared": sorted(cls.declared),
                 }
                 for name, cls in self.classes.items()
             },
@@ -128,6 +132,7 @@ class FileSymbols:
                     tuple(cls["bases"]),
                     {k: (Expr.from_json(v) if v is not None else None) for k, v in cls["attributes"].items()},
                     frozenset(cls["instance"]),
+                    frozenset(cls.get("declared", ())),
                 )
                 for name, cls in data["classes"].items()
             },
@@ -254,6 +259,7 @@ def _class_facts(node: ast.ClassDef) -> ClassFacts:
         if name:
             bases.append(name)
     attributes: dict[str, Expr | None] = {}
+    declared: set[str] = set()
     counts: dict[str, int] = {}
     methods: list[ast.AST] = []
     for statement in node.body:
@@ -269,6 +275,8 @@ def _class_facts(node: ast.ClassDef) -> ClassFacts:
                 for name in names:
                     counts[name] = counts.get(name, 0) + 1
                     attributes[name] = value if isinstance(target, ast.Name) else None
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is None:
+            declared.add(statement.target.id)
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value is not None:
             name = statement.target.id
             counts[name] = counts.get(name, 0) + 1
@@ -286,7 +294,7 @@ def _class_facts(node: ast.ClassDef) -> ClassFacts:
                 for target in targets:
                     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id in ("self", "cls"):
                         instance.add(target.attr)
-    return ClassFacts(node.name, node.lineno, tuple(bases), attributes, frozenset(instance))
+    return ClassFacts(node.name, node.lineno, tuple(bases), attributes, frozenset(instance), frozenset(declared))
 
 
 def _function_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFacts:

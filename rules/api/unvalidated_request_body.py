@@ -2,14 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewer.apicheck import code, names_in, simple_name, subtree
+from reviewer.apicheck import RAW_ATTRIBUTES, RAW_CALLS, code, names_in, simple_name, subtree
 from reviewer.model import Category, Confidence, Severity
 from reviewer.routes import HandlerScope
 from reviewer.rule import Example, PythonRule
 
-# Attributes of a request object that hold the raw payload.
-RAW_ATTRIBUTES = frozenset({"json", "form", "data", "POST", "body", "values", "files"})
-RAW_CALLS = frozenset({"get_json", "json", "form", "body"})
 VALIDATING_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate",
                                 "load", "validate_python", "structure", "from_dict", "is_valid"})
 VALIDATING_SUFFIXES = ("Serializer", "Form", "Schema", "In", "Create", "Update", "Request", "Payload", "Input", "Model", "Body", "Params")
