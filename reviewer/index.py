@@ -66,7 +66,7 @@ def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:
 # Providers of the built-in index, in the order their sections are built. Each lives with the
 # facts it extracts; this module knows them, they do not know it (reviewer.provider holds the
 # base class), so the index and its providers import no cycle.
-from reviewer import errorshape, indexes, logfacts, migrations, modelgraph, routes  # noqa: E402
+from reviewer import errorshape, indexes, logfacts, migrations, modelgraph, querysites, routes  # noqa: E402
 from reviewer.project import symbols  # noqa: E402
 
 PROVIDERS: list[IndexProvider] = [
@@ -74,6 +74,7 @@ PROVIDERS: list[IndexProvider] = [
     modelgraph.DrfSerializerProvider(),
     migrations.MigrationProvider(),  # Alembic, Django and SQL migrations (issue 4)
     indexes.ModelTablesProvider(),  # the tables models declare, with their keys (ORM008, issue 16)
+    querysites.QuerySitesProvider(),  # columns queries filter and order by (ORM013, issue 16)
     routes.RoutesProvider(),  # routes and error-shape sites (API rules, issue 6)
     errorshape.ErrorShapesProvider(),
     logfacts.LoggingProvider(),  # logging configuration (OPS005, issue 7)

@@ -33,6 +33,7 @@ from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.discovery import is_test_path
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
+from reviewer.routes import non_service
 
 SECTION = "model_tables"
 # Databases that do not index a foreign key by themselves and where an index is what joins
@@ -92,6 +93,8 @@ def _index_columns(call: ast.Call) -> list[str | None]:
             found.append(_text(arg).lower())  # type: ignore[union-attr]
         elif isinstance(arg, ast.Attribute):
             found.append(arg.attr.lower())
+        elif isinstance(arg, ast.Name):
+            found.append(arg.id.lower())  # a column of the class body: `Index("ix", dag_id)`
         else:
             found.append(None)
     return found
@@ -112,8 +115,8 @@ def _table_args(node: ast.AST | None) -> tuple[list[list[str | None]], list[dict
                 keys.append(_index_columns(item))
             elif kind == "ForeignKeyConstraint":
                 columns = [c.lower() if c else None for c in _strings(item.args[0] if item.args else keyword_value(item, "columns"))]
-                if columns and columns[0]:
-                    fks.append({"column": columns[0], "line": item.lineno, "col": item.col_offset + 1})
+                if columns and all(columns):
+                    fks.append({"column": columns[0], "columns": columns, "line": item.lineno, "col": item.col_offset + 1})
     return keys, fks, mysql
 
 
@@ -121,6 +124,7 @@ def _sqlalchemy_table(node: ast.ClassDef, tablename: str) -> dict[str, Any]:
     keys: list[list[str | None]] = []
     fks: list[dict[str, Any]] = []
     primary: list[str] = []
+    unindexed: list[str] = []  # `index=False` written out: the author's decision
     mysql = False
     for statement in node.body:
         target, value = _assignment(statement)
@@ -136,12 +140,14 @@ def _sqlalchemy_table(node: ast.ClassDef, tablename: str) -> dict[str, Any]:
             primary.append(column)
         if _true(keyword_value(value, "index")) or _true(keyword_value(value, "unique")):
             keys.append([column])
-        if any(_is_foreign_key(a) for a in value.args):
+        if _false(keyword_value(value, "index")):
+            unindexed.append(column)
+        elif any(_is_foreign_key(a) for a in value.args):
             fks.append({"column": column, "line": statement.lineno, "col": statement.col_offset + 1})
     if primary:
         keys.append(primary)
     return {"table": tablename, "model": node.name, "framework": "sqlalchemy", "line": node.lineno,
-            "keys": keys, "fks": fks, "mysql": mysql}
+            "keys": keys, "fks": fks, "mysql": mysql, "unindexed": unindexed}
 
 
 def _imperative_table(call: ast.Call, line: int, col: int) -> dict[str, Any] | None:
@@ -244,15 +250,30 @@ def _assignment(statement: ast.stmt) -> tuple[str | None, ast.AST | None]:
     return None, None
 
 
-def _tablename(node: ast.ClassDef) -> str | None:
-    """`__tablename__ = "x"`; Flask-SQLAlchemy's snake_case of the class name for a `db.Model`
-    subclass that declares columns but no name."""
+def _declared_tablename(node: ast.ClassDef) -> tuple[bool, str | None]:
+    """(whether the class computes `__tablename__` in a method, the constant it returns if any)."""
+    for statement in node.body:
+        if isinstance(statement, ast.FunctionDef) and statement.name == "__tablename__":
+            returned = [n.value for n in ast.walk(statement) if isinstance(n, ast.Return)]
+            return True, _text(returned[0]) if len(returned) == 1 else None
+    return False, None
+
+
+def _tablename(node: ast.ClassDef, naming_bases: set[str]) -> str | None:
+    """`__tablename__ = "x"` (or a `declared_attr` returning it); the snake_case of the class
+    name for a Flask-SQLAlchemy `db.Model` subclass, or a subclass of a base of the file whose
+    `declared_attr` derives the name, that declares columns but no name (not `__abstract__`)."""
+    declared, constant = _declared_tablename(node)
+    if declared:
+        return constant.lower() if constant else None
     for statement in node.body:
         target, value = _assignment(statement)
         if target == "__tablename__":
             return _text(value).lower() if _text(value) else None
+        if target == "__abstract__" and _true(value):
+            return None
     bases = [dotted_name(b) or "" for b in node.bases]
-    if any(b == "db.Model" for b in bases):
+    if any(b == "db.Model" or b.rsplit(".", 1)[-1] in naming_bases for b in bases):
         return CAMEL.sub("_", node.name).lower()
     return None
 
@@ -267,12 +288,14 @@ def model_tables(path: str, tree: ast.Module) -> dict[str, Any] | None:
     """Tables a model file declares, with their keys and foreign keys."""
     tables: list[dict[str, Any]] = []
     loose: list[dict[str, Any]] = []  # module-level Index(...) on a model's attributes
+    classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    naming_bases = {c.name for c in classes if _declared_tablename(c) == (True, None)}
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             has_columns = any(
                 isinstance(_assignment(s)[1], ast.Call) and _last(_assignment(s)[1].func) in SA_COLUMNS for s in node.body  # type: ignore[union-attr]
             )
-            name = _tablename(node) if has_columns or any(_assignment(s)[0] == "__tablename__" for s in node.body) else None
+            name = _tablename(node, naming_bases) if has_columns or any(_assignment(s)[0] == "__tablename__" for s in node.body) else None
             if name:
                 tables.append(_sqlalchemy_table(node, name))
             elif _is_django_model(node):
@@ -334,12 +357,16 @@ class ModelTablesProvider(IndexProvider):
 @dataclass(frozen=True)
 class ForeignKeyColumn:
     table: str  # the coverage key: a table name, or `django:<path>:<Model>`
-    column: str
+    columns: tuple[str, ...]  # the referencing columns (more than one for a composite key)
     path: str
     line: int
     col: int
-    origin: str  # "model" | "migration"
+    origin: str  # MODEL (the model declares it), MODEL_TABLE (a migration, on a model's table), MIGRATION
     label: str  # what a message names: `Order.customer_id`, `orders.customer_id`
+
+
+MODEL, MODEL_TABLE, MIGRATION = "model", "model-table", "migration"
+ORIGIN_RANK = {MODEL: 0, MODEL_TABLE: 1, MIGRATION: 2}
 
 
 @dataclass(frozen=True)
@@ -352,6 +379,11 @@ class TableKeys:
         wanted = set(columns)
         return any(len(key) >= len(wanted) and set(key[: len(wanted)]) == wanted for key in self.keys)
 
+    def leads_with_any(self, columns: Sequence[str]) -> bool:
+        """Some key's first column is one of these: what a lookup on all of them can use (the
+        check a parent delete runs on a composite foreign key)."""
+        return any(key and key[0] in columns for key in self.keys)
+
 
 @dataclass(frozen=True)
 class IndexCoverage:
@@ -363,52 +395,84 @@ class IndexCoverage:
         return keys is not None and keys.covers(columns)
 
     def unindexed_foreign_keys(self) -> list[ForeignKeyColumn]:
-        """Each foreign-key column no key leads with, once: at the model when one declares it."""
-        seen: set[tuple[str, str]] = set()
+        """Each foreign key no key leads with, once: at the model when one declares its table."""
+        seen: set[tuple[str, tuple[str, ...]]] = set()
         found = []
-        for fk in sorted(self.foreign_keys, key=lambda f: (f.origin != "model", f.path, f.line)):
-            if (fk.table, fk.column) in seen:
+        for fk in sorted(self.foreign_keys, key=lambda f: (ORIGIN_RANK[f.origin], f.path, f.line)):
+            if (fk.table, fk.columns) in seen:
                 continue
-            seen.add((fk.table, fk.column))
-            if not self.covered(fk.table, [fk.column]):
+            seen.add((fk.table, fk.columns))
+            keys = self.tables.get(fk.table)
+            if keys is None or not keys.leads_with_any(fk.columns):
                 found.append(fk)
         return found
 
 
-def _mysql_only(unit: Mapping[str, Any]) -> bool:
-    databases = set(unit.get("databases") or ())
-    return "mysql" in databases and not databases & {"postgres", "sqlite"}
-
-
 def coverage(index: Any) -> IndexCoverage:
-    """The index coverage of the project's tables on PostgreSQL and SQLite (nothing when the
-    project's configured database indexes foreign keys itself or has no indexes)."""
+    """The index coverage of the project's tables on PostgreSQL and SQLite: nothing when the
+    configured database indexes foreign keys itself or has no indexes; migration chains whose
+    code names MySQL and not PostgreSQL (and models, when every chain does) are left out."""
     config = getattr(index, "config", None)
     if getattr(config, "dialect", "postgres") not in INDEXED_BY_HAND:
         return IndexCoverage({}, ())
+    found_units = [u for u in mig.units(index) if u["form"] != mig.DJANGO and not is_test_path(u["path"])]
+    named = mig.chain_databases(found_units)
+    mysql = {key for key, databases in named.items() if "mysql" in databases and "postgres" not in databases}
     keys: dict[str, list[tuple[str | None, ...]]] = {}
     fks: list[ForeignKeyColumn] = []
-    skipped: set[str] = set()  # MySQL tables
+    models: dict[str, dict[str, Any]] = {}  # table name -> the model declaring it
     section = index.section(SECTION) or {}
-    for table in section.get("tables", ()):
-        key = table["table"] or f"django:{table['path']}:{table['model']}"
-        if table["mysql"]:
-            skipped.add(key)
+    for table in () if named and set(named) <= mysql else section.get("tables", ()):
+        key = _key(table)
+        if table["mysql"] or non_service(table["path"]):
             continue
         keys.setdefault(key, []).extend(tuple(k) for k in table["keys"] if k)
+        if table["model"] and table["table"]:
+            models.setdefault(key, table)
         owner = table["model"] or table["table"]
-        fks += [ForeignKeyColumn(key, fk["column"], table["path"], fk["line"], fk["col"], "model", f"{owner}.{fk['column']}")
-                for fk in table["fks"]]
+        for fk in table["fks"]:
+            columns = tuple(fk.get("columns") or (fk["column"],))
+            fks.append(ForeignKeyColumn(key, columns, table["path"], fk["line"], fk["col"], MODEL, _label(owner, columns)))
     dropped: set[tuple[str, str | None]] = set()
-    for unit in mig.units(index):
-        if unit["form"] == mig.DJANGO or unit.get("dialect") not in INDEXED_BY_HAND or _mysql_only(unit) or is_test_path(unit["path"]):
+    for unit in found_units:
+        if unit.get("dialect") not in INDEXED_BY_HAND or mig.chain(unit) in mysql:
             continue
         for item in mig.up_ops(unit):
             _replay(item, unit, keys, fks, dropped)
-    tables = {name: TableKeys(name, tuple(found)) for name, found in keys.items()}
-    kept = tuple(fk for fk in fks if fk.table not in skipped and (
-        fk.origin == "model" or (fk.table, None) not in dropped and (fk.table, fk.column) not in dropped))
-    return IndexCoverage(tables, kept)
+    kept = []
+    for fk in fks:
+        if fk.origin == MIGRATION:
+            if (fk.table, None) in dropped or any((fk.table, c) in dropped for c in fk.columns):
+                continue
+            model = models.get(fk.table)
+            if model is not None and set(fk.columns) & set(model.get("unindexed", ())):
+                continue
+            if model is None and models and fk.path.endswith(".py"):
+                # An Alembic table no model declares, in a project whose models are the schema:
+                # a table dropped since (in a way the loader cannot read) or one a library owns.
+                continue
+            if model is not None:  # a column a mixin adds: the model's table, reported at its class
+                fk = ForeignKeyColumn(fk.table, fk.columns, model["path"], model["line"], 1, MODEL_TABLE,
+                                      _label(model["model"], fk.columns))
+        kept.append(fk)
+    return IndexCoverage({name: TableKeys(name, tuple(found)) for name, found in keys.items()}, tuple(kept))
+
+
+def _key(table: Mapping[str, Any]) -> str:
+    return table["table"] or f"django:{table['path']}:{table['model']}"
+
+
+def tables_by_model(index: Any) -> dict[str, str]:
+    """Model class name -> the coverage key of its table, for the names one model file declares."""
+    found: dict[str, set[str]] = {}
+    for table in (index.section(SECTION) or {}).get("tables", ()):
+        if table["model"]:
+            found.setdefault(table["model"], set()).add(_key(table))
+    return {model: keys.pop() for model, keys in found.items() if len(keys) == 1}
+
+
+def _label(owner: str, columns: Sequence[str]) -> str:
+    return f"{owner}.{columns[0]}" if len(columns) == 1 else f"{owner}.({', '.join(columns)})"
 
 
 def _replay(item: dict[str, Any], unit: Mapping[str, Any], keys: dict[str, list[tuple[str | None, ...]]],
@@ -418,45 +482,41 @@ def _replay(item: dict[str, Any], unit: Mapping[str, Any], keys: dict[str, list[
         return
     found = keys.setdefault(table, [])
 
-    def foreign(column: str | None, line: int, col: int) -> None:
-        if column:
-            fks.append(ForeignKeyColumn(table, column, unit["path"], line, col, "migration", f"{table}.{column}"))
+    def foreign(columns: Sequence[str | None], line: int, col: int) -> None:
+        if columns and all(columns):
+            named = tuple(c for c in columns if c)
+            fks.append(ForeignKeyColumn(table, named, unit["path"], line, col, MIGRATION, _label(table, named)))
 
     if kind == "create_table":
+        constrained = [key for key in item.get("keys", ()) if key["ctype"] == "fk" and key["on"]]
+        in_keys = {c for key in constrained for c in key["on"]}
         primary = [c["name"] for c in item.get("columns", ()) if c.get("pk")]
         if primary:
             found.append(tuple(primary))
-        constrained = [key for key in item.get("keys", ()) if key["ctype"] == "fk" and key["on"]]
-        # A composite foreign key needs an index that leads with its first column only.
-        trailing = {c for key in constrained for c in key["on"][1:]} - {key["on"][0] for key in constrained}
-        inline = set()
         for column in item.get("columns", ()):
             if column.get("unique") or column.get("index"):
                 found.append((column["name"],))
-            if column.get("fk") and column["name"] not in trailing:
-                inline.add(column["name"])
-                foreign(column["name"], column.get("line", item["l"]), item["c"])
+            if column.get("fk") and column["name"] not in in_keys:
+                foreign([column["name"]], column.get("line", item["l"]), item["c"])
         for key in item.get("keys", ()):
             if key["ctype"] != "fk" and key["on"]:
                 found.append(tuple(key["on"]))
         for key in constrained:
-            if key["on"][0] not in inline:
-                foreign(key["on"][0], key.get("line", item["l"]), item["c"])
+            foreign(key["on"], key.get("line", item["l"]), item["c"])
     elif kind == "add_column":
         for column in item.get("columns", ()):
             if column.get("unique") or column.get("index") or column.get("pk"):
                 found.append((column["name"],))
             if column.get("fk"):
-                foreign(column["name"], item["l"], item["c"])
+                foreign([column["name"]], item["l"], item["c"])
     elif kind == "create_index" and item.get("on"):
         found.append(tuple(item["on"]))
     elif kind == "add_constraint" and item.get("on"):
         if item["ctype"] == "fk":
-            foreign(item["on"][0], item["l"], item["c"])
+            foreign(item["on"], item["l"], item["c"])
         elif item["ctype"] in ("pk", "unique"):
             found.append(tuple(item["on"]))
     elif kind in ("drop_table", "rename_table"):
         dropped.add((table, None))
     elif kind in ("drop_column", "rename_column"):
         dropped.add((table, item.get("column")))
-

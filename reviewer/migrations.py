@@ -1758,14 +1758,21 @@ def postgres_units(index: Any) -> list[dict[str, Any]]:
     SQLite and never PostgreSQL (a MySQL / SQLite project: PostgreSQL's lock advice does not
     apply). A chain that names only one other database may branch for it and run on PostgreSQL."""
     found = units(index)
+    named = chain_databases(found)
+    other = {key for key, databases in named.items() if {"mysql", "sqlite"} <= databases and "postgres" not in databases}
+    return [unit for unit in found if unit.get("dialect") in POSTGRES_DIALECTS and chain(unit) not in other]
+
+
+def chain_databases(found: list[dict[str, Any]]) -> dict[tuple[str, str, str], set[str]]:
+    """The database families each migration chain's code names (see DATABASE_WORDS)."""
     named: dict[tuple[str, str, str], set[str]] = {}
     for unit in found:
-        named.setdefault(_chain(unit), set()).update(unit.get("databases") or ())
-    other = {chain for chain, databases in named.items() if {"mysql", "sqlite"} <= databases and "postgres" not in databases}
-    return [unit for unit in found if unit.get("dialect") in POSTGRES_DIALECTS and _chain(unit) not in other]
+        named.setdefault(chain(unit), set()).update(unit.get("databases") or ())
+    return named
 
 
-def _chain(unit: dict[str, Any]) -> tuple[str, str, str]:
+def chain(unit: dict[str, Any]) -> tuple[str, str, str]:
+    """The migration chain a unit belongs to: (form, tool, stream)."""
     return (unit["form"], unit.get("tool") or "", unit.get("stream") or "")
 
 

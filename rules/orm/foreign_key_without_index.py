@@ -37,8 +37,8 @@ class ForeignKeyWithoutIndex(ProjectRule):
     category = Category.ORM
     severity = Severity.MEDIUM
     confidence = Confidence.HIGH
-    message = "Foreign key `{column}` has no index whose leading column is `{name}`"
-    fix = "Index it: `mapped_column(ForeignKey(...), index=True)`, `op.create_index(...)`, `CREATE INDEX ... ({name})`"
+    message = "Foreign key `{column}` has no index whose leading column is {lead}"
+    fix = "Index it: `mapped_column(ForeignKey(...), index=True)`, `op.create_index(...)`, `CREATE INDEX ... ({columns})`"
     seed = 'S2:175 "appropriate foreign key constraints"; S2:176; S1:121'
     references = ("https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK",
                   "https://supabase.com/docs/guides/database/database-linter?lint=0001_unindexed_foreign_keys")
@@ -97,6 +97,20 @@ class ForeignKeyWithoutIndex(ProjectRule):
                 "    number = models.CharField(max_length=20)\n\n"
                 "    class Meta:\n        unique_together = [(\"customer\", \"number\")]\n",
                 path="shop/models.py", note="near-miss: a unique constraint leading with the key covers it"),
+        Example(SA_HEAD + "class Deployment(Base):\n    __tablename__ = \"deployment\"\n"
+                "    storage_document_id: Mapped[int] = mapped_column(ForeignKey(\"block_document.id\"), index=False)\n",
+                path="app/models.py", note="near-miss: `index=False` written out is the author's decision"),
+        Example(SA_HEAD + "class DagTag(Base):\n    __tablename__ = \"dag_tag\"\n"
+                "    name: Mapped[str] = mapped_column(primary_key=True)\n"
+                "    dag_id: Mapped[str] = mapped_column(ForeignKey(\"dag.dag_id\"), primary_key=True)\n"
+                "    __table_args__ = (Index(\"idx_dag_tag_dag_id\", dag_id),)\n",
+                path="app/models.py", note="near-miss: an index on the class-body column, beside a primary key led by `name`"),
+        Example(SA_HEAD + "from sqlalchemy import ForeignKeyConstraint\n\n"
+                "class PromptTask(Base):\n    __tablename__ = \"prompt_tasks\"\n"
+                "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+                "    type: Mapped[str] = mapped_column()\n"
+                "    __table_args__ = (ForeignKeyConstraint([\"type\", \"id\"], [\"jobs.type\", \"jobs.id\"]),)\n",
+                path="app/models.py", note="near-miss: the primary key leads with a column of the composite foreign key"),
         Example(SA_HEAD + "class Order(Base):\n    __tablename__ = \"orders\"\n"
                 "    __table_args__ = {\"mysql_engine\": \"InnoDB\"}\n"
                 "    customer_id: Mapped[int] = mapped_column(ForeignKey(\"customers.id\"))\n",
@@ -105,4 +119,5 @@ class ForeignKeyWithoutIndex(ProjectRule):
 
     def check(self, index) -> None:
         for fk in indexes.coverage(index).unindexed_foreign_keys():
-            self.report(Location(fk.line, fk.col, fk.line, fk.col), path=fk.path, column=fk.label, name=fk.column)
+            self.report(Location(fk.line, fk.col, fk.line, fk.col), path=fk.path, column=fk.label,
+                        lead=" or ".join(f"`{c}`" for c in fk.columns), columns=", ".join(fk.columns))
