@@ -363,6 +363,7 @@ class ForeignKeyColumn:
     col: int
     origin: str  # MODEL (the model declares it), MODEL_TABLE (a migration, on a model's table), MIGRATION
     label: str  # what a message names: `Order.customer_id`, `orders.customer_id`
+    constraint: str = ""  # a migration's constraint name: its own, or PostgreSQL's `<table>_<column>_fkey`
 
 
 MODEL, MODEL_TABLE, MIGRATION = "model", "model-table", "migration"
@@ -433,7 +434,7 @@ def coverage(index: Any) -> IndexCoverage:
         for fk in table["fks"]:
             columns = tuple(fk.get("columns") or (fk["column"],))
             fks.append(ForeignKeyColumn(key, columns, table["path"], fk["line"], fk["col"], MODEL, _label(owner, columns)))
-    dropped: set[tuple[str, str | None]] = set()
+    dropped: set[tuple[str, str | None]] = set()  # (table, column or None), and (table, "constraint:" name)
     for unit in found_units:
         if unit.get("dialect") not in INDEXED_BY_HAND or mig.chain(unit) in mysql:
             continue
@@ -442,7 +443,8 @@ def coverage(index: Any) -> IndexCoverage:
     kept = []
     for fk in fks:
         if fk.origin == MIGRATION:
-            if (fk.table, None) in dropped or any((fk.table, c) in dropped for c in fk.columns):
+            if (fk.table, None) in dropped or any((fk.table, c) in dropped for c in fk.columns) or (
+                    fk.table, f"constraint:{fk.constraint}") in dropped:
                 continue
             model = models.get(fk.table)
             if model is not None and set(fk.columns) & set(model.get("unindexed", ())):
@@ -482,10 +484,11 @@ def _replay(item: dict[str, Any], unit: Mapping[str, Any], keys: dict[str, list[
         return
     found = keys.setdefault(table, [])
 
-    def foreign(columns: Sequence[str | None], line: int, col: int) -> None:
+    def foreign(columns: Sequence[str | None], line: int, col: int, name: str | None = None) -> None:
         if columns and all(columns):
             named = tuple(c for c in columns if c)
-            fks.append(ForeignKeyColumn(table, named, unit["path"], line, col, MIGRATION, _label(table, named)))
+            fks.append(ForeignKeyColumn(table, named, unit["path"], line, col, MIGRATION, _label(table, named),
+                                        name or f"{table}_{named[0]}_fkey"))
 
     if kind == "create_table":
         constrained = [key for key in item.get("keys", ()) if key["ctype"] == "fk" and key["on"]]
@@ -497,26 +500,28 @@ def _replay(item: dict[str, Any], unit: Mapping[str, Any], keys: dict[str, list[
             if column.get("unique") or column.get("index"):
                 found.append((column["name"],))
             if column.get("fk") and column["name"] not in in_keys:
-                foreign([column["name"]], column.get("line", item["l"]), item["c"])
+                foreign([column["name"]], column.get("line", item["l"]), item["c"], column.get("fk_name"))
         for key in item.get("keys", ()):
             if key["ctype"] != "fk" and key["on"]:
                 found.append(tuple(key["on"]))
         for key in constrained:
-            foreign(key["on"], key.get("line", item["l"]), item["c"])
+            foreign(key["on"], key.get("line", item["l"]), item["c"], key.get("name"))
     elif kind == "add_column":
         for column in item.get("columns", ()):
             if column.get("unique") or column.get("index") or column.get("pk"):
                 found.append((column["name"],))
             if column.get("fk"):
-                foreign([column["name"]], item["l"], item["c"])
+                foreign([column["name"]], item["l"], item["c"], column.get("fk_name"))
     elif kind == "create_index" and item.get("on"):
         found.append(tuple(item["on"]))
     elif kind == "add_constraint" and item.get("on"):
         if item["ctype"] == "fk":
-            foreign(item["on"], item["l"], item["c"])
+            foreign(item["on"], item["l"], item["c"], item.get("name"))
         elif item["ctype"] in ("pk", "unique"):
             found.append(tuple(item["on"]))
     elif kind in ("drop_table", "rename_table"):
         dropped.add((table, None))
     elif kind in ("drop_column", "rename_column"):
         dropped.add((table, item.get("column")))
+    elif kind == "drop_constraint" and item.get("name"):
+        dropped.add((table, f"constraint:{item['name']}"))

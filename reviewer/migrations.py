@@ -429,7 +429,8 @@ def table_key(item: exp.Expression) -> dict[str, Any] | None:
         return None
     first = names[0] if names else None
     line = (first.meta or {}).get("line", 1) if isinstance(first, exp.Identifier) else 1
-    return {"ctype": ctype, "on": [_name(n) for n in names], "rl": line}
+    return {"ctype": ctype, "on": [_name(n) for n in names], "rl": line,
+            "name": _name(item.this) if isinstance(item, exp.Constraint) else None}
 
 
 def _is_sequence_name(name: str | None) -> bool:
@@ -1171,7 +1172,8 @@ def alembic_key(node: ast.AST) -> dict[str, Any] | None:
         on = _column_names(_arg(node, 0, "columns"))
     else:
         on = [value.lower() if isinstance(value, str) else None for value in (_const(a) for a in node.args)]
-    return {"ctype": ctype, "on": on, "line": node.lineno}
+    name = _const(keyword_value(node, "name"))
+    return {"ctype": ctype, "on": on, "line": node.lineno, "name": name.lower() if isinstance(name, str) else None}
 
 
 def alembic_column(call: ast.Call) -> dict[str, Any]:
@@ -1195,6 +1197,7 @@ def alembic_column(call: ast.Call) -> dict[str, Any]:
     if isinstance(server_default, ast.Attribute) and server_default.attr in ("gen_random_uuid", "uuid_generate_v4"):
         volatile = True
     fk = any(isinstance(a, ast.Call) and _callee(a) == "ForeignKey" for a in call.args)
+    fk_name = next((_const(keyword_value(a, "name")) for a in call.args if isinstance(a, ast.Call) and _callee(a) == "ForeignKey"), None)
     identity = any(isinstance(a, ast.Call) and _callee(a) in ("Identity", "Sequence") for a in call.args)
     facts.update(
         line=call.lineno,
@@ -1204,6 +1207,7 @@ def alembic_column(call: ast.Call) -> dict[str, Any]:
         volatile=volatile or identity,
         generated=any(isinstance(a, ast.Call) and _callee(a) == "Computed" and not _false(keyword_value(a, "persisted")) for a in call.args),
         fk=fk, unique=_true(keyword_value(call, "unique")) or primary, pk=primary, index=_true(keyword_value(call, "index")),
+        fk_name=fk_name.lower() if isinstance(fk_name, str) else None,
     )
     return facts
 
