@@ -66,13 +66,15 @@ def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:
 # Providers of the built-in index, in the order their sections are built. Each lives with the
 # facts it extracts; this module knows them, they do not know it (reviewer.provider holds the
 # base class), so the index and its providers import no cycle.
-from reviewer import errorshape, graphqlfacts, logfacts, migrations, modelgraph, requestids, routes, shutdown  # noqa: E402
+from reviewer import errorshape, graphqlfacts, indexes, logfacts, migrations, modelgraph, querysites, requestids, routes, shutdown  # noqa: E402
 from reviewer.project import symbols  # noqa: E402
 
 PROVIDERS: list[IndexProvider] = [
     modelgraph.ModelGraphProvider(),  # the ORM model graph (issue 5)
     modelgraph.DrfSerializerProvider(),
     migrations.MigrationProvider(),  # Alembic, Django and SQL migrations (issue 4)
+    indexes.ModelTablesProvider(),  # the tables models declare, with their keys (ORM008, issue 16)
+    querysites.QuerySitesProvider(),  # columns queries filter and order by (ORM013, issue 16)
     routes.RoutesProvider(),  # routes and error-shape sites (API rules, issue 6)
     errorshape.ErrorShapesProvider(),
     logfacts.LoggingProvider(),  # logging configuration (OPS005, issue 7)

@@ -235,6 +235,8 @@ def sql_ops(
             for column in item.get("columns") or []:
                 if isinstance(column, dict):
                         column["line"] = at if code_line else at + column.pop("rl", 1) - 1
+            for key in item.get("keys") or []:
+                key["line"] = at if code_line else at + key.pop("rl", 1) - 1
             item["dir"] = direction
             item.setdefault("code", _short(body))
             if item["k"] == "begin":
@@ -283,22 +285,25 @@ def tree_ops(tree: exp.Expression) -> list[dict[str, Any]]:
             table = _name(index.args.get("table")) if isinstance(index, exp.Index) else None
             name = _name(index.this) if isinstance(index, exp.Index) else None
             return [op("create_index", 0, 0, table, name=name, concurrently=bool(tree.args.get("concurrently")),
-                       unique=bool(tree.args.get("unique")), names=_long_names(tree))]
+                       unique=bool(tree.args.get("unique")), names=_long_names(tree), on=_index_columns(index))]
         if kind == "TABLE":
             table = _name(tree.this)
-            columns, constraints = [], []
+            columns, constraints, keys = [], [], []
             if isinstance(tree.this, exp.Schema):
                 for item in tree.this.expressions:
                     if isinstance(item, exp.ColumnDef):
                         columns.append(column_facts(item))
-                    elif isinstance(item, exp.Constraint) and item.find(exp.ForeignKey):
-                        for key in item.find(exp.ForeignKey).expressions:
-                            constraints.append(_name(key))
+                        continue
+                    key = table_key(item)
+                    if key is not None:
+                        keys.append(key)
+                        if key["ctype"] == "fk":
+                            constraints.extend(key["on"])
             for column in columns:
                 if column["name"] in constraints:
                     column["fk"] = True
             return [op("create_table", 0, 0, table, columns=columns, names=_long_names(tree),
-                       temporary=tree.find(exp.TemporaryProperty) is not None)]
+                       temporary=tree.find(exp.TemporaryProperty) is not None, keys=keys)]
         return [op("ddl", 0, 0, _name(tree.this) if isinstance(tree.this, (exp.Table, exp.Schema)) else None, what=kind.lower())]
     if isinstance(tree, exp.Drop):
         kind = (tree.args.get("kind") or "").upper()
@@ -398,6 +403,36 @@ def alter_ops(tree: exp.Alter) -> list[dict[str, Any]]:
     return out or [op("ddl", 0, 0, table, what="alter table")]
 
 
+def _index_columns(index: exp.Expression | None) -> list[str | None]:
+    """The indexed columns of a `CREATE INDEX`, in order; None for an expression."""
+    params = index.args.get("params") if isinstance(index, exp.Index) else None
+    found: list[str | None] = []
+    if params is None:
+        return found
+    for item in params.args.get("columns") or []:
+        target = item.this if isinstance(item, exp.Ordered) else item
+        found.append(_name(target) if isinstance(target, (exp.Column, exp.Identifier)) else None)
+    return found
+
+
+def table_key(item: exp.Expression) -> dict[str, Any] | None:
+    """A table-level key of `CREATE TABLE` / `ADD CONSTRAINT`: {"ctype": fk | pk | unique,
+    "on": its columns in order, "rl": its line in the statement}; None for anything else."""
+    inner = item.expressions[0] if isinstance(item, exp.Constraint) and len(item.expressions) == 1 else item
+    if isinstance(inner, exp.ForeignKey):
+        ctype, names = "fk", inner.expressions
+    elif isinstance(inner, exp.PrimaryKey):
+        ctype, names = "pk", inner.expressions
+    elif isinstance(inner, exp.UniqueColumnConstraint) and isinstance(inner.this, exp.Schema):
+        ctype, names = "unique", inner.this.expressions
+    else:
+        return None
+    first = names[0] if names else None
+    line = (first.meta or {}).get("line", 1) if isinstance(first, exp.Identifier) else 1
+    return {"ctype": ctype, "on": [_name(n) for n in names], "rl": line,
+            "name": _name(item.this) if isinstance(item, exp.Constraint) else None}
+
+
 def _is_sequence_name(name: str | None) -> bool:
     return bool(name) and name.endswith("_seq")  # type: ignore[union-attr]
 
@@ -423,8 +458,9 @@ def constraint_op(table: str | None, constraint: exp.Expression, not_valid: bool
         isinstance(node, exp.Not) and isinstance(node.this, exp.Null) or isinstance(node, exp.Is) and isinstance(node.parent, exp.Not)
         for node in constraint.walk()
     )
+    key = table_key(constraint)
     return op("add_constraint", 0, 0, table, ctype=ctype, name=name, not_valid=not_valid, using_index=False,
-              columns=columns, not_null_check=not_null_check)
+              columns=columns, not_null_check=not_null_check, on=key["on"] if key else [])
 
 
 def _type_facts(dtype: exp.DataType | None) -> dict[str, Any]:
@@ -930,7 +966,8 @@ class _AlembicWalker:
             table = table_at(0, "table_name") if not batch else None
             columns = [alembic_column(a) for a in call.args[1:] if isinstance(a, ast.Call) and _callee(a) == "Column"]
             names = [n for n in [table] + [c["name"] for c in columns] if n and len(n.encode()) > MAX_IDENTIFIER]
-            return [op("create_table", 0, 0, table, columns=columns, names=names)]
+            keys = [key for key in (alembic_key(a) for a in call.args[1:]) if key is not None]
+            return [op("create_table", 0, 0, table, columns=columns, names=names, keys=keys)]
         if name == "drop_table":
             return [op("drop_table", 0, 0, table_at(0, "table_name"))]
         if name == "rename_table":
@@ -981,7 +1018,8 @@ class _AlembicWalker:
             return [op("create_index", 0, 0, table.lower() if isinstance(table, str) else None,
                        name=index.lower() if isinstance(index, str) else None,
                        concurrently=_true(keyword_value(call, "postgresql_concurrently")), unique=_true(keyword_value(call, "unique")),
-                       names=[index] if isinstance(index, str) and len(index.encode()) > MAX_IDENTIFIER else [])]
+                       names=[index] if isinstance(index, str) and len(index.encode()) > MAX_IDENTIFIER else [],
+                       on=_column_names(_arg(call, 2 - (1 - shift), "columns")))]
         if name == "drop_index":
             index = _const(_arg(call, 0, "index_name"))
             table = batch or _const(_arg(call, 1, "table_name"))
@@ -995,14 +1033,19 @@ class _AlembicWalker:
             "create_primary_key": ("pk", 1, "table_name"),
             "create_exclude_constraint": ("exclude", 1, "table_name"),
         }
+        # Where the constrained columns are: (position without batch, keyword).
+        constrained = {"create_foreign_key": (3, "local_cols"), "create_unique_constraint": (2, "columns"),
+                       "create_primary_key": (2, "columns")}
         if name in constraints:
             ctype, position, keyword = constraints[name]
+            on_position, on_keyword = constrained.get(name, (None, ""))
+            on = _column_names(_arg(call, on_position - (1 - shift), on_keyword)) if on_position is not None else []
             constraint = _const(_arg(call, 0, "constraint_name"))
             table = batch or _const(_arg(call, position, keyword))
             return [op("add_constraint", 0, 0, table.lower() if isinstance(table, str) else None, ctype=ctype,
                        name=constraint.lower() if isinstance(constraint, str) else None,
                        not_valid=_true(keyword_value(call, "postgresql_not_valid")), using_index=False, columns=[],
-                       not_null_check=False,
+                       not_null_check=False, on=on,
                        names=[constraint] if isinstance(constraint, str) and len(constraint.encode()) > MAX_IDENTIFIER else [])]
         if name == "drop_constraint":
             constraint = _const(_arg(call, 0, "constraint_name"))
@@ -1108,6 +1151,31 @@ def _widening(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return False
 
 
+def _column_names(node: ast.AST | None) -> list[str | None]:
+    """Column names of a list argument (`["a", "b"]`, `("a",)`); None for an expression."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return []
+    return [value.lower() if isinstance(value, str) else None for value in (_const(e) for e in node.elts)]
+
+
+# SQLAlchemy table-level constraints and the key kind each stands for.
+ALEMBIC_KEYS = {"ForeignKeyConstraint": "fk", "PrimaryKeyConstraint": "pk", "UniqueConstraint": "unique"}
+
+
+def alembic_key(node: ast.AST) -> dict[str, Any] | None:
+    """A table-level key among `create_table` arguments: `sa.ForeignKeyConstraint(["a"], [...])`,
+    `sa.PrimaryKeyConstraint("a", "b")`, `sa.UniqueConstraint("a")`."""
+    if not isinstance(node, ast.Call) or _callee(node) not in ALEMBIC_KEYS:
+        return None
+    ctype = ALEMBIC_KEYS[_callee(node)]
+    if ctype == "fk":
+        on = _column_names(_arg(node, 0, "columns"))
+    else:
+        on = [value.lower() if isinstance(value, str) else None for value in (_const(a) for a in node.args)]
+    name = _const(keyword_value(node, "name"))
+    return {"ctype": ctype, "on": on, "line": node.lineno, "name": name.lower() if isinstance(name, str) else None}
+
+
 def alembic_column(call: ast.Call) -> dict[str, Any]:
     name = _const(call.args[0]) if call.args else _const(keyword_value(call, "name"))
     type_node = call.args[1] if len(call.args) > 1 and not (isinstance(call.args[1], ast.Call) and _callee(call.args[1]) == "ForeignKey") else keyword_value(call, "type_")
@@ -1129,6 +1197,7 @@ def alembic_column(call: ast.Call) -> dict[str, Any]:
     if isinstance(server_default, ast.Attribute) and server_default.attr in ("gen_random_uuid", "uuid_generate_v4"):
         volatile = True
     fk = any(isinstance(a, ast.Call) and _callee(a) == "ForeignKey" for a in call.args)
+    fk_name = next((_const(keyword_value(a, "name")) for a in call.args if isinstance(a, ast.Call) and _callee(a) == "ForeignKey"), None)
     identity = any(isinstance(a, ast.Call) and _callee(a) in ("Identity", "Sequence") for a in call.args)
     facts.update(
         line=call.lineno,
@@ -1138,6 +1207,7 @@ def alembic_column(call: ast.Call) -> dict[str, Any]:
         volatile=volatile or identity,
         generated=any(isinstance(a, ast.Call) and _callee(a) == "Computed" and not _false(keyword_value(a, "persisted")) for a in call.args),
         fk=fk, unique=_true(keyword_value(call, "unique")) or primary, pk=primary, index=_true(keyword_value(call, "index")),
+        fk_name=fk_name.lower() if isinstance(fk_name, str) else None,
     )
     return facts
 
@@ -1692,20 +1762,21 @@ def postgres_units(index: Any) -> list[dict[str, Any]]:
     SQLite and never PostgreSQL (a MySQL / SQLite project: PostgreSQL's lock advice does not
     apply). A chain that names only one other database may branch for it and run on PostgreSQL."""
     found = units(index)
-    named = databases_by_chain(found)
-    other = {chain for chain, databases in named.items() if {"mysql", "sqlite"} <= databases and "postgres" not in databases}
-    return [unit for unit in found if unit.get("dialect") in POSTGRES_DIALECTS and chain_of(unit) not in other]
+    named = chain_databases(found)
+    other = {key for key, databases in named.items() if {"mysql", "sqlite"} <= databases and "postgres" not in databases}
+    return [unit for unit in found if unit.get("dialect") in POSTGRES_DIALECTS and chain(unit) not in other]
 
 
-def databases_by_chain(found: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str], set[str]]:
-    """The databases each migration chain's code names (`chain_of(unit)` keys it)."""
+def chain_databases(found: list[dict[str, Any]]) -> dict[tuple[str, str, str], set[str]]:
+    """The database families each migration chain's code names (see DATABASE_WORDS)."""
     named: dict[tuple[str, str, str], set[str]] = {}
     for unit in found:
-        named.setdefault(chain_of(unit), set()).update(unit.get("databases") or ())
+        named.setdefault(chain(unit), set()).update(unit.get("databases") or ())
     return named
 
 
-def chain_of(unit: dict[str, Any]) -> tuple[str, str, str]:
+def chain(unit: dict[str, Any]) -> tuple[str, str, str]:
+    """The migration chain a unit belongs to: (form, tool, stream)."""
     return (unit["form"], unit.get("tool") or "", unit.get("stream") or "")
 
 

@@ -107,9 +107,9 @@ class ConstraintValidationLock(ProjectRule):
     )
 
     def check(self, index) -> None:
-        named = mig.databases_by_chain(mig.units(index))
+        named = mig.chain_databases(mig.units(index))
         for unit in mig.postgres_units(index):
-            others = named.get(mig.chain_of(unit), set()) - {"postgres"}
+            others = named.get(mig.chain(unit), set()) - {"postgres"}
             added_not_valid = {}
             for item in mig.up_ops(unit):
                 kind = item["k"]
