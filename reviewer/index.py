@@ -66,7 +66,7 @@ def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:
 # Providers of the built-in index, in the order their sections are built. Each lives with the
 # facts it extracts; this module knows them, they do not know it (reviewer.provider holds the
 # base class), so the index and its providers import no cycle.
-from reviewer import errorshape, logfacts, migrations, modelgraph, routes  # noqa: E402
+from reviewer import errorshape, logfacts, migrations, modelgraph, ratelimit, routes  # noqa: E402
 from reviewer.project import symbols  # noqa: E402
 
 PROVIDERS: list[IndexProvider] = [
@@ -76,5 +76,7 @@ PROVIDERS: list[IndexProvider] = [
     routes.RoutesProvider(),  # routes and error-shape sites (API rules, issue 6)
     errorshape.ErrorShapesProvider(),
     logfacts.LoggingProvider(),  # logging configuration (OPS005, issue 7)
+    ratelimit.RateLimitProvider(),
+    rls.RlsProvider(),  # RLS of the tables a Supabase / PostgREST project exposes (SEC009, issue 16)  # limiters, throttles and 429 responses (SEC007, issue 16)
     symbols.SymbolsProvider(),  # module table, constants, class hierarchy, summaries (issue 12)
 ]
