@@ -66,7 +66,7 @@ def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:
 # Providers of the built-in index, in the order their sections are built. Each lives with the
 # facts it extracts; this module knows them, they do not know it (reviewer.provider holds the
 # base class), so the index and its providers import no cycle.
-from reviewer import errorshape, logfacts, migrations, modelgraph, ratelimit, routes  # noqa: E402
+from reviewer import errorshape, logfacts, migrations, modelgraph, ratelimit, rls, routes  # noqa: E402
 from reviewer.project import symbols  # noqa: E402
 
 PROVIDERS: list[IndexProvider] = [
