@@ -341,8 +341,9 @@ def collect_statements(text: str) -> list[RlsStatement]:
             except Exception:  # noqa: BLE001 - sqlglot raises assorted errors on odd input
                 parsed = []
             routine = isinstance(parsed[0], exp.Create) and (parsed[0].args.get("kind") or "").upper() in ROUTINES if parsed else False
-            if len(parsed) == 1 and not isinstance(parsed[0], exp.Command) and not routine:
-                out.extend(_from_tree(parsed[0], statement.line))
+            found = _from_tree(parsed[0], statement.line) if len(parsed) == 1 and not routine else []
+            if found:
+                out.extend(found)
                 continue
         out.extend(_from_tokens(tokens, text, statement.line))
     return out
