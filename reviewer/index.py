@@ -66,7 +66,7 @@ def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:
 # Providers of the built-in index, in the order their sections are built. Each lives with the
 # facts it extracts; this module knows them, they do not know it (reviewer.provider holds the
 # base class), so the index and its providers import no cycle.
-from reviewer import errorshape, graphqlfacts, indexes, logfacts, migrations, modelgraph, querysites, requestids, routes, shutdown  # noqa: E402
+from reviewer import errorshape, graphqlfacts, indexes, logfacts, migrations, modelgraph, querysites, ratelimit, requestids, rls, routes, shutdown  # noqa: E402
 from reviewer.project import symbols  # noqa: E402
 
 PROVIDERS: list[IndexProvider] = [
@@ -80,6 +80,8 @@ PROVIDERS: list[IndexProvider] = [
     logfacts.LoggingProvider(),  # logging configuration (OPS005, issue 7)
     requestids.RequestIdsProvider(),  # request / correlation id evidence (OPS008, issue 16)
     shutdown.ShutdownProvider(),  # worker loops, app-scoped clients, closes (OPS009, issue 16)
+    ratelimit.RateLimitProvider(),  # limiters, throttles and 429 responses (SEC007, issue 16)
+    rls.RlsProvider(),  # RLS of the tables a Supabase / PostgREST project exposes (SEC009, issue 16)
     symbols.SymbolsProvider(),  # module table, constants, class hierarchy, summaries (issue 12)
     graphqlfacts.GraphqlSchemaProvider(),  # Strawberry schemas and their query limits (API013, issue 16)
 ]

@@ -164,9 +164,9 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: _Imports, facts: dict
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             _function(stmt, prefix, imports, facts)
             _scan_body(stmt.body, f"{prefix}{stmt.name}.", imports, facts)
-            for entry in facts["routers"].values():  # an app built in a factory (`def create_app()`)
-                if entry["kind"] in ("fastapi-app", "flask-app") and stmt.lineno < entry["line"] <= (stmt.end_lineno or 0):
-                    entry.setdefault("factory", stmt.lineno)
+            for info in facts["routers"].values():  # an app factory: the innermost def that builds it
+                if "factory" not in info and stmt.lineno < info["line"] <= (stmt.end_lineno or stmt.lineno):
+                    info["factory"] = stmt.lineno
         elif isinstance(stmt, ast.ClassDef):
             _class(stmt, prefix, imports, facts)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
@@ -1331,7 +1331,9 @@ class HandlerScope:
         self._handler_state()[1].pop()
 
 
-NON_SERVICE_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "doc", "docs_src", "scripts", "bin"})
+NON_SERVICE_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "doc", "docs_src", "scripts", "bin",
+                              # Django's `startproject` / `startapp` templates: code a library ships for its users
+                              "project_template", "app_template"})
 
 
 def non_service(path: str) -> bool:
@@ -1358,3 +1360,30 @@ def is_service(data: Mapping[str, Any]) -> bool:
         return True
     settings = data.get("settings", {})
     return any(name in settings and not non_service(settings[name]["file"]) for name in ("ROOT_URLCONF", "INSTALLED_APPS"))
+
+
+def service_anchor(data: Mapping[str, Any], settings: tuple[str, ...] = (), factory: bool = False) -> tuple[str, int, str] | None:
+    """(file, line, name) where a project-level finding about the service belongs: its first
+    app outside tests and examples (with `factory`, the `def` of the app factory that builds
+    it, for what the factory should set up), else the first of the named Django settings that
+    is set there, else its root URLconf; None when the scanned code builds none of them."""
+    apps = [a for a in data.get("apps", []) if not non_service(a["file"])]
+    if apps:
+        # Several apps (a server, the sub-apps it mounts, a worker's status app, a CLI's
+        # callback server): the one that includes or mounts the most, then the one with the
+        # most routes in its folder.
+        def weight(app: Mapping[str, Any]) -> tuple[int, int]:
+            folder = app["file"].rsplit("/", 1)[0] + "/"
+            includes = sum(i["file"] == app["file"] and i["parent"] == app["var"] for i in data.get("includes", []))
+            return includes, sum(r["file"].startswith(folder) for r in data.get("routes", []))
+
+        app = max(apps, key=weight)
+        return app["file"], (app.get("factory") if factory else None) or app["line"], app["var"]
+    for name in settings:
+        found = data.get("settings", {}).get(name)
+        if found is not None and not non_service(found["file"]):
+            return found["file"], found["line"], name
+    urlconf = next((u for u in data.get("urlconfs", []) if not non_service(u["file"])), None)
+    if urlconf is not None:
+        return urlconf["file"], urlconf["line"], urlconf["module"]
+    return None

@@ -26,7 +26,7 @@ KNOWN = frozenset(rule.code for rule in registry_module.load(()).rules)
 SAMPLES = sorted(path for path in (REPO / "sample_projects").iterdir() if path.is_dir())
 CODE = r"[A-Z]{2,4}\d{3}"
 # Issue 16's rules, planted before they were built: their rows are checked once they are registered.
-PENDING = frozenset({"SEC007", "SEC009"})
+PENDING: frozenset[str] = frozenset()
 LOCATION = re.compile(r"^(?P<path>[\w./-]+):(?P<line>\d+)$")
 
 

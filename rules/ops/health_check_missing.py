@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.routes import is_service, non_service
+from reviewer.routes import is_service, non_service, service_anchor
 from reviewer.rule import Example, ProjectRule
 
 PROBE = re.compile(r"(^|/)(health\w*|healthz|livez|readyz|ready|live|liveness|readiness|ping|status|heartbeat)(/|$)", re.I)
@@ -82,12 +82,6 @@ class HealthCheckMissing(ProjectRule):
         apps = data.get("settings", {}).get("INSTALLED_APPS", {}).get("value")
         if isinstance(apps, list) and any(isinstance(a, str) and a.startswith(HEALTH_APPS) for a in apps):
             return
-        app = next((a for a in data.get("apps", []) if not non_service(a["file"])), None)
-        if app is not None:
-            path, line, name = app["file"], app["line"], app["var"]
-        elif [u for u in data.get("urlconfs", []) if not non_service(u["file"])]:
-            urlconf = [u for u in data["urlconfs"] if not non_service(u["file"])][0]
-            path, line, name = urlconf["file"], urlconf["line"], urlconf["module"]
-        else:
-            path, line, name = routes[0]["file"], routes[0]["line"], routes[0]["handler"]
+        anchor = service_anchor(data)
+        path, line, name = anchor if anchor is not None else (routes[0]["file"], routes[0]["line"], routes[0]["handler"])
         self.report(Location(line, 1, line, 1), path=path, fix=self.fix, count=len(routes), app=name)

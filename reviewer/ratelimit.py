@@ -1,0 +1,328 @@
+"""Rate limiting in a project: where a limiter is configured, used or answered with a 429.
+
+The `ratelimit` section of the project index lists, per file, the evidence that requests are
+throttled somewhere: an import of a limiter library (slowapi, Flask-Limiter, fastapi-limiter,
+django-ratelimit, django-axes, django-defender, asgi-ratelimit, DRF's throttling, `limits`),
+a DRF throttle setting or `throttle_classes` / `throttle_scope` on a view, a limiter app or
+middleware named in `INSTALLED_APPS` / `MIDDLEWARE`, Flask-Limiter's `RATELIMIT_*` keys or
+Flask-AppBuilder's `AUTH_RATE_LIMITED`, and a response the service itself builds with status
+429 (a home-grown limiter: `HTTPException(status_code=429)`, `abort(429)`, `return body, 429`).
+Comparing a status with 429 (a client retrying an upstream's 429) is not evidence.
+
+Outside the Python files, `edge_evidence` reads the project's dependency lists and an API
+gateway's configuration at the scanned root (nginx `limit_req`, Kong's `rate-limiting`
+plugins, Traefik's `rateLimit` middleware).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+import yaml
+
+from reviewer.astfacts import dotted_name, keyword_value
+from reviewer.config import tomllib  # tomli on Python 3.10
+from reviewer.lines import split_lines
+from reviewer.model import FileKind
+from reviewer.names import module_name_for
+from reviewer.provider import IndexProvider
+
+SECTION = "ratelimit"
+
+# Import names of limiter libraries (a module or a package prefix).
+LIMITER_MODULES = (
+    "slowapi", "flask_limiter", "fastapi_limiter", "django_ratelimit", "axes", "defender", "limits",
+    "rest_framework.throttling", "ratelimit.decorators", "ratelimit.mixins", "ratelimit.core", "ratelimit.middleware",
+)
+# asgi-ratelimit is imported as `ratelimit`, like the client-side `ratelimit` decorator package:
+# only its middleware names it.
+ASGI_RATELIMIT_NAMES = frozenset({"RateLimitMiddleware", "Rule"})
+# Distributions (PEP 503 names) that throttle requests, as a dependency list names them.
+LIMITER_DISTRIBUTIONS = frozenset(
+    {"slowapi", "flask-limiter", "fastapi-limiter", "django-ratelimit", "django-axes", "django-defender", "asgi-ratelimit"}
+)
+# Flask-Limiter's configuration keys and Flask-AppBuilder's switch for its login limiter.
+LIMITER_SETTINGS = frozenset(
+    {"RATELIMIT_ENABLED", "RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URL",
+     "AUTH_RATE_LIMITED"}
+)
+THROTTLE_ATTRIBUTES = frozenset({"throttle_classes", "throttle_scope"})
+# Settings that limit every request, or the login (evidence kinds other than "limiter-setting").
+GLOBAL_SETTINGS = {"RATELIMIT_DEFAULT": "global-limit", "RATELIMIT_APPLICATION": "global-limit", "AUTH_RATE_LIMITED": "auth-limit"}
+GLOBAL_LIMIT_KEYWORDS = ("default_limits", "application_limits")
+APP_CLASSES = frozenset({"FastAPI", "APIRouter"})
+# Decorators that limit the function they decorate: slowapi / Flask-Limiter `@limiter.limit(...)`,
+# `@limiter.shared_limit(...)`, django-ratelimit `@ratelimit(...)`, DRF `@throttle_classes([...])`.
+LIMIT_DECORATORS = frozenset({"limit", "shared_limit", "ratelimit", "throttle_classes"})
+STATUS_KEYWORDS = ("status_code", "status", "code")
+# Callables whose first positional argument is the response status.
+STATUS_FIRST = frozenset({"abort", "HTTPException", "HttpResponse", "HTTPError"})
+TOO_MANY = 429
+TRIGGERS = ("limit", "Limit", "LIMIT", "throttl", "THROTTL", "axes", "defender", "429", "TOO_MANY", "TooMany")
+
+NGINX_FILES = ("nginx.conf", "nginx/nginx.conf", "deploy/nginx.conf", "docker/nginx.conf", "docker/nginx/nginx.conf")
+GATEWAY_FILES = ("kong.yml", "kong.yaml", "kong/kong.yml", "kong/kong.yaml", "traefik.yml", "traefik.yaml",
+                 "traefik/dynamic.yml", "traefik/dynamic.yaml")
+DEPENDENCY_FILES = ("pyproject.toml", "requirements.txt", "requirements/base.txt", "requirements/production.txt",
+                    "requirements/prod.txt")
+KONG_PLUGINS = frozenset({"rate-limiting", "rate-limiting-advanced", "response-ratelimiting"})
+
+
+@dataclass(frozen=True)
+class LimiterEvidence:
+    """One place that shows requests are throttled: its file, line, kind and what is there."""
+
+    file: str
+    line: int
+    kind: str  # library, drf-throttle, limiter-app, limiter-setting, too-many-requests, dependency, gateway
+    text: str
+
+
+@dataclass(frozen=True)
+class RateLimitFacts:
+    evidence: tuple[LimiterEvidence, ...] = ()
+    # Functions and view classes a limiter guards, by qualified name (`app.auth.login`), as the
+    # route index names handlers; sorted, so the section's digest is the same in every run.
+    guarded: tuple[str, ...] = ()
+
+
+def _is_limiter_module(name: str) -> bool:
+    return any(name == module or name.startswith(module + ".") for module in LIMITER_MODULES)
+
+
+def _too_many(node: ast.AST | None) -> bool:
+    """429, or a name for it (`status.HTTP_429_TOO_MANY_REQUESTS`, `HTTPStatus.TOO_MANY_REQUESTS`)."""
+    if isinstance(node, ast.Constant):
+        return node.value == TOO_MANY and not isinstance(node.value, bool)
+    name = dotted_name(node) if node is not None else None
+    return bool(name) and ("TOO_MANY_REQUESTS" in name or "HTTP_429" in name)  # type: ignore[operator]
+
+
+def _non_empty(node: ast.AST | None) -> bool:
+    """A value that switches something on: not an empty collection, None, False or ''."""
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return bool(node.elts)
+    if isinstance(node, ast.Dict):
+        return bool(node.keys)
+    if isinstance(node, ast.Constant):
+        return bool(node.value)
+    return node is not None
+
+
+def _strings(node: ast.AST | None) -> list[str]:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return []
+
+
+def _assigned_name(target: ast.AST) -> str | None:
+    """`NAME = ...`, `app.config["NAME"] = ...`, `REST_FRAMEWORK["NAME"] = ...`: the name set."""
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
+        return target.slice.value
+    return None
+
+
+def collect_evidence(tree: ast.Module) -> list[dict[str, Any]]:
+    """The rate-limiting evidence of one module (JSON-able, for the index cache)."""
+    found: list[dict[str, Any]] = []
+
+    def add(node: ast.AST, kind: str, text: str) -> None:
+        found.append({"line": getattr(node, "lineno", 1), "kind": kind, "text": text})
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if _is_limiter_module(alias.name):
+                    add(node, "library", alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if _is_limiter_module(node.module):
+                add(node, "library", node.module)
+            elif node.module == "ratelimit" and any(a.name in ASGI_RATELIMIT_NAMES for a in node.names):
+                add(node, "library", "ratelimit (asgi-ratelimit)")
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                _assignment(_assigned_name(target), node.value, node, add)
+        elif isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign) and _non_empty(stmt.value):
+                    for target in stmt.targets:
+                        if isinstance(target, ast.Name) and target.id in THROTTLE_ATTRIBUTES:
+                            add(stmt, "drf-throttle", f"{node.name}.{target.id}")
+        elif isinstance(node, ast.Call):
+            callee = (dotted_name(node.func) or "").rsplit(".", 1)[-1]
+            if callee == "Limiter" and any(_non_empty(keyword_value(node, k)) for k in GLOBAL_LIMIT_KEYWORDS):
+                add(node, "global-limit", "Limiter(default_limits=...)")
+            if callee in APP_CLASSES and _limiter_dependency(keyword_value(node, "dependencies")):
+                add(node, "global-limit", f"{callee}(dependencies=[... RateLimiter ...])")
+            if any(_too_many(keyword_value(node, name)) for name in STATUS_KEYWORDS) or (
+                callee in STATUS_FIRST and node.args and _too_many(node.args[0])
+            ) or callee in ("TooManyRequests", "HttpResponseTooManyRequests"):
+                add(node, "too-many-requests", callee or "429")
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) >= 2:
+            if _too_many(node.value.elts[1]):
+                add(node, "too-many-requests", "return ..., 429")
+    return found
+
+
+def _limiter_dependency(node: ast.AST | None) -> bool:
+    """A fastapi-limiter `RateLimiter(...)` among dependencies (`[Depends(RateLimiter(times=5))]`)."""
+    return node is not None and any(
+        isinstance(item, ast.Call) and (dotted_name(item.func) or "").rsplit(".", 1)[-1] == "RateLimiter" for item in ast.walk(node))
+
+
+def guarded_functions(tree: ast.Module) -> list[str]:
+    """Qualified names (in the module) of the functions and classes a limiter guards: a limit
+    decorator, a `RateLimiter` dependency in the route decorator or a parameter default, or
+    DRF `throttle_classes` / `throttle_scope` on a view class."""
+    found: list[str] = []
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{prefix}{stmt.name}"
+                decorators = [d.func if isinstance(d, ast.Call) else d for d in stmt.decorator_list]
+                limited = any((dotted_name(d) or "").rsplit(".", 1)[-1] in LIMIT_DECORATORS for d in decorators) or any(
+                    _limiter_dependency(keyword_value(d, "dependencies")) for d in stmt.decorator_list if isinstance(d, ast.Call))
+                if isinstance(stmt, ast.ClassDef):
+                    limited = limited or any(
+                        isinstance(item, ast.Assign) and _non_empty(item.value)
+                        and any(isinstance(t, ast.Name) and t.id in THROTTLE_ATTRIBUTES for t in item.targets)
+                        for item in stmt.body)
+                else:
+                    limited = limited or _limiter_dependency(stmt.args)  # `Depends(RateLimiter(...))` defaults, `Annotated`
+                if limited:
+                    found.append(name)
+                visit(stmt.body, f"{name}.")
+
+    visit(tree.body, "")
+    return found
+
+
+def _assignment(name: str | None, value: ast.AST | None, node: ast.AST, add: Callable[[ast.AST, str, str], None]) -> None:
+    if name is None or value is None:
+        return
+    if name in LIMITER_SETTINGS and _non_empty(value):
+        add(node, GLOBAL_SETTINGS.get(name, "limiter-setting"), name)
+    elif name == "DEFAULT_THROTTLE_CLASSES" and _non_empty(value):
+        add(node, "drf-throttle", name)
+    elif name == "REST_FRAMEWORK" and isinstance(value, ast.Dict):
+        for key, item in zip(value.keys, value.values):
+            if isinstance(key, ast.Constant) and key.value == "DEFAULT_THROTTLE_CLASSES" and _non_empty(item):
+                add(node, "drf-throttle", "REST_FRAMEWORK.DEFAULT_THROTTLE_CLASSES")
+    elif name in ("INSTALLED_APPS", "MIDDLEWARE"):
+        for entry in _strings(value):
+            if _is_limiter_module(entry):
+                add(node, "limiter-app", entry)
+
+
+def edge_evidence(read: Callable[[str], str | None]) -> list[LimiterEvidence]:
+    """Evidence outside the Python code, from files at the scanned root that `read` returns:
+    a limiter in the dependency lists, nginx `limit_req`, Kong rate-limiting plugins, a
+    Traefik `rateLimit` middleware."""
+    found: list[LimiterEvidence] = []
+    for path in DEPENDENCY_FILES:
+        text = read(path)
+        if text is None:
+            continue
+        for name in _dependencies(path, text):
+            if name in LIMITER_DISTRIBUTIONS:
+                found.append(LimiterEvidence(path, 1, "dependency", name))
+    for path in NGINX_FILES:
+        text = read(path)
+        for number, line in enumerate(split_lines(text or ""), start=1):
+            directive = line.split("#", 1)[0].split()
+            if directive and directive[0] in ("limit_req", "limit_req_zone"):
+                found.append(LimiterEvidence(path, number, "gateway", f"nginx {directive[0]}"))
+                break
+    for path in GATEWAY_FILES:
+        text = read(path)
+        if text is None:
+            continue
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue
+        if _gateway_limits(document):
+            found.append(LimiterEvidence(path, 1, "gateway", path))
+    return found
+
+
+WEB_FRAMEWORKS = frozenset({"fastapi", "starlette", "flask", "quart", "django", "litestar", "sanic", "aiohttp", "apiflask"})
+
+
+def web_framework_optional(read: Callable[[str], str | None]) -> bool:
+    """Whether the root `pyproject.toml` names a web framework only among its optional
+    dependencies (`pgqueuer[web]`, `zenml[server]`): the app is an add-on of a library,
+    which the user deploys and configures, not the project's own service."""
+    text = read("pyproject.toml")
+    if text is None:
+        return False
+    try:
+        project = tomllib.loads(text).get("project", {})
+    except tomllib.TOMLDecodeError:
+        return False
+    required = {_canonical(str(item)) for item in project.get("dependencies", [])}
+    optional = {_canonical(str(item)) for extra in project.get("optional-dependencies", {}).values() for item in extra}
+    return not required & WEB_FRAMEWORKS and bool(optional & WEB_FRAMEWORKS)
+
+
+def _gateway_limits(document: Any, depth: int = 0) -> bool:
+    """A Kong declarative config with a rate-limiting plugin, or a Traefik dynamic config with a
+    `rateLimit` middleware, anywhere in the document."""
+    if depth > 12:
+        return False
+    if isinstance(document, Mapping):
+        if document.get("name") in KONG_PLUGINS or "rateLimit" in document:
+            return True
+        return any(_gateway_limits(value, depth + 1) for value in document.values())
+    if isinstance(document, list):
+        return any(_gateway_limits(value, depth + 1) for value in document)
+    return False
+
+
+def _canonical(requirement: str) -> str | None:
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower() if match else None
+
+
+def _dependencies(path: str, text: str) -> Iterable[str]:
+    """Distribution names a dependency file lists (PEP 503 normalised)."""
+    if path.endswith(".toml"):
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return []
+        project = data.get("project", {})
+        listed = list(project.get("dependencies", []))
+        for extra in project.get("optional-dependencies", {}).values():
+            listed.extend(extra)
+        poetry = data.get("tool", {}).get("poetry", {}).get("dependencies", {})
+        listed.extend(poetry if isinstance(poetry, dict) else [])
+        return [name for name in (_canonical(str(item)) for item in listed) if name]
+    return [name for name in (_canonical(line) for line in split_lines(text) if not line.lstrip().startswith(("#", "-"))) if name]
+
+
+class RateLimitProvider(IndexProvider):
+    """The `ratelimit` section: a RateLimitFacts."""
+
+    name = SECTION
+    triggers = TRIGGERS
+    file_kinds = frozenset({FileKind.PYTHON})
+
+    def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
+        if tree is None:
+            return None
+        evidence, guarded = collect_evidence(tree), guarded_functions(tree)
+        return {"evidence": evidence, "guarded": guarded} if evidence or guarded else None
+
+    def merge(self, facts: Mapping[str, Any]) -> Any:
+        return RateLimitFacts(
+            tuple(LimiterEvidence(path, item["line"], item["kind"], item["text"]) for path in sorted(facts) for item in facts[path]["evidence"]),
+            tuple(sorted(f"{module_name_for(path)}.{name}" for path in facts for name in facts[path]["guarded"])),
+        )

@@ -1,0 +1,311 @@
+from __future__ import annotations
+
+import re
+
+from reviewer.model import Category, Confidence, Location, Severity
+from reviewer.ratelimit import SECTION, RateLimitFacts, edge_evidence, web_framework_optional
+from reviewer.routes import non_service, service_anchor
+from reviewer.rule import Example, ProjectRule
+
+FASTAPI_APP = (
+    "from fastapi import FastAPI\n"
+    "from app.routers import auth, orders\n"
+    "\n"
+    'app = FastAPI(title="Orders API")\n'
+    'app.include_router(auth.router, prefix="/auth")\n'
+    "app.include_router(orders.router)\n"
+)
+DRF_SETTINGS = (
+    'INSTALLED_APPS = ["django.contrib.auth", "rest_framework", "shop"]\n'
+    'ROOT_URLCONF = "shop.urls"\n'
+    "REST_FRAMEWORK = {\n"
+    '    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],\n'
+    "}\n"
+)
+PER_ROUTE = (
+    "from fastapi import FastAPI, Request\n"
+    "from slowapi import Limiter\n"
+    "from slowapi.util import get_remote_address\n"
+    "\n"
+    "limiter = Limiter(key_func=get_remote_address)\n"
+    "app = FastAPI()\n"
+    "app.state.limiter = limiter\n"
+    "\n"
+    '@app.post("/auth/login")\n'
+    '@limiter.limit("5/minute")\n'
+    "async def login(request: Request):\n"
+    "    ...\n"
+    "\n"
+    '@app.post("/reports")\n'
+    '@limiter.limit("10/minute")\n'
+    "async def create_report(request: Request):\n"
+    "    ...\n"
+)
+FLASK_FACTORY = (
+    "from flask import Flask\n"
+    "\n"
+    "def create_app():\n"
+    "    app = Flask(__name__)\n"
+    "    return app\n"
+)
+
+
+# Path segments of authentication endpoints (RULES.md SEC007 (b)).
+AUTH_SEGMENT = re.compile(r"login|logon|sign[-_]?in|sign[-_]?up|register|password|passwd|reset|token|otp|totp|mfa|2fa|verify", re.I)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "ANY"})
+# Libraries that limit the routes they decorate or depend on, one by one.
+PER_ROUTE_LIBRARIES = ("slowapi", "flask_limiter", "fastapi_limiter", "django_ratelimit", "ratelimit.decorators")
+# Evidence of limits on every request or on the login, or of a limiter whose reach is unknown
+# (the service's own 429s, a gateway, DRF default throttles): no route is reported then.
+COVERING = frozenset({"global-limit", "auth-limit", "limiter-setting", "limiter-app", "too-many-requests", "gateway"})
+
+
+def deployed(data) -> bool:
+    """A service that is deployed as it is: it builds an app, or has the Django settings of a
+    site (`ROOT_URLCONF`). An `INSTALLED_APPS` list alone is what a reusable Django app ships
+    for its host project (django-oscar's `oscar/__init__.py`)."""
+    if any(not non_service(app["file"]) for app in data.get("apps", [])):
+        return True
+    urlconf = data.get("settings", {}).get("ROOT_URLCONF")
+    return urlconf is not None and not non_service(urlconf["file"])
+
+
+AUTH_MESSAGE = "Authentication route `{method} {route}` is not rate limited, while the service limits other routes with {library}"
+AUTH_FIX = 'Limit it like the others, tighter: `@limiter.limit("5/minute")` (slowapi, Flask-Limiter), `@ratelimit(key="ip", rate="5/m")`, or set a default limit for every route'
+
+
+class RateLimitingMissing(ProjectRule):
+    """The service throttles no request: no rate limiter is configured anywhere in it.
+
+    Without a limiter, one client can try passwords, one-time codes and reset tokens as fast as
+    the network allows, enumerate accounts through sign-up and reset endpoints, and exhaust
+    workers and database connections with cheap requests (OWASP API4:2023, unrestricted
+    resource consumption).
+
+    Reported once per service (a project that builds a FastAPI / Starlette / Flask app or has
+    a Django site's settings with `ROOT_URLCONF`; a library, its examples, tests and project
+    templates are not a service, nor is an app whose framework `pyproject.toml` lists only as
+    an optional extra), at the app (the
+    app factory's `def` when a factory builds it) or at the `REST_FRAMEWORK` setting, when nothing in it throttles: no import of slowapi,
+    Flask-Limiter, fastapi-limiter, django-ratelimit, django-axes, django-defender,
+    asgi-ratelimit, `limits` or DRF's throttling; no `DEFAULT_THROTTLE_CLASSES`, view
+    `throttle_classes` / `throttle_scope`, limiter app or middleware in `INSTALLED_APPS` /
+    `MIDDLEWARE`, Flask-Limiter `RATELIMIT_*` key or Flask-AppBuilder `AUTH_RATE_LIMITED`; no
+    response the service builds with status 429 (a limiter of its own); no limiter in
+    `pyproject.toml` / `requirements.txt`; no nginx `limit_req`, Kong rate-limiting plugin or
+    Traefik `rateLimit` middleware in the repository. Limits enforced elsewhere (a gateway
+    configured outside the repository, Cloudflare) are declared with the option
+    `edge-rate-limit: true`.
+
+    In a service that limits routes one by one (slowapi / Flask-Limiter `@limiter.limit`,
+    fastapi-limiter `Depends(RateLimiter(...))`, django-ratelimit `@ratelimit`) and sets no
+    default limit, each POST / PUT / PATCH authentication route (a path segment naming login,
+    sign-in, sign-up, register, password, reset, token, OTP, MFA or verify) that no limiter
+    guards is reported at its route. A limit on every request, Flask-AppBuilder's login
+    limiter, django-axes, DRF default throttles, a gateway or a 429 of the service's own (whose
+    reach is unknown) silence that check. DRF scopes without a rate and 429 responses without
+    `Retry-After` are not checked."""
+
+    code = "SEC007"
+    project_level = True  # one finding per service, where the fix belongs
+    name = "rate-limiting-missing"
+    summary = "The service throttles no request: no rate limiter is configured anywhere in it."
+    category = Category.SECURITY
+    severity = Severity.MEDIUM
+    confidence = Confidence.MEDIUM
+    message = "No rate limiting anywhere in the service `{app}`: nothing slows down credential guessing or request floods"
+    fix = (
+        'Add a limiter with a default limit and tighter ones on auth routes: slowapi `Limiter(key_func=get_remote_address, '
+        'default_limits=["100/minute"])` + `SlowAPIASGIMiddleware`, Flask-Limiter, or DRF `DEFAULT_THROTTLE_CLASSES` + '
+        "`DEFAULT_THROTTLE_RATES`; if a gateway limits requests, set the option `edge-rate-limit: true`"
+    )
+    seed = 'S1:36 "Design rate limiting and throttling mechanisms"; S5:531 "Implement rate limiting and DDoS protection"'
+    references = (
+        "https://owasp.org/API-Security/editions/2023/en/0xa4-unrestricted-resource-consumption/",
+        "https://www.django-rest-framework.org/api-guide/throttling/",
+        "https://slowapi.readthedocs.io/",
+    )
+    options = {"edge-rate-limit": False}
+    index_sections = ("routes", SECTION)
+    invalid = (
+        Example(FASTAPI_APP, path="app/main.py", lines=(4,)),
+        Example(
+            PER_ROUTE.replace('@limiter.limit("5/minute")\nasync def login', "async def login"),
+            path="app/main.py",
+            lines=(9,),
+            note="a limiter on some routes, none on the login and no default limit",
+        ),
+        Example(DRF_SETTINGS, path="shop/settings.py", lines=(3,), note="DRF without throttle classes: reported at `REST_FRAMEWORK`"),
+        Example(FLASK_FACTORY, path="ledger/app.py", lines=(3,), note="an app factory: reported at the factory, which should set the limiter up"),
+        Example(
+            FASTAPI_APP + "\n\ndef retry_later(response):\n    return response.status_code == 429\n",
+            path="app/main.py",
+            lines=(4,),
+            note="comparing an upstream's status with 429 throttles nothing",
+        ),
+    )
+    valid = (
+        Example(PER_ROUTE, path="app/main.py", note="near-miss: the login is limited route by route"),
+        Example(
+            "from fastapi import FastAPI\n"
+            "from slowapi import Limiter\n"
+            "from slowapi.middleware import SlowAPIASGIMiddleware\n"
+            "from slowapi.util import get_remote_address\n"
+            "\n"
+            'limiter = Limiter(key_func=get_remote_address, default_limits=["100/minute"])\n'
+            "app = FastAPI()\n"
+            "app.state.limiter = limiter\n"
+            "app.add_middleware(SlowAPIASGIMiddleware)\n",
+            path="app/main.py",
+            note="near-miss: slowapi with global default limits",
+        ),
+        Example(
+            DRF_SETTINGS.replace(
+                "}\n",
+                '    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],\n'
+                '    "DEFAULT_THROTTLE_RATES": {"user": "1000/hour"},\n}\n',
+            ),
+            path="shop/settings.py",
+            note="near-miss: DRF default throttle classes",
+        ),
+        Example(
+            "from rest_framework.views import APIView\n\n\nclass LoginView(APIView):\n"
+            '    throttle_scope = "login"\n',
+            path="accounts/views.py",
+            files=(("shop/settings.py", DRF_SETTINGS),),
+            note="near-miss: a throttle scope on a view",
+        ),
+        Example(
+            "from django_ratelimit.decorators import ratelimit\n\n\n"
+            '@ratelimit(key="ip", rate="5/m", block=True)\ndef login(request):\n    ...\n',
+            path="accounts/views.py",
+            files=(("shop/settings.py", DRF_SETTINGS),),
+            note="near-miss: django-ratelimit on the login view",
+        ),
+        Example(
+            DRF_SETTINGS.replace('"shop"]', '"shop", "axes"]'),
+            path="shop/settings.py",
+            note="near-miss: django-axes locks out brute-force logins",
+        ),
+        Example(
+            "from flask import Flask\nfrom flask_limiter import Limiter\nfrom flask_limiter.util import get_remote_address\n\n"
+            "limiter = Limiter(get_remote_address)\n\n\ndef create_app():\n    app = Flask(__name__)\n"
+            "    limiter.init_app(app)\n    return app\n",
+            path="ledger/app.py",
+            note="near-miss: Flask-Limiter",
+        ),
+        Example(
+            'AUTH_RATE_LIMITED = True\nAUTH_RATE_LIMIT = "5 per second"\n',
+            path="superset_config.py",
+            files=(("ledger/app.py", FLASK_FACTORY),),
+            note="near-miss: Flask-AppBuilder's login limiter switched on in the config",
+        ),
+        Example(
+            FASTAPI_APP + "\nfrom fastapi_limiter.depends import RateLimiter\n",
+            path="app/main.py",
+            note="near-miss: fastapi-limiter",
+        ),
+        Example(
+            "from fastapi import HTTPException, Request\n\n\nasync def throttle(request: Request):\n"
+            "    if await too_many(request.client.host):\n"
+            '        raise HTTPException(status_code=429, detail="Too Many Requests")\n',
+            path="app/limits.py",
+            files=(("app/main.py", FASTAPI_APP),),
+            note="near-miss: a limiter of the service's own answers 429",
+        ),
+        Example(
+            FASTAPI_APP,
+            path="app/main.py",
+            files=(("pyproject.toml", '[project]\nname = "orders"\ndependencies = ["fastapi>=0.110", "SlowAPI>=0.1.9"]\n'),),
+            note="near-miss: a limiter among the project's dependencies",
+        ),
+        Example(
+            FASTAPI_APP,
+            path="app/main.py",
+            files=((
+                "nginx.conf",
+                "http {\n    limit_req_zone $binary_remote_addr zone=api:10m rate=10r/s;\n"
+                "    server {\n        location / {\n            limit_req zone=api burst=20;\n"
+                "            proxy_pass http://app:8000;\n        }\n    }\n}\n",
+            ),),
+            note="near-miss: nginx limits requests in front of the app",
+        ),
+        Example(
+            "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+            '@router.post("/auth/login")\nasync def login():\n    ...\n',
+            path="fastapi_users_lib/router.py",
+            note="near-miss: a library of routers builds no app; its host decides",
+        ),
+        Example(
+            FASTAPI_APP,
+            path="examples/app/main.py",
+            note="near-miss: example code is not the service",
+        ),
+        Example(
+            FASTAPI_APP,
+            path="app/main.py",
+            files=(("pyproject.toml", '[project]\nname = "jobqueue"\ndependencies = ["asyncpg"]\n\n'
+                    '[project.optional-dependencies]\nweb = ["fastapi>=0.110"]\n'),),
+            note="near-miss: the app is an optional extra of a library (`jobqueue[web]`); its user deploys it",
+        ),
+        Example(
+            'INSTALLED_APPS = ["shopkit.config.Shop", "shopkit.apps.basket", "shopkit.apps.checkout"]\n',
+            path="shopkit/__init__.py",
+            note="near-miss: a reusable Django app lists its apps for the host project's settings",
+        ),
+        Example(
+            DRF_SETTINGS,
+            path="cms/project_template/project_name/settings/base.py",
+            note="near-miss: the `startproject` template a library ships",
+        ),
+    )
+
+    def check(self, index) -> None:
+        data = index.section("routes") or {}
+        if not deployed(data) or self.settings.get("edge-rate-limit"):
+            return
+        facts = index.section(SECTION) or RateLimitFacts()
+        if web_framework_optional(index.text):
+            return
+        evidence = [item for item in facts.evidence if not non_service(item.file)] + edge_evidence(index.text)
+        if evidence:
+            self._unthrottled_auth_routes(data, facts, evidence)
+            return
+        anchor = service_anchor(data, ("REST_FRAMEWORK", "INSTALLED_APPS", "ROOT_URLCONF"), factory=True)
+        if anchor is None:
+            return
+        path, line, name = anchor
+        self.report(Location(line, 1, line, 1), path=path, app=name)
+
+    def _unthrottled_auth_routes(self, data, facts: RateLimitFacts, evidence: list) -> None:
+        """A service that limits routes one by one (slowapi, Flask-Limiter, fastapi-limiter,
+        django-ratelimit decorators or dependencies), with no limit on every request: its
+        authentication routes that no limiter guards."""
+        if any(item.kind in COVERING or (item.kind == "drf-throttle" and "DEFAULT_THROTTLE_CLASSES" in item.text) for item in evidence):
+            return
+        libraries = [item.text for item in evidence if item.kind == "library"]
+        if not libraries or not all(text.startswith(PER_ROUTE_LIBRARIES) for text in libraries):
+            return
+        library = libraries[0].split(".")[0]
+        guarded = set(facts.guarded)
+        seen: set[str] = set()
+        for route in data.get("routes", []):
+            handler = route["handler"]
+            if route["method"] not in WRITE_METHODS or non_service(route["file"]) or handler in seen:
+                continue
+            segments = [part for part in route["path"].split("/") if part and not part.startswith(("{", "["))]
+            if not any(AUTH_SEGMENT.search(part) for part in segments):
+                continue
+            parts = handler.split(".")
+            if any(".".join(parts[:end]) in guarded for end in range(len(parts), 1, -1)):
+                continue
+            seen.add(handler)
+            self.report(
+                Location(route["line"], 1, route["line"], 1),
+                AUTH_MESSAGE,
+                path=route["file"],
+                fix=AUTH_FIX,
+                method=route["method"],
+                route=route["path"],
+                library=library,
+            )

@@ -1,0 +1,1 @@
+insert into public.feedback (email, message) values ('dev@example.com', 'seeded locally');

@@ -1,0 +1,74 @@
+"""The rate-limiting facts SEC007 reads: limiter evidence in Python code, in dependency lists
+and in gateway configs at the scanned root."""
+
+from __future__ import annotations
+
+import ast
+
+from reviewer.ratelimit import collect_evidence, edge_evidence, guarded_functions, web_framework_optional
+
+
+def _kinds(code: str) -> list[tuple[str, str]]:
+    return [(item["kind"], item["text"]) for item in collect_evidence(ast.parse(code))]
+
+
+def _reader(files: dict[str, str]):
+    return files.get
+
+
+def test_a_429_the_service_builds_is_a_limiter_and_a_429_it_compares_is_not() -> None:
+    assert _kinds("from flask import abort\n\ndef view():\n    abort(429)\n") == [("too-many-requests", "abort")]
+    assert _kinds("def view():\n    return {'error': 'slow down'}, 429\n") == [("too-many-requests", "return ..., 429")]
+    assert _kinds("from starlette import status\nJSONResponse({}, status_code=status.HTTP_429_TOO_MANY_REQUESTS)\n") == [
+        ("too-many-requests", "JSONResponse")
+    ]
+    assert _kinds("RETRY = {429, 503}\n\ndef retry(r):\n    return r.status_code == 429\n") == []
+
+
+def test_client_side_ratelimit_package_is_not_a_limiter() -> None:
+    assert _kinds("from ratelimit import limits, sleep_and_retry\n") == []
+    assert _kinds("from ratelimit import RateLimitMiddleware, Rule\n") == [("library", "ratelimit (asgi-ratelimit)")]
+
+
+def test_settings_and_global_limits() -> None:
+    assert _kinds("RATELIMIT_ENABLED = False\nREST_FRAMEWORK = {'DEFAULT_THROTTLE_CLASSES': []}\n") == []
+    assert _kinds("MIDDLEWARE = ['axes.middleware.AxesMiddleware']\n") == [("limiter-app", "axes.middleware.AxesMiddleware")]
+    assert ("global-limit", "Limiter(default_limits=...)") in _kinds(
+        "from slowapi import Limiter\nlimiter = Limiter(key_func=k, default_limits=['100/minute'])\n")
+
+
+def test_guarded_handlers() -> None:
+    code = (
+        "@bp.post('/login')\n@limiter.limit('5/minute')\ndef login(): ...\n\n"
+        "@bp.post('/logout')\ndef logout(): ...\n\n"
+        "class Token(APIView):\n    throttle_scope = 'token'\n\n"
+        "async def reset(x=Depends(RateLimiter(times=2, seconds=60))): ...\n"
+    )
+    assert guarded_functions(ast.parse(code)) == ["login", "Token", "reset"]
+
+
+def test_dependency_lists() -> None:
+    files = {
+        "requirements.txt": "# web\nDjango>=5.0\ndjango_ratelimit==4.1.0  # login\n-r base.txt\n",
+        "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.12"\nFlask-Limiter = "^3.5"\n',
+    }
+    assert sorted((item.file, item.text) for item in edge_evidence(_reader(files))) == [
+        ("pyproject.toml", "flask-limiter"),
+        ("requirements.txt", "django-ratelimit"),
+    ]
+
+
+def test_gateways() -> None:
+    kong = "_format_version: '3.0'\nservices:\n- name: api\n  url: http://api:8000\n  plugins:\n  - name: rate-limiting\n    config:\n      minute: 60\n"
+    traefik = "http:\n  middlewares:\n    api-limit:\n      rateLimit:\n        average: 100\n        burst: 50\n"
+    assert [item.kind for item in edge_evidence(_reader({"kong.yml": kong}))] == ["gateway"]
+    assert [item.kind for item in edge_evidence(_reader({"traefik/dynamic.yml": traefik}))] == ["gateway"]
+    assert edge_evidence(_reader({"nginx.conf": "# limit_req zone=api;\nserver { listen 80; }\n", "kong.yml": "services: [\n"})) == []
+
+
+def test_a_web_framework_only_in_extras_makes_a_library() -> None:
+    library = '[project]\ndependencies = ["asyncpg"]\n[project.optional-dependencies]\nweb = ["fastapi>=0.110"]\n'
+    service = '[project]\ndependencies = ["FastAPI[standard]>=0.110"]\n'
+    assert web_framework_optional(_reader({"pyproject.toml": library}))
+    assert not web_framework_optional(_reader({"pyproject.toml": service}))
+    assert not web_framework_optional(_reader({}))
