@@ -11,5 +11,7 @@ urlpatterns = [
     path("orders/by-status/", views.orders_by_status),
     path("orders/reports/sales/", views.sales_report),
     path("orders/<int:pk>/receipt/", views.order_receipt),
+    path("orders/<int:pk>/cancel/", views.cancel),
+    path("orders/<int:pk>/delivery/", views.update_delivery),
     path("", include(router.urls)),
 ]

@@ -2,7 +2,7 @@ import logging
 
 import requests
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework import status, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -85,3 +85,19 @@ def order_receipt(request, pk):
     if row is None:
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     return Response({"order_id": row[0], "status": row[1], "total": row[2], "shipping_cost": row[3]})
+
+
+@api_view(["POST"])
+@transaction.atomic
+def cancel(request, pk):
+    order = Order.objects.select_for_update().get(pk=pk, user=request.user)
+    order.status = Order.Status.CANCELLED
+    order.save(update_fields=["status"])
+    requests.post(f"{settings.PAYMENT_GATEWAY_URL}/refunds", json={"order": order.id}, timeout=10)
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@api_view(["PATCH"])
+def update_delivery(request, pk):
+    Order.objects.filter(pk=pk, user=request.user).update(**request.data)
+    return Response(status=status.HTTP_204_NO_CONTENT)

@@ -25,3 +25,8 @@ app.include_router(reports.router)
 @app.get("/health")
 def health() -> dict[str, str]:
     return {"status": "ok"}
+
+
+from app.graphql_api import graphql_router  # noqa: E402
+
+app.include_router(graphql_router, prefix="/graphql")

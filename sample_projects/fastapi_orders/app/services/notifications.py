@@ -1,6 +1,7 @@
 import logging
 import time
 
+import httpx
 import requests
 
 from app.models import Order
@@ -30,3 +31,13 @@ def fetch_carrier_status(order_id: int) -> str:
     resp = requests.get(CARRIER_TRACKING_URL.format(ref=f"ORD-{order_id}"), timeout=5)
     resp.raise_for_status()
     return resp.json()["status"]
+
+
+# One client for the carrier's tracking API, shared by every request of the process.
+tracking = httpx.AsyncClient(base_url="https://api.shipfast.example.com/v2", timeout=5.0)
+
+
+async def tracking_events(order_id: int) -> list[dict]:
+    resp = await tracking.get(f"/tracking/ORD-{order_id}/events")
+    resp.raise_for_status()
+    return resp.json()["events"]

@@ -1,6 +1,7 @@
 import logging
 
 import requests
+import stripe
 
 logger = logging.getLogger(__name__)
 
@@ -27,3 +28,10 @@ def charge_card(card_token: str, amount: float, order_id: int) -> str:
     charge_id = resp.json()["id"]
     logger.info("order %s charged, charge id %s", order_id, charge_id)
     return charge_id
+
+
+def refund_order(charge_id: str, amount_cents: int) -> str:
+    """Refund a captured charge through Stripe (the gateway above only charges)."""
+    refund = stripe.Refund.create(charge=charge_id, amount=amount_cents)
+    logger.info("charge %s refunded, refund id %s", charge_id, refund.id)
+    return refund.id
