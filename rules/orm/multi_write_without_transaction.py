@@ -55,9 +55,16 @@ class MultiWriteWithoutTransaction(PythonRule):
     `conn.transaction()`. Not reported: writes to log / audit / history models, writes inside
     an `except` (compensation), functions that another function of the same module calls inside
     a transaction, and code one process runs by hand: migrations, management commands, script
-    modules (`if __name__ == "__main__":`) and tests."""
+    modules (`if __name__ == "__main__":`) and tests.
+
+    Opt-in (select it by its code, or the audit profile): on the ecosystem check's held-out
+    projects (label `s8`) its 5 findings were judged 0 true, 2 false, 3 debatable (0.30): test jobs,
+    helpers of data migrations, and background tasks whose partial state is reported as failed.
+    It has no finding on the tuned projects.
+    """
 
     code = "ORM009"
+    opt_in = True
     name = "multi-write-without-transaction"
     summary = "Several dependent writes run with no enclosing transaction, so a failure leaves partial state."
     category = Category.ORM

@@ -56,9 +56,16 @@ class RaceLostUpdateCheckThenAct(PythonRule):
     is not reported. The fix is to let the database compute it (`F("stock") - n`, `Item.stock - n`,
     `SET col = col - %s`) or to lock the row first. Not reported: code one process runs by hand
     (migrations, management commands, script modules with `if __name__ == "__main__":`, tests),
-    and string fields (`name += " (copy)"`)."""
+    and string fields (`name += " (copy)"`).
+
+    Opt-in (select it by its code, or the audit profile): on the ecosystem check's held-out
+    projects (label `s8`) its 4 findings were judged 0 true, 2 false, 2 debatable (0.25): setup code
+    run once at migrate time, and a scheduler that runs under its own lock. On the tuned projects
+    its one finding is true (1.00 of 1): too little evidence for a default-on warning.
+    """
 
     code = "ORM011"
+    opt_in = True
     name = "race-lost-update-check-then-act"
     summary = "A read-modify-write runs in Python without a row lock or an atomic update, losing concurrent updates."
     category = Category.ORM
