@@ -441,3 +441,15 @@ def test_orm001_eager_loads_in_the_helper_module_that_builds_the_query(tmp_path:
         'annulée")\n', 'annulée").select_related("customer")\n'
     ).replace('.order_by("-created")\n', '.order_by("-created").select_related("customer")\n')
     assert _autofixes(tmp_path, {}, "ORM001") == {}
+
+
+@pytest.mark.parametrize("project", [p for p in SAMPLES if p.name != "clean_inventory"], ids=lambda p: p.name)
+def test_rdjson_with_suggestions_validates_against_the_format(project: Path) -> None:
+    """Every rdjson report of a seeded sample (opt-in rules too, so that fixes become
+    suggestions), and the gate diagnostic, validate against rdjson's format (tests/data)."""
+    schema = json.loads((REPO / "tests" / "data" / "rdjson.schema.json").read_text(encoding="utf-8"))
+    done = CliRunner().invoke(main, ["scan", str(project), "--no-cache", "--profile", "audit", "--format", "rdjson", "--fail-on", "high"])
+    data = json.loads(done.output)
+    jsonschema.validate(data, schema)
+    assert any("suggestions" in d for d in data["diagnostics"])
+    assert any(d["code"]["value"] == "reviewer-gate" for d in data["diagnostics"])
