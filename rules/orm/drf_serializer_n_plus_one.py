@@ -114,6 +114,19 @@ class DrfSerializerNPlusOne(PythonRule):
             "    serializer_class = OrderSerializer\n",
         ),
         Example(
+            "from rest_framework import viewsets\n"
+            "from shop.selectors import open_orders\n"
+            "from shop.serializers import OrderSerializer\n"
+            "class OrderViewSet(viewsets.ReadOnlyModelViewSet):\n"
+            "    serializer_class = OrderSerializer\n"
+            "    def get_queryset(self):\n"
+            "        return open_orders()\n",
+            path="shop/views.py",
+            files=(*FILES, ("shop/selectors.py", "from shop.models import Order\ndef open_orders():\n    return Order.objects.filter(paid=False)\n")),
+            lines=(7,),
+            note="the view's rows come from a selector in another module: the fix goes there",
+        ),
+        Example(
             "from rest_framework.decorators import api_view\n"
             "from rest_framework.response import Response\n"
             "from shop.models import Order\n"
@@ -259,7 +272,9 @@ class DrfSerializerNPlusOne(PythonRule):
         fix = f"Eager-load them on the query at {origin}: `{''.join(calls)}`" if calls else ""
         if queries:
             fix += ("; " if fix else "") + "compute per-row aggregates in the query with `.annotate(...)` and read the annotation in the serializer"
-        self.report(target, message, fix=fix, autofix=eager_load_fix(rows, "".join(calls)) if not queries else None)
+        text_of = self.context.index.text if self.context.index is not None else None
+        autofix = eager_load_fix(rows, "".join(calls), text_of) if not queries else None
+        self.report(target, message, fix=fix, autofix=autofix)
 
 
 def _member_needs(tracker: QueryTracker, model: str | None, name: str) -> list[tuple[tuple[str, ...], str]]:
