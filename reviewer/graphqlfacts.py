@@ -16,7 +16,7 @@ from reviewer.astfacts import keyword_value
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
 from reviewer.provider import IndexProvider
-from reviewer.routes import _Imports
+from reviewer.routes import ModuleImports
 
 SECTION = "graphql_schemas"
 STRAWBERRY_SCHEMAS = frozenset({
@@ -59,7 +59,7 @@ class GraphqlSchemaProvider(IndexProvider):
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
         if tree is None:
             return None
-        imports = _Imports(module_name_for(path), path.endswith("__init__.py"))
+        imports = ModuleImports(module_name_for(path), path.endswith("__init__.py"))
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 imports.add(node)

@@ -91,7 +91,10 @@ def _str_list(node: ast.AST | None) -> list[str]:
     return []
 
 
-class _Imports:
+class ModuleImports:
+    """The imports of one module (`ast`), to resolve the names its route, app and client
+    facts use; shared by the route, shutdown and GraphQL providers."""
+
     def __init__(self, module: str, is_package: bool) -> None:
         self.module = module
         self.is_package = is_package
@@ -138,7 +141,7 @@ def _simple(name: str | None) -> str:
 
 def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     module = module_name_for(path)
-    imports = _Imports(module, path.endswith("__init__.py"))
+    imports = ModuleImports(module, path.endswith("__init__.py"))
     facts: dict[str, Any] = {
         "module": module, "routers": {}, "routes": [], "includes": [], "handlers": [], "classes": {},
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
@@ -159,7 +162,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     return facts
 
 
-def _scan_body(body: list[ast.stmt], prefix: str, imports: _Imports, facts: dict[str, Any]) -> None:
+def _scan_body(body: list[ast.stmt], prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             _function(stmt, prefix, imports, facts)
@@ -233,7 +236,7 @@ class _Substitute(ast.NodeTransformer):
         return ast.copy_location(copy.deepcopy(value), node) if value is not None and isinstance(node.ctx, ast.Load) else node
 
 
-def _assign(stmt: ast.Assign | ast.AnnAssign, imports: _Imports, facts: dict[str, Any]) -> None:
+def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dict[str, Any]) -> None:
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     value = stmt.value
     names = [t.id for t in targets if isinstance(t, ast.Name)]
@@ -324,7 +327,7 @@ def _literal(node: ast.AST) -> Any:
     return dotted_name(node) or "?"
 
 
-def _call(call: ast.Call, imports: _Imports, facts: dict[str, Any]) -> None:
+def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None:
     if not isinstance(call.func, ast.Attribute) or not isinstance(call.func.value, ast.Name):
         return
     owner, attr = call.func.value.id, call.func.attr
@@ -386,14 +389,14 @@ def _call(call: ast.Call, imports: _Imports, facts: dict[str, Any]) -> None:
             )
 
 
-def _exc_name(node: ast.AST, imports: _Imports) -> Any:
+def _exc_name(node: ast.AST, imports: ModuleImports) -> Any:
     const = _const(node)
     if const is not None:
         return const
     return imports.known(node) or "?"
 
 
-def _route_decorator(decorator: ast.AST, imports: _Imports) -> dict[str, Any] | None:
+def _route_decorator(decorator: ast.AST, imports: ModuleImports) -> dict[str, Any] | None:
     if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Attribute):
         return None
     owner = dotted_name(decorator.func.value)
@@ -432,7 +435,7 @@ def _status_from_name(name: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports: _Imports, facts: dict[str, Any]) -> None:
+def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
     qualname = f"{prefix}{node.name}"
     info: dict[str, Any] = {"line": node.lineno}
     for decorator in node.decorator_list:
@@ -491,7 +494,7 @@ def _pagination_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str,
     return facts
 
 
-def _class(node: ast.ClassDef, prefix: str, imports: _Imports, facts: dict[str, Any]) -> None:
+def _class(node: ast.ClassDef, prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
     qualname = f"{prefix}{node.name}"
     bases = [imports.known(base) or "" for base in node.bases]
     info: dict[str, Any] = {"line": node.lineno, "bases": bases, "methods": {}, "actions": [], "attrs": {}}
@@ -556,7 +559,7 @@ def _path_fact(node: ast.AST | None, key: str = "prefix") -> dict[str, Any]:
     return {key: None, f"{key}_expr": expr.to_json() if expr is not None else None, f"{key}_text": ast.unparse(node)}
 
 
-def _is_route_call(node: ast.AST, imports: _Imports) -> bool:
+def _is_route_call(node: ast.AST, imports: ModuleImports) -> bool:
     """`path()` / `re_path()` / `url()`, or Starlette's `Route` / `WebSocketRoute` / `Mount`."""
     if not isinstance(node, ast.Call):
         return False
@@ -564,12 +567,12 @@ def _is_route_call(node: ast.AST, imports: _Imports) -> bool:
     return _simple(name) in DJANGO_ROUTE_CALLS or name in STARLETTE_ROUTES
 
 
-def _is_pattern_list(value: ast.AST | None, imports: _Imports) -> bool:
+def _is_pattern_list(value: ast.AST | None, imports: ModuleImports) -> bool:
     """A list of `path()` / `re_path()` / `url()` entries (a URLconf's patterns under any name)."""
     return isinstance(value, (ast.List, ast.Tuple)) and any(_is_route_call(e, imports) for e in value.elts)
 
 
-def _patterns(name: str, value: ast.AST, imports: _Imports, facts: dict[str, Any]) -> None:
+def _patterns(name: str, value: ast.AST, imports: ModuleImports, facts: dict[str, Any]) -> None:
     entries = _pattern_entries(value, imports, 0)
     if name == "urlpatterns":
         facts["urlpatterns"].extend(entries)
@@ -577,7 +580,7 @@ def _patterns(name: str, value: ast.AST, imports: _Imports, facts: dict[str, Any
         facts["pattern_lists"].setdefault(name, []).extend(entries)
 
 
-def _pattern_entries(value: ast.AST, imports: _Imports, depth: int) -> list[dict[str, Any]]:
+def _pattern_entries(value: ast.AST, imports: ModuleImports, depth: int) -> list[dict[str, Any]]:
     """The entries of a URL pattern list: `[path(...), ...]`, `[...] + router.urls`,
     `other_patterns`, `format_suffix_patterns([...])`."""
     if depth > 8:
@@ -608,7 +611,7 @@ def _pattern_entries(value: ast.AST, imports: _Imports, depth: int) -> list[dict
     return entries
 
 
-def _starlette_target(item: ast.Call, kind: str, imports: _Imports, depth: int) -> dict[str, Any] | None:
+def _starlette_target(item: ast.Call, kind: str, imports: ModuleImports, depth: int) -> dict[str, Any] | None:
     """What a Starlette `Route(path, endpoint, methods=[...])`, `WebSocketRoute(path,
     endpoint)` or `Mount(path, routes=[...] | app=sub_app)` routes to."""
     second = item.args[1] if len(item.args) > 1 else None
@@ -628,7 +631,7 @@ def _starlette_target(item: ast.Call, kind: str, imports: _Imports, depth: int) 
     return {"view": handler, "kind": "endpoint", "methods": methods}
 
 
-def _pattern_target(view: ast.AST | None, imports: _Imports, depth: int) -> dict[str, Any] | None:
+def _pattern_target(view: ast.AST | None, imports: ModuleImports, depth: int) -> dict[str, Any] | None:
     """What one `path()` entry routes to: an included URLconf (a dotted module name, a module
     or list of patterns by name, an inline list, a DRF router's `urls`), or a view."""
     if isinstance(view, ast.Call):

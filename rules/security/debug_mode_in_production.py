@@ -17,6 +17,11 @@ APP_DEBUG = 'os.environ.get("APP_DEBUG") == "1"'
 DJANGO_HOSTS = '[host for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if host]'
 
 
+def _environment_fix(setting: str, keyword: str) -> str:
+    """The finding's fix sentence for a debug keyword that is not Django's `DEBUG` setting."""
+    return f"Read it from the environment, off by default: `{keyword}={setting}`"
+
+
 class DebugModeInProduction(PythonRule):
     """A debug mode or a host wildcard is switched on in code or settings that get deployed.
 
@@ -93,12 +98,12 @@ class DebugModeInProduction(PythonRule):
         debug = keyword(node, "debug")
         if qualified in APP_CLASSES and debug is not None and is_true(debug.value):
             self.report(node, what=f"Debug mode on: `{qualified.rsplit('.', 1)[-1]}(debug=True)`",
-                        autofix=self._from_environment(debug.value, APP_DEBUG))
+                        fix=_environment_fix(APP_DEBUG, "debug"), autofix=self._from_environment(debug.value, APP_DEBUG))
         elif qualified in RUN_SIMPLE:
             flag = keyword(node, "use_debugger")
             if flag is not None and is_true(flag.value):
                 self.report(node, what="Debug mode on: `run_simple(use_debugger=True)`",
-                            autofix=self._from_environment(flag.value, FLASK_DEBUG))
+                            fix=_environment_fix(FLASK_DEBUG, "use_debugger"), autofix=self._from_environment(flag.value, FLASK_DEBUG))
         elif (
             isinstance(func, cst.Attribute)
             and func.attr.value == "run"
@@ -107,7 +112,7 @@ class DebugModeInProduction(PythonRule):
             and self._flask_app(func.value)
         ):
             self.report(node, what="Debug mode on: `app.run(debug=True)` (Werkzeug's interactive debugger)",
-                        autofix=self._from_environment(debug.value, FLASK_DEBUG))
+                        fix=_environment_fix(FLASK_DEBUG, "debug"), autofix=self._from_environment(debug.value, FLASK_DEBUG))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if is_dev_path(self.context.path):
@@ -120,6 +125,7 @@ class DebugModeInProduction(PythonRule):
                 config = target.target.value
                 if name == "DEBUG" and is_true(node.value) and isinstance(config, cst.Attribute) and config.attr.value == "config":
                     self.report(node, what='Debug mode on: `app.config["DEBUG"] = True`',
+                                fix=f'Read it from the environment, off by default: `app.config["DEBUG"] = {FLASK_DEBUG}`',
                                 autofix=self._from_environment(node.value, FLASK_DEBUG))
                 continue
             if not isinstance(target.target, cst.Name) or self.context.scopes.current is not self.context.scopes.module:
