@@ -326,15 +326,16 @@ def expression(code: str) -> cst.BaseExpression | None:
         return None
 
 
-def import_module_change(module: cst.Module, name: str) -> Change | None:
-    """The change that adds `import NAME` to a module that does not bind it yet at top level:
-    after its last top-level import, else after its docstring, else first. None when bound."""
+def import_change(module: cst.Module, statement: str, name: str, after_imports_only: bool = False) -> Change | None:
+    """The change that adds the import `statement` (which binds `name`) after the module's last
+    top-level import, unless a top-level import binds `name` already. A module without imports
+    gets it after its docstring, else first; or nothing with `after_imports_only`."""
     body = list(module.body)
     last_import = None
-    for index, statement in enumerate(body):
-        if not isinstance(statement, cst.SimpleStatementLine):
+    for index, line in enumerate(body):
+        if not isinstance(line, cst.SimpleStatementLine):
             continue
-        for small in statement.body:
+        for small in line.body:
             if isinstance(small, cst.Import):
                 if any(alias.asname is None and module.code_for_node(alias.name).split(".")[0] == name for alias in small.names):
                     return None
@@ -345,17 +346,16 @@ def import_module_change(module: cst.Module, name: str) -> Change | None:
                     if isinstance(bound, cst.Name) and bound.value == name:
                         return None
                 last_import = index
-    line = cst.parse_statement(f"import {name}\n")
+    added = cst.parse_statement(statement)
     if last_import is not None:
         anchor = body[last_import]
-        return Change(anchor, cst.FlattenSentinel([anchor, line]))
+        return Change(anchor, cst.FlattenSentinel([anchor, added]))
     first = body[0] if body else None
-    if first is None:
+    if first is None or after_imports_only:
         return None
     if is_docstring(first):
-        return Change(first, cst.FlattenSentinel([first, line]))
-    return Change(first, cst.FlattenSentinel([line, first]))
-
+        return Change(first, cst.FlattenSentinel([first, added]))
+    return Change(first, cst.FlattenSentinel([added, first]))
 
 def is_docstring(statement: cst.BaseStatement) -> bool:
     return (

@@ -25,7 +25,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 from sqlglot.tokens import TokenType
 
-from reviewer.fixes import is_docstring, keyword_argument, with_argument
+from reviewer.fixes import import_change, is_docstring, keyword_argument, with_argument
 from reviewer.model import Edit
 from reviewer.rule import Autofix, Change
 from reviewer.sqllex import lex
@@ -110,20 +110,8 @@ def django_non_atomic(text: str | None, item: dict[str, Any]) -> Autofix | None:
 def _import(module: cst.Module, name: str) -> list[Change]:
     """`from django.contrib.postgres.operations import NAME` after the last top-level import,
     unless the module imports it already."""
-    last = None
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine) or not isinstance(statement.body[0], (cst.Import, cst.ImportFrom)):
-            continue
-        last = statement
-        found = statement.body[0]
-        if isinstance(found, cst.ImportFrom) and not isinstance(found.names, cst.ImportStar):
-            if any(_name(alias.name) == name and alias.asname is None for alias in found.names):
-                return []
-    if last is None:
-        return []
-    line = cst.parse_statement(f"from {POSTGRES_OPERATIONS} import {name}\n")
-    return [Change(last, cst.FlattenSentinel([last, line]))]
-
+    change = import_change(module, f"from {POSTGRES_OPERATIONS} import {name}\n", name, after_imports_only=True)
+    return [change] if change is not None else []
 
 def _non_atomic(tree: _Tree, call: cst.Call) -> list[Change]:
     """`atomic = False` in the class around `call`: set where `atomic = True`, else added

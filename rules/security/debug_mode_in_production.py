@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.fixes import import_module_change
+from reviewer.fixes import import_change
 from reviewer.rule import Autofix, Change, Example, PythonRule
 from reviewer.secops import is_dev_path, is_settings_path, is_true, keyword, string_value, target_name
 
@@ -146,7 +146,7 @@ class DebugModeInProduction(PythonRule):
         variable is unset, with `import os` added where the module lacks it. Unsafe: a
         deployment that relied on the literal must now set the variable."""
         changes = [Change(value, setting)]
-        imported = import_module_change(self.context.module, "os")
+        imported = import_change(self.context.module, "import os\n", "os")
         if imported is not None:
             changes.append(imported)
         return Autofix(f"Read it from the environment: `{setting}`", tuple(changes))
