@@ -7,14 +7,13 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from dataclasses import replace
 
 import sqlglot
 
 from reviewer.astfacts import keyword_value
 from reviewer.discovery import dialect_of
 from reviewer.lines import split_lines
-from reviewer.migrations.ops import ALEMBIC, DOWN, UP, Column, Operation, TableKey, TypeFacts, Unit, mark_new
+from reviewer.migrations.ops import ALEMBIC, DOWN, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new
 from reviewer.migrations.pysource import arg, body_state, callee, const, is_false, is_none, is_true, lower, receiver, segment
 from reviewer.migrations.sql import TRIGGER_TOGGLE, is_volatile, long_names, sql_ops
 from reviewer.sql.sqllex import lex
@@ -237,7 +236,7 @@ class _AlembicWalker:
         found = self._op(name or "", call, batch_table, direction, transactional)
         at = self.anchor or call
         code = segment(self.text, call) if found else ""
-        self.ops.extend(replace(item, line=at.lineno, col=at.col_offset + 1, direction=direction, tx=transactional, code=code)
+        self.ops.extend(evolve(item, line=at.lineno, col=at.col_offset + 1, direction=direction, tx=transactional, code=code)
                         for item in found)
 
     def _sql(self, sql: str, call: ast.Call, direction: str, transactional: bool) -> None:
@@ -245,7 +244,7 @@ class _AlembicWalker:
         found, _, errors, _ = sql_ops(sql, self.dialect, at.lineno, at.col_offset + 1, direction, transactional,
                                       code_line=at.lineno)
         self.errors += errors
-        self.ops.extend(replace(item, via="execute") for item in found)
+        self.ops.extend(evolve(item, via="execute") for item in found)
 
     def _op(self, name: str, call: ast.Call, batch: str | None, direction: str, tx: bool) -> list[Operation]:
         shift = 0 if batch else 1  # batch ops take no table argument

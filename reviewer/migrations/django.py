@@ -5,10 +5,9 @@ models, read with the stdlib `ast`."""
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 
 from reviewer.astfacts import keyword_value
-from reviewer.migrations.ops import DJANGO, DOWN, UP, DjangoField, Irreversible, Operation, Unit, mark_new
+from reviewer.migrations.ops import DJANGO, DOWN, UP, DjangoField, Irreversible, Operation, Unit, evolve, mark_new
 from reviewer.migrations.pysource import arg, callee, const, is_false, is_none, is_true, lower, segment
 from reviewer.migrations.sql import long_names, sql_ops
 
@@ -68,7 +67,7 @@ def django_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgres
     if initial:
         # `initial = True`: part of the app's initial schema (makemigrations splits it into
         # 0001/0002 around circular foreign keys); its tables are empty when it runs.
-        ops = [item if item.new else replace(item, new=True) for item in ops]
+        ops = [item if item.new else evolve(item, new=True) for item in ops]
     return Unit(
         path=path, form=DJANGO, tool="django", name=parts[-1][:-3], stream="/".join(parts[:-1]), ops=tuple(ops),
         errors=walker.errors, direction="both", app=app, line=migration.lineno, atomic=atomic,
@@ -100,8 +99,8 @@ class _DjangoWalker:
         self.errors = 0
 
     def add(self, item: Operation, call: ast.Call) -> None:
-        self.ops.append(replace(item, line=call.lineno, col=call.col_offset + 1, direction=UP, tx=self.atomic,
-                                code=segment(self.text, call)))
+        self.ops.append(evolve(item, line=call.lineno, col=call.col_offset + 1, direction=UP, tx=self.atomic,
+                               code=segment(self.text, call)))
 
     def operation(self, node: ast.AST, database: bool) -> None:
         if not isinstance(node, ast.Call):
@@ -250,7 +249,7 @@ class _DjangoWalker:
                 found, _, errors, _ = sql_ops(sql, self.dialect, call.lineno, call.col_offset + 1, direction, self.atomic,
                                               code_line=call.lineno)
                 self.errors += errors
-                self.ops.extend(replace(item, via="RunSQL", db=database) for item in found)
+                self.ops.extend(evolve(item, via="RunSQL", db=database) for item in found)
             if direction == UP and not _sql_strings(node) and node is not None and not (isinstance(node, ast.Attribute) and node.attr == "noop"):
                 self.add(Operation("opaque", db=database), call)
 

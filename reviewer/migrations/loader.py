@@ -5,14 +5,13 @@ migrations matter only when they set session timeouts (an Alembic env.py, Django
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 from typing import Any
 
 from reviewer.config import MigrationRunner
 from reviewer.discovery import dialect_of, is_test_path
 from reviewer.migrations.alembic import alembic_unit
 from reviewer.migrations.django import django_unit
-from reviewer.migrations.ops import UP, SessionSettings, Unit, to_json
+from reviewer.migrations.ops import UP, SessionSettings, Unit, evolve, to_json
 from reviewer.migrations.sql import runner_unit, sql_ops, sql_unit
 from reviewer.model import FileKind
 
@@ -29,7 +28,7 @@ def collect(
     own = dialect_of(path) or dialect
     found = _read(path, kind, text, tree, own, tool, runner)
     if isinstance(found, Unit):
-        return replace(found, dialect=own, databases=_databases_named(tree) if tree is not None else ())
+        return evolve(found, dialect=own, databases=_databases_named(tree) if tree is not None else ())
     return found
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from typing import Any, Mapping
 
 from reviewer.migrations.django import DJANGO_DB_TYPES
-from reviewer.migrations.ops import DJANGO, DjangoField, MigrationSection, Operation, SessionSettings, Unit, from_json
+from reviewer.migrations.ops import DJANGO, DjangoField, MigrationSection, Operation, SessionSettings, Unit, evolve, from_json
 
 
 def merge(facts: Mapping[str, Mapping[str, Any]]) -> MigrationSection:
@@ -50,7 +49,7 @@ def _replay_django(members: list[Unit]) -> list[Unit]:
             if item.kind == "create_table" and table and item.unmanaged:
                 unmanaged.add(table)
             if table in unmanaged:
-                ops.append(replace(item, db=False))  # Django issues no SQL for unmanaged and proxy models
+                ops.append(evolve(item, db=False))  # Django issues no SQL for unmanaged and proxy models
                 continue
             ops.append(item)
             if not table:
@@ -74,7 +73,7 @@ def _replay_django(members: list[Unit]) -> list[Unit]:
                 state[table][item.column] = item.field  # type: ignore[index]
         ops.extend(derived)
         ops.sort(key=lambda o: (o.line, o.col))
-        out.append(replace(unit, ops=tuple(ops)))
+        out.append(evolve(unit, ops=tuple(ops)))
     return out
 
 
@@ -85,20 +84,20 @@ def _altered(item: Operation, old: DjangoField | None, new: DjangoField) -> list
     base = Operation("other", item.table, item.line, item.col, item.direction, item.tx, code=item.code, new=item.new, db=item.db)
     found = []
     if old.null and not new.null:
-        found.append(replace(base, kind="set_not_null", column=item.column))
+        found.append(evolve(base, kind="set_not_null", column=item.column))
     if not old.null and new.null:
-        found.append(replace(base, kind="drop_not_null", column=item.column))
+        found.append(evolve(base, kind="drop_not_null", column=item.column))
     if new.index and not old.index and not new.unique:
-        found.append(replace(base, kind="create_index"))
+        found.append(evolve(base, kind="create_index"))
     if new.unique and not old.unique:
-        found.append(replace(base, kind="add_constraint", ctype="unique"))
+        found.append(evolve(base, kind="add_constraint", ctype="unique"))
     if new.fk and not old.fk:
-        found.append(replace(base, kind="add_constraint", ctype="fk"))
+        found.append(evolve(base, kind="add_constraint", ctype="fk"))
     old_db, new_db = DJANGO_DB_TYPES.get(old.field_class), DJANGO_DB_TYPES.get(new.field_class)
     changed_class = old_db is not None and new_db is not None and old_db != new_db and not (old_db == "varchar" and new_db == "text")
     shrunk = old.field_class == new.field_class and old.max_length and new.max_length and new.max_length < old.max_length
     if changed_class or shrunk:
-        found.append(replace(base, kind="alter_type", column=item.column,
-                             type=f"{old.field_class}->{new.field_class}" if changed_class else
-                             f"max_length {old.max_length}->{new.max_length}"))
+        found.append(evolve(base, kind="alter_type", column=item.column,
+                            type=f"{old.field_class}->{new.field_class}" if changed_class else
+                            f"max_length {old.max_length}->{new.max_length}"))
     return found

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import logging
 import re
-from dataclasses import replace
 
 import sqlglot
 from sqlglot import exp
@@ -18,7 +17,7 @@ from sqlglot.tokens import TokenType
 
 from reviewer.discovery import FLYWAY, GOLANG_MIGRATE, HEADER_BYTES, sql_migration_tool, sql_name
 from reviewer.lines import split_lines
-from reviewer.migrations.ops import DOWN, SQL, UP, Column, Operation, TableKey, TypeFacts, Unit, mark_new
+from reviewer.migrations.ops import DOWN, SQL, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new
 from reviewer.migrations.pysource import arg, const, short
 from reviewer.sql.sqllex import lex
 
@@ -73,12 +72,12 @@ def sql_unit(path: str, text: str, dialect: str = "postgres", tool: str | None =
     if tool == "golang-migrate":
         match = GOLANG_MIGRATE.match(base)
         direction = match.group("direction").lower()  # type: ignore[union-attr]
-        unit = replace(unit, direction=direction, pair=match.group("version") + "_" + match.group("name"))  # type: ignore[union-attr]
+        unit = evolve(unit, direction=direction, pair=match.group("version") + "_" + match.group("name"))  # type: ignore[union-attr]
         sections.append((direction, 1, len(lines), True))  # transactional if >1 statement (below)
     elif tool == "flyway":
         match = FLYWAY.match(base)
         kind = match.group("kind").upper()  # type: ignore[union-attr]
-        unit = replace(unit, direction=DOWN if kind == "U" else UP, flyway=kind, version=match.group("version"))  # type: ignore[union-attr]
+        unit = evolve(unit, direction=DOWN if kind == "U" else UP, flyway=kind, version=match.group("version"))  # type: ignore[union-attr]
         sections.append((unit.direction, 1, len(lines), True))
     elif tool in ("dbmate", "goose"):
         markers = _section_markers(text)
@@ -89,7 +88,7 @@ def sql_unit(path: str, text: str, dialect: str = "postgres", tool: str | None =
             direction = UP if marker.endswith(":up") else DOWN
             transactional = not no_tx and "transaction:false" not in rest.replace(" ", "")
             sections.append((direction, number + 1, end, transactional))
-        unit = replace(unit, direction="both", down_line=next((n for n, m, _ in bounds if m.endswith(":down")), None))
+        unit = evolve(unit, direction="both", down_line=next((n for n, m, _ in bounds if m.endswith(":down")), None))
     else:
         sections.append((UP, 1, len(lines), tool == "supabase" or (tool == "runner" and transactional)))
     ops: list[Operation] = []
@@ -101,15 +100,15 @@ def sql_unit(path: str, text: str, dialect: str = "postgres", tool: str | None =
         note = note or has_note
         statements[direction] += count
         if tool == "golang-migrate" and count <= 1:
-            found = [replace(item, tx=item.explicit_tx) for item in found]
+            found = [evolve(item, tx=item.explicit_tx) for item in found]
         ops.extend(found)
     if tool == "flyway":
         # Flyway runs a file whose statements all need to be outside a transaction without
         # one, and refuses a file that mixes them with transactional statements.
         others = any(not o.concurrently and o.kind not in ("set", "begin", "commit") for o in ops)
-        ops = [replace(o, tx=others or o.explicit_tx) if o.concurrently else o for o in ops]
-    return replace(unit, ops=tuple(mark_new(ops)), errors=errors, rollback_note=note,
-                   up_statements=statements[UP], down_statements=statements[DOWN])
+        ops = [evolve(o, tx=others or o.explicit_tx) if o.concurrently else o for o in ops]
+    return evolve(unit, ops=tuple(mark_new(ops)), errors=errors, rollback_note=note,
+                  up_statements=statements[UP], down_statements=statements[DOWN])
 
 
 def file_unit(path: str, tool: str) -> Unit:
@@ -140,7 +139,7 @@ def runner_unit(path: str, tree: ast.Module, dialect: str, transactional: bool) 
         statements += count
         errors += unreadable
     ops.sort(key=lambda o: (o.line, o.col))
-    return replace(file_unit(path, "runner"), ops=tuple(mark_new(ops)), errors=errors, up_statements=statements)
+    return evolve(file_unit(path, "runner"), ops=tuple(mark_new(ops)), errors=errors, up_statements=statements)
 
 
 def sql_ops(
@@ -167,8 +166,8 @@ def sql_ops(
         code = short(body)
         for item in found:
             # Columns and keys carry their line within the statement until here.
-            columns = tuple(replace(c, line=at if code_line else at + c.line - 1) for c in item.columns)
-            keys = tuple(replace(k, line=at if code_line else at + k.line - 1) for k in item.keys)
+            columns = tuple(evolve(c, line=at if code_line else at + c.line - 1) for c in item.columns)
+            keys = tuple(evolve(k, line=at if code_line else at + k.line - 1) for k in item.keys)
             if item.kind == "begin":
                 tx, explicit_tx = transactional or explicit, False
                 explicit = True
@@ -176,8 +175,8 @@ def sql_ops(
                 if item.kind in ("commit", "rollback"):
                     explicit = False
                 tx, explicit_tx = transactional or explicit, explicit
-            ops.append(replace(item, line=at, col=at_col, columns=columns, keys=keys, direction=direction, code=code,
-                               tx=tx, explicit_tx=explicit_tx))
+            ops.append(evolve(item, line=at, col=at_col, columns=columns, keys=keys, direction=direction, code=code,
+                              tx=tx, explicit_tx=explicit_tx))
     return ops, len(statements), errors, note
 
 
@@ -231,7 +230,7 @@ def tree_ops(tree: exp.Expression) -> list[Operation]:
                         keys.append(key)
                         if key.ctype == "fk":
                             constrained.extend(key.on)
-            columns = [replace(c, fk=True) if c.name in constrained else c for c in columns]
+            columns = [evolve(c, fk=True) if c.name in constrained else c for c in columns]
             return [Operation("create_table", table, columns=tuple(columns), names=_long_names(tree),
                               temporary=tree.find(exp.TemporaryProperty) is not None, keys=tuple(keys))]
         return [Operation("ddl", _name(tree.this) if isinstance(tree.this, (exp.Table, exp.Schema)) else None, what=kind.lower())]
@@ -302,7 +301,7 @@ def alter_ops(tree: exp.Alter) -> list[Operation]:
                 out.append(Operation("alter_column", table, column=column))
         elif isinstance(action, exp.AddConstraint):
             for constraint in action.expressions:
-                out.append(replace(constraint_op(table, constraint, not_valid), names=_long_names(constraint)))
+                out.append(evolve(constraint_op(table, constraint, not_valid), names=_long_names(constraint)))
         elif isinstance(action, exp.Drop):
             what = (action.args.get("kind") or "").upper()
             names = [_name(t) for t in action.args.get("tables") or []] or [_name(action.this)]
