@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
-import libcst as cst
 
-from reviewer.model import Category, Confidence, FileKind, Location, Severity
+from reviewer.model import Category, Confidence, FileKind, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlglot import exp
@@ -240,7 +239,3 @@ class ProjectRule(Rule):
         raise NotImplementedError
 
 
-def node_location(node: cst.CSTNode, positions: Any) -> Location:
-    span = positions[node]
-    # libcst columns are 0-based; the end column is exclusive, which is inclusive 1-based.
-    return Location(span.start.line, span.start.column + 1, span.end.line, max(span.end.column, 1))

@@ -33,8 +33,6 @@ FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
 RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
 RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api", "flask_smorest.Api"})
-DJANGO_PATHS = frozenset({"django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
-DJANGO_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
 
 # What a DRF / Django base class serves: action or method name -> (HTTP method, detail route).
 ACTIONS = {
@@ -1136,8 +1134,6 @@ class RoutesProvider(IndexProvider):
 
     def merge(self, facts: Mapping[str, Any], sections: Mapping[str, Any] | None = None) -> Any:
         return merge_routes(facts, (sections or {}).get(SYMBOLS))
-
-
 
 
 # --------------------------------------------------------------------------------------------
