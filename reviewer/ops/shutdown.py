@@ -27,9 +27,9 @@ from typing import Any, Iterator, Mapping
 
 from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.model import FileKind
-from reviewer.names import module_name_for
+from reviewer.names import ImportMap, module_name_for
 from reviewer.provider import IndexProvider
-from reviewer.web.routes import ModuleImports, non_service
+from reviewer.web.routes import non_service
 
 SECTION = "shutdown"
 
@@ -120,10 +120,10 @@ def _handles_signals(tree: ast.Module) -> bool:
     return False
 
 
-def _blocking_call(loop: ast.While, imports: ModuleImports) -> str | None:
+def _blocking_call(loop: ast.While, imports: ImportMap) -> str | None:
     """The call the loop blocks on; None when it runs a server, which handles signals itself."""
     calls = [node for node in _own_nodes(loop.body) if isinstance(node, ast.Call)]
-    if any((imports.known(node.func) or "").startswith(SERVERS) for node in calls):
+    if any((imports.imported_name(node.func) or "").startswith(SERVERS) for node in calls):
         return None
     for node in calls:
         name = _last(node.func)
@@ -135,7 +135,7 @@ def _blocking_call(loop: ast.While, imports: ModuleImports) -> str | None:
     return None
 
 
-def _worker_loops(tree: ast.Module, imports: ModuleImports) -> list[list[Any]]:
+def _worker_loops(tree: ast.Module, imports: ImportMap) -> list[list[Any]]:
     guards = [node for node in tree.body if _is_main_guard(node)]
     if not guards or _handles_signals(tree):
         return []
@@ -183,12 +183,12 @@ def _startup_hooks(tree: ast.Module) -> set[str]:
     return hooks
 
 
-def _created(value: ast.AST | None, imports: ModuleImports, kinds: frozenset[str]) -> str | None:
+def _created(value: ast.AST | None, imports: ImportMap, kinds: frozenset[str]) -> str | None:
     if isinstance(value, ast.Await):
         value = value.value
     if not isinstance(value, ast.Call):
         return None
-    name = imports.known(value.func) or ""
+    name = imports.imported_name(value.func) or ""
     return name if name in kinds else None
 
 
@@ -203,7 +203,7 @@ def _assignments(body: list[ast.stmt]) -> Iterator[tuple[ast.AST, ast.AST, int]]
             yield node.target, node.value, node.lineno
 
 
-def _resources(tree: ast.Module, imports: ModuleImports) -> list[list[Any]]:
+def _resources(tree: ast.Module, imports: ImportMap) -> list[list[Any]]:
     found: list[list[Any]] = []
     for target, value, line in _assignments([n for n in tree.body if not isinstance(n, (ast.With, ast.AsyncWith))]):
         call = _created(value, imports, ASYNC_RESOURCES)
@@ -249,7 +249,7 @@ def _closed(tree: ast.Module) -> set[str]:
 
 
 def collect_shutdown(path: str, tree: ast.Module) -> dict[str, Any] | None:
-    imports = ModuleImports(module_name_for(path), path.endswith("__init__.py"))
+    imports = ImportMap(module_name_for(path), path.endswith("__init__.py"))
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.add(node)
