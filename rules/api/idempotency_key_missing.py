@@ -5,9 +5,9 @@ import re
 import libcst as cst
 from sqlglot import exp
 
-from reviewer.apicheck import simple_name, sql_of
+from reviewer.web.apicheck import simple_name, sql_of
 from reviewer.model import Category, Confidence, Severity
-from reviewer.routes import Handler, HandlerScope
+from reviewer.web.routes import Handler, HandlerScope
 from reviewer.rule import Example, PythonRule
 from reviewer.ops.secops import has_star_kwargs, keyword
 
@@ -298,7 +298,7 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
 
     def _indexed_paths(self, name: str) -> list[str]:
         from reviewer.names import module_name_for
-        from reviewer.routes import section
+        from reviewer.web.routes import section
 
         wanted = f"{module_name_for(self.context.path)}.{name}"
         return [route["path"] for route in section(self.context.index)["routes"] if route["handler"] == wanted]
