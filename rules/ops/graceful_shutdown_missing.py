@@ -35,6 +35,12 @@ APP = (
 )
 
 
+ABRUPT_FIX = (
+    "Let the work in flight finish: set a stop flag in the handler (`stop.set()`), have the loop check it, "
+    "and exit after the loop closes its consumers and pools"
+)
+
+
 class GracefulShutdownMissing(ProjectRule):
     """A long-running process does not stop cleanly: a worker loop ignores SIGTERM, or a
     client or pool the app keeps for its lifetime is never closed on shutdown.
@@ -59,7 +65,13 @@ class GracefulShutdownMissing(ProjectRule):
 
     The close is matched by the name the client is bound to, anywhere in the project: a close
     through another name (a list of clients closed in a loop) is missed, and a name closed for
-    another object hides one."""
+    another object hides one.
+
+    (c) A SIGTERM handler (`signal.signal(signal.SIGTERM, handler)`,
+    `loop.add_signal_handler(signal.SIGTERM, handler)`, a module function or a lambda) whose
+    first act, past log lines, is to exit (`sys.exit`, `os._exit`, `exit()`, `raise
+    SystemExit`): the process stops mid-message as if it handled nothing. A handler that sets
+    a flag, drains or closes first, or exits only on a second signal, is not reported."""
 
     code = "OPS009"
     name = "graceful-shutdown-missing"
@@ -100,8 +112,31 @@ class GracefulShutdownMissing(ProjectRule):
             lines=(5,),
             note="the loop is two calls below `__main__`",
         ),
+        Example(
+            "import logging\nimport os\nimport signal\nimport sys\n\nlog = logging.getLogger(__name__)\n\n"
+            "def on_sigterm(signum, frame):\n    log.info('terminating')\n    sys.exit(0)\n\n\n"
+            "signal.signal(signal.SIGTERM, on_sigterm)\n"
+            "signal.signal(signal.SIGTERM, lambda *_: os._exit(1))\n",
+            path="app/consumer.py",
+            lines=(13, 14),
+            note="(c) SIGTERM handlers that exit at once",
+        ),
     )
     valid = (
+        Example(
+            "import signal\nimport sys\nimport threading\n\nstop = threading.Event()\n\n\n"
+            "def on_sigterm(signum, frame):\n    if stop.is_set():\n        sys.exit(1)\n    stop.set()\n\n\n"
+            "def on_sigint(signum, frame):\n    sys.exit(0)\n\n\n"
+            "signal.signal(signal.SIGTERM, on_sigterm)\nsignal.signal(signal.SIGINT, on_sigint)\n",
+            path="app/consumer.py",
+            note="near-miss: (c) the first SIGTERM sets a flag, a second one exits; a SIGINT handler",
+        ),
+        Example(
+            "import signal\nimport sys\n\n\ndef on_sigterm(signum, frame):\n    consumer.close()\n    pool.close()\n    sys.exit(0)\n\n\n"
+            "signal.signal(signal.SIGTERM, on_sigterm)\n",
+            path="app/consumer.py",
+            note="near-miss: (c) the handler closes the consumer and the pool before it exits",
+        ),
         Example(
             "import signal\nimport threading\n" + WORKER.replace("import time\n", "")
             .replace("def main():\n", "stop = threading.Event()\nsignal.signal(signal.SIGTERM, lambda *_: stop.set())\n\ndef main():\n")
@@ -152,6 +187,11 @@ class GracefulShutdownMissing(ProjectRule):
             self.report(
                 Location(loop.line, 1, loop.line, 1), path=loop.path, fix=self.fix,
                 what=f"the `while True` loop in {loop.name} ({loop.where}) blocks on `{loop.call}()` and the module handles no SIGTERM",
+            )
+        for handler in facts.abrupt:
+            self.report(
+                Location(handler.line, 1, handler.line, 1), path=handler.path, fix=ABRUPT_FIX,
+                what=f"the SIGTERM handler `{handler.name}` exits at once with `{handler.call}()`, cutting off the work in flight",
             )
         if not is_service(index.section("routes") or {}):
             return
