@@ -591,9 +591,10 @@ def _policy_change(named: dict[str, tuple[str, RlsStatement]], path: str, st: Rl
     elif name in named:
         where, before = named.pop(name)
         if st.clauses:  # ALTER POLICY ... USING / WITH CHECK: the clauses given replace the old ones
-            where, before = path, replace(
+            if st.per_row_using or st.per_row_check:
+                where, before = path, replace(before, line=st.line)  # the finding moves to the ALTER that calls
+            before = replace(
                 before,
-                line=st.line,
                 per_row_using=st.per_row_using if "USING" in st.clauses else before.per_row_using,
                 per_row_check=st.per_row_check if "CHECK" in st.clauses else before.per_row_check,
             )

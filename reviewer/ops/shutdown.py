@@ -195,7 +195,7 @@ def _abrupt_handlers(tree: ast.Module, imports: ModuleImports) -> list[list[Any]
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and len(node.args) >= 2 and _is_sigterm(node.args[0], imports)):
             continue
-        installer = imports.known(node.func) or ""
+        installer = imports.known(node.func) or _last(node.func) or ""
         if installer != "signal.signal" and not installer.endswith("add_signal_handler"):
             continue
         handler = node.args[1]

@@ -25,8 +25,9 @@ CRITICAL_WORDS = frozenset(
     for word in ("payment", "charge", "order", "checkout", "transfer", "payout", "refund", "subscription")
     for plural in ("", "s")
 )
-# Words that make "order" mean a sequence, not a purchase (`/items/reorder`, `sort_order`).
-SEQUENCE_WORDS = frozenset({"sort", "reorder", "ordering", "position", "move"})
+# Words that make "order" mean a sequence, not a purchase (`/items/reorder`, `sort_order`), or
+# say the route sets a state, which a repeat sets again (`/orders/bulk-status`).
+NOT_CREATING = frozenset({"sort", "reorder", "ordering", "position", "move", "status", "state"})
 # Writes that deduplicate: an insert-or-get keyed by a unique column, an upsert.
 DEDUP_CALLS = frozenset({"get_or_create", "update_or_create", "on_conflict_do_nothing", "on_conflict_do_update", "on_conflict", "upsert"})
 # Header names (and Django's META key) that carry the client's idempotency key.
@@ -42,9 +43,10 @@ def words(*names: str) -> set[str]:
 
 
 def names_critical_operation(*names: str) -> str | None:
-    """The payment / order word the names carry, unless they speak of ordering a sequence."""
+    """The payment / order word the names carry, unless they speak of ordering a sequence or
+    of setting a status."""
     found = words(*names)
-    if found & SEQUENCE_WORDS:
+    if found & NOT_CREATING:
         return None
     hits = sorted(found & CRITICAL_WORDS)
     return hits[0].rstrip("s") if hits else None
@@ -89,7 +91,8 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
     reference). The handler's body and the functions of its module that it calls (two calls
     deep) are read; a helper in another module, a middleware or a gateway that deduplicates
     is not seen, which is why the sub-check is a naming heuristic, reported as info and
-    opt-in. "Order" beside "sort", "reorder" or "position" is a sequence, not a purchase."""
+    opt-in. "Order" beside "sort", "reorder" or "position" is a sequence, not a purchase, and
+    a route that sets a status or state (`/orders/bulk-status`) sets it again on a repeat."""
 
     code = "API014"
     name = "idempotency-key-missing"
@@ -200,6 +203,18 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
             path="app/lists.py",
             options={ROUTES: True},
             note="near-miss: (b) reordering a list is not an order",
+        ),
+        Example(
+            "from fastapi import APIRouter\n"
+            "\n"
+            "router = APIRouter(prefix='/orders')\n"
+            "\n"
+            "@router.post('/bulk-status')\n"
+            "def bulk_status(ids: list[int], status: str):\n"
+            "    set_status(ids, status)\n",
+            path="shop/api.py",
+            options={ROUTES: True},
+            note="near-miss: (b) setting a status twice leaves it set",
         ),
         Example(
             "from fastapi import APIRouter\n"
@@ -328,8 +343,8 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
             if not self._reaches_idempotency(name):
                 self.report(
                     handler.anchor,
-                    "POST handler `{handler}` creates a {word} with no idempotency: no `Idempotency-Key` header is read "
-                    "and no write deduplicates, so a retried request creates a second one",
+                    "POST handler `{handler}` acts on a {word} without idempotency: no `Idempotency-Key` header is read "
+                    "and no write deduplicates, so a retried request runs it twice",
                     severity=Severity.INFO,
                     confidence=Confidence.LOW,
                     fix=(
