@@ -26,8 +26,8 @@ CRITICAL_WORDS = frozenset(
     for plural in ("", "s")
 )
 # Words that make "order" mean a sequence, not a purchase (`/items/reorder`, `sort_order`), or
-# say the route sets a state, which a repeat sets again (`/orders/bulk-status`).
-NOT_CREATING = frozenset({"sort", "reorder", "ordering", "position", "move", "status", "state"})
+# say the route sets a state or updates, which a repeat does again (`/orders/bulk-status`).
+NOT_CREATING = frozenset({"sort", "reorder", "ordering", "position", "move", "status", "state", "update"})
 # Writes that deduplicate: an insert-or-get keyed by a unique column, an upsert.
 DEDUP_CALLS = frozenset({"get_or_create", "update_or_create", "on_conflict_do_nothing", "on_conflict_do_update", "on_conflict", "upsert"})
 # Header names (and Django's META key) that carry the client's idempotency key.
@@ -92,7 +92,13 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
     deep) are read; a helper in another module, a middleware or a gateway that deduplicates
     is not seen, which is why the sub-check is a naming heuristic, reported as info and
     opt-in. "Order" beside "sort", "reorder" or "position" is a sequence, not a purchase, and
-    a route that sets a status or state (`/orders/bulk-status`) sets it again on a repeat."""
+    a route that sets a status or state or updates (`/orders/bulk-status`, `update_order`)
+    does the same again on a repeat. Measured with `--profile audit` on five tuned projects of
+    the ecosystem check (lnbits, django-oscar-api, django-oscar, label-studio, netbox): 13
+    findings, all judged, 1 true, 5 debatable, 7 false, precision 0.27 (lnbits' routes on
+    payments that decode, settle or cancel by payment hash, permission grants and web-push
+    subscriptions are idempotent already; django-oscar's checkouts freeze the basket they
+    submit)."""
 
     code = "API014"
     name = "idempotency-key-missing"
@@ -217,6 +223,16 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
             note="near-miss: (b) setting a status twice leaves it set",
         ),
         Example(
+            "from rest_framework import serializers\n"
+            "\n"
+            "class OrderSerializer(serializers.ModelSerializer):\n"
+            "    def create(self, validated_data):\n"
+            "        return Order.objects.create(**validated_data)\n",
+            path="shop/serializers.py",
+            options={ROUTES: True},
+            note="near-miss: (b) a serializer's `create` is not a route",
+        ),
+        Example(
             "from fastapi import APIRouter\n"
             "\n"
             "router = APIRouter()\n"
@@ -300,11 +316,16 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
         name = f"{owner}.{node.name.value}" if owner else node.name.value
         self.scopes.append(name)
         handler = self.handler
+        if owner and self._is_serializer(classes[-1]):
+            handler = None  # a DRF serializer's `create` is not a view's
         if handler is not None and handler.node is node and "POST" in handler.methods:
             route_paths = [handler.path, *self._indexed_paths(owner or node.name.value)]
             word = names_critical_operation(node.name.value, owner, *route_paths)
             if word:
                 self.candidates.append((name, handler, word))
+
+    def _is_serializer(self, node: cst.ClassDef) -> bool:
+        return any((self.context.resolve(base.value) or "").startswith("rest_framework.serializers.") for base in node.bases)
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         HandlerScope.leave_FunctionDef(self, node)
@@ -343,7 +364,7 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
             if not self._reaches_idempotency(name):
                 self.report(
                     handler.anchor,
-                    "POST handler `{handler}` acts on a {word} without idempotency: no `Idempotency-Key` header is read "
+                    "POST handler `{handler}` acts on {word} without idempotency: no `Idempotency-Key` header is read "
                     "and no write deduplicates, so a retried request runs it twice",
                     severity=Severity.INFO,
                     confidence=Confidence.LOW,
@@ -353,7 +374,7 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
                         "`get_or_create` / `INSERT ... ON CONFLICT` on a unique client reference"
                     ),
                     handler=name,
-                    word=word,
+                    word=("an " if word[0] in "aeiou" else "a ") + word,
                 )
 
     def _reaches_idempotency(self, name: str) -> bool:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.names import module_name_for
 from reviewer.web.ratelimit import SECTION, RateLimitFacts, edge_evidence, web_framework_optional
 from reviewer.web.routes import non_service, service_anchor
 from reviewer.rule import Example, ProjectRule
@@ -104,7 +103,7 @@ SCOPE_MESSAGE = (
     "the first request it throttles raises `ImproperlyConfigured`"
 )
 SCOPE_FIX = 'Give the scope a rate: `"DEFAULT_THROTTLE_RATES": {{..., "{scope}": "5/minute"}}`, or set `rate = "5/minute"` on the throttle class'
-RETRY_MESSAGE = "`{call}` in `{where}` answers 429 without a `Retry-After` header: clients cannot tell when to retry, and retry at once"
+RETRY_MESSAGE = "`{call}` in {where} answers 429 without a `Retry-After` header: clients cannot tell when to retry, and retry at once"
 RETRY_FIX = (
     'Say when to come back: `HTTPException(status_code=429, headers={"Retry-After": str(seconds)})`, '
     '`response["Retry-After"] = str(seconds)`, werkzeug `TooManyRequests(retry_after=seconds)`'
@@ -397,7 +396,7 @@ class RateLimitingMissing(ProjectRule):
     def _no_retry_after(self, facts: RateLimitFacts) -> None:
         """(d) A 429 response the service builds without a `Retry-After` header."""
         for site in facts.without_retry_after:
-            where = ".".join(part for part in (module_name_for(site.file), site.function) if part)
+            where = f"`{site.function}` of `{site.file}`" if site.function else f"`{site.file}`"
             self.report(
                 Location(site.line, 1, site.line, 1),
                 RETRY_MESSAGE,
