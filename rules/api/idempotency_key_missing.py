@@ -373,6 +373,8 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
                         "with a unique constraint, returning the first result on a repeat; or write through "
                         "`get_or_create` / `INSERT ... ON CONFLICT` on a unique client reference"
                     ),
+                    # Its own problem: not merged with another rule's finding at the same route.
+                    operation=f"idempotency of {name}",
                     handler=name,
                     word=("an " if word[0] in "aeiou" else "a ") + word,
                 )
