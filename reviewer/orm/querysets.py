@@ -44,6 +44,7 @@ from reviewer.project.ormvocab import (  # the vocabulary is shared with the pro
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
     from reviewer.project.symbols import FunctionQueries
+    from reviewer.rule import Autofix
 
 Path = tuple[str, ...]
 
