@@ -1156,6 +1156,12 @@ def section(index: Any) -> dict[str, Any]:
     return {**EMPTY_SECTION, **(data or {})}
 
 
+def every_route(index: Any) -> list[dict[str, Any]]:
+    """The routes of every project root (reviewer.project.roots), each as its root's section
+    has it: a service's routes are joined to its own apps, not to another service's."""
+    return [route for owner, view in index.views() for route in section(view)["routes"] if index.owner(route["file"]) == owner]
+
+
 def decorator_route(context: Any, decorator: cst.Decorator) -> tuple[str, list[str]] | None:
     """(kind, HTTP methods) when a decorator makes a function a handler."""
     target = decorator.decorator
