@@ -113,11 +113,15 @@ def markers_of(tree: ast.Module, path: str) -> dict[str, Any]:
     return facts
 
 
-def builds_app(symbols: ProjectSymbols | None, path: str, callee: str) -> bool:
-    """Whether `callee`, as file `path` names it, is an app class or a subclass of one."""
-    if symbols is None:
-        return False
-    return bool(APP_CLASSES.intersection(symbols.lineage(path, callee)))
+def app_kind(symbols: ProjectSymbols | None, path: str, callee: str) -> str | None:
+    """"fastapi" or "flask" when `callee`, as file `path` names it, is an app class of that
+    family or a project subclass of one (across modules); None otherwise."""
+    lineage = set(symbols.lineage(path, callee)) if symbols is not None else set()
+    if lineage & FASTAPI_APPS:
+        return "fastapi"
+    if lineage & FLASK_APPS:
+        return "flask"
+    return None
 
 
 def root_folder(path: str, kind: str, symbols: ProjectSymbols | None, files: frozenset[str]) -> str:
@@ -146,7 +150,7 @@ def build_roots(facts: Mapping[str, Mapping[str, Any]], symbols: ProjectSymbols 
             continue
         data = facts[path]
         kinds = [kind for kind in (DJANGO, ALEMBIC) if data.get(kind)]
-        if any(builds_app(symbols, path, callee) for callee in data.get(APP, ())):
+        if any(app_kind(symbols, path, callee) for callee in data.get(APP, ())):
             kinds.append(APP)
         for kind in kinds:
             entry = found.setdefault(root_folder(path, kind, symbols, known), {"kinds": set(), "markers": set()})

@@ -21,20 +21,21 @@ from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import absolute_module, dotted, module_name_for
+from reviewer.project.roots import FASTAPI_APPS, FLASK_APPS, app_kind
 from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
 from reviewer.project.values import CONCAT, IMPORTED, REF, TEXT, Expr, expr_of
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
-FASTAPI_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
 FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router"})
 STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute", "starlette.routing.Mount"})
-FLASK_APPS = frozenset({"flask.Flask", "apiflask.APIFlask", "quart.Quart"})
 FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
 RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
 RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api", "flask_smorest.Api"})
 DJANGO_PATHS = frozenset({"django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
 DJANGO_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
+# A router entry whose class may subclass an app class; the merge keeps it as an app or drops it.
+APP_CANDIDATE = "app?"
 
 # What a DRF / Django base class serves: action or method name -> (HTTP method, detail route).
 ACTIONS = {
@@ -173,11 +174,11 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: ModuleImports, facts:
         elif isinstance(stmt, ast.ClassDef):
             _class(stmt, prefix, imports, facts)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            _assign(stmt, imports, facts)
+            _assign(stmt, prefix, imports, facts)
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and isinstance(stmt.op, ast.Add):
             _patterns(stmt.target.id, stmt.value, imports, facts)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            _call(stmt.value, imports, facts)
+            _call(stmt.value, prefix, imports, facts)
         elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
             inner = list(getattr(stmt, "body", [])) + list(getattr(stmt, "orelse", []))
             for handler in getattr(stmt, "handlers", []):
@@ -236,7 +237,28 @@ class _Substitute(ast.NodeTransformer):
         return ast.copy_location(copy.deepcopy(value), node) if value is not None and isinstance(node.ctx, ast.Load) else node
 
 
-def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _scoped(name: str, prefix: str, facts: Mapping[str, Any]) -> str:
+    """The key of the router, app or blueprint `name` as code in function scope `prefix`
+    (`create_app.`) names it: the innermost enclosing function's own binding (each app
+    factory of a file builds its own `app`), else the module's name."""
+    if "." in name:
+        return name
+    scopes = prefix.split(".")[:-1]
+    while scopes:
+        key = ".".join([*scopes, name])
+        if key in facts["routers"]:
+            return key
+        scopes.pop()
+    return name
+
+
+def _bind(facts: dict[str, Any], prefix: str, name: str, entry: dict[str, Any]) -> None:
+    """A router, app or blueprint bound to `name` in function scope `prefix` (module level when
+    empty); `var` keeps the name as written."""
+    facts["routers"][f"{prefix}{name}"] = {**entry, "var": name} if prefix else entry
+
+
+def _assign(stmt: ast.Assign | ast.AnnAssign, prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     value = stmt.value
     names = [t.id for t in targets if isinstance(t, ast.Name)]
@@ -263,20 +285,20 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dic
             path_node = keyword_value(value, "path")
             name_node = value.args[0] if value.args else keyword_value(value, "name")
             own = _path_fact(path_node) if path_node is not None else _path_fact(name_node)
-            facts["routers"][name] = {"kind": "restx-namespace", **own, "line": stmt.lineno}
+            _bind(facts, prefix, name, {"kind": "restx-namespace", **own, "line": stmt.lineno})
             if qualified not in RESTX_NAMESPACES:
-                facts["includes"].append({"parent": value.func.value.id, "child": name, "prefix": None,  # type: ignore[attr-defined]
-                                          "line": stmt.lineno, "kind": "namespace"})
+                facts["includes"].append({"parent": _scoped(value.func.value.id, prefix, facts),  # type: ignore[attr-defined]
+                                          "child": _scoped(name, prefix, facts), "prefix": None, "line": stmt.lineno, "kind": "namespace"})
             return
         elif qualified in RESTFUL_APIS:
             kind = "restful-api"
             # `Api(app_or_blueprint, prefix="/v1")`: the Api hangs below what it is given.
             parent = value.args[0] if value.args else keyword_value(value, "app")
             parent_ref = dotted_name(parent) if parent is not None else None
+            _bind(facts, prefix, name, {"kind": kind, "prefix": "", "line": stmt.lineno})
             if parent_ref:
-                facts["includes"].append({"parent": parent_ref, "child": name, **_path_fact(keyword_value(value, "prefix")),
-                                          "line": stmt.lineno, "kind": "api"})
-            facts["routers"][name] = {"kind": kind, "prefix": "", "line": stmt.lineno}
+                facts["includes"].append({"parent": _scoped(parent_ref, prefix, facts), "child": _scoped(name, prefix, facts),
+                                          **_path_fact(keyword_value(value, "prefix")), "line": stmt.lineno, "kind": "api"})
             return
         if kind:
             prefix_node = keyword_value(value, "prefix") if kind.startswith("fastapi") else keyword_value(value, "url_prefix")
@@ -290,10 +312,17 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dic
             routes = keyword_value(value, "routes") if kind.startswith("fastapi") else None
             if routes is not None:  # Starlette(routes=[Route(...), Mount(...)])
                 entry["patterns"] = _pattern_entries(routes, imports, 0)
-            facts["routers"][name] = entry
+            _bind(facts, prefix, name, entry)
             return
         if qualified.endswith("as_view"):
             return
+        written = dotted_name(value.func)
+        if written and _simple(written)[:1].isupper() and f"{prefix}{name}" not in facts["routers"]:
+            # An instance of a class that may subclass an app class (superset's `SupersetApp`,
+            # indico's `IndicoFlask`), in this module or another: the merge decides through
+            # the project's class hierarchy (reviewer.project.roots.app_kind).
+            _bind(facts, prefix, name, {"kind": APP_CANDIDATE, "class": written, "prefix": "", "line": stmt.lineno,
+                                        "handlers_kw": [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]})
     if name == "urlpatterns" or _is_pattern_list(value, imports):
         _patterns(name, value, imports, facts)
     elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "DATABASES", "MIDDLEWARE", "handler404", "handler500"):
@@ -327,10 +356,10 @@ def _literal(node: ast.AST) -> Any:
     return dotted_name(node) or "?"
 
 
-def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _call(call: ast.Call, prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
     if not isinstance(call.func, ast.Attribute) or not isinstance(call.func.value, ast.Name):
         return
-    owner, attr = call.func.value.id, call.func.attr
+    owner, attr = _scoped(call.func.value.id, prefix, facts), call.func.attr
     if attr in ("include_router", "register_blueprint", "mount", "add_namespace") and (call.args or attr == "mount"):
         if attr == "mount":
             prefix_node = call.args[0] if call.args else keyword_value(call, "path")
@@ -341,10 +370,11 @@ def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None
         # Names as this file writes them; the merge resolves them through the project symbols.
         ref = dotted_name(child) if child is not None else None
         if ref:
-            facts["includes"].append({"parent": owner, "child": ref, **_path_fact(prefix_node), "line": call.lineno, "kind": attr})
+            facts["includes"].append({"parent": owner, "child": _scoped(ref, prefix, facts), **_path_fact(prefix_node),
+                                      "line": call.lineno, "kind": attr})
     elif attr == "init_app" and call.args and dotted_name(call.args[0]):
         # `api.init_app(app)` (Flask-RESTful): the same edge as `Api(app)`.
-        facts["includes"].append({"parent": dotted_name(call.args[0]), "child": owner, "prefix": None,
+        facts["includes"].append({"parent": _scoped(dotted_name(call.args[0]) or "", prefix, facts), "child": owner, "prefix": None,
                                   "line": call.lineno, "kind": "init_app"})
     elif attr == "add_resource" and len(call.args) >= 2:
         handler = imports.resolve(call.args[0])
@@ -440,6 +470,8 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
     info: dict[str, Any] = {"line": node.lineno}
     for decorator in node.decorator_list:
         found = _route_decorator(decorator, imports)
+        if found:
+            found["owner"] = _scoped(found["owner"], prefix, facts)
         if found and found.get("handler"):
             facts["handlers"].append({"owner": found["owner"], "exception": found["exception"], "line": found["line"]})
         elif found:
@@ -538,6 +570,7 @@ def _class(node: ast.ClassDef, prefix: str, imports: ModuleImports, facts: dict[
         # path with the HTTP methods it defines, unless the decorator names them.
         found = _route_decorator(decorator, imports)
         if found and not found.get("handler"):
+            found["owner"] = _scoped(found["owner"], prefix, facts)
             if keyword_value(decorator, "methods") is None:  # type: ignore[arg-type]
                 found["methods"] = []
             facts["routes"].append({**found, "handler": f"{facts['module']}.{qualname}", "view": "class"})
@@ -762,8 +795,23 @@ def _route(framework: str, method: str, path: PathText, handler: str, file: str,
             "partial": bool(path.unresolved), "unresolved": list(dict.fromkeys(path.unresolved)), **extra}
 
 
+def _routers(path: str, data: Mapping[str, Any], symbols: ProjectSymbols) -> dict[str, dict[str, Any]]:
+    """A file's routers, apps and blueprints, an instance of a project class kept as an app
+    when the class hierarchy reaches an app class, dropped otherwise."""
+    found = {}
+    for key, info in data["routers"].items():
+        if info["kind"] == APP_CANDIDATE:
+            kind = app_kind(symbols, path, info["class"])
+            if kind is None:
+                continue
+            info = {**info, "kind": f"{kind}-app"}
+        found[key] = info
+    return found
+
+
 def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None) -> dict[str, Any]:
     resolver = _Resolver(symbols if isinstance(symbols, ProjectSymbols) else ProjectSymbols.build({}))
+    routers = {path: _routers(path, data, resolver.symbols) for path, data in facts.items()}
     classes: ClassTable = ClassTable()
     functions: dict[str, tuple[str, dict]] = {}
     for path, data in facts.items():
@@ -828,7 +876,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
     owners: dict[Key, dict[str, Any]] = {}
     parents: dict[Key, list[tuple[Key, PathText | None]]] = {}
     for path, data in facts.items():
-        for var, info in data["routers"].items():
+        for var, info in routers[path].items():
             owners[(path, var)] = {**info, "own": resolver.text(path, info) or PathText()}
         for include in data["includes"]:
             child, parent = resolver.key(path, include["child"]), resolver.key(path, include["parent"])
@@ -922,9 +970,9 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
     settings: dict[str, Any] = {}
     evidence = []
     for path, data in sorted(facts.items()):
-        for var, info in data["routers"].items():
+        for key, info in routers[path].items():
             if info["kind"] in ("fastapi-app", "flask-app"):
-                apps.append({"file": path, "line": info["line"], "var": var, "kind": info["kind"],
+                apps.append({"file": path, "line": info["line"], "var": info.get("var", key), "key": key, "kind": info["kind"],
                              "handlers_kw": info.get("handlers_kw", []), "factory": info.get("factory")})
         for handler in data["handlers"]:
             handlers.append({**handler, "file": path})
@@ -1383,7 +1431,7 @@ def service_anchor(data: Mapping[str, Any], settings: tuple[str, ...] = (), fact
         # most routes in its folder.
         def weight(app: Mapping[str, Any]) -> tuple[int, int]:
             folder = app["file"].rsplit("/", 1)[0] + "/"
-            includes = sum(i["file"] == app["file"] and i["parent"] == app["var"] for i in data.get("includes", []))
+            includes = sum(i["file"] == app["file"] and i["parent"] == app.get("key", app["var"]) for i in data.get("includes", []))
             return includes, sum(r["file"].startswith(folder) for r in data.get("routes", []))
 
         app = max(apps, key=weight)
