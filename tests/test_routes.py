@@ -437,3 +437,35 @@ def test_a_subclass_of_an_app_class_in_another_module_is_an_app(tmp_path: Path) 
         ("fastapi", "GET", "/status"),
     }
     assert sorted((a["file"], a["kind"]) for a in section["apps"]) == [("api/main.py", "fastapi-app"), ("portal/app.py", "flask-app")]
+
+
+def test_an_app_built_by_another_factory_is_joined_where_it_is_mounted(tmp_path: Path) -> None:
+    """prefect's `create_app` mounts the app `create_api_app` returns: the name bound to the
+    factory's call is that app, here or in another module."""
+    root = write_tree(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/items.py": 'from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/items")\n\n\n@router.get("")\ndef list_items(): ...\n',
+        "svc/server.py": (
+            "from fastapi import FastAPI\nfrom svc import items\n\n\n"
+            "def create_api_app():\n"
+            "    api_app = FastAPI()\n"
+            "    api_app.include_router(items.router)\n"
+            "    return api_app\n\n\n"
+            "def create_app():\n"
+            "    app = FastAPI()\n"
+            "    api_app = create_api_app()\n"
+            '    app.mount("/api", app=api_app)\n'
+            "    return app\n"
+        ),
+        "svc/main.py": (
+            "from fastapi import APIRouter\nfrom svc.server import create_app\n\n"
+            'extra = APIRouter()\n\n\n@extra.get("/ping")\ndef ping(): ...\n\n\n'
+            "app = create_app()\n"
+            'app.include_router(extra, prefix="/v1")\n'
+        ),
+    })  # fmt: skip
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    assert {(r["framework"], r["path"], r["handler"]) for r in index.section("routes")["routes"]} == {
+        ("fastapi", "/api/items", "svc.items.list_items"),
+        ("fastapi", "/v1/ping", "svc.main.ping"),
+    }

@@ -146,6 +146,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "module": module, "routers": {}, "routes": [], "includes": [], "handlers": [], "classes": {},
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
+        "aliases": {}, "returns": {},
     }
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -187,6 +188,11 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: ModuleImports, facts:
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             for unrolled in _unrolled(stmt, facts["_literal_lists"]):
                 _scan_body(unrolled, prefix, imports, facts)
+        elif isinstance(stmt, ast.Return) and prefix and isinstance(stmt.value, ast.Name):
+            # An app factory's `return app`: a name bound to the factory's call is that app.
+            local = _scoped(stmt.value.id, prefix, facts)
+            if local != stmt.value.id:
+                facts["returns"].setdefault(prefix[:-1], local)
 
 
 # Calls that hang a router, app, blueprint or resource below another one.
@@ -246,7 +252,7 @@ def _scoped(name: str, prefix: str, facts: Mapping[str, Any]) -> str:
     scopes = prefix.split(".")[:-1]
     while scopes:
         key = ".".join([*scopes, name])
-        if key in facts["routers"]:
+        if key in facts["routers"] or key in facts["aliases"]:
             return key
         scopes.pop()
     return name
@@ -317,7 +323,11 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, prefix: str, imports: ModuleImport
         if qualified.endswith("as_view"):
             return
         written = dotted_name(value.func)
-        if written and _simple(written)[:1].isupper() and f"{prefix}{name}" not in facts["routers"]:
+        if written and _simple(written)[:1].islower() and f"{prefix}{name}" not in facts["routers"]:
+            # `api_app = create_api_app()`: the name is what the function returns, when that is
+            # an app or router of the project (resolved at the merge).
+            facts["aliases"][f"{prefix}{name}"] = written
+        elif written and _simple(written)[:1].isupper() and f"{prefix}{name}" not in facts["routers"]:
             # An instance of a class that may subclass an app class (superset's `SupersetApp`,
             # indico's `IndicoFlask`), in this module or another: the merge decides through
             # the project's class hierarchy (reviewer.project.roots.app_kind).
@@ -754,6 +764,18 @@ class _Resolver:
         found = self._definition(path, written, False)
         return found if found is not None else (path, written)
 
+    def router(self, path: str, written: str, facts: Mapping[str, Any], depth: int = 0) -> Key:
+        """The key of the router, app or blueprint `written` in file `path` names: a name bound
+        to a call of an app factory (`app = create_app()`, here or imported) is the app that
+        factory returns."""
+        where, name = self.key(path, written)
+        call = facts.get(where, {}).get("aliases", {}).get(name) if depth < 4 else None
+        if call is None:
+            return (where, name)
+        factory, function = self.key(where, call)
+        returned = facts.get(factory, {}).get("returns", {}).get(function)
+        return self.router(factory, returned, facts, depth + 1) if returned else (where, name)
+
     def qualified(self, path: str, name: str) -> str:
         """A class or function name (as file `path`'s imports qualify it) under the module
         name of the file that defines it, the name the route index keys classes and
@@ -833,7 +855,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
             lists[(path, name)] = entries
         for reg in data["registrations"]:
             reg = {**reg, "viewset": resolver.qualified(path, reg["viewset"]) if reg["viewset"] else reg["viewset"]}
-            registrations.setdefault(resolver.key(path, reg["router"]), []).append((path, reg))
+            registrations.setdefault(resolver.router(path, reg["router"], facts), []).append((path, reg))
 
     def included_list(path: str, entry: Mapping[str, Any]) -> Key | None:
         if "include" in entry:
@@ -866,9 +888,9 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
 
     def leaf_routes(path: str, entry: Mapping[str, Any], here: PathText) -> None:
         if entry.get("include_router"):
-            for reg_path, reg in registrations.get(resolver.key(path, entry["include_router"]), []):
+            for reg_path, reg in registrations.get(resolver.router(path, entry["include_router"], facts), []):
                 reached.add((reg_path, reg["line"]))
-                _viewset_routes(reg, here, reg_path, classes, routes, owners.get(resolver.key(reg_path, reg["router"]), {}))
+                _viewset_routes(reg, here, reg_path, classes, routes, owners.get(resolver.router(reg_path, reg["router"], facts), {}))
         elif entry.get("view"):
             _view_routes({**entry, "view": resolver.qualified(path, entry["view"])}, here, path, classes, functions, routes)
 
@@ -879,13 +901,13 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
         for var, info in routers[path].items():
             owners[(path, var)] = {**info, "own": resolver.text(path, info) or PathText()}
         for include in data["includes"]:
-            child, parent = resolver.key(path, include["child"]), resolver.key(path, include["parent"])
+            child, parent = resolver.router(path, include["child"], facts), resolver.router(path, include["parent"], facts)
             parents.setdefault(child, []).append((parent, resolver.text(path, include)))
     # Starlette `Mount("/admin", app=admin_app)` in an app's `routes=[...]`: `app.mount(...)`.
     for (path, var), info in owners.items():
         for where, entry, here in leaves(path, info.get("patterns", []), PathText(), frozenset()):
             if entry.get("mount_app"):
-                parents.setdefault(resolver.key(where, entry["mount_app"]), []).append(((path, var), here))
+                parents.setdefault(resolver.router(where, entry["mount_app"], facts), []).append(((path, var), here))
 
     def prefixes(node: Key, depth: int = 0) -> list[PathText]:
         own = owners.get(node, {}).get("own", PathText())
@@ -909,7 +931,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
 
     for path, data in facts.items():
         for route in data["routes"]:
-            owner = resolver.key(path, route["owner"])
+            owner = resolver.router(path, route["owner"], facts)
             framework = _framework(owners.get(owner, {}).get("kind", ""), path, facts)
             handler = resolver.qualified(path, route["handler"])
             methods = route["methods"] or ["GET"]
@@ -940,7 +962,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
             if target is not None:
                 included.add(target)
             if entry.get("include_router"):
-                included_routers.add(resolver.key(path, entry["include_router"]))
+                included_routers.add(resolver.router(path, entry["include_router"], facts))
     roots: list[Key] = []
     for path, data in facts.items():
         conf = data["settings"].get("ROOT_URLCONF")
