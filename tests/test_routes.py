@@ -52,10 +52,14 @@ def test_method_view_and_add_url_rule(tmp_path: Path) -> None:
             "svc/admin.py": "from flask import Blueprint\nfrom flask.views import MethodView\n"
             'bp = Blueprint("admin", __name__)\n'
             "class Audit(MethodView):\n    def get(self): ...\n    def delete(self): ...\n"
-            'bp.add_url_rule("/audit", view_func=Audit.as_view("audit"))\n',
+            'bp.add_url_rule("/audit", view_func=Audit.as_view("audit"))\n'
+            'bp.add_url_rule("/ping", "ping", lambda: ("", 204))\n',
         },
     )
-    assert _routes(root) == {("GET", "/admin/audit", "svc.admin.Audit"), ("DELETE", "/admin/audit", "svc.admin.Audit")}
+    assert _routes(root) == {
+        ("GET", "/admin/audit", "svc.admin.Audit"), ("DELETE", "/admin/audit", "svc.admin.Audit"),
+        ("GET", "/admin/ping", "svc.admin.<lambda>"),  # indico's liveness route
+    }
 
 
 def test_flask_restful_resources_get_the_api_and_blueprint_prefixes(tmp_path: Path) -> None:

@@ -403,16 +403,17 @@ def _call(call: ast.Call, prefix: str, imports: ModuleImports, facts: dict[str, 
         facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
     elif attr in ("add_api_route", "add_url_rule", "add_route") and call.args:
         path = _const(call.args[0])
-        view = call.args[1] if len(call.args) > 2 or (len(call.args) > 1 and attr != "add_url_rule") else keyword_value(call, "view_func")
-        if attr == "add_url_rule" and view is None and len(call.args) > 2:
-            view = call.args[2]
-        if view is None and len(call.args) > 1:
-            view = call.args[1]
+        # Flask's `add_url_rule(rule, endpoint, view_func)`; FastAPI's `add_api_route(path, endpoint)`.
+        position = 2 if attr == "add_url_rule" else 1
+        view = call.args[position] if len(call.args) > position else keyword_value(call, "view_func" if position == 2 else "endpoint")
         methods = [m.upper() for m in _str_list(keyword_value(call, "methods"))]
         handler = None
         if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
             handler = imports.resolve(view.func.value)
             kind = "class"
+        elif isinstance(view, ast.Lambda):  # `add_url_rule("/ping", "ping", lambda: ("", 204))`
+            handler = f"{facts['module']}.<lambda>"
+            kind = "function"
         elif view is not None:
             handler = imports.resolve(view)
             kind = "function"
