@@ -548,7 +548,7 @@ def run_project_rules(
             continue
         reports = []
         for owner, view in views:  # each project root's sections, then the whole tree's
-            instance = rule(config.options_for(rule.code))
+            instance = rule(rule.settings_from(config))
             try:
                 instance.check(view)
             except Exception as error:  # noqa: BLE001 - a rule bug must not stop the scan
