@@ -315,17 +315,9 @@ def dialect_for(context: "FileContext", default: str) -> str:
 
 
 def sink_template(sink: Sink, context: "FileContext"):
-    """The SQL template a sink receives (memoised per call: every SQL rule asks while the
-    call is visited). Django's `.extra(where=[...])` and `select={...}` hold several pieces,
-    joined here into one."""
-    memo = context.__dict__.setdefault("_sink_templates", {})
-    key = id(sink.call)
-    if key not in memo:
-        memo[key] = _sink_template(sink, context)
-    return memo[key]
-
-
-def _sink_template(sink: Sink, context: "FileContext"):
+    """The SQL template a sink receives. Django's `.extra(where=[...])` and `select={...}`
+    hold several pieces, joined here into one. Read it through `FileContext.sql_site`, which
+    lifts each call once."""
     from reviewer.sql.sqltext import Template, literal
 
     argument = sink.argument
