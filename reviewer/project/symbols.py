@@ -33,7 +33,6 @@ from reviewer.project.values import (
     COLLECTION,
     CONCAT,
     IMPORTED,
-    OPAQUE,
     PARAM,
     REF,
     TEXT,
