@@ -15,6 +15,7 @@ from reviewer.flow import Scopes
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
 from reviewer.sql.sinks import Sink, dialect_for, match_sink
+from reviewer.sql.sites import SqlSite, lift_site
 from reviewer.sql.sqltext import Lifter, Template
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,6 +50,7 @@ class FileContext:
         self.scopes = Scopes(self.imports)
         self._default_dialect = dialect
         self._sinks: dict[int, Sink | None] = {}
+        self._sites: dict[int, SqlSite | None] = {}
         self._lifter = Lifter(self)
         # Per-file analyses several rules share (QueryTracker, ...), keyed by their class.
         self.facts: dict[type, Any] = {}
@@ -115,6 +117,15 @@ class FileContext:
         if key not in self._sinks:
             self._sinks[key] = match_sink(call, self)
         return self._sinks[key]
+
+    def sql_site(self, call: cst.Call) -> SqlSite | None:
+        """The SQL this call sends to a database, lifted once (reviewer.sql.sites); None when
+        it runs no SQL. Memoised per call: the first ask, while the call or the statement
+        holding it is visited, resolves its local names."""
+        key = id(call)
+        if key not in self._sites:
+            self._sites[key] = lift_site(call, self)
+        return self._sites[key]
 
     def lift(self, expr: cst.BaseExpression) -> Template:
         """The SQL template an expression builds, as far as it can be known."""
