@@ -19,6 +19,10 @@ migrations restate the model, which is the source of truth); SQLAlchemy and SQL 
 table name, so a model and the migrations that create its table share one entry. Every index
 the history ever creates counts (drops are not replayed in revision order; a table or column
 that an up-migration drops is left out instead).
+
+Unique keys (primary keys, `unique=True`, `unique_together`, `UniqueConstraint`, unique indexes,
+from the models and the migrations) are kept apart as well: ORM011 reads them to tell an
+exists-then-create the database guards from one it does not.
 """
 
 from __future__ import annotations
@@ -100,9 +104,10 @@ def _index_columns(call: ast.Call) -> list[str | None]:
     return found
 
 
-def _table_args(node: ast.AST | None) -> tuple[list[list[str | None]], list[dict[str, Any]], bool]:
-    """(keys, foreign keys, MySQL table options) of a `__table_args__` value."""
+def _table_args(node: ast.AST | None) -> tuple[list[list[str | None]], list[list[str | None]], list[dict[str, Any]], bool]:
+    """(keys, unique keys, foreign keys, MySQL table options) of a `__table_args__` value."""
     keys: list[list[str | None]] = []
+    unique: list[list[str | None]] = []
     fks: list[dict[str, Any]] = []
     mysql = False
     items = node.elts if isinstance(node, (ast.Tuple, ast.List)) else [node] if node is not None else []
@@ -113,15 +118,18 @@ def _table_args(node: ast.AST | None) -> tuple[list[list[str | None]], list[dict
             kind = _last(item.func)
             if kind in ("Index", "UniqueConstraint", "PrimaryKeyConstraint"):
                 keys.append(_index_columns(item))
+                if kind != "Index" or _true(keyword_value(item, "unique")):
+                    unique.append(keys[-1])
             elif kind == "ForeignKeyConstraint":
                 columns = [c.lower() if c else None for c in _strings(item.args[0] if item.args else keyword_value(item, "columns"))]
                 if columns and all(columns):
                     fks.append({"column": columns[0], "columns": columns, "line": item.lineno, "col": item.col_offset + 1})
-    return keys, fks, mysql
+    return keys, unique, fks, mysql
 
 
 def _sqlalchemy_table(node: ast.ClassDef, tablename: str) -> dict[str, Any]:
     keys: list[list[str | None]] = []
+    unique: list[list[str | None]] = []
     fks: list[dict[str, Any]] = []
     primary: list[str] = []
     unindexed: list[str] = []  # `index=False` written out: the author's decision
@@ -129,8 +137,9 @@ def _sqlalchemy_table(node: ast.ClassDef, tablename: str) -> dict[str, Any]:
     for statement in node.body:
         target, value = _assignment(statement)
         if target == "__table_args__":
-            found, foreign, mysql = _table_args(value)
+            found, distinct, foreign, mysql = _table_args(value)
             keys += found
+            unique += distinct
             fks += foreign
             continue
         if target is None or not isinstance(value, ast.Call) or _last(value.func) not in SA_COLUMNS:
@@ -140,14 +149,17 @@ def _sqlalchemy_table(node: ast.ClassDef, tablename: str) -> dict[str, Any]:
             primary.append(column)
         if _true(keyword_value(value, "index")) or _true(keyword_value(value, "unique")):
             keys.append([column])
+        if _true(keyword_value(value, "unique")):
+            unique.append([column])
         if _false(keyword_value(value, "index")):
             unindexed.append(column)
         elif any(_is_foreign_key(a) for a in value.args):
             fks.append({"column": column, "line": statement.lineno, "col": statement.col_offset + 1})
     if primary:
         keys.append(primary)
+        unique.append(primary)
     return {"table": tablename, "model": node.name, "framework": "sqlalchemy", "line": node.lineno,
-            "keys": keys, "fks": fks, "mysql": mysql, "unindexed": unindexed}
+            "keys": keys, "unique": unique, "fks": fks, "mysql": mysql, "unindexed": unindexed}
 
 
 def _imperative_table(call: ast.Call, line: int, col: int) -> dict[str, Any] | None:
@@ -156,6 +168,7 @@ def _imperative_table(call: ast.Call, line: int, col: int) -> dict[str, Any] | N
     if name is None:
         return None
     keys: list[list[str | None]] = []
+    unique: list[list[str | None]] = []
     fks: list[dict[str, Any]] = []
     primary: list[str] = []
     for arg in call.args[1:]:
@@ -171,17 +184,21 @@ def _imperative_table(call: ast.Call, line: int, col: int) -> dict[str, Any] | N
                 primary.append(column)
             if facts["index"] or facts["unique"]:
                 keys.append([column])
+            if facts["unique"]:
+                unique.append([column])
             if facts["fk"]:
                 fks.append({"column": column, "line": arg.lineno, "col": arg.col_offset + 1})
         elif kind in ("Index", "UniqueConstraint", "PrimaryKeyConstraint", "ForeignKeyConstraint"):
-            found, foreign, _ = _table_args(ast.Tuple(elts=[arg]))
+            found, distinct, foreign, _ = _table_args(ast.Tuple(elts=[arg]))
             keys += found
+            unique += distinct
             fks += foreign
     if primary:
         keys.append(primary)
+        unique.append(primary)
     mysql = any((k.arg or "").startswith(("mysql_", "mariadb_")) for k in call.keywords)
-    return {"table": name.lower(), "model": None, "framework": "sqlalchemy", "line": line, "keys": keys, "fks": fks,
-            "mysql": mysql}
+    return {"table": name.lower(), "model": None, "framework": "sqlalchemy", "line": line, "keys": keys, "unique": unique,
+            "fks": fks, "mysql": mysql}
 
 
 def _django_fields(node: ast.AST | None) -> list[str | None]:
@@ -190,11 +207,14 @@ def _django_fields(node: ast.AST | None) -> list[str | None]:
 
 def _django_table(node: ast.ClassDef) -> dict[str, Any] | None:
     keys: list[list[str | None]] = []
+    unique: list[list[str | None]] = []
     fks: list[dict[str, Any]] = []
     fields = 0
     for statement in node.body:
         if isinstance(statement, ast.ClassDef) and statement.name == "Meta":
-            keys += _django_meta(statement)
+            found, distinct = _django_meta(statement)
+            keys += found
+            unique += distinct
             continue
         target, value = _assignment(statement)
         if target is None or not isinstance(value, ast.Call):
@@ -206,9 +226,11 @@ def _django_table(node: ast.ClassDef) -> dict[str, Any] | None:
         column = target.lower()
         if _true(keyword_value(value, "primary_key")) or _true(keyword_value(value, "unique")):
             keys.append([column])
+            unique.append([column])
         if callee in DJANGO_FK:
             if callee.endswith("OneToOneField"):
                 keys.append([column])  # one-to-one is unique, hence indexed
+                unique.append([column])
             elif _false(keyword_value(value, "db_index")):
                 fks.append({"column": column, "line": statement.lineno, "col": statement.col_offset + 1})
             else:
@@ -217,12 +239,14 @@ def _django_table(node: ast.ClassDef) -> dict[str, Any] | None:
             keys.append([column])
     if not fields:
         return None
-    return {"table": None, "model": node.name, "framework": "django", "line": node.lineno, "keys": keys, "fks": fks,
-            "mysql": False}
+    return {"table": None, "model": node.name, "framework": "django", "line": node.lineno, "keys": keys, "unique": unique,
+            "fks": fks, "mysql": False}
 
 
-def _django_meta(meta: ast.ClassDef) -> list[list[str | None]]:
+def _django_meta(meta: ast.ClassDef) -> tuple[list[list[str | None]], list[list[str | None]]]:
+    """(keys, unique keys) of a model's `Meta`."""
     keys: list[list[str | None]] = []
+    unique: list[list[str | None]] = []
     for item in meta.body:
         target, value = _assignment(item)
         if target in ("unique_together", "index_together"):
@@ -230,6 +254,8 @@ def _django_meta(meta: ast.ClassDef) -> list[list[str | None]]:
             if groups and all(isinstance(g, ast.Constant) for g in groups):
                 groups = [value]  # a single tuple of names
             keys += [_django_fields(g) for g in groups]
+            if target == "unique_together":
+                unique += [_django_fields(g) for g in groups]
         elif target in ("indexes", "constraints") and isinstance(value, (ast.List, ast.Tuple)):
             for call in value.elts:
                 if not isinstance(call, ast.Call) or _last(call.func) not in ("Index", "UniqueConstraint"):
@@ -239,7 +265,9 @@ def _django_meta(meta: ast.ClassDef) -> list[list[str | None]]:
                 fields = _django_fields(keyword_value(call, "fields"))
                 if fields:
                     keys.append(fields)
-    return keys
+                    if _last(call.func) == "UniqueConstraint":
+                        unique.append(fields)
+    return keys, unique
 
 
 def _assignment(statement: ast.stmt) -> tuple[str | None, ast.AST | None]:
@@ -374,11 +402,18 @@ ORIGIN_RANK = {MODEL: 0, MODEL_TABLE: 1, MIGRATION: 2}
 class TableKeys:
     name: str
     keys: tuple[tuple[str | None, ...], ...]
+    unique: tuple[tuple[str | None, ...], ...] = ()  # primary keys, unique columns, unique constraints and indexes
 
     def covers(self, columns: Sequence[str]) -> bool:
         """Some key leads with these columns (in any order: equality predicates)."""
         wanted = set(columns)
         return any(len(key) >= len(wanted) and set(key[: len(wanted)]) == wanted for key in self.keys)
+
+    def unique_within(self, columns: Sequence[str]) -> bool:
+        """Some unique key's columns are all among these: the database refuses a second row
+        that agrees with the first on all of them."""
+        given = set(columns)
+        return any(key and all(c is not None and c in given for c in key) for key in self.unique)
 
     def leads_with_any(self, columns: Sequence[str]) -> bool:
         """Some key's first column is one of these: what a lookup on all of them can use (the
@@ -420,6 +455,7 @@ def coverage(index: Any) -> IndexCoverage:
     named = mig.chain_databases(found_units)
     mysql = {key for key, databases in named.items() if "mysql" in databases and "postgres" not in databases}
     keys: dict[str, list[tuple[str | None, ...]]] = {}
+    unique: dict[str, list[tuple[str | None, ...]]] = {}
     fks: list[ForeignKeyColumn] = []
     models: dict[str, dict[str, Any]] = {}  # table name -> the model declaring it
     section = index.section(SECTION) or {}
@@ -428,6 +464,7 @@ def coverage(index: Any) -> IndexCoverage:
         if table["mysql"] or non_service(table["path"]):
             continue
         keys.setdefault(key, []).extend(tuple(k) for k in table["keys"] if k)
+        unique.setdefault(key, []).extend(tuple(k) for k in table.get("unique", ()) if k)
         if table["model"] and table["table"]:
             models.setdefault(key, table)
         owner = table["model"] or table["table"]
@@ -439,7 +476,7 @@ def coverage(index: Any) -> IndexCoverage:
         if unit.get("dialect") not in INDEXED_BY_HAND or mig.chain(unit) in mysql:
             continue
         for item in mig.up_ops(unit):
-            _replay(item, unit, keys, fks, dropped)
+            _replay(item, unit, keys, unique, fks, dropped)
     kept = []
     for fk in fks:
         if fk.origin == MIGRATION:
@@ -457,7 +494,7 @@ def coverage(index: Any) -> IndexCoverage:
                 fk = ForeignKeyColumn(fk.table, fk.columns, model["path"], model["line"], 1, MODEL_TABLE,
                                       _label(model["model"], fk.columns))
         kept.append(fk)
-    return IndexCoverage({name: TableKeys(name, tuple(found)) for name, found in keys.items()}, tuple(kept))
+    return IndexCoverage({name: TableKeys(name, tuple(found), tuple(unique.get(name, ()))) for name, found in keys.items()}, tuple(kept))
 
 
 def _key(table: Mapping[str, Any]) -> str:
@@ -478,11 +515,12 @@ def _label(owner: str, columns: Sequence[str]) -> str:
 
 
 def _replay(item: dict[str, Any], unit: Mapping[str, Any], keys: dict[str, list[tuple[str | None, ...]]],
-            fks: list[ForeignKeyColumn], dropped: set[tuple[str, str | None]]) -> None:
+            unique: dict[str, list[tuple[str | None, ...]]], fks: list[ForeignKeyColumn], dropped: set[tuple[str, str | None]]) -> None:
     kind, table = item["k"], item.get("t")
     if not table:
         return
     found = keys.setdefault(table, [])
+    distinct = unique.setdefault(table, [])
 
     def foreign(columns: Sequence[str | None], line: int, col: int, name: str | None = None) -> None:
         if columns and all(columns):
@@ -496,29 +534,39 @@ def _replay(item: dict[str, Any], unit: Mapping[str, Any], keys: dict[str, list[
         primary = [c["name"] for c in item.get("columns", ()) if c.get("pk")]
         if primary:
             found.append(tuple(primary))
+            distinct.append(tuple(primary))
         for column in item.get("columns", ()):
             if column.get("unique") or column.get("index"):
                 found.append((column["name"],))
+            if column.get("unique"):
+                distinct.append((column["name"],))
             if column.get("fk") and column["name"] not in in_keys:
                 foreign([column["name"]], column.get("line", item["l"]), item["c"], column.get("fk_name"))
         for key in item.get("keys", ()):
             if key["ctype"] != "fk" and key["on"]:
                 found.append(tuple(key["on"]))
+                if key["ctype"] in ("pk", "unique"):
+                    distinct.append(tuple(key["on"]))
         for key in constrained:
             foreign(key["on"], key.get("line", item["l"]), item["c"], key.get("name"))
     elif kind == "add_column":
         for column in item.get("columns", ()):
             if column.get("unique") or column.get("index") or column.get("pk"):
                 found.append((column["name"],))
+            if column.get("unique") or column.get("pk"):
+                distinct.append((column["name"],))
             if column.get("fk"):
                 foreign([column["name"]], item["l"], item["c"], column.get("fk_name"))
     elif kind == "create_index" and item.get("on"):
         found.append(tuple(item["on"]))
+        if item.get("unique"):
+            distinct.append(tuple(item["on"]))
     elif kind == "add_constraint" and item.get("on"):
         if item["ctype"] == "fk":
             foreign(item["on"], item["l"], item["c"], item.get("name"))
         elif item["ctype"] in ("pk", "unique"):
             found.append(tuple(item["on"]))
+            distinct.append(tuple(item["on"]))
     elif kind in ("drop_table", "rename_table"):
         dropped.add((table, None))
     elif kind in ("drop_column", "rename_column"):

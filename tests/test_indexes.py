@@ -74,6 +74,29 @@ def test_leading_prefix() -> None:
     assert keys.leads_with_any(["b", "c"]) and not keys.leads_with_any(["b"])
 
 
+def test_unique_keys() -> None:
+    text = (
+        "class Member(Base):\n"
+        '    __tablename__ = "members"\n'
+        '    __table_args__ = (UniqueConstraint("team_id", "user_id"), Index("ix_role", "role"), Index("ux", "code", unique=True))\n'
+        "    id = Column(Integer, primary_key=True)\n"
+        "    email = Column(String, unique=True)\n"
+        "    name = Column(String, index=True)\n\n"
+        "class Subscription(models.Model):\n"
+        "    user = models.ForeignKey(User, on_delete=models.CASCADE)\n"
+        "    slug = models.SlugField(unique=True)\n"
+        "    class Meta:\n"
+        '        unique_together = ("user", "plan")\n'
+        '        constraints = [models.UniqueConstraint(fields=["user", "day"], name="u"), models.UniqueConstraint(fields=["a"], condition=Q(x=1), name="p")]\n'
+    )
+    members, subscription = model_tables("app/models.py", ast.parse(text))["tables"]
+    assert members["unique"] == [["team_id", "user_id"], ["code"], ["email"], ["id"]]
+    assert subscription["unique"] == [["slug"], ["user", "plan"], ["user", "day"]]
+    keys = TableKeys("members", tuple(map(tuple, members["keys"])), tuple(map(tuple, members["unique"])))
+    assert keys.unique_within(["user_id", "team_id", "role"]) and keys.unique_within(["email"])
+    assert not keys.unique_within(["team_id"]) and not keys.unique_within(["name"])
+
+
 def test_query_sites() -> None:
     text = (
         "class V(ListView):\n"
