@@ -247,20 +247,21 @@ def single_writer_path(path: str, symbols: Any = None) -> bool:
 
 
 def wrapped_by_callers(symbols: Any, path: str, name: str) -> str:
-    """Why the function or method `name` of file `path` need not open a transaction of its own,
-    one call level up (the project model's call edges): a caller wraps its call in one (the
-    caller's file and how, `services/orders.py: \`transaction.atomic()\``), or every caller is
-    code run by hand (`run by hand`); "" otherwise, and when no caller is known."""
-    if symbols is None:
-        return ""
-    callers = symbols.callers(path, name)
-    for where, edge in callers:
+    """How a caller of the function or method `name` of file `path` wraps its call in a
+    transaction, one call level up (the project model's call edges): the caller's file, line
+    and how (`services/orders.py:12: \`transaction.atomic()\``); "" when none does."""
+    for where, edge in symbols.callers(path, name) if symbols is not None else ():
         how = caller_transaction(symbols, where, edge)
         if how:
             return f"{where}:{edge.line}: {how}"
-    if callers and all(single_writer_path(where, symbols) for where, _ in callers):
-        return "run by hand"
     return ""
+
+
+def called_by_hand(symbols: Any, path: str, name: str) -> bool:
+    """Every known caller of the function or method `name` of file `path` is code run by hand
+    (a migration, a management command): one level up, the same single writer."""
+    callers = symbols.callers(path, name) if symbols is not None else ()
+    return bool(callers) and all(single_writer_path(where, symbols) for where, _ in callers)
 
 
 def single_writer(context: "FileContext") -> bool:

@@ -8,7 +8,7 @@ from reviewer.web.apicheck import code
 from reviewer.model import Category, Confidence, Severity
 from reviewer.orm.querysets import QueryTracker, classify_call, names_in
 from reviewer.rule import Example, PythonRule
-from reviewer.orm.transactions import Transactions, single_writer, wrapped_by_callers
+from reviewer.orm.transactions import Transactions, called_by_hand, single_writer, wrapped_by_callers
 
 SHOP = (
     (
@@ -339,7 +339,8 @@ class MultiWriteWithoutTransaction(PythonRule):
         for node, name, (first, second) in self.candidates:
             if node.name.value in self.called_inside:
                 continue
-            if name and wrapped_by_callers(self.context.symbols, self.context.path, name):
+            if name and (wrapped_by_callers(self.context.symbols, self.context.path, name)
+                         or called_by_hand(self.context.symbols, self.context.path, name)):
                 continue
             self.report(
                 node.name,
