@@ -561,8 +561,12 @@ class ProjectSymbols:
         if by_last is None:
             by_last = self._memo["callers"] = {}
             for where in sorted(self.files):
+                imports = self.files[where].imports
                 for edge in self.files[where].calls:
-                    by_last.setdefault(edge.callee.rsplit(".", 1)[-1], []).append((where, edge))
+                    last = edge.callee.rsplit(".", 1)[-1]
+                    if last == edge.callee and last in imports and imports[last][1]:
+                        last = imports[last][1]  # `from .services import fill as fill_lines`
+                    by_last.setdefault(last, []).append((where, edge))
         found = []
         for where, edge in by_last.get(name.rsplit(".", 1)[-1], ()):
             head, _, rest = edge.callee.partition(".")
