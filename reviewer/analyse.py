@@ -32,9 +32,9 @@ from reviewer.model import FileError, Finding, Fix, Location, severity_for_confi
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
-from reviewer.sql.sqllex import lex, lex_failure, normalise_placeholders
-from reviewer.sql.sinks import sink_template
-from reviewer.sql.sqltext import CONDITION_WRAPPERS, SqlStatement, looks_like_sql, parse_error, parse_fragment, parse_statement
+from reviewer.sql.sqllex import lex, lex_failure
+from reviewer.sql.sinks import executed_sql
+from reviewer.sql.sqltext import SqlStatement, parse_error, parse_statement
 from reviewer.suppress import Directive, parse_directives
 from reviewer.walk import walk
 
@@ -469,25 +469,11 @@ class BatchedVisitor:
             self.live.remove(rule)
 
     def _extract(self, call: cst.Call) -> None:
-        sink = self.context.sink(call)
-        if sink is None:
+        found = executed_sql(call, self.context)
+        if found is None:
             return
-        template = sink_template(sink, self.context)  # what SQL001 reads too
-        if not template.parts or all(not isinstance(part, str) for part in template.parts):
-            return
+        text, tree = found
         dialect = self.context.dialect
-        text = normalise_placeholders(template.render(), dialect)
-        if sink.fragment:
-            # `.extra(where=[...])`, `text()`, a `Query.filter("...")` clause: a statement, or a
-            # condition that SqlRules see inside `SELECT 1 FROM t WHERE ...`. Select lists and
-            # ORDER BY keys are left out: `count(literal_column("*"))` is not `SELECT *`.
-            tree = parse_fragment(text, dialect, CONDITION_WRAPPERS)
-        elif looks_like_sql(text, dialect):
-            tree = parse_statement(text, dialect)
-        else:
-            return
-        if tree is None:
-            return
         statement = SqlStatement(self.context.path, text, dialect, 0, 0, python_node=call)
         self.sql.append((statement, tree))
 

@@ -210,11 +210,13 @@ def _django_table(node: ast.ClassDef) -> dict[str, Any] | None:
     unique: list[list[str | None]] = []
     fks: list[dict[str, Any]] = []
     fields = 0
+    db_table = None
     for statement in node.body:
         if isinstance(statement, ast.ClassDef) and statement.name == "Meta":
             found, distinct = _django_meta(statement)
             keys += found
             unique += distinct
+            db_table = next((_text(v) for t, v in map(_assignment, statement.body) if t == "db_table"), None)
             continue
         target, value = _assignment(statement)
         if target is None or not isinstance(value, ast.Call):
@@ -240,7 +242,7 @@ def _django_table(node: ast.ClassDef) -> dict[str, Any] | None:
     if not fields:
         return None
     return {"table": None, "model": node.name, "framework": "django", "line": node.lineno, "keys": keys, "unique": unique,
-            "fks": fks, "mysql": False}
+            "fks": fks, "mysql": False, "db_table": db_table.lower() if db_table else None}
 
 
 def _django_meta(meta: ast.ClassDef) -> tuple[list[list[str | None]], list[list[str | None]]]:
@@ -508,6 +510,22 @@ def tables_by_model(index: Any) -> dict[str, str]:
         if table["model"]:
             found.setdefault(table["model"], set()).add(_key(table))
     return {model: keys.pop() for model, keys in found.items() if len(keys) == 1}
+
+
+def keys_by_table_name(index: Any) -> dict[str, str]:
+    """Table name as SQL writes it -> the coverage key of its table: SQLAlchemy and SQL tables
+    by their name; a Django model by its `Meta.db_table`, else Django's default
+    `<app label>_<model name>` (the app label taken as the folder of its models module)."""
+    found: dict[str, set[str]] = {}
+    for table in (index.section(SECTION) or {}).get("tables", ()):
+        name = table["table"] or table.get("db_table")
+        if not name and table["model"]:
+            parts = table["path"].split("/")
+            folder = parts[-3] if len(parts) >= 3 and parts[-2] == "models" else parts[-2] if len(parts) >= 2 else ""
+            name = f"{folder}_{table['model']}".lower() if folder else None
+        if name:
+            found.setdefault(name, set()).add(_key(table))
+    return {name: keys.pop() for name, keys in found.items() if len(keys) == 1}
 
 
 def _label(owner: str, columns: Sequence[str]) -> str:

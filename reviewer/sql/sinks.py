@@ -274,6 +274,41 @@ def sink_template(sink: Sink, context: "FileContext"):
     return memo[key]
 
 
+def executed_sql(call: cst.Call, context: "FileContext"):
+    """(normalised SQL text, sqlglot tree) of what a database call executes, lifted once per
+    call (the check pass's SqlRules and the index's query sites read the same); None when the
+    call is no sink, or its SQL cannot be known or parsed. A fragment (`.extra(where=[...])`,
+    `text()`, a `Query.filter("...")` clause) is parsed as the condition of
+    `SELECT 1 FROM t WHERE ...`: select lists and ORDER BY keys are left out, as
+    `count(literal_column("*"))` is not `SELECT *`."""
+    memo = context.__dict__.setdefault("_executed_sql", {})
+    key = id(call)
+    if key not in memo:
+        memo[key] = _executed_sql(call, context)
+    return memo[key]
+
+
+def _executed_sql(call: cst.Call, context: "FileContext"):
+    from reviewer.sql.sqllex import normalise_placeholders
+    from reviewer.sql.sqltext import CONDITION_WRAPPERS, looks_like_sql, parse_fragment, parse_statement
+
+    sink = context.sink(call)
+    if sink is None:
+        return None
+    template = sink_template(sink, context)  # what SQL001 reads too
+    if not template.parts or all(not isinstance(part, str) for part in template.parts):
+        return None
+    dialect = context.dialect
+    text = normalise_placeholders(template.render(), dialect)
+    if sink.fragment:
+        tree = parse_fragment(text, dialect, CONDITION_WRAPPERS)
+    elif looks_like_sql(text, dialect):
+        tree = parse_statement(text, dialect)
+    else:
+        return None
+    return (text, tree) if tree is not None else None
+
+
 def _sink_template(sink: Sink, context: "FileContext"):
     from reviewer.sql.sqltext import Template, literal
 
