@@ -137,3 +137,27 @@ def test_declared_table_names_and_deliberate_unindexed_keys() -> None:
     assert (pool["table"], [f["column"] for f in pool["fks"]], pool["unindexed"]) == (
         "work_pool", ["default_queue_id"], ["storage_document_id"])
     assert event["table"] == "events"
+
+
+def test_raw_sql_sites() -> None:
+    from reviewer.orm.querysites import raw_sql_sites
+
+    text = (
+        "from sqlalchemy import text\n"
+        "JOINED = 'SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.email = :e AND o.paid = true'\n"
+        "class Orders:\n"
+        "    def list(self, db, status, sort):\n"
+        "        db.execute(text('SELECT id FROM orders WHERE status = :s AND deleted_at IS NULL ORDER BY created_at'), {'s': status})\n"
+        "        db.execute(text(JOINED), {'e': 1})\n"
+        "        db.execute(text(f'SELECT id FROM orders ORDER BY {sort}'))\n"
+        "        db.execute(text(\"SELECT id FROM orders WHERE name ILIKE '%x%' ORDER BY name\"))\n"
+        "        db.execute(text('SELECT id FROM orders WHERE id IN (SELECT order_id FROM lines WHERE sku = :s)'))\n"
+        "def search(cur, q):\n"
+        "    cur.execute('SELECT id FROM products WHERE sku = %s OR name = %s', (q, q))\n"
+    )
+    found = [(s.line, s.function, s.owner, s.table, s.filters, s.order) for s in raw_sql_sites("app/api.py", text, ast.parse(text))]
+    assert found == [
+        (5, "Orders.list", "Orders", "orders", ("status",), ("created_at",)),
+        (6, "Orders.list", "Orders", "orders", ("customer_id",), ()),
+        (6, "Orders.list", "Orders", "customers", ("email", "id"), ()),
+    ]
