@@ -242,8 +242,12 @@ def migration_path(path: str, symbols: Any = None) -> bool:
 
 
 def single_writer_path(path: str, symbols: Any = None) -> bool:
-    """A file of code one process runs by hand, by its path: a migration or a management command."""
-    return migration_path(path, symbols) or "/management/commands/" in f"/{path}"
+    """A file of code one process runs by hand, by its path: a migration, a management command,
+    or test, example, docs and script code (`examples/`, `scripts/`, `bin/`: loaders and tools
+    one developer runs)."""
+    from reviewer.web.routes import non_service
+
+    return migration_path(path, symbols) or "/management/commands/" in f"/{path}" or non_service(path)
 
 
 def wrapped_by_callers(symbols: Any, path: str, name: str) -> str:
@@ -266,8 +270,8 @@ def called_by_hand(symbols: Any, path: str, name: str) -> bool:
 
 def single_writer(context: "FileContext") -> bool:
     """Code that one process runs by hand, where concurrent writers and partial state are not
-    the concern: migrations, Django management commands and script modules (an
-    `if __name__ == "__main__":` block, the shape of a console entry point)."""
+    the concern: migrations, Django management commands, example and script folders, and script
+    modules (an `if __name__ == "__main__":` block, the shape of a console entry point)."""
     if context.in_migration or single_writer_path(context.path):
         return True
     return any(isinstance(statement, cst.If) and _main_guard(statement.test) for statement in context.module.body)

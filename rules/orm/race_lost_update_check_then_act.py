@@ -87,8 +87,8 @@ class RaceLostUpdateCheckThenAct(PythonRule):
     An UPDATE whose WHERE also matches the value read or a version column (optimistic locking)
     is not reported. The fix is to let the database compute it (`F("stock") - n`, `Item.stock - n`,
     `SET col = col - %s`) or to lock the row first. Not reported: code one process runs by hand
-    (migrations, management commands, script modules with `if __name__ == "__main__":`, tests,
-    and helpers whose every caller is one of those, by the project model's call edges), and
+    (migrations, management commands, `examples/` and `scripts/` folders, script modules with
+    `if __name__ == "__main__":`, tests, and helpers whose every caller is one of those, by the project model's call edges), and
     string fields (`name += " (copy)"`).
 
     Opt-in (select it by its code, or the audit profile): on the ecosystem check's held-out
@@ -258,6 +258,16 @@ class RaceLostUpdateCheckThenAct(PythonRule):
             path="bank/services.py",
             files=BANK,
             note="near-miss: the add handles IntegrityError",
+        ),
+        Example(
+            "from bank.models import Account\n"
+            "def load_demo_accounts(session):\n"
+            "    if not session.query(Account).filter_by(owner='demo').first():\n"
+            "        session.add(Account(owner='demo', balance=100))\n"
+            "        session.commit()\n",
+            path="bank/examples/demo_data.py",
+            files=BANK,
+            note="near-miss: an example loader one developer runs by hand",
         ),
         Example(
             "from bank.models import Account\n"
