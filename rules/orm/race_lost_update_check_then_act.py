@@ -80,7 +80,8 @@ class RaceLostUpdateCheckThenAct(PythonRule):
     SQLAlchemy `row = session.query(M).filter_by(k=v).first()` (or `session.scalar(select(M)...)`)
     then `if row is None: session.add(M(k=v))`, or a guard that returns when the row exists and
     then creates it; outside a `try` that handles `IntegrityError`: two requests both see no row,
-    and both insert it. Not reported when a unique key of the table (a primary key, `unique=True`,
+    and both insert it (a SQLAlchemy row a helper looked up is left out: what it compared is out
+    of sight). Not reported when a unique key of the table (a primary key, `unique=True`,
     `unique_together`, a `UniqueConstraint` of the model or of its migrations, a unique index)
     lies within the columns the check compares: the database refuses the duplicate, so the race
     ends in an IntegrityError rather than a second row (handling it is still good manners).
@@ -258,6 +259,18 @@ class RaceLostUpdateCheckThenAct(PythonRule):
             path="bank/services.py",
             files=BANK,
             note="near-miss: the add handles IntegrityError",
+        ),
+        Example(
+            "from bank.models import Account\n"
+            "def _find(session, owner):\n"
+            "    return session.query(Account).filter(Account.owner.ilike(owner)).first()\n"
+            "def open_account(session, owner):\n"
+            "    if _find(session, owner) is None:\n"
+            "        session.add(Account(owner=owner, balance=0))\n"
+            "        session.commit()\n",
+            path="bank/services.py",
+            files=BANK,
+            note="near-miss: a helper looked the row up; what it compared (and what unique key covers it) is out of sight",
         ),
         Example(
             "from bank.models import Account\n"
@@ -488,7 +501,10 @@ class RaceLostUpdateCheckThenAct(PythonRule):
         rows = self.tracker.rows_of(value)
         if rows is None or rows.framework != "sqlalchemy" or rows.many or _locked(value):
             return None
-        return rows.model, _lookup_columns(value)
+        columns = _lookup_columns(value)
+        # A row a helper looked up (`self._find_scorer(...)`): what it compared, and whether a
+        # unique key covers it, cannot be seen here.
+        return (rows.model, columns) if columns else None
 
     def _created(self, node: cst.Call) -> str | None:
         """The model a call inserts a row of: Django `M.objects.create(...)`, SQLAlchemy
