@@ -12,14 +12,15 @@ A site is one query chain, read from its outermost call down to its root:
   `and_(...)`), and `.filter_by(a=...)` on a chain rooted at `session.query(Model)` or
   `select(Model)`.
 
-- Raw SQL: a `SELECT` a function executes through a database call (`cursor.execute(...)`,
-  `session.execute(text(...))`, ...), lifted and parsed once by the SQL sites
-  (`reviewer.sql.sinks.executed_sql`): per table of its `FROM` / `JOIN`s, the columns its
-  `WHERE` compares with a value (the conjuncts; not `IS NULL`, not booleans, not inside an
-  `OR`) and those its `JOIN ... ON` conditions use, and the `ORDER BY` columns of a
-  single-table query. Only files holding a literal `SELECT ... WHERE` / `ORDER BY` in a
-  function are read with libcst, in the index pass; subqueries, CTEs and set operations are
-  left out, as are columns whose table is ambiguous.
+- Raw SQL (`raw_sql_sites`, asked per file by the index advisor for the files of list
+  handlers only, so that no other scan pays for it): a `SELECT` a function executes through a
+  database call (`cursor.execute(...)`, `session.execute(text(...))`, ...), lifted and parsed
+  once by the SQL sites (`reviewer.sql.sinks.executed_sql`): per table of its `FROM` /
+  `JOIN`s, the columns its `WHERE` compares with a value (the conjuncts; not `IS NULL`, not
+  booleans, not inside an `OR`) and those its `JOIN ... ON` conditions use, and the `ORDER BY`
+  columns of a single-table query. Only files holding a literal `SELECT ... WHERE` / `ORDER BY`
+  and a call of something named like an SQL sink are read with libcst; subqueries, CTEs and
+  set operations are left out, as are columns whose table is ambiguous.
 
 The model is kept as the file writes it (a class name); a raw SQL site names its table instead.
 """
@@ -38,8 +39,8 @@ from reviewer.bounds import MAX_LIBCST_TOKENS, token_count
 from reviewer.context import FileContext
 from reviewer.discovery import is_test_path
 from reviewer.model import FileKind
-from reviewer.provider import IndexedFile, IndexProvider
-from reviewer.sql.sinks import executed_sql
+from reviewer.provider import IndexProvider
+from reviewer.sql.sinks import FUNCTION_SINKS, METHOD_SINKS, executed_sql
 from reviewer.sql.sqltext import has_marker
 from reviewer.walk import walk
 
@@ -242,22 +243,30 @@ def query_sites(path: str, tree: ast.Module) -> list[QuerySite]:
 COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In, exp.Like, exp.ILike, exp.Between)
 
 
-def _selects_in_functions(tree: ast.Module) -> bool:
-    """A function of the file holds a literal that reads like a filtered or ordered SELECT:
-    the cheap test before the file is read with libcst."""
+SINK_NAMES = frozenset(METHOD_SINKS) | {name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS}
+
+
+def _runs_selects(tree: ast.Module) -> bool:
+    """The file holds a literal that reads like a filtered or ordered SELECT and calls something
+    named like an SQL sink (`execute`, `text`, `raw`, ...): the cheap test before the file is
+    read with libcst."""
+    selects = calls = False
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for inner in ast.walk(node):
-                if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-                    text = inner.value.upper()
-                    if "SELECT" in text and ("WHERE" in text or "ORDER BY" in text):
-                        return True
+        if isinstance(node, ast.Constant):
+            if not selects and isinstance(node.value, str):
+                text = node.value.upper()
+                selects = "SELECT" in text and ("WHERE" in text or "ORDER BY" in text)
+        elif isinstance(node, ast.Call) and not calls:
+            func = node.func
+            calls = (func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else "") in SINK_NAMES
+        if selects and calls:
+            return True
     return False
 
 
 def raw_sql_sites(path: str, text: str, tree: ast.Module, dialect: str = "postgres") -> list[QuerySite]:
     """The query sites of the SELECTs the file's functions execute."""
-    if not _selects_in_functions(tree):
+    if ("SELECT" not in text and "select " not in text) or not _runs_selects(tree):
         return []
     tokens = token_count(text)
     if tokens is not None and tokens > MAX_LIBCST_TOKENS:
@@ -375,16 +384,14 @@ class QuerySitesProvider(IndexProvider):
     """Feeds the `query_sites` section: the columns each function's queries filter and order by."""
 
     name = SECTION
-    triggers = (".filter(", ".where(", ".order_by(", ".get(", ".exclude(", ".filter_by(", "SELECT", "select ")
+    triggers = (".filter(", ".where(", ".order_by(", ".get(", ".exclude(", ".filter_by(")
     file_kinds = frozenset({FileKind.PYTHON})
 
-    def collect_file(self, source: IndexedFile, text: str, tree: ast.Module | None, config: Any) -> Any:
-        path = source.path
+    def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
         if tree is None or is_test_path(path) or "migrations" in path.split("/")[:-1]:
             return None
-        found = query_sites(path, tree) + raw_sql_sites(path, text, tree, getattr(config, "dialect", "postgres"))
-        rows = [[s.line, s.col, s.function, s.owner, s.model, list(s.filters), list(s.order), s.fresh, s.joined, s.table]
-                for s in found]
+        found = query_sites(path, tree)
+        rows = [[s.line, s.col, s.function, s.owner, s.model, list(s.filters), list(s.order), s.fresh, s.joined] for s in found]
         return {"sites": rows} if rows else None
 
     def merge(self, facts: Mapping[str, Any]) -> Any:
@@ -393,4 +400,4 @@ class QuerySitesProvider(IndexProvider):
 
 def sites(index: Any) -> list[QuerySite]:
     section = index.section(SECTION) or {}
-    return [QuerySite(s[0], s[1], s[2], s[3], s[4], s[5], tuple(s[6]), tuple(s[7]), s[8], s[9], s[10]) for s in section.get("sites", ())]
+    return [QuerySite(s[0], s[1], s[2], s[3], s[4], s[5], tuple(s[6]), tuple(s[7]), s[8], s[9]) for s in section.get("sites", ())]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ast
+
 from reviewer.orm import indexes, querysites
 from reviewer.orm.modelgraph import ModelGraph
 from reviewer.web import routes
@@ -152,7 +154,7 @@ class QueryColumnWithoutIndex(ProjectRule):
         # A handler builds its query over several statements (`query = query.where(...)`):
         # the sites of one function on one model (or, in raw SQL, one table) are read as one query.
         queries: dict[tuple[str, str, str, str], list[querysites.QuerySite]] = {}
-        for site in querysites.sites(index):
+        for site in querysites.sites(index) + _raw_sites(index, {path for path, _ in handlers}):
             key = (site.path, site.owner) if site.owner else (site.path, site.function)
             if key in handlers and not _small(site):
                 queries.setdefault((site.path, site.function, site.model, site.table), []).append(site)
@@ -192,6 +194,23 @@ class QueryColumnWithoutIndex(ProjectRule):
             self.report(Location(first.line, first.col, first.line, first.col), path=first.path, model=first.model or first.table,
                         how=how, columns=", ".join(f"`{c}`" for c in columns), count=len(found), ies="y" if len(found) == 1 else "ies",
                         sites=listed, lead=" or ".join(f"`{c}`" for c in columns))
+
+
+def _raw_sites(index, paths: set[str]) -> list[querysites.QuerySite]:
+    """The raw SQL query sites of the files that hold list handlers (read here, not in the index
+    pass, so that only a scan that runs this rule pays for lifting their SQL)."""
+    dialect = getattr(index.config, "dialect", "postgres")
+    found: list[querysites.QuerySite] = []
+    for path in sorted(paths):
+        text = index.text(path)
+        if text is None or ("SELECT" not in text and "select " not in text):
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue  # the index pass records what does not parse
+        found += querysites.raw_sql_sites(path, text, tree, dialect)
+    return found
 
 
 def _small(site: querysites.QuerySite) -> bool:
