@@ -5,7 +5,8 @@ a module-level function or a method, a `CallEdge` with the callee as the code wr
 (`helper`, `services.place_order`, `self._fill`, `OrderService.create`), the context managers
 of the `with` / `async with` statements open around the call and the caller's decorators.
 Nested functions and lambdas are left out: their body runs later, outside what is open around
-their definition. Only calls that can reach a function of the project are kept (a name the
+their definition. Test files have no edges (a test's calls say nothing about production
+callers). Only calls that can reach a function of the project are kept (a name the
 module binds or imports, or a method of `self` / `cls`); `ProjectSymbols.callers` resolves
 them across modules.
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from reviewer.astfacts import dotted_name
+from reviewer.discovery import is_test_path
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import absolute_module, module_name_for
@@ -198,7 +199,9 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             continue
         constants[name] = values[0] if len(values) == 1 else Expr(CHOICE, items=tuple(v for v in values if v is not None))
     variables = frozenset(name for name in bindings if name not in imports and name not in constants and name not in classes and name not in functions)
-    calls = call_edges(tree, frozenset(imports) | frozenset(bindings))
+    # A test's calls are no evidence about the code it calls (a test wrapping a call in
+    # `atomic` says nothing of production callers), and they would double the edges.
+    calls = () if is_test_path(path) else call_edges(tree, frozenset(imports) | frozenset(bindings))
     return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls)
 
 
