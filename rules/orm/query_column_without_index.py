@@ -102,7 +102,7 @@ class QueryColumnWithoutIndex(ProjectRule):
     fix = "Add an index leading with the filtered column(s): `models.Index(fields=[...])`, `Index(...)` in `__table_args__`, `op.create_index(...)`"
     seed = 'S2:176 "Create indexes for frequently queried columns"; S1:121 "composite indexes for multi-column queries"'
     references = ("https://www.postgresql.org/docs/current/indexes-multicolumn.html",)
-    index_sections = (indexes.SECTION, querysites.SECTION, "routes", "migrations")
+    index_sections = (indexes.SECTION, querysites.SECTION, "routes", "migrations", "orm_models")
     invalid = (
         Example(_view('Order.objects.filter(status="open").order_by("-created")'), path="shop/views.py", lines=(6,),
                 files=(DJANGO_MODELS, DRF_URLS)),

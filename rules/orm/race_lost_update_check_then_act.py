@@ -129,7 +129,7 @@ class RaceLostUpdateCheckThenAct(PythonRule):
     # The value is written back by a save, a session commit / flush, or an SQL `UPDATE ... SET`;
     # or an `exists()` check, or a row added to a session.
     triggers = ("save(", "commit(", "flush(", "SET ", ".exists()", ".add(")
-    index_sections = ("orm_models", "symbols")
+    index_sections = ("orm_models", "symbols", indexes.SECTION, "migrations")  # unique keys: models and migrations
     invalid = (
         Example(
             "from catalog.models import Product\n"
