@@ -63,7 +63,7 @@ class MultiWriteWithoutTransaction(PythonRule):
     Opt-in (select it by its code, or the audit profile): on the ecosystem check's held-out
     projects (label `s8`) its 5 findings were judged 0 true, 2 false, 3 debatable (0.30): test jobs,
     helpers of data migrations, and background tasks whose partial state is reported as failed.
-    It has no finding on the tuned projects.
+    It has no finding on the tuned projects (label `i16orm-3`).
     """
 
     code = "ORM009"

@@ -83,7 +83,7 @@ class QueryColumnWithoutIndex(ProjectRule):
     counts. See docs/indexes.md.
 
     Field precision 1.00, but on little evidence: 4 findings on the tuned projects (label
-    fkindex-6), all judged.
+    `i16orm-3`, the same as `fkindex-6`), all judged; the raw SQL sites add none there.
 
     Opt-in (select it by its code, or the audit profile): on the ecosystem check's held-out
     projects (label `s8`) its 6 findings were judged 0 true, 5 false, 1 debatable (0.08): small

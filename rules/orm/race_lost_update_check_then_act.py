@@ -95,7 +95,8 @@ class RaceLostUpdateCheckThenAct(PythonRule):
     Opt-in (select it by its code, or the audit profile): on the ecosystem check's held-out
     projects (label `s8`) its 4 findings were judged 0 true, 2 false, 2 debatable (0.25): setup code
     run once at migrate time, and a scheduler that runs under its own lock. On the tuned projects
-    its one finding is true (1.00 of 1): too little evidence for a default-on warning.
+    (label `i16orm-3`) its 2 findings are 1 true, 1 debatable (0.75 of 2): too little evidence
+    for a default-on warning.
     """
 
     code = "ORM011"
