@@ -23,6 +23,15 @@ SHOP = (
         "    order = models.ForeignKey(Order, on_delete=models.CASCADE)\n",
     ),
 )
+# A helper of a service module making dependent writes, and the head of a view that calls it.
+FILL = (
+    "from orders.models import Order, OrderItem\n"
+    "def fill(lines):\n"
+    "    order = Order.objects.create(total=0)\n"
+    "    for line in lines:\n"
+    "        OrderItem.objects.create(order=order, quantity=line.quantity)\n"
+)
+CHECKOUT_HEAD = "from django.db import transaction\nfrom orders import services\ndef checkout(request):\n"
 # Writes to these models record what happened; they are not part of the state they describe.
 LOG_WORDS = ("log", "audit", "history", "event", "activity", "journal", "notification")
 
@@ -88,16 +97,10 @@ class MultiWriteWithoutTransaction(PythonRule):
     index_sections = ("routes", "orm_models", "symbols")
     invalid = (
         Example(
-            "from orders.models import Order, OrderItem\n"
-            "def fill(lines):\n"
-            "    order = Order.objects.create(total=0)\n"
-            "    for line in lines:\n"
-            "        OrderItem.objects.create(order=order, quantity=line.quantity)\n",
+            FILL,
             path="orders/services.py",
             files=SHOP + (("orders/views.py",
-                           "from django.db import transaction\n"
-                           "from orders import services\n"
-                           "def checkout(request):\n"
+                           CHECKOUT_HEAD +
                            "    services.fill(request.lines)\n"
                            "    with transaction.atomic():\n"
                            "        services.notify(request.lines)\n"),),
@@ -182,16 +185,10 @@ class MultiWriteWithoutTransaction(PythonRule):
             note="near-miss: the only caller wraps the helper in atomic",
         ),
         Example(
-            "from orders.models import Order, OrderItem\n"
-            "def fill(lines):\n"
-            "    order = Order.objects.create(total=0)\n"
-            "    for line in lines:\n"
-            "        OrderItem.objects.create(order=order, quantity=line.quantity)\n",
+            FILL,
             path="orders/services.py",
             files=SHOP + (("orders/views.py",
-                           "from django.db import transaction\n"
-                           "from orders import services\n"
-                           "def checkout(request):\n"
+                           CHECKOUT_HEAD +
                            "    with transaction.atomic():\n"
                            "        services.fill(request.lines)\n"),),
             note="near-miss: the caller in another module wraps the call in `transaction.atomic()`",
