@@ -338,7 +338,7 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
     )
     instances: list[PythonRule] = []
     for rule in python_rules:
-        instances.append(rule(context, plan.config.options_for(rule.code)))
+        instances.append(rule(context, rule.settings_from(plan.config)))
     visitor = BatchedVisitor(context, instances, bool(sql_rules))
     try:
         walk(module, visitor.on_visit, visitor.on_leave)
@@ -349,7 +349,7 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
         result.errors.extend(visitor.errors)
     for instance in visitor.live:
         guarded(instance, "finish", result, source.rel)
-    sql_instances = [rule(plan.config.options_for(rule.code)) for rule in sql_rules]
+    sql_instances = [rule(rule.settings_from(plan.config)) for rule in sql_rules]
     for statement, tree in visitor.sql:
         for instance in sql_instances:
             guarded(instance, "check", result, source.rel, tree, statement)
@@ -485,7 +485,7 @@ class BatchedVisitor:
 def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
     _, sql_rules = plan.rules_for(source, text)
     dialect = dialect_of(source.rel) or plan.config.dialect
-    instances = [rule(plan.config.options_for(rule.code)) for rule in sql_rules]
+    instances = [rule(rule.settings_from(plan.config)) for rule in sql_rules]
     lines = split_lines(text)
     # A statement that does not parse is reported once: as a finding of the rules that look
     # at unparsed SQL (SQL010) when one runs on this file, else under `errors`.

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import libcst as cst
 
+from reviewer.discovery import in_migrations_package
 from reviewer.flow import Scopes
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
@@ -58,7 +59,7 @@ class FileContext:
         file wherever it lives (module constants `revision` and `down_revision` and an
         `upgrade()` function, per the project symbols; those are the file's own facts, so the
         answer changes only with the file and needs no index section in a rule's cache key)."""
-        if self.kind is FileKind.PYTHON_MIGRATION or "migrations" in self.path.split("/")[:-1]:
+        if self.kind is FileKind.PYTHON_MIGRATION or in_migrations_package(self.path):
             return True
         return self.symbols is not None and self.symbols.migration(self.path)
 

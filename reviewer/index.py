@@ -9,14 +9,12 @@ that rule's result-cache key, so editing a model file re-checks only what depend
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, Mapping
 
-from reviewer.model import FileKind
 from reviewer.provider import IndexedFile, IndexProvider  # noqa: F401 - the index's types, re-exported
 
 

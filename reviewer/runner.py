@@ -547,7 +547,7 @@ def run_project_rules(
     for rule in enabled:
         if not issubclass(rule, ProjectRule):
             continue
-        instance = rule(config.options_for(rule.code))
+        instance = rule(rule.settings_from(config))
         try:
             instance.check(index)
         except Exception as error:  # noqa: BLE001 - a rule bug must not stop the scan

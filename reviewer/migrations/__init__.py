@@ -62,7 +62,6 @@ VOLATILE_FUNCTIONS = frozenset(
     }
 )
 VOLATILE_NODES = (exp.Uuid, exp.Rand)
-SERIAL_TYPES = frozenset({"SERIAL", "BIGSERIAL", "SMALLSERIAL"})
 MONEY_WORDS = ("price", "amount", "balance", "total", "cost", "fee")
 
 # Django field classes and what they need.

@@ -34,7 +34,7 @@ from typing import Any, Mapping, Sequence
 
 from reviewer import migrations as mig
 from reviewer.astfacts import dotted_name, keyword_value
-from reviewer.discovery import is_test_path
+from reviewer.discovery import in_migrations_package, is_test_path
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
 from reviewer.web.routes import non_service
@@ -362,7 +362,7 @@ class ModelTablesProvider(IndexProvider):
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
-        if tree is None or is_test_path(path) or "migrations" in path.split("/")[:-1]:
+        if tree is None or is_test_path(path) or in_migrations_package(path):
             return None
         return model_tables(path, tree)
 

@@ -22,7 +22,7 @@ import libcst as cst
 from reviewer.lines import split_lines
 from reviewer.orm.modelgraph import ModelGraph, Relation
 from reviewer.names import dotted
-from reviewer.project.queries import MANAGER, RETURNS, SELF_CALL, SELF_READ, SESSION, QueryUse
+from reviewer.project.queries import MANAGER, RETURNS, SELF_CALL, SESSION, QueryUse
 from reviewer.project.ormvocab import (  # the vocabulary is shared with the project model
     DJANGO_CHAIN,
     DJANGO_READS,
@@ -44,6 +44,7 @@ from reviewer.project.ormvocab import (  # the vocabulary is shared with the pro
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
     from reviewer.project.symbols import FunctionQueries
+    from reviewer.rule import Autofix
 
 Path = tuple[str, ...]
 

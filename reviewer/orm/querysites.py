@@ -37,7 +37,7 @@ from sqlglot import exp
 from reviewer.astfacts import dotted_name
 from reviewer.bounds import MAX_LIBCST_TOKENS, token_count
 from reviewer.context import FileContext
-from reviewer.discovery import is_test_path
+from reviewer.discovery import in_migrations_package, is_test_path
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
 from reviewer.sql.sinks import FUNCTION_SINKS, METHOD_SINKS, executed_sql
@@ -388,7 +388,7 @@ class QuerySitesProvider(IndexProvider):
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
-        if tree is None or is_test_path(path) or "migrations" in path.split("/")[:-1]:
+        if tree is None or is_test_path(path) or in_migrations_package(path):
             return None
         found = query_sites(path, tree)
         rows = [[s.line, s.col, s.function, s.owner, s.model, list(s.filters), list(s.order), s.fresh, s.joined] for s in found]

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from reviewer.discovery import in_migrations_package
 from reviewer.names import dotted
 from reviewer.project.calls import CallEdge
 from reviewer.project.ormvocab import sessionish
@@ -238,7 +239,7 @@ def caller_transaction(symbols: Any, path: str, edge: CallEdge) -> str:
 
 def migration_path(path: str, symbols: Any = None) -> bool:
     """A migration, a module of a migrations folder, or an Alembic revision file (per the project symbols)."""
-    return "migrations" in path.split("/")[:-1] or (symbols is not None and symbols.migration(path))
+    return in_migrations_package(path) or (symbols is not None and symbols.migration(path))
 
 
 def single_writer_path(path: str, symbols: Any = None) -> bool:

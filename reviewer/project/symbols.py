@@ -35,7 +35,6 @@ from reviewer.project.values import (
     COLLECTION,
     CONCAT,
     IMPORTED,
-    OPAQUE,
     PARAM,
     REF,
     TEXT,

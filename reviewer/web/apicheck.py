@@ -299,14 +299,5 @@ def code(context: Any, node: cst.CSTNode, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def int_value(node: cst.BaseExpression | None) -> int | None:
-    if isinstance(node, cst.Integer):
-        try:
-            return int(node.value)
-        except ValueError:
-            return None
-    return None
-
-
 def dotted_name(node: cst.BaseExpression) -> str | None:
     return dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else None

@@ -20,7 +20,7 @@ import libcst as cst
 from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
-from reviewer.names import absolute_module, dotted, module_name_for
+from reviewer.names import ImportMap, dotted, module_name_for
 from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
 from reviewer.project.values import CONCAT, IMPORTED, REF, TEXT, Expr, expr_of
 
@@ -33,8 +33,6 @@ FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
 RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
 RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api", "flask_smorest.Api"})
-DJANGO_PATHS = frozenset({"django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
-DJANGO_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
 
 # What a DRF / Django base class serves: action or method name -> (HTTP method, detail route).
 ACTIONS = {
@@ -91,57 +89,13 @@ def _str_list(node: ast.AST | None) -> list[str]:
     return []
 
 
-class ModuleImports:
-    """The imports of one module (`ast`), to resolve the names its route, app and client
-    facts use; shared by the route, shutdown and GraphQL providers."""
-
-    def __init__(self, module: str, is_package: bool) -> None:
-        self.module = module
-        self.is_package = is_package
-        self.aliases: dict[str, str] = {}
-
-    def add(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    self.aliases[alias.asname] = alias.name
-                else:
-                    head = alias.name.split(".")[0]
-                    self.aliases[head] = head
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                base = absolute_module(self.module, self.is_package, node.level, base)
-            for alias in node.names:
-                if alias.name != "*" and base:
-                    self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}"
-
-    def resolve(self, node: ast.AST) -> str | None:
-        """The qualified name; a name no import binds is taken as this module's own."""
-        return self._qualify(node, local=True)
-
-    def known(self, node: ast.AST) -> str | None:
-        """The qualified name when the head is imported, else the dotted text."""
-        return self._qualify(node, local=False)
-
-    def _qualify(self, node: ast.AST, local: bool) -> str | None:
-        text = dotted_name(node)
-        if text is None:
-            return None
-        head, _, rest = text.partition(".")
-        target = self.aliases.get(head)
-        if target is None:
-            return f"{self.module}.{text}" if local and self.module else text
-        return f"{target}.{rest}" if rest else target
-
-
 def _simple(name: str | None) -> str:
     return (name or "").rsplit(".", 1)[-1]
 
 
 def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     module = module_name_for(path)
-    imports = ModuleImports(module, path.endswith("__init__.py"))
+    imports = ImportMap(module, path.endswith("__init__.py"))
     facts: dict[str, Any] = {
         "module": module, "routers": {}, "routes": [], "includes": [], "handlers": [], "classes": {},
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
@@ -162,7 +116,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     return facts
 
 
-def _scan_body(body: list[ast.stmt], prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _scan_body(body: list[ast.stmt], prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             _function(stmt, prefix, imports, facts)
@@ -236,7 +190,7 @@ class _Substitute(ast.NodeTransformer):
         return ast.copy_location(copy.deepcopy(value), node) if value is not None and isinstance(node.ctx, ast.Load) else node
 
 
-def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ImportMap, facts: dict[str, Any]) -> None:
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     value = stmt.value
     names = [t.id for t in targets if isinstance(t, ast.Name)]
@@ -244,7 +198,7 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dic
         return
     name = names[0]
     if isinstance(value, ast.Call):
-        qualified = imports.known(value.func) or ""
+        qualified = imports.imported_name(value.func) or ""
         kind = None
         if qualified in FASTAPI_APPS or _simple(qualified) in ("FastAPI", "Starlette"):
             kind = "fastapi-app"
@@ -284,7 +238,7 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dic
             if kind == "drf-router" and _const(keyword_value(value, "trailing_slash")) is False:
                 entry["trailing_slash"] = False
             if kind == "fastapi-app":
-                entry["handlers_kw"] = [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]
+                entry["handlers_kw"] = [imports.imported_name(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]
             if kind in ("fastapi-router", "fastapi-app") and keyword_value(value, "dependencies") is not None:
                 entry["dependencies"] = True
             routes = keyword_value(value, "routes") if kind.startswith("fastapi") else None
@@ -327,7 +281,7 @@ def _literal(node: ast.AST) -> Any:
     return dotted_name(node) or "?"
 
 
-def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _call(call: ast.Call, imports: ImportMap, facts: dict[str, Any]) -> None:
     if not isinstance(call.func, ast.Attribute) or not isinstance(call.func.value, ast.Name):
         return
     owner, attr = call.func.value.id, call.func.attr
@@ -347,7 +301,7 @@ def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None
         facts["includes"].append({"parent": dotted_name(call.args[0]), "child": owner, "prefix": None,
                                   "line": call.lineno, "kind": "init_app"})
     elif attr == "add_resource" and len(call.args) >= 2:
-        handler = imports.resolve(call.args[0])
+        handler = imports.name_of(call.args[0])
         for path in (_const(arg) for arg in call.args[1:]):
             if isinstance(path, str) and handler:
                 facts["routes"].append(
@@ -371,10 +325,10 @@ def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None
         methods = [m.upper() for m in _str_list(keyword_value(call, "methods"))]
         handler = None
         if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
-            handler = imports.resolve(view.func.value)
+            handler = imports.name_of(view.func.value)
             kind = "class"
         elif view is not None:
-            handler = imports.resolve(view)
+            handler = imports.name_of(view)
             kind = "function"
         if isinstance(path, str) and handler:
             facts["routes"].append(
@@ -385,18 +339,18 @@ def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None
         prefix = _const(call.args[0])
         if isinstance(prefix, str):
             facts["registrations"].append(
-                {"router": owner, "prefix": prefix, "viewset": imports.resolve(call.args[1]), "line": call.lineno}
+                {"router": owner, "prefix": prefix, "viewset": imports.name_of(call.args[1]), "line": call.lineno}
             )
 
 
-def _exc_name(node: ast.AST, imports: ModuleImports) -> Any:
+def _exc_name(node: ast.AST, imports: ImportMap) -> Any:
     const = _const(node)
     if const is not None:
         return const
-    return imports.known(node) or "?"
+    return imports.imported_name(node) or "?"
 
 
-def _route_decorator(decorator: ast.AST, imports: ModuleImports) -> dict[str, Any] | None:
+def _route_decorator(decorator: ast.AST, imports: ImportMap) -> dict[str, Any] | None:
     if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Attribute):
         return None
     owner = dotted_name(decorator.func.value)
@@ -435,7 +389,7 @@ def _status_from_name(name: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
     qualname = f"{prefix}{node.name}"
     info: dict[str, Any] = {"line": node.lineno}
     for decorator in node.decorator_list:
@@ -447,7 +401,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
             found["view"] = "function"
             facts["routes"].append(found)
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = imports.known(target) or ""
+        name = imports.imported_name(target) or ""
         if _simple(name) == "api_view":
             methods = _str_list(decorator.args[0]) if isinstance(decorator, ast.Call) and decorator.args else []
             methods = methods or _str_list(keyword_value(decorator, "http_method_names")) if isinstance(decorator, ast.Call) else methods
@@ -494,9 +448,9 @@ def _pagination_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str,
     return facts
 
 
-def _class(node: ast.ClassDef, prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
     qualname = f"{prefix}{node.name}"
-    bases = [imports.known(base) or "" for base in node.bases]
+    bases = [imports.imported_name(base) or "" for base in node.bases]
     info: dict[str, Any] = {"line": node.lineno, "bases": bases, "methods": {}, "actions": [], "attrs": {}}
     for stmt in node.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id in PAGINATION_INPUTS:
@@ -516,7 +470,7 @@ def _class(node: ast.ClassDef, prefix: str, imports: ModuleImports, facts: dict[
                             info["attrs"].setdefault(target.attr, {"line": item.lineno, "value": "?"})
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if _simple(imports.known(target)) == "action" and isinstance(decorator, ast.Call):
+                if _simple(imports.imported_name(target)) == "action" and isinstance(decorator, ast.Call):
                     detail = _const(keyword_value(decorator, "detail"))
                     url_path = _const(keyword_value(decorator, "url_path"))
                     methods = [m.upper() for m in _str_list(keyword_value(decorator, "methods"))] or ["GET"]
@@ -559,20 +513,20 @@ def _path_fact(node: ast.AST | None, key: str = "prefix") -> dict[str, Any]:
     return {key: None, f"{key}_expr": expr.to_json() if expr is not None else None, f"{key}_text": ast.unparse(node)}
 
 
-def _is_route_call(node: ast.AST, imports: ModuleImports) -> bool:
+def _is_route_call(node: ast.AST, imports: ImportMap) -> bool:
     """`path()` / `re_path()` / `url()`, or Starlette's `Route` / `WebSocketRoute` / `Mount`."""
     if not isinstance(node, ast.Call):
         return False
-    name = imports.known(node.func) or ""
+    name = imports.imported_name(node.func) or ""
     return _simple(name) in DJANGO_ROUTE_CALLS or name in STARLETTE_ROUTES
 
 
-def _is_pattern_list(value: ast.AST | None, imports: ModuleImports) -> bool:
+def _is_pattern_list(value: ast.AST | None, imports: ImportMap) -> bool:
     """A list of `path()` / `re_path()` / `url()` entries (a URLconf's patterns under any name)."""
     return isinstance(value, (ast.List, ast.Tuple)) and any(_is_route_call(e, imports) for e in value.elts)
 
 
-def _patterns(name: str, value: ast.AST, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _patterns(name: str, value: ast.AST, imports: ImportMap, facts: dict[str, Any]) -> None:
     entries = _pattern_entries(value, imports, 0)
     if name == "urlpatterns":
         facts["urlpatterns"].extend(entries)
@@ -580,7 +534,7 @@ def _patterns(name: str, value: ast.AST, imports: ModuleImports, facts: dict[str
         facts["pattern_lists"].setdefault(name, []).extend(entries)
 
 
-def _pattern_entries(value: ast.AST, imports: ModuleImports, depth: int) -> list[dict[str, Any]]:
+def _pattern_entries(value: ast.AST, imports: ImportMap, depth: int) -> list[dict[str, Any]]:
     """The entries of a URL pattern list: `[path(...), ...]`, `[...] + router.urls`,
     `other_patterns`, `format_suffix_patterns([...])`."""
     if depth > 8:
@@ -600,7 +554,7 @@ def _pattern_entries(value: ast.AST, imports: ModuleImports, depth: int) -> list
     for item in value.elts:
         if not isinstance(item, ast.Call) or not item.args or not _is_route_call(item, imports):
             continue
-        kind = imports.known(item.func) or ""
+        kind = imports.imported_name(item.func) or ""
         entry = {**_path_fact(item.args[0], "route"), "regex": _simple(kind) in ("re_path", "url"), "line": item.lineno}
         if kind in STARLETTE_ROUTES:
             target = _starlette_target(item, kind, imports, depth)
@@ -611,7 +565,7 @@ def _pattern_entries(value: ast.AST, imports: ModuleImports, depth: int) -> list
     return entries
 
 
-def _starlette_target(item: ast.Call, kind: str, imports: ModuleImports, depth: int) -> dict[str, Any] | None:
+def _starlette_target(item: ast.Call, kind: str, imports: ImportMap, depth: int) -> dict[str, Any] | None:
     """What a Starlette `Route(path, endpoint, methods=[...])`, `WebSocketRoute(path,
     endpoint)` or `Mount(path, routes=[...] | app=sub_app)` routes to."""
     second = item.args[1] if len(item.args) > 1 else None
@@ -624,18 +578,18 @@ def _starlette_target(item: ast.Call, kind: str, imports: ModuleImports, depth: 
         ref = dotted_name(app) if app is not None else None
         return {"mount_app": ref} if ref else None
     endpoint = second if second is not None else keyword_value(item, "endpoint")
-    handler = imports.resolve(endpoint) if endpoint is not None else None
+    handler = imports.name_of(endpoint) if endpoint is not None else None
     if not handler:
         return None
     methods = ["WEBSOCKET"] if _simple(kind) == "WebSocketRoute" else [m.upper() for m in _str_list(keyword_value(item, "methods"))]
     return {"view": handler, "kind": "endpoint", "methods": methods}
 
 
-def _pattern_target(view: ast.AST | None, imports: ModuleImports, depth: int) -> dict[str, Any] | None:
+def _pattern_target(view: ast.AST | None, imports: ImportMap, depth: int) -> dict[str, Any] | None:
     """What one `path()` entry routes to: an included URLconf (a dotted module name, a module
     or list of patterns by name, an inline list, a DRF router's `urls`), or a view."""
     if isinstance(view, ast.Call):
-        if _simple(imports.known(view.func)) == "include" and view.args:
+        if _simple(imports.imported_name(view.func)) == "include" and view.args:
             target = view.args[0]
             if isinstance(target, ast.Tuple) and target.elts:  # include((patterns, app_name), namespace=...)
                 target = target.elts[0]
@@ -649,7 +603,7 @@ def _pattern_target(view: ast.AST | None, imports: ModuleImports, depth: int) ->
             ref = dotted_name(target) if target is not None else None
             return {"include_ref": ref} if ref else None
         if isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
-            return {"view": imports.resolve(view.func.value), "kind": "class"}
+            return {"view": imports.name_of(view.func.value), "kind": "class"}
         # A decorated view: `login_required(views.dashboard)`, `csrf_exempt(Hook.as_view())`.
         return _pattern_target(view.args[0], imports, depth + 1) if view.args and depth < 8 else None
     if isinstance(view, ast.Attribute) and view.attr == "urls":
@@ -657,7 +611,7 @@ def _pattern_target(view: ast.AST | None, imports: ModuleImports, depth: int) ->
             return {"admin": True}
         return {"include_router": dotted_name(view.value)}
     if view is not None:
-        handler = imports.resolve(view)
+        handler = imports.name_of(view)
         return {"view": handler, "kind": "function"} if handler else None
     return None
 
@@ -1136,8 +1090,6 @@ class RoutesProvider(IndexProvider):
 
     def merge(self, facts: Mapping[str, Any], sections: Mapping[str, Any] | None = None) -> Any:
         return merge_routes(facts, (sections or {}).get(SYMBOLS))
-
-
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, ProjectRule
 
 ENV = (("alembic/env.py", ""),)
-SQL_WIDENINGS = {("varchar", "text"), ("varchar", "varchar"), ("numeric", "numeric")}
 
 
 class ColumnTypeChangeRewrite(ProjectRule):

@@ -5,7 +5,6 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, ProjectRule
 
 ENV = (("alembic/env.py", ""),)
-UNDONE_BY = {"create_table": "drop_table", "add_column": "drop_column", "create_index": "drop_index"}
 
 
 class DownMigrationMismatch(ProjectRule):
