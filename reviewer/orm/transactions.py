@@ -254,7 +254,7 @@ def single_writer_path(path: str, symbols: Any = None) -> bool:
 def wrapped_by_callers(symbols: Any, path: str, name: str) -> str:
     """How a caller of the function or method `name` of file `path` wraps its call in a
     transaction, one call level up (the project model's call edges): the caller's file, line
-    and how (`services/orders.py:12: \`transaction.atomic()\``); "" when none does."""
+    and how (`services/orders.py:12: transaction.atomic()`); "" when none does."""
     for where, edge in symbols.callers(path, name) if symbols is not None else ():
         how = caller_transaction(symbols, where, edge)
         if how:
