@@ -334,7 +334,7 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
     if module is None:
         return
     context = FileContext(
-        source.rel, source.kind, text, module, plan.index, dialect_of(source.rel) or plan.config.dialect, source.migration_tool
+        source.rel, source.kind, text, module, plan.index.for_path(source.rel), dialect_of(source.rel) or plan.config.dialect, source.migration_tool
     )
     instances: list[PythonRule] = []
     for rule in python_rules:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import ast
 
-from reviewer import migrations as mig
+from reviewer.migrations.alembic import alembic_unit
+from reviewer.migrations.ops import UP, Operation
+from reviewer.migrations.sql import sql_ops
 from reviewer.orm.indexes import TableKeys, model_tables
 from reviewer.orm.querysites import query_sites
 
 
-def _ops(sql: str) -> list[dict]:
-    return mig.sql_ops(sql, "postgres", 1, 1, mig.UP, False)[0]
+def _ops(sql: str) -> list[Operation]:
+    return sql_ops(sql, "postgres", 1, 1, UP, False)[0]
 
 
 def test_sql_keys_and_index_columns() -> None:
@@ -19,10 +21,10 @@ def test_sql_keys_and_index_columns() -> None:
         "CREATE TABLE m (\n  a int REFERENCES x (id),\n  b int,\n  c int,\n  PRIMARY KEY (b, c),\n"
         "  FOREIGN KEY (c, b) REFERENCES y (c, b)\n);\nCREATE INDEX ix ON m (a, lower(b));\n"
     )
-    assert [(k["ctype"], k["on"], k["line"]) for k in create["keys"]] == [("pk", ["b", "c"], 5), ("fk", ["c", "b"], 6)]
-    assert index["on"] == ["a", None]
+    assert [(k.ctype, k.on, k.line) for k in create.keys] == [("pk", ("b", "c"), 5), ("fk", ("c", "b"), 6)]
+    assert index.on == ("a", None)
     (constraint,) = _ops("ALTER TABLE m ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES x (id);")
-    assert (constraint["ctype"], constraint["on"]) == ("fk", ["a"])
+    assert (constraint.ctype, constraint.on) == ("fk", ("a",))
 
 
 def test_alembic_key_columns() -> None:
@@ -35,12 +37,12 @@ def test_alembic_key_columns() -> None:
         '    with op.batch_alter_table("n") as batch:\n'
         '        batch.create_index("ix_n", ["c"])\n'
     )
-    ops = mig.alembic_unit("alembic/versions/b.py", text, ast.parse(text))["ops"]
-    keys = {(o["k"], o.get("t")): o for o in ops}
-    assert [(k["ctype"], k["on"]) for k in keys["create_table", "m"]["keys"]] == [("fk", ["a"]), ("unique", ["a", "b"])]
-    assert keys["create_index", "m"]["on"] == ["b", "a"]
-    assert keys["add_constraint", "m"]["on"] == ["b"]
-    assert keys["create_index", "n"]["on"] == ["c"]
+    ops = alembic_unit("alembic/versions/b.py", text, ast.parse(text)).ops
+    keys = {(o.kind, o.table): o for o in ops}
+    assert [(k.ctype, k.on) for k in keys["create_table", "m"].keys] == [("fk", ("a",)), ("unique", ("a", "b"))]
+    assert keys["create_index", "m"].on == ("b", "a")
+    assert keys["add_constraint", "m"].on == ("b",)
+    assert keys["create_index", "n"].on == ("c",)
 
 
 def test_model_tables_sqlalchemy_and_django() -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from reviewer import migrations as mig
+from reviewer.migrations.alembic import alembic_column
 from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.discovery import in_migrations_package, is_test_path
 from reviewer.model import FileKind
@@ -176,17 +177,17 @@ def _imperative_table(call: ast.Call, line: int, col: int) -> dict[str, Any] | N
             continue
         kind = _last(arg.func)
         if kind == "Column":
-            facts = mig.alembic_column(arg)
-            column = facts["name"]
+            facts = alembic_column(arg)
+            column = facts.name
             if not column:
                 continue
-            if facts["pk"]:
+            if facts.pk:
                 primary.append(column)
-            if facts["index"] or facts["unique"]:
+            if facts.index or facts.unique:
                 keys.append([column])
-            if facts["unique"]:
+            if facts.unique:
                 unique.append([column])
-            if facts["fk"]:
+            if facts.fk:
                 fks.append({"column": column, "line": arg.lineno, "col": arg.col_offset + 1})
         elif kind in ("Index", "UniqueConstraint", "PrimaryKeyConstraint", "ForeignKeyConstraint"):
             found, distinct, foreign, _ = _table_args(ast.Tuple(elts=[arg]))
@@ -453,7 +454,7 @@ def coverage(index: Any) -> IndexCoverage:
     config = getattr(index, "config", None)
     if getattr(config, "dialect", "postgres") not in INDEXED_BY_HAND:
         return IndexCoverage({}, ())
-    found_units = [u for u in mig.units(index) if u["form"] != mig.DJANGO and not is_test_path(u["path"])]
+    found_units = [u for u in mig.units(index) if u.form != mig.DJANGO and not is_test_path(u.path)]
     named = mig.chain_databases(found_units)
     mysql = {key for key, databases in named.items() if "mysql" in databases and "postgres" not in databases}
     keys: dict[str, list[tuple[str | None, ...]]] = {}
@@ -475,7 +476,7 @@ def coverage(index: Any) -> IndexCoverage:
             fks.append(ForeignKeyColumn(key, columns, table["path"], fk["line"], fk["col"], MODEL, _label(owner, columns)))
     dropped: set[tuple[str, str | None]] = set()  # (table, column or None), and (table, "constraint:" name)
     for unit in found_units:
-        if unit.get("dialect") not in INDEXED_BY_HAND or mig.chain(unit) in mysql:
+        if unit.dialect not in INDEXED_BY_HAND or mig.chain(unit) in mysql:
             continue
         for item in mig.up_ops(unit):
             _replay(item, unit, keys, unique, fks, dropped)
@@ -532,9 +533,9 @@ def _label(owner: str, columns: Sequence[str]) -> str:
     return f"{owner}.{columns[0]}" if len(columns) == 1 else f"{owner}.({', '.join(columns)})"
 
 
-def _replay(item: dict[str, Any], unit: Mapping[str, Any], keys: dict[str, list[tuple[str | None, ...]]],
+def _replay(item: mig.Operation, unit: mig.Unit, keys: dict[str, list[tuple[str | None, ...]]],
             unique: dict[str, list[tuple[str | None, ...]]], fks: list[ForeignKeyColumn], dropped: set[tuple[str, str | None]]) -> None:
-    kind, table = item["k"], item.get("t")
+    kind, table = item.kind, item.table
     if not table:
         return
     found = keys.setdefault(table, [])
@@ -543,51 +544,51 @@ def _replay(item: dict[str, Any], unit: Mapping[str, Any], keys: dict[str, list[
     def foreign(columns: Sequence[str | None], line: int, col: int, name: str | None = None) -> None:
         if columns and all(columns):
             named = tuple(c for c in columns if c)
-            fks.append(ForeignKeyColumn(table, named, unit["path"], line, col, MIGRATION, _label(table, named),
+            fks.append(ForeignKeyColumn(table, named, unit.path, line, col, MIGRATION, _label(table, named),
                                         name or f"{table}_{named[0]}_fkey"))
 
     if kind == "create_table":
-        constrained = [key for key in item.get("keys", ()) if key["ctype"] == "fk" and key["on"]]
-        in_keys = {c for key in constrained for c in key["on"]}
-        primary = [c["name"] for c in item.get("columns", ()) if c.get("pk")]
+        constrained = [key for key in item.keys if key.ctype == "fk" and key.on]
+        in_keys = {c for key in constrained for c in key.on}
+        primary = [c.name for c in item.columns if c.pk]
         if primary:
             found.append(tuple(primary))
             distinct.append(tuple(primary))
-        for column in item.get("columns", ()):
-            if column.get("unique") or column.get("index"):
-                found.append((column["name"],))
-            if column.get("unique"):
-                distinct.append((column["name"],))
-            if column.get("fk") and column["name"] not in in_keys:
-                foreign([column["name"]], column.get("line", item["l"]), item["c"], column.get("fk_name"))
-        for key in item.get("keys", ()):
-            if key["ctype"] != "fk" and key["on"]:
-                found.append(tuple(key["on"]))
-                if key["ctype"] in ("pk", "unique"):
-                    distinct.append(tuple(key["on"]))
+        for column in item.columns:
+            if column.unique or column.index:
+                found.append((column.name,))
+            if column.unique:
+                distinct.append((column.name,))
+            if column.fk and column.name not in in_keys:
+                foreign([column.name], column.line, item.col, column.fk_name)
+        for key in item.keys:
+            if key.ctype != "fk" and key.on:
+                found.append(key.on)
+                if key.ctype in ("pk", "unique"):
+                    distinct.append(key.on)
         for key in constrained:
-            foreign(key["on"], key.get("line", item["l"]), item["c"], key.get("name"))
+            foreign(key.on, key.line, item.col, key.name)
     elif kind == "add_column":
-        for column in item.get("columns", ()):
-            if column.get("unique") or column.get("index") or column.get("pk"):
-                found.append((column["name"],))
-            if column.get("unique") or column.get("pk"):
-                distinct.append((column["name"],))
-            if column.get("fk"):
-                foreign([column["name"]], item["l"], item["c"], column.get("fk_name"))
-    elif kind == "create_index" and item.get("on"):
-        found.append(tuple(item["on"]))
-        if item.get("unique"):
-            distinct.append(tuple(item["on"]))
-    elif kind == "add_constraint" and item.get("on"):
-        if item["ctype"] == "fk":
-            foreign(item["on"], item["l"], item["c"], item.get("name"))
-        elif item["ctype"] in ("pk", "unique"):
-            found.append(tuple(item["on"]))
-            distinct.append(tuple(item["on"]))
+        for column in item.columns:
+            if column.unique or column.index or column.pk:
+                found.append((column.name,))
+            if column.unique or column.pk:
+                distinct.append((column.name,))
+            if column.fk:
+                foreign([column.name], item.line, item.col, column.fk_name)
+    elif kind == "create_index" and item.on:
+        found.append(item.on)
+        if item.unique:
+            distinct.append(item.on)
+    elif kind == "add_constraint" and item.on:
+        if item.ctype == "fk":
+            foreign(item.on, item.line, item.col, item.name)
+        elif item.ctype in ("pk", "unique"):
+            found.append(item.on)
+            distinct.append(item.on)
     elif kind in ("drop_table", "rename_table"):
         dropped.add((table, None))
     elif kind in ("drop_column", "rename_column"):
-        dropped.add((table, item.get("column")))
-    elif kind == "drop_constraint" and item.get("name"):
-        dropped.add((table, f"constraint:{item['name']}"))
+        dropped.add((table, item.column))
+    elif kind == "drop_constraint" and item.name:
+        dropped.add((table, f"constraint:{item.name}"))

@@ -607,6 +607,16 @@ class ProjectSymbols:
         cls = self.class_symbol(path, dotted)
         return cls is not None and (cls.qualified == base or base in self.ancestors(cls))
 
+    def lineage(self, path: str, dotted: str) -> tuple[str, ...]:
+        """The qualified name of the class `dotted` names in file `path`, then its ancestors
+        (a project class); the name qualified through the file's imports (any other)."""
+        if path not in self.files:
+            return ()
+        cls = self.class_symbol(path, dotted)
+        if cls is not None:
+            return (cls.qualified, *self.ancestors(cls))
+        return (self._external(path, dotted),)
+
     def ancestors(self, cls: ClassSymbol) -> tuple[str, ...]:
         """Qualified names of every base, transitively (project classes and external names)."""
         key = ("ancestors", cls.qualified, cls.path)
@@ -825,6 +835,7 @@ class SymbolsProvider(IndexProvider):
     """The `symbols` section: a `ProjectSymbols`."""
 
     name = SECTION
+    shared = True
     file_kinds = frozenset({FileKind.PYTHON, FileKind.PYTHON_MIGRATION})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:

@@ -21,18 +21,19 @@ from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
+from reviewer.project.roots import FASTAPI_APPS, FLASK_APPS, app_kind
 from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
 from reviewer.project.values import CONCAT, IMPORTED, REF, TEXT, Expr, expr_of
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
-FASTAPI_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
 FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router"})
 STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute", "starlette.routing.Mount"})
-FLASK_APPS = frozenset({"flask.Flask", "apiflask.APIFlask", "quart.Quart"})
 FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
 RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
 RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api", "flask_smorest.Api"})
+# A router entry whose class may subclass an app class; the merge keeps it as an app or drops it.
+APP_CANDIDATE = "app?"
 
 # What a DRF / Django base class serves: action or method name -> (HTTP method, detail route).
 ACTIONS = {
@@ -99,6 +100,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "module": module, "routers": {}, "routes": [], "includes": [], "handlers": [], "classes": {},
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
+        "aliases": {}, "returns": {},
     }
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -127,11 +129,11 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: ImportMap, facts: dic
         elif isinstance(stmt, ast.ClassDef):
             _class(stmt, prefix, imports, facts)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            _assign(stmt, imports, facts)
+            _assign(stmt, prefix, imports, facts)
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and isinstance(stmt.op, ast.Add):
             _patterns(stmt.target.id, stmt.value, imports, facts)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            _call(stmt.value, imports, facts)
+            _call(stmt.value, prefix, imports, facts)
         elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
             inner = list(getattr(stmt, "body", [])) + list(getattr(stmt, "orelse", []))
             for handler in getattr(stmt, "handlers", []):
@@ -140,6 +142,11 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: ImportMap, facts: dic
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             for unrolled in _unrolled(stmt, facts["_literal_lists"]):
                 _scan_body(unrolled, prefix, imports, facts)
+        elif isinstance(stmt, ast.Return) and prefix and isinstance(stmt.value, ast.Name):
+            # An app factory's `return app`: a name bound to the factory's call is that app.
+            local = _scoped(stmt.value.id, prefix, facts)
+            if local != stmt.value.id:
+                facts["returns"].setdefault(prefix[:-1], local)
 
 
 # Calls that hang a router, app, blueprint or resource below another one.
@@ -190,7 +197,28 @@ class _Substitute(ast.NodeTransformer):
         return ast.copy_location(copy.deepcopy(value), node) if value is not None and isinstance(node.ctx, ast.Load) else node
 
 
-def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ImportMap, facts: dict[str, Any]) -> None:
+def _scoped(name: str, prefix: str, facts: Mapping[str, Any]) -> str:
+    """The key of the router, app or blueprint `name` as code in function scope `prefix`
+    (`create_app.`) names it: the innermost enclosing function's own binding (each app
+    factory of a file builds its own `app`), else the module's name."""
+    if "." in name:
+        return name
+    scopes = prefix.split(".")[:-1]
+    while scopes:
+        key = ".".join([*scopes, name])
+        if key in facts["routers"] or key in facts["aliases"]:
+            return key
+        scopes.pop()
+    return name
+
+
+def _bind(facts: dict[str, Any], prefix: str, name: str, entry: dict[str, Any]) -> None:
+    """A router, app or blueprint bound to `name` in function scope `prefix` (module level when
+    empty); `var` keeps the name as written."""
+    facts["routers"][f"{prefix}{name}"] = {**entry, "var": name} if prefix else entry
+
+
+def _assign(stmt: ast.Assign | ast.AnnAssign, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     value = stmt.value
     names = [t.id for t in targets if isinstance(t, ast.Name)]
@@ -217,20 +245,20 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ImportMap, facts: dict[st
             path_node = keyword_value(value, "path")
             name_node = value.args[0] if value.args else keyword_value(value, "name")
             own = _path_fact(path_node) if path_node is not None else _path_fact(name_node)
-            facts["routers"][name] = {"kind": "restx-namespace", **own, "line": stmt.lineno}
+            _bind(facts, prefix, name, {"kind": "restx-namespace", **own, "line": stmt.lineno})
             if qualified not in RESTX_NAMESPACES:
-                facts["includes"].append({"parent": value.func.value.id, "child": name, "prefix": None,  # type: ignore[attr-defined]
-                                          "line": stmt.lineno, "kind": "namespace"})
+                facts["includes"].append({"parent": _scoped(value.func.value.id, prefix, facts),  # type: ignore[attr-defined]
+                                          "child": _scoped(name, prefix, facts), "prefix": None, "line": stmt.lineno, "kind": "namespace"})
             return
         elif qualified in RESTFUL_APIS:
             kind = "restful-api"
             # `Api(app_or_blueprint, prefix="/v1")`: the Api hangs below what it is given.
             parent = value.args[0] if value.args else keyword_value(value, "app")
             parent_ref = dotted_name(parent) if parent is not None else None
+            _bind(facts, prefix, name, {"kind": kind, "prefix": "", "line": stmt.lineno})
             if parent_ref:
-                facts["includes"].append({"parent": parent_ref, "child": name, **_path_fact(keyword_value(value, "prefix")),
-                                          "line": stmt.lineno, "kind": "api"})
-            facts["routers"][name] = {"kind": kind, "prefix": "", "line": stmt.lineno}
+                facts["includes"].append({"parent": _scoped(parent_ref, prefix, facts), "child": _scoped(name, prefix, facts),
+                                          **_path_fact(keyword_value(value, "prefix")), "line": stmt.lineno, "kind": "api"})
             return
         if kind:
             prefix_node = keyword_value(value, "prefix") if kind.startswith("fastapi") else keyword_value(value, "url_prefix")
@@ -244,10 +272,21 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ImportMap, facts: dict[st
             routes = keyword_value(value, "routes") if kind.startswith("fastapi") else None
             if routes is not None:  # Starlette(routes=[Route(...), Mount(...)])
                 entry["patterns"] = _pattern_entries(routes, imports, 0)
-            facts["routers"][name] = entry
+            _bind(facts, prefix, name, entry)
             return
         if qualified.endswith("as_view"):
             return
+        written = dotted_name(value.func)
+        if written and _simple(written)[:1].islower() and f"{prefix}{name}" not in facts["routers"]:
+            # `api_app = create_api_app()`: the name is what the function returns, when that is
+            # an app or router of the project (resolved at the merge).
+            facts["aliases"][f"{prefix}{name}"] = written
+        elif written and _simple(written)[:1].isupper() and f"{prefix}{name}" not in facts["routers"]:
+            # An instance of a class that may subclass an app class (superset's `SupersetApp`,
+            # indico's `IndicoFlask`), in this module or another: the merge decides through
+            # the project's class hierarchy (reviewer.project.roots.app_kind).
+            _bind(facts, prefix, name, {"kind": APP_CANDIDATE, "class": written, "prefix": "", "line": stmt.lineno,
+                                        "handlers_kw": [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]})
     if name == "urlpatterns" or _is_pattern_list(value, imports):
         _patterns(name, value, imports, facts)
     elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "DATABASES", "MIDDLEWARE", "handler404", "handler500"):
@@ -281,10 +320,10 @@ def _literal(node: ast.AST) -> Any:
     return dotted_name(node) or "?"
 
 
-def _call(call: ast.Call, imports: ImportMap, facts: dict[str, Any]) -> None:
+def _call(call: ast.Call, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
     if not isinstance(call.func, ast.Attribute) or not isinstance(call.func.value, ast.Name):
         return
-    owner, attr = call.func.value.id, call.func.attr
+    owner, attr = _scoped(call.func.value.id, prefix, facts), call.func.attr
     if attr in ("include_router", "register_blueprint", "mount", "add_namespace") and (call.args or attr == "mount"):
         if attr == "mount":
             prefix_node = call.args[0] if call.args else keyword_value(call, "path")
@@ -295,10 +334,11 @@ def _call(call: ast.Call, imports: ImportMap, facts: dict[str, Any]) -> None:
         # Names as this file writes them; the merge resolves them through the project symbols.
         ref = dotted_name(child) if child is not None else None
         if ref:
-            facts["includes"].append({"parent": owner, "child": ref, **_path_fact(prefix_node), "line": call.lineno, "kind": attr})
+            facts["includes"].append({"parent": owner, "child": _scoped(ref, prefix, facts), **_path_fact(prefix_node),
+                                      "line": call.lineno, "kind": attr})
     elif attr == "init_app" and call.args and dotted_name(call.args[0]):
         # `api.init_app(app)` (Flask-RESTful): the same edge as `Api(app)`.
-        facts["includes"].append({"parent": dotted_name(call.args[0]), "child": owner, "prefix": None,
+        facts["includes"].append({"parent": _scoped(dotted_name(call.args[0]) or "", prefix, facts), "child": owner, "prefix": None,
                                   "line": call.lineno, "kind": "init_app"})
     elif attr == "add_resource" and len(call.args) >= 2:
         handler = imports.name_of(call.args[0])
@@ -317,16 +357,17 @@ def _call(call: ast.Call, imports: ImportMap, facts: dict[str, Any]) -> None:
         facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
     elif attr in ("add_api_route", "add_url_rule", "add_route") and call.args:
         path = _const(call.args[0])
-        view = call.args[1] if len(call.args) > 2 or (len(call.args) > 1 and attr != "add_url_rule") else keyword_value(call, "view_func")
-        if attr == "add_url_rule" and view is None and len(call.args) > 2:
-            view = call.args[2]
-        if view is None and len(call.args) > 1:
-            view = call.args[1]
+        # Flask's `add_url_rule(rule, endpoint, view_func)`; FastAPI's `add_api_route(path, endpoint)`.
+        position = 2 if attr == "add_url_rule" else 1
+        view = call.args[position] if len(call.args) > position else keyword_value(call, "view_func" if position == 2 else "endpoint")
         methods = [m.upper() for m in _str_list(keyword_value(call, "methods"))]
         handler = None
         if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
             handler = imports.name_of(view.func.value)
             kind = "class"
+        elif isinstance(view, ast.Lambda):  # `add_url_rule("/ping", "ping", lambda: ("", 204))`
+            handler = f"{facts['module']}.<lambda>"
+            kind = "function"
         elif view is not None:
             handler = imports.name_of(view)
             kind = "function"
@@ -394,6 +435,8 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
     info: dict[str, Any] = {"line": node.lineno}
     for decorator in node.decorator_list:
         found = _route_decorator(decorator, imports)
+        if found:
+            found["owner"] = _scoped(found["owner"], prefix, facts)
         if found and found.get("handler"):
             facts["handlers"].append({"owner": found["owner"], "exception": found["exception"], "line": found["line"]})
         elif found:
@@ -492,6 +535,7 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
         # path with the HTTP methods it defines, unless the decorator names them.
         found = _route_decorator(decorator, imports)
         if found and not found.get("handler"):
+            found["owner"] = _scoped(found["owner"], prefix, facts)
             if keyword_value(decorator, "methods") is None:  # type: ignore[arg-type]
                 found["methods"] = []
             facts["routes"].append({**found, "handler": f"{facts['module']}.{qualname}", "view": "class"})
@@ -675,6 +719,18 @@ class _Resolver:
         found = self._definition(path, written, False)
         return found if found is not None else (path, written)
 
+    def router(self, path: str, written: str, facts: Mapping[str, Any], depth: int = 0) -> Key:
+        """The key of the router, app or blueprint `written` in file `path` names: a name bound
+        to a call of an app factory (`app = create_app()`, here or imported) is the app that
+        factory returns."""
+        where, name = self.key(path, written)
+        call = facts.get(where, {}).get("aliases", {}).get(name) if depth < 4 else None
+        if call is None:
+            return (where, name)
+        factory, function = self.key(where, call)
+        returned = facts.get(factory, {}).get("returns", {}).get(function)
+        return self.router(factory, returned, facts, depth + 1) if returned else (where, name)
+
     def qualified(self, path: str, name: str) -> str:
         """A class or function name (as file `path`'s imports qualify it) under the module
         name of the file that defines it, the name the route index keys classes and
@@ -716,8 +772,23 @@ def _route(framework: str, method: str, path: PathText, handler: str, file: str,
             "partial": bool(path.unresolved), "unresolved": list(dict.fromkeys(path.unresolved)), **extra}
 
 
+def _routers(path: str, data: Mapping[str, Any], symbols: ProjectSymbols) -> dict[str, dict[str, Any]]:
+    """A file's routers, apps and blueprints, an instance of a project class kept as an app
+    when the class hierarchy reaches an app class, dropped otherwise."""
+    found = {}
+    for key, info in data["routers"].items():
+        if info["kind"] == APP_CANDIDATE:
+            kind = app_kind(symbols, path, info["class"])
+            if kind is None:
+                continue
+            info = {**info, "kind": f"{kind}-app"}
+        found[key] = info
+    return found
+
+
 def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None) -> dict[str, Any]:
     resolver = _Resolver(symbols if isinstance(symbols, ProjectSymbols) else ProjectSymbols.build({}))
+    routers = {path: _routers(path, data, resolver.symbols) for path, data in facts.items()}
     classes: ClassTable = ClassTable()
     functions: dict[str, tuple[str, dict]] = {}
     for path, data in facts.items():
@@ -739,7 +810,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
             lists[(path, name)] = entries
         for reg in data["registrations"]:
             reg = {**reg, "viewset": resolver.qualified(path, reg["viewset"]) if reg["viewset"] else reg["viewset"]}
-            registrations.setdefault(resolver.key(path, reg["router"]), []).append((path, reg))
+            registrations.setdefault(resolver.router(path, reg["router"], facts), []).append((path, reg))
 
     def included_list(path: str, entry: Mapping[str, Any]) -> Key | None:
         if "include" in entry:
@@ -772,9 +843,9 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
 
     def leaf_routes(path: str, entry: Mapping[str, Any], here: PathText) -> None:
         if entry.get("include_router"):
-            for reg_path, reg in registrations.get(resolver.key(path, entry["include_router"]), []):
+            for reg_path, reg in registrations.get(resolver.router(path, entry["include_router"], facts), []):
                 reached.add((reg_path, reg["line"]))
-                _viewset_routes(reg, here, reg_path, classes, routes, owners.get(resolver.key(reg_path, reg["router"]), {}))
+                _viewset_routes(reg, here, reg_path, classes, routes, owners.get(resolver.router(reg_path, reg["router"], facts), {}))
         elif entry.get("view"):
             _view_routes({**entry, "view": resolver.qualified(path, entry["view"])}, here, path, classes, functions, routes)
 
@@ -782,16 +853,16 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
     owners: dict[Key, dict[str, Any]] = {}
     parents: dict[Key, list[tuple[Key, PathText | None]]] = {}
     for path, data in facts.items():
-        for var, info in data["routers"].items():
+        for var, info in routers[path].items():
             owners[(path, var)] = {**info, "own": resolver.text(path, info) or PathText()}
         for include in data["includes"]:
-            child, parent = resolver.key(path, include["child"]), resolver.key(path, include["parent"])
+            child, parent = resolver.router(path, include["child"], facts), resolver.router(path, include["parent"], facts)
             parents.setdefault(child, []).append((parent, resolver.text(path, include)))
     # Starlette `Mount("/admin", app=admin_app)` in an app's `routes=[...]`: `app.mount(...)`.
     for (path, var), info in owners.items():
         for where, entry, here in leaves(path, info.get("patterns", []), PathText(), frozenset()):
             if entry.get("mount_app"):
-                parents.setdefault(resolver.key(where, entry["mount_app"]), []).append(((path, var), here))
+                parents.setdefault(resolver.router(where, entry["mount_app"], facts), []).append(((path, var), here))
 
     def prefixes(node: Key, depth: int = 0) -> list[PathText]:
         own = owners.get(node, {}).get("own", PathText())
@@ -815,7 +886,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
 
     for path, data in facts.items():
         for route in data["routes"]:
-            owner = resolver.key(path, route["owner"])
+            owner = resolver.router(path, route["owner"], facts)
             framework = _framework(owners.get(owner, {}).get("kind", ""), path, facts)
             handler = resolver.qualified(path, route["handler"])
             methods = route["methods"] or ["GET"]
@@ -846,7 +917,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
             if target is not None:
                 included.add(target)
             if entry.get("include_router"):
-                included_routers.add(resolver.key(path, entry["include_router"]))
+                included_routers.add(resolver.router(path, entry["include_router"], facts))
     roots: list[Key] = []
     for path, data in facts.items():
         conf = data["settings"].get("ROOT_URLCONF")
@@ -876,9 +947,9 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
     settings: dict[str, Any] = {}
     evidence = []
     for path, data in sorted(facts.items()):
-        for var, info in data["routers"].items():
+        for key, info in routers[path].items():
             if info["kind"] in ("fastapi-app", "flask-app"):
-                apps.append({"file": path, "line": info["line"], "var": var, "kind": info["kind"],
+                apps.append({"file": path, "line": info["line"], "var": info.get("var", key), "key": key, "kind": info["kind"],
                              "handlers_kw": info.get("handlers_kw", []), "factory": info.get("factory")})
         for handler in data["handlers"]:
             handlers.append({**handler, "file": path})
@@ -1108,6 +1179,12 @@ def section(index: Any) -> dict[str, Any]:
     return {**EMPTY_SECTION, **(data or {})}
 
 
+def every_route(index: Any) -> list[dict[str, Any]]:
+    """The routes of every project root (reviewer.project.roots), each as its root's section
+    has it: a service's routes are joined to its own apps, not to another service's."""
+    return [route for owner, view in index.views() for route in section(view)["routes"] if index.owner(route["file"]) == owner]
+
+
 def decorator_route(context: Any, decorator: cst.Decorator) -> tuple[str, list[str]] | None:
     """(kind, HTTP methods) when a decorator makes a function a handler."""
     target = decorator.decorator
@@ -1329,7 +1406,7 @@ def service_anchor(data: Mapping[str, Any], settings: tuple[str, ...] = (), fact
         # most routes in its folder.
         def weight(app: Mapping[str, Any]) -> tuple[int, int]:
             folder = app["file"].rsplit("/", 1)[0] + "/"
-            includes = sum(i["file"] == app["file"] and i["parent"] == app["var"] for i in data.get("includes", []))
+            includes = sum(i["file"] == app["file"] and i["parent"] == app.get("key", app["var"]) for i in data.get("includes", []))
             return includes, sum(r["file"].startswith(folder) for r in data.get("routes", []))
 
         app = max(apps, key=weight)
