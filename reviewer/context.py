@@ -63,8 +63,7 @@ class FileContext:
         answer changes only with the file and needs no index section in a rule's cache key)."""
         if self.kind is FileKind.PYTHON_MIGRATION or in_migrations_package(self.path):
             return True
-        facts = self.symbols.files.get(self.path) if self.symbols is not None else None
-        return facts is not None and "upgrade" in facts.functions and {"revision", "down_revision"} <= set(facts.constants)
+        return self.symbols is not None and self.symbols.migration(self.path)
 
     @property
     def dialect(self) -> str:

@@ -76,6 +76,29 @@ def test_leading_prefix() -> None:
     assert keys.leads_with_any(["b", "c"]) and not keys.leads_with_any(["b"])
 
 
+def test_unique_keys() -> None:
+    text = (
+        "class Member(Base):\n"
+        '    __tablename__ = "members"\n'
+        '    __table_args__ = (UniqueConstraint("team_id", "user_id"), Index("ix_role", "role"), Index("ux", "code", unique=True))\n'
+        "    id = Column(Integer, primary_key=True)\n"
+        "    email = Column(String, unique=True)\n"
+        "    name = Column(String, index=True)\n\n"
+        "class Subscription(models.Model):\n"
+        "    user = models.ForeignKey(User, on_delete=models.CASCADE)\n"
+        "    slug = models.SlugField(unique=True)\n"
+        "    class Meta:\n"
+        '        unique_together = ("user", "plan")\n'
+        '        constraints = [models.UniqueConstraint(fields=["user", "day"], name="u"), models.UniqueConstraint(fields=["a"], condition=Q(x=1), name="p")]\n'
+    )
+    members, subscription = model_tables("app/models.py", ast.parse(text))["tables"]
+    assert members["unique"] == [["team_id", "user_id"], ["code"], ["email"], ["id"]]
+    assert subscription["unique"] == [["slug"], ["user", "plan"], ["user", "day"]]
+    keys = TableKeys("members", tuple(map(tuple, members["keys"])), tuple(map(tuple, members["unique"])))
+    assert keys.unique_within(["user_id", "team_id", "role"]) and keys.unique_within(["email"])
+    assert not keys.unique_within(["team_id"]) and not keys.unique_within(["name"])
+
+
 def test_query_sites() -> None:
     text = (
         "class V(ListView):\n"
@@ -116,3 +139,27 @@ def test_declared_table_names_and_deliberate_unindexed_keys() -> None:
     assert (pool["table"], [f["column"] for f in pool["fks"]], pool["unindexed"]) == (
         "work_pool", ["default_queue_id"], ["storage_document_id"])
     assert event["table"] == "events"
+
+
+def test_raw_sql_sites() -> None:
+    from reviewer.orm.querysites import raw_sql_sites
+
+    text = (
+        "from sqlalchemy import text\n"
+        "JOINED = 'SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.email = :e AND o.paid = true'\n"
+        "class Orders:\n"
+        "    def list(self, db, status, sort):\n"
+        "        db.execute(text('SELECT id FROM orders WHERE status = :s AND deleted_at IS NULL ORDER BY created_at'), {'s': status})\n"
+        "        db.execute(text(JOINED), {'e': 1})\n"
+        "        db.execute(text(f'SELECT id FROM orders ORDER BY {sort}'))\n"
+        "        db.execute(text(\"SELECT id FROM orders WHERE name ILIKE '%x%' ORDER BY name\"))\n"
+        "        db.execute(text('SELECT id FROM orders WHERE id IN (SELECT order_id FROM lines WHERE sku = :s)'))\n"
+        "def search(cur, q):\n"
+        "    cur.execute('SELECT id FROM products WHERE sku = %s OR name = %s', (q, q))\n"
+    )
+    found = [(s.line, s.function, s.owner, s.table, s.filters, s.order) for s in raw_sql_sites("app/api.py", text, ast.parse(text))]
+    assert found == [
+        (5, "Orders.list", "Orders", "orders", ("status",), ("created_at",)),
+        (6, "Orders.list", "Orders", "orders", ("customer_id",), ()),
+        (6, "Orders.list", "Orders", "customers", ("email", "id"), ()),
+    ]

@@ -845,6 +845,13 @@ class SqlStatement:
 # Helpers for SqlRules and the SQL rules' Python side
 
 
+def has_marker(node: exp.Expression) -> bool:
+    """True when a lifted hole (`__dynN__`) or a safe constant (`__constN__`) sits anywhere in
+    the node: its text was not known when the SQL was lifted."""
+    text = node.sql()
+    return "__dyn" in text or "__const" in text
+
+
 def parse_error(sql: str, dialect: str) -> str | None:
     """The parser's message for SQL that does not parse in `dialect` (None when it parses, or
     when sqlglot keeps it as an opaque command)."""
