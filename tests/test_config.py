@@ -364,7 +364,7 @@ BAD_VALUES = [
     ("severity:\n  SQL001: urgent\n", "severity.SQL001", ["info, low, medium, high, critical"]),
     ("severity:\n  NOPE001: low\n", "severity.NOPE001", ["reviewer rules"]),
     ("severity: low\n", "severity", ["severity"]),
-    ("options:\n  SQL001:\n    depth: 3\n", "options.SQL001.depth", ["none (this rule has no options)"]),
+    ("options:\n  SQL005:\n    depth: 3\n", "options.SQL005.depth", ["none (this rule has no options)"]),
     ("options:\n  NOPE001:\n    depth: 3\n", "options.NOPE001", ["reviewer rules"]),
     ("options: [1]\n", "options", ["mapping of option names"]),
     ("weights:\n  style: 1\n", "weights.style", ["sql, orm, migrations, api, security, ops"]),

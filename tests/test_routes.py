@@ -473,3 +473,32 @@ def test_an_app_built_by_another_factory_is_joined_where_it_is_mounted(tmp_path:
         ("fastapi", "/api/items", "svc.items.list_items"),
         ("fastapi", "/v1/ping", "svc.main.ping"),
     }
+
+
+def test_drf_view_modules_make_view_classes_and_serializers_do_not() -> None:
+    import libcst as cst
+
+    from reviewer.context import FileContext
+    from reviewer.index import ProjectIndex
+    from reviewer.model import FileKind
+    from reviewer.web.routes import is_view_class
+
+    text = (
+        "from rest_framework import generics, mixins, serializers, permissions\n"
+        "class OrderSerializer(serializers.ModelSerializer):\n"
+        "    def create(self, validated_data):\n"
+        "        return super().create(validated_data)\n"
+        "class IsOwner(permissions.BasePermission):\n"
+        "    pass\n"
+        "class OrderList(generics.ListCreateAPIView):\n"
+        "    pass\n"
+        "class Orders(mixins.CreateModelMixin):\n"
+        "    pass\n"
+    )
+    module = cst.parse_module(text)
+    context = FileContext("shop/api.py", FileKind.PYTHON, text, module, ProjectIndex(root=".", files=[], sections={}))
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            context.imports.add_import_from(statement.body[0])
+    views = {node.name.value: is_view_class(context, node) for node in module.body if isinstance(node, cst.ClassDef)}
+    assert views == {"OrderSerializer": False, "IsOwner": False, "OrderList": True, "Orders": True}

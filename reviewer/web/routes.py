@@ -60,6 +60,11 @@ VIEW_BASE_NAMES = frozenset(
      "MethodView", "TemplateView", "ListView", "DetailView", "FormView", "CreateView", "UpdateView", "DeleteView",
      "RedirectView", *GENERICS}
 )
+# Modules whose classes are views (DRF's serializers, permissions and paginators are not).
+VIEW_MODULES = (
+    "rest_framework.views.", "rest_framework.generics.", "rest_framework.viewsets.", "rest_framework.mixins.",
+    "django.views", "flask.views",
+)
 LIST_VIEWS = frozenset({"ModelViewSet", "ReadOnlyModelViewSet", "ListAPIView", "ListCreateAPIView", "ListModelMixin"})
 HEALTH_LIBRARIES = ("health_check", "fastapi_health", "flask_healthz", "healthcheck", "django_health_check")
 VERSION_SEGMENT = re.compile(r"(^|/)v\d+(\.\d+)?(/|$)|(^|/)api/v\d+|\{version\}|<version>|\(\?P<version>", re.I)
@@ -1236,7 +1241,7 @@ def is_view_class(context: Any, node: cst.ClassDef) -> bool:
         name = context.resolve(base.value) if isinstance(base.value, (cst.Name, cst.Attribute)) else None
         if not name:
             continue
-        if _simple(name) in VIEW_BASE_NAMES or name.startswith(("rest_framework.", "django.views", "flask.views")):
+        if _simple(name) in VIEW_BASE_NAMES or name.startswith(VIEW_MODULES):
             return True
         if name in section(context.index)["views"]:
             return True
