@@ -84,7 +84,8 @@ class Plan:
     config: Config
     python_rules: tuple[type[PythonRule], ...]
     sql_rules: tuple[type[SqlRule], ...]
-    index: ProjectIndex
+    # None in the index worker, which runs only the `ast` stage of the check (ast_pass).
+    index: ProjectIndex | None = None
 
     def rules_for(self, source: SourceFile, text: str) -> tuple[list[type[PythonRule]], list[type[SqlRule]]]:
         selectors = path_ignores(self.config, source.rel)
@@ -124,14 +125,15 @@ def _named(selectors: list[str], rule: type[Rule]) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def analyse(source: SourceFile, plan: Plan) -> FileResult:
+def analyse(source: SourceFile, plan: Plan, first: "AstPass | None" = None) -> FileResult:
     """The findings and errors of one file. Whatever goes wrong inside becomes an error entry
     of this file: reading, decoding, parsing and every rule run in a bounded thread (deep
     stack, the file's time budget; reviewer.bounds)."""
     result = FileResult(source.rel)
-    budget = plan.config.file_timeout - plan.index.spent.get(source.rel, 0.0)
+    # `first`: the file's `ast` stage, when the index worker ran it.
+    budget = plan.config.file_timeout - (plan.index.spent.get(source.rel, 0.0) if plan.index is not None else 0.0)
     try:
-        run_bounded(_analyse_into, budget, source, plan, result)
+        run_bounded(_analyse_into, budget, source, plan, result, first)
     except FileTimeout:
         result.findings.clear()
         result.errors.append(
@@ -150,7 +152,7 @@ def internal_error(path: str, error: BaseException) -> FileError:
     return FileError(path, "internal-error", f"analysis failed, the findings listed for it are incomplete ({detail[:200]})")
 
 
-def _analyse_into(source: SourceFile, plan: Plan, result: FileResult) -> None:
+def _analyse_into(source: SourceFile, plan: Plan, result: FileResult, first: "AstPass | None") -> None:
     text = read_text(source, plan.config, result)
     if text is None:
         return
@@ -158,7 +160,7 @@ def _analyse_into(source: SourceFile, plan: Plan, result: FileResult) -> None:
     if "reviewer:" in text:
         result.directives = parse_directives(text, source.kind.is_sql, dialect_of(source.rel) or plan.config.dialect)
     if source.kind.is_python:
-        _analyse_python(source, text, plan, result)
+        _analyse_python(source, text, plan, result, first)
     else:
         _analyse_sql_file(source, text, plan, result)
 
@@ -228,17 +230,10 @@ def _readlink(path) -> str:
 # Python
 
 
-def parse_python(
-    source: SourceFile, text: str, result: FileResult, rules: list[type[Rule]], checked: bool = False
-) -> cst.Module | None:
-    """libcst tree of the file, or None with the reason recorded. CPython's own parser goes
-    first (unless the caller `checked` already): it is 12x cheaper, names Python 2 code for
-    what it is, and rejects nesting that would overflow libcst's native parser (syntax newer
-    than the interpreter goes through reviewer.parsing, which bounds that nesting). Code that
-    CPython accepts and libcst does not (3,001 adjacent string literals) is valid: the error
-    says which `rules` could not run, not that the file is broken."""
-    if not checked and not check_syntax(source, text, result):
-        return None
+def parse_python(source: SourceFile, text: str, result: FileResult, rules: list[type[Rule]]) -> cst.Module | None:
+    """libcst tree of a file the syntax gate passed, or None with the reason recorded. Code
+    that CPython accepts and libcst does not (3,001 adjacent string literals) is valid: the
+    error says which `rules` could not run, not that the file is broken."""
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
@@ -251,36 +246,39 @@ def parse_python(
 
 def not_run(result: FileResult, path: str, reason: str, rules: list[type[Rule]], kind: str = "partial") -> None:
     """Record that some rules could not run on a file (the others' findings are kept)."""
+    result.errors.append(not_run_error(path, reason, rules, kind))
+
+
+def not_run_error(path: str, reason: str, rules: list[type[Rule]], kind: str = "partial") -> FileError:
     codes = ", ".join(sorted({rule.code for rule in rules}))
-    result.errors.append(FileError(path, kind, f"{reason}; these rules did not run on it: {codes}"))
+    return FileError(path, kind, f"{reason}; these rules did not run on it: {codes}")
 
 
-def check_syntax(source: SourceFile, text: str, result: FileResult) -> bool:
-    return syntax_tree(source, text, result) is not None
-
-
-def syntax_tree(source: SourceFile, text: str, result: FileResult) -> ParsedPython | None:
-    """The file's `ast` tree (the cheap syntax gate; any grammar from Python 3.8 to 3.14,
-    reviewer.parsing), or None with the reason recorded."""
+def parse_gate(source: SourceFile, text: str, errors: list[FileError]) -> tuple[ParsedPython | None, bool]:
+    """The file's `ast` tree (any grammar from Python 3.8 to 3.14, reviewer.parsing) and
+    whether the syntax gate passes it; when it does not, the reason is added to `errors`. A
+    tree with an `and`/`or` chain too long for libcst is returned, not passed: the project
+    model still reads it."""
     try:
         parsed = parse_source(text, source.rel)
+    except SyntaxError as error:
+        errors.append(FileError(source.rel, "syntax-error", _syntax_message(error)))
+    except (RecursionError, MemoryError):
+        errors.append(FileError(source.rel, "too-deep", "nesting too deep to parse"))
+    except BeyondBounds as error:
+        errors.append(FileError(source.rel, error.kind, str(error)))
+    except ValueError as error:
+        errors.append(FileError(source.rel, "syntax-error", str(error)))
+    else:
         if text.count("and") + text.count("or") > BOOL_CHAIN_LIMIT and any(
             isinstance(node, ast.BoolOp) and len(node.values) > BOOL_CHAIN_LIMIT for node in ast.walk(parsed.tree)
         ):
-            result.errors.append(
+            errors.append(
                 FileError(source.rel, "too-deep", f"an `and`/`or` chain of more than {BOOL_CHAIN_LIMIT} terms is too deep to parse")
             )
-            return None
-        return parsed
-    except SyntaxError as error:
-        result.errors.append(FileError(source.rel, "syntax-error", _syntax_message(error)))
-    except (RecursionError, MemoryError):
-        result.errors.append(FileError(source.rel, "too-deep", "nesting too deep to parse"))
-    except BeyondBounds as error:
-        result.errors.append(FileError(source.rel, error.kind, str(error)))
-    except ValueError as error:
-        result.errors.append(FileError(source.rel, "syntax-error", str(error)))
-    return None
+            return parsed, False
+        return parsed, True
+    return None, False
 
 
 def _syntax_message(error: SyntaxError) -> str:
@@ -290,47 +288,85 @@ def _syntax_message(error: SyntaxError) -> str:
     return f"line {error.lineno}: {message}" if error.lineno else message
 
 
-def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
-    python_rules, sql_rules = plan.rules_for(source, text)
+@dataclass(frozen=True)
+class AstPass:
+    """What the one `ast` parse of a Python file gives its check: the syntax gate's verdict
+    (`passed`, else the reason in `errors`), bandit's findings, and what decides whether and
+    how libcst runs. A cold file gets it from the index worker, which parses the file for the
+    project model anyway (reviewer.runner); otherwise the check computes it (`ast_pass`)."""
+
+    errors: tuple[FileError, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    bandit_skipped: bool = False
+    passed: bool = False
+    tokens: int | None = None
+    depth: int = 0
+
+
+def too_many_tokens(source: SourceFile, text: str, errors: list[FileError]) -> tuple[bool, int | None]:
+    """(whether the file is beyond MAX_TOKENS, its token count when large); the error is added."""
     tokens = token_count(text)
     if tokens is not None and tokens > MAX_TOKENS:
-        result.errors.append(
+        errors.append(
             FileError(source.rel, "too-complex", f"more than {MAX_TOKENS:,} tokens; not analysed (the bound on memory per file)")
         )
-        return
+        return True, tokens
+    return False, tokens
+
+
+def ast_pass(
+    source: SourceFile, text: str, plan: Plan, parsed: ParsedPython | None = None, errors: list[FileError] | None = None,
+    tokens: int | None = None,
+) -> AstPass:
+    """The `ast` stage of a Python file's check. The index worker passes the tree it parsed
+    (`parsed`, with the gate's `errors` and the `tokens` it counted); without one, the file is
+    parsed here."""
+    if errors is None:
+        errors = []
+        beyond, tokens = too_many_tokens(source, text, errors)
+        if beyond:
+            return AstPass(tuple(errors), tokens=tokens)
+        parsed, passed = parse_gate(source, text, errors)
+    else:
+        passed = parsed is not None and not errors
+    if parsed is None or not passed:
+        return AstPass(tuple(errors), tokens=tokens)
+    python_rules, sql_rules = plan.rules_for(source, text)
     bandit_rules = [rule for rule in python_rules if bandit_bridge.is_bandit_rule(rule)]
-    parsed = None
+    findings: list[Finding] = []
+    skipped = False
     if bandit_rules:
-        python_rules = [rule for rule in python_rules if rule not in bandit_rules]
-        # Bandit's tests walk the tree of the syntax gate; libcst is parsed only if ours run.
-        parsed = syntax_tree(source, text, result)
-        if parsed is None:
-            return
         if parsed.lowered:  # a tree of older node types than the file's: not one bandit's tests know
-            result.bandit_skipped = True
+            skipped = True
         else:
-            result.findings.extend(bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, result.errors))
+            findings = bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, errors)
+    libcst = len(python_rules) > len(bandit_rules) or bool(sql_rules)
+    small = tokens is None or tokens <= MAX_LIBCST_TOKENS
+    depth = ast_depth(parsed.tree) if libcst and small else 0
+    return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth)
+
+
+def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResult, first: AstPass | None = None) -> None:
+    if first is None:
+        first = ast_pass(source, text, plan)
+    result.errors.extend(first.errors)
+    result.findings.extend(first.findings)
+    result.bandit_skipped = first.bandit_skipped
+    if not first.passed:
+        return
+    python_rules, sql_rules = plan.rules_for(source, text)
+    python_rules = [rule for rule in python_rules if not bandit_bridge.is_bandit_rule(rule)]
     if not python_rules and not sql_rules:
-        # No rule can match; still validate with CPython's parser (cheap) so that broken
-        # files are reported whatever rules are enabled.
-        if not bandit_rules:
-            check_syntax(source, text, result)
         return
     libcst_rules: list[type[Rule]] = [*python_rules, *sql_rules]
+    tokens = first.tokens
     if tokens is not None and tokens > MAX_LIBCST_TOKENS:
-        if not bandit_rules and not check_syntax(source, text, result):
-            return
         not_run(result, source.rel, f"{tokens:,} tokens is above {MAX_LIBCST_TOKENS:,} (the bound on memory per file)", libcst_rules)
         return
-    if parsed is None:
-        parsed = syntax_tree(source, text, result)
-        if parsed is None:
-            return
-    depth = ast_depth(parsed.tree)
-    if depth > MAX_DEPTH:
-        not_run(result, source.rel, f"nesting {depth} levels deep is above {MAX_DEPTH}, too deep for libcst", libcst_rules, kind="too-deep")
+    if first.depth > MAX_DEPTH:
+        not_run(result, source.rel, f"nesting {first.depth} levels deep is above {MAX_DEPTH}, too deep for libcst", libcst_rules, kind="too-deep")
         return
-    module = parse_python(source, text, result, libcst_rules, checked=True)
+    module = parse_python(source, text, result, libcst_rules)
     if module is None:
         return
     context = FileContext(

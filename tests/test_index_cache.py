@@ -53,3 +53,31 @@ def test_parallel_index_equals_serial_index(tmp_path: Path) -> None:
     parallel = build_index(root, sources, config, jobs=2)
     assert dict(parallel.sections) == dict(serial.sections)
     assert registry_module.load()  # the registry still loads after worker processes ran
+
+
+@pytest.mark.parametrize("name", ["django_shop", "fastapi_orders"])
+def test_a_cold_scan_parses_each_python_file_with_ast_once(name: str, tmp_path: Path, monkeypatch) -> None:
+    """The index worker's tree serves the project model, the syntax gate, bandit's tests and
+    the check's pre-check (issue 13); a file whose facts come from the cache and whose check
+    does not is parsed by its check, once."""
+    from reviewer import analyse
+
+    root = tmp_path / name
+    shutil.copytree(REPO / "sample_projects" / name, root)
+    expected = scan_tree(root)  # today's findings, before the parser is counted
+    parsed: list[str] = []
+    real = analyse.parse_source
+
+    def counted(text: str, filename: str = "<unknown>"):
+        parsed.append(filename)
+        return real(text, filename)
+
+    monkeypatch.setattr(analyse, "parse_source", counted)
+    cold = scan_tree(root, use_cache=True, cache_dir=tmp_path / "cache")
+    python = sorted(source.rel for source in discover(root, [root], (), True) if source.kind.is_python)
+    assert sorted(parsed) == python
+    assert cold.findings == expected.findings and cold.errors == expected.errors
+    # Facts cached, check results void (another rule set): each file is parsed by its check.
+    parsed.clear()
+    again = scan_tree(root, select=("SQL", "ORM"), use_cache=True, cache_dir=tmp_path / "cache")
+    assert sorted(parsed) == python and again.cache_hits == 0
