@@ -32,9 +32,9 @@ from reviewer.model import FileError, Finding, Fix, Location, severity_for_confi
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
-from reviewer.sqllex import lex, lex_failure, normalise_placeholders
-from reviewer.sinks import sink_template
-from reviewer.sqltext import CONDITION_WRAPPERS, SqlStatement, looks_like_sql, parse_error, parse_fragment, parse_statement
+from reviewer.sql.sqllex import lex, lex_failure, normalise_placeholders
+from reviewer.sql.sinks import sink_template
+from reviewer.sql.sqltext import CONDITION_WRAPPERS, SqlStatement, looks_like_sql, parse_error, parse_fragment, parse_statement
 from reviewer.suppress import Directive, parse_directives
 from reviewer.walk import walk
 

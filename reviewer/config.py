@@ -63,7 +63,7 @@ class Gate:
 @dataclass(frozen=True)
 class Released:
     """`migrations: {released: ...}`: where the released migration history ends (see
-    reviewer/history.py). A migration is released when git says so (`ref`, or the git default
+    reviewer/migrations/history.py). A migration is released when git says so (`ref`, or the git default
     when `ref` is None) or when it is, or precedes, the last released migration named for its
     Django app or Alembic chain."""
 

@@ -13,8 +13,8 @@ import libcst as cst
 from reviewer.flow import Scopes
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
-from reviewer.sinks import Sink, dialect_for, match_sink
-from reviewer.sqltext import Lifter, Template
+from reviewer.sql.sinks import Sink, dialect_for, match_sink
+from reviewer.sql.sqltext import Lifter, Template
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.index import ProjectIndex
@@ -120,7 +120,7 @@ class FileContext:
         try:
             return self._lifter.lift(expr)
         except RecursionError:  # a concatenation of thousands of terms
-            from reviewer.sqltext import opaque
+            from reviewer.sql.sqltext import opaque
 
             return opaque(expr)
 
@@ -147,10 +147,10 @@ class FileContext:
 
     @property
     def orm_graph(self):
-        """The project's ORM model graph (reviewer.modelgraph.ModelGraph), built once per file."""
+        """The project's ORM model graph (reviewer.orm.modelgraph.ModelGraph), built once per file."""
         graph = self.__dict__.get("_orm_graph")
         if graph is None:
-            from reviewer.modelgraph import ModelGraph
+            from reviewer.orm.modelgraph import ModelGraph
 
             graph = self.__dict__["_orm_graph"] = ModelGraph(self.index.section("orm_models") if self.index is not None else None, self.path)
         return graph

@@ -2,7 +2,7 @@
 one pass overlap, applied to text, and kept only when the result still parses.
 
 A fix is data on its finding (reviewer.model.Fix); this module never reads or writes files.
-`reviewer fix` (reviewer.fixcmd) reads the files, asks `apply` for their new text and writes
+`reviewer fix` (reviewer.cli.fixcmd) reads the files, asks `apply` for their new text and writes
 them; fixes deferred because they overlap a fix already taken are retried on the next pass,
 after a re-scan."""
 
@@ -18,8 +18,8 @@ import libcst as cst
 from reviewer.lines import LINE_BREAK
 from reviewer.model import Edit, Finding, Fix
 from reviewer.rule import Autofix, Change
-from reviewer.sqllex import lex
-from reviewer.sqltext import parse_statement
+from reviewer.sql.sqllex import lex
+from reviewer.sql.sqltext import parse_statement
 
 
 def place(autofix: Autofix | None, path: str, module: cst.Module | None = None) -> Fix | None:

@@ -2,7 +2,7 @@
 wait for the next pass), apply them to the files' text, keep only results that parse, and
 write each changed file atomically (a temporary file in the same folder, the file's mode kept,
 renamed into place). Passes stop when nothing changes, or after MAX_PASSES. `reviewer fix`
-(reviewer.fixcmd) and the rule examples (reviewer.examples) both fix through `run`."""
+(reviewer.cli.fixcmd) and the rule examples (reviewer.examples) both fix through `run`."""
 
 from __future__ import annotations
 

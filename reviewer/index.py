@@ -66,7 +66,11 @@ def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:
 # Providers of the built-in index, in the order their sections are built. Each lives with the
 # facts it extracts; this module knows them, they do not know it (reviewer.provider holds the
 # base class), so the index and its providers import no cycle.
-from reviewer import errorshape, graphqlfacts, indexes, logfacts, migrations, modelgraph, querysites, ratelimit, requestids, rls, routes, shutdown  # noqa: E402
+from reviewer import migrations  # noqa: E402
+from reviewer.migrations import rls  # noqa: E402
+from reviewer.ops import logfacts, shutdown  # noqa: E402
+from reviewer.orm import indexes, modelgraph, querysites  # noqa: E402
+from reviewer.web import errorshape, graphqlfacts, ratelimit, requestids, routes  # noqa: E402
 from reviewer.project import symbols  # noqa: E402
 
 PROVIDERS: list[IndexProvider] = [

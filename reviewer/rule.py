@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from reviewer.context import FileContext
     from reviewer.index import ProjectIndex
-    from reviewer.sqltext import SqlStatement
+    from reviewer.sql.sqltext import SqlStatement
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Rule:
     # Opt-in rules run only when selected by their exact code.
     opt_in: ClassVar[bool] = False
     # Migration rules: what happens to findings on migrations that can no longer change
-    # (reviewer/history.py summarises them instead of listing them). "live": lock safety and
+    # (reviewer/migrations/history.py summarises them instead of listing them). "live": lock safety and
     # backward compatibility, harm that needs a populated database serving traffic, so released
     # and squashed migrations are summarised; "released": released migrations are summarised,
     # squashed ones still listed (the problem holds on an empty database too); "": always listed.

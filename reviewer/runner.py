@@ -24,7 +24,7 @@ from reviewer.bounds import FileTimeout, run_bounded
 from reviewer.cache import FILE_RESULT, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root
-from reviewer.history import MigrationHistory, apply as summarise_history, release_point
+from reviewer.migrations.history import MigrationHistory, apply as summarise_history, release_point
 from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex, merge_order
 from reviewer.fixes import place
 from reviewer.merge import merge
@@ -65,7 +65,7 @@ class ScanResult:
     # The findings a baseline or `--diff` took out of `findings`: what already existed, which
     # the HTML report charts against the new ones.
     hidden: tuple[Finding, ...] = ()
-    # Findings on released and squashed migrations, summarised per app / chain (reviewer.history);
+    # Findings on released and squashed migrations, summarised per app / chain (reviewer.migrations.history);
     # None when the scan has no migrations.
     migration_history: MigrationHistory | None = None
     # Files bandit's tests applied to and skipped: syntax newer than the interpreter's `ast`.
@@ -89,7 +89,7 @@ class Selection:
     """The files whose check pass a scan runs; the index (the project model) always covers the
     whole tree. `--diff BASE` checks the changed files (`paths`), and the score still weighs the
     whole tree's lines; `--shard K/N` checks the files whose path hashes to shard K, and counts
-    only those files and lines, so that the shards' reports add up (reviewer.shards)."""
+    only those files and lines, so that the shards' reports add up (reviewer.cli.shards)."""
 
     paths: frozenset[str] | None = None
     shard: tuple[int, int] | None = None  # (K, N), 1 <= K <= N

@@ -3,7 +3,7 @@
 above it; `reviewer: ignore-file[CODE,...] reason` anywhere for the whole file.
 
 Directives are read from comment tokens (Python's tokenizer; for SQL, the comments
-reviewer.sqllex finds with sqlglot's tokenizer), so text inside strings never counts. SQL the
+reviewer.sql.sqllex finds with sqlglot's tokenizer), so text inside strings never counts. SQL the
 tokenizer rejects has no directives (its statements are not checked either).
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from reviewer.lines import LINE_BREAK, split_lines
 from reviewer.model import Edit
-from reviewer.sqllex import lex
+from reviewer.sql.sqllex import lex
 
 DIRECTIVE = re.compile(r"reviewer:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
 

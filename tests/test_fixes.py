@@ -383,7 +383,7 @@ def test_not_valid_split_only_where_the_validation_can_leave_the_add_transaction
 
 
 def test_not_valid_split_checks_the_dialect_where_the_chain_runs_on_other_databases() -> None:
-    from reviewer import migration_fixes
+    from reviewer.migrations import migration_fixes
     from reviewer.fixes import apply_edits, place
 
     text = ('revision = "b2"\nfrom alembic import op\n\n\ndef upgrade():\n'

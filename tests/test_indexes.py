@@ -1,13 +1,13 @@
-"""The index coverage model (reviewer/indexes.py), the key columns the migration loader records,
-and the query sites (reviewer/querysites.py)."""
+"""The index coverage model (reviewer/orm/indexes.py), the key columns the migration loader records,
+and the query sites (reviewer/orm/querysites.py)."""
 
 from __future__ import annotations
 
 import ast
 
 from reviewer import migrations as mig
-from reviewer.indexes import TableKeys, model_tables
-from reviewer.querysites import query_sites
+from reviewer.orm.indexes import TableKeys, model_tables
+from reviewer.orm.querysites import query_sites
 
 
 def _ops(sql: str) -> list[dict]:

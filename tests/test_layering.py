@@ -1,4 +1,5 @@
-"""Layering: the modules of `reviewer/` import no cycle at module level (issue 12, item 7).
+"""Layering: the modules of `reviewer/` import no cycle at module level, and each layer imports
+only its own layer and the layers below it (issue 12, item 7).
 
 An import inside a function (a command loaded when named, bandit loaded when asked) runs after
 every module has loaded and makes no cycle; `if TYPE_CHECKING:` imports never run. Only the
@@ -99,3 +100,66 @@ def test_every_lazily_loaded_command_exists() -> None:
     for name in ReviewerGroup.LAZY:
         assert main.get_command(context, name) is not None, name
     assert set(ReviewerGroup.LAZY) <= set(main.list_commands(context))
+
+
+# Lowest first. A package stands for all of its modules; a module not named here fails the test,
+# so a new module has to be placed. Rule packs (`rules/`) sit above every layer but the last.
+LAYERS: list[tuple[str, set[str]]] = [
+    (
+        "foundation",
+        {
+            "reviewer", "reviewer.model", "reviewer.config", "reviewer.lines", "reviewer.names", "reviewer.walk",
+            "reviewer.bounds", "reviewer.parsing", "reviewer.astfacts", "reviewer.provider", "reviewer.rule",
+            "reviewer.flow", "reviewer.discovery", "reviewer.git", "reviewer.scoring", "reviewer.gate",
+            "reviewer.baseline", "reviewer.precision", "reviewer.explain", "reviewer.meta", "reviewer.bandit_bridge",
+            "reviewer.merge", "reviewer.focus", "reviewer.gitdiff", "reviewer.cache",
+        },
+    ),  # fmt: skip
+    ("project model", {"reviewer.project"}),
+    (
+        "analyses, and what reads them per file",
+        {"reviewer.sql", "reviewer.orm", "reviewer.web", "reviewer.ops", "reviewer.migrations", "reviewer.context", "reviewer.suppress", "reviewer.fixes"},
+    ),  # fmt: skip
+    (
+        "engine",
+        {"reviewer.index", "reviewer.analyse", "reviewer.runner", "reviewer.registry", "reviewer.examples", "reviewer.fixrun", "reviewer.docgen"},
+    ),  # fmt: skip
+    ("interfaces", {"reviewer.cli", "reviewer.reporters", "reviewer.integrations", "reviewer.__main__"}),
+]
+
+
+def layer_of(module: str) -> int:
+    for level, (_, members) in enumerate(LAYERS):
+        if any(module == member or module.startswith(member + ".") for member in members if member != "reviewer"):
+            return level
+    if module == "reviewer":
+        return 0
+    raise AssertionError(f"{module} is in no layer of tests/test_layering.py")
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{source} ({LAYERS[layer_of(source)][0]}) imports {target} ({LAYERS[layer_of(target)][0]})"
+        for source, targets in graph.items()
+        for target in targets
+        if layer_of(target) > layer_of(source)
+    )
+
+
+def test_the_layer_check_finds_an_upward_import() -> None:
+    graph = {"reviewer.model": {"reviewer.runner"}, "reviewer.runner": {"reviewer.model"}}
+    assert upward_imports(graph) == ["reviewer.model (foundation) imports reviewer.runner (engine)"]
+
+
+def test_every_module_imports_only_its_layer_and_those_below() -> None:
+    assert upward_imports(import_graph()) == []
+
+
+def test_rule_packs_import_no_interface() -> None:
+    interfaces = LAYERS[-1][1]
+    found = []
+    for path in (REPO / "rules").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            found += [f"{path.relative_to(REPO)}: {name}" for name in names if any(name == i or name.startswith(i + ".") for i in interfaces)]
+    assert found == []

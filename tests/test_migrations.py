@@ -1,4 +1,4 @@
-"""The migration loader (reviewer/migrations.py) and the `migrations:` config key."""
+"""The migration loader (reviewer/migrations/__init__.py) and the `migrations:` config key."""
 
 from __future__ import annotations
 

@@ -153,7 +153,7 @@ def test_except_star_pep646_pep758_and_t_strings() -> None:
     assert [ast.unparse(a) for a in template.args] == ["'SELECT * FROM t WHERE id = '", "ident"]
 
 
-@pytest.mark.parametrize("name", ["reviewer/analyse.py", "reviewer/sqltext.py", "reviewer/reporters/text.py"])
+@pytest.mark.parametrize("name", ["reviewer/analyse.py", "reviewer/sql/sqltext.py", "reviewer/reporters/text.py"])
 def test_lowering_every_f_string_of_a_valid_file_gives_cpythons_tree(name: str) -> None:
     """The f-string lowering applies to any f-string: forced on files the interpreter reads,
     it must give exactly CPython's tree, positions included."""

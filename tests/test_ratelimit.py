@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from reviewer.ratelimit import collect_evidence, edge_evidence, guarded_functions, web_framework_optional
+from reviewer.web.ratelimit import collect_evidence, edge_evidence, guarded_functions, web_framework_optional
 
 
 def _kinds(code: str) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""reviewer.sqllex: SQL lexing on sqlglot's tokenizer, and the rules that read it."""
+"""reviewer.sql.sqllex: SQL lexing on sqlglot's tokenizer, and the rules that read it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.config import Config
-from reviewer.sqllex import FORMAT, NAMED, NUMERIC, QMARK, lex, lex_failure, normalise_placeholders, placeholder_styles
+from reviewer.sql.sqllex import FORMAT, NAMED, NUMERIC, QMARK, lex, lex_failure, normalise_placeholders, placeholder_styles
 from reviewer.suppress import Directive, parse_directives
 from tests.conftest import NO_RELEASE_POINT, scan_tree
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewer.rls import RlsFile, RlsStream, collect_statements, exposed_schemas, replay
+from reviewer.migrations.rls import RlsFile, RlsStream, collect_statements, exposed_schemas, replay
 from tests.conftest import scan_tree
 
 FIXTURE = Path(__file__).parent / "data" / "supabase_notes"

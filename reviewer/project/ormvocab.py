@@ -1,6 +1,6 @@
 """The ORM query vocabulary: which Django QuerySet and SQLAlchemy methods keep rows, narrow
 them to one, drop the instances, or load relations eagerly. Shared by the per-file query
-tracker (`reviewer.querysets`, libcst) and the per-function query summaries of the project
+tracker (`reviewer.orm.querysets`, libcst) and the per-function query summaries of the project
 model (`reviewer.project.queries`, ast)."""
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def scope_text(result: ScanResult) -> str:
 
 
 def history_lines(result: ScanResult) -> list[str]:
-    """The released migration history's one-liners (reviewer.history): where released history
+    """The released migration history's one-liners (reviewer.migrations.history): where released history
     ends, then one line per app or chain whose findings are summarised, not listed."""
     return result.migration_history.lines() if result.migration_history is not None else []
 

@@ -36,7 +36,7 @@ def as_dict(result: ScanResult) -> dict:
 def render(result: ScanResult, gate: tuple[bool, list[str]] | None = None, **_options) -> str:
     """The contract object plus `gate {passed, set, reasons}`; a baseline adds
     `baseline {baselined, fixed [...]}`, `--diff` adds `diff {base, outside}` and `--shard`
-    adds `shard {index, count, rules, suppressions}` (reviewer.shards reads it)."""
+    adds `shard {index, count, rules, suppressions}` (reviewer.cli.shards reads it)."""
     data = as_dict(result)
     data["gate"] = verdict_dict(gate)
     if result.baselined or result.fixed:

@@ -3,9 +3,9 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.routes import is_service, non_service
+from reviewer.web.routes import is_service, non_service
 from reviewer.rule import Example, ProjectRule
-from reviewer.routes import VERSION_SEGMENT
+from reviewer.web.routes import VERSION_SEGMENT
 
 # Routes that do not count when judging the API's versioning.
 NOT_API = re.compile(

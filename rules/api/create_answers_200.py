@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reviewer.apistatus import StatusChecks
+from reviewer.web.apistatus import StatusChecks
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
 

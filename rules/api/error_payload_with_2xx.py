@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewer.apicheck import code, is_error_body, is_errors_document, is_graphql_module, response_parts
+from reviewer.web.apicheck import code, is_error_body, is_errors_document, is_graphql_module, response_parts
 from reviewer.model import Category, Confidence, Severity
-from reviewer.routes import HandlerScope, status_of
+from reviewer.web.routes import HandlerScope, status_of
 from reviewer.rule import Example, PythonRule
 
 

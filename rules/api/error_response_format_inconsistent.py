@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from reviewer.errorshape import DEFAULT_ENVELOPE, conforms, expected_text, family, follows, majority, render
+from reviewer.web.errorshape import DEFAULT_ENVELOPE, conforms, expected_text, family, follows, majority, render
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.routes import non_service
+from reviewer.web.routes import non_service
 from reviewer.rule import Example, ProjectRule
 
 HELPER = (

@@ -4,10 +4,10 @@ import builtins
 
 import libcst as cst
 
-from reviewer.apicheck import RESPONSES, code, simple_name, subtree
+from reviewer.web.apicheck import RESPONSES, code, simple_name, subtree
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import module_name_for
-from reviewer.routes import HandlerScope
+from reviewer.web.routes import HandlerScope
 from reviewer.rule import Example, PythonRule
 
 # Calls that carry text to the client.

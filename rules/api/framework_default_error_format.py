@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from reviewer.errorshape import FRAMEWORK_FAMILY, majority, signature
+from reviewer.web.errorshape import FRAMEWORK_FAMILY, majority, signature
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.routes import non_service, service_scope
+from reviewer.web.routes import non_service, service_scope
 from reviewer.rule import Example, ProjectRule
 
 STARLETTE_HTTP = ("starlette.exceptions.HTTPException", "StarletteHTTPException")

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewer.graphqlfacts import UNLIMITED, bound_schema_line, schema_limits
+from reviewer.web.graphqlfacts import UNLIMITED, bound_schema_line, schema_limits
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
 from reviewer.rule import Example, PythonRule
-from reviewer.secops import has_star_kwargs, keyword, positional
+from reviewer.ops.secops import has_star_kwargs, keyword, positional
 
 # Servers whose limits live on the Strawberry schema they are given (first argument or
 # `schema=`), by qualified name; `X.as_view(...)` counts as X.

@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.secops import has_star_kwargs, keyword
+from reviewer.ops.secops import has_star_kwargs, keyword
 
 # Stripe SDK calls that move money or create a charge: a retried request without an
 # idempotency key creates a second one. `create_async` is the async twin (stripe >= 9).

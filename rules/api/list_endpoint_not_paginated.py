@@ -4,7 +4,7 @@ from typing import Any
 
 import libcst as cst
 
-from reviewer.apicheck import (
+from reviewer.web.apicheck import (
     PAGE_PARAMS,
     chain,
     code,
@@ -16,7 +16,7 @@ from reviewer.apicheck import (
     unbounded_fetch,
 )
 from reviewer.model import Category, Confidence, Severity
-from reviewer.routes import LIST_VIEWS, HandlerScope, is_pagination_name, is_view_class, section
+from reviewer.web.routes import LIST_VIEWS, HandlerScope, is_pagination_name, is_view_class, section
 from reviewer.rule import Example, PythonRule
 
 PAGINATORS = frozenset({"paginate", "Paginator", "paginate_queryset", "get_page", "get_paginated_response", "Page",

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewer.apicheck import RAW_ATTRIBUTES, RAW_CALLS, chain, subtree
+from reviewer.web.apicheck import RAW_ATTRIBUTES, RAW_CALLS, chain, subtree
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted, module_name_for
-from reviewer.routes import section
+from reviewer.web.routes import section
 from reviewer.rule import Example, PythonRule
-from reviewer.secops import keyword
+from reviewer.ops.secops import keyword
 
 # Request attributes that are client data besides the body (query strings).
 QUERY_ATTRIBUTES = frozenset({"GET", "args", "query_params"})

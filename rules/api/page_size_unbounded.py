@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewer.apicheck import code, dict_keys, names_in, simple_name
+from reviewer.web.apicheck import code, dict_keys, names_in, simple_name
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import module_name_for
-from reviewer.routes import HandlerScope, section
+from reviewer.web.routes import HandlerScope, section
 from reviewer.rule import Example, PythonRule
 
 SIZE_NAMES = frozenset({"limit", "page_size", "pagesize", "size", "per_page", "perpage", "first", "count", "max_results", "take", "top"})

@@ -3,9 +3,9 @@ from __future__ import annotations
 import libcst as cst
 from sqlglot import exp
 
-from reviewer.apicheck import chain, code, simple_name, sql_of
+from reviewer.web.apicheck import chain, code, simple_name, sql_of
 from reviewer.model import Category, Confidence, Severity
-from reviewer.routes import section
+from reviewer.web.routes import section
 from reviewer.rule import Example, PythonRule
 
 

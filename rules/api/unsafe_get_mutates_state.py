@@ -5,9 +5,9 @@ import re
 import libcst as cst
 from sqlglot import exp
 
-from reviewer.apicheck import chain, code, simple_name, sql_of
+from reviewer.web.apicheck import chain, code, simple_name, sql_of
 from reviewer.model import Category, Confidence, Severity
-from reviewer.routes import HandlerScope, section
+from reviewer.web.routes import HandlerScope, section
 from reviewer.rule import Example, PythonRule
 
 # Method names that write through an ORM session or a model instance.

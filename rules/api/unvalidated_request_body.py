@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewer.apicheck import RAW_ATTRIBUTES, RAW_CALLS, code, names_in, simple_name, subtree
+from reviewer.web.apicheck import RAW_ATTRIBUTES, RAW_CALLS, code, names_in, simple_name, subtree
 from reviewer.model import Category, Confidence, Severity
-from reviewer.routes import HandlerScope
+from reviewer.web.routes import HandlerScope
 from reviewer.rule import Example, PythonRule
 
 VALIDATING_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate",

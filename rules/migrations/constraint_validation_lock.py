@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from reviewer import migration_fixes, migrations as mig
+from reviewer import migrations as mig
+from reviewer.migrations import migration_fixes
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, ProjectRule
 
@@ -139,7 +140,7 @@ class ConstraintValidationLock(ProjectRule):
     @staticmethod
     def _autofix(index, unit, item, other_databases):
         """The `NOT VALID` + `VALIDATE CONSTRAINT` split, where the migration's tool lets the
-        validation run outside the add's transaction (reviewer.migration_fixes); guarded by the
+        validation run outside the add's transaction (reviewer.migrations.migration_fixes); guarded by the
         dialect where the chain's code names other databases too."""
         if item.get("ctype") not in ("fk", "check"):
             return None

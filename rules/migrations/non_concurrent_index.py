@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from reviewer import migration_fixes, migrations as mig
+from reviewer import migrations as mig
+from reviewer.migrations import migration_fixes
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, ProjectRule
 

@@ -5,7 +5,7 @@ import libcst as cst
 from reviewer.fixes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Autofix, Change, Example, PythonRule
-from reviewer.secops import has_star_kwargs, is_false_or_none, keyword, positional
+from reviewer.ops.secops import has_star_kwargs, is_false_or_none, keyword, positional
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 REQUESTS = frozenset(f"requests.{verb}" for verb in VERBS) | frozenset(f"requests.api.{verb}" for verb in VERBS)

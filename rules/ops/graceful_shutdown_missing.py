@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.routes import is_service
+from reviewer.web.routes import is_service
 from reviewer.rule import Example, ProjectRule
-from reviewer.shutdown import SECTION, Shutdown
+from reviewer.ops.shutdown import SECTION, Shutdown
 
 WORKER = (
     "import time\n"

@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections import Counter
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.requestids import SECTION, RequestIds
-from reviewer.routes import is_service, non_service, service_scope
+from reviewer.web.requestids import SECTION, RequestIds
+from reviewer.web.routes import is_service, non_service, service_scope
 from reviewer.rule import Example, ProjectRule
 
 FASTAPI_APP = (

@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.secops import JWT_ENCODERS, is_sensitive_name, string_value
+from reviewer.ops.secops import JWT_ENCODERS, is_sensitive_name, string_value
 
 LEVELS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
 # Attributes of a request object that hold whole headers or bodies.

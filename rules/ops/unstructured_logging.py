@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.rule import Example, ProjectRule
-from reviewer.secops import is_settings_path
+from reviewer.ops.secops import is_settings_path
 
 
 class UnstructuredLogging(ProjectRule):

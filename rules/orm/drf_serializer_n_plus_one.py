@@ -5,8 +5,8 @@ from typing import Any, Callable, Mapping
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.modelgraph import ModelGraph
-from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, eager_load_fix
+from reviewer.orm.modelgraph import ModelGraph
+from reviewer.orm.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, eager_load_fix
 from reviewer.rule import Example, PythonRule
 
 # View bases that serve a list of rows (detail-only views cost 1 + k queries, not N+1).

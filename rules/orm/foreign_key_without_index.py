@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from reviewer import indexes, migrations as mig
+from reviewer import migrations as mig
+from reviewer.orm import indexes
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.rule import Example, ProjectRule
 

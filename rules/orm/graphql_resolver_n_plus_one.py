@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import QueryTracker, classify_call, names_in
+from reviewer.orm.querysets import QueryTracker, classify_call, names_in
 from reviewer.rule import Example, PythonRule
 
 STRAWBERRY_TYPES = ("strawberry.type", "strawberry.interface", "strawberry_django.type", "strawberry.django.type")

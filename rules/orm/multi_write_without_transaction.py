@@ -4,11 +4,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from reviewer.apicheck import code
+from reviewer.web.apicheck import code
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import QueryTracker, classify_call, names_in
+from reviewer.orm.querysets import QueryTracker, classify_call, names_in
 from reviewer.rule import Example, PythonRule
-from reviewer.transactions import Transactions, single_writer
+from reviewer.orm.transactions import Transactions, single_writer
 
 SHOP = (
     (

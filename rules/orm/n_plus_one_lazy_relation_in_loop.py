@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, chain_of, eager_call, eager_load_fix
+from reviewer.orm.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, chain_of, eager_call, eager_load_fix
 from reviewer.rule import Example, PythonRule
 
 DJANGO_MODELS = (

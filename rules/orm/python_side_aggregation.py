@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import QueryTracker, Rows
+from reviewer.orm.querysets import QueryTracker, Rows
 from reviewer.rule import Example, PythonRule
 
 DJANGO = (

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from reviewer import indexes, querysites, routes
+from reviewer.orm import indexes, querysites
+from reviewer.web import routes
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.rule import Example, ProjectRule
 

@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.project.queries import SELF_READ
-from reviewer.querysets import INSTANCE_WRITES, LoopStack, QueryTracker, classify_call, eager_call
+from reviewer.orm.querysets import INSTANCE_WRITES, LoopStack, QueryTracker, classify_call, eager_call
 from reviewer.rule import Example, PythonRule
 
 DJANGO = (

@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 import libcst as cst
 from sqlglot import exp
 
-from reviewer.apicheck import code, sql_of
+from reviewer.web.apicheck import code, sql_of
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
 from reviewer.project.ormvocab import sessionish
-from reviewer.querysets import QueryTracker, classify_call, names_in
+from reviewer.orm.querysets import QueryTracker, classify_call, names_in
 from reviewer.rule import Example, PythonRule
-from reviewer.transactions import single_writer
+from reviewer.orm.transactions import single_writer
 from reviewer.walk import descendants
 
 SHOP = (

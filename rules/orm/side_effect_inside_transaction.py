@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewer.apicheck import code
+from reviewer.web.apicheck import code
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.transactions import Transactions, side_effect
+from reviewer.orm.transactions import Transactions, side_effect
 
 SETTINGS = (
     "shop/settings.py",

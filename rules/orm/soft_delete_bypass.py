@@ -6,7 +6,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.project.ormvocab import DJANGO_SINGLE
-from reviewer.querysets import QueryTracker, chain_of, classify_call, is_wipe_command, is_wipe_command_module
+from reviewer.orm.querysets import QueryTracker, chain_of, classify_call, is_wipe_command, is_wipe_command_module
 from reviewer.rule import Example, PythonRule
 
 # Purges and data-retention jobs delete on purpose.

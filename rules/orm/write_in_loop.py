@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.querysets import LoopStack, QueryTracker, classify_call, is_wipe_command, is_wipe_command_module
+from reviewer.orm.querysets import LoopStack, QueryTracker, classify_call, is_wipe_command, is_wipe_command_module
 from reviewer.rule import Example, PythonRule
 from reviewer.walk import descendants
 

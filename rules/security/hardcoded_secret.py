@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.secops import (
+from reviewer.ops.secops import (
     JWT_ENCODERS,
     dsn_password,
     has_token_prefix,
@@ -33,7 +33,7 @@ class HardcodedSecret(PythonRule):
     Read secrets from the environment or a secret manager. Placeholders (`changeme`,
     `<secret>`), redaction markers (`"[REDACTED]"`, `"***"`), tokens that are positions in a
     page or stream (`since_token`, `next_page_token`) or CSRF tokens, SQLite and template DSNs,
-    test code and settings named for development are not reported (see `reviewer.secops`
+    test code and settings named for development are not reported (see `reviewer.ops.secops`
     for what a secret name and a secret value are); a literal default of `os.environ.get(...)` is reported as low severity.
     Bandit's B105/B106 report the same line with less context and are dropped when this rule
     fires.

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewer.apicheck import names_in
+from reviewer.web.apicheck import names_in
 from reviewer.flow import leaves_block
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.secops import is_false_or_none, keyword, positional, string_value, words
+from reviewer.ops.secops import is_false_or_none, keyword, positional, string_value, words
 
 DECODERS = frozenset({"jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode"})
 # Words of a setting that turns signature verification on or off.

@@ -6,7 +6,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.secops import keyword, string_value, words
+from reviewer.ops.secops import keyword, string_value, words
 
 MUTATING = frozenset({"post", "put", "patch", "delete"})
 VERBS = MUTATING | frozenset({"get", "head", "options"})

@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.ratelimit import SECTION, RateLimitFacts, edge_evidence, web_framework_optional
-from reviewer.routes import non_service, service_anchor
+from reviewer.web.ratelimit import SECTION, RateLimitFacts, edge_evidence, web_framework_optional
+from reviewer.web.routes import non_service, service_anchor
 from reviewer.rule import Example, ProjectRule
 
 FASTAPI_APP = (

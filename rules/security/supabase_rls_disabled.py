@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.rls import SECTION, exposed_schemas, replay
+from reviewer.migrations.rls import SECTION, exposed_schemas, replay
 from reviewer.rule import Example, ProjectRule
 
 MIGRATION = "supabase/migrations/20240101120000_create_notes.sql"

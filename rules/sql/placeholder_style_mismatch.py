@@ -4,10 +4,10 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.sinks import sink_template
-from reviewer.sql_fixes import file_driver
-from reviewer.sqllex import NUMERIC, placeholder_styles
-from reviewer.sqltext import DRIVER_STYLES, STYLE_EXAMPLE, STYLE_PREFERENCE
+from reviewer.sql.sinks import sink_template
+from reviewer.sql.sql_fixes import file_driver
+from reviewer.sql.sqllex import NUMERIC, placeholder_styles
+from reviewer.sql.sqltext import DRIVER_STYLES, STYLE_EXAMPLE, STYLE_PREFERENCE
 
 # Keywords under which DB-API and asyncpg calls take the bound values.
 PARAMETER_KEYWORDS = frozenset({"parameters", "params", "args", "vars", "seq_of_parameters", "parameters_list"})

@@ -4,7 +4,7 @@ from sqlglot import exp
 
 from reviewer.model import Category, Confidence, FileKind, Severity
 from reviewer.rule import Example, SqlRule
-from reviewer.sqltext import display
+from reviewer.sql.sqltext import display
 
 
 class SelectStar(SqlRule):

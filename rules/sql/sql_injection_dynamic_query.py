@@ -4,8 +4,8 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.sqllex import normalise_placeholders
-from reviewer.sqltext import (
+from reviewer.sql.sqllex import normalise_placeholders
+from reviewer.sql.sqltext import (
     FRAGMENT,
     IDENTIFIER,
     LITERAL,
@@ -15,8 +15,8 @@ from reviewer.sqltext import (
     parse_fragment,
     parse_statement,
 )
-from reviewer.sinks import sink_template
-from reviewer.sql_fixes import binds, bound_text, file_driver, parameterised
+from reviewer.sql.sinks import sink_template
+from reviewer.sql.sql_fixes import binds, bound_text, file_driver, parameterised
 
 # Worst first: the hole that decides the finding.
 POSITION_ORDER = (LITERAL, VALUE, FRAGMENT, IDENTIFIER)

@@ -6,9 +6,9 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, FileKind, Location, Severity
 from reviewer.rule import Example, PythonRule, SqlRule
-from reviewer.sinks import DRIVER_DIALECTS, sink_template
-from reviewer.sqllex import normalise_placeholders
-from reviewer.sqltext import looks_like_sql, parse_error
+from reviewer.sql.sinks import DRIVER_DIALECTS, sink_template
+from reviewer.sql.sqllex import normalise_placeholders
+from reviewer.sql.sqltext import looks_like_sql, parse_error
 
 
 class SqlSyntaxError(PythonRule, SqlRule):

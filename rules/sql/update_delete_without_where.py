@@ -8,9 +8,9 @@ from sqlglot import exp
 from reviewer.model import Category, Confidence, FileKind, Severity
 from reviewer.names import dotted
 from reviewer.rule import Example, PythonRule, SqlRule
-from reviewer.sinks import sink_template
-from reviewer.sqllex import normalise_placeholders
-from reviewer.sqltext import display, looks_like_sql, parse_statement
+from reviewer.sql.sinks import sink_template
+from reviewer.sql.sqllex import normalise_placeholders
+from reviewer.sql.sqltext import display, looks_like_sql, parse_statement
 
 # SQLAlchemy constructors of a bulk statement.
 SQLALCHEMY_BULK = frozenset(

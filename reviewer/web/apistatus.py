@@ -8,10 +8,10 @@ from http import HTTPStatus
 import libcst as cst
 from sqlglot import exp
 
-from reviewer.apicheck import chain, code, response_parts, simple_name, sql_of
+from reviewer.web.apicheck import chain, code, response_parts, simple_name, sql_of
 from reviewer.model import Severity
 from reviewer.names import module_name_for
-from reviewer.routes import HandlerScope, section, status_of
+from reviewer.web.routes import HandlerScope, section, status_of
 
 REGISTERED = frozenset(int(s) for s in HTTPStatus)
 CLIENT_FAULTS = ("DoesNotExist", "NoResultFound", "ValidationError", "ValueError", "KeyError", "ObjectDoesNotExist",

@@ -78,7 +78,7 @@ def check_complete(reports: list[ShardReport]) -> int:
 def merge_reports(reports: list[ShardReport], registry: Registry, weights: Mapping[Category, float], root: str) -> ScanResult:
     """The whole scan's result from its shards' reports."""
     from reviewer.baseline import BaselineEntry
-    from reviewer.history import MigrationHistory, StreamHistory
+    from reviewer.migrations.history import MigrationHistory, StreamHistory
     from reviewer.runner import ScanResult
 
     check_complete(reports)

@@ -29,7 +29,7 @@ from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
 from reviewer.provider import IndexProvider
-from reviewer.routes import ModuleImports, non_service
+from reviewer.web.routes import ModuleImports, non_service
 
 SECTION = "shutdown"
 

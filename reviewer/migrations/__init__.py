@@ -41,7 +41,7 @@ from reviewer.discovery import (
 from reviewer.lines import split_lines
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
-from reviewer.sqllex import lex
+from reviewer.sql.sqllex import lex
 
 # sqlglot logs a warning for each statement it keeps as an opaque command; expected here.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)

@@ -26,8 +26,8 @@ from sqlglot import exp
 
 from reviewer.fixes import with_argument
 from reviewer.rule import Autofix, Change
-from reviewer.sqllex import FORMAT, NAMED, NUMERIC, QMARK, lex
-from reviewer.sqltext import DRIVER_STYLES, LITERAL, STYLE_PREFERENCE, VALUE
+from reviewer.sql.sqllex import FORMAT, NAMED, NUMERIC, QMARK, lex
+from reviewer.sql.sqltext import DRIVER_STYLES, LITERAL, STYLE_PREFERENCE, VALUE
 
 # Drivers that send the values apart from the SQL (server-side binding): the database then types
 # each parameter, and a value of another type than its column's is refused where the spliced

@@ -30,7 +30,7 @@ import libcst as cst
 
 from reviewer.names import dotted
 from reviewer.project.ormvocab import sessionish
-from reviewer.querysets import QueryTracker, classify_call
+from reviewer.orm.querysets import QueryTracker, classify_call
 from reviewer.walk import descendants
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,7 +99,7 @@ class Transactions:
         if not decorated and method and self.class_atomic[-1]:
             decorated = "`method_decorator(transaction.atomic)`"
         if not decorated and self.atomic_requests and not self._non_atomic(node):
-            from reviewer.routes import handler_for
+            from reviewer.web.routes import handler_for
 
             if handler_for(self.context, node, self.classes if method else []) is not None:
                 decorated = "a view under `ATOMIC_REQUESTS`"
@@ -244,7 +244,7 @@ def _cache(receiver: cst.BaseExpression) -> bool:
 
 def _atomic_requests(index: Any) -> bool:
     """`ATOMIC_REQUESTS: True` on a database of the project's Django `DATABASES` setting."""
-    from reviewer.routes import section
+    from reviewer.web.routes import section
 
     databases = section(index)["settings"].get("DATABASES", {}).get("value") if index is not None else None
     if not isinstance(databases, dict):

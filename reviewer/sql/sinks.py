@@ -275,7 +275,7 @@ def sink_template(sink: Sink, context: "FileContext"):
 
 
 def _sink_template(sink: Sink, context: "FileContext"):
-    from reviewer.sqltext import Template, literal
+    from reviewer.sql.sqltext import Template, literal
 
     argument = sink.argument
     if isinstance(argument, (cst.List, cst.Tuple, cst.Dict)):

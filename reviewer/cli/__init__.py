@@ -1,4 +1,4 @@
-"""The `reviewer` command line: scan, rules, explain, init (baseline and review in reviewer/ci.py; test and new-rule in reviewer/authoring.py).
+"""The `reviewer` command line: scan, rules, explain, init (baseline and review in reviewer/cli/ci.py; test and new-rule in reviewer/cli/authoring.py).
 
 Exit codes: 0 the gate passed, 1 the gate failed, 2 a usage or configuration error.
 """
@@ -103,8 +103,8 @@ class ReviewerGroup(click.Group):
     modules register on `main` when imported, and this module imports none of them, so the
     command line has no import cycle and starts without them."""
 
-    LAZY = {"baseline": "reviewer.ci", "review": "reviewer.ci", "test": "reviewer.authoring",
-            "new-rule": "reviewer.authoring", "fix": "reviewer.fixcmd", "merge": "reviewer.shards"}  # fmt: skip
+    LAZY = {"baseline": "reviewer.cli.ci", "review": "reviewer.cli.ci", "test": "reviewer.cli.authoring",
+            "new-rule": "reviewer.cli.authoring", "fix": "reviewer.cli.fixcmd", "merge": "reviewer.cli.shards"}  # fmt: skip
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(self.LAZY))
@@ -686,7 +686,7 @@ def init(directory: Path, force: bool) -> None:
 def routes(path: Path, fmt: str, config_path: Path | None) -> None:
     """Print the route index of PATH: every handler with its HTTP method and full path."""
     from reviewer.discovery import discover
-    from reviewer.routes import describe
+    from reviewer.web.routes import describe
     from reviewer.runner import build_index, scan_root
 
     root = scan_root([path])

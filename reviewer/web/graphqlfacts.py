@@ -16,7 +16,7 @@ from reviewer.astfacts import keyword_value
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
 from reviewer.provider import IndexProvider
-from reviewer.routes import ModuleImports
+from reviewer.web.routes import ModuleImports
 
 SECTION = "graphql_schemas"
 STRAWBERRY_SCHEMAS = frozenset({

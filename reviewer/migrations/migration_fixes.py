@@ -28,7 +28,7 @@ from sqlglot.tokens import TokenType
 from reviewer.fixes import import_change, is_docstring, keyword_argument, with_argument
 from reviewer.model import Edit
 from reviewer.rule import Autofix, Change
-from reviewer.sqllex import lex
+from reviewer.sql.sqllex import lex
 
 POSTGRES_OPERATIONS = "django.contrib.postgres.operations"
 CONCURRENT_OPERATIONS = {"AddIndex": "AddIndexConcurrently", "RemoveIndex": "RemoveIndexConcurrently"}

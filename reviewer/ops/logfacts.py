@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from reviewer.discovery import is_test_path
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
-from reviewer.secops import is_dev_path
+from reviewer.ops.secops import is_dev_path
 
 # Names of structured log formatters/renderers/handlers (python-json-logger, structlog,
 # ecs-logging, json-log-formatter, Google Cloud logging, loguru's serialize=True).

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 import libcst as cst
 
 from reviewer.lines import split_lines
-from reviewer.modelgraph import ModelGraph, Relation
+from reviewer.orm.modelgraph import ModelGraph, Relation
 from reviewer.names import dotted
 from reviewer.project.queries import MANAGER, RETURNS, SELF_CALL, SELF_READ, SESSION, QueryUse
 from reviewer.project.ormvocab import (  # the vocabulary is shared with the project model
@@ -988,8 +988,8 @@ def _builder_table(statement: cst.BaseExpression) -> cst.BaseExpression | None:
 def _sql_kind(context, argument: cst.BaseExpression) -> str | None:
     from sqlglot import exp
 
-    from reviewer.sqllex import normalise_placeholders
-    from reviewer.sqltext import parse_statement
+    from reviewer.sql.sqllex import normalise_placeholders
+    from reviewer.sql.sqltext import parse_statement
 
     template = context.lift(argument)
     if not template.parts:

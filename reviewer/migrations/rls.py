@@ -8,7 +8,7 @@ section of the project index holds, per SQL file, the statements that matter for
 `CREATE POLICY`, `CREATE FUNCTION ... SECURITY DEFINER [SET search_path ...]`, `ALTER FUNCTION
 ... SET search_path`, `ALTER TABLE ... RENAME TO`, `DROP TABLE` and grants to the API roles.
 sqlglot 30 keeps the RLS, policy and function statements as an opaque `exp.Command`; they are
-read from the tokens of the shared SQL lexer (`reviewer.sqllex`), whose tokenizer keeps
+read from the tokens of the shared SQL lexer (`reviewer.sql.sqllex`), whose tokenizer keeps
 dollar-quoted function bodies as one string, so nothing inside a body is mistaken for a clause.
 
 A migration stream (the SQL files of one folder, applied in file-name order, which is the
@@ -34,7 +34,7 @@ from reviewer.config import tomllib  # tomli on Python 3.10
 from reviewer.discovery import is_test_path
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
-from reviewer.sqllex import lex
+from reviewer.sql.sqllex import lex
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 

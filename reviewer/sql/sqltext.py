@@ -6,7 +6,7 @@ Python side: an expression that builds a string (literal, f-string, `%`, `.forma
 are filled in; the others become marker identifiers `__dynN__` so sqlglot can parse the
 template and tell, for each hole, whether it stands for a value, an identifier or sits inside
 a quoted literal. Driver placeholders (`%s`, `%(name)s`, `?`, `$1`) are normalised to
-`:pN` first, which every dialect parses (reviewer.sqllex, which lexes SQL for everyone).
+`:pN` first, which every dialect parses (reviewer.sql.sqllex, which lexes SQL for everyone).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
-from reviewer import sqllex
+from reviewer.sql import sqllex
 from reviewer.flow import exclusive
 from reviewer.names import dotted
 from reviewer.project.values import NUMERIC_CONVERSIONS, PLACEHOLDER_ELEMENTS, percent_fields
-from reviewer.sqllex import FORMAT, NAMED, NUMERIC, QMARK
+from reviewer.sql.sqllex import FORMAT, NAMED, NUMERIC, QMARK
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext

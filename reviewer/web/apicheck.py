@@ -10,8 +10,8 @@ import libcst as cst
 from sqlglot import exp
 
 from reviewer.names import dotted
-from reviewer.sqllex import normalise_placeholders
-from reviewer.sqltext import looks_like_sql, parse_statement
+from reviewer.sql.sqllex import normalise_placeholders
+from reviewer.sql.sqltext import looks_like_sql, parse_statement
 from reviewer.walk import children
 
 # Response constructors: simple name -> (body keyword, status keyword).

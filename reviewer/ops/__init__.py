@@ -1,0 +1,1 @@
+"""Security and operations facts: settings modules and sensitive names, logging, shutdown."""
