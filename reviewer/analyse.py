@@ -21,7 +21,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from sqlglot import exp
 
 from reviewer import bandit_bridge
-from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, ast_depth, run_bounded, token_count
+from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, run_bounded, token_count
 from reviewer.config import Config
 from reviewer.context import FileContext
 from reviewer.discovery import SourceFile, dialect_of, is_test_path
@@ -29,11 +29,12 @@ from reviewer.fixes import place
 from reviewer.index import ProjectIndex
 from reviewer.lines import count_lines, split_lines
 from reviewer.model import FileError, Finding, Fix, Location, severity_for_confidence
+from reviewer.needs import FileFacts, file_facts
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
 from reviewer.sql.sqllex import lex, lex_failure, normalise_placeholders
-from reviewer.sql.sinks import sink_template
+from reviewer.sql.sinks import SINK_NEEDS, sink_template
 from reviewer.sql.sqltext import CONDITION_WRAPPERS, SqlStatement, looks_like_sql, parse_error, parse_fragment, parse_statement
 from reviewer.suppress import Directive, parse_directives
 from reviewer.walk import walk
@@ -87,19 +88,24 @@ class Plan:
     # None in the index worker, which runs only the `ast` stage of the check (ast_pass).
     index: ProjectIndex | None = None
 
-    def rules_for(self, source: SourceFile, text: str) -> tuple[list[type[PythonRule]], list[type[SqlRule]]]:
+    def rules_for(
+        self, source: SourceFile, facts: FileFacts | None = None
+    ) -> tuple[list[type[PythonRule]], list[type[SqlRule]]]:
+        """The rules that apply to the file (its kind, test or not, `per-path-ignores`), and
+        with the `facts` of a Python file's code, only those whose needs it meets
+        (reviewer.needs): SqlRules only when a call of the file can be a SQL sink."""
         selectors = path_ignores(self.config, source.rel)
         test = is_test_path(source.rel)
 
         def applies(rule: type[Rule]) -> bool:
             return not _named(selectors, rule) and source.kind in rule.file_kinds and (rule.in_tests or not test)
 
-        python = [
-            rule
-            for rule in self.python_rules
-            if applies(rule) and (not rule.triggers or any(trigger in text for trigger in rule.triggers))
-        ]
+        python = [rule for rule in self.python_rules if applies(rule)]
         sql = [rule for rule in self.sql_rules if applies(rule)]
+        if facts is not None:
+            python = [rule for rule in python if rule.needs is None or rule.needs.met_by(facts)]
+            if sql and not SINK_NEEDS.met_by(facts):
+                sql = []
         return python, sql
 
 
@@ -301,6 +307,8 @@ class AstPass:
     passed: bool = False
     tokens: int | None = None
     depth: int = 0
+    # The codes of the libcst rules whose needs the file's code meets (reviewer.needs).
+    libcst: frozenset[str] = frozenset()
 
 
 def too_many_tokens(source: SourceFile, text: str, errors: list[FileError]) -> tuple[bool, int | None]:
@@ -331,7 +339,8 @@ def ast_pass(
         passed = parsed is not None and not errors
     if parsed is None or not passed:
         return AstPass(tuple(errors), tokens=tokens)
-    python_rules, sql_rules = plan.rules_for(source, text)
+    facts, depth = file_facts(parsed.tree)
+    python_rules, sql_rules = plan.rules_for(source, facts)
     bandit_rules = [rule for rule in python_rules if bandit_bridge.is_bandit_rule(rule)]
     findings: list[Finding] = []
     skipped = False
@@ -340,10 +349,8 @@ def ast_pass(
             skipped = True
         else:
             findings = bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, errors)
-    libcst = len(python_rules) > len(bandit_rules) or bool(sql_rules)
-    small = tokens is None or tokens <= MAX_LIBCST_TOKENS
-    depth = ast_depth(parsed.tree) if libcst and small else 0
-    return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth)
+    libcst = frozenset(rule.code for rule in [*python_rules, *sql_rules] if rule not in bandit_rules)
+    return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst)
 
 
 def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResult, first: AstPass | None = None) -> None:
@@ -354,8 +361,9 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
     result.bandit_skipped = first.bandit_skipped
     if not first.passed:
         return
-    python_rules, sql_rules = plan.rules_for(source, text)
-    python_rules = [rule for rule in python_rules if not bandit_bridge.is_bandit_rule(rule)]
+    python_rules, sql_rules = plan.rules_for(source)
+    python_rules = [rule for rule in python_rules if rule.code in first.libcst]
+    sql_rules = [rule for rule in sql_rules if rule.code in first.libcst]
     if not python_rules and not sql_rules:
         return
     libcst_rules: list[type[Rule]] = [*python_rules, *sql_rules]
@@ -533,7 +541,7 @@ class BatchedVisitor:
 
 
 def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
-    _, sql_rules = plan.rules_for(source, text)
+    _, sql_rules = plan.rules_for(source)
     dialect = dialect_of(source.rel) or plan.config.dialect
     instances = [rule(plan.config.options_for(rule.code)) for rule in sql_rules]
     lines = split_lines(text)

@@ -19,6 +19,7 @@ from typing import Iterable
 from reviewer import bandit_bridge
 from reviewer.meta import META_RULES
 from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, Severity
+from reviewer.needs import Needs, from_triggers
 from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
 
 CODE = re.compile(r"^[A-Z]{2,5}\d{3}$")
@@ -94,6 +95,10 @@ def validate(rule: type[Rule], builtin: bool) -> list[str]:
         problems.append("needs at least one valid and one invalid example")
     if not isinstance(rule.options, dict):
         problems.append("options must be a dict of option name -> default")
+    if getattr(rule, "needs", None) is not None and not isinstance(rule.needs, Needs):
+        problems.append("needs must be a reviewer.rule.Needs, or None to run on every file")
+    if builtin and getattr(rule, "triggers", None):
+        problems.append("triggers (pieces of text) are replaced by needs (reviewer.needs)")
     if not isinstance(rule.supersedes, tuple) or not all(isinstance(code, str) and ANY_CODE.match(code) for code in rule.supersedes):
         problems.append("supersedes must be a tuple of rule codes, like (\"B105\",)")
     if not isinstance(rule.project_level, bool) or not isinstance(rule.opt_in, bool):
@@ -144,6 +149,8 @@ def load(packs: Iterable[Path | str] = ()) -> Registry:
     for index, pack in enumerate([builtin_pack(), *[Path(p) for p in packs]]):
         builtin = index == 0
         for rule, source in _load_pack(Path(pack), hasher):
+            if not builtin and getattr(rule, "triggers", None) and getattr(rule, "needs", None) is None:
+                rule.needs = from_triggers(tuple(rule.triggers))  # a pack written before `needs`
             problems = validate(rule, builtin)
             if problems:
                 raise RegistryError(source, f"rule {rule.__name__}: " + "; ".join(problems))

@@ -160,7 +160,7 @@ def scan(
     checked = [source for source in sources if selection is None or selection.checks(source.rel)]
     # The index worker that parses a file for the project model also runs its check's `ast`
     # stage (syntax gate, bandit's tests): each file is parsed with `ast` once.
-    staged = CheckStage(config.rule_packs, tuple(rule.code for rule in enabled), frozenset(source.rel for source in checked))
+    staged = CheckStage(config.rule_packs, tuple(enabled), frozenset(source.rel for source in checked))
     index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged)
     plan = Plan(
         config=config,
@@ -235,11 +235,12 @@ def _prefix(config_root: Path, root: Path) -> str:
 
 @dataclass(frozen=True)
 class CheckStage:
-    """What the index workers need to run the check's `ast` stage too: the rules (as the check
-    workers load them) and the files the scan checks."""
+    """What the index workers need to run the check's `ast` stage too: the rules (worker
+    processes load them from the packs, as the check's workers do) and the files the scan
+    checks."""
 
     packs: tuple[str, ...]
-    codes: tuple[str, ...]
+    rules: tuple[type[Rule], ...]
     paths: frozenset[str]
 
 
@@ -291,13 +292,13 @@ def index_and_stage(
             else:
                 pending.append((source, key, stage is not None and source.kind.is_python and source.rel in stage.paths))
         workers = worker_count(jobs)
-        init = (config, stage.packs if stage else None, stage.codes if stage else ())
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
+            init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
                 collected = [item for output in pool.map(_index_batch, batches) for item in output]
         else:
-            _init_index_worker(*init)
+            _set_index_plan(config, stage.rules if stage else ())
             collected = _index_batch(pending)
         for (source, key, _), (file_facts, problems, seconds, staged) in zip(pending, collected):
             _merge_facts(facts, source.rel, file_facts)
@@ -347,8 +348,13 @@ _INDEX_PLAN: Plan | None = None
 def _init_index_worker(config: Config, packs: tuple[str, ...] | None = None, codes: tuple[str, ...] = ()) -> None:
     """The index worker's plan: the scan's config, and the rules of the check's `ast` stage
     (none when `packs` is None)."""
-    global _INDEX_PLAN
     chosen = [rule for rule in registry_module.load(packs).rules if rule.code in codes] if packs is not None else []
+    _set_index_plan(config, chosen)
+
+
+def _set_index_plan(config: Config, chosen: Iterable[type[Rule]]) -> None:
+    global _INDEX_PLAN
+    chosen = list(chosen)
     _INDEX_PLAN = Plan(
         config=config,
         python_rules=tuple(rule for rule in chosen if issubclass(rule, PythonRule)),

@@ -114,7 +114,7 @@ def test_a_file_too_large_for_libcst_is_bounded_by_structure(tmp_path: Path) -> 
     huge = "x = [" + ", ".join("1" for _ in range(660_000)) + "]\n"
     assert len(huge) < Config().max_file_size
     many = "VALUES = [\n" + "    1,\n" * 60_000 + "]\n"  # 120k tokens: CPython's tree only
-    root = write_tree(tmp_path / "proj", {"a.py": SQL001_HIGH, "huge.py": huge, "many.py": "import pickle\npickle.loads(b)  # not cur.execute\n" + many})
+    root = write_tree(tmp_path / "proj", {"a.py": SQL001_HIGH, "huge.py": huge, "many.py": "import pickle\npickle.loads(b)\ncur.execute('SELECT 1')  # SQL001 would read it\n" + many})
     result = scan_tree(root, select=("SQL001", "B301"), config=replace(Config(root=str(root)), file_timeout=600))
     assert [(f.path, f.rule) for f in result.findings] == [("a.py", "SQL001"), ("many.py", "B301")]
     errors = {e.path: (e.kind, e.message) for e in result.errors}

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from reviewer.model import Confidence
-from reviewer.names import dotted
+from reviewer.names import CANONICAL, dotted
+from reviewer.needs import Needs
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
@@ -78,6 +79,13 @@ DB_MODULES = (
 )
 DB_RECEIVER_NAMES = frozenset(
     {"cur", "cursor", "conn", "connection", "con", "db", "session", "engine", "pool", "tx", "transaction", "sess", "c"}
+)
+# What a file's code must contain for one of its calls to be a sink (reviewer.needs): a call
+# named like a method sink, like a function sink's last name, or `query` (a Query clause sink
+# is on a `.query(...)` chain), or an import of a function sink under another name.
+SINK_NEEDS = Needs(
+    calls=tuple(sorted({*METHOD_SINKS, "query", *(name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS)})),
+    imports=tuple(sorted({*FUNCTION_SINKS, *(name for name, canonical in CANONICAL.items() if canonical in FUNCTION_SINKS)})),
 )
 DRIVER_DIALECTS = {
     "psycopg2": "postgres",

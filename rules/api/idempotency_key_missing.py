@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import has_star_kwargs, keyword
 
 # Stripe SDK calls that move money or create a charge: a retried request without an
@@ -43,7 +43,7 @@ class IdempotencyKeyMissing(PythonRule):
     )
     seed = 'S1:76 "Implement idempotency for critical operations"; S3:273 "Retry strategies"'
     references = ("https://docs.stripe.com/api/idempotent_requests",)
-    triggers = ("stripe",)
+    needs = Needs(names=("stripe",))  # the root of every call it reports (stripe.PaymentIntent.create ...)
     invalid = (
         Example(
             "import stripe\n"

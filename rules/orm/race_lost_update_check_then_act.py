@@ -10,7 +10,7 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
 from reviewer.project.ormvocab import sessionish
 from reviewer.orm.querysets import QueryTracker, classify_call, names_in
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.orm.transactions import single_writer
 from reviewer.walk import descendants
 
@@ -88,7 +88,7 @@ class RaceLostUpdateCheckThenAct(PythonRule):
         "https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-ROWS",
     )
     # The value is written back by a save, a session commit / flush, or an SQL `UPDATE ... SET`; or an `exists()` check.
-    triggers = ("save(", "commit(", "flush(", "SET ", ".exists()")
+    needs = Needs(name_parts=("save", "commit", "flush", "exists"), string_parts=("SET ",))
     index_sections = ("orm_models", "symbols")
     invalid = (
         Example(

@@ -15,7 +15,7 @@ from reviewer.sql.sqltext import (
     parse_fragment,
     parse_statement,
 )
-from reviewer.sql.sinks import sink_template
+from reviewer.sql.sinks import SINK_NEEDS, sink_template
 from reviewer.sql.sql_fixes import binds, bound_text, file_driver, parameterised
 
 # Worst first: the hole that decides the finding.
@@ -107,9 +107,7 @@ class SqlInjectionDynamicQuery(PythonRule):
     )
     index_sections = ("symbols",)
     fixes = "safe, unsafe"
-    triggers = (
-        "execute", "text", "raw", "read_sql", "RawSQL", "fetch", "extra", "copy_expert", "prepare", "literal_column", "query(", "pg8000",
-    )
+    needs = SINK_NEEDS
     invalid = (
         Example(
             "import psycopg2\n"
