@@ -19,6 +19,7 @@ from typing import Iterable
 from reviewer import bandit_bridge
 from reviewer.meta import META_RULES
 from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, Severity
+from reviewer.config import builtin_pack
 from reviewer.needs import Needs, from_triggers
 from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
 
@@ -28,14 +29,6 @@ ANY_CODE = re.compile(r"^[A-Z]{1,5}\d{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 # A summary is a table cell and SARIF's shortDescription: one line a reader takes in at once.
 SUMMARY_MAX = 120
-
-
-def builtin_pack() -> Path:
-    """The built-in rule pack: `rules/` inside the installed package, else beside it."""
-    inside = Path(__file__).resolve().parent / "rules"
-    if inside.is_dir():
-        return inside
-    return Path(__file__).resolve().parent.parent / "rules"
 
 
 class RegistryError(Exception):
