@@ -81,3 +81,26 @@ def test_a_cold_scan_parses_each_python_file_with_ast_once(name: str, tmp_path: 
     parsed.clear()
     again = scan_tree(root, select=("SQL", "ORM"), use_cache=True, cache_dir=tmp_path / "cache")
     assert sorted(parsed) == python and again.cache_hits == 0
+
+
+def test_the_index_digest_does_not_depend_on_the_hash_seed() -> None:
+    """The check results' cache key holds the digest of the sections the rules read; a set in
+    a section (the shutdown section's closed names) iterates in another order in each process,
+    which made every warm scan from the command line miss the cache."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from reviewer.index import ProjectIndex\n"
+        "from reviewer.ops.shutdown import Shutdown\n"
+        "closed = frozenset(f'name{number}' for number in range(40))\n"
+        "index = ProjectIndex('.', (), {'shutdown': Shutdown(loops=(), resources=(), closed=closed), 'other': {'a': {1, 2, 3}}})\n"
+        "print(index.digest(('shutdown', 'other')))\n"
+    )
+    digests = set()
+    for seed in ("1", "2", "3"):
+        done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
