@@ -128,3 +128,20 @@ def test_a_rule_that_declares_nothing_runs_on_every_file(tmp_path: Path) -> None
     [source] = discover(root, [root])
     assert analyse.ast_pass(source, "x = 1\n", plan).libcst == {"XEV001"}
     assert analyse.ast_pass(source, "cur.execute(q)\n", plan).libcst == {"XEV001", "XPK001"}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from psycopg2 import connect as pg_connect\npg_connect(dsn)\n",
+        "import psycopg2 as pg\npg.connect(dsn)\n",
+        "from sqlalchemy.ext.asyncio import create_async_engine\ncreate_async_engine(url)\n",
+    ],
+)
+def test_a_connect_under_any_name_meets_the_needs_of_ops004(code: str) -> None:
+    from reviewer import registry as registry_module
+
+    rule = registry_module.load(()).get("OPS004")
+    assert rule is not None and rule.needs is not None
+    assert rule.needs.met_by(facts_of(code))
+    assert not rule.needs.met_by(facts_of("import sqlalchemy as sa\ncolumn = sa.Column(sa.Integer)\n"))

@@ -38,7 +38,10 @@ class DbConnectionPerRequest(PythonRule):
         "https://www.psycopg.org/psycopg3/docs/advanced/pool.html",
         "https://docs.sqlalchemy.org/en/20/core/pooling.html",
     )
-    needs = Needs(names=("psycopg2", "psycopg", "pymysql", "MySQLdb", "asyncpg", "sqlalchemy", "mysql", "sqlite3", "aiosqlite"))
+    # A call of one of them: by its last name, or imported under another name.
+    needs = Needs(
+        calls=tuple(sorted({name.rsplit(".", 1)[-1] for name in CONNECTS | LOCAL_FILES})), imports=tuple(sorted(CONNECTS | LOCAL_FILES))
+    )
     invalid = (
         Example(
             "import psycopg\nfrom fastapi import FastAPI\napp = FastAPI()\n"
