@@ -33,9 +33,9 @@ from reviewer.needs import FileFacts, file_facts
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
-from reviewer.sql.sqllex import lex, lex_failure, normalise_placeholders
-from reviewer.sql.sinks import SINK_NEEDS, sink_template
-from reviewer.sql.sqltext import CONDITION_WRAPPERS, SqlStatement, looks_like_sql, parse_error, parse_fragment, parse_statement
+from reviewer.sql.sqllex import lex, lex_failure
+from reviewer.sql.sqltext import SqlStatement, parse_error, parse_statement
+from reviewer.sql.sinks import SINK_NEEDS
 from reviewer.suppress import Directive, parse_directives
 from reviewer.walk import walk
 
@@ -378,11 +378,11 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
     if module is None:
         return
     context = FileContext(
-        source.rel, source.kind, text, module, plan.index, dialect_of(source.rel) or plan.config.dialect, source.migration_tool
+        source.rel, source.kind, text, module, plan.index.for_path(source.rel), dialect_of(source.rel) or plan.config.dialect, source.migration_tool
     )
     instances: list[PythonRule] = []
     for rule in python_rules:
-        instances.append(rule(context, plan.config.options_for(rule.code)))
+        instances.append(rule(context, rule.settings_from(plan.config)))
     visitor = BatchedVisitor(context, instances, bool(sql_rules))
     try:
         walk(module, visitor.on_visit, visitor.on_leave)
@@ -393,7 +393,7 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
         result.errors.extend(visitor.errors)
     for instance in visitor.live:
         guarded(instance, "finish", result, source.rel)
-    sql_instances = [rule(plan.config.options_for(rule.code)) for rule in sql_rules]
+    sql_instances = [rule(rule.settings_from(plan.config)) for rule in sql_rules]
     for statement, tree in visitor.sql:
         for instance in sql_instances:
             guarded(instance, "check", result, source.rel, tree, statement)
@@ -513,26 +513,15 @@ class BatchedVisitor:
             self.live.remove(rule)
 
     def _extract(self, call: cst.Call) -> None:
-        sink = self.context.sink(call)
-        if sink is None:
+        site = self.context.sql_site(call)  # what SQL001 and the other SQL rules read too
+        if site is None or not site.has_text:
             return
-        template = sink_template(sink, self.context)  # what SQL001 reads too
-        if not template.parts or all(not isinstance(part, str) for part in template.parts):
-            return
-        dialect = self.context.dialect
-        text = normalise_placeholders(template.render(), dialect)
-        if sink.fragment:
-            # `.extra(where=[...])`, `text()`, a `Query.filter("...")` clause: a statement, or a
-            # condition that SqlRules see inside `SELECT 1 FROM t WHERE ...`. Select lists and
-            # ORDER BY keys are left out: `count(literal_column("*"))` is not `SELECT *`.
-            tree = parse_fragment(text, dialect, CONDITION_WRAPPERS)
-        elif looks_like_sql(text, dialect):
-            tree = parse_statement(text, dialect)
-        else:
-            return
+        # `.extra(where=[...])`, `text()`, a `Query.filter("...")` clause: a statement, or a
+        # condition that SqlRules see inside `SELECT 1 FROM t WHERE ...`.
+        tree = site.condition_tree
         if tree is None:
             return
-        statement = SqlStatement(self.context.path, text, dialect, 0, 0, python_node=call)
+        statement = SqlStatement(self.context.path, site.text, site.dialect, 0, 0, python_node=call)
         self.sql.append((statement, tree))
 
 
@@ -543,7 +532,7 @@ class BatchedVisitor:
 def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
     _, sql_rules = plan.rules_for(source)
     dialect = dialect_of(source.rel) or plan.config.dialect
-    instances = [rule(plan.config.options_for(rule.code)) for rule in sql_rules]
+    instances = [rule(rule.settings_from(plan.config)) for rule in sql_rules]
     lines = split_lines(text)
     # A statement that does not parse is reported once: as a finding of the rules that look
     # at unparsed SQL (SQL010) when one runs on this file, else under `errors`.

@@ -4,6 +4,7 @@ migrations), which read facts with `ast` because it is far cheaper than libcst."
 from __future__ import annotations
 
 import ast
+from typing import Iterator
 
 
 def dotted_name(node: ast.AST) -> str | None:
@@ -22,3 +23,17 @@ def keyword_value(call: ast.Call, name: str) -> ast.AST | None:
         if keyword.arg == name:
             return keyword.value
     return None
+
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """The nodes of a body, not descending into the functions, classes and lambdas it defines
+    (which are yielded themselves, without their insides)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, SCOPES):
+            stack.extend(ast.iter_child_nodes(node))

@@ -142,11 +142,6 @@ def selection_reason(test_id: str) -> str:
     return DEFAULT_ON.get(test_id) or REASONS.get(test_id, UNLISTED)
 
 
-# Bandit tests that report the same problem on the same line as another bandit test: the
-# key is dropped where the value fired (the blacklist `mark_safe` call and the Django XSS
-# plugin both flag every `mark_safe(...)`).
-BANDIT_DUPLICATES = {"B308": "B703"}
-
 _SEVERITY = {"LOW": Severity.LOW, "MEDIUM": Severity.MEDIUM, "HIGH": Severity.HIGH}
 _CONFIDENCE = {"LOW": Confidence.LOW, "MEDIUM": Confidence.MEDIUM, "HIGH": Confidence.HIGH}
 _TITLE = re.compile(r"\*\*B\d{3}:\s*(?P<title>[^*]+)\*\*")

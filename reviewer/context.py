@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import libcst as cst
 
+from reviewer.discovery import in_migrations_package
 from reviewer.flow import Scopes
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
 from reviewer.sql.sinks import Sink, dialect_for, match_sink
+from reviewer.sql.sites import SqlSite, lift_site
 from reviewer.sql.sqltext import Lifter, Template
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +50,7 @@ class FileContext:
         self.scopes = Scopes(self.imports)
         self._default_dialect = dialect
         self._sinks: dict[int, Sink | None] = {}
+        self._sites: dict[int, SqlSite | None] = {}
         self._lifter = Lifter(self)
         # Per-file analyses several rules share (QueryTracker, ...), keyed by their class.
         self.facts: dict[type, Any] = {}
@@ -58,10 +61,9 @@ class FileContext:
         file wherever it lives (module constants `revision` and `down_revision` and an
         `upgrade()` function, per the project symbols; those are the file's own facts, so the
         answer changes only with the file and needs no index section in a rule's cache key)."""
-        if self.kind is FileKind.PYTHON_MIGRATION or "migrations" in self.path.split("/")[:-1]:
+        if self.kind is FileKind.PYTHON_MIGRATION or in_migrations_package(self.path):
             return True
-        facts = self.symbols.files.get(self.path) if self.symbols is not None else None
-        return facts is not None and "upgrade" in facts.functions and {"revision", "down_revision"} <= set(facts.constants)
+        return self.symbols is not None and self.symbols.migration(self.path)
 
     @property
     def dialect(self) -> str:
@@ -114,6 +116,15 @@ class FileContext:
         if key not in self._sinks:
             self._sinks[key] = match_sink(call, self)
         return self._sinks[key]
+
+    def sql_site(self, call: cst.Call) -> SqlSite | None:
+        """The SQL this call sends to a database, lifted once (reviewer.sql.sites); None when
+        it runs no SQL. Memoised per call: the first ask, while the call or the statement
+        holding it is visited, resolves its local names."""
+        key = id(call)
+        if key not in self._sites:
+            self._sites[key] = lift_site(call, self)
+        return self._sites[key]
 
     def lift(self, expr: cst.BaseExpression) -> Template:
         """The SQL template an expression builds, as far as it can be known."""

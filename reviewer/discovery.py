@@ -320,6 +320,12 @@ def dialect_of(path: str) -> str | None:
     return dialect
 
 
+def in_migrations_package(path: str) -> bool:
+    """Inside a `migrations/` package (its migrations, its `__init__` and helpers): frozen
+    history, whose models and queries are not the application's live code."""
+    return "migrations" in path.split("/")[:-1]
+
+
 def is_test_path(path: str) -> bool:
     """Test code by the conventions of pytest and unittest projects."""
     parts = path.split("/")

@@ -65,6 +65,8 @@ def _example(rule: type[Rule], example: Example) -> list[str]:
         caption += f", flagged on line{'s' if len(example.lines) > 1 else ''} {', '.join(map(str, example.lines))}"
     if example.note:
         caption += f" ({example.note})"
+    if example.options:
+        caption += ", with options " + ", ".join(f"`{name}: {json.dumps(value)}`" for name, value in example.options.items())
     out = [caption + ":", "", *_fence(example.code, _language(path))]
     for other, code in example.files:
         out += ["", f"with `{other}`:", "", *_fence(code, _language(other))] if code.strip() else ["", f"with an empty `{other}`."]
@@ -107,6 +109,9 @@ def rule_page(rule: type[Rule], registry: Registry, field: precision.FieldPrecis
         if rule.opt_in
         else "on by default"
     )
+    if rule.opt_in_options:
+        default += "; opt-in sub-check" + ("s " if len(rule.opt_in_options) > 1 else " ") + ", ".join(
+            f"`{name}`" for name in rule.opt_in_options) + ": `--profile audit` or the option (see [Options](#options))"
     rows = [
         ("Category", f"`{rule.category.value}` ([{title}]({page}))"),
         ("Severity", rule.severity.value),
@@ -149,8 +154,17 @@ def rule_page(rule: type[Rule], registry: Registry, field: precision.FieldPrecis
             out += ["", *_example(rule, as_example(sample))]
     out += ["", "## Options", ""]
     if rule.options:
-        out += [f"Under `options: {{{rule.code}: {{...}}}}` in the [configuration](../configuration.md):", "", "| option | default |", "|---|---|"]
-        out += [f"| `{name}` | `{_cell(json.dumps(value))}` |" for name, value in rule.options.items()]
+        out += [f"Under `options: {{{rule.code}: {{...}}}}` in the [configuration](../configuration.md):", ""]
+        if rule.opt_in_options:
+            out += ["| option | default | opt-in sub-check: `--profile audit` sets |", "|---|---|---|"]
+            out += [
+                f"| `{name}` | `{_cell(json.dumps(value))}` | "
+                + (f"`{_cell(json.dumps(rule.opt_in_options[name]))}` |" if name in rule.opt_in_options else "|")
+                for name, value in rule.options.items()
+            ]
+        else:
+            out += ["| option | default |", "|---|---|"]
+            out += [f"| `{name}` | `{_cell(json.dumps(value))}` |" for name, value in rule.options.items()]
     else:
         out.append("None.")
     if rule.references:

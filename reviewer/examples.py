@@ -57,7 +57,8 @@ def run_example(rule: type[Rule], kind: str, number: int, example: Example, regi
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(code, encoding="utf-8")
     # Examples never ask git about released migration history: the folder is not a repository.
-    config = Config(root=str(workdir), migrations_released=Released(git=False))
+    options = ((rule.code, tuple(sorted(example.options.items()))),) if example.options else ()
+    config = Config(root=str(workdir), migrations_released=Released(git=False), options=options)
     chosen = ("ALL",) if rule.category is Category.META else (rule.code,)
     enabled = select(registry, chosen, (), config.profile)
     result = scan([workdir], config, registry, enabled, jobs=1, use_cache=False)

@@ -35,13 +35,16 @@ def explanation(rule: type[Rule], field_precision: str) -> str:
             example = as_example(sample)
             where = f"  # {example.path}" if example.path else ""
             note = f"  ({example.note})" if example.note else ""
+            if example.options:
+                note += "  (options: " + ", ".join(f"{k}: {v!r}" for k, v in example.options.items()) + ")"
             out.append(f"  ---{where}{note}")
             out.extend("    " + line for line in split_lines(example.code.rstrip("\n")))
     if rule.options:
         out.append("")
         out.append("Options (under `options: {" + rule.code + ": {...}}`):")
         for name, default in rule.options.items():
-            out.append(f"  {name}: {default!r}")
+            switch = f"   (opt-in sub-check: `--profile audit` sets {rule.opt_in_options[name]!r})" if name in rule.opt_in_options else ""
+            out.append(f"  {name}: {default!r}{switch}")
     items = checklist_items(rule.seed)
     if items:
         out.extend(["", "Checklist: " + "; ".join(items)])

@@ -92,20 +92,6 @@ def _position(starts: list[int], offset: int) -> tuple[int, int]:
     return line, offset - starts[line - 1] + 1
 
 
-def sql_edit(statement_text: str, line: int, column: int, start: int, end: int, replacement: str) -> Edit:
-    """An edit of the SQL file a statement comes from: `start`/`end` are offsets in the
-    statement's text (sqllex / sqlglot token positions), which begins at `line`:`column`."""
-
-    def position(offset: int) -> tuple[int, int]:
-        before = statement_text[:offset]
-        breaks = list(LINE_BREAK.finditer(before))
-        if not breaks:
-            return line, column + offset
-        return line + len(breaks), offset - breaks[-1].end() + 1
-
-    return Edit("", *position(start), *position(end), replacement)
-
-
 def _start(edit: Edit) -> tuple:
     return (edit.path, edit.line, edit.column, edit.end_line, edit.end_column)
 

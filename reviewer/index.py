@@ -9,15 +9,13 @@ that rule's result-cache key, so editing a model file re-checks only what depend
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, Mapping
 
-from reviewer.model import FileKind
 from reviewer.provider import IndexedFile, IndexProvider  # noqa: F401 - the index's types, re-exported
 
 
@@ -32,9 +30,36 @@ class ProjectIndex:
     # Seconds the index pass spent on each file it parsed: the check pass gets what is left
     # of the file's one `file-timeout` budget.
     spent: Mapping[str, float] = field(default_factory=dict)
+    # The sections of each project root (reviewer.project.roots) whose files are not the whole
+    # tree, by root folder: merged from its files, the roots around it and the files outside
+    # every root, with the shared sections (symbols, roots) of the whole tree.
+    root_sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    _views: dict = field(default_factory=dict, compare=False, repr=False)
 
     def section(self, name: str) -> Any:
         return self.sections.get(name)
+
+    def owner(self, path: str) -> str | None:
+        """The folder of the root whose sections a file gets; None for the whole tree's."""
+        roots = self.sections.get(ROOTS)
+        root = roots.root_of(path) if roots is not None and self.root_sections else None
+        return root.path if root is not None and root.path in self.root_sections else None
+
+    def for_path(self, path: str) -> "ProjectIndex":
+        """The index as a file sees it: the sections of its project root."""
+        return self.view(self.owner(path))
+
+    def view(self, owner: str | None) -> "ProjectIndex":
+        """The index of one root (by folder; None: the whole tree), with its sections."""
+        if owner is None:
+            return self
+        if owner not in self._views:
+            self._views[owner] = replace(self, sections=self.root_sections[owner], root_sections={}, _views={})
+        return self._views[owner]
+
+    def views(self) -> list[tuple[str | None, "ProjectIndex"]]:
+        """The whole tree's index, then each root's that differs from it."""
+        return [(None, self), *((owner, self.view(owner)) for owner in sorted(self.root_sections))]
 
     def text(self, path: str) -> str | None:
         """A file's text as the analysis reads it (UTF-8, no byte-order mark), for project
@@ -51,6 +76,8 @@ class ProjectIndex:
         data = {name: self.sections.get(name) for name in sorted(names) if name != "files"}
         if "files" in names:
             data["__files__"] = [(f.path, f.kind.value, f.migration_tool) for f in self.files]
+        for owner, sections in sorted(self.root_sections.items()):
+            data[f"__root__{owner}"] = {name: sections.get(name) for name in sorted(names) if name != "files"}
         return hashlib.blake2b(json.dumps(data, sort_keys=True, default=_digestible).encode(), digest_size=12).hexdigest()
 
 
@@ -76,8 +103,58 @@ def _stable(value: Any) -> str:
 
 
 def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:
-    """Providers in the order their sections are merged: those that read other sections last."""
-    return sorted(providers, key=lambda provider: bool(provider.reads))
+    """Providers in the order their sections are merged: shared sections first, then those that
+    read other sections last."""
+    return sorted(providers, key=lambda provider: (not provider.shared, bool(provider.reads)))
+
+
+def merge_sections(
+    providers: list[IndexProvider], facts: Mapping[str, Mapping[str, Any]], given: Mapping[str, Any], failed: Callable[[str, Exception], None],
+    known: Mapping[str, tuple[frozenset[str], Any]] | None = None,
+) -> dict[str, Any]:
+    """Each provider's section from the facts of its files (path -> facts), in merge order;
+    sections in `given` are taken as they are, and so is a section of `known` (name -> (the
+    files it was merged from, section)) merged from the same files. A provider that fails
+    gives None (`failed` is told) and rules reading it run without it."""
+    sections = dict(given)
+    for provider in merge_order(providers):
+        if provider.name in given:
+            continue
+        per_file = facts.get(provider.name, {})
+        if known is not None and provider.name in known and known[provider.name][0] == per_file.keys():
+            sections[provider.name] = known[provider.name][1]
+            continue
+        try:
+            if provider.reads:
+                sections[provider.name] = provider.merge(per_file, {name: sections.get(name) for name in provider.reads})
+            else:
+                sections[provider.name] = provider.merge(per_file)
+        except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
+            sections[provider.name] = None
+            failed(provider.name, error)
+    return sections
+
+
+def root_sections(
+    providers: list[IndexProvider], facts: Mapping[str, Mapping[str, Any]], sections: Mapping[str, Any], paths: list[str],
+    failed: Callable[[str, Exception], None],
+) -> dict[str, dict[str, Any]]:
+    """The sections of each project root whose member files are not every file: per-root
+    sections merged from its members' facts, the shared ones as the whole tree has them. A
+    section whose facts all come from the root's members is the whole tree's (a root reads
+    only shared sections besides its own), so only what differs is merged again."""
+    roots = sections.get(ROOTS)
+    if roots is None or len(roots.roots) < 2:
+        return {}
+    shared = {provider.name: sections.get(provider.name) for provider in providers if provider.shared}
+    known = {name: (frozenset(per_file), sections.get(name)) for name, per_file in facts.items() if name not in shared}
+    found = {}
+    for root, members in roots.members(paths).items():
+        if len(members) == len(paths):
+            continue
+        subset = {name: {path: data for path, data in per_file.items() if path in members} for name, per_file in facts.items()}
+        found[root.path] = merge_sections(providers, subset, shared, failed, known)
+    return found
 
 
 # Providers of the built-in index, in the order their sections are built. Each lives with the
@@ -88,7 +165,8 @@ from reviewer.migrations import rls  # noqa: E402
 from reviewer.ops import logfacts, shutdown  # noqa: E402
 from reviewer.orm import indexes, modelgraph, querysites  # noqa: E402
 from reviewer.web import errorshape, graphqlfacts, ratelimit, requestids, routes  # noqa: E402
-from reviewer.project import symbols  # noqa: E402
+from reviewer.project import roots, symbols  # noqa: E402
+from reviewer.project.roots import SECTION as ROOTS  # noqa: E402
 
 PROVIDERS: list[IndexProvider] = [
     modelgraph.ModelGraphProvider(),  # the ORM model graph (issue 5)
@@ -104,5 +182,6 @@ PROVIDERS: list[IndexProvider] = [
     ratelimit.RateLimitProvider(),  # limiters, throttles and 429 responses (SEC007, issue 16)
     rls.RlsProvider(),  # RLS of the tables a Supabase / PostgREST project exposes (SEC009, issue 16)
     symbols.SymbolsProvider(),  # module table, constants, class hierarchy, summaries (issue 12)
+    roots.RootsProvider(),  # the project roots (services) each other section is merged per (issue 12)
     graphqlfacts.GraphqlSchemaProvider(),  # Strawberry schemas and their query limits (API013, issue 16)
 ]

@@ -11,7 +11,8 @@ Findings of one file merge when
 - one rule `supersedes` the other's code and both are on the same line (bandit's tests that a
   rule of ours does more precisely, and bandit's own duplicates).
 Findings of a project-level rule (`project_level = True`) are facts about the whole project:
-they merge with each other when the rule and the message are the same, never with other rules.
+they merge with each other when the rule, the message and the project root (`owner`: the root
+a finding's file belongs to, reviewer.project.roots) are the same, never with other rules.
 
 The survivor is chosen by precedence: a finding that another member of the group explicitly
 supersedes never survives; then the highest severity; then the most specific: a rule of
@@ -22,7 +23,7 @@ Its message gets "(also: MIG007, ...)" and its `also` field the other codes.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from reviewer.bandit_bridge import is_bandit_rule
 from reviewer.model import Category, Finding
@@ -37,7 +38,9 @@ class Merged:
     members: tuple[Finding, ...]
 
 
-def merge(findings: Iterable[Finding], rules: Mapping[str, type[Rule]]) -> list[Merged]:
+def merge(
+    findings: Iterable[Finding], rules: Mapping[str, type[Rule]], owner: Callable[[str], str | None] = lambda path: None
+) -> list[Merged]:
     """Group `findings` that describe one problem and keep one finding per group."""
     items = sorted(findings, key=Finding.sort_key)
     parent = list(range(len(items)))
@@ -67,7 +70,7 @@ def merge(findings: Iterable[Finding], rules: Mapping[str, type[Rule]]) -> list[
         if finding.category is Category.META:
             continue
         if rule is not None and rule.project_level:
-            join(("project", finding.rule, finding.message), i)
+            join(("project", owner(finding.path), finding.rule, finding.message), i)
             continue
         # A finding that names its operation merges by span only with findings of that operation.
         join(("span", finding.path, finding.location, finding.operation), i)

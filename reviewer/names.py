@@ -8,7 +8,11 @@ analysis of every node (measured 2x the parse on netbox; see DESIGN.md).
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
+
+from reviewer.astfacts import dotted_name
 
 # Re-exports that APIs are commonly reached through; the key is what an import resolves to,
 # the value is the canonical public name rules compare against.
@@ -49,51 +53,85 @@ def dotted(node: cst.BaseExpression) -> str | None:
 
 
 class ImportMap:
-    """Local name -> fully qualified name, from the import statements seen so far."""
+    """Local name -> fully qualified name, from the import statements seen so far: the one
+    alias table of a module, fed from a libcst tree (the rules' per-file context) or an `ast`
+    tree (the index providers, `add`)."""
 
     def __init__(self, module: str, is_package: bool = False) -> None:
         self.module = module
         self.is_package = is_package
         self.aliases: dict[str, str] = {}
 
+    def _bind(self, full: str, local: str | None) -> None:
+        """`import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`."""
+        if local:
+            self.aliases[local] = full
+        else:
+            head = full.split(".")[0]
+            self.aliases[head] = head
+
+    def _bind_from(self, base: str, level: int, name: str, local: str | None) -> None:
+        """`from base import name as local`, `level` dots before `base`."""
+        if level:
+            base = absolute_module(self.module, self.is_package, level, base)
+        if base and name != "*":
+            self.aliases[local or name] = f"{base}.{name}"
+
+    # libcst
     def add_import(self, node: cst.Import) -> None:
         for alias in node.names:
             full = dotted(alias.name)
-            if not full:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.aliases[alias.asname.name.value] = full
-            else:
-                head = full.split(".")[0]
-                self.aliases[head] = head
+            if full:
+                self._bind(full, _asname(alias))
 
     def add_import_from(self, node: cst.ImportFrom) -> None:
-        base = dotted(node.module) if node.module is not None else ""
-        if node.relative:
-            base = self._absolute(len(node.relative), base or "")
-        if isinstance(node.names, cst.ImportStar) or not base:
+        if isinstance(node.names, cst.ImportStar):
             return
+        base = (dotted(node.module) if node.module is not None else "") or ""
         for alias in node.names:
             name = dotted(alias.name)
-            if not name:
-                continue
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.aliases[local] = f"{base}.{name}"
-
-    def _absolute(self, level: int, relative: str) -> str:
-        return absolute_module(self.module, self.is_package, level, relative)
+            if name:
+                self._bind_from(base, len(node.relative), name, _asname(alias))
 
     def resolve(self, node: cst.BaseExpression) -> str | None:
         """The qualified name of a Name/Attribute chain, or None if it is not one.
         Names that no import binds resolve to themselves (`int`, a local class)."""
         text = dotted(node)
+        if text is None or text.partition(".")[0] not in self.aliases:
+            return text
+        full = self.qualify(text, local=False)
+        return CANONICAL.get(full, full)
+
+    # ast
+    def add(self, node: ast.AST) -> None:
+        """Bind the names an `ast` import statement binds; other nodes are ignored."""
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                self._bind(alias.name, alias.asname)
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                self._bind_from(node.module or "", node.level, alias.name, alias.asname)
+
+    def name_of(self, node: ast.AST) -> str | None:
+        """The qualified name of an `ast` Name/Attribute chain; a name no import binds is
+        taken as this module's own."""
+        return self.qualify(dotted_name(node), local=True)
+
+    def imported_name(self, node: ast.AST) -> str | None:
+        """The qualified name when the chain's head is imported, else its dotted text."""
+        return self.qualify(dotted_name(node), local=False)
+
+    def qualify(self, text: str | None, local: bool) -> str | None:
+        """The qualified name of dotted `text`. A head no import binds is taken as this
+        module's own name when `local`, else left as it is."""
         if text is None:
             return None
         head, _, rest = text.partition(".")
         target = self.aliases.get(head)
         if target is None:
-            return text
-        full = f"{target}.{rest}" if rest else target
-        return CANONICAL.get(full, full)
+            return f"{self.module}.{text}" if local and self.module else text
+        return f"{target}.{rest}" if rest else target
+
+
+def _asname(alias: cst.ImportAlias) -> str | None:
+    return alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else None

@@ -27,6 +27,9 @@ class IndexProvider:
     # Sections whose merged value this provider's merge reads (the routes read the project
     # symbols): they are built first and passed as `merge(facts, {name: section})`.
     reads: ClassVar[tuple[str, ...]] = ()
+    # A section that spans every project root (the module table, the roots themselves): merged
+    # once from every file. Any other section is also merged per root (reviewer.project.roots).
+    shared: ClassVar[bool] = False
 
     def wants(self, kind: FileKind, text: str) -> bool:
         return kind in self.file_kinds and (not self.triggers or any(t in text for t in self.triggers))

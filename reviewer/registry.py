@@ -88,6 +88,8 @@ def validate(rule: type[Rule], builtin: bool) -> list[str]:
         problems.append("needs at least one valid and one invalid example")
     if not isinstance(rule.options, dict):
         problems.append("options must be a dict of option name -> default")
+    else:
+        problems.extend(_opt_in_option_problems(rule))
     if getattr(rule, "needs", None) is not None and not isinstance(rule.needs, Needs):
         problems.append("needs must be a reviewer.rule.Needs, or None to run on every file")
     if builtin and getattr(rule, "triggers", None):
@@ -98,6 +100,21 @@ def validate(rule: type[Rule], builtin: bool) -> list[str]:
         problems.append("project_level and opt_in must be True or False")
     if getattr(rule, "history", "") not in HISTORY_KINDS:
         problems.append(f"history must be one of {', '.join(repr(kind) for kind in HISTORY_KINDS)}")
+    return problems
+
+
+def _opt_in_option_problems(rule: type[Rule]) -> list[str]:
+    """An opt-in sub-check is an option of the rule whose switched-on value differs from its
+    default and has the default's type."""
+    switches = getattr(rule, "opt_in_options", {})
+    if not isinstance(switches, dict):
+        return ["opt_in_options must be a dict of option name -> the value that switches the sub-check on"]
+    problems = []
+    for name, value in switches.items():
+        if name not in rule.options:
+            problems.append(f"opt_in_options names {name!r}, which is not in options")
+        elif type(value) is not type(rule.options[name]) or value == rule.options[name]:
+            problems.append(f"opt_in_options[{name!r}] must have the type of the option's default and differ from it")
     return problems
 
 

@@ -8,17 +8,17 @@ file (or one project pass), so rules cannot carry state between files.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Union
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Union
 
-import libcst as cst
 
-from reviewer.model import Category, Confidence, FileKind, Location, Severity
+from reviewer.model import Category, Confidence, FileKind, Severity
 from reviewer.needs import Needs
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlglot import exp
 
+    from reviewer.config import Config
     from reviewer.context import FileContext
     from reviewer.index import ProjectIndex
     from reviewer.sql.sqltext import SqlStatement
@@ -39,6 +39,9 @@ class Example:
     # Extra files of the example's project (path -> code), for project-level and cross-file
     # rules; findings are still expected in the example's own file only.
     files: tuple[tuple[str, str], ...] = ()
+    # The rule's options for this example, as a user sets them under `options: {CODE: {...}}`
+    # (an opt-in sub-check's examples switch it on here).
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 ExampleLike = Union[str, Example]
@@ -108,6 +111,10 @@ class Rule:
     # Option name -> default. The user sets them under `options: {CODE: {...}}`; the type of
     # the default is the type a user value must have.
     options: ClassVar[dict[str, Any]] = {}
+    # Opt-in sub-checks: option name -> the value that switches the sub-check on (its default
+    # in `options` leaves it off). `--profile audit` sets these values; a user sets the option
+    # under `options: {CODE: {...}}`, which wins over the profile.
+    opt_in_options: ClassVar[dict[str, Any]] = {}
     # Project-index sections the rule reads; their digests key the result cache.
     index_sections: ClassVar[tuple[str, ...]] = ()
     # Opt-in rules run only when selected by their exact code.
@@ -138,6 +145,13 @@ class Rule:
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         self.settings: dict[str, Any] = {**self.options, **(settings or {})}
         self.reports: list[Report] = []
+
+    @classmethod
+    def settings_from(cls, config: "Config") -> dict[str, Any]:
+        """The rule's settings in a scan: the profile's opt-in sub-checks (under `audit`),
+        then the user's options (`__init__` puts the defaults under both)."""
+        switched_on = cls.opt_in_options if config.profile == "audit" else {}
+        return {**switched_on, **config.options_for(cls.code)}
 
     @classmethod
     def doc(cls) -> str:
@@ -241,7 +255,3 @@ class ProjectRule(Rule):
         raise NotImplementedError
 
 
-def node_location(node: cst.CSTNode, positions: Any) -> Location:
-    span = positions[node]
-    # libcst columns are 0-based; the end column is exclusive, which is inclusive 1-based.
-    return Location(span.start.line, span.start.column + 1, span.end.line, max(span.end.column, 1))

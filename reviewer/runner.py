@@ -25,7 +25,7 @@ from reviewer.cache import FILE_RESULT, ResultCache, cache_home, content_key, fi
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root
 from reviewer.migrations.history import MigrationHistory, apply as summarise_history, release_point
-from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex, merge_order
+from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex, merge_sections, root_sections
 from reviewer.fixes import place
 from reviewer.merge import merge
 from reviewer.lines import count_lines, split_lines
@@ -182,7 +182,7 @@ def scan(
             escaped = [source for source in escaped if selection.checks(source.rel)]
             sources = checked
     hidden: list[tuple[Finding, str]] = []
-    findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden, root)
+    findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden, root, index.owner)
     visible = assign_fingerprints([*findings, *meta])
     visible, history = summarise_history(visible, {rule.code: rule.history for rule in enabled}, index, config, root, point)
     hidden.sort(key=lambda item: item[0].sort_key())  # the order assign_fingerprints returns
@@ -309,18 +309,16 @@ def index_and_stage(
                 errors.extend(problems)
             if key and not problems:
                 cache.put(key, {"facts": file_facts})
-    sections = {}
-    for provider in merge_order(PROVIDERS):
-        try:
-            if provider.reads:
-                sections[provider.name] = provider.merge(facts[provider.name], {name: sections.get(name) for name in provider.reads})
-            else:
-                sections[provider.name] = provider.merge(facts[provider.name])
-        except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
-            sections[provider.name] = None
-            if errors is not None:
-                errors.append(FileError(".", "index-error", f"{provider.name}: {type(error).__name__}: {error}; rules reading it ran without it"))
-    return ProjectIndex(str(root), files, sections, config=config, spent=spent), first
+    failures: dict[str, str] = {}
+
+    def failed(name: str, error: Exception) -> None:
+        failures.setdefault(name, f"{name}: {type(error).__name__}: {error}; rules reading it ran without it")
+
+    sections = merge_sections(PROVIDERS, facts, {}, failed)
+    per_root = root_sections(PROVIDERS, facts, sections, [f.path for f in files], failed)
+    if errors is not None:
+        errors.extend(FileError(".", "index-error", message) for message in failures.values())
+    return ProjectIndex(str(root), files, sections, config=config, spent=spent, root_sections=per_root), first
 
 
 def index_result_cache(home: Path, enabled: bool) -> ResultCache:
@@ -617,16 +615,24 @@ def run_project_rules(
     findings: list[Finding] = []
     errors: list[FileError] = []
     lines_of: dict[str, list[str]] = {}
+    views = index.views()
     for rule in enabled:
         if not issubclass(rule, ProjectRule):
             continue
-        instance = rule(config.options_for(rule.code))
-        try:
-            instance.check(index)
-        except Exception as error:  # noqa: BLE001 - a rule bug must not stop the scan
-            errors.append(FileError(".", "rule-error", f"{rule.code} failed: {type(error).__name__}: {error}"))
-            continue
-        for report in instance.reports:
+        reports = []
+        for owner, view in views:  # each project root's sections, then the whole tree's
+            instance = rule(rule.settings_from(config))
+            try:
+                instance.check(view)
+            except Exception as error:  # noqa: BLE001 - a rule bug must not stop the scan
+                failure = FileError(".", "rule-error", f"{rule.code} failed: {type(error).__name__}: {error}")
+                if failure not in errors:
+                    errors.append(failure)
+                continue
+            # A finding is its file's root's: the view of another root sees that file too
+            # (shared code, a library around an example app) but with other sections.
+            reports.extend(report for report in instance.reports if index.owner(report.path) == owner)
+        for report in reports:
             path = report.path
             if _named(path_ignores(config, path), rule):
                 continue
@@ -664,10 +670,12 @@ def apply_suppressions(
     config: Config,
     collected: list[tuple[Finding, str]] | None = None,
     root: Path | None = None,
+    owner: Callable[[str], str | None] = lambda path: None,
 ) -> tuple[list[Finding], int, list[Finding]]:
     """(unsuppressed findings, number suppressed, meta findings about the directives).
     `collected`, when given, receives each suppressed finding with the suppression's reason.
-    With the scanned `root`, an unused suppression carries the fix that removes it."""
+    With the scanned `root`, an unused suppression carries the fix that removes it. Project
+    findings merge within the project root `owner` names for their file."""
     directives: dict[str, list[Directive]] = {r.path: r.directives for r in results}
     broken = {r.path for r in results if r.errors}
     lines_of: dict[str, list[str]] = {}
@@ -679,7 +687,7 @@ def apply_suppressions(
     every = [finding for result in results for finding in result.findings] + project_findings
     # Merge first (one problem, one finding): a directive naming the reported code or any
     # code merged into it suppresses the whole finding.
-    for group in merge(every, registry.by_code()):
+    for group in merge(every, registry.by_code(), owner):
         finding = group.finding
         match = next(
             (

@@ -383,12 +383,13 @@ def test_not_valid_split_only_where_the_validation_can_leave_the_add_transaction
 
 
 def test_not_valid_split_checks_the_dialect_where_the_chain_runs_on_other_databases() -> None:
-    from reviewer.migrations import migration_fixes
     from reviewer.fixes import apply_edits, place
+    from reviewer.migrations import migration_fixes
+    from reviewer.migrations.ops import Operation
 
     text = ('revision = "b2"\nfrom alembic import op\n\n\ndef upgrade():\n'
             '    op.create_check_constraint("qty_positive", "Items", "qty > 0")\n')  # fmt: skip
-    item = {"l": 6, "c": 5}
+    item = Operation("add_constraint", "items", line=6, col=5, ctype="check", name="qty_positive")
     autofix = migration_fixes.alembic_not_valid_split(text, item, other_databases=True)
     fixed = apply_edits(text, place(autofix, "m.py").edits)
     assert fixed.endswith(

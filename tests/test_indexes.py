@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import ast
 
-from reviewer import migrations as mig
+from reviewer.migrations.alembic import alembic_unit
+from reviewer.migrations.ops import UP, Operation
+from reviewer.migrations.sql import sql_ops
 from reviewer.orm.indexes import TableKeys, model_tables
 from reviewer.orm.querysites import query_sites
 
 
-def _ops(sql: str) -> list[dict]:
-    return mig.sql_ops(sql, "postgres", 1, 1, mig.UP, False)[0]
+def _ops(sql: str) -> list[Operation]:
+    return sql_ops(sql, "postgres", 1, 1, UP, False)[0]
 
 
 def test_sql_keys_and_index_columns() -> None:
@@ -19,10 +21,10 @@ def test_sql_keys_and_index_columns() -> None:
         "CREATE TABLE m (\n  a int REFERENCES x (id),\n  b int,\n  c int,\n  PRIMARY KEY (b, c),\n"
         "  FOREIGN KEY (c, b) REFERENCES y (c, b)\n);\nCREATE INDEX ix ON m (a, lower(b));\n"
     )
-    assert [(k["ctype"], k["on"], k["line"]) for k in create["keys"]] == [("pk", ["b", "c"], 5), ("fk", ["c", "b"], 6)]
-    assert index["on"] == ["a", None]
+    assert [(k.ctype, k.on, k.line) for k in create.keys] == [("pk", ("b", "c"), 5), ("fk", ("c", "b"), 6)]
+    assert index.on == ("a", None)
     (constraint,) = _ops("ALTER TABLE m ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES x (id);")
-    assert (constraint["ctype"], constraint["on"]) == ("fk", ["a"])
+    assert (constraint.ctype, constraint.on) == ("fk", ("a",))
 
 
 def test_alembic_key_columns() -> None:
@@ -35,12 +37,12 @@ def test_alembic_key_columns() -> None:
         '    with op.batch_alter_table("n") as batch:\n'
         '        batch.create_index("ix_n", ["c"])\n'
     )
-    ops = mig.alembic_unit("alembic/versions/b.py", text, ast.parse(text))["ops"]
-    keys = {(o["k"], o.get("t")): o for o in ops}
-    assert [(k["ctype"], k["on"]) for k in keys["create_table", "m"]["keys"]] == [("fk", ["a"]), ("unique", ["a", "b"])]
-    assert keys["create_index", "m"]["on"] == ["b", "a"]
-    assert keys["add_constraint", "m"]["on"] == ["b"]
-    assert keys["create_index", "n"]["on"] == ["c"]
+    ops = alembic_unit("alembic/versions/b.py", text, ast.parse(text)).ops
+    keys = {(o.kind, o.table): o for o in ops}
+    assert [(k.ctype, k.on) for k in keys["create_table", "m"].keys] == [("fk", ("a",)), ("unique", ("a", "b"))]
+    assert keys["create_index", "m"].on == ("b", "a")
+    assert keys["add_constraint", "m"].on == ("b",)
+    assert keys["create_index", "n"].on == ("c",)
 
 
 def test_model_tables_sqlalchemy_and_django() -> None:
@@ -72,6 +74,29 @@ def test_leading_prefix() -> None:
     assert keys.covers(["a"]) and keys.covers(["b", "a"]) and keys.covers(["c"])
     assert not keys.covers(["b"]) and not keys.covers(["a", "c"])
     assert keys.leads_with_any(["b", "c"]) and not keys.leads_with_any(["b"])
+
+
+def test_unique_keys() -> None:
+    text = (
+        "class Member(Base):\n"
+        '    __tablename__ = "members"\n'
+        '    __table_args__ = (UniqueConstraint("team_id", "user_id"), Index("ix_role", "role"), Index("ux", "code", unique=True))\n'
+        "    id = Column(Integer, primary_key=True)\n"
+        "    email = Column(String, unique=True)\n"
+        "    name = Column(String, index=True)\n\n"
+        "class Subscription(models.Model):\n"
+        "    user = models.ForeignKey(User, on_delete=models.CASCADE)\n"
+        "    slug = models.SlugField(unique=True)\n"
+        "    class Meta:\n"
+        '        unique_together = ("user", "plan")\n'
+        '        constraints = [models.UniqueConstraint(fields=["user", "day"], name="u"), models.UniqueConstraint(fields=["a"], condition=Q(x=1), name="p")]\n'
+    )
+    members, subscription = model_tables("app/models.py", ast.parse(text))["tables"]
+    assert members["unique"] == [["team_id", "user_id"], ["code"], ["email"], ["id"]]
+    assert subscription["unique"] == [["slug"], ["user", "plan"], ["user", "day"]]
+    keys = TableKeys("members", tuple(map(tuple, members["keys"])), tuple(map(tuple, members["unique"])))
+    assert keys.unique_within(["user_id", "team_id", "role"]) and keys.unique_within(["email"])
+    assert not keys.unique_within(["team_id"]) and not keys.unique_within(["name"])
 
 
 def test_query_sites() -> None:
@@ -114,3 +139,27 @@ def test_declared_table_names_and_deliberate_unindexed_keys() -> None:
     assert (pool["table"], [f["column"] for f in pool["fks"]], pool["unindexed"]) == (
         "work_pool", ["default_queue_id"], ["storage_document_id"])
     assert event["table"] == "events"
+
+
+def test_raw_sql_sites() -> None:
+    from reviewer.orm.querysites import raw_sql_sites
+
+    text = (
+        "from sqlalchemy import text\n"
+        "JOINED = 'SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.email = :e AND o.paid = true'\n"
+        "class Orders:\n"
+        "    def list(self, db, status, sort):\n"
+        "        db.execute(text('SELECT id FROM orders WHERE status = :s AND deleted_at IS NULL ORDER BY created_at'), {'s': status})\n"
+        "        db.execute(text(JOINED), {'e': 1})\n"
+        "        db.execute(text(f'SELECT id FROM orders ORDER BY {sort}'))\n"
+        "        db.execute(text(\"SELECT id FROM orders WHERE name ILIKE '%x%' ORDER BY name\"))\n"
+        "        db.execute(text('SELECT id FROM orders WHERE id IN (SELECT order_id FROM lines WHERE sku = :s)'))\n"
+        "def search(cur, q):\n"
+        "    cur.execute('SELECT id FROM products WHERE sku = %s OR name = %s', (q, q))\n"
+    )
+    found = [(s.line, s.function, s.owner, s.table, s.filters, s.order) for s in raw_sql_sites("app/api.py", text, ast.parse(text))]
+    assert found == [
+        (5, "Orders.list", "Orders", "orders", ("status",), ("created_at",)),
+        (6, "Orders.list", "Orders", "orders", ("customer_id",), ()),
+        (6, "Orders.list", "Orders", "customers", ("email", "id"), ()),
+    ]

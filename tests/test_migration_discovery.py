@@ -57,7 +57,7 @@ def test_dialect_suffixed_files_are_analysed_in_their_dialect(tmp_path: Path) ->
     # A non-concurrent index locks writes on PostgreSQL; SQLite has no CONCURRENTLY. The two
     # files share a version without being a history conflict.
     assert sorted((f.path, f.rule) for f in result.findings) == [("schema/delta/12/owner_index.sql.postgres", "MIG003")]
-    units = {unit["path"]: unit["dialect"] for unit in mig.units(build_index(tmp_path, discover(tmp_path, [tmp_path]), _config(tmp_path)))}
+    units = {unit.path: unit.dialect for unit in mig.units(build_index(tmp_path, discover(tmp_path, [tmp_path]), _config(tmp_path)))}
     assert units == {"schema/delta/12/owner_index.sql.postgres": "postgres", "schema/delta/12/owner_index.sql.sqlite": "sqlite"}
 
 
@@ -123,7 +123,7 @@ def test_configured_dialect_reaches_the_migration_index(tmp_path: Path) -> None:
     for dialect, expected in (("postgres", 2), ("mysql", 0)):
         config = _config(tmp_path, dialect=dialect)
         units = mig.units(build_index(tmp_path, discover(tmp_path, [tmp_path]), config))
-        assert {unit["dialect"] for unit in units} == {dialect}
+        assert {unit.dialect for unit in units} == {dialect}
         assert len(scan_tree(tmp_path, select=("MIG003",), config=config).findings) == expected
 
 

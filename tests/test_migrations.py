@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from reviewer import migrations as mig
+from reviewer.migrations.sql import command_ops, sql_unit
 from reviewer.config import Config, ConfigError, parse_config
 from tests.conftest import scan_tree, write_tree
 
@@ -33,22 +33,22 @@ def _tokens(sql: str):
     ],
 )
 def test_token_classifier_reads_opaque_commands(sql: str, kind: str, concurrently) -> None:
-    found = mig.command_ops(_tokens(sql))
-    assert found and found[0]["k"] == kind
+    found = command_ops(_tokens(sql))
+    assert found and found[0].kind == kind
     if concurrently is not None:
-        assert found[0]["concurrently"] is concurrently
+        assert found[0].concurrently is concurrently
 
 
 def test_sql_sections_and_transaction_models() -> None:
-    dbmate = mig.sql_unit("db/20240101_x.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- migrate:down\nDROP INDEX i;\n")
-    assert dbmate["tool"] == "dbmate"
-    assert [(o["k"], o["dir"], o["tx"]) for o in dbmate["ops"]] == [("create_index", "up", False), ("drop_index", "down", True)]
-    goose = mig.sql_unit("db/00001_x.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (a);\n")
-    assert goose["tool"] == "goose" and goose["ops"][0]["tx"] is False
-    single = mig.sql_unit("db/migrations/000001_x.up.sql", "CREATE INDEX CONCURRENTLY i ON t (a);\n")
-    assert single["ops"][0]["tx"] is False  # golang-migrate: one statement, no implicit transaction
-    body = mig.sql_unit("db/migrations/V1__f.sql", "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nDROP TABLE t;\n")
-    assert [o["k"] for o in body["ops"]] == ["ddl", "drop_table"]  # the dollar-quoted body stays whole
+    dbmate = sql_unit("db/20240101_x.sql", "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- migrate:down\nDROP INDEX i;\n")
+    assert dbmate.tool == "dbmate"
+    assert [(o.kind, o.direction, o.tx) for o in dbmate.ops] == [("create_index", "up", False), ("drop_index", "down", True)]
+    goose = sql_unit("db/00001_x.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (a);\n")
+    assert goose.tool == "goose" and goose.ops[0].tx is False
+    single = sql_unit("db/migrations/000001_x.up.sql", "CREATE INDEX CONCURRENTLY i ON t (a);\n")
+    assert single.ops[0].tx is False  # golang-migrate: one statement, no implicit transaction
+    body = sql_unit("db/migrations/V1__f.sql", "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nDROP TABLE t;\n")
+    assert [o.kind for o in body.ops] == ["ddl", "drop_table"]  # the dollar-quoted body stays whole
 
 
 def test_config_key_parses_and_rejects_bad_values() -> None:
@@ -106,7 +106,7 @@ def test_segment_never_returns_another_files_lines() -> None:
     second file could be given the first file's lines and the index changed between runs."""
     import ast
 
-    from reviewer.migrations import _segment
+    from reviewer.migrations.pysource import segment as _segment
 
     for number in range(200):
         first = f"op.drop_column('t{number:03d}', 'x')\n"
@@ -134,3 +134,44 @@ def test_a_squash_whose_replaced_files_are_deleted_is_no_second_leaf(tmp_path: P
     # without `replaces`, the same files are two leaves
     write_tree(tmp_path, {"shop/migrations/0001_squashed_0002_price.py": squash.replace("replaces", "_replaced")})
     assert [f.rule for f in scan_tree(tmp_path, select=("MIG011",)).findings] == ["MIG011", "MIG011"]
+
+
+def test_units_of_every_form_survive_the_index_cache() -> None:
+    """The index cache keeps units as JSON: a unit read back equals the unit written, nested
+    records (columns, keys, Django fields, irreversible operations) included."""
+    import ast
+
+    from reviewer.migrations.alembic import alembic_unit
+    from reviewer.migrations.django import django_unit
+    from reviewer.migrations.ops import Unit, from_json, to_json
+
+    django = (
+        "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n"
+        "    dependencies = [('shop', '0001_initial')]\n"
+        "    operations = [\n"
+        "        migrations.CreateModel('Order', [('id', models.BigAutoField(primary_key=True)), ('total', models.FloatField())]),\n"
+        "        migrations.AlterField('order', 'total', models.DecimalField(max_digits=9, decimal_places=2, db_index=True)),\n"
+        "        migrations.RunPython(lambda apps, editor: None),\n"
+        "    ]\n"
+    )
+    alembic = (
+        'revision = "b2"\ndown_revision = ("a1", "a2")\nbranch_labels = ("billing",)\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+        "def upgrade():\n"
+        '    op.create_table("m", sa.Column("a", sa.Integer(), sa.ForeignKey("x.id")), sa.UniqueConstraint("a"))\n'
+        '    op.alter_column("m", "a", type_=sa.BigInteger(), existing_type=sa.Integer())\n'
+    )
+    sql = "CREATE TABLE t (id bigserial PRIMARY KEY, note varchar(20) NOT NULL DEFAULT now());\nBEGIN;\nSET lock_timeout = '1s';\nCOMMIT;\n"
+    found = [
+        django_unit("shop/migrations/0002_order.py", django, ast.parse(django)),
+        alembic_unit("alembic/versions/b2.py", alembic, ast.parse(alembic)),
+        sql_unit("db/migrations/V2__t.sql", sql),
+    ]
+    for unit in found:
+        assert unit is not None and unit.ops
+        assert from_json(Unit, to_json(unit)) == unit
+    django_ops = found[0].ops
+    assert [o.kind for o in django_ops] == ["create_table", "alter_field", "run_python"]
+    assert django_ops[1].field is not None and django_ops[1].field.field_class == "DecimalField"
+    assert found[0].irreversible[0].what == "RunPython" and found[0].dependencies == (("shop", "0001_initial"),)
+    assert found[1].down_revision == ("a1", "a2") and found[1].branch_labels == ("billing",)
+    assert [o.kind for o in found[2].ops] == ["create_table", "begin", "set", "commit"]

@@ -172,3 +172,44 @@ def test_modules_below_a_folder_without_init_are_found_by_their_dotted_name() ->
     assert model.find_module("open_webui.routers.ollama", main) == "backend/open_webui/routers/ollama.py"
     assert model.definition(main, "ollama.router") == ("backend/open_webui/routers/ollama.py", "router")
     assert model.find_module("routers.ollama", "elsewhere/x.py") is None  # two candidates, neither nearer
+
+
+def test_call_edges_and_callers() -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/services.py": (
+            "def fill(lines):\n    return lines\n"
+            "class Orders:\n"
+            "    def place(self, lines):\n"
+            "        return self.fill(lines)\n"
+            "    def fill(self, lines):\n"
+            "        return lines\n"
+        ),
+        "app/views.py": (
+            "from django.db import transaction\n"
+            "from app import services\n"
+            "from app.services import fill as fill_lines\n"
+            "@transaction.atomic\n"
+            "def checkout(request):\n"
+            "    with transaction.atomic(), open('f') as f:\n"
+            "        services.fill(request.lines)\n"
+            "    fill_lines([])\n"
+            "    def later():\n"
+            "        services.fill([])\n"
+            "    local = object()\n"
+            "    local.fill([])\n"
+        ),
+    }
+    facts = {path: FileSymbols.from_json(path, json.loads(json.dumps(collect_symbols(path, ast.parse(text), text).to_json())))
+             for path, text in files.items()}
+    symbols = ProjectSymbols.build(facts)
+    # `open` (a builtin), `local.fill` (a local) and the nested function's call reach no project function by name.
+    edges = [(e.caller, e.callee, e.line, e.within, e.decorators) for e in facts["app/views.py"].calls]
+    assert edges == [
+        ("checkout", "transaction.atomic", 6, (), ("transaction.atomic",)),
+        ("checkout", "services.fill", 7, ("transaction.atomic()", "open()"), ("transaction.atomic",)),
+        ("checkout", "fill_lines", 8, (), ("transaction.atomic",)),
+    ]
+    assert [(where, e.line) for where, e in symbols.callers("app/services.py", "fill")] == [("app/views.py", 7), ("app/views.py", 8)]
+    assert [(where, e.caller) for where, e in symbols.callers("app/services.py", "Orders.fill")] == [("app/services.py", "Orders.place")]
+    assert symbols.qualify("app/views.py", "transaction.atomic") == "django.db.transaction.atomic"

@@ -72,3 +72,42 @@ def test_a_web_framework_only_in_extras_makes_a_library() -> None:
     assert web_framework_optional(_reader({"pyproject.toml": library}))
     assert not web_framework_optional(_reader({"pyproject.toml": service}))
     assert not web_framework_optional(_reader({}))
+
+
+def test_drf_throttle_scopes_and_rates() -> None:
+    from reviewer.web.ratelimit import UNKNOWN_RATES, throttle_facts
+
+    settings = (
+        "BASE_RATES = {'user': '100/h'}\n"
+        "REST_FRAMEWORK = {\n"
+        "    'DEFAULT_THROTTLE_CLASSES': ['rest_framework.throttling.AnonRateThrottle'],\n"
+        "    'DEFAULT_THROTTLE_RATES': BASE_RATES,\n"
+        "}\n"
+    )
+    facts = throttle_facts(ast.parse(settings))
+    assert facts == {"rates": [["user"]], "scopes": [[3, "anon", "AnonRateThrottle", "builtin"]], "scoped": False}
+    changed = settings + "REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['anon'] = '10/m'\n"
+    assert UNKNOWN_RATES in throttle_facts(ast.parse(changed))["rates"]
+    assert throttle_facts(ast.parse("REST_FRAMEWORK = {'DEFAULT_THROTTLE_RATES': env.dict('RATES')}\n"))["rates"] == [UNKNOWN_RATES]
+    views = (
+        "from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle\n"
+        "class Base(SimpleRateThrottle):\n    cache_format = 'x'\n"
+        "class Burst(Base):\n    scope = 'burst'\n"
+        "class Dynamic(SimpleRateThrottle):\n    scope = 'dynamic'\n    def get_rate(self):\n        return '1/s'\n"
+        "class Login(APIView):\n    throttle_scope = 'login'\n"
+    )
+    facts = throttle_facts(ast.parse(views))
+    assert facts["scopes"] == [[5, "burst", "Burst", "throttle"], [11, "login", "Login", "view"]]
+    assert facts["scoped"] is True
+
+
+def test_429_responses_without_retry_after() -> None:
+    from reviewer.web.ratelimit import missing_retry_after
+
+    code = (
+        "def a():\n    raise HTTPException(status_code=429)\n"
+        "def b():\n    r = JSONResponse({}, status_code=429)\n    r.headers['Retry-After'] = '30'\n    return r\n"
+        "class V:\n    def get(self):\n        return {}, 429\n"
+        "def c(resp):\n    return resp.status_code == 429\n"
+    )
+    assert missing_retry_after(ast.parse(code)) == [[2, "HTTPException", "a"], [9, "return ..., 429", "V.get"]]

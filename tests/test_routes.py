@@ -52,10 +52,14 @@ def test_method_view_and_add_url_rule(tmp_path: Path) -> None:
             "svc/admin.py": "from flask import Blueprint\nfrom flask.views import MethodView\n"
             'bp = Blueprint("admin", __name__)\n'
             "class Audit(MethodView):\n    def get(self): ...\n    def delete(self): ...\n"
-            'bp.add_url_rule("/audit", view_func=Audit.as_view("audit"))\n',
+            'bp.add_url_rule("/audit", view_func=Audit.as_view("audit"))\n'
+            'bp.add_url_rule("/ping", "ping", lambda: ("", 204))\n',
         },
     )
-    assert _routes(root) == {("GET", "/admin/audit", "svc.admin.Audit"), ("DELETE", "/admin/audit", "svc.admin.Audit")}
+    assert _routes(root) == {
+        ("GET", "/admin/audit", "svc.admin.Audit"), ("DELETE", "/admin/audit", "svc.admin.Audit"),
+        ("GET", "/admin/ping", "svc.admin.<lambda>"),  # indico's liveness route
+    }
 
 
 def test_flask_restful_resources_get_the_api_and_blueprint_prefixes(tmp_path: Path) -> None:
@@ -382,3 +386,90 @@ def test_routes_command_prints_full_paths_across_modules(project: str) -> None:
     result = run_cli("routes", str(DATA / project))
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == FULL_PATHS[project]
+
+
+def test_each_app_factory_of_a_file_keeps_its_own_app(tmp_path: Path) -> None:
+    """Two factories of one module each build an `app` (prefect's `create_app`, superset's):
+    each app keeps its own blueprints and routes, and both are apps of the index."""
+    root = write_tree(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/views.py": 'from flask import Blueprint\n\nbp = Blueprint("items", __name__)\n\n\n@bp.get("/items")\ndef items(): ...\n',
+        "svc/factory.py": (
+            "from flask import Flask\nfrom svc.views import bp\n\n\n"
+            "def create_api():\n"
+            "    app = Flask(__name__)\n"
+            '    app.register_blueprint(bp, url_prefix="/api")\n\n'
+            '    @app.get("/health")\n'
+            "    def health(): ...\n\n"
+            "    return app\n\n\n"
+            "def create_admin():\n"
+            "    app = Flask(__name__)\n"
+            '    app.register_blueprint(bp, url_prefix="/admin")\n'
+            "    return app\n"
+        ),
+    })  # fmt: skip
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    section = index.section("routes")
+    assert {(r["method"], r["path"], r["handler"]) for r in section["routes"]} == {
+        ("GET", "/api/items", "svc.views.items"),
+        ("GET", "/admin/items", "svc.views.items"),
+        ("GET", "/health", "svc.factory.create_api.health"),
+    }
+    assert [(a["var"], a["key"], a["factory"]) for a in section["apps"]] == [("app", "create_api.app", 5), ("app", "create_admin.app", 15)]
+
+
+def test_a_subclass_of_an_app_class_in_another_module_is_an_app(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "portal/__init__.py": "",
+        "portal/wrappers.py": "from flask import Flask\n\n\nclass PortalFlask(Flask):\n    pass\n",
+        "portal/app.py": (
+            "from portal.wrappers import PortalFlask\nfrom portal.views import bp\n\n"
+            "app = PortalFlask(__name__)\n"
+            'app.register_blueprint(bp, url_prefix="/portal")\n'
+        ),
+        "portal/views.py": 'from flask import Blueprint\n\nbp = Blueprint("pages", __name__)\n\n\n@bp.route("/home")\ndef home(): ...\n',
+        "api/__init__.py": "",
+        "api/base.py": "from fastapi import FastAPI\n\n\nclass BaseAPI(FastAPI):\n    pass\n\n\nclass ServiceAPI(BaseAPI):\n    pass\n",
+        "api/main.py": "from api.base import ServiceAPI\n\nserver = ServiceAPI()\n\n\n@server.get('/status')\ndef status(): ...\n",
+        # an instance of a project class that is no app
+        "api/clients.py": "class Client:\n    pass\n\n\nclient = Client()\n\n\n@client.get('/nothing')\ndef nothing(): ...\n",
+    })  # fmt: skip
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    section = index.section("routes")
+    assert {(r["framework"], r["method"], r["path"]) for r in section["routes"] if r["handler"] != "api.clients.nothing"} == {
+        ("flask", "GET", "/portal/home"),
+        ("fastapi", "GET", "/status"),
+    }
+    assert sorted((a["file"], a["kind"]) for a in section["apps"]) == [("api/main.py", "fastapi-app"), ("portal/app.py", "flask-app")]
+
+
+def test_an_app_built_by_another_factory_is_joined_where_it_is_mounted(tmp_path: Path) -> None:
+    """prefect's `create_app` mounts the app `create_api_app` returns: the name bound to the
+    factory's call is that app, here or in another module."""
+    root = write_tree(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/items.py": 'from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/items")\n\n\n@router.get("")\ndef list_items(): ...\n',
+        "svc/server.py": (
+            "from fastapi import FastAPI\nfrom svc import items\n\n\n"
+            "def create_api_app():\n"
+            "    api_app = FastAPI()\n"
+            "    api_app.include_router(items.router)\n"
+            "    return api_app\n\n\n"
+            "def create_app():\n"
+            "    app = FastAPI()\n"
+            "    api_app = create_api_app()\n"
+            '    app.mount("/api", app=api_app)\n'
+            "    return app\n"
+        ),
+        "svc/main.py": (
+            "from fastapi import APIRouter\nfrom svc.server import create_app\n\n"
+            'extra = APIRouter()\n\n\n@extra.get("/ping")\ndef ping(): ...\n\n\n'
+            "app = create_app()\n"
+            'app.include_router(extra, prefix="/v1")\n'
+        ),
+    })  # fmt: skip
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    assert {(r["framework"], r["path"], r["handler"]) for r in index.section("routes")["routes"]} == {
+        ("fastapi", "/api/items", "svc.items.list_items"),
+        ("fastapi", "/v1/ping", "svc.main.ping"),
+    }

@@ -39,3 +39,82 @@ def test_select_list_and_order_by_fragments_are_not_statements(tmp_path: Path) -
         '    return select(func.count(literal_column("*"))).select_from(table).order_by(text("id DESC"))\n'
     )
     assert _found(tmp_path, code) == []
+
+
+def _sites(tmp_path: Path, monkeypatch, code: str, select: tuple[str, ...]) -> tuple[list, list, list]:
+    """Scan one file; return the SQL sites built, every expression lifted from Python and
+    the findings."""
+    import reviewer.context as context_module
+
+    lifted = []
+    expressions = []
+    plain_lift = context_module.FileContext.lift
+
+    def recording_lift(self, expr):
+        expressions.append(expr)
+        return plain_lift(self, expr)
+
+    monkeypatch.setattr(context_module.FileContext, "lift", recording_lift)
+
+    def counting(call, context):
+        site = context_module_lift(call, context)
+        lifted.append((call, site))
+        return site
+
+    context_module_lift = context_module.lift_site
+    monkeypatch.setattr(context_module, "lift_site", counting)
+    write_tree(tmp_path, {"app/views.py": code})
+    result = scan_tree(tmp_path, select=select)
+    assert not result.errors, result.errors
+    return lifted, expressions, result.findings
+
+
+SERVICE = (
+    "import os\nimport psycopg2\n"
+    "from flask import Flask, request\n"
+    "from sqlalchemy import select, text\n"
+    "app = Flask(__name__)\n"
+    "\n"
+    '@app.route("/items")\n'
+    "def items(conn):\n"
+    "    cur = conn.cursor()\n"
+    '    name = request.args["name"]\n'
+    "    cur.execute(f\"SELECT * FROM items WHERE name = '{name}' AND owner = {os.getpid()}\")\n"
+    '    cur.execute("DELETE FROM carts")\n'
+    "    rows = cur.fetchall()\n"
+    '    return select(Item).order_by(text("name DESC")).where(text(f"price > {os.getpid()}"))\n'
+)
+
+
+def test_each_call_is_lifted_once_for_every_rule_that_reads_its_sql(tmp_path: Path, monkeypatch) -> None:
+    every_reader = (*(f"SQL{n:03}" for n in range(1, 11)), *(f"API{n:03}" for n in range(1, 16)), *(f"ORM{n:03}" for n in range(1, 14)))
+    lifted, expressions, findings = _sites(tmp_path, monkeypatch, SERVICE, every_reader)
+    calls = [call for call, _ in lifted]
+    assert len(calls) == len({id(call) for call in calls}), "a call was lifted twice"
+    assert len(expressions) == len({id(expr) for expr in expressions}), "an SQL argument was lifted twice"
+    assert len(expressions) == len([site for _, site in lifted if site is not None])
+    assert {finding.rule for finding in findings} >= {"SQL001", "SQL002"}
+
+
+def test_a_site_holds_the_template_the_provenance_of_its_holes_and_the_parse(tmp_path: Path, monkeypatch) -> None:
+    from sqlglot import exp
+
+    from reviewer.sql.sites import REQUEST, UNKNOWN
+    from reviewer.sql.sqltext import LITERAL, VALUE
+
+    lifted, _, _ = _sites(tmp_path, monkeypatch, SERVICE, ("SQL001",))
+    sites = {site.rendered: site for _, site in lifted if site is not None}
+    query = sites["SELECT * FROM items WHERE name = '__dyn0__' AND owner = __dyn1__"]
+    wipe, order, condition = sites["DELETE FROM carts"], sites["name DESC"], sites["price > __dyn0__"]
+    assert query.sink.label == "cur.execute"
+    assert [query.provenance[hole.marker] for hole in query.holes] == [REQUEST, UNKNOWN]
+    assert query.request_holes == {query.holes[0].marker}
+    assert [query.positions[hole.marker] for hole in query.holes] == [LITERAL, VALUE]
+    assert query.is_statement and isinstance(query.statement, exp.Select)
+    assert query.text.startswith("SELECT * FROM items WHERE name = '__dyn0__'")
+    assert isinstance(wipe.statement, exp.Delete) and not wipe.holes
+    # an ORDER BY key parses inside a wrapper statement for SQL001, but is no condition for SqlRules
+    assert order.sink.fragment and order.tree is not None and order.condition_tree is None
+    assert order.statement is None and not order.is_statement
+    # a condition piece is read inside `SELECT 1 FROM t WHERE ...` by SQL001 and the SqlRules alike
+    assert condition.condition_tree is condition.tree and isinstance(condition.tree, exp.Select)

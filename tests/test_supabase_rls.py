@@ -74,3 +74,45 @@ def test_a_policy_body_in_a_dollar_quoted_function_is_not_a_statement() -> None:
         "begin\n  execute 'create policy p on public.x for all using (true)';\nend;\n$$;\n"
     )
     assert [s.kind for s in collect_statements(text)] == ["function"]
+
+
+def test_views_over_rls_tables_need_security_invoker() -> None:
+    tables = (
+        "create table public.notes (id int, owner uuid);\nalter table public.notes enable row level security;\n"
+        "create table public.forced (id int);\nalter table public.forced enable row level security;\n"
+        "alter table public.forced force row level security;\n"
+    )
+    stream = _stream(
+        ("1.sql", tables),
+        ("2.sql", "create view public.a as select * from notes;\n"
+                  "create view public.b with (security_invoker) as select * from public.notes;\n"
+                  "create or replace view public.c with (security_invoker = true) as select id from public.notes;\n"
+                  "create view public.d as select id from public.forced;\n"
+                  'create view public.e as with n as (select 1 as id) select id from n;\n'),
+        ("3.sql", "create or replace view public.c as select id from public.notes;\n"
+                  "alter view public.a set (security_invoker = true);\n"),
+    )
+    problems = [(p.kind, p.path.rsplit("/", 1)[-1], p.line, p.subject) for p in replay(stream, frozenset({"public"}))]
+    # c lost its option when it was replaced without one; a was fixed; d reads a FORCE RLS
+    # table (its owner is subject to the policies too); e reads no table
+    assert problems == [("definer_view", "3.sql", 1, "public.c")]
+
+
+def test_per_row_auth_calls_follow_alter_and_drop_policy() -> None:
+    stream = _stream(
+        ("1.sql", "create table t (id int, owner uuid);\nalter table t enable row level security;\n"
+                  "create policy p1 on t using (auth.uid() = owner);\n"
+                  "create policy p2 on t for update using ((select auth.uid()) = owner) with check (owner = auth.uid());\n"
+                  "create policy p3 on t using (current_setting('request.jwt.claims', true)::json->>'sub' = owner::text);\n"
+                  "create policy p4 on t using (auth.jwt() ->> 'role' = 'admin');\n"),
+        ("2.sql", "drop policy if exists p1 on t;\n"
+                  "alter policy p2 on t using ((select auth.uid()) = owner);\n"
+                  "alter policy p4 on t rename to admins;\n"),
+    )
+    problems = [(p.path.rsplit("/", 1)[-1], p.line, p.detail) for p in replay(stream, frozenset({"public"})) if p.kind == "initplan"]
+    assert problems == [
+        # p2's WITH CHECK is untouched by an ALTER that gives only USING
+        ("1.sql", 4, "`p2` calls auth.uid()"),
+        ("1.sql", 5, "`p3` calls current_setting()"),
+        ("1.sql", 6, "`admins` calls auth.jwt()"),
+    ]

@@ -50,7 +50,6 @@ GENERATED_BY = "python bench/ecosystem/check.py report --write-precision"
 
 VERDICTS = ("true", "false", "debatable")
 VERDICT_COLUMNS = ("project", "version", "path", "line", "rule", "verdict", "reason")
-KEY_COLUMNS = VERDICT_COLUMNS[:5]
 THRESHOLD = 0.85
 CONTEXT_LINES = 5
 

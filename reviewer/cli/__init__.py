@@ -720,7 +720,7 @@ def init(directory: Path, force: bool) -> None:
 def routes(path: Path, fmt: str, config_path: Path | None) -> None:
     """Print the route index of PATH: every handler with its HTTP method and full path."""
     from reviewer.discovery import discover
-    from reviewer.web.routes import describe
+    from reviewer.web.routes import describe, every_route
     from reviewer.runner import build_index, scan_root
 
     root = scan_root([path])
@@ -729,14 +729,13 @@ def routes(path: Path, fmt: str, config_path: Path | None) -> None:
     except ConfigError as error:
         raise UsageError(str(error)) from None
     sources = discover(root, [path], config.exclude, config.respect_gitignore)
-    index = build_index(root, sources, config)
-    data = index.section("routes") or {"routes": []}
+    found = every_route(build_index(root, sources, config))
     if fmt == "json":
-        click.echo(json.dumps(data["routes"], indent=2, sort_keys=True))
+        click.echo(json.dumps(found, indent=2, sort_keys=True))
         return
-    for route in data["routes"]:
+    for route in found:
         click.echo(describe(route))
-    click.echo(f"{len(data['routes'])} route(s)")
+    click.echo(f"{len(found)} route(s)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,6 @@ comments they made before, found by the fingerprint marker in each comment body.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import requests

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from reviewer import migrations as mig
+from reviewer.migrations.ops import Unit
 from reviewer.config import Config, ConfigError, Released
 from reviewer.git import GitError, git, is_shallow, top_level
 from reviewer.model import Finding
@@ -212,28 +213,28 @@ def _blob_id(path: Path, length: int) -> str | None:
 # Released by config: per Django app / Alembic chain, the last released migration and its ancestors
 
 
-def configured(units: list[dict[str, Any]], released: Released) -> tuple[set[str], list[str]]:
+def configured(units: list[Unit], released: Released) -> tuple[set[str], list[str]]:
     """(paths of released migrations, notes about configured names that were not found)."""
     paths: set[str] = set()
     notes: list[str] = []
     for app, last in released.django:
-        members = {u["name"]: u for u in units if u["form"] == mig.DJANGO and u.get("app") == app}
-        parents = {name: [d[1] for d in [*u.get("dependencies", []), *u.get("replaces", [])] if d[0] == app]
+        members = {u.name: u for u in units if u.form == mig.DJANGO and u.app == app}
+        parents = {name: [d[1] for d in [*u.dependencies, *u.replaces] if d[0] == app]
                    for name, u in members.items()}
         found = _named(members, last)
         if found is None:
             notes.append(f"migrations.released.django.{app}: no migration `{last}` in that app; its migrations are treated as pending")
             continue
-        paths.update(members[name]["path"] for name in _ancestors(found, parents) if name in members)
+        paths.update(members[name].path for name in _ancestors(found, parents) if name in members)
     for chain, last in released.alembic:
-        members = {u["revision"]: u for u in units
-                   if u["form"] == mig.ALEMBIC and u.get("revision") and _is_chain(u["stream"], chain)}
-        parents = {rev: list(u.get("down_revision") or []) for rev, u in members.items()}
+        members = {u.revision: u for u in units
+                   if u.form == mig.ALEMBIC and u.revision and _is_chain(u.stream, chain)}
+        parents = {rev: list(u.down_revision) for rev, u in members.items()}
         found = _named(members, last)
         if found is None:
             notes.append(f"migrations.released.alembic.{chain}: no revision `{last}` in that chain; its revisions are treated as pending")
             continue
-        paths.update(members[rev]["path"] for rev in _ancestors(found, parents) if rev in members)
+        paths.update(members[rev].path for rev in _ancestors(found, parents) if rev in members)
     return paths, notes
 
 
@@ -264,12 +265,12 @@ def _ancestors(start: str, parents: Mapping[str, list[str]]) -> set[str]:
 # Applying it to a scan's findings
 
 
-def _label(unit: dict[str, Any]) -> str:
-    if unit["form"] == mig.DJANGO:
-        return f"Django app `{unit.get('app')}`"
-    if unit["form"] == mig.ALEMBIC:
-        return f"Alembic chain `{unit['stream']}`"
-    return f"{unit.get('tool', 'SQL')} migrations `{unit['stream']}`"
+def _label(unit: Unit) -> str:
+    if unit.form == mig.DJANGO:
+        return f"Django app `{unit.app}`"
+    if unit.form == mig.ALEMBIC:
+        return f"Alembic chain `{unit.stream}`"
+    return f"{unit.tool} migrations `{unit.stream}`"
 
 
 def _note(point: ReleasePoint, by_config: bool) -> str:
@@ -299,22 +300,22 @@ def apply(
     """(findings still listed, the history summary; None when the scan has no migrations).
     `kinds` maps a rule code to its `Rule.history`."""
     # `.sql` files outside known migration layouts have no release history: always pending.
-    units = [u for u in mig.units(index) if u.get("form") in (mig.DJANGO, mig.ALEMBIC, mig.SQL) and u.get("tool") != "loose"]
+    units = [u for u in mig.units(index) if u.form in (mig.DJANGO, mig.ALEMBIC, mig.SQL) and u.tool != "loose"]
     if not units or not any(kinds.values()):
         return findings, None
     released_config = config.migrations_released
     point = point or release_point(root, config)
     by_config, notes = configured(units, released_config)
-    by_git = unchanged_since(root, point.commit, (u["path"] for u in units)) if point.commit else set()
+    by_git = unchanged_since(root, point.commit, (u.path for u in units)) if point.commit else set()
     state: dict[str, str] = {}
     for unit in units:
-        if unit["path"] in by_config or unit["path"] in by_git:
-            state[unit["path"]] = RELEASED
-        elif unit["form"] == mig.DJANGO and unit.get("replaces"):
-            state[unit["path"]] = SQUASHED
+        if unit.path in by_config or unit.path in by_git:
+            state[unit.path] = RELEASED
+        elif unit.form == mig.DJANGO and unit.replaces:
+            state[unit.path] = SQUASHED
         else:
-            state[unit["path"]] = PENDING
-    stream_of = {unit["path"]: unit["stream"] for unit in units}
+            state[unit.path] = PENDING
+    stream_of = {unit.path: unit.stream for unit in units}
     kept: list[Finding] = []
     summarised: dict[str, Counter] = {}
     for finding in findings:
@@ -325,9 +326,9 @@ def apply(
         else:
             kept.append(finding)
     streams = []
-    for stream in sorted({u["stream"] for u in units}):
-        members = [u for u in units if u["stream"] == stream]
-        counts = Counter(state[u["path"]] for u in members)
+    for stream in sorted({u.stream for u in units}):
+        members = [u for u in units if u.stream == stream]
+        counts = Counter(state[u.path] for u in members)
         if not counts[RELEASED] and not counts[SQUASHED]:
             continue
         streams.append(StreamHistory(

@@ -19,12 +19,12 @@ Operations are found by the position the migration facts recorded (`ast`, review
 
 from __future__ import annotations
 
-from typing import Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 from sqlglot.tokens import TokenType
 
+from reviewer.migrations.ops import Operation, Unit
 from reviewer.fixes import import_change, is_docstring, keyword_argument, with_argument
 from reviewer.model import Edit
 from reviewer.rule import Autofix, Change
@@ -81,11 +81,11 @@ def _name(node: cst.BaseExpression) -> str:
 # Django
 
 
-def django_concurrent_index(text: str | None, item: dict[str, Any]) -> Autofix | None:
+def django_concurrent_index(text: str | None, item: Operation) -> Autofix | None:
     """MIG003 on a Django `AddIndex` / `RemoveIndex`: its concurrent twin, imported, and a
     non-atomic migration."""
     tree = _tree(text)
-    call = tree.call_at(item["l"], item["c"]) if tree else None
+    call = tree.call_at(item.line, item.col) if tree else None
     if tree is None or call is None or _name(call.func) not in CONCURRENT_OPERATIONS:
         return None
     concurrent = CONCURRENT_OPERATIONS[_name(call.func)]
@@ -95,10 +95,10 @@ def django_concurrent_index(text: str | None, item: dict[str, Any]) -> Autofix |
     return Autofix(f"Use `{concurrent}` in a non-atomic migration (`atomic = False`)", tuple(changes), module=tree.module)
 
 
-def django_non_atomic(text: str | None, item: dict[str, Any]) -> Autofix | None:
+def django_non_atomic(text: str | None, item: Operation) -> Autofix | None:
     """MIG004 in an atomic Django migration: `atomic = False` on its Migration class."""
     tree = _tree(text)
-    call = tree.call_at(item["l"], item["c"]) if tree else None
+    call = tree.call_at(item.line, item.col) if tree else None
     if tree is None or call is None:
         return None
     changes = _non_atomic(tree, call)
@@ -138,12 +138,12 @@ def _non_atomic(tree: _Tree, call: cst.Call) -> list[Change]:
 # Alembic
 
 
-def alembic_concurrent(text: str | None, item: dict[str, Any], concurrently: bool) -> Autofix | None:
+def alembic_concurrent(text: str | None, item: Operation, concurrently: bool) -> Autofix | None:
     """The Alembic operation in `with op.get_context().autocommit_block():`, with
     `postgresql_concurrently=True` added when `concurrently` (MIG003). Only a statement that
     is the operation alone (`op.create_index(...)` on its own line) is rewritten."""
     tree = _tree(text)
-    call = tree.call_at(item["l"], item["c"]) if tree else None
+    call = tree.call_at(item.line, item.col) if tree else None
     if tree is None or call is None or not isinstance(call.func, cst.Attribute):
         return None
     if concurrently and (call.func.attr.value not in ALEMBIC_INDEX_CALLS or any(a.star for a in call.args)):
@@ -175,20 +175,20 @@ def alembic_concurrent(text: str | None, item: dict[str, Any], concurrently: boo
 # SQL files
 
 
-def sql_concurrent_index(text: str | None, unit: dict[str, Any], item: dict[str, Any]) -> Autofix | None:
+def sql_concurrent_index(text: str | None, unit: Unit, item: Operation) -> Autofix | None:
     """`CREATE [UNIQUE] INDEX` -> `... INDEX CONCURRENTLY` in a `.sql` migration whose tool is
     known to run the statement outside a transaction (safe: only the lock changes)."""
-    if text is None or item.get("tx", True) or item.get("explicit_tx") or item["k"] != "create_index":
+    if text is None or item.tx or item.explicit_tx or item.kind != "create_index":
         return None
-    tool = unit.get("tool")
-    alone = tool == "golang-migrate" and unit.get("statements", {}).get("up") == 1
+    tool = unit.tool
+    alone = tool == "golang-migrate" and unit.up_statements == 1
     if not (alone or tool in EXPLICITLY_NON_TRANSACTIONAL):
         return None
-    dialect = unit.get("dialect", "postgres")
+    dialect = unit.dialect
     lexed = lex(text, dialect)
     if lexed is None:
         return None
-    statement = next((s for s in lexed.statements if (s.line, s.column) == (item["l"], item["c"])), None)
+    statement = next((s for s in lexed.statements if (s.line, s.column) == (item.line, item.col)), None)
     if statement is None:
         return None
     kinds = [token.token_type for token in statement.tokens[:3]]
@@ -228,7 +228,7 @@ def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression
     return positional[position].value if len(positional) > position else None
 
 
-def alembic_not_valid_split(text: str | None, item: dict[str, Any], other_databases: bool = False) -> Autofix | None:
+def alembic_not_valid_split(text: str | None, item: Operation, other_databases: bool = False) -> Autofix | None:
     """MIG007 on `op.create_foreign_key` / `op.create_check_constraint`: the constraint added
     with `postgresql_not_valid=True` (SQLAlchemy's PostgreSQL dialect option), then validated
     by `ALTER TABLE ... VALIDATE CONSTRAINT` in `op.get_context().autocommit_block()`, which
@@ -237,7 +237,7 @@ def alembic_not_valid_split(text: str | None, item: dict[str, Any], other_databa
     validation after the constraint exists. Only an operation that is its statement's only
     call, names its constraint and table with literals and has no schema is rewritten."""
     tree = _tree(text)
-    call = tree.call_at(item["l"], item["c"]) if tree else None
+    call = tree.call_at(item.line, item.col) if tree else None
     if tree is None or call is None or not isinstance(call.func, cst.Attribute) or not isinstance(call.func.value, cst.Name):
         return None
     table_keyword = ALEMBIC_NOT_VALID_CALLS.get(call.func.attr.value)
@@ -270,19 +270,19 @@ def alembic_not_valid_split(text: str | None, item: dict[str, Any], other_databa
     )
 
 
-def sql_not_valid_split(text: str | None, unit: dict[str, Any], item: dict[str, Any]) -> Autofix | None:
+def sql_not_valid_split(text: str | None, unit: Unit, item: Operation) -> Autofix | None:
     """MIG007 on `ALTER TABLE t ADD CONSTRAINT c FOREIGN KEY ... | CHECK (...)` in a `.sql`
     migration whose tool runs each statement on its own (dbmate `transaction:false`, goose
     `NO TRANSACTION`): `NOT VALID` appended and `ALTER TABLE t VALIDATE CONSTRAINT c;` added
     after it. In a file run as one transaction the validation would still hold the add's lock
     until the end, so there the split needs a second migration: no fix. Unsafe: rows that break
     the constraint now fail the validation after the constraint exists."""
-    if text is None or item.get("tx", True) or item.get("explicit_tx") or unit.get("tool") not in EXPLICITLY_NON_TRANSACTIONAL:
+    if text is None or item.tx or item.explicit_tx or unit.tool not in EXPLICITLY_NON_TRANSACTIONAL:
         return None
-    if item.get("ctype") not in ("fk", "check") or item.get("not_valid"):
+    if item.ctype not in ("fk", "check") or item.not_valid:
         return None
-    lexed = lex(text, unit.get("dialect", "postgres"))
-    statement = next((s for s in lexed.statements if (s.line, s.column) == (item["l"], item["c"])), None) if lexed else None
+    lexed = lex(text, unit.dialect)
+    statement = next((s for s in lexed.statements if (s.line, s.column) == (item.line, item.col)), None) if lexed else None
     if statement is None:
         return None
     tokens = statement.tokens

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping
 
 import sqlglot
@@ -50,6 +50,17 @@ ROUTINES = frozenset({"FUNCTION", "PROCEDURE"})
 # Statement kinds of the facts.
 TABLE, ENABLE, DISABLE, POLICY, FUNCTION, FUNCTION_PATH, RENAME, DROP, GRANT = (
     "table", "enable", "disable", "policy", "function", "function_path", "rename", "drop", "grant")
+FORCE, NO_FORCE, VIEW, VIEW_OPTIONS, DROP_VIEW, ALTER_POLICY, DROP_POLICY = (
+    "force", "no_force", "view", "view_options", "drop_view", "alter_policy", "drop_policy")
+# Functions a policy should call once per statement, as `(select auth.uid())`, not once per row
+# (Supabase's `auth_rls_initplan` lint): Supabase's auth helpers and `current_setting`.
+AUTH_FUNCTIONS = frozenset({"uid", "jwt", "role", "email"})
+# Values that switch a boolean view option on (`security_invoker`, `security_invoker = on`).
+TRUE_WORDS = frozenset({"TRUE", "ON", "1", "YES"})
+
+
+# A table, view or function: (schema, name), the schema `public` when unqualified.
+Key = tuple[str, "str | None"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,14 @@ class RlsStatement:
     search_path: bool = False  # function: SET search_path in its definition
     to: str | None = None  # rename: the new table name
     schemas: tuple[str, ...] = ()  # grant: schemas the grant exposes
+    policy: str | None = None  # policy, alter / drop policy: the policy's name
+    # policy, alter policy: the per-row function calls (`auth.uid()`) of its USING and of its
+    # WITH CHECK expression, and which of the two clauses the statement gives
+    per_row_using: tuple[str, ...] = ()
+    per_row_check: tuple[str, ...] = ()
+    clauses: tuple[str, ...] = ()
+    invoker: bool = False  # view, view options: `security_invoker` on
+    reads: tuple[str, ...] = ()  # view: the tables its query reads, as `schema.name`
 
     def to_json(self) -> dict[str, Any]:
         return {key: list(value) if isinstance(value, tuple) else value for key, value in self.__dict__.items()}
@@ -122,7 +141,10 @@ class RlsStream:
 class RlsProblem:
     """What `replay` found: `kind` is one of `no_rls` (a table of an exposed schema never
     gets RLS, or gets it disabled), `always_true` (a write policy that lets every row
-    through), `definer_search_path` (a SECURITY DEFINER function with a mutable search_path)."""
+    through), `definer_search_path` (a SECURITY DEFINER function with a mutable search_path),
+    `definer_view` (a view of an exposed schema over a table with RLS, without
+    `security_invoker`: it reads with its owner's rights), `initplan` (a policy that calls
+    `auth.uid()` and its kin once per row instead of once per statement)."""
 
     kind: str
     path: str
@@ -163,18 +185,45 @@ def _skip(words: list[str], at: int, *noise: str) -> int:
     return at
 
 
-def _is_true(tokens: list[Token], text: str) -> bool:
-    """Whether the expression the tokens span is the constant `true` (sqlglot's reading)."""
+def _expression(tokens: list[Token], text: str) -> exp.Expression | None:
+    """The SQL expression the tokens span, as sqlglot reads it; None when it does not parse."""
     if not tokens:
-        return False
+        return None
     body = text[tokens[0].start : tokens[-1].end + 1]
     try:
-        tree = sqlglot.parse_one(body, read="postgres")
+        return sqlglot.parse_one(body, read="postgres")
     except Exception:  # noqa: BLE001 - sqlglot raises assorted errors on odd input
-        return False
+        return None
+
+
+def _is_true(tokens: list[Token], text: str) -> bool:
+    """Whether the expression the tokens span is the constant `true` (sqlglot's reading)."""
+    tree = _expression(tokens, text)
     while isinstance(tree, exp.Paren):
         tree = tree.this
     return isinstance(tree, exp.Boolean) and tree.this is True
+
+
+def _per_row_calls(tree: exp.Expression | None) -> list[str]:
+    """The calls of `auth.uid()`, `auth.jwt()`, `auth.role()`, `auth.email()` and
+    `current_setting(...)` in a policy expression that PostgreSQL evaluates for every row of
+    the table: those outside any subquery. `(select auth.uid())` runs once, as an init plan;
+    a call inside another subquery (`owner in (select ... where member = auth.uid())`) runs
+    with that subquery, not per row of the table, and is left alone."""
+    if tree is None:
+        return []
+    found = []
+    for node in tree.walk():
+        if isinstance(node, exp.Dot) and isinstance(node.this, exp.Identifier) and node.this.name.lower() == "auth" and (
+                isinstance(node.expression, exp.Anonymous) and node.expression.name.lower() in AUTH_FUNCTIONS):
+            call = f"auth.{node.expression.name.lower()}()"
+        elif isinstance(node, exp.Anonymous) and node.name.lower() == "current_setting" and not isinstance(node.parent, exp.Dot):
+            call = "current_setting()"
+        else:
+            continue
+        if node.find_ancestor(exp.Select) is None:
+            found.append(call)
+    return found
 
 
 def _parenthesised(tokens: list[Token], at: int) -> tuple[list[Token], int]:
@@ -191,13 +240,17 @@ def _parenthesised(tokens: list[Token], at: int) -> tuple[list[Token], int]:
     return tokens[at + 1 :], len(tokens)
 
 
-def _policy(tokens: list[Token], words: list[str], text: str, line: int) -> RlsStatement | None:
+def _policy(tokens: list[Token], words: list[str], text: str, line: int, kind: str = POLICY) -> RlsStatement | None:
     """`CREATE POLICY name ON table [AS PERMISSIVE|RESTRICTIVE] [FOR cmd] [TO roles]
-    [USING (expr)] [WITH CHECK (expr)]`."""
+    [USING (expr)] [WITH CHECK (expr)]`, or `ALTER POLICY name ON table [TO roles] [USING
+    (expr)] [WITH CHECK (expr)]` (kind ALTER_POLICY)."""
     if "ON" not in words:
         return None
-    schema, table, at = _qualified(tokens, words.index("ON") + 1)
+    on = words.index("ON")
+    name = _fold(tokens[on - 1]) if on >= 1 else None
+    schema, table, at = _qualified(tokens, on + 1)
     command, roles, permissive, using_true, check_true = "ALL", [], True, False, False
+    per_row: dict[str, list[str]] = {"USING": [], "CHECK": []}
     while at < len(tokens):
         word = words[at]
         if word == "AS" and at + 1 < len(words):
@@ -215,13 +268,17 @@ def _policy(tokens: list[Token], words: list[str], text: str, line: int) -> RlsS
         elif word == "USING":
             inner, at = _parenthesised(tokens, at + 1)
             using_true = _is_true(inner, text)
+            per_row["USING"] = _per_row_calls(_expression(inner, text))
         elif word == "WITH" and at + 1 < len(words) and words[at + 1] == "CHECK":
             inner, at = _parenthesised(tokens, at + 2)
             check_true = _is_true(inner, text)
+            per_row["CHECK"] = _per_row_calls(_expression(inner, text))
         else:
             at += 1
-    return RlsStatement(POLICY, line, schema, table, command=command, roles=tuple(roles), permissive=permissive,
-                        using_true=using_true, check_true=check_true)
+    return RlsStatement(kind, line, schema, table, command=command, roles=tuple(roles), permissive=permissive,
+                        using_true=using_true, check_true=check_true, policy=name,
+                        per_row_using=tuple(dict.fromkeys(per_row["USING"])), per_row_check=tuple(dict.fromkeys(per_row["CHECK"])),
+                        clauses=tuple(clause for clause in ("USING", "CHECK") if _gives(words, clause)))
 
 
 def _function(tokens: list[Token], words: list[str], start: int, line: int, create: bool) -> RlsStatement:
@@ -272,6 +329,52 @@ def _grant(tokens: list[Token], words: list[str], line: int) -> RlsStatement | N
     return RlsStatement(GRANT, line, roles=roles, schemas=tuple(dict.fromkeys(schemas)))
 
 
+def _gives(words: list[str], clause: str) -> bool:
+    """Whether a policy statement has a USING or a WITH CHECK clause."""
+    if clause == "USING":
+        return "USING" in words
+    return any(word == "WITH" and after == "CHECK" for word, after in zip(words, words[1:]))
+
+
+def _view(tokens: list[Token], words: list[str], text: str, at: int, line: int) -> RlsStatement | None:
+    """`CREATE [OR REPLACE] [RECURSIVE] VIEW name [(columns)] [WITH (options)] AS query`: the
+    view, whether `security_invoker` is on, and the tables its query reads. Temporary and
+    materialized views (no RLS applies to the latter; it is a copy) are left out."""
+    at = _skip(words, at, "RECURSIVE")
+    if at >= len(words) or words[at] != "VIEW":
+        return None
+    schema, name, at = _qualified(tokens, at + 1)
+    _, at = _parenthesised(tokens, at)
+    invoker = False
+    if at + 1 < len(words) and words[at] == "WITH" and tokens[at + 1].token_type == TokenType.L_PAREN:
+        options, at = _parenthesised(tokens, at + 1)
+        invoker = _invoker_on(options)
+    if at >= len(words) or words[at] != "AS" or at + 1 >= len(tokens):
+        return None
+    query = _expression(tokens[at + 1 :], text)
+    reads: list[str] = []
+    if query is not None:
+        ctes = {cte.alias_or_name.lower() for cte in query.find_all(exp.CTE)}
+        for table in query.find_all(exp.Table):
+            db = _identifier(table.args.get("db"))
+            own = _identifier(table.this)
+            if own and (db or own not in ctes):
+                reads.append(f"{db or DEFAULT_SCHEMA}.{own}")
+    return RlsStatement(VIEW, line, schema, name, invoker=invoker, reads=tuple(dict.fromkeys(reads)))
+
+
+def _invoker_on(options: list[Token]) -> bool:
+    """Whether a view's `(option [= value], ...)` list switches `security_invoker` on."""
+    for index, token in enumerate(options):
+        if token.text.lower() != "security_invoker":
+            continue
+        if index + 1 >= len(options) or options[index + 1].token_type == TokenType.COMMA:
+            return True  # a boolean option without a value is on
+        if options[index + 1].token_type == TokenType.EQ and index + 2 < len(options):
+            return options[index + 2].text.strip("'").upper() in TRUE_WORDS
+    return False
+
+
 def _from_tree(tree: exp.Expression, line: int) -> list[RlsStatement]:
     if isinstance(tree, exp.Create) and (tree.args.get("kind") or "").upper() == "TABLE":
         target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
@@ -279,9 +382,10 @@ def _from_tree(tree: exp.Expression, line: int) -> list[RlsStatement]:
             return []
         schema = target.args.get("db")
         return [RlsStatement(TABLE, line, _identifier(schema), _identifier(target.this))]
-    if isinstance(tree, exp.Drop) and (tree.args.get("kind") or "").upper() == "TABLE":
+    if isinstance(tree, exp.Drop) and (tree.args.get("kind") or "").upper() in ("TABLE", "VIEW"):
+        kind = DROP if tree.args["kind"].upper() == "TABLE" else DROP_VIEW
         tables = [t for t in tree.args.get("tables") or [tree.this] if isinstance(t, exp.Table)]
-        return [RlsStatement(DROP, line, _identifier(t.args.get("db")), _identifier(t.this)) for t in tables]
+        return [RlsStatement(kind, line, _identifier(t.args.get("db")), _identifier(t.this)) for t in tables]
     if isinstance(tree, exp.Alter) and isinstance(tree.this, exp.Table):
         for action in tree.args.get("actions") or []:
             if isinstance(action, exp.AlterRename) and isinstance(action.this, exp.Table):
@@ -305,11 +409,30 @@ def _from_tokens(tokens: list[Token], text: str, line: int) -> list[RlsStatement
         for index in range(2, len(words) - 2):
             if words[index : index + 3] == ["ROW", "LEVEL", "SECURITY"]:
                 toggle = words[index - 1]
-                if toggle not in ("ENABLE", "DISABLE"):
-                    return []  # FORCE / NO FORCE: about the table owner, not the API roles
+                if toggle == "FORCE":  # RLS applies to the table owner too (a view it owns)
+                    toggle = "NO_FORCE" if words[index - 2] == "NO" else "FORCE"
+                kind = {"ENABLE": ENABLE, "DISABLE": DISABLE, "FORCE": FORCE, "NO_FORCE": NO_FORCE}.get(toggle)
+                if kind is None:
+                    return []
                 schema, table, _ = _qualified(tokens, _skip(words, 2, "IF", "EXISTS", "ONLY"))
-                return [RlsStatement(ENABLE if toggle == "ENABLE" else DISABLE, line, schema, table)]
+                return [RlsStatement(kind, line, schema, table)]
         return []
+    if head == "ALTER" and words[1] == "VIEW":
+        schema, view, at = _qualified(tokens, _skip(words, 2, "IF", "EXISTS"))
+        if at + 1 < len(words) and words[at] in ("SET", "RESET") and tokens[at + 1].token_type == TokenType.L_PAREN:
+            options, _ = _parenthesised(tokens, at + 1)
+            if any(t.text.lower() == "security_invoker" for t in options):
+                return [RlsStatement(VIEW_OPTIONS, line, schema, view, invoker=words[at] == "SET" and _invoker_on(options))]
+        return []
+    if head == "ALTER" and words[1] == "POLICY":
+        found = _policy(tokens, words, text, line, kind=ALTER_POLICY)
+        if found is not None and "RENAME" in words and words.index("RENAME") + 2 < len(tokens):
+            found = replace(found, to=_fold(tokens[words.index("RENAME") + 2]))
+        return [found] if found else []
+    if head == "DROP" and words[1] == "POLICY" and "ON" in words:
+        on = words.index("ON")
+        schema, table, _ = _qualified(tokens, on + 1)
+        return [RlsStatement(DROP_POLICY, line, schema, table, policy=_fold(tokens[on - 1]))]
     if head == "CREATE":
         at = _skip(words, 1, "OR", "REPLACE")
         if at < len(words) and words[at] == "POLICY":
@@ -317,7 +440,8 @@ def _from_tokens(tokens: list[Token], text: str, line: int) -> list[RlsStatement
             return [found] if found else []
         if at < len(words) and words[at] in ROUTINES:
             return [_function(tokens, words, at + 1, line, create=True)]
-        return []
+        view = _view(tokens, words, text, at, line)
+        return [view] if view else []
     if head == "ALTER" and words[1] in ROUTINES:
         return [_function(tokens, words, 2, line, create=False)]
     if head == "GRANT" or (head == "ALTER" and words[1:3] == ["DEFAULT", "PRIVILEGES"] and "GRANT" in words):
@@ -335,7 +459,7 @@ def collect_statements(text: str) -> list[RlsStatement]:
     for statement in lexed.statements:
         tokens = list(statement.tokens)
         words = _words(tokens[:3])
-        if words[:1] == ["CREATE"] or words[:2] in (["DROP", "TABLE"], ["ALTER", "TABLE"]):
+        if words[:1] == ["CREATE"] or words[:2] in (["DROP", "TABLE"], ["DROP", "VIEW"], ["ALTER", "TABLE"]):
             try:
                 parsed = [tree for tree in sqlglot.parse(statement.text, read="postgres") if tree is not None]
             except Exception:  # noqa: BLE001 - sqlglot raises assorted errors on odd input
@@ -369,48 +493,53 @@ def exposed_schemas(stream: RlsStream, config_text: str | None) -> frozenset[str
     return frozenset(schemas)
 
 
-def _key(schema: str | None, name: str | None) -> tuple[str, str | None]:
+def _key(schema: str | None, name: str | None) -> "Key":
     return schema or DEFAULT_SCHEMA, name
 
 
 def replay(stream: RlsStream, exposed: frozenset[str]) -> list[RlsProblem]:
     """The problems of a stream, its statements applied in order."""
-    created: dict[tuple[str, str | None], tuple[str, RlsStatement]] = {}
-    enabled: dict[tuple[str, str | None], bool] = {}
-    disabled_at: dict[tuple[str, str | None], tuple[str, RlsStatement]] = {}
-    policies: dict[tuple[str, str | None], int] = {}
-    functions: dict[tuple[str, str | None], tuple[str, RlsStatement]] = {}
-    fixed: set[tuple[str, str | None]] = set()
+    created: dict[Key, tuple[str, RlsStatement]] = {}
+    enabled: dict[Key, bool] = {}
+    forced: set[Key] = set()
+    disabled_at: dict[Key, tuple[str, RlsStatement]] = {}
+    # table -> policy name -> (file, the statement that last defined its expressions)
+    policies: dict[Key, dict[str, tuple[str, RlsStatement]]] = {}
+    functions: dict[Key, tuple[str, RlsStatement]] = {}
+    views: dict[Key, tuple[str, RlsStatement]] = {}
+    fixed: set[Key] = set()
     problems: list[RlsProblem] = []
     for path, st in stream.statements():
         key = _key(st.schema, st.name)
         if st.kind == TABLE:
             created[key] = (path, st)
             enabled[key] = False
+            forced.discard(key)
             policies.pop(key, None)
         elif st.kind == DROP:
             created.pop(key, None)
             enabled.pop(key, None)
+            policies.pop(key, None)
         elif st.kind == RENAME and st.to:
             moved = _key(st.schema, st.to)
             for table in (created, enabled, disabled_at, policies):
                 if key in table:
                     table[moved] = table.pop(key)  # type: ignore[index]
-        elif st.kind == ENABLE:
-            enabled[key] = True
-            disabled_at.pop(key, None)
-        elif st.kind == DISABLE:
-            enabled[key] = False
-            disabled_at[key] = (path, st)
-        elif st.kind == POLICY:
-            policies[key] = policies.get(key, 0) + 1
-            roles = set(st.roles) or {"public"}
-            lets_all = (st.using_true and st.command in ("ALL", "UPDATE", "DELETE")) or (
-                st.check_true and st.command in ("ALL", "INSERT", "UPDATE"))
-            if lets_all and st.permissive and st.command in WRITE_COMMANDS and roles & REQUEST_ROLES:
-                clause = "USING (true)" if st.using_true else "WITH CHECK (true)"
-                problems.append(RlsProblem("always_true", path, st.line, _label(key),
-                                           f"{clause} on a FOR {st.command} policy for {', '.join(sorted(roles & REQUEST_ROLES))}"))
+            if key in forced:
+                forced.discard(key)
+                forced.add(moved)
+        elif st.kind in (ENABLE, DISABLE):
+            enabled[key] = st.kind == ENABLE
+            if st.kind == ENABLE:
+                disabled_at.pop(key, None)
+            else:
+                disabled_at[key] = (path, st)
+        elif st.kind in (FORCE, NO_FORCE):
+            (forced.add if st.kind == FORCE else forced.discard)(key)
+        elif st.kind in (POLICY, ALTER_POLICY, DROP_POLICY):
+            _policy_change(policies.setdefault(key, {}), path, st)
+            if st.kind == POLICY:
+                problems.extend(_always_true(path, st, key))
         elif st.kind == FUNCTION:
             fixed.discard(key)  # CREATE OR REPLACE sets the function's configuration anew
             if st.definer and not st.search_path:
@@ -422,10 +551,16 @@ def replay(stream: RlsStream, exposed: frozenset[str]) -> list[RlsProblem]:
         elif st.kind == FUNCTION_PATH and st.definer and key not in fixed:
             # `ALTER FUNCTION f() SECURITY DEFINER` on a function created without a search_path
             functions.setdefault(key, (path, st))
+        elif st.kind == VIEW:
+            views[key] = (path, st)  # CREATE OR REPLACE VIEW replaces the options too
+        elif st.kind == VIEW_OPTIONS and key in views:
+            views[key] = (views[key][0], replace(views[key][1], invoker=st.invoker))
+        elif st.kind == DROP_VIEW:
+            views.pop(key, None)
     for key, (path, st) in created.items():
         if key[0] in exposed and not enabled.get(key):
             where, at = disabled_at.get(key, (path, st))
-            count = policies.get(key, 0)
+            count = len(policies.get(key, {}))
             detail = "RLS disabled" if key in disabled_at else "RLS never enabled"
             if count:
                 detail += f"; its {count} polic{'y does' if count == 1 else 'ies do'} nothing"
@@ -433,7 +568,49 @@ def replay(stream: RlsStream, exposed: frozenset[str]) -> list[RlsProblem]:
     for key, (path, st) in functions.items():
         if key not in fixed:
             problems.append(RlsProblem("definer_search_path", path, st.line, _label(key)))
+    protected = {key for key, on in enabled.items() if on and key not in forced}
+    for key, (path, st) in views.items():
+        over = [table for table in st.reads if _key(*table.split(".", 1)) in protected]
+        if key[0] in exposed and not st.invoker and over:
+            problems.append(RlsProblem("definer_view", path, st.line, _label(key), ", ".join(f"`{t}`" for t in over)))
+    for key, named in policies.items():
+        for name, (path, st) in named.items():
+            calls = tuple(dict.fromkeys(st.per_row_using + st.per_row_check))
+            if calls:
+                problems.append(RlsProblem("initplan", path, st.line, _label(key), f"`{name}` calls {', '.join(calls)}"))
     return sorted(problems, key=lambda p: (p.path, p.line, p.kind))
+
+
+def _policy_change(named: dict[str, tuple[str, RlsStatement]], path: str, st: RlsStatement) -> None:
+    """Apply a CREATE / ALTER / DROP POLICY to the policies of its table, by name."""
+    name = st.policy or f"line {st.line}"
+    if st.kind == POLICY:
+        named[name] = (path, st)
+    elif st.kind == DROP_POLICY:
+        named.pop(name, None)
+    elif name in named:
+        where, before = named.pop(name)
+        if st.clauses:  # ALTER POLICY ... USING / WITH CHECK: the clauses given replace the old ones
+            if st.per_row_using or st.per_row_check:
+                where, before = path, replace(before, line=st.line)  # the finding moves to the ALTER that calls
+            before = replace(
+                before,
+                per_row_using=st.per_row_using if "USING" in st.clauses else before.per_row_using,
+                per_row_check=st.per_row_check if "CHECK" in st.clauses else before.per_row_check,
+            )
+        named[st.to or name] = (where, before)
+
+
+def _always_true(path: str, st: RlsStatement, key: Key) -> list[RlsProblem]:
+    """A permissive write policy for a request role whose USING or WITH CHECK is `true`."""
+    roles = set(st.roles) or {"public"}
+    lets_all = (st.using_true and st.command in ("ALL", "UPDATE", "DELETE")) or (
+        st.check_true and st.command in ("ALL", "INSERT", "UPDATE"))
+    if not (lets_all and st.permissive and st.command in WRITE_COMMANDS and roles & REQUEST_ROLES):
+        return []
+    clause = "USING (true)" if st.using_true else "WITH CHECK (true)"
+    return [RlsProblem("always_true", path, st.line, _label(key),
+                       f"{clause} on a FOR {st.command} policy for {', '.join(sorted(roles & REQUEST_ROLES))}")]
 
 
 def _label(key: tuple[str, str | None]) -> str:

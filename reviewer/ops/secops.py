@@ -256,11 +256,3 @@ def target_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def in_main_block(stack: list[cst.CSTNode]) -> bool:
-    """Whether an `if __name__ == "__main__":` encloses the innermost node of `stack`."""
-    for node in stack:
-        if isinstance(node, cst.If) and isinstance(node.test, cst.Comparison):
-            left = node.test.left
-            if isinstance(left, cst.Name) and left.value == "__name__":
-                return True
-    return False

@@ -14,7 +14,9 @@ Read by OPS009 (graceful-shutdown-missing). Per module:
   the name they are bound to;
 - closes: the names something is closed on (`x.close()`, `.aclose()`, `.dispose()`,
   `.wait_closed()`, `atexit.register(x.close)`, `async with x:`), project-wide, since the
-  shutdown hook often lives in another module than the client.
+  shutdown hook often lives in another module than the client;
+- SIGTERM handlers (`signal.signal`, `loop.add_signal_handler`) whose first act, past log
+  lines, is to exit (`sys.exit`, `os._exit`, `exit()`, `raise SystemExit`).
 
 Test, example, docs and script code is left out: it is not the service's.
 """
@@ -25,11 +27,11 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
-from reviewer.astfacts import dotted_name, keyword_value
+from reviewer.astfacts import dotted_name, keyword_value, own_nodes
 from reviewer.model import FileKind
-from reviewer.names import module_name_for
+from reviewer.names import ImportMap, module_name_for
 from reviewer.provider import IndexProvider
-from reviewer.web.routes import ModuleImports, non_service
+from reviewer.web.routes import non_service
 
 SECTION = "shutdown"
 
@@ -60,7 +62,7 @@ SIGNAL_CALLS = frozenset({"signal.signal", "add_signal_handler", "signal.set_wak
 STARTUP_HOOKS = frozenset({"on_event", "add_event_handler"})
 MAX_DEPTH = 3
 TRIGGERS = ("while True", "while 1", "AsyncClient", "ClientSession", "create_pool", "create_async_engine", "redis",
-            "lifespan", "startup", "close", "dispose", "motor", "aiokafka", "atexit")
+            "lifespan", "startup", "close", "dispose", "motor", "aiokafka", "atexit", "SIGTERM")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class Shutdown:
     loops: tuple[Site, ...] = ()
     resources: tuple[Site, ...] = ()
     closed: frozenset[str] = frozenset()
+    # SIGTERM handlers whose first act is to exit (name: the handler, call: the exit call).
+    abrupt: tuple[Site, ...] = ()
 
 
 def _last(node: ast.AST) -> str | None:
@@ -87,18 +91,6 @@ def _last(node: ast.AST) -> str | None:
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
         return node.slice.value
     return None
-
-
-SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-
-
-def _own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes of a body, not descending into nested functions or classes."""
-    stack: list[ast.AST] = [node for node in body if not isinstance(node, SCOPES)]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, SCOPES))
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
@@ -120,10 +112,10 @@ def _handles_signals(tree: ast.Module) -> bool:
     return False
 
 
-def _blocking_call(loop: ast.While, imports: ModuleImports) -> str | None:
+def _blocking_call(loop: ast.While, imports: ImportMap) -> str | None:
     """The call the loop blocks on; None when it runs a server, which handles signals itself."""
-    calls = [node for node in _own_nodes(loop.body) if isinstance(node, ast.Call)]
-    if any((imports.known(node.func) or "").startswith(SERVERS) for node in calls):
+    calls = [node for node in own_nodes(loop.body) if isinstance(node, ast.Call)]
+    if any((imports.imported_name(node.func) or "").startswith(SERVERS) for node in calls):
         return None
     for node in calls:
         name = _last(node.func)
@@ -135,7 +127,7 @@ def _blocking_call(loop: ast.While, imports: ModuleImports) -> str | None:
     return None
 
 
-def _worker_loops(tree: ast.Module, imports: ModuleImports) -> list[list[Any]]:
+def _worker_loops(tree: ast.Module, imports: ImportMap) -> list[list[Any]]:
     guards = [node for node in tree.body if _is_main_guard(node)]
     if not guards or _handles_signals(tree):
         return []
@@ -144,7 +136,7 @@ def _worker_loops(tree: ast.Module, imports: ModuleImports) -> list[list[Any]]:
     seen: set[str] = set()
 
     def visit(body: list[ast.stmt], owner: str, depth: int) -> None:
-        for node in _own_nodes(body):
+        for node in own_nodes(body):
             if isinstance(node, ast.While) and isinstance(node.test, ast.Constant) and node.test.value in (True, 1):
                 call = _blocking_call(node, imports)
                 if call:
@@ -155,6 +147,68 @@ def _worker_loops(tree: ast.Module, imports: ModuleImports) -> list[list[Any]]:
 
     for guard in guards:
         visit(guard.body, "`__main__`", 0)
+    return sorted(found)
+
+
+EXITS = frozenset({"sys.exit", "os._exit", "exit", "quit", "SystemExit"})
+
+
+def _is_sigterm(node: ast.AST, imports: ImportMap) -> bool:
+    return (imports.imported_name(node) or "").rsplit(".", 1)[-1] == "SIGTERM"
+
+
+def _exit_call(node: ast.AST, imports: ImportMap) -> str | None:
+    """`sys.exit(...)`, `os._exit(...)`, `exit()`, `quit()`, `raise SystemExit(...)`: the exit."""
+    if isinstance(node, ast.Expr):
+        node = node.value
+    if isinstance(node, ast.Raise) and node.exc is not None:
+        node = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        return "SystemExit" if imports.imported_name(node) == "SystemExit" else None
+    if isinstance(node, ast.Call):
+        name = imports.imported_name(node.func) or ""
+        return name if name in EXITS else None
+    return None
+
+
+def _logs(statement: ast.stmt, imports: ImportMap) -> bool:
+    """A docstring, a `global` / `nonlocal`, `print(...)` or a logging call: nothing that stops work."""
+    if isinstance(statement, (ast.Global, ast.Nonlocal, ast.Pass)):
+        return True
+    if not isinstance(statement, ast.Expr):
+        return False
+    value = statement.value
+    if isinstance(value, ast.Constant):
+        return True
+    if not isinstance(value, ast.Call):
+        return False
+    name = imports.imported_name(value.func) or ""
+    receiver = value.func.value if isinstance(value.func, ast.Attribute) else None
+    return name == "print" or name.startswith("logging.") or "log" in (dotted_name(receiver) or "").lower()
+
+
+def _abrupt_handlers(tree: ast.Module, imports: ImportMap) -> list[list[Any]]:
+    """[line, handler, exit call, where] of each `signal.signal(SIGTERM, handler)` /
+    `loop.add_signal_handler(SIGTERM, handler)` whose handler exits before doing anything but
+    logging (RULES.md OPS009 (c))."""
+    functions = {node.name: node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    found: list[list[Any]] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and len(node.args) >= 2 and _is_sigterm(node.args[0], imports)):
+            continue
+        installer = imports.imported_name(node.func) or _last(node.func) or ""
+        if installer != "signal.signal" and not installer.endswith("add_signal_handler"):
+            continue
+        handler = node.args[1]
+        if isinstance(handler, ast.Lambda):
+            name, body = "lambda", [ast.Expr(handler.body)]
+        elif isinstance(handler, ast.Name) and handler.id in functions:
+            name, body = f"{handler.id}()", functions[handler.id].body
+        else:
+            continue
+        first = next((statement for statement in body if not _logs(statement, imports)), None)
+        call = _exit_call(first, imports) if first is not None else None
+        if call:
+            found.append([node.lineno, name, call, "SIGTERM handler"])
     return sorted(found)
 
 
@@ -183,19 +237,19 @@ def _startup_hooks(tree: ast.Module) -> set[str]:
     return hooks
 
 
-def _created(value: ast.AST | None, imports: ModuleImports, kinds: frozenset[str]) -> str | None:
+def _created(value: ast.AST | None, imports: ImportMap, kinds: frozenset[str]) -> str | None:
     if isinstance(value, ast.Await):
         value = value.value
     if not isinstance(value, ast.Call):
         return None
-    name = imports.known(value.func) or ""
+    name = imports.imported_name(value.func) or ""
     return name if name in kinds else None
 
 
 def _assignments(body: list[ast.stmt]) -> Iterator[tuple[ast.AST, ast.AST, int]]:
     """(target, value, line) of the assignments of a body, outside `with` blocks (whose exit
     closes what they open) and nested functions."""
-    for node in _own_nodes(body):
+    for node in own_nodes(body):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 yield target, node.value, node.lineno
@@ -203,7 +257,7 @@ def _assignments(body: list[ast.stmt]) -> Iterator[tuple[ast.AST, ast.AST, int]]
             yield node.target, node.value, node.lineno
 
 
-def _resources(tree: ast.Module, imports: ModuleImports) -> list[list[Any]]:
+def _resources(tree: ast.Module, imports: ImportMap) -> list[list[Any]]:
     found: list[list[Any]] = []
     for target, value, line in _assignments([n for n in tree.body if not isinstance(n, (ast.With, ast.AsyncWith))]):
         call = _created(value, imports, ASYNC_RESOURCES)
@@ -249,11 +303,12 @@ def _closed(tree: ast.Module) -> set[str]:
 
 
 def collect_shutdown(path: str, tree: ast.Module) -> dict[str, Any] | None:
-    imports = ModuleImports(module_name_for(path), path.endswith("__init__.py"))
+    imports = ImportMap(module_name_for(path), path.endswith("__init__.py"))
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.add(node)
-    facts = {"loops": _worker_loops(tree, imports), "resources": _resources(tree, imports), "closed": sorted(_closed(tree))}
+    facts = {"loops": _worker_loops(tree, imports), "resources": _resources(tree, imports), "closed": sorted(_closed(tree)),
+             "abrupt": _abrupt_handlers(tree, imports)}
     return facts if any(facts.values()) else None
 
 
@@ -275,4 +330,5 @@ class ShutdownProvider(IndexProvider):
             loops=tuple(Site(path, *loop) for path in sorted(facts) for loop in facts[path]["loops"]),
             resources=tuple(Site(path, *item) for path in sorted(facts) for item in facts[path]["resources"]),
             closed=frozenset(name for data in facts.values() for name in data["closed"]),
+            abrupt=tuple(Site(path, *item) for path in sorted(facts) for item in facts[path].get("abrupt", ())),
         )

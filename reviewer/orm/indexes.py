@@ -19,6 +19,10 @@ migrations restate the model, which is the source of truth); SQLAlchemy and SQL 
 table name, so a model and the migrations that create its table share one entry. Every index
 the history ever creates counts (drops are not replayed in revision order; a table or column
 that an up-migration drops is left out instead).
+
+Unique keys (primary keys, `unique=True`, `unique_together`, `UniqueConstraint`, unique indexes,
+from the models and the migrations) are kept apart as well: ORM011 reads them to tell an
+exists-then-create the database guards from one it does not.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from reviewer import migrations as mig
+from reviewer.migrations.alembic import alembic_column
 from reviewer.astfacts import dotted_name, keyword_value
-from reviewer.discovery import is_test_path
+from reviewer.discovery import in_migrations_package, is_test_path
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
 from reviewer.web.routes import non_service
@@ -100,9 +105,10 @@ def _index_columns(call: ast.Call) -> list[str | None]:
     return found
 
 
-def _table_args(node: ast.AST | None) -> tuple[list[list[str | None]], list[dict[str, Any]], bool]:
-    """(keys, foreign keys, MySQL table options) of a `__table_args__` value."""
+def _table_args(node: ast.AST | None) -> tuple[list[list[str | None]], list[list[str | None]], list[dict[str, Any]], bool]:
+    """(keys, unique keys, foreign keys, MySQL table options) of a `__table_args__` value."""
     keys: list[list[str | None]] = []
+    unique: list[list[str | None]] = []
     fks: list[dict[str, Any]] = []
     mysql = False
     items = node.elts if isinstance(node, (ast.Tuple, ast.List)) else [node] if node is not None else []
@@ -113,15 +119,18 @@ def _table_args(node: ast.AST | None) -> tuple[list[list[str | None]], list[dict
             kind = _last(item.func)
             if kind in ("Index", "UniqueConstraint", "PrimaryKeyConstraint"):
                 keys.append(_index_columns(item))
+                if kind != "Index" or _true(keyword_value(item, "unique")):
+                    unique.append(keys[-1])
             elif kind == "ForeignKeyConstraint":
                 columns = [c.lower() if c else None for c in _strings(item.args[0] if item.args else keyword_value(item, "columns"))]
                 if columns and all(columns):
                     fks.append({"column": columns[0], "columns": columns, "line": item.lineno, "col": item.col_offset + 1})
-    return keys, fks, mysql
+    return keys, unique, fks, mysql
 
 
 def _sqlalchemy_table(node: ast.ClassDef, tablename: str) -> dict[str, Any]:
     keys: list[list[str | None]] = []
+    unique: list[list[str | None]] = []
     fks: list[dict[str, Any]] = []
     primary: list[str] = []
     unindexed: list[str] = []  # `index=False` written out: the author's decision
@@ -129,8 +138,9 @@ def _sqlalchemy_table(node: ast.ClassDef, tablename: str) -> dict[str, Any]:
     for statement in node.body:
         target, value = _assignment(statement)
         if target == "__table_args__":
-            found, foreign, mysql = _table_args(value)
+            found, distinct, foreign, mysql = _table_args(value)
             keys += found
+            unique += distinct
             fks += foreign
             continue
         if target is None or not isinstance(value, ast.Call) or _last(value.func) not in SA_COLUMNS:
@@ -140,14 +150,17 @@ def _sqlalchemy_table(node: ast.ClassDef, tablename: str) -> dict[str, Any]:
             primary.append(column)
         if _true(keyword_value(value, "index")) or _true(keyword_value(value, "unique")):
             keys.append([column])
+        if _true(keyword_value(value, "unique")):
+            unique.append([column])
         if _false(keyword_value(value, "index")):
             unindexed.append(column)
         elif any(_is_foreign_key(a) for a in value.args):
             fks.append({"column": column, "line": statement.lineno, "col": statement.col_offset + 1})
     if primary:
         keys.append(primary)
+        unique.append(primary)
     return {"table": tablename, "model": node.name, "framework": "sqlalchemy", "line": node.lineno,
-            "keys": keys, "fks": fks, "mysql": mysql, "unindexed": unindexed}
+            "keys": keys, "unique": unique, "fks": fks, "mysql": mysql, "unindexed": unindexed}
 
 
 def _imperative_table(call: ast.Call, line: int, col: int) -> dict[str, Any] | None:
@@ -156,6 +169,7 @@ def _imperative_table(call: ast.Call, line: int, col: int) -> dict[str, Any] | N
     if name is None:
         return None
     keys: list[list[str | None]] = []
+    unique: list[list[str | None]] = []
     fks: list[dict[str, Any]] = []
     primary: list[str] = []
     for arg in call.args[1:]:
@@ -163,25 +177,29 @@ def _imperative_table(call: ast.Call, line: int, col: int) -> dict[str, Any] | N
             continue
         kind = _last(arg.func)
         if kind == "Column":
-            facts = mig.alembic_column(arg)
-            column = facts["name"]
+            facts = alembic_column(arg)
+            column = facts.name
             if not column:
                 continue
-            if facts["pk"]:
+            if facts.pk:
                 primary.append(column)
-            if facts["index"] or facts["unique"]:
+            if facts.index or facts.unique:
                 keys.append([column])
-            if facts["fk"]:
+            if facts.unique:
+                unique.append([column])
+            if facts.fk:
                 fks.append({"column": column, "line": arg.lineno, "col": arg.col_offset + 1})
         elif kind in ("Index", "UniqueConstraint", "PrimaryKeyConstraint", "ForeignKeyConstraint"):
-            found, foreign, _ = _table_args(ast.Tuple(elts=[arg]))
+            found, distinct, foreign, _ = _table_args(ast.Tuple(elts=[arg]))
             keys += found
+            unique += distinct
             fks += foreign
     if primary:
         keys.append(primary)
+        unique.append(primary)
     mysql = any((k.arg or "").startswith(("mysql_", "mariadb_")) for k in call.keywords)
-    return {"table": name.lower(), "model": None, "framework": "sqlalchemy", "line": line, "keys": keys, "fks": fks,
-            "mysql": mysql}
+    return {"table": name.lower(), "model": None, "framework": "sqlalchemy", "line": line, "keys": keys, "unique": unique,
+            "fks": fks, "mysql": mysql}
 
 
 def _django_fields(node: ast.AST | None) -> list[str | None]:
@@ -190,11 +208,16 @@ def _django_fields(node: ast.AST | None) -> list[str | None]:
 
 def _django_table(node: ast.ClassDef) -> dict[str, Any] | None:
     keys: list[list[str | None]] = []
+    unique: list[list[str | None]] = []
     fks: list[dict[str, Any]] = []
     fields = 0
+    db_table = None
     for statement in node.body:
         if isinstance(statement, ast.ClassDef) and statement.name == "Meta":
-            keys += _django_meta(statement)
+            found, distinct = _django_meta(statement)
+            keys += found
+            unique += distinct
+            db_table = next((_text(v) for t, v in map(_assignment, statement.body) if t == "db_table"), None)
             continue
         target, value = _assignment(statement)
         if target is None or not isinstance(value, ast.Call):
@@ -206,9 +229,11 @@ def _django_table(node: ast.ClassDef) -> dict[str, Any] | None:
         column = target.lower()
         if _true(keyword_value(value, "primary_key")) or _true(keyword_value(value, "unique")):
             keys.append([column])
+            unique.append([column])
         if callee in DJANGO_FK:
             if callee.endswith("OneToOneField"):
                 keys.append([column])  # one-to-one is unique, hence indexed
+                unique.append([column])
             elif _false(keyword_value(value, "db_index")):
                 fks.append({"column": column, "line": statement.lineno, "col": statement.col_offset + 1})
             else:
@@ -217,12 +242,14 @@ def _django_table(node: ast.ClassDef) -> dict[str, Any] | None:
             keys.append([column])
     if not fields:
         return None
-    return {"table": None, "model": node.name, "framework": "django", "line": node.lineno, "keys": keys, "fks": fks,
-            "mysql": False}
+    return {"table": None, "model": node.name, "framework": "django", "line": node.lineno, "keys": keys, "unique": unique,
+            "fks": fks, "mysql": False, "db_table": db_table.lower() if db_table else None}
 
 
-def _django_meta(meta: ast.ClassDef) -> list[list[str | None]]:
+def _django_meta(meta: ast.ClassDef) -> tuple[list[list[str | None]], list[list[str | None]]]:
+    """(keys, unique keys) of a model's `Meta`."""
     keys: list[list[str | None]] = []
+    unique: list[list[str | None]] = []
     for item in meta.body:
         target, value = _assignment(item)
         if target in ("unique_together", "index_together"):
@@ -230,6 +257,8 @@ def _django_meta(meta: ast.ClassDef) -> list[list[str | None]]:
             if groups and all(isinstance(g, ast.Constant) for g in groups):
                 groups = [value]  # a single tuple of names
             keys += [_django_fields(g) for g in groups]
+            if target == "unique_together":
+                unique += [_django_fields(g) for g in groups]
         elif target in ("indexes", "constraints") and isinstance(value, (ast.List, ast.Tuple)):
             for call in value.elts:
                 if not isinstance(call, ast.Call) or _last(call.func) not in ("Index", "UniqueConstraint"):
@@ -239,7 +268,9 @@ def _django_meta(meta: ast.ClassDef) -> list[list[str | None]]:
                 fields = _django_fields(keyword_value(call, "fields"))
                 if fields:
                     keys.append(fields)
-    return keys
+                    if _last(call.func) == "UniqueConstraint":
+                        unique.append(fields)
+    return keys, unique
 
 
 def _assignment(statement: ast.stmt) -> tuple[str | None, ast.AST | None]:
@@ -332,7 +363,7 @@ class ModelTablesProvider(IndexProvider):
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
-        if tree is None or is_test_path(path) or "migrations" in path.split("/")[:-1]:
+        if tree is None or is_test_path(path) or in_migrations_package(path):
             return None
         return model_tables(path, tree)
 
@@ -374,11 +405,18 @@ ORIGIN_RANK = {MODEL: 0, MODEL_TABLE: 1, MIGRATION: 2}
 class TableKeys:
     name: str
     keys: tuple[tuple[str | None, ...], ...]
+    unique: tuple[tuple[str | None, ...], ...] = ()  # primary keys, unique columns, unique constraints and indexes
 
     def covers(self, columns: Sequence[str]) -> bool:
         """Some key leads with these columns (in any order: equality predicates)."""
         wanted = set(columns)
         return any(len(key) >= len(wanted) and set(key[: len(wanted)]) == wanted for key in self.keys)
+
+    def unique_within(self, columns: Sequence[str]) -> bool:
+        """Some unique key's columns are all among these: the database refuses a second row
+        that agrees with the first on all of them."""
+        given = set(columns)
+        return any(key and all(c is not None and c in given for c in key) for key in self.unique)
 
     def leads_with_any(self, columns: Sequence[str]) -> bool:
         """Some key's first column is one of these: what a lookup on all of them can use (the
@@ -416,10 +454,11 @@ def coverage(index: Any) -> IndexCoverage:
     config = getattr(index, "config", None)
     if getattr(config, "dialect", "postgres") not in INDEXED_BY_HAND:
         return IndexCoverage({}, ())
-    found_units = [u for u in mig.units(index) if u["form"] != mig.DJANGO and not is_test_path(u["path"])]
+    found_units = [u for u in mig.units(index) if u.form != mig.DJANGO and not is_test_path(u.path)]
     named = mig.chain_databases(found_units)
     mysql = {key for key, databases in named.items() if "mysql" in databases and "postgres" not in databases}
     keys: dict[str, list[tuple[str | None, ...]]] = {}
+    unique: dict[str, list[tuple[str | None, ...]]] = {}
     fks: list[ForeignKeyColumn] = []
     models: dict[str, dict[str, Any]] = {}  # table name -> the model declaring it
     section = index.section(SECTION) or {}
@@ -428,6 +467,7 @@ def coverage(index: Any) -> IndexCoverage:
         if table["mysql"] or non_service(table["path"]):
             continue
         keys.setdefault(key, []).extend(tuple(k) for k in table["keys"] if k)
+        unique.setdefault(key, []).extend(tuple(k) for k in table.get("unique", ()) if k)
         if table["model"] and table["table"]:
             models.setdefault(key, table)
         owner = table["model"] or table["table"]
@@ -436,10 +476,10 @@ def coverage(index: Any) -> IndexCoverage:
             fks.append(ForeignKeyColumn(key, columns, table["path"], fk["line"], fk["col"], MODEL, _label(owner, columns)))
     dropped: set[tuple[str, str | None]] = set()  # (table, column or None), and (table, "constraint:" name)
     for unit in found_units:
-        if unit.get("dialect") not in INDEXED_BY_HAND or mig.chain(unit) in mysql:
+        if unit.dialect not in INDEXED_BY_HAND or mig.chain(unit) in mysql:
             continue
         for item in mig.up_ops(unit):
-            _replay(item, unit, keys, fks, dropped)
+            _replay(item, unit, keys, unique, fks, dropped)
     kept = []
     for fk in fks:
         if fk.origin == MIGRATION:
@@ -457,7 +497,7 @@ def coverage(index: Any) -> IndexCoverage:
                 fk = ForeignKeyColumn(fk.table, fk.columns, model["path"], model["line"], 1, MODEL_TABLE,
                                       _label(model["model"], fk.columns))
         kept.append(fk)
-    return IndexCoverage({name: TableKeys(name, tuple(found)) for name, found in keys.items()}, tuple(kept))
+    return IndexCoverage({name: TableKeys(name, tuple(found), tuple(unique.get(name, ()))) for name, found in keys.items()}, tuple(kept))
 
 
 def _key(table: Mapping[str, Any]) -> str:
@@ -473,55 +513,82 @@ def tables_by_model(index: Any) -> dict[str, str]:
     return {model: keys.pop() for model, keys in found.items() if len(keys) == 1}
 
 
+def keys_by_table_name(index: Any) -> dict[str, str]:
+    """Table name as SQL writes it -> the coverage key of its table: SQLAlchemy and SQL tables
+    by their name; a Django model by its `Meta.db_table`, else Django's default
+    `<app label>_<model name>` (the app label taken as the folder of its models module)."""
+    found: dict[str, set[str]] = {}
+    for table in (index.section(SECTION) or {}).get("tables", ()):
+        name = table["table"] or table.get("db_table")
+        if not name and table["model"]:
+            parts = table["path"].split("/")
+            folder = parts[-3] if len(parts) >= 3 and parts[-2] == "models" else parts[-2] if len(parts) >= 2 else ""
+            name = f"{folder}_{table['model']}".lower() if folder else None
+        if name:
+            found.setdefault(name, set()).add(_key(table))
+    return {name: keys.pop() for name, keys in found.items() if len(keys) == 1}
+
+
 def _label(owner: str, columns: Sequence[str]) -> str:
     return f"{owner}.{columns[0]}" if len(columns) == 1 else f"{owner}.({', '.join(columns)})"
 
 
-def _replay(item: dict[str, Any], unit: Mapping[str, Any], keys: dict[str, list[tuple[str | None, ...]]],
-            fks: list[ForeignKeyColumn], dropped: set[tuple[str, str | None]]) -> None:
-    kind, table = item["k"], item.get("t")
+def _replay(item: mig.Operation, unit: mig.Unit, keys: dict[str, list[tuple[str | None, ...]]],
+            unique: dict[str, list[tuple[str | None, ...]]], fks: list[ForeignKeyColumn], dropped: set[tuple[str, str | None]]) -> None:
+    kind, table = item.kind, item.table
     if not table:
         return
     found = keys.setdefault(table, [])
+    distinct = unique.setdefault(table, [])
 
     def foreign(columns: Sequence[str | None], line: int, col: int, name: str | None = None) -> None:
         if columns and all(columns):
             named = tuple(c for c in columns if c)
-            fks.append(ForeignKeyColumn(table, named, unit["path"], line, col, MIGRATION, _label(table, named),
+            fks.append(ForeignKeyColumn(table, named, unit.path, line, col, MIGRATION, _label(table, named),
                                         name or f"{table}_{named[0]}_fkey"))
 
     if kind == "create_table":
-        constrained = [key for key in item.get("keys", ()) if key["ctype"] == "fk" and key["on"]]
-        in_keys = {c for key in constrained for c in key["on"]}
-        primary = [c["name"] for c in item.get("columns", ()) if c.get("pk")]
+        constrained = [key for key in item.keys if key.ctype == "fk" and key.on]
+        in_keys = {c for key in constrained for c in key.on}
+        primary = [c.name for c in item.columns if c.pk]
         if primary:
             found.append(tuple(primary))
-        for column in item.get("columns", ()):
-            if column.get("unique") or column.get("index"):
-                found.append((column["name"],))
-            if column.get("fk") and column["name"] not in in_keys:
-                foreign([column["name"]], column.get("line", item["l"]), item["c"], column.get("fk_name"))
-        for key in item.get("keys", ()):
-            if key["ctype"] != "fk" and key["on"]:
-                found.append(tuple(key["on"]))
+            distinct.append(tuple(primary))
+        for column in item.columns:
+            if column.unique or column.index:
+                found.append((column.name,))
+            if column.unique:
+                distinct.append((column.name,))
+            if column.fk and column.name not in in_keys:
+                foreign([column.name], column.line, item.col, column.fk_name)
+        for key in item.keys:
+            if key.ctype != "fk" and key.on:
+                found.append(key.on)
+                if key.ctype in ("pk", "unique"):
+                    distinct.append(key.on)
         for key in constrained:
-            foreign(key["on"], key.get("line", item["l"]), item["c"], key.get("name"))
+            foreign(key.on, key.line, item.col, key.name)
     elif kind == "add_column":
-        for column in item.get("columns", ()):
-            if column.get("unique") or column.get("index") or column.get("pk"):
-                found.append((column["name"],))
-            if column.get("fk"):
-                foreign([column["name"]], item["l"], item["c"], column.get("fk_name"))
-    elif kind == "create_index" and item.get("on"):
-        found.append(tuple(item["on"]))
-    elif kind == "add_constraint" and item.get("on"):
-        if item["ctype"] == "fk":
-            foreign(item["on"], item["l"], item["c"], item.get("name"))
-        elif item["ctype"] in ("pk", "unique"):
-            found.append(tuple(item["on"]))
+        for column in item.columns:
+            if column.unique or column.index or column.pk:
+                found.append((column.name,))
+            if column.unique or column.pk:
+                distinct.append((column.name,))
+            if column.fk:
+                foreign([column.name], item.line, item.col, column.fk_name)
+    elif kind == "create_index" and item.on:
+        found.append(item.on)
+        if item.unique:
+            distinct.append(item.on)
+    elif kind == "add_constraint" and item.on:
+        if item.ctype == "fk":
+            foreign(item.on, item.line, item.col, item.name)
+        elif item.ctype in ("pk", "unique"):
+            found.append(item.on)
+            distinct.append(item.on)
     elif kind in ("drop_table", "rename_table"):
         dropped.add((table, None))
     elif kind in ("drop_column", "rename_column"):
-        dropped.add((table, item.get("column")))
-    elif kind == "drop_constraint" and item.get("name"):
-        dropped.add((table, f"constraint:{item['name']}"))
+        dropped.add((table, item.column))
+    elif kind == "drop_constraint" and item.name:
+        dropped.add((table, f"constraint:{item.name}"))

@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from reviewer.astfacts import dotted_name, keyword_value
-from reviewer.provider import IndexProvider
+from reviewer.discovery import in_migrations_package
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
+from reviewer.provider import IndexProvider
 
 # Django relation fields (last name of the callee) -> relation kind.
 DJANGO_RELATIONS = {
@@ -232,7 +233,7 @@ class ModelGraphProvider(IndexProvider):
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
-        if tree is None or "migrations" in path.split("/")[:-1]:
+        if tree is None or in_migrations_package(path):
             return None  # migrations declare frozen shadow copies of models
         classes: dict[str, Any] = {}
         aliases: dict[str, str] = {}

@@ -22,7 +22,7 @@ import libcst as cst
 from reviewer.lines import split_lines
 from reviewer.orm.modelgraph import ModelGraph, Relation
 from reviewer.names import dotted
-from reviewer.project.queries import MANAGER, RETURNS, SELF_CALL, SELF_READ, SESSION, QueryUse
+from reviewer.project.queries import MANAGER, RETURNS, SELF_CALL, SESSION, QueryUse
 from reviewer.project.ormvocab import (  # the vocabulary is shared with the project model
     DJANGO_CHAIN,
     DJANGO_READS,
@@ -44,6 +44,7 @@ from reviewer.project.ormvocab import (  # the vocabulary is shared with the pro
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
     from reviewer.project.symbols import FunctionQueries
+    from reviewer.rule import Autofix
 
 Path = tuple[str, ...]
 
@@ -877,11 +878,11 @@ def classify_call(call: cst.Call, tracker: QueryTracker) -> DbCall | None:
     method = func.attr.value
     receiver = func.value
     # DB-API and text SQL: the statement kind decides.
-    sink = context.sink(call)
-    if sink is not None:
-        kind = _sql_kind(context, sink.argument)
+    site = context.sql_site(call)
+    if site is not None:
+        kind = _sql_kind(site)
         if kind is not None:
-            return DbCall(kind, f"{sink.label}", chain)
+            return DbCall(kind, f"{site.sink.label}", chain)
     if method in ("commit", "flush") and not call.args and _sessionish(receiver):
         return DbCall("commit", f"{dotted(receiver)}.{method}()", chain)
     # SQLAlchemy session calls.
@@ -985,19 +986,11 @@ def _builder_table(statement: cst.BaseExpression) -> cst.BaseExpression | None:
     return None
 
 
-def _sql_kind(context, argument: cst.BaseExpression) -> str | None:
+def _sql_kind(site) -> str | None:
+    """"write" or "read" for the raw statement of an SQL site, None for anything else."""
     from sqlglot import exp
 
-    from reviewer.sql.sqllex import normalise_placeholders
-    from reviewer.sql.sqltext import parse_statement
-
-    template = context.lift(argument)
-    if not template.parts:
-        return None
-    text = normalise_placeholders(template.render(), context.dialect)
-    tree = parse_statement(text, context.dialect)
-    if tree is None:
-        return None
+    tree = site.statement
     if isinstance(tree, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
         return "write"
     if isinstance(tree, (exp.Select, exp.Union)):

@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from reviewer.discovery import in_migrations_package
 from reviewer.names import dotted
+from reviewer.project.calls import CallEdge
 from reviewer.project.ormvocab import sessionish
 from reviewer.orm.querysets import QueryTracker, classify_call
 from reviewer.walk import descendants
@@ -190,30 +192,88 @@ class Transactions:
         return False
 
     def _opener(self, expr: cst.BaseExpression) -> str:
-        if isinstance(expr, cst.Call):
-            func = expr.func
-            if isinstance(func, (cst.Name, cst.Attribute)) and self.context.resolve(func) in ATOMIC:
-                return "`transaction.atomic()`"
-            if isinstance(func, cst.Attribute) and func.attr.value in BEGIN_METHODS:
-                receiver = dotted(func.value) or "..."
-                if func.attr.value == "atomic" and not (sessionish(receiver) or receiver.rsplit(".", 1)[-1] in ("transaction", "database")):
-                    return ""  # peewee's `db.atomic()`; not any object's `atomic()`
-                return f"`{receiver}.{func.attr.value}()`"
+        called = isinstance(expr, cst.Call)
+        target = expr.func if isinstance(expr, cst.Call) else expr
+        if not isinstance(target, (cst.Name, cst.Attribute)):
             return ""
-        if isinstance(expr, (cst.Name, cst.Attribute)):
-            if self.context.resolve(expr) in ATOMIC:
-                return "`transaction.atomic`"
-            name = dotted(expr) or ""
-            if name.rsplit(".", 1)[-1].lower() in CONNECTION_WORDS and not (self.context.resolve(expr) or "").startswith("django."):
-                return f"`with {name}:`"
-        return ""
+        name = dotted(target)
+        if name is None:  # `self.get_session().begin()`
+            method = target.attr.value if isinstance(target, cst.Attribute) else ""
+            return f"`....{method}()`" if called and method in BEGIN_METHODS - {"atomic"} else ""
+        return opener(name, self.context.resolve(target) or name, called)
+
+
+def opener(name: str, qualified: str, called: bool) -> str:
+    """How a context manager opens a transaction, as a message says it, or "": `name` as the
+    code writes it (`transaction.atomic`, `session.begin`, `conn`), `qualified` through the
+    file's imports, `called` for `with name(...)`."""
+    if qualified in ATOMIC:
+        return "`transaction.atomic()`" if called else "`transaction.atomic`"
+    receiver, _, method = name.rpartition(".")
+    if called:
+        if method not in BEGIN_METHODS or not receiver:
+            return ""
+        if method == "atomic" and not (sessionish(receiver) or receiver.rsplit(".", 1)[-1] in ("transaction", "database")):
+            return ""  # peewee's `db.atomic()`; not any object's `atomic()`
+        return f"`{name}()`"
+    if name.rsplit(".", 1)[-1].lower() in CONNECTION_WORDS and not qualified.startswith("django."):
+        return f"`with {name}:`"
+    return ""
+
+
+def caller_transaction(symbols: Any, path: str, edge: CallEdge) -> str:
+    """How the caller in file `path` wraps the call of an edge in a transaction (a `with` that
+    opens one, an atomic decorator, a migration that runs in one), or ""."""
+    if migration_path(path, symbols):
+        return "a migration"
+    for written in (*reversed(edge.within), *edge.decorators):
+        name, called = (written[:-2], True) if written.endswith("()") else (written, False)
+        qualified = symbols.qualify(path, name)
+        if written in edge.decorators:
+            if qualified in ATOMIC:
+                return "`@transaction.atomic`"
+        elif opener(name, qualified, called):
+            return opener(name, qualified, called)
+    return ""
+
+
+def migration_path(path: str, symbols: Any = None) -> bool:
+    """A migration, a module of a migrations folder, or an Alembic revision file (per the project symbols)."""
+    return in_migrations_package(path) or (symbols is not None and symbols.migration(path))
+
+
+def single_writer_path(path: str, symbols: Any = None) -> bool:
+    """A file of code one process runs by hand, by its path: a migration, a management command,
+    or test, example, docs and script code (`examples/`, `scripts/`, `bin/`: loaders and tools
+    one developer runs)."""
+    from reviewer.web.routes import non_service
+
+    return migration_path(path, symbols) or "/management/commands/" in f"/{path}" or non_service(path)
+
+
+def wrapped_by_callers(symbols: Any, path: str, name: str) -> str:
+    """How a caller of the function or method `name` of file `path` wraps its call in a
+    transaction, one call level up (the project model's call edges): the caller's file, line
+    and how (`services/orders.py:12: transaction.atomic()`); "" when none does."""
+    for where, edge in symbols.callers(path, name) if symbols is not None else ():
+        how = caller_transaction(symbols, where, edge)
+        if how:
+            return f"{where}:{edge.line}: {how}"
+    return ""
+
+
+def called_by_hand(symbols: Any, path: str, name: str) -> bool:
+    """Every known caller of the function or method `name` of file `path` is code run by hand
+    (a migration, a management command): one level up, the same single writer."""
+    callers = symbols.callers(path, name) if symbols is not None else ()
+    return bool(callers) and all(single_writer_path(where, symbols) for where, _ in callers)
 
 
 def single_writer(context: "FileContext") -> bool:
     """Code that one process runs by hand, where concurrent writers and partial state are not
-    the concern: migrations, Django management commands and script modules (an
-    `if __name__ == "__main__":` block, the shape of a console entry point)."""
-    if context.in_migration or "/management/commands/" in f"/{context.path}":
+    the concern: migrations, Django management commands, example and script folders, and script
+    modules (an `if __name__ == "__main__":` block, the shape of a console entry point)."""
+    if context.in_migration or single_writer_path(context.path):
         return True
     return any(isinstance(statement, cst.If) and _main_guard(statement.test) for statement in context.module.body)
 

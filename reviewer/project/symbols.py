@@ -24,16 +24,17 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from reviewer.astfacts import dotted_name
+from reviewer.discovery import is_test_path
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import absolute_module, module_name_for
+from reviewer.project.calls import CallEdge, call_edges
 from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
 from reviewer.project.values import (
     CHOICE,
     COLLECTION,
     CONCAT,
     IMPORTED,
-    OPAQUE,
     PARAM,
     REF,
     TEXT,
@@ -90,6 +91,8 @@ class FileSymbols:
     variables: frozenset[str] = frozenset()
     # "function" or "Class.method" -> its ORM summary (only those that have one)
     queries: Mapping[str, QuerySummary] = field(default_factory=dict)
+    calls: tuple[CallEdge, ...] = ()  # direct call edges of its functions and methods
+    migration: bool = False  # a migration file: only its imports and calls are kept
 
     def binds(self, name: str) -> bool:
         """The module binds `name` itself (not through an import)."""
@@ -116,6 +119,8 @@ class FileSymbols:
                 for name, fn in self.functions.items()
             },
             "variables": sorted(self.variables),
+            "calls": [edge.to_json() for edge in self.calls],
+            "migration": self.migration,
         }
 
     @staticmethod
@@ -142,6 +147,8 @@ class FileSymbols:
             },
             variables=frozenset(data.get("variables", ())),
             queries={name: QuerySummary.from_json(summary) for name, summary in data.get("queries", {}).items()},
+            calls=tuple(CallEdge.from_json(edge) for edge in data.get("calls", ())),
+            migration=bool(data.get("migration")),
         )
 
 
@@ -191,7 +198,10 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             continue
         constants[name] = values[0] if len(values) == 1 else Expr(CHOICE, items=tuple(v for v in values if v is not None))
     variables = frozenset(name for name in bindings if name not in imports and name not in constants and name not in classes and name not in functions)
-    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries)
+    # A test's calls are no evidence about the code it calls (a test wrapping a call in
+    # `atomic` says nothing of production callers), and they would double the edges.
+    calls = () if is_test_path(path) else call_edges(tree, frozenset(imports) | frozenset(bindings))
+    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls)
 
 
 def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method: bool, accesses: bool, on_self: bool) -> None:
@@ -545,6 +555,43 @@ class ProjectSymbols:
         self._memo[key] = result
         return result
 
+    def callers(self, path: str, name: str) -> tuple[tuple[str, CallEdge], ...]:
+        """The direct calls, anywhere in the project, of the function or method (`Class.method`)
+        `name` defined in file `path`: (caller's file, edge). A call through an instance
+        (`service.place_order()`) is not resolved; `self.helper()` reaches its own class."""
+        by_last = self._memo.get("callers")
+        if by_last is None:
+            by_last = self._memo["callers"] = {}
+            for where in sorted(self.files):
+                imports = self.files[where].imports
+                for edge in self.files[where].calls:
+                    last = edge.callee.rsplit(".", 1)[-1]
+                    if last == edge.callee and last in imports and imports[last][1]:
+                        last = imports[last][1]  # `from .services import fill as fill_lines`
+                    by_last.setdefault(last, []).append((where, edge))
+        found = []
+        for where, edge in by_last.get(name.rsplit(".", 1)[-1], ()):
+            head, _, rest = edge.callee.partition(".")
+            if head in ("self", "cls"):
+                target = (where, f"{edge.caller.split('.')[0]}.{rest}") if "." in edge.caller else None
+            else:
+                located = self._locate(where, edge.callee, 0)
+                target = (located[0], ".".join(located[1])) if located is not None else None
+            if target == (path, name):
+                found.append((where, edge))
+        return tuple(found)
+
+    def migration(self, path: str) -> bool:
+        """A migration file (as discovery classified it), or an Alembic revision file wherever it
+        lives: module constants `revision` and `down_revision` and an `upgrade()` function."""
+        facts = self.files.get(path)
+        return facts is not None and (facts.migration or "upgrade" in facts.functions and {"revision", "down_revision"} <= set(facts.constants))
+
+    def qualify(self, path: str, dotted: str) -> str:
+        """A name as file `path` writes it, qualified through the file's imports (`transaction.atomic`
+        -> `django.db.transaction.atomic`); unchanged when its head is not imported."""
+        return self._external(path, dotted) if path in self.files else dotted
+
     def class_symbol(self, path: str, dotted: str) -> ClassSymbol | None:
         found = self._locate(path, dotted, 0)
         if found is None:
@@ -559,6 +606,16 @@ class ProjectSymbols:
         among its bases, across modules."""
         cls = self.class_symbol(path, dotted)
         return cls is not None and (cls.qualified == base or base in self.ancestors(cls))
+
+    def lineage(self, path: str, dotted: str) -> tuple[str, ...]:
+        """The qualified name of the class `dotted` names in file `path`, then its ancestors
+        (a project class); the name qualified through the file's imports (any other)."""
+        if path not in self.files:
+            return ()
+        cls = self.class_symbol(path, dotted)
+        if cls is not None:
+            return (cls.qualified, *self.ancestors(cls))
+        return (self._external(path, dotted),)
 
     def ancestors(self, cls: ClassSymbol) -> tuple[str, ...]:
         """Qualified names of every base, transitively (project classes and external names)."""
@@ -778,12 +835,20 @@ class SymbolsProvider(IndexProvider):
     """The `symbols` section: a `ProjectSymbols`."""
 
     name = SECTION
-    file_kinds = frozenset({FileKind.PYTHON})
+    shared = True
+    file_kinds = frozenset({FileKind.PYTHON, FileKind.PYTHON_MIGRATION})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
         if tree is None:
             return None
-        return collect_symbols(path, tree, text).to_json()
+        found = collect_symbols(path, tree, text)
+        if kind is FileKind.PYTHON_MIGRATION:
+            # A migration's symbols are its own; what it calls (a helper of the project, run in
+            # the migration's transaction) is what the rest of the project needs to know.
+            if not found.calls:
+                return None
+            found = FileSymbols(path, False, found.imports, {}, {}, {}, calls=found.calls, migration=True)
+        return found.to_json()
 
     def merge(self, facts: Mapping[str, Any]) -> Any:
         return ProjectSymbols.build({path: FileSymbols.from_json(path, data) for path, data in facts.items()}, _fingerprint(facts))
@@ -796,6 +861,7 @@ def _without_lines(data: Mapping[str, Any]) -> dict[str, Any]:
         **data,
         "classes": {name: {k: v for k, v in cls.items() if k != "line"} for name, cls in data["classes"].items()},
         "functions": {name: {k: v for k, v in fn.items() if k != "line"} for name, fn in data["functions"].items()},
+        "calls": [[edge[0], edge[1], *edge[3:]] for edge in data.get("calls", ())],
     }
 
 

@@ -20,6 +20,9 @@ FUNCTION_SINKS = {
     "sqlalchemy.text": "text",
     "sqlalchemy.sql.text": "text",
     "sqlalchemy.sql.expression.text": "text",
+    "sqlalchemy.TextClause": "text",
+    "sqlalchemy.sql.expression.TextClause": "text",
+    "sqlalchemy.sql.elements.TextClause": "text",
     "django.db.models.RawSQL": "sql",
     "django.db.models.expressions.RawSQL": "sql",
     "pandas.read_sql": "sql",
@@ -35,7 +38,12 @@ FUNCTION_SINKS = {
 FUNCTION_SINK_POSITIONS = {"psycopg2.extras.execute_values": 1, "psycopg2.extras.execute_batch": 1}
 # Sinks that take a piece of SQL (a condition, an expression, an ORDER BY key) rather than a
 # statement; the rule wraps the piece into a statement before parsing it.
-FRAGMENT_SINKS = frozenset({"text", "RawSQL", "literal_column", "extra"})
+FRAGMENT_SINKS = frozenset({"text", "TextClause", "RawSQL", "literal_column", "extra"})
+# Flask-SQLAlchemy's extension object re-exports SQLAlchemy's names: `db.text(...)` is `text()`.
+FLASK_SQLALCHEMY = frozenset({"flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy"})
+# Django's QuerySet.extra(select, where, params, tables, order_by, select_params): the SQL
+# pieces by keyword and by position.
+EXTRA_PIECES = (("where", 1), ("select", 0), ("tables", 3), ("order_by", 4))
 # Methods matched by name on a receiver we cannot type: name -> keyword of the SQL argument.
 METHOD_SINKS = {
     "execute": ("operation", "query", "sql", "statement"),
@@ -47,6 +55,7 @@ METHOD_SINKS = {
     "fetchrow": ("query",),
     "fetchval": ("query",),
     "copy_expert": ("sql",),
+    "copy_from_query": ("query",),  # asyncpg Connection / Pool
     "prepare": ("query",),
     "cursor": ("query",),
     "extra": ("where",),
@@ -54,9 +63,9 @@ METHOD_SINKS = {
 }
 # SQLAlchemy `Query` methods that took raw SQL strings (before 1.4 required `text()`); sinks
 # only on a `session.query(...)` chain, never on a Django QuerySet (which validates names).
-QUERY_CLAUSE_METHODS = frozenset({"filter", "order_by", "group_by", "having"})
+QUERY_CLAUSE_METHODS = frozenset({"filter", "order_by", "group_by", "having", "distinct"})
 # Method names no other common library uses.
-UNAMBIGUOUS_METHODS = frozenset({"executemany", "executescript", "exec_driver_sql", "copy_expert"})
+UNAMBIGUOUS_METHODS = frozenset({"executemany", "executescript", "exec_driver_sql", "copy_expert", "copy_from_query"})
 # Methods too generic to trust on an arbitrary receiver: they need a database-looking one.
 NEEDS_DB_RECEIVER = frozenset({"fetch", "fetchrow", "fetchval", "prepare", "cursor", "run"})
 # Calls that produce a connection, cursor, session or pool (receiver provenance).
@@ -81,11 +90,13 @@ DB_RECEIVER_NAMES = frozenset(
     {"cur", "cursor", "conn", "connection", "con", "db", "session", "engine", "pool", "tx", "transaction", "sess", "c"}
 )
 # What a file's code must contain for one of its calls to be a sink (reviewer.needs): a call
-# named like a method sink, like a function sink's last name, or `query` (a Query clause sink
-# is on a `.query(...)` chain), or an import of a function sink under another name.
+# named like a method sink or like a function sink's last name (Flask-SQLAlchemy's `db.text`
+# too), an import of a function sink under another name, or the name `query` (a Query clause
+# sink is on a `.query(...)` chain or Flask-SQLAlchemy's `Model.query`).
 SINK_NEEDS = Needs(
-    calls=tuple(sorted({*METHOD_SINKS, "query", *(name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS)})),
+    calls=tuple(sorted({*METHOD_SINKS, *(name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS)})),
     imports=tuple(sorted({*FUNCTION_SINKS, *(name for name, canonical in CANONICAL.items() if canonical in FUNCTION_SINKS)})),
+    names=("query",),
 )
 DRIVER_DIALECTS = {
     "psycopg2": "postgres",
@@ -113,6 +124,8 @@ def match_sink(call: cst.Call, context: "FileContext") -> Sink | None:
     func = call.func
     if isinstance(func, (cst.Name, cst.Attribute)):
         qualified = context.resolve(func)
+        if _flask_sqlalchemy_member(func, context):
+            qualified = "sqlalchemy." + func.attr.value
         keyword = FUNCTION_SINKS.get(qualified or "")
         if keyword is not None:
             argument = _argument(call, (keyword,), FUNCTION_SINK_POSITIONS.get(qualified or "", 0))
@@ -124,13 +137,13 @@ def match_sink(call: cst.Call, context: "FileContext") -> Sink | None:
         return None
     method = func.attr.value
     if method in QUERY_CLAUSE_METHODS:
-        return _query_clause(call, func, method)
+        return _query_clause(call, func, method, context)
     keywords = METHOD_SINKS.get(method)
     if keywords is None:
         return None
     if method == "extra":
         # Django's QuerySet.extra(where=[...], select={...}, tables=[...]): pieces of SQL.
-        argument = _argument(call, ("where", "select", "tables", "order_by"), keyword_only=True)
+        argument = _extra_argument(call)
         if argument is None:
             return None
         return Sink(call, "extra", argument, Confidence.HIGH, fragment=True)
@@ -148,19 +161,59 @@ def match_sink(call: cst.Call, context: "FileContext") -> Sink | None:
     return Sink(call, label, argument, confidence)
 
 
-def _query_clause(call: cst.Call, func: cst.Attribute, method: str) -> Sink | None:
+def _query_clause(call: cst.Call, func: cst.Attribute, method: str, context: "FileContext") -> Sink | None:
     """`session.query(User).filter(f"name = '{name}'")`: a string clause on a SQLAlchemy
-    `Query` (the chain starts at a `.query(...)` call)."""
+    `Query`. The chain starts at a `.query(...)` call or at Flask-SQLAlchemy's `Model.query`,
+    directly or through a local name bound to such a chain (`q = session.query(User)`)."""
     if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
         return None
     argument = call.args[0].value
     if not isinstance(argument, (cst.FormattedString, cst.BinaryOperation, cst.Call, cst.ConcatenatedString)):
         return None
     receiver: cst.BaseExpression = func.value
-    while isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
-        if receiver.func.attr.value == "query":
-            return Sink(call, f"Query.{method}", argument, Confidence.HIGH, fragment=True)
-        receiver = receiver.func.value
+    seen: set[str] = set()
+    while True:
+        if isinstance(receiver, cst.Name) and receiver.value not in seen:
+            seen.add(receiver.value)
+            bound = context.scopes.binding(receiver.value)
+            if bound is None:
+                return None
+            receiver = bound
+        elif isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute):
+            if receiver.func.attr.value == "query":
+                break
+            receiver = receiver.func.value
+        elif isinstance(receiver, cst.Attribute) and receiver.attr.value == "query" and isinstance(receiver.value, cst.Name):
+            break  # Flask-SQLAlchemy's `Model.query`
+        else:
+            return None
+    return Sink(call, f"Query.{method}", argument, Confidence.HIGH, fragment=True)
+
+
+def _flask_sqlalchemy_member(func: cst.BaseExpression, context: "FileContext") -> bool:
+    """`db.text` where the module binds `db = SQLAlchemy(app)` (Flask-SQLAlchemy)."""
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return False
+    bound = context.scopes.module_constant(func.value.value)
+    return (
+        isinstance(bound, cst.Call)
+        and isinstance(bound.func, (cst.Name, cst.Attribute))
+        and context.resolve(bound.func) in FLASK_SQLALCHEMY
+    )
+
+
+def _extra_argument(call: cst.Call) -> cst.BaseExpression | None:
+    positional = []
+    for arg in call.args:
+        if arg.keyword is not None or arg.star:
+            break
+        positional.append(arg.value)
+    for keyword, position in EXTRA_PIECES:
+        argument = _argument(call, (keyword,), keyword_only=True)
+        if argument is None and position < len(positional):
+            argument = positional[position]
+        if argument is not None:
+            return argument
     return None
 
 
@@ -272,17 +325,9 @@ def dialect_for(context: "FileContext", default: str) -> str:
 
 
 def sink_template(sink: Sink, context: "FileContext"):
-    """The SQL template a sink receives (memoised per call: every SQL rule asks while the
-    call is visited). Django's `.extra(where=[...])` and `select={...}` hold several pieces,
-    joined here into one."""
-    memo = context.__dict__.setdefault("_sink_templates", {})
-    key = id(sink.call)
-    if key not in memo:
-        memo[key] = _sink_template(sink, context)
-    return memo[key]
-
-
-def _sink_template(sink: Sink, context: "FileContext"):
+    """The SQL template a sink receives. Django's `.extra(where=[...])` and `select={...}`
+    hold several pieces, joined here into one. Read it through `FileContext.sql_site`, which
+    lifts each call once."""
     from reviewer.sql.sqltext import Template, literal
 
     argument = sink.argument

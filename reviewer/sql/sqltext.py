@@ -503,8 +503,9 @@ class Lifter:
             else:
                 value = named.get(key)
             if value is None:
-                parts.append(Hole(call))
-            elif key and key != field_name:  # {obj.attr} / {obj[0]}: not the argument itself
+                # A field with no argument raises (IndexError / KeyError): no text is built.
+                return literal("")
+            if key and key != field_name:  # {obj.attr} / {obj[0]}: not the argument itself
                 parts.append(Hole(value))
             else:
                 parts.extend(self.lift(value, depth + 1).parts)

@@ -10,8 +10,6 @@ import libcst as cst
 from sqlglot import exp
 
 from reviewer.names import dotted
-from reviewer.sql.sqllex import normalise_placeholders
-from reviewer.sql.sqltext import looks_like_sql, parse_statement
 from reviewer.walk import children
 
 # Response constructors: simple name -> (body keyword, status keyword).
@@ -95,38 +93,30 @@ class Unparsed:
 
 
 def sql_of(context: Any, call: cst.Call) -> "exp.Expression | Unparsed | None":
-    """The parsed SQL a database call executes, when it can be lifted. Memoised per call: the
-    first ask (at the call's visit, when the lifter's scope view is the call's own) is kept."""
-    memo = context.__dict__.setdefault("_api_sql", {})
-    key = id(call)
-    if key not in memo:
-        found = _sql_of(context, call)
-        sink = context.sink(call)
-        if found is None and sink is not None and isinstance(sink.argument, cst.Call) and sink.argument is not call:
-            found = sql_of(context, sink.argument)  # db.execute(text("...")): the SQL is text()'s
-        memo[key] = (found, call)
-    return memo[key][0]
+    """The parsed statement a database call executes (its SQL site, `FileContext.sql_site`),
+    the token types of lifted SQL that does not parse, or None when nothing is known. In
+    `db.execute(text("..."))` the SQL is text()'s."""
+    site = context.sql_site(call)
+    if site is None:
+        return None
+    found = _statement(site)
+    argument = site.sink.argument
+    if found is None and isinstance(argument, cst.Call) and argument is not call:
+        found = sql_of(context, argument)
+    return found
 
 
-def _sql_of(context: Any, call: cst.Call) -> "exp.Expression | Unparsed | None":
-    sink = context.sink(call)
-    if sink is None:
+def _statement(site: Any) -> "exp.Expression | Unparsed | None":
+    if not site.has_text or not site.is_statement:
         return None
-    template = context.lift(sink.argument)
-    if not template.parts or all(not isinstance(part, str) for part in template.parts):
-        return None
-    text = normalise_placeholders(template.render(), context.dialect)
-    if not looks_like_sql(text, context.dialect):
-        return None
-    tree = parse_statement(text, context.dialect)
-    if tree is None:
-        try:
-            from sqlglot.tokens import Tokenizer
+    if site.statement is not None:
+        return site.statement
+    try:
+        from sqlglot.tokens import Tokenizer
 
-            return Unparsed({token.token_type.name for token in Tokenizer().tokenize(text)})
-        except Exception:  # noqa: BLE001 - untokenizable text is simply unknown
-            return None
-    return tree
+        return Unparsed({token.token_type.name for token in Tokenizer().tokenize(site.text)})
+    except Exception:  # noqa: BLE001 - untokenizable text is simply unknown
+        return None
 
 
 def sql_is_bounded(tree: exp.Expression | None) -> bool:
@@ -297,15 +287,6 @@ def is_errors_document(node: cst.BaseExpression | None) -> bool:
 def code(context: Any, node: cst.CSTNode, limit: int = 60) -> str:
     text = " ".join(context.module.code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def int_value(node: cst.BaseExpression | None) -> int | None:
-    if isinstance(node, cst.Integer):
-        try:
-            return int(node.value)
-        except ValueError:
-            return None
-    return None
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -29,7 +29,6 @@ RESPONSES = {
     "make_response": (None, None),
 }
 DEFAULT_ENVELOPE = {"code": "error.code", "message": "error.message", "details": "error.details"}
-PROBLEM_KEYS = ("type", "title", "status", "detail")
 # Protocol-mandated bodies (OAuth2 token errors, GraphQL, JSON-RPC) are not the API's envelope.
 PROTOCOL_SHAPES = ({"error", "error_description"}, {"errors", "data"}, {"jsonrpc"})
 # A GraphQL response (and a JSON:API error document) is `{"errors": [...]}`, optionally with

@@ -14,9 +14,8 @@ from typing import Any, Mapping
 
 from reviewer.astfacts import keyword_value
 from reviewer.model import FileKind
-from reviewer.names import module_name_for
+from reviewer.names import ImportMap, module_name_for
 from reviewer.provider import IndexProvider
-from reviewer.web.routes import ModuleImports
 
 SECTION = "graphql_schemas"
 STRAWBERRY_SCHEMAS = frozenset({
@@ -59,13 +58,13 @@ class GraphqlSchemaProvider(IndexProvider):
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
         if tree is None:
             return None
-        imports = ModuleImports(module_name_for(path), path.endswith("__init__.py"))
+        imports = ImportMap(module_name_for(path), path.endswith("__init__.py"))
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 imports.add(node)
         schemas: dict[str, str] = {}
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and imports.known(node.func) in STRAWBERRY_SCHEMAS:
+            if isinstance(node, ast.Call) and imports.imported_name(node.func) in STRAWBERRY_SCHEMAS:
                 schemas[str(node.lineno)] = limits_of(keyword_value(node, "extensions"))
         if not schemas:
             return None

@@ -23,12 +23,13 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
-from reviewer.astfacts import dotted_name, keyword_value
+from reviewer.astfacts import dotted_name, keyword_value, own_nodes
 from reviewer.config import tomllib  # tomli on Python 3.10
 from reviewer.lines import split_lines
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
 from reviewer.provider import IndexProvider
+from reviewer.web.routes import non_service
 
 SECTION = "ratelimit"
 
@@ -82,11 +83,41 @@ class LimiterEvidence:
 
 
 @dataclass(frozen=True)
+class ThrottleScope:
+    """A DRF throttle scope that needs an entry in `DEFAULT_THROTTLE_RATES`: a throttle class's
+    `scope`, a view's `throttle_scope` (read by `ScopedRateThrottle`), or DRF's own `user` /
+    `anon` scope of a `UserRateThrottle` / `AnonRateThrottle` the project names."""
+
+    file: str
+    line: int
+    scope: str
+    owner: str  # the class (or the setting) that sets or names the scope
+    kind: str  # "throttle" (a throttle class's scope), "view" (throttle_scope), "builtin"
+
+
+@dataclass(frozen=True)
+class TooManyRequests:
+    """A 429 response the project builds, in a function that sets no `Retry-After`."""
+
+    file: str
+    line: int
+    call: str
+    function: str  # qualified in the module; "" at module level
+
+
+@dataclass(frozen=True)
 class RateLimitFacts:
     evidence: tuple[LimiterEvidence, ...] = ()
     # Functions and view classes a limiter guards, by qualified name (`app.auth.login`), as the
     # route index names handlers; sorted, so the section's digest is the same in every run.
     guarded: tuple[str, ...] = ()
+    # DRF throttle rates: the scopes `DEFAULT_THROTTLE_RATES` gives a rate, None when a
+    # setting builds them in a way that cannot be read (from the environment, `**other`), or
+    # when no file sets them; whether `ScopedRateThrottle` is in use anywhere.
+    throttle_rates: frozenset[str] | None = None
+    throttle_scopes: tuple[ThrottleScope, ...] = ()
+    scoped_throttle: bool = False
+    without_retry_after: tuple[TooManyRequests, ...] = ()
 
 
 def _is_limiter_module(name: str) -> bool:
@@ -160,14 +191,153 @@ def collect_evidence(tree: ast.Module) -> list[dict[str, Any]]:
                 add(node, "global-limit", "Limiter(default_limits=...)")
             if callee in APP_CLASSES and _limiter_dependency(keyword_value(node, "dependencies")):
                 add(node, "global-limit", f"{callee}(dependencies=[... RateLimiter ...])")
-            if any(_too_many(keyword_value(node, name)) for name in STATUS_KEYWORDS) or (
-                callee in STATUS_FIRST and node.args and _too_many(node.args[0])
-            ) or callee in ("TooManyRequests", "HttpResponseTooManyRequests"):
-                add(node, "too-many-requests", callee or "429")
-        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) >= 2:
-            if _too_many(node.value.elts[1]):
-                add(node, "too-many-requests", "return ..., 429")
+        answer = _answers_429(node)
+        if answer:
+            add(node, "too-many-requests", answer)
     return found
+
+
+def _answers_429(node: ast.AST) -> str | None:
+    """What builds a 429 response at this node (the callee, or `return ..., 429`), if it does."""
+    if isinstance(node, ast.Call):
+        callee = (dotted_name(node.func) or "").rsplit(".", 1)[-1]
+        if any(_too_many(keyword_value(node, name)) for name in STATUS_KEYWORDS) or (
+            callee in STATUS_FIRST and node.args and _too_many(node.args[0])
+        ) or callee in ("TooManyRequests", "HttpResponseTooManyRequests"):
+            return callee or "429"
+    elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) >= 2:
+        if _too_many(node.value.elts[1]):
+            return "return ..., 429"
+    return None
+
+
+RETRY_AFTER = "retry-after"
+
+
+def _sets_retry_after(nodes: Iterable[ast.AST]) -> bool:
+    """A `Retry-After` header name, or werkzeug's `retry_after=` / a `retry_after` attribute
+    set, among the nodes: the response carries the header."""
+    for node in nodes:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip().lower() == RETRY_AFTER:
+            return True
+        if isinstance(node, ast.keyword) and node.arg == "retry_after":
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "retry_after" and isinstance(node.ctx, ast.Store):
+            return True
+    return False
+
+
+def missing_retry_after(tree: ast.Module) -> list[list[Any]]:
+    """[line, call, function] of each 429 response built in a function (or at module level)
+    that nowhere in its body names a `Retry-After` header (RULES.md SEC007 (d))."""
+    found: list[list[Any]] = []
+
+    def visit(body: list[ast.stmt], owner: str, scope: ast.AST | None) -> None:
+        own = list(own_nodes(body))
+        sites = [(node, _answers_429(node)) for node in own]
+        sites = [(node, answer) for node, answer in sites if answer]
+        if sites and not _sets_retry_after(ast.walk(scope) if scope is not None else own):
+            found.extend([node.lineno, answer, owner] for node, answer in sites)
+        for node in own:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{owner}.{node.name}" if owner else node.name
+                visit(node.body, name, node if not isinstance(node, ast.ClassDef) else None)
+
+    visit(tree.body, "", None)
+    return sorted(found)
+
+
+RATES_SETTING = "DEFAULT_THROTTLE_RATES"
+# DRF's throttles that read a rate for their scope from DEFAULT_THROTTLE_RATES, and the scope
+# the built-in ones use.
+RATE_THROTTLES = frozenset({"SimpleRateThrottle", "UserRateThrottle", "AnonRateThrottle", "ScopedRateThrottle"})
+BUILTIN_SCOPES = {"UserRateThrottle": "user", "AnonRateThrottle": "anon"}
+# A throttle class that sets one of these finds its rate without DEFAULT_THROTTLE_RATES.
+OWN_RATE = frozenset({"rate", "THROTTLE_RATES", "get_rate", "__init__"})
+UNKNOWN_RATES = "unknown"
+
+
+def _literal_keys(value: ast.AST | None, constants: Mapping[str, ast.AST]) -> list[str] | str:
+    """The string keys of a dict literal (or of a module constant bound to one); UNKNOWN_RATES
+    when the value is built in a way that cannot be read (`env.dict(...)`, `**base`)."""
+    if isinstance(value, ast.Name) and value.id in constants:
+        value = constants[value.id]
+    if not isinstance(value, ast.Dict):
+        return UNKNOWN_RATES
+    keys = [key.value for key in value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
+    return keys if len(keys) == len(value.keys) else UNKNOWN_RATES
+
+
+def throttle_facts(tree: ast.Module) -> dict[str, Any]:
+    """DRF throttle facts of one module (JSON-able): `rates`, the scopes each
+    `DEFAULT_THROTTLE_RATES` the module sets gives a rate (a list of lists; UNKNOWN_RATES
+    when one cannot be read, or when the module changes the setting in place), `scopes`
+    ([line, scope, owner, kind], see ThrottleScope) and `scoped` (ScopedRateThrottle named)."""
+    constants = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+    rates: list[Any] = []
+    read: set[int] = set()  # the ids of the `DEFAULT_THROTTLE_RATES` constants read as a setting
+    scopes: list[list[Any]] = []
+    scoped = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and key.value == RATES_SETTING:
+                    rates.append(_literal_keys(value, constants))
+                    read.add(id(key))
+        elif isinstance(node, ast.Assign) and any(_assigned_name(t) == RATES_SETTING for t in node.targets):
+            rates.append(_literal_keys(node.value, constants))
+            read.update(id(t.slice) for t in node.targets if isinstance(t, ast.Subscript))
+        elif isinstance(node, ast.ClassDef):
+            scopes.extend(_class_scopes(node, tree))
+        elif isinstance(node, (ast.List, ast.Tuple)):
+            for item in node.elts:
+                name = (item.value if isinstance(item, ast.Constant) and isinstance(item.value, str) else dotted_name(item)) or ""
+                simple = name.rsplit(".", 1)[-1]
+                if simple in BUILTIN_SCOPES:
+                    scopes.append([item.lineno, BUILTIN_SCOPES[simple], simple, "builtin"])
+        name = dotted_name(node) if isinstance(node, (ast.Name, ast.Attribute)) else (
+            node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None)
+        if name and name.rsplit(".", 1)[-1] == "ScopedRateThrottle":
+            scoped = True
+        if isinstance(node, ast.alias) and node.name.rsplit(".", 1)[-1] == "ScopedRateThrottle":
+            scoped = True
+    # The setting named anywhere else (`REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["x"] = ...`,
+    # `.update(...)`): its scopes cannot be listed.
+    if any(isinstance(n, ast.Constant) and n.value == RATES_SETTING and id(n) not in read for n in ast.walk(tree)):
+        rates.append(UNKNOWN_RATES)
+    return {"rates": rates, "scopes": sorted(scopes), "scoped": scoped}
+
+
+def _class_scopes(node: ast.ClassDef, tree: ast.Module) -> list[list[Any]]:
+    """A view's `throttle_scope`, or a rate throttle's own `scope` when it does not find its
+    rate itself (`rate = ...`, `get_rate`, its own `THROTTLE_RATES`)."""
+    found: list[list[Any]] = []
+    assigned: dict[str, ast.Assign] = {}
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign):
+            assigned.update({t.id: stmt for t in stmt.targets if isinstance(t, ast.Name)})
+    defined = set(assigned) | {stmt.name for stmt in node.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    view_scope = assigned.get("throttle_scope")
+    if view_scope is not None and isinstance(view_scope.value, ast.Constant) and isinstance(view_scope.value.value, str):
+        found.append([view_scope.lineno, view_scope.value.value, node.name, "view"])
+    own = assigned.get("scope")
+    if own is not None and isinstance(own.value, ast.Constant) and isinstance(own.value.value, str) and _rate_throttle(node, tree) and not (
+            defined & OWN_RATE):
+        found.append([own.lineno, own.value.value, node.name, "throttle"])
+    return found
+
+
+def _rate_throttle(node: ast.ClassDef, tree: ast.Module, depth: int = 0) -> bool:
+    """A subclass (directly, or through a class of the same module) of a DRF rate throttle
+    other than ScopedRateThrottle, whose scope comes from the view."""
+    local = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    for base in node.bases:
+        simple = (dotted_name(base) or "").rsplit(".", 1)[-1]
+        if simple in RATE_THROTTLES - {"ScopedRateThrottle"}:
+            return True
+        if simple in local and local[simple] is not node and depth < 3 and _rate_throttle(local[simple], tree, depth + 1):
+            return True
+    return False
 
 
 def _limiter_dependency(node: ast.AST | None) -> bool:
@@ -319,10 +489,20 @@ class RateLimitProvider(IndexProvider):
         if tree is None:
             return None
         evidence, guarded = collect_evidence(tree), guarded_functions(tree)
-        return {"evidence": evidence, "guarded": guarded} if evidence or guarded else None
+        throttles = throttle_facts(tree)
+        retry = missing_retry_after(tree)
+        if not (evidence or guarded or retry or throttles["rates"] or throttles["scopes"] or throttles["scoped"]):
+            return None
+        return {"evidence": evidence, "guarded": guarded, "throttles": throttles, "without_retry_after": retry}
 
     def merge(self, facts: Mapping[str, Any]) -> Any:
+        service = sorted(path for path in facts if not non_service(path))
+        rates = [keys for path in service for keys in facts[path]["throttles"]["rates"]]
         return RateLimitFacts(
             tuple(LimiterEvidence(path, item["line"], item["kind"], item["text"]) for path in sorted(facts) for item in facts[path]["evidence"]),
             tuple(sorted(f"{module_name_for(path)}.{name}" for path in facts for name in facts[path]["guarded"])),
+            throttle_rates=None if not rates or UNKNOWN_RATES in rates else frozenset(key for keys in rates for key in keys),
+            throttle_scopes=tuple(ThrottleScope(path, *item) for path in service for item in facts[path]["throttles"]["scopes"]),
+            scoped_throttle=any(facts[path]["throttles"]["scoped"] for path in service),
+            without_retry_after=tuple(TooManyRequests(path, *item) for path in service for item in facts[path]["without_retry_after"]),
         )

@@ -20,21 +20,20 @@ import libcst as cst
 from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
-from reviewer.names import absolute_module, dotted, module_name_for
+from reviewer.names import ImportMap, dotted, module_name_for
+from reviewer.project.roots import FASTAPI_APPS, FLASK_APPS, app_kind
 from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
 from reviewer.project.values import CONCAT, IMPORTED, REF, TEXT, Expr, expr_of
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
-FASTAPI_APPS = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette"})
 FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router"})
 STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute", "starlette.routing.Mount"})
-FLASK_APPS = frozenset({"flask.Flask", "apiflask.APIFlask", "quart.Quart"})
 FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
 RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
 RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api", "flask_smorest.Api"})
-DJANGO_PATHS = frozenset({"django.urls.path", "django.urls.re_path", "django.conf.urls.url"})
-DJANGO_INCLUDE = frozenset({"django.urls.include", "django.conf.urls.include"})
+# A router entry whose class may subclass an app class; the merge keeps it as an app or drops it.
+APP_CANDIDATE = "app?"
 
 # What a DRF / Django base class serves: action or method name -> (HTTP method, detail route).
 ACTIONS = {
@@ -91,60 +90,17 @@ def _str_list(node: ast.AST | None) -> list[str]:
     return []
 
 
-class ModuleImports:
-    """The imports of one module (`ast`), to resolve the names its route, app and client
-    facts use; shared by the route, shutdown and GraphQL providers."""
-
-    def __init__(self, module: str, is_package: bool) -> None:
-        self.module = module
-        self.is_package = is_package
-        self.aliases: dict[str, str] = {}
-
-    def add(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    self.aliases[alias.asname] = alias.name
-                else:
-                    head = alias.name.split(".")[0]
-                    self.aliases[head] = head
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                base = absolute_module(self.module, self.is_package, node.level, base)
-            for alias in node.names:
-                if alias.name != "*" and base:
-                    self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}"
-
-    def resolve(self, node: ast.AST) -> str | None:
-        """The qualified name; a name no import binds is taken as this module's own."""
-        return self._qualify(node, local=True)
-
-    def known(self, node: ast.AST) -> str | None:
-        """The qualified name when the head is imported, else the dotted text."""
-        return self._qualify(node, local=False)
-
-    def _qualify(self, node: ast.AST, local: bool) -> str | None:
-        text = dotted_name(node)
-        if text is None:
-            return None
-        head, _, rest = text.partition(".")
-        target = self.aliases.get(head)
-        if target is None:
-            return f"{self.module}.{text}" if local and self.module else text
-        return f"{target}.{rest}" if rest else target
-
-
 def _simple(name: str | None) -> str:
     return (name or "").rsplit(".", 1)[-1]
 
 
 def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     module = module_name_for(path)
-    imports = ModuleImports(module, path.endswith("__init__.py"))
+    imports = ImportMap(module, path.endswith("__init__.py"))
     facts: dict[str, Any] = {
         "module": module, "routers": {}, "routes": [], "includes": [], "handlers": [], "classes": {},
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
+        "aliases": {}, "returns": {},
     }
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -162,7 +118,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     return facts
 
 
-def _scan_body(body: list[ast.stmt], prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _scan_body(body: list[ast.stmt], prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             _function(stmt, prefix, imports, facts)
@@ -173,11 +129,11 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: ModuleImports, facts:
         elif isinstance(stmt, ast.ClassDef):
             _class(stmt, prefix, imports, facts)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            _assign(stmt, imports, facts)
+            _assign(stmt, prefix, imports, facts)
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and isinstance(stmt.op, ast.Add):
             _patterns(stmt.target.id, stmt.value, imports, facts)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            _call(stmt.value, imports, facts)
+            _call(stmt.value, prefix, imports, facts)
         elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
             inner = list(getattr(stmt, "body", [])) + list(getattr(stmt, "orelse", []))
             for handler in getattr(stmt, "handlers", []):
@@ -186,6 +142,11 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: ModuleImports, facts:
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             for unrolled in _unrolled(stmt, facts["_literal_lists"]):
                 _scan_body(unrolled, prefix, imports, facts)
+        elif isinstance(stmt, ast.Return) and prefix and isinstance(stmt.value, ast.Name):
+            # An app factory's `return app`: a name bound to the factory's call is that app.
+            local = _scoped(stmt.value.id, prefix, facts)
+            if local != stmt.value.id:
+                facts["returns"].setdefault(prefix[:-1], local)
 
 
 # Calls that hang a router, app, blueprint or resource below another one.
@@ -236,7 +197,28 @@ class _Substitute(ast.NodeTransformer):
         return ast.copy_location(copy.deepcopy(value), node) if value is not None and isinstance(node.ctx, ast.Load) else node
 
 
-def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _scoped(name: str, prefix: str, facts: Mapping[str, Any]) -> str:
+    """The key of the router, app or blueprint `name` as code in function scope `prefix`
+    (`create_app.`) names it: the innermost enclosing function's own binding (each app
+    factory of a file builds its own `app`), else the module's name."""
+    if "." in name:
+        return name
+    scopes = prefix.split(".")[:-1]
+    while scopes:
+        key = ".".join([*scopes, name])
+        if key in facts["routers"] or key in facts["aliases"]:
+            return key
+        scopes.pop()
+    return name
+
+
+def _bind(facts: dict[str, Any], prefix: str, name: str, entry: dict[str, Any]) -> None:
+    """A router, app or blueprint bound to `name` in function scope `prefix` (module level when
+    empty); `var` keeps the name as written."""
+    facts["routers"][f"{prefix}{name}"] = {**entry, "var": name} if prefix else entry
+
+
+def _assign(stmt: ast.Assign | ast.AnnAssign, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     value = stmt.value
     names = [t.id for t in targets if isinstance(t, ast.Name)]
@@ -244,7 +226,7 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dic
         return
     name = names[0]
     if isinstance(value, ast.Call):
-        qualified = imports.known(value.func) or ""
+        qualified = imports.imported_name(value.func) or ""
         kind = None
         if qualified in FASTAPI_APPS or _simple(qualified) in ("FastAPI", "Starlette"):
             kind = "fastapi-app"
@@ -263,20 +245,20 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dic
             path_node = keyword_value(value, "path")
             name_node = value.args[0] if value.args else keyword_value(value, "name")
             own = _path_fact(path_node) if path_node is not None else _path_fact(name_node)
-            facts["routers"][name] = {"kind": "restx-namespace", **own, "line": stmt.lineno}
+            _bind(facts, prefix, name, {"kind": "restx-namespace", **own, "line": stmt.lineno})
             if qualified not in RESTX_NAMESPACES:
-                facts["includes"].append({"parent": value.func.value.id, "child": name, "prefix": None,  # type: ignore[attr-defined]
-                                          "line": stmt.lineno, "kind": "namespace"})
+                facts["includes"].append({"parent": _scoped(value.func.value.id, prefix, facts),  # type: ignore[attr-defined]
+                                          "child": _scoped(name, prefix, facts), "prefix": None, "line": stmt.lineno, "kind": "namespace"})
             return
         elif qualified in RESTFUL_APIS:
             kind = "restful-api"
             # `Api(app_or_blueprint, prefix="/v1")`: the Api hangs below what it is given.
             parent = value.args[0] if value.args else keyword_value(value, "app")
             parent_ref = dotted_name(parent) if parent is not None else None
+            _bind(facts, prefix, name, {"kind": kind, "prefix": "", "line": stmt.lineno})
             if parent_ref:
-                facts["includes"].append({"parent": parent_ref, "child": name, **_path_fact(keyword_value(value, "prefix")),
-                                          "line": stmt.lineno, "kind": "api"})
-            facts["routers"][name] = {"kind": kind, "prefix": "", "line": stmt.lineno}
+                facts["includes"].append({"parent": _scoped(parent_ref, prefix, facts), "child": _scoped(name, prefix, facts),
+                                          **_path_fact(keyword_value(value, "prefix")), "line": stmt.lineno, "kind": "api"})
             return
         if kind:
             prefix_node = keyword_value(value, "prefix") if kind.startswith("fastapi") else keyword_value(value, "url_prefix")
@@ -284,16 +266,27 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, imports: ModuleImports, facts: dic
             if kind == "drf-router" and _const(keyword_value(value, "trailing_slash")) is False:
                 entry["trailing_slash"] = False
             if kind == "fastapi-app":
-                entry["handlers_kw"] = [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]
+                entry["handlers_kw"] = [imports.imported_name(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]
             if kind in ("fastapi-router", "fastapi-app") and keyword_value(value, "dependencies") is not None:
                 entry["dependencies"] = True
             routes = keyword_value(value, "routes") if kind.startswith("fastapi") else None
             if routes is not None:  # Starlette(routes=[Route(...), Mount(...)])
                 entry["patterns"] = _pattern_entries(routes, imports, 0)
-            facts["routers"][name] = entry
+            _bind(facts, prefix, name, entry)
             return
         if qualified.endswith("as_view"):
             return
+        written = dotted_name(value.func)
+        if written and _simple(written)[:1].islower() and f"{prefix}{name}" not in facts["routers"]:
+            # `api_app = create_api_app()`: the name is what the function returns, when that is
+            # an app or router of the project (resolved at the merge).
+            facts["aliases"][f"{prefix}{name}"] = written
+        elif written and _simple(written)[:1].isupper() and f"{prefix}{name}" not in facts["routers"]:
+            # An instance of a class that may subclass an app class (superset's `SupersetApp`,
+            # indico's `IndicoFlask`), in this module or another: the merge decides through
+            # the project's class hierarchy (reviewer.project.roots.app_kind).
+            _bind(facts, prefix, name, {"kind": APP_CANDIDATE, "class": written, "prefix": "", "line": stmt.lineno,
+                                        "handlers_kw": [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]})
     if name == "urlpatterns" or _is_pattern_list(value, imports):
         _patterns(name, value, imports, facts)
     elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "DATABASES", "MIDDLEWARE", "handler404", "handler500"):
@@ -327,10 +320,10 @@ def _literal(node: ast.AST) -> Any:
     return dotted_name(node) or "?"
 
 
-def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _call(call: ast.Call, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
     if not isinstance(call.func, ast.Attribute) or not isinstance(call.func.value, ast.Name):
         return
-    owner, attr = call.func.value.id, call.func.attr
+    owner, attr = _scoped(call.func.value.id, prefix, facts), call.func.attr
     if attr in ("include_router", "register_blueprint", "mount", "add_namespace") and (call.args or attr == "mount"):
         if attr == "mount":
             prefix_node = call.args[0] if call.args else keyword_value(call, "path")
@@ -341,13 +334,14 @@ def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None
         # Names as this file writes them; the merge resolves them through the project symbols.
         ref = dotted_name(child) if child is not None else None
         if ref:
-            facts["includes"].append({"parent": owner, "child": ref, **_path_fact(prefix_node), "line": call.lineno, "kind": attr})
+            facts["includes"].append({"parent": owner, "child": _scoped(ref, prefix, facts), **_path_fact(prefix_node),
+                                      "line": call.lineno, "kind": attr})
     elif attr == "init_app" and call.args and dotted_name(call.args[0]):
         # `api.init_app(app)` (Flask-RESTful): the same edge as `Api(app)`.
-        facts["includes"].append({"parent": dotted_name(call.args[0]), "child": owner, "prefix": None,
+        facts["includes"].append({"parent": _scoped(dotted_name(call.args[0]) or "", prefix, facts), "child": owner, "prefix": None,
                                   "line": call.lineno, "kind": "init_app"})
     elif attr == "add_resource" and len(call.args) >= 2:
-        handler = imports.resolve(call.args[0])
+        handler = imports.name_of(call.args[0])
         for path in (_const(arg) for arg in call.args[1:]):
             if isinstance(path, str) and handler:
                 facts["routes"].append(
@@ -363,18 +357,19 @@ def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None
         facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
     elif attr in ("add_api_route", "add_url_rule", "add_route") and call.args:
         path = _const(call.args[0])
-        view = call.args[1] if len(call.args) > 2 or (len(call.args) > 1 and attr != "add_url_rule") else keyword_value(call, "view_func")
-        if attr == "add_url_rule" and view is None and len(call.args) > 2:
-            view = call.args[2]
-        if view is None and len(call.args) > 1:
-            view = call.args[1]
+        # Flask's `add_url_rule(rule, endpoint, view_func)`; FastAPI's `add_api_route(path, endpoint)`.
+        position = 2 if attr == "add_url_rule" else 1
+        view = call.args[position] if len(call.args) > position else keyword_value(call, "view_func" if position == 2 else "endpoint")
         methods = [m.upper() for m in _str_list(keyword_value(call, "methods"))]
         handler = None
         if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
-            handler = imports.resolve(view.func.value)
+            handler = imports.name_of(view.func.value)
             kind = "class"
+        elif isinstance(view, ast.Lambda):  # `add_url_rule("/ping", "ping", lambda: ("", 204))`
+            handler = f"{facts['module']}.<lambda>"
+            kind = "function"
         elif view is not None:
-            handler = imports.resolve(view)
+            handler = imports.name_of(view)
             kind = "function"
         if isinstance(path, str) and handler:
             facts["routes"].append(
@@ -385,18 +380,18 @@ def _call(call: ast.Call, imports: ModuleImports, facts: dict[str, Any]) -> None
         prefix = _const(call.args[0])
         if isinstance(prefix, str):
             facts["registrations"].append(
-                {"router": owner, "prefix": prefix, "viewset": imports.resolve(call.args[1]), "line": call.lineno}
+                {"router": owner, "prefix": prefix, "viewset": imports.name_of(call.args[1]), "line": call.lineno}
             )
 
 
-def _exc_name(node: ast.AST, imports: ModuleImports) -> Any:
+def _exc_name(node: ast.AST, imports: ImportMap) -> Any:
     const = _const(node)
     if const is not None:
         return const
-    return imports.known(node) or "?"
+    return imports.imported_name(node) or "?"
 
 
-def _route_decorator(decorator: ast.AST, imports: ModuleImports) -> dict[str, Any] | None:
+def _route_decorator(decorator: ast.AST, imports: ImportMap) -> dict[str, Any] | None:
     if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Attribute):
         return None
     owner = dotted_name(decorator.func.value)
@@ -435,11 +430,13 @@ def _status_from_name(name: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
     qualname = f"{prefix}{node.name}"
     info: dict[str, Any] = {"line": node.lineno}
     for decorator in node.decorator_list:
         found = _route_decorator(decorator, imports)
+        if found:
+            found["owner"] = _scoped(found["owner"], prefix, facts)
         if found and found.get("handler"):
             facts["handlers"].append({"owner": found["owner"], "exception": found["exception"], "line": found["line"]})
         elif found:
@@ -447,7 +444,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
             found["view"] = "function"
             facts["routes"].append(found)
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = imports.known(target) or ""
+        name = imports.imported_name(target) or ""
         if _simple(name) == "api_view":
             methods = _str_list(decorator.args[0]) if isinstance(decorator, ast.Call) and decorator.args else []
             methods = methods or _str_list(keyword_value(decorator, "http_method_names")) if isinstance(decorator, ast.Call) else methods
@@ -494,9 +491,9 @@ def _pagination_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str,
     return facts
 
 
-def _class(node: ast.ClassDef, prefix: str, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
     qualname = f"{prefix}{node.name}"
-    bases = [imports.known(base) or "" for base in node.bases]
+    bases = [imports.imported_name(base) or "" for base in node.bases]
     info: dict[str, Any] = {"line": node.lineno, "bases": bases, "methods": {}, "actions": [], "attrs": {}}
     for stmt in node.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id in PAGINATION_INPUTS:
@@ -516,7 +513,7 @@ def _class(node: ast.ClassDef, prefix: str, imports: ModuleImports, facts: dict[
                             info["attrs"].setdefault(target.attr, {"line": item.lineno, "value": "?"})
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if _simple(imports.known(target)) == "action" and isinstance(decorator, ast.Call):
+                if _simple(imports.imported_name(target)) == "action" and isinstance(decorator, ast.Call):
                     detail = _const(keyword_value(decorator, "detail"))
                     url_path = _const(keyword_value(decorator, "url_path"))
                     methods = [m.upper() for m in _str_list(keyword_value(decorator, "methods"))] or ["GET"]
@@ -538,6 +535,7 @@ def _class(node: ast.ClassDef, prefix: str, imports: ModuleImports, facts: dict[
         # path with the HTTP methods it defines, unless the decorator names them.
         found = _route_decorator(decorator, imports)
         if found and not found.get("handler"):
+            found["owner"] = _scoped(found["owner"], prefix, facts)
             if keyword_value(decorator, "methods") is None:  # type: ignore[arg-type]
                 found["methods"] = []
             facts["routes"].append({**found, "handler": f"{facts['module']}.{qualname}", "view": "class"})
@@ -559,20 +557,20 @@ def _path_fact(node: ast.AST | None, key: str = "prefix") -> dict[str, Any]:
     return {key: None, f"{key}_expr": expr.to_json() if expr is not None else None, f"{key}_text": ast.unparse(node)}
 
 
-def _is_route_call(node: ast.AST, imports: ModuleImports) -> bool:
+def _is_route_call(node: ast.AST, imports: ImportMap) -> bool:
     """`path()` / `re_path()` / `url()`, or Starlette's `Route` / `WebSocketRoute` / `Mount`."""
     if not isinstance(node, ast.Call):
         return False
-    name = imports.known(node.func) or ""
+    name = imports.imported_name(node.func) or ""
     return _simple(name) in DJANGO_ROUTE_CALLS or name in STARLETTE_ROUTES
 
 
-def _is_pattern_list(value: ast.AST | None, imports: ModuleImports) -> bool:
+def _is_pattern_list(value: ast.AST | None, imports: ImportMap) -> bool:
     """A list of `path()` / `re_path()` / `url()` entries (a URLconf's patterns under any name)."""
     return isinstance(value, (ast.List, ast.Tuple)) and any(_is_route_call(e, imports) for e in value.elts)
 
 
-def _patterns(name: str, value: ast.AST, imports: ModuleImports, facts: dict[str, Any]) -> None:
+def _patterns(name: str, value: ast.AST, imports: ImportMap, facts: dict[str, Any]) -> None:
     entries = _pattern_entries(value, imports, 0)
     if name == "urlpatterns":
         facts["urlpatterns"].extend(entries)
@@ -580,7 +578,7 @@ def _patterns(name: str, value: ast.AST, imports: ModuleImports, facts: dict[str
         facts["pattern_lists"].setdefault(name, []).extend(entries)
 
 
-def _pattern_entries(value: ast.AST, imports: ModuleImports, depth: int) -> list[dict[str, Any]]:
+def _pattern_entries(value: ast.AST, imports: ImportMap, depth: int) -> list[dict[str, Any]]:
     """The entries of a URL pattern list: `[path(...), ...]`, `[...] + router.urls`,
     `other_patterns`, `format_suffix_patterns([...])`."""
     if depth > 8:
@@ -600,7 +598,7 @@ def _pattern_entries(value: ast.AST, imports: ModuleImports, depth: int) -> list
     for item in value.elts:
         if not isinstance(item, ast.Call) or not item.args or not _is_route_call(item, imports):
             continue
-        kind = imports.known(item.func) or ""
+        kind = imports.imported_name(item.func) or ""
         entry = {**_path_fact(item.args[0], "route"), "regex": _simple(kind) in ("re_path", "url"), "line": item.lineno}
         if kind in STARLETTE_ROUTES:
             target = _starlette_target(item, kind, imports, depth)
@@ -611,7 +609,7 @@ def _pattern_entries(value: ast.AST, imports: ModuleImports, depth: int) -> list
     return entries
 
 
-def _starlette_target(item: ast.Call, kind: str, imports: ModuleImports, depth: int) -> dict[str, Any] | None:
+def _starlette_target(item: ast.Call, kind: str, imports: ImportMap, depth: int) -> dict[str, Any] | None:
     """What a Starlette `Route(path, endpoint, methods=[...])`, `WebSocketRoute(path,
     endpoint)` or `Mount(path, routes=[...] | app=sub_app)` routes to."""
     second = item.args[1] if len(item.args) > 1 else None
@@ -624,18 +622,18 @@ def _starlette_target(item: ast.Call, kind: str, imports: ModuleImports, depth: 
         ref = dotted_name(app) if app is not None else None
         return {"mount_app": ref} if ref else None
     endpoint = second if second is not None else keyword_value(item, "endpoint")
-    handler = imports.resolve(endpoint) if endpoint is not None else None
+    handler = imports.name_of(endpoint) if endpoint is not None else None
     if not handler:
         return None
     methods = ["WEBSOCKET"] if _simple(kind) == "WebSocketRoute" else [m.upper() for m in _str_list(keyword_value(item, "methods"))]
     return {"view": handler, "kind": "endpoint", "methods": methods}
 
 
-def _pattern_target(view: ast.AST | None, imports: ModuleImports, depth: int) -> dict[str, Any] | None:
+def _pattern_target(view: ast.AST | None, imports: ImportMap, depth: int) -> dict[str, Any] | None:
     """What one `path()` entry routes to: an included URLconf (a dotted module name, a module
     or list of patterns by name, an inline list, a DRF router's `urls`), or a view."""
     if isinstance(view, ast.Call):
-        if _simple(imports.known(view.func)) == "include" and view.args:
+        if _simple(imports.imported_name(view.func)) == "include" and view.args:
             target = view.args[0]
             if isinstance(target, ast.Tuple) and target.elts:  # include((patterns, app_name), namespace=...)
                 target = target.elts[0]
@@ -649,7 +647,7 @@ def _pattern_target(view: ast.AST | None, imports: ModuleImports, depth: int) ->
             ref = dotted_name(target) if target is not None else None
             return {"include_ref": ref} if ref else None
         if isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
-            return {"view": imports.resolve(view.func.value), "kind": "class"}
+            return {"view": imports.name_of(view.func.value), "kind": "class"}
         # A decorated view: `login_required(views.dashboard)`, `csrf_exempt(Hook.as_view())`.
         return _pattern_target(view.args[0], imports, depth + 1) if view.args and depth < 8 else None
     if isinstance(view, ast.Attribute) and view.attr == "urls":
@@ -657,7 +655,7 @@ def _pattern_target(view: ast.AST | None, imports: ModuleImports, depth: int) ->
             return {"admin": True}
         return {"include_router": dotted_name(view.value)}
     if view is not None:
-        handler = imports.resolve(view)
+        handler = imports.name_of(view)
         return {"view": handler, "kind": "function"} if handler else None
     return None
 
@@ -721,6 +719,18 @@ class _Resolver:
         found = self._definition(path, written, False)
         return found if found is not None else (path, written)
 
+    def router(self, path: str, written: str, facts: Mapping[str, Any], depth: int = 0) -> Key:
+        """The key of the router, app or blueprint `written` in file `path` names: a name bound
+        to a call of an app factory (`app = create_app()`, here or imported) is the app that
+        factory returns."""
+        where, name = self.key(path, written)
+        call = facts.get(where, {}).get("aliases", {}).get(name) if depth < 4 else None
+        if call is None:
+            return (where, name)
+        factory, function = self.key(where, call)
+        returned = facts.get(factory, {}).get("returns", {}).get(function)
+        return self.router(factory, returned, facts, depth + 1) if returned else (where, name)
+
     def qualified(self, path: str, name: str) -> str:
         """A class or function name (as file `path`'s imports qualify it) under the module
         name of the file that defines it, the name the route index keys classes and
@@ -762,8 +772,23 @@ def _route(framework: str, method: str, path: PathText, handler: str, file: str,
             "partial": bool(path.unresolved), "unresolved": list(dict.fromkeys(path.unresolved)), **extra}
 
 
+def _routers(path: str, data: Mapping[str, Any], symbols: ProjectSymbols) -> dict[str, dict[str, Any]]:
+    """A file's routers, apps and blueprints, an instance of a project class kept as an app
+    when the class hierarchy reaches an app class, dropped otherwise."""
+    found = {}
+    for key, info in data["routers"].items():
+        if info["kind"] == APP_CANDIDATE:
+            kind = app_kind(symbols, path, info["class"])
+            if kind is None:
+                continue
+            info = {**info, "kind": f"{kind}-app"}
+        found[key] = info
+    return found
+
+
 def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None) -> dict[str, Any]:
     resolver = _Resolver(symbols if isinstance(symbols, ProjectSymbols) else ProjectSymbols.build({}))
+    routers = {path: _routers(path, data, resolver.symbols) for path, data in facts.items()}
     classes: ClassTable = ClassTable()
     functions: dict[str, tuple[str, dict]] = {}
     for path, data in facts.items():
@@ -785,7 +810,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
             lists[(path, name)] = entries
         for reg in data["registrations"]:
             reg = {**reg, "viewset": resolver.qualified(path, reg["viewset"]) if reg["viewset"] else reg["viewset"]}
-            registrations.setdefault(resolver.key(path, reg["router"]), []).append((path, reg))
+            registrations.setdefault(resolver.router(path, reg["router"], facts), []).append((path, reg))
 
     def included_list(path: str, entry: Mapping[str, Any]) -> Key | None:
         if "include" in entry:
@@ -818,9 +843,9 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
 
     def leaf_routes(path: str, entry: Mapping[str, Any], here: PathText) -> None:
         if entry.get("include_router"):
-            for reg_path, reg in registrations.get(resolver.key(path, entry["include_router"]), []):
+            for reg_path, reg in registrations.get(resolver.router(path, entry["include_router"], facts), []):
                 reached.add((reg_path, reg["line"]))
-                _viewset_routes(reg, here, reg_path, classes, routes, owners.get(resolver.key(reg_path, reg["router"]), {}))
+                _viewset_routes(reg, here, reg_path, classes, routes, owners.get(resolver.router(reg_path, reg["router"], facts), {}))
         elif entry.get("view"):
             _view_routes({**entry, "view": resolver.qualified(path, entry["view"])}, here, path, classes, functions, routes)
 
@@ -828,16 +853,16 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
     owners: dict[Key, dict[str, Any]] = {}
     parents: dict[Key, list[tuple[Key, PathText | None]]] = {}
     for path, data in facts.items():
-        for var, info in data["routers"].items():
+        for var, info in routers[path].items():
             owners[(path, var)] = {**info, "own": resolver.text(path, info) or PathText()}
         for include in data["includes"]:
-            child, parent = resolver.key(path, include["child"]), resolver.key(path, include["parent"])
+            child, parent = resolver.router(path, include["child"], facts), resolver.router(path, include["parent"], facts)
             parents.setdefault(child, []).append((parent, resolver.text(path, include)))
     # Starlette `Mount("/admin", app=admin_app)` in an app's `routes=[...]`: `app.mount(...)`.
     for (path, var), info in owners.items():
         for where, entry, here in leaves(path, info.get("patterns", []), PathText(), frozenset()):
             if entry.get("mount_app"):
-                parents.setdefault(resolver.key(where, entry["mount_app"]), []).append(((path, var), here))
+                parents.setdefault(resolver.router(where, entry["mount_app"], facts), []).append(((path, var), here))
 
     def prefixes(node: Key, depth: int = 0) -> list[PathText]:
         own = owners.get(node, {}).get("own", PathText())
@@ -861,7 +886,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
 
     for path, data in facts.items():
         for route in data["routes"]:
-            owner = resolver.key(path, route["owner"])
+            owner = resolver.router(path, route["owner"], facts)
             framework = _framework(owners.get(owner, {}).get("kind", ""), path, facts)
             handler = resolver.qualified(path, route["handler"])
             methods = route["methods"] or ["GET"]
@@ -892,7 +917,7 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
             if target is not None:
                 included.add(target)
             if entry.get("include_router"):
-                included_routers.add(resolver.key(path, entry["include_router"]))
+                included_routers.add(resolver.router(path, entry["include_router"], facts))
     roots: list[Key] = []
     for path, data in facts.items():
         conf = data["settings"].get("ROOT_URLCONF")
@@ -922,9 +947,9 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
     settings: dict[str, Any] = {}
     evidence = []
     for path, data in sorted(facts.items()):
-        for var, info in data["routers"].items():
+        for key, info in routers[path].items():
             if info["kind"] in ("fastapi-app", "flask-app"):
-                apps.append({"file": path, "line": info["line"], "var": var, "kind": info["kind"],
+                apps.append({"file": path, "line": info["line"], "var": info.get("var", key), "key": key, "kind": info["kind"],
                              "handlers_kw": info.get("handlers_kw", []), "factory": info.get("factory")})
         for handler in data["handlers"]:
             handlers.append({**handler, "file": path})
@@ -1138,8 +1163,6 @@ class RoutesProvider(IndexProvider):
         return merge_routes(facts, (sections or {}).get(SYMBOLS))
 
 
-
-
 # --------------------------------------------------------------------------------------------
 # libcst helpers for the API rules
 
@@ -1154,6 +1177,12 @@ EMPTY_SECTION: Mapping[str, Any] = {
 def section(index: Any) -> dict[str, Any]:
     data = index.section("routes") if index is not None else None
     return {**EMPTY_SECTION, **(data or {})}
+
+
+def every_route(index: Any) -> list[dict[str, Any]]:
+    """The routes of every project root (reviewer.project.roots), each as its root's section
+    has it: a service's routes are joined to its own apps, not to another service's."""
+    return [route for owner, view in index.views() for route in section(view)["routes"] if index.owner(route["file"]) == owner]
 
 
 def decorator_route(context: Any, decorator: cst.Decorator) -> tuple[str, list[str]] | None:
@@ -1377,7 +1406,7 @@ def service_anchor(data: Mapping[str, Any], settings: tuple[str, ...] = (), fact
         # most routes in its folder.
         def weight(app: Mapping[str, Any]) -> tuple[int, int]:
             folder = app["file"].rsplit("/", 1)[0] + "/"
-            includes = sum(i["file"] == app["file"] and i["parent"] == app["var"] for i in data.get("includes", []))
+            includes = sum(i["file"] == app["file"] and i["parent"] == app.get("key", app["var"]) for i in data.get("includes", []))
             return includes, sum(r["file"].startswith(folder) for r in data.get("routes", []))
 
         app = max(apps, key=weight)

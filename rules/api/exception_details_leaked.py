@@ -16,8 +16,6 @@ CLIENT_SINKS = frozenset({*RESPONSES, "HTTPException", "abort", "APIException", 
 # Exceptions whose text is written for clients.
 CLIENT_SAFE = ("ValidationError", "ValueError", "HTTPException", "APIException", "ClientError", "UserError", "ApiError",
                "APIError", "BadRequest", "PermissionDenied", "NotFound", "Http404")
-SAFE_ATTRIBUTES = frozenset({"errors", "messages", "detail", "message_dict", "normalized_messages", "description",
-                             "code", "status_code"})
 BUILTIN_EXCEPTIONS = frozenset(name for name in dir(builtins) if name.endswith(("Error", "Exception", "Exit", "Warning")))
 TRACEBACKS = frozenset({"traceback.format_exc", "traceback.format_exception", "traceback.format_tb",
                         "traceback.print_exc", "sys.exc_info"})

@@ -9,8 +9,6 @@ STARLETTE_HTTP = ("starlette.exceptions.HTTPException", "StarletteHTTPException"
 FASTAPI_HTTP = ("fastapi.HTTPException", "fastapi.exceptions.HTTPException", "HTTPException")
 VALIDATION = ("fastapi.exceptions.RequestValidationError", "RequestValidationError")
 FLASK_HTTP = ("werkzeug.exceptions.HTTPException", "HTTPException", "Exception", "werkzeug.exceptions.default_exceptions")
-# Libraries whose errors are already JSON / problem+json.
-JSON_ERROR_LIBRARIES = ("apiflask", "flask_smorest", "connexion", "ninja")
 DEFAULT_SHAPES = frozenset({"{detail:str}", "{detail:obj}", "{detail:list}"})
 
 APP = (

@@ -6,7 +6,6 @@ import libcst as cst
 
 from reviewer.web.apicheck import (
     PAGE_PARAMS,
-    chain,
     code,
     dict_keys,
     names_in,

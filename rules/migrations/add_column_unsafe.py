@@ -94,21 +94,21 @@ class AddColumnUnsafe(ProjectRule):
     def check(self, index) -> None:
         for unit in mig.postgres_units(index):
             for item in mig.up_ops(unit):
-                if item["k"] != "add_column" or item.get("new"):
+                if item.kind != "add_column" or item.new:
                     continue
-                column = f"{mig.table_label(unit, item.get('t'))}.{item.get('column')}"
-                if not item.get("nullable") and not item.get("default") and not item.get("generated"):
+                column = f"{mig.table_label(unit, item.table)}.{item.column}"
+                if not item.nullable and not item.default and not item.generated:
                     self.report(mig.where(item), f"NOT NULL column `{column}` added without a default: fails on a populated table",
-                                path=unit["path"])
-                elif item.get("volatile"):
+                                path=unit.path)
+                elif item.volatile:
                     self.report(mig.where(item), f"Column `{column}` added with a volatile default: rewrites the table under lock",
-                                severity=Severity.MEDIUM, path=unit["path"])
-                elif item.get("generated"):
+                                severity=Severity.MEDIUM, path=unit.path)
+                elif item.generated:
                     self.report(mig.where(item), f"Stored generated column `{column}` added: rewrites the table under lock",
-                                severity=Severity.MEDIUM, path=unit["path"])
-                elif item.get("serial"):
+                                severity=Severity.MEDIUM, path=unit.path)
+                elif item.serial:
                     self.report(mig.where(item), f"`serial` column `{column}` added: rewrites the table under lock",
-                                severity=Severity.MEDIUM, path=unit["path"])
-                elif item.get("unique") and item.get("callable_default"):
+                                severity=Severity.MEDIUM, path=unit.path)
+                elif item.unique and item.callable_default:
                     self.report(mig.where(item), f"Unique column `{column}` added with a callable default: every existing row gets the same value",
-                                severity=Severity.MEDIUM, path=unit["path"])
+                                severity=Severity.MEDIUM, path=unit.path)

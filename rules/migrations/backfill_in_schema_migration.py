@@ -86,22 +86,22 @@ class BackfillInSchemaMigration(ProjectRule):
             ops = list(mig.up_ops(unit))
             ddl = {}
             for item in ops:
-                if item["k"] in SCHEMA and item.get("tx") and not item.get("new") and item.get("t"):
-                    ddl.setdefault(item["t"], item["l"])
+                if item.kind in SCHEMA and item.tx and not item.new and item.table:
+                    ddl.setdefault(item.table, item.line)
             if not ddl:
                 continue
-            if unit["form"] == mig.DJANGO:
+            if unit.form == mig.DJANGO:
                 # RunSQL names the database table, operations name the model.
                 for model in list(ddl):
-                    ddl.setdefault(f"{unit.get('app')}_{model}", ddl[model])
+                    ddl.setdefault(f"{unit.app}_{model}", ddl[model])
             for item in ops:
-                if not item.get("tx"):
+                if not item.tx:
                     continue
-                if item["k"] == "dml" and item.get("t") in ddl and not item.get("new") and not item.get("constant"):
-                    self.report(mig.where(item), path=unit["path"], what=f"`{item.get('code', item['verb'].upper())[:60]}`",
-                                table=mig.table_label(unit, item["t"]), ddl=ddl[item["t"]])
-                elif item["k"] == "run_python":
-                    touched = [m for m in item.get("models", []) if m in ddl]
+                if item.kind == "dml" and item.table in ddl and not item.new and not item.constant:
+                    self.report(mig.where(item), path=unit.path, what=f"`{item.code[:60]}`",
+                                table=mig.table_label(unit, item.table), ddl=ddl[item.table])
+                elif item.kind == "run_python":
+                    touched = [m for m in item.models if m in ddl]
                     if touched:
-                        self.report(mig.where(item), path=unit["path"], what="`RunPython`",
+                        self.report(mig.where(item), path=unit.path, what="`RunPython`",
                                     table=mig.table_label(unit, touched[0]), ddl=ddl[touched[0]])

@@ -87,36 +87,36 @@ class BackwardIncompatibleRenameDrop(ProjectRule):
                 what = self._what(unit, item)
                 if what is None:
                     continue
-                severity = Severity.HIGH if item["k"] == "drop_database" else None
-                if item["k"] == "drop_not_null" and item.get("known") is False:
+                severity = Severity.HIGH if item.kind == "drop_database" else None
+                if item.kind == "drop_not_null" and item.known is False:
                     # Alembic `nullable=True` without `existing_nullable=False`: the column may
                     # already be nullable, which makes the statement a no-op.
-                    self.report(mig.where(item), "Possible incompatible change: {what}", path=unit["path"],
+                    self.report(mig.where(item), "Possible incompatible change: {what}", path=unit.path,
                                 what=what, confidence=Confidence.LOW)
                     continue
-                self.report(mig.where(item), path=unit["path"], what=what, severity=severity)
+                self.report(mig.where(item), path=unit.path, what=what, severity=severity)
 
     @staticmethod
     def _what(unit, item) -> str | None:
-        kind = item["k"]
-        if item.get("new"):
+        kind = item.kind
+        if item.new:
             return None
-        if item.get("t") is None or kind in ("rename_column", "drop_column", "drop_not_null") and not item.get("column"):
+        if item.table is None or kind in ("rename_column", "drop_column", "drop_not_null") and not item.column:
             return None  # a name the migration computes: nothing to say about it
-        table = mig.table_label(unit, item.get("t"))
-        column = f"{table}.{item.get('column')}"
+        table = mig.table_label(unit, item.table)
+        column = f"{table}.{item.column}"
         if kind == "rename_column":
-            return f"Column `{column}` renamed to `{item.get('to')}`"
+            return f"Column `{column}` renamed to `{item.to}`"
         if kind == "rename_table":
-            return f"Table `{table}` renamed" + (f" to `{item['to']}`" if item.get("to") else "")
+            return f"Table `{table}` renamed" + (f" to `{item.to}`" if item.to else "")
         if kind == "drop_column":
             return f"Column `{column}` dropped"
         if kind == "drop_table":
             return f"Table `{table}` dropped"
-        if kind == "drop_not_null" and unit["form"] != mig.DJANGO:
+        if kind == "drop_not_null" and unit.form != mig.DJANGO:
             return f"`NOT NULL` dropped from `{column}`"
-        if kind == "truncate" and item.get("cascade"):
+        if kind == "truncate" and item.cascade:
             return f"`TRUNCATE {table} CASCADE` empties every table that references it"
         if kind in ("drop_schema", "drop_database"):
-            return f"`DROP {kind[5:].upper()} {item.get('t')}`"
+            return f"`DROP {kind[5:].upper()} {item.table}`"
         return None

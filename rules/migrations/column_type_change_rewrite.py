@@ -5,7 +5,6 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, ProjectRule
 
 ENV = (("alembic/env.py", ""),)
-SQL_WIDENINGS = {("varchar", "text"), ("varchar", "varchar"), ("numeric", "numeric")}
 
 
 class ColumnTypeChangeRewrite(ProjectRule):
@@ -70,16 +69,16 @@ class ColumnTypeChangeRewrite(ProjectRule):
     def check(self, index) -> None:
         for unit in mig.postgres_units(index):
             for item in mig.up_ops(unit):
-                if item["k"] != "alter_type" or item.get("new") or item.get("widening"):
+                if item.kind != "alter_type" or item.new or item.widening:
                     continue
-                if item.get("old_known") is False:
+                if item.old_known is False:
                     # Alembic `type_=` without `existing_type`: the old type is unknown, so
                     # this may be a no-op restatement or a binary-coercible widening.
                     self.report(mig.where(item), "Possible table rewrite: type of `{column}` set to {change} "
-                                "(previous type not stated)", confidence=Confidence.LOW, path=unit["path"],
-                                column=f"{mig.table_label(unit, item.get('t'))}.{item.get('column')}",
-                                change=str(item.get("type", "?"))[:60])
+                                "(previous type not stated)", confidence=Confidence.LOW, path=unit.path,
+                                column=f"{mig.table_label(unit, item.table)}.{item.column}",
+                                change=str(item.type)[:60])
                     continue
-                self.report(mig.where(item), path=unit["path"],
-                            column=f"{mig.table_label(unit, item.get('t'))}.{item.get('column')}",
-                            change=str(item.get("type", "?"))[:60])
+                self.report(mig.where(item), path=unit.path,
+                            column=f"{mig.table_label(unit, item.table)}.{item.column}",
+                            change=str(item.type)[:60])

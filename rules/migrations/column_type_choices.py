@@ -17,6 +17,7 @@ ADVICE = {
 }
 SERIALS = frozenset({"serial", "bigserial", "smallserial"})
 FLOATS = frozenset({"float", "double", "real", "double precision"})
+MONEY_WORDS = ("price", "amount", "balance", "total", "cost", "fee")
 
 
 class ColumnTypeChoices(ProjectRule):
@@ -73,41 +74,41 @@ class ColumnTypeChoices(ProjectRule):
     def check(self, index) -> None:
         for unit in mig.postgres_units(index):
             for item in mig.up_ops(unit):
-                if item["k"] == "alter_type" and item.get("new_type") and not item.get("widening"):
-                    columns = [{**item["new_type"], "name": item.get("column"), "line": item["l"]}]
-                elif item["k"] in ("create_table", "add_column"):
-                    columns = item.get("columns") or []
+                if item.kind == "alter_type" and item.new_type and not item.widening:
+                    columns = [mig.Column(item.column, item.line, item.new_type.type, item.new_type.size)]
+                elif item.kind in ("create_table", "add_column"):
+                    columns = item.columns
                 else:
                     continue
                 for column in columns:
                     issue = self._issue(unit, column)
                     if issue is None:
                         continue
-                    line = column.get("line") or item["l"]
+                    line = column.line or item.line
                     what, advice = ADVICE[issue]
-                    self.report(Location(line, 1, line, 1), path=unit["path"], fix=advice[0].upper() + advice[1:],
-                                column=f"{mig.table_label(unit, item.get('t'))}.{column.get('name')}", what=what)
+                    self.report(Location(line, 1, line, 1), path=unit.path, fix=advice[0].upper() + advice[1:],
+                                column=f"{mig.table_label(unit, item.table)}.{column.name}", what=what)
 
     @staticmethod
     def _issue(unit, column) -> str | None:
-        kind = (column.get("type") or "").lower()
-        name = column.get("name") or ""
-        money = any(word in name for word in mig.MONEY_WORDS)
+        kind = (column.type or "").lower()
+        name = column.name or ""
+        money = any(word in name for word in MONEY_WORDS)
         if kind in FLOATS and money:
             return "float"
-        if unit["form"] == mig.DJANGO:
+        if unit.form == mig.DJANGO:
             return None
         if kind == "timestamp":
             return "timestamp"
-        if kind == "varchar" and column.get("size"):
+        if kind == "varchar" and column.size:
             return "varchar"
-        if kind == "char" and column.get("size") is not None:
+        if kind == "char" and column.size is not None:
             return "char"
         if kind == "json":
             return "json"
         if kind in SERIALS:
             return "serial"
-        key = column.get("pk") or column.get("fk") or name == "id" or name.endswith("_id")
+        key = column.pk or column.fk or name == "id" or name.endswith("_id")
         if kind in ("int", "smallint") and key:
             return kind
         return None

@@ -113,33 +113,33 @@ class ConcurrentIndexInTransaction(ProjectRule):
     def _autofix(index, unit, item):
         """Out of the transaction: `atomic = False` (Django), `autocommit_block()` (Alembic).
         Not for an explicit `BEGIN` in SQL, whose author chose the transaction."""
-        if item.get("explicit_tx"):
+        if item.explicit_tx:
             return None
-        if unit["form"] == mig.DJANGO:
-            return migration_fixes.django_non_atomic(index.text(unit["path"]), item)
-        if unit["form"] == mig.ALEMBIC:
-            return migration_fixes.alembic_concurrent(index.text(unit["path"]), item, concurrently=False)
+        if unit.form == mig.DJANGO:
+            return migration_fixes.django_non_atomic(index.text(unit.path), item)
+        if unit.form == mig.ALEMBIC:
+            return migration_fixes.alembic_concurrent(index.text(unit.path), item, concurrently=False)
         return None
 
     def check(self, index) -> None:
         for unit in mig.units(index):
-            tool = unit["tool"]
+            tool = unit.tool
             for direction in (mig.UP, mig.DOWN):
-                ops = [o for o in unit["ops"] if o.get("dir", mig.UP) == direction and o.get("db", True)]
+                ops = [o for o in unit.ops if o.direction == direction and o.db]
                 open_begin = None
                 for item in ops:
-                    kind = item["k"]
-                    if kind in CONCURRENT and item.get("concurrently") and item.get("tx"):
-                        why = "inside an explicit `BEGIN`" if item.get("explicit_tx") else WHY.get(tool, "inside a transaction")
-                        self.report(mig.where(item), path=unit["path"], what="`CONCURRENTLY` operation runs in a transaction",
+                    kind = item.kind
+                    if kind in CONCURRENT and item.concurrently and item.tx:
+                        why = "inside an explicit `BEGIN`" if item.explicit_tx else WHY.get(tool, "inside a transaction")
+                        self.report(mig.where(item), path=unit.path, what="`CONCURRENTLY` operation runs in a transaction",
                                     why=why, autofix=self._autofix(index, unit, item))
-                    elif kind == "begin" and unit["form"] == mig.SQL:
-                        if open_begin is not None or (item.get("tx") and tool not in EXPLICIT_OK):
-                            self.report(mig.where(item), path=unit["path"], what="Nested `BEGIN`",
+                    elif kind == "begin" and unit.form == mig.SQL:
+                        if open_begin is not None or (item.tx and tool not in EXPLICIT_OK):
+                            self.report(mig.where(item), path=unit.path, what="Nested `BEGIN`",
                                         why="a transaction is already open, so the inner `COMMIT` ends the outer one")
                         open_begin = item
                     elif kind in ("commit", "rollback"):
                         open_begin = None
                 if open_begin is not None:
-                    self.report(mig.where(open_begin), path=unit["path"], what="`BEGIN` without `COMMIT`",
+                    self.report(mig.where(open_begin), path=unit.path, what="`BEGIN` without `COMMIT`",
                                 why="the transaction stays open and the tool's own commit or the connection close decides its fate")

@@ -113,39 +113,39 @@ class ConstraintValidationLock(ProjectRule):
             others = named.get(mig.chain(unit), set()) - {"postgres"}
             added_not_valid = {}
             for item in mig.up_ops(unit):
-                kind = item["k"]
-                table = mig.table_label(unit, item.get("t"))
+                kind = item.kind
+                table = mig.table_label(unit, item.table)
                 if kind == "add_constraint":
-                    if item.get("not_valid") and item.get("name"):
-                        added_not_valid[item["name"]] = item
-                    if item.get("new") or item.get("using_index"):
+                    if item.not_valid and item.name:
+                        added_not_valid[item.name] = item
+                    if item.new or item.using_index:
                         continue
-                    if item.get("ctype") in ("fk", "check") and item.get("not_valid"):
+                    if item.ctype in ("fk", "check") and item.not_valid:
                         continue
-                    if item.get("ctype") in WHAT:
-                        self.report(mig.where(item), path=unit["path"], what=WHAT[item["ctype"]].format(table=table),
+                    if item.ctype in WHAT:
+                        self.report(mig.where(item), path=unit.path, what=WHAT[item.ctype].format(table=table),
                                     autofix=self._autofix(index, unit, item, bool(others)))
-                elif kind == "add_column" and item.get("fk") and not item.get("new"):
-                    self.report(mig.where(item), path=unit["path"],
-                                what=f"Column `{table}.{item.get('column')}` added with a foreign key: validating it locks both tables")
+                elif kind == "add_column" and item.fk and not item.new:
+                    self.report(mig.where(item), path=unit.path,
+                                what=f"Column `{table}.{item.column}` added with a foreign key: validating it locks both tables")
                 elif kind == "domain_constraint":
-                    self.report(mig.where(item), path=unit["path"],
+                    self.report(mig.where(item), path=unit.path,
                                 what="Domain constraint added: every column of the domain is checked under lock")
-                elif kind == "validate_constraint" and item.get("tx"):
-                    earlier = added_not_valid.get(item.get("name"))
-                    if earlier is not None and earlier.get("tx"):
-                        self.report(mig.where(item), path=unit["path"],
-                                    what=f"`VALIDATE CONSTRAINT {item.get('name')}` in the same transaction as its `NOT VALID` add: the lock is held for the whole validation")
+                elif kind == "validate_constraint" and item.tx:
+                    earlier = added_not_valid.get(item.name)
+                    if earlier is not None and earlier.tx:
+                        self.report(mig.where(item), path=unit.path,
+                                    what=f"`VALIDATE CONSTRAINT {item.name}` in the same transaction as its `NOT VALID` add: the lock is held for the whole validation")
 
     @staticmethod
     def _autofix(index, unit, item, other_databases):
         """The `NOT VALID` + `VALIDATE CONSTRAINT` split, where the migration's tool lets the
         validation run outside the add's transaction (reviewer.migrations.migration_fixes); guarded by the
         dialect where the chain's code names other databases too."""
-        if item.get("ctype") not in ("fk", "check"):
+        if item.ctype not in ("fk", "check"):
             return None
-        if unit["form"] == mig.ALEMBIC:
-            return migration_fixes.alembic_not_valid_split(index.text(unit["path"]), item, other_databases)
-        if unit["form"] == mig.SQL:
-            return migration_fixes.sql_not_valid_split(index.text(unit["path"]), unit, item)
+        if unit.form == mig.ALEMBIC:
+            return migration_fixes.alembic_not_valid_split(index.text(unit.path), item, other_databases)
+        if unit.form == mig.SQL:
+            return migration_fixes.sql_not_valid_split(index.text(unit.path), unit, item)
         return None

@@ -5,7 +5,6 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, ProjectRule
 
 ENV = (("alembic/env.py", ""),)
-UNDONE_BY = {"create_table": "drop_table", "add_column": "drop_column", "create_index": "drop_index"}
 
 
 class DownMigrationMismatch(ProjectRule):
@@ -70,44 +69,44 @@ class DownMigrationMismatch(ProjectRule):
 
     def check(self, index) -> None:
         all_units = mig.units(index)
-        pairs = {(u["stream"], u.get("pair")): u for u in all_units if u["tool"] == "golang-migrate" and u.get("direction") == mig.DOWN}
+        pairs = {(u.stream, u.pair): u for u in all_units if u.tool == "golang-migrate" and u.direction == mig.DOWN}
         for unit in all_units:
-            if unit.get("direction") == mig.DOWN:
+            if unit.direction == mig.DOWN:
                 continue
-            up = [o for o in unit["ops"] if o.get("dir") == mig.UP]
-            if unit["tool"] == "golang-migrate":
-                partner = pairs.get((unit["stream"], unit.get("pair")))
-                down = partner["ops"] if partner else []
-            elif unit["form"] == mig.DJANGO or unit["tool"] not in ("alembic", "dbmate", "goose"):
+            up = [o for o in unit.ops if o.direction == mig.UP]
+            if unit.tool == "golang-migrate":
+                partner = pairs.get((unit.stream, unit.pair))
+                down = partner.ops if partner else []
+            elif unit.form == mig.DJANGO or unit.tool not in ("alembic", "dbmate", "goose"):
                 continue
             else:
-                down = [o for o in unit["ops"] if o.get("dir") == mig.DOWN]
-            if not down or any(o["k"] in ("opaque", "ddl", "other") for o in down):
+                down = [o for o in unit.ops if o.direction == mig.DOWN]
+            if not down or any(o.kind in ("opaque", "ddl", "other") for o in down):
                 continue
-            if unit["form"] == mig.ALEMBIC and unit.get("down_state") != "ok":
+            if unit.form == mig.ALEMBIC and unit.down_state != "ok":
                 continue
             self._compare(unit, up, down)
 
     def _compare(self, unit, up, down) -> None:
-        if any(o["k"] == "drop_table" and not o.get("t") for o in down):
+        if any(o.kind == "drop_table" and not o.table for o in down):
             return  # a table whose name the down path computes: cannot tell what it drops
-        unknown_columns = any(o["k"] == "drop_column" and not o.get("column") for o in down)
-        unknown_indexes = any(o["k"] == "drop_index" and not o.get("name") for o in down)
-        dropped_tables = {o.get("t") for o in down if o["k"] == "drop_table"}
-        dropped_columns = {(o.get("t"), o.get("column")) for o in down if o["k"] == "drop_column"}
-        dropped_indexes = {o.get("name") for o in down if o["k"] == "drop_index"}
-        renamed = {o.get("t") for o in up if o["k"] == "rename_table"} | {o.get("to") for o in up if o["k"] == "rename_table"}
-        renamed_columns = {(o.get("t"), o.get("column")) for o in up if o["k"] == "rename_column"}
+        unknown_columns = any(o.kind == "drop_column" and not o.column for o in down)
+        unknown_indexes = any(o.kind == "drop_index" and not o.name for o in down)
+        dropped_tables = {o.table for o in down if o.kind == "drop_table"}
+        dropped_columns = {(o.table, o.column) for o in down if o.kind == "drop_column"}
+        dropped_indexes = {o.name for o in down if o.kind == "drop_index"}
+        renamed = {o.table for o in up if o.kind == "rename_table"} | {o.to for o in up if o.kind == "rename_table"}
+        renamed_columns = {(o.table, o.column) for o in up if o.kind == "rename_column"}
         for item in up:
-            table = item.get("t")
+            table = item.table
             if table is None or table in renamed:
                 continue
-            if item["k"] == "create_table" and table not in dropped_tables:
-                self.report(mig.where(item), path=unit["path"], what="Table", name=table)
-            elif item["k"] == "add_column" and not unknown_columns and not item.get("new") and table not in dropped_tables \
-                    and (table, item.get("column")) not in renamed_columns \
-                    and (table, item.get("column")) not in dropped_columns:
-                self.report(mig.where(item), path=unit["path"], what="Column", name=f"{table}.{item.get('column')}")
-            elif item["k"] == "create_index" and not unknown_indexes and item.get("name") and table not in dropped_tables \
-                    and item["name"] not in dropped_indexes:
-                self.report(mig.where(item), path=unit["path"], what="Index", name=item["name"])
+            if item.kind == "create_table" and table not in dropped_tables:
+                self.report(mig.where(item), path=unit.path, what="Table", name=table)
+            elif item.kind == "add_column" and not unknown_columns and not item.new and table not in dropped_tables \
+                    and (table, item.column) not in renamed_columns \
+                    and (table, item.column) not in dropped_columns:
+                self.report(mig.where(item), path=unit.path, what="Column", name=f"{table}.{item.column}")
+            elif item.kind == "create_index" and not unknown_indexes and item.name and table not in dropped_tables \
+                    and item.name not in dropped_indexes:
+                self.report(mig.where(item), path=unit.path, what="Index", name=item.name)

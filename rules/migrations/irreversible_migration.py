@@ -191,68 +191,68 @@ class IrreversibleMigration(ProjectRule):
     def check(self, index) -> None:
         forward_only = mig.policy(index) == "forward-only"
         all_units = mig.units(index)
-        downs = {(u["stream"], u.get("pair")) for u in all_units if u["tool"] == "golang-migrate" and u.get("direction") == mig.DOWN
-                 and u["statements"][mig.DOWN] > 0}
+        downs = {(u.stream, u.pair) for u in all_units if u.tool == "golang-migrate" and u.direction == mig.DOWN
+                 and u.statements(mig.DOWN) > 0}
         for unit in all_units:
             if forward_only:
-                if unit["form"] == mig.SQL and unit.get("direction") != mig.DOWN and unit["tool"] != "loose" \
-                        and not unit.get("rollback_note") and any(True for _ in mig.up_ops(unit)):
+                if unit.form == mig.SQL and unit.direction != mig.DOWN and unit.tool != "loose" \
+                        and not unit.rollback_note and any(True for _ in mig.up_ops(unit)):
                     self.report(Location(1, 1, 1, 1), "Forward-only migration has no `-- rollback:` note",
                                 severity=Severity.INFO, confidence=Confidence.MEDIUM,
-                                fix="Add a `-- rollback: <how to fix forward or restore>` comment", path=unit["path"],
+                                fix="Add a `-- rollback: <how to fix forward or restore>` comment", path=unit.path,
                                 operation=FILE_FACT)
                 continue
-            getattr(self, "_" + unit["form"])(unit, downs)
+            getattr(self, "_" + unit.form)(unit, downs)
 
     def _alembic(self, unit, downs) -> None:
-        if unit["upgrade_state"] in ("missing", "empty"):
+        if unit.upgrade_state in ("missing", "empty"):
             return  # merge point or placeholder: nothing to undo
-        state = unit["down_state"]
-        if state == "empty" and (unit.get("data_only") or unit.get("down_explained") or unit.get("other_dialect_only")
+        state = unit.down_state
+        if state == "empty" and (unit.data_only or unit.down_explained or unit.other_dialect_only
                                  or _only_widens(unit)):
             # A data migration (an empty downgrade is Alembic's no-op reverse), a downgrade that
             # says why it is empty (a documented decision), an upgrade that does nothing here, or
             # one that only widens column types (narrowing them back could fail on longer values).
             return
-        at = Location(unit["down_line"], unit["down_col"], unit["down_line"], unit["down_col"])
+        at = Location(unit.down_line, unit.down_col, unit.down_line, unit.down_col)
         if state == "missing":
-            self.report(at, "Alembic revision has no `downgrade()`", path=unit["path"])
+            self.report(at, "Alembic revision has no `downgrade()`", path=unit.path)
         elif state == "empty":
-            self.report(at, "`downgrade()` does nothing while `upgrade()` does", path=unit["path"])
-        elif state == "raise" and not unit.get("down_explained"):
+            self.report(at, "`downgrade()` does nothing while `upgrade()` does", path=unit.path)
+        elif state == "raise" and not unit.down_explained:
             # A raising downgrade that says why (a docstring or comment) is a documented
             # decision, as an empty one that says why is.
             self.report(at, "`downgrade()` only raises: the revision is explicitly irreversible",
-                        severity=Severity.INFO, path=unit["path"])
+                        severity=Severity.INFO, path=unit.path)
 
     def _django(self, unit, downs) -> None:
         # One finding per migration, at its first irreversible operation, naming all of them:
         # the fix (a reverse for each) is one edit of one file.
-        items = unit.get("irreversible", [])
+        items = unit.irreversible
         if not items:
             return
-        named = ", ".join(f"`{item['what']}` (line {item['l']}) without `{item['missing']}`" for item in items)
+        named = ", ".join(f"`{item.what}` (line {item.line}) without `{item.missing}`" for item in items)
         if len(items) == 1:
-            what = f"`{items[0]['what']}` without `{items[0]['missing']}` cannot be unapplied"
+            what = f"`{items[0].what}` without `{items[0].missing}` cannot be unapplied"
         else:
             what = f"Migration cannot be unapplied: {len(items)} operations have no reverse: {named}"
-        self.report(mig.where(items[0]), what, path=unit["path"])
+        self.report(mig.where(items[0]), what, path=unit.path)
 
     def _sql(self, unit, downs) -> None:
-        tool = unit["tool"]
-        if tool == "golang-migrate" and unit.get("direction") == mig.UP and unit["statements"][mig.UP]:
-            if (unit["stream"], unit.get("pair")) not in downs:
-                self.report(Location(1, 1, 1, 1), f"`{unit['name']}` has no matching non-empty `.down.sql` file",
-                            path=unit["path"], operation=FILE_FACT)
-        elif tool in ("dbmate", "goose") and unit["statements"][mig.UP]:
-            line = unit.get("down_line")
+        tool = unit.tool
+        if tool == "golang-migrate" and unit.direction == mig.UP and unit.statements(mig.UP):
+            if (unit.stream, unit.pair) not in downs:
+                self.report(Location(1, 1, 1, 1), f"`{unit.name}` has no matching non-empty `.down.sql` file",
+                            path=unit.path, operation=FILE_FACT)
+        elif tool in ("dbmate", "goose") and unit.statements(mig.UP):
+            line = unit.down_line
             if line is None:
-                self.report(Location(1, 1, 1, 1), f"{tool} migration has no down section", path=unit["path"], operation=FILE_FACT)
-            elif not unit["statements"][mig.DOWN]:
-                self.report(Location(line, 1, line, 1), f"{tool} migration's down section is empty", path=unit["path"])
+                self.report(Location(1, 1, 1, 1), f"{tool} migration has no down section", path=unit.path, operation=FILE_FACT)
+            elif not unit.statements(mig.DOWN):
+                self.report(Location(line, 1, line, 1), f"{tool} migration's down section is empty", path=unit.path)
 
 
 def _only_widens(unit) -> bool:
     """The upgrade's only schema changes are type widenings (`varchar(500)` to `varchar(5000)`)."""
-    ups = [o for o in mig.up_ops(unit) if o["k"] not in mig.DATA_KINDS]
-    return bool(ups) and all(o["k"] == "alter_type" and o.get("widening") for o in ups)
+    ups = [o for o in mig.up_ops(unit) if o.kind not in mig.DATA_KINDS]
+    return bool(ups) and all(o.kind == "alter_type" and o.widening for o in ups)

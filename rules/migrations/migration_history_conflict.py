@@ -53,7 +53,7 @@ class MigrationHistoryConflict(ProjectRule):
         all_units = mig.units(index)
         streams = defaultdict(list)
         for unit in all_units:
-            streams[(unit["form"], unit["tool"], unit["stream"])].append(unit)
+            streams[(unit.form, unit.tool, unit.stream)].append(unit)
         for (form, tool, _), members in sorted(streams.items()):
             if form == mig.ALEMBIC:
                 self._alembic(members)
@@ -69,9 +69,9 @@ class MigrationHistoryConflict(ProjectRule):
         SQLite nothing happens at all: only a collision breaks a migration."""
         by_prefix: dict[bytes, dict[str, tuple]] = defaultdict(dict)
         for unit in all_units:
-            for item in unit["ops"]:
-                for name in item.get("names") or []:
-                    by_prefix[name.encode()[: mig.MAX_IDENTIFIER]].setdefault(name, (item, unit["path"]))
+            for item in unit.ops:
+                for name in item.names:
+                    by_prefix[name.encode()[: mig.MAX_IDENTIFIER]].setdefault(name, (item, unit.path))
         for prefix, names in sorted(by_prefix.items()):
             if len(names) < 2:
                 continue
@@ -83,74 +83,74 @@ class MigrationHistoryConflict(ProjectRule):
                             severity=Severity.MEDIUM, path=path)  # fmt: skip
 
     def _at(self, unit) -> Location:
-        line = unit.get("revision_line") or unit.get("line") or 1
+        line = unit.revision_line or unit.line or 1
         return Location(line, 1, line, 1)
 
     def _alembic(self, members) -> None:
         by_revision = defaultdict(list)
         for unit in members:
-            if unit.get("revision"):
-                by_revision[unit["revision"]].append(unit)
+            if unit.revision:
+                by_revision[unit.revision].append(unit)
         for revision, units in by_revision.items():
             for unit in units[1:]:
-                self.report(self._at(unit), f"Revision id `{revision}` is also declared by `{units[0]['name']}`", path=unit["path"])
-        parents = {parent for unit in members for parent in unit.get("down_revision") or []}
+                self.report(self._at(unit), f"Revision id `{revision}` is also declared by `{units[0].name}`", path=unit.path)
+        parents = {parent for unit in members for parent in unit.down_revision}
         for unit in members:
-            for parent in unit.get("down_revision") or []:
+            for parent in unit.down_revision:
                 if parent not in by_revision:
-                    self.report(self._at(unit), f"`down_revision` `{parent}` does not exist", path=unit["path"])
-        heads = [u for u in members if u.get("revision") and u["revision"] not in parents]
-        labelled = [u for u in heads if u.get("branch_labels")]
+                    self.report(self._at(unit), f"`down_revision` `{parent}` does not exist", path=unit.path)
+        heads = [u for u in members if u.revision and u.revision not in parents]
+        labelled = [u for u in heads if u.branch_labels]
         if len(heads) - len(labelled) > 1 or (labelled and len(heads) > len(labelled) + 1):
-            names = ", ".join(sorted(u["revision"] for u in heads))
+            names = ", ".join(sorted(u.revision for u in heads))
             for unit in heads:
-                if not unit.get("branch_labels"):
-                    self.report(self._at(unit), f"Alembic history has {len(heads)} heads ({names})", path=unit["path"])
+                if not unit.branch_labels:
+                    self.report(self._at(unit), f"Alembic history has {len(heads)} heads ({names})", path=unit.path)
 
     def _django(self, members) -> None:
-        names = {u["name"] for u in members}
-        named = {dep[1] for u in members for dep in u.get("dependencies", [])}
+        names = {u.name for u in members}
+        named = {dep[1] for u in members for dep in u.dependencies}
         depended = named & names
-        replaced = {dep[1] for u in members for dep in u.get("replaces", [])}
+        replaced = {dep[1] for u in members for dep in u.replaces}
         leaves = []
         for unit in members:
-            if unit["name"] in depended or unit["name"] in replaced and any(u.get("replaces") for u in members):
+            if unit.name in depended or unit.name in replaced and any(u.replaces for u in members):
                 continue
             # Once the replaced files of a squash are deleted, later migrations still name the
             # last replaced one (weblate: 0015 depends on 0014), which Django maps to the squash.
-            if unit.get("replaces") and any(dep[1] in named for dep in unit["replaces"]):
+            if unit.replaces and any(dep[1] in named for dep in unit.replaces):
                 continue
             leaves.append(unit)
         if len(leaves) > 1:
-            listed = ", ".join(sorted(u["name"] for u in leaves))
+            listed = ", ".join(sorted(u.name for u in leaves))
             for unit in leaves:
                 self.report(self._at(unit), f"Django app has {len(leaves)} leaf migrations ({listed}) and no merge migration",
-                            path=unit["path"])
+                            path=unit.path)
 
     def _sql(self, tool, members) -> None:
         seen = defaultdict(list)
         for unit in members:
             if tool == "flyway":
-                if unit.get("flyway") == "R" or not unit.get("version"):
+                if unit.flyway == "R" or not unit.version:
                     continue
-                seen[(unit["flyway"], unit["version"], unit.get("dialect"))].append(unit)
+                seen[(unit.flyway, unit.version, unit.dialect)].append(unit)
             elif tool == "golang-migrate":
-                seen[(unit.get("direction"), unit.get("version"), unit.get("dialect"))].append(unit)
-            elif unit.get("version"):
-                seen[("", unit["version"], unit.get("dialect"))].append(unit)  # `1_x.sql.postgres` beside `1_x.sql.sqlite`
+                seen[(unit.direction, unit.version, unit.dialect)].append(unit)
+            elif unit.version:
+                seen[("", unit.version, unit.dialect)].append(unit)  # `1_x.sql.postgres` beside `1_x.sql.sqlite`
         for key, units in seen.items():
-            for unit in sorted(units, key=lambda u: u["name"])[1:]:
-                self.report(Location(1, 1, 1, 1), f"Version `{key[1]}` is also used by `{sorted(units, key=lambda u: u['name'])[0]['name']}`",
-                            path=unit["path"])
+            for unit in sorted(units, key=lambda u: u.name)[1:]:
+                self.report(Location(1, 1, 1, 1), f"Version `{key[1]}` is also used by `{sorted(units, key=lambda u: u.name)[0].name}`",
+                            path=unit.path)
         if tool == "flyway":
-            versions = {u.get("version") for u in members if u.get("flyway") == "V"}
+            versions = {u.version for u in members if u.flyway == "V"}
             for unit in members:
-                if unit.get("flyway") == "U" and unit.get("version") not in versions:
-                    self.report(Location(1, 1, 1, 1), f"Undo migration `{unit['name']}` has no `V{unit.get('version')}` migration",
-                                path=unit["path"])
+                if unit.flyway == "U" and unit.version not in versions:
+                    self.report(Location(1, 1, 1, 1), f"Undo migration `{unit.name}` has no `V{unit.version}` migration",
+                                path=unit.path)
         if tool == "golang-migrate":
-            ups = {u.get("pair") for u in members if u.get("direction") == mig.UP}
+            ups = {u.pair for u in members if u.direction == mig.UP}
             for unit in members:
-                if unit.get("direction") == mig.DOWN and unit.get("pair") not in ups:
-                    self.report(Location(1, 1, 1, 1), f"Down migration `{unit['name']}` has no matching `.up.sql` file",
-                                path=unit["path"])
+                if unit.direction == mig.DOWN and unit.pair not in ups:
+                    self.report(Location(1, 1, 1, 1), f"Down migration `{unit.name}` has no matching `.up.sql` file",
+                                path=unit.path)

@@ -73,14 +73,13 @@ class MissingLockTimeout(ProjectRule):
     )
 
     def check(self, index) -> None:
-        section = index.section(mig.SECTION) or {}
-        project_wide = "lock_timeout" in (section.get("session_timeouts") or ())
+        project_wide = "lock_timeout" in mig.session_timeouts(index)
         for unit in mig.postgres_units(index):
-            if project_wide and unit["form"] != mig.SQL:
+            if project_wide and unit.form != mig.SQL:
                 continue
             for item in mig.up_ops(unit):
-                if item["k"] == "set" and "lock_timeout" in (item.get("vars") or ()):
+                if item.kind == "set" and "lock_timeout" in item.vars:
                     break
-                if item["k"] in LOCKING and not item.get("new") and not item.get("concurrently"):
-                    self.report(mig.where(item), path=unit["path"], table=mig.table_label(unit, item.get("t")))
+                if item.kind in LOCKING and not item.new and not item.concurrently:
+                    self.report(mig.where(item), path=unit.path, table=mig.table_label(unit, item.table))
                     break

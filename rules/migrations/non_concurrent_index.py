@@ -153,40 +153,40 @@ class NonConcurrentIndex(ProjectRule):
 
     def check(self, index) -> None:
         for unit in mig.postgres_units(index):
-            created_indexes = {o.get("name") for o in mig.up_ops(unit) if o["k"] == "create_index" and o.get("name")}
+            created_indexes = {o.name for o in mig.up_ops(unit) if o.kind == "create_index" and o.name}
             for item in mig.up_ops(unit):
                 what = self._what(unit, item, created_indexes)
                 if what is None:
                     continue
-                self.report(mig.where(item), path=unit["path"], what=what, table=mig.table_label(unit, item.get("t")),
+                self.report(mig.where(item), path=unit.path, what=what, table=mig.table_label(unit, item.table),
                             autofix=self._autofix(index, unit, item))
 
     @staticmethod
     def _autofix(index, unit, item):
-        if item["k"] not in ("create_index", "drop_index") or item.get("via"):
+        if item.kind not in ("create_index", "drop_index") or item.via:
             return None
-        text = index.text(unit["path"])
-        if unit["form"] == mig.SQL:
+        text = index.text(unit.path)
+        if unit.form == mig.SQL:
             return migration_fixes.sql_concurrent_index(text, unit, item)
-        if unit["form"] == mig.ALEMBIC:
+        if unit.form == mig.ALEMBIC:
             return migration_fixes.alembic_concurrent(text, item, concurrently=True)
-        if unit["form"] == mig.DJANGO:
+        if unit.form == mig.DJANGO:
             return migration_fixes.django_concurrent_index(text, item)
         return None
 
     @staticmethod
     def _what(unit, item, created_indexes) -> str | None:
-        kind = item["k"]
-        if item.get("new"):
+        kind = item.kind
+        if item.new:
             return None
-        if kind == "create_index" and not item.get("concurrently"):
-            return "`CREATE INDEX`" if unit["form"] == mig.SQL or item.get("via") else (
-                "`op.create_index` without `postgresql_concurrently=True`" if unit["form"] == mig.ALEMBIC
-                else "`AddIndex` (not `AddIndexConcurrently`)" if "AddIndex" in item.get("code", "") else "an index build")
-        if kind == "drop_index" and not item.get("concurrently") and item.get("name") not in created_indexes:
+        if kind == "create_index" and not item.concurrently:
+            return "`CREATE INDEX`" if unit.form == mig.SQL or item.via else (
+                "`op.create_index` without `postgresql_concurrently=True`" if unit.form == mig.ALEMBIC
+                else "`AddIndex` (not `AddIndexConcurrently`)" if "AddIndex" in item.code else "an index build")
+        if kind == "drop_index" and not item.concurrently and item.name not in created_indexes:
             return "`DROP INDEX` without `CONCURRENTLY`"
-        if kind in LOCKING and not item.get("concurrently"):
+        if kind in LOCKING and not item.concurrently:
             return LOCKING[kind]
-        if kind == "add_column" and unit["form"] == mig.DJANGO and (item.get("index") or item.get("unique")):
+        if kind == "add_column" and unit.form == mig.DJANGO and (item.index or item.unique):
             return "`AddField` with an index (`db_index`, `unique` or a foreign key)"
         return None

@@ -85,15 +85,15 @@ class SetNotNullFullScan(ProjectRule):
         validated = {}
         for unit in all_units:
             for item in mig.up_ops(unit):
-                if item["k"] == "validate_constraint" or (
-                    item["k"] == "add_constraint" and item.get("not_null_check") and not item.get("not_valid")
+                if item.kind == "validate_constraint" or (
+                    item.kind == "add_constraint" and item.not_null_check and not item.not_valid
                 ):
-                    validated.setdefault(unit["stream"], set()).add(item.get("t"))
+                    validated.setdefault(unit.stream, set()).add(item.table)
         for unit in all_units:
             for item in mig.up_ops(unit):
-                if item["k"] != "set_not_null" or item.get("new"):
+                if item.kind != "set_not_null" or item.new:
                     continue
-                if item.get("t") in validated.get(unit["stream"], ()):
+                if item.table in validated.get(unit.stream, ()):
                     continue
-                self.report(mig.where(item), path=unit["path"],
-                            column=f"{mig.table_label(unit, item.get('t'))}.{item.get('column')}")
+                self.report(mig.where(item), path=unit.path,
+                            column=f"{mig.table_label(unit, item.table)}.{item.column}")

@@ -11,8 +11,13 @@ from reviewer.ops.secops import is_false_or_none, keyword, positional, string_va
 DECODERS = frozenset({"jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode"})
 # Words of a setting that turns signature verification on or off.
 VERIFY_WORDS = frozenset({"verify", "verification", "validate", "validation"})
-# authlib's decode always checks the signature against the key it is given.
-VERIFYING_DECODERS = frozenset({"authlib.jose.jwt.decode", "authlib.jose.JsonWebToken.decode"})
+# authlib's decode always checks the signature against the key it is given; so does
+# python_jwt's verify_jwt.
+VERIFYING_DECODERS = frozenset({"authlib.jose.jwt.decode", "authlib.jose.JsonWebToken.decode", "python_jwt.verify_jwt"})
+# Readers that never check the signature and are meant to come before a check (python_jwt's
+# process_jwt reads the header and claims so the caller can pick the key for verify_jwt): a
+# finding only when the function never verifies, or hands the claims on.
+PRE_CHECK_READERS = frozenset({"python_jwt.process_jwt"})
 UNVERIFIED_READERS = frozenset(
     {"jose.jwt.get_unverified_claims", "jose.jwt.get_unverified_header", "jwt.get_unverified_header"}
 )
@@ -29,7 +34,7 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
     public key as an HMAC secret.
 
     Each decode is judged on its own. An unverified read (a decode with verification off,
-    `get_unverified_claims`) is not reported when its result only serves to pick the key or
+    `get_unverified_claims`, python_jwt's `process_jwt`) is not reported when its result only serves to pick the key or
     the verifier: the same function also verifies the token (a verified `decode`, or a call
     to a function of the same file that holds one), and nothing derived from the unverified
     claims is returned, yielded or stored in an attribute or item. Reading `kid` or `iss`
@@ -57,6 +62,15 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
     )
     needs = Needs(names=("jwt", "jose"))  # roots of the decoders and readers it checks
     invalid = (
+        Example(
+            "import python_jwt\n"
+            "def current_user(token):\n"
+            "    header, claims = python_jwt.process_jwt(token)\n"
+            '    return claims["sub"]\n',
+            path="app/auth.py",
+            lines=(3,),
+            note="python_jwt's process_jwt never checks the signature",
+        ),
         Example(
             "import jwt\n"
             "def current_user(token):\n"
@@ -136,6 +150,15 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         ),
     )
     valid = (
+        Example(
+            "import python_jwt\n"
+            "def current_user(token, key):\n"
+            "    header, _ = python_jwt.process_jwt(token)\n"
+            '    _, claims = python_jwt.verify_jwt(token, KEYS[header["kid"]], ["RS256"])\n'
+            '    return claims["sub"]\n',
+            path="app/auth.py",
+            note="near-miss: python_jwt's process_jwt reads the header before verify_jwt checks the token",
+        ),
         Example(
             "import jwt\n"
             "def current_user(token):\n"
@@ -262,6 +285,10 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         if qualified in UNVERIFIED_READERS:
             if qualified.endswith("get_unverified_claims"):
                 frame.add_read(node, "claims read with `get_unverified_claims()`")
+            return
+        if qualified in PRE_CHECK_READERS:
+            frame.add_read(node, f"claims read with `{qualified.rsplit('.', 1)[-1]}()` and never verified")
+            frame.events.append(("feed", {len(frame.reads) - 1}, None))
             return
         if qualified in VERIFYING_DECODERS:
             frame.verifies = True

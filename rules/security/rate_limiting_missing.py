@@ -49,6 +49,30 @@ FLASK_FACTORY = (
     "    return app\n"
 )
 
+DRF_THROTTLES = (
+    'INSTALLED_APPS = ["django.contrib.auth", "rest_framework", "shop"]\n'
+    'ROOT_URLCONF = "shop.urls"\n'
+    "REST_FRAMEWORK = {\n"
+    '    "DEFAULT_THROTTLE_CLASSES": [\n'
+    '        "rest_framework.throttling.UserRateThrottle",\n'
+    '        "rest_framework.throttling.ScopedRateThrottle",\n'
+    "    ],\n"
+    '    "DEFAULT_THROTTLE_RATES": {"user": "1000/hour"},\n'
+    "}\n"
+)
+THROTTLED_VIEWS = (
+    "from rest_framework.throttling import UserRateThrottle\n"
+    "from rest_framework.views import APIView\n"
+    "\n"
+    "\n"
+    "class LoginView(APIView):\n"
+    '    throttle_scope = "login"\n'
+)
+OWN_LIMITER = (
+    "from fastapi import HTTPException, Request\n\n\nasync def throttle(request: Request):\n"
+    "    if await too_many(request.client.host):\n"
+    '        raise HTTPException(status_code=429, detail="Too Many Requests")\n'
+)
 
 # Path segments of authentication endpoints (RULES.md SEC007 (b)).
 AUTH_SEGMENT = re.compile(r"login|logon|sign[-_]?in|sign[-_]?up|register|password|passwd|reset|token|otp|totp|mfa|2fa|verify", re.I)
@@ -72,6 +96,18 @@ def deployed(data) -> bool:
 
 AUTH_MESSAGE = "Authentication route `{method} {route}` is not rate limited, while the service limits other routes with {library}"
 AUTH_FIX = 'Limit it like the others, tighter: `@limiter.limit("5/minute")` (slowapi, Flask-Limiter), `@ratelimit(key="ip", rate="5/m")`, or set a default limit for every route'
+
+
+SCOPE_MESSAGE = (
+    "DRF throttle scope `{scope}` (`{owner}`) has no rate in `DEFAULT_THROTTLE_RATES`: "
+    "the first request it throttles raises `ImproperlyConfigured`"
+)
+SCOPE_FIX = 'Give the scope a rate: `"DEFAULT_THROTTLE_RATES": {{..., "{scope}": "5/minute"}}`, or set `rate = "5/minute"` on the throttle class'
+RETRY_MESSAGE = "`{call}` in {where} answers 429 without a `Retry-After` header: clients cannot tell when to retry, and retry at once"
+RETRY_FIX = (
+    'Say when to come back: `HTTPException(status_code=429, headers={"Retry-After": str(seconds)})`, '
+    '`response["Retry-After"] = str(seconds)`, werkzeug `TooManyRequests(retry_after=seconds)`'
+)
 
 
 class RateLimitingMissing(ProjectRule):
@@ -103,8 +139,18 @@ class RateLimitingMissing(ProjectRule):
     sign-in, sign-up, register, password, reset, token, OTP, MFA or verify) that no limiter
     guards is reported at its route. A limit on every request, Flask-AppBuilder's login
     limiter, django-axes, DRF default throttles, a gateway or a 429 of the service's own (whose
-    reach is unknown) silence that check. DRF scopes without a rate and 429 responses without
-    `Retry-After` are not checked."""
+    reach is unknown) silence that check.
+
+    Two more checks, in a service's code (not its tests, examples or scripts): (c) a DRF
+    throttle scope with no entry in the `DEFAULT_THROTTLE_RATES` the service sets (a
+    `SimpleRateThrottle` / `UserRateThrottle` subclass's `scope` when the class sets no `rate`
+    or `get_rate` of its own; a view's `throttle_scope` when `ScopedRateThrottle` is in use;
+    DRF's `user` / `anon` scopes of a `UserRateThrottle` / `AnonRateThrottle` the project
+    names), which raises `ImproperlyConfigured` on the first request it throttles (medium;
+    rates built from the environment or changed in place are not read, and then nothing is
+    reported); (d) a 429 response the code builds (`HTTPException(status_code=429)`,
+    `abort(429)`, `return body, 429`) in a function that names no `Retry-After` header
+    (info, Zalando guideline 153)."""
 
     code = "SEC007"
     project_level = True  # one finding per service, where the fix belongs
@@ -129,6 +175,26 @@ class RateLimitingMissing(ProjectRule):
     index_sections = ("routes", SECTION)
     invalid = (
         Example(FASTAPI_APP, path="app/main.py", lines=(4,)),
+        Example(
+            THROTTLED_VIEWS,
+            path="accounts/views.py",
+            lines=(6,),
+            files=(("shop/settings.py", DRF_THROTTLES),),
+            note="(c) a view's throttle scope that `DEFAULT_THROTTLE_RATES` gives no rate",
+        ),
+        Example(
+            DRF_THROTTLES.replace('"rest_framework.throttling.UserRateThrottle"', '"rest_framework.throttling.AnonRateThrottle"'),
+            path="shop/settings.py",
+            lines=(5,),
+            note="(c) DRF's `anon` scope without a rate: the setting replaces DRF's defaults",
+        ),
+        Example(
+            OWN_LIMITER,
+            path="app/limits.py",
+            lines=(6,),
+            files=(("app/main.py", FASTAPI_APP),),
+            note="(d) a 429 without `Retry-After`",
+        ),
         Example(
             PER_ROUTE.replace('@limiter.limit("5/minute")\nasync def login', "async def login"),
             path="app/main.py",
@@ -206,12 +272,42 @@ class RateLimitingMissing(ProjectRule):
             note="near-miss: fastapi-limiter",
         ),
         Example(
-            "from fastapi import HTTPException, Request\n\n\nasync def throttle(request: Request):\n"
-            "    if await too_many(request.client.host):\n"
-            '        raise HTTPException(status_code=429, detail="Too Many Requests")\n',
+            OWN_LIMITER.replace('detail="Too Many Requests")', 'detail="Too Many Requests", headers={"Retry-After": "60"})'),
             path="app/limits.py",
             files=(("app/main.py", FASTAPI_APP),),
-            note="near-miss: a limiter of the service's own answers 429",
+            note="near-miss: a limiter of the service's own answers 429, with `Retry-After`",
+        ),
+        Example(
+            "from werkzeug.exceptions import TooManyRequests\n\n\ndef check(bucket):\n"
+            "    if bucket.empty():\n        raise TooManyRequests(retry_after=bucket.refill_in())\n",
+            path="ledger/limits.py",
+            files=(("ledger/app.py", FLASK_FACTORY),),
+            note="near-miss: (d) werkzeug's `retry_after=` sets the header",
+        ),
+        Example(
+            THROTTLED_VIEWS,
+            path="accounts/views.py",
+            files=(("shop/settings.py", DRF_THROTTLES.replace('"user": "1000/hour"', '"user": "1000/hour", "login": "5/minute"')),),
+            note="near-miss: (c) every scope in use has a rate",
+        ),
+        Example(
+            THROTTLED_VIEWS,
+            path="accounts/views.py",
+            files=(("shop/settings.py", DRF_THROTTLES.replace('{"user": "1000/hour"}', 'env.dict("THROTTLE_RATES")')),),
+            note="near-miss: (c) rates read from the environment are not guessed",
+        ),
+        Example(
+            THROTTLED_VIEWS.replace("throttle_scope", "ordering_scope") + "\n\nclass Burst(UserRateThrottle):\n"
+            '    scope = "burst"\n    rate = "60/minute"\n',
+            path="accounts/views.py",
+            files=(("shop/settings.py", DRF_THROTTLES),),
+            note="near-miss: (c) a throttle class with a rate of its own",
+        ),
+        Example(
+            "from rest_framework.throttling import UserRateThrottle\n\n\nclass BurstRateThrottle(UserRateThrottle):\n"
+            '    scope = "burst"\n',
+            path="drf_extras/throttling.py",
+            note="near-miss: (c) a library's throttle class; the host project sets its rate",
         ),
         Example(
             FASTAPI_APP,
@@ -262,10 +358,12 @@ class RateLimitingMissing(ProjectRule):
 
     def check(self, index) -> None:
         data = index.section("routes") or {}
-        if not deployed(data) or self.settings.get("edge-rate-limit"):
-            return
         facts = index.section(SECTION) or RateLimitFacts()
-        if web_framework_optional(index.text):
+        self._no_retry_after(facts)
+        if not deployed(data):
+            return
+        self._scopes_without_rate(facts)
+        if self.settings.get("edge-rate-limit") or web_framework_optional(index.text):
             return
         evidence = [item for item in facts.evidence if not non_service(item.file)] + edge_evidence(index.text)
         if evidence:
@@ -276,6 +374,39 @@ class RateLimitingMissing(ProjectRule):
             return
         path, line, name = anchor
         self.report(Location(line, 1, line, 1), path=path, app=name)
+
+    def _scopes_without_rate(self, facts: RateLimitFacts) -> None:
+        """(c) A DRF throttle scope that the service's `DEFAULT_THROTTLE_RATES` gives no rate."""
+        if facts.throttle_rates is None:
+            return
+        for use in facts.throttle_scopes:
+            if use.scope in facts.throttle_rates or (use.kind == "view" and not facts.scoped_throttle):
+                continue
+            self.report(
+                Location(use.line, 1, use.line, 1),
+                SCOPE_MESSAGE,
+                severity=Severity.MEDIUM,
+                confidence=Confidence.HIGH,
+                path=use.file,
+                fix=SCOPE_FIX.format(scope=use.scope),
+                scope=use.scope,
+                owner=use.owner,
+            )
+
+    def _no_retry_after(self, facts: RateLimitFacts) -> None:
+        """(d) A 429 response the service builds without a `Retry-After` header."""
+        for site in facts.without_retry_after:
+            where = f"`{site.function}` of `{site.file}`" if site.function else f"`{site.file}`"
+            self.report(
+                Location(site.line, 1, site.line, 1),
+                RETRY_MESSAGE,
+                severity=Severity.INFO,
+                confidence=Confidence.MEDIUM,
+                path=site.file,
+                fix=RETRY_FIX,
+                call=site.call,
+                where=where,
+            )
 
     def _unthrottled_auth_routes(self, data, facts: RateLimitFacts, evidence: list) -> None:
         """A service that limits routes one by one (slowapi, Flask-Limiter, fastapi-limiter,

@@ -22,14 +22,21 @@ MESSAGES = {
     "no_rls": "Table `{subject}` is served by the API without Row Level Security ({detail}): the anon key reads and writes every row",
     "always_true": "Policy on `{subject}` lets every row through: {detail}",
     "definer_search_path": "SECURITY DEFINER function `{subject}` runs with a mutable `search_path`",
+    "definer_view": "View `{subject}` reads {detail} with its owner's rights: without `security_invoker` it bypasses their Row Level Security",
+    "initplan": "Policy on `{subject}` evaluates its auth call once per row: {detail}",
 }
 FIXES = {
     "no_rls": "`alter table {subject} enable row level security;` and add policies for the roles that need access "
               "(`create policy ... to authenticated using ((select auth.uid()) = owner)`)",
     "always_true": "Write the condition the row must meet: `using ((select auth.uid()) = owner) with check ((select auth.uid()) = owner)`",
     "definer_search_path": "Pin it: `alter function {subject} set search_path = '';` (and qualify the names in its body)",
+    "definer_view": "`alter view {subject} set (security_invoker = true);` (PostgreSQL 15+), or move the view to a schema the API does not serve",
+    "initplan": "Wrap the call in a scalar subquery, which runs once per statement: `using ((select auth.uid()) = owner)`",
 }
-SEVERITIES = {"no_rls": Severity.HIGH, "always_true": Severity.HIGH, "definer_search_path": Severity.MEDIUM}
+SEVERITIES = {
+    "no_rls": Severity.HIGH, "always_true": Severity.HIGH, "definer_search_path": Severity.MEDIUM,
+    "definer_view": Severity.MEDIUM, "initplan": Severity.INFO,
+}
 
 
 class SupabaseRlsDisabled(ProjectRule):
@@ -54,10 +61,18 @@ class SupabaseRlsDisabled(ProjectRule):
     `CREATE TABLE`, or at the `DISABLE`), naming the policies it has that do nothing; a
     permissive INSERT / UPDATE / DELETE / ALL policy for `anon`, `authenticated` or `public`
     whose `USING` or `WITH CHECK` is the constant `true` (high); a `SECURITY DEFINER`
-    function or procedure without `SET search_path` (medium). Temporary tables, schemas the
-    API does not serve, read-only `USING (true)` policies and `AS RESTRICTIVE` policies are
-    not reported. Views without `security_invoker` and the `auth.uid()` init-plan lint are
-    not checked."""
+    function or procedure without `SET search_path` (medium); a view of an exposed schema
+    that reads a table with RLS on and is not created with, or later altered to,
+    `security_invoker = true` (medium: the view runs with its owner's rights, and the owner,
+    who created the table, is not subject to its RLS unless the table is `FORCE ROW LEVEL
+    SECURITY`); a policy (as last created or altered, not dropped) whose `USING` or `WITH
+    CHECK` calls `auth.uid()`, `auth.jwt()`, `auth.role()`, `auth.email()` or
+    `current_setting()` outside any subquery, so PostgreSQL calls it once per row instead of
+    once per statement as `(select auth.uid())` does (info: a performance lint, Supabase's
+    `auth_rls_initplan`). Temporary tables, schemas the API does not serve, read-only `USING
+    (true)` policies, `AS RESTRICTIVE` policies, materialized views (a copy, without RLS of
+    its own) and calls inside a subquery are not reported. A view whose privileges are
+    revoked from the API roles is still reported."""
 
     code = "SEC009"
     project_level = True
@@ -105,9 +120,43 @@ class SupabaseRlsDisabled(ProjectRule):
             lines=(2,),
             note="a PostgREST project outside supabase/: the schema granted to the API role is exposed",
         ),
+        Example(
+            NOTES + RLS + "create view public.note_bodies as select id, body from public.notes;\n",
+            path=MIGRATION,
+            lines=(9,),
+            note="(e) a view over an RLS table, without `security_invoker`",
+        ),
+        Example(
+            NOTES + "alter table public.notes enable row level security;\n"
+            'create policy "owner can edit" on public.notes for update to authenticated\n'
+            "  using (auth.uid() = owner) with check (auth.uid() = owner);\n",
+            path=MIGRATION,
+            lines=(7,),
+            note="(g) `auth.uid()` called once per row",
+        ),
     )
     valid = (
         Example(NOTES + RLS, path=MIGRATION, note="near-miss: RLS enabled and an owner policy"),
+        Example(
+            NOTES + RLS + "create view public.note_bodies with (security_invoker = true) as select id, body from public.notes;\n"
+            "create view public.note_ids as select id from public.notes;\n"
+            "alter view public.note_ids set (security_invoker = on);\n"
+            "create materialized view private.note_counts as select owner, count(*) from public.notes group by owner;\n"
+            "create view private.all_notes as select * from public.notes;\n",
+            path=MIGRATION,
+            note="near-miss: (e) `security_invoker` set, or set later; a materialized view; a schema the API does not serve",
+        ),
+        Example(
+            NOTES + "alter table public.notes enable row level security;\n"
+            'create policy "owner can edit" on public.notes for update to authenticated using (auth.uid() = owner);\n'
+            'drop policy "owner can edit" on public.notes;\n'
+            'create policy "owner can edit" on public.notes for update to authenticated\n'
+            "  using ((select auth.uid()) = owner);\n"
+            'create policy "team reads" on public.notes for select to authenticated\n'
+            "  using (owner in (select member from public.teams where lead = auth.uid()));\n",
+            path=MIGRATION,
+            note="near-miss: (g) the policy is dropped and recreated with `(select auth.uid())`; a call inside a subquery",
+        ),
         Example(
             NOTES,
             path=MIGRATION,

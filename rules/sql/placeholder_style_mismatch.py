@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.sql.sinks import SINK_NEEDS, sink_template
+from reviewer.sql.sinks import SINK_NEEDS
 from reviewer.sql.sql_fixes import file_driver
 from reviewer.sql.sqllex import NUMERIC, placeholder_styles
 from reviewer.sql.sqltext import DRIVER_STYLES, STYLE_EXAMPLE, STYLE_PREFERENCE
@@ -101,9 +101,10 @@ class PlaceholderStyleMismatch(PythonRule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        sink = self.context.sink(node)
-        if sink is None:
+        site = self.context.sql_site(node)
+        if site is None:
             return
+        sink = site.sink
         leaf = sink.label.rsplit(".", 1)[-1].rstrip("()")
         django = leaf in DJANGO_SINKS
         if not django and leaf not in DRIVER_SINKS:
@@ -121,10 +122,9 @@ class PlaceholderStyleMismatch(PythonRule):
             target.startswith("psycopg.") and target.endswith("RawCursor") for target in self.context.imports.aliases.values()
         ):
             expected = expected | {NUMERIC}  # psycopg 3's raw cursors take PostgreSQL's own `$1`
-        template = sink_template(sink, self.context)
-        if not template.literal_text.strip():
+        if not site.template.literal_text.strip():
             return
-        used = placeholder_styles(template.render(), self.context.dialect)
+        used = placeholder_styles(site.rendered, site.dialect)
         if not used or not set(used).isdisjoint(expected):
             return
         style = next(style for style in STYLE_PREFERENCE if style in used)

@@ -4,18 +4,8 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.sql.sqllex import normalise_placeholders
-from reviewer.sql.sqltext import (
-    FRAGMENT,
-    IDENTIFIER,
-    LITERAL,
-    VALUE,
-    classify_holes,
-    looks_like_sql,
-    parse_fragment,
-    parse_statement,
-)
-from reviewer.sql.sinks import SINK_NEEDS, sink_template
+from reviewer.sql.sqltext import FRAGMENT, IDENTIFIER, LITERAL, VALUE
+from reviewer.sql.sinks import SINK_NEEDS
 from reviewer.sql.sql_fixes import binds, bound_text, file_driver, parameterised
 
 # Worst first: the hole that decides the finding.
@@ -405,10 +395,10 @@ class SqlInjectionDynamicQuery(PythonRule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        sink = self.context.sink(node)
-        if sink is None:
+        site = self.context.sql_site(node)
+        if site is None:
             return
-        template = sink_template(sink, self.context)
+        sink, template = site.sink, site.template
         holes = template.holes
         if holes and not template.literal_text.strip():
             # The whole statement comes from elsewhere: an injection only when it is outside
@@ -421,22 +411,17 @@ class SqlInjectionDynamicQuery(PythonRule):
             return
         if not holes:
             return
-        dialect = self.context.dialect
-        text = normalise_placeholders(template.render(), dialect)
-        if sink.fragment:
-            statement = parse_fragment(text, dialect)  # text() and .extra() take pieces of SQL too
-        elif looks_like_sql(text, dialect):
-            statement = parse_statement(text, dialect)
-        else:
-            return
-        positions = classify_holes(statement, [hole.marker for hole in holes], text, dialect)
+        if not sink.fragment and not site.is_statement:
+            return  # text() and .extra() take pieces of SQL too; other sinks a statement
+        statement = site.tree
+        positions = site.positions
         if not binds(statement, sink.fragment):
             autofix = None
         elif self.context.resolve(node.func) in SQLALCHEMY_TEXT:
             autofix = bound_text(node, sink.argument, holes, positions)
         else:
             autofix = parameterised(node, sink.argument, holes, positions, file_driver(self.context.imports.aliases.values()))
-        tainted = {hole.marker for hole in holes if self.context.is_request_data(hole.expr)}
+        tainted = site.request_holes
         if (self.context.in_migration or _schema_editor(sink)) and not tainted:
             return  # migrations run once, by operators, with values the code defines
         # Identifiers and clause fragments cannot be bound as parameters; built from anything

@@ -6,9 +6,8 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, FileKind, Location, Severity
 from reviewer.rule import Example, PythonRule, SqlRule
-from reviewer.sql.sinks import SINK_NEEDS, DRIVER_DIALECTS, sink_template
-from reviewer.sql.sqllex import normalise_placeholders
-from reviewer.sql.sqltext import looks_like_sql, parse_error
+from reviewer.sql.sinks import SINK_NEEDS, DRIVER_DIALECTS
+from reviewer.sql.sqltext import parse_error
 
 
 class SqlSyntaxError(PythonRule, SqlRule):
@@ -92,19 +91,17 @@ class SqlSyntaxError(PythonRule, SqlRule):
         return any(target.split(".")[0] in DRIVER_DIALECTS for target in self.context.imports.aliases.values())
 
     def visit_Call(self, node: cst.Call) -> None:
-        sink = self.context.sink(node)
-        if sink is None:
+        site = self.context.sql_site(node)
+        if site is None:
             return
+        sink, template = site.sink, site.template
         if sink.confidence is not Confidence.HIGH or sink.fragment or not self._driver_dialect():
             return
-        template = sink_template(sink, self.context)
         if not template.parts or template.holes or "__const" in template.literal_text:
             return
-        dialect = self.context.dialect
-        text = normalise_placeholders(template.render(), dialect)
-        if not looks_like_sql(text, dialect):
+        if not site.is_statement:
             return
-        error = parse_error(text, dialect)
+        error = parse_error(site.text, site.dialect)
         if error is None:
             return
-        self.report(node, dialect=dialect, error=error)
+        self.report(node, dialect=site.dialect, error=error)

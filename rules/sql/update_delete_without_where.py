@@ -8,9 +8,9 @@ from sqlglot import exp
 from reviewer.model import Category, Confidence, FileKind, Severity
 from reviewer.names import dotted
 from reviewer.rule import Example, Needs, PythonRule, SqlRule
-from reviewer.sql.sinks import SINK_NEEDS, sink_template
-from reviewer.sql.sqllex import normalise_placeholders
-from reviewer.sql.sqltext import display, looks_like_sql, parse_statement
+from reviewer.sql.sites import SqlSite
+from reviewer.sql.sqltext import display
+from reviewer.sql.sinks import SINK_NEEDS
 
 # SQLAlchemy constructors of a bulk statement.
 SQLALCHEMY_BULK = frozenset(
@@ -226,9 +226,9 @@ class UpdateDeleteWithoutWhere(PythonRule, SqlRule):
 
     # -- ORM ---------------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
-        sink = self.context.sink(node)
-        if sink is not None:
-            self._embedded(node, sink)
+        site = self.context.sql_site(node)
+        if site is not None:
+            self._embedded(node, site)
         func = node.func
         if not isinstance(func, cst.Attribute):
             return
@@ -238,16 +238,11 @@ class UpdateDeleteWithoutWhere(PythonRule, SqlRule):
         elif method == "execute" and node.args and len([a for a in node.args if a.keyword is None]) == 1:
             self._sqlalchemy_statement(node, node.args[0].value)
 
-    def _embedded(self, node: cst.Call, sink) -> None:
+    def _embedded(self, node: cst.Call, site: SqlSite) -> None:
         """Raw SQL passed to a database call from Python (`.sql` files come through `check`)."""
-        template = sink_template(sink, self.context)
-        if not template.literal_text.strip() or self._wipe_by_name() or self.context.in_migration:
+        if not site.template.literal_text.strip() or self._wipe_by_name() or self.context.in_migration:
             return
-        dialect = self.context.dialect
-        text = normalise_placeholders(template.render(), dialect)
-        if not looks_like_sql(text, dialect):
-            return
-        statement = parse_statement(text, dialect)
+        statement = site.statement
         if statement is None:
             return
         self._raw(statement, node, Severity.HIGH)

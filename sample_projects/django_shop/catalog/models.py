@@ -46,6 +46,14 @@ class Review(models.Model):
     rating = models.PositiveSmallIntegerField()
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.product_id}: {self.rating}"
+
+    def delete(self, using=None, keep_parents=False):
+        # Reviews are kept for the moderation history: deleting one only hides it.
+        from django.utils import timezone
+
+        self.deleted_at = timezone.now()
+        self.save(update_fields=["deleted_at"])

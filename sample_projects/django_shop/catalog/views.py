@@ -131,3 +131,9 @@ class ReviewCreateView(APIView):
         )
         logger.info("review %s created for product %s", review.id, product.id)
         return Response({"id": review.id, "product": product.id, "rating": review.rating})
+
+
+def remove_product(product):
+    """Removes a discontinued product from the catalogue (called by the back-office)."""
+    Review.objects.filter(product=product).delete()
+    product.delete()

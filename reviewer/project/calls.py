@@ -1,0 +1,94 @@
+"""Direct call edges of the project model: which function calls which, and what is open around the call.
+
+Per file (index pass, `ast`, cached with the file's symbols): for each call made in the body of
+a module-level function or a method, a `CallEdge` with the callee as the code writes it
+(`helper`, `services.place_order`, `self._fill`, `OrderService.create`), the context managers
+of the `with` / `async with` statements open around the call and the caller's decorators.
+Nested functions and lambdas are left out: their body runs later, outside what is open around
+their definition. Test files have no edges (a test's calls say nothing about production
+callers). Only calls that can reach a function of the project are kept (a name the
+module binds or imports, or a method of `self` / `cls`); `ProjectSymbols.callers` resolves
+them across modules.
+
+The edges record names as written; what a name opens (a transaction, a lock) is for the
+analyses to decide (reviewer.transactions reads `within` and `decorators`).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from reviewer.astfacts import dotted_name
+
+
+@dataclass(frozen=True)
+class CallEdge:
+    caller: str  # "function" or "Class.method"
+    callee: str  # dotted, as written: "helper", "services.helper", "self.helper"
+    line: int
+    # The context managers open around the call, outermost first, as written: `transaction.atomic()`
+    # (a call ends with "()"), `conn` (an object used as its own context manager).
+    within: tuple[str, ...] = ()
+    decorators: tuple[str, ...] = ()  # the caller's decorators, the same way
+
+    def to_json(self) -> Any:
+        return [self.caller, self.callee, self.line, list(self.within), list(self.decorators)]
+
+    @staticmethod
+    def from_json(data: Any) -> "CallEdge":
+        return CallEdge(data[0], data[1], int(data[2]), tuple(data[3]), tuple(data[4]))
+
+
+def written(node: ast.AST) -> str:
+    """A context manager or decorator as an edge records it: `a.b()` for a call, `a.b` for a name."""
+    if isinstance(node, ast.Call):
+        name = dotted_name(node.func)
+        return f"{name}()" if name else ""
+    return dotted_name(node) or ""
+
+
+def call_edges(tree: ast.Module, known: frozenset[str]) -> tuple[CallEdge, ...]:
+    """The edges of a module's functions and methods. `known` holds the names the module binds
+    or imports: a call whose head is not one of them (a local, a builtin) reaches no project
+    function by its name."""
+    edges: list[CallEdge] = []
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            edges.extend(_function_edges(statement.name, statement, known))
+        elif isinstance(statement, ast.ClassDef):
+            for method in statement.body:
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    edges.extend(_function_edges(f"{statement.name}.{method.name}", method, known | {"self", "cls"}))
+    return tuple(edges)
+
+
+def _function_edges(caller: str, node: ast.FunctionDef | ast.AsyncFunctionDef, known: frozenset[str]) -> Iterator[CallEdge]:
+    decorators = tuple(filter(None, (written(d) for d in node.decorator_list)))
+    for call, within in _calls(node.body, ()):
+        callee = dotted_name(call.func)
+        if callee and callee.split(".")[0] in known and (not callee.startswith(("self.", "cls.")) or callee.count(".") == 1):
+            yield CallEdge(caller, callee, call.lineno, within, decorators)
+
+
+def _calls(statements: list[ast.stmt], within: tuple[str, ...]) -> Iterator[tuple[ast.Call, tuple[str, ...]]]:
+    for statement in statements:
+        yield from _statement_calls(statement, within)
+
+
+def _statement_calls(node: ast.AST, within: tuple[str, ...]) -> Iterator[tuple[ast.Call, tuple[str, ...]]]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        return  # runs later, outside what is open here
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        opened = within
+        for item in node.items:
+            yield from _statement_calls(item.context_expr, opened)
+            name = written(item.context_expr)
+            opened = (*opened, name) if name else opened
+        yield from _calls(node.body, opened)
+        return
+    if isinstance(node, ast.Call):
+        yield node, within
+    for child in ast.iter_child_nodes(node):
+        yield from _statement_calls(child, within)

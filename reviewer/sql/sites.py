@@ -1,0 +1,131 @@
+"""SQL sites: the SQL one Python call sends to a database, lifted once and read by every rule.
+
+A site is the sink (which call, which argument, how sure we are that it runs SQL), the
+template the argument builds (literal text and holes, Django's `.extra(where=[...])` pieces
+joined), the provenance of each hole (request data or not), and the parse of the text with
+driver placeholders normalised: a whole statement, or a piece of one (a `text()` condition, a
+`Query.filter` clause) wrapped into a statement. SQL001, the SqlRules fed from Python, the
+other SQL rules and the API and ORM analyses that look at raw SQL all read this one fact
+(`FileContext.sql_site`), so they agree on what a call executes.
+
+The template and the provenance depend on where the walk is (local names are resolved through
+the scope facts of the batched visit), so a site is built the first time it is asked for,
+which is while its call, or the statement holding it, is visited. The parse depends on the
+text only and is done when first read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from sqlglot import exp
+
+from reviewer.sql.sinks import Sink, sink_template
+from reviewer.sql.sqllex import normalise_placeholders
+from reviewer.sql.sqltext import (
+    CONDITION_WRAPPERS,
+    FRAGMENT_WRAPPERS,
+    Hole,
+    Template,
+    classify_holes,
+    looks_like_sql,
+    parse_statement,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reviewer.context import FileContext
+
+# Provenance of a hole.
+REQUEST = "request data"  # a piece of the client's request reaches it
+UNKNOWN = "unknown"  # anything else the lifter could not show to be safe
+
+
+@dataclass(frozen=True, eq=False)
+class SqlSite:
+    """The SQL of one database call."""
+
+    sink: Sink
+    template: Template
+    # The template with a `__dynN__` marker for each hole, driver placeholders as written.
+    rendered: str
+    # What sqlglot reads: `rendered` with driver placeholders normalised to `:pN`.
+    text: str
+    dialect: str
+    # Hole marker -> REQUEST or UNKNOWN.
+    provenance: dict[str, str]
+
+    @property
+    def call(self) -> cst.Call:
+        return self.sink.call
+
+    @property
+    def holes(self) -> list[Hole]:
+        return self.template.holes
+
+    @property
+    def has_text(self) -> bool:
+        """Some of the SQL is known text (not only holes)."""
+        return any(isinstance(part, str) for part in self.template.parts)
+
+    @property
+    def request_holes(self) -> frozenset[str]:
+        """Markers of the holes that request data reaches."""
+        return frozenset(marker for marker, origin in self.provenance.items() if origin == REQUEST)
+
+    @cached_property
+    def is_statement(self) -> bool:
+        """The text starts the way an SQL statement does."""
+        return looks_like_sql(self.text, self.dialect)
+
+    @cached_property
+    def _parsed(self) -> tuple[exp.Expression | None, str | None]:
+        if self.is_statement:
+            return parse_statement(self.text, self.dialect), None
+        if not self.sink.fragment:
+            return None, None
+        for wrapper in FRAGMENT_WRAPPERS:
+            statement = parse_statement(wrapper.format(self.text), self.dialect)
+            if statement is not None and not isinstance(statement, exp.Command):
+                return statement, wrapper
+        return None, None
+
+    @property
+    def statement(self) -> exp.Expression | None:
+        """The parsed statement, when the text is one and parses."""
+        return self._parsed[0] if self.is_statement else None
+
+    @property
+    def tree(self) -> exp.Expression | None:
+        """The parsed statement, or for a sink that takes pieces of SQL (`text()`, `.extra()`,
+        `Query.filter`), the piece wrapped into the first statement of
+        `sqltext.FRAGMENT_WRAPPERS` that parses (a condition, a select list, an ORDER BY key,
+        a FROM list)."""
+        return self._parsed[0]
+
+    @property
+    def condition_tree(self) -> exp.Expression | None:
+        """What SqlRules check: the parsed statement, or a piece that parses as a condition
+        (inside `SELECT 1 FROM t WHERE ...`). Select lists and ORDER BY keys are left out:
+        `count(literal_column("*"))` is not `SELECT *`."""
+        tree, wrapper = self._parsed
+        return tree if wrapper is None or wrapper in CONDITION_WRAPPERS else None
+
+    @cached_property
+    def positions(self) -> dict[str, str]:
+        """Hole marker -> where it sits in the SQL (sqltext.VALUE, LITERAL, IDENTIFIER, FRAGMENT)."""
+        return classify_holes(self.tree, [hole.marker for hole in self.holes], self.text, self.dialect)
+
+
+def lift_site(call: cst.Call, context: "FileContext") -> SqlSite | None:
+    """The SQL site of a call, None when the call runs no SQL we know of."""
+    sink = context.sink(call)
+    if sink is None:
+        return None
+    template = sink_template(sink, context)
+    rendered = template.render()
+    dialect = context.dialect
+    provenance = {hole.marker: REQUEST if context.is_request_data(hole.expr) else UNKNOWN for hole in template.holes}
+    return SqlSite(sink, template, rendered, normalise_placeholders(rendered, dialect), dialect, provenance)
