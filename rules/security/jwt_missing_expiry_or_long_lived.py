@@ -36,7 +36,7 @@ class JwtMissingExpiryOrLongLived(PythonRule):
         "https://datatracker.ietf.org/doc/html/rfc8725#section-3.10",
         "https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html#access-token-lifetime",
     )
-    needs = Needs(names=("jwt", "jose", "JWT_ACCESS_TOKEN_EXPIRES", "ACCESS_TOKEN_LIFETIME"))
+    needs = Needs(name_parts=("jwt", "jose"), names=("JWT_ACCESS_TOKEN_EXPIRES", "ACCESS_TOKEN_LIFETIME"))
     invalid = (
         Example(
             "import jwt\n"

@@ -60,7 +60,7 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         "https://cwe.mitre.org/data/definitions/347.html",
         "https://auth0.com/blog/critical-vulnerabilities-in-json-web-token-libraries/",
     )
-    needs = Needs(names=("jwt", "jose"))  # roots of the decoders and readers it checks
+    needs = Needs(name_parts=("jwt", "jose"))  # in the roots of what it checks: jwt, jose, authlib.jose, python_jwt
     invalid = (
         Example(
             "import python_jwt\n"
