@@ -1,49 +1,44 @@
-"""Benchmark `reviewer scan` against bandit on a source tree.
+"""Benchmark `reviewer scan` against bandit on the same files of one or more source trees.
 
-    .venv/bin/python bench/bench.py PATH [--jobs N] [--no-bandit] [--json] [--repeat N]
-                                         [--workdir DIR] [--save FILE] [--keep]
-                                         [--reviewer-src DIR] [--diff-files N]
+    .venv/bin/python bench/bench.py PATH [PATH ...] [--rounds N] [--jobs N] [--diff-files N]
+                                    [--no-bandit] [--json] [--save FILE] [--workdir DIR]
+                                    [--reviewer-src DIR] [--keep]
 
-What it does, in order:
+For each PATH:
 
-1. Copies PATH to a scratch folder (default /tmp/reviewer-bench/<name>; see --workdir) so the
-   source tree is never touched and the `.reviewer_cache/` the scan writes lands in the copy.
-   The copy is *always* made, writable source or not, so every figure comes from the same
-   kind of tree. The scratch folder must not sit inside a git repository whose .gitignore
-   ignores it (reviewer honours .gitignore files up to the repository root: a copy under this
-   repo's bench/_work/, which is gitignored, would scan 0 files); the script stops if the
-   scan sees no files.
-2. reviewer, COLD, default jobs: `.reviewer_cache/` deleted first.
-3. reviewer, WARM, default jobs: the same command again, reading the cache from step 2.
-4. reviewer, COLD, `--jobs 1` (cache deleted first).
-5. bandit `-r COPY -q -f json` on the same copy (skipped with --no-bandit).
-6. reviewer `--diff` (skipped with --diff-files 0): the copy becomes a git repository whose
-   branch `bench-base` holds it, the cache of step 4 is kept as the base's cache, a second
-   commit appends a small function to N files (default 10) spread over the tree, and
-   `scan COPY --diff bench-base` runs with the base's cache restored before each run, as a
-   CI job restores it.
-7. Start-up: `reviewer --version` and `reviewer rules`, 10 runs each, median wall and CPU.
+1. The same files for both tools: the Python files reviewer discovers in PATH (its
+   .gitignore and excludes applied) are copied to a scratch folder (default
+   /tmp/reviewer-bench/<name>; see --workdir), and nothing else, so `bandit -r COPY` reads
+   exactly the files `reviewer scan COPY` checks (the script stops if the counts differ). The
+   source tree is never touched; `.sql` files, which bandit does not read, are left out.
+2. A second copy becomes a git repository for the `--diff` run: branch `bench-base` holds
+   it, a warm scan of it is kept as the base's cache, and a second commit appends a small
+   function to N files (--diff-files, default 10) spread over the tree.
+3. Rounds (--rounds, default 3), each running, in this order, so that the tools alternate
+   and a busy spell of the machine falls on both:
+   reviewer cold (cache deleted, default jobs), bandit, reviewer cold `--jobs 1`, reviewer
+   warm (the cache of the run before), reviewer `--diff bench-base` (the base's cache
+   restored before the run, as a CI job restores it).
+4. Start-up, once: `reviewer --version` and `reviewer rules` (10 runs each, after one
+   unmeasured run of each), median wall and CPU.
 
-Every reviewer run is the real CLI in a subprocess:
-`<venv>/bin/reviewer scan COPY --format json --quiet [--jobs N]`; the figures (files, lines,
-findings, errors) come from its JSON output. Wall time is measured around the whole process
-(interpreter start, imports, discovery, analysis, report), i.e. what a user waits for.
+Figures are medians over the rounds (wall and CPU), memory the largest seen. Every run is the
+real command in a subprocess (`<venv>/bin/reviewer scan COPY --format json --quiet`, or
+`python -m reviewer` from a --reviewer-src snapshot); files, lines and findings come from its
+JSON output.
 
-Memory, two figures per run:
-- max RSS: `os.wait4` rusage of the process tree, which Linux reports as the peak RSS of the
-  single largest process in it (the main process or one worker), not a sum;
-- tree peak: the sum over the process and all its descendants, sampled every 0.1 s from
-  /proc (PSS from smaps_rollup when readable, so pages shared by forked workers are counted
-  once; RSS otherwise). Linux only; "-" elsewhere. Short peaks between samples can be missed.
+- wall: elapsed time of the whole process (interpreter start, imports, discovery, analysis,
+  report), what a user waits for;
+- CPU: user + system seconds of the whole process tree (os.wait4 rusage), far less disturbed
+  by other work on the machine than wall time; the 1-minute load average before each round
+  is printed, with a warning when it exceeds the CPU count + 1;
+- max RSS: the peak RSS of the largest single process of the tree (wait4);
+- tree MiB: the peak of the sum over the process and its workers, sampled every 0.1 s from
+  /proc (PSS when readable, so pages shared by forked workers count once). Linux only.
 
-Time, two figures per run: wall (elapsed, what a user waits for) and CPU (user + system
-seconds of the whole process tree, from the same wait4 rusage). CPU time is far less disturbed
-by other work on the machine; the 1-minute load average before each run is printed, with a
-warning when it exceeds the CPU count + 1 (the average still counts the previous run).
-
-With --repeat N every run is repeated N times and the best (lowest) wall and CPU times are
-reported, the usual choice on a noisy machine (memory: the maximum seen). Not part of the
-pytest suite: it lives outside tests/ and takes minutes on a large tree.
+A summary table across the trees, with the ratios the issue's targets are written in (cold
+over bandit in wall and CPU, warm and `--diff` over cold), ends the output. Not part of the
+pytest suite: it takes minutes per tree.
 """
 
 from __future__ import annotations
@@ -53,6 +48,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -172,21 +168,33 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@localhost", "G
 DIFF_BASE = "bench-base"
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One run of one command."""
+
+    wall: float
+    cpu: float
+    max_rss_kib: int
+    tree_peak_kib: int | None
+    load_before: float | None
+    report: dict = field(compare=False, repr=False)
+
+
 @dataclass
 class RunFigures:
     label: str
     command: str
-    wall: float
+    wall: float  # median over the rounds
+    cpu: float  # median over the rounds
     walls: list[float]
-    cpu: float
-    load_before: float | None
-    max_rss_mib: float
+    cpus: list[float]
+    loads: list[float | None]
+    max_rss_mib: float | None
     tree_peak_mib: float | None
     files: int
     lines: int
     findings: int
     errors: int
-    lines_per_s: float
     error_kinds: dict[str, int] = field(default_factory=dict)
 
 
@@ -223,58 +231,80 @@ def reviewer_command(source: Path | None) -> tuple[list[str], dict[str, str] | N
     return command, env, source
 
 
-def reviewer_run(
-    label: str, tree: Path, jobs: int | None, cold: bool, repeat: int, source: Path | None = None,
-    extra: tuple[str, ...] = (), reset: "Callable[[], None] | None" = None,
-) -> RunFigures:
-    base, env, cwd = reviewer_command(source)
-    # The cache lives outside the scanned tree by default; here it is kept in the copy's own
-    # folder (which discovery skips by name), so that a cold run can delete it, for older
-    # snapshots (which write it there) and newer ones alike.
-    env = dict(env if env is not None else os.environ)
-    env["REVIEWER_CACHE_DIR"] = str(tree / CACHE_DIR)
-    command = [*base, "scan", str(tree), "--format", "json", "--quiet", *extra]
-    if jobs is not None:
-        command += ["--jobs", str(jobs)]
-    walls, cpus, rss, peaks, data = [], [], [], [], {}
-    load = _load()
-    for _ in range(repeat):
+@dataclass(frozen=True)
+class Reviewer:
+    """How to run reviewer on one tree: the command (installed or a snapshot) and its jobs."""
+
+    source: Path | None
+    jobs: int | None
+
+    def command(self, tree: Path, jobs: int | None, extra: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str], Path | None]:
+        base, env, cwd = reviewer_command(self.source)
+        # The cache is kept in the copy's own folder (which discovery skips by name), so that
+        # a cold run can delete it.
+        env = dict(env if env is not None else os.environ)
+        env["REVIEWER_CACHE_DIR"] = str(tree / CACHE_DIR)
+        command = [*base, "scan", str(tree), "--format", "json", "--quiet", *extra]
+        if jobs is not None:
+            command += ["--jobs", str(jobs)]
+        return command, env, cwd
+
+    def run(self, tree: Path, jobs: int | None, cold: bool, extra: tuple[str, ...] = (), reset: Callable[[], None] | None = None) -> Sample:
+        command, env, cwd = self.command(tree, jobs, extra)
         if cold:
             shutil.rmtree(tree / CACHE_DIR, ignore_errors=True)
         if reset is not None:
             reset()
+        load = _load()
         measured = run_measured(command, env, cwd)
         if measured.returncode not in (0, 1):
             sys.exit(f"bench: reviewer exited {measured.returncode}\n{measured.stderr[-4000:]}")
-        data = json.loads(measured.stdout)
-        walls.append(measured.wall)
-        cpus.append(measured.cpu)
-        rss.append(measured.max_rss_kib)
-        peaks.append(measured.tree_peak_kib)
-    summary = data["summary"]
-    if summary["files"] == 0:
-        sys.exit(
-            f"bench: reviewer found no files in {tree}; is the work folder inside a git repository "
-            "that ignores it? Use --workdir outside it (the default is under the temp folder)."
-        )
-    kinds: dict[str, int] = {}
-    for error in data["errors"]:
-        kinds[error["kind"]] = kinds.get(error["kind"], 0) + 1
-    wall = min(walls)
+        report = json.loads(measured.stdout)
+        if report["summary"]["files"] == 0:
+            sys.exit(f"bench: reviewer found no files in {tree}; is --workdir inside a git repository that ignores it?")
+        return Sample(measured.wall, measured.cpu, measured.max_rss_kib, measured.tree_peak_kib, load, report)
+
+
+def bandit_command(tree: Path) -> list[str]:
+    return [str(VENV_BIN / "bandit"), "-r", str(tree), "-q", "-f", "json"]
+
+
+def bandit_run(tree: Path) -> Sample:
+    load = _load()
+    measured = run_measured(bandit_command(tree))
+    if measured.returncode not in (0, 1):
+        sys.exit(f"bench: bandit exited {measured.returncode}\n{measured.stderr[-4000:]}")
+    return Sample(measured.wall, measured.cpu, measured.max_rss_kib, measured.tree_peak_kib, load, json.loads(measured.stdout))
+
+
+def figures(label: str, command: str, samples: list[Sample], bandit: bool = False) -> RunFigures:
+    """Medians of the samples' times, the largest memory, counts from the last report."""
+    report = samples[-1].report
+    peaks = [sample.tree_peak_kib for sample in samples]
+    if bandit:
+        metrics = {name: value for name, value in report.get("metrics", {}).items() if name != "_totals"}
+        files, lines = len(metrics), sum(int(value.get("loc", 0)) for value in metrics.values())
+        findings, errors, kinds = len(report.get("results", [])), len(report.get("errors", [])), {}
+    else:
+        summary = report["summary"]
+        files, lines, findings, errors = summary["files"], summary["lines"], summary["findings"], len(report["errors"])
+        kinds: dict[str, int] = {}
+        for error in report["errors"]:
+            kinds[error["kind"]] = kinds.get(error["kind"], 0) + 1
     return RunFigures(
         label=label,
-        command=(f"cd {cwd} && PYTHONPATH={cwd} " if cwd else "") + " ".join(command),
-        wall=round(wall, 3),
-        walls=[round(w, 3) for w in walls],
-        cpu=round(min(cpus), 2),
-        load_before=load,
-        max_rss_mib=_mib(max(rss)),
+        command=command,
+        wall=round(statistics.median(sample.wall for sample in samples), 3),
+        cpu=round(statistics.median(sample.cpu for sample in samples), 2),
+        walls=[round(sample.wall, 2) for sample in samples],
+        cpus=[round(sample.cpu, 2) for sample in samples],
+        loads=[sample.load_before for sample in samples],
+        max_rss_mib=_mib(max(sample.max_rss_kib for sample in samples)),
         tree_peak_mib=_mib(max(peaks)) if None not in peaks else None,
-        files=summary["files"],
-        lines=summary["lines"],
-        findings=summary["findings"],
-        errors=len(data["errors"]),
-        lines_per_s=round(summary["lines"] / wall) if wall else 0.0,
+        files=files,
+        lines=lines,  # bandit's: its own count of code lines (no blanks or comments)
+        findings=findings,
+        errors=errors,
         error_kinds=dict(sorted(kinds.items())),
     )
 
@@ -295,18 +325,17 @@ def change_files(tree: Path, count: int) -> list[Path]:
     return chosen
 
 
-def diff_run(tree: Path, jobs: int | None, repeat: int, source: Path | None, count: int) -> RunFigures:
-    """`scan --diff` of a change of `count` files, with the base's cache restored before each
-    run as a CI job restores it: the tree becomes a git repository whose branch DIFF_BASE holds
-    the scanned tree (its cache is the one the runs before left), and a second commit changes
-    `count` files."""
+def prepare_diff(tree: Path, reviewer: Reviewer, count: int) -> Callable[[], None]:
+    """Turn `tree` into a repository whose branch DIFF_BASE holds it and whose checked-out
+    branch changes `count` files; keep the base's cache (a cold then warm scan of the base).
+    Returns what restores that cache before a run."""
     _git(tree, "init", "-q", "-b", DIFF_BASE)
     _git(tree, "add", "-A", "--", ".", f":!{CACHE_DIR}")
     _git(tree, "commit", "-q", "-m", "base")
+    reviewer.run(tree, reviewer.jobs, cold=True)
+    reviewer.run(tree, reviewer.jobs, cold=False)
     base_cache = tree.parent / f"{tree.name}-base-cache"
     shutil.rmtree(base_cache, ignore_errors=True)
-    # The base's cache: a warm scan of the committed tree.
-    reviewer_run("base", tree, jobs, cold=False, repeat=1, source=source)
     shutil.copytree(tree / CACHE_DIR, base_cache)
     _git(tree, "checkout", "-q", "-b", "bench-change")
     change_files(tree, count)
@@ -316,16 +345,14 @@ def diff_run(tree: Path, jobs: int | None, repeat: int, source: Path | None, cou
         shutil.rmtree(tree / CACHE_DIR, ignore_errors=True)
         shutil.copytree(base_cache, tree / CACHE_DIR)
 
-    try:
-        label = f"reviewer --diff, {count} files changed, base cache"
-        return reviewer_run(label, tree, jobs, cold=False, repeat=repeat, source=source, extra=("--diff", DIFF_BASE), reset=restore)
-    finally:
-        shutil.rmtree(base_cache, ignore_errors=True)
+    return restore
 
 
 def startup_run(source: Path | None, arguments: tuple[str, ...], repeat: int = 10) -> dict[str, object]:
-    """Median wall and CPU seconds of `reviewer ARGUMENTS` over `repeat` runs (start-up)."""
+    """Median wall and CPU seconds of `reviewer ARGUMENTS` over `repeat` runs, after one
+    unmeasured run (which fills `reviewer rules`' table cache, as any earlier use does)."""
     base, env, cwd = reviewer_command(source)
+    run_measured([*base, *arguments], env, cwd)
     walls, cpus = [], []
     load = _load()
     for _ in range(repeat):
@@ -334,43 +361,8 @@ def startup_run(source: Path | None, arguments: tuple[str, ...], repeat: int = 1
             sys.exit(f"bench: reviewer {' '.join(arguments)} exited {measured.returncode}\n{measured.stderr[-2000:]}")
         walls.append(measured.wall)
         cpus.append(measured.cpu)
-    walls.sort()
-    cpus.sort()
-    return {"command": " ".join(["reviewer", *arguments]), "median_wall": round(walls[len(walls) // 2], 3),
-            "min_wall": round(walls[0], 3), "median_cpu": round(cpus[len(cpus) // 2], 3), "load_before": load, "runs": repeat}
-
-
-def bandit_run(tree: Path, repeat: int) -> RunFigures:
-    command = [str(VENV_BIN / "bandit"), "-r", str(tree), "-q", "-f", "json"]
-    walls, cpus, rss, peaks, data = [], [], [], [], {}
-    load = _load()
-    for _ in range(repeat):
-        measured = run_measured(command)
-        if measured.returncode not in (0, 1):
-            sys.exit(f"bench: bandit exited {measured.returncode}\n{measured.stderr[-4000:]}")
-        data = json.loads(measured.stdout)
-        walls.append(measured.wall)
-        cpus.append(measured.cpu)
-        rss.append(measured.max_rss_kib)
-        peaks.append(measured.tree_peak_kib)
-    metrics = {name: value for name, value in data.get("metrics", {}).items() if name != "_totals"}
-    lines = sum(int(value.get("loc", 0)) for value in metrics.values())
-    wall = min(walls)
-    return RunFigures(
-        label="bandit",
-        command=" ".join(command),
-        wall=round(wall, 3),
-        walls=[round(w, 3) for w in walls],
-        cpu=round(min(cpus), 2),
-        load_before=load,
-        max_rss_mib=_mib(max(rss)),
-        tree_peak_mib=_mib(max(peaks)) if None not in peaks else None,
-        files=len(metrics),
-        lines=lines,  # bandit's own count: non-blank, non-comment lines
-        findings=len(data.get("results", [])),
-        errors=len(data.get("errors", [])),
-        lines_per_s=round(lines / wall) if wall else 0.0,
-    )
+    return {"command": " ".join(["reviewer", *arguments]), "median_wall": round(statistics.median(walls), 3),
+            "min_wall": round(min(walls), 3), "median_cpu": round(statistics.median(cpus), 3), "load_before": load, "runs": repeat}
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,56 +411,142 @@ def _commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
-def copy_tree(source: Path, workdir: Path) -> Path:
-    target = workdir.resolve() / source.resolve().name
+def copy_python_files(source: Path, target: Path) -> int:
+    """Copy the Python files reviewer discovers in `source` (and nothing else) to `target`;
+    returns how many."""
+    from reviewer.discovery import discover
+
+    root = source.resolve()
     if target.exists():
         shutil.rmtree(target)
-    workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(CACHE_DIR))
-    return target
+    count = 0
+    for found in discover(root, [root], (), True):
+        if not found.kind.is_python:
+            continue
+        destination = target / found.rel
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(found.path, destination)
+        count += 1
+    return count
 
 
 def _fmt_mib(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-def table(runs: list[RunFigures], bandit: RunFigures | None) -> str:
-    header = ("run", "files", "lines", "wall s", "CPU s", "lines/s", "max RSS MiB", "tree MiB", "findings", "errors", "load")
-    rows = [header]
-    for run in [*runs, *([bandit] if bandit else [])]:
-        rows.append(
-            (
-                run.label,
-                f"{run.files:,}",
-                f"{run.lines:,}",
-                f"{run.wall:.2f}",
-                f"{run.cpu:.1f}",
-                f"{run.lines_per_s:,.0f}",
-                _fmt_mib(run.max_rss_mib),
-                _fmt_mib(run.tree_peak_mib),
-                f"{run.findings:,}",
-                f"{run.errors:,}",
-                "-" if run.load_before is None else f"{run.load_before:.1f}",
-            )
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+def _format(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for index, row in enumerate(rows):
-        cells = [cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)]
-        lines.append("  ".join(cells))
+        lines.append("  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
         if index == 0:
             lines.append("  ".join("-" * width for width in widths))
     return "\n".join(lines)
 
 
+def table(runs: list[RunFigures]) -> str:
+    rows = [("run", "files", "lines", "wall s", "CPU s", "walls", "max RSS MiB", "tree MiB", "findings", "errors", "loads")]
+    for run in runs:
+        rows.append(
+            (
+                run.label, f"{run.files:,}", f"{run.lines:,}", f"{run.wall:.2f}", f"{run.cpu:.1f}",
+                " ".join(f"{wall:.1f}" for wall in run.walls), _fmt_mib(run.max_rss_mib), _fmt_mib(run.tree_peak_mib),
+                f"{run.findings:,}", f"{run.errors:,}", " ".join("-" if load is None else f"{load:.1f}" for load in run.loads),
+            )
+        )
+    return _format(rows)
+
+
+def ratios_of(runs: dict[str, RunFigures]) -> dict[str, float | None]:
+    cold, warm = runs["cold"], runs["warm"]
+    ratios: dict[str, float | None] = {"warm_over_cold": round(warm.wall / cold.wall, 3), "cpu_warm_over_cold": round(warm.cpu / cold.cpu, 3)}
+    if "diff" in runs:
+        ratios["diff_over_cold"] = round(runs["diff"].wall / cold.wall, 3)
+        ratios["cpu_diff_over_cold"] = round(runs["diff"].cpu / cold.cpu, 3)
+    if "bandit" in runs:
+        bandit = runs["bandit"]
+        ratios["cold_over_bandit"] = round(cold.wall / bandit.wall, 2)
+        ratios["cpu_cold_over_bandit"] = round(cold.cpu / bandit.cpu, 2) if bandit.cpu else None
+        ratios["jobs1_over_bandit"] = round(runs["jobs1"].wall / bandit.wall, 2)
+        ratios["cpu_jobs1_over_bandit"] = round(runs["jobs1"].cpu / bandit.cpu, 2) if bandit.cpu else None
+    return ratios
+
+
+def bench_tree(path: Path, args: argparse.Namespace) -> dict[str, object]:
+    reviewer = Reviewer(args.reviewer_src, args.jobs)
+    workdir = args.workdir.resolve()
+    tree = workdir / path.resolve().name
+    copied = copy_python_files(path, tree)
+    difftree = workdir / f"{tree.name}-diff"
+    restore = None
+    if args.diff_files > 0:
+        copy_python_files(path, difftree)
+        restore = prepare_diff(difftree, reviewer, args.diff_files)
+    jobs_label = f"jobs={args.jobs}" if args.jobs is not None else f"jobs=default({os.cpu_count()})"
+    labels = {
+        "cold": f"reviewer cold {jobs_label}",
+        "bandit": "bandit -r",
+        "jobs1": "reviewer cold jobs=1",
+        "warm": f"reviewer warm {jobs_label}",
+        "diff": f"reviewer --diff, {args.diff_files} files changed, base cache",
+    }
+    samples: dict[str, list[Sample]] = {key: [] for key in labels}
+    try:
+        for _ in range(args.rounds):
+            samples["cold"].append(reviewer.run(tree, args.jobs, cold=True))
+            if not args.no_bandit:
+                samples["bandit"].append(bandit_run(tree))
+            samples["jobs1"].append(reviewer.run(tree, 1, cold=True))
+            samples["warm"].append(reviewer.run(tree, args.jobs, cold=False))
+            if restore is not None:
+                samples["diff"].append(reviewer.run(difftree, args.jobs, cold=False, extra=("--diff", DIFF_BASE), reset=restore))
+    finally:
+        if not args.keep:
+            for folder in (tree, difftree, workdir / f"{difftree.name}-base-cache"):
+                shutil.rmtree(folder, ignore_errors=True)
+    commands = {
+        "cold": " ".join(reviewer.command(tree, args.jobs)[0]),
+        "bandit": " ".join(bandit_command(tree)),
+        "jobs1": " ".join(reviewer.command(tree, 1)[0]),
+        "warm": " ".join(reviewer.command(tree, args.jobs)[0]),
+        "diff": " ".join(reviewer.command(difftree, args.jobs, ("--diff", DIFF_BASE))[0]),
+    }
+    runs = {key: figures(labels[key], commands[key], found, bandit=key == "bandit") for key, found in samples.items() if found}
+    if "bandit" in runs and runs["bandit"].files != runs["cold"].files:
+        sys.exit(f"bench: bandit read {runs['bandit'].files} files of {path}, reviewer {runs['cold'].files}: not the same file set")
+    return {"path": str(path), "python_files": copied, "runs": {key: asdict(run) for key, run in runs.items()},
+            "ratios": ratios_of(runs), "_figures": runs}
+
+
+def summary(results: list[dict[str, object]]) -> str:
+    rows = [("tree", "files", "cold wall / bandit", "cold CPU / bandit", "jobs=1 CPU / bandit", "warm / cold", "--diff / cold",
+             "cold CPU s", "bandit CPU s", "peak MiB (tree)")]
+    for result in results:
+        runs, ratios = result["_figures"], result["ratios"]
+
+        def ratio(name: str, digits: int = 2) -> str:
+            value = ratios.get(name)
+            return "-" if value is None else f"{value:.{digits}f}x"
+
+        rows.append(
+            (
+                Path(str(result["path"])).name, f"{runs['cold'].files:,}", ratio("cold_over_bandit"), ratio("cpu_cold_over_bandit"),
+                ratio("cpu_jobs1_over_bandit"), ratio("warm_over_cold", 3), ratio("diff_over_cold", 3), f"{runs['cold'].cpu:.1f}",
+                f"{runs['bandit'].cpu:.1f}" if "bandit" in runs else "-",
+                _fmt_mib(max((run.tree_peak_mib or 0) for key, run in runs.items() if key != "bandit")),
+            )
+        )
+    return _format(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("path", type=Path, help="source tree to scan (never modified: a copy is scanned)")
+    parser.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="source trees to scan (never modified: copies are scanned)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of alternating runs; figures are medians over them (default 3)")
     parser.add_argument("--jobs", type=int, default=None, help="--jobs for the default-jobs runs (default: reviewer's own, one per core)")
-    parser.add_argument("--no-bandit", action="store_true", help="skip the bandit comparison")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
-    parser.add_argument("--repeat", type=int, default=1, help="repeat each run N times, report the best (lowest) wall and CPU time")
-    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help=f"where the copy goes (default {DEFAULT_WORKDIR})")
+    parser.add_argument("--no-bandit", action="store_true", help="skip the bandit runs")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of tables")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help=f"where the copies go (default {DEFAULT_WORKDIR})")
     parser.add_argument(
         "--reviewer-src",
         type=Path,
@@ -476,50 +554,36 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--diff-files", type=int, default=10, help="files the `--diff` run changes (0: no --diff run; needs git)")
     parser.add_argument("--save", type=Path, help="also write the JSON figures to FILE")
-    parser.add_argument("--keep", action="store_true", help="keep the copy (and its cache) afterwards")
+    parser.add_argument("--keep", action="store_true", help="keep the copies (and their caches) afterwards")
     args = parser.parse_args(argv)
-    if not args.path.is_dir():
-        parser.error(f"{args.path} is not a directory")
+    for path in args.paths:
+        if not path.is_dir():
+            parser.error(f"{path} is not a directory")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
-    tree = copy_tree(args.path, args.workdir)
-    try:
-        jobs_label = f"jobs={args.jobs}" if args.jobs is not None else f"jobs=default({os.cpu_count()})"
-        src = args.reviewer_src
-        cold = reviewer_run(f"reviewer cold {jobs_label}", tree, args.jobs, cold=True, repeat=args.repeat, source=src)
-        warm = reviewer_run(f"reviewer warm {jobs_label}", tree, args.jobs, cold=False, repeat=args.repeat, source=src)
-        serial = reviewer_run("reviewer cold jobs=1", tree, 1, cold=True, repeat=args.repeat, source=src)
-        bandit = None if args.no_bandit else bandit_run(tree, args.repeat)
-        diff = diff_run(tree, args.jobs, args.repeat, src, args.diff_files) if args.diff_files > 0 else None
-        startup = [startup_run(src, arguments) for arguments in (("--version",), ("rules",))]
-    finally:
-        if not args.keep:
-            shutil.rmtree(tree, ignore_errors=True)
-
-    ratios: dict[str, float] = {"cold_jobs1_over_cold_default": round(serial.wall / cold.wall, 2)}
-    if diff is not None:
-        ratios["diff_over_cold"] = round(diff.wall / cold.wall, 3)
-        ratios["cpu_diff_over_cold"] = round(diff.cpu / cold.cpu, 3) if cold.cpu else None
-    ratios["warm_over_cold"] = round(warm.wall / cold.wall, 3)
-    if bandit is not None:
-        ratios.update(
-            {
-                "cold_over_bandit": round(cold.wall / bandit.wall, 2),
-                "warm_over_bandit": round(warm.wall / bandit.wall, 2),
-                "cold_jobs1_over_bandit": round(serial.wall / bandit.wall, 2),
-                "cpu_cold_over_bandit": round(cold.cpu / bandit.cpu, 2) if bandit.cpu else None,
-                "cpu_cold_jobs1_over_bandit": round(serial.cpu / bandit.cpu, 2) if bandit.cpu else None,
-                "cpu_warm_over_bandit": round(warm.cpu / bandit.cpu, 2) if bandit.cpu else None,
-            }
+    info = machine(args.reviewer_src)
+    if not args.json:
+        print(
+            f"reviewer {info['reviewer_commit']}; machine: {info['cpus']} CPUs ({info['cpu_model']}), Python {info['python']}; "
+            f"reviewer {info['reviewer']}, libcst {info['libcst']}, sqlglot {info['sqlglot']}, bandit {info['bandit']}; "
+            f"{args.rounds} round(s), medians"
         )
+    results = []
+    for path in args.paths:
+        result = bench_tree(path, args)
+        results.append(result)
+        if not args.json:
+            print()
+            print(f"{path}: {result['python_files']:,} Python files (the same copy for both tools)")
+            print(table(list(result["_figures"].values())))
+            sys.stdout.flush()
+    startup = [startup_run(args.reviewer_src, arguments) for arguments in (("--version",), ("rules",))]
     report = {
-        "path": str(args.path),
-        "scanned_copy": str(tree),
-        "repeat": args.repeat,
-        "machine": machine(args.reviewer_src),
-        "runs": [asdict(run) for run in (cold, warm, serial, *([diff] if diff else []))],
+        "machine": info,
+        "rounds": args.rounds,
+        "trees": [{key: value for key, value in result.items() if key != "_figures"} for result in results],
         "startup": startup,
-        "bandit": asdict(bandit) if bandit else None,
-        "ratios": ratios,
     }
     if args.save:
         args.save.parent.mkdir(parents=True, exist_ok=True)
@@ -527,37 +591,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    info = report["machine"]
-    print(f"reviewer benchmark: {args.path}  (scanned copy: {tree}, best of {args.repeat})")
-    print(
-        f"reviewer {info['reviewer_commit']}; machine: {info['cpus']} CPUs ({info['cpu_model']}), Python {info['python']}; "
-        f"reviewer {info['reviewer']}, libcst {info['libcst']}, sqlglot {info['sqlglot']}, bandit {info['bandit']}"
-    )
     print()
-    print(table([cold, warm, serial, *([diff] if diff else [])], bandit))
+    print(summary(results))
     print()
-    for figures in startup:
-        print(f"{figures['command']}: median wall {figures['median_wall']:.3f} s (min {figures['min_wall']:.3f}), median CPU {figures['median_cpu']:.3f} s over {figures['runs']} runs, load {figures['load_before']}")
-    print(f"warm / cold: {ratios['warm_over_cold']:.3f}x" + (f"   --diff / cold: {ratios['diff_over_cold']:.3f}x (CPU {ratios['cpu_diff_over_cold']:.3f}x)" if diff else ""))
-    print(f"cold jobs=1 / cold default jobs: {ratios['cold_jobs1_over_cold_default']:.2f}x")
-    if bandit is not None:
-        print(f"reviewer cold / bandit: {ratios['cold_over_bandit']:.2f}x   (jobs=1: {ratios['cold_jobs1_over_bandit']:.2f}x)")
-        print(f"reviewer warm / bandit: {ratios['warm_over_bandit']:.2f}x")
-        if bandit.cpu:
-            print(
-                f"CPU time: reviewer cold / bandit {ratios['cpu_cold_over_bandit']:.2f}x (jobs=1: "
-                f"{ratios['cpu_cold_jobs1_over_bandit']:.2f}x), warm / bandit {ratios['cpu_warm_over_bandit']:.2f}x"
-            )
-        print("bandit lines = its own count of code lines (no blanks or comments); reviewer lines = all lines")
-    for run in (cold, serial):
-        if run.error_kinds:
-            print(f"{run.label} errors by kind: {run.error_kinds}")
-    print("wall = elapsed time of the whole command; CPU = user+system seconds of the process tree")
+    for figures_ in startup:
+        print(f"{figures_['command']}: median wall {figures_['median_wall']:.3f} s (min {figures_['min_wall']:.3f}), median CPU {figures_['median_cpu']:.3f} s over {figures_['runs']} runs, load {figures_['load_before']}")
+    print("wall = elapsed time of the whole command; CPU = user+system seconds of the process tree; medians over the rounds")
     print("max RSS = largest single process (wait4); tree = summed PSS of process + workers, sampled at 10 Hz")
-    print("load = 1-minute load average before the run (it still counts this benchmark's previous run)")
-    busiest = max((run.load_before or 0) for run in [cold, warm, serial, *([bandit] if bandit else []), *([diff] if diff else [])])
-    if busiest > (os.cpu_count() or 1) + 1:
-        print(f"WARNING: load average reached {busiest:.1f} on {os.cpu_count()} CPUs: the machine was busy, wall times are unreliable")
+    print("bandit lines = its own count of code lines (no blanks or comments); reviewer lines = all lines")
+    print("loads = 1-minute load average before each round's run (it still counts the run before)")
+    loads = [load for result in results for run in result["_figures"].values() for load in run.loads if load is not None]
+    if loads and max(loads) > (os.cpu_count() or 1) + 1:
+        print(f"WARNING: load average reached {max(loads):.1f} on {os.cpu_count()} CPUs: the machine was busy, wall times are unreliable")
     return 0
 
 

@@ -21,7 +21,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from sqlglot import exp
 
 from reviewer import bandit_bridge
-from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, ast_depth, run_bounded, token_count
+from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, run_bounded, token_count
 from reviewer.config import Config
 from reviewer.context import FileContext
 from reviewer.discovery import SourceFile, dialect_of, is_test_path
@@ -29,11 +29,13 @@ from reviewer.fixes import place
 from reviewer.index import ProjectIndex
 from reviewer.lines import count_lines, split_lines
 from reviewer.model import FileError, Finding, Fix, Location, severity_for_confidence
+from reviewer.needs import FileFacts, file_facts
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
 from reviewer.sql.sqllex import lex, lex_failure
 from reviewer.sql.sqltext import SqlStatement, parse_error, parse_statement
+from reviewer.sql.sinks import SINK_NEEDS
 from reviewer.suppress import Directive, parse_directives
 from reviewer.walk import walk
 
@@ -83,21 +85,27 @@ class Plan:
     config: Config
     python_rules: tuple[type[PythonRule], ...]
     sql_rules: tuple[type[SqlRule], ...]
-    index: ProjectIndex
+    # None in the index worker, which runs only the `ast` stage of the check (ast_pass).
+    index: ProjectIndex | None = None
 
-    def rules_for(self, source: SourceFile, text: str) -> tuple[list[type[PythonRule]], list[type[SqlRule]]]:
+    def rules_for(
+        self, source: SourceFile, facts: FileFacts | None = None
+    ) -> tuple[list[type[PythonRule]], list[type[SqlRule]]]:
+        """The rules that apply to the file (its kind, test or not, `per-path-ignores`), and
+        with the `facts` of a Python file's code, only those whose needs it meets
+        (reviewer.needs): SqlRules only when a call of the file can be a SQL sink."""
         selectors = path_ignores(self.config, source.rel)
         test = is_test_path(source.rel)
 
         def applies(rule: type[Rule]) -> bool:
             return not _named(selectors, rule) and source.kind in rule.file_kinds and (rule.in_tests or not test)
 
-        python = [
-            rule
-            for rule in self.python_rules
-            if applies(rule) and (not rule.triggers or any(trigger in text for trigger in rule.triggers))
-        ]
+        python = [rule for rule in self.python_rules if applies(rule)]
         sql = [rule for rule in self.sql_rules if applies(rule)]
+        if facts is not None:
+            python = [rule for rule in python if rule.needs is None or rule.needs.met_by(facts)]
+            if sql and not SINK_NEEDS.met_by(facts):
+                sql = []
         return python, sql
 
 
@@ -123,14 +131,15 @@ def _named(selectors: list[str], rule: type[Rule]) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def analyse(source: SourceFile, plan: Plan) -> FileResult:
+def analyse(source: SourceFile, plan: Plan, first: "AstPass | None" = None) -> FileResult:
     """The findings and errors of one file. Whatever goes wrong inside becomes an error entry
     of this file: reading, decoding, parsing and every rule run in a bounded thread (deep
     stack, the file's time budget; reviewer.bounds)."""
     result = FileResult(source.rel)
-    budget = plan.config.file_timeout - plan.index.spent.get(source.rel, 0.0)
+    # `first`: the file's `ast` stage, when the index worker ran it.
+    budget = plan.config.file_timeout - (plan.index.spent.get(source.rel, 0.0) if plan.index is not None else 0.0)
     try:
-        run_bounded(_analyse_into, budget, source, plan, result)
+        run_bounded(_analyse_into, budget, source, plan, result, first)
     except FileTimeout:
         result.findings.clear()
         result.errors.append(
@@ -149,7 +158,7 @@ def internal_error(path: str, error: BaseException) -> FileError:
     return FileError(path, "internal-error", f"analysis failed, the findings listed for it are incomplete ({detail[:200]})")
 
 
-def _analyse_into(source: SourceFile, plan: Plan, result: FileResult) -> None:
+def _analyse_into(source: SourceFile, plan: Plan, result: FileResult, first: "AstPass | None") -> None:
     text = read_text(source, plan.config, result)
     if text is None:
         return
@@ -157,7 +166,7 @@ def _analyse_into(source: SourceFile, plan: Plan, result: FileResult) -> None:
     if "reviewer:" in text:
         result.directives = parse_directives(text, source.kind.is_sql, dialect_of(source.rel) or plan.config.dialect)
     if source.kind.is_python:
-        _analyse_python(source, text, plan, result)
+        _analyse_python(source, text, plan, result, first)
     else:
         _analyse_sql_file(source, text, plan, result)
 
@@ -227,17 +236,10 @@ def _readlink(path) -> str:
 # Python
 
 
-def parse_python(
-    source: SourceFile, text: str, result: FileResult, rules: list[type[Rule]], checked: bool = False
-) -> cst.Module | None:
-    """libcst tree of the file, or None with the reason recorded. CPython's own parser goes
-    first (unless the caller `checked` already): it is 12x cheaper, names Python 2 code for
-    what it is, and rejects nesting that would overflow libcst's native parser (syntax newer
-    than the interpreter goes through reviewer.parsing, which bounds that nesting). Code that
-    CPython accepts and libcst does not (3,001 adjacent string literals) is valid: the error
-    says which `rules` could not run, not that the file is broken."""
-    if not checked and not check_syntax(source, text, result):
-        return None
+def parse_python(source: SourceFile, text: str, result: FileResult, rules: list[type[Rule]]) -> cst.Module | None:
+    """libcst tree of a file the syntax gate passed, or None with the reason recorded. Code
+    that CPython accepts and libcst does not (3,001 adjacent string literals) is valid: the
+    error says which `rules` could not run, not that the file is broken."""
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
@@ -250,36 +252,39 @@ def parse_python(
 
 def not_run(result: FileResult, path: str, reason: str, rules: list[type[Rule]], kind: str = "partial") -> None:
     """Record that some rules could not run on a file (the others' findings are kept)."""
+    result.errors.append(not_run_error(path, reason, rules, kind))
+
+
+def not_run_error(path: str, reason: str, rules: list[type[Rule]], kind: str = "partial") -> FileError:
     codes = ", ".join(sorted({rule.code for rule in rules}))
-    result.errors.append(FileError(path, kind, f"{reason}; these rules did not run on it: {codes}"))
+    return FileError(path, kind, f"{reason}; these rules did not run on it: {codes}")
 
 
-def check_syntax(source: SourceFile, text: str, result: FileResult) -> bool:
-    return syntax_tree(source, text, result) is not None
-
-
-def syntax_tree(source: SourceFile, text: str, result: FileResult) -> ParsedPython | None:
-    """The file's `ast` tree (the cheap syntax gate; any grammar from Python 3.8 to 3.14,
-    reviewer.parsing), or None with the reason recorded."""
+def parse_gate(source: SourceFile, text: str, errors: list[FileError]) -> tuple[ParsedPython | None, bool]:
+    """The file's `ast` tree (any grammar from Python 3.8 to 3.14, reviewer.parsing) and
+    whether the syntax gate passes it; when it does not, the reason is added to `errors`. A
+    tree with an `and`/`or` chain too long for libcst is returned, not passed: the project
+    model still reads it."""
     try:
         parsed = parse_source(text, source.rel)
+    except SyntaxError as error:
+        errors.append(FileError(source.rel, "syntax-error", _syntax_message(error)))
+    except (RecursionError, MemoryError):
+        errors.append(FileError(source.rel, "too-deep", "nesting too deep to parse"))
+    except BeyondBounds as error:
+        errors.append(FileError(source.rel, error.kind, str(error)))
+    except ValueError as error:
+        errors.append(FileError(source.rel, "syntax-error", str(error)))
+    else:
         if text.count("and") + text.count("or") > BOOL_CHAIN_LIMIT and any(
             isinstance(node, ast.BoolOp) and len(node.values) > BOOL_CHAIN_LIMIT for node in ast.walk(parsed.tree)
         ):
-            result.errors.append(
+            errors.append(
                 FileError(source.rel, "too-deep", f"an `and`/`or` chain of more than {BOOL_CHAIN_LIMIT} terms is too deep to parse")
             )
-            return None
-        return parsed
-    except SyntaxError as error:
-        result.errors.append(FileError(source.rel, "syntax-error", _syntax_message(error)))
-    except (RecursionError, MemoryError):
-        result.errors.append(FileError(source.rel, "too-deep", "nesting too deep to parse"))
-    except BeyondBounds as error:
-        result.errors.append(FileError(source.rel, error.kind, str(error)))
-    except ValueError as error:
-        result.errors.append(FileError(source.rel, "syntax-error", str(error)))
-    return None
+            return parsed, False
+        return parsed, True
+    return None, False
 
 
 def _syntax_message(error: SyntaxError) -> str:
@@ -289,47 +294,87 @@ def _syntax_message(error: SyntaxError) -> str:
     return f"line {error.lineno}: {message}" if error.lineno else message
 
 
-def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
-    python_rules, sql_rules = plan.rules_for(source, text)
+@dataclass(frozen=True)
+class AstPass:
+    """What the one `ast` parse of a Python file gives its check: the syntax gate's verdict
+    (`passed`, else the reason in `errors`), bandit's findings, and what decides whether and
+    how libcst runs. A cold file gets it from the index worker, which parses the file for the
+    project model anyway (reviewer.runner); otherwise the check computes it (`ast_pass`)."""
+
+    errors: tuple[FileError, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    bandit_skipped: bool = False
+    passed: bool = False
+    tokens: int | None = None
+    depth: int = 0
+    # The codes of the libcst rules whose needs the file's code meets (reviewer.needs).
+    libcst: frozenset[str] = frozenset()
+
+
+def too_many_tokens(source: SourceFile, text: str, errors: list[FileError]) -> tuple[bool, int | None]:
+    """(whether the file is beyond MAX_TOKENS, its token count when large); the error is added."""
     tokens = token_count(text)
     if tokens is not None and tokens > MAX_TOKENS:
-        result.errors.append(
+        errors.append(
             FileError(source.rel, "too-complex", f"more than {MAX_TOKENS:,} tokens; not analysed (the bound on memory per file)")
         )
-        return
+        return True, tokens
+    return False, tokens
+
+
+def ast_pass(
+    source: SourceFile, text: str, plan: Plan, parsed: ParsedPython | None = None, errors: list[FileError] | None = None,
+    tokens: int | None = None,
+) -> AstPass:
+    """The `ast` stage of a Python file's check. The index worker passes the tree it parsed
+    (`parsed`, with the gate's `errors` and the `tokens` it counted); without one, the file is
+    parsed here."""
+    if errors is None:
+        errors = []
+        beyond, tokens = too_many_tokens(source, text, errors)
+        if beyond:
+            return AstPass(tuple(errors), tokens=tokens)
+        parsed, passed = parse_gate(source, text, errors)
+    else:
+        passed = parsed is not None and not errors
+    if parsed is None or not passed:
+        return AstPass(tuple(errors), tokens=tokens)
+    facts, depth = file_facts(parsed.tree)
+    python_rules, sql_rules = plan.rules_for(source, facts)
     bandit_rules = [rule for rule in python_rules if bandit_bridge.is_bandit_rule(rule)]
-    parsed = None
+    findings: list[Finding] = []
+    skipped = False
     if bandit_rules:
-        python_rules = [rule for rule in python_rules if rule not in bandit_rules]
-        # Bandit's tests walk the tree of the syntax gate; libcst is parsed only if ours run.
-        parsed = syntax_tree(source, text, result)
-        if parsed is None:
-            return
         if parsed.lowered:  # a tree of older node types than the file's: not one bandit's tests know
-            result.bandit_skipped = True
+            skipped = True
         else:
-            result.findings.extend(bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, result.errors))
+            findings = bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, errors)
+    libcst = frozenset(rule.code for rule in [*python_rules, *sql_rules] if rule not in bandit_rules)
+    return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst)
+
+
+def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResult, first: AstPass | None = None) -> None:
+    if first is None:
+        first = ast_pass(source, text, plan)
+    result.errors.extend(first.errors)
+    result.findings.extend(first.findings)
+    result.bandit_skipped = first.bandit_skipped
+    if not first.passed:
+        return
+    python_rules, sql_rules = plan.rules_for(source)
+    python_rules = [rule for rule in python_rules if rule.code in first.libcst]
+    sql_rules = [rule for rule in sql_rules if rule.code in first.libcst]
     if not python_rules and not sql_rules:
-        # No rule can match; still validate with CPython's parser (cheap) so that broken
-        # files are reported whatever rules are enabled.
-        if not bandit_rules:
-            check_syntax(source, text, result)
         return
     libcst_rules: list[type[Rule]] = [*python_rules, *sql_rules]
+    tokens = first.tokens
     if tokens is not None and tokens > MAX_LIBCST_TOKENS:
-        if not bandit_rules and not check_syntax(source, text, result):
-            return
         not_run(result, source.rel, f"{tokens:,} tokens is above {MAX_LIBCST_TOKENS:,} (the bound on memory per file)", libcst_rules)
         return
-    if parsed is None:
-        parsed = syntax_tree(source, text, result)
-        if parsed is None:
-            return
-    depth = ast_depth(parsed.tree)
-    if depth > MAX_DEPTH:
-        not_run(result, source.rel, f"nesting {depth} levels deep is above {MAX_DEPTH}, too deep for libcst", libcst_rules, kind="too-deep")
+    if first.depth > MAX_DEPTH:
+        not_run(result, source.rel, f"nesting {first.depth} levels deep is above {MAX_DEPTH}, too deep for libcst", libcst_rules, kind="too-deep")
         return
-    module = parse_python(source, text, result, libcst_rules, checked=True)
+    module = parse_python(source, text, result, libcst_rules)
     if module is None:
         return
     context = FileContext(
@@ -485,7 +530,7 @@ class BatchedVisitor:
 
 
 def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
-    _, sql_rules = plan.rules_for(source, text)
+    _, sql_rules = plan.rules_for(source)
     dialect = dialect_of(source.rel) or plan.config.dialect
     instances = [rule(rule.settings_from(plan.config)) for rule in sql_rules]
     lines = split_lines(text)

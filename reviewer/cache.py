@@ -28,14 +28,16 @@ LAYOUT = "v2"
 def cache_home(root: Path, env: Mapping[str, str], override: Path | None = None) -> Path:
     """The cache folder of one scanned root: under --cache-dir, else REVIEWER_CACHE_DIR, else
     the user cache folder, in a subfolder named by a hash of the root's absolute path."""
-    if override is not None:
-        base = override
-    elif env.get(CACHE_DIR_ENV):
-        base = Path(env[CACHE_DIR_ENV])
-    else:
-        base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reviewer"
+    base = override if override is not None else cache_base(env)
     tree = hashlib.blake2b(str(root.absolute()).encode("utf-8", "surrogateescape"), digest_size=10).hexdigest()
     return base.absolute() / tree
+
+
+def cache_base(env: Mapping[str, str]) -> Path:
+    """REVIEWER_CACHE_DIR, else the user cache folder's `reviewer/`."""
+    if env.get(CACHE_DIR_ENV):
+        return Path(env[CACHE_DIR_ENV])
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reviewer"
 
 
 @lru_cache(maxsize=1)

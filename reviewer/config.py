@@ -17,6 +17,14 @@ from typing import Any, Callable, Mapping
 
 from reviewer.model import Category, Confidence, Severity
 
+
+def builtin_pack() -> Path:
+    """The built-in rule pack: `rules/` inside the installed package, else beside it."""
+    inside = Path(__file__).resolve().parent / "rules"
+    if inside.is_dir():
+        return inside
+    return Path(__file__).resolve().parent.parent / "rules"
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover

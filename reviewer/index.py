@@ -9,6 +9,7 @@ that rule's result-cache key, so editing a model file re-checks only what depend
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
@@ -81,8 +82,24 @@ class ProjectIndex:
 
 
 def _digestible(section: Any) -> str:
-    """A typed section (the project symbols) stands for itself by its own fingerprint."""
-    return getattr(section, "fingerprint", None) or str(section)
+    """A typed section (the project symbols) stands for itself by its own fingerprint; any
+    other value by a text in which sets are sorted: their iteration order, and so their
+    `str()`, changes with each process's hash seed, and the digest must not, or no cached
+    result would survive to the next run."""
+    return getattr(section, "fingerprint", None) or _stable(section)
+
+
+def _stable(value: Any) -> str:
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(_stable(item) for item in value)) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_stable(key)}: {_stable(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_stable(item) for item in value) + "]"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = ", ".join(f"{item.name}={_stable(getattr(value, item.name))}" for item in dataclasses.fields(value))
+        return f"{type(value).__name__}({inner})"
+    return repr(value)
 
 
 def merge_order(providers: list[IndexProvider]) -> list[IndexProvider]:

@@ -19,6 +19,8 @@ from typing import Iterable
 from reviewer import bandit_bridge
 from reviewer.meta import META_RULES
 from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, Severity
+from reviewer.config import builtin_pack
+from reviewer.needs import Needs, from_triggers
 from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
 
 CODE = re.compile(r"^[A-Z]{2,5}\d{3}$")
@@ -27,14 +29,6 @@ ANY_CODE = re.compile(r"^[A-Z]{1,5}\d{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 # A summary is a table cell and SARIF's shortDescription: one line a reader takes in at once.
 SUMMARY_MAX = 120
-
-
-def builtin_pack() -> Path:
-    """The built-in rule pack: `rules/` inside the installed package, else beside it."""
-    inside = Path(__file__).resolve().parent / "rules"
-    if inside.is_dir():
-        return inside
-    return Path(__file__).resolve().parent.parent / "rules"
 
 
 class RegistryError(Exception):
@@ -96,6 +90,10 @@ def validate(rule: type[Rule], builtin: bool) -> list[str]:
         problems.append("options must be a dict of option name -> default")
     else:
         problems.extend(_opt_in_option_problems(rule))
+    if getattr(rule, "needs", None) is not None and not isinstance(rule.needs, Needs):
+        problems.append("needs must be a reviewer.rule.Needs, or None to run on every file")
+    if builtin and getattr(rule, "triggers", None):
+        problems.append("triggers (pieces of text) are replaced by needs (reviewer.needs)")
     if not isinstance(rule.supersedes, tuple) or not all(isinstance(code, str) and ANY_CODE.match(code) for code in rule.supersedes):
         problems.append("supersedes must be a tuple of rule codes, like (\"B105\",)")
     if not isinstance(rule.project_level, bool) or not isinstance(rule.opt_in, bool):
@@ -161,6 +159,8 @@ def load(packs: Iterable[Path | str] = ()) -> Registry:
     for index, pack in enumerate([builtin_pack(), *[Path(p) for p in packs]]):
         builtin = index == 0
         for rule, source in _load_pack(Path(pack), hasher):
+            if not builtin and getattr(rule, "triggers", None) and getattr(rule, "needs", None) is None:
+                rule.needs = from_triggers(tuple(rule.triggers))  # a pack written before `needs`
             problems = validate(rule, builtin)
             if problems:
                 raise RegistryError(source, f"rule {rule.__name__}: " + "; ".join(problems))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Union
 
 
 from reviewer.model import Category, Confidence, FileKind, Severity
+from reviewer.needs import Needs
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlglot import exp
@@ -214,10 +215,10 @@ def checklist_items(seed: str) -> tuple[str, ...]:
 class PythonRule(Rule):
     """A libcst rule. Define `visit_<Node>` / `leave_<Node>` methods as on a libcst visitor;
     the engine runs every Python rule of a file in one batched visit, so a rule cannot prune
-    the walk (return values are ignored). `triggers` are substrings, at least one of which
-    must occur in a file's text for the rule to run on it; empty means always."""
+    the walk (return values are ignored). `needs` says which facts of a file's code make the
+    rule worth running on it (reviewer.needs); None, the default, runs it on every file."""
 
-    triggers: ClassVar[tuple[str, ...]] = ()
+    needs: ClassVar[Needs | None] = None
     file_kinds: ClassVar[frozenset[FileKind]] = frozenset({FileKind.PYTHON, FileKind.PYTHON_MIGRATION})
 
     def __init__(self, context: "FileContext", settings: dict[str, Any] | None = None) -> None:
@@ -230,9 +231,9 @@ class PythonRule(Rule):
 
 class SqlRule(Rule):
     """A sqlglot rule. `check` sees every parsed SQL statement of the scan: statements of
-    `.sql` files and SQL lifted from Python strings that reach a database call."""
+    `.sql` files and SQL lifted from Python strings that reach a database call (a Python file
+    is parsed for them only when its code can reach one: reviewer.sql.sinks.SINK_NEEDS)."""
 
-    triggers: ClassVar[tuple[str, ...]] = ()
     # Rules that also want the statements of `.sql` files that do not parse set this; the
     # engine then calls `check_unparsed` for them instead of listing the file under `errors`.
     sees_unparsed: ClassVar[bool] = False

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from reviewer import __version__, registry as registry_module
-from reviewer.analyse import FileResult, Plan, _named, analyse, internal_error, make_finding, path_ignores, read_text
-from reviewer.bounds import MAX_TOKENS, FileTimeout, run_bounded, token_count
+from reviewer.analyse import (
+    AstPass, FileResult, Plan, _named, analyse, ast_pass, internal_error, make_finding, parse_gate, path_ignores, read_text,
+    too_many_tokens,
+)
+from reviewer.bounds import FileTimeout, run_bounded
 from reviewer.cache import FILE_RESULT, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root
@@ -28,7 +31,6 @@ from reviewer.merge import merge
 from reviewer.lines import count_lines, split_lines
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
 from reviewer.model import Edit, FileError, Finding, Location
-from reviewer.parsing import BeyondBounds, parse as parse_source
 from reviewer.registry import Registry
 from reviewer.rule import Autofix, Change, ProjectRule, PythonRule, Rule, SqlRule
 from reviewer.scoring import Score, checked_categories, score
@@ -155,15 +157,18 @@ def scan(
     ]
     # Content hashes key both caches; each file is read for them once.
     digests = {source.rel: file_digest(source.path) for source in sources} if use_cache else {}
-    index = build_index(root, sources, config, index_cache, jobs, index_errors, digests)
+    checked = [source for source in sources if selection is None or selection.checks(source.rel)]
+    # The index worker that parses a file for the project model also runs its check's `ast`
+    # stage (syntax gate, bandit's tests): each file is parsed with `ast` once.
+    staged = CheckStage(config.rule_packs, tuple(enabled), frozenset(source.rel for source in checked))
+    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged)
     plan = Plan(
         config=config,
         python_rules=tuple(rule for rule in enabled if issubclass(rule, PythonRule)),
         sql_rules=tuple(rule for rule in enabled if issubclass(rule, SqlRule)),
         index=index,
     )
-    checked = [source for source in sources if selection is None or selection.checks(source.rel)]
-    results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests)
+    results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests, first)
     if selection is None and use_cache and all(target.is_dir() for target in targets):
         cache.prune()
         index_cache.prune()
@@ -228,6 +233,17 @@ def _prefix(config_root: Path, root: Path) -> str:
 # Index pass
 
 
+@dataclass(frozen=True)
+class CheckStage:
+    """What the index workers need to run the check's `ast` stage too: the rules (worker
+    processes load them from the packs, as the check's workers do) and the files the scan
+    checks."""
+
+    packs: tuple[str, ...]
+    rules: tuple[type[Rule], ...]
+    paths: frozenset[str]
+
+
 def build_index(
     root: Path,
     sources: list[SourceFile],
@@ -240,6 +256,23 @@ def build_index(
     """The project index. Per-file facts are cached by content hash (like check results) and
     extracted in worker processes when many files need it; a provider that fails on a file
     loses only that file's facts (recorded in `errors` when a list is given)."""
+    return index_and_stage(root, sources, config, cache, jobs, errors, digests)[0]
+
+
+def index_and_stage(
+    root: Path,
+    sources: list[SourceFile],
+    config: Config,
+    cache: ResultCache | None = None,
+    jobs: int | None = 1,
+    errors: list[FileError] | None = None,
+    digests: dict[str, str | None] | None = None,
+    stage: CheckStage | None = None,
+) -> tuple[ProjectIndex, dict[str, AstPass]]:
+    """The project index (build_index), and with a `stage`, the check's `ast` stage of each
+    Python file of `stage.paths` that the index worker parsed (a file whose facts come from
+    the cache is parsed by its check, if its check result is not cached either)."""
+    first: dict[str, AstPass] = {}
     files = tuple(IndexedFile(s.rel, s.kind, s.migration_tool) for s in sources)
     facts: dict[str, dict[str, Any]] = {provider.name: {} for provider in PROVIDERS}
     spent: dict[str, float] = {}
@@ -249,7 +282,7 @@ def build_index(
         base = content_key(
             "index", __version__, engine_digest(), toolchain(), ",".join(p.name for p in PROVIDERS), config.digest(FACT_SETTINGS)
         )
-        pending: list[tuple[SourceFile, str | None]] = []
+        pending: list[tuple[SourceFile, str | None, bool]] = []
         for source in sources:
             digest = _digest(source, cache, digests)
             key = content_key(base, source.rel, source.kind.value, source.migration_tool or "", digest) if digest else None
@@ -257,18 +290,21 @@ def build_index(
             if cached is not None:
                 _merge_facts(facts, source.rel, cached["facts"])
             else:
-                pending.append((source, key))
+                pending.append((source, key, stage is not None and source.kind.is_python and source.rel in stage.paths))
         workers = worker_count(jobs)
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
+            init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
-            with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=(config,)) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
                 collected = [item for output in pool.map(_index_batch, batches) for item in output]
         else:
-            _init_index_worker(config)
+            _set_index_plan(config, stage.rules if stage else ())
             collected = _index_batch(pending)
-        for (source, key), (file_facts, problems, seconds) in zip(pending, collected):
+        for (source, key, _), (file_facts, problems, seconds, staged) in zip(pending, collected):
             _merge_facts(facts, source.rel, file_facts)
             spent[source.rel] = seconds
+            if staged is not None:
+                first[source.rel] = staged
             if errors is not None:
                 errors.extend(problems)
             if key and not problems:
@@ -282,7 +318,7 @@ def build_index(
     per_root = root_sections(PROVIDERS, facts, sections, [f.path for f in files], failed)
     if errors is not None:
         errors.extend(FileError(".", "index-error", message) for message in failures.values())
-    return ProjectIndex(str(root), files, sections, config=config, spent=spent, root_sections=per_root)
+    return ProjectIndex(str(root), files, sections, config=config, spent=spent, root_sections=per_root), first
 
 
 def index_result_cache(home: Path, enabled: bool) -> ResultCache:
@@ -304,28 +340,48 @@ def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[s
             facts[name][path] = data
 
 
-_INDEX_CONFIG: Config | None = None
+_INDEX_PLAN: Plan | None = None
 
 
-def _init_index_worker(config: Config) -> None:
-    global _INDEX_CONFIG
-    _INDEX_CONFIG = config
+def _init_index_worker(config: Config, packs: tuple[str, ...] | None = None, codes: tuple[str, ...] = ()) -> None:
+    """The index worker's plan: the scan's config, and the rules of the check's `ast` stage
+    (none when `packs` is None)."""
+    chosen = [rule for rule in registry_module.load(packs).rules if rule.code in codes] if packs is not None else []
+    _set_index_plan(config, chosen)
 
 
-def _index_batch(batch: list[tuple[SourceFile, str | None]]) -> list[tuple[dict[str, Any], list[FileError], float]]:
-    return [_index_file(source, _INDEX_CONFIG or Config()) for source, _ in batch]
+def _set_index_plan(config: Config, chosen: Iterable[type[Rule]]) -> None:
+    global _INDEX_PLAN
+    chosen = list(chosen)
+    _INDEX_PLAN = Plan(
+        config=config,
+        python_rules=tuple(rule for rule in chosen if issubclass(rule, PythonRule)),
+        sql_rules=tuple(rule for rule in chosen if issubclass(rule, SqlRule)),
+    )
 
 
-def _index_file(source: SourceFile, config: Config) -> tuple[dict[str, Any], list[FileError], float]:
-    """Facts of one file from every provider that wants it, the problems met, and the seconds
-    spent (taken off the file's time budget for the check pass). Runs bounded like the check
-    pass (reviewer.bounds); whatever goes wrong is an error of this file."""
+IndexOutput = tuple[dict[str, Any], list[FileError], float, "AstPass | None"]
+
+
+def _index_batch(batch: list[tuple[SourceFile, str | None, bool]]) -> list[IndexOutput]:
+    plan = _INDEX_PLAN or Plan(Config(), (), ())
+    return [_index_file(source, plan, staged) for source, _, staged in batch]
+
+
+def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOutput:
+    """Facts of one file from every provider that wants it, the problems met, the seconds
+    spent (taken off the file's time budget for the check pass), and when `staged`, the
+    check's `ast` stage from the same tree. Runs bounded like the check pass
+    (reviewer.bounds); whatever goes wrong is an error of this file."""
+    config = plan.config
     problems: list[FileError] = []
     file_facts: dict[str, Any] = {}
+    first: list[AstPass] = []
     started = time.monotonic()
     try:
-        run_bounded(_collect_facts, config.file_timeout, source, config, file_facts, problems)
+        run_bounded(_collect_facts, config.file_timeout, source, plan, file_facts, problems, first if staged else None)
     except FileTimeout:
+        first.clear()
         file_facts.clear()
         problems.append(FileError(source.rel, "timeout", f"indexing took longer than {config.file_timeout:g} s (file-timeout)"))
     except RecursionError:
@@ -334,25 +390,32 @@ def _index_file(source: SourceFile, config: Config) -> tuple[dict[str, Any], lis
         problems.append(internal_error(source.rel, error))
     # Facts go through JSON (the cache format) here too, so a cold and a warm run merge
     # exactly the same data.
-    return json.loads(json.dumps(file_facts, default=_jsonable)), problems, time.monotonic() - started
+    facts = json.loads(json.dumps(file_facts, default=_jsonable))
+    return facts, problems, time.monotonic() - started, first[0] if first else None
 
 
-def _collect_facts(source: SourceFile, config: Config, file_facts: dict[str, Any], problems: list[FileError]) -> None:
+def _collect_facts(
+    source: SourceFile, plan: Plan, file_facts: dict[str, Any], problems: list[FileError], first: list[AstPass] | None
+) -> None:
+    """Each provider's facts of the file into `file_facts`; with `first` (a list to fill), the
+    check's `ast` stage from the same tree."""
+    config = plan.config
     text = read_text(source, config, FileResult(source.rel))
     if text is None:
         return  # the check pass reports the file
     wanted = [p for p in PROVIDERS if p.wants(source.kind, text)]
-    if not wanted:
+    if not wanted and first is None:
         return
-    tree = None
+    tree = parsed = None
+    gate: list[FileError] = []
+    tokens = None
     if source.kind.is_python:
-        tokens = token_count(text)
-        if tokens is not None and tokens > MAX_TOKENS:
-            return  # the check pass reports the file
-        try:
-            tree = parse_source(text, source.rel).tree
-        except (SyntaxError, ValueError, RecursionError, MemoryError, BeyondBounds):
-            return  # the check pass reports the file
+        beyond, tokens = too_many_tokens(source, text, gate)
+        parsed = None if beyond else parse_gate(source, text, gate)[0]
+        if parsed is None:
+            wanted = []  # the check reports the file
+        else:
+            tree = parsed.tree
     for provider in wanted:
         try:
             data = provider.collect_file(IndexedFile(source.rel, source.kind, source.migration_tool), text, tree, config)
@@ -363,6 +426,8 @@ def _collect_facts(source: SourceFile, config: Config, file_facts: dict[str, Any
             continue
         if data is not None:
             file_facts[provider.name] = data
+    if first is not None:  # after the providers: bandit's visitor annotates the tree's nodes
+        first.append(ast_pass(source, text, plan, parsed, gate, tokens))
 
 
 def _jsonable(value: Any) -> Any:
@@ -384,7 +449,11 @@ def check_files(
     jobs: int | None,
     progress: Progress,
     digests: dict[str, str | None] | None = None,
+    first: dict[str, AstPass] | None = None,
 ) -> list[FileResult]:
+    """Each file's result: from the cache, else analysed (with the `ast` stage the index
+    workers ran, from `first`)."""
+    first = first or {}
     sections = tuple(sorted({name for rule in enabled for name in rule.index_sections}))
     run_key = content_key(
         __version__,
@@ -396,7 +465,7 @@ def check_files(
         plan.index.digest(sections),
     )
     results: dict[str, FileResult] = {}
-    pending: list[tuple[SourceFile, str | None]] = []
+    pending: list[Work] = []
     for source in sources:
         digest = _digest(source, cache, digests)
         key = content_key(run_key, source.rel, source.kind.value, digest) if digest else None
@@ -407,7 +476,7 @@ def check_files(
         else:
             if cached is not None:
                 cache.miss()
-            pending.append((source, key))
+            pending.append((source, key, first.get(source.rel)))
     progress.start(len(sources))
     progress.advance(len(results))
     workers = worker_count(jobs)
@@ -415,8 +484,8 @@ def check_files(
         fresh = _parallel(pending, plan, enabled, registry, workers, progress)
     else:
         fresh = []
-        for source, key in pending:
-            fresh.append((analyse(source, plan), key))
+        for source, key, staged in pending:
+            fresh.append((analyse(source, plan, staged), key))
             progress.advance(1)
     for result, key in fresh:
         results[result.path] = result
@@ -470,13 +539,17 @@ def _init_worker(config: Config, packs: tuple[str, ...], codes: tuple[str, ...],
     )
 
 
-def _work(batch: list[tuple[SourceFile, str | None]]) -> list[tuple[FileResult, str | None]]:
+# A file to check: its source, its cache key, and its `ast` stage when the index worker ran it.
+Work = tuple[SourceFile, "str | None", "AstPass | None"]
+
+
+def _work(batch: list[Work]) -> list[tuple[FileResult, str | None]]:
     assert _WORKER_PLAN is not None
-    return [(analyse(source, _WORKER_PLAN), key) for source, key in batch]
+    return [(analyse(source, _WORKER_PLAN, staged), key) for source, key, staged in batch]
 
 
 def _parallel(
-    pending: list[tuple[SourceFile, str | None]],
+    pending: list[Work],
     plan: Plan,
     enabled: list[type[Rule]],
     registry: Registry,
@@ -490,9 +563,9 @@ def _parallel(
     ordered = sorted(pending, key=lambda item: -_size(item[0].path))
     batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
     done: list[tuple[FileResult, str | None]] = []
-    suspects: list[tuple[SourceFile, str | None]] = []
+    suspects: list[Work] = []
     while batches:
-        retry: list[list[tuple[SourceFile, str | None]]] = []
+        retry: list[list[Work]] = []
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
             futures: dict[Future, list] = {pool.submit(_work, batch): batch for batch in batches}
             remaining = set(futures)
@@ -513,10 +586,10 @@ def _parallel(
         batches = retry
     # A dying worker breaks the whole pool, so every file in flight fails with it: only a file
     # that also kills a pool of its own is the one that crashed.
-    for source, key in suspects:
+    for source, key, staged in suspects:
         with ProcessPoolExecutor(max_workers=1, initializer=_init_worker, initargs=init) as pool:
             try:
-                done.extend(pool.submit(_work, [(source, key)]).result())
+                done.extend(pool.submit(_work, [(source, key, staged)]).result())
             except BrokenProcessPool:
                 crashed = FileResult(source.rel)
                 crashed.errors.append(FileError(source.rel, "crash", "the analyser crashed on this file"))

@@ -23,9 +23,10 @@ LATIN1_WITH_COOKIE = (
     "def find(cur, email):\n"
     "    cur.execute(\"SELECT id FROM accounts WHERE email = '%s'\" % email)\n"
 ).encode("latin-1")
-# Each bad Python file mentions `execute`, so SQL001's trigger matches and the file goes all the
-# way to the libcst parser instead of stopping at the cheap pre-check.
-TRIGGER = "# cur.execute\n"
+# Each bad Python file calls `execute`, so the code meets SQL001's needs (reviewer.needs) and a
+# file CPython parses goes all the way to the libcst parser instead of stopping at the cheap
+# pre-check (a comment would not: needs are read from the code).
+TRIGGER = 'cur.execute("SELECT 1")\n'
 
 # path -> (kind, words the reason must contain)
 EXPECTED_ERRORS = {
@@ -67,7 +68,8 @@ def make_battery(root: Path) -> Path:
         {
             "bad/syntax.py": TRIGGER + "def f(:\n    pass\n",
             "bad/python2.py": TRIGGER + "print 'hello'\n",
-            "bad/latin1.py": TRIGGER.encode() + "NAME = 'café'\n".encode("latin-1"),
+            # A comment first: tokenize then reads line 2 for a coding cookie and names the encoding.
+            "bad/latin1.py": b"# cur.execute\n" + "NAME = 'café'\n".encode("latin-1"),
             "bad/binary.py": b"\x7fELF\x02\x01\x01\x00\x00\x00execute\x00\x00",
             "bad/nul_late.py": TRIGGER + "x = 1\n" * 2000 + "\0\n",
             "bad/tabs.py": TRIGGER + "if True:\n        x = 1\n\ty = 2\n",

@@ -53,3 +53,54 @@ def test_parallel_index_equals_serial_index(tmp_path: Path) -> None:
     parallel = build_index(root, sources, config, jobs=2)
     assert dict(parallel.sections) == dict(serial.sections)
     assert registry_module.load()  # the registry still loads after worker processes ran
+
+
+@pytest.mark.parametrize("name", ["django_shop", "fastapi_orders"])
+def test_a_cold_scan_parses_each_python_file_with_ast_once(name: str, tmp_path: Path, monkeypatch) -> None:
+    """The index worker's tree serves the project model, the syntax gate, bandit's tests and
+    the check's pre-check (issue 13); a file whose facts come from the cache and whose check
+    does not is parsed by its check, once."""
+    from reviewer import analyse
+
+    root = tmp_path / name
+    shutil.copytree(REPO / "sample_projects" / name, root)
+    expected = scan_tree(root)  # today's findings, before the parser is counted
+    parsed: list[str] = []
+    real = analyse.parse_source
+
+    def counted(text: str, filename: str = "<unknown>"):
+        parsed.append(filename)
+        return real(text, filename)
+
+    monkeypatch.setattr(analyse, "parse_source", counted)
+    cold = scan_tree(root, use_cache=True, cache_dir=tmp_path / "cache")
+    python = sorted(source.rel for source in discover(root, [root], (), True) if source.kind.is_python)
+    assert sorted(parsed) == python
+    assert cold.findings == expected.findings and cold.errors == expected.errors
+    # Facts cached, check results void (another rule set): each file is parsed by its check.
+    parsed.clear()
+    again = scan_tree(root, select=("SQL", "ORM"), use_cache=True, cache_dir=tmp_path / "cache")
+    assert sorted(parsed) == python and again.cache_hits == 0
+
+
+def test_the_index_digest_does_not_depend_on_the_hash_seed() -> None:
+    """The check results' cache key holds the digest of the sections the rules read; a set in
+    a section (the shutdown section's closed names) iterates in another order in each process,
+    which made every warm scan from the command line miss the cache."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from reviewer.index import ProjectIndex\n"
+        "from reviewer.ops.shutdown import Shutdown\n"
+        "closed = frozenset(f'name{number}' for number in range(40))\n"
+        "index = ProjectIndex('.', (), {'shutdown': Shutdown(loops=(), resources=(), closed=closed), 'other': {'a': {1, 2, 3}}})\n"
+        "print(index.digest(('shutdown', 'other')))\n"
+    )
+    digests = set()
+    for seed in ("1", "2", "3"):
+        done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1

@@ -114,7 +114,7 @@ def test_a_file_too_large_for_libcst_is_bounded_by_structure(tmp_path: Path) -> 
     huge = "x = [" + ", ".join("1" for _ in range(660_000)) + "]\n"
     assert len(huge) < Config().max_file_size
     many = "VALUES = [\n" + "    1,\n" * 60_000 + "]\n"  # 120k tokens: CPython's tree only
-    root = write_tree(tmp_path / "proj", {"a.py": SQL001_HIGH, "huge.py": huge, "many.py": "import pickle\npickle.loads(b)  # not cur.execute\n" + many})
+    root = write_tree(tmp_path / "proj", {"a.py": SQL001_HIGH, "huge.py": huge, "many.py": "import pickle\npickle.loads(b)\ncur.execute('SELECT 1')  # SQL001 would read it\n" + many})
     result = scan_tree(root, select=("SQL001", "B301"), config=replace(Config(root=str(root)), file_timeout=600))
     assert [(f.path, f.rule) for f in result.findings] == [("a.py", "SQL001"), ("many.py", "B301")]
     errors = {e.path: (e.kind, e.message) for e in result.errors}
@@ -132,7 +132,7 @@ def test_one_time_budget_per_file_across_passes(tmp_path: Path, monkeypatch) -> 
     index = runner.build_index(root, runner.discover(root, [root], (), True), config)
     assert index.spent.keys() <= {"a.py"}
     spent = replace(index, spent={"a.py": 5.0})
-    monkeypatch.setattr(runner, "build_index", lambda *args, **kwargs: spent)
+    monkeypatch.setattr(runner, "index_and_stage", lambda *args, **kwargs: (spent, {}))
     result = scan_tree(root, config=config)
     assert [(e.path, e.kind) for e in result.errors] == [("a.py", "timeout")]
     assert result.findings == ()
@@ -145,10 +145,10 @@ def test_an_unexpected_crash_in_one_file_is_an_error_entry(tmp_path: Path, monke
     root = write_tree(tmp_path / "proj", {"a.py": SQL001_HIGH, "b.py": "x = 1\n"})
     real = analyse._analyse_python
 
-    def explode(source, text, plan, result):
+    def explode(source, text, plan, result, first=None):
         if source.rel == "b.py":
             raise LookupError("boom")
-        real(source, text, plan, result)
+        real(source, text, plan, result, first)
 
     monkeypatch.setattr(analyse, "_analyse_python", explode)
     result = scan_tree(root, select=("SQL001",))

@@ -95,10 +95,13 @@ def test_examples(rule) -> None:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=_ids(RULES))
-def test_options_and_triggers(rule) -> None:
+def test_options_and_needs(rule) -> None:
+    from reviewer.needs import Needs
+
     assert isinstance(rule.options, dict)
     assert all(isinstance(name, str) and name for name in rule.options)
-    assert isinstance(getattr(rule, "triggers", ()), tuple)
+    assert getattr(rule, "needs", None) is None or isinstance(rule.needs, Needs)
+    assert not hasattr(rule, "triggers")
 
 
 @pytest.mark.parametrize("rule", OURS, ids=_ids(OURS))

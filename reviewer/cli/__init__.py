@@ -531,29 +531,39 @@ def rule_row(rule: type[Rule], field: "precision.FieldPrecision | None" = None) 
     }
 
 
+def catalogue_row(rule: type[Rule]) -> dict[str, Any]:
+    """A rule's row of `reviewer rules` (reviewer.cli.catalogue keeps them between runs)."""
+    from reviewer.bandit_bridge import is_bandit_rule
+
+    return {**rule_row(rule), "bandit": is_bandit_rule(rule)}
+
+
 def rules_markdown(registry: Registry, field: "precision.FieldPrecision", link: "Callable[[type[Rule]], str | None] | None" = None) -> str:
     """The rule table: our rules one per row; bandit's tests, which bandit documents, as one
     compact list after it. Field precision comes from reviewer/field_precision.json. `link`
     gives a rule's page, for its code to link to (the generated docs)."""
-    from reviewer.bandit_bridge import is_bandit_rule
+    links = {rule.code: link(rule) for rule in registry.rules} if link is not None else {}
+    return _markdown([catalogue_row(rule) for rule in registry.rules], field, links)
 
+
+def _markdown(rows: list[dict[str, Any]], field: "precision.FieldPrecision", links: dict[str, str | None]) -> str:
     lines = [
         "| Code | Name | Category | Severity | Confidence | Field precision | What it finds |",
         "|---|---|---|---|---|---|---|",
     ]
     bandit = []
-    for rule in registry.rules:
-        opt = " (opt-in)" if rule.opt_in else ""
-        if is_bandit_rule(rule):
-            entry = field.of(rule.code)
+    for row in rows:
+        code = row["code"]
+        opt = "" if row["default"] else " (opt-in)"
+        if row["bandit"]:
+            entry = field.of(code)
             figure = f", field precision {entry.describe()}" if entry is not None else ""
-            bandit.append(f"{rule.code}{opt} `{rule.name}`{figure}")
+            bandit.append(f"{code}{opt} `{row['name']}`{figure}")
             continue
-        row = rule_row(rule)
-        href = link(rule) if link is not None else None
+        href = links.get(code)
         lines.append(
-            f"| {f'[{rule.code}]({href})' if href else rule.code} | `{row['name']}`{opt} | {row['category']} | {row['severity']} | {row['confidence']} "
-            f"| {field.describe(rule.code)} | {row['summary']} |"
+            f"| {f'[{code}]({href})' if href else code} | `{row['name']}`{opt} | {row['category']} | {row['severity']} | {row['confidence']} "
+            f"| {field.describe(code)} | {row['summary']} |"
         )
     if bandit:
         lines.append("")
@@ -570,18 +580,42 @@ def rules_markdown(registry: Registry, field: "precision.FieldPrecision", link: 
 @pack_options
 def rules(fmt: str, config_path: Path | None, packs: PackChoice) -> None:
     """List the rules."""
-    registry = _load_registry(config_path, packs)
+    rows = _catalogue(config_path, packs)
     field = _field_precision()
     if fmt == "json":
-        click.echo(json.dumps([rule_row(rule, field) for rule in registry.rules], indent=2))
+        shown = []
+        for row in rows:
+            entry = field.of(row["code"])
+            shown.append({**{name: value for name, value in row.items() if name != "bandit"}, "field": entry.to_dict() if entry is not None else None})
+        click.echo(json.dumps(shown, indent=2))
     elif fmt == "md":
-        click.echo(rules_markdown(registry, field), nl=False)
+        click.echo(_markdown(rows, field, {}), nl=False)
     else:
-        row = "{:<8} {:<9} {:<11} {:<44} {}"
-        click.echo(row.format("code", "severity", "category", "name", "field precision"))
-        for rule in registry.rules:
-            opt = " (opt-in)" if rule.opt_in else ""
-            click.echo(row.format(rule.code, rule.severity.value, rule.category.value, rule.name + opt, field.describe(rule.code)))
+        line = "{:<8} {:<9} {:<11} {:<44} {}"
+        click.echo(line.format("code", "severity", "category", "name", "field precision"))
+        for row in rows:
+            opt = "" if row["default"] else " (opt-in)"
+            click.echo(line.format(row["code"], row["severity"], row["category"], row["name"] + opt, field.describe(row["code"])))
+
+
+def _catalogue(config_path: Path | None, packs: PackChoice) -> list[dict[str, Any]]:
+    """The rows of the rule table: from the last run with the same rules (reviewer.cli.catalogue),
+    else from the loaded rules, kept for the next run."""
+    from reviewer.cli import catalogue
+
+    try:
+        config = load_config(config_path or find_config(Path(".")), Path("."))
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    trusted = trusted_rule_packs(config, packs, os.environ)
+    rows = catalogue.cached_rows(trusted.paths)
+    if rows is not None:
+        if trusted.warning:
+            click.echo(f"reviewer: {trusted.warning}", err=True)
+        return rows
+    rows = [catalogue_row(rule) for rule in _load_registry(config_path, packs).rules]
+    catalogue.store(trusted.paths, rows)
+    return rows
 
 
 @main.command()

@@ -67,7 +67,7 @@ PYTHON_TEMPLATE = Template('''\
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 # The calls this rule reports, by qualified name. Imports are resolved, so
 # `from $module import $last as alias; alias(...)` is `$call` too.
@@ -88,8 +88,9 @@ class $cls(PythonRule):
     confidence = Confidence.HIGH
     message = "`{call}` is called"
     fix = "Use the project's approved replacement for `{call}`"
-    # The rule runs only on files whose text contains one of these strings.
-    triggers = ("$last",)
+    # The rule runs only on files whose code calls something named `$last` or imports
+    # `$call` under another name (reviewer.needs).
+    needs = Needs(calls=("$last",), imports=("$call",))
     invalid = (
 $invalid
     )

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from reviewer.model import Confidence
-from reviewer.names import dotted
+from reviewer.names import CANONICAL, dotted
+from reviewer.needs import Needs
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
@@ -87,6 +88,15 @@ DB_MODULES = (
 )
 DB_RECEIVER_NAMES = frozenset(
     {"cur", "cursor", "conn", "connection", "con", "db", "session", "engine", "pool", "tx", "transaction", "sess", "c"}
+)
+# What a file's code must contain for one of its calls to be a sink (reviewer.needs): a call
+# named like a method sink or like a function sink's last name (Flask-SQLAlchemy's `db.text`
+# too), an import of a function sink under another name, or the name `query` (a Query clause
+# sink is on a `.query(...)` chain or Flask-SQLAlchemy's `Model.query`).
+SINK_NEEDS = Needs(
+    calls=tuple(sorted({*METHOD_SINKS, *(name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS)})),
+    imports=tuple(sorted({*FUNCTION_SINKS, *(name for name, canonical in CANONICAL.items() if canonical in FUNCTION_SINKS)})),
+    names=("query",),
 )
 DRIVER_DIALECTS = {
     "psycopg2": "postgres",

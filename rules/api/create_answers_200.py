@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from reviewer.web.apistatus import StatusChecks
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 
 class CreateAnswers200(StatusChecks, PythonRule):
@@ -25,7 +25,7 @@ class CreateAnswers200(StatusChecks, PythonRule):
     message = "{problem}"
     seed = 'S1:80 "Use proper HTTP status codes"'
     references = ("https://www.rfc-editor.org/rfc/rfc9110#name-201-created",)
-    triggers = ("post", "POST")
+    needs = Needs.words("post", "POST")
     index_sections = ("routes",)
     creates = True
     fix = "Answer 201 Created for a create (`status_code=201` on the route, `status=201` in the response), with a `Location` header"

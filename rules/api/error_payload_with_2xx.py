@@ -5,7 +5,7 @@ import libcst as cst
 from reviewer.web.apicheck import code, is_error_body, is_errors_document, is_graphql_module, response_parts
 from reviewer.model import Category, Confidence, Severity
 from reviewer.web.routes import HandlerScope, status_of
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 
 class ErrorPayloadWith2xx(HandlerScope, PythonRule):
@@ -40,7 +40,7 @@ class ErrorPayloadWith2xx(HandlerScope, PythonRule):
     )
     seed = 'S1:80 "Use proper HTTP status codes"; S1:92; S2:167'
     references = ("https://www.rfc-editor.org/rfc/rfc9110#name-status-codes",)
-    triggers = ("error", "success", "ok", "errors")
+    needs = Needs.words("error", "success", "ok")
     index_sections = ("routes",)
     invalid = (
         Example(

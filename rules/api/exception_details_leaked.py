@@ -8,7 +8,7 @@ from reviewer.web.apicheck import RESPONSES, code, simple_name, subtree
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import module_name_for
 from reviewer.web.routes import HandlerScope
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 # Calls that carry text to the client.
 # (Not `ValidationError`: validators wrap the parse error of the client's own input on purpose.)
@@ -57,7 +57,7 @@ class ExceptionDetailsLeaked(HandlerScope, PythonRule):
     )
     seed = 'S1:111 "User-friendly error message"; S5:513; Zalando #177 "MUST not expose stack traces"'
     references = ("https://cwe.mitre.org/data/definitions/209.html", "https://opensource.zalando.com/restful-api-guidelines/#177")
-    triggers = ("except",)
+    needs = Needs(syntax=("ExceptHandler",)) | Needs.words("except")
     index_sections = ("routes", "error_shapes", "files")
     invalid = (
         Example(

@@ -5,7 +5,7 @@ import libcst as cst
 from reviewer.web.graphqlfacts import UNLIMITED, bound_schema_line, schema_limits
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import has_star_kwargs, keyword, positional
 
 # Servers whose limits live on the Strawberry schema they are given (first argument or
@@ -73,7 +73,7 @@ class GraphqlNoComplexityLimit(PythonRule):
         "https://docs.graphene-python.org/en/latest/execution/queryvalidation/",
         "https://cheatsheetseries.owasp.org/cheatsheets/GraphQL_Cheat_Sheet.html",
     )
-    triggers = ("strawberry", "graphene", "graphql", "ariadne")
+    needs = Needs.words("strawberry", "graphene", "graphql", "ariadne")
     index_sections = ("symbols", "graphql_schemas")
     invalid = (
         Example(

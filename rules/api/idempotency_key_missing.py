@@ -8,7 +8,7 @@ from sqlglot import exp
 from reviewer.web.apicheck import simple_name, sql_of
 from reviewer.model import Category, Confidence, Severity
 from reviewer.web.routes import Handler, HandlerScope
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import has_star_kwargs, keyword
 
 # Stripe SDK calls that move money or create a charge: a retried request without an
@@ -113,7 +113,8 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
     )
     seed = 'S1:76 "Implement idempotency for critical operations"; S3:273 "Retry strategies"'
     references = ("https://docs.stripe.com/api/idempotent_requests",)
-    triggers = ("stripe", "post", "POST", "def create")
+    # Stripe calls; with the routes option, POST handlers and functions named create...
+    needs = Needs.words("stripe", "post", "POST") | Needs(name_parts=("create",))
     options = {ROUTES: False}
     opt_in_options = {ROUTES: True}
     index_sections = ("routes",)

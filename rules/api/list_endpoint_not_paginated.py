@@ -16,7 +16,7 @@ from reviewer.web.apicheck import (
 )
 from reviewer.model import Category, Confidence, Severity
 from reviewer.web.routes import LIST_VIEWS, HandlerScope, is_pagination_name, is_view_class, section
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 PAGINATORS = frozenset({"paginate", "Paginator", "paginate_queryset", "get_page", "get_paginated_response", "Page",
                         "LimitOffsetPage", "CursorPage", "paginated_response", "RequestConfig"})
@@ -63,7 +63,7 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         "https://github.com/uriyyo/fastapi-pagination",
         "https://opensource.zalando.com/restful-api-guidelines/#159",
     )
-    triggers = ("all(", "fetchall", "objects", "REST_FRAMEWORK", "ViewSet", "APIView")
+    needs = Needs.words("all", "objects", "REST_FRAMEWORK", "ViewSet", "APIView")
     index_sections = ("routes",)
     invalid = (
         Example(

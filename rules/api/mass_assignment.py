@@ -6,7 +6,7 @@ from reviewer.web.apicheck import RAW_ATTRIBUTES, RAW_CALLS, chain, subtree
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted, module_name_for
 from reviewer.web.routes import section
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import keyword
 
 # Request attributes that are client data besides the body (query strings).
@@ -127,7 +127,7 @@ class MassAssignment(PythonRule):
     )
     seed = 'S1:19 "Never trust input"; S5:532 "principle of least privilege"; S1:101 "field-level authorization"'
     references = ("https://cheatsheetseries.owasp.org/cheatsheets/Mass_Assignment_Cheat_Sheet.html",)
-    triggers = ("**", "setattr", "serializer_class")
+    needs = Needs(syntax=("StarStar", "Pow")) | Needs.words("setattr", "serializer_class")
     index_sections = ("orm_models", "symbols", "routes", "drf_serializers")
     invalid = (
         Example(

@@ -6,7 +6,7 @@ from reviewer.web.apicheck import code, dict_keys, names_in, simple_name
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import module_name_for
 from reviewer.web.routes import HandlerScope, section
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 SIZE_NAMES = frozenset({"limit", "page_size", "pagesize", "size", "per_page", "perpage", "first", "count", "max_results", "take", "top"})
 BOUND_KEYWORDS = frozenset({"le", "lt", "max_value", "maximum"})
@@ -48,7 +48,7 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
     )
     seed = 'S1:77; S1:36 "Design rate limiting and throttling mechanisms"; S4:415'
     references = ("https://owasp.org/API-Security/editions/2023/en/0xa4-unrestricted-resource-consumption/",)
-    triggers = ("limit", "size", "per_page", "first", "count", "Pagination", "paginate")
+    needs = Needs.words("limit", "size", "per_page", "first", "count", "Pagination", "paginate")
     index_sections = ("routes",)
     invalid = (
         Example(

@@ -6,7 +6,7 @@ from sqlglot import exp
 from reviewer.web.apicheck import chain, code, simple_name, sql_of
 from reviewer.model import Category, Confidence, Severity
 from reviewer.web.routes import section
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 
 class PaginationWithoutStableOrder(PythonRule):
@@ -40,7 +40,7 @@ class PaginationWithoutStableOrder(PythonRule):
     )
     seed = 'S1:77; S3:311 "Consider pagination, filtering, sorting"'
     references = ("https://docs.djangoproject.com/en/stable/topics/pagination/#required-arguments",)
-    triggers = ("offset", "OFFSET", "Paginator", "paginate")
+    needs = Needs.words("offset", "OFFSET", "Paginator", "paginate")
     index_sections = ("routes",)
     invalid = (
         Example(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from reviewer.web.apistatus import StatusChecks
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 
 class StatusCodeMisuse(StatusChecks, PythonRule):
@@ -32,7 +32,7 @@ class StatusCodeMisuse(StatusChecks, PythonRule):
     )
     seed = 'S1:80 "Use proper HTTP status codes"; S1:92; S4:412; S5:508'
     references = ("https://www.rfc-editor.org/rfc/rfc9110#name-status-codes", "https://opensource.zalando.com/restful-api-guidelines/#243")
-    triggers = ("status", "abort", "post", "POST", "HTTPException", "jsonify", "Response")
+    needs = Needs.words("status", "abort", "post", "POST", "HTTPException", "jsonify", "Response")
     index_sections = ("routes",)
     invalid = (
         Example(

@@ -7,8 +7,8 @@ from sqlglot import exp
 
 from reviewer.web.apicheck import chain, code, simple_name, sql_of
 from reviewer.model import Category, Confidence, Severity
-from reviewer.web.routes import HandlerScope
-from reviewer.rule import Example, PythonRule
+from reviewer.web.routes import HandlerScope, section
+from reviewer.rule import Example, Needs, PythonRule
 
 # Method names that write through an ORM session or a model instance.
 SESSION_WRITES = frozenset({"commit", "add", "add_all", "merge", "bulk_save_objects", "bulk_insert_mappings", "flush"})
@@ -49,7 +49,7 @@ class UnsafeGetMutatesState(HandlerScope, PythonRule):
     )
     seed = 'S1:90 "Use proper HTTP verbs (GET, POST, PUT, PATCH, DELETE)"; S2:167'
     references = ("https://www.rfc-editor.org/rfc/rfc9110#name-safe-methods",)
-    triggers = ("get", "GET")
+    needs = Needs.words("get", "GET")
     index_sections = ("routes",)
     invalid = (
         Example(

@@ -5,7 +5,7 @@ import libcst as cst
 from reviewer.web.apicheck import RAW_ATTRIBUTES, RAW_CALLS, code, names_in, simple_name, subtree
 from reviewer.model import Category, Confidence, Severity
 from reviewer.web.routes import HandlerScope
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 VALIDATING_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate",
                                 "load", "validate_python", "structure", "from_dict", "is_valid"})
@@ -47,7 +47,7 @@ class UnvalidatedRequestBody(HandlerScope, PythonRule):
     )
     seed = 'S1:74 "Always validate and sanitize input data"; S3:299; S4:450'
     references = ("https://cheatsheetseries.owasp.org/cheatsheets/Input_Validation_Cheat_Sheet.html",)
-    triggers = ("request",)
+    needs = Needs.words("request")
     index_sections = ("routes",)
     invalid = (
         Example(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 BLOCKING = {
     **{f"requests.{verb}": "HTTP call" for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request")},
@@ -54,7 +54,7 @@ class BlockingIoInAsync(PythonRule):
         "https://fastapi.tiangolo.com/async/#path-operation-functions",
         "https://docs.djangoproject.com/en/stable/topics/async/#async-safety",
     )
-    triggers = ("async def",)
+    needs = Needs(syntax=("AsyncFunctionDef",))  # reports calls directly in an `async def`
     invalid = (
         Example(
             "import time\nimport requests\n"

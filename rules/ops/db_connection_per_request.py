@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 CONNECTS = frozenset(
     {"psycopg2.connect", "psycopg.connect", "psycopg.AsyncConnection.connect", "pymysql.connect", "MySQLdb.connect",
@@ -38,7 +38,10 @@ class DbConnectionPerRequest(PythonRule):
         "https://www.psycopg.org/psycopg3/docs/advanced/pool.html",
         "https://docs.sqlalchemy.org/en/20/core/pooling.html",
     )
-    triggers = ("connect", "create_engine", "create_async_engine", "create_pool")
+    # A call of one of them: by its last name, or imported under another name.
+    needs = Needs(
+        calls=tuple(sorted({name.rsplit(".", 1)[-1] for name in CONNECTS | LOCAL_FILES})), imports=tuple(sorted(CONNECTS | LOCAL_FILES))
+    )
     invalid = (
         Example(
             "import psycopg\nfrom fastapi import FastAPI\napp = FastAPI()\n"

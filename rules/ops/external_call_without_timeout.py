@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.fixes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Autofix, Change, Example, PythonRule
+from reviewer.rule import Autofix, Change, Example, Needs, PythonRule
 from reviewer.ops.secops import has_star_kwargs, is_false_or_none, keyword, positional
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
@@ -60,7 +60,10 @@ class ExternalCallWithoutTimeout(PythonRule):
     # The timeout `reviewer fix --unsafe-fixes` writes: a Python expression, e.g. "(3.05, 27)".
     options = {"fix-timeout": "10"}
     fixes = "unsafe"
-    triggers = ("requests", "httpx", "urlopen", "http.client", "smtplib", "HTTPConnection", "SMTP")
+    needs = Needs(
+        names=("requests", "httpx", "urllib", "smtplib", "HTTPConnection", "HTTPSConnection"), imports=("http.client",),
+        string_parts=("requests.", "httpx."),  # a session type in a string annotation
+    )
     invalid = (
         Example(
             "import requests\n"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import JWT_ENCODERS, is_sensitive_name, string_value
 
 LEVELS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
@@ -45,7 +45,7 @@ class SensitiveDataInLogs(PythonRule):
         "https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#data-to-exclude",
         "https://cwe.mitre.org/data/definitions/532.html",
     )
-    triggers = ("log",)
+    needs = Needs(calls=tuple(sorted(LEVELS)))  # a logger method call
     # Whole request bodies and header sets hold a secret only sometimes: on real code every
     # such finding was a theme payload or an unauthenticated caller's own headers.
     options = {"whole-request": False}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import has_star_kwargs, is_false_or_none, keyword, string_value
 
 TENACITY = frozenset({"tenacity.retry", "tenacity.Retrying", "tenacity.AsyncRetrying"})
@@ -37,7 +37,7 @@ class UnsafeRetryPolicy(PythonRule):
         "https://tenacity.readthedocs.io/en/latest/#basic-retry",
         "https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/",
     )
-    triggers = ("tenacity", "backoff", "Retry")
+    needs = Needs.words("tenacity", "backoff", "Retry")
     invalid = (
         Example(
             "import requests\nfrom tenacity import retry\n"

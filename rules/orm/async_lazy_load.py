@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.orm.querysets import QueryTracker, Rows, chain_of, eager_call
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 MODELS = (
     (
@@ -51,7 +51,7 @@ class AsyncLazyLoad(PythonRule):
     fix = "Load it with the query at {origin}: `{call}` (or `lazy=\"selectin\"` on the relationship, or `await obj.awaitable_attrs.{attr}`)"
     seed = 'S1:68 "Connection pooling, async processing"; S1:124'
     references = ("https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html#preventing-implicit-io-when-using-asyncsession",)
-    triggers = ("await",)
+    needs = Needs(async_code=True)
     index_sections = ("orm_models", "symbols")
     invalid = (
         Example(

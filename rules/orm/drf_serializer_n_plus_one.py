@@ -7,7 +7,7 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.orm.modelgraph import ModelGraph
 from reviewer.orm.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, eager_load_fix
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 # View bases that serve a list of rows (detail-only views cost 1 + k queries, not N+1).
 LIST_VIEWS = ("ListAPIView", "ListCreateAPIView", "ModelViewSet", "ReadOnlyModelViewSet", "ListModelMixin")
@@ -92,7 +92,7 @@ class DrfSerializerNPlusOne(PythonRule):
         "https://www.django-rest-framework.org/api-guide/relations/",
         "https://docs.djangoproject.com/en/stable/ref/models/querysets/#prefetch-related",
     )
-    triggers = ("Serializer", "serializer_class")
+    needs = Needs.words("Serializer", "serializer_class")
     index_sections = ("orm_models", "drf_serializers", "symbols")
     fixes = "unsafe"
     invalid = (

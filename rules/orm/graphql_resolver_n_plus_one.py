@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.orm.querysets import QueryTracker, classify_call, names_in
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 STRAWBERRY_TYPES = ("strawberry.type", "strawberry.interface", "strawberry_django.type", "strawberry.django.type")
 STRAWBERRY_FIELDS = ("strawberry.field", "strawberry_django.field", "strawberry.django.field")
@@ -44,7 +44,7 @@ class GraphqlResolverNPlusOne(PythonRule):
     )
     seed = 'S1:98 "Implement DataLoader for N+1 prevention"; S1:65'
     references = ("https://strawberry.rocks/docs/guides/dataloaders", "https://docs.graphene-python.org/en/latest/execution/dataloader/")
-    triggers = ("strawberry", "graphene", "ObjectType")
+    needs = Needs.words("strawberry", "graphene", "ObjectType")
     index_sections = ("orm_models", "symbols")
     invalid = (
         Example(

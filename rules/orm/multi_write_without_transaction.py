@@ -7,7 +7,7 @@ import libcst as cst
 from reviewer.web.apicheck import code
 from reviewer.model import Category, Confidence, Severity
 from reviewer.orm.querysets import QueryTracker, classify_call, names_in
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.orm.transactions import Transactions, called_by_hand, single_writer, wrapped_by_callers
 
 SHOP = (
@@ -93,7 +93,7 @@ class MultiWriteWithoutTransaction(PythonRule):
         "https://magicstack.github.io/asyncpg/current/api/index.html#transactions",
     )
     # A dependent write needs an earlier write's result: `x = M.objects.create(...)`, or asyncpg.
-    triggers = ("create(", "asyncpg")
+    needs = Needs.words("create", "asyncpg")
     index_sections = ("routes", "orm_models", "symbols")
     invalid = (
         Example(

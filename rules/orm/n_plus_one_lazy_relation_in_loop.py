@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.orm.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, chain_of, eager_call, eager_load_fix
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 DJANGO_MODELS = (
     "from django.db import models\n"
@@ -103,7 +103,7 @@ class NPlusOneLazyRelationInLoop(PythonRule):
         "https://docs.djangoproject.com/en/stable/ref/models/querysets/#prefetch-related",
         "https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html",
     )
-    triggers = ("for ",)
+    needs = Needs(loops=True)
     index_sections = ("orm_models", "symbols")
     fixes = "unsafe"
     invalid = (

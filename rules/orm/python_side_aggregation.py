@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.orm.querysets import QueryTracker, Rows
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 DJANGO = (
     (
@@ -44,7 +44,7 @@ class PythonSideAggregation(PythonRule):
     fix = "{fix}"
     seed = 'S1:49; S4:440 "Query optimization"'
     references = ("https://docs.djangoproject.com/en/stable/topics/db/aggregation/",)
-    triggers = ("len(", "sum(", "max(", "min(", "sorted(", " if ")
+    needs = Needs(name_parts=("len", "sum", "max", "min", "sorted"), syntax=("If", "IfExp", "comprehension"))
     index_sections = ("orm_models", "symbols")
     invalid = (
         Example(

@@ -5,7 +5,7 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.project.queries import SELF_READ
 from reviewer.orm.querysets import INSTANCE_WRITES, LoopStack, QueryTracker, classify_call, eager_call
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 DJANGO = (
     (
@@ -71,7 +71,7 @@ class QueryInLoop(PythonRule):
     )
     seed = 'S1:124; S2:177; S4:440 "N+1 prevention"'
     references = ("https://docs.djangoproject.com/en/stable/ref/models/querysets/#in-bulk",)
-    triggers = ("for ",)
+    needs = Needs(loops=True)
     index_sections = ("orm_models", "symbols")
     invalid = (
         Example(

@@ -11,7 +11,7 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
 from reviewer.project.ormvocab import sessionish
 from reviewer.orm.querysets import QueryTracker, classify_call, names_in
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.orm.transactions import called_by_hand, single_writer
 from reviewer.walk import descendants
 
@@ -129,7 +129,7 @@ class RaceLostUpdateCheckThenAct(PythonRule):
     )
     # The value is written back by a save, a session commit / flush, or an SQL `UPDATE ... SET`;
     # or an `exists()` check, or a row added to a session.
-    triggers = ("save(", "commit(", "flush(", "SET ", ".exists()", ".add(")
+    needs = Needs(name_parts=("save", "commit", "flush", "exists", "add"), string_parts=("SET ",))
     index_sections = ("orm_models", "symbols", indexes.SECTION, "migrations")  # unique keys: models and migrations
     invalid = (
         Example(

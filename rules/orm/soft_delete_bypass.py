@@ -7,7 +7,7 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.project.ormvocab import DJANGO_SINGLE
 from reviewer.orm.querysets import QueryTracker, chain_of, classify_call, is_wipe_command, is_wipe_command_module
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 
 # Purges and data-retention jobs delete on purpose.
 PURGE_WORDS = re.compile(r"purge|gdpr|prune|cleanup|clean_up|hard_delete|harddelete|erase|anonymi[sz]|retention|expunge", re.I)
@@ -79,7 +79,7 @@ class SoftDeleteBypass(PythonRule):
     )
     seed = 'S1:126 "Implement soft deletes where appropriate"'
     references = ("https://docs.djangoproject.com/en/stable/topics/db/queries/#deleting-objects",)
-    triggers = ("delete(",)
+    needs = Needs.words("delete")
     index_sections = ("orm_models", "symbols")
     invalid = (
         Example(

@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.orm.querysets import LoopStack, QueryTracker, classify_call, is_wipe_command, is_wipe_command_module
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.walk import descendants
 
 DJANGO = (
@@ -63,7 +63,7 @@ class WriteInLoop(PythonRule):
         "https://docs.djangoproject.com/en/stable/ref/models/querysets/#bulk-create",
         "https://docs.sqlalchemy.org/en/20/orm/queryguide/dml.html#orm-bulk-insert-statements",
     )
-    triggers = ("for ",)
+    needs = Needs(loops=True)
     index_sections = ("orm_models", "symbols")
     invalid = (
         Example(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import is_dev_path, is_true, keyword, string_value
 
 CORS_MIDDLEWARE = frozenset({"starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware"})
@@ -39,7 +39,7 @@ class CorsWildcardWithCredentials(PythonRule):
         "https://www.starlette.io/middleware/#corsmiddleware",
         "https://github.com/adamchainz/django-cors-headers#cors_allow_credentials-bool",
     )
-    triggers = ("CORS", "cors")
+    needs = Needs(names=("CORSMiddleware", "flask_cors", *ALLOW_ALL_SETTINGS, "CORS_ALLOWED_ORIGIN_REGEXES"))
     invalid = (
         Example(
             "from fastapi import FastAPI\n"

@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.fixes import import_change
-from reviewer.rule import Autofix, Change, Example, PythonRule
+from reviewer.rule import Autofix, Change, Example, Needs, PythonRule
 from reviewer.ops.secops import is_dev_path, is_settings_path, is_true, keyword, string_value, target_name
 
 APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette"})
@@ -48,7 +48,7 @@ class DebugModeInProduction(PythonRule):
     )
     supersedes = ("B201",)
     fixes = "unsafe"
-    triggers = ("debug", "DEBUG", "ALLOWED_HOSTS", "use_debugger")
+    needs = Needs(names=("debug", "use_debugger", "DEBUG", "ALLOWED_HOSTS"))
     invalid = (
         Example(
             '"""Production settings."""\nDEBUG = True\nALLOWED_HOSTS = ["*"]\n', path="shop/settings/production.py", lines=(2, 3),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import (
     JWT_ENCODERS,
     dsn_password,
@@ -59,7 +59,7 @@ class HardcodedSecret(PythonRule):
     )
     supersedes = ("B105", "B106", "B107")
     opt_in = True
-    triggers = ("SECRET", "secret", "KEY", "key", "PASSWORD", "password", "TOKEN", "token", "://", "_live_", "AKIA", "ghp_")
+    needs = Needs.words("SECRET", "secret", "KEY", "key", "PASSWORD", "password", "TOKEN", "token") | Needs(string_parts=("://", "_live_", "AKIA", "ghp_"))
     invalid = (
         Example('SECRET_KEY = "django-insecure-7$k2h9x0q!m4v8"\n', path="shop/settings.py", lines=(1,)),
         Example(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import is_dev_path, is_false_or_none, keyword, positional, string_value, target_name
 
 ENCODERS = frozenset({"jwt.encode", "jose.jwt.encode", "jwt.api_jwt.encode"})
@@ -36,7 +36,7 @@ class JwtMissingExpiryOrLongLived(PythonRule):
         "https://datatracker.ietf.org/doc/html/rfc8725#section-3.10",
         "https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html#access-token-lifetime",
     )
-    triggers = ("jwt", "JWT", "jose")
+    needs = Needs(name_parts=("jwt", "jose"), names=("JWT_ACCESS_TOKEN_EXPIRES", "ACCESS_TOKEN_LIFETIME"))
     invalid = (
         Example(
             "import jwt\n"

@@ -5,7 +5,7 @@ import libcst as cst
 from reviewer.web.apicheck import names_in
 from reviewer.flow import leaves_block
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import is_false_or_none, keyword, positional, string_value, words
 
 DECODERS = frozenset({"jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode"})
@@ -60,7 +60,7 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         "https://cwe.mitre.org/data/definitions/347.html",
         "https://auth0.com/blog/critical-vulnerabilities-in-json-web-token-libraries/",
     )
-    triggers = ("jwt", "jose")
+    needs = Needs(name_parts=("jwt", "jose"))  # in the roots of what it checks: jwt, jose, authlib.jose, python_jwt
     invalid = (
         Example(
             "import python_jwt\n"

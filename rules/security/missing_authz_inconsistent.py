@@ -5,7 +5,7 @@ import re
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import keyword, string_value, words
 
 MUTATING = frozenset({"post", "put", "patch", "delete"})
@@ -45,7 +45,7 @@ class MissingAuthzInconsistent(PythonRule):
     fix = "Add the guard its siblings use (`Depends(get_current_user)`, `@login_required`), or set it once on the router"
     seed = 'S1:35 "Plan authentication and authorization strategy"; S5:532 "principle of least privilege"'
     references = ("https://owasp.org/API-Security/editions/2023/en/0xa5-broken-function-level-authorization/",)
-    triggers = ("Depends", "Security", "login_required", "jwt_required", "AllowAny", "auth")
+    needs = Needs.words("Depends", "Security", "login_required", "jwt_required", "AllowAny", "auth")
     invalid = (
         Example(
             "from fastapi import APIRouter, Depends\n"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, PythonRule
+from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import is_dev_path, is_password_name, keyword, positional, string_value
 
 FAST_HASHES = frozenset(
@@ -45,7 +45,7 @@ class WeakOrMissingPasswordHash(PythonRule):
         "https://cwe.mitre.org/data/definitions/916.html",
     )
     supersedes = ("B303", "B324")
-    triggers = ("hashlib", "PASSWORD_HASHERS", "gensalt", "CryptContext", "pbkdf2")
+    needs = Needs(names=("hashlib", "bcrypt", "passlib", "PASSWORD_HASHERS"))
     invalid = (
         Example(
             "import hashlib\n"

@@ -4,6 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
+from reviewer.sql.sinks import SINK_NEEDS
 from reviewer.sql.sql_fixes import file_driver
 from reviewer.sql.sqllex import NUMERIC, placeholder_styles
 from reviewer.sql.sqltext import DRIVER_STYLES, STYLE_EXAMPLE, STYLE_PREFERENCE
@@ -37,7 +38,7 @@ class PlaceholderStyleMismatch(PythonRule):
     fix = "Write the driver's placeholders: `{expected}` (e.g. `cur.execute(\"... WHERE id = {expected}\", (id,))`)"
     seed = 'S1:75 "Use parameterized queries to prevent SQL injection"'
     references = ("https://peps.python.org/pep-0249/#paramstyle",)
-    triggers = ("execute", "fetch", "raw", "read_sql", "RawSQL")
+    needs = SINK_NEEDS
     invalid = (
         Example(
             "import sqlite3\n"

@@ -5,6 +5,7 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
 from reviewer.sql.sqltext import FRAGMENT, IDENTIFIER, LITERAL, VALUE
+from reviewer.sql.sinks import SINK_NEEDS
 from reviewer.sql.sql_fixes import binds, bound_text, file_driver, parameterised
 
 # Worst first: the hole that decides the finding.
@@ -107,9 +108,7 @@ class SqlInjectionDynamicQuery(PythonRule):
     )
     index_sections = ("symbols",)
     fixes = "safe, unsafe"
-    triggers = (
-        "execute", "text", "raw", "read_sql", "RawSQL", "fetch", "extra", "copy_expert", "prepare", "literal_column", "query(", "pg8000",
-    )
+    needs = SINK_NEEDS
     invalid = (
         Example(
             "import psycopg2\n"

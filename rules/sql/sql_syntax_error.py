@@ -6,7 +6,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, FileKind, Location, Severity
 from reviewer.rule import Example, PythonRule, SqlRule
-from reviewer.sql.sinks import DRIVER_DIALECTS
+from reviewer.sql.sinks import SINK_NEEDS, DRIVER_DIALECTS
 from reviewer.sql.sqltext import parse_error
 
 
@@ -41,7 +41,7 @@ class SqlSyntaxError(PythonRule, SqlRule):
     fix = "Correct the statement (run it against the database once), or set `dialect:` in .reviewer.yml if the database is not {dialect}"
     seed = 'S3:250 "migrations tested both ways"; S1:75 "Use parameterized queries"'
     references = ("https://sqlglot.com/sqlglot/parser.html",)
-    triggers = ("execute", "text", "raw", "read_sql", "RawSQL", "fetch")
+    needs = SINK_NEEDS
     invalid = (
         Example("CREATE TABLE accounts (id bigint PRIMARY KEY);\nSELECT id FROM WHERE id = 1;\n", lines=(2,)),
         Example(

@@ -7,9 +7,10 @@ from sqlglot import exp
 
 from reviewer.model import Category, Confidence, FileKind, Severity
 from reviewer.names import dotted
-from reviewer.rule import Example, PythonRule, SqlRule
+from reviewer.rule import Example, Needs, PythonRule, SqlRule
 from reviewer.sql.sites import SqlSite
 from reviewer.sql.sqltext import display
+from reviewer.sql.sinks import SINK_NEEDS
 
 # SQLAlchemy constructors of a bulk statement.
 SQLALCHEMY_BULK = frozenset(
@@ -88,7 +89,7 @@ class UpdateDeleteWithoutWhere(PythonRule, SqlRule):
         "https://docs.sqlalchemy.org/en/20/orm/queryguide/dml.html",
         "https://docs.djangoproject.com/en/5.1/ref/models/querysets/#update",
     )
-    triggers = ("update", "delete", "UPDATE", "DELETE", "Update", "Delete")
+    needs = SINK_NEEDS | Needs.words("update", "delete", "UPDATE", "DELETE", "Update", "Delete")
     file_kinds = frozenset({FileKind.PYTHON, FileKind.SQL})
     invalid = (
         Example("UPDATE subscriptions SET status = 'cancelled';\n", lines=(1,)),

@@ -1,0 +1,147 @@
+"""Rules run on a file only when its code meets their needs (reviewer.needs), read from the
+`ast` tree the syntax gate parses (issue 13, item 2)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from reviewer import analyse
+from reviewer.config import Config
+from reviewer.discovery import discover
+from reviewer.bounds import ast_depth
+from reviewer.needs import Needs, file_facts, from_triggers
+from reviewer.rule import PythonRule
+from reviewer.sql.sinks import SINK_NEEDS
+from tests.conftest import scan_tree, write_tree
+
+CODE = '''\
+import os.path as osp
+from sqlalchemy.orm import Session as S
+from . import views
+
+@app.get("/items")
+async def handler(request, *args, **kwargs):
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT 1")
+    settings["SECRET_KEY"] = "x y"
+    return [r for r in rows if r]
+
+class Repo(base.Model, Generic[T], metaclass=Meta):
+    pass
+'''
+
+
+def facts_of(code: str):
+    return file_facts(ast.parse(code))[0]
+
+
+def test_facts_of_a_file() -> None:
+    facts = facts_of(CODE)
+    assert {"os", "os.path", "sqlalchemy", "sqlalchemy.orm", "sqlalchemy.orm.Session"} <= facts.imports
+    assert not any(name.startswith("views") or name == "." for name in facts.imports)  # relative
+    assert {"osp", "S", "Session", "views", "handler", "request", "kwargs", "acquire", "SECRET_KEY", "metaclass"} <= facts.names
+    assert "x y" not in facts.names and "x y" in facts.strings
+    assert {"get", "acquire", "fetch"} <= facts.calls
+    assert facts.decorators == {"get"}
+    assert facts.bases == {"Model", "Generic"}
+    assert {"AsyncFunctionDef", "AsyncWith", "Await", "comprehension", "StarStar"} <= facts.syntax
+
+
+def test_the_depth_is_the_depth_of_bounds() -> None:
+    tree = ast.parse(CODE)
+    assert file_facts(tree)[1] == ast_depth(tree)
+
+
+def test_needs_are_alternatives_read_from_code_not_comments() -> None:
+    facts = facts_of("# for x in cur.execute(q): jwt\nx = 1\n")
+    assert not Needs(loops=True).met_by(facts)
+    assert not Needs(calls=("execute",)).met_by(facts)
+    assert not Needs.words("jwt").met_by(facts)
+    assert Needs(calls=("execute",), names=("x",)).met_by(facts)
+    loop = facts_of("total = sum(len(x) for x in rows)\n")
+    assert Needs(loops=True).met_by(loop) and Needs(calls=("len",)).met_by(loop)
+    assert Needs(name_parts=("ota",)).met_by(loop) and not Needs(name_parts=("Total",)).met_by(loop)
+    assert Needs.words("SET ").met_by(facts_of("q = 'UPDATE t SET a = 1'\n"))
+    assert (Needs(names=("nope",)) | Needs(async_code=True)).met_by(facts_of("async def f():\n    pass\n"))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from sqlalchemy import text as t\nt(q)\n",  # a function sink under another name
+        "import sqlalchemy as sa\nsa.text(q)\n",
+        "cur.execute(q)\n",
+        "session.query(User).filter(f'id = {x}')\n",
+        "Model.objects.raw(q)\n",
+    ],
+)
+def test_calls_that_can_be_sinks_meet_the_sink_needs(code: str) -> None:
+    assert SINK_NEEDS.met_by(facts_of(code))
+
+
+def test_a_file_without_a_possible_sink_does_not() -> None:
+    assert not SINK_NEEDS.met_by(facts_of("from django.db import models\nUser.objects.filter(name=x)\n"))
+
+
+def test_triggers_of_an_older_pack_become_words() -> None:
+    assert from_triggers(("print(", ".filter(")) == Needs.words("print", "filter")
+    assert from_triggers(("for ",)) is None  # a keyword: the tree says nothing about it
+    assert from_triggers(("a b",)) is None
+    assert from_triggers(()) is None
+
+
+def test_libcst_parses_only_files_some_rule_needs(tmp_path: Path, monkeypatch) -> None:
+    root = write_tree(
+        tmp_path / "proj",
+        {
+            "db.py": "def find(cur, email):\n    cur.execute(\"SELECT * FROM users WHERE email = '%s'\" % email)\n",
+            "plain.py": "# cur.execute(...) in a comment\nVALUE = 1\n",
+        },
+    )
+    parsed: list[str] = []
+    real = analyse.parse_python
+
+    def counted(source, text, result, rules):
+        parsed.append(source.rel)
+        return real(source, text, result, rules)
+
+    monkeypatch.setattr(analyse, "parse_python", counted)
+    result = scan_tree(root, select=("SQL", "SQL001"))  # SQL001 is opt-in
+    assert parsed == ["db.py"]
+    assert {finding.path for finding in result.findings} == {"db.py"}
+    assert result.errors == ()
+
+
+def test_a_rule_that_declares_nothing_runs_on_every_file(tmp_path: Path) -> None:
+    class Everywhere(PythonRule):
+        code = "XEV001"
+
+    class Picky(PythonRule):
+        code = "XPK001"
+        needs = Needs(calls=("execute",))
+
+    plan = analyse.Plan(Config(), (Everywhere, Picky), ())
+    root = write_tree(tmp_path / "proj", {"a.py": "x = 1\n"})
+    [source] = discover(root, [root])
+    assert analyse.ast_pass(source, "x = 1\n", plan).libcst == {"XEV001"}
+    assert analyse.ast_pass(source, "cur.execute(q)\n", plan).libcst == {"XEV001", "XPK001"}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from psycopg2 import connect as pg_connect\npg_connect(dsn)\n",
+        "import psycopg2 as pg\npg.connect(dsn)\n",
+        "from sqlalchemy.ext.asyncio import create_async_engine\ncreate_async_engine(url)\n",
+    ],
+)
+def test_a_connect_under_any_name_meets_the_needs_of_ops004(code: str) -> None:
+    from reviewer import registry as registry_module
+
+    rule = registry_module.load(()).get("OPS004")
+    assert rule is not None and rule.needs is not None
+    assert rule.needs.met_by(facts_of(code))
+    assert not rule.needs.met_by(facts_of("import sqlalchemy as sa\ncolumn = sa.Column(sa.Integer)\n"))
