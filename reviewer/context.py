@@ -14,6 +14,7 @@ from reviewer.discovery import in_migrations_package
 from reviewer.flow import Scopes
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
+from reviewer.project.symbols import SymbolsProvider
 from reviewer.sql.sinks import Sink, dialect_for, match_sink
 from reviewer.sql.sites import SqlSite, lift_site
 from reviewer.sql.sqltext import Lifter, Template
@@ -76,7 +77,7 @@ class FileContext:
     @property
     def symbols(self):
         """The project's symbols (reviewer.project.symbols.ProjectSymbols), None without an index."""
-        return self.index.section("symbols") if self.index is not None else None
+        return SymbolsProvider.of(self.index)
 
     def project_constant(self, node: cst.BaseExpression):
         """The project constant a Name/Attribute chain names (a module constant of any module,
@@ -161,9 +162,9 @@ class FileContext:
         """The project's ORM model graph (reviewer.orm.modelgraph.ModelGraph), built once per file."""
         graph = self.__dict__.get("_orm_graph")
         if graph is None:
-            from reviewer.orm.modelgraph import ModelGraph
+            from reviewer.orm.modelgraph import ModelGraph, ModelGraphProvider
 
-            graph = self.__dict__["_orm_graph"] = ModelGraph(self.index.section("orm_models") if self.index is not None else None, self.path)
+            graph = self.__dict__["_orm_graph"] = ModelGraph(ModelGraphProvider.of(self.index), self.path)
         return graph
 
     def is_request_data(self, expr: cst.BaseExpression, depth: int = 0) -> bool:

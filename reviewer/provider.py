@@ -27,6 +27,15 @@ class IndexProvider:
     # Sections whose merged value this provider's merge reads (the routes read the project
     # symbols): they are built first and passed as `merge(facts, {name: section})`.
     reads: ClassVar[tuple[str, ...]] = ()
+    # The section when no file gave facts, or the provider failed. Shared: never mutated.
+    empty: ClassVar[Any] = None
+
+    @classmethod
+    def of(cls, index: Any) -> Any:
+        """This provider's section of `index` (the view of the file's project root that the
+        engine gives a rule), or `empty`: the one way rules and analyses read a section."""
+        value = index.section(cls.name) if index is not None else None
+        return cls.empty if value is None else value
     # A section that spans every project root (the module table, the roots themselves): merged
     # once from every file. Any other section is also merged per root (reviewer.project.roots).
     shared: ClassVar[bool] = False

@@ -163,3 +163,13 @@ def test_rule_packs_import_no_interface() -> None:
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names] if isinstance(node, ast.Import) else []
             found += [f"{path.relative_to(REPO)}: {name}" for name in names if any(name == i or name.startswith(i + ".") for i in interfaces)]
     assert found == []
+
+
+def test_rules_read_index_sections_through_their_provider() -> None:
+    """One way to a project-level fact: `Provider.of(index)`, never `index.section("name")`."""
+    found = []
+    for path in sorted((REPO / "rules").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "section":
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert found == []

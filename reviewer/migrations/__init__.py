@@ -34,7 +34,7 @@ POSTGRES_DIALECTS = ("postgres", "redshift")
 
 
 def _section(index: Any) -> MigrationSection | None:
-    return index.section(SECTION) if index is not None else None
+    return MigrationProvider.of(index)
 
 
 def units(index: Any, include_loose: bool | None = None) -> list[Unit]:

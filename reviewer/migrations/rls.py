@@ -625,6 +625,7 @@ class RlsProvider(IndexProvider):
     """The `rls` section: the SQL migration streams that expose tables through PostgREST."""
 
     name = SECTION
+    empty = ()
     file_kinds = frozenset({FileKind.SQL, FileKind.SQL_MIGRATION})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: Any) -> Any:

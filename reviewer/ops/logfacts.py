@@ -7,6 +7,7 @@ anywhere?") cannot be answered from one file.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 import ast
 import re
 from typing import Any, Mapping
@@ -61,6 +62,7 @@ class LoggingProvider(IndexProvider):
     """The `logging` section: {"json": bool, "plain": [[path, line, what], ...]}."""
 
     name = "logging"
+    empty = MappingProxyType({})
     triggers = ("logging", "LOGGING", "structlog", "loguru", "Json", "JSON", "json")
     file_kinds = frozenset({FileKind.PYTHON})
 

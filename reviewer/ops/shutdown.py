@@ -317,6 +317,7 @@ class ShutdownProvider(IndexProvider):
     the names it closes."""
 
     name = SECTION
+    empty = Shutdown()
     triggers = TRIGGERS
     file_kinds = frozenset({FileKind.PYTHON})
 

@@ -27,6 +27,7 @@ exists-then-create the database guards from one it does not.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 import ast
 import re
 from dataclasses import dataclass
@@ -359,6 +360,7 @@ class ModelTablesProvider(IndexProvider):
     """Feeds the `model_tables` section: the tables the models declare, with their keys."""
 
     name = SECTION
+    empty = MappingProxyType({})
     triggers = ("ForeignKey", "Index", "Column", "Field", "__tablename__", "Table(")
     file_kinds = frozenset({FileKind.PYTHON})
 
@@ -461,7 +463,7 @@ def coverage(index: Any) -> IndexCoverage:
     unique: dict[str, list[tuple[str | None, ...]]] = {}
     fks: list[ForeignKeyColumn] = []
     models: dict[str, dict[str, Any]] = {}  # table name -> the model declaring it
-    section = index.section(SECTION) or {}
+    section = ModelTablesProvider.of(index)
     for table in () if named and set(named) <= mysql else section.get("tables", ()):
         key = _key(table)
         if table["mysql"] or non_service(table["path"]):
@@ -507,7 +509,7 @@ def _key(table: Mapping[str, Any]) -> str:
 def tables_by_model(index: Any) -> dict[str, str]:
     """Model class name -> the coverage key of its table, for the names one model file declares."""
     found: dict[str, set[str]] = {}
-    for table in (index.section(SECTION) or {}).get("tables", ()):
+    for table in ModelTablesProvider.of(index).get("tables", ()):
         if table["model"]:
             found.setdefault(table["model"], set()).add(_key(table))
     return {model: keys.pop() for model, keys in found.items() if len(keys) == 1}
@@ -518,7 +520,7 @@ def keys_by_table_name(index: Any) -> dict[str, str]:
     by their name; a Django model by its `Meta.db_table`, else Django's default
     `<app label>_<model name>` (the app label taken as the folder of its models module)."""
     found: dict[str, set[str]] = {}
-    for table in (index.section(SECTION) or {}).get("tables", ()):
+    for table in ModelTablesProvider.of(index).get("tables", ()):
         name = table["table"] or table.get("db_table")
         if not name and table["model"]:
             parts = table["path"].split("/")

@@ -27,6 +27,7 @@ and the read-only fields (`read_only_fields`, `extra_kwargs` with `read_only`).
 
 from __future__ import annotations
 
+from types import MappingProxyType
 import ast
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -711,6 +712,7 @@ class DrfSerializerProvider(IndexProvider):
     """Per file: DRF serializer classes and what each field reads."""
 
     name = "drf_serializers"
+    empty = MappingProxyType({})
     triggers = ("Serializer",)
     file_kinds = frozenset({FileKind.PYTHON})
 

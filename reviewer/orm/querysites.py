@@ -27,6 +27,7 @@ The model is kept as the file writes it (a class name); a raw SQL site names its
 
 from __future__ import annotations
 
+from types import MappingProxyType
 import ast
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -385,6 +386,7 @@ class QuerySitesProvider(IndexProvider):
     """Feeds the `query_sites` section: the columns each function's queries filter and order by."""
 
     name = SECTION
+    empty = MappingProxyType({})
     triggers = (".filter(", ".where(", ".order_by(", ".get(", ".exclude(", ".filter_by(")
     file_kinds = frozenset({FileKind.PYTHON})
 
@@ -400,5 +402,5 @@ class QuerySitesProvider(IndexProvider):
 
 
 def sites(index: Any) -> list[QuerySite]:
-    section = index.section(SECTION) or {}
+    section = QuerySitesProvider.of(index)
     return [QuerySite(s[0], s[1], s[2], s[3], s[4], s[5], tuple(s[6]), tuple(s[7]), s[8], s[9]) for s in section.get("sites", ())]

@@ -304,9 +304,9 @@ def _cache(receiver: cst.BaseExpression) -> bool:
 
 def _atomic_requests(index: Any) -> bool:
     """`ATOMIC_REQUESTS: True` on a database of the project's Django `DATABASES` setting."""
-    from reviewer.web.routes import section
+    from reviewer.web.routes import RoutesProvider
 
-    databases = section(index)["settings"].get("DATABASES", {}).get("value") if index is not None else None
+    databases = RoutesProvider.of(index)["settings"].get("DATABASES", {}).get("value") if index is not None else None
     if not isinstance(databases, dict):
         return False
     return any(isinstance(db, dict) and db.get("ATOMIC_REQUESTS") is True for db in databases.values())

@@ -11,7 +11,7 @@ from sqlglot import exp
 from reviewer.web.apicheck import chain, code, response_parts, simple_name, sql_of
 from reviewer.model import Severity
 from reviewer.names import module_name_for
-from reviewer.web.routes import HandlerScope, section, status_of
+from reviewer.web.routes import HandlerScope, RoutesProvider, status_of
 
 REGISTERED = frozenset(int(s) for s in HTTPStatus)
 CLIENT_FAULTS = ("DoesNotExist", "NoResultFound", "ValidationError", "ValueError", "KeyError", "ObjectDoesNotExist",
@@ -168,7 +168,7 @@ class StatusChecks(HandlerScope):
     def _collection(self, handler) -> bool:
         path = handler.path
         wanted = f"{module_name_for(self.context.path)}.{handler.node.name.value}"
-        for route in section(self.context.index)["routes"]:
+        for route in RoutesProvider.of(self.context.index)["routes"]:
             if route["file"] == self.context.path and (route["handler"] == wanted or route["handler"].rsplit(".", 1)[0] == wanted.rsplit(".", 1)[0] and handler.kind == "method"):
                 path = route["path"]
                 break

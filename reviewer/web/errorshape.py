@@ -11,6 +11,7 @@ configured envelope, RFC 9457 problem+json, or the project's majority shape.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 import ast
 import re
 from typing import Any, Mapping
@@ -296,6 +297,7 @@ class ErrorShapesProvider(IndexProvider):
     """The `error_shapes` section: error emission sites and error helpers, per file."""
 
     name = "error_shapes"
+    empty = MappingProxyType({"sites": ()})
     # The framework's exceptions vote too (`raise HTTPException(...)` renders `{"detail": ...}`),
     # also in modules that build no response themselves.
     triggers = ("Response", "jsonify", "make_response", *sorted(FRAMEWORK_EXCEPTIONS))

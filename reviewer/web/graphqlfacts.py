@@ -82,7 +82,7 @@ class GraphqlSchemaProvider(IndexProvider):
 
 def schema_limits(index: Any, path: str, line: int) -> str | None:
     """The limits of the Strawberry schema built at `path:line`, None if none is built there."""
-    section = index.section(SECTION) if index is not None else None
+    section = GraphqlSchemaProvider.of(index)
     facts = (section or {}).get(path)
     return facts["schemas"].get(str(line)) if facts is not None else None
 
@@ -90,6 +90,6 @@ def schema_limits(index: Any, path: str, line: int) -> str | None:
 def bound_schema_line(index: Any, path: str, name: str) -> int | None:
     """The line of the Strawberry schema construction the module-level `name` of `path` is
     bound to, None if it is bound to none."""
-    section = index.section(SECTION) if index is not None else None
+    section = GraphqlSchemaProvider.of(index)
     facts = (section or {}).get(path)
     return facts["bindings"].get(name) if facts is not None else None

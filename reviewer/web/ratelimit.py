@@ -482,6 +482,7 @@ class RateLimitProvider(IndexProvider):
     """The `ratelimit` section: a RateLimitFacts."""
 
     name = SECTION
+    empty = RateLimitFacts()
     triggers = TRIGGERS
     file_kinds = frozenset({FileKind.PYTHON})
 

@@ -111,6 +111,7 @@ class RequestIdsProvider(IndexProvider):
     """The `request_ids` section: a RequestIds of every piece of evidence, sorted."""
 
     name = SECTION
+    empty = RequestIds()
     file_kinds = frozenset({FileKind.PYTHON})
 
     def wants(self, kind: FileKind, text: str) -> bool:

@@ -1156,6 +1156,11 @@ class RoutesProvider(IndexProvider):
                 *(f'.{verb}({quote}{start}' for verb in HTTP_METHODS for quote in "\"'" for start in ("/", quote)))
     file_kinds = frozenset({FileKind.PYTHON})
 
+    @classmethod
+    def of(cls, index: Any) -> dict[str, Any]:
+        """The routes section, every key present (EMPTY_SECTION fills what no file gave)."""
+        return {**EMPTY_SECTION, **(super().of(index) or {})}
+
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
         if tree is None:
             return None
@@ -1179,15 +1184,10 @@ EMPTY_SECTION: Mapping[str, Any] = {
 }
 
 
-def section(index: Any) -> dict[str, Any]:
-    data = index.section("routes") if index is not None else None
-    return {**EMPTY_SECTION, **(data or {})}
-
-
 def every_route(index: Any) -> list[dict[str, Any]]:
     """The routes of every project root (reviewer.project.roots), each as its root's section
     has it: a service's routes are joined to its own apps, not to another service's."""
-    return [route for owner, view in index.views() for route in section(view)["routes"] if index.owner(route["file"]) == owner]
+    return [route for owner, view in index.views() for route in RoutesProvider.of(view)["routes"] if index.owner(route["file"]) == owner]
 
 
 def decorator_route(context: Any, decorator: cst.Decorator) -> tuple[str, list[str]] | None:
@@ -1243,10 +1243,10 @@ def is_view_class(context: Any, node: cst.ClassDef) -> bool:
             continue
         if _simple(name) in VIEW_BASE_NAMES or name.startswith(VIEW_MODULES):
             return True
-        if name in section(context.index)["views"]:
+        if name in RoutesProvider.of(context.index)["views"]:
             return True
     module = module_name_for(context.path)
-    return f"{module}.{node.name.value}" in section(context.index)["views"]
+    return f"{module}.{node.name.value}" in RoutesProvider.of(context.index)["views"]
 
 
 class Handler:
@@ -1299,7 +1299,7 @@ def handler_for(context: Any, node: cst.FunctionDef, class_stack: list[cst.Class
     if not class_stack:
         module = module_name_for(context.path)
         wanted = f"{module}.{node.name.value}"
-        methods = sorted({r["method"] for r in section(context.index)["routes"] if r["handler"] == wanted})
+        methods = sorted({r["method"] for r in RoutesProvider.of(context.index)["routes"] if r["handler"] == wanted})
         if methods:
             return Handler(node, methods, node, "django")
     return None

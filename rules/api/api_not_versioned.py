@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.routes import is_service, non_service
+from reviewer.web.routes import RoutesProvider, is_service, non_service
 from reviewer.rule import Example, ProjectRule
 from reviewer.web.routes import VERSION_SEGMENT
 
@@ -113,7 +113,7 @@ class ApiNotVersioned(ProjectRule):
     )
 
     def check(self, index) -> None:
-        data = index.section("routes") or {}
+        data = RoutesProvider.of(index)
         if not is_service(data):
             return
         routes = [r for r in data.get("routes", []) if not NOT_API.search(r["path"]) and not non_service(r["file"])]

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from reviewer.web.errorshape import DEFAULT_ENVELOPE, conforms, expected_text, family, follows, majority, render
+from reviewer.web.errorshape import DEFAULT_ENVELOPE, ErrorShapesProvider, conforms, expected_text, family, follows, majority, render
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.routes import non_service
+from reviewer.web.routes import RoutesProvider, non_service
 from reviewer.rule import Example, ProjectRule
 
 HELPER = (
@@ -167,8 +167,8 @@ class ErrorResponseFormatInconsistent(ProjectRule):
     )
 
     def check(self, index) -> None:
-        data = index.section("error_shapes") or {"sites": []}
-        routes = index.section("routes") or {}
+        data = ErrorShapesProvider.of(index)
+        routes = RoutesProvider.of(index)
         rest = (routes.get("settings", {}).get("REST_FRAMEWORK") or {}).get("value")
         # Only a handler for the framework's HTTP exceptions re-renders `raise HTTPException(...)`;
         # handlers for the project's own exceptions leave the framework body as it is.

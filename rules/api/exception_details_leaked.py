@@ -9,6 +9,7 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.names import module_name_for
 from reviewer.web.routes import HandlerScope
 from reviewer.rule import Example, Needs, PythonRule
+from reviewer.web.errorshape import ErrorShapesProvider
 
 # Calls that carry text to the client.
 # (Not `ValidationError`: validators wrap the parse error of the client's own input on purpose.)
@@ -200,7 +201,7 @@ class ExceptionDetailsLeaked(HandlerScope, PythonRule):
     def _helpers(self) -> set[str]:
         """The project's error helpers (`api_error(code, message, status)`): they reach the client too."""
         if not hasattr(self, "_helper_names"):
-            sites = (self.context.index.section("error_shapes") or {}).get("sites", [])
+            sites = ErrorShapesProvider.of(self.context.index)["sites"]
             self._helper_names = {site["helper"] for site in sites if site.get("helper")}
         return self._helper_names
 

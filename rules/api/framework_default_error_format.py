@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from reviewer.web.errorshape import FRAMEWORK_FAMILY, majority, signature
+from reviewer.web.errorshape import ErrorShapesProvider, FRAMEWORK_FAMILY, majority, signature
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.routes import non_service, service_scope
+from reviewer.web.routes import RoutesProvider, non_service, service_scope
 from reviewer.rule import Example, ProjectRule
 
 STARLETTE_HTTP = ("starlette.exceptions.HTTPException", "StarletteHTTPException")
@@ -102,8 +102,8 @@ class FrameworkDefaultErrorFormat(ProjectRule):
     )
 
     def check(self, index) -> None:
-        routes = index.section("routes") or {}
-        sites = (index.section("error_shapes") or {}).get("sites", [])
+        routes = RoutesProvider.of(index)
+        sites = ErrorShapesProvider.of(index)["sites"]
         custom = [
             site for site in sites
             if signature(site["shape"]) not in DEFAULT_SHAPES and not site.get("framework") and not non_service(site["file"])

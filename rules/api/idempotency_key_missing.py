@@ -335,10 +335,10 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
 
     def _indexed_paths(self, name: str) -> list[str]:
         from reviewer.names import module_name_for
-        from reviewer.web.routes import section
+        from reviewer.web.routes import RoutesProvider
 
         wanted = f"{module_name_for(self.context.path)}.{name}"
-        return [route["path"] for route in section(self.context.index)["routes"] if route["handler"] == wanted]
+        return [route["path"] for route in RoutesProvider.of(self.context.index)["routes"] if route["handler"] == wanted]
 
     def _shows_idempotency(self) -> None:
         """The function being visited, and those it is nested in, show idempotency."""

@@ -15,7 +15,7 @@ from reviewer.web.apicheck import (
     unbounded_fetch,
 )
 from reviewer.model import Category, Confidence, Severity
-from reviewer.web.routes import LIST_VIEWS, HandlerScope, is_pagination_name, is_view_class, section
+from reviewer.web.routes import HandlerScope, LIST_VIEWS, RoutesProvider, is_pagination_name, is_view_class
 from reviewer.rule import Example, Needs, PythonRule
 
 PAGINATORS = frozenset({"paginate", "Paginator", "paginate_queryset", "get_page", "get_paginated_response", "Page",
@@ -339,7 +339,7 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
                             anchor = small
             elif isinstance(statement, cst.FunctionDef) and statement.name.value == "get_queryset" and anchor is node.name:
                 anchor = statement
-        data = section(self.context.index)
+        data = RoutesProvider.of(self.context.index)
         from reviewer.names import module_name_for
 
         qualified = f"{module_name_for(self.context.path)}.{node.name.value}"
@@ -373,7 +373,7 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         if not isinstance(value, str):
             return
         short = value.rsplit(".", 1)[-1]
-        if any(q.rsplit(".", 1)[-1] == short for q in section(self.context.index)["sized_paginators"]):
+        if any(q.rsplit(".", 1)[-1] == short for q in RoutesProvider.of(self.context.index)["sized_paginators"]):
             return
         element = next(e for e in node.value.elements if isinstance(e, cst.DictElement) and e.value is klass)  # type: ignore[attr-defined]
         self.report(
@@ -386,7 +386,7 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
 
     # -- helpers --------------------------------------------------------------------------
     def _pagination(self) -> dict[str, Any]:
-        return section(self.context.index)["pagination"]
+        return RoutesProvider.of(self.context.index)["pagination"]
 
     def _resolved(self, node: cst.BaseExpression) -> str | None:
         return self.context.resolve(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
@@ -448,10 +448,10 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         owner = f"{classes[-1].name.value}." if classes and handler.kind == "method" else ""
         wanted = f"{module_name_for(self.context.path)}.{owner}{node.name.value}"
         if owner:
-            for route in section(self.context.index)["routes"]:
+            for route in RoutesProvider.of(self.context.index)["routes"]:
                 if route["handler"] in (wanted, wanted.rsplit(".", 1)[0]) and route["method"] in handler.methods:
                     return f"{route['method']} {route['path']}"
-        for route in section(self.context.index)["routes"]:
+        for route in RoutesProvider.of(self.context.index)["routes"]:
             if route["handler"] == wanted or route["handler"].endswith("." + node.name.value) and route["file"] == self.context.path:
                 return f"{route['method'] if route['method'] != 'ANY' else 'GET'} {route['path']}"
         return f"GET {handler.path or node.name.value}"

@@ -5,9 +5,10 @@ import libcst as cst
 from reviewer.web.apicheck import RAW_ATTRIBUTES, RAW_CALLS, chain, subtree
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted, module_name_for
-from reviewer.web.routes import section
+from reviewer.web.routes import RoutesProvider
 from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import keyword
+from reviewer.orm.modelgraph import DrfSerializerProvider
 
 # Request attributes that are client data besides the body (query strings).
 QUERY_ATTRIBUTES = frozenset({"GET", "args", "query_params"})
@@ -451,13 +452,13 @@ class MassAssignment(PythonRule):
 
     # -- DRF: a write-capable view whose ModelSerializer exposes every field ------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        view = section(self.context.index)["views"].get(f"{module_name_for(self.context.path)}.{node.name.value}")
+        view = RoutesProvider.of(self.context.index)["views"].get(f"{module_name_for(self.context.path)}.{node.name.value}")
         if view is None or not set(view["actions"]) & WRITE_ACTIONS:
             return
         assigned = _class_assignments(node)
         chosen = assigned.get("serializer_class")
         name = dotted(chosen) if chosen is not None else None
-        serializer = (self.context.index.section("drf_serializers") or {}).get(name.rsplit(".", 1)[-1]) if name else None
+        serializer = DrfSerializerProvider.of(self.context.index).get(name.rsplit(".", 1)[-1]) if name else None
         if serializer is None or not serializer.get("model"):
             return
         if serializer["meta_fields"] == "__all__":

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.routes import is_service
+from reviewer.web.routes import RoutesProvider, is_service
 from reviewer.rule import Example, ProjectRule
-from reviewer.ops.shutdown import SECTION, Shutdown
+from reviewer.ops.shutdown import SECTION, ShutdownProvider
 
 WORKER = (
     "import time\n"
@@ -198,7 +198,7 @@ class GracefulShutdownMissing(ProjectRule):
     )
 
     def check(self, index) -> None:
-        facts = index.section(SECTION) or Shutdown()
+        facts = ShutdownProvider.of(index)
         for loop in facts.loops:
             self.report(
                 Location(loop.line, 1, loop.line, 1), path=loop.path, fix=self.fix,
@@ -209,7 +209,7 @@ class GracefulShutdownMissing(ProjectRule):
                 Location(handler.line, 1, handler.line, 1), path=handler.path, fix=ABRUPT_FIX,
                 what=f"the SIGTERM handler `{handler.name}` exits at once with `{handler.call}()`, cutting off the work in flight",
             )
-        if not is_service(index.section("routes") or {}):
+        if not is_service(RoutesProvider.of(index)):
             return
         for resource in facts.resources:
             if resource.name not in facts.closed:

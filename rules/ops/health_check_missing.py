@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.routes import is_service, non_service, service_anchor
+from reviewer.web.routes import RoutesProvider, is_service, non_service, service_anchor
 from reviewer.rule import Example, ProjectRule
 
 PROBE = re.compile(r"(^|/)(health\w*|healthz|livez|readyz|ready|live|liveness|readiness|ping|status|heartbeat)(/|$)", re.I)
@@ -68,7 +68,7 @@ class HealthCheckMissing(ProjectRule):
     )
 
     def check(self, index) -> None:
-        data = index.section("routes") or {}
+        data = RoutesProvider.of(index)
         if not is_service(data):
             return
         every = data.get("routes", [])

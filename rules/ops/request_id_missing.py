@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections import Counter
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.requestids import SECTION, RequestIds
-from reviewer.web.routes import is_service, non_service, service_scope
+from reviewer.web.requestids import RequestIdsProvider, SECTION
+from reviewer.web.routes import RoutesProvider, is_service, non_service, service_scope
 from reviewer.rule import Example, ProjectRule
 
 FASTAPI_APP = (
@@ -136,10 +136,10 @@ class RequestIdMissing(ProjectRule):
     )
 
     def check(self, index) -> None:
-        data = index.section("routes") or {}
+        data = RoutesProvider.of(index)
         if not is_service(data):
             return
-        evidence = index.section(SECTION) or RequestIds()
+        evidence = RequestIdsProvider.of(index)
         if evidence.evidence:
             return
         anchors: list[tuple[str, int, str]] = []

@@ -3,6 +3,7 @@ from __future__ import annotations
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.rule import Example, ProjectRule
 from reviewer.ops.secops import is_settings_path
+from reviewer.ops.logfacts import LoggingProvider
 
 
 class UnstructuredLogging(ProjectRule):
@@ -75,7 +76,7 @@ class UnstructuredLogging(ProjectRule):
     )
 
     def check(self, index) -> None:
-        data = index.section("logging") or {}
+        data = LoggingProvider.of(index)
         if data.get("json"):
             return
         sites = data.get("plain", [])

@@ -5,7 +5,7 @@ from typing import Any, Callable, Mapping
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.orm.modelgraph import ModelGraph
+from reviewer.orm.modelgraph import DrfSerializerProvider, ModelGraph
 from reviewer.orm.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, eager_load_fix
 from reviewer.rule import Example, Needs, PythonRule
 
@@ -180,7 +180,7 @@ class DrfSerializerNPlusOne(PythonRule):
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
         self.tracker = context.shared(QueryTracker)
-        self.serializers: Mapping[str, Any] = context.index.section("drf_serializers") or {}
+        self.serializers: Mapping[str, Any] = DrfSerializerProvider.of(context.index)
         self.active = bool(self.tracker.graph) and bool(self.serializers) and not context.in_migration
         self.views: list[dict[str, Any]] = []
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from reviewer.orm import indexes, querysites
-from reviewer.orm.modelgraph import ModelGraph
+from reviewer.orm.modelgraph import ModelGraph, ModelGraphProvider
 from reviewer.web import routes
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.rule import Example, ProjectRule
@@ -148,7 +148,7 @@ class QueryColumnWithoutIndex(ProjectRule):
         coverage = indexes.coverage(index)
         tables = indexes.tables_by_model(index)
         named = indexes.keys_by_table_name(index)
-        graph = ModelGraph(index.section("orm_models"))
+        graph = ModelGraph(ModelGraphProvider.of(index))
         # A foreign key no index leads with is ORM008's finding, at the model where the index belongs.
         unindexed = {(fk.table, fk.columns[0]) for fk in coverage.unindexed_foreign_keys()}
         # A handler builds its query over several statements (`query = query.where(...)`):
@@ -225,7 +225,7 @@ def _list_handlers(index) -> set[tuple[str, str]]:
     """(file, class or function name) of the handlers of list and search endpoints: `GET`
     routes whose path does not end with a path parameter."""
     found: set[tuple[str, str]] = set()
-    for route in routes.section(index)["routes"]:
+    for route in routes.RoutesProvider.of(index)["routes"]:
         path = route.get("path") or ""
         if route.get("method") not in ("GET", "ANY") or path.rstrip("/").endswith("}") or routes.non_service(route["file"]):
             continue

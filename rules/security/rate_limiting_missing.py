@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.ratelimit import SECTION, RateLimitFacts, edge_evidence, web_framework_optional
-from reviewer.web.routes import non_service, service_anchor
+from reviewer.web.ratelimit import RateLimitFacts, RateLimitProvider, SECTION, edge_evidence, web_framework_optional
+from reviewer.web.routes import RoutesProvider, non_service, service_anchor
 from reviewer.rule import Example, ProjectRule
 
 FASTAPI_APP = (
@@ -357,8 +357,8 @@ class RateLimitingMissing(ProjectRule):
     )
 
     def check(self, index) -> None:
-        data = index.section("routes") or {}
-        facts = index.section(SECTION) or RateLimitFacts()
+        data = RoutesProvider.of(index)
+        facts = RateLimitProvider.of(index)
         self._no_retry_after(facts)
         if not deployed(data):
             return

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.migrations.rls import SECTION, exposed_schemas, replay
+from reviewer.migrations.rls import RlsProvider, SECTION, exposed_schemas, replay
 from reviewer.rule import Example, ProjectRule
 
 MIGRATION = "supabase/migrations/20240101120000_create_notes.sql"
@@ -203,7 +203,7 @@ class SupabaseRlsDisabled(ProjectRule):
     )
 
     def check(self, index) -> None:
-        for stream in index.section(SECTION) or ():
+        for stream in RlsProvider.of(index):
             config = stream.config_path
             exposed = exposed_schemas(stream, index.text(config) if config else None)
             for problem in replay(stream, exposed):
