@@ -21,7 +21,6 @@ the index pass and the check pass.
 
 from __future__ import annotations
 
-import ast
 import ctypes
 import io
 import sys
@@ -100,19 +99,6 @@ def operator_chain(text: str) -> int:
     except (tokenize.TokenError, SyntaxError):
         pass
     return max(most, count)
-
-
-def ast_depth(tree: ast.AST) -> int:
-    """Deepest nesting of node fields in CPython's tree (iterative: the tree may be deep)."""
-    deepest = 0
-    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, depth + 1))
-    return deepest
 
 
 def run_bounded(function: Callable[..., T], seconds: float, *args: object) -> T:

@@ -80,9 +80,6 @@ class Released:
     django: tuple[tuple[str, str], ...] = ()  # app label -> last released migration name
     alembic: tuple[tuple[str, str], ...] = ()  # chain (script folder) -> last released revision
 
-    def to_data(self) -> list:
-        return [self.ref, self.git, list(self.django), list(self.alembic)]
-
 
 @dataclass(frozen=True)
 class MigrationRunner:

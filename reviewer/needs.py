@@ -127,8 +127,8 @@ def _prefixes(path: str, into: set[str]) -> None:
 
 
 def file_facts(tree: ast.AST) -> tuple[FileFacts, int]:
-    """The facts of a file's tree and the depth of its deepest node (reviewer.bounds.ast_depth
-    in the same walk): one iterative pass, the tree may be deep."""
+    """The facts of a file's tree and the depth of its deepest node, in one iterative pass (the
+    tree may be deep)."""
     imports: set[str] = set()
     names: set[str] = set()
     calls: set[str] = set()

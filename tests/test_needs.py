@@ -11,7 +11,6 @@ import pytest
 from reviewer import analyse
 from reviewer.config import Config
 from reviewer.discovery import discover
-from reviewer.bounds import ast_depth
 from reviewer.needs import Needs, file_facts, from_triggers
 from reviewer.rule import PythonRule
 from reviewer.sql.sinks import SINK_NEEDS
@@ -145,3 +144,14 @@ def test_a_connect_under_any_name_meets_the_needs_of_ops004(code: str) -> None:
     assert rule is not None and rule.needs is not None
     assert rule.needs.met_by(facts_of(code))
     assert not rule.needs.met_by(facts_of("import sqlalchemy as sa\ncolumn = sa.Column(sa.Integer)\n"))
+
+
+def ast_depth(tree: ast.AST) -> int:
+    """Deepest nesting of node fields in CPython's tree, counted apart from the needs walk."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest

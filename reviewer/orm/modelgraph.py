@@ -565,10 +565,6 @@ class Relation:
     def dynamic(self) -> bool:
         return self.lazy in ("dynamic", "write_only")
 
-    @property
-    def forward_single(self) -> bool:
-        return self.kind in ("fk", "o2o", "scalar")
-
 
 class ModelGraph:
     """Read access to the `orm_models` section."""

@@ -750,17 +750,6 @@ FRAGMENT_WRAPPERS = (
 CONDITION_WRAPPERS = FRAGMENT_WRAPPERS[:1]
 
 
-def parse_fragment(sql: str, dialect: str, wrappers: tuple[str, ...] = FRAGMENT_WRAPPERS) -> exp.Expression | None:
-    """A statement, or a piece of one wrapped into the first of `wrappers` that parses."""
-    if looks_like_sql(sql, dialect):
-        return parse_statement(sql, dialect)
-    for wrapper in wrappers:
-        statement = parse_statement(wrapper.format(sql), dialect)
-        if statement is not None and not isinstance(statement, exp.Command):
-            return statement
-    return None
-
-
 def parse_statement(sql: str, dialect: str) -> exp.Expression | None:
     """One statement parsed, or None when sqlglot cannot parse it."""
     try:

@@ -9,7 +9,6 @@ from typing import Any, Callable, Iterator
 import libcst as cst
 from sqlglot import exp
 
-from reviewer.names import dotted
 from reviewer.walk import children
 
 # Response constructors: simple name -> (body keyword, status keyword).
@@ -287,7 +286,3 @@ def is_errors_document(node: cst.BaseExpression | None) -> bool:
 def code(context: Any, node: cst.CSTNode, limit: int = 60) -> str:
     text = " ".join(context.module.code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def dotted_name(node: cst.BaseExpression) -> str | None:
-    return dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
