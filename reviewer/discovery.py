@@ -326,6 +326,20 @@ def in_migrations_package(path: str) -> bool:
     return "migrations" in path.split("/")[:-1]
 
 
+# Folders of code that is not the deployed service: tests, examples, docs, scripts, evaluation
+# and benchmark harnesses, and the project templates a library ships for its users.
+NON_SERVICE_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "doc", "docs_src", "scripts", "bin",
+                              "evals", "benchmarks", "demos",
+                              # Django's `startproject` / `startapp` templates: code a library ships for its users
+                              "project_template", "app_template"})
+
+
+def non_service(path: str) -> bool:
+    """Test, example, docs, script or harness code: its routes, apps and error bodies are not
+    the service's."""
+    return is_test_path(path) or any(part in NON_SERVICE_DIRS for part in path.split("/")[:-1])
+
+
 def is_test_path(path: str) -> bool:
     """Test code by the conventions of pytest and unittest projects."""
     parts = path.split("/")

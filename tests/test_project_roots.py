@@ -216,22 +216,35 @@ def test_what_makes_a_root_and_where_it_is(tmp_path: Path) -> None:
 
 
 def test_a_nested_root_sees_the_code_around_it(tmp_path: Path) -> None:
-    """An example app inside a library is its own root: its views see the library's models,
-    the library's files do not see the example's."""
+    """An app nested beside a library is its own root: its views see the library's models,
+    the library's files do not see the app's."""
     write_tree(tmp_path, {
         "lib/__init__.py": "",
         "lib/app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
         "lib/models.py": "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n\n\nclass Author(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n",
-        "examples/demo/app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
-        "examples/demo/models.py": "from lib.models import db\n\n\nclass Note(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n",
+        "contrib/demo/app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+        "contrib/demo/models.py": "from lib.models import db\n\n\nclass Note(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n",
     })  # fmt: skip
     index = _index(tmp_path)
-    # The example's sections merge every file: they are the whole tree's.
+    # The nested app's sections merge every file: they are the whole tree's.
     assert sorted(index.root_sections) == [""]
-    assert index.owner("examples/demo/models.py") is None
+    assert index.owner("contrib/demo/models.py") is None
     assert index.owner("lib/models.py") == ""
-    demo = index.for_path("examples/demo/app.py").section("orm_models")
+    demo = index.for_path("contrib/demo/app.py").section("orm_models")
     library = index.for_path("lib/models.py").section("orm_models")
     assert "Author" in str(demo) and "Note" in str(demo)
     assert "Author" in str(library) and "Note" not in str(library)
     assert index.for_path("lib/models.py").section("symbols") is index.section("symbols")
+
+
+def test_examples_and_harnesses_make_no_root(tmp_path: Path) -> None:
+    """An example app or an evaluation harness is not a service: it makes no root, and its
+    files get the whole tree's facts."""
+    write_tree(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        "examples/demo/app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+        "evals/harness/backend.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    })  # fmt: skip
+    roots = _index(tmp_path).section(ROOTS)
+    assert [root.path for root in roots.roots] == [""]

@@ -31,7 +31,7 @@ from reviewer.astfacts import dotted_name, keyword_value, own_nodes
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, module_name_for
 from reviewer.provider import IndexProvider
-from reviewer.web.routes import non_service
+from reviewer.discovery import non_service
 
 SECTION = "shutdown"
 

@@ -39,7 +39,7 @@ from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.discovery import in_migrations_package, is_test_path
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
-from reviewer.web.routes import non_service
+from reviewer.discovery import non_service
 
 SECTION = "model_tables"
 # Databases that do not index a foreign key by themselves and where an index is what joins

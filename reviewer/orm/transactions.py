@@ -246,7 +246,7 @@ def single_writer_path(path: str, symbols: Any = None) -> bool:
     """A file of code one process runs by hand, by its path: a migration, a management command,
     or test, example, docs and script code (`examples/`, `scripts/`, `bin/`: loaders and tools
     one developer runs)."""
-    from reviewer.web.routes import non_service
+    from reviewer.discovery import non_service
 
     return migration_path(path, symbols) or "/management/commands/" in f"/{path}" or non_service(path)
 

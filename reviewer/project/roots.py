@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from reviewer.astfacts import dotted_name
-from reviewer.discovery import is_test_path
+from reviewer.discovery import non_service
 from reviewer.model import FileKind
 from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
 from reviewer.provider import IndexProvider
@@ -146,7 +146,7 @@ def build_roots(facts: Mapping[str, Mapping[str, Any]], symbols: ProjectSymbols 
     known = frozenset(files)
     found: dict[str, dict[str, set[str]]] = {}
     for path in sorted(facts):
-        if is_test_path(path):
+        if non_service(path):  # tests, examples, harnesses: no service of their own
             continue
         data = facts[path]
         kinds = [kind for kind in (DJANGO, ALEMBIC) if data.get(kind)]

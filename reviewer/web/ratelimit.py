@@ -29,7 +29,7 @@ from reviewer.lines import split_lines
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
 from reviewer.provider import IndexProvider
-from reviewer.web.routes import non_service
+from reviewer.discovery import non_service
 
 SECTION = "ratelimit"
 

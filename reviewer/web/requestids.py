@@ -30,7 +30,7 @@ from typing import Any, Mapping
 from reviewer.astfacts import dotted_name
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
-from reviewer.web.routes import non_service
+from reviewer.discovery import non_service
 
 SECTION = "request_ids"
 

@@ -19,6 +19,7 @@ import libcst as cst
 
 from reviewer.astfacts import dotted_name, keyword_value
 from reviewer.provider import IndexProvider
+from reviewer.discovery import non_service
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
 from reviewer.project.roots import FASTAPI_APPS, FLASK_APPS, app_kind
@@ -1366,18 +1367,6 @@ class HandlerScope:
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._handler_state()[1].pop()
-
-
-NON_SERVICE_DIRS = frozenset({"tests", "test", "testing", "examples", "example", "docs", "doc", "docs_src", "scripts", "bin",
-                              # Django's `startproject` / `startapp` templates: code a library ships for its users
-                              "project_template", "app_template"})
-
-
-def non_service(path: str) -> bool:
-    """Test, example, docs or script code: its routes and error bodies are not the service's."""
-    from reviewer.discovery import is_test_path
-
-    return is_test_path(path) or any(part in NON_SERVICE_DIRS for part in path.split("/")[:-1])
 
 
 def service_scope(app_file: str, files: Any) -> str:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.routes import RoutesProvider, is_service, non_service
+from reviewer.discovery import non_service
+from reviewer.web.routes import RoutesProvider, is_service
 from reviewer.rule import Example, ProjectRule
 from reviewer.web.routes import VERSION_SEGMENT
 

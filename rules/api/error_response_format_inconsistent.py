@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from reviewer.web.errorshape import DEFAULT_ENVELOPE, ErrorShapesProvider, conforms, expected_text, family, follows, majority, render
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.routes import RoutesProvider, non_service
+from reviewer.discovery import non_service
+from reviewer.web.routes import RoutesProvider
 from reviewer.rule import Example, ProjectRule
 
 HELPER = (

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from reviewer.web.errorshape import ErrorShapesProvider, FRAMEWORK_FAMILY, majority, signature
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.routes import RoutesProvider, non_service, service_scope
+from reviewer.discovery import non_service
+from reviewer.web.routes import RoutesProvider, service_scope
 from reviewer.rule import Example, ProjectRule
 
 STARLETTE_HTTP = ("starlette.exceptions.HTTPException", "StarletteHTTPException")

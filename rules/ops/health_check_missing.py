@@ -3,7 +3,8 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.web.routes import RoutesProvider, is_service, non_service, service_anchor
+from reviewer.discovery import non_service
+from reviewer.web.routes import RoutesProvider, is_service, service_anchor
 from reviewer.rule import Example, ProjectRule
 
 PROBE = re.compile(r"(^|/)(health\w*|healthz|livez|readyz|ready|live|liveness|readiness|ping|status|heartbeat)(/|$)", re.I)

@@ -4,7 +4,8 @@ from collections import Counter
 
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.web.requestids import RequestIdsProvider, SECTION
-from reviewer.web.routes import RoutesProvider, is_service, non_service, service_scope
+from reviewer.discovery import non_service
+from reviewer.web.routes import RoutesProvider, is_service, service_scope
 from reviewer.rule import Example, ProjectRule
 
 FASTAPI_APP = (

@@ -5,6 +5,7 @@ import ast
 from reviewer.orm import indexes, querysites
 from reviewer.orm.modelgraph import ModelGraph, ModelGraphProvider
 from reviewer.web import routes
+from reviewer.discovery import non_service
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.rule import Example, ProjectRule
 
@@ -227,7 +228,7 @@ def _list_handlers(index) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for route in routes.RoutesProvider.of(index)["routes"]:
         path = route.get("path") or ""
-        if route.get("method") not in ("GET", "ANY") or path.rstrip("/").endswith("}") or routes.non_service(route["file"]):
+        if route.get("method") not in ("GET", "ANY") or path.rstrip("/").endswith("}") or non_service(route["file"]):
             continue
         parts = route["handler"].split(".")
         if len(parts) >= 2 and parts[-2][:1].isupper():

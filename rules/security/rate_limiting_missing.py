@@ -4,7 +4,8 @@ import re
 
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.web.ratelimit import RateLimitFacts, RateLimitProvider, SECTION, edge_evidence, web_framework_optional
-from reviewer.web.routes import RoutesProvider, non_service, service_anchor
+from reviewer.discovery import non_service
+from reviewer.web.routes import RoutesProvider, service_anchor
 from reviewer.rule import Example, ProjectRule
 
 FASTAPI_APP = (
