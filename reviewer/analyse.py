@@ -11,7 +11,7 @@ import io
 import stat
 import tokenize
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import pathspec
@@ -29,7 +29,7 @@ from reviewer.fixes import place
 from reviewer.index import ProjectIndex
 from reviewer.lines import count_lines, split_lines
 from reviewer.model import FileError, Finding, Fix, Location, severity_for_confidence
-from reviewer.needs import FileFacts, file_facts
+from reviewer.needs import FileFacts, Needs, file_facts
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
@@ -103,10 +103,17 @@ class Plan:
         python = [rule for rule in self.python_rules if applies(rule)]
         sql = [rule for rule in self.sql_rules if applies(rule)]
         if facts is not None:
-            python = [rule for rule in python if rule.needs is None or rule.needs.met_by(facts)]
+            needs = self._needs
+            python = [rule for rule in python if needs[rule] is None or needs[rule].met_by(facts)]
             if sql and not SINK_NEEDS.met_by(facts):
                 sql = []
         return python, sql
+
+
+    @cached_property
+    def _needs(self) -> dict[type[PythonRule], Needs | None]:
+        """Each Python rule's needs under its settings in this scan (Rule.needs_under)."""
+        return {rule: rule.needs_under({**rule.options, **rule.settings_from(self.config)}) for rule in self.python_rules}
 
 
 def path_ignores(config: Config, path: str) -> list[str]:

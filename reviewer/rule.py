@@ -147,6 +147,13 @@ class Rule:
         self.reports: list[Report] = []
 
     @classmethod
+    def needs_under(cls, settings: Mapping[str, Any]) -> Needs | None:
+        """What a file must hold for the rule to run on it, under the rule's settings in the
+        scan (`options` merged with `settings_from`): a sub-check that an option switches on
+        may need more than the rule does without it. `needs`, unless a rule says otherwise."""
+        return cls.needs
+
+    @classmethod
     def settings_from(cls, config: "Config") -> dict[str, Any]:
         """The rule's settings in a scan: the profile's opt-in sub-checks (under `audit`),
         then the user's options (`__init__` puts the defaults under both)."""

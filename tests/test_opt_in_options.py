@@ -70,3 +70,23 @@ def test_explain_and_the_rule_page_show_the_opt_in_sub_check() -> None:
     assert "opt-in sub-check `payment-routes`" in page
     assert "| `payment-routes` | `false` | `true` |" in page
     assert 'with options `payment-routes: true`' in page
+
+
+def test_a_sub_check_widens_the_rule_s_needs_only_when_it_is_on() -> None:
+    """API014 reads POST handlers only for its `payment-routes` sub-check: without it, a file
+    with a POST route and no Stripe call does not wake the rule (Rule.needs_under)."""
+    import ast
+
+    from reviewer.analyse import Plan
+    from reviewer.discovery import SourceFile
+    from reviewer.model import FileKind
+    from reviewer.needs import file_facts
+
+    api014 = next(rule for rule in registry_module.load(()).rules if rule.code == "API014")
+    source = SourceFile(Path("/x/shop/views.py"), "shop/views.py", FileKind.PYTHON)
+    facts, _ = file_facts(ast.parse('@app.post("/orders")\ndef create_order():\n    return {}\n'))
+    for profile, runs in (("default", False), ("audit", True)):
+        plan = Plan(Config(root="/x", profile=profile), (api014,), ())
+        assert (api014 in plan.rules_for(source, facts)[0]) is runs, profile
+    stripe, _ = file_facts(ast.parse("import stripe\n"))
+    assert api014 in Plan(Config(root="/x"), (api014,), ()).rules_for(source, stripe)[0]

@@ -113,11 +113,13 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
     )
     seed = 'S1:76 "Implement idempotency for critical operations"; S3:273 "Retry strategies"'
     references = ("https://docs.stripe.com/api/idempotent_requests",)
-    # Stripe calls; with the routes option, POST handlers and functions named create...
-    needs = Needs.words("stripe", "post", "POST") | Needs(name_parts=("create",))
+    # Stripe calls; with the routes option also POST handlers and functions named create...
+    needs = Needs.words("stripe")
+    ROUTE_NEEDS = Needs.words("post", "POST") | Needs(name_parts=("create",))
     options = {ROUTES: False}
     opt_in_options = {ROUTES: True}
     index_sections = ("routes",)
+
     invalid = (
         Example(
             "import stripe\n"
@@ -296,6 +298,10 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
             note="near-miss: a project class of the same name, not Stripe's",
         ),
     )
+
+    @classmethod
+    def needs_under(cls, settings) -> Needs:
+        return cls.needs | cls.ROUTE_NEEDS if settings[ROUTES] else cls.needs
 
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
