@@ -25,6 +25,51 @@ def keyword_value(call: ast.Call, name: str) -> ast.AST | None:
     return None
 
 
+# The attributes walk() keeps on the nodes it visits: a node's children, and a module's nodes.
+_CHILDREN = "_reviewer_children"
+_NODES = "_reviewer_nodes"
+
+
+def children(node: ast.AST) -> tuple[ast.AST, ...]:
+    """ast.iter_child_nodes(node) as a tuple, read from the node once and kept on it."""
+    found = node.__dict__.get(_CHILDREN)
+    if found is None:
+        found = tuple(ast.iter_child_nodes(node))
+        node.__dict__[_CHILDREN] = found
+    return found
+
+
+def walk(node: ast.AST) -> tuple[ast.AST, ...]:
+    """The nodes ast.walk(node) yields, in its order (breadth first), as a tuple.
+
+    The index providers walk the same file's tree some thirty times, and ast.walk reads every
+    node's fields again each time, the most expensive step of indexing. Here each node's
+    children are read once and kept on the node (`children`), and a module's whole list on the
+    module. A tree must not change shape once walked; a copy that is changed is made fresh
+    with forget_walks."""
+    if type(node) is ast.Module:
+        cached = node.__dict__.get(_NODES)
+        if cached is not None:
+            return cached
+    order = [node]
+    for current in order:  # grows as it goes: breadth first, as ast.walk's queue
+        found = current.__dict__.get(_CHILDREN)
+        order.extend(children(current) if found is None else found)
+    nodes = tuple(order)
+    if type(node) is ast.Module:
+        node.__dict__[_NODES] = nodes
+    return nodes
+
+
+def forget_walks(node: ast.AST) -> ast.AST:
+    """`node` with what walk() kept on it and on its descendants dropped: a subtree that was
+    copied (copy.deepcopy copies those too) and then changed must be walked afresh."""
+    for item in ast.walk(node):
+        item.__dict__.pop(_CHILDREN, None)
+        item.__dict__.pop(_NODES, None)
+    return node
+
+
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -36,4 +81,4 @@ def own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
