@@ -25,9 +25,11 @@ def keyword_value(call: ast.Call, name: str) -> ast.AST | None:
     return None
 
 
-# The attributes walk() keeps on the nodes it visits: a node's children, and a module's nodes.
+# The attributes walk() and nodes_of() keep on the nodes they visit: a node's children, a
+# module's nodes, and their positions in that list by node type.
 _CHILDREN = "_reviewer_children"
 _NODES = "_reviewer_nodes"
+_KINDS = "_reviewer_kinds"
 
 
 def children(node: ast.AST) -> tuple[ast.AST, ...]:
@@ -61,12 +63,30 @@ def walk(node: ast.AST) -> tuple[ast.AST, ...]:
     return nodes
 
 
+def nodes_of(tree: ast.Module, *kinds: type[ast.AST]) -> tuple[ast.AST, ...]:
+    """The nodes of walk(tree) that are instances of `kinds`, in its order: what a whole-tree
+    walk filtered by isinstance gives, without a look at every node. The positions of each
+    node type in walk(tree) are listed once per module and kept on it."""
+    nodes = walk(tree)
+    by_type = tree.__dict__.get(_KINDS)
+    if by_type is None:
+        by_type = {}
+        for position, node in enumerate(nodes):
+            by_type.setdefault(type(node), []).append(position)
+        tree.__dict__[_KINDS] = by_type
+    matched = [positions for kind, positions in by_type.items() if issubclass(kind, kinds)]
+    if len(matched) == 1:
+        return tuple(nodes[position] for position in matched[0])
+    return tuple(nodes[position] for position in sorted(position for positions in matched for position in positions))
+
+
 def forget_walks(node: ast.AST) -> ast.AST:
     """`node` with what walk() kept on it and on its descendants dropped: a subtree that was
     copied (copy.deepcopy copies those too) and then changed must be walked afresh."""
     for item in ast.walk(node):
         item.__dict__.pop(_CHILDREN, None)
         item.__dict__.pop(_NODES, None)
+        item.__dict__.pop(_KINDS, None)
     return node
 
 

@@ -56,3 +56,9 @@ def test_a_changed_copy_is_walked_afresh() -> None:
     astfacts.forget_walks(changed)
     assert [type(node).__name__ for node in astfacts.walk(changed)] == [type(node).__name__ for node in ast.walk(changed)]
     assert any(isinstance(node, ast.Constant) for node in astfacts.walk(changed))
+
+
+def test_nodes_of_is_the_walk_filtered_by_type() -> None:
+    tree = ast.parse(CODE)
+    for kinds in [(ast.Call,), (ast.FunctionDef, ast.AsyncFunctionDef, ast.Call), (ast.stmt,), (ast.expr, ast.keyword), (ast.Global,)]:
+        assert list(astfacts.nodes_of(tree, *kinds)) == [node for node in ast.walk(tree) if isinstance(node, kinds)]

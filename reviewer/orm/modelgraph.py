@@ -32,7 +32,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name, keyword_value, walk
+from reviewer.astfacts import dotted_name, keyword_value, nodes_of, walk
 from reviewer.discovery import in_migrations_package
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
@@ -126,7 +126,7 @@ def _instance_hooks(tree: ast.Module) -> dict[str, list[str]]:
     receiver with no sender, which runs for every model) and change logging registrations
     (`auditlog.register(M)`, `reversion.register(M)`)."""
     hooks: dict[str, set[str]] = {}
-    for node in walk(tree):
+    for node in nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call):
         calls: list[tuple[ast.Call, str]] = []
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             calls = [(d, "receiver") for d in node.decorator_list if isinstance(d, ast.Call) and _last(d.func) == "receiver"]

@@ -253,7 +253,7 @@ def _runs_selects(tree: ast.Module) -> bool:
     named like an SQL sink (`execute`, `text`, `raw`, ...): the cheap test before the file is
     read with libcst."""
     selects = calls = False
-    for node in astfacts.walk(tree):
+    for node in astfacts.nodes_of(tree, ast.Constant, ast.Call):
         if isinstance(node, ast.Constant):
             if not selects and isinstance(node.value, str):
                 text = node.value.upper()

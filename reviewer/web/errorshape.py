@@ -16,7 +16,7 @@ import ast
 import re
 from typing import Any, Mapping
 
-from reviewer.astfacts import children, walk
+from reviewer.astfacts import children, nodes_of, walk
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 
@@ -235,7 +235,7 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
             current = parents.get(id(current))
         return current
 
-    for node in walk(tree):
+    for node in nodes_of(tree, ast.Raise, ast.Call):
         status_node = None
         body = None
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and _simple(node.exc.func) in FRAMEWORK_EXCEPTIONS:

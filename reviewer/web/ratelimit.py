@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
-from reviewer.astfacts import dotted_name, keyword_value, own_nodes, walk
+from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes, walk
 from reviewer.config import tomllib  # tomli on Python 3.10
 from reviewer.lines import split_lines
 from reviewer.model import FileKind
@@ -303,7 +303,7 @@ def throttle_facts(tree: ast.Module) -> dict[str, Any]:
             scoped = True
     # The setting named anywhere else (`REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["x"] = ...`,
     # `.update(...)`): its scopes cannot be listed.
-    if any(isinstance(n, ast.Constant) and n.value == RATES_SETTING and id(n) not in read for n in walk(tree)):
+    if any(n.value == RATES_SETTING and id(n) not in read for n in nodes_of(tree, ast.Constant)):
         rates.append(UNKNOWN_RATES)
     return {"rates": rates, "scopes": sorted(scopes), "scoped": scoped}
 

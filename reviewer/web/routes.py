@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import libcst as cst
 
-from reviewer.astfacts import dotted_name, forget_walks, keyword_value, walk
+from reviewer.astfacts import dotted_name, forget_walks, keyword_value, nodes_of, walk
 from reviewer.provider import IndexProvider
 from reviewer.discovery import non_service
 from reviewer.model import FileKind
@@ -108,7 +108,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
         "aliases": {}, "returns": {},
     }
-    for node in walk(tree):
+    for node in nodes_of(tree, ast.Import, ast.ImportFrom):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.add(node)
             for name in ([a.name for a in node.names] + [getattr(node, "module", None) or ""]):
