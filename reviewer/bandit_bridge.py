@@ -46,6 +46,7 @@ try:  # bandit is a runtime dependency; a broken install only loses bandit's tes
     from bandit.core import metrics as _bandit_metrics
     from bandit.core import node_visitor as _bandit_visitor
     from bandit.core import test_set as _bandit_test_set
+    from bandit.plugins import trojansource as _bandit_trojansource
 
     BANDIT_VERSION = bandit.__version__
 except Exception:  # noqa: BLE001 - any import failure means "no bandit"
@@ -343,8 +344,9 @@ def run(
     try:
         visitor.generic_visit(tree)
         # Tests that read the whole file rather than nodes (B613, trojan source).
-        visitor.context = {"file_data": visitor.fdata, "filename": visitor.fname, "lineno": 0, "linerange": [0, 1], "col_offset": 0}
-        visitor.update_scores(visitor.tester.run_tests(visitor.context, "File"))
+        if _file_tests_may_report(visitor.testset, text, visitor.fdata):
+            visitor.context = {"file_data": visitor.fdata, "filename": visitor.fname, "lineno": 0, "linerange": [0, 1], "col_offset": 0}
+            visitor.update_scores(visitor.tester.run_tests(visitor.context, "File"))
     except RecursionError:
         errors.append(FileError(source.rel, "too-deep", "nesting too deep for bandit's tests"))
         return []
@@ -375,6 +377,29 @@ def run(
         )
         findings.append(make_finding(rule, report, source.rel, report.target, lines, config))
     return findings
+
+
+def _file_tests_may_report(test_set, text: str, data: io.BytesIO) -> bool:
+    """Whether bandit's whole-file tests can report anything on `text`. The only one, B613,
+    reports a bidirectional control character: it reads the file (`data`, the bytes bandit's
+    tests get) line by line, looking for each character with an exception per miss. A file it
+    decodes as UTF-8 (no other coding declared) holding none of those characters is skipped;
+    any other test, or any doubt, runs as bandit runs it."""
+    tests = test_set.get_tests("File")
+    if any(getattr(test, "_test_id", "") != "B613" for test in tests):
+        return True
+    if not tests:
+        return False
+    if any(character in text for character in _bandit_trojansource.BIDI_CHARACTERS):
+        return True
+    data.seek(0)
+    try:
+        encoding = tokenize.detect_encoding(data.readline)[0]
+    except SyntaxError:
+        return True
+    finally:
+        data.seek(0)
+    return encoding not in ("utf-8", "utf-8-sig")
 
 
 def _error_recorder(path: str, errors: list[FileError]):

@@ -220,3 +220,17 @@ def test_the_lean_visitor_reports_what_bandits_visitor_does_entering_fewer_nodes
     assert found[len(ALL_BANDIT)] >= {"B105", "B107", "B304", "B404", "B413", "B501", "B506", "B602"}
     assert "B306" not in found[len(ALL_BANDIT)]
     assert found[len(bandit_bridge.DEFAULT_ON)] == {"B304", "B501"}
+
+
+def test_the_trojan_source_test_runs_only_where_it_can_report(tmp_path: Path) -> None:
+    import io
+
+    tests = bandit_bridge._test_set(frozenset({"B613"}))
+    plain = "x = 1\n"
+    assert not bandit_bridge._file_tests_may_report(tests, plain, io.BytesIO(plain.encode()))
+    hidden = "access = 'user\u202e \u2066# admin\u2069 \u2066'\n"
+    assert bandit_bridge._file_tests_may_report(tests, hidden, io.BytesIO(hidden.encode()))
+    latin = "# -*- coding: latin-1 -*-\nx = 1\n"  # bandit decodes it otherwise: its test runs
+    assert bandit_bridge._file_tests_may_report(tests, latin, io.BytesIO(latin.encode()))
+    write_tree(tmp_path, {"app/a.py": hidden, "app/b.py": plain})
+    assert _found(scan_tree(tmp_path, select=("B613",))) == [("B613", 1)]
