@@ -30,6 +30,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from reviewer import astfacts
+
 LOOP_NODES = frozenset({"For", "AsyncFor", "While", "comprehension"})
 ASYNC_NODES = frozenset({"AsyncFunctionDef", "Await", "AsyncFor", "AsyncWith"})
 
@@ -138,7 +140,7 @@ def file_facts(tree: ast.AST) -> tuple[FileFacts, int]:
     strings: set[str] = set()
     deepest = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 1)]
-    children = ast.iter_child_nodes
+    children = astfacts.children
     while stack:
         node, depth = stack.pop()
         if depth > deepest:

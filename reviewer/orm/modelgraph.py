@@ -32,7 +32,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name, keyword_value
+from reviewer.astfacts import dotted_name, keyword_value, nodes_of, walk
 from reviewer.discovery import in_migrations_package
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
@@ -113,7 +113,7 @@ def _target_name(node: ast.AST | None, owner: str) -> str | None:
 
 def _pins_primary_key(save: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """`self.pk = 1` in `save()`: the table holds one row (a settings singleton)."""
-    for node in ast.walk(save):
+    for node in walk(save):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value == 1:
             if any(isinstance(t, ast.Attribute) and t.attr in ("pk", "id") and _last(t.value) == "self" for t in node.targets):
                 return True
@@ -126,7 +126,7 @@ def _instance_hooks(tree: ast.Module) -> dict[str, list[str]]:
     receiver with no sender, which runs for every model) and change logging registrations
     (`auditlog.register(M)`, `reversion.register(M)`)."""
     hooks: dict[str, set[str]] = {}
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call):
         calls: list[tuple[ast.Call, str]] = []
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             calls = [(d, "receiver") for d in node.decorator_list if isinstance(d, ast.Call) and _last(d.func) == "receiver"]
@@ -297,7 +297,7 @@ class ModelGraphProvider(IndexProvider):
                     hooks.add(statement.name)
                     if statement.name == "save" and _pins_primary_key(statement):
                         hooks.add("singleton")
-                returned = [n.value for n in ast.walk(statement) if isinstance(n, ast.Return) and n.value is not None]
+                returned = [n.value for n in walk(statement) if isinstance(n, ast.Return) and n.value is not None]
                 if returned:
                     eager = eager_of_chain(returned[0])
                     methods[statement.name] = eager if len(returned) == 1 else None
@@ -1067,14 +1067,14 @@ class DrfSerializerProvider(IndexProvider):
         obj = params[1].arg
         reads: list[dict[str, Any]] = []
         seen: set[int] = set()
-        for node in ast.walk(method):
+        for node in walk(method):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 chain = _attribute_chain(node.func)
                 if chain and chain[0] == obj and len(chain) > 2:
                     reads.append({"chain": chain[1:-1], "call": chain[-1], "line": node.lineno})
                     seen.add(id(node.func))
                     seen.add(id(node.func.value))
-        for node in ast.walk(method):
+        for node in walk(method):
             if isinstance(node, ast.Attribute) and id(node) not in seen:
                 chain = _attribute_chain(node)
                 if chain and chain[0] == obj and len(chain) > 1:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from reviewer.astfacts import children, nodes_of, walk
 from reviewer.provider import EMPTY_MAP, FrozenMap, IndexProvider, freeze
 from reviewer.model import FileKind
 
@@ -220,8 +221,8 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
     helpers: list[dict[str, Any]] = []
     calls: dict[str, int] = {}
     parents: dict[int, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
+    for node in walk(tree):
+        for child in children(node):
             parents[id(child)] = node
         if isinstance(node, ast.Call):
             name = _simple(node.func)
@@ -234,7 +235,7 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
             current = parents.get(id(current))
         return current
 
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.Raise, ast.Call):
         status_node = None
         body = None
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and _simple(node.exc.func) in FRAMEWORK_EXCEPTIONS:
@@ -262,8 +263,8 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
             params = set()
             if function is not None:
                 params = {a.arg for a in function.args.args + function.args.kwonlyargs}
-            used = {n.id for n in ast.walk(status_node) if isinstance(n, ast.Name)} | {
-                n.attr for n in ast.walk(status_node) if isinstance(n, ast.Attribute)
+            used = {n.id for n in walk(status_node) if isinstance(n, ast.Name)} | {
+                n.attr for n in walk(status_node) if isinstance(n, ast.Attribute)
             }
             if function is not None and (used & params or "status_code" in used or "code" in used):
                 helpers.append({"name": function.name, "line": node.lineno, "shape": shape})
@@ -282,7 +283,7 @@ def _unwrap(body: ast.AST | None, function: ast.AST | None) -> ast.AST | None:
             body = body.args[0]
         elif isinstance(body, ast.Name) and function is not None:
             found = None
-            for item in ast.walk(function):
+            for item in walk(function):
                 if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == body.id for t in item.targets):
                     found = item.value
             if found is None:

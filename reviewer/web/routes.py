@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 import libcst as cst
 
-from reviewer.astfacts import dotted_name, keyword_value
+from reviewer.astfacts import dotted_name, forget_walks, keyword_value, nodes_of, walk
 from reviewer.provider import EMPTY_MAP, FrozenMap, IndexProvider, freeze
 from reviewer.discovery import non_service
 from reviewer.model import FileKind
@@ -109,7 +109,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
         "aliases": {}, "returns": {},
     }
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.Import, ast.ImportFrom):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.add(node)
             for name in ([a.name for a in node.names] + [getattr(node, "module", None) or ""]):
@@ -177,7 +177,7 @@ def _unrolled(loop: ast.For | ast.AsyncFor, lists: Mapping[str, list[ast.expr]])
     or bound to a module-level name), its loop variables replaced by the element's parts.
     Other loops, and loops that include nothing, give nothing."""
     if not any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in INCLUDE_CALLS
-               for stmt in loop.body for node in ast.walk(stmt)):
+               for stmt in loop.body for node in walk(stmt)):
         return []
     iterable = loop.iter
     items = list(iterable.elts) if isinstance(iterable, (ast.List, ast.Tuple)) else (
@@ -191,7 +191,7 @@ def _unrolled(loop: ast.For | ast.AsyncFor, lists: Mapping[str, list[ast.expr]])
         if len(parts) != len(names) or not all(isinstance(part, (ast.Name, ast.Attribute, ast.Constant)) for part in parts):
             return []
         values = {name.id: part for name, part in zip(names, parts)}  # type: ignore[attr-defined]
-        bodies.append([_Substitute(values).visit(copy.deepcopy(stmt)) for stmt in loop.body])
+        bodies.append([forget_walks(_Substitute(values).visit(copy.deepcopy(stmt))) for stmt in loop.body])
     return bodies
 
 
@@ -482,14 +482,14 @@ def _pagination_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str,
         facts["pages"] = True
     methods: set[str] = set()
     clamped: set[str] = set()
-    for item in ast.walk(node):
+    for item in walk(node):
         if isinstance(item, ast.Call):
             callee = _simple(dotted_name(item.func)) if isinstance(item.func, (ast.Name, ast.Attribute)) else ""
             methods.add(callee)
             if callee == "min":
-                clamped.update(n.id for n in ast.walk(item) if isinstance(n, ast.Name))
+                clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
         elif isinstance(item, ast.Compare) and any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in item.ops):
-            clamped.update(n.id for n in ast.walk(item) if isinstance(n, ast.Name))
+            clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
     if any(is_pagination_name(m) for m in methods) or {"Paginator", "get_page"} & methods or {"limit", "offset"} <= methods:
         facts["paginates"] = True
     clamped &= set(params) & PAGINATION_INPUTS
@@ -512,7 +512,7 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
                 info["pages"] = True
             if paging.get("paginates"):
                 info.setdefault("paging_methods", []).append(stmt.name)
-            for item in ast.walk(stmt):
+            for item in walk(stmt):
                 # `self.default_limit = settings.PAGINATE_COUNT` in __init__ sizes the paginator too
                 if isinstance(item, ast.Assign):
                     for target in item.targets:
