@@ -48,7 +48,9 @@ DIALECT_NAMES = {
     "postgresql": "postgres", "pg": "postgres", "psql": "postgres", "sqlite3": "sqlite", "mariadb": "mysql",
     "mssql": "tsql", "sqlserver": "tsql",
 }
-TEST_FOLDERS = ("tests", "test", "testing")
+# Folders of test code: test suites, and the test utilities (test settings, fixtures, mocks) a
+# project keeps beside them (pretix's `testutils/settings.py`).
+TEST_FOLDERS = ("tests", "test", "testing", "testutils", "test_utils")
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ class DebugModeInProduction(PythonRule):
         ),
         Example("DEBUG = True\nALLOWED_HOSTS = ['*']\n", path="shop/settings/dev.py", note="near-miss: development settings"),
         Example("DEBUG = True\n", path="app/feature_flags.py", note="near-miss: not a settings module"),
+        Example("DEBUG = True\n", path="src/shop/testutils/settings.py", note="near-miss: the settings of the test suite (pretix)"),
         Example("from fastapi import FastAPI\napp = FastAPI(debug=False)\n", path="app/main.py"),
         Example(
             "def run(job):\n    job.run(debug=True)\n",
