@@ -348,7 +348,7 @@ def is_test_path(path: str) -> bool:
     name = parts[-1]
     return (
         any(part in TEST_FOLDERS for part in parts[:-1])
-        or name.startswith("test_")
+        or name.startswith(("test_", "pytest_"))  # `pytest_plugin.py`: fixtures a package ships for test suites
         or name.endswith("_test.py")
         or name in ("conftest.py", "tests.py")
     )

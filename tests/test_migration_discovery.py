@@ -132,3 +132,4 @@ def test_one_definition_of_test_paths() -> None:
     assert not is_test_path("shop/migrations/0001_initial.py")
     assert is_test_path("src/pretix/testutils/settings.py") and is_test_path("app/test_utils/mocks.py")
     assert not is_test_path("app/testimonials/views.py")
+    assert is_test_path("pulpcore/pytest_plugin.py")
