@@ -152,3 +152,12 @@ def test_unverified_claims_read_only_for_timing_or_routing_are_not_critical(tmp_
     write_tree(tmp_path, {"app/auth.py": code})
     found = {f.line: (f.severity.value, f.confidence.value) for f in scan_tree(tmp_path, select=("SEC001",)).findings}
     assert found == {3: ("high", "medium"), 6: ("high", "medium"), 8: ("critical", "high"), 13: ("critical", "high")}
+
+
+def test_plural_places_of_a_credential_are_not_the_credential() -> None:
+    """`authorization_servers` (OAuth resource metadata) lists where to authorize, not a
+    credential; a singular `server_secret` or an `authorization` header still is one."""
+    from reviewer.ops.secops import is_sensitive_name
+
+    assert not is_sensitive_name("authorization_servers") and not is_sensitive_name("token_endpoints")
+    assert is_sensitive_name("server_secret") and is_sensitive_name("authorization") and is_sensitive_name("api_key")
