@@ -218,3 +218,26 @@ def test_not_null_columns_follow_what_every_migration_says(tmp_path: Path) -> No
     found = mig.not_null_columns(index)
     assert found["jobs"] == {"id", "run_id", "status", "note"}
     assert found["shop_order"] == {"id", "customer", "customer_id", "total"}
+
+
+def test_django_dependencies_built_by_a_module_function_are_read() -> None:
+    """`dependencies = get_dependencies()`: the (app, name) pairs the module's function names,
+    the conditional one included."""
+    import ast
+
+    from reviewer.migrations.django import django_unit
+
+    code = (
+        "from django.conf import settings\nfrom django.db import migrations\n\n"
+        "def get_dependencies():\n"
+        '    dependencies = [("trans", "0083_more"), ("workspaces", "0002_message")]\n'
+        '    if "billing" in settings.INSTALLED_APPS:\n'
+        '        dependencies.append(("billing", "0011_workspace"))\n'
+        "    return dependencies\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = get_dependencies()\n"
+        "    operations = []\n"
+    )
+    unit = django_unit("weblate/trans/migrations/0084_settings.py", code, ast.parse(code))
+    assert unit is not None
+    assert set(unit.dependencies) == {("trans", "0083_more"), ("workspaces", "0002_message"), ("billing", "0011_workspace")}
