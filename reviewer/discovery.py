@@ -48,7 +48,9 @@ DIALECT_NAMES = {
     "postgresql": "postgres", "pg": "postgres", "psql": "postgres", "sqlite3": "sqlite", "mariadb": "mysql",
     "mssql": "tsql", "sqlserver": "tsql",
 }
-TEST_FOLDERS = ("tests", "test", "testing")
+# Folders of test code: test suites, and the test utilities (test settings, fixtures, mocks) a
+# project keeps beside them (pretix's `testutils/settings.py`).
+TEST_FOLDERS = ("tests", "test", "testing", "testutils", "test_utils")
 
 
 @dataclass(frozen=True)
@@ -346,7 +348,7 @@ def is_test_path(path: str) -> bool:
     name = parts[-1]
     return (
         any(part in TEST_FOLDERS for part in parts[:-1])
-        or name.startswith("test_")
+        or name.startswith(("test_", "pytest_"))  # `pytest_plugin.py`: fixtures a package ships for test suites
         or name.endswith("_test.py")
         or name in ("conftest.py", "tests.py")
     )

@@ -245,8 +245,11 @@ class SqlRule(Rule):
     # engine then calls `check_unparsed` for them instead of listing the file under `errors`.
     sees_unparsed: ClassVar[bool] = False
 
-    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+    def __init__(self, settings: dict[str, Any] | None = None, index: "ProjectIndex | None" = None) -> None:
         super().__init__(settings)
+        # The project index as the file sees it (its root's sections); the sections a rule
+        # reads must be named in `index_sections`. None where no index was built.
+        self.index = index
 
     def check(self, statement: "exp.Expression", source: "SqlStatement") -> None:
         raise NotImplementedError

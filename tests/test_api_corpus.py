@@ -72,3 +72,23 @@ def test_precision_and_recall(measured) -> None:
     recall = len(true) / len(expected) if expected else 1.0
     assert precision >= MIN_PRECISION, f"false positives: {sorted(actual - expected)}"
     assert recall >= MIN_RECALL, f"missed: {sorted(expected - actual)}"
+
+
+def test_protocol_error_bodies_are_not_the_projects_shape() -> None:
+    """Error bodies whose shape a protocol fixes (OAuth, SCIM, GraphQL, JSON-RPC) are no error
+    emission site: the project did not choose them."""
+    import ast
+
+    from reviewer.web.errorshape import collect_sites
+
+    code = (
+        "from fastapi.responses import JSONResponse\n"
+        "def scim_error(detail):\n"
+        '    return JSONResponse(status_code=404, content={"schemas": [SCIM_ERROR], "status": "404", "detail": detail})\n'
+        "def oauth_error():\n"
+        '    return JSONResponse(status_code=400, content={"error": "invalid_grant", "error_description": "expired"})\n'
+        "def own_error():\n"
+        '    return JSONResponse(status_code=404, content={"error": {"code": "NOT_FOUND"}, "status": 404})\n'
+    )
+    found = collect_sites(ast.parse(code))
+    assert [(site["line"], site["status"]) for site in found["sites"]] == [(7, 404)]

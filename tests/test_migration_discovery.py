@@ -130,3 +130,6 @@ def test_configured_dialect_reaches_the_migration_index(tmp_path: Path) -> None:
 def test_one_definition_of_test_paths() -> None:
     assert is_test_path("shop/tests/test_orders.py") and is_test_path("conftest.py") and is_test_path("db/testing/x.sql")
     assert not is_test_path("shop/migrations/0001_initial.py")
+    assert is_test_path("src/pretix/testutils/settings.py") and is_test_path("app/test_utils/mocks.py")
+    assert not is_test_path("app/testimonials/views.py")
+    assert is_test_path("pulpcore/pytest_plugin.py")

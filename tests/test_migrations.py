@@ -175,3 +175,69 @@ def test_units_of_every_form_survive_the_index_cache() -> None:
     assert found[0].irreversible[0].what == "RunPython" and found[0].dependencies == (("shop", "0001_initial"),)
     assert found[1].down_revision == ("a1", "a2") and found[1].branch_labels == ("billing",)
     assert [o.kind for o in found[2].ops] == ["create_table", "begin", "set", "commit"]
+
+
+def test_not_null_columns_follow_what_every_migration_says(tmp_path: Path) -> None:
+    """`not_null_columns`: NOT NULL or primary key at creation (Alembic, SQL, a Django field and
+    its `<name>_id` foreign key column, under the model's table), or set later; a column made
+    nullable again, renamed or dropped anywhere is not known to be NOT NULL."""
+    from reviewer import migrations as mig
+    from reviewer.discovery import discover
+    from reviewer.runner import build_index
+
+    write_tree(tmp_path, {
+        "alembic/env.py": "",
+        "alembic/versions/a1_jobs.py": (
+            'import sqlalchemy as sa\nfrom alembic import op\nrevision = "a1"\ndown_revision = None\n\n'
+            "def upgrade():\n"
+            '    op.create_table("jobs", sa.Column("id", sa.Integer(), primary_key=True),\n'
+            '                    sa.Column("run_id", sa.Integer(), sa.ForeignKey("runs.id"), nullable=False),\n'
+            '                    sa.Column("note", sa.String(), nullable=True),\n'
+            '                    sa.Column("owner_id", sa.Integer(), nullable=False))\n'
+            '    op.add_column("jobs", sa.Column("status", sa.String(), nullable=False, server_default="new"))\n'
+            '    op.alter_column("jobs", "owner_id", nullable=True)\n'
+            '    op.alter_column("jobs", "note", nullable=False)\n\n'
+            "def downgrade():\n    pass\n"
+        ),
+        "shop/migrations/__init__.py": "",
+        "shop/migrations/0001_initial.py": (
+            "from django.db import migrations, models\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [\n"
+            '        migrations.CreateModel(name="Order", fields=[\n'
+            '            ("id", models.AutoField(primary_key=True)),\n'
+            '            ("customer", models.ForeignKey(on_delete=models.CASCADE, to="shop.customer")),\n'
+            '            ("coupon", models.ForeignKey(null=True, on_delete=models.SET_NULL, to="shop.coupon")),\n'
+            "        ]),\n"
+            '        migrations.AddField(model_name="order", name="total", field=models.IntegerField(default=0)),\n'
+            "    ]\n"
+        ),
+    })
+    config = Config(root=str(tmp_path))
+    index = build_index(tmp_path, discover(tmp_path, [tmp_path], (), True), config)
+    found = mig.not_null_columns(index)
+    assert found["jobs"] == {"id", "run_id", "status", "note"}
+    assert found["shop_order"] == {"id", "customer", "customer_id", "total"}
+
+
+def test_django_dependencies_built_by_a_module_function_are_read() -> None:
+    """`dependencies = get_dependencies()`: the (app, name) pairs the module's function names,
+    the conditional one included."""
+    import ast
+
+    from reviewer.migrations.django import django_unit
+
+    code = (
+        "from django.conf import settings\nfrom django.db import migrations\n\n"
+        "def get_dependencies():\n"
+        '    dependencies = [("trans", "0083_more"), ("workspaces", "0002_message")]\n'
+        '    if "billing" in settings.INSTALLED_APPS:\n'
+        '        dependencies.append(("billing", "0011_workspace"))\n'
+        "    return dependencies\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = get_dependencies()\n"
+        "    operations = []\n"
+    )
+    unit = django_unit("weblate/trans/migrations/0084_settings.py", code, ast.parse(code))
+    assert unit is not None
+    assert set(unit.dependencies) == {("trans", "0083_more"), ("workspaces", "0002_message"), ("billing", "0011_workspace")}

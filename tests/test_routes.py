@@ -502,3 +502,20 @@ def test_drf_view_modules_make_view_classes_and_serializers_do_not() -> None:
             context.imports.add_import_from(statement.body[0])
     views = {node.name.value: is_view_class(context, node) for node in module.body if isinstance(node, cst.ClassDef)}
     assert views == {"OrderSerializer": False, "IsOwner": False, "OrderList": True, "Orders": True}
+
+
+def test_a_raised_disallowed_host_is_host_check_evidence(tmp_path: Path) -> None:
+    """A module that raises Django's `DisallowedHost` checks the Host header itself: the routes
+    section records it as `host-check` evidence (SEC006 reads it), wherever the raise is."""
+    write_tree(tmp_path, {
+        "shop/middleware.py": (
+            "from django.core import exceptions\n\n"
+            "def check(host, known):\n"
+            "    if host not in known:\n"
+            "        raise exceptions.DisallowedHost(host)\n"
+        ),
+        "shop/views.py": "def view(request):\n    raise ValueError('no')\n",
+    })
+    index = build_index(tmp_path, discover(tmp_path, [tmp_path], (), True), Config(root=str(tmp_path)))
+    evidence = index.section("routes").evidence
+    assert [(e.kind, e.file, e.line) for e in evidence] == [("host-check", "shop/middleware.py", 5)]

@@ -124,3 +124,40 @@ def test_whole_request_logging_is_reported_only_when_asked(tmp_path) -> None:
     config = Config(root=str(tmp_path), options=(("OPS006", (("whole-request", True),)),))
     found = scan_tree(tmp_path, select=("OPS006",), config=config).findings
     assert [(f.rule, f.line) for f in found] == [("OPS006", 4)]
+
+
+def test_unverified_claims_read_only_for_timing_or_routing_are_not_critical(tmp_path) -> None:
+    """SEC001: an unverified decode whose claims are only looked up by `exp` / `iss`-like names
+    is reported at medium confidence (so high severity); one whose claims are used whole, or
+    looked up by an identity claim, stays critical."""
+    from tests.conftest import write_tree
+
+    code = (
+        "import jwt\n"
+        "def refresh_due(session):\n"
+        '    claims = jwt.decode(session.id_token, options={"verify_signature": False})\n'
+        '    return claims.get("exp", 0) < time.time() or claims["iat"] < session.created\n'
+        "def expiry(token):\n"
+        '    return jwt.decode(token, options={"verify_signature": False})["exp"]\n'
+        "def current_user(token):\n"
+        '    claims = jwt.decode(token, options={"verify_signature": False})\n'
+        '    if claims["exp"] < time.time():\n'
+        "        return None\n"
+        '    return claims["sub"]\n'
+        "def claims_of(token):\n"
+        '    claims = jwt.decode(token, options={"verify_signature": False})\n'
+        '    log(claims["exp"])\n'
+        "    return claims\n"
+    )
+    write_tree(tmp_path, {"app/auth.py": code})
+    found = {f.line: (f.severity.value, f.confidence.value) for f in scan_tree(tmp_path, select=("SEC001",)).findings}
+    assert found == {3: ("high", "medium"), 6: ("high", "medium"), 8: ("critical", "high"), 13: ("critical", "high")}
+
+
+def test_plural_places_of_a_credential_are_not_the_credential() -> None:
+    """`authorization_servers` (OAuth resource metadata) lists where to authorize, not a
+    credential; a singular `server_secret` or an `authorization` header still is one."""
+    from reviewer.ops.secops import is_sensitive_name
+
+    assert not is_sensitive_name("authorization_servers") and not is_sensitive_name("token_endpoints")
+    assert is_sensitive_name("server_secret") and is_sensitive_name("authorization") and is_sensitive_name("api_key")

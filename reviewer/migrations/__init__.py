@@ -25,7 +25,7 @@ from reviewer.provider import IndexProvider
 
 __all__ = [
     "ALEMBIC", "Column", "DATA_KINDS", "DJANGO", "DOWN", "MAX_IDENTIFIER", "SECTION", "SQL", "UP", "MigrationProvider", "Operation",
-    "Unit", "chain", "chain_databases", "policy", "postgres_units", "session_timeouts", "table_label", "units", "up_ops",
+    "Unit", "chain", "chain_databases", "not_null_columns", "policy", "postgres_units", "session_timeouts", "table_label", "units", "up_ops",
     "where",
 ]
 
@@ -87,6 +87,53 @@ def chain(unit: Unit) -> tuple[str, str, str]:
 def up_ops(unit: Unit) -> Iterable[Operation]:
     """Operations the migration runs going forward, on the database (not state-only)."""
     return (o for o in unit.ops if o.direction == UP and o.db and unit.direction != DOWN)
+
+
+def not_null_columns(index: Any) -> dict[str, frozenset[str]]:
+    """The columns the migrations make NOT NULL, by table (lower case): declared `NOT NULL` or
+    primary key at `CREATE TABLE` / `ADD COLUMN` (SQL, Alembic, a Django field without
+    `null=True`, whose foreign key column is `<name>_id`, under the model's table), or set NOT
+    NULL later, in file order. A column that any migration drops NOT NULL on, renames or drops
+    is left out: what is known is only what no migration contradicts."""
+    state: dict[tuple[str, str], bool] = {}
+    unsure: set[tuple[str, str]] = set()
+
+    def declare(tables: Iterable[str], column: Column, django: bool) -> None:
+        if column.name is None:
+            return
+        names = [column.name] + ([f"{column.name}_id"] if django and column.fk else [])
+        for table in tables:
+            for name in names:
+                state[(table, name.lower())] = column.not_null or column.pk
+
+    django_tables: dict[tuple[str, str], tuple[str, ...]] = {}  # (app folder, model) -> its table
+    for unit in units(index):
+        django = unit.form == DJANGO
+        for item in up_ops(unit):
+            if not item.table:
+                continue
+            if django:  # a model name: its database table is what SQL names
+                if item.kind == "create_table":
+                    django_tables[(unit.stream, item.table)] = item.aliases
+                tables = list(django_tables.get((unit.stream, item.table), ()))
+            else:
+                tables = [item.table.lower()]
+            if item.kind == "create_table":
+                for column in item.columns:
+                    declare(tables, column, django)
+            elif item.kind == "add_column" and item.column:
+                declare(tables, item.field.as_column() if item.field is not None else Column(item.column, not_null=not item.nullable), django)
+            elif item.kind == "alter_field" and item.field is not None:
+                declare(tables, item.field.as_column(), django)
+            elif item.kind == "set_not_null" and item.column:
+                state.update({(table, item.column.lower()): True for table in tables})
+            elif item.kind in ("drop_not_null", "rename_column", "drop_column") and item.column:
+                unsure.update((table, item.column.lower()) for table in tables)
+    found: dict[str, set[str]] = {}
+    for (table, column), not_null in state.items():
+        if not_null and (table, column) not in unsure:
+            found.setdefault(table, set()).add(column)
+    return {table: frozenset(columns) for table, columns in found.items()}
 
 
 def where(item: Operation | Irreversible) -> Location:

@@ -44,6 +44,7 @@ def django_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgres
     graph: dict[str, object] = {}
     atomic, initial = True, False
     operations: ast.AST | None = None
+    functions = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     for statement in migration.body:
         if not isinstance(statement, ast.Assign):
             continue
@@ -51,14 +52,18 @@ def django_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgres
             if not isinstance(target, ast.Name):
                 continue
             if target.id in ("dependencies", "replaces"):
-                graph[target.id] = _django_dependencies(statement.value)
+                value = statement.value
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in functions:
+                    # `dependencies = get_dependencies()` (weblate adds one when an optional
+                    # app is installed): every (app, name) pair the module function names.
+                    value = ast.List(elts=[node for node in ast.walk(functions[value.func.id]) if isinstance(node, ast.Tuple)])
+                graph[target.id] = _django_dependencies(value)
             elif target.id == "atomic":
                 atomic = not is_false(statement.value)
             elif target.id == "initial":
                 initial = is_true(statement.value)
             elif target.id == "operations":
                 operations = statement.value
-    functions = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     walker = _DjangoWalker(text, app, functions, dialect, atomic)
     if isinstance(operations, (ast.List, ast.Tuple)):
         for element in operations.elts:

@@ -69,7 +69,10 @@ DERIVED_WORDS = frozenset(
      "provider", "re", "ref", "reference", "regex", "required", "reset", "resource", "scope", "scopes", "seconds", "serializer",
      "set", "source", "status", "storage", "store", "strength", "suffix", "template", "text", "timeout", "ttl",
      "type", "types", "uri", "url", "used", "valid", "validator", "validators", "verified", "version", "view",
-     "widget"}
+     "widget",
+     # plural places: where a credential is sent or checked (OAuth's `authorization_servers`
+     # metadata), not one; a singular `server` stays out (`server_secret` is a secret)
+     "servers", "endpoints", "urls", "uris", "hosts"}
 )
 PLACEHOLDERS = re.compile(
     r"^(|x+|\*+|\.+|-+|changeme|change[-_ ]?me|secret|password|passwd|token|dummy|fake|test|testing|example|"

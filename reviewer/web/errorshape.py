@@ -32,7 +32,8 @@ RESPONSES = {
 }
 DEFAULT_ENVELOPE = {"code": "error.code", "message": "error.message", "details": "error.details"}
 # Protocol-mandated bodies (OAuth2 token errors, GraphQL, JSON-RPC) are not the API's envelope.
-PROTOCOL_SHAPES = ({"error", "error_description"}, {"errors", "data"}, {"jsonrpc"})
+# OAuth 2.0's error response, a GraphQL result, JSON-RPC, SCIM's error message (RFC 7644 3.12).
+PROTOCOL_SHAPES = ({"error", "error_description"}, {"errors", "data"}, {"jsonrpc"}, {"schemas", "status"})
 # A GraphQL response (and a JSON:API error document) is `{"errors": [...]}`, optionally with
 # `data` / `extensions`: its shape is the protocol's, whatever the project's REST errors use.
 ERRORS_DOCUMENT_KEYS = frozenset({"errors", "data", "extensions", "meta", "jsonapi"})

@@ -109,7 +109,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
         "aliases": {}, "returns": {},
     }
-    for node in nodes_of(tree, ast.Import, ast.ImportFrom):
+    for node in nodes_of(tree, ast.Import, ast.ImportFrom, ast.Raise):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.add(node)
             for name in ([a.name for a in node.names] + [getattr(node, "module", None) or ""]):
@@ -119,6 +119,12 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
                     facts["evidence"].append({"kind": "versioning", "line": node.lineno, "text": name})
                 if name.split(".")[0] in ("apiflask", "flask_smorest", "connexion", "ninja"):
                     facts["evidence"].append({"kind": "json-errors", "line": node.lineno, "text": name})
+        elif isinstance(node, ast.Raise) and node.exc is not None:
+            # Django's DisallowedHost raised by the project: it checks the Host header itself
+            # (a multi-tenant middleware matching known domains), not through ALLOWED_HOSTS.
+            raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if _simple(dotted_name(raised)) == "DisallowedHost":
+                facts["evidence"].append({"kind": "host-check", "line": node.lineno, "text": "DisallowedHost"})
     facts["_literal_lists"] = _literal_lists(tree)
     _scan_body(tree.body, "", imports, facts)
     del facts["_literal_lists"]
@@ -1180,7 +1186,7 @@ class Setting:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    kind: str  # health-library, versioning, json-errors
+    kind: str  # health-library, versioning, json-errors, host-check
     file: str
     line: int
     text: str
@@ -1654,7 +1660,7 @@ class RoutesProvider(IndexProvider):
                 "APIRouter", "Blueprint", "ATOMIC_REQUESTS", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page",
                 # A module that uses a router, blueprint or Api defined in another module.
                 ".route(", ".api_route(", ".websocket(", "include_router(", "register_blueprint(", ".mount(", "add_resource(",
-                "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns",
+                "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns", "DisallowedHost",
                 *(f'.{verb}({quote}{start}' for verb in HTTP_METHODS for quote in "\"'" for start in ("/", quote)))
     file_kinds = frozenset({FileKind.PYTHON})
 

@@ -23,6 +23,21 @@ APP = (
 )
 
 
+DRF_SITE = (
+    'INSTALLED_APPS = ["django.contrib.auth", "rest_framework", "inventory"]\n'
+    'ROOT_URLCONF = "inventory.urls"\n'
+    'REST_FRAMEWORK = {"DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination"}\n'
+)
+CRASH_HANDLER = (
+    "import sys\n"
+    "from django.http import JsonResponse\n"
+    "\n"
+    "def api_server_error(request, *args, **kwargs):\n"
+    "    type_, error, _ = sys.exc_info()\n"
+    '    return JsonResponse({"error": str(error), "exception": type_.__name__}, status=500)\n'
+)
+
+
 class FrameworkDefaultErrorFormat(ProjectRule):
     """The app registers no global exception handler for the framework's own errors, so the
     framework's default bodies escape next to the project's error shape: FastAPI/Starlette
@@ -36,7 +51,13 @@ class FrameworkDefaultErrorFormat(ProjectRule):
     error format is the framework's `{"detail": ...}` is consistent, and its few odd bodies are
     API004's to report. FastAPI needs a handler for Starlette's `HTTPException` (FastAPI's subclass
     misses routing errors) and for `RequestValidationError`; Flask needs
-    `errorhandler(HTTPException)` (or `Exception`)."""
+    `errorhandler(HTTPException)` (or `Exception`).
+
+    A body the project sends only with status 500 (the JSON page of a handler for unexpected
+    exceptions) is not an error format clients parse next to the framework's 4xx bodies: it
+    is what a global handler is for, and it makes no convention. Bodies whose shape a protocol
+    fixes (OAuth's `{"error", "error_description"}`, SCIM's `{"schemas", "status"}`, GraphQL's
+    `{"errors"}`) are not the project's choice either."""
 
     code = "API005"
     project_level = True  # one finding per project, where the fix belongs
@@ -61,8 +82,29 @@ class FrameworkDefaultErrorFormat(ProjectRule):
     )
     index_sections = ("routes", "error_shapes")
     options = {"error-format": "auto"}
-    invalid = (Example(APP, path="app/main.py", lines=(3,)),)
+    invalid = (
+        Example(APP, path="app/main.py", lines=(3,)),
+        Example(
+            DRF_SITE,
+            path="inventory/settings.py",
+            lines=(3,),
+            files=(("inventory/api/errors.py", CRASH_HANDLER.replace("status=500", "status=400")),),
+            note="the project's own body for a client error, and DRF's `{detail}` for the others",
+        ),
+    )
     valid = (
+        Example(
+            DRF_SITE,
+            path="inventory/settings.py",
+            files=(("inventory/api/errors.py", CRASH_HANDLER),),
+            note="near-miss: the project's own body is only its 500 handler's; DRF's bodies are its convention (nautobot)",
+        ),
+        Example(
+            APP.replace('content={"error": {"code": "NOT_FOUND", "message": "no order"}}',
+                        'content={"schemas": [SCIM_ERROR], "status": "404", "detail": "no order"}'),
+            path="app/main.py",
+            note="near-miss: SCIM's error shape is the protocol's (RFC 7644), not the project's choice (open-webui)",
+        ),
         Example(
             APP
             + "\nfrom starlette.exceptions import HTTPException as StarletteHTTPException\n"
@@ -108,6 +150,7 @@ class FrameworkDefaultErrorFormat(ProjectRule):
         custom = [
             site for site in sites
             if signature(site.shape) not in DEFAULT_SHAPES and not site.framework and not non_service(site.file)
+            and site.status != 500  # a crash page's body, not a format clients parse
         ]
         if not custom:
             return

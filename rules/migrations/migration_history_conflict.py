@@ -43,6 +43,26 @@ class MigrationHistoryConflict(ProjectRule):
                 files=(("db/migrations/V2__a.sql", "CREATE TABLE a (id bigint);\n"),), note="duplicate Flyway version"),
     )
     valid = (
+        Example(
+            "from django.conf import settings\nfrom django.db import migrations\n\n"
+            "def get_dependencies():\n"
+            '    dependencies = [("shop", "0002_price")]\n'
+            '    if "billing" in settings.INSTALLED_APPS:\n'
+            '        dependencies.append(("billing", "0001_initial"))\n'
+            "    return dependencies\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    dependencies = get_dependencies()\n"
+            "    operations = []\n",
+            path="shop/migrations/0003_settings.py",
+            files=(
+                ("shop/migrations/__init__.py", ""),
+                ("shop/migrations/0001_initial.py", "from django.db import migrations\n\nclass Migration(migrations.Migration):\n"
+                 "    dependencies = []\n    operations = []\n"),
+                ("shop/migrations/0002_price.py", "from django.db import migrations\n\nclass Migration(migrations.Migration):\n"
+                 '    dependencies = [("shop", "0001_initial")]\n    operations = []\n'),
+            ),
+            note="near-miss: dependencies a module function builds (weblate's optional billing app) still link 0002 to 0003",
+        ),
         Example('revision = "c3"\ndown_revision = ("a1", "b7")\n', path="alembic/versions/c3_merge.py",
                 files=ENV + (("alembic/versions/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
                              ("alembic/versions/a1_add_plan.py", 'revision = "a1"\ndown_revision = "a0"\n'),

@@ -157,6 +157,15 @@ class ExternalCallWithoutTimeout(PythonRule):
     )
     valid = (
         Example(
+            "import pytest\n"
+            "import requests\n"
+            "@pytest.fixture\n"
+            "def status(base_url):\n"
+            '    return requests.get(base_url + "/status/").json()\n',
+            path="shop/pytest_plugin.py",
+            note="near-miss: a pytest plugin the package ships for test suites is test code (pulpcore)",
+        ),
+        Example(
             "import requests\n"
             "def charge(url, payload):\n"
             "    return requests.post(url, json=payload, timeout=(3.05, 10))\n",

@@ -22,7 +22,8 @@ class SensitiveDataInLogs(PythonRule):
     systems that must never hold credentials; a token in a log line is a login for whoever
     reads it. Log what identifies the event (user id, outcome), not the secret. Values
     derived from a secret (`len(token)`, `token[:4]`, `mask(card)`) and names that only
-    mention one (`token_type`, `password_reset_url`, `max_tokens`), or name a position in a
+    mention one (`token_type`, `password_reset_url`, `max_tokens`, the plural places of one,
+    `authorization_servers`, `token_endpoints`), or name a position in a
     page or stream (`since_token`, `next_page_token`), a slot or a lease, or a CSRF token, are
     not reported. A bare `token` is as often a limiter slot, a lexer token or a model object
     as a login, so it counts only when its value is seen to be one (cut from the
@@ -85,6 +86,15 @@ class SensitiveDataInLogs(PythonRule):
         ),
     )
     valid = (
+        Example(
+            "import logging\n"
+            "log = logging.getLogger(__name__)\n"
+            "def discover(resource_metadata):\n"
+            '    servers = resource_metadata.get("authorization_servers", [])\n'
+            '    log.debug("Discovered authorization servers: %s", servers)\n',
+            path="app/oauth.py",
+            note="near-miss: OAuth's public `authorization_servers` metadata names where to log in, not a credential (open-webui)",
+        ),
         Example(
             "import logging\n"
             "logger = logging.getLogger(__name__)\n"

@@ -5,6 +5,8 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.fixes import import_change
 from reviewer.rule import Autofix, Change, Example, Needs, PythonRule
+from reviewer.discovery import non_service
+from reviewer.web.routes import RoutesProvider
 from reviewer.ops.secops import is_dev_path, is_settings_path, is_true, keyword, string_value, target_name
 
 APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette"})
@@ -30,7 +32,10 @@ class DebugModeInProduction(PythonRule):
     page. `ALLOWED_HOSTS = ["*"]` turns off Django's Host-header check, which enables cache
     poisoning and password-reset links pointing at an attacker's host. Settings modules named
     for development, tests or examples (`settings/dev.py`, `local_settings.py`) are not
-    checked, and values read from the environment are fine."""
+    checked, and values read from the environment are fine. `ALLOWED_HOSTS = ["*"]` is not
+    reported when the service raises `DisallowedHost` itself, in code that is not tests: it
+    checks the Host header on its own (pretix's middleware matches the domains of its
+    tenants), and the wildcard only hands that check to it."""
 
     code = "SEC006"
     name = "debug-mode-in-production"
@@ -49,6 +54,7 @@ class DebugModeInProduction(PythonRule):
     supersedes = ("B201",)
     fixes = "unsafe"
     needs = Needs(names=("debug", "use_debugger", "DEBUG", "ALLOWED_HOSTS"))
+    index_sections = ("routes",)
     invalid = (
         Example(
             '"""Production settings."""\nDEBUG = True\nALLOWED_HOSTS = ["*"]\n', path="shop/settings/production.py", lines=(2, 3),
@@ -82,6 +88,23 @@ class DebugModeInProduction(PythonRule):
         ),
         Example("DEBUG = True\nALLOWED_HOSTS = ['*']\n", path="shop/settings/dev.py", note="near-miss: development settings"),
         Example("DEBUG = True\n", path="app/feature_flags.py", note="near-miss: not a settings module"),
+        Example(
+            'ALLOWED_HOSTS = ["*"]\nMIDDLEWARE = ["shop.middleware.KnownDomainMiddleware"]\n',
+            path="shop/settings.py",
+            files=((
+                "shop/middleware.py",
+                "from django.core.exceptions import DisallowedHost\n\n"
+                "class KnownDomainMiddleware:\n"
+                "    def __init__(self, get_response):\n        self.get_response = get_response\n\n"
+                "    def __call__(self, request):\n"
+                '        host = request.META.get("HTTP_HOST", "").partition(":")[0]\n'
+                "        if not KnownDomain.objects.filter(domainname=host).exists():\n"
+                '            raise DisallowedHost(f"Invalid HTTP_HOST header: {host!r}")\n'
+                "        return self.get_response(request)\n",
+            ),),
+            note="near-miss: the service checks the Host header itself against its tenants' domains (pretix)",
+        ),
+        Example("DEBUG = True\n", path="src/shop/testutils/settings.py", note="near-miss: the settings of the test suite (pretix)"),
         Example("from fastapi import FastAPI\napp = FastAPI(debug=False)\n", path="app/main.py"),
         Example(
             "def run(job):\n    job.run(debug=True)\n",
@@ -136,10 +159,17 @@ class DebugModeInProduction(PythonRule):
                 self.report(node, what="Debug mode on: `DEBUG = True` in a settings module",
                             autofix=self._from_environment(node.value, DJANGO_DEBUG))
             elif name == "ALLOWED_HOSTS" and isinstance(node.value, (cst.List, cst.Tuple)):
-                if any(string_value(element.value) == "*" for element in node.value.elements):
+                if any(string_value(element.value) == "*" for element in node.value.elements) and not self._own_host_check():
                     self.report(node, what='Host check off: `ALLOWED_HOSTS = ["*"]` in a settings module', fix=(
                         'List the served host names: `ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")`'
                     ), autofix=self._from_environment(node.value, DJANGO_HOSTS))
+
+    def _own_host_check(self) -> bool:
+        """The service raises Django's `DisallowedHost` itself: it checks the Host header in
+        code of its own (a middleware matching the domains it knows) and leaves
+        `ALLOWED_HOSTS` open on purpose."""
+        evidence = RoutesProvider.of(self.context.index).evidence
+        return any(item.kind == "host-check" and not non_service(item.file) for item in evidence)
 
     def _from_environment(self, value: cst.BaseExpression, setting: str) -> Autofix:
         """The literal replaced by a read of the environment that is off (or empty) when the

@@ -21,7 +21,9 @@ class JwtMissingExpiryOrLongLived(PythonRule):
     `exp` stays valid forever, including every copy in logs, browser storage and proxies, and
     cannot be revoked short of rotating the signing key. Keep access tokens short (minutes)
     and refresh them. Payloads built elsewhere (a parameter, a helper's return value) are not
-    judged; only a dict literal seen whole is."""
+    judged; only a dict literal seen whole is. An unsigned token (`algorithm="none"`) is not
+    judged either: anyone can mint one, so an `exp` in it limits nothing; it is an assertion
+    whose format an API defines (PayPal's `PayPal-Auth-Assertion` header), not a login."""
 
     code = "SEC002"
     name = "jwt-missing-expiry-or-long-lived"
@@ -85,6 +87,13 @@ class JwtMissingExpiryOrLongLived(PythonRule):
             note="near-miss: a payload built elsewhere is not judged",
         ),
         Example(
+            "import jwt\n"
+            "def auth_assertion(client_id, merchant_id):\n"
+            '    return jwt.encode(payload={"iss": client_id, "payer_id": merchant_id}, key=None, algorithm="none")\n',
+            path="app/paypal.py",
+            note="near-miss: an unsigned assertion an API asks for; an `exp` in it would bind nothing (pretix)",
+        ),
+        Example(
             "from datetime import timedelta\n"
             'SIMPLE_JWT = {"ACCESS_TOKEN_LIFETIME": timedelta(minutes=15), "REFRESH_TOKEN_LIFETIME": timedelta(days=7)}\n',
             path="shop/settings.py",
@@ -130,6 +139,9 @@ class JwtMissingExpiryOrLongLived(PythonRule):
             payload = keyword(node, "payload") or keyword(node, "claims") or positional(node, 0)
             if payload is None:
                 return
+            algorithm = keyword(node, "algorithm") or positional(node, 2)
+            if algorithm is not None and (string_value(algorithm.value) or "").lower() == "none":
+                return  # unsigned: anyone can mint it, an `exp` would limit nothing
             value = payload.value
             name = None
             if isinstance(value, cst.Name):

@@ -18,6 +18,10 @@ VERIFYING_DECODERS = frozenset({"authlib.jose.jwt.decode", "authlib.jose.JsonWeb
 # process_jwt reads the header and claims so the caller can pick the key for verify_jwt): a
 # finding only when the function never verifies, or hands the claims on.
 PRE_CHECK_READERS = frozenset({"python_jwt.process_jwt"})
+# Registered claims that say when a token is valid (`exp`, `nbf`, `iat`) or where it came from
+# and how it is signed (`iss`, `kid`, `alg`, `typ`): reading only these from unverified claims
+# times a refresh or routes the token, and says nothing about who the caller is.
+ROUTING_CLAIMS = frozenset({"exp", "nbf", "iat", "iss", "kid", "alg", "typ"})
 UNVERIFIED_READERS = frozenset(
     {"jose.jwt.get_unverified_claims", "jose.jwt.get_unverified_header", "jwt.get_unverified_header"}
 )
@@ -44,7 +48,14 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
     on by default and that the operator can turn off (`config.get("verify_signature", True)`)
     is a product setting, like `requests.get(url, verify=settings.VERIFY_SSL)`: claims
     returned only on the path where that setting is off are not reported; with a default of
-    `False`, or none, they are."""
+    `False`, or none, they are.
+
+    Which claims are read weighs too. An unverified read whose claims are only ever looked up
+    by timing or routing names (`exp`, `nbf`, `iat`, `iss`, `kid`, `alg`, `typ`), never used
+    whole, is reported at medium confidence, so at high severity rather than critical: peeking
+    at `exp` to refresh a stored session early, or at `iss` to pick a provider, decides when or
+    where, not who. It is still a finding, since a decision rests on a claim nobody checked
+    (`return claims["exp"] > time.time()` as an authentication test would be a bypass)."""
 
     code = "SEC001"
     name = "jwt-unverified-or-alg-confusion"
@@ -148,6 +159,19 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             lines=(7,),
             note="a verified decode elsewhere in the function does not excuse this one",
         ),
+        Example(
+            "import jwt\n"
+            "def refresh_due(session):\n"
+            "    expires_at = session.expires_at\n"
+            '    exp = jwt.decode(session.id_token, options={"verify_signature": False}).get("exp")\n'
+            "    if exp is not None:\n"
+            "        expires_at = min(expires_at, int(exp))\n"
+            "    return time.time() + 300 >= expires_at\n",
+            path="app/oauth.py",
+            lines=(4,),
+            note="near-miss for critical: only `exp` is read, to time a refresh (open-webui); "
+            "reported at medium confidence, so high severity",
+        ),
     )
     valid = (
         Example(
@@ -238,6 +262,10 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         self.done: list[_Frame] = []
         # Decode calls already judged verified, so a verified decode's result is clean.
         self.verified_calls: set[int] = set()
+        # Expressions looked up by a constant key (`x["exp"]`, `x.get("exp")`): node id -> key;
+        # names an assignment binds (not uses of the claims).
+        self.keyed: dict[int, str] = {}
+        self.bound: set[int] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.frames.append(_Frame(node.name.value))
@@ -270,24 +298,56 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             for index, (call, what) in enumerate(frame.reads):
                 if verified and index in feeds and index not in out:
                     continue
+                keys = frame.keys.get(index, set())
+                if keys and index not in frame.whole and keys <= ROUTING_CLAIMS:
+                    only = ", ".join(f"`{key}`" for key in sorted(keys))
+                    self.report(call, what=f"{what}, reading only {only}", confidence=Confidence.MEDIUM)
+                    continue
                 self.report(call, what=what)
             for call, what in frame.hard:
                 self.report(call, what=what)
 
     # -- the walk ------------------------------------------------------------------
+    # Which claims an unverified read is used for: `claims["exp"]`, `claims.get("iss")`.
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = string_value(node.slice[0].slice.value)
+            if key is not None:
+                self.keyed[id(node.value)] = key
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self.bound.add(id(target.target))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        frame = self.frames[-1]
+        if node.value not in frame.holds_claims or id(node) in self.bound:
+            return
+        key = self.keyed.get(id(node))
+        for index in frame.derived.get(node.value, ()):
+            if key is None:
+                frame.whole.add(index)
+            else:
+                frame.keys.setdefault(index, set()).add(key)
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         frame = self.frames[-1]
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args:
+            key = string_value(node.args[0].value)
+            if key is not None and node.args[0].keyword is None:
+                self.keyed[id(func.value)] = key
         local = _local_callee(node)
         if local is not None:
             frame.calls.add(local)
         qualified = self.context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
         if qualified in UNVERIFIED_READERS:
             if qualified.endswith("get_unverified_claims"):
-                frame.add_read(node, "claims read with `get_unverified_claims()`")
+                frame.add_read(node, "claims read with `get_unverified_claims()`", self.keyed.get(id(node)))
             return
         if qualified in PRE_CHECK_READERS:
-            frame.add_read(node, f"claims read with `{qualified.rsplit('.', 1)[-1]}()` and never verified")
+            frame.add_read(node, f"claims read with `{qualified.rsplit('.', 1)[-1]}()` and never verified", self.keyed.get(id(node)))
             frame.events.append(("feed", {len(frame.reads) - 1}, None))
             return
         if qualified in VERIFYING_DECODERS:
@@ -298,7 +358,7 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             return
         problem = self._unverified(node)
         if problem:
-            frame.add_read(node, problem)
+            frame.add_read(node, problem, self.keyed.get(id(node)))
             return
         algorithms = keyword(node, "algorithms")
         if algorithms is not None:
@@ -432,6 +492,10 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             frame.derived.setdefault(target.value, set()).update(reads)
             if value is not None and _is_read_itself(value, frame):
                 frame.holds_claims.add(target.value)
+                call = value.expression if isinstance(value, cst.Await) else value
+                for index, (read, _) in enumerate(frame.reads):
+                    if read is call:
+                        frame.whole.discard(index)  # bound to a name: its uses decide
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._flow_into(frame, element.value, reads)
@@ -553,7 +617,16 @@ class _Frame:
         # claims were handed to, which counts as a key choice when it verifies the token.
         self.events: list[tuple[str, set[int], str | None]] = []
 
-    def add_read(self, call: cst.Call, what: str) -> None:
+        # What each read's claims are used for: the constant keys looked up on them, and the
+        # reads used whole (returned, passed on, iterated) rather than by key.
+        self.keys: dict[int, set[str]] = {}
+        self.whole: set[int] = set()
+
+    def add_read(self, call: cst.Call, what: str, key: str | None = None) -> None:
+        if key is not None:
+            self.keys.setdefault(len(self.reads), set()).add(key)
+        else:
+            self.whole.add(len(self.reads))  # until it turns out to be bound to a name
         self.reads.append((call, what))
 
 

@@ -42,6 +42,32 @@ PER_ROUTE = (
     "async def create_report(request: Request):\n"
     "    ...\n"
 )
+RESTFUL = (
+    "from flask import Flask\n"
+    "from flask_limiter import Limiter\n"
+    "from flask_limiter.util import get_remote_address\n"
+    "from flask_restful import Api, Resource\n"
+    "\n"
+    "app = Flask(__name__)\n"
+    "api = Api(app)\n"
+    "limiter = Limiter(key_func=get_remote_address)\n"
+    "\n"
+    "class Login(Resource):\n"
+    "    def get(self):\n"
+    "        ...\n"
+    "\n"
+    '    @limiter.limit("10/5minute")\n'
+    "    def post(self):\n"
+    "        ...\n"
+    "\n"
+    "class Reports(Resource):\n"
+    '    @limiter.limit("10/minute")\n'
+    "    def post(self):\n"
+    "        ...\n"
+    "\n"
+    'api.add_resource(Login, "/auth/login")\n'
+    'api.add_resource(Reports, "/reports")\n'
+)
 FLASK_FACTORY = (
     "from flask import Flask\n"
     "\n"
@@ -138,7 +164,9 @@ class RateLimitingMissing(ProjectRule):
     fastapi-limiter `Depends(RateLimiter(...))`, django-ratelimit `@ratelimit`) and sets no
     default limit, each POST / PUT / PATCH authentication route (a path segment naming login,
     sign-in, sign-up, register, password, reset, token, OTP, MFA or verify) that no limiter
-    guards is reported at its route. A limit on every request, Flask-AppBuilder's login
+    guards is reported at its route; on a class-based view (a Flask-RESTful `Resource`, a
+    `MethodView`, a Django view class) the method named after the route's HTTP verb is the
+    one a limiter must guard. A limit on every request, Flask-AppBuilder's login
     limiter, django-axes, DRF default throttles, a gateway or a 429 of the service's own (whose
     reach is unknown) silence that check.
 
@@ -210,9 +238,20 @@ class RateLimitingMissing(ProjectRule):
             lines=(4,),
             note="comparing an upstream's status with 429 throttles nothing",
         ),
+        Example(
+            RESTFUL.replace('    @limiter.limit("10/5minute")\n', ""),
+            path="app/main.py",
+            lines=(22,),
+            note="a Flask-RESTful resource whose `post` no limiter guards",
+        ),
     )
     valid = (
         Example(PER_ROUTE, path="app/main.py", note="near-miss: the login is limited route by route"),
+        Example(
+            RESTFUL,
+            path="app/main.py",
+            note="near-miss: the resource's `post` method, which serves `POST /auth/login`, is limited (lemur)",
+        ),
         Example(
             "from fastapi import FastAPI\n"
             "from slowapi import Limiter\n"
@@ -431,6 +470,8 @@ class RateLimitingMissing(ProjectRule):
             parts = handler.split(".")
             if any(".".join(parts[:end]) in guarded for end in range(len(parts), 1, -1)):
                 continue
+            if f"{handler}.{route.method.lower()}" in guarded:
+                continue  # a class-based view's method for the verb (`Login.post`)
             seen.add(handler)
             self.report(
                 Location(route.line, 1, route.line, 1),

@@ -13,7 +13,9 @@ class LeadingWildcardLike(SqlRule):
     table for each search; fine on a small table, a timeout once it grows.
 
     Prefix patterns (`'term%'`), patterns passed whole as a parameter (`LIKE %s`), and
-    migrations are not reported."""
+    migrations are not reported, nor is `NOT LIKE`: an exclusion filter that no index serves
+    whatever its pattern (B-tree and trigram alike), on rows other conditions pick, so the
+    pattern's shape decides nothing."""
 
     code = "SQL006"
     name = "leading-wildcard-like"
@@ -46,10 +48,19 @@ class LeadingWildcardLike(SqlRule):
             path="search.py",
             note="near-miss: the pattern is a parameter",
         ),
+        Example(
+            "SELECT id FROM chats WHERE user_id = 7 AND title NOT LIKE '%\\x00%';\n",
+            note="near-miss: `NOT LIKE` excludes rows; no index serves it whatever the pattern (open-webui's safety filters)",
+        ),
     )
 
     def check(self, statement: exp.Expression, source) -> None:
         for node in statement.find_all(exp.Like, exp.ILike):
+            parent = node.parent
+            while isinstance(parent, exp.Paren):
+                parent = parent.parent
+            if node.args.get("negate") or isinstance(parent, exp.Not):
+                continue  # an exclusion: no index serves it, whatever the pattern
             pattern = node.expression
             if isinstance(pattern, exp.Escape):
                 pattern = pattern.this
