@@ -317,8 +317,10 @@ def file_facts(tree: ast.AST, path: str = "") -> tuple[FileFacts, int]:
             if base:
                 names.update(base.split("."))
             if node.level:  # type: ignore[attr-defined]
+                # The root a relative import resolves to is named too (needs.qualified).
                 base = absolute_module(module, is_package, node.level, base) if module else ""  # type: ignore[attr-defined]
-                names.update(base.split(".") if base else ())
+                if base:
+                    names.add(base.split(".")[0])
             if base:
                 _prefixes(base, imports)
             for alias in node.names:  # type: ignore[attr-defined]
