@@ -25,6 +25,71 @@ def keyword_value(call: ast.Call, name: str) -> ast.AST | None:
     return None
 
 
+# The attributes walk() and nodes_of() keep on the nodes they visit: a node's children, a
+# module's nodes, and their positions in that list by node type.
+_CHILDREN = "_reviewer_children"
+_NODES = "_reviewer_nodes"
+_KINDS = "_reviewer_kinds"
+
+
+def children(node: ast.AST) -> tuple[ast.AST, ...]:
+    """ast.iter_child_nodes(node) as a tuple, read from the node once and kept on it."""
+    found = node.__dict__.get(_CHILDREN)
+    if found is None:
+        found = tuple(ast.iter_child_nodes(node))
+        node.__dict__[_CHILDREN] = found
+    return found
+
+
+def walk(node: ast.AST) -> tuple[ast.AST, ...]:
+    """The nodes ast.walk(node) yields, in its order (breadth first), as a tuple.
+
+    The index providers walk the same file's tree some thirty times, and ast.walk reads every
+    node's fields again each time, the most expensive step of indexing. Here each node's
+    children are read once and kept on the node (`children`), and a module's whole list on the
+    module. A tree must not change shape once walked; a copy that is changed is made fresh
+    with forget_walks."""
+    if type(node) is ast.Module:
+        cached = node.__dict__.get(_NODES)
+        if cached is not None:
+            return cached
+    order = [node]
+    for current in order:  # grows as it goes: breadth first, as ast.walk's queue
+        found = current.__dict__.get(_CHILDREN)
+        order.extend(children(current) if found is None else found)
+    nodes = tuple(order)
+    if type(node) is ast.Module:
+        node.__dict__[_NODES] = nodes
+    return nodes
+
+
+def nodes_of(tree: ast.Module, *kinds: type[ast.AST]) -> tuple[ast.AST, ...]:
+    """The nodes of walk(tree) that are instances of `kinds`, in its order: what a whole-tree
+    walk filtered by isinstance gives, without a look at every node. The positions of each
+    node type in walk(tree) are listed once per module and kept on it."""
+    nodes = walk(tree)
+    by_type = tree.__dict__.get(_KINDS)
+    if by_type is None:
+        by_type = {}
+        for position, node in enumerate(nodes):
+            by_type.setdefault(type(node), []).append(position)
+        tree.__dict__[_KINDS] = by_type
+    matched = [positions for kind, positions in by_type.items() if issubclass(kind, kinds)]
+    if len(matched) == 1:
+        return tuple(nodes[position] for position in matched[0])
+    return tuple(nodes[position] for position in sorted(position for positions in matched for position in positions))
+
+
+def forget_walks(node: ast.AST) -> ast.AST:
+    """`node` with what walk() kept on it and on its descendants dropped: a subtree that was
+    copied (copy.deepcopy copies those too) and then changed must be walked afresh."""
+    for item in ast.walk(node):
+        item.__dict__.pop(_CHILDREN, None)
+        item.__dict__.pop(_NODES, None)
+        item.__dict__.pop(_KINDS, None)
+    return node
+
+
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -36,4 +101,4 @@ def own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))

@@ -46,6 +46,7 @@ try:  # bandit is a runtime dependency; a broken install only loses bandit's tes
     from bandit.core import metrics as _bandit_metrics
     from bandit.core import node_visitor as _bandit_visitor
     from bandit.core import test_set as _bandit_test_set
+    from bandit.plugins import trojansource as _bandit_trojansource
 
     BANDIT_VERSION = bandit.__version__
 except Exception:  # noqa: BLE001 - any import failure means "no bandit"
@@ -237,6 +238,62 @@ class _NoMetaAst:
         return None
 
 
+# Node kinds whose visit changes the visitor's state (the namespace of functions and classes,
+# the imports and their aliases), visited whether or not a test reads them.
+_STATEFUL = frozenset({"ClassDef", "FunctionDef", "Import", "ImportFrom"})
+
+
+def _visited_kinds(test_set) -> frozenset[str]:
+    """The node kinds bandit's visitor must enter for `test_set`: those with tests (a string or
+    bytes constant is a `Constant` node whose tests are listed as `Str` and `Bytes`) and those
+    that carry state to the tests of later nodes."""
+    kinds = set(test_set.tests) | _STATEFUL
+    if kinds & {"Str", "Bytes"}:
+        kinds.add("Constant")
+    return frozenset(kinds)
+
+
+if bandit is not None:
+
+    class _LeanVisitor(_bandit_visitor.BanditNodeVisitor):
+        """Bandit's node visitor entering only the nodes that matter to the selected tests.
+
+        Bandit builds a context, logs and scores at every node of the tree: most of its cost
+        on a file, though a default selection has tests for calls and function definitions
+        only. This visitor still walks every node and links each to its parent and next
+        sibling, as bandit's does (tests read `_bandit_parent`), but runs bandit's own
+        pre_visit / visit / post_visit only on the nodes of `_visited_kinds`: a node of
+        another kind runs no test and changes no state, so bandit's findings are the same."""
+
+        def generic_visit(self, node):
+            entered = _visited_kinds(self.testset)
+            self._walk(node, entered)
+
+        def _walk(self, node, entered: frozenset[str]) -> None:
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    last = len(value) - 1
+                    for index, item in enumerate(value):
+                        if isinstance(item, ast.AST):
+                            item._bandit_sibling = value[index + 1] if index < last else None
+                            item._bandit_parent = node
+                            self._enter(item, entered)
+                elif isinstance(value, ast.AST):
+                    value._bandit_sibling = None
+                    value._bandit_parent = node
+                    self._enter(value, entered)
+
+        def _enter(self, node, entered: frozenset[str]) -> None:
+            if type(node).__name__ in entered:
+                self.pre_visit(node)
+                self.visit(node)
+                self._walk(node, entered)
+                self.post_visit(node)
+            else:
+                self._walk(node, entered)
+
+
 # One test set at a time: building one stores the selected blacklist entries on bandit's
 # module-level `blacklist` function, so an older cached set would run with another set's
 # blacklist (KeyError on node kinds it no longer lists). A scan uses one selection anyway.
@@ -274,7 +331,7 @@ def run(
         return []
     metrics = _bandit_metrics.Metrics()
     metrics.begin(str(source.path))
-    visitor = _bandit_visitor.BanditNodeVisitor(
+    visitor = _LeanVisitor(
         str(source.path),
         io.BytesIO(text.encode("utf-8", "surrogateescape")),
         _NoMetaAst(),
@@ -287,8 +344,9 @@ def run(
     try:
         visitor.generic_visit(tree)
         # Tests that read the whole file rather than nodes (B613, trojan source).
-        visitor.context = {"file_data": visitor.fdata, "filename": visitor.fname, "lineno": 0, "linerange": [0, 1], "col_offset": 0}
-        visitor.update_scores(visitor.tester.run_tests(visitor.context, "File"))
+        if _file_tests_may_report(visitor.testset, text, visitor.fdata):
+            visitor.context = {"file_data": visitor.fdata, "filename": visitor.fname, "lineno": 0, "linerange": [0, 1], "col_offset": 0}
+            visitor.update_scores(visitor.tester.run_tests(visitor.context, "File"))
     except RecursionError:
         errors.append(FileError(source.rel, "too-deep", "nesting too deep for bandit's tests"))
         return []
@@ -319,6 +377,29 @@ def run(
         )
         findings.append(make_finding(rule, report, source.rel, report.target, lines, config))
     return findings
+
+
+def _file_tests_may_report(test_set, text: str, data: io.BytesIO) -> bool:
+    """Whether bandit's whole-file tests can report anything on `text`. The only one, B613,
+    reports a bidirectional control character: it reads the file (`data`, the bytes bandit's
+    tests get) line by line, looking for each character with an exception per miss. A file it
+    decodes as UTF-8 (no other coding declared) holding none of those characters is skipped;
+    any other test, or any doubt, runs as bandit runs it."""
+    tests = test_set.get_tests("File")
+    if any(getattr(test, "_test_id", "") != "B613" for test in tests):
+        return True
+    if not tests:
+        return False
+    if any(character in text for character in _bandit_trojansource.BIDI_CHARACTERS):
+        return True
+    data.seek(0)
+    try:
+        encoding = tokenize.detect_encoding(data.readline)[0]
+    except SyntaxError:
+        return True
+    finally:
+        data.seek(0)
+    return encoding not in ("utf-8", "utf-8-sig")
 
 
 def _error_recorder(path: str, errors: list[FileError]):

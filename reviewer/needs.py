@@ -44,6 +44,8 @@ from functools import partial, reduce
 
 from reviewer.names import absolute_module, module_name_for
 
+from reviewer import astfacts
+
 LOOP_NODES = frozenset({"For", "AsyncFor", "While", "comprehension"})
 ASYNC_NODES = frozenset({"AsyncFunctionDef", "Await", "AsyncFor", "AsyncWith"})
 
@@ -253,7 +255,7 @@ def file_facts(tree: ast.AST, path: str = "") -> tuple[FileFacts, int]:
     flags: set[str] = set()
     deepest = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 1)]
-    children = ast.iter_child_nodes
+    children = astfacts.children
     while stack:
         node, depth = stack.pop()
         if depth > deepest:

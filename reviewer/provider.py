@@ -17,6 +17,45 @@ class IndexedFile:
     migration_tool: str | None
 
 
+class FrozenMap(dict):
+    """A read-only dict: the mappings of a typed index section (a section is shared by every
+    rule of the scan, so none may change it). A dict, so JSON, `isinstance(x, dict)` and the
+    index digest read it as one; it pickles (worker processes get the index), which a
+    MappingProxyType does not. Hashable when its values are."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("an index section is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (dict(self),))
+
+    def __copy__(self) -> "FrozenMap":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "FrozenMap":
+        return self
+
+
+def freeze(value: Any) -> Any:
+    """JSON-shaped data made immutable: dicts become FrozenMaps and lists tuples, all the way
+    down (for the free-form parts of a typed record: an error body's shape, a setting's value)."""
+    if isinstance(value, dict):
+        return value if type(value) is FrozenMap else FrozenMap((key, freeze(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(item) for item in value)
+    return value
+
+
+EMPTY_MAP = FrozenMap()
+
+
 class IndexProvider:
     """Extracts one section of the project index. Subclasses set `name`, `triggers` and
     `file_kinds`, and implement `collect` and `merge`."""

@@ -50,7 +50,7 @@ def _scan():
         from reviewer.runner import build_index
 
         index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
-        handlers += len({route["handler"] for route in index.section("routes")["routes"]})
+        handlers += len({route.handler for route in index.section("routes").routes})
     return expected, actual, handlers
 
 

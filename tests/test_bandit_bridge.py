@@ -157,3 +157,80 @@ def test_selections_can_change_within_one_process(tmp_path: Path) -> None:
     again = scan_tree(tmp_path, select=ALL_BANDIT)
     assert only_calls.errors == () and again.errors == ()
     assert _found(again) == first and ("B403", 7) in first
+
+
+LEAN_CODE = CODE + (
+    "import yaml as y, tempfile\n"
+    "from Crypto.Cipher import DES\n"
+    "from ssl import PROTOCOL_SSLv3 as old\n"
+    "secret = b'\\x00key'\n"
+    "class Jobs:\n"
+    "    token = 'abcd1234Secret'\n"
+    "    def load(self, raw, password='guessme'):\n"
+    "        '''a docstring is no string finding'''\n"
+    "        tempfile.mktemp()  # nosec B306\n"
+    "        DES.new(raw)\n"
+    "        assert raw\n"
+    "        try:\n"
+    "            return y.load(raw)\n"
+    "        except Exception:\n"
+    "            pass\n"
+    "async def fetch(requests):\n"
+    "    return requests.get('https://x', verify=False, timeout=None)\n"
+)
+
+
+def _issues(visitor_class, code: str, test_ids: frozenset[str]) -> tuple[list[tuple], int]:
+    """The issues a bandit visitor reports on `code`, and how many nodes it entered."""
+    import ast
+    import io
+
+    from bandit.core import metrics
+
+    entered = [0]
+
+    class Counting(visitor_class):
+        def pre_visit(self, node):
+            entered[0] += 1
+            return super().pre_visit(node)
+
+    counts = metrics.Metrics()
+    counts.begin("app/jobs.py")
+    visitor = Counting(
+        "app/jobs.py", io.BytesIO(code.encode()), bandit_bridge._NoMetaAst(), bandit_bridge._test_set(test_ids), False,
+        bandit_bridge._nosec_lines(code), counts,
+    )
+    visitor.generic_visit(ast.parse(code))
+    found = [(r.test_id, r.lineno, r.col_offset, tuple(r.linerange), r.text, r.severity, r.confidence) for r in visitor.tester.results]
+    return found, entered[0]
+
+
+def test_the_lean_visitor_reports_what_bandits_visitor_does_entering_fewer_nodes() -> None:
+    from bandit.core import node_visitor
+
+    found = {}
+    for test_ids in (frozenset(ALL_BANDIT), frozenset(bandit_bridge.DEFAULT_ON)):
+        theirs, every_node = _issues(node_visitor.BanditNodeVisitor, LEAN_CODE, test_ids)
+        ours, entered = _issues(bandit_bridge._LeanVisitor, LEAN_CODE, test_ids)
+        assert ours == theirs
+        assert entered < every_node
+        found[len(test_ids)] = {issue[0] for issue in ours}
+    # Strings, a default argument, imports by alias, a call's keyword and `# nosec` all reach
+    # the tests as in bandit's own visitor.
+    assert found[len(ALL_BANDIT)] >= {"B105", "B107", "B304", "B404", "B413", "B501", "B506", "B602"}
+    assert "B306" not in found[len(ALL_BANDIT)]
+    assert found[len(bandit_bridge.DEFAULT_ON)] == {"B304", "B501"}
+
+
+def test_the_trojan_source_test_runs_only_where_it_can_report(tmp_path: Path) -> None:
+    import io
+
+    tests = bandit_bridge._test_set(frozenset({"B613"}))
+    plain = "x = 1\n"
+    assert not bandit_bridge._file_tests_may_report(tests, plain, io.BytesIO(plain.encode()))
+    hidden = "access = 'user\u202e \u2066# admin\u2069 \u2066'\n"
+    assert bandit_bridge._file_tests_may_report(tests, hidden, io.BytesIO(hidden.encode()))
+    latin = "# -*- coding: latin-1 -*-\nx = 1\n"  # bandit decodes it otherwise: its test runs
+    assert bandit_bridge._file_tests_may_report(tests, latin, io.BytesIO(latin.encode()))
+    write_tree(tmp_path, {"app/a.py": hidden, "app/b.py": plain})
+    assert _found(scan_tree(tmp_path, select=("B613",))) == [("B613", 1)]

@@ -284,7 +284,7 @@ def test_newer_syntax_is_analysed_with_findings_on_the_right_lines(tmp_path: Pat
 def test_the_index_reads_routes_of_newer_files(tmp_path: Path) -> None:
     root = write_tree(tmp_path, {"app/views.py": VIEWS_312})
     index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
-    routes = {(r["method"], r["path"], r["handler"]) for r in index.section("routes")["routes"]}
+    routes = {(r.method, r.path, r.handler) for r in index.section("routes").routes}
     assert routes == {("GET", "/users", "app.views.lookup"), ("GET", "/report", "app.views.report")}
 
 

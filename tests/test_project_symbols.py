@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 
+from reviewer.project.calls import call_edges
 from reviewer.project.symbols import FileSymbols, Part, ProjectSymbols, collect_symbols
 
 TREE = {
@@ -213,3 +214,11 @@ def test_call_edges_and_callers() -> None:
     assert [(where, e.line) for where, e in symbols.callers("app/services.py", "fill")] == [("app/views.py", 7), ("app/views.py", 8)]
     assert [(where, e.caller) for where, e in symbols.callers("app/services.py", "Orders.fill")] == [("app/services.py", "Orders.place")]
     assert symbols.qualify("app/views.py", "transaction.atomic") == "django.db.transaction.atomic"
+
+
+def test_call_edges_in_source_order_with_what_is_open() -> None:
+    code = "def f():\n    one(two(three()))\n    with guard(four()), five():\n        six(lambda: seven())\n"
+    edges = call_edges(ast.parse(code), frozenset({"one", "two", "three", "four", "five", "six", "seven", "guard"}))
+    assert [(edge.callee, edge.within) for edge in edges] == [
+        ("one", ()), ("two", ()), ("three", ()), ("guard", ()), ("four", ()), ("five", ("guard()",)), ("six", ("guard()", "five()")),
+    ]

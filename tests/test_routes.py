@@ -17,7 +17,7 @@ SAMPLES = REPO / "sample_projects"
 
 def _routes(root: Path) -> set[tuple[str, str, str]]:
     index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
-    return {(r["method"], r["path"], r["handler"]) for r in index.section("routes")["routes"]}
+    return {(r.method, r.path, r.handler) for r in index.section("routes").routes}
 
 
 def test_fastapi_prefixes_are_joined_through_include_router() -> None:
@@ -171,7 +171,7 @@ def test_django_prefix_from_a_constant_or_unknown_keeps_what_is_known(tmp_path: 
         },
     )
     index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
-    routes = {(r["path"], r["partial"], tuple(r["unresolved"])) for r in index.section("routes")["routes"]}
+    routes = {(r.path, r.partial, r.unresolved) for r in index.section("routes").routes}
     assert routes == {("/api/orders/", False, ()), ("/[settings.LEGACY_ROOT]/orders/", True, ("settings.LEGACY_ROOT",))}
 
 
@@ -410,12 +410,12 @@ def test_each_app_factory_of_a_file_keeps_its_own_app(tmp_path: Path) -> None:
     })  # fmt: skip
     index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
     section = index.section("routes")
-    assert {(r["method"], r["path"], r["handler"]) for r in section["routes"]} == {
+    assert {(r.method, r.path, r.handler) for r in section.routes} == {
         ("GET", "/api/items", "svc.views.items"),
         ("GET", "/admin/items", "svc.views.items"),
         ("GET", "/health", "svc.factory.create_api.health"),
     }
-    assert [(a["var"], a["key"], a["factory"]) for a in section["apps"]] == [("app", "create_api.app", 5), ("app", "create_admin.app", 15)]
+    assert [(a.var, a.key, a.factory) for a in section.apps] == [("app", "create_api.app", 5), ("app", "create_admin.app", 15)]
 
 
 def test_a_subclass_of_an_app_class_in_another_module_is_an_app(tmp_path: Path) -> None:
@@ -436,11 +436,11 @@ def test_a_subclass_of_an_app_class_in_another_module_is_an_app(tmp_path: Path) 
     })  # fmt: skip
     index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
     section = index.section("routes")
-    assert {(r["framework"], r["method"], r["path"]) for r in section["routes"] if r["handler"] != "api.clients.nothing"} == {
+    assert {(r.framework, r.method, r.path) for r in section.routes if r.handler != "api.clients.nothing"} == {
         ("flask", "GET", "/portal/home"),
         ("fastapi", "GET", "/status"),
     }
-    assert sorted((a["file"], a["kind"]) for a in section["apps"]) == [("api/main.py", "fastapi-app"), ("portal/app.py", "flask-app")]
+    assert sorted((a.file, a.kind) for a in section.apps) == [("api/main.py", "fastapi-app"), ("portal/app.py", "flask-app")]
 
 
 def test_an_app_built_by_another_factory_is_joined_where_it_is_mounted(tmp_path: Path) -> None:
@@ -469,7 +469,7 @@ def test_an_app_built_by_another_factory_is_joined_where_it_is_mounted(tmp_path:
         ),
     })  # fmt: skip
     index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
-    assert {(r["framework"], r["path"], r["handler"]) for r in index.section("routes")["routes"]} == {
+    assert {(r.framework, r.path, r.handler) for r in index.section("routes").routes} == {
         ("fastapi", "/api/items", "svc.items.list_items"),
         ("fastapi", "/v1/ping", "svc.main.ping"),
     }

@@ -10,7 +10,7 @@ import tokenize
 
 import sqlglot
 
-from reviewer.astfacts import keyword_value
+from reviewer.astfacts import keyword_value, walk
 from reviewer.discovery import dialect_of
 from reviewer.lines import split_lines
 from reviewer.migrations.ops import ALEMBIC, DOWN, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new
@@ -143,7 +143,7 @@ def _data_only(upgrade: ast.FunctionDef | None, ops: list[Operation]) -> bool:
         return False
     if any(o.kind == "dml" for o in up):
         return True
-    calls = [callee(node) for node in ast.walk(upgrade) if isinstance(node, ast.Call)]
+    calls = [callee(node) for node in walk(upgrade) if isinstance(node, ast.Call)]
     return any(name in SESSION_CALLS for name in calls)
 
 
@@ -208,7 +208,7 @@ class _AlembicWalker:
             self._expression(statement, direction, transactional, depth)
 
     def _expression(self, node: ast.AST, direction: str, transactional: bool, depth: int) -> None:
-        for call in [n for n in ast.walk(node) if isinstance(n, ast.Call)]:
+        for call in [n for n in walk(node) if isinstance(n, ast.Call)]:
             self._call(call, direction, transactional, depth)
 
     def _call(self, call: ast.Call, direction: str, transactional: bool, depth: int) -> None:

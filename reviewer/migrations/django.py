@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from reviewer.astfacts import keyword_value
+from reviewer.astfacts import keyword_value, walk
 from reviewer.migrations.ops import DJANGO, DOWN, UP, DjangoField, Irreversible, Operation, Unit, evolve, mark_new
 from reviewer.migrations.pysource import arg, callee, const, is_false, is_none, is_true, lower, segment
 from reviewer.migrations.sql import long_names, sql_ops
@@ -258,7 +258,7 @@ class _DjangoWalker:
         if function is None:
             return ()
         found = []
-        for node in ast.walk(function):
+        for node in walk(function):
             if isinstance(node, ast.Call) and callee(node) == "get_model":
                 values = [const(a) for a in node.args]
                 if len(values) == 2 and isinstance(values[1], str):

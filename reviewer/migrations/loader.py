@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from reviewer.astfacts import nodes_of
 from reviewer.config import MigrationRunner
 from reviewer.discovery import dialect_of, is_test_path
 from reviewer.migrations.alembic import alembic_unit
@@ -69,7 +70,7 @@ DATABASE_WORDS = {
 def _databases_named(tree: ast.Module) -> tuple[str, ...]:
     """The database families a migration file's code names (see DATABASE_WORDS)."""
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.Import, ast.ImportFrom, ast.Constant, ast.Attribute, ast.keyword):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             modules = [alias.name for alias in node.names]
             if isinstance(node, ast.ImportFrom) and node.module:
@@ -94,8 +95,8 @@ def session_timeouts(tree: ast.Module, dialect: str = "postgres") -> tuple[str, 
     """Timeouts a Python module sets for its database sessions (an Alembic env.py or Django
     settings): `-c lock_timeout=5s` in libpq connection options, or `SET lock_timeout ...`."""
     found = set()
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+    for node in nodes_of(tree, ast.Constant):
+        if not isinstance(node.value, str):
             continue
         value = node.value
         if not any(name in value for name in TIMEOUTS):

@@ -15,6 +15,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from reviewer.astfacts import nodes_of
 from reviewer.discovery import FLYWAY, GOLANG_MIGRATE, HEADER_BYTES, sql_migration_tool, sql_name
 from reviewer.lines import split_lines
 from reviewer.migrations.ops import DOWN, SQL, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new
@@ -128,8 +129,8 @@ def runner_unit(path: str, tree: ast.Module, dialect: str, transactional: bool) 
     the constant SQL its `cursor.execute(...)` calls run, at their lines."""
     ops: list[Operation] = []
     statements = errors = 0
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in RUNNER_EXECUTE):
+    for node in nodes_of(tree, ast.Call):
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr in RUNNER_EXECUTE):
             continue
         sql = const(arg(node, 0, "sql"))
         if not isinstance(sql, str):

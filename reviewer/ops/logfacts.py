@@ -12,6 +12,7 @@ import ast
 import re
 from typing import Any, Mapping
 
+from reviewer.astfacts import walk
 from reviewer.discovery import is_test_path
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
@@ -28,7 +29,7 @@ JSON_EVIDENCE = re.compile(
 def collect_logging(path: str, tree: ast.Module) -> dict[str, Any] | None:
     json = False
     plain: list[list[Any]] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and JSON_EVIDENCE.search(node.value):
             json = True
         elif isinstance(node, ast.Name) and JSON_EVIDENCE.search(node.id):

@@ -27,7 +27,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
-from reviewer.astfacts import dotted_name, keyword_value, own_nodes
+from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, module_name_for
 from reviewer.provider import IndexProvider
@@ -102,7 +102,7 @@ def _is_main_guard(node: ast.stmt) -> bool:
 
 
 def _handles_signals(tree: ast.Module) -> bool:
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.Call):
         if isinstance(node, ast.Call):
             name = dotted_name(node.func) or ""
             if name in SIGNAL_CALLS or name.endswith(".add_signal_handler") or name.endswith("signal.signal"):
@@ -190,9 +190,9 @@ def _abrupt_handlers(tree: ast.Module, imports: ImportMap) -> list[list[Any]]:
     """[line, handler, exit call, where] of each `signal.signal(SIGTERM, handler)` /
     `loop.add_signal_handler(SIGTERM, handler)` whose handler exits before doing anything but
     logging (RULES.md OPS009 (c))."""
-    functions = {node.name: node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    functions = {node.name: node for node in nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef)}
     found: list[list[Any]] = []
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.Call):
         if not (isinstance(node, ast.Call) and len(node.args) >= 2 and _is_sigterm(node.args[0], imports)):
             continue
         installer = imports.imported_name(node.func) or _last(node.func) or ""
@@ -215,7 +215,7 @@ def _abrupt_handlers(tree: ast.Module, imports: ImportMap) -> list[list[Any]]:
 def _startup_hooks(tree: ast.Module) -> set[str]:
     """Names of the module's functions that run at app startup."""
     hooks: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
                 name = dotted_name(decorator.func if isinstance(decorator, ast.Call) else decorator) or ""
@@ -289,8 +289,8 @@ def _outside_with(body: list[ast.stmt]) -> list[ast.stmt]:
 
 def _closed(tree: ast.Module) -> set[str]:
     closed: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in CLOSERS:
+    for node in nodes_of(tree, ast.Attribute):
+        if node.attr in CLOSERS:
             name = _last(node.value)
             if name:
                 closed.add(name)
@@ -304,9 +304,8 @@ def _closed(tree: ast.Module) -> set[str]:
 
 def collect_shutdown(path: str, tree: ast.Module) -> dict[str, Any] | None:
     imports = ImportMap(module_name_for(path), path.endswith("__init__.py"))
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            imports.add(node)
+    for node in nodes_of(tree, ast.Import, ast.ImportFrom):
+        imports.add(node)
     facts = {"loops": _worker_loops(tree, imports), "resources": _resources(tree, imports), "closed": sorted(_closed(tree)),
              "abrupt": _abrupt_handlers(tree, imports)}
     return facts if any(facts.values()) else None

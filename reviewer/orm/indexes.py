@@ -35,7 +35,7 @@ from typing import Any, Mapping, Sequence
 
 from reviewer import migrations as mig
 from reviewer.migrations.alembic import alembic_column
-from reviewer.astfacts import dotted_name, keyword_value
+from reviewer.astfacts import dotted_name, keyword_value, nodes_of, walk
 from reviewer.discovery import in_migrations_package, is_test_path
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
@@ -286,7 +286,7 @@ def _declared_tablename(node: ast.ClassDef) -> tuple[bool, str | None]:
     """(whether the class computes `__tablename__` in a method, the constant it returns if any)."""
     for statement in node.body:
         if isinstance(statement, ast.FunctionDef) and statement.name == "__tablename__":
-            returned = [n.value for n in ast.walk(statement) if isinstance(n, ast.Return)]
+            returned = [n.value for n in walk(statement) if isinstance(n, ast.Return)]
             return True, _text(returned[0]) if len(returned) == 1 else None
     return False, None
 
@@ -320,9 +320,9 @@ def model_tables(path: str, tree: ast.Module) -> dict[str, Any] | None:
     """Tables a model file declares, with their keys and foreign keys."""
     tables: list[dict[str, Any]] = []
     loose: list[dict[str, Any]] = []  # module-level Index(...) on a model's attributes
-    classes = [node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    classes = list(nodes_of(tree, ast.ClassDef))
     naming_bases = {c.name for c in classes if _declared_tablename(c) == (True, None)}
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.ClassDef, ast.Call):
         if isinstance(node, ast.ClassDef):
             has_columns = any(
                 isinstance(_assignment(s)[1], ast.Call) and _last(_assignment(s)[1].func) in SA_COLUMNS for s in node.body  # type: ignore[union-attr]

@@ -27,16 +27,16 @@ and the read-only fields (`read_only_fields`, `extra_kwargs` with `read_only`).
 
 from __future__ import annotations
 
-from types import MappingProxyType
 import ast
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name, keyword_value
+from reviewer.astfacts import dotted_name, keyword_value, nodes_of, walk
 from reviewer.discovery import in_migrations_package
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
-from reviewer.provider import IndexProvider
+from reviewer.provider import EMPTY_MAP, FrozenMap, IndexProvider
 
 # Django relation fields (last name of the callee) -> relation kind.
 DJANGO_RELATIONS = {
@@ -113,7 +113,7 @@ def _target_name(node: ast.AST | None, owner: str) -> str | None:
 
 def _pins_primary_key(save: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """`self.pk = 1` in `save()`: the table holds one row (a settings singleton)."""
-    for node in ast.walk(save):
+    for node in walk(save):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value == 1:
             if any(isinstance(t, ast.Attribute) and t.attr in ("pk", "id") and _last(t.value) == "self" for t in node.targets):
                 return True
@@ -126,7 +126,7 @@ def _instance_hooks(tree: ast.Module) -> dict[str, list[str]]:
     receiver with no sender, which runs for every model) and change logging registrations
     (`auditlog.register(M)`, `reversion.register(M)`)."""
     hooks: dict[str, set[str]] = {}
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call):
         calls: list[tuple[ast.Call, str]] = []
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             calls = [(d, "receiver") for d in node.decorator_list if isinstance(d, ast.Call) and _last(d.func) == "receiver"]
@@ -297,7 +297,7 @@ class ModelGraphProvider(IndexProvider):
                     hooks.add(statement.name)
                     if statement.name == "save" and _pins_primary_key(statement):
                         hooks.add("singleton")
-                returned = [n.value for n in ast.walk(statement) if isinstance(n, ast.Return) and n.value is not None]
+                returned = [n.value for n in walk(statement) if isinstance(n, ast.Return) and n.value is not None]
                 if returned:
                     eager = eager_of_chain(returned[0])
                     methods[statement.name] = eager if len(returned) == 1 else None
@@ -392,19 +392,23 @@ class ModelGraphProvider(IndexProvider):
         return ""
 
     def merge(self, facts: Mapping[str, Any]) -> Any:
-        classes: dict[str, Any] = {}
-        aliases: dict[str, str] = {}
-        external: list[tuple[str, str, list[str]]] = []  # (file, model name, hooks)
-        for path in sorted(facts):
-            data = facts[path]
-            aliases.update(data.get("aliases", {}))
-            for model, kinds in data.get("hooks", {}).items():
-                external.append((path, model, kinds))
-            module = module_name_for(path)
-            for name, cls in data["classes"].items():
-                classes[f"{module}.{name}"] = {**cls, "name": name, "relations": dict(cls.get("relations", {})),
-                                               "managers": dict(cls.get("managers", {}))}
-        return build_graph(classes, aliases, external)
+        return merge_models({path: FileModels.from_json(data) for path, data in facts.items()})
+
+
+def merge_models(files: Mapping[str, "FileModels"]) -> "OrmModels":
+    """The section from every file's models, keyed by qualified name."""
+    classes: dict[str, ModelClassFacts] = {}
+    aliases: dict[str, str] = {}
+    external: list[tuple[str, str, tuple[str, ...]]] = []  # (file, model name, hooks)
+    for path in sorted(files):
+        data = files[path]
+        aliases.update(data.aliases)
+        for model, kinds in data.hooks.items():
+            external.append((path, model, kinds))
+        module = module_name_for(path)
+        for name, cls in data.classes.items():
+            classes[f"{module}.{name}"] = cls
+    return build_graph(classes, aliases, external)
 
 
 def _shared_prefix(a: str, b: str) -> int:
@@ -421,11 +425,14 @@ class _Names:
     definition closest (by folder) to the file that names it, so that two services of one
     repository that both define `Product` keep their own."""
 
-    def __init__(self, paths: Mapping[str, str]) -> None:
+    def __init__(self, paths: Mapping[str, str], by_name: Mapping[str, Any] | None = None) -> None:
         self.paths = paths
-        self.by_name: dict[str, list[str]] = {}
-        for key in sorted(paths):
-            self.by_name.setdefault(key.rsplit(".", 1)[-1], []).append(key)
+        if by_name is None:
+            found: dict[str, list[str]] = {}
+            for key in sorted(paths):
+                found.setdefault(key.rsplit(".", 1)[-1], []).append(key)
+            by_name = found
+        self.by_name: Mapping[str, Any] = by_name
 
     def resolve(self, name: str | None, near: str) -> str | None:
         if not name:
@@ -443,100 +450,257 @@ class _Names:
         return simple if len(self.by_name.get(simple, [])) <= 1 else key
 
 
-def build_graph(classes: dict[str, Any], aliases: dict[str, str], external: list[tuple[str, str, list[str]]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
-    """Resolve inheritance, hooks and reverse accessors into the plain-data section. Classes are
+def build_graph(
+    classes: Mapping[str, "ModelClassFacts"], aliases: Mapping[str, str], external: list[tuple[str, str, tuple[str, ...]]] = ()  # type: ignore[assignment]
+) -> "OrmModels":
+    """Resolve inheritance, hooks and reverse accessors into the typed section. Classes are
     keyed by qualified name (`shop.models.Product`); names in relations and bases resolve to the
     definition nearest the file that wrote them."""
-    models: dict[str, Any] = {}
-    managers: dict[str, Any] = {}
-    names = _Names({key: cls["path"] for key, cls in classes.items()})
+    models: dict[str, dict[str, Any]] = {}
+    managers: dict[str, ManagerFacts] = {}
+    names = _Names({key: cls.path for key, cls in classes.items()})
+    added: dict[str, set[str]] = {}  # hooks a receiver or a registration in another file adds
     for path, model, kinds in external:
-        keys = [k for k in classes if not classes[k].get("manager")] if model == "*" else [names.resolve(model, path)]
+        keys = [k for k in classes if not classes[k].manager] if model == "*" else [names.resolve(model, path)]
         for key in keys:
             if key is not None:
-                classes[key]["hooks"] = sorted(set(classes[key].get("hooks", [])) | set(kinds))
+                added.setdefault(key, set()).update(kinds)
 
-    def inherited(key: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str], str, set[str]]:
+    def inherited(key: str, seen: frozenset[str] = frozenset()) -> tuple[dict[str, RelationFacts], dict[str, str], str, set[str]]:
         cls = classes.get(key)
         if cls is None or key in seen:
             return {}, {}, "", set()
-        relations: dict[str, Any] = {}
+        relations: dict[str, RelationFacts] = {}
         owned_managers: dict[str, str] = {}
-        framework = cls.get("framework", "")
-        hooks: set[str] = set(cls.get("hooks", []))
-        for base in cls.get("bases", []):
-            base_key = names.resolve(base, cls["path"])
-            if base_key is not None and base_key != key and not classes[base_key].get("manager"):
+        framework = cls.framework
+        hooks: set[str] = set(cls.hooks) | added.get(key, set())
+        for base in cls.bases:
+            base_key = names.resolve(base, cls.path)
+            if base_key is not None and base_key != key and not classes[base_key].manager:
                 rel, man, fw, base_hooks = inherited(base_key, seen | {key})
                 relations.update(rel)
                 owned_managers.update(man)
                 framework = framework or fw
                 hooks |= base_hooks
-        relations.update(cls.get("relations", {}))
-        owned_managers.update(cls.get("managers", {}))
+        relations.update(cls.relations)
+        owned_managers.update(cls.managers)
         return relations, owned_managers, framework, hooks
 
     def soft_delete(key: str, seen: frozenset[str] = frozenset()) -> str | None:
         cls = classes.get(key)
         if cls is None or key in seen:
             return None
-        if cls.get("soft_delete"):
-            return cls["soft_delete"]
-        bases = (names.resolve(base, cls["path"]) for base in cls.get("bases", []))
+        if cls.soft_delete:
+            return cls.soft_delete
+        bases = (names.resolve(base, cls.path) for base in cls.bases)
         return next((flag for flag in (soft_delete(b, seen | {key}) for b in bases if b) if flag), None)
 
     for key, cls in classes.items():
-        if cls.get("manager"):
-            managers.setdefault(cls["name"], {"bases": cls["bases"], "methods": cls.get("methods", {})})
+        if cls.manager:
+            managers.setdefault(key.rsplit(".", 1)[-1], ManagerFacts(cls.bases, cls.methods))
             continue
         relations, owned_managers, framework, hooks = inherited(key)
         if not framework:
             continue
         models[key] = {
-            "path": cls["path"],
-            "line": cls["line"],
-            "framework": framework,
-            "abstract": bool(cls.get("abstract")),
-            "relations": {attr: dict(rel) for attr, rel in relations.items()},
-            "managers": owned_managers,
-            "fk_columns": cls.get("fk_columns", []),
-            "modules": cls.get("modules", []),
-            "hooks": sorted(hooks),
+            "path": cls.path, "line": cls.line, "framework": framework, "abstract": cls.abstract, "relations": relations,
+            "managers": owned_managers, "fk_columns": cls.fk_columns, "modules": cls.modules, "hooks": tuple(sorted(hooks)),
             "soft_delete": soft_delete(key),
         }
     names = _Names({key: model["path"] for key, model in models.items()})
     for model in models.values():
-        for relation in model["relations"].values():
-            target = names.resolve(relation.get("target"), model["path"])
+        for attr, relation in model["relations"].items():
+            target = names.resolve(relation.target, model["path"])
             if target is not None:
-                relation["target"] = names.public(target)
+                model["relations"][attr] = dataclasses.replace(relation, target=names.public(target))
     # Reverse accessors.
     for key, model in list(models.items()):
         if model["abstract"]:
             continue
         name = key.rsplit(".", 1)[-1]
         for attr, relation in list(model["relations"].items()):
-            target_key = names.resolve(relation.get("target"), model["path"])
+            target_key = names.resolve(relation.target, model["path"])
             target = models.get(target_key) if target_key is not None else None
             if target is None:
                 continue
-            kind = relation["kind"]
+            kind = relation.kind
             if model["framework"] == "django" and kind in ("fk", "o2o", "m2m"):
-                related = relation.get("related_name")
+                related = relation.related_name
                 if related is None:
                     related = name.lower() if kind == "o2o" else f"{name.lower()}_set"
                 related = related.replace("%(class)s", name.lower())
                 if not related or related.endswith("+") or "%(" in related:
                     continue
                 reverse = {"fk": "reverse_fk", "o2o": "reverse_o2o", "m2m": "reverse_m2m"}[kind]
-                target["relations"].setdefault(related, {"kind": reverse, "target": names.public(key), "line": relation.get("line", 0), "reverse_of": attr})
-            elif model["framework"] == "sqlalchemy" and relation.get("backref"):
+                target["relations"].setdefault(related, RelationFacts(reverse, names.public(key), relation.line, reverse_of=attr))
+            elif model["framework"] == "sqlalchemy" and relation.backref:
                 reverse_kind = "scalar" if kind == "collection" else "collection"
-                target["relations"].setdefault(
-                    relation["backref"],
-                    {"kind": reverse_kind, "target": names.public(key), "lazy": relation.get("backref_lazy"), "line": relation.get("line", 0)},
-                )
-    return {"models": models, "managers": managers, "aliases": aliases}
+                target["relations"].setdefault(relation.backref, RelationFacts(reverse_kind, names.public(key), relation.line, lazy=relation.backref_lazy))
+    return OrmModels.of(models, managers, aliases)
+
+
+# --------------------------------------------------------------------------------------------
+# The typed model: per-file facts (FileModels: JSON only in the index cache) and the
+# `orm_models` section (OrmModels) that rules read through ModelGraph.
+
+
+@dataclass(frozen=True, slots=True)
+class RelationFacts:
+    """A relation attribute of a model, as declared (or the reverse accessor another declares)."""
+
+    kind: str  # fk, o2o, m2m, generic, m2m_generic, reverse_*, scalar, collection, unknown
+    target: str | None  # how rules name the target model (its class name, or its key when shared)
+    line: int = 0
+    lazy: str | None = None  # SQLAlchemy `lazy=`
+    related_name: str | None = None  # Django `related_name=`
+    backref: str | None = None  # SQLAlchemy `backref=`, with its `lazy=`
+    backref_lazy: str | None = None
+    back_populates: str | None = None
+    reverse_of: str | None = None  # a Django reverse accessor: the attribute it reverses
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "target": self.target, "line": self.line}
+        for name in ("lazy", "related_name", "backref", "backref_lazy", "back_populates", "reverse_of"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        return data
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "RelationFacts":
+        return RelationFacts(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelClassFacts:
+    """A class of one file that looks like a model, a manager or a queryset, as declared there
+    (bases by simple name: the merge resolves them across files)."""
+
+    path: str
+    line: int
+    bases: tuple[str, ...]
+    framework: str  # django, sqlalchemy, or "" (known through a base)
+    modules: tuple[str, ...] = ()
+    relations: FrozenMap = EMPTY_MAP  # attribute -> RelationFacts
+    fk_columns: tuple[str, ...] = ()
+    managers: FrozenMap = EMPTY_MAP  # attribute -> manager / queryset class name
+    manager: bool = False  # a manager or queryset class
+    methods: FrozenMap = EMPTY_MAP  # a manager's: name -> eager paths, or None
+    abstract: bool = False
+    hooks: tuple[str, ...] = ()
+    soft_delete: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"line": self.line, "bases": list(self.bases)}
+        if self.relations:
+            data["relations"] = {attr: relation.to_json() for attr, relation in self.relations.items()}
+        if self.fk_columns:
+            data["fk_columns"] = list(self.fk_columns)
+        if self.managers:
+            data["managers"] = dict(self.managers)
+        if self.manager:
+            data["manager"] = True
+            data["methods"] = {name: [list(path) for path in paths] if paths is not None else None for name, paths in self.methods.items()}
+        if self.abstract:
+            data["abstract"] = True
+        if self.hooks:
+            data["hooks"] = list(self.hooks)
+        if self.soft_delete:
+            data["soft_delete"] = self.soft_delete
+        data["framework"] = self.framework
+        data["path"] = self.path
+        data["modules"] = list(self.modules)
+        return data
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "ModelClassFacts":
+        return ModelClassFacts(
+            data["path"], data["line"], tuple(data["bases"]), data["framework"], tuple(data.get("modules", ())),
+            FrozenMap((attr, RelationFacts.from_json(relation)) for attr, relation in data.get("relations", {}).items()),
+            tuple(data.get("fk_columns", ())), FrozenMap(data.get("managers", {})), bool(data.get("manager")),
+            FrozenMap(
+                (name, tuple(tuple(path) for path in paths) if paths is not None else None) for name, paths in data.get("methods", {}).items()
+            ),
+            bool(data.get("abstract")), tuple(data.get("hooks", ())), data.get("soft_delete"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FileModels:
+    """The per-file facts: model classes by name, `X = get_model(app, "X")` aliases, and the
+    hooks this file adds to models (signal receivers, change-log registrations; "*": every
+    model). `ModelGraphProvider.collect` writes the cache form (`to_json`) directly; the merge
+    reads it back with `from_json`."""
+
+    classes: FrozenMap = EMPTY_MAP  # class name -> ModelClassFacts
+    aliases: FrozenMap = EMPTY_MAP
+    hooks: FrozenMap = EMPTY_MAP  # model name -> hook kinds
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "classes": {name: cls.to_json() for name, cls in self.classes.items()},
+            "aliases": dict(self.aliases),
+            "hooks": {model: list(kinds) for model, kinds in self.hooks.items()},
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "FileModels":
+        return FileModels(
+            FrozenMap((name, ModelClassFacts.from_json(cls)) for name, cls in data["classes"].items()),
+            FrozenMap(data.get("aliases", {})),
+            FrozenMap((model, tuple(kinds)) for model, kinds in data.get("hooks", {}).items()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFacts:
+    """A model, with what it inherits from project base classes."""
+
+    path: str
+    line: int
+    framework: str  # django, sqlalchemy
+    abstract: bool
+    relations: FrozenMap  # attribute -> RelationFacts
+    managers: FrozenMap  # attribute -> manager / queryset class name
+    fk_columns: tuple[str, ...]
+    modules: tuple[str, ...]
+    hooks: tuple[str, ...]  # sorted: save, delete, pre_save ..., change-log, singleton
+    soft_delete: str | None  # the soft-delete flag column, its own or a base's
+
+
+@dataclass(frozen=True, slots=True)
+class ManagerFacts:
+    """A custom manager or queryset class: its bases (class names) and, per method, the eager
+    paths its returned chain applies (None when they are not literal)."""
+
+    bases: tuple[str, ...] = ()
+    methods: FrozenMap = EMPTY_MAP  # name -> tuple of paths (tuples of names), or None
+
+
+PLAIN_MANAGER = ManagerFacts()  # `objects` and the other managers Django gives every model
+
+
+@dataclass(frozen=True, slots=True)
+class OrmModels:
+    """The `orm_models` section: models by qualified key, managers by class name, the
+    `get_model(...)` aliases, and the keys defining each class name."""
+
+    models: FrozenMap = EMPTY_MAP
+    managers: FrozenMap = EMPTY_MAP
+    aliases: FrozenMap = EMPTY_MAP
+    by_name: FrozenMap = EMPTY_MAP  # class name -> the keys defining it, sorted
+
+    @staticmethod
+    def of(models: Mapping[str, Mapping[str, Any]], managers: Mapping[str, ManagerFacts], aliases: Mapping[str, str]) -> "OrmModels":
+        """The section from the merge's working records (each model's fields by name)."""
+        typed = FrozenMap(
+            (key, ModelFacts(**{**model, "relations": FrozenMap(model["relations"]), "managers": FrozenMap(model["managers"])}))
+            for key, model in models.items()
+        )
+        by_name: dict[str, list[str]] = {}
+        for key in sorted(typed):
+            by_name.setdefault(key.rsplit(".", 1)[-1], []).append(key)
+        return OrmModels(typed, FrozenMap(managers), FrozenMap(aliases), FrozenMap((name, tuple(keys)) for name, keys in by_name.items()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -566,21 +730,46 @@ class Relation:
         return self.lazy in ("dynamic", "write_only")
 
 
+EMPTY_MODELS = OrmModels()
+ModelGraphProvider.empty = EMPTY_MODELS  # the provider is defined above the section's types
+
+
+class _ModelPaths(Mapping[str, str]):
+    """Model key -> its file, read from the section's models (no copy per file)."""
+
+    __slots__ = ("models",)
+
+    def __init__(self, models: Mapping[str, ModelFacts]) -> None:
+        self.models = models
+
+    def __getitem__(self, key: str) -> str:
+        return self.models[key].path
+
+    def __iter__(self):
+        return iter(self.models)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.models
+
+
 class ModelGraph:
     """Read access to the `orm_models` section."""
 
-    def __init__(self, section: Mapping[str, Any] | None, path: str = "") -> None:
-        section = section or {}
-        self.models: Mapping[str, Any] = section.get("models", {})
-        self.managers: Mapping[str, Any] = section.get("managers", {})
-        self.aliases: Mapping[str, str] = section.get("aliases", {})
+    def __init__(self, section: OrmModels | None, path: str = "") -> None:
+        section = section or EMPTY_MODELS
+        self.models: Mapping[str, ModelFacts] = section.models
+        self.managers: Mapping[str, ManagerFacts] = section.managers
+        self.aliases: Mapping[str, str] = section.aliases
         self.path = path  # the file whose names are resolved
-        self._names = _Names({key: model["path"] for key, model in self.models.items()})
+        self._names = _Names(_ModelPaths(self.models), section.by_name)
 
     def __bool__(self) -> bool:
         return bool(self.models)
 
-    def model(self, name: str | None) -> Mapping[str, Any] | None:
+    def model(self, name: str | None) -> ModelFacts | None:
         key = self._names.resolve(name, self.path)
         return self.models.get(key) if key is not None else None
 
@@ -595,7 +784,7 @@ class ModelGraph:
         if len(candidates) <= 1:
             return name if candidates else None
         matching = [key for key in candidates if module and self._defines(self.models[key], module)] or candidates
-        return max(matching, key=lambda key: _shared_prefix(self.models[key]["path"], self.path))
+        return max(matching, key=lambda key: _shared_prefix(self.models[key].path, self.path))
 
     def defined_in(self, name: str, module: str) -> bool:
         """Whether the model `name` can be what `module` exports: the module defining it, or
@@ -608,8 +797,8 @@ class ModelGraph:
         return any(self._defines(self.models[key], module) for key in candidates) if name not in self.models else self._defines(facts, module)
 
     @staticmethod
-    def _defines(facts: Mapping[str, Any], module: str) -> bool:
-        for defining in facts.get("modules", []):
+    def _defines(facts: ModelFacts, module: str) -> bool:
+        for defining in facts.modules:
             parts = defining.split(".")
             for start in range(len(parts)):
                 candidate = ".".join(parts[start:])
@@ -619,7 +808,7 @@ class ModelGraph:
 
     def framework(self, name: str) -> str:
         model = self.model(name)
-        return model["framework"] if model else ""
+        return model.framework if model else ""
 
     def per_instance_write(self, name: str | None, method: str) -> str | None:
         """Why a write of `method` (`save`, `delete`, `create`) on model `name` must go row by row
@@ -628,7 +817,7 @@ class ModelGraph:
         facts = self.model(name)
         if facts is None:
             return None
-        hooks = set(facts.get("hooks", []))
+        hooks = set(facts.hooks)
         if "singleton" in hooks:
             return f"`{name}` is a single-row table"
         if method == "delete":
@@ -645,36 +834,38 @@ class ModelGraph:
 
     def singleton(self, name: str | None) -> bool:
         facts = self.model(name)
-        return facts is not None and "singleton" in facts.get("hooks", [])
+        return facts is not None and "singleton" in facts.hooks
 
     def relation(self, model: str | None, attr: str) -> Relation | None:
         facts = self.model(model)
         if facts is None:
             return None
-        relation = facts["relations"].get(attr)
+        relation = facts.relations.get(attr)
         if relation is None:
             return None
-        return Relation(model or "", attr, relation["kind"], relation.get("target"), relation.get("lazy"), facts["framework"])
+        return Relation(model or "", attr, relation.kind, relation.target, relation.lazy, facts.framework)
 
-    def manager(self, model: str, attr: str) -> Mapping[str, Any] | None:
-        """The manager/queryset class behind `Model.<attr>`, or {} for a plain manager, or None
-        when `attr` is not a manager of the model."""
+    def manager(self, model: str, attr: str) -> ManagerFacts | None:
+        """The manager/queryset class behind `Model.<attr>` (PLAIN_MANAGER for a plain manager,
+        or a custom class not in the project), or None when `attr` is not a manager of the model."""
         facts = self.model(model)
         if facts is None:
             return None
-        cls = facts["managers"].get(attr)
+        cls = facts.managers.get(attr)
         if cls is None:
-            return {} if attr in ("objects", "_default_manager", "_base_manager") else None
-        return self.managers.get(cls, {})
+            return PLAIN_MANAGER if attr in ("objects", "_default_manager", "_base_manager") else None
+        return self.managers.get(cls, PLAIN_MANAGER)
 
-    def manager_method(self, manager: Mapping[str, Any] | None, method: str, seen: frozenset[str] = frozenset()) -> tuple[bool, list[list[str]] | None]:
+    def manager_method(
+        self, manager: ManagerFacts | None, method: str, seen: frozenset[str] = frozenset()
+    ) -> tuple[bool, tuple[tuple[str, ...], ...] | None]:
         """(known, eager paths) of a custom manager/queryset method, following its bases."""
-        if not manager:
+        if manager is None:
             return False, None
-        methods = manager.get("methods", {})
+        methods = manager.methods
         if method in methods:
             return True, methods[method]
-        for base in manager.get("bases", []):
+        for base in manager.bases:
             if base in self.managers and base not in seen:
                 found = self.manager_method(self.managers[base], method, seen | {base})
                 if found[0]:
@@ -704,11 +895,90 @@ def _attribute_chain(node: ast.AST) -> list[str] | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class FieldRead:
+    """An attribute chain a method field reads from its object (`obj.reviews.count()`:
+    chain ("reviews",), call "count")."""
+
+    chain: tuple[str, ...]
+    call: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class SerializerField:
+    """A declared serializer field: `kind` is method, related, nested or plain."""
+
+    kind: str
+    line: int
+    source: str | None = None  # `source=`, dotted
+    many: bool = False
+    reads: tuple[FieldRead, ...] = ()  # a method field's reads
+    field_class: str | None = None  # a related field's class (PrimaryKeyRelatedField ...)
+    serializer: str | None = None  # a nested field's serializer class
+
+
+@dataclass(frozen=True, slots=True)
+class SerializerFacts:
+    """A DRF serializer class: its model, declared fields and `Meta` options."""
+
+    path: str
+    line: int
+    bases: tuple[str, ...]
+    fields: FrozenMap  # attribute -> SerializerField
+    model: str | None = None
+    meta_fields: tuple[str, ...] | str | None = None  # a list of names, "__all__", or not set
+    depth: int = 0
+    exclude: tuple[str, ...] | None = None
+    read_only: tuple[str, ...] = ()
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "SerializerFacts":
+        """The typed record of the facts `DrfSerializerProvider.collect` writes for a class."""
+        meta = data["meta_fields"]
+        return SerializerFacts(
+            data["path"], data["line"], tuple(data["bases"]),
+            FrozenMap(
+                (attr, SerializerField(
+                    field["kind"], field["line"], field.get("source"), bool(field.get("many")),
+                    tuple(FieldRead(tuple(read["chain"]), read["call"], read["line"]) for read in field.get("reads", ())),
+                    field.get("class"), field.get("serializer"),
+                ))
+                for attr, field in data["fields"].items()
+            ),
+            data.get("model"), tuple(meta) if isinstance(meta, list) else meta, data.get("depth", 0),
+            tuple(data["exclude"]) if "exclude" in data else None, tuple(data.get("read_only", ())),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The facts `collect` writes for the class (the index cache's form)."""
+        fields = {}
+        for attr, field in self.fields.items():
+            entry: dict[str, Any] = {"line": field.line, "source": field.source, "many": field.many, "kind": field.kind}
+            if field.kind == "method":
+                entry["reads"] = [{"chain": list(read.chain), "call": read.call, "line": read.line} for read in field.reads]
+            if field.field_class is not None:
+                entry["class"] = field.field_class
+            if field.serializer is not None:
+                entry["serializer"] = field.serializer
+            fields[attr] = entry
+        data: dict[str, Any] = {
+            "path": self.path, "line": self.line, "bases": list(self.bases), "fields": fields, "model": self.model,
+            "meta_fields": list(self.meta_fields) if isinstance(self.meta_fields, tuple) else self.meta_fields, "depth": self.depth,
+        }
+        if self.exclude is not None:
+            data["exclude"] = list(self.exclude)
+        if self.read_only:
+            data["read_only"] = list(self.read_only)
+        return data
+
+
 class DrfSerializerProvider(IndexProvider):
-    """Per file: DRF serializer classes and what each field reads."""
+    """Per file: DRF serializer classes and what each field reads. The section: a FrozenMap of
+    class name -> SerializerFacts (the first definition, by file, of each name)."""
 
     name = "drf_serializers"
-    empty = MappingProxyType({})
+    empty = EMPTY_MAP
     triggers = ("Serializer",)
     file_kinds = frozenset({FileKind.PYTHON})
 
@@ -797,14 +1067,14 @@ class DrfSerializerProvider(IndexProvider):
         obj = params[1].arg
         reads: list[dict[str, Any]] = []
         seen: set[int] = set()
-        for node in ast.walk(method):
+        for node in walk(method):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 chain = _attribute_chain(node.func)
                 if chain and chain[0] == obj and len(chain) > 2:
                     reads.append({"chain": chain[1:-1], "call": chain[-1], "line": node.lineno})
                     seen.add(id(node.func))
                     seen.add(id(node.func.value))
-        for node in ast.walk(method):
+        for node in walk(method):
             if isinstance(node, ast.Attribute) and id(node) not in seen:
                 chain = _attribute_chain(node)
                 if chain and chain[0] == obj and len(chain) > 1:
@@ -816,8 +1086,9 @@ class DrfSerializerProvider(IndexProvider):
         return reads
 
     def merge(self, facts: Mapping[str, Any]) -> Any:
-        merged: dict[str, Any] = {}
+        merged: dict[str, SerializerFacts] = {}
         for path in sorted(facts):
             for name, serializer in facts[path].items():
-                merged.setdefault(name, serializer)
-        return merged
+                if name not in merged:
+                    merged[name] = SerializerFacts.from_json(serializer)
+        return FrozenMap(merged)

@@ -294,7 +294,7 @@ class QueryTracker:
         facts = self.graph.model(model)
         if symbols is None or key is None or facts is None:
             return None
-        path, cls = facts["path"], key.rsplit(".", 1)[-1]
+        path, cls = facts.path, key.rsplit(".", 1)[-1]
         found = symbols.queries(path, f"{cls}.{name}")
         if found is None:
             symbol = symbols.class_symbol(path, cls)
@@ -622,7 +622,7 @@ def _combine(found: list[Rows | None]) -> Rows | None:
 
 def _manager_name(graph: ModelGraph, model: str, attr: str) -> str:
     facts = graph.model(model)
-    return facts["managers"].get(attr, "") if facts else ""
+    return facts.managers.get(attr, "") if facts else ""
 
 
 def chain_of(node: cst.BaseExpression) -> tuple[cst.Name, list[cst.Attribute]] | None:

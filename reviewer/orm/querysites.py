@@ -35,6 +35,7 @@ from typing import Any, Mapping
 import libcst as cst
 from sqlglot import exp
 
+from reviewer import astfacts
 from reviewer.astfacts import dotted_name
 from reviewer.bounds import MAX_LIBCST_TOKENS, token_count
 from reviewer.context import FileContext
@@ -209,8 +210,8 @@ class _Walker(ast.NodeVisitor):
         self.function.append(node.name)
         inner: set[int] = set()
         # A join anywhere in the function: its queries are over several tables.
-        joins = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in JOINS for n in ast.walk(node))
-        for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+        joins = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in JOINS for n in astfacts.walk(node))
+        for call in (n for n in astfacts.walk(node) if isinstance(n, ast.Call)):
             if id(call) in inner or not (isinstance(call.func, ast.Attribute) and call.func.attr in QUERY_METHODS):
                 continue
             calls = _chain(call)
@@ -252,7 +253,7 @@ def _runs_selects(tree: ast.Module) -> bool:
     named like an SQL sink (`execute`, `text`, `raw`, ...): the cheap test before the file is
     read with libcst."""
     selects = calls = False
-    for node in ast.walk(tree):
+    for node in astfacts.nodes_of(tree, ast.Constant, ast.Call):
         if isinstance(node, ast.Constant):
             if not selects and isinstance(node.value, str):
                 text = node.value.upper()

@@ -313,7 +313,7 @@ def _atomic_requests(index: Any) -> bool:
     """`ATOMIC_REQUESTS: True` on a database of the project's Django `DATABASES` setting."""
     from reviewer.web.routes import RoutesProvider
 
-    databases = RoutesProvider.of(index)["settings"].get("DATABASES", {}).get("value") if index is not None else None
+    databases = RoutesProvider.of(index).setting("DATABASES") if index is not None else None
     if not isinstance(databases, dict):
         return False
     return any(isinstance(db, dict) and db.get("ATOMIC_REQUESTS") is True for db in databases.values())

@@ -20,7 +20,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from reviewer.astfacts import dotted_name
+from reviewer.astfacts import children, dotted_name
 
 
 @dataclass(frozen=True)
@@ -72,23 +72,27 @@ def _function_edges(caller: str, node: ast.FunctionDef | ast.AsyncFunctionDef, k
             yield CallEdge(caller, callee, call.lineno, within, decorators)
 
 
-def _calls(statements: list[ast.stmt], within: tuple[str, ...]) -> Iterator[tuple[ast.Call, tuple[str, ...]]]:
-    for statement in statements:
-        yield from _statement_calls(statement, within)
-
-
-def _statement_calls(node: ast.AST, within: tuple[str, ...]) -> Iterator[tuple[ast.Call, tuple[str, ...]]]:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-        return  # runs later, outside what is open here
-    if isinstance(node, (ast.With, ast.AsyncWith)):
-        opened = within
-        for item in node.items:
-            yield from _statement_calls(item.context_expr, opened)
-            name = written(item.context_expr)
-            opened = (*opened, name) if name else opened
-        yield from _calls(node.body, opened)
-        return
-    if isinstance(node, ast.Call):
-        yield node, within
-    for child in ast.iter_child_nodes(node):
-        yield from _statement_calls(child, within)
+def _calls(statements: list[ast.stmt], within: tuple[str, ...]) -> list[tuple[ast.Call, tuple[str, ...]]]:
+    """The calls made in `statements`, in source order (depth first), each with the context
+    managers open around it. Iterative: a recursive generator passes each call up through
+    every level of nesting, and deep code made that the index's most expensive step."""
+    found: list[tuple[ast.Call, tuple[str, ...]]] = []
+    stack: list[tuple[ast.AST, tuple[str, ...]]] = [(statement, within) for statement in reversed(statements)]
+    while stack:
+        node, open_here = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue  # runs later, outside what is open here
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            inside: list[tuple[ast.AST, tuple[str, ...]]] = []
+            opened = open_here
+            for item in node.items:
+                inside.append((item.context_expr, opened))
+                name = written(item.context_expr)
+                opened = (*opened, name) if name else opened
+            inside.extend((statement, opened) for statement in node.body)
+            stack.extend(reversed(inside))
+            continue
+        if isinstance(node, ast.Call):
+            found.append((node, open_here))
+        stack.extend((child, open_here) for child in reversed(children(node)))
+    return found

@@ -21,7 +21,7 @@ import ast
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name, keyword_value
+from reviewer.astfacts import dotted_name, keyword_value, walk
 from reviewer.project.ormvocab import (
     DJANGO_CHAIN,
     DJANGO_EAGER,
@@ -428,7 +428,7 @@ def _iterated(statements: list[ast.stmt], positional: list[str], assigned: Mappi
         if isinstance(statement, (ast.For, ast.AsyncFor)):
             pairs.append((statement.target, statement.iter, list(statement.body)))
         elif isinstance(statement, (ast.Return, ast.Assign, ast.AnnAssign, ast.Expr)) and statement.value is not None:
-            for inner in ast.walk(statement.value):
+            for inner in walk(statement.value):
                 if isinstance(inner, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
                     body = [inner.key, inner.value] if isinstance(inner, ast.DictComp) else [inner.elt]
                     for generator in inner.generators:
@@ -438,7 +438,7 @@ def _iterated(statements: list[ast.stmt], positional: list[str], assigned: Mappi
                 continue
             chains = reads.setdefault(iterable.id, set())
             for part in body:
-                for sub in ast.walk(part):
+                for sub in walk(part):
                     if isinstance(sub, ast.Attribute):
                         chain = _chain_on(sub, target.id)
                         if chain:
@@ -459,7 +459,7 @@ def _accesses(statements: list[ast.stmt], on_self: bool) -> tuple[QueryUse, ...]
     inner: set[int] = set()  # calls and attributes already part of a chain
     for statement in statements:
         for part in _expressions(statement):
-            for node in ast.walk(part):
+            for node in walk(part):
                 if id(node) in inner:
                     continue
                 if isinstance(node, ast.Call):

@@ -25,7 +25,7 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from reviewer.astfacts import dotted_name
+from reviewer.astfacts import dotted_name, nodes_of
 from reviewer.discovery import non_service
 from reviewer.model import FileKind
 from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
@@ -98,8 +98,8 @@ def markers_of(tree: ast.Module, path: str) -> dict[str, Any]:
         for node in tree.body
     )
     builds: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Return)) and isinstance(node.value, ast.Call):
+    for node in nodes_of(tree, ast.Assign, ast.AnnAssign, ast.Return):
+        if isinstance(node.value, ast.Call):
             callee = dotted_name(node.value.func)
             if callee and callee.rsplit(".", 1)[-1][:1].isupper():
                 builds.add(callee)

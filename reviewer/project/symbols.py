@@ -23,7 +23,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name
+from reviewer.astfacts import dotted_name, nodes_of
 from reviewer.discovery import is_test_path
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
@@ -257,7 +257,7 @@ def _bind_targets(node: ast.stmt, bind) -> None:
 
 
 def _global_names(tree: ast.Module) -> set[str]:
-    return {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+    return {name for node in nodes_of(tree, ast.Global) for name in node.names}
 
 
 def _class_facts(node: ast.ClassDef) -> ClassFacts:

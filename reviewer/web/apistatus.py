@@ -168,9 +168,9 @@ class StatusChecks(HandlerScope):
     def _collection(self, handler) -> bool:
         path = handler.path
         wanted = f"{module_name_for(self.context.path)}.{handler.node.name.value}"
-        for route in RoutesProvider.of(self.context.index)["routes"]:
-            if route["file"] == self.context.path and (route["handler"] == wanted or route["handler"].rsplit(".", 1)[0] == wanted.rsplit(".", 1)[0] and handler.kind == "method"):
-                path = route["path"]
+        for route in RoutesProvider.of(self.context.index).routes:
+            if route.file == self.context.path and (route.handler == wanted or route.handler.rsplit(".", 1)[0] == wanted.rsplit(".", 1)[0] and handler.kind == "method"):
+                path = route.path
                 break
         segments = [s for s in path.split("/") if s]
         if not segments:

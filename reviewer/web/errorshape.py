@@ -11,12 +11,13 @@ configured envelope, RFC 9457 problem+json, or the project's majority shape.
 
 from __future__ import annotations
 
-from types import MappingProxyType
 import ast
 import re
+from dataclasses import dataclass
 from typing import Any, Mapping
 
-from reviewer.provider import IndexProvider
+from reviewer.astfacts import children, nodes_of, walk
+from reviewer.provider import EMPTY_MAP, FrozenMap, IndexProvider, freeze
 from reviewer.model import FileKind
 
 # Callables that build a response from a body and a status, and where each takes them.
@@ -126,14 +127,14 @@ def family(shape: Any) -> str:
     return "{" + ",".join(f"{key}{'{}' if isinstance(shape[key], dict) else ''}" for key in sorted(shape)) + "}"
 
 
-def majority(sites: list[Mapping[str, Any]]) -> tuple[str, Mapping[str, Any]] | None:
+def majority(sites: list["ErrorSite"]) -> tuple[str, "ErrorSite"] | None:
     """The project's own error convention (`error-format: auto`): the family of shapes with the
     most weight (a helper counts once per call), and the first site that has it."""
     votes: dict[str, int] = {}
-    first: dict[str, Mapping[str, Any]] = {}
+    first: dict[str, ErrorSite] = {}
     for site in sites:
-        key = family(site["shape"])
-        votes[key] = votes.get(key, 0) + site["weight"]
+        key = family(site.shape)
+        votes[key] = votes.get(key, 0) + site.weight
         first.setdefault(key, site)
     if not votes:
         return None
@@ -220,8 +221,8 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
     helpers: list[dict[str, Any]] = []
     calls: dict[str, int] = {}
     parents: dict[int, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
+    for node in walk(tree):
+        for child in children(node):
             parents[id(child)] = node
         if isinstance(node, ast.Call):
             name = _simple(node.func)
@@ -234,7 +235,7 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
             current = parents.get(id(current))
         return current
 
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.Raise, ast.Call):
         status_node = None
         body = None
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and _simple(node.exc.func) in FRAMEWORK_EXCEPTIONS:
@@ -262,8 +263,8 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
             params = set()
             if function is not None:
                 params = {a.arg for a in function.args.args + function.args.kwonlyargs}
-            used = {n.id for n in ast.walk(status_node) if isinstance(n, ast.Name)} | {
-                n.attr for n in ast.walk(status_node) if isinstance(n, ast.Attribute)
+            used = {n.id for n in walk(status_node) if isinstance(n, ast.Name)} | {
+                n.attr for n in walk(status_node) if isinstance(n, ast.Attribute)
             }
             if function is not None and (used & params or "status_code" in used or "code" in used):
                 helpers.append({"name": function.name, "line": node.lineno, "shape": shape})
@@ -272,7 +273,7 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
             sites.append({"line": node.lineno, "shape": shape, "status": status})
     if not sites and not helpers:
         return {}
-    return {"sites": sites, "helpers": helpers, "calls": {h["name"]: calls.get(h["name"], 0) for h in helpers}, "all_calls": calls}
+    return {"sites": sites, "helpers": helpers, "all_calls": calls}
 
 
 def _unwrap(body: ast.AST | None, function: ast.AST | None) -> ast.AST | None:
@@ -282,7 +283,7 @@ def _unwrap(body: ast.AST | None, function: ast.AST | None) -> ast.AST | None:
             body = body.args[0]
         elif isinstance(body, ast.Name) and function is not None:
             found = None
-            for item in ast.walk(function):
+            for item in walk(function):
                 if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == body.id for t in item.targets):
                     found = item.value
             if found is None:
@@ -293,11 +294,97 @@ def _unwrap(body: ast.AST | None, function: ast.AST | None) -> ast.AST | None:
     return body
 
 
+# --------------------------------------------------------------------------------------------
+# The typed model. A shape is a FrozenMap (key -> nested shape, or "str" / "list" / "value").
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeSite:
+    """One error body a file sends with a literal 4xx / 5xx status, or a framework exception
+    it raises (`framework`: rendered `{"detail": ...}` unless a handler is registered)."""
+
+    line: int
+    shape: FrozenMap
+    status: int | None
+    framework: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorHelper:
+    """A function that builds an error body with a status it receives (`api_error(...)`)."""
+
+    name: str
+    line: int
+    shape: FrozenMap
+
+
+@dataclass(frozen=True, slots=True)
+class FileErrorShapes:
+    """The per-file facts: the file's sites, its helpers, and how often it calls each name
+    (a helper defined elsewhere counts once per call). `collect_sites` writes the cache form
+    (`to_json`) directly; the merge reads it back with `from_json`."""
+
+    sites: tuple[ShapeSite, ...] = ()
+    helpers: tuple[ErrorHelper, ...] = ()
+    calls: FrozenMap = EMPTY_MAP
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sites": [
+                {"line": s.line, "shape": s.shape, "status": s.status, **({"framework": True} if s.framework else {})} for s in self.sites
+            ],
+            "helpers": [{"name": h.name, "line": h.line, "shape": h.shape} for h in self.helpers],
+            "all_calls": dict(self.calls),
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "FileErrorShapes":
+        return FileErrorShapes(
+            tuple(ShapeSite(s["line"], freeze(s["shape"]), s["status"], bool(s.get("framework"))) for s in data["sites"]),
+            tuple(ErrorHelper(h["name"], h["line"], freeze(h["shape"])) for h in data["helpers"]),
+            FrozenMap(data["all_calls"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSite:
+    """An error emission site of the project, as the rules read it: a file's site, or an
+    error helper's body (`helper`: its name), which weighs as many votes as it has calls."""
+
+    file: str
+    line: int
+    shape: FrozenMap
+    status: int | None
+    framework: bool = False
+    helper: str | None = None
+    weight: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorShapes:
+    """The `error_shapes` section: every error emission site, by file then line of discovery."""
+
+    sites: tuple[ErrorSite, ...] = ()
+
+    def helper_names(self) -> frozenset[str]:
+        return frozenset(site.helper for site in self.sites if site.helper)
+
+
+def merge_sites(facts: Mapping[str, FileErrorShapes]) -> ErrorShapes:
+    helper_names = {h.name for data in facts.values() for h in data.helpers}
+    uses = {name: sum(data.calls.get(name, 0) for data in facts.values()) for name in helper_names}
+    sites: list[ErrorSite] = []
+    for path, data in sorted(facts.items()):
+        sites.extend(ErrorSite(path, site.line, site.shape, site.status, site.framework) for site in data.sites)
+        sites.extend(ErrorSite(path, h.line, h.shape, None, helper=h.name, weight=max(1, uses.get(h.name, 0))) for h in data.helpers)
+    return ErrorShapes(tuple(sites))
+
+
 class ErrorShapesProvider(IndexProvider):
-    """The `error_shapes` section: error emission sites and error helpers, per file."""
+    """The `error_shapes` section: an ErrorShapes."""
 
     name = "error_shapes"
-    empty = MappingProxyType({"sites": ()})
+    empty = ErrorShapes()
     # The framework's exceptions vote too (`raise HTTPException(...)` renders `{"detail": ...}`),
     # also in modules that build no response themselves.
     triggers = ("Response", "jsonify", "make_response", *sorted(FRAMEWORK_EXCEPTIONS))
@@ -310,13 +397,4 @@ class ErrorShapesProvider(IndexProvider):
         return found or None
 
     def merge(self, facts: Mapping[str, Any]) -> Any:
-        helper_names = {h["name"] for data in facts.values() for h in data["helpers"]}
-        uses = {name: sum(data["all_calls"].get(name, 0) for data in facts.values()) for name in helper_names}
-        sites = []
-        for path, data in sorted(facts.items()):
-            for site in data["sites"]:
-                sites.append({"framework": False, **site, "file": path, "helper": False, "weight": 1})
-            for helper in data["helpers"]:
-                sites.append({"framework": False, "file": path, "line": helper["line"], "shape": helper["shape"], "status": None,
-                              "helper": helper["name"], "weight": max(1, uses.get(helper["name"], 0))})
-        return {"sites": sites}
+        return merge_sites({path: FileErrorShapes.from_json(data) for path, data in facts.items()})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Mapping
 
-from reviewer.astfacts import keyword_value
+from reviewer.astfacts import keyword_value, nodes_of, walk
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, module_name_for
 from reviewer.provider import IndexProvider
@@ -38,7 +38,7 @@ def limits_of(extensions: ast.AST | None) -> str:
         return UNLIMITED
     if not isinstance(extensions, (ast.List, ast.Tuple)):
         return UNKNOWN
-    for node in ast.walk(extensions):
+    for node in walk(extensions):
         if isinstance(node, ast.Starred):
             return UNKNOWN
         name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
@@ -59,12 +59,11 @@ class GraphqlSchemaProvider(IndexProvider):
         if tree is None:
             return None
         imports = ImportMap(module_name_for(path), path.endswith("__init__.py"))
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                imports.add(node)
+        for node in nodes_of(tree, ast.Import, ast.ImportFrom):
+            imports.add(node)
         schemas: dict[str, str] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and imports.imported_name(node.func) in STRAWBERRY_SCHEMAS:
+        for node in nodes_of(tree, ast.Call):
+            if imports.imported_name(node.func) in STRAWBERRY_SCHEMAS:
                 schemas[str(node.lineno)] = limits_of(keyword_value(node, "extensions"))
         if not schemas:
             return None

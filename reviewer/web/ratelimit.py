@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
-from reviewer.astfacts import dotted_name, keyword_value, own_nodes
+from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes, walk
 from reviewer.config import tomllib  # tomli on Python 3.10
 from reviewer.lines import split_lines
 from reviewer.model import FileKind
@@ -165,7 +165,7 @@ def collect_evidence(tree: ast.Module) -> list[dict[str, Any]]:
     def add(node: ast.AST, kind: str, text: str) -> None:
         found.append({"line": getattr(node, "lineno", 1), "kind": kind, "text": text})
 
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if _is_limiter_module(alias.name):
@@ -236,7 +236,7 @@ def missing_retry_after(tree: ast.Module) -> list[list[Any]]:
         own = list(own_nodes(body))
         sites = [(node, _answers_429(node)) for node in own]
         sites = [(node, answer) for node, answer in sites if answer]
-        if sites and not _sets_retry_after(ast.walk(scope) if scope is not None else own):
+        if sites and not _sets_retry_after(walk(scope) if scope is not None else own):
             found.extend([node.lineno, answer, owner] for node, answer in sites)
         for node in own:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -278,7 +278,7 @@ def throttle_facts(tree: ast.Module) -> dict[str, Any]:
     read: set[int] = set()  # the ids of the `DEFAULT_THROTTLE_RATES` constants read as a setting
     scopes: list[list[Any]] = []
     scoped = False
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and key.value == RATES_SETTING:
@@ -303,7 +303,7 @@ def throttle_facts(tree: ast.Module) -> dict[str, Any]:
             scoped = True
     # The setting named anywhere else (`REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["x"] = ...`,
     # `.update(...)`): its scopes cannot be listed.
-    if any(isinstance(n, ast.Constant) and n.value == RATES_SETTING and id(n) not in read for n in ast.walk(tree)):
+    if any(n.value == RATES_SETTING and id(n) not in read for n in nodes_of(tree, ast.Constant)):
         rates.append(UNKNOWN_RATES)
     return {"rates": rates, "scopes": sorted(scopes), "scoped": scoped}
 
@@ -343,7 +343,7 @@ def _rate_throttle(node: ast.ClassDef, tree: ast.Module, depth: int = 0) -> bool
 def _limiter_dependency(node: ast.AST | None) -> bool:
     """A fastapi-limiter `RateLimiter(...)` among dependencies (`[Depends(RateLimiter(times=5))]`)."""
     return node is not None and any(
-        isinstance(item, ast.Call) and (dotted_name(item.func) or "").rsplit(".", 1)[-1] == "RateLimiter" for item in ast.walk(node))
+        isinstance(item, ast.Call) and (dotted_name(item.func) or "").rsplit(".", 1)[-1] == "RateLimiter" for item in walk(node))
 
 
 def guarded_functions(tree: ast.Module) -> list[str]:

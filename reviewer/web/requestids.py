@@ -27,7 +27,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name
+from reviewer.astfacts import dotted_name, walk
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
 from reviewer.discovery import non_service
@@ -78,7 +78,7 @@ def _library(name: str) -> bool:
 def collect_request_ids(tree: ast.Module) -> list[list[Any]]:
     """[line, what] for each piece of evidence in one module."""
     found: list[list[Any]] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
             names = [alias.name for alias in node.names]

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 import libcst as cst
 
-from reviewer.astfacts import dotted_name, keyword_value
-from reviewer.provider import IndexProvider
+from reviewer.astfacts import dotted_name, forget_walks, keyword_value, nodes_of, walk
+from reviewer.provider import EMPTY_MAP, FrozenMap, IndexProvider, freeze
 from reviewer.discovery import non_service
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
@@ -108,7 +109,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
         "aliases": {}, "returns": {},
     }
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.Import, ast.ImportFrom):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.add(node)
             for name in ([a.name for a in node.names] + [getattr(node, "module", None) or ""]):
@@ -176,7 +177,7 @@ def _unrolled(loop: ast.For | ast.AsyncFor, lists: Mapping[str, list[ast.expr]])
     or bound to a module-level name), its loop variables replaced by the element's parts.
     Other loops, and loops that include nothing, give nothing."""
     if not any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in INCLUDE_CALLS
-               for stmt in loop.body for node in ast.walk(stmt)):
+               for stmt in loop.body for node in walk(stmt)):
         return []
     iterable = loop.iter
     items = list(iterable.elts) if isinstance(iterable, (ast.List, ast.Tuple)) else (
@@ -190,7 +191,7 @@ def _unrolled(loop: ast.For | ast.AsyncFor, lists: Mapping[str, list[ast.expr]])
         if len(parts) != len(names) or not all(isinstance(part, (ast.Name, ast.Attribute, ast.Constant)) for part in parts):
             return []
         values = {name.id: part for name, part in zip(names, parts)}  # type: ignore[attr-defined]
-        bodies.append([_Substitute(values).visit(copy.deepcopy(stmt)) for stmt in loop.body])
+        bodies.append([forget_walks(_Substitute(values).visit(copy.deepcopy(stmt))) for stmt in loop.body])
     return bodies
 
 
@@ -481,14 +482,14 @@ def _pagination_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str,
         facts["pages"] = True
     methods: set[str] = set()
     clamped: set[str] = set()
-    for item in ast.walk(node):
+    for item in walk(node):
         if isinstance(item, ast.Call):
             callee = _simple(dotted_name(item.func)) if isinstance(item.func, (ast.Name, ast.Attribute)) else ""
             methods.add(callee)
             if callee == "min":
-                clamped.update(n.id for n in ast.walk(item) if isinstance(n, ast.Name))
+                clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
         elif isinstance(item, ast.Compare) and any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in item.ops):
-            clamped.update(n.id for n in ast.walk(item) if isinstance(n, ast.Name))
+            clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
     if any(is_pagination_name(m) for m in methods) or {"Paginator", "get_page"} & methods or {"limit", "offset"} <= methods:
         facts["paginates"] = True
     clamped &= set(params) & PAGINATION_INPUTS
@@ -511,7 +512,7 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
                 info["pages"] = True
             if paging.get("paginates"):
                 info.setdefault("paging_methods", []).append(stmt.name)
-            for item in ast.walk(stmt):
+            for item in walk(stmt):
                 # `self.default_limit = settings.PAGINATE_COUNT` in __init__ sizes the paginator too
                 if isinstance(item, ast.Assign):
                     for target in item.targets:
@@ -667,6 +668,357 @@ def _pattern_target(view: ast.AST | None, imports: ImportMap, depth: int) -> dic
 
 
 # --------------------------------------------------------------------------------------------
+# Per-file facts, typed. `_collect_routes` writes their cache form (JSON) directly; the merge
+# reads it back with `FileRoutes.from_json`. A path or prefix argument is a PathFact.
+
+
+@dataclass(frozen=True, slots=True)
+class PathFact:
+    """A path or prefix argument (see `_path_fact`): its literal text, else the constant
+    expression it builds and its source text (`prefix=settings.API_V1_STR`), resolved across
+    modules by the merge; neither when none was given."""
+
+    literal: str | None = None
+    expr: Expr | None = None
+    text: str | None = None
+
+    def to_json(self, key: str = "prefix") -> dict[str, Any]:
+        if self.text is None:
+            return {key: self.literal}
+        return {key: None, f"{key}_expr": self.expr.to_json() if self.expr is not None else None, f"{key}_text": self.text}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any], key: str = "prefix") -> "PathFact":
+        literal = data.get(key)
+        expr = data.get(f"{key}_expr")
+        return PathFact(literal if isinstance(literal, str) else None, Expr.from_json(expr) if expr is not None else None, data.get(f"{key}_text"))
+
+
+NO_PATH = PathFact()
+
+
+@dataclass(frozen=True, slots=True)
+class PatternEntry:
+    """One entry of a URL pattern list (a Django `path()` / `re_path()` / `url()`, a Starlette
+    `Route` / `Mount`): its route, and what it routes to: an included URLconf (`include`, a
+    dotted module name; `include_ref`, a module or list by name; `include_list`, inline
+    entries; `include_router`, a DRF router's `urls`), a mounted app, the admin, or a view
+    (`view`, of `kind` function, class or endpoint, serving `methods`)."""
+
+    route: PathFact
+    regex: bool
+    line: int
+    include: str | None = None
+    include_ref: str | None = None
+    include_list: tuple["PatternEntry", ...] | None = None
+    include_router: str | None = None
+    mount_app: str | None = None
+    admin: bool = False
+    view: str | None = None
+    kind: str | None = None
+    methods: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {**self.route.to_json("route"), "regex": self.regex, "line": self.line}
+        for name in ("include", "include_ref", "include_router", "mount_app", "view", "kind"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        if self.include_list is not None:
+            data["include_list"] = [entry.to_json() for entry in self.include_list]
+        if self.admin:
+            data["admin"] = True
+        if self.kind == "endpoint":
+            data["methods"] = list(self.methods)
+        return data
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "PatternEntry":
+        inner = data.get("include_list")
+        return PatternEntry(
+            PathFact.from_json(data, "route"), bool(data["regex"]), data["line"], data.get("include"), data.get("include_ref"),
+            tuple(PatternEntry.from_json(entry) for entry in inner) if inner is not None else None,
+            data.get("include_router"), data.get("mount_app"), bool(data.get("admin")), data.get("view"), data.get("kind"),
+            tuple(data.get("methods", ())),
+        )
+
+
+def _entries(data: Any) -> tuple[PatternEntry, ...]:
+    return tuple(PatternEntry.from_json(entry) for entry in data)
+
+
+@dataclass(frozen=True, slots=True)
+class RouterDecl:
+    """An app, router, blueprint, DRF router, Api or namespace bound to a name (`var`, as
+    written, when bound in a function: an app factory, whose `def` is at `factory`)."""
+
+    kind: str  # fastapi-app, fastapi-router, flask-app, blueprint, drf-router, restful-api, restx-namespace, app?
+    line: int
+    prefix: PathFact = NO_PATH
+    var: str | None = None
+    factory: int | None = None
+    trailing_slash: bool = True
+    handlers_kw: tuple[str, ...] = ()
+    dependencies: bool = False
+    patterns: tuple[PatternEntry, ...] | None = None  # Starlette `routes=[...]`
+    app_class: str | None = None  # an `app?`: the class it is an instance of
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, **self.prefix.to_json(), "line": self.line}
+        if not self.trailing_slash:
+            data["trailing_slash"] = False
+        if self.handlers_kw or self.kind in ("fastapi-app", APP_CANDIDATE):
+            data["handlers_kw"] = list(self.handlers_kw)
+        if self.dependencies:
+            data["dependencies"] = True
+        if self.patterns is not None:
+            data["patterns"] = [entry.to_json() for entry in self.patterns]
+        if self.app_class is not None:
+            data["class"] = self.app_class
+        if self.var is not None:
+            data["var"] = self.var
+        if self.factory is not None:
+            data["factory"] = self.factory
+        return data
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "RouterDecl":
+        patterns = data.get("patterns")
+        return RouterDecl(
+            data["kind"], data["line"], PathFact.from_json(data), data.get("var"), data.get("factory"), data.get("trailing_slash", True) is not False,
+            tuple(data.get("handlers_kw", ())), bool(data.get("dependencies")), _entries(patterns) if patterns is not None else None,
+            data.get("class"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDecl:
+    """A route a decorator or a call declares on an owner (a router, app, blueprint or Api, as
+    the file names it), for a function or a view class (`view`)."""
+
+    owner: str
+    methods: tuple[str, ...]
+    path: str
+    handler: str
+    line: int
+    view: str  # function, class
+    status_code: int | None = None
+    response_model: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"owner": self.owner, "methods": list(self.methods), "path": self.path, "line": self.line, "status_code": self.status_code,
+                "response_model": self.response_model, "handler": self.handler, "view": self.view}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "RouteDecl":
+        return RouteDecl(data["owner"], tuple(data["methods"]), data["path"], data["handler"], data["line"], data["view"],
+                         data.get("status_code"), data.get("response_model"))
+
+
+@dataclass(frozen=True, slots=True)
+class IncludeDecl:
+    """`parent.include_router(child, prefix=...)` and the other edges (see `Include`)."""
+
+    parent: str
+    child: str
+    prefix: PathFact
+    line: int
+    kind: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"parent": self.parent, "child": self.child, **self.prefix.to_json(), "line": self.line, "kind": self.kind}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "IncludeDecl":
+        return IncludeDecl(data["parent"], data["child"], PathFact.from_json(data), data["line"], data["kind"])
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerDecl:
+    owner: str
+    exception: Any  # a name, or a status code
+    line: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"owner": self.owner, "exception": self.exception, "line": self.line}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "HandlerDecl":
+        return HandlerDecl(data["owner"], data["exception"], data["line"])
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDecl:
+    """A DRF `@action` of a view set."""
+
+    name: str
+    methods: tuple[str, ...]
+    detail: bool
+    line: int
+    url_path: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "methods": list(self.methods), "detail": self.detail, "line": self.line, "url_path": self.url_path}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "ActionDecl":
+        return ActionDecl(data["name"], tuple(data["methods"]), data["detail"], data["line"], data["url_path"])
+
+
+@dataclass(frozen=True, slots=True)
+class AttrDecl:
+    """A class attribute: where it is set, and its literal value (frozen; "?" when set in
+    `__init__`, a dotted name or "?" for what is not a literal)."""
+
+    line: int
+    value: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "value": self.value}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "AttrDecl":
+        return AttrDecl(data["line"], freeze(data["value"]))
+
+
+@dataclass(frozen=True, slots=True)
+class ClassDecl:
+    """A class of the file (a view, view set, paginator ...): bases as imports qualify them,
+    methods with their lines, `@action`s, class attributes, and its pagination facts."""
+
+    line: int
+    bases: tuple[str, ...]
+    methods: FrozenMap = EMPTY_MAP  # name -> line
+    actions: tuple[ActionDecl, ...] = ()
+    attrs: FrozenMap = EMPTY_MAP  # name -> AttrDecl
+    pages: bool = False  # takes page inputs (fields or `__init__` parameters)
+    paging_methods: tuple[str, ...] = ()
+    ordering: bool = False  # its Meta sets an ordering
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"line": self.line, "bases": list(self.bases), "methods": dict(self.methods),
+                                "actions": [action.to_json() for action in self.actions], "attrs": {k: v.to_json() for k, v in self.attrs.items()}}
+        if self.pages:
+            data["pages"] = True
+        if self.paging_methods:
+            data["paging_methods"] = list(self.paging_methods)
+        if self.ordering:
+            data["ordering"] = True
+        return data
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "ClassDecl":
+        return ClassDecl(
+            data["line"], tuple(data["bases"]), FrozenMap(data["methods"]), tuple(ActionDecl.from_json(a) for a in data["actions"]),
+            FrozenMap((name, AttrDecl.from_json(attr)) for name, attr in data["attrs"].items()), bool(data.get("pages")),
+            tuple(data.get("paging_methods", ())), bool(data.get("ordering")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDecl:
+    """A function of the file: its method decorators (`@api_view`, `@require_POST`) and its
+    pagination facts (see `_pagination_facts`)."""
+
+    line: int
+    api_view: tuple[str, ...] | None = None
+    require: tuple[str, ...] | None = None
+    pages: bool = False
+    paginates: bool = False
+    clamps: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"line": self.line}
+        if self.api_view is not None:
+            data["api_view"] = list(self.api_view)
+        if self.require is not None:
+            data["require"] = list(self.require)
+        if self.pages:
+            data["pages"] = True
+        if self.paginates:
+            data["paginates"] = True
+        if self.clamps:
+            data["clamps"] = list(self.clamps)
+        return data
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "FunctionDecl":
+        api_view, require = data.get("api_view"), data.get("require")
+        return FunctionDecl(
+            data["line"], tuple(api_view) if api_view is not None else None, tuple(require) if require is not None else None,
+            bool(data.get("pages")), bool(data.get("paginates")), tuple(data.get("clamps", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationDecl:
+    """`router.register(prefix, ViewSet)`."""
+
+    router: str
+    prefix: str
+    viewset: str | None
+    line: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"router": self.router, "prefix": self.prefix, "viewset": self.viewset, "line": self.line}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "RegistrationDecl":
+        return RegistrationDecl(data["router"], data["prefix"], data["viewset"], data["line"])
+
+
+@dataclass(frozen=True, slots=True)
+class FileRoutes:
+    """The per-file facts of the routes section."""
+
+    module: str
+    routers: FrozenMap = EMPTY_MAP  # name (`factory.app` in a function) -> RouterDecl
+    routes: tuple[RouteDecl, ...] = ()
+    includes: tuple[IncludeDecl, ...] = ()
+    handlers: tuple[HandlerDecl, ...] = ()
+    classes: FrozenMap = EMPTY_MAP  # qualified name in the file -> ClassDecl
+    functions: FrozenMap = EMPTY_MAP  # qualified name in the file -> FunctionDecl
+    urlpatterns: tuple[PatternEntry, ...] = ()
+    pattern_lists: FrozenMap = EMPTY_MAP  # name -> entries
+    registrations: tuple[RegistrationDecl, ...] = ()
+    settings: FrozenMap = EMPTY_MAP  # name -> AttrDecl (line, literal value)
+    evidence: tuple[Evidence, ...] = ()  # file ""
+    aliases: FrozenMap = EMPTY_MAP  # name -> the factory call it is bound to
+    returns: FrozenMap = EMPTY_MAP  # factory -> the name it returns
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "module": self.module, "routers": {name: router.to_json() for name, router in self.routers.items()},
+            "routes": [route.to_json() for route in self.routes], "includes": [include.to_json() for include in self.includes],
+            "handlers": [handler.to_json() for handler in self.handlers], "classes": {name: cls.to_json() for name, cls in self.classes.items()},
+            "functions": {name: function.to_json() for name, function in self.functions.items()},
+            "urlpatterns": [entry.to_json() for entry in self.urlpatterns],
+            "pattern_lists": {name: [entry.to_json() for entry in entries] for name, entries in self.pattern_lists.items()},
+            "registrations": [reg.to_json() for reg in self.registrations], "settings": {name: s.to_json() for name, s in self.settings.items()},
+            "evidence": [{"kind": item.kind, "line": item.line, "text": item.text} for item in self.evidence],
+            "aliases": dict(self.aliases), "returns": dict(self.returns),
+        }
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> "FileRoutes":
+        return FileRoutes(
+            data["module"],
+            FrozenMap((name, RouterDecl.from_json(router)) for name, router in data["routers"].items()),
+            tuple(RouteDecl.from_json(route) for route in data["routes"]),
+            tuple(IncludeDecl.from_json(include) for include in data["includes"]),
+            tuple(HandlerDecl.from_json(handler) for handler in data["handlers"]),
+            FrozenMap((name, ClassDecl.from_json(cls)) for name, cls in data["classes"].items()),
+            FrozenMap((name, FunctionDecl.from_json(function)) for name, function in data["functions"].items()),
+            _entries(data["urlpatterns"]),
+            FrozenMap((name, _entries(entries)) for name, entries in data.get("pattern_lists", {}).items()),
+            tuple(RegistrationDecl.from_json(reg) for reg in data["registrations"]),
+            FrozenMap((name, AttrDecl.from_json(setting)) for name, setting in data["settings"].items()),
+            tuple(Evidence(item["kind"], "", item["line"], item["text"]) for item in data["evidence"]),
+            FrozenMap(data.get("aliases", {})), FrozenMap(data.get("returns", {})),
+        )
+
+
+# --------------------------------------------------------------------------------------------
 # Merge: full paths
 
 
@@ -725,16 +1077,17 @@ class _Resolver:
         found = self._definition(path, written, False)
         return found if found is not None else (path, written)
 
-    def router(self, path: str, written: str, facts: Mapping[str, Any], depth: int = 0) -> Key:
+    def router(self, path: str, written: str, facts: Mapping[str, FileRoutes], depth: int = 0) -> Key:
         """The key of the router, app or blueprint `written` in file `path` names: a name bound
         to a call of an app factory (`app = create_app()`, here or imported) is the app that
         factory returns."""
         where, name = self.key(path, written)
-        call = facts.get(where, {}).get("aliases", {}).get(name) if depth < 4 else None
+        found = facts.get(where)
+        call = found.aliases.get(name) if found is not None and depth < 4 else None
         if call is None:
             return (where, name)
         factory, function = self.key(where, call)
-        returned = facts.get(factory, {}).get("returns", {}).get(function)
+        returned = facts[factory].returns.get(function) if factory in facts else None
         return self.router(factory, returned, facts, depth + 1) if returned else (where, name)
 
     def qualified(self, path: str, name: str) -> str:
@@ -747,15 +1100,13 @@ class _Resolver:
     def module(self, path: str, dotted_module: str) -> str | None:
         return self.symbols.find_module(dotted_module, path)
 
-    def text(self, path: str, fact: Mapping[str, Any], key: str = "prefix") -> PathText | None:
-        """The path or prefix a fact holds (see `_path_fact`); None when none was given."""
-        literal = fact.get(key)
-        if isinstance(literal, str):
-            return PathText(literal)
-        if f"{key}_text" not in fact:
+    def text(self, path: str, fact: PathFact) -> PathText | None:
+        """The path or prefix a fact holds; None when none was given."""
+        if fact.literal is not None:
+            return PathText(fact.literal)
+        if fact.text is None:
             return None
-        expr = fact.get(f"{key}_expr")
-        return self._expr(path, Expr.from_json(expr) if expr is not None else None, fact[f"{key}_text"])
+        return self._expr(path, fact.expr, fact.text)
 
     def _expr(self, path: str, expr: Expr | None, written: str) -> PathText:
         if expr is not None and expr.kind == TEXT:
@@ -771,74 +1122,207 @@ class _Resolver:
         return PathText(f"[{written}]", (written,))
 
 
-def _route(framework: str, method: str, path: PathText, handler: str, file: str, line: int, **extra: Any) -> dict[str, Any]:
+# --------------------------------------------------------------------------------------------
+# The typed `routes` section. The per-file facts (`_collect_routes`) are the index cache's
+# JSON and only the merge reads them; rules and analyses read these records.
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A handler with its method and full path (`partial`: some prefix is not known; the
+    `[...]` parts of `path` are the `unresolved` ones). A DRF router's route also has the line
+    and file of its `register(...)` call."""
+
+    framework: str  # fastapi, starlette, flask, django, drf, unknown
+    method: str  # GET ..., or ANY for a Django view that serves every method
+    path: str
+    handler: str  # qualified name of the function or view method
+    file: str
+    line: int
+    status_code: int | None = None
+    response_model: str | None = None
+    partial: bool = False
+    unresolved: tuple[str, ...] = ()
+    registration: int | None = None
+    reg_file: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """A FastAPI / Starlette or Flask app the project builds."""
+
+    file: str
+    line: int
+    var: str  # the name it is bound to
+    key: str  # its key among the file's routers (`create_app.app` in a factory)
+    kind: str  # fastapi-app, flask-app
+    handlers_kw: tuple[str, ...] = ()  # exceptions given `exception_handlers={...}`
+    factory: int | None = None  # line of the `def` of the factory that builds it
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionHandler:
+    file: str
+    line: int
+    owner: str  # the app, router or blueprint it is registered on
+    exception: Any  # the exception's name, or a status code (`errorhandler(404)`)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A Django setting's literal value (dicts as FrozenMaps, lists as tuples; None when it is
+    not a literal), where the first file that sets it does so."""
+
+    file: str
+    line: int
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    kind: str  # health-library, versioning, json-errors
+    file: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Include:
+    """A router, blueprint or Api included in another (`include_router`, `register_blueprint`,
+    `mount`, `Api(app)` ...); `prefix` when it is a literal."""
+
+    file: str
+    line: int
+    kind: str
+    parent: str
+    child: str
+    prefix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UrlConf:
+    """A root Django URLconf (ROOT_URLCONF, else one no other URLconf includes)."""
+
+    file: str
+    line: int
+    module: str
+
+
+@dataclass(frozen=True, slots=True)
+class DrfView:
+    """A view class (DRF, Django or Flask), with the actions it serves."""
+
+    file: str
+    line: int
+    actions: tuple[str, ...]
+    pagination_class: bool  # it sets a pagination_class, or paginates its own way
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """The project's own pagination (see `_pagination_index`)."""
+
+    dependencies: tuple[str, ...] = ()
+    helpers: tuple[str, ...] = ()
+    clamps: FrozenMap = EMPTY_MAP  # function -> the page-size parameters it clamps
+    bounded_paginators: frozenset[str] = frozenset()
+    methods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RoutesSection:
+    """The `routes` section."""
+
+    routes: tuple[Route, ...] = ()  # sorted by path, method, file, line
+    apps: tuple[App, ...] = ()
+    exception_handlers: tuple[ExceptionHandler, ...] = ()
+    settings: FrozenMap = EMPTY_MAP  # name -> Setting
+    evidence: tuple[Evidence, ...] = ()
+    views: FrozenMap = EMPTY_MAP  # qualified class name -> DrfView
+    ordered_models: frozenset[str] = frozenset()  # classes whose Meta sets an ordering
+    sized_paginators: tuple[str, ...] = ()
+    includes: tuple[Include, ...] = ()
+    urlconfs: tuple[UrlConf, ...] = ()
+    pagination: Pagination = Pagination()
+    by_handler: FrozenMap = EMPTY_MAP  # handler -> its routes
+
+    def routes_of(self, handler: str) -> tuple[Route, ...]:
+        """The routes a handler (by qualified name) serves."""
+        return self.by_handler.get(handler, ())
+
+    def setting(self, name: str) -> Any:
+        """A Django setting's literal value, None when it is not set or not a literal."""
+        found = self.settings.get(name)
+        return found.value if found is not None else None
+
+
+def _route(framework: str, method: str, path: PathText, handler: str, file: str, line: int, **extra: Any) -> "Route":
     """One entry of the section's `routes`."""
-    return {"framework": framework, "method": method, "path": path.text, "handler": handler, "file": file, "line": line,
-            "status_code": extra.pop("status_code", None), "response_model": extra.pop("response_model", None),
-            "partial": bool(path.unresolved), "unresolved": list(dict.fromkeys(path.unresolved)), **extra}
+    return Route(framework, method, path.text, handler, file, line, partial=bool(path.unresolved),
+                 unresolved=tuple(dict.fromkeys(path.unresolved)), **extra)
 
 
-def _routers(path: str, data: Mapping[str, Any], symbols: ProjectSymbols) -> dict[str, dict[str, Any]]:
+def _routers(path: str, data: FileRoutes, symbols: ProjectSymbols) -> dict[str, RouterDecl]:
     """A file's routers, apps and blueprints, an instance of a project class kept as an app
     when the class hierarchy reaches an app class, dropped otherwise."""
     found = {}
-    for key, info in data["routers"].items():
-        if info["kind"] == APP_CANDIDATE:
-            kind = app_kind(symbols, path, info["class"])
+    for key, info in data.routers.items():
+        if info.kind == APP_CANDIDATE:
+            kind = app_kind(symbols, path, info.app_class or "")
             if kind is None:
                 continue
-            info = {**info, "kind": f"{kind}-app"}
+            info = dataclasses.replace(info, kind=f"{kind}-app")
         found[key] = info
     return found
 
 
-def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None) -> dict[str, Any]:
+def merge_routes(facts: Mapping[str, FileRoutes], symbols: ProjectSymbols | None = None) -> "RoutesSection":
     resolver = _Resolver(symbols if isinstance(symbols, ProjectSymbols) else ProjectSymbols.build({}))
     routers = {path: _routers(path, data, resolver.symbols) for path, data in facts.items()}
     classes: ClassTable = ClassTable()
-    functions: dict[str, tuple[str, dict]] = {}
+    functions: dict[str, tuple[str, FunctionDecl]] = {}
     for path, data in facts.items():
-        for name, info in data["classes"].items():
-            bases = [resolver.qualified(path, base) if base else base for base in info["bases"]]
-            classes[f"{data['module']}.{name}"] = (path, {**info, "bases": bases})
-        for name, info in data["functions"].items():
-            functions[f"{data['module']}.{name}"] = (path, info)
-    routes: list[dict[str, Any]] = []
+        for name, info in data.classes.items():
+            bases = tuple(resolver.qualified(path, base) if base else base for base in info.bases)
+            classes[f"{data.module}.{name}"] = (path, dataclasses.replace(info, bases=bases))
+        for name, function in data.functions.items():
+            functions[f"{data.module}.{name}"] = (path, function)
+    routes: list[Route] = []
 
     # Pattern lists by (file, name): Django URLconfs and Starlette `routes=[...]`, included by
     # dotted module name, by module or list, inline, or as a DRF router's `urls`.
-    lists: dict[Key, list[dict[str, Any]]] = {}
-    registrations: dict[Key, list[tuple[str, dict]]] = {}
+    lists: dict[Key, tuple[PatternEntry, ...]] = {}
+    registrations: dict[Key, list[tuple[str, RegistrationDecl]]] = {}
     for path, data in facts.items():
-        if data["urlpatterns"]:
-            lists[(path, "urlpatterns")] = data["urlpatterns"]
-        for name, entries in data.get("pattern_lists", {}).items():
+        if data.urlpatterns:
+            lists[(path, "urlpatterns")] = data.urlpatterns
+        for name, entries in data.pattern_lists.items():
             lists[(path, name)] = entries
-        for reg in data["registrations"]:
-            reg = {**reg, "viewset": resolver.qualified(path, reg["viewset"]) if reg["viewset"] else reg["viewset"]}
-            registrations.setdefault(resolver.router(path, reg["router"], facts), []).append((path, reg))
+        for reg in data.registrations:
+            reg = dataclasses.replace(reg, viewset=resolver.qualified(path, reg.viewset) if reg.viewset else reg.viewset)
+            registrations.setdefault(resolver.router(path, reg.router, facts), []).append((path, reg))
 
-    def included_list(path: str, entry: Mapping[str, Any]) -> Key | None:
-        if "include" in entry:
-            module = resolver.module(path, entry["include"]) if entry["include"] else None
+    def included_list(path: str, entry: PatternEntry) -> Key | None:
+        if entry.include is not None:
+            module = resolver.module(path, entry.include) if entry.include else None
             return (module, "urlpatterns") if module else None
-        if entry.get("include_ref"):
-            found = resolver.key(path, entry["include_ref"])
+        if entry.include_ref:
+            found = resolver.key(path, entry.include_ref)
             return (found[0], found[1] or "urlpatterns")
         return None
 
-    def leaves(path: str, entries: list[dict[str, Any]], head: PathText, trail: frozenset):
+    def leaves(path: str, entries: tuple[PatternEntry, ...], head: PathText, trail: frozenset):
         """(file, entry, full path) of every entry that is not an include, includes followed."""
         if len(trail) > 8:
             return
         for entry in entries:
-            if entry.get("admin"):
+            if entry.admin:
                 continue
-            route = resolver.text(path, entry, "route") or PathText()
-            here = head.join(PathText(_django_path(route.text, entry["regex"]), route.unresolved))
-            if "include_list" in entry:
-                yield from leaves(path, entry["include_list"], here, trail | {(path, entry["line"])})
-            elif "include" in entry or "include_ref" in entry:
+            route = resolver.text(path, entry.route) or PathText()
+            here = head.join(PathText(_django_path(route.text, entry.regex), route.unresolved))
+            if entry.include_list is not None:
+                yield from leaves(path, entry.include_list, here, trail | {(path, entry.line)})
+            elif entry.include is not None or entry.include_ref is not None:
                 target = included_list(path, entry)
                 if target in lists and target not in trail:
                     yield from leaves(target[0], lists[target], here, trail | {target})
@@ -847,32 +1331,34 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
 
     reached: set[tuple[str, int]] = set()
 
-    def leaf_routes(path: str, entry: Mapping[str, Any], here: PathText) -> None:
-        if entry.get("include_router"):
-            for reg_path, reg in registrations.get(resolver.router(path, entry["include_router"], facts), []):
-                reached.add((reg_path, reg["line"]))
-                _viewset_routes(reg, here, reg_path, classes, routes, owners.get(resolver.router(reg_path, reg["router"], facts), {}))
-        elif entry.get("view"):
-            _view_routes({**entry, "view": resolver.qualified(path, entry["view"])}, here, path, classes, functions, routes)
+    def leaf_routes(path: str, entry: PatternEntry, here: PathText) -> None:
+        if entry.include_router:
+            for reg_path, reg in registrations.get(resolver.router(path, entry.include_router, facts), []):
+                reached.add((reg_path, reg.line))
+                owner = owners.get(resolver.router(reg_path, reg.router, facts))
+                _viewset_routes(reg, here, reg_path, classes, routes, owner[0] if owner is not None else None)
+        elif entry.view:
+            _view_routes(dataclasses.replace(entry, view=resolver.qualified(path, entry.view)), here, path, classes, functions, routes)
 
     # FastAPI / Starlette / Flask: owners (apps, routers, blueprints, Apis) and include edges.
-    owners: dict[Key, dict[str, Any]] = {}
+    owners: dict[Key, tuple[RouterDecl, PathText]] = {}
     parents: dict[Key, list[tuple[Key, PathText | None]]] = {}
     for path, data in facts.items():
         for var, info in routers[path].items():
-            owners[(path, var)] = {**info, "own": resolver.text(path, info) or PathText()}
-        for include in data["includes"]:
-            child, parent = resolver.router(path, include["child"], facts), resolver.router(path, include["parent"], facts)
-            parents.setdefault(child, []).append((parent, resolver.text(path, include)))
+            owners[(path, var)] = (info, resolver.text(path, info.prefix) or PathText())
+        for include in data.includes:
+            child, parent = resolver.router(path, include.child, facts), resolver.router(path, include.parent, facts)
+            parents.setdefault(child, []).append((parent, resolver.text(path, include.prefix)))
     # Starlette `Mount("/admin", app=admin_app)` in an app's `routes=[...]`: `app.mount(...)`.
-    for (path, var), info in owners.items():
-        for where, entry, here in leaves(path, info.get("patterns", []), PathText(), frozenset()):
-            if entry.get("mount_app"):
-                parents.setdefault(resolver.router(where, entry["mount_app"], facts), []).append(((path, var), here))
+    for (path, var), (info, _) in owners.items():
+        for where, entry, here in leaves(path, info.patterns or (), PathText(), frozenset()):
+            if entry.mount_app:
+                parents.setdefault(resolver.router(where, entry.mount_app, facts), []).append(((path, var), here))
 
     def prefixes(node: Key, depth: int = 0) -> list[PathText]:
-        own = owners.get(node, {}).get("own", PathText())
-        kind = owners.get(node, {}).get("kind", "")
+        found = owners.get(node)
+        own = found[1] if found is not None else PathText()
+        kind = found[0].kind if found is not None else ""
         edges = parents.get(node, [])
         if not edges and kind in MOUNTED_KINDS:
             return [UNKNOWN_PREFIX.join(own)]  # included nowhere we can follow: mounted where, we do not know
@@ -891,29 +1377,30 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
         return out
 
     for path, data in facts.items():
-        for route in data["routes"]:
-            owner = resolver.router(path, route["owner"], facts)
-            framework = _framework(owners.get(owner, {}).get("kind", ""), path, facts)
-            handler = resolver.qualified(path, route["handler"])
-            methods = route["methods"] or ["GET"]
-            view_class = classes.get(handler) if route.get("view") == "class" else None
+        for declared in data.routes:
+            owner = resolver.router(path, declared.owner, facts)
+            found = owners.get(owner)
+            framework = _framework(found[0].kind if found is not None else "", path, facts)
+            handler = resolver.qualified(path, declared.handler)
+            methods = declared.methods or ("GET",)
+            view_class = classes.get(handler) if declared.view == "class" else None
             if view_class is not None:
-                methods = [m.upper() for m in view_class[1]["methods"] if m in HTTP_METHODS] or methods
+                methods = tuple(m.upper() for m in view_class[1].methods if m in HTTP_METHODS) or methods
             for head in prefixes(owner):
                 for method in methods:
-                    routes.append(_route(framework, method, head.join(PathText(route["path"])), handler, path, route["line"],
-                                         status_code=route.get("status_code"), response_model=route.get("response_model")))
-    for key, info in owners.items():
-        if info.get("patterns"):
+                    routes.append(_route(framework, method, head.join(PathText(declared.path)), handler, path, declared.line,
+                                         status_code=declared.status_code, response_model=declared.response_model))
+    for key, (info, _) in owners.items():
+        if info.patterns:
             for head in prefixes(key):
-                for where, entry, here in leaves(key[0], info["patterns"], head, frozenset()):
+                for where, entry, here in leaves(key[0], info.patterns, head, frozenset()):
                     leaf_routes(where, entry, here)
 
     # Django URLconfs: from ROOT_URLCONF, else from every URLconf no other includes.
-    def every_entry(entries: list[dict[str, Any]]):
+    def every_entry(entries: tuple[PatternEntry, ...]):
         for entry in entries:
             yield entry
-            yield from every_entry(entry.get("include_list", []))
+            yield from every_entry(entry.include_list or ())
 
     included: set[Key] = set()
     included_routers: set[Key] = set()
@@ -922,12 +1409,12 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
             target = included_list(path, entry)
             if target is not None:
                 included.add(target)
-            if entry.get("include_router"):
-                included_routers.add(resolver.router(path, entry["include_router"], facts))
+            if entry.include_router:
+                included_routers.add(resolver.router(path, entry.include_router, facts))
     roots: list[Key] = []
     for path, data in facts.items():
-        conf = data["settings"].get("ROOT_URLCONF")
-        module = resolver.module(path, conf["value"]) if conf and isinstance(conf["value"], str) else None
+        conf = data.settings.get("ROOT_URLCONF")
+        module = resolver.module(path, conf.value) if conf is not None and isinstance(conf.value, str) else None
         if module is not None and (module, "urlpatterns") in lists and (module, "urlpatterns") not in roots:
             roots.append((module, "urlpatterns"))
     if not roots:
@@ -937,79 +1424,88 @@ def merge_routes(facts: Mapping[str, Any], symbols: ProjectSymbols | None = None
     for root in sorted(roots):
         for where, entry, here in leaves(root[0], lists[root], PathText(), frozenset({root})):
             leaf_routes(where, entry, here)
-        urlconfs.append({"file": root[0], "line": lists[root][0]["line"], "module": facts[root[0]]["module"]})
+        urlconfs.append(UrlConf(root[0], lists[root][0].line, facts[root[0]].module))
     # A router registered but not included anywhere we follow: its routes are listed under
     # an unknown prefix (one included from a URLconf no root reaches is left out, like it).
     for router, regs in registrations.items():
         if router in included_routers:
             continue
         for reg_path, reg in regs:
-            if (reg_path, reg["line"]) not in reached:
-                _viewset_routes(reg, UNKNOWN_PREFIX, reg_path, classes, routes, owners.get(router, {}))
+            if (reg_path, reg.line) not in reached:
+                owner = owners.get(router)
+                _viewset_routes(reg, UNKNOWN_PREFIX, reg_path, classes, routes, owner[0] if owner is not None else None)
 
-    routes.sort(key=lambda r: (r["path"], r["method"], r["file"], r["line"]))
+    routes.sort(key=lambda r: (r.path, r.method, r.file, r.line))
     apps = []
     handlers = []
-    settings: dict[str, Any] = {}
+    settings: dict[str, Setting] = {}
     evidence = []
     for path, data in sorted(facts.items()):
         for key, info in routers[path].items():
-            if info["kind"] in ("fastapi-app", "flask-app"):
-                apps.append({"file": path, "line": info["line"], "var": info.get("var", key), "key": key, "kind": info["kind"],
-                             "handlers_kw": info.get("handlers_kw", []), "factory": info.get("factory")})
-        for handler in data["handlers"]:
-            handlers.append({**handler, "file": path})
-        for name, value in data["settings"].items():
-            settings.setdefault(name, {**value, "file": path})
-        for item in data["evidence"]:
-            evidence.append({**item, "file": path})
-        for include in data["includes"]:
-            if include["prefix"] and VERSION_SEGMENT.search(include["prefix"]):
-                evidence.append({"kind": "versioning", "line": include["line"], "file": path, "text": include["prefix"]})
+            if info.kind in ("fastapi-app", "flask-app"):
+                apps.append(App(path, info.line, info.var or key, key, info.kind, info.handlers_kw, info.factory))
+        for handler in data.handlers:
+            handlers.append(ExceptionHandler(path, handler.line, handler.owner, handler.exception))
+        for name, value in data.settings.items():
+            if name not in settings:
+                settings[name] = Setting(path, value.line, value.value)
+        for item in data.evidence:
+            evidence.append(dataclasses.replace(item, file=path))
+        for include in data.includes:
+            if include.prefix.literal and VERSION_SEGMENT.search(include.prefix.literal):
+                evidence.append(Evidence("versioning", path, include.line, include.prefix.literal))
     drf_views = {}
     for qualified, (path, info) in classes.items():
         caps = _capabilities(qualified, classes)
         if caps is not None:
-            drf_views[qualified] = {"file": path, "line": info["line"], "actions": sorted(caps),
-                                    "pagination_class": "pagination_class" in _inherited_attrs(qualified, classes)}
+            drf_views[qualified] = (path, info.line, tuple(sorted(caps)), "pagination_class" in _inherited_attrs(qualified, classes))
     pagination = _pagination_index(classes, functions)
-    for qualified, view in drf_views.items():
-        if _inherited_methods(qualified, classes) & PAGINATING_METHODS:
-            view["pagination_class"] = True  # the view paginates its own way
-    ordered_models = sorted(q for q, (p, info) in classes.items() if info.get("ordering"))
+    ordered_models = sorted(q for q, (p, info) in classes.items() if info.ordering)
     sized = sorted(
         q for q, (p, info) in classes.items()
-        if {"page_size", "default_limit"} & set(info["attrs"]) or {"paginate_queryset", "get_limit", "get_page_size"} & set(info["methods"])
+        if {"page_size", "default_limit"} & set(info.attrs) or {"paginate_queryset", "get_limit", "get_page_size"} & set(info.methods)
     )
     for qualified, (path, info) in classes.items():
-        if "versioning_class" in info["attrs"]:
-            evidence.append({"kind": "versioning", "line": info["attrs"]["versioning_class"]["line"], "file": path,
-                             "text": f"{qualified}.versioning_class"})
-    includes = [{**include, "file": path} for path, data in sorted(facts.items()) for include in data["includes"]]
-    return {"routes": routes, "apps": apps, "exception_handlers": handlers, "settings": settings,
-            "evidence": evidence, "views": drf_views, "ordered_models": ordered_models,
-            "sized_paginators": sized, "includes": includes, "urlconfs": urlconfs, "pagination": pagination}
+        if "versioning_class" in info.attrs:
+            evidence.append(Evidence("versioning", path, info.attrs["versioning_class"].line, f"{qualified}.versioning_class"))
+    includes = [
+        Include(path, include.line, include.kind, include.parent, include.child, include.prefix.literal)
+        for path, data in sorted(facts.items()) for include in data.includes
+    ]
+    by_handler: dict[str, list[Route]] = {}
+    for route in routes:
+        by_handler.setdefault(route.handler, []).append(route)
+    return RoutesSection(
+        routes=tuple(routes), apps=tuple(apps), exception_handlers=tuple(handlers), settings=FrozenMap(settings), evidence=tuple(evidence),
+        views=FrozenMap(
+            # a view that paginates its own way (an inherited paginating method) counts as paginated
+            (q, DrfView(path, line, actions, paginated or bool(_inherited_methods(q, classes) & PAGINATING_METHODS)))
+            for q, (path, line, actions, paginated) in drf_views.items()
+        ),
+        ordered_models=frozenset(ordered_models), sized_paginators=tuple(sized), includes=tuple(includes), urlconfs=tuple(urlconfs),
+        pagination=pagination, by_handler=FrozenMap((name, tuple(found)) for name, found in by_handler.items()),
+    )
 
 
-def _pagination_index(classes: Mapping[str, tuple[str, dict]], functions: Mapping[str, tuple[str, dict]]) -> dict[str, Any]:
+def _pagination_index(classes: Mapping[str, tuple[str, ClassDecl]], functions: Mapping[str, tuple[str, FunctionDecl]]) -> "Pagination":
     """The project's own pagination: dependencies (functions and classes taking page inputs),
     helpers (functions that paginate), the page-size parameters each function clamps,
     paginator classes whose page size is bounded by an inherited attribute or an overridden
     method, and the names of methods that paginate (netbox's `table.configure(request)`)."""
     dependencies = sorted(
-        [q for q, (_, info) in functions.items() if info.get("pages")] + [q for q, (_, info) in classes.items() if info.get("pages")]
+        [q for q, (_, info) in functions.items() if info.pages] + [q for q, (_, info) in classes.items() if info.pages]
     )
-    helpers = sorted(q for q, (_, info) in functions.items() if info.get("paginates"))
-    clamps = {q: info["clamps"] for q, (_, info) in sorted(functions.items()) if info.get("clamps")}
+    helpers = sorted(q for q, (_, info) in functions.items() if info.paginates)
+    clamps = {q: info.clamps for q, (_, info) in sorted(functions.items()) if info.clamps}
     bounded = sorted(
         q for q in classes
         if {"max_limit", "max_page_size"} & set(_inherited_attrs(q, classes)) or _inherited_methods(q, classes) & PAGE_SIZE_METHODS
     )
-    methods = sorted({name for _, info in classes.values() for name in info.get("paging_methods", [])} - {"get", "__init__", "__call__"})
-    return {"dependencies": dependencies, "helpers": helpers, "clamps": clamps, "bounded_paginators": bounded, "methods": methods}
+    methods = sorted({name for _, info in classes.values() for name in info.paging_methods} - {"get", "__init__", "__call__"})
+    return Pagination(tuple(dependencies), tuple(helpers), FrozenMap(clamps), frozenset(bounded), tuple(methods))
 
 
-def _framework(kind: str, path: str, facts: Mapping[str, Any]) -> str:
+def _framework(kind: str, path: str, facts: Mapping[str, FileRoutes]) -> str:
     if kind.startswith("fastapi"):
         return "fastapi"
     if kind in ("flask-app", "blueprint", "restful-api", "restx-namespace"):
@@ -1032,12 +1528,12 @@ class ClassTable(dict):
         return self._by_simple.get(simple, [])
 
 
-def _base_names(qualified: str, classes: Mapping[str, tuple[str, dict]], depth: int = 0) -> list[str]:
+def _base_names(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]], depth: int = 0) -> list[str]:
     found = classes.get(qualified)
     if found is None or depth > 6:
         return []
     out = []
-    for base in found[1]["bases"]:
+    for base in found[1].bases:
         out.append(base)
         out.extend(_base_names(base, classes, depth + 1))
         # A base imported through a relative/short name may be a project class under another key.
@@ -1053,25 +1549,25 @@ def _base_names(qualified: str, classes: Mapping[str, tuple[str, dict]], depth: 
     return out
 
 
-def _inherited_attrs(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> dict[str, Any]:
-    attrs: dict[str, Any] = {}
+def _inherited_attrs(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]]) -> dict[str, AttrDecl]:
+    attrs: dict[str, AttrDecl] = {}
     for name in [*reversed(_base_names(qualified, classes)), qualified]:
         found = classes.get(name)
         if found:
-            attrs.update(found[1]["attrs"])
+            attrs.update(found[1].attrs)
     return attrs
 
 
-def _inherited_methods(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> set[str]:
+def _inherited_methods(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]]) -> set[str]:
     methods: set[str] = set()
     for name in [qualified, *_base_names(qualified, classes)]:
         found = classes.get(name)
         if found:
-            methods.update(found[1]["methods"])
+            methods.update(found[1].methods)
     return methods
 
 
-def _capabilities(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> set[str] | None:
+def _capabilities(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]]) -> set[str] | None:
     """Actions a view class serves (DRF actions or HTTP method names), None if not a view."""
     bases = _base_names(qualified, classes)
     simple = {_simple(b) for b in bases}
@@ -1083,23 +1579,24 @@ def _capabilities(qualified: str, classes: Mapping[str, tuple[str, dict]]) -> se
     for name in [qualified, *bases]:
         found = classes.get(name)
         if found:
-            caps.update(m for m in found[1]["methods"] if m in ACTIONS or m in HTTP_METHODS)
+            caps.update(m for m in found[1].methods if m in ACTIONS or m in HTTP_METHODS)
     return caps
 
 
-def _viewset_routes(reg: dict, head: PathText, path: str, classes: Mapping, routes: list, router: Mapping[str, Any]) -> None:
+def _viewset_routes(
+    reg: RegistrationDecl, head: PathText, path: str, classes: Mapping[str, tuple[str, ClassDecl]], routes: list, router: RouterDecl | None
+) -> None:
     """The routes a DRF router makes of one `register(prefix, ViewSet)`: list and detail
     routes of the actions the viewset serves, and its `@action` routes, under `head`."""
-    qualified = reg["viewset"]
+    qualified = reg.viewset or ""
     found = classes.get(qualified)
     caps = _capabilities(qualified, classes) or set()
-    slash = "" if router.get("trailing_slash") is False else "/"
+    slash = "" if router is not None and not router.trailing_slash else "/"
     attrs = _inherited_attrs(qualified, classes) if found else {}
-    lookup = next((attrs[name]["value"] for name in ("lookup_url_kwarg", "lookup_field")
-                   if isinstance(attrs.get(name, {}).get("value"), str)), "pk")
-    base = head.join(PathText(reg["prefix"]))
-    file, line = (found[0], found[1]["line"]) if found else (path, reg["line"])
-    where = {"registration": reg["line"], "reg_file": path}
+    lookup = next((attrs[name].value for name in ("lookup_url_kwarg", "lookup_field") if name in attrs and isinstance(attrs[name].value, str)), "pk")
+    base = head.join(PathText(reg.prefix))
+    file, line = (found[0], found[1].line) if found else (path, reg.line)
+    where = {"registration": reg.line, "reg_file": path}
 
     def under(*segments: str) -> PathText:
         return PathText(_join(base.text, *segments).rstrip("/") + slash, base.unresolved)
@@ -1112,42 +1609,46 @@ def _viewset_routes(reg: dict, head: PathText, path: str, classes: Mapping, rout
         elif action in HTTP_METHODS:
             routes.append(_route("drf", action.upper(), under(), f"{qualified}.{action}", file, line, **where))
     if found:
-        for action in found[1]["actions"]:
-            segments = (f"{{{lookup}}}", action["url_path"]) if action["detail"] else (action["url_path"],)
-            for method in action["methods"]:
-                routes.append(_route("drf", method, under(*segments), f"{qualified}.{action['name']}", found[0], action["line"], **where))
+        for action in found[1].actions:
+            segments = (f"{{{lookup}}}", action.url_path) if action.detail else (action.url_path,)
+            for method in action.methods:
+                routes.append(_route("drf", method, under(*segments), f"{qualified}.{action.name}", found[0], action.line, **where))
 
 
-def _view_routes(entry: dict, full: PathText, path: str, classes: Mapping, functions: Mapping, routes: list) -> None:
+def _view_routes(
+    entry: PatternEntry, full: PathText, path: str, classes: Mapping[str, tuple[str, ClassDecl]], functions: Mapping[str, tuple[str, FunctionDecl]],
+    routes: list,
+) -> None:
     """The routes of one pattern entry that names a view: a Django function or class view, or
     a Starlette endpoint (a function, or an `HTTPEndpoint` class serving the methods it defines)."""
-    view = entry["view"]
-    if entry.get("kind") == "endpoint":
+    view = entry.view or ""
+    if entry.kind == "endpoint":
         found = classes.get(view) or functions.get(view)
-        served = [m.upper() for m in classes[view][1]["methods"] if m in HTTP_METHODS] if view in classes else []
-        for method in entry["methods"] or served or ["GET"]:
-            routes.append(_route("starlette", method, full, view, found[0] if found else path, found[1]["line"] if found else entry["line"]))
+        served = [m.upper() for m in classes[view][1].methods if m in HTTP_METHODS] if view in classes else []
+        for method in entry.methods or served or ["GET"]:
+            routes.append(_route("starlette", method, full, view, found[0] if found else path, found[1].line if found else entry.line))
         return
-    if entry.get("kind") == "class":
-        found = classes.get(view)
-        caps = _capabilities(view, classes) if found else None
+    if entry.kind == "class":
+        found_class = classes.get(view)
+        caps = _capabilities(view, classes) if found_class else None
         methods = sorted({ACTIONS[c][0] if c in ACTIONS else c.upper() for c in (caps or ())}) or ["GET"]
         for method in methods:
-            routes.append(_route("django", method, full, view, found[0] if found else path, found[1]["line"] if found else entry["line"]))
+            routes.append(_route("django", method, full, view, found_class[0] if found_class else path, found_class[1].line if found_class else entry.line))
         return
-    found = functions.get(view)
-    info = found[1] if found else {}
-    framework = "drf" if "api_view" in info else "django"
-    methods = info.get("api_view") or info.get("require") or ["ANY"]
+    found_function = functions.get(view)
+    function = found_function[1] if found_function else None
+    framework = "drf" if function is not None and function.api_view is not None else "django"
+    methods = (function.api_view or function.require if function is not None else None) or ("ANY",)
     for method in methods:
-        routes.append(_route(framework, method, full, view, found[0] if found else path, info.get("line", entry["line"])))
+        routes.append(_route(framework, method, full, view, found_function[0] if found_function else path, function.line if function else entry.line))
 
 
 class RoutesProvider(IndexProvider):
-    """The `routes` section: handlers with method and full path, apps, exception handlers,
-    DRF views and settings, versioning and health evidence."""
+    """The `routes` section: a RoutesSection (handlers with method and full path, apps,
+    exception handlers, DRF views and settings, versioning and health evidence)."""
 
     name = "routes"
+    empty = RoutesSection()
     reads = (SYMBOLS,)
     triggers = ("fastapi", "starlette", "flask", "Flask", "django", "rest_framework", "urlpatterns", "REST_FRAMEWORK",
                 "APIRouter", "Blueprint", "ATOMIC_REQUESTS", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page",
@@ -1156,11 +1657,6 @@ class RoutesProvider(IndexProvider):
                 "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns",
                 *(f'.{verb}({quote}{start}' for verb in HTTP_METHODS for quote in "\"'" for start in ("/", quote)))
     file_kinds = frozenset({FileKind.PYTHON})
-
-    @classmethod
-    def of(cls, index: Any) -> dict[str, Any]:
-        """The routes section, every key present (EMPTY_SECTION fills what no file gave)."""
-        return {**EMPTY_SECTION, **(super().of(index) or {})}
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
         if tree is None:
@@ -1171,24 +1667,17 @@ class RoutesProvider(IndexProvider):
         return facts if any(facts[key] for key in useful) else None
 
     def merge(self, facts: Mapping[str, Any], sections: Mapping[str, Any] | None = None) -> Any:
-        return merge_routes(facts, (sections or {}).get(SYMBOLS))
+        return merge_routes({path: FileRoutes.from_json(data) for path, data in facts.items()}, (sections or {}).get(SYMBOLS))
 
 
 # --------------------------------------------------------------------------------------------
 # libcst helpers for the API rules
 
 
-EMPTY_SECTION: Mapping[str, Any] = {
-    "routes": [], "apps": [], "exception_handlers": [], "settings": {}, "evidence": [], "views": {},
-    "ordered_models": [], "sized_paginators": [], "includes": [],
-    "pagination": {"dependencies": [], "helpers": [], "clamps": {}, "bounded_paginators": [], "methods": []},
-}
-
-
-def every_route(index: Any) -> list[dict[str, Any]]:
+def every_route(index: Any) -> list[Route]:
     """The routes of every project root (reviewer.project.roots), each as its root's section
     has it: a service's routes are joined to its own apps, not to another service's."""
-    return [route for owner, view in index.views() for route in RoutesProvider.of(view)["routes"] if index.owner(route["file"]) == owner]
+    return [route for owner, view in index.views() for route in RoutesProvider.of(view).routes if index.owner(route.file) == owner]
 
 
 def decorator_route(context: Any, decorator: cst.Decorator) -> tuple[str, list[str]] | None:
@@ -1244,10 +1733,10 @@ def is_view_class(context: Any, node: cst.ClassDef) -> bool:
             continue
         if _simple(name) in VIEW_BASE_NAMES or name.startswith(VIEW_MODULES):
             return True
-        if name in RoutesProvider.of(context.index)["views"]:
+        if name in RoutesProvider.of(context.index).views:
             return True
     module = module_name_for(context.path)
-    return f"{module}.{node.name.value}" in RoutesProvider.of(context.index)["views"]
+    return f"{module}.{node.name.value}" in RoutesProvider.of(context.index).views
 
 
 class Handler:
@@ -1300,7 +1789,7 @@ def handler_for(context: Any, node: cst.FunctionDef, class_stack: list[cst.Class
     if not class_stack:
         module = module_name_for(context.path)
         wanted = f"{module}.{node.name.value}"
-        methods = sorted({r["method"] for r in RoutesProvider.of(context.index)["routes"] if r["handler"] == wanted})
+        methods = sorted({r.method for r in RoutesProvider.of(context.index).routes_of(wanted)})
         if methods:
             return Handler(node, methods, node, "django")
     return None
@@ -1327,11 +1816,11 @@ def status_of(context: Any, node: cst.BaseExpression) -> int | None:
     return None
 
 
-def describe(route: Mapping[str, Any]) -> str:
-    status = f" -> {route['status_code']}" if route.get("status_code") else ""
-    model = f" [{route['response_model']}]" if route.get("response_model") else ""
-    partial = f"  partial, unresolved: {', '.join(route['unresolved'])}" if route.get("partial") else ""
-    return f"{route['method']:<7} {route['path']:<45} {route['handler']}{status}{model}  ({route['file']}:{route['line']}){partial}"
+def describe(route: Route) -> str:
+    status = f" -> {route.status_code}" if route.status_code else ""
+    model = f" [{route.response_model}]" if route.response_model else ""
+    partial = f"  partial, unresolved: {', '.join(route.unresolved)}" if route.partial else ""
+    return f"{route.method:<7} {route.path:<45} {route.handler}{status}{model}  ({route.file}:{route.line}){partial}"
 
 
 class HandlerScope:
@@ -1379,37 +1868,37 @@ def service_scope(app_file: str, files: Any) -> str:
     return "/".join(parts) + "/" if parts else ""
 
 
-def is_service(data: Mapping[str, Any]) -> bool:
+def is_service(data: RoutesSection) -> bool:
     """Whether the scanned code is a deployable service (it builds an app object or has Django
     settings) rather than a library of routers or a reusable app, whose host decides."""
-    if any(not non_service(app["file"]) for app in data.get("apps", [])):
+    if any(not non_service(app.file) for app in data.apps):
         return True
-    settings = data.get("settings", {})
-    return any(name in settings and not non_service(settings[name]["file"]) for name in ("ROOT_URLCONF", "INSTALLED_APPS"))
+    settings = data.settings
+    return any(name in settings and not non_service(settings[name].file) for name in ("ROOT_URLCONF", "INSTALLED_APPS"))
 
 
-def service_anchor(data: Mapping[str, Any], settings: tuple[str, ...] = (), factory: bool = False) -> tuple[str, int, str] | None:
+def service_anchor(data: RoutesSection, settings: tuple[str, ...] = (), factory: bool = False) -> tuple[str, int, str] | None:
     """(file, line, name) where a project-level finding about the service belongs: its first
     app outside tests and examples (with `factory`, the `def` of the app factory that builds
     it, for what the factory should set up), else the first of the named Django settings that
     is set there, else its root URLconf; None when the scanned code builds none of them."""
-    apps = [a for a in data.get("apps", []) if not non_service(a["file"])]
+    apps = [a for a in data.apps if not non_service(a.file)]
     if apps:
         # Several apps (a server, the sub-apps it mounts, a worker's status app, a CLI's
         # callback server): the one that includes or mounts the most, then the one with the
         # most routes in its folder.
-        def weight(app: Mapping[str, Any]) -> tuple[int, int]:
-            folder = app["file"].rsplit("/", 1)[0] + "/"
-            includes = sum(i["file"] == app["file"] and i["parent"] == app.get("key", app["var"]) for i in data.get("includes", []))
-            return includes, sum(r["file"].startswith(folder) for r in data.get("routes", []))
+        def weight(app: App) -> tuple[int, int]:
+            folder = app.file.rsplit("/", 1)[0] + "/"
+            includes = sum(i.file == app.file and i.parent == app.key for i in data.includes)
+            return includes, sum(r.file.startswith(folder) for r in data.routes)
 
         app = max(apps, key=weight)
-        return app["file"], (app.get("factory") if factory else None) or app["line"], app["var"]
+        return app.file, (app.factory if factory else None) or app.line, app.var
     for name in settings:
-        found = data.get("settings", {}).get(name)
-        if found is not None and not non_service(found["file"]):
-            return found["file"], found["line"], name
-    urlconf = next((u for u in data.get("urlconfs", []) if not non_service(u["file"])), None)
+        found = data.settings.get(name)
+        if found is not None and not non_service(found.file):
+            return found.file, found.line, name
+    urlconf = next((u for u in data.urlconfs if not non_service(u.file)), None)
     if urlconf is not None:
-        return urlconf["file"], urlconf["line"], urlconf["module"]
+        return urlconf.file, urlconf.line, urlconf.module
     return None

@@ -117,33 +117,33 @@ class ApiNotVersioned(ProjectRule):
         data = RoutesProvider.of(index)
         if not is_service(data):
             return
-        routes = [r for r in data.get("routes", []) if not NOT_API.search(r["path"]) and not non_service(r["file"])]
-        if any(VERSION_SEGMENT.search(r["path"]) for r in routes):
+        routes = [r for r in data.routes if not NOT_API.search(r.path) and not non_service(r.file)]
+        if any(VERSION_SEGMENT.search(r.path) for r in routes):
             return
         # A prefix read from a value we cannot know (`prefix=settings.API_V1_STR`, first or after
         # `/api`) may hold the version; a router mounted we do not know where (`[?]`) is no
         # evidence either way.
-        if any(MAYBE_VERSION.match(r["path"]) for r in routes if r.get("partial")):
+        if any(MAYBE_VERSION.match(r.path) for r in routes if r.partial):
             return
-        routes = [r for r in routes if not r.get("partial")]
+        routes = [r for r in routes if not r.partial]
         if len(routes) < 2:
             return
-        if any(e["kind"] == "versioning" for e in data.get("evidence", [])):
+        if any(e.kind == "versioning" for e in data.evidence):
             return
-        rest = data.get("settings", {}).get("REST_FRAMEWORK", {}).get("value")
+        rest = data.setting("REST_FRAMEWORK")
         if isinstance(rest, dict) and rest.get("DEFAULT_VERSIONING_CLASS"):
             return
         anchor = next(
-            (i for i in data.get("includes", []) if i["kind"] in ("include_router", "register_blueprint") and not non_service(i["file"])),
+            (i for i in data.includes if i.kind in ("include_router", "register_blueprint") and not non_service(i.file)),
             None,
         )
-        urlconf = next((u for u in data.get("urlconfs", []) if not non_service(u["file"])), None)
+        urlconf = next((u for u in data.urlconfs if not non_service(u.file)), None)
         if anchor:
-            path, line = anchor["file"], anchor["line"]
+            path, line = anchor.file, anchor.line
         elif urlconf:
-            path, line = urlconf["file"], urlconf["line"]
+            path, line = urlconf.file, urlconf.line
         else:
-            path, line = routes[0]["file"], routes[0]["line"]
-        paths = sorted({r["path"] for r in routes})
+            path, line = routes[0].file, routes[0].line
+        paths = sorted({r.path for r in routes})
         examples = ", ".join(f"`{p}`" for p in paths[:3])
         self.report(Location(line, 1, line, 1), path=path, fix=self.fix, count=len(paths), examples=examples)

@@ -170,16 +170,16 @@ class ErrorResponseFormatInconsistent(ProjectRule):
     def check(self, index) -> None:
         data = ErrorShapesProvider.of(index)
         routes = RoutesProvider.of(index)
-        rest = (routes.get("settings", {}).get("REST_FRAMEWORK") or {}).get("value")
+        rest = routes.setting("REST_FRAMEWORK")
         # Only a handler for the framework's HTTP exceptions re-renders `raise HTTPException(...)`;
         # handlers for the project's own exceptions leave the framework body as it is.
-        handled = any(_simple_name(h.get("exception")) in HTTP_EXCEPTIONS for h in routes.get("exception_handlers", [])) or (
+        handled = any(_simple_name(h.exception) in HTTP_EXCEPTIONS for h in routes.exception_handlers) or (
             isinstance(rest, dict) and bool(rest.get("EXCEPTION_HANDLER"))
         )
         # `raise HTTPException(...)` renders as {"detail": ...} unless a handler is registered;
         # such sites vote for the majority but are API005's to report, never this rule's.
-        sites = [site for site in data["sites"] if not (site.get("framework") and handled) and not non_service(site["file"])]
-        if not any(not site.get("framework") for site in sites):
+        sites = [site for site in data.sites if not (site.framework and handled) and not non_service(site.file)]
+        if not any(not site.framework for site in sites):
             return
         mode = self.settings.get("error-format", "auto")
         envelope = {**DEFAULT_ENVELOPE, **dict(self.settings.get("error-envelope") or {})}
@@ -187,31 +187,31 @@ class ErrorResponseFormatInconsistent(ProjectRule):
             found = majority(sites)
             assert found is not None  # sites is not empty
             convention, model = found
-            expected = f"the project's majority error shape `{render(model['shape'])}`"
+            expected = f"the project's majority error shape `{render(model.shape)}`"
 
             def ok(site) -> bool:
-                return family(site["shape"]) == convention or follows(site["shape"], model["shape"])
+                return family(site.shape) == convention or follows(site.shape, model.shape)
 
         else:
             expected = f"the configured error format {expected_text(mode, envelope)}"
-            model = next((site for site in sites if conforms(site["shape"], mode, envelope)), None)
+            model = next((site for site in sites if conforms(site.shape, mode, envelope)), None)
 
             def ok(site) -> bool:
-                return conforms(site["shape"], mode, envelope)
+                return conforms(site.shape, mode, envelope)
 
         where = ""
         if model is not None:
-            helper = f" by `{model['helper']}()`" if model.get("helper") else ""
-            where = f"; that shape is built{helper} at {model['file']}:{model['line']}"
+            helper = f" by `{model.helper}()`" if model.helper else ""
+            where = f"; that shape is built{helper} at {model.file}:{model.line}"
         for site in sites:
-            if ok(site) or site.get("framework"):
+            if ok(site) or site.framework:
                 continue
             self.report(
-                Location(site["line"], 1, site["line"], 1),
-                path=site["file"],
+                Location(site.line, 1, site.line, 1),
+                path=site.file,
                 fix=self.fix,
-                found=render(site["shape"]),
-                status=site["status"] if site["status"] else "from the caller",
+                found=render(site.shape),
+                status=site.status if site.status else "from the caller",
                 expected=expected,
                 where=where,
             )

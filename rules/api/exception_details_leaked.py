@@ -201,8 +201,7 @@ class ExceptionDetailsLeaked(HandlerScope, PythonRule):
     def _helpers(self) -> set[str]:
         """The project's error helpers (`api_error(code, message, status)`): they reach the client too."""
         if not hasattr(self, "_helper_names"):
-            sites = ErrorShapesProvider.of(self.context.index)["sites"]
-            self._helper_names = {site["helper"] for site in sites if site.get("helper")}
+            self._helper_names = ErrorShapesProvider.of(self.context.index).helper_names()
         return self._helper_names
 
     def _check(self, container: cst.CSTNode) -> None:

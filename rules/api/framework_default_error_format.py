@@ -104,31 +104,31 @@ class FrameworkDefaultErrorFormat(ProjectRule):
 
     def check(self, index) -> None:
         routes = RoutesProvider.of(index)
-        sites = ErrorShapesProvider.of(index)["sites"]
+        sites = ErrorShapesProvider.of(index).sites
         custom = [
             site for site in sites
-            if signature(site["shape"]) not in DEFAULT_SHAPES and not site.get("framework") and not non_service(site["file"])
+            if signature(site.shape) not in DEFAULT_SHAPES and not site.framework and not non_service(site.file)
         ]
         if not custom:
             return
         if self.settings.get("error-format", "auto") == "auto":
-            found = majority([site for site in sites if not non_service(site["file"])])
+            found = majority([site for site in sites if not non_service(site.file)])
             if found is not None and found[0] == FRAMEWORK_FAMILY:
                 return  # the framework's `{"detail"}` is the project's convention; the odd bodies are API004's
-        shape = "{" + ", ".join(f'"{key}"' for key in custom[0]["shape"]) + "}"
-        handlers = routes.get("exception_handlers", [])
-        names = {str(h["exception"]) for h in handlers}
-        evidence = [e for e in routes.get("evidence", []) if e["kind"] == "json-errors"]
+        shape = "{" + ", ".join(f'"{key}"' for key in custom[0].shape) + "}"
+        handlers = routes.exception_handlers
+        names = {str(h.exception) for h in handlers}
+        evidence = [e for e in routes.evidence if e.kind == "json-errors"]
         if evidence:
             return
-        for app in routes.get("apps", []):
-            scope = service_scope(app["file"], index.files)
-            own = [site for site in custom if site["file"].startswith(scope)]
-            if non_service(app["file"]) or not own:
+        for app in routes.apps:
+            scope = service_scope(app.file, index.files)
+            own = [site for site in custom if site.file.startswith(scope)]
+            if non_service(app.file) or not own:
                 continue
-            shape = "{" + ", ".join(f'"{key}"' for key in own[0]["shape"]) + "}"
-            if app["kind"] == "fastapi-app":
-                registered = names | set(app.get("handlers_kw", []))
+            shape = "{" + ", ".join(f'"{key}"' for key in own[0].shape) + "}"
+            if app.kind == "fastapi-app":
+                registered = names | set(app.handlers_kw)
                 missing = []
                 if not registered & set(STARLETTE_HTTP):
                     only_fastapi = registered & set(FASTAPI_HTTP)
@@ -141,23 +141,23 @@ class FrameworkDefaultErrorFormat(ProjectRule):
                     missing.append("no handler for `RequestValidationError` (422)")
                 if missing:
                     self.report(
-                        Location(app["line"], 1, app["line"], 1),
-                        path=app["file"],
+                        Location(app.line, 1, app.line, 1),
+                        path=app.file,
                         fix=self.fix,
-                        what=f"`{app['var']}` has " + " and ".join(missing),
+                        what=f"`{app.var}` has " + " and ".join(missing),
                         default='`{"detail": ...}`',
                         shape=shape,
                     )
-            elif app["kind"] == "flask-app":
+            elif app.kind == "flask-app":
                 if names & set(FLASK_HTTP):
                     continue
                 codes = sorted(str(n) for n in names if n.isdigit())
-                line, path = app["line"], app["file"]
-                first = next((h for h in handlers if h["file"] == app["file"]), None)
+                line, path = app.line, app.file
+                first = next((h for h in handlers if h.file == app.file), None)
                 if first is not None:
-                    line = first["line"]
+                    line = first.line
                 what = (
-                    f"`{app['var']}` handles only {', '.join(codes)}" if codes else f"`{app['var']}` has no `errorhandler(HTTPException)`"
+                    f"`{app.var}` handles only {', '.join(codes)}" if codes else f"`{app.var}` has no `errorhandler(HTTPException)`"
                 )
                 self.report(
                     Location(line, 1, line, 1),
@@ -167,11 +167,11 @@ class FrameworkDefaultErrorFormat(ProjectRule):
                     default="Werkzeug's HTML error pages for other `abort()`s, 405s and 400s",
                     shape=shape,
                 )
-        rest = routes.get("settings", {}).get("REST_FRAMEWORK")
-        if rest and isinstance(rest.get("value"), dict) and not rest["value"].get("EXCEPTION_HANDLER"):
+        rest = routes.settings.get("REST_FRAMEWORK")
+        if rest is not None and isinstance(rest.value, dict) and not rest.value.get("EXCEPTION_HANDLER"):
             self.report(
-                Location(rest["line"], 1, rest["line"], 1),
-                path=rest["file"],
+                Location(rest.line, 1, rest.line, 1),
+                path=rest.file,
                 fix=self.fix,
                 what="`REST_FRAMEWORK` sets no `EXCEPTION_HANDLER`",
                 default='DRF\'s `{"detail": ...}` and field-error dicts',

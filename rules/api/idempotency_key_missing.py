@@ -344,7 +344,7 @@ class IdempotencyKeyMissing(HandlerScope, PythonRule):
         from reviewer.web.routes import RoutesProvider
 
         wanted = f"{module_name_for(self.context.path)}.{name}"
-        return [route["path"] for route in RoutesProvider.of(self.context.index)["routes"] if route["handler"] == wanted]
+        return [route.path for route in RoutesProvider.of(self.context.index).routes_of(wanted)]
 
     def _shows_idempotency(self) -> None:
         """The function being visited, and those it is nested in, show idempotency."""

@@ -15,7 +15,7 @@ from reviewer.web.apicheck import (
     unbounded_fetch,
 )
 from reviewer.model import Category, Confidence, Severity
-from reviewer.web.routes import HandlerScope, LIST_VIEWS, RoutesProvider, is_pagination_name, is_view_class
+from reviewer.web.routes import HandlerScope, LIST_VIEWS, Pagination, RoutesProvider, is_pagination_name, is_view_class
 from reviewer.rule import Example, Needs, PythonRule
 
 PAGINATORS = frozenset({"paginate", "Paginator", "paginate_queryset", "get_page", "get_paginated_response", "Page",
@@ -273,9 +273,9 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         if state is None:
             return
         name = simple_name(self.context, node.func)
-        if name in PAGINATORS or is_pagination_name(name) or self._resolved(node.func) in self._pagination()["helpers"]:
+        if name in PAGINATORS or is_pagination_name(name) or self._resolved(node.func) in self._pagination().helpers:
             state["paged"] = True
-        if isinstance(node.func, cst.Attribute) and name in self._pagination().get("methods", ()) and any(
+        if isinstance(node.func, cst.Attribute) and name in self._pagination().methods and any(
             "request" in names_in(arg.value) for arg in node.args
         ):
             state["paged"] = True  # a project method that paginates for the request (`table.configure(request)`)
@@ -343,12 +343,13 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         from reviewer.names import module_name_for
 
         qualified = f"{module_name_for(self.context.path)}.{node.name.value}"
-        if data["views"].get(qualified, {}).get("pagination_class"):
+        view = data.views.get(qualified)
+        if view is not None and view.pagination_class:
             return
-        rest = data["settings"].get("REST_FRAMEWORK", {}).get("value")
+        rest = data.setting("REST_FRAMEWORK")
         if isinstance(rest, dict) and rest.get("DEFAULT_PAGINATION_CLASS"):
             return  # paginated, or reported once at the setting when PAGE_SIZE is missing
-        if "REST_FRAMEWORK" not in data["settings"] and "INSTALLED_APPS" not in data["settings"]:
+        if "REST_FRAMEWORK" not in data.settings and "INSTALLED_APPS" not in data.settings:
             return  # a reusable app: the host project's settings decide pagination
         self.report(
             anchor,
@@ -373,7 +374,7 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         if not isinstance(value, str):
             return
         short = value.rsplit(".", 1)[-1]
-        if any(q.rsplit(".", 1)[-1] == short for q in RoutesProvider.of(self.context.index)["sized_paginators"]):
+        if any(q.rsplit(".", 1)[-1] == short for q in RoutesProvider.of(self.context.index).sized_paginators):
             return
         element = next(e for e in node.value.elements if isinstance(e, cst.DictElement) and e.value is klass)  # type: ignore[attr-defined]
         self.report(
@@ -385,8 +386,8 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         )
 
     # -- helpers --------------------------------------------------------------------------
-    def _pagination(self) -> dict[str, Any]:
-        return RoutesProvider.of(self.context.index)["pagination"]
+    def _pagination(self) -> Pagination:
+        return RoutesProvider.of(self.context.index).pagination
 
     def _resolved(self, node: cst.BaseExpression) -> str | None:
         return self.context.resolve(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
@@ -407,7 +408,7 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             candidates.extend(e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index))
         if candidates and annotation is not None:
             candidates.append(annotation)
-        dependencies = self._pagination()["dependencies"]
+        dependencies = self._pagination().dependencies
         for candidate in candidates:
             name = self._resolved(candidate)
             if name is not None and (is_pagination_name(name) or name in dependencies):
@@ -448,10 +449,10 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         owner = f"{classes[-1].name.value}." if classes and handler.kind == "method" else ""
         wanted = f"{module_name_for(self.context.path)}.{owner}{node.name.value}"
         if owner:
-            for route in RoutesProvider.of(self.context.index)["routes"]:
-                if route["handler"] in (wanted, wanted.rsplit(".", 1)[0]) and route["method"] in handler.methods:
-                    return f"{route['method']} {route['path']}"
-        for route in RoutesProvider.of(self.context.index)["routes"]:
-            if route["handler"] == wanted or route["handler"].endswith("." + node.name.value) and route["file"] == self.context.path:
-                return f"{route['method'] if route['method'] != 'ANY' else 'GET'} {route['path']}"
+            for route in RoutesProvider.of(self.context.index).routes:
+                if route.handler in (wanted, wanted.rsplit(".", 1)[0]) and route.method in handler.methods:
+                    return f"{route.method} {route.path}"
+        for route in RoutesProvider.of(self.context.index).routes:
+            if route.handler == wanted or route.handler.endswith("." + node.name.value) and route.file == self.context.path:
+                return f"{route.method if route.method != 'ANY' else 'GET'} {route.path}"
         return f"GET {handler.path or node.name.value}"

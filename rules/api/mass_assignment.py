@@ -352,7 +352,7 @@ class MassAssignment(PythonRule):
             symbols = self.context.symbols
             cls = symbols.class_symbol(self.context.path, name) if symbols is not None else None
             # A pydantic `User` beside a model `User`: the class called must be the model.
-            if model is not None and (cls is None or cls.path == model.get("path", cls.path)):
+            if model is not None and (cls is None or cls.path == model.path):
                 return name
         links = chain(func)
         names = [link for link, _ in links]
@@ -452,30 +452,29 @@ class MassAssignment(PythonRule):
 
     # -- DRF: a write-capable view whose ModelSerializer exposes every field ------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        view = RoutesProvider.of(self.context.index)["views"].get(f"{module_name_for(self.context.path)}.{node.name.value}")
-        if view is None or not set(view["actions"]) & WRITE_ACTIONS:
+        view = RoutesProvider.of(self.context.index).views.get(f"{module_name_for(self.context.path)}.{node.name.value}")
+        if view is None or not set(view.actions) & WRITE_ACTIONS:
             return
         assigned = _class_assignments(node)
         chosen = assigned.get("serializer_class")
         name = dotted(chosen) if chosen is not None else None
         serializer = DrfSerializerProvider.of(self.context.index).get(name.rsplit(".", 1)[-1]) if name else None
-        if serializer is None or not serializer.get("model"):
+        if serializer is None or not serializer.model:
             return
-        if serializer["meta_fields"] == "__all__":
+        if serializer.meta_fields == "__all__":
             shown = 'fields = "__all__"'
-        elif serializer["meta_fields"] is None and "exclude" in serializer:
+        elif serializer.meta_fields is None and serializer.exclude is not None:
             shown = "exclude = [...]"
         else:
             return
-        model = serializer["model"]
+        model = serializer.model
         facts = self.context.orm_graph.model(model)
-        fields = self._class_fields(serializer["path"], model) or (
-            self._class_fields(facts["path"], model) if facts is not None and "path" in facts else set())
+        fields = self._class_fields(serializer.path, model) or (self._class_fields(facts.path, model) if facts is not None else set())
         # Values the view sets itself on save (`serializer.save(owner=self.request.user)`)
         # override what the client sent.
         saved = {arg.keyword.value for item in subtree(node) if isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute)
                  and item.func.attr.value == "save" for arg in item.args if arg.keyword is not None}
-        exposed = sorted((fields & PRIVILEGE_FIELDS | self._auth_fields(serializer["path"], model)) - set(serializer.get("read_only", ())) - set(serializer.get("exclude", ())) - saved)
+        exposed = sorted((fields & PRIVILEGE_FIELDS | self._auth_fields(serializer.path, model)) - set(serializer.read_only) - set(serializer.exclude or ()) - saved)
         if not exposed:
             return
         permissions = assigned.get("permission_classes")

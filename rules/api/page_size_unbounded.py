@@ -182,7 +182,7 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
         if state is not None and isinstance(node.func, (cst.Name, cst.Attribute)):
             # A project helper that clamps its page-size parameter (`paginate_rows(rows, limit)`
             # with `min(limit, MAX)` inside) bounds what the handler passes it.
-            if RoutesProvider.of(self.context.index)["pagination"]["clamps"].get(self.context.resolve(node.func) or ""):
+            if RoutesProvider.of(self.context.index).pagination.clamps.get(self.context.resolve(node.func) or ""):
                 for arg in node.args:
                     state["clamped"].update(names_in(arg.value))
         if name == "paginate":
@@ -205,7 +205,7 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
         bases = {self.context.resolve(b.value) or "" for b in node.bases if isinstance(b.value, (cst.Name, cst.Attribute))}
-        if f"{module_name_for(self.context.path)}.{node.name.value}" in RoutesProvider.of(self.context.index)["pagination"]["bounded_paginators"]:
+        if f"{module_name_for(self.context.path)}.{node.name.value}" in RoutesProvider.of(self.context.index).pagination.bounded_paginators:
             return  # `max_limit` / `max_page_size` inherited from a project paginator, or `get_limit` overridden
         attrs = set()
         for statement in node.body.body:

@@ -132,7 +132,7 @@ class PaginationWithoutStableOrder(PythonRule):
         if isinstance(queryset, cst.Name):
             found = self.context.scopes.lookup(queryset.value)
             values = [a.value for a in found[1]] if found and found[1] else []
-        ordered = set(RoutesProvider.of(self.context.index)["ordered_models"])
+        ordered = RoutesProvider.of(self.context.index).ordered_models
         for value in values:
             names = [n for n, _ in chain(value)]
             if "objects" not in names or "order_by" in names:

@@ -72,17 +72,17 @@ class HealthCheckMissing(ProjectRule):
         data = RoutesProvider.of(index)
         if not is_service(data):
             return
-        every = data.get("routes", [])
-        routes = [r for r in every if not non_service(r["file"])]
-        if len(routes) < 2 or any(PROBE.search(r["path"]) for r in every):
+        every = data.routes
+        routes = [r for r in every if not non_service(r.file)]
+        if len(routes) < 2 or any(PROBE.search(r.path) for r in every):
             return
-        if len(routes) < 2 or any(PROBE.search(r["path"]) for r in routes):
+        if len(routes) < 2 or any(PROBE.search(r.path) for r in routes):
             return
-        if any(e["kind"] == "health-library" for e in data.get("evidence", [])):
+        if any(e.kind == "health-library" for e in data.evidence):
             return
-        apps = data.get("settings", {}).get("INSTALLED_APPS", {}).get("value")
-        if isinstance(apps, list) and any(isinstance(a, str) and a.startswith(HEALTH_APPS) for a in apps):
+        apps = data.setting("INSTALLED_APPS")
+        if isinstance(apps, tuple) and any(isinstance(a, str) and a.startswith(HEALTH_APPS) for a in apps):
             return
         anchor = service_anchor(data)
-        path, line, name = anchor if anchor is not None else (routes[0]["file"], routes[0]["line"], routes[0]["handler"])
+        path, line, name = anchor if anchor is not None else (routes[0].file, routes[0].line, routes[0].handler)
         self.report(Location(line, 1, line, 1), path=path, fix=self.fix, count=len(routes), app=name)

@@ -144,15 +144,15 @@ class RequestIdMissing(ProjectRule):
         if evidence.evidence:
             return
         anchors: list[tuple[str, int, str]] = []
-        settings = data.get("settings", {})
+        settings = data.settings
         for name in ("MIDDLEWARE", "ROOT_URLCONF"):
-            if name in settings and not non_service(settings[name]["file"]):
-                anchors.append((settings[name]["file"], settings[name]["line"], "the Django `MIDDLEWARE`"))
+            if name in settings and not non_service(settings[name].file):
+                anchors.append((settings[name].file, settings[name].line, "the Django `MIDDLEWARE`"))
                 break
-        for app in data.get("apps", []):
-            if not non_service(app["file"]):
-                anchors.append((app["file"], app.get("factory") or app["line"], f"`{app['var']}`"))
-        served = Counter(service_scope(file, index.files) for file in {route["file"] for route in data.get("routes", [])})
+        for app in data.apps:
+            if not non_service(app.file):
+                anchors.append((app.file, app.factory or app.line, f"`{app.var}`"))
+        served = Counter(service_scope(file, index.files) for file in {route.file for route in data.routes})
         scopes: dict[str, tuple[str, int, str]] = {}
         for path, line, where in anchors:
             if any(part.endswith("template") or "{{" in part for part in path.split("/")[:-1]):

@@ -92,7 +92,7 @@ class AsyncLazyLoad(PythonRule):
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
         self.tracker = context.shared(QueryTracker)
-        self.active = any(m.get("framework") == "sqlalchemy" for m in self.tracker.graph.models.values()) and not context.in_migration
+        self.active = any(m.framework == "sqlalchemy" for m in self.tracker.graph.models.values()) and not context.in_migration
         self.handled: set[int] = set()
         self.reported: set[tuple[int, tuple[str, ...]]] = set()
 

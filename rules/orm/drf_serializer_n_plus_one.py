@@ -5,7 +5,7 @@ from typing import Any, Callable, Mapping
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.orm.modelgraph import DrfSerializerProvider, ModelGraph
+from reviewer.orm.modelgraph import DrfSerializerProvider, ModelGraph, SerializerFacts
 from reviewer.orm.querysets import PREFETCH_CACHE_METHODS, QueryTracker, Rows, eager_load_fix
 from reviewer.rule import Example, Needs, PythonRule
 
@@ -180,7 +180,7 @@ class DrfSerializerNPlusOne(PythonRule):
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
         self.tracker = context.shared(QueryTracker)
-        self.serializers: Mapping[str, Any] = DrfSerializerProvider.of(context.index)
+        self.serializers: Mapping[str, SerializerFacts] = DrfSerializerProvider.of(context.index)
         self.active = bool(self.tracker.graph) and bool(self.serializers) and not context.in_migration
         self.views: list[dict[str, Any]] = []
 
@@ -315,7 +315,7 @@ def _walk(graph: ModelGraph, model: str | None, parts: list[str]):
 
 
 def needed_paths(
-    serializers: Mapping[str, Any],
+    serializers: Mapping[str, SerializerFacts],
     graph: ModelGraph,
     name: str,
     model: str | None,
@@ -328,23 +328,23 @@ def needed_paths(
     facts = serializers.get(name)
     if facts is None or depth > 4:
         return []
-    model = facts.get("model") or model
+    model = facts.model or model
     out: list[tuple[tuple[str, ...], str]] = []
-    declared = facts.get("fields", {})
+    declared = facts.fields
     for attr, field in declared.items():
-        source = field.get("source") or attr
+        source = field.source or attr
         if source == "*":
             continue
         parts = source.split(".")
-        kind = field.get("kind")
+        kind = field.kind
         if kind == "method":
-            for read in field.get("reads", []):
-                walked = list(_walk(graph, model, read["chain"]))
+            for read in field.reads:
+                walked = list(_walk(graph, model, read.chain))
                 if not walked:
                     continue
                 last_path, relation = walked[-1]
-                if relation.framework == "django" and relation.many and len(walked) == len(read["chain"]) and read.get("call") and read["call"] not in PREFETCH_CACHE_METHODS:
-                    out.append((prefix + last_path + (read["call"],), "query"))
+                if relation.framework == "django" and relation.many and len(walked) == len(read.chain) and read.call and read.call not in PREFETCH_CACHE_METHODS:
+                    out.append((prefix + last_path + (read.call,), "query"))
                     if len(walked) > 1:
                         out.append((prefix + walked[-2][0], "load"))
                     continue
@@ -356,15 +356,15 @@ def needed_paths(
                 out.extend((prefix + path, need) for path, need in members(model, parts[0]))
             continue
         last_path, relation = walked[-1]
-        if kind == "related" and field.get("class") == "PrimaryKeyRelatedField" and not field.get("many") and len(walked) == 1 and relation.kind in ("fk", "o2o"):
+        if kind == "related" and field.field_class == "PrimaryKeyRelatedField" and not field.many and len(walked) == 1 and relation.kind in ("fk", "o2o"):
             continue  # the key is on the row
-        if kind == "related" and field.get("class") in ("HyperlinkedRelatedField", "HyperlinkedIdentityField") and not field.get("many") and relation.kind in ("fk", "o2o") and len(walked) == 1:
+        if kind == "related" and field.field_class in ("HyperlinkedRelatedField", "HyperlinkedIdentityField") and not field.many and relation.kind in ("fk", "o2o") and len(walked) == 1:
             continue  # hyperlinked by primary key by default
         out.append((prefix + last_path, "load"))
         if kind == "nested" and len(walked) == len(parts):
-            out.extend(needed_paths(serializers, graph, field["serializer"], relation.target, prefix + last_path, depth + 1, members))
-    meta_fields = facts.get("meta_fields")
-    if isinstance(meta_fields, list):
+            out.extend(needed_paths(serializers, graph, field.serializer or "", relation.target, prefix + last_path, depth + 1, members))
+    meta_fields = facts.meta_fields
+    if isinstance(meta_fields, tuple):
         for field_name in meta_fields:
             if field_name in declared:
                 continue
@@ -373,7 +373,7 @@ def needed_paths(
                 if members is not None:
                     out.extend((prefix + path, need) for path, need in members(model, field_name))
                 continue
-            if relation.many or (facts.get("depth", 0) > 0 and relation.kind in ("fk", "o2o")) or relation.kind in ("reverse_o2o", "generic"):
+            if relation.many or (facts.depth > 0 and relation.kind in ("fk", "o2o")) or relation.kind in ("reverse_o2o", "generic"):
                 out.append((prefix + (field_name,), "load"))
     return out
 

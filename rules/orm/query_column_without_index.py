@@ -226,13 +226,13 @@ def _list_handlers(index) -> set[tuple[str, str]]:
     """(file, class or function name) of the handlers of list and search endpoints: `GET`
     routes whose path does not end with a path parameter."""
     found: set[tuple[str, str]] = set()
-    for route in routes.RoutesProvider.of(index)["routes"]:
-        path = route.get("path") or ""
-        if route.get("method") not in ("GET", "ANY") or path.rstrip("/").endswith("}") or non_service(route["file"]):
+    for route in routes.RoutesProvider.of(index).routes:
+        path = route.path or ""
+        if route.method not in ("GET", "ANY") or path.rstrip("/").endswith("}") or non_service(route.file):
             continue
-        parts = route["handler"].split(".")
+        parts = route.handler.split(".")
         if len(parts) >= 2 and parts[-2][:1].isupper():
-            found.add((route["file"], parts[-2]))  # a view set's action, a view class's method
+            found.add((route.file, parts[-2]))  # a view set's action, a view class's method
         else:
-            found.add((route["file"], parts[-1]))  # a function, or a view class
+            found.add((route.file, parts[-1]))  # a function, or a view class
     return found

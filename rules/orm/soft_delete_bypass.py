@@ -169,10 +169,10 @@ class SoftDeleteBypass(PythonRule):
             return
         graph = self.tracker.graph
         facts = graph.model(found.model)
-        if facts is None or facts.get("framework") != "django" or not facts.get("soft_delete"):
+        if facts is None or facts.framework != "django" or not facts.soft_delete:
             return
-        overrides = "delete" in facts.get("hooks", [])
-        custom_manager = bool(facts.get("managers"))
+        overrides = "delete" in facts.hooks
+        custom_manager = bool(facts.managers)
         inner = {call.func.attr.value for call in found.chain[1:] if isinstance(call.func, cst.Attribute)}
         if found.method == "delete" or inner & DJANGO_SINGLE:  # an instance delete
             if overrides or not custom_manager:
@@ -187,4 +187,4 @@ class SoftDeleteBypass(PythonRule):
             if known:
                 return  # the queryset's own delete()
             why = "a queryset `delete()` skips the model's `delete()`" if overrides else "its manager hides flagged rows"
-        self.report(node, call=found.label, model=found.model, flag=facts["soft_delete"], why=why)
+        self.report(node, call=found.label, model=found.model, flag=facts.soft_delete, why=why)

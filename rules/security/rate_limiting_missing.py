@@ -5,7 +5,7 @@ import re
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.web.ratelimit import RateLimitFacts, RateLimitProvider, SECTION, edge_evidence, web_framework_optional
 from reviewer.discovery import non_service
-from reviewer.web.routes import RoutesProvider, service_anchor
+from reviewer.web.routes import RoutesProvider, RoutesSection, service_anchor
 from reviewer.rule import Example, ProjectRule
 
 FASTAPI_APP = (
@@ -85,14 +85,14 @@ PER_ROUTE_LIBRARIES = ("slowapi", "flask_limiter", "fastapi_limiter", "django_ra
 COVERING = frozenset({"global-limit", "auth-limit", "limiter-setting", "limiter-app", "too-many-requests", "gateway"})
 
 
-def deployed(data) -> bool:
+def deployed(data: RoutesSection) -> bool:
     """A service that is deployed as it is: it builds an app, or has the Django settings of a
     site (`ROOT_URLCONF`). An `INSTALLED_APPS` list alone is what a reusable Django app ships
     for its host project (django-oscar's `oscar/__init__.py`)."""
-    if any(not non_service(app["file"]) for app in data.get("apps", [])):
+    if any(not non_service(app.file) for app in data.apps):
         return True
-    urlconf = data.get("settings", {}).get("ROOT_URLCONF")
-    return urlconf is not None and not non_service(urlconf["file"])
+    urlconf = data.settings.get("ROOT_URLCONF")
+    return urlconf is not None and not non_service(urlconf.file)
 
 
 AUTH_MESSAGE = "Authentication route `{method} {route}` is not rate limited, while the service limits other routes with {library}"
@@ -409,7 +409,7 @@ class RateLimitingMissing(ProjectRule):
                 where=where,
             )
 
-    def _unthrottled_auth_routes(self, data, facts: RateLimitFacts, evidence: list) -> None:
+    def _unthrottled_auth_routes(self, data: RoutesSection, facts: RateLimitFacts, evidence: list) -> None:
         """A service that limits routes one by one (slowapi, Flask-Limiter, fastapi-limiter,
         django-ratelimit decorators or dependencies), with no limit on every request: its
         authentication routes that no limiter guards."""
@@ -421,11 +421,11 @@ class RateLimitingMissing(ProjectRule):
         library = libraries[0].split(".")[0]
         guarded = set(facts.guarded)
         seen: set[str] = set()
-        for route in data.get("routes", []):
-            handler = route["handler"]
-            if route["method"] not in WRITE_METHODS or non_service(route["file"]) or handler in seen:
+        for route in data.routes:
+            handler = route.handler
+            if route.method not in WRITE_METHODS or non_service(route.file) or handler in seen:
                 continue
-            segments = [part for part in route["path"].split("/") if part and not part.startswith(("{", "["))]
+            segments = [part for part in route.path.split("/") if part and not part.startswith(("{", "["))]
             if not any(AUTH_SEGMENT.search(part) for part in segments):
                 continue
             parts = handler.split(".")
@@ -433,11 +433,11 @@ class RateLimitingMissing(ProjectRule):
                 continue
             seen.add(handler)
             self.report(
-                Location(route["line"], 1, route["line"], 1),
+                Location(route.line, 1, route.line, 1),
                 AUTH_MESSAGE,
-                path=route["file"],
+                path=route.file,
                 fix=AUTH_FIX,
-                method=route["method"],
-                route=route["path"],
+                method=route.method,
+                route=route.path,
                 library=library,
             )
