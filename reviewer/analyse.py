@@ -346,7 +346,7 @@ def ast_pass(
         passed = parsed is not None and not errors
     if parsed is None or not passed:
         return AstPass(tuple(errors), tokens=tokens)
-    facts, depth = file_facts(parsed.tree)
+    facts, depth = file_facts(parsed.tree, source.rel)
     python_rules, sql_rules = plan.rules_for(source, facts)
     bandit_rules = [rule for rule in python_rules if bandit_bridge.is_bandit_rule(rule)]
     findings: list[Finding] = []

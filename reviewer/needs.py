@@ -2,18 +2,27 @@
 file's CPython `ast` tree (the one tree the syntax gate parses; reviewer.analyse).
 
 A rule declares `needs = Needs(...)`: facts of the file's code, at least one of which must be
-present for the rule to run on the file (the fields are alternatives, not requirements). A rule
-that declares nothing (`needs = None`) runs on every file it applies to. The facts are read
-from the syntax tree, never from the text: a word in a comment or a docstring does not wake a
-rule up, and `for` in a string does not make a loop.
+present for the rule to run on the file (the fields are alternatives, not requirements). Needs
+combine: `a | b` is met when either is, `a & b` only when both are (an import of `requests` and
+a call named `get`). A rule that declares nothing (`needs = None`) runs on every file it
+applies to. The facts are read from the syntax tree, never from the text: a word in a comment
+or a docstring does not wake a rule up, and `for` in a string does not make a loop.
 
 Facts of a file (FileFacts), all collected in one walk of the tree:
 - imports: every dotted prefix of each absolutely imported path: `import a.b` gives `a` and
   `a.b`; `from a.b import c as d` gives `a`, `a.b` and `a.b.c`;
 - names: every identifier of the code: names read or bound, attribute names, keyword-argument
   names, parameter, function and class names, the parts of imported paths and their aliases,
-  and string constants that are identifiers (`settings["SECRET_KEY"]`, `getattr(x, "save")`);
+  string constants that are identifiers (`settings["SECRET_KEY"]`, `getattr(x, "save")`), and
+  `True`, `False` and `None` (names in libcst's tree);
 - calls: the last name of each called expression (`f(...)` -> `f`, `a.b.f(...)` -> `f`);
+- arg_calls: the same, of the calls given at least one argument (`cur.execute(q)` gives
+  `execute`, `conn.cursor()` gives nothing);
+- keywords: the keyword-argument names of calls and class statements (`debug` of
+  `Flask.run(debug=True)`);
+- flags: the keyword arguments and assigned names given `True`, `False` or `None`, as
+  `name=True` (`run(debug=True)`, `DEBUG = True`, `app.config["DEBUG"] = True`: an assignment
+  target's name, attribute or string key);
 - decorators, bases: the last name of each decorator (called or not) and of each class base;
 - syntax: the `ast` node types present (`Try`, `IfExp`, `Await`, `DictComp`, ...), plus
   `StarStar` for `**` unpacking (`f(**kw)`, `{**d}`, `def f(**kw)`), with two shorthands: `loops` (for, async for, while, comprehensions) and `async_code` (async def,
@@ -21,14 +30,19 @@ Facts of a file (FileFacts), all collected in one walk of the tree:
 - strings: the text of the string constants, for `string_parts`.
 
 `name_parts` and `string_parts` match pieces of names and of string constants (`"jwt"` matches
-`pyjwt`, `JWT_SECRET` does not: matching is case-sensitive); every other field matches whole
-names.
+`pyjwt`, `JWT_SECRET` does not: matching is case-sensitive), `name_parts_nocase` pieces of
+names in any case (given in lower case: `"logger"` matches `LOGGER` and `audit_logger`); every
+other field matches whole names.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
+from functools import partial, reduce
+
+from reviewer.names import absolute_module, module_name_for
 
 from reviewer import astfacts
 
@@ -44,7 +58,11 @@ class Needs:
     imports: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     name_parts: tuple[str, ...] = ()
+    name_parts_nocase: tuple[str, ...] = ()
     calls: tuple[str, ...] = ()
+    arg_calls: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
     decorators: tuple[str, ...] = ()
     bases: tuple[str, ...] = ()
     syntax: tuple[str, ...] = ()
@@ -52,6 +70,13 @@ class Needs:
     string_parts: tuple[str, ...] = ()
     loops: bool = False
     async_code: bool = False
+    # Combinations (`|` and `&` build them): met when one of `either` is, and all of `every`.
+    either: tuple["Needs", ...] = ()
+    every: tuple["Needs", ...] = ()
+    # A test of the facts for what the fields cannot say (the words of the file's names, a
+    # look at its `ast` tree, FileFacts.tree), which must hold too. It runs last: only on
+    # files whose other facts meet the needs.
+    test: Callable[["FileFacts"], bool] | None = None
 
     @classmethod
     def words(cls, *words: str) -> "Needs":
@@ -59,15 +84,50 @@ class Needs:
         rule that read a word anywhere in the text before (its old `triggers`), less comments."""
         return cls(name_parts=words, string_parts=words)
 
+    @classmethod
+    def naming(cls, judge: Callable[[str], bool]) -> "Needs":
+        """A name or a string constant of the code that `judge` accepts: a word test the fields
+        cannot say (`Needs.naming(is_password_name)`)."""
+        return cls(test=partial(_names_any, judge))
+
+    @classmethod
+    def all_of(cls, *needs: "Needs") -> "Needs":
+        """Met when every one of `needs` is, as `a & b & ...`."""
+        every: list[Needs] = []
+        for need in needs:
+            every.extend(need.every if need == Needs(every=need.every) else (need,))
+        return cls(every=tuple(every))
+
     def __or__(self, other: "Needs") -> "Needs":
         """Either one's facts: a rule that reads what another one reads plus some of its own."""
+        if self.every or other.every or self.test or other.test:
+            either: list[Needs] = []
+            for need in (self, other):
+                either.extend(need.either if need == Needs(either=need.either) else (need,))
+            return Needs(either=tuple(either))
         return Needs(
             *(tuple(dict.fromkeys(getattr(self, name) + getattr(other, name))) for name in _TUPLES),
             loops=self.loops or other.loops,
             async_code=self.async_code or other.async_code,
+            either=self.either + other.either,
         )
 
+    def __and__(self, other: "Needs") -> "Needs":
+        """Both one's and the other's facts: an import of a module and a call of its function."""
+        return Needs.all_of(self, other)
+
     def met_by(self, facts: "FileFacts") -> bool:
+        if not all(need.met_by(facts) for need in self.every):
+            return False
+        if self.either or self.loops or self.async_code or any(getattr(self, name) for name in _TUPLES):
+            if not (self._any_met(facts) or any(need.met_by(facts) for need in self.either)):
+                return False
+        elif not self.every and self.test is None:
+            return False  # Needs(): nothing can meet it
+        return self.test is None or self.test(facts)
+
+    def _any_met(self, facts: "FileFacts") -> bool:
+        """One of the facts of the fields (not the combinations) is in the file."""
         if self.loops and facts.syntax & LOOP_NODES:
             return True
         if self.async_code and facts.syntax & ASYNC_NODES:
@@ -76,17 +136,33 @@ class Needs:
             facts.imports.isdisjoint(self.imports)
             and facts.names.isdisjoint(self.names)
             and facts.calls.isdisjoint(self.calls)
+            and facts.arg_calls.isdisjoint(self.arg_calls)
+            and facts.keywords.isdisjoint(self.keywords)
+            and facts.flags.isdisjoint(self.flags)
             and facts.decorators.isdisjoint(self.decorators)
             and facts.bases.isdisjoint(self.bases)
             and facts.syntax.isdisjoint(self.syntax)
             and facts.strings.isdisjoint(self.strings)
         ):
+            if self.name_parts_nocase:
+                lowered = facts.joined_lower()
+                if any(part in lowered for part in self.name_parts_nocase):
+                    return True
+            if not self.name_parts and not self.string_parts:
+                return False
             names, strings = facts.joined()
             return any(part in names for part in self.name_parts) or any(part in strings for part in self.string_parts)
         return True
 
 
-_TUPLES = ("imports", "names", "name_parts", "calls", "decorators", "bases", "syntax", "strings", "string_parts")
+def _names_any(judge: Callable[[str], bool], facts: "FileFacts") -> bool:
+    return any(map(judge, facts.names)) or any(map(judge, facts.strings))
+
+
+_TUPLES = (
+    "imports", "names", "name_parts", "name_parts_nocase", "calls", "arg_calls", "keywords", "flags", "decorators", "bases", "syntax",
+    "strings", "string_parts",
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +176,11 @@ class FileFacts:
     bases: frozenset[str]
     syntax: frozenset[str]
     strings: frozenset[str]
+    arg_calls: frozenset[str] = frozenset()
+    keywords: frozenset[str] = frozenset()
+    flags: frozenset[str] = frozenset()
+    # The tree the facts were read from, for a need's `test`.
+    tree: ast.AST | None = field(default=None, compare=False, repr=False)
 
     def joined(self) -> tuple[str, str]:
         """The names and the strings, each joined into one text (one substring search for a
@@ -108,6 +189,14 @@ class FileFacts:
         if cached is None:
             cached = ("\0".join(self.names), "\0".join(self.strings))
             object.__setattr__(self, "_joined", cached)
+        return cached
+
+    def joined_lower(self) -> str:
+        """The names joined as by `joined`, in lower case."""
+        cached = self.__dict__.get("_lower")
+        if cached is None:
+            cached = self.joined()[0].lower()
+            object.__setattr__(self, "_lower", cached)
         return cached
 
 
@@ -122,15 +211,38 @@ def _leaf(node: ast.AST) -> str | None:
     return None
 
 
+def _flag(value: ast.AST | None) -> str:
+    """`=True`, `=False` or `=None` for such a literal, else ""."""
+    if type(value) is ast.Constant and (value.value is True or value.value is False or value.value is None):  # type: ignore[attr-defined]
+        return f"={value.value}"  # type: ignore[attr-defined]
+    return ""
+
+
+def _target_name(target: ast.AST) -> str | None:
+    """The name an assignment target gives: `X`, `obj.X`, `d["X"]`."""
+    if type(target) is ast.Name:
+        return target.id  # type: ignore[attr-defined]
+    if type(target) is ast.Attribute:
+        return target.attr  # type: ignore[attr-defined]
+    if type(target) is ast.Subscript:
+        key = target.slice  # type: ignore[attr-defined]
+        if type(key) is ast.Constant and isinstance(key.value, str):  # type: ignore[attr-defined]
+            return key.value  # type: ignore[attr-defined]
+    return None
+
+
 def _prefixes(path: str, into: set[str]) -> None:
     parts = path.split(".")
     for end in range(1, len(parts) + 1):
         into.add(".".join(parts[:end]))
 
 
-def file_facts(tree: ast.AST) -> tuple[FileFacts, int]:
+def file_facts(tree: ast.AST, path: str = "") -> tuple[FileFacts, int]:
     """The facts of a file's tree and the depth of its deepest node, in one iterative pass (the
-    tree may be deep)."""
+    tree may be deep). With the file's `path`, relative imports count as the absolute ones they
+    resolve to (as the rules' reviewer.names.ImportMap resolves them)."""
+    module = module_name_for(path) if path else ""
+    is_package = path.endswith("__init__.py")
     imports: set[str] = set()
     names: set[str] = set()
     calls: set[str] = set()
@@ -138,6 +250,9 @@ def file_facts(tree: ast.AST) -> tuple[FileFacts, int]:
     bases: set[str] = set()
     syntax: set[str] = set()
     strings: set[str] = set()
+    arg_calls: set[str] = set()
+    keywords: set[str] = set()
+    flags: set[str] = set()
     deepest = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 1)]
     children = astfacts.children
@@ -157,14 +272,23 @@ def file_facts(tree: ast.AST) -> tuple[FileFacts, int]:
                 strings.add(value)
                 if value.isidentifier():
                     names.add(value)
+            elif value is True or value is False or value is None:
+                names.add(repr(value))
         elif kind is ast.Call:
             leaf = _leaf(node.func)  # type: ignore[attr-defined]
             if leaf is not None:
                 calls.add(leaf)
+                if node.args or node.keywords:  # type: ignore[attr-defined]
+                    arg_calls.add(leaf)
         elif kind is ast.keyword or kind is ast.arg:
             name = node.arg  # type: ignore[attr-defined]
             if name:
                 names.add(name)
+                if kind is ast.keyword:
+                    keywords.add(name)
+                    flag = _flag(node.value)  # type: ignore[attr-defined]
+                    if flag:
+                        flags.add(name + flag)
             elif kind is ast.keyword:
                 syntax.add("StarStar")
         elif kind is ast.Dict:
@@ -191,25 +315,51 @@ def file_facts(tree: ast.AST) -> tuple[FileFacts, int]:
                 if alias.asname:
                     names.add(alias.asname)
         elif kind is ast.ImportFrom:
-            module = node.module or ""  # type: ignore[attr-defined]
-            if module:
-                names.update(module.split("."))
-                if not node.level:  # type: ignore[attr-defined]
-                    _prefixes(module, imports)
+            base = node.module or ""  # type: ignore[attr-defined]
+            if base:
+                names.update(base.split("."))
+            if node.level:  # type: ignore[attr-defined]
+                # The root a relative import resolves to is named too (needs.qualified).
+                base = absolute_module(module, is_package, node.level, base) if module else ""  # type: ignore[attr-defined]
+                if base:
+                    names.add(base.split(".")[0])
+            if base:
+                _prefixes(base, imports)
             for alias in node.names:  # type: ignore[attr-defined]
                 names.add(alias.name)
                 if alias.asname:
                     names.add(alias.asname)
-                if module and not node.level and alias.name != "*":  # type: ignore[attr-defined]
-                    imports.add(f"{module}.{alias.name}")
+                if base and alias.name != "*":
+                    imports.add(f"{base}.{alias.name}")
+        elif kind is ast.Assign or kind is ast.AnnAssign:
+            flag = _flag(node.value)  # type: ignore[attr-defined]
+            if flag:
+                for target in node.targets if kind is ast.Assign else (node.target,):  # type: ignore[attr-defined]
+                    name = _target_name(target)
+                    if name:
+                        flags.add(name + flag)
         elif kind is ast.comprehension and node.is_async:  # type: ignore[attr-defined]
             syntax.add("AsyncFor")
         for child in children(node):
             stack.append((child, depth + 1))
     facts = FileFacts(
-        frozenset(imports), frozenset(names), frozenset(calls), frozenset(decorators), frozenset(bases), frozenset(syntax), frozenset(strings)
+        frozenset(imports), frozenset(names), frozenset(calls), frozenset(decorators), frozenset(bases), frozenset(syntax),
+        frozenset(strings), frozenset(arg_calls), frozenset(keywords), frozenset(flags), tree,
     )
     return facts, deepest
+
+
+def qualified(*names: str) -> Needs:
+    """Code that can name one of these qualified names through any import or alias
+    (`requests.get`: `import requests as r` then `r.get(...)`, `from requests import get as
+    fetch` then `fetch(...)`, or `requests.get` unimported, which resolves to itself): such code
+    holds both the first and the last name of the path, in its imports or its expressions."""
+    alternatives = []
+    for name in names:
+        first, _, last = name.rpartition(".")
+        root = first.split(".")[0] if first else last
+        alternatives.append(Needs(names=(last,)) if root == last else Needs(names=(root,)) & Needs(names=(last,)))
+    return reduce(Needs.__or__, alternatives)
 
 
 def from_triggers(triggers: tuple[str, ...]) -> Needs | None:

@@ -155,3 +155,96 @@ def ast_depth(tree: ast.AST) -> int:
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
     return deepest
+
+
+def test_new_facts_of_a_file() -> None:
+    facts = facts_of("cur.execute(q)\nconn.cursor()\nrun(debug=True)\nDEBUG = False\napp.config['X'] = None\nclass A(B, metaclass=M):\n    pass\n")
+    assert facts.arg_calls == {"execute", "run"} and {"cursor", "execute", "run"} <= facts.calls
+    assert facts.keywords == {"debug", "metaclass"}
+    assert facts.flags == {"debug=True", "DEBUG=False", "X=None"}
+    assert {"True", "False", "None"} <= facts.names
+
+
+def test_relative_imports_count_as_what_they_resolve_to() -> None:
+    tree = ast.parse("from .extras import execute_values as ev\nfrom . import sql\n")
+    facts = file_facts(tree, "psycopg2/pool.py")[0]
+    assert {"psycopg2.extras", "psycopg2.extras.execute_values", "psycopg2.sql"} <= facts.imports
+    assert "psycopg2" in facts.names
+    assert not file_facts(tree)[0].imports  # without the path, as before
+
+
+def test_needs_combine_with_and_and_or() -> None:
+    both = Needs(names=("requests",)) & Needs(calls=("get",))
+    assert both.met_by(facts_of("import requests\nrequests.get(u)\n"))
+    assert not both.met_by(facts_of("import requests\nrequests.post(u)\n"))
+    assert not both.met_by(facts_of("d.get(x)\n"))
+    either = both | Needs(calls=("urlopen",))
+    assert either.met_by(facts_of("urlopen(u)\n")) and not either.met_by(facts_of("d.get(x)\n"))
+    assert (Needs(calls=("a",)) & Needs(calls=("b",)) & Needs(calls=("c",))).every.__len__() == 3
+    assert not Needs().met_by(facts_of("x = 1\n"))
+
+
+def test_a_test_runs_on_the_facts_and_the_tree() -> None:
+    def is_password(name: str) -> bool:
+        return "password" in name
+
+    assert Needs.naming(is_password).met_by(facts_of("h(user.password)\n"))
+    assert Needs.naming(is_password).met_by(facts_of("h(form['password'])\n"))
+    assert not Needs.naming(is_password).met_by(facts_of("h(token)\n"))
+    assert Needs(test=lambda facts: isinstance(facts.tree, ast.Module)).met_by(facts_of("x = 1\n"))
+
+
+def test_name_parts_in_any_case() -> None:
+    needs = Needs(name_parts_nocase=("logger",))
+    assert needs.met_by(facts_of("LOGGER.info(x)\n")) and needs.met_by(facts_of("self.audit_Logger.info(x)\n"))
+    assert not needs.met_by(facts_of("log.info(x)\n"))
+
+
+def test_a_qualified_name_needs_its_root_and_its_last_name() -> None:
+    from reviewer.needs import qualified
+
+    needs = qualified("requests.get", "smtplib.SMTP")
+    for code in ("import requests as r\nr.get(u)\n", "from requests import get as fetch\nfetch(u)\n", "requests.get(u)\n",
+                 "from smtplib import SMTP\nSMTP(h)\n"):
+        assert needs.met_by(facts_of(code)), code
+    assert not needs.met_by(facts_of("from urllib.parse import urlencode\nd.get(k)\n"))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from django.db import connection\nwith connection.cursor() as cursor:\n    pass\n",  # no SQL argument
+        "query = request.GET.get('q')\nqs = Item.objects.filter(Q(name__icontains=query))\n",  # a QuerySet, not a Query
+        "query = build()\nItem.objects.all().filter(Q(a=1))\n",
+    ],
+)
+def test_code_that_cannot_be_a_sink_does_not_meet_the_sink_needs(code: str) -> None:
+    assert not SINK_NEEDS.met_by(facts_of(code))
+
+
+def test_a_query_clause_meets_the_sink_needs() -> None:
+    assert SINK_NEEDS.met_by(facts_of("q = session.query(User)\nq.filter(f'id = {x}')\n"))
+    assert SINK_NEEDS.met_by(facts_of("User.query.filter('id = ' + x)\n"))
+    assert SINK_NEEDS.met_by(facts_of("session.query(User).join(B).order_by(text_of(x))\n"))
+
+
+# Code each rule's needs let through before and no longer do: the rule can report nothing there.
+NEEDLESS = {
+    "OPS001": "from urllib.parse import urlencode\nimport smtplib\nurl = urlencode(q)\n",
+    "OPS003": "async def view(request):\n    return cache.get('k')\n",
+    "OPS004": "from django.dispatch import Signal\nsaved = Signal()\nsaved.connect(handler)\n",
+    "OPS006": "from django.contrib import messages\ndef view(request, password):\n    messages.error(request, 'bad password')\n",
+    "ORM006": "async def handler(request):\n    return request.user.name\n",
+    "ORM010": "import urllib.parse\nfrom django.db import transaction\nwith transaction.atomic():\n    x = urllib.parse.quote(s)\n",
+    "SEC003": "import hashlib\ndigest = hashlib.sha256(payload).hexdigest()\n",
+    "SEC006": "from django.conf import settings\nif settings.DEBUG:\n    debug = False\n",
+}
+
+
+@pytest.mark.parametrize("code", sorted(NEEDLESS))
+def test_needs_leave_out_code_the_rule_cannot_report_on(code: str) -> None:
+    from reviewer import registry as registry_module
+
+    rule = registry_module.load(()).get(code)
+    assert rule is not None and rule.needs is not None
+    assert not rule.needs_under(rule.options).met_by(facts_of(NEEDLESS[code]))

@@ -30,6 +30,7 @@ import libcst as cst
 
 from reviewer.discovery import in_migrations_package
 from reviewer.names import dotted
+from reviewer.needs import Needs, qualified
 from reviewer.project.calls import CallEdge
 from reviewer.project.ormvocab import sessionish
 from reviewer.orm.querysets import QueryTracker, classify_call
@@ -57,6 +58,12 @@ MAIL_FUNCTIONS = frozenset({
 MAIL_MESSAGES = ("EmailMessage", "EmailMultiAlternatives")
 # Celery (`.delay`, `.apply_async`, `app.send_task`), RQ (`queue.enqueue*`).
 TASK_METHODS = frozenset({"delay", "apply_async", "send_task", "enqueue", "enqueue_call", "enqueue_at", "enqueue_in"})
+# What a file's code must hold for side_effect to find a call in it (reviewer.needs).
+SIDE_EFFECT_NEEDS = (
+    Needs(names=HTTP_MODULES) & Needs(names=tuple(sorted(HTTP_VERBS)))
+    | qualified("urllib.request.urlopen", *sorted(MAIL_FUNCTIONS), *(f"django.core.mail.{name}" for name in MAIL_MESSAGES))
+    | Needs(calls=tuple(sorted(TASK_METHODS)))
+)
 
 
 @dataclass

@@ -3,6 +3,7 @@ that looks at SQL in Python (SQL001, the SQL extraction that feeds SqlRules, ...
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ import libcst as cst
 
 from reviewer.model import Confidence
 from reviewer.names import CANONICAL, dotted
-from reviewer.needs import Needs
+from reviewer.needs import FileFacts, Needs
 
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
@@ -89,15 +90,40 @@ DB_MODULES = (
 DB_RECEIVER_NAMES = frozenset(
     {"cur", "cursor", "conn", "connection", "con", "db", "session", "engine", "pool", "tx", "transaction", "sess", "c"}
 )
+
+
+def _query_clause_in(facts: FileFacts) -> bool:
+    """What _query_clause accepts, looked for in the file's `ast` tree (a need's test): a Query
+    clause method given one string-building argument and no keyword, on a chain that reaches
+    a `.query(...)` call, a `Model.query`, or a local name (which may be bound to either)."""
+    tree = facts.tree
+    if tree is None:
+        return True
+    for node in ast.walk(tree):
+        if type(node) is not ast.Call or type(node.func) is not ast.Attribute or node.func.attr not in QUERY_CLAUSE_METHODS:
+            continue
+        if len(node.args) != 1 or node.keywords or not isinstance(node.args[0], (ast.JoinedStr, ast.BinOp, ast.Call, ast.Constant)):
+            continue
+        receiver = node.func.value
+        while type(receiver) is ast.Call and type(receiver.func) is ast.Attribute and receiver.func.attr != "query":
+            receiver = receiver.func.value
+        if (
+            type(receiver) is ast.Name
+            or (type(receiver) is ast.Call and type(receiver.func) is ast.Attribute)
+            or (type(receiver) is ast.Attribute and receiver.attr == "query" and type(receiver.value) is ast.Name)
+        ):
+            return True
+    return False
+
+
 # What a file's code must contain for one of its calls to be a sink (reviewer.needs): a call
-# named like a method sink or like a function sink's last name (Flask-SQLAlchemy's `db.text`
-# too), an import of a function sink under another name, or the name `query` (a Query clause
-# sink is on a `.query(...)` chain or Flask-SQLAlchemy's `Model.query`).
+# given an argument (the SQL) and named like a method sink or like a function sink's last name
+# (Flask-SQLAlchemy's `db.text` too), or an import of a function sink under another name; or a
+# Query clause (`.filter(f"...")`) where the code names `query` (_query_clause_in).
 SINK_NEEDS = Needs(
-    calls=tuple(sorted({*METHOD_SINKS, *(name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS)})),
+    arg_calls=tuple(sorted({*METHOD_SINKS, *(name.rsplit(".", 1)[-1] for name in FUNCTION_SINKS)})),
     imports=tuple(sorted({*FUNCTION_SINKS, *(name for name, canonical in CANONICAL.items() if canonical in FUNCTION_SINKS)})),
-    names=("query",),
-)
+) | Needs(arg_calls=tuple(sorted(QUERY_CLAUSE_METHODS))) & Needs(names=("query",)) & Needs(test=_query_clause_in)
 DRIVER_DIALECTS = {
     "psycopg2": "postgres",
     "psycopg": "postgres",

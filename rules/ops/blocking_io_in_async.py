@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
+from reviewer.needs import qualified
 from reviewer.rule import Example, Needs, PythonRule
 
 BLOCKING = {
@@ -54,7 +55,13 @@ class BlockingIoInAsync(PythonRule):
         "https://fastapi.tiangolo.com/async/#path-operation-functions",
         "https://docs.djangoproject.com/en/stable/topics/async/#async-safety",
     )
-    needs = Needs(syntax=("AsyncFunctionDef",))  # reports calls directly in an `async def`
+    # A call directly in an `async def` of something BLOCKING, or of a sync session's or the sync
+    # Django ORM's method.
+    needs = Needs(syntax=("AsyncFunctionDef",)) & (
+        qualified(*BLOCKING)
+        | Needs(calls=tuple(sorted(SESSION_METHODS))) & qualified(*SYNC_SESSIONS)
+        | Needs(calls=tuple(sorted(DJANGO_SYNC))) & Needs(names=("objects",))
+    )
     invalid = (
         Example(
             "import time\nimport requests\n"

@@ -3,7 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.rule import Example, Needs, PythonRule
+from reviewer.needs import qualified
+from reviewer.rule import Example, PythonRule
 
 CONNECTS = frozenset(
     {"psycopg2.connect", "psycopg.connect", "psycopg.AsyncConnection.connect", "pymysql.connect", "MySQLdb.connect",
@@ -38,10 +39,8 @@ class DbConnectionPerRequest(PythonRule):
         "https://www.psycopg.org/psycopg3/docs/advanced/pool.html",
         "https://docs.sqlalchemy.org/en/20/core/pooling.html",
     )
-    # A call of one of them: by its last name, or imported under another name.
-    needs = Needs(
-        calls=tuple(sorted({name.rsplit(".", 1)[-1] for name in CONNECTS | LOCAL_FILES})), imports=tuple(sorted(CONNECTS | LOCAL_FILES))
-    )
+    # A call of one of them, through any import or alias.
+    needs = qualified(*sorted(CONNECTS | LOCAL_FILES))
     invalid = (
         Example(
             "import psycopg\nfrom fastapi import FastAPI\napp = FastAPI()\n"

@@ -4,6 +4,7 @@ import libcst as cst
 
 from reviewer.fixes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
+from reviewer.needs import qualified
 from reviewer.rule import Autofix, Change, Example, Needs, PythonRule
 from reviewer.ops.secops import has_star_kwargs, is_false_or_none, keyword, positional
 
@@ -60,9 +61,13 @@ class ExternalCallWithoutTimeout(PythonRule):
     # The timeout `reviewer fix --unsafe-fixes` writes: a Python expression, e.g. "(3.05, 27)".
     options = {"fix-timeout": "10"}
     fixes = "unsafe"
-    needs = Needs(
-        names=("requests", "httpx", "urllib", "smtplib", "HTTPConnection", "HTTPSConnection"), imports=("http.client",),
-        string_parts=("requests.", "httpx."),  # a session type in a string annotation
+    # What each report needs: a verb called on `requests` or on a requests session (whose type
+    # may be a string annotation), an httpx call given a `timeout`, or a call of one of
+    # POSITIONAL_TIMEOUT.
+    needs = (
+        Needs(names=("requests",), string_parts=("requests.",)) & Needs(calls=tuple(sorted(VERBS)))
+        | Needs(names=("httpx",)) & Needs(keywords=("timeout",))
+        | qualified(*POSITIONAL_TIMEOUT)
     )
     invalid = (
         Example(

@@ -4,6 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
+from reviewer.needs import qualified
 from reviewer.ops.secops import JWT_ENCODERS, is_sensitive_name, string_value
 
 LEVELS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
@@ -46,7 +47,12 @@ class SensitiveDataInLogs(PythonRule):
         "https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#data-to-exclude",
         "https://cwe.mitre.org/data/definitions/532.html",
     )
-    needs = Needs(calls=tuple(sorted(LEVELS)))  # a logger method call
+    # A logger method given something to log (every receiver _is_logger accepts is named with
+    # "log" in some case: `logger`, `_LOG`, `audit_logger`, an import of logging, structlog or
+    # loguru), and a sensitive name or a JWT encoder: what every value _sensitive accepts
+    # comes from. With `whole-request`, a whole request body or header set too.
+    LOGGING = Needs(arg_calls=tuple(sorted(LEVELS))) & Needs(name_parts_nocase=("log",))
+    needs = LOGGING & (Needs.naming(is_sensitive_name) | qualified(*JWT_ENCODERS))
     # Whole request bodies and header sets hold a secret only sometimes: on real code every
     # such finding was a theme payload or an unauthenticated caller's own headers.
     options = {"whole-request": False}
@@ -156,6 +162,10 @@ class SensitiveDataInLogs(PythonRule):
             note="near-miss by default: a whole header set is reported only with `whole-request: true`",
         ),
     )
+
+    @classmethod
+    def needs_under(cls, settings) -> Needs:
+        return cls.LOGGING if settings.get("whole-request") else cls.needs
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -51,7 +51,8 @@ class AsyncLazyLoad(PythonRule):
     fix = "Load it with the query at {origin}: `{call}` (or `lazy=\"selectin\"` on the relationship, or `await obj.awaitable_attrs.{attr}`)"
     seed = 'S1:68 "Connection pooling, async processing"; S1:124'
     references = ("https://docs.sqlalchemy.org/en/20/orm/extensions/asyncio.html#preventing-implicit-io-when-using-asyncsession",)
-    needs = Needs(async_code=True)
+    # An attribute read in an `async def` on rows of an awaited query.
+    needs = Needs(syntax=("AsyncFunctionDef",)) & Needs(syntax=("Await",))
     index_sections = ("orm_models", "symbols")
     invalid = (
         Example(

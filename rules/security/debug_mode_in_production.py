@@ -53,7 +53,9 @@ class DebugModeInProduction(PythonRule):
     )
     supersedes = ("B201",)
     fixes = "unsafe"
-    needs = Needs(names=("debug", "use_debugger", "DEBUG", "ALLOWED_HOSTS"))
+    # A `debug=True` / `use_debugger=True` argument or a `DEBUG` set to `True` (is_true: the
+    # literal), or an `ALLOWED_HOSTS` holding "*".
+    needs = Needs(flags=("debug=True", "use_debugger=True", "DEBUG=True")) | Needs(names=("ALLOWED_HOSTS",)) & Needs(strings=("*",))
     index_sections = ("routes",)
     invalid = (
         Example(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
+from reviewer.needs import qualified
 from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import is_dev_path, is_password_name, keyword, positional, string_value
 
@@ -45,7 +46,14 @@ class WeakOrMissingPasswordHash(PythonRule):
         "https://cwe.mitre.org/data/definitions/916.html",
     )
     supersedes = ("B303", "B324")
-    needs = Needs(names=("hashlib", "bcrypt", "passlib", "PASSWORD_HASHERS"))
+    # What each report needs: a fast hash or PBKDF2 of something named as a password, bcrypt's
+    # gensalt, passlib's CryptContext given a weak scheme, or PASSWORD_HASHERS set to a weak hasher.
+    needs = (
+        qualified(*sorted(FAST_HASHES), "hashlib.pbkdf2_hmac") & Needs.naming(is_password_name)
+        | qualified("bcrypt.gensalt")
+        | qualified("passlib.context.CryptContext", "passlib.CryptContext") & Needs(strings=tuple(sorted(WEAK_SCHEMES)))
+        | Needs(names=("PASSWORD_HASHERS",)) & Needs(strings=tuple(sorted(WEAK_HASHERS)))
+    )
     invalid = (
         Example(
             "import hashlib\n"
