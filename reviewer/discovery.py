@@ -73,6 +73,7 @@ def discover(
     with paths relative to `root`. Sorted by relative path. `exclude` globs and the migration
     `runner`'s globs match paths prefixed with `exclude_prefix` (the scanned folder relative
     to the config file)."""
+    targets = list(targets)
     excluded = _spec(exclude, exclude_prefix)
     runner_files = RunnerFiles(_spec(runner.sql, exclude_prefix), _spec(runner.python, exclude_prefix))
     found: dict[str, SourceFile] = {}
@@ -87,7 +88,10 @@ def discover(
             source = classify(root, target, explicit=True, runner_files=runner_files)
             if source is not None:
                 found[source.rel] = source
-    duplicates = _duplicate_links(found)
+    # One folder walked without following links reaches each file once; only links (a linked
+    # file, a linked or repeated target) can reach one twice, and resolving every path is costly.
+    linked = len(targets) > 1 or any(source.path.is_symlink() for source in found.values())
+    duplicates = _duplicate_links(found) if linked else set()
     return [found[key] for key in sorted(found) if key not in duplicates]
 
 
