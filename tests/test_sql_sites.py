@@ -10,7 +10,7 @@ from tests.conftest import scan_tree, write_tree
 
 def _found(tmp_path: Path, code: str) -> list[tuple[int, str]]:
     write_tree(tmp_path, {"app/queries.py": code})
-    result = scan_tree(tmp_path, select=("SQL",))
+    result = scan_tree(tmp_path, select=("SQL", "SQL005", "SQL006"))
     return sorted((finding.line, finding.rule) for finding in result.findings)
 
 

@@ -60,6 +60,7 @@ class RequestIdMissing(ProjectRule):
     the finding with that reason."""
 
     code = "OPS008"
+    opt_in = True  # field precision 0.62 over 4 judged findings on the tuned projects (label s11)
     project_level = True  # one finding per project, where the fix belongs
     name = "request-id-missing"
     summary = "A service generates no request / correlation id for its logs and error bodies."

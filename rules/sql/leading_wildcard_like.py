@@ -18,6 +18,7 @@ class LeadingWildcardLike(SqlRule):
     pattern's shape decides nothing."""
 
     code = "SQL006"
+    opt_in = True  # field precision 0.50 over 2 judged findings on the tuned projects (label s11)
     name = "leading-wildcard-like"
     summary = "A `LIKE`/`ILIKE` pattern that starts with a wildcard, so no index can serve it."
     category = Category.SQL
