@@ -400,7 +400,7 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
         result.errors.extend(visitor.errors)
     for instance in visitor.live:
         guarded(instance, "finish", result, source.rel)
-    sql_instances = [rule(rule.settings_from(plan.config), _file_index(plan, source)) for rule in sql_rules]
+    sql_instances = [rule(rule.settings_from(plan.config), context.index) for rule in sql_rules]
     for statement, tree in visitor.sql:
         for instance in sql_instances:
             guarded(instance, "check", result, source.rel, tree, statement)
@@ -536,15 +536,11 @@ class BatchedVisitor:
 # SQL files
 
 
-def _file_index(plan: Plan, source: SourceFile) -> ProjectIndex | None:
-    """The project index as a file sees it (its root's sections), None in the index worker."""
-    return plan.index.for_path(source.rel) if plan.index is not None else None
-
-
 def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
     _, sql_rules = plan.rules_for(source)
     dialect = dialect_of(source.rel) or plan.config.dialect
-    instances = [rule(rule.settings_from(plan.config), _file_index(plan, source)) for rule in sql_rules]
+    index = plan.index.for_path(source.rel) if plan.index is not None else None  # None in the index worker
+    instances = [rule(rule.settings_from(plan.config), index) for rule in sql_rules]
     lines = split_lines(text)
     # A statement that does not parse is reported once: as a finding of the rules that look
     # at unparsed SQL (SQL010) when one runs on this file, else under `errors`.
