@@ -10,6 +10,7 @@ import pytest
 from reviewer.config import Config, ConfigError, parse_config
 from reviewer.discovery import discover
 from reviewer.runner import build_index
+from reviewer.web.routes import every_route
 from tests.conftest import REPO, run_cli, scan_tree, write_tree
 
 SAMPLES = REPO / "sample_projects"
@@ -441,6 +442,53 @@ def test_a_subclass_of_an_app_class_in_another_module_is_an_app(tmp_path: Path) 
         ("fastapi", "GET", "/status"),
     }
     assert sorted((a.file, a.kind) for a in section.apps) == [("api/main.py", "fastapi-app"), ("portal/app.py", "flask-app")]
+
+
+def test_a_router_or_blueprint_subclass_in_another_module_keeps_its_prefix(tmp_path: Path) -> None:
+    """prefect's `PrefectRouter(APIRouter)` and indico's `IndicoBlueprint(Blueprint)`: an
+    instance is a router (its `prefix`) or a blueprint (its `url_prefix`), through the base
+    chain across modules; an instance of a project class whose chain reaches neither is not."""
+    root = write_tree(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/utilities.py": "from fastapi import APIRouter\nfrom starlette.routing import Router\n\n\n"
+                            "class BaseRouter(APIRouter):\n    pass\n\n\nclass ServiceRouter(BaseRouter):\n    pass\n\n\n"
+                            "class LowRouter(Router):\n    pass\n\n\nclass Registry:\n    pass\n",
+        "svc/flows.py": (
+            "from svc.utilities import ServiceRouter\n\n"
+            'router: ServiceRouter = ServiceRouter(prefix="/flows", tags=["Flows"])\n\n\n'
+            '@router.get("/{id}")\ndef read_flow(id): ...\n'
+        ),
+        "svc/low.py": 'from svc.utilities import LowRouter\n\nlow = LowRouter()\n\n\n@low.route("/low")\ndef low_view(request): ...\n',
+        "svc/registry.py": 'from svc.utilities import Registry\n\nregistry = Registry(prefix="/nowhere")\n\n\n@registry.get("/x")\ndef x(): ...\n',
+        "svc/main.py": (
+            "from fastapi import FastAPI\nfrom svc import flows, low, registry\n\n"
+            "app = FastAPI()\n"
+            'app.include_router(flows.router, prefix="/api")\n'
+            'app.include_router(registry.registry, prefix="/api")\n'
+            'app.mount("/raw", low.low)\n'
+        ),
+        "portal/__init__.py": "",
+        "portal/wrappers.py": "from flask import Blueprint\n\n\nclass PortalBlueprint(Blueprint):\n    pass\n",
+        "portal/pages.py": (
+            "from portal.wrappers import PortalBlueprint\nfrom portal.controllers import RHHome\n\n"
+            '_bp = PortalBlueprint("pages", __name__, url_prefix="/pages")\n'
+            '_bp.add_url_rule("/home", "home", RHHome, methods=("GET", "POST"))\n\n\n'
+            '@_bp.route("/about")\ndef about(): ...\n'
+        ),
+        "portal/controllers.py": "class RHHome:\n    pass\n",
+        "portal/app.py": "from flask import Flask\nfrom portal.pages import _bp\n\napp = Flask(__name__)\napp.register_blueprint(_bp)\n",
+    })  # fmt: skip
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    found = {(r.framework, r.method, r.path, r.handler) for r in every_route(index)}
+    assert {
+        ("fastapi", "GET", "/api/flows/{id}", "svc.flows.read_flow"),
+        ("fastapi", "GET", "/raw/low", "svc.low.low_view"),
+        ("flask", "GET", "/pages/home", "portal.controllers.RHHome"),
+        ("flask", "POST", "/pages/home", "portal.controllers.RHHome"),
+        ("flask", "GET", "/pages/about", "portal.pages.about"),
+    } <= found
+    # `Registry` is no router: its `prefix=` is not a route prefix, and its decorator no framework's
+    assert ("unknown", "GET", "/api/x", "svc.registry.x") in found
 
 
 def test_an_app_built_by_another_factory_is_joined_where_it_is_mounted(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from reviewer.project.values import CONCAT, IMPORTED, REF, TEXT, Expr, expr_of
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router"})
 STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute", "starlette.routing.Mount"})
-FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
+FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "flask.blueprints.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
 RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
 RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api", "flask_smorest.Api"})
@@ -295,11 +295,17 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, prefix: str, imports: ImportMap, f
             # an app or router of the project (resolved at the merge).
             facts["aliases"][f"{prefix}{name}"] = written
         elif written and _simple(written)[:1].isupper() and f"{prefix}{name}" not in facts["routers"]:
-            # An instance of a class that may subclass an app class (superset's `SupersetApp`,
-            # indico's `IndicoFlask`), in this module or another: the merge decides through
-            # the project's class hierarchy (reviewer.project.roots.app_kind).
-            _bind(facts, prefix, name, {"kind": APP_CANDIDATE, "class": written, "prefix": "", "line": stmt.lineno,
-                                        "handlers_kw": [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]})
+            # An instance of a class that may subclass an app, router or blueprint class
+            # (superset's `SupersetApp`, indico's `IndicoFlask` and `IndicoBlueprint`, prefect's
+            # `PrefectRouter`), in this module or another: the merge decides through the
+            # project's class hierarchy (`_candidate_kind`). Its prefix is the one a router
+            # (`prefix=`) or a blueprint (`url_prefix=`) is given.
+            prefix_node = keyword_value(value, "prefix")
+            entry = {"kind": APP_CANDIDATE, "class": written, **_path_fact(prefix_node if prefix_node is not None else keyword_value(value, "url_prefix")),
+                     "line": stmt.lineno, "handlers_kw": [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]}
+            if keyword_value(value, "dependencies") is not None:
+                entry["dependencies"] = True
+            _bind(facts, prefix, name, entry)
     if name == "urlpatterns" or _is_pattern_list(value, imports):
         _patterns(name, value, imports, facts)
     elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "DATABASES", "MIDDLEWARE", "handler404", "handler500"):
@@ -1268,16 +1274,31 @@ def _route(framework: str, method: str, path: PathText, handler: str, file: str,
                  unresolved=tuple(dict.fromkeys(path.unresolved)), **extra)
 
 
+def _candidate_kind(symbols: ProjectSymbols, path: str, callee: str) -> str | None:
+    """The owner kind of an instance of the class `callee` (as file `path` names it) whose
+    base chain, across modules, reaches an app, router or blueprint class; None otherwise."""
+    kind = app_kind(symbols, path, callee)
+    if kind is not None:
+        return f"{kind}-app"
+    lineage = set(symbols.lineage(path, callee))
+    if lineage & FASTAPI_ROUTERS:
+        return "fastapi-router"
+    if lineage & FLASK_BLUEPRINTS:
+        return "blueprint"
+    return None
+
+
 def _routers(path: str, data: FileRoutes, symbols: ProjectSymbols) -> dict[str, RouterDecl]:
-    """A file's routers, apps and blueprints, an instance of a project class kept as an app
-    when the class hierarchy reaches an app class, dropped otherwise."""
+    """A file's routers, apps and blueprints, an instance of a project class kept as an app,
+    router or blueprint when the class hierarchy reaches one of their classes, dropped
+    otherwise."""
     found = {}
     for key, info in data.routers.items():
         if info.kind == APP_CANDIDATE:
-            kind = app_kind(symbols, path, info.app_class or "")
+            kind = _candidate_kind(symbols, path, info.app_class or "")
             if kind is None:
                 continue
-            info = dataclasses.replace(info, kind=f"{kind}-app")
+            info = dataclasses.replace(info, kind=kind)
         found[key] = info
     return found
 
