@@ -491,6 +491,52 @@ def test_a_router_or_blueprint_subclass_in_another_module_keeps_its_prefix(tmp_p
     assert ("unknown", "GET", "/api/x", "svc.registry.x") in found
 
 
+def test_flask_appbuilder_expose_methods_are_routes_below_the_route_base(tmp_path: Path) -> None:
+    """`@expose` / `@expose_api` methods of a BaseView / BaseApi subclass (through a project
+    base class in another module) serve below the class's route base; a ModelRestApi serves
+    its CRUD methods too, as `include_route_methods` allows; a project base class is listed
+    under its subclasses only, and a class outside Flask-AppBuilder's hierarchy serves nothing."""
+    root = write_tree(tmp_path, {
+        "dash/__init__.py": "",
+        "dash/base.py": (
+            "from flask_appbuilder import BaseView\nfrom flask_appbuilder.api import expose, ModelRestApi\n\n\n"
+            "class BaseDashView(BaseView):\n"
+            '    @expose("/ping")\n    def ping(self): ...\n\n\n'
+            "class BaseDashApi(ModelRestApi):\n"
+            '    @expose("/related/<column_name>", methods=("GET",))\n    def related(self, column_name): ...\n'
+        ),
+        "dash/views.py": (
+            "from flask_appbuilder import expose\nfrom flask_appbuilder.baseviews import expose_api\nfrom dash.base import BaseDashView\n\n\n"
+            "class Dashboard(BaseDashView):\n"
+            '    @expose("/show/<int:pk>", methods=["GET", "POST"])\n    def show(self, pk): ...\n\n'
+            '    @expose_api(name="list", url="/api/list")\n    def api_list(self): ...\n\n\n'
+            "class Settings(BaseDashView):\n"
+            '    route_base = "/settings"\n\n'
+            "    def ping(self): ...  # overridden without @expose: not served\n"
+        ),
+        "dash/api.py": (
+            "from dash.base import BaseDashApi\nfrom flask_appbuilder.api import expose\n\n\n"
+            "class ChartApi(BaseDashApi):\n"
+            '    resource_name = "chart"\n'
+            '    include_route_methods = {"get_list", "get", "related", "export"}\n\n'
+            '    @expose("/export/", methods=("GET",))\n    def export(self): ...\n'
+        ),
+        "dash/other.py": "from dash.helpers import expose\n\n\nclass Plain:\n    @expose('/x')\n    def x(self): ...\n",
+        "dash/helpers.py": "def expose(url):\n    return lambda f: f\n",
+    })  # fmt: skip
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    assert {(r.framework, r.method, r.path, r.handler) for r in index.section("routes").routes} == {
+        ("flask", "GET", "/dashboard/ping", "dash.views.Dashboard.ping"),
+        ("flask", "GET", "/dashboard/show/<int:pk>", "dash.views.Dashboard.show"),
+        ("flask", "POST", "/dashboard/show/<int:pk>", "dash.views.Dashboard.show"),
+        ("flask", "GET", "/dashboard/api/list", "dash.views.Dashboard.api_list"),
+        ("flask", "GET", "/api/v1/chart/", "dash.api.ChartApi.get_list"),
+        ("flask", "GET", "/api/v1/chart/<int:pk>", "dash.api.ChartApi.get"),
+        ("flask", "GET", "/api/v1/chart/related/<column_name>", "dash.api.ChartApi.related"),
+        ("flask", "GET", "/api/v1/chart/export/", "dash.api.ChartApi.export"),
+    }
+
+
 def test_an_app_built_by_another_factory_is_joined_where_it_is_mounted(tmp_path: Path) -> None:
     """prefect's `create_app` mounts the app `create_api_app` returns: the name bound to the
     factory's call is that app, here or in another module."""

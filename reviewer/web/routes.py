@@ -34,6 +34,16 @@ FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "flask.blueprints.Blueprint", "
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
 RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
 RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api", "flask_smorest.Api"})
+# Flask-AppBuilder: `@expose(url, methods)` / `@expose_api(name, url, methods)` make a method of a
+# BaseView / BaseApi subclass a route below the class's `route_base`; ModelRestApi serves its
+# CRUD methods (by name: path, method) unless `include_route_methods` leaves them out.
+APPBUILDER = "flask_appbuilder."
+APPBUILDER_EXPOSE = frozenset({"expose", "expose_api"})
+APPBUILDER_APIS = frozenset({"BaseApi", "BaseModelApi", "ModelRestApi"})
+APPBUILDER_REST_CRUD = {
+    "info": ("/_info", "GET"), "get": ("/<int:pk>", "GET"), "get_list": ("/", "GET"), "post": ("/", "POST"),
+    "put": ("/<pk>", "PUT"), "delete": ("/<pk>", "DELETE"),
+}
 # A router entry whose class may subclass an app class; the merge keeps it as an app or drops it.
 APP_CANDIDATE = "app?"
 
@@ -329,7 +339,7 @@ def _literal(node: ast.AST) -> Any:
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 out[key.value] = _literal(value)
         return out
-    if isinstance(node, (ast.List, ast.Tuple)):
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return [_literal(e) for e in node.elts]
     const = _const(node)
     if const is not None:
@@ -532,6 +542,9 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
                             info["attrs"].setdefault(target.attr, {"line": item.lineno, "value": "?"})
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                exposed = _appbuilder_expose(decorator, imports)
+                if exposed is not None:
+                    info.setdefault("exposes", []).append({"name": stmt.name, "detail": False, "line": decorator.lineno, **exposed})
                 if _simple(imports.imported_name(target)) == "action" and isinstance(decorator, ast.Call):
                     detail = _const(keyword_value(decorator, "detail"))
                     url_path = _const(keyword_value(decorator, "url_path"))
@@ -558,6 +571,29 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
             if keyword_value(decorator, "methods") is None:  # type: ignore[arg-type]
                 found["methods"] = []
             facts["routes"].append({**found, "handler": f"{facts['module']}.{qualname}", "view": "class"})
+
+
+def _appbuilder_expose(decorator: ast.expr, imports: ImportMap) -> dict[str, Any] | None:
+    """`@expose("/path", methods=[...])` / `@expose_api(name, url, methods)` of Flask-AppBuilder
+    (imported from it, or defined in it): the path below the class's route base and the
+    methods; None for any other decorator."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    qualified = imports.name_of(target) or ""
+    if _simple(qualified) not in APPBUILDER_EXPOSE or not qualified.startswith(APPBUILDER):
+        return None
+    call = decorator if isinstance(decorator, ast.Call) else None
+    args = list(call.args) if call is not None else []
+    if _simple(qualified) == "expose_api":  # expose_api(name="", url="", methods=("GET",)): url defaults to /api/<name>
+        name, url = _const(args[0] if args else keyword_value(call, "name")), _const(args[1] if len(args) > 1 else keyword_value(call, "url"))
+        path = url if isinstance(url, str) and url else f"/api/{name if isinstance(name, str) else ''}"
+        methods_node = args[2] if len(args) > 2 else keyword_value(call, "methods")
+    else:  # expose(url="/", methods=("GET",))
+        url = _const(args[0] if args else keyword_value(call, "url")) if call is not None else "/"
+        if not isinstance(url, str):
+            return None
+        path = url
+        methods_node = args[1] if len(args) > 1 else keyword_value(call, "methods")
+    return {"url_path": path, "methods": [m.upper() for m in _str_list(methods_node)] or ["GET"]}
 
 
 DJANGO_ROUTE_CALLS = frozenset({"path", "re_path", "url"})
@@ -861,7 +897,7 @@ class HandlerDecl:
 
 @dataclass(frozen=True, slots=True)
 class ActionDecl:
-    """A DRF `@action` of a view set."""
+    """A DRF `@action` of a view set, or a Flask-AppBuilder `@expose` method (never `detail`)."""
 
     name: str
     methods: tuple[str, ...]
@@ -906,6 +942,7 @@ class ClassDecl:
     pages: bool = False  # takes page inputs (fields or `__init__` parameters)
     paging_methods: tuple[str, ...] = ()
     ordering: bool = False  # its Meta sets an ordering
+    exposes: tuple[ActionDecl, ...] = ()  # Flask-AppBuilder `@expose` methods (`url_path` below the route base)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"line": self.line, "bases": list(self.bases), "methods": dict(self.methods),
@@ -916,6 +953,8 @@ class ClassDecl:
             data["paging_methods"] = list(self.paging_methods)
         if self.ordering:
             data["ordering"] = True
+        if self.exposes:
+            data["exposes"] = [expose.to_json() for expose in self.exposes]
         return data
 
     @staticmethod
@@ -923,7 +962,7 @@ class ClassDecl:
         return ClassDecl(
             data["line"], tuple(data["bases"]), FrozenMap(data["methods"]), tuple(ActionDecl.from_json(a) for a in data["actions"]),
             FrozenMap((name, AttrDecl.from_json(attr)) for name, attr in data["attrs"].items()), bool(data.get("pages")),
-            tuple(data.get("paging_methods", ())), bool(data.get("ordering")),
+            tuple(data.get("paging_methods", ())), bool(data.get("ordering")), tuple(ActionDecl.from_json(e) for e in data.get("exposes", ())),
         )
 
 
@@ -1462,6 +1501,7 @@ def merge_routes(facts: Mapping[str, FileRoutes], symbols: ProjectSymbols | None
                 owner = owners.get(router)
                 _viewset_routes(reg, UNKNOWN_PREFIX, reg_path, classes, routes, owner[0] if owner is not None else None)
 
+    _appbuilder_routes(classes, routes)
     routes.sort(key=lambda r: (r.path, r.method, r.file, r.line))
     apps = []
     handlers = []
@@ -1642,6 +1682,62 @@ def _viewset_routes(
                 routes.append(_route("drf", method, under(*segments), f"{qualified}.{action.name}", found[0], action.line, **where))
 
 
+def _appbuilder_routes(classes: Mapping[str, tuple[str, ClassDecl]], routes: list) -> None:
+    """Flask-AppBuilder views and APIs: every class whose base chain reaches Flask-AppBuilder
+    serves its own and its project bases' `@expose` methods (and a ModelRestApi its CRUD
+    methods) below its route base: `route_base`, else `/<class name>` for a view and
+    `/api/<version>/<resource_name or class name>` for an API, all lower case. A class
+    that another project class extends is a base (superset's `BaseSupersetView`): its
+    methods are listed under the subclasses that serve them, not its own name."""
+    extended = {base for _, info in classes.values() for base in info.bases}
+    for qualified, (path, info) in classes.items():
+        if qualified in extended:
+            continue
+        lineage = [qualified, *_base_names(qualified, classes)]
+        if not any(name.startswith(APPBUILDER) for name in lineage[1:]):
+            continue
+        served: dict[str, tuple[str, tuple[ActionDecl, ...]] | None] = {}  # method name -> (file, its exposes), most derived first
+        for name in lineage:
+            found = classes.get(name)
+            if found is None:
+                continue
+            exposes: dict[str, list[ActionDecl]] = {}
+            for expose in found[1].exposes:
+                exposes.setdefault(expose.name, []).append(expose)
+            for method in found[1].methods:
+                served.setdefault(method, (found[0], tuple(exposes[method])) if method in exposes else None)
+        attrs = _inherited_attrs(qualified, classes)
+        library = [name for name in lineage if name.startswith(APPBUILDER)]
+        is_api = any(_simple(name) in APPBUILDER_APIS for name in library)
+        if any(_simple(name) == "ModelRestApi" and name not in classes for name in library):
+            for method, (url, verb) in APPBUILDER_REST_CRUD.items():
+                served.setdefault(method, (path, (ActionDecl(method, (verb,), False, info.line, url),)))
+        included = attrs["include_route_methods"].value if "include_route_methods" in attrs else None
+        excluded = attrs["exclude_route_methods"].value if "exclude_route_methods" in attrs else ()
+        base = _literal_attr(attrs, "route_base")
+        if base is None:
+            simple = _simple(qualified).lower()
+            if is_api:
+                version, resource = _literal_attr(attrs, "version") or "v1", _literal_attr(attrs, "resource_name") or simple
+                base = f"/api/{version}/{resource.lower()}"
+            else:
+                base = f"/{simple}"
+        for method, entry in served.items():
+            if entry is None or (isinstance(included, (tuple, frozenset, list)) and method not in included):
+                continue
+            if isinstance(excluded, (tuple, frozenset, list)) and method in excluded:
+                continue
+            file, exposes = entry
+            for expose in exposes:
+                for verb in expose.methods:
+                    routes.append(_route("flask", verb, PathText(_join(base, expose.url_path)), f"{qualified}.{method}", file, expose.line))
+
+
+def _literal_attr(attrs: Mapping[str, AttrDecl], name: str) -> str | None:
+    found = attrs.get(name)
+    return found.value if found is not None and isinstance(found.value, str) and found.value != "?" else None
+
+
 def _view_routes(
     entry: PatternEntry, full: PathText, path: str, classes: Mapping[str, tuple[str, ClassDecl]], functions: Mapping[str, tuple[str, FunctionDecl]],
     routes: list,
@@ -1681,7 +1777,7 @@ class RoutesProvider(IndexProvider):
                 "APIRouter", "Blueprint", "ATOMIC_REQUESTS", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page",
                 # A module that uses a router, blueprint or Api defined in another module.
                 ".route(", ".api_route(", ".websocket(", "include_router(", "register_blueprint(", ".mount(", "add_resource(",
-                "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns", "DisallowedHost",
+                "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns", "DisallowedHost", "@expose",
                 *(f'.{verb}({quote}{start}' for verb in HTTP_METHODS for quote in "\"'" for start in ("/", quote)))
     file_kinds = frozenset({FileKind.PYTHON})
 
