@@ -2000,12 +2000,16 @@ def is_service(data: RoutesSection) -> bool:
     return any(name in settings and not non_service(settings[name].file) for name in ("ROOT_URLCONF", "INSTALLED_APPS"))
 
 
-def service_anchor(data: RoutesSection, settings: tuple[str, ...] = (), factory: bool = False) -> tuple[str, int, str] | None:
+def service_anchor(
+    data: RoutesSection, settings: tuple[str, ...] = (), factory: bool = False, index: Any = None,
+) -> tuple[str, int, str] | None:
     """(file, line, name) where a project-level finding about the service belongs: its first
     app outside tests and examples (with `factory`, the `def` of the app factory that builds
     it, for what the factory should set up), else the first of the named Django settings that
-    is set there, else its root URLconf; None when the scanned code builds none of them."""
-    apps = [a for a in data.apps if not non_service(a.file)]
+    is set there, else its root URLconf; None when the scanned code builds none of them. With
+    the `index` (view) the rule checks, only places of the view's own service
+    (`ProjectIndex.local`): a nested service's view also sees the apps of the service around it."""
+    apps = [a for a in data.apps if not non_service(a.file) and (index is None or index.local(a.file))]
     if apps:
         # Several apps (a server, the sub-apps it mounts, a worker's status app, a CLI's
         # callback server): the one that includes or mounts the most, then the one with the
@@ -2019,9 +2023,9 @@ def service_anchor(data: RoutesSection, settings: tuple[str, ...] = (), factory:
         return app.file, (app.factory if factory else None) or app.line, app.var
     for name in settings:
         found = data.settings.get(name)
-        if found is not None and not non_service(found.file):
+        if found is not None and not non_service(found.file) and (index is None or index.local(found.file)):
             return found.file, found.line, name
-    urlconf = next((u for u in data.urlconfs if not non_service(u.file)), None)
+    urlconf = next((u for u in data.urlconfs if not non_service(u.file) and (index is None or index.local(u.file))), None)
     if urlconf is not None:
         return urlconf.file, urlconf.line, urlconf.module
     return None
