@@ -495,7 +495,8 @@ def test_flask_appbuilder_expose_methods_are_routes_below_the_route_base(tmp_pat
     """`@expose` / `@expose_api` methods of a BaseView / BaseApi subclass (through a project
     base class in another module) serve below the class's route base; a ModelRestApi serves
     its CRUD methods too, as `include_route_methods` allows; a project base class is listed
-    under its subclasses only, and a class outside Flask-AppBuilder's hierarchy serves nothing."""
+    under its subclasses only, unless the project registers it (`appbuilder.add_api(...)`),
+    and a class outside Flask-AppBuilder's hierarchy serves nothing."""
     root = write_tree(tmp_path, {
         "dash/__init__.py": "",
         "dash/base.py": (
@@ -522,6 +523,15 @@ def test_flask_appbuilder_expose_methods_are_routes_below_the_route_base(tmp_pat
             '    @expose("/export/", methods=("GET",))\n    def export(self): ...\n'
         ),
         "dash/other.py": "from dash.helpers import expose\n\n\nclass Plain:\n    @expose('/x')\n    def x(self): ...\n",
+        # a registered API that another class extends serves its own routes too
+        "dash/charts.py": (
+            "from flask_appbuilder.api import BaseApi, expose\n\n\n"
+            'class ChartsApi(BaseApi):\n    resource_name = "charts"\n\n    @expose("/data", methods=["POST"])\n    def data(self): ...\n\n\n'
+            "class ChartsExtraApi(ChartsApi):\n    route_base = '/extra'\n"
+        ),
+        "dash/init.py": (
+            "class Init:\n    def views(self, appbuilder):\n        from dash.charts import ChartsApi\n\n        appbuilder.add_api(ChartsApi)\n"
+        ),
         "dash/helpers.py": "def expose(url):\n    return lambda f: f\n",
     })  # fmt: skip
     index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
@@ -534,6 +544,8 @@ def test_flask_appbuilder_expose_methods_are_routes_below_the_route_base(tmp_pat
         ("flask", "GET", "/api/v1/chart/<int:pk>", "dash.api.ChartApi.get"),
         ("flask", "GET", "/api/v1/chart/related/<column_name>", "dash.api.ChartApi.related"),
         ("flask", "GET", "/api/v1/chart/export/", "dash.api.ChartApi.export"),
+        ("flask", "POST", "/api/v1/charts/data", "dash.charts.ChartsApi.data"),
+        ("flask", "POST", "/extra/data", "dash.charts.ChartsExtraApi.data"),
     }
 
 

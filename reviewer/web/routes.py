@@ -39,6 +39,9 @@ RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplu
 # CRUD methods (by name: path, method) unless `include_route_methods` leaves them out.
 APPBUILDER = "flask_appbuilder."
 APPBUILDER_EXPOSE = frozenset({"expose", "expose_api"})
+# `appbuilder.add_view(View, ...)` / `add_view_no_menu` / `add_api`: the classes a project serves
+# (kept when the merge finds the class's base chain reaches Flask-AppBuilder).
+APPBUILDER_REGISTER = frozenset({"add_view", "add_view_no_menu", "add_api"})
 APPBUILDER_APIS = frozenset({"BaseApi", "BaseModelApi", "ModelRestApi"})
 APPBUILDER_REST_CRUD = {
     "info": ("/_info", "GET"), "get": ("/<int:pk>", "GET"), "get_list": ("/", "GET"), "post": ("/", "POST"),
@@ -117,10 +120,14 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "module": module, "routers": {}, "routes": [], "includes": [], "handlers": [], "classes": {},
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
-        "aliases": {}, "returns": {},
+        "aliases": {}, "returns": {}, "served_views": [],
     }
-    for node in nodes_of(tree, ast.Import, ast.ImportFrom, ast.Raise):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+    for node in nodes_of(tree, ast.Import, ast.ImportFrom, ast.Raise, ast.Call):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and node.func.attr in APPBUILDER_REGISTER and node.args:
+                view = node.args[0].func if isinstance(node.args[0], ast.Call) else node.args[0]  # a class or an instance of it
+                facts["served_views"].append(dotted_name(view))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.add(node)
             for name in ([a.name for a in node.names] + [getattr(node, "module", None) or ""]):
                 if any(name.startswith(lib) for lib in HEALTH_LIBRARIES):
@@ -135,6 +142,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
             raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
             if _simple(dotted_name(raised)) == "DisallowedHost":
                 facts["evidence"].append({"kind": "host-check", "line": node.lineno, "text": "DisallowedHost"})
+    facts["served_views"] = sorted({imports.qualify(name, local=True) or name for name in facts["served_views"] if name})
     facts["_literal_lists"] = _literal_lists(tree)
     _scan_body(tree.body, "", imports, facts)
     del facts["_literal_lists"]
@@ -1036,6 +1044,7 @@ class FileRoutes:
     evidence: tuple[Evidence, ...] = ()  # file ""
     aliases: FrozenMap = EMPTY_MAP  # name -> the factory call it is bound to
     returns: FrozenMap = EMPTY_MAP  # factory -> the name it returns
+    served_views: tuple[str, ...] = ()  # classes given to Flask-AppBuilder's add_view / add_api, as imports qualify them
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -1047,7 +1056,7 @@ class FileRoutes:
             "pattern_lists": {name: [entry.to_json() for entry in entries] for name, entries in self.pattern_lists.items()},
             "registrations": [reg.to_json() for reg in self.registrations], "settings": {name: s.to_json() for name, s in self.settings.items()},
             "evidence": [{"kind": item.kind, "line": item.line, "text": item.text} for item in self.evidence],
-            "aliases": dict(self.aliases), "returns": dict(self.returns),
+            "aliases": dict(self.aliases), "returns": dict(self.returns), "served_views": list(self.served_views),
         }
 
     @staticmethod
@@ -1065,7 +1074,7 @@ class FileRoutes:
             tuple(RegistrationDecl.from_json(reg) for reg in data["registrations"]),
             FrozenMap((name, AttrDecl.from_json(setting)) for name, setting in data["settings"].items()),
             tuple(Evidence(item["kind"], "", item["line"], item["text"]) for item in data["evidence"]),
-            FrozenMap(data.get("aliases", {})), FrozenMap(data.get("returns", {})),
+            FrozenMap(data.get("aliases", {})), FrozenMap(data.get("returns", {})), tuple(data.get("served_views", ())),
         )
 
 
@@ -1501,7 +1510,7 @@ def merge_routes(facts: Mapping[str, FileRoutes], symbols: ProjectSymbols | None
                 owner = owners.get(router)
                 _viewset_routes(reg, UNKNOWN_PREFIX, reg_path, classes, routes, owner[0] if owner is not None else None)
 
-    _appbuilder_routes(classes, routes)
+    _appbuilder_routes(classes, routes, {resolver.qualified(path, name) for path, data in facts.items() for name in data.served_views})
     routes.sort(key=lambda r: (r.path, r.method, r.file, r.line))
     apps = []
     handlers = []
@@ -1594,6 +1603,13 @@ class ClassTable(dict):
                     self._by_simple.setdefault(_simple(key), []).append(key)
         return self._by_simple.get(simple, [])
 
+    def key_of(self, name: str) -> str:
+        """The key of the project class a base name stands for (a base imported through a
+        relative or short name, as `_base_names` follows it); the name itself otherwise."""
+        if name in self:
+            return name
+        return next(iter(self.keys_named(_simple(name))), name)
+
 
 def _base_names(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]], depth: int = 0) -> list[str]:
     found = classes.get(qualified)
@@ -1682,18 +1698,19 @@ def _viewset_routes(
                 routes.append(_route("drf", method, under(*segments), f"{qualified}.{action.name}", found[0], action.line, **where))
 
 
-def _appbuilder_routes(classes: Mapping[str, tuple[str, ClassDecl]], routes: list) -> None:
+def _appbuilder_routes(classes: ClassTable, routes: list, served_views: set[str]) -> None:
     """Flask-AppBuilder views and APIs: every class whose base chain reaches Flask-AppBuilder
     serves its own and its project bases' `@expose` methods (and a ModelRestApi its CRUD
     methods) below its route base: `route_base`, else `/<class name>` for a view and
     `/api/<version>/<resource_name or class name>` for an API, all lower case. A class
     that another project class extends is a base (superset's `BaseSupersetView`): its
-    methods are listed under the subclasses that serve them, not its own name."""
-    extended = {base for _, info in classes.values() for base in info.bases}
+    methods are listed under the subclasses that serve them, not its own name, unless the
+    project registers it (`appbuilder.add_api(ChartRestApi)`, which `ChartDataRestApi` extends)."""
+    extended = {classes.key_of(base) for _, info in classes.values() for base in info.bases}
     for qualified, (path, info) in classes.items():
-        if qualified in extended:
+        if qualified in extended and qualified not in served_views:
             continue
-        lineage = [qualified, *_base_names(qualified, classes)]
+        lineage = list(dict.fromkeys(classes.key_of(name) for name in [qualified, *_base_names(qualified, classes)]))
         if not any(name.startswith(APPBUILDER) for name in lineage[1:]):
             continue
         served: dict[str, tuple[str, tuple[ActionDecl, ...]] | None] = {}  # method name -> (file, its exposes), most derived first
@@ -1777,7 +1794,7 @@ class RoutesProvider(IndexProvider):
                 "APIRouter", "Blueprint", "ATOMIC_REQUESTS", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page",
                 # A module that uses a router, blueprint or Api defined in another module.
                 ".route(", ".api_route(", ".websocket(", "include_router(", "register_blueprint(", ".mount(", "add_resource(",
-                "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns", "DisallowedHost", "@expose",
+                "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns", "DisallowedHost", "@expose", ".add_api(", ".add_view",
                 *(f'.{verb}({quote}{start}' for verb in HTTP_METHODS for quote in "\"'" for start in ("/", quote)))
     file_kinds = frozenset({FileKind.PYTHON})
 
@@ -1786,7 +1803,7 @@ class RoutesProvider(IndexProvider):
             return None
         facts = _collect_routes(path, tree)
         useful = ("routers", "routes", "includes", "handlers", "classes", "urlpatterns", "pattern_lists", "registrations", "settings",
-                  "evidence", "functions")
+                  "evidence", "functions", "served_views")
         return facts if any(facts[key] for key in useful) else None
 
     def merge(self, facts: Mapping[str, Any], sections: Mapping[str, Any] | None = None) -> Any:
