@@ -34,6 +34,10 @@ class ProjectIndex:
     # tree, by root folder: merged from its files, the roots around it and the files outside
     # every root, with the shared sections (symbols, roots) of the whole tree.
     root_sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # In the view of one root (`view`): that root's folder (None: the whole tree's view), and
+    # the roots that have a view of their own, so that the view can tell its own files.
+    home: str | None = None
+    viewed: frozenset[str] = frozenset()
     _views: dict = field(default_factory=dict, compare=False, repr=False)
 
     def section(self, name: str) -> Any:
@@ -41,9 +45,23 @@ class ProjectIndex:
 
     def owner(self, path: str) -> str | None:
         """The folder of the root whose sections a file gets; None for the whole tree's."""
+        viewed = self.viewed or frozenset(self.root_sections)
         roots = self.sections.get(ROOTS)
-        root = roots.root_of(path) if roots is not None and self.root_sections else None
-        return root.path if root is not None and root.path in self.root_sections else None
+        root = roots.root_of(path) if roots is not None and viewed else None
+        return root.path if root is not None and root.path in viewed else None
+
+    def keeps(self, path: str) -> bool:
+        """Whether a project rule's finding in `path` belongs to this view: the engine keeps a
+        view's findings in the files of its own root only (the whole tree's view: the files
+        of no root with a view of its own), so a rule that reports once per service picks its
+        anchor among these (a nested service's view also sees the service around it)."""
+        return self.owner(path) == self.home
+
+    def local(self, path: str) -> bool:
+        """Whether `path` can hold this view's service (its apps, settings and the routes it
+        serves): a file of the view's own root, or of no root; not one of a root around it."""
+        roots = self.sections.get(ROOTS)
+        return roots is None or roots.root_of(path) is None or self.keeps(path)
 
     def for_path(self, path: str) -> "ProjectIndex":
         """The index as a file sees it: the sections of its project root."""
@@ -54,7 +72,8 @@ class ProjectIndex:
         if owner is None:
             return self
         if owner not in self._views:
-            self._views[owner] = replace(self, sections=self.root_sections[owner], root_sections={}, _views={})
+            self._views[owner] = replace(self, sections=self.root_sections[owner], root_sections={}, home=owner,
+                                         viewed=frozenset(self.root_sections), _views={})
         return self._views[owner]
 
     def views(self) -> list[tuple[str | None, "ProjectIndex"]]:

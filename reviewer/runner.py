@@ -631,7 +631,7 @@ def run_project_rules(
                 continue
             # A finding is its file's root's: the view of another root sees that file too
             # (shared code, a library around an example app) but with other sections.
-            reports.extend(report for report in instance.reports if index.owner(report.path) == owner)
+            reports.extend(report for report in instance.reports if view.keeps(report.path))
         for report in reports:
             path = report.path
             if _named(path_ignores(config, path), rule):

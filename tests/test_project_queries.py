@@ -82,6 +82,45 @@ def test_returned_rows_of_sqlalchemy_helpers() -> None:
     assert "branches" not in queries  # two models: no summary
 
 
+def test_loader_options_of_filtered_relations_and_option_lists_are_read() -> None:
+    """dstack's helpers: `selectinload(Fleet.instances.and_(...))` / `.of_type(...)` load the
+    relation; options gathered in a local list (`.append` under a condition, `.extend`) and
+    passed as `.options(*options)` are read item by item; a list built any other way, or a
+    `*options` the function does not build, is opaque, never "loads nothing"."""
+    queries = _queries('''
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload, load_only
+from app.models import Fleet, Instance, Project
+
+async def fleets(session, include_instances, attrs):
+    options = [joinedload(Fleet.project).load_only(Project.name)]
+    if include_instances:
+        options.append(selectinload(Fleet.instances.and_(Instance.deleted == False)))
+    options.extend([joinedload(Fleet.owner.of_type(Project))])
+    res = await session.execute(select(Fleet).where(Fleet.deleted == False).options(*options))
+    return list(res.unique().scalars().all())
+
+async def handed(session, options):
+    res = await session.execute(select(Fleet).options(*options))
+    return list(res.scalars().all())
+
+async def grown(session, extra):
+    options = [joinedload(Fleet.project)]
+    options += extra
+    res = await session.execute(select(Fleet).options(*options))
+    return list(res.scalars().all())
+
+async def popped(session):
+    options = [joinedload(Fleet.project)]
+    options.pop()
+    res = await session.execute(select(Fleet).options(*options))
+    return list(res.scalars().all())
+''')
+    assert queries["fleets"].returns == ReturnedRows("Fleet", eager=(("instances",), ("owner",), ("project",)))
+    for name in ("handed", "grown", "popped"):
+        assert queries[name].returns is not None and queries[name].returns.opaque, name
+
+
 def test_returned_rows_of_django_helpers() -> None:
     queries = _queries(DJANGO, "shop/services.py")
     # `ends`: where the returned queryset ends (line 6, byte column 85), for a fix to append an eager load.

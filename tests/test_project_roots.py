@@ -237,6 +237,35 @@ def test_a_nested_root_sees_the_code_around_it(tmp_path: Path) -> None:
     assert index.for_path("lib/models.py").section("symbols") is index.section("symbols")
 
 
+def test_a_nested_service_keeps_its_own_service_findings(tmp_path: Path) -> None:
+    """A service nested in another (`services/worker` inside the repository's root service)
+    sees the apps and routes around it; its once-per-service findings are placed at its own
+    app, as when it is scanned alone, and count its own routes only (they were placed at the
+    outer app, whose findings its view does not keep, and lost)."""
+    files = {
+        "shop/__init__.py": "",
+        "shop/main.py": 'from fastapi import FastAPI\nfrom shop import orders\n\napp = FastAPI()\napp.include_router(orders.router, prefix="/v1")\n',
+        "shop/orders.py": (
+            'from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get("/orders")\ndef orders():\n    return []\n\n\n'
+            '@router.get("/orders/{id}")\ndef order(id: int):\n    return {}\n'
+        ),
+        "services/worker/worker/__init__.py": "",
+        "services/worker/worker/app.py": 'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.post("/v1/jobs")\ndef enqueue():\n    return {}\n',
+    }
+    write_tree(tmp_path / "mono", files)
+    write_tree(tmp_path / "worker", {path.removeprefix("services/worker/"): text for path, text in files.items() if path.startswith("services/")})
+    write_tree(tmp_path / "shop", {path: text for path, text in files.items() if not path.startswith("services/")})
+    rules = ("OPS007", "OPS008", "SEC007")
+
+    def found(root: Path, prefix: str = "") -> set[tuple[str, int, str]]:
+        result = scan_tree(root, select=rules, config=_config(root))
+        return {(prefix + f.path, f.location.line, f.rule) for f in result.findings}
+
+    alone = found(tmp_path / "shop") | found(tmp_path / "worker", "services/worker/")
+    assert {rule for _, _, rule in alone} == set(rules)
+    assert found(tmp_path / "mono") == alone
+
+
 def test_examples_and_harnesses_make_no_root(tmp_path: Path) -> None:
     """An example app or an evaluation harness is not a service: it makes no root, and its
     files get the whole tree's facts."""

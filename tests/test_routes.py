@@ -10,6 +10,7 @@ import pytest
 from reviewer.config import Config, ConfigError, parse_config
 from reviewer.discovery import discover
 from reviewer.runner import build_index
+from reviewer.web.routes import every_route
 from tests.conftest import REPO, run_cli, scan_tree, write_tree
 
 SAMPLES = REPO / "sample_projects"
@@ -441,6 +442,111 @@ def test_a_subclass_of_an_app_class_in_another_module_is_an_app(tmp_path: Path) 
         ("fastapi", "GET", "/status"),
     }
     assert sorted((a.file, a.kind) for a in section.apps) == [("api/main.py", "fastapi-app"), ("portal/app.py", "flask-app")]
+
+
+def test_a_router_or_blueprint_subclass_in_another_module_keeps_its_prefix(tmp_path: Path) -> None:
+    """prefect's `PrefectRouter(APIRouter)` and indico's `IndicoBlueprint(Blueprint)`: an
+    instance is a router (its `prefix`) or a blueprint (its `url_prefix`), through the base
+    chain across modules; an instance of a project class whose chain reaches neither is not."""
+    root = write_tree(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/utilities.py": "from fastapi import APIRouter\nfrom starlette.routing import Router\n\n\n"
+                            "class BaseRouter(APIRouter):\n    pass\n\n\nclass ServiceRouter(BaseRouter):\n    pass\n\n\n"
+                            "class LowRouter(Router):\n    pass\n\n\nclass Registry:\n    pass\n",
+        "svc/flows.py": (
+            "from svc.utilities import ServiceRouter\n\n"
+            'router: ServiceRouter = ServiceRouter(prefix="/flows", tags=["Flows"])\n\n\n'
+            '@router.get("/{id}")\ndef read_flow(id): ...\n'
+        ),
+        "svc/low.py": 'from svc.utilities import LowRouter\n\nlow = LowRouter()\n\n\n@low.route("/low")\ndef low_view(request): ...\n',
+        "svc/registry.py": 'from svc.utilities import Registry\n\nregistry = Registry(prefix="/nowhere")\n\n\n@registry.get("/x")\ndef x(): ...\n',
+        "svc/main.py": (
+            "from fastapi import FastAPI\nfrom svc import flows, low, registry\n\n"
+            "app = FastAPI()\n"
+            'app.include_router(flows.router, prefix="/api")\n'
+            'app.include_router(registry.registry, prefix="/api")\n'
+            'app.mount("/raw", low.low)\n'
+        ),
+        "portal/__init__.py": "",
+        "portal/wrappers.py": "from flask import Blueprint\n\n\nclass PortalBlueprint(Blueprint):\n    pass\n",
+        "portal/pages.py": (
+            "from portal.wrappers import PortalBlueprint\nfrom portal.controllers import RHHome\n\n"
+            '_bp = PortalBlueprint("pages", __name__, url_prefix="/pages")\n'
+            '_bp.add_url_rule("/home", "home", RHHome, methods=("GET", "POST"))\n\n\n'
+            '@_bp.route("/about")\ndef about(): ...\n'
+        ),
+        "portal/controllers.py": "class RHHome:\n    pass\n",
+        "portal/app.py": "from flask import Flask\nfrom portal.pages import _bp\n\napp = Flask(__name__)\napp.register_blueprint(_bp)\n",
+    })  # fmt: skip
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    found = {(r.framework, r.method, r.path, r.handler) for r in every_route(index)}
+    assert {
+        ("fastapi", "GET", "/api/flows/{id}", "svc.flows.read_flow"),
+        ("fastapi", "GET", "/raw/low", "svc.low.low_view"),
+        ("flask", "GET", "/pages/home", "portal.controllers.RHHome"),
+        ("flask", "POST", "/pages/home", "portal.controllers.RHHome"),
+        ("flask", "GET", "/pages/about", "portal.pages.about"),
+    } <= found
+    # `Registry` is no router: its `prefix=` is not a route prefix, and its decorator no framework's
+    assert ("unknown", "GET", "/api/x", "svc.registry.x") in found
+
+
+def test_flask_appbuilder_expose_methods_are_routes_below_the_route_base(tmp_path: Path) -> None:
+    """`@expose` / `@expose_api` methods of a BaseView / BaseApi subclass (through a project
+    base class in another module) serve below the class's route base; a ModelRestApi serves
+    its CRUD methods too, as `include_route_methods` allows; a project base class is listed
+    under its subclasses only, unless the project registers it (`appbuilder.add_api(...)`),
+    and a class outside Flask-AppBuilder's hierarchy serves nothing."""
+    root = write_tree(tmp_path, {
+        "dash/__init__.py": "",
+        "dash/base.py": (
+            "from flask_appbuilder import BaseView\nfrom flask_appbuilder.api import expose, ModelRestApi\n\n\n"
+            "class BaseDashView(BaseView):\n"
+            '    @expose("/ping")\n    def ping(self): ...\n\n\n'
+            "class BaseDashApi(ModelRestApi):\n"
+            '    @expose("/related/<column_name>", methods=("GET",))\n    def related(self, column_name): ...\n'
+        ),
+        "dash/views.py": (
+            "from flask_appbuilder import expose\nfrom flask_appbuilder.baseviews import expose_api\nfrom dash.base import BaseDashView\n\n\n"
+            "class Dashboard(BaseDashView):\n"
+            '    @expose("/show/<int:pk>", methods=["GET", "POST"])\n    def show(self, pk): ...\n\n'
+            '    @expose_api(name="list", url="/api/list")\n    def api_list(self): ...\n\n\n'
+            "class Settings(BaseDashView):\n"
+            '    route_base = "/settings"\n\n'
+            "    def ping(self): ...  # overridden without @expose: not served\n"
+        ),
+        "dash/api.py": (
+            "from dash.base import BaseDashApi\nfrom flask_appbuilder.api import expose\n\n\n"
+            "class ChartApi(BaseDashApi):\n"
+            '    resource_name = "chart"\n'
+            '    include_route_methods = {"get_list", "get", "related", "export"}\n\n'
+            '    @expose("/export/", methods=("GET",))\n    def export(self): ...\n'
+        ),
+        "dash/other.py": "from dash.helpers import expose\n\n\nclass Plain:\n    @expose('/x')\n    def x(self): ...\n",
+        # a registered API that another class extends serves its own routes too
+        "dash/charts.py": (
+            "from flask_appbuilder.api import BaseApi, expose\n\n\n"
+            'class ChartsApi(BaseApi):\n    resource_name = "charts"\n\n    @expose("/data", methods=["POST"])\n    def data(self): ...\n\n\n'
+            "class ChartsExtraApi(ChartsApi):\n    route_base = '/extra'\n"
+        ),
+        "dash/init.py": (
+            "class Init:\n    def views(self, appbuilder):\n        from dash.charts import ChartsApi\n\n        appbuilder.add_api(ChartsApi)\n"
+        ),
+        "dash/helpers.py": "def expose(url):\n    return lambda f: f\n",
+    })  # fmt: skip
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    assert {(r.framework, r.method, r.path, r.handler) for r in index.section("routes").routes} == {
+        ("flask", "GET", "/dashboard/ping", "dash.views.Dashboard.ping"),
+        ("flask", "GET", "/dashboard/show/<int:pk>", "dash.views.Dashboard.show"),
+        ("flask", "POST", "/dashboard/show/<int:pk>", "dash.views.Dashboard.show"),
+        ("flask", "GET", "/dashboard/api/list", "dash.views.Dashboard.api_list"),
+        ("flask", "GET", "/api/v1/chart/", "dash.api.ChartApi.get_list"),
+        ("flask", "GET", "/api/v1/chart/<int:pk>", "dash.api.ChartApi.get"),
+        ("flask", "GET", "/api/v1/chart/related/<column_name>", "dash.api.ChartApi.related"),
+        ("flask", "GET", "/api/v1/chart/export/", "dash.api.ChartApi.export"),
+        ("flask", "POST", "/api/v1/charts/data", "dash.charts.ChartsApi.data"),
+        ("flask", "POST", "/extra/data", "dash.charts.ChartsExtraApi.data"),
+    }
 
 
 def test_an_app_built_by_another_factory_is_joined_where_it_is_mounted(tmp_path: Path) -> None:

@@ -118,3 +118,36 @@ def test_a_site_holds_the_template_the_provenance_of_its_holes_and_the_parse(tmp
     assert order.statement is None and not order.is_statement
     # a condition piece is read inside `SELECT 1 FROM t WHERE ...` by SQL001 and the SqlRules alike
     assert condition.condition_tree is condition.tree and isinstance(condition.tree, exp.Select)
+
+
+def test_sql_of_python_migrations_reaches_the_sql_rules_as_a_sql_migration_does(tmp_path: Path) -> None:
+    """Alembic's `op.execute("...")` and Django's `migrations.RunSQL("...")` are SQL sites: the
+    SqlRules report on them what they report on the same statements in a `.sql` migration,
+    once each (a RunSQL list of statements is not one site, and the reverse SQL not the
+    forward one)."""
+    statements = ("UPDATE orders SET status = 'x' WHERE note = NULL", "SELECT a.id FROM orders a, items b")
+    write_tree(tmp_path, {
+        "shop/__init__.py": "", "shop/migrations/__init__.py": "",
+        "shop/migrations/0002_fix.py": (
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+            '    dependencies = [("shop", "0001_initial")]\n'
+            "    operations = [\n"
+            f'        migrations.RunSQL("{statements[0]}", reverse_sql=migrations.RunSQL.noop),\n'
+            f'        migrations.RunSQL(sql="{statements[1]}", reverse_sql="SELECT 1"),\n'
+            f'        migrations.RunSQL(["{statements[0]}", "{statements[1]}"]),\n'
+            "    ]\n"
+        ),
+        "alembic/env.py": "from alembic import context\n",
+        "alembic/versions/abc_fix.py": (
+            'from alembic import op\n\nrevision = "abc"\ndown_revision = None\n\n\ndef upgrade():\n'
+            f'    op.execute("{statements[0]}")\n    op.execute("{statements[1]}")\n'
+        ),
+        "db/migrations/0001_fix.sql": f"{statements[0]};\n{statements[1]};\n",
+    })  # fmt: skip
+    result = scan_tree(tmp_path)
+    found = sorted((f.path, f.line, f.rule) for f in result.findings if f.rule.startswith("SQL"))
+    assert found == [
+        ("alembic/versions/abc_fix.py", 8, "SQL004"), ("alembic/versions/abc_fix.py", 9, "SQL008"),
+        ("db/migrations/0001_fix.sql", 1, "SQL004"), ("db/migrations/0001_fix.sql", 2, "SQL008"),
+        ("shop/migrations/0002_fix.py", 7, "SQL004"), ("shop/migrations/0002_fix.py", 8, "SQL008"),
+    ]

@@ -28,6 +28,7 @@ from reviewer.project.ormvocab import (  # the vocabulary is shared with the pro
     DJANGO_READS,
     DJANGO_SINGLE,
     DJANGO_VALUES,
+    SA_ATTRIBUTE_REFINERS,
     SA_CHAIN,
     SA_PLAIN_ROWS,
     SA_READ_METHODS,
@@ -503,6 +504,8 @@ class QueryTracker:
             return None
         # SQLAlchemy
         if method == "options":
+            if any(a.star for a in node.args):  # `*options`: loads this walk does not read
+                return replace(rows, opaque=True, origin=rows.origin)
             return replace(self._sa_options(rows, args), origin=rows.origin)
         if method in SA_CHAIN:
             if not rows.many:
@@ -1091,6 +1094,8 @@ def _cst_loader_name(func: cst.BaseExpression) -> str:
 
 
 def _cst_pieces(value: cst.BaseExpression) -> Path | None:
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in SA_ATTRIBUTE_REFINERS:
+        return _cst_pieces(value.func.value)
     if isinstance(value, cst.Attribute):
         return (value.attr.value,)
     if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):

@@ -35,6 +35,10 @@ SA_EAGER_LOADERS = frozenset({"joinedload", "selectinload", "subqueryload", "con
 SA_PATH_LOADERS = frozenset({"defaultload", "lazyload", "load_only", "defer", "undefer", "undefer_group", "with_expression", "selectin_polymorphic"})
 # Loader options that name columns or subclasses, not a relation path.
 SA_COLUMN_LOADERS = frozenset({"load_only", "defer", "undefer", "undefer_group", "with_expression", "selectin_polymorphic"})
+# Methods of a relationship attribute that still name it in a loader option: a filtered
+# (`selectinload(Fleet.instances.and_(Instance.deleted == False))`) or subclass
+# (`joinedload(Order.owner.of_type(Admin))`) load of the same relation.
+SA_ATTRIBUTE_REFINERS = frozenset({"and_", "of_type"})
 SA_SESSION_ROWS = frozenset({"scalars", "execute"})
 # Methods that turn SQLAlchemy results into plain rows (no ORM instances).
 SA_PLAIN_ROWS = frozenset({"mappings", "tuples"})

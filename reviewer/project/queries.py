@@ -28,6 +28,7 @@ from reviewer.project.ormvocab import (
     DJANGO_SINGLE,
     DJANGO_VALUES,
     DJANGO_READS,
+    SA_ATTRIBUTE_REFINERS,
     SA_CHAIN,
     SA_PLAIN_ROWS,
     SA_READ_METHODS,
@@ -197,7 +198,7 @@ def summarise(
                     for name in target_names(item.optional_vars):
                         assigned.setdefault(name, []).append(None)
     local = {name: values[0] for name, values in assigned.items() if len(values) == 1 and values[0] is not None}
-    reader = _Reader(imports, local)
+    reader = _Reader(imports, local, _built_lists(statements, local))
     rows = None
     if returns and all(value is not None for value in returns):
         found = [reader.rows(value, 0) for value in returns]  # type: ignore[arg-type]
@@ -213,6 +214,29 @@ def summarise(
     is_property = method and any((dotted_name(d) or "").rsplit(".", 1)[-1] in PROPERTY_DECORATORS for d in node.decorator_list)
     getter = bool(queries) and bool(returns) and all(value is not None for value in returns)
     return QuerySummary(rows, iterates, queries, is_property and bool(queries), getter)
+
+
+def _built_lists(statements: list[ast.stmt], local: Mapping[str, ast.AST]) -> dict[str, tuple[ast.expr, ...] | None]:
+    """The items of each local list built by its literal and `.append(x)` / `.extend([...])`
+    calls anywhere in the function (`options = [...]; if x: options.append(...)`, then
+    `.options(*options)`): every item it may hold; None when it grows any other way."""
+    found: dict[str, list[ast.expr] | None] = {
+        name: list(value.elts) for name, value in local.items() if isinstance(value, (ast.List, ast.Tuple))
+    }
+    for statement in statements:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)):
+            continue
+        items = found.get(call.func.value.id)
+        if items is None:
+            continue
+        if call.func.attr == "append" and len(call.args) == 1 and not call.keywords:
+            items.append(call.args[0])
+        elif call.func.attr == "extend" and len(call.args) == 1 and isinstance(call.args[0], (ast.List, ast.Tuple)):
+            items.extend(call.args[0].elts)
+        elif call.func.attr not in ("copy", "count", "index"):
+            found[call.func.value.id] = None
+    return {name: tuple(items) if items is not None else None for name, items in found.items()}
 
 
 def _queryset_chain(node: ast.AST | None) -> bool:
@@ -247,9 +271,12 @@ def _combine(found: list[ReturnedRows | None]) -> ReturnedRows | None:
 
 
 class _Reader:
-    def __init__(self, imports: Mapping[str, tuple[str, str, int]], local: Mapping[str, ast.AST]) -> None:
+    def __init__(
+        self, imports: Mapping[str, tuple[str, str, int]], local: Mapping[str, ast.AST], lists: Mapping[str, tuple[ast.expr, ...] | None] | None = None,
+    ) -> None:
         self.imports = imports
         self.local = local
+        self.lists = lists or {}
 
     def _imported_from(self, name: str, modules: tuple[str, ...]) -> str:
         """The name a local name imports from one of `modules`, else ""."""
@@ -373,8 +400,19 @@ class _Reader:
         return paths
 
     def _options(self, rows: ReturnedRows, options: list[ast.expr]) -> ReturnedRows:
+        """The rows with the paths loader options load; opaque when one cannot be read (a
+        `*options` list is read through the items `_built_lists` found for it)."""
         eager = set(rows.eager)
+        expanded: list[ast.expr] = []
         for option in options:
+            if isinstance(option, ast.Starred):
+                items = self.lists.get(option.value.id) if isinstance(option.value, ast.Name) else None
+                if items is None:
+                    return replace(rows, opaque=True)
+                expanded.extend(items)
+            else:
+                expanded.append(option)
+        for option in expanded:
             paths = _sa_option(option)
             if paths is None:
                 return replace(rows, opaque=True)
@@ -401,6 +439,8 @@ def _loader_name(func: ast.AST) -> str:
 
 
 def _pieces(argument: ast.AST) -> Path | None:
+    if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute) and argument.func.attr in SA_ATTRIBUTE_REFINERS:
+        return _pieces(argument.func.value)
     if isinstance(argument, ast.Attribute):
         return (argument.attr,)
     if isinstance(argument, ast.Constant) and isinstance(argument.value, str):

@@ -34,7 +34,15 @@ FUNCTION_SINKS = {
     "sqlalchemy.sql.expression.literal_column": "text",
     "psycopg2.extras.execute_values": "sql",
     "psycopg2.extras.execute_batch": "sql",
+    # A Django migration's RunSQL: its forward SQL, one statement (a list of statements or of
+    # (sql, params) pairs is not one site, see STATEMENT_LIST_SINKS).
+    "django.db.migrations.RunSQL": "sql",
+    "django.db.migrations.operations.RunSQL": "sql",
+    "django.db.migrations.operations.special.RunSQL": "sql",
 }
+# Function sinks whose SQL argument may be a list of whole statements: a list is not lifted
+# as one site (joined pieces would read as one statement that does not parse).
+STATEMENT_LIST_SINKS = frozenset({"RunSQL"})
 # Function sinks whose SQL is not the first positional argument: name -> its position.
 FUNCTION_SINK_POSITIONS = {"psycopg2.extras.execute_values": 1, "psycopg2.extras.execute_batch": 1}
 # Sinks that take a piece of SQL (a condition, an expression, an ORDER BY key) rather than a
@@ -158,6 +166,8 @@ def match_sink(call: cst.Call, context: "FileContext") -> Sink | None:
             if argument is None:
                 return None
             leaf = qualified.rsplit(".", 1)[-1]
+            if leaf in STATEMENT_LIST_SINKS and isinstance(argument, (cst.List, cst.Tuple)):
+                return None
             return Sink(call, leaf + "()", argument, Confidence.HIGH, fragment=leaf in FRAGMENT_SINKS)
     if not isinstance(func, cst.Attribute):
         return None

@@ -30,10 +30,23 @@ from reviewer.project.values import CONCAT, IMPORTED, REF, TEXT, Expr, expr_of
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 FASTAPI_ROUTERS = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter", "starlette.routing.Router"})
 STARLETTE_ROUTES = frozenset({"starlette.routing.Route", "starlette.routing.WebSocketRoute", "starlette.routing.Mount"})
-FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
+FLASK_BLUEPRINTS = frozenset({"flask.Blueprint", "flask.blueprints.Blueprint", "apiflask.APIBlueprint", "flask_smorest.Blueprint", "quart.Blueprint"})
 DRF_ROUTERS = frozenset({"rest_framework.routers.DefaultRouter", "rest_framework.routers.SimpleRouter"})
 RESTX_NAMESPACES = frozenset({"flask_restx.Namespace", "flask_restplus.Namespace"})
 RESTFUL_APIS = frozenset({"flask_restful.Api", "flask_restx.Api", "flask_restplus.Api", "flask_smorest.Api"})
+# Flask-AppBuilder: `@expose(url, methods)` / `@expose_api(name, url, methods)` make a method of a
+# BaseView / BaseApi subclass a route below the class's `route_base`; ModelRestApi serves its
+# CRUD methods (by name: path, method) unless `include_route_methods` leaves them out.
+APPBUILDER = "flask_appbuilder."
+APPBUILDER_EXPOSE = frozenset({"expose", "expose_api"})
+# `appbuilder.add_view(View, ...)` / `add_view_no_menu` / `add_api`: the classes a project serves
+# (kept when the merge finds the class's base chain reaches Flask-AppBuilder).
+APPBUILDER_REGISTER = frozenset({"add_view", "add_view_no_menu", "add_api"})
+APPBUILDER_APIS = frozenset({"BaseApi", "BaseModelApi", "ModelRestApi"})
+APPBUILDER_REST_CRUD = {
+    "info": ("/_info", "GET"), "get": ("/<int:pk>", "GET"), "get_list": ("/", "GET"), "post": ("/", "POST"),
+    "put": ("/<pk>", "PUT"), "delete": ("/<pk>", "DELETE"),
+}
 # A router entry whose class may subclass an app class; the merge keeps it as an app or drops it.
 APP_CANDIDATE = "app?"
 
@@ -107,10 +120,14 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "module": module, "routers": {}, "routes": [], "includes": [], "handlers": [], "classes": {},
         "functions": {}, "urlpatterns": [], "pattern_lists": {}, "registrations": [], "settings": {}, "evidence": [],
-        "aliases": {}, "returns": {},
+        "aliases": {}, "returns": {}, "served_views": [],
     }
-    for node in nodes_of(tree, ast.Import, ast.ImportFrom, ast.Raise):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+    for node in nodes_of(tree, ast.Import, ast.ImportFrom, ast.Raise, ast.Call):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and node.func.attr in APPBUILDER_REGISTER and node.args:
+                view = node.args[0].func if isinstance(node.args[0], ast.Call) else node.args[0]  # a class or an instance of it
+                facts["served_views"].append(dotted_name(view))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.add(node)
             for name in ([a.name for a in node.names] + [getattr(node, "module", None) or ""]):
                 if any(name.startswith(lib) for lib in HEALTH_LIBRARIES):
@@ -125,6 +142,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
             raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
             if _simple(dotted_name(raised)) == "DisallowedHost":
                 facts["evidence"].append({"kind": "host-check", "line": node.lineno, "text": "DisallowedHost"})
+    facts["served_views"] = sorted({imports.qualify(name, local=True) or name for name in facts["served_views"] if name})
     facts["_literal_lists"] = _literal_lists(tree)
     _scan_body(tree.body, "", imports, facts)
     del facts["_literal_lists"]
@@ -295,11 +313,17 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, prefix: str, imports: ImportMap, f
             # an app or router of the project (resolved at the merge).
             facts["aliases"][f"{prefix}{name}"] = written
         elif written and _simple(written)[:1].isupper() and f"{prefix}{name}" not in facts["routers"]:
-            # An instance of a class that may subclass an app class (superset's `SupersetApp`,
-            # indico's `IndicoFlask`), in this module or another: the merge decides through
-            # the project's class hierarchy (reviewer.project.roots.app_kind).
-            _bind(facts, prefix, name, {"kind": APP_CANDIDATE, "class": written, "prefix": "", "line": stmt.lineno,
-                                        "handlers_kw": [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]})
+            # An instance of a class that may subclass an app, router or blueprint class
+            # (superset's `SupersetApp`, indico's `IndicoFlask` and `IndicoBlueprint`, prefect's
+            # `PrefectRouter`), in this module or another: the merge decides through the
+            # project's class hierarchy (`_candidate_kind`). Its prefix is the one a router
+            # (`prefix=`) or a blueprint (`url_prefix=`) is given.
+            prefix_node = keyword_value(value, "prefix")
+            entry = {"kind": APP_CANDIDATE, "class": written, **_path_fact(prefix_node if prefix_node is not None else keyword_value(value, "url_prefix")),
+                     "line": stmt.lineno, "handlers_kw": [imports.known(k) or "" for k in _dict_keys(keyword_value(value, "exception_handlers"))]}
+            if keyword_value(value, "dependencies") is not None:
+                entry["dependencies"] = True
+            _bind(facts, prefix, name, entry)
     if name == "urlpatterns" or _is_pattern_list(value, imports):
         _patterns(name, value, imports, facts)
     elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "DATABASES", "MIDDLEWARE", "handler404", "handler500"):
@@ -323,7 +347,7 @@ def _literal(node: ast.AST) -> Any:
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 out[key.value] = _literal(value)
         return out
-    if isinstance(node, (ast.List, ast.Tuple)):
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return [_literal(e) for e in node.elts]
     const = _const(node)
     if const is not None:
@@ -526,6 +550,9 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
                             info["attrs"].setdefault(target.attr, {"line": item.lineno, "value": "?"})
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                exposed = _appbuilder_expose(decorator, imports)
+                if exposed is not None:
+                    info.setdefault("exposes", []).append({"name": stmt.name, "detail": False, "line": decorator.lineno, **exposed})
                 if _simple(imports.imported_name(target)) == "action" and isinstance(decorator, ast.Call):
                     detail = _const(keyword_value(decorator, "detail"))
                     url_path = _const(keyword_value(decorator, "url_path"))
@@ -552,6 +579,29 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
             if keyword_value(decorator, "methods") is None:  # type: ignore[arg-type]
                 found["methods"] = []
             facts["routes"].append({**found, "handler": f"{facts['module']}.{qualname}", "view": "class"})
+
+
+def _appbuilder_expose(decorator: ast.expr, imports: ImportMap) -> dict[str, Any] | None:
+    """`@expose("/path", methods=[...])` / `@expose_api(name, url, methods)` of Flask-AppBuilder
+    (imported from it, or defined in it): the path below the class's route base and the
+    methods; None for any other decorator."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    qualified = imports.name_of(target) or ""
+    if _simple(qualified) not in APPBUILDER_EXPOSE or not qualified.startswith(APPBUILDER):
+        return None
+    call = decorator if isinstance(decorator, ast.Call) else None
+    args = list(call.args) if call is not None else []
+    if _simple(qualified) == "expose_api":  # expose_api(name="", url="", methods=("GET",)): url defaults to /api/<name>
+        name, url = _const(args[0] if args else keyword_value(call, "name")), _const(args[1] if len(args) > 1 else keyword_value(call, "url"))
+        path = url if isinstance(url, str) and url else f"/api/{name if isinstance(name, str) else ''}"
+        methods_node = args[2] if len(args) > 2 else keyword_value(call, "methods")
+    else:  # expose(url="/", methods=("GET",))
+        url = _const(args[0] if args else keyword_value(call, "url")) if call is not None else "/"
+        if not isinstance(url, str):
+            return None
+        path = url
+        methods_node = args[1] if len(args) > 1 else keyword_value(call, "methods")
+    return {"url_path": path, "methods": [m.upper() for m in _str_list(methods_node)] or ["GET"]}
 
 
 DJANGO_ROUTE_CALLS = frozenset({"path", "re_path", "url"})
@@ -855,7 +905,7 @@ class HandlerDecl:
 
 @dataclass(frozen=True, slots=True)
 class ActionDecl:
-    """A DRF `@action` of a view set."""
+    """A DRF `@action` of a view set, or a Flask-AppBuilder `@expose` method (never `detail`)."""
 
     name: str
     methods: tuple[str, ...]
@@ -900,6 +950,7 @@ class ClassDecl:
     pages: bool = False  # takes page inputs (fields or `__init__` parameters)
     paging_methods: tuple[str, ...] = ()
     ordering: bool = False  # its Meta sets an ordering
+    exposes: tuple[ActionDecl, ...] = ()  # Flask-AppBuilder `@expose` methods (`url_path` below the route base)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"line": self.line, "bases": list(self.bases), "methods": dict(self.methods),
@@ -910,6 +961,8 @@ class ClassDecl:
             data["paging_methods"] = list(self.paging_methods)
         if self.ordering:
             data["ordering"] = True
+        if self.exposes:
+            data["exposes"] = [expose.to_json() for expose in self.exposes]
         return data
 
     @staticmethod
@@ -917,7 +970,7 @@ class ClassDecl:
         return ClassDecl(
             data["line"], tuple(data["bases"]), FrozenMap(data["methods"]), tuple(ActionDecl.from_json(a) for a in data["actions"]),
             FrozenMap((name, AttrDecl.from_json(attr)) for name, attr in data["attrs"].items()), bool(data.get("pages")),
-            tuple(data.get("paging_methods", ())), bool(data.get("ordering")),
+            tuple(data.get("paging_methods", ())), bool(data.get("ordering")), tuple(ActionDecl.from_json(e) for e in data.get("exposes", ())),
         )
 
 
@@ -991,6 +1044,7 @@ class FileRoutes:
     evidence: tuple[Evidence, ...] = ()  # file ""
     aliases: FrozenMap = EMPTY_MAP  # name -> the factory call it is bound to
     returns: FrozenMap = EMPTY_MAP  # factory -> the name it returns
+    served_views: tuple[str, ...] = ()  # classes given to Flask-AppBuilder's add_view / add_api, as imports qualify them
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -1002,7 +1056,7 @@ class FileRoutes:
             "pattern_lists": {name: [entry.to_json() for entry in entries] for name, entries in self.pattern_lists.items()},
             "registrations": [reg.to_json() for reg in self.registrations], "settings": {name: s.to_json() for name, s in self.settings.items()},
             "evidence": [{"kind": item.kind, "line": item.line, "text": item.text} for item in self.evidence],
-            "aliases": dict(self.aliases), "returns": dict(self.returns),
+            "aliases": dict(self.aliases), "returns": dict(self.returns), "served_views": list(self.served_views),
         }
 
     @staticmethod
@@ -1020,7 +1074,7 @@ class FileRoutes:
             tuple(RegistrationDecl.from_json(reg) for reg in data["registrations"]),
             FrozenMap((name, AttrDecl.from_json(setting)) for name, setting in data["settings"].items()),
             tuple(Evidence(item["kind"], "", item["line"], item["text"]) for item in data["evidence"]),
-            FrozenMap(data.get("aliases", {})), FrozenMap(data.get("returns", {})),
+            FrozenMap(data.get("aliases", {})), FrozenMap(data.get("returns", {})), tuple(data.get("served_views", ())),
         )
 
 
@@ -1268,16 +1322,31 @@ def _route(framework: str, method: str, path: PathText, handler: str, file: str,
                  unresolved=tuple(dict.fromkeys(path.unresolved)), **extra)
 
 
+def _candidate_kind(symbols: ProjectSymbols, path: str, callee: str) -> str | None:
+    """The owner kind of an instance of the class `callee` (as file `path` names it) whose
+    base chain, across modules, reaches an app, router or blueprint class; None otherwise."""
+    kind = app_kind(symbols, path, callee)
+    if kind is not None:
+        return f"{kind}-app"
+    lineage = set(symbols.lineage(path, callee))
+    if lineage & FASTAPI_ROUTERS:
+        return "fastapi-router"
+    if lineage & FLASK_BLUEPRINTS:
+        return "blueprint"
+    return None
+
+
 def _routers(path: str, data: FileRoutes, symbols: ProjectSymbols) -> dict[str, RouterDecl]:
-    """A file's routers, apps and blueprints, an instance of a project class kept as an app
-    when the class hierarchy reaches an app class, dropped otherwise."""
+    """A file's routers, apps and blueprints, an instance of a project class kept as an app,
+    router or blueprint when the class hierarchy reaches one of their classes, dropped
+    otherwise."""
     found = {}
     for key, info in data.routers.items():
         if info.kind == APP_CANDIDATE:
-            kind = app_kind(symbols, path, info.app_class or "")
+            kind = _candidate_kind(symbols, path, info.app_class or "")
             if kind is None:
                 continue
-            info = dataclasses.replace(info, kind=f"{kind}-app")
+            info = dataclasses.replace(info, kind=kind)
         found[key] = info
     return found
 
@@ -1441,6 +1510,7 @@ def merge_routes(facts: Mapping[str, FileRoutes], symbols: ProjectSymbols | None
                 owner = owners.get(router)
                 _viewset_routes(reg, UNKNOWN_PREFIX, reg_path, classes, routes, owner[0] if owner is not None else None)
 
+    _appbuilder_routes(classes, routes, {resolver.qualified(path, name) for path, data in facts.items() for name in data.served_views})
     routes.sort(key=lambda r: (r.path, r.method, r.file, r.line))
     apps = []
     handlers = []
@@ -1533,6 +1603,13 @@ class ClassTable(dict):
                     self._by_simple.setdefault(_simple(key), []).append(key)
         return self._by_simple.get(simple, [])
 
+    def key_of(self, name: str) -> str:
+        """The key of the project class a base name stands for (a base imported through a
+        relative or short name, as `_base_names` follows it); the name itself otherwise."""
+        if name in self:
+            return name
+        return next(iter(self.keys_named(_simple(name))), name)
+
 
 def _base_names(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]], depth: int = 0) -> list[str]:
     found = classes.get(qualified)
@@ -1621,6 +1698,63 @@ def _viewset_routes(
                 routes.append(_route("drf", method, under(*segments), f"{qualified}.{action.name}", found[0], action.line, **where))
 
 
+def _appbuilder_routes(classes: ClassTable, routes: list, served_views: set[str]) -> None:
+    """Flask-AppBuilder views and APIs: every class whose base chain reaches Flask-AppBuilder
+    serves its own and its project bases' `@expose` methods (and a ModelRestApi its CRUD
+    methods) below its route base: `route_base`, else `/<class name>` for a view and
+    `/api/<version>/<resource_name or class name>` for an API, all lower case. A class
+    that another project class extends is a base (superset's `BaseSupersetView`): its
+    methods are listed under the subclasses that serve them, not its own name, unless the
+    project registers it (`appbuilder.add_api(ChartRestApi)`, which `ChartDataRestApi` extends)."""
+    extended = {classes.key_of(base) for _, info in classes.values() for base in info.bases}
+    for qualified, (path, info) in classes.items():
+        if qualified in extended and qualified not in served_views:
+            continue
+        lineage = list(dict.fromkeys(classes.key_of(name) for name in [qualified, *_base_names(qualified, classes)]))
+        if not any(name.startswith(APPBUILDER) for name in lineage[1:]):
+            continue
+        served: dict[str, tuple[str, tuple[ActionDecl, ...]] | None] = {}  # method name -> (file, its exposes), most derived first
+        for name in lineage:
+            found = classes.get(name)
+            if found is None:
+                continue
+            exposes: dict[str, list[ActionDecl]] = {}
+            for expose in found[1].exposes:
+                exposes.setdefault(expose.name, []).append(expose)
+            for method in found[1].methods:
+                served.setdefault(method, (found[0], tuple(exposes[method])) if method in exposes else None)
+        attrs = _inherited_attrs(qualified, classes)
+        library = [name for name in lineage if name.startswith(APPBUILDER)]
+        is_api = any(_simple(name) in APPBUILDER_APIS for name in library)
+        if any(_simple(name) == "ModelRestApi" and name not in classes for name in library):
+            for method, (url, verb) in APPBUILDER_REST_CRUD.items():
+                served.setdefault(method, (path, (ActionDecl(method, (verb,), False, info.line, url),)))
+        included = attrs["include_route_methods"].value if "include_route_methods" in attrs else None
+        excluded = attrs["exclude_route_methods"].value if "exclude_route_methods" in attrs else ()
+        base = _literal_attr(attrs, "route_base")
+        if base is None:
+            simple = _simple(qualified).lower()
+            if is_api:
+                version, resource = _literal_attr(attrs, "version") or "v1", _literal_attr(attrs, "resource_name") or simple
+                base = f"/api/{version}/{resource.lower()}"
+            else:
+                base = f"/{simple}"
+        for method, entry in served.items():
+            if entry is None or (isinstance(included, (tuple, frozenset, list)) and method not in included):
+                continue
+            if isinstance(excluded, (tuple, frozenset, list)) and method in excluded:
+                continue
+            file, exposes = entry
+            for expose in exposes:
+                for verb in expose.methods:
+                    routes.append(_route("flask", verb, PathText(_join(base, expose.url_path)), f"{qualified}.{method}", file, expose.line))
+
+
+def _literal_attr(attrs: Mapping[str, AttrDecl], name: str) -> str | None:
+    found = attrs.get(name)
+    return found.value if found is not None and isinstance(found.value, str) and found.value != "?" else None
+
+
 def _view_routes(
     entry: PatternEntry, full: PathText, path: str, classes: Mapping[str, tuple[str, ClassDecl]], functions: Mapping[str, tuple[str, FunctionDecl]],
     routes: list,
@@ -1660,7 +1794,7 @@ class RoutesProvider(IndexProvider):
                 "APIRouter", "Blueprint", "ATOMIC_REQUESTS", "quart", "apiflask", "health", "paginat", "limit(", "page_size", "per_page",
                 # A module that uses a router, blueprint or Api defined in another module.
                 ".route(", ".api_route(", ".websocket(", "include_router(", "register_blueprint(", ".mount(", "add_resource(",
-                "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns", "DisallowedHost",
+                "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns", "DisallowedHost", "@expose", ".add_api(", ".add_view",
                 *(f'.{verb}({quote}{start}' for verb in HTTP_METHODS for quote in "\"'" for start in ("/", quote)))
     file_kinds = frozenset({FileKind.PYTHON})
 
@@ -1669,7 +1803,7 @@ class RoutesProvider(IndexProvider):
             return None
         facts = _collect_routes(path, tree)
         useful = ("routers", "routes", "includes", "handlers", "classes", "urlpatterns", "pattern_lists", "registrations", "settings",
-                  "evidence", "functions")
+                  "evidence", "functions", "served_views")
         return facts if any(facts[key] for key in useful) else None
 
     def merge(self, facts: Mapping[str, Any], sections: Mapping[str, Any] | None = None) -> Any:
@@ -1883,12 +2017,16 @@ def is_service(data: RoutesSection) -> bool:
     return any(name in settings and not non_service(settings[name].file) for name in ("ROOT_URLCONF", "INSTALLED_APPS"))
 
 
-def service_anchor(data: RoutesSection, settings: tuple[str, ...] = (), factory: bool = False) -> tuple[str, int, str] | None:
+def service_anchor(
+    data: RoutesSection, settings: tuple[str, ...] = (), factory: bool = False, index: Any = None,
+) -> tuple[str, int, str] | None:
     """(file, line, name) where a project-level finding about the service belongs: its first
     app outside tests and examples (with `factory`, the `def` of the app factory that builds
     it, for what the factory should set up), else the first of the named Django settings that
-    is set there, else its root URLconf; None when the scanned code builds none of them."""
-    apps = [a for a in data.apps if not non_service(a.file)]
+    is set there, else its root URLconf; None when the scanned code builds none of them. With
+    the `index` (view) the rule checks, only places of the view's own service
+    (`ProjectIndex.local`): a nested service's view also sees the apps of the service around it."""
+    apps = [a for a in data.apps if not non_service(a.file) and (index is None or index.local(a.file))]
     if apps:
         # Several apps (a server, the sub-apps it mounts, a worker's status app, a CLI's
         # callback server): the one that includes or mounts the most, then the one with the
@@ -1902,9 +2040,9 @@ def service_anchor(data: RoutesSection, settings: tuple[str, ...] = (), factory:
         return app.file, (app.factory if factory else None) or app.line, app.var
     for name in settings:
         found = data.settings.get(name)
-        if found is not None and not non_service(found.file):
+        if found is not None and not non_service(found.file) and (index is None or index.local(found.file)):
             return found.file, found.line, name
-    urlconf = next((u for u in data.urlconfs if not non_service(u.file)), None)
+    urlconf = next((u for u in data.urlconfs if not non_service(u.file) and (index is None or index.local(u.file))), None)
     if urlconf is not None:
         return urlconf.file, urlconf.line, urlconf.module
     return None

@@ -73,7 +73,7 @@ class HealthCheckMissing(ProjectRule):
         if not is_service(data):
             return
         every = data.routes
-        routes = [r for r in every if not non_service(r.file)]
+        routes = [r for r in every if not non_service(r.file) and index.local(r.file)]  # not the routes of a service around it
         if len(routes) < 2 or any(PROBE.search(r.path) for r in every):
             return
         if len(routes) < 2 or any(PROBE.search(r.path) for r in routes):
@@ -83,6 +83,6 @@ class HealthCheckMissing(ProjectRule):
         apps = data.setting("INSTALLED_APPS")
         if isinstance(apps, tuple) and any(isinstance(a, str) and a.startswith(HEALTH_APPS) for a in apps):
             return
-        anchor = service_anchor(data)
+        anchor = service_anchor(data, index=index)
         path, line, name = anchor if anchor is not None else (routes[0].file, routes[0].line, routes[0].handler)
         self.report(Location(line, 1, line, 1), path=path, fix=self.fix, count=len(routes), app=name)

@@ -158,7 +158,8 @@ class RequestIdMissing(ProjectRule):
         for path, line, where in anchors:
             if any(part.endswith("template") or "{{" in part for part in path.split("/")[:-1]):
                 continue  # a project template (`wagtail start`, cookiecutter): generated code, not this service
-            scopes.setdefault(service_scope(path, index.files), (path, line, where))
+            if index.local(path):  # a nested service's view also sees the apps around it
+                scopes.setdefault(service_scope(path, index.files), (path, line, where))
         if not scopes:
             return
         # Once per project, at the service that serves the most routes (not a harness beside it).

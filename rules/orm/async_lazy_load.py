@@ -88,6 +88,26 @@ class AsyncLazyLoad(PythonRule):
             files=MODELS,
             note="near-miss: AsyncAttrs",
         ),
+        Example(
+            "from app.queries import orders_with_items\n"
+            "async def item_counts(session):\n"
+            "    orders = await orders_with_items(session, True)\n"
+            "    return [len(order.items) for order in orders]\n",
+            path="app/service.py",
+            files=(*MODELS, (
+                "app/queries.py",
+                "from sqlalchemy import select\n"
+                "from sqlalchemy.orm import selectinload\n"
+                "from app.models import Order, Item\n"
+                "async def orders_with_items(session, include_items):\n"
+                "    options = []\n"
+                "    if include_items:\n"
+                "        options.append(selectinload(Order.items.and_(Item.id > 0)))\n"
+                "    result = await session.execute(select(Order).options(*options))\n"
+                "    return list(result.scalars().all())\n",
+            )),
+            note="near-miss: a helper in another module loads `items` (a filtered selectinload in an options list)",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:

@@ -409,7 +409,7 @@ class RateLimitingMissing(ProjectRule):
         if evidence:
             self._unthrottled_auth_routes(data, facts, evidence)
             return
-        anchor = service_anchor(data, ("REST_FRAMEWORK", "INSTALLED_APPS", "ROOT_URLCONF"), factory=True)
+        anchor = service_anchor(data, ("REST_FRAMEWORK", "INSTALLED_APPS", "ROOT_URLCONF"), factory=True, index=index)
         if anchor is None:
             return
         path, line, name = anchor
