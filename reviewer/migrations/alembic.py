@@ -11,7 +11,7 @@ import tokenize
 import sqlglot
 
 from reviewer.astfacts import keyword_value, walk
-from reviewer.discovery import dialect_of
+from reviewer.discovery import alembic_stream
 from reviewer.lines import split_lines
 from reviewer.migrations.ops import ALEMBIC, DOWN, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new
 from reviewer.migrations.pysource import arg, body_state, callee, const, is_false, is_none, is_true, lower, receiver, segment
@@ -51,7 +51,7 @@ def alembic_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgre
             walker.walk(function.body, direction, transactional=True, batch=None, depth=0)
     return Unit(
         path=path, form=ALEMBIC, tool="alembic", name=path.rsplit("/", 1)[-1],
-        stream=path.rsplit("/", 1)[0] if dialect_of(path) else path.rsplit("/versions/", 1)[0],
+        stream=alembic_stream(path),
         ops=tuple(mark_new(walker.ops)), errors=walker.errors, direction="both",
         upgrade_state=body_state(upgrade), down_state=body_state(downgrade),
         down_line=downgrade.lineno if downgrade else (upgrade.lineno if upgrade else 1),
