@@ -39,18 +39,35 @@ def keep(test_id: str, tree: ast.Module, line: int, column: int) -> bool:
     found = READINGS.get(test_id)
     if found is None:
         return True
-    kind, reading = found
-    node = _node_at(tree, kind, line, column - 1)
+    wanted, reading = found
+    node = _node_at(tree, wanted, line, column - 1)
     return node is None or not reading(node, tree)
 
 
-def _node_at(tree: ast.Module, kind: type[ast.AST], line: int, offset: int) -> ast.AST | None:
-    """The outermost node of `kind` that starts at `line` / `offset`: what bandit's test
-    reported on (a call, or a string constant)."""
+def _node_at(tree: ast.Module, wanted: Callable[[ast.AST], bool], line: int, offset: int) -> ast.AST | None:
+    """The innermost node `wanted` accepts whose source holds `line` / `offset`: what bandit's
+    test reported on (it reports a call at the line of its `shell=` argument, a string where
+    it starts)."""
+    best: ast.AST | None = None
     for node in walk(tree):
-        if isinstance(node, kind) and getattr(node, "lineno", None) == line and node.col_offset == offset:
-            return node
-    return None
+        start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        end = (getattr(node, "end_lineno", None) or start[0], getattr(node, "end_col_offset", None) or start[1])
+        if start <= (line, offset) <= end and wanted(node):
+            if best is None or start >= (best.lineno, best.col_offset):  # type: ignore[attr-defined]
+                best = node
+    return best
+
+
+def _shell_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and keyword_value(node, "shell") is not None
+
+
+def _call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call)
+
+
+def _string(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
 def _parent(node: ast.AST) -> ast.AST | None:
@@ -196,8 +213,8 @@ NOTES = {
     "B608": "SQL-like text that goes only to a log, `print`, a warning or an exception message",
     "B701": "an environment given `**options` from a dict that sets `autoescape` (not to a literal False)",
 }
-READINGS: dict[str, tuple[type[ast.AST], Callable[[ast.AST, ast.Module], bool]]] = {
-    "B602": (ast.Call, _windows_only_shell),
-    "B608": (ast.Constant, _message_text),
-    "B701": (ast.Call, _options_autoescape),
+READINGS: dict[str, tuple[Callable[[ast.AST], bool], Callable[[ast.AST, ast.Module], bool]]] = {
+    "B602": (_shell_call, _windows_only_shell),
+    "B608": (_string, _message_text),
+    "B701": (_call, _options_autoescape),
 }
