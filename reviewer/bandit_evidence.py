@@ -4,7 +4,8 @@ bandit's visitor has just linked (`_bandit_parent`). Bandit's tests match one no
 look around it; these readings look at what the test did not.
 
 - B602 (`shell=True`): the shell is asked for only on Windows (`shell=os.name == "nt"`,
-  `shell=sys.platform == "win32"`, or a name bound to such a test) and the command is an
+  `shell=sys.platform == "win32"`, or a name bound to such a test, or set True only under an
+  `if` on the platform) and the command is an
   argument list: on every other system no shell runs at all, and on Windows the shell is the
   usual way to find `npm.cmd`-style launchers on PATH.
 - B608 (SQL built from strings): the text goes to a log, `print`, a warning or an exception
@@ -133,7 +134,18 @@ def _windows_only_shell(call: ast.AST, tree: ast.Module) -> bool:
     shell = keyword_value(call, "shell")
     command = call.args[0] if call.args else keyword_value(call, "args")
     shells, commands = _resolved(shell, tree), _resolved(command, tree)
-    return len(shells) == 1 and _platform_test(shells[0]) and bool(commands) and all(map(_argument_list, commands))
+    return bool(shells) and all(map(_windows_only, shells)) and bool(commands) and all(map(_argument_list, commands))
+
+
+def _windows_only(value: ast.AST) -> bool:
+    """A `shell=` value true only on Windows: a platform test, False, or True set under an
+    `if` on the platform (`shell = False` / `if os.name in ("nt", "dos"): shell = True`)."""
+    if _platform_test(value) or isinstance(value, ast.Constant) and value.value is False:
+        return True
+    if not (isinstance(value, ast.Constant) and value.value is True):
+        return False
+    branch = _parent(_parent(value) or value)
+    return isinstance(branch, ast.If) and _platform_test(branch.test) and _parent(value) in branch.body
 
 
 # -- B608 ----------------------------------------------------------------------------------
