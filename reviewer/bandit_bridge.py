@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, ClassVar, Iterable
 
 from reviewer import bandit_evidence
 from reviewer.lines import split_lines
-from reviewer.model import Category, Confidence, FileError, Finding, Location, Severity
+from reviewer.model import Category, Confidence, FileError, FileKind, Finding, Location, Severity
 from reviewer.rule import PythonRule, Report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -368,7 +368,7 @@ def run(
         key = (rule.code, line, column)
         if key in seen:  # bandit reports an import-and-call blacklist hit once per node kind
             continue
-        if not bandit_evidence.keep(issue.test_id, tree, line, column):
+        if not bandit_evidence.keep(issue.test_id, tree, line, column, source.kind is FileKind.PYTHON_MIGRATION):
             continue  # the code around the node shows it is something else (reviewer.bandit_evidence)
         seen.add(key)
         end_line = max([line, *[int(n) for n in (issue.linerange or []) if n]])

@@ -289,3 +289,21 @@ def test_bandit_issues_the_code_around_shows_to_be_something_else(tmp_path: Path
     write_tree(tmp_path, {"app.py": EVIDENCE})
     result = scan_tree(tmp_path, select=("B602", "B608", "B701"))
     assert _found(result) == [("B602", 32), ("B602", 33), ("B608", 14), ("B608", 15), ("B701", 40), ("B701", 41)]
+
+
+def test_b608_is_not_reported_in_a_schema_migration(tmp_path: Path) -> None:
+    # A migration runs once at deploy time with what the code and the schema give it; the same
+    # text in application code is still reported.
+    migration = (
+        'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
+        "def upgrade():\n"
+        "    now = utcnow()\n"
+        '    op.execute(f"UPDATE users SET created = \'{now}\' WHERE created IS NULL")\n'
+    )
+    write_tree(tmp_path, {
+        "app/alembic/env.py": "",
+        "app/alembic/versions/b2_created.py": migration,
+        "app/backfill.py": migration.replace("op.execute", "conn.execute"),
+    })
+    result = scan_tree(tmp_path, select=("B608",))
+    assert [(f.path, f.line) for f in result.findings] == [("app/backfill.py", 7)]
