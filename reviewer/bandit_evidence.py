@@ -59,9 +59,11 @@ def _node_at(tree: ast.Module, wanted: Callable[[ast.AST], bool], line: int, off
     it starts)."""
     best: ast.AST | None = None
     for node in walk(tree):
-        start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-        end = (getattr(node, "end_lineno", None) or start[0], getattr(node, "end_col_offset", None) or start[1])
-        if start <= (line, offset) <= end and wanted(node):
+        if not wanted(node):
+            continue
+        start = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        end = (node.end_lineno or start[0], node.end_col_offset or start[1])  # type: ignore[attr-defined]
+        if start <= (line, offset) <= end:
             if best is None or start >= (best.lineno, best.col_offset):  # type: ignore[attr-defined]
                 best = node
     return best
@@ -202,10 +204,6 @@ def _name_to_message(name: str, assign: ast.Assign, tree: ast.Module) -> bool:
     return bool(reads) and all(_to_message(read, tree, depth=1) for read in reads)
 
 
-def _message_text(node: ast.AST, tree: ast.Module) -> bool:
-    return _to_message(node, tree)
-
-
 # -- B701 ----------------------------------------------------------------------------------
 
 def _options_autoescape(call: ast.AST, tree: ast.Module) -> bool:
@@ -235,6 +233,6 @@ NOTES = {
 }
 READINGS: dict[str, tuple[Callable[[ast.AST], bool], Callable[[ast.AST, ast.Module], bool]]] = {
     "B602": (_shell_call, _windows_only_shell),
-    "B608": (_string, _message_text),
+    "B608": (_string, _to_message),
     "B701": (_call, _options_autoescape),
 }
