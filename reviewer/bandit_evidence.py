@@ -26,7 +26,7 @@ import ast
 from typing import Callable
 
 from reviewer.astfacts import dotted_name, keyword_value, walk
-from reviewer.ops.logfacts import LOG_LEVELS
+from reviewer.names import LOG_LEVELS
 
 # Tests about input reaching a sink, which a schema migration has none of: it runs once, at
 # deploy time, with what the code and the database schema give it.

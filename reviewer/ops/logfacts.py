@@ -18,8 +18,6 @@ from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.ops.secops import is_dev_path
 
-# A logger's methods that write a record (`logger.info(...)`, `log.exception(...)`).
-LOG_LEVELS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
 # Names of structured log formatters/renderers/handlers (python-json-logger, structlog,
 # ecs-logging, json-log-formatter, Google Cloud logging, loguru's serialize=True).
 JSON_EVIDENCE = re.compile(

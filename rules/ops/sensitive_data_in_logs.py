@@ -5,7 +5,7 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
 from reviewer.needs import qualified
-from reviewer.ops.logfacts import LOG_LEVELS
+from reviewer.names import LOG_LEVELS
 from reviewer.ops.secops import JWT_ENCODERS, is_sensitive_name, string_value
 
 LEVELS = LOG_LEVELS
