@@ -13,7 +13,10 @@ A test stays on only when it measured at least 0.85 there, or, with no finding o
 when what it matches is a defect by itself (TLS verification off, a broken cipher). Every
 other test is opt-in: select it by its exact code. `REASONS` says why, one line per test. A
 rule of ours can name the bandit tests it `supersedes`: the engine merges their findings on
-one line into ours (reviewer.merge), so one line never carries the same problem twice.
+one line into ours (reviewer.merge), so one line never carries the same problem twice. A
+few tests' issues pass a post-filter that reads what the test did not look at
+(reviewer.bandit_evidence: a shell asked for only on Windows, SQL-like text that goes to a
+log or an exception message, Jinja options that set autoescape).
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import warnings
 from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
+from reviewer import bandit_evidence
 from reviewer.lines import split_lines
-from reviewer.model import Category, Confidence, FileError, Finding, Location, Severity
+from reviewer.model import Category, Confidence, FileError, FileKind, Finding, Location, Severity
 from reviewer.rule import PythonRule, Report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -187,6 +191,8 @@ def _make_rule(test_id: str, name: str, title: str) -> type[BanditTest]:
     else:
         why = f" It is opt-in (select `{test_id}`): {selection_reason(test_id)}."
     headline = f"Bandit's test {test_id} ({name}): {title[:1].lower() + title[1:]}."
+    if test_id in bandit_evidence.NOTES:
+        why += f" Not reported, where bandit would: {bandit_evidence.NOTES[test_id]}."
     doc = (
         f"{headline}\n\n"
         f"Run in-process on the files the scan selected; severity and confidence are the ones "
@@ -362,6 +368,8 @@ def run(
         key = (rule.code, line, column)
         if key in seen:  # bandit reports an import-and-call blacklist hit once per node kind
             continue
+        if not bandit_evidence.keep(issue.test_id, tree, line, column, source.kind is FileKind.PYTHON_MIGRATION):
+            continue  # the code around the node shows it is something else (reviewer.bandit_evidence)
         seen.add(key)
         end_line = max([line, *[int(n) for n in (issue.linerange or []) if n]])
         end_column = int(getattr(issue, "end_col_offset", 0) or 0)

@@ -39,6 +39,8 @@ SQL_SUFFIXES = (".sql",)
 FLYWAY = re.compile(r"^(?P<kind>[VU](?=\d)|R(?=__))(?P<version>\d+(?:[._]\d+)*)?__.+\.sql$", re.IGNORECASE)
 GOLANG_MIGRATE = re.compile(r"^(?P<version>\d+)_(?P<name>.+)\.(?P<direction>up|down)\.sql$", re.IGNORECASE)
 DJANGO_MIGRATION = re.compile(r"^\d{4}_\w+\.py$")
+# An Alembic revision's identifier line (`revision = "a1b2"`, `revision: str = "a1b2"`).
+ALEMBIC_REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 MIGRATION_FOLDERS = ("migrations", "migration", "migrate")
 HEADER_BYTES = 4096
 # Names of a database in a file suffix (`.sql.postgres`) or a folder (Alembic's
@@ -274,13 +276,43 @@ def _python_migration_tool(path: Path, parts: list[str]) -> str | None:
         return "django"
     if path.name == "__init__.py":
         return None
-    # `versions/` beside env.py, or `versions/<database>/` (one revision chain per database).
-    per_database = len(parts) >= 3 and parts[-3] == "versions" and parts[-2].lower() in DIALECT_NAMES
-    if (len(parts) >= 2 and parts[-2] == "versions") or per_database:
-        scripts = path.parent.parent.parent if per_database else path.parent.parent
-        if (scripts / "env.py").exists() or (scripts / "script.py.mako").exists():
-            return "alembic"
+    # A `versions/` folder beside env.py: its revisions, in it or in subfolders of it
+    # (`versions/<database>/`, one chain per database, or `versions/2024/`, read by Alembic's
+    # `recursive_version_locations`).
+    # In a subfolder that names no database, a file is a revision only when it says so (its
+    # `revision = ...` line): helpers kept there are not, and Alembic would refuse them.
+    index = versions_folder(parts)
+    if index is None:
+        return None
+    scripts = path.parents[len(parts) - 1 - index]
+    if not ((scripts / "env.py").exists() or (scripts / "script.py.mako").exists()):
+        return None
+    depth = len(parts) - index - 2  # folders between `versions/` and the file
+    if depth == 0 or depth == 1 and parts[index + 1].lower() in DIALECT_NAMES or ALEMBIC_REVISION.search(_header(path)):
+        return "alembic"
     return None
+
+
+def versions_folder(parts: list[str]) -> int | None:
+    """The index in a path's `parts` of the nearest folder named `versions` above the file
+    (Alembic's version location), or None."""
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] == "versions":
+            return index
+    return None
+
+
+def alembic_stream(path: str) -> str:
+    """The revision chain an Alembic revision belongs to: the folder holding `versions/`, or
+    `versions/<database>/` when the chain is one database's; subfolders of either (Alembic's
+    `recursive_version_locations`) belong to the same chain."""
+    parts = path.split("/")
+    index = versions_folder(parts)
+    if index is None:
+        return path.rsplit("/", 1)[0]
+    if index + 2 < len(parts) and parts[index + 1].lower() in DIALECT_NAMES:
+        return "/".join(parts[: index + 2])
+    return "/".join(parts[:index])
 
 
 def sql_migration_tool(path: str, header: str) -> str | None:
@@ -318,11 +350,12 @@ def is_sql_name(name: str) -> bool:
 
 def dialect_of(path: str) -> str | None:
     """The database a file is for, when its name or folder says: `x.sql.sqlite`, Alembic's
-    `versions/postgresql/x.py`."""
+    `versions/postgresql/x.py` (or `versions/postgresql/2024/x.py`)."""
     parts = path.split("/")
     dialect = sql_name(parts[-1])[1]
-    if dialect is None and len(parts) >= 3 and parts[-3] == "versions" and parts[-1].endswith(PYTHON_SUFFIXES):
-        dialect = DIALECT_NAMES.get(parts[-2].lower())
+    index = versions_folder(parts)
+    if dialect is None and index is not None and index + 2 < len(parts) and parts[-1].endswith(PYTHON_SUFFIXES):
+        dialect = DIALECT_NAMES.get(parts[index + 1].lower())
     return dialect
 
 

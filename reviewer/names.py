@@ -14,6 +14,8 @@ import libcst as cst
 
 from reviewer.astfacts import dotted_name
 
+# A logger's methods that write a record (`logger.info(...)`, `log.exception(...)`).
+LOG_LEVELS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
 # Re-exports that APIs are commonly reached through; the key is what an import resolves to,
 # the value is the canonical public name rules compare against.
 CANONICAL = {

@@ -234,3 +234,76 @@ def test_the_trojan_source_test_runs_only_where_it_can_report(tmp_path: Path) ->
     assert bandit_bridge._file_tests_may_report(tests, latin, io.BytesIO(latin.encode()))
     write_tree(tmp_path, {"app/a.py": hidden, "app/b.py": plain})
     assert _found(scan_tree(tmp_path, select=("B613",))) == [("B613", 1)]
+
+
+EVIDENCE = '''import logging, os, subprocess, sys, textwrap
+from jinja2 import Environment
+logger = logging.getLogger(__name__)
+
+def messages(source, n):
+    logger.debug(f"{source}: update cancelled, as force_reload is set - waiting on new import")
+    print(textwrap.dedent(f"""
+        Found {n} entries to delete from the journal for {source}.
+    """))
+    msg = (f"{source}: select the key from the store and update it, set {n}")
+    raise ValueError(msg)
+
+def queries(cur, table, n):
+    cur.execute(f"SELECT * FROM {table} WHERE id = {n}")
+    q = f"DELETE FROM {table} WHERE id = {n}"
+    logger.info(q)
+    cur.execute(q)
+
+WINDOWS = False
+if os.name in ("nt", "dos"):
+    WINDOWS = True
+
+def commands(extra):
+    subprocess.check_output(["npm", "ci"], shell=sys.platform == "win32")
+    subprocess.check_output(
+        ["npm", "run", "build"], shell=sys.platform == "win32"
+    )
+    shell = os.name == "nt"
+    cmd = ["node", "proxy.js"] + extra
+    cmd += ["--port", "80"]
+    subprocess.Popen(cmd, shell=shell)
+    subprocess.check_call(f"npm {extra}", shell=sys.platform == "win32")
+    subprocess.check_call(["npm", extra], shell=True)
+    subprocess.check_call(["npm", "run", "css"], shell=WINDOWS)
+
+def environments(loader):
+    options = dict(autoescape=True, enable_async=True)
+    Environment(loader=loader, **options)
+    plain = {"autoescape": False}
+    Environment(loader=loader, **plain)
+    Environment(loader=loader)
+'''
+
+
+def test_bandit_issues_the_code_around_shows_to_be_something_else(tmp_path: Path) -> None:
+    # Bandit reports lines 6, 7, 10 (B608 on messages), 24, 26, 31, 34 (B602 only on Windows
+    # with an argument list; bandit puts the finding on the `shell=` line) and 38 (B701 with
+    # autoescape in **options) too; the near-misses stay:
+    # SQL that reaches execute() (once also through a log), a command line built as a string
+    # for the Windows shell, shell=True everywhere, autoescape=False in the options, no options.
+    write_tree(tmp_path, {"app.py": EVIDENCE})
+    result = scan_tree(tmp_path, select=("B602", "B608", "B701"))
+    assert _found(result) == [("B602", 32), ("B602", 33), ("B608", 14), ("B608", 15), ("B701", 40), ("B701", 41)]
+
+
+def test_b608_is_not_reported_in_a_schema_migration(tmp_path: Path) -> None:
+    # A migration runs once at deploy time with what the code and the schema give it; the same
+    # text in application code is still reported.
+    migration = (
+        'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\n\n'
+        "def upgrade():\n"
+        "    now = utcnow()\n"
+        '    op.execute(f"UPDATE users SET created = \'{now}\' WHERE created IS NULL")\n'
+    )
+    write_tree(tmp_path, {
+        "app/alembic/env.py": "",
+        "app/alembic/versions/b2_created.py": migration,
+        "app/backfill.py": migration.replace("op.execute", "conn.execute"),
+    })
+    result = scan_tree(tmp_path, select=("B608",))
+    assert [(f.path, f.line) for f in result.findings] == [("app/backfill.py", 7)]

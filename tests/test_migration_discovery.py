@@ -133,3 +133,35 @@ def test_one_definition_of_test_paths() -> None:
     assert is_test_path("src/pretix/testutils/settings.py") and is_test_path("app/test_utils/mocks.py")
     assert not is_test_path("app/testimonials/views.py")
     assert is_test_path("pulpcore/pytest_plugin.py")
+
+
+def test_alembic_revisions_in_subfolders_of_versions_are_one_chain(tmp_path: Path) -> None:
+    # Alembic's `recursive_version_locations` reads revisions kept in subfolders of `versions/`
+    # (dstack keeps `versions/2024/`, `versions/2025/`): one chain, not one per folder.
+    index_op = 'op.create_index("documents_owner", "documents", ["owner_id"])'
+    write_tree(tmp_path, {
+        "server/migrations/env.py": ALEMBIC_ENV,
+        "server/migrations/versions/2024/a1_owner.py": _revision("a1", None, "pass"),
+        "server/migrations/versions/2025/b2_owner.py": _revision("b2", "a1", index_op),
+        "server/migrations/versions/postgresql/2025/c3_owner.py": _revision("c3", None, index_op),
+        "server/migrations/versions/2025/helpers.py": "def batch():\n    pass\n",  # near-miss: no revision line
+    })
+    kinds = _kinds(tmp_path)
+    assert kinds["server/migrations/versions/2024/a1_owner.py"] == (FileKind.PYTHON_MIGRATION, "alembic")
+    assert kinds["server/migrations/versions/2025/b2_owner.py"] == (FileKind.PYTHON_MIGRATION, "alembic")
+    assert kinds["server/migrations/versions/postgresql/2025/c3_owner.py"] == (FileKind.PYTHON_MIGRATION, "alembic")
+    assert kinds["server/migrations/versions/2025/helpers.py"] == (FileKind.PYTHON, None)
+    assert dialect_of("server/migrations/versions/postgresql/2025/c3_owner.py") == "postgres"
+    assert dialect_of("server/migrations/versions/2025/b2_owner.py") is None
+    units = {unit.path: unit.stream for unit in mig.units(build_index(tmp_path, discover(tmp_path, [tmp_path]), _config(tmp_path)))}
+    assert units == {
+        "server/migrations/versions/2024/a1_owner.py": "server/migrations",
+        "server/migrations/versions/2025/b2_owner.py": "server/migrations",
+        "server/migrations/versions/postgresql/2025/c3_owner.py": "server/migrations/versions/postgresql",
+    }
+    # b2 follows a1 in one chain: one head, no history conflict.
+    result = scan_tree(tmp_path, select=("MIG003", "MIG011"), config=_config(tmp_path))
+    assert sorted((f.path, f.rule) for f in result.findings) == [
+        ("server/migrations/versions/2025/b2_owner.py", "MIG003"),
+        ("server/migrations/versions/postgresql/2025/c3_owner.py", "MIG003"),
+    ]

@@ -241,3 +241,38 @@ def test_django_dependencies_built_by_a_module_function_are_read() -> None:
     unit = django_unit("weblate/trans/migrations/0084_settings.py", code, ast.parse(code))
     assert unit is not None
     assert set(unit.dependencies) == {("trans", "0083_more"), ("workspaces", "0002_message"), ("billing", "0011_workspace")}
+
+
+def test_alembic_guarded_operations_and_earlier_revisions() -> None:
+    import ast
+
+    from reviewer import migrations as mig
+    from reviewer.migrations.alembic import alembic_unit
+
+    text = (
+        'revision = "b2"\ndown_revision = "a1"\n\n'
+        "def upgrade():\n"
+        "    try:\n"
+        '        op.create_table("kept")\n'
+        "    except Exception:\n"
+        '        op.create_table("fallback")\n'
+        '    if not inspector.has_table("checked"):\n'
+        '        op.create_table("checked")\n'
+        "    else:\n"
+        '        op.create_table("other_branch")\n'
+        '    if "status" not in columns and ready:\n'
+        '        op.add_column("t", sa.Column("status", sa.Text()))\n'
+        "    if ready:\n"
+        '        op.create_table("plain_if")\n'
+        '    op.create_table("plain")\n'
+    )
+    unit = alembic_unit("alembic/versions/b2.py", text, ast.parse(text))
+    guarded = {(o.table, o.column): o.guarded for o in unit.ops}
+    assert guarded == {("kept", None): True, ("fallback", None): False, ("checked", None): True, ("other_branch", None): False,
+                       ("t", "status"): True, ("plain_if", None): False, ("plain", None): False}
+    root = alembic_unit("alembic/versions/a1.py", 'revision = "a1"\ndown_revision = None\n', ast.parse('revision = "a1"\n'))
+    side = alembic_unit("alembic/versions/c3.py", 'revision = "c3"\ndown_revision = "a1"\n', ast.parse('revision = "c3"\n'))
+    other_chain = alembic_unit("other/versions/a1.py", 'revision = "a1"\ndown_revision = None\n', ast.parse('revision = "a1"\n'))
+    found = [root, unit, side, other_chain]
+    assert [u.path for u in mig.earlier_revisions(unit, found)] == ["alembic/versions/a1.py"]
+    assert mig.earlier_revisions(root, found) == []

@@ -289,6 +289,28 @@ def test_api004_a_handler_for_a_domain_exception_leaves_httpexception_bodies_as_
     assert [(f.path, f.line) for f in scan_tree(root, select=("API004",)).findings] == [("app/main.py", 10)]
 
 
+def test_api004_a_drf_api_and_plain_django_views_each_have_their_own_majority(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {
+        "conf/__init__.py": "",
+        "conf/api.py": "from rest_framework.response import Response\n"
+        "def a(request):\n    return Response({'detail': 'bad a'}, status=400)\n"
+        "def b(request):\n    return Response({'message': 'bad b'}, status=400)\n"
+        "def c(request):\n    return Response({'detail': 'bad c'}, status=400)\n",
+        "conf/orga.py": "from django.http import JsonResponse\n"
+        "def d(request):\n    return JsonResponse({'error': 'bad d'}, status=400)\n"
+        "def e(request):\n    return JsonResponse({'error': 'bad e'}, status=404)\n"
+        "def f(request):\n    return JsonResponse({'error': 'bad f'}, status=404)\n"
+        "def g(request):\n    return JsonResponse({'detail': 'bad g'}, status=400)\n",
+    })
+    found = scan_tree(root, select=("API004",)).findings
+    # Over the whole project `{"error"}` has four votes to `{"detail"}`'s three, and the DRF
+    # API's `{"detail"}` bodies would be reported; each surface against its own majority, only
+    # the odd one of each is.
+    assert [(f.path, f.line) for f in found] == [("conf/api.py", 5), ("conf/orga.py", 9)]
+    assert "the DRF API's majority error shape" in found[0].message
+    assert "the plain (non-DRF) views' majority error shape" in found[1].message
+
+
 MIXED = {
     "app/__init__.py": "",
     "app/views.py": "from fastapi.responses import JSONResponse\n"

@@ -161,3 +161,14 @@ def test_plural_places_of_a_credential_are_not_the_credential() -> None:
 
     assert not is_sensitive_name("authorization_servers") and not is_sensitive_name("token_endpoints")
     assert is_sensitive_name("server_secret") and is_sensitive_name("authorization") and is_sensitive_name("api_key")
+
+
+def test_a_value_spelled_like_its_own_name_is_a_key_not_a_secret() -> None:
+    """`_ACCESS_TOKEN = "OS-OAUTH1:access_token"` names a key under a namespace; a value that
+    only contains the name's words elsewhere, or another credential, is still judged."""
+    from reviewer.ops.secops import looks_like_secret
+
+    assert not looks_like_secret("OS-OAUTH1:access_token", "_ACCESS_TOKEN")
+    assert not looks_like_secret("access_token", "ACCESS_TOKEN")
+    assert looks_like_secret("access_token_9f3kQ2x", "ACCESS_TOKEN")
+    assert looks_like_secret("OS-OAUTH1:access_token", "API_SECRET")

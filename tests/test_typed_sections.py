@@ -118,6 +118,10 @@ def test_error_shape_facts_round_trip_through_the_cache_form() -> None:
     assert _cached(facts.to_json()) == written
     assert FileErrorShapes.from_json(_cached(facts.to_json())) == facts
     assert collect_sites(ast.parse("x = 1\n")) == {}
+    assert facts.surface == "" and "surface" not in written
+    drf = "from rest_framework.response import Response\ndef a(request):\n    return Response({'detail': 'x'}, status=400)\n"
+    drf_facts = FileErrorShapes.from_json(_cached(collect_sites(ast.parse(drf))))
+    assert drf_facts.surface == "drf" and FileErrorShapes.from_json(_cached(drf_facts.to_json())) == drf_facts
 
 
 def test_serializer_facts_round_trip_through_the_cache_form() -> None:

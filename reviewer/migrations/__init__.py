@@ -13,7 +13,7 @@ it replaces. Rules read the merged section through `units(index)` and the helper
 from __future__ import annotations
 
 import ast
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from reviewer.migrations.alembic import DATA_KINDS
 from reviewer.migrations.loader import collect, to_facts
@@ -25,7 +25,7 @@ from reviewer.provider import IndexProvider
 
 __all__ = [
     "ALEMBIC", "Column", "DATA_KINDS", "DJANGO", "DOWN", "MAX_IDENTIFIER", "SECTION", "SQL", "UP", "MigrationProvider", "Operation",
-    "Unit", "chain", "chain_databases", "not_null_columns", "policy", "postgres_units", "session_timeouts", "table_label", "units", "up_ops",
+    "Unit", "ancestors", "chain", "chain_databases", "earlier_revisions", "not_null_columns", "policy", "postgres_units", "session_timeouts", "table_label", "units", "up_ops",
     "where",
 ]
 
@@ -82,6 +82,28 @@ def chain_databases(found: list[Unit]) -> dict[tuple[str, str, str], set[str]]:
 def chain(unit: Unit) -> tuple[str, str, str]:
     """The migration chain a unit belongs to: (form, tool, stream)."""
     return (unit.form, unit.tool, unit.stream)
+
+
+def ancestors(start: str, parents: Mapping[str, Iterable[str]]) -> set[str]:
+    """`start` and every name it descends from, through `parents` (name -> its parents)."""
+    seen = {start}
+    stack = [start]
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+def earlier_revisions(unit: Unit, found: list[Unit]) -> list[Unit]:
+    """The Alembic revisions of `unit`'s chain that it descends from (through `down_revision`),
+    not itself; none when it is not an Alembic revision with a readable identifier."""
+    if unit.form != ALEMBIC or not unit.revision:
+        return []
+    members = {u.revision: u for u in found if u.form == ALEMBIC and u.revision and chain(u) == chain(unit)}
+    parents = {revision: member.down_revision for revision, member in members.items()}
+    return [members[name] for name in ancestors(unit.revision, parents) - {unit.revision} if name in members]
 
 
 def up_ops(unit: Unit) -> Iterable[Operation]:

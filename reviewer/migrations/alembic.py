@@ -11,7 +11,7 @@ import tokenize
 import sqlglot
 
 from reviewer.astfacts import keyword_value, walk
-from reviewer.discovery import dialect_of
+from reviewer.discovery import alembic_stream
 from reviewer.lines import split_lines
 from reviewer.migrations.ops import ALEMBIC, DOWN, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new
 from reviewer.migrations.pysource import arg, body_state, callee, const, is_false, is_none, is_true, lower, receiver, segment
@@ -51,7 +51,7 @@ def alembic_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgre
             walker.walk(function.body, direction, transactional=True, batch=None, depth=0)
     return Unit(
         path=path, form=ALEMBIC, tool="alembic", name=path.rsplit("/", 1)[-1],
-        stream=path.rsplit("/", 1)[0] if dialect_of(path) else path.rsplit("/versions/", 1)[0],
+        stream=alembic_stream(path),
         ops=tuple(mark_new(walker.ops)), errors=walker.errors, direction="both",
         upgrade_state=body_state(upgrade), down_state=body_state(downgrade),
         down_line=downgrade.lineno if downgrade else (upgrade.lineno if upgrade else 1),
@@ -159,6 +159,7 @@ class _AlembicWalker:
         self.anchor: ast.Call | None = None
         # Whether a direction has code for other databases only (skipped on PostgreSQL).
         self.other_dialect: dict[str, bool] = {UP: False, DOWN: False}
+        self.guarded = False  # inside a `try` with handlers or under an existence check
 
     def walk(self, body: list[ast.stmt], direction: str, transactional: bool, batch: str | None, depth: int) -> None:
         for statement in body:
@@ -192,7 +193,12 @@ class _AlembicWalker:
                         for handler in inner:
                             self.walk(handler.body, direction, transactional, batch, depth)
                     elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        outer = self.guarded
+                        self.guarded = outer or field == "body" and (
+                            isinstance(statement, ast.Try) and bool(statement.handlers)
+                            or isinstance(statement, ast.If) and _existence_check(statement.test))
                         self.walk(inner, direction, transactional, batch, depth)
+                        self.guarded = outer
             if isinstance(statement, (ast.If, ast.For, ast.While, ast.Try)):
                 header = getattr(statement, "test", None) or getattr(statement, "iter", None)
                 if header is not None:
@@ -236,7 +242,8 @@ class _AlembicWalker:
         found = self._op(name or "", call, batch_table, direction, transactional)
         at = self.anchor or call
         code = segment(self.text, call) if found else ""
-        self.ops.extend(evolve(item, line=at.lineno, col=at.col_offset + 1, direction=direction, tx=transactional, code=code)
+        self.ops.extend(evolve(item, line=at.lineno, col=at.col_offset + 1, direction=direction, tx=transactional, code=code,
+                               guarded=self.guarded)
                         for item in found)
 
     def _sql(self, sql: str, call: ast.Call, direction: str, transactional: bool) -> None:
@@ -350,6 +357,20 @@ CONSTRAINT_CALLS = {
 # Where the constrained columns are: (position without batch, keyword).
 CONSTRAINED_COLUMNS = {"create_foreign_key": (3, "local_cols"), "create_unique_constraint": (2, "columns"),
                        "create_primary_key": (2, "columns")}
+
+
+def _existence_check(test: ast.AST) -> bool:
+    """Whether an `if` test runs its body only when something is missing: a negated call that
+    asks the database (`not inspector.has_table("t")`, `not table_exists(conn, "t")`) or a
+    name's absence from a collection (`"status" not in columns`)."""
+    if isinstance(test, ast.BoolOp):
+        return isinstance(test.op, ast.And) and any(_existence_check(value) for value in test.values)
+    if isinstance(test, ast.Compare):
+        return any(isinstance(op, ast.NotIn) for op in test.ops)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call):
+        name = (callee(test.operand) or "").lower()
+        return name.startswith("has_") or "exist" in name
+    return False
 
 
 def _dialect_branch(test: ast.AST) -> bool | None:

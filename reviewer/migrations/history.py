@@ -225,7 +225,7 @@ def configured(units: list[Unit], released: Released) -> tuple[set[str], list[st
         if found is None:
             notes.append(f"migrations.released.django.{app}: no migration `{last}` in that app; its migrations are treated as pending")
             continue
-        paths.update(members[name].path for name in _ancestors(found, parents) if name in members)
+        paths.update(members[name].path for name in mig.ancestors(found, parents) if name in members)
     for chain, last in released.alembic:
         members = {u.revision: u for u in units
                    if u.form == mig.ALEMBIC and u.revision and _is_chain(u.stream, chain)}
@@ -234,7 +234,7 @@ def configured(units: list[Unit], released: Released) -> tuple[set[str], list[st
         if found is None:
             notes.append(f"migrations.released.alembic.{chain}: no revision `{last}` in that chain; its revisions are treated as pending")
             continue
-        paths.update(members[rev].path for rev in _ancestors(found, parents) if rev in members)
+        paths.update(members[rev].path for rev in mig.ancestors(found, parents) if rev in members)
     return paths, notes
 
 
@@ -248,17 +248,6 @@ def _named(members: Mapping[str, Any], name: str) -> str | None:
 
 def _is_chain(stream: str, chain: str) -> bool:
     return stream == chain or stream.endswith("/" + chain)
-
-
-def _ancestors(start: str, parents: Mapping[str, list[str]]) -> set[str]:
-    seen = {start}
-    stack = [start]
-    while stack:
-        for parent in parents.get(stack.pop(), []):
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return seen
 
 
 # --------------------------------------------------------------------------------------------

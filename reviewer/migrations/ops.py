@@ -127,6 +127,9 @@ class Operation:
     new: bool = False  # its table was created (or emptied) earlier in the same migration
     db: bool = True  # False: state only (Django SeparateDatabaseAndState, unmanaged models)
     via: str | None = None  # "execute" (Alembic `op.execute`), "RunSQL" (Django): SQL inside Python
+    # Runs only where its object is missing: inside a `try` whose handler takes its failure, or
+    # under an existence check (`if not inspector.has_table("t")`, `if "c" not in columns`).
+    guarded: bool = False
     # names
     name: str | None = None  # index / constraint name
     to: str | None = None  # rename target

@@ -213,15 +213,17 @@ def is_redaction_marker(value: str) -> bool:
 
 def looks_like_secret(value: str, name: str = "") -> bool:
     """A literal that could be a real credential: not a placeholder, not a reference, not a
-    word (`"access_token"`, `"Passwords"`, a constant spelled like its own name): real keys
+    word (`"access_token"`, `"Passwords"`, a constant spelled like its own name, alone or after
+    a namespace: `_ACCESS_TOKEN = "OS-OAUTH1:access_token"`): real keys
     and passwords carry digits or symbols, or are long mixed-case strings."""
     text = value.strip()
     if is_placeholder(text) or len(text) < 6 or " " in text or CHANGE_ME.search(text):
         return False
     if text.startswith(("env:", "vault:", "secret:", "/", "http://", "https://", "file:")):
         return False
-    if name and words(text) == words(name):
-        return False
+    named = words(name) if name else []
+    if named and words(text)[-len(named):] == named:
+        return False  # spelled like its own name, maybe under a namespace (`"OS-OAUTH1:access_token"`)
     if WORDISH.match(text) and not (len(text) >= 20 and text.lower() != text and text.upper() != text):
         return False
     return not DOTTED.match(text)

@@ -3,6 +3,7 @@ outcome) and API015 (a create answered with 200)."""
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 import libcst as cst
@@ -14,6 +15,9 @@ from reviewer.names import module_name_for
 from reviewer.web.routes import HandlerScope, RoutesProvider, status_of
 
 REGISTERED = frozenset(int(s) for s in HTTPStatus)
+# Unregistered codes a client library the module speaks to gives a meaning: htmx stops polling
+# on 286 (https://htmx.org/docs/#polling); a module that reads or sets an `HX-` header speaks htmx.
+CLIENT_CONVENTIONS = {286: re.compile(r"""["']HX-[A-Za-z-]+["']|\.htmx\b""")}
 CLIENT_FAULTS = ("DoesNotExist", "NoResultFound", "ValidationError", "ValueError", "KeyError", "ObjectDoesNotExist",
                  "Http404", "NotFound", "MultipleObjectsReturned", "JSONDecodeError", "TypeError")
 # Calls whose None / empty answer means "no such row or item" (a client fault when the key came
@@ -143,6 +147,9 @@ class StatusChecks(HandlerScope):
         if self.state is not None and 200 < value < 300:
             self.state["created"] = True
         if self.creates:
+            return
+        convention = CLIENT_CONVENTIONS.get(value)
+        if convention is not None and convention.search(self.context.text):
             return
         if 100 <= value <= 599 and value not in REGISTERED:
             self.report(at, problem=f"`{value}` is not a registered HTTP status code", fix=self.fix)

@@ -154,6 +154,9 @@ def follows(shape: Any, convention: Any) -> bool:
 
 
 FRAMEWORK_FAMILY = "{detail}"  # DRF's and FastAPI's / Starlette's default error body
+# The API surface of a file that imports Django REST framework: its error bodies are the DRF
+# API's, a convention of their own beside the JSON a project's plain Django views answer.
+DRF_SURFACE = "drf"
 
 
 def has_path(shape: Any, path: str) -> bool:
@@ -274,7 +277,21 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
             sites.append({"line": node.lineno, "shape": shape, "status": status})
     if not sites and not helpers:
         return {}
-    return {"sites": sites, "helpers": helpers, "all_calls": calls}
+    found: dict[str, Any] = {"sites": sites, "helpers": helpers, "all_calls": calls}
+    if any(module == "rest_framework" or module.startswith("rest_framework.") for module in _imported(tree)):
+        found["surface"] = DRF_SURFACE
+    return found
+
+
+def _imported(tree: ast.Module) -> list[str]:
+    """The modules a file imports (`import a.b`, `from a.b import c`), relative ones left out."""
+    modules: list[str] = []
+    for node in nodes_of(tree, ast.Import, ast.ImportFrom):
+        if isinstance(node, ast.Import):
+            modules.extend(alias.name for alias in node.names)
+        elif node.module and not node.level:
+            modules.append(node.module)
+    return modules
 
 
 def _unwrap(body: ast.AST | None, function: ast.AST | None) -> ast.AST | None:
@@ -328,6 +345,7 @@ class FileErrorShapes:
     sites: tuple[ShapeSite, ...] = ()
     helpers: tuple[ErrorHelper, ...] = ()
     calls: FrozenMap = EMPTY_MAP
+    surface: str = ""  # DRF_SURFACE for a file that imports Django REST framework
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -336,6 +354,7 @@ class FileErrorShapes:
             ],
             "helpers": [{"name": h.name, "line": h.line, "shape": h.shape} for h in self.helpers],
             "all_calls": dict(self.calls),
+            **({"surface": self.surface} if self.surface else {}),
         }
 
     @staticmethod
@@ -344,6 +363,7 @@ class FileErrorShapes:
             tuple(ShapeSite(s["line"], freeze(s["shape"]), s["status"], bool(s.get("framework"))) for s in data["sites"]),
             tuple(ErrorHelper(h["name"], h["line"], freeze(h["shape"])) for h in data["helpers"]),
             FrozenMap(data["all_calls"]),
+            str(data.get("surface", "")),
         )
 
 
@@ -359,6 +379,7 @@ class ErrorSite:
     framework: bool = False
     helper: str | None = None
     weight: int = 1
+    surface: str = ""  # its file's (DRF_SURFACE, or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,8 +397,9 @@ def merge_sites(facts: Mapping[str, FileErrorShapes]) -> ErrorShapes:
     uses = {name: sum(data.calls.get(name, 0) for data in facts.values()) for name in helper_names}
     sites: list[ErrorSite] = []
     for path, data in sorted(facts.items()):
-        sites.extend(ErrorSite(path, site.line, site.shape, site.status, site.framework) for site in data.sites)
-        sites.extend(ErrorSite(path, h.line, h.shape, None, helper=h.name, weight=max(1, uses.get(h.name, 0))) for h in data.helpers)
+        sites.extend(ErrorSite(path, site.line, site.shape, site.status, site.framework, surface=data.surface) for site in data.sites)
+        sites.extend(ErrorSite(path, h.line, h.shape, None, helper=h.name, weight=max(1, uses.get(h.name, 0)), surface=data.surface)
+                     for h in data.helpers)
     return ErrorShapes(tuple(sites))
 
 

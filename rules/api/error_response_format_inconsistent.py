@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reviewer.web.errorshape import DEFAULT_ENVELOPE, ErrorShapesProvider, conforms, expected_text, family, follows, majority, render
+from reviewer.web.errorshape import DEFAULT_ENVELOPE, DRF_SURFACE, ErrorShapesProvider, conforms, expected_text, family, follows, majority, render
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.discovery import non_service
 from reviewer.web.routes import RoutesProvider
@@ -15,6 +15,10 @@ HELPER = (
 # Handlers that re-render the framework's HTTP errors. (A FastAPI / Starlette handler for
 # `Exception` only sees 500s: HTTPException keeps its own handler.)
 HTTP_EXCEPTIONS = frozenset({"HTTPException", "StarletteHTTPException", "APIException"})
+
+
+# Whose majority shape a site is compared with, when a project has both surfaces.
+SURFACE_NAMES = {DRF_SURFACE: "the DRF API's", "": "the plain (non-DRF) views'"}
 
 
 def _simple_name(name: object) -> str:
@@ -39,6 +43,9 @@ class ErrorResponseFormatInconsistent(ProjectRule):
     FastAPI's `{"detail": ...}` is consistent. Bodies that are not literals are skipped, as are
     protocol-mandated shapes (OAuth2 `error`/`error_description`, GraphQL and JSON:API
     `{"errors": [...]}`, JSON-RPC). Sites built by the project's error helper are not reported.
+    A project with a Django REST framework API (modules that import `rest_framework`) beside
+    plain views answering JSON has two surfaces with their own clients: under `auto` each is
+    compared with its own majority shape.
 
     Opt-in: its field precision on the ecosystem check's tuned projects is 0.50 (strict 0.38)
     over 21 judged of 24 findings (`bench/ecosystem/verdicts.tsv`, scan `apiorm-4`), under the
@@ -165,6 +172,24 @@ class ErrorResponseFormatInconsistent(ProjectRule):
             '    return Response({"detail": "Gone."}, status=410)\n',
             note="near-miss: `{\"detail\", \"errors\"}` extends the project's `{\"detail\"}`; a client reading `detail` reads both",
         ),
+        Example(
+            "from rest_framework.response import Response\n"
+            "\n"
+            "def change_state(request):\n"
+            '    return Response({"detail": "Invalid state."}, status=400)\n',
+            path="conf/api/views.py",
+            files=(
+                (
+                    "conf/orga/views.py",
+                    "from django.http import JsonResponse\n"
+                    "def reorder(request):\n"
+                    '    return JsonResponse({"error": "No order provided"}, status=400)\n'
+                    "def field(request):\n"
+                    '    return JsonResponse({"error": "Invalid field key"}, status=404)\n',
+                ),
+            ),
+            note="near-miss: the DRF API's `{\"detail\"}` is its own surface's convention beside the HTML views' JSON (pretalx)",
+        ),
     )
 
     def check(self, index) -> None:
@@ -179,15 +204,24 @@ class ErrorResponseFormatInconsistent(ProjectRule):
         # `raise HTTPException(...)` renders as {"detail": ...} unless a handler is registered;
         # such sites vote for the majority but are API005's to report, never this rule's.
         sites = [site for site in data.sites if not (site.framework and handled) and not non_service(site.file)]
+        mode = self.settings.get("error-format", "auto")
+        surfaces = {site.surface for site in sites}
+        if mode == "auto" and len(surfaces) > 1:
+            # A DRF API and the JSON of plain Django views are two surfaces with their own clients.
+            for surface in sorted(surfaces):
+                self._check_sites([site for site in sites if site.surface == surface], mode, SURFACE_NAMES[surface])
+        else:
+            self._check_sites(sites, mode, "the project's")
+
+    def _check_sites(self, sites, mode: str, owner: str) -> None:
         if not any(not site.framework for site in sites):
             return
-        mode = self.settings.get("error-format", "auto")
         envelope = {**DEFAULT_ENVELOPE, **dict(self.settings.get("error-envelope") or {})}
         if mode == "auto":
             found = majority(sites)
             assert found is not None  # sites is not empty
             convention, model = found
-            expected = f"the project's majority error shape `{render(model.shape)}`"
+            expected = f"{owner} majority error shape `{render(model.shape)}`"
 
             def ok(site) -> bool:
                 return family(site.shape) == convention or follows(site.shape, model.shape)

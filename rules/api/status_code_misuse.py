@@ -16,7 +16,8 @@ class StatusCodeMisuse(StatusChecks, PythonRule):
     keyed by client data (`db.get(User, uid)` with `uid` from the path, `...filter_by(email=
     body.email).first()`); a value missing for another reason (a system row, a registered
     callback, an upstream answer) is a server fault, where 500 is right. Unregistered codes such
-    as 299 or 420 are reported everywhere. A create answered with 200 is API015's (opt-in)."""
+    as 299 or 420 are reported everywhere, except htmx's 286 ("stop polling") in a module that
+    reads or sets htmx's `HX-` headers. A create answered with 200 is API015's (opt-in)."""
 
     code = "API008"
     opt_in = True  # field precision below 0.85 on the tuned projects (reviewer/field_precision.json)
@@ -97,5 +98,16 @@ class StatusCodeMisuse(StatusChecks, PythonRule):
             "    except GatewayDown:\n"
             '        raise HTTPException(status_code=502, detail="payment gateway unavailable")\n',
             note="near-miss: an upstream failure is a server-side status",
+        ),
+        Example(
+            "from django.http import HttpResponse\n"
+            "\n"
+            "def sending_status(request):\n"
+            "    if not still_sending(request):\n"
+            "        response = HttpResponse(status=286)\n"
+            '        response["HX-Trigger"] = "updateSidebarCount"\n'
+            "        return response\n"
+            "    return HttpResponse(render_progress(request))\n",
+            note="near-miss: 286 is htmx's documented \"stop polling\" status, in a module that speaks htmx (pretalx)",
         ),
     )

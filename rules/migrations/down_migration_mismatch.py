@@ -15,7 +15,10 @@ class DownMigrationMismatch(ProjectRule):
     `upgrade()` with `downgrade()`, dbmate/goose up and down sections and golang-migrate
     `.up.sql` with `.down.sql`; it abstains when the down path runs SQL it cannot read, and it
     leaves empty down paths to MIG001. A column whose name the upgrade computes (added in a
-    loop over names) cannot be matched with the down path and is not reported.
+    loop over names) cannot be matched with the down path and is not reported. A guarded
+    create (inside a `try` whose handler takes its failure, or under a check that the object is
+    missing) of a table, column or index an earlier revision of the chain creates re-creates
+    that revision's object where it went missing: it is not this migration's to drop.
 
     Released migrations are summarised, not listed; a down path that does not undo the up path
     is wrong on an empty database too, so squashed migrations are still checked.
@@ -77,6 +80,25 @@ class DownMigrationMismatch(ProjectRule):
             "    op.execute(DROP_ALL)\n",
             path="alembic/versions/b2_idx.py", files=ENV, note="near-miss: unreadable down path, the rule abstains",
         ),
+        Example(
+            'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+            "def upgrade():\n"
+            "    try:\n"
+            '        op.create_table("task_option", sa.Column("key", sa.Unicode(255), nullable=False))\n'
+            "    except Exception:\n"
+            '        print("expected: the table exists")\n'
+            '    op.alter_column("task_option", "key", type_=sa.Unicode(255))\n\n'
+            "def downgrade():\n"
+            '    op.alter_column("task_option", "key", type_=sa.VARCHAR(256))\n',
+            path="alembic/versions/b2_task_option.py",
+            files=ENV + (("alembic/versions/a1_task_option.py",
+                          'revision = "a1"\ndown_revision = None\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+                          "def upgrade():\n"
+                          '    op.create_table("task_option", sa.Column("key", sa.VARCHAR(256), nullable=False))\n\n'
+                          "def downgrade():\n"
+                          '    op.drop_table("task_option")\n'),),
+            note="near-miss: a guarded re-create of a table an earlier revision creates (privacyidea)",
+        ),
     )
 
     def check(self, index) -> None:
@@ -97,6 +119,9 @@ class DownMigrationMismatch(ProjectRule):
                 continue
             if unit.form == mig.ALEMBIC and unit.down_state != "ok":
                 continue
+            if any(o.guarded for o in up):
+                earlier = _created(o for u in mig.earlier_revisions(unit, all_units) for o in u.ops if o.direction == mig.UP)
+                up = [o for o in up if not (o.guarded and _created([o]) and _created([o]) <= earlier)]
             self._compare(unit, up, down)
 
     def _compare(self, unit, up, down) -> None:
@@ -122,3 +147,16 @@ class DownMigrationMismatch(ProjectRule):
             elif item.kind == "create_index" and not unknown_indexes and item.name and table not in dropped_tables \
                     and item.name not in dropped_indexes:
                 self.report(mig.where(item), path=unit.path, what="Index", name=item.name)
+
+
+def _created(ops) -> set[tuple[str | None, ...]]:
+    """The tables, columns and indexes operations create, as comparable keys."""
+    keys: set[tuple[str | None, ...]] = set()
+    for item in ops:
+        if item.kind == "create_table":
+            keys.add(("table", item.table))
+        elif item.kind == "add_column":
+            keys.add(("column", item.table, item.column))
+        elif item.kind == "create_index":
+            keys.add(("index", item.name))
+    return keys

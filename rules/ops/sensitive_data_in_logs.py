@@ -5,9 +5,10 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
 from reviewer.needs import qualified
+from reviewer.names import LOG_LEVELS
 from reviewer.ops.secops import JWT_ENCODERS, is_sensitive_name, string_value
 
-LEVELS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
+LEVELS = LOG_LEVELS
 # Attributes of a request object that hold whole headers or bodies.
 WHOLE_REQUEST = frozenset({"headers", "body", "data", "json", "form", "cookies", "COOKIES", "META", "POST"})
 REQUEST_NAMES = frozenset({"request", "req", "flask.request", "quart.request"})

@@ -125,6 +125,13 @@ class HardcodedSecret(PythonRule):
             note="near-miss: the alphabet of a generated key, the name of the variable that holds a password",
         ),
         Example(
+            "class Manager:\n"
+            '    _ACCESS_TOKEN = "OS-OAUTH1:access_token"\n'
+            '    _REQUEST_TOKEN = "OS-OAUTH1:request_token"\n',
+            path="app/oauth1/core.py",
+            note="near-miss: a key spelled like its own name after a namespace, not a secret (keystone)",
+        ),
+        Example(
             'RESPONSES = {200: {"content": {"application/json": {"example": {"access_token": "eyJhbGciOiJIUzI1NiJ9.e30.x1"}}}}}\n',
             path="app/docs.py",
             note="near-miss: an OpenAPI example",
