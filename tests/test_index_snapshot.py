@@ -125,3 +125,37 @@ def test_lazy_sections_are_the_merged_sections(tmp_path: Path) -> None:
     assert dict(lazy.items()) == dict(index.sections)
     assert pickle.loads(pickle.dumps(lazy)) == dict(index.sections)
     assert not failures
+
+
+def test_a_warm_scan_imports_no_bandit(tmp_path: Path) -> None:
+    """Bandit's test list is kept (bandit_bridge.tests), and its modules load when a test runs:
+    a scan whose every result comes from the cache imports none of them."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / "django_shop", root)
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['reviewer', 'scan', {str(root)!r}, '--format', 'json', '-q']\n"
+        "try:\n    runpy.run_module('reviewer', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('bandit' in sys.modules, file=sys.stderr)\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300) for _ in range(2)]
+    assert [run.stderr.strip().splitlines()[-1] for run in runs] == ["True", "False"]
+    assert runs[0].stdout == runs[1].stdout
+
+
+def test_bandit_tests_kept_are_bandits_and_a_damaged_list_is_rebuilt(tmp_path: Path) -> None:
+    from reviewer import bandit_bridge
+
+    env = {"REVIEWER_CACHE_DIR": str(tmp_path / "cache")}
+    fresh = bandit_bridge._bandit_tests()
+    assert len(fresh) > 60 and fresh == sorted(fresh)
+    assert bandit_bridge.tests(env) == fresh  # built and kept
+    [kept] = (tmp_path / "cache").rglob("bandit-tests/*.json")
+    assert bandit_bridge.tests(env) == fresh  # read back
+    for damage in ("{", "[]", json.dumps([["B999", "x", "y"]]), json.dumps([["not-an-id", "x", "y", "z"]])):
+        kept.write_text(damage)
+        assert bandit_bridge.tests(env) == fresh
