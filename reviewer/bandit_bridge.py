@@ -22,13 +22,22 @@ log or an exception message, Jinja options that set autoescape).
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
+import json
 import logging
+import os
 import re
 import tokenize
 import warnings
 from functools import lru_cache
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from importlib import metadata
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+
+from reviewer import __version__
+from reviewer.cache import atomic_write, cache_base
 
 from reviewer import bandit_evidence
 from reviewer.lines import split_lines
@@ -39,23 +48,32 @@ if TYPE_CHECKING:  # pragma: no cover
     from reviewer.config import Config
     from reviewer.discovery import SourceFile
 
-try:  # bandit is a runtime dependency; a broken install only loses bandit's tests
-    import bandit
-
-    with warnings.catch_warnings():  # stevedore's deprecation notices are not the user's
-        warnings.simplefilter("ignore")
-        from bandit.core import extension_loader as _bandit_extensions
-    from bandit.core import config as _bandit_config
-    from bandit.core import manager as _bandit_manager
-    from bandit.core import metrics as _bandit_metrics
-    from bandit.core import node_visitor as _bandit_visitor
-    from bandit.core import test_set as _bandit_test_set
-    from bandit.plugins import trojansource as _bandit_trojansource
-
-    BANDIT_VERSION = bandit.__version__
-except Exception:  # noqa: BLE001 - any import failure means "no bandit"
-    bandit = None  # type: ignore[assignment]
+try:
+    BANDIT_VERSION = metadata.version("bandit")
+except metadata.PackageNotFoundError:
     BANDIT_VERSION = ""
+
+
+@lru_cache(maxsize=1)
+def _bandit() -> SimpleNamespace | None:
+    """Bandit's modules, imported when a test first runs or the test list is first built (about
+    0.2 s of CPU with what they import: a scan whose results all come from the cache imports
+    none); None when bandit cannot be imported (a runtime dependency: a broken install only
+    loses bandit's tests)."""
+    try:
+        import bandit  # noqa: F401
+
+        with warnings.catch_warnings():  # stevedore's deprecation notices are not the user's
+            warnings.simplefilter("ignore")
+            from bandit.core import extension_loader
+        from bandit.core import config, manager, metrics, node_visitor, test_set
+        from bandit.plugins import trojansource
+    except Exception:  # noqa: BLE001 - any import failure means "no bandit"
+        return None
+    return SimpleNamespace(
+        extensions=extension_loader, config=config, manager=manager, metrics=metrics, visitor=node_visitor,
+        test_set=test_set, trojansource=trojansource,
+    )
 
 # Bandit logs through the root logger's last-resort handler (stderr) by default; the scan
 # reports problems itself.
@@ -174,18 +192,25 @@ def _camel(kebab: str) -> str:
 
 
 def _documentation_url(test_id: str) -> str:
+    """Bandit's page for a test. Its `get_url` rewrites a blacklist entry's name in place (`_`
+    to `-`); the name is put back, so that the test list is the same however often it is built."""
     try:
-        from bandit.core import docs_utils
+        from bandit.core import docs_utils, extension_loader
 
-        return docs_utils.get_url(test_id)
+        entry = extension_loader.MANAGER.blacklist_by_id.get(test_id)
+        name = entry.get("name") if isinstance(entry, dict) else None
+        try:
+            return docs_utils.get_url(test_id)
+        finally:
+            if isinstance(entry, dict):
+                entry["name"] = name
     except Exception:  # noqa: BLE001
         return "https://bandit.readthedocs.io/"
 
 
-def _make_rule(test_id: str, name: str, title: str) -> type[BanditTest]:
+def _make_rule(test_id: str, name: str, title: str, url: str) -> type[BanditTest]:
     kebab = name.replace("_", "-").lower()
     title = " ".join(title.split()).rstrip(".")
-    url = _documentation_url(test_id)
     if default_on(test_id):
         why = f" It is on by default: {selection_reason(test_id)}."
     else:
@@ -221,20 +246,62 @@ def _make_rule(test_id: str, name: str, title: str) -> type[BanditTest]:
 @lru_cache(maxsize=1)
 def rules() -> tuple[type[BanditTest], ...]:
     """One rule class per bandit test (plugins and blacklist entries), sorted by id."""
-    if bandit is None:
-        return ()
-    manager = _bandit_extensions.MANAGER
-    found: dict[str, type[BanditTest]] = {}
+    return tuple(_make_rule(*test) for test in tests())
+
+
+# The list of bandit's tests comes from its plugin entry points, which means importing bandit;
+# it is kept in the user cache folder (like `reviewer rules`' table: reviewer.cli.catalogue),
+# keyed by bandit's version and this module's source, so that a scan whose results all come
+# from the cache imports no bandit.
+TEST_ID = re.compile(r"^B\d{3}$")
+
+
+def tests(env: Any = os.environ) -> list[tuple[str, str, str, str]]:
+    """(id, name, title, documentation URL) of each of bandit's tests, sorted by id: from the
+    kept list when one was written for this bandit and this code and is well-formed, else from
+    bandit (and kept)."""
+    key = hashlib.blake2b(f"{__version__} {BANDIT_VERSION}".encode() + Path(__file__).read_bytes(), digest_size=12).hexdigest()
+    path = cache_base(env) / "bandit-tests" / f"{key}.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        kept = None
+    if _well_formed(kept):
+        return [tuple(test) for test in kept]  # type: ignore[misc]
+    found = _bandit_tests()
+    if found:
+        try:
+            atomic_write(path, json.dumps(found))
+        except OSError:
+            pass
+    return found
+
+
+def _well_formed(kept: Any) -> bool:
+    return (
+        type(kept) is list and bool(kept)
+        and all(type(test) is list and len(test) == 4 and all(type(part) is str for part in test) for test in kept)
+        and all(TEST_ID.match(test[0]) for test in kept) and [test[0] for test in kept] == sorted({test[0] for test in kept})
+    )
+
+
+def _bandit_tests() -> list[tuple[str, str, str, str]]:
+    """The tests bandit's plugin manager lists (none when bandit cannot be imported)."""
+    loaded = _bandit()
+    if loaded is None:
+        return []
+    manager = loaded.extensions.MANAGER
+    found: dict[str, tuple[str, str, str, str]] = {}
     for plugin in manager.plugins:
         test_id = plugin.plugin._test_id
         match = _TITLE.search(plugin.plugin.__doc__ or "")
         title = match.group("title") if match else plugin.name.replace("_", " ")
-        found[test_id] = _make_rule(test_id, plugin.name, title)
+        found[test_id] = (test_id, plugin.name, title, _documentation_url(test_id))
     for entries in manager.blacklist.values():
         for entry in entries:
             if entry["id"] not in found:
-                found[entry["id"]] = _make_rule(entry["id"], entry["name"], entry["message"])
-    return tuple(found[code] for code in sorted(found))
+                found[entry["id"]] = (entry["id"], entry["name"], entry["message"], _documentation_url(entry["id"]))
+    return [found[code] for code in sorted(found)]
 
 
 class _NoMetaAst:
@@ -259,9 +326,11 @@ def _visited_kinds(test_set) -> frozenset[str]:
     return frozenset(kinds)
 
 
-if bandit is not None:
+@lru_cache(maxsize=1)
+def _lean_visitor() -> type:
+    """_LeanVisitor, a subclass of bandit's visitor (so built once bandit is imported)."""
 
-    class _LeanVisitor(_bandit_visitor.BanditNodeVisitor):
+    class _LeanVisitor(_bandit().visitor.BanditNodeVisitor):
         """Bandit's node visitor entering only the nodes that matter to the selected tests.
 
         Bandit builds a context, logs and scores at every node of the tree: most of its cost
@@ -299,13 +368,22 @@ if bandit is not None:
             else:
                 self._walk(node, entered)
 
+    return _LeanVisitor
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_LeanVisitor":
+        return _lean_visitor()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # One test set at a time: building one stores the selected blacklist entries on bandit's
 # module-level `blacklist` function, so an older cached set would run with another set's
 # blacklist (KeyError on node kinds it no longer lists). A scan uses one selection anyway.
 @lru_cache(maxsize=1)
 def _test_set(test_ids: frozenset[str]):
-    return _bandit_test_set.BanditTestSet(_bandit_config.BanditConfig(), {"include": set(test_ids), "exclude": set()})
+    loaded = _bandit()
+    return loaded.test_set.BanditTestSet(loaded.config.BanditConfig(), {"include": set(test_ids), "exclude": set()})
 
 
 def _nosec_lines(text: str) -> dict[int, set[str] | None]:
@@ -315,7 +393,7 @@ def _nosec_lines(text: str) -> dict[int, set[str] | None]:
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.COMMENT:
-                lines[token.start[0]] = _bandit_manager._parse_nosec_comment(token.string)
+                lines[token.start[0]] = _bandit().manager._parse_nosec_comment(token.string)
     except (tokenize.TokenError, SyntaxError):
         pass
     return lines
@@ -333,11 +411,12 @@ def run(
     from reviewer.analyse import make_finding  # analyse imports this module
 
     by_id = {rule.bandit_id: rule for rule in enabled}
-    if not by_id or bandit is None:
+    loaded = _bandit() if by_id else None
+    if loaded is None:
         return []
-    metrics = _bandit_metrics.Metrics()
+    metrics = loaded.metrics.Metrics()
     metrics.begin(str(source.path))
-    visitor = _LeanVisitor(
+    visitor = _lean_visitor()(
         str(source.path),
         io.BytesIO(text.encode("utf-8", "surrogateescape")),
         _NoMetaAst(),
@@ -398,7 +477,7 @@ def _file_tests_may_report(test_set, text: str, data: io.BytesIO) -> bool:
         return True
     if not tests:
         return False
-    if any(character in text for character in _bandit_trojansource.BIDI_CHARACTERS):
+    if any(character in text for character in _bandit().trojansource.BIDI_CHARACTERS):
         return True
     data.seek(0)
     try:

@@ -104,8 +104,9 @@ FILE_RESULT = {
 
 
 def index_entry(providers: tuple[str, ...]) -> dict[str, Any]:
-    """An index entry: the facts (a JSON object) of each provider that had any for the file."""
-    return {"facts": Keyed(frozenset(providers), dict)}
+    """An index entry: the facts (a JSON object) of each provider that had any for the file,
+    and the file's line count."""
+    return {"facts": Keyed(frozenset(providers), dict), "lines": int}
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -190,6 +191,13 @@ class ResultCache:
             return None
         self.hits += 1
         return data
+
+    def holds(self, key: str) -> bool:
+        """Whether an entry file exists under `key` (whatever it holds)."""
+        return self.enabled and self._path(key).is_file()
+
+    def where(self, key: str) -> Path:
+        return self._path(key)
 
     def miss(self) -> None:
         """Count an entry of the right shape whose values turned out unusable as a miss."""

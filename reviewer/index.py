@@ -38,6 +38,9 @@ class ProjectIndex:
     # the roots that have a view of their own, so that the view can tell its own files.
     home: str | None = None
     viewed: frozenset[str] = frozenset()
+    # Each file's lines as its check counts them, when the index pass read the file (or its
+    # cache entry holds them).
+    lines: Mapping[str, int] = field(default_factory=dict)
     _views: dict = field(default_factory=dict, compare=False, repr=False)
 
     def section(self, name: str) -> Any:
@@ -46,8 +49,10 @@ class ProjectIndex:
     def owner(self, path: str) -> str | None:
         """The folder of the root whose sections a file gets; None for the whole tree's."""
         viewed = self.viewed or frozenset(self.root_sections)
+        if not viewed:
+            return None  # one view: the roots section need not be merged (index.LazySections)
         roots = self.sections.get(ROOTS)
-        root = roots.root_of(path) if roots is not None and viewed else None
+        root = roots.root_of(path) if roots is not None else None
         return root.path if root is not None and root.path in viewed else None
 
     def keeps(self, path: str) -> bool:
@@ -143,15 +148,51 @@ def merge_sections(
         if known is not None and provider.name in known and known[provider.name][0] == per_file.keys():
             sections[provider.name] = known[provider.name][1]
             continue
-        try:
-            if provider.reads:
-                sections[provider.name] = provider.merge(per_file, {name: sections.get(name) for name in provider.reads})
-            else:
-                sections[provider.name] = provider.merge(per_file)
-        except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
-            sections[provider.name] = None
-            failed(provider.name, error)
+        sections[provider.name] = merge_one(provider, per_file, sections, failed)
     return sections
+
+
+def merge_one(
+    provider: IndexProvider, per_file: Mapping[str, Any], sections: Mapping[str, Any], failed: Callable[[str, Exception], None]
+) -> Any:
+    """One provider's section from its files' facts, given the sections it `reads`; None
+    (and `failed` told) when the provider fails."""
+    try:
+        if provider.reads:
+            return provider.merge(per_file, {name: sections.get(name) for name in provider.reads})
+        return provider.merge(per_file)
+    except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
+        failed(provider.name, error)
+        return None
+
+
+class LazySections(Mapping[str, Any]):
+    """The whole tree's sections, each merged from the per-file facts when first read (and the
+    sections it reads before it), in a scan whose project-level results came from the index
+    snapshot (reviewer.runner.Snapshots): a warm scan then merges only the sections something
+    still reads. Merged, the values are those merge_sections gives. Pickled (for worker
+    processes), it is a plain dict of every section."""
+
+    def __init__(self, providers: list[IndexProvider], facts: Mapping[str, Mapping[str, Any]], failed: Callable[[str, Exception], None]) -> None:
+        self._providers = {provider.name: provider for provider in merge_order(providers)}
+        self._facts = facts
+        self._failed = failed
+        self._merged: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._merged:
+            provider = self._providers[name]  # KeyError for a name no provider has, as a dict
+            self._merged[name] = merge_one(provider, self._facts.get(name, {}), self, self._failed)
+        return self._merged[name]
+
+    def __iter__(self):
+        return iter(self._providers)
+
+    def __len__(self) -> int:
+        return len(self._providers)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self.items()),))
 
 
 def root_sections(

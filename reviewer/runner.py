@@ -21,11 +21,13 @@ from reviewer.analyse import (
     too_many_tokens,
 )
 from reviewer.bounds import FileTimeout, run_bounded
-from reviewer.cache import FILE_RESULT, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain
+from reviewer.cache import (
+    FILE_ERROR, FILE_RESULT, FINDING, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
+)
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root
 from reviewer.migrations.history import MigrationHistory, apply as summarise_history, release_point
-from reviewer.index import PROVIDERS, IndexedFile, ProjectIndex, merge_sections, root_sections
+from reviewer.index import PROVIDERS, IndexedFile, LazySections, ProjectIndex, root_sections
 from reviewer.fixes import place
 from reviewer.merge import merge
 from reviewer.lines import count_lines, split_lines
@@ -39,7 +41,9 @@ from reviewer.suppress import Directive, covers, removal
 # Below this many files to analyse, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 24
 # Per-file index facts are cached beside the check results, in a folder of their own.
-INDEX_LAYOUT = "v2-index"
+INDEX_LAYOUT = "v3-index"
+# What a scan derived from the whole project index (reviewer.runner.Snapshots), in another.
+SNAPSHOT_LAYOUT = "v2-snapshot"
 CHUNK = 8
 
 
@@ -75,6 +79,8 @@ class ScanResult:
     # The folder that was scanned, when the paths are named from another one (`root` is then
     # the repository's top: reviewer.gitdiff.with_path_prefix).
     scanned: str = ""
+    # Problems the scan worked around, for the command line to print (a damaged cache snapshot).
+    warnings: tuple[str, ...] = ()
 
     @property
     def by_severity(self) -> dict[str, int]:
@@ -161,18 +167,30 @@ def scan(
     # The index worker that parses a file for the project model also runs its check's `ast`
     # stage (syntax gate, bandit's tests): each file is parsed with `ast` once.
     staged = CheckStage(config.rule_packs, tuple(enabled), frozenset(source.rel for source in checked))
-    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged)
+    snapshots = Snapshots(
+        ResultCache(home, use_cache, SNAPSHOT, SNAPSHOT_LAYOUT),
+        (str(root), config.root, config.digest(), registry.digest, ",".join(rule.code for rule in enabled)),
+    )
+    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged, snapshots)
     plan = Plan(
         config=config,
         python_rules=tuple(rule for rule in enabled if issubclass(rule, PythonRule)),
         sql_rules=tuple(rule for rule in enabled if issubclass(rule, SqlRule)),
         index=index,
     )
-    results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests, first)
+    saved = snapshots.saved
+    index_digest = saved["digest"] if saved is not None else index.digest(read_sections(enabled))
+    results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests, first, index_digest)
     if selection is None and use_cache and all(target.is_dir() for target in targets):
         cache.prune()
         index_cache.prune()
-    project_findings, project_errors = run_project_rules(enabled, index, config, root)
+        snapshots.cache.prune()
+    if saved is not None:
+        project_findings = [Finding.from_cache(item) for item in saved["findings"]]
+        project_errors = [FileError(**item) for item in saved["errors"]]
+    else:
+        project_findings, project_errors = run_project_rules(enabled, index, config, root)
+        snapshots.store(index_digest, project_findings, project_errors)
     if selection is not None:
         # Project rules see the whole model; a selection reports what falls in its files.
         project_findings = [finding for finding in project_findings if selection.checks(finding.path)]
@@ -195,7 +213,7 @@ def scan(
     lines = sum(result.lines for result in results)
     if selection is not None and selection.counts_every_file:
         # The score weighs the whole tree, as a scan of every file would.
-        lines += sum(_line_count(source, config) for source in sources if not selection.checks(source.rel))
+        lines += sum(_line_count(source, config, index) for source in sources if not selection.checks(source.rel))
     return ScanResult(
         root=str(root),
         files=len(sources) + len(escaped),  # an escaped link is a file listed under errors
@@ -211,11 +229,15 @@ def scan(
         migration_history=history,
         bandit_skipped=sum(result.bandit_skipped for result in results),
         shard=selection.shard if selection is not None else None,
+        warnings=tuple(snapshots.warnings),
     )
 
 
-def _line_count(source: SourceFile, config: Config) -> int:
-    """The lines a check of the file would count (none when it cannot be read)."""
+def _line_count(source: SourceFile, config: Config, index: ProjectIndex) -> int:
+    """The lines a check of the file would count (none when it cannot be read): as the index
+    pass counted them, else read again."""
+    if source.rel in index.lines:
+        return index.lines[source.rel]
     text = read_text(source, config, FileResult(source.rel))
     return 0 if text is None else count_lines(text)
 
@@ -244,6 +266,74 @@ class CheckStage:
     paths: frozenset[str]
 
 
+# What a snapshot holds: the digest of the sections the rules read (a key of every check
+# result), the project rules' findings and errors, the index errors of merging, and the
+# project roots with sections of their own (none: the roots section need not be merged).
+SNAPSHOT = {"digest": str, "findings": [FINDING], "errors": [FILE_ERROR], "failures": [str], "owners": [str]}
+
+
+class Snapshots:
+    """What a scan derives from the whole project index, kept between runs: when every file's
+    facts come from the cache, the index (a pure function of those facts) is the one the
+    snapshot was taken from, so a warm scan takes its section digest, its project rules'
+    results and its merge errors from the snapshot and merges only the sections something
+    still reads (index.LazySections). Keyed by the per-file facts' keys (content hashes,
+    versions, fact settings: reviewer.runner.index_and_stage) and `parts` (the scanned root,
+    the config, the rule packs' digest, the enabled rules). Plain JSON checked against
+    SNAPSHOT on read, like every cache entry: one that is missing, of another shape or of
+    another key is a miss, and the scan merges and runs everything."""
+
+    def __init__(self, cache: ResultCache, parts: tuple[str, ...]) -> None:
+        self.cache = cache
+        self.parts = parts
+        self.key: str | None = None
+        self.saved: dict[str, Any] | None = None
+        self.failures: list[str] = []
+        self.owners: list[str] = []
+        self.warnings: list[str] = []
+
+    def keyed(self, facts_key: str, look: bool) -> None:
+        """The snapshot's key from the facts' key; with `look` (every file's facts came from
+        the cache), the snapshot taken under it, if any, becomes `saved`."""
+        self.key = content_key(SNAPSHOT_LAYOUT, __version__, engine_digest(), toolchain(), facts_key, *self.parts)
+        found = self.cache.get(self.key) if look else None
+        if found is not None and not _restorable(found):
+            self.cache.miss()
+            found = None
+        if found is None and look and self.cache.holds(self.key):
+            self.warnings.append(
+                f"ignored the project index snapshot {self.cache.where(self.key)}: it is not one this version writes "
+                "(damaged or altered); the index was merged from the files' facts instead"
+            )
+        self.saved = found
+
+    def store(self, digest: str, findings: list[Finding], errors: list[FileError]) -> None:
+        """Keep this scan's results for the next one (when its facts had a key: lookup)."""
+        if self.key is None or self.saved is not None:
+            return
+        self.cache.put(self.key, {
+            "digest": digest, "findings": [finding.to_cache() for finding in findings],
+            "errors": [error.to_dict() for error in errors], "failures": list(self.failures), "owners": list(self.owners),
+        })
+
+
+def _restorable(data: dict[str, Any]) -> bool:
+    """Whether a snapshot's values (of the right shape) are ones this version writes."""
+    try:
+        for item in data["findings"]:
+            Finding.from_cache(item)
+        for item in data["errors"]:
+            FileError(**item)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return False
+    return True
+
+
+def read_sections(enabled: Iterable[type[Rule]]) -> tuple[str, ...]:
+    """The index sections the enabled rules read (their digest keys every check result)."""
+    return tuple(sorted({name for rule in enabled for name in rule.index_sections}))
+
+
 def build_index(
     root: Path,
     sources: list[SourceFile],
@@ -268,14 +358,18 @@ def index_and_stage(
     errors: list[FileError] | None = None,
     digests: dict[str, str | None] | None = None,
     stage: CheckStage | None = None,
+    snapshots: Snapshots | None = None,
 ) -> tuple[ProjectIndex, dict[str, AstPass]]:
     """The project index (build_index), and with a `stage`, the check's `ast` stage of each
     Python file of `stage.paths` that the index worker parsed (a file whose facts come from
-    the cache is parsed by its check, if its check result is not cached either)."""
+    the cache is parsed by its check, if its check result is not cached either). With
+    `snapshots`, a scan whose every file's facts come from the cache looks its snapshot up;
+    on a hit, sections are merged when read (LazySections)."""
     first: dict[str, AstPass] = {}
     files = tuple(IndexedFile(s.rel, s.kind, s.migration_tool) for s in sources)
     facts: dict[str, dict[str, Any]] = {provider.name: {} for provider in PROVIDERS}
     spent: dict[str, float] = {}
+    lines: dict[str, int] = {}
     if PROVIDERS:
         cache = cache or index_result_cache(root, False)
         # Settings that shape facts (max-file-size decides whether a file is read at all).
@@ -283,12 +377,15 @@ def index_and_stage(
             "index", __version__, engine_digest(), toolchain(), ",".join(p.name for p in PROVIDERS), config.digest(FACT_SETTINGS)
         )
         pending: list[tuple[SourceFile, str | None, bool]] = []
+        keys: list[str | None] = []
         for source in sources:
             digest = _digest(source, cache, digests)
             key = content_key(base, source.rel, source.kind.value, source.migration_tool or "", digest) if digest else None
+            keys.append(key)
             cached = cache.get(key) if key else None
             if cached is not None:
                 _merge_facts(facts, source.rel, cached["facts"])
+                lines[source.rel] = cached["lines"]
             else:
                 pending.append((source, key, stage is not None and source.kind.is_python and source.rel in stage.paths))
         workers = worker_count(jobs)
@@ -300,25 +397,41 @@ def index_and_stage(
         else:
             _set_index_plan(config, stage.rules if stage else ())
             collected = _index_batch(pending)
-        for (source, key, _), (file_facts, problems, seconds, staged) in zip(pending, collected):
+        for (source, key, _), (file_facts, problems, seconds, staged, counted) in zip(pending, collected):
             _merge_facts(facts, source.rel, file_facts)
             spent[source.rel] = seconds
+            if counted is not None:
+                lines[source.rel] = counted
             if staged is not None:
                 first[source.rel] = staged
             if errors is not None:
                 errors.extend(problems)
-            if key and not problems:
-                cache.put(key, {"facts": file_facts})
+            if key and not problems and counted is not None:
+                cache.put(key, {"facts": file_facts, "lines": counted})
+        # The facts are a function of their keys only when each came from the cache, or was
+        # extracted without a problem (a timeout is not a property of the file's content).
+        if snapshots is not None and cache.enabled and all(keys) and all(not output[1] for output in collected):
+            snapshots.keyed(content_key(base, *map(str, keys)), look=not pending)
     failures: dict[str, str] = {}
 
     def failed(name: str, error: Exception) -> None:
         failures.setdefault(name, f"{name}: {type(error).__name__}: {error}; rules reading it ran without it")
 
-    sections = merge_sections(PROVIDERS, facts, {}, failed)
-    per_root = root_sections(PROVIDERS, facts, sections, [f.path for f in files], failed)
+    sections = LazySections(PROVIDERS, facts, failed)
+    saved = snapshots.saved if snapshots is not None else None
+    if saved is None:
+        sections = dict(sections.items())  # every section merged now: its failures are this scan's errors
+    if saved is not None and not saved["owners"]:
+        per_root = {}  # one project root: its sections are the whole tree's
+    else:
+        per_root = root_sections(PROVIDERS, facts, sections, [f.path for f in files], failed)
+    messages = list(saved["failures"]) if saved is not None else list(failures.values())
+    if snapshots is not None:
+        snapshots.failures = messages
+        snapshots.owners = sorted(per_root)
     if errors is not None:
-        errors.extend(FileError(".", "index-error", message) for message in failures.values())
-    return ProjectIndex(str(root), files, sections, config=config, spent=spent, root_sections=per_root), first
+        errors.extend(FileError(".", "index-error", message) for message in messages)
+    return ProjectIndex(str(root), files, sections, config=config, spent=spent, root_sections=per_root, lines=lines), first
 
 
 def index_result_cache(home: Path, enabled: bool) -> ResultCache:
@@ -360,7 +473,8 @@ def _set_index_plan(config: Config, chosen: Iterable[type[Rule]]) -> None:
     )
 
 
-IndexOutput = tuple[dict[str, Any], list[FileError], float, "AstPass | None"]
+# Facts, problems, seconds spent, the `ast` stage, the file's line count (None: not read).
+IndexOutput = tuple[dict[str, Any], list[FileError], float, "AstPass | None", "int | None"]
 
 
 def _index_batch(batch: list[tuple[SourceFile, str | None, bool]]) -> list[IndexOutput]:
@@ -370,16 +484,18 @@ def _index_batch(batch: list[tuple[SourceFile, str | None, bool]]) -> list[Index
 
 def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOutput:
     """Facts of one file from every provider that wants it, the problems met, the seconds
-    spent (taken off the file's time budget for the check pass), and when `staged`, the
-    check's `ast` stage from the same tree. Runs bounded like the check pass
+    spent (taken off the file's time budget for the check pass), when `staged`, the check's
+    `ast` stage from the same tree, and the file's lines as its check counts them (kept with
+    the facts: a `--diff` scan weighs the unchanged files by them). Runs bounded like the check pass
     (reviewer.bounds); whatever goes wrong is an error of this file."""
     config = plan.config
     problems: list[FileError] = []
     file_facts: dict[str, Any] = {}
     first: list[AstPass] = []
+    counted: list[int] = []
     started = time.monotonic()
     try:
-        run_bounded(_collect_facts, config.file_timeout, source, plan, file_facts, problems, first if staged else None)
+        run_bounded(_collect_facts, config.file_timeout, source, plan, file_facts, problems, first if staged else None, counted)
     except FileTimeout:
         first.clear()
         file_facts.clear()
@@ -391,16 +507,19 @@ def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOu
     # Facts go through JSON (the cache format) here too, so a cold and a warm run merge
     # exactly the same data.
     facts = json.loads(json.dumps(file_facts, default=_jsonable))
-    return facts, problems, time.monotonic() - started, first[0] if first else None
+    return facts, problems, time.monotonic() - started, first[0] if first else None, counted[0] if counted else None
 
 
 def _collect_facts(
-    source: SourceFile, plan: Plan, file_facts: dict[str, Any], problems: list[FileError], first: list[AstPass] | None
+    source: SourceFile, plan: Plan, file_facts: dict[str, Any], problems: list[FileError], first: list[AstPass] | None,
+    counted: list[int] | None = None,
 ) -> None:
     """Each provider's facts of the file into `file_facts`; with `first` (a list to fill), the
-    check's `ast` stage from the same tree."""
+    check's `ast` stage from the same tree; into `counted`, its lines (_line_count)."""
     config = plan.config
     text = read_text(source, config, FileResult(source.rel))
+    if counted is not None:
+        counted.append(0 if text is None else count_lines(text))
     if text is None:
         return  # the check pass reports the file
     wanted = [p for p in PROVIDERS if p.wants(source.kind, text)]
@@ -450,11 +569,12 @@ def check_files(
     progress: Progress,
     digests: dict[str, str | None] | None = None,
     first: dict[str, AstPass] | None = None,
+    index_digest: str | None = None,
 ) -> list[FileResult]:
     """Each file's result: from the cache, else analysed (with the `ast` stage the index
-    workers ran, from `first`)."""
+    workers ran, from `first`). `index_digest`: the digest of the sections the rules read,
+    when known (from the index snapshot)."""
     first = first or {}
-    sections = tuple(sorted({name for rule in enabled for name in rule.index_sections}))
     run_key = content_key(
         __version__,
         engine_digest(),
@@ -462,7 +582,7 @@ def check_files(
         registry.digest,
         plan.config.digest(),
         ",".join(rule.code for rule in enabled),
-        plan.index.digest(sections),
+        index_digest if index_digest is not None else plan.index.digest(read_sections(enabled)),
     )
     results: dict[str, FileResult] = {}
     pending: list[Work] = []

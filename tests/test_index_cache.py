@@ -104,3 +104,27 @@ def test_the_index_digest_does_not_depend_on_the_hash_seed() -> None:
         assert done.returncode == 0, done.stderr
         digests.add(done.stdout.strip())
     assert len(digests) == 1
+
+
+def test_the_index_counts_each_files_lines_as_its_check_does(tmp_path: Path) -> None:
+    """A `--diff` scan weighs the files it does not check by the index's counts (cold, or from
+    the index cache), which must be the check's: a form feed or U+2028 is no line break, an
+    undecodable or binary file has none."""
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / "django_shop", root)
+    (root / "odd.py").write_text("x = 1\f\ny = '\u2028'\n\n", encoding="utf-8")
+    (root / "binary.py").write_bytes(b"x = 1\n\0\n")
+    (root / "cookie.py").write_bytes(b"# -*- coding: undefined -*-\nx = 1\n")
+    config = Config(root=str(root))
+    sources = discover(root, [root], (), True)
+    checked = {result.path: result.lines for result in _results(root)}
+    for use in ("cold", "warm"):
+        index = build_index(root, sources, config, index_result_cache(tmp_path / "cache", True))
+        assert dict(index.lines) == checked, use
+
+
+def _results(root: Path):
+    from reviewer.analyse import Plan, analyse
+
+    config = Config(root=str(root))
+    return [analyse(source, Plan(config, (), ())) for source in discover(root, [root], (), True)]

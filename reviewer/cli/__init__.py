@@ -204,6 +204,8 @@ def scan(
     result = scan_or_exit(
         targets, config, registry, enabled, jobs=jobs or None, use_cache=not no_cache, progress=progress, cache_dir=cache_dir, selection=selection
     )
+    for warning in result.warnings:
+        click.echo(f"reviewer: warning: {warning}", err=True)
     if entries is not None:
         result = baseline_module.apply(result, within(entries, selection), config.weight_map)
     if changed is not None:

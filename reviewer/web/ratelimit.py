@@ -21,8 +21,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-import yaml
-
 from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes, walk
 from reviewer.config import tomllib  # tomli on Python 3.10
 from reviewer.lines import split_lines
@@ -414,6 +412,8 @@ def edge_evidence(read: Callable[[str], str | None]) -> list[LimiterEvidence]:
         text = read(path)
         if text is None:
             continue
+        import yaml  # here: a scan of a tree without gateway files never loads it
+
         try:
             document = yaml.safe_load(text)
         except yaml.YAMLError:

@@ -1,0 +1,161 @@
+"""The index snapshot (reviewer.runner.Snapshots): a warm scan takes what it derives from the
+whole project index (the sections' digest, the project rules' results, the merge errors) from
+a plain-JSON snapshot instead of merging every section again. Its report must be the cold
+scan's, byte for byte, and a damaged or altered snapshot must be ignored with a warning."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reviewer import index as index_module
+from tests.conftest import REPO, run_cli
+
+SAMPLES = ["fastapi_orders", "django_shop", "flask_ledger"]
+
+
+def _snapshots() -> list[Path]:
+    return sorted(Path(os.environ["REVIEWER_CACHE_DIR"]).rglob("v2-snapshot/*/*.json"))
+
+
+def _merged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the sections merged from here on."""
+    merged: list[str] = []
+    original = index_module.merge_one
+
+    def counting(provider, *args, **kwargs):
+        merged.append(provider.name)
+        return original(provider, *args, **kwargs)
+
+    monkeypatch.setattr(index_module, "merge_one", counting)
+    return merged
+
+
+def _scan(root: Path):
+    # --profile audit: every rule, so the project rules have findings to keep.
+    return run_cli("scan", root, "--format", "json", "--profile", "audit", "--jobs", "1")
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_a_warm_scan_from_the_snapshot_reports_the_cold_scan_byte_for_byte(name: str, tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / name
+    shutil.copytree(REPO / "sample_projects" / name, root)
+    cold = _scan(root)
+    assert len(_snapshots()) == 1
+    assert json.loads(cold.stdout)["findings"]
+    merged = _merged(monkeypatch)
+    warm = _scan(root)
+    assert (warm.exit_code, warm.stdout, warm.stderr) == (cold.exit_code, cold.stdout, cold.stderr)
+    # The project rules' results came from the snapshot: the sections they read were not merged.
+    assert "symbols" not in merged and "routes" not in merged
+
+
+def test_a_tree_with_several_project_roots_keeps_their_sections(tmp_path: Path) -> None:
+    """Roots with sections of their own are merged again (the snapshot lists them)."""
+    root = tmp_path / "many"
+    for copy in range(2):
+        shutil.copytree(REPO / "sample_projects" / "fastapi_orders", root / f"svc{copy}")
+    cold = _scan(root)
+    [snapshot] = _snapshots()
+    assert len(json.loads(snapshot.read_text())["owners"]) == 2
+    warm = _scan(root)
+    assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout)
+
+
+def _finding(severity: str) -> dict:
+    return {
+        "rule": "API005", "name": "x", "category": "api", "severity": severity, "confidence": "high", "path": "app/main.py",
+        "line": 1, "column": 1, "end_line": 1, "end_column": 1, "message": "m", "fix": "f", "fingerprint": "", "context": "",
+        "also": [], "operation": "", "autofix": None,
+    }
+
+
+DAMAGED = [
+    "{not json",
+    "[]",
+    json.dumps({"digest": "x", "findings": [], "errors": []}),  # a key missing
+    json.dumps({"digest": 1, "findings": [], "errors": [], "failures": [], "owners": []}),  # a wrong type
+    # The right shape, a value this version never writes.
+    json.dumps({"digest": "x", "findings": [_finding("bogus")], "errors": [], "failures": [], "owners": []}),
+]
+
+
+@pytest.mark.parametrize("damage", range(len(DAMAGED)))
+def test_a_damaged_snapshot_is_ignored_with_a_warning(damage: int, tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / "fastapi_orders", root)
+    cold = _scan(root)
+    [snapshot] = _snapshots()
+    snapshot.write_text(DAMAGED[damage])
+    warm = _scan(root)
+    assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout)
+    assert "warning: ignored the project index snapshot" in warm.stderr
+    assert "Traceback" not in warm.output
+    # The scan wrote a good snapshot back: the next run uses it, silently.
+    again = _scan(root)
+    assert (again.stdout, again.stderr) == (cold.stdout, cold.stderr)
+
+
+def test_lazy_sections_are_the_merged_sections(tmp_path: Path) -> None:
+    """Read one by one (each merged with the sections it reads first), or pickled for a worker
+    process, lazily merged sections are those merge_sections gives."""
+    import pickle
+
+    from reviewer.config import Config
+    from reviewer.discovery import discover
+    from reviewer.runner import _index_batch, _set_index_plan, build_index
+
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / "django_shop", root)
+    config = Config(root=str(root))
+    sources = discover(root, [root], (), True)
+    index = build_index(root, sources, config)
+    per_file: dict[str, dict] = {provider.name: {} for provider in index_module.PROVIDERS}
+    _set_index_plan(config, ())
+    for source, (file_facts, *_) in zip(sources, _index_batch([(source, None, False) for source in sources])):
+        for name, data in file_facts.items():
+            per_file[name][source.rel] = data
+    failures: list[str] = []
+    lazy = index_module.LazySections(index_module.PROVIDERS, per_file, lambda name, error: failures.append(name))
+    assert lazy["routes"] == index.sections["routes"]  # merged with the symbols it reads first
+    assert dict(lazy.items()) == dict(index.sections)
+    assert pickle.loads(pickle.dumps(lazy)) == dict(index.sections)
+    assert not failures
+
+
+def test_a_warm_scan_imports_no_bandit(tmp_path: Path) -> None:
+    """Bandit's test list is kept (bandit_bridge.tests), and its modules load when a test runs:
+    a scan whose every result comes from the cache imports none of them."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / "django_shop", root)
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['reviewer', 'scan', {str(root)!r}, '--format', 'json', '-q']\n"
+        "try:\n    runpy.run_module('reviewer', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('bandit' in sys.modules, file=sys.stderr)\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300) for _ in range(2)]
+    assert [run.stderr.strip().splitlines()[-1] for run in runs] == ["True", "False"]
+    assert runs[0].stdout == runs[1].stdout
+
+
+def test_bandit_tests_kept_are_bandits_and_a_damaged_list_is_rebuilt(tmp_path: Path) -> None:
+    from reviewer import bandit_bridge
+
+    env = {"REVIEWER_CACHE_DIR": str(tmp_path / "cache")}
+    fresh = bandit_bridge._bandit_tests()
+    assert len(fresh) > 60 and fresh == sorted(fresh)
+    assert bandit_bridge.tests(env) == fresh  # built and kept
+    [kept] = (tmp_path / "cache").rglob("bandit-tests/*.json")
+    assert bandit_bridge.tests(env) == fresh  # read back
+    for damage in ("{", "[]", json.dumps([["B999", "x", "y"]]), json.dumps([["not-an-id", "x", "y", "z"]])):
+        kept.write_text(damage)
+        assert bandit_bridge.tests(env) == fresh
