@@ -133,3 +133,16 @@ def test_one_definition_of_test_paths() -> None:
     assert is_test_path("src/pretix/testutils/settings.py") and is_test_path("app/test_utils/mocks.py")
     assert not is_test_path("app/testimonials/views.py")
     assert is_test_path("pulpcore/pytest_plugin.py")
+
+
+def test_developer_tooling_at_the_top_of_the_project_is_not_deployed() -> None:
+    from reviewer.discovery import non_service, not_deployed
+
+    for path in ("devstack/tools/oidc/setup_client.py", "tools/ssha.py", "docs/source/conf.py", "examples/app/main.py",
+                 "scripts/release.py", "ci/check_sdist.py", "setup.py", "noxfile.py", "hatch_build.py", "shop/tests/test_x.py"):
+        assert not_deployed(path) and non_service(path), path
+    # Inside a package, the same names are shipped code; `bin/` and `contrib/` may be installed
+    # scripts or the deployment's own config.
+    for path in ("mlflow/genai/judges/tools/search.py", "netbox/scripts/run.py", "indico/cli/setup.py", "bin/server.py",
+                 "contrib/gunicorn.py", "app/setup.py", "manage.py", "tools.py"):
+        assert not not_deployed(path), path
