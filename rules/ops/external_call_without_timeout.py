@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from reviewer.fixes import expression, keyword_argument, with_argument
@@ -30,8 +32,10 @@ POSITIONAL_TIMEOUT = {
 # Openers that read `data:` and `file:` URIs themselves, with no connection to time out.
 LOCAL_SCHEME_OPENERS = frozenset({"urllib.request.urlopen"})
 LOCAL_SCHEMES = ("data:", "file:")
-# Producers of data URIs by their name (segno's `png_data_uri`, a helper `image_data_url`).
-DATA_URI_NAMES = ("data_uri", "datauri", "data_url", "dataurl")
+# Producers of an image's data URI by their name (segno's `png_data_uri` / `svg_data_uri`). A
+# bare `data_uri` / `data_url` is not one: it often names the URL of some data (superset's
+# `normalize_example_data_url` gives an https URL of a CSV file).
+DATA_URI_PRODUCER = re.compile(r"(png|svg|jpe?g|gif|webp|image|img)_?data_?ur[il]$", re.IGNORECASE)
 
 
 class ExternalCallWithoutTimeout(PythonRule):
@@ -87,6 +91,16 @@ class ExternalCallWithoutTimeout(PythonRule):
             path="app/tools/http.py",
             lines=(3,),
             note="a `tools/` package inside the application is deployed code",
+        ),
+        Example(
+            "from urllib.request import urlopen\n"
+            "def normalize_data_url(url):\n"
+            '    return url.replace("http://", "https://")\n'
+            "def load(data_uri):\n"
+            "    return urlopen(normalize_data_url(data_uri)).read()\n",
+            path="app/loader.py",
+            lines=(5,),
+            note="a `data_uri` named for the URL of some data is no `data:` URI",
         ),
         Example(
             "import requests\n"
@@ -493,7 +507,7 @@ class ExternalCallWithoutTimeout(PythonRule):
             return False
         if isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)):
             name = value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value
-            if any(part in name.lower() for part in DATA_URI_NAMES):
+            if DATA_URI_PRODUCER.search(name):
                 return True
             function = self._own_function(value.func)
             returns = _returned(function) if function is not None else []
