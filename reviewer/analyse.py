@@ -24,7 +24,7 @@ from reviewer import bandit_bridge
 from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, run_bounded, token_count
 from reviewer.config import Config
 from reviewer.context import FileContext
-from reviewer.discovery import SourceFile, dialect_of, is_test_path
+from reviewer.discovery import SourceFile, dialect_of, not_deployed
 from reviewer.fixes import place
 from reviewer.index import ProjectIndex
 from reviewer.lines import count_lines, split_lines
@@ -91,11 +91,12 @@ class Plan:
     def rules_for(
         self, source: SourceFile, facts: FileFacts | None = None
     ) -> tuple[list[type[PythonRule]], list[type[SqlRule]]]:
-        """The rules that apply to the file (its kind, test or not, `per-path-ignores`), and
+        """The rules that apply to the file (its kind, deployed or not: discovery.not_deployed,
+        `per-path-ignores`), and
         with the `facts` of a Python file's code, only those whose needs it meets
         (reviewer.needs): SqlRules only when a call of the file can be a SQL sink."""
         selectors = path_ignores(self.config, source.rel)
-        test = is_test_path(source.rel)
+        test = not_deployed(source.rel)
 
         def applies(rule: type[Rule]) -> bool:
             return not _named(selectors, rule) and source.kind in rule.file_kinds and (rule.in_tests or not test)

@@ -373,10 +373,34 @@ NON_SERVICE_DIRS = frozenset({"tests", "test", "testing", "examples", "example",
                               "project_template", "app_template"})
 
 
+# Developer tooling at the top of the project, outside every package it installs: build, docs,
+# CI, release and environment scripts (OpenStack's `devstack/`, a `tools/` of maintenance
+# scripts). Only a top folder: `tools/` or `scripts/` inside a package is shipped (MLflow's
+# `genai/judges/tools/`, NetBox's custom `netbox/scripts/`). `bin/` and `contrib/` are left out:
+# `setup(scripts=["bin/..."])` installs the first, and the second often holds the deployment's
+# own config (NetBox's `contrib/gunicorn.py`).
+TOOLING_DIRS = frozenset({"devstack", "tools", "scripts", "docs", "doc", "docs_src", "examples", "example",
+                          "demos", "benchmarks", "evals", "ci"})
+# Files at the top of the project that only build, package or automate it.
+TOOLING_FILES = frozenset({"setup.py", "hatch_build.py", "noxfile.py", "fabfile.py"})
+
+
 def non_service(path: str) -> bool:
     """Test, example, docs, script or harness code: its routes, apps and error bodies are not
     the service's."""
-    return is_test_path(path) or any(part in NON_SERVICE_DIRS for part in path.split("/")[:-1])
+    return not_deployed(path) or any(part in NON_SERVICE_DIRS for part in path.split("/")[:-1])
+
+
+def not_deployed(path: str) -> bool:
+    """Code that never runs in the deployed service: test code (is_test_path) and the project's
+    developer tooling (a top folder of TOOLING_DIRS, a top file of TOOLING_FILES). Rules skip it
+    unless they say they also run on tests (`Rule.in_tests`)."""
+    parts = path.split("/")
+    return (
+        is_test_path(path)
+        or (len(parts) > 1 and parts[0] in TOOLING_DIRS)
+        or (len(parts) == 1 and parts[0] in TOOLING_FILES)
+    )
 
 
 def is_test_path(path: str) -> bool:

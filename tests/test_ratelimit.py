@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from reviewer.web.ratelimit import collect_evidence, edge_evidence, guarded_functions, web_framework_optional
+from reviewer.web.ratelimit import collect_evidence, edge_evidence, guarded_functions, login_throttle, web_framework_optional
 
 
 def _kinds(code: str) -> list[tuple[str, str]]:
@@ -111,3 +111,25 @@ def test_429_responses_without_retry_after() -> None:
         "def c(resp):\n    return resp.status_code == 429\n"
     )
     assert missing_retry_after(ast.parse(code)) == [[2, "HTTPException", "a"], [9, "return ..., 429", "V.get"]]
+
+
+def test_a_login_that_counts_and_checks_failures_throttles_itself() -> None:
+    cache = (
+        "from django.contrib.auth import authenticate\nfrom django.core.cache import cache\n"
+        "def clean(form):\n"
+        "    if (cache.get(form.key) or 0) > 10:\n        raise Limited()\n"
+        "    if authenticate(**form.data) is None:\n        cache.incr(form.key)\n"
+    )
+    lockout = (
+        "def authenticate(user, password):\n"
+        "    attempts = user.failed_auth_count or 0\n"
+        "    if attempts >= CONF.lockout_failure_attempts:\n        return None\n"
+        "    user.failed_auth_count += 1\n"
+    )
+    assert login_throttle(ast.parse(cache))[1] == "cache counter checked against a limit"
+    assert login_throttle(ast.parse(lockout))[1] == "failure counter `failed_auth_count` checked against a limit"
+    # Counted but never checked; checked for equality only; or not on the login path: no throttle.
+    assert login_throttle(ast.parse(lockout.replace("    if attempts >= CONF.lockout_failure_attempts:\n        return None\n", ""))) is None
+    assert login_throttle(ast.parse(lockout.replace(">=", "=="))) is None
+    assert login_throttle(ast.parse(lockout.replace("def authenticate", "def record"))) is None
+

@@ -8,6 +8,11 @@ middleware named in `INSTALLED_APPS` / `MIDDLEWARE`, Flask-Limiter's `RATELIMIT_
 Flask-AppBuilder's `AUTH_RATE_LIMITED`, and a response the service itself builds with status
 429 (a home-grown limiter: `HTTPException(status_code=429)`, `abort(429)`, `return body, 429`).
 Comparing a status with 429 (a client retrying an upstream's 429) is not evidence.
+A project's own throttling of credential guessing is (`login_throttle`): in a module on the
+login path (one that defines or calls an `authenticate` / `login` / `check_password`-like
+function), a failure counter that is both incremented and compared, either a persisted field
+or setting (`failcount`, `failed_auth_count`, `lockout_failure_attempts`, `max_fail`: a
+lockout) or a counter in a cache (`cache.incr(key)` and `cache.get(key) > LIMIT`).
 
 Outside the Python files, `edge_evidence` reads the project's dependency lists and an API
 gateway's configuration at the scanned root (nginx `limit_req`, Kong's `rate-limiting`
@@ -60,7 +65,11 @@ STATUS_KEYWORDS = ("status_code", "status", "code")
 # Callables whose first positional argument is the response status.
 STATUS_FIRST = frozenset({"abort", "HTTPException", "HttpResponse", "HTTPError"})
 TOO_MANY = 429
-TRIGGERS = ("limit", "Limit", "LIMIT", "throttl", "THROTTL", "axes", "defender", "429", "TOO_MANY", "TooMany")
+TRIGGERS = ("limit", "Limit", "LIMIT", "throttl", "THROTTL", "axes", "defender", "429", "TOO_MANY", "TooMany",
+            # a failure counter or a cache counter (login_throttle)
+            "failcount", "fail_count", "failed_count", "failure_count", "failed_auth_count", "ttempts", ".incr(")
+# Functions on the login path: the module that defines or calls one checks credentials.
+LOGIN_FUNCTION = re.compile(r"authenticat|login|log_in|sign_?in|check_?pass|verify_?pass|checkpass", re.I)
 
 NGINX_FILES = ("nginx.conf", "nginx/nginx.conf", "deploy/nginx.conf", "docker/nginx.conf", "docker/nginx/nginx.conf")
 GATEWAY_FILES = ("kong.yml", "kong.yaml", "kong/kong.yml", "kong/kong.yaml", "traefik.yml", "traefik.yaml",
@@ -76,7 +85,7 @@ class LimiterEvidence:
 
     file: str
     line: int
-    kind: str  # library, drf-throttle, limiter-app, limiter-setting, too-many-requests, dependency, gateway
+    kind: str  # library, drf-throttle, limiter-app, limiter-setting, too-many-requests, login-throttle, dependency, gateway
     text: str
 
 
@@ -192,7 +201,84 @@ def collect_evidence(tree: ast.Module) -> list[dict[str, Any]]:
         answer = _answers_429(node)
         if answer:
             add(node, "too-many-requests", answer)
+    throttle = login_throttle(tree)
+    if throttle is not None:
+        add(throttle[0], "login-throttle", throttle[1])
     return found
+
+
+def _failure_counter(name: str) -> bool:
+    """A name for a count of failed attempts: `failcount`, `failed_auth_count`,
+    `login_failure_count`, `lockout_failure_attempts`, `max_failed_attempts`."""
+    flat = name.lower().replace("_", "")
+    return "fail" in flat and ("count" in flat or "attempt" in flat or flat.startswith("maxfail") or flat.endswith("maxfail"))
+
+
+def _counter_name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _counted(node: ast.AST) -> set[str]:
+    """The failure counters (by name) and cache keys (`key:` + the key's dump, from `x.get(key)`)
+    an expression reads."""
+    names: set[str] = set()
+    for part in walk(node):
+        name = _counter_name(part)
+        if name and _failure_counter(name):
+            names.add(name)
+        if isinstance(part, ast.Call) and isinstance(part.func, ast.Attribute) and part.func.attr == "get" and part.args:
+            names.add("key:" + ast.dump(part.args[0]))
+    return names
+
+
+def login_throttle(tree: ast.Module) -> tuple[ast.AST, str] | None:
+    """Where a module on the login path throttles credential guessing itself, and how: a failure
+    counter it increments (`x.failcount += 1`, `x.failcount = x.failcount + 1`, a cache's
+    `incr(key)`) and compares with a limit (`x.failcount < x.maxfail`, `cache.get(key) > LIMIT`).
+    A word in a comment or a setting nobody checks is not enough: both the count and the check
+    must be there."""
+    login = False
+    incremented: dict[str, ast.AST] = {}  # counter name or `incr` key -> where it is counted
+    compared: list[tuple[ast.Compare, set[str]]] = []
+    aliases: dict[str, set[str]] = {}  # local name -> the counters its value reads
+    for node in walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and LOGIN_FUNCTION.search(node.name):
+            login = True
+        elif isinstance(node, ast.Call):
+            callee = dotted_name(node.func) or ""
+            if LOGIN_FUNCTION.search(callee.rsplit(".", 1)[-1]):
+                login = True
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "incr" and node.args:
+                incremented.setdefault("key:" + ast.dump(node.args[0]), node)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+            name = _counter_name(node.target)
+            if name and _failure_counter(name):
+                incremented.setdefault(name, node)
+        elif isinstance(node, ast.Assign):
+            if isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Add):
+                for target in node.targets:
+                    name = _counter_name(target)
+                    operands = {_counter_name(part) for part in (node.value.left, node.value.right)}
+                    if name and _failure_counter(name) and name in operands:
+                        incremented.setdefault(name, node)
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                # `attempts = user.failed_auth_count or 0`: the local stands for the counter
+                aliases.setdefault(node.targets[0].id, set()).update(_counted(node.value))
+        elif isinstance(node, ast.Compare) and not all(isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in node.ops):
+            compared.append((node, _counted(node) | {part.id for part in walk(node) if isinstance(part, ast.Name)}))
+    if not login:
+        return None
+    for compare, names in compared:
+        names = names | {counter for name in names for counter in aliases.get(name, ())}
+        counted = sorted(name for name in names if name in incremented)
+        if counted:
+            name = counted[0]
+            return compare, ("cache counter" if name.startswith("key:") else f"failure counter `{name}`") + " checked against a limit"
+    return None
 
 
 def _answers_429(node: ast.AST) -> str | None:

@@ -15,6 +15,11 @@ in another, the error envelope in a third). Evidence is any of:
 - an id put on the request (`request.id = uuid4()`, `g.request_id = ...`, a log record's
   `record.request_id`) or into a body or a log record (a `"request_id"` / `"correlation_id"`
   key);
+- a request-id middleware named where a middleware is loaded: a dotted or entry-point string
+  through a middleware package (`"oslo_middleware:RequestId"`,
+  `"app.middleware.RequestIdMiddleware"`), an import of one (`from oslo_middleware import
+  request_id`), or the name of its entry point given to a middleware loader
+  (`_Middleware(namespace=..., ep="request_id")`, as Keystone lists oslo.middleware's);
 - Sentry initialised with tracing (`traces_sample_rate`, `traces_sampler`, `enable_tracing`),
   which propagates a trace id across services.
 
@@ -55,6 +60,10 @@ ID_ATTRIBUTES = frozenset({"request_id", "correlation_id"})
 # What a request id is put on: the request, Flask's `g`, a log record, the ASGI scope or state.
 ID_HOLDERS = frozenset({"request", "g", "record", "scope", "state", "ctx", "context"})
 SENTRY_TRACING = frozenset({"traces_sample_rate", "traces_sampler", "enable_tracing"})
+# A request-id middleware's module, class or entry point (oslo.middleware's `request_id` module,
+# `RequestId` class and `request_id` entry point; a project's own `RequestIdMiddleware`).
+ID_MIDDLEWARE = frozenset({"request_id", "requestid", "request-id", "requestidmiddleware", "correlation_id",
+                           "correlationid", "correlationidmiddleware"})
 TRIGGERS = ("correlation", "request_id", "request-id", "requestid", "guid", "traceparent", "trace", "opentelemetry",
             "request.id", "x-request", "x_request")
 
@@ -85,12 +94,20 @@ def collect_request_ids(tree: ast.Module) -> list[list[Any]]:
             if any(_library(name) for name in [module, *names] if name) or (
                     module.startswith("starlette_context") and CONTEXT_PLUGINS & set(names)):
                 found.append([node.lineno, f"imports `{module or names[0]}`"])
+            elif "middleware" in module.lower() and any(name.lower() in ID_MIDDLEWARE for name in names):
+                found.append([node.lineno, f"imports a request-id middleware from `{module}`"])
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             text = node.value
             if text.lower() in HEADERS:
                 found.append([node.lineno, f"names the `{text}` header"])
             elif "." in text and " " not in text and _library(text):
                 found.append([node.lineno, f"names `{text}`"])
+            elif _id_middleware_path(text):
+                found.append([node.lineno, f"names the request-id middleware `{text}`"])
+        elif isinstance(node, ast.Call) and "middleware" in (dotted_name(node.func) or "").lower():
+            for value in [*node.args, *(keyword.value for keyword in node.keywords)]:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value.lower() in ID_MIDDLEWARE:
+                    found.append([node.lineno, f"loads the `{value.value}` middleware"])
         elif isinstance(node, ast.Dict):
             for key in node.keys:
                 if isinstance(key, ast.Constant) and key.value in ID_KEYS:
@@ -105,6 +122,16 @@ def collect_request_ids(tree: ast.Module) -> list[list[Any]]:
             if any(keyword.arg in SENTRY_TRACING for keyword in node.keywords):
                 found.append([node.lineno, "Sentry with tracing"])
     return found
+
+
+def _id_middleware_path(text: str) -> bool:
+    """A dotted or entry-point path through a middleware package to a request-id middleware:
+    `oslo_middleware:RequestId.factory`, `oslo_middleware.request_id`, `app.middleware.RequestIdMiddleware`."""
+    if " " in text or not ("." in text or ":" in text):
+        return False
+    parts = [part.lower() for part in text.replace(":", ".").split(".")]
+    first = next((number for number, part in enumerate(parts) if "middleware" in part), None)
+    return first is not None and any(part in ID_MIDDLEWARE for part in parts[first + 1:])
 
 
 class RequestIdsProvider(IndexProvider):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from reviewer.fixes import expression, keyword_argument, with_argument
@@ -27,6 +29,15 @@ POSITIONAL_TIMEOUT = {
 }
 
 
+# Openers that read `data:` and `file:` URIs themselves, with no connection to time out.
+LOCAL_SCHEME_OPENERS = frozenset({"urllib.request.urlopen"})
+LOCAL_SCHEMES = ("data:", "file:")
+# Producers of an image's data URI by their name (segno's `png_data_uri` / `svg_data_uri`). A
+# bare `data_uri` / `data_url` is not one: it often names the URL of some data (superset's
+# `normalize_example_data_url` gives an https URL of a CSV file).
+DATA_URI_PRODUCER = re.compile(r"(png|svg|jpe?g|gif|webp|image|img)_?data_?ur[il]$", re.IGNORECASE)
+
+
 class ExternalCallWithoutTimeout(PythonRule):
     """An outbound network call has no timeout, so a slow or silent peer blocks the worker
     forever.
@@ -41,7 +52,10 @@ class ExternalCallWithoutTimeout(PythonRule):
     instances of a `requests.Session` subclass of the same file. A session is not judged
     when something may give it a default timeout: a subclass that overrides `request` or
     `send`, a mounted adapter other than a plain `HTTPAdapter` (a timeout adapter), or a
-    replaced `session.request`."""
+    replaced `session.request`. `urlopen` of a URL known to be a `data:` or `file:` URI (a
+    literal, a local given one, the result of a data-URI producer such as segno's
+    `png_data_uri()` or of a function of the same file that returns one) opens no connection
+    and is not reported."""
 
     code = "OPS001"
     # bandit's B113 (requests without a timeout) flags the same calls, less precisely.
@@ -70,6 +84,24 @@ class ExternalCallWithoutTimeout(PythonRule):
         | qualified(*POSITIONAL_TIMEOUT)
     )
     invalid = (
+        Example(
+            "import requests\n"
+            "def call_tool(url, args):\n"
+            "    return requests.post(url, json=args)\n",
+            path="app/tools/http.py",
+            lines=(3,),
+            note="a `tools/` package inside the application is deployed code",
+        ),
+        Example(
+            "from urllib.request import urlopen\n"
+            "def normalize_data_url(url):\n"
+            '    return url.replace("http://", "https://")\n'
+            "def load(data_uri):\n"
+            "    return urlopen(normalize_data_url(data_uri)).read()\n",
+            path="app/loader.py",
+            lines=(5,),
+            note="a `data_uri` named for the URL of some data is no `data:` URI",
+        ),
         Example(
             "import requests\n"
             "def charge(url, payload):\n"
@@ -162,6 +194,13 @@ class ExternalCallWithoutTimeout(PythonRule):
     )
     valid = (
         Example(
+            "import requests\n"
+            "def create_client(base_url, token):\n"
+            '    return requests.post(base_url + "/clients", json={"id": "test"}, headers={"Authorization": token})\n',
+            path="devstack/tools/oidc/setup_client.py",
+            note="near-miss: developer tooling at the top of the project (devstack/, tools/, scripts/, docs/) is not deployed (keystone)",
+        ),
+        Example(
             "import pytest\n"
             "import requests\n"
             "@pytest.fixture\n"
@@ -214,6 +253,19 @@ class ExternalCallWithoutTimeout(PythonRule):
             "    return TimeoutSession().get(url), (session or requests).get(url, timeout=5)\n",
             path="app/http.py",
             note="near-miss: a session subclass that gives every request a timeout",
+        ),
+        Example(
+            "import segno\n"
+            "from urllib.request import urlopen\n"
+            "class Mailer:\n"
+            "    def qr(self, data):\n"
+            "        return segno.make_qr(data).png_data_uri(scale=10)\n"
+            "    def attach(self, body, data):\n"
+            "        image = urlopen(self.qr(data)).read()\n"
+            '        icon = urlopen("data:image/png;base64,iVBORw0KGgo=").read()\n'
+            "        return body, image, icon\n",
+            path="app/mail.py",
+            note="near-miss: `urlopen` of a `data:` URI (a literal, segno's `png_data_uri`) reads no network (privacyidea)",
         ),
         Example(
             "def fetch(cache, key):\n    return cache.get(key)\n",
@@ -319,6 +371,8 @@ class ExternalCallWithoutTimeout(PythonRule):
             if timeout is not None and self._is_none_timeout(timeout.value):
                 self.report(node, call=qualified, problem="disables the timeout (`timeout=None`)", autofix=self._timeout_fix(node, timeout))
         elif qualified in POSITIONAL_TIMEOUT:
+            if qualified in LOCAL_SCHEME_OPENERS and self._local_uri(keyword(node, "url") or positional(node, 0)):
+                return  # a `data:` / `file:` URI: urllib reads it without a connection
             if timeout is None and positional(node, POSITIONAL_TIMEOUT[qualified]) is None:
                 self.report(node, call=qualified, problem="has no timeout and waits forever by default",
                             fix=f"Pass a timeout: `{qualified.rsplit('.', 1)[-1]}(..., timeout=10)`",
@@ -435,6 +489,44 @@ class ExternalCallWithoutTimeout(PythonRule):
         )
         return _overrides_sending(local) if local is not None else True
 
+    def _local_uri(self, arg: cst.Arg | None, depth: int = 0) -> bool:
+        """The URL is a `data:` / `file:` URI: a literal with that prefix, a data-URI producer's
+        result, a local every assignment of which is one, or a call of a function of this file
+        (or a method of its class) every return of which is one."""
+        return arg is not None and self._local_uri_value(arg.value, depth)
+
+    def _local_uri_value(self, value: cst.BaseExpression, depth: int = 0) -> bool:
+        if depth > 3:
+            return False
+        if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return _literal_prefix(value).lower().startswith(LOCAL_SCHEMES)
+        if isinstance(value, cst.Name):
+            found = self.context.scopes.lookup(value.value)
+            if found and found[1] and all(a.op == "=" for a in found[1]):
+                return all(self._local_uri_value(a.value, depth + 1) for a in found[1])
+            return False
+        if isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)):
+            name = value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value
+            if DATA_URI_PRODUCER.search(name):
+                return True
+            function = self._own_function(value.func)
+            returns = _returned(function) if function is not None else []
+            return bool(returns) and all(self._local_uri_value(r, depth + 1) for r in returns)
+        return False
+
+    def _own_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
+        """The function of this file a call reaches: a module-level `def`, or a method of the
+        enclosing class through `self.` / `cls.`."""
+        body = self.context.module.body
+        if isinstance(func, cst.Name):
+            return next((s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == func.value), None)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            owner = self.context.scopes.enclosing_class
+            cls = next((s for s in body if isinstance(s, cst.ClassDef) and s.name.value == owner), None)
+            if cls is not None:
+                return next((s for s in cls.body.body if isinstance(s, cst.FunctionDef) and s.name.value == func.attr.value), None)
+        return None
+
     def _is_none_timeout(self, value: cst.BaseExpression) -> bool:
         if is_false_or_none(value):
             return True
@@ -442,6 +534,43 @@ class ExternalCallWithoutTimeout(PythonRule):
             if self.context.resolve(value.func) == "httpx.Timeout" and value.args and value.args[0].keyword is None:
                 return is_false_or_none(value.args[0].value)
         return False
+
+
+def _literal_prefix(value: cst.BaseExpression) -> str:
+    """The constant text a string literal starts with (an f-string's text before its first hole)."""
+    if isinstance(value, cst.ConcatenatedString):
+        return _literal_prefix(value.left)
+    if isinstance(value, cst.SimpleString):
+        text = value.evaluated_value
+        return text if isinstance(text, str) else ""
+    if isinstance(value, cst.FormattedString):
+        first = value.parts[0] if value.parts else None
+        return first.value if isinstance(first, cst.FormattedStringText) else ""
+    return ""
+
+
+def _returned(function: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """The values the function's own `return` statements give (not those of nested functions);
+    empty when one returns nothing."""
+    values: list[cst.BaseExpression] = []
+    bare = False
+
+    class Returns(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is function
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            nonlocal bare
+            if node.value is None:
+                bare = True
+            else:
+                values.append(node.value)
+
+    function.visit(Returns())
+    return [] if bare else values
 
 
 class _ClassFacts:

@@ -51,7 +51,9 @@ class RequestIdMissing(ProjectRule):
     starlette-context's `RequestIdPlugin`, OpenTelemetry instrumentation, ddtrace), no
     middleware that reads or sets an `X-Request-ID` / `X-Correlation-ID` / `traceparent`
     header, no id put on the request (`request.id = uuid4()`, `g.request_id`) or into error
-    bodies and log records (a `request_id` / `correlation_id` / `trace_id` key), and no Sentry
+    bodies and log records (a `request_id` / `correlation_id` / `trace_id` key), no request-id
+    middleware named where middleware is loaded (oslo.middleware's `RequestId`, by import, path
+    or entry point in a middleware list), and no Sentry
     with tracing. A library (routers or a reusable app without an app object or settings of
     its own), its project templates (`project_template/`), and test, example and docs code, are
     not a deployed service and are not reported.
@@ -92,6 +94,34 @@ class RequestIdMissing(ProjectRule):
         ),
     )
     valid = (
+        Example(
+            "import collections\n"
+            "from flask import Flask\n"
+            "\n"
+            '_Middleware = collections.namedtuple("_Middleware", "namespace ep conf")\n'
+            "_APP_MIDDLEWARE = (\n"
+            '    _Middleware(namespace="ledger.server_middleware", ep="cors", conf={}),\n'
+            '    _Middleware(namespace="ledger.server_middleware", ep="request_id", conf={}),\n'
+            ")\n"
+            "\n"
+            "def create_app():\n"
+            "    app = Flask(__name__)\n"
+            "    return app\n",
+            path="ledger/app.py",
+            files=(("ledger/__init__.py", ""),),
+            note="near-miss: oslo.middleware's `request_id` loaded by its entry point from a middleware list (keystone)",
+        ),
+        Example(
+            "from flask import Flask\n"
+            "\n"
+            "def create_app():\n"
+            "    app = Flask(__name__)\n"
+            '    app.config["WSGI_FILTERS"] = ["oslo_middleware:RequestId.factory"]\n'
+            "    return app\n",
+            path="ledger/app.py",
+            files=(("ledger/__init__.py", ""),),
+            note="near-miss: a request-id middleware class named by its entry-point path",
+        ),
         Example(
             FASTAPI_APP + "from asgi_correlation_id import CorrelationIdMiddleware\n"
             'app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")\n',

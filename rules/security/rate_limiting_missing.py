@@ -108,7 +108,7 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "ANY"})
 PER_ROUTE_LIBRARIES = ("slowapi", "flask_limiter", "fastapi_limiter", "django_ratelimit", "ratelimit.decorators")
 # Evidence of limits on every request or on the login, or of a limiter whose reach is unknown
 # (the service's own 429s, a gateway, DRF default throttles): no route is reported then.
-COVERING = frozenset({"global-limit", "auth-limit", "limiter-setting", "limiter-app", "too-many-requests", "gateway"})
+COVERING = frozenset({"global-limit", "auth-limit", "limiter-setting", "limiter-app", "too-many-requests", "gateway", "login-throttle"})
 
 
 def deployed(data: RoutesSection) -> bool:
@@ -154,7 +154,10 @@ class RateLimitingMissing(ProjectRule):
     asgi-ratelimit, `limits` or DRF's throttling; no `DEFAULT_THROTTLE_CLASSES`, view
     `throttle_classes` / `throttle_scope`, limiter app or middleware in `INSTALLED_APPS` /
     `MIDDLEWARE`, Flask-Limiter `RATELIMIT_*` key or Flask-AppBuilder `AUTH_RATE_LIMITED`; no
-    response the service builds with status 429 (a limiter of its own); no limiter in
+    response the service builds with status 429 (a limiter of its own); no throttle of the
+    login's own (a failure counter, persisted or in a cache, that a module on the login path
+    both increments and checks against a limit: an account lockout, `cache.get(key) > LIMIT`
+    after `cache.incr(key)`); no limiter in
     `pyproject.toml` / `requirements.txt`; no nginx `limit_req`, Kong rate-limiting plugin or
     Traefik `rateLimit` middleware in the repository. Limits enforced elsewhere (a gateway
     configured outside the repository, Cloudflare) are declared with the option
@@ -231,6 +234,15 @@ class RateLimitingMissing(ProjectRule):
             note="a limiter on some routes, none on the login and no default limit",
         ),
         Example(DRF_SETTINGS, path="shop/settings.py", lines=(3,), note="DRF without throttle classes: reported at `REST_FRAMEWORK`"),
+        Example(
+            "def authenticate(user, password):\n"
+            "    if not user.check(password):\n        user.failed_attempts += 1\n        user.save()\n        return None\n"
+            "    return user\n",
+            path="ledger/auth.py",
+            files=(("ledger/app.py", FLASK_FACTORY),),
+            lines=(3,),
+            note="failures are counted but never checked against a limit: nothing is throttled",
+        ),
         Example(FLASK_FACTORY, path="ledger/app.py", lines=(3,), note="an app factory: reported at the factory, which should set the limiter up"),
         Example(
             FASTAPI_APP + "\n\ndef retry_later(response):\n    return response.status_code == 429\n",
@@ -393,6 +405,27 @@ class RateLimitingMissing(ProjectRule):
             DRF_SETTINGS,
             path="cms/project_template/project_name/settings/base.py",
             note="near-miss: the `startproject` template a library ships",
+        ),
+        Example(
+            "from django.contrib.auth import authenticate\nfrom django.core.cache import cache\n\nLIMIT = 10\n\n\n"
+            "def login_user(request, username, password):\n"
+            '    key = f"login-failures:{request.META[\'REMOTE_ADDR\']}"\n'
+            "    if (cache.get(key) or 0) > LIMIT:\n        return None\n"
+            "    user = authenticate(request, username=username, password=password)\n"
+            "    if user is None:\n        cache.add(key, 0, 300)\n        cache.incr(key)\n"
+            "    return user\n",
+            path="shop/auth.py",
+            files=(("shop/settings.py", DRF_SETTINGS),),
+            note="near-miss: the login counts failures per address in the cache and refuses past a limit (pretalx)",
+        ),
+        Example(
+            "def authenticate(user, password):\n"
+            "    if user.failed_attempts >= MAX_FAILED_ATTEMPTS:\n        raise Locked(user)\n"
+            "    if not user.check(password):\n        user.failed_attempts += 1\n        user.save()\n        return None\n"
+            "    return user\n",
+            path="ledger/auth.py",
+            files=(("ledger/app.py", FLASK_FACTORY),),
+            note="near-miss: a persisted failure counter locks the account (privacyidea, keystone)",
         ),
     )
 

@@ -29,7 +29,9 @@ class WeakOrMissingPasswordHash(PythonRule):
     slow and salted: argon2, bcrypt, scrypt or PBKDF2 with a high iteration count. Hashing a
     high-entropy API token with SHA-256 is fine and not reported: only values named as
     passwords are, and a SHA-1 digest only cut into a prefix for a breach-corpus lookup
-    (Pwned Passwords' k-anonymity range API) is no stored hash. Bandit's B324/B303 report any MD5/SHA-1 use and are dropped on lines this
+    (Pwned Passwords' k-anonymity range API) is no stored hash, nor is a digest kept only in
+    memory: one whose every use is a dictionary or set key or a comparison (a per-request cache
+    of checked passwords), never stored, returned or passed on. Bandit's B324/B303 report any MD5/SHA-1 use and are dropped on lines this
     rule reports."""
 
     code = "SEC003"
@@ -63,6 +65,17 @@ class WeakOrMissingPasswordHash(PythonRule):
             lines=(3,),
         ),
         Example(
+            "import hashlib\n"
+            "def register(db, user, password):\n"
+            "    digest = hashlib.sha256(password.encode()).hexdigest()\n"
+            "    if digest in db.known:\n"
+            "        return None\n"
+            "    db.save(user, digest)\n",
+            path="app/users.py",
+            lines=(3,),
+            note="a digest used as a key but also passed on to be stored",
+        ),
+        Example(
             'PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n',
             path="shop/settings.py",
             lines=(1,),
@@ -77,6 +90,13 @@ class WeakOrMissingPasswordHash(PythonRule):
         ),
     )
     valid = (
+        Example(
+            "import hashlib\n"
+            "def ssha(password, salt):\n"
+            "    return hashlib.sha1(password.encode() + salt).digest() + salt\n",
+            path="tools/ssha.py",
+            note="near-miss: a helper script in the project's top `tools/` folder is developer tooling, not the service",
+        ),
         Example(
             "from argon2 import PasswordHasher\n"
             "def register(user, password):\n"
@@ -119,6 +139,19 @@ class WeakOrMissingPasswordHash(PythonRule):
             path="app/wallet.py",
             note="near-miss: PBKDF2 derives a key from a mnemonic (BIP39's 2,048 rounds), not a password hash",
         ),
+        Example(
+            "import hashlib\n"
+            "class User:\n"
+            "    def check_password(self, password):\n"
+            '        digest = hashlib.sha3_512(password.encode("utf-8")).hexdigest()\n'
+            "        if digest in self._checked:\n"
+            "            return self._checked[digest]\n"
+            "        ok = self.resolver.check(password)\n"
+            "        self._checked[digest] = ok\n"
+            "        return ok\n",
+            path="app/users.py",
+            note="near-miss: the digest is only an in-memory cache key for one request, never stored (privacyidea)",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:
@@ -127,12 +160,17 @@ class WeakOrMissingPasswordHash(PythonRule):
         # only cut into a prefix: (call, message, (scope id, name the digest was given)).
         self.pending: list[tuple[cst.Call, str, tuple[int, str] | None]] = []
         self.sliced: set[tuple[int, str]] = set()
+        # (scope id, name) -> the function whose local the digest is.
+        self.functions: dict[tuple[int, str], cst.CSTNode] = {}
 
     def leave_Assign(self, node: cst.Assign) -> None:
         if not self.pending or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
-        name = (id(self.context.scopes.current), node.targets[0].target.value)
+        scope = self.context.scopes.current
+        name = (id(scope), node.targets[0].target.value)
         ids = _call_ids(node.value)
+        if scope.kind == "function" and scope.node is not None and any(id(call) in ids for call, _, _ in self.pending):
+            self.functions[name] = scope.node
         self.pending = [(call, what, name if id(call) in ids else where) for call, what, where in self.pending]
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
@@ -143,6 +181,8 @@ class WeakOrMissingPasswordHash(PythonRule):
         for call, what, where in self.pending:
             if where is not None and where in self.sliced and what.startswith("`sha1`"):
                 continue  # a k-anonymity prefix lookup (Pwned Passwords' range API)
+            if where is not None and where in self.functions and _kept_in_memory(self.functions[where], where[1]):
+                continue  # a cache key or a comparison: nothing is stored
             self.report(call, what=what)
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -216,6 +256,71 @@ def _mentions_password(expr: cst.BaseExpression, depth: int = 0) -> bool:
             for part in expr.parts
         )
     return False
+
+
+# Calls whose first argument is only looked up or compared: a dictionary's or set's own methods
+# (a shared cache's `set` is a store, and is not here) and a constant-time comparison.
+LOOKUP_METHODS = frozenset({"get", "pop", "setdefault", "add", "discard", "remove", "__contains__"})
+
+
+def _kept_in_memory(function: cst.CSTNode, name: str) -> bool:
+    """Every use of the local `name` in `function`, besides assigning it, is a dictionary or
+    set key (`seen[name]`, `seen.get(name)`, `seen.add(name)`) or an operand of a comparison
+    (`name in seen`, `name == other`, `hmac.compare_digest(name, other)`): the value is never
+    stored, returned or handed to other code."""
+    uses: list[bool] = []
+
+    class Uses(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> bool:
+            for target in node.targets:
+                if not (isinstance(target.target, cst.Name) and target.target.value == name):
+                    target.visit(self)
+            node.value.visit(self)
+            return False
+
+        def visit_Subscript(self, node: cst.Subscript) -> bool:
+            node.value.visit(self)
+            for element in node.slice:
+                if isinstance(element.slice, cst.Index) and _is(element.slice.value, name):
+                    uses.append(True)
+                else:
+                    element.visit(self)
+            return False
+
+        def visit_Comparison(self, node: cst.Comparison) -> bool:
+            for operand in (node.left, *(target.comparator for target in node.comparisons)):
+                if _is(operand, name):
+                    uses.append(True)
+                else:
+                    operand.visit(self)
+            return False
+
+        def visit_Call(self, node: cst.Call) -> bool:
+            func = node.func
+            method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+            if (method in LOOKUP_METHODS or method == "compare_digest") and node.args and _is(node.args[0].value, name):
+                uses.append(True)
+                func.visit(self)
+                for arg in node.args[1:]:
+                    arg.visit(self)
+                return False
+            return True
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                uses.append(False)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False  # `x.name` is an attribute, not the local
+
+    body = function.body if isinstance(function, cst.FunctionDef) else function
+    body.visit(Uses())
+    return bool(uses) and all(uses)
+
+
+def _is(expr: cst.BaseExpression, name: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == name
 
 
 def _call_ids(expr: cst.BaseExpression) -> set[int]:
