@@ -30,8 +30,9 @@ class WeakOrMissingPasswordHash(PythonRule):
     high-entropy API token with SHA-256 is fine and not reported: only values named as
     passwords are, and a SHA-1 digest only cut into a prefix for a breach-corpus lookup
     (Pwned Passwords' k-anonymity range API) is no stored hash, nor is a digest kept only in
-    memory: one whose every use is a dictionary or set key or a comparison (a per-request cache
-    of checked passwords), never stored, returned or passed on. Bandit's B324/B303 report any MD5/SHA-1 use and are dropped on lines this
+    memory: one whose every use is a dictionary or set key or a membership test (a per-request
+    cache of checked passwords), never stored, returned, passed on or compared with another
+    value (`digest == user.password_hash` verifies against a stored weak hash). Bandit's B324/B303 report any MD5/SHA-1 use and are dropped on lines this
     rule reports."""
 
     code = "SEC003"
@@ -74,6 +75,15 @@ class WeakOrMissingPasswordHash(PythonRule):
             path="app/users.py",
             lines=(3,),
             note="a digest used as a key but also passed on to be stored",
+        ),
+        Example(
+            "import hashlib\n"
+            "def check_password(user, password):\n"
+            "    digest = hashlib.md5(password.encode()).hexdigest()\n"
+            "    return digest == user.password_hash\n",
+            path="app/users.py",
+            lines=(3,),
+            note="verified against a stored MD5 hash: the stored passwords are weak hashes",
         ),
         Example(
             'PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n',
@@ -258,16 +268,15 @@ def _mentions_password(expr: cst.BaseExpression, depth: int = 0) -> bool:
     return False
 
 
-# Calls whose first argument is only looked up or compared: a dictionary's or set's own methods
-# (a shared cache's `set` is a store, and is not here) and a constant-time comparison.
+# Calls whose first argument is only looked up: a dictionary's or set's own methods (a shared
+# cache's `set` is a store, and is not here; `compare_digest` verifies against a stored hash).
 LOOKUP_METHODS = frozenset({"get", "pop", "setdefault", "add", "discard", "remove", "__contains__"})
 
 
 def _kept_in_memory(function: cst.CSTNode, name: str) -> bool:
     """Every use of the local `name` in `function`, besides assigning it, is a dictionary or
-    set key (`seen[name]`, `seen.get(name)`, `seen.add(name)`) or an operand of a comparison
-    (`name in seen`, `name == other`, `hmac.compare_digest(name, other)`): the value is never
-    stored, returned or handed to other code."""
+    set key (`seen[name]`, `seen.get(name)`, `seen.add(name)`, `name in seen`): the value is
+    never stored, returned, handed to other code or compared with a stored one."""
     uses: list[bool] = []
 
     class Uses(cst.CSTVisitor):
@@ -288,17 +297,18 @@ def _kept_in_memory(function: cst.CSTNode, name: str) -> bool:
             return False
 
         def visit_Comparison(self, node: cst.Comparison) -> bool:
-            for operand in (node.left, *(target.comparator for target in node.comparisons)):
-                if _is(operand, name):
-                    uses.append(True)
-                else:
-                    operand.visit(self)
-            return False
+            # `name in seen` looks a key up; `name == stored` verifies against a stored hash.
+            membership = all(isinstance(target.operator, (cst.In, cst.NotIn)) for target in node.comparisons)
+            if membership and len(node.comparisons) == 1 and _is(node.left, name):
+                uses.append(True)
+                node.comparisons[0].comparator.visit(self)
+                return False
+            return True
 
         def visit_Call(self, node: cst.Call) -> bool:
             func = node.func
             method = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-            if (method in LOOKUP_METHODS or method == "compare_digest") and node.args and _is(node.args[0].value, name):
+            if method in LOOKUP_METHODS and node.args and _is(node.args[0].value, name):
                 uses.append(True)
                 func.visit(self)
                 for arg in node.args[1:]:
