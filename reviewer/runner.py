@@ -13,7 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from reviewer import __version__, registry as registry_module
 from reviewer.analyse import (
@@ -22,7 +22,7 @@ from reviewer.analyse import (
 )
 from reviewer.bounds import FileTimeout, run_bounded
 from reviewer.cache import (
-    FILE_ERROR, FILE_RESULT, FINDING, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
+    FILE_ERROR, FILE_RESULT, FINDING, Keyed, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
 )
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root
@@ -43,7 +43,7 @@ PARALLEL_THRESHOLD = 24
 # Per-file index facts are cached beside the check results, in a folder of their own.
 INDEX_LAYOUT = "v3-index"
 # What a scan derived from the whole project index (reviewer.runner.Snapshots), in another.
-SNAPSHOT_LAYOUT = "v2-snapshot"
+SNAPSHOT_LAYOUT = "v3-snapshot"
 CHUNK = 8
 
 
@@ -267,9 +267,13 @@ class CheckStage:
 
 
 # What a snapshot holds: the digest of the sections the rules read (a key of every check
-# result), the project rules' findings and errors, the index errors of merging, and the
-# project roots with sections of their own (none: the roots section need not be merged).
-SNAPSHOT = {"digest": str, "findings": [FINDING], "errors": [FILE_ERROR], "failures": [str], "owners": [str]}
+# result), the project rules' findings and errors, the index errors of merging, the
+# project roots with sections of their own (none: the roots section need not be merged), and
+# for each section, the files whose index entries hold facts of it (StoredFacts reads those).
+SNAPSHOT = {
+    "digest": str, "findings": [FINDING], "errors": [FILE_ERROR], "failures": [str], "owners": [str],
+    "holders": Keyed(frozenset(provider.name for provider in PROVIDERS), [str]),
+}
 
 
 class Snapshots:
@@ -290,6 +294,7 @@ class Snapshots:
         self.saved: dict[str, Any] | None = None
         self.failures: list[str] = []
         self.owners: list[str] = []
+        self.holders: dict[str, list[str]] = {}
         self.warnings: list[str] = []
 
     def keyed(self, facts_key: str, look: bool) -> None:
@@ -301,11 +306,18 @@ class Snapshots:
             self.cache.miss()
             found = None
         if found is None and look and self.cache.holds(self.key):
-            self.warnings.append(
-                f"ignored the project index snapshot {self.cache.where(self.key)}: it is not one this version writes "
-                "(damaged or altered); the index was merged from the files' facts instead"
-            )
+            self.reject()
         self.saved = found
+
+    def reject(self) -> None:
+        """Ignore the snapshot found (with a warning): it is not one this version writes."""
+        if self.saved is not None:
+            self.cache.miss()
+        self.saved = None
+        self.warnings.append(
+            f"ignored the project index snapshot {self.cache.where(str(self.key))}: it is not one this version writes "
+            "(damaged or altered); the index was merged from the files' facts instead"
+        )
 
     def store(self, digest: str, findings: list[Finding], errors: list[FileError]) -> None:
         """Keep this scan's results for the next one (when its facts had a key: lookup)."""
@@ -314,6 +326,7 @@ class Snapshots:
         self.cache.put(self.key, {
             "digest": digest, "findings": [finding.to_cache() for finding in findings],
             "errors": [error.to_dict() for error in errors], "failures": list(self.failures), "owners": list(self.owners),
+            "holders": self.holders,
         })
 
 
@@ -380,8 +393,14 @@ def index_and_stage(
         keys: list[str | None] = []
         for source in sources:
             digest = _digest(source, cache, digests)
-            key = content_key(base, source.rel, source.kind.value, source.migration_tool or "", digest) if digest else None
-            keys.append(key)
+            keys.append(content_key(base, source.rel, source.kind.value, source.migration_tool or "", digest) if digest else None)
+        stored = None
+        if snapshots is not None and cache.enabled and all(keys) and all(map(cache.holds, keys)):
+            # Every file has its facts' entry: the snapshot, if any, says which entries the
+            # sections need, and they are read when a section is merged (StoredFacts).
+            snapshots.keyed(content_key(base, *map(str, keys)), look=True)
+            stored = StoredFacts.of(snapshots, sources, keys, cache, config)
+        for source, key in zip(sources if stored is None else (), keys):
             cached = cache.get(key) if key else None
             if cached is not None:
                 _merge_facts(facts, source.rel, cached["facts"])
@@ -410,8 +429,14 @@ def index_and_stage(
                 cache.put(key, {"facts": file_facts, "lines": counted})
         # The facts are a function of their keys only when each came from the cache, or was
         # extracted without a problem (a timeout is not a property of the file's content).
-        if snapshots is not None and cache.enabled and all(keys) and all(not output[1] for output in collected):
-            snapshots.keyed(content_key(base, *map(str, keys)), look=not pending)
+        if stored is not None:
+            facts, lines = stored, stored.lines
+        elif snapshots is not None and cache.enabled and all(keys) and all(not output[1] for output in collected):
+            if snapshots.key is None:
+                snapshots.keyed(content_key(base, *map(str, keys)), look=not pending)
+            snapshots.holders = {name: sorted(per_file) for name, per_file in facts.items() if per_file}
+        elif snapshots is not None:
+            snapshots.key = None  # facts with a problem (a timeout) are not the content's: no snapshot
     failures: dict[str, str] = {}
 
     def failed(name: str, error: Exception) -> None:
@@ -432,6 +457,82 @@ def index_and_stage(
     if errors is not None:
         errors.extend(FileError(".", "index-error", message) for message in messages)
     return ProjectIndex(str(root), files, sections, config=config, spent=spent, root_sections=per_root, lines=lines), first
+
+
+class StoredFacts(Mapping[str, Mapping[str, Any]]):
+    """The per-file facts (section name -> path -> facts) of a scan whose snapshot was found:
+    read from the index cache when a section is first merged, and only the entries of the
+    files the snapshot lists as holding facts of it (`holders`); `lines` reads a file's line
+    count from its entry when asked. An entry gone or damaged since the scan found it is
+    extracted from the file again (the facts are a function of the entry's key)."""
+
+    def __init__(self, holders: Mapping[str, list[str]], entries: Mapping[str, tuple[SourceFile, str]], cache: ResultCache, config: Config) -> None:
+        self._holders = holders
+        self._entries = entries
+        self._cache = cache
+        self._config = config
+        self._read: dict[str, dict[str, Any]] = {}
+        self._sections: dict[str, dict[str, Any]] = {}
+        self.lines = StoredLines(self)
+
+    @classmethod
+    def of(cls, snapshots: Snapshots, sources: list[SourceFile], keys: list[str | None], cache: ResultCache, config: Config) -> "StoredFacts | None":
+        """The facts of the snapshot found (None without one; a snapshot naming a file that is
+        not scanned is rejected). Every entry counts as used: the cache keeps them."""
+        saved = snapshots.saved
+        if saved is None:
+            return None
+        entries = {source.rel: (source, str(key)) for source, key in zip(sources, keys)}
+        if not all(path in entries for paths in saved["holders"].values() for path in paths):
+            snapshots.reject()
+            return None
+        cache.used.update(str(key) for key in keys)
+        return cls(saved["holders"], entries, cache, config)
+
+    def entry(self, path: str) -> dict[str, Any]:
+        if path not in self._read:
+            source, key = self._entries[path]
+            data = self._cache.get(key)
+            if data is None:
+                _set_index_plan(self._config, ())
+                file_facts, problems, _, _, counted = _index_file(source, _INDEX_PLAN)
+                data = {"facts": file_facts, "lines": counted or 0}
+                if not problems and counted is not None:
+                    self._cache.put(key, data)
+            self._read[path] = data
+        return self._read[path]
+
+    def __getitem__(self, name: str) -> Mapping[str, Any]:
+        if name not in self._sections:
+            paths = self._holders[name]  # KeyError for a section no file has facts of, as the dict
+            self._sections[name] = {
+                path: facts[name] for path in paths if name in (facts := self.entry(path)["facts"])
+            }
+        return self._sections[name]
+
+    def __iter__(self):
+        return iter(self._holders)
+
+    def __len__(self) -> int:
+        return len(self._holders)
+
+
+class StoredLines(Mapping[str, int]):
+    """Each file's line count, from its index entry (StoredFacts) when asked."""
+
+    def __init__(self, facts: StoredFacts) -> None:
+        self._facts = facts
+
+    def __getitem__(self, path: str) -> int:
+        if path not in self._facts._entries:
+            raise KeyError(path)
+        return self._facts.entry(path)["lines"]
+
+    def __iter__(self):
+        return iter(self._facts._entries)
+
+    def __len__(self) -> int:
+        return len(self._facts._entries)
 
 
 def index_result_cache(home: Path, enabled: bool) -> ResultCache:

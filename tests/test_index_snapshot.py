@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from reviewer import index as index_module
+from reviewer.runner import SNAPSHOT_LAYOUT
 from tests.conftest import REPO, run_cli
 
 SAMPLES = ["fastapi_orders", "django_shop", "flask_ledger"]
 
 
 def _snapshots() -> list[Path]:
-    return sorted(Path(os.environ["REVIEWER_CACHE_DIR"]).rglob("v2-snapshot/*/*.json"))
+    return sorted(Path(os.environ["REVIEWER_CACHE_DIR"]).rglob(f"{SNAPSHOT_LAYOUT}/*/*.json"))
 
 
 def _merged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -54,6 +55,43 @@ def test_a_warm_scan_from_the_snapshot_reports_the_cold_scan_byte_for_byte(name:
     assert "symbols" not in merged and "routes" not in merged
 
 
+def test_a_warm_scan_reads_only_the_index_entries_of_the_sections_it_merges(tmp_path: Path, monkeypatch) -> None:
+    """The snapshot lists the files holding each section's facts (`holders`): a warm scan
+    reads those files' index entries when it merges the section (the migrations, for the
+    history summary), no other; a missing or damaged entry is extracted from its file again."""
+    from reviewer.cache import ResultCache
+    from reviewer.runner import INDEX_LAYOUT
+
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / "django_shop", root)
+    cold = _scan(root)
+    [snapshot] = _snapshots()
+    holders = json.loads(snapshot.read_text())["holders"]
+    read: list[str] = []
+    original = ResultCache.get
+
+    def counting(self, key):
+        if self.folder.name == INDEX_LAYOUT:
+            read.append(key)
+        return original(self, key)
+
+    monkeypatch.setattr(ResultCache, "get", counting)
+    merged = _merged(monkeypatch)
+    warm = _scan(root)
+    assert (warm.exit_code, warm.stdout, warm.stderr) == (cold.exit_code, cold.stdout, cold.stderr)
+    assert "migrations" in merged and holders["migrations"]
+    assert len(read) == len({path for name in set(merged) for path in holders.get(name, ())})
+    assert len(read) < sum(1 for path in root.rglob("*.py"))
+    # An entry the sections need, damaged: its facts are extracted from the file again.
+    entries = sorted(Path(os.environ["REVIEWER_CACHE_DIR"]).rglob(f"{INDEX_LAYOUT}/*/*.json"))
+    needed = [entry for entry in entries if entry.stem in set(read)]
+    for entry in needed:
+        entry.write_text("{not json")
+    again = _scan(root)
+    assert (again.exit_code, again.stdout, again.stderr) == (cold.exit_code, cold.stdout, cold.stderr)
+    assert all(json.loads(entry.read_text())["facts"] for entry in needed)  # written back
+
+
 def test_a_tree_with_several_project_roots_keeps_their_sections(tmp_path: Path) -> None:
     """Roots with sections of their own are merged again (the snapshot lists them)."""
     root = tmp_path / "many"
@@ -77,10 +115,12 @@ def _finding(severity: str) -> dict:
 DAMAGED = [
     "{not json",
     "[]",
-    json.dumps({"digest": "x", "findings": [], "errors": []}),  # a key missing
-    json.dumps({"digest": 1, "findings": [], "errors": [], "failures": [], "owners": []}),  # a wrong type
+    json.dumps({"digest": "x", "findings": [], "errors": [], "failures": [], "owners": []}),  # a key missing
+    json.dumps({"digest": 1, "findings": [], "errors": [], "failures": [], "owners": [], "holders": {}}),  # a wrong type
     # The right shape, a value this version never writes.
-    json.dumps({"digest": "x", "findings": [_finding("bogus")], "errors": [], "failures": [], "owners": []}),
+    json.dumps({"digest": "x", "findings": [_finding("bogus")], "errors": [], "failures": [], "owners": [], "holders": {}}),
+    # A section's facts in a file that is not scanned.
+    json.dumps({"digest": "x", "findings": [], "errors": [], "failures": [], "owners": [], "holders": {"routes": ["nowhere.py"]}}),
 ]
 
 
