@@ -39,6 +39,12 @@ class MigrationHistoryConflict(ProjectRule):
                 path="alembic/versions/b7_add_tier.py", lines=(1,),
                 files=ENV + (("alembic/versions/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
                              ("alembic/versions/a1_add_plan.py", 'revision = "a1"\ndown_revision = "a0"\n'))),
+        Example('revision = "e3"\ndown_revision = "e1"\n', path="alembic/versions/expand/e3_add_column.py", lines=(1,),
+                files=ENV + (("alembic/versions/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
+                             ("alembic/versions/expand/e1_initial.py",
+                              'revision = "e1"\ndown_revision = "a0"\nbranch_labels = ("expand",)\n'),
+                             ("alembic/versions/expand/e2_add_index.py", 'revision = "e2"\ndown_revision = "e1"\n')),
+                note="two heads on one named branch"),
         Example("CREATE TABLE b (id bigint);\n", path="db/migrations/V2__b.sql", lines=(1,),
                 files=(("db/migrations/V2__a.sql", "CREATE TABLE a (id bigint);\n"),), note="duplicate Flyway version"),
     )
@@ -63,6 +69,14 @@ class MigrationHistoryConflict(ProjectRule):
             ),
             note="near-miss: dependencies a module function builds (weblate's optional billing app) still link 0002 to 0003",
         ),
+        Example('revision = "e2"\ndown_revision = "e1"\n', path="alembic/versions/expand/e2_add_index.py",
+                files=ENV + (("alembic/versions/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
+                             ("alembic/versions/expand/e1_initial.py",
+                              'revision = "e1"\ndown_revision = "a0"\nbranch_labels = ("expand",)\n'),
+                             ("alembic/versions/contract/c1_initial.py",
+                              'revision = "c1"\ndown_revision = "a0"\nbranch_labels = ("contract",)\n'),
+                             ("alembic/versions/contract/c2_drop_column.py", 'revision = "c2"\ndown_revision = "c1"\n')),
+                note="near-miss: one head per named branch (keystone's expand / contract), labelled where each forks"),
         Example('revision = "c3"\ndown_revision = ("a1", "b7")\n', path="alembic/versions/c3_merge.py",
                 files=ENV + (("alembic/versions/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
                              ("alembic/versions/a1_add_plan.py", 'revision = "a1"\ndown_revision = "a0"\n'),
@@ -120,12 +134,16 @@ class MigrationHistoryConflict(ProjectRule):
                 if parent not in by_revision:
                     self.report(self._at(unit), f"`down_revision` `{parent}` does not exist", path=unit.path)
         heads = [u for u in members if u.revision and u.revision not in parents]
-        labelled = [u for u in heads if u.branch_labels]
-        if len(heads) - len(labelled) > 1 or (labelled and len(heads) > len(labelled) + 1):
-            names = ", ".join(sorted(u.revision for u in heads))
-            for unit in heads:
-                if not unit.branch_labels:
-                    self.report(self._at(unit), f"Alembic history has {len(heads)} heads ({names})", path=unit.path)
+        by_branch = defaultdict(list)
+        for unit in heads:
+            by_branch[_branch(unit, by_revision)].append(unit)
+        for branch, tips in sorted(by_branch.items()):
+            if len(tips) < 2:
+                continue
+            names = ", ".join(sorted(u.revision for u in tips))
+            where = f"Alembic branch `{', '.join(branch)}`" if branch else "Alembic history"
+            for unit in tips:
+                self.report(self._at(unit), f"{where} has {len(tips)} heads ({names})", path=unit.path)
 
     def _django(self, members) -> None:
         names = {u.name for u in members}
@@ -174,3 +192,19 @@ class MigrationHistoryConflict(ProjectRule):
                 if unit.direction == mig.DOWN and unit.pair not in ups:
                     self.report(Location(1, 1, 1, 1), f"Down migration `{unit.name}` has no matching `.up.sql` file",
                                 path=unit.path)
+
+
+def _branch(unit, by_revision) -> tuple[str, ...]:
+    """The labels of the named branch a revision is on: its own `branch_labels`, else those of
+    the nearest revision below it that has some (Alembic labels a branch where it forks, and
+    the label names every revision above it: keystone's `expand` and `contract` branches each
+    end in a head of their own, by design); () for no named branch, or below a merge."""
+    seen: set[str] = set()
+    while unit is not None and unit.revision not in seen:
+        labels = tuple(sorted(label for label in unit.branch_labels if label))
+        if labels:
+            return labels
+        seen.add(unit.revision)
+        below = [by_revision[parent][0] for parent in unit.down_revision if parent in by_revision]
+        unit = below[0] if len(below) == 1 else None
+    return ()
