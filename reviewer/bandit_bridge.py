@@ -24,7 +24,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
-import json
 import logging
 import os
 import re
@@ -36,10 +35,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
-from reviewer import __version__
-from reviewer.cache import atomic_write, cache_base
-
-from reviewer import bandit_evidence
+from reviewer import __version__, bandit_evidence
+from reviewer.cache import keep, read_kept
 from reviewer.lines import split_lines
 from reviewer.model import Category, Confidence, FileError, FileKind, Finding, Location, Severity
 from reviewer.rule import PythonRule, Report
@@ -261,19 +258,12 @@ def tests(env: Any = os.environ) -> list[tuple[str, str, str, str]]:
     kept list when one was written for this bandit and this code and is well-formed, else from
     bandit (and kept)."""
     key = hashlib.blake2b(f"{__version__} {BANDIT_VERSION}".encode() + Path(__file__).read_bytes(), digest_size=12).hexdigest()
-    path = cache_base(env) / "bandit-tests" / f"{key}.json"
-    try:
-        kept = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        kept = None
+    kept = read_kept("bandit-tests", key, env)
     if _well_formed(kept):
         return [tuple(test) for test in kept]  # type: ignore[misc]
     found = _bandit_tests()
     if found:
-        try:
-            atomic_write(path, json.dumps(found))
-        except OSError:
-            pass
+        keep("bandit-tests", key, found, env)
     return found
 
 

@@ -109,6 +109,23 @@ def index_entry(providers: tuple[str, ...]) -> dict[str, Any]:
     return {"facts": Keyed(frozenset(providers), dict), "lines": int}
 
 
+def read_kept(folder: str, key: str, env: Mapping[str, str]) -> Any:
+    """A JSON value `keep` wrote under the user cache folder's `folder/` with this key; None when
+    there is none or it cannot be read (the caller checks its shape)."""
+    try:
+        return json.loads((cache_base(env) / folder / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def keep(folder: str, key: str, value: Any, env: Mapping[str, str]) -> None:
+    """Keep a JSON value for the next run (`read_kept`); a cache that cannot be written is skipped."""
+    try:
+        atomic_write(cache_base(env) / folder / f"{key}.json", json.dumps(value))
+    except OSError:
+        pass
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write via a temporary file in the same folder and rename it into place, so an
     interrupted run never leaves a half-written file."""

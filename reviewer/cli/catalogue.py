@@ -11,18 +11,19 @@ next run loads the rules and writes the table again.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping
 
 from reviewer import __version__
-from reviewer.cache import atomic_write, cache_base
+from reviewer.cache import keep, read_kept
 from reviewer.config import builtin_pack
 
 PACKAGE = Path(__file__).resolve().parent.parent
 LAYOUT = "rules-v1"
+# The folder of the user cache the table is kept in.
+FOLDER = "catalogue"
 
 
 def key(packs: tuple[str, ...]) -> str:
@@ -44,23 +45,12 @@ def key(packs: tuple[str, ...]) -> str:
     return hasher.hexdigest()
 
 
-def _file(packs: tuple[str, ...], env: Mapping[str, str]) -> Path:
-    return cache_base(env) / "catalogue" / f"{key(packs)}.json"
-
-
 def cached_rows(packs: tuple[str, ...], env: Mapping[str, str] = os.environ) -> list[dict[str, Any]] | None:
     """The rows of the rule table, when a run with the same rules wrote them; else None."""
-    try:
-        rows = json.loads(_file(packs, env).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    rows = read_kept(FOLDER, key(packs), env)
     return rows if isinstance(rows, list) and all(isinstance(row, dict) for row in rows) else None
 
 
 def store(packs: tuple[str, ...], rows: list[dict[str, Any]], env: Mapping[str, str] = os.environ) -> None:
     """Keep the rows for the next run; a cache that cannot be written is skipped."""
-    path = _file(packs, env)
-    try:
-        atomic_write(path, json.dumps(rows))
-    except OSError:
-        pass
+    keep(FOLDER, key(packs), rows, env)
