@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,16 @@ def test_routes_command_prints_the_index() -> None:
     assert "GET     /orders/{order_id}/tracking" in result.output
     assert "app.routers.orders.refresh_tracking" in result.output
     assert result.output.rstrip().endswith("route(s)")
+
+
+def test_routes_command_writes_json() -> None:
+    result = run_cli("routes", str(SAMPLES / "fastapi_orders"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    routes = json.loads(result.output)
+    tracking = next(route for route in routes if route["path"] == "/orders/{order_id}/tracking")
+    assert tracking["method"] == "GET"
+    assert tracking["handler"] == "app.routers.orders.refresh_tracking"
+    assert tracking["framework"] == "fastapi"
 
 
 def test_error_format_config() -> None:

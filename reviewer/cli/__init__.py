@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import sys
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -733,7 +733,7 @@ def routes(path: Path, fmt: str, config_path: Path | None) -> None:
     sources = discover(root, [path], config.exclude, config.respect_gitignore)
     found = every_route(build_index(root, sources, config))
     if fmt == "json":
-        click.echo(json.dumps(found, indent=2, sort_keys=True))
+        click.echo(json.dumps([asdict(route) for route in found], indent=2, sort_keys=True))
         return
     for route in found:
         click.echo(describe(route))
