@@ -222,3 +222,32 @@ def test_call_edges_in_source_order_with_what_is_open() -> None:
     assert [(edge.callee, edge.within) for edge in edges] == [
         ("one", ()), ("two", ()), ("three", ()), ("guard", ()), ("four", ()), ("five", ("guard()",)), ("six", ("guard()", "five()")),
     ]
+
+
+def test_ancestry_is_depth_first_in_written_order_and_follows_star_reexports() -> None:
+    """`ancestry` lists each base, then its own bases (the order attribute lookup follows:
+    `C(A, B)` with `A(X)` looks in A, X, then B); a base re-exported by a package's
+    `from .views import *` is the project class, not an external name."""
+    files = {
+        "app/__init__.py": "",
+        "app/generic/__init__.py": "from .views import *\nfrom ._hidden import *\n",
+        "app/generic/views.py": "from django.views import View\nclass ObjectView(View):\n    pass\n",
+        "app/generic/_hidden.py": "class _Private:\n    pass\n",
+        "app/views.py": (
+            "from app import generic\n"
+            "class X:\n    pass\n"
+            "class A(X):\n    pass\n"
+            "class B(generic.ObjectView):\n    pass\n"
+            "class C(A, B):\n    pass\n"
+            "class D(generic._Private):\n    pass\n"
+        ),
+    }
+    model = ProjectSymbols.build({p: collect_symbols(p, ast.parse(c), c) for p, c in files.items()})
+    here = "app/views.py"
+    c = model.class_symbol(here, "C")
+    assert model.ancestors(c) == ("app.views.A", "app.views.X", "app.views.B", "app.generic.views.ObjectView", "django.views.View")
+    assert [symbol is not None for _, symbol in model.ancestry(c)] == [True, True, True, True, False]
+    assert model.is_subclass(here, "B", "django.views.View")
+    # `*` leaves out private names: the base stays an unresolved name.
+    assert model.ancestors(model.class_symbol(here, "D")) == ("app.generic._Private",)
+

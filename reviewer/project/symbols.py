@@ -93,6 +93,7 @@ class FileSymbols:
     queries: Mapping[str, QuerySummary] = field(default_factory=dict)
     calls: tuple[CallEdge, ...] = ()  # direct call edges of its functions and methods
     migration: bool = False  # a migration file: only its imports and calls are kept
+    stars: tuple[tuple[str, int], ...] = ()  # `from .module import *`: (module, level)
 
     def binds(self, name: str) -> bool:
         """The module binds `name` itself (not through an import)."""
@@ -121,6 +122,7 @@ class FileSymbols:
             "variables": sorted(self.variables),
             "calls": [edge.to_json() for edge in self.calls],
             "migration": self.migration,
+            "stars": [list(star) for star in self.stars],
         }
 
     @staticmethod
@@ -149,11 +151,13 @@ class FileSymbols:
             queries={name: QuerySummary.from_json(summary) for name, summary in data.get("queries", {}).items()},
             calls=tuple(CallEdge.from_json(edge) for edge in data.get("calls", ())),
             migration=bool(data.get("migration")),
+            stars=tuple((star[0], int(star[1])) for star in data.get("stars", ())),
         )
 
 
 def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbols:
     imports: dict[str, tuple[str, str, int]] = {}
+    stars: list[tuple[str, int]] = []
     bindings: dict[str, list[Expr | None]] = {}
     classes: dict[str, ClassFacts] = {}
     functions: dict[str, FunctionFacts] = {}
@@ -177,6 +181,7 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 if alias.name == "*":
+                    stars.append((node.module or "", node.level))
                     continue
                 local = alias.asname or alias.name
                 imports[local] = (node.module or "", alias.name, node.level)
@@ -201,7 +206,7 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     # A test's calls are no evidence about the code it calls (a test wrapping a call in
     # `atomic` says nothing of production callers), and they would double the edges.
     calls = () if is_test_path(path) else call_edges(tree, frozenset(imports) | frozenset(bindings))
-    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls)
+    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls, stars=tuple(stars))
 
 
 def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method: bool, accesses: bool, on_self: bool) -> None:
@@ -617,25 +622,35 @@ class ProjectSymbols:
             return (cls.qualified, *self.ancestors(cls))
         return (self._external(path, dotted),)
 
-    def ancestors(self, cls: ClassSymbol) -> tuple[str, ...]:
-        """Qualified names of every base, transitively (project classes and external names)."""
-        key = ("ancestors", cls.qualified, cls.path)
+    def ancestry(self, cls: ClassSymbol) -> tuple[tuple[str, ClassSymbol | None], ...]:
+        """Every base of `cls`, transitively, depth first in the order the bases are written
+        (each base, then its own bases: the order attribute lookup follows short of diamonds),
+        each once: (qualified name, its symbol when it is a project class, else None)."""
+        key = ("ancestry", cls.qualified, cls.path)
         if key in self._memo:
             return self._memo[key]
-        self._memo[key] = ()
-        seen: list[str] = []
-        pending = [(cls.path, cls)]
-        while pending and len(seen) < 64:
-            path, current = pending.pop()
+        found: list[tuple[str, ClassSymbol | None]] = []
+        seen = {cls.qualified}
+
+        def visit(current: ClassSymbol) -> None:
             for base in current.bases:
-                if base in seen:
+                if base in seen or len(found) >= 64:
                     continue
-                seen.append(base)
-                parent = self.class_symbol(path, base)
+                seen.add(base)
+                parent = self.class_symbol(current.path, base)
+                found.append((base, parent))
                 if parent is not None:
-                    pending.append((parent.path, parent))
-        self._memo[key] = tuple(seen)
+                    visit(parent)
+
+        self._memo[key] = ()  # a cycle through this class: its chain so far
+        visit(cls)
+        self._memo[key] = tuple(found)
         return self._memo[key]
+
+    def ancestors(self, cls: ClassSymbol) -> tuple[str, ...]:
+        """Qualified names of every base, transitively (project classes and external names),
+        in `ancestry`'s order."""
+        return tuple(name for name, _ in self.ancestry(cls))
 
     def class_constant(self, path: str, class_name: str, attribute: str) -> Constant | None:
         """`self.attribute` / `cls.attribute` read in a method of the class `class_name` of
@@ -664,7 +679,7 @@ class ProjectSymbols:
             return self._absolute(path, ".".join([target, *names[1:]]), hops + 1)
         if facts.binds(head):
             return path, names
-        return self._absolute(path, dotted, hops + 1)
+        return self._starred(path, names, hops) or self._absolute(path, dotted, hops + 1)
 
     def _absolute(self, near: str, dotted: str, hops: int) -> tuple[str, list[str]] | None:
         names = dotted.split(".")
@@ -677,7 +692,24 @@ class ProjectSymbols:
                     return self._locate(where, ".".join(rest), hops + 1)
                 if facts.binds(rest[0]):
                     return where, rest
-                return None
+                return self._starred(where, rest, hops)
+        return None
+
+    def _starred(self, path: str, names: list[str], hops: int) -> tuple[str, list[str]] | None:
+        """A name that file `path` neither binds nor imports by name, found in a module it
+        imports with `*` (a package's `__init__` re-exporting `from .views import *`)."""
+        if hops > MAX_HOPS or names[0].startswith("_"):  # `*` leaves out private names
+            return None
+        for module, level in self.files[path].stars:
+            where = self.find_module(self._import_target(path, module, "", level), path)
+            if where is None or where == path:
+                continue
+            facts = self.files[where]
+            if names[0] in facts.imports or facts.binds(names[0]):
+                return self._locate(where, ".".join(names), hops + 1)
+            found = self._starred(where, names, hops + 1)
+            if found is not None:
+                return found
         return None
 
     def _import_target(self, path: str, module: str, name: str, level: int) -> str:
