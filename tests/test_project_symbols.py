@@ -251,3 +251,38 @@ def test_ancestry_is_depth_first_in_written_order_and_follows_star_reexports() -
     # `*` leaves out private names: the base stays an unresolved name.
     assert model.ancestors(model.class_symbol(here, "D")) == ("app.generic._Private",)
 
+
+def test_summary_returns_a_local_uri_across_modules_and_methods() -> None:
+    """The per-function summary "returns a `data:` / `file:` URI": literals, f-strings, a
+    data-URI producer, locals assigned one, and functions returning another function's (or
+    their own class's method's) result, resolved across modules; a near-miss returns an
+    https URL on one path, or the URL of some data named `data_url`."""
+    files = {
+        "app/__init__.py": "",
+        "app/images.py": (
+            "import segno\n"
+            "def create_img(data):\n    return segno.make_qr(data).png_data_uri(scale=10)\n"
+            "def inline(kind, body):\n    uri = f'data:{kind};base64,{body}'\n    return uri\n"
+            "def either(flag):\n    if flag:\n        return 'file:///tmp/x'\n    return 'https://example.com/x'\n"
+            "def data_url(name):\n    return normalize_data_url(name)\n"
+            "def normalize_data_url(name):\n    return 'https://example.com/' + name\n"
+        ),
+        "app/mail.py": (
+            "from app.images import create_img\nfrom app import images\n"
+            "def wrapped(data):\n    return create_img(data)\n"
+            "class Mailer:\n"
+            "    def qr(self, data):\n        return images.inline('image/png', data)\n"
+            "    def again(self, data):\n        return self.qr(data)\n"
+            "def loop():\n    return loop()\n"
+        ),
+    }
+    model = ProjectSymbols.build({p: collect_symbols(p, ast.parse(c), c) for p, c in files.items()})
+    here = "app/mail.py"
+    assert model.returns_local_uri(here, "create_img")
+    assert model.returns_local_uri(here, "wrapped")
+    assert model.returns_local_uri(here, "images.inline")
+    assert model.returns_local_uri(here, "Mailer.again")
+    assert not model.returns_local_uri(here, "images.either")
+    assert not model.returns_local_uri(here, "images.data_url")
+    assert not model.returns_local_uri(here, "loop")
+    assert not model.returns_local_uri(here, "missing")

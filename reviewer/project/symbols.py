@@ -30,6 +30,7 @@ from reviewer.model import FileKind
 from reviewer.names import absolute_module, module_name_for
 from reviewer.project.calls import CallEdge, call_edges
 from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
+from reviewer.project.uris import local_uri_returns
 from reviewer.project.values import (
     CHOICE,
     COLLECTION,
@@ -94,6 +95,9 @@ class FileSymbols:
     calls: tuple[CallEdge, ...] = ()  # direct call edges of its functions and methods
     migration: bool = False  # a migration file: only its imports and calls are kept
     stars: tuple[tuple[str, int], ...] = ()  # `from .module import *`: (module, level)
+    # "function" or "Class.method" -> summary "returns a `data:` / `file:` URI": the callees
+    # whose results it returns (each must return one too), for those that have it.
+    uris: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def binds(self, name: str) -> bool:
         """The module binds `name` itself (not through an import)."""
@@ -123,6 +127,7 @@ class FileSymbols:
             "calls": [edge.to_json() for edge in self.calls],
             "migration": self.migration,
             "stars": [list(star) for star in self.stars],
+            "uris": {name: list(callees) for name, callees in self.uris.items()},
         }
 
     @staticmethod
@@ -152,6 +157,7 @@ class FileSymbols:
             calls=tuple(CallEdge.from_json(edge) for edge in data.get("calls", ())),
             migration=bool(data.get("migration")),
             stars=tuple((star[0], int(star[1])) for star in data.get("stars", ())),
+            uris={name: tuple(callees) for name, callees in data.get("uris", {}).items()},
         )
 
 
@@ -162,6 +168,7 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     classes: dict[str, ClassFacts] = {}
     functions: dict[str, FunctionFacts] = {}
     queries: dict[str, QuerySummary] = {}
+    uris: dict[str, tuple[str, ...]] = {}
     # Words without which a file holds no query / defines no model: its functions' database
     # accesses are not looked for.
     accesses = not source or any(word in source for word in QUERY_WORDS)
@@ -192,9 +199,11 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             for method in node.body:
                 if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     _summarise(queries, f"{node.name}.{method.name}", method, imports, not _is_static(method), accesses, on_self)
+                    _returns_uri(uris, f"{node.name}.{method.name}", method)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions[node.name] = _function_facts(node)
             _summarise(queries, node.name, node, imports, False, False, False)  # a function's own queries: no rule asks
+            _returns_uri(uris, node.name, node)
             bind(node.name, None)
     rebound = _global_names(tree) if "global" in source or not source else set()
     constants: dict[str, Expr] = {}
@@ -206,7 +215,7 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     # A test's calls are no evidence about the code it calls (a test wrapping a call in
     # `atomic` says nothing of production callers), and they would double the edges.
     calls = () if is_test_path(path) else call_edges(tree, frozenset(imports) | frozenset(bindings))
-    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls, stars=tuple(stars))
+    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls, stars=tuple(stars), uris=uris)
 
 
 def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method: bool, accesses: bool, on_self: bool) -> None:
@@ -214,6 +223,12 @@ def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method
     summary = summarise(node, imports, method, accesses, on_self)
     if summary:
         queries[key] = summary
+
+
+def _returns_uri(uris: dict[str, tuple[str, ...]], key: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    callees = local_uri_returns(node)
+    if callees is not None:
+        uris[key] = callees
 
 
 def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -559,6 +574,26 @@ class ProjectSymbols:
         result = FunctionQueries(f"{module}.{'.'.join(names)}", where, summary, model_module, model_name)
         self._memo[key] = result
         return result
+
+    def returns_local_uri(self, path: str, dotted: str) -> bool:
+        """Summary "returns a `data:` / `file:` URI" of the function or method (`Class.method`)
+        that `dotted` names in file `path`, in whichever module it is defined: every return is
+        one, directly or as the result of functions (`self.method` of its own class included)
+        that return one in turn."""
+        key = ("uri", path, dotted)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = False  # a cycle proves nothing
+        found = self._locate(path, dotted, 0)
+        callees = self.files[found[0]].uris.get(".".join(found[1])) if found is not None and len(found[1]) <= 2 else None
+        if callees is not None:
+            where, names = found  # type: ignore[misc]
+            owner = names[0] if len(names) == 2 else ""
+            self._memo[key] = all(
+                self.returns_local_uri(where, f"{owner}.{callee.partition('.')[2]}" if owner and callee.split(".")[0] in ("self", "cls") else callee)
+                for callee in callees
+            )
+        return self._memo[key]
 
     def callers(self, path: str, name: str) -> tuple[tuple[str, CallEdge], ...]:
         """The direct calls, anywhere in the project, of the function or method (`Class.method`)
