@@ -64,6 +64,10 @@ def _model() -> ProjectSymbols:
     return ProjectSymbols.build(facts)
 
 
+def _built(files: dict[str, str]) -> ProjectSymbols:
+    return ProjectSymbols.build({path: collect_symbols(path, ast.parse(code), code) for path, code in files.items()})
+
+
 def test_modules_are_named_from_their_package_chain_per_root() -> None:
     model = _model()
     assert model.module("svc_a/shop/db/sqlutil.py").name == "shop.db.sqlutil"
@@ -149,7 +153,7 @@ def test_definition_finds_where_a_module_level_name_is_bound() -> None:
             "    local = FastAPI()\n"
         ),
     }
-    model = ProjectSymbols.build({path: collect_symbols(path, ast.parse(code), code) for path, code in tree.items()})
+    model = _built(tree)
     main = "svc/app/main.py"
     assert model.definition(main, "api_router") == ("svc/app/api/router.py", "api_router")  # through a re-export
     assert model.definition(main, "users.router") == ("svc/app/routes/users.py", "router")
@@ -168,7 +172,7 @@ def test_modules_below_a_folder_without_init_are_found_by_their_dotted_name() ->
         "backend/open_webui/main.py": "from open_webui.routers import ollama\n",
         "tools/routers/ollama.py": "router = None\n",
     }
-    model = ProjectSymbols.build({path: collect_symbols(path, ast.parse(code), code) for path, code in tree.items()})
+    model = _built(tree)
     main = "backend/open_webui/main.py"
     assert model.find_module("open_webui.routers.ollama", main) == "backend/open_webui/routers/ollama.py"
     assert model.definition(main, "ollama.router") == ("backend/open_webui/routers/ollama.py", "router")
@@ -242,7 +246,7 @@ def test_ancestry_is_depth_first_in_written_order_and_follows_star_reexports() -
             "class D(generic._Private):\n    pass\n"
         ),
     }
-    model = ProjectSymbols.build({p: collect_symbols(p, ast.parse(c), c) for p, c in files.items()})
+    model = _built(files)
     here = "app/views.py"
     c = model.class_symbol(here, "C")
     assert model.ancestors(c) == ("app.views.A", "app.views.X", "app.views.B", "app.generic.views.ObjectView", "django.views.View")
@@ -276,7 +280,7 @@ def test_summary_returns_a_local_uri_across_modules_and_methods() -> None:
             "def loop():\n    return loop()\n"
         ),
     }
-    model = ProjectSymbols.build({p: collect_symbols(p, ast.parse(c), c) for p, c in files.items()})
+    model = _built(files)
     here = "app/mail.py"
     assert model.returns_local_uri(here, "create_img")
     assert model.returns_local_uri(here, "wrapped")
