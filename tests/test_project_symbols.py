@@ -64,6 +64,10 @@ def _model() -> ProjectSymbols:
     return ProjectSymbols.build(facts)
 
 
+def _built(files: dict[str, str]) -> ProjectSymbols:
+    return ProjectSymbols.build({path: collect_symbols(path, ast.parse(code), code) for path, code in files.items()})
+
+
 def test_modules_are_named_from_their_package_chain_per_root() -> None:
     model = _model()
     assert model.module("svc_a/shop/db/sqlutil.py").name == "shop.db.sqlutil"
@@ -149,7 +153,7 @@ def test_definition_finds_where_a_module_level_name_is_bound() -> None:
             "    local = FastAPI()\n"
         ),
     }
-    model = ProjectSymbols.build({path: collect_symbols(path, ast.parse(code), code) for path, code in tree.items()})
+    model = _built(tree)
     main = "svc/app/main.py"
     assert model.definition(main, "api_router") == ("svc/app/api/router.py", "api_router")  # through a re-export
     assert model.definition(main, "users.router") == ("svc/app/routes/users.py", "router")
@@ -168,7 +172,7 @@ def test_modules_below_a_folder_without_init_are_found_by_their_dotted_name() ->
         "backend/open_webui/main.py": "from open_webui.routers import ollama\n",
         "tools/routers/ollama.py": "router = None\n",
     }
-    model = ProjectSymbols.build({path: collect_symbols(path, ast.parse(code), code) for path, code in tree.items()})
+    model = _built(tree)
     main = "backend/open_webui/main.py"
     assert model.find_module("open_webui.routers.ollama", main) == "backend/open_webui/routers/ollama.py"
     assert model.definition(main, "ollama.router") == ("backend/open_webui/routers/ollama.py", "router")
@@ -222,3 +226,67 @@ def test_call_edges_in_source_order_with_what_is_open() -> None:
     assert [(edge.callee, edge.within) for edge in edges] == [
         ("one", ()), ("two", ()), ("three", ()), ("guard", ()), ("four", ()), ("five", ("guard()",)), ("six", ("guard()", "five()")),
     ]
+
+
+def test_ancestry_is_depth_first_in_written_order_and_follows_star_reexports() -> None:
+    """`ancestry` lists each base, then its own bases (the order attribute lookup follows:
+    `C(A, B)` with `A(X)` looks in A, X, then B); a base re-exported by a package's
+    `from .views import *` is the project class, not an external name."""
+    files = {
+        "app/__init__.py": "",
+        "app/generic/__init__.py": "from .views import *\nfrom ._hidden import *\n",
+        "app/generic/views.py": "from django.views import View\nclass ObjectView(View):\n    pass\n",
+        "app/generic/_hidden.py": "class _Private:\n    pass\n",
+        "app/views.py": (
+            "from app import generic\n"
+            "class X:\n    pass\n"
+            "class A(X):\n    pass\n"
+            "class B(generic.ObjectView):\n    pass\n"
+            "class C(A, B):\n    pass\n"
+            "class D(generic._Private):\n    pass\n"
+        ),
+    }
+    model = _built(files)
+    here = "app/views.py"
+    c = model.class_symbol(here, "C")
+    assert model.ancestors(c) == ("app.views.A", "app.views.X", "app.views.B", "app.generic.views.ObjectView", "django.views.View")
+    assert [symbol is not None for _, symbol in model.ancestry(c)] == [True, True, True, True, False]
+    assert model.is_subclass(here, "B", "django.views.View")
+    # `*` leaves out private names: the base stays an unresolved name.
+    assert model.ancestors(model.class_symbol(here, "D")) == ("app.generic._Private",)
+
+
+def test_summary_returns_a_local_uri_across_modules_and_methods() -> None:
+    """The per-function summary "returns a `data:` / `file:` URI": literals, f-strings, a
+    data-URI producer, locals assigned one, and functions returning another function's (or
+    their own class's method's) result, resolved across modules; a near-miss returns an
+    https URL on one path, or the URL of some data named `data_url`."""
+    files = {
+        "app/__init__.py": "",
+        "app/images.py": (
+            "import segno\n"
+            "def create_img(data):\n    return segno.make_qr(data).png_data_uri(scale=10)\n"
+            "def inline(kind, body):\n    uri = f'data:{kind};base64,{body}'\n    return uri\n"
+            "def either(flag):\n    if flag:\n        return 'file:///tmp/x'\n    return 'https://example.com/x'\n"
+            "def data_url(name):\n    return normalize_data_url(name)\n"
+            "def normalize_data_url(name):\n    return 'https://example.com/' + name\n"
+        ),
+        "app/mail.py": (
+            "from app.images import create_img\nfrom app import images\n"
+            "def wrapped(data):\n    return create_img(data)\n"
+            "class Mailer:\n"
+            "    def qr(self, data):\n        return images.inline('image/png', data)\n"
+            "    def again(self, data):\n        return self.qr(data)\n"
+            "def loop():\n    return loop()\n"
+        ),
+    }
+    model = _built(files)
+    here = "app/mail.py"
+    assert model.returns_local_uri(here, "create_img")
+    assert model.returns_local_uri(here, "wrapped")
+    assert model.returns_local_uri(here, "images.inline")
+    assert model.returns_local_uri(here, "Mailer.again")
+    assert not model.returns_local_uri(here, "images.either")
+    assert not model.returns_local_uri(here, "images.data_url")
+    assert not model.returns_local_uri(here, "loop")
+    assert not model.returns_local_uri(here, "missing")

@@ -658,3 +658,37 @@ def test_a_raised_disallowed_host_is_host_check_evidence(tmp_path: Path) -> None
     index = build_index(tmp_path, discover(tmp_path, [tmp_path], (), True), Config(root=str(tmp_path)))
     evidence = index.section("routes").evidence
     assert [(e.kind, e.file, e.line) for e in evidence] == [("host-check", "shop/middleware.py", 5)]
+
+
+def test_class_views_inherit_through_the_project_class_hierarchy(tmp_path: Path) -> None:
+    """The route index takes each class's ancestors from the project symbols: a Flask-AppBuilder
+    view inherits `route_base` from a base in its own file whose name another module also
+    defines (`route_base = ""`: the login view serves `/login/`), and a Django class view
+    whose base a package re-exports with `from .object_views import *` serves the methods
+    it defines (not a GET guessed for an unknown class)."""
+    root = write_tree(tmp_path, {
+        "fab/__init__.py": "",
+        "fab/views.py": (
+            "from flask_appbuilder import BaseView, expose\n\n\n"
+            'class AuthView(BaseView):\n    route_base = ""\n\n\n'
+            'class AuthDBView(AuthView):\n    @expose("/login/", methods=["GET", "POST"])\n    def login(self): ...\n'
+        ),
+        "other/__init__.py": "",
+        "other/views.py": "class AuthView:\n    pass\n",
+        "web/__init__.py": "",
+        "web/settings.py": 'ROOT_URLCONF = "web.urls"\n',
+        "web/urls.py": "from django.urls import path\nfrom web import views\n"
+        'urlpatterns = [path("scripts/<int:pk>/", views.ScriptView.as_view())]\n',
+        "web/generic/__init__.py": "from .object_views import *\n",
+        "web/generic/object_views.py": "from django.views.generic import View\n\n\nclass ObjectView(View):\n    pass\n",
+        "web/views.py": (
+            "from django.http import HttpResponse\nfrom web import generic\n\n\n"
+            "class ScriptView(generic.ObjectView):\n    def get(self, request): ...\n\n    def post(self, request): ...\n"
+        ),
+    })  # fmt: skip
+    assert _routes(root) == {
+        ("GET", "/login/", "fab.views.AuthDBView.login"),
+        ("POST", "/login/", "fab.views.AuthDBView.login"),
+        ("GET", "/scripts/{pk}/", "web.views.ScriptView"),
+        ("POST", "/scripts/{pk}/", "web.views.ScriptView"),
+    }

@@ -172,3 +172,28 @@ def test_a_value_spelled_like_its_own_name_is_a_key_not_a_secret() -> None:
     assert not looks_like_secret("access_token", "ACCESS_TOKEN")
     assert looks_like_secret("access_token_9f3kQ2x", "ACCESS_TOKEN")
     assert looks_like_secret("OS-OAUTH1:access_token", "API_SECRET")
+
+
+def test_urlopen_of_a_data_uri_made_in_another_module_is_not_reported(tmp_path) -> None:
+    """OPS001 reads the project model's summary "returns a `data:` / `file:` URI", so a helper
+    of another module (or one wrapping it) that returns segno's data URI opens no connection;
+    a helper returning an https URL still does."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "app").mkdir()
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "utils.py").write_text(
+        "import segno\n"
+        "def create_img(data):\n    return segno.make_qr(data).png_data_uri(scale=10)\n"
+        "def remote(name):\n    return 'https://example.com/' + name\n"
+    )
+    (root / "app" / "notify.py").write_text(
+        "from urllib.request import urlopen\nfrom app.utils import create_img, remote\nfrom app import utils\n"
+        "def qr_image(data):\n    return create_img(data)\n"
+        "def attach(data):\n"
+        "    local = urlopen(utils.create_img(data)).read()\n"
+        "    wrapped = urlopen(qr_image(data)).read()\n"
+        "    return local, wrapped, urlopen(remote(data)).read()\n"
+    )
+    result = scan_tree(root, select=("OPS001",))
+    assert [(f.path, f.line) for f in result.findings if f.rule == "OPS001"] == [("app/notify.py", 9)]

@@ -30,6 +30,7 @@ from reviewer.model import FileKind
 from reviewer.names import absolute_module, module_name_for
 from reviewer.project.calls import CallEdge, call_edges
 from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
+from reviewer.project.uris import local_uri_returns
 from reviewer.project.values import (
     CHOICE,
     COLLECTION,
@@ -93,6 +94,10 @@ class FileSymbols:
     queries: Mapping[str, QuerySummary] = field(default_factory=dict)
     calls: tuple[CallEdge, ...] = ()  # direct call edges of its functions and methods
     migration: bool = False  # a migration file: only its imports and calls are kept
+    stars: tuple[tuple[str, int], ...] = ()  # `from .module import *`: (module, level)
+    # "function" or "Class.method" -> summary "returns a `data:` / `file:` URI": the callees
+    # whose results it returns (each must return one too), for those that have it.
+    uris: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def binds(self, name: str) -> bool:
         """The module binds `name` itself (not through an import)."""
@@ -121,6 +126,8 @@ class FileSymbols:
             "variables": sorted(self.variables),
             "calls": [edge.to_json() for edge in self.calls],
             "migration": self.migration,
+            "stars": [list(star) for star in self.stars],
+            "uris": {name: list(callees) for name, callees in self.uris.items()},
         }
 
     @staticmethod
@@ -149,15 +156,19 @@ class FileSymbols:
             queries={name: QuerySummary.from_json(summary) for name, summary in data.get("queries", {}).items()},
             calls=tuple(CallEdge.from_json(edge) for edge in data.get("calls", ())),
             migration=bool(data.get("migration")),
+            stars=tuple((star[0], int(star[1])) for star in data.get("stars", ())),
+            uris={name: tuple(callees) for name, callees in data.get("uris", {}).items()},
         )
 
 
 def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbols:
     imports: dict[str, tuple[str, str, int]] = {}
+    stars: list[tuple[str, int]] = []
     bindings: dict[str, list[Expr | None]] = {}
     classes: dict[str, ClassFacts] = {}
     functions: dict[str, FunctionFacts] = {}
     queries: dict[str, QuerySummary] = {}
+    uris: dict[str, tuple[str, ...]] = {}
     # Words without which a file holds no query / defines no model: its functions' database
     # accesses are not looked for.
     accesses = not source or any(word in source for word in QUERY_WORDS)
@@ -177,6 +188,7 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 if alias.name == "*":
+                    stars.append((node.module or "", node.level))
                     continue
                 local = alias.asname or alias.name
                 imports[local] = (node.module or "", alias.name, node.level)
@@ -187,9 +199,11 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             for method in node.body:
                 if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     _summarise(queries, f"{node.name}.{method.name}", method, imports, not _is_static(method), accesses, on_self)
+                    _returns_uri(uris, f"{node.name}.{method.name}", method)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions[node.name] = _function_facts(node)
             _summarise(queries, node.name, node, imports, False, False, False)  # a function's own queries: no rule asks
+            _returns_uri(uris, node.name, node)
             bind(node.name, None)
     rebound = _global_names(tree) if "global" in source or not source else set()
     constants: dict[str, Expr] = {}
@@ -201,7 +215,7 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     # A test's calls are no evidence about the code it calls (a test wrapping a call in
     # `atomic` says nothing of production callers), and they would double the edges.
     calls = () if is_test_path(path) else call_edges(tree, frozenset(imports) | frozenset(bindings))
-    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls)
+    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls, stars=tuple(stars), uris=uris)
 
 
 def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method: bool, accesses: bool, on_self: bool) -> None:
@@ -209,6 +223,12 @@ def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method
     summary = summarise(node, imports, method, accesses, on_self)
     if summary:
         queries[key] = summary
+
+
+def _returns_uri(uris: dict[str, tuple[str, ...]], key: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    callees = local_uri_returns(node)
+    if callees is not None:
+        uris[key] = callees
 
 
 def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -555,6 +575,26 @@ class ProjectSymbols:
         self._memo[key] = result
         return result
 
+    def returns_local_uri(self, path: str, dotted: str) -> bool:
+        """Summary "returns a `data:` / `file:` URI" of the function or method (`Class.method`)
+        that `dotted` names in file `path`, in whichever module it is defined: every return is
+        one, directly or as the result of functions (`self.method` of its own class included)
+        that return one in turn."""
+        key = ("uri", path, dotted)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = False  # a cycle proves nothing
+        found = self._locate(path, dotted, 0)
+        callees = self.files[found[0]].uris.get(".".join(found[1])) if found is not None and len(found[1]) <= 2 else None
+        if callees is not None:
+            where, names = found  # type: ignore[misc]
+            owner = names[0] if len(names) == 2 else ""
+            self._memo[key] = all(
+                self.returns_local_uri(where, f"{owner}.{callee.partition('.')[2]}" if owner and callee.split(".")[0] in ("self", "cls") else callee)
+                for callee in callees
+            )
+        return self._memo[key]
+
     def callers(self, path: str, name: str) -> tuple[tuple[str, CallEdge], ...]:
         """The direct calls, anywhere in the project, of the function or method (`Class.method`)
         `name` defined in file `path`: (caller's file, edge). A call through an instance
@@ -617,25 +657,35 @@ class ProjectSymbols:
             return (cls.qualified, *self.ancestors(cls))
         return (self._external(path, dotted),)
 
-    def ancestors(self, cls: ClassSymbol) -> tuple[str, ...]:
-        """Qualified names of every base, transitively (project classes and external names)."""
-        key = ("ancestors", cls.qualified, cls.path)
+    def ancestry(self, cls: ClassSymbol) -> tuple[tuple[str, ClassSymbol | None], ...]:
+        """Every base of `cls`, transitively, depth first in the order the bases are written
+        (each base, then its own bases: the order attribute lookup follows short of diamonds),
+        each once: (qualified name, its symbol when it is a project class, else None)."""
+        key = ("ancestry", cls.qualified, cls.path)
         if key in self._memo:
             return self._memo[key]
-        self._memo[key] = ()
-        seen: list[str] = []
-        pending = [(cls.path, cls)]
-        while pending and len(seen) < 64:
-            path, current = pending.pop()
+        found: list[tuple[str, ClassSymbol | None]] = []
+        seen = {cls.qualified}
+
+        def visit(current: ClassSymbol) -> None:
             for base in current.bases:
-                if base in seen:
+                if base in seen or len(found) >= 64:
                     continue
-                seen.append(base)
-                parent = self.class_symbol(path, base)
+                seen.add(base)
+                parent = self.class_symbol(current.path, base)
+                found.append((base, parent))
                 if parent is not None:
-                    pending.append((parent.path, parent))
-        self._memo[key] = tuple(seen)
+                    visit(parent)
+
+        self._memo[key] = ()  # a cycle through this class: its chain so far
+        visit(cls)
+        self._memo[key] = tuple(found)
         return self._memo[key]
+
+    def ancestors(self, cls: ClassSymbol) -> tuple[str, ...]:
+        """Qualified names of every base, transitively (project classes and external names),
+        in `ancestry`'s order."""
+        return tuple(name for name, _ in self.ancestry(cls))
 
     def class_constant(self, path: str, class_name: str, attribute: str) -> Constant | None:
         """`self.attribute` / `cls.attribute` read in a method of the class `class_name` of
@@ -664,7 +714,7 @@ class ProjectSymbols:
             return self._absolute(path, ".".join([target, *names[1:]]), hops + 1)
         if facts.binds(head):
             return path, names
-        return self._absolute(path, dotted, hops + 1)
+        return self._starred(path, names, hops) or self._absolute(path, dotted, hops + 1)
 
     def _absolute(self, near: str, dotted: str, hops: int) -> tuple[str, list[str]] | None:
         names = dotted.split(".")
@@ -677,7 +727,24 @@ class ProjectSymbols:
                     return self._locate(where, ".".join(rest), hops + 1)
                 if facts.binds(rest[0]):
                     return where, rest
-                return None
+                return self._starred(where, rest, hops)
+        return None
+
+    def _starred(self, path: str, names: list[str], hops: int) -> tuple[str, list[str]] | None:
+        """A name that file `path` neither binds nor imports by name, found in a module it
+        imports with `*` (a package's `__init__` re-exporting `from .views import *`)."""
+        if hops > MAX_HOPS or names[0].startswith("_"):  # `*` leaves out private names
+            return None
+        for module, level in self.files[path].stars:
+            where = self.find_module(self._import_target(path, module, "", level), path)
+            if where is None or where == path:
+                continue
+            facts = self.files[where]
+            if names[0] in facts.imports or facts.binds(names[0]):
+                return self._locate(where, ".".join(names), hops + 1)
+            found = self._starred(where, names, hops + 1)
+            if found is not None:
+                return found
         return None
 
     def _import_target(self, path: str, module: str, name: str, level: int) -> str:

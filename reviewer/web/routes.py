@@ -24,7 +24,7 @@ from reviewer.discovery import non_service
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
 from reviewer.project.roots import FASTAPI_APPS, FLASK_APPS, app_kind
-from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
+from reviewer.project.symbols import SECTION as SYMBOLS, ClassSymbol, ProjectSymbols
 from reviewer.project.values import CONCAT, IMPORTED, REF, TEXT, Expr, expr_of
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -1354,12 +1354,11 @@ def _routers(path: str, data: FileRoutes, symbols: ProjectSymbols) -> dict[str, 
 def merge_routes(facts: Mapping[str, FileRoutes], symbols: ProjectSymbols | None = None) -> "RoutesSection":
     resolver = _Resolver(symbols if isinstance(symbols, ProjectSymbols) else ProjectSymbols.build({}))
     routers = {path: _routers(path, data, resolver.symbols) for path, data in facts.items()}
-    classes: ClassTable = ClassTable()
+    classes = ClassTable(resolver.symbols)
     functions: dict[str, tuple[str, FunctionDecl]] = {}
     for path, data in facts.items():
         for name, info in data.classes.items():
-            bases = tuple(resolver.qualified(path, base) if base else base for base in info.bases)
-            classes[f"{data.module}.{name}"] = (path, dataclasses.replace(info, bases=bases))
+            classes.add(path, name, info)
         for name, function in data.functions.items():
             functions[f"{data.module}.{name}"] = (path, function)
     routes: list[Route] = []
@@ -1563,7 +1562,7 @@ def merge_routes(facts: Mapping[str, FileRoutes], symbols: ProjectSymbols | None
     )
 
 
-def _pagination_index(classes: Mapping[str, tuple[str, ClassDecl]], functions: Mapping[str, tuple[str, FunctionDecl]]) -> "Pagination":
+def _pagination_index(classes: ClassTable, functions: Mapping[str, tuple[str, FunctionDecl]]) -> "Pagination":
     """The project's own pagination: dependencies (functions and classes taking page inputs),
     helpers (functions that paginate), the page-size parameters each function clamps,
     paginator classes whose page size is bounded by an inherited attribute or an overridden
@@ -1590,69 +1589,63 @@ def _framework(kind: str, path: str, facts: Mapping[str, FileRoutes]) -> str:
 
 
 class ClassTable(dict):
-    """Project classes by qualified name, with an index by simple name (built on first use)
-    so resolving a base class imported under a short name is a lookup, not a scan."""
+    """Project classes by the route index's qualified name -> (file, ClassDecl), with each
+    class's ancestors taken from the project symbols' class hierarchy (`ProjectSymbols.ancestry`):
+    a project class under its key here, any other base by its qualified name."""
 
-    _by_simple: dict[str, list[str]] | None = None
+    def __init__(self, symbols: ProjectSymbols) -> None:
+        super().__init__()
+        self.symbols = symbols
+        self._bases: dict[str, tuple[str, ...]] = {}
+        self.direct: dict[str, tuple[str, ...]] = {}  # key -> its own bases (keys or qualified names)
 
-    def keys_named(self, simple: str) -> list[str]:
-        if self._by_simple is None:
-            self._by_simple = {}
-            for key in self:
-                if "." in key:
-                    self._by_simple.setdefault(_simple(key), []).append(key)
-        return self._by_simple.get(simple, [])
+    def add(self, path: str, name: str, info: ClassDecl) -> None:
+        """Class `name` (`Outer.Inner` when nested in a function) of file `path`."""
+        key = f"{module_name_for(path)}.{name}"
+        self[key] = (path, info)
+        own = self.symbols.class_symbol(path, name) if "." not in name else None
+        if own is not None:
+            chain = self.symbols.ancestry(own)
+            self.direct[key] = tuple(self._key(base, self.symbols.class_symbol(own.path, base)) for base in own.bases)
+        else:  # a class the symbols do not hold (defined in a function): its bases' chains
+            chain = []
+            for base in filter(None, info.bases):
+                parent = self.symbols.class_symbol(path, base)
+                chain.append((base, parent))
+                chain.extend(self.symbols.ancestry(parent) if parent is not None else ())
+            self.direct[key] = tuple(self._key(base, self.symbols.class_symbol(path, base)) for base in filter(None, info.bases))
+        self._bases[key] = tuple(dict.fromkeys(self._key(base, parent) for base, parent in chain))
 
-    def key_of(self, name: str) -> str:
-        """The key of the project class a base name stands for (a base imported through a
-        relative or short name, as `_base_names` follows it); the name itself otherwise."""
-        if name in self:
-            return name
-        return next(iter(self.keys_named(_simple(name))), name)
+    @staticmethod
+    def _key(name: str, symbol: ClassSymbol | None) -> str:
+        return f"{module_name_for(symbol.path)}.{symbol.qualified.rsplit('.', 1)[-1]}" if symbol is not None else name
 
-
-def _base_names(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]], depth: int = 0) -> list[str]:
-    found = classes.get(qualified)
-    if found is None or depth > 6:
-        return []
-    out = []
-    for base in found[1].bases:
-        out.append(base)
-        out.extend(_base_names(base, classes, depth + 1))
-        # A base imported through a relative/short name may be a project class under another key.
-        simple = _simple(base)
-        if base not in classes:
-            candidates = classes.keys_named(simple) if isinstance(classes, ClassTable) else [
-                key for key in classes if key.endswith("." + simple)
-            ]
-            for key in candidates:
-                if key != qualified:
-                    out.extend(_base_names(key, classes, depth + 1))
-                    break
-    return out
+    def bases(self, key: str) -> tuple[str, ...]:
+        """The ancestors of the class `key`, depth first in the order bases are written."""
+        return self._bases.get(key, ())
 
 
-def _inherited_attrs(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]]) -> dict[str, AttrDecl]:
+def _inherited_attrs(qualified: str, classes: ClassTable) -> dict[str, AttrDecl]:
     attrs: dict[str, AttrDecl] = {}
-    for name in [*reversed(_base_names(qualified, classes)), qualified]:
+    for name in [*reversed(classes.bases(qualified)), qualified]:
         found = classes.get(name)
         if found:
             attrs.update(found[1].attrs)
     return attrs
 
 
-def _inherited_methods(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]]) -> set[str]:
+def _inherited_methods(qualified: str, classes: ClassTable) -> set[str]:
     methods: set[str] = set()
-    for name in [qualified, *_base_names(qualified, classes)]:
+    for name in [qualified, *classes.bases(qualified)]:
         found = classes.get(name)
         if found:
             methods.update(found[1].methods)
     return methods
 
 
-def _capabilities(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]]) -> set[str] | None:
+def _capabilities(qualified: str, classes: ClassTable) -> set[str] | None:
     """Actions a view class serves (DRF actions or HTTP method names), None if not a view."""
-    bases = _base_names(qualified, classes)
+    bases = classes.bases(qualified)
     simple = {_simple(b) for b in bases}
     if not simple & VIEW_BASE_NAMES and not any(b.startswith(("rest_framework.", "django.views", "flask.views")) for b in bases):
         return None
@@ -1667,7 +1660,7 @@ def _capabilities(qualified: str, classes: Mapping[str, tuple[str, ClassDecl]]) 
 
 
 def _viewset_routes(
-    reg: RegistrationDecl, head: PathText, path: str, classes: Mapping[str, tuple[str, ClassDecl]], routes: list, router: RouterDecl | None
+    reg: RegistrationDecl, head: PathText, path: str, classes: ClassTable, routes: list, router: RouterDecl | None
 ) -> None:
     """The routes a DRF router makes of one `register(prefix, ViewSet)`: list and detail
     routes of the actions the viewset serves, and its `@action` routes, under `head`."""
@@ -1706,11 +1699,11 @@ def _appbuilder_routes(classes: ClassTable, routes: list, served_views: set[str]
     that another project class extends is a base (superset's `BaseSupersetView`): its
     methods are listed under the subclasses that serve them, not its own name, unless the
     project registers it (`appbuilder.add_api(ChartRestApi)`, which `ChartDataRestApi` extends)."""
-    extended = {classes.key_of(base) for _, info in classes.values() for base in info.bases}
+    extended = {base for bases in classes.direct.values() for base in bases}
     for qualified, (path, info) in classes.items():
         if qualified in extended and qualified not in served_views:
             continue
-        lineage = list(dict.fromkeys(classes.key_of(name) for name in [qualified, *_base_names(qualified, classes)]))
+        lineage = [qualified, *classes.bases(qualified)]
         if not any(name.startswith(APPBUILDER) for name in lineage[1:]):
             continue
         served: dict[str, tuple[str, tuple[ActionDecl, ...]] | None] = {}  # method name -> (file, its exposes), most derived first
@@ -1756,7 +1749,7 @@ def _literal_attr(attrs: Mapping[str, AttrDecl], name: str) -> str | None:
 
 
 def _view_routes(
-    entry: PatternEntry, full: PathText, path: str, classes: Mapping[str, tuple[str, ClassDecl]], functions: Mapping[str, tuple[str, FunctionDecl]],
+    entry: PatternEntry, full: PathText, path: str, classes: ClassTable, functions: Mapping[str, tuple[str, FunctionDecl]],
     routes: list,
 ) -> None:
     """The routes of one pattern entry that names a view: a Django function or class view, or

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from reviewer.fixes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
+from reviewer.names import dotted
 from reviewer.needs import qualified
+from reviewer.project.uris import is_data_uri_producer, is_local_uri_text
 from reviewer.rule import Autofix, Change, Example, Needs, PythonRule
 from reviewer.ops.secops import has_star_kwargs, is_false_or_none, keyword, positional
 
@@ -31,11 +31,6 @@ POSITIONAL_TIMEOUT = {
 
 # Openers that read `data:` and `file:` URIs themselves, with no connection to time out.
 LOCAL_SCHEME_OPENERS = frozenset({"urllib.request.urlopen"})
-LOCAL_SCHEMES = ("data:", "file:")
-# Producers of an image's data URI by their name (segno's `png_data_uri` / `svg_data_uri`). A
-# bare `data_uri` / `data_url` is not one: it often names the URL of some data (superset's
-# `normalize_example_data_url` gives an https URL of a CSV file).
-DATA_URI_PRODUCER = re.compile(r"(png|svg|jpe?g|gif|webp|image|img)_?data_?ur[il]$", re.IGNORECASE)
 
 
 class ExternalCallWithoutTimeout(PythonRule):
@@ -54,13 +49,15 @@ class ExternalCallWithoutTimeout(PythonRule):
     `send`, a mounted adapter other than a plain `HTTPAdapter` (a timeout adapter), or a
     replaced `session.request`. `urlopen` of a URL known to be a `data:` or `file:` URI (a
     literal, a local given one, the result of a data-URI producer such as segno's
-    `png_data_uri()` or of a function of the same file that returns one) opens no connection
-    and is not reported."""
+    `png_data_uri()` or of a function of any module, or a method of the class, with the
+    project model's per-function summary "returns a `data:` / `file:` URI") opens no
+    connection and is not reported."""
 
     code = "OPS001"
     # bandit's B113 (requests without a timeout) flags the same calls, less precisely.
     supersedes = ("B113",)
     name = "external-call-without-timeout"
+    index_sections = ("symbols",)  # the summary "returns a `data:` / `file:` URI" of functions in other modules
     summary = "An outbound network call has no timeout."
     category = Category.OPS
     severity = Severity.MEDIUM
@@ -266,6 +263,15 @@ class ExternalCallWithoutTimeout(PythonRule):
             "        return body, image, icon\n",
             path="app/mail.py",
             note="near-miss: `urlopen` of a `data:` URI (a literal, segno's `png_data_uri`) reads no network (privacyidea)",
+        ),
+        Example(
+            "from urllib.request import urlopen\n"
+            "from app.utils import create_img\n"
+            "def attach(body, serial):\n"
+            "    return body, urlopen(create_img(serial)).read()\n",
+            path="app/notify.py",
+            files=(("app/__init__.py", ""), ("app/utils.py", "import segno\ndef create_img(data):\n    return segno.make_qr(data).png_data_uri(scale=10)\n")),
+            note="near-miss: a helper of another module with the summary \"returns a `data:` URI\" (privacyidea's `create_img`)",
         ),
         Example(
             "def fetch(cache, key):\n    return cache.get(key)\n",
@@ -491,15 +497,15 @@ class ExternalCallWithoutTimeout(PythonRule):
 
     def _local_uri(self, arg: cst.Arg | None, depth: int = 0) -> bool:
         """The URL is a `data:` / `file:` URI: a literal with that prefix, a data-URI producer's
-        result, a local every assignment of which is one, or a call of a function of this file
-        (or a method of its class) every return of which is one."""
+        result, a local every assignment of which is one, or a call of a function that returns
+        one (the symbols' summary, across modules)."""
         return arg is not None and self._local_uri_value(arg.value, depth)
 
     def _local_uri_value(self, value: cst.BaseExpression, depth: int = 0) -> bool:
         if depth > 3:
             return False
         if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-            return _literal_prefix(value).lower().startswith(LOCAL_SCHEMES)
+            return is_local_uri_text(_literal_prefix(value))
         if isinstance(value, cst.Name):
             found = self.context.scopes.lookup(value.value)
             if found and found[1] and all(a.op == "=" for a in found[1]):
@@ -507,25 +513,22 @@ class ExternalCallWithoutTimeout(PythonRule):
             return False
         if isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)):
             name = value.func.value if isinstance(value.func, cst.Name) else value.func.attr.value
-            if DATA_URI_PRODUCER.search(name):
+            if is_data_uri_producer(name):
                 return True
-            function = self._own_function(value.func)
-            returns = _returned(function) if function is not None else []
-            return bool(returns) and all(self._local_uri_value(r, depth + 1) for r in returns)
+            return self._returns_local_uri(value.func)
         return False
 
-    def _own_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
-        """The function of this file a call reaches: a module-level `def`, or a method of the
-        enclosing class through `self.` / `cls.`."""
-        body = self.context.module.body
-        if isinstance(func, cst.Name):
-            return next((s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == func.value), None)
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+    def _returns_local_uri(self, func: cst.Name | cst.Attribute) -> bool:
+        """The called function (of any module, or a method of the enclosing class through
+        `self.` / `cls.`) has the summary "returns a `data:` / `file:` URI"."""
+        symbols, name = self.context.symbols, dotted(func)
+        if symbols is None or name is None:
+            return False
+        head, _, rest = name.partition(".")
+        if head in ("self", "cls"):
             owner = self.context.scopes.enclosing_class
-            cls = next((s for s in body if isinstance(s, cst.ClassDef) and s.name.value == owner), None)
-            if cls is not None:
-                return next((s for s in cls.body.body if isinstance(s, cst.FunctionDef) and s.name.value == func.attr.value), None)
-        return None
+            return bool(owner and rest and "." not in rest) and symbols.returns_local_uri(self.context.path, f"{owner}.{rest}")
+        return symbols.returns_local_uri(self.context.path, name)
 
     def _is_none_timeout(self, value: cst.BaseExpression) -> bool:
         if is_false_or_none(value):
@@ -547,30 +550,6 @@ def _literal_prefix(value: cst.BaseExpression) -> str:
         first = value.parts[0] if value.parts else None
         return first.value if isinstance(first, cst.FormattedStringText) else ""
     return ""
-
-
-def _returned(function: cst.FunctionDef) -> list[cst.BaseExpression]:
-    """The values the function's own `return` statements give (not those of nested functions);
-    empty when one returns nothing."""
-    values: list[cst.BaseExpression] = []
-    bare = False
-
-    class Returns(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is function
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_Return(self, node: cst.Return) -> None:
-            nonlocal bare
-            if node.value is None:
-                bare = True
-            else:
-                values.append(node.value)
-
-    function.visit(Returns())
-    return [] if bare else values
 
 
 class _ClassFacts:
