@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from reviewer import registry as registry_module
 from reviewer.registry import LISTED, Listed
 from reviewer.rule import ProjectRule, PythonRule, SqlRule
-from tests.conftest import write_pack
+from tests.conftest import scans_reporting, write_pack
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,15 +78,8 @@ def test_a_warm_scan_imports_no_rule_module(tmp_path: Path) -> None:
     imports none of the rule modules; the reports are the same byte for byte."""
     root = tmp_path / "proj"
     shutil.copytree(REPO / "sample_projects" / "django_shop", root)
-    probe = (
-        "import runpy, sys\n"
-        f"sys.argv = ['reviewer', 'scan', {str(root)!r}, '--format', 'json', '-q']\n"
-        "try:\n    runpy.run_module('reviewer', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "print(sum(name.startswith('reviewer_pack_') for name in sys.modules), file=sys.stderr)\n"
-    )
-    env = {**__import__("os").environ, **_env(tmp_path)}
-    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env) for _ in range(2)]
-    counts = [int(run.stderr.strip().splitlines()[-1]) for run in runs]
+    env = {**os.environ, **_env(tmp_path)}
+    runs = scans_reporting(root, "sum(name.startswith('reviewer_pack_') for name in sys.modules)", env=env)
+    counts = [int(count) for _, count in runs]
     assert counts[0] > 50 and counts[1] == 0
-    assert runs[0].stdout == runs[1].stdout
+    assert runs[0][0] == runs[1][0]
