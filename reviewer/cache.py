@@ -19,7 +19,7 @@ import tempfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 CACHE_DIR_ENV = "REVIEWER_CACHE_DIR"
 LAYOUT = "v2"
@@ -124,6 +124,29 @@ def keep(folder: str, key: str, value: Any, env: Mapping[str, str]) -> None:
         atomic_write(cache_base(env) / folder / f"{key}.json", json.dumps(value))
     except OSError:
         pass
+
+
+def sources_key(layout: str, folders: Iterable[Path]) -> str:
+    """A key for what is derived from the rule packs (the rule catalogue, `reviewer rules`'
+    table): `layout`, reviewer's and bandit's versions, and each folder's Python files (path,
+    size and modification time, as `make` judges them). A change to any of them makes a new key."""
+    from reviewer import __version__
+
+    hasher = hashlib.blake2b(digest_size=12)
+    hasher.update(f"{layout} {__version__}".encode())
+    try:
+        hasher.update(f"bandit {metadata.version('bandit')}".encode())
+    except metadata.PackageNotFoundError:
+        hasher.update(b"bandit -")
+    for folder in folders:
+        hasher.update(str(folder.resolve()).encode("utf-8", "surrogateescape"))
+        for path in sorted(folder.rglob("*.py")):
+            try:
+                status = path.stat()
+            except OSError:
+                continue
+            hasher.update(f"{path.relative_to(folder).as_posix()} {status.st_size} {status.st_mtime_ns}".encode("utf-8", "surrogateescape"))
+    return hasher.hexdigest()
 
 
 def atomic_write(path: Path, text: str) -> None:

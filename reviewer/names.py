@@ -9,10 +9,12 @@ analysis of every node (measured 2x the parse on netbox; see DESIGN.md).
 from __future__ import annotations
 
 import ast
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from reviewer.astfacts import dotted_name
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
 
 # A logger's methods that write a record (`logger.info(...)`, `log.exception(...)`).
 LOG_LEVELS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"})
@@ -46,6 +48,8 @@ def absolute_module(module: str, is_package: bool, level: int, relative: str) ->
 
 def dotted(node: cst.BaseExpression) -> str | None:
     """`a.b.c` for a Name/Attribute chain, None for anything else."""
+    import libcst as cst  # here: the project index and bandit's bridge import this module without libcst
+
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
@@ -87,6 +91,8 @@ class ImportMap:
                 self._bind(full, _asname(alias))
 
     def add_import_from(self, node: cst.ImportFrom) -> None:
+        import libcst as cst
+
         if isinstance(node.names, cst.ImportStar):
             return
         base = (dotted(node.module) if node.module is not None else "") or ""
@@ -136,4 +142,6 @@ class ImportMap:
 
 
 def _asname(alias: cst.ImportAlias) -> str | None:
+    import libcst as cst
+
     return alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else None

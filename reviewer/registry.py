@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, ClassVar, Iterable, Mapping
 
 from reviewer import bandit_bridge
+from reviewer.cache import keep, read_kept, sources_key
 from reviewer.meta import META_RULES
-from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, Severity
+from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, FileKind, Severity
 from reviewer.config import builtin_pack
 from reviewer.needs import Needs, from_triggers
 from reviewer.rule import ProjectRule, PythonRule, Rule, SqlRule
@@ -148,17 +150,24 @@ def selector_matches(selector: str, rule: type[Rule]) -> bool:
     return rule.code.startswith(text.upper())
 
 
-def load(packs: Iterable[Path | str] = ()) -> Registry:
-    """The built-in pack, the engine's meta rules, then each user pack, in order."""
+def load(packs: Iterable[Path | str] = (), listed: bool = False) -> Registry:
+    """The built-in pack, the engine's meta rules, then each user pack, in order. With
+    `listed`, the packs' rules come from the rule catalogue when it holds them (Listed: their
+    modules load when a rule runs), and the catalogue is written when it does not."""
+    packs = tuple(str(pack) for pack in packs)
+    if listed:
+        registry = _from_catalogue(packs)
+        if registry is not None:
+            return registry
     loaded: list[type[Rule]] = [*META_RULES, *bandit_bridge.rules()]
-    hasher = hashlib.blake2b(digest_size=12)
-    # Bandit's version keys the result cache: a new bandit may find other things.
-    hasher.update(f"bandit {bandit_bridge.BANDIT_VERSION}".encode())
+    hasher = _hasher()
     seen: dict[str, str] = {rule.code: "reviewer (engine)" for rule in META_RULES}
     seen.update({rule.code: "bandit" for rule in bandit_bridge.rules()})
-    for index, pack in enumerate([builtin_pack(), *[Path(p) for p in packs]]):
+    by_pack: list[list[type[Rule]]] = []
+    for index, pack in enumerate(_folders(packs)):
         builtin = index == 0
-        for rule, source in _load_pack(Path(pack), hasher):
+        by_pack.append([])
+        for rule, source in _load_pack(pack, hasher):
             if not builtin and getattr(rule, "triggers", None) and getattr(rule, "needs", None) is None:
                 rule.needs = from_triggers(tuple(rule.triggers))  # a pack written before `needs`
             problems = validate(rule, builtin)
@@ -168,19 +177,151 @@ def load(packs: Iterable[Path | str] = ()) -> Registry:
                 raise RegistryError(source, f"rule code {rule.code} is already defined in {seen[rule.code]}")
             seen[rule.code] = source
             loaded.append(rule)
+            by_pack[-1].append(rule)
     loaded.sort(key=lambda rule: rule.code)
-    return Registry(tuple(loaded), hasher.hexdigest())
+    registry = Registry(tuple(loaded), hasher.hexdigest())
+    if listed:
+        _keep_catalogue(packs, by_pack)
+    return registry
 
 
-_PACK_CACHE: dict[str, list[tuple[type[Rule], str]]] = {}
+def _folders(packs: tuple[str, ...]) -> list[Path]:
+    return [builtin_pack(), *map(Path, packs)]
 
 
-def _load_pack(pack: Path, hasher) -> list[tuple[type[Rule], str]]:
+def _hasher():
+    hasher = hashlib.blake2b(digest_size=12)
+    # Bandit's version keys the result cache: a new bandit may find other things.
+    hasher.update(f"bandit {bandit_bridge.BANDIT_VERSION}".encode())
+    return hasher
+
+
+def _pack_files(pack: Path, hasher) -> list[Path]:
+    """The rule modules of a pack, each hashed into `hasher` (the registry's digest)."""
     if not pack.is_dir():
         raise RegistryError(str(pack), "rule pack folder does not exist")
     files = sorted(path for path in pack.rglob("*.py") if not path.name.startswith("_"))
     for path in files:
         hasher.update(path.read_bytes())
+    return files
+
+
+# --------------------------------------------------------------------------------------------
+# The rule catalogue
+
+# What the catalogue keeps of a pack's rule: every attribute a scan and its reports read
+# without running the rule (selection, options, cache keys, merging, scoring, reports), besides
+# its kind, class name, docstring and file. A rule runs only as its loaded class
+# (Rule.loaded: the engine calls it before analysing a file or running a project rule).
+# tests/test_catalogue.py checks that each listed rule equals its class on all of them.
+LISTED = (
+    "code", "name", "category", "severity", "confidence", "summary", "message", "fix", "references",
+    "options", "opt_in_options", "index_sections", "opt_in", "history", "in_tests", "file_kinds",
+    "supersedes", "project_level", "fixes",
+)
+KINDS: dict[str, type[Rule]] = {"python": PythonRule, "sql": SqlRule, "project": ProjectRule}
+ENUMS = {"category": Category, "severity": Severity, "confidence": Confidence}
+CATALOGUE_LAYOUT = "catalogue-v1"
+# The folder of the user cache the catalogue is kept in (reviewer.cache.keep).
+CATALOGUE_FOLDER = "rule-catalogue"
+PACKAGE = Path(__file__).resolve().parent
+
+
+class Listed:
+    """A rule known from the rule catalogue: the class attributes of LISTED, without its
+    module. `loaded()` imports its pack (once per process) and returns the rule's class;
+    creating an instance creates one of that class."""
+
+    pack: ClassVar[str] = ""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls.loaded()(*args, **kwargs)
+
+    @classmethod
+    def loaded(cls) -> type[Rule]:
+        for rule, _ in _load_pack(Path(cls.pack)):
+            if rule.code == cls.code:  # type: ignore[attr-defined]
+                return rule
+        raise RegistryError(cls.pack, f"rule {cls.code} of the rule catalogue is not in the pack")  # type: ignore[attr-defined]
+
+
+def catalogue_key(packs: tuple[str, ...]) -> str:
+    """What the catalogue of these packs (after the built-in one) is made of: reviewer's source
+    files and the packs' files (reviewer.cache.sources_key); a change makes the next run load
+    the rules and write the catalogue again."""
+    return sources_key(CATALOGUE_LAYOUT, (PACKAGE, *_folders(packs)))
+
+
+def describe(rule: type[Rule]) -> dict[str, Any]:
+    """A pack's rule as the catalogue keeps it (plain JSON; listed() rebuilds it)."""
+    kinds = [name for name, base in KINDS.items() if issubclass(rule, base)]
+    entry: dict[str, Any] = {"kinds": kinds, "class": rule.__name__, "doc": rule.__doc__ or "", "source_path": rule.source_path}
+    for name in LISTED:
+        value = getattr(rule, name)
+        if name in ENUMS:
+            value = value.value
+        elif name == "file_kinds":
+            value = sorted(kind.value for kind in value)
+        entry[name] = value
+    return entry
+
+
+def listed(entry: Mapping[str, Any], pack: Path) -> type[Rule]:
+    """The rule a catalogue entry describes, as a Listed class of its kinds (a rule may be a
+    PythonRule and an SqlRule)."""
+    attributes: dict[str, Any] = {"__doc__": entry["doc"] or None, "__module__": __name__, "source_path": entry["source_path"], "pack": str(pack)}
+    for name in LISTED:
+        value = entry[name]
+        if name in ENUMS:
+            value = ENUMS[name](value)
+        elif name == "file_kinds":
+            value = frozenset(FileKind(kind) for kind in value)
+        else:
+            value = _tuples(value)
+        attributes[name] = value
+    return type(entry["class"], (Listed, *(KINDS[kind] for kind in entry["kinds"])), attributes)
+
+
+def _tuples(value: Any) -> Any:
+    """A JSON value with its lists as tuples, as rule metadata spell them."""
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _tuples(item) for key, item in value.items()}
+    return value
+
+
+def _keep_catalogue(packs: tuple[str, ...], by_pack: list[list[type[Rule]]], env: Mapping[str, str] = os.environ) -> None:
+    """Keep each pack's rules for the next run (not when a value is not plain JSON)."""
+    try:
+        keep(CATALOGUE_FOLDER, catalogue_key(packs), {"packs": [[describe(rule) for rule in rules] for rules in by_pack]}, env)
+    except (TypeError, ValueError):
+        pass  # an option default that JSON cannot hold: the rules load on every run
+
+
+def _from_catalogue(packs: tuple[str, ...], env: Mapping[str, str] = os.environ) -> Registry | None:
+    """The registry from the kept catalogue of these packs, when there is one of their key."""
+    kept = read_kept(CATALOGUE_FOLDER, catalogue_key(packs), env)
+    folders = _folders(packs)
+    if not isinstance(kept, dict) or not isinstance(kept.get("packs"), list) or len(kept["packs"]) != len(folders):
+        return None
+    hasher = _hasher()
+    rules: list[type[Rule]] = [*META_RULES, *bandit_bridge.rules()]
+    try:
+        for folder, entries in zip(folders, kept["packs"]):
+            _pack_files(folder, hasher)
+            rules.extend(listed(entry, folder) for entry in entries)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # not a catalogue this version writes: the rules load, and it is written again
+    rules.sort(key=lambda rule: rule.code)
+    return Registry(tuple(rules), hasher.hexdigest())
+
+
+_PACK_CACHE: dict[str, list[tuple[type[Rule], str]]] = {}
+
+
+def _load_pack(pack: Path, hasher=None) -> list[tuple[type[Rule], str]]:
+    files = _pack_files(pack, hasher or hashlib.blake2b())
     key = str(pack.resolve())
     if key in _PACK_CACHE:
         return _PACK_CACHE[key]

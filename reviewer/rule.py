@@ -162,6 +162,12 @@ class Rule:
         return {**switched_on, **config.options_for(cls.code)}
 
     @classmethod
+    def loaded(cls) -> type["Rule"]:
+        """The class that runs the rule: the rule itself (a rule known from the rule
+        catalogue, reviewer.registry.Listed, loads its module here)."""
+        return cls
+
+    @classmethod
     def doc(cls) -> str:
         """The rationale: the class docstring, dedented."""
         import inspect

@@ -837,9 +837,10 @@ def run_project_rules(
     errors: list[FileError] = []
     lines_of: dict[str, list[str]] = {}
     views = index.views()
-    for rule in enabled:
-        if not issubclass(rule, ProjectRule):
+    for listed in enabled:
+        if not issubclass(listed, ProjectRule):
             continue
+        rule = listed.loaded()  # a rule of the rule catalogue loads its module now
         reports = []
         for owner, view in views:  # each project root's sections, then the whole tree's
             instance = rule(rule.settings_from(config))

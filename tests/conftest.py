@@ -221,3 +221,22 @@ def many_findings(root: Path, count: int, files: int) -> ScanResult:
         for index in range(count)
     )
     return replace(result, findings=spread)
+
+
+def scans_reporting(root: Path, expression: str, runs: int = 2, env: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """`reviewer scan ROOT --format json` run `runs` times in fresh processes, each giving its
+    report and the value of `expression` (Python, evaluated after the scan in that process,
+    e.g. about `sys.modules`) as text."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['reviewer', 'scan', {str(root)!r}, '--format', 'json', '-q']\n"
+        "try:\n    runpy.run_module('reviewer', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        f"print({expression}, file=sys.stderr)\n"
+    )
+    done = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env) for _ in range(runs)]
+    return [(run.stdout, run.stderr.strip().splitlines()[-1]) for run in done]
+

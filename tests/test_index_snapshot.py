@@ -14,7 +14,7 @@ import pytest
 
 from reviewer import index as index_module
 from reviewer.runner import SNAPSHOT_LAYOUT
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli, scans_reporting
 
 SAMPLES = ["fastapi_orders", "django_shop", "flask_ledger"]
 
@@ -170,21 +170,11 @@ def test_lazy_sections_are_the_merged_sections(tmp_path: Path) -> None:
 def test_a_warm_scan_imports_no_bandit(tmp_path: Path) -> None:
     """Bandit's test list is kept (bandit_bridge.tests), and its modules load when a test runs:
     a scan whose every result comes from the cache imports none of them."""
-    import subprocess
-    import sys
-
     root = tmp_path / "proj"
     shutil.copytree(REPO / "sample_projects" / "django_shop", root)
-    probe = (
-        "import runpy, sys\n"
-        f"sys.argv = ['reviewer', 'scan', {str(root)!r}, '--format', 'json', '-q']\n"
-        "try:\n    runpy.run_module('reviewer', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "print('bandit' in sys.modules, file=sys.stderr)\n"
-    )
-    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300) for _ in range(2)]
-    assert [run.stderr.strip().splitlines()[-1] for run in runs] == ["True", "False"]
-    assert runs[0].stdout == runs[1].stdout
+    runs = scans_reporting(root, "'bandit' in sys.modules")
+    assert [imported for _, imported in runs] == ["True", "False"]
+    assert runs[0][0] == runs[1][0]
 
 
 def test_bandit_tests_kept_are_bandits_and_a_damaged_list_is_rebuilt(tmp_path: Path) -> None:

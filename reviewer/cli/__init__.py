@@ -79,9 +79,10 @@ def pack_options(function):
     )(wrapper)
 
 
-def _load_packs(config: Config, packs: PackChoice) -> tuple[Registry, tuple[str, ...]]:
+def _load_packs(config: Config, packs: PackChoice, listed: bool = False) -> tuple[Registry, tuple[str, ...]]:
     """The registry with the rule packs this run may load (config.trusted_rule_packs), and
-    those packs' folders."""
+    those packs' folders. `listed`: the packs' rules may come from the rule catalogue
+    (reviewer.registry.Listed), for commands that run rules only through the engine."""
     from reviewer import registry as registry_module
     from reviewer.registry import RegistryError
 
@@ -89,7 +90,7 @@ def _load_packs(config: Config, packs: PackChoice) -> tuple[Registry, tuple[str,
     if trusted.warning:
         click.echo(f"reviewer: {trusted.warning}", err=True)
     try:
-        return registry_module.load(trusted.paths), trusted.paths
+        return registry_module.load(trusted.paths, listed=listed), trusted.paths
     except RegistryError as error:
         raise ConfigError(trusted.origin_of(error.path), "rule-packs", f"{error.problem} ({error.path})") from None
 
@@ -380,7 +381,7 @@ def _setup(
     try:
         path = config_path if config_path is not None else find_config(root)
         config = load_config(path, root)
-        registry, loaded = _load_packs(config, packs)
+        registry, loaded = _load_packs(config, packs, listed=True)
         config = replace(config, rule_packs=loaded)
         cli_select, cli_ignore = _split(select), _split(ignore)
         _check_selectors(registry, cli_select, "<command line>", "--select")

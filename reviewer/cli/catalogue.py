@@ -10,14 +10,11 @@ next run loads the rules and writes the table again.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping
 
-from reviewer import __version__
-from reviewer.cache import keep, read_kept
+from reviewer.cache import keep, read_kept, sources_key
 from reviewer.config import builtin_pack
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -27,22 +24,9 @@ FOLDER = "catalogue"
 
 
 def key(packs: tuple[str, ...]) -> str:
-    """What the rule table of these packs (after the built-in one) is made of."""
-    hasher = hashlib.blake2b(digest_size=12)
-    hasher.update(f"{LAYOUT} {__version__}".encode())
-    try:
-        hasher.update(f"bandit {metadata.version('bandit')}".encode())
-    except metadata.PackageNotFoundError:
-        hasher.update(b"bandit -")
-    for folder in (PACKAGE, builtin_pack(), *map(Path, packs)):
-        hasher.update(str(folder.resolve()).encode("utf-8", "surrogateescape"))
-        for path in sorted(folder.rglob("*.py")):
-            try:
-                status = path.stat()
-            except OSError:
-                continue
-            hasher.update(f"{path.relative_to(folder).as_posix()} {status.st_size} {status.st_mtime_ns}".encode("utf-8", "surrogateescape"))
-    return hasher.hexdigest()
+    """What the rule table of these packs (after the built-in one) is made of
+    (reviewer.cache.sources_key)."""
+    return sources_key(LAYOUT, (PACKAGE, builtin_pack(), *map(Path, packs)))
 
 
 def cached_rows(packs: tuple[str, ...], env: Mapping[str, str] = os.environ) -> list[dict[str, Any]] | None:

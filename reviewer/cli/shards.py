@@ -157,7 +157,7 @@ def merge_command(
     writes = parse_outputs(outputs, fmt)
     try:
         config = load_config(config_path if config_path is not None else find_config(root.absolute()), root.absolute())
-        registry, _ = _load_packs(config, packs)
+        registry, _ = _load_packs(config, packs, listed=True)
     except ConfigError as error:
         raise UsageError(str(error)) from None
     gate = _gate(config, fail_under, fail_on, fail_on_confidence, fail_on_error)

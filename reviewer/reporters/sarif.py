@@ -153,6 +153,7 @@ def _help_markdown(rule, doc: str) -> str:
     """What code scanning shows under an alert: why, the fix, and the rule's first bad and good
     example (bandit's tests have none here; bandit's page, the rule's helpUri, has them)."""
     parts = [doc, f"**Fix:** {rule.fix}"]
+    rule = rule.loaded()  # the examples are not in the rule catalogue (reviewer.registry.LISTED)
     for title, samples in (("Bad", rule.invalid), ("Good", rule.valid)):
         if samples:
             example = as_example(samples[0])
