@@ -647,3 +647,18 @@ def test_a_raised_disallowed_host_is_host_check_evidence(tmp_path: Path) -> None
     index = build_index(tmp_path, discover(tmp_path, [tmp_path], (), True), Config(root=str(tmp_path)))
     evidence = index.section("routes").evidence
     assert [(e.kind, e.file, e.line) for e in evidence] == [("host-check", "shop/middleware.py", 5)]
+
+
+def test_a_module_that_renders_templates_is_html_pages_evidence_once(tmp_path: Path) -> None:
+    from reviewer.web.routes import RoutesProvider
+
+    root = write_tree(tmp_path, {
+        "ui/views.py": "from flask import Flask, render_template\napp = Flask(__name__)\n\n"
+                       '@app.route("/")\ndef index():\n    return render_template("a.html")\n\n'
+                       '@app.route("/b")\ndef b():\n    return render_template("b.html")\n',
+        "api/views.py": "from flask import Flask, jsonify\napi = Flask(__name__)\n\n"
+                        '@api.route("/x")\ndef x():\n    return jsonify(render="template")\n',
+    })
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    pages = [(e.file, e.line) for e in RoutesProvider.of(index).evidence if e.kind == "html-pages"]
+    assert pages == [("ui/views.py", 6)]
