@@ -35,6 +35,8 @@ LOCAL_SCHEMES = ("data:", "file:")
 # Producers of an image's data URI by their name (segno's `png_data_uri` / `svg_data_uri`). A
 # bare `data_uri` / `data_url` is not one: it often names the URL of some data (superset's
 # `normalize_example_data_url` gives an https URL of a CSV file).
+# Prompts that read the terminal: a program calling one is run by a person, who sees a hang.
+PROMPTS = frozenset({"input", "builtins.input", "getpass.getpass"})
 DATA_URI_PRODUCER = re.compile(r"(png|svg|jpe?g|gif|webp|image|img)_?data_?ur[il]$", re.IGNORECASE)
 
 
@@ -55,7 +57,10 @@ class ExternalCallWithoutTimeout(PythonRule):
     replaced `session.request`. `urlopen` of a URL known to be a `data:` or `file:` URI (a
     literal, a local given one, the result of a data-URI producer such as segno's
     `png_data_uri()` or of a function of the same file that returns one) opens no connection
-    and is not reported."""
+    and is not reported. Nor is a call in a command-line program that prompts the person
+    running it (a top-level `if __name__ == "__main__":` and a call of `input()` or
+    `getpass()`): someone at the terminal sees the hang and stops it; a program that prompts
+    nobody may run unattended (a cron job, a hook) and is still checked."""
 
     code = "OPS001"
     # bandit's B113 (requests without a timeout) flags the same calls, less precisely.
@@ -191,6 +196,14 @@ class ExternalCallWithoutTimeout(PythonRule):
             "    )\n",
             note="the fix keeps the call's layout and comments",
         ),
+        Example(
+            "import requests\n\n\ndef main():\n"
+            '    requests.post("https://hooks.example.com/notify", json={"done": True})\n\n\n'
+            'if __name__ == "__main__":\n    main()\n',
+            path="contrib/notify.py",
+            lines=(5,),
+            note="near-miss: a program run from `__main__` that prompts nobody can hang unattended (a cron job, a hook)",
+        ),
     )
     valid = (
         Example(
@@ -268,6 +281,14 @@ class ExternalCallWithoutTimeout(PythonRule):
             note="near-miss: `urlopen` of a `data:` URI (a literal, segno's `png_data_uri`) reads no network (privacyidea)",
         ),
         Example(
+            "from getpass import getpass\nfrom smtplib import SMTP\n\n\ndef main():\n"
+            '    server = SMTP("mail.example.com")\n    server.starttls()\n'
+            '    print(server.login(input("user: "), getpass("password: ")))\n\n\n'
+            'if __name__ == "__main__":\n    main()\n',
+            path="contrib/check_smtp.py",
+            note="near-miss: a command-line program that prompts the person running it: they see a hang and stop it (buildbot)",
+        ),
+        Example(
             "def fetch(cache, key):\n    return cache.get(key)\n",
             path="app/cache.py",
             note="near-miss: a `get` that is no HTTP call",
@@ -287,8 +308,12 @@ class ExternalCallWithoutTimeout(PythonRule):
         self.pending: list[tuple[cst.Call, str, tuple, bool]] = []
         # Sessions that may have a default timeout (a timeout adapter, a replaced `request`).
         self.timeout_set: set[tuple] = set()
+        self.interactive = False  # a command-line program that prompts the person running it
 
     def visit_Module(self, node: cst.Module) -> None:
+        self.interactive = _main_block(node) and any(
+            isinstance(call, cst.Call) and isinstance(call.func, (cst.Name, cst.Attribute)) and self.context.resolve(call.func) in PROMPTS
+            for call in _calls(node))
         classes = [s for s in node.body if isinstance(s, cst.ClassDef)]
         changed = True
         while changed:  # subclasses of subclasses of the same file, in any order
@@ -350,7 +375,7 @@ class ExternalCallWithoutTimeout(PythonRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not isinstance(func, (cst.Name, cst.Attribute)):
+        if self.interactive or not isinstance(func, (cst.Name, cst.Attribute)):
             return
         if isinstance(func, cst.Attribute) and func.attr.value == "mount" and len(node.args) >= 2:
             key = self._session_key(func.value)
@@ -580,6 +605,29 @@ class _ClassFacts:
         self.name = name
         self.values: dict[str, list[bool]] = {}  # attribute -> per assignment: a session call?
         self.annotated: set[str] = set()  # attributes annotated as a session
+
+
+def _main_block(module: cst.Module) -> bool:
+    """Whether the module runs as a program: a top-level `if __name__ == "__main__":`."""
+    for statement in module.body:
+        if isinstance(statement, cst.If) and isinstance(statement.test, cst.Comparison):
+            parts = [statement.test.left, *(target.comparator for target in statement.test.comparisons)]
+            if any(isinstance(p, cst.Name) and p.value == "__name__" for p in parts) and any(
+                    isinstance(p, cst.SimpleString) and p.evaluated_value == "__main__" for p in parts):
+                return True
+    return False
+
+
+def _calls(module: cst.Module) -> list[cst.Call]:
+    """Every call in the module."""
+    found: list[cst.Call] = []
+
+    class Calls(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            found.append(node)
+
+    module.visit(Calls())
+    return found
 
 
 def _self_attribute(node: cst.BaseExpression) -> bool:
