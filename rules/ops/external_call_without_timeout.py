@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import libcst as cst
+import libcst.matchers as m
 
 from reviewer.fixes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
@@ -313,7 +314,7 @@ class ExternalCallWithoutTimeout(PythonRule):
     def visit_Module(self, node: cst.Module) -> None:
         self.interactive = _main_block(node) and any(
             isinstance(call, cst.Call) and isinstance(call.func, (cst.Name, cst.Attribute)) and self.context.resolve(call.func) in PROMPTS
-            for call in _calls(node))
+            for call in m.findall(node, m.Call()))
         classes = [s for s in node.body if isinstance(s, cst.ClassDef)]
         changed = True
         while changed:  # subclasses of subclasses of the same file, in any order
@@ -616,18 +617,6 @@ def _main_block(module: cst.Module) -> bool:
                     isinstance(p, cst.SimpleString) and p.evaluated_value == "__main__" for p in parts):
                 return True
     return False
-
-
-def _calls(module: cst.Module) -> list[cst.Call]:
-    """Every call in the module."""
-    found: list[cst.Call] = []
-
-    class Calls(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            found.append(node)
-
-    module.visit(Calls())
-    return found
 
 
 def _self_attribute(node: cst.BaseExpression) -> bool:
