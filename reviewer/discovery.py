@@ -118,6 +118,32 @@ def outside_root(root: Path, sources: list[SourceFile]) -> tuple[list[SourceFile
     return inside, escaped
 
 
+def shadowed_modules(sources: list[SourceFile]) -> tuple[list[SourceFile], list[SourceFile]]:
+    """(sources to scan, modules no import can reach). A module `x.py` beside a regular package
+    `x/` (one with `x/__init__.py`) is dead code: Python's import system finds the package
+    first, so `import pkg.x` never loads the file, and its findings would be about code that
+    never runs. A file with a `__main__` block is kept: it may be run as a script by its path.
+    A namespace folder (no `__init__.py`) does not shadow the module: the module wins then."""
+    kept: list[SourceFile] = []
+    dead: list[SourceFile] = []
+    for source in sources:
+        path = source.path
+        if (source.kind is FileKind.PYTHON and path.suffix == ".py" and path.name != "__init__.py"
+                and (path.parent / path.stem / "__init__.py").is_file() and not _script(path)):
+            dead.append(source)
+        else:
+            kept.append(source)
+    return kept, dead
+
+
+def _script(path: Path) -> bool:
+    """Whether a Python file names `__main__` (an `if __name__ == "__main__":` block)."""
+    try:
+        return "__main__" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # unreadable: kept, and the check reports why
+
+
 def _skipped(path: Path) -> bool:
     name = path.name
     return name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").exists()

@@ -25,7 +25,7 @@ from reviewer.cache import (
     FILE_ERROR, FILE_RESULT, FINDING, Keyed, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
 )
 from reviewer.config import FACT_SETTINGS, Config
-from reviewer.discovery import SourceFile, discover, outside_root
+from reviewer.discovery import SourceFile, discover, outside_root, shadowed_modules
 from reviewer.migrations.history import MigrationHistory, apply as summarise_history, release_point
 from reviewer.index import PROVIDERS, IndexedFile, LazySections, ProjectIndex, root_sections
 from reviewer.fixes import place
@@ -155,11 +155,16 @@ def scan(
     sources, escaped = outside_root(root, discover(
         root, targets, config.exclude, config.respect_gitignore, config.scan_prefix, config.migrations_runner
     ))
+    sources, shadowed = shadowed_modules(sources)
     home = cache_home(root, os.environ, cache_dir)
     cache = ResultCache(home, use_cache, FILE_RESULT)
     index_cache = index_result_cache(home, use_cache)
     index_errors: list[FileError] = [
         FileError(source.rel, "outside-root", "symlink to a file outside the scanned folder; not followed") for source in escaped
+    ] + [
+        FileError(source.rel, "shadowed", f"the package `{source.rel[:-3]}/` of the same name shadows this module: "
+                  "imports load the package, so this file never runs; not analysed")
+        for source in shadowed
     ]
     # Content hashes key both caches; each file is read for them once.
     digests = {source.rel: file_digest(source.path) for source in sources} if use_cache else {}
@@ -198,6 +203,7 @@ def scan(
             project_errors = [error for error in project_errors if selection.checks(error.path)]
             index_errors = [error for error in index_errors if selection.checks(error.path)]
             escaped = [source for source in escaped if selection.checks(source.rel)]
+            shadowed = [source for source in shadowed if selection.checks(source.rel)]
             sources = checked
     hidden: list[tuple[Finding, str]] = []
     findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden, root, index.owner)
@@ -216,7 +222,7 @@ def scan(
         lines += sum(_line_count(source, config, index) for source in sources if not selection.checks(source.rel))
     return ScanResult(
         root=str(root),
-        files=len(sources) + len(escaped),  # an escaped link is a file listed under errors
+        files=len(sources) + len(escaped) + len(shadowed),  # an escaped link or a shadowed module is a file listed under errors
         lines=lines,
         findings=tuple(visible),
         suppressed=suppressed,

@@ -372,3 +372,23 @@ def test_a_symlink_out_of_the_scanned_tree_is_not_followed(tmp_path: Path) -> No
     report = json.loads(run_cli("scan", tree, "--no-cache", "--select", "SQL001", "--format", "json").stdout)
     assert report["findings"] == []
     assert [(e["path"], e["kind"]) for e in report["errors"]] == [("app/link.py", "outside-root")]
+
+
+def test_a_module_shadowed_by_a_package_of_its_name_is_listed_not_analysed(tmp_path: Path) -> None:
+    """`providers.py` beside `providers/__init__.py` is never imported (the package wins): it is
+    listed once under errors and not analysed. A namespace folder (no `__init__.py`) shadows
+    nothing, nor does a package beside a script with a `__main__` block."""
+    from tests.conftest import SQL001_HIGH, run_cli
+
+    tree = write_tree(tmp_path, {
+        "app/schemas/providers.py": SQL001_HIGH,
+        "app/schemas/providers/__init__.py": "",
+        "app/models.py": SQL001_HIGH,
+        "app/models/base.py": "x = 1\n",
+        "app/tool.py": SQL001_HIGH + '\nif __name__ == "__main__":\n    pass\n',
+        "app/tool/__init__.py": "",
+    })
+    report = json.loads(run_cli("scan", tree, "--no-cache", "--select", "SQL001", "--format", "json").stdout)
+    assert sorted({f["path"] for f in report["findings"]}) == ["app/models.py", "app/tool.py"]
+    assert [(e["path"], e["kind"]) for e in report["errors"]] == [("app/schemas/providers.py", "shadowed")]
+    assert "app/schemas/providers/" in report["errors"][0]["message"]

@@ -276,3 +276,33 @@ def test_alembic_guarded_operations_and_earlier_revisions() -> None:
     found = [root, unit, side, other_chain]
     assert [u.path for u in mig.earlier_revisions(unit, found)] == ["alembic/versions/a1.py"]
     assert mig.earlier_revisions(root, found) == []
+
+
+def test_alembic_autocommit_connection_leaves_the_transaction() -> None:
+    """SQL executed on a connection switched to AUTOCOMMIT (`execution_options(isolation_level=
+    "AUTOCOMMIT")`, bound to a name, inline, or as a `with` target) runs outside the revision's
+    transaction; on the plain bind, or on a name rebound to it, it stays inside."""
+    import ast
+
+    from reviewer.migrations.alembic import alembic_unit
+
+    text = (
+        'revision = "b2"\ndown_revision = "a1"\n\n'
+        "def upgrade():\n"
+        "    connection = op.get_bind()\n"
+        "    connection.commit()\n"
+        '    auto = connection.execution_options(isolation_level="AUTOCOMMIT")\n'
+        '    auto.exec_driver_sql("CREATE INDEX CONCURRENTLY a_idx ON t (a)")\n'
+        '    connection.execute("CREATE INDEX CONCURRENTLY b_idx ON t (b)")\n'
+        '    op.get_bind().execution_options(isolation_level="AUTOCOMMIT").execute("CREATE INDEX CONCURRENTLY c_idx ON t (c)")\n'
+        '    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:\n'
+        '        conn.execute("CREATE INDEX CONCURRENTLY d_idx ON t (d)")\n'
+        '    auto = op.get_bind().execution_options(isolation_level="READ COMMITTED")\n'
+        '    auto.execute("CREATE INDEX CONCURRENTLY e_idx ON t (e)")\n\n'
+        "def downgrade():\n"
+        '    auto.execute("DROP INDEX CONCURRENTLY a_idx")\n'
+    )
+    unit = alembic_unit("alembic/versions/b2.py", text, ast.parse(text))
+    assert {(o.name, o.direction): o.tx for o in unit.ops} == {
+        ("a_idx", "up"): False, ("b_idx", "up"): True, ("c_idx", "up"): False, ("d_idx", "up"): False,
+        ("e_idx", "up"): True, ("a_idx", "down"): True}

@@ -113,6 +113,34 @@ def test_429_responses_without_retry_after() -> None:
     assert missing_retry_after(ast.parse(code)) == [[2, "HTTPException", "a"], [9, "return ..., 429", "V.get"]]
 
 
+def test_a_quota_429_needs_no_retry_after_and_a_windowed_one_does() -> None:
+    """A 429 answering a cap on an amount, with nothing about time in its function or class,
+    is a quota (no retry time exists); a time word, clock read or duration anywhere in the
+    scope (the class's `window` included), or a guard that is no cap, keeps it a rate limit."""
+    from reviewer.web.ratelimit import missing_retry_after
+
+    code = (
+        "def watches(store, urls):\n"
+        "    if store.count + len(urls) > store.limit:\n        return 'full', 429\n"
+        "def add(store):\n"
+        "    if store.watch_limit_reached():\n        return 'full', 429\n"
+        "class Images:\n"
+        "    def __call__(self, body):\n"
+        "        if len(body.images) > self.max_images:\n            raise HTTPException(status_code=429)\n"
+        "class Windowed:\n"
+        "    def __init__(self, window):\n        self.window = window\n"
+        "    def __call__(self, user):\n"
+        "        if user.hits >= self.limit:\n            raise HTTPException(status_code=429)\n"
+        "def daily(user):\n"
+        "    if user.used(since=time.time() - 86400) > LIMIT:\n        raise HTTPException(status_code=429)\n"
+        "def busy(queue, op):\n"
+        "    try:\n        queue.put_nowait(op)\n    except QueueFull:\n        raise HTTPException(status_code=429)\n"
+        "def flagged(user):\n"
+        "    if user.blocked:\n        raise HTTPException(status_code=429)\n"
+    )
+    assert [line for line, _, _ in missing_retry_after(ast.parse(code))] == [16, 19, 24, 27]
+
+
 def test_a_login_that_counts_and_checks_failures_throttles_itself() -> None:
     cache = (
         "from django.contrib.auth import authenticate\nfrom django.core.cache import cache\n"

@@ -692,3 +692,18 @@ def test_class_views_inherit_through_the_project_class_hierarchy(tmp_path: Path)
         ("GET", "/scripts/{pk}/", "web.views.ScriptView"),
         ("POST", "/scripts/{pk}/", "web.views.ScriptView"),
     }
+
+
+def test_a_module_that_renders_templates_is_html_pages_evidence_once(tmp_path: Path) -> None:
+    from reviewer.web.routes import RoutesProvider
+
+    root = write_tree(tmp_path, {
+        "ui/views.py": "from flask import Flask, render_template\napp = Flask(__name__)\n\n"
+                       '@app.route("/")\ndef index():\n    return render_template("a.html")\n\n'
+                       '@app.route("/b")\ndef b():\n    return render_template("b.html")\n',
+        "api/views.py": "from flask import Flask, jsonify\napi = Flask(__name__)\n\n"
+                        '@api.route("/x")\ndef x():\n    return jsonify(render="template")\n',
+    })
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    pages = [(e.file, e.line) for e in RoutesProvider.of(index).evidence if e.kind == "html-pages"]
+    assert pages == [("ui/views.py", 6)]

@@ -48,6 +48,7 @@ def alembic_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgre
     walker = _AlembicWalker(text, functions, dialect)
     for function, direction in ((upgrade, UP), (downgrade, DOWN)):
         if function is not None:
+            walker.autocommit = set()
             walker.walk(function.body, direction, transactional=True, batch=None, depth=0)
     return Unit(
         path=path, form=ALEMBIC, tool="alembic", name=path.rsplit("/", 1)[-1],
@@ -62,6 +63,20 @@ def alembic_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgre
         down_explained=_explained(text, downgrade, (ast.get_docstring(upgrade) or "").strip() if upgrade else ""),
         **graph,  # type: ignore[arg-type]
     )
+
+
+def _autocommit(node: ast.AST | None) -> bool:
+    """Whether an expression is a connection switched to AUTOCOMMIT: its call chain has
+    `.execution_options(isolation_level="AUTOCOMMIT")` (`op.get_bind().execution_options(...)`,
+    `engine.connect().execution_options(...)`). Statements it executes run outside any
+    transaction, as in `autocommit_block()`."""
+    while isinstance(node, ast.Call):
+        if callee(node) == "execution_options":
+            level = keyword_value(node, "isolation_level")
+            if isinstance(const(level), str) and const(level).upper() == "AUTOCOMMIT":
+                return True
+        node = node.func.value if isinstance(node.func, ast.Attribute) else None
+    return False
 
 
 def _labels(value: object) -> tuple[str | None, ...]:
@@ -160,6 +175,9 @@ class _AlembicWalker:
         # Whether a direction has code for other databases only (skipped on PostgreSQL).
         self.other_dialect: dict[str, bool] = {UP: False, DOWN: False}
         self.guarded = False  # inside a `try` with handlers or under an existence check
+        # Names bound to a connection switched to AUTOCOMMIT (`conn = op.get_bind().execution_options(
+        # isolation_level="AUTOCOMMIT")`): what they execute runs outside the revision's transaction.
+        self.autocommit: set[str] = set()
 
     def walk(self, body: list[ast.stmt], direction: str, transactional: bool, batch: str | None, depth: int) -> None:
         for statement in body:
@@ -171,6 +189,9 @@ class _AlembicWalker:
                     if isinstance(call, ast.Call):
                         if callee(call) == "autocommit_block":
                             inner_tx = False
+                        elif _autocommit(call):
+                            if isinstance(item.optional_vars, ast.Name):
+                                self.autocommit.add(item.optional_vars.id)
                         elif callee(call) == "batch_alter_table":
                             table = const(arg(call, 0, "table_name"))
                             if isinstance(item.optional_vars, ast.Name) and isinstance(table, str):
@@ -206,12 +227,23 @@ class _AlembicWalker:
                 continue
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
+            if isinstance(statement, ast.Assign):
+                self._bind_autocommit(statement)
             if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call) and callee(statement.value) == "table":
                 name = const(arg(statement.value, 0, "name"))
                 for target in statement.targets:
                     if isinstance(target, ast.Name) and isinstance(name, str):
                         self.tables[target.id] = name.lower()
             self._expression(statement, direction, transactional, depth)
+
+    def _bind_autocommit(self, statement: ast.Assign) -> None:
+        """Track names bound to an AUTOCOMMIT connection; a name rebound to anything else
+        loses it."""
+        names = [t.id for t in statement.targets if isinstance(t, ast.Name)]
+        if _autocommit(statement.value):
+            self.autocommit.update(names)
+        else:
+            self.autocommit.difference_update(names)
 
     def _expression(self, node: ast.AST, direction: str, transactional: bool, depth: int) -> None:
         for call in [n for n in walk(node) if isinstance(n, ast.Call)]:
@@ -237,7 +269,8 @@ class _AlembicWalker:
             if name in ("execute", "exec_driver_sql") and call.args:
                 sql = const(call.args[0])
                 if isinstance(sql, str):
-                    self._sql(sql, call, direction, transactional)
+                    outside = target in self.autocommit or isinstance(call.func, ast.Attribute) and _autocommit(call.func.value)
+                    self._sql(sql, call, direction, transactional and not outside)
             return
         found = self._op(name or "", call, batch_table, direction, transactional)
         at = self.anchor or call

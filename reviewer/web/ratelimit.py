@@ -311,23 +311,78 @@ def _sets_retry_after(nodes: Iterable[ast.AST]) -> bool:
     return False
 
 
+# Evidence that a limit is about time, so that waiting helps and `Retry-After` has a value to
+# give: a clock read or a duration built, or a name of a time span or deadline.
+CLOCK_CALLS = frozenset({"now", "utcnow", "today", "time", "monotonic", "perf_counter", "timedelta", "relativedelta"})
+TIME_WORDS = re.compile(r"window|period|interval|second|minute|hour|day|week|month|year|ttl|expir|until|reset|cooldown"
+                        r"|timeout|elapsed|delay|duration|retry", re.IGNORECASE)
+CAP_PREDICATE = re.compile(r"(limit|quota).*(reached|exceeded)", re.IGNORECASE)
+ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+
+
+def _about_time(scopes: Iterable[ast.AST]) -> bool:
+    """Whether anything in these scopes reads the clock, builds a duration or names a time
+    span or deadline (`window`, `reset`, `blocked_until`, `timedelta(...)`, `time.time()`)."""
+    for scope in scopes:
+        for node in walk(scope):
+            if isinstance(node, ast.Call) and (dotted_name(node.func) or "").rsplit(".", 1)[-1] in CLOCK_CALLS:
+                return True
+            word = (node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute)
+                    else node.arg if isinstance(node, (ast.arg, ast.keyword)) else
+                    node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else None)
+            if word and TIME_WORDS.search(word):
+                return True
+    return False
+
+
+def _capped(test: ast.AST) -> bool:
+    """Whether a condition caps an amount: an ordering comparison (`count + n > limit`,
+    `len(images) > max_images`) or a `*limit*_reached()` / `*quota*_exceeded()` predicate."""
+    for node in walk(test):
+        if isinstance(node, ast.Compare) and any(isinstance(op, ORDERING) for op in node.ops):
+            return True
+        if isinstance(node, ast.Call) and CAP_PREDICATE.search((dotted_name(node.func) or "").rsplit(".", 1)[-1]):
+            return True
+    return False
+
+
+def _quota(site: ast.AST, scope: ast.AST | None, owner_class: ast.ClassDef | None) -> bool:
+    """Whether a 429 is a quota, where waiting never helps and `Retry-After` has nothing to
+    say: the `if` it answers caps an amount (a count of stored items, a request's size), and
+    nothing in its function or that function's class is about time (no window, clock or
+    reset). A limiter that counts requests in a window is about time and stays a rate limit."""
+    if scope is None:
+        return False
+    guard = None
+    for node in walk(scope):
+        if isinstance(node, ast.If) and any(site is inner for part in node.body for inner in walk(part)):
+            guard = node  # walk goes outside in: the last one found is the innermost
+    if guard is None or not _capped(guard.test):
+        return False
+    return not _about_time([scope] + ([owner_class] if owner_class is not None else []))
+
+
 def missing_retry_after(tree: ast.Module) -> list[list[Any]]:
     """[line, call, function] of each 429 response built in a function (or at module level)
-    that nowhere in its body names a `Retry-After` header (RULES.md SEC007 (d))."""
+    that nowhere in its body names a `Retry-After` header (RULES.md SEC007 (d)). A quota's 429
+    (`_quota`: a cap on an amount, nothing about time) is left out: no retry time exists."""
     found: list[list[Any]] = []
 
-    def visit(body: list[ast.stmt], owner: str, scope: ast.AST | None) -> None:
+    def visit(body: list[ast.stmt], owner: str, scope: ast.AST | None, owner_class: ast.ClassDef | None) -> None:
         own = list(own_nodes(body))
         sites = [(node, _answers_429(node)) for node in own]
-        sites = [(node, answer) for node, answer in sites if answer]
+        sites = [(node, answer) for node, answer in sites if answer and not _quota(node, scope, owner_class)]
         if sites and not _sets_retry_after(walk(scope) if scope is not None else own):
             found.extend([node.lineno, answer, owner] for node, answer in sites)
         for node in own:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 name = f"{owner}.{node.name}" if owner else node.name
-                visit(node.body, name, node if not isinstance(node, ast.ClassDef) else None)
+                if isinstance(node, ast.ClassDef):
+                    visit(node.body, name, None, node)
+                else:
+                    visit(node.body, name, node, owner_class if scope is None else None)
 
-    visit(tree.body, "", None)
+    visit(tree.body, "", None, None)
     return sorted(found)
 
 

@@ -114,6 +114,9 @@ def _simple(name: str | None) -> str:
     return (name or "").rsplit(".", 1)[-1]
 
 
+HTML_RENDERERS = frozenset({"render_template", "render_template_string", "stream_template"})
+
+
 def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     module = module_name_for(path)
     imports = ImportMap(module, path.endswith("__init__.py"))
@@ -124,6 +127,9 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     }
     for node in nodes_of(tree, ast.Import, ast.ImportFrom, ast.Raise, ast.Call):
         if isinstance(node, ast.Call):
+            if _simple(dotted_name(node.func)) in HTML_RENDERERS and not any(e["kind"] == "html-pages" for e in facts["evidence"]):
+                # The module renders HTML pages (Flask's Jinja templates): a browser UI, not only a JSON API.
+                facts["evidence"].append({"kind": "html-pages", "line": node.lineno, "text": _simple(dotted_name(node.func))})
             if isinstance(node.func, ast.Attribute) and node.func.attr in APPBUILDER_REGISTER and node.args:
                 view = node.args[0].func if isinstance(node.args[0], ast.Call) else node.args[0]  # a class or an instance of it
                 facts["served_views"].append(dotted_name(view))
@@ -1240,7 +1246,7 @@ class Setting:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    kind: str  # health-library, versioning, json-errors, host-check
+    kind: str  # health-library, versioning, json-errors, host-check, html-pages
     file: str
     line: int
     text: str

@@ -23,6 +23,18 @@ APP = (
 )
 
 
+FLASK_UI = (
+    "from flask import Flask, jsonify, render_template\n"
+    "app = Flask(__name__)\n"
+    "\n"
+    '@app.route("/")\n'
+    "def index():\n"
+    '    return render_template("index.html")\n'
+    "\n"
+    '@app.post("/settings/models")\n'
+    "def list_models():\n"
+    '    return jsonify({"models": [], "error": "no API key"}), 400\n'
+)
 DRF_SITE = (
     'INSTALLED_APPS = ["django.contrib.auth", "rest_framework", "inventory"]\n'
     'ROOT_URLCONF = "inventory.urls"\n'
@@ -36,6 +48,15 @@ CRASH_HANDLER = (
     "    type_, error, _ = sys.exc_info()\n"
     '    return JsonResponse({"error": str(error), "exception": type_.__name__}, status=500)\n'
 )
+
+
+def html_app(routes, scope: str, handlers) -> bool:
+    """Whether a Flask app is a server-rendered HTML app that chose the default error pages: its
+    code renders HTML templates and registers no error handler at all. Its JSON bodies are then
+    AJAX replies to its own pages, not a JSON API's envelope, and Werkzeug's HTML error pages
+    fit its browser pages."""
+    pages = any(e.kind == "html-pages" and e.file.startswith(scope) and not non_service(e.file) for e in routes.evidence)
+    return pages and not any(h.file.startswith(scope) for h in handlers)
 
 
 class FrameworkDefaultErrorFormat(ProjectRule):
@@ -57,7 +78,10 @@ class FrameworkDefaultErrorFormat(ProjectRule):
     exceptions) is not an error format clients parse next to the framework's 4xx bodies: it
     is what a global handler is for, and it makes no convention. Bodies whose shape a protocol
     fixes (OAuth's `{"error", "error_description"}`, SCIM's `{"schemas", "status"}`, GraphQL's
-    `{"errors"}`) are not the project's choice either."""
+    `{"errors"}`) are not the project's choice either. A server-rendered Flask app (one that
+    renders HTML templates) that registers no error handler at all chose Werkzeug's HTML error
+    pages, which match its own pages: its JSON bodies are AJAX replies to those pages, and it is
+    not reported; one error handler of its own shows it wants its errors in its shape."""
 
     code = "API005"
     project_level = True  # one finding per project, where the fix belongs
@@ -85,6 +109,12 @@ class FrameworkDefaultErrorFormat(ProjectRule):
     invalid = (
         Example(APP, path="app/main.py", lines=(3,)),
         Example(
+            FLASK_UI + '\n@app.errorhandler(404)\ndef not_found(error):\n    return jsonify({"error": "not found"}), 404\n',
+            path="app/main.py",
+            lines=(12,),
+            note="near-miss: a server-rendered app, but it answers its 404s in its JSON shape, so the other errors' HTML pages break it",
+        ),
+        Example(
             DRF_SITE,
             path="inventory/settings.py",
             lines=(3,),
@@ -93,6 +123,12 @@ class FrameworkDefaultErrorFormat(ProjectRule):
         ),
     )
     valid = (
+        Example(
+            FLASK_UI,
+            path="app/main.py",
+            note="near-miss: a server-rendered app with no error handler of its own: Werkzeug's HTML error pages match its "
+            "pages, and its JSON body is an AJAX reply to one of them (changedetection.io)",
+        ),
         Example(
             DRF_SITE,
             path="inventory/settings.py",
@@ -194,6 +230,8 @@ class FrameworkDefaultErrorFormat(ProjectRule):
             elif app.kind == "flask-app":
                 if names & set(FLASK_HTTP):
                     continue
+                if html_app(routes, scope, handlers):
+                    continue  # Werkzeug's HTML error pages are of a kind with the app's own pages
                 codes = sorted(str(n) for n in names if n.isdigit())
                 line, path = app.line, app.file
                 first = next((h for h in handlers if h.file == app.file), None)

@@ -8,7 +8,7 @@ from reviewer.rule import Example, ProjectRule
 ENV = (("alembic/env.py", ""),)
 CONCURRENT = frozenset({"create_index", "drop_index", "reindex", "detach_partition", "refresh_matview"})
 WHY = {
-    "alembic": "outside `autocommit_block()`, Alembic runs it inside the revision's transaction",
+    "alembic": "outside `autocommit_block()` or an AUTOCOMMIT connection, Alembic runs it inside the revision's transaction",
     "django": "the migration is atomic (no `atomic = False`)",
     "dbmate": "dbmate wraps the file in a transaction (no `transaction:false`)",
     "goose": "goose wraps the file in a transaction (no `-- +goose NO TRANSACTION`)",
@@ -23,8 +23,9 @@ EXPLICIT_OK = frozenset({"golang-migrate", "generic", "loose"})
 class ConcurrentIndexInTransaction(ProjectRule):
     """A `CONCURRENTLY` operation will run inside a transaction, given how the project's
     migration tool runs the file, so the deploy fails with "cannot run inside a transaction
-    block". The transaction model is the tool's: Alembic unless inside `autocommit_block()`,
-    Django unless `atomic = False`, dbmate unless `transaction:false`, goose unless
+    block". The transaction model is the tool's: Alembic unless inside `autocommit_block()` or
+    executed on a connection switched to AUTOCOMMIT (`execution_options(isolation_level=
+    "AUTOCOMMIT")`), Django unless `atomic = False`, dbmate unless `transaction:false`, goose unless
     `NO TRANSACTION`, golang-migrate when the file holds more than one statement, Flyway when
     the file mixes it with other statements, and any explicit `BEGIN`. Also reported: a
     `BEGIN` inside a transaction that is already open, and a `BEGIN` never committed.
@@ -82,6 +83,17 @@ class ConcurrentIndexInTransaction(ProjectRule):
             "    with op.get_context().autocommit_block():\n"
             '        op.drop_index("ix_orders_status", table_name="orders", postgresql_concurrently=True)\n',
         ),
+        Example(
+            'revision = "b3"\ndown_revision = "b2"\nfrom alembic import op\n\n'
+            "def upgrade():\n"
+            "    connection = op.get_bind()\n"
+            '    connection.execution_options(isolation_level="READ COMMITTED")\n'
+            '    connection.exec_driver_sql("CREATE INDEX CONCURRENTLY ix_orders_user ON orders (user_id)")\n\n'
+            "def downgrade():\n"
+            '    op.drop_index("ix_orders_user", table_name="orders")\n',
+            path="alembic/versions/b3_user_index.py", files=ENV, lines=(8,),
+            note="near-miss: the bind's isolation level is set, but not to AUTOCOMMIT, so the revision's transaction is still open",
+        ),
         Example("-- migrate:up\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n"
                 "-- migrate:down\nDROP INDEX CONCURRENTLY users_email_idx;\n",
                 path="db/migrations/20240101_users_email.sql", lines=(2, 5)),
@@ -92,6 +104,18 @@ class ConcurrentIndexInTransaction(ProjectRule):
                 files=(("db/migrations/000009_nick.down.sql", "ALTER TABLE users DROP COLUMN nickname;\n"),)),
     )
     valid = (
+        Example(
+            'revision = "b3"\ndown_revision = "b2"\nfrom alembic import op\n\n'
+            "def upgrade():\n"
+            "    connection = op.get_bind()\n"
+            "    connection.commit()\n"
+            '    autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")\n'
+            '    autocommit.exec_driver_sql("CREATE INDEX CONCURRENTLY ix_orders_user ON orders (user_id)")\n\n'
+            "def downgrade():\n"
+            '    op.drop_index("ix_orders_user", table_name="orders")\n',
+            path="alembic/versions/b3_user_index.py", files=ENV,
+            note="near-miss: executed on a connection switched to AUTOCOMMIT, so no transaction is open",
+        ),
         Example("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\n"
                 "-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY users_email_idx;\n",
                 path="db/migrations/20240101_users_email.sql"),

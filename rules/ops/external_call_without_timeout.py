@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from reviewer.fixes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
@@ -31,6 +32,8 @@ POSITIONAL_TIMEOUT = {
 
 # Openers that read `data:` and `file:` URIs themselves, with no connection to time out.
 LOCAL_SCHEME_OPENERS = frozenset({"urllib.request.urlopen"})
+# Prompts that read the terminal: a program calling one is run by a person, who sees a hang.
+PROMPTS = frozenset({"input", "builtins.input", "getpass.getpass"})
 
 
 class ExternalCallWithoutTimeout(PythonRule):
@@ -51,7 +54,10 @@ class ExternalCallWithoutTimeout(PythonRule):
     literal, a local given one, the result of a data-URI producer such as segno's
     `png_data_uri()` or of a function of any module, or a method of the class, with the
     project model's per-function summary "returns a `data:` / `file:` URI") opens no
-    connection and is not reported."""
+    connection and is not reported. Nor is a call in a command-line program that prompts the
+    person running it (a top-level `if __name__ == "__main__":` and a call of `input()` or
+    `getpass()`): someone at the terminal sees the hang and stops it; a program that prompts
+    nobody may run unattended (a cron job, a hook) and is still checked."""
 
     code = "OPS001"
     # bandit's B113 (requests without a timeout) flags the same calls, less precisely.
@@ -188,6 +194,14 @@ class ExternalCallWithoutTimeout(PythonRule):
             "    )\n",
             note="the fix keeps the call's layout and comments",
         ),
+        Example(
+            "import requests\n\n\ndef main():\n"
+            '    requests.post("https://hooks.example.com/notify", json={"done": True})\n\n\n'
+            'if __name__ == "__main__":\n    main()\n',
+            path="contrib/notify.py",
+            lines=(5,),
+            note="near-miss: a program run from `__main__` that prompts nobody can hang unattended (a cron job, a hook)",
+        ),
     )
     valid = (
         Example(
@@ -274,6 +288,14 @@ class ExternalCallWithoutTimeout(PythonRule):
             note="near-miss: a helper of another module with the summary \"returns a `data:` URI\" (privacyidea's `create_img`)",
         ),
         Example(
+            "from getpass import getpass\nfrom smtplib import SMTP\n\n\ndef main():\n"
+            '    server = SMTP("mail.example.com")\n    server.starttls()\n'
+            '    print(server.login(input("user: "), getpass("password: ")))\n\n\n'
+            'if __name__ == "__main__":\n    main()\n',
+            path="contrib/check_smtp.py",
+            note="near-miss: a command-line program that prompts the person running it: they see a hang and stop it (buildbot)",
+        ),
+        Example(
             "def fetch(cache, key):\n    return cache.get(key)\n",
             path="app/cache.py",
             note="near-miss: a `get` that is no HTTP call",
@@ -293,8 +315,12 @@ class ExternalCallWithoutTimeout(PythonRule):
         self.pending: list[tuple[cst.Call, str, tuple, bool]] = []
         # Sessions that may have a default timeout (a timeout adapter, a replaced `request`).
         self.timeout_set: set[tuple] = set()
+        self.interactive = False  # a command-line program that prompts the person running it
 
     def visit_Module(self, node: cst.Module) -> None:
+        self.interactive = _main_block(node) and any(
+            isinstance(call, cst.Call) and isinstance(call.func, (cst.Name, cst.Attribute)) and self.context.resolve(call.func) in PROMPTS
+            for call in m.findall(node, m.Call()))
         classes = [s for s in node.body if isinstance(s, cst.ClassDef)]
         changed = True
         while changed:  # subclasses of subclasses of the same file, in any order
@@ -356,7 +382,7 @@ class ExternalCallWithoutTimeout(PythonRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if not isinstance(func, (cst.Name, cst.Attribute)):
+        if self.interactive or not isinstance(func, (cst.Name, cst.Attribute)):
             return
         if isinstance(func, cst.Attribute) and func.attr.value == "mount" and len(node.args) >= 2:
             key = self._session_key(func.value)
@@ -559,6 +585,17 @@ class _ClassFacts:
         self.name = name
         self.values: dict[str, list[bool]] = {}  # attribute -> per assignment: a session call?
         self.annotated: set[str] = set()  # attributes annotated as a session
+
+
+def _main_block(module: cst.Module) -> bool:
+    """Whether the module runs as a program: a top-level `if __name__ == "__main__":`."""
+    for statement in module.body:
+        if isinstance(statement, cst.If) and isinstance(statement.test, cst.Comparison):
+            parts = [statement.test.left, *(target.comparator for target in statement.test.comparisons)]
+            if any(isinstance(p, cst.Name) and p.value == "__name__" for p in parts) and any(
+                    isinstance(p, cst.SimpleString) and p.evaluated_value == "__main__" for p in parts):
+                return True
+    return False
 
 
 def _self_attribute(node: cst.BaseExpression) -> bool:

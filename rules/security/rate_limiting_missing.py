@@ -95,6 +95,13 @@ THROTTLED_VIEWS = (
     "class LoginView(APIView):\n"
     '    throttle_scope = "login"\n'
 )
+WINDOW_LIMITER = (
+    "from datetime import datetime, timedelta\n\nfrom fastapi import HTTPException\n\n\n"
+    "async def check_quota(user, limit):\n"
+    "    used = await user.count_requests(since=datetime.now() - timedelta(days=1))\n"
+    "    if used >= limit:\n"
+    '        raise HTTPException(status_code=429, detail="Daily limit reached")\n'
+)
 OWN_LIMITER = (
     "from fastapi import HTTPException, Request\n\n\nasync def throttle(request: Request):\n"
     "    if await too_many(request.client.host):\n"
@@ -182,7 +189,10 @@ class RateLimitingMissing(ProjectRule):
     rates built from the environment or changed in place are not read, and then nothing is
     reported); (d) a 429 response the code builds (`HTTPException(status_code=429)`,
     `abort(429)`, `return body, 429`) in a function that names no `Retry-After` header
-    (info, Zalando guideline 153)."""
+    (info, Zalando guideline 153). A quota's 429 is not: one answering an `if` that caps an
+    amount (`len(images) > max_images`, `count + n > limit`, `limit_reached()`) in a function
+    (and class) where nothing is about time (no clock read, duration, window or reset):
+    waiting never frees a watch slot or shrinks an upload, so there is no retry time to give."""
 
     code = "SEC007"
     project_level = True  # one finding per service, where the fix belongs
@@ -226,6 +236,13 @@ class RateLimitingMissing(ProjectRule):
             lines=(6,),
             files=(("app/main.py", FASTAPI_APP),),
             note="(d) a 429 without `Retry-After`",
+        ),
+        Example(
+            WINDOW_LIMITER,
+            path="app/limits.py",
+            lines=(9,),
+            files=(("app/main.py", FASTAPI_APP),),
+            note="near-miss: (d) a cap on a count, but of requests in a day: waiting frees it, so `Retry-After` has a value",
         ),
         Example(
             PER_ROUTE.replace('@limiter.limit("5/minute")\nasync def login', "async def login"),
@@ -328,6 +345,13 @@ class RateLimitingMissing(ProjectRule):
             path="app/limits.py",
             files=(("app/main.py", FASTAPI_APP),),
             note="near-miss: a limiter of the service's own answers 429, with `Retry-After`",
+        ),
+        Example(
+            WINDOW_LIMITER.replace("user.count_requests(since=datetime.now() - timedelta(days=1))", "user.count_projects()")
+            .replace("Daily limit", "Project limit"),
+            path="app/limits.py",
+            files=(("app/main.py", FASTAPI_APP),),
+            note="near-miss: (d) a quota: a cap on a count with nothing about time, where waiting never helps and no retry time exists",
         ),
         Example(
             "from werkzeug.exceptions import TooManyRequests\n\n\ndef check(bucket):\n"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
@@ -33,7 +35,9 @@ class WeakOrMissingPasswordHash(PythonRule):
     memory: one whose every use is a dictionary or set key or a membership test (a per-request
     cache of checked passwords), never stored, returned, passed on or compared with another
     value (`digest == user.password_hash` verifies against a stored weak hash). Bandit's B324/B303 report any MD5/SHA-1 use and are dropped on lines this
-    rule reports."""
+    rule reports. A hash object made empty and fed the password by `update` (`m = sha1();
+    m.update(passwd + salt)`) is a fast hash of it too, and so is a hash of the password passed
+    through a conversion helper (`force_bytes`, `unicode2bytes`, `str`)."""
 
     code = "SEC003"
     name = "weak-or-missing-password-hash"
@@ -86,6 +90,17 @@ class WeakOrMissingPasswordHash(PythonRule):
             note="verified against a stored MD5 hash: the stored passwords are weak hashes",
         ),
         Example(
+            "import os\nfrom binascii import hexlify\nfrom hashlib import sha1\n\n"
+            "def encrypt(passwd):\n"
+            "    m = sha1()\n"
+            "    salt = hexlify(os.urandom(4))\n"
+            "    m.update(unicode2bytes(passwd) + salt)\n"
+            "    return salt.decode() + m.hexdigest()\n",
+            path="app/users.py",
+            lines=(8,),
+            note="a hash object fed the password (through a bytes conversion) by `update`: salted, still a fast hash (buildbot)",
+        ),
+        Example(
             'PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n',
             path="shop/settings.py",
             lines=(1,),
@@ -112,6 +127,15 @@ class WeakOrMissingPasswordHash(PythonRule):
             "def register(user, password):\n"
             "    user.password_hash = PasswordHasher().hash(password)\n",
             path="app/users.py",
+        ),
+        Example(
+            "from hashlib import sha256\n\n"
+            "def token_digest(api_token, salt):\n"
+            "    m = sha256()\n"
+            "    m.update(force_bytes(api_token) + salt)\n"
+            "    return m.hexdigest()\n",
+            path="app/tokens.py",
+            note="near-miss: a hash object fed by `update`, but with a token, not a password",
         ),
         Example(
             "import hashlib\n"
@@ -172,6 +196,8 @@ class WeakOrMissingPasswordHash(PythonRule):
         self.sliced: set[tuple[int, str]] = set()
         # (scope id, name) -> the function whose local the digest is.
         self.functions: dict[tuple[int, str], cst.CSTNode] = {}
+        # (scope id, name) -> algorithm of a fast hash object made empty (`m = sha1()`), to be fed by `update`.
+        self.hash_objects: dict[tuple[int, str], str] = {}
 
     def leave_Assign(self, node: cst.Assign) -> None:
         if not self.pending or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
@@ -195,9 +221,27 @@ class WeakOrMissingPasswordHash(PythonRule):
                 continue  # a cache key or a comparison: nothing is stored
             self.report(call, what=what)
 
+    def _hash_object(self, node: cst.Assign) -> None:
+        """Remember `m = hashlib.sha1()`: a fast hash object made empty, fed later by `update`."""
+        value = node.value
+        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name) or not isinstance(value, cst.Call):
+            return
+        if not isinstance(value.func, (cst.Name, cst.Attribute)) or positional(value, 0) is not None:
+            return
+        qualified = self.context.resolve(value.func) or ""
+        if qualified in FAST_HASHES and qualified != "hashlib.new":
+            self.hash_objects[(id(self.context.scopes.current), node.targets[0].target.value)] = qualified.split(".")[-1]
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if not isinstance(func, (cst.Name, cst.Attribute)):
+            return
+        if isinstance(func, cst.Attribute) and func.attr.value == "update" and isinstance(func.value, cst.Name):
+            algorithm = self.hash_objects.get((id(self.context.scopes.current), func.value.value))
+            data = positional(node, 0)
+            if algorithm is not None and data is not None and _mentions_password(data.value):
+                # `m = sha1(); m.update(password + salt)`: a fast hash of the password all the same.
+                self.pending.append((node, f"`{algorithm}` of a password is a fast hash", None))
             return
         qualified = self.context.resolve(func) or ""
         if qualified in FAST_HASHES:
@@ -228,6 +272,7 @@ class WeakOrMissingPasswordHash(PythonRule):
                     self.report(node, what=f"passlib hashes new passwords with `{first}`")
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._hash_object(node)
         if is_dev_path(self.context.path) or self.context.scopes.current is not self.context.scopes.module:
             return
         if not any(isinstance(t.target, cst.Name) and t.target.value == "PASSWORD_HASHERS" for t in node.targets):
@@ -255,7 +300,7 @@ def _mentions_password(expr: cst.BaseExpression, depth: int = 0) -> bool:
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and expr.args:
             key = string_value(expr.args[0].value)
             return bool(key and is_password_name(key))
-        if isinstance(func, cst.Name) and func.value in ("bytes", "str") and expr.args:
+        if isinstance(func, (cst.Name, cst.Attribute)) and len(expr.args) == 1 and _converts(func):
             return _mentions_password(expr.args[0].value, depth + 1)
         return False
     if isinstance(expr, cst.BinaryOperation):
@@ -266,6 +311,16 @@ def _mentions_password(expr: cst.BaseExpression, depth: int = 0) -> bool:
             for part in expr.parts
         )
     return False
+
+
+# Words of a helper that only changes a value's type or encoding (`bytes`, `str`,
+# `force_bytes`, `unicode2bytes`, `to_text`): a hash of its result is a hash of the value.
+CONVERSION_WORDS = frozenset({"bytes", "str", "unicode", "text", "utf8"})
+
+
+def _converts(func: cst.Name | cst.Attribute) -> bool:
+    name = func.value if isinstance(func, cst.Name) else func.attr.value
+    return name in ("bytes", "str") or any(word in CONVERSION_WORDS for word in re.split(r"[_\d]+", name.lower()) if word)
 
 
 # Calls whose first argument is only looked up: a dictionary's or set's own methods (a shared
