@@ -404,15 +404,16 @@ def not_deployed(path: str) -> bool:
 
 
 def is_test_path(path: str) -> bool:
-    """Test code by the conventions of pytest and unittest projects."""
+    """Test code by the conventions of pytest and unittest projects. In a migrations folder
+    (a Django `migrations/` package, an Alembic `versions/` folder) a file name is a
+    migration's slug, not a test convention: `versions/530fb8533ca4_test.py` is a revision."""
     parts = path.split("/")
     name = parts[-1]
-    return (
-        any(part in TEST_FOLDERS for part in parts[:-1])
-        or name.startswith(("test_", "pytest_"))  # `pytest_plugin.py`: fixtures a package ships for test suites
-        or name.endswith("_test.py")
-        or name in ("conftest.py", "tests.py")
-    )
+    if any(part in TEST_FOLDERS for part in parts[:-1]) or name in ("conftest.py", "tests.py"):
+        return True
+    if in_migrations_package(path) or versions_folder(parts) is not None:
+        return False
+    return name.startswith(("test_", "pytest_")) or name.endswith("_test.py")  # `pytest_plugin.py`: fixtures for test suites
 
 
 def _header(path: Path) -> str:

@@ -133,6 +133,11 @@ def test_one_definition_of_test_paths() -> None:
     assert is_test_path("src/pretix/testutils/settings.py") and is_test_path("app/test_utils/mocks.py")
     assert not is_test_path("app/testimonials/views.py")
     assert is_test_path("pulpcore/pytest_plugin.py")
+    # in a migrations folder a name is a migration's slug (ethyca-fides' `530fb8533ca4_test.py`)
+    assert not is_test_path("src/fides/api/alembic/migrations/versions/530fb8533ca4_test.py")
+    assert not is_test_path("alembic/versions/2024/test_tables.py") and not is_test_path("shop/migrations/0005_test.py")
+    assert is_test_path("shop/tests/migrations/0001_initial.py") and is_test_path("alembic/versions/conftest.py")
+    assert is_test_path("shop/orders_test.py")
 
 
 def test_alembic_revisions_in_subfolders_of_versions_are_one_chain(tmp_path: Path) -> None:
