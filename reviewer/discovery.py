@@ -378,9 +378,11 @@ NON_SERVICE_DIRS = frozenset({"tests", "test", "testing", "examples", "example",
 # scripts). Only a top folder: `tools/` or `scripts/` inside a package is shipped (MLflow's
 # `genai/judges/tools/`, NetBox's custom `netbox/scripts/`). `bin/` and `contrib/` are left out:
 # `setup(scripts=["bin/..."])` installs the first, and the second often holds the deployment's
-# own config (NetBox's `contrib/gunicorn.py`).
+# own config (NetBox's `contrib/gunicorn.py`). `qa/` holds QA scenarios run by hand against a
+# test deployment and `noxfiles/` the session modules of a `noxfile.py` (ethyca-fides has both;
+# none of the other 43 ecosystem projects has either folder at its top).
 TOOLING_DIRS = frozenset({"devstack", "tools", "scripts", "docs", "doc", "docs_src", "examples", "example",
-                          "demos", "benchmarks", "evals", "ci"})
+                          "demos", "benchmarks", "evals", "ci", "qa", "noxfiles"})
 # Files at the top of the project that only build, package or automate it.
 TOOLING_FILES = frozenset({"setup.py", "hatch_build.py", "noxfile.py", "fabfile.py"})
 

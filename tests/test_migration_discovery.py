@@ -176,10 +176,11 @@ def test_developer_tooling_at_the_top_of_the_project_is_not_deployed() -> None:
     from reviewer.discovery import non_service, not_deployed
 
     for path in ("devstack/tools/oidc/setup_client.py", "tools/ssha.py", "docs/source/conf.py", "examples/app/main.py",
-                 "scripts/release.py", "ci/check_sdist.py", "setup.py", "noxfile.py", "hatch_build.py", "shop/tests/test_x.py"):
+                 "scripts/release.py", "ci/check_sdist.py", "setup.py", "noxfile.py", "hatch_build.py", "shop/tests/test_x.py",
+                 "qa/utils/fides_api.py", "noxfiles/docker_nox.py"):
         assert not_deployed(path) and non_service(path), path
     # Inside a package, the same names are shipped code; `bin/` and `contrib/` may be installed
     # scripts or the deployment's own config.
     for path in ("mlflow/genai/judges/tools/search.py", "netbox/scripts/run.py", "indico/cli/setup.py", "bin/server.py",
-                 "contrib/gunicorn.py", "app/setup.py", "manage.py", "tools.py"):
+                 "contrib/gunicorn.py", "app/setup.py", "manage.py", "tools.py", "shop/qa/checks.py"):
         assert not not_deployed(path), path
