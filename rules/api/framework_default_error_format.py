@@ -38,6 +38,35 @@ CRASH_HANDLER = (
 )
 
 
+FLASK_FACTORY = (
+    "from flask import Flask, jsonify\n"
+    "from app.errors import ExceptionHandlers\n"
+    "handlers = ExceptionHandlers()\n"
+    "\n"
+    "def create_app():\n"
+    "    app = Flask(__name__)\n"
+    "    handlers.register(app)\n"
+    "\n"
+    '    @app.route("/orders/<int:oid>")\n'
+    "    def get_order(oid):\n"
+    '        return jsonify({"status": "error", "message": "no order"}), 404\n'
+    "\n"
+    "    return app\n"
+)
+FLASK_HANDLERS = (
+    "from flask import jsonify\n"
+    "from werkzeug.exceptions import default_exceptions\n"
+    "\n"
+    "def handle_http_error(error):\n"
+    '    return jsonify({"status": "error", "message": error.description}), error.code\n'
+    "\n"
+    "class ExceptionHandlers:\n"
+    "    def register(self, app):\n"
+    "        for code in default_exceptions.keys():\n"
+    "            app.register_error_handler(code, handle_http_error)\n"
+)
+
+
 class FrameworkDefaultErrorFormat(ProjectRule):
     """The app registers no global exception handler for the framework's own errors, so the
     framework's default bodies escape next to the project's error shape: FastAPI/Starlette
@@ -91,8 +120,22 @@ class FrameworkDefaultErrorFormat(ProjectRule):
             files=(("inventory/api/errors.py", CRASH_HANDLER.replace("status=500", "status=400")),),
             note="the project's own body for a client error, and DRF's `{detail}` for the others",
         ),
+        Example(
+            FLASK_FACTORY,
+            path="app/__init__.py",
+            lines=(6,),
+            files=(("app/errors.py", FLASK_HANDLERS.replace("default_exceptions.keys()", "(400, 404)")),),
+            note="handlers for two codes only: the other HTTP errors get Flask's HTML pages",
+        ),
     )
     valid = (
+        Example(
+            FLASK_FACTORY,
+            path="app/__init__.py",
+            files=(("app/errors.py", FLASK_HANDLERS),),
+            note="near-miss: a helper class the factory calls registers a handler for every code of werkzeug's "
+                 "`default_exceptions` (alerta)",
+        ),
         Example(
             DRF_SITE,
             path="inventory/settings.py",
