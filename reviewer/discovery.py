@@ -404,9 +404,11 @@ NON_SERVICE_DIRS = frozenset({"tests", "test", "testing", "examples", "example",
 # scripts). Only a top folder: `tools/` or `scripts/` inside a package is shipped (MLflow's
 # `genai/judges/tools/`, NetBox's custom `netbox/scripts/`). `bin/` and `contrib/` are left out:
 # `setup(scripts=["bin/..."])` installs the first, and the second often holds the deployment's
-# own config (NetBox's `contrib/gunicorn.py`).
+# own config (NetBox's `contrib/gunicorn.py`). `qa/` holds QA scenarios run by hand against a
+# test deployment and `noxfiles/` the session modules of a `noxfile.py` (ethyca-fides has both;
+# none of the other 43 ecosystem projects has either folder at its top).
 TOOLING_DIRS = frozenset({"devstack", "tools", "scripts", "docs", "doc", "docs_src", "examples", "example",
-                          "demos", "benchmarks", "evals", "ci"})
+                          "demos", "benchmarks", "evals", "ci", "qa", "noxfiles"})
 # Files at the top of the project that only build, package or automate it.
 TOOLING_FILES = frozenset({"setup.py", "hatch_build.py", "noxfile.py", "fabfile.py"})
 
@@ -430,15 +432,16 @@ def not_deployed(path: str) -> bool:
 
 
 def is_test_path(path: str) -> bool:
-    """Test code by the conventions of pytest and unittest projects."""
+    """Test code by the conventions of pytest and unittest projects. In a migrations folder
+    (a Django `migrations/` package, an Alembic `versions/` folder) a file name is a
+    migration's slug, not a test convention: `versions/530fb8533ca4_test.py` is a revision."""
     parts = path.split("/")
     name = parts[-1]
-    return (
-        any(part in TEST_FOLDERS for part in parts[:-1])
-        or name.startswith(("test_", "pytest_"))  # `pytest_plugin.py`: fixtures a package ships for test suites
-        or name.endswith("_test.py")
-        or name in ("conftest.py", "tests.py")
-    )
+    if any(part in TEST_FOLDERS for part in parts[:-1]) or name in ("conftest.py", "tests.py"):
+        return True
+    if in_migrations_package(path) or versions_folder(parts) is not None:
+        return False
+    return name.startswith(("test_", "pytest_")) or name.endswith("_test.py")  # `pytest_plugin.py`: fixtures for test suites
 
 
 def _header(path: Path) -> str:

@@ -224,7 +224,7 @@ from reviewer import migrations  # noqa: E402
 from reviewer.migrations import rls  # noqa: E402
 from reviewer.ops import logfacts, shutdown  # noqa: E402
 from reviewer.orm import indexes, modelgraph, querysites  # noqa: E402
-from reviewer.web import errorshape, graphqlfacts, ratelimit, requestids, routes  # noqa: E402
+from reviewer.web import corsconfig, errorshape, graphqlfacts, ratelimit, requestids, routes  # noqa: E402
 from reviewer.project import roots, symbols  # noqa: E402
 from reviewer.project.roots import SECTION as ROOTS  # noqa: E402
 
@@ -240,6 +240,7 @@ PROVIDERS: list[IndexProvider] = [
     requestids.RequestIdsProvider(),  # request / correlation id evidence (OPS008, issue 16)
     shutdown.ShutdownProvider(),  # worker loops, app-scoped clients, closes (OPS009, issue 16)
     ratelimit.RateLimitProvider(),  # limiters, throttles and 429 responses (SEC007, issue 16)
+    corsconfig.CorsConfigProvider(),  # the app config's CORS_* keys flask-cors merges (SEC005, issue 11)
     rls.RlsProvider(),  # RLS of the tables a Supabase / PostgREST project exposes (SEC009, issue 16)
     symbols.SymbolsProvider(),  # module table, constants, class hierarchy, summaries (issue 12)
     roots.RootsProvider(),  # the project roots (services) each other section is merged per (issue 12)

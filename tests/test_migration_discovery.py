@@ -133,6 +133,11 @@ def test_one_definition_of_test_paths() -> None:
     assert is_test_path("src/pretix/testutils/settings.py") and is_test_path("app/test_utils/mocks.py")
     assert not is_test_path("app/testimonials/views.py")
     assert is_test_path("pulpcore/pytest_plugin.py")
+    # in a migrations folder a name is a migration's slug (ethyca-fides' `530fb8533ca4_test.py`)
+    assert not is_test_path("src/fides/api/alembic/migrations/versions/530fb8533ca4_test.py")
+    assert not is_test_path("alembic/versions/2024/test_tables.py") and not is_test_path("shop/migrations/0005_test.py")
+    assert is_test_path("shop/tests/migrations/0001_initial.py") and is_test_path("alembic/versions/conftest.py")
+    assert is_test_path("shop/orders_test.py")
 
 
 def test_alembic_revisions_in_subfolders_of_versions_are_one_chain(tmp_path: Path) -> None:
@@ -171,10 +176,11 @@ def test_developer_tooling_at_the_top_of_the_project_is_not_deployed() -> None:
     from reviewer.discovery import non_service, not_deployed
 
     for path in ("devstack/tools/oidc/setup_client.py", "tools/ssha.py", "docs/source/conf.py", "examples/app/main.py",
-                 "scripts/release.py", "ci/check_sdist.py", "setup.py", "noxfile.py", "hatch_build.py", "shop/tests/test_x.py"):
+                 "scripts/release.py", "ci/check_sdist.py", "setup.py", "noxfile.py", "hatch_build.py", "shop/tests/test_x.py",
+                 "qa/utils/fides_api.py", "noxfiles/docker_nox.py"):
         assert not_deployed(path) and non_service(path), path
     # Inside a package, the same names are shipped code; `bin/` and `contrib/` may be installed
     # scripts or the deployment's own config.
     for path in ("mlflow/genai/judges/tools/search.py", "netbox/scripts/run.py", "indico/cli/setup.py", "bin/server.py",
-                 "contrib/gunicorn.py", "app/setup.py", "manage.py", "tools.py"):
+                 "contrib/gunicorn.py", "app/setup.py", "manage.py", "tools.py", "shop/qa/checks.py"):
         assert not not_deployed(path), path

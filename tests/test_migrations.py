@@ -243,6 +243,33 @@ def test_django_dependencies_built_by_a_module_function_are_read() -> None:
     assert set(unit.dependencies) == {("trans", "0083_more"), ("workspaces", "0002_message"), ("billing", "0011_workspace")}
 
 
+def test_django_dependencies_written_as_a_concatenation_keep_their_literal_parts() -> None:
+    """`[("helpdesk", "0027_x")] + settings.EXTRA` (django-helpdesk): the literal pairs are
+    read, swappable_dependency is the swappable marker, and every part that is not literal is
+    kept as unknown, never read as "no dependency"."""
+    import ast
+
+    from reviewer.migrations.django import UNKNOWN_DEPENDENCY, django_unit
+
+    code = (
+        "from django.conf import settings\nfrom django.db import migrations\nfrom helpdesk import settings as hs\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("helpdesk", "0042_layout"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]'
+        " + hs.TEAMS_DEPENDENCIES + [*hs.MORE]\n"
+        "    operations = []\n"
+    )
+    unit = django_unit("helpdesk/migrations/0043_fix.py", code, ast.parse(code))
+    assert unit is not None
+    assert unit.dependencies == (("helpdesk", "0042_layout"), ("__swappable__", "__first__"), UNKNOWN_DEPENDENCY,
+                                 UNKNOWN_DEPENDENCY)
+    imported = (
+        "from django.db import migrations\nfrom shop.deps import deps\n\nclass Migration(migrations.Migration):\n"
+        "    dependencies = deps()\n    operations = []\n"
+    )
+    unit = django_unit("shop/migrations/0002_x.py", imported, ast.parse(imported))
+    assert unit is not None and unit.dependencies == (UNKNOWN_DEPENDENCY,)
+
+
 def test_alembic_guarded_operations_and_earlier_revisions() -> None:
     import ast
 

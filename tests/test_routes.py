@@ -64,6 +64,31 @@ def test_method_view_and_add_url_rule(tmp_path: Path) -> None:
     }
 
 
+def test_exception_handlers_registered_in_helper_methods_and_loops(tmp_path: Path) -> None:
+    """alerta's `ExceptionHandlers.register(app)`: handlers registered in a helper class's
+    method, a loop over werkzeug's `default_exceptions` as that table, another loop's variable
+    as unknown."""
+    root = write_tree(
+        tmp_path,
+        {
+            "svc/__init__.py": "from flask import Flask\nfrom svc.errors import Handlers\n\n"
+            "def create_app():\n    app = Flask(__name__)\n    Handlers().register(app)\n"
+            "    for code in (400, 404):\n        app.register_error_handler(code, print)\n    return app\n",
+            "svc/errors.py": "from werkzeug.exceptions import default_exceptions\n\nclass ApiError(Exception):\n    pass\n\n"
+            "class Handlers:\n    def register(self, app):\n"
+            "        for code, exc in default_exceptions.items():\n            app.register_error_handler(code, print)\n"
+            "        app.register_error_handler(ApiError, print)\n",
+        },
+    )
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    found = {(h.file, h.line, h.exception) for h in index.section("routes").exception_handlers}
+    assert found == {
+        ("svc/__init__.py", 8, "?"),
+        ("svc/errors.py", 9, "werkzeug.exceptions.default_exceptions"),
+        ("svc/errors.py", 10, "ApiError"),
+    }
+
+
 def test_flask_restful_resources_get_the_api_and_blueprint_prefixes(tmp_path: Path) -> None:
     root = write_tree(
         tmp_path,

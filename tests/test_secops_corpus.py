@@ -154,6 +154,30 @@ def test_unverified_claims_read_only_for_timing_or_routing_are_not_critical(tmp_
     assert found == {3: ("high", "medium"), 6: ("high", "medium"), 8: ("critical", "high"), 13: ("critical", "high")}
 
 
+def test_a_token_the_server_fetched_from_the_issuer_is_not_critical(tmp_path) -> None:
+    """SEC001: an ID token read from the JSON of the server's own call to the token endpoint
+    (alerta) or of an OAuth client's token request is reported at medium confidence (so high);
+    a token from the client's request stays critical."""
+    from tests.conftest import write_tree
+
+    code = (
+        "import jwt\nimport requests\nfrom flask import request\n"
+        "def login(code):\n"
+        '    r = requests.post(TOKEN_ENDPOINT, data={"code": code})\n'
+        "    token = r.json()\n"
+        '    header = jwt.get_unverified_header(token["id_token"])\n'
+        '    return jwt.decode(token["id_token"], options={"verify_signature": False})\n'
+        "def callback(client):\n"
+        "    resp = client.authorize_access_token()\n"
+        '    return jwt.decode(resp.get("id_token"), options={"verify_signature": False})\n'
+        "def current_user():\n"
+        '    return jwt.decode(request.json["id_token"], options={"verify_signature": False})\n'
+    )
+    write_tree(tmp_path, {"app/auth.py": code})
+    found = {f.line: (f.severity.value, f.confidence.value) for f in scan_tree(tmp_path, select=("SEC001",)).findings}
+    assert found == {8: ("high", "medium"), 11: ("high", "medium"), 13: ("critical", "high")}
+
+
 def test_plural_places_of_a_credential_are_not_the_credential() -> None:
     """`authorization_servers` (OAuth resource metadata) lists where to authorize, not a
     credential; a singular `server_secret` or an `authorization` header still is one."""

@@ -16,6 +16,7 @@ import ast
 from typing import Any, Iterable, Mapping
 
 from reviewer.migrations.alembic import DATA_KINDS
+from reviewer.migrations.django import UNKNOWN_DEPENDENCY
 from reviewer.migrations.loader import collect, to_facts
 from reviewer.migrations.ops import ALEMBIC, DJANGO, DOWN, SQL, UP, Column, Irreversible, MigrationSection, Operation, Unit
 from reviewer.migrations.replay import merge
@@ -24,7 +25,7 @@ from reviewer.model import FileKind, Location
 from reviewer.provider import IndexProvider
 
 __all__ = [
-    "ALEMBIC", "Column", "DATA_KINDS", "DJANGO", "DOWN", "MAX_IDENTIFIER", "SECTION", "SQL", "UP", "MigrationProvider", "Operation",
+    "ALEMBIC", "Column", "DATA_KINDS", "DJANGO", "DOWN", "MAX_IDENTIFIER", "SECTION", "SQL", "UNKNOWN_DEPENDENCY", "UP", "MigrationProvider", "Operation",
     "Unit", "ancestors", "chain", "chain_databases", "earlier_revisions", "not_null_columns", "policy", "postgres_units", "session_timeouts", "table_label", "units", "up_ops",
     "where",
 ]

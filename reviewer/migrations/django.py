@@ -80,15 +80,31 @@ def django_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgres
     )
 
 
+# A part of a migration's `dependencies` that cannot be read from the source (`[...] +
+# settings.EXTRA`, a call to an imported helper): it may name any migration, so it is kept as
+# unknown, never read as "no dependency".
+UNKNOWN_DEPENDENCY = ("__unknown__", "__unknown__")
+
+
 def _django_dependencies(node: ast.AST) -> tuple[tuple[str, str], ...]:
+    """The (app, migration) pairs of a `dependencies` or `replaces` value: a list or tuple of
+    pairs, `swappable_dependency(...)` calls, and concatenations of them (`[("helpdesk",
+    "0027_x")] + settings.EXTRA_DEPENDENCIES`); every part that is not literal is UNKNOWN_DEPENDENCY."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _django_dependencies(node.left) + _django_dependencies(node.right)
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return (UNKNOWN_DEPENDENCY,)
     out = []
-    if isinstance(node, (ast.List, ast.Tuple)):
-        for item in node.elts:
-            value = const(item)
-            if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
-                out.append((value[0], value[1]))
-            elif isinstance(item, ast.Call):
-                out.append(("__swappable__", "__first__"))
+    for item in node.elts:
+        value = const(item)
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+            out.append((value[0], value[1]))
+        elif isinstance(item, ast.Call) and callee(item) == "swappable_dependency":
+            out.append(("__swappable__", "__first__"))
+        elif isinstance(item, ast.Starred):
+            out.extend(_django_dependencies(item.value))
+        else:
+            out.append(UNKNOWN_DEPENDENCY)
     return tuple(out)
 
 

@@ -177,8 +177,11 @@ def _scan_body(body: list[ast.stmt], prefix: str, imports: ImportMap, facts: dic
                 inner.extend(handler.body)
             _scan_body(inner, prefix, imports, facts)
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-            for unrolled in _unrolled(stmt, facts["_literal_lists"]):
+            unrolled_bodies = _unrolled(stmt, facts["_literal_lists"])
+            for unrolled in unrolled_bodies:
                 _scan_body(unrolled, prefix, imports, facts)
+            if not unrolled_bodies:
+                _handler_registrations(stmt, prefix, imports, facts)
         elif isinstance(stmt, ast.Return) and prefix and isinstance(stmt.value, ast.Name):
             # An app factory's `return app`: a name bound to the factory's call is that app.
             local = _scoped(stmt.value.id, prefix, facts)
@@ -232,6 +235,40 @@ class _Substitute(ast.NodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.AST:
         value = self.values.get(node.id)
         return ast.copy_location(copy.deepcopy(value), node) if value is not None and isinstance(node.ctx, ast.Load) else node
+
+
+# Calls that register a global exception handler on an app (Flask, Starlette / FastAPI).
+HANDLER_CALLS = frozenset({"register_error_handler", "add_exception_handler"})
+# werkzeug's table of its HTTPException classes by status code: a loop that registers a handler
+# for each of its codes (or classes) handles every HTTP error, as `HTTPException` would.
+DEFAULT_EXCEPTIONS = "werkzeug.exceptions.default_exceptions"
+
+
+def _handler_registrations(node: ast.AST, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
+    """Exception handlers registered where the route scan does not go: in the methods of a
+    helper class the app factory calls (alerta's `ExceptionHandlers.register(app)`) and in
+    loops, where `for code in default_exceptions: app.register_error_handler(code, ...)`
+    registers DEFAULT_EXCEPTIONS; a handler for another loop's variable is unknown ("?")."""
+    looped: dict[int, str] = {}
+    for loop in walk(node):
+        if isinstance(loop, (ast.For, ast.AsyncFor)):
+            names = {n.id for n in walk(loop.target) if isinstance(n, ast.Name)}
+            every = _iterates_default_exceptions(loop.iter, imports)
+            for item in (n for stmt in loop.body for n in walk(stmt)):
+                if isinstance(item, ast.Call) and item.args and isinstance(item.args[0], ast.Name) and item.args[0].id in names:
+                    looped[id(item)] = DEFAULT_EXCEPTIONS if every else "?"
+    for item in walk(node):
+        if (isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute) and item.func.attr in HANDLER_CALLS
+                and isinstance(item.func.value, ast.Name) and item.args):
+            exception = looped.get(id(item)) or _exc_name(item.args[0], imports)
+            facts["handlers"].append({"owner": _scoped(item.func.value.id, prefix, facts), "exception": exception, "line": item.lineno})
+
+
+def _iterates_default_exceptions(node: ast.AST, imports: ImportMap) -> bool:
+    """`default_exceptions`, `.keys()`, `.values()` or `.items()` of werkzeug's table."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("keys", "values", "items"):
+        node = node.func.value
+    return imports.imported_name(node) == DEFAULT_EXCEPTIONS
 
 
 def _scoped(name: str, prefix: str, facts: Mapping[str, Any]) -> str:
@@ -543,6 +580,7 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
             info["pages"] = True  # a pydantic model / dataclass of page inputs
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info["methods"][stmt.name] = stmt.lineno
+            _handler_registrations(stmt, f"{qualname}.{stmt.name}.", imports, facts)
             paging = _pagination_facts(stmt)
             if stmt.name == "__init__" and paging.get("pages"):
                 info["pages"] = True
@@ -1794,6 +1832,8 @@ class RoutesProvider(IndexProvider):
                 # A module that uses a router, blueprint or Api defined in another module.
                 ".route(", ".api_route(", ".websocket(", "include_router(", "register_blueprint(", ".mount(", "add_resource(",
                 "add_url_rule(", "add_api_route(", ".register(", "init_app(", "_patterns", "DisallowedHost", "@expose", ".add_api(", ".add_view",
+                # A module that registers exception handlers on an app it is given (HANDLER_CALLS).
+                "register_error_handler(", "add_exception_handler(",
                 *(f'.{verb}({quote}{start}' for verb in HTTP_METHODS for quote in "\"'" for start in ("/", quote)))
     file_kinds = frozenset({FileKind.PYTHON})
 

@@ -50,6 +50,35 @@ CRASH_HANDLER = (
 )
 
 
+FLASK_FACTORY = (
+    "from flask import Flask, jsonify\n"
+    "from app.errors import ExceptionHandlers\n"
+    "handlers = ExceptionHandlers()\n"
+    "\n"
+    "def create_app():\n"
+    "    app = Flask(__name__)\n"
+    "    handlers.register(app)\n"
+    "\n"
+    '    @app.route("/orders/<int:oid>")\n'
+    "    def get_order(oid):\n"
+    '        return jsonify({"status": "error", "message": "no order"}), 404\n'
+    "\n"
+    "    return app\n"
+)
+FLASK_HANDLERS = (
+    "from flask import jsonify\n"
+    "from werkzeug.exceptions import default_exceptions\n"
+    "\n"
+    "def handle_http_error(error):\n"
+    '    return jsonify({"status": "error", "message": error.description}), error.code\n'
+    "\n"
+    "class ExceptionHandlers:\n"
+    "    def register(self, app):\n"
+    "        for code in default_exceptions.keys():\n"
+    "            app.register_error_handler(code, handle_http_error)\n"
+)
+
+
 def html_app(routes, scope: str, handlers) -> bool:
     """Whether a Flask app is a server-rendered HTML app that chose the default error pages: its
     code renders HTML templates and registers no error handler at all. Its JSON bodies are then
@@ -121,6 +150,13 @@ class FrameworkDefaultErrorFormat(ProjectRule):
             files=(("inventory/api/errors.py", CRASH_HANDLER.replace("status=500", "status=400")),),
             note="the project's own body for a client error, and DRF's `{detail}` for the others",
         ),
+        Example(
+            FLASK_FACTORY,
+            path="app/__init__.py",
+            lines=(6,),
+            files=(("app/errors.py", FLASK_HANDLERS.replace("default_exceptions.keys()", "(400, 404)")),),
+            note="handlers for two codes only: the other HTTP errors get Flask's HTML pages",
+        ),
     )
     valid = (
         Example(
@@ -128,6 +164,13 @@ class FrameworkDefaultErrorFormat(ProjectRule):
             path="app/main.py",
             note="near-miss: a server-rendered app with no error handler of its own: Werkzeug's HTML error pages match its "
             "pages, and its JSON body is an AJAX reply to one of them (changedetection.io)",
+        ),
+        Example(
+            FLASK_FACTORY,
+            path="app/__init__.py",
+            files=(("app/errors.py", FLASK_HANDLERS),),
+            note="near-miss: a helper class the factory calls registers a handler for every code of werkzeug's "
+                 "`default_exceptions` (alerta)",
         ),
         Example(
             DRF_SITE,

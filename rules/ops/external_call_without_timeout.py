@@ -212,6 +212,13 @@ class ExternalCallWithoutTimeout(PythonRule):
             note="near-miss: developer tooling at the top of the project (devstack/, tools/, scripts/, docs/) is not deployed (keystone)",
         ),
         Example(
+            "import requests\n"
+            "def create_connection(base_url, token, body):\n"
+            '    return requests.post(f"{base_url}/connection", json=body, headers={"Authorization": token})\n',
+            path="qa/utils/fides_api.py",
+            note="near-miss: a top `qa/` folder of QA scenarios run by hand against a test deployment (ethyca-fides)",
+        ),
+        Example(
             "import pytest\n"
             "import requests\n"
             "@pytest.fixture\n"

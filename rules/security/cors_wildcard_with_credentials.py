@@ -5,10 +5,11 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import is_dev_path, is_true, keyword, string_value
+from reviewer.web import corsconfig
+from reviewer.web.corsconfig import ANY, ANY_ORIGIN_REGEX, TRUE, CorsConfigProvider
 
 CORS_MIDDLEWARE = frozenset({"starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware"})
 FLASK_CORS = frozenset({"flask_cors.CORS", "flask_cors.cross_origin"})
-ANY_ORIGIN_REGEX = frozenset({".*", "^.*$", ".+", "^.+$", "(.*)", "https?://.*", "^https?://.*$", "https://.*", "http.*"})
 ALLOW_ALL_SETTINGS = ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL")
 
 
@@ -20,7 +21,17 @@ class CorsWildcardWithCredentials(PythonRule):
     flask-cors and django-cors-headers answer such a configuration by echoing the caller's
     `Origin` back: any page the user visits can then call the API as the user and read the
     response. List the trusted origins explicitly. A wildcard without credentials (a public
-    read-only API) is not reported, nor are development settings."""
+    read-only API) is not reported, nor are development settings.
+
+    flask-cors's options are resolved as flask-cors does: the call's keyword arguments, else
+    the app config's `CORS_*` keys the project sets (a settings module or config class that
+    `from_object` loads, `app.config["CORS_ORIGINS"] = ...`, `config.update(...)`, in any
+    module), else its defaults (every origin, no credentials). A `CORS_ORIGINS` of listed
+    origins restricts every `@cross_origin()` and `CORS(app)` without `origins=`; one whose
+    value the source does not show (read from the environment, a helper's result) is the
+    deployment's choice and is not reported; a `CORS_RESOURCES` setting (per-path options) is
+    not read, and nothing is reported then. Config files outside the code (`from_pyfile`, the
+    environment) are not seen: without a `CORS_ORIGINS` in the code, the default applies."""
 
     code = "SEC005"
     name = "cors-wildcard-with-credentials"
@@ -40,6 +51,7 @@ class CorsWildcardWithCredentials(PythonRule):
         "https://github.com/adamchainz/django-cors-headers#cors_allow_credentials-bool",
     )
     needs = Needs(names=("CORSMiddleware", "flask_cors", *ALLOW_ALL_SETTINGS, "CORS_ALLOWED_ORIGIN_REGEXES"))
+    index_sections = (corsconfig.SECTION,)
     invalid = (
         Example(
             "from fastapi import FastAPI\n"
@@ -58,6 +70,14 @@ class CorsWildcardWithCredentials(PythonRule):
             path="app/__init__.py",
             lines=(4,),
             note="flask-cors defaults to every origin",
+        ),
+        Example(
+            "from flask import Blueprint\nfrom flask_cors import cross_origin\nauth = Blueprint('auth', __name__)\n\n"
+            "@auth.route('/login', methods=['POST'])\n@cross_origin()\ndef login():\n    return {}\n",
+            path="app/auth/login.py",
+            lines=(6,),
+            files=(("app/settings.py", 'CORS_ORIGINS = "*"\nCORS_SUPPORTS_CREDENTIALS = True\n'),),
+            note="the decorator takes both options from the app config that the settings module sets",
         ),
         Example("CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = True\n", path="shop/settings.py", lines=(1,)),
         Example(
@@ -89,6 +109,21 @@ class CorsWildcardWithCredentials(PythonRule):
             path="shop/settings.py",
         ),
         Example("CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = True\n", path="shop/settings/dev.py", note="near-miss: dev settings"),
+        Example(
+            "from flask import Blueprint\nfrom flask_cors import cross_origin\nauth = Blueprint('auth', __name__)\n\n"
+            "@auth.route('/login', methods=['POST'])\n@cross_origin(supports_credentials=True)\ndef login():\n    return {}\n",
+            path="app/auth/login.py",
+            files=(("app/settings.py", 'CORS_ORIGINS = ["http://localhost", "https://console.example.com"]\n'),),
+            note="near-miss: flask-cors merges the app config's `CORS_ORIGINS` (set in the settings module "
+                 "`from_object` loads) into the decorator's options (alerta)",
+        ),
+        Example(
+            "import os\nfrom flask import Flask\nfrom flask_cors import CORS\napp = Flask(__name__)\n"
+            'app.config["CORS_ORIGINS"] = os.environ["CORS_ORIGINS"].split(",")\n'
+            "CORS(app, supports_credentials=True)\n",
+            path="app/__init__.py",
+            note="near-miss: origins read from the environment are the deployment's choice, not flask-cors's default",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:
@@ -111,12 +146,41 @@ class CorsWildcardWithCredentials(PythonRule):
             elif regex is not None and string_value(regex.value) in ANY_ORIGIN_REGEX:
                 self.report(node, what=f"`allow_origin_regex={string_value(regex.value)!r}` with `allow_credentials=True`")
         elif qualified in FLASK_CORS:
-            credentials = keyword(node, "supports_credentials")
-            if credentials is None or not is_true(credentials.value) or keyword(node, "resources") is not None:
+            self._flask_cors(node)
+
+    def _flask_cors(self, node: cst.Call) -> None:
+        """flask-cors's own resolution: keyword arguments, else the app config's `CORS_*`
+        (reviewer.web.corsconfig), else its defaults."""
+        if keyword(node, "resources") is not None:
+            return
+        config = CorsConfigProvider.of(self.context.index)
+        if config.of("CORS_RESOURCES"):
+            return
+        credentials = keyword(node, "supports_credentials")
+        if credentials is not None:
+            if not is_true(credentials.value):
                 return
-            origins = keyword(node, "origins")
-            if origins is None or self._has_star(origins.value):
-                self.report(node, what="flask-cors with every origin (its default) and `supports_credentials=True`")
+            said = "`supports_credentials=True`"
+        else:
+            found = self._config(config, "CORS_SUPPORTS_CREDENTIALS")
+            if not found or any(item.value != TRUE for item in found):
+                return  # the default: no credentials
+            said = f"`CORS_SUPPORTS_CREDENTIALS = True` ({found[0].path}:{found[0].line})"
+        origins = keyword(node, "origins")
+        if origins is not None:
+            if self._has_star(origins.value):
+                self.report(node, what=f"`origins` allows every origin, with {said}")
+            return
+        found = self._config(config, "CORS_ORIGINS")
+        if not found:
+            self.report(node, what=f"flask-cors with every origin (its default) and {said}")
+        elif all(item.value == ANY for item in found):
+            self.report(node, what=f"`CORS_ORIGINS` allows every origin ({found[0].path}:{found[0].line}), with {said}")
+
+    @staticmethod
+    def _config(config, key: str):
+        """The project's settings of one app-config key, development settings aside."""
+        return tuple(item for item in config.of(key) if not is_dev_path(item.path))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self.context.scopes.current is not self.context.scopes.module or is_dev_path(self.context.path):

@@ -25,6 +25,11 @@ ROUTING_CLAIMS = frozenset({"exp", "nbf", "iat", "iss", "kid", "alg", "typ"})
 UNVERIFIED_READERS = frozenset(
     {"jose.jwt.get_unverified_claims", "jose.jwt.get_unverified_header", "jwt.get_unverified_header"}
 )
+# Where a token comes over the server's own back channel: the response of an outbound HTTP
+# call (`requests.post(token_endpoint, ...).json()["id_token"]`) or of an OAuth client's
+# token request (authlib's `authorize_access_token()`, requests-oauthlib's `fetch_token()`).
+HTTP_CLIENTS = ("requests.", "httpx.", "aiohttp.", "urllib3.")
+TOKEN_REQUESTS = frozenset({"authorize_access_token", "fetch_token", "fetch_access_token", "refresh_token"})
 
 
 class JwtUnverifiedOrAlgConfusion(PythonRule):
@@ -55,7 +60,14 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
     whole, is reported at medium confidence, so at high severity rather than critical: peeking
     at `exp` to refresh a stored session early, or at `iss` to pick a provider, decides when or
     where, not who. It is still a finding, since a decision rests on a claim nobody checked
-    (`return claims["exp"] > time.time()` as an authentication test would be a bypass)."""
+    (`return claims["exp"] > time.time()` as an authentication test would be a bypass).
+
+    So does where the token comes from. An ID token the server fetched itself from the
+    issuer's token endpoint (the JSON of its own `requests.post(...)`, an OAuth client's
+    `authorize_access_token()`) came over TLS from the issuer, which OpenID Connect Core
+    (3.1.3.7) accepts in place of the signature check: not verifying it is weaker defence in
+    depth, not a token a client forged. It is reported at medium confidence, so at high
+    severity rather than critical."""
 
     code = "SEC001"
     opt_in = True  # field precision 0.50 over 3 judged findings on the tuned projects (label s11)
@@ -173,6 +185,17 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             note="near-miss for critical: only `exp` is read, to time a refresh (open-webui); "
             "reported at medium confidence, so high severity",
         ),
+        Example(
+            "import jwt\nimport requests\n"
+            "def login(code):\n"
+            '    r = requests.post(TOKEN_ENDPOINT, data={"code": code, "grant_type": "authorization_code"})\n'
+            "    token = r.json()\n"
+            '    return jwt.decode(token["id_token"], options={"verify_signature": False})\n',
+            path="app/auth/oidc.py",
+            lines=(6,),
+            note="an ID token the server fetched from the issuer's token endpoint: reported at medium confidence, "
+                 "so high rather than critical (alerta)",
+        ),
     )
     valid = (
         Example(
@@ -267,6 +290,8 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
         # names an assignment binds (not uses of the claims).
         self.keyed: dict[int, str] = {}
         self.bound: set[int] = set()
+        # Decode calls whose token came over the server's own back channel (HTTP_CLIENTS).
+        self.back_channel: set[int] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.frames.append(_Frame(node.name.value))
@@ -304,9 +329,15 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
                     only = ", ".join(f"`{key}`" for key in sorted(keys))
                     self.report(call, what=f"{what}, reading only {only}", confidence=Confidence.MEDIUM)
                     continue
-                self.report(call, what=what)
+                self._report(call, what)
             for call, what in frame.hard:
-                self.report(call, what=what)
+                self._report(call, what)
+
+    def _report(self, call: cst.Call, what: str) -> None:
+        if id(call) in self.back_channel:
+            self.report(call, what=f"{what}, on a token the server fetched from the issuer itself", confidence=Confidence.MEDIUM)
+        else:
+            self.report(call, what=what)
 
     # -- the walk ------------------------------------------------------------------
     # Which claims an unverified read is used for: `claims["exp"]`, `claims.get("iss")`.
@@ -357,6 +388,9 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             return
         if qualified not in DECODERS:
             return
+        token = keyword(node, "jwt") or keyword(node, "token") or positional(node, 0)
+        if token is not None and self._from_back_channel(token.value):
+            self.back_channel.add(id(node))
         problem = self._unverified(node)
         if problem:
             frame.add_read(node, problem, self.keyed.get(id(node)))
@@ -559,6 +593,27 @@ class JwtUnverifiedOrAlgConfusion(PythonRule):
             if bound is not None:
                 return bound
         return expr
+
+    def _from_back_channel(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """A value read from the response of the server's own outbound call: `r.json()["id_token"]`,
+        `token.get("id_token")` with `token = r.json()` and `r = requests.post(...)`, or the
+        result of an OAuth client's token request (TOKEN_REQUESTS)."""
+        if depth > 6:
+            return False
+        expr = self._value(expr)
+        if isinstance(expr, cst.Await):
+            expr = expr.expression
+        if isinstance(expr, cst.Subscript):
+            return self._from_back_channel(expr.value, depth + 1)
+        if not isinstance(expr, cst.Call) or not isinstance(expr.func, (cst.Name, cst.Attribute)):
+            return False
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("get", "json"):
+            if self._from_back_channel(func.value, depth + 1):
+                return True
+        if isinstance(func, cst.Attribute) and func.attr.value in TOKEN_REQUESTS:
+            return True
+        return (self.context.resolve(func) or "").startswith(HTTP_CLIENTS)
 
     def _falsy(self, expr: cst.BaseExpression) -> bool:
         return is_false_or_none(self._value(expr))
