@@ -13,6 +13,7 @@ def explanation(rule: type[Rule], field_precision: str) -> str:
     `FieldPrecision.describe` words it."""
     from reviewer.bandit_bridge import is_bandit_rule  # bandit loads only when asked
 
+    rule = rule.loaded()  # a rule of the rule catalogue: its examples and checklist are in its module
     bandit = is_bandit_rule(rule)
     out = [
         f"{rule.code} {rule.name}",

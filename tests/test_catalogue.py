@@ -52,6 +52,19 @@ def test_a_listed_rule_runs_as_its_class(tmp_path: Path, monkeypatch) -> None:
     assert type(instance) is rule.loaded() and not isinstance(instance, Listed)
 
 
+def test_a_listed_rule_is_explained_as_its_class(tmp_path: Path, monkeypatch) -> None:
+    """`reviewer explain`, the HTML report's explanations and SARIF's help read the examples and
+    checklist, which only the rule's module has: a listed rule is explained as its class."""
+    from reviewer.explain import explanation
+
+    _, listed = _catalogued(tmp_path, monkeypatch)
+    rule = next(rule for rule in listed.rules if rule.code == "SQL001")
+    assert issubclass(rule, Listed)
+    text = explanation(rule, "-")
+    assert text == explanation(rule.loaded(), "-")
+    assert "Bad:" in text and "References:" in text
+
+
 @pytest.mark.parametrize("damage", ["{", "[]", json.dumps({"packs": [[{"code": "SQL001"}]]}), json.dumps({"packs": []})])
 def test_a_damaged_catalogue_is_rebuilt_from_the_rules(tmp_path: Path, monkeypatch, damage: str) -> None:
     loaded, _ = _catalogued(tmp_path, monkeypatch)
