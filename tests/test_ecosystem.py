@@ -99,12 +99,13 @@ def test_weighted_precision_leaves_unjudged_rules_out_of_both_sums():
 @pytest.mark.parametrize(
     ("t", "expected"),
     [
-        (Tally(findings=0), "no field data"),
+        (Tally(findings=0), "opt-in (no field data)"),
         (Tally(findings=40, true=9), "opt-in (9/10 judged)"),
         (Tally(findings=40, true=9, debatable=1), "default"),  # 9.5 / 10 = 0.95
         (Tally(findings=40, true=8, false=2), "opt-in"),  # 0.8
-        (Tally(findings=4, true=4), "default"),  # fewer than 10 findings: all of them judged
-        (Tally(findings=4, true=3), "opt-in (3/4 judged)"),
+        (Tally(findings=6, true=6), "default"),  # fewer than 10 findings: all of them judged
+        (Tally(findings=6, true=5), "opt-in (5/6 judged)"),
+        (Tally(findings=4, true=4), "opt-in (4/5 judged)"),  # too little evidence, however right
         (Tally(findings=20, true=17, false=3), "default"),  # exactly 0.85
     ],
 )

@@ -14,6 +14,7 @@ from reviewer.cli import main
 from reviewer.config import ConfigError, parse_config
 
 REGISTRY = registry_module.load()
+OPS001 = next(rule for rule in REGISTRY.rules if rule.code == "OPS001")
 
 
 def entry(true: int, false: int, debatable: int = 0, findings: int | None = None) -> dict:
@@ -35,13 +36,13 @@ def test_the_shipped_default_rule_set_meets_the_field_precision_contract() -> No
 
 def test_the_check_fails_on_a_default_rule_under_the_threshold() -> None:
     field = field_file({"OPS001": entry(true=6, false=4, debatable=2, findings=120)})
-    problems = precision.default_set_problems(field, REGISTRY.rules)
+    problems = precision.default_set_problems(field, [OPS001])
     assert len(problems) == 1 and problems[0].startswith("OPS001 is on by default but its field precision is 0.583 over 12")
 
 
 def test_the_check_fails_on_a_default_rule_judged_on_too_few_findings() -> None:
     field = field_file({"OPS001": entry(true=5, false=0, findings=40)})
-    assert precision.default_set_problems(field, REGISTRY.rules) == [
+    assert precision.default_set_problems(field, [OPS001]) == [
         "OPS001 is on by default but only 5 of its 40 findings are judged (needs 10); threshold 0.85 (make it opt_in = True)"
     ]
 
@@ -50,12 +51,29 @@ def test_the_check_passes_rules_that_qualify_and_opt_in_rules_that_do_not() -> N
     opt_in = next(rule for rule in REGISTRY.rules if rule.opt_in)
     field = field_file({
         "SQL001": entry(true=9, false=1, debatable=1),  # (9 + 0.5) / 11 = 0.864
-        "SQL006": entry(true=3, false=0),  # 3 findings, all judged: enough
+        "SQL006": entry(true=6, false=0),  # 6 findings, all judged: enough
         opt_in.code: entry(true=0, false=12),  # opt-in already
     })
-    assert precision.default_set_problems(field, REGISTRY.rules) == []
+    assert field.may_be_default("SQL001") and field.may_be_default("SQL006")
+    assert not field.may_be_default(opt_in.code)
     assert field.of("SQL001").precision == pytest.approx(9.5 / 11)
     assert field.of("SQL001").strict == pytest.approx(9 / 11)
+
+
+def test_a_default_rule_needs_field_evidence() -> None:
+    """A rule with no finding on real code, or fewer than MIN_EVIDENCE judged, is opt-in; the
+    engine's suppression rules (meta) are exempt."""
+    default = next(rule for rule in REGISTRY.rules if not rule.opt_in and rule.code.startswith("OPS"))
+    meta = next(rule for rule in REGISTRY.rules if rule.code.startswith("RVW"))
+    field = field_file({})
+    assert precision.default_set_problems(field, [default, meta]) == [
+        f"{default.code} is on by default but it has no field data (no finding on the ecosystem check's projects); "
+        "threshold 0.85 (make it opt_in = True)"
+    ]
+    field = field_file({default.code: entry(true=4, false=0)})
+    assert precision.default_set_problems(field, [default]) == [
+        f"{default.code} is on by default but only 4 of its 4 findings are judged (needs 5); threshold 0.85 (make it opt_in = True)"
+    ]
 
 
 def test_a_malformed_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -90,7 +90,7 @@ def test_sql_files_must_still_parse() -> None:
 PAYMENTS = (
     "import requests\n\n\n"
     "def charge(url, payload):  # the card\n"
-    "    total = 1  # reviewer: ignore[OPS003] legacy\n"
+    "    total = 1  # reviewer: ignore[ORM010] legacy\n"
     "    return requests.post(\n"
     "        url,\n"
     "        json=payload,\n"
@@ -110,10 +110,10 @@ def test_fix_applies_safe_fixes_keeps_mode_and_says_what_it_did(tmp_path: Path) 
     root = _project(tmp_path)
     result = CliRunner().invoke(main, ["fix", str(root), "--no-cache"])
     assert result.exit_code == 0, result.output
-    assert "fixed payments.py:5: RVW003 Remove the suppression of `OPS003`" in result.output
+    assert "fixed payments.py:5: RVW003 Remove the suppression of `ORM010`" in result.output
     assert "1 unsafe fix(es) not applied (add --unsafe-fixes" in result.output
     text = (root / "payments.py").read_text()
-    assert text == PAYMENTS.replace("    total = 1  # reviewer: ignore[OPS003] legacy\n", "    total = 1\n")
+    assert text == PAYMENTS.replace("    total = 1  # reviewer: ignore[ORM010] legacy\n", "    total = 1\n")
     assert stat.S_IMODE((root / "payments.py").stat().st_mode) == 0o640
     assert [p.name for p in root.iterdir()] == ["payments.py"]  # no temporary file left
 
@@ -134,7 +134,7 @@ def test_diff_and_dry_run_write_nothing(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["fix", str(root), "--no-cache", "--diff", "--unsafe-fixes"])
     assert result.exit_code == 0
     assert result.stdout.startswith("--- a/payments.py\n+++ b/payments.py\n")
-    assert "+        timeout=10,\n" in result.stdout and "-    total = 1  # reviewer: ignore[OPS003] legacy\n" in result.stdout
+    assert "+        timeout=10,\n" in result.stdout and "-    total = 1  # reviewer: ignore[ORM010] legacy\n" in result.stdout
     dry = CliRunner().invoke(main, ["fix", str(root), "--no-cache", "--dry-run"])
     assert "would fix payments.py:5: RVW003" in dry.output
     assert (root / "payments.py").read_text() == PAYMENTS

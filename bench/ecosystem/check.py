@@ -37,7 +37,7 @@ from urllib.parse import urljoin
 import requests
 import yaml
 
-from reviewer.precision import MIN_JUDGED, precision_of
+from reviewer.precision import MIN_EVIDENCE, MIN_JUDGED, contract_status, exempt_from_evidence, precision_of
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -178,16 +178,14 @@ def weighted(findings_by_rule: dict[str, int], precision_by_rule: dict[str, floa
     return Weighted(numerator / denominator if denominator else None, unjudged_rules, unjudged_findings)
 
 
-def field_status(rule_tally: Tally) -> str:
-    """What the default contract (docs/ecosystem.md, Precision) says the rule's default should be,
-    from its tuned-project figures."""
-    if not rule_tally.findings:
-        return "no field data"
-    needed = min(MIN_JUDGED, rule_tally.findings)
-    if rule_tally.judged < needed:
-        return f"opt-in ({rule_tally.judged}/{needed} judged)"
-    assert rule_tally.precision is not None
-    return "default" if rule_tally.precision >= THRESHOLD else "opt-in"
+def field_status(rule_tally: Tally, code: str = "") -> str:
+    """What the default contract (docs/ecosystem.md, Precision; reviewer.precision.contract_status)
+    says the rule's default should be, from its tuned-project figures. A rule exempt from the
+    evidence minimum (a match that is the defect by itself) may stay on until evidence says otherwise."""
+    status = contract_status(rule_tally.findings, rule_tally.judged, rule_tally.precision, THRESHOLD)
+    if status.startswith("opt-in (") and exempt_from_evidence(code):
+        return f"default (self-evident; {status[len('opt-in ('):]}"
+    return status
 
 
 # --------------------------------------------------------------------------------------------
@@ -1017,7 +1015,7 @@ def report_tables(figures: Figures) -> list[Table]:
         on = figures.defaults.get(rule)
         current = "default" if on else ("opt-in" if on is False else "not registered")
         rule_rows.append([rule, current, str(t.findings), str(h.findings), str(t.judged), str(t.true), str(t.false),
-                          str(t.debatable), pct(t.precision), pct(t.strict), field_status(t),
+                          str(t.debatable), pct(t.precision), pct(t.strict), field_status(t, rule),
                           str(h.judged), pct(h.precision)])  # fmt: skip
     rule_table = Table(
         "Rules (judged / true / false / debatable / precision / strict: tuned projects)",
@@ -1026,7 +1024,7 @@ def report_tables(figures: Figures) -> list[Table]:
         rule_rows,
         ["precision = (true + 0.5 debatable) / judged; strict = true / judged. 'field says': the default "
          f"contract gives from the tuned figures (precision >= {THRESHOLD} over >= {MIN_JUDGED} judged, "
-         "or all findings when fewer)."],
+         f"or all findings when fewer, and never fewer than {MIN_EVIDENCE} judged)."],
     )  # fmt: skip
     project_rows = []
     for name, figures_of in figures.projects.items():
@@ -1071,7 +1069,7 @@ def figures_json(figures: Figures) -> dict:
     for rule in sorted(set(figures.rule_tuned) | set(figures.rule_held)):
         t = figures.rule_tuned.get(rule, Tally())
         rules[rule] = {"default": figures.defaults.get(rule), "tuned": tally_json(t),
-                       "held_out": tally_json(figures.rule_held.get(rule, Tally())), "field_says": field_status(t)}  # fmt: skip
+                       "held_out": tally_json(figures.rule_held.get(rule, Tally())), "field_says": field_status(t, rule)}  # fmt: skip
     return {"rules": rules, "projects": figures.projects, "overall": figures.overall,
             "critical_judged_false": figures.critical_false}  # fmt: skip
 

@@ -396,9 +396,14 @@ def _setup(
         raise UsageError(str(error)) from None
     enabled = registry_module.select(registry, config.select, config.ignore, config.profile)
     if not enabled:
+        ignored = {rule.code for selector in config.ignore for rule in registry.matching(selector)}
+        opt_in = sorted({rule.code for selector in config.select for rule in registry.matching(selector)
+                         if rule.opt_in and rule.code not in ignored})
+        hint = (f"; the rules it names are opt-in ({', '.join(opt_in[:5])}{', ...' if len(opt_in) > 5 else ''}): "
+                "add `--profile audit` (config `profile: audit`), or name each by its code") if opt_in else "; select at least one rule"
         raise UsageError(
             f"{config.source}: no rule would run: `select` {list(config.select) or ['(default)']} minus `ignore` "
-            f"{list(config.ignore)} leaves nothing; select at least one rule"
+            f"{list(config.ignore)} leaves nothing{hint}"
         )
     return config, registry, enabled
 

@@ -27,6 +27,8 @@ class DbConnectionPerRequest(PythonRule):
     SQLite files are reported at info severity, CLI scripts and jobs are not reported."""
 
     code = "OPS004"
+    # Opt-in until the field has judged 5 of its findings (reviewer.precision.MIN_EVIDENCE); no finding on the ecosystem check's projects yet.
+    opt_in = True
     name = "db-connection-per-request"
     summary = "A request handler opens a new database connection or engine on every request."
     category = Category.OPS

@@ -75,6 +75,8 @@ class SupabaseRlsDisabled(ProjectRule):
     revoked from the API roles is still reported."""
 
     code = "SEC009"
+    # Opt-in until the field has judged 5 of its findings (reviewer.precision.MIN_EVIDENCE); no finding on the ecosystem check's projects yet.
+    opt_in = True
     project_level = True
     name = "supabase-rls-disabled"
     summary = "A table that Supabase / PostgREST serves has no Row Level Security, or a policy that lets every row through."
