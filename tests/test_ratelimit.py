@@ -161,3 +161,39 @@ def test_a_login_that_counts_and_checks_failures_throttles_itself() -> None:
     assert login_throttle(ast.parse(lockout.replace(">=", "=="))) is None
     assert login_throttle(ast.parse(lockout.replace("def authenticate", "def record"))) is None
 
+
+
+def test_a_429_relayed_from_upstream_or_for_a_taken_lock_has_no_wait_to_give() -> None:
+    """A 429 answering `status == 429` (an upstream's, relayed) or `lock.locked()` (busy until
+    work in flight ends) names no retry time; the same 429 under another guard still needs one."""
+    from reviewer.web.ratelimit import missing_retry_after
+
+    code = (
+        "def translate(exc):\n"
+        "    if exc.status == 429:\n        return HTTPException(status_code=429, detail=exc.message)\n"
+        "def register(probes):\n"
+        "    if probes.locked():\n        raise HTTPException(status_code=429)\n"
+        "def windowed(user):\n"
+        "    if user.blocked:\n        raise HTTPException(status_code=429)\n"
+        "def other(exc):\n"
+        "    if exc.status == 503:\n        raise HTTPException(status_code=429)\n"
+    )
+    assert [line for line, _, _ in missing_retry_after(ast.parse(code))] == [9, 12]
+
+
+def test_a_failure_count_handed_on_plus_one_is_counted() -> None:
+    """zou: the count read from the row, checked against a ceiling, and `count + 1` handed to the
+    function that stores it (the column's name misspelt `attemps`)."""
+    code = (
+        "def check_login_failed_attempts(person):\n"
+        "    attempts = person.login_failed_attemps or 0\n"
+        "    if attempts >= MAX_LOGIN_FAILED_ATTEMPS:\n        raise TooMany()\n"
+        "    return attempts\n"
+        "def check_auth(person, password):\n"
+        "    attempts = check_login_failed_attempts(person)\n"
+        "    if not password_ok(person, password):\n"
+        "        update_login_failed_attempts(person, attempts + 1)\n"
+    )
+    found = login_throttle(ast.parse(code))
+    assert found is not None and found[1].startswith("failure counter")
+    assert login_throttle(ast.parse(code.replace("attempts + 1", "attempts + 0"))) is None

@@ -209,9 +209,10 @@ def collect_evidence(tree: ast.Module) -> list[dict[str, Any]]:
 
 def _failure_counter(name: str) -> bool:
     """A name for a count of failed attempts: `failcount`, `failed_auth_count`,
-    `login_failure_count`, `lockout_failure_attempts`, `max_failed_attempts`."""
+    `login_failure_count`, `lockout_failure_attempts`, `max_failed_attempts` (and the common
+    misspelling `login_failed_attemps`, zou's column)."""
     flat = name.lower().replace("_", "")
-    return "fail" in flat and ("count" in flat or "attempt" in flat or flat.startswith("maxfail") or flat.endswith("maxfail"))
+    return "fail" in flat and ("count" in flat or "attemp" in flat or flat.startswith("maxfail") or flat.endswith("maxfail"))
 
 
 def _counter_name(node: ast.AST) -> str | None:
@@ -237,14 +238,15 @@ def _counted(node: ast.AST) -> set[str]:
 
 def login_throttle(tree: ast.Module) -> tuple[ast.AST, str] | None:
     """Where a module on the login path throttles credential guessing itself, and how: a failure
-    counter it increments (`x.failcount += 1`, `x.failcount = x.failcount + 1`, a cache's
-    `incr(key)`) and compares with a limit (`x.failcount < x.maxfail`, `cache.get(key) > LIMIT`).
+    counter it increments (`x.failcount += 1`, `x.failcount = x.failcount + 1`, `failcount + 1`
+    handed to the function that stores it, a cache's `incr(key)`) and compares with a limit (`x.failcount < x.maxfail`, `cache.get(key) > LIMIT`).
     A word in a comment or a setting nobody checks is not enough: both the count and the check
     must be there."""
     login = False
     incremented: dict[str, ast.AST] = {}  # counter name or `incr` key -> where it is counted
     compared: list[tuple[ast.Compare, set[str]]] = []
     aliases: dict[str, set[str]] = {}  # local name -> the counters its value reads
+    stepped: list[tuple[str, ast.AST]] = []  # `name + 1`
     for node in walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and LOGIN_FUNCTION.search(node.name):
             login = True
@@ -254,6 +256,13 @@ def login_throttle(tree: ast.Module) -> tuple[ast.AST, str] | None:
                 login = True
             if isinstance(node.func, ast.Attribute) and node.func.attr == "incr" and node.args:
                 incremented.setdefault("key:" + ast.dump(node.args[0]), node)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            # `attempts + 1` handed to the function that stores it (zou's
+            # `update_login_failed_attempts(person_id, attempts + 1)`)
+            for counter, step in ((node.left, node.right), (node.right, node.left)):
+                name = _counter_name(counter)
+                if name and isinstance(step, ast.Constant) and step.value == 1:
+                    stepped.append((name, node))  # a counter, or a local standing for one
         elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
             name = _counter_name(node.target)
             if name and _failure_counter(name):
@@ -272,6 +281,9 @@ def login_throttle(tree: ast.Module) -> tuple[ast.AST, str] | None:
             compared.append((node, _counted(node) | {part.id for part in walk(node) if isinstance(part, ast.Name)}))
     if not login:
         return None
+    for name, node in stepped:
+        for counter in ({name} if _failure_counter(name) else set()) | aliases.get(name, set()):
+            incremented.setdefault(counter, node)
     for compare, names in compared:
         names = names | {counter for name in names for counter in aliases.get(name, ())}
         counted = sorted(name for name in names if name in incremented)
@@ -351,27 +363,49 @@ def _quota(site: ast.AST, scope: ast.AST | None, owner_class: ast.ClassDef | Non
     say: the `if` it answers caps an amount (a count of stored items, a request's size), and
     nothing in its function or that function's class is about time (no window, clock or
     reset). A limiter that counts requests in a window is about time and stays a rate limit."""
-    if scope is None:
-        return False
-    guard = None
-    for node in walk(scope):
-        if isinstance(node, ast.If) and any(site is inner for part in node.body for inner in walk(part)):
-            guard = node  # walk goes outside in: the last one found is the innermost
+    guard = _guard(site, scope)
     if guard is None or not _capped(guard.test):
         return False
     return not _about_time([scope] + ([owner_class] if owner_class is not None else []))
 
 
+def _guard(site: ast.AST, scope: ast.AST | None) -> ast.If | None:
+    """The innermost `if` of `scope` whose body holds `site`."""
+    guard = None
+    for node in walk(scope) if scope is not None else ():
+        if isinstance(node, ast.If) and any(site is inner for part in node.body for inner in walk(part)):
+            guard = node  # walk goes outside in: the last one found is the innermost
+    return guard
+
+
+def _no_wait_known(site: ast.AST, scope: ast.AST | None) -> bool:
+    """Whether a 429 answers a condition that says nothing of when to come back: a status the
+    code received compared with 429 (an upstream's 429 relayed: `if exc.status == 429`), or a
+    lock or semaphore found taken (`if lock.locked()`: busy until work in flight ends)."""
+    guard = _guard(site, scope)
+    if guard is None:
+        return False
+    for node in walk(guard.test):
+        if isinstance(node, ast.Compare) and any(isinstance(op, ast.Eq) for op in node.ops):
+            if any(_too_many(part) for part in (node.left, *node.comparators)):
+                return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "locked" and not node.args:
+            return True
+    return False
+
+
 def missing_retry_after(tree: ast.Module) -> list[list[Any]]:
     """[line, call, function] of each 429 response built in a function (or at module level)
     that nowhere in its body names a `Retry-After` header (RULES.md SEC007 (d)). A quota's 429
-    (`_quota`: a cap on an amount, nothing about time) is left out: no retry time exists."""
+    (`_quota`: a cap on an amount, nothing about time) is left out: no retry time exists; so
+    is one relaying an upstream's 429 or answering a taken lock (`_no_wait_known`)."""
     found: list[list[Any]] = []
 
     def visit(body: list[ast.stmt], owner: str, scope: ast.AST | None, owner_class: ast.ClassDef | None) -> None:
         own = list(own_nodes(body))
         sites = [(node, _answers_429(node)) for node in own]
-        sites = [(node, answer) for node, answer in sites if answer and not _quota(node, scope, owner_class)]
+        sites = [(node, answer) for node, answer in sites
+                 if answer and not _quota(node, scope, owner_class) and not _no_wait_known(node, scope)]
         if sites and not _sets_retry_after(walk(scope) if scope is not None else own):
             found.extend([node.lineno, answer, owner] for node, answer in sites)
         for node in own:

@@ -25,7 +25,10 @@ class MigrationHistoryConflict(ProjectRule):
     order nobody chose. Intentional Alembic branches (`branch_labels`) and squashed Django
     migrations (`replaces`) are understood, and so are Django `dependencies` written as a
     concatenation (`[...] + settings.EXTRA`): its literal parts are read, and when a part
-    cannot be read (it may name any migration) an app's leaves are not counted.
+    cannot be read (it may name any migration) an app's leaves are not counted. A squashed
+    Alembic base (a revision with no `down_revision`) that reuses the id of the last revision it
+    replaces, kept in another folder (`versions/legacy/`, a version location a separate config
+    loads to bring old databases up to the squash), is the squash, not a duplicate.
 
     Always listed, also on released and squashed migrations: a conflict is a property of the
     whole graph that the next deploy applies, not of one migration that has already run.
@@ -100,6 +103,12 @@ class MigrationHistoryConflict(ProjectRule):
                              ("alembic/versions/a1_test.py", 'revision = "a1"\ndown_revision = "a0"\n')),
                 note="near-miss: a revision whose slug makes its file name end in `_test.py` (ethyca-fides) is a "
                      "revision, not a test file"),
+        Example('revision = "a9"\ndown_revision = "a0"\n', path="alembic/versions/legacy/a9_add_plan.py",
+                files=ENV + (("alembic/versions/legacy/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
+                             ("alembic/versions/0001_squash.py", 'revision = "a9"\ndown_revision = None\n'),
+                             ("alembic/versions/b1_add_tier.py", 'revision = "b1"\ndown_revision = "a9"\n')),
+                note="near-miss: a squashed base reusing the id of the last legacy revision, the legacy ones kept in a "
+                     "folder of their own for old databases (zou)"),
         Example('revision = "c3"\ndown_revision = ("a1", "b7")\n', path="alembic/versions/c3_merge.py",
                 files=ENV + (("alembic/versions/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
                              ("alembic/versions/a1_add_plan.py", 'revision = "a1"\ndown_revision = "a0"\n'),
@@ -149,6 +158,8 @@ class MigrationHistoryConflict(ProjectRule):
             if unit.revision:
                 by_revision[unit.revision].append(unit)
         for revision, units in by_revision.items():
+            if _squash(units):
+                continue
             for unit in units[1:]:
                 self.report(self._at(unit), f"Revision id `{revision}` is also declared by `{units[0].name}`", path=unit.path)
         parents = {parent for unit in members for parent in unit.down_revision}
@@ -217,6 +228,16 @@ class MigrationHistoryConflict(ProjectRule):
                 if unit.direction == mig.DOWN and unit.pair not in ups:
                     self.report(Location(1, 1, 1, 1), f"Down migration `{unit.name}` has no matching `.up.sql` file",
                                 path=unit.path)
+
+
+def _squash(units) -> bool:
+    """Two declarations of one revision id that are a squash and the revision it stands in for:
+    one is a base (no `down_revision`), the other has a parent, and they are in different
+    folders (the replaced history kept apart, loaded only to bring old databases up to it)."""
+    if len(units) != 2:
+        return False
+    base, other = sorted(units, key=lambda u: bool(u.down_revision))
+    return not base.down_revision and bool(other.down_revision) and base.path.rsplit("/", 1)[0] != other.path.rsplit("/", 1)[0]
 
 
 def _branch(unit, by_revision) -> tuple[str, ...]:

@@ -164,7 +164,7 @@ class RateLimitingMissing(ProjectRule):
     response the service builds with status 429 (a limiter of its own); no throttle of the
     login's own (a failure counter, persisted or in a cache, that a module on the login path
     both increments and checks against a limit: an account lockout, `cache.get(key) > LIMIT`
-    after `cache.incr(key)`); no limiter in
+    after `cache.incr(key)`, or `count + 1` handed to the function that stores it); no limiter in
     `pyproject.toml` / `requirements.txt`; no nginx `limit_req`, Kong rate-limiting plugin or
     Traefik `rateLimit` middleware in the repository. Limits enforced elsewhere (a gateway
     configured outside the repository, Cloudflare) are declared with the option
@@ -192,7 +192,9 @@ class RateLimitingMissing(ProjectRule):
     (info, Zalando guideline 153). A quota's 429 is not: one answering an `if` that caps an
     amount (`len(images) > max_images`, `count + n > limit`, `limit_reached()`) in a function
     (and class) where nothing is about time (no clock read, duration, window or reset):
-    waiting never frees a watch slot or shrinks an upload, so there is no retry time to give."""
+    waiting never frees a watch slot or shrinks an upload, so there is no retry time to give.
+    Nor is one relaying an upstream's 429 (answering `if exc.status == 429`) or answering a taken
+    lock or semaphore (`if lock.locked()`): the service knows no wait time to give."""
 
     code = "SEC007"
     project_level = True  # one finding per service, where the fix belongs
@@ -236,6 +238,14 @@ class RateLimitingMissing(ProjectRule):
             lines=(6,),
             files=(("app/main.py", FASTAPI_APP),),
             note="(d) a 429 without `Retry-After`",
+        ),
+        Example(
+            "from fastapi import HTTPException\n\n\ndef translate(exc):\n"
+            "    if exc.status == 503:\n        return HTTPException(status_code=429, detail=exc.message)\n",
+            path="app/sheets.py",
+            lines=(6,),
+            files=(("app/main.py", FASTAPI_APP),),
+            note="near-miss: (d) a 429 the service makes of another status: its own choice, its own wait to give",
         ),
         Example(
             WINDOW_LIMITER,
@@ -352,6 +362,36 @@ class RateLimitingMissing(ProjectRule):
             path="app/limits.py",
             files=(("app/main.py", FASTAPI_APP),),
             note="near-miss: (d) a quota: a cap on a count with nothing about time, where waiting never helps and no retry time exists",
+        ),
+        Example(
+            "from fastapi import HTTPException\n\n\ndef translate(exc):\n"
+            "    if exc.status == 429:\n        return HTTPException(status_code=429, detail=exc.message)\n"
+            "    return HTTPException(status_code=502)\n",
+            path="app/sheets.py",
+            files=(("app/main.py", FASTAPI_APP),),
+            note="near-miss: (d) an upstream's 429 relayed: the service knows no wait time (skyvern)",
+        ),
+        Example(
+            "import asyncio\n\nfrom fastapi import HTTPException\n\nPROBES = asyncio.Semaphore(4)\n\n\n"
+            "async def register(url):\n"
+            "    if PROBES.locked():\n        raise HTTPException(status_code=429, detail=\"Busy, retry shortly\")\n"
+            "    async with PROBES:\n        return await probe(url)\n",
+            path="app/browsers.py",
+            files=(("app/main.py", FASTAPI_APP),),
+            note="near-miss: (d) a semaphore found taken: busy until work in flight ends, no wait time known (skyvern)",
+        ),
+        Example(
+            "def check_login_failed_attempts(person):\n"
+            "    attempts = person.login_failed_attemps or 0\n"
+            "    if attempts >= MAX_LOGIN_FAILED_ATTEMPS:\n        raise Locked()\n"
+            "    return attempts\n\n\n"
+            "def check_credentials(person, password):\n"
+            "    attempts = check_login_failed_attempts(person)\n"
+            "    if not person.check(password):\n"
+            "        update_login_failed_attempts(person, attempts + 1)\n",
+            path="ledger/auth.py",
+            files=(("ledger/app.py", FLASK_FACTORY),),
+            note="near-miss: an account lockout whose count + 1 is handed to the function that stores it (zou)",
         ),
         Example(
             "from werkzeug.exceptions import TooManyRequests\n\n\ndef check(bucket):\n"
