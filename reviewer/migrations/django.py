@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from reviewer.astfacts import keyword_value, walk
-from reviewer.migrations.ops import DJANGO, DOWN, UP, DjangoField, Irreversible, Operation, Unit, evolve, mark_new
+from reviewer.migrations.ops import DJANGO, DOWN, UP, DjangoField, Irreversible, Operation, Unit, evolve, mark_new, DJANGO_DB_TYPES
 from reviewer.migrations.pysource import arg, callee, const, is_false, is_none, is_true, lower, segment
 from reviewer.migrations.sql import long_names, sql_ops
 
@@ -16,20 +16,6 @@ FK_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ParentalKey"})
 NO_COLUMN_FIELDS = frozenset({"ManyToManyField", "ParentalManyToManyField", "GenericRelation", "GenericForeignKey"})
 TEXT_FIELDS = frozenset({"CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField", "FileField",
                          "ImageField", "GenericIPAddressField"})
-# The PostgreSQL column type of Django's built-in fields (custom subclasses are unknown: the
-# rules abstain on them).
-DJANGO_DB_TYPES = {
-    **{name: "varchar" for name in ("CharField", "SlugField", "EmailField", "URLField", "FileField", "ImageField",
-                                     "FilePathField")},
-    "TextField": "text", "GenericIPAddressField": "inet", "IPAddressField": "inet",
-    **{name: "int" for name in ("IntegerField", "PositiveIntegerField", "AutoField")},
-    **{name: "bigint" for name in ("BigIntegerField", "PositiveBigIntegerField", "BigAutoField")},
-    **{name: "smallint" for name in ("SmallIntegerField", "PositiveSmallIntegerField", "SmallAutoField")},
-    "BooleanField": "boolean", "NullBooleanField": "boolean", "DateTimeField": "timestamptz", "DateField": "date",
-    "TimeField": "time", "DurationField": "interval", "DecimalField": "numeric", "FloatField": "float",
-    "UUIDField": "uuid", "JSONField": "jsonb", "BinaryField": "bytea",
-    "ForeignKey": "fk", "OneToOneField": "fk",
-}
 CONSTRAINT_TYPES = {"CheckConstraint": "check", "UniqueConstraint": "unique", "ExclusionConstraint": "exclude"}
 
 

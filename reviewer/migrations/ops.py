@@ -12,6 +12,24 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, TypeVar
 
+# Operations that change no schema: what a data migration is made of.
+DATA_KINDS = frozenset({"dml", "select", "set", "begin", "commit", "rollback", "other"})
+MAX_IDENTIFIER = 63
+# The PostgreSQL column type of Django's built-in fields (custom subclasses are unknown: the
+# rules abstain on them).
+DJANGO_DB_TYPES = {
+    **{name: "varchar" for name in ("CharField", "SlugField", "EmailField", "URLField", "FileField", "ImageField",
+                                     "FilePathField")},
+    "TextField": "text", "GenericIPAddressField": "inet", "IPAddressField": "inet",
+    **{name: "int" for name in ("IntegerField", "PositiveIntegerField", "AutoField")},
+    **{name: "bigint" for name in ("BigIntegerField", "PositiveBigIntegerField", "BigAutoField")},
+    **{name: "smallint" for name in ("SmallIntegerField", "PositiveSmallIntegerField", "SmallAutoField")},
+    "BooleanField": "boolean", "NullBooleanField": "boolean", "DateTimeField": "timestamptz", "DateField": "date",
+    "TimeField": "time", "DurationField": "interval", "DecimalField": "numeric", "FloatField": "float",
+    "UUIDField": "uuid", "JSONField": "jsonb", "BinaryField": "bytea",
+    "ForeignKey": "fk", "OneToOneField": "fk",
+}
+
 UP, DOWN = "up", "down"
 Direction = Literal["up", "down"]
 # A unit's direction: up (a forward file), down (a golang-migrate / Flyway undo file), or both

@@ -4,7 +4,8 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import is_dev_path, is_true, keyword, string_value
+from reviewer.ops.secops import is_dev_path
+from reviewer.ops.nodes import is_true, keyword, string_value
 
 CORS_MIDDLEWARE = frozenset({"starlette.middleware.cors.CORSMiddleware", "fastapi.middleware.cors.CORSMiddleware"})
 FLASK_CORS = frozenset({"flask_cors.CORS", "flask_cors.cross_origin"})
