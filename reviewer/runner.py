@@ -420,6 +420,7 @@ def index_and_stage(
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
+            _before_fork()
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
                 collected = [item for output in pool.map(_index_batch, batches) for item in output]
         else:
@@ -564,6 +565,12 @@ def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[s
 
 
 _INDEX_PLAN: Plan | None = None
+
+
+def _before_fork() -> None:
+    """Import the analysis (libcst, sqlglot) in this process before a pool of workers starts:
+    forked workers inherit it, and share its pages, instead of each importing it again."""
+    import reviewer.analyse  # noqa: F401
 
 
 def _init_index_worker(config: Config, packs: tuple[str, ...] | None = None, codes: tuple[str, ...] = ()) -> None:
@@ -800,6 +807,7 @@ def _parallel(
     batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
     done: list[tuple[FileResult, str | None]] = []
     suspects: list[Work] = []
+    _before_fork()
     while batches:
         retry: list[list[Work]] = []
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
