@@ -7,14 +7,8 @@ FileError in the result, and a crashing rule loses only its own findings for tha
 from __future__ import annotations
 
 import ast
-import io
-import stat
-import tokenize
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from dataclasses import dataclass
 from typing import Any
-
-import pathspec
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -22,127 +16,23 @@ from sqlglot import exp
 
 from reviewer import bandit_bridge
 from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, run_bounded, token_count
-from reviewer.config import Config
 from reviewer.context import FileContext
-from reviewer.discovery import SourceFile, dialect_of, not_deployed
+from reviewer.discovery import SourceFile, dialect_of
 from reviewer.fixes import place
-from reviewer.index import ProjectIndex
 from reviewer.lines import count_lines, split_lines
-from reviewer.model import FileError, Finding, Fix, Location, severity_for_confidence
-from reviewer.needs import FileFacts, Needs, file_facts
+from reviewer.model import FileError, Finding, Location
+from reviewer.needs import file_facts
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
-from reviewer.registry import selector_matches
-from reviewer.rule import PythonRule, Report, Rule, SqlRule
+from reviewer.plan import FileResult, Plan, internal_error, make_finding, read_text
+from reviewer.rule import PythonRule, Rule
 from reviewer.sql.sqllex import lex, lex_failure
 from reviewer.sql.sqltext import SqlStatement, parse_error, parse_statement
-from reviewer.sql.sinks import SINK_NEEDS
-from reviewer.suppress import Directive, parse_directives
+from reviewer.suppress import parse_directives
 from reviewer.walk import walk
 
-BINARY_SNIFF = 8192
 # CPython keeps `a and b and ...` flat, libcst nests it, and its native parser overflows the
 # stack (a segfault) on chains of about 8,000 terms.
 BOOL_CHAIN_LIMIT = 3000
-
-
-@dataclass
-class FileResult:
-    path: str
-    lines: int = 0
-    findings: list[Finding] = field(default_factory=list)
-    directives: list[Directive] = field(default_factory=list)
-    errors: list[FileError] = field(default_factory=list)
-    # Bandit's tests applied to the file but did not run: its syntax is newer than the
-    # interpreter's `ast` (reviewer.parsing); the report gives the count once.
-    bandit_skipped: bool = False
-
-    def to_cache(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "lines": self.lines,
-            "findings": [finding.to_cache() for finding in self.findings],
-            "directives": [directive.to_cache() for directive in self.directives],
-            "errors": [error.to_dict() for error in self.errors],
-            "bandit_skipped": self.bandit_skipped,
-        }
-
-    @classmethod
-    def from_cache(cls, data: dict[str, Any]) -> "FileResult":
-        return cls(
-            path=data["path"],
-            lines=data["lines"],
-            findings=[Finding.from_cache(item) for item in data["findings"]],
-            directives=[Directive.from_cache(item) for item in data["directives"]],
-            errors=[FileError(**item) for item in data["errors"]],
-            bandit_skipped=data["bandit_skipped"],
-        )
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What to run on each file: the enabled rules and the settings that shape findings."""
-
-    config: Config
-    python_rules: tuple[type[PythonRule], ...]
-    sql_rules: tuple[type[SqlRule], ...]
-    # None in the index worker, which runs only the `ast` stage of the check (ast_pass).
-    index: ProjectIndex | None = None
-
-    def rules_for(
-        self, source: SourceFile, facts: FileFacts | None = None
-    ) -> tuple[list[type[PythonRule]], list[type[SqlRule]]]:
-        """The rules that apply to the file (its kind, deployed or not: discovery.not_deployed,
-        `per-path-ignores`), and
-        with the `facts` of a Python file's code, only those whose needs it meets
-        (reviewer.needs): SqlRules only when a call of the file can be a SQL sink."""
-        selectors = path_ignores(self.config, source.rel)
-        test = not_deployed(source.rel)
-
-        def applies(rule: type[Rule]) -> bool:
-            return not _named(selectors, rule) and source.kind in rule.file_kinds and (rule.in_tests or not test)
-
-        python_rules, sql_rules = self._running
-        python = [rule for rule in python_rules if applies(rule)]
-        sql = [rule for rule in sql_rules if applies(rule)]
-        if facts is not None:
-            needs = self._needs
-            python = [rule for rule in python if needs[rule] is None or needs[rule].met_by(facts)]
-            if sql and not SINK_NEEDS.met_by(facts):
-                sql = []
-        return python, sql
-
-    @cached_property
-    def _running(self) -> tuple[tuple[type[PythonRule], ...], tuple[type[SqlRule], ...]]:
-        """The rules as the classes that run them (Rule.loaded: a rule known from the rule
-        catalogue loads its module when the first file is analysed, not before)."""
-        return tuple(rule.loaded() for rule in self.python_rules), tuple(rule.loaded() for rule in self.sql_rules)  # type: ignore[misc]
-
-    @cached_property
-    def _needs(self) -> dict[type[PythonRule], Needs | None]:
-        """Each Python rule's needs under its settings in this scan (Rule.needs_under)."""
-        return {rule: rule.needs_under({**rule.options, **rule.settings_from(self.config)}) for rule in self._running[0]}
-
-
-def path_ignores(config: Config, path: str) -> list[str]:
-    """Selectors that `per-path-ignores` switch off for `path`."""
-    selectors: list[str] = []
-    path = config.scan_prefix + path
-    for glob, codes in config.per_path_ignores:
-        if _glob(glob).match_file(path):
-            selectors.extend(codes)
-    return selectors
-
-
-@lru_cache(maxsize=256)
-def _glob(pattern: str) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitignore", [pattern])
-
-
-def _named(selectors: list[str], rule: type[Rule]) -> bool:
-    return any(selector_matches(selector, rule) for selector in selectors)
-
-
-# --------------------------------------------------------------------------------------------
 
 
 def analyse(source: SourceFile, plan: Plan, first: "AstPass | None" = None) -> FileResult:
@@ -166,12 +56,6 @@ def analyse(source: SourceFile, plan: Plan, first: "AstPass | None" = None) -> F
     return result
 
 
-def internal_error(path: str, error: BaseException) -> FileError:
-    """An unexpected exception while analysing one file (a bug of ours or of a parser)."""
-    detail = " ".join(f"{type(error).__name__}: {error}".split())
-    return FileError(path, "internal-error", f"analysis failed, the findings listed for it are incomplete ({detail[:200]})")
-
-
 def _analyse_into(source: SourceFile, plan: Plan, result: FileResult, first: "AstPass | None") -> None:
     text = read_text(source, plan.config, result)
     if text is None:
@@ -183,67 +67,6 @@ def _analyse_into(source: SourceFile, plan: Plan, result: FileResult, first: "As
         _analyse_python(source, text, plan, result, first)
     else:
         _analyse_sql_file(source, text, plan, result)
-
-
-def read_text(source: SourceFile, config: Config, result: FileResult) -> str | None:
-    path = source.path
-    if path.is_symlink() and not path.exists():
-        result.errors.append(FileError(source.rel, "broken-symlink", f"symlink to {_readlink(path)} which does not exist"))
-        return None
-    try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
-            # A FIFO or a device would block or never end.
-            result.errors.append(FileError(source.rel, "unreadable", "not a regular file"))
-            return None
-        size = status.st_size
-        if size > config.max_file_size:
-            result.errors.append(
-                FileError(
-                    source.rel,
-                    "too-large",
-                    f"{size / 1_000_000:.1f} MB is above max-file-size ({config.max_file_size / 1_000_000:.1f} MB)",
-                )
-            )
-            return None
-        data = path.read_bytes()
-    except PermissionError:
-        result.errors.append(FileError(source.rel, "unreadable", "permission denied"))
-        return None
-    except OSError as error:
-        result.errors.append(FileError(source.rel, "unreadable", error.strerror or str(error)))
-        return None
-    if b"\0" in data[:BINARY_SNIFF]:
-        result.errors.append(FileError(source.rel, "binary", "contains NUL bytes; not a text file"))
-        return None
-    encoding = "utf-8-sig"
-    if source.kind.is_python:
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        except SyntaxError as error:
-            result.errors.append(FileError(source.rel, "encoding", str(error)))
-            return None
-    try:
-        text = data.decode(encoding)
-    except (UnicodeError, LookupError) as error:
-        # UnicodeError, not only UnicodeDecodeError: codecs such as `undefined` and `punycode`
-        # raise the base class.
-        if isinstance(error, UnicodeDecodeError):
-            detail = f"not valid {encoding}: {error.reason} at byte {error.start}"
-        else:
-            detail = f"cannot decode as {encoding}: " + " ".join(str(error).split())[:200]
-        result.errors.append(FileError(source.rel, "encoding", detail))
-        return None
-    return text.lstrip("\ufeff")
-
-
-def _readlink(path) -> str:
-    try:
-        import os
-
-        return os.readlink(path)
-    except OSError:
-        return "?"
 
 
 # --------------------------------------------------------------------------------------------
@@ -632,33 +455,3 @@ def sql_location(target: Any, statement: SqlStatement) -> Location:
     line, column = position(meta["start"])
     end_line, end_column = position(meta.get("end", meta["start"]))
     return Location(line, column, end_line, end_column)
-
-
-def make_finding(
-    rule: type[Rule],
-    report: Report,
-    path: str,
-    location: Location,
-    lines: list[str],
-    config: Config,
-    operation: str = "",
-    autofix: Fix | None = None,
-) -> Finding:
-    """The finding of a report; `operation` is the engine's key for what it is about (a SQL
-    statement) when the rule named none."""
-    severity = severity_for_confidence(config.severity_map.get(rule.code, report.severity), report.confidence)
-    line_text = lines[location.line - 1] if 0 < location.line <= len(lines) else ""
-    return Finding(
-        rule=rule.code,
-        name=rule.name,
-        category=rule.category,
-        severity=severity,
-        confidence=report.confidence,
-        path=report.path or path,
-        location=location,
-        message=report.message,
-        fix=report.fix,
-        context=" ".join(line_text.split()),
-        operation=report.operation or operation,
-        autofix=autofix,
-    )

@@ -398,7 +398,7 @@ def run(
     errors: list[FileError],
 ) -> list[Finding]:
     """Findings of the enabled bandit tests on one file, from the already-parsed `tree`."""
-    from reviewer.analyse import make_finding  # analyse imports this module
+    from reviewer.plan import make_finding  # plan imports this module (through registry)
 
     by_id = {rule.bandit_id: rule for rule in enabled}
     loaded = _bandit() if by_id else None

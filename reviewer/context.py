@@ -15,7 +15,7 @@ from reviewer.flow import Scopes
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
 from reviewer.project.symbols import SymbolsProvider
-from reviewer.sql.sinks import Sink, dialect_for, match_sink
+from reviewer.sql.sinkcalls import Sink, dialect_for, match_sink
 from reviewer.sql.sites import SqlSite, lift_site
 from reviewer.sql.sqltext import Lifter, Template
 

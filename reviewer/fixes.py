@@ -11,15 +11,14 @@ from __future__ import annotations
 import ast
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping
-
-import libcst as cst
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from reviewer.lines import LINE_BREAK
 from reviewer.model import Edit, Finding, Fix
 from reviewer.rule import Autofix, Change
-from reviewer.sql.sqllex import lex
-from reviewer.sql.sqltext import parse_statement
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
 
 
 def place(autofix: Autofix | None, path: str, module: cst.Module | None = None) -> Fix | None:
@@ -43,26 +42,13 @@ def _placed(change: Change, path: str, module: cst.Module | None) -> Edit | None
     target = change.target
     if isinstance(target, Edit):
         return target if target.path else replace(target, path=path)
-    if not isinstance(target, cst.CSTNode) or module is None:
+    if module is None:
         return None
-    replacement = change.replacement
-    if isinstance(replacement, str):
-        replacement = expression(replacement) if isinstance(target, cst.BaseExpression) else None
-        if replacement is None:
-            return None
-    after = module.visit(_Replace(target, replacement))
-    return _difference(path, module.code, after.code)
+    # A node of the rule's libcst tree: rendered with libcst, loaded only when a rule proposes one.
+    from reviewer.fixnodes import replaced
 
-
-class _Replace(cst.CSTTransformer):
-    """Replace one node (by identity); the replacement may be a FlattenSentinel of statements."""
-
-    def __init__(self, target: cst.CSTNode, replacement: Any) -> None:
-        self.target = target
-        self.replacement = replacement
-
-    def on_leave(self, original_node, updated_node):  # type: ignore[override]
-        return self.replacement if original_node is self.target else updated_node
+    after = replaced(module, target, change.replacement)
+    return None if after is None else _difference(path, module.code, after)
 
 
 def _difference(path: str, before: str, after: str) -> Edit | None:
@@ -194,16 +180,21 @@ def parses(path: str, text: str, dialect: str, before: str | None = None) -> boo
             return after[1] == 0
         was = _sql_failures(before, dialect)
         return was is not None and after[0] >= was[0] and after[1] <= was[1]
+    import libcst
+
     try:
         ast.parse(text)
-        cst.parse_module(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, cst.ParserSyntaxError):
+        libcst.parse_module(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, libcst.ParserSyntaxError):
         return False
     return True
 
 
 def _sql_failures(text: str, dialect: str) -> tuple[int, int] | None:
     """(statements, statements that do not parse), or None when the text does not tokenize."""
+    from reviewer.sql.sqllex import lex
+    from reviewer.sql.sqltext import parse_statement
+
     lexed = lex(text, dialect)
     if lexed is None:
         return None
@@ -272,80 +263,3 @@ def _texts(items, originals: Mapping[str, str], dialects: Mapping[str, str]) -> 
 # Building blocks for rules' fixes
 
 
-def with_argument(call: cst.Call, argument: cst.Arg) -> cst.Call:
-    """`call` with `argument` added last, laid out like the call's own arguments: on the line
-    of the last one, or on a line of its own when each argument has one (with the trailing
-    comma kept where there was one)."""
-    args = list(call.args)
-    if not args:
-        return call.with_changes(args=[argument])
-    last = args[-1]
-    previous = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else None
-    one_line = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    if isinstance(last.comma, cst.Comma):
-        tail = last.comma.whitespace_after
-        lead = previous.whitespace_after if previous is not None else call.whitespace_before_args
-        if isinstance(tail, cst.ParenthesizedWhitespace) and isinstance(lead, cst.ParenthesizedWhitespace):
-            # One argument a line: the last one keeps its comma and comment and moves on to
-            # the next line at the arguments' indent; the new one ends where the last one did.
-            kept = last.comma.with_changes(whitespace_after=tail.with_changes(indent=lead.indent, last_line=lead.last_line))
-            ending = last.comma.with_changes(whitespace_after=tail.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[]))
-            args[-1] = last.with_changes(comma=kept)
-            return call.with_changes(args=[*args, argument.with_changes(comma=ending)])
-        args[-1] = last.with_changes(comma=one_line)
-        return call.with_changes(args=[*args, argument.with_changes(comma=last.comma)])
-    args[-1] = last.with_changes(comma=previous or one_line, whitespace_after_arg=cst.SimpleWhitespace(""))
-    return call.with_changes(args=[*args, argument.with_changes(whitespace_after_arg=last.whitespace_after_arg)])
-
-
-def keyword_argument(name: str, value: cst.BaseExpression) -> cst.Arg:
-    """`name=value`, spelled the PEP 8 way."""
-    nothing = cst.SimpleWhitespace("")
-    return cst.Arg(value, keyword=cst.Name(name), equal=cst.AssignEqual(whitespace_before=nothing, whitespace_after=nothing))
-
-
-def expression(code: str) -> cst.BaseExpression | None:
-    """`code` as one Python expression, or None when it is not one (a bad option value)."""
-    try:
-        return cst.parse_expression(code)
-    except (cst.ParserSyntaxError, RecursionError, ValueError):
-        return None
-
-
-def import_change(module: cst.Module, statement: str, name: str, after_imports_only: bool = False) -> Change | None:
-    """The change that adds the import `statement` (which binds `name`) after the module's last
-    top-level import, unless a top-level import binds `name` already. A module without imports
-    gets it after its docstring, else first; or nothing with `after_imports_only`."""
-    body = list(module.body)
-    last_import = None
-    for index, line in enumerate(body):
-        if not isinstance(line, cst.SimpleStatementLine):
-            continue
-        for small in line.body:
-            if isinstance(small, cst.Import):
-                if any(alias.asname is None and module.code_for_node(alias.name).split(".")[0] == name for alias in small.names):
-                    return None
-                last_import = index
-            elif isinstance(small, cst.ImportFrom):
-                for alias in () if isinstance(small.names, cst.ImportStar) else small.names:
-                    bound = alias.asname.name if alias.asname else alias.name
-                    if isinstance(bound, cst.Name) and bound.value == name:
-                        return None
-                last_import = index
-    added = cst.parse_statement(statement)
-    if last_import is not None:
-        anchor = body[last_import]
-        return Change(anchor, cst.FlattenSentinel([anchor, added]))
-    first = body[0] if body else None
-    if first is None or after_imports_only:
-        return None
-    if is_docstring(first):
-        return Change(first, cst.FlattenSentinel([first, added]))
-    return Change(first, cst.FlattenSentinel([added, first]))
-
-def is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )

@@ -13,13 +13,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from reviewer import __version__, registry as registry_module
-from reviewer.analyse import (
-    AstPass, FileResult, Plan, _named, analyse, ast_pass, internal_error, make_finding, parse_gate, path_ignores, read_text,
-    too_many_tokens,
-)
 from reviewer.bounds import FileTimeout, run_bounded
 from reviewer.cache import (
     FILE_ERROR, FILE_RESULT, FINDING, Keyed, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
@@ -33,10 +29,17 @@ from reviewer.merge import merge
 from reviewer.lines import count_lines, split_lines
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
 from reviewer.model import Edit, FileError, Finding, Location
+from reviewer.plan import FileResult, Plan, _named, internal_error, make_finding, path_ignores, read_text
 from reviewer.registry import Registry
 from reviewer.rule import Autofix, Change, ProjectRule, PythonRule, Rule, SqlRule
 from reviewer.scoring import Score, checked_categories, score
 from reviewer.suppress import Directive, covers, removal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reviewer.analyse import AstPass
+
+# reviewer.analyse parses (libcst, sqlglot): it is imported in the functions that analyse or
+# index a file, so that a scan whose every result comes from the cache never loads it.
 
 # Below this many files to analyse, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 24
@@ -417,6 +420,7 @@ def index_and_stage(
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
+            _before_fork()
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
                 collected = [item for output in pool.map(_index_batch, batches) for item in output]
         else:
@@ -563,6 +567,12 @@ def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[s
 _INDEX_PLAN: Plan | None = None
 
 
+def _before_fork() -> None:
+    """Import the analysis (libcst, sqlglot) in this process before a pool of workers starts:
+    forked workers inherit it, and share its pages, instead of each importing it again."""
+    import reviewer.analyse  # noqa: F401
+
+
 def _init_index_worker(config: Config, packs: tuple[str, ...] | None = None, codes: tuple[str, ...] = ()) -> None:
     """The index worker's plan: the scan's config, and the rules of the check's `ast` stage
     (none when `packs` is None)."""
@@ -623,6 +633,8 @@ def _collect_facts(
 ) -> None:
     """Each provider's facts of the file into `file_facts`; with `first` (a list to fill), the
     check's `ast` stage from the same tree; into `counted`, its lines (_line_count)."""
+    from reviewer.analyse import ast_pass, parse_gate, too_many_tokens
+
     config = plan.config
     text = read_text(source, config, FileResult(source.rel))
     if counted is not None:
@@ -707,10 +719,12 @@ def check_files(
     progress.start(len(sources))
     progress.advance(len(results))
     workers = worker_count(jobs)
+    fresh: list[tuple[FileResult, str | None]] = []
     if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
         fresh = _parallel(pending, plan, enabled, registry, workers, progress)
-    else:
-        fresh = []
+    elif pending:
+        from reviewer.analyse import analyse
+
         for source, key, staged in pending:
             fresh.append((analyse(source, plan, staged), key))
             progress.advance(1)
@@ -771,6 +785,8 @@ Work = tuple[SourceFile, "str | None", "AstPass | None"]
 
 
 def _work(batch: list[Work]) -> list[tuple[FileResult, str | None]]:
+    from reviewer.analyse import analyse
+
     assert _WORKER_PLAN is not None
     return [(analyse(source, _WORKER_PLAN, staged), key) for source, key, staged in batch]
 
@@ -791,6 +807,7 @@ def _parallel(
     batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
     done: list[tuple[FileResult, str | None]] = []
     suspects: list[Work] = []
+    _before_fork()
     while batches:
         retry: list[list[Work]] = []
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from reviewer.lines import LINE_BREAK, split_lines
 from reviewer.model import Edit
-from reviewer.sql.sqllex import lex
 
 DIRECTIVE = re.compile(r"reviewer:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$")
 
@@ -60,6 +59,8 @@ def python_comments(text: str) -> list[tuple[int, int, str, bool]]:
 def parse_directives(text: str, is_sql: bool, dialect: str = "postgres") -> list[Directive]:
     """The directives of a Python file, or of an SQL file lexed in `dialect`."""
     if is_sql:
+        from reviewer.sql.sqllex import lex  # sqlglot: loaded when an SQL file is read, not by a warm scan
+
         lexed = lex(text, dialect)
         if lexed is None:
             return []

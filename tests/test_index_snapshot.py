@@ -177,6 +177,18 @@ def test_a_warm_scan_imports_no_bandit(tmp_path: Path) -> None:
     assert runs[0][0] == runs[1][0]
 
 
+@pytest.mark.parametrize("project", ["django_shop", "flask_ledger"])
+def test_a_warm_scan_imports_no_parser(tmp_path: Path, project: str) -> None:
+    """libcst and sqlglot are imported where a file is parsed (reviewer.analyse, the providers'
+    readers, the rules): a scan whose every result comes from the cache (each file's facts and
+    check, the project rules' snapshot) imports neither, and reports the same bytes."""
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / project, root)
+    runs = scans_reporting(root, "sorted(name for name in ('libcst', 'sqlglot') if name in sys.modules)")
+    assert [imported for _, imported in runs] == ["['libcst', 'sqlglot']", "[]"]
+    assert json.loads(runs[0][0])["findings"] and runs[0][0] == runs[1][0]
+
+
 def test_bandit_tests_kept_are_bandits_and_a_damaged_list_is_rebuilt(tmp_path: Path) -> None:
     from reviewer import bandit_bridge
 

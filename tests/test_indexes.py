@@ -142,7 +142,7 @@ def test_declared_table_names_and_deliberate_unindexed_keys() -> None:
 
 
 def test_raw_sql_sites() -> None:
-    from reviewer.orm.querysites import raw_sql_sites
+    from reviewer.orm.rawsites import raw_sql_sites
 
     text = (
         "from sqlalchemy import text\n"

@@ -118,11 +118,11 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("project model", {"reviewer.project"}),
     (
         "analyses, and what reads them per file",
-        {"reviewer.sql", "reviewer.orm", "reviewer.web", "reviewer.ops", "reviewer.migrations", "reviewer.context", "reviewer.suppress", "reviewer.fixes"},
+        {"reviewer.sql", "reviewer.orm", "reviewer.web", "reviewer.ops", "reviewer.migrations", "reviewer.context", "reviewer.suppress", "reviewer.fixes", "reviewer.fixnodes"},
     ),  # fmt: skip
     (
         "engine",
-        {"reviewer.index", "reviewer.analyse", "reviewer.runner", "reviewer.registry", "reviewer.examples", "reviewer.fixrun", "reviewer.docgen"},
+        {"reviewer.index", "reviewer.plan", "reviewer.analyse", "reviewer.runner", "reviewer.registry", "reviewer.examples", "reviewer.fixrun", "reviewer.docgen"},
     ),  # fmt: skip
     ("interfaces", {"reviewer.cli", "reviewer.reporters", "reviewer.integrations", "reviewer.__main__"}),
 ]

@@ -645,7 +645,7 @@ def test_drf_view_modules_make_view_classes_and_serializers_do_not() -> None:
     from reviewer.context import FileContext
     from reviewer.index import ProjectIndex
     from reviewer.model import FileKind
-    from reviewer.web.routes import is_view_class
+    from reviewer.web.handlers import is_view_class
 
     text = (
         "from rest_framework import generics, mixins, serializers, permissions\n"

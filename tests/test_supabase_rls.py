@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reviewer.migrations.rls import RlsFile, RlsStream, collect_statements, exposed_schemas, replay
+from reviewer.migrations.rls import RlsFile, RlsStream, exposed_schemas, replay
+from reviewer.migrations.rlssql import collect_statements
 from tests.conftest import scan_tree
 
 FIXTURE = Path(__file__).parent / "data" / "supabase_notes"

@@ -15,12 +15,11 @@ from __future__ import annotations
 import ast
 from typing import Any, Iterable, Mapping
 
-from reviewer.migrations.alembic import DATA_KINDS
-from reviewer.migrations.django import UNKNOWN_DEPENDENCY
-from reviewer.migrations.loader import collect, to_facts
-from reviewer.migrations.ops import ALEMBIC, DJANGO, DOWN, SQL, UP, Column, Irreversible, MigrationSection, Operation, Unit
+from reviewer.migrations.ops import (
+    ALEMBIC, DATA_KINDS, DJANGO, DOWN, MAX_IDENTIFIER, SQL, UNKNOWN_DEPENDENCY, UP, Column, Irreversible, MigrationSection, Operation,
+    Unit,
+)
 from reviewer.migrations.replay import merge
-from reviewer.migrations.sql import MAX_IDENTIFIER
 from reviewer.model import FileKind, Location
 from reviewer.provider import IndexProvider
 
@@ -185,6 +184,9 @@ class MigrationProvider(IndexProvider):
         return kind in self.file_kinds
 
     def collect_file(self, source: Any, text: str, tree: ast.Module | None, config: Any) -> Any:
+        # The readers parse (sqlglot): loaded when a migration file is read, not by a warm scan.
+        from reviewer.migrations.loader import collect, to_facts
+
         try:
             found = collect(source.path, source.kind, text, tree, config.dialect, source.migration_tool, config.migrations_runner)
         except RecursionError:

@@ -13,13 +13,11 @@ import sqlglot
 from reviewer.astfacts import keyword_value, walk
 from reviewer.discovery import alembic_stream
 from reviewer.lines import split_lines
-from reviewer.migrations.ops import ALEMBIC, DOWN, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new
+from reviewer.migrations.ops import ALEMBIC, DOWN, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new, DATA_KINDS
 from reviewer.migrations.pysource import arg, body_state, callee, const, is_false, is_none, is_true, lower, receiver, segment
 from reviewer.migrations.sql import TRIGGER_TOGGLE, is_volatile, long_names, sql_ops
 from reviewer.sql.sqllex import lex
 
-# Operations that change no schema: what a data migration is made of.
-DATA_KINDS = frozenset({"dml", "select", "set", "begin", "commit", "rollback", "other"})
 SESSION_CALLS = frozenset({"Session", "sessionmaker", "scoped_session"})
 DML_CONSTRUCTS = frozenset({"insert", "update", "delete"})
 POSTGRES_NAMES = frozenset({"postgresql", "postgres", "psycopg2", "psycopg", "asyncpg"})

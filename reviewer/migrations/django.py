@@ -7,7 +7,9 @@ from __future__ import annotations
 import ast
 
 from reviewer.astfacts import keyword_value, walk
-from reviewer.migrations.ops import DJANGO, DOWN, UP, DjangoField, Irreversible, Operation, Unit, evolve, mark_new
+from reviewer.migrations.ops import (
+    DJANGO, DJANGO_DB_TYPES, DOWN, UNKNOWN_DEPENDENCY, UP, DjangoField, Irreversible, Operation, Unit, evolve, mark_new,
+)
 from reviewer.migrations.pysource import arg, callee, const, is_false, is_none, is_true, lower, segment
 from reviewer.migrations.sql import long_names, sql_ops
 
@@ -16,20 +18,6 @@ FK_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ParentalKey"})
 NO_COLUMN_FIELDS = frozenset({"ManyToManyField", "ParentalManyToManyField", "GenericRelation", "GenericForeignKey"})
 TEXT_FIELDS = frozenset({"CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField", "FileField",
                          "ImageField", "GenericIPAddressField"})
-# The PostgreSQL column type of Django's built-in fields (custom subclasses are unknown: the
-# rules abstain on them).
-DJANGO_DB_TYPES = {
-    **{name: "varchar" for name in ("CharField", "SlugField", "EmailField", "URLField", "FileField", "ImageField",
-                                     "FilePathField")},
-    "TextField": "text", "GenericIPAddressField": "inet", "IPAddressField": "inet",
-    **{name: "int" for name in ("IntegerField", "PositiveIntegerField", "AutoField")},
-    **{name: "bigint" for name in ("BigIntegerField", "PositiveBigIntegerField", "BigAutoField")},
-    **{name: "smallint" for name in ("SmallIntegerField", "PositiveSmallIntegerField", "SmallAutoField")},
-    "BooleanField": "boolean", "NullBooleanField": "boolean", "DateTimeField": "timestamptz", "DateField": "date",
-    "TimeField": "time", "DurationField": "interval", "DecimalField": "numeric", "FloatField": "float",
-    "UUIDField": "uuid", "JSONField": "jsonb", "BinaryField": "bytea",
-    "ForeignKey": "fk", "OneToOneField": "fk",
-}
 CONSTRAINT_TYPES = {"CheckConstraint": "check", "UniqueConstraint": "unique", "ExclusionConstraint": "exclude"}
 
 
@@ -80,10 +68,6 @@ def django_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgres
     )
 
 
-# A part of a migration's `dependencies` that cannot be read from the source (`[...] +
-# settings.EXTRA`, a call to an imported helper): it may name any migration, so it is kept as
-# unknown, never read as "no dependency".
-UNKNOWN_DEPENDENCY = ("__unknown__", "__unknown__")
 
 
 def _django_dependencies(node: ast.AST) -> tuple[tuple[str, str], ...]:

@@ -25,7 +25,7 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 from sqlglot.tokens import TokenType
 
 from reviewer.migrations.ops import Operation, Unit
-from reviewer.fixes import import_change, is_docstring, keyword_argument, with_argument
+from reviewer.fixnodes import import_change, is_docstring, keyword_argument, with_argument
 from reviewer.model import Edit
 from reviewer.rule import Autofix, Change
 from reviewer.sql.sqllex import lex

@@ -12,6 +12,24 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, TypeVar
 
+# Operations that change no schema: what a data migration is made of.
+DATA_KINDS = frozenset({"dml", "select", "set", "begin", "commit", "rollback", "other"})
+MAX_IDENTIFIER = 63
+# The PostgreSQL column type of Django's built-in fields (custom subclasses are unknown: the
+# rules abstain on them).
+DJANGO_DB_TYPES = {
+    **{name: "varchar" for name in ("CharField", "SlugField", "EmailField", "URLField", "FileField", "ImageField",
+                                     "FilePathField")},
+    "TextField": "text", "GenericIPAddressField": "inet", "IPAddressField": "inet",
+    **{name: "int" for name in ("IntegerField", "PositiveIntegerField", "AutoField")},
+    **{name: "bigint" for name in ("BigIntegerField", "PositiveBigIntegerField", "BigAutoField")},
+    **{name: "smallint" for name in ("SmallIntegerField", "PositiveSmallIntegerField", "SmallAutoField")},
+    "BooleanField": "boolean", "NullBooleanField": "boolean", "DateTimeField": "timestamptz", "DateField": "date",
+    "TimeField": "time", "DurationField": "interval", "DecimalField": "numeric", "FloatField": "float",
+    "UUIDField": "uuid", "JSONField": "jsonb", "BinaryField": "bytea",
+    "ForeignKey": "fk", "OneToOneField": "fk",
+}
+
 UP, DOWN = "up", "down"
 Direction = Literal["up", "down"]
 # A unit's direction: up (a forward file), down (a golang-migrate / Flyway undo file), or both
@@ -354,3 +372,9 @@ def mark_new(ops: list[Operation]) -> list[Operation]:
             created[item.direction].add(item.to)
         out.append(evolve(item, new=new) if new != item.new else item)
     return out
+
+
+# A part of a migration's `dependencies` that cannot be read from the source (`[...] +
+# settings.EXTRA`, a call to an imported helper): it may name any migration, so it is kept as
+# unknown, never read as "no dependency".
+UNKNOWN_DEPENDENCY = ("__unknown__", "__unknown__")

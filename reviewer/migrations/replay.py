@@ -9,8 +9,7 @@ import hashlib
 import json
 from typing import Any, Mapping
 
-from reviewer.migrations.django import DJANGO_DB_TYPES
-from reviewer.migrations.ops import DJANGO, DjangoField, MigrationSection, Operation, SessionSettings, Unit, evolve, from_json
+from reviewer.migrations.ops import DJANGO, DJANGO_DB_TYPES, DjangoField, MigrationSection, Operation, SessionSettings, Unit, evolve, from_json
 
 
 def merge(facts: Mapping[str, Mapping[str, Any]]) -> MigrationSection:

@@ -18,14 +18,13 @@ from sqlglot.tokens import TokenType
 from reviewer.astfacts import nodes_of
 from reviewer.discovery import FLYWAY, GOLANG_MIGRATE, HEADER_BYTES, sql_migration_tool, sql_name
 from reviewer.lines import split_lines
-from reviewer.migrations.ops import DOWN, SQL, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new
+from reviewer.migrations.ops import DOWN, SQL, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new, MAX_IDENTIFIER
 from reviewer.migrations.pysource import arg, const, short
 from reviewer.sql.sqllex import lex
 
 # sqlglot logs a warning for each statement it keeps as an opaque command; expected here.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
-MAX_IDENTIFIER = 63
 LEADING_VERSION = re.compile(r"^(\d+)")
 
 # DEFAULT expressions PostgreSQL must evaluate per row (a table rewrite when a column is added).

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from reviewer import migrations as mig
-from reviewer.migrations.alembic import alembic_column
 from reviewer.astfacts import dotted_name, keyword_value, nodes_of, walk
 from reviewer.discovery import in_migrations_package, is_test_path
 from reviewer.model import FileKind
@@ -166,6 +165,8 @@ def _sqlalchemy_table(node: ast.ClassDef, tablename: str) -> dict[str, Any]:
 
 def _imperative_table(call: ast.Call, line: int, col: int) -> dict[str, Any] | None:
     """`Table("name", metadata, Column(...), ..., Index(...))`."""
+    from reviewer.migrations.alembic import alembic_column  # its reader parses SQL defaults (sqlglot)
+
     name = _text(call.args[0]) if call.args else None
     if name is None:
         return None

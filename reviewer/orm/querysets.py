@@ -1048,7 +1048,7 @@ def eager_load_fix(rows: Rows, calls: str, text_of: Callable[[str], str | None] 
     replacement = fixed.deep_replace(placeholder, origin)
     if target is fixed and _same_method(origin, fixed):
         # `.select_related("a")` on a query ending in `.select_related("b")`: one call, two names.
-        from reviewer.fixes import with_argument
+        from reviewer.fixnodes import with_argument
 
         replacement = origin
         for argument in fixed.args:

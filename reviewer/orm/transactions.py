@@ -108,7 +108,7 @@ class Transactions:
         if not decorated and method and self.class_atomic[-1]:
             decorated = "`method_decorator(transaction.atomic)`"
         if not decorated and self.atomic_requests and not self._non_atomic(node):
-            from reviewer.web.routes import handler_for
+            from reviewer.web.handlers import handler_for
 
             if handler_for(self.context, node, self.classes if method else []) is not None:
                 decorated = "a view under `ATOMIC_REQUESTS`"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from sqlglot import exp
 
-from reviewer.sql.sinks import Sink, sink_template
+from reviewer.sql.sinkcalls import Sink, sink_template
 from reviewer.sql.sqllex import normalise_placeholders
 from reviewer.sql.sqltext import (
     CONDITION_WRAPPERS,

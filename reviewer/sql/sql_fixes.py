@@ -24,7 +24,7 @@ from typing import Iterable
 import libcst as cst
 from sqlglot import exp
 
-from reviewer.fixes import with_argument
+from reviewer.fixnodes import with_argument
 from reviewer.rule import Autofix, Change
 from reviewer.sql.sqllex import FORMAT, NAMED, NUMERIC, QMARK, lex
 from reviewer.sql.sqltext import DRIVER_STYLES, LITERAL, STYLE_PREFERENCE, VALUE

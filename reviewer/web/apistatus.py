@@ -12,7 +12,8 @@ from sqlglot import exp
 from reviewer.web.apicheck import chain, code, response_parts, simple_name, sql_of
 from reviewer.model import Severity
 from reviewer.names import module_name_for
-from reviewer.web.routes import HandlerScope, RoutesProvider, status_of
+from reviewer.web.routes import RoutesProvider
+from reviewer.web.handlers import HandlerScope, status_of
 
 REGISTERED = frozenset(int(s) for s in HTTPStatus)
 # Unregistered codes a client library the module speaks to gives a meaning: htmx stops polling

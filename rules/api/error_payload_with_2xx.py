@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.web.apicheck import code, is_error_body, is_errors_document, is_graphql_module, response_parts
 from reviewer.model import Category, Confidence, Severity
-from reviewer.web.routes import HandlerScope, status_of
+from reviewer.web.handlers import HandlerScope, status_of
 from reviewer.rule import Example, Needs, PythonRule
 
 

@@ -7,7 +7,7 @@ import libcst as cst
 from reviewer.web.apicheck import RESPONSES, code, simple_name, subtree
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import module_name_for
-from reviewer.web.routes import HandlerScope
+from reviewer.web.handlers import HandlerScope
 from reviewer.rule import Example, Needs, PythonRule
 from reviewer.web.errorshape import ErrorShapesProvider
 

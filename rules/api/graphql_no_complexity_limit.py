@@ -6,7 +6,7 @@ from reviewer.web.graphqlfacts import UNLIMITED, bound_schema_line, schema_limit
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import has_star_kwargs, keyword, positional
+from reviewer.ops.nodes import has_star_kwargs, keyword, positional
 
 # Servers whose limits live on the Strawberry schema they are given (first argument or
 # `schema=`), by qualified name; `X.as_view(...)` counts as X.

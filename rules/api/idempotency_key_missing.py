@@ -7,9 +7,9 @@ from sqlglot import exp
 
 from reviewer.web.apicheck import simple_name, sql_of
 from reviewer.model import Category, Confidence, Severity
-from reviewer.web.routes import Handler, HandlerScope
+from reviewer.web.handlers import Handler, HandlerScope
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import has_star_kwargs, keyword
+from reviewer.ops.nodes import has_star_kwargs, keyword
 
 # Stripe SDK calls that move money or create a charge: a retried request without an
 # idempotency key creates a second one. `create_async` is the async twin (stripe >= 9).

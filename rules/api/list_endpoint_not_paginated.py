@@ -15,7 +15,8 @@ from reviewer.web.apicheck import (
     unbounded_fetch,
 )
 from reviewer.model import Category, Confidence, Severity
-from reviewer.web.routes import HandlerScope, LIST_VIEWS, Pagination, RoutesProvider, is_pagination_name, is_view_class
+from reviewer.web.routes import LIST_VIEWS, Pagination, RoutesProvider, is_pagination_name
+from reviewer.web.handlers import HandlerScope, is_view_class
 from reviewer.rule import Example, Needs, PythonRule
 
 PAGINATORS = frozenset({"paginate", "Paginator", "paginate_queryset", "get_page", "get_paginated_response", "Page",

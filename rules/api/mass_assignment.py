@@ -7,7 +7,7 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted, module_name_for
 from reviewer.web.routes import RoutesProvider
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import keyword
+from reviewer.ops.nodes import keyword
 from reviewer.orm.modelgraph import DrfSerializerProvider
 
 # Request attributes that are client data besides the body (query strings).

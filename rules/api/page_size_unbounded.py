@@ -5,7 +5,8 @@ import libcst as cst
 from reviewer.web.apicheck import code, dict_keys, names_in, simple_name
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import module_name_for
-from reviewer.web.routes import HandlerScope, RoutesProvider
+from reviewer.web.routes import RoutesProvider
+from reviewer.web.handlers import HandlerScope
 from reviewer.rule import Example, Needs, PythonRule
 
 SIZE_NAMES = frozenset({"limit", "page_size", "pagesize", "size", "per_page", "perpage", "first", "count", "max_results", "take", "top"})

@@ -7,7 +7,7 @@ from sqlglot import exp
 
 from reviewer.web.apicheck import chain, code, simple_name, sql_of
 from reviewer.model import Category, Confidence, Severity
-from reviewer.web.routes import HandlerScope
+from reviewer.web.handlers import HandlerScope
 from reviewer.rule import Example, Needs, PythonRule
 
 # Method names that write through an ORM session or a model instance.

@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.web.apicheck import RAW_ATTRIBUTES, RAW_CALLS, code, names_in, simple_name, subtree
 from reviewer.model import Category, Confidence, Severity
-from reviewer.web.routes import HandlerScope
+from reviewer.web.handlers import HandlerScope
 from reviewer.rule import Example, Needs, PythonRule
 
 VALIDATING_METHODS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate",

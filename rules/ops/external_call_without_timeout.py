@@ -3,13 +3,13 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from reviewer.fixes import expression, keyword_argument, with_argument
+from reviewer.fixnodes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
 from reviewer.needs import qualified
 from reviewer.project.uris import is_data_uri_producer, is_local_uri_text
 from reviewer.rule import Autofix, Change, Example, Needs, PythonRule
-from reviewer.ops.secops import has_star_kwargs, is_false_or_none, keyword, positional
+from reviewer.ops.nodes import has_star_kwargs, is_false_or_none, keyword, positional
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 REQUESTS = frozenset(f"requests.{verb}" for verb in VERBS) | frozenset(f"requests.api.{verb}" for verb in VERBS)

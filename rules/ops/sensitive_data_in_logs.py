@@ -6,7 +6,8 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
 from reviewer.needs import qualified
 from reviewer.names import LOG_LEVELS
-from reviewer.ops.secops import JWT_ENCODERS, is_sensitive_name, string_value
+from reviewer.ops.secops import JWT_ENCODERS, is_sensitive_name
+from reviewer.ops.nodes import string_value
 
 LEVELS = LOG_LEVELS
 # Attributes of a request object that hold whole headers or bodies.

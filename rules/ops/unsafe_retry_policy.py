@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import has_star_kwargs, is_false_or_none, keyword, string_value
+from reviewer.ops.nodes import has_star_kwargs, is_false_or_none, keyword, string_value
 
 TENACITY = frozenset({"tenacity.retry", "tenacity.Retrying", "tenacity.AsyncRetrying"})
 BACKOFF = frozenset({"backoff.on_exception", "backoff.on_predicate"})

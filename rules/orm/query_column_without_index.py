@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from reviewer.orm import indexes, querysites
+from reviewer.orm import indexes, querysites, rawsites
 from reviewer.orm.modelgraph import ModelGraph, ModelGraphProvider
 from reviewer.web import routes
 from reviewer.discovery import non_service
@@ -207,7 +207,7 @@ def _raw_sites(index, paths: set[str]) -> list[querysites.QuerySite]:
         if text is None or ("SELECT" not in text and "select " not in text):
             continue
         try:
-            found += querysites.raw_sql_sites(path, text, ast.parse(text), dialect)
+            found += rawsites.raw_sql_sites(path, text, ast.parse(text), dialect)
         except Exception:  # noqa: BLE001 - a file whose SQL cannot be read adds no site; the others still count
             continue
     return found

@@ -4,7 +4,8 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import is_dev_path, is_true, keyword, string_value
+from reviewer.ops.nodes import is_true, keyword, string_value
+from reviewer.ops.secops import is_dev_path
 from reviewer.web import corsconfig
 from reviewer.web.corsconfig import ANY, ANY_ORIGIN_REGEX, TRUE, CorsConfigProvider
 

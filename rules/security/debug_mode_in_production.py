@@ -3,11 +3,12 @@ from __future__ import annotations
 import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
-from reviewer.fixes import import_change
+from reviewer.fixnodes import import_change
 from reviewer.rule import Autofix, Change, Example, Needs, PythonRule
 from reviewer.discovery import non_service
 from reviewer.web.routes import RoutesProvider
-from reviewer.ops.secops import is_dev_path, is_settings_path, is_true, keyword, string_value, target_name
+from reviewer.ops.secops import is_dev_path, is_settings_path
+from reviewer.ops.nodes import is_true, keyword, string_value, target_name
 
 APP_CLASSES = frozenset({"fastapi.FastAPI", "starlette.applications.Starlette", "starlette.Starlette"})
 RUN_SIMPLE = frozenset({"werkzeug.serving.run_simple", "werkzeug.run_simple"})

@@ -4,18 +4,8 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import (
-    JWT_ENCODERS,
-    dsn_password,
-    has_token_prefix,
-    is_dev_path,
-    is_secret_name,
-    keyword,
-    looks_like_secret,
-    positional,
-    string_value,
-    target_name,
-)
+from reviewer.ops.secops import JWT_ENCODERS, dsn_password, has_token_prefix, is_dev_path, is_secret_name, looks_like_secret
+from reviewer.ops.nodes import keyword, positional, string_value, target_name
 
 # Names whose literal value is certainly a deployed secret (Django, Flask, SimpleJWT).
 EXACT = frozenset({"SECRET_KEY", "secret_key", "SIGNING_KEY", "JWT_SECRET_KEY", "PASSWORD"})

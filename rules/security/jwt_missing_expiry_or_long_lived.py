@@ -4,7 +4,8 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import is_dev_path, is_false_or_none, keyword, positional, string_value, target_name
+from reviewer.ops.secops import is_dev_path
+from reviewer.ops.nodes import is_false_or_none, keyword, positional, string_value, target_name
 
 ENCODERS = frozenset({"jwt.encode", "jose.jwt.encode", "jwt.api_jwt.encode"})
 DECODERS = frozenset({"jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"})

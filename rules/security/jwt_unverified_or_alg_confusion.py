@@ -6,7 +6,8 @@ from reviewer.web.apicheck import names_in
 from reviewer.flow import leaves_block
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import is_false_or_none, keyword, positional, string_value, words
+from reviewer.ops.secops import words
+from reviewer.ops.nodes import is_false_or_none, keyword, positional, string_value
 
 DECODERS = frozenset({"jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.PyJWT.decode"})
 # Words of a setting that turns signature verification on or off.

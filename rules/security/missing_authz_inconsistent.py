@@ -6,7 +6,8 @@ import libcst as cst
 
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import keyword, string_value, words
+from reviewer.ops.secops import words
+from reviewer.ops.nodes import keyword, string_value
 
 MUTATING = frozenset({"post", "put", "patch", "delete"})
 VERBS = MUTATING | frozenset({"get", "head", "options"})

@@ -7,7 +7,8 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.needs import qualified
 from reviewer.rule import Example, Needs, PythonRule
-from reviewer.ops.secops import is_dev_path, is_password_name, keyword, positional, string_value
+from reviewer.ops.secops import is_dev_path, is_password_name
+from reviewer.ops.nodes import keyword, positional, string_value
 
 FAST_HASHES = frozenset(
     f"hashlib.{name}" for name in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_512", "blake2b", "blake2s", "new")
