@@ -65,19 +65,23 @@ def _field_getter(kind: type) -> Callable[[ast.AST], tuple[Any, ...]]:
     return getter
 
 
-def _child_nodes(node: ast.AST) -> tuple[ast.AST, ...]:
-    """What ast.iter_child_nodes(node) yields, in its order, as a tuple: the node's fields read
-    with one call instead of two generators (the index pass reads every node of every file
-    this way, about 630,000 on Django's package). A node missing a field (one built by hand)
-    goes through ast.iter_child_nodes, which skips it."""
+def field_values(node: ast.AST) -> tuple[Any, ...]:
+    """The values of the node's fields (`_fields`), in their order, read with one call; None
+    for a field the node lacks (one built by hand), as getattr(node, name, None) gives."""
     kind = type(node)
     getter = _FIELD_GETTERS.get(kind) or _field_getter(kind)
     try:
-        values = getter(node)
+        return getter(node)
     except AttributeError:
-        return tuple(ast.iter_child_nodes(node))
+        return tuple(getattr(node, name, None) for name in kind._fields)  # type: ignore[attr-defined]
+
+
+def _child_nodes(node: ast.AST) -> tuple[ast.AST, ...]:
+    """What ast.iter_child_nodes(node) yields, in its order, as a tuple, from field_values
+    instead of two generators (the index pass reads every node of every file this way, about
+    630,000 on Django's package)."""
     found: list[ast.AST] = []
-    for value in values:
+    for value in field_values(node):
         if isinstance(value, ast.AST):
             found.append(value)
         elif isinstance(value, list):
@@ -124,6 +128,15 @@ def nodes_of(tree: ast.Module, *kinds: type[ast.AST]) -> tuple[ast.AST, ...]:
     if len(matched) == 1:
         return tuple(nodes[position] for position in matched[0])
     return tuple(nodes[position] for position in sorted(position for positions in matched for position in positions))
+
+
+def release(tree: ast.AST) -> None:
+    """Drop the list of its nodes that walk() kept on a module. The list holds the module
+    itself, a reference cycle: without it, a file's tree is freed as soon as the scan drops it,
+    not at the next full garbage collection, which a scan makes rare (runner.collecting_less).
+    The tree can still be walked (again from its nodes' kept children)."""
+    tree.__dict__.pop(_NODES, None)
+    tree.__dict__.pop(_KINDS, None)
 
 
 def forget_walks(node: ast.AST) -> ast.AST:

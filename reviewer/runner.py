@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from reviewer import __version__, registry as registry_module
+from reviewer import __version__, astfacts, registry as registry_module
 from reviewer.analyse import (
     AstPass, FileResult, Plan, _named, analyse, ast_pass, internal_error, make_finding, parse_gate, path_ignores, read_text,
     too_many_tokens,
@@ -705,6 +705,8 @@ def _collect_facts(
             file_facts[provider.name] = data
     if first is not None:  # after the providers: bandit's visitor annotates the tree's nodes
         first.append(ast_pass(source, text, plan, parsed, gate, tokens))
+    if tree is not None:
+        astfacts.release(tree)
 
 
 def _jsonable(value: Any) -> Any:
