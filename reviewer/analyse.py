@@ -364,6 +364,7 @@ def ast_pass(
             skipped = True
         else:
             findings = bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, errors)
+            bandit_bridge.unlink(parsed.tree)
     libcst = frozenset(rule.code for rule in [*python_rules, *sql_rules] if rule not in bandit_rules)
     if own:
         astfacts.release(parsed.tree)

@@ -398,31 +398,6 @@ def run(
     errors: list[FileError],
 ) -> list[Finding]:
     """Findings of the enabled bandit tests on one file, from the already-parsed `tree`."""
-    try:
-        return _run(source, text, tree, enabled, config, errors)
-    finally:
-        _unlink(tree)
-
-
-def _unlink(tree: ast.Module) -> None:
-    """Drop the parent and sibling links bandit's visitor put on the tree's nodes. Each is a
-    reference cycle (and the shared `Load()` and `Store()` nodes would keep pointing into the
-    tree): without them, the tree is freed as soon as the scan drops it, not at the next full
-    garbage collection, which a scan makes rare (runner.collecting_less)."""
-    for node in walk(tree):
-        attributes = node.__dict__
-        attributes.pop("_bandit_parent", None)
-        attributes.pop("_bandit_sibling", None)
-
-
-def _run(
-    source: "SourceFile",
-    text: str,
-    tree: ast.Module,
-    enabled: Iterable[type[BanditTest]],
-    config: "Config",
-    errors: list[FileError],
-) -> list[Finding]:
     from reviewer.analyse import make_finding  # analyse imports this module
 
     by_id = {rule.bandit_id: rule for rule in enabled}
@@ -479,6 +454,17 @@ def _run(
         )
         findings.append(make_finding(rule, report, source.rel, report.target, lines, config))
     return findings
+
+
+def unlink(tree: ast.Module) -> None:
+    """Drop the parent and sibling links `run`'s visitor put on the tree's nodes. Each is a
+    reference cycle (and the shared `Load()` and `Store()` nodes would keep pointing into the
+    tree): without them, the tree is freed as soon as the scan drops it, not at the next full
+    garbage collection, which a scan makes rare (runner.collecting_less)."""
+    for node in walk(tree):
+        attributes = node.__dict__
+        attributes.pop("_bandit_parent", None)
+        attributes.pop("_bandit_sibling", None)
 
 
 def _file_tests_may_report(test_set, text: str, data: io.BytesIO) -> bool:
