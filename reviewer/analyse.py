@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 from sqlglot import exp
 
-from reviewer import bandit_bridge
+from reviewer import astfacts, bandit_bridge
 from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, run_bounded, token_count
 from reviewer.context import FileContext
 from reviewer.discovery import SourceFile, dialect_of
@@ -166,6 +166,7 @@ def ast_pass(
     """The `ast` stage of a Python file's check. The index worker passes the tree it parsed
     (`parsed`, with the gate's `errors` and the `tokens` it counted); without one, the file is
     parsed here."""
+    own = errors is None  # the tree is parsed here, and released here (astfacts.release)
     if errors is None:
         errors = []
         beyond, tokens = too_many_tokens(source, text, errors)
@@ -186,7 +187,10 @@ def ast_pass(
             skipped = True
         else:
             findings = bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, errors)
+            bandit_bridge.unlink(parsed.tree)
     libcst = frozenset(rule.code for rule in [*python_rules, *sql_rules] if rule not in bandit_rules)
+    if own:
+        astfacts.release(parsed.tree)
     return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst)
 
 

@@ -4,7 +4,8 @@ migrations), which read facts with `ast` because it is far cheaper than libcst."
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from operator import attrgetter
+from typing import Any, Callable, Iterator
 
 
 def dotted_name(node: ast.AST) -> str | None:
@@ -36,9 +37,58 @@ def children(node: ast.AST) -> tuple[ast.AST, ...]:
     """ast.iter_child_nodes(node) as a tuple, read from the node once and kept on it."""
     found = node.__dict__.get(_CHILDREN)
     if found is None:
-        found = tuple(ast.iter_child_nodes(node))
-        node.__dict__[_CHILDREN] = found
+        found = node.__dict__[_CHILDREN] = _child_nodes(node)
     return found
+
+
+# Each node type's fields read at once (operator.attrgetter, in C), for _child_nodes.
+_FIELD_GETTERS: dict[type, Callable[[ast.AST], tuple[Any, ...]]] = {}
+
+
+def _no_fields(node: ast.AST) -> tuple[Any, ...]:
+    return ()
+
+
+def _one_field(name: str) -> Callable[[ast.AST], tuple[Any, ...]]:
+    one = attrgetter(name)  # of one field, the value itself, not a tuple
+
+    def getter(node: ast.AST) -> tuple[Any, ...]:
+        return (one(node),)
+
+    return getter
+
+
+def _field_getter(kind: type) -> Callable[[ast.AST], tuple[Any, ...]]:
+    fields = kind._fields  # type: ignore[attr-defined]
+    getter = _no_fields if not fields else _one_field(fields[0]) if len(fields) == 1 else attrgetter(*fields)
+    _FIELD_GETTERS[kind] = getter
+    return getter
+
+
+def field_values(node: ast.AST) -> tuple[Any, ...]:
+    """The values of the node's fields (`_fields`), in their order, read with one call; None
+    for a field the node lacks (one built by hand), as getattr(node, name, None) gives."""
+    kind = type(node)
+    getter = _FIELD_GETTERS.get(kind) or _field_getter(kind)
+    try:
+        return getter(node)
+    except AttributeError:
+        return tuple(getattr(node, name, None) for name in kind._fields)  # type: ignore[attr-defined]
+
+
+def _child_nodes(node: ast.AST) -> tuple[ast.AST, ...]:
+    """What ast.iter_child_nodes(node) yields, in its order, as a tuple, from field_values
+    instead of two generators (the index pass reads every node of every file this way, about
+    630,000 on Django's package)."""
+    found: list[ast.AST] = []
+    for value in field_values(node):
+        if isinstance(value, ast.AST):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    found.append(item)
+    return tuple(found)
 
 
 def walk(node: ast.AST) -> tuple[ast.AST, ...]:
@@ -78,6 +128,15 @@ def nodes_of(tree: ast.Module, *kinds: type[ast.AST]) -> tuple[ast.AST, ...]:
     if len(matched) == 1:
         return tuple(nodes[position] for position in matched[0])
     return tuple(nodes[position] for position in sorted(position for positions in matched for position in positions))
+
+
+def release(tree: ast.AST) -> None:
+    """Drop the list of its nodes that walk() kept on a module. The list holds the module
+    itself, a reference cycle: without it, a file's tree is freed as soon as the scan drops it,
+    not at the next full garbage collection, which a scan makes rare (runner.collecting_less).
+    The tree can still be walked (again from its nodes' kept children)."""
+    tree.__dict__.pop(_NODES, None)
+    tree.__dict__.pop(_KINDS, None)
 
 
 def forget_walks(node: ast.AST) -> ast.AST:

@@ -36,6 +36,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from reviewer import __version__, bandit_evidence
+from reviewer.astfacts import field_values, walk
 from reviewer.cache import keep, read_kept
 from reviewer.lines import split_lines
 from reviewer.model import Category, Confidence, FileError, FileKind, Finding, Location, Severity
@@ -335,8 +336,7 @@ def _lean_visitor() -> type:
             self._walk(node, entered)
 
         def _walk(self, node, entered: frozenset[str]) -> None:
-            for name in node._fields:
-                value = getattr(node, name, None)
+            for value in field_values(node):
                 if isinstance(value, list):
                     last = len(value) - 1
                     for index, item in enumerate(value):
@@ -454,6 +454,17 @@ def run(
         )
         findings.append(make_finding(rule, report, source.rel, report.target, lines, config))
     return findings
+
+
+def unlink(tree: ast.Module) -> None:
+    """Drop the parent and sibling links `run`'s visitor put on the tree's nodes. Each is a
+    reference cycle (and the shared `Load()` and `Store()` nodes would keep pointing into the
+    tree): without them, the tree is freed as soon as the scan drops it, not at the next full
+    garbage collection, which a scan makes rare (runner.collecting_less)."""
+    for node in walk(tree):
+        attributes = node.__dict__
+        attributes.pop("_bandit_parent", None)
+        attributes.pop("_bandit_sibling", None)
 
 
 def _file_tests_may_report(test_set, text: str, data: io.BytesIO) -> bool:

@@ -29,13 +29,13 @@ def test_walk_gives_ast_walks_nodes_in_its_order() -> None:
 def test_each_nodes_children_are_read_once(monkeypatch) -> None:
     tree = ast.parse(CODE)
     read: list[ast.AST] = []
-    original = ast.iter_child_nodes
+    original = astfacts._child_nodes
 
     def counting(node):
         read.append(node)
         return original(node)
 
-    monkeypatch.setattr(ast, "iter_child_nodes", counting)
+    monkeypatch.setattr(astfacts, "_child_nodes", counting)
     first = astfacts.walk(tree)
     for node in first:
         astfacts.walk(node)
@@ -44,6 +44,26 @@ def test_each_nodes_children_are_read_once(monkeypatch) -> None:
     # process, and read by whichever walk came first.
     own = {id(node) for node in first if node._fields}
     assert len(read) == len({id(node) for node in read}) and own <= {id(node) for node in read}
+
+
+def test_children_are_ast_iter_child_nodes() -> None:
+    # Lists holding None and strings (`{**d}`'s keys, `global`'s names), match patterns, type
+    # comments off and on, and nodes built by hand without some fields (iter_child_nodes skips
+    # a missing field).
+    code = CODE + (
+        "def f(a, /, b=1, *c, d: int, **e) -> None:\n"
+        "    global g\n"
+        "    x = {**e, 'k': [i async for i in c]}\n"
+        "    match x:\n"
+        "        case {'k': [1, *rest]} | Point(x=0, y=_) if rest:\n"
+        "            del x[0]\n"
+        "    return lambda: (yield from b)\n"
+    )
+    for tree in (ast.parse(code), ast.parse(code, type_comments=True)):
+        for node in ast.walk(tree):
+            assert astfacts._child_nodes(node) == tuple(ast.iter_child_nodes(node))
+    for built in (ast.Call(func=ast.Name("f")), ast.BinOp(left=ast.Constant(1)), ast.Module(), ast.Load()):
+        assert astfacts._child_nodes(built) == tuple(ast.iter_child_nodes(built))
 
 
 def test_a_changed_copy_is_walked_afresh() -> None:

@@ -68,8 +68,6 @@ def django_unit(path: str, text: str, tree: ast.Module, dialect: str = "postgres
     )
 
 
-
-
 def _django_dependencies(node: ast.AST) -> tuple[tuple[str, str], ...]:
     """The (app, migration) pairs of a `dependencies` or `replaces` value: a list or tuple of
     pairs, `swappable_dependency(...)` calls, and concatenations of them (`[("helpdesk",
