@@ -81,7 +81,7 @@ class UnusedSuppression(Rule):
         ),
         Example(
             "import requests\n"
-            "requests.get(url)  # reviewer: ignore[OPS001, OPS003] the proxy sets a timeout\n",
+            "requests.get(url)  # reviewer: ignore[OPS001, ORM010] the proxy sets a timeout\n",
             lines=(2,),
             fixed="import requests\nrequests.get(url)  # reviewer: ignore[OPS001] the proxy sets a timeout\n",
             note="only the unused code goes",
