@@ -16,8 +16,13 @@ from reviewer.config import Config
 from reviewer.gitdiff import changed_lines, limit_to_diff
 from reviewer.reporters.json_report import as_dict
 from reviewer.runner import Selection, shard_of
-from tests.conftest import run_cli, scan_tree
+from tests.conftest import NO_RELEASE_POINT, run_cli, scan_tree
 from tests.gitrepo import commit, git, init_repo, needs_git
+
+
+def _every_rule(root: Path) -> Config:
+    """Every rule (the audit profile): the default set finds too little in the samples' changes."""
+    return Config(root=str(root), migrations_released=NO_RELEASE_POINT, profile="audit")
 
 REPO = Path(__file__).resolve().parents[1]
 WEIGHTS = Config().weight_map
@@ -59,9 +64,9 @@ def _changed_repo(tmp_path: Path, project: Path) -> Path:
 def test_diff_scan_reports_what_a_whole_scan_reports_on_the_changed_lines(tmp_path: Path, project: Path) -> None:
     repo = _changed_repo(tmp_path, project)
     changed = changed_lines(repo, "main")
-    whole = scan_tree(repo)
+    whole = scan_tree(repo, config=_every_rule(repo))
     reference = as_dict(limit_to_diff(whole, changed, WEIGHTS))
-    partial = scan_tree(repo, selection=Selection(changed.paths))
+    partial = scan_tree(repo, config=_every_rule(repo), selection=Selection(changed.paths))
     assert partial.files == whole.files and partial.lines == whole.lines
     narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
     assert narrowed["findings"], "the change should carry findings, or the test shows nothing"
@@ -78,12 +83,12 @@ def test_diff_scan_with_the_base_branch_cache(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     git(repo, "stash", "-q", "--include-untracked")
     git(repo, "checkout", "-q", "main")
-    warm = run_cli("scan", str(repo), "--format", "json", "--cache-dir", str(cache), "--jobs", "1")
+    warm = run_cli("scan", "--profile", "audit", str(repo), "--format", "json", "--cache-dir", str(cache), "--jobs", "1")
     assert warm.exit_code in (0, 1), warm.output
     git(repo, "checkout", "-q", "feature")
     git(repo, "stash", "pop", "-q")
-    cold = run_cli("scan", str(repo), "--format", "json", "--no-cache", "--diff", "main", "--jobs", "1")
-    cached = run_cli("scan", str(repo), "--format", "json", "--cache-dir", str(cache), "--diff", "main", "--jobs", "1")
+    cold = run_cli("scan", "--profile", "audit", str(repo), "--format", "json", "--no-cache", "--diff", "main", "--jobs", "1")
+    cached = run_cli("scan", "--profile", "audit", str(repo), "--format", "json", "--cache-dir", str(cache), "--diff", "main", "--jobs", "1")
     assert json.loads(cached.stdout)["findings"] == json.loads(cold.stdout)["findings"] != []
     assert json.loads(cached.stdout)["score"] == json.loads(cold.stdout)["score"]
 
@@ -95,8 +100,8 @@ def test_diff_scan_leaves_unchanged_files_unchecked(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo", {"broken.py": "def f(:\n    pass\n", "app.py": "x = 1\n"})
     git(repo, "checkout", "-q", "-b", "feature")
     commit(repo, {"app.py": "x = 1\ny = 2\n"}, "change")
-    whole = scan_tree(repo)
-    partial = scan_tree(repo, selection=Selection(changed_lines(repo, "main").paths))
+    whole = scan_tree(repo, config=_every_rule(repo))
+    partial = scan_tree(repo, config=_every_rule(repo), selection=Selection(changed_lines(repo, "main").paths))
     assert [error.path for error in whole.errors] == ["broken.py"]
     assert partial.errors == () and partial.lines == whole.lines == 4
 
@@ -109,7 +114,7 @@ def _shard_reports(tree: Path, out: Path, count: int, *args: str) -> list[str]:
     paths = []
     for index in range(1, count + 1):
         target = out / f"shard-{index}.json"
-        done = run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--quiet", "--shard", f"{index}/{count}", "-o", f"json:{target}", *args)
+        done = run_cli("scan", "--profile", "audit", str(tree), "--no-cache", "--jobs", "1", "--quiet", "--shard", f"{index}/{count}", "-o", f"json:{target}", *args)
         assert done.exit_code in (0, 1), done.output
         paths.append(str(target))
     return paths
@@ -118,7 +123,7 @@ def _shard_reports(tree: Path, out: Path, count: int, *args: str) -> list[str]:
 @pytest.mark.parametrize("project", ALL_SAMPLES, ids=[path.name for path in ALL_SAMPLES])
 def test_the_merged_report_of_four_shards_is_the_unsharded_report(tmp_path: Path, project: Path) -> None:
     tree = shutil.copytree(project, tmp_path / project.name)
-    whole = run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--format", "json", "--fail-on", "high")
+    whole = run_cli("scan", "--profile", "audit", str(tree), "--no-cache", "--jobs", "1", "--format", "json", "--fail-on", "high")
     reports = _shard_reports(tree, tmp_path, 4)
     shards = [json.loads(Path(path).read_text(encoding="utf-8")) for path in reports]
     # Each file is checked by exactly one shard.
@@ -131,17 +136,17 @@ def test_the_merged_report_of_four_shards_is_the_unsharded_report(tmp_path: Path
 def test_merge_writes_any_format_with_suppressions(tmp_path: Path) -> None:
     tree = shutil.copytree(REPO / "sample_projects" / "fastapi_orders", tmp_path / "svc")
     # Suppress the first finding of a Python file on its line.
-    found = next(f for f in json.loads(run_cli("scan", str(tree), "--no-cache", "--format", "json").stdout)["findings"] if f["path"].endswith(".py"))
+    found = next(f for f in json.loads(run_cli("scan", "--profile", "audit", str(tree), "--no-cache", "--format", "json").stdout)["findings"] if f["path"].endswith(".py"))
     target = tree / found["path"]
     lines = target.read_text(encoding="utf-8").splitlines()
     lines[found["line"] - 1] += f"  # reviewer: ignore[{found['rule']}] demo input"
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    whole = run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--format", "sarif")
+    whole = run_cli("scan", "--profile", "audit", str(tree), "--no-cache", "--jobs", "1", "--format", "sarif")
     merged = run_cli("merge", *_shard_reports(tree, tmp_path, 3), "--root", str(tree), "--format", "sarif")
     assert '"justification": "demo input"' in whole.stdout
     assert merged.stdout == whole.stdout
     text = run_cli("merge", *_shard_reports(tree, tmp_path, 3), "--root", str(tree), "--format", "text")
-    assert text.stdout == run_cli("scan", str(tree), "--no-cache", "--jobs", "1").stdout
+    assert text.stdout == run_cli("scan", "--profile", "audit", str(tree), "--no-cache", "--jobs", "1").stdout
 
 
 def test_shards_are_stable_and_cover_every_file(tmp_path: Path) -> None:
@@ -160,20 +165,20 @@ def test_merge_refuses_what_is_not_every_shard_of_one_scan(tmp_path: Path) -> No
     twice = run_cli("merge", reports[0], reports[0], reports[1], "--root", str(tree))
     assert twice.exit_code == 2 and "are both shard 1/3" in twice.stderr
     plain = tmp_path / "plain.json"
-    run_cli("scan", str(tree), "--no-cache", "-o", f"json:{plain}", "--quiet")
+    run_cli("scan", "--profile", "audit", str(tree), "--no-cache", "-o", f"json:{plain}", "--quiet")
     unsharded = run_cli("merge", str(plain), "--root", str(tree))
     assert unsharded.exit_code == 2 and "not the report of a sharded scan" in unsharded.stderr
-    bad = run_cli("scan", str(tree), "--shard", "5/4")
+    bad = run_cli("scan", "--profile", "audit", str(tree), "--shard", "5/4")
     assert bad.exit_code == 2 and "1 <= K <= N" in bad.stderr
 
 
 def test_shards_with_a_baseline_merge_into_the_whole_scan(tmp_path: Path) -> None:
     tree = shutil.copytree(REPO / "sample_projects" / "fastapi_orders", tmp_path / "svc")
     baseline = tmp_path / "baseline.json"
-    assert run_cli("baseline", "create", str(baseline), str(tree), "--no-cache").exit_code == 0
-    findings = json.loads(run_cli("scan", str(tree), "--no-cache", "--format", "json").stdout)["findings"]
+    assert run_cli("baseline", "create", str(baseline), str(tree), "--no-cache", "--profile", "audit").exit_code == 0
+    findings = json.loads(run_cli("scan", "--profile", "audit", str(tree), "--no-cache", "--format", "json").stdout)["findings"]
     (tree / findings[0]["path"]).unlink()  # its baseline entries are fixed now
-    whole = run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--format", "json", "--baseline", str(baseline))
+    whole = run_cli("scan", "--profile", "audit", str(tree), "--no-cache", "--jobs", "1", "--format", "json", "--baseline", str(baseline))
     merged = run_cli("merge", *_shard_reports(tree, tmp_path, 4, "--baseline", str(baseline)), "--root", str(tree), "--format", "json")
     report = json.loads(whole.stdout)
     assert report["baseline"]["fixed"] and report["summary"]["baselined"]
@@ -187,7 +192,7 @@ def test_merge_keeps_the_count_of_files_bandit_skipped(tmp_path: Path) -> None:
     (tree / "app").mkdir(parents=True)
     (tree / "app" / "types.py").write_text("type Pair = tuple[int, int]\n", encoding="utf-8")
     (tree / "app" / "main.py").write_text("import os\n\nos.system('ls')\n", encoding="utf-8")
-    whole = json.loads(run_cli("scan", str(tree), "--no-cache", "--jobs", "1", "--format", "json").stdout)
+    whole = json.loads(run_cli("scan", "--profile", "audit", str(tree), "--no-cache", "--jobs", "1", "--format", "json").stdout)
     merged = run_cli("merge", *_shard_reports(tree, tmp_path, 2), "--root", str(tree), "--format", "json")
     skipped = 1 if sys.version_info < (3, 12) else None
     assert whole["summary"].get("bandit_skipped") == skipped
