@@ -198,7 +198,7 @@ class RateLimitingMissing(ProjectRule):
 
     code = "SEC007"
     # Opt-in though its tuned field precision is 0.93: on code nobody had tuned for, its first
-    # findings were far less often right: 0.50 over 26 judged on held-out cohorts 5-8 at their
+    # findings were far less often right: 0.50 over 26 judged on held-out cohorts 4-8 at their
     # own scans (whether a 429 needs Retry-After, and what counts as brute-force protection,
     # depend on conventions each new project has its own of). docs/accuracy.md.
     opt_in = True
