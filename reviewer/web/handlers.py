@@ -11,7 +11,7 @@ from typing import Any
 import libcst as cst
 
 from reviewer.names import dotted, module_name_for
-from reviewer.web.routes import HTTP_METHODS, VIEW_BASE_NAMES, VIEW_MODULES, RoutesProvider, _simple
+from reviewer.web.routes import HTTP_METHODS, VIEW_BASE_NAMES, VIEW_MODULES, RoutesProvider, last_name
 
 
 def decorator_route(context: Any, decorator: cst.Decorator) -> tuple[str, list[str]] | None:
@@ -28,7 +28,7 @@ def decorator_route(context: Any, decorator: cst.Decorator) -> tuple[str, list[s
                 if arg.keyword is not None and arg.keyword.value == "methods":
                     return "route", _cst_strings(arg.value) or ["GET"]
             return "route", ["GET"]
-    name = _simple(context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None)
+    name = last_name(context.resolve(func) if isinstance(func, (cst.Name, cst.Attribute)) else None)
     if name == "api_view":
         methods = _cst_strings(call.args[0].value) if call is not None and call.args else []
         return "api_view", methods or ["GET"]
@@ -65,7 +65,7 @@ def is_view_class(context: Any, node: cst.ClassDef) -> bool:
         name = context.resolve(base.value) if isinstance(base.value, (cst.Name, cst.Attribute)) else None
         if not name:
             continue
-        if _simple(name) in VIEW_BASE_NAMES or name.startswith(VIEW_MODULES):
+        if last_name(name) in VIEW_BASE_NAMES or name.startswith(VIEW_MODULES):
             return True
         if name in RoutesProvider.of(context.index).views:
             return True

@@ -109,7 +109,8 @@ def _str_list(node: ast.AST | None) -> list[str]:
     return []
 
 
-def _simple(name: str | None) -> str:
+def last_name(name: str | None) -> str:
+    """The last part of a dotted name (`flask.render_template` -> `render_template`); "" for None."""
     return (name or "").rsplit(".", 1)[-1]
 
 
@@ -126,9 +127,9 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
     }
     for node in nodes_of(tree, ast.Import, ast.ImportFrom, ast.Raise, ast.Call):
         if isinstance(node, ast.Call):
-            if _simple(dotted_name(node.func)) in HTML_RENDERERS and not any(e["kind"] == "html-pages" for e in facts["evidence"]):
+            if last_name(dotted_name(node.func)) in HTML_RENDERERS and not any(e["kind"] == "html-pages" for e in facts["evidence"]):
                 # The module renders HTML pages (Flask's Jinja templates): a browser UI, not only a JSON API.
-                facts["evidence"].append({"kind": "html-pages", "line": node.lineno, "text": _simple(dotted_name(node.func))})
+                facts["evidence"].append({"kind": "html-pages", "line": node.lineno, "text": last_name(dotted_name(node.func))})
             if isinstance(node.func, ast.Attribute) and node.func.attr in APPBUILDER_REGISTER and node.args:
                 view = node.args[0].func if isinstance(node.args[0], ast.Call) else node.args[0]  # a class or an instance of it
                 facts["served_views"].append(dotted_name(view))
@@ -145,7 +146,7 @@ def _collect_routes(path: str, tree: ast.Module) -> dict[str, Any]:
             # Django's DisallowedHost raised by the project: it checks the Host header itself
             # (a multi-tenant middleware matching known domains), not through ALLOWED_HOSTS.
             raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-            if _simple(dotted_name(raised)) == "DisallowedHost":
+            if last_name(dotted_name(raised)) == "DisallowedHost":
                 facts["evidence"].append({"kind": "host-check", "line": node.lineno, "text": "DisallowedHost"})
     facts["served_views"] = sorted({imports.qualify(name, local=True) or name for name in facts["served_views"] if name})
     facts["_literal_lists"] = _literal_lists(tree)
@@ -301,15 +302,15 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, prefix: str, imports: ImportMap, f
     if isinstance(value, ast.Call):
         qualified = imports.imported_name(value.func) or ""
         kind = None
-        if qualified in FASTAPI_APPS or _simple(qualified) in ("FastAPI", "Starlette"):
+        if qualified in FASTAPI_APPS or last_name(qualified) in ("FastAPI", "Starlette"):
             kind = "fastapi-app"
-        elif qualified in FASTAPI_ROUTERS or _simple(qualified) == "APIRouter":
+        elif qualified in FASTAPI_ROUTERS or last_name(qualified) == "APIRouter":
             kind = "fastapi-router"
-        elif qualified in FLASK_APPS or _simple(qualified) in ("Flask", "APIFlask"):
+        elif qualified in FLASK_APPS or last_name(qualified) in ("Flask", "APIFlask"):
             kind = "flask-app"
-        elif qualified in FLASK_BLUEPRINTS or _simple(qualified) in ("Blueprint", "APIBlueprint"):
+        elif qualified in FLASK_BLUEPRINTS or last_name(qualified) in ("Blueprint", "APIBlueprint"):
             kind = "blueprint"
-        elif qualified in DRF_ROUTERS or _simple(qualified) in ("DefaultRouter", "SimpleRouter"):
+        elif qualified in DRF_ROUTERS or last_name(qualified) in ("DefaultRouter", "SimpleRouter"):
             kind = "drf-router"
         elif qualified in RESTX_NAMESPACES or (isinstance(value.func, ast.Attribute) and value.func.attr == "namespace"
                                                and isinstance(value.func.value, ast.Name) and value.args):
@@ -350,11 +351,11 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, prefix: str, imports: ImportMap, f
         if qualified.endswith("as_view"):
             return
         written = dotted_name(value.func)
-        if written and _simple(written)[:1].islower() and f"{prefix}{name}" not in facts["routers"]:
+        if written and last_name(written)[:1].islower() and f"{prefix}{name}" not in facts["routers"]:
             # `api_app = create_api_app()`: the name is what the function returns, when that is
             # an app or router of the project (resolved at the merge).
             facts["aliases"][f"{prefix}{name}"] = written
-        elif written and _simple(written)[:1].isupper() and f"{prefix}{name}" not in facts["routers"]:
+        elif written and last_name(written)[:1].isupper() and f"{prefix}{name}" not in facts["routers"]:
             # An instance of a class that may subclass an app, router or blueprint class
             # (superset's `SupersetApp`, indico's `IndicoFlask` and `IndicoBlueprint`, prefect's
             # `PrefectRouter`), in this module or another: the merge decides through the
@@ -524,15 +525,15 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
             facts["routes"].append(found)
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = imports.imported_name(target) or ""
-        if _simple(name) == "api_view":
+        if last_name(name) == "api_view":
             methods = _str_list(decorator.args[0]) if isinstance(decorator, ast.Call) and decorator.args else []
             methods = methods or _str_list(keyword_value(decorator, "http_method_names")) if isinstance(decorator, ast.Call) else methods
             info["api_view"] = [m.upper() for m in methods] or ["GET"]
-        elif _simple(name) in ("require_GET", "require_safe"):
+        elif last_name(name) in ("require_GET", "require_safe"):
             info["require"] = ["GET"]
-        elif _simple(name) == "require_POST":
+        elif last_name(name) == "require_POST":
             info["require"] = ["POST"]
-        elif _simple(name) == "require_http_methods" and isinstance(decorator, ast.Call) and decorator.args:
+        elif last_name(name) == "require_http_methods" and isinstance(decorator, ast.Call) and decorator.args:
             info["require"] = [m.upper() for m in _str_list(decorator.args[0])]
     info.update(_pagination_facts(node))
     facts["functions"][qualname] = info
@@ -541,7 +542,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
 def is_pagination_name(name: str | None) -> bool:
     """A callable named for pagination (`paginate_query`, `get_paginated_response`,
     `StandardResultsPagination`): the project's own pagination helper or class."""
-    return "paginat" in _simple(name).lower()
+    return "paginat" in last_name(name).lower()
 
 
 def _pagination_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any]:
@@ -556,7 +557,7 @@ def _pagination_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str,
     clamped: set[str] = set()
     for item in walk(node):
         if isinstance(item, ast.Call):
-            callee = _simple(dotted_name(item.func)) if isinstance(item.func, (ast.Name, ast.Attribute)) else ""
+            callee = last_name(dotted_name(item.func)) if isinstance(item.func, (ast.Name, ast.Attribute)) else ""
             methods.add(callee)
             if callee == "min":
                 clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
@@ -589,14 +590,14 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
                 # `self.default_limit = settings.PAGINATE_COUNT` in __init__ sizes the paginator too
                 if isinstance(item, ast.Assign):
                     for target in item.targets:
-                        if isinstance(target, ast.Attribute) and _simple(dotted_name(target.value)) == "self" and target.attr in PAGE_SIZE_ATTRS:
+                        if isinstance(target, ast.Attribute) and last_name(dotted_name(target.value)) == "self" and target.attr in PAGE_SIZE_ATTRS:
                             info["attrs"].setdefault(target.attr, {"line": item.lineno, "value": "?"})
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 exposed = _appbuilder_expose(decorator, imports)
                 if exposed is not None:
                     info.setdefault("exposes", []).append({"name": stmt.name, "detail": False, "line": decorator.lineno, **exposed})
-                if _simple(imports.imported_name(target)) == "action" and isinstance(decorator, ast.Call):
+                if last_name(imports.imported_name(target)) == "action" and isinstance(decorator, ast.Call):
                     detail = _const(keyword_value(decorator, "detail"))
                     url_path = _const(keyword_value(decorator, "url_path"))
                     methods = [m.upper() for m in _str_list(keyword_value(decorator, "methods"))] or ["GET"]
@@ -630,11 +631,11 @@ def _appbuilder_expose(decorator: ast.expr, imports: ImportMap) -> dict[str, Any
     methods; None for any other decorator."""
     target = decorator.func if isinstance(decorator, ast.Call) else decorator
     qualified = imports.name_of(target) or ""
-    if _simple(qualified) not in APPBUILDER_EXPOSE or not qualified.startswith(APPBUILDER):
+    if last_name(qualified) not in APPBUILDER_EXPOSE or not qualified.startswith(APPBUILDER):
         return None
     call = decorator if isinstance(decorator, ast.Call) else None
     args = list(call.args) if call is not None else []
-    if _simple(qualified) == "expose_api":  # expose_api(name="", url="", methods=("GET",)): url defaults to /api/<name>
+    if last_name(qualified) == "expose_api":  # expose_api(name="", url="", methods=("GET",)): url defaults to /api/<name>
         name, url = _const(args[0] if args else keyword_value(call, "name")), _const(args[1] if len(args) > 1 else keyword_value(call, "url"))
         path = url if isinstance(url, str) and url else f"/api/{name if isinstance(name, str) else ''}"
         methods_node = args[2] if len(args) > 2 else keyword_value(call, "methods")
@@ -668,7 +669,7 @@ def _is_route_call(node: ast.AST, imports: ImportMap) -> bool:
     if not isinstance(node, ast.Call):
         return False
     name = imports.imported_name(node.func) or ""
-    return _simple(name) in DJANGO_ROUTE_CALLS or name in STARLETTE_ROUTES
+    return last_name(name) in DJANGO_ROUTE_CALLS or name in STARLETTE_ROUTES
 
 
 def _is_pattern_list(value: ast.AST | None, imports: ImportMap) -> bool:
@@ -705,7 +706,7 @@ def _pattern_entries(value: ast.AST, imports: ImportMap, depth: int) -> list[dic
         if not isinstance(item, ast.Call) or not item.args or not _is_route_call(item, imports):
             continue
         kind = imports.imported_name(item.func) or ""
-        entry = {**_path_fact(item.args[0], "route"), "regex": _simple(kind) in ("re_path", "url"), "line": item.lineno}
+        entry = {**_path_fact(item.args[0], "route"), "regex": last_name(kind) in ("re_path", "url"), "line": item.lineno}
         if kind in STARLETTE_ROUTES:
             target = _starlette_target(item, kind, imports, depth)
         else:
@@ -719,7 +720,7 @@ def _starlette_target(item: ast.Call, kind: str, imports: ImportMap, depth: int)
     """What a Starlette `Route(path, endpoint, methods=[...])`, `WebSocketRoute(path,
     endpoint)` or `Mount(path, routes=[...] | app=sub_app)` routes to."""
     second = item.args[1] if len(item.args) > 1 else None
-    if _simple(kind) == "Mount":
+    if last_name(kind) == "Mount":
         routes = keyword_value(item, "routes")
         if routes is not None:
             entries = _pattern_entries(routes, imports, depth + 1)
@@ -731,7 +732,7 @@ def _starlette_target(item: ast.Call, kind: str, imports: ImportMap, depth: int)
     handler = imports.name_of(endpoint) if endpoint is not None else None
     if not handler:
         return None
-    methods = ["WEBSOCKET"] if _simple(kind) == "WebSocketRoute" else [m.upper() for m in _str_list(keyword_value(item, "methods"))]
+    methods = ["WEBSOCKET"] if last_name(kind) == "WebSocketRoute" else [m.upper() for m in _str_list(keyword_value(item, "methods"))]
     return {"view": handler, "kind": "endpoint", "methods": methods}
 
 
@@ -739,7 +740,7 @@ def _pattern_target(view: ast.AST | None, imports: ImportMap, depth: int) -> dic
     """What one `path()` entry routes to: an included URLconf (a dotted module name, a module
     or list of patterns by name, an inline list, a DRF router's `urls`), or a view."""
     if isinstance(view, ast.Call):
-        if _simple(imports.imported_name(view.func)) == "include" and view.args:
+        if last_name(imports.imported_name(view.func)) == "include" and view.args:
             target = view.args[0]
             if isinstance(target, ast.Tuple) and target.elts:  # include((patterns, app_name), namespace=...)
                 target = target.elts[0]
@@ -1689,7 +1690,7 @@ def _inherited_methods(qualified: str, classes: ClassTable) -> set[str]:
 def _capabilities(qualified: str, classes: ClassTable) -> set[str] | None:
     """Actions a view class serves (DRF actions or HTTP method names), None if not a view."""
     bases = classes.bases(qualified)
-    simple = {_simple(b) for b in bases}
+    simple = {last_name(b) for b in bases}
     if not simple & VIEW_BASE_NAMES and not any(b.startswith(("rest_framework.", "django.views", "flask.views")) for b in bases):
         return None
     caps: set[str] = set()
@@ -1761,15 +1762,15 @@ def _appbuilder_routes(classes: ClassTable, routes: list, served_views: set[str]
                 served.setdefault(method, (found[0], tuple(exposes[method])) if method in exposes else None)
         attrs = _inherited_attrs(qualified, classes)
         library = [name for name in lineage if name.startswith(APPBUILDER)]
-        is_api = any(_simple(name) in APPBUILDER_APIS for name in library)
-        if any(_simple(name) == "ModelRestApi" and name not in classes for name in library):
+        is_api = any(last_name(name) in APPBUILDER_APIS for name in library)
+        if any(last_name(name) == "ModelRestApi" and name not in classes for name in library):
             for method, (url, verb) in APPBUILDER_REST_CRUD.items():
                 served.setdefault(method, (path, (ActionDecl(method, (verb,), False, info.line, url),)))
         included = attrs["include_route_methods"].value if "include_route_methods" in attrs else None
         excluded = attrs["exclude_route_methods"].value if "exclude_route_methods" in attrs else ()
         base = _literal_attr(attrs, "route_base")
         if base is None:
-            simple = _simple(qualified).lower()
+            simple = last_name(qualified).lower()
             if is_api:
                 version, resource = _literal_attr(attrs, "version") or "v1", _literal_attr(attrs, "resource_name") or simple
                 base = f"/api/{version}/{resource.lower()}"
