@@ -105,3 +105,14 @@ def test_statistics_counts_findings_per_rule_like_ruff(tmp_path: Path) -> None:
     refused = run_cli("scan", tmp_path, "--no-cache", "--statistics", "--format", "sarif")
     assert refused.exit_code == 2 and "--statistics" in refused.output
 
+
+
+def test_a_default_scan_says_how_to_run_the_opt_in_rules(tmp_path: Path) -> None:
+    """The default set is small (rules proven on real code): the text report says so, and how to
+    run the rest; a scan that runs an opt-in rule does not."""
+    write_tree(tmp_path, {"app.py": SQL001_HIGH})
+    hint = "rules ran, the default set; `--profile audit` also runs the opt-in ones"
+    assert hint in run_cli("scan", tmp_path, "--no-cache").stdout
+    assert hint not in run_cli("scan", tmp_path, "--no-cache", "--profile", "audit").stdout
+    assert hint not in run_cli("scan", tmp_path, "--no-cache", "--select", "SQL001").stdout
+    assert hint not in run_cli("scan", tmp_path, "--no-cache", "-q").stdout

@@ -103,6 +103,11 @@ def render(
     scope = scope_text(result)
     if scope:
         out.append(scope[0].upper() + scope[1:])
+    if result.rules and not any(rule.opt_in for rule in result.rules) and not quiet:
+        out.append(style(
+            f"{len(result.rules)} rules ran, the default set; `--profile audit` also runs the opt-in ones "
+            "(`reviewer rules` shows each rule's measured precision)", dim=True,
+        ))
     fixable = fix_hint(result)
     if fixable:
         out.append(fixable)
