@@ -87,9 +87,9 @@ class FieldPrecision:
     def may_be_default(self, code: str) -> bool:
         """Whether the contract lets the rule be on by default (contract_status)."""
         entry = self.of(code)
-        if entry is None:
-            return False
-        return contract_status(entry.findings, entry.judged, entry.precision, self.threshold) == DEFAULT
+        if entry is None:  # no finding on real code
+            return allows_default(contract_status(code, 0, 0, None, self.threshold))
+        return allows_default(contract_status(code, entry.findings, entry.judged, entry.precision, self.threshold))
 
 
 DEFAULT = "default"
@@ -109,16 +109,24 @@ def exempt_from_evidence(code: str) -> bool:
     return code in SELF_EVIDENT or code in DEFAULT_ON or code.startswith(CATEGORY_PREFIXES[Category.META])
 
 
-def contract_status(findings: int, judged: int, precision: float | None, threshold: float) -> str:
+def contract_status(code: str, findings: int, judged: int, precision: float | None, threshold: float) -> str:
     """What the contract says a rule's default is, from its figures on the tuned projects:
-    "default", or "opt-in" with the reason when it is the evidence that is missing."""
+    "default", or "opt-in" with the reason when it is the evidence that is missing; a rule
+    exempt from the evidence minimum (exempt_from_evidence) is "default (self-evident; ...)"
+    until its judged findings are enough to count."""
     if not findings:
-        return f"opt-in ({NO_FIELD_DATA})"
-    needed = evidence_needed(findings)
-    if judged < needed:
-        return f"opt-in ({judged}/{needed} judged)"
-    assert precision is not None
-    return DEFAULT if precision >= threshold else "opt-in"
+        status = f"opt-in ({NO_FIELD_DATA})"
+    elif judged < evidence_needed(findings):
+        status = f"opt-in ({judged}/{evidence_needed(findings)} judged)"
+    else:
+        assert precision is not None
+        return DEFAULT if precision >= threshold else "opt-in"
+    return f"default (self-evident; {status[len('opt-in ('):]}" if exempt_from_evidence(code) else status
+
+
+def allows_default(status: str) -> bool:
+    """Whether a contract_status lets the rule be on by default."""
+    return status.split(" ", 1)[0] == DEFAULT
 
 
 _COUNTS = ("findings", "judged", "true", "false", "debatable")
@@ -181,8 +189,6 @@ def default_set_problems(field: FieldPrecision, rules: Iterable[type]) -> list[s
             continue
         entry = field.of(rule.code)
         needed = evidence_needed(entry.findings if entry is not None else 0)
-        if exempt_from_evidence(rule.code) and (entry is None or entry.judged < needed):
-            continue  # on by default without field evidence, until evidence says otherwise
         if entry is None:
             why = "it has no field data (no finding on the ecosystem check's projects)"
         elif entry.judged < needed:

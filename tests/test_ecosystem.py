@@ -113,6 +113,12 @@ def test_field_status_follows_the_contract_threshold(t, expected):
     assert check.field_status(t) == expected
 
 
+def test_a_self_evident_rule_stays_default_until_its_evidence_counts():
+    assert check.field_status(Tally(findings=0), "SQL004") == "default (self-evident; no field data)"
+    assert check.field_status(Tally(findings=3, true=2), "B501") == "default (self-evident; 2/5 judged)"
+    assert check.field_status(Tally(findings=12, true=2, false=8), "B501") == "opt-in"  # evidence says otherwise
+
+
 def test_compute_per_project_and_overall_figures_keep_tuned_and_held_out_apart(tmp_path):
     projects = check.load_projects(projects_file(tmp_path))
     cache = tmp_path / "cache"

@@ -37,7 +37,7 @@ from urllib.parse import urljoin
 import requests
 import yaml
 
-from reviewer.precision import MIN_EVIDENCE, MIN_JUDGED, contract_status, exempt_from_evidence, precision_of
+from reviewer.precision import MIN_EVIDENCE, MIN_JUDGED, contract_status, precision_of
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -182,10 +182,7 @@ def field_status(rule_tally: Tally, code: str = "") -> str:
     """What the default contract (docs/ecosystem.md, Precision; reviewer.precision.contract_status)
     says the rule's default should be, from its tuned-project figures. A rule exempt from the
     evidence minimum (a match that is the defect by itself) may stay on until evidence says otherwise."""
-    status = contract_status(rule_tally.findings, rule_tally.judged, rule_tally.precision, THRESHOLD)
-    if status.startswith("opt-in (") and exempt_from_evidence(code):
-        return f"default (self-evident; {status[len('opt-in ('):]}"
-    return status
+    return contract_status(code, rule_tally.findings, rule_tally.judged, rule_tally.precision, THRESHOLD)
 
 
 # --------------------------------------------------------------------------------------------
