@@ -351,6 +351,11 @@ def _load_pack(pack: Path, hasher=None) -> list[tuple[type[Rule], str]]:
     return found
 
 
+def ignored_codes(registry: Registry, ignore: Iterable[str]) -> set[str]:
+    """The codes of the rules the `ignore` selectors name."""
+    return {rule.code for selector in ignore for rule in registry.matching(selector)}
+
+
 def select(
     registry: Registry, select: Iterable[str], ignore: Iterable[str], profile: str = "default"
 ) -> list[type[Rule]]:
@@ -358,7 +363,7 @@ def select(
     those `ignore` names. The `default` profile leaves out opt-in rules unless `select` names
     them by their exact code; the `audit` profile adds every opt-in rule to the set."""
     select = [s for s in select if s.strip()]
-    ignored = {rule.code for selector in ignore for rule in registry.matching(selector)}
+    ignored = ignored_codes(registry, ignore)
     audit = profile == "audit"
     if select:
         chosen: dict[str, type[Rule]] = {}

@@ -396,7 +396,7 @@ def _setup(
         raise UsageError(str(error)) from None
     enabled = registry_module.select(registry, config.select, config.ignore, config.profile)
     if not enabled:
-        ignored = {rule.code for selector in config.ignore for rule in registry.matching(selector)}
+        ignored = registry_module.ignored_codes(registry, config.ignore)
         opt_in = sorted({rule.code for selector in config.select for rule in registry.matching(selector)
                          if rule.opt_in and rule.code not in ignored})
         hint = (f"; the rules it names are opt-in ({', '.join(opt_in[:5])}{', ...' if len(opt_in) > 5 else ''}): "
