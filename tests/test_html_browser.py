@@ -169,11 +169,12 @@ def test_new_against_existing_chart_is_drawn(browser: chromium.Chromium, tmp_pat
 def test_a_clean_project(browser: chromium.Chromium, tmp_path: Path) -> None:
     project = write_tree(tmp_path / "proj", {"ok.py": CLEAN})
     report = tmp_path / "report.html"
-    assert run_cli("scan", str(project), "--no-cache", "-q", "-o", f"html:{report}").exit_code == 0
+    data = tmp_path / "report.json"
+    assert run_cli("scan", str(project), "--no-cache", "-q", "-o", f"html:{report}", "-o", f"json:{data}").exit_code == 0
     page = browser.open(report.as_uri())
     clean_load(page, report.as_uri())
     assert page.evaluate("document.getElementById('shown').textContent") == "No findings."
-    report_data = json.loads(run_cli("scan", str(project), "--no-cache", "-q", "--format", "json").output)
+    report_data = json.loads(data.read_text(encoding="utf-8"))
     checked = sum(item["checked"] for item in report_data["score"]["categories"].values())
     assert checked >= 4  # the default rules reach most categories
     assert page.evaluate("document.querySelectorAll('#chart-scores rect.segment').length") == checked  # each checked one at 100
