@@ -48,7 +48,17 @@ def _placed(change: Change, path: str, module: cst.Module | None) -> Edit | None
     from reviewer.fixnodes import replaced
 
     after = replaced(module, target, change.replacement)
-    return None if after is None else _difference(path, module.code, after)
+    return None if after is None else _difference(path, _code(module), after)
+
+
+_rendered: list = [None, ""]
+
+
+def _code(module: cst.Module) -> str:
+    """The module's code, rendered once for the fixes of one file (one per finding)."""
+    if _rendered[0] is not module:
+        _rendered[:] = [module, module.code]
+    return _rendered[1]
 
 
 def _difference(path: str, before: str, after: str) -> Edit | None:

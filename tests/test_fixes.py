@@ -454,3 +454,28 @@ def test_rdjson_with_suggestions_validates_against_the_format(project: Path) -> 
     jsonschema.validate(data, schema)
     assert any("suggestions" in d for d in data["diagnostics"])
     assert any(d["code"]["value"] == "reviewer-gate" for d in data["diagnostics"])
+
+
+def test_a_node_replaced_in_place_renders_as_the_whole_tree_rewritten() -> None:
+    """fixnodes.replaced rebuilds only the path to the target (a fix per operation of a long
+    migration rebuilt the whole tree each time); the code must be what a full rewrite gives,
+    for a nested expression, a statement replaced by several, and a target the walk skips."""
+    import libcst as cst
+
+    from reviewer.fixnodes import _Replace, replaced
+
+    module = cst.parse_module(
+        "def upgrade():\n    op.create_index('a', 't', ['x'])\n    if ok:\n        op.create_index('b', 't', ['y'])\n"
+    )
+    inner_if = module.body[0].body.body[1]
+    call = inner_if.body.body[0].body[0].value
+    statement = module.body[0].body.body[0]
+    two = cst.FlattenSentinel([cst.parse_statement("pass\n"), statement])
+    for target, replacement in ((call, "f(y)"), (call.args[0], cst.Arg(cst.SimpleString("'c'"))), (statement, two)):
+        as_node = cst.parse_expression(replacement) if isinstance(replacement, str) else replacement
+        whole = module.visit(_Replace(target, as_node)).code
+        assert replaced(module, target, replacement) == whole != module.code
+    # A whitespace node is outside the walk: the full rewrite still finds it.
+    trailing = statement.trailing_whitespace
+    commented = trailing.with_changes(whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment("# idx"))
+    assert "['x'])  # idx\n" in replaced(module, trailing, commented)
