@@ -496,7 +496,7 @@ def index_and_stage(
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
-            _before_fork()
+            _before_fork(stage.rules if stage else ())
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
                 collected = [item for output in pool.map(_index_batch, batches) for item in output]
         else:
@@ -648,10 +648,17 @@ def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[s
 _INDEX_PLAN: Plan | None = None
 
 
-def _before_fork() -> None:
-    """Import the analysis (libcst, sqlglot) in this process before a pool of workers starts:
-    forked workers inherit it, and share its pages, instead of each importing it again."""
+def _before_fork(rules: Iterable[type[Rule]] = ()) -> None:
+    """Import the analysis (libcst, sqlglot) and the modules of the `rules` a pool's workers
+    run in this process before the pool starts: forked workers inherit them, and share their
+    pages, instead of each importing them again."""
     import reviewer.analyse  # noqa: F401
+
+    for rule in rules:
+        try:
+            rule.loaded()
+        except registry_module.RegistryError:
+            pass  # each worker meets it where it analyses a file, and reports it there
 
 
 def _init_index_worker(config: Config, packs: tuple[str, ...] | None = None, codes: tuple[str, ...] = ()) -> None:
@@ -892,7 +899,7 @@ def _parallel(
     batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
     done: list[tuple[FileResult, str | None]] = []
     suspects: list[Work] = []
-    _before_fork()
+    _before_fork(enabled)
     while batches:
         retry: list[list[Work]] = []
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
