@@ -264,8 +264,6 @@ def _scan(
     else:
         project_findings, project_errors = run_project_rules(enabled, index, config, root)
         snapshots.store(index_digest, project_findings, project_errors)
-    if snapshots.by_tree:  # the sections merged while checking and running project rules
-        index_errors.extend(FileError(".", "index-error", message) for message in snapshots.failures)
     if selection is not None:
         # Project rules see the whole model; a selection reports what falls in its files.
         project_findings = [finding for finding in project_findings if selection.checks(finding.path)]
@@ -281,6 +279,8 @@ def _scan(
     visible, history = summarise_history(visible, {rule.code: rule.history for rule in enabled}, index, config, root, point)
     hidden.sort(key=lambda item: item[0].sort_key())  # the order assign_fingerprints returns
     suppressions = tuple(zip(assign_fingerprints(f for f, _ in hidden), (reason for _, reason in hidden)))
+    if snapshots.by_tree:  # the sections merged as the check, the project rules and the history read them
+        index_errors.extend(FileError(".", "index-error", message) for message in snapshots.failures)
     # A file both passes failed on (a timeout while indexing and while checking) is listed once.
     unique: dict[tuple[str, str], FileError] = {}
     for error in [e for r in results for e in r.errors] + project_errors + index_errors:

@@ -140,6 +140,36 @@ def _project_facts_change(repo: Path) -> None:
     commit(repo, {}, "wishlist")
 
 
+def _wishlist_repo(tmp_path: Path):
+    """django_shop with the base branch's cache (every rule), and a feature branch checked out
+    that changes its project model (_project_facts_change): (repo, cache folder, changed lines)."""
+    repo = init_repo(tmp_path / "repo", _files(REPO / "sample_projects" / "django_shop"))
+    cache = tmp_path / "cache"
+    scan_tree(repo, config=_every_rule(repo), use_cache=True, cache_dir=cache)
+    git(repo, "checkout", "-q", "-b", "feature")
+    _project_facts_change(repo)
+    return repo, cache, changed_lines(repo, "main")
+
+
+@needs_git
+def test_diff_scan_reports_a_section_that_failed_to_merge_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A provider whose merge fails while the `--diff` scan merges sections as rules read them:
+    the same index error as a whole scan's."""
+    from reviewer.web.routes import RoutesProvider
+
+    repo, cache, changed = _wishlist_repo(tmp_path)
+
+    def broken(self, facts, sections=None):
+        raise ValueError("broken on purpose")
+
+    monkeypatch.setattr(RoutesProvider, "merge", broken)
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=_every_rule(repo)), changed, WEIGHTS))
+    partial = scan_tree(repo, config=_every_rule(repo), selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
+    narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
+    assert [error["message"] for error in narrowed["errors"]] == ["routes: ValueError: broken on purpose; rules reading it ran without it"]
+    assert narrowed["errors"] == reference["errors"] and narrowed["findings"] == reference["findings"]
+
+
 @needs_git
 def test_diff_scan_with_the_base_cache_merges_only_what_its_rules_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`--diff` with the base branch's cache, on a change to the project model (models, routes,
@@ -147,13 +177,7 @@ def test_diff_scan_with_the_base_cache_merges_only_what_its_rules_read(tmp_path:
     index is not merged to name them (no digest of its sections), and sections are merged when
     a rule reads them. The findings, score and errors are a whole scan's on the changed lines;
     a second run takes the changed files' results from the cache."""
-    project = REPO / "sample_projects" / "django_shop"
-    repo = init_repo(tmp_path / "repo", _files(project))
-    cache = tmp_path / "cache"
-    scan_tree(repo, config=_every_rule(repo), use_cache=True, cache_dir=cache)  # the base branch's cache
-    git(repo, "checkout", "-q", "-b", "feature")
-    _project_facts_change(repo)
-    changed = changed_lines(repo, "main")
+    repo, cache, changed = _wishlist_repo(tmp_path)
     reference = as_dict(limit_to_diff(scan_tree(repo, config=_every_rule(repo)), changed, WEIGHTS))
     digests: list[tuple[str, ...]] = []
     whole_digest = ProjectIndex.digest
