@@ -321,10 +321,14 @@ _PACK_CACHE: dict[str, list[tuple[type[Rule], str]]] = {}
 
 
 def _load_pack(pack: Path, hasher=None) -> list[tuple[type[Rule], str]]:
-    files = _pack_files(pack, hasher or hashlib.blake2b())
+    """The rules of a pack, its modules imported once per process; with a `hasher`, its files
+    are hashed into it (the registry's digest) each time."""
     key = str(pack.resolve())
     if key in _PACK_CACHE:
+        if hasher is not None:
+            _pack_files(pack, hasher)
         return _PACK_CACHE[key]
+    files = _pack_files(pack, hasher or hashlib.blake2b())
     found: list[tuple[type[Rule], str]] = []
     package = "reviewer_pack_" + hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
     for path in files:

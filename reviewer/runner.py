@@ -114,6 +114,15 @@ class Selection:
     def counts_every_file(self) -> bool:
         return self.shard is None
 
+    @property
+    def keyed_by_tree(self) -> bool:
+        """Whether the checked files' results may be keyed by the whole tree's facts rather than
+        by the digest of the index sections the rules read (Snapshots.by_tree): the changed
+        files of `--diff`, whose results a change of their content voids anyway. A shard
+        checks files most of which are unchanged since the last run, whose results the section
+        digest keeps valid."""
+        return self.paths is not None and self.shard is None
+
 
 def shard_of(path: str, count: int) -> int:
     """The shard (1..count) a path belongs to: a stable hash of the path, the same on every
@@ -229,7 +238,8 @@ def _scan(
         ResultCache(home, use_cache, SNAPSHOT, SNAPSHOT_LAYOUT),
         (str(root), config.root, config.digest(), registry.digest, ",".join(rule.code for rule in enabled)),
     )
-    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged, snapshots)
+    lazy = selection is not None and selection.keyed_by_tree
+    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged, snapshots, lazy)
     plan = Plan(
         config=config,
         python_rules=tuple(rule for rule in enabled if issubclass(rule, PythonRule)),
@@ -237,7 +247,12 @@ def _scan(
         index=index,
     )
     saved = snapshots.saved
-    index_digest = saved["digest"] if saved is not None else index.digest(read_sections(enabled))
+    if saved is not None:
+        index_digest = saved["digest"]
+    elif snapshots.by_tree:
+        index_digest = f"tree {snapshots.key}"
+    else:
+        index_digest = index.digest(read_sections(enabled))
     results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests, first, index_digest)
     if selection is None and use_cache and all(target.is_dir() for target in targets):
         cache.prune()
@@ -264,6 +279,8 @@ def _scan(
     visible, history = summarise_history(visible, {rule.code: rule.history for rule in enabled}, index, config, root, point)
     hidden.sort(key=lambda item: item[0].sort_key())  # the order assign_fingerprints returns
     suppressions = tuple(zip(assign_fingerprints(f for f, _ in hidden), (reason for _, reason in hidden)))
+    if snapshots.by_tree:  # the sections merged as the check, the project rules and the history read them
+        index_errors.extend(FileError(".", "index-error", message) for message in snapshots.failures)
     # A file both passes failed on (a timeout while indexing and while checking) is listed once.
     unique: dict[tuple[str, str], FileError] = {}
     for error in [e for r in results for e in r.errors] + project_errors + index_errors:
@@ -351,10 +368,16 @@ class Snapshots:
         self.parts = parts
         self.key: str | None = None
         self.saved: dict[str, Any] | None = None
-        self.failures: list[str] = []
+        self.failures: Iterable[str] = []
         self.owners: list[str] = []
         self.holders: dict[str, list[str]] = {}
         self.warnings: list[str] = []
+        # A `--diff` scan without a snapshot (Selection.keyed_by_tree): its check results are
+        # keyed by `key` (every file's facts: strictly finer than the sections' digest), so the
+        # index is not merged to name them; sections are merged when something reads them, and
+        # `failures` fills as they are. No snapshot is stored: its digest would be this key,
+        # and a later scan of every file would find no result under it.
+        self.by_tree = False
 
     def keyed(self, facts_key: str, look: bool) -> None:
         """The snapshot's key from the facts' key; with `look` (every file's facts came from
@@ -380,7 +403,7 @@ class Snapshots:
 
     def store(self, digest: str, findings: list[Finding], errors: list[FileError]) -> None:
         """Keep this scan's results for the next one (when its facts had a key: lookup)."""
-        if self.key is None or self.saved is not None:
+        if self.key is None or self.saved is not None or self.by_tree:
             return
         self.cache.put(self.key, {
             "digest": digest, "findings": [finding.to_cache() for finding in findings],
@@ -431,12 +454,15 @@ def index_and_stage(
     digests: dict[str, str | None] | None = None,
     stage: CheckStage | None = None,
     snapshots: Snapshots | None = None,
+    lazy: bool = False,
 ) -> tuple[ProjectIndex, dict[str, AstPass]]:
     """The project index (build_index), and with a `stage`, the check's `ast` stage of each
     Python file of `stage.paths` that the index worker parsed (a file whose facts come from
     the cache is parsed by its check, if its check result is not cached either). With
     `snapshots`, a scan whose every file's facts come from the cache looks its snapshot up;
-    on a hit, sections are merged when read (LazySections)."""
+    on a hit, sections are merged when read (LazySections). With `lazy` (a `--diff` scan),
+    they are merged when read also without a snapshot, when the facts have a key
+    (Snapshots.by_tree)."""
     first: dict[str, AstPass] = {}
     files = tuple(IndexedFile(s.rel, s.kind, s.migration_tool) for s in sources)
     facts: dict[str, dict[str, Any]] = {provider.name: {} for provider in PROVIDERS}
@@ -470,7 +496,7 @@ def index_and_stage(
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
-            _before_fork()
+            _before_fork(stage.rules if stage else ())
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
                 collected = [item for output in pool.map(_index_batch, batches) for item in output]
         else:
@@ -504,18 +530,23 @@ def index_and_stage(
 
     sections = LazySections(PROVIDERS, facts, failed)
     saved = snapshots.saved if snapshots is not None else None
-    if saved is None:
+    if snapshots is not None and saved is None and lazy and snapshots.key is not None:
+        snapshots.by_tree = True
+    elif saved is None:
         sections = dict(sections.items())  # every section merged now: its failures are this scan's errors
     if saved is not None and not saved["owners"]:
         per_root = {}  # one project root: its sections are the whole tree's
     else:
         per_root = root_sections(PROVIDERS, facts, sections, [f.path for f in files], failed)
-    messages = list(saved["failures"]) if saved is not None else list(failures.values())
-    if snapshots is not None:
-        snapshots.failures = messages
-        snapshots.owners = sorted(per_root)
-    if errors is not None:
-        errors.extend(FileError(".", "index-error", message) for message in messages)
+    if snapshots is not None and snapshots.by_tree:
+        snapshots.failures = failures.values()  # complete when the scan ends (_scan reports them)
+    else:
+        messages = list(saved["failures"]) if saved is not None else list(failures.values())
+        if snapshots is not None:
+            snapshots.failures = messages
+            snapshots.owners = sorted(per_root)
+        if errors is not None:
+            errors.extend(FileError(".", "index-error", message) for message in messages)
     return ProjectIndex(str(root), files, sections, config=config, spent=spent, root_sections=per_root, lines=lines), first
 
 
@@ -617,10 +648,17 @@ def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[s
 _INDEX_PLAN: Plan | None = None
 
 
-def _before_fork() -> None:
-    """Import the analysis (libcst, sqlglot) in this process before a pool of workers starts:
-    forked workers inherit it, and share its pages, instead of each importing it again."""
+def _before_fork(rules: Iterable[type[Rule]] = ()) -> None:
+    """Import the analysis (libcst, sqlglot) and the modules of the `rules` a pool's workers
+    run in this process before the pool starts: forked workers inherit them, and share their
+    pages, instead of each importing them again."""
     import reviewer.analyse  # noqa: F401
+
+    for rule in rules:
+        try:
+            rule.loaded()
+        except registry_module.RegistryError:
+            pass  # each worker meets it where it analyses a file, and reports it there
 
 
 def _init_index_worker(config: Config, packs: tuple[str, ...] | None = None, codes: tuple[str, ...] = ()) -> None:
@@ -861,7 +899,7 @@ def _parallel(
     batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
     done: list[tuple[FileResult, str | None]] = []
     suspects: list[Work] = []
-    _before_fork()
+    _before_fork(enabled)
     while batches:
         retry: list[list[Work]] = []
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:

@@ -52,6 +52,18 @@ def test_a_listed_rule_runs_as_its_class(tmp_path: Path, monkeypatch) -> None:
     assert type(instance) is rule.loaded() and not isinstance(instance, Listed)
 
 
+def test_a_listed_rule_loads_its_pack_once(tmp_path: Path, monkeypatch) -> None:
+    """`loaded()` runs for every enabled rule in every process of a scan: once its pack is
+    imported, it neither lists nor reads the pack's files again (the registry's digest does)."""
+    _, listed = _catalogued(tmp_path, monkeypatch)
+    packed = [rule for rule in listed.rules if issubclass(rule, Listed)]
+    packed[0].loaded()
+    read: list[Path] = []
+    monkeypatch.setattr(registry_module, "_pack_files", lambda pack, hasher: read.append(pack) or [])
+    assert [rule.loaded().code for rule in packed] == [rule.code for rule in packed]
+    assert read == []
+
+
 def test_a_listed_rule_is_explained_as_its_class(tmp_path: Path, monkeypatch) -> None:
     """`reviewer explain`, the HTML report's explanations and SARIF's help read the examples and
     checklist, which only the rule's module has: a listed rule is explained as its class."""

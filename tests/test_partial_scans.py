@@ -15,6 +15,7 @@ import pytest
 from reviewer.config import Config
 from reviewer.gitdiff import changed_lines, limit_to_diff
 from reviewer.reporters.json_report import as_dict
+from reviewer.index import ProjectIndex
 from reviewer.runner import Selection, shard_of
 from tests.conftest import NO_RELEASE_POINT, run_cli, scan_tree
 from tests.gitrepo import commit, git, init_repo, needs_git
@@ -91,6 +92,104 @@ def test_diff_scan_with_the_base_branch_cache(tmp_path: Path) -> None:
     cached = run_cli("scan", "--profile", "audit", str(repo), "--format", "json", "--cache-dir", str(cache), "--diff", "main", "--jobs", "1")
     assert json.loads(cached.stdout)["findings"] == json.loads(cold.stdout)["findings"] != []
     assert json.loads(cached.stdout)["score"] == json.loads(cold.stdout)["score"]
+
+
+WISHLIST_MODEL = """
+
+WISHLIST_LIMIT = 50
+
+
+class Wishlist(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="wishlists", on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, related_name="wishlisted", on_delete=models.CASCADE)
+"""
+
+WISHLIST_VIEWS = """
+
+@api_view(["POST"])
+def add_to_wishlist(request):
+    from django.db import transaction
+
+    import requests
+
+    with transaction.atomic():
+        item = Wishlist.objects.create(user=request.user, product_id=request.data["product"])
+        requests.post("https://hooks.example.com/wishlist", json={"id": item.id})
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM catalog_wishlist LIMIT {WISHLIST_LIMIT}")
+        cursor.execute("SELECT id FROM catalog_product WHERE name = '%s'" % request.data["name"])
+    return Response({"id": item.id}, status=status.HTTP_201_CREATED)
+"""
+
+
+def _project_facts_change(repo: Path) -> None:
+    """A feature branch that changes the project model: a model added and one removed
+    (catalog's Review), a route added and one removed, and a constant that another module
+    imports."""
+    models = repo / "catalog" / "models.py"
+    text = models.read_text(encoding="utf-8")
+    models.write_text(text[: text.index("class Review(")].rstrip() + "\n" + WISHLIST_MODEL, encoding="utf-8")
+    views = repo / "catalog" / "views.py"
+    text = views.read_text(encoding="utf-8").replace(
+        "from .models import Category, Product, Review", "from .models import WISHLIST_LIMIT, Category, Product, Wishlist"
+    )
+    views.write_text(text + WISHLIST_VIEWS, encoding="utf-8")
+    urls = repo / "catalog" / "urls.py"
+    text = urls.read_text(encoding="utf-8").replace('    path("low-stock/", views.low_stock),\n', "")
+    urls.write_text(text.replace("urlpatterns = [\n", 'urlpatterns = [\n    path("wishlist/", views.add_to_wishlist),\n'), encoding="utf-8")
+    commit(repo, {}, "wishlist")
+
+
+def _wishlist_repo(tmp_path: Path):
+    """django_shop with the base branch's cache (every rule), and a feature branch checked out
+    that changes its project model (_project_facts_change): (repo, cache folder, changed lines)."""
+    repo = init_repo(tmp_path / "repo", _files(REPO / "sample_projects" / "django_shop"))
+    cache = tmp_path / "cache"
+    scan_tree(repo, config=_every_rule(repo), use_cache=True, cache_dir=cache)
+    git(repo, "checkout", "-q", "-b", "feature")
+    _project_facts_change(repo)
+    return repo, cache, changed_lines(repo, "main")
+
+
+@needs_git
+def test_diff_scan_reports_a_section_that_failed_to_merge_when_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A provider whose merge fails while the `--diff` scan merges sections as rules read them:
+    the same index error as a whole scan's."""
+    from reviewer.web.routes import RoutesProvider
+
+    repo, cache, changed = _wishlist_repo(tmp_path)
+
+    def broken(self, facts, sections=None):
+        raise ValueError("broken on purpose")
+
+    monkeypatch.setattr(RoutesProvider, "merge", broken)
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=_every_rule(repo)), changed, WEIGHTS))
+    partial = scan_tree(repo, config=_every_rule(repo), selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
+    narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
+    assert [error["message"] for error in narrowed["errors"]] == ["routes: ValueError: broken on purpose; rules reading it ran without it"]
+    assert narrowed["errors"] == reference["errors"] and narrowed["findings"] == reference["findings"]
+
+
+@needs_git
+def test_diff_scan_with_the_base_cache_merges_only_what_its_rules_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--diff` with the base branch's cache, on a change to the project model (models, routes,
+    an imported constant): the changed files' results are keyed by the whole tree's facts, so the
+    index is not merged to name them (no digest of its sections), and sections are merged when
+    a rule reads them. The findings, score and errors are a whole scan's on the changed lines;
+    a second run takes the changed files' results from the cache."""
+    repo, cache, changed = _wishlist_repo(tmp_path)
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=_every_rule(repo)), changed, WEIGHTS))
+    digests: list[tuple[str, ...]] = []
+    whole_digest = ProjectIndex.digest
+    monkeypatch.setattr(ProjectIndex, "digest", lambda self, names: digests.append(names) or whole_digest(self, names))
+    for run in range(2):
+        partial = scan_tree(repo, config=_every_rule(repo), selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
+        narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
+        assert {finding["rule"] for finding in narrowed["findings"]} >= {"API010", "OPS001", "SQL001"}
+        for part in ("findings", "score", "summary", "errors"):
+            assert narrowed[part] == reference[part], part
+        assert digests == []
+        assert partial.cache_hits == (0 if run == 0 else len(changed.paths))
 
 
 @needs_git

@@ -137,6 +137,28 @@ def test_fingerprint_ignores_moved_code_and_files_nobody_can_query() -> None:
     assert fingerprint(changed) != fingerprint(base)
 
 
+def test_the_merged_section_reads_a_file_s_facts_when_a_query_needs_them() -> None:
+    """The provider's section keeps the facts as JSON (FileSymbolsTable) and makes a file's
+    FileSymbols when a query first reads it: the same answers, module table and fingerprint as
+    a section built from every file's FileSymbols, and pickled it is the same section."""
+    import pickle
+
+    from reviewer.project.symbols import FileSymbolsTable, SymbolsProvider, _fingerprint
+
+    facts = {path: json.loads(json.dumps(collect_symbols(path, ast.parse(code), code).to_json())) for path, code in TREE.items()}
+    lazy = SymbolsProvider().merge(facts)
+    built = _model()
+    assert isinstance(lazy.files, FileSymbolsTable) and lazy.files._made == {}
+    assert lazy.modules == built.modules and lazy.fingerprint == _fingerprint(facts)
+    assert lazy.constant("svc_a/shop/db/sqlutil.py", "shop.constants.TABLE") == built.constant("svc_a/shop/db/sqlutil.py", "shop.constants.TABLE")
+    assert set(lazy.files._made) < set(TREE)  # only the files the query went through
+    again = pickle.loads(pickle.dumps(lazy))
+    assert again.files._made == {} and again.fingerprint == lazy.fingerprint
+    for path in TREE:
+        assert again.files[path] == built.files[path]
+        assert again.class_symbol(path, "Child") == built.class_symbol(path, "Child")
+
+
 def test_definition_finds_where_a_module_level_name_is_bound() -> None:
     tree = {
         "svc/app/__init__.py": "",

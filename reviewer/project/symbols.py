@@ -430,11 +430,51 @@ class FunctionQueries:
 UNKNOWN = Part()
 
 
+class FileSymbolsTable(Mapping[str, FileSymbols]):
+    """Each file's symbols (path -> FileSymbols) as the index facts hold them (JSON), each made a
+    FileSymbols when first read: a query reads the few modules it resolves through, so a scan
+    that asks little (a `--diff` of a few files) does not convert every file's facts. Pickled
+    (for worker processes), it is its JSON."""
+
+    def __init__(self, facts: Mapping[str, Mapping[str, Any]]) -> None:
+        self.facts = facts
+        self._made: dict[str, FileSymbols] = {}
+        self._fingerprint: str | None = None
+
+    def __getitem__(self, path: str) -> FileSymbols:
+        made = self._made.get(path)
+        if made is None:
+            made = self._made[path] = FileSymbols.from_json(path, self.facts[path])
+        return made
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.facts
+
+    def __iter__(self):
+        return iter(self.facts)
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+    def is_package(self, path: str) -> bool:
+        return bool(self.facts[path]["package"])
+
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = _fingerprint(self.facts)
+        return self._fingerprint
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FileSymbolsTable, (self.facts,))
+
+
 @dataclass(frozen=True)
 class ProjectSymbols:
     files: Mapping[str, FileSymbols]
     modules: Mapping[str, Module]  # path -> module
-    fingerprint: str
+    # The digest of what a query can observe (_fingerprint); from a FileSymbolsTable, computed
+    # when first asked (the index digest asks; a `--diff` scan need not).
+    given_fingerprint: str
     _by_name: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (root, module) -> path
     _by_path_name: Mapping[str, str] = field(default_factory=dict)  # path-derived module name -> path
     _global: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # module -> paths
@@ -443,10 +483,18 @@ class ProjectSymbols:
     _by_suffix: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def fingerprint(self) -> str:
+        return self.files.fingerprint() if isinstance(self.files, FileSymbolsTable) else self.given_fingerprint
+
     # -- building ------------------------------------------------------------------------
     @staticmethod
     def build(facts: Mapping[str, FileSymbols], fingerprint: str = "") -> "ProjectSymbols":
-        packages = {posixpath.dirname(path) for path, data in facts.items() if data.package}
+        """The section from each file's symbols: FileSymbols, or a FileSymbolsTable of their
+        facts (whose fingerprint is its own)."""
+        lazy = isinstance(facts, FileSymbolsTable)
+        package = {path: facts.is_package(path) if lazy else facts[path].package for path in facts}  # type: ignore[attr-defined]
+        packages = {posixpath.dirname(path) for path, flag in package.items() if flag}
         modules: dict[str, Module] = {}
         by_name: dict[tuple[str, str], str] = {}
         by_path_name: dict[str, str] = {}
@@ -461,7 +509,7 @@ class ProjectSymbols:
             name = ".".join(parts)
             if not name:
                 continue
-            modules[path] = Module(path, folder, name, facts[path].package)
+            modules[path] = Module(path, folder, name, package[path])
             by_name.setdefault((folder, name), path)
             by_path_name.setdefault(module_name_for(path), path)
             global_names.setdefault(name, []).append(path)
@@ -471,7 +519,7 @@ class ProjectSymbols:
             for start in range(1, len(parts) - 1):
                 by_suffix.setdefault(".".join(parts[start:]), []).append(path)
         return ProjectSymbols(
-            dict(facts), modules, fingerprint, by_name, by_path_name, {k: tuple(v) for k, v in global_names.items()},
+            facts if lazy else dict(facts), modules, fingerprint, by_name, by_path_name, {k: tuple(v) for k, v in global_names.items()},
             {k: tuple(v) for k, v in by_suffix.items()},
         )
 
@@ -918,7 +966,7 @@ class SymbolsProvider(IndexProvider):
         return found.to_json()
 
     def merge(self, facts: Mapping[str, Any]) -> Any:
-        return ProjectSymbols.build({path: FileSymbols.from_json(path, data) for path, data in facts.items()}, _fingerprint(facts))
+        return ProjectSymbols.build(FileSymbolsTable(facts))
 
 
 def _without_lines(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from reviewer.fixnodes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
@@ -10,6 +9,7 @@ from reviewer.needs import qualified
 from reviewer.project.uris import is_data_uri_producer, is_local_uri_text
 from reviewer.rule import Autofix, Change, Example, Needs, PythonRule
 from reviewer.ops.nodes import has_star_kwargs, is_false_or_none, keyword, positional
+from reviewer.walk import descendants
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 REQUESTS = frozenset(f"requests.{verb}" for verb in VERBS) | frozenset(f"requests.api.{verb}" for verb in VERBS)
@@ -327,7 +327,7 @@ class ExternalCallWithoutTimeout(PythonRule):
     def visit_Module(self, node: cst.Module) -> None:
         self.interactive = _main_block(node) and any(
             isinstance(call, cst.Call) and isinstance(call.func, (cst.Name, cst.Attribute)) and self.context.resolve(call.func) in PROMPTS
-            for call in m.findall(node, m.Call()))
+            for call in descendants(node))
         classes = [s for s in node.body if isinstance(s, cst.ClassDef)]
         changed = True
         while changed:  # subclasses of subclasses of the same file, in any order
