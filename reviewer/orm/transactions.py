@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from reviewer.discovery import in_migrations_package
+from reviewer.discovery import Deployment, in_migrations_package
+from reviewer.entrypoints import is_management_command, runs_as_program
 from reviewer.names import dotted
 from reviewer.needs import Needs, qualified
 from reviewer.project.calls import CallEdge
@@ -249,13 +250,11 @@ def migration_path(path: str, symbols: Any = None) -> bool:
     return in_migrations_package(path) or (symbols is not None and symbols.migration(path))
 
 
-def single_writer_path(path: str, symbols: Any = None) -> bool:
+def single_writer_path(path: str, deployment: Deployment, symbols: Any = None) -> bool:
     """A file of code one process runs by hand, by its path: a migration, a management command,
-    or test, example, docs and script code (`examples/`, `scripts/`, `bin/`: loaders and tools
-    one developer runs)."""
-    from reviewer.discovery import non_service
-
-    return migration_path(path, symbols) or "/management/commands/" in f"/{path}" or non_service(path)
+    or code that is not the service's (`deployment.non_service`: test, example, docs and script
+    code, developer tooling, the config's `not-deployed`: loaders and tools one developer runs)."""
+    return migration_path(path, symbols) or is_management_command(path) or deployment.non_service(path)
 
 
 def wrapped_by_callers(symbols: Any, path: str, name: str) -> str:
@@ -269,28 +268,19 @@ def wrapped_by_callers(symbols: Any, path: str, name: str) -> str:
     return ""
 
 
-def called_by_hand(symbols: Any, path: str, name: str) -> bool:
-    """Every known caller of the function or method `name` of file `path` is code run by hand
-    (a migration, a management command): one level up, the same single writer."""
-    callers = symbols.callers(path, name) if symbols is not None else ()
-    return bool(callers) and all(single_writer_path(where, symbols) for where, _ in callers)
+def called_by_hand(context: "FileContext", name: str) -> bool:
+    """Every known caller of the function or method `name` of the context's file is code run
+    by hand (a migration, a management command): one level up, the same single writer."""
+    symbols, deployment = context.symbols, context.index.deployment
+    callers = symbols.callers(context.path, name) if symbols is not None else ()
+    return bool(callers) and all(single_writer_path(where, deployment, symbols) for where, _ in callers)
 
 
 def single_writer(context: "FileContext") -> bool:
     """Code that one process runs by hand, where concurrent writers and partial state are not
     the concern: migrations, Django management commands, example and script folders, and script
     modules (an `if __name__ == "__main__":` block, the shape of a console entry point)."""
-    if context.in_migration or single_writer_path(context.path):
-        return True
-    return any(isinstance(statement, cst.If) and _main_guard(statement.test) for statement in context.module.body)
-
-
-def _main_guard(test: cst.BaseExpression) -> bool:
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    right = test.comparisons[0].comparator
-    return (isinstance(test.left, cst.Name) and test.left.value == "__name__" and isinstance(right, cst.SimpleString)
-            and right.evaluated_value == "__main__")
+    return context.in_migration or single_writer_path(context.path, context.index.deployment) or runs_as_program(context.module)
 
 
 def _commits(frame: Frame) -> bool:

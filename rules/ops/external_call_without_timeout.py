@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
+from reviewer.entrypoints import runs_as_program
 from reviewer.fixnodes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
@@ -325,7 +326,7 @@ class ExternalCallWithoutTimeout(PythonRule):
         self.interactive = False  # a command-line program that prompts the person running it
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.interactive = _main_block(node) and any(
+        self.interactive = runs_as_program(node) and any(
             isinstance(call, cst.Call) and isinstance(call.func, (cst.Name, cst.Attribute)) and self.context.resolve(call.func) in PROMPTS
             for call in m.findall(node, m.Call()))
         classes = [s for s in node.body if isinstance(s, cst.ClassDef)]
@@ -592,17 +593,6 @@ class _ClassFacts:
         self.name = name
         self.values: dict[str, list[bool]] = {}  # attribute -> per assignment: a session call?
         self.annotated: set[str] = set()  # attributes annotated as a session
-
-
-def _main_block(module: cst.Module) -> bool:
-    """Whether the module runs as a program: a top-level `if __name__ == "__main__":`."""
-    for statement in module.body:
-        if isinstance(statement, cst.If) and isinstance(statement.test, cst.Comparison):
-            parts = [statement.test.left, *(target.comparator for target in statement.test.comparisons)]
-            if any(isinstance(p, cst.Name) and p.value == "__name__" for p in parts) and any(
-                    isinstance(p, cst.SimpleString) and p.evaluated_value == "__main__" for p in parts):
-                return True
-    return False
 
 
 def _self_attribute(node: cst.BaseExpression) -> bool:
