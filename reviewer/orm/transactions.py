@@ -330,6 +330,98 @@ def side_effect(call: cst.Call, context: "FileContext") -> str:
     return ""
 
 
+# A task scheduled at least this many seconds ahead runs after the transaction that queued it
+# has committed. Celery's `countdown` (seconds) and `eta` (a datetime), like RQ's
+# `enqueue_in` / `enqueue_at`, set the earliest time a worker may start the task; a minute is
+# twice gunicorn's default worker timeout (30 s), far longer than a request's or a task's
+# transaction should stay open, while a countdown of a few seconds can still beat a slow commit.
+AFTER_COMMIT_SECONDS = 60
+TIMEDELTA_UNITS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "milliseconds": 0.001, "microseconds": 1e-6}
+TIMEDELTA_ORDER = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
+
+
+def scheduled_after_commit(call: cst.Call, context: "FileContext") -> bool:
+    """A task enqueue that is scheduled to start later than the transaction lasts: a countdown
+    or eta of at least AFTER_COMMIT_SECONDS, or one whose length is not a constant (a project's
+    configured delay: the author chose to defer the task, and reviewer does not guess the value
+    is short). `countdown=5`, `eta=now()` and a plain `delay()` are not: they may start before
+    the commit. The rollback risk stays (a deferred task still runs when the transaction fails)
+    and is the task's own re-check to make; the race with the commit is gone."""
+    if not isinstance(call.func, cst.Attribute):
+        return False
+    method = call.func.attr.value
+    if method in ("apply_async", "send_task"):
+        countdown, eta = _keyword(call, "countdown"), _keyword(call, "eta")
+        if countdown is not None:
+            delay = _seconds(countdown, context)
+        elif eta is not None:
+            delay = _eta_seconds(eta, context)
+        else:
+            return False
+    elif method == "enqueue_in":
+        first = _keyword(call, "time_delta") or (call.args[0].value if call.args and call.args[0].keyword is None else None)
+        delay = _timedelta_seconds(first, context) if first is not None else 0.0
+    elif method == "enqueue_at":
+        delay = None  # a datetime of the author's schedule
+    else:
+        return False
+    return delay is None or delay >= AFTER_COMMIT_SECONDS
+
+
+def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    return next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == name), None)
+
+
+def _seconds(value: cst.BaseExpression, context: "FileContext") -> float | None:
+    """A number of seconds: a literal, arithmetic of literals, a numeric project constant;
+    None when it is not a constant."""
+    if isinstance(value, (cst.Integer, cst.Float)):
+        return float(value.evaluated_value)
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Multiply, cst.Add)):
+        left, right = _seconds(value.left, context), _seconds(value.right, context)
+        if left is None or right is None:
+            return None
+        return left * right if isinstance(value.operator, cst.Multiply) else left + right
+    if isinstance(value, (cst.Name, cst.Attribute)):
+        found = context.project_constant(value)
+        text = found.text if found is not None else None
+        try:
+            return float(text) if text is not None else None
+        except ValueError:
+            return None
+    return None
+
+
+def _timedelta_seconds(value: cst.BaseExpression, context: "FileContext") -> float | None:
+    """`timedelta(minutes=5)` in seconds; None when it is not a timedelta of constants."""
+    if not isinstance(value, cst.Call) or not isinstance(value.func, (cst.Name, cst.Attribute)):
+        return None
+    if (context.resolve(value.func) or "") != "datetime.timedelta":
+        return None
+    total = 0.0
+    for position, arg in enumerate(value.args):
+        unit = arg.keyword.value if arg.keyword is not None else (TIMEDELTA_ORDER[position] if position < len(TIMEDELTA_ORDER) else None)
+        amount = _seconds(arg.value, context) if unit in TIMEDELTA_UNITS else None
+        if amount is None:
+            return None
+        total += amount * TIMEDELTA_UNITS[unit]  # type: ignore[index]
+    return total
+
+
+def _eta_seconds(value: cst.BaseExpression, context: "FileContext") -> float | None:
+    """How far ahead an `eta` is: `now() + timedelta(...)` -> the timedelta, a bare `now()` ->
+    0; None for any other datetime (a schedule of the author's)."""
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+        ahead = [_timedelta_seconds(side, context) for side in (value.left, value.right)]
+        known = [seconds for seconds in ahead if seconds is not None]
+        return known[0] if known else None
+    if isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)):
+        name = context.resolve(value.func) or dotted(value.func) or ""
+        if name.rsplit(".", 1)[-1] in ("now", "utcnow", "today"):
+            return 0.0
+    return None
+
+
 def _email_message(receiver: cst.BaseExpression, context: "FileContext") -> bool:
     """`EmailMessage(...).send()`, or `msg.send()` where `msg` was built from one."""
     if isinstance(receiver, cst.Name):
