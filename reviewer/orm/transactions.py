@@ -342,54 +342,85 @@ TIMEDELTA_ORDER = ("days", "seconds", "microseconds", "milliseconds", "minutes",
 
 def scheduled_after_commit(call: cst.Call, context: "FileContext") -> bool:
     """A task enqueue that is scheduled to start later than the transaction lasts: a countdown
-    or eta of at least AFTER_COMMIT_SECONDS, or one whose length is not a constant (a project's
-    configured delay: the author chose to defer the task, and reviewer does not guess the value
-    is short). `countdown=5`, `eta=now()` and a plain `delay()` are not: they may start before
-    the commit. The rollback risk stays (a deferred task still runs when the transaction fails)
-    and is the task's own re-check to make; the race with the commit is gone."""
+    or eta of at least AFTER_COMMIT_SECONDS (the shortest it can be, when it is read from a
+    local sequence: pretix's `countdown=retry_intervals[n]` can be 5 s), or a delay or time read
+    from an attribute whose value reviewer cannot see (squad's
+    `countdown=project.notification_timeout`: a delay the project configures; reviewer does not
+    guess it is short). `countdown=5`, `eta=now()`, a delay computed from locals and a plain
+    `delay()` may start before the commit. The rollback risk stays (a deferred task still runs
+    when the transaction fails) and is the task's own re-check to make; the race is gone."""
     if not isinstance(call.func, cst.Attribute):
         return False
     method = call.func.attr.value
+    first = call.args[0].value if call.args and call.args[0].keyword is None else None
     if method in ("apply_async", "send_task"):
         countdown, eta = _keyword(call, "countdown"), _keyword(call, "eta")
         if countdown is not None:
-            delay = _seconds(countdown, context)
+            value, delay = countdown, _seconds(countdown, context)
         elif eta is not None:
-            delay = _eta_seconds(eta, context)
+            value, delay = eta, _eta_seconds(eta, context)
         else:
             return False
     elif method == "enqueue_in":
-        first = _keyword(call, "time_delta") or (call.args[0].value if call.args and call.args[0].keyword is None else None)
-        delay = _timedelta_seconds(first, context) if first is not None else 0.0
+        value = _keyword(call, "time_delta") or first
+        delay = _timedelta_seconds(value, context) if value is not None else 0.0
     elif method == "enqueue_at":
-        delay = None  # a datetime of the author's schedule
+        value = _keyword(call, "datetime") or first
+        delay = _eta_seconds(value, context) if value is not None else 0.0
     else:
         return False
-    return delay is None or delay >= AFTER_COMMIT_SECONDS
+    if delay is None:
+        return isinstance(value, cst.Attribute) and context.project_constant(value) is None
+    return delay >= AFTER_COMMIT_SECONDS
 
 
 def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
     return next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == name), None)
 
 
-def _seconds(value: cst.BaseExpression, context: "FileContext") -> float | None:
-    """A number of seconds: a literal, arithmetic of literals, a numeric project constant;
-    None when it is not a constant."""
+def _seconds(value: cst.BaseExpression, context: "FileContext", depth: int = 0) -> float | None:
+    """The shortest number of seconds `value` can be: a literal, arithmetic of known values, a
+    numeric project constant, a local every assignment of which is known, an item of a literal
+    sequence (or of a local bound to one); None when it is not known."""
+    if depth > 3:
+        return None
     if isinstance(value, (cst.Integer, cst.Float)):
         return float(value.evaluated_value)
-    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Multiply, cst.Add)):
-        left, right = _seconds(value.left, context), _seconds(value.right, context)
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Multiply, cst.Add, cst.Power)):
+        left, right = _seconds(value.left, context, depth + 1), _seconds(value.right, context, depth + 1)
         if left is None or right is None:
             return None
+        if isinstance(value.operator, cst.Power):
+            return left ** right if abs(right) < 64 else None
         return left * right if isinstance(value.operator, cst.Multiply) else left + right
+    if isinstance(value, cst.Subscript):
+        items = _sequence(value.value, context)
+        known = [_seconds(item, context, depth + 1) for item in items]
+        return min(known) if known and None not in known else None  # type: ignore[type-var]
+    if isinstance(value, cst.Name):
+        found = context.scopes.lookup(value.value)
+        if found and found[1] and found[1][0].value is not None and all(a.op == "=" for a in found[1]):
+            known = [_seconds(a.value, context, depth + 1) for a in found[1]]
+            return min(known) if None not in known else None  # type: ignore[type-var]
     if isinstance(value, (cst.Name, cst.Attribute)):
-        found = context.project_constant(value)
-        text = found.text if found is not None else None
+        constant = context.project_constant(value)
+        text = constant.text if constant is not None else None
         try:
             return float(text) if text is not None else None
         except ValueError:
             return None
     return None
+
+
+def _sequence(value: cst.BaseExpression, context: "FileContext") -> list[cst.BaseExpression]:
+    """The items of a literal tuple or list, or of the one a local is bound to."""
+    if isinstance(value, cst.Name):
+        found = context.scopes.lookup(value.value)
+        if found and found[1] and len(found[1]) == 1 and found[1][0].op == "=":
+            value = found[1][0].value
+    if isinstance(value, (cst.Tuple, cst.List)):
+        return [element.value for element in value.elements if isinstance(element, cst.Element)]
+    return []
 
 
 def _timedelta_seconds(value: cst.BaseExpression, context: "FileContext") -> float | None:
@@ -408,9 +439,14 @@ def _timedelta_seconds(value: cst.BaseExpression, context: "FileContext") -> flo
     return total
 
 
-def _eta_seconds(value: cst.BaseExpression, context: "FileContext") -> float | None:
+def _eta_seconds(value: cst.BaseExpression, context: "FileContext", depth: int = 0) -> float | None:
     """How far ahead an `eta` is: `now() + timedelta(...)` -> the timedelta, a bare `now()` ->
-    0; None for any other datetime (a schedule of the author's)."""
+    0, a local bound to one of those; None for any other datetime."""
+    if isinstance(value, cst.Name) and depth < 3:
+        found = context.scopes.lookup(value.value)
+        if found and len(found[1]) == 1 and found[1][0].op == "=":
+            return _eta_seconds(found[1][0].value, context, depth + 1)
+        return None
     if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
         ahead = [_timedelta_seconds(side, context) for side in (value.left, value.right)]
         known = [seconds for seconds in ahead if seconds is not None]

@@ -122,6 +122,16 @@ class SideEffectInsideTransaction(PythonRule):
             lines=(6,),
             note="near-miss: a countdown of a few seconds can start the task before a slow commit",
         ),
+        Example(
+            "from django.db import transaction\n"
+            "RETRY_INTERVALS = (5, 30, 300, 3600)\n"
+            "def retry(hook_id, attempt):\n"
+            "    with transaction.atomic():\n"
+            "        Hook.objects.filter(pk=hook_id).update(attempts=attempt)\n"
+            "        send_webhook.apply_async(args=(hook_id, attempt + 1), countdown=RETRY_INTERVALS[attempt])\n",
+            lines=(6,),
+            note="near-miss: a countdown read from a sequence of constants is as short as its shortest item (pretix)",
+        ),
     )
     valid = (
         Example(
