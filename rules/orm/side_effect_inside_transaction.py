@@ -29,9 +29,10 @@ class SideEffectInsideTransaction(PythonRule):
     is writing the message to an outbox table, which is the fix. Nor is a task scheduled for
     later: Celery's `countdown` / `eta` (RQ's `enqueue_in` / `enqueue_at`) is the earliest time
     a worker starts it, so a delay of at least a minute (twice gunicorn's default worker
-    timeout, longer than any transaction should stay open), or one that is not a constant (a
-    delay the project configures), starts the task after the commit; a countdown of a few
-    seconds or an `eta` of `now()` is still reported."""
+    timeout, longer than any transaction should stay open), or one read from an attribute
+    whose value reviewer cannot see (a delay the project configures), starts the task after
+    the commit. A countdown of a few seconds, one read from a sequence whose shortest item is
+    (a retry schedule), one computed from locals, and an `eta` of `now()` are still reported."""
 
     code = "ORM010"
     name = "side-effect-inside-transaction"
