@@ -102,6 +102,9 @@ class Config:
     # "default": the rules on by default; "audit": also the opt-in rules (see PROFILES).
     profile: str = "default"
     exclude: tuple[str, ...] = ()
+    # `not-deployed`: globs of the project's own code that the deployed service never runs (its
+    # tools and maintenance scripts), added to the built-in conventions (discovery.Deployment).
+    not_deployed: tuple[str, ...] = ()
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     severity: tuple[tuple[str, Severity], ...] = ()
     options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
@@ -163,10 +166,12 @@ class Config:
 # Per-file index facts (and so every finding that reads the project index).
 FACT_SETTINGS = (
     "max_file_size", "dialect", "migrations_policy", "migrations_loose_sql", "migrations_runner", "error_format", "error_envelope",
+    # what is deployed (discovery.Deployment): the `not-deployed` globs, relative to the config's folder
+    "not_deployed", "scan_prefix",
 )
 # A file's findings.
 FINDING_SETTINGS = (
-    *FACT_SETTINGS, "select", "ignore", "profile", "migrations_released", "per_path_ignores", "severity", "options", "rule_packs", "scan_prefix",
+    *FACT_SETTINGS, "select", "ignore", "profile", "migrations_released", "per_path_ignores", "severity", "options", "rule_packs",
 )
 # Settings that change which files are scanned, the score or the gate, never a file's cached
 # results (`file-timeout`: results of a file that timed out are not cached).
@@ -372,8 +377,11 @@ def _per_path_ignores(source: str, key: str, value: Any) -> tuple[str, Any]:
     return "per_path_ignores", pairs
 
 
-def _globs(source: str, key: str, value: Any) -> tuple[str, Any]:
-    return "exclude", tuple(_glob(source, key, pattern) for pattern in _str_list(source, key, value))
+def _globs(attribute: str) -> Callable[[str, str, Any], tuple[str, Any]]:
+    def parse(source: str, key: str, value: Any) -> tuple[str, Any]:
+        return attribute, tuple(_glob(source, key, pattern) for pattern in _str_list(source, key, value))
+
+    return parse
 
 
 def _glob(source: str, key: str, pattern: str) -> str:
@@ -625,7 +633,8 @@ _PARSERS: dict[str, Callable[[str, str, Any], tuple[str, Any]]] = {
     "select": _selectors("select"),
     "profile": lambda source, key, value: ("profile", parse_profile(value, source, key)),
     "ignore": _selectors("ignore"),
-    "exclude": _globs,
+    "exclude": _globs("exclude"),
+    "not-deployed": _globs("not_deployed"),
     "per-path-ignores": _per_path_ignores,
     "severity": _severity,
     "options": _options,

@@ -24,7 +24,7 @@ from typing import Iterable
 
 import pathspec
 
-from reviewer.config import DIALECTS, MigrationRunner
+from reviewer.config import DIALECTS, Config, MigrationRunner
 from reviewer.model import FileKind
 
 # Folders never walked into, besides every dot-folder (see `_skipped`).
@@ -409,26 +409,73 @@ NON_SERVICE_DIRS = frozenset({"tests", "test", "testing", "examples", "example",
 # none of the other 43 ecosystem projects has either folder at its top).
 TOOLING_DIRS = frozenset({"devstack", "tools", "scripts", "docs", "doc", "docs_src", "examples", "example",
                           "demos", "benchmarks", "evals", "ci", "qa", "noxfiles"})
+# Folders named for developer tooling, at any depth: unlike a bare `tools/`, the name says who
+# runs it (orchestrator-core ships `orchestrator/core/devtools/`, a populator that seeds a local
+# API by hand).
+DEVELOPER_DIRS = frozenset({"devtools", "dev_tools", "dev-tools", "devscripts", "dev_scripts", "dev-scripts"})
 # Files at the top of the project that only build, package or automate it.
 TOOLING_FILES = frozenset({"setup.py", "hatch_build.py", "noxfile.py", "fabfile.py"})
 
 
-def non_service(path: str) -> bool:
-    """Test, example, docs, script or harness code: its routes, apps and error bodies are not
-    the service's."""
-    return not_deployed(path) or any(part in NON_SERVICE_DIRS for part in path.split("/")[:-1])
+@dataclass(frozen=True)
+class Deployment:
+    """Which code of the scanned tree the deployed service runs: the one notion every rule and
+    index provider asks (`Deployment.of(config)`), shaped by the config key `not-deployed`
+    (gitignore-style globs, relative to the config file's folder, of a project's own folders
+    and files that the service never runs: its tools, maintenance scripts, dev harnesses).
+
+    `not_deployed`: code that never runs in the deployed service (test code, developer
+    tooling, what `not-deployed` names); rules skip it unless they say they also run on tests
+    (`Rule.in_tests`). `non_service`: that, and code in folders of examples, docs, scripts and
+    harnesses at any depth: its routes, apps and error bodies are not the service's."""
+
+    globs: tuple[str, ...] = ()
+    # Where the scanned folder sits below the config file's folder (Config.scan_prefix).
+    prefix: str = ""
+
+    @classmethod
+    def of(cls, config: "Config | None") -> "Deployment":
+        """The scan's deployment (the defaults without a config)."""
+        if config is None or not config.not_deployed:
+            return DEFAULT_DEPLOYMENT
+        return cls(config.not_deployed, config.scan_prefix)
+
+    def not_deployed(self, path: str) -> bool:
+        """Test code (is_test_path), the project's developer tooling (a top folder of
+        TOOLING_DIRS, a folder of DEVELOPER_DIRS at any depth, a top file of TOOLING_FILES) and
+        the paths the config's `not-deployed` globs match."""
+        parts = path.split("/")
+        return (
+            is_test_path(path)
+            or (len(parts) > 1 and parts[0] in TOOLING_DIRS)
+            or (len(parts) == 1 and parts[0] in TOOLING_FILES)
+            or any(part in DEVELOPER_DIRS for part in parts[:-1])
+            or (self._declared is not None and self._declared.match_file(self.prefix + path))
+        )
+
+    def leaves(self, what: str, path: str) -> bool:
+        """`not_deployed` ("not-deployed") or `non_service` ("non-service"), by name."""
+        return self.non_service(path) if what == "non-service" else self.not_deployed(path)
+
+    def non_service(self, path: str) -> bool:
+        """Test, example, docs, script or harness code: its routes, apps and error bodies are
+        not the service's."""
+        return self.not_deployed(path) or any(part in NON_SERVICE_DIRS for part in path.split("/")[:-1])
+
+    @property
+    def _declared(self) -> pathspec.PathSpec | None:
+        if not self.globs:
+            return None
+        spec = _SPECS.get(self.globs)
+        if spec is None:
+            spec = _SPECS[self.globs] = pathspec.PathSpec.from_lines("gitignore", self.globs)
+        return spec
 
 
-def not_deployed(path: str) -> bool:
-    """Code that never runs in the deployed service: test code (is_test_path) and the project's
-    developer tooling (a top folder of TOOLING_DIRS, a top file of TOOLING_FILES). Rules skip it
-    unless they say they also run on tests (`Rule.in_tests`)."""
-    parts = path.split("/")
-    return (
-        is_test_path(path)
-        or (len(parts) > 1 and parts[0] in TOOLING_DIRS)
-        or (len(parts) == 1 and parts[0] in TOOLING_FILES)
-    )
+# Compiled `not-deployed` globs, by their text: a Deployment stays plain data (it pickles to
+# worker processes and hashes) and each process compiles a set of globs once.
+_SPECS: dict[tuple[str, ...], pathspec.PathSpec] = {}
+DEFAULT_DEPLOYMENT = Deployment()
 
 
 def is_test_path(path: str) -> bool:

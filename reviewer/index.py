@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from reviewer.discovery import Deployment
 from reviewer.provider import IndexedFile, IndexProvider  # noqa: F401 - the index's types, re-exported
 
 
@@ -45,6 +46,11 @@ class ProjectIndex:
 
     def section(self, name: str) -> Any:
         return self.sections.get(name)
+
+    @property
+    def deployment(self) -> Deployment:
+        """Which code the deployed service runs, under the scan's config (`not-deployed`)."""
+        return Deployment.of(self.config)
 
     def owner(self, path: str) -> str | None:
         """The folder of the root whose sections a file gets; None for the whole tree's."""

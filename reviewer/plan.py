@@ -19,7 +19,7 @@ from typing import Any
 import pathspec
 
 from reviewer.config import Config
-from reviewer.discovery import SourceFile, not_deployed
+from reviewer.discovery import Deployment, SourceFile
 from reviewer.index import ProjectIndex
 from reviewer.model import FileError, Finding, Fix, Location, severity_for_confidence
 from reviewer.needs import FileFacts, Needs
@@ -77,12 +77,12 @@ class Plan:
     def rules_for(
         self, source: SourceFile, facts: FileFacts | None = None
     ) -> tuple[list[type[PythonRule]], list[type[SqlRule]]]:
-        """The rules that apply to the file (its kind, deployed or not: discovery.not_deployed,
+        """The rules that apply to the file (its kind, deployed or not: discovery.Deployment,
         `per-path-ignores`), and
         with the `facts` of a Python file's code, only those whose needs it meets
         (reviewer.needs): SqlRules only when a call of the file can be a SQL sink."""
         selectors = path_ignores(self.config, source.rel)
-        test = not_deployed(source.rel)
+        test = self._deployment.not_deployed(source.rel)
 
         def applies(rule: type[Rule]) -> bool:
             return not _named(selectors, rule) and source.kind in rule.file_kinds and (rule.in_tests or not test)
@@ -102,6 +102,10 @@ class Plan:
         """The rules as the classes that run them (Rule.loaded: a rule known from the rule
         catalogue loads its module when the first file is analysed, not before)."""
         return tuple(rule.loaded() for rule in self.python_rules), tuple(rule.loaded() for rule in self.sql_rules)  # type: ignore[misc]
+
+    @cached_property
+    def _deployment(self) -> Deployment:
+        return Deployment.of(self.config)
 
     @cached_property
     def _needs(self) -> dict[type[PythonRule], Needs | None]:

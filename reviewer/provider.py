@@ -7,6 +7,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
+from reviewer.discovery import Deployment
 from reviewer.model import FileKind
 
 
@@ -86,10 +87,17 @@ class IndexProvider:
         """Facts of one file; JSON-able. `tree` is None for SQL files."""
         raise NotImplementedError
 
+    # Code whose facts the section leaves out, as the scan's config says what is deployed
+    # (discovery.Deployment): "non-service" (tests, examples, scripts, developer tooling),
+    # "not-deployed" (tests, developer tooling), or "" (every file).
+    leaves_out: ClassVar[str] = ""
+
     def collect_file(self, source: IndexedFile, text: str, tree: ast.Module | None, config: Any) -> Any:
-        """Facts of one file under the scan's Config: providers whose facts a setting shapes
-        (one of config.FACT_SETTINGS, which key the index cache) override this; the others
-        implement `collect`."""
+        """Facts of one file under the scan's Config (None for code `leaves_out` names):
+        providers whose facts a setting shapes (one of config.FACT_SETTINGS, which key the
+        index cache) override this; the others implement `collect`."""
+        if self.leaves_out and Deployment.of(config).leaves(self.leaves_out, source.path):
+            return None
         return self.collect(source.path, source.kind, text, tree)
 
     def merge(self, facts: Mapping[str, Any]) -> Any:

@@ -126,7 +126,7 @@ class Rule:
     # squashed ones still listed (the problem holds on an empty database too); "": always listed.
     history: ClassVar[str] = ""
     # Whether the rule also runs on code that is not deployed: test code (tests/, test_*.py,
-    # *_test.py, conftest.py) and top-level developer tooling (discovery.not_deployed).
+    # *_test.py, conftest.py) and top-level developer tooling (discovery.Deployment.not_deployed).
     in_tests: ClassVar[bool] = False
     # Which files the rule looks at.
     file_kinds: ClassVar[frozenset[FileKind]] = frozenset(FileKind)

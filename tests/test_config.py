@@ -209,6 +209,40 @@ def test_exclude(project) -> None:
     assert [f["path"] for f in report["findings"]] == ["app/q.py"]
 
 
+OPS001_CALL = "import requests\ndef sync(url):\n    return requests.get(url)\n"
+
+
+def test_not_deployed_names_a_project_s_own_tooling(project) -> None:
+    """`not-deployed` globs (relative to the config's folder) add to the built-in conventions
+    of code the service never runs: the plan skips the file, as it skips a top `tools/`."""
+    from reviewer.discovery import DEFAULT_DEPLOYMENT, Deployment
+
+    files = {"app/sync.py": OPS001_CALL, "ops/seed.py": OPS001_CALL, "app/maint/backfill.py": OPS001_CALL, "app/core/devtools/populate.py": OPS001_CALL}
+    root = project(files)
+    _, report = scan_json(root, "--select", "OPS001")
+    assert sorted(f["path"] for f in report["findings"]) == ["app/maint/backfill.py", "app/sync.py", "ops/seed.py"]
+    (root / ".reviewer.yml").write_text('not-deployed: ["ops/", "app/maint/*.py"]\n')
+    _, report = scan_json(root, "--select", "OPS001")
+    assert [f["path"] for f in report["findings"]] == ["app/sync.py"]
+    config = load_config(root / ".reviewer.yml", root)
+    assert config.not_deployed == ("ops/", "app/maint/*.py")
+    deployment = Deployment.of(config)
+    assert deployment.not_deployed("ops/seed.py") and deployment.non_service("app/maint/backfill.py")
+    assert not deployment.not_deployed("app/sync.py") and not DEFAULT_DEPLOYMENT.not_deployed("ops/seed.py")
+    # Scanned from a subfolder, the globs stay relative to the config file's folder.
+    below = replace(config, scan_prefix="app/")
+    assert Deployment.of(below).not_deployed("maint/backfill.py") and not Deployment.of(below).not_deployed("sync.py")
+    assert Deployment.of(None) is DEFAULT_DEPLOYMENT and Deployment.of(Config()) is DEFAULT_DEPLOYMENT
+
+
+@pytest.mark.parametrize("value", ['"[z-a]"', "{ops: true}", "[1, 2]"])
+def test_bad_not_deployed_exits_2_naming_the_key(project, value: str) -> None:
+    root = project({"q.py": CLEAN, ".reviewer.yml": f"not-deployed: {value}\n"})
+    result = run_cli("scan", root, "--no-cache")
+    assert result.exit_code == 2, result.output
+    assert "`not-deployed`" in result.stderr and str(root / ".reviewer.yml") in result.stderr
+
+
 def test_per_path_ignores(project) -> None:
     root = project({"app/q.py": SQL001_HIGH, "tests/test_q.py": SQL001_HIGH, "scripts/one.py": SQL001_HIGH})
     (root / ".reviewer.yml").write_text('per-path-ignores:\n  "tests/**": [sql]\n  "scripts/*.py": [SQL001]\n')

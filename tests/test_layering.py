@@ -112,7 +112,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "reviewer.bounds", "reviewer.parsing", "reviewer.astfacts", "reviewer.needs", "reviewer.provider", "reviewer.rule",
             "reviewer.flow", "reviewer.discovery", "reviewer.git", "reviewer.scoring", "reviewer.gate",
             "reviewer.baseline", "reviewer.precision", "reviewer.explain", "reviewer.meta", "reviewer.bandit_bridge", "reviewer.bandit_evidence",
-            "reviewer.merge", "reviewer.focus", "reviewer.gitdiff", "reviewer.cache",
+            "reviewer.merge", "reviewer.focus", "reviewer.gitdiff", "reviewer.cache", "reviewer.entrypoints",
         },
     ),  # fmt: skip
     ("project model", {"reviewer.project"}),

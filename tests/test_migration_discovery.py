@@ -173,14 +173,17 @@ def test_alembic_revisions_in_subfolders_of_versions_are_one_chain(tmp_path: Pat
 
 
 def test_developer_tooling_at_the_top_of_the_project_is_not_deployed() -> None:
-    from reviewer.discovery import non_service, not_deployed
+    from reviewer.discovery import DEFAULT_DEPLOYMENT
 
+    non_service, not_deployed = DEFAULT_DEPLOYMENT.non_service, DEFAULT_DEPLOYMENT.not_deployed
     for path in ("devstack/tools/oidc/setup_client.py", "tools/ssha.py", "docs/source/conf.py", "examples/app/main.py",
                  "scripts/release.py", "ci/check_sdist.py", "setup.py", "noxfile.py", "hatch_build.py", "shop/tests/test_x.py",
-                 "qa/utils/fides_api.py", "noxfiles/docker_nox.py"):
+                 "qa/utils/fides_api.py", "noxfiles/docker_nox.py",
+                 # named for developer tooling: at any depth
+                 "orchestrator/core/devtools/populator.py", "app/dev_tools/seed.py", "devscripts/x.py"):
         assert not_deployed(path) and non_service(path), path
     # Inside a package, the same names are shipped code; `bin/` and `contrib/` may be installed
     # scripts or the deployment's own config.
     for path in ("mlflow/genai/judges/tools/search.py", "netbox/scripts/run.py", "indico/cli/setup.py", "bin/server.py",
-                 "contrib/gunicorn.py", "app/setup.py", "manage.py", "tools.py", "shop/qa/checks.py"):
+                 "contrib/gunicorn.py", "app/setup.py", "manage.py", "tools.py", "shop/qa/checks.py", "app/devtools.py"):
         assert not not_deployed(path), path

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
 from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes
+from reviewer.entrypoints import is_main_guard
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, module_name_for
 from reviewer.provider import IndexProvider
-from reviewer.discovery import non_service
 
 SECTION = "shutdown"
 
@@ -93,14 +93,6 @@ def _last(node: ast.AST) -> str | None:
     return None
 
 
-def _is_main_guard(node: ast.stmt) -> bool:
-    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
-        return False
-    parts = [node.test.left, *node.test.comparators]
-    return any(isinstance(p, ast.Name) and p.id == "__name__" for p in parts) and any(
-        isinstance(p, ast.Constant) and p.value == "__main__" for p in parts)
-
-
 def _handles_signals(tree: ast.Module) -> bool:
     for node in nodes_of(tree, ast.Call):
         if isinstance(node, ast.Call):
@@ -128,7 +120,7 @@ def _blocking_call(loop: ast.While, imports: ImportMap) -> str | None:
 
 
 def _worker_loops(tree: ast.Module, imports: ImportMap) -> list[list[Any]]:
-    guards = [node for node in tree.body if _is_main_guard(node)]
+    guards = [node for node in tree.body if is_main_guard(node)]
     if not guards or _handles_signals(tree):
         return []
     functions = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -319,9 +311,10 @@ class ShutdownProvider(IndexProvider):
     empty = Shutdown()
     triggers = TRIGGERS
     file_kinds = frozenset({FileKind.PYTHON})
+    leaves_out = "non-service"  # tests, examples and tooling run no worker of the service
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
-        if tree is None or non_service(path):
+        if tree is None:
             return None
         return collect_shutdown(path, tree)
 

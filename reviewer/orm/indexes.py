@@ -38,7 +38,6 @@ from reviewer.astfacts import dotted_name, keyword_value, nodes_of, walk
 from reviewer.discovery import in_migrations_package, is_test_path
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
-from reviewer.discovery import non_service
 
 SECTION = "model_tables"
 # Databases that do not index a foreign key by themselves and where an index is what joins
@@ -465,9 +464,10 @@ def coverage(index: Any) -> IndexCoverage:
     fks: list[ForeignKeyColumn] = []
     models: dict[str, dict[str, Any]] = {}  # table name -> the model declaring it
     section = ModelTablesProvider.of(index)
+    deployment = index.deployment
     for table in () if named and set(named) <= mysql else section.get("tables", ()):
         key = _key(table)
-        if table["mysql"] or non_service(table["path"]):
+        if table["mysql"] or deployment.non_service(table["path"]):
             continue
         keys.setdefault(key, []).extend(tuple(k) for k in table["keys"] if k)
         unique.setdefault(key, []).extend(tuple(k) for k in table.get("unique", ()) if k)

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from reviewer.discovery import in_migrations_package
+from reviewer.discovery import Deployment, in_migrations_package
+from reviewer.entrypoints import is_management_command, runs_as_program
 from reviewer.names import dotted
 from reviewer.needs import Needs, qualified
 from reviewer.project.calls import CallEdge
@@ -249,13 +250,11 @@ def migration_path(path: str, symbols: Any = None) -> bool:
     return in_migrations_package(path) or (symbols is not None and symbols.migration(path))
 
 
-def single_writer_path(path: str, symbols: Any = None) -> bool:
+def single_writer_path(path: str, deployment: Deployment, symbols: Any = None) -> bool:
     """A file of code one process runs by hand, by its path: a migration, a management command,
-    or test, example, docs and script code (`examples/`, `scripts/`, `bin/`: loaders and tools
-    one developer runs)."""
-    from reviewer.discovery import non_service
-
-    return migration_path(path, symbols) or "/management/commands/" in f"/{path}" or non_service(path)
+    or code that is not the service's (`deployment.non_service`: test, example, docs and script
+    code, developer tooling, the config's `not-deployed`: loaders and tools one developer runs)."""
+    return migration_path(path, symbols) or is_management_command(path) or deployment.non_service(path)
 
 
 def wrapped_by_callers(symbols: Any, path: str, name: str) -> str:
@@ -269,28 +268,19 @@ def wrapped_by_callers(symbols: Any, path: str, name: str) -> str:
     return ""
 
 
-def called_by_hand(symbols: Any, path: str, name: str) -> bool:
-    """Every known caller of the function or method `name` of file `path` is code run by hand
-    (a migration, a management command): one level up, the same single writer."""
-    callers = symbols.callers(path, name) if symbols is not None else ()
-    return bool(callers) and all(single_writer_path(where, symbols) for where, _ in callers)
+def called_by_hand(context: "FileContext", name: str) -> bool:
+    """Every known caller of the function or method `name` of the context's file is code run
+    by hand (a migration, a management command): one level up, the same single writer."""
+    symbols, deployment = context.symbols, context.index.deployment
+    callers = symbols.callers(context.path, name) if symbols is not None else ()
+    return bool(callers) and all(single_writer_path(where, deployment, symbols) for where, _ in callers)
 
 
 def single_writer(context: "FileContext") -> bool:
     """Code that one process runs by hand, where concurrent writers and partial state are not
     the concern: migrations, Django management commands, example and script folders, and script
     modules (an `if __name__ == "__main__":` block, the shape of a console entry point)."""
-    if context.in_migration or single_writer_path(context.path):
-        return True
-    return any(isinstance(statement, cst.If) and _main_guard(statement.test) for statement in context.module.body)
-
-
-def _main_guard(test: cst.BaseExpression) -> bool:
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    right = test.comparisons[0].comparator
-    return (isinstance(test.left, cst.Name) and test.left.value == "__name__" and isinstance(right, cst.SimpleString)
-            and right.evaluated_value == "__main__")
+    return context.in_migration or single_writer_path(context.path, context.index.deployment) or runs_as_program(context.module)
 
 
 def _commits(frame: Frame) -> bool:
@@ -338,6 +328,134 @@ def side_effect(call: cst.Call, context: "FileContext") -> str:
     if method in ("send", "send_messages") and _email_message(func.value, context):
         return "email"
     return ""
+
+
+# A task scheduled at least this many seconds ahead runs after the transaction that queued it
+# has committed. Celery's `countdown` (seconds) and `eta` (a datetime), like RQ's
+# `enqueue_in` / `enqueue_at`, set the earliest time a worker may start the task; a minute is
+# twice gunicorn's default worker timeout (30 s), far longer than a request's or a task's
+# transaction should stay open, while a countdown of a few seconds can still beat a slow commit.
+AFTER_COMMIT_SECONDS = 60
+TIMEDELTA_UNITS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1, "milliseconds": 0.001, "microseconds": 1e-6}
+TIMEDELTA_ORDER = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")
+
+
+def scheduled_after_commit(call: cst.Call, context: "FileContext") -> bool:
+    """A task enqueue that is scheduled to start later than the transaction lasts: a countdown
+    or eta of at least AFTER_COMMIT_SECONDS (the shortest it can be, when it is read from a
+    local sequence: pretix's `countdown=retry_intervals[n]` can be 5 s), or a delay or time read
+    from an attribute whose value reviewer cannot see (squad's
+    `countdown=project.notification_timeout`: a delay the project configures; reviewer does not
+    guess it is short). `countdown=5`, `eta=now()`, a delay computed from locals and a plain
+    `delay()` may start before the commit. The rollback risk stays (a deferred task still runs
+    when the transaction fails) and is the task's own re-check to make; the race is gone."""
+    if not isinstance(call.func, cst.Attribute):
+        return False
+    method = call.func.attr.value
+    first = call.args[0].value if call.args and call.args[0].keyword is None else None
+    if method in ("apply_async", "send_task"):
+        countdown, eta = _keyword(call, "countdown"), _keyword(call, "eta")
+        if countdown is not None:
+            value, delay = countdown, _seconds(countdown, context)
+        elif eta is not None:
+            value, delay = eta, _eta_seconds(eta, context)
+        else:
+            return False
+    elif method == "enqueue_in":
+        value = _keyword(call, "time_delta") or first
+        delay = _timedelta_seconds(value, context) if value is not None else 0.0
+    elif method == "enqueue_at":
+        value = _keyword(call, "datetime") or first
+        delay = _eta_seconds(value, context) if value is not None else 0.0
+    else:
+        return False
+    if delay is None:
+        return isinstance(value, cst.Attribute) and context.project_constant(value) is None
+    return delay >= AFTER_COMMIT_SECONDS
+
+
+def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    return next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == name), None)
+
+
+def _seconds(value: cst.BaseExpression, context: "FileContext", depth: int = 0) -> float | None:
+    """The shortest number of seconds `value` can be: a literal, arithmetic of known values, a
+    numeric project constant, a local every assignment of which is known, an item of a literal
+    sequence (or of a local bound to one); None when it is not known."""
+    if depth > 3:
+        return None
+    if isinstance(value, (cst.Integer, cst.Float)):
+        return float(value.evaluated_value)
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, (cst.Multiply, cst.Add, cst.Power)):
+        left, right = _seconds(value.left, context, depth + 1), _seconds(value.right, context, depth + 1)
+        if left is None or right is None:
+            return None
+        if isinstance(value.operator, cst.Power):
+            return left ** right if abs(right) < 64 else None
+        return left * right if isinstance(value.operator, cst.Multiply) else left + right
+    if isinstance(value, cst.Subscript):
+        items = _sequence(value.value, context)
+        known = [_seconds(item, context, depth + 1) for item in items]
+        return min(known) if known and None not in known else None  # type: ignore[type-var]
+    if isinstance(value, cst.Name):
+        found = context.scopes.lookup(value.value)
+        if found and found[1] and found[1][0].value is not None and all(a.op == "=" for a in found[1]):
+            known = [_seconds(a.value, context, depth + 1) for a in found[1]]
+            return min(known) if None not in known else None  # type: ignore[type-var]
+    if isinstance(value, (cst.Name, cst.Attribute)):
+        constant = context.project_constant(value)
+        text = constant.text if constant is not None else None
+        try:
+            return float(text) if text is not None else None
+        except ValueError:
+            return None
+    return None
+
+
+def _sequence(value: cst.BaseExpression, context: "FileContext") -> list[cst.BaseExpression]:
+    """The items of a literal tuple or list, or of the one a local is bound to."""
+    if isinstance(value, cst.Name):
+        found = context.scopes.lookup(value.value)
+        if found and found[1] and len(found[1]) == 1 and found[1][0].op == "=":
+            value = found[1][0].value
+    if isinstance(value, (cst.Tuple, cst.List)):
+        return [element.value for element in value.elements if isinstance(element, cst.Element)]
+    return []
+
+
+def _timedelta_seconds(value: cst.BaseExpression, context: "FileContext") -> float | None:
+    """`timedelta(minutes=5)` in seconds; None when it is not a timedelta of constants."""
+    if not isinstance(value, cst.Call) or not isinstance(value.func, (cst.Name, cst.Attribute)):
+        return None
+    if (context.resolve(value.func) or "") != "datetime.timedelta":
+        return None
+    total = 0.0
+    for position, arg in enumerate(value.args):
+        unit = arg.keyword.value if arg.keyword is not None else (TIMEDELTA_ORDER[position] if position < len(TIMEDELTA_ORDER) else None)
+        amount = _seconds(arg.value, context) if unit in TIMEDELTA_UNITS else None
+        if amount is None:
+            return None
+        total += amount * TIMEDELTA_UNITS[unit]  # type: ignore[index]
+    return total
+
+
+def _eta_seconds(value: cst.BaseExpression, context: "FileContext", depth: int = 0) -> float | None:
+    """How far ahead an `eta` is: `now() + timedelta(...)` -> the timedelta, a bare `now()` ->
+    0, a local bound to one of those; None for any other datetime."""
+    if isinstance(value, cst.Name) and depth < 3:
+        found = context.scopes.lookup(value.value)
+        if found and len(found[1]) == 1 and found[1][0].op == "=":
+            return _eta_seconds(found[1][0].value, context, depth + 1)
+        return None
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+        ahead = [_timedelta_seconds(side, context) for side in (value.left, value.right)]
+        known = [seconds for seconds in ahead if seconds is not None]
+        return known[0] if known else None
+    if isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)):
+        name = context.resolve(value.func) or dotted(value.func) or ""
+        if name.rsplit(".", 1)[-1] in ("now", "utcnow", "today"):
+            return 0.0
+    return None
 
 
 def _email_message(receiver: cst.BaseExpression, context: "FileContext") -> bool:

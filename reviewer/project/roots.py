@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from reviewer.astfacts import dotted_name, nodes_of
-from reviewer.discovery import non_service
 from reviewer.model import FileKind
 from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
 from reviewer.provider import IndexProvider
@@ -146,8 +145,6 @@ def build_roots(facts: Mapping[str, Mapping[str, Any]], symbols: ProjectSymbols 
     known = frozenset(files)
     found: dict[str, dict[str, set[str]]] = {}
     for path in sorted(facts):
-        if non_service(path):  # tests, examples, harnesses: no service of their own
-            continue
         data = facts[path]
         kinds = [kind for kind in (DJANGO, ALEMBIC) if data.get(kind)]
         if any(app_kind(symbols, path, callee) for callee in data.get(APP, ())):
@@ -168,6 +165,7 @@ class RootsProvider(IndexProvider):
     shared = True
     reads = (SYMBOLS,)
     file_kinds = frozenset({FileKind.PYTHON})
+    leaves_out = "non-service"  # tests, examples, harnesses: no service of their own
     triggers = ("INSTALLED_APPS", "ROOT_URLCONF", "alembic", "Flask", "flask", "FastAPI", "fastapi", "Starlette", "starlette", "Quart", "quart")
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from reviewer.astfacts import walk
-from reviewer.discovery import not_deployed
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
 
@@ -118,9 +117,10 @@ class CorsConfigProvider(IndexProvider):
     empty = CorsConfig()
     triggers = tuple(sorted(KEYS))
     file_kinds = frozenset({FileKind.PYTHON})
+    leaves_out = "not-deployed"  # a test app's CORS config is not the service's
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
-        if tree is None or not_deployed(path):
+        if tree is None:
             return None
         found = collect_settings(tree)
         return [list(item) for item in found] or None

@@ -32,7 +32,7 @@ from reviewer.lines import split_lines
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
 from reviewer.provider import IndexProvider
-from reviewer.discovery import non_service
+from reviewer.discovery import Deployment
 
 SECTION = "ratelimit"
 
@@ -671,8 +671,14 @@ class RateLimitProvider(IndexProvider):
             return None
         return {"evidence": evidence, "guarded": guarded, "throttles": throttles, "without_retry_after": retry}
 
+    def collect_file(self, source: Any, text: str, tree: ast.Module | None, config: Any) -> Any:
+        """The file's facts, and whether it is the service's own code (discovery.Deployment):
+        throttle settings of tests and examples are not the service's."""
+        facts = self.collect(source.path, source.kind, text, tree)
+        return facts and {**facts, "service": not Deployment.of(config).non_service(source.path)}
+
     def merge(self, facts: Mapping[str, Any]) -> Any:
-        service = sorted(path for path in facts if not non_service(path))
+        service = sorted(path for path in facts if facts[path].get("service", True))
         rates = [keys for path in service for keys in facts[path]["throttles"]["rates"]]
         return RateLimitFacts(
             tuple(LimiterEvidence(path, item["line"], item["kind"], item["text"]) for path in sorted(facts) for item in facts[path]["evidence"]),

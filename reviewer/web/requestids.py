@@ -35,7 +35,6 @@ from typing import Any, Mapping
 from reviewer.astfacts import dotted_name, walk
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
-from reviewer.discovery import non_service
 
 SECTION = "request_ids"
 
@@ -140,6 +139,7 @@ class RequestIdsProvider(IndexProvider):
     name = SECTION
     empty = RequestIds()
     file_kinds = frozenset({FileKind.PYTHON})
+    leaves_out = "non-service"  # request-id evidence of tests and examples is not the service's
 
     def wants(self, kind: FileKind, text: str) -> bool:
         if kind not in self.file_kinds:
@@ -148,7 +148,7 @@ class RequestIdsProvider(IndexProvider):
         return any(trigger in lowered for trigger in TRIGGERS)
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
-        if tree is None or non_service(path):
+        if tree is None:
             return None
         evidence = collect_request_ids(tree)
         return {"evidence": evidence} if evidence else None

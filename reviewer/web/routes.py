@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 from reviewer.astfacts import dotted_name, forget_walks, keyword_value, nodes_of, walk
 from reviewer.provider import EMPTY_MAP, FrozenMap, IndexProvider, freeze
-from reviewer.discovery import non_service
+from reviewer.discovery import DEFAULT_DEPLOYMENT, Deployment
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, dotted, module_name_for
 from reviewer.project.roots import FASTAPI_APPS, FLASK_APPS, app_kind
@@ -1876,13 +1876,14 @@ def service_scope(app_file: str, files: Any) -> str:
     return "/".join(parts) + "/" if parts else ""
 
 
-def is_service(data: RoutesSection) -> bool:
+def is_service(data: RoutesSection, deployment: Deployment) -> bool:
     """Whether the scanned code is a deployable service (it builds an app object or has Django
-    settings) rather than a library of routers or a reusable app, whose host decides."""
-    if any(not non_service(app.file) for app in data.apps):
+    settings outside code that is not the service's: `deployment`, the index's) rather than a
+    library of routers or a reusable app, whose host decides."""
+    if any(not deployment.non_service(app.file) for app in data.apps):
         return True
     settings = data.settings
-    return any(name in settings and not non_service(settings[name].file) for name in ("ROOT_URLCONF", "INSTALLED_APPS"))
+    return any(name in settings and not deployment.non_service(settings[name].file) for name in ("ROOT_URLCONF", "INSTALLED_APPS"))
 
 
 def service_anchor(
@@ -1894,6 +1895,7 @@ def service_anchor(
     is set there, else its root URLconf; None when the scanned code builds none of them. With
     the `index` (view) the rule checks, only places of the view's own service
     (`ProjectIndex.local`): a nested service's view also sees the apps of the service around it."""
+    non_service = (DEFAULT_DEPLOYMENT if index is None else index.deployment).non_service
     apps = [a for a in data.apps if not non_service(a.file) and (index is None or index.local(a.file))]
     if apps:
         # Several apps (a server, the sub-apps it mounts, a worker's status app, a CLI's

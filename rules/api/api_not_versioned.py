@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.discovery import non_service
 from reviewer.web.routes import RoutesProvider, is_service
 from reviewer.rule import Example, ProjectRule
 from reviewer.web.routes import VERSION_SEGMENT
@@ -114,8 +113,8 @@ class ApiNotVersioned(ProjectRule):
     )
 
     def check(self, index) -> None:
-        data = RoutesProvider.of(index)
-        if not is_service(data):
+        data, non_service = RoutesProvider.of(index), index.deployment.non_service
+        if not is_service(data, index.deployment):
             return
         routes = [r for r in data.routes if not NOT_API.search(r.path) and not non_service(r.file)]
         if any(VERSION_SEGMENT.search(r.path) for r in routes):

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from reviewer.web.errorshape import DEFAULT_ENVELOPE, DRF_SURFACE, ErrorShapesProvider, conforms, expected_text, family, follows, majority, render
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.discovery import non_service
 from reviewer.web.routes import RoutesProvider
 from reviewer.rule import Example, ProjectRule
 
@@ -203,7 +202,7 @@ class ErrorResponseFormatInconsistent(ProjectRule):
         )
         # `raise HTTPException(...)` renders as {"detail": ...} unless a handler is registered;
         # such sites vote for the majority but are API005's to report, never this rule's.
-        sites = [site for site in data.sites if not (site.framework and handled) and not non_service(site.file)]
+        sites = [site for site in data.sites if not (site.framework and handled) and not index.deployment.non_service(site.file)]
         mode = self.settings.get("error-format", "auto")
         surfaces = {site.surface for site in sites}
         if mode == "auto" and len(surfaces) > 1:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from reviewer.web.errorshape import ErrorShapesProvider, FRAMEWORK_FAMILY, majority, signature
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.discovery import non_service
 from reviewer.web.routes import RoutesProvider, service_scope
 from reviewer.rule import Example, ProjectRule
 
@@ -79,7 +78,7 @@ FLASK_HANDLERS = (
 )
 
 
-def html_app(routes, scope: str, handlers) -> bool:
+def html_app(routes, scope: str, handlers, non_service) -> bool:
     """Whether a Flask app is a server-rendered HTML app that chose the default error pages: its
     code renders HTML templates and registers no error handler at all. Its JSON bodies are then
     AJAX replies to its own pages, not a JSON API's envelope, and Werkzeug's HTML error pages
@@ -228,6 +227,7 @@ class FrameworkDefaultErrorFormat(ProjectRule):
     def check(self, index) -> None:
         routes = RoutesProvider.of(index)
         sites = ErrorShapesProvider.of(index).sites
+        non_service = index.deployment.non_service
         custom = [
             site for site in sites
             if signature(site.shape) not in DEFAULT_SHAPES and not site.framework and not non_service(site.file)
@@ -275,7 +275,7 @@ class FrameworkDefaultErrorFormat(ProjectRule):
             elif app.kind == "flask-app":
                 if names & set(FLASK_HTTP):
                     continue
-                if html_app(routes, scope, handlers):
+                if html_app(routes, scope, handlers, non_service):
                     continue  # Werkzeug's HTML error pages are of a kind with the app's own pages
                 codes = sorted(str(n) for n in names if n.isdigit())
                 line, path = app.line, app.file

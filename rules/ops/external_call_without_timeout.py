@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from reviewer.entrypoints import is_command_line_program
 from reviewer.fixnodes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
@@ -32,8 +33,16 @@ POSITIONAL_TIMEOUT = {
 
 # Openers that read `data:` and `file:` URIs themselves, with no connection to time out.
 LOCAL_SCHEME_OPENERS = frozenset({"urllib.request.urlopen"})
-# Prompts that read the terminal: a program calling one is run by a person, who sees a hang.
+# Prompts that read the terminal, and progress bars drawn on it: a program calling one is run
+# by a person, who sees a hang.
 PROMPTS = frozenset({"input", "builtins.input", "getpass.getpass"})
+PROGRESS_BARS = frozenset({
+    "tqdm.tqdm", "tqdm.trange", "tqdm.auto.tqdm", "tqdm.auto.trange", "click.progressbar", "rich.progress.track",
+    "rich.progress.Progress", "alive_progress.alive_bar", "progressbar.ProgressBar", "progressbar.progressbar",
+})
+# Writers of a line of output, and the keyword that ends it: `print(".", end="")` and Django's
+# `self.stdout.write(".", ending="")` leave the line open for the next progress mark.
+LINE_ENDINGS = {"print": "end", "builtins.print": "end", "self.stdout.write": "ending"}
 
 
 class ExternalCallWithoutTimeout(PythonRule):
@@ -54,10 +63,14 @@ class ExternalCallWithoutTimeout(PythonRule):
     literal, a local given one, the result of a data-URI producer such as segno's
     `png_data_uri()` or of a function of any module, or a method of the class, with the
     project model's per-function summary "returns a `data:` / `file:` URI") opens no
-    connection and is not reported. Nor is a call in a command-line program that prompts the
-    person running it (a top-level `if __name__ == "__main__":` and a call of `input()` or
-    `getpass()`): someone at the terminal sees the hang and stops it; a program that prompts
-    nobody may run unattended (a cron job, a hook) and is still checked."""
+    connection and is not reported. Nor is a call in a command-line program (a top-level
+    `if __name__ == "__main__":`, a Django management command: reviewer.entrypoints) that a
+    person runs and watches: it prompts them (`input()`, `getpass()`) or draws its progress for
+    them (a progress bar such as tqdm's, `print(".", end="")`, `self.stdout.write(".",
+    ending="")`): someone at the terminal sees the hang and stops it. A program that does
+    neither (it prompts nobody and writes whole lines, as a log would) may run unattended (a
+    cron job, a hook) and is still checked. Code the service never runs (tests, developer
+    tooling, the config's `not-deployed`: discovery.Deployment) is not checked at all."""
 
     code = "OPS001"
     # bandit's B113 (requests without a timeout) flags the same calls, less precisely.
@@ -202,6 +215,18 @@ class ExternalCallWithoutTimeout(PythonRule):
             lines=(5,),
             note="near-miss: a program run from `__main__` that prompts nobody can hang unattended (a cron job, a hook)",
         ),
+        Example(
+            "import requests\n"
+            "from django.core.management.base import BaseCommand\n\n\n"
+            "class Command(BaseCommand):\n"
+            "    def handle(self, *args, **options):\n"
+            "        for page in range(1, 10):\n"
+            '            self.stdout.write(f"*** Page {page}")\n'
+            '            requests.get(f"https://wger.de/api/v2/exerciseimage/?page={page}")\n',
+            path="exercises/management/commands/download_images.py",
+            lines=(9,),
+            note="near-miss: a management command that writes whole lines, as a log would, may run from cron (wger)",
+        ),
     )
     valid = (
         Example(
@@ -303,6 +328,37 @@ class ExternalCallWithoutTimeout(PythonRule):
             note="near-miss: a command-line program that prompts the person running it: they see a hang and stop it (buildbot)",
         ),
         Example(
+            "import requests\n"
+            "from django.core.management.base import BaseCommand\n\n\n"
+            "class Command(BaseCommand):\n"
+            "    def add_arguments(self, parser):\n"
+            '        parser.add_argument("--force", action="store_true")\n\n'
+            "    def handle(self, *args, **options):\n"
+            '        if not options["force"] and input("Delete the space? (y/n) ") != "y":\n'
+            "            return\n"
+            '        requests.delete("http://localhost:5601/api/spaces/space/arches")\n',
+            path="arches/management/commands/kibana.py",
+            note="near-miss: an operator's management command that asks before it acts: the person running it sees a hang (arches)",
+        ),
+        Example(
+            "import requests\n"
+            "from django.core.management.base import BaseCommand\n\n\n"
+            "class Command(BaseCommand):\n"
+            "    def handle(self, *args, **options):\n"
+            "        for job in TestJob.objects.all():\n"
+            '            print(".", end="")\n'
+            "            job.build = requests.get(job.url).json()\n",
+            path="ci/management/commands/backfill_boot_tests.py",
+            note="near-miss: a one-off management command that draws progress dots for the person watching it (squad)",
+        ),
+        Example(
+            "import requests\n"
+            "def submit_form(base_url, form):\n"
+            '    return requests.post(f"{base_url}/api/processes/", json=form).json()\n',
+            path="orchestrator/core/devtools/populator.py",
+            note="near-miss: a `devtools/` folder, at any depth, holds developer tooling the service never runs (orchestrator-core)",
+        ),
+        Example(
             "def fetch(cache, key):\n    return cache.get(key)\n",
             path="app/cache.py",
             note="near-miss: a `get` that is no HTTP call",
@@ -325,9 +381,8 @@ class ExternalCallWithoutTimeout(PythonRule):
         self.interactive = False  # a command-line program that prompts the person running it
 
     def visit_Module(self, node: cst.Module) -> None:
-        self.interactive = _main_block(node) and any(
-            isinstance(call, cst.Call) and isinstance(call.func, (cst.Name, cst.Attribute)) and self.context.resolve(call.func) in PROMPTS
-            for call in descendants(node))
+        self.interactive = is_command_line_program(self.context.path, node) and any(
+            isinstance(call, cst.Call) and self._watched(call) for call in descendants(node))
         classes = [s for s in node.body if isinstance(s, cst.ClassDef)]
         changed = True
         while changed:  # subclasses of subclasses of the same file, in any order
@@ -432,6 +487,19 @@ class ExternalCallWithoutTimeout(PythonRule):
             if key[0] == "self" and key not in sessions_on_self:
                 continue
             self._check_required(node, label, None if missing else keyword(node, "timeout"), Confidence.MEDIUM)
+
+    def _watched(self, call: cst.Call) -> bool:
+        """The call prompts the person at the terminal or draws progress for them."""
+        if not isinstance(call.func, (cst.Name, cst.Attribute)):
+            return False
+        name = self.context.resolve(call.func) or dotted(call.func) or ""
+        if name in PROMPTS or name in PROGRESS_BARS:
+            return True
+        ending = keyword(call, LINE_ENDINGS[name]) if name in LINE_ENDINGS else None
+        if ending is None or not isinstance(ending.value, cst.SimpleString):
+            return False
+        text = ending.value.evaluated_value
+        return isinstance(text, str) and "\n" not in text
 
     def _check_required(self, node: cst.Call, label: str, timeout: cst.Arg | None, confidence: Confidence) -> None:
         if timeout is None:
@@ -592,17 +660,6 @@ class _ClassFacts:
         self.name = name
         self.values: dict[str, list[bool]] = {}  # attribute -> per assignment: a session call?
         self.annotated: set[str] = set()  # attributes annotated as a session
-
-
-def _main_block(module: cst.Module) -> bool:
-    """Whether the module runs as a program: a top-level `if __name__ == "__main__":`."""
-    for statement in module.body:
-        if isinstance(statement, cst.If) and isinstance(statement.test, cst.Comparison):
-            parts = [statement.test.left, *(target.comparator for target in statement.test.comparisons)]
-            if any(isinstance(p, cst.Name) and p.value == "__name__" for p in parts) and any(
-                    isinstance(p, cst.SimpleString) and p.evaluated_value == "__main__" for p in parts):
-                return True
-    return False
 
 
 def _self_attribute(node: cst.BaseExpression) -> bool:

@@ -210,7 +210,7 @@ class GracefulShutdownMissing(ProjectRule):
                 Location(handler.line, 1, handler.line, 1), path=handler.path, fix=ABRUPT_FIX,
                 what=f"the SIGTERM handler `{handler.name}` exits at once with `{handler.call}()`, cutting off the work in flight",
             )
-        if not is_service(RoutesProvider.of(index)):
+        if not is_service(RoutesProvider.of(index), index.deployment):
             return
         for resource in facts.resources:
             if resource.name not in facts.closed:

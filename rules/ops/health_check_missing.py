@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 
 from reviewer.model import Category, Confidence, Location, Severity
-from reviewer.discovery import non_service
 from reviewer.web.routes import RoutesProvider, is_service, service_anchor
 from reviewer.rule import Example, ProjectRule
 
@@ -69,8 +68,8 @@ class HealthCheckMissing(ProjectRule):
     )
 
     def check(self, index) -> None:
-        data = RoutesProvider.of(index)
-        if not is_service(data):
+        data, non_service = RoutesProvider.of(index), index.deployment.non_service
+        if not is_service(data, index.deployment):
             return
         every = data.routes
         routes = [r for r in every if not non_service(r.file) and index.local(r.file)]  # not the routes of a service around it

@@ -4,7 +4,6 @@ from collections import Counter
 
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.web.requestids import RequestIdsProvider, SECTION
-from reviewer.discovery import non_service
 from reviewer.web.routes import RoutesProvider, is_service, service_scope
 from reviewer.rule import Example, ProjectRule
 
@@ -168,8 +167,8 @@ class RequestIdMissing(ProjectRule):
     )
 
     def check(self, index) -> None:
-        data = RoutesProvider.of(index)
-        if not is_service(data):
+        data, non_service = RoutesProvider.of(index), index.deployment.non_service
+        if not is_service(data, index.deployment):
             return
         evidence = RequestIdsProvider.of(index)
         if evidence.evidence:

@@ -337,7 +337,7 @@ class MultiWriteWithoutTransaction(PythonRule):
             if node.name.value in self.called_inside:
                 continue
             if name and (wrapped_by_callers(self.context.symbols, self.context.path, name)
-                         or called_by_hand(self.context.symbols, self.context.path, name)):
+                         or called_by_hand(self.context, name)):
                 continue
             self.report(
                 node.name,

@@ -5,7 +5,6 @@ import ast
 from reviewer.orm import indexes, querysites, rawsites
 from reviewer.orm.modelgraph import ModelGraph, ModelGraphProvider
 from reviewer.web import routes
-from reviewer.discovery import non_service
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.rule import Example, ProjectRule
 
@@ -223,6 +222,7 @@ def _small(site: querysites.QuerySite) -> bool:
 
 
 def _list_handlers(index) -> set[tuple[str, str]]:
+    non_service = index.deployment.non_service
     """(file, class or function name) of the handlers of list and search endpoints: `GET`
     routes whose path does not end with a path parameter."""
     found: set[tuple[str, str]] = set()

@@ -560,7 +560,7 @@ class RaceLostUpdateCheckThenAct(PythonRule):
         if function.by_hand is None:
             owner = self.tracker.enclosing_class()
             name = f"{owner}.{function.node.name.value}" if owner else function.node.name.value  # type: ignore[attr-defined]
-            function.by_hand = called_by_hand(self.context.symbols, self.context.path, name)
+            function.by_hand = called_by_hand(self.context, name)
         return function.by_hand
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

@@ -5,7 +5,7 @@ import libcst as cst
 from reviewer.web.apicheck import code
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.orm.transactions import SIDE_EFFECT_NEEDS, Transactions, side_effect
+from reviewer.orm.transactions import SIDE_EFFECT_NEEDS, Transactions, scheduled_after_commit, side_effect
 
 SETTINGS = (
     "shop/settings.py",
@@ -26,7 +26,13 @@ class SideEffectInsideTransaction(PythonRule):
     `begin_nested()`, asyncpg / psycopg `conn.transaction()`, `with conn:` on a DB-API
     connection, and a session between a write and the `commit()` of the same function. Code
     handed to `transaction.on_commit(...)` runs after the commit and is not reported; neither
-    is writing the message to an outbox table, which is the fix."""
+    is writing the message to an outbox table, which is the fix. Nor is a task scheduled for
+    later: Celery's `countdown` / `eta` (RQ's `enqueue_in` / `enqueue_at`) is the earliest time
+    a worker starts it, so a delay of at least a minute (twice gunicorn's default worker
+    timeout, longer than any transaction should stay open), or one read from an attribute
+    whose value reviewer cannot see (a delay the project configures), starts the task after
+    the commit. A countdown of a few seconds, one read from a sequence whose shortest item is
+    (a retry schedule), one computed from locals, and an `eta` of `now()` are still reported."""
 
     code = "ORM010"
     name = "side-effect-inside-transaction"
@@ -107,6 +113,26 @@ class SideEffectInsideTransaction(PythonRule):
             lines=(5,),
             note="asyncpg conn.transaction()",
         ),
+        Example(
+            "from django.db import transaction\n"
+            "from orders.tasks import send_receipt\n"
+            "def place(user, total):\n"
+            "    with transaction.atomic():\n"
+            "        order = Order.objects.create(user=user, total=total)\n"
+            "        send_receipt.apply_async(args=(order.id,), countdown=5)\n",
+            lines=(6,),
+            note="near-miss: a countdown of a few seconds can start the task before a slow commit",
+        ),
+        Example(
+            "from django.db import transaction\n"
+            "RETRY_INTERVALS = (5, 30, 300, 3600)\n"
+            "def retry(hook_id, attempt):\n"
+            "    with transaction.atomic():\n"
+            "        Hook.objects.filter(pk=hook_id).update(attempts=attempt)\n"
+            "        send_webhook.apply_async(args=(hook_id, attempt + 1), countdown=RETRY_INTERVALS[attempt])\n",
+            lines=(6,),
+            note="near-miss: a countdown read from a sequence of constants is as short as its shortest item (pretix)",
+        ),
     )
     valid = (
         Example(
@@ -160,6 +186,18 @@ class SideEffectInsideTransaction(PythonRule):
             path="shop/views.py",
             note="near-miss: ATOMIC_REQUESTS is off, so the create committed already",
         ),
+        Example(
+            "from datetime import timedelta\n"
+            "from django.db import transaction\n"
+            "from django.utils import timezone\n"
+            "def record(status_id, project):\n"
+            "    with transaction.atomic():\n"
+            "        status = ProjectStatus.objects.select_for_update().get(pk=status_id)\n"
+            "        notify_on_timeout.apply_async(args=[status_id], countdown=project.notification_timeout)\n"
+            "        remind.apply_async(args=[status_id], eta=timezone.now() + timedelta(hours=1))\n"
+            "        status.save()\n",
+            note="near-miss: tasks scheduled for later (a configured countdown, an eta an hour ahead) start after the commit (squad)",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:
@@ -171,7 +209,7 @@ class SideEffectInsideTransaction(PythonRule):
         if not self.active:
             return
         effect = side_effect(node, self.context)
-        if not effect:
+        if not effect or (effect == "task enqueue" and scheduled_after_commit(node, self.context)):
             return
         scope = self.transactions.open_scope()
         if not scope:

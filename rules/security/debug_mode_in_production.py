@@ -5,7 +5,6 @@ import libcst as cst
 from reviewer.model import Category, Confidence, Severity
 from reviewer.fixnodes import import_change
 from reviewer.rule import Autofix, Change, Example, Needs, PythonRule
-from reviewer.discovery import non_service
 from reviewer.web.routes import RoutesProvider
 from reviewer.ops.secops import is_dev_path, is_settings_path
 from reviewer.ops.nodes import is_true, keyword, string_value, target_name
@@ -173,7 +172,7 @@ class DebugModeInProduction(PythonRule):
         code of its own (a middleware matching the domains it knows) and leaves
         `ALLOWED_HOSTS` open on purpose."""
         evidence = RoutesProvider.of(self.context.index).evidence
-        return any(item.kind == "host-check" and not non_service(item.file) for item in evidence)
+        return any(item.kind == "host-check" and not self.context.index.deployment.non_service(item.file) for item in evidence)
 
     def _from_environment(self, value: cst.BaseExpression, setting: str) -> Autofix:
         """The literal replaced by a read of the environment that is off (or empty) when the

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import re
 
+from reviewer.discovery import Deployment
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.web.ratelimit import RateLimitFacts, RateLimitProvider, SECTION, edge_evidence, web_framework_optional
-from reviewer.discovery import non_service
 from reviewer.web.routes import RoutesProvider, RoutesSection, service_anchor
 from reviewer.rule import Example, ProjectRule
 
@@ -118,14 +118,14 @@ PER_ROUTE_LIBRARIES = ("slowapi", "flask_limiter", "fastapi_limiter", "django_ra
 COVERING = frozenset({"global-limit", "auth-limit", "limiter-setting", "limiter-app", "too-many-requests", "gateway", "login-throttle"})
 
 
-def deployed(data: RoutesSection) -> bool:
+def deployed(data: RoutesSection, deployment: Deployment) -> bool:
     """A service that is deployed as it is: it builds an app, or has the Django settings of a
     site (`ROOT_URLCONF`). An `INSTALLED_APPS` list alone is what a reusable Django app ships
     for its host project (django-oscar's `oscar/__init__.py`)."""
-    if any(not non_service(app.file) for app in data.apps):
+    if any(not deployment.non_service(app.file) for app in data.apps):
         return True
     urlconf = data.settings.get("ROOT_URLCONF")
-    return urlconf is not None and not non_service(urlconf.file)
+    return urlconf is not None and not deployment.non_service(urlconf.file)
 
 
 AUTH_MESSAGE = "Authentication route `{method} {route}` is not rate limited, while the service limits other routes with {library}"
@@ -502,14 +502,14 @@ class RateLimitingMissing(ProjectRule):
         data = RoutesProvider.of(index)
         facts = RateLimitProvider.of(index)
         self._no_retry_after(facts)
-        if not deployed(data):
+        if not deployed(data, index.deployment):
             return
         self._scopes_without_rate(facts)
         if self.settings.get("edge-rate-limit") or web_framework_optional(index.text):
             return
-        evidence = [item for item in facts.evidence if not non_service(item.file)] + edge_evidence(index.text)
+        evidence = [item for item in facts.evidence if not index.deployment.non_service(item.file)] + edge_evidence(index.text)
         if evidence:
-            self._unthrottled_auth_routes(data, facts, evidence)
+            self._unthrottled_auth_routes(data, facts, evidence, index.deployment)
             return
         anchor = service_anchor(data, ("REST_FRAMEWORK", "INSTALLED_APPS", "ROOT_URLCONF"), factory=True, index=index)
         if anchor is None:
@@ -550,7 +550,7 @@ class RateLimitingMissing(ProjectRule):
                 where=where,
             )
 
-    def _unthrottled_auth_routes(self, data: RoutesSection, facts: RateLimitFacts, evidence: list) -> None:
+    def _unthrottled_auth_routes(self, data: RoutesSection, facts: RateLimitFacts, evidence: list, deployment: Deployment) -> None:
         """A service that limits routes one by one (slowapi, Flask-Limiter, fastapi-limiter,
         django-ratelimit decorators or dependencies), with no limit on every request: its
         authentication routes that no limiter guards."""
@@ -564,7 +564,7 @@ class RateLimitingMissing(ProjectRule):
         seen: set[str] = set()
         for route in data.routes:
             handler = route.handler
-            if route.method not in WRITE_METHODS or non_service(route.file) or handler in seen:
+            if route.method not in WRITE_METHODS or deployment.non_service(route.file) or handler in seen:
                 continue
             segments = [part for part in route.path.split("/") if part and not part.startswith(("{", "["))]
             if not any(AUTH_SEGMENT.search(part) for part in segments):
