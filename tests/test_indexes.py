@@ -69,6 +69,24 @@ def test_model_tables_sqlalchemy_and_django() -> None:
     assert tables["indexes"] == [{"model": "Membership", "on": ["user_id", "group_id"]}]
 
 
+def test_django_index_expressions() -> None:
+    """`models.Index("a", "b")` (strings Django wraps in F()) and `F("a").desc()` index the
+    columns; a function of a column (`Lower("a")`) indexes a computed value."""
+    text = (
+        "class Tile(models.Model):\n"
+        '    nodegroup = models.ForeignKey(NodeGroup, db_index=False, on_delete=models.DO_NOTHING)\n'
+        "    class Meta:\n"
+        '        indexes = [models.Index("nodegroup", "resourceinstance", name="n"), models.Index(F("Sort").desc(), "x", name="s"),\n'
+        '                   models.Index(Lower("title"), "nodegroup", name="l")]\n'
+        '        constraints = [models.UniqueConstraint(F("slug"), "graph", name="u")]\n'
+    )
+    (tile,) = model_tables("app/models.py", ast.parse(text))["tables"]
+    assert tile["keys"] == [["nodegroup", "resourceinstance"], ["sort", "x"], [None, "nodegroup"], ["slug", "graph"]]
+    assert tile["unique"] == [["slug", "graph"]]
+    keys = TableKeys("tile", tuple(map(tuple, tile["keys"])))
+    assert keys.covers(["nodegroup"]) and not keys.covers(["title"])
+
+
 def test_leading_prefix() -> None:
     keys = TableKeys("t", (("a", "b"), ("c",)))
     assert keys.covers(["a"]) and keys.covers(["b", "a"]) and keys.covers(["c"])

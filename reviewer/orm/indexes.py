@@ -267,12 +267,26 @@ def _django_meta(meta: ast.ClassDef) -> tuple[list[list[str | None]], list[list[
                     continue
                 if keyword_value(call, "condition") is not None:
                     continue  # a partial index covers only some rows
-                fields = _django_fields(keyword_value(call, "fields"))
+                fields = _django_fields(keyword_value(call, "fields")) or _django_expressions(call.args)
                 if fields:
                     keys.append(fields)
                     if _last(call.func) == "UniqueConstraint":
                         unique.append(fields)
     return keys, unique
+
+
+def _django_expressions(args: Sequence[ast.expr]) -> list[str | None]:
+    """Columns of a Django `Index(*expressions)` / `UniqueConstraint(*expressions)`: a string
+    is `F("name")` (Django wraps it), so is `F("name")` with or without `.asc()` / `.desc()`;
+    any other expression (`Lower("name")`) indexes a computed value, None."""
+    found: list[str | None] = []
+    for arg in args:
+        if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in ("asc", "desc"):
+            arg = arg.func.value
+        if isinstance(arg, ast.Call) and _last(arg.func) == "F" and len(arg.args) == 1:
+            arg = arg.args[0]
+        found.append(name.lower() if (name := _text(arg)) else None)
+    return found
 
 
 def _assignment(statement: ast.stmt) -> tuple[str | None, ast.AST | None]:

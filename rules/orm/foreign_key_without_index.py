@@ -106,6 +106,11 @@ class ForeignKeyWithoutIndex(ProjectRule):
                 "    number = models.CharField(max_length=20)\n\n"
                 "    class Meta:\n        unique_together = [(\"customer\", \"number\")]\n",
                 path="shop/models.py", note="near-miss: a unique constraint leading with the key covers it"),
+        Example(DJANGO_HEAD + "class Tile(models.Model):\n"
+                "    nodegroup = models.ForeignKey(\"NodeGroup\", on_delete=models.CASCADE, db_index=False)\n"
+                "    resource = models.ForeignKey(\"Resource\", on_delete=models.CASCADE)\n\n"
+                "    class Meta:\n        indexes = [models.Index(\"nodegroup\", \"resource\", name=\"nodegroup_and_resource\")]\n",
+                path="shop/models.py", note="near-miss: an index given its columns as positional expressions leads with the key"),
         Example(SA_HEAD + "class Deployment(Base):\n    __tablename__ = \"deployment\"\n"
                 "    storage_document_id: Mapped[int] = mapped_column(ForeignKey(\"block_document.id\"), index=False)\n",
                 path="app/models.py", note="near-miss: `index=False` written out is the author's decision"),
