@@ -98,6 +98,14 @@ class MigrationHistoryConflict(ProjectRule):
                 path="shop/migrations/0003_tier.py", files=SHOP,
                 note="near-miss: the literal part of a concatenation (django-helpdesk) links 0002 to 0003; the part "
                      "read from settings is unknown, never 'no dependency'"),
+        Example(_DJANGO + '    dependencies = [("shop", "fill_prices")]\n    operations = []\n',
+                path="shop/migrations/0003_tier.py",
+                files=SHOP + (("shop/migrations/fill_prices.py", _DJANGO + '    dependencies = [("shop", "0002_price")]\n'
+                                                                          "    operations = []\n"),
+                              ("shop/migrations/10012_plan.py", _DJANGO + '    dependencies = [("shop", "0003_tier")]\n'
+                                                                        "    operations = []\n")),
+                note="near-miss: Django loads every module of the package, numbered past 9999 or not numbered at all "
+                     "(arches): 0002 -> fill_prices -> 0003 -> 10012 is one line, with one leaf"),
         Example('revision = "b7"\ndown_revision = "a1"\n', path="alembic/versions/b7_add_tier.py",
                 files=ENV + (("alembic/versions/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
                              ("alembic/versions/a1_test.py", 'revision = "a1"\ndown_revision = "a0"\n')),
