@@ -305,6 +305,41 @@ def test_alembic_guarded_operations_and_earlier_revisions() -> None:
     assert mig.earlier_revisions(root, found) == []
 
 
+def test_alembic_tentative_drops_and_variant_types() -> None:
+    """A drop is tentative when it runs only if the object is there: `if_exists=True`, SQL `IF
+    EXISTS`, under an `if`, in a `try` with handlers or `with suppress(...)`; an unconditional
+    drop is not, and no other operation is. `.with_variant(...)` types are read as their base."""
+    import ast
+
+    from reviewer.migrations.alembic import alembic_type, alembic_unit
+
+    text = (
+        'revision = "b2"\ndown_revision = "a1"\n\n'
+        "def upgrade():\n"
+        '    op.drop_index("ix_if_exists", table_name="a", if_exists=True)\n'
+        '    op.execute("DROP TABLE IF EXISTS sql_if_exists")\n'
+        '    op.execute("ALTER TABLE c DROP COLUMN IF EXISTS sql_column")\n'
+        "    with suppress(DatabaseError):\n"
+        '        op.drop_table("suppressed")\n'
+        "    try:\n"
+        '        op.drop_constraint("in_try", "d")\n'
+        "    except Exception:\n"
+        "        pass\n"
+        "    for table in names:\n"
+        "        if table in tables:\n"
+        '            op.drop_table("under_if")\n'
+        '            op.create_table("created_under_if")\n'
+        '    op.drop_table("plain")\n'
+        '    op.execute("DROP INDEX plain_sql")\n'
+    )
+    unit = alembic_unit("alembic/versions/b2.py", text, ast.parse(text))
+    tentative = {o.name or o.column or o.table: o.tentative for o in unit.ops}
+    assert tentative == {"ix_if_exists": True, "sql_if_exists": True, "sql_column": True, "suppressed": True, "in_try": True,
+                         "under_if": True, "created_under_if": False, "plain": False, "plain_sql": False}
+    variant = ast.parse('sa.Text().with_variant(MEDIUMTEXT, "mysql").with_variant(NVARCHAR(None), "mssql")', mode="eval").body
+    assert alembic_type(variant).type == "text"
+
+
 def test_alembic_autocommit_connection_leaves_the_transaction() -> None:
     """SQL executed on a connection switched to AUTOCOMMIT (`execution_options(isolation_level=
     "AUTOCOMMIT")`, bound to a name, inline, or as a `with` target) runs outside the revision's

@@ -79,6 +79,16 @@ class IrreversibleMigration(ProjectRule):
             note="a template docstring and Alembic's autogenerate markers do not explain anything",
         ),
         Example(
+            'revision = "b3"\ndown_revision = "b2"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+            "def upgrade():\n"
+            '    op.drop_index("ix_logs_path", table_name="logs", if_exists=True)\n'
+            '    op.drop_column("logs", "path")\n\n'
+            "def downgrade():\n"
+            "    pass\n",
+            path="alembic/versions/b3_drop_path.py", files=ENV, lines=(10,),
+            note="the column is dropped whatever the database holds: its downgrade can add it back",
+        ),
+        Example(
             "from django.db import migrations\n\n"
             "def fill(apps, schema_editor):\n    pass\n\n"
             "class Migration(migrations.Migration):\n"
@@ -184,6 +194,37 @@ class IrreversibleMigration(ProjectRule):
             path="alembic/versions/h8_constraints.py", files=ENV,
             note="near-miss: a one-line docstring that says why (not the template's \"Unapply ...\" pair of the upgrade's)",
         ),
+        Example(
+            'revision = "j9"\ndown_revision = "h8"\nfrom alembic import op\nimport sqlalchemy as sa\n'
+            "from sqlalchemy.dialects.mysql import MEDIUMTEXT\n\n"
+            "def upgrade():\n"
+            '    op.execute("ALTER TYPE state_type ADD VALUE IF NOT EXISTS \'CANCELLING\'")\n'
+            '    with op.batch_alter_table("experiment_tags") as batch_op:\n'
+            '        batch_op.alter_column("value", existing_type=sa.String(5000),\n'
+            '                              type_=sa.Text().with_variant(MEDIUMTEXT, "mysql"))\n'
+            '        batch_op.alter_column("run_id", nullable=True, existing_type=sa.String(32))\n\n'
+            "def downgrade():\n"
+            "    pass\n",
+            path="alembic/versions/j9_relax.py", files=ENV,
+            note="near-miss: the upgrade only relaxes the schema (an enum value PostgreSQL cannot remove, a wider "
+                 "type, a dropped NOT NULL); the reverse could fail on rows written since",
+        ),
+        Example(
+            'revision = "k1"\ndown_revision = "j9"\nfrom contextlib import suppress\n'
+            "from alembic import op\nimport sqlalchemy as sa\n\n"
+            "def upgrade():\n"
+            "    with suppress(sa.exc.DatabaseError):\n"
+            '        op.drop_index("ti_state_incl_start_date", table_name="task_instance", if_exists=True)\n'
+            "    tables = sa.inspect(op.get_bind()).get_table_names()\n"
+            '    for table in ["alert_logs", "alerts"]:\n'
+            "        if table in tables:\n"
+            "            op.drop_table(table)\n\n"
+            "def downgrade():\n"
+            "    pass\n",
+            path="alembic/versions/k1_cleanup.py", files=ENV,
+            note="near-miss: a cleanup that drops only what it finds (stray indexes, dead tables some databases "
+                 "have); no downgrade knows what was there",
+        ),
         Example("ALTER TABLE users ADD COLUMN nickname text;\n", path="db/migrations/000004_nickname.up.sql",
                 files=(("db/migrations/000004_nickname.down.sql", "ALTER TABLE users DROP COLUMN nickname;\n"),)),
     )
@@ -209,10 +250,11 @@ class IrreversibleMigration(ProjectRule):
             return  # merge point or placeholder: nothing to undo
         state = unit.down_state
         if state == "empty" and (unit.data_only or unit.down_explained or unit.other_dialect_only
-                                 or _only_widens(unit)):
+                                 or _only(unit, _relaxes) or _only(unit, _tentative_drop)):
             # A data migration (an empty downgrade is Alembic's no-op reverse), a downgrade that
-            # says why it is empty (a documented decision), an upgrade that does nothing here, or
-            # one that only widens column types (narrowing them back could fail on longer values).
+            # says why it is empty (a documented decision), an upgrade that does nothing here,
+            # one that only relaxes the schema (its reverse could fail on the rows written since),
+            # or one that only drops what it finds (a cleanup: no downgrade knows what was there).
             return
         at = Location(unit.down_line, unit.down_col, unit.down_line, unit.down_col)
         if state == "missing":
@@ -252,7 +294,20 @@ class IrreversibleMigration(ProjectRule):
                 self.report(Location(line, 1, line, 1), f"{tool} migration's down section is empty", path=unit.path)
 
 
-def _only_widens(unit) -> bool:
-    """The upgrade's only schema changes are type widenings (`varchar(500)` to `varchar(5000)`)."""
+def _only(unit, test) -> bool:
+    """The upgrade's schema changes are all of one kind (`test`), and there is at least one."""
     ups = [o for o in mig.up_ops(unit) if o.kind not in mig.DATA_KINDS]
-    return bool(ups) and all(o.kind == "alter_type" and o.widening for o in ups)
+    return bool(ups) and all(test(o) for o in ups)
+
+
+def _relaxes(op) -> bool:
+    """A change whose reverse can fail on rows written after it: a type widening
+    (`varchar(500)` to `varchar(5000)` or `text`), a dropped NOT NULL, a value added to a
+    PostgreSQL enum (which has no way to remove one)."""
+    return op.kind == "alter_type" and op.widening or op.kind in ("drop_not_null", "enum_add_value")
+
+
+def _tentative_drop(op) -> bool:
+    """A drop of something the upgrade is not sure is there (`if_exists=True`, `IF EXISTS`,
+    under a check, in a `try` or `suppress`): stray state some databases have."""
+    return op.kind in mig.DROP_KINDS and op.tentative
