@@ -305,8 +305,8 @@ def test_alembic_guarded_operations_and_earlier_revisions() -> None:
     assert mig.earlier_revisions(root, found) == []
 
 
-def test_alembic_tentative_drops_and_variant_types() -> None:
-    """A drop is tentative when it runs only if the object is there: `if_exists=True`, SQL `IF
+def test_alembic_tentative_drops_early_exits_and_variant_types() -> None:
+    """An upgrade that only returns early is empty. A drop is tentative when it runs only if the object is there: `if_exists=True`, SQL `IF
     EXISTS`, under an `if`, in a `try` with handlers or `with suppress(...)`; an unconditional
     drop is not, and no other operation is. `.with_variant(...)` types are read as their base."""
     import ast
@@ -336,6 +336,15 @@ def test_alembic_tentative_drops_and_variant_types() -> None:
     tentative = {o.name or o.column or o.table: o.tentative for o in unit.ops}
     assert tentative == {"ix_if_exists": True, "sql_if_exists": True, "sql_column": True, "suppressed": True, "in_try": True,
                          "under_if": True, "created_under_if": False, "plain": False, "plain_sql": False}
+    from reviewer.migrations.pysource import body_state
+
+    def state(body: str) -> str:
+        return body_state(ast.parse("def upgrade():\n" + body).body[0])  # type: ignore[arg-type]
+
+    assert state("    if skip(op, __name__):\n        return\n    pass\n") == "empty"
+    assert state("    if skip(op):\n        return\n    op.drop_table('t')\n") == "ok"
+    assert state("    if skip(op):\n        return\n    else:\n        op.drop_table('t')\n") == "ok"
+    assert state("    if skip(op):\n        return op.drop_table('t')\n") == "ok"
     variant = ast.parse('sa.Text().with_variant(MEDIUMTEXT, "mysql").with_variant(NVARCHAR(None), "mssql")', mode="eval").body
     assert alembic_type(variant).type == "text"
 

@@ -225,6 +225,17 @@ class IrreversibleMigration(ProjectRule):
             note="near-miss: a cleanup that drops only what it finds (stray indexes, dead tables some databases "
                  "have); no downgrade knows what was there",
         ),
+        Example(
+            'revision = "m2"\ndown_revision = "k1"\nfrom alembic import op\nfrom ckan.migration import skip_based_on_legacy_engine_version\n\n'
+            "def upgrade():\n"
+            "    if skip_based_on_legacy_engine_version(op, __name__):\n"
+            "        return\n"
+            "    pass\n\n"
+            "def downgrade():\n"
+            "    pass\n",
+            path="alembic/versions/m2_legacy.py", files=ENV,
+            note="near-miss: an upgrade that only returns early does nothing either (ckan's legacy revisions)",
+        ),
         Example("ALTER TABLE users ADD COLUMN nickname text;\n", path="db/migrations/000004_nickname.up.sql",
                 files=(("db/migrations/000004_nickname.down.sql", "ALTER TABLE users DROP COLUMN nickname;\n"),)),
     )
