@@ -345,6 +345,15 @@ def test_alembic_tentative_drops_early_exits_and_variant_types() -> None:
     assert state("    if skip(op):\n        return\n    op.drop_table('t')\n") == "ok"
     assert state("    if skip(op):\n        return\n    else:\n        op.drop_table('t')\n") == "ok"
     assert state("    if skip(op):\n        return op.drop_table('t')\n") == "ok"
+    repair = (
+        'revision = "c3"\ndown_revision = "b2"\n\n'
+        "def upgrade():\n"
+        "    conn = op.get_bind()\n"
+        "    rows = conn.execute(sa.select(t.c.id))\n"
+        "    conn.execute(sa.update(t).where(t.c.id == 1).values(a=2))\n"
+    )
+    repaired = alembic_unit("alembic/versions/c3.py", repair, ast.parse(repair))
+    assert [(o.kind, o.verb, o.line) for o in repaired.ops] == [("dml", "update", 7)] and repaired.data_only
     variant = ast.parse('sa.Text().with_variant(MEDIUMTEXT, "mysql").with_variant(NVARCHAR(None), "mssql")', mode="eval").body
     assert alembic_type(variant).type == "text"
 

@@ -276,6 +276,11 @@ class _AlembicWalker:
                 if isinstance(sql, str):
                     outside = target in self.autocommit or isinstance(call.func, ast.Attribute) and _autocommit(call.func.value)
                     self._sql(sql, call, direction, transactional and not outside)
+                elif (verb := _dml_construct(call.args[0])) is not None:
+                    # `conn.execute(sa.update(t).where(...))` on the revision's connection: data work.
+                    at = self.anchor or call
+                    self.ops.append(Operation("dml", verb=verb, where=True, line=at.lineno, col=at.col_offset + 1,
+                                              direction=direction, tx=transactional, code=segment(self.text, call)))
             return
         found = self._op(name or "", call, batch_table, direction, transactional)
         at = self.anchor or call

@@ -226,6 +226,18 @@ class IrreversibleMigration(ProjectRule):
                  "have); no downgrade knows what was there",
         ),
         Example(
+            'revision = "n3"\ndown_revision = "m2"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+            "users = sa.table(\"user\", sa.column(\"id\", sa.Text), sa.column(\"oauth\", sa.JSON))\n\n"
+            "def upgrade():\n"
+            "    conn = op.get_bind()\n"
+            "    for uid, oauth in conn.execute(sa.select(users.c.id, users.c.oauth)).fetchall():\n"
+            "        conn.execute(sa.update(users).where(users.c.id == uid).values(oauth=repair(oauth)))\n\n"
+            "def downgrade():\n"
+            "    pass\n",
+            path="alembic/versions/n3_repair_oauth.py", files=ENV,
+            note="near-miss: a data fix through the revision's connection (`conn.execute(sa.update(...))`) is data-only",
+        ),
+        Example(
             'revision = "m2"\ndown_revision = "k1"\nfrom alembic import op\nfrom ckan.migration import skip_based_on_legacy_engine_version\n\n'
             "def upgrade():\n"
             "    if skip_based_on_legacy_engine_version(op, __name__):\n"
