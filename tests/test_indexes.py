@@ -43,6 +43,10 @@ def test_alembic_key_columns() -> None:
     assert keys["create_index", "m"].on == ("b", "a")
     assert keys["add_constraint", "m"].on == ("b",)
     assert keys["create_index", "n"].on == ("c",)
+    assert not keys["create_table", "m"].mysql
+    innodb = text.replace('sa.UniqueConstraint("a", "b"))', 'sa.UniqueConstraint("a", "b"), mysql_engine="InnoDB")')
+    (table,) = [o for o in alembic_unit("alembic/versions/b.py", innodb, ast.parse(innodb)).ops if o.kind == "create_table"]
+    assert table.mysql  # MySQL table options: the table is made for InnoDB, which indexes its keys
 
 
 def test_model_tables_sqlalchemy_and_django() -> None:

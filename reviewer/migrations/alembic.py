@@ -320,7 +320,9 @@ class _AlembicWalker:
             table = table_at(0, "table_name") if not batch else None
             columns = tuple(alembic_column(a) for a in call.args[1:] if isinstance(a, ast.Call) and callee(a) == "Column")
             keys = tuple(key for key in (alembic_key(a) for a in call.args[1:]) if key is not None)
-            return [Operation("create_table", table, columns=columns, names=long_names(table, *(c.name for c in columns)), keys=keys)]
+            mysql = any((k.arg or "").startswith(("mysql_", "mariadb_")) for k in call.keywords)
+            return [Operation("create_table", table, columns=columns, names=long_names(table, *(c.name for c in columns)), keys=keys,
+                              mysql=mysql)]
         if name == "drop_table":
             return [Operation("drop_table", table_at(0, "table_name"))]
         if name == "rename_table":

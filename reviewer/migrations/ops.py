@@ -170,6 +170,7 @@ class Operation:
     columns: tuple[Column, ...] = ()
     keys: tuple[TableKey, ...] = ()
     temporary: bool = False
+    mysql: bool = False  # create_table: MySQL table options (`mysql_engine="InnoDB"`, `mariadb_*`)
     cascade: bool = False
     nullable: bool = False
     default: bool = False  # add_column: existing rows get a value (or a custom field may fill them)

@@ -27,7 +27,8 @@ class ForeignKeyWithoutIndex(ProjectRule):
     migration line when no model declares the table.
 
     MySQL is left out (InnoDB creates the index itself), and so is Redshift (no indexes): the
-    configured dialect, MySQL-only migration chains and `mysql_*` table options say which.
+    configured dialect, MySQL-only migration chains and `mysql_*` table options (on the model or
+    on the migration's `create_table`) say which.
     Partial indexes (Django `condition=`) do not count as covering. Every index the history
     ever created counts (drops are not replayed), so an index dropped later still covers; a
     foreign key a later migration drops by name (or PostgreSQL's default `<table>_<column>_fkey`)
@@ -138,6 +139,18 @@ class ForeignKeyWithoutIndex(ProjectRule):
                 "    __table_args__ = {\"mysql_engine\": \"InnoDB\"}\n"
                 "    customer_id: Mapped[int] = mapped_column(ForeignKey(\"customers.id\"))\n",
                 path="app/models.py", note="near-miss: MySQL InnoDB indexes foreign keys itself"),
+        Example(SA_HEAD + "class IdPRemoteIds(Base):\n    __tablename__ = \"idp_remote_ids\"\n"
+                "    idp_id: Mapped[str] = mapped_column(ForeignKey(\"identity_provider.id\"))\n"
+                "    remote_id: Mapped[str] = mapped_column(primary_key=True)\n",
+                path="app/models.py", note="near-miss: the migration creates the table with InnoDB options (`mysql_engine`); "
+                     "the chain supports PostgreSQL too (keystone)",
+                files=(("alembic/versions/a1_initial.py",
+                        'revision = "a1"\ndown_revision = None\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+                        "def upgrade():\n"
+                        '    op.create_table("idp_remote_ids", sa.Column("idp_id", sa.String(64), sa.ForeignKey("identity_provider.id")),\n'
+                        '                    sa.Column("remote_id", sa.String(255), primary_key=True), mysql_engine="InnoDB")\n'
+                        '    if op.get_bind().engine.name == "postgresql":\n'
+                        '        op.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto")\n'), *ENV)),
     )
 
     def check(self, index) -> None:
