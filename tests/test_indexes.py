@@ -91,6 +91,26 @@ def test_django_index_expressions() -> None:
     assert keys.covers(["nodegroup"]) and not keys.covers(["title"])
 
 
+def test_django_partial_index_on_non_null_rows_covers_its_leading_column() -> None:
+    """A partial index that only leaves out rows whose leading column is NULL holds every row
+    a lookup on that column can match (weblate's `condition=Q(project__isnull=False)`); any
+    other condition covers only some rows."""
+    text = (
+        "class Change(models.Model):\n"
+        "    class Meta:\n"
+        "        indexes = [\n"
+        '            models.Index(fields=["project", "-timestamp"], condition=Q(project__isnull=False), name="a"),\n'
+        '            models.Index(fields=["unit"], condition=models.Q(unit_id__isnull=False) & Q(unit__isnull=False), name="b"),\n'
+        '            models.Index(fields=["language", "x"], condition=Q(language__isnull=False) & Q(x__isnull=False), name="c"),\n'
+        '            models.Index(fields=["category"], condition=Q(category__isnull=True), name="d"),\n'
+        '            models.Index(fields=["author"], condition=Q(author__isnull=False, action=1), name="e"),\n'
+        "        ]\n"
+        "    project = models.ForeignKey(Project, db_index=False, on_delete=models.CASCADE)\n"
+    )
+    (change,) = model_tables("app/models.py", ast.parse(text))["tables"]
+    assert change["keys"] == [["project", "timestamp"], ["unit"]]
+
+
 def test_leading_prefix() -> None:
     keys = TableKeys("t", (("a", "b"), ("c",)))
     assert keys.covers(["a"]) and keys.covers(["b", "a"]) and keys.covers(["c"])

@@ -265,14 +265,25 @@ def _django_meta(meta: ast.ClassDef) -> tuple[list[list[str | None]], list[list[
             for call in value.elts:
                 if not isinstance(call, ast.Call) or _last(call.func) not in ("Index", "UniqueConstraint"):
                     continue
-                if keyword_value(call, "condition") is not None:
-                    continue  # a partial index covers only some rows
                 fields = _django_fields(keyword_value(call, "fields")) or _django_expressions(call.args)
+                condition = keyword_value(call, "condition")
+                if condition is not None and not (fields and fields[0] and _not_null_only(condition, fields[0])):
+                    continue  # a partial index covers only some rows
                 if fields:
                     keys.append(fields)
                     if _last(call.func) == "UniqueConstraint":
                         unique.append(fields)
     return keys, unique
+
+
+def _not_null_only(condition: ast.AST, column: str) -> bool:
+    """Whether a partial index's `condition` only leaves out the rows whose `column` is NULL
+    (`Q(project__isnull=False)`): every row a lookup `column = value` can match is in it."""
+    if isinstance(condition, ast.BinOp) and isinstance(condition.op, ast.BitAnd):
+        return _not_null_only(condition.left, column) and _not_null_only(condition.right, column)
+    if not (isinstance(condition, ast.Call) and _last(condition.func) == "Q" and not condition.args and condition.keywords):
+        return False
+    return all(k.arg in (f"{column}__isnull", f"{column}_id__isnull") and _false(k.value) for k in condition.keywords)
 
 
 def _django_expressions(args: Sequence[ast.expr]) -> list[str | None]:

@@ -29,7 +29,8 @@ class ForeignKeyWithoutIndex(ProjectRule):
     MySQL is left out (InnoDB creates the index itself), and so is Redshift (no indexes): the
     configured dialect, MySQL-only migration chains and `mysql_*` table options (on the model or
     on the migration's `create_table`) say which.
-    Partial indexes (Django `condition=`) do not count as covering. Every index the history
+    Partial indexes (Django `condition=`) do not count as covering, unless the condition only
+    leaves out the rows whose key is NULL (`Q(project__isnull=False)`), which no lookup matches. Every index the history
     ever created counts (drops are not replayed), so an index dropped later still covers; a
     foreign key a later migration drops by name (or PostgreSQL's default `<table>_<column>_fkey`)
     is left out.
@@ -112,6 +113,13 @@ class ForeignKeyWithoutIndex(ProjectRule):
                 "    resource = models.ForeignKey(\"Resource\", on_delete=models.CASCADE)\n\n"
                 "    class Meta:\n        indexes = [models.Index(\"nodegroup\", \"resource\", name=\"nodegroup_and_resource\")]\n",
                 path="shop/models.py", note="near-miss: an index given its columns as positional expressions leads with the key"),
+        Example(DJANGO_HEAD + "class Change(models.Model):\n"
+                "    project = models.ForeignKey(\"Project\", null=True, on_delete=models.CASCADE, db_index=False)\n"
+                "    timestamp = models.DateTimeField()\n\n"
+                "    class Meta:\n        indexes = [models.Index(fields=[\"project\", \"-timestamp\"], "
+                "condition=models.Q(project__isnull=False), name=\"change_project_idx\")]\n",
+                path="shop/models.py", note="near-miss: a partial index leaving out only the rows whose key is NULL "
+                                            "holds every row a lookup by the key can match"),
         Example(SA_HEAD + "class Deployment(Base):\n    __tablename__ = \"deployment\"\n"
                 "    storage_document_id: Mapped[int] = mapped_column(ForeignKey(\"block_document.id\"), index=False)\n",
                 path="app/models.py", note="near-miss: `index=False` written out is the author's decision"),
