@@ -24,7 +24,11 @@ class IrreversibleMigration(ProjectRule):
     no-op reverse, as `RunPython.noop` is Django's; so may a downgrade that says why in a
     comment or a docstring of several lines (a documented decision, the checklist's "rollback
     plan documented"), and one whose upgrade only does work for other databases
-    (`if isinstance(bind.dialect, MySQLDialect): ...`). Merge-only Alembic revisions and Supabase migrations (which
+    (`if isinstance(bind.dialect, MySQLDialect): ...`), only returns early (`if skip(op):
+    return`), only relaxes the schema (a wider type, a dropped NOT NULL, a value added to a
+    PostgreSQL enum, which cannot be removed: the reverse could fail on the rows written since)
+    or only drops what it finds (`if_exists=True`, `IF EXISTS`, under a check, in a `try` or
+    `suppress()`: a cleanup of stray state that no downgrade can know to restore). Merge-only Alembic revisions and Supabase migrations (which
     have no down files by design) are not reported; Flyway undo files are a paid feature and
     are not required.
 

@@ -25,7 +25,9 @@ class MigrationHistoryConflict(ProjectRule):
     order nobody chose. Intentional Alembic branches (`branch_labels`) and squashed Django
     migrations (`replaces`) are understood, and so are Django `dependencies` written as a
     concatenation (`[...] + settings.EXTRA`): its literal parts are read, and when a part
-    cannot be read (it may name any migration) an app's leaves are not counted. A squashed
+    cannot be read (it may name any migration) an app's leaves are not counted. As Django does,
+    every module of an app's `migrations` package is a migration, numbered past 9999 or not
+    numbered at all. A squashed
     Alembic base (a revision with no `down_revision`) that reuses the id of the last revision it
     replaces, kept in another folder (`versions/legacy/`, a version location a separate config
     loads to bring old databases up to the squash), is the squash, not a duplicate.
