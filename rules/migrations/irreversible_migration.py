@@ -36,11 +36,10 @@ class IrreversibleMigration(ProjectRule):
     unapplying it fails on an empty database too, and once the replaced migrations are deleted
     the squash is the file where the reverse has to be written.
 
-    Opt-in (select it by its code, or the audit profile): its field precision on the ecosystem
-    check's tuned projects is 0.68 (25 judged: 16 true, 2 debatable, 7 false; 0.81 over the 21
-    findings left after the last fix): the misses are empty downgrades that are right without
-    saying so, such as cleanups of stray indexes and dead tables, and data fixes whose SQL is
-    built at run time.
+    On by default: its field precision on the ecosystem check's tuned projects is 0.94 (70
+    judged of 139 findings: 63 true, 2 false, 5 debatable; label `migorm-1`). What remains:
+    an initial migration's `RunSQL` (unapplying an app's first migration is rarely wanted),
+    a base revision without `downgrade()` by a project's policy, and squashed migrations.
     """
 
     code = "MIG001"
@@ -60,7 +59,6 @@ class IrreversibleMigration(ProjectRule):
                   "https://docs.djangoproject.com/en/stable/ref/migration-operations/#runpython")
     index_sections = (mig.SECTION,)
     history = "released"
-    opt_in = True
     invalid = (
         Example(
             'revision = "b2"\ndown_revision = "a1"\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
