@@ -38,7 +38,13 @@ SQL_SUFFIXES = (".sql",)
 # and directions from the same groups).
 FLYWAY = re.compile(r"^(?P<kind>[VU](?=\d)|R(?=__))(?P<version>\d+(?:[._]\d+)*)?__.+\.sql$", re.IGNORECASE)
 GOLANG_MIGRATE = re.compile(r"^(?P<version>\d+)_(?P<name>.+)\.(?P<direction>up|down)\.sql$", re.IGNORECASE)
-DJANGO_MIGRATION = re.compile(r"^\d{4}_\w+\.py$")
+# Django loads every module of an app's `migrations` package (bar `_*` and `~*` names) as a
+# migration: `0001_initial.py` by makemigrations' numbering, but also `10006_fix.py` once an
+# app passes 9999, or an unnumbered `deserialize_edits.py`, which then says so by its class.
+DJANGO_MIGRATION = re.compile(r"^\d+_\w+\.py$")
+DJANGO_MIGRATION_CLASS = re.compile(r"^class Migration\(\s*(?:migrations\.)?Migration\s*\)", re.MULTILINE)
+# How much of an unnumbered module of a `migrations` package is read for that class.
+DJANGO_CLASS_BYTES = 65536
 # An Alembic revision's identifier line (`revision = "a1b2"`, `revision: str = "a1b2"`).
 ALEMBIC_REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 MIGRATION_FOLDERS = ("migrations", "migration", "migrate")
@@ -298,8 +304,11 @@ def classify(root: Path, path: Path, explicit: bool = False, runner_files: Runne
 
 
 def _python_migration_tool(path: Path, parts: list[str]) -> str | None:
-    if len(parts) >= 2 and parts[-2] == "migrations" and DJANGO_MIGRATION.match(parts[-1]):
-        return "django"
+    if len(parts) >= 2 and parts[-2] == "migrations":
+        if DJANGO_MIGRATION.match(path.name):
+            return "django"
+        if path.name[:1] not in ("_", "~") and DJANGO_MIGRATION_CLASS.search(_header(path, DJANGO_CLASS_BYTES)):
+            return "django"
     if path.name == "__init__.py":
         return None
     # A `versions/` folder beside env.py: its revisions, in it or in subfolders of it
@@ -491,11 +500,11 @@ def is_test_path(path: str) -> bool:
     return name.startswith(("test_", "pytest_")) or name.endswith("_test.py")  # `pytest_plugin.py`: fixtures for test suites
 
 
-def _header(path: Path) -> str:
+def _header(path: Path, size: int = HEADER_BYTES) -> str:
     if not path.is_file():
         return ""  # a FIFO or a device would block; broken links have no header
     try:
         with open(path, "rb") as handle:
-            return handle.read(HEADER_BYTES).decode("utf-8", "replace")
+            return handle.read(size).decode("utf-8", "replace")
     except OSError:
         return ""

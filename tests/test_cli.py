@@ -492,10 +492,10 @@ def test_settings_that_run_nothing_or_write_nowhere_exit_2(tmp_path: Path) -> No
     for select, ignore in (("sql", "SQL"), ("SQL001", "sql")):
         result = run_cli("scan", root, "--no-cache", "--select", select, "--ignore", ignore)
         assert result.exit_code == 2 and "no rule would run" in result.stderr
-    result = run_cli("scan", root, "--no-cache", "--select", "MIG")  # every migration rule is opt-in
-    assert result.exit_code == 2 and "the rules it names are opt-in (MIG001, " in result.stderr
+    result = run_cli("scan", root, "--no-cache", "--select", "API")  # every API rule is opt-in
+    assert result.exit_code == 2 and "the rules it names are opt-in (API001, " in result.stderr
     assert "--profile audit" in result.stderr
-    assert run_cli("scan", root, "--no-cache", "--select", "MIG", "--profile", "audit").exit_code == 0
+    assert run_cli("scan", root, "--no-cache", "--select", "API", "--profile", "audit").exit_code == 0
     result = run_cli("scan", "", "--no-cache")
     assert result.exit_code == 2 and "empty path" in result.stderr
     (tmp_path / "folder").mkdir()

@@ -216,6 +216,16 @@ def test_symlinked_folders_are_not_followed(tmp_path: Path) -> None:
         ({"app/migrations/0002_add_index.py": ""}, "app/migrations/0002_add_index.py", FileKind.PYTHON_MIGRATION, "django"),
         ({"app/migrations/__init__.py": ""}, "app/migrations/__init__.py", FileKind.PYTHON, None),
         ({"app/migrations/helpers.py": ""}, "app/migrations/helpers.py", FileKind.PYTHON, None),
+        # Django loads every module of the package: past 9999, and unnumbered ones with their class.
+        ({"app/migrations/10006_fix.py": ""}, "app/migrations/10006_fix.py", FileKind.PYTHON_MIGRATION, "django"),
+        (
+            {"app/migrations/deserialize_edits.py": "def forwards(apps, schema_editor):\n    pass\n\n"
+                                                    "class Migration(migrations.Migration):\n    dependencies = []\n"},
+            "app/migrations/deserialize_edits.py",
+            FileKind.PYTHON_MIGRATION,
+            "django",
+        ),
+        ({"app/migrations/_helpers.py": "class Migration(migrations.Migration):\n"}, "app/migrations/_helpers.py", FileKind.PYTHON, None),
         (
             {"alembic/env.py": "", "alembic/versions/3f2a_add_users.py": ""},
             "alembic/versions/3f2a_add_users.py",

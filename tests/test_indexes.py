@@ -43,6 +43,10 @@ def test_alembic_key_columns() -> None:
     assert keys["create_index", "m"].on == ("b", "a")
     assert keys["add_constraint", "m"].on == ("b",)
     assert keys["create_index", "n"].on == ("c",)
+    assert not keys["create_table", "m"].mysql
+    innodb = text.replace('sa.UniqueConstraint("a", "b"))', 'sa.UniqueConstraint("a", "b"), mysql_engine="InnoDB")')
+    (table,) = [o for o in alembic_unit("alembic/versions/b.py", innodb, ast.parse(innodb)).ops if o.kind == "create_table"]
+    assert table.mysql  # MySQL table options: the table is made for InnoDB, which indexes its keys
 
 
 def test_model_tables_sqlalchemy_and_django() -> None:
@@ -67,6 +71,44 @@ def test_model_tables_sqlalchemy_and_django() -> None:
     assert order["framework"] == "django" and [f["column"] for f in order["fks"]] == ["customer"]
     assert ["number", "customer"] in order["keys"] and ["customer"] not in order["keys"]  # partial index left out
     assert tables["indexes"] == [{"model": "Membership", "on": ["user_id", "group_id"]}]
+
+
+def test_django_index_expressions() -> None:
+    """`models.Index("a", "b")` (strings Django wraps in F()) and `F("a").desc()` index the
+    columns; a function of a column (`Lower("a")`) indexes a computed value."""
+    text = (
+        "class Tile(models.Model):\n"
+        '    nodegroup = models.ForeignKey(NodeGroup, db_index=False, on_delete=models.DO_NOTHING)\n'
+        "    class Meta:\n"
+        '        indexes = [models.Index("nodegroup", "resourceinstance", name="n"), models.Index(F("Sort").desc(), "x", name="s"),\n'
+        '                   models.Index(Lower("title"), "nodegroup", name="l")]\n'
+        '        constraints = [models.UniqueConstraint(F("slug"), "graph", name="u")]\n'
+    )
+    (tile,) = model_tables("app/models.py", ast.parse(text))["tables"]
+    assert tile["keys"] == [["nodegroup", "resourceinstance"], ["sort", "x"], [None, "nodegroup"], ["slug", "graph"]]
+    assert tile["unique"] == [["slug", "graph"]]
+    keys = TableKeys("tile", tuple(map(tuple, tile["keys"])))
+    assert keys.covers(["nodegroup"]) and not keys.covers(["title"])
+
+
+def test_django_partial_index_on_non_null_rows_covers_its_leading_column() -> None:
+    """A partial index that only leaves out rows whose leading column is NULL holds every row
+    a lookup on that column can match (weblate's `condition=Q(project__isnull=False)`); any
+    other condition covers only some rows."""
+    text = (
+        "class Change(models.Model):\n"
+        "    class Meta:\n"
+        "        indexes = [\n"
+        '            models.Index(fields=["project", "-timestamp"], condition=Q(project__isnull=False), name="a"),\n'
+        '            models.Index(fields=["unit"], condition=models.Q(unit_id__isnull=False) & Q(unit__isnull=False), name="b"),\n'
+        '            models.Index(fields=["language", "x"], condition=Q(language__isnull=False) & Q(x__isnull=False), name="c"),\n'
+        '            models.Index(fields=["category"], condition=Q(category__isnull=True), name="d"),\n'
+        '            models.Index(fields=["author"], condition=Q(author__isnull=False, action=1), name="e"),\n'
+        "        ]\n"
+        "    project = models.ForeignKey(Project, db_index=False, on_delete=models.CASCADE)\n"
+    )
+    (change,) = model_tables("app/models.py", ast.parse(text))["tables"]
+    assert change["keys"] == [["project", "timestamp"], ["unit"]]
 
 
 def test_leading_prefix() -> None:

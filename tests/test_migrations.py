@@ -305,6 +305,59 @@ def test_alembic_guarded_operations_and_earlier_revisions() -> None:
     assert mig.earlier_revisions(root, found) == []
 
 
+def test_alembic_tentative_drops_early_exits_and_variant_types() -> None:
+    """An upgrade that only returns early is empty. A drop is tentative when it runs only if the object is there: `if_exists=True`, SQL `IF
+    EXISTS`, under an `if`, in a `try` with handlers or `with suppress(...)`; an unconditional
+    drop is not, and no other operation is. `.with_variant(...)` types are read as their base."""
+    import ast
+
+    from reviewer.migrations.alembic import alembic_type, alembic_unit
+
+    text = (
+        'revision = "b2"\ndown_revision = "a1"\n\n'
+        "def upgrade():\n"
+        '    op.drop_index("ix_if_exists", table_name="a", if_exists=True)\n'
+        '    op.execute("DROP TABLE IF EXISTS sql_if_exists")\n'
+        '    op.execute("ALTER TABLE c DROP COLUMN IF EXISTS sql_column")\n'
+        "    with suppress(DatabaseError):\n"
+        '        op.drop_table("suppressed")\n'
+        "    try:\n"
+        '        op.drop_constraint("in_try", "d")\n'
+        "    except Exception:\n"
+        "        pass\n"
+        "    for table in names:\n"
+        "        if table in tables:\n"
+        '            op.drop_table("under_if")\n'
+        '            op.create_table("created_under_if")\n'
+        '    op.drop_table("plain")\n'
+        '    op.execute("DROP INDEX plain_sql")\n'
+    )
+    unit = alembic_unit("alembic/versions/b2.py", text, ast.parse(text))
+    tentative = {o.name or o.column or o.table: o.tentative for o in unit.ops}
+    assert tentative == {"ix_if_exists": True, "sql_if_exists": True, "sql_column": True, "suppressed": True, "in_try": True,
+                         "under_if": True, "created_under_if": False, "plain": False, "plain_sql": False}
+    from reviewer.migrations.pysource import body_state
+
+    def state(body: str) -> str:
+        return body_state(ast.parse("def upgrade():\n" + body).body[0])  # type: ignore[arg-type]
+
+    assert state("    if skip(op, __name__):\n        return\n    pass\n") == "empty"
+    assert state("    if skip(op):\n        return\n    op.drop_table('t')\n") == "ok"
+    assert state("    if skip(op):\n        return\n    else:\n        op.drop_table('t')\n") == "ok"
+    assert state("    if skip(op):\n        return op.drop_table('t')\n") == "ok"
+    repair = (
+        'revision = "c3"\ndown_revision = "b2"\n\n'
+        "def upgrade():\n"
+        "    conn = op.get_bind()\n"
+        "    rows = conn.execute(sa.select(t.c.id))\n"
+        "    conn.execute(sa.update(t).where(t.c.id == 1).values(a=2))\n"
+    )
+    repaired = alembic_unit("alembic/versions/c3.py", repair, ast.parse(repair))
+    assert [(o.kind, o.verb, o.line) for o in repaired.ops] == [("dml", "update", 7)] and repaired.data_only
+    variant = ast.parse('sa.Text().with_variant(MEDIUMTEXT, "mysql").with_variant(NVARCHAR(None), "mssql")', mode="eval").body
+    assert alembic_type(variant).type == "text"
+
+
 def test_alembic_autocommit_connection_leaves_the_transaction() -> None:
     """SQL executed on a connection switched to AUTOCOMMIT (`execution_options(isolation_level=
     "AUTOCOMMIT")`, bound to a name, inline, or as a `with` target) runs outside the revision's

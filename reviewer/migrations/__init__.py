@@ -16,7 +16,7 @@ import ast
 from typing import Any, Iterable, Mapping
 
 from reviewer.migrations.ops import (
-    ALEMBIC, DATA_KINDS, DJANGO, DOWN, MAX_IDENTIFIER, SQL, UNKNOWN_DEPENDENCY, UP, Column, Irreversible, MigrationSection, Operation,
+    ALEMBIC, DATA_KINDS, DJANGO, DOWN, DROP_KINDS, MAX_IDENTIFIER, SQL, UNKNOWN_DEPENDENCY, UP, Column, Irreversible, MigrationSection, Operation,
     Unit,
 )
 from reviewer.migrations.replay import merge
@@ -24,7 +24,7 @@ from reviewer.model import FileKind, Location
 from reviewer.provider import IndexProvider
 
 __all__ = [
-    "ALEMBIC", "Column", "DATA_KINDS", "DJANGO", "DOWN", "MAX_IDENTIFIER", "SECTION", "SQL", "UNKNOWN_DEPENDENCY", "UP", "MigrationProvider", "Operation",
+    "ALEMBIC", "Column", "DATA_KINDS", "DJANGO", "DOWN", "DROP_KINDS", "MAX_IDENTIFIER", "SECTION", "SQL", "UNKNOWN_DEPENDENCY", "UP", "MigrationProvider", "Operation",
     "Unit", "ancestors", "chain", "chain_databases", "earlier_revisions", "not_null_columns", "policy", "postgres_units", "session_timeouts", "table_label", "units", "up_ops",
     "where",
 ]

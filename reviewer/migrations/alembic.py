@@ -13,7 +13,7 @@ import sqlglot
 from reviewer.astfacts import keyword_value, walk
 from reviewer.discovery import alembic_stream
 from reviewer.lines import split_lines
-from reviewer.migrations.ops import ALEMBIC, DOWN, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new, DATA_KINDS
+from reviewer.migrations.ops import ALEMBIC, DOWN, UP, Column, Operation, TableKey, TypeFacts, Unit, evolve, mark_new, DATA_KINDS, DROP_KINDS
 from reviewer.migrations.pysource import arg, body_state, callee, const, is_false, is_none, is_true, lower, receiver, segment
 from reviewer.migrations.sql import TRIGGER_TOGGLE, is_volatile, long_names, sql_ops
 from reviewer.sql.sqllex import lex
@@ -173,6 +173,7 @@ class _AlembicWalker:
         # Whether a direction has code for other databases only (skipped on PostgreSQL).
         self.other_dialect: dict[str, bool] = {UP: False, DOWN: False}
         self.guarded = False  # inside a `try` with handlers or under an existence check
+        self.conditional = False  # under an `if` (not a dialect branch), in a `try` or `with suppress(...)`
         # Names bound to a connection switched to AUTOCOMMIT (`conn = op.get_bind().execution_options(
         # isolation_level="AUTOCOMMIT")`): what they execute runs outside the revision's transaction.
         self.autocommit: set[str] = set()
@@ -182,6 +183,7 @@ class _AlembicWalker:
             if isinstance(statement, (ast.With, ast.AsyncWith)):
                 inner_tx = transactional
                 names = dict(self.batch_names)
+                outer_conditional = self.conditional
                 for item in statement.items:
                     call = item.context_expr
                     if isinstance(call, ast.Call):
@@ -194,10 +196,13 @@ class _AlembicWalker:
                             table = const(arg(call, 0, "table_name"))
                             if isinstance(item.optional_vars, ast.Name) and isinstance(table, str):
                                 self.batch_names[item.optional_vars.id] = table.lower()
+                        elif callee(call) == "suppress":
+                            self.conditional = True  # `with suppress(DatabaseError):` a try that ignores failure
                         else:
                             self._expression(call, direction, transactional, depth)
                 self.walk(statement.body, direction, inner_tx, batch, depth)
                 self.batch_names = names
+                self.conditional = outer_conditional
                 continue
             branch = _dialect_branch(statement.test) if isinstance(statement, ast.If) else None
             if branch is not None:
@@ -212,12 +217,14 @@ class _AlembicWalker:
                         for handler in inner:
                             self.walk(handler.body, direction, transactional, batch, depth)
                     elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                        outer = self.guarded
+                        outer, outer_conditional = self.guarded, self.conditional
                         self.guarded = outer or field == "body" and (
                             isinstance(statement, ast.Try) and bool(statement.handlers)
                             or isinstance(statement, ast.If) and _existence_check(statement.test))
+                        self.conditional = outer_conditional or isinstance(statement, ast.If) or (
+                            field == "body" and isinstance(statement, ast.Try) and bool(statement.handlers))
                         self.walk(inner, direction, transactional, batch, depth)
-                        self.guarded = outer
+                        self.guarded, self.conditional = outer, outer_conditional
             if isinstance(statement, (ast.If, ast.For, ast.While, ast.Try)):
                 header = getattr(statement, "test", None) or getattr(statement, "iter", None)
                 if header is not None:
@@ -269,12 +276,18 @@ class _AlembicWalker:
                 if isinstance(sql, str):
                     outside = target in self.autocommit or isinstance(call.func, ast.Attribute) and _autocommit(call.func.value)
                     self._sql(sql, call, direction, transactional and not outside)
+                elif (verb := _dml_construct(call.args[0])) is not None:
+                    # `conn.execute(sa.update(t).where(...))` on the revision's connection: data work.
+                    at = self.anchor or call
+                    self.ops.append(Operation("dml", verb=verb, where=True, line=at.lineno, col=at.col_offset + 1,
+                                              direction=direction, tx=transactional, code=segment(self.text, call)))
             return
         found = self._op(name or "", call, batch_table, direction, transactional)
         at = self.anchor or call
         code = segment(self.text, call) if found else ""
+        if_exists = self.conditional or is_true(keyword_value(call, "if_exists"))
         self.ops.extend(evolve(item, line=at.lineno, col=at.col_offset + 1, direction=direction, tx=transactional, code=code,
-                               guarded=self.guarded)
+                               guarded=self.guarded, tentative=item.tentative or if_exists and item.kind in DROP_KINDS)
                         for item in found)
 
     def _sql(self, sql: str, call: ast.Call, direction: str, transactional: bool) -> None:
@@ -282,7 +295,8 @@ class _AlembicWalker:
         found, _, errors, _ = sql_ops(sql, self.dialect, at.lineno, at.col_offset + 1, direction, transactional,
                                       code_line=at.lineno)
         self.errors += errors
-        self.ops.extend(evolve(item, via="execute") for item in found)
+        self.ops.extend(evolve(item, via="execute", tentative=item.tentative or self.conditional and item.kind in DROP_KINDS)
+                        for item in found)
 
     def _op(self, name: str, call: ast.Call, batch: str | None, direction: str, tx: bool) -> list[Operation]:
         shift = 0 if batch else 1  # batch ops take no table argument
@@ -306,7 +320,9 @@ class _AlembicWalker:
             table = table_at(0, "table_name") if not batch else None
             columns = tuple(alembic_column(a) for a in call.args[1:] if isinstance(a, ast.Call) and callee(a) == "Column")
             keys = tuple(key for key in (alembic_key(a) for a in call.args[1:]) if key is not None)
-            return [Operation("create_table", table, columns=columns, names=long_names(table, *(c.name for c in columns)), keys=keys)]
+            mysql = any((k.arg or "").startswith(("mysql_", "mariadb_")) for k in call.keywords)
+            return [Operation("create_table", table, columns=columns, names=long_names(table, *(c.name for c in columns)), keys=keys,
+                              mysql=mysql)]
         if name == "drop_table":
             return [Operation("drop_table", table_at(0, "table_name"))]
         if name == "rename_table":
@@ -452,6 +468,8 @@ def alembic_type(node: ast.AST | None) -> TypeFacts:
     """A SQLAlchemy type expression, normalised."""
     if node is None:
         return TypeFacts()
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "with_variant":
+        node = node.func.value  # `sa.Text().with_variant(MEDIUMTEXT, "mysql")`: the type PostgreSQL gets
     call = node if isinstance(node, ast.Call) else None
     head = call.func if call else node
     name = head.attr if isinstance(head, ast.Attribute) else head.id if isinstance(head, ast.Name) else None

@@ -16,6 +16,9 @@ from reviewer.migrations.sql import long_names, sql_ops
 # Django field classes and what they need.
 FK_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ParentalKey"})
 NO_COLUMN_FIELDS = frozenset({"ManyToManyField", "ParentalManyToManyField", "GenericRelation", "GenericForeignKey"})
+# Fields whose column is always NULL-able, whatever `null=` says (Django's NullBooleanField,
+# removed in Django 4 but still in the migrations of projects that used it).
+ALWAYS_NULL_FIELDS = frozenset({"NullBooleanField"})
 TEXT_FIELDS = frozenset({"CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField", "FileField",
                          "ImageField", "GenericIPAddressField"})
 CONSTRAINT_TYPES = {"CheckConstraint": "check", "UniqueConstraint": "unique", "ExclusionConstraint": "exclude"}
@@ -302,7 +305,7 @@ def django_field(name: str, call: ast.Call) -> DjangoField:
     return DjangoField(
         name=name.lower(), line=call.lineno, field_class=kind,
         column=kind not in NO_COLUMN_FIELDS and not kind.startswith("Generic"),
-        null=is_true(keyword_value(call, "null")), default=default is not None, db_default=db_default is not None,
+        null=is_true(keyword_value(call, "null")) or kind in ALWAYS_NULL_FIELDS, default=default is not None, db_default=db_default is not None,
         db_default_volatile=isinstance(db_default, ast.Call) and callee(db_default) in ("RandomUUID", "Random"),
         callable_default=default is not None and not isinstance(default, (ast.Constant, ast.List, ast.Dict, ast.Tuple, ast.Call)),
         auto_default=is_true(keyword_value(call, "auto_now")) or is_true(keyword_value(call, "auto_now_add")) or kind.endswith("AutoField"),

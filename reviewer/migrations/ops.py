@@ -14,6 +14,7 @@ from typing import Any, Literal, Mapping, TypeVar
 
 # Operations that change no schema: what a data migration is made of.
 DATA_KINDS = frozenset({"dml", "select", "set", "begin", "commit", "rollback", "other"})
+DROP_KINDS = frozenset({"drop_table", "drop_column", "drop_index", "drop_constraint"})
 MAX_IDENTIFIER = 63
 # The PostgreSQL column type of Django's built-in fields (custom subclasses are unknown: the
 # rules abstain on them).
@@ -148,6 +149,9 @@ class Operation:
     # Runs only where its object is missing: inside a `try` whose handler takes its failure, or
     # under an existence check (`if not inspector.has_table("t")`, `if "c" not in columns`).
     guarded: bool = False
+    # A drop that runs only when the object is there (`IF EXISTS`, `if_exists=True`, under an
+    # `if`, in a `try` or `with suppress(...)`): a cleanup of what some databases have.
+    tentative: bool = False
     # names
     name: str | None = None  # index / constraint name
     to: str | None = None  # rename target
@@ -166,6 +170,7 @@ class Operation:
     columns: tuple[Column, ...] = ()
     keys: tuple[TableKey, ...] = ()
     temporary: bool = False
+    mysql: bool = False  # create_table: MySQL table options (`mysql_engine="InnoDB"`, `mariadb_*`)
     cascade: bool = False
     nullable: bool = False
     default: bool = False  # add_column: existing rows get a value (or a custom field may fill them)

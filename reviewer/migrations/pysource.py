@@ -96,13 +96,21 @@ def short(text: str, limit: int = 90) -> str:
 
 
 def body_state(function: ast.FunctionDef | None) -> str:
-    """missing, empty (pass / ... / docstring only), raise (only raises) or ok."""
+    """missing, empty (pass / ... / docstring only, and early exits: `if skip(op): return`),
+    raise (only raises) or ok."""
     if function is None:
         return "missing"
     body = [s for s in function.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    body = [s for s in body if not isinstance(s, ast.Pass)]
+    body = [s for s in body if not isinstance(s, ast.Pass) and not _early_exit(s)]
     if not body:
         return "empty"
     if all(isinstance(s, ast.Raise) for s in body):
         return "raise"
     return "ok"
+
+
+def _early_exit(statement: ast.stmt) -> bool:
+    """`if <test>: return` with no else: whatever the test asks, the function does nothing more
+    on that path (ckan's `if skip_based_on_legacy_engine_version(op, __name__): return`)."""
+    return (isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1
+            and isinstance(statement.body[0], ast.Return) and is_none(statement.body[0].value))

@@ -238,10 +238,12 @@ def tree_ops(tree: exp.Expression) -> list[Operation]:
         kind = (tree.args.get("kind") or "").upper()
         tables = [t for t in tree.args.get("tables") or [] if isinstance(t, exp.Table)] or [tree.this]
         names = [_name(t) for t in tables]
+        exists = bool(tree.args.get("exists"))
         if kind == "INDEX":
-            return [Operation("drop_index", None, name=n, concurrently=bool(tree.args.get("concurrently"))) for n in names]
+            return [Operation("drop_index", None, name=n, concurrently=bool(tree.args.get("concurrently")), tentative=exists)
+                    for n in names]
         if kind == "TABLE":
-            return [Operation("drop_table", n, cascade=bool(tree.args.get("cascade"))) for n in names]
+            return [Operation("drop_table", n, cascade=bool(tree.args.get("cascade")), tentative=exists) for n in names]
         if kind in ("SCHEMA", "DATABASE"):
             return [Operation("drop_" + kind.lower(), n) for n in names]  # type: ignore[arg-type]
         return [Operation("ddl", None, what="drop " + kind.lower())]
@@ -305,11 +307,12 @@ def alter_ops(tree: exp.Alter) -> list[Operation]:
         elif isinstance(action, exp.Drop):
             what = (action.args.get("kind") or "").upper()
             names = [_name(t) for t in action.args.get("tables") or []] or [_name(action.this)]
+            exists = bool(action.args.get("exists"))
             for name in names:
                 if what == "COLUMN":
-                    out.append(Operation("drop_column", table, column=name))
+                    out.append(Operation("drop_column", table, column=name, tentative=exists))
                 elif what == "CONSTRAINT":
-                    out.append(Operation("drop_constraint", table, name=name))
+                    out.append(Operation("drop_constraint", table, name=name, tentative=exists))
                 else:
                     out.append(Operation("ddl", table, what="drop " + what.lower()))
         elif isinstance(action, exp.RenameColumn):

@@ -264,14 +264,39 @@ def _django_meta(meta: ast.ClassDef) -> tuple[list[list[str | None]], list[list[
             for call in value.elts:
                 if not isinstance(call, ast.Call) or _last(call.func) not in ("Index", "UniqueConstraint"):
                     continue
-                if keyword_value(call, "condition") is not None:
+                fields = _django_fields(keyword_value(call, "fields")) or _django_expressions(call.args)
+                condition = keyword_value(call, "condition")
+                if condition is not None and not (fields and fields[0] and _not_null_only(condition, fields[0])):
                     continue  # a partial index covers only some rows
-                fields = _django_fields(keyword_value(call, "fields"))
                 if fields:
                     keys.append(fields)
                     if _last(call.func) == "UniqueConstraint":
                         unique.append(fields)
     return keys, unique
+
+
+def _not_null_only(condition: ast.AST, column: str) -> bool:
+    """Whether a partial index's `condition` only leaves out the rows whose `column` is NULL
+    (`Q(project__isnull=False)`): every row a lookup `column = value` can match is in it."""
+    if isinstance(condition, ast.BinOp) and isinstance(condition.op, ast.BitAnd):
+        return _not_null_only(condition.left, column) and _not_null_only(condition.right, column)
+    if not (isinstance(condition, ast.Call) and _last(condition.func) == "Q" and not condition.args and condition.keywords):
+        return False
+    return all(k.arg in (f"{column}__isnull", f"{column}_id__isnull") and _false(k.value) for k in condition.keywords)
+
+
+def _django_expressions(args: Sequence[ast.expr]) -> list[str | None]:
+    """Columns of a Django `Index(*expressions)` / `UniqueConstraint(*expressions)`: a string
+    is `F("name")` (Django wraps it), so is `F("name")` with or without `.asc()` / `.desc()`;
+    any other expression (`Lower("name")`) indexes a computed value, None."""
+    found: list[str | None] = []
+    for arg in args:
+        if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in ("asc", "desc"):
+            arg = arg.func.value
+        if isinstance(arg, ast.Call) and _last(arg.func) == "F" and len(arg.args) == 1:
+            arg = arg.args[0]
+        found.append(name.lower() if (name := _text(arg)) else None)
+    return found
 
 
 def _assignment(statement: ast.stmt) -> tuple[str | None, ast.AST | None]:
@@ -483,8 +508,13 @@ def coverage(index: Any) -> IndexCoverage:
             continue
         for item in mig.up_ops(unit):
             _replay(item, unit, keys, unique, fks, dropped)
+    # Tables a migration creates with MySQL table options (keystone's `mysql_engine="InnoDB"`),
+    # as a model's `__table_args__` options say it: the project targets InnoDB, which indexes keys.
+    innodb = {o.table for u in found_units for o in mig.up_ops(u) if o.kind == "create_table" and o.mysql}
     kept = []
     for fk in fks:
+        if fk.table in innodb:
+            continue
         if fk.origin == MIGRATION:
             if (fk.table, None) in dropped or any((fk.table, c) in dropped for c in fk.columns) or (
                     fk.table, f"constraint:{fk.constraint}") in dropped:

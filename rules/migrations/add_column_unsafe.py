@@ -87,6 +87,14 @@ class AddColumnUnsafe(ProjectRule):
             "    ]\n",
             path="catalog/migrations/0002_product_flags.py", note="near-miss: Django fills existing rows from `default` / blank",
         ),
+        Example(
+            "from django.db import migrations, models\n\n"
+            "class Migration(migrations.Migration):\n"
+            '    dependencies = [("catalog", "0002_product_flags")]\n'
+            '    operations = [migrations.AddField("product", "has_known_issues", models.NullBooleanField())]\n',
+            path="catalog/migrations/0003_product_known_issues.py",
+            note="near-miss: a NullBooleanField's column is always nullable, without `null=True`",
+        ),
         Example("CREATE TABLE plans (id bigint PRIMARY KEY);\nALTER TABLE plans ADD COLUMN code text NOT NULL;\n",
                 path="db/migrations/V4__plans.sql", note="near-miss: table created in the same migration"),
     )

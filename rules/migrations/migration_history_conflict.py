@@ -25,7 +25,9 @@ class MigrationHistoryConflict(ProjectRule):
     order nobody chose. Intentional Alembic branches (`branch_labels`) and squashed Django
     migrations (`replaces`) are understood, and so are Django `dependencies` written as a
     concatenation (`[...] + settings.EXTRA`): its literal parts are read, and when a part
-    cannot be read (it may name any migration) an app's leaves are not counted. A squashed
+    cannot be read (it may name any migration) an app's leaves are not counted. As Django does,
+    every module of an app's `migrations` package is a migration, numbered past 9999 or not
+    numbered at all. A squashed
     Alembic base (a revision with no `down_revision`) that reuses the id of the last revision it
     replaces, kept in another folder (`versions/legacy/`, a version location a separate config
     loads to bring old databases up to the squash), is the squash, not a duplicate.
@@ -98,6 +100,14 @@ class MigrationHistoryConflict(ProjectRule):
                 path="shop/migrations/0003_tier.py", files=SHOP,
                 note="near-miss: the literal part of a concatenation (django-helpdesk) links 0002 to 0003; the part "
                      "read from settings is unknown, never 'no dependency'"),
+        Example(_DJANGO + '    dependencies = [("shop", "fill_prices")]\n    operations = []\n',
+                path="shop/migrations/0003_tier.py",
+                files=SHOP + (("shop/migrations/fill_prices.py", _DJANGO + '    dependencies = [("shop", "0002_price")]\n'
+                                                                          "    operations = []\n"),
+                              ("shop/migrations/10012_plan.py", _DJANGO + '    dependencies = [("shop", "0003_tier")]\n'
+                                                                        "    operations = []\n")),
+                note="near-miss: Django loads every module of the package, numbered past 9999 or not numbered at all "
+                     "(arches): 0002 -> fill_prices -> 0003 -> 10012 is one line, with one leaf"),
         Example('revision = "b7"\ndown_revision = "a1"\n', path="alembic/versions/b7_add_tier.py",
                 files=ENV + (("alembic/versions/a0_base.py", 'revision = "a0"\ndown_revision = None\n'),
                              ("alembic/versions/a1_test.py", 'revision = "a1"\ndown_revision = "a0"\n')),
