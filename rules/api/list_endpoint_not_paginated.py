@@ -15,12 +15,12 @@ from reviewer.web.apicheck import (
     unbounded_fetch,
 )
 from reviewer.model import Category, Confidence, Severity
-from reviewer.web.routes import LIST_VIEWS, Pagination, RoutesProvider, is_pagination_name
+from reviewer.project.responses import PAGINATORS, is_pagination_name
+from reviewer.web.routes import LIST_VIEWS, RoutesProvider
 from reviewer.web.handlers import HandlerScope, is_view_class
+from reviewer.names import dotted
 from reviewer.rule import Example, Needs, PythonRule
 
-PAGINATORS = frozenset({"paginate", "Paginator", "paginate_queryset", "get_page", "get_paginated_response", "Page",
-                        "LimitOffsetPage", "CursorPage", "paginated_response", "RequestConfig"})
 # Calls that reduce rows to a number or to one row: what they are given is not returned whole.
 AGGREGATES = frozenset({"len", "sum", "max", "min", "any", "all", "bool", "count", "get_object_or_404"})
 
@@ -36,7 +36,10 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
     built from `.all()`, `scalars(...).all()`, `fetchall()` after SQL without `LIMIT`, or an
     unsliced Django queryset, and it takes no pagination input (`limit`/`offset`/`page`/`cursor`
     parameters, a paginator, a `Page[...]` response). Bounded reads (`LIMIT`, `GROUP BY`,
-    `id IN (...)`, `.first()`, slicing) are not reported. For DRF, list views need an effective
+    `id IN (...)`, `.first()`, slicing) are not reported, nor is a handler the project model
+    summarises as "returns a paginated response" (`ProjectSymbols.returns_paginated`: it pages
+    itself, depends on a pagination dependency, or returns what a function that pages returns,
+    in another module or a base class). For DRF, list views need an effective
     `pagination_class`, and a `DEFAULT_PAGINATION_CLASS` without `PAGE_SIZE` is reported at the
     setting: DRF then returns unpaginated lists without a warning.
 
@@ -65,7 +68,7 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         "https://opensource.zalando.com/restful-api-guidelines/#159",
     )
     needs = Needs.words("all", "objects", "REST_FRAMEWORK", "ViewSet", "APIView")
-    index_sections = ("routes",)
+    index_sections = ("routes", "symbols")
     invalid = (
         Example(
             "from fastapi import APIRouter, Depends\n"
@@ -253,7 +256,9 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             return
         every = [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]
         params = {p.name.value for p in every}
-        paged = bool(params & PAGE_PARAMS) or any(self._pagination_dependency(p) for p in every)
+        paged = bool(params & PAGE_PARAMS) or self._paginates(self._member(node.name.value)) or any(
+            self._pagination_dependency(p) for p in every
+        )
         for decorator in node.decorators:
             text = self.context.module.code_for_node(decorator)
             if "Page[" in text or "Paginated" in text:
@@ -274,9 +279,10 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         if state is None:
             return
         name = simple_name(self.context, node.func)
-        if name in PAGINATORS or is_pagination_name(name) or self._resolved(node.func) in self._pagination().helpers:
+        if name in PAGINATORS or is_pagination_name(name) or self._paginates(self._callee(node.func)):
             state["paged"] = True
-        if isinstance(node.func, cst.Attribute) and name in self._pagination().methods and any(
+        symbols = self.context.symbols
+        if isinstance(node.func, cst.Attribute) and symbols is not None and name in symbols.paginating_methods() and any(
             "request" in names_in(arg.value) for arg in node.args
         ):
             state["paged"] = True  # a project method that paginates for the request (`table.configure(request)`)
@@ -387,11 +393,22 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         )
 
     # -- helpers --------------------------------------------------------------------------
-    def _pagination(self) -> Pagination:
-        return RoutesProvider.of(self.context.index).pagination
+    def _member(self, name: str) -> str:
+        """A function or method of this file as the project model keys it (`Class.method`)."""
+        classes, _ = self._handler_state()
+        return f"{classes[-1].name.value}.{name}" if classes else name
 
-    def _resolved(self, node: cst.BaseExpression) -> str | None:
-        return self.context.resolve(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    def _callee(self, func: cst.BaseExpression) -> str | None:
+        """A callee as the project model resolves it from this file: `self.page` -> `Class.page`."""
+        written = dotted(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        if written and written.split(".")[0] in ("self", "cls"):
+            return self._member(written.split(".", 1)[1]) if written.count(".") == 1 else None
+        return written
+
+    def _paginates(self, dotted_name: str | None) -> bool:
+        """Summary "returns a paginated response" of a project callable."""
+        symbols = self.context.symbols
+        return bool(dotted_name) and symbols is not None and symbols.returns_paginated(self.context.path, dotted_name)
 
     def _pagination_dependency(self, param: cst.Param) -> bool:
         """`p = Depends(pagination_params)`, `Annotated[Params, Depends(get_page)]`,
@@ -409,10 +426,14 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             candidates.extend(e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index))
         if candidates and annotation is not None:
             candidates.append(annotation)
-        dependencies = self._pagination().dependencies
+        symbols = self.context.symbols
         for candidate in candidates:
-            name = self._resolved(candidate)
-            if name is not None and (is_pagination_name(name) or name in dependencies):
+            written = dotted(candidate) if isinstance(candidate, (cst.Name, cst.Attribute)) else None
+            if written is None:
+                continue
+            if is_pagination_name(written) or symbols is not None and (
+                symbols.takes_page_inputs(self.context.path, written) or symbols.returns_paginated(self.context.path, written)
+            ):
                 return True
         return False
 

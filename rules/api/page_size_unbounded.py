@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.web.apicheck import code, dict_keys, names_in, simple_name
 from reviewer.model import Category, Confidence, Severity
-from reviewer.names import module_name_for
+from reviewer.names import dotted, module_name_for
 from reviewer.web.routes import RoutesProvider
 from reviewer.web.handlers import HandlerScope
 from reviewer.rule import Example, Needs, PythonRule
@@ -50,7 +50,7 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
     seed = 'S1:77; S1:36 "Design rate limiting and throttling mechanisms"; S4:415'
     references = ("https://owasp.org/API-Security/editions/2023/en/0xa4-unrestricted-resource-consumption/",)
     needs = Needs.words("limit", "size", "per_page", "first", "count", "Pagination", "paginate")
-    index_sections = ("routes",)
+    index_sections = ("routes", "symbols")
     invalid = (
         Example(
             "from fastapi import APIRouter, Depends\n"
@@ -183,7 +183,9 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
         if state is not None and isinstance(node.func, (cst.Name, cst.Attribute)):
             # A project helper that clamps its page-size parameter (`paginate_rows(rows, limit)`
             # with `min(limit, MAX)` inside) bounds what the handler passes it.
-            if RoutesProvider.of(self.context.index).pagination.clamps.get(self.context.resolve(node.func) or ""):
+            symbols = self.context.symbols
+            paging = symbols.paging(self.context.path, dotted(node.func) or "") if symbols is not None else None
+            if paging is not None and paging.clamps:
                 for arg in node.args:
                     state["clamped"].update(names_in(arg.value))
         if name == "paginate":
@@ -206,7 +208,7 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
         bases = {self.context.resolve(b.value) or "" for b in node.bases if isinstance(b.value, (cst.Name, cst.Attribute))}
-        if f"{module_name_for(self.context.path)}.{node.name.value}" in RoutesProvider.of(self.context.index).pagination.bounded_paginators:
+        if f"{module_name_for(self.context.path)}.{node.name.value}" in RoutesProvider.of(self.context.index).bounded_paginators:
             return  # `max_limit` / `max_page_size` inherited from a project paginator, or `get_limit` overridden
         attrs = set()
         for statement in node.body.body:
