@@ -199,6 +199,39 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             note="near-miss: the project's own pagination helper (another module) pages the rows",
         ),
         Example(
+            "from django.views import View\n"
+            "from app.mixins import PagedMixin\n"
+            "\n"
+            "class OrderList(PagedMixin, View):\n"
+            "    def get(self, request):\n"
+            "        orders = Order.objects.filter(owner=request.user)\n"
+            "        return self.page_response(orders, request)\n",
+            path="app/views.py",
+            files=(("app/mixins.py", "from app.pages import cut\n"
+                    "class PagedMixin:\n"
+                    "    def page_response(self, rows, request):\n"
+                    "        return JsonResponse(cut(rows, request.GET.get('p', 1), 50), safe=False)\n"),
+                   ("app/pages.py", "def cut(rows, page, size):\n"
+                    "    start = (int(page) - 1) * size\n"
+                    "    return list(rows[start:start + size])\n")),
+            note="near-miss: a mixin of another module returns what a helper of a third module pages (a slice by page inputs)",
+        ),
+        Example(
+            "from fastapi import APIRouter, Depends\n"
+            "from app.params import PageParams\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.get("/orders")\n'
+            "def list_orders(params: PageParams = Depends(), db=Depends(get_db)):\n"
+            "    return db.scalars(select(Order).order_by(Order.id).offset(params.skip_rows()).limit(params.size)).all()\n",
+            path="app/orders.py",
+            files=(("app/params.py", "from pydantic import BaseModel\n"
+                    "class PageParams(BaseModel):\n"
+                    "    page: int = 1\n"
+                    "    size: int = 50\n"),),
+            note="near-miss: the dependency is a pydantic model of page inputs defined in another module",
+        ),
+        Example(
             "from rest_framework import generics\n"
             "from shop.base import PagedListView\n"
             "\n"
