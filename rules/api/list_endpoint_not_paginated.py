@@ -15,6 +15,7 @@ from reviewer.web.apicheck import (
     unbounded_fetch,
 )
 from reviewer.model import Category, Confidence, Severity
+from reviewer.project.ormvocab import DJANGO_SINGLE, SA_SINGLE
 from reviewer.project.responses import PAGINATORS, is_pagination_name
 from reviewer.web.routes import LIST_VIEWS, RoutesProvider
 from reviewer.web.handlers import HandlerScope, is_view_class
@@ -23,6 +24,9 @@ from reviewer.rule import Example, Needs, PythonRule
 
 # Calls that reduce rows to a number or to one row: what they are given is not returned whole.
 AGGREGATES = frozenset({"len", "sum", "max", "min", "any", "all", "bool", "count", "get_object_or_404"})
+# Methods that reduce a query to one row or a number: the query they end is not returned whole
+# (`Session.objects.filter(...).first()`, `qs.count()`).
+ONE_ROW = DJANGO_SINGLE | SA_SINGLE | frozenset({"count", "exists", "aggregate", "fetchone"})
 
 
 class ListEndpointNotPaginated(HandlerScope, PythonRule):
@@ -274,6 +278,18 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             '        return render(request, "token.html", {"token": token})\n',
             note="near-miss: `get_object_or_404` returns one row of the queryset",
         ),
+        Example(
+            "from django.shortcuts import redirect\n"
+            "from django.views import View\n"
+            "\n"
+            "class EndSession(View):\n"
+            "    def get(self, request):\n"
+            "        session = StaffSession.objects.filter(user=request.user, ended=None).first()\n"
+            "        if not session:\n"
+            '            return redirect("index")\n'
+            '        return redirect("session", pk=session.pk)\n',
+            note="near-miss: `.first()` / `.last()` reads one row of the query; nothing is listed (pretix)",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:
@@ -487,6 +503,8 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         def skip(item: cst.CSTNode) -> bool:
             if isinstance(item, cst.Subscript):
                 return True  # qs[:10], rows[0]: bounded
+            if isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute) and item.func.attr.value in ONE_ROW:
+                return True  # `qs.filter(...).first()`: one row of the query, not every row
             return isinstance(item, cst.Call) and isinstance(item.func, cst.Name) and item.func.value in AGGREGATES
 
         for item in subtree(expr, skip):
