@@ -203,6 +203,17 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             note="near-miss: the project's own pagination helper (another module) pages the rows",
         ),
         Example(
+            "from rest_framework import viewsets\n"
+            "\n"
+            "class AddonViewSet(viewsets.ReadOnlyModelViewSet):\n"
+            "    queryset = Addon.objects.all()\n",
+            path="shop/api/views.py",
+            files=(("shop/settings.py", "from shop.api.drf import get_drf_settings\n"
+                    'INSTALLED_APPS = ["rest_framework", "shop"]\n'
+                    "REST_FRAMEWORK = get_drf_settings(require_login=True)\n"),),
+            note="near-miss: `REST_FRAMEWORK` is built by the project's own function (weblate): its pagination is unknown, not absent",
+        ),
+        Example(
             "from django.views import View\n"
             "from app.mixins import PagedMixin\n"
             "\n"
@@ -407,6 +418,8 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             return  # paginated, or reported once at the setting when PAGE_SIZE is missing
         if "REST_FRAMEWORK" not in data.settings and "INSTALLED_APPS" not in data.settings:
             return  # a reusable app: the host project's settings decide pagination
+        if "REST_FRAMEWORK" in data.settings and not isinstance(rest, dict):
+            return  # built by the project's code (`get_drf_settings(...)`): its pagination is not known, not absent
         self.report(
             anchor,
             "`{route}` lists without pagination: no `pagination_class` and no `DEFAULT_PAGINATION_CLASS`",
