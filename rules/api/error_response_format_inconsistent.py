@@ -48,9 +48,10 @@ class ErrorResponseFormatInconsistent(ProjectRule):
     Every error emission site is collected (`JSONResponse`/`jsonify`/DRF `Response`/
     `JsonResponse` with a 4xx/5xx status and a dict literal body). The expected shape comes from
     the `error-format` config key: `auto` (the default: the project's own majority shape, by
-    top-level keys and whether each holds an object, each site weighted by use; an error helper such as `api_error(code, message, status)` counts
-    once per call, and `raise HTTPException(...)` / DRF exceptions vote as the framework's
-    `{"detail": ...}` body when no handler re-renders them), `envelope` (`{"error": {"code",
+    top-level keys and whether each holds an object, each site weighted by use; an error helper such as `api_error(code, message, status)`
+    (the project model's summary "returns an error body of shape S", `ProjectSymbols.error_body`)
+    counts once per call the model resolves, and `raise HTTPException(...)` / DRF exceptions vote
+    as the framework's `{"detail": ...}` body, or as the body the project's handler of them returns), `envelope` (`{"error": {"code",
     "message", "details"}}`, key paths configurable with `error-envelope`) or `problem+json`
     (RFC 9457). A body that extends the convention with keys of its own (`{"detail", "errors"}`
     next to `{"detail"}`) follows it. A convention is not a defect: a project that answers errors with DRF's or

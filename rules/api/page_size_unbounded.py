@@ -28,7 +28,10 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
     `page_size_query_param` but no `max_page_size`; Flask-SQLAlchemy `paginate(max_per_page=None)`.
     A clamp in the handler (`min(limit, 100)`, `if limit > MAX: ...`) or in a project helper the
     value is passed to clears the finding, as does a paginator class that inherits `max_limit` /
-    `max_page_size` from a project base or overrides `get_limit` / `get_page_size`.
+    `max_page_size` from a project base or overrides `get_limit` / `get_page_size`. A project
+    helper that clamps the page-size parameter it is given (the project model's summary
+    "returns a paginated response", `ProjectSymbols.paging(...).clamps`) bounds what a handler
+    passes it.
 
     Opt-in: its field precision on the ecosystem check's tuned projects is 0.38 (strict 0.00)
     over 4 judged of 4 findings (`bench/ecosystem/verdicts.tsv`, scan `apiorm-4`), under the
