@@ -37,6 +37,11 @@ def module_name_for(path: str) -> str:
     return ".".join(parts)
 
 
+def last_name(name: str | None) -> str:
+    """The last part of a dotted name (`flask.render_template` -> `render_template`); "" for None."""
+    return (name or "").rsplit(".", 1)[-1]
+
+
 def absolute_module(module: str, is_package: bool, level: int, relative: str) -> str:
     """The module a relative import (`from ..x import y`, `level` dots) names, seen from
     `module`. A module's level-1 anchor is its package; a package's is itself."""

@@ -19,10 +19,11 @@ from reviewer.orm.modelgraph import (
     DrfSerializerProvider, FileModels, ManagerFacts, ModelFacts, ModelGraph, ModelGraphProvider, OrmModels, RelationFacts, SerializerFacts,
     SerializerField,
 )
+from reviewer.project.symbols import SymbolsProvider
 from reviewer.provider import FrozenMap, freeze
 from reviewer.runner import build_index
 from reviewer.web.errorshape import ErrorShapes, ErrorShapesProvider, ErrorSite, FileErrorShapes, collect_sites
-from reviewer.web.routes import App, DrfView, FileRoutes, Pagination, PathFact, Route, RouterDecl, RoutesProvider, RoutesSection, Setting
+from reviewer.web.routes import App, DrfView, FileRoutes, PathFact, Route, RouterDecl, RoutesProvider, RoutesSection, Setting
 from tests.conftest import write_tree
 
 ERRORS = (
@@ -113,8 +114,7 @@ def test_error_shape_facts_round_trip_through_the_cache_form() -> None:
     facts = FileErrorShapes.from_json(written)
     assert [(site.line, site.status, site.framework) for site in facts.sites] == [(8, None, True), (6, 410, False)]
     assert facts.sites[1].shape == {"message": "str", "items": "list"}
-    assert [(helper.name, helper.line) for helper in facts.helpers] == [("api_error", 4)]
-    assert facts.calls["api_error"] == 2
+    # The helper `api_error` is the project model's (`ProjectSymbols.error_body`), not a site.
     assert _cached(facts.to_json()) == written
     assert FileErrorShapes.from_json(_cached(facts.to_json())) == facts
     assert collect_sites(ast.parse("x = 1\n")) == {}
@@ -194,16 +194,17 @@ def test_route_facts_round_trip_through_the_cache_form(tmp_path: Path) -> None:
                                                                    ast.parse(ROUTED["api/orders.py"]))))
     assert orders.routers["router"] == RouterDecl("fastapi-router", 2, PathFact("/orders"))
     assert [(r.methods, r.path, r.status_code) for r in orders.routes] == [(("GET",), "/", 200), (("POST",), "/{order_id}/refund", None)]
-    assert orders.functions["list_orders"].clamps == ("limit",)
     main = FileRoutes.from_json(_cached(RoutesProvider().collect("api/main.py", FileKind.PYTHON, ROUTED["api/main.py"],
                                                                  ast.parse(ROUTED["api/main.py"]))))
     include = main.includes[0]
     assert (include.child, include.prefix.literal, include.prefix.text) == ("orders.router", None, "PREFIX + '/v1'")
     assert [entry.mount_app or entry.view for entry in main.routers["admin"].patterns] == ["api.main.ping", "files"]
-    section = RoutesProvider.of(_index(write_tree(tmp_path, ROUTED)))
+    index = _index(write_tree(tmp_path, ROUTED))
+    section = RoutesProvider.of(index)
     assert {(r.method, r.path, r.handler) for r in section.routes} >= {
         ("GET", "/api/v1/orders/", "api.orders.list_orders"), ("POST", "/api/v1/orders/{order_id}/refund", "api.orders.refund")}
-    assert section.pagination.clamps == {"api.orders.list_orders": ("limit",)}
+    # What a function does about pagination is the project model's.
+    assert SymbolsProvider.of(index).paging("api/orders.py", "list_orders").clamps == ("limit",)
     assert [(a.var, a.key, a.factory, a.handlers_kw) for a in section.apps] == [
         ("app", "create_app.app", 5, ("ValueError",)), ("admin", "admin", None, ())]
 
@@ -243,7 +244,7 @@ def test_rules_get_typed_immutable_sections(tmp_path: Path) -> None:
     assert routes.setting("REST_FRAMEWORK")["PAGE_SIZE"] == 50
     assert routes.setting("INSTALLED_APPS") == ("django.contrib.auth", "shop")
     assert isinstance(routes.views["shop.views.OrderViewSet"], DrfView)
-    assert isinstance(routes.pagination, Pagination)
+    assert isinstance(routes.bounded_paginators, frozenset)
     assert [u.module for u in routes.urlconfs] == ["shop.urls"]
 
     shapes = ErrorShapesProvider.of(index)

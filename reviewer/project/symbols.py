@@ -30,6 +30,7 @@ from reviewer.model import FileKind
 from reviewer.names import absolute_module, module_name_for
 from reviewer.project.calls import CallEdge, call_edges
 from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
+from reviewer.project.responses import ErrorBody, Paging, class_takes_page_inputs, error_bodies, paging_summary, returned_callees
 from reviewer.project.uris import local_uri_returns
 from reviewer.project.values import (
     CHOICE,
@@ -98,6 +99,15 @@ class FileSymbols:
     # "function" or "Class.method" -> summary "returns a `data:` / `file:` URI": the callees
     # whose results it returns (each must return one too), for those that have it.
     uris: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # "function", "Class.method" or "Class" (a class of page inputs) -> summary "returns a
+    # paginated response" (reviewer.project.responses.Paging), for those with a fact.
+    paging: Mapping[str, Paging] = field(default_factory=dict)
+    # "function" or "Class.method" -> summary "returns an error body of shape S": the error
+    # bodies it returns itself (reviewer.project.responses.ErrorBody), for those that do.
+    errors: Mapping[str, tuple[ErrorBody, ...]] = field(default_factory=dict)
+    # "function" or "Class.method" -> the project callables (as written) whose results it
+    # returns: what the response summaries follow.
+    returns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def binds(self, name: str) -> bool:
         """The module binds `name` itself (not through an import)."""
@@ -128,6 +138,9 @@ class FileSymbols:
             "migration": self.migration,
             "stars": [list(star) for star in self.stars],
             "uris": {name: list(callees) for name, callees in self.uris.items()},
+            "paging": {name: summary.to_json() for name, summary in self.paging.items()},
+            "errors": {name: [body.to_json() for body in bodies] for name, bodies in self.errors.items()},
+            "returns": {name: list(callees) for name, callees in self.returns.items()},
         }
 
     @staticmethod
@@ -158,6 +171,9 @@ class FileSymbols:
             migration=bool(data.get("migration")),
             stars=tuple((star[0], int(star[1])) for star in data.get("stars", ())),
             uris={name: tuple(callees) for name, callees in data.get("uris", {}).items()},
+            paging={name: Paging.from_json(summary) for name, summary in data.get("paging", {}).items()},
+            errors={name: tuple(ErrorBody.from_json(body) for body in bodies) for name, bodies in data.get("errors", {}).items()},
+            returns={name: tuple(callees) for name, callees in data.get("returns", {}).items()},
         )
 
 
@@ -169,6 +185,8 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     functions: dict[str, FunctionFacts] = {}
     queries: dict[str, QuerySummary] = {}
     uris: dict[str, tuple[str, ...]] = {}
+    responders: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []  # functions and methods, for the response summaries
+    page_inputs: list[str] = []  # classes of page inputs
     # Words without which a file holds no query / defines no model: its functions' database
     # accesses are not looked for.
     accesses = not source or any(word in source for word in QUERY_WORDS)
@@ -200,10 +218,14 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
                 if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     _summarise(queries, f"{node.name}.{method.name}", method, imports, not _is_static(method), accesses, on_self)
                     _returns_uri(uris, f"{node.name}.{method.name}", method)
+                    responders.append((f"{node.name}.{method.name}", method))
+            if class_takes_page_inputs(node):
+                page_inputs.append(node.name)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions[node.name] = _function_facts(node)
             _summarise(queries, node.name, node, imports, False, False, False)  # a function's own queries: no rule asks
             _returns_uri(uris, node.name, node)
+            responders.append((node.name, node))
             bind(node.name, None)
     rebound = _global_names(tree) if "global" in source or not source else set()
     constants: dict[str, Expr] = {}
@@ -214,8 +236,23 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     variables = frozenset(name for name in bindings if name not in imports and name not in constants and name not in classes and name not in functions)
     # A test's calls are no evidence about the code it calls (a test wrapping a call in
     # `atomic` says nothing of production callers), and they would double the edges.
-    calls = () if is_test_path(path) else call_edges(tree, frozenset(imports) | frozenset(bindings))
-    return FileSymbols(path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls, stars=tuple(stars), uris=uris)
+    known = frozenset(imports) | frozenset(bindings)
+    calls = () if is_test_path(path) else call_edges(tree, known)
+    paging: dict[str, Paging] = {name: Paging(inputs=True) for name in page_inputs}
+    errors: dict[str, tuple[ErrorBody, ...]] = {}
+    returns: dict[str, tuple[str, ...]] = {}
+    for key, function in responders:
+        found_paging, found_errors, found_returns = paging_summary(function), error_bodies(function), returned_callees(function, known)
+        if found_paging is not None:
+            paging[key] = found_paging
+        if found_errors:
+            errors[key] = found_errors
+        if found_returns:
+            returns[key] = found_returns
+    return FileSymbols(
+        path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls, stars=tuple(stars), uris=uris,
+        paging=paging, errors=errors, returns=returns,
+    )
 
 
 def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method: bool, accesses: bool, on_self: bool) -> None:
@@ -643,6 +680,112 @@ class ProjectSymbols:
             )
         return self._memo[key]
 
+    def member(self, path: str, dotted: str) -> tuple[str, str] | None:
+        """Where the function, method (`Class.method`, `self.method` inside a method of
+        `Class` written `Class.method`) or class `dotted` names in file `path` is defined, as
+        (file, "function" / "Class.method" / "Class"): a method not defined on its class is
+        looked for in the class's bases, across modules (a mixin's, a base view's)."""
+        found = self._locate(path, dotted, 0)
+        if found is None or len(found[1]) > 2:
+            return None
+        where, names = found
+        facts = self.files[where]
+        if len(names) == 1:
+            return (where, names[0]) if names[0] in facts.functions or names[0] in facts.classes else None
+        if names[0] not in facts.classes:
+            return None
+        cls = self._class(where, names[0])
+        for owner in (cls, *(symbol for _, symbol in self.ancestry(cls))):
+            if owner is None:
+                continue
+            short = owner.qualified.rsplit(".", 1)[-1]
+            if names[1] in self.files[owner.path].classes[short].attributes:
+                return owner.path, f"{short}.{names[1]}"
+        return None
+
+    def paging(self, path: str, dotted: str) -> Paging | None:
+        """Summary "returns a paginated response" of the function, method or class of page
+        inputs `dotted` names in file `path` (its own facts; see `returns_paginated`)."""
+        found = self.member(path, dotted)
+        return self.files[found[0]].paging.get(found[1]) if found is not None else None
+
+    def takes_page_inputs(self, path: str, dotted: str) -> bool:
+        """The callable `dotted` names in file `path` takes page inputs (`limit`, `page`, a
+        cursor ...) itself, or through its own FastAPI dependencies, or is a class of them (its
+        fields, its `__init__`, a base's): used as a dependency, it paginates the handler."""
+        return self._follow("inputs", path, dotted)
+
+    def returns_paginated(self, path: str, dotted: str) -> bool:
+        """Summary "returns a paginated response": the function or method `dotted` names in
+        file `path` pages its rows (a paginator, `.limit()` with `.offset()`, a slice by page
+        inputs), or depends on a pagination dependency, or returns the result of a function
+        that does, across modules and through the bases of a method's class."""
+        return self._follow("paginates", path, dotted)
+
+    def paginating_methods(self) -> frozenset[str]:
+        """Names of the project's methods that page in their own body (netbox's table
+        `configure(request)`): a call of one on an object of unknown class may be one of them."""
+        found = self._memo.get("paginating methods")
+        if found is None:
+            found = self._memo["paginating methods"] = frozenset(
+                key.split(".", 1)[1] for facts in self.files.values() for key, summary in facts.paging.items()
+                if "." in key and summary.paginates
+            ) - {"get", "__init__", "__call__"}
+        return found
+
+    def _follow(self, what: str, path: str, dotted: str, depth: int = 0) -> bool:
+        key = (what, path, dotted)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = False  # a cycle proves nothing
+        found = self.member(path, dotted) if depth <= MAX_HOPS else None
+        if found is None:
+            return False
+        where, name = found
+        facts = self.files[where]
+        if name in facts.classes:  # a class: its fields, or its `__init__`
+            result = what == "inputs" and (name in facts.paging or self._follow(what, where, f"{name}.__init__", depth + 1))
+            self._memo[key] = result
+            return result
+        summary = facts.paging.get(name)
+        result = summary is not None and (summary.inputs if what == "inputs" else summary.paginates)
+        if not result and summary is not None:
+            result = any(self._follow("inputs", where, dependency, depth + 1) or self._follow("paginates", where, dependency, depth + 1)
+                         for dependency in summary.dependencies)
+        if not result and what == "paginates":
+            owner = name.split(".")[0] if "." in name else ""
+            result = any(self._follow(what, where, _as_member(callee, owner), depth + 1) for callee in facts.returns.get(name, ()))
+        self._memo[key] = result
+        return result
+
+    def error_body(self, path: str, dotted: str) -> ErrorBody | None:
+        """Summary "returns an error body of shape S": the error body the function or method
+        `dotted` names in file `path` returns, itself (the first it builds with its caller's
+        status, else the first) or through the function whose result it returns, across
+        modules and through the bases of a method's class."""
+        return self._error_body(path, dotted, 0)
+
+    def _error_body(self, path: str, dotted: str, depth: int) -> ErrorBody | None:
+        key = ("error", path, dotted)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None
+        found = self.member(path, dotted) if depth <= MAX_HOPS else None
+        if found is None:
+            return None
+        where, name = found
+        facts = self.files[where]
+        bodies = facts.errors.get(name, ())
+        result = next((body for body in bodies if body.helper), bodies[0] if bodies else None)
+        if result is None:
+            owner = name.split(".")[0] if "." in name else ""
+            for callee in facts.returns.get(name, ()):
+                result = self._error_body(where, _as_member(callee, owner), depth + 1)
+                if result is not None:
+                    break
+        self._memo[key] = result
+        return result
+
     def callers(self, path: str, name: str) -> tuple[tuple[str, CallEdge], ...]:
         """The direct calls, anywhere in the project, of the function or method (`Class.method`)
         `name` defined in file `path`: (caller's file, edge). A call through an instance
@@ -931,6 +1074,12 @@ def _is_enum_base(name: str) -> bool:
     return leaf in ENUM_LEAVES and (module in ENUM_MODULES or module.startswith(ENUM_MODULES) or module == "")
 
 
+def _as_member(callee: str, owner: str) -> str:
+    """A callee as written inside a method of class `owner`: `self.helper` -> `Owner.helper`."""
+    head, _, rest = callee.partition(".")
+    return f"{owner}.{rest}" if owner and head in ("self", "cls") else callee
+
+
 def _collection(expr: Expr) -> bool:
     return expr.kind == COLLECTION or (expr.kind == CHOICE and all(_collection(item) for item in expr.items))
 
@@ -977,6 +1126,7 @@ def _without_lines(data: Mapping[str, Any]) -> dict[str, Any]:
         "classes": {name: {k: v for k, v in cls.items() if k != "line"} for name, cls in data["classes"].items()},
         "functions": {name: {k: v for k, v in fn.items() if k != "line"} for name, fn in data["functions"].items()},
         "calls": [[edge[0], edge[1], *edge[3:]] for edge in data.get("calls", ())],
+        "errors": {name: [body[:2] for body in bodies] for name, bodies in data.get("errors", {}).items()},
     }
 
 
@@ -988,6 +1138,7 @@ def _fingerprint(facts: Mapping[str, Any]) -> str:
         path: _without_lines(data)
         for path, data in facts.items()
         if data["package"] or data["constants"] or data["classes"] or data["imports"] or data.get("variables") or data.get("queries")
+        or data.get("paging") or data.get("errors") or data.get("returns")
         or any(function["returns"] for function in data["functions"].values())
     }
     return hashlib.blake2b(json.dumps(observable, sort_keys=True).encode(), digest_size=12).hexdigest()

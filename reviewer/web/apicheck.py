@@ -29,7 +29,7 @@ QUERYSET_METHODS = frozenset(
 BOUNDING_METHODS = frozenset(
     {"limit", "paginate", "slice", "first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none",
      "get", "count", "exists", "aggregate", "fetchone", "fetchmany", "in_", "get_or_404", "first_or_404",
-     "iterator", "latest", "earliest", "in_bulk"}
+     "iterator", "latest", "earliest", "in_bulk", "last", "one_or_404"}
 )
 PAGE_PARAMS = frozenset({"limit", "offset", "page", "page_size", "per_page", "size", "cursor", "first", "after",
                          "before", "last", "skip", "take", "params", "pagination", "paginator"})

@@ -4,9 +4,12 @@ An index provider records, per file and with the stdlib `ast` parser, each *erro
 site*: a `JSONResponse`/`jsonify`/DRF `Response`/`JsonResponse` whose status is 4xx or 5xx,
 with the shape of its dict literal (`{"error": {"code", "message"}}`). A function that builds
 such a body with a status it receives (`api_error(code, message, status)`) is the project's
-error helper: it counts once per call site, and calls to it are not sites of their own. Bodies
-that are not dict literals are skipped, never guessed. API004 compares the sites with the
-configured envelope, RFC 9457 problem+json, or the project's majority shape.
+error helper: the project model's summary "returns an error body of shape S"
+(`ProjectSymbols.error_body`, reviewer.project.responses) finds it, and it counts once per call
+of it that the model resolves (`ProjectSymbols.callers`, across modules); calls to it are not
+sites of their own. Bodies that are not dict literals are skipped, never guessed. API004
+compares the sites with the configured envelope, RFC 9457 problem+json, or the project's
+majority shape.
 """
 
 from __future__ import annotations
@@ -17,19 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from reviewer.astfacts import children, nodes_of, walk
-from reviewer.provider import EMPTY_MAP, FrozenMap, IndexProvider, freeze
+from reviewer.provider import FrozenMap, IndexProvider, freeze
 from reviewer.model import FileKind
-
-# Callables that build a response from a body and a status, and where each takes them.
-RESPONSES = {
-    "JSONResponse": ("content", "status_code"),
-    "ORJSONResponse": ("content", "status_code"),
-    "UJSONResponse": ("content", "status_code"),
-    "jsonify": (None, None),
-    "JsonResponse": ("data", "status"),
-    "Response": ("data", "status"),
-    "make_response": (None, None),
-}
+from reviewer.project.responses import response_parts, shape_of, simple, status_value, unwrap_body
+from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
 DEFAULT_ENVELOPE = {"code": "error.code", "message": "error.message", "details": "error.details"}
 # Protocol-mandated bodies (OAuth2 token errors, GraphQL, JSON-RPC) are not the API's envelope.
 # OAuth 2.0's error response, a GraphQL result, JSON-RPC, SCIM's error message (RFC 7644 3.12).
@@ -43,55 +37,6 @@ FRAMEWORK_EXCEPTIONS = frozenset(
     {"HTTPException", "APIException", "NotFound", "PermissionDenied", "NotAcceptable", "ParseError",
      "AuthenticationFailed", "NotAuthenticated", "MethodNotAllowed", "Throttled", "UnsupportedMediaType"}
 )
-
-
-def _simple(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
-def status_value(node: ast.AST | None) -> int | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-        return node.value
-    text = ast.unparse(node) if node is not None else ""
-    match = re.search(r"HTTP_(\d{3})", text)
-    if match:
-        return int(match.group(1))
-    if "HTTPStatus." in text:
-        from http import HTTPStatus
-
-        name = text.rsplit(".", 1)[-1]
-        if name in HTTPStatus.__members__:
-            return int(HTTPStatus[name])
-    return None
-
-
-def shape_of(node: ast.AST) -> Any:
-    """A dict literal's shape: key -> nested shape for dict values, "str"/"list"/"value" for the
-    rest. None when the body is not a dict literal."""
-    if isinstance(node, ast.Call) and _simple(node.func) == "dict" and not node.args:
-        return {k.arg: "value" for k in node.keywords if k.arg}
-    if not isinstance(node, ast.Dict):
-        return None
-    shape: dict[str, Any] = {}
-    for key, value in zip(node.keys, node.values):
-        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
-            if key is None:
-                continue
-            return None
-        nested = shape_of(value)
-        if nested is not None:
-            shape[key.value] = nested
-        elif isinstance(value, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(value, "value", ""), str):
-            shape[key.value] = "str"
-        elif isinstance(value, (ast.List, ast.ListComp)):
-            shape[key.value] = "list"
-        else:
-            shape[key.value] = "value"
-    return shape
 
 
 def render(shape: Any) -> str:
@@ -200,38 +145,12 @@ def is_protocol(shape: Any) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def _response_parts(call: ast.Call) -> tuple[ast.AST | None, ast.AST | None, bool] | None:
-    """(body, status node, status given) of a response constructor call."""
-    name = _simple(call.func)
-    if name not in RESPONSES:
-        return None
-    body_kw, status_kw = RESPONSES[name]
-    body = call.args[0] if call.args else None
-    status = call.args[1] if len(call.args) > 1 and name not in ("jsonify",) else None
-    for keyword in call.keywords:
-        if body_kw and keyword.arg == body_kw:
-            body = keyword.value
-        if status_kw and keyword.arg == status_kw:
-            status = keyword.value
-    if name == "make_response" and isinstance(body, ast.Call) and _simple(body.func) == "jsonify":
-        body = body.args[0] if body.args else None
-    if name == "jsonify" and call.keywords and body is None:
-        return ast.Dict(keys=[ast.Constant(k.arg) for k in call.keywords], values=[k.value for k in call.keywords]), None, False
-    return body, status, status is not None
-
-
 def collect_sites(tree: ast.Module) -> dict[str, Any]:
     sites: list[dict[str, Any]] = []
-    helpers: list[dict[str, Any]] = []
-    calls: dict[str, int] = {}
     parents: dict[int, ast.AST] = {}
     for node in walk(tree):
         for child in children(node):
             parents[id(child)] = node
-        if isinstance(node, ast.Call):
-            name = _simple(node.func)
-            if name:
-                calls[name] = calls.get(name, 0) + 1
 
     def enclosing_function(node: ast.AST) -> ast.AST | None:
         current = parents.get(id(node))
@@ -242,12 +161,12 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
     for node in nodes_of(tree, ast.Raise, ast.Call):
         status_node = None
         body = None
-        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and _simple(node.exc.func) in FRAMEWORK_EXCEPTIONS:
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and simple(node.exc.func) in FRAMEWORK_EXCEPTIONS:
             # The framework renders these as {"detail": ...} unless a handler is registered.
             sites.append({"line": node.lineno, "shape": {"detail": "str"}, "status": None, "framework": True})
             continue
         if isinstance(node, ast.Call):
-            parts = _response_parts(node)
+            parts = response_parts(node)
             if parts is None:
                 continue
             body, status_node, _ = parts
@@ -258,26 +177,18 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
         else:
             continue
         function = enclosing_function(node)
-        body = _unwrap(body, function)
+        body = unwrap_body(body, function)
         shape = shape_of(body) if body is not None else None
         if shape is None or not shape or is_protocol(shape):
             continue
         status = status_value(status_node)
         if status is None and status_node is not None:
-            params = set()
-            if function is not None:
-                params = {a.arg for a in function.args.args + function.args.kwonlyargs}
-            used = {n.id for n in walk(status_node) if isinstance(n, ast.Name)} | {
-                n.attr for n in walk(status_node) if isinstance(n, ast.Attribute)
-            }
-            if function is not None and (used & params or "status_code" in used or "code" in used):
-                helpers.append({"name": function.name, "line": node.lineno, "shape": shape})
-            continue
+            continue  # a helper's body (the status is its caller's: `ProjectSymbols.error_body`), or unknown
         if status is not None and status >= 400:
             sites.append({"line": node.lineno, "shape": shape, "status": status})
-    if not sites and not helpers:
+    if not sites and not _builds_responses(tree):
         return {}
-    found: dict[str, Any] = {"sites": sites, "helpers": helpers, "all_calls": calls}
+    found: dict[str, Any] = {"sites": sites}
     if any(module == "rest_framework" or module.startswith("rest_framework.") for module in _imported(tree)):
         found["surface"] = DRF_SURFACE
     return found
@@ -294,22 +205,10 @@ def _imported(tree: ast.Module) -> list[str]:
     return modules
 
 
-def _unwrap(body: ast.AST | None, function: ast.AST | None) -> ast.AST | None:
-    """See through `jsonable_encoder(body)` and a local `body = {...}` assignment."""
-    for _ in range(3):
-        if isinstance(body, ast.Call) and len(body.args) == 1 and _simple(body.func) in ("jsonable_encoder", "dict", "jsonify"):
-            body = body.args[0]
-        elif isinstance(body, ast.Name) and function is not None:
-            found = None
-            for item in walk(function):
-                if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == body.id for t in item.targets):
-                    found = item.value
-            if found is None:
-                return body
-            body = found
-        else:
-            break
-    return body
+def _builds_responses(tree: ast.Module) -> bool:
+    """The file builds JSON responses whose status it does not fix (an error helper's): its
+    surface is known for the helpers the project model finds in it."""
+    return any(isinstance(node, ast.Call) and response_parts(node) is not None for node in nodes_of(tree, ast.Call))
 
 
 # --------------------------------------------------------------------------------------------
@@ -328,23 +227,11 @@ class ShapeSite:
 
 
 @dataclass(frozen=True, slots=True)
-class ErrorHelper:
-    """A function that builds an error body with a status it receives (`api_error(...)`)."""
-
-    name: str
-    line: int
-    shape: FrozenMap
-
-
-@dataclass(frozen=True, slots=True)
 class FileErrorShapes:
-    """The per-file facts: the file's sites, its helpers, and how often it calls each name
-    (a helper defined elsewhere counts once per call). `collect_sites` writes the cache form
-    (`to_json`) directly; the merge reads it back with `from_json`."""
+    """The per-file facts: the file's sites and its surface. `collect_sites` writes the cache
+    form (`to_json`) directly; the merge reads it back with `from_json`."""
 
     sites: tuple[ShapeSite, ...] = ()
-    helpers: tuple[ErrorHelper, ...] = ()
-    calls: FrozenMap = EMPTY_MAP
     surface: str = ""  # DRF_SURFACE for a file that imports Django REST framework
 
     def to_json(self) -> dict[str, Any]:
@@ -352,8 +239,6 @@ class FileErrorShapes:
             "sites": [
                 {"line": s.line, "shape": s.shape, "status": s.status, **({"framework": True} if s.framework else {})} for s in self.sites
             ],
-            "helpers": [{"name": h.name, "line": h.line, "shape": h.shape} for h in self.helpers],
-            "all_calls": dict(self.calls),
             **({"surface": self.surface} if self.surface else {}),
         }
 
@@ -361,8 +246,6 @@ class FileErrorShapes:
     def from_json(data: Mapping[str, Any]) -> "FileErrorShapes":
         return FileErrorShapes(
             tuple(ShapeSite(s["line"], freeze(s["shape"]), s["status"], bool(s.get("framework"))) for s in data["sites"]),
-            tuple(ErrorHelper(h["name"], h["line"], freeze(h["shape"])) for h in data["helpers"]),
-            FrozenMap(data["all_calls"]),
             str(data.get("surface", "")),
         )
 
@@ -392,14 +275,19 @@ class ErrorShapes:
         return frozenset(site.helper for site in self.sites if site.helper)
 
 
-def merge_sites(facts: Mapping[str, FileErrorShapes]) -> ErrorShapes:
-    helper_names = {h.name for data in facts.values() for h in data.helpers}
-    uses = {name: sum(data.calls.get(name, 0) for data in facts.values()) for name in helper_names}
+def merge_sites(facts: Mapping[str, FileErrorShapes], symbols: ProjectSymbols | None = None) -> ErrorShapes:
+    """The sites of every file, and the error helpers of the project model (summary "returns an
+    error body of shape S" with the caller's status), each weighing as many votes as the calls
+    of it the model resolves, at least one."""
     sites: list[ErrorSite] = []
     for path, data in sorted(facts.items()):
         sites.extend(ErrorSite(path, site.line, site.shape, site.status, site.framework, surface=data.surface) for site in data.sites)
-        sites.extend(ErrorSite(path, h.line, h.shape, None, helper=h.name, weight=max(1, uses.get(h.name, 0)), surface=data.surface)
-                     for h in data.helpers)
+        # The helpers of the file (a helper builds a response: its file has facts here).
+        for name, bodies in symbols.files[path].errors.items() if symbols is not None and path in symbols.files else ():
+            body = next((body for body in bodies if body.helper and body.shape and not is_protocol(body.shape)), None)
+            if body is not None:
+                weight = max(1, len(symbols.callers(path, name)))
+                sites.append(ErrorSite(path, body.line, body.shape, None, helper=name.rsplit(".", 1)[-1], weight=weight, surface=data.surface))
     return ErrorShapes(tuple(sites))
 
 
@@ -412,6 +300,7 @@ class ErrorShapesProvider(IndexProvider):
     # also in modules that build no response themselves.
     triggers = ("Response", "jsonify", "make_response", *sorted(FRAMEWORK_EXCEPTIONS))
     file_kinds = frozenset({FileKind.PYTHON})
+    reads = (SYMBOLS,)
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
         if tree is None:
@@ -419,5 +308,5 @@ class ErrorShapesProvider(IndexProvider):
         found = collect_sites(tree)
         return found or None
 
-    def merge(self, facts: Mapping[str, Any]) -> Any:
-        return merge_sites({path: FileErrorShapes.from_json(data) for path, data in facts.items()})
+    def merge(self, facts: Mapping[str, Any], sections: Mapping[str, Any] | None = None) -> Any:
+        return merge_sites({path: FileErrorShapes.from_json(data) for path, data in facts.items()}, (sections or {}).get(SYMBOLS))

@@ -21,7 +21,7 @@ from reviewer.astfacts import dotted_name, forget_walks, keyword_value, nodes_of
 from reviewer.provider import EMPTY_MAP, FrozenMap, IndexProvider, freeze
 from reviewer.discovery import DEFAULT_DEPLOYMENT, Deployment
 from reviewer.model import FileKind
-from reviewer.names import ImportMap, dotted, module_name_for
+from reviewer.names import ImportMap, dotted, last_name, module_name_for
 from reviewer.project.roots import FASTAPI_APPS, FLASK_APPS, app_kind
 from reviewer.project.symbols import SECTION as SYMBOLS, ClassSymbol, ProjectSymbols
 from reviewer.project.values import CONCAT, IMPORTED, REF, TEXT, Expr, expr_of
@@ -83,10 +83,6 @@ LIST_VIEWS = frozenset({"ModelViewSet", "ReadOnlyModelViewSet", "ListAPIView", "
 HEALTH_LIBRARIES = ("health_check", "fastapi_health", "flask_healthz", "healthcheck", "django_health_check")
 VERSION_SEGMENT = re.compile(r"(^|/)v\d+(\.\d+)?(/|$)|(^|/)api/v\d+|\{version\}|<version>|\(\?P<version>", re.I)
 REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
-# Pagination inputs: a function or class taking one of these is a pagination dependency
-# (`Depends(pagination_params)`, `params: PageParams = Depends()`).
-PAGINATION_INPUTS = frozenset({"limit", "offset", "page", "page_size", "pagesize", "per_page", "perpage", "size",
-                               "cursor", "skip", "take", "page_number", "max_results"})
 # DRF methods a view or paginator overrides to paginate (or bound the page size) its own way.
 PAGINATING_METHODS = frozenset({"paginate_queryset", "get_paginated_response", "paginator"})
 PAGE_SIZE_METHODS = frozenset({"get_limit", "get_page_size", "paginate_queryset"})
@@ -107,11 +103,6 @@ def _str_list(node: ast.AST | None) -> list[str]:
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return [str(e.value) for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
     return []
-
-
-def last_name(name: str | None) -> str:
-    """The last part of a dotted name (`flask.render_template` -> `render_template`); "" for None."""
-    return (name or "").rsplit(".", 1)[-1]
 
 
 HTML_RENDERERS = frozenset({"render_template", "render_template_string", "stream_template"})
@@ -261,7 +252,14 @@ def _handler_registrations(node: ast.AST, prefix: str, imports: ImportMap, facts
         if (isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute) and item.func.attr in HANDLER_CALLS
                 and isinstance(item.func.value, ast.Name) and item.args):
             exception = looped.get(id(item)) or _exc_name(item.args[0], imports)
-            facts["handlers"].append({"owner": _scoped(item.func.value.id, prefix, facts), "exception": exception, "line": item.lineno})
+            facts["handlers"].append({"owner": _scoped(item.func.value.id, prefix, facts), "exception": exception, "line": item.lineno,
+                                      "function": _handler_function(item)})
+
+
+def _handler_function(call: ast.Call) -> str:
+    """The handler function a registration call names (`app.add_exception_handler(E, on_error)`), as written."""
+    target = call.args[1] if len(call.args) > 1 else keyword_value(call, "handler") or keyword_value(call, "f")
+    return (dotted_name(target) or "") if target is not None else ""
 
 
 def _iterates_default_exceptions(node: ast.AST, imports: ImportMap) -> bool:
@@ -431,10 +429,9 @@ def _call(call: ast.Call, prefix: str, imports: ImportMap, facts: dict[str, Any]
     elif attr in ("extend", "append") and call.args and (owner == "urlpatterns" or owner in facts["pattern_lists"]):
         value = call.args[0]
         _patterns(owner, ast.List(elts=[value]) if attr == "append" else value, imports, facts)
-    elif attr == "add_exception_handler" and call.args:
-        facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
-    elif attr == "register_error_handler" and call.args:
-        facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno})
+    elif attr in HANDLER_CALLS and call.args:
+        facts["handlers"].append({"owner": owner, "exception": _exc_name(call.args[0], imports), "line": call.lineno,
+                                  "function": _handler_function(call)})
     elif attr in ("add_api_route", "add_url_rule", "add_route") and call.args:
         path = _const(call.args[0])
         # Flask's `add_url_rule(rule, endpoint, view_func)`; FastAPI's `add_api_route(path, endpoint)`.
@@ -518,7 +515,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
         if found:
             found["owner"] = _scoped(found["owner"], prefix, facts)
         if found and found.get("handler"):
-            facts["handlers"].append({"owner": found["owner"], "exception": found["exception"], "line": found["line"]})
+            facts["handlers"].append({"owner": found["owner"], "exception": found["exception"], "line": found["line"], "function": qualname})
         elif found:
             found["handler"] = f"{facts['module']}.{qualname}"
             found["view"] = "function"
@@ -535,40 +532,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str, imports
             info["require"] = ["POST"]
         elif last_name(name) == "require_http_methods" and isinstance(decorator, ast.Call) and decorator.args:
             info["require"] = [m.upper() for m in _str_list(decorator.args[0])]
-    info.update(_pagination_facts(node))
     facts["functions"][qualname] = info
-
-
-def is_pagination_name(name: str | None) -> bool:
-    """A callable named for pagination (`paginate_query`, `get_paginated_response`,
-    `StandardResultsPagination`): the project's own pagination helper or class."""
-    return "paginat" in last_name(name).lower()
-
-
-def _pagination_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any]:
-    """What a function does about pagination: takes page inputs (a dependency), paginates (calls
-    a paginator, or applies both `.limit()` and `.offset()`), clamps some of its parameters."""
-    args = node.args
-    params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
-    facts: dict[str, Any] = {}
-    if set(params) & PAGINATION_INPUTS:
-        facts["pages"] = True
-    methods: set[str] = set()
-    clamped: set[str] = set()
-    for item in walk(node):
-        if isinstance(item, ast.Call):
-            callee = last_name(dotted_name(item.func)) if isinstance(item.func, (ast.Name, ast.Attribute)) else ""
-            methods.add(callee)
-            if callee == "min":
-                clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
-        elif isinstance(item, ast.Compare) and any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in item.ops):
-            clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
-    if any(is_pagination_name(m) for m in methods) or {"Paginator", "get_page"} & methods or {"limit", "offset"} <= methods:
-        facts["paginates"] = True
-    clamped &= set(params) & PAGINATION_INPUTS
-    if clamped:
-        facts["clamps"] = sorted(clamped)
-    return facts
 
 
 def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
@@ -576,16 +540,9 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
     bases = [imports.imported_name(base) or "" for base in node.bases]
     info: dict[str, Any] = {"line": node.lineno, "bases": bases, "methods": {}, "actions": [], "attrs": {}}
     for stmt in node.body:
-        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id in PAGINATION_INPUTS:
-            info["pages"] = True  # a pydantic model / dataclass of page inputs
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info["methods"][stmt.name] = stmt.lineno
             _handler_registrations(stmt, f"{qualname}.{stmt.name}.", imports, facts)
-            paging = _pagination_facts(stmt)
-            if stmt.name == "__init__" and paging.get("pages"):
-                info["pages"] = True
-            if paging.get("paginates"):
-                info.setdefault("paging_methods", []).append(stmt.name)
             for item in walk(stmt):
                 # `self.default_limit = settings.PAGINATE_COUNT` in __init__ sizes the paginator too
                 if isinstance(item, ast.Assign):
@@ -938,13 +895,14 @@ class HandlerDecl:
     owner: str
     exception: Any  # a name, or a status code
     line: int
+    function: str = ""  # the handler function, as the file names it ("" when unknown)
 
     def to_json(self) -> dict[str, Any]:
-        return {"owner": self.owner, "exception": self.exception, "line": self.line}
+        return {"owner": self.owner, "exception": self.exception, "line": self.line, **({"function": self.function} if self.function else {})}
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> "HandlerDecl":
-        return HandlerDecl(data["owner"], data["exception"], data["line"])
+        return HandlerDecl(data["owner"], data["exception"], data["line"], str(data.get("function", "")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -984,25 +942,19 @@ class AttrDecl:
 @dataclass(frozen=True, slots=True)
 class ClassDecl:
     """A class of the file (a view, view set, paginator ...): bases as imports qualify them,
-    methods with their lines, `@action`s, class attributes, and its pagination facts."""
+    methods with their lines, `@action`s and class attributes."""
 
     line: int
     bases: tuple[str, ...]
     methods: FrozenMap = EMPTY_MAP  # name -> line
     actions: tuple[ActionDecl, ...] = ()
     attrs: FrozenMap = EMPTY_MAP  # name -> AttrDecl
-    pages: bool = False  # takes page inputs (fields or `__init__` parameters)
-    paging_methods: tuple[str, ...] = ()
     ordering: bool = False  # its Meta sets an ordering
     exposes: tuple[ActionDecl, ...] = ()  # Flask-AppBuilder `@expose` methods (`url_path` below the route base)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"line": self.line, "bases": list(self.bases), "methods": dict(self.methods),
                                 "actions": [action.to_json() for action in self.actions], "attrs": {k: v.to_json() for k, v in self.attrs.items()}}
-        if self.pages:
-            data["pages"] = True
-        if self.paging_methods:
-            data["paging_methods"] = list(self.paging_methods)
         if self.ordering:
             data["ordering"] = True
         if self.exposes:
@@ -1013,22 +965,18 @@ class ClassDecl:
     def from_json(data: Mapping[str, Any]) -> "ClassDecl":
         return ClassDecl(
             data["line"], tuple(data["bases"]), FrozenMap(data["methods"]), tuple(ActionDecl.from_json(a) for a in data["actions"]),
-            FrozenMap((name, AttrDecl.from_json(attr)) for name, attr in data["attrs"].items()), bool(data.get("pages")),
-            tuple(data.get("paging_methods", ())), bool(data.get("ordering")), tuple(ActionDecl.from_json(e) for e in data.get("exposes", ())),
+            FrozenMap((name, AttrDecl.from_json(attr)) for name, attr in data["attrs"].items()), bool(data.get("ordering")), tuple(ActionDecl.from_json(e) for e in data.get("exposes", ())),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class FunctionDecl:
-    """A function of the file: its method decorators (`@api_view`, `@require_POST`) and its
-    pagination facts (see `_pagination_facts`)."""
+    """A function of the file: its method decorators (`@api_view`, `@require_POST`). What it
+    does about pagination is the project model's (`ProjectSymbols.paging`)."""
 
     line: int
     api_view: tuple[str, ...] | None = None
     require: tuple[str, ...] | None = None
-    pages: bool = False
-    paginates: bool = False
-    clamps: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"line": self.line}
@@ -1036,12 +984,6 @@ class FunctionDecl:
             data["api_view"] = list(self.api_view)
         if self.require is not None:
             data["require"] = list(self.require)
-        if self.pages:
-            data["pages"] = True
-        if self.paginates:
-            data["paginates"] = True
-        if self.clamps:
-            data["clamps"] = list(self.clamps)
         return data
 
     @staticmethod
@@ -1049,7 +991,6 @@ class FunctionDecl:
         api_view, require = data.get("api_view"), data.get("require")
         return FunctionDecl(
             data["line"], tuple(api_view) if api_view is not None else None, tuple(require) if require is not None else None,
-            bool(data.get("pages")), bool(data.get("paginates")), tuple(data.get("clamps", ())),
         )
 
 
@@ -1270,6 +1211,7 @@ class ExceptionHandler:
     line: int
     owner: str  # the app, router or blueprint it is registered on
     exception: Any  # the exception's name, or a status code (`errorhandler(404)`)
+    function: str = ""  # the handler function as file `file` names it ("" when unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1323,17 +1265,6 @@ class DrfView:
 
 
 @dataclass(frozen=True, slots=True)
-class Pagination:
-    """The project's own pagination (see `_pagination_index`)."""
-
-    dependencies: tuple[str, ...] = ()
-    helpers: tuple[str, ...] = ()
-    clamps: FrozenMap = EMPTY_MAP  # function -> the page-size parameters it clamps
-    bounded_paginators: frozenset[str] = frozenset()
-    methods: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class RoutesSection:
     """The `routes` section."""
 
@@ -1347,7 +1278,9 @@ class RoutesSection:
     sized_paginators: tuple[str, ...] = ()
     includes: tuple[Include, ...] = ()
     urlconfs: tuple[UrlConf, ...] = ()
-    pagination: Pagination = Pagination()
+    # Paginator classes whose page size is bounded by an inherited `max_limit` /
+    # `max_page_size` or an overridden `get_limit` / `get_page_size` / `paginate_queryset`.
+    bounded_paginators: frozenset[str] = frozenset()
     by_handler: FrozenMap = EMPTY_MAP  # handler -> its routes
 
     def routes_of(self, handler: str) -> tuple[Route, ...]:
@@ -1564,7 +1497,7 @@ def merge_routes(facts: Mapping[str, FileRoutes], symbols: ProjectSymbols | None
             if info.kind in ("fastapi-app", "flask-app"):
                 apps.append(App(path, info.line, info.var or key, key, info.kind, info.handlers_kw, info.factory))
         for handler in data.handlers:
-            handlers.append(ExceptionHandler(path, handler.line, handler.owner, handler.exception))
+            handlers.append(ExceptionHandler(path, handler.line, handler.owner, handler.exception, handler.function))
         for name, value in data.settings.items():
             if name not in settings:
                 settings[name] = Setting(path, value.line, value.value)
@@ -1578,7 +1511,10 @@ def merge_routes(facts: Mapping[str, FileRoutes], symbols: ProjectSymbols | None
         caps = _capabilities(qualified, classes)
         if caps is not None:
             drf_views[qualified] = (path, info.line, tuple(sorted(caps)), "pagination_class" in _inherited_attrs(qualified, classes))
-    pagination = _pagination_index(classes, functions)
+    bounded = frozenset(
+        q for q in classes
+        if {"max_limit", "max_page_size"} & set(_inherited_attrs(q, classes)) or _inherited_methods(q, classes) & PAGE_SIZE_METHODS
+    )
     ordered_models = sorted(q for q, (p, info) in classes.items() if info.ordering)
     sized = sorted(
         q for q, (p, info) in classes.items()
@@ -1602,26 +1538,8 @@ def merge_routes(facts: Mapping[str, FileRoutes], symbols: ProjectSymbols | None
             for q, (path, line, actions, paginated) in drf_views.items()
         ),
         ordered_models=frozenset(ordered_models), sized_paginators=tuple(sized), includes=tuple(includes), urlconfs=tuple(urlconfs),
-        pagination=pagination, by_handler=FrozenMap((name, tuple(found)) for name, found in by_handler.items()),
+        bounded_paginators=bounded, by_handler=FrozenMap((name, tuple(found)) for name, found in by_handler.items()),
     )
-
-
-def _pagination_index(classes: ClassTable, functions: Mapping[str, tuple[str, FunctionDecl]]) -> "Pagination":
-    """The project's own pagination: dependencies (functions and classes taking page inputs),
-    helpers (functions that paginate), the page-size parameters each function clamps,
-    paginator classes whose page size is bounded by an inherited attribute or an overridden
-    method, and the names of methods that paginate (netbox's `table.configure(request)`)."""
-    dependencies = sorted(
-        [q for q, (_, info) in functions.items() if info.pages] + [q for q, (_, info) in classes.items() if info.pages]
-    )
-    helpers = sorted(q for q, (_, info) in functions.items() if info.paginates)
-    clamps = {q: info.clamps for q, (_, info) in sorted(functions.items()) if info.clamps}
-    bounded = sorted(
-        q for q in classes
-        if {"max_limit", "max_page_size"} & set(_inherited_attrs(q, classes)) or _inherited_methods(q, classes) & PAGE_SIZE_METHODS
-    )
-    methods = sorted({name for _, info in classes.values() for name in info.paging_methods} - {"get", "__init__", "__call__"})
-    return Pagination(tuple(dependencies), tuple(helpers), FrozenMap(clamps), frozenset(bounded), tuple(methods))
 
 
 def _framework(kind: str, path: str, facts: Mapping[str, FileRoutes]) -> str:

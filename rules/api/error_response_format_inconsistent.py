@@ -1,6 +1,20 @@
 from __future__ import annotations
 
-from reviewer.web.errorshape import DEFAULT_ENVELOPE, DRF_SURFACE, ErrorShapesProvider, conforms, expected_text, family, follows, majority, render
+import dataclasses
+
+from reviewer.project.symbols import SymbolsProvider
+from reviewer.web.errorshape import (
+    DEFAULT_ENVELOPE,
+    DRF_SURFACE,
+    ErrorShapesProvider,
+    conforms,
+    expected_text,
+    family,
+    follows,
+    is_protocol,
+    majority,
+    render,
+)
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.web.routes import RoutesProvider
 from reviewer.rule import Example, ProjectRule
@@ -33,9 +47,10 @@ class ErrorResponseFormatInconsistent(ProjectRule):
     Every error emission site is collected (`JSONResponse`/`jsonify`/DRF `Response`/
     `JsonResponse` with a 4xx/5xx status and a dict literal body). The expected shape comes from
     the `error-format` config key: `auto` (the default: the project's own majority shape, by
-    top-level keys and whether each holds an object, each site weighted by use; an error helper such as `api_error(code, message, status)` counts
-    once per call, and `raise HTTPException(...)` / DRF exceptions vote as the framework's
-    `{"detail": ...}` body when no handler re-renders them), `envelope` (`{"error": {"code",
+    top-level keys and whether each holds an object, each site weighted by use; an error helper such as `api_error(code, message, status)`
+    (the project model's summary "returns an error body of shape S", `ProjectSymbols.error_body`)
+    counts once per call the model resolves, and `raise HTTPException(...)` / DRF exceptions vote
+    as the framework's `{"detail": ...}` body, or as the body the project's handler of them returns), `envelope` (`{"error": {"code",
     "message", "details"}}`, key paths configurable with `error-envelope`) or `problem+json`
     (RFC 9457). A body that extends the convention with keys of its own (`{"detail", "errors"}`
     next to `{"detail"}`) follows it. A convention is not a defect: a project that answers errors with DRF's or
@@ -70,7 +85,7 @@ class ErrorResponseFormatInconsistent(ProjectRule):
         "https://www.rfc-editor.org/rfc/rfc9457",
         "https://opensource.zalando.com/restful-api-guidelines/#176",
     )
-    index_sections = ("error_shapes", "routes")
+    index_sections = ("error_shapes", "routes", "symbols")
     options = {"error-format": "auto", "error-envelope": dict(DEFAULT_ENVELOPE)}
     invalid = (
         Example(
@@ -194,15 +209,15 @@ class ErrorResponseFormatInconsistent(ProjectRule):
     def check(self, index) -> None:
         data = ErrorShapesProvider.of(index)
         routes = RoutesProvider.of(index)
-        rest = routes.setting("REST_FRAMEWORK")
-        # Only a handler for the framework's HTTP exceptions re-renders `raise HTTPException(...)`;
-        # handlers for the project's own exceptions leave the framework body as it is.
-        handled = any(_simple_name(h.exception) in HTTP_EXCEPTIONS for h in routes.exception_handlers) or (
-            isinstance(rest, dict) and bool(rest.get("EXCEPTION_HANDLER"))
-        )
-        # `raise HTTPException(...)` renders as {"detail": ...} unless a handler is registered;
-        # such sites vote for the majority but are API005's to report, never this rule's.
-        sites = [site for site in data.sites if not (site.framework and handled) and not index.deployment.non_service(site.file)]
+        rendered = self._rendered(routes, SymbolsProvider.of(index))
+        # `raise HTTPException(...)` renders as {"detail": ...} unless a handler is registered,
+        # and as the body that handler returns when the project model knows it; such sites vote
+        # for the majority but are API005's to report, never this rule's.
+        sites = [
+            dataclasses.replace(site, shape=rendered.shape) if site.framework and rendered else site
+            for site in data.sites
+            if not (site.framework and rendered is False) and not index.deployment.non_service(site.file)
+        ]
         mode = self.settings.get("error-format", "auto")
         surfaces = {site.surface for site in sites}
         if mode == "auto" and len(surfaces) > 1:
@@ -211,6 +226,27 @@ class ErrorResponseFormatInconsistent(ProjectRule):
                 self._check_sites([site for site in sites if site.surface == surface], mode, SURFACE_NAMES[surface])
         else:
             self._check_sites(sites, mode, "the project's")
+
+    @staticmethod
+    def _rendered(routes, symbols):
+        """What the framework's HTTP exceptions render as: None when no handler re-renders them
+        (the framework's `{"detail": ...}`), the error body the project's handler returns
+        (summary "returns an error body of shape S", `ProjectSymbols.error_body`), or False when
+        a handler re-renders them into a body the model does not know. Only a handler for the
+        framework's HTTP exceptions (or DRF's `EXCEPTION_HANDLER`) re-renders them; handlers
+        for the project's own exceptions leave the framework body as it is."""
+        found = [(h.file, h.function) for h in routes.exception_handlers if _simple_name(h.exception) in HTTP_EXCEPTIONS]
+        rest = routes.setting("REST_FRAMEWORK")
+        drf = rest.get("EXCEPTION_HANDLER") if isinstance(rest, dict) else None
+        if drf:
+            found.append((routes.settings["REST_FRAMEWORK"].file, str(drf)))
+        if not found:
+            return None
+        for path, function in found:
+            body = symbols.error_body(path, function) if symbols is not None and function else None
+            if body is not None and body.shape and not is_protocol(body.shape):
+                return body
+        return False
 
     def _check_sites(self, sites, mode: str, owner: str) -> None:
         if not any(not site.framework for site in sites):

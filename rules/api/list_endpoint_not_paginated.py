@@ -15,14 +15,18 @@ from reviewer.web.apicheck import (
     unbounded_fetch,
 )
 from reviewer.model import Category, Confidence, Severity
-from reviewer.web.routes import LIST_VIEWS, Pagination, RoutesProvider, is_pagination_name
+from reviewer.project.ormvocab import DJANGO_SINGLE, SA_SINGLE
+from reviewer.project.responses import PAGINATORS, is_pagination_name
+from reviewer.web.routes import LIST_VIEWS, RoutesProvider
 from reviewer.web.handlers import HandlerScope, is_view_class
+from reviewer.names import dotted
 from reviewer.rule import Example, Needs, PythonRule
 
-PAGINATORS = frozenset({"paginate", "Paginator", "paginate_queryset", "get_page", "get_paginated_response", "Page",
-                        "LimitOffsetPage", "CursorPage", "paginated_response", "RequestConfig"})
 # Calls that reduce rows to a number or to one row: what they are given is not returned whole.
 AGGREGATES = frozenset({"len", "sum", "max", "min", "any", "all", "bool", "count", "get_object_or_404"})
+# Methods that reduce a query to one row or a number: the query they end is not returned whole
+# (`Session.objects.filter(...).first()`, `qs.count()`).
+ONE_ROW = DJANGO_SINGLE | SA_SINGLE | frozenset({"count", "exists", "aggregate", "fetchone"})
 
 
 class ListEndpointNotPaginated(HandlerScope, PythonRule):
@@ -36,7 +40,10 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
     built from `.all()`, `scalars(...).all()`, `fetchall()` after SQL without `LIMIT`, or an
     unsliced Django queryset, and it takes no pagination input (`limit`/`offset`/`page`/`cursor`
     parameters, a paginator, a `Page[...]` response). Bounded reads (`LIMIT`, `GROUP BY`,
-    `id IN (...)`, `.first()`, slicing) are not reported. For DRF, list views need an effective
+    `id IN (...)`, `.first()`, slicing) are not reported, nor is a handler the project model
+    summarises as "returns a paginated response" (`ProjectSymbols.returns_paginated`: it pages
+    itself, depends on a pagination dependency, or returns what a function that pages returns,
+    in another module or a base class). For DRF, list views need an effective
     `pagination_class`, and a `DEFAULT_PAGINATION_CLASS` without `PAGE_SIZE` is reported at the
     setting: DRF then returns unpaginated lists without a warning.
 
@@ -65,7 +72,7 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         "https://opensource.zalando.com/restful-api-guidelines/#159",
     )
     needs = Needs.words("all", "objects", "REST_FRAMEWORK", "ViewSet", "APIView")
-    index_sections = ("routes",)
+    index_sections = ("routes", "symbols")
     invalid = (
         Example(
             "from fastapi import APIRouter, Depends\n"
@@ -196,6 +203,50 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             note="near-miss: the project's own pagination helper (another module) pages the rows",
         ),
         Example(
+            "from rest_framework import viewsets\n"
+            "\n"
+            "class AddonViewSet(viewsets.ReadOnlyModelViewSet):\n"
+            "    queryset = Addon.objects.all()\n",
+            path="shop/api/views.py",
+            files=(("shop/settings.py", "from shop.api.drf import get_drf_settings\n"
+                    'INSTALLED_APPS = ["rest_framework", "shop"]\n'
+                    "REST_FRAMEWORK = get_drf_settings(require_login=True)\n"),),
+            note="near-miss: `REST_FRAMEWORK` is built by the project's own function (weblate): its pagination is unknown, not absent",
+        ),
+        Example(
+            "from django.views import View\n"
+            "from app.mixins import PagedMixin\n"
+            "\n"
+            "class OrderList(PagedMixin, View):\n"
+            "    def get(self, request):\n"
+            "        orders = Order.objects.filter(owner=request.user)\n"
+            "        return self.page_response(orders, request)\n",
+            path="app/views.py",
+            files=(("app/mixins.py", "from app.pages import cut\n"
+                    "class PagedMixin:\n"
+                    "    def page_response(self, rows, request):\n"
+                    "        return JsonResponse(cut(rows, request.GET.get('p', 1), 50), safe=False)\n"),
+                   ("app/pages.py", "def cut(rows, page, size):\n"
+                    "    start = (int(page) - 1) * size\n"
+                    "    return list(rows[start:start + size])\n")),
+            note="near-miss: a mixin of another module returns what a helper of a third module pages (a slice by page inputs)",
+        ),
+        Example(
+            "from fastapi import APIRouter, Depends\n"
+            "from app.params import PageParams\n"
+            "router = APIRouter()\n"
+            "\n"
+            '@router.get("/orders")\n'
+            "def list_orders(params: PageParams = Depends(), db=Depends(get_db)):\n"
+            "    return db.scalars(select(Order).order_by(Order.id).offset(params.skip_rows()).limit(params.size)).all()\n",
+            path="app/orders.py",
+            files=(("app/params.py", "from pydantic import BaseModel\n"
+                    "class PageParams(BaseModel):\n"
+                    "    page: int = 1\n"
+                    "    size: int = 50\n"),),
+            note="near-miss: the dependency is a pydantic model of page inputs defined in another module",
+        ),
+        Example(
             "from rest_framework import generics\n"
             "from shop.base import PagedListView\n"
             "\n"
@@ -238,6 +289,18 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             '        return render(request, "token.html", {"token": token})\n',
             note="near-miss: `get_object_or_404` returns one row of the queryset",
         ),
+        Example(
+            "from django.shortcuts import redirect\n"
+            "from django.views import View\n"
+            "\n"
+            "class EndSession(View):\n"
+            "    def get(self, request):\n"
+            "        session = StaffSession.objects.filter(user=request.user, ended=None).first()\n"
+            "        if not session:\n"
+            '            return redirect("index")\n'
+            '        return redirect("session", pk=session.pk)\n',
+            note="near-miss: `.first()` / `.last()` reads one row of the query; nothing is listed (pretix)",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:
@@ -253,7 +316,9 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             return
         every = [*node.params.params, *node.params.kwonly_params, *node.params.posonly_params]
         params = {p.name.value for p in every}
-        paged = bool(params & PAGE_PARAMS) or any(self._pagination_dependency(p) for p in every)
+        paged = bool(params & PAGE_PARAMS) or self._paginates(self._member(node.name.value)) or any(
+            self._pagination_dependency(p) for p in every
+        )
         for decorator in node.decorators:
             text = self.context.module.code_for_node(decorator)
             if "Page[" in text or "Paginated" in text:
@@ -274,9 +339,10 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         if state is None:
             return
         name = simple_name(self.context, node.func)
-        if name in PAGINATORS or is_pagination_name(name) or self._resolved(node.func) in self._pagination().helpers:
+        if name in PAGINATORS or is_pagination_name(name) or self._paginates(self._callee(node.func)):
             state["paged"] = True
-        if isinstance(node.func, cst.Attribute) and name in self._pagination().methods and any(
+        symbols = self.context.symbols
+        if isinstance(node.func, cst.Attribute) and symbols is not None and name in symbols.paginating_methods() and any(
             "request" in names_in(arg.value) for arg in node.args
         ):
             state["paged"] = True  # a project method that paginates for the request (`table.configure(request)`)
@@ -352,6 +418,8 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             return  # paginated, or reported once at the setting when PAGE_SIZE is missing
         if "REST_FRAMEWORK" not in data.settings and "INSTALLED_APPS" not in data.settings:
             return  # a reusable app: the host project's settings decide pagination
+        if "REST_FRAMEWORK" in data.settings and not isinstance(rest, dict):
+            return  # built by the project's code (`get_drf_settings(...)`): its pagination is not known, not absent
         self.report(
             anchor,
             "`{route}` lists without pagination: no `pagination_class` and no `DEFAULT_PAGINATION_CLASS`",
@@ -387,11 +455,22 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         )
 
     # -- helpers --------------------------------------------------------------------------
-    def _pagination(self) -> Pagination:
-        return RoutesProvider.of(self.context.index).pagination
+    def _member(self, name: str) -> str:
+        """A function or method of this file as the project model keys it (`Class.method`)."""
+        classes, _ = self._handler_state()
+        return f"{classes[-1].name.value}.{name}" if classes else name
 
-    def _resolved(self, node: cst.BaseExpression) -> str | None:
-        return self.context.resolve(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    def _callee(self, func: cst.BaseExpression) -> str | None:
+        """A callee as the project model resolves it from this file: `self.page` -> `Class.page`."""
+        written = dotted(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        if written and written.split(".")[0] in ("self", "cls"):
+            return self._member(written.split(".", 1)[1]) if written.count(".") == 1 else None
+        return written
+
+    def _paginates(self, dotted_name: str | None) -> bool:
+        """Summary "returns a paginated response" of a project callable."""
+        symbols = self.context.symbols
+        return bool(dotted_name) and symbols is not None and symbols.returns_paginated(self.context.path, dotted_name)
 
     def _pagination_dependency(self, param: cst.Param) -> bool:
         """`p = Depends(pagination_params)`, `Annotated[Params, Depends(get_page)]`,
@@ -409,10 +488,14 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
             candidates.extend(e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index))
         if candidates and annotation is not None:
             candidates.append(annotation)
-        dependencies = self._pagination().dependencies
+        symbols = self.context.symbols
         for candidate in candidates:
-            name = self._resolved(candidate)
-            if name is not None and (is_pagination_name(name) or name in dependencies):
+            written = dotted(candidate) if isinstance(candidate, (cst.Name, cst.Attribute)) else None
+            if written is None:
+                continue
+            if is_pagination_name(written) or symbols is not None and (
+                symbols.takes_page_inputs(self.context.path, written) or symbols.returns_paginated(self.context.path, written)
+            ):
                 return True
         return False
 
@@ -433,6 +516,8 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         def skip(item: cst.CSTNode) -> bool:
             if isinstance(item, cst.Subscript):
                 return True  # qs[:10], rows[0]: bounded
+            if isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute) and item.func.attr.value in ONE_ROW:
+                return True  # `qs.filter(...).first()`: one row of the query, not every row
             return isinstance(item, cst.Call) and isinstance(item.func, cst.Name) and item.func.value in AGGREGATES
 
         for item in subtree(expr, skip):

@@ -4,7 +4,7 @@ import libcst as cst
 
 from reviewer.web.apicheck import code, dict_keys, names_in, simple_name
 from reviewer.model import Category, Confidence, Severity
-from reviewer.names import module_name_for
+from reviewer.names import dotted, module_name_for
 from reviewer.web.routes import RoutesProvider
 from reviewer.web.handlers import HandlerScope
 from reviewer.rule import Example, Needs, PythonRule
@@ -28,7 +28,10 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
     `page_size_query_param` but no `max_page_size`; Flask-SQLAlchemy `paginate(max_per_page=None)`.
     A clamp in the handler (`min(limit, 100)`, `if limit > MAX: ...`) or in a project helper the
     value is passed to clears the finding, as does a paginator class that inherits `max_limit` /
-    `max_page_size` from a project base or overrides `get_limit` / `get_page_size`.
+    `max_page_size` from a project base or overrides `get_limit` / `get_page_size`. A project
+    helper that clamps the page-size parameter it is given (the project model's summary
+    "returns a paginated response", `ProjectSymbols.paging(...).clamps`) bounds what a handler
+    passes it.
 
     Opt-in: its field precision on the ecosystem check's tuned projects is 0.38 (strict 0.00)
     over 4 judged of 4 findings (`bench/ecosystem/verdicts.tsv`, scan `apiorm-4`), under the
@@ -50,7 +53,7 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
     seed = 'S1:77; S1:36 "Design rate limiting and throttling mechanisms"; S4:415'
     references = ("https://owasp.org/API-Security/editions/2023/en/0xa4-unrestricted-resource-consumption/",)
     needs = Needs.words("limit", "size", "per_page", "first", "count", "Pagination", "paginate")
-    index_sections = ("routes",)
+    index_sections = ("routes", "symbols")
     invalid = (
         Example(
             "from fastapi import APIRouter, Depends\n"
@@ -183,7 +186,9 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
         if state is not None and isinstance(node.func, (cst.Name, cst.Attribute)):
             # A project helper that clamps its page-size parameter (`paginate_rows(rows, limit)`
             # with `min(limit, MAX)` inside) bounds what the handler passes it.
-            if RoutesProvider.of(self.context.index).pagination.clamps.get(self.context.resolve(node.func) or ""):
+            symbols = self.context.symbols
+            paging = symbols.paging(self.context.path, dotted(node.func) or "") if symbols is not None else None
+            if paging is not None and paging.clamps:
                 for arg in node.args:
                     state["clamped"].update(names_in(arg.value))
         if name == "paginate":
@@ -206,7 +211,7 @@ class PageSizeUnbounded(HandlerScope, PythonRule):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
         bases = {self.context.resolve(b.value) or "" for b in node.bases if isinstance(b.value, (cst.Name, cst.Attribute))}
-        if f"{module_name_for(self.context.path)}.{node.name.value}" in RoutesProvider.of(self.context.index).pagination.bounded_paginators:
+        if f"{module_name_for(self.context.path)}.{node.name.value}" in RoutesProvider.of(self.context.index).bounded_paginators:
             return  # `max_limit` / `max_page_size` inherited from a project paginator, or `get_limit` overridden
         attrs = set()
         for statement in node.body.body:
