@@ -139,7 +139,7 @@ def request_text(expr: cst.BaseExpression, context: "FileContext", depth: int = 
     not the test that chooses between them (`int(request.args["n"]) if "n" in request.args
     else DEFAULT`). A local name is followed through every assignment to it."""
     if depth > 3:
-        return False
+        return False  # the depth `is_request_data` follows names to, shared with it
     if numeric(expr, context):
         return False
     if isinstance(expr, cst.IfExp):
@@ -150,5 +150,5 @@ def request_text(expr: cst.BaseExpression, context: "FileContext", depth: int = 
         found = context.scopes.lookup(expr.value)
         if found is not None and found[0] is not context.scopes.module and found[1]:
             return any(request_text(assignment.value, context, depth + 1) for assignment in found[1])
-    return context.is_request_data(expr)
+    return context.is_request_data(expr, depth)
 
