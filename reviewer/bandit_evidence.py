@@ -15,6 +15,11 @@ look around it; these readings look at what the test did not.
   SQL text built there holds what the code and the schema give it, never a request's input.
 - B701 (Jinja2 without autoescape): the environment gets `**options` from a dict bound in
   the same function or module that sets `autoescape` to anything but a literal False.
+- B113 (a request without a timeout): the call passes `timeout=` after all. Bandit reads a
+  keyword's value only when it is a literal or an attribute; any other value (a call such as
+  `settings.get("timeout", 30)`, a subscript, an `or`) reads as None, which the test takes for
+  a missing timeout. A `**options` dict bound in the same function or module with a
+  `timeout` key counts too. A literal `timeout=None` stays reported.
 
 Each reading keeps the issue when it cannot see the whole of its evidence (a name bound
 twice, a command built as a string, a dict it cannot read).
@@ -209,6 +214,14 @@ def _name_to_message(name: str, assign: ast.Assign, tree: ast.Module) -> bool:
 def _options_autoescape(call: ast.AST, tree: ast.Module) -> bool:
     if not isinstance(call, ast.Call):
         return False
+    return any(not (isinstance(value, ast.Constant) and value.value is False)
+               for value in _option_values(call, "autoescape", tree))
+
+
+def _option_values(call: ast.Call, key: str, tree: ast.Module) -> list[ast.AST]:
+    """The values the call's `**options` give `key`: each options dict bound once, in the same
+    function or the module, to a `dict(...)` call or a dict literal that sets it."""
+    found = []
     for keyword in call.keywords:
         if keyword.arg is not None:
             continue
@@ -216,13 +229,23 @@ def _options_autoescape(call: ast.AST, tree: ast.Module) -> bool:
         options = bound[0] if len(bound) == 1 else None
         value = None
         if isinstance(options, ast.Call) and dotted_name(options.func) == "dict":
-            value = keyword_value(options, "autoescape")
+            value = keyword_value(options, key)
         elif isinstance(options, ast.Dict):
             value = next((v for k, v in zip(options.keys, options.values)
-                          if isinstance(k, ast.Constant) and k.value == "autoescape"), None)
-        if value is not None and not (isinstance(value, ast.Constant) and value.value is False):
-            return True
-    return False
+                          if isinstance(k, ast.Constant) and k.value == key), None)
+        if value is not None:
+            found.append(value)
+    return found
+
+
+# -- B113 ----------------------------------------------------------------------------------
+
+def _passes_timeout(call: ast.AST, tree: ast.Module) -> bool:
+    if not isinstance(call, ast.Call):
+        return False
+    value = keyword_value(call, "timeout")
+    values = [value] if value is not None else _option_values(call, "timeout", tree)
+    return any(not (isinstance(value, ast.Constant) and value.value is None) for value in values)
 
 
 # What each reading leaves out, one line for the test's documentation (`reviewer explain B602`).
@@ -230,9 +253,11 @@ NOTES = {
     "B602": "a shell asked for only on Windows (`shell=sys.platform == \"win32\"`) with an argument list",
     "B608": "SQL-like text that goes only to a log, `print`, a warning or an exception message, and SQL built in a schema migration",
     "B701": "an environment given `**options` from a dict that sets `autoescape` (not to a literal False)",
+    "B113": "a call that passes `timeout=` as an expression bandit does not read (a call, a subscript), or in `**options`",
 }
 READINGS: dict[str, tuple[Callable[[ast.AST], bool], Callable[[ast.AST, ast.Module], bool]]] = {
     "B602": (_shell_call, _windows_only_shell),
     "B608": (_string, _to_message),
     "B701": (_call, _options_autoescape),
+    "B113": (_call, _passes_timeout),
 }

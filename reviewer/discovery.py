@@ -12,6 +12,13 @@ application. A dot-folder named on the command line is walked like any other fol
 how to scan one). A symlink to a file that is scanned anyway (the file itself, or another link
 to it) is scanned once, under the file's own path. Files named explicitly on the command line
 are always scanned.
+
+A `.sql` file that is a template (Jinja or Django template syntax outside its string literals:
+`{% if ... %}`, `{{ name }}`, as pgAdmin's SQL generator keeps under `templates/`) is not SQL
+and is not walked into: no SQL rule can judge it and it is no migration. SQLFluff renders such
+files with a configured context before linting them; squawk reads only plain SQL. reviewer has
+no context to render them with (their filters and variables are the application's), so it
+leaves them out. A `{` in a string literal, a JSON value or an array literal is plain SQL.
 """
 
 from __future__ import annotations
@@ -49,6 +56,9 @@ DJANGO_CLASS_BYTES = 65536
 ALEMBIC_REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 MIGRATION_FOLDERS = ("migrations", "migration", "migrate")
 HEADER_BYTES = 4096
+# How much of a `.sql` file is read to tell a template from SQL (template syntax is never
+# only in the tail of a file of this size).
+TEMPLATE_BYTES = 1 << 20
 # Names of a database in a file suffix (`.sql.postgres`) or a folder (Alembic's
 # `versions/postgresql/`) -> the sqlglot dialect.
 DIALECT_NAMES = {
@@ -293,6 +303,8 @@ def classify(root: Path, path: Path, explicit: bool = False, runner_files: Runne
         kind = FileKind.PYTHON_MIGRATION if tool else FileKind.PYTHON
         return SourceFile(path, rel, kind, tool)
     if is_sql_name(name):
+        if not explicit and templated_sql(_header(path, TEMPLATE_BYTES), dialect_of(rel)):
+            return None
         if runner_files.sql.match_file(rel):
             return SourceFile(path, rel, FileKind.SQL_MIGRATION, "runner")
         tool = sql_migration_tool(rel, _header(path))
@@ -498,6 +510,31 @@ def is_test_path(path: str) -> bool:
     if in_migrations_package(path) or versions_folder(parts) is not None:
         return False
     return name.startswith(("test_", "pytest_")) or name.endswith("_test.py")  # `pytest_plugin.py`: fixtures for test suites
+
+
+def templated_sql(text: str, dialect: str | None = None) -> bool:
+    """Whether a `.sql` file's text is a template (Jinja, Django) rather than SQL: sqlglot's
+    tokenizer, which knows template blocks, finds a `{% ... %}` block or a `{{` expression
+    outside string literals and comments, or cannot lex a text that has template syntax at all.
+    Braces in a string literal (`'{"a": 1}'`, `'{{1,2},{3,4}}'`, a stored `'Hi {{ name }}'`)
+    are SQL's values."""
+    if "{%" not in text and "{{" not in text:
+        return False
+    import sqlglot  # only for the few files with braces: discovery stays light
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
+    except Exception:  # noqa: BLE001 - TokenError and others: template syntax that is not SQL either
+        return True
+    for index, token in enumerate(tokens):
+        if token.token_type in (TokenType.BLOCK_START, TokenType.BLOCK_END):
+            return True
+        if token.token_type is TokenType.L_BRACE and index + 1 < len(tokens):
+            following = tokens[index + 1]
+            if following.token_type is TokenType.L_BRACE and following.start == token.end + 1:
+                return True  # `{{ expression }}`; SQL's own braces are inside literals
+    return False
 
 
 def _header(path: Path, size: int = HEADER_BYTES) -> str:

@@ -307,3 +307,22 @@ def test_b608_is_not_reported_in_a_schema_migration(tmp_path: Path) -> None:
     })
     result = scan_tree(tmp_path, select=("B608",))
     assert [(f.path, f.line) for f in result.findings] == [("app/backfill.py", 7)]
+
+
+def test_b113_is_not_reported_where_the_call_passes_a_timeout_bandit_cannot_read(tmp_path: Path) -> None:
+    # Bandit reads a keyword's value only when it is a literal or an attribute; `timeout=`
+    # given by a call or a subscript reads as None, which its test takes for no timeout (squad).
+    source = (
+        "import requests\n"
+        "OPTIONS = {\"timeout\": 10}\n"
+        "def fetch(settings, url):\n"
+        "    requests.get(url, timeout=settings.get(\"timeout\", 30))\n"
+        "    requests.post(url, timeout=settings[\"timeout\"])\n"
+        "    requests.get(url, **OPTIONS)\n"
+        "    requests.get(url)\n"
+        "    requests.get(url, timeout=None)\n"
+        "    requests.get(url, **settings)\n"
+    )
+    write_tree(tmp_path, {"app.py": source})
+    # near-misses stay: no timeout, a literal None, and `**options` nobody can read
+    assert _found(scan_tree(tmp_path, select=("B113",))) == [("B113", 7), ("B113", 8), ("B113", 9)]

@@ -37,6 +37,28 @@ def test_only_python_and_sql_files_sorted(tmp_path: Path) -> None:
     assert _found(tmp_path) == ["a/y.py", "a/z.sql", "b.py"]
 
 
+def test_sql_templates_are_not_scanned_and_braces_in_literals_are_sql(tmp_path: Path) -> None:
+    # pgAdmin keeps Jinja templates of SQL as `.sql` files; braces inside string literals are
+    # SQL's own values (JSON, array literals, a stored template), in a migration or not.
+    write_tree(
+        tmp_path,
+        {
+            "app/templates/sql/create.sql": "{% if data.name %}CREATE TABLE {{ conn|qtIdent(data.name) }} ();{% endif %}\n",
+            "app/templates/sql/props.sql": "SELECT nspname FROM pg_namespace WHERE oid = {{ scid }}::oid;\n",
+            "app/templates/sql/broken.sql": "{# pgAdmin's comment #}\nSELECT {{ x }} FROM t WHERE name = 'it''s\n",
+            "app/templates/sql/plain.sql": "SELECT 1;\n",
+            "db/migrations/0002_json.sql": "UPDATE s SET v = '{\"a\": {\"b\": 1}}';\nINSERT INTO g VALUES ('{{1,2},{3,4}}');\n",
+            "db/migrations/0003_mail.sql": "INSERT INTO mail (body) VALUES ('Hello {{ user.name }}, {% if x %}hi{% endif %}');\n",
+            "db/migrations/0004_dollar.sql": "CREATE FUNCTION f() RETURNS text AS $$ SELECT '{{ a }}' $$ LANGUAGE sql;\n",
+        },
+    )
+    assert _found(tmp_path) == [
+        "app/templates/sql/plain.sql", "db/migrations/0002_json.sql", "db/migrations/0003_mail.sql", "db/migrations/0004_dollar.sql",
+    ]
+    named = tmp_path / "app/templates/sql/create.sql"
+    assert _found(tmp_path, [named]) == ["app/templates/sql/create.sql"]  # named explicitly: scanned as asked
+
+
 def test_root_gitignore(tmp_path: Path) -> None:
     write_tree(
         tmp_path,

@@ -197,3 +197,37 @@ def test_a_failure_count_handed_on_plus_one_is_counted() -> None:
     found = login_throttle(ast.parse(code))
     assert found is not None and found[1].startswith("failure counter")
     assert login_throttle(ast.parse(code.replace("attempts + 1", "attempts + 0"))) is None
+
+
+def test_a_login_attempt_counter_that_locks_the_account_is_a_throttle() -> None:
+    """pgAdmin: `login_attempts` (no "fail" in the name) counted on a failed login and checked
+    against `MAX_LOGIN_ATTEMPTS`; a retry counter of another kind is no login throttle."""
+    code = (
+        "def login():\n"
+        "    user = find(form.email)\n"
+        "    if user.login_attempts >= config.MAX_LOGIN_ATTEMPTS > 0:\n        return locked()\n"
+        "    if not auth.validate():\n        user.login_attempts += 1\n"
+    )
+    found = login_throttle(ast.parse(code))
+    assert found is not None and found[1] == "failure counter `login_attempts` checked against a limit"
+    retries = code.replace("login_attempts", "retry_attempts").replace("MAX_LOGIN_ATTEMPTS", "MAX_RETRY_ATTEMPTS")
+    assert login_throttle(ast.parse(retries)) is None
+
+
+def test_a_429_html_page_for_a_person_needs_no_retry_after() -> None:
+    """arches: the login form re-rendered with status 429; a browser never reads Retry-After.
+    The JSON 429 of the same login's API still needs it."""
+    from reviewer.web.ratelimit import missing_retry_after
+
+    code = (
+        "class LoginView(View):\n"
+        "    def post(self, request):\n"
+        "        if request.limited:\n"
+        "            return render(request, 'login.htm', {'rate_limited': True}, status=429)\n"
+        "def page():\n    return render_template('login.html', limited=True), 429\n"
+        "class Login(APIBase):\n"
+        "    def post(self, request):\n"
+        "        if request.limited:\n"
+        "            return JSONErrorResponse(status=429)\n"
+    )
+    assert [line for line, _, _ in missing_retry_after(ast.parse(code))] == [10]

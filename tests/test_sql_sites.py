@@ -151,3 +151,40 @@ def test_sql_of_python_migrations_reaches_the_sql_rules_as_a_sql_migration_does(
         ("db/migrations/0001_fix.sql", 1, "SQL004"), ("db/migrations/0001_fix.sql", 2, "SQL008"),
         ("shop/migrations/0002_fix.py", 7, "SQL004"), ("shop/migrations/0002_fix.py", 8, "SQL008"),
     ]
+
+
+def test_request_data_reaches_a_hole_as_text_not_through_a_number(tmp_path: Path) -> None:
+    # A number carries no SQL syntax: request data that reaches a hole only through int(),
+    # min()/max() with a number, `n + 1`, or the test of a conditional is not request text;
+    # text from the request still is, also through `or`.
+    code = (
+        "from flask import Flask, request\n"
+        "from app.config import settings\n"
+        "app = Flask(__name__)\n"
+        "\n"
+        '@app.get("/a")\n'
+        "def a(cur):\n"
+        '    n = int(request.args["n"]) if "n" in request.args else settings.page\n'
+        '    cur.execute(f"SELECT id FROM t LIMIT {n}")\n'
+        "\n"
+        '@app.get("/b")\n'
+        "def b(cur):\n"
+        '    size = max(1, min(int(request.args.get("size", 20)), 100))\n'
+        '    cur.execute(f"SELECT id FROM t LIMIT {size}")\n'
+        "\n"
+        '@app.get("/c")\n'
+        "def c(cur):\n"
+        '    size = request.args.get("size")\n'
+        '    cur.execute(f"SELECT id FROM t LIMIT {size}")\n'
+        '    cur.execute("SELECT id FROM t LIMIT {}".format(size - 1))\n'
+        "\n"
+        '@app.get("/d")\n'
+        "def d(cur):\n"
+        '    q = request.args.get("q") or settings.default_q\n'
+        "    cur.execute(f\"SELECT id FROM t WHERE name = '{q}'\")\n"
+        '    cur.execute(f"SELECT id FROM t LIMIT {max(q, key=len)}")\n'
+    )
+    write_tree(tmp_path, {"app/views.py": code})
+    result = scan_tree(tmp_path, select=("SQL001",))
+    found = sorted((f.line, f.severity.value, "request data" in f.message) for f in result.findings)
+    assert found == [(8, "medium", False), (18, "critical", True), (24, "critical", True), (25, "critical", True)]

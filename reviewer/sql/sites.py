@@ -32,6 +32,7 @@ from reviewer.sql.sqltext import (
     Template,
     classify_holes,
     looks_like_sql,
+    numeric,
     parse_statement,
 )
 
@@ -127,5 +128,27 @@ def lift_site(call: cst.Call, context: "FileContext") -> SqlSite | None:
     template = sink_template(sink, context)
     rendered = template.render()
     dialect = context.dialect
-    provenance = {hole.marker: REQUEST if context.is_request_data(hole.expr) else UNKNOWN for hole in template.holes}
+    provenance = {hole.marker: REQUEST if request_text(hole.expr, context) else UNKNOWN for hole in template.holes}
     return SqlSite(sink, template, rendered, normalise_placeholders(rendered, dialect), dialect, provenance)
+
+
+def request_text(expr: cst.BaseExpression, context: "FileContext", depth: int = 0) -> bool:
+    """Whether request data can reach the hole's value as text: `context.is_request_data`,
+    except through a number (`sqltext.numeric`: `int(...)`, `min(int(size), 100)`, `size + 1`),
+    which carries no SQL syntax, and for a conditional value only through its two outcomes,
+    not the test that chooses between them (`int(request.args["n"]) if "n" in request.args
+    else DEFAULT`). A local name is followed through every assignment to it."""
+    if depth > 3:
+        return False  # the depth `is_request_data` follows names to, shared with it
+    if numeric(expr, context):
+        return False
+    if isinstance(expr, cst.IfExp):
+        return request_text(expr.body, context, depth + 1) or request_text(expr.orelse, context, depth + 1)
+    if isinstance(expr, cst.BooleanOperation):
+        return request_text(expr.left, context, depth + 1) or request_text(expr.right, context, depth + 1)
+    if isinstance(expr, cst.Name) and context.scopes.parameter(expr.value) is None:
+        found = context.scopes.lookup(expr.value)
+        if found is not None and found[0] is not context.scopes.module and found[1]:
+            return any(request_text(assignment.value, context, depth + 1) for assignment in found[1])
+    return context.is_request_data(expr, depth)
+

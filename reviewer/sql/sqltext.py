@@ -55,6 +55,13 @@ SAFE_ANNOTATIONS = frozenset(
     }
 )
 ARITHMETIC = (cst.Multiply, cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power)
+# Operators that raise on text with a number on the other side (`"5" + 1`, `"5" - 1`): with a
+# number literal for an operand, the result is a number. Not `*` (`"ab" * 2` repeats text)
+# nor `%` (`fmt % 2` formats text).
+NUMERIC_WITH_NUMBER = (cst.Add, cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power)
+# Builtins that return one of their arguments: with a number among them (and no `key=`), the
+# others are compared with it, which raises for text, so the result is a number.
+BOUNDING = frozenset({"min", "max"})
 # First keywords of statements worth treating as SQL.
 STATEMENT_TOKENS = frozenset(
     {
@@ -141,6 +148,8 @@ class Lifter:
             return literal(expr.value)
         if isinstance(expr, cst.FormattedString):
             return self._fstring(expr, depth)
+        if numeric(expr, self.context):
+            return literal("0")  # `int(size)`, `min(int(size), 100)`, `size + 1`: a number
         if isinstance(expr, cst.BinaryOperation):
             if isinstance(expr.operator, cst.Add):
                 # Concatenation chains nest one level per `+`; they are not indirections.
@@ -255,9 +264,6 @@ class Lifter:
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and self._constant_mapping(func.value):
             return self._safe()
         if isinstance(func, (cst.Name, cst.Attribute)):
-            name = self.context.resolve(func)
-            if name in COERCIONS:
-                return literal("0")
             leaf = func.attr.value if isinstance(func, cst.Attribute) else func.value
             if isinstance(func, cst.Name):
                 bound = self.scopes.binding(func.value)  # `qn = connection.ops.quote_name`
@@ -631,6 +637,29 @@ def _escapes_quotes(call: cst.Call) -> bool:
     if not (isinstance(old, cst.SimpleString) and isinstance(new, cst.SimpleString)):
         return False
     return old.evaluated_value in ("'", '"', "`") and new.evaluated_value == old.evaluated_value * 2
+
+
+def numeric(expr: cst.BaseExpression, context: "FileContext", depth: int = 0) -> bool:
+    """The expression's value is a number, whatever flows into it (or it raises): a number
+    literal, a numeric conversion (`int(x)`, `float(x)`, `len(x)`), `min`/`max` with a number
+    among their arguments (`min(int(size), 100)`: comparing text with a number raises), or
+    `+`, `-`, `/`, `//`, `**` with a number literal operand (`size + 1`). A number carries no
+    SQL syntax: it is a sanitiser for an interpolated value."""
+    if depth > MAX_LIFT_DEPTH:
+        return False
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, (cst.Minus, cst.Plus)):
+        return isinstance(expr.expression, (cst.Integer, cst.Float))
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, NUMERIC_WITH_NUMBER):
+        return any(isinstance(side, (cst.Integer, cst.Float)) for side in (expr.left, expr.right))
+    if isinstance(expr, cst.Call) and isinstance(expr.func, (cst.Name, cst.Attribute)):
+        name = context.resolve(expr.func)
+        if name in COERCIONS:
+            return True
+        if name in BOUNDING and len(expr.args) >= 2 and all(arg.keyword is None and not arg.star for arg in expr.args):
+            return any(numeric(arg.value, context, depth + 1) for arg in expr.args)
+    return False
 
 
 def _worst(templates: list[Template]) -> Template:

@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterator
 import libcst as cst
 from sqlglot import exp
 
+from reviewer.names import dotted
 from reviewer.walk import children
 
 # Response constructors: simple name -> (body keyword, status keyword).
@@ -212,8 +213,10 @@ def names_in(node: cst.CSTNode, skip: Callable[[cst.CSTNode], bool] | None = Non
 
 
 def response_parts(context: Any, call: cst.Call) -> tuple[str, cst.BaseExpression | None, cst.BaseExpression | None] | None:
-    """(constructor, body, status) of a response constructor call, else None."""
-    name = simple_name(context, call.func)
+    """(constructor, body, status) of a response constructor call, else None. A class of the
+    project's own (arches' `JSONResponse(HttpResponse)`) takes the keywords of the framework
+    response it derives from, across modules (the project's symbols)."""
+    name = _response_class(context, call.func)
     if name not in RESPONSES:
         return None
     body_kw, status_kw = RESPONSES[name]
@@ -229,6 +232,20 @@ def response_parts(context: Any, call: cst.Call) -> tuple[str, cst.BaseExpressio
     if name == "jsonify" and body is None and any(arg.keyword is not None for arg in call.args):
         body = cst.Dict([cst.DictElement(cst.SimpleString(f'"{a.keyword.value}"'), a.value) for a in call.args if a.keyword])
     return name, body, status
+
+
+def _response_class(context: Any, func: cst.BaseExpression) -> str:
+    """The simple name of the response class a constructor call builds: for a project class,
+    that of its nearest framework base named in RESPONSES (its own name means nothing: arches'
+    `JSONResponse` is Django's `HttpResponse`, with `status=`, not Starlette's)."""
+    symbols = getattr(context, "symbols", None)
+    written = dotted(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+    if symbols is not None and written:
+        own = symbols.class_symbol(context.path, written)
+        if own is not None:
+            bases = (name.rsplit(".", 1)[-1] for name, symbol in symbols.ancestry(own) if symbol is None)
+            return next((base for base in bases if base in RESPONSES), "")
+    return simple_name(context, func)
 
 
 def dict_keys(node: cst.BaseExpression | None) -> dict[str, cst.BaseExpression]:

@@ -70,6 +70,8 @@ TRIGGERS = ("limit", "Limit", "LIMIT", "throttl", "THROTTL", "axes", "defender",
             "failcount", "fail_count", "failed_count", "failure_count", "failed_auth_count", "ttempts", ".incr(")
 # Functions on the login path: the module that defines or calls one checks credentials.
 LOGIN_FUNCTION = re.compile(r"authenticat|login|log_in|sign_?in|check_?pass|verify_?pass|checkpass", re.I)
+# Words of a login in a counter's name (`login_attempts`, `signin_attempts`, `password_attempts`).
+LOGIN_WORDS = ("login", "logon", "signin", "password", "passwd", "auth")
 
 NGINX_FILES = ("nginx.conf", "nginx/nginx.conf", "deploy/nginx.conf", "docker/nginx.conf", "docker/nginx/nginx.conf")
 GATEWAY_FILES = ("kong.yml", "kong.yaml", "kong/kong.yml", "kong/kong.yaml", "traefik.yml", "traefik.yaml",
@@ -210,9 +212,13 @@ def collect_evidence(tree: ast.Module) -> list[dict[str, Any]]:
 def _failure_counter(name: str) -> bool:
     """A name for a count of failed attempts: `failcount`, `failed_auth_count`,
     `login_failure_count`, `lockout_failure_attempts`, `max_failed_attempts` (and the common
-    misspelling `login_failed_attemps`, zou's column)."""
+    misspelling `login_failed_attemps`, zou's column), or a count of login attempts that the
+    login resets on success (`login_attempts`, `MAX_LOGIN_ATTEMPTS`: pgAdmin's column)."""
     flat = name.lower().replace("_", "")
-    return "fail" in flat and ("count" in flat or "attemp" in flat or flat.startswith("maxfail") or flat.endswith("maxfail"))
+    if "fail" in flat:
+        return "count" in flat or "attemp" in flat or flat.startswith("maxfail") or flat.endswith("maxfail")
+    return "attemp" in flat and any(word in flat for word in LOGIN_WORDS)
+
 
 
 def _counter_name(node: ast.AST) -> str | None:
@@ -394,18 +400,33 @@ def _no_wait_known(site: ast.AST, scope: ast.AST | None) -> bool:
     return False
 
 
+# Calls that render a template into an HTML page for a person: a browser shows the page and
+# never reads `Retry-After` (arches' login form, re-rendered with a "too many attempts" note).
+HTML_RENDERS = frozenset({"render", "render_template", "render_to_response", "TemplateResponse", "render_to_string"})
+
+
+def _html_page(node: ast.AST) -> bool:
+    """Whether the 429 at this node is an HTML page rendered from a template (`render(request,
+    "login.html", ..., status=429)`, `return render_template("login.html"), 429`)."""
+    if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and node.value.elts:
+        node = node.value.elts[0]
+    return isinstance(node, ast.Call) and (dotted_name(node.func) or "").rsplit(".", 1)[-1] in HTML_RENDERS
+
+
 def missing_retry_after(tree: ast.Module) -> list[list[Any]]:
     """[line, call, function] of each 429 response built in a function (or at module level)
     that nowhere in its body names a `Retry-After` header (RULES.md SEC007 (d)). A quota's 429
     (`_quota`: a cap on an amount, nothing about time) is left out: no retry time exists; so
-    is one relaying an upstream's 429 or answering a taken lock (`_no_wait_known`)."""
+    is one relaying an upstream's 429 or answering a taken lock (`_no_wait_known`), and an
+    HTML page rendered for a person (`_html_page`): browsers never read the header."""
     found: list[list[Any]] = []
 
     def visit(body: list[ast.stmt], owner: str, scope: ast.AST | None, owner_class: ast.ClassDef | None) -> None:
         own = list(own_nodes(body))
         sites = [(node, _answers_429(node)) for node in own]
         sites = [(node, answer) for node, answer in sites
-                 if answer and not _quota(node, scope, owner_class) and not _no_wait_known(node, scope)]
+                 if answer and not _html_page(node) and not _quota(node, scope, owner_class)
+                 and not _no_wait_known(node, scope)]
         if sites and not _sets_retry_after(walk(scope) if scope is not None else own):
             found.extend([node.lineno, answer, owner] for node, answer in sites)
         for node in own:

@@ -8,6 +8,26 @@ from reviewer.web.handlers import HandlerScope, status_of
 from reviewer.rule import Example, Needs, PythonRule
 
 
+PROJECT_RESPONSE = (
+    "from django.http import HttpResponse\n"
+    "\n"
+    "class JSONResponse(HttpResponse):\n"
+    "    def __init__(self, content=b\"\", *args, **kwargs):\n"
+    "        kwargs[\"content_type\"] = \"application/json\"\n"
+    "        super().__init__(json.dumps(content), *args, **kwargs)\n"
+)
+NOTIFICATIONS = (
+    "from django.views.generic import View\n"
+    "from shop.utils.response import JSONResponse\n"
+    "\n"
+    "class NotificationView(View):\n"
+    "    def get(self, request):\n"
+    "        if not request.user.is_authenticated:\n"
+    "            return JSONResponse({\"error\": \"Access denied\"}, status=401)\n"
+    "        return JSONResponse({\"notifications\": []})\n"
+)
+
+
 class ErrorPayloadWith2xx(HandlerScope, PythonRule):
     """A handler sends an error body with a success status, usually the framework's default
     200. Clients, caches, retries and monitoring read the status line, not the body: the
@@ -23,7 +43,10 @@ class ErrorPayloadWith2xx(HandlerScope, PythonRule):
     Opt-in: its field precision on the ecosystem check's tuned projects is 0.50 (strict 0.00)
     over 2 judged of 2 findings (`bench/ecosystem/verdicts.tsv`, scan `apiorm-4`), under the
     0.85 a default rule needs: the findings are admin AJAX protocols that re-render a form with
-    `success: False` and 200, a matter of taste."""
+    `success: False` and 200, a matter of taste.
+
+    A response class of the project's own is read as the framework response it derives from,
+    across modules: arches' `JSONResponse(HttpResponse)` takes Django's `status=`."""
 
     code = "API006"
     opt_in = True
@@ -73,6 +96,15 @@ class ErrorPayloadWith2xx(HandlerScope, PythonRule):
             '    return Response({"success": False, "reason": "out of stock"}, status=200)\n',
             lines=(6,),
         ),
+        Example(
+            NOTIFICATIONS.replace(", status=401)", ")"),
+            path="shop/views.py",
+            files=(("shop/__init__.py", ""), ("shop/utils/__init__.py", ""), ("shop/utils/response.py", PROJECT_RESPONSE),
+                   ("shop/urls.py", "from django.urls import path\nfrom shop.views import NotificationView\n"
+                    "urlpatterns = [path(\"notifications/\", NotificationView.as_view())]\n")),
+            lines=(7,),
+            note="the project's own JSONResponse (a Django HttpResponse) without a status: 200",
+        ),
     )
     valid = (
         Example(
@@ -114,6 +146,15 @@ class ErrorPayloadWith2xx(HandlerScope, PythonRule):
             '        return jsonify({"errors": [e.formatted for e in result.errors]})\n'
             '    return jsonify({"data": result.data})\n',
             note="near-miss: a GraphQL response; GraphQL over HTTP sends errors with 200",
+        ),
+        Example(
+            NOTIFICATIONS,
+            path="shop/views.py",
+            files=(("shop/__init__.py", ""), ("shop/utils/__init__.py", ""), ("shop/utils/response.py", PROJECT_RESPONSE),
+                   ("shop/urls.py", "from django.urls import path\nfrom shop.views import NotificationView\n"
+                    "urlpatterns = [path(\"notifications/\", NotificationView.as_view())]\n")),
+            note="near-miss: the project's own JSONResponse derives from Django's HttpResponse, whose status keyword is "
+            "`status=` (not Starlette's `status_code=`) (arches)",
         ),
     )
 

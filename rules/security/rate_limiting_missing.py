@@ -163,7 +163,8 @@ class RateLimitingMissing(ProjectRule):
     `MIDDLEWARE`, Flask-Limiter `RATELIMIT_*` key or Flask-AppBuilder `AUTH_RATE_LIMITED`; no
     response the service builds with status 429 (a limiter of its own); no throttle of the
     login's own (a failure counter, persisted or in a cache, that a module on the login path
-    both increments and checks against a limit: an account lockout, `cache.get(key) > LIMIT`
+    both increments and checks against a limit: an account lockout, `login_attempts` checked
+    against `MAX_LOGIN_ATTEMPTS`, `cache.get(key) > LIMIT`
     after `cache.incr(key)`, or `count + 1` handed to the function that stores it); no limiter in
     `pyproject.toml` / `requirements.txt`; no nginx `limit_req`, Kong rate-limiting plugin or
     Traefik `rateLimit` middleware in the repository. Limits enforced elsewhere (a gateway
@@ -194,7 +195,9 @@ class RateLimitingMissing(ProjectRule):
     (and class) where nothing is about time (no clock read, duration, window or reset):
     waiting never frees a watch slot or shrinks an upload, so there is no retry time to give.
     Nor is one relaying an upstream's 429 (answering `if exc.status == 429`) or answering a taken
-    lock or semaphore (`if lock.locked()`): the service knows no wait time to give."""
+    lock or semaphore (`if lock.locked()`): the service knows no wait time to give; nor an HTML
+    page rendered for a person with 429 (`render(request, "login.html", ..., status=429)`): a
+    browser shows it and never reads `Retry-After`."""
 
     code = "SEC007"
     # Opt-in though its tuned field precision is 0.93: on code nobody had tuned for, its first
@@ -495,6 +498,26 @@ class RateLimitingMissing(ProjectRule):
             path="ledger/auth.py",
             files=(("ledger/app.py", FLASK_FACTORY),),
             note="near-miss: a persisted failure counter locks the account (privacyidea, keystone)",
+        ),
+        Example(
+            "def login():\n"
+            "    user = User.query.filter_by(email=form.email).first()\n"
+            "    if user.login_attempts >= config.MAX_LOGIN_ATTEMPTS > 0:\n        return locked_page()\n"
+            "    if not auth.validate(form):\n        user.login_attempts += 1\n        db.session.commit()\n"
+            "        return retry_page()\n"
+            "    user.login_attempts = 0\n",
+            path="ledger/auth.py",
+            files=(("ledger/app.py", FLASK_FACTORY),),
+            note="near-miss: a count of login attempts (no \"fail\" in its name) locks the account after a maximum (pgAdmin)",
+        ),
+        Example(
+            "from django.shortcuts import render\nfrom django.views import View\n\n\nclass LoginView(View):\n"
+            "    def post(self, request):\n"
+            "        if getattr(request, \"limited\", False):\n"
+            "            return render(request, \"login.html\", {\"rate_limited\": True}, status=429)\n",
+            path="shop/views.py",
+            files=(("shop/settings.py", DRF_SETTINGS),),
+            note="near-miss: (d) the login form re-rendered for a person with 429: a browser never reads `Retry-After` (arches)",
         ),
     )
 

@@ -48,11 +48,14 @@ class SqlInjectionDynamicQuery(PythonRule):
     engine.begin() as conn`, `async with pool.acquire() as conn`, a `Session` annotation,
     FastAPI's `Depends(get_db)`); an `execute` on an unknown receiver is reported at lower
     confidence. Holes filled with constants, constant lookup tables, values checked against a
-    constant allowlist, `int()`/`float()` casts, `%d`, quote-doubling escapes, `psycopg.sql`
+    constant allowlist, numbers (`int()`/`float()` casts, `min`/`max` with a number among their
+    arguments, `size + 1`: text there raises), `%d`, quote-doubling escapes, `psycopg.sql`
     composition or placeholder lists (`", ".join(["%s"] * n)`, asyncpg `$1..$n`) are not
     injection and are not reported; strings that look like SQL but never reach a database call
     are not reported either. Confidence is high when request data (Flask `request`, Django and
-    DRF `request`, FastAPI handler parameters) flows into the hole.
+    DRF `request`, FastAPI handler parameters) flows into the hole as text: request data that
+    reaches it only through a number, or only through the test of a conditional
+    (`int(request.args["n"]) if "n" in request.args else DEFAULT`), is not request data.
 
     A constant of the project is never an injection, at any severity, wherever it is defined:
     the rule asks the project model (`reviewer.project.symbols`, index section `symbols`)
@@ -321,6 +324,37 @@ class SqlInjectionDynamicQuery(PythonRule):
             "def page(cur, limit):\n"
             '    cur.execute(f"SELECT id FROM accounts ORDER BY id LIMIT {int(limit)}")\n',
             note="near-miss: int() cast",
+        ),
+        Example(
+            "from flask import Flask, request\n"
+            "from app.config import settings\n"
+            "app = Flask(__name__)\n"
+            "\n"
+            '@app.get("/rows")\n'
+            "def rows(cur):\n"
+            '    page_size = request.args.get("_size")\n'
+            "    if page_size:\n"
+            "        try:\n"
+            "            page_size = int(page_size)\n"
+            "        except ValueError:\n"
+            '            raise BadRequest("_size must be an integer")\n'
+            "    else:\n"
+            "        page_size = settings.page_size\n"
+            '    sql = "SELECT id FROM rows LIMIT {page_size}".format(page_size=page_size + 1)\n'
+            "    cur.execute(sql)\n",
+            path="app/views.py",
+            note="near-miss: the request's page size is int()-converted, and `page_size + 1` is a number whatever it was (datasette)",
+        ),
+        Example(
+            "from flask import Flask, request\n"
+            "app = Flask(__name__)\n"
+            "\n"
+            '@app.get("/rows")\n'
+            "def rows(cur):\n"
+            '    size = min(int(request.args.get("size", 20)), 100)\n'
+            '    cur.execute(f"SELECT id FROM rows ORDER BY id LIMIT {size}")\n',
+            path="app/views.py",
+            note="near-miss: min() of an int() and a number is a number",
         ),
         Example(
             "import logging\n"

@@ -26,7 +26,11 @@ class SqlSyntaxError(PythonRule, SqlRule):
     PostgreSQL that the parser does not know (`character varying[]` in a function signature,
     `%(name)s` placeholders in a `.sql` query file), precision 0.0. A statement that does not
     parse says more about the parser than about the code, so by default it is listed once under
-    the report's `errors` (the file was not fully checked) instead of being a finding."""
+    the report's `errors` (the file was not fully checked) instead of being a finding.
+
+    A `.sql` file with template syntax (`{% ... %}`, `{{ ... }}` outside string literals: a
+    Jinja or Django template of SQL) is not scanned at all (reviewer.discovery): it is SQL
+    only once the application renders it."""
 
     code = "SQL010"
     opt_in = True
@@ -51,6 +55,15 @@ class SqlSyntaxError(PythonRule, SqlRule):
             path="app.py",
             lines=(3,),
         ),
+        Example(
+            "UPDATE settings SET value = '{\"theme\": {\"dark\": true}}' WHERE key = 'ui';\n"
+            "INSERT INTO grids (cells) VALUES ('{{1,2},{3,4}}');\n"
+            "INSERT INTO mail_templates (body) VALUES ('Hello {{ user.name }}');\n"
+            "SELECT id FROM WHERE id = 1;\n",
+            path="db/migrations/0007_settings.sql",
+            lines=(4,),
+            note="braces in string literals (a JSON value, an array literal, a stored mail template) are SQL: the migration is read",
+        ),
     )
     valid = (
         Example("CREATE TABLE accounts (id bigint PRIMARY KEY);\nSELECT id FROM accounts WHERE id = 1;\n"),
@@ -68,6 +81,14 @@ class SqlSyntaxError(PythonRule, SqlRule):
             "    cur.execute(\"SELECT id FROM docs WHERE data ? 'tags' AND owner = %s\", (owner,))\n",
             path="app.py",
             note="near-miss: PostgreSQL's JSONB `?` operator, not a placeholder",
+        ),
+        Example(
+            "{% import 'macros/privilege.macros' as PRIVILEGE %}\n"
+            "CREATE TABLE {{ conn|qtIdent(data.schema, data.name) }} (\n"
+            "{% for c in data.columns %}    {{ c.name }} {{ c.type }}{% if not loop.last %},{% endif %}\n{% endfor %}\n"
+            ");\n",
+            path="app/tables/templates/tables/sql/default/create.sql",
+            note="near-miss: a Jinja template of SQL (pgAdmin's generator) is not SQL; it is not scanned",
         ),
     )
 
