@@ -212,7 +212,11 @@ def test_add_verdicts_merges_sorted_one_line_per_key_and_says_what_it_replaced(t
     assert run_cli(tmp_path, "add-verdicts", str(first)) == 0
     assert "3 verdicts read (3 new, 0 replaced), 1 rows not filled in skipped" in capsys.readouterr().out
     second = review_file(tmp_path, ["alpha\t1.0.0\tb.py\t9\tSQL001\tfalse\tescaped by the caller\tlow\tm"])
-    assert run_cli(tmp_path, "add-verdicts", str(second)) == 0
+    before = (tmp_path / "verdicts.tsv").read_text(encoding="utf-8")
+    assert run_cli(tmp_path, "add-verdicts", str(second)) == 2  # an existing verdict is kept unless asked
+    assert "would replace" in capsys.readouterr().err
+    assert (tmp_path / "verdicts.tsv").read_text(encoding="utf-8") == before
+    assert run_cli(tmp_path, "add-verdicts", "--replace", str(second)) == 0
     out = capsys.readouterr().out
     assert "replaces alpha 1.0.0 b.py:9 SQL001: true (user input reaches execute) -> false (escaped by the caller)" in out
     assert (tmp_path / "verdicts.tsv").read_text(encoding="utf-8").splitlines() == [

@@ -880,6 +880,15 @@ def cmd_add_verdicts(args: argparse.Namespace) -> int:
     new, skipped = parse_verdict_rows(Path(args.file), projects, skip_unfilled=True)
     existing = load_verdicts(args.verdicts_file)
     merged, notes = merge_verdicts(existing, new)
+    if notes and not args.replace:
+        # A judged finding keeps its verdict: a second reading that disagrees is a decision to
+        # take on purpose (`--replace`), not a side effect of judging a sample again.
+        for note in notes:
+            print(f"{args.file}: {note}", file=sys.stderr)
+        raise EcosystemError(
+            f"{len(notes)} verdicts would replace a different existing one; nothing written. Drop those rows, "
+            "or pass --replace to change the existing verdicts"
+        )
     for note in notes:
         print(note)
     write_verdicts(merged.values(), args.verdicts_file)
@@ -1240,6 +1249,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add = sub.add_parser("add-verdicts", help="validate a filled review TSV and merge it into verdicts.tsv")
     add.add_argument("file")
+    add.add_argument("--replace", action="store_true", help="let a row change a verdict already in verdicts.tsv")
     add.set_defaults(run=cmd_add_verdicts)
 
     report = sub.add_parser("report", help="precision per rule, per project and overall")
