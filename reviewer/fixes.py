@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from bisect import bisect_right
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from reviewer.lines import LINE_BREAK
@@ -51,14 +52,10 @@ def _placed(change: Change, path: str, module: cst.Module | None) -> Edit | None
     return None if after is None else _difference(path, _code(module), after)
 
 
-_rendered: list = [None, ""]
-
-
+@lru_cache(maxsize=1)  # libcst nodes hash and compare by identity
 def _code(module: cst.Module) -> str:
     """The module's code, rendered once for the fixes of one file (one per finding)."""
-    if _rendered[0] is not module:
-        _rendered[:] = [module, module.code]
-    return _rendered[1]
+    return module.code
 
 
 def _difference(path: str, before: str, after: str) -> Edit | None:
