@@ -1794,14 +1794,14 @@ def service_scope(app_file: str, files: Any) -> str:
     return "/".join(parts) + "/" if parts else ""
 
 
-def is_service(data: RoutesSection, deployment: Deployment) -> bool:
-    """Whether the scanned code is a deployable service (it builds an app object or has Django
-    settings outside code that is not the service's: `deployment`, the index's) rather than a
-    library of routers or a reusable app, whose host decides."""
+def is_service(data: RoutesSection, deployment: Deployment, settings: tuple[str, ...] = ("ROOT_URLCONF", "INSTALLED_APPS")) -> bool:
+    """Whether the scanned code is a deployable service (it builds an app object or has one of
+    the Django `settings` outside code that is not the service's: `deployment`, the index's)
+    rather than a library of routers or a reusable app, whose host decides."""
     if any(not deployment.non_service(app.file) for app in data.apps):
         return True
-    settings = data.settings
-    return any(name in settings and not deployment.non_service(settings[name].file) for name in ("ROOT_URLCONF", "INSTALLED_APPS"))
+    found = data.settings
+    return any(name in found and not deployment.non_service(found[name].file) for name in settings)
 
 
 def service_anchor(

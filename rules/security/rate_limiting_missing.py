@@ -5,7 +5,7 @@ import re
 from reviewer.discovery import Deployment
 from reviewer.model import Category, Confidence, Location, Severity
 from reviewer.web.ratelimit import RateLimitFacts, RateLimitProvider, SECTION, edge_evidence, web_framework_optional
-from reviewer.web.routes import RoutesProvider, RoutesSection, service_anchor
+from reviewer.web.routes import RoutesProvider, RoutesSection, is_service, service_anchor
 from reviewer.rule import Example, ProjectRule
 
 FASTAPI_APP = (
@@ -122,10 +122,7 @@ def deployed(data: RoutesSection, deployment: Deployment) -> bool:
     """A service that is deployed as it is: it builds an app, or has the Django settings of a
     site (`ROOT_URLCONF`). An `INSTALLED_APPS` list alone is what a reusable Django app ships
     for its host project (django-oscar's `oscar/__init__.py`)."""
-    if any(not deployment.non_service(app.file) for app in data.apps):
-        return True
-    urlconf = data.settings.get("ROOT_URLCONF")
-    return urlconf is not None and not deployment.non_service(urlconf.file)
+    return is_service(data, deployment, settings=("ROOT_URLCONF",))
 
 
 AUTH_MESSAGE = "Authentication route `{method} {route}` is not rate limited, while the service limits other routes with {library}"

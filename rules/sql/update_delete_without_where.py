@@ -5,6 +5,7 @@ from typing import Any
 import libcst as cst
 from sqlglot import exp
 
+from reviewer.entrypoints import is_management_command
 from reviewer.model import Category, Confidence, FileKind, Severity
 from reviewer.names import dotted
 from reviewer.rule import Example, Needs, PythonRule, SqlRule
@@ -32,8 +33,6 @@ WIPE_WORDS = (
 )
 # Tables that hold one row (Alembic's version tables, per plugin too).
 SINGLE_ROW_TABLES = ("alembic_version",)
-# Folders of operator-run maintenance commands (Django management commands).
-COMMAND_FOLDER = "/management/commands/"
 # Table names of scratch data, where emptying the table is the point.
 SCRATCH_PREFIXES = ("tmp_", "temp_", "staging_", "scratch_")
 FIX = (
@@ -307,7 +306,7 @@ class UpdateDeleteWithoutWhere(PythonRule, SqlRule):
         `truncate_tables`, a `ResetCommand`)."""
         if _says_wipe(self.context.path.rsplit("/", 1)[-1]):
             return True  # seed_data.py, fixtures.py, testdata.py
-        if COMMAND_FOLDER in f"/{self.context.path}":
+        if is_management_command(self.context.path):
             return True  # a management command: an operator runs it for what it does
         for scope in self.context.scopes.stack:
             node = scope.node
