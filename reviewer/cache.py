@@ -208,6 +208,7 @@ class ResultCache:
 
     def __init__(self, home: Path, enabled: bool, schema: Any, layout: str = LAYOUT) -> None:
         self.folder = home / layout
+        self._folder = str(self.folder)  # entries are named as strings: a warm scan names thousands
         self.enabled = enabled
         self.schema = schema
         self.used: set[str] = set()
@@ -215,7 +216,10 @@ class ResultCache:
         self.misses = 0
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+        return Path(self._name(key))
+
+    def _name(self, key: str) -> str:
+        return os.path.join(self._folder, key[:2], f"{key}.json")
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The entry, or None (a miss) when there is none or it is not of the expected shape."""
@@ -223,7 +227,8 @@ class ResultCache:
             return None
         self.used.add(key)
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            with open(self._name(key), encoding="utf-8") as handle:
+                data = json.loads(handle.read())
         except (OSError, ValueError, RecursionError):
             data = None
         if data is None or not conforms(data, self.schema):
@@ -234,7 +239,7 @@ class ResultCache:
 
     def holds(self, key: str) -> bool:
         """Whether an entry file exists under `key` (whatever it holds)."""
-        return self.enabled and self._path(key).is_file()
+        return self.enabled and os.path.isfile(self._name(key))
 
     def where(self, key: str) -> Path:
         return self._path(key)
@@ -255,14 +260,23 @@ class ResultCache:
 
     def prune(self) -> int:
         """Delete entries this run did not use (call only after a scan of the whole tree)."""
-        if not self.enabled or not self.folder.is_dir():
+        if not self.enabled or not os.path.isdir(self._folder):
             return 0
         removed = 0
-        for entry in self.folder.glob("*/*.json"):
-            if entry.stem not in self.used:
-                try:
-                    entry.unlink()
-                    removed += 1
-                except OSError:
-                    pass
+        try:
+            shards = [entry.path for entry in os.scandir(self._folder) if not entry.name.startswith(".") and entry.is_dir()]
+        except OSError:
+            return 0
+        for shard in shards:
+            try:
+                names = os.listdir(shard)
+            except OSError:
+                continue
+            for name in names:
+                if name.endswith(".json") and not name.startswith(".") and name[:-5] not in self.used:
+                    try:
+                        os.unlink(os.path.join(shard, name))
+                        removed += 1
+                    except OSError:
+                        pass
         return removed

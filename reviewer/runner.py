@@ -11,8 +11,6 @@ import time
 from contextlib import contextmanager
 from functools import lru_cache
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
@@ -38,6 +36,8 @@ from reviewer.scoring import Score, checked_categories, score
 from reviewer.suppress import Directive, covers, removal
 
 if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Future
+
     from reviewer.analyse import AstPass
 
 # reviewer.analyse parses (libcst, sqlglot): it is imported in the functions that analyse or
@@ -497,6 +497,8 @@ def index_and_stage(
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
             _before_fork(stage.rules if stage else ())
+            from concurrent.futures import ProcessPoolExecutor  # a warm scan starts no pool: imported when one does
+
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
                 collected = [item for output in pool.map(_index_batch, batches) for item in output]
         else:
@@ -897,6 +899,9 @@ def _parallel(
     # Largest files first, so one big file does not finish last on one core.
     ordered = sorted(pending, key=lambda item: -_size(item[0].path))
     batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     done: list[tuple[FileResult, str | None]] = []
     suspects: list[Work] = []
     _before_fork(enabled)
