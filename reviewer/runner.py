@@ -22,7 +22,6 @@ from reviewer.cache import (
 )
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root, shadowed_modules
-from reviewer.migrations.history import MigrationHistory, apply as summarise_history, release_point
 from reviewer.index import PROVIDERS, IndexedFile, LazySections, ProjectIndex, root_sections
 from reviewer.fixes import place
 from reviewer.merge import merge
@@ -39,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Future
 
     from reviewer.analyse import AstPass
+    from reviewer.migrations.history import MigrationHistory
 
 # reviewer.analyse parses (libcst, sqlglot): it is imported in the functions that analyse or
 # index a file, so that a scan whose every result comes from the cache never loads it.
@@ -213,7 +213,14 @@ def _scan(
     root = scan_root(targets)
     config = replace(config, scan_prefix=_prefix(Path(config.root), root))
     # Asked first: a configured release ref that git cannot resolve should fail before a long scan.
-    point = release_point(root, config)
+    # Without one, git is asked where released history ends only when the history is summarised
+    # (a rule with a `history` kind is enabled; none of the default set is), and the summary's
+    # module (with the migration model) is imported only then.
+    point = None
+    if config.migrations_released.ref is not None:
+        from reviewer.migrations.history import release_point
+
+        point = release_point(root, config)
     sources, escaped = outside_root(root, discover(
         root, targets, config.exclude, config.respect_gitignore, config.scan_prefix, config.migrations_runner
     ))
@@ -276,7 +283,12 @@ def _scan(
     hidden: list[tuple[Finding, str]] = []
     findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden, root, index.owner)
     visible = assign_fingerprints([*findings, *meta])
-    visible, history = summarise_history(visible, {rule.code: rule.history for rule in enabled}, index, config, root, point)
+    kinds = {rule.code: rule.history for rule in enabled}
+    history: MigrationHistory | None = None
+    if any(kinds.values()):
+        from reviewer.migrations.history import apply as summarise_history
+
+        visible, history = summarise_history(visible, kinds, index, config, root, point)
     hidden.sort(key=lambda item: item[0].sort_key())  # the order assign_fingerprints returns
     suppressions = tuple(zip(assign_fingerprints(f for f, _ in hidden), (reason for _, reason in hidden)))
     if snapshots.by_tree:  # the sections merged as the check, the project rules and the history read them
