@@ -14,12 +14,14 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
+import time
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 CACHE_DIR_ENV = "REVIEWER_CACHE_DIR"
 LAYOUT = "v2"
@@ -200,6 +202,98 @@ def file_digest(path: Path) -> str | None:
         return hashlib.blake2b(path.read_bytes(), digest_size=20).hexdigest()
     except OSError:
         return None
+
+
+# How long after its last change a file's status is trusted to stand for its content: a file
+# changed again within the file system's timestamp granularity (a few milliseconds on Linux,
+# whose clock for file times is coarse; two seconds on FAT) can keep its size and times. As
+# git does with "racily clean" entries, a file changed this recently is read again next time.
+SETTLED_NS = 3_000_000_000
+FILE_STATE = (int, int, int, int, Nullable(str), Nullable(bool))
+
+
+class FileStates:
+    """What a scan learnt by reading each file of one scanned root, kept for the next scan
+    with the file's status (size, modification and change times in nanoseconds, inode): its
+    content hash, and for a `.sql` file whether it is a template (reviewer.discovery). A
+    warm scan then stats each file instead of reading and hashing it. A file whose status
+    differs in any of those is read again: an edit that keeps the size changes the times, a
+    restored modification time (`touch -d`, an archive) still changes the change time (which
+    no program sets), and an editor that writes a new file changes the inode. Statuses taken
+    less than SETTLED_NS after the file last changed are not kept. One plain-JSON file in the
+    root's cache folder (`v1-files.json`), checked against its shape when read; anything else
+    is ignored and rebuilt."""
+
+    NAME = "v1-files.json"
+
+    def __init__(self, home: Path, enabled: bool, version: str) -> None:
+        """`version`: what the kept facts depend on besides the file's content (the engine's
+        code, the toolchain: sqlglot's tokenizer decides what a template is)."""
+        self.path = home / self.NAME
+        self.version = version
+        self.enabled = enabled
+        self.now = time.time_ns()
+        self.known: dict[str, list[Any]] = {}
+        self.seen: dict[str, list[Any]] = {}
+        if enabled:
+            try:
+                with open(self.path, encoding="utf-8") as handle:
+                    data = json.loads(handle.read())
+            except (OSError, ValueError, RecursionError):
+                data = None
+            if isinstance(data, dict) and data.get("version") == version and isinstance(data.get("files"), dict):
+                self.known = {rel: entry for rel, entry in data["files"].items() if conforms(entry, FILE_STATE)}
+
+    def _state(self, path: Path, rel: str) -> list[Any] | None:
+        """The file's entry for this scan: the known one when its status is unchanged, else a
+        fresh one (None when the file is not a regular file or cannot be stated)."""
+        if rel in self.seen:
+            return self.seen[rel]
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        stamp = [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+        known = self.known.get(rel)
+        entry = known if known is not None and known[:4] == stamp else [*stamp, None, None]
+        self.seen[rel] = entry
+        return entry
+
+    def digest(self, path: Path, rel: str) -> str | None:
+        """file_digest(path), from the kept state when the file is unchanged."""
+        entry = self._state(path, rel) if self.enabled else None
+        if entry is None:
+            return file_digest(path)
+        if entry[4] is None:
+            entry[4] = file_digest(path)
+        return entry[4]
+
+    def templated(self, path: Path, rel: str, decide: Callable[[], bool]) -> bool:
+        """Whether a `.sql` file is a template (`decide()` reads it), from the kept state when
+        the file is unchanged."""
+        entry = self._state(path, rel) if self.enabled else None
+        if entry is None:
+            return decide()
+        if entry[5] is None:
+            entry[5] = decide()
+        return entry[5]
+
+    def save(self, whole: bool) -> None:
+        """Keep the states of the files this scan saw whose last change has settled; with
+        `whole` (a scan of every file of the root), only those, else the others too."""
+        if not self.enabled:
+            return
+        settled = self.now - SETTLED_NS
+        files = {} if whole else dict(self.known)
+        files.update((rel, entry) for rel, entry in self.seen.items() if entry[1] < settled and entry[2] < settled)
+        if files == self.known:
+            return
+        try:
+            atomic_write(self.path, json.dumps({"version": self.version, "files": files}, separators=(",", ":")))
+        except OSError:
+            pass
 
 
 class ResultCache:

@@ -27,12 +27,15 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import pathspec
 
 from reviewer.config import DIALECTS, Config, MigrationRunner
 from reviewer.model import FileKind
+
+if TYPE_CHECKING:
+    from reviewer.cache import FileStates
 
 # Folders never walked into, besides every dot-folder (see `_skipped`).
 SKIPPED_DIRS = frozenset(
@@ -86,11 +89,13 @@ def discover(
     respect_gitignore: bool = True,
     exclude_prefix: str = "",
     runner: MigrationRunner = MigrationRunner(),
+    states: FileStates | None = None,
 ) -> list[SourceFile]:
     """Files to scan under `targets` (directories are walked, files taken as they are),
     with paths relative to `root`. Sorted by relative path. `exclude` globs and the migration
     `runner`'s globs match paths prefixed with `exclude_prefix` (the scanned folder relative
-    to the config file)."""
+    to the config file). `states`: what earlier scans learnt of unchanged files (whether a
+    `.sql` file is a template), and where this one keeps what it learns."""
     targets = list(targets)
     excluded = _spec(exclude, exclude_prefix)
     runner_files = RunnerFiles(_spec(runner.sql, exclude_prefix), _spec(runner.python, exclude_prefix))
@@ -99,7 +104,7 @@ def discover(
         target = target.absolute()
         if target.is_dir():
             for path in _walk(root, target, excluded, respect_gitignore):
-                source = classify(root, path, runner_files=runner_files)
+                source = classify(root, path, runner_files=runner_files, states=states)
                 if source is not None:
                     found[source.rel] = source
         elif target.exists() or target.is_symlink():
@@ -292,7 +297,9 @@ def _ignored(
     return ignored
 
 
-def classify(root: Path, path: Path, explicit: bool = False, runner_files: RunnerFiles = RunnerFiles()) -> SourceFile | None:
+def classify(
+    root: Path, path: Path, explicit: bool = False, runner_files: RunnerFiles = RunnerFiles(), states: FileStates | None = None
+) -> SourceFile | None:
     rel = relative(root, path)
     name = path.name
     parts = rel.split("/")
@@ -303,7 +310,7 @@ def classify(root: Path, path: Path, explicit: bool = False, runner_files: Runne
         kind = FileKind.PYTHON_MIGRATION if tool else FileKind.PYTHON
         return SourceFile(path, rel, kind, tool)
     if is_sql_name(name):
-        if not explicit and templated_sql(_header(path, TEMPLATE_BYTES), dialect_of(rel)):
+        if not explicit and _templated(path, rel, states):
             return None
         if runner_files.sql.match_file(rel):
             return SourceFile(path, rel, FileKind.SQL_MIGRATION, "runner")
@@ -313,6 +320,16 @@ def classify(root: Path, path: Path, explicit: bool = False, runner_files: Runne
         kind = FileKind.SQL_MIGRATION if tool else FileKind.SQL
         return SourceFile(path, rel, kind, tool)
     return SourceFile(path, rel, FileKind.PYTHON) if explicit else None
+
+
+def _templated(path: Path, rel: str, states: FileStates | None) -> bool:
+    """templated_sql of the file's head (TEMPLATE_BYTES), from `states` when the file has not
+    changed since a scan read it."""
+
+    def decide() -> bool:
+        return templated_sql(_header(path, TEMPLATE_BYTES), dialect_of(rel))
+
+    return decide() if states is None else states.templated(path, rel, decide)
 
 
 def _python_migration_tool(path: Path, parts: list[str]) -> str | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from reviewer import __version__, astfacts, registry as registry_module
 from reviewer.bounds import FileTimeout, run_bounded
 from reviewer.cache import (
-    FILE_ERROR, FILE_RESULT, FINDING, Keyed, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
+    FILE_ERROR, FILE_RESULT, FINDING, FileStates, Keyed, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
 )
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root, shadowed_modules
@@ -221,11 +221,13 @@ def _scan(
         from reviewer.migrations.history import release_point
 
         point = release_point(root, config)
+    home = cache_home(root, os.environ, cache_dir)
+    # Each file's content hash and template test, kept with its status for the next scan.
+    states = FileStates(home, use_cache, content_key(__version__, engine_digest(), toolchain()) if use_cache else "")
     sources, escaped = outside_root(root, discover(
-        root, targets, config.exclude, config.respect_gitignore, config.scan_prefix, config.migrations_runner
+        root, targets, config.exclude, config.respect_gitignore, config.scan_prefix, config.migrations_runner, states
     ))
     sources, shadowed = shadowed_modules(sources)
-    home = cache_home(root, os.environ, cache_dir)
     cache = ResultCache(home, use_cache, FILE_RESULT)
     index_cache = index_result_cache(home, use_cache)
     index_errors: list[FileError] = [
@@ -236,7 +238,7 @@ def _scan(
         for source in shadowed
     ]
     # Content hashes key both caches; each file is read for them once.
-    digests = {source.rel: file_digest(source.path) for source in sources} if use_cache else {}
+    digests = {source.rel: states.digest(source.path, source.rel) for source in sources} if use_cache else {}
     checked = [source for source in sources if selection is None or selection.checks(source.rel)]
     # The index worker that parses a file for the project model also runs its check's `ast`
     # stage (syntax gate, bandit's tests): each file is parsed with `ast` once.
@@ -261,7 +263,9 @@ def _scan(
     else:
         index_digest = index.digest(read_sections(enabled))
     results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests, first, index_digest)
-    if selection is None and use_cache and all(target.is_dir() for target in targets):
+    whole = selection is None and all(target.is_dir() for target in targets)
+    states.save(whole)
+    if whole and use_cache:
         cache.prune()
         index_cache.prune()
         snapshots.cache.prune()
