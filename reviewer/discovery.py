@@ -103,8 +103,8 @@ def discover(
     for target in targets:
         target = target.absolute()
         if target.is_dir():
-            for path in _walk(root, target, excluded, respect_gitignore):
-                source = classify(root, path, runner_files=runner_files, states=states)
+            for path, rel in _walk(root, target, excluded, respect_gitignore):
+                source = classify(root, path, runner_files=runner_files, states=states, rel=rel)
                 if source is not None:
                     found[source.rel] = source
         elif target.exists() or target.is_symlink():
@@ -113,7 +113,7 @@ def discover(
                 found[source.rel] = source
     # One folder walked without following links reaches each file once; only links (a linked
     # file, a linked or repeated target) can reach one twice, and resolving every path is costly.
-    linked = len(targets) > 1 or any(source.path.is_symlink() for source in found.values())
+    linked = len(targets) > 1 or any(os.path.islink(source.path) for source in found.values())
     duplicates = _duplicate_links(found) if linked else set()
     return [found[key] for key in sorted(found) if key not in duplicates]
 
@@ -126,7 +126,7 @@ def outside_root(root: Path, sources: list[SourceFile]) -> tuple[list[SourceFile
     inside: list[SourceFile] = []
     escaped: list[SourceFile] = []
     for source in sources:
-        if source.path.is_symlink():
+        if os.path.islink(source.path):
             try:
                 target = source.path.resolve(strict=True)
             except (OSError, RuntimeError):
@@ -149,8 +149,9 @@ def shadowed_modules(sources: list[SourceFile]) -> tuple[list[SourceFile], list[
     dead: list[SourceFile] = []
     for source in sources:
         path = source.path
-        if (source.kind is FileKind.PYTHON and path.suffix == ".py" and path.name != "__init__.py"
-                and (path.parent / path.stem / "__init__.py").is_file() and not _script(path)):
+        name = source.rel.rpartition("/")[2]  # the path's name, as text: this runs for every file of the tree
+        if (source.kind is FileKind.PYTHON and name.endswith(".py") and len(name) > 3 and name != "__init__.py"
+                and os.path.isfile(os.path.join(os.path.dirname(path), name[:-3], "__init__.py")) and not _script(path)):
             dead.append(source)
         else:
             kept.append(source)
@@ -165,9 +166,10 @@ def _script(path: Path) -> bool:
         return True  # unreadable: kept, and the check reports why
 
 
-def _skipped(path: Path) -> bool:
-    name = path.name
-    return name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").exists()
+def _skipped(directory: str, name: str) -> bool:
+    """Whether the walk leaves out the folder `name` of `directory` (see SKIPPED_DIRS)."""
+    return (name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info")
+            or os.path.exists(os.path.join(directory, name, "pyvenv.cfg")))
 
 
 def _duplicate_links(found: dict[str, SourceFile]) -> set[str]:
@@ -223,7 +225,11 @@ def relative(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore: bool) -> Iterable[Path]:
+def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore: bool) -> Iterable[tuple[Path, str]]:
+    """(path, path relative to `root`) of each Python and SQL file under `top` that no
+    .gitignore, exclude glob or skipped folder leaves out. Paths relative to the root and to
+    each .gitignore's folder are worked out once per folder, as text (Path objects per file
+    were most of a warm scan's discovery)."""
     inherited: list[tuple[Path, pathspec.PathSpec]] = []
     if respect_gitignore:
         # .gitignore files above the walked folder, up to the repository root, apply too.
@@ -233,32 +239,56 @@ def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore:
                 break
         # A folder named explicitly is scanned even when an ancestor's .gitignore ignores it
         # (as explicitly named files are); those ancestor rules would otherwise hide all of it.
-        if inherited and _ignored(root, top, True, _NOTHING, inherited):
+        if inherited and _ignored(_inside(root, top), True, _NOTHING, _within(top, inherited)):
             inherited = []
     # Each folder's active .gitignore specs: its parent's plus its own.
-    active: dict[Path, list[tuple[Path, pathspec.PathSpec]]] = {top.parent: inherited}
+    active: dict[str, list[tuple[Path, pathspec.PathSpec]]] = {os.path.dirname(str(top)): inherited}
     for directory, subdirs, files in os.walk(top, followlinks=False):
         here = Path(directory)
-        specs = active.pop(here.parent, inherited) if here == top else active.pop(here, inherited)
-        if respect_gitignore:
+        specs = active.pop(os.path.dirname(directory), inherited) if here == top else active.pop(directory, inherited)
+        if respect_gitignore and ".gitignore" in files:
             specs = [*specs, *_gitignore(here)]
+        inside = _inside(root, here)
+        within = _within(here, specs)
         kept = []
         for name in sorted(subdirs):
-            path = here / name
-            if _skipped(path):
+            if _skipped(directory, name):
                 continue
-            if _ignored(root, path, True, excluded, specs):
+            if _ignored(_child(inside, name), True, excluded, [(_child(prefix, name), spec) for prefix, spec in within]):
                 continue
             kept.append(name)
-            active[path] = specs
+            active[os.path.join(directory, name)] = specs
         subdirs[:] = kept
         for name in sorted(files):
             if not name.endswith(PYTHON_SUFFIXES) and not is_sql_name(name):
                 continue
-            path = here / name
-            if _ignored(root, path, False, excluded, specs):
+            rel = _child(inside, name)
+            if _ignored(rel, False, excluded, [(_child(prefix, name), spec) for prefix, spec in within]):
                 continue
-            yield path
+            yield here / name, rel
+
+
+def _inside(root: Path, folder: Path) -> str:
+    """`folder` relative to the scan root ("" for the root itself), as `relative` gives it."""
+    rel = relative(root, folder)
+    return "" if rel == "." else rel
+
+
+def _child(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def _within(folder: Path, ignores: list[tuple[Path, pathspec.PathSpec]]) -> list[tuple[str, pathspec.PathSpec]]:
+    """Each .gitignore spec that applies in `folder`, with the folder's path relative to the
+    spec's own folder ("" when the same)."""
+    found = []
+    for base, spec in ignores:
+        try:
+            inner = folder.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        found.append(("" if inner == "." else inner, spec))
+    return found
 
 
 def _gitignore(directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
@@ -272,25 +302,16 @@ def _gitignore(directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
     return [(directory, pathspec.PathSpec.from_lines("gitignore", lines))]
 
 
-def _ignored(
-    root: Path,
-    path: Path,
-    is_dir: bool,
-    excluded: pathspec.PathSpec,
-    ignores: list[tuple[Path, pathspec.PathSpec]],
-) -> bool:
-    rel = relative(root, path)
+def _ignored(rel: str, is_dir: bool, excluded: pathspec.PathSpec, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    """Whether a path (`rel`: relative to the scan root) is excluded by the config's globs or
+    ignored by the .gitignore specs in `ignores` (each with the path relative to its folder)."""
     suffix = "/" if is_dir else ""
     if excluded.match_file(rel + suffix):
         return True
     # As in git, the deepest .gitignore that decides wins: `!keep.sql` in a subfolder
     # re-includes what `*.sql` at the root ignores. `ignores` is ordered shallowest first.
     ignored = False
-    for base, spec in ignores:
-        try:
-            inner = path.relative_to(base).as_posix()
-        except ValueError:
-            continue
+    for inner, spec in ignores:
         decision = spec.check_file(inner + suffix).include
         if decision is not None:
             ignored = decision
@@ -298,9 +319,11 @@ def _ignored(
 
 
 def classify(
-    root: Path, path: Path, explicit: bool = False, runner_files: RunnerFiles = RunnerFiles(), states: FileStates | None = None
+    root: Path, path: Path, explicit: bool = False, runner_files: RunnerFiles = RunnerFiles(), states: FileStates | None = None,
+    rel: str | None = None,
 ) -> SourceFile | None:
-    rel = relative(root, path)
+    """The file's kind (None: not scanned); `rel`, its path relative to `root` when known."""
+    rel = relative(root, path) if rel is None else rel
     name = path.name
     parts = rel.split("/")
     if name.endswith(PYTHON_SUFFIXES):
