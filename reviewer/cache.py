@@ -19,9 +19,10 @@ import sys
 import tempfile
 import time
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
+
+from reviewer import installed_version
 
 CACHE_DIR_ENV = "REVIEWER_CACHE_DIR"
 LAYOUT = "v2"
@@ -48,10 +49,7 @@ def toolchain() -> str:
     Python (its parser decides what is a syntax error) and the parsing and checking libraries."""
     parts = [sys.implementation.name, sys.version]
     for distribution in ("libcst", "sqlglot", "sqlglotc", "bandit"):
-        try:
-            parts.append(f"{distribution} {metadata.version(distribution)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{distribution} -")
+        parts.append(f"{distribution} {installed_version(distribution) or '-'}")
     return " | ".join(parts)
 
 
@@ -136,10 +134,7 @@ def sources_key(layout: str, folders: Iterable[Path]) -> str:
 
     hasher = hashlib.blake2b(digest_size=12)
     hasher.update(f"{layout} {__version__}".encode())
-    try:
-        hasher.update(f"bandit {metadata.version('bandit')}".encode())
-    except metadata.PackageNotFoundError:
-        hasher.update(b"bandit -")
+    hasher.update(f"bandit {installed_version('bandit') or '-'}".encode())
     for folder in folders:
         hasher.update(str(folder.resolve()).encode("utf-8", "surrogateescape"))
         for path in sorted(folder.rglob("*.py")):
