@@ -229,7 +229,7 @@ class ProviderRef:
     first used (a method or any other attribute than `name`): a warm scan whose project-level
     results come from the index snapshot names every section (cache keys, the snapshot's
     shape) but merges few, and importing every provider's module (their dataclasses, about
-    0.08 s) would be most of its start-up. `tests/test_index.py` checks each reference's
+    0.08 s) would be most of its start-up. `tests/test_index_snapshot.py` checks each reference's
     name against its class."""
 
     def __init__(self, name: str, module: str, cls: str) -> None:
