@@ -30,12 +30,11 @@ import re
 import tokenize
 import warnings
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
-from reviewer import __version__, bandit_evidence
+from reviewer import __version__, bandit_evidence, installed_version
 from reviewer.astfacts import field_values, walk
 from reviewer.cache import keep, read_kept
 from reviewer.lines import split_lines
@@ -46,10 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from reviewer.config import Config
     from reviewer.discovery import SourceFile
 
-try:
-    BANDIT_VERSION = metadata.version("bandit")
-except metadata.PackageNotFoundError:
-    BANDIT_VERSION = ""
+BANDIT_VERSION = installed_version("bandit") or ""
 
 
 @lru_cache(maxsize=1)

@@ -14,12 +14,15 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
+import time
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
+
+from reviewer import installed_version
 
 CACHE_DIR_ENV = "REVIEWER_CACHE_DIR"
 LAYOUT = "v2"
@@ -46,10 +49,7 @@ def toolchain() -> str:
     Python (its parser decides what is a syntax error) and the parsing and checking libraries."""
     parts = [sys.implementation.name, sys.version]
     for distribution in ("libcst", "sqlglot", "sqlglotc", "bandit"):
-        try:
-            parts.append(f"{distribution} {metadata.version(distribution)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{distribution} -")
+        parts.append(f"{distribution} {installed_version(distribution) or '-'}")
     return " | ".join(parts)
 
 
@@ -134,10 +134,7 @@ def sources_key(layout: str, folders: Iterable[Path]) -> str:
 
     hasher = hashlib.blake2b(digest_size=12)
     hasher.update(f"{layout} {__version__}".encode())
-    try:
-        hasher.update(f"bandit {metadata.version('bandit')}".encode())
-    except metadata.PackageNotFoundError:
-        hasher.update(b"bandit -")
+    hasher.update(f"bandit {installed_version('bandit') or '-'}".encode())
     for folder in folders:
         hasher.update(str(folder.resolve()).encode("utf-8", "surrogateescape"))
         for path in sorted(folder.rglob("*.py")):
@@ -202,12 +199,105 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
+# How long after its last change a file's status is trusted to stand for its content: a file
+# changed again within the file system's timestamp granularity (a few milliseconds on Linux,
+# whose clock for file times is coarse; two seconds on FAT) can keep its size and times. As
+# git does with "racily clean" entries, a file changed this recently is read again next time.
+SETTLED_NS = 3_000_000_000
+FILE_STATE = (int, int, int, int, Nullable(str), Nullable(bool))
+
+
+class FileStates:
+    """What a scan learnt by reading each file of one scanned root, kept for the next scan
+    with the file's status (size, modification and change times in nanoseconds, inode): its
+    content hash, and for a `.sql` file whether it is a template (reviewer.discovery). A
+    warm scan then stats each file instead of reading and hashing it. A file whose status
+    differs in any of those is read again: an edit that keeps the size changes the times, a
+    restored modification time (`touch -d`, an archive) still changes the change time (which
+    no program sets), and an editor that writes a new file changes the inode. Statuses taken
+    less than SETTLED_NS after the file last changed are not kept. One plain-JSON file in the
+    root's cache folder (`v1-files.json`), checked against its shape when read; anything else
+    is ignored and rebuilt."""
+
+    NAME = "v1-files.json"
+
+    def __init__(self, home: Path, enabled: bool, version: str) -> None:
+        """`version`: what the kept facts depend on besides the file's content (the engine's
+        code, the toolchain: sqlglot's tokenizer decides what a template is)."""
+        self.path = home / self.NAME
+        self.version = version
+        self.enabled = enabled
+        self.now = time.time_ns()
+        self.known: dict[str, list[Any]] = {}
+        self.seen: dict[str, list[Any]] = {}
+        if enabled:
+            try:
+                with open(self.path, encoding="utf-8") as handle:
+                    data = json.loads(handle.read())
+            except (OSError, ValueError, RecursionError):
+                data = None
+            if isinstance(data, dict) and data.get("version") == version and isinstance(data.get("files"), dict):
+                self.known = {rel: entry for rel, entry in data["files"].items() if conforms(entry, FILE_STATE)}
+
+    def _state(self, path: Path, rel: str) -> list[Any] | None:
+        """The file's entry for this scan: the known one when its status is unchanged, else a
+        fresh one (None when the file is not a regular file or cannot be stated)."""
+        if rel in self.seen:
+            return self.seen[rel]
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        stamp = [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+        known = self.known.get(rel)
+        entry = known if known is not None and known[:4] == stamp else [*stamp, None, None]
+        self.seen[rel] = entry
+        return entry
+
+    def digest(self, path: Path, rel: str) -> str | None:
+        """file_digest(path), from the kept state when the file is unchanged."""
+        entry = self._state(path, rel) if self.enabled else None
+        if entry is None:
+            return file_digest(path)
+        if entry[4] is None:
+            entry[4] = file_digest(path)
+        return entry[4]
+
+    def templated(self, path: Path, rel: str, decide: Callable[[], bool]) -> bool:
+        """Whether a `.sql` file is a template (`decide()` reads it), from the kept state when
+        the file is unchanged."""
+        entry = self._state(path, rel) if self.enabled else None
+        if entry is None:
+            return decide()
+        if entry[5] is None:
+            entry[5] = decide()
+        return entry[5]
+
+    def save(self, whole: bool) -> None:
+        """Keep the states of the files this scan saw whose last change has settled; with
+        `whole` (a scan of every file of the root), only those, else the others too."""
+        if not self.enabled:
+            return
+        settled = self.now - SETTLED_NS
+        files = {} if whole else dict(self.known)
+        files.update((rel, entry) for rel, entry in self.seen.items() if entry[1] < settled and entry[2] < settled)
+        if files == self.known:
+            return
+        try:
+            atomic_write(self.path, json.dumps({"version": self.version, "files": files}, separators=(",", ":")))
+        except OSError:
+            pass
+
+
 class ResultCache:
     """Entries of one kind (`layout`) in `home` (see cache_home), each checked against
     `schema` when read."""
 
     def __init__(self, home: Path, enabled: bool, schema: Any, layout: str = LAYOUT) -> None:
         self.folder = home / layout
+        self._folder = str(self.folder)  # entries are named as strings: a warm scan names thousands
         self.enabled = enabled
         self.schema = schema
         self.used: set[str] = set()
@@ -215,7 +305,10 @@ class ResultCache:
         self.misses = 0
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+        return Path(self._name(key))
+
+    def _name(self, key: str) -> str:
+        return os.path.join(self._folder, key[:2], f"{key}.json")
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The entry, or None (a miss) when there is none or it is not of the expected shape."""
@@ -223,7 +316,8 @@ class ResultCache:
             return None
         self.used.add(key)
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            with open(self._name(key), encoding="utf-8") as handle:
+                data = json.loads(handle.read())
         except (OSError, ValueError, RecursionError):
             data = None
         if data is None or not conforms(data, self.schema):
@@ -234,7 +328,7 @@ class ResultCache:
 
     def holds(self, key: str) -> bool:
         """Whether an entry file exists under `key` (whatever it holds)."""
-        return self.enabled and self._path(key).is_file()
+        return self.enabled and os.path.isfile(self._name(key))
 
     def where(self, key: str) -> Path:
         return self._path(key)
@@ -255,14 +349,23 @@ class ResultCache:
 
     def prune(self) -> int:
         """Delete entries this run did not use (call only after a scan of the whole tree)."""
-        if not self.enabled or not self.folder.is_dir():
+        if not self.enabled or not os.path.isdir(self._folder):
             return 0
         removed = 0
-        for entry in self.folder.glob("*/*.json"):
-            if entry.stem not in self.used:
-                try:
-                    entry.unlink()
-                    removed += 1
-                except OSError:
-                    pass
+        try:
+            shards = [entry.path for entry in os.scandir(self._folder) if not entry.name.startswith(".") and entry.is_dir()]
+        except OSError:
+            return 0
+        for shard in shards:
+            try:
+                names = os.listdir(shard)
+            except OSError:
+                continue
+            for name in names:
+                if name.endswith(".json") and not name.startswith(".") and name[:-5] not in self.used:
+                    try:
+                        os.unlink(os.path.join(shard, name))
+                        removed += 1
+                    except OSError:
+                        pass
         return removed

@@ -27,12 +27,15 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import pathspec
 
 from reviewer.config import DIALECTS, Config, MigrationRunner
 from reviewer.model import FileKind
+
+if TYPE_CHECKING:
+    from reviewer.cache import FileStates
 
 # Folders never walked into, besides every dot-folder (see `_skipped`).
 SKIPPED_DIRS = frozenset(
@@ -86,11 +89,13 @@ def discover(
     respect_gitignore: bool = True,
     exclude_prefix: str = "",
     runner: MigrationRunner = MigrationRunner(),
+    states: FileStates | None = None,
 ) -> list[SourceFile]:
     """Files to scan under `targets` (directories are walked, files taken as they are),
     with paths relative to `root`. Sorted by relative path. `exclude` globs and the migration
     `runner`'s globs match paths prefixed with `exclude_prefix` (the scanned folder relative
-    to the config file)."""
+    to the config file). `states`: what earlier scans learnt of unchanged files (whether a
+    `.sql` file is a template), and where this one keeps what it learns."""
     targets = list(targets)
     excluded = _spec(exclude, exclude_prefix)
     runner_files = RunnerFiles(_spec(runner.sql, exclude_prefix), _spec(runner.python, exclude_prefix))
@@ -98,8 +103,8 @@ def discover(
     for target in targets:
         target = target.absolute()
         if target.is_dir():
-            for path in _walk(root, target, excluded, respect_gitignore):
-                source = classify(root, path, runner_files=runner_files)
+            for path, rel in _walk(root, target, excluded, respect_gitignore):
+                source = classify(root, path, runner_files=runner_files, states=states, rel=rel)
                 if source is not None:
                     found[source.rel] = source
         elif target.exists() or target.is_symlink():
@@ -108,7 +113,7 @@ def discover(
                 found[source.rel] = source
     # One folder walked without following links reaches each file once; only links (a linked
     # file, a linked or repeated target) can reach one twice, and resolving every path is costly.
-    linked = len(targets) > 1 or any(source.path.is_symlink() for source in found.values())
+    linked = len(targets) > 1 or any(os.path.islink(source.path) for source in found.values())
     duplicates = _duplicate_links(found) if linked else set()
     return [found[key] for key in sorted(found) if key not in duplicates]
 
@@ -121,7 +126,7 @@ def outside_root(root: Path, sources: list[SourceFile]) -> tuple[list[SourceFile
     inside: list[SourceFile] = []
     escaped: list[SourceFile] = []
     for source in sources:
-        if source.path.is_symlink():
+        if os.path.islink(source.path):
             try:
                 target = source.path.resolve(strict=True)
             except (OSError, RuntimeError):
@@ -144,8 +149,9 @@ def shadowed_modules(sources: list[SourceFile]) -> tuple[list[SourceFile], list[
     dead: list[SourceFile] = []
     for source in sources:
         path = source.path
-        if (source.kind is FileKind.PYTHON and path.suffix == ".py" and path.name != "__init__.py"
-                and (path.parent / path.stem / "__init__.py").is_file() and not _script(path)):
+        name = source.rel.rpartition("/")[2]  # the path's name, as text: this runs for every file of the tree
+        if (source.kind is FileKind.PYTHON and name.endswith(".py") and len(name) > 3 and name != "__init__.py"
+                and os.path.isfile(os.path.join(os.path.dirname(path), name[:-3], "__init__.py")) and not _script(path)):
             dead.append(source)
         else:
             kept.append(source)
@@ -160,9 +166,10 @@ def _script(path: Path) -> bool:
         return True  # unreadable: kept, and the check reports why
 
 
-def _skipped(path: Path) -> bool:
-    name = path.name
-    return name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").exists()
+def _skipped(directory: str, name: str) -> bool:
+    """Whether the walk leaves out the folder `name` of `directory` (see SKIPPED_DIRS)."""
+    return (name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info")
+            or os.path.exists(os.path.join(directory, name, "pyvenv.cfg")))
 
 
 def _duplicate_links(found: dict[str, SourceFile]) -> set[str]:
@@ -218,7 +225,11 @@ def relative(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore: bool) -> Iterable[Path]:
+def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore: bool) -> Iterable[tuple[Path, str]]:
+    """(path, path relative to `root`) of each Python and SQL file under `top` that no
+    .gitignore, exclude glob or skipped folder leaves out. Paths relative to the root and to
+    each .gitignore's folder are worked out once per folder, as text (Path objects per file
+    were most of a warm scan's discovery)."""
     inherited: list[tuple[Path, pathspec.PathSpec]] = []
     if respect_gitignore:
         # .gitignore files above the walked folder, up to the repository root, apply too.
@@ -228,32 +239,56 @@ def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore:
                 break
         # A folder named explicitly is scanned even when an ancestor's .gitignore ignores it
         # (as explicitly named files are); those ancestor rules would otherwise hide all of it.
-        if inherited and _ignored(root, top, True, _NOTHING, inherited):
+        if inherited and _ignored(_inside(root, top), True, _NOTHING, _within(top, inherited)):
             inherited = []
     # Each folder's active .gitignore specs: its parent's plus its own.
-    active: dict[Path, list[tuple[Path, pathspec.PathSpec]]] = {top.parent: inherited}
+    active: dict[str, list[tuple[Path, pathspec.PathSpec]]] = {os.path.dirname(str(top)): inherited}
     for directory, subdirs, files in os.walk(top, followlinks=False):
         here = Path(directory)
-        specs = active.pop(here.parent, inherited) if here == top else active.pop(here, inherited)
-        if respect_gitignore:
+        specs = active.pop(os.path.dirname(directory), inherited) if here == top else active.pop(directory, inherited)
+        if respect_gitignore and ".gitignore" in files:
             specs = [*specs, *_gitignore(here)]
+        inside = _inside(root, here)
+        within = _within(here, specs)
         kept = []
         for name in sorted(subdirs):
-            path = here / name
-            if _skipped(path):
+            if _skipped(directory, name):
                 continue
-            if _ignored(root, path, True, excluded, specs):
+            if _ignored(_child(inside, name), True, excluded, [(_child(prefix, name), spec) for prefix, spec in within]):
                 continue
             kept.append(name)
-            active[path] = specs
+            active[os.path.join(directory, name)] = specs
         subdirs[:] = kept
         for name in sorted(files):
             if not name.endswith(PYTHON_SUFFIXES) and not is_sql_name(name):
                 continue
-            path = here / name
-            if _ignored(root, path, False, excluded, specs):
+            rel = _child(inside, name)
+            if _ignored(rel, False, excluded, [(_child(prefix, name), spec) for prefix, spec in within]):
                 continue
-            yield path
+            yield here / name, rel
+
+
+def _inside(root: Path, folder: Path) -> str:
+    """`folder` relative to the scan root ("" for the root itself), as `relative` gives it."""
+    rel = relative(root, folder)
+    return "" if rel == "." else rel
+
+
+def _child(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def _within(folder: Path, ignores: list[tuple[Path, pathspec.PathSpec]]) -> list[tuple[str, pathspec.PathSpec]]:
+    """Each .gitignore spec that applies in `folder`, with the folder's path relative to the
+    spec's own folder ("" when the same)."""
+    found = []
+    for base, spec in ignores:
+        try:
+            inner = folder.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        found.append(("" if inner == "." else inner, spec))
+    return found
 
 
 def _gitignore(directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
@@ -267,33 +302,28 @@ def _gitignore(directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
     return [(directory, pathspec.PathSpec.from_lines("gitignore", lines))]
 
 
-def _ignored(
-    root: Path,
-    path: Path,
-    is_dir: bool,
-    excluded: pathspec.PathSpec,
-    ignores: list[tuple[Path, pathspec.PathSpec]],
-) -> bool:
-    rel = relative(root, path)
+def _ignored(rel: str, is_dir: bool, excluded: pathspec.PathSpec, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    """Whether a path (`rel`: relative to the scan root) is excluded by the config's globs or
+    ignored by the .gitignore specs in `ignores` (each with the path relative to its folder)."""
     suffix = "/" if is_dir else ""
     if excluded.match_file(rel + suffix):
         return True
     # As in git, the deepest .gitignore that decides wins: `!keep.sql` in a subfolder
     # re-includes what `*.sql` at the root ignores. `ignores` is ordered shallowest first.
     ignored = False
-    for base, spec in ignores:
-        try:
-            inner = path.relative_to(base).as_posix()
-        except ValueError:
-            continue
+    for inner, spec in ignores:
         decision = spec.check_file(inner + suffix).include
         if decision is not None:
             ignored = decision
     return ignored
 
 
-def classify(root: Path, path: Path, explicit: bool = False, runner_files: RunnerFiles = RunnerFiles()) -> SourceFile | None:
-    rel = relative(root, path)
+def classify(
+    root: Path, path: Path, explicit: bool = False, runner_files: RunnerFiles = RunnerFiles(), states: FileStates | None = None,
+    rel: str | None = None,
+) -> SourceFile | None:
+    """The file's kind (None: not scanned); `rel`, its path relative to `root` when known."""
+    rel = relative(root, path) if rel is None else rel
     name = path.name
     parts = rel.split("/")
     if name.endswith(PYTHON_SUFFIXES):
@@ -303,7 +333,7 @@ def classify(root: Path, path: Path, explicit: bool = False, runner_files: Runne
         kind = FileKind.PYTHON_MIGRATION if tool else FileKind.PYTHON
         return SourceFile(path, rel, kind, tool)
     if is_sql_name(name):
-        if not explicit and templated_sql(_header(path, TEMPLATE_BYTES), dialect_of(rel)):
+        if not explicit and _templated(path, rel, states):
             return None
         if runner_files.sql.match_file(rel):
             return SourceFile(path, rel, FileKind.SQL_MIGRATION, "runner")
@@ -313,6 +343,16 @@ def classify(root: Path, path: Path, explicit: bool = False, runner_files: Runne
         kind = FileKind.SQL_MIGRATION if tool else FileKind.SQL
         return SourceFile(path, rel, kind, tool)
     return SourceFile(path, rel, FileKind.PYTHON) if explicit else None
+
+
+def _templated(path: Path, rel: str, states: FileStates | None) -> bool:
+    """templated_sql of the file's head (TEMPLATE_BYTES), from `states` when the file has not
+    changed since a scan read it."""
+
+    def decide() -> bool:
+        return templated_sql(_header(path, TEMPLATE_BYTES), dialect_of(rel))
+
+    return decide() if states is None else states.templated(path, rel, decide)
 
 
 def _python_migration_tool(path: Path, parts: list[str]) -> str | None:

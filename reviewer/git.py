@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 GIT_TIMEOUT = 120
 
@@ -15,7 +17,40 @@ class GitError(Exception):
     """git could not answer; the message says what to do."""
 
 
+# git's answers within `answers_kept()`: (folder, arguments) -> the finished process.
+_KEPT: dict[tuple[str, tuple[str, ...]], subprocess.CompletedProcess] | None = None
+
+
+@contextmanager
+def answers_kept() -> Iterator[None]:
+    """Within the body (one command's run: `scan`, `review`), the same question asked in the
+    same folder is asked of git once. Every question reviewer asks is read-only and the run
+    changes no file git tracks, and the parts of a `--diff` scan ask some of the same
+    (the top level for the diff, the release history and the report's paths; whether the
+    clone is shallow): each is a process started (a few milliseconds each)."""
+    global _KEPT
+    outer = _KEPT
+    if outer is None:
+        _KEPT = {}
+    try:
+        yield
+    finally:
+        _KEPT = outer
+
+
 def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    key = (str(cwd), args)
+    done = _KEPT.get(key) if _KEPT is not None else None
+    if done is None:
+        done = _run(cwd, args)
+        if _KEPT is not None:
+            _KEPT[key] = done
+    if check and done.returncode != 0:
+        raise GitError(f"`git {' '.join(args)}` failed: {done.stderr.strip()}")
+    return done
+
+
+def _run(cwd: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
         done = subprocess.run(
@@ -33,13 +68,17 @@ def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProces
         raise GitError("git is not installed") from None
     except subprocess.TimeoutExpired:
         raise GitError(f"`git {' '.join(args)}` took longer than {GIT_TIMEOUT} s") from None
-    if check and done.returncode != 0:
-        raise GitError(f"`git {' '.join(args)}` failed: {done.stderr.strip()}")
     return done
 
 
 def is_shallow(cwd: Path) -> bool:
     return git(cwd, "rev-parse", "--is-shallow-repository", check=False).stdout.strip() == "true"
+
+
+def in_repository(cwd: Path) -> bool:
+    """Whether `cwd` is inside a git repository (asked with is_shallow's question, so that a
+    run asking both starts one process)."""
+    return git(cwd, "rev-parse", "--is-shallow-repository", check=False).returncode == 0
 
 
 def top_level(cwd: Path) -> Path | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Mapping
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
-from reviewer.git import GitError, git as _git, is_shallow, top_level
+from reviewer.git import GitError, git as _git, in_repository, is_shallow, top_level
 from reviewer.model import Category, Finding
 from reviewer.scoring import checked_categories, score
 
@@ -67,14 +67,14 @@ def fetch_hint(base: str) -> str:
 
 def merge_base(root: Path, base: str, option: str = "--diff") -> str:
     """The merge base of BASE and HEAD; errors name `option`, the flag the user typed BASE with."""
-    if _git(root, "rev-parse", "--is-inside-work-tree", check=False).returncode != 0:
+    if not in_repository(root):
         raise GitError(f"`{option} {base}`: {root} is not inside a git repository")
     shallow = is_shallow(root)
     where = "this shallow clone" if shallow else "this repository"
-    if _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}", check=False).returncode != 0:
-        raise GitError(f"`{option} {base}`: `{base}` is not a commit in {where}; {fetch_hint(base)}")
     found = _git(root, "merge-base", base, "HEAD", check=False)
-    if found.returncode != 0:
+    if found.returncode != 0:  # which of the two reasons: BASE is no commit, or no merge base is reached
+        if _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}", check=False).returncode != 0:
+            raise GitError(f"`{option} {base}`: `{base}` is not a commit in {where}; {fetch_hint(base)}")
         if shallow:
             raise GitError(
                 f"`{option} {base}`: {where} does not reach the merge base of `{base}` and HEAD; "
@@ -90,7 +90,9 @@ def changed_lines(root: Path, base: str, option: str = "--diff") -> ChangedLines
     `option`, the flag BASE came with (`--diff`, `--base`)."""
     root = root.resolve()
     commit = merge_base(root, base, option)
-    top = Path(_git(root, "rev-parse", "--show-toplevel").stdout.strip()).resolve()
+    top = top_level(root)
+    if top is None:
+        raise GitError(f"`{option} {base}`: {root} is not inside a git work tree")
     prefix = root.relative_to(top).as_posix() if root != top else ""
     diff = _git(
         top, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--unified=0", "-M",

@@ -180,7 +180,8 @@ class LazySections(Mapping[str, Any]):
     processes), it is a plain dict of every section."""
 
     def __init__(self, providers: list[IndexProvider], facts: Mapping[str, Mapping[str, Any]], failed: Callable[[str, Exception], None]) -> None:
-        self._providers = {provider.name: provider for provider in merge_order(providers)}
+        # By name; ordered (merge_order reads each provider's class) only when iterated.
+        self._providers = {provider.name: provider for provider in providers}
         self._facts = facts
         self._failed = failed
         self._merged: dict[str, Any] = {}
@@ -192,7 +193,7 @@ class LazySections(Mapping[str, Any]):
         return self._merged[name]
 
     def __iter__(self):
-        return iter(self._providers)
+        return iter([provider.name for provider in merge_order(list(self._providers.values()))])
 
     def __len__(self) -> int:
         return len(self._providers)
@@ -223,32 +224,61 @@ def root_sections(
     return found
 
 
-# Providers of the built-in index, in the order their sections are built. Each lives with the
-# facts it extracts; this module knows them, they do not know it (reviewer.provider holds the
-# base class), so the index and its providers import no cycle.
-from reviewer import migrations  # noqa: E402
-from reviewer.migrations import rls  # noqa: E402
-from reviewer.ops import logfacts, shutdown  # noqa: E402
-from reviewer.orm import indexes, modelgraph, querysites  # noqa: E402
-from reviewer.web import corsconfig, errorshape, graphqlfacts, ratelimit, requestids, routes  # noqa: E402
-from reviewer.project import roots, symbols  # noqa: E402
-from reviewer.project.roots import SECTION as ROOTS  # noqa: E402
+class ProviderRef:
+    """A built-in index provider named by its section, module and class, and imported when
+    first used (a method or any other attribute than `name`): a warm scan whose project-level
+    results come from the index snapshot names every section (cache keys, the snapshot's
+    shape) but merges few, and importing every provider's module (their dataclasses, about
+    0.08 s) would be most of its start-up. `tests/test_index_snapshot.py` checks each reference's
+    name against its class."""
+
+    def __init__(self, name: str, module: str, cls: str) -> None:
+        self.name = name
+        self.module = module
+        self.cls = cls
+        self._loaded: IndexProvider | None = None
+
+    @property
+    def loaded(self) -> IndexProvider:
+        if self._loaded is None:
+            import importlib
+
+            provider = getattr(importlib.import_module(self.module), self.cls)()
+            if provider.name != self.name:
+                raise RuntimeError(f"{self.module}.{self.cls} provides {provider.name!r}, listed as {self.name!r}")
+            self._loaded = provider
+        return self._loaded
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__") or attribute == "_loaded":
+            raise AttributeError(attribute)
+        return getattr(self.loaded, attribute)
+
+    def __repr__(self) -> str:
+        return f"ProviderRef({self.name!r}, {self.module}.{self.cls})"
+
+
+# Providers of the built-in index, in the order their sections are built, each imported when
+# first used (ProviderRef). Each lives with the facts it extracts; this module knows them, they
+# do not know it (reviewer.provider holds the base class), so the index and its providers
+# import no cycle.
+ROOTS = "roots"  # reviewer.project.roots.SECTION (not imported: it imports the symbols)
 
 PROVIDERS: list[IndexProvider] = [
-    modelgraph.ModelGraphProvider(),  # the ORM model graph (issue 5)
-    modelgraph.DrfSerializerProvider(),
-    migrations.MigrationProvider(),  # Alembic, Django and SQL migrations (issue 4)
-    indexes.ModelTablesProvider(),  # the tables models declare, with their keys (ORM008, issue 16)
-    querysites.QuerySitesProvider(),  # columns queries filter and order by (ORM013, issue 16)
-    routes.RoutesProvider(),  # routes and error-shape sites (API rules, issue 6)
-    errorshape.ErrorShapesProvider(),
-    logfacts.LoggingProvider(),  # logging configuration (OPS005, issue 7)
-    requestids.RequestIdsProvider(),  # request / correlation id evidence (OPS008, issue 16)
-    shutdown.ShutdownProvider(),  # worker loops, app-scoped clients, closes (OPS009, issue 16)
-    ratelimit.RateLimitProvider(),  # limiters, throttles and 429 responses (SEC007, issue 16)
-    corsconfig.CorsConfigProvider(),  # the app config's CORS_* keys flask-cors merges (SEC005, issue 11)
-    rls.RlsProvider(),  # RLS of the tables a Supabase / PostgREST project exposes (SEC009, issue 16)
-    symbols.SymbolsProvider(),  # module table, constants, class hierarchy, summaries (issue 12)
-    roots.RootsProvider(),  # the project roots (services) each other section is merged per (issue 12)
-    graphqlfacts.GraphqlSchemaProvider(),  # Strawberry schemas and their query limits (API013, issue 16)
-]
+    ProviderRef("orm_models", "reviewer.orm.modelgraph", "ModelGraphProvider"),  # the ORM model graph (issue 5)
+    ProviderRef("drf_serializers", "reviewer.orm.modelgraph", "DrfSerializerProvider"),
+    ProviderRef("migrations", "reviewer.migrations", "MigrationProvider"),  # Alembic, Django and SQL migrations (issue 4)
+    ProviderRef("model_tables", "reviewer.orm.indexes", "ModelTablesProvider"),  # the tables models declare, with their keys (ORM008, issue 16)
+    ProviderRef("query_sites", "reviewer.orm.querysites", "QuerySitesProvider"),  # columns queries filter and order by (ORM013, issue 16)
+    ProviderRef("routes", "reviewer.web.routes", "RoutesProvider"),  # routes and error-shape sites (API rules, issue 6)
+    ProviderRef("error_shapes", "reviewer.web.errorshape", "ErrorShapesProvider"),
+    ProviderRef("logging", "reviewer.ops.logfacts", "LoggingProvider"),  # logging configuration (OPS005, issue 7)
+    ProviderRef("request_ids", "reviewer.web.requestids", "RequestIdsProvider"),  # request / correlation id evidence (OPS008, issue 16)
+    ProviderRef("shutdown", "reviewer.ops.shutdown", "ShutdownProvider"),  # worker loops, app-scoped clients, closes (OPS009, issue 16)
+    ProviderRef("ratelimit", "reviewer.web.ratelimit", "RateLimitProvider"),  # limiters, throttles and 429 responses (SEC007, issue 16)
+    ProviderRef("flask-cors-config", "reviewer.web.corsconfig", "CorsConfigProvider"),  # the app config's CORS_* keys flask-cors merges (SEC005, issue 11)
+    ProviderRef("rls", "reviewer.migrations.rls", "RlsProvider"),  # RLS of the tables a Supabase / PostgREST project exposes (SEC009, issue 16)
+    ProviderRef("symbols", "reviewer.project.symbols", "SymbolsProvider"),  # module table, constants, class hierarchy, summaries (issue 12)
+    ProviderRef(ROOTS, "reviewer.project.roots", "RootsProvider"),  # the project roots (services) each other section is merged per (issue 12)
+    ProviderRef("graphql_schemas", "reviewer.web.graphqlfacts", "GraphqlSchemaProvider"),  # Strawberry schemas and their query limits (API013, issue 16)
+]  # fmt: skip

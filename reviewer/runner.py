@@ -11,8 +11,6 @@ import time
 from contextlib import contextmanager
 from functools import lru_cache
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
@@ -20,11 +18,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from reviewer import __version__, astfacts, registry as registry_module
 from reviewer.bounds import FileTimeout, run_bounded
 from reviewer.cache import (
-    FILE_ERROR, FILE_RESULT, FINDING, Keyed, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
+    FILE_ERROR, FILE_RESULT, FINDING, FileStates, Keyed, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
 )
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root, shadowed_modules
-from reviewer.migrations.history import MigrationHistory, apply as summarise_history, release_point
 from reviewer.index import PROVIDERS, IndexedFile, LazySections, ProjectIndex, root_sections
 from reviewer.fixes import place
 from reviewer.merge import merge
@@ -38,7 +35,10 @@ from reviewer.scoring import Score, checked_categories, score
 from reviewer.suppress import Directive, covers, removal
 
 if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Future
+
     from reviewer.analyse import AstPass
+    from reviewer.migrations.history import MigrationHistory
 
 # reviewer.analyse parses (libcst, sqlglot): it is imported in the functions that analyse or
 # index a file, so that a scan whose every result comes from the cache never loads it.
@@ -213,12 +213,21 @@ def _scan(
     root = scan_root(targets)
     config = replace(config, scan_prefix=_prefix(Path(config.root), root))
     # Asked first: a configured release ref that git cannot resolve should fail before a long scan.
-    point = release_point(root, config)
+    # Without one, git is asked where released history ends only when the history is summarised
+    # (a rule with a `history` kind is enabled; none of the default set is), and the summary's
+    # module (with the migration model) is imported only then.
+    point = None
+    if config.migrations_released.ref is not None:
+        from reviewer.migrations.history import release_point
+
+        point = release_point(root, config)
+    home = cache_home(root, os.environ, cache_dir)
+    # Each file's content hash and template test, kept with its status for the next scan.
+    states = FileStates(home, use_cache, content_key(__version__, engine_digest(), toolchain()) if use_cache else "")
     sources, escaped = outside_root(root, discover(
-        root, targets, config.exclude, config.respect_gitignore, config.scan_prefix, config.migrations_runner
+        root, targets, config.exclude, config.respect_gitignore, config.scan_prefix, config.migrations_runner, states
     ))
     sources, shadowed = shadowed_modules(sources)
-    home = cache_home(root, os.environ, cache_dir)
     cache = ResultCache(home, use_cache, FILE_RESULT)
     index_cache = index_result_cache(home, use_cache)
     index_errors: list[FileError] = [
@@ -229,7 +238,7 @@ def _scan(
         for source in shadowed
     ]
     # Content hashes key both caches; each file is read for them once.
-    digests = {source.rel: file_digest(source.path) for source in sources} if use_cache else {}
+    digests = {source.rel: states.digest(source.path, source.rel) for source in sources} if use_cache else {}
     checked = [source for source in sources if selection is None or selection.checks(source.rel)]
     # The index worker that parses a file for the project model also runs its check's `ast`
     # stage (syntax gate, bandit's tests): each file is parsed with `ast` once.
@@ -254,7 +263,9 @@ def _scan(
     else:
         index_digest = index.digest(read_sections(enabled))
     results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests, first, index_digest)
-    if selection is None and use_cache and all(target.is_dir() for target in targets):
+    whole = selection is None and all(target.is_dir() for target in targets)
+    states.save(whole)
+    if whole and use_cache:
         cache.prune()
         index_cache.prune()
         snapshots.cache.prune()
@@ -276,7 +287,12 @@ def _scan(
     hidden: list[tuple[Finding, str]] = []
     findings, suppressed, meta = apply_suppressions(results, project_findings, registry, enabled, config, hidden, root, index.owner)
     visible = assign_fingerprints([*findings, *meta])
-    visible, history = summarise_history(visible, {rule.code: rule.history for rule in enabled}, index, config, root, point)
+    kinds = {rule.code: rule.history for rule in enabled}
+    history: MigrationHistory | None = None
+    if any(kinds.values()):
+        from reviewer.migrations.history import apply as summarise_history
+
+        visible, history = summarise_history(visible, kinds, index, config, root, point)
     hidden.sort(key=lambda item: item[0].sort_key())  # the order assign_fingerprints returns
     suppressions = tuple(zip(assign_fingerprints(f for f, _ in hidden), (reason for _, reason in hidden)))
     if snapshots.by_tree:  # the sections merged as the check, the project rules and the history read them
@@ -497,6 +513,8 @@ def index_and_stage(
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
             _before_fork(stage.rules if stage else ())
+            from concurrent.futures import ProcessPoolExecutor  # a warm scan starts no pool: imported when one does
+
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
                 collected = [item for output in pool.map(_index_batch, batches) for item in output]
         else:
@@ -897,6 +915,9 @@ def _parallel(
     # Largest files first, so one big file does not finish last on one core.
     ordered = sorted(pending, key=lambda item: -_size(item[0].path))
     batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     done: list[tuple[FileResult, str | None]] = []
     suspects: list[Work] = []
     _before_fork(enabled)

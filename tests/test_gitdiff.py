@@ -166,3 +166,36 @@ def test_repository_prefix_keeps_dots_in_folder_names(tmp_path: Path) -> None:
     assert repository_prefix(repo) == ""
     assert repository_prefix(repo / ".tools") == ".tools"
     assert repository_prefix(repo / "svc.v2.") == "svc.v2."
+
+
+def test_a_scan_asks_git_each_question_once(tmp_path: Path, monkeypatch) -> None:
+    """Within one `scan` the same git question in the same folder starts one process
+    (reviewer.git.answers_kept): the diff, the report's paths and the release history all ask
+    for the top level. A `--diff` scan of the default rules, none of which has a migration
+    `history` kind, does not ask where released history ends. Outside a command, every call asks."""
+    from reviewer import git as git_module
+
+    repo = _feature_repo(tmp_path)
+    asked: list[tuple[str, ...]] = []
+    run = git_module._run
+    monkeypatch.setattr(git_module, "_run", lambda cwd, args: asked.append(args) or run(cwd, args))
+    code, report = scan_json(repo, "--diff", "main")
+    assert len(asked) == len(set(asked))
+    assert [args[:2] for args in asked] == [
+        ("rev-parse", "--is-shallow-repository"), ("merge-base", "main"), ("rev-parse", "--show-toplevel"), ("diff", "--no-color"),
+        ("ls-files", "--others"),
+    ]
+    asked.clear()
+    migration = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    operations = []\n"
+    (repo / "shop" / "migrations").mkdir(parents=True)
+    (repo / "shop" / "migrations" / "0001_initial.py").write_text(migration)
+    scan_json(repo, "--diff", "main", "--select", "MIG001")  # a rule whose released findings are summarised
+    assert ("describe", "--tags", "--abbrev=0", "HEAD") in asked
+    asked.clear()
+    assert git_module.top_level(repo) == git_module.top_level(repo) == repo.resolve()
+    assert len(asked) == 2
+    with git_module.answers_kept():
+        assert git_module.top_level(repo) == git_module.top_level(repo)
+        with git_module.answers_kept():  # nested: the same answers
+            git_module.top_level(repo)
+    assert len(asked) == 3

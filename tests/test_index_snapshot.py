@@ -201,3 +201,32 @@ def test_bandit_tests_kept_are_bandits_and_a_damaged_list_is_rebuilt(tmp_path: P
     for damage in ("{", "[]", json.dumps([["B999", "x", "y"]]), json.dumps([["not-an-id", "x", "y", "z"]])):
         kept.write_text(damage)
         assert bandit_bridge.tests(env) == fresh
+
+
+def test_provider_references_name_their_classes_sections() -> None:
+    """Each built-in provider is listed by its section name, module and class (index.ProviderRef,
+    so that naming every section imports no provider module): the names are the classes'."""
+    import importlib
+
+    for reference in index_module.PROVIDERS:
+        cls = getattr(importlib.import_module(reference.module), reference.cls)
+        assert cls.name == reference.name
+        assert reference.loaded.name == reference.name and isinstance(reference.loaded, cls)
+        assert (reference.shared, reference.reads) == (cls.shared, cls.reads)  # read through the loaded provider
+    assert len({reference.name for reference in index_module.PROVIDERS}) == len(index_module.PROVIDERS)
+    broken = index_module.ProviderRef("not-routes", "reviewer.web.routes", "RoutesProvider")
+    with pytest.raises(RuntimeError, match="provides 'routes'"):
+        broken.wants
+
+
+def test_a_warm_scan_imports_only_the_providers_it_merges(tmp_path: Path) -> None:
+    """A scan whose project results come from the snapshot merges only the sections something
+    reads (the migration history's), so it imports no other provider's module (their
+    dataclasses are most of a warm scan's start-up), and reports the same bytes."""
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / "django_shop", root)
+    modules = sorted({reference.module for reference in index_module.PROVIDERS} - {"reviewer.migrations"})
+    runs = scans_reporting(root, f"sorted(name for name in {modules!r} if name in sys.modules)")
+    assert json.loads(runs[0][1].replace("'", '"')) == modules
+    assert runs[1][1] == "[]"
+    assert runs[0][0] == runs[1][0]

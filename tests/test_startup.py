@@ -93,3 +93,41 @@ def test_loading_every_rule_imports_no_libcst_matchers() -> None:
     code = "from reviewer import registry\nfor rule in registry.load(()).rules:\n    rule.loaded()"
     loaded = _imported_after(code)
     assert "libcst" in loaded and "libcst.matchers" not in loaded
+
+
+def test_installed_versions_are_importlib_metadatas(tmp_path, monkeypatch) -> None:
+    """reviewer.installed_version reads a `.dist-info` folder's Version itself (importing
+    importlib.metadata is a tenth of a warm scan) and gives what importlib.metadata gives, for
+    every distribution installed here; a layout it does not read is left to importlib.metadata,
+    and `reviewer --version` imports no importlib.metadata."""
+    import os
+    import shutil
+    from importlib import metadata
+
+    from reviewer import installed_version
+
+    names = {
+        child.rpartition(".")[0].rpartition("-")[0]
+        for entry in sys.path if os.path.isdir(entry or ".")
+        for child in os.listdir(entry or ".") if child.endswith(".dist-info")
+    }
+    assert {"libcst", "sqlglot", "bandit"} <= names
+    for name in names:
+        assert installed_version(name) == metadata.version(name), name
+        assert installed_version(name.upper().replace("_", "-")) == metadata.version(name), name
+    assert installed_version("no-such-distribution-here") is None
+    # A folder first on sys.path with two candidates, or an .egg-info: importlib.metadata decides.
+    for layout in (("sqlglot-1.0.dist-info", "sqlglot-2.0.dist-info"), ("sqlglot-3.0.egg-info",)):
+        for child in layout:
+            (tmp_path / child).mkdir()
+            (tmp_path / child / ("METADATA" if child.endswith("dist-info") else "PKG-INFO")).write_text(
+                f"Metadata-Version: 2.1\nName: sqlglot\nVersion: {child.split('-')[1].rsplit('.', 1)[0]}\n"
+            )
+        monkeypatch.syspath_prepend(str(tmp_path))
+        assert installed_version("sqlglot") == metadata.version("sqlglot")
+        for child in layout:
+            shutil.rmtree(tmp_path / child)
+    # Run outside the checkout: its reviewer.egg-info, first on sys.path there, is such a layout.
+    probe = "import sys\nfrom reviewer.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    print('importlib.metadata' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.stdout.split() == ["reviewer,", "version", metadata.version("reviewer"), "False"], done.stderr

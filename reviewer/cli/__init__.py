@@ -57,6 +57,20 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
+def git_answers_kept(function):
+    """Run the command with git's answers kept (reviewer.git.answers_kept): for the commands
+    that only read the repository (`scan`, `review`)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        from reviewer.git import answers_kept
+
+        with answers_kept():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 def pack_options(function):
     """--rule-pack and --trust-repo-config, passed to the command as one `packs: PackChoice`."""
 
@@ -154,6 +168,7 @@ def main() -> None:
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the text report: auto (a terminal, or FORCE_COLOR set; never with NO_COLOR set), always or never.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule (count, code, name; most frequent first) instead of the report on stdout; with --format json, as JSON.")
 @pack_options
+@git_answers_kept
 def scan(
     paths: tuple[str, ...],
     fmt: str,

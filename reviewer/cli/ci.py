@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 import click
 
 from reviewer import baseline as baseline_module
-from reviewer.cli import UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, main, pack_options, scan_or_exit, within, write_file
+from reviewer.cli import (
+    UsageError, _changed_lines, _gate, _load_baseline, _progress_bar, _setup, check_targets, check_writable, git_answers_kept, main, pack_options,
+    scan_or_exit, within, write_file,
+)
 from reviewer.config import PROFILES, PackChoice
 from reviewer.gate import evaluate, is_set
 from reviewer.model import FileError, Finding
@@ -103,6 +106,7 @@ def baseline_update(file: Path, paths, config_path, select, ignore, profile, job
 @click.option("--fail-on-confidence", type=str, help="Confidence floor for --fail-on.")
 @click.option("--dry-run", is_flag=True, help="Print the review payload as JSON instead of posting it (no CI platform needed).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Build the review from this JSON report of `reviewer scan PATHS -o json:FILE` instead of scanning again (same PATHS; the scan's baseline is already applied).")
+@git_answers_kept
 def review(
     paths, config_path, select, ignore, profile, jobs, no_cache, quiet, packs: PackChoice, base: str, platform: str, number: int | None,
     baseline_path: Path | None, fail_under, fail_on, fail_on_confidence, dry_run: bool, report_path: Path | None,
