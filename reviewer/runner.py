@@ -40,6 +40,10 @@ from reviewer.suppress import Directive, covers, removal
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.analyse import AstPass
 
+# What an index worker hands a Python file's check: its `ast` stage, or (when that stage left
+# libcst nothing to do) the whole check result (reviewer.analyse.finished).
+Staged = "AstPass | FileResult"
+
 # reviewer.analyse parses (libcst, sqlglot): it is imported in the functions that analyse or
 # index a file, so that a scan whose every result comes from the cache never loads it.
 
@@ -455,7 +459,7 @@ def index_and_stage(
     stage: CheckStage | None = None,
     snapshots: Snapshots | None = None,
     lazy: bool = False,
-) -> tuple[ProjectIndex, dict[str, AstPass]]:
+) -> tuple[ProjectIndex, dict[str, Staged]]:
     """The project index (build_index), and with a `stage`, the check's `ast` stage of each
     Python file of `stage.paths` that the index worker parsed (a file whose facts come from
     the cache is parsed by its check, if its check result is not cached either). With
@@ -463,7 +467,7 @@ def index_and_stage(
     on a hit, sections are merged when read (LazySections). With `lazy` (a `--diff` scan),
     they are merged when read also without a snapshot, when the facts have a key
     (Snapshots.by_tree)."""
-    first: dict[str, AstPass] = {}
+    first: dict[str, Staged] = {}
     files = tuple(IndexedFile(s.rel, s.kind, s.migration_tool) for s in sources)
     facts: dict[str, dict[str, Any]] = {provider.name: {} for provider in PROVIDERS}
     spent: dict[str, float] = {}
@@ -495,10 +499,9 @@ def index_and_stage(
         workers = worker_count(jobs)
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
-            batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
             _before_fork(stage.rules if stage else ())
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
-                collected = [item for output in pool.map(_index_batch, batches) for item in output]
+                collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4)
         else:
             _set_index_plan(config, stage.rules if stage else ())
             collected = _index_batch(pending)
@@ -680,7 +683,7 @@ def _set_index_plan(config: Config, chosen: Iterable[type[Rule]]) -> None:
 
 
 # Facts, problems, seconds spent, the `ast` stage, the file's line count (None: not read).
-IndexOutput = tuple[dict[str, Any], list[FileError], float, "AstPass | None", "int | None"]
+IndexOutput = tuple[dict[str, Any], list[FileError], float, "Staged | None", "int | None"]
 
 
 def _index_batch(batch: list[tuple[SourceFile, str | None, bool]]) -> list[IndexOutput]:
@@ -697,7 +700,7 @@ def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOu
     config = plan.config
     problems: list[FileError] = []
     file_facts: dict[str, Any] = {}
-    first: list[AstPass] = []
+    first: list[Staged] = []
     counted: list[int] = []
     started = time.monotonic()
     try:
@@ -717,12 +720,12 @@ def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOu
 
 
 def _collect_facts(
-    source: SourceFile, plan: Plan, file_facts: dict[str, Any], problems: list[FileError], first: list[AstPass] | None,
+    source: SourceFile, plan: Plan, file_facts: dict[str, Any], problems: list[FileError], first: list[Staged] | None,
     counted: list[int] | None = None,
 ) -> None:
     """Each provider's facts of the file into `file_facts`; with `first` (a list to fill), the
     check's `ast` stage from the same tree; into `counted`, its lines (_line_count)."""
-    from reviewer.analyse import ast_pass, parse_gate, too_many_tokens
+    from reviewer.analyse import ast_pass, finished, parse_gate, too_many_tokens
 
     config = plan.config
     text = read_text(source, config, FileResult(source.rel))
@@ -754,7 +757,14 @@ def _collect_facts(
         if data is not None:
             file_facts[provider.name] = data
     if first is not None:  # after the providers: bandit's visitor annotates the tree's nodes
-        first.append(ast_pass(source, text, plan, parsed, gate, tokens))
+        stage = ast_pass(source, text, plan, parsed, gate, tokens)
+        try:
+            done = finished(source, text, config, stage)
+        except FileTimeout:
+            raise
+        except Exception:  # noqa: BLE001 - the check meets it again, and reports it as its own
+            done = None
+        first.append(stage if done is None else done)
     if tree is not None:
         astfacts.release(tree)
 
@@ -778,7 +788,7 @@ def check_files(
     jobs: int | None,
     progress: Progress,
     digests: dict[str, str | None] | None = None,
-    first: dict[str, AstPass] | None = None,
+    first: dict[str, Staged] | None = None,
     index_digest: str | None = None,
 ) -> list[FileResult]:
     """Each file's result: from the cache, else analysed (with the `ast` stage the index
@@ -796,6 +806,7 @@ def check_files(
     )
     results: dict[str, FileResult] = {}
     pending: list[Work] = []
+    fresh: list[tuple[FileResult, str | None]] = []
     for source in sources:
         digest = _digest(source, cache, digests)
         key = content_key(run_key, source.rel, source.kind.value, digest) if digest else None
@@ -803,16 +814,23 @@ def check_files(
         restored = _restore(cached, source.rel) if cached is not None else None
         if restored is not None:
             results[source.rel] = restored
-        else:
-            if cached is not None:
-                cache.miss()
-            pending.append((source, key, first.get(source.rel)))
+            continue
+        if cached is not None:
+            cache.miss()
+        staged = first.get(source.rel)
+        if isinstance(staged, FileResult):
+            # The index worker finished the check (analyse.finished), within the file's budget
+            # (a check with none left is a timeout: analyse meets it).
+            if plan.index is None or plan.index.spent.get(source.rel, 0.0) < plan.config.file_timeout:
+                fresh.append((staged, key))
+                continue
+            staged = None
+        pending.append((source, key, staged))
     progress.start(len(sources))
-    progress.advance(len(results))
+    progress.advance(len(results) + len(fresh))
     workers = worker_count(jobs)
-    fresh: list[tuple[FileResult, str | None]] = []
     if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
-        fresh = _parallel(pending, plan, enabled, registry, workers, progress)
+        fresh += _parallel(pending, plan, enabled, registry, workers, progress)
     elif pending:
         from reviewer.analyse import analyse
 
@@ -894,9 +912,10 @@ def _parallel(
     """Analyse in worker processes. A worker that dies (a native crash in a parser) costs
     only the file it was on: the rest is retried one file per task in a fresh pool."""
     init = (plan.config, plan.config.rule_packs, tuple(rule.code for rule in enabled), plan.index)
-    # Largest files first, so one big file does not finish last on one core.
+    # Largest files first, in batches small enough that the workers finish together.
     ordered = sorted(pending, key=lambda item: -_size(item[0].path))
-    batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+    size = _batch_size(len(ordered), workers, CHUNK)
+    batches = [ordered[i : i + size] for i in range(0, len(ordered), size)]
     done: list[tuple[FileResult, str | None]] = []
     suspects: list[Work] = []
     _before_fork(enabled)
@@ -932,6 +951,28 @@ def _parallel(
                 done.append((crashed, None))
         progress.advance(1)
     return done
+
+
+def _in_pool(pool: ProcessPoolExecutor, function: Callable[[list], list], items: list, workers: int, most: int) -> list:
+    """`function` over `items` (whose first element is a SourceFile) in batches in the pool's
+    workers, the outputs in the items' order. The largest files go first, in small batches
+    (_batch_size), so that the workers finish together: a batch of large files taken last
+    would leave the other cores idle while it runs."""
+    order = sorted(range(len(items)), key=lambda position: -_size(items[position][0].path))
+    size = _batch_size(len(items), workers, most)
+    batches = [order[i : i + size] for i in range(0, len(order), size)]
+    futures = [pool.submit(function, [items[position] for position in batch]) for batch in batches]
+    outputs: list = [None] * len(items)
+    for batch, future in zip(batches, futures):
+        for position, output in zip(batch, future.result()):
+            outputs[position] = output
+    return outputs
+
+
+def _batch_size(count: int, workers: int, most: int) -> int:
+    """Items per batch: at most `most`, and about 32 batches per worker, so that the last
+    batches (of the smallest files, which go last) are a small share of the work."""
+    return max(1, min(most, count // (workers * 32)))
 
 
 def _size(path: Path) -> int:
