@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from functools import lru_cache
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from reviewer import __version__, astfacts, registry as registry_module
 from reviewer.bounds import FileTimeout, run_bounded
 from reviewer.cache import (
-    FILE_ERROR, FILE_RESULT, FINDING, Keyed, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
+    FILE_ERROR, FILE_RESULT, FINDING, Keyed, ResultCache, Writes, cache_home, content_key, file_digest, index_entry, toolchain,
 )
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root, shadowed_modules
@@ -165,8 +165,9 @@ def scan(
 ) -> ScanResult:
     """Scan `targets`. The cache lives in `cache_dir` (--cache-dir) or its default outside the
     tree (reviewer.cache.cache_home). With a `selection`, only its files are checked."""
-    with collecting_less():
-        return _scan(targets, config, registry, enabled, jobs, use_cache, progress, cache_dir, selection)
+    # Cache entries are written in the background (Writes), and all of them before it returns.
+    with collecting_less(), Writes() as writes:
+        return _scan(targets, config, registry, enabled, jobs, use_cache, progress, cache_dir, selection, writes)
 
 
 # Allocations between two collections of the youngest generation while a scan runs (Python's
@@ -212,6 +213,7 @@ def _scan(
     progress: Progress | None,
     cache_dir: Path | None,
     selection: Selection | None,
+    writes: Writes,
 ) -> ScanResult:
     progress = progress or Progress()
     root = scan_root(targets)
@@ -243,7 +245,7 @@ def _scan(
         (str(root), config.root, config.digest(), registry.digest, ",".join(rule.code for rule in enabled)),
     )
     lazy = selection is not None and selection.keyed_by_tree
-    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged, snapshots, lazy)
+    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged, snapshots, lazy, writes)
     plan = Plan(
         config=config,
         python_rules=tuple(rule for rule in enabled if issubclass(rule, PythonRule)),
@@ -257,7 +259,8 @@ def _scan(
         index_digest = f"tree {snapshots.key}"
     else:
         index_digest = index.digest(read_sections(enabled))
-    results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests, first, index_digest)
+    results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests, first, index_digest, writes)
+    writes.close()  # every entry is on the disk before the cache is pruned and the scan ends
     if selection is None and use_cache and all(target.is_dir() for target in targets):
         cache.prune()
         index_cache.prune()
@@ -459,6 +462,7 @@ def index_and_stage(
     stage: CheckStage | None = None,
     snapshots: Snapshots | None = None,
     lazy: bool = False,
+    writes: Writes | None = None,
 ) -> tuple[ProjectIndex, dict[str, Staged]]:
     """The project index (build_index), and with a `stage`, the check's `ast` stage of each
     Python file of `stage.paths` that the index worker parsed (a file whose facts come from
@@ -480,6 +484,17 @@ def index_and_stage(
         )
         pending: list[tuple[SourceFile, str | None, bool]] = []
         keys: list[str | None] = []
+
+        def keep(key: str | None, output: IndexOutput) -> None:
+            """Write a file's facts to the cache (in the background with `writes`)."""
+            text, problems, _, _, counted = output
+            if key and not problems and counted is not None:
+                entry = f'{{"facts":{text},"lines":{counted}}}'  # what cache.put writes of {"facts": ..., "lines": ...}
+                if writes is None:
+                    cache.put_text(key, entry)
+                else:
+                    writes.put(cache, key, entry)
+
         for source in sources:
             digest = _digest(source, cache, digests)
             keys.append(content_key(base, source.rel, source.kind.value, source.migration_tool or "", digest) if digest else None)
@@ -501,11 +516,14 @@ def index_and_stage(
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             _before_fork(stage.rules if stage else ())
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
-                collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4)
+                collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4, lambda at, output: keep(pending[at][1], output))
         else:
             _set_index_plan(config, stage.rules if stage else ())
             collected = _index_batch(pending)
-        for (source, key, _), (file_facts, problems, seconds, staged, counted) in zip(pending, collected):
+            for (_, key, _), output in zip(pending, collected):
+                keep(key, output)
+        for (source, key, _), (text, problems, seconds, staged, counted) in zip(pending, collected):
+            file_facts = json.loads(text)
             _merge_facts(facts, source.rel, file_facts)
             spent[source.rel] = seconds
             if counted is not None:
@@ -514,8 +532,6 @@ def index_and_stage(
                 first[source.rel] = staged
             if errors is not None:
                 errors.extend(problems)
-            if key and not problems and counted is not None:
-                cache.put(key, {"facts": file_facts, "lines": counted})
         # The facts are a function of their keys only when each came from the cache, or was
         # extracted without a problem (a timeout is not a property of the file's content).
         if stored is not None:
@@ -589,8 +605,8 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
             data = self._cache.get(key)
             if data is None:
                 _set_index_plan(self._config, ())
-                file_facts, problems, _, _, counted = _index_file(source, _INDEX_PLAN)
-                data = {"facts": file_facts, "lines": counted or 0}
+                text, problems, _, _, counted = _index_file(source, _INDEX_PLAN)
+                data = {"facts": json.loads(text), "lines": counted or 0}
                 if not problems and counted is not None:
                     self._cache.put(key, data)
             self._read[path] = data
@@ -682,8 +698,9 @@ def _set_index_plan(config: Config, chosen: Iterable[type[Rule]]) -> None:
     )
 
 
-# Facts, problems, seconds spent, the `ast` stage, the file's line count (None: not read).
-IndexOutput = tuple[dict[str, Any], list[FileError], float, "Staged | None", "int | None"]
+# Facts (as JSON text), problems, seconds spent, the `ast` stage (or the check's whole result),
+# the file's line count (None: not read).
+IndexOutput = tuple[str, list[FileError], float, "Staged | None", "int | None"]
 
 
 def _index_batch(batch: list[tuple[SourceFile, str | None, bool]]) -> list[IndexOutput]:
@@ -714,9 +731,10 @@ def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOu
     except Exception as error:  # noqa: BLE001 - one file's failure must not stop the scan
         problems.append(internal_error(source.rel, error))
     # Facts go through JSON (the cache format) here too, so a cold and a warm run merge
-    # exactly the same data.
-    facts = json.loads(json.dumps(file_facts, default=_jsonable))
-    return facts, problems, time.monotonic() - started, first[0] if first else None, counted[0] if counted else None
+    # exactly the same data: the worker hands over the JSON text (the index cache's entry is
+    # made of it), cheaper to send between processes than the data.
+    text = json.dumps(file_facts, default=_jsonable, separators=(",", ":"))
+    return text, problems, time.monotonic() - started, first[0] if first else None, counted[0] if counted else None
 
 
 def _collect_facts(
@@ -790,6 +808,7 @@ def check_files(
     digests: dict[str, str | None] | None = None,
     first: dict[str, Staged] | None = None,
     index_digest: str | None = None,
+    writes: Writes | None = None,
 ) -> list[FileResult]:
     """Each file's result: from the cache, else analysed (with the `ast` stage the index
     workers ran, from `first`). `index_digest`: the digest of the sections the rules read,
@@ -828,19 +847,33 @@ def check_files(
         pending.append((source, key, staged))
     progress.start(len(sources))
     progress.advance(len(results) + len(fresh))
+
+    def keep(done: list[tuple[FileResult, str | None]]) -> None:
+        for result, key in done:
+            results[result.path] = result
+            if key and not any(error.kind in ("timeout", "crash") for error in result.errors):
+                if writes is None:
+                    cache.put(key, result.to_cache())
+                else:
+                    writes.put(cache, key, result.to_cache())
+
     workers = worker_count(jobs)
     if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
-        fresh += _parallel(pending, plan, enabled, registry, workers, progress)
+        if writes is not None:
+            writes.close()  # no thread of ours runs while the pool's workers fork
+        # The index workers' results are written while the pool analyses the others.
+        keep(_parallel(pending, plan, enabled, registry, workers, progress, lambda: keep(fresh)))
     elif pending:
+        keep(fresh)
         from reviewer.analyse import analyse
 
+        analysed = []
         for source, key, staged in pending:
-            fresh.append((analyse(source, plan, staged), key))
+            analysed.append((analyse(source, plan, staged), key))
             progress.advance(1)
-    for result, key in fresh:
-        results[result.path] = result
-        if key and not any(error.kind in ("timeout", "crash") for error in result.errors):
-            cache.put(key, result.to_cache())
+        keep(analysed)
+    else:
+        keep(fresh)
     progress.finish()
     return [results[source.rel] for source in sources if source.rel in results]
 
@@ -908,9 +941,11 @@ def _parallel(
     registry: Registry,
     workers: int,
     progress: Progress,
+    started: Callable[[], None] = lambda: None,
 ) -> list[tuple[FileResult, str | None]]:
     """Analyse in worker processes. A worker that dies (a native crash in a parser) costs
-    only the file it was on: the rest is retried one file per task in a fresh pool."""
+    only the file it was on: the rest is retried one file per task in a fresh pool.
+    `started` is called once the first pool's workers run (forked)."""
     init = (plan.config, plan.config.rule_packs, tuple(rule.code for rule in enabled), plan.index)
     # Largest files first, in batches small enough that the workers finish together.
     ordered = sorted(pending, key=lambda item: -_size(item[0].path))
@@ -923,6 +958,8 @@ def _parallel(
         retry: list[list[Work]] = []
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
             futures: dict[Future, list] = {pool.submit(_work, batch): batch for batch in batches}
+            started()
+            started = lambda: None  # noqa: E731 - once
             remaining = set(futures)
             while remaining:
                 finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
@@ -953,19 +990,25 @@ def _parallel(
     return done
 
 
-def _in_pool(pool: ProcessPoolExecutor, function: Callable[[list], list], items: list, workers: int, most: int) -> list:
+def _in_pool(
+    pool: ProcessPoolExecutor, function: Callable[[list], list], items: list, workers: int, most: int,
+    each: Callable[[int, Any], None] | None = None,
+) -> list:
     """`function` over `items` (whose first element is a SourceFile) in batches in the pool's
     workers, the outputs in the items' order. The largest files go first, in small batches
     (_batch_size), so that the workers finish together: a batch of large files taken last
-    would leave the other cores idle while it runs."""
+    would leave the other cores idle while it runs. `each(position, output)` is called as each
+    batch is done, in the order they end."""
     order = sorted(range(len(items)), key=lambda position: -_size(items[position][0].path))
     size = _batch_size(len(items), workers, most)
-    batches = [order[i : i + size] for i in range(0, len(order), size)]
-    futures = [pool.submit(function, [items[position] for position in batch]) for batch in batches]
+    batches = {pool.submit(function, [items[position] for position in batch]): batch for batch in
+               (order[i : i + size] for i in range(0, len(order), size))}
     outputs: list = [None] * len(items)
-    for batch, future in zip(batches, futures):
-        for position, output in zip(batch, future.result()):
+    for future in as_completed(batches):
+        for position, output in zip(batches[future], future.result()):
             outputs[position] = output
+            if each is not None:
+                each(position, output)
     return outputs
 
 
