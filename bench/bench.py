@@ -1,8 +1,15 @@
 """Benchmark `reviewer scan` against bandit on the same files of one or more source trees.
 
-    .venv/bin/python bench/bench.py PATH [PATH ...] [--rounds N] [--jobs N] [--diff-files N]
-                                    [--no-bandit] [--json] [--save FILE] [--workdir DIR]
-                                    [--reviewer-src DIR] [--keep]
+    .venv/bin/python bench/bench.py [PATH ...] [--ecosystem NAME ...] [--rounds N] [--jobs N]
+                                    [--diff-files N] [--no-bandit] [--json] [--save FILE]
+                                    [--workdir DIR] [--reviewer-src DIR] [--keep]
+
+PATH: a source tree; `--ecosystem NAME`: a tuned project of bench/ecosystem/projects.yml, as
+`bench/ecosystem/check.py fetch --projects NAME` unpacked it (held-out projects are refused).
+The three trees of docs/performance.md, of three shapes (a Django package, a FastAPI /
+SQLAlchemy service, a raw-SQL codebase):
+
+    .venv/bin/python bench/bench.py /tmp/django-5.2.8/django --ecosystem apache-airflow-core --ecosystem lnbits
 
 For each PATH:
 
@@ -539,9 +546,33 @@ def summary(results: list[dict[str, object]]) -> str:
     return _format(rows)
 
 
+def ecosystem_tree(name: str) -> Path:
+    """The unpacked source of the tuned ecosystem project `name` (its one `scan` folder when it
+    names one). Held-out projects are never benchmarked: nobody reads or scans them."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "ecosystem"))
+    try:
+        import check  # bench/ecosystem/check.py
+    finally:
+        sys.path.pop(0)
+    projects = {project.name: project for project in check.load_projects()}
+    project = projects.get(name)
+    if project is None:
+        sys.exit(f"bench: {name} is not in bench/ecosystem/projects.yml")
+    if project.held_out:
+        sys.exit(f"bench: {name} is held out: it is never read, scanned or benchmarked")
+    root = check.source_root(check.cache_dir(), project)
+    if not root.is_dir():
+        sys.exit(f"bench: {root} is missing; run: .venv/bin/python bench/ecosystem/check.py fetch --projects {name}")
+    if len(project.scan) > 1:
+        sys.exit(f"bench: {name} is scanned as {len(project.scan)} folders; name one of them as a PATH")
+    return root / project.scan[0] if project.scan else root
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="source trees to scan (never modified: copies are scanned)")
+    parser.add_argument("paths", type=Path, nargs="*", metavar="PATH", help="source trees to scan (never modified: copies are scanned)")
+    parser.add_argument("--ecosystem", action="append", default=[], metavar="NAME",
+                        help="also a tuned ecosystem project, as `check.py fetch` unpacked it (repeatable)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of alternating runs; figures are medians over them (default 3)")
     parser.add_argument("--jobs", type=int, default=None, help="--jobs for the default-jobs runs (default: reviewer's own, one per core)")
     parser.add_argument("--no-bandit", action="store_true", help="skip the bandit runs")
@@ -556,6 +587,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save", type=Path, help="also write the JSON figures to FILE")
     parser.add_argument("--keep", action="store_true", help="keep the copies (and their caches) afterwards")
     args = parser.parse_args(argv)
+    args.paths = [*args.paths, *(ecosystem_tree(name) for name in args.ecosystem)]
+    if not args.paths:
+        parser.error("name at least one PATH or --ecosystem NAME")
     for path in args.paths:
         if not path.is_dir():
             parser.error(f"{path} is not a directory")

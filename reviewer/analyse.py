@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from reviewer import astfacts, bandit_bridge
 from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, run_bounded, token_count
+from reviewer.config import Config
 from reviewer.context import FileContext
 from reviewer.discovery import SourceFile, dialect_of
 from reviewer.fixes import place
@@ -60,13 +61,32 @@ def _analyse_into(source: SourceFile, plan: Plan, result: FileResult, first: "As
     text = read_text(source, plan.config, result)
     if text is None:
         return
-    result.lines = count_lines(text)
-    if "reviewer:" in text:
-        result.directives = parse_directives(text, source.kind.is_sql, dialect_of(source.rel) or plan.config.dialect)
+    _begin(source, text, plan.config, result)
     if source.kind.is_python:
         _analyse_python(source, text, plan, result, first)
     else:
         _analyse_sql_file(source, text, plan, result)
+
+
+def _begin(source: SourceFile, text: str, config: Config, result: FileResult) -> None:
+    """What every check of a file that could be read records first: its lines and its
+    suppression directives."""
+    result.lines = count_lines(text)
+    if "reviewer:" in text:
+        result.directives = parse_directives(text, source.kind.is_sql, dialect_of(source.rel) or config.dialect)
+
+
+def finished(source: SourceFile, text: str, config: Config, first: "AstPass") -> FileResult | None:
+    """The whole check result of a Python file whose `ast` stage (`first`) leaves libcst
+    nothing to do (the syntax gate failed it, or no libcst rule's needs are met), else None.
+    The index worker that ran the stage calls it, so that such a file (most files) needs no
+    second read and no trip through the check's workers (reviewer.runner.check_files)."""
+    if first.passed and first.libcst:
+        return None
+    result = FileResult(source.rel)
+    _begin(source, text, config, result)
+    _take_stage(result, first)
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,12 +214,16 @@ def ast_pass(
     return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst)
 
 
-def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResult, first: AstPass | None = None) -> None:
-    if first is None:
-        first = ast_pass(source, text, plan)
+def _take_stage(result: FileResult, first: AstPass) -> None:
     result.errors.extend(first.errors)
     result.findings.extend(first.findings)
     result.bandit_skipped = first.bandit_skipped
+
+
+def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResult, first: AstPass | None = None) -> None:
+    if first is None:
+        first = ast_pass(source, text, plan)
+    _take_stage(result, first)
     if not first.passed:
         return
     python_rules, sql_rules = plan.rules_for(source)

@@ -421,7 +421,7 @@ def run(
     except RecursionError:
         errors.append(FileError(source.rel, "too-deep", "nesting too deep for bandit's tests"))
         return []
-    lines = split_lines(text)
+    lines = split_lines(text) if visitor.tester.results else []  # most files have no issue
     findings = []
     seen: set[tuple[str, int, int]] = set()
     for issue in visitor.tester.results:

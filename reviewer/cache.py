@@ -14,9 +14,11 @@ import functools
 import hashlib
 import json
 import os
+import queue
 import stat
 import sys
 import tempfile
+import threading
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -291,6 +293,47 @@ class FileStates:
             pass
 
 
+class Writes:
+    """Cache entries written by one background thread, so that a scan goes on while they
+    reach the disk: a cold scan writes two entries per file (its index facts and its check
+    result), about a second of waiting on Django's package when the scan's one thread wrote
+    them in turn. Each entry is JSON text, or a dict dumped in that thread (which must not be
+    changed once handed over). `close` waits for every write; use it as a context manager."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[ResultCache, str, str | dict[str, Any]] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def put(self, cache: "ResultCache", key: str, value: str | dict[str, Any]) -> None:
+        if not cache.enabled:
+            return
+        cache.used.add(key)  # now: a prune after close keeps it whatever the order
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="reviewer-cache-writes", daemon=True)
+            self._thread.start()
+        self._queue.put((cache, key, value))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            cache, key, value = item
+            if isinstance(value, str):
+                cache.put_text(key, value)
+            else:
+                cache.put(key, value)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> "Writes":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class ResultCache:
     """Entries of one kind (`layout`) in `home` (see cache_home), each checked against
     `schema` when read."""
@@ -339,11 +382,16 @@ class ResultCache:
         self.misses += 1
 
     def put(self, key: str, value: dict[str, Any]) -> None:
+        if self.enabled:
+            self.put_text(key, json.dumps(value, separators=(",", ":")))
+
+    def put_text(self, key: str, text: str) -> None:
+        """put, of an entry already in JSON (`text`, as put would write it)."""
         if not self.enabled:
             return
         self.used.add(key)
         try:
-            atomic_write(self._path(key), json.dumps(value, separators=(",", ":")))
+            atomic_write(self._path(key), text)
         except OSError:
             self.enabled = False  # a read-only cache folder: carry on without a cache
 

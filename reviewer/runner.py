@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from reviewer import __version__, astfacts, registry as registry_module
 from reviewer.bounds import FileTimeout, run_bounded
 from reviewer.cache import (
-    FILE_ERROR, FILE_RESULT, FINDING, FileStates, Keyed, ResultCache, cache_home, content_key, file_digest, index_entry, toolchain,
+    FILE_ERROR, FILE_RESULT, FINDING, FileStates, Keyed, ResultCache, Writes, cache_home, content_key, file_digest, index_entry,
+    toolchain,
 )
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root, shadowed_modules
@@ -35,10 +36,14 @@ from reviewer.scoring import Score, checked_categories, score
 from reviewer.suppress import Directive, covers, removal
 
 if TYPE_CHECKING:  # pragma: no cover
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     from reviewer.analyse import AstPass
     from reviewer.migrations.history import MigrationHistory
+
+# What an index worker hands a Python file's check: its `ast` stage, or (when that stage left
+# libcst nothing to do) the whole check result (reviewer.analyse.finished).
+Staged = "AstPass | FileResult"
 
 # reviewer.analyse parses (libcst, sqlglot): it is imported in the functions that analyse or
 # index a file, so that a scan whose every result comes from the cache never loads it.
@@ -161,8 +166,9 @@ def scan(
 ) -> ScanResult:
     """Scan `targets`. The cache lives in `cache_dir` (--cache-dir) or its default outside the
     tree (reviewer.cache.cache_home). With a `selection`, only its files are checked."""
-    with collecting_less():
-        return _scan(targets, config, registry, enabled, jobs, use_cache, progress, cache_dir, selection)
+    # Cache entries are written in the background (Writes), and all of them before it returns.
+    with collecting_less(), Writes() as writes:
+        return _scan(targets, config, registry, enabled, jobs, use_cache, progress, cache_dir, selection, writes)
 
 
 # Allocations between two collections of the youngest generation while a scan runs (Python's
@@ -208,6 +214,7 @@ def _scan(
     progress: Progress | None,
     cache_dir: Path | None,
     selection: Selection | None,
+    writes: Writes,
 ) -> ScanResult:
     progress = progress or Progress()
     root = scan_root(targets)
@@ -248,7 +255,7 @@ def _scan(
         (str(root), config.root, config.digest(), registry.digest, ",".join(rule.code for rule in enabled)),
     )
     lazy = selection is not None and selection.keyed_by_tree
-    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged, snapshots, lazy)
+    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged, snapshots, lazy, writes)
     plan = Plan(
         config=config,
         python_rules=tuple(rule for rule in enabled if issubclass(rule, PythonRule)),
@@ -262,7 +269,8 @@ def _scan(
         index_digest = f"tree {snapshots.key}"
     else:
         index_digest = index.digest(read_sections(enabled))
-    results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests, first, index_digest)
+    results = check_files(checked, plan, registry, enabled, cache, jobs, progress, digests, first, index_digest, writes)
+    writes.close()  # every entry is on the disk before the cache is pruned and the scan ends
     whole = selection is None and all(target.is_dir() for target in targets)
     states.save(whole)
     if whole and use_cache:
@@ -471,7 +479,8 @@ def index_and_stage(
     stage: CheckStage | None = None,
     snapshots: Snapshots | None = None,
     lazy: bool = False,
-) -> tuple[ProjectIndex, dict[str, AstPass]]:
+    writes: Writes | None = None,
+) -> tuple[ProjectIndex, dict[str, Staged]]:
     """The project index (build_index), and with a `stage`, the check's `ast` stage of each
     Python file of `stage.paths` that the index worker parsed (a file whose facts come from
     the cache is parsed by its check, if its check result is not cached either). With
@@ -479,7 +488,7 @@ def index_and_stage(
     on a hit, sections are merged when read (LazySections). With `lazy` (a `--diff` scan),
     they are merged when read also without a snapshot, when the facts have a key
     (Snapshots.by_tree)."""
-    first: dict[str, AstPass] = {}
+    first: dict[str, Staged] = {}
     files = tuple(IndexedFile(s.rel, s.kind, s.migration_tool) for s in sources)
     facts: dict[str, dict[str, Any]] = {provider.name: {} for provider in PROVIDERS}
     spent: dict[str, float] = {}
@@ -492,6 +501,17 @@ def index_and_stage(
         )
         pending: list[tuple[SourceFile, str | None, bool]] = []
         keys: list[str | None] = []
+
+        def keep(key: str | None, output: IndexOutput) -> None:
+            """Write a file's facts to the cache (in the background with `writes`)."""
+            text, problems, _, _, counted = output
+            if key and not problems and counted is not None:
+                entry = f'{{"facts":{text},"lines":{counted}}}'  # what cache.put writes of {"facts": ..., "lines": ...}
+                if writes is None:
+                    cache.put_text(key, entry)
+                else:
+                    writes.put(cache, key, entry)
+
         for source in sources:
             digest = _digest(source, cache, digests)
             keys.append(content_key(base, source.rel, source.kind.value, source.migration_tool or "", digest) if digest else None)
@@ -511,16 +531,18 @@ def index_and_stage(
         workers = worker_count(jobs)
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
-            batches = [pending[i : i + CHUNK * 4] for i in range(0, len(pending), CHUNK * 4)]
             _before_fork(stage.rules if stage else ())
             from concurrent.futures import ProcessPoolExecutor  # a warm scan starts no pool: imported when one does
 
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
-                collected = [item for output in pool.map(_index_batch, batches) for item in output]
+                collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4, lambda at, output: keep(pending[at][1], output))
         else:
             _set_index_plan(config, stage.rules if stage else ())
             collected = _index_batch(pending)
-        for (source, key, _), (file_facts, problems, seconds, staged, counted) in zip(pending, collected):
+            for (_, key, _), output in zip(pending, collected):
+                keep(key, output)
+        for (source, key, _), (text, problems, seconds, staged, counted) in zip(pending, collected):
+            file_facts = json.loads(text)
             _merge_facts(facts, source.rel, file_facts)
             spent[source.rel] = seconds
             if counted is not None:
@@ -529,8 +551,6 @@ def index_and_stage(
                 first[source.rel] = staged
             if errors is not None:
                 errors.extend(problems)
-            if key and not problems and counted is not None:
-                cache.put(key, {"facts": file_facts, "lines": counted})
         # The facts are a function of their keys only when each came from the cache, or was
         # extracted without a problem (a timeout is not a property of the file's content).
         if stored is not None:
@@ -604,8 +624,8 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
             data = self._cache.get(key)
             if data is None:
                 _set_index_plan(self._config, ())
-                file_facts, problems, _, _, counted = _index_file(source, _INDEX_PLAN)
-                data = {"facts": file_facts, "lines": counted or 0}
+                text, problems, _, _, counted = _index_file(source, _INDEX_PLAN)
+                data = {"facts": json.loads(text), "lines": counted or 0}
                 if not problems and counted is not None:
                     self._cache.put(key, data)
             self._read[path] = data
@@ -697,8 +717,9 @@ def _set_index_plan(config: Config, chosen: Iterable[type[Rule]]) -> None:
     )
 
 
-# Facts, problems, seconds spent, the `ast` stage, the file's line count (None: not read).
-IndexOutput = tuple[dict[str, Any], list[FileError], float, "AstPass | None", "int | None"]
+# Facts (as JSON text), problems, seconds spent, the `ast` stage (or the check's whole result),
+# the file's line count (None: not read).
+IndexOutput = tuple[str, list[FileError], float, "Staged | None", "int | None"]
 
 
 def _index_batch(batch: list[tuple[SourceFile, str | None, bool]]) -> list[IndexOutput]:
@@ -715,7 +736,7 @@ def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOu
     config = plan.config
     problems: list[FileError] = []
     file_facts: dict[str, Any] = {}
-    first: list[AstPass] = []
+    first: list[Staged] = []
     counted: list[int] = []
     started = time.monotonic()
     try:
@@ -729,18 +750,19 @@ def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOu
     except Exception as error:  # noqa: BLE001 - one file's failure must not stop the scan
         problems.append(internal_error(source.rel, error))
     # Facts go through JSON (the cache format) here too, so a cold and a warm run merge
-    # exactly the same data.
-    facts = json.loads(json.dumps(file_facts, default=_jsonable))
-    return facts, problems, time.monotonic() - started, first[0] if first else None, counted[0] if counted else None
+    # exactly the same data: the worker hands over the JSON text (the index cache's entry is
+    # made of it), cheaper to send between processes than the data.
+    text = json.dumps(file_facts, default=_jsonable, separators=(",", ":"))
+    return text, problems, time.monotonic() - started, first[0] if first else None, counted[0] if counted else None
 
 
 def _collect_facts(
-    source: SourceFile, plan: Plan, file_facts: dict[str, Any], problems: list[FileError], first: list[AstPass] | None,
+    source: SourceFile, plan: Plan, file_facts: dict[str, Any], problems: list[FileError], first: list[Staged] | None,
     counted: list[int] | None = None,
 ) -> None:
     """Each provider's facts of the file into `file_facts`; with `first` (a list to fill), the
     check's `ast` stage from the same tree; into `counted`, its lines (_line_count)."""
-    from reviewer.analyse import ast_pass, parse_gate, too_many_tokens
+    from reviewer.analyse import ast_pass, finished, parse_gate, too_many_tokens
 
     config = plan.config
     text = read_text(source, config, FileResult(source.rel))
@@ -772,7 +794,14 @@ def _collect_facts(
         if data is not None:
             file_facts[provider.name] = data
     if first is not None:  # after the providers: bandit's visitor annotates the tree's nodes
-        first.append(ast_pass(source, text, plan, parsed, gate, tokens))
+        stage = ast_pass(source, text, plan, parsed, gate, tokens)
+        try:
+            done = finished(source, text, config, stage)
+        except FileTimeout:
+            raise
+        except Exception:  # noqa: BLE001 - the check meets it again, and reports it as its own
+            done = None
+        first.append(stage if done is None else done)
     if tree is not None:
         astfacts.release(tree)
 
@@ -796,8 +825,9 @@ def check_files(
     jobs: int | None,
     progress: Progress,
     digests: dict[str, str | None] | None = None,
-    first: dict[str, AstPass] | None = None,
+    first: dict[str, Staged] | None = None,
     index_digest: str | None = None,
+    writes: Writes | None = None,
 ) -> list[FileResult]:
     """Each file's result: from the cache, else analysed (with the `ast` stage the index
     workers ran, from `first`). `index_digest`: the digest of the sections the rules read,
@@ -814,6 +844,7 @@ def check_files(
     )
     results: dict[str, FileResult] = {}
     pending: list[Work] = []
+    fresh: list[tuple[FileResult, str | None]] = []
     for source in sources:
         digest = _digest(source, cache, digests)
         key = content_key(run_key, source.rel, source.kind.value, digest) if digest else None
@@ -821,26 +852,47 @@ def check_files(
         restored = _restore(cached, source.rel) if cached is not None else None
         if restored is not None:
             results[source.rel] = restored
-        else:
-            if cached is not None:
-                cache.miss()
-            pending.append((source, key, first.get(source.rel)))
+            continue
+        if cached is not None:
+            cache.miss()
+        staged = first.get(source.rel)
+        if isinstance(staged, FileResult):
+            # The index worker finished the check (analyse.finished), within the file's budget
+            # (a check with none left is a timeout: analyse meets it).
+            if plan.index is None or plan.index.spent.get(source.rel, 0.0) < plan.config.file_timeout:
+                fresh.append((staged, key))
+                continue
+            staged = None
+        pending.append((source, key, staged))
     progress.start(len(sources))
-    progress.advance(len(results))
+    progress.advance(len(results) + len(fresh))
+
+    def keep(done: list[tuple[FileResult, str | None]]) -> None:
+        for result, key in done:
+            results[result.path] = result
+            if key and not any(error.kind in ("timeout", "crash") for error in result.errors):
+                if writes is None:
+                    cache.put(key, result.to_cache())
+                else:
+                    writes.put(cache, key, result.to_cache())
+
     workers = worker_count(jobs)
-    fresh: list[tuple[FileResult, str | None]] = []
     if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
-        fresh = _parallel(pending, plan, enabled, registry, workers, progress)
+        if writes is not None:
+            writes.close()  # no thread of ours runs while the pool's workers fork
+        # The index workers' results are written while the pool analyses the others.
+        keep(_parallel(pending, plan, enabled, registry, workers, progress, lambda: keep(fresh)))
     elif pending:
+        keep(fresh)
         from reviewer.analyse import analyse
 
+        analysed = []
         for source, key, staged in pending:
-            fresh.append((analyse(source, plan, staged), key))
+            analysed.append((analyse(source, plan, staged), key))
             progress.advance(1)
-    for result, key in fresh:
-        results[result.path] = result
-        if key and not any(error.kind in ("timeout", "crash") for error in result.errors):
-            cache.put(key, result.to_cache())
+        keep(analysed)
+    else:
+        keep(fresh)
     progress.finish()
     return [results[source.rel] for source in sources if source.rel in results]
 
@@ -908,13 +960,16 @@ def _parallel(
     registry: Registry,
     workers: int,
     progress: Progress,
+    started: Callable[[], None] = lambda: None,
 ) -> list[tuple[FileResult, str | None]]:
     """Analyse in worker processes. A worker that dies (a native crash in a parser) costs
-    only the file it was on: the rest is retried one file per task in a fresh pool."""
+    only the file it was on: the rest is retried one file per task in a fresh pool.
+    `started` is called once the first pool's workers run (forked)."""
     init = (plan.config, plan.config.rule_packs, tuple(rule.code for rule in enabled), plan.index)
-    # Largest files first, so one big file does not finish last on one core.
+    # Largest files first, in batches small enough that the workers finish together.
     ordered = sorted(pending, key=lambda item: -_size(item[0].path))
-    batches = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+    size = _batch_size(len(ordered), workers, CHUNK)
+    batches = [ordered[i : i + size] for i in range(0, len(ordered), size)]
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -925,6 +980,8 @@ def _parallel(
         retry: list[list[Work]] = []
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
             futures: dict[Future, list] = {pool.submit(_work, batch): batch for batch in batches}
+            started()
+            started = lambda: None  # noqa: E731 - once
             remaining = set(futures)
             while remaining:
                 finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
@@ -953,6 +1010,36 @@ def _parallel(
                 done.append((crashed, None))
         progress.advance(1)
     return done
+
+
+def _in_pool(
+    pool: ProcessPoolExecutor, function: Callable[[list], list], items: list, workers: int, most: int,
+    each: Callable[[int, Any], None] | None = None,
+) -> list:
+    """`function` over `items` (whose first element is a SourceFile) in batches in the pool's
+    workers, the outputs in the items' order. The largest files go first, in small batches
+    (_batch_size), so that the workers finish together: a batch of large files taken last
+    would leave the other cores idle while it runs. `each(position, output)` is called as each
+    batch is done, in the order they end."""
+    from concurrent.futures import as_completed
+
+    order = sorted(range(len(items)), key=lambda position: -_size(items[position][0].path))
+    size = _batch_size(len(items), workers, most)
+    batches = {pool.submit(function, [items[position] for position in batch]): batch for batch in
+               (order[i : i + size] for i in range(0, len(order), size))}
+    outputs: list = [None] * len(items)
+    for future in as_completed(batches):
+        for position, output in zip(batches[future], future.result()):
+            outputs[position] = output
+            if each is not None:
+                each(position, output)
+    return outputs
+
+
+def _batch_size(count: int, workers: int, most: int) -> int:
+    """Items per batch: at most `most`, and about 32 batches per worker, so that the last
+    batches (of the smallest files, which go last) are a small share of the work."""
+    return max(1, min(most, count // (workers * 32)))
 
 
 def _size(path: Path) -> int:

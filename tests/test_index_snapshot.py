@@ -156,8 +156,8 @@ def test_lazy_sections_are_the_merged_sections(tmp_path: Path) -> None:
     index = build_index(root, sources, config)
     per_file: dict[str, dict] = {provider.name: {} for provider in index_module.PROVIDERS}
     _set_index_plan(config, ())
-    for source, (file_facts, *_) in zip(sources, _index_batch([(source, None, False) for source in sources])):
-        for name, data in file_facts.items():
+    for source, (text, *_) in zip(sources, _index_batch([(source, None, False) for source in sources])):
+        for name, data in json.loads(text).items():
             per_file[name][source.rel] = data
     failures: list[str] = []
     lazy = index_module.LazySections(index_module.PROVIDERS, per_file, lambda name, error: failures.append(name))

@@ -143,14 +143,16 @@ def test_an_unexpected_crash_in_one_file_is_an_error_entry(tmp_path: Path, monke
     from reviewer import analyse
 
     root = write_tree(tmp_path / "proj", {"a.py": SQL001_HIGH, "b.py": "x = 1\n"})
-    real = analyse._analyse_python
+    real = analyse._take_stage
 
-    def explode(source, text, plan, result, first=None):
-        if source.rel == "b.py":
+    # b.py needs no libcst rule, so the index worker finishes its check (analyse.finished):
+    # the crash there sends it to the check pass, which meets it again and reports it.
+    def explode(result, first):
+        if result.path == "b.py":
             raise LookupError("boom")
-        real(source, text, plan, result, first)
+        real(result, first)
 
-    monkeypatch.setattr(analyse, "_analyse_python", explode)
+    monkeypatch.setattr(analyse, "_take_stage", explode)
     result = scan_tree(root, select=("SQL001",))
     assert [(f.path, f.line) for f in result.findings] == [FINDING]
     assert [(e.path, e.kind) for e in result.errors] == [("b.py", "internal-error")]

@@ -602,21 +602,37 @@ def _chain_on(node: ast.Attribute, name: str) -> Path | None:
     return tuple(reversed(parts))
 
 
-def body_statements(body: list[ast.stmt]):
+def body_statements(body: list[ast.stmt]) -> list[ast.stmt]:
     """Statements of a function body, nested blocks included, nested functions and classes
-    not (a statement-level walk: expressions are never visited)."""
-    for node in body:
-        yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    not (a statement-level walk: expressions are never visited), in source order (each
+    statement, then the blocks it holds)."""
+    found: list[ast.stmt] = []
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        kind = type(node)
+        if kind in _NO_BLOCKS or kind in _DEFINITIONS:
             continue
+        nested: list[ast.stmt] = []
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
             if isinstance(block, list):
-                yield from body_statements(block)
+                nested += block
         for handler in getattr(node, "handlers", ()):
-            yield from body_statements(handler.body)
+            nested += handler.body
         for case in getattr(node, "cases", ()):
-            yield from body_statements(case.body)
+            nested += case.body
+        stack += reversed(nested)
+    return found
+
+
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+# Statements that hold no block of statements (most of a body): nothing nested to look for.
+_NO_BLOCKS = frozenset({
+    ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Pass, ast.Break, ast.Continue, ast.Raise,
+    ast.Assert, ast.Delete, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal,
+})
 
 
 def target_names(target: ast.AST) -> list[str]:

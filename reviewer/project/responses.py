@@ -97,6 +97,10 @@ class Paging:
         return Paging(bool(data.get("inputs")), bool(data.get("paginates")), tuple(data.get("clamps", ())), tuple(data.get("dependencies", ())))
 
 
+# The node types paging_summary reads (the parser makes no subclasses of them).
+_PAGING_NODES = frozenset({ast.Call, ast.Compare, ast.Subscript})
+
+
 def paging_summary(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Paging | None:
     """The function's `Paging`, None when it has no fact about pagination."""
     args = node.args
@@ -106,14 +110,17 @@ def paging_summary(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Paging | Non
     clamped: set[str] = set()
     sliced = False
     for item in walk(node):
-        if isinstance(item, ast.Call):
+        kind = type(item)
+        if kind not in _PAGING_NODES:
+            continue  # most nodes: one look
+        if kind is ast.Call:
             callee = simple(item.func) or ""  # `q.limit(n).offset(m)`: a chain's methods too
             methods.add(callee)
             if callee == "min":
                 clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
-        elif isinstance(item, ast.Compare) and any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in item.ops):
+        elif kind is ast.Compare and any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in item.ops):
             clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
-        elif isinstance(item, ast.Subscript) and isinstance(item.slice, ast.Slice) and not sliced:
+        elif kind is ast.Subscript and isinstance(item.slice, ast.Slice) and not sliced:
             bounds = [b for b in (item.slice.lower, item.slice.upper) if b is not None]
             sliced = any(_names(bound) & SLICE_BOUNDS for bound in bounds)
     paginates = (

@@ -167,6 +167,16 @@ def _assigned_name(target: ast.AST) -> str | None:
     return None
 
 
+# The node types collect_evidence reads (_answers_429: calls and returns); the parser makes no
+# subclasses of them, so the others can be passed over with one look. The same for
+# login_throttle and throttle_facts.
+_EVIDENCE_NODES = frozenset({ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.ClassDef, ast.Call, ast.Return})
+_LOGIN_NODES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Call, ast.BinOp, ast.AugAssign, ast.Assign, ast.Compare})
+_THROTTLE_NODES = frozenset({
+    ast.Dict, ast.Assign, ast.ClassDef, ast.List, ast.Tuple, ast.Name, ast.Attribute, ast.Constant, ast.alias,
+})
+
+
 def collect_evidence(tree: ast.Module) -> list[dict[str, Any]]:
     """The rate-limiting evidence of one module (JSON-able, for the index cache)."""
     found: list[dict[str, Any]] = []
@@ -175,6 +185,8 @@ def collect_evidence(tree: ast.Module) -> list[dict[str, Any]]:
         found.append({"line": getattr(node, "lineno", 1), "kind": kind, "text": text})
 
     for node in walk(tree):
+        if type(node) not in _EVIDENCE_NODES:
+            continue  # most nodes: one look
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if _is_limiter_module(alias.name):
@@ -254,6 +266,8 @@ def login_throttle(tree: ast.Module) -> tuple[ast.AST, str] | None:
     aliases: dict[str, set[str]] = {}  # local name -> the counters its value reads
     stepped: list[tuple[str, ast.AST]] = []  # `name + 1`
     for node in walk(tree):
+        if type(node) not in _LOGIN_NODES:
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and LOGIN_FUNCTION.search(node.name):
             login = True
         elif isinstance(node, ast.Call):
@@ -473,6 +487,8 @@ def throttle_facts(tree: ast.Module) -> dict[str, Any]:
     scopes: list[list[Any]] = []
     scoped = False
     for node in walk(tree):
+        if type(node) not in _THROTTLE_NODES:
+            continue
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and key.value == RATES_SETTING:

@@ -235,20 +235,24 @@ HANDLER_CALLS = frozenset({"register_error_handler", "add_exception_handler"})
 DEFAULT_EXCEPTIONS = "werkzeug.exceptions.default_exceptions"
 
 
-def _handler_registrations(node: ast.AST, prefix: str, imports: ImportMap, facts: dict[str, Any]) -> None:
+def _handler_registrations(
+    node: ast.AST, prefix: str, imports: ImportMap, facts: dict[str, Any], nodes: tuple[ast.AST, ...] | None = None,
+) -> None:
     """Exception handlers registered where the route scan does not go: in the methods of a
     helper class the app factory calls (alerta's `ExceptionHandlers.register(app)`) and in
     loops, where `for code in default_exceptions: app.register_error_handler(code, ...)`
-    registers DEFAULT_EXCEPTIONS; a handler for another loop's variable is unknown ("?")."""
+    registers DEFAULT_EXCEPTIONS; a handler for another loop's variable is unknown ("?").
+    `nodes`: walk(node), when the caller has it."""
+    nodes = walk(node) if nodes is None else nodes
     looped: dict[int, str] = {}
-    for loop in walk(node):
+    for loop in nodes:
         if isinstance(loop, (ast.For, ast.AsyncFor)):
             names = {n.id for n in walk(loop.target) if isinstance(n, ast.Name)}
             every = _iterates_default_exceptions(loop.iter, imports)
             for item in (n for stmt in loop.body for n in walk(stmt)):
                 if isinstance(item, ast.Call) and item.args and isinstance(item.args[0], ast.Name) and item.args[0].id in names:
                     looped[id(item)] = DEFAULT_EXCEPTIONS if every else "?"
-    for item in walk(node):
+    for item in nodes:
         if (isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute) and item.func.attr in HANDLER_CALLS
                 and isinstance(item.func.value, ast.Name) and item.args):
             exception = looped.get(id(item)) or _exc_name(item.args[0], imports)
@@ -542,8 +546,9 @@ def _class(node: ast.ClassDef, prefix: str, imports: ImportMap, facts: dict[str,
     for stmt in node.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info["methods"][stmt.name] = stmt.lineno
-            _handler_registrations(stmt, f"{qualname}.{stmt.name}.", imports, facts)
-            for item in walk(stmt):
+            nodes = walk(stmt)
+            _handler_registrations(stmt, f"{qualname}.{stmt.name}.", imports, facts, nodes)
+            for item in nodes:
                 # `self.default_limit = settings.PAGINATE_COUNT` in __init__ sizes the paginator too
                 if isinstance(item, ast.Assign):
                     for target in item.targets:
