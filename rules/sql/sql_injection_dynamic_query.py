@@ -293,6 +293,30 @@ class SqlInjectionDynamicQuery(PythonRule):
             note="a template defined in another module",
         ),
         Example(
+            "from shop.db import Database\n"
+            "async def find(db: Database, name):\n"
+            "    await db.execute(f\"SELECT id FROM users WHERE name = {db.label(name)}\")\n",
+            path="shop/views.py",
+            lines=(3,),
+            files=(
+                ("shop/__init__.py", ""),
+                ("shop/db.py", "class Database:\n    def label(self, who):\n        return who.name\n"),
+            ),
+            note="a method of a project class that returns its argument's data, not a constant",
+        ),
+        Example(
+            "def find(conn, name):\n"
+            "    conn.execute(f\"SELECT id FROM t WHERE name = '{name.replace(\"'\", \"''\").replace('x', \"'\")}'\")\n",
+            lines=(2,),
+            note="quotes doubled, then a later replace puts a quote back",
+        ),
+        Example(
+            "def find(cur, names):\n"
+            '    cur.execute(f"SELECT id FROM t WHERE name IN ({", ".join([n.strip() for n in names])})")\n',
+            lines=(2,),
+            note="a comprehension over values of unknown origin, not quoted",
+        ),
+        Example(
             "from shop.constants import NOTE\n"
             "def tag(cur, name):\n"
             "    cur.execute(f\"UPDATE t SET note = '{NOTE}' WHERE name = '{name}'\")\n",
@@ -421,6 +445,50 @@ class SqlInjectionDynamicQuery(PythonRule):
             "def archive(cur, table_name):\n"
             '    cur.execute(f"DROP TABLE {table_name}_archive")\n',
             note="near-miss: an identifier that is not request data (on real code: the ORM's own names)",
+        ),
+        Example(
+            "from shop.db import Connection, db\n"
+            "async def purge(conn: Connection | None = None):\n"
+            "    database = conn or db\n"
+            "    await database.execute(f\"DELETE FROM audit WHERE at < {database.placeholder('cutoff')}\", {\"cutoff\": 1})\n"
+            "    await db.execute(f\"DELETE FROM audit WHERE at < {db.timestamp_now}\")\n",
+            path="shop/views.py",
+            files=(
+                ("shop/__init__.py", ""),
+                (
+                    "shop/db.py",
+                    "class Compat:\n"
+                    "    @property\n"
+                    "    def timestamp_now(self):\n"
+                    "        return \"now()\"\n"
+                    "    def placeholder(self, key):\n"
+                    "        return f\"to_timestamp(:{key})\"\n"
+                    "class Connection(Compat):\n"
+                    "    pass\n"
+                    "class Database(Compat):\n"
+                    "    pass\n"
+                    "db = Database()\n",
+                ),
+            ),
+            note="near-miss: a property and a method of a project class return the dialect's SQL for a "
+            "timestamp, on a parameter typed with the class and a module-level instance of another module (lnbits)",
+        ),
+        Example(
+            "def literal_string(s):\n"
+            "    return \"'\" + s.replace(\"'\", \"''\").replace(\"\\0\", \"\") + \"'\"\n"
+            "def table_type(conn, name):\n"
+            '    conn.execute(f"SELECT table_type FROM information_schema.tables WHERE table_name = {literal_string(name)}")\n',
+            note="near-miss: quotes doubled, then a replacement that puts no quote in (ckan)",
+        ),
+        Example(
+            "import itertools\n"
+            "def identifier(s):\n"
+            "    return '\"' + s.replace('\"', '\"\"') + '\"'\n"
+            "def insert(cur, fields, values):\n"
+            '    columns = ", ".join([identifier(f) for f in fields])\n'
+            '    marks = ", ".join(itertools.repeat("%s", len(fields)))\n'
+            '    cur.execute(f"INSERT INTO t ({columns}) VALUES ({marks})", values)\n',
+            note="near-miss: every element of the comprehension is quoted, and a repeated placeholder",
         ),
         Example(
             "def purge(cur):\n"
