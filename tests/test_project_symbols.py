@@ -312,3 +312,64 @@ def test_summary_returns_a_local_uri_across_modules_and_methods() -> None:
     assert not model.returns_local_uri(here, "images.data_url")
     assert not model.returns_local_uri(here, "loop")
     assert not model.returns_local_uri(here, "missing")
+
+
+def test_members_of_project_classes_and_their_instances_across_modules() -> None:
+    """Summary "returns a constant / returns a placeholder clause" of methods and properties,
+    through `self`, a base class, another module's helper, and a module-level instance."""
+    files = {
+        "app/__init__.py": "",
+        "app/dialect.py": (
+            "def placeholder(key):\n"
+            "    if PG:\n"
+            '        return f"to_timestamp(:{key})"\n'
+            '    return f":{key}"\n'
+        ),
+        "app/db.py": (
+            "from app.dialect import placeholder\n"
+            "class Compat:\n"
+            '    TABLE = "audit"\n'
+            "    @property\n"
+            "    def now(self):\n"
+            '        return "now()"\n'
+            "    @property\n"
+            "    def default(self):\n"
+            "        if PG:\n"
+            "            return self.now\n"
+            '        return "NULL"\n'
+            "    def stamp(self, key):\n"
+            "        return placeholder(key)\n"
+            "    def label(self, who):\n"
+            "        return who.name\n"
+            "    @property\n"
+            "    def schema(self):\n"
+            "        return self.name\n"
+            "    def __init__(self, name):\n"
+            "        self.name = name\n"
+            "class Database(Compat):\n"
+            "    pass\n"
+            'db = Database("main")\n'
+            "other = make()\n"
+        ),
+        "app/views.py": "from app.db import db, other\n",
+    }
+    for path in files:
+        data = json.loads(json.dumps(collect_symbols(path, ast.parse(files[path]), files[path]).to_json()))
+        assert FileSymbols.from_json(path, data) == collect_symbols(path, ast.parse(files[path]), files[path])
+    model = _built(files)
+    database = model.instance_class("app/views.py", "db")
+    assert database is not None and database.qualified == "app.db.Database"
+    assert model.instance_class("app/views.py", "other") is None  # not an instance of a project class
+    now = model.member_summary(database, "now")  # inherited from Compat
+    assert now is not None and now.prop and now.returns == ((Part("now()"),),)
+    default = model.member_summary(database, "default")
+    assert default is not None and set(default.returns) == {(Part("now()"),), (Part("NULL"),)}
+    stamp = model.member_summary(database, "stamp")
+    assert stamp is not None and not stamp.prop and stamp.parameters == ("key",)
+    assert set(stamp.returns) == {(Part("to_timestamp(:"), Part(slot="key"), Part(")")), (Part(":"), Part(slot="key"))}
+    assert model.constant_summary(database, "TABLE").returns == ((Part("audit"),),)
+    # Near misses: a method that returns its argument's data, and a property over an
+    # attribute each instance binds.
+    assert model.member_summary(database, "label") is None
+    assert model.member_summary(database, "schema") is None
+    assert model.constant_summary(database, "name") is None

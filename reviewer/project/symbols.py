@@ -170,7 +170,7 @@ class FileSymbols:
                 for name, cls in data["classes"].items()
             },
             functions={name: _function_from_json(name, fn) for name, fn in data["functions"].items()},
-            methods={name: _function_from_json(name, fn) for name, fn in data.get("methods", {}).items()},
+            methods={name: _function_from_json(name.rsplit(".", 1)[-1], fn) for name, fn in data.get("methods", {}).items()},
             instances=dict(data.get("instances", {})),
             variables=frozenset(data.get("variables", ())),
             queries={name: QuerySummary.from_json(summary) for name, summary in data.get("queries", {}).items()},

@@ -67,7 +67,15 @@ class SqlInjectionDynamicQuery(PythonRule):
     and comprehensions over constant collections are constants too. A module-level helper of
     another module is read through its summary ("returns a text template over its
     parameters", so `in_clause("id", ids)` is a placeholder clause), and an allowlist check in
-    an enclosing function holds in a nested one. Also reported: a whole statement that is
+    an enclosing function holds in a nested one. The same summary ("returns a constant /
+    returns a placeholder clause") covers the methods and properties of project classes
+    (`reviewer.project.instances`), reached through `self`, a parameter typed with the class
+    (`conn: Connection | None`), a local bound to such values (`database = conn or db`) or a
+    module-level instance of any module (`db = Database(...)`): lnbits' `db.timestamp_now` and
+    `db.timestamp_placeholder("now")` are its dialect's SQL, not data. Quote doubling followed
+    by replacements that put no quote back (ckan's `literal_string`), comprehensions whose every
+    element is quoted (`", ".join([identifier(c) for c in cols])`), `itertools.repeat("%s", n)`
+    and numbered named placeholders (`f":val_{i}"`) are safe too. Also reported: a whole statement that is
     request data (`conn.execute(query)`, `text(username)`), string clauses given to a
     SQLAlchemy `session.query(...)` chain's `filter` / `order_by` / `group_by` / `having`,
     pg8000's `run`, and `str.replace` used to put a value into a template.
