@@ -373,3 +373,57 @@ def test_members_of_project_classes_and_their_instances_across_modules() -> None
     assert model.member_summary(database, "label") is None
     assert model.member_summary(database, "schema") is None
     assert model.constant_summary(database, "name") is None
+
+
+def test_argument_facts_and_parameter_origin_across_modules() -> None:
+    """Call edges carry what each call passes; a parameter is request data when one call
+    passes request data (through callers passing their own parameter on, or a route handler's
+    parameter), a constant when every call of a module-level function passes one."""
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": (
+            "def archive(cur, table):\n    pass\n"
+            "def drop(cur, table):\n    pass\n"
+            "def label(cur, name, *, kind='x'):\n    pass\n"
+            "class Store:\n"
+            "    def put(self, key):\n        pass\n"
+        ),
+        "app/views.py": (
+            "from flask import request\n"
+            "from app.db import archive, drop, label, Store\n"
+            "from app import db\n"
+            'SEQ = "seq"\n'
+            "def relay(cur, table):\n"
+            "    archive(cur, table)\n"
+            "def purge(cur):\n"
+            '    relay(cur, request.args["t"])\n'
+            "    drop(cur, SEQ)\n"
+            '    db.drop(cur, "x" + SEQ)\n'
+            "    label(cur, SEQ, kind=request.args['k'])\n"
+            "def local(cur, value):\n"
+            "    value = value.strip()\n"
+            "    label(cur, value)\n"
+            "@app.post('/s')\n"
+            "def handler(cur, name):\n"
+            "    Store().put(name)\n"
+            "    label(cur, name)\n"
+            "class Job:\n"
+            "    def run(self, cur):\n"
+            '        self.put("k")\n'
+            "    def put(self, key):\n"
+            "        pass\n"
+        ),
+    }
+    edges = {(edge.caller, edge.callee): edge for edge in collect_symbols("app/views.py", ast.parse(files["app/views.py"])).calls}
+    assert edges[("relay", "archive")].args[1].kind == "passed"
+    assert edges[("purge", "relay")].args[1].kind == "request"
+    assert edges[("local", "label")].args[1] is None  # a rebound parameter is nothing known
+    model = _built(files)
+    assert model.parameter_origin("app/db.py", "archive", "table", 1) == "request data"
+    assert model.parameter_origin("app/db.py", "drop", "table", 1) == "constant"
+    assert model.parameter_origin("app/db.py", "label", "kind", -1) == "request data"
+    assert model.parameter_origin("app/db.py", "label", "name", 1) == "request data"  # a route handler's own parameter
+    # Near misses: a method (calls through instances are not resolved) and a function no one calls.
+    assert model.parameter_origin("app/views.py", "Job.put", "key", 0) == "unknown"
+    assert model.parameter_origin("app/db.py", "Store.put", "key", 0) == "unknown"
+    assert model.parameter_origin("app/views.py", "local", "value", 1) == "unknown"

@@ -25,10 +25,12 @@ from typing import Any, Mapping
 
 from reviewer.astfacts import dotted_name, nodes_of
 from reviewer.discovery import is_test_path
+from reviewer.entrypoints import is_route_decorator
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import absolute_module, module_name_for
-from reviewer.project.calls import CallEdge, call_edges
+from reviewer.project.calls import PASSED, CallEdge, call_edges
+from reviewer.project.calls import REQUEST as REQUEST_FACT
 from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
 from reviewer.project.responses import ErrorBody, Paging, class_takes_page_inputs, error_bodies, paging_summary, returned_callees
 from reviewer.project.uris import local_uri_returns
@@ -54,6 +56,12 @@ QUERY_WORDS = ("objects", "query", "session", "execute", "scalars", ".get(")
 MODEL_WORDS = ("models.Model", "(Model)", "db.Model", "Mapped[", "relationship(", "ForeignKey(", "Column(")
 MAX_RETURNS = 4
 SECTION = "symbols"
+# Methods longer than this get no text summary: the ones that return a constant or a
+# placeholder clause are short, and reading every method's body doubled the cost of this pass.
+MAX_METHOD_LINES = 16
+# Where a parameter's values come from over the project's calls (`parameter_origin`).
+ORIGIN_CONSTANT, ORIGIN_REQUEST, ORIGIN_UNKNOWN = "constant", "request data", "unknown"
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -225,9 +233,10 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             for method in node.body:
                 if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     _summarise(queries, f"{node.name}.{method.name}", method, imports, not _is_static(method), accesses, on_self)
-                    facts = _function_facts(method, bound=not _is_static(method))
-                    if facts.returns:
-                        methods[f"{node.name}.{method.name}"] = facts
+                    if (method.end_lineno or method.lineno) - method.lineno <= MAX_METHOD_LINES:
+                        facts = _function_facts(method, bound=not _is_static(method))
+                        if facts.returns:
+                            methods[f"{node.name}.{method.name}"] = facts
                     _returns_uri(uris, f"{node.name}.{method.name}", method)
                     responders.append((f"{node.name}.{method.name}", method))
             if class_takes_page_inputs(node):
@@ -935,6 +944,44 @@ class ProjectSymbols:
                 found.append((where, edge))
         return tuple(found)
 
+    def parameter_origin(self, path: str, function: str, name: str, position: int, depth: int = 0) -> str:
+        """Where the values of parameter `name` (the `position`-th positional one, -1 for a
+        keyword-only one) of the function or method (`Class.method`) `function` of file `path`
+        come from, over every call of it the project makes (argument facts of the call edges,
+        followed through callers that pass their own parameters on, across modules):
+        ORIGIN_REQUEST when one call passes request data (or a route handler passes its own
+        parameter), ORIGIN_CONSTANT when every call passes a project constant and the function
+        is a module-level one (a method may be called through an instance, which the edges do
+        not resolve), else ORIGIN_UNKNOWN (no caller, or one passes anything else)."""
+        key = ("origin", path, function, name)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = ORIGIN_UNKNOWN  # a cycle proves nothing
+        origins = set()
+        for where, edge in self.callers(path, function) if depth <= MAX_HOPS else ():
+            fact = edge.argument(position, name)
+            if fact is None:
+                origins.add(ORIGIN_UNKNOWN)
+            elif fact.kind == REQUEST_FACT:
+                origins.add(ORIGIN_REQUEST)
+            elif fact.kind == PASSED:
+                if any(is_route_decorator(decorator) for decorator in edge.decorators):
+                    origins.add(ORIGIN_REQUEST)  # a route handler's own parameter: the client's
+                else:
+                    origins.add(self.parameter_origin(where, edge.caller, fact.text, int(fact.items[0].text), depth + 1))
+            else:
+                origins.add(ORIGIN_CONSTANT if self._parts(where, fact, 0, frozenset()) is not None else ORIGIN_UNKNOWN)
+            if ORIGIN_REQUEST in origins:
+                break
+        if ORIGIN_REQUEST in origins:
+            result = ORIGIN_REQUEST
+        elif origins == {ORIGIN_CONSTANT} and "." not in function:
+            result = ORIGIN_CONSTANT
+        else:
+            result = ORIGIN_UNKNOWN
+        self._memo[key] = result
+        return result
+
     def migration(self, path: str) -> bool:
         """A migration file (as discovery classified it), or an Alembic revision file wherever it
         lives: module constants `revision` and `down_revision` and an `upgrade()` function."""
@@ -1248,10 +1295,11 @@ class SymbolsProvider(IndexProvider):
         found = collect_symbols(path, tree, text)
         if kind is FileKind.PYTHON_MIGRATION:
             # A migration's symbols are its own; what it calls (a helper of the project, run in
-            # the migration's transaction) is what the rest of the project needs to know.
+            # the migration's transaction), and the constants it passes (argument facts), is
+            # what the rest of the project needs to know.
             if not found.calls:
                 return None
-            found = FileSymbols(path, False, found.imports, {}, {}, {}, calls=found.calls, migration=True)
+            found = FileSymbols(path, False, found.imports, found.constants, {}, {}, calls=found.calls, migration=True)
         return found.to_json()
 
     def merge(self, facts: Mapping[str, Any]) -> Any:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from sqlglot import exp
 
+from reviewer.project.symbols import ORIGIN_REQUEST
 from reviewer.sql.sinkcalls import Sink, sink_template
 from reviewer.sql.sqllex import normalise_placeholders
 from reviewer.sql.sqltext import (
@@ -150,5 +151,8 @@ def request_text(expr: cst.BaseExpression, context: "FileContext", depth: int = 
         found = context.scopes.lookup(expr.value)
         if found is not None and found[0] is not context.scopes.module and found[1]:
             return any(request_text(assignment.value, context, depth + 1) for assignment in found[1])
+    if isinstance(expr, cst.Name) and context.scopes.parameter(expr.value) is not None:
+        if context.parameter_origin(expr.value) == ORIGIN_REQUEST:
+            return True  # a call somewhere in the project passes request data for it
     return context.is_request_data(expr, depth)
 

@@ -26,7 +26,8 @@ from sqlglot.tokens import TokenType
 from reviewer.sql import sqllex
 from reviewer.flow import exclusive
 from reviewer.names import dotted
-from reviewer.project.instances import member_summaries
+from reviewer.project.receivers import member_summaries
+from reviewer.project.symbols import ORIGIN_CONSTANT
 from reviewer.project.values import NUMERIC_CONVERSIONS, PLACEHOLDER_ELEMENTS, percent_fields
 from reviewer.sql.sqllex import FORMAT, NAMED, NUMERIC, QMARK
 
@@ -589,6 +590,8 @@ class Lifter:
                 return literal("0")
             if expr.value in scope.converted:
                 return literal("0")
+            if self._bindings is None and self.context.parameter_origin(expr.value) == ORIGIN_CONSTANT:
+                return self._safe()  # every call of its function in the project passes a constant
             return opaque(expr)
         if scope is self.scopes.module:
             constant = self.context.project_constant(expr)

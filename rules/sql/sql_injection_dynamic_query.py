@@ -325,6 +325,27 @@ class SqlInjectionDynamicQuery(PythonRule):
             note="a comprehension over values of unknown origin, not quoted",
         ),
         Example(
+            "def archive(cur, table):\n"
+            '    cur.execute(f"DROP TABLE {table}_archive")\n',
+            path="shop/db.py",
+            lines=(2,),
+            files=(
+                ("shop/__init__.py", ""),
+                (
+                    "shop/views.py",
+                    "from flask import request\n"
+                    "from shop.db import archive\n"
+                    "def relay(cur, table):\n"
+                    "    archive(cur, table)\n"
+                    "def purge(cur):\n"
+                    '    relay(cur, request.args["table"])\n',
+                ),
+                ("shop/jobs.py", 'from shop import db\ndef nightly(cur):\n    db.archive(cur, "sessions")\n'),
+            ),
+            note="argument facts: a call in another module passes request data for the parameter, through a caller "
+            "that passes its own parameter on; one constant caller does not make it safe",
+        ),
+        Example(
             "from shop.constants import NOTE\n"
             "def tag(cur, name):\n"
             "    cur.execute(f\"UPDATE t SET note = '{NOTE}' WHERE name = '{name}'\")\n",
@@ -480,6 +501,15 @@ class SqlInjectionDynamicQuery(PythonRule):
             ),
             note="near-miss: a property and a method of a project class return the dialect's SQL for a "
             "timestamp, on a parameter typed with the class and a module-level instance of another module (lnbits)",
+        ),
+        Example(
+            "def drop(cur, table):\n"
+            '    cur.execute(f"DELETE FROM {table} WHERE name = \'{table}\'")\n'
+            "def nightly(cur):\n"
+            '    drop(cur, "sessions")\n'
+            "    drop(cur, TOKENS)\n"
+            'TOKENS = "tokens"\n',
+            note="near-miss: every call of the function in the project passes a constant for the parameter",
         ),
         Example(
             "def literal_string(s):\n"
