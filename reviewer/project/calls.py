@@ -100,19 +100,13 @@ def call_edges(tree: ast.Module, known: frozenset[str]) -> tuple[CallEdge, ...]:
 def _function_edges(caller: str, node: ast.FunctionDef | ast.AsyncFunctionDef, known: frozenset[str]) -> Iterator[CallEdge]:
     decorators = tuple(filter(None, (written(d) for d in node.decorator_list)))
     found, assigned = _calls(node.body, ())
-    arguments = node.args
-    every = frozenset(a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
-    parameters = every - assigned - _injected(arguments)
-    local = every | assigned
-    positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args]]
-    if "." in caller and positional and positional[0] in ("self", "cls"):
-        positional = positional[1:]
-    # The caller's parameter passed on, with its position among the caller's own positional
-    # parameters (-1: keyword-only), so that the caller's callers can be read in turn.
-    passed = {name: Expr(PASSED, name, (Expr(TEXT, str(positional.index(name) if name in positional else -1)),)) for name in parameters}
+    passed: dict[str, Expr] | None = None
+    local: frozenset[str] = frozenset()
     for call, within in found:
         callee = dotted_name(call.func)
         if callee and callee.split(".")[0] in known and (not callee.startswith(("self.", "cls.")) or callee.count(".") == 1):
+            if passed is None:
+                passed, local = _passed(caller, node.args, assigned)
             args: list[Expr | None] = []
             for argument in call.args:
                 if isinstance(argument, ast.Starred):
@@ -122,6 +116,22 @@ def _function_edges(caller: str, node: ast.FunctionDef | ast.AsyncFunctionDef, k
             if not any(args) and not kwargs:
                 args = []
             yield CallEdge(caller, callee, call.lineno, within, decorators, tuple(args), kwargs)
+
+
+def _passed(caller: str, arguments: ast.arguments, assigned: frozenset[str]) -> tuple[dict[str, Expr], frozenset[str]]:
+    """The facts for the caller's parameters passed on, each with its position among the
+    caller's own positional parameters (-1: keyword-only) so that the caller's callers can be
+    read in turn (only those it never rebinds and no framework injects), and the caller's own
+    names (its parameters and what it assigns)."""
+    every = frozenset(a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
+    positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args]]
+    if "." in caller and positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    passed = {
+        name: Expr(PASSED, name, (Expr(TEXT, str(positional.index(name) if name in positional else -1)),))
+        for name in every - assigned - _injected(arguments)
+    }
+    return passed, every | assigned
 
 
 def _fact(node: ast.AST, parameters: dict[str, Expr], local: frozenset[str]) -> Expr | None:

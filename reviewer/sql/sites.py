@@ -138,7 +138,9 @@ def request_text(expr: cst.BaseExpression, context: "FileContext", depth: int = 
     except through a number (`sqltext.numeric`: `int(...)`, `min(int(size), 100)`, `size + 1`),
     which carries no SQL syntax, and for a conditional value only through its two outcomes,
     not the test that chooses between them (`int(request.args["n"]) if "n" in request.args
-    else DEFAULT`). A local name is followed through every assignment to it."""
+    else DEFAULT`). A local name is followed through every assignment to it; a parameter is
+    request data when a call somewhere in the project passes request data for it (the argument
+    facts of the project model's call edges, `ProjectSymbols.parameter_origin`)."""
     if depth > 3:
         return False  # the depth `is_request_data` follows names to, shared with it
     if numeric(expr, context):
