@@ -352,6 +352,16 @@ class SqlInjectionDynamicQuery(PythonRule):
             "that passes its own parameter on; one constant caller does not make it safe",
         ),
         Example(
+            "import itertools\n"
+            "def bulk(cur, value, n, rows):\n"
+            "    cur.execute(f\"SELECT id FROM t WHERE id IN ({', '.join(itertools.repeat(value, n))})\", rows)\n"
+            "def named(conn, prefix, fields):\n"
+            '    marks = ", ".join([f":{prefix}{i}" for i in range(len(fields))])\n'
+            '    conn.execute(f"INSERT INTO t VALUES ({marks})", fields)\n',
+            lines=(3, 6),
+            note="a repeated value that is not a placeholder, and a placeholder name built from a value",
+        ),
+        Example(
             "from shop.constants import NOTE\n"
             "def tag(cur, name):\n"
             "    cur.execute(f\"UPDATE t SET note = '{NOTE}' WHERE name = '{name}'\")\n",
