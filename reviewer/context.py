@@ -111,6 +111,42 @@ class FileContext:
             symbols.summary(self.path, self.resolve(func) or name) if self.resolve(func) != name else None
         )
 
+    def parameter_origin(self, name: str) -> str | None:
+        """Where the values of the parameter `name` the walk sees come from over the project's
+        calls of its function (`ProjectSymbols.parameter_origin`: request data, constants,
+        unknown), for a parameter of a module-level function or of a method of a module-level
+        class (a closure reads its enclosing function's); None when `name` is no such parameter."""
+        symbols = self.symbols
+        if symbols is None:
+            return None
+        stack = self.scopes.stack
+        for depth in range(len(stack) - 1, 0, -1):
+            scope = stack[depth]
+            if scope.kind == "class" and scope is not self.scopes.current:
+                continue
+            if name in scope.assignments:
+                return None
+            if name not in scope.parameters:
+                continue
+            node = scope.node
+            if scope.kind != "function" or not isinstance(node, cst.FunctionDef):
+                return None
+            owner = stack[depth - 1]
+            if depth == 1:
+                function = node.name.value
+            elif depth == 2 and owner.kind == "class":
+                function = f"{owner.node.name.value}.{node.name.value}"  # type: ignore[union-attr]
+            else:
+                return None
+            params = node.params
+            positional = [param.name.value for param in (*params.posonly_params, *params.params)]
+            if "." in function and positional and positional[0] in ("self", "cls"):
+                positional = positional[1:]
+            if name in ("self", "cls") and name not in positional:
+                return None
+            return symbols.parameter_origin(self.path, function, name, positional.index(name) if name in positional else -1)
+        return None
+
     def sink(self, call: cst.Call) -> Sink | None:
         """The SQL execution sink this call is, if it is one (memoised per call node)."""
         key = id(call)

@@ -17,6 +17,15 @@ if TYPE_CHECKING:
     import libcst as cst
 
 MANAGEMENT_COMMANDS = "/management/commands/"
+# Decorator attribute names that make a function an HTTP handler (FastAPI, Flask, Starlette):
+# the deployed service calls it with the client's request.
+ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "head", "options"})
+
+
+def is_route_decorator(written: str) -> bool:
+    """A decorator as the project model's call edges record it (`app.get()`, `router.post()`,
+    `bp.route()`, DRF's `api_view()`): the function is a route handler."""
+    return written.endswith("()") and written[:-2].rsplit(".", 1)[-1] in ROUTE_DECORATORS | {"api_view"}
 
 
 def is_main_guard(statement: Any) -> bool:

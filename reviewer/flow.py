@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from reviewer.entrypoints import ROUTE_DECORATORS
 from reviewer.names import ImportMap, dotted
 
 # Flask / Werkzeug path converters that only match numbers or UUIDs.
 SAFE_CONVERTER = re.compile(r"<(?:int|float|uuid):(\w+)>")
-# Decorator attribute names that make a function an HTTP handler (FastAPI, Flask, Starlette).
-ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "head", "options"})
 
 
 @dataclass

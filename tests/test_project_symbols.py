@@ -312,3 +312,118 @@ def test_summary_returns_a_local_uri_across_modules_and_methods() -> None:
     assert not model.returns_local_uri(here, "images.data_url")
     assert not model.returns_local_uri(here, "loop")
     assert not model.returns_local_uri(here, "missing")
+
+
+def test_members_of_project_classes_and_their_instances_across_modules() -> None:
+    """Summary "returns a constant / returns a placeholder clause" of methods and properties,
+    through `self`, a base class, another module's helper, and a module-level instance."""
+    files = {
+        "app/__init__.py": "",
+        "app/dialect.py": (
+            "def placeholder(key):\n"
+            "    if PG:\n"
+            '        return f"to_timestamp(:{key})"\n'
+            '    return f":{key}"\n'
+        ),
+        "app/db.py": (
+            "from app.dialect import placeholder\n"
+            "class Compat:\n"
+            '    TABLE = "audit"\n'
+            "    @property\n"
+            "    def now(self):\n"
+            '        return "now()"\n'
+            "    @property\n"
+            "    def default(self):\n"
+            "        if PG:\n"
+            "            return self.now\n"
+            '        return "NULL"\n'
+            "    def stamp(self, key):\n"
+            "        return placeholder(key)\n"
+            "    def label(self, who):\n"
+            "        return who.name\n"
+            "    @property\n"
+            "    def schema(self):\n"
+            "        return self.name\n"
+            "    def __init__(self, name):\n"
+            "        self.name = name\n"
+            "class Database(Compat):\n"
+            "    pass\n"
+            'db = Database("main")\n'
+            "other = make()\n"
+        ),
+        "app/views.py": "from app.db import db, other\n",
+    }
+    for path in files:
+        data = json.loads(json.dumps(collect_symbols(path, ast.parse(files[path]), files[path]).to_json()))
+        assert FileSymbols.from_json(path, data) == collect_symbols(path, ast.parse(files[path]), files[path])
+    model = _built(files)
+    database = model.instance_class("app/views.py", "db")
+    assert database is not None and database.qualified == "app.db.Database"
+    assert model.instance_class("app/views.py", "other") is None  # not an instance of a project class
+    now = model.member_summary(database, "now")  # inherited from Compat
+    assert now is not None and now.prop and now.returns == ((Part("now()"),),)
+    default = model.member_summary(database, "default")
+    assert default is not None and set(default.returns) == {(Part("now()"),), (Part("NULL"),)}
+    stamp = model.member_summary(database, "stamp")
+    assert stamp is not None and not stamp.prop and stamp.parameters == ("key",)
+    assert set(stamp.returns) == {(Part("to_timestamp(:"), Part(slot="key"), Part(")")), (Part(":"), Part(slot="key"))}
+    assert model.constant_summary(database, "TABLE").returns == ((Part("audit"),),)
+    # Near misses: a method that returns its argument's data, and a property over an
+    # attribute each instance binds.
+    assert model.member_summary(database, "label") is None
+    assert model.member_summary(database, "schema") is None
+    assert model.constant_summary(database, "name") is None
+
+
+def test_argument_facts_and_parameter_origin_across_modules() -> None:
+    """Call edges carry what each call passes; a parameter is request data when one call
+    passes request data (through callers passing their own parameter on, or a route handler's
+    parameter), a constant when every call of a module-level function passes one."""
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": (
+            "def archive(cur, table):\n    pass\n"
+            "def drop(cur, table):\n    pass\n"
+            "def label(cur, name, *, kind='x'):\n    pass\n"
+            "class Store:\n"
+            "    def put(self, key):\n        pass\n"
+        ),
+        "app/views.py": (
+            "from flask import request\n"
+            "from app.db import archive, drop, label, Store\n"
+            "from app import db\n"
+            'SEQ = "seq"\n'
+            "def relay(cur, table):\n"
+            "    archive(cur, table)\n"
+            "def purge(cur):\n"
+            '    relay(cur, request.args["t"])\n'
+            "    drop(cur, SEQ)\n"
+            '    db.drop(cur, "x" + SEQ)\n'
+            "    label(cur, SEQ, kind=request.args['k'])\n"
+            "def local(cur, value):\n"
+            "    value = value.strip()\n"
+            "    label(cur, value)\n"
+            "@app.post('/s')\n"
+            "def handler(cur, name):\n"
+            "    Store().put(name)\n"
+            "    label(cur, name)\n"
+            "class Job:\n"
+            "    def run(self, cur):\n"
+            '        self.put("k")\n'
+            "    def put(self, key):\n"
+            "        pass\n"
+        ),
+    }
+    edges = {(edge.caller, edge.callee): edge for edge in collect_symbols("app/views.py", ast.parse(files["app/views.py"])).calls}
+    assert edges[("relay", "archive")].args[1].kind == "passed"
+    assert edges[("purge", "relay")].args[1].kind == "request"
+    assert edges[("local", "label")].args[1] is None  # a rebound parameter is nothing known
+    model = _built(files)
+    assert model.parameter_origin("app/db.py", "archive", "table", 1) == "request data"
+    assert model.parameter_origin("app/db.py", "drop", "table", 1) == "constant"
+    assert model.parameter_origin("app/db.py", "label", "kind", -1) == "request data"
+    assert model.parameter_origin("app/db.py", "label", "name", 1) == "request data"  # a route handler's own parameter
+    # Near misses: a method (calls through instances are not resolved) and a function no one calls.
+    assert model.parameter_origin("app/views.py", "Job.put", "key", 0) == "unknown"
+    assert model.parameter_origin("app/db.py", "Store.put", "key", 0) == "unknown"
+    assert model.parameter_origin("app/views.py", "local", "value", 1) == "unknown"

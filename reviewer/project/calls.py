@@ -12,6 +12,12 @@ them across modules.
 
 The edges record names as written; what a name opens (a transaction, a lock) is for the
 analyses to decide (reviewer.transactions reads `within` and `decorators`).
+
+Argument facts: what the call passes for each argument, positional and by keyword, as an
+`ArgFact`: a constant expression (resolved across modules when asked:
+`ProjectSymbols.parameter_origin`), one of the caller's own parameters passed on, a piece of the
+request (`request.args[...]`, `request.GET`, `request.json`), or nothing known (None). A name the
+caller assigns itself is nothing known: only constants, parameters and request reads are facts.
 """
 
 from __future__ import annotations
@@ -21,6 +27,15 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from reviewer.astfacts import children, dotted_name
+from reviewer.project.values import PARAM, TEXT, Expr, expr_of
+
+# Argument facts (`CallEdge.args` / `kwargs`): the caller's parameter `text` passed on, a read
+# of the request, or a constant expression (any other Expr kind, resolved when asked).
+PASSED, REQUEST = "passed", "request"
+# Names that hold the request in the frameworks the project model knows (Flask's global,
+# Django's and DRF's view parameter).
+REQUEST_NAMES = frozenset({"request"})
+INJECTORS = frozenset({"Depends", "Security"})
 
 
 @dataclass(frozen=True)
@@ -32,13 +47,31 @@ class CallEdge:
     # (a call ends with "()"), `conn` (an object used as its own context manager).
     within: tuple[str, ...] = ()
     decorators: tuple[str, ...] = ()  # the caller's decorators, the same way
+    # What the call passes: positional arguments in order (None: nothing known; a starred
+    # argument ends the list), keyword arguments by name (only those with a fact).
+    args: tuple[Expr | None, ...] = ()
+    kwargs: tuple[tuple[str, Expr], ...] = ()
 
     def to_json(self) -> Any:
-        return [self.caller, self.callee, self.line, list(self.within), list(self.decorators)]
+        data = [self.caller, self.callee, self.line, list(self.within), list(self.decorators)]
+        if self.args or self.kwargs:
+            data.append([arg.to_json() if arg is not None else None for arg in self.args])
+            data.append([[name, value.to_json()] for name, value in self.kwargs])
+        return data
 
     @staticmethod
     def from_json(data: Any) -> "CallEdge":
-        return CallEdge(data[0], data[1], int(data[2]), tuple(data[3]), tuple(data[4]))
+        args = tuple(Expr.from_json(arg) if arg is not None else None for arg in data[5]) if len(data) > 5 else ()
+        kwargs = tuple((name, Expr.from_json(value)) for name, value in data[6]) if len(data) > 6 else ()
+        return CallEdge(data[0], data[1], int(data[2]), tuple(data[3]), tuple(data[4]), args, kwargs)
+
+    def argument(self, position: int, name: str) -> Expr | None:
+        """The fact for the callee's parameter `name`, `position`-th of its positional ones
+        (-1: keyword-only): passed by keyword, else by position; None when not known."""
+        for keyword, value in self.kwargs:
+            if keyword == name:
+                return value
+        return self.args[position] if 0 <= position < len(self.args) else None
 
 
 def written(node: ast.AST) -> str:
@@ -66,19 +99,82 @@ def call_edges(tree: ast.Module, known: frozenset[str]) -> tuple[CallEdge, ...]:
 
 def _function_edges(caller: str, node: ast.FunctionDef | ast.AsyncFunctionDef, known: frozenset[str]) -> Iterator[CallEdge]:
     decorators = tuple(filter(None, (written(d) for d in node.decorator_list)))
-    for call, within in _calls(node.body, ()):
+    found, assigned = _calls(node.body, ())
+    passed: dict[str, Expr] | None = None
+    local: frozenset[str] = frozenset()
+    for call, within in found:
         callee = dotted_name(call.func)
         if callee and callee.split(".")[0] in known and (not callee.startswith(("self.", "cls.")) or callee.count(".") == 1):
-            yield CallEdge(caller, callee, call.lineno, within, decorators)
+            if passed is None:
+                passed, local = _passed(caller, node.args, assigned)
+            args: list[Expr | None] = []
+            for argument in call.args:
+                if isinstance(argument, ast.Starred):
+                    break
+                args.append(_fact(argument, passed, local))
+            kwargs = tuple((k.arg, fact) for k in call.keywords if k.arg and (fact := _fact(k.value, passed, local)) is not None)
+            if not any(args) and not kwargs:
+                args = []
+            yield CallEdge(caller, callee, call.lineno, within, decorators, tuple(args), kwargs)
 
 
-def _calls(statements: list[ast.stmt], within: tuple[str, ...]) -> list[tuple[ast.Call, tuple[str, ...]]]:
+def _passed(caller: str, arguments: ast.arguments, assigned: frozenset[str]) -> tuple[dict[str, Expr], frozenset[str]]:
+    """The facts for the caller's parameters passed on, each with its position among the
+    caller's own positional parameters (-1: keyword-only) so that the caller's callers can be
+    read in turn (only those it never rebinds and no framework injects), and the caller's own
+    names (its parameters and what it assigns)."""
+    every = frozenset(a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
+    positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args]]
+    if "." in caller and positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    passed = {
+        name: Expr(PASSED, name, (Expr(TEXT, str(positional.index(name) if name in positional else -1)),))
+        for name in every - assigned - _injected(arguments)
+    }
+    return passed, every | assigned
+
+
+def _fact(node: ast.AST, parameters: dict[str, Expr], local: frozenset[str]) -> Expr | None:
+    """What an argument is: the caller's parameter passed on (`parameters`: those the caller
+    never rebinds and no framework injects), a read of the request, a constant expression over
+    names that are not the caller's own (`local`: its parameters and assigned names), or None."""
+    if isinstance(node, ast.Name) and node.id in parameters:
+        return parameters[node.id]
+    head = node
+    while isinstance(head, (ast.Attribute, ast.Subscript, ast.Call)):
+        head = head.func if isinstance(head, ast.Call) else head.value
+    if head is not node and isinstance(head, ast.Name) and head.id in REQUEST_NAMES and (head.id in parameters or head.id not in local):
+        return Expr(REQUEST)
+    if isinstance(node, (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Attribute, ast.Name, ast.Tuple, ast.List)):
+        value = expr_of(node, local)
+        if value is not None and not _has_kind(value, PARAM):
+            return value
+    return None
+
+
+def _injected(arguments: ast.arguments) -> frozenset[str]:
+    """Parameters a framework fills with a dependency (`db = Depends(get_db)`), not the client."""
+    positional = [*arguments.posonlyargs, *arguments.args]
+    pairs = [*zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults), *zip(arguments.kwonlyargs, arguments.kw_defaults)]
+    return frozenset(
+        parameter.arg for parameter, default in pairs
+        if isinstance(default, ast.Call) and (dotted_name(default.func) or "").rsplit(".", 1)[-1] in INJECTORS
+    )
+
+
+def _has_kind(expr: Expr, kind: str) -> bool:
+    return expr.kind == kind or any(_has_kind(item, kind) for item in expr.items)
+
+
+def _calls(statements: list[ast.stmt], within: tuple[str, ...]) -> tuple[list[tuple[ast.Call, tuple[str, ...]]], frozenset[str]]:
     """The calls made in `statements`, in source order (depth first), each with the context
-    managers open around it. Iterative: a recursive generator passes each call up through
-    every level of nesting, and deep code made that the index's most expensive step. The stack
-    holds nodes, and the context managers open from there on (a tuple) where a `with` changes
-    them: most nodes of a body are in no `with`, and a pair per node cost a third of this."""
+    managers open around it, and the names the statements assign. Iterative: a recursive
+    generator passes each call up through every level of nesting, and deep code made that the
+    index's most expensive step. The stack holds nodes, and the context managers open from
+    there on (a tuple) where a `with` changes them: most nodes of a body are in no `with`, and
+    a pair per node cost a third of this."""
     found: list[tuple[ast.Call, tuple[str, ...]]] = []
+    assigned: set[str] = set()
     opened = within
     stack: list[Any] = list(reversed(statements))
     while stack:
@@ -99,11 +195,14 @@ def _calls(statements: list[ast.stmt], within: tuple[str, ...]) -> list[tuple[as
             inside += node.body  # type: ignore[attr-defined]
             inside.append(opened)  # after the `with`: what was open before it
             stack += reversed(inside)
+        elif kind is ast.Name:
+            if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+                assigned.add(node.id)  # type: ignore[attr-defined]
         else:
             if kind is ast.Call:
                 found.append((node, opened))
             stack += reversed(children(node))
-    return found
+    return found, frozenset(assigned)
 
 
 # Code that runs later, not where it is written (its calls are not the function's own).

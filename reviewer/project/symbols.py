@@ -25,14 +25,18 @@ from typing import Any, Mapping
 
 from reviewer.astfacts import dotted_name, nodes_of
 from reviewer.discovery import is_test_path
+from reviewer.entrypoints import is_route_decorator
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import absolute_module, module_name_for
-from reviewer.project.calls import CallEdge, call_edges
+from reviewer.project.calls import PASSED, CallEdge, call_edges
+from reviewer.project.calls import REQUEST as REQUEST_FACT
 from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
 from reviewer.project.responses import ErrorBody, Paging, class_takes_page_inputs, error_bodies, paging_summary, returned_callees
 from reviewer.project.uris import local_uri_returns
+from reviewer.project.instances import call_return, module_instance
 from reviewer.project.values import (
+    CALL,
     CHOICE,
     COLLECTION,
     CONCAT,
@@ -52,6 +56,12 @@ QUERY_WORDS = ("objects", "query", "session", "execute", "scalars", ".get(")
 MODEL_WORDS = ("models.Model", "(Model)", "db.Model", "Mapped[", "relationship(", "ForeignKey(", "Column(")
 MAX_RETURNS = 4
 SECTION = "symbols"
+# Methods longer than this get no text summary: the ones that return a constant or a
+# placeholder clause are short, and reading every method's body doubled the cost of this pass.
+MAX_METHOD_LINES = 16
+# Where a parameter's values come from over the project's calls (`parameter_origin`).
+ORIGIN_CONSTANT, ORIGIN_REQUEST, ORIGIN_UNKNOWN = "constant", "request data", "unknown"
+
 
 
 # --------------------------------------------------------------------------------------------
@@ -74,8 +84,9 @@ class ClassFacts:
 class FunctionFacts:
     name: str
     line: int
-    parameters: tuple[str, ...]
+    parameters: tuple[str, ...]  # a method's without its `self` / `cls`
     returns: tuple[Expr, ...]  # empty when some return is not built from constants and parameters
+    prop: bool = False  # a method decorated `@property` (read as an attribute)
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,12 @@ class FileSymbols:
     # "function" or "Class.method" -> the project callables (as written) whose results it
     # returns: what the response summaries follow.
     returns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # "Class.method" -> its facts, for the methods and properties that return text built from
+    # constants and their parameters (summary "returns a constant / a placeholder clause").
+    methods: Mapping[str, FunctionFacts] = field(default_factory=dict)
+    # Module-level names bound once to a call -> the callee as written (`db = Database(...)`):
+    # an instance of that class when the callee is a project class (reviewer.project.instances).
+    instances: Mapping[str, str] = field(default_factory=dict)
 
     def binds(self, name: str) -> bool:
         """The module binds `name` itself (not through an import)."""
@@ -129,10 +146,9 @@ class FileSymbols:
                 }
                 for name, cls in self.classes.items()
             },
-            "functions": {
-                name: {"line": fn.line, "parameters": list(fn.parameters), "returns": [r.to_json() for r in fn.returns]}
-                for name, fn in self.functions.items()
-            },
+            "functions": {name: _function_json(fn) for name, fn in self.functions.items()},
+            "methods": {name: _function_json(fn) for name, fn in self.methods.items()},
+            "instances": dict(self.instances),
             "variables": sorted(self.variables),
             "calls": [edge.to_json() for edge in self.calls],
             "migration": self.migration,
@@ -161,10 +177,9 @@ class FileSymbols:
                 )
                 for name, cls in data["classes"].items()
             },
-            functions={
-                name: FunctionFacts(name, fn["line"], tuple(fn["parameters"]), tuple(Expr.from_json(r) for r in fn["returns"]))
-                for name, fn in data["functions"].items()
-            },
+            functions={name: _function_from_json(name, fn) for name, fn in data["functions"].items()},
+            methods={name: _function_from_json(name.rsplit(".", 1)[-1], fn) for name, fn in data.get("methods", {}).items()},
+            instances=dict(data.get("instances", {})),
             variables=frozenset(data.get("variables", ())),
             queries={name: QuerySummary.from_json(summary) for name, summary in data.get("queries", {}).items()},
             calls=tuple(CallEdge.from_json(edge) for edge in data.get("calls", ())),
@@ -185,6 +200,7 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     functions: dict[str, FunctionFacts] = {}
     queries: dict[str, QuerySummary] = {}
     uris: dict[str, tuple[str, ...]] = {}
+    methods: dict[str, FunctionFacts] = {}
     responders: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []  # functions and methods, for the response summaries
     page_inputs: list[str] = []  # classes of page inputs
     # Words without which a file holds no query / defines no model: its functions' database
@@ -217,6 +233,10 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             for method in node.body:
                 if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     _summarise(queries, f"{node.name}.{method.name}", method, imports, not _is_static(method), accesses, on_self)
+                    if (method.end_lineno or method.lineno) - method.lineno <= MAX_METHOD_LINES:
+                        facts = _function_facts(method, bound=not _is_static(method))
+                        if facts.returns:
+                            methods[f"{node.name}.{method.name}"] = facts
                     _returns_uri(uris, f"{node.name}.{method.name}", method)
                     responders.append((f"{node.name}.{method.name}", method))
             if class_takes_page_inputs(node):
@@ -233,6 +253,13 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
         if name in rebound or any(value is None for value in values):
             continue
         constants[name] = values[0] if len(values) == 1 else Expr(CHOICE, items=tuple(v for v in values if v is not None))
+    instances = {
+        target.id: callee
+        for statement in _module_statements(tree.body)
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and (callee := module_instance(statement.value))
+        for target in statement.targets
+        if isinstance(target, ast.Name) and len(bindings.get(target.id, ())) == 1 and target.id not in rebound
+    }
     variables = frozenset(name for name in bindings if name not in imports and name not in constants and name not in classes and name not in functions)
     # A test's calls are no evidence about the code it calls (a test wrapping a call in
     # `atomic` says nothing of production callers), and they would double the edges.
@@ -251,7 +278,7 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             returns[key] = found_returns
     return FileSymbols(
         path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls, stars=tuple(stars), uris=uris,
-        paging=paging, errors=errors, returns=returns,
+        paging=paging, errors=errors, returns=returns, methods=methods, instances=instances,
     )
 
 
@@ -364,9 +391,15 @@ def _class_facts(node: ast.ClassDef) -> ClassFacts:
     return ClassFacts(node.name, node.lineno, tuple(bases), attributes, frozenset(instance), frozenset(declared))
 
 
-def _function_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFacts:
+def _function_facts(node: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool = False) -> FunctionFacts:
+    """A function's parameters and, when every return builds text from constants and its
+    parameters (or is the result of another call of the project, or of `self.X`), those
+    returns. `bound`: a method whose first parameter (`self` / `cls`) is the instance, which
+    its returns may read (`self.timestamp_now`)."""
     args = node.args
     parameters = tuple(a.arg for a in [*args.posonlyargs, *args.args])
+    if bound:
+        parameters = parameters[1:]
     every = frozenset([*parameters, *(a.arg for a in args.kwonlyargs)])
     returns: list[ast.AST] = []
     assigned: dict[str, list[ast.AST]] = {}
@@ -384,10 +417,22 @@ def _function_facts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFac
     if returns and len(returns) <= MAX_RETURNS and all(value is not None for value in returns):
         local = {name: values[0] for name, values in assigned.items() if len(values) == 1 and values[0] is not None}
         shadowed = frozenset(name for name in assigned if name not in local)
-        lifted = [expr_of(value, every | shadowed, local) for value in returns]
-        if all(item is not None and _is_text(item) and not _uses(item, shadowed) for item in lifted):
+        lifted = [expr_of(value, every | shadowed, local) or call_return(value, every | shadowed, local) for value in returns]
+        if all(item is not None and (_is_text(item) or item.kind in (REF, CALL)) and not _uses(item, shadowed) for item in lifted):
             summary = tuple(lifted)  # type: ignore[arg-type]
-    return FunctionFacts(node.name, node.lineno, parameters, summary)
+    prop = any(dotted_name(decorator) in ("property", "functools.cached_property", "cached_property") for decorator in node.decorator_list)
+    return FunctionFacts(node.name, node.lineno, parameters, summary, prop)
+
+
+def _function_json(fn: FunctionFacts) -> dict[str, Any]:
+    data: dict[str, Any] = {"line": fn.line, "parameters": list(fn.parameters), "returns": [r.to_json() for r in fn.returns]}
+    if fn.prop:
+        data["property"] = True
+    return data
+
+
+def _function_from_json(name: str, data: Mapping[str, Any]) -> FunctionFacts:
+    return FunctionFacts(name, data["line"], tuple(data["parameters"]), tuple(Expr.from_json(r) for r in data["returns"]), bool(data.get("property")))
 
 
 def _is_text(expr: Expr) -> bool:
@@ -441,6 +486,7 @@ class Summary:
     qualified: str
     parameters: tuple[str, ...]
     returns: tuple[tuple[Part, ...], ...]
+    prop: bool = False  # a property's: read as an attribute, with no arguments
 
 
 @dataclass(frozen=True)
@@ -600,17 +646,103 @@ class ProjectSymbols:
         where, names = found
         if len(names) != 1 or names[0] not in self.files[where].functions:
             return None
-        function = self.files[where].functions[names[0]]
-        if not function.returns:
+        qualified = f"{self.modules[where].name if where in self.modules else module_name_for(where)}.{names[0]}"
+        return self._summary(where, qualified, self.files[where].functions[names[0]], None, 0)
+
+    def member_summary(self, cls: ClassSymbol, name: str) -> Summary | None:
+        """Summary "returns a constant / returns a placeholder clause" of the method or property
+        `name` of a project class, defined on it or inherited from a base: the text templates its
+        returns build from constants, its parameters (slots), the class's constants and the
+        members it reads on `self`. None when some return is anything else, or when a class on
+        the way binds `name` another way."""
+        key = ("member", cls.qualified, cls.path, name)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None  # a cycle: no summary
+        result = None
+        for owner in (cls, *(symbol for _, symbol in self.ancestry(cls))):
+            if owner is None:
+                break  # an external base may define it
+            short = owner.qualified.rsplit(".", 1)[-1]
+            facts = self.files[owner.path]
+            if name in facts.classes[short].attributes:
+                function = facts.methods.get(f"{short}.{name}")
+                if function is not None:
+                    result = self._summary(owner.path, f"{owner.qualified}.{name}", function, owner, 0)
+                    if result is not None and function.prop:
+                        result = Summary(result.qualified, (), result.returns, prop=True)
+                break
+        self._memo[key] = result
+        return result
+
+    def constant_summary(self, cls: ClassSymbol, name: str) -> Summary | None:
+        """A class constant read on an instance (`db.TABLE`), as the summary of a property:
+        None when it is no constant or an instance of the class rebinds it."""
+        constant = self.class_constant(cls.path, cls.qualified.rsplit(".", 1)[-1], name)
+        if constant is None:
             return None
-        qualified = f"{self.modules[where].name}.{names[0]}"
-        templates = []
+        return Summary(constant.qualified, (), ((UNKNOWN,) if constant.collection else constant.parts,), prop=True)
+
+    def instance_class(self, path: str, dotted: str) -> ClassSymbol | None:
+        """The project class of the module-level instance `dotted` names in file `path`
+        (`db = Database(...)`, in this module or another), or None."""
+        found = self._locate(path, dotted, 0)
+        if found is None or len(found[1]) != 1:
+            return None
+        where, names = found
+        callee = self.files[where].instances.get(names[0])
+        return self.class_symbol(where, callee) if callee else None
+
+    def _summary(self, path: str, qualified: str, function: FunctionFacts, owner: ClassSymbol | None, hops: int) -> Summary | None:
+        if not function.returns or hops > MAX_HOPS:
+            return None
+        slots = frozenset(function.parameters)
+        templates: list[tuple[Part, ...]] = []
         for expr in function.returns:
-            parts = self._parts(where, expr, 0, frozenset(function.parameters) | _param_names(expr))
+            found = self._returned(path, expr, owner, slots | _param_names(expr), hops)
+            if found is None:
+                return None
+            templates.extend(found)
+        return Summary(qualified, function.parameters, tuple(templates[:MAX_RETURNS * 2]))
+
+    def _returned(self, path: str, expr: Expr, owner: ClassSymbol | None, slots: frozenset[str], hops: int) -> list[tuple[Part, ...]] | None:
+        """The templates one return builds: its own, or those of the helper or member it
+        returns the result of (`return placeholder(key)`, `return self.timestamp_now`), with
+        their slots filled from the arguments."""
+        if expr.kind not in (CALL, REF):
+            parts = self._parts(path, expr, 0, slots, owner)
+            return [parts] if parts is not None else None
+        if expr.kind == REF and not expr.text.startswith(("self.", "cls.")):
+            parts = self._parts(path, expr, 0, slots, owner)
+            return [parts] if parts is not None else None
+        callee = self._callee(path, expr.text, owner, hops)
+        if callee is None or (expr.kind == REF) != callee.prop:
+            return None
+        if expr.kind == REF:
+            return list(callee.returns)
+        arguments: dict[str, tuple[Part, ...]] = {}
+        for parameter, argument in zip(callee.parameters, expr.items):
+            parts = self._parts(path, argument, 0, slots, owner)
             if parts is None:
                 return None
-            templates.append(parts)
-        return Summary(qualified, function.parameters, tuple(templates))
+            arguments[parameter] = parts
+        filled = []
+        for template in callee.returns:
+            if any(part.slot is not None and part.slot not in arguments for part in template):
+                return None  # a parameter left to its default
+            filled.append(tuple(piece for part in template for piece in (arguments[part.slot] if part.slot is not None else (part,))))
+        return filled
+
+    def _callee(self, path: str, written: str, owner: ClassSymbol | None, hops: int) -> Summary | None:
+        head, _, rest = written.partition(".")
+        if head in ("self", "cls"):
+            return self.member_summary(owner, rest) if owner is not None and rest and "." not in rest else None
+        found = self._locate(path, written, 0)
+        if found is None or len(found[1]) != 1 or found[1][0] not in self.files[found[0]].functions:
+            return None
+        where, names = found
+        qualified = f"{self.modules[where].name if where in self.modules else module_name_for(where)}.{names[0]}"
+        return self._summary(where, qualified, self.files[where].functions[names[0]], None, hops + 1)
 
     def definition(self, path: str, dotted: str, absolute: bool = False) -> tuple[str, str] | None:
         """Where the name `dotted`, as code in file `path` writes it (or, with `absolute`, a
@@ -812,6 +944,44 @@ class ProjectSymbols:
                 found.append((where, edge))
         return tuple(found)
 
+    def parameter_origin(self, path: str, function: str, name: str, position: int, depth: int = 0) -> str:
+        """Where the values of parameter `name` (the `position`-th positional one, -1 for a
+        keyword-only one) of the function or method (`Class.method`) `function` of file `path`
+        come from, over every call of it the project makes (argument facts of the call edges,
+        followed through callers that pass their own parameters on, across modules):
+        ORIGIN_REQUEST when one call passes request data (or a route handler passes its own
+        parameter), ORIGIN_CONSTANT when every call passes a project constant and the function
+        is a module-level one (a method may be called through an instance, which the edges do
+        not resolve), else ORIGIN_UNKNOWN (no caller, or one passes anything else)."""
+        key = ("origin", path, function, name)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = ORIGIN_UNKNOWN  # a cycle proves nothing
+        origins = set()
+        for where, edge in self.callers(path, function) if depth <= MAX_HOPS else ():
+            fact = edge.argument(position, name)
+            if fact is None:
+                origins.add(ORIGIN_UNKNOWN)
+            elif fact.kind == REQUEST_FACT:
+                origins.add(ORIGIN_REQUEST)
+            elif fact.kind == PASSED:
+                if any(is_route_decorator(decorator) for decorator in edge.decorators):
+                    origins.add(ORIGIN_REQUEST)  # a route handler's own parameter: the client's
+                else:
+                    origins.add(self.parameter_origin(where, edge.caller, fact.text, int(fact.items[0].text), depth + 1))
+            else:
+                origins.add(ORIGIN_CONSTANT if self._parts(where, fact, 0, frozenset()) is not None else ORIGIN_UNKNOWN)
+            if ORIGIN_REQUEST in origins:
+                break
+        if ORIGIN_REQUEST in origins:
+            result = ORIGIN_REQUEST
+        elif origins == {ORIGIN_CONSTANT} and "." not in function:
+            result = ORIGIN_CONSTANT
+        else:
+            result = ORIGIN_UNKNOWN
+        self._memo[key] = result
+        return result
+
     def migration(self, path: str) -> bool:
         """A migration file (as discovery classified it), or an Alembic revision file wherever it
         lives: module constants `revision` and `down_revision` and an `upgrade()` function."""
@@ -991,7 +1161,7 @@ class ProjectSymbols:
             return None
         return Constant(qualified, parts, collection=_collection(expr))
 
-    def _parts(self, path: str, expr: Expr, hops: int, slots: frozenset[str]) -> tuple[Part, ...] | None:
+    def _parts(self, path: str, expr: Expr, hops: int, slots: frozenset[str], owner: ClassSymbol | None = None) -> tuple[Part, ...] | None:
         if hops > MAX_HOPS:
             return None
         kind = expr.kind
@@ -999,6 +1169,10 @@ class ProjectSymbols:
             return (Part(expr.text),)
         if kind == PARAM:
             return (Part(slot=expr.text),) if expr.text in slots else None
+        if kind == CALL:
+            return None
+        if kind == REF and expr.text.startswith(("self.", "cls.")):
+            return self._own(path, expr.text.partition(".")[2], owner, hops)
         if kind in (REF, IMPORTED):
             if expr.text in slots:
                 return (Part(slot=expr.text),)
@@ -1008,7 +1182,7 @@ class ProjectSymbols:
             return (UNKNOWN,) if target.collection else target.parts
         items = []
         for item in expr.items:
-            parts = self._parts(path, item, hops + 1, slots)
+            parts = self._parts(path, item, hops + 1, slots, owner)
             if parts is None:
                 return None
             items.append(parts)
@@ -1019,6 +1193,19 @@ class ProjectSymbols:
         if kind == CHOICE and items and all(parts == items[0] for parts in items):
             return items[0]
         return (UNKNOWN,)  # COLLECTION, OPAQUE, CHOICE of different constants
+
+    def _own(self, path: str, attribute: str, owner: ClassSymbol | None, hops: int) -> tuple[Part, ...] | None:
+        """`self.X` read in a method of `owner`: a class constant the instance does not rebind,
+        or a property that returns constant text (one template, or several of known text)."""
+        if owner is None or not attribute or "." in attribute:
+            return None
+        constant = self.class_constant(owner.path, owner.qualified.rsplit(".", 1)[-1], attribute)
+        if constant is not None:
+            return (UNKNOWN,) if constant.collection else constant.parts
+        member = self.member_summary(owner, attribute)
+        if member is None or not member.prop or any(part.slot is not None for template in member.returns for part in template):
+            return None
+        return member.returns[0] if all(template == member.returns[0] for template in member.returns) else (UNKNOWN,)
 
     def _class(self, path: str, name: str) -> ClassSymbol:
         key = ("class", path, name)
@@ -1108,10 +1295,11 @@ class SymbolsProvider(IndexProvider):
         found = collect_symbols(path, tree, text)
         if kind is FileKind.PYTHON_MIGRATION:
             # A migration's symbols are its own; what it calls (a helper of the project, run in
-            # the migration's transaction) is what the rest of the project needs to know.
+            # the migration's transaction), and the constants it passes (argument facts), is
+            # what the rest of the project needs to know.
             if not found.calls:
                 return None
-            found = FileSymbols(path, False, found.imports, {}, {}, {}, calls=found.calls, migration=True)
+            found = FileSymbols(path, False, found.imports, found.constants, {}, {}, calls=found.calls, migration=True)
         return found.to_json()
 
     def merge(self, facts: Mapping[str, Any]) -> Any:
@@ -1125,6 +1313,7 @@ def _without_lines(data: Mapping[str, Any]) -> dict[str, Any]:
         **data,
         "classes": {name: {k: v for k, v in cls.items() if k != "line"} for name, cls in data["classes"].items()},
         "functions": {name: {k: v for k, v in fn.items() if k != "line"} for name, fn in data["functions"].items()},
+        "methods": {name: {k: v for k, v in fn.items() if k != "line"} for name, fn in data.get("methods", {}).items()},
         "calls": [[edge[0], edge[1], *edge[3:]] for edge in data.get("calls", ())],
         "errors": {name: [body[:2] for body in bodies] for name, bodies in data.get("errors", {}).items()},
     }
@@ -1138,7 +1327,7 @@ def _fingerprint(facts: Mapping[str, Any]) -> str:
         path: _without_lines(data)
         for path, data in facts.items()
         if data["package"] or data["constants"] or data["classes"] or data["imports"] or data.get("variables") or data.get("queries")
-        or data.get("paging") or data.get("errors") or data.get("returns")
+        or data.get("paging") or data.get("errors") or data.get("returns") or data.get("methods") or data.get("instances")
         or any(function["returns"] for function in data["functions"].values())
     }
     return hashlib.blake2b(json.dumps(observable, sort_keys=True).encode(), digest_size=12).hexdigest()

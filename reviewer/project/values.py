@@ -4,7 +4,7 @@ helper's return value is built from, before names are resolved across modules.
 An `Expr` is a small typed tree: known text, a reference to another name (resolved when the
 project's modules are merged), a concatenation, a collection, a choice between alternatives,
 an operation on constants whose text is not worked out, a parameter of the function being
-summarised, or a placeholder list (`", ".join(["%s"] * len(ids))`). `None` stands for "not a
+summarised, the result of a call (in a function's summary only), or a placeholder list (`", ".join(["%s"] * len(ids))`). `None` stands for "not a
 constant". JSON only at the cache boundary (`to_json` / `from_json`).
 """
 
@@ -19,6 +19,10 @@ from reviewer.astfacts import dotted_name
 TEXT, REF, CONCAT, COLLECTION, CHOICE, OPAQUE, PARAM, IMPORTED = (
     "text", "ref", "concat", "collection", "choice", "opaque", "param", "imported",
 )
+# A helper's return value that is the result of another call of the project (`return
+# placeholder(key)`, `return self.quote(name)`): TEXT holds the callee as written, the items its
+# positional arguments. Only a function summary holds one (reviewer.project.instances).
+CALL = "call"
 # Driver placeholders a repeated list is made of (`["%s"] * n`, `"?" * n`).
 PLACEHOLDER_ELEMENTS = frozenset({"%s", "?", "%d"})
 # %-conversions and format specs that raise on anything but a number.

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from sqlglot import exp
 
+from reviewer.project.symbols import ORIGIN_REQUEST
 from reviewer.sql.sinkcalls import Sink, sink_template
 from reviewer.sql.sqllex import normalise_placeholders
 from reviewer.sql.sqltext import (
@@ -137,7 +138,9 @@ def request_text(expr: cst.BaseExpression, context: "FileContext", depth: int = 
     except through a number (`sqltext.numeric`: `int(...)`, `min(int(size), 100)`, `size + 1`),
     which carries no SQL syntax, and for a conditional value only through its two outcomes,
     not the test that chooses between them (`int(request.args["n"]) if "n" in request.args
-    else DEFAULT`). A local name is followed through every assignment to it."""
+    else DEFAULT`). A local name is followed through every assignment to it; a parameter is
+    request data when a call somewhere in the project passes request data for it (the argument
+    facts of the project model's call edges, `ProjectSymbols.parameter_origin`)."""
     if depth > 3:
         return False  # the depth `is_request_data` follows names to, shared with it
     if numeric(expr, context):
@@ -150,5 +153,8 @@ def request_text(expr: cst.BaseExpression, context: "FileContext", depth: int = 
         found = context.scopes.lookup(expr.value)
         if found is not None and found[0] is not context.scopes.module and found[1]:
             return any(request_text(assignment.value, context, depth + 1) for assignment in found[1])
+    if isinstance(expr, cst.Name) and context.scopes.parameter(expr.value) is not None:
+        if context.parameter_origin(expr.value) == ORIGIN_REQUEST:
+            return True  # a call somewhere in the project passes request data for it
     return context.is_request_data(expr, depth)
 

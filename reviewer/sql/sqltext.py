@@ -12,6 +12,7 @@ a quoted literal. Driver placeholders (`%s`, `%(name)s`, `?`, `$1`) are normalis
 from __future__ import annotations
 
 import logging
+import re
 import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -25,6 +26,8 @@ from sqlglot.tokens import TokenType
 from reviewer.sql import sqllex
 from reviewer.flow import exclusive
 from reviewer.names import dotted
+from reviewer.project.receivers import member_summaries
+from reviewer.project.symbols import ORIGIN_CONSTANT
 from reviewer.project.values import NUMERIC_CONVERSIONS, PLACEHOLDER_ELEMENTS, percent_fields
 from reviewer.sql.sqllex import FORMAT, NAMED, NUMERIC, QMARK
 
@@ -36,6 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 MAX_LIFT_DEPTH = 6
+# The text before the number of a numbered named placeholder (`f":val_{i}"`).
+NAMED_PREFIX = re.compile(r":[A-Za-z_]\w*")
 MARKER = "__dyn{}__"
 SAFE_MARKER = "__const{}__"
 # Calls whose result cannot carry SQL syntax.
@@ -133,6 +138,8 @@ class Lifter:
         self._bindings: dict[str, Template] | None = None
         # While assignment i of a name is lifted, the name means what it held before it.
         self._limits: dict[tuple[int, str], int] = {}
+        # Loop variables of a comprehension being lifted (`_safe_elements`): unknown values.
+        self._unknown: frozenset[str] = frozenset()
 
     def lift(self, expr: cst.BaseExpression, depth: int = 0) -> Template:
         if depth > MAX_LIFT_DEPTH:
@@ -178,6 +185,9 @@ class Lifter:
             constant = self.context.project_constant(expr)
             if constant is not None:
                 return self._constant(constant.parts)
+            members = member_summaries(expr, self.context) if self._bindings is None else ()
+            if members and all(member.prop for member in members):
+                return _worst([self._constant(template) for member in members for template in member.returns])
         if isinstance(expr, cst.Subscript) and self._constant_mapping(expr.value):
             return self._safe()
         return opaque(expr)
@@ -252,7 +262,7 @@ class Lifter:
             elif isinstance(items, cst.Name):
                 elements = self._list_items(items)
             if elements is None:
-                if self._constant_items(items):
+                if self._constant_items(items) or self._safe_elements(items, depth):
                     return self._safe()  # `", ".join(COLUMNS)`, `", ".join(f"{c} = %s" for c in row)`
                 return opaque(expr)
             joined = Template()
@@ -283,6 +293,9 @@ class Lifter:
             summary = self.context.project_summary(func) if self._bindings is None else None
             if summary is not None:
                 return self._project_summary(summary, expr, depth)
+            members = member_summaries(func, self.context) if isinstance(func, cst.Attribute) and self._bindings is None else ()
+            if members and not any(member.prop for member in members):
+                return _worst([self._project_summary(member, expr, depth) for member in members])
         return opaque(expr)
 
     def _replace(self, call: cst.Call, depth: int) -> Template:
@@ -433,6 +446,20 @@ class Lifter:
             )
         return self._constant_collection(items) or self._local_dict_keys(items)
 
+    def _safe_elements(self, items: cst.BaseExpression, depth: int) -> bool:
+        """A comprehension each of whose elements is safe text whatever it iterates:
+        `", ".join([quote_ident(c) for c in columns])`. Its loop variables count as unknown
+        values, so only a quoting call, a number or a constant makes an element safe."""
+        if not isinstance(items, (cst.GeneratorExp, cst.ListComp)) or items.for_in.inner_for_in is not None:
+            return False
+        targets = {node.value for node in _name_nodes(items.for_in.target)}
+        saved = self._unknown
+        self._unknown = saved | targets
+        try:
+            return not self.lift(items.elt, depth + 1).holes
+        finally:
+            self._unknown = saved
+
     def _local_dict_keys(self, expr: cst.BaseExpression) -> bool:
         """A local dict whose every assignment is a literal with constant keys, and whose
         later `d[key] = ...` stores use constant keys: its keys are the code's own names."""
@@ -543,6 +570,8 @@ class Lifter:
     def _name(self, expr: cst.Name, depth: int) -> Template:
         if self._bindings is not None and expr.value in self._bindings:
             return self._bindings[expr.value]
+        if expr.value in self._unknown:
+            return opaque(expr)
         found = self.scopes.lookup(expr.value)
         if found is None:
             constant = self.context.project_constant(expr)
@@ -561,6 +590,8 @@ class Lifter:
                 return literal("0")
             if expr.value in scope.converted:
                 return literal("0")
+            if self._bindings is None and self.context.parameter_origin(expr.value) == ORIGIN_CONSTANT:
+                return self._safe()  # every call of its function in the project passes a constant
             return opaque(expr)
         if scope is self.scopes.module:
             constant = self.context.project_constant(expr)
@@ -628,15 +659,22 @@ class Lifter:
         return template
 
 
-def _escapes_quotes(call: cst.Call) -> bool:
-    """`value.replace('"', '""')` or `value.replace("'", "''")`."""
+def _escapes_quotes(call: cst.Call, depth: int = 0) -> bool:
+    """`value.replace('"', '""')` or `value.replace("'", "''")`, also when other replacements
+    that put no quote in follow it (`s.replace("'", "''").replace("\0", "")`, ckan's
+    `literal_string`)."""
     func = call.func
-    if not (isinstance(func, cst.Attribute) and func.attr.value == "replace" and len(call.args) == 2):
+    if depth > 4 or not (isinstance(func, cst.Attribute) and func.attr.value == "replace" and len(call.args) == 2):
         return False
     old, new = (arg.value for arg in call.args)
     if not (isinstance(old, cst.SimpleString) and isinstance(new, cst.SimpleString)):
         return False
-    return old.evaluated_value in ("'", '"', "`") and new.evaluated_value == old.evaluated_value * 2
+    old_text, new_text = old.evaluated_value, new.evaluated_value
+    if old_text in ("'", '"', "`") and new_text == old_text * 2:
+        return True
+    inner = func.value
+    quoteless = isinstance(new_text, str) and not any(quote in new_text for quote in "'\"`")
+    return quoteless and isinstance(inner, cst.Call) and _escapes_quotes(inner, depth + 1)
 
 
 def numeric(expr: cst.BaseExpression, context: "FileContext", depth: int = 0) -> bool:
@@ -714,6 +752,8 @@ def _is_placeholder_list(items: cst.BaseExpression) -> str:
                 return is_placeholder(side.elements[0].value)
     if isinstance(items, (cst.GeneratorExp, cst.ListComp)):
         return is_placeholder(items.elt) or _numbered_placeholder(items)
+    if isinstance(items, cst.Call) and dotted(items.func) in ("itertools.repeat", "repeat") and items.args:
+        return is_placeholder(items.args[0].value)  # `itertools.repeat("%s", n)`
     return ""
 
 
@@ -729,9 +769,9 @@ def _numbered_placeholder(items: cst.GeneratorExp | cst.ListComp) -> str:
     text = ""
     for part in items.elt.parts:
         if isinstance(part, cst.FormattedStringText):
-            if part.value not in ("$", ":p", ":", "@p", "?"):
+            if part.value not in ("$", ":p", ":", "@p", "?") and not NAMED_PREFIX.fullmatch(part.value):
                 return ""
-            text += part.value
+            text = ":p" if NAMED_PREFIX.fullmatch(part.value) else text + part.value
         else:
             used = _name_nodes(part.expression)
             if not used or any(node.value not in targets for node in used):

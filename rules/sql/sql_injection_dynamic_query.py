@@ -67,7 +67,19 @@ class SqlInjectionDynamicQuery(PythonRule):
     and comprehensions over constant collections are constants too. A module-level helper of
     another module is read through its summary ("returns a text template over its
     parameters", so `in_clause("id", ids)` is a placeholder clause), and an allowlist check in
-    an enclosing function holds in a nested one. Also reported: a whole statement that is
+    an enclosing function holds in a nested one. The same summary ("returns a constant /
+    returns a placeholder clause") covers the methods and properties of project classes
+    (`reviewer.project.instances`), reached through `self`, a parameter typed with the class
+    (`conn: Connection | None`), a local bound to such values (`database = conn or db`) or a
+    module-level instance of any module (`db = Database(...)`): lnbits' `db.timestamp_now` and
+    `db.timestamp_placeholder("now")` are its dialect's SQL, not data. Quote doubling followed
+    by replacements that put no quote back (ckan's `literal_string`), comprehensions whose every
+    element is quoted (`", ".join([identifier(c) for c in cols])`), `itertools.repeat("%s", n)`
+    and numbered named placeholders (`f":val_{i}"`) are safe too. Parameters are followed across
+    the project through the argument facts of its call edges (`ProjectSymbols.parameter_origin`):
+    one that some call fills with request data, in any module and through callers passing it on,
+    is request data (its identifier holes are reported too); one of a module-level function
+    that every call fills with a project constant is a constant. Also reported: a whole statement that is
     request data (`conn.execute(query)`, `text(username)`), string clauses given to a
     SQLAlchemy `session.query(...)` chain's `filter` / `order_by` / `group_by` / `having`,
     pg8000's `run`, and `str.replace` used to put a value into a template.
@@ -85,17 +97,19 @@ class SqlInjectionDynamicQuery(PythonRule):
     code's own (ORM columns, table names of a cleanup job, catalog names, timeouts), none of
     them request data.
 
-    Opt-in (profile `audit`, or `--select SQL001`): on the ecosystem check's tuned projects its
-    36 findings (33 judged: 0 true, 6 debatable, 27 false; precision 0.09, label s10) are values
-    of unknown origin that are the project's own: 26 on lnbits, whose `Database` helpers return
-    the dialect's SQL for a timestamp, then values read back from the database, the environment
-    or the code. A default form that reports only request data reaching the query is the next
-    step."""
+    Opt-in (profile `audit`, or `--select SQL001`): on the ecosystem check's 54 tuned projects
+    (label sql12c-2) its 49 findings are all judged: 0 true, 9 debatable, 40 false (precision
+    0.09; 78 findings and 0.05 with main's engine before the member summaries and argument facts,
+    label sql12c-base). What is left is values the project owns that no summary shows yet: ids
+    and names read back from the database or its catalog, settings, management-command
+    constants kept on `self`, fragments returned in tuples, and identifiers that request data
+    reaches only after a validating helper that raises (datasette, lnbits). A default form that
+    reports only request data reaching the query is the next step."""
 
     code = "SQL001"
     # bandit's SQL tests flag the same calls, with no sink or hole classification.
     supersedes = ("B608", "B610", "B611")
-    opt_in = True  # field precision 0.09 on the tuned projects; see the docstring
+    opt_in = True  # field precision 0.09 on the tuned projects (label sql12c-2); see the docstring
     options = {UNKNOWN_NAMES: False}
     opt_in_options = {UNKNOWN_NAMES: True}
     name = "sql-injection-dynamic-query"
@@ -293,6 +307,61 @@ class SqlInjectionDynamicQuery(PythonRule):
             note="a template defined in another module",
         ),
         Example(
+            "from shop.db import Database\n"
+            "async def find(db: Database, name):\n"
+            "    await db.execute(f\"SELECT id FROM users WHERE name = {db.label(name)}\")\n",
+            path="shop/views.py",
+            lines=(3,),
+            files=(
+                ("shop/__init__.py", ""),
+                ("shop/db.py", "class Database:\n    def label(self, who):\n        return who.name\n"),
+            ),
+            note="a method of a project class that returns its argument's data, not a constant",
+        ),
+        Example(
+            "def find(conn, name):\n"
+            "    conn.execute(f\"SELECT id FROM t WHERE name = '{name.replace(\"'\", \"''\").replace('x', \"'\")}'\")\n",
+            lines=(2,),
+            note="quotes doubled, then a later replace puts a quote back",
+        ),
+        Example(
+            "def find(cur, names):\n"
+            '    cur.execute(f"SELECT id FROM t WHERE name IN ({", ".join([n.strip() for n in names])})")\n',
+            lines=(2,),
+            note="a comprehension over values of unknown origin, not quoted",
+        ),
+        Example(
+            "def archive(cur, table):\n"
+            '    cur.execute(f"DROP TABLE {table}_archive")\n',
+            path="shop/db.py",
+            lines=(2,),
+            files=(
+                ("shop/__init__.py", ""),
+                (
+                    "shop/views.py",
+                    "from flask import request\n"
+                    "from shop.db import archive\n"
+                    "def relay(cur, table):\n"
+                    "    archive(cur, table)\n"
+                    "def purge(cur):\n"
+                    '    relay(cur, request.args["table"])\n',
+                ),
+                ("shop/jobs.py", 'from shop import db\ndef nightly(cur):\n    db.archive(cur, "sessions")\n'),
+            ),
+            note="argument facts: a call in another module passes request data for the parameter, through a caller "
+            "that passes its own parameter on; one constant caller does not make it safe",
+        ),
+        Example(
+            "import itertools\n"
+            "def bulk(cur, value, n, rows):\n"
+            "    cur.execute(f\"SELECT id FROM t WHERE id IN ({', '.join(itertools.repeat(value, n))})\", rows)\n"
+            "def named(conn, prefix, fields):\n"
+            '    marks = ", ".join([f":{prefix}{i}" for i in range(len(fields))])\n'
+            '    conn.execute(f"INSERT INTO t VALUES ({marks})", fields)\n',
+            lines=(3, 6),
+            note="a repeated value that is not a placeholder, and a placeholder name built from a value",
+        ),
+        Example(
             "from shop.constants import NOTE\n"
             "def tag(cur, name):\n"
             "    cur.execute(f\"UPDATE t SET note = '{NOTE}' WHERE name = '{name}'\")\n",
@@ -421,6 +490,59 @@ class SqlInjectionDynamicQuery(PythonRule):
             "def archive(cur, table_name):\n"
             '    cur.execute(f"DROP TABLE {table_name}_archive")\n',
             note="near-miss: an identifier that is not request data (on real code: the ORM's own names)",
+        ),
+        Example(
+            "from shop.db import Connection, db\n"
+            "async def purge(conn: Connection | None = None):\n"
+            "    database = conn or db\n"
+            "    await database.execute(f\"DELETE FROM audit WHERE at < {database.placeholder('cutoff')}\", {\"cutoff\": 1})\n"
+            "    await db.execute(f\"DELETE FROM audit WHERE at < {db.timestamp_now}\")\n",
+            path="shop/views.py",
+            files=(
+                ("shop/__init__.py", ""),
+                (
+                    "shop/db.py",
+                    "class Compat:\n"
+                    "    @property\n"
+                    "    def timestamp_now(self):\n"
+                    "        return \"now()\"\n"
+                    "    def placeholder(self, key):\n"
+                    "        return f\"to_timestamp(:{key})\"\n"
+                    "class Connection(Compat):\n"
+                    "    pass\n"
+                    "class Database(Compat):\n"
+                    "    pass\n"
+                    "db = Database()\n",
+                ),
+            ),
+            note="near-miss: a property and a method of a project class return the dialect's SQL for a "
+            "timestamp, on a parameter typed with the class and a module-level instance of another module (lnbits)",
+        ),
+        Example(
+            "def drop(cur, table):\n"
+            '    cur.execute(f"DELETE FROM {table} WHERE name = \'{table}\'")\n'
+            "def nightly(cur):\n"
+            '    drop(cur, "sessions")\n'
+            "    drop(cur, TOKENS)\n"
+            'TOKENS = "tokens"\n',
+            note="near-miss: every call of the function in the project passes a constant for the parameter",
+        ),
+        Example(
+            "def literal_string(s):\n"
+            "    return \"'\" + s.replace(\"'\", \"''\").replace(\"\\0\", \"\") + \"'\"\n"
+            "def table_type(conn, name):\n"
+            '    conn.execute(f"SELECT table_type FROM information_schema.tables WHERE table_name = {literal_string(name)}")\n',
+            note="near-miss: quotes doubled, then a replacement that puts no quote in (ckan)",
+        ),
+        Example(
+            "import itertools\n"
+            "def identifier(s):\n"
+            "    return '\"' + s.replace('\"', '\"\"') + '\"'\n"
+            "def insert(cur, fields, values):\n"
+            '    columns = ", ".join([identifier(f) for f in fields])\n'
+            '    marks = ", ".join(itertools.repeat("%s", len(fields)))\n'
+            '    cur.execute(f"INSERT INTO t ({columns}) VALUES ({marks})", values)\n',
+            note="near-miss: every element of the comprehension is quoted, and a repeated placeholder",
         ),
         Example(
             "def purge(cur):\n"
