@@ -427,3 +427,30 @@ def test_argument_facts_and_parameter_origin_across_modules() -> None:
     assert model.parameter_origin("app/views.py", "Job.put", "key", 0) == "unknown"
     assert model.parameter_origin("app/db.py", "Store.put", "key", 0) == "unknown"
     assert model.parameter_origin("app/views.py", "local", "value", 1) == "unknown"
+
+
+def test_a_route_handlers_scalar_typed_parameter_passed_on_is_no_request_text() -> None:
+    """A handler's `item_id: int` (or `Optional[int]`, `int | None`, `Literal[...]`) passed to a
+    helper cannot carry SQL syntax: FastAPI coerces it; a `str` one, passed to the same helper,
+    is request data."""
+    files = {
+        "app/__init__.py": "",
+        "app/helpers.py": "def lookup(db, key):\n    pass\ndef find(db, key):\n    pass\n",
+        "app/main.py": (
+            "from typing import Literal, Optional\n"
+            "from app.helpers import lookup, find\n"
+            "@app.get('/a/{item_id}')\n"
+            "def by_id(item_id: int):\n    lookup(None, item_id)\n"
+            "@app.get('/b')\n"
+            "def by_optional(item_id: Optional[int] = None, other: 'int | None' = None, kind: Literal['a'] = 'a'):\n"
+            "    lookup(None, item_id)\n    lookup(None, kind)\n"
+            "@app.get('/c')\n"
+            "def by_name(name: str):\n    find(None, name)\n"
+            "@app.get('/d')\n"
+            "def by_either(key: int | str):\n    find(None, key)\n"
+        ),
+    }
+    model = _built(files)
+    assert model.parameter_origin("app/helpers.py", "lookup", "key", 1) == "constant"
+    # Near misses: a `str` parameter, and a union that admits text.
+    assert model.parameter_origin("app/helpers.py", "find", "key", 1) == "request data"

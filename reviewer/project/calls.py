@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from reviewer.astfacts import children, dotted_name
-from reviewer.project.values import PARAM, TEXT, Expr, expr_of
+from reviewer.project.values import PARAM, SAFE_ANNOTATIONS, TEXT, Expr, expr_of
 
 # Argument facts (`CallEdge.args` / `kwargs`): the caller's parameter `text` passed on, a read
 # of the request, or a constant expression (any other Expr kind, resolved when asked).
@@ -131,7 +131,35 @@ def _passed(caller: str, arguments: ast.arguments, assigned: frozenset[str]) -> 
         name: Expr(PASSED, name, (Expr(TEXT, str(positional.index(name) if name in positional else -1)),))
         for name in every - assigned - _injected(arguments)
     }
+    for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+        if parameter.arg in passed and _scalar(parameter.annotation):
+            # Typed as a number, UUID, date or Literal: whatever the caller's callers pass, the
+            # value can carry no SQL syntax, as safe as a constant (a route handler's `id: int`).
+            passed[parameter.arg] = Expr(TEXT, "0")
     return passed, every | assigned
+
+
+_SAFE_TAILS = frozenset(name.rsplit(".", 1)[-1] for name in SAFE_ANNOTATIONS)
+
+
+def _scalar(annotation: ast.expr | None) -> bool:
+    """An annotation of a type that cannot carry SQL syntax (SAFE_ANNOTATIONS by its last
+    name, `Literal[...]`), also when optional (`int | None`, `Optional[int]`)."""
+    if annotation is None:
+        return False
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [annotation.left, annotation.right]
+        return any(_scalar(side) for side in sides) and all(_scalar(side) or _none(side) for side in sides)
+    if isinstance(annotation, ast.Subscript):
+        head = (dotted_name(annotation.value) or "").rsplit(".", 1)[-1]
+        if head == "Literal":
+            return True
+        return head in ("Optional", "Annotated") and _scalar(annotation.slice.elts[0] if isinstance(annotation.slice, ast.Tuple) else annotation.slice)
+    return (dotted_name(annotation) or "").rsplit(".", 1)[-1] in _SAFE_TAILS
+
+
+def _none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _fact(node: ast.AST, parameters: dict[str, Expr], local: frozenset[str]) -> Expr | None:

@@ -28,6 +28,15 @@ PLACEHOLDER_ELEMENTS = frozenset({"%s", "?", "%d"})
 # %-conversions and format specs that raise on anything but a number.
 NUMERIC_CONVERSIONS = frozenset("difeEgGxXo")
 NUMERIC_SPECS = frozenset("dfeEgGxXob%n")
+# Parameter types that cannot carry SQL syntax: FastAPI and pydantic coerce a request's value
+# to them or reject it (reviewer.sql.sqltext, reviewer.project.calls).
+SAFE_ANNOTATIONS = frozenset(
+    {
+        "int", "float", "bool", "uuid.UUID", "decimal.Decimal", "datetime.date", "datetime.datetime",
+        "datetime.time", "datetime.timedelta", "pydantic.PositiveInt", "pydantic.NonNegativeInt",
+        "pydantic.conint", "pydantic.UUID4",
+    }
+)
 COLLECTION_CALLS = frozenset({"frozenset", "set", "tuple", "list"})
 
 

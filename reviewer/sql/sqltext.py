@@ -28,7 +28,7 @@ from reviewer.flow import exclusive
 from reviewer.names import dotted
 from reviewer.project.receivers import member_summaries
 from reviewer.project.symbols import ORIGIN_CONSTANT
-from reviewer.project.values import NUMERIC_CONVERSIONS, PLACEHOLDER_ELEMENTS, percent_fields
+from reviewer.project.values import NUMERIC_CONVERSIONS, PLACEHOLDER_ELEMENTS, SAFE_ANNOTATIONS, percent_fields
 from reviewer.sql.sqllex import FORMAT, NAMED, NUMERIC, QMARK
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,13 +51,6 @@ QUOTING_CALLS = frozenset({"quote", "quote_name", "quote_ident", "quote_identifi
 ORM_TABLE_NAMES = ("_meta.db_table", "__tablename__", "__table__.name", "_meta.model_name")
 COERCIONS = frozenset(
     {"int", "float", "bool", "len", "abs", "round", "uuid.UUID", "decimal.Decimal", "datetime.date", "datetime.datetime"}
-)
-SAFE_ANNOTATIONS = frozenset(
-    {
-        "int", "float", "bool", "uuid.UUID", "decimal.Decimal", "datetime.date", "datetime.datetime",
-        "datetime.time", "datetime.timedelta", "pydantic.PositiveInt", "pydantic.NonNegativeInt",
-        "pydantic.conint", "pydantic.UUID4",
-    }
 )
 ARITHMETIC = (cst.Multiply, cst.Subtract, cst.Divide, cst.FloorDivide, cst.Power)
 # Operators that raise on text with a number on the other side (`"5" + 1`, `"5" - 1`): with a
