@@ -10,6 +10,7 @@ ORM010's single-writer code and OPS004's worker loops.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     import libcst as cst
 
 MANAGEMENT_COMMANDS = "/management/commands/"
+# Flask / Werkzeug path converters that only match numbers or UUIDs (`<int:item_id>`).
+SAFE_CONVERTER = re.compile(r"<(?:int|float|uuid):(\w+)>")
 # Decorator attribute names that make a function an HTTP handler (FastAPI, Flask, Starlette):
 # the deployed service calls it with the client's request.
 ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "head", "options"})

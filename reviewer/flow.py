@@ -8,16 +8,13 @@ earlier `sql` while its own right-hand side is being visited.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from reviewer.entrypoints import ROUTE_DECORATORS
+from reviewer.entrypoints import ROUTE_DECORATORS, SAFE_CONVERTER
 from reviewer.names import ImportMap, dotted
 
-# Flask / Werkzeug path converters that only match numbers or UUIDs.
-SAFE_CONVERTER = re.compile(r"<(?:int|float|uuid):(\w+)>")
 
 
 @dataclass

@@ -430,9 +430,9 @@ def test_argument_facts_and_parameter_origin_across_modules() -> None:
 
 
 def test_a_route_handlers_scalar_typed_parameter_passed_on_is_no_request_text() -> None:
-    """A handler's `item_id: int` (or `Optional[int]`, `int | None`, `Literal[...]`) passed to a
-    helper cannot carry SQL syntax: FastAPI coerces it; a `str` one, passed to the same helper,
-    is request data."""
+    """A handler's `item_id: int` (or `Optional[int]`, `int | None`, `Literal[...]`, or Flask's
+    `<int:number>`) passed to a helper cannot carry SQL syntax: FastAPI coerces it, Flask's
+    converter matches digits only; a `str` one, passed to the same helper, is request data."""
     files = {
         "app/__init__.py": "",
         "app/helpers.py": "def lookup(db, key):\n    pass\ndef find(db, key):\n    pass\n",
@@ -448,6 +448,10 @@ def test_a_route_handlers_scalar_typed_parameter_passed_on_is_no_request_text() 
             "def by_name(name: str):\n    find(None, name)\n"
             "@app.get('/d')\n"
             "def by_either(key: int | str):\n    find(None, key)\n"
+            "@app.route('/e/<int:number>/<slug>')\n"
+            "def flask_view(number, slug):\n    lookup(None, number)\n"
+            "@app.route('/f/<string:text>')\n"
+            "def flask_text(text):\n    find(None, text)\n"
         ),
     }
     model = _built(files)

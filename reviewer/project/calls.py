@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from reviewer.astfacts import children, dotted_name
+from reviewer.entrypoints import SAFE_CONVERTER
 from reviewer.project.values import PARAM, SAFE_ANNOTATIONS, TEXT, Expr, expr_of
 
 # Argument facts (`CallEdge.args` / `kwargs`): the caller's parameter `text` passed on, a read
@@ -106,7 +107,7 @@ def _function_edges(caller: str, node: ast.FunctionDef | ast.AsyncFunctionDef, k
         callee = dotted_name(call.func)
         if callee and callee.split(".")[0] in known and (not callee.startswith(("self.", "cls.")) or callee.count(".") == 1):
             if passed is None:
-                passed, local = _passed(caller, node.args, assigned)
+                passed, local = _passed(caller, node, assigned)
             args: list[Expr | None] = []
             for argument in call.args:
                 if isinstance(argument, ast.Starred):
@@ -118,11 +119,12 @@ def _function_edges(caller: str, node: ast.FunctionDef | ast.AsyncFunctionDef, k
             yield CallEdge(caller, callee, call.lineno, within, decorators, tuple(args), kwargs)
 
 
-def _passed(caller: str, arguments: ast.arguments, assigned: frozenset[str]) -> tuple[dict[str, Expr], frozenset[str]]:
+def _passed(caller: str, node: ast.FunctionDef | ast.AsyncFunctionDef, assigned: frozenset[str]) -> tuple[dict[str, Expr], frozenset[str]]:
     """The facts for the caller's parameters passed on, each with its position among the
     caller's own positional parameters (-1: keyword-only) so that the caller's callers can be
     read in turn (only those it never rebinds and no framework injects), and the caller's own
     names (its parameters and what it assigns)."""
+    arguments = node.args
     every = frozenset(a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
     positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args]]
     if "." in caller and positional and positional[0] in ("self", "cls"):
@@ -131,10 +133,16 @@ def _passed(caller: str, arguments: ast.arguments, assigned: frozenset[str]) -> 
         name: Expr(PASSED, name, (Expr(TEXT, str(positional.index(name) if name in positional else -1)),))
         for name in every - assigned - _injected(arguments)
     }
+    converted = {
+        name for decorator in node.decorator_list if isinstance(decorator, ast.Call)
+        for argument in decorator.args if isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+        for name in SAFE_CONVERTER.findall(argument.value)
+    }
     for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
-        if parameter.arg in passed and _scalar(parameter.annotation):
-            # Typed as a number, UUID, date or Literal: whatever the caller's callers pass, the
-            # value can carry no SQL syntax, as safe as a constant (a route handler's `id: int`).
+        if parameter.arg in passed and (_scalar(parameter.annotation) or parameter.arg in converted):
+            # Typed as a number, UUID, date or Literal, or matched by a route's number or UUID
+            # converter: whatever the callers pass, the value can carry no SQL syntax, as safe
+            # as a constant (a route handler's `id: int`, Flask's `<int:id>`).
             passed[parameter.arg] = Expr(TEXT, "0")
     return passed, every | assigned
 
