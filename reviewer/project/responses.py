@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name, walk
+from reviewer.astfacts import dotted_name, tail_name, walk
 from reviewer.names import last_name
 from reviewer.project.queries import body_statements, target_names
 from reviewer.provider import FrozenMap, freeze
@@ -107,7 +107,7 @@ def paging_summary(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Paging | Non
     sliced = False
     for item in walk(node):
         if isinstance(item, ast.Call):
-            callee = simple(item.func) or ""  # `q.limit(n).offset(m)`: a chain's methods too
+            callee = tail_name(item.func) or ""  # `q.limit(n).offset(m)`: a chain's methods too
             methods.add(callee)
             if callee == "min":
                 clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
@@ -236,14 +236,6 @@ class ErrorBody:
         return ErrorBody(freeze(data[0]), data[1], int(data[2]))
 
 
-def simple(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
 def status_value(node: ast.AST | None) -> int | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
@@ -263,7 +255,7 @@ def status_value(node: ast.AST | None) -> int | None:
 def shape_of(node: ast.AST) -> Any:
     """A dict literal's shape: key -> nested shape for dict values, "str"/"list"/"value" for the
     rest. None when the body is not a dict literal."""
-    if isinstance(node, ast.Call) and simple(node.func) == "dict" and not node.args:
+    if isinstance(node, ast.Call) and tail_name(node.func) == "dict" and not node.args:
         return {k.arg: "value" for k in node.keywords if k.arg}
     if not isinstance(node, ast.Dict):
         return None
@@ -287,7 +279,7 @@ def shape_of(node: ast.AST) -> Any:
 
 def response_parts(call: ast.Call) -> tuple[ast.AST | None, ast.AST | None, bool] | None:
     """(body, status node, status given) of a response constructor call."""
-    name = simple(call.func)
+    name = tail_name(call.func)
     if name not in RESPONSES:
         return None
     body_kw, status_kw = RESPONSES[name]
@@ -298,7 +290,7 @@ def response_parts(call: ast.Call) -> tuple[ast.AST | None, ast.AST | None, bool
             body = keyword.value
         if status_kw and keyword.arg == status_kw:
             status = keyword.value
-    if name == "make_response" and isinstance(body, ast.Call) and simple(body.func) == "jsonify":
+    if name == "make_response" and isinstance(body, ast.Call) and tail_name(body.func) == "jsonify":
         body = body.args[0] if body.args else None
     if name == "jsonify" and call.keywords and body is None:
         return ast.Dict(keys=[ast.Constant(k.arg) for k in call.keywords], values=[k.value for k in call.keywords]), None, False
@@ -308,7 +300,7 @@ def response_parts(call: ast.Call) -> tuple[ast.AST | None, ast.AST | None, bool
 def unwrap_body(body: ast.AST | None, function: ast.AST | None) -> ast.AST | None:
     """See through `jsonable_encoder(body)` and a local `body = {...}` assignment."""
     for _ in range(3):
-        if isinstance(body, ast.Call) and len(body.args) == 1 and simple(body.func) in ("jsonable_encoder", "dict", "jsonify"):
+        if isinstance(body, ast.Call) and len(body.args) == 1 and tail_name(body.func) in ("jsonable_encoder", "dict", "jsonify"):
             body = body.args[0]
         elif isinstance(body, ast.Name) and function is not None:
             found = None

@@ -832,12 +832,6 @@ class ProjectSymbols:
             return None
         return self._class(where, names[0])
 
-    def is_subclass(self, path: str, dotted: str, base: str) -> bool:
-        """True when the class `dotted` (as file `path` names it) has `base` (a qualified name)
-        among its bases, across modules."""
-        cls = self.class_symbol(path, dotted)
-        return cls is not None and (cls.qualified == base or base in self.ancestors(cls))
-
     def lineage(self, path: str, dotted: str) -> tuple[str, ...]:
         """The qualified name of the class `dotted` names in file `path`, then its ancestors
         (a project class); the name qualified through the file's imports (any other)."""
