@@ -78,8 +78,14 @@ class Paging:
 
     inputs: bool = False  # takes page inputs
     paginates: bool = False  # pages in its own body
-    clamps: tuple[str, ...] = ()  # the page-size parameters it bounds (`min(limit, 100)`, `if limit > 100`)
+    # The parameters it bounds: any it clamps with `min(x, 100)`, and the page inputs it
+    # compares (`if limit > 100: raise ...`).
+    clamps: tuple[str, ...] = ()
     dependencies: tuple[str, ...] = ()  # FastAPI dependencies of its parameters (as written)
+    # Its page inputs handed whole to project callables: (parameter, callee as written, the
+    # argument's slot: a positional index "0" ... or a keyword), for `ProjectSymbols.clamped_slots`.
+    passes: tuple[tuple[str, str, str], ...] = ()
+    parameters: tuple[str, ...] = ()  # its positional parameters, when it clamps or passes
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -87,23 +93,33 @@ class Paging:
             data["inputs"] = True
         if self.paginates:
             data["paginates"] = True
-        for key in ("clamps", "dependencies"):
+        for key in ("clamps", "dependencies", "parameters"):
             if getattr(self, key):
                 data[key] = list(getattr(self, key))
+        if self.passes:
+            data["passes"] = [list(item) for item in self.passes]
         return data
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> "Paging":
-        return Paging(bool(data.get("inputs")), bool(data.get("paginates")), tuple(data.get("clamps", ())), tuple(data.get("dependencies", ())))
+        return Paging(
+            bool(data.get("inputs")), bool(data.get("paginates")), tuple(data.get("clamps", ())), tuple(data.get("dependencies", ())),
+            tuple((item[0], item[1], item[2]) for item in data.get("passes", ())), tuple(data.get("parameters", ())),
+        )
 
 
-def paging_summary(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Paging | None:
-    """The function's `Paging`, None when it has no fact about pagination."""
+def paging_summary(node: ast.FunctionDef | ast.AsyncFunctionDef, known: frozenset[str] = frozenset()) -> Paging | None:
+    """The function's `Paging`, None when it has no fact about pagination. `known`: the names a
+    call must start with to reach a project callable (the module's bindings and imports)."""
     args = node.args
-    params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
-    inputs = bool(set(params) & PAGINATION_INPUTS)
+    positional = tuple(a.arg for a in [*args.posonlyargs, *args.args])
+    params = [*positional, *(a.arg for a in args.kwonlyargs)]
+    page_params = set(params) & PAGINATION_INPUTS
+    inputs = bool(page_params)
     methods: set[str] = set()
     clamped: set[str] = set()
+    compared: set[str] = set()
+    passes: list[tuple[str, str, str]] = []
     sliced = False
     for item in walk(node):
         if isinstance(item, ast.Call):
@@ -111,8 +127,10 @@ def paging_summary(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Paging | Non
             methods.add(callee)
             if callee == "min":
                 clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
+            elif page_params:
+                passes.extend(_passed(item, page_params, known))
         elif isinstance(item, ast.Compare) and any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in item.ops):
-            clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
+            compared.update(n.id for n in walk(item) if isinstance(n, ast.Name))
         elif isinstance(item, ast.Subscript) and isinstance(item.slice, ast.Slice) and not sliced:
             bounds = [b for b in (item.slice.lower, item.slice.upper) if b is not None]
             sliced = any(_names(bound) & SLICE_BOUNDS for bound in bounds)
@@ -122,9 +140,27 @@ def paging_summary(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Paging | Non
         or bool(PAGINATORS & methods)
         or {"limit", "offset"} <= methods
     )
-    clamps = tuple(sorted(clamped & set(params) & PAGINATION_INPUTS))
-    summary = Paging(inputs, paginates, clamps, _dependencies(node))
+    clamps = tuple(sorted((clamped & set(params)) | (compared & page_params)))
+    passes = list(dict.fromkeys(passes))
+    summary = Paging(inputs, paginates, clamps, _dependencies(node), tuple(passes), positional if clamps or passes else ())
     return summary if summary != Paging() else None
+
+
+def _passed(call: ast.Call, names: set[str], known: frozenset[str]) -> list[tuple[str, str, str]]:
+    """(parameter, callee, slot) for each of `names` a call of a project callable is given whole."""
+    callee = dotted_name(call.func)
+    if not callee or not _reaches_project(callee, known):
+        return []
+    found = []
+    for position, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            break  # the slots after `*args` are not known
+        if isinstance(arg, ast.Name) and arg.id in names:
+            found.append((arg.id, callee, str(position)))
+    for keyword in call.keywords:
+        if keyword.arg is not None and isinstance(keyword.value, ast.Name) and keyword.value.id in names:
+            found.append((keyword.value.id, callee, keyword.arg))
+    return found
 
 
 def class_takes_page_inputs(node: ast.ClassDef) -> bool:

@@ -1,0 +1,218 @@
+"""Per-function summary of the project model: "checks a JWT's expiry by hand" (`ExpiryFlow`),
+read from `ast` in the index pass (cached with the file's other symbols, by content) and
+followed across modules by `ProjectSymbols.expiry_checked`.
+
+Values are tracked by kind: the payload (a decode's result, or anything built from it:
+`TokenPayload(**payload)`), its expiry (`exp` read from a payload: `payload["exp"]`,
+`.get("exp")`, `.exp`, or a value built from one: `int(payload["exp"])`) and the clock
+(`time.time()`, `datetime.now()`, ...). A function's summary says, for each seed it can be
+given, what it does with the value:
+
+- `param:<name>:<kind>`: its parameter `name` holds a payload or an expiry;
+- `decode:<line>`: the JWT decode call on that line (a payload);
+- `call:<callee>:<kind>`: the result of its call of the project callable `callee` (as written)
+  is a payload or an expiry (the callee decodes and hands the value back).
+
+and for each seed (`Flow`): whether the function compares the expiry with the clock itself, the
+kind of value it returns, and the project callables it passes the value to (with the argument
+slots that receive it). Only files that mention `exp` or an expiry are summarised: a function
+that checks an expiry, or decodes with the check off, names it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from reviewer.astfacts import SCOPES, children, dotted_name
+from reviewer.names import CANONICAL, ImportMap
+from reviewer.provider import FrozenMap
+
+DECODERS = frozenset({"jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"})
+# Calls that read the clock: the other side of a hand-made expiry check.
+CLOCKS = frozenset({
+    "time.time", "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
+    "django.utils.timezone.now", "arrow.utcnow", "arrow.now", "pendulum.now",
+})
+PAYLOAD, EXP, CLOCK = "payload", "exp", "clock"
+KINDS = (PAYLOAD, EXP)
+# A file that names none of these neither checks an expiry nor decodes with the check off.
+MENTIONS = re.compile(r"\bexp\b|verify_exp|[Ee]xpir")
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What a function does with one seed (see the module docstring)."""
+
+    checked: bool = False  # compares the expiry with the clock in its own body
+    returned: str | None = None  # the kind of value it returns (PAYLOAD, EXP), if one
+    # (callee as written, ((slot, kind), ...)): slot is a positional index ("0") or a keyword
+    passes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def to_json(self) -> list[Any]:
+        return [self.checked, self.returned, [[callee, [list(slot) for slot in slots]] for callee, slots in self.passes]]
+
+    @staticmethod
+    def from_json(data: Any) -> "Flow":
+        return Flow(bool(data[0]), data[1], tuple((callee, tuple((s[0], s[1]) for s in slots)) for callee, slots in data[2]))
+
+
+@dataclass(frozen=True)
+class ExpiryFlow:
+    """Summary "checks a JWT's expiry by hand" of one function: its positional parameters (the
+    instance's included, for a method) and the flow of each seed that does something."""
+
+    parameters: tuple[str, ...]
+    method: bool
+    flows: FrozenMap  # seed -> Flow
+
+    def to_json(self) -> list[Any]:
+        return [list(self.parameters), self.method, {seed: flow.to_json() for seed, flow in self.flows.items()}]
+
+    @staticmethod
+    def from_json(data: Any) -> "ExpiryFlow":
+        return ExpiryFlow(tuple(data[0]), bool(data[1]), FrozenMap((seed, Flow.from_json(flow)) for seed, flow in data[2].items()))
+
+
+def mentions_expiry(source: str) -> bool:
+    return not source or MENTIONS.search(source) is not None
+
+
+def expiry_flow(node: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, known: frozenset[str], method: bool) -> ExpiryFlow | None:
+    """The function's `ExpiryFlow`, None when no seed does anything. `known`: the names a call
+    must start with to reach a project callable (the module's bindings and imports)."""
+    walker = _Walker(node, imports, known | ({"self", "cls"} if method else frozenset()))
+    args = node.args
+    parameters = tuple(a.arg for a in [*args.posonlyargs, *args.args])
+    flows: dict[str, Flow] = {}
+    for param in [*parameters, *(a.arg for a in args.kwonlyargs)]:
+        for kind in KINDS:
+            _keep(flows, f"param:{param}:{kind}", walker.flow({param: kind}, {}))
+    for call in walker.calls:
+        if _qualified(call.func, imports) in DECODERS:
+            _keep(flows, f"decode:{call.lineno}", walker.flow({}, {id(call): PAYLOAD}))
+    by_callee: dict[str, list[ast.Call]] = {}
+    for call in walker.calls:
+        callee = walker.project_callee(call)
+        if callee is not None:
+            by_callee.setdefault(callee, []).append(call)
+    for callee, calls in by_callee.items():
+        for kind in KINDS:
+            _keep(flows, f"call:{callee}:{kind}", walker.flow({}, {id(call): kind for call in calls}))
+    return ExpiryFlow(parameters, method, FrozenMap(flows)) if flows else None
+
+
+def _keep(flows: dict[str, Flow], seed: str, flow: Flow) -> None:
+    if flow != Flow():
+        flows[seed] = flow
+
+
+def _qualified(node: ast.AST, imports: ImportMap) -> str:
+    name = imports.imported_name(node) or ""
+    return CANONICAL.get(name, name)
+
+
+class _Walker:
+    """One function's own body (nested functions, classes and lambdas left out), walked once per
+    seed."""
+
+    def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, known: frozenset[str]) -> None:
+        self.imports = imports
+        self.known = known
+        nodes: list[ast.AST] = []
+        stack: list[ast.AST] = list(reversed(node.body))
+        while stack:  # depth first, in source order
+            item = stack.pop()
+            nodes.append(item)
+            if not isinstance(item, SCOPES):
+                stack.extend(reversed(children(item)))
+        nodes = [item for item in nodes if not isinstance(item, SCOPES)]
+        self.statements = [item for item in nodes if isinstance(item, (ast.Assign, ast.AnnAssign, ast.Return))]
+        self.comparisons = [item for item in nodes if isinstance(item, ast.Compare)]
+        self.calls = [item for item in nodes if isinstance(item, ast.Call)]
+
+    def project_callee(self, call: ast.Call) -> str | None:
+        callee = dotted_name(call.func)
+        if not callee:
+            return None
+        head = callee.split(".")[0]
+        if head in ("self", "cls"):
+            return callee if callee.count(".") == 1 and head in self.known else None
+        return callee if head in self.known else None
+
+    def flow(self, names: dict[str, str], seeds: dict[int, str]) -> Flow:
+        names = dict(names)
+        for _ in range(2):  # twice: a name bound below its use in a loop
+            for statement in self.statements:
+                if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+                    kind = self.kind(statement.value, names, seeds)
+                    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                    for target in targets:
+                        if kind is not None and isinstance(target, ast.Name):
+                            names[target.id] = kind
+        returned = None
+        for statement in self.statements:
+            if isinstance(statement, ast.Return) and statement.value is not None:
+                returned = self.kind(statement.value, names, seeds) or returned
+        checked = any(
+            {EXP, CLOCK} <= {self.kind(operand, names, seeds) for operand in (node.left, *node.comparators)} for node in self.comparisons
+        )
+        passes: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        for call in self.calls:
+            callee = self.project_callee(call)
+            if callee is None:
+                continue
+            slots: list[tuple[str, str]] = []
+            position = 0
+            for arg in call.args:
+                if isinstance(arg, ast.Starred):
+                    continue
+                kind = self.kind(arg, names, seeds)
+                if kind in KINDS:
+                    slots.append((str(position), kind))  # type: ignore[arg-type]
+                position += 1
+            for keyword in call.keywords:
+                kind = self.kind(keyword.value, names, seeds)
+                if keyword.arg is not None and kind in KINDS:
+                    slots.append((keyword.arg, kind))  # type: ignore[arg-type]
+            if slots:
+                passes.append((callee, tuple(slots)))
+        return Flow(checked, returned if returned in KINDS else None, tuple(dict.fromkeys(passes)))
+
+    def kind(self, expr: ast.AST, names: dict[str, str], seeds: dict[int, str]) -> str | None:
+        if id(expr) in seeds:
+            return seeds[id(expr)]
+        if isinstance(expr, ast.Name):
+            return names.get(expr.id)
+        if isinstance(expr, ast.Await):
+            return self.kind(expr.value, names, seeds)
+        if isinstance(expr, ast.Attribute):
+            return EXP if expr.attr == "exp" and self.kind(expr.value, names, seeds) == PAYLOAD else None
+        if isinstance(expr, ast.Subscript):
+            index = expr.slice
+            if isinstance(index, ast.Constant) and index.value == "exp" and self.kind(expr.value, names, seeds) == PAYLOAD:
+                return EXP
+            return None
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            if isinstance(func, (ast.Name, ast.Attribute)) and _qualified(func, self.imports) in CLOCKS:
+                return CLOCK
+            if isinstance(func, ast.Attribute):
+                head = self.kind(func.value, names, seeds)
+                first = expr.args[0] if expr.args else None
+                if func.attr == "get" and head == PAYLOAD and isinstance(first, ast.Constant) and first.value == "exp":
+                    return EXP
+                if func.attr == "timestamp" and head == CLOCK:
+                    return CLOCK
+            values = [arg.value if isinstance(arg, ast.Starred) else arg for arg in expr.args] + [k.value for k in expr.keywords]
+            kinds = {self.kind(value, names, seeds) for value in values} - {None}
+            return kinds.pop() if len(kinds) == 1 else None  # built from one of them: `TokenPayload(**payload)`
+        if isinstance(expr, ast.BinOp):
+            kinds = {self.kind(expr.left, names, seeds), self.kind(expr.right, names, seeds)} - {None}
+            return kinds.pop() if len(kinds) == 1 else None
+        if isinstance(expr, ast.BoolOp):
+            kinds = {self.kind(value, names, seeds) for value in expr.values} - {None}
+            return kinds.pop() if len(kinds) == 1 else None
+        return None
