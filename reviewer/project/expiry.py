@@ -11,12 +11,15 @@ given, what it does with the value:
 - `param:<name>:<kind>`: its parameter `name` holds a payload or an expiry;
 - `decode:<line>`: the JWT decode call on that line (a payload);
 - `call:<callee>:<kind>`: the result of its call of the project callable `callee` (as written)
-  is a payload or an expiry (the callee decodes and hands the value back).
+  is a payload or an expiry (the callee decodes and hands the value back); kept for functions
+  that read the clock, the only ones that can compare what they get back.
 
 and for each seed (`Flow`): whether the function compares the expiry with the clock itself, the
 kind of value it returns, and the project callables it passes the value to (with the argument
-slots that receive it). Only files that mention `exp` or an expiry are summarised: a function
-that checks an expiry, or decodes with the check off, names it.
+slots that receive it). Only files that name `exp`, `verify_exp` or an expiry (`expired`,
+`expires`) are summarised: a function that reads a payload's expiry, or decodes with the check
+off, names it, and so do most helpers on the way (`validate` calling `is_expired`); a module on
+the way that names none of them is not followed.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from reviewer.astfacts import SCOPES, children, dotted_name
+from reviewer.astfacts import SCOPES, children, dotted_name, walk
 from reviewer.names import CANONICAL, ImportMap
 from reviewer.provider import FrozenMap
 
@@ -37,9 +40,13 @@ CLOCKS = frozenset({
     "django.utils.timezone.now", "arrow.utcnow", "arrow.now", "pendulum.now",
 })
 PAYLOAD, EXP, CLOCK = "payload", "exp", "clock"
+SCOPE_TYPES = frozenset(SCOPES)
+STATEMENT_TYPES = frozenset({ast.Assign, ast.AnnAssign, ast.Return})
 KINDS = (PAYLOAD, EXP)
-# A file that names none of these neither checks an expiry nor decodes with the check off.
-MENTIONS = re.compile(r"\bexp\b|verify_exp|[Ee]xpir")
+# A file that names neither reads a payload's `exp` nor decodes with the check off. (`exp\b`
+# starts with a literal, which the regex engine looks for fast; the word's start is checked
+# by hand: `\bexp\b` made the engine try every position of every file.)
+EXP_END = re.compile(r"exp\b")
 
 
 @dataclass(frozen=True)
@@ -77,24 +84,41 @@ class ExpiryFlow:
 
 
 def mentions_expiry(source: str) -> bool:
-    return not source or MENTIONS.search(source) is not None
+    if not source or "verify_exp" in source or "xpir" in source:  # `expired(claims)`, `Expiry`: a helper on the way
+        return True
+    for match in EXP_END.finditer(source):
+        start = match.start()
+        if start == 0 or not (source[start - 1].isalnum() or source[start - 1] == "_"):
+            return True
+    return False
 
 
 def expiry_flow(node: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, known: frozenset[str], method: bool) -> ExpiryFlow | None:
     """The function's `ExpiryFlow`, None when no seed does anything. `known`: the names a call
     must start with to reach a project callable (the module's bindings and imports)."""
     walker = _Walker(node, imports, known | ({"self", "cls"} if method else frozenset()))
+    qualified = [_qualified(call.func, imports) for call in walker.calls]
+    clock = any(name in CLOCKS for name in qualified)
+    if not clock and not walker.returns and not any(walker.project_callee(call) for call in walker.calls):
+        return None  # it neither compares with the clock, returns nor hands anything on
     args = node.args
     parameters = tuple(a.arg for a in [*args.posonlyargs, *args.args])
     flows: dict[str, Flow] = {}
+    used = walker.names - ({parameters[0]} if method and parameters else set())  # the instance is no payload
     for param in [*parameters, *(a.arg for a in args.kwonlyargs)]:
-        for kind in KINDS:
-            _keep(flows, f"param:{param}:{kind}", walker.flow({param: kind}, {}))
-    for call in walker.calls:
-        if _qualified(call.func, imports) in DECODERS:
+        if param not in used:
+            continue  # a parameter the body never reads carries nothing
+        payload = walker.flow({param: PAYLOAD}, {})
+        _keep(flows, f"param:{param}:{PAYLOAD}", payload)
+        # An expiry goes where a payload would (a payload's `exp` read aside); it does more only
+        # where the clock is read to compare it with.
+        if clock or payload != Flow():
+            _keep(flows, f"param:{param}:{EXP}", walker.flow({param: EXP}, {}))
+    for call, name in zip(walker.calls, qualified):
+        if name in DECODERS:
             _keep(flows, f"decode:{call.lineno}", walker.flow({}, {id(call): PAYLOAD}))
     by_callee: dict[str, list[ast.Call]] = {}
-    for call in walker.calls:
+    for call in walker.calls if clock else ():  # a caller that gets a payload back checks it against the clock
         callee = walker.project_callee(call)
         if callee is not None:
             by_callee.setdefault(callee, []).append(call)
@@ -121,17 +145,43 @@ class _Walker:
     def __init__(self, node: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap, known: frozenset[str]) -> None:
         self.imports = imports
         self.known = known
-        nodes: list[ast.AST] = []
+        self.statements: list[ast.Assign | ast.AnnAssign | ast.Return] = []
+        self.comparisons: list[ast.Compare] = []
+        self.calls: list[ast.Call] = []
+        names: set[str] = set()
         stack: list[ast.AST] = list(reversed(node.body))
-        while stack:  # depth first, in source order
+        while stack:  # depth first, in source order; one look at each node's type
             item = stack.pop()
-            nodes.append(item)
-            if not isinstance(item, SCOPES):
-                stack.extend(reversed(children(item)))
-        nodes = [item for item in nodes if not isinstance(item, SCOPES)]
-        self.statements = [item for item in nodes if isinstance(item, (ast.Assign, ast.AnnAssign, ast.Return))]
-        self.comparisons = [item for item in nodes if isinstance(item, ast.Compare)]
-        self.calls = [item for item in nodes if isinstance(item, ast.Call)]
+            kind = type(item)
+            if kind in SCOPE_TYPES:
+                continue
+            if kind is ast.Name:
+                names.add(item.id)  # type: ignore[attr-defined]
+            elif kind is ast.Call:
+                self.calls.append(item)  # type: ignore[arg-type]
+            elif kind is ast.Compare:
+                self.comparisons.append(item)  # type: ignore[arg-type]
+            elif kind in STATEMENT_TYPES:
+                self.statements.append(item)  # type: ignore[arg-type]
+            stack.extend(reversed(children(item)))
+        self.names = frozenset(names)
+        self.returns = any(type(item) is ast.Return and item.value is not None for item in self.statements)
+        self.assignments = [item for item in self.statements if type(item) is not ast.Return and item.value is not None]
+        self._refs: dict[int, tuple[frozenset[str], frozenset[int], bool]] = {}
+
+    def _inert(self, expr: ast.AST, names: dict[str, str], seeds: dict[int, str]) -> bool:
+        """No kind can come of `expr`: it reads no name that holds one, holds no seed and reads
+        no clock (what most of a function is, for most seeds: skipped without a look)."""
+        refs = self._refs.get(id(expr))
+        if refs is None:
+            inside = walk(expr)
+            calls = [item for item in inside if isinstance(item, ast.Call)]
+            refs = self._refs[id(expr)] = (
+                frozenset(item.id for item in inside if isinstance(item, ast.Name)),
+                frozenset(id(item) for item in calls),
+                any(_qualified(item.func, self.imports) in CLOCKS for item in calls),
+            )
+        return not refs[2] and refs[0].isdisjoint(names) and refs[1].isdisjoint(seeds)
 
     def project_callee(self, call: ast.Call) -> str | None:
         callee = dotted_name(call.func)
@@ -145,24 +195,30 @@ class _Walker:
     def flow(self, names: dict[str, str], seeds: dict[int, str]) -> Flow:
         names = dict(names)
         for _ in range(2):  # twice: a name bound below its use in a loop
-            for statement in self.statements:
-                if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
-                    kind = self.kind(statement.value, names, seeds)
-                    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-                    for target in targets:
-                        if kind is not None and isinstance(target, ast.Name):
+            before = dict(names)
+            for statement in self.assignments:
+                if self._inert(statement.value, names, seeds):  # type: ignore[arg-type]
+                    continue
+                kind = self.kind(statement.value, names, seeds)  # type: ignore[arg-type]
+                if kind is not None:
+                    for target in statement.targets if isinstance(statement, ast.Assign) else [statement.target]:
+                        if isinstance(target, ast.Name):
                             names[target.id] = kind
+            if names == before:
+                break  # the second round would bind nothing new
         returned = None
         for statement in self.statements:
-            if isinstance(statement, ast.Return) and statement.value is not None:
+            if isinstance(statement, ast.Return) and statement.value is not None and not self._inert(statement.value, names, seeds):
                 returned = self.kind(statement.value, names, seeds) or returned
         checked = any(
-            {EXP, CLOCK} <= {self.kind(operand, names, seeds) for operand in (node.left, *node.comparators)} for node in self.comparisons
+            not self._inert(node, names, seeds)
+            and {EXP, CLOCK} <= {self.kind(operand, names, seeds) for operand in (node.left, *node.comparators)}
+            for node in self.comparisons
         )
         passes: list[tuple[str, tuple[tuple[str, str], ...]]] = []
         for call in self.calls:
             callee = self.project_callee(call)
-            if callee is None:
+            if callee is None or self._inert(call, names, seeds):
                 continue
             slots: list[tuple[str, str]] = []
             position = 0

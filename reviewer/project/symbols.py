@@ -199,6 +199,7 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     # functions, methods and functions nested in functions, for the per-function summaries
     responders: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
     methods: set[str] = set()
+    inner: list[int] | None = None
     page_inputs: list[str] = []  # classes of page inputs
     # Words without which a file holds no query / defines no model: its functions' database
     # accesses are not looked for.
@@ -240,7 +241,10 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             _summarise(queries, node.name, node, imports, False, False, False)  # a function's own queries: no rule asks
             _returns_uri(uris, node.name, node)
             responders.append((node.name, node))
-            responders.extend(_nested_functions(node, f"{node.name}."))
+            if inner is None:  # the lines of the functions not at module level nor methods (one look per file)
+                inner = _inner_lines(tree)
+            if any(node.lineno < line <= (node.end_lineno or node.lineno) for line in inner):
+                responders.extend(_nested_functions(node, f"{node.name}."))
             bind(node.name, None)
     rebound = _global_names(tree) if "global" in source or not source else set()
     constants: dict[str, Expr] = {}
@@ -279,6 +283,13 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
         path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls, stars=tuple(stars), uris=uris,
         paging=paging, errors=errors, returns=returns, nested=nested, expiry=expiry,
     )
+
+
+def _inner_lines(tree: ast.Module) -> list[int]:
+    outer = {id(node) for node in tree.body} | {
+        id(item) for node in tree.body if isinstance(node, ast.ClassDef) for item in node.body
+    }
+    return [node.lineno for node in nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef) if id(node) not in outer]
 
 
 def _nested_functions(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str) -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
