@@ -93,3 +93,33 @@ def test_depth_is_bounded() -> None:
 def test_files_that_do_not_mention_expiry_are_not_summarised() -> None:
     model = _model({"app/__init__.py": "", "app/x.py": "import time\ndef f(a):\n    return a.b <= time.time()\n"})
     assert model.files["app/x.py"].expiry == {}
+
+
+def test_a_caller_hands_the_payload_it_gets_back_to_a_check() -> None:
+    """skyvern: `payload = _decode(key)` then `_validate(payload)`, which checks `exp` in a helper;
+    the caller itself reads no clock. (A caller in a module that names no `exp` nor expiry is
+    not summarised: reviewer.project.expiry.)"""
+    files = {
+        "app/__init__.py": "",
+        "app/auth.py": (
+            "import jwt, time\n"
+            "def _expired(claims):\n"
+            "    return claims.exp <= time.time()\n"
+            "def _decode(key):\n"
+            f"    return {DECODE}\n"
+            "def _validate(payload):\n"
+            "    if _expired(TokenPayload(**payload)):\n"
+            "        raise Expired()\n"
+            "def current(key):\n"
+            "    payload = _decode(key)\n"
+            "    _validate(payload)\n"
+            "    return payload\n"
+            "def unchecked(key):\n"
+            "    payload = _decode(key)\n"
+            "    return payload\n"
+        ),
+    }
+    model = _model(files)
+    assert model.expiry_checked("app/auth.py", "_decode", 5)
+    files["app/auth.py"] = files["app/auth.py"].replace("    _validate(payload)\n", "")  # near miss: nobody checks
+    assert not _model(files).expiry_checked("app/auth.py", "_decode", 5)

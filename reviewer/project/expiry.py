@@ -11,8 +11,8 @@ given, what it does with the value:
 - `param:<name>:<kind>`: its parameter `name` holds a payload or an expiry;
 - `decode:<line>`: the JWT decode call on that line (a payload);
 - `call:<callee>:<kind>`: the result of its call of the project callable `callee` (as written)
-  is a payload or an expiry (the callee decodes and hands the value back); kept for functions
-  that read the clock, the only ones that can compare what they get back.
+  is a payload or an expiry (the callee decodes and hands the value back); an expiry only in
+  functions that read the clock, the only ones that can compare it.
 
 and for each seed (`Flow`): whether the function compares the expiry with the clock itself, the
 kind of value it returns, and the project callables it passes the value to (with the argument
@@ -118,12 +118,14 @@ def expiry_flow(node: ast.FunctionDef | ast.AsyncFunctionDef, imports: ImportMap
         if name in DECODERS:
             _keep(flows, f"decode:{call.lineno}", walker.flow({}, {id(call): PAYLOAD}))
     by_callee: dict[str, list[ast.Call]] = {}
-    for call in walker.calls if clock else ():  # a caller that gets a payload back checks it against the clock
+    for call in walker.calls:
         callee = walker.project_callee(call)
         if callee is not None:
             by_callee.setdefault(callee, []).append(call)
     for callee, calls in by_callee.items():
-        for kind in KINDS:
+        # A payload got back may be checked here or handed on to a check; an expiry got back
+        # is checked by comparing it with the clock, so only where the clock is read.
+        for kind in KINDS if clock else (PAYLOAD,):
             _keep(flows, f"call:{callee}:{kind}", walker.flow({}, {id(call): kind for call in calls}))
     return ExpiryFlow(parameters, method, FrozenMap(flows)) if flows else None
 
