@@ -18,6 +18,15 @@ def dotted_name(node: ast.AST) -> str | None:
     return None
 
 
+def tail_name(node: ast.AST | None) -> str | None:
+    """`c` of a Name `c` or an Attribute chain `a.b.c` (whatever its head), None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
 def keyword_value(call: ast.Call, name: str) -> ast.AST | None:
     """The value passed to a call as `name=...`, if it was."""
     for keyword in call.keywords:

@@ -84,7 +84,7 @@ PAGING_TREE = {
 def test_paging_summary_of_one_function() -> None:
     assert paging_summary(_function("def f(rows, request):\n    return paginate(rows, request)\n")) == Paging(paginates=True)
     assert paging_summary(_function("def f(q, limit, offset):\n    return q.limit(limit).offset(offset)\n")) == Paging(inputs=True, paginates=True)
-    assert paging_summary(_function("def f(q, limit):\n    return q[:min(limit, 100)]\n")) == Paging(inputs=True, paginates=True, clamps=("limit",))
+    assert paging_summary(_function("def f(q, limit):\n    return q[:min(limit, 100)]\n")) == Paging(inputs=True, paginates=True, clamps=("limit",), parameters=("q", "limit"))
     assert paging_summary(_function("def f(q, p=Depends(params)):\n    return q\n")) == Paging(dependencies=("params",))
     assert paging_summary(_function("def f(q, p: Annotated[Params, Depends()]):\n    return q\n")) == Paging(dependencies=("Params",))
     # near-miss: a fixed slice is bounded, not a page the client asks for
@@ -175,3 +175,88 @@ def test_error_body_across_modules_base_classes_and_exception_handlers() -> None
     handler = model.error_body("api/handlers.py", "on_http_error")  # status from the handled exception
     assert handler is not None and set(handler.shape) == {"exception_message"} and handler.helper
     assert model.error_body(here, "ok") is None
+
+
+FACTORY = {
+    "app/__init__.py": "",
+    "app/pages.py": (
+        "def window(rows, limit, offset):\n"
+        "    return rows.limit(limit).offset(offset)\n"
+    ),
+    "app/main.py": (
+        "from flask import Flask, jsonify\n"
+        "from app import pages\n"
+        "def create_app():\n"
+        "    app = Flask(__name__)\n"
+        "    def _page(rows):\n"
+        "        return pages.window(rows, 50, 0)\n"
+        "    @app.route('/orders')\n"
+        "    def list_orders():\n"
+        "        return _page(Order.query)\n"
+        "    @app.errorhandler(404)\n"
+        "    def not_found(error):\n"
+        "        return jsonify({'error': 'not found'}), 404\n"
+        "    return app\n"
+        "def create_admin():\n"
+        "    def _page(rows):\n"
+        "        return rows\n"
+        "    return _page\n"
+    ),
+}
+
+
+def test_functions_defined_in_an_app_factory_are_in_the_model() -> None:
+    model = _model(FACTORY)
+    facts = model.files["app/main.py"]
+    assert set(facts.nested) == {"create_app._page", "create_app.list_orders", "create_app.not_found", "create_admin._page"}
+    # The handler's helper, defined beside it, pages through a helper in another module.
+    assert model.member("app/main.py", "create_app.list_orders") == ("app/main.py", "create_app.list_orders")
+    assert model.returns_paginated("app/main.py", "create_app._page")
+    assert model.error_body("app/main.py", "create_app.not_found") == ErrorBody(model.error_body("app/main.py", "not_found").shape, 404, 12)
+    assert model.error_body("app/main.py", "not_found").shape == {"error": "str"}
+    # `_page` is defined in two factories: the bare name names neither, but the handler's call
+    # of it is the definition beside it.
+    assert model.member("app/main.py", "_page") is None
+    assert model.returns_paginated("app/main.py", "create_app.list_orders")
+    assert not model.returns_paginated("app/main.py", "create_admin._page")  # near miss: the other `_page`
+
+
+CLAMPS = {
+    "app/__init__.py": "",
+    "app/core/limits.py": (
+        "def checked(value, floor=1):\n"
+        "    return max(floor, min(value, 100))\n"
+        "def validate_max_results(max_results):\n"
+        "    if max_results > 1000:\n"
+        "        raise ValueError(max_results)\n"
+        "def noted(value):\n"
+        "    if value > 1000:\n"  # near miss: a comparison on a parameter that is no page input
+        "        log(value)\n"
+    ),
+    "app/services.py": (
+        "from app.core.limits import checked, noted, validate_max_results\n"
+        "def page(rows, limit, offset):\n"
+        "    limit = checked(limit)\n"
+        "    return rows[offset:offset + limit]\n"
+        "def search(query, max_results):\n"
+        "    validate_max_results(max_results=max_results)\n"
+        "    return query.limit(max_results)\n"
+        "def loose(rows, limit):\n"
+        "    noted(limit)\n"
+        "    return rows[:limit]\n"
+        "class Store:\n"
+        "    def page(self, rows, limit):\n"
+        "        return page(rows, limit, 0)\n"
+    ),
+}
+
+
+def test_clamps_followed_through_helpers_in_other_modules() -> None:
+    model = _model(CLAMPS)
+    assert model.paging("app/core/limits.py", "checked").clamps == ("value",)
+    assert model.paging("app/services.py", "page").passes == (("limit", "checked", "0"),)
+    assert model.clamped_slots("app/core/limits.py", "checked") == {"0", "value"}
+    assert model.clamped_slots("app/services.py", "page") == {"1", "limit"}  # through `checked`, two modules away
+    assert model.clamped_slots("app/services.py", "search") == {"1", "max_results"}  # by keyword
+    assert model.clamped_slots("app/services.py", "Store.page") == {"1", "limit"}  # the instance's slot left out
+    assert model.clamped_slots("app/services.py", "loose") == frozenset()  # near miss: `noted` bounds nothing

@@ -732,3 +732,30 @@ def test_a_module_that_renders_templates_is_html_pages_evidence_once(tmp_path: P
     index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
     pages = [(e.file, e.line) for e in RoutesProvider.of(index).evidence if e.kind == "html-pages"]
     assert pages == [("ui/views.py", 6)]
+
+
+def test_api004_reads_exception_handlers_given_to_the_app_constructor_in_a_factory(tmp_path: Path) -> None:
+    """`FastAPI(exception_handlers={HTTPException: on_http})` registers `on_http` as
+    `@app.exception_handler(HTTPException)` would; defined in the app factory, the project model
+    still knows the body it returns, so `raise HTTPException` votes as that body."""
+    main = (
+        "from fastapi import FastAPI, HTTPException\nfrom fastapi.responses import JSONResponse\n"
+        "def create_app():\n"
+        "    async def on_http(request, exc):\n"
+        "        return JSONResponse(status_code=exc.status_code, content={'error': exc.detail})\n"
+        "    app = FastAPI(exception_handlers={HTTPException: on_http})\n"
+        "    return app\n"
+        "def a():\n    raise HTTPException(status_code=404, detail='no a')\n"
+        "def b():\n    raise HTTPException(status_code=404, detail='no b')\n"
+        "def c():\n    return JSONResponse(status_code=404, content={'message': 'no c'})\n"
+        "def d():\n    return JSONResponse(status_code=409, content={'error': 'no d'})\n"
+    )
+    root = write_tree(tmp_path, {"app/__init__.py": "", "app/main.py": main})
+    index = build_index(root, discover(root, [root], (), True), Config(root=str(root)))
+    handlers = index.section("routes").exception_handlers
+    assert [(h.line, h.owner, h.exception, h.function) for h in handlers] == [(6, "create_app.app", "fastapi.HTTPException", "on_http")]
+    assert index.section("symbols").error_body("app/main.py", "on_http").shape == {"error": "value"}
+    assert [f.line for f in scan_tree(root, select=("API004",)).findings] == [13]
+    # Near miss: a handler for another exception leaves `raise HTTPException` as `{"detail"}`.
+    root = write_tree(tmp_path / "other", {"app/__init__.py": "", "app/main.py": main.replace("{HTTPException: on_http}", "{KeyError: on_http}")})
+    assert [f.line for f in scan_tree(root, select=("API004",)).findings] == [5, 13, 15]

@@ -27,7 +27,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
-from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes
+from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes, tail_name
 from reviewer.entrypoints import is_main_guard
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, module_name_for
@@ -84,10 +84,10 @@ class Shutdown:
 
 
 def _last(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
+    """`tail_name`, and the key of a subscript by a string: a resource kept in a dict
+    (`app.state["pool"] = create_pool()`, closed as `app.state["pool"].close()`)."""
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return tail_name(node)
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
         return node.slice.value
     return None

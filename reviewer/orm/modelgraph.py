@@ -32,7 +32,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name, keyword_value, nodes_of, walk
+from reviewer.astfacts import dotted_name, keyword_value, nodes_of, tail_name, walk
 from reviewer.discovery import in_migrations_package
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
@@ -68,14 +68,6 @@ SOFT_DELETE_FIELDS = frozenset({"deleted_at", "deleted_on", "is_deleted", "delet
 SINGLETON_BASES = ("SingletonModel", "SoloModel", "SingletonMixin", "Singleton")
 
 
-def _last(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
 def _string(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
@@ -106,16 +98,16 @@ def _target_name(node: ast.AST | None, owner: str) -> str | None:
         if text == "self":
             return owner
         return text.rsplit(".", 1)[-1] or None
-    if _last(node) == "AUTH_USER_MODEL":
+    if tail_name(node) == "AUTH_USER_MODEL":
         return "User"
-    return _last(node)
+    return tail_name(node)
 
 
 def _pins_primary_key(save: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """`self.pk = 1` in `save()`: the table holds one row (a settings singleton)."""
     for node in walk(save):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value == 1:
-            if any(isinstance(t, ast.Attribute) and t.attr in ("pk", "id") and _last(t.value) == "self" for t in node.targets):
+            if any(isinstance(t, ast.Attribute) and t.attr in ("pk", "id") and tail_name(t.value) == "self" for t in node.targets):
                 return True
     return False
 
@@ -129,20 +121,20 @@ def _instance_hooks(tree: ast.Module) -> dict[str, list[str]]:
     for node in nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call):
         calls: list[tuple[ast.Call, str]] = []
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            calls = [(d, "receiver") for d in node.decorator_list if isinstance(d, ast.Call) and _last(d.func) == "receiver"]
+            calls = [(d, "receiver") for d in node.decorator_list if isinstance(d, ast.Call) and tail_name(d.func) == "receiver"]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("connect", "register"):
             calls = [(node, node.func.attr)]
         for call, kind in calls:
             if kind == "register":
                 owner = dotted_name(call.func) or ""
                 if owner.split(".")[0] in LOGGER_MODULES and call.args:
-                    model = _last(call.args[0])
+                    model = tail_name(call.args[0])
                     if model:
                         hooks.setdefault(model, set()).add("change-log")
                 continue
             signals = call.args[:1] if kind == "receiver" else [call.func.value]  # type: ignore[attr-defined]
-            names = {_last(e) for signal in signals for e in (signal.elts if isinstance(signal, (ast.List, ast.Tuple)) else [signal])}
-            sender = _last(keyword_value(call, "sender")) if keyword_value(call, "sender") is not None else None
+            names = {tail_name(e) for signal in signals for e in (signal.elts if isinstance(signal, (ast.List, ast.Tuple)) else [signal])}
+            sender = tail_name(keyword_value(call, "sender")) if keyword_value(call, "sender") is not None else None
             for name in names & INSTANCE_SIGNALS:
                 # No sender: the receiver runs for every model (netbox's change logging).
                 hooks.setdefault(sender or "*", set()).add(name)
@@ -158,7 +150,7 @@ def eager_of_chain(node: ast.AST) -> list[list[str]] | None:
         if method in ("select_related", "prefetch_related"):
             for argument in node.args:
                 text = _string(argument)
-                if text is None and isinstance(argument, ast.Call) and _last(argument.func) == "Prefetch" and argument.args:
+                if text is None and isinstance(argument, ast.Call) and tail_name(argument.func) == "Prefetch" and argument.args:
                     text = _string(argument.args[0])
                 if text is None:
                     return None
@@ -173,14 +165,14 @@ def eager_of_chain(node: ast.AST) -> list[list[str]] | None:
 
 def _annotation_target(annotation: ast.AST | None) -> tuple[str | None, bool | None]:
     """`Mapped[list["Order"]]` -> ("Order", True); `Mapped["Customer"]` -> ("Customer", False)."""
-    if not isinstance(annotation, ast.Subscript) or _last(annotation.value) != "Mapped":
+    if not isinstance(annotation, ast.Subscript) or tail_name(annotation.value) != "Mapped":
         return None, None
     inner = annotation.slice
     many = False
-    if isinstance(inner, ast.Subscript) and _last(inner.value) in ("list", "List", "set", "Set", "Sequence", "WriteOnlyMapped", "DynamicMapped"):
+    if isinstance(inner, ast.Subscript) and tail_name(inner.value) in ("list", "List", "set", "Set", "Sequence", "WriteOnlyMapped", "DynamicMapped"):
         many = True
         inner = inner.slice
-    if isinstance(inner, ast.Subscript) and _last(inner.value) == "Optional":
+    if isinstance(inner, ast.Subscript) and tail_name(inner.value) == "Optional":
         inner = inner.slice
     if isinstance(inner, ast.BinOp):  # "X | None"
         inner = inner.left
@@ -188,7 +180,7 @@ def _annotation_target(annotation: ast.AST | None) -> tuple[str | None, bool | N
     if text is not None:
         text = text.replace("Optional[", "").rstrip("]").split("|")[0].strip()
         return text.rsplit(".", 1)[-1], many
-    name = _last(inner)
+    name = tail_name(inner)
     return name, many
 
 
@@ -241,7 +233,7 @@ class ModelGraphProvider(IndexProvider):
         for statement in tree.body:
             # `Product = get_model("catalogue", "Product")` (django-oscar), `apps.get_model(...)`.
             if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
-                func = _last(statement.value.func)
+                func = tail_name(statement.value.func)
                 if func in ("get_model", "get_class") and len(statement.value.args) >= 2:
                     model = _string(statement.value.args[1])
                     for target in statement.targets:
@@ -311,7 +303,7 @@ class ModelGraphProvider(IndexProvider):
                 if annotation is not None and _annotation_target(annotation)[0] is not None:
                     markers += 1
                 continue
-            callee = _last(value.func)
+            callee = tail_name(value.func)
             if target in SOFT_DELETE_FIELDS and callee is not None and (callee.endswith("Field") or callee in ("Column", "mapped_column")):
                 soft_delete = target
             if callee in CHANGE_LOGGERS:
@@ -332,12 +324,12 @@ class ModelGraphProvider(IndexProvider):
                     markers += 1
             elif callee in ("Column", "mapped_column"):
                 markers += 1
-                if any(isinstance(a, ast.Call) and _last(a.func) == "ForeignKey" for a in value.args):
+                if any(isinstance(a, ast.Call) and tail_name(a.func) == "ForeignKey" for a in value.args):
                     columns.append(target)
             elif callee is not None and (callee.endswith("Manager") or callee in ("as_manager", "from_queryset")):
                 managers[target] = self._manager_class(value)
-            elif isinstance(value.func, ast.Call) and _last(value.func.func) == "from_queryset" and value.func.args:
-                managers[target] = _last(value.func.args[0]) or ""
+            elif isinstance(value.func, ast.Call) and tail_name(value.func.func) == "from_queryset" and value.func.args:
+                managers[target] = tail_name(value.func.args[0]) or ""
             elif isinstance(value.func, ast.Attribute) and value.func.attr.endswith("Field"):
                 markers += 1
         is_manager = any(b.rsplit(".", 1)[-1].endswith(("Manager", "QuerySet")) for b in bases)
@@ -364,11 +356,11 @@ class ModelGraphProvider(IndexProvider):
 
     @staticmethod
     def _manager_class(value: ast.Call) -> str:
-        callee = _last(value.func)
+        callee = tail_name(value.func)
         if callee == "as_manager" and isinstance(value.func, ast.Attribute):
-            return _last(value.func.value) or ""
+            return tail_name(value.func.value) or ""
         if callee == "from_queryset" and value.args:
-            return _last(value.args[0]) or ""
+            return tail_name(value.args[0]) or ""
         return callee or ""
 
     @staticmethod
@@ -381,7 +373,7 @@ class ModelGraphProvider(IndexProvider):
             if isinstance(statement, (ast.Assign, ast.AnnAssign)):
                 value = statement.value
                 if isinstance(value, ast.Call):
-                    if _last(value.func) in ("Column", "mapped_column"):
+                    if tail_name(value.func) in ("Column", "mapped_column"):
                         return "sqlalchemy"
                     if isinstance(value.func, ast.Attribute) and dotted_name(value.func.value) in DJANGO_FIELD_MODULES:
                         return "django"
@@ -832,10 +824,6 @@ class ModelGraph:
             return f"`{name}` logs each change"
         return None
 
-    def singleton(self, name: str | None) -> bool:
-        facts = self.model(name)
-        return facts is not None and "singleton" in facts.hooks
-
     def relation(self, model: str | None, attr: str) -> Relation | None:
         facts = self.model(model)
         if facts is None:
@@ -1003,7 +991,7 @@ class DrfSerializerProvider(IndexProvider):
                         continue
                     key = item.targets[0].id
                     if key == "model":
-                        facts["model"] = _last(item.value)
+                        facts["model"] = tail_name(item.value)
                     elif key == "depth" and isinstance(item.value, ast.Constant) and isinstance(item.value.value, int):
                         facts["depth"] = item.value.value
                     elif key == "fields":
@@ -1031,7 +1019,7 @@ class DrfSerializerProvider(IndexProvider):
             value = statement.value
             if not isinstance(value, ast.Call):
                 continue
-            callee = _last(value.func) or ""
+            callee = tail_name(value.func) or ""
             source = _string(keyword_value(value, "source"))
             many_node = keyword_value(value, "many")
             many = isinstance(many_node, ast.Constant) and many_node.value is True

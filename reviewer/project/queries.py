@@ -139,11 +139,6 @@ class QuerySummary:
     def __bool__(self) -> bool:
         return self.returns is not None or bool(self.iterates) or bool(self.queries)
 
-    @property
-    def runs_query(self) -> bool:
-        """Runs a query whatever its caller loaded (a manager read or a session call)."""
-        return any(use.kind in (MANAGER, SESSION) for use in self.queries)
-
     def to_json(self) -> Any:
         return {
             "returns": self.returns.to_json() if self.returns is not None else None,

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name, walk
+from reviewer.astfacts import dotted_name, tail_name, walk
 from reviewer.names import last_name
 from reviewer.project.queries import body_statements, target_names
 from reviewer.provider import FrozenMap, freeze
@@ -78,8 +78,14 @@ class Paging:
 
     inputs: bool = False  # takes page inputs
     paginates: bool = False  # pages in its own body
-    clamps: tuple[str, ...] = ()  # the page-size parameters it bounds (`min(limit, 100)`, `if limit > 100`)
+    # The parameters it bounds: any it clamps with `min(x, 100)`, and the page inputs it
+    # compares (`if limit > 100: raise ...`).
+    clamps: tuple[str, ...] = ()
     dependencies: tuple[str, ...] = ()  # FastAPI dependencies of its parameters (as written)
+    # Its page inputs handed whole to project callables: (parameter, callee as written, the
+    # argument's slot: a positional index "0" ... or a keyword), for `ProjectSymbols.clamped_slots`.
+    passes: tuple[tuple[str, str, str], ...] = ()
+    parameters: tuple[str, ...] = ()  # its positional parameters, when it clamps or passes
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -87,39 +93,51 @@ class Paging:
             data["inputs"] = True
         if self.paginates:
             data["paginates"] = True
-        for key in ("clamps", "dependencies"):
+        for key in ("clamps", "dependencies", "parameters"):
             if getattr(self, key):
                 data[key] = list(getattr(self, key))
+        if self.passes:
+            data["passes"] = [list(item) for item in self.passes]
         return data
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> "Paging":
-        return Paging(bool(data.get("inputs")), bool(data.get("paginates")), tuple(data.get("clamps", ())), tuple(data.get("dependencies", ())))
+        return Paging(
+            bool(data.get("inputs")), bool(data.get("paginates")), tuple(data.get("clamps", ())), tuple(data.get("dependencies", ())),
+            tuple((item[0], item[1], item[2]) for item in data.get("passes", ())), tuple(data.get("parameters", ())),
+        )
 
 
 # The node types paging_summary reads (the parser makes no subclasses of them).
 _PAGING_NODES = frozenset({ast.Call, ast.Compare, ast.Subscript})
 
 
-def paging_summary(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Paging | None:
-    """The function's `Paging`, None when it has no fact about pagination."""
+def paging_summary(node: ast.FunctionDef | ast.AsyncFunctionDef, known: frozenset[str] = frozenset()) -> Paging | None:
+    """The function's `Paging`, None when it has no fact about pagination. `known`: the names a
+    call must start with to reach a project callable (the module's bindings and imports)."""
     args = node.args
-    params = [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
-    inputs = bool(set(params) & PAGINATION_INPUTS)
+    positional = tuple(a.arg for a in [*args.posonlyargs, *args.args])
+    params = [*positional, *(a.arg for a in args.kwonlyargs)]
+    page_params = set(params) & PAGINATION_INPUTS
+    inputs = bool(page_params)
     methods: set[str] = set()
     clamped: set[str] = set()
+    compared: set[str] = set()
+    passes: list[tuple[str, str, str]] = []
     sliced = False
     for item in walk(node):
         kind = type(item)
         if kind not in _PAGING_NODES:
             continue  # most nodes: one look
         if kind is ast.Call:
-            callee = simple(item.func) or ""  # `q.limit(n).offset(m)`: a chain's methods too
+            callee = tail_name(item.func) or ""  # `q.limit(n).offset(m)`: a chain's methods too
             methods.add(callee)
             if callee == "min":
                 clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
+            elif page_params:
+                passes.extend(_passed(item, page_params, known))
         elif kind is ast.Compare and any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in item.ops):
-            clamped.update(n.id for n in walk(item) if isinstance(n, ast.Name))
+            compared.update(n.id for n in walk(item) if isinstance(n, ast.Name))
         elif kind is ast.Subscript and isinstance(item.slice, ast.Slice) and not sliced:
             bounds = [b for b in (item.slice.lower, item.slice.upper) if b is not None]
             sliced = any(_names(bound) & SLICE_BOUNDS for bound in bounds)
@@ -129,9 +147,27 @@ def paging_summary(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Paging | Non
         or bool(PAGINATORS & methods)
         or {"limit", "offset"} <= methods
     )
-    clamps = tuple(sorted(clamped & set(params) & PAGINATION_INPUTS))
-    summary = Paging(inputs, paginates, clamps, _dependencies(node))
+    clamps = tuple(sorted((clamped & set(params)) | (compared & page_params)))
+    passes = list(dict.fromkeys(passes))
+    summary = Paging(inputs, paginates, clamps, _dependencies(node), tuple(passes), positional if clamps or passes else ())
     return summary if summary != Paging() else None
+
+
+def _passed(call: ast.Call, names: set[str], known: frozenset[str]) -> list[tuple[str, str, str]]:
+    """(parameter, callee, slot) for each of `names` a call of a project callable is given whole."""
+    callee = dotted_name(call.func)
+    if not callee or not _reaches_project(callee, known):
+        return []
+    found = []
+    for position, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            break  # the slots after `*args` are not known
+        if isinstance(arg, ast.Name) and arg.id in names:
+            found.append((arg.id, callee, str(position)))
+    for keyword in call.keywords:
+        if keyword.arg is not None and isinstance(keyword.value, ast.Name) and keyword.value.id in names:
+            found.append((keyword.value.id, callee, keyword.arg))
+    return found
 
 
 def class_takes_page_inputs(node: ast.ClassDef) -> bool:
@@ -243,14 +279,6 @@ class ErrorBody:
         return ErrorBody(freeze(data[0]), data[1], int(data[2]))
 
 
-def simple(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
 def status_value(node: ast.AST | None) -> int | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
@@ -270,7 +298,7 @@ def status_value(node: ast.AST | None) -> int | None:
 def shape_of(node: ast.AST) -> Any:
     """A dict literal's shape: key -> nested shape for dict values, "str"/"list"/"value" for the
     rest. None when the body is not a dict literal."""
-    if isinstance(node, ast.Call) and simple(node.func) == "dict" and not node.args:
+    if isinstance(node, ast.Call) and tail_name(node.func) == "dict" and not node.args:
         return {k.arg: "value" for k in node.keywords if k.arg}
     if not isinstance(node, ast.Dict):
         return None
@@ -294,7 +322,7 @@ def shape_of(node: ast.AST) -> Any:
 
 def response_parts(call: ast.Call) -> tuple[ast.AST | None, ast.AST | None, bool] | None:
     """(body, status node, status given) of a response constructor call."""
-    name = simple(call.func)
+    name = tail_name(call.func)
     if name not in RESPONSES:
         return None
     body_kw, status_kw = RESPONSES[name]
@@ -305,7 +333,7 @@ def response_parts(call: ast.Call) -> tuple[ast.AST | None, ast.AST | None, bool
             body = keyword.value
         if status_kw and keyword.arg == status_kw:
             status = keyword.value
-    if name == "make_response" and isinstance(body, ast.Call) and simple(body.func) == "jsonify":
+    if name == "make_response" and isinstance(body, ast.Call) and tail_name(body.func) == "jsonify":
         body = body.args[0] if body.args else None
     if name == "jsonify" and call.keywords and body is None:
         return ast.Dict(keys=[ast.Constant(k.arg) for k in call.keywords], values=[k.value for k in call.keywords]), None, False
@@ -315,7 +343,7 @@ def response_parts(call: ast.Call) -> tuple[ast.AST | None, ast.AST | None, bool
 def unwrap_body(body: ast.AST | None, function: ast.AST | None) -> ast.AST | None:
     """See through `jsonable_encoder(body)` and a local `body = {...}` assignment."""
     for _ in range(3):
-        if isinstance(body, ast.Call) and len(body.args) == 1 and simple(body.func) in ("jsonable_encoder", "dict", "jsonify"):
+        if isinstance(body, ast.Call) and len(body.args) == 1 and tail_name(body.func) in ("jsonable_encoder", "dict", "jsonify"):
             body = body.args[0]
         elif isinstance(body, ast.Name) and function is not None:
             found = None

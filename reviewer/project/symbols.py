@@ -23,14 +23,15 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name, nodes_of
+from reviewer.astfacts import dotted_name, nodes_of, own_nodes
 from reviewer.discovery import is_test_path
 from reviewer.entrypoints import is_route_decorator
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
-from reviewer.names import absolute_module, module_name_for
+from reviewer.names import ImportMap, absolute_module, module_name_for
 from reviewer.project.calls import PASSED, CallEdge, call_edges
 from reviewer.project.calls import REQUEST as REQUEST_FACT
+from reviewer.project.expiry import KINDS, ExpiryFlow, expiry_flow, mentions_expiry
 from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
 from reviewer.project.responses import ErrorBody, Paging, class_takes_page_inputs, error_bodies, paging_summary, returned_callees
 from reviewer.project.uris import local_uri_returns
@@ -125,6 +126,12 @@ class FileSymbols:
     # Module-level names bound once to a call -> the callee as written (`db = Database(...)`):
     # an instance of that class when the callee is a project class (reviewer.project.instances).
     instances: Mapping[str, str] = field(default_factory=dict)
+    # Functions defined inside a module-level function (an app factory's handlers and helpers),
+    # as "factory.handler": their summaries are kept under these keys.
+    nested: tuple[str, ...] = ()
+    # "function", "Class.method" or "factory.helper" -> summary "checks a JWT's expiry by hand"
+    # (reviewer.project.expiry.ExpiryFlow), for those with a flow (files that mention expiry).
+    expiry: Mapping[str, ExpiryFlow] = field(default_factory=dict)
 
     def binds(self, name: str) -> bool:
         """The module binds `name` itself (not through an import)."""
@@ -157,6 +164,8 @@ class FileSymbols:
             "paging": {name: summary.to_json() for name, summary in self.paging.items()},
             "errors": {name: [body.to_json() for body in bodies] for name, bodies in self.errors.items()},
             "returns": {name: list(callees) for name, callees in self.returns.items()},
+            "nested": list(self.nested),
+            "expiry": {name: flow.to_json() for name, flow in self.expiry.items()},
         }
 
     @staticmethod
@@ -189,6 +198,8 @@ class FileSymbols:
             paging={name: Paging.from_json(summary) for name, summary in data.get("paging", {}).items()},
             errors={name: tuple(ErrorBody.from_json(body) for body in bodies) for name, bodies in data.get("errors", {}).items()},
             returns={name: tuple(callees) for name, callees in data.get("returns", {}).items()},
+            nested=tuple(data.get("nested", ())),
+            expiry={name: ExpiryFlow.from_json(flow) for name, flow in data.get("expiry", {}).items()},
         )
 
 
@@ -201,7 +212,10 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     queries: dict[str, QuerySummary] = {}
     uris: dict[str, tuple[str, ...]] = {}
     methods: dict[str, FunctionFacts] = {}
-    responders: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []  # functions and methods, for the response summaries
+    # functions, methods and functions nested in functions, for the per-function summaries
+    responders: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+    method_keys: set[str] = set()
+    inner: list[int] | None = None
     page_inputs: list[str] = []  # classes of page inputs
     # Words without which a file holds no query / defines no model: its functions' database
     # accesses are not looked for.
@@ -239,6 +253,7 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
                             methods[f"{node.name}.{method.name}"] = facts
                     _returns_uri(uris, f"{node.name}.{method.name}", method)
                     responders.append((f"{node.name}.{method.name}", method))
+                    method_keys.add(f"{node.name}.{method.name}")
             if class_takes_page_inputs(node):
                 page_inputs.append(node.name)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -246,6 +261,10 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
             _summarise(queries, node.name, node, imports, False, False, False)  # a function's own queries: no rule asks
             _returns_uri(uris, node.name, node)
             responders.append((node.name, node))
+            if inner is None:  # the lines of the functions not at module level nor methods (one look per file)
+                inner = _inner_lines(tree)
+            if any(node.lineno < line <= (node.end_lineno or node.lineno) for line in inner):
+                responders.extend(_nested_functions(node, f"{node.name}."))
             bind(node.name, None)
     rebound = _global_names(tree) if "global" in source or not source else set()
     constants: dict[str, Expr] = {}
@@ -265,21 +284,50 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     # `atomic` says nothing of production callers), and they would double the edges.
     known = frozenset(imports) | frozenset(bindings)
     calls = () if is_test_path(path) else call_edges(tree, known)
+    nested = tuple(key for key, _ in responders if "." in key and key not in method_keys)
+    known |= frozenset(key.rsplit(".", 1)[1] for key in nested)  # a factory's handler calls its helpers by name
     paging: dict[str, Paging] = {name: Paging(inputs=True) for name in page_inputs}
     errors: dict[str, tuple[ErrorBody, ...]] = {}
     returns: dict[str, tuple[str, ...]] = {}
+    expiry: dict[str, ExpiryFlow] = {}
+    import_map: ImportMap | None = None
+    if mentions_expiry(source):
+        import_map = ImportMap(module_name_for(path), path.endswith("__init__.py"))
+        for statement in nodes_of(tree, ast.Import, ast.ImportFrom):
+            import_map.add(statement)
     for key, function in responders:
-        found_paging, found_errors, found_returns = paging_summary(function), error_bodies(function), returned_callees(function, known)
+        found_paging, found_errors, found_returns = paging_summary(function, known), error_bodies(function), returned_callees(function, known)
         if found_paging is not None:
             paging[key] = found_paging
         if found_errors:
             errors[key] = found_errors
         if found_returns:
             returns[key] = found_returns
+        flow = expiry_flow(function, import_map, known, key in method_keys) if import_map is not None else None
+        if flow is not None:
+            expiry[key] = flow
     return FileSymbols(
         path, path.endswith("__init__.py"), imports, constants, classes, functions, variables, queries, calls, stars=tuple(stars), uris=uris,
-        paging=paging, errors=errors, returns=returns, methods=methods, instances=instances,
+        paging=paging, errors=errors, returns=returns, methods=methods, instances=instances, nested=nested, expiry=expiry,
     )
+
+
+def _inner_lines(tree: ast.Module) -> list[int]:
+    outer = {id(node) for node in tree.body} | {
+        id(item) for node in tree.body if isinstance(node, ast.ClassDef) for item in node.body
+    }
+    return [node.lineno for node in nodes_of(tree, ast.FunctionDef, ast.AsyncFunctionDef) if id(node) not in outer]
+
+
+def _nested_functions(node: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str) -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """The functions defined inside a function (at any depth of functions, not inside its
+    classes), each keyed by the names of the functions around it: `create_app.list_orders`."""
+    found: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
+    for item in own_nodes(node.body):
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append((f"{prefix}{item.name}", item))
+            found.extend(_nested_functions(item, f"{prefix}{item.name}."))
+    return found
 
 
 def _summarise(queries: dict[str, QuerySummary], key: str, node, imports, method: bool, accesses: bool, on_self: bool) -> None:
@@ -816,12 +864,19 @@ class ProjectSymbols:
         """Where the function, method (`Class.method`, `self.method` inside a method of
         `Class` written `Class.method`) or class `dotted` names in file `path` is defined, as
         (file, "function" / "Class.method" / "Class"): a method not defined on its class is
-        looked for in the class's bases, across modules (a mixin's, a base view's)."""
+        looked for in the class's bases, across modules (a mixin's, a base view's). A function
+        defined inside a function is found by its key (`create_app.list_orders`), or by its
+        bare name in its own file when no module-level name is bound to it and one function of
+        the file has it (a factory's handler calling a helper the factory defines)."""
         found = self._locate(path, dotted, 0)
-        if found is None or len(found[1]) > 2:
-            return None
+        if found is None:
+            return self._nested(path, dotted)
         where, names = found
         facts = self.files[where]
+        if len(names) >= 2 and ".".join(names) in facts.nested:
+            return where, ".".join(names)
+        if len(names) > 2:
+            return None
         if len(names) == 1:
             return (where, names[0]) if names[0] in facts.functions or names[0] in facts.classes else None
         if names[0] not in facts.classes:
@@ -834,6 +889,60 @@ class ProjectSymbols:
             if names[1] in self.files[owner.path].classes[short].attributes:
                 return owner.path, f"{short}.{names[1]}"
         return None
+
+    def _nested(self, path: str, name: str) -> tuple[str, str] | None:
+        facts = self.files.get(path)
+        if facts is None or "." in name or not facts.nested:
+            return None
+        keys = [key for key in facts.nested if key.rsplit(".", 1)[1] == name]
+        return (path, keys[0]) if len(keys) == 1 else None
+
+    def expiry_checked(self, path: str, function: str, line: int, depth: int = 3) -> bool:
+        """Summary "checks a JWT's expiry by hand" (reviewer.project.expiry): the payload of the
+        JWT decode on `line` of `function` ("function", "Class.method", "factory.helper") of
+        file `path` has its `exp` compared with the clock, in the function itself, in a function
+        it passes the payload or its `exp` to, or in a caller it hands them back to, across
+        modules, up to `depth` calls from the decoding function."""
+        seen: set[tuple[str, str, str]] = set()
+        seed = f"decode:{line}"
+        if self._expiry_seed(path, function, seed, depth, seen):
+            return True
+        flow = self.files[path].expiry.get(function) if path in self.files else None
+        returned = flow.flows[seed].returned if flow is not None and seed in flow.flows else None
+        if returned is None:
+            return False
+        # The payload (or its `exp`) is handed back: its callers may check it.
+        return any(
+            self._expiry_seed(where, edge.caller, f"call:{edge.callee}:{returned}", depth - 1, seen)
+            for where, edge in self.callers(path, function)
+            if (where, edge.caller) != (path, function)
+        )
+
+    def _expiry_seed(self, path: str, function: str, seed: str, depth: int, seen: set[tuple[str, str, str]]) -> bool:
+        if (path, function, seed) in seen or depth < 0:
+            return False
+        seen.add((path, function, seed))
+        summary = self.files[path].expiry.get(function) if path in self.files else None
+        flow = summary.flows.get(seed) if summary is not None else None
+        if flow is None:
+            return False
+        if flow.checked:
+            return True
+        if depth == 0:
+            return False
+        for callee, slots in flow.passes:
+            found = self.member(path, _callee_key(self.files[path], function, callee))
+            target = self.files[found[0]].expiry.get(found[1]) if found is not None else None
+            if target is None or found == (path, function):
+                continue
+            parameters = target.parameters
+            if target.method and "." in callee and parameters:
+                parameters = parameters[1:]  # `self.method(...)`, `service.method(...)`: the first is the instance
+            for slot, kind in slots:
+                param = (parameters[int(slot)] if int(slot) < len(parameters) else None) if slot.isdigit() else slot
+                if param is not None and kind in KINDS and self._expiry_seed(found[0], found[1], f"param:{param}:{kind}", depth - 1, seen):  # type: ignore[index]
+                    return True
+        return False
 
     def paging(self, path: str, dotted: str) -> Paging | None:
         """Summary "returns a paginated response" of the function, method or class of page
@@ -853,6 +962,37 @@ class ProjectSymbols:
         inputs), or depends on a pagination dependency, or returns the result of a function
         that does, across modules and through the bases of a method's class."""
         return self._follow("paginates", path, dotted)
+
+    def clamped_slots(self, path: str, dotted: str, depth: int = 0) -> frozenset[str]:
+        """The argument slots (positional index "0" ..., or keyword) of the callable `dotted` names
+        in file `path` whose values it bounds (`Paging.clamps`): itself, or by handing its page
+        input to a project callable that bounds it (`limit = validate_limit(limit)`), across
+        modules. For a method called on something (`self.page(rows, limit)`) the instance's
+        slot is left out."""
+        found = self.member(path, dotted) if depth <= MAX_HOPS else None
+        summary = self.files[found[0]].paging.get(found[1]) if found is not None else None
+        if summary is None:
+            return frozenset()
+        where, key = found  # type: ignore[misc]
+        bounded = self._bounded(where, key, depth)
+        parameters = summary.parameters
+        if "." in dotted and "." in key and key not in self.files[where].nested and parameters:
+            parameters = parameters[1:]
+        return frozenset(str(i) for i, name in enumerate(parameters) if name in bounded) | bounded
+
+    def _bounded(self, path: str, key: str, depth: int) -> frozenset[str]:
+        memo = ("bounded", path, key)
+        if memo in self._memo:
+            return self._memo[memo]
+        self._memo[memo] = frozenset()  # a cycle proves nothing
+        facts = self.files[path]
+        summary = facts.paging[key]
+        bounded = set(summary.clamps)
+        for param, callee, slot in summary.passes:
+            if param not in bounded and slot in self.clamped_slots(path, _callee_key(facts, key, callee), depth + 1):
+                bounded.add(param)
+        self._memo[memo] = frozenset(bounded)
+        return self._memo[memo]
 
     def paginating_methods(self) -> frozenset[str]:
         """Names of the project's methods that page in their own body (netbox's table
@@ -885,8 +1025,7 @@ class ProjectSymbols:
             result = any(self._follow("inputs", where, dependency, depth + 1) or self._follow("paginates", where, dependency, depth + 1)
                          for dependency in summary.dependencies)
         if not result and what == "paginates":
-            owner = name.split(".")[0] if "." in name else ""
-            result = any(self._follow(what, where, _as_member(callee, owner), depth + 1) for callee in facts.returns.get(name, ()))
+            result = any(self._follow(what, where, _callee_key(facts, name, callee), depth + 1) for callee in facts.returns.get(name, ()))
         self._memo[key] = result
         return result
 
@@ -910,9 +1049,8 @@ class ProjectSymbols:
         bodies = facts.errors.get(name, ())
         result = next((body for body in bodies if body.helper), bodies[0] if bodies else None)
         if result is None:
-            owner = name.split(".")[0] if "." in name else ""
             for callee in facts.returns.get(name, ()):
-                result = self._error_body(where, _as_member(callee, owner), depth + 1)
+                result = self._error_body(where, _callee_key(facts, name, callee), depth + 1)
                 if result is not None:
                     break
         self._memo[key] = result
@@ -1001,12 +1139,6 @@ class ProjectSymbols:
         if len(names) != 1 or names[0] not in self.files[where].classes:
             return None
         return self._class(where, names[0])
-
-    def is_subclass(self, path: str, dotted: str, base: str) -> bool:
-        """True when the class `dotted` (as file `path` names it) has `base` (a qualified name)
-        among its bases, across modules."""
-        cls = self.class_symbol(path, dotted)
-        return cls is not None and (cls.qualified == base or base in self.ancestors(cls))
 
     def lineage(self, path: str, dotted: str) -> tuple[str, ...]:
         """The qualified name of the class `dotted` names in file `path`, then its ancestors
@@ -1267,6 +1399,20 @@ def _as_member(callee: str, owner: str) -> str:
     return f"{owner}.{rest}" if owner and head in ("self", "cls") else callee
 
 
+def _callee_key(facts: FileSymbols, caller: str, callee: str) -> str:
+    """A callee as written in function `caller` of a file, as `member` finds it: `self.helper`
+    in a method of `Owner` -> `Owner.helper`; in a function defined inside a function, a bare
+    name the enclosing function also defines -> that definition (`create_app._page`)."""
+    if caller in facts.nested and "." not in callee:
+        scope = caller.rsplit(".", 1)[0]
+        while scope:
+            if f"{scope}.{callee}" in facts.nested:
+                return f"{scope}.{callee}"
+            scope = scope.rpartition(".")[0]
+        return callee
+    return _as_member(callee, caller.split(".")[0] if "." in caller else "")
+
+
 def _collection(expr: Expr) -> bool:
     return expr.kind == COLLECTION or (expr.kind == CHOICE and all(_collection(item) for item in expr.items))
 
@@ -1328,6 +1474,7 @@ def _fingerprint(facts: Mapping[str, Any]) -> str:
         for path, data in facts.items()
         if data["package"] or data["constants"] or data["classes"] or data["imports"] or data.get("variables") or data.get("queries")
         or data.get("paging") or data.get("errors") or data.get("returns") or data.get("methods") or data.get("instances")
+        or data.get("nested") or data.get("expiry")
         or any(function["returns"] for function in data["functions"].values())
     }
     return hashlib.blake2b(json.dumps(observable, sort_keys=True).encode(), digest_size=12).hexdigest()

@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from reviewer.astfacts import children, nodes_of, walk
+from reviewer.astfacts import children, nodes_of, tail_name, walk
 from reviewer.provider import FrozenMap, IndexProvider, freeze
 from reviewer.model import FileKind
-from reviewer.project.responses import response_parts, shape_of, simple, status_value, unwrap_body
+from reviewer.project.responses import response_parts, shape_of, status_value, unwrap_body
 from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
 DEFAULT_ENVELOPE = {"code": "error.code", "message": "error.message", "details": "error.details"}
 # Protocol-mandated bodies (OAuth2 token errors, GraphQL, JSON-RPC) are not the API's envelope.
@@ -161,7 +161,7 @@ def collect_sites(tree: ast.Module) -> dict[str, Any]:
     for node in nodes_of(tree, ast.Raise, ast.Call):
         status_node = None
         body = None
-        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and simple(node.exc.func) in FRAMEWORK_EXCEPTIONS:
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and tail_name(node.exc.func) in FRAMEWORK_EXCEPTIONS:
             # The framework renders these as {"detail": ...} unless a handler is registered.
             sites.append({"line": node.lineno, "shape": {"detail": "str"}, "status": None, "framework": True})
             continue

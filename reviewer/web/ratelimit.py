@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes, walk
+from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes, tail_name, walk
 from reviewer.config import tomllib  # tomli on Python 3.10
 from reviewer.lines import split_lines
 from reviewer.model import FileKind
@@ -233,20 +233,12 @@ def _failure_counter(name: str) -> bool:
 
 
 
-def _counter_name(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
-
-
 def _counted(node: ast.AST) -> set[str]:
     """The failure counters (by name) and cache keys (`key:` + the key's dump, from `x.get(key)`)
     an expression reads."""
     names: set[str] = set()
     for part in walk(node):
-        name = _counter_name(part)
+        name = tail_name(part)
         if name and _failure_counter(name):
             names.add(name)
         if isinstance(part, ast.Call) and isinstance(part.func, ast.Attribute) and part.func.attr == "get" and part.args:
@@ -280,18 +272,18 @@ def login_throttle(tree: ast.Module) -> tuple[ast.AST, str] | None:
             # `attempts + 1` handed to the function that stores it (zou's
             # `update_login_failed_attempts(person_id, attempts + 1)`)
             for counter, step in ((node.left, node.right), (node.right, node.left)):
-                name = _counter_name(counter)
+                name = tail_name(counter)
                 if name and isinstance(step, ast.Constant) and step.value == 1:
                     stepped.append((name, node))  # a counter, or a local standing for one
         elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
-            name = _counter_name(node.target)
+            name = tail_name(node.target)
             if name and _failure_counter(name):
                 incremented.setdefault(name, node)
         elif isinstance(node, ast.Assign):
             if isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Add):
                 for target in node.targets:
-                    name = _counter_name(target)
-                    operands = {_counter_name(part) for part in (node.value.left, node.value.right)}
+                    name = tail_name(target)
+                    operands = {tail_name(part) for part in (node.value.left, node.value.right)}
                     if name and _failure_counter(name) and name in operands:
                         incremented.setdefault(name, node)
             if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):

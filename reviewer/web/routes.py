@@ -260,6 +260,17 @@ def _handler_registrations(
                                       "function": _handler_function(item)})
 
 
+def _keyword_handlers(call: ast.Call, owner: str, imports: ImportMap, facts: dict[str, Any]) -> None:
+    """`FastAPI(exception_handlers={HTTPException: on_http_error})` (Starlette's too): each pair
+    is a handler registered on the app, as `@app.exception_handler(HTTPException)` would be."""
+    table = keyword_value(call, "exception_handlers")
+    if not isinstance(table, ast.Dict):
+        return
+    for key, value in zip(table.keys, table.values):
+        if key is not None:
+            facts["handlers"].append({"owner": owner, "exception": _exc_name(key, imports), "line": key.lineno, "function": dotted_name(value) or ""})
+
+
 def _handler_function(call: ast.Call) -> str:
     """The handler function a registration call names (`app.add_exception_handler(E, on_error)`), as written."""
     target = call.args[1] if len(call.args) > 1 else keyword_value(call, "handler") or keyword_value(call, "f")
@@ -349,6 +360,8 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, prefix: str, imports: ImportMap, f
             if routes is not None:  # Starlette(routes=[Route(...), Mount(...)])
                 entry["patterns"] = _pattern_entries(routes, imports, 0)
             _bind(facts, prefix, name, entry)
+            if kind == "fastapi-app":
+                _keyword_handlers(value, _scoped(name, prefix, facts), imports, facts)
             return
         if qualified.endswith("as_view"):
             return
@@ -369,6 +382,7 @@ def _assign(stmt: ast.Assign | ast.AnnAssign, prefix: str, imports: ImportMap, f
             if keyword_value(value, "dependencies") is not None:
                 entry["dependencies"] = True
             _bind(facts, prefix, name, entry)
+            _keyword_handlers(value, _scoped(name, prefix, facts), imports, facts)
     if name == "urlpatterns" or _is_pattern_list(value, imports):
         _patterns(name, value, imports, facts)
     elif name in ("REST_FRAMEWORK", "ROOT_URLCONF", "INSTALLED_APPS", "DATABASES", "MIDDLEWARE", "handler404", "handler500"):

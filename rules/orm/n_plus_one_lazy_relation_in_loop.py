@@ -60,7 +60,6 @@ DJANGO_SELECTORS = (
     "    return Order.objects.filter(paid=True, created__gte=since).order_by(\"-created\")\n"
 )
 SQLALCHEMY = (("app/models.py", SQLALCHEMY_MODELS),)
-COMPREHENSIONS = ("ListComp", "SetComp", "GeneratorExp", "DictComp")
 
 
 class NPlusOneLazyRelationInLoop(PythonRule):

@@ -6,19 +6,12 @@ from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, Needs, PythonRule
 from reviewer.ops.secops import is_dev_path
 from reviewer.ops.nodes import is_false_or_none, keyword, positional, string_value, target_name
+from reviewer.project.expiry import DECODERS
 
 ENCODERS = frozenset({"jwt.encode", "jose.jwt.encode", "jwt.api_jwt.encode"})
-DECODERS = frozenset({"jwt.decode", "jose.jwt.decode", "jwt.api_jwt.decode"})
 TIMEDELTA = frozenset({"datetime.timedelta"})
 SECONDS = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
 ACCESS_LIMIT = 3600  # seconds; the catalogue's default for access tokens
-# Calls that read the clock: the other side of a hand-made expiry check.
-CLOCKS = frozenset({
-    "time.time", "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today",
-    "django.utils.timezone.now", "arrow.utcnow", "arrow.now", "pendulum.now",
-})
-PAYLOAD, EXP, CLOCK = "payload", "exp", "clock"
-DEPTH = 3  # calls followed from the decoding function (callees with the payload, callers of it)
 
 
 class JwtMissingExpiryOrLongLived(PythonRule):
@@ -36,9 +29,10 @@ class JwtMissingExpiryOrLongLived(PythonRule):
     signs) is no token. A decode with `verify_exp` off is not reported when the code checks the
     expiry by hand: the payload's `exp` (`payload["exp"]`, `.get("exp")`, `.exp` of the payload
     or of an object built from it) is compared with the clock (`time.time()`, `datetime.now()`,
-    ...) in the decoding function, in a function of the module it passes the payload or its
-    `exp` to, or in a function of the module that calls it and gets them back (followed up to
-    three calls deep, by the module's own definitions)."""
+    ...) in the decoding function, in a function it passes the payload or its `exp` to, or in a
+    function that calls it and gets them back, in any module of the project (followed up to
+    three calls deep). It relies on the project model's per-function summary "checks a JWT's
+    expiry by hand" (`reviewer.project.expiry.ExpiryFlow`, `ProjectSymbols.expiry_checked`)."""
 
     code = "SEC002"
     # Opt-in until the field has judged 5 of its findings (reviewer.precision.MIN_EVIDENCE); first findings on held-out cohorts: 0 true of 6 (c7).
@@ -55,6 +49,7 @@ class JwtMissingExpiryOrLongLived(PythonRule):
         "https://datatracker.ietf.org/doc/html/rfc8725#section-3.10",
         "https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html#access-token-lifetime",
     )
+    index_sections = ("symbols",)  # the summary "checks a JWT's expiry by hand"
     needs = Needs(name_parts=("jwt", "jose"), names=("JWT_ACCESS_TOKEN_EXPIRES", "ACCESS_TOKEN_LIFETIME"))
     invalid = (
         Example(
@@ -170,21 +165,29 @@ class JwtMissingExpiryOrLongLived(PythonRule):
     def __init__(self, context, settings=None) -> None:
         super().__init__(context, settings)
         self.exp_added: list[set[str]] = [set()]
-        self.functions: list[cst.FunctionDef] = []  # the enclosing functions, innermost last
+        self.scope: list[str] = []  # names of the enclosing classes and functions, innermost last
+        self.functions = 0  # how many of them are functions
         self.discarded: set[int] = set()  # ids of encode calls whose value is thrown away
-        self._checks: "ExpiryChecks | None" = None
 
     def visit_Expr(self, node: cst.Expr) -> None:
         if isinstance(node.value, cst.Call):
             self.discarded.add(id(node.value))
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scope.append(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scope.pop()
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.exp_added.append(set())
-        self.functions.append(node)
+        self.scope.append(node.name.value)
+        self.functions += 1
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.exp_added.pop()
-        self.functions.pop()
+        self.scope.pop()
+        self.functions -= 1
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -237,14 +240,16 @@ class JwtMissingExpiryOrLongLived(PythonRule):
             if options is not None and isinstance(options.value, cst.Dict):
                 for element in options.value.elements:
                     if isinstance(element, cst.DictElement) and string_value(element.key) == "verify_exp" and is_false_or_none(element.value):
-                        if self.functions and self._expiry_checks().checked(self.functions[-1], node):
+                        if self._checked_by_hand(node):
                             return  # the expiry is checked by hand
                         self.report(node, fix=self.fix, what='`options={"verify_exp": False}` accepts expired tokens')
 
-    def _expiry_checks(self) -> "ExpiryChecks":
-        if self._checks is None:
-            self._checks = ExpiryChecks(self.context)
-        return self._checks
+    def _checked_by_hand(self, decode: cst.Call) -> bool:
+        """Summary "checks a JWT's expiry by hand" of the decoding function (the project model's)."""
+        symbols = self.context.symbols
+        if not self.functions or symbols is None:
+            return False
+        return symbols.expiry_checked(self.context.path, ".".join(self.scope), self.context.line_of(decode))
 
     def _timedelta_seconds(self, expr: cst.BaseExpression) -> int | None:
         if not isinstance(expr, cst.Call) or not isinstance(expr.func, (cst.Name, cst.Attribute)):
@@ -265,153 +270,3 @@ def _human(seconds: int) -> str:
     if seconds % 3600 == 0:
         return f"{seconds // 3600} hour(s)"
     return f"{seconds // 60} minute(s)"
-
-
-class ExpiryChecks:
-    """Whether a decoded payload's `exp` is compared with the clock by hand, following the
-    payload through the module's own functions. Values are tracked by kind: the payload (the
-    decode's result, or anything built from it: `TokenPayload(**payload)`), its expiry (`exp`
-    read from a payload, or a value built from one: `int(payload["exp"])`) and the clock."""
-
-    def __init__(self, context) -> None:
-        self.context = context
-        self.defined: dict[str, cst.FunctionDef] = {}  # "name" (module level) or "Class.name"
-        self.owner: dict[int, str] = {}  # id(function) -> its class ("" at module level)
-        for statement in context.module.body:
-            if isinstance(statement, cst.FunctionDef):
-                self.defined[statement.name.value] = statement
-                self.owner[id(statement)] = ""
-            elif isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
-                for item in statement.body.body:
-                    if isinstance(item, cst.FunctionDef):
-                        self.defined[f"{statement.name.value}.{item.name.value}"] = item
-                        self.owner[id(item)] = statement.name.value
-
-    def checked(self, function: cst.FunctionDef, decode: cst.Call) -> bool:
-        seen: set[tuple[int, str]] = set()
-        found, returned = self._walk(function, {}, {id(decode): PAYLOAD}, seen, DEPTH)
-        if found:
-            return True
-        if returned is None:
-            return False
-        # The payload (or its `exp`) is handed back: its callers in the module may check it.
-        for caller in self.defined.values():
-            if caller is function:
-                continue
-            calls = {id(call): returned for call in _calls(caller) if self._target(caller, call) is function}
-            if calls and self._walk(caller, {}, calls, seen, DEPTH - 1)[0]:
-                return True
-        return False
-
-    def _target(self, function: cst.FunctionDef, call: cst.Call) -> cst.FunctionDef | None:
-        func = call.func
-        if isinstance(func, cst.Name):
-            return self.defined.get(func.value)
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
-            owner = self.owner.get(id(function))
-            return self.defined.get(f"{owner}.{func.attr.value}") if owner else None
-        return None
-
-    def _walk(
-        self, function: cst.FunctionDef, names: dict[str, str], seeds: dict[int, str], seen: set[tuple[int, str]], depth: int
-    ) -> tuple[bool, str | None]:
-        """(an expiry check found, the kind of value the function returns)."""
-        key = (id(function), repr(sorted(names.items())) + repr(sorted(seeds.values())))
-        if key in seen or depth < 0:
-            return False, None
-        seen.add(key)
-        names = dict(names)
-        statements = _statements(function)
-        for _ in range(2):  # twice: a name bound below its use in a loop
-            for statement in statements:
-                if isinstance(statement, (cst.Assign, cst.AnnAssign)) and statement.value is not None:
-                    kind = self._kind(statement.value, names, seeds)
-                    targets = [t.target for t in statement.targets] if isinstance(statement, cst.Assign) else [statement.target]
-                    for target in targets:
-                        if kind is not None and isinstance(target, cst.Name):
-                            names[target.value] = kind
-        returned = None
-        for statement in statements:
-            if isinstance(statement, cst.Return) and statement.value is not None:
-                returned = self._kind(statement.value, names, seeds) or returned
-        for node in _nodes(function):
-            if isinstance(node, cst.Comparison):
-                kinds = {self._kind(node.left, names, seeds), *(self._kind(c.comparator, names, seeds) for c in node.comparisons)}
-                if EXP in kinds and CLOCK in kinds:
-                    return True, returned
-            elif isinstance(node, cst.Call) and depth > 0:
-                callee = self._target(function, node)
-                if callee is None or callee is function:
-                    continue
-                bound = self._bind(callee, node, names, seeds, function)
-                if bound and self._walk(callee, bound, {}, seen, depth - 1)[0]:
-                    return True, returned
-        return False, returned
-
-    def _bind(self, callee: cst.FunctionDef, call: cst.Call, names, seeds, caller: cst.FunctionDef) -> dict[str, str]:
-        """The callee's parameters that receive a payload or an `exp` from `call`."""
-        params = [*callee.params.posonly_params, *callee.params.params]
-        if params and isinstance(call.func, cst.Attribute) and self.owner.get(id(callee)):
-            params = params[1:]  # `self.method(...)`: the first parameter is the instance
-        bound: dict[str, str] = {}
-        position = 0
-        for arg in call.args:
-            kind = self._kind(arg.value, names, seeds)
-            if arg.keyword is not None:
-                if kind in (PAYLOAD, EXP):
-                    bound[arg.keyword.value] = kind
-            elif not arg.star:
-                if kind in (PAYLOAD, EXP) and position < len(params):
-                    bound[params[position].name.value] = kind
-                position += 1
-        return bound
-
-    def _kind(self, expr: cst.BaseExpression, names: dict[str, str], seeds: dict[int, str]) -> str | None:
-        if id(expr) in seeds:
-            return seeds[id(expr)]
-        if isinstance(expr, cst.Name):
-            return names.get(expr.value)
-        if isinstance(expr, cst.Await):
-            return self._kind(expr.expression, names, seeds)
-        if isinstance(expr, cst.Attribute):
-            if expr.attr.value == "exp" and self._kind(expr.value, names, seeds) == PAYLOAD:
-                return EXP
-            return None
-        if isinstance(expr, cst.Subscript):
-            index = expr.slice[0].slice if len(expr.slice) == 1 else None
-            if isinstance(index, cst.Index) and string_value(index.value) == "exp" and self._kind(expr.value, names, seeds) == PAYLOAD:
-                return EXP
-            return None
-        if isinstance(expr, cst.Call):
-            func = expr.func
-            if isinstance(func, (cst.Name, cst.Attribute)) and self.context.resolve(func) in CLOCKS:
-                return CLOCK
-            if isinstance(func, cst.Attribute):
-                head = self._kind(func.value, names, seeds)
-                if func.attr.value == "get" and head == PAYLOAD and expr.args and string_value(expr.args[0].value) == "exp":
-                    return EXP
-                if func.attr.value == "timestamp" and head == CLOCK:
-                    return CLOCK
-            kinds = {self._kind(arg.value, names, seeds) for arg in expr.args} - {None}
-            return kinds.pop() if len(kinds) == 1 else None  # built from one of them: `TokenPayload(**payload)`
-        if isinstance(expr, (cst.BinaryOperation, cst.BooleanOperation)):
-            kinds = {self._kind(expr.left, names, seeds), self._kind(expr.right, names, seeds)} - {None}
-            return kinds.pop() if len(kinds) == 1 else None
-        return None
-
-
-def _nodes(function: cst.FunctionDef):
-    """The nodes of a function's own body (nested functions and classes left out), depth first."""
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed([child for child in node.children if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]))
-
-
-def _statements(function: cst.FunctionDef) -> list[cst.BaseSmallStatement]:
-    return [node for node in _nodes(function) if isinstance(node, (cst.Assign, cst.AnnAssign, cst.Return))]
-
-
-def _calls(function: cst.FunctionDef) -> list[cst.Call]:
-    return [node for node in _nodes(function) if isinstance(node, cst.Call)]
