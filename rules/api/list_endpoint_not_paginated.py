@@ -523,7 +523,7 @@ class ListEndpointNotPaginated(HandlerScope, PythonRule):
         for item in subtree(expr, skip):
             if isinstance(item, cst.Call) and unbounded_fetch(self.context, item, state["cursor"]):
                 return code(self.context, item)
-        for name in names_in(expr, skip):
+        for name in sorted(names_in(expr, skip)):  # a set: sorted, so the source cited is the same in every run
             if name in state["tainted"]:
                 return state["tainted"][name]
         return None
