@@ -14,11 +14,12 @@ import stat
 import tokenize
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 import pathspec
 
-from reviewer.config import Config
+from reviewer.config import Config, builtin_pack
 from reviewer.discovery import Deployment, SourceFile
 from reviewer.index import ProjectIndex
 from reviewer.model import FileError, Finding, Fix, Location, severity_for_confidence
@@ -133,9 +134,34 @@ def _named(selectors: list[str], rule: type[Rule]) -> bool:
 
 
 def internal_error(path: str, error: BaseException) -> FileError:
-    """An unexpected exception while analysing one file (a bug of ours or of a parser)."""
+    """An unexpected exception while analysing one file (a bug of ours or of a parser). The
+    message names the innermost line of the engine or a rule pack that the exception passed
+    through, first, so that a long exception text (a libcst node's repr) cannot cut it off."""
     detail = " ".join(f"{type(error).__name__}: {error}".split())
-    return FileError(path, "internal-error", f"analysis failed, the findings listed for it are incomplete ({detail[:200]})")
+    where = raised_at(error)
+    at = f" at {where}" if where else ""
+    return FileError(path, "internal-error", f"analysis failed{at}, the findings listed for it are incomplete ({detail[:200]})")
+
+
+@lru_cache(maxsize=1)
+def _engine_folders() -> tuple[str, ...]:
+    """The folders of this engine's source: the reviewer package and its built-in rule pack."""
+    return tuple(str(folder) for folder in (Path(__file__).resolve().parent, builtin_pack().resolve()))
+
+
+def raised_at(error: BaseException) -> str:
+    """`folder/module.py:line` of the innermost frame of `error`'s traceback in this engine's
+    source (the reviewer package or its built-in rules); "" when no frame is."""
+    found = ""
+    frame = error.__traceback__
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename
+        for folder in _engine_folders():
+            if filename.startswith(folder + os.sep):
+                relative = os.path.relpath(filename, os.path.dirname(folder)).replace(os.sep, "/")
+                found = f"{relative}:{frame.tb_lineno}"
+        frame = frame.tb_next
+    return found
 
 
 def read_text(source: SourceFile, config: Config, result: FileResult) -> str | None:

@@ -157,6 +157,10 @@ def test_an_unexpected_crash_in_one_file_is_an_error_entry(tmp_path: Path, monke
     assert [(f.path, f.line) for f in result.findings] == [FINDING]
     assert [(e.path, e.kind) for e in result.errors] == [("b.py", "internal-error")]
     assert "LookupError: boom" in result.errors[0].message
+    # Where it was raised in the engine comes first, before an exception text that may be
+    # cut short (the test's own frame is not the engine's: the innermost engine frame is the
+    # call of the patched function).
+    assert "analysis failed at reviewer/analyse.py:" in result.errors[0].message
 
 
 # --------------------------------------------------------------------------------------------
