@@ -206,22 +206,27 @@ def file_digest(path: Path) -> str | None:
 # whose clock for file times is coarse; two seconds on FAT) can keep its size and times. As
 # git does with "racily clean" entries, a file changed this recently is read again next time.
 SETTLED_NS = 3_000_000_000
-FILE_STATE = (int, int, int, int, Nullable(str), Nullable(bool))
+# A file's index entry as a scan met it: its key, the file's line count, the sections the
+# entry holds facts of (FileStates.indexed).
+INDEXED = (str, int, [str])
+FILE_STATE = (int, int, int, int, Nullable(str), Nullable(bool), Nullable(INDEXED))
 
 
 class FileStates:
     """What a scan learnt by reading each file of one scanned root, kept for the next scan
     with the file's status (size, modification and change times in nanoseconds, inode): its
-    content hash, and for a `.sql` file whether it is a template (reviewer.discovery). A
-    warm scan then stats each file instead of reading and hashing it. A file whose status
+    content hash, for a `.sql` file whether it is a template (reviewer.discovery), and what
+    its project-index entry holds (`indexed`: its key, line count and sections). A warm scan
+    then stats each file instead of reading and hashing it, and a `--diff` scan reads the
+    index entries of the sections it merges only. A file whose status
     differs in any of those is read again: an edit that keeps the size changes the times, a
     restored modification time (`touch -d`, an archive) still changes the change time (which
     no program sets), and an editor that writes a new file changes the inode. Statuses taken
     less than SETTLED_NS after the file last changed are not kept. One plain-JSON file in the
-    root's cache folder (`v1-files.json`), checked against its shape when read; anything else
+    root's cache folder (`v2-files.json`), checked against its shape when read; anything else
     is ignored and rebuilt."""
 
-    NAME = "v1-files.json"
+    NAME = "v2-files.json"
 
     def __init__(self, home: Path, enabled: bool, version: str) -> None:
         """`version`: what the kept facts depend on besides the file's content (the engine's
@@ -254,7 +259,10 @@ class FileStates:
             return None
         stamp = [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
         known = self.known.get(rel)
-        entry = known if known is not None and known[:4] == stamp else [*stamp, None, None]
+        if known is not None and known[:4] == stamp:
+            entry = known
+        else:  # read again; what its index entry held is kept: it is trusted only under its key
+            entry = [*stamp, None, None, known[6] if known is not None else None]
         self.seen[rel] = entry
         return entry
 
@@ -276,6 +284,23 @@ class FileStates:
         if entry[5] is None:
             entry[5] = decide()
         return entry[5]
+
+    def indexed(self, rel: str, key: str) -> tuple[int, list[str]] | None:
+        """(line count, sections held) of the file's index entry under `key`, as a scan that
+        read or wrote that entry recorded it; None when the file's state records another key
+        or none. The entry is a function of its key (the file's content hash, the versions,
+        the fact settings: reviewer.runner.index_and_stage), so a matching key is all that is
+        trusted: a file changed since has another content hash, and so another key."""
+        entry = self.seen.get(rel) if self.enabled else None
+        if entry is None or entry[6] is None or entry[6][0] != key:
+            return None
+        return entry[6][1], entry[6][2]
+
+    def index(self, rel: str, key: str, lines: int, sections: Iterable[str]) -> None:
+        """Record what the file's index entry under `key` holds (read or written by this scan)."""
+        entry = self.seen.get(rel) if self.enabled else None
+        if entry is not None:
+            entry[6] = [key, lines, sorted(sections)]
 
     def save(self, whole: bool) -> None:
         """Keep the states of the files this scan saw whose last change has settled; with

@@ -50,6 +50,35 @@ def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProces
     return done
 
 
+def ask_together(cwd: Path, *questions: tuple[str, ...]) -> None:
+    """Within answers_kept(), ask git the `questions` in `cwd` side by side (a thread waits for
+    each process), so that git() finds their answers kept: the questions a `--diff` scan asks
+    that do not depend on each other's answers (the merge base and the top level, then the
+    diff and the untracked files) cost the longest one's time, not their sum. Outside
+    answers_kept(), or for a question already answered, nothing is asked; a question that
+    fails to start is asked again by git(), which reports it."""
+    import threading
+
+    kept = _KEPT
+    if kept is None:
+        return
+    missing = [args for args in questions if (str(cwd), args) not in kept]
+    if len(missing) < 2:
+        return
+
+    def ask(args: tuple[str, ...]) -> None:
+        try:
+            kept[(str(cwd), args)] = _run(cwd, args)
+        except GitError:
+            pass
+
+    threads = [threading.Thread(target=ask, args=(args,), name="reviewer-git", daemon=True) for args in missing]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def _run(cwd: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:

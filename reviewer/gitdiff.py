@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Mapping
 from unidiff import PatchSet
 from unidiff.errors import UnidiffParseError
 
-from reviewer.git import GitError, git as _git, in_repository, is_shallow, top_level
+from reviewer.git import GitError, ask_together, git as _git, in_repository, is_shallow, top_level
 from reviewer.model import Category, Finding
 from reviewer.scoring import checked_categories, score
 
@@ -89,15 +89,18 @@ def changed_lines(root: Path, base: str, option: str = "--diff") -> ChangedLines
     keyed by path relative to `root` (files outside `root` are left out). Errors name
     `option`, the flag BASE came with (`--diff`, `--base`)."""
     root = root.resolve()
+    ask_together(root, ("rev-parse", "--is-shallow-repository"), ("merge-base", base, "HEAD"), ("rev-parse", "--show-toplevel"))
     commit = merge_base(root, base, option)
     top = top_level(root)
     if top is None:
         raise GitError(f"`{option} {base}`: {root} is not inside a git work tree")
     prefix = root.relative_to(top).as_posix() if root != top else ""
-    diff = _git(
-        top, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--unified=0", "-M",
-        "--src-prefix=a/", "--dst-prefix=b/", commit, "--",
-    ).stdout
+    diff_question = (
+        "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--unified=0", "-M", "--src-prefix=a/", "--dst-prefix=b/", commit, "--",
+    )
+    untracked_question = ("ls-files", "--others", "--exclude-standard", "-z")
+    ask_together(top, diff_question, untracked_question)
+    diff = _git(top, *diff_question).stdout
     try:
         patch = PatchSet(diff)
     except UnidiffParseError as error:
@@ -109,7 +112,7 @@ def changed_lines(root: Path, base: str, option: str = "--diff") -> ChangedLines
         added = frozenset(line.target_line_no for hunk in patched for line in hunk if line.is_added and line.target_line_no)
         if added:
             lines[unquote(patched.path)] = added
-    untracked = _git(top, "ls-files", "--others", "--exclude-standard", "-z").stdout.split("\0")
+    untracked = _git(top, *untracked_question).stdout.split("\0")
     return ChangedLines(
         base=base,
         merge_base=commit,

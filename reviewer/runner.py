@@ -255,7 +255,7 @@ def _scan(
         (str(root), config.root, config.digest(), registry.digest, ",".join(rule.code for rule in enabled)),
     )
     lazy = selection is not None and selection.keyed_by_tree
-    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged, snapshots, lazy, writes)
+    index, first = index_and_stage(root, sources, config, index_cache, jobs, index_errors, digests, staged, snapshots, lazy, writes, states)
     plan = Plan(
         config=config,
         python_rules=tuple(rule for rule in enabled if issubclass(rule, PythonRule)),
@@ -480,6 +480,7 @@ def index_and_stage(
     snapshots: Snapshots | None = None,
     lazy: bool = False,
     writes: Writes | None = None,
+    states: FileStates | None = None,
 ) -> tuple[ProjectIndex, dict[str, Staged]]:
     """The project index (build_index), and with a `stage`, the check's `ast` stage of each
     Python file of `stage.paths` that the index worker parsed (a file whose facts come from
@@ -487,7 +488,9 @@ def index_and_stage(
     `snapshots`, a scan whose every file's facts come from the cache looks its snapshot up;
     on a hit, sections are merged when read (LazySections). With `lazy` (a `--diff` scan),
     they are merged when read also without a snapshot, when the facts have a key
-    (Snapshots.by_tree)."""
+    (Snapshots.by_tree); with the file `states` too, a file whose state records its index
+    entry (FileStates.indexed) is counted from it, and its entry is read only when a section
+    it holds facts of is merged (StoredFacts)."""
     first: dict[str, Staged] = {}
     files = tuple(IndexedFile(s.rel, s.kind, s.migration_tool) for s in sources)
     facts: dict[str, dict[str, Any]] = {provider.name: {} for provider in PROVIDERS}
@@ -521,11 +524,24 @@ def index_and_stage(
             # sections need, and they are read when a section is merged (StoredFacts).
             snapshots.keyed(content_key(base, *map(str, keys)), look=True)
             stored = StoredFacts.of(snapshots, sources, keys, cache, config)
+        # A `--diff` scan: the files whose states say what their entries hold are counted
+        # from their states, and their entries read when a section needs them.
+        summaries: dict[str, tuple[int, list[str]]] | None = None
+        if stored is None and lazy and snapshots is not None and states is not None and cache.enabled and all(keys):
+            summaries = {}
+            for source, key in zip(sources, keys):
+                summary = states.indexed(source.rel, str(key))
+                if summary is not None:
+                    summaries[source.rel] = summary
         for source, key in zip(sources if stored is None else (), keys):
+            if summaries and source.rel in summaries:
+                continue
             cached = cache.get(key) if key else None
             if cached is not None:
                 _merge_facts(facts, source.rel, cached["facts"])
                 lines[source.rel] = cached["lines"]
+                if states is not None:
+                    states.index(source.rel, str(key), cached["lines"], cached["facts"])
             else:
                 pending.append((source, key, stage is not None and source.kind.is_python and source.rel in stage.paths))
         workers = worker_count(jobs)
@@ -551,6 +567,8 @@ def index_and_stage(
                 first[source.rel] = staged
             if errors is not None:
                 errors.extend(problems)
+            if states is not None and key and not problems and counted is not None:
+                states.index(source.rel, key, counted, file_facts)
         # The facts are a function of their keys only when each came from the cache, or was
         # extracted without a problem (a timeout is not a property of the file's content).
         if stored is not None:
@@ -558,9 +576,13 @@ def index_and_stage(
         elif snapshots is not None and cache.enabled and all(keys) and all(not output[1] for output in collected):
             if snapshots.key is None:
                 snapshots.keyed(content_key(base, *map(str, keys)), look=not pending)
-            snapshots.holders = {name: sorted(per_file) for name, per_file in facts.items() if per_file}
+            if summaries is None:  # (a `--diff` scan stores no snapshot: Snapshots.by_tree)
+                snapshots.holders = {name: sorted(per_file) for name, per_file in facts.items() if per_file}
         elif snapshots is not None:
             snapshots.key = None  # facts with a problem (a timeout) are not the content's: no snapshot
+        if stored is None and summaries is not None:
+            stored = StoredFacts.given(summaries, facts, lines, sources, keys, cache, config)
+            facts, lines = stored, stored.lines
     failures: dict[str, str] = {}
 
     def failed(name: str, error: Exception) -> None:
@@ -589,20 +611,46 @@ def index_and_stage(
 
 
 class StoredFacts(Mapping[str, Mapping[str, Any]]):
-    """The per-file facts (section name -> path -> facts) of a scan whose snapshot was found:
-    read from the index cache when a section is first merged, and only the entries of the
-    files the snapshot lists as holding facts of it (`holders`); `lines` reads a file's line
-    count from its entry when asked. An entry gone or damaged since the scan found it is
-    extracted from the file again (the facts are a function of the entry's key)."""
+    """The per-file facts (section name -> path -> facts) of a scan whose snapshot was found,
+    or of a `--diff` scan whose file states say what the unchanged files' entries hold
+    (`given`): each section's files are known (`holders`), and a file's entry is read from
+    the index cache when its facts are first read (StoredSection); `lines` reads a file's line
+    count from its entry when its state did not give it. An entry gone or damaged since the
+    scan found it is extracted from the file again (the facts are a function of the entry's
+    key)."""
 
-    def __init__(self, holders: Mapping[str, list[str]], entries: Mapping[str, tuple[SourceFile, str]], cache: ResultCache, config: Config) -> None:
+    def __init__(
+        self, holders: Mapping[str, list[str]], entries: Mapping[str, tuple[SourceFile, str]], cache: ResultCache, config: Config,
+        known: Mapping[str, Mapping[str, Any]] | None = None, counted: Mapping[str, int] | None = None,
+    ) -> None:
         self._holders = holders
         self._entries = entries
         self._cache = cache
         self._config = config
         self._read: dict[str, dict[str, Any]] = {}
-        self._sections: dict[str, dict[str, Any]] = {}
+        self._sections: dict[str, StoredSection] = {}
+        # Facts of files read or extracted by this scan already (section -> path -> facts),
+        # and line counts known without the entries (the file states').
+        self._known = known or {}
+        self._counted = counted or {}
         self.lines = StoredLines(self)
+
+    @classmethod
+    def given(
+        cls, summaries: Mapping[str, tuple[int, list[str]]], facts: Mapping[str, Mapping[str, Any]], lines: Mapping[str, int],
+        sources: list[SourceFile], keys: list[str | None], cache: ResultCache, config: Config,
+    ) -> "StoredFacts":
+        """The facts of a `--diff` scan: `facts` and `lines` of the files read or extracted
+        now, and the `summaries` (line count, sections) of the others, from their states."""
+        holders: dict[str, set[str]] = {name: set(per_file) for name, per_file in facts.items() if per_file}
+        for path, (_, names) in summaries.items():
+            for name in names:
+                if name in facts:  # a section of this scan's providers, as _merge_facts keeps
+                    holders.setdefault(name, set()).add(path)
+        cache.used.update(str(key) for key in keys)
+        counted = {**{path: summary[0] for path, summary in summaries.items()}, **lines}
+        entries = {source.rel: (source, str(key)) for source, key in zip(sources, keys)}
+        return cls({name: sorted(paths) for name, paths in holders.items()}, entries, cache, config, facts, counted)
 
     @classmethod
     def of(cls, snapshots: Snapshots, sources: list[SourceFile], keys: list[str | None], cache: ResultCache, config: Config) -> "StoredFacts | None":
@@ -631,12 +679,17 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
             self._read[path] = data
         return self._read[path]
 
+    def facts_of(self, name: str, path: str) -> Any:
+        """One file's facts of one section (KeyError when it holds none)."""
+        known = self._known.get(name)
+        if known is not None and path in known:
+            return known[path]
+        return self.entry(path)["facts"][name]
+
     def __getitem__(self, name: str) -> Mapping[str, Any]:
         if name not in self._sections:
             paths = self._holders[name]  # KeyError for a section no file has facts of, as the dict
-            self._sections[name] = {
-                path: facts[name] for path in paths if name in (facts := self.entry(path)["facts"])
-            }
+            self._sections[name] = StoredSection(self, name, paths)
         return self._sections[name]
 
     def __iter__(self):
@@ -646,8 +699,37 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
         return len(self._holders)
 
 
+class StoredSection(Mapping[str, Any]):
+    """One section's per-file facts (path -> facts) of StoredFacts: its files are known, and
+    each file's entry is read when its facts are (a merge that reads few of them, the symbols'
+    module table, reads few entries). Pickled (for worker processes), it is a plain dict."""
+
+    def __init__(self, facts: StoredFacts, name: str, paths: list[str]) -> None:
+        self._facts = facts
+        self._name = name
+        self._paths = paths
+        self._set = frozenset(paths)
+
+    def __getitem__(self, path: str) -> Any:
+        if path not in self._set:
+            raise KeyError(path)
+        return self._facts.facts_of(self._name, path)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._set
+
+    def __iter__(self):
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self.items()),))
+
+
 class StoredLines(Mapping[str, int]):
-    """Each file's line count, from its index entry (StoredFacts) when asked."""
+    """Each file's line count, from its state or index entry (StoredFacts) when asked."""
 
     def __init__(self, facts: StoredFacts) -> None:
         self._facts = facts
@@ -655,6 +737,8 @@ class StoredLines(Mapping[str, int]):
     def __getitem__(self, path: str) -> int:
         if path not in self._facts._entries:
             raise KeyError(path)
+        if path in self._facts._counted:
+            return self._facts._counted[path]
         return self._facts.entry(path)["lines"]
 
     def __iter__(self):

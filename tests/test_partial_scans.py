@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from reviewer import cache as cache_module
+from reviewer.cache import FileStates, ResultCache
 from reviewer.config import Config
 from reviewer.gitdiff import changed_lines, limit_to_diff
 from reviewer.reporters.json_report import as_dict
 from reviewer.index import ProjectIndex
-from reviewer.runner import Selection, shard_of
+from reviewer.runner import INDEX_LAYOUT, Selection, shard_of
 from tests.conftest import NO_RELEASE_POINT, run_cli, scan_tree
 from tests.gitrepo import commit, git, init_repo, needs_git
 
@@ -140,10 +142,11 @@ def _project_facts_change(repo: Path) -> None:
     commit(repo, {}, "wishlist")
 
 
-def _wishlist_repo(tmp_path: Path):
-    """django_shop with the base branch's cache (every rule), and a feature branch checked out
-    that changes its project model (_project_facts_change): (repo, cache folder, changed lines)."""
-    repo = init_repo(tmp_path / "repo", _files(REPO / "sample_projects" / "django_shop"))
+def _wishlist_repo(tmp_path: Path, extra: dict[str, str] | None = None):
+    """django_shop (with the `extra` files) with the base branch's cache (every rule), and a
+    feature branch checked out that changes its project model (_project_facts_change): (repo,
+    cache folder, changed lines)."""
+    repo = init_repo(tmp_path / "repo", {**_files(REPO / "sample_projects" / "django_shop"), **(extra or {})})
     cache = tmp_path / "cache"
     scan_tree(repo, config=_every_rule(repo), use_cache=True, cache_dir=cache)
     git(repo, "checkout", "-q", "-b", "feature")
@@ -190,6 +193,47 @@ def test_diff_scan_with_the_base_cache_merges_only_what_its_rules_read(tmp_path:
             assert narrowed[part] == reference[part], part
         assert digests == []
         assert partial.cache_hits == (0 if run == 0 else len(changed.paths))
+
+
+@needs_git
+def test_diff_scan_reads_the_index_entries_of_the_sections_it_merges_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the file states the base branch's scan kept (cache.FileStates: each file's index
+    entry key, line count and sections), a `--diff` scan counts the unchanged files from their
+    states and reads a file's index entry only when a section it holds facts of is merged. The
+    changed files' states hold their base versions' keys, which their new content does not
+    give: their facts and lines come from the new text. The report is a whole scan's on the
+    changed lines, with the states, without them, and on a second run."""
+    monkeypatch.setattr(cache_module, "SETTLED_NS", 0)  # the files were written a moment ago
+    # Helpers no merged section reads (they hold facts of the module table only).
+    helpers = {f"shop/helpers/h{number}.py": f"def helper_{number}(value):\n    return value * {number}\n" for number in range(30)}
+    repo = init_repo(tmp_path / "repo", {**_files(REPO / "sample_projects" / "django_shop"), **helpers})
+    cache = tmp_path / "cache"
+    default = Config(root=str(repo), migrations_released=NO_RELEASE_POINT)
+    scan_tree(repo, config=default, use_cache=True, cache_dir=cache)
+    git(repo, "checkout", "-q", "-b", "feature")
+    models = "catalog/models.py"
+    commit(repo, {models: (repo / models).read_text() + WISHLIST_MODEL, "shop/helpers/h0.py": "def helper_0(value):\n    return -value\n"}, "wishlist")
+    changed = changed_lines(repo, "main")
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=default), changed, WEIGHTS))
+    [states_file] = cache.glob(f"*/{FileStates.NAME}")
+    kept = json.loads(states_file.read_text())["files"]
+    assert kept[models][6] is not None and kept[models][6][1] != len((repo / models).read_text().splitlines())
+    read: list[str] = []
+    get = ResultCache.get
+    monkeypatch.setattr(ResultCache, "get", lambda self, key: read.append(self.folder.name) or get(self, key))
+    for run in ("states", "again", "no states"):
+        if run == "no states":
+            states_file.unlink()
+        read.clear()
+        partial = scan_tree(repo, config=default, selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
+        narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
+        for part in ("findings", "score", "summary", "errors"):
+            assert narrowed[part] == reference[part], (run, part)
+        unchanged = partial.files - len(changed.paths)
+        if run == "states":
+            assert read.count(INDEX_LAYOUT) < unchanged / 2, read.count(INDEX_LAYOUT)
+        elif run == "no states":
+            assert read.count(INDEX_LAYOUT) >= unchanged
 
 
 @needs_git

@@ -588,7 +588,10 @@ class FileSymbolsTable(Mapping[str, FileSymbols]):
         return len(self.facts)
 
     def is_package(self, path: str) -> bool:
-        return bool(self.facts[path]["package"])
+        # Only an `__init__.py` is a package (collect_symbols): the module table reads no other
+        # file's facts, so a `--diff` scan whose facts are read when asked (reviewer.runner.
+        # StoredFacts) reads few.
+        return path.endswith("__init__.py") and bool(self.facts[path]["package"])
 
     def fingerprint(self) -> str:
         if self._fingerprint is None:
