@@ -32,7 +32,7 @@ from reviewer.names import ImportMap, absolute_module, module_name_for
 from reviewer.project.calls import PASSED, CallEdge, call_edges
 from reviewer.project.calls import REQUEST as REQUEST_FACT
 from reviewer.project.expiry import KINDS, ExpiryFlow, expiry_flow, mentions_expiry
-from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
+from reviewer.project.queries import QuerySummary, function_statements, summarise, target_names
 from reviewer.project.responses import ErrorBody, Paging, class_takes_page_inputs, error_bodies, paging_summary, returned_callees
 from reviewer.project.uris import local_uri_returns
 from reviewer.project.instances import call_return, module_instance
@@ -429,7 +429,7 @@ def _class_facts(node: ast.ClassDef) -> ClassFacts:
     instance: set[str] = set()
     if any(value is not None for value in attributes.values()):
         for method in methods:
-            for statement in body_statements(method.body):  # type: ignore[attr-defined]
+            for statement in function_statements(method):  # type: ignore[attr-defined]
                 targets = statement.targets if isinstance(statement, ast.Assign) else (
                     [statement.target] if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) else []
                 )
@@ -451,7 +451,7 @@ def _function_facts(node: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool = 
     every = frozenset([*parameters, *(a.arg for a in args.kwonlyargs)])
     returns: list[ast.AST] = []
     assigned: dict[str, list[ast.AST]] = {}
-    for statement in body_statements(node.body):
+    for statement in function_statements(node):
         if isinstance(statement, ast.Return):
             returns.append(statement.value)  # type: ignore[arg-type]
         elif isinstance(statement, ast.Assign):
