@@ -40,6 +40,7 @@ def keyword_value(call: ast.Call, name: str) -> ast.AST | None:
 _CHILDREN = "_reviewer_children"
 _NODES = "_reviewer_nodes"
 _KINDS = "_reviewer_kinds"
+STATEMENTS = "_reviewer_statements"  # reviewer.project.queries.function_statements
 
 
 def children(node: ast.AST) -> tuple[ast.AST, ...]:
@@ -155,6 +156,7 @@ def forget_walks(node: ast.AST) -> ast.AST:
         item.__dict__.pop(_CHILDREN, None)
         item.__dict__.pop(_NODES, None)
         item.__dict__.pop(_KINDS, None)
+        item.__dict__.pop(STATEMENTS, None)
     return node
 
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from reviewer.discovery import Deployment
 from reviewer.provider import IndexedFile, IndexProvider  # noqa: F401 - the index's types, re-exported
@@ -99,6 +99,16 @@ class ProjectIndex:
             return (Path(self.root) / path).read_bytes().decode("utf-8").lstrip("\ufeff")
         except (OSError, UnicodeError):
             return None
+
+    def before_fork(self, names: Iterable[str]) -> None:
+        """Each merged section of `names` builds what its queries will need in every worker
+        (IndexProvider.before_fork); a section not merged yet (LazySections) is left to the
+        worker that reads it."""
+        merged = self.sections.merged if isinstance(self.sections, LazySections) else self.sections
+        for provider in PROVIDERS:
+            section = merged.get(provider.name) if provider.name in names else None
+            if section is not None:
+                provider.before_fork(section)
 
     def digest(self, names: tuple[str, ...]) -> str:
         """Hash of the named sections; the pseudo-section "files" stands for the file list.
@@ -191,6 +201,11 @@ class LazySections(Mapping[str, Any]):
             provider = self._providers[name]  # KeyError for a name no provider has, as a dict
             self._merged[name] = merge_one(provider, self._facts.get(name, {}), self, self._failed)
         return self._merged[name]
+
+    @property
+    def merged(self) -> Mapping[str, Any]:
+        """The sections merged so far."""
+        return self._merged
 
     def __iter__(self):
         return iter([provider.name for provider in merge_order(list(self._providers.values()))])

@@ -104,3 +104,9 @@ class IndexProvider:
         """One section from the facts of every file that had any (path -> facts); a provider
         with `reads` also gets those sections, as a second argument."""
         raise NotImplementedError
+
+    def before_fork(self, section: Any) -> None:
+        """Build, in the scan's process before the check's worker processes fork, what the
+        queries of every worker would otherwise build for themselves from `section` (a lookup
+        table over every file's facts): forked workers share the pages it lives in instead of
+        each making, and holding, a copy. Nothing by default."""

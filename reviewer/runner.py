@@ -770,11 +770,15 @@ def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[s
 _INDEX_PLAN: Plan | None = None
 
 
-def _before_fork(rules: Iterable[type[Rule]] = ()) -> None:
+def _before_fork(rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = None) -> None:
     """Import the analysis (libcst, sqlglot) and the modules of the `rules` a pool's workers
-    run in this process before the pool starts: forked workers inherit them, and share their
-    pages, instead of each importing them again."""
+    run in this process before the pool starts, and build what the rules' queries of the
+    `index` will need (ProjectIndex.before_fork): forked workers inherit them, and share their
+    pages, instead of each making them again."""
     import reviewer.analyse  # noqa: F401
+
+    if index is not None:
+        index.before_fork(read_sections(rules))
 
     for rule in rules:
         try:
@@ -1059,7 +1063,7 @@ def _parallel(
 
     done: list[tuple[FileResult, str | None]] = []
     suspects: list[Work] = []
-    _before_fork(enabled)
+    _before_fork(enabled, plan.index)
     while batches:
         retry: list[list[Work]] = []
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:

@@ -82,3 +82,20 @@ def test_nodes_of_is_the_walk_filtered_by_type() -> None:
     tree = ast.parse(CODE)
     for kinds in [(ast.Call,), (ast.FunctionDef, ast.AsyncFunctionDef, ast.Call), (ast.stmt,), (ast.expr, ast.keyword), (ast.Global,)]:
         assert list(astfacts.nodes_of(tree, *kinds)) == [node for node in ast.walk(tree) if isinstance(node, kinds)]
+
+
+def test_a_functions_statements_are_listed_once() -> None:
+    """function_statements is body_statements of the function's body, kept on the node (the
+    symbols pass reads it five times per function), and dropped by forget_walks."""
+    from reviewer.project.queries import body_statements, function_statements
+
+    function = ast.parse(
+        "def f(x):\n    if x:\n        y = 1\n    else:\n        return 2\n    def g():\n        return 3\n    for i in x:\n        pass\n"
+    ).body[0]
+    listed = function_statements(function)  # type: ignore[arg-type]
+    assert list(listed) == body_statements(function.body)  # type: ignore[attr-defined]
+    assert [type(s).__name__ for s in listed] == ["If", "Assign", "Return", "FunctionDef", "For", "Pass"]
+    assert function_statements(function) is listed  # type: ignore[arg-type]
+    changed = astfacts.forget_walks(copy.deepcopy(function))
+    changed.body.pop()  # type: ignore[attr-defined]
+    assert [type(s).__name__ for s in function_statements(changed)] == ["If", "Assign", "Return", "FunctionDef"]  # type: ignore[arg-type]

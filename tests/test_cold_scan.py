@@ -15,6 +15,7 @@ from pathlib import Path
 from reviewer import analyse, runner
 from reviewer.cache import ResultCache, Writes
 from reviewer.config import Config
+from reviewer.index import PROVIDERS, LazySections
 from reviewer.model import FileKind
 from reviewer.discovery import SourceFile, discover
 from reviewer.plan import FileResult, Plan
@@ -126,3 +127,41 @@ def test_a_cache_that_cannot_be_written_is_skipped_in_the_background(tmp_path: P
         writes.put(cache, "1" * 40, {"n": 1})
         writes.put(cache, "2" * 40, "{\"n\":2}")
     assert not cache.enabled
+
+
+def _has_call_index(_: object) -> bool:
+    symbols = runner._WORKER_PLAN.index.section("symbols")  # type: ignore[union-attr]
+    return "callers" in symbols._memo
+
+
+def test_the_call_index_is_made_once_before_the_check_workers_fork(tmp_path: Path) -> None:
+    """SQL sites ask `parameter_origin` of every parameter hole, which reads the reverse call
+    index (ProjectSymbols.call_index): the scan's process makes it before the check pool forks
+    (SymbolsProvider.before_fork), so that the workers share it instead of each making it, and
+    it answers as one made in the worker would. Only for rules that read the symbols, and
+    never by merging a section nobody merged yet (a `--diff` scan's LazySections)."""
+    write_tree(tmp_path, {
+        "app/__init__.py": "",
+        "app/db.py": "def run(cur, table):\n    cur.execute('SELECT * FROM ' + table)\n",
+        "app/views.py": "from app.db import run\nTABLE = 'orders'\ndef view(cur):\n    run(cur, TABLE)\n",
+    })
+    config = Config(root=str(tmp_path))
+    index = runner.build_index(tmp_path, discover(tmp_path, [tmp_path], (), True), config)
+    symbols = index.section("symbols")
+    fresh = runner.build_index(tmp_path, discover(tmp_path, [tmp_path], (), True), config).section("symbols")
+    registry = load()
+    reading = [rule for rule in registry.rules if "symbols" in rule.index_sections]
+    others = [rule for rule in registry.rules if "symbols" not in rule.index_sections]
+    runner._before_fork(others, index)
+    assert "callers" not in symbols._memo
+    runner._before_fork(reading, index)
+    assert "callers" in symbols._memo
+    assert symbols.callers("app/db.py", "run") == fresh.callers("app/db.py", "run") != ()
+    assert symbols.parameter_origin("app/db.py", "run", "table", 1) == fresh.parameter_origin("app/db.py", "run", "table", 1) == "constant"
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, initializer=runner._init_worker, initargs=(config, config.rule_packs, (), index)) as pool:
+        assert pool.submit(_has_call_index, None).result()  # inherited, not made again
+    lazy = LazySections(PROVIDERS, {"symbols": {}}, lambda name, error: None)
+    replace(index, sections=lazy).before_fork(("symbols",))
+    assert not lazy.merged  # left to the worker that reads it

@@ -21,7 +21,7 @@ import ast
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from reviewer.astfacts import dotted_name, keyword_value, walk
+from reviewer.astfacts import STATEMENTS, dotted_name, keyword_value, walk
 from reviewer.project.ormvocab import (
     DJANGO_CHAIN,
     DJANGO_EAGER,
@@ -170,7 +170,7 @@ def summarise(
     """The ORM summary of one function (`method`: its first parameter is `self` / `cls`;
     `accesses`: the file's text can hold a query, so its database accesses are looked for;
     `on_self`: the file can define models, so a method's reads of `self` are kept)."""
-    statements = list(body_statements(node.body))
+    statements = list(function_statements(node))
     assigned: dict[str, list[ast.AST | None]] = {}
     returns: list[ast.AST | None] = []
     for statement in statements:
@@ -595,6 +595,16 @@ def _chain_on(node: ast.Attribute, name: str) -> Path | None:
     if not (isinstance(current, ast.Name) and current.id == name):
         return None
     return tuple(reversed(parts))
+
+
+def function_statements(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[ast.stmt, ...]:
+    """body_statements of a function's body, listed once and kept on the node: the symbols
+    pass reads them five times per function (its queries, paging, error bodies, returned
+    callees, URIs, a short method's returns)."""
+    found = node.__dict__.get(STATEMENTS)
+    if found is None:
+        found = node.__dict__[STATEMENTS] = tuple(body_statements(node.body))
+    return found
 
 
 def body_statements(body: list[ast.stmt]) -> list[ast.stmt]:

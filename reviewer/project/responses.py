@@ -32,7 +32,7 @@ from typing import Any, Mapping
 
 from reviewer.astfacts import dotted_name, tail_name, walk
 from reviewer.names import last_name
-from reviewer.project.queries import body_statements, target_names
+from reviewer.project.queries import function_statements, target_names
 from reviewer.provider import FrozenMap, freeze
 
 # Pagination inputs: a function or class taking one of these is a pagination dependency
@@ -222,7 +222,7 @@ def returned_callees(node: ast.FunctionDef | ast.AsyncFunctionDef, known: frozen
     locals it returns."""
     assigned: dict[str, list[ast.expr]] = {}
     returns: list[ast.expr] = []
-    for statement in body_statements(node.body):
+    for statement in function_statements(node):
         if isinstance(statement, ast.Return) and statement.value is not None:
             returns.append(statement.value)
         elif isinstance(statement, ast.Assign):
@@ -377,7 +377,7 @@ def error_bodies(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[ErrorBod
     """The error bodies the function returns itself (directly, or as a local it binds once:
     `response = JSONResponse(...); return response`)."""
     bodies: list[ErrorBody] = []
-    statements = list(body_statements(node.body))
+    statements = list(function_statements(node))
     bound: dict[str, list[ast.expr]] = {}
     for statement in statements:
         if isinstance(statement, ast.Assign):

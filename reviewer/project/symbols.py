@@ -32,7 +32,7 @@ from reviewer.names import ImportMap, absolute_module, module_name_for
 from reviewer.project.calls import PASSED, CallEdge, call_edges
 from reviewer.project.calls import REQUEST as REQUEST_FACT
 from reviewer.project.expiry import KINDS, ExpiryFlow, expiry_flow, mentions_expiry
-from reviewer.project.queries import QuerySummary, body_statements, summarise, target_names
+from reviewer.project.queries import QuerySummary, function_statements, summarise, target_names
 from reviewer.project.responses import ErrorBody, Paging, class_takes_page_inputs, error_bodies, paging_summary, returned_callees
 from reviewer.project.uris import local_uri_returns
 from reviewer.project.instances import call_return, module_instance
@@ -429,7 +429,7 @@ def _class_facts(node: ast.ClassDef) -> ClassFacts:
     instance: set[str] = set()
     if any(value is not None for value in attributes.values()):
         for method in methods:
-            for statement in body_statements(method.body):  # type: ignore[attr-defined]
+            for statement in function_statements(method):  # type: ignore[attr-defined]
                 targets = statement.targets if isinstance(statement, ast.Assign) else (
                     [statement.target] if isinstance(statement, (ast.AnnAssign, ast.AugAssign)) else []
                 )
@@ -451,7 +451,7 @@ def _function_facts(node: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool = 
     every = frozenset([*parameters, *(a.arg for a in args.kwonlyargs)])
     returns: list[ast.AST] = []
     assigned: dict[str, list[ast.AST]] = {}
-    for statement in body_statements(node.body):
+    for statement in function_statements(node):
         if isinstance(statement, ast.Return):
             returns.append(statement.value)  # type: ignore[arg-type]
         elif isinstance(statement, ast.Assign):
@@ -1063,6 +1063,23 @@ class ProjectSymbols:
         """The direct calls, anywhere in the project, of the function or method (`Class.method`)
         `name` defined in file `path`: (caller's file, edge). A call through an instance
         (`service.place_order()`) is not resolved; `self.helper()` reaches its own class."""
+        found = []
+        for where, edge in self.call_index().get(name.rsplit(".", 1)[-1], ()):
+            head, _, rest = edge.callee.partition(".")
+            if head in ("self", "cls"):
+                target = (where, f"{edge.caller.split('.')[0]}.{rest}") if "." in edge.caller else None
+            else:
+                located = self._locate(where, edge.callee, 0)
+                target = (located[0], ".".join(located[1])) if located is not None else None
+            if target == (path, name):
+                found.append((where, edge))
+        return tuple(found)
+
+    def call_index(self) -> Mapping[str, list[tuple[str, CallEdge]]]:
+        """Every call edge of the project by the last part of its callee's name (an imported
+        name by the name it is defined under): what `callers` looks a function up in. Made once,
+        and with it every file's FileSymbols; SymbolsProvider.before_fork makes it before the
+        check's workers fork, so that they share it rather than each make its own."""
         by_last = self._memo.get("callers")
         if by_last is None:
             by_last = self._memo["callers"] = {}
@@ -1073,17 +1090,7 @@ class ProjectSymbols:
                     if last == edge.callee and last in imports and imports[last][1]:
                         last = imports[last][1]  # `from .services import fill as fill_lines`
                     by_last.setdefault(last, []).append((where, edge))
-        found = []
-        for where, edge in by_last.get(name.rsplit(".", 1)[-1], ()):
-            head, _, rest = edge.callee.partition(".")
-            if head in ("self", "cls"):
-                target = (where, f"{edge.caller.split('.')[0]}.{rest}") if "." in edge.caller else None
-            else:
-                located = self._locate(where, edge.callee, 0)
-                target = (located[0], ".".join(located[1])) if located is not None else None
-            if target == (path, name):
-                found.append((where, edge))
-        return tuple(found)
+        return by_last
 
     def parameter_origin(self, path: str, function: str, name: str, position: int, depth: int = 0) -> str:
         """Where the values of parameter `name` (the `position`-th positional one, -1 for a
@@ -1453,6 +1460,13 @@ class SymbolsProvider(IndexProvider):
 
     def merge(self, facts: Mapping[str, Any]) -> Any:
         return ProjectSymbols.build(FileSymbolsTable(facts))
+
+    def before_fork(self, section: Any) -> None:
+        """The reverse call index (`ProjectSymbols.call_index`): SQL sites ask `parameter_origin`
+        of every parameter hole, so every worker that checks such a file would make it, and
+        every file's FileSymbols with it (28 MiB more over two workers on Django's package)."""
+        if isinstance(section, ProjectSymbols):
+            section.call_index()
 
 
 def _without_lines(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import ast
 import re
 
 from reviewer.astfacts import dotted_name
-from reviewer.project.queries import body_statements, target_names
+from reviewer.project.queries import function_statements, target_names
 
 LOCAL_SCHEMES = ("data:", "file:")
 # Producers of an image's data URI by their name (segno's `png_data_uri` / `svg_data_uri`). A
@@ -39,7 +39,7 @@ def local_uri_returns(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str
     when some return is something else (or the function returns nothing)."""
     returns: list[ast.expr] = []
     assigned: dict[str, list[ast.expr | None]] = {}
-    for statement in body_statements(node.body):
+    for statement in function_statements(node):
         if isinstance(statement, ast.Return):
             if statement.value is None:
                 return None
