@@ -42,7 +42,7 @@ from dataclasses import fields
 from functools import reduce
 from typing import Any, Callable, Iterable
 
-from reviewer.needs import Needs
+from reviewer.needs import Needs, qualified
 
 # Check kinds of bandit's tests that are not a node type's name: a string or bytes constant is
 # visited as `Str` or `Bytes`; `from . import x` (no module) runs the tests of `Import`.
@@ -80,20 +80,11 @@ CORE_DIGEST = "1ddb5de062b4988c"
 
 def _qualified(names: Iterable[str]) -> Needs:
     """A call bandit's visitor can name by one of these qualified names (see the docstring):
-    the first and the last part of one of them among the file's names, or the whole name as a
-    string constant (the argument of `__import__` or `importlib.import_module`)."""
-    names = list(dict.fromkeys(names))
-    lasts: dict[str, list[str]] = {}
-    for name in names:
-        parts = name.split(".")
-        lasts.setdefault(parts[0], []).append(parts[-1])
-    alternatives = [Needs(strings=tuple(names))]
-    for first, last in lasts.items():
-        if last == [first]:
-            alternatives.append(Needs(names=(first,)))
-        else:
-            alternatives.append(Needs(names=(first,)) & Needs(names=tuple(dict.fromkeys(last))))
-    return reduce(Needs.__or__, alternatives)
+    the first and the last part of one of them among the file's names (reviewer.needs.qualified),
+    or the whole name as a string constant (the argument of `__import__` or
+    `importlib.import_module`)."""
+    names = tuple(dict.fromkeys(names))
+    return qualified(*names) | Needs(strings=names)
 
 
 def _plain(name: str) -> bool:
