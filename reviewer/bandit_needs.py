@@ -185,15 +185,24 @@ def test_needs(manager: Any, config: Any) -> dict[str, Needs | None]:
         return {}
     found: dict[str, Needs | None] = {}
     for plugin in manager.plugins:
-        found[plugin.plugin._test_id] = plugin_needs(plugin.plugin, config)
+        found[plugin.plugin._test_id] = _or_none(plugin_needs, plugin.plugin, config)
     entries: dict[str, list[tuple[str, str]]] = {}
     for kind, tests in manager.blacklist.items():
         for entry in tests:
             entries.setdefault(entry["id"], []).extend((kind, name) for name in entry["qualnames"])
     for test_id, listed in entries.items():
         # An id both a plugin's and a blacklist entry's is not one bandit ships: no needs.
-        found[test_id] = None if test_id in found else blacklist_needs(listed)
+        found[test_id] = None if test_id in found else _or_none(blacklist_needs, listed)
     return found
+
+
+def _or_none(derive: Callable[..., Needs | None], *args: Any) -> Needs | None:
+    """The needs `derive` gives, or None (the test runs on every file) when a plugin or an
+    entry is not shaped as bandit's own are (no `gen_config`, a qualified name not a string)."""
+    try:
+        return derive(*args)
+    except Exception:  # noqa: BLE001 - any doubt means no needs
+        return None
 
 
 def file_characters() -> str | None:

@@ -233,6 +233,7 @@ def test_unknown_or_changed_code_has_no_needs(monkeypatch: pytest.MonkeyPatch) -
     assert bandit_needs.plugin_needs(third_party, config) is None
     assert bandit_needs.kinds_needs(["File"]) is None and bandit_needs.kinds_needs(["NoSuchNode"]) is None
     assert bandit_needs.blacklist_needs([("Call", "os.*")]) is None
+    assert bandit_needs._or_none(bandit_needs.blacklist_needs, [("Call", 3)]) is None  # not bandit's shape
     assert plugin.plugin._test_id == "B612"
 
 
