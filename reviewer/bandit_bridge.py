@@ -34,11 +34,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
-from reviewer import __version__, bandit_evidence, installed_version
+from reviewer import __version__, bandit_evidence, bandit_needs, installed_version
 from reviewer.astfacts import field_values, walk
 from reviewer.cache import keep, read_kept
 from reviewer.lines import split_lines
 from reviewer.model import Category, Confidence, FileError, FileKind, Finding, Location, Severity
+from reviewer.needs import Needs
 from reviewer.rule import PythonRule, Report
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,12 +62,11 @@ def _bandit() -> SimpleNamespace | None:
             warnings.simplefilter("ignore")
             from bandit.core import extension_loader
         from bandit.core import config, manager, metrics, node_visitor, test_set
-        from bandit.plugins import trojansource
     except Exception:  # noqa: BLE001 - any import failure means "no bandit"
         return None
     return SimpleNamespace(
         extensions=extension_loader, config=config, manager=manager, metrics=metrics, visitor=node_visitor,
-        test_set=test_set, trojansource=trojansource,
+        test_set=test_set,
     )
 
 # Bandit logs through the root logger's last-resort handler (stderr) by default; the scan
@@ -175,6 +175,11 @@ class BanditTest(PythonRule):
     # Bandit's own id and name, e.g. ("B105", "hardcoded_password_string").
     bandit_id: ClassVar[str] = ""
     bandit_name: ClassVar[str] = ""
+    # The node kinds bandit runs the test on (`Call`, `Str`, ...; `File` for a test of the whole
+    # file's text), and for a whole-file test, the characters without which it cannot report
+    # (B613's; None: it may report on any file).
+    bandit_kinds: ClassVar[tuple[str, ...]] = ()
+    file_characters: ClassVar[str | None] = None
 
 
 def is_bandit_rule(rule: type) -> bool:
@@ -202,7 +207,9 @@ def _documentation_url(test_id: str) -> str:
         return "https://bandit.readthedocs.io/"
 
 
-def _make_rule(test_id: str, name: str, title: str, url: str) -> type[BanditTest]:
+def _make_rule(
+    test_id: str, name: str, title: str, url: str, kinds: list[str], needs: Needs | None, characters: str | None
+) -> type[BanditTest]:
     kebab = name.replace("_", "-").lower()
     title = " ".join(title.split()).rstrip(".")
     if default_on(test_id):
@@ -233,6 +240,10 @@ def _make_rule(test_id: str, name: str, title: str, url: str) -> type[BanditTest
             "supersedes": BANDIT_SUPERSEDES.get(test_id, ()),
             "bandit_id": test_id,
             "bandit_name": name,
+            "bandit_kinds": tuple(kinds),
+            # What a file must hold for the test to report on it (reviewer.bandit_needs).
+            "needs": needs,
+            "file_characters": characters if tuple(kinds) == ("File",) and test_id == "B613" else None,
         },
     )
 
@@ -240,55 +251,77 @@ def _make_rule(test_id: str, name: str, title: str, url: str) -> type[BanditTest
 @lru_cache(maxsize=1)
 def rules() -> tuple[type[BanditTest], ...]:
     """One rule class per bandit test (plugins and blacklist entries), sorted by id."""
-    return tuple(_make_rule(*test) for test in tests())
+    listed = tests()
+    return tuple(
+        _make_rule(test_id, name, title, url, kinds, bandit_needs.from_json(needs), listed["characters"])
+        for test_id, name, title, url, kinds, needs in listed["tests"]
+    )
 
 
 # The list of bandit's tests comes from its plugin entry points, which means importing bandit;
 # it is kept in the user cache folder (like `reviewer rules`' table: reviewer.cli.catalogue),
-# keyed by bandit's version and this module's source, so that a scan whose results all come
-# from the cache imports no bandit.
+# keyed by bandit's version and the source of this module and of reviewer.bandit_needs, so that
+# a scan whose results all come from the cache, or whose files meet no test's needs, imports no
+# bandit.
 TEST_ID = re.compile(r"^B\d{3}$")
 
 
-def tests(env: Any = os.environ) -> list[tuple[str, str, str, str]]:
-    """(id, name, title, documentation URL) of each of bandit's tests, sorted by id: from the
-    kept list when one was written for this bandit and this code and is well-formed, else from
-    bandit (and kept)."""
-    key = hashlib.blake2b(f"{__version__} {BANDIT_VERSION}".encode() + Path(__file__).read_bytes(), digest_size=12).hexdigest()
+def tests(env: Any = os.environ) -> dict[str, Any]:
+    """Bandit's tests: `tests`, each test's [id, name, title, documentation URL, the node kinds
+    it checks, its needs as JSON (bandit_needs.to_json)], sorted by id, and `characters`, those
+    B613 reports (bandit_needs.file_characters). From the kept list when one was written for
+    this bandit and this code and is well-formed, else from bandit (and kept)."""
+    code = Path(__file__).read_bytes() + Path(bandit_needs.__file__).read_bytes()
+    key = hashlib.blake2b(f"{__version__} {BANDIT_VERSION}".encode() + code, digest_size=12).hexdigest()
     kept = read_kept("bandit-tests", key, env)
     if _well_formed(kept):
-        return [tuple(test) for test in kept]  # type: ignore[misc]
+        return kept
     found = _bandit_tests()
-    if found:
+    if found["tests"]:
         keep("bandit-tests", key, found, env)
     return found
 
 
 def _well_formed(kept: Any) -> bool:
+    if type(kept) is not dict or set(kept) != {"tests", "characters"} or type(kept["characters"]) not in (str, type(None)):
+        return False
+    listed = kept["tests"]
+    if not (type(listed) is list and listed and all(type(test) is list and len(test) == 6 for test in listed)):
+        return False
+    try:
+        for test in listed:
+            bandit_needs.from_json(test[5])
+    except ValueError:
+        return False
     return (
-        type(kept) is list and bool(kept)
-        and all(type(test) is list and len(test) == 4 and all(type(part) is str for part in test) for test in kept)
-        and all(TEST_ID.match(test[0]) for test in kept) and [test[0] for test in kept] == sorted({test[0] for test in kept})
+        all(all(type(part) is str for part in test[:4]) for test in listed)
+        and all(type(test[4]) is list and all(type(kind) is str for kind in test[4]) for test in listed)
+        and all(TEST_ID.match(test[0]) for test in listed) and [test[0] for test in listed] == sorted({test[0] for test in listed})
     )
 
 
-def _bandit_tests() -> list[tuple[str, str, str, str]]:
-    """The tests bandit's plugin manager lists (none when bandit cannot be imported)."""
+def _bandit_tests() -> dict[str, Any]:
+    """The tests bandit's plugin manager lists (none when bandit cannot be imported), as
+    `tests` keeps them."""
     loaded = _bandit()
     if loaded is None:
-        return []
+        return {"tests": [], "characters": None}
     manager = loaded.extensions.MANAGER
-    found: dict[str, tuple[str, str, str, str]] = {}
+    needs = bandit_needs.test_needs(manager, loaded.config.BanditConfig())
+    found: dict[str, list[Any]] = {}
     for plugin in manager.plugins:
         test_id = plugin.plugin._test_id
         match = _TITLE.search(plugin.plugin.__doc__ or "")
         title = match.group("title") if match else plugin.name.replace("_", " ")
-        found[test_id] = (test_id, plugin.name, title, _documentation_url(test_id))
-    for entries in manager.blacklist.values():
+        found[test_id] = [test_id, plugin.name, title, _documentation_url(test_id), list(plugin.plugin._checks)]
+    for kind, entries in manager.blacklist.items():
         for entry in entries:
             if entry["id"] not in found:
-                found[entry["id"]] = (entry["id"], entry["name"], entry["message"], _documentation_url(entry["id"]))
-    return [found[code] for code in sorted(found)]
+                found[entry["id"]] = [entry["id"], entry["name"], entry["message"], _documentation_url(entry["id"]), []]
+            if kind not in found[entry["id"]][4]:
+                found[entry["id"]][4].append(kind)
+    listed = [[*found[code], bandit_needs.to_json(needs.get(code))] for code in sorted(found)]
+    return {"tests": listed, "characters": bandit_needs.file_characters()}
 
 
 class _NoMetaAst:
@@ -397,7 +430,12 @@ def run(
     from reviewer.plan import make_finding  # plan imports this module (through registry)
 
     by_id = {rule.bandit_id: rule for rule in enabled}
-    loaded = _bandit() if by_id else None
+    # A test of nodes needs bandit's visitor to walk the tree; the trojan source test, the only
+    # test of the whole file bandit ships, runs only where it may report: without either,
+    # bandit is not even imported (its needs let most files through with B613 alone).
+    walk_tree = any(rule.bandit_kinds != ("File",) for rule in by_id.values())
+    file_tests = _file_tests_may_report(by_id.values(), text)
+    loaded = _bandit() if walk_tree or file_tests else None
     if loaded is None:
         return []
     metrics = loaded.metrics.Metrics()
@@ -413,9 +451,10 @@ def run(
     )
     visitor.tester.report_error = _error_recorder(source.rel, errors)
     try:
-        visitor.generic_visit(tree)
+        if walk_tree:
+            visitor.generic_visit(tree)
         # Tests that read the whole file rather than nodes (B613, trojan source).
-        if _file_tests_may_report(visitor.testset, text, visitor.fdata):
+        if file_tests and visitor.testset.get_tests("File"):
             visitor.context = {"file_data": visitor.fdata, "filename": visitor.fname, "lineno": 0, "linerange": [0, 1], "col_offset": 0}
             visitor.update_scores(visitor.tester.run_tests(visitor.context, "File"))
     except RecursionError:
@@ -456,33 +495,36 @@ def unlink(tree: ast.Module) -> None:
     """Drop the parent and sibling links `run`'s visitor put on the tree's nodes. Each is a
     reference cycle (and the shared `Load()` and `Store()` nodes would keep pointing into the
     tree): without them, the tree is freed as soon as the scan drops it, not at the next full
-    garbage collection, which a scan makes rare (runner.collecting_less)."""
+    garbage collection, which a scan makes rare (runner.collecting_less). A tree whose nodes
+    bandit's visitor did not walk (its first node has no link) is left as it is."""
+    first = tree.body[:1] or tree.type_ignores[:1]
+    if not first or "_bandit_parent" not in first[0].__dict__:
+        return
     for node in walk(tree):
         attributes = node.__dict__
         attributes.pop("_bandit_parent", None)
         attributes.pop("_bandit_sibling", None)
 
 
-def _file_tests_may_report(test_set, text: str, data: io.BytesIO) -> bool:
-    """Whether bandit's whole-file tests can report anything on `text`. The only one, B613,
-    reports a bidirectional control character: it reads the file (`data`, the bytes bandit's
-    tests get) line by line, looking for each character with an exception per miss. A file it
-    decodes as UTF-8 (no other coding declared) holding none of those characters is skipped;
-    any other test, or any doubt, runs as bandit runs it."""
-    tests = test_set.get_tests("File")
-    if any(getattr(test, "_test_id", "") != "B613" for test in tests):
-        return True
+def _file_tests_may_report(rules: Iterable[type[BanditTest]], text: str) -> bool:
+    """Whether the whole-file tests among `rules` can report anything on `text`. The only one
+    bandit ships, B613, reports a bidirectional control character (`file_characters`, read
+    from bandit when its test list is built): it reads the file (the bytes bandit's tests get)
+    line by line, looking for each character with an exception per miss. A file it decodes as
+    UTF-8 (no other coding declared) holding none of those characters is skipped; any other
+    whole-file test, or any doubt, runs as bandit runs it."""
+    tests = [rule for rule in rules if "File" in rule.bandit_kinds]
     if not tests:
         return False
-    if any(character in text for character in _bandit().trojansource.BIDI_CHARACTERS):
+    if any(rule.file_characters is None for rule in tests):
         return True
-    data.seek(0)
+    if any(character in text for rule in tests for character in rule.file_characters):  # type: ignore[union-attr]
+        return True
+    data = io.BytesIO(text.encode("utf-8", "surrogateescape"))
     try:
         encoding = tokenize.detect_encoding(data.readline)[0]
     except SyntaxError:
         return True
-    finally:
-        data.seek(0)
     return encoding not in ("utf-8", "utf-8-sig")
 
 

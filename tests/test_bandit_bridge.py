@@ -225,13 +225,19 @@ def test_the_lean_visitor_reports_what_bandits_visitor_does_entering_fewer_nodes
 def test_the_trojan_source_test_runs_only_where_it_can_report(tmp_path: Path) -> None:
     import io
 
-    tests = bandit_bridge._test_set(frozenset({"B613"}))
+    from bandit.plugins import trojansource
+
+    [b613] = [rule for rule in bandit_bridge.rules() if rule.code == "B613"]
+    assert b613.bandit_kinds == ("File",) and set(b613.file_characters) == set(trojansource.BIDI_CHARACTERS)
+    tests = [b613]
     plain = "x = 1\n"
-    assert not bandit_bridge._file_tests_may_report(tests, plain, io.BytesIO(plain.encode()))
+    assert not bandit_bridge._file_tests_may_report(tests, plain)
     hidden = "access = 'user\u202e \u2066# admin\u2069 \u2066'\n"
-    assert bandit_bridge._file_tests_may_report(tests, hidden, io.BytesIO(hidden.encode()))
+    assert bandit_bridge._file_tests_may_report(tests, hidden)
     latin = "# -*- coding: latin-1 -*-\nx = 1\n"  # bandit decodes it otherwise: its test runs
-    assert bandit_bridge._file_tests_may_report(tests, latin, io.BytesIO(latin.encode()))
+    assert bandit_bridge._file_tests_may_report(tests, latin)
+    # A whole-file test whose characters are not known (another bandit's B613) always runs.
+    assert bandit_bridge._file_tests_may_report([type("Unknown", (b613,), {"file_characters": None})], plain)
     write_tree(tmp_path, {"app/a.py": hidden, "app/b.py": plain})
     assert _found(scan_tree(tmp_path, select=("B613",))) == [("B613", 1)]
 

@@ -194,11 +194,18 @@ def test_bandit_tests_kept_are_bandits_and_a_damaged_list_is_rebuilt(tmp_path: P
 
     env = {"REVIEWER_CACHE_DIR": str(tmp_path / "cache")}
     fresh = bandit_bridge._bandit_tests()
-    assert len(fresh) > 60 and fresh == sorted(fresh)
+    assert len(fresh["tests"]) > 60 and fresh["tests"] == sorted(fresh["tests"]) and fresh["characters"]
     assert bandit_bridge.tests(env) == fresh  # built and kept
     [kept] = (tmp_path / "cache").rglob("bandit-tests/*.json")
     assert bandit_bridge.tests(env) == fresh  # read back
-    for damage in ("{", "[]", json.dumps([["B999", "x", "y"]]), json.dumps([["not-an-id", "x", "y", "z"]])):
+    row = ["B304", "x", "y", "z", ["Call"]]
+    for damage in (
+        "{", "[]", json.dumps({"tests": [["B999", "x", "y"]], "characters": None}),
+        json.dumps({"tests": [["not-an-id", "x", "y", "z", [], None]], "characters": None}),
+        json.dumps({"tests": [[*row, {"names": "not a list"}]], "characters": None}),
+        json.dumps({"tests": [[*row, {"unknown_field": []}]], "characters": None}),
+        json.dumps({"tests": [[*row, None]], "characters": 3}),
+    ):
         kept.write_text(damage)
         assert bandit_bridge.tests(env) == fresh
 
