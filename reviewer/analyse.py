@@ -26,6 +26,8 @@ from reviewer.needs import file_facts
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.plan import FileResult, Plan, internal_error, make_finding, read_text
 from reviewer.rule import PythonRule, Rule
+from reviewer.project.symbols import SymbolsProvider
+from reviewer.sql import words as sql_words
 from reviewer.sql.sqllex import lex, lex_failure
 from reviewer.sql.sqltext import SqlStatement, parse_error, parse_statement
 from reviewer.suppress import parse_directives
@@ -166,6 +168,12 @@ class AstPass:
     depth: int = 0
     # The codes of the libcst rules whose needs the file's code meets (reviewer.needs).
     libcst: frozenset[str] = frozenset()
+    # Set when libcst would run only for SqlRules with words (SqlRule.words) that the file's own
+    # text cannot spell: what its own pieces of text say about the words, and its names,
+    # through which it may read more from another module (reviewer.sql.words.project_pieces;
+    # decided in the check, where the project model is).
+    sql_own: "sql_words.Pieces | None" = None
+    sql_names: frozenset[str] = frozenset()
 
 
 def too_many_tokens(source: SourceFile, text: str, errors: list[FileError]) -> tuple[bool, int | None]:
@@ -209,8 +217,17 @@ def ast_pass(
             findings = bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, errors)
             bandit_bridge.unlink(parsed.tree)
     libcst = frozenset(rule.code for rule in [*python_rules, *sql_rules] if rule not in bandit_rules)
+    sql_own = None
+    if sql_rules and not any(rule not in bandit_rules for rule in python_rules) and not parsed.lowered:
+        words = sql_words.words_of(sql_rules)
+        if words is not None:
+            sql_own = sql_words.own_pieces(parsed.tree, text, words)
+            if sql_own.spell():
+                sql_own = None
     if own:
         astfacts.release(parsed.tree)
+    if sql_own is not None:
+        return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst, sql_own, facts.names)
     return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst)
 
 
@@ -229,6 +246,8 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
     python_rules, sql_rules = plan.rules_for(source)
     python_rules = [rule for rule in python_rules if rule.code in first.libcst]
     sql_rules = [rule for rule in sql_rules if rule.code in first.libcst]
+    if first.sql_own is not None and sql_rules and not python_rules and not _spelled(source, plan, first, sql_rules):
+        return
     if not python_rules and not sql_rules:
         return
     libcst_rules: list[type[Rule]] = [*python_rules, *sql_rules]
@@ -286,6 +305,21 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
                 continue
             autofix = place(report.autofix, source.rel, module)
             result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config, autofix=autofix))
+
+
+def _spelled(source: SourceFile, plan: Plan, first: AstPass, sql_rules: list[type[Rule]]) -> bool:
+    """Whether the SQL lifted from a file whose own text cannot spell the words of its SqlRules
+    (AstPass.sql_own) can hold one with the text of the project model it names."""
+    words = sql_words.words_of(sql_rules)
+    if words is None or first.sql_own is None or first.sql_own.words != words:
+        return True
+    symbols = SymbolsProvider.of(plan.index.for_path(source.rel)) if plan.index is not None else None
+    model = sql_words.project_pieces(symbols, words)
+    pieces = sql_words.Pieces(words)
+    pieces.merge(first.sql_own)
+    for name in first.sql_names & model.keys():
+        pieces.merge(model[name])
+    return pieces.spell()
 
 
 def guarded(instance: Rule, method: str, result: FileResult, path: str, *args: Any) -> bool:

@@ -32,6 +32,8 @@ class LeadingWildcardLike(SqlRule):
     seed = 'S2:177 "Write efficient queries"; S1:49 "Write optimized queries"'
     references = ("https://www.postgresql.org/docs/current/pgtrgm.html#PGTRGM-INDEX",)
     file_kinds = frozenset({FileKind.PYTHON, FileKind.SQL})
+    # `LIKE`/`ILIKE` and PostgreSQL's `~~`/`~~*`, the only spellings sqlglot reads as them.
+    words = ("LIKE", "~~")
     invalid = (
         Example("SELECT id FROM customers WHERE email LIKE '%@example.com';\n", lines=(1,)),
         Example(

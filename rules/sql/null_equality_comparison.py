@@ -28,6 +28,8 @@ class NullEqualityComparison(SqlRule):
     fix = "Use `IS NULL` / `IS NOT NULL`: `WHERE deleted_at IS NULL` (or `IS DISTINCT FROM` to compare nullable values)"
     seed = 'S1:127 "Add database constraints for data integrity"; S2:177 "Write efficient queries"'
     references = ("https://www.postgresql.org/docs/current/functions-comparison.html",)
+    # `= NULL` needs the keyword: SQL without it is not parsed for this rule.
+    words = ("NULL",)
     invalid = (
         Example("SELECT id FROM users WHERE deleted_at = NULL;\n", lines=(1,)),
         Example(
@@ -36,12 +38,34 @@ class NullEqualityComparison(SqlRule):
             path="jobs.py",
             lines=(2,),
         ),
+        Example(
+            "from app.queries import STALE_SESSIONS\n"
+            "def purge(cur):\n"
+            "    cur.execute(STALE_SESSIONS)\n",
+            path="app/jobs.py",
+            lines=(3,),
+            files=(("app/queries.py", 'STALE_SESSIONS = "DELETE FROM sessions WHERE user_id = NULL"\n'),),
+            note="the SQL is another module's constant: the file itself holds no `NULL`",
+        ),
+        Example(
+            "def stale(cur, column):\n"
+            '    cur.execute(f"SELECT id FROM sessions WHERE {column} = null")\n',
+            path="jobs.py",
+            lines=(2,),
+            note="`null` in an f-string's text, in lower case",
+        ),
     )
     valid = (
         Example("SELECT id FROM users WHERE deleted_at IS NULL;\nUPDATE users SET deleted_at = NULL WHERE id = 4;\n"),
         Example(
             "INSERT INTO users (id, email) VALUES (1, 'a@b.c') ON CONFLICT (id) DO UPDATE SET email = NULL;\n",
             note="near-miss: assignments, not comparisons",
+        ),
+        Example(
+            "def stale(cur):\n"
+            '    cur.execute("SELECT id FROM sessions WHERE user_id IS NULL")\n',
+            path="jobs.py",
+            note="near-miss: `IS NULL` in Python",
         ),
     )
 

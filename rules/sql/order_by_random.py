@@ -29,6 +29,8 @@ class OrderByRandom(SqlRule):
     seed = 'S2:177 "Write efficient queries"; S1:49 "Write optimized queries"'
     references = ("https://www.postgresql.org/docs/current/sql-select.html#SQL-FROM",)
     file_kinds = frozenset({FileKind.PYTHON, FileKind.SQL})
+    # sqlglot reads `exp.Rand` from RAND(), RANDOM(), randCanonical() and DBMS_RANDOM.VALUE only.
+    words = ("RAND",)
     invalid = (
         Example("SELECT id, title FROM articles ORDER BY RANDOM() LIMIT 5;\n", lines=(1,)),
         Example(

@@ -1,0 +1,278 @@
+"""Whether the SQL lifted from a Python file can hold a word a SqlRule needs (`SqlRule.words`):
+SQL004 reports nothing on SQL without `NULL`, so a file whose SQL cannot spell it need not be
+parsed with libcst for it.
+
+The SQL lifter (reviewer.sql.sqltext) builds a statement by joining pieces of text: the file's
+string constants (a plain string's value, an f-string's literal parts as written, escapes and
+all), the text of project constants and of helper and member summaries of any module (the
+project model, reviewer.project.symbols), and its own fillers (`0`, `%s`, ` AND `, hole
+markers), none of which holds a letter of a word next to the text around it. A word is in the
+joined text only if one piece holds it, or it runs across pieces: a piece ends with its head,
+pieces wholly inside it follow, and a piece starts with its tail. sqlglot reads keywords and
+function names in upper case (`str.upper`), so the pieces are compared in upper case.
+
+The file's own pieces are read from its `ast` tree in the index worker (`own_pieces`); a file
+whose own pieces cannot spell a word may still read one from another module, which only the
+merged project model says (`project_names`: the names through which the model's text that
+touches a word can be read), so that part is decided in the check, before libcst.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from reviewer import astfacts
+from reviewer.project.values import CALL, CHOICE, CONCAT, IMPORTED, REF, TEXT, percent_fields
+
+# Where an f-string's source splits into pieces that hold its literal parts whole (as libcst
+# gives them: the text between its fields and quotes, `{{` kept as written).
+_DELIMITERS = re.compile(r"[{}'\"]")
+_BRACES = re.compile(r"[{}]")
+# The end of a piece that a `%` conversion or a `.format` field runs past.
+_OPEN_FIELD = re.compile(r"(?:%(?:\([^)]*\)?)?[#0\- +.*0-9]*|\{[^{}]*)$")
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+
+
+@dataclass
+class Pieces:
+    """What pieces of text say about some words: which word one holds whole, and the heads
+    (a piece ends with `word[:k]`), tails (starts with `word[k:]`) and inner spans (is
+    `word[i:j]`) of each word that pieces give."""
+
+    words: tuple[str, ...]
+    whole: set[str] = field(default_factory=set)
+    heads: dict[str, set[int]] = field(default_factory=dict)
+    tails: dict[str, set[int]] = field(default_factory=dict)
+    inner: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    # A piece ended inside a `%` conversion or a `{}` field: a field across pieces, which the
+    # lifter would cut out of their joined text, so any word may be spelled.
+    open: bool = False
+
+    def add(self, text: str) -> bool:
+        """Record one piece; whether it touches a word (holds one, or a part at an end). The
+        lifter splits a piece where a `%` conversion or a `{}` field of `.format` sits (and
+        puts the argument's text there), so the parts between fields count as pieces too; a
+        piece that ends inside a field (`"... %"`) leaves the joined text unknown (`open`)."""
+        if not text:
+            return False
+        touched = self._add(text)
+        if "%" in text or "{" in text or "}" in text:
+            if _OPEN_FIELD.search(text):
+                self.open = True
+                touched = True
+            position = 0
+            chunks = []
+            for start, end, _key in percent_fields(text):
+                chunks.append(text[position:start])
+                position = end
+            chunks.append(text[position:])
+            for chunk in chunks:
+                for piece in _BRACES.split(chunk):
+                    touched = self._add(piece) or touched
+        return touched
+
+    def _add(self, text: str) -> bool:
+        upper = text.upper()
+        touched = False
+        for word in self.words:
+            if word in upper:
+                self.whole.add(word)
+                touched = True
+                continue
+            size = len(word)
+            for k in range(1, size):
+                if upper.endswith(word[:k]):
+                    self.heads.setdefault(word, set()).add(k)
+                    touched = True
+                if upper.startswith(word[k:]):
+                    self.tails.setdefault(word, set()).add(k)
+                    touched = True
+            if 0 < len(upper) < size:
+                start = word.find(upper)
+                while start >= 0:
+                    self.inner.setdefault(word, set()).add((start, start + len(upper)))
+                    touched = True
+                    start = word.find(upper, start + 1)
+        return touched
+
+    def merge(self, other: "Pieces") -> bool:
+        """Add what `other` says (of the same words); whether that added anything."""
+        before = self._size()
+        self.open |= other.open
+        self.whole |= other.whole
+        for mine, theirs in ((self.heads, other.heads), (self.tails, other.tails), (self.inner, other.inner)):
+            for word, found in theirs.items():
+                mine.setdefault(word, set()).update(found)  # type: ignore[arg-type]
+        return self._size() != before
+
+    def _size(self) -> int:
+        return int(self.open) + len(self.whole) + sum(len(found) for table in (self.heads, self.tails, self.inner) for found in table.values())
+
+    def spell(self) -> bool:
+        """Some word can be in the text these pieces join into, in some order."""
+        if self.open:
+            return True
+        for word in self.words:
+            if word in self.whole:
+                return True
+            tails = self.tails.get(word, set())
+            reached = set(self.heads.get(word, ()))
+            frontier = list(reached)
+            while frontier:
+                at = frontier.pop()
+                if at in tails:
+                    return True
+                for start, end in self.inner.get(word, ()):
+                    if start == at and end not in reached:
+                        reached.add(end)
+                        frontier.append(end)
+        return False
+
+
+def words_of(rules: Iterable[Any]) -> tuple[str, ...] | None:
+    """The words one of which the SQL must hold for one of `rules` (SqlRules) to report
+    anything; None when one of them can report on any SQL."""
+    found: list[str] = []
+    for rule in rules:
+        if rule.words is None:
+            return None
+        found.extend(word.upper() for word in rule.words)
+    return tuple(dict.fromkeys(found))
+
+
+def own_pieces(tree: ast.Module, text: str, words: tuple[str, ...]) -> Pieces:
+    """The pieces of SQL text a Python file holds itself: each string constant's value (bytes
+    decoded as the lifter decodes them) and each f-string's source split at its braces and
+    quotes (libcst gives its literal parts as written: `f"\\null"` holds `NULL` to sqlglot).
+    A `.replace` of a constant text leaves them open (any word may be spelled)."""
+    pieces = Pieces(words)
+    fstrings: list[ast.JoinedStr] = []
+    for node in astfacts.nodes_of(tree, ast.Constant, ast.JoinedStr, ast.Call):  # type: ignore[arg-type]
+        kind = type(node)
+        if kind is ast.Call:
+            # `TEMPLATE.replace("{table}", name)`: the lifter cuts the old text out of any
+            # piece it sits in (sqltext.Lifter._replace), joining what was around it.
+            func = node.func  # type: ignore[attr-defined]
+            if type(func) is ast.Attribute and func.attr == "replace" and node.args and type(node.args[0]) is ast.Constant:  # type: ignore[attr-defined]
+                pieces.open = True
+        elif kind is ast.Constant:
+            value = node.value  # type: ignore[attr-defined]
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            if isinstance(value, str):
+                pieces.add(value)
+        elif kind is ast.JoinedStr:
+            fstrings.append(node)  # type: ignore[arg-type]
+    if fstrings:
+        for source in _sources(text, fstrings):
+            for piece in _DELIMITERS.split(source):
+                pieces.add(piece)
+    return pieces
+
+
+def _sources(text: str, nodes: list[ast.JoinedStr]) -> Iterator[str]:
+    """The source text of each node (`ast.get_source_segment`, with the lines split once)."""
+    lines = [line.encode("utf-8") for line in _LINES.findall(text)]
+    for node in nodes:
+        end_line, end_col = node.end_lineno, node.end_col_offset
+        if end_line is None or end_col is None or not 0 < node.lineno <= end_line <= len(lines):
+            yield text  # positions we cannot place: the whole file stands for it
+            continue
+        first, last = node.lineno - 1, end_line - 1
+        if first == last:
+            chunk = lines[first][node.col_offset : end_col]
+        else:
+            chunk = lines[first][node.col_offset :] + b"".join(lines[first + 1 : last]) + lines[last][:end_col]
+        yield chunk.decode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------------------------
+# The project model's text
+
+
+def project_pieces(symbols: Any, words: tuple[str, ...]) -> dict[str, Pieces]:
+    """What the text of the project model (reviewer.project.symbols: module and class
+    constants, helper and member summaries) says about `words`, by the name code reads it
+    through: each constant, class attribute, function and method whose text touches a word,
+    each one whose value or returns refer to such a name (with that name's pieces), and each
+    import alias of one. Names are not told apart by module or class: a name's pieces are
+    those of every entry so named. The lifter reaches the model only through names the code
+    writes, so a file that writes none of these reads nothing of the model that touches a
+    word. Memoised per model and words."""
+    if symbols is None:
+        return {}
+    key = (id(symbols), words)
+    kept = _MEMO.get(key)
+    if kept is not None and kept[0] is symbols:
+        return kept[1]
+    found: dict[str, Pieces] = {}
+    refers: list[tuple[str, set[str]]] = []  # (name, the names its value or returns refer to)
+    for data in _file_facts(symbols):
+        entries: list[tuple[str, list[Any]]] = [(name, [value]) for name, value in data.get("constants", {}).items()]
+        for cls in data.get("classes", {}).values():
+            entries.extend((name, [value]) for name, value in cls.get("attributes", {}).items() if value is not None)
+        for group in ("functions", "methods"):
+            entries.extend((name.rsplit(".", 1)[-1], list(function.get("returns", ()))) for name, function in data.get(group, {}).items())
+        for name, values in entries:
+            pieces = Pieces(words)
+            refs: set[str] = set()
+            touched = False
+            for value in values:
+                touched = _read(value, pieces, refs) or touched
+            if touched:
+                found.setdefault(name, Pieces(words)).merge(pieces)
+            if refs:
+                refers.append((name, refs))
+        for local, target in data.get("imports", {}).items():
+            refers.append((local, {(target[1] or target[0]).rsplit(".", 1)[-1]}))
+    changed = True
+    while changed:
+        changed = False
+        for name, refs in refers:
+            for ref in refs & found.keys():
+                if ref != name and found.setdefault(name, Pieces(words)).merge(found[ref]):
+                    changed = True
+    _MEMO.clear()  # one model per scan: keep the last
+    _MEMO[key] = (symbols, found)
+    return found
+
+
+_MEMO: dict[tuple[int, tuple[str, ...]], tuple[Any, dict[str, Pieces]]] = {}
+
+
+def _file_facts(symbols: Any) -> Iterator[dict[str, Any]]:
+    """Each file's symbols as their JSON (what the index holds; not made into objects)."""
+    files = symbols.files
+    raw = getattr(files, "facts", None)
+    if raw is not None:
+        yield from raw.values()
+        return
+    for facts in files.values():
+        yield facts.to_json()
+
+
+def _read(value: Any, pieces: Pieces, refs: set[str]) -> bool:
+    """Add the text pieces of an expression (reviewer.project.values.Expr as JSON) to
+    `pieces`, and the last names of what it refers to to `refs`; whether a piece touched a
+    word. Only what the model gives the lifter as text counts (ProjectSymbols._parts): not the
+    insides of a collection or of an operation, which stand as one unknown part."""
+    touched = False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind, text = item[0], item[1]
+        if kind == TEXT:
+            touched = pieces.add(text) or touched
+        elif kind in (REF, IMPORTED, CALL) and text:
+            refs.add(text.rsplit(".", 1)[-1])
+        if len(item) > 2 and kind in _TEXT_CARRIERS:
+            stack.extend(item[2])
+    return touched
+
+
+# Expressions whose items' text reaches a template: a concatenation, a choice (of equal
+# alternatives), the arguments of a helper's call.
+_TEXT_CARRIERS = frozenset({CONCAT, CHOICE, CALL})

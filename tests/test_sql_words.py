@@ -1,0 +1,157 @@
+"""A Python file reaches libcst for SqlRules with words (SqlRule.words: SQL004's `NULL`) only
+when the SQL lifted from it can spell one: from its own text, or from the project model's text
+it names (reviewer.sql.words). Leaving a file out must change no finding."""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reviewer import analyse, runner
+from reviewer.config import Config
+from reviewer.discovery import discover
+from reviewer.plan import Plan
+from reviewer.project.symbols import SymbolsProvider
+from reviewer.registry import load, select
+from reviewer.rule import SqlRule
+from reviewer.sql import words as sql_words
+from reviewer.sql.sqltext import CONDITION_WRAPPERS, FRAGMENT_WRAPPERS, MARKER, SAFE_MARKER
+from tests.conftest import REPO, scan_tree, write_tree
+
+NULL = ("NULL",)
+
+
+def spelled(code: str, words: tuple[str, ...] = NULL) -> bool:
+    return sql_words.own_pieces(ast.parse(code), code, words).spell()
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ('Q = "SELECT id FROM t WHERE a = NULL"', True),
+        ('Q = "SELECT id FROM t WHERE a is null"', True),  # the word: `IS NULL` is SQL004's to tell
+        ('Q = "SELECT id FROM t WHERE a = nu" + "ll"', True),  # across two constants
+        ('Q = "WHERE a = N" + "U" + "LL"', True),  # a middle piece inside the word
+        ('Q = "WHERE a = N" + "LL"', False),  # "NLL": the middle is missing
+        ('Q = "SELECT * FROM t JOIN u ON" + "LIMIT 1"', False),  # an end and a start that do not meet
+        ('Q = f"SELECT id FROM t WHERE {col} = null"', True),  # an f-string's literal part
+        ('Q = f"SELECT id FROM t WHERE a = \\null"', True),  # libcst keeps `\\n` as written: `\\null`
+        ('Q = f"WHERE {a} = \\nu{b}"\nR = "ll"', True),
+        ('Q = b"DELETE FROM t WHERE a = NULL"', True),
+        ('Q = "WHERE a = NU%sLL" % x', True),  # a `%` field cut out of the text
+        ('Q = "WHERE a = NU{}LL".format(x)', True),  # a `.format` field
+        ('Q = "WHERE a = %" + "sLL"', True),  # a field across two constants: cannot tell
+        ('Q = "WHERE a = NUxLL".replace("x", "")', True),  # `.replace` joins what was around it
+        ('Q = f"SELECT {a} FROM t WHERE b = %s"', False),
+        ("Q = 'SELECT id FROM t WHERE nullable_flag'", True),  # a piece of a name: still the word
+        ("def f(cur):\n    cur.execute('SELECT id FROM t')\n    return None", False),  # Python's None is not SQL
+    ],
+)
+def test_own_text(code: str, expected: bool) -> None:
+    assert spelled(code) is expected
+
+
+def test_upper_case_as_sqlglot_reads_it() -> None:
+    # str.upper, not str.lower: U+0149 upper-cases to `ʼN`, and sqlglot upper-cases keywords.
+    assert spelled('Q = "WHERE a = \u0149ULL"')
+    assert spelled('Q = "ORDER BY random()"', ("RAND",))
+    assert not spelled('Q = "ORDER BY id"', ("RAND",))
+    assert spelled("Q = \"WHERE name ~~* 'a%%'\"", ("LIKE", "~~"))
+
+
+def test_the_lifters_own_text_touches_no_word() -> None:
+    # What the lifter puts between pieces (reviewer.sql.sqltext, sinkcalls) must not help spell
+    # a word: no filler holds a letter of one at its ends.
+    words = tuple(sorted({word for rule in load().rules if issubclass(rule, SqlRule) for word in rule.words or ()}))
+    assert words and "NULL" in words
+    fillers = [*FRAGMENT_WRAPPERS, *CONDITION_WRAPPERS, MARKER.format(7), SAFE_MARKER.format(7), " AND ", ", ", "0", "%", "%s", "?", "$1", ":p1"]
+    for filler in fillers:
+        for piece in filler.split("{}"):
+            probe = sql_words.Pieces(words)
+            assert not probe._add(piece), piece
+
+
+def _plan(root: Path, index: bool = True) -> tuple[Plan, dict]:
+    config = Config(root=str(root))
+    registry = load()
+    enabled = select(registry, config.select, config.ignore, config.profile)
+    sources = discover(root, [root], (), True)
+    plan = Plan(config, tuple(r for r in enabled if issubclass(r, runner.PythonRule)), tuple(r for r in enabled if issubclass(r, runner.SqlRule)))
+    if index:
+        plan = replace(plan, index=runner.build_index(root, sources, config))
+    return plan, {source.rel: source for source in sources}
+
+
+SINK = "from app.queries import {name}\n\ndef purge(cur):\n    cur.execute({name})\n"
+
+
+@pytest.mark.parametrize(
+    ("queries", "parsed", "found"),
+    [
+        ('STALE = "DELETE FROM sessions WHERE user_id = NULL"\n', True, 1),  # NULL only in the other module
+        ('STALE = "DELETE FROM sessions WHERE user_id IS NULL"\n', True, 0),  # read, nothing to report
+        ('STALE = "DELETE FROM sessions WHERE user_id = " + "null"\n', True, 1),
+        ('STALE = "DELETE FROM sessions WHERE user_id = 4"\nOTHER = "x = NULL"\n', False, 0),  # not the name it reads
+        ('STALE = ["a = NULL"]\n', False, 0),  # a collection is no text to the lifter
+    ],
+)
+def test_text_from_another_module(tmp_path: Path, monkeypatch, queries: str, parsed: bool, found: int) -> None:
+    root = write_tree(tmp_path / "proj", {"app/__init__.py": "", "app/queries.py": queries, "app/jobs.py": SINK.format(name="STALE")})
+    plan, sources = _plan(root)
+    source = sources["app/jobs.py"]
+    text = source.path.read_text()
+    first = analyse.ast_pass(source, text, replace(plan, index=None))
+    assert first.sql_own is not None and "STALE" in first.sql_names  # its own text spells nothing
+    assert analyse.finished(source, text, plan.config, first) is None  # left to the check
+    calls = []
+    original = analyse.parse_python
+    monkeypatch.setattr(analyse, "parse_python", lambda *args: calls.append(args[0].rel) or original(*args))
+    result = analyse.analyse(source, plan, first)
+    assert calls == (["app/jobs.py"] if parsed else [])
+    assert [finding.rule for finding in result.findings] == ["SQL004"] * found
+
+
+def test_an_alias_and_a_constant_built_from_another(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path / "proj",
+        {
+            "app/__init__.py": "",
+            "app/base.py": 'NOTHING = " = NULL"\n',
+            "app/queries.py": 'from app.base import NOTHING as EMPTY\nSTALE = "DELETE FROM s WHERE u" + EMPTY\n',
+            "app/jobs.py": "from app import queries as q\n\ndef purge(cur):\n    cur.execute(q.STALE)\n",
+        },
+    )
+    plan, sources = _plan(root)
+    model = sql_words.project_pieces(SymbolsProvider.of(plan.index), NULL)
+    assert {"NOTHING", "EMPTY", "STALE"} <= model.keys()
+    result = analyse.analyse(sources["app/jobs.py"], plan)
+    assert [finding.rule for finding in result.findings] == ["SQL004"]
+
+
+def test_a_sink_with_no_null_anywhere_is_not_parsed(tmp_path: Path, monkeypatch) -> None:
+    code = "def stale(cur, user):\n    cur.execute(f\"SELECT id FROM sessions WHERE user_id = {user!r}\")\n"
+    root = write_tree(tmp_path / "proj", {"jobs.py": code, "other.py": 'NOTE = "x = NULL"\n'})
+    calls = []
+    original = analyse.parse_python
+    monkeypatch.setattr(analyse, "parse_python", lambda *args: calls.append(args[0].rel) or original(*args))
+    report = scan_tree(root)
+    assert calls == [] and not report.findings
+
+
+def _report(root: Path, profile: str) -> str:
+    config = Config(root=str(root), profile=profile)
+    report = scan_tree(root, config=config)
+    return "\n".join(sorted(json.dumps(finding.to_cache(), sort_keys=True, default=str) for finding in report.findings))
+
+
+@pytest.mark.parametrize("profile", ["default", "audit"])
+def test_corpora_and_samples_find_the_same_with_and_without_the_gate(profile: str, monkeypatch) -> None:
+    trees = [*sorted(p for p in (REPO / "sample_projects").iterdir() if p.is_dir()), *sorted(p for p in (REPO / "tests" / "corpus").iterdir() if p.is_dir())]
+    gated = {tree.name: _report(tree, profile) for tree in trees}
+    monkeypatch.setattr(sql_words.Pieces, "spell", lambda self: True)
+    ungated = {tree.name: _report(tree, profile) for tree in trees}
+    assert gated == ungated
