@@ -314,6 +314,8 @@ def _spelled(source: SourceFile, plan: Plan, first: AstPass, sql_rules: list[typ
     if words is None or first.sql_own is None or first.sql_own.words != words:
         return True
     symbols = SymbolsProvider.of(plan.index.for_path(source.rel)) if plan.index is not None else None
+    if sql_words.model_unread(symbols):
+        return True
     model = sql_words.project_pieces(symbols, words)
     pieces = sql_words.Pieces(words)
     pieces.merge(first.sql_own)

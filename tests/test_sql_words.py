@@ -155,3 +155,25 @@ def test_corpora_and_samples_find_the_same_with_and_without_the_gate(profile: st
     monkeypatch.setattr(sql_words.Pieces, "spell", lambda self: True)
     ungated = {tree.name: _report(tree, profile) for tree in trees}
     assert gated == ungated
+
+
+def test_a_model_still_in_the_index_cache_is_not_read_for_its_text(tmp_path: Path, monkeypatch) -> None:
+    """A `--diff` scan's model reads each file's entry when asked (runner.StoredSection): the
+    file is parsed with libcst, which finds the same, rather than every entry read for the
+    model's text. A model whose facts are in memory (a dict) is read."""
+    root = write_tree(tmp_path / "proj", {"app/__init__.py": "", "app/queries.py": 'STALE = "x = 1"\n', "app/jobs.py": SINK.format(name="STALE")})
+    plan, sources = _plan(root)
+    symbols = SymbolsProvider.of(plan.index)
+    assert isinstance(symbols.files.facts, dict) and not sql_words.model_unread(symbols)
+    source = sources["app/jobs.py"]
+    first = analyse.ast_pass(source, source.path.read_text(), replace(plan, index=None))
+    assert not analyse._spelled(source, plan, first, [rule for rule in plan.sql_rules if rule.words])
+
+    class Stored(dict):  # not a plain dict, as StoredSection is not
+        pass
+
+    monkeypatch.setattr(symbols.files, "facts", Stored(symbols.files.facts))
+    assert sql_words.model_unread(symbols)
+    read = []
+    monkeypatch.setattr(sql_words, "project_pieces", lambda *args: read.append(args) or {})
+    assert analyse._spelled(source, plan, first, [rule for rule in plan.sql_rules if rule.words]) and read == []

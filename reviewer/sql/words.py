@@ -240,6 +240,14 @@ def project_pieces(symbols: Any, words: tuple[str, ...]) -> dict[str, Pieces]:
     return found
 
 
+def model_unread(symbols: Any) -> bool:
+    """Whether the model's per-file facts are still in the index cache, read one by one when
+    asked (a `--diff` scan's: reviewer.runner.StoredSection). Its text would then cost reading
+    every file's entry, more than parsing the one file with libcst, which finds the same."""
+    raw = getattr(getattr(symbols, "files", None), "facts", None)
+    return raw is not None and type(raw) is not dict
+
+
 _MEMO: dict[tuple[int, tuple[str, ...]], tuple[Any, dict[str, Pieces]]] = {}
 
 
