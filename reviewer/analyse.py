@@ -15,7 +15,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from sqlglot import exp
 
 from reviewer import astfacts, bandit_bridge
-from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, run_bounded, token_count
+from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, run_bounded, timed_out, token_count
 from reviewer.config import Config
 from reviewer.context import FileContext
 from reviewer.discovery import SourceFile, dialect_of
@@ -329,9 +329,9 @@ def guarded(instance: Rule, method: str, result: FileResult, path: str, *args: A
     try:
         getattr(instance, method)(*args)
         return True
-    except FileTimeout:
-        raise
     except Exception as error:  # noqa: BLE001 - a rule bug must not stop the scan
+        if timed_out(error):  # the timeout, replaced on its way out (bounds.timed_out)
+            raise
         result.errors.append(
             FileError(path, "rule-error", f"{instance.code} failed: {type(error).__name__}: {error}")
         )
@@ -389,9 +389,9 @@ class BatchedVisitor:
     def _feed(self, fact: Any, method, node: cst.CSTNode) -> None:
         try:
             method(node)
-        except FileTimeout:
-            raise
         except Exception as error:  # noqa: BLE001 - a bug in a shared analysis must not stop the scan
+            if timed_out(error):  # the timeout, replaced on its way out (bounds.timed_out)
+                raise
             self.errors.append(
                 FileError(self.context.path, "rule-error", f"{type(fact).__name__} failed: {type(error).__name__}: {error}")
             )
@@ -404,9 +404,9 @@ class BatchedVisitor:
             return
         try:
             method(node)
-        except FileTimeout:
-            raise
         except Exception as error:  # noqa: BLE001 - a rule bug must not stop the scan
+            if timed_out(error):  # the timeout, replaced on its way out (bounds.timed_out)
+                raise
             self.errors.append(
                 FileError(self.context.path, "rule-error", f"{rule.code} failed: {type(error).__name__}: {error}")
             )

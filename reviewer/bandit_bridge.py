@@ -531,10 +531,10 @@ def _file_tests_may_report(rules: Iterable[type[BanditTest]], text: str) -> bool
 def _error_recorder(path: str, errors: list[FileError]):
     """Bandit swallows every exception a test raises; the per-file time limit must still stop
     the file, and a crashing test is reported like a crashing rule of ours."""
-    from reviewer.analyse import FileTimeout
+    from reviewer.bounds import timed_out
 
     def record(test, context, error) -> None:  # noqa: ARG001
-        if isinstance(error, FileTimeout):
+        if timed_out(error):
             raise error
         errors.append(FileError(path, "rule-error", f"bandit {test} failed: {type(error).__name__}: {error}"))
 

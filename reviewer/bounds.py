@@ -55,6 +55,21 @@ class FileTimeout(BaseException):
     error and carry on."""
 
 
+def timed_out(error: BaseException) -> bool:
+    """Whether `error` is the file's timeout, or was raised while the timeout was being handled
+    (its `__context__` chain holds one): a `finally` or `except` clause in a parser or a rule
+    that runs on the way out (libcst's metadata visitors pop their state in one) can raise an
+    exception of its own that replaces the timeout. Such an error is the timeout, not a bug."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, FileTimeout):
+            return True
+        seen.add(id(current))
+        current = current.__context__
+    return False
+
+
 def token_count(text: str) -> int | None:
     """Tokens of a large Python file (streamed, constant memory); None for small files, whose
     size already bounds them, and for text the tokenizer rejects (the parser reports it)."""
@@ -128,6 +143,8 @@ def run_bounded(function: Callable[..., T], seconds: float, *args: object) -> T:
     finally:
         sys.setrecursionlimit(previous_limit)
     if state.error is not None:
+        if not isinstance(state.error, FileTimeout) and timed_out(state.error):
+            raise FileTimeout() from state.error
         raise state.error
     return state.value  # type: ignore[return-value]
 

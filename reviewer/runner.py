@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from reviewer import __version__, astfacts, registry as registry_module
-from reviewer.bounds import FileTimeout, run_bounded
+from reviewer.bounds import FileTimeout, run_bounded, timed_out
 from reviewer.cache import (
     FILE_ERROR, FILE_RESULT, FINDING, FileStates, Keyed, ResultCache, Writes, cache_home, content_key, file_digest, index_entry,
     toolchain,
@@ -874,9 +874,9 @@ def _collect_facts(
     for provider in wanted:
         try:
             data = provider.collect_file(IndexedFile(source.rel, source.kind, source.migration_tool), text, tree, config)
-        except FileTimeout:
-            raise
         except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
+            if timed_out(error):  # the timeout, replaced on its way out (bounds.timed_out)
+                raise
             problems.append(FileError(source.rel, "index-error", f"{provider.name}: {type(error).__name__}: {error}"))
             continue
         if data is not None:
@@ -885,9 +885,9 @@ def _collect_facts(
         stage = ast_pass(source, text, plan, parsed, gate, tokens)
         try:
             done = finished(source, text, config, stage)
-        except FileTimeout:
-            raise
-        except Exception:  # noqa: BLE001 - the check meets it again, and reports it as its own
+        except Exception as error:  # noqa: BLE001 - the check meets it again, and reports it as its own
+            if timed_out(error):  # the timeout, replaced on its way out (bounds.timed_out)
+                raise
             done = None
         first.append(stage if done is None else done)
     if tree is not None:

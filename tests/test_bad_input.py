@@ -303,3 +303,41 @@ def test_file_timeout_in_sql_analysis(tmp_path: Path) -> None:
     result = scan_tree(root, config=config)
     assert [(e.path, e.kind) for e in result.errors] == [("big.sql", "timeout")]
     assert result.findings == ()
+
+
+def test_a_timeout_replaced_on_its_way_out_is_still_the_timeout(tmp_path: Path, monkeypatch) -> None:
+    """A `finally` that runs while the timeout unwinds (libcst's metadata visitors pop their
+    state in one) can raise its own error, which replaces the timeout: airflow's
+    scheduler_job_runner.py reported `internal-error: KeyError: IndentedBlock(...)` at
+    `MetadataWrapper.resolve` when its budget ran out there. The error is reported as the
+    file's timeout, in the check and in the index pass, not as a bug or a rule's failure."""
+    from reviewer import analyse, bounds, runner
+
+    def interrupted_on_the_way_out(*args, **kwargs):
+        state: dict = {}
+        try:
+            raise bounds.FileTimeout()
+        finally:
+            state["node"]  # KeyError, with the timeout as its context
+
+    root = write_tree(tmp_path / "proj", {"big.py": SQL001_HIGH, "query.py": SQL001_HIGH.replace("def ", "def other_")})
+    config = replace(Config(root=str(root)), file_timeout=30.0, select=("SQL001",))
+    real = analyse.parse_python
+    monkeypatch.setattr(analyse, "parse_python", lambda source, *rest: interrupted_on_the_way_out() if source.rel == "big.py" else real(source, *rest))
+    result = scan_tree(root, config=config)
+    assert [(e.path, e.kind) for e in result.errors] == [("big.py", "timeout")]
+    assert [f.path for f in result.findings] == ["query.py"]
+    # A rule's own guard does not take it for the rule's failure either.
+    assert bounds.timed_out(KeyError("x")) is False
+    try:
+        interrupted_on_the_way_out()
+    except KeyError as error:
+        assert bounds.timed_out(error)
+    monkeypatch.setattr(analyse, "parse_python", real)
+    real_collect = runner._collect_facts
+    monkeypatch.setattr(
+        runner, "_collect_facts", lambda source, *rest: interrupted_on_the_way_out() if source.rel == "big.py" else real_collect(source, *rest)
+    )
+    result = scan_tree(root, config=config)
+    assert ("big.py", "timeout") in [(e.path, e.kind) for e in result.errors]
+    assert "internal-error" not in [e.kind for e in result.errors]
