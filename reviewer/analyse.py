@@ -226,9 +226,8 @@ def ast_pass(
                 sql_own = None
     if own:
         astfacts.release(parsed.tree)
-    if sql_own is not None:
-        return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst, sql_own, facts.names)
-    return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst)
+    names = facts.names if sql_own is not None else frozenset()
+    return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst, sql_own, names)
 
 
 def _take_stage(result: FileResult, first: AstPass) -> None:

@@ -341,10 +341,7 @@ class Writes:
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
             cache, key, value = item
-            if isinstance(value, str):
-                cache.put_text(key, value)
-            else:
-                cache.put(key, value)
+            cache.store(key, value)
 
     def close(self) -> None:
         if self._thread is not None:
@@ -409,6 +406,13 @@ class ResultCache:
     def put(self, key: str, value: dict[str, Any]) -> None:
         if self.enabled:
             self.put_text(key, json.dumps(value, separators=(",", ":")))
+
+    def store(self, key: str, value: str | dict[str, Any]) -> None:
+        """put of a dict, put_text of an entry already in JSON."""
+        if isinstance(value, str):
+            self.put_text(key, value)
+        else:
+            self.put(key, value)
 
     def put_text(self, key: str, text: str) -> None:
         """put, of an entry already in JSON (`text`, as put would write it)."""

@@ -510,10 +510,7 @@ def index_and_stage(
             text, problems, _, _, counted = output
             if key and not problems and counted is not None:
                 entry = f'{{"facts":{text},"lines":{counted}}}'  # what cache.put writes of {"facts": ..., "lines": ...}
-                if writes is None:
-                    cache.put_text(key, entry)
-                else:
-                    writes.put(cache, key, entry)
+                _store(cache, key, entry, writes)
 
         for source in sources:
             digest = _digest(source, cache, digests)
@@ -959,10 +956,7 @@ def check_files(
         for result, key in done:
             results[result.path] = result
             if key and not any(error.kind in ("timeout", "crash") for error in result.errors):
-                if writes is None:
-                    cache.put(key, result.to_cache())
-                else:
-                    writes.put(cache, key, result.to_cache())
+                _store(cache, key, result.to_cache(), writes)
 
     workers = worker_count(jobs)
     if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
@@ -1055,9 +1049,7 @@ def _parallel(
     `started` is called once the first pool's workers run (forked)."""
     init = (plan.config, plan.config.rule_packs, tuple(rule.code for rule in enabled), plan.index)
     # Largest files first, in batches small enough that the workers finish together.
-    ordered = sorted(pending, key=lambda item: -_size(item[0].path))
-    size = _batch_size(len(ordered), workers, CHUNK)
-    batches = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    batches = [[pending[position] for position in batch] for batch in _largest_first(pending, workers, CHUNK)]
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
@@ -1106,15 +1098,12 @@ def _in_pool(
 ) -> list:
     """`function` over `items` (whose first element is a SourceFile) in batches in the pool's
     workers, the outputs in the items' order. The largest files go first, in small batches
-    (_batch_size), so that the workers finish together: a batch of large files taken last
+    (_largest_first), so that the workers finish together: a batch of large files taken last
     would leave the other cores idle while it runs. `each(position, output)` is called as each
     batch is done, in the order they end."""
     from concurrent.futures import as_completed
 
-    order = sorted(range(len(items)), key=lambda position: -_size(items[position][0].path))
-    size = _batch_size(len(items), workers, most)
-    batches = {pool.submit(function, [items[position] for position in batch]): batch for batch in
-               (order[i : i + size] for i in range(0, len(order), size))}
+    batches = {pool.submit(function, [items[position] for position in batch]): batch for batch in _largest_first(items, workers, most)}
     outputs: list = [None] * len(items)
     for future in as_completed(batches):
         for position, output in zip(batches[future], future.result()):
@@ -1124,10 +1113,21 @@ def _in_pool(
     return outputs
 
 
-def _batch_size(count: int, workers: int, most: int) -> int:
-    """Items per batch: at most `most`, and about 32 batches per worker, so that the last
+def _largest_first(items: list, workers: int, most: int) -> list[list[int]]:
+    """The positions of `items` (whose first element is a SourceFile) in batches, the largest
+    files first; at most `most` a batch, and about 32 batches per worker, so that the last
     batches (of the smallest files, which go last) are a small share of the work."""
-    return max(1, min(most, count // (workers * 32)))
+    order = sorted(range(len(items)), key=lambda position: -_size(items[position][0].path))
+    size = max(1, min(most, len(items) // (workers * 32)))
+    return [order[i : i + size] for i in range(0, len(order), size)]
+
+
+def _store(cache: ResultCache, key: str, value: str | dict[str, Any], writes: Writes | None) -> None:
+    """Write a cache entry: in the background with `writes`, else now."""
+    if writes is None:
+        cache.store(key, value)
+    else:
+        writes.put(cache, key, value)
 
 
 def _size(path: Path) -> int:
