@@ -40,6 +40,7 @@ def keyword_value(call: ast.Call, name: str) -> ast.AST | None:
 _CHILDREN = "_reviewer_children"
 _NODES = "_reviewer_nodes"
 _KINDS = "_reviewer_kinds"
+_BELOW = "_reviewer_below"  # a function's or class's walk, less the node itself
 STATEMENTS = "_reviewer_statements"  # reviewer.project.queries.function_statements
 
 
@@ -109,18 +110,31 @@ def walk(node: ast.AST) -> tuple[ast.AST, ...]:
     children are read once and kept on the node (`children`), and a module's whole list on the
     module. A tree must not change shape once walked; a copy that is changed is made fresh
     with forget_walks."""
-    if type(node) is ast.Module:
+    kind = type(node)
+    if kind is ast.Module:
         cached = node.__dict__.get(_NODES)
         if cached is not None:
             return cached
+    elif kind in _KEPT_WALKS:
+        below = node.__dict__.get(_BELOW)
+        if below is not None:
+            return (node, *below)
     order = [node]
     for current in order:  # grows as it goes: breadth first, as ast.walk's queue
         found = current.__dict__.get(_CHILDREN)
         order.extend(children(current) if found is None else found)
     nodes = tuple(order)
-    if type(node) is ast.Module:
+    if kind is ast.Module:
         node.__dict__[_NODES] = nodes
+    elif kind in _KEPT_WALKS:
+        node.__dict__[_BELOW] = nodes[1:]
     return nodes
+
+
+# The definitions whose walks are kept on them: the providers walk each function's and class's
+# body several times (its queries, paging, routes, model methods, query sites). Kept without
+# the node itself, so that the node and the list make no reference cycle (see release).
+_KEPT_WALKS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 
 
 def nodes_of(tree: ast.Module, *kinds: type[ast.AST]) -> tuple[ast.AST, ...]:
@@ -156,6 +170,7 @@ def forget_walks(node: ast.AST) -> ast.AST:
         item.__dict__.pop(_CHILDREN, None)
         item.__dict__.pop(_NODES, None)
         item.__dict__.pop(_KINDS, None)
+        item.__dict__.pop(_BELOW, None)
         item.__dict__.pop(STATEMENTS, None)
     return node
 
