@@ -35,7 +35,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from reviewer import __version__, bandit_evidence, bandit_needs, installed_version
-from reviewer.astfacts import field_values, walk
+from reviewer.astfacts import field_values, shared_contexts, walk
 from reviewer.cache import keep, read_kept
 from reviewer.lines import split_lines
 from reviewer.model import Category, Confidence, FileError, FileKind, Finding, Location, Severity
@@ -500,10 +500,15 @@ def unlink(tree: ast.Module) -> None:
     first = tree.body[:1] or tree.type_ignores[:1]
     if not first or "_bandit_parent" not in first[0].__dict__:
         return
-    for node in walk(tree):
+    for node in (*walk(tree), *_contexts()):
         attributes = node.__dict__
         attributes.pop("_bandit_parent", None)
         attributes.pop("_bandit_sibling", None)
+
+
+@lru_cache(maxsize=None)
+def _contexts() -> tuple[ast.AST, ...]:
+    return shared_contexts()  # the visitor links them too; walk() does not reach them
 
 
 def _file_tests_may_report(rules: Iterable[type[BanditTest]], text: str) -> bool:

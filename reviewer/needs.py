@@ -256,12 +256,19 @@ def file_facts(tree: ast.AST, path: str = "") -> tuple[FileFacts, int]:
     deepest = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 1)]
     children = astfacts.children
+    with_context = astfacts.WITH_CONTEXT
     while stack:
         node, depth = stack.pop()
         if depth > deepest:
             deepest = depth
         kind = type(node)
         syntax.add(kind.__name__)
+        if kind in with_context:  # its `ctx`, a leaf that children() leaves out
+            context = getattr(node, "ctx", None)
+            if context is not None:
+                syntax.add(type(context).__name__)
+                if depth >= deepest:
+                    deepest = depth + 1
         if kind is ast.Name:
             names.add(node.id)  # type: ignore[attr-defined]
         elif kind is ast.Attribute:

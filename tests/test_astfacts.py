@@ -1,6 +1,6 @@
 """The shared `ast` walk of the index providers (reviewer.astfacts.walk): the nodes and order
-of ast.walk, each node's children read once per file, and a copied-then-changed subtree
-walked afresh."""
+of ast.walk less the expression contexts, each node's children read once per file, a
+function's walk kept on it, and a copied-then-changed subtree walked afresh."""
 
 from __future__ import annotations
 
@@ -20,10 +20,27 @@ CODE = (
 )
 
 
+def _walked(node: ast.AST) -> list[ast.AST]:
+    """ast.walk(node) less the shared `Load()`, `Store()` and `Del()` leaves."""
+    return [item for item in ast.walk(node) if not isinstance(item, ast.expr_context)]
+
+
 def test_walk_gives_ast_walks_nodes_in_its_order() -> None:
+    tree = ast.parse(CODE + "del os\n")
+    assert any(isinstance(node, ast.expr_context) for node in ast.walk(tree))
+    for node in [tree, *_walked(tree)]:
+        assert list(astfacts.walk(node)) == _walked(node)
+    assert not any(isinstance(node, ast.expr_context) for node in astfacts.walk(tree))
+
+
+def test_a_definitions_walk_is_kept_on_it() -> None:
     tree = ast.parse(CODE)
-    for node in [tree, *ast.walk(tree)]:
-        assert list(astfacts.walk(node)) == list(ast.walk(node))
+    place = tree.body[1].body[0]
+    first = astfacts.walk(place)
+    assert astfacts.walk(place) == first == tuple(_walked(place))
+    assert place.__dict__[astfacts._BELOW] == first[1:]  # without the node itself: no cycle
+    call = place.body[0].items[0].context_expr
+    assert astfacts._BELOW not in call.__dict__  # an expression's walk is not kept
 
 
 def test_each_nodes_children_are_read_once(monkeypatch) -> None:
@@ -61,9 +78,13 @@ def test_children_are_ast_iter_child_nodes() -> None:
     )
     for tree in (ast.parse(code), ast.parse(code, type_comments=True)):
         for node in ast.walk(tree):
-            assert astfacts._child_nodes(node) == tuple(ast.iter_child_nodes(node))
-    for built in (ast.Call(func=ast.Name("f")), ast.BinOp(left=ast.Constant(1)), ast.Module(), ast.Load()):
-        assert astfacts._child_nodes(built) == tuple(ast.iter_child_nodes(built))
+            assert astfacts._child_nodes(node) == _children(node)
+    for built in (ast.Call(func=ast.Name("f")), ast.BinOp(left=ast.Constant(1)), ast.Module(), ast.Load(), ast.Name("n", ast.Store())):
+        assert astfacts._child_nodes(built) == _children(built)
+
+
+def _children(node: ast.AST) -> tuple[ast.AST, ...]:
+    return tuple(child for child in ast.iter_child_nodes(node) if not isinstance(child, ast.expr_context))
 
 
 def test_a_changed_copy_is_walked_afresh() -> None:
@@ -74,7 +95,7 @@ def test_a_changed_copy_is_walked_afresh() -> None:
     changed.value.left = ast.Constant(3)
     assert not any(isinstance(node, ast.Constant) for node in astfacts.walk(changed))  # stale
     astfacts.forget_walks(changed)
-    assert [type(node).__name__ for node in astfacts.walk(changed)] == [type(node).__name__ for node in ast.walk(changed)]
+    assert [type(node).__name__ for node in astfacts.walk(changed)] == [type(node).__name__ for node in _walked(changed)]
     assert any(isinstance(node, ast.Constant) for node in astfacts.walk(changed))
 
 

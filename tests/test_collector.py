@@ -41,9 +41,10 @@ def test_a_released_tree_is_freed_without_the_collector() -> None:
     try:
         for released in (False, True):
             tree = ast.parse(code)
-            for node in astfacts.walk(tree):
-                for child in astfacts.children(node):
+            for node in ast.walk(tree):
+                for child in ast.iter_child_nodes(node):  # the shared Load() and Store() too
                     child._bandit_parent = node  # as bandit's visitor links them
+            astfacts.walk(tree.body[1])  # a function's walk is kept on it, without a cycle
             marker = Marker()
             tree.marker = marker  # type: ignore[attr-defined]
             alive = weakref.ref(marker)
@@ -51,6 +52,9 @@ def test_a_released_tree_is_freed_without_the_collector() -> None:
             if released:
                 bandit_bridge.unlink(tree)
                 astfacts.release(tree)
+                # walk() does not reach the parser's shared contexts: their links, into the
+                # last tree linked, are dropped too
+                assert not any("_bandit_parent" in context.__dict__ for context in astfacts.shared_contexts())
             del tree
             assert (alive() is None) is released
     finally:

@@ -52,6 +52,16 @@ def test_facts_of_a_file() -> None:
 def test_the_depth_is_the_depth_of_bounds() -> None:
     tree = ast.parse(CODE)
     assert file_facts(tree)[1] == ast_depth(tree)
+    for code in ("x\n", "del a.b\n", "[*a] = b\n", "f(g(h(i)))\n"):  # the deepest node a `Load()` / `Store()` / `Del()`
+        assert file_facts(ast.parse(code))[1] == ast_depth(ast.parse(code))
+
+
+def test_the_syntax_names_every_node_type_of_the_tree() -> None:
+    # astfacts.children leaves the expression contexts out; the facts still name them
+    tree = ast.parse(CODE + "del x\n")
+    walked = {type(node).__name__ for node in ast.walk(tree)}
+    assert {"Load", "Store", "Del"} <= walked
+    assert walked <= file_facts(tree)[0].syntax <= walked | {"StarStar", "AsyncFor"}
 
 
 def test_needs_are_alternatives_read_from_code_not_comments() -> None:
