@@ -231,3 +231,26 @@ def test_a_429_html_page_for_a_person_needs_no_retry_after() -> None:
         "            return JSONErrorResponse(status=429)\n"
     )
     assert [line for line, _, _ in missing_retry_after(ast.parse(code))] == [10]
+
+
+def test_a_throttle_is_named_by_a_dotted_name_or_text_only() -> None:
+    from reviewer.web.ratelimit import throttle_facts
+
+    assert throttle_facts(ast.parse("from rest_framework import throttling\nX = [throttling.ScopedRateThrottle]\n"))["scoped"]
+    assert throttle_facts(ast.parse("X = 'rest_framework.throttling.ScopedRateThrottle'\n"))["scoped"]
+    # near miss: an attribute of a call's result is no name
+    assert not throttle_facts(ast.parse("X = [make().ScopedRateThrottle]\n"))["scoped"]
+    facts = throttle_facts(ast.parse("X = [make().UserRateThrottle, throttling.AnonRateThrottle, 'a.UserRateThrottle']\n"))
+    assert facts["scopes"] == [[1, "anon", "AnonRateThrottle", "builtin"], [1, "user", "UserRateThrottle", "builtin"]]
+
+
+def test_the_429_answers_are_read_once_for_evidence_and_retry_after() -> None:
+    from reviewer.web.ratelimit import answers_429, missing_retry_after
+
+    code = "def a():\n    raise HTTPException(status_code=429)\ndef b():\n    return {}, 429\ndef c():\n    return {}, 200\n"
+    tree = ast.parse(code)
+    answers = answers_429(tree)
+    assert sorted(answers.values()) == ["HTTPException", "return ..., 429"]
+    assert missing_retry_after(tree, answers) == missing_retry_after(tree) == [[2, "HTTPException", "a"], [4, "return ..., 429", "b"]]
+    assert [kind for kind, _ in _kinds(code)] == ["too-many-requests", "too-many-requests"]
+    assert missing_retry_after(ast.parse("def c():\n    return {}, 200\n")) == []

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Container, Iterable, Mapping
 
 from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes, tail_name, walk
 from reviewer.config import tomllib  # tomli on Python 3.10
@@ -167,26 +167,31 @@ def _assigned_name(target: ast.AST) -> str | None:
     return None
 
 
-# The node types collect_evidence reads (_answers_429: calls and returns); the parser makes no
-# subclasses of them, so the others can be passed over with one look. The same for
+# The node types collect_evidence reads (_answers_429: calls and returns), read from the
+# module's index of its nodes by type (astfacts.nodes_of, in the walk's order); the same for
 # login_throttle and throttle_facts.
-_EVIDENCE_NODES = frozenset({ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.ClassDef, ast.Call, ast.Return})
-_LOGIN_NODES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Call, ast.BinOp, ast.AugAssign, ast.Assign, ast.Compare})
-_THROTTLE_NODES = frozenset({
-    ast.Dict, ast.Assign, ast.ClassDef, ast.List, ast.Tuple, ast.Name, ast.Attribute, ast.Constant, ast.alias,
-})
+_EVIDENCE_NODES = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.ClassDef, ast.Call, ast.Return)
+_LOGIN_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Call, ast.BinOp, ast.AugAssign, ast.Assign, ast.Compare)
+_THROTTLE_NODES = (ast.Dict, ast.Assign, ast.ClassDef, ast.List, ast.Tuple, ast.Name, ast.Attribute, ast.Constant, ast.alias)
 
 
-def collect_evidence(tree: ast.Module) -> list[dict[str, Any]]:
-    """The rate-limiting evidence of one module (JSON-able, for the index cache)."""
+def answers_429(tree: ast.Module) -> dict[int, str]:
+    """What builds a 429 response (_answers_429) at each call and return of the module that
+    does, by the node's id: read once for collect_evidence and missing_retry_after."""
+    return {id(node): answer for node in nodes_of(tree, ast.Call, ast.Return) if (answer := _answers_429(node))}
+
+
+def collect_evidence(tree: ast.Module, answers: Mapping[int, str] | None = None) -> list[dict[str, Any]]:
+    """The rate-limiting evidence of one module (JSON-able, for the index cache); `answers`:
+    its answers_429, when read already."""
     found: list[dict[str, Any]] = []
+    if answers is None:
+        answers = answers_429(tree)
 
     def add(node: ast.AST, kind: str, text: str) -> None:
         found.append({"line": getattr(node, "lineno", 1), "kind": kind, "text": text})
 
-    for node in walk(tree):
-        if type(node) not in _EVIDENCE_NODES:
-            continue  # most nodes: one look
+    for node in nodes_of(tree, *_EVIDENCE_NODES):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if _is_limiter_module(alias.name):
@@ -212,7 +217,7 @@ def collect_evidence(tree: ast.Module) -> list[dict[str, Any]]:
                 add(node, "global-limit", "Limiter(default_limits=...)")
             if callee in APP_CLASSES and _limiter_dependency(keyword_value(node, "dependencies")):
                 add(node, "global-limit", f"{callee}(dependencies=[... RateLimiter ...])")
-        answer = _answers_429(node)
+        answer = answers.get(id(node))
         if answer:
             add(node, "too-many-requests", answer)
     throttle = login_throttle(tree)
@@ -257,9 +262,11 @@ def login_throttle(tree: ast.Module) -> tuple[ast.AST, str] | None:
     compared: list[tuple[ast.Compare, set[str]]] = []
     aliases: dict[str, set[str]] = {}  # local name -> the counters its value reads
     stepped: list[tuple[str, ast.AST]] = []  # `name + 1`
-    for node in walk(tree):
-        if type(node) not in _LOGIN_NODES:
-            continue
+    # What the counters are read from, for a module on the login path (most are not): a
+    # local bound to a value, a comparison.
+    bound: list[tuple[str, ast.AST]] = []
+    ordered: list[ast.Compare] = []
+    for node in nodes_of(tree, *_LOGIN_NODES):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and LOGIN_FUNCTION.search(node.name):
             login = True
         elif isinstance(node, ast.Call):
@@ -287,12 +294,15 @@ def login_throttle(tree: ast.Module) -> tuple[ast.AST, str] | None:
                     if name and _failure_counter(name) and name in operands:
                         incremented.setdefault(name, node)
             if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                # `attempts = user.failed_auth_count or 0`: the local stands for the counter
-                aliases.setdefault(node.targets[0].id, set()).update(_counted(node.value))
+                bound.append((node.targets[0].id, node.value))
         elif isinstance(node, ast.Compare) and not all(isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in node.ops):
-            compared.append((node, _counted(node) | {part.id for part in walk(node) if isinstance(part, ast.Name)}))
+            ordered.append(node)
     if not login:
         return None
+    for name, value in bound:  # `attempts = user.failed_auth_count or 0`: the local stands for the counter
+        aliases.setdefault(name, set()).update(_counted(value))
+    for compare in ordered:
+        compared.append((compare, _counted(compare) | {part.id for part in walk(compare) if isinstance(part, ast.Name)}))
     for name, node in stepped:
         for counter in ({name} if _failure_counter(name) else set()) | aliases.get(name, set()):
             incremented.setdefault(counter, node)
@@ -419,19 +429,24 @@ def _html_page(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and (dotted_name(node.func) or "").rsplit(".", 1)[-1] in HTML_RENDERS
 
 
-def missing_retry_after(tree: ast.Module) -> list[list[Any]]:
+def missing_retry_after(tree: ast.Module, answers: Mapping[int, str] | None = None) -> list[list[Any]]:
     """[line, call, function] of each 429 response built in a function (or at module level)
     that nowhere in its body names a `Retry-After` header (RULES.md SEC007 (d)). A quota's 429
     (`_quota`: a cap on an amount, nothing about time) is left out: no retry time exists; so
     is one relaying an upstream's 429 or answering a taken lock (`_no_wait_known`), and an
-    HTML page rendered for a person (`_html_page`): browsers never read the header."""
+    HTML page rendered for a person (`_html_page`): browsers never read the header.
+    `answers`: the module's answers_429, when read already."""
     found: list[list[Any]] = []
+    if answers is None:
+        answers = answers_429(tree)
+    if not answers:
+        return found  # no 429 (most modules)
 
     def visit(body: list[ast.stmt], owner: str, scope: ast.AST | None, owner_class: ast.ClassDef | None) -> None:
         own = list(own_nodes(body))
-        sites = [(node, _answers_429(node)) for node in own]
+        sites = [(node, answers[id(node)]) for node in own if id(node) in answers]
         sites = [(node, answer) for node, answer in sites
-                 if answer and not _html_page(node) and not _quota(node, scope, owner_class)
+                 if not _html_page(node) and not _quota(node, scope, owner_class)
                  and not _no_wait_known(node, scope)]
         if sites and not _sets_retry_after(walk(scope) if scope is not None else own):
             found.extend([node.lineno, answer, owner] for node, answer in sites)
@@ -448,6 +463,7 @@ def missing_retry_after(tree: ast.Module) -> list[list[Any]]:
 
 
 RATES_SETTING = "DEFAULT_THROTTLE_RATES"
+SCOPED = frozenset({"ScopedRateThrottle"})
 # DRF's throttles that read a rate for their scope from DEFAULT_THROTTLE_RATES, and the scope
 # the built-in ones use.
 RATE_THROTTLES = frozenset({"SimpleRateThrottle", "UserRateThrottle", "AnonRateThrottle", "ScopedRateThrottle"})
@@ -478,9 +494,7 @@ def throttle_facts(tree: ast.Module) -> dict[str, Any]:
     read: set[int] = set()  # the ids of the `DEFAULT_THROTTLE_RATES` constants read as a setting
     scopes: list[list[Any]] = []
     scoped = False
-    for node in walk(tree):
-        if type(node) not in _THROTTLE_NODES:
-            continue
+    for node in nodes_of(tree, *_THROTTLE_NODES):
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and key.value == RATES_SETTING:
@@ -493,13 +507,10 @@ def throttle_facts(tree: ast.Module) -> dict[str, Any]:
             scopes.extend(_class_scopes(node, tree))
         elif isinstance(node, (ast.List, ast.Tuple)):
             for item in node.elts:
-                name = (item.value if isinstance(item, ast.Constant) and isinstance(item.value, str) else dotted_name(item)) or ""
-                simple = name.rsplit(".", 1)[-1]
+                simple = _last_part(item, BUILTIN_SCOPES)
                 if simple in BUILTIN_SCOPES:
                     scopes.append([item.lineno, BUILTIN_SCOPES[simple], simple, "builtin"])
-        name = dotted_name(node) if isinstance(node, (ast.Name, ast.Attribute)) else (
-            node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None)
-        if name and name.rsplit(".", 1)[-1] == "ScopedRateThrottle":
+        if _last_part(node, SCOPED):
             scoped = True
         if isinstance(node, ast.alias) and node.name.rsplit(".", 1)[-1] == "ScopedRateThrottle":
             scoped = True
@@ -508,6 +519,24 @@ def throttle_facts(tree: ast.Module) -> dict[str, Any]:
     if any(n.value == RATES_SETTING and id(n) not in read for n in nodes_of(tree, ast.Constant)):
         rates.append(UNKNOWN_RATES)
     return {"rates": rates, "scopes": sorted(scopes), "scoped": scoped}
+
+
+def _last_part(node: ast.AST, among: Container[str]) -> str:
+    """The last part of a dotted name (`throttling.ScopedRateThrottle`) or of a string's dotted
+    text, when it is one of `among`; "" for anything else (a call's attribute, `f().X`, is no
+    name). The whole name is read only when its last part is one of them."""
+    kind = type(node)
+    if kind is ast.Name:
+        part = node.id  # type: ignore[attr-defined]
+    elif kind is ast.Attribute:
+        part = node.attr  # type: ignore[attr-defined]
+        if part in among and not dotted_name(node):
+            return ""
+    elif kind is ast.Constant and isinstance(node.value, str):  # type: ignore[attr-defined]
+        part = node.value.rsplit(".", 1)[-1]  # type: ignore[attr-defined]
+    else:
+        return ""
+    return part if part in among else ""
 
 
 def _class_scopes(node: ast.ClassDef, tree: ast.Module) -> list[list[Any]]:
@@ -693,9 +722,10 @@ class RateLimitProvider(IndexProvider):
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
         if tree is None:
             return None
-        evidence, guarded = collect_evidence(tree), guarded_functions(tree)
+        answers = answers_429(tree)
+        evidence, guarded = collect_evidence(tree, answers), guarded_functions(tree)
         throttles = throttle_facts(tree)
-        retry = missing_retry_after(tree)
+        retry = missing_retry_after(tree, answers)
         if not (evidence or guarded or retry or throttles["rates"] or throttles["scopes"] or throttles["scoped"]):
             return None
         return {"evidence": evidence, "guarded": guarded, "throttles": throttles, "without_retry_after": retry}
