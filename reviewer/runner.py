@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from reviewer import __version__, astfacts, registry as registry_module
-from reviewer.bounds import FileTimeout, run_bounded, timed_out
+from reviewer.bounds import FileTimeout, run_bounded, stop_threads, timed_out
 from reviewer.cache import (
     FILE_ERROR, FILE_RESULT, FINDING, FileStates, Keyed, ResultCache, Writes, cache_home, content_key, file_digest, index_entry,
     toolchain,
@@ -542,20 +542,28 @@ def index_and_stage(
             else:
                 pending.append((source, key, stage is not None and source.kind.is_python and source.rel in stage.paths))
         workers = worker_count(jobs)
+        # Each file's facts, read from the JSON text its worker made as its batch comes back
+        # (the parent waits on the pool meanwhile), merged in the files' order below.
+        loaded: dict[int, dict[str, Any]] = {}
+
+        def arrived(at: int, output: IndexOutput) -> None:
+            keep(pending[at][1], output)
+            loaded[at] = json.loads(output[0])
+
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             _before_fork(stage.rules if stage else ())
             from concurrent.futures import ProcessPoolExecutor  # a warm scan starts no pool: imported when one does
 
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
-                collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4, lambda at, output: keep(pending[at][1], output))
+                collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4, arrived)
         else:
             _set_index_plan(config, stage.rules if stage else ())
             collected = _index_batch(pending)
-            for (_, key, _), output in zip(pending, collected):
-                keep(key, output)
-        for (source, key, _), (text, problems, seconds, staged, counted) in zip(pending, collected):
-            file_facts = json.loads(text)
+            for at, output in enumerate(collected):
+                arrived(at, output)
+        for at, ((source, key, _), (_, problems, seconds, staged, counted)) in enumerate(zip(pending, collected)):
+            file_facts = loaded[at]
             _merge_facts(facts, source.rel, file_facts)
             spent[source.rel] = seconds
             if counted is not None:
@@ -771,8 +779,11 @@ def _before_fork(rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = 
     """Import the analysis (libcst, sqlglot) and the modules of the `rules` a pool's workers
     run in this process before the pool starts, and build what the rules' queries of the
     `index` will need (ProjectIndex.before_fork): forked workers inherit them, and share their
-    pages, instead of each making them again."""
+    pages, instead of each making them again. No thread of ours runs while they fork (the
+    idle file threads of reviewer.bounds end)."""
     import reviewer.analyse  # noqa: F401
+
+    stop_threads()
 
     if index is not None:
         index.before_fork(read_sections(rules))

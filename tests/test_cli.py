@@ -570,3 +570,23 @@ def test_color_always_colours_the_text_report(tmp_path: Path) -> None:
     root = _project(tmp_path)
     assert "\x1b[" in run_cli("scan", root, "--no-cache", "--color", "always").stdout
     assert "\x1b[" not in run_cli("scan", root, "--no-cache", "--color", "never").stdout
+
+
+def test_the_objects_left_at_exit_are_not_collected(tmp_path: Path) -> None:
+    """At exit the interpreter ran the cyclic collector over everything a scan left (0.4 s of
+    CPU after a cold scan of Django's package): a command sets its objects aside (gc.freeze)
+    as exit begins, after every file is written, and the report is complete."""
+    import subprocess
+    import sys
+
+    root = write_tree(tmp_path / "proj", {"query.py": SQL001_HIGH})
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0, file=sys.stderr))\n"
+        "from reviewer.cli import main\n"
+        "main(['scan', sys.argv[1], '--select', 'SQL001', '--format', 'json', '--no-cache', '-q'])\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert [finding["rule"] for finding in json.loads(completed.stdout)["findings"]] == ["SQL001"]
+    assert "frozen at exit: True" in completed.stderr

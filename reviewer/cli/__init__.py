@@ -5,7 +5,9 @@ Exit codes: 0 the gate passed, 1 the gate failed, 2 a usage or configuration err
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import json
 import os
 import shutil
@@ -143,6 +145,12 @@ class ReviewerGroup(click.Group):
 @click.version_option(__version__, prog_name="reviewer")
 def main() -> None:
     """Static analysis for backend code review: SQL, ORM, migrations, API, security, ops."""
+    # At exit the interpreter runs the cyclic garbage collector over every object a command
+    # left (a scan's project index: 0.4 s of CPU after a cold scan of Django's package), for
+    # memory the system takes back anyway: the objects are set aside (gc.freeze) when exit
+    # begins. Files, pools and threads are closed before; atexit handlers and the teardown run.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 @main.command()
