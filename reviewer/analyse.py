@@ -39,6 +39,20 @@ if TYPE_CHECKING:  # pragma: no cover
 BOOL_CHAIN_LIMIT = 3000
 
 
+def import_all() -> None:
+    """Import what the check of a file that reaches libcst imports where it needs it: a process
+    about to fork workers that will analyse files (reviewer.runner._before_fork) imports it
+    once, and its workers inherit it."""
+    import libcst.metadata  # noqa: F401
+    import sqlglot  # noqa: F401
+
+    import reviewer.context  # noqa: F401
+    import reviewer.project.symbols  # noqa: F401
+    import reviewer.sql.sqllex  # noqa: F401
+    import reviewer.sql.sqltext  # noqa: F401
+    import reviewer.walk  # noqa: F401
+
+
 def analyse(source: SourceFile, plan: Plan, first: "AstPass | None" = None) -> FileResult:
     """The findings and errors of one file. Whatever goes wrong inside becomes an error entry
     of this file: reading, decoding, parsing and every rule run in a bounded thread (deep

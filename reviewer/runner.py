@@ -772,8 +772,9 @@ def _before_fork(rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = 
     run in this process before the pool starts, and build what the rules' queries of the
     `index` will need (ProjectIndex.before_fork): forked workers inherit them, and share their
     pages, instead of each making them again."""
-    import reviewer.analyse  # noqa: F401
+    from reviewer.analyse import import_all
 
+    import_all()
     if index is not None:
         index.before_fork(read_sections(rules))
 
