@@ -386,3 +386,38 @@ def test_diff_scan_imports_the_rules_its_changed_files_need(tmp_path: Path) -> N
             assert imported == []
         else:
             assert "libcst" in imported and 0 < len(modules) < 10 and report["findings"] != []
+
+
+@needs_git
+def test_diff_scan_asks_parameter_origins_of_the_files_naming_the_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A changed file's SQL built from a parameter asks where the parameter's values come
+    from (ProjectSymbols.parameter_origin, over every call of the function): with the base
+    branch's file states, the `--diff` scan decodes the index entries of the files whose
+    entry names the function (StoredFacts.mentions), not every file's, and reports what a
+    whole scan reports on the changed lines."""
+    monkeypatch.setattr(cache_module, "SETTLED_NS", 0)  # the files were written a moment ago
+    helpers = {f"shop/helpers/h{number}.py": f"def helper_{number}(value):\n    return value * {number}\n" for number in range(30)}
+    queries = {
+        "shop/reports.py": "def totals(cursor, table):\n    return table\n",
+        "shop/report_views.py": (
+            "from shop.reports import totals\n\n\ndef report(request, cursor):\n"
+            "    return totals(cursor, request.GET['table'])\n"
+        ),
+    }
+    repo = init_repo(tmp_path / "repo", {**_files(REPO / "sample_projects" / "django_shop"), **helpers, **queries})
+    cache = tmp_path / "cache"
+    scan_tree(repo, config=_every_rule(repo), use_cache=True, cache_dir=cache)
+    git(repo, "checkout", "-q", "-b", "feature")
+    changed_query = "def totals(cursor, table):\n    cursor.execute(f'SELECT SUM(amount) FROM {table}')\n    return cursor.fetchall()\n"
+    commit(repo, {"shop/reports.py": changed_query}, "totals from the database")
+    changed = changed_lines(repo, "main")
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=_every_rule(repo)), changed, WEIGHTS))
+    assert reference["findings"] != []
+    decoded: list[str] = []
+    get = ResultCache.get
+    monkeypatch.setattr(ResultCache, "get", lambda self, key: decoded.append(self.folder.name) or get(self, key))
+    partial = scan_tree(repo, config=_every_rule(repo), selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
+    narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
+    for part in ("findings", "score", "summary", "errors"):
+        assert narrowed[part] == reference[part], part
+    assert decoded.count(INDEX_LAYOUT) < (partial.files - len(changed.paths)) / 2, decoded.count(INDEX_LAYOUT)
