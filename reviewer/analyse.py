@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-from sqlglot import exp
+from typing import TYPE_CHECKING, Any
 
 from reviewer import astfacts, bandit_bridge
 from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, run_bounded, timed_out, token_count
 from reviewer.config import Config
-from reviewer.context import FileContext
 from reviewer.discovery import SourceFile, dialect_of
 from reviewer.fixes import place
 from reviewer.lines import count_lines, split_lines
@@ -26,16 +21,36 @@ from reviewer.needs import file_facts
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.plan import FileResult, Plan, internal_error, make_finding, read_text
 from reviewer.rule import PythonRule, Rule
-from reviewer.project.symbols import SymbolsProvider
 from reviewer.sql import words as sql_words
-from reviewer.sql.sqllex import lex, lex_failure
-from reviewer.sql.sqltext import SqlStatement, parse_error, parse_statement
 from reviewer.suppress import parse_directives
-from reviewer.walk import walk
+
+# libcst, sqlglot and what reads their trees (reviewer.context, reviewer.sql.sqltext) are
+# imported where a file reaches them: the `ast` stage of a file that no libcst rule needs
+# (ast_pass, finished) imports neither.
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+    from sqlglot import exp
+
+    from reviewer.context import FileContext
+    from reviewer.sql.sqltext import SqlStatement
 
 # CPython keeps `a and b and ...` flat, libcst nests it, and its native parser overflows the
 # stack (a segfault) on chains of about 8,000 terms.
 BOOL_CHAIN_LIMIT = 3000
+
+
+def import_all() -> None:
+    """Import what the check of a file that reaches libcst imports where it needs it: a process
+    about to fork workers that will analyse files (reviewer.runner._before_fork) imports it
+    once, and its workers inherit it."""
+    import libcst.metadata  # noqa: F401
+    import sqlglot  # noqa: F401
+
+    import reviewer.context  # noqa: F401
+    import reviewer.project.symbols  # noqa: F401
+    import reviewer.sql.sqllex  # noqa: F401
+    import reviewer.sql.sqltext  # noqa: F401
+    import reviewer.walk  # noqa: F401
 
 
 def analyse(source: SourceFile, plan: Plan, first: "AstPass | None" = None) -> FileResult:
@@ -99,6 +114,8 @@ def parse_python(source: SourceFile, text: str, result: FileResult, rules: list[
     """libcst tree of a file the syntax gate passed, or None with the reason recorded. Code
     that CPython accepts and libcst does not (3,001 adjacent string literals) is valid: the
     error says which `rules` could not run, not that the file is broken."""
+    import libcst as cst
+
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
@@ -257,6 +274,13 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
     if first.depth > MAX_DEPTH:
         not_run(result, source.rel, f"nesting {first.depth} levels deep is above {MAX_DEPTH}, too deep for libcst", libcst_rules, kind="too-deep")
         return
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+    from sqlglot import exp
+
+    from reviewer.context import FileContext
+    from reviewer.walk import walk
+
     module = parse_python(source, text, result, libcst_rules)
     if module is None:
         return
@@ -309,6 +333,8 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
 def _spelled(source: SourceFile, plan: Plan, first: AstPass, sql_rules: list[type[Rule]]) -> bool:
     """Whether the SQL lifted from a file whose own text cannot spell the words of its SqlRules
     (AstPass.sql_own) can hold one with the text of the project model it names."""
+    from reviewer.project.symbols import SymbolsProvider
+
     words = sql_words.words_of(sql_rules)
     if words is None or first.sql_own is None or first.sql_own.words != words:
         return True
@@ -421,6 +447,8 @@ class BatchedVisitor:
         tree = site.condition_tree
         if tree is None:
             return
+        from reviewer.sql.sqltext import SqlStatement
+
         statement = SqlStatement(self.context.path, site.text, site.dialect, 0, 0, python_node=call)
         self.sql.append((statement, tree))
 
@@ -430,6 +458,9 @@ class BatchedVisitor:
 
 
 def _analyse_sql_file(source: SourceFile, text: str, plan: Plan, result: FileResult) -> None:
+    from reviewer.sql.sqllex import lex, lex_failure
+    from reviewer.sql.sqltext import SqlStatement, parse_error, parse_statement
+
     _, sql_rules = plan.rules_for(source)
     dialect = dialect_of(source.rel) or plan.config.dialect
     index = plan.index.for_path(source.rel) if plan.index is not None else None  # None in the index worker
@@ -497,6 +528,8 @@ def sql_location(target: Any, statement: SqlStatement) -> Location:
     """Where a reported sqlglot node sits in the file: the statement's start for the whole
     statement, else the span of the first token-bearing node (sqlglot records character
     offsets on identifiers, literals and the like)."""
+    from sqlglot import exp
+
     if isinstance(target, Location):
         return target
     start_line, start_column = statement.line, statement.column

@@ -391,6 +391,18 @@ class ResultCache:
         self.hits += 1
         return data
 
+    def text(self, key: str) -> str | None:
+        """An entry's text as it is stored, neither decoded nor checked (None when there is
+        none): for a reader that looks for a word before decoding (reviewer.runner.StoredFacts)."""
+        if not self.enabled:
+            return None
+        self.used.add(key)
+        try:
+            with open(self._name(key), encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, ValueError):
+            return None
+
     def holds(self, key: str) -> bool:
         """Whether an entry file exists under `key` (whatever it holds)."""
         return self.enabled and os.path.isfile(self._name(key))

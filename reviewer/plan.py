@@ -88,9 +88,8 @@ class Plan:
         def applies(rule: type[Rule]) -> bool:
             return not _named(selectors, rule) and source.kind in rule.file_kinds and (rule.in_tests or not test)
 
-        python_rules, sql_rules = self._running
-        python = [rule for rule in python_rules if applies(rule)]
-        sql = [rule for rule in sql_rules if applies(rule)]
+        python = [rule for rule in self.python_rules if applies(rule)]
+        sql = [rule for rule in self.sql_rules if applies(rule)]
         if facts is not None:
             needs = self._needs
             python = [rule for rule in python if needs[rule] is None or needs[rule].met_by(facts)]
@@ -99,19 +98,14 @@ class Plan:
         return python, sql
 
     @cached_property
-    def _running(self) -> tuple[tuple[type[PythonRule], ...], tuple[type[SqlRule], ...]]:
-        """The rules as the classes that run them (Rule.loaded: a rule known from the rule
-        catalogue loads its module when the first file is analysed, not before)."""
-        return tuple(rule.loaded() for rule in self.python_rules), tuple(rule.loaded() for rule in self.sql_rules)  # type: ignore[misc]
-
-    @cached_property
     def _deployment(self) -> Deployment:
         return Deployment.of(self.config)
 
     @cached_property
     def _needs(self) -> dict[type[PythonRule], Needs | None]:
-        """Each Python rule's needs under its settings in this scan (Rule.needs_under)."""
-        return {rule: rule.needs_under({**rule.options, **rule.settings_from(self.config)}) for rule in self._running[0]}
+        """Each Python rule's needs under its settings in this scan (Rule.needs_under; a rule
+        known from the rule catalogue gives them without its module: reviewer.registry.Listed)."""
+        return {rule: rule.needs_under({**rule.options, **rule.settings_from(self.config)}) for rule in self.python_rules}
 
 
 def path_ignores(config: Config, path: str) -> list[str]:

@@ -8,12 +8,14 @@ User packs (`rule-packs:` in config) load the same way.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import inspect
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping
 
@@ -221,7 +223,7 @@ LISTED = (
 )
 KINDS: dict[str, type[Rule]] = {"python": PythonRule, "sql": SqlRule, "project": ProjectRule}
 ENUMS = {"category": Category, "severity": Severity, "confidence": Confidence}
-CATALOGUE_LAYOUT = "catalogue-v1"
+CATALOGUE_LAYOUT = "catalogue-v2"
 # The folder of the user cache the catalogue is kept in (reviewer.cache.keep).
 CATALOGUE_FOLDER = "rule-catalogue"
 PACKAGE = Path(__file__).resolve().parent
@@ -229,20 +231,35 @@ PACKAGE = Path(__file__).resolve().parent
 
 class Listed:
     """A rule known from the rule catalogue: the class attributes of LISTED, without its
-    module. `loaded()` imports its pack (once per process) and returns the rule's class;
-    creating an instance creates one of that class."""
+    module. `loaded()` imports the rule's own module (once per process) and returns the rule's
+    class; creating an instance creates one of that class. A Python rule's needs under the
+    settings of the default and the audit profiles are listed too (`needs_under`), and an
+    SqlRule's `words`: a scan decides which rules a file needs without importing any rule
+    module, and imports only those of the rules that run (their modules import libcst and
+    sqlglot)."""
 
     pack: ClassVar[str] = ""
+    # (settings, needs) as the rule's class gave them when the catalogue was written.
+    listed_needs: ClassVar[tuple[tuple[dict[str, Any], Needs | None], ...]] = ()
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         return cls.loaded()(*args, **kwargs)
 
     @classmethod
     def loaded(cls) -> type[Rule]:
-        for rule, _ in _load_pack(Path(cls.pack)):
+        for rule, _ in _load_module(Path(cls.pack), Path(cls.source_path)):  # type: ignore[attr-defined]
             if rule.code == cls.code:  # type: ignore[attr-defined]
                 return rule
         raise RegistryError(cls.pack, f"rule {cls.code} of the rule catalogue is not in the pack")  # type: ignore[attr-defined]
+
+    @classmethod
+    def needs_under(cls, settings: Mapping[str, Any]) -> Needs | None:
+        """The needs the catalogue lists for these settings; under others (options a
+        configuration sets), the class's own answer."""
+        for listed_settings, needs in cls.listed_needs:
+            if listed_settings == settings:
+                return needs
+        return cls.loaded().needs_under(settings)  # type: ignore[attr-defined]
 
 
 def catalogue_key(packs: tuple[str, ...]) -> str:
@@ -263,7 +280,86 @@ def describe(rule: type[Rule]) -> dict[str, Any]:
         elif name == "file_kinds":
             value = sorted(kind.value for kind in value)
         entry[name] = value
+    if issubclass(rule, PythonRule):
+        entry["needs"] = _listed_needs(rule)
+    if issubclass(rule, SqlRule):
+        entry["words"] = rule.words
     return entry
+
+
+def _listed_needs(rule: type[PythonRule]) -> list[list[Any]]:
+    """The rule's needs under the settings of the default and the audit profiles, as [settings,
+    needs] pairs; a pair whose needs have no catalogue form (a test that is not a module-level
+    function of an importable module) is left out, and is asked of the class."""
+    pairs: list[list[Any]] = []
+    for settings in ({**rule.options}, {**rule.options, **rule.opt_in_options}):
+        try:
+            pair = [settings, needs_to_json(rule.needs_under(settings))]
+        except ValueError:
+            continue
+        if pair not in pairs:
+            pairs.append(pair)
+    return pairs
+
+
+def needs_to_json(needs: Needs | None) -> dict[str, Any] | None:
+    """The catalogue's form of a rule's needs: their fields, the combinations nested, a test
+    named by where it is defined (`module:name`, or a partial of such functions). ValueError
+    when a test cannot be named so (a lambda, a rule module's own function: the pack's modules
+    are not importable by name)."""
+    if needs is None:
+        return None
+    data: dict[str, Any] = {}
+    for spec in fields(Needs):
+        value = getattr(needs, spec.name)
+        if value == spec.default:
+            continue
+        if spec.name in ("either", "every"):
+            data[spec.name] = [needs_to_json(need) for need in value]
+        elif spec.name == "test":
+            data["test"] = _callable_to_json(value)
+        else:
+            data[spec.name] = value
+    return data
+
+
+def needs_from_json(data: Mapping[str, Any] | None) -> Needs | None:
+    if data is None:
+        return None
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in ("either", "every"):
+            values[name] = tuple(needs_from_json(need) for need in value)
+        elif name == "test":
+            values[name] = _callable_from_json(value)
+        elif isinstance(value, list):
+            values[name] = tuple(value)
+        else:
+            values[name] = value
+    return Needs(**values)
+
+
+def _callable_to_json(function: Any) -> Any:
+    if isinstance(function, partial) and not function.keywords:
+        return {"partial": [_callable_to_json(function.func), *map(_callable_to_json, function.args)]}
+    module, name = getattr(function, "__module__", None), getattr(function, "__qualname__", None)
+    if not module or not name or importlib.util.find_spec(module) is None or _named_object(f"{module}:{name}") is not function:
+        raise ValueError(f"{function!r} is not a module-level function of an importable module")
+    return f"{module}:{name}"
+
+
+def _callable_from_json(data: Any) -> Any:
+    if isinstance(data, dict):
+        return partial(*map(_callable_from_json, data["partial"]))
+    return _named_object(data)
+
+
+def _named_object(reference: str) -> Any:
+    module, _, name = reference.partition(":")
+    found: Any = importlib.import_module(module)
+    for part in name.split("."):
+        found = getattr(found, part, None)
+    return found
 
 
 def listed(entry: Mapping[str, Any], pack: Path) -> type[Rule]:
@@ -279,6 +375,10 @@ def listed(entry: Mapping[str, Any], pack: Path) -> type[Rule]:
         else:
             value = _tuples(value)
         attributes[name] = value
+    if "needs" in entry:
+        attributes["listed_needs"] = tuple((_tuples(settings), needs_from_json(needs)) for settings, needs in entry["needs"])
+    if "words" in entry:
+        attributes["words"] = _tuples(entry["words"])
     return type(entry["class"], (Listed, *(KINDS[kind] for kind in entry["kinds"])), attributes)
 
 
@@ -318,6 +418,8 @@ def _from_catalogue(packs: tuple[str, ...], env: Mapping[str, str] = os.environ)
 
 
 _PACK_CACHE: dict[str, list[tuple[type[Rule], str]]] = {}
+# The rules of each rule module imported, by the module's path.
+_MODULE_CACHE: dict[str, list[tuple[type[Rule], str]]] = {}
 
 
 def _load_pack(pack: Path, hasher=None) -> list[tuple[type[Rule], str]]:
@@ -328,30 +430,40 @@ def _load_pack(pack: Path, hasher=None) -> list[tuple[type[Rule], str]]:
         if hasher is not None:
             _pack_files(pack, hasher)
         return _PACK_CACHE[key]
-    files = _pack_files(pack, hasher or hashlib.blake2b())
-    found: list[tuple[type[Rule], str]] = []
-    package = "reviewer_pack_" + hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
-    for path in files:
-        module_name = f"{package}.{'.'.join(path.relative_to(pack).with_suffix('').parts)}"
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        if spec is None or spec.loader is None:
-            raise RegistryError(str(path), "cannot be loaded as a Python module")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        try:
-            spec.loader.exec_module(module)
-        except Exception as error:  # noqa: BLE001 - any error in a pack is the pack's
-            sys.modules.pop(module_name, None)
-            raise RegistryError(str(path), f"failed to load: {type(error).__name__}: {error}") from None
-        for _, value in inspect.getmembers(module, inspect.isclass):
-            if (
-                issubclass(value, (PythonRule, SqlRule, ProjectRule))
-                and value.__module__ == module_name
-                and value.code
-            ):
-                value.source_path = str(path)
-                found.append((value, str(path)))
+    found = [rule for path in _pack_files(pack, hasher or hashlib.blake2b()) for rule in _load_module(pack, path)]
     _PACK_CACHE[key] = found
+    return found
+
+
+def _load_module(pack: Path, path: Path) -> list[tuple[type[Rule], str]]:
+    """The rules of one module of a pack, imported once per process (under the same name
+    whether its pack is loaded whole or the module alone: Listed.loaded)."""
+    resolved = path.resolve()
+    if str(resolved) in _MODULE_CACHE:
+        return _MODULE_CACHE[str(resolved)]
+    key = str(pack.resolve())
+    package = "reviewer_pack_" + hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
+    module_name = f"{package}.{'.'.join(resolved.relative_to(key).with_suffix('').parts)}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise RegistryError(str(path), "cannot be loaded as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # noqa: BLE001 - any error in a pack is the pack's
+        sys.modules.pop(module_name, None)
+        raise RegistryError(str(path), f"failed to load: {type(error).__name__}: {error}") from None
+    found: list[tuple[type[Rule], str]] = []
+    for _, value in inspect.getmembers(module, inspect.isclass):
+        if (
+            issubclass(value, (PythonRule, SqlRule, ProjectRule))
+            and value.__module__ == module_name
+            and value.code
+        ):
+            value.source_path = str(path)
+            found.append((value, str(path)))
+    _MODULE_CACHE[str(resolved)] = found
     return found
 
 

@@ -633,6 +633,7 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
         self._cache = cache
         self._config = config
         self._read: dict[str, dict[str, Any]] = {}
+        self._texts: dict[str, str] = {}  # entries' text, read for `mentions` and not decoded
         self._sections: dict[str, StoredSection] = {}
         # Facts of files read or extracted by this scan already (section -> path -> facts),
         # and line counts known without the entries (the file states').
@@ -684,6 +685,22 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
             self._read[path] = data
         return self._read[path]
 
+    def mentions(self, path: str, word: str) -> bool:
+        """Whether the file's facts can hold `word` (a name, in a JSON string or part of one),
+        told from its entry's text without decoding it: a query that reads only the files
+        naming what it looks for (ProjectSymbols.callers) reads few entries. True when the
+        facts are read already, or the text is not an entry as this engine writes it (its
+        facts are then extracted again when read)."""
+        if path in self._read or any(path in known for known in self._known.values()):
+            return True
+        text = self._texts.get(path)
+        if text is None:
+            text = self._cache.text(self._entries[path][1])
+            if text is None or not (text.startswith('{"facts":{') and text.endswith("}")):
+                return True
+            self._texts[path] = text
+        return word in text or json.dumps(word)[1:-1] in text  # an identifier beyond ASCII is escaped
+
     def facts_of(self, name: str, path: str) -> Any:
         """One file's facts of one section (KeyError when it holds none)."""
         known = self._known.get(name)
@@ -722,6 +739,10 @@ class StoredSection(Mapping[str, Any]):
 
     def __contains__(self, path: object) -> bool:
         return path in self._set
+
+    def mentions(self, path: str, word: str) -> bool:
+        """Whether the file's facts can hold `word`, without reading them (StoredFacts.mentions)."""
+        return path in self._set and self._facts.mentions(path, word)
 
     def __iter__(self):
         return iter(self._paths)
@@ -781,10 +802,10 @@ def _before_fork(rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = 
     `index` will need (ProjectIndex.before_fork): forked workers inherit them, and share their
     pages, instead of each making them again. No thread of ours runs while they fork (the
     idle file threads of reviewer.bounds end)."""
-    import reviewer.analyse  # noqa: F401
+    from reviewer.analyse import import_all
 
+    import_all()
     stop_threads()
-
     if index is not None:
         index.before_fork(read_sections(rules))
 

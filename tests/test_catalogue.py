@@ -108,3 +108,73 @@ def test_a_warm_scan_imports_no_rule_module(tmp_path: Path) -> None:
     counts = [int(count) for _, count in runs]
     assert counts[0] > 50 and counts[1] == 0
     assert runs[0][0] == runs[1][0]
+
+
+def test_the_catalogue_lists_each_rules_needs_and_words(tmp_path: Path, monkeypatch) -> None:
+    """A scan decides which rules a file needs from the catalogue (Listed.needs_under, an
+    SqlRule's words): under the default and the audit profiles' settings they are the class's
+    own, in the catalogue's form; under settings a configuration sets, the class answers."""
+    from reviewer.registry import needs_from_json, needs_to_json
+
+    loaded, listed = _catalogued(tmp_path, monkeypatch)
+    checked = 0
+    for real, rule in zip(loaded.rules, listed.rules):
+        if not issubclass(rule, Listed):
+            continue
+        if issubclass(rule, PythonRule):
+            assert rule.listed_needs, rule.code  # every built-in rule's needs have a catalogue form
+            for settings in ({**real.options}, {**real.options, **real.opt_in_options}):
+                listed_settings = {**rule.options, **(rule.opt_in_options if settings != {**real.options} else {})}
+                expected = needs_to_json(real.needs_under(settings))
+                assert needs_to_json(rule.needs_under(listed_settings)) == expected, rule.code
+                assert needs_to_json(needs_from_json(expected)) == expected
+                checked += 1
+        if issubclass(rule, SqlRule):
+            assert rule.words == real.words, rule.code
+    assert checked > 50
+    logs = next(rule for rule in listed.rules if rule.code == "OPS004" or rule.name == "sensitive-data-in-logs")
+    whole = {**logs.options, "whole-request": True}
+    assert all(settings != whole for settings, _ in logs.listed_needs)
+    assert needs_to_json(logs.needs_under(whole)) == needs_to_json(logs.loaded().needs_under(whole))
+
+
+def test_needs_without_a_catalogue_form_are_asked_of_the_class() -> None:
+    """A test the catalogue cannot name (a lambda, a rule module's own function) has no
+    catalogue form: the rule's needs are then asked of its class, which loads its module."""
+    from functools import partial
+
+    from reviewer.needs import Needs
+    from reviewer.ops.secops import is_password_name
+    from reviewer.registry import _listed_needs, needs_from_json, needs_to_json
+
+    with pytest.raises(ValueError):
+        needs_to_json(Needs(names=("x",)) & Needs(test=lambda facts: True))
+    named = needs_from_json(needs_to_json(Needs(names=("login",)) & Needs.naming(is_password_name)))
+    test = named.every[1].test
+    assert isinstance(test, partial) and test.args == (is_password_name,)
+
+    class Unnamed(PythonRule):
+        needs = Needs(test=lambda facts: True)
+
+    assert _listed_needs(Unnamed) == []
+
+
+def test_a_scan_imports_only_the_rule_modules_its_files_need(tmp_path: Path) -> None:
+    """With the rule catalogue, a scan of files that no libcst rule needs imports no rule
+    module and neither libcst nor sqlglot; a file that one rule needs imports that rule's
+    module only. The reports are those of a scan without a cache."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "plain.py").write_text("def double(value):\n    return value * 2\n", encoding="utf-8")
+    env = {**os.environ, **_env(tmp_path)}
+    probe = "sorted(name for name in sys.modules if name.startswith('reviewer_pack_') or name in ('libcst', 'sqlglot'))"
+    scans_reporting(root, probe, runs=1, env=env)  # writes the catalogue
+    (root / "plain.py").write_text("def triple(value):\n    return value * 3\n", encoding="utf-8")
+    [(report, imported)] = scans_reporting(root, probe, runs=1, env=env)
+    assert imported == "[]"
+    (root / "fetch.py").write_text("import requests\n\n\ndef fetch(url):\n    return requests.get(url).json()\n", encoding="utf-8")
+    [(report, imported)] = scans_reporting(root, probe, runs=1, env=env)
+    modules = eval(imported)  # noqa: S307 - the list of module names printed above
+    assert "libcst" in modules and 0 < len([name for name in modules if name.startswith("reviewer_pack_")]) < 10
+    [(uncached, _)] = scans_reporting(root, "0", runs=1, env={**os.environ, "REVIEWER_CACHE_DIR": str(tmp_path / "other")})
+    assert json.loads(report)["findings"] == json.loads(uncached)["findings"] != []

@@ -109,7 +109,7 @@ LAYERS: list[tuple[str, set[str]]] = [
         "foundation",
         {
             "reviewer", "reviewer.model", "reviewer.config", "reviewer.lines", "reviewer.names", "reviewer.walk",
-            "reviewer.bounds", "reviewer.parsing", "reviewer.astfacts", "reviewer.needs", "reviewer.provider", "reviewer.rule",
+            "reviewer.bounds", "reviewer.parsing", "reviewer.lowering", "reviewer.astfacts", "reviewer.needs", "reviewer.provider", "reviewer.rule",
             "reviewer.flow", "reviewer.discovery", "reviewer.git", "reviewer.scoring", "reviewer.gate",
             "reviewer.baseline", "reviewer.precision", "reviewer.explain", "reviewer.meta", "reviewer.bandit_bridge", "reviewer.bandit_needs", "reviewer.bandit_evidence",
             "reviewer.merge", "reviewer.focus", "reviewer.gitdiff", "reviewer.cache", "reviewer.entrypoints",

@@ -15,7 +15,8 @@ import pytest
 
 from reviewer.config import Config
 from reviewer.discovery import discover
-from reviewer.parsing import TEMPLATE, BeyondBounds, lowered_tree, parse
+from reviewer.lowering import TEMPLATE, lowered_tree
+from reviewer.parsing import BeyondBounds, parse
 from reviewer.runner import build_index
 from tests.conftest import REPO, run_cli, scan_tree, write_tree
 

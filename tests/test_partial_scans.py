@@ -340,3 +340,84 @@ def test_merge_keeps_the_count_of_files_bandit_skipped(tmp_path: Path) -> None:
     skipped = 1 if sys.version_info < (3, 12) else None
     assert whole["summary"].get("bandit_skipped") == skipped
     assert json.loads(merged.stdout) == whole
+
+
+def _scan_importing(repo: Path, cache: Path, *options: str) -> tuple[dict, list[str]]:
+    """`reviewer scan REPO OPTIONS` in a fresh process with the cache `cache`: its report, and
+    the rule modules, libcst and sqlglot it imported."""
+    import os
+    import subprocess
+
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['reviewer', 'scan', {str(repo)!r}, '--format', 'json', '-q', *{options!r}]\n"
+        "try:\n    runpy.run_module('reviewer', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(name for name in sys.modules if name.startswith('reviewer_pack_') or name in ('libcst', 'sqlglot')), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "REVIEWER_CACHE_DIR": str(cache)}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env, check=False)
+    return json.loads(done.stdout), eval(done.stderr.strip().splitlines()[-1])  # noqa: S307 - the list printed above
+
+
+@needs_git
+def test_diff_scan_imports_the_rules_its_changed_files_need(tmp_path: Path) -> None:
+    """With the base branch's cache (and its rule catalogue), a `--diff` scan whose changed
+    files no libcst rule needs imports no rule module, libcst or sqlglot (the catalogue lists
+    each rule's needs: reviewer.registry.Listed); a change that one rule needs imports that
+    rule's module, not the pack. Both report what a scan without a cache reports."""
+    repo = init_repo(tmp_path / "repo", _files(REPO / "sample_projects" / "django_shop"))
+    cache = tmp_path / "cache"
+    _scan_importing(repo, cache)  # the base branch's scan: its cache and the catalogue
+    git(repo, "checkout", "-q", "-b", "feature")
+    plain = {name: (repo / name).read_text() + "\n\ndef _changed(value):\n    return value\n" for name in ("catalog/models.py", "shop/settings.py")}
+    commit(repo, plain, "plain change")
+    for change in ("plain", "a call without a timeout"):
+        if change != "plain":
+            commit(repo, {"catalog/fetch.py": "import requests\n\n\ndef fetch(url):\n    return requests.get(url).json()\n"}, change)
+        saved = tmp_path / "base-cache"
+        shutil.rmtree(saved, ignore_errors=True)
+        shutil.copytree(cache, saved)  # each run starts from the base branch's cache
+        report, imported = _scan_importing(repo, saved, "--diff", "main")
+        cold = run_cli("scan", str(repo), "--format", "json", "--no-cache", "--diff", "main")
+        assert report["findings"] == json.loads(cold.stdout)["findings"], change
+        modules = [name for name in imported if name.startswith("reviewer_pack_")]
+        if change == "plain":
+            assert imported == []
+        else:
+            assert "libcst" in imported and 0 < len(modules) < 10 and report["findings"] != []
+
+
+@needs_git
+def test_diff_scan_asks_parameter_origins_of_the_files_naming_the_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A changed file's SQL built from a parameter asks where the parameter's values come
+    from (ProjectSymbols.parameter_origin, over every call of the function): with the base
+    branch's file states, the `--diff` scan decodes the index entries of the files whose
+    entry names the function (StoredFacts.mentions), not every file's, and reports what a
+    whole scan reports on the changed lines."""
+    monkeypatch.setattr(cache_module, "SETTLED_NS", 0)  # the files were written a moment ago
+    helpers = {f"shop/helpers/h{number}.py": f"def helper_{number}(value):\n    return value * {number}\n" for number in range(30)}
+    queries = {
+        "shop/reports.py": "def totals(cursor, table):\n    return table\n",
+        "shop/report_views.py": (
+            "from shop.reports import totals\n\n\ndef report(request, cursor):\n"
+            "    return totals(cursor, request.GET['table'])\n"
+        ),
+    }
+    repo = init_repo(tmp_path / "repo", {**_files(REPO / "sample_projects" / "django_shop"), **helpers, **queries})
+    cache = tmp_path / "cache"
+    scan_tree(repo, config=_every_rule(repo), use_cache=True, cache_dir=cache)
+    git(repo, "checkout", "-q", "-b", "feature")
+    changed_query = "def totals(cursor, table):\n    cursor.execute(f'SELECT SUM(amount) FROM {table}')\n    return cursor.fetchall()\n"
+    commit(repo, {"shop/reports.py": changed_query}, "totals from the database")
+    changed = changed_lines(repo, "main")
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=_every_rule(repo)), changed, WEIGHTS))
+    assert reference["findings"] != []
+    decoded: list[str] = []
+    get = ResultCache.get
+    monkeypatch.setattr(ResultCache, "get", lambda self, key: decoded.append(self.folder.name) or get(self, key))
+    partial = scan_tree(repo, config=_every_rule(repo), selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
+    narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
+    for part in ("findings", "score", "summary", "errors"):
+        assert narrowed[part] == reference[part], part
+    assert decoded.count(INDEX_LAYOUT) < (partial.files - len(changed.paths)) / 2, decoded.count(INDEX_LAYOUT)

@@ -458,3 +458,48 @@ def test_a_route_handlers_scalar_typed_parameter_passed_on_is_no_request_text() 
     assert model.parameter_origin("app/helpers.py", "lookup", "key", 1) == "constant"
     # Near misses: a `str` parameter, and a union that admits text.
     assert model.parameter_origin("app/helpers.py", "find", "key", 1) == "request data"
+
+
+class _ReadWhenAsked(dict):
+    """Facts read as asked (as reviewer.runner.StoredSection reads a `--diff` scan's): each
+    file's JSON text tells which words it may hold; reading a file's facts is recorded."""
+
+    def __init__(self, facts: dict) -> None:
+        super().__init__(facts)
+        self.read: list[str] = []
+
+    def __getitem__(self, path: str):
+        self.read.append(path)
+        return super().__getitem__(path)
+
+    def mentions(self, path: str, word: str) -> bool:
+        return word in json.dumps(dict.__getitem__(self, path))
+
+
+def test_callers_read_only_the_files_naming_the_function_when_facts_tell() -> None:
+    """With facts that say which files may hold a name (FileSymbolsTable.holders_of), `callers`
+    and `parameter_origin` read the facts of those files only (and of the modules they resolve
+    through), and answer as the whole reverse call index does."""
+    from reviewer.project.symbols import FileSymbolsTable
+
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": "def archive(cur, table):\n    pass\ndef drop(cur, table):\n    pass\n",
+        "app/views.py": (
+            "from flask import request\nfrom app.db import archive, drop as remove\n"
+            "def relay(cur, table):\n    archive(cur, table)\n"
+            "def purge(cur):\n    relay(cur, request.args['t'])\n    remove(cur, 'x')\n"
+        ),
+        **{f"app/other{number}.py": f"def helper{number}(value):\n    return value.strip()\n" for number in range(20)},
+    }
+    facts = {path: json.loads(json.dumps(collect_symbols(path, ast.parse(code), code).to_json())) for path, code in files.items()}
+    whole = ProjectSymbols.build(FileSymbolsTable(dict(facts)))
+    asked = _ReadWhenAsked(facts)
+    model = ProjectSymbols.build(FileSymbolsTable(asked))
+    asked.read.clear()
+    for function, parameter in (("archive", "table"), ("drop", "table")):
+        assert model.callers("app/db.py", function) == whole.callers("app/db.py", function) != ()
+        assert model.parameter_origin("app/db.py", function, parameter, 1) == whole.parameter_origin("app/db.py", function, parameter, 1)
+    assert model.parameter_origin("app/db.py", "archive", "table", 1) == "request data"
+    assert not any(path.startswith("app/other") for path in asked.read)
+    assert "callers" not in model._memo  # no whole index was made

@@ -21,7 +21,7 @@ import hashlib
 import json
 import posixpath
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from reviewer.astfacts import dotted_name, nodes_of, own_nodes
 from reviewer.discovery import is_test_path
@@ -593,6 +593,14 @@ class FileSymbolsTable(Mapping[str, FileSymbols]):
         # StoredFacts) reads few.
         return path.endswith("__init__.py") and bool(self.facts[path]["package"])
 
+    def holders_of(self, word: str) -> list[str] | None:
+        """The files whose facts may hold `word`, when the facts can tell without being read
+        (facts read when asked: reviewer.runner.StoredSection.mentions); None when they cannot."""
+        mentions = getattr(self.facts, "mentions", None)
+        if mentions is None:
+            return None
+        return [path for path in self.facts if mentions(path, word)]
+
     def fingerprint(self) -> str:
         if self._fingerprint is None:
             self._fingerprint = _fingerprint(self.facts)
@@ -1064,7 +1072,7 @@ class ProjectSymbols:
         `name` defined in file `path`: (caller's file, edge). A call through an instance
         (`service.place_order()`) is not resolved; `self.helper()` reaches its own class."""
         found = []
-        for where, edge in self.call_index().get(name.rsplit(".", 1)[-1], ()):
+        for where, edge in self._calls_named(name.rsplit(".", 1)[-1]):
             head, _, rest = edge.callee.partition(".")
             if head in ("self", "cls"):
                 target = (where, f"{edge.caller.split('.')[0]}.{rest}") if "." in edge.caller else None
@@ -1084,13 +1092,33 @@ class ProjectSymbols:
         if by_last is None:
             by_last = self._memo["callers"] = {}
             for where in sorted(self.files):
-                imports = self.files[where].imports
-                for edge in self.files[where].calls:
-                    last = edge.callee.rsplit(".", 1)[-1]
-                    if last == edge.callee and last in imports and imports[last][1]:
-                        last = imports[last][1]  # `from .services import fill as fill_lines`
+                for last, edge in self._calls_of(where):
                     by_last.setdefault(last, []).append((where, edge))
         return by_last
+
+    def _calls_named(self, last: str) -> list[tuple[str, CallEdge]]:
+        """The call edges of call_index under `last`. When the files' facts are read as asked
+        and can tell which may hold the name (FileSymbolsTable.holders_of: a `--diff` scan),
+        only those files are read (SQL sites ask `parameter_origin` of a few functions);
+        otherwise the whole index is made once."""
+        index = self._memo.get("callers")
+        holders = self.files.holders_of(last) if index is None and isinstance(self.files, FileSymbolsTable) else None
+        if holders is None:
+            return self.call_index().get(last, [])
+        key = ("calls named", last)
+        if key not in self._memo:
+            self._memo[key] = [(where, edge) for where in sorted(holders) for named, edge in self._calls_of(where) if named == last]
+        return self._memo[key]
+
+    def _calls_of(self, where: str) -> Iterator[tuple[str, CallEdge]]:
+        """Each call edge of file `where`, with the last part of its callee's name (an imported
+        name by the name it is defined under)."""
+        imports = self.files[where].imports
+        for edge in self.files[where].calls:
+            last = edge.callee.rsplit(".", 1)[-1]
+            if last == edge.callee and last in imports and imports[last][1]:
+                last = imports[last][1]  # `from .services import fill as fill_lines`
+            yield last, edge
 
     def parameter_origin(self, path: str, function: str, name: str, position: int, depth: int = 0) -> str:
         """Where the values of parameter `name` (the `position`-th positional one, -1 for a
