@@ -186,9 +186,9 @@ class AstPass:
     # The codes of the libcst rules whose needs the file's code meets (reviewer.needs).
     libcst: frozenset[str] = frozenset()
     # Set when libcst would run only for SqlRules with words (SqlRule.words) that the file's own
-    # text cannot spell: what its own pieces of text say about the words, and its names,
-    # through which it may read more from another module (reviewer.sql.words.project_pieces;
-    # decided in the check, where the project model is).
+    # text cannot spell: what its own pieces of text say about the words, and the names it
+    # reads, through which it may read more from another module (reviewer.sql.words.read_names,
+    # project_pieces; decided in the check, where the project model is).
     sql_own: "sql_words.Pieces | None" = None
     sql_names: frozenset[str] = frozenset()
 
@@ -235,15 +235,17 @@ def ast_pass(
             bandit_bridge.unlink(parsed.tree)
     libcst = frozenset(rule.code for rule in [*python_rules, *sql_rules] if rule not in bandit_rules)
     sql_own = None
+    names: frozenset[str] = frozenset()
     if sql_rules and not any(rule not in bandit_rules for rule in python_rules) and not parsed.lowered:
         words = sql_words.words_of(sql_rules)
         if words is not None:
             sql_own = sql_words.own_pieces(parsed.tree, text, words)
-            if sql_own.spell():
+            if sql_own.spell(dialect_of(source.rel) or plan.config.dialect):
                 sql_own = None
+            else:
+                names = sql_words.read_names(parsed.tree)
     if own:
         astfacts.release(parsed.tree)
-    names = facts.names if sql_own is not None else frozenset()
     return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst, sql_own, names)
 
 
@@ -342,11 +344,14 @@ def _spelled(source: SourceFile, plan: Plan, first: AstPass, sql_rules: list[typ
     if sql_words.model_unread(symbols):
         return True
     model = sql_words.project_pieces(symbols, words)
+    named = first.sql_names & model.keys()
+    if named and first.sql_own.cut:
+        return True  # another module's text, which a `.replace` of this file may cut
     pieces = sql_words.Pieces(words)
     pieces.merge(first.sql_own)
-    for name in first.sql_names & model.keys():
+    for name in named:
         pieces.merge(model[name])
-    return pieces.spell()
+    return pieces.spell(dialect_of(source.rel) or plan.config.dialect)
 
 
 def guarded(instance: Rule, method: str, result: FileResult, path: str, *args: Any) -> bool:

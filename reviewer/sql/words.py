@@ -11,15 +11,26 @@ joined text only if one piece holds it, or it runs across pieces: a piece ends w
 pieces wholly inside it follow, and a piece starts with its tail. sqlglot reads keywords and
 function names in upper case (`str.upper`), so the pieces are compared in upper case.
 
+A word may also be a phrase of tokens: SQL004's `=NULL`, `<>NULL`, `NULL=`, `NULL<>`... Each
+piece is compared with a phrase as sqlglot would read it between two tokens (`_reading`):
+without whitespace and unary `+` (`x = + NULL` is `x = NULL` to it), so `=NULL` stands for
+`= NULL`, `!= \n NULL` and `== +NULL`. Taking characters out only lets more text spell a
+phrase, never less (other words are compared as written: `R AND` is not `RAND`). A
+comment may also sit between two tokens (`= /* x */ NULL`): when the pieces can spell a
+phrase's start up to one of the dialect's comment openers (`=/*`, `NULL--`), a phrase is
+spelled by that and its keyword (`NULL`).
+
 The file's own pieces are read from its `ast` tree in the index worker (`own_pieces`); a file
 whose own pieces cannot spell a word may still read one from another module, which only the
-merged project model says (`project_names`: the names through which the model's text that
-touches a word can be read), so that part is decided in the check, before libcst.
+merged project model says (`project_pieces`: the names through which the model's text that
+touches a word can be read, met by the names the file reads, `read_names`), so that part is
+decided in the check, before libcst.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
@@ -31,8 +42,19 @@ from reviewer.project.values import CALL, CHOICE, CONCAT, IMPORTED, REF, TEXT, p
 # gives them: the text between its fields and quotes, `{{` kept as written).
 _DELIMITERS = re.compile(r"[{}'\"]")
 _BRACES = re.compile(r"[{}]")
+# What sqlglot reads between two tokens without a trace: whitespace, a unary `+`
+# (tests/test_sql_words.py checks SQL004's phrases against sqlglot's tokenizers).
+_TRANSPARENT = re.compile(r"[\s+]+")
+# The comment openers of each dialect reviewer reads (reviewer.config.DIALECTS), as sqlglot's
+# tokenizers have them: the dialects not listed read `--` and `/*` (Pieces.spell without a
+# dialect reads all of them).
+COMMENT_OPENERS = {"mysql": ("--", "/*", "#"), "bigquery": ("--", "/*", "#"), "snowflake": ("--", "/*", "//")}
+_OPENERS = ("--", "/*", "#", "//")
+# A phrase's keyword: what is left of it without its operator characters.
+_OPERATOR = re.compile(r"[^A-Z0-9_]")
 # The end of a piece that a `%` conversion or a `.format` field runs past.
-_OPEN_FIELD = re.compile(r"(?:%(?:\([^)]*\)?)?[#0\- +.*0-9]*|\{[^{}]*)$")
+_OPEN_PERCENT = re.compile(r"%(?:\([^)]*\)?)?[#0\- +.*0-9]*$")
+_OPEN_BRACE = re.compile(r"\{[^{}]*$")
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
 
@@ -50,6 +72,9 @@ class Pieces:
     # A piece ended inside a `%` conversion or a `{}` field: a field across pieces, which the
     # lifter would cut out of their joined text, so any word may be spelled.
     open: bool = False
+    # The file cuts a constant text out of some text (`.replace`: own_pieces): the text it
+    # reads from another module may be cut too, which its pieces do not say.
+    cut: bool = False
 
     def add(self, text: str) -> bool:
         """Record one piece; whether it touches a word (holds one, or a part at an end). The
@@ -60,7 +85,7 @@ class Pieces:
             return False
         touched = self._add(text)
         if "%" in text or "{" in text or "}" in text:
-            if _OPEN_FIELD.search(text):
+            if _ends_in_field(text):
                 self.open = True
                 touched = True
             position = 0
@@ -75,27 +100,36 @@ class Pieces:
         return touched
 
     def _add(self, text: str) -> bool:
-        upper = text.upper()
-        touched = False
-        for word in self.words:
-            if word in upper:
-                self.whole.add(word)
+        plain = text.upper()
+        written, read = _sides(self.words)
+        touched = self._compare(plain, written)
+        if read.words:
+            touched = self._compare(_reading(plain), read) or touched
+        return touched
+
+    def _compare(self, upper: str, side: "_Side") -> bool:
+        """Record what the piece (as `side` compares it) holds of the side's words."""
+        if not upper:
+            return False
+        whole = [word for word in side.words if word in upper]
+        self.whole.update(whole)
+        touched = bool(whole)
+        for word, k in side.heads.get(upper[-1], ()):
+            if word not in whole and upper.endswith(word[:k]):
+                self.heads.setdefault(word, set()).add(k)
                 touched = True
-                continue
-            size = len(word)
-            for k in range(1, size):
-                if upper.endswith(word[:k]):
-                    self.heads.setdefault(word, set()).add(k)
-                    touched = True
-                if upper.startswith(word[k:]):
-                    self.tails.setdefault(word, set()).add(k)
-                    touched = True
-            if 0 < len(upper) < size:
-                start = word.find(upper)
-                while start >= 0:
-                    self.inner.setdefault(word, set()).add((start, start + len(upper)))
-                    touched = True
-                    start = word.find(upper, start + 1)
+        for word, k in side.tails.get(upper[0], ()):
+            if word not in whole and upper.startswith(word[k:]):
+                self.tails.setdefault(word, set()).add(k)
+                touched = True
+        if len(upper) < side.longest:
+            for word in side.words:
+                if len(upper) < len(word):
+                    start = word.find(upper)
+                    while start >= 0:
+                        self.inner.setdefault(word, set()).add((start, start + len(upper)))
+                        touched = True
+                        start = word.find(upper, start + 1)
         return touched
 
     def merge(self, other: "Pieces") -> bool:
@@ -111,25 +145,97 @@ class Pieces:
     def _size(self) -> int:
         return int(self.open) + len(self.whole) + sum(len(found) for table in (self.heads, self.tails, self.inner) for found in table.values())
 
-    def spell(self) -> bool:
-        """Some word can be in the text these pieces join into, in some order."""
+    def spell(self, dialect: str | None = None) -> bool:
+        """Some word can be in the text these pieces join into, in some order, as `dialect`
+        reads it (None: any dialect)."""
         if self.open:
             return True
+        openers = COMMENT_OPENERS.get(dialect, _OPENERS[:2]) if dialect else _OPENERS
         for word in self.words:
-            if word in self.whole:
+            if self._spells(word):
                 return True
-            tails = self.tails.get(word, set())
-            reached = set(self.heads.get(word, ()))
-            frontier = list(reached)
-            while frontier:
-                at = frontier.pop()
-                if at in tails:
+            keyword = _keyword(word)
+            if keyword and self._spells(keyword):
+                if any(self._spells(variant) for opener in openers for variant in _commented(word, opener)):
                     return True
-                for start, end in self.inner.get(word, ()):
-                    if start == at and end not in reached:
-                        reached.add(end)
-                        frontier.append(end)
         return False
+
+    def _spells(self, word: str) -> bool:
+        """The pieces can join into text that holds `word` (a followed word)."""
+        if word in self.whole:
+            return True
+        tails = self.tails.get(word, set())
+        reached = set(self.heads.get(word, ()))
+        frontier = list(reached)
+        while frontier:
+            at = frontier.pop()
+            if at in tails:
+                return True
+            for start, end in self.inner.get(word, ()):
+                if start == at and end not in reached:
+                    reached.add(end)
+                    frontier.append(end)
+        return False
+
+
+@dataclass(frozen=True)
+class _Side:
+    """Words compared with pieces one way (as written, or as `_reading` gives them), with the
+    ends a piece can give of each, by the character the piece ends or starts with."""
+
+    words: tuple[str, ...]
+    heads: dict[str, tuple[tuple[str, int], ...]]  # a piece's last character -> (word, k) of `word[:k]`
+    tails: dict[str, tuple[tuple[str, int], ...]]  # its first character -> (word, k) of `word[k:]`
+    longest: int
+
+    @classmethod
+    def of(cls, words: Iterable[str]) -> "_Side":
+        words = tuple(dict.fromkeys(words))
+        heads: dict[str, list[tuple[str, int]]] = {}
+        tails: dict[str, list[tuple[str, int]]] = {}
+        for word in words:
+            for k in range(1, len(word)):
+                heads.setdefault(word[k - 1], []).append((word, k))
+                tails.setdefault(word[k], []).append((word, k))
+        return cls(
+            words,
+            {char: tuple(found) for char, found in heads.items()},
+            {char: tuple(found) for char, found in tails.items()},
+            max(map(len, words), default=0),
+        )
+
+
+@functools.lru_cache(maxsize=None)
+def _sides(words: tuple[str, ...]) -> tuple[_Side, _Side]:
+    """The words pieces are followed for, split by how a piece is compared with them: as
+    written, `words` and each phrase's keyword; as `_reading` gives it, the phrases and their
+    starts up to a comment opener (`=/*`)."""
+    phrases = [word for word in words if _keyword(word)]
+    commented = [variant for word in phrases for opener in _OPENERS for variant in _commented(word, opener)]
+    written = [word for word in words if word not in phrases] + [keyword for keyword in map(_keyword, phrases) if keyword]
+    return _Side.of(written), _Side.of([*phrases, *commented])
+
+
+def _reading(upper: str) -> str:
+    """A piece (in upper case) as phrases are compared with it: without what sqlglot reads
+    between tokens without a trace."""
+    return _TRANSPARENT.sub("", upper)
+
+
+def _commented(word: str, opener: str) -> tuple[str, ...]:
+    """Where a comment may start inside a phrase, as its start up to the comment (`=/*` and
+    `NULL/*` of `=NULL` and `NULL=`): `= /* x */ NULL` holds `=/*` and the keyword."""
+    keyword = _keyword(word)
+    if keyword is None:
+        return ()
+    at = word.index(keyword)
+    return tuple(start + opener for start in (word[:at], word[: at + len(keyword)] if word[at + len(keyword) :] else "") if start)
+
+
+def _keyword(word: str) -> str | None:
+    """A phrase's keyword (`NULL` of `=NULL`); None for a word that is not a phrase."""
+    keyword = _OPERATOR.sub("", word)
+    return keyword if keyword and keyword != word else None
 
 
 def words_of(rules: Iterable[Any]) -> tuple[str, ...] | None:
@@ -147,8 +253,10 @@ def own_pieces(tree: ast.Module, text: str, words: tuple[str, ...]) -> Pieces:
     """The pieces of SQL text a Python file holds itself: each string constant's value (bytes
     decoded as the lifter decodes them) and each f-string's source split at its braces and
     quotes (libcst gives its literal parts as written: `f"\\null"` holds `NULL` to sqlglot).
-    A `.replace` of a constant text leaves them open (any word may be spelled)."""
+    A `.replace` of a constant text cuts that text out of the pieces (`_cut`)."""
     pieces = Pieces(words)
+    texts: list[str] = []
+    cuts: list[str] = []
     fstrings: list[ast.JoinedStr] = []
     for node in astfacts.nodes_of(tree, ast.Constant, ast.JoinedStr, ast.Call):  # type: ignore[arg-type]
         kind = type(node)
@@ -157,20 +265,64 @@ def own_pieces(tree: ast.Module, text: str, words: tuple[str, ...]) -> Pieces:
             # piece it sits in (sqltext.Lifter._replace), joining what was around it.
             func = node.func  # type: ignore[attr-defined]
             if type(func) is ast.Attribute and func.attr == "replace" and node.args and type(node.args[0]) is ast.Constant:  # type: ignore[attr-defined]
-                pieces.open = True
+                old = node.args[0].value  # type: ignore[attr-defined]
+                if isinstance(old, str) and old:
+                    cuts.append(old)
         elif kind is ast.Constant:
             value = node.value  # type: ignore[attr-defined]
             if isinstance(value, bytes):
                 value = value.decode("utf-8", "replace")
             if isinstance(value, str):
-                pieces.add(value)
+                texts.append(value)
         elif kind is ast.JoinedStr:
             fstrings.append(node)  # type: ignore[arg-type]
     if fstrings:
         for source in _sources(text, fstrings):
-            for piece in _DELIMITERS.split(source):
-                pieces.add(piece)
+            texts.extend(_DELIMITERS.split(source))
+    texts = list(dict.fromkeys(texts))
+    for old in dict.fromkeys(cuts):
+        texts = _cut(texts, old)
+    pieces.cut = bool(cuts)
+    for piece in texts:
+        pieces.add(piece)
     return pieces
+
+
+def read_names(tree: ast.Module) -> frozenset[str]:
+    """The names through which the lifter may read the model's text of another module: each
+    name and attribute the code reads (`STALE`, `q.STALE`, `self.sql`, `build(...)`). Not the
+    names it binds or defines (an assignment's target, a function's name): the model's entries
+    for those are this module's, whose text is the file's own pieces."""
+    names: set[str] = set()
+    for node in astfacts.nodes_of(tree, ast.Name, ast.Attribute):  # type: ignore[arg-type]
+        if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]
+            names.add(node.id if type(node) is ast.Name else node.attr)  # type: ignore[attr-defined]
+    return frozenset(names)
+
+
+def _cut(texts: list[str], old: str) -> list[str]:
+    """The pieces, and what is left of them when the lifter cuts `old` out of the text they
+    join into: the parts between its occurrences in a piece, and where it runs across pieces
+    (a piece ends with its head, another starts with its tail), a piece without that end.
+    Pieces are joined in any order (Pieces.spell), so the parts stand for every cut."""
+    found = list(texts)
+    for text in texts:
+        parts = text.split(old)
+        found.extend(parts)
+        firsts = [parts[0], *(parts[0][len(old) - k :] for k in range(1, len(old)) if parts[0].startswith(old[k:]))]
+        found.extend(firsts[1:])
+        for last in firsts if len(parts) == 1 else [parts[-1]]:
+            found.extend(last[:-k] for k in range(1, len(old)) if last.endswith(old[:k]))
+    return list(dict.fromkeys(found))
+
+
+def _ends_in_field(text: str) -> bool:
+    """A `%` conversion or a `.format` field starts in the piece and runs past its end (an
+    escaped `%%` is no field)."""
+    end = 0
+    for _start, stop, _key in percent_fields(text):
+        end = stop
+    return bool(_OPEN_PERCENT.search(text, end) or _OPEN_BRACE.search(text))
 
 
 def _sources(text: str, nodes: list[ast.JoinedStr]) -> Iterator[str]:

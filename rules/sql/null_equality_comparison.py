@@ -28,8 +28,10 @@ class NullEqualityComparison(SqlRule):
     fix = "Use `IS NULL` / `IS NOT NULL`: `WHERE deleted_at IS NULL` (or `IS DISTINCT FROM` to compare nullable values)"
     seed = 'S1:127 "Add database constraints for data integrity"; S2:177 "Write efficient queries"'
     references = ("https://www.postgresql.org/docs/current/functions-comparison.html",)
-    # `= NULL` needs the keyword: SQL without it is not parsed for this rule.
-    words = ("NULL",)
+    # A comparison with NULL on either side, in each spelling sqlglot reads (`=NULL` holds
+    # `!=`, `==` and Oracle's `^=`; whitespace and comments between them: reviewer.sql.words):
+    # SQL without one is not parsed for this rule.
+    words = ("=NULL", "<>NULL", "NULL=", "NULL<>", "NULL!=", "NULL^=")
     invalid = (
         Example("SELECT id FROM users WHERE deleted_at = NULL;\n", lines=(1,)),
         Example(
