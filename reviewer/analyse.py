@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -174,6 +174,10 @@ class AstPass:
     # decided in the check, where the project model is).
     sql_own: "sql_words.Pieces | None" = None
     sql_names: frozenset[str] = frozenset()
+    # The libcst rules whose needs the file meets only in some projects (Needs.of_project),
+    # each with the sets of project conditions one of which must hold (Needs.residue):
+    # decided in the check, where the project's index is.
+    deferred: tuple[tuple[str, tuple[frozenset[Callable[[Any], bool]], ...]], ...] = ()
 
 
 def too_many_tokens(source: SourceFile, text: str, errors: list[FileError]) -> tuple[bool, int | None]:
@@ -217,6 +221,13 @@ def ast_pass(
             findings = bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, errors)
             bandit_bridge.unlink(parsed.tree)
     libcst = frozenset(rule.code for rule in [*python_rules, *sql_rules] if rule not in bandit_rules)
+    deferred = []
+    for rule in python_rules:
+        needs = plan.needs_of(rule)
+        if needs is not None and needs.conditions:
+            residue = needs.residue(facts)
+            if residue is not None:
+                deferred.append((rule.code, residue))
     sql_own = None
     if sql_rules and not any(rule not in bandit_rules for rule in python_rules) and not parsed.lowered:
         words = sql_words.words_of(sql_rules)
@@ -227,7 +238,7 @@ def ast_pass(
     if own:
         astfacts.release(parsed.tree)
     names = facts.names if sql_own is not None else frozenset()
-    return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst, sql_own, names)
+    return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst, sql_own, names, tuple(deferred))
 
 
 def _take_stage(result: FileResult, first: AstPass) -> None:
@@ -244,6 +255,8 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
         return
     python_rules, sql_rules = plan.rules_for(source)
     python_rules = [rule for rule in python_rules if rule.code in first.libcst]
+    if first.deferred:
+        python_rules = _in_project(source, plan, first, python_rules)
     sql_rules = [rule for rule in sql_rules if rule.code in first.libcst]
     if first.sql_own is not None and sql_rules and not python_rules and not _spelled(source, plan, first, sql_rules):
         return
@@ -304,6 +317,17 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
                 continue
             autofix = place(report.autofix, source.rel, module)
             result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config, autofix=autofix))
+
+
+def _in_project(source: SourceFile, plan: Plan, first: AstPass, rules: list[type[PythonRule]]) -> list[type[PythonRule]]:
+    """`rules` less those whose needs the file meets only with project conditions
+    (AstPass.deferred) that this project's index does not satisfy."""
+    index = plan.index.for_path(source.rel) if plan.index is not None else None
+    residues = dict(first.deferred)
+    return [
+        rule for rule in rules
+        if rule.code not in residues or any(all(holds(index) for holds in conditions) for conditions in residues[rule.code])
+    ]
 
 
 def _spelled(source: SourceFile, plan: Plan, first: AstPass, sql_rules: list[type[Rule]]) -> bool:

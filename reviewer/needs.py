@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Callable
 from functools import partial, reduce
+from itertools import combinations
+from typing import Any, Callable
 
 from reviewer.names import absolute_module, module_name_for
 
@@ -77,6 +78,9 @@ class Needs:
     # look at its `ast` tree, FileFacts.tree), which must hold too. It runs last: only on
     # files whose other facts meet the needs.
     test: Callable[["FileFacts"], bool] | None = None
+    # A fact of the whole project, not of the file (`Needs.of_project`): a test of the merged
+    # project index, a module-level function (it travels between processes by name).
+    project: Callable[[Any], bool] | None = None
 
     @classmethod
     def words(cls, *words: str) -> "Needs":
@@ -91,6 +95,14 @@ class Needs:
         return cls(test=partial(_names_any, judge))
 
     @classmethod
+    def of_project(cls, condition: Callable[[Any], bool]) -> "Needs":
+        """Met in a project whose index `condition` accepts (a setting of the project's, such as
+        Django's `ATOMIC_REQUESTS`). The `ast` stage, which runs before the project's index is
+        merged, cannot tell: a file whose other facts meet the needs only with such a condition
+        goes to the check, which asks the condition (`residue`)."""
+        return cls(project=condition)
+
+    @classmethod
     def all_of(cls, *needs: "Needs") -> "Needs":
         """Met when every one of `needs` is, as `a & b & ...`."""
         every: list[Needs] = []
@@ -100,7 +112,7 @@ class Needs:
 
     def __or__(self, other: "Needs") -> "Needs":
         """Either one's facts: a rule that reads what another one reads plus some of its own."""
-        if self.every or other.every or self.test or other.test:
+        if self.every or other.every or self.test or other.test or self.project or other.project:
             either: list[Needs] = []
             for need in (self, other):
                 either.extend(need.either if need == Needs(either=need.either) else (need,))
@@ -116,15 +128,62 @@ class Needs:
         """Both one's and the other's facts: an import of a module and a call of its function."""
         return Needs.all_of(self, other)
 
-    def met_by(self, facts: "FileFacts") -> bool:
-        if not all(need.met_by(facts) for need in self.every):
-            return False
-        if self.either or self.loops or self.async_code or any(getattr(self, name) for name in _TUPLES):
-            if not (self._any_met(facts) or any(need.met_by(facts) for need in self.either)):
+    def met_by(self, facts: "FileFacts", holds: "frozenset[Callable[[Any], bool]] | None" = None) -> bool:
+        """Whether the file's facts meet the needs; a project condition (`of_project`) counts
+        as met when it is in `holds`, or, without `holds`, always (in some project)."""
+        for need in self.every:
+            if not need.met_by(facts, holds):
                 return False
+        if self.project is not None:
+            if holds is not None and self.project not in holds:
+                return False
+        elif self._alternatives:
+            if not self._any_met(facts):
+                for need in self.either:
+                    if need.met_by(facts, holds):
+                        break
+                else:
+                    return False
         elif not self.every and self.test is None:
             return False  # Needs(): nothing can meet it
         return self.test is None or self.test(facts)
+
+    @property
+    def _alternatives(self) -> bool:
+        """The needs have fields or combinations of alternatives (not only `every` or `test`)."""
+        found = self.__dict__.get("_has_alternatives")
+        if found is None:
+            found = bool(self.either or self.loops or self.async_code or any(getattr(self, name) for name in _TUPLES))
+            object.__setattr__(self, "_has_alternatives", found)
+        return found
+
+    @property
+    def conditions(self) -> frozenset[Callable[[Any], bool]]:
+        """The project conditions (`of_project`) the needs hold anywhere."""
+        found = self.__dict__.get("_conditions")
+        if found is None:
+            found = frozenset({self.project} if self.project is not None else ()).union(
+                *(need.conditions for need in (*self.either, *self.every))
+            )
+            object.__setattr__(self, "_conditions", found)
+        return found
+
+    def residue(self, facts: "FileFacts") -> "tuple[frozenset[Callable[[Any], bool]], ...] | None":
+        """What the project must be for the file to meet the needs: None when the file's facts
+        alone meet them whatever the project; else the smallest sets of project conditions
+        (`of_project`) one of which, all holding, makes them met; () when none does."""
+        conditions = self.conditions
+        if self.met_by(facts, frozenset()):
+            return None
+        if not conditions or not self.met_by(facts):
+            return ()
+        found: list[frozenset[Callable[[Any], bool]]] = []
+        for size in range(1, len(conditions) + 1):
+            for chosen in combinations(sorted(conditions, key=_name_of), size):
+                holding = frozenset(chosen)
+                if not any(smaller <= holding for smaller in found) and self.met_by(facts, holding):
+                    found.append(holding)
+        return tuple(found)
 
     def _any_met(self, facts: "FileFacts") -> bool:
         """One of the facts of the fields (not the combinations) is in the file."""
@@ -153,6 +212,10 @@ class Needs:
             names, strings = facts.joined()
             return any(part in names for part in self.name_parts) or any(part in strings for part in self.string_parts)
         return True
+
+
+def _name_of(function: Callable[..., Any]) -> str:
+    return f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', repr(function))}"
 
 
 def _names_any(judge: Callable[[str], bool], facts: "FileFacts") -> bool:
@@ -359,6 +422,46 @@ def qualified(*names: str) -> Needs:
         first, _, last = name.rpartition(".")
         root = first.split(".")[0] if first else last
         alternatives.append(Needs(names=(last,)) if root == last else Needs(names=(root,)) & Needs(names=(last,)))
+    return reduce(Needs.__or__, alternatives)
+
+
+def names_for(facts: FileFacts, lasts: frozenset[str]) -> frozenset[str]:
+    """The names under which the file's code can write something whose last name is one of
+    `lasts`: each of `lasts` (`f`, `a.b.f`) and each alias an import of the file binds to one
+    (`from m import f as g`, `import a.f as g`). Without the tree, every name of the file."""
+    if facts.tree is None:
+        return facts.names
+    found = set(lasts)
+    for node in astfacts.nodes_of(facts.tree, ast.Import, ast.ImportFrom):  # type: ignore[arg-type]
+        for alias in node.names:  # type: ignore[attr-defined]
+            if alias.asname and alias.name.rpartition(".")[2] in lasts:
+                found.add(alias.asname)
+    return frozenset(found)
+
+
+def _calls_under_alias(lasts: frozenset[str], facts: FileFacts) -> bool:
+    return not facts.calls.isdisjoint(names_for(facts, lasts) - lasts)
+
+
+def called(*lasts: str) -> Needs:
+    """A call of a name whose last part is one of `lasts`, however the file writes it: `f(...)`,
+    `a.b.f(...)`, or `g(...)` where an import binds `g` to `...f` (`from m import f as g`), as
+    reviewer.names.ImportMap resolves a call through the file's imports."""
+    return Needs(calls=lasts) | Needs(test=partial(_calls_under_alias, frozenset(lasts)))
+
+
+def qualified_call(*names: str) -> Needs:
+    """Code that can call one of these qualified names through any import or alias: the first
+    name of the path among the file's names (as `qualified`) and a call of the last one
+    (`called`)."""
+    lasts_by_root: dict[str, list[str]] = {}
+    for name in names:
+        first, _, last = name.rpartition(".")
+        lasts_by_root.setdefault(first.split(".")[0] if first else "", []).append(last)
+    alternatives = [
+        called(*dict.fromkeys(lasts)) if not root else Needs(names=(root,)) & called(*dict.fromkeys(lasts))
+        for root, lasts in lasts_by_root.items()
+    ]
     return reduce(Needs.__or__, alternatives)
 
 

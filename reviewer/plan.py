@@ -98,6 +98,10 @@ class Plan:
                 sql = []
         return python, sql
 
+    def needs_of(self, rule: type[PythonRule]) -> Needs | None:
+        """The rule's needs under its settings in this scan (Rule.needs_under)."""
+        return self._needs.get(rule)
+
     @cached_property
     def _running(self) -> tuple[tuple[type[PythonRule], ...], tuple[type[SqlRule], ...]]:
         """The rules as the classes that run them (Rule.loaded: a rule known from the rule
