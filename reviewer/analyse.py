@@ -22,7 +22,7 @@ from reviewer.discovery import SourceFile, dialect_of
 from reviewer.fixes import place
 from reviewer.lines import count_lines, split_lines
 from reviewer.model import FileError, Finding, Location
-from reviewer.needs import file_facts
+from reviewer.needs import file_facts, tree_depth
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.plan import FileResult, Plan, internal_error, make_finding, read_text
 from reviewer.rule import PythonRule, Rule
@@ -181,7 +181,12 @@ class AstPass:
 
 
 def too_many_tokens(source: SourceFile, text: str, errors: list[FileError]) -> tuple[bool, int | None]:
-    """(whether the file is beyond MAX_TOKENS, its token count when large); the error is added."""
+    """(whether the file is beyond MAX_TOKENS, its token count when counted); the error is
+    added. Only a text long enough to hold MAX_TOKENS tokens is counted (a token takes at
+    least one character); libcst's smaller bound is counted for the files libcst would read
+    (ast_pass)."""
+    if len(text) < MAX_TOKENS:
+        return False, None
     tokens = token_count(text)
     if tokens is not None and tokens > MAX_TOKENS:
         errors.append(
@@ -209,7 +214,7 @@ def ast_pass(
         passed = parsed is not None and not errors
     if parsed is None or not passed:
         return AstPass(tuple(errors), tokens=tokens)
-    facts, depth = file_facts(parsed.tree, source.rel)
+    facts = file_facts(parsed.tree, source.rel)
     python_rules, sql_rules = plan.rules_for(source, facts)
     bandit_rules = [rule for rule in python_rules if bandit_bridge.is_bandit_rule(rule)]
     findings: list[Finding] = []
@@ -221,6 +226,12 @@ def ast_pass(
             findings = bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, errors)
             bandit_bridge.unlink(parsed.tree)
     libcst = frozenset(rule.code for rule in [*python_rules, *sql_rules] if rule not in bandit_rules)
+    if libcst:  # what the check's bounds on libcst read (MAX_LIBCST_TOKENS, MAX_DEPTH)
+        depth = tree_depth(parsed.tree)
+        if tokens is None:
+            tokens = token_count(text)
+    else:
+        depth = 0
     deferred = []
     for rule in python_rules:
         needs = plan.needs_of(rule)

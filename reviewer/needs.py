@@ -300,22 +300,118 @@ def _prefixes(path: str, into: set[str]) -> None:
         into.add(".".join(parts[:end]))
 
 
-def file_facts(tree: ast.AST, path: str = "") -> tuple[FileFacts, int]:
-    """The facts of a file's tree and the depth of its deepest node, in one iterative pass (the
-    tree may be deep). With the file's `path`, relative imports count as the absolute ones they
-    resolve to (as the rules' reviewer.names.ImportMap resolves them)."""
-    module = module_name_for(path) if path else ""
-    is_package = path.endswith("__init__.py")
-    imports: set[str] = set()
-    names: set[str] = set()
-    calls: set[str] = set()
-    decorators: set[str] = set()
-    bases: set[str] = set()
-    syntax: set[str] = set()
+def file_facts(tree: ast.AST, path: str = "") -> FileFacts:
+    """The facts of a file's tree, read from its nodes grouped by type (astfacts.walk and
+    astfacts.kinds, which the index providers have mostly built for the same tree already).
+    With the file's `path`, relative imports count as the absolute ones they resolve to (as
+    the rules' reviewer.names.ImportMap resolves them)."""
+    nodes = astfacts.walk(tree)
+    kinds = astfacts.kinds(tree)
+
+    def of(kind: type) -> list:
+        return [nodes[position] for position in kinds.get(kind, ())]
+
+    syntax = {kind.__name__ for kind in kinds}
+    names = {node.id for node in of(ast.Name)}
+    names.update(node.attr for node in of(ast.Attribute))
     strings: set[str] = set()
+    for node in of(ast.Constant):
+        value = node.value
+        if isinstance(value, str):
+            strings.add(value)
+        elif value is True or value is False or value is None:
+            names.add(repr(value))
+    names.update(value for value in strings if value.isidentifier())
+    calls: set[str] = set()
     arg_calls: set[str] = set()
+    for node in of(ast.Call):
+        leaf = _leaf(node.func)
+        if leaf is not None:
+            calls.add(leaf)
+            if node.args or node.keywords:
+                arg_calls.add(leaf)
     keywords: set[str] = set()
     flags: set[str] = set()
+    for node in of(ast.keyword):
+        name = node.arg
+        if name:
+            names.add(name)
+            keywords.add(name)
+            flag = _flag(node.value)
+            if flag:
+                flags.add(name + flag)
+        else:
+            syntax.add("StarStar")
+    names.update(node.arg for node in of(ast.arg))
+    if "StarStar" not in syntax and (
+        any(None in node.keys for node in of(ast.Dict)) or any(node.kwarg is not None for node in of(ast.arguments))
+    ):
+        syntax.add("StarStar")
+    decorators: set[str] = set()
+    bases: set[str] = set()
+    for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        for node in of(kind):
+            names.add(node.name)
+            for decorator in node.decorator_list:
+                leaf = _leaf(decorator)
+                if leaf is not None:
+                    decorators.add(leaf)
+            if kind is ast.ClassDef:
+                for base in node.bases:
+                    leaf = _leaf(base)
+                    if leaf is not None:
+                        bases.add(leaf)
+    imports: set[str] = set()
+    for node in of(ast.Import):
+        for alias in node.names:
+            _prefixes(alias.name, imports)
+            names.update(alias.name.split("."))
+            if alias.asname:
+                names.add(alias.asname)
+    from_imports = of(ast.ImportFrom)
+    if from_imports:
+        module = module_name_for(path) if path else ""
+        is_package = path.endswith("__init__.py")
+        for node in from_imports:
+            base = node.module or ""
+            if base:
+                names.update(base.split("."))
+            if node.level:
+                # The root a relative import resolves to is named too (needs.qualified).
+                base = absolute_module(module, is_package, node.level, base) if module else ""
+                if base:
+                    names.add(base.split(".")[0])
+            if base:
+                _prefixes(base, imports)
+            for alias in node.names:
+                names.add(alias.name)
+                if alias.asname:
+                    names.add(alias.asname)
+                if base and alias.name != "*":
+                    imports.add(f"{base}.{alias.name}")
+    for node in of(ast.Assign):
+        flag = _flag(node.value)
+        if flag:
+            for target in node.targets:
+                name = _target_name(target)
+                if name:
+                    flags.add(name + flag)
+    for node in of(ast.AnnAssign):
+        flag = _flag(node.value)
+        name = _target_name(node.target) if flag else None
+        if name:
+            flags.add(name + flag)
+    if any(node.is_async for node in of(ast.comprehension)):
+        syntax.add("AsyncFor")
+    return FileFacts(
+        frozenset(imports), frozenset(names), frozenset(calls), frozenset(decorators), frozenset(bases), frozenset(syntax),
+        frozenset(strings), frozenset(arg_calls), frozenset(keywords), frozenset(flags), tree,
+    )
+
+
+def tree_depth(tree: ast.AST) -> int:
+    """The depth of the tree's deepest node (the module is 1), in one iterative pass (the tree
+    may be deep): what bounds libcst (reviewer.bounds.MAX_DEPTH)."""
     deepest = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 1)]
     children = astfacts.children
@@ -323,93 +419,9 @@ def file_facts(tree: ast.AST, path: str = "") -> tuple[FileFacts, int]:
         node, depth = stack.pop()
         if depth > deepest:
             deepest = depth
-        kind = type(node)
-        syntax.add(kind.__name__)
-        if kind is ast.Name:
-            names.add(node.id)  # type: ignore[attr-defined]
-        elif kind is ast.Attribute:
-            names.add(node.attr)  # type: ignore[attr-defined]
-        elif kind is ast.Constant:
-            value = node.value  # type: ignore[attr-defined]
-            if isinstance(value, str):
-                strings.add(value)
-                if value.isidentifier():
-                    names.add(value)
-            elif value is True or value is False or value is None:
-                names.add(repr(value))
-        elif kind is ast.Call:
-            leaf = _leaf(node.func)  # type: ignore[attr-defined]
-            if leaf is not None:
-                calls.add(leaf)
-                if node.args or node.keywords:  # type: ignore[attr-defined]
-                    arg_calls.add(leaf)
-        elif kind is ast.keyword or kind is ast.arg:
-            name = node.arg  # type: ignore[attr-defined]
-            if name:
-                names.add(name)
-                if kind is ast.keyword:
-                    keywords.add(name)
-                    flag = _flag(node.value)  # type: ignore[attr-defined]
-                    if flag:
-                        flags.add(name + flag)
-            elif kind is ast.keyword:
-                syntax.add("StarStar")
-        elif kind is ast.Dict:
-            if None in node.keys:  # type: ignore[attr-defined]
-                syntax.add("StarStar")
-        elif kind is ast.arguments:
-            if node.kwarg is not None:  # type: ignore[attr-defined]
-                syntax.add("StarStar")
-        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-            names.add(node.name)  # type: ignore[attr-defined]
-            for decorator in node.decorator_list:  # type: ignore[attr-defined]
-                leaf = _leaf(decorator)
-                if leaf is not None:
-                    decorators.add(leaf)
-            if kind is ast.ClassDef:
-                for base in node.bases:  # type: ignore[attr-defined]
-                    leaf = _leaf(base)
-                    if leaf is not None:
-                        bases.add(leaf)
-        elif kind is ast.Import:
-            for alias in node.names:  # type: ignore[attr-defined]
-                _prefixes(alias.name, imports)
-                names.update(alias.name.split("."))
-                if alias.asname:
-                    names.add(alias.asname)
-        elif kind is ast.ImportFrom:
-            base = node.module or ""  # type: ignore[attr-defined]
-            if base:
-                names.update(base.split("."))
-            if node.level:  # type: ignore[attr-defined]
-                # The root a relative import resolves to is named too (needs.qualified).
-                base = absolute_module(module, is_package, node.level, base) if module else ""  # type: ignore[attr-defined]
-                if base:
-                    names.add(base.split(".")[0])
-            if base:
-                _prefixes(base, imports)
-            for alias in node.names:  # type: ignore[attr-defined]
-                names.add(alias.name)
-                if alias.asname:
-                    names.add(alias.asname)
-                if base and alias.name != "*":
-                    imports.add(f"{base}.{alias.name}")
-        elif kind is ast.Assign or kind is ast.AnnAssign:
-            flag = _flag(node.value)  # type: ignore[attr-defined]
-            if flag:
-                for target in node.targets if kind is ast.Assign else (node.target,):  # type: ignore[attr-defined]
-                    name = _target_name(target)
-                    if name:
-                        flags.add(name + flag)
-        elif kind is ast.comprehension and node.is_async:  # type: ignore[attr-defined]
-            syntax.add("AsyncFor")
         for child in children(node):
             stack.append((child, depth + 1))
-    facts = FileFacts(
-        frozenset(imports), frozenset(names), frozenset(calls), frozenset(decorators), frozenset(bases), frozenset(syntax),
-        frozenset(strings), frozenset(arg_calls), frozenset(keywords), frozenset(flags), tree,
-    )
-    return facts, deepest
+    return deepest
 
 
 def qualified(*names: str) -> Needs:

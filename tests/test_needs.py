@@ -11,7 +11,7 @@ import pytest
 from reviewer import analyse
 from reviewer.config import Config
 from reviewer.discovery import discover
-from reviewer.needs import Needs, file_facts, from_triggers
+from reviewer.needs import Needs, file_facts, from_triggers, tree_depth
 from reviewer.rule import PythonRule
 from reviewer.sql.sinks import SINK_NEEDS
 from tests.conftest import scan_tree, write_tree
@@ -34,7 +34,7 @@ class Repo(base.Model, Generic[T], metaclass=Meta):
 
 
 def facts_of(code: str):
-    return file_facts(ast.parse(code))[0]
+    return file_facts(ast.parse(code))
 
 
 def test_facts_of_a_file() -> None:
@@ -51,7 +51,7 @@ def test_facts_of_a_file() -> None:
 
 def test_the_depth_is_the_depth_of_bounds() -> None:
     tree = ast.parse(CODE)
-    assert file_facts(tree)[1] == ast_depth(tree)
+    assert tree_depth(tree) == ast_depth(tree)
 
 
 def test_needs_are_alternatives_read_from_code_not_comments() -> None:
@@ -167,10 +167,10 @@ def test_new_facts_of_a_file() -> None:
 
 def test_relative_imports_count_as_what_they_resolve_to() -> None:
     tree = ast.parse("from .extras import execute_values as ev\nfrom . import sql\n")
-    facts = file_facts(tree, "psycopg2/pool.py")[0]
+    facts = file_facts(tree, "psycopg2/pool.py")
     assert {"psycopg2.extras", "psycopg2.extras.execute_values", "psycopg2.sql"} <= facts.imports
     assert "psycopg2" in facts.names
-    assert not file_facts(tree)[0].imports  # without the path, as before
+    assert not file_facts(tree).imports  # without the path, as before
 
 
 def test_needs_combine_with_and_and_or() -> None:
