@@ -451,6 +451,22 @@ class ExternalCallWithoutTimeout(PythonRule):
             path="app/cache.py",
             note="near-miss: a `get` that is no HTTP call",
         ),
+        Example(
+            "def authorize(cache, requests):\n"
+            '    """Authorize the batch of requests."""\n'
+            "    requests.append(cache.get(\"default\"))\n"
+            "    return requests\n",
+            path="app/auth.py",
+            note="near-miss: a local named `requests`, the word in a docstring, and `get` of a cache",
+        ),
+        Example(
+            "import requests\n"
+            "from urllib.request import urlopen as fetch\n"
+            "def load(url, feed):\n"
+            "    return requests.get(url, timeout=5).json(), fetch(feed, None, 10).read()\n",
+            path="app/feeds.py",
+            note="near-miss: each call gives a timeout, by keyword or at urlopen's position",
+        ),
     )
 
     def __init__(self, context, settings=None) -> None:

@@ -160,6 +160,14 @@ class SideEffectInsideTransaction(PythonRule):
             note="near-miss: an HTTP call in a function that never touches the database",
         ),
         Example(
+            "import requests\n"
+            "def sync(lock, order):\n"
+            "    with lock:\n"
+            "        order.save()\n"
+            "        requests.post(WEBHOOK, json={'order': order.id}, timeout=5)\n",
+            note="near-miss: a `with` of a lock opens no transaction, and `save()` commits on its own",
+        ),
+        Example(
             "from django.core.mail import send_mail\n"
             "def signup(session, form):\n"
             "    session.add(User(email=form.email))\n"
