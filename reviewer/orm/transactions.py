@@ -344,8 +344,8 @@ ATOMIC_LASTS = frozenset(name.rpartition(".")[2] for name in ATOMIC)
 # session's writes (`_commits`), or, in a project whose Django settings turn ATOMIC_REQUESTS on,
 # a function (a view: reviewer.web.handlers.handler_for).
 TRANSACTION_NEEDS = (
-    Needs(test=_opens_transaction)
-    | Needs(calls=("commit",))
+    Needs(calls=("commit",))
+    | Needs(test=_opens_transaction)
     | Needs.of_project(_atomic_requests) & Needs(syntax=("FunctionDef", "AsyncFunctionDef"))
 )
 
