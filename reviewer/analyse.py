@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from reviewer import astfacts, bandit_bridge
 from reviewer.bounds import MAX_DEPTH, MAX_LIBCST_TOKENS, MAX_TOKENS, FileTimeout, run_bounded, timed_out, token_count
@@ -17,7 +17,7 @@ from reviewer.discovery import SourceFile, dialect_of
 from reviewer.fixes import place
 from reviewer.lines import count_lines, split_lines
 from reviewer.model import FileError, Finding, Location
-from reviewer.needs import file_facts
+from reviewer.needs import file_facts, tree_depth
 from reviewer.parsing import BeyondBounds, ParsedPython, parse as parse_source
 from reviewer.plan import FileResult, Plan, internal_error, make_finding, read_text
 from reviewer.rule import PythonRule, Rule
@@ -191,10 +191,19 @@ class AstPass:
     # project_pieces; decided in the check, where the project model is).
     sql_own: "sql_words.Pieces | None" = None
     sql_names: frozenset[str] = frozenset()
+    # The libcst rules whose needs the file meets only in some projects (Needs.of_project),
+    # each with the sets of project conditions one of which must hold (Needs.residue):
+    # decided in the check, where the project's index is.
+    deferred: tuple[tuple[str, tuple[frozenset[Callable[[Any], bool]], ...]], ...] = ()
 
 
 def too_many_tokens(source: SourceFile, text: str, errors: list[FileError]) -> tuple[bool, int | None]:
-    """(whether the file is beyond MAX_TOKENS, its token count when large); the error is added."""
+    """(whether the file is beyond MAX_TOKENS, its token count when counted); the error is
+    added. Only a text long enough to hold MAX_TOKENS tokens is counted (a token takes at
+    least one character); libcst's smaller bound is counted for the files libcst would read
+    (ast_pass)."""
+    if len(text) < MAX_TOKENS:
+        return False, None
     tokens = token_count(text)
     if tokens is not None and tokens > MAX_TOKENS:
         errors.append(
@@ -222,7 +231,7 @@ def ast_pass(
         passed = parsed is not None and not errors
     if parsed is None or not passed:
         return AstPass(tuple(errors), tokens=tokens)
-    facts, depth = file_facts(parsed.tree, source.rel)
+    facts = file_facts(parsed.tree, source.rel)
     python_rules, sql_rules = plan.rules_for(source, facts)
     bandit_rules = [rule for rule in python_rules if bandit_bridge.is_bandit_rule(rule)]
     findings: list[Finding] = []
@@ -234,6 +243,19 @@ def ast_pass(
             findings = bandit_bridge.run(source, text, parsed.tree, bandit_rules, plan.config, errors)
             bandit_bridge.unlink(parsed.tree)
     libcst = frozenset(rule.code for rule in [*python_rules, *sql_rules] if rule not in bandit_rules)
+    if libcst:  # what the check's bounds on libcst read (MAX_LIBCST_TOKENS, MAX_DEPTH)
+        depth = tree_depth(parsed.tree)
+        if tokens is None:
+            tokens = token_count(text)
+    else:
+        depth = 0
+    deferred = []
+    for rule in python_rules:
+        needs = plan.needs_of(rule)
+        if needs is not None and needs.conditions:
+            residue = needs.residue(facts)
+            if residue is not None:
+                deferred.append((rule.code, residue))
     sql_own = None
     names: frozenset[str] = frozenset()
     if sql_rules and not any(rule not in bandit_rules for rule in python_rules) and not parsed.lowered:
@@ -246,7 +268,7 @@ def ast_pass(
                 names = sql_words.read_names(parsed.tree)
     if own:
         astfacts.release(parsed.tree)
-    return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst, sql_own, names)
+    return AstPass(tuple(errors), tuple(findings), skipped, True, tokens, depth, libcst, sql_own, names, tuple(deferred))
 
 
 def _take_stage(result: FileResult, first: AstPass) -> None:
@@ -263,6 +285,8 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
         return
     python_rules, sql_rules = plan.rules_for(source)
     python_rules = [rule for rule in python_rules if rule.code in first.libcst]
+    if first.deferred:
+        python_rules = _in_project(source, plan, first, python_rules)
     sql_rules = [rule for rule in sql_rules if rule.code in first.libcst]
     if first.sql_own is not None and sql_rules and not python_rules and not _spelled(source, plan, first, sql_rules):
         return
@@ -330,6 +354,17 @@ def _analyse_python(source: SourceFile, text: str, plan: Plan, result: FileResul
                 continue
             autofix = place(report.autofix, source.rel, module)
             result.findings.append(make_finding(type(instance), report, source.rel, location, lines, plan.config, autofix=autofix))
+
+
+def _in_project(source: SourceFile, plan: Plan, first: AstPass, rules: list[type[PythonRule]]) -> list[type[PythonRule]]:
+    """`rules` less those whose needs the file meets only with project conditions
+    (AstPass.deferred) that this project's index does not satisfy."""
+    index = plan.index.for_path(source.rel) if plan.index is not None else None
+    residues = dict(first.deferred)
+    return [
+        rule for rule in rules
+        if rule.code not in residues or any(all(holds(index) for holds in conditions) for conditions in residues[rule.code])
+    ]
 
 
 def _spelled(source: SourceFile, plan: Plan, first: AstPass, sql_rules: list[type[Rule]]) -> bool:

@@ -155,18 +155,24 @@ def walk(node: ast.AST) -> tuple[ast.AST, ...]:
 _KEPT_WALKS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 
 
-def nodes_of(tree: ast.Module, *kinds: type[ast.AST]) -> tuple[ast.AST, ...]:
-    """The nodes of walk(tree) that are instances of `kinds`, in its order: what a whole-tree
-    walk filtered by isinstance gives, without a look at every node. The positions of each
-    node type in walk(tree) are listed once per module and kept on it."""
-    nodes = walk(tree)
+def kinds(tree: ast.Module) -> dict[type, list[int]]:
+    """The positions in walk(tree) of the nodes of each type, listed once per module and kept
+    on it."""
     by_type = tree.__dict__.get(_KINDS)
     if by_type is None:
         by_type = {}
-        for position, node in enumerate(nodes):
+        for position, node in enumerate(walk(tree)):
             by_type.setdefault(type(node), []).append(position)
         tree.__dict__[_KINDS] = by_type
-    matched = [positions for kind, positions in by_type.items() if issubclass(kind, kinds)]
+    return by_type
+
+
+def nodes_of(tree: ast.Module, *wanted: type[ast.AST]) -> tuple[ast.AST, ...]:
+    """The nodes of walk(tree) that are instances of `wanted`, in its order: what a whole-tree
+    walk filtered by isinstance gives, without a look at every node (kinds)."""
+    nodes = walk(tree)
+    by_type = kinds(tree)
+    matched = [positions for kind, positions in by_type.items() if issubclass(kind, wanted)]
     if len(matched) == 1:
         return tuple(nodes[position] for position in matched[0])
     return tuple(nodes[position] for position in sorted(position for positions in matched for position in positions))

@@ -23,4 +23,9 @@ def split_lines(text: str) -> list[str]:
 
 
 def count_lines(text: str) -> int:
-    return len(split_lines(text))
+    """len(split_lines(text)), without making the lines: the line breaks, plus a last line
+    that no break ends."""
+    if not text:
+        return 0
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks if text[-1] in "\r\n" else breaks + 1

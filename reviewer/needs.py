@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Callable
 from functools import partial, reduce
+from itertools import combinations
+from typing import Any, Callable
 
 from reviewer.names import absolute_module, module_name_for
 
@@ -77,6 +78,9 @@ class Needs:
     # look at its `ast` tree, FileFacts.tree), which must hold too. It runs last: only on
     # files whose other facts meet the needs.
     test: Callable[["FileFacts"], bool] | None = None
+    # A fact of the whole project, not of the file (`Needs.of_project`): a test of the merged
+    # project index, a module-level function (it travels between processes by name).
+    project: Callable[[Any], bool] | None = None
 
     @classmethod
     def words(cls, *words: str) -> "Needs":
@@ -91,6 +95,14 @@ class Needs:
         return cls(test=partial(_names_any, judge))
 
     @classmethod
+    def of_project(cls, condition: Callable[[Any], bool]) -> "Needs":
+        """Met in a project whose index `condition` accepts (a setting of the project's, such as
+        Django's `ATOMIC_REQUESTS`). The `ast` stage, which runs before the project's index is
+        merged, cannot tell: a file whose other facts meet the needs only with such a condition
+        goes to the check, which asks the condition (`residue`)."""
+        return cls(project=condition)
+
+    @classmethod
     def all_of(cls, *needs: "Needs") -> "Needs":
         """Met when every one of `needs` is, as `a & b & ...`."""
         every: list[Needs] = []
@@ -100,7 +112,7 @@ class Needs:
 
     def __or__(self, other: "Needs") -> "Needs":
         """Either one's facts: a rule that reads what another one reads plus some of its own."""
-        if self.every or other.every or self.test or other.test:
+        if self.every or other.every or self.test or other.test or self.project or other.project:
             either: list[Needs] = []
             for need in (self, other):
                 either.extend(need.either if need == Needs(either=need.either) else (need,))
@@ -116,15 +128,62 @@ class Needs:
         """Both one's and the other's facts: an import of a module and a call of its function."""
         return Needs.all_of(self, other)
 
-    def met_by(self, facts: "FileFacts") -> bool:
-        if not all(need.met_by(facts) for need in self.every):
-            return False
-        if self.either or self.loops or self.async_code or any(getattr(self, name) for name in _TUPLES):
-            if not (self._any_met(facts) or any(need.met_by(facts) for need in self.either)):
+    def met_by(self, facts: "FileFacts", holds: "frozenset[Callable[[Any], bool]] | None" = None) -> bool:
+        """Whether the file's facts meet the needs; a project condition (`of_project`) counts
+        as met when it is in `holds`, or, without `holds`, always (in some project)."""
+        for need in self.every:
+            if not need.met_by(facts, holds):
                 return False
+        if self.project is not None:
+            if holds is not None and self.project not in holds:
+                return False
+        elif self._alternatives:
+            if not self._any_met(facts):
+                for need in self.either:
+                    if need.met_by(facts, holds):
+                        break
+                else:
+                    return False
         elif not self.every and self.test is None:
             return False  # Needs(): nothing can meet it
         return self.test is None or self.test(facts)
+
+    @property
+    def _alternatives(self) -> bool:
+        """The needs have fields or combinations of alternatives (not only `every` or `test`)."""
+        found = self.__dict__.get("_has_alternatives")
+        if found is None:
+            found = bool(self.either or self.loops or self.async_code or any(getattr(self, name) for name in _TUPLES))
+            object.__setattr__(self, "_has_alternatives", found)
+        return found
+
+    @property
+    def conditions(self) -> frozenset[Callable[[Any], bool]]:
+        """The project conditions (`of_project`) the needs hold anywhere."""
+        found = self.__dict__.get("_conditions")
+        if found is None:
+            found = frozenset({self.project} if self.project is not None else ()).union(
+                *(need.conditions for need in (*self.either, *self.every))
+            )
+            object.__setattr__(self, "_conditions", found)
+        return found
+
+    def residue(self, facts: "FileFacts") -> "tuple[frozenset[Callable[[Any], bool]], ...] | None":
+        """What the project must be for the file to meet the needs: None when the file's facts
+        alone meet them whatever the project; else the smallest sets of project conditions
+        (`of_project`) one of which, all holding, makes them met; () when none does."""
+        conditions = self.conditions
+        if self.met_by(facts, frozenset()):
+            return None
+        if not conditions or not self.met_by(facts):
+            return ()
+        found: list[frozenset[Callable[[Any], bool]]] = []
+        for size in range(1, len(conditions) + 1):
+            for chosen in combinations(sorted(conditions, key=_name_of), size):
+                holding = frozenset(chosen)
+                if not any(smaller <= holding for smaller in found) and self.met_by(facts, holding):
+                    found.append(holding)
+        return tuple(found)
 
     def _any_met(self, facts: "FileFacts") -> bool:
         """One of the facts of the fields (not the combinations) is in the file."""
@@ -153,6 +212,10 @@ class Needs:
             names, strings = facts.joined()
             return any(part in names for part in self.name_parts) or any(part in strings for part in self.string_parts)
         return True
+
+
+def _name_of(function: Callable[..., Any]) -> str:
+    return f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', repr(function))}"
 
 
 def _names_any(judge: Callable[[str], bool], facts: "FileFacts") -> bool:
@@ -237,123 +300,136 @@ def _prefixes(path: str, into: set[str]) -> None:
         into.add(".".join(parts[:end]))
 
 
-def file_facts(tree: ast.AST, path: str = "") -> tuple[FileFacts, int]:
-    """The facts of a file's tree and the depth of its deepest node, in one iterative pass (the
-    tree may be deep). With the file's `path`, relative imports count as the absolute ones they
-    resolve to (as the rules' reviewer.names.ImportMap resolves them)."""
-    module = module_name_for(path) if path else ""
-    is_package = path.endswith("__init__.py")
-    imports: set[str] = set()
-    names: set[str] = set()
-    calls: set[str] = set()
-    decorators: set[str] = set()
-    bases: set[str] = set()
-    syntax: set[str] = set()
+def file_facts(tree: ast.AST, path: str = "") -> FileFacts:
+    """The facts of a file's tree, read from its nodes grouped by type (astfacts.walk and
+    astfacts.kinds, which the index providers have mostly built for the same tree already).
+    With the file's `path`, relative imports count as the absolute ones they resolve to (as
+    the rules' reviewer.names.ImportMap resolves them)."""
+    nodes = astfacts.walk(tree)
+    kinds = astfacts.kinds(tree)
+
+    def of(kind: type) -> list:
+        return [nodes[position] for position in kinds.get(kind, ())]
+
+    syntax = {kind.__name__ for kind in kinds}
+    # The expression contexts (`Load()`, `Store()`, `Del()`), which walk() leaves out.
+    contexts: set[type] = set()
+    for kind in astfacts.WITH_CONTEXT & kinds.keys():
+        contexts.update(type(node.ctx) for node in of(kind))
+    syntax.update(context.__name__ for context in contexts)
+    names = {node.id for node in of(ast.Name)}
+    names.update(node.attr for node in of(ast.Attribute))
     strings: set[str] = set()
+    for node in of(ast.Constant):
+        value = node.value
+        if isinstance(value, str):
+            strings.add(value)
+        elif value is True or value is False or value is None:
+            names.add(repr(value))
+    names.update(value for value in strings if value.isidentifier())
+    calls: set[str] = set()
     arg_calls: set[str] = set()
+    for node in of(ast.Call):
+        leaf = _leaf(node.func)
+        if leaf is not None:
+            calls.add(leaf)
+            if node.args or node.keywords:
+                arg_calls.add(leaf)
     keywords: set[str] = set()
     flags: set[str] = set()
+    for node in of(ast.keyword):
+        name = node.arg
+        if name:
+            names.add(name)
+            keywords.add(name)
+            flag = _flag(node.value)
+            if flag:
+                flags.add(name + flag)
+        else:
+            syntax.add("StarStar")
+    names.update(node.arg for node in of(ast.arg))
+    if "StarStar" not in syntax and (
+        any(None in node.keys for node in of(ast.Dict)) or any(node.kwarg is not None for node in of(ast.arguments))
+    ):
+        syntax.add("StarStar")
+    decorators: set[str] = set()
+    bases: set[str] = set()
+    for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        for node in of(kind):
+            names.add(node.name)
+            for decorator in node.decorator_list:
+                leaf = _leaf(decorator)
+                if leaf is not None:
+                    decorators.add(leaf)
+            if kind is ast.ClassDef:
+                for base in node.bases:
+                    leaf = _leaf(base)
+                    if leaf is not None:
+                        bases.add(leaf)
+    imports: set[str] = set()
+    for node in of(ast.Import):
+        for alias in node.names:
+            _prefixes(alias.name, imports)
+            names.update(alias.name.split("."))
+            if alias.asname:
+                names.add(alias.asname)
+    from_imports = of(ast.ImportFrom)
+    if from_imports:
+        module = module_name_for(path) if path else ""
+        is_package = path.endswith("__init__.py")
+        for node in from_imports:
+            base = node.module or ""
+            if base:
+                names.update(base.split("."))
+            if node.level:
+                # The root a relative import resolves to is named too (needs.qualified).
+                base = absolute_module(module, is_package, node.level, base) if module else ""
+                if base:
+                    names.add(base.split(".")[0])
+            if base:
+                _prefixes(base, imports)
+            for alias in node.names:
+                names.add(alias.name)
+                if alias.asname:
+                    names.add(alias.asname)
+                if base and alias.name != "*":
+                    imports.add(f"{base}.{alias.name}")
+    for node in of(ast.Assign):
+        flag = _flag(node.value)
+        if flag:
+            for target in node.targets:
+                name = _target_name(target)
+                if name:
+                    flags.add(name + flag)
+    for node in of(ast.AnnAssign):
+        flag = _flag(node.value)
+        name = _target_name(node.target) if flag else None
+        if name:
+            flags.add(name + flag)
+    if any(node.is_async for node in of(ast.comprehension)):
+        syntax.add("AsyncFor")
+    return FileFacts(
+        frozenset(imports), frozenset(names), frozenset(calls), frozenset(decorators), frozenset(bases), frozenset(syntax),
+        frozenset(strings), frozenset(arg_calls), frozenset(keywords), frozenset(flags), tree,
+    )
+
+
+def tree_depth(tree: ast.AST) -> int:
+    """The depth of the tree's deepest node (the module is 1), in one iterative pass (the tree
+    may be deep): what bounds libcst (reviewer.bounds.MAX_DEPTH)."""
     deepest = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 1)]
     children = astfacts.children
     with_context = astfacts.WITH_CONTEXT
     while stack:
         node, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-        kind = type(node)
-        syntax.add(kind.__name__)
-        if kind in with_context:  # its `ctx`, a leaf that children() leaves out
-            context = getattr(node, "ctx", None)
-            if context is not None:
-                syntax.add(type(context).__name__)
-                if depth >= deepest:
-                    deepest = depth + 1
-        if kind is ast.Name:
-            names.add(node.id)  # type: ignore[attr-defined]
-        elif kind is ast.Attribute:
-            names.add(node.attr)  # type: ignore[attr-defined]
-        elif kind is ast.Constant:
-            value = node.value  # type: ignore[attr-defined]
-            if isinstance(value, str):
-                strings.add(value)
-                if value.isidentifier():
-                    names.add(value)
-            elif value is True or value is False or value is None:
-                names.add(repr(value))
-        elif kind is ast.Call:
-            leaf = _leaf(node.func)  # type: ignore[attr-defined]
-            if leaf is not None:
-                calls.add(leaf)
-                if node.args or node.keywords:  # type: ignore[attr-defined]
-                    arg_calls.add(leaf)
-        elif kind is ast.keyword or kind is ast.arg:
-            name = node.arg  # type: ignore[attr-defined]
-            if name:
-                names.add(name)
-                if kind is ast.keyword:
-                    keywords.add(name)
-                    flag = _flag(node.value)  # type: ignore[attr-defined]
-                    if flag:
-                        flags.add(name + flag)
-            elif kind is ast.keyword:
-                syntax.add("StarStar")
-        elif kind is ast.Dict:
-            if None in node.keys:  # type: ignore[attr-defined]
-                syntax.add("StarStar")
-        elif kind is ast.arguments:
-            if node.kwarg is not None:  # type: ignore[attr-defined]
-                syntax.add("StarStar")
-        elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-            names.add(node.name)  # type: ignore[attr-defined]
-            for decorator in node.decorator_list:  # type: ignore[attr-defined]
-                leaf = _leaf(decorator)
-                if leaf is not None:
-                    decorators.add(leaf)
-            if kind is ast.ClassDef:
-                for base in node.bases:  # type: ignore[attr-defined]
-                    leaf = _leaf(base)
-                    if leaf is not None:
-                        bases.add(leaf)
-        elif kind is ast.Import:
-            for alias in node.names:  # type: ignore[attr-defined]
-                _prefixes(alias.name, imports)
-                names.update(alias.name.split("."))
-                if alias.asname:
-                    names.add(alias.asname)
-        elif kind is ast.ImportFrom:
-            base = node.module or ""  # type: ignore[attr-defined]
-            if base:
-                names.update(base.split("."))
-            if node.level:  # type: ignore[attr-defined]
-                # The root a relative import resolves to is named too (needs.qualified).
-                base = absolute_module(module, is_package, node.level, base) if module else ""  # type: ignore[attr-defined]
-                if base:
-                    names.add(base.split(".")[0])
-            if base:
-                _prefixes(base, imports)
-            for alias in node.names:  # type: ignore[attr-defined]
-                names.add(alias.name)
-                if alias.asname:
-                    names.add(alias.asname)
-                if base and alias.name != "*":
-                    imports.add(f"{base}.{alias.name}")
-        elif kind is ast.Assign or kind is ast.AnnAssign:
-            flag = _flag(node.value)  # type: ignore[attr-defined]
-            if flag:
-                for target in node.targets if kind is ast.Assign else (node.target,):  # type: ignore[attr-defined]
-                    name = _target_name(target)
-                    if name:
-                        flags.add(name + flag)
-        elif kind is ast.comprehension and node.is_async:  # type: ignore[attr-defined]
-            syntax.add("AsyncFor")
+        # An expression's `ctx`, which children() leaves out, is a leaf one level deeper.
+        bottom = depth + 1 if type(node) in with_context else depth
+        if bottom > deepest:
+            deepest = bottom
         for child in children(node):
             stack.append((child, depth + 1))
-    facts = FileFacts(
-        frozenset(imports), frozenset(names), frozenset(calls), frozenset(decorators), frozenset(bases), frozenset(syntax),
-        frozenset(strings), frozenset(arg_calls), frozenset(keywords), frozenset(flags), tree,
-    )
-    return facts, deepest
+    return deepest
 
 
 def qualified(*names: str) -> Needs:
@@ -366,6 +442,46 @@ def qualified(*names: str) -> Needs:
         first, _, last = name.rpartition(".")
         root = first.split(".")[0] if first else last
         alternatives.append(Needs(names=(last,)) if root == last else Needs(names=(root,)) & Needs(names=(last,)))
+    return reduce(Needs.__or__, alternatives)
+
+
+def names_for(facts: FileFacts, lasts: frozenset[str]) -> frozenset[str]:
+    """The names under which the file's code can write something whose last name is one of
+    `lasts`: each of `lasts` (`f`, `a.b.f`) and each alias an import of the file binds to one
+    (`from m import f as g`, `import a.f as g`). Without the tree, every name of the file."""
+    if facts.tree is None:
+        return facts.names
+    found = set(lasts)
+    for node in astfacts.nodes_of(facts.tree, ast.Import, ast.ImportFrom):  # type: ignore[arg-type]
+        for alias in node.names:  # type: ignore[attr-defined]
+            if alias.asname and alias.name.rpartition(".")[2] in lasts:
+                found.add(alias.asname)
+    return frozenset(found)
+
+
+def _calls_under_alias(lasts: frozenset[str], facts: FileFacts) -> bool:
+    return not facts.calls.isdisjoint(names_for(facts, lasts) - lasts)
+
+
+def called(*lasts: str) -> Needs:
+    """A call of a name whose last part is one of `lasts`, however the file writes it: `f(...)`,
+    `a.b.f(...)`, or `g(...)` where an import binds `g` to `...f` (`from m import f as g`), as
+    reviewer.names.ImportMap resolves a call through the file's imports."""
+    return Needs(calls=lasts) | Needs(test=partial(_calls_under_alias, frozenset(lasts)))
+
+
+def qualified_call(*names: str) -> Needs:
+    """Code that can call one of these qualified names through any import or alias: the first
+    name of the path among the file's names (as `qualified`) and a call of the last one
+    (`called`)."""
+    lasts_by_root: dict[str, list[str]] = {}
+    for name in names:
+        first, _, last = name.rpartition(".")
+        lasts_by_root.setdefault(first.split(".")[0] if first else "", []).append(last)
+    alternatives = [
+        called(*dict.fromkeys(lasts)) if not root else Needs(names=(root,)) & called(*dict.fromkeys(lasts))
+        for root, lasts in lasts_by_root.items()
+    ]
     return reduce(Needs.__or__, alternatives)
 
 

@@ -97,6 +97,10 @@ class Plan:
                 sql = []
         return python, sql
 
+    def needs_of(self, rule: type[PythonRule]) -> Needs | None:
+        """The rule's needs under its settings in this scan (Rule.needs_under)."""
+        return self._needs.get(rule)
+
     @cached_property
     def _deployment(self) -> Deployment:
         return Deployment.of(self.config)

@@ -11,7 +11,7 @@ import pytest
 from reviewer import analyse
 from reviewer.config import Config
 from reviewer.discovery import discover
-from reviewer.needs import Needs, file_facts, from_triggers
+from reviewer.needs import Needs, file_facts, from_triggers, tree_depth
 from reviewer.rule import PythonRule
 from reviewer.sql.sinks import SINK_NEEDS
 from tests.conftest import scan_tree, write_tree
@@ -34,7 +34,7 @@ class Repo(base.Model, Generic[T], metaclass=Meta):
 
 
 def facts_of(code: str):
-    return file_facts(ast.parse(code))[0]
+    return file_facts(ast.parse(code))
 
 
 def test_facts_of_a_file() -> None:
@@ -51,9 +51,9 @@ def test_facts_of_a_file() -> None:
 
 def test_the_depth_is_the_depth_of_bounds() -> None:
     tree = ast.parse(CODE)
-    assert file_facts(tree)[1] == ast_depth(tree)
+    assert tree_depth(tree) == ast_depth(tree)
     for code in ("x\n", "del a.b\n", "[*a] = b\n", "f(g(h(i)))\n"):  # the deepest node a `Load()` / `Store()` / `Del()`
-        assert file_facts(ast.parse(code))[1] == ast_depth(ast.parse(code))
+        assert tree_depth(ast.parse(code)) == ast_depth(ast.parse(code))
 
 
 def test_the_syntax_names_every_node_type_of_the_tree() -> None:
@@ -61,7 +61,7 @@ def test_the_syntax_names_every_node_type_of_the_tree() -> None:
     tree = ast.parse(CODE + "del x\n")
     walked = {type(node).__name__ for node in ast.walk(tree)}
     assert {"Load", "Store", "Del"} <= walked
-    assert walked <= file_facts(tree)[0].syntax <= walked | {"StarStar", "AsyncFor"}
+    assert walked <= file_facts(tree).syntax <= walked | {"StarStar", "AsyncFor"}
 
 
 def test_needs_are_alternatives_read_from_code_not_comments() -> None:
@@ -177,10 +177,10 @@ def test_new_facts_of_a_file() -> None:
 
 def test_relative_imports_count_as_what_they_resolve_to() -> None:
     tree = ast.parse("from .extras import execute_values as ev\nfrom . import sql\n")
-    facts = file_facts(tree, "psycopg2/pool.py")[0]
+    facts = file_facts(tree, "psycopg2/pool.py")
     assert {"psycopg2.extras", "psycopg2.extras.execute_values", "psycopg2.sql"} <= facts.imports
     assert "psycopg2" in facts.names
-    assert not file_facts(tree)[0].imports  # without the path, as before
+    assert not file_facts(tree).imports  # without the path, as before
 
 
 def test_needs_combine_with_and_and_or() -> None:
@@ -258,3 +258,125 @@ def test_needs_leave_out_code_the_rule_cannot_report_on(code: str) -> None:
     rule = registry_module.load(()).get(code)
     assert rule is not None and rule.needs is not None
     assert not rule.needs_under(rule.options).met_by(facts_of(NEEDLESS[code]))
+
+
+def test_a_call_under_an_import_alias_is_a_call_of_its_name() -> None:
+    from reviewer.needs import called, names_for, qualified_call
+
+    aliased = facts_of("from smtplib import SMTP as Mailer\nMailer(host)\n")
+    assert called("SMTP").met_by(aliased) and qualified_call("smtplib.SMTP").met_by(aliased)
+    assert names_for(aliased, frozenset({"SMTP"})) == {"SMTP", "Mailer"}
+    assert qualified_call("smtplib.SMTP").met_by(facts_of("import smtplib\nsmtplib.SMTP(host)\n"))
+    # named, not called: smtplib.SMTP chosen as a class to call later
+    assert not qualified_call("smtplib.SMTP").met_by(facts_of("import smtplib\nconnection_class = smtplib.SMTP\n"))
+    assert not called("SMTP").met_by(facts_of("from smtplib import SMTP as Mailer\nprint(Mailer)\n"))
+
+
+def _on(index) -> bool:
+    return bool(index)
+
+
+def _other(index) -> bool:
+    return False
+
+
+def test_needs_of_the_project_are_left_to_the_check() -> None:
+    needs = Needs(calls=("delay",)) & (Needs(calls=("commit",)) | Needs.of_project(_on) & Needs(syntax=("FunctionDef",)))
+    assert needs.conditions == {_on}
+    assert needs.residue(facts_of("def f():\n    task.delay()\n    db.commit()\n")) is None  # met whatever the project
+    assert needs.residue(facts_of("def f():\n    task.delay()\n")) == (frozenset({_on}),)
+    assert needs.residue(facts_of("task.delay()\n")) == ()
+    assert needs.met_by(facts_of("def f():\n    task.delay()\n"))  # in some project
+    assert not needs.met_by(facts_of("def f():\n    task.delay()\n"), frozenset())
+    both = Needs.of_project(_on) & Needs.of_project(_other) | Needs(calls=("x",))
+    assert both.residue(facts_of("y()\n")) == (frozenset({_on, _other}),)
+
+
+def test_the_token_bound_holds_over_the_tokenizer() -> None:
+    import io
+    import tokenize
+
+    from reviewer import bounds
+
+    text = "def f(a, b=1.5e3, *c, **d):\n    return [x for x in a if x] + f'{b!r:>10}' + 0x1F  # note\n" * 1500
+    assert len(text) >= bounds.COUNT_TOKENS_FROM
+    tokens = sum(1 for _ in tokenize.generate_tokens(io.StringIO(text).readline))
+    visible = len(bounds._TOKEN_STARTS.findall(text)) + 3 * (text.count("\n") + 1) + 2
+    assert tokens <= visible
+    assert bounds.token_count(text) is None  # the bound is under COUNT_TOKENS_FROM: not counted
+    dense = "x = [" + "1," * 60_000 + "]\n"
+    assert bounds.token_count(dense) == sum(1 for _ in tokenize.generate_tokens(io.StringIO(dense).readline))
+
+
+def test_count_lines_is_the_number_of_split_lines() -> None:
+    from reviewer.lines import count_lines, split_lines
+
+    for text in ("", "a", "a\n", "a\r\nb", "a\rb\r", "\n\n", "a\u2028b\x0c\n", "\r\n\r"):
+        assert count_lines(text) == len(split_lines(text)), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("code", "met"),
+    [
+        ("import requests\ndef f(u):\n    with transaction.atomic():\n        requests.post(u)\n", True),
+        ("import requests\nfrom django.db.transaction import atomic as tx\n@tx\ndef f(u):\n    requests.post(u)\n", True),
+        ("import httpx\nasync def f(conn, u):\n    async with conn.transaction():\n        await httpx.post(u)\n", True),
+        ("def f(conn, order):\n    with conn:\n        order.tasks.delay()\n", True),
+        ("def f(session, u):\n    session.add(X())\n    notify.delay(u)\n    session.commit()\n", True),
+        ("import requests\ndef f(lock, u):\n    with lock:\n        requests.post(u)\n", False),  # no transaction opened
+        ("def f(items, d):\n    with transaction.atomic():\n        items.append(d.get(1))\n", False),  # no side effect called
+        ("import requests\nrequests.post(u)\n", False),  # no function a view could be, no transaction
+    ],
+)
+def test_the_needs_of_orm010(code: str, met: bool) -> None:
+    from reviewer import registry as registry_module
+
+    needs = registry_module.load(()).get("ORM010").loaded().needs
+    assert needs.met_by(facts_of(code), frozenset()) is met  # in a project without ATOMIC_REQUESTS
+
+
+def test_orm010_without_a_transaction_waits_for_the_project_settings(tmp_path: Path, monkeypatch) -> None:
+    """A view that sends mail and opens no transaction reaches libcst for ORM010 only in a
+    project whose Django settings turn ATOMIC_REQUESTS on (Needs.of_project)."""
+    view = "from django.core.mail import send_mail\ndef invite(request):\n    send_mail('Hi', 'x', 'a@b.c', ['d@e.f'])\n"
+    settings = 'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "ATOMIC_REQUESTS": %s}}\n'
+    urls = "from django.urls import path\nfrom shop.views import invite\nurlpatterns = [path('invite/', invite)]\n"
+    parsed: list[str] = []
+    real = analyse.parse_python
+
+    def counted(source, text, result, rules):
+        parsed.append(f"{source.rel}:{','.join(sorted(rule.code for rule in rules))}")
+        return real(source, text, result, rules)
+
+    monkeypatch.setattr(analyse, "parse_python", counted)
+    for on in (False, True):
+        parsed.clear()
+        files = {"shop/__init__.py": "", "shop/views.py": view, "shop/urls.py": urls, "shop/settings.py": settings % on}
+        result = scan_tree(write_tree(tmp_path / f"proj{on}", files), select=("ORM010",))
+        assert parsed == (["shop/views.py:ORM010"] if on else [])
+        assert [finding.rule for finding in result.findings] == (["ORM010"] if on else [])
+
+
+@pytest.mark.parametrize(
+    ("code", "met"),
+    [
+        ("import requests\nrequests.get(u)\n", True),
+        ("from requests import post as send\nsend(u)\n", True),
+        ("def f(s: 'requests.Session', u):\n    return s.get(u)\n", True),
+        ("requests.get(u)\n", True),  # unimported, it resolves to itself
+        ("import httpx\nhttpx.Client(timeout=None)\n", True),
+        ("from urllib.request import urlopen\nurlopen(u, None)\n", True),
+        ("import requests\nrequests.get(u, timeout=5)\n", False),
+        ("import requests\nrequests.get(u, **kw)\n", False),
+        ("def f(requests, d):\n    requests.append(d.get(1))\n", False),  # a local named requests
+        ('"""Handler for HEAD requests."""\nd.get(1)\n', False),
+        ("import httpx\nasync def f(client):\n    await client.post(u, timeout=None)\n", False),
+        ("from urllib.request import urlopen\nurlopen(u, None, 10)\n", False),
+        ("import smtplib\nconnection_class = smtplib.SMTP\n", False),
+    ],
+)
+def test_the_needs_of_ops001(code: str, met: bool) -> None:
+    from reviewer import registry as registry_module
+
+    needs = registry_module.load(()).get("OPS001").loaded().needs
+    assert needs.met_by(facts_of(code)) is met

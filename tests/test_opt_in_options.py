@@ -84,9 +84,9 @@ def test_a_sub_check_widens_the_rule_s_needs_only_when_it_is_on() -> None:
 
     api014 = next(rule for rule in registry_module.load(()).rules if rule.code == "API014")
     source = SourceFile(Path("/x/shop/views.py"), "shop/views.py", FileKind.PYTHON)
-    facts, _ = file_facts(ast.parse('@app.post("/orders")\ndef create_order():\n    return {}\n'))
+    facts = file_facts(ast.parse('@app.post("/orders")\ndef create_order():\n    return {}\n'))
     for profile, runs in (("default", False), ("audit", True)):
         plan = Plan(Config(root="/x", profile=profile), (api014,), ())
         assert (api014 in plan.rules_for(source, facts)[0]) is runs, profile
-    stripe, _ = file_facts(ast.parse("import stripe\n"))
+    stripe = file_facts(ast.parse("import stripe\n"))
     assert api014 in Plan(Config(root="/x"), (api014,), ()).rules_for(source, stripe)[0]

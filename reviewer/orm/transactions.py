@@ -23,15 +23,17 @@ anyone else who needs it.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from reviewer.astfacts import nodes_of, tail_name
 from reviewer.discovery import Deployment, in_migrations_package
 from reviewer.entrypoints import is_management_command, runs_as_program
 from reviewer.names import dotted
-from reviewer.needs import Needs, qualified
+from reviewer.needs import FileFacts, Needs, called, names_for, qualified_call
 from reviewer.project.calls import CallEdge
 from reviewer.project.ormvocab import sessionish
 from reviewer.orm.querysets import QueryTracker, classify_call
@@ -59,11 +61,14 @@ MAIL_FUNCTIONS = frozenset({
 MAIL_MESSAGES = ("EmailMessage", "EmailMultiAlternatives")
 # Celery (`.delay`, `.apply_async`, `app.send_task`), RQ (`queue.enqueue*`).
 TASK_METHODS = frozenset({"delay", "apply_async", "send_task", "enqueue", "enqueue_call", "enqueue_at", "enqueue_in"})
-# What a file's code must hold for side_effect to find a call in it (reviewer.needs).
+# What a file's code must hold for side_effect to find a call in it (reviewer.needs): a verb
+# called on an HTTP module, a call of urlopen or of a mail function, a task method called,
+# or `send()` of an EmailMessage built in the file.
 SIDE_EFFECT_NEEDS = (
-    Needs(names=HTTP_MODULES) & Needs(names=tuple(sorted(HTTP_VERBS)))
-    | qualified("urllib.request.urlopen", *sorted(MAIL_FUNCTIONS), *(f"django.core.mail.{name}" for name in MAIL_MESSAGES))
+    Needs(names=HTTP_MODULES) & called(*sorted(HTTP_VERBS))
+    | qualified_call("urllib.request.urlopen", *sorted(MAIL_FUNCTIONS))
     | Needs(calls=tuple(sorted(TASK_METHODS)))
+    | qualified_call(*(f"django.core.mail.{name}" for name in MAIL_MESSAGES)) & Needs(calls=("send", "send_messages"))
 )
 
 
@@ -307,6 +312,42 @@ def _atomic_requests(index: Any) -> bool:
     if not isinstance(databases, dict):
         return False
     return any(isinstance(db, dict) and db.get("ATOMIC_REQUESTS") is True for db in databases.values())
+
+
+def _opens_transaction(facts: FileFacts) -> bool:
+    """The file's `ast` tree holds what Transactions opens a transaction at: a `with` (or
+    `async with`) item that `opener` can accept (a call of a BEGIN_METHODS method, a name of
+    `transaction.atomic`, a connection's name), or a decorator that `_atomic_decorator` can
+    accept (`atomic` or `method_decorator` under any import alias)."""
+    atomic = names_for(facts, ATOMIC_LASTS)
+    if not facts.decorators.isdisjoint(atomic | names_for(facts, frozenset({"method_decorator"}))):
+        return True
+    if facts.tree is None:
+        return True
+    for node in nodes_of(facts.tree, ast.With, ast.AsyncWith):  # type: ignore[arg-type]
+        for item in node.items:  # type: ignore[attr-defined]
+            expression = item.context_expr
+            if isinstance(expression, ast.Call):
+                func = expression.func
+                if isinstance(func, ast.Attribute) and func.attr in BEGIN_METHODS or tail_name(func) in atomic:
+                    return True
+            else:
+                last = tail_name(expression)
+                if last is not None and (last in atomic or last.lower() in CONNECTION_WORDS):
+                    return True
+    return False
+
+
+ATOMIC_LASTS = frozenset(name.rpartition(".")[2] for name in ATOMIC)
+# What a file's code must hold for `Transactions.open_scope` to find an open transaction in it:
+# what opens one (a `with` item or decorator, `_opens_transaction`), a `commit()` that ends a
+# session's writes (`_commits`), or, in a project whose Django settings turn ATOMIC_REQUESTS on,
+# a function (a view: reviewer.web.handlers.handler_for).
+TRANSACTION_NEEDS = (
+    Needs(calls=("commit",))
+    | Needs(test=_opens_transaction)
+    | Needs.of_project(_atomic_requests) & Needs(syntax=("FunctionDef", "AsyncFunctionDef"))
+)
 
 
 def side_effect(call: cst.Call, context: "FileContext") -> str:

@@ -5,7 +5,7 @@ import libcst as cst
 from reviewer.web.apicheck import code
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.orm.transactions import SIDE_EFFECT_NEEDS, Transactions, scheduled_after_commit, side_effect
+from reviewer.orm.transactions import SIDE_EFFECT_NEEDS, TRANSACTION_NEEDS, Transactions, scheduled_after_commit, side_effect
 
 SETTINGS = (
     "shop/settings.py",
@@ -50,8 +50,8 @@ class SideEffectInsideTransaction(PythonRule):
         "https://docs.djangoproject.com/en/stable/topics/db/transactions/#performing-actions-after-commit",
         "https://microservices.io/patterns/data/transactional-outbox.html",
     )
-    # A call side_effect names; the open transaction can be any view (ATOMIC_REQUESTS).
-    needs = SIDE_EFFECT_NEEDS
+    # A call side_effect names, and what opens a transaction (with ATOMIC_REQUESTS, any view).
+    needs = SIDE_EFFECT_NEEDS & TRANSACTION_NEEDS
     index_sections = ("routes", "orm_models", "symbols")
     invalid = (
         Example(
@@ -158,6 +158,14 @@ class SideEffectInsideTransaction(PythonRule):
             "    response = await client.get(f'/v2/availability/{sku}', timeout=5)\n"
             "    return response.json()\n",
             note="near-miss: an HTTP call in a function that never touches the database",
+        ),
+        Example(
+            "import requests\n"
+            "def sync(lock, order):\n"
+            "    with lock:\n"
+            "        order.save()\n"
+            "        requests.post(WEBHOOK, json={'order': order.id}, timeout=5)\n",
+            note="near-miss: a `with` of a lock opens no transaction, and `save()` commits on its own",
         ),
         Example(
             "from django.core.mail import send_mail\n"
