@@ -11,6 +11,7 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import json
 import os
 import re
 import sys
@@ -304,7 +305,8 @@ def _listed_needs(rule: type[PythonRule]) -> list[list[Any]]:
 
 def needs_to_json(needs: Needs | None) -> dict[str, Any] | None:
     """The catalogue's form of a rule's needs: their fields, the combinations nested, a test
-    named by where it is defined (`module:name`, or a partial of such functions). ValueError
+    (and a project condition) named by where it is defined (`module:name`, or a partial of
+    such a function over data or other functions). ValueError
     when a test cannot be named so (a lambda, a rule module's own function: the pack's modules
     are not importable by name)."""
     if needs is None:
@@ -316,8 +318,8 @@ def needs_to_json(needs: Needs | None) -> dict[str, Any] | None:
             continue
         if spec.name in ("either", "every"):
             data[spec.name] = [needs_to_json(need) for need in value]
-        elif spec.name == "test":
-            data["test"] = _callable_to_json(value)
+        elif spec.name in ("test", "project"):
+            data[spec.name] = _callable_to_json(value)
         else:
             data[spec.name] = value
     return data
@@ -330,7 +332,7 @@ def needs_from_json(data: Mapping[str, Any] | None) -> Needs | None:
     for name, value in data.items():
         if name in ("either", "every"):
             values[name] = tuple(needs_from_json(need) for need in value)
-        elif name == "test":
+        elif name in ("test", "project"):
             values[name] = _callable_from_json(value)
         elif isinstance(value, list):
             values[name] = tuple(value)
@@ -341,16 +343,37 @@ def needs_from_json(data: Mapping[str, Any] | None) -> Needs | None:
 
 def _callable_to_json(function: Any) -> Any:
     if isinstance(function, partial) and not function.keywords:
-        return {"partial": [_callable_to_json(function.func), *map(_callable_to_json, function.args)]}
+        return {"partial": [_callable_to_json(function.func), *map(_argument_to_json, function.args)]}
     module, name = getattr(function, "__module__", None), getattr(function, "__qualname__", None)
     if not module or not name or importlib.util.find_spec(module) is None or _named_object(f"{module}:{name}") is not function:
         raise ValueError(f"{function!r} is not a module-level function of an importable module")
     return f"{module}:{name}"
 
 
+def _argument_to_json(value: Any) -> Any:
+    """A partial's argument: a function (as _callable_to_json), or data made of strings,
+    numbers, None, tuples and frozensets (`partial(untimed_call, (("get", None), ...))`),
+    tagged so that it reads back as the same type."""
+    if value is None or isinstance(value, (str, int, float)):
+        return {"value": value}
+    if isinstance(value, tuple):
+        return {"tuple": [_argument_to_json(item) for item in value]}
+    if isinstance(value, frozenset):
+        items = [_argument_to_json(item) for item in value]
+        return {"frozenset": sorted(items, key=lambda item: json.dumps(item, sort_keys=True))}
+    return _callable_to_json(value)
+
+
 def _callable_from_json(data: Any) -> Any:
     if isinstance(data, dict):
-        return partial(*map(_callable_from_json, data["partial"]))
+        if "partial" in data:
+            function, *arguments = data["partial"]
+            return partial(_callable_from_json(function), *map(_callable_from_json, arguments))
+        if "value" in data:
+            return data["value"]
+        if "tuple" in data:
+            return tuple(map(_callable_from_json, data["tuple"]))
+        return frozenset(map(_callable_from_json, data["frozenset"]))
     return _named_object(data)
 
 

@@ -23,17 +23,17 @@ anyone else who needs it.
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from reviewer.astfacts import nodes_of, tail_name
 from reviewer.discovery import Deployment, in_migrations_package
 from reviewer.entrypoints import is_management_command, runs_as_program
 from reviewer.names import dotted
-from reviewer.needs import FileFacts, Needs, called, names_for, qualified_call
+from reviewer.orm.transaction_needs import (
+    ATOMIC, BEGIN_METHODS, CONNECTION_WORDS, HTTP_MODULES, HTTP_VERBS, MAIL_FUNCTIONS, MAIL_MESSAGES, TASK_METHODS, atomic_requests,
+)
 from reviewer.project.calls import CallEdge
 from reviewer.project.ormvocab import sessionish
 from reviewer.orm.querysets import QueryTracker, classify_call
@@ -42,34 +42,10 @@ from reviewer.walk import descendants
 if TYPE_CHECKING:  # pragma: no cover
     from reviewer.context import FileContext
 
-ATOMIC = frozenset({"django.db.transaction.atomic", "django.db.transaction.Atomic"})
 NON_ATOMIC = "django.db.transaction.non_atomic_requests"
 METHOD_DECORATOR = "django.utils.decorators.method_decorator"
-# Methods whose context manager is a transaction: SQLAlchemy, asyncpg / psycopg 3, peewee.
-BEGIN_METHODS = frozenset({"begin", "begin_nested", "transaction", "atomic"})
-# Names of DB-API connections whose `with conn:` block is a transaction (psycopg2, sqlite3).
-CONNECTION_WORDS = frozenset({"conn", "connection", "con", "db_conn", "dbconn", "db_connection"})
 SESSION_WRITES = frozenset({"add", "add_all", "delete", "merge"})
 ENDS = frozenset({"commit", "rollback"})
-
-HTTP_MODULES = ("requests", "httpx", "aiohttp", "urllib3")
-HTTP_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "urlopen"})
-MAIL_FUNCTIONS = frozenset({
-    "django.core.mail.send_mail", "django.core.mail.send_mass_mail", "django.core.mail.mail_admins",
-    "django.core.mail.mail_managers", "smtplib.SMTP", "smtplib.SMTP_SSL",
-})
-MAIL_MESSAGES = ("EmailMessage", "EmailMultiAlternatives")
-# Celery (`.delay`, `.apply_async`, `app.send_task`), RQ (`queue.enqueue*`).
-TASK_METHODS = frozenset({"delay", "apply_async", "send_task", "enqueue", "enqueue_call", "enqueue_at", "enqueue_in"})
-# What a file's code must hold for side_effect to find a call in it (reviewer.needs): a verb
-# called on an HTTP module, a call of urlopen or of a mail function, a task method called,
-# or `send()` of an EmailMessage built in the file.
-SIDE_EFFECT_NEEDS = (
-    Needs(names=HTTP_MODULES) & called(*sorted(HTTP_VERBS))
-    | qualified_call("urllib.request.urlopen", *sorted(MAIL_FUNCTIONS))
-    | Needs(calls=tuple(sorted(TASK_METHODS)))
-    | qualified_call(*(f"django.core.mail.{name}" for name in MAIL_MESSAGES)) & Needs(calls=("send", "send_messages"))
-)
 
 
 @dataclass
@@ -93,7 +69,7 @@ class Transactions:
         self.classes: list[cst.ClassDef] = []
         self.class_atomic: list[bool] = []
         self.withs: list[tuple[cst.With, int]] = []  # with statements that opened scopes, and how many
-        self.atomic_requests = _atomic_requests(context.index)
+        self.atomic_requests = atomic_requests(context.index)
 
     # -- feeding ------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -302,52 +278,6 @@ def _commits(frame: Frame) -> bool:
 
 def _cache(receiver: cst.BaseExpression) -> bool:
     return "cache" in (dotted(receiver) or "").lower()
-
-
-def _atomic_requests(index: Any) -> bool:
-    """`ATOMIC_REQUESTS: True` on a database of the project's Django `DATABASES` setting."""
-    from reviewer.web.routes import RoutesProvider
-
-    databases = RoutesProvider.of(index).setting("DATABASES") if index is not None else None
-    if not isinstance(databases, dict):
-        return False
-    return any(isinstance(db, dict) and db.get("ATOMIC_REQUESTS") is True for db in databases.values())
-
-
-def _opens_transaction(facts: FileFacts) -> bool:
-    """The file's `ast` tree holds what Transactions opens a transaction at: a `with` (or
-    `async with`) item that `opener` can accept (a call of a BEGIN_METHODS method, a name of
-    `transaction.atomic`, a connection's name), or a decorator that `_atomic_decorator` can
-    accept (`atomic` or `method_decorator` under any import alias)."""
-    atomic = names_for(facts, ATOMIC_LASTS)
-    if not facts.decorators.isdisjoint(atomic | names_for(facts, frozenset({"method_decorator"}))):
-        return True
-    if facts.tree is None:
-        return True
-    for node in nodes_of(facts.tree, ast.With, ast.AsyncWith):  # type: ignore[arg-type]
-        for item in node.items:  # type: ignore[attr-defined]
-            expression = item.context_expr
-            if isinstance(expression, ast.Call):
-                func = expression.func
-                if isinstance(func, ast.Attribute) and func.attr in BEGIN_METHODS or tail_name(func) in atomic:
-                    return True
-            else:
-                last = tail_name(expression)
-                if last is not None and (last in atomic or last.lower() in CONNECTION_WORDS):
-                    return True
-    return False
-
-
-ATOMIC_LASTS = frozenset(name.rpartition(".")[2] for name in ATOMIC)
-# What a file's code must hold for `Transactions.open_scope` to find an open transaction in it:
-# what opens one (a `with` item or decorator, `_opens_transaction`), a `commit()` that ends a
-# session's writes (`_commits`), or, in a project whose Django settings turn ATOMIC_REQUESTS on,
-# a function (a view: reviewer.web.handlers.handler_for).
-TRANSACTION_NEEDS = (
-    Needs(calls=("commit",))
-    | Needs(test=_opens_transaction)
-    | Needs.of_project(_atomic_requests) & Needs(syntax=("FunctionDef", "AsyncFunctionDef"))
-)
 
 
 def side_effect(call: cst.Call, context: "FileContext") -> str:

@@ -1,22 +1,20 @@
 from __future__ import annotations
 
-import ast
 from functools import partial
 
 import libcst as cst
 
-from reviewer.astfacts import nodes_of, tail_name
 from reviewer.entrypoints import is_command_line_program
 from reviewer.fixnodes import expression, keyword_argument, with_argument
 from reviewer.model import Category, Confidence, Severity
 from reviewer.names import dotted
-from reviewer.needs import FileFacts, names_for, qualified_call
+from reviewer.needs import qualified_call
 from reviewer.project.uris import is_data_uri_producer, is_local_uri_text
 from reviewer.rule import Autofix, Change, Example, Needs, PythonRule
 from reviewer.ops.nodes import has_star_kwargs, is_false_or_none, keyword, positional
+from reviewer.ops.timeouts import VERBS, httpx_timeout_off, requests_written, untimed_call
 from reviewer.walk import descendants
 
-VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 REQUESTS = frozenset(f"requests.{verb}" for verb in VERBS) | frozenset(f"requests.api.{verb}" for verb in VERBS)
 SESSIONS = frozenset({"requests.Session", "requests.session", "requests.sessions.Session"})
 # Adapters that send with no default timeout: mounting one changes retries, not timeouts.
@@ -47,84 +45,6 @@ PROGRESS_BARS = frozenset({
 # Writers of a line of output, and the keyword that ends it: `print(".", end="")` and Django's
 # `self.stdout.write(".", ending="")` leave the line open for the next progress mark.
 LINE_ENDINGS = {"print": "end", "builtins.print": "end", "self.stdout.write": "ending"}
-
-
-def _requests_written(facts: FileFacts) -> bool:
-    """`requests.<verb>`, `requests.api` or a requests session written with `requests` not
-    imported (it then resolves to itself; reviewer.names.ImportMap), not a local named so."""
-    if facts.tree is None:
-        return True
-    return any(
-        type(node.value) is ast.Name and node.value.id == "requests" and node.attr in REQUESTS_ATTRIBUTES  # type: ignore[attr-defined]
-        for node in nodes_of(facts.tree, ast.Attribute)  # type: ignore[arg-type]
-    )
-
-
-REQUESTS_ATTRIBUTES = VERBS | {"api", "Session", "session", "sessions"}
-
-
-def _judged_calls(facts: FileFacts, lasts: frozenset[str]):
-    """The calls of the file's tree named one of `lasts` (under any import alias) with no `**`
-    argument, each with its last name as written."""
-    written = names_for(facts, lasts)
-    for call in nodes_of(facts.tree, ast.Call):  # type: ignore[arg-type]
-        name = tail_name(call.func)  # type: ignore[attr-defined]
-        if name in written and all(keyword.arg is not None for keyword in call.keywords):  # type: ignore[attr-defined]
-            yield name, call
-
-
-def _timeout(call: ast.Call) -> ast.AST | None:
-    return next((keyword.value for keyword in call.keywords if keyword.arg == "timeout"), None)
-
-
-def _off(value: ast.AST) -> bool:
-    """`None` or `False` (is_false_or_none)."""
-    return type(value) is ast.Constant and (value.value is None or value.value is False)  # type: ignore[attr-defined]
-
-
-def _untimed_call(positions: tuple[tuple[str, int | None], ...], facts: FileFacts) -> bool:
-    """A call named one of the names of `positions` (or an alias of one) that gives no timeout,
-    or `None` / `False`: no `timeout=` and, where the name takes its timeout at a position,
-    fewer positional arguments than reach it."""
-    if facts.tree is None:
-        return True
-    reach: dict[str, float] = {}
-    for last, position in positions:
-        for name in names_for(facts, frozenset({last})):
-            reach[name] = max(reach.get(name, -1), float("inf") if position is None else position)
-    for name, call in _judged_calls(facts, frozenset(reach)):
-        timeout = _timeout(call)
-        if timeout is None:
-            if sum(not isinstance(arg, ast.Starred) for arg in call.args) <= reach[name]:
-                return True
-        elif _off(timeout):
-            return True
-    return False
-
-
-def _httpx_timeout_off(facts: FileFacts) -> bool:
-    """A call of a name the file's imports bind to httpx or to a name of it (or `httpx.`
-    written unimported), with no `**` argument, that gives `timeout=None` / `False` or a call
-    (`httpx.Timeout(None)`)."""
-    if facts.tree is None:
-        return True
-    heads = {"httpx"}
-    for node in nodes_of(facts.tree, ast.Import, ast.ImportFrom):  # type: ignore[arg-type]
-        from_httpx = type(node) is ast.ImportFrom and not node.level and (node.module or "").split(".")[0] == "httpx"  # type: ignore[attr-defined]
-        for alias in node.names:  # type: ignore[attr-defined]
-            if from_httpx:
-                heads.add(alias.asname or alias.name)
-            elif type(node) is ast.Import and alias.name.split(".")[0] == "httpx":
-                heads.add(alias.asname or "httpx")
-    for call in nodes_of(facts.tree, ast.Call):  # type: ignore[arg-type]
-        head = call.func  # type: ignore[attr-defined]
-        while type(head) is ast.Attribute:
-            head = head.value  # type: ignore[attr-defined]
-        if type(head) is ast.Name and head.id in heads and all(k.arg is not None for k in call.keywords):  # type: ignore[attr-defined]
-            timeout = _timeout(call)  # type: ignore[arg-type]
-            if timeout is not None and (_off(timeout) or isinstance(timeout, ast.Call)):
-                return True
-    return False
 
 
 class ExternalCallWithoutTimeout(PythonRule):
@@ -180,12 +100,12 @@ class ExternalCallWithoutTimeout(PythonRule):
     # call of one of POSITIONAL_TIMEOUT.
     needs = (
         Needs(imports=("requests",), string_parts=("requests.Session", "requests.session"))
-        & Needs(test=partial(_untimed_call, tuple((verb, None) for verb in sorted(VERBS))))
-        | Needs(names=("requests",), test=_requests_written)
-        & Needs(test=partial(_untimed_call, tuple((verb, None) for verb in sorted(VERBS))))
-        | Needs(names=("httpx",), test=_httpx_timeout_off)
+        & Needs(test=partial(untimed_call, tuple((verb, None) for verb in sorted(VERBS))))
+        | Needs(names=("requests",), test=requests_written)
+        & Needs(test=partial(untimed_call, tuple((verb, None) for verb in sorted(VERBS))))
+        | Needs(names=("httpx",), test=httpx_timeout_off)
         | qualified_call(*POSITIONAL_TIMEOUT)
-        & Needs(test=partial(_untimed_call, tuple((name.rpartition(".")[2], index) for name, index in POSITIONAL_TIMEOUT.items())))
+        & Needs(test=partial(untimed_call, tuple((name.rpartition(".")[2], index) for name, index in POSITIONAL_TIMEOUT.items())))
     )
     invalid = (
         Example(

@@ -5,7 +5,8 @@ import libcst as cst
 from reviewer.web.apicheck import code
 from reviewer.model import Category, Confidence, Severity
 from reviewer.rule import Example, PythonRule
-from reviewer.orm.transactions import SIDE_EFFECT_NEEDS, TRANSACTION_NEEDS, Transactions, scheduled_after_commit, side_effect
+from reviewer.orm.transaction_needs import SIDE_EFFECT_NEEDS, TRANSACTION_NEEDS
+from reviewer.orm.transactions import Transactions, scheduled_after_commit, side_effect
 
 SETTINGS = (
     "shop/settings.py",
