@@ -199,10 +199,11 @@ class AstPass:
 
 def too_many_tokens(source: SourceFile, text: str, errors: list[FileError]) -> tuple[bool, int | None]:
     """(whether the file is beyond MAX_TOKENS, its token count when counted); the error is
-    added. Only a text long enough to hold MAX_TOKENS tokens is counted (a token takes at
-    least one character); libcst's smaller bound is counted for the files libcst would read
-    (ast_pass)."""
-    if len(text) < MAX_TOKENS:
+    added. Only a text long enough to hold MAX_TOKENS tokens is counted: a token takes at
+    least one character, except DEDENT (no more than the INDENTs, which take one) and the end
+    markers, so a text holds at most twice its length and 2 more; libcst's smaller bound is
+    counted for the files libcst would read (ast_pass)."""
+    if 2 * len(text) + 2 <= MAX_TOKENS:
         return False, None
     tokens = token_count(text)
     if tokens is not None and tokens > MAX_TOKENS:

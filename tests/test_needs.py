@@ -308,6 +308,23 @@ def test_the_token_bound_holds_over_the_tokenizer() -> None:
     assert bounds.token_count(dense) == sum(1 for _ in tokenize.generate_tokens(io.StringIO(dense).readline))
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["", "x", "a\n" * 50, "\n" * 50, "if a:\n" + "".join(" " * depth + "if a:\n" for depth in range(1, 90)) + " " * 90 + "b\n", "(\n)\n", "a;" * 40, "\t" * 3 + "\n"],
+)
+def test_a_text_holds_at_most_twice_its_length_in_tokens(text: str) -> None:
+    """What analyse.too_many_tokens relies on to count only long texts: DEDENT takes no
+    character, but there are no more of them than INDENTs, which take one."""
+    import io
+    import tokenize
+
+    try:
+        tokens = sum(1 for _ in tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return
+    assert tokens <= 2 * len(text) + 2
+
+
 def test_count_lines_is_the_number_of_split_lines() -> None:
     from reviewer.lines import count_lines, split_lines
 
