@@ -336,19 +336,6 @@ def change_files(tree: Path, count: int) -> list[Path]:
 SETTLED_S = 3.5
 
 
-def newest_change(tree: Path) -> float:
-    """The latest modification or change time of a file under `tree`, in seconds."""
-    newest = 0.0
-    for folder, _, names in os.walk(tree):
-        for name in names:
-            try:
-                status = os.stat(os.path.join(folder, name))
-            except OSError:
-                continue
-            newest = max(newest, status.st_mtime, status.st_ctime)
-    return newest
-
-
 def prepare_diff(tree: Path, reviewer: Reviewer, count: int) -> Callable[[], None]:
     """Turn `tree` into a repository whose branch DIFF_BASE holds it and whose checked-out
     branch changes `count` files; keep the base's cache (a cold then warm scan of the base).
@@ -359,7 +346,7 @@ def prepare_diff(tree: Path, reviewer: Reviewer, count: int) -> Callable[[], Non
     # A CI job scans a checkout made before its set-up steps; the copy here was just made. A
     # file changed less than 3 s before a scan has its state not kept (reviewer.cache.SETTLED_NS),
     # and then neither what its index entry holds: the `--diff` run would read every such entry.
-    time.sleep(max(0.0, SETTLED_S - (time.time() - newest_change(tree))))
+    time.sleep(SETTLED_S)
     reviewer.run(tree, reviewer.jobs, cold=True)
     reviewer.run(tree, reviewer.jobs, cold=False)
     base_cache = tree.parent / f"{tree.name}-base-cache"

@@ -252,9 +252,9 @@ class SqlRule(Rule):
     # engine then calls `check_unparsed` for them instead of listing the file under `errors`.
     sees_unparsed: ClassVar[bool] = False
     # Words one of which a statement's text must hold, as sqlglot reads it (in upper case), for
-    # the rule to report anything on it (SQL004: `NULL`); None when any statement can do. Only
-    # an exact list: a Python file whose lifted SQL cannot spell one is not parsed with libcst
-    # for the rule (reviewer.sql.words).
+    # the rule to report anything on it (SQL007: `RAND`), or phrases of tokens (SQL004: `=NULL`,
+    # `NULL<>`...); None when any statement can do. Only an exact list: a Python file whose
+    # lifted SQL cannot spell one is not parsed with libcst for the rule (reviewer.sql.words).
     words: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, settings: dict[str, Any] | None = None, index: "ProjectIndex | None" = None) -> None:

@@ -136,6 +136,7 @@ class Pieces:
         """Add what `other` says (of the same words); whether that added anything."""
         before = self._size()
         self.open |= other.open
+        self.cut |= other.cut
         self.whole |= other.whole
         for mine, theirs in ((self.heads, other.heads), (self.tails, other.tails), (self.inner, other.inner)):
             for word, found in theirs.items():
@@ -352,8 +353,8 @@ def project_pieces(symbols: Any, words: tuple[str, ...]) -> dict[str, Pieces]:
     each one whose value or returns refer to such a name (with that name's pieces), and each
     import alias of one. Names are not told apart by module or class: a name's pieces are
     those of every entry so named. The lifter reaches the model only through names the code
-    writes, so a file that writes none of these reads nothing of the model that touches a
-    word. Memoised per model and words."""
+    reads (read_names), so a file that reads none of these reads nothing of the model that
+    touches a word. Memoised per model and words."""
     if symbols is None:
         return {}
     key = (id(symbols), words)
