@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -240,3 +242,30 @@ def scans_reporting(root: Path, expression: str, runs: int = 2, env: dict[str, s
     done = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env) for _ in range(runs)]
     return [(run.stdout, run.stderr.strip().splitlines()[-1]) for run in done]
 
+
+
+class StoredEntry:
+    """One entry of a result cache's database (reviewer.cache.ResultCache), read and written
+    by its key as a test would a file (`stem`, `read_text`, `write_text`)."""
+
+    def __init__(self, database: Path, key: str) -> None:
+        self.database = database
+        self.stem = key
+
+    def read_text(self) -> str:
+        with closing(sqlite3.connect(self.database)) as db:
+            [(value,)] = db.execute("SELECT value FROM entries WHERE key = ?", (self.stem,)).fetchall()
+        return value
+
+    def write_text(self, text: str) -> None:
+        with closing(sqlite3.connect(self.database)) as db, db:
+            db.execute("UPDATE entries SET value = ? WHERE key = ?", (text, self.stem))
+
+
+def stored_entries(base: Path, layout: str) -> list[StoredEntry]:
+    """The entries of every `layout` database (`*`: of every kind) under the cache folder `base`, by key."""
+    found = []
+    for database in sorted(base.rglob(f"{layout}.sqlite3")):
+        with closing(sqlite3.connect(database)) as db:
+            found.extend(StoredEntry(database, key) for (key,) in db.execute("SELECT key FROM entries ORDER BY key").fetchall())
+    return found

@@ -6,11 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+
 import pytest
 
-import os
-
-from reviewer.cache import LAYOUT, ResultCache, cache_home
+from reviewer.cache import LAYOUT, FileStates, ResultCache, cache_home
 from reviewer.config import Config
 from reviewer.model import Severity
 from reviewer.runner import ScanResult
@@ -38,8 +42,16 @@ def _home(root: Path) -> Path:
     return cache_home(root, os.environ)
 
 
-def _entries(root: Path) -> list[Path]:
-    return sorted((_home(root) / LAYOUT).glob("*/*.json"))
+def _entries(root: Path) -> list[str]:
+    """The keys of the result entries kept for `root`."""
+    return ResultCache(_home(root), enabled=True, schema=None).keys()
+
+
+def _rewrite(root: Path, change) -> None:
+    """Replace each result entry's text with change(text), as something other than reviewer would."""
+    with closing(sqlite3.connect(_home(root) / f"{LAYOUT}.sqlite3")) as db, db:
+        for key, value in db.execute("SELECT key, value FROM entries").fetchall():
+            db.execute("UPDATE entries SET value = ? WHERE key = ?", (change(value), key))
 
 
 def _same(a: ScanResult, b: ScanResult) -> None:
@@ -134,8 +146,7 @@ def test_no_cache_writes_nothing(tmp_path: Path) -> None:
 def test_no_cache_ignores_an_existing_cache(tmp_path: Path) -> None:
     root = write_tree(tmp_path, FILES)
     _scan(root)
-    for entry in _entries(root):  # poison every entry: a run that read them would show it
-        entry.write_text(entry.read_text().replace("app/a.py", "app/poisoned.py"))
+    _rewrite(root, lambda text: text.replace("app/a.py", "app/poisoned.py"))  # a run that read them would show it
     result = scan_tree(root, config=_config(root), use_cache=False)
     assert result.cache_hits == 0
     assert [f.path for f in result.findings] == ["app/a.py"]
@@ -144,37 +155,83 @@ def test_no_cache_ignores_an_existing_cache(tmp_path: Path) -> None:
 def test_cli_scan_uses_the_cache(tmp_path: Path) -> None:
     root = write_tree(tmp_path, FILES)
     first = run_cli("scan", root, "--format", "json")
-    assert (_home(root) / LAYOUT).is_dir()
+    database = _home(root) / f"{LAYOUT}.sqlite3"
     entries = _entries(root)
     assert len(entries) == len(FILES)
+    written = database.stat().st_mtime_ns
     second = run_cli("scan", root, "--format", "json")
     assert second.stdout == first.stdout
-    assert [e.stat().st_mtime_ns for e in _entries(root)] == [e.stat().st_mtime_ns for e in entries]
+    assert _entries(root) == entries
+    assert database.stat().st_mtime_ns == written  # a scan of nothing new writes no entry
 
 
 def test_the_cache_is_outside_the_scanned_tree(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "proj", FILES)
     _scan(root)
     assert sorted(p.name for p in root.iterdir()) == ["app", "broken.py", "db"]
-    assert _entries(root) and all(tmp_path / "proj" not in entry.parents for entry in _entries(root))
+    assert _entries(root) and tmp_path / "proj" not in _home(root).parents
     assert _scan(root).files == len(FILES)
 
 
-def test_cache_writes_are_atomic(tmp_path: Path) -> None:
+def test_the_entries_are_kept_in_one_database_per_kind(tmp_path: Path) -> None:
     root = write_tree(tmp_path, FILES)
     _scan(root)
     (root / "app" / "a.py").write_text(CLEAN)
     _scan(root)
-    leftovers = [p for p in _home(root).rglob("*") if p.name.endswith(".tmp")]
-    assert leftovers == []
-    assert all(p.name.endswith(".json") for p in (_home(root) / LAYOUT).rglob("*") if p.is_file())
+    from reviewer.runner import INDEX_LAYOUT, SNAPSHOT_LAYOUT
+
+    kept = {p.name for p in _home(root).rglob("*")}
+    databases = {f"{layout}.sqlite3" for layout in (LAYOUT, INDEX_LAYOUT, SNAPSHOT_LAYOUT)}
+    assert databases <= kept <= {FileStates.NAME, *databases, *(f"{name}-journal" for name in databases)}
+
+
+def test_an_interrupted_write_leaves_the_entries_before_it(tmp_path: Path) -> None:
+    """A process killed in the middle of a write (after its rows, before the commit) leaves the
+    database as it was: no partial entry, and the database opens."""
+    cache = ResultCache(tmp_path, enabled=True, schema={"x": int})
+    cache.put("ab" * 20, {"x": 1})
+    killed = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "import reviewer.cache as c\n"
+        "def dying(db, work):\n"
+        "    db.execute('BEGIN IMMEDIATE'); work(); os._exit(9)\n"
+        "c._transaction = dying\n"
+        "c.ResultCache(Path(sys.argv[1]), enabled=True, schema=None).put_text('cd' * 20, '{\"x\":2}')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", killed, str(tmp_path)], check=False)
+    assert done.returncode == 9
+    again = ResultCache(tmp_path, enabled=True, schema={"x": int})
+    assert again.get("ab" * 20) == {"x": 1}
+    assert again.get("cd" * 20) is None
+    again.put("cd" * 20, {"x": 3})
+    assert again.get("cd" * 20) == {"x": 3}
+
+
+def test_a_damaged_database_is_replaced(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    first = _scan(root)
+    (_home(root) / f"{LAYOUT}.sqlite3").write_bytes(b"not a database, whatever it was" * 100)
+    again = _scan(root)
+    assert again.cache_hits == 0
+    _same(first, again)
+    assert _scan(root).cache_hits == len(FILES)
+
+
+def test_entry_files_of_an_earlier_version_are_removed(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, FILES)
+    old = _home(root) / LAYOUT / "ab" / f"{'ab' * 20}.json"
+    old.parent.mkdir(parents=True)
+    old.write_text("{}")
+    _scan(root)
+    assert not (_home(root) / LAYOUT).exists()
+    assert len(_entries(root)) == len(FILES)
 
 
 def test_a_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
     root = write_tree(tmp_path, FILES)
     first = _scan(root)
-    for entry in _entries(root):
-        entry.write_text(entry.read_text()[:20])  # truncated, as by a crash without atomic writes
+    _rewrite(root, lambda text: text[:20])  # truncated
     again = _scan(root)
     assert again.cache_hits == 0
     _same(first, again)
@@ -195,19 +252,19 @@ def test_read_only_cache_folder_runs_without_a_cache(tmp_path: Path, monkeypatch
     root = write_tree(tmp_path, FILES)
 
     def refuse(*args, **kwargs):
-        raise PermissionError("read-only file system")
+        raise sqlite3.OperationalError("attempt to write a readonly database")
 
-    monkeypatch.setattr("reviewer.cache.atomic_write", refuse)
+    monkeypatch.setattr("reviewer.cache._open_entries", refuse)
     result = _scan(root)
     assert [(f.path, f.line) for f in result.findings] == [("app/a.py", 2)]
-    assert not (_home(root) / LAYOUT).exists()
+    assert not (_home(root) / f"{LAYOUT}.sqlite3").exists()
 
 
 def test_result_cache_unit(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path, enabled=True, schema={"x": int})
     assert cache.get("ab" * 20) is None
     cache.put("ab" * 20, {"x": 1})
-    assert (tmp_path / LAYOUT / "ab" / f"{'ab' * 20}.json").is_file()
+    assert cache.keys() == ["ab" * 20]
     assert cache.get("ab" * 20) == {"x": 1}
     assert (cache.hits, cache.misses) == (1, 1)
     cache.put("cd" * 20, {"x": "1"})  # not of the schema's shape: a miss
@@ -223,3 +280,32 @@ def test_adding_a_file_reanalyses_only_that_file(tmp_path: Path) -> None:
     _scan(root)
     (root / "app" / "d.py").write_text(CLEAN)
     assert _scan(root).cache_hits == len(FILES)
+
+
+def test_a_fork_waits_for_the_transaction_being_written(tmp_path: Path) -> None:
+    """A worker process forked while another thread writes starts after the commit: it never
+    inherits a transaction half done (and sees what was written)."""
+    import threading
+    import time
+
+    import reviewer.cache as cache_module
+
+    cache = ResultCache(tmp_path, enabled=True, schema={"x": int})
+    cache.put("ab" * 20, {"x": 1})
+    inside = threading.Event()
+
+    def slow_rows():
+        inside.set()
+        time.sleep(0.5)
+        return cache._db(create=True).execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", ("cd" * 20, '{"x":2}'))
+
+    writer = threading.Thread(target=lambda: cache_module._transaction(cache._db(create=True), slow_rows))
+    writer.start()
+    inside.wait()
+    child = os.fork()
+    if child == 0:  # the child reads with a connection of its own
+        seen = ResultCache(tmp_path, enabled=True, schema={"x": int}).get("cd" * 20)
+        os._exit(0 if seen == {"x": 2} else 1)
+    writer.join()
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -14,13 +14,13 @@ import pytest
 
 from reviewer import index as index_module
 from reviewer.runner import SNAPSHOT_LAYOUT
-from tests.conftest import REPO, run_cli, scans_reporting
+from tests.conftest import REPO, StoredEntry, run_cli, scans_reporting, stored_entries
 
 SAMPLES = ["fastapi_orders", "django_shop", "flask_ledger"]
 
 
-def _snapshots() -> list[Path]:
-    return sorted(Path(os.environ["REVIEWER_CACHE_DIR"]).rglob(f"{SNAPSHOT_LAYOUT}/*/*.json"))
+def _snapshots() -> list[StoredEntry]:
+    return stored_entries(Path(os.environ["REVIEWER_CACHE_DIR"]), SNAPSHOT_LAYOUT)
 
 
 def _merged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -71,7 +71,7 @@ def test_a_warm_scan_reads_only_the_index_entries_of_the_sections_it_merges(tmp_
     original = ResultCache.get
 
     def counting(self, key):
-        if self.folder.name == INDEX_LAYOUT:
+        if self.layout == INDEX_LAYOUT:
             read.append(key)
         return original(self, key)
 
@@ -83,7 +83,7 @@ def test_a_warm_scan_reads_only_the_index_entries_of_the_sections_it_merges(tmp_
     assert len(read) == len({path for name in set(merged) for path in holders.get(name, ())})
     assert len(read) < sum(1 for path in root.rglob("*.py"))
     # An entry the sections need, damaged: its facts are extracted from the file again.
-    entries = sorted(Path(os.environ["REVIEWER_CACHE_DIR"]).rglob(f"{INDEX_LAYOUT}/*/*.json"))
+    entries = stored_entries(Path(os.environ["REVIEWER_CACHE_DIR"]), INDEX_LAYOUT)
     needed = [entry for entry in entries if entry.stem in set(read)]
     for entry in needed:
         entry.write_text("{not json")

@@ -220,7 +220,7 @@ def test_diff_scan_reads_the_index_entries_of_the_sections_it_merges_only(tmp_pa
     assert kept[models][6] is not None and kept[models][6][1] != len((repo / models).read_text().splitlines())
     read: list[str] = []
     get = ResultCache.get
-    monkeypatch.setattr(ResultCache, "get", lambda self, key: read.append(self.folder.name) or get(self, key))
+    monkeypatch.setattr(ResultCache, "get", lambda self, key: read.append(self.layout) or get(self, key))
     for run in ("states", "again", "no states"):
         if run == "no states":
             states_file.unlink()
@@ -415,7 +415,7 @@ def test_diff_scan_asks_parameter_origins_of_the_files_naming_the_function(tmp_p
     assert reference["findings"] != []
     decoded: list[str] = []
     get = ResultCache.get
-    monkeypatch.setattr(ResultCache, "get", lambda self, key: decoded.append(self.folder.name) or get(self, key))
+    monkeypatch.setattr(ResultCache, "get", lambda self, key: decoded.append(self.layout) or get(self, key))
     partial = scan_tree(repo, config=_every_rule(repo), selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
     narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
     for part in ("findings", "score", "summary", "errors"):
