@@ -9,7 +9,6 @@ import json
 import os
 import time
 from contextlib import contextmanager
-from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +29,7 @@ from reviewer.lines import count_lines, split_lines
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
 from reviewer.model import Edit, FileError, Finding, Location
 from reviewer.plan import FileResult, Plan, _named, internal_error, make_finding, path_ignores, read_text
-from reviewer.registry import Registry
+from reviewer.registry import Registry, engine_digest
 from reviewer.rule import Autofix, Change, ProjectRule, PythonRule, Rule, SqlRule
 from reviewer.scoring import Score, checked_categories, score
 from reviewer.suppress import Directive, covers, removal
@@ -1026,18 +1025,6 @@ def _restore(data: dict, path: str) -> FileResult | None:
     except (KeyError, TypeError, ValueError, IndexError):
         return None
     return result if result.path == path else None
-
-
-@lru_cache(maxsize=1)
-def engine_digest() -> str:
-    """Hash of the engine's own source, so results cached by other code are never reused
-    (the version number alone does not change between development builds)."""
-    hasher = hashlib.blake2b(digest_size=12)
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        hasher.update(path.relative_to(package).as_posix().encode())
-        hasher.update(path.read_bytes())
-    return hasher.hexdigest()
 
 
 _WORKER_PLAN: Plan | None = None
