@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping
 
 from reviewer import bandit_bridge
-from reviewer.cache import keep, read_kept, sources_key
+from reviewer.cache import keep, read_kept
 from reviewer.meta import META_RULES
 from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, FileKind, Severity
 from reviewer.config import builtin_pack
@@ -159,9 +159,12 @@ def load(packs: Iterable[Path | str] = (), listed: bool = False) -> Registry:
     modules load when a rule runs), and the catalogue is written when it does not."""
     packs = tuple(str(pack) for pack in packs)
     if listed:
-        registry = _from_catalogue(packs)
+        hasher = _hasher()
+        for folder in _folders(packs):
+            _pack_files(folder, hasher)
+        registry = _from_catalogue(packs, hasher.hexdigest())
         if registry is None and not packs:
-            registry = _from_shipped()
+            registry = _from_shipped(hasher.hexdigest())
         if registry is not None:
             return registry
     loaded: list[type[Rule]] = [*META_RULES, *bandit_bridge.rules()]
@@ -186,7 +189,7 @@ def load(packs: Iterable[Path | str] = (), listed: bool = False) -> Registry:
     loaded.sort(key=lambda rule: rule.code)
     registry = Registry(tuple(loaded), hasher.hexdigest())
     if listed:
-        _keep_catalogue(packs, by_pack)
+        _keep_catalogue(packs, by_pack, registry.digest)
     return registry
 
 
@@ -206,7 +209,10 @@ def _pack_files(pack: Path, hasher) -> list[Path]:
     if not pack.is_dir():
         raise RegistryError(str(pack), "rule pack folder does not exist")
     files = sorted(path for path in pack.rglob("*.py") if not path.name.startswith("_"))
+    hasher.update(b"\0pack")
     for path in files:
+        # The file's name too: the rule catalogue names each rule's module (catalogue_key).
+        hasher.update(path.relative_to(pack).as_posix().encode("utf-8", "surrogateescape") + b"\0")
         hasher.update(path.read_bytes())
     return files
 
@@ -269,11 +275,13 @@ class Listed:
         return cls.loaded().needs_under(settings)  # type: ignore[attr-defined]
 
 
-def catalogue_key(packs: tuple[str, ...]) -> str:
-    """What the catalogue of these packs (after the built-in one) is made of: reviewer's source
-    files and the packs' files (reviewer.cache.sources_key); a change makes the next run load
-    the rules and write the catalogue again."""
-    return sources_key(CATALOGUE_LAYOUT, (PACKAGE, *_folders(packs)))
+def catalogue_key(digest: str) -> str:
+    """The key of the catalogue of the packs whose registry digest is `digest` (bandit's version
+    and each pack's files, names and content: _pack_files): the catalogue's layout, reviewer's
+    source (engine_digest) and that digest, which every scan makes anyway. A change to any of
+    them is another key: the next run loads the rules and keeps the catalogue again. The
+    shipped catalogue has the key of the built-in pack alone."""
+    return hashlib.blake2b(f"{CATALOGUE_LAYOUT} {engine_digest()} {digest}".encode(), digest_size=12).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -281,21 +289,25 @@ def engine_digest() -> str:
     """Hash of the engine's own source, so results cached by other code are never reused
     (the version number alone does not change between development builds). The built-in
     pack, inside the package when installed (`rules/`), is left to the registry's digest: the
-    same source hashes the same from a clone and from a wheel (shipped_key)."""
+    same source hashes the same from a clone and from a wheel (catalogue_key)."""
     hasher = hashlib.blake2b(digest_size=12)
-    for path in sorted(PACKAGE.rglob("*.py")):
-        if path.relative_to(PACKAGE).parts[0] == "rules":
-            continue
-        hasher.update(path.relative_to(PACKAGE).as_posix().encode())
-        hasher.update(path.read_bytes())
+    for rel, path in sorted(_sources(str(PACKAGE), "")):
+        hasher.update(rel.encode())
+        with open(path, "rb") as handle:
+            hasher.update(handle.read())
     return hasher.hexdigest()
 
 
-def shipped_key(builtin_digest: str) -> str:
-    """The key of the shipped catalogue: the catalogue's layout, reviewer's source
-    (engine_digest) and the registry's digest of the built-in pack alone (bandit's version and
-    the pack's files), both of which a scan makes anyway. Any change to them is another key."""
-    return hashlib.blake2b(f"{CATALOGUE_LAYOUT} {engine_digest()} {builtin_digest}".encode(), digest_size=12).hexdigest()
+def _sources(folder: str, prefix: str) -> Iterable[tuple[str, str]]:
+    """(path relative to the package, path) of each Python file of the package but the pack's
+    (os.scandir: each scan hashes them, and pathlib's glob took a third of that)."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if prefix or entry.name != "rules":
+                    yield from _sources(entry.path, f"{prefix}{entry.name}/")
+            elif entry.name.endswith(".py"):
+                yield prefix + entry.name, entry.path
 
 
 def shipped_catalogue() -> str:
@@ -303,7 +315,7 @@ def shipped_catalogue() -> str:
     hasher = _hasher()
     rules = [rule for rule, _ in _load_pack(builtin_pack(), hasher)]
     entries = [describe(rule, builtin_pack()) for rule in sorted(rules, key=lambda rule: rule.code)]
-    value = {"key": shipped_key(hasher.hexdigest()), "layout": CATALOGUE_LAYOUT, "packs": [entries]}
+    value = {"key": catalogue_key(hasher.hexdigest()), "layout": CATALOGUE_LAYOUT, "packs": [entries]}
     return json.dumps(value, indent=1, sort_keys=True) + "\n"
 
 
@@ -456,39 +468,34 @@ def _tuples(value: Any) -> Any:
     return value
 
 
-def _keep_catalogue(packs: tuple[str, ...], by_pack: list[list[type[Rule]]], env: Mapping[str, str] = os.environ) -> None:
+def _keep_catalogue(packs: tuple[str, ...], by_pack: list[list[type[Rule]]], digest: str, env: Mapping[str, str] = os.environ) -> None:
     """Keep each pack's rules for the next run (not when a value is not plain JSON)."""
     try:
         described = [[describe(rule, folder) for rule in rules] for folder, rules in zip(_folders(packs), by_pack)]
-        keep(CATALOGUE_FOLDER, catalogue_key(packs), {"packs": described}, env)
+        keep(CATALOGUE_FOLDER, catalogue_key(digest), {"packs": described}, env)
     except (TypeError, ValueError):
         pass  # an option default that JSON cannot hold: the rules load on every run
 
 
-def _from_catalogue(packs: tuple[str, ...], env: Mapping[str, str] = os.environ) -> Registry | None:
-    """The registry from the kept catalogue of these packs, when there is one of their key."""
-    kept = read_kept(CATALOGUE_FOLDER, catalogue_key(packs), env)
-    hasher = _hasher()
-    for folder in _folders(packs):
-        _pack_files(folder, hasher)
-    return _listed_registry(packs, kept, hasher.hexdigest())
+def _from_catalogue(packs: tuple[str, ...], digest: str, env: Mapping[str, str] = os.environ) -> Registry | None:
+    """The registry from the kept catalogue of these packs (whose registry digest is `digest`),
+    when there is one of their key."""
+    return _listed_registry(packs, read_kept(CATALOGUE_FOLDER, catalogue_key(digest), env), digest)
 
 
-def _from_shipped(env: Mapping[str, str] = os.environ) -> Registry | None:
-    """The registry of the built-in pack alone from SHIPPED_CATALOGUE, when its key is this
-    code's (shipped_key); it is then kept in the user cache, where the next run finds it."""
+def _from_shipped(digest: str, env: Mapping[str, str] = os.environ) -> Registry | None:
+    """The registry of the built-in pack alone (whose registry digest is `digest`) from
+    SHIPPED_CATALOGUE, when its key is this code's (catalogue_key); it is then kept in the
+    user cache, where the next run finds it."""
     try:
         shipped = json.loads(SHIPPED_CATALOGUE.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return None
-    hasher = _hasher()
-    _pack_files(builtin_pack(), hasher)
-    digest = hasher.hexdigest()
-    if not isinstance(shipped, dict) or shipped.get("key") != shipped_key(digest):
+    if not isinstance(shipped, dict) or shipped.get("key") != catalogue_key(digest):
         return None  # another code's catalogue (a stale file, an edited rule): the rules load
     registry = _listed_registry((), shipped, digest)
     if registry is not None:
-        keep(CATALOGUE_FOLDER, catalogue_key(()), {"packs": shipped["packs"]}, env)
+        keep(CATALOGUE_FOLDER, catalogue_key(digest), {"packs": shipped["packs"]}, env)
     return registry
 
 

@@ -236,13 +236,13 @@ def test_a_shipped_catalogue_of_other_code_is_ignored(tmp_path: Path, monkeypatc
     stale = tmp_path / "rule_catalogue.json"
     stale.write_text(json.dumps({**shipped, "key": "0" * 24}))
     monkeypatch.setattr(registry_module, "SHIPPED_CATALOGUE", stale)
-    assert registry_module._from_shipped() is None
+    digest = registry_module.load(()).digest
+    assert registry_module._from_shipped(digest) is None
     assert not any(issubclass(rule, Listed) for rule in registry_module.load((), listed=True).rules)
     # The key follows the built-in pack's files (through the registry's digest) and the source.
-    digest = registry_module.load(()).digest
-    assert shipped["key"] == registry_module.shipped_key(digest) != registry_module.shipped_key("x" + digest[1:])
+    assert shipped["key"] == registry_module.catalogue_key(digest) != registry_module.catalogue_key("x" + digest[1:])
     monkeypatch.setattr(registry_module, "engine_digest", lambda: "another source")
-    assert registry_module.shipped_key(digest) != shipped["key"]
+    assert registry_module.catalogue_key(digest) != shipped["key"]
     monkeypatch.undo()
     monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path / "cache-2"))
     pack = write_pack(tmp_path / "pack")
@@ -286,3 +286,16 @@ def test_a_cold_scan_imports_no_rule_module_before_the_pools(tmp_path: Path) -> 
     assert imported[0] == []
     assert {"libcst", "sqlglot"} <= set(imported[1]) and len(imported[1]) > 50
     assert json.loads(reports[0])["findings"] and reports[0] == reports[1]
+
+
+def test_the_catalogue_key_follows_the_names_of_the_packs_files(tmp_path: Path) -> None:
+    """A catalogue names each rule's module: a rule file moved within its pack, its content
+    the same, makes another registry digest, so another catalogue key."""
+    pack = write_pack(tmp_path / "pack")
+    hashed = registry_module._hasher()
+    registry_module._pack_files(pack, hashed)
+    (pack / "python").rename(pack / "checks")
+    moved = registry_module._hasher()
+    registry_module._pack_files(pack, moved)
+    assert hashed.hexdigest() != moved.hexdigest()
+    assert registry_module.catalogue_key(hashed.hexdigest()) != registry_module.catalogue_key(moved.hexdigest())
