@@ -22,7 +22,7 @@ from reviewer.cache import (
 )
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root, shadowed_modules
-from reviewer.index import PROVIDERS, IndexedFile, LazySections, ProjectIndex, root_sections
+from reviewer.index import PROVIDERS, IndexedFile, IndexProvider, LazySections, ProjectIndex, root_sections
 from reviewer.fixes import place
 from reviewer.merge import merge
 from reviewer.lines import count_lines, split_lines
@@ -165,9 +165,29 @@ def scan(
 ) -> ScanResult:
     """Scan `targets`. The cache lives in `cache_dir` (--cache-dir) or its default outside the
     tree (reviewer.cache.cache_home). With a `selection`, only its files are checked."""
+    global _SCAN_REGISTRY
     # Cache entries are written in the background (Writes), and all of them before it returns.
-    with collecting_less(), Writes() as writes:
-        return _scan(targets, config, registry, enabled, jobs, use_cache, progress, cache_dir, selection, writes)
+    _SCAN_REGISTRY = (tuple(config.rule_packs), registry)
+    try:
+        with collecting_less(), Writes() as writes:
+            return _scan(targets, config, registry, enabled, jobs, use_cache, progress, cache_dir, selection, writes)
+    finally:
+        _SCAN_REGISTRY = None
+
+
+# The rule packs and registry of the scan running in this process (its workers: _worker_registry).
+_SCAN_REGISTRY: tuple[tuple[str, ...], Registry] | None = None
+
+
+def _worker_registry(packs: tuple[str, ...]) -> Registry:
+    """The registry a worker of a scan runs: its parent's (a forked worker inherits it: the
+    rule classes, known from the rule catalogue, and the rule modules the parent imported
+    before the fork), else the packs loaded. Loading them in each worker would import every
+    rule module of the packs there, where a scan with the catalogue imports those of the
+    enabled rules."""
+    if _SCAN_REGISTRY is not None and _SCAN_REGISTRY[0] == tuple(packs):
+        return _SCAN_REGISTRY[1]
+    return registry_module.load(packs)
 
 
 # Allocations between two collections of the youngest generation while a scan runs (Python's
@@ -551,7 +571,7 @@ def index_and_stage(
 
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
-            _before_fork(stage.rules if stage else ())
+            _before_fork(stage.rules if stage else (), providers=PROVIDERS)
             from concurrent.futures import ProcessPoolExecutor  # a warm scan starts no pool: imported when one does
 
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
@@ -795,15 +815,19 @@ def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[s
 _INDEX_PLAN: Plan | None = None
 
 
-def _before_fork(rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = None) -> None:
-    """Import the analysis (libcst, sqlglot) and the modules of the `rules` a pool's workers
-    run in this process before the pool starts, and build what the rules' queries of the
-    `index` will need (ProjectIndex.before_fork): forked workers inherit them, and share their
-    pages, instead of each making them again. No thread of ours runs while they fork (the
-    idle file threads of reviewer.bounds end)."""
+def _before_fork(rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = None, providers: Iterable[IndexProvider] = ()) -> None:
+    """Import the analysis (libcst, sqlglot), the modules of the `rules` a pool's workers run
+    and of the index `providers` they extract facts with (reviewer.index.ProviderRef) in this
+    process before the pool starts, and build what the rules' queries of the `index` will need
+    (ProjectIndex.before_fork): forked workers inherit them, and share their pages, instead of
+    each making them again (the process merges the providers' sections after the pool anyway;
+    with the shipped rule catalogue, no rule module imports them first). No thread of ours
+    runs while they fork (the idle file threads of reviewer.bounds end)."""
     from reviewer.analyse import import_all
 
     import_all()
+    for provider in providers:
+        getattr(provider, "loaded", provider)
     stop_threads()
     if index is not None:
         index.before_fork(read_sections(rules))
@@ -818,7 +842,7 @@ def _before_fork(rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = 
 def _init_index_worker(config: Config, packs: tuple[str, ...] | None = None, codes: tuple[str, ...] = ()) -> None:
     """The index worker's plan: the scan's config, and the rules of the check's `ast` stage
     (none when `packs` is None)."""
-    chosen = [rule for rule in registry_module.load(packs).rules if rule.code in codes] if packs is not None else []
+    chosen = [rule for rule in _worker_registry(packs).rules if rule.code in codes] if packs is not None else []
     _set_index_plan(config, chosen)
     _collect_less()
 
@@ -1032,7 +1056,7 @@ _WORKER_PLAN: Plan | None = None
 
 def _init_worker(config: Config, packs: tuple[str, ...], codes: tuple[str, ...], index: ProjectIndex) -> None:
     global _WORKER_PLAN
-    loaded = registry_module.load(packs)
+    loaded = _worker_registry(packs)
     chosen = [rule for rule in loaded.rules if rule.code in codes]
     _WORKER_PLAN = Plan(
         config=config,

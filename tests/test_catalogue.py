@@ -299,3 +299,43 @@ def test_the_catalogue_key_follows_the_names_of_the_packs_files(tmp_path: Path) 
     registry_module._pack_files(pack, moved)
     assert hashed.hexdigest() != moved.hexdigest()
     assert registry_module.catalogue_key(hashed.hexdigest()) != registry_module.catalogue_key(moved.hexdigest())
+
+
+def test_a_scans_workers_run_its_registry(tmp_path: Path) -> None:
+    """The index and check workers of a scan (forked) run the registry their parent loaded
+    from the catalogue: they import the modules of the rules the scan runs, not every rule
+    module of the pack (each worker loading the pack again did). The report is the one of a
+    scan in one process."""
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / "django_shop", root)
+    for number in range(30):
+        (root / f"module_{number}.py").write_text(f"import requests\n\n\ndef fetch_{number}(url):\n    return requests.get(url).json()\n")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    probe = (
+        "import os, sys\n"
+        "from reviewer import runner\n"
+        "def marking(initialise, kind):\n"
+        "    def initialise_and_mark(*args):\n"
+        "        initialise(*args)\n"
+        f"        with open(os.path.join({str(marks)!r}, f'{{kind}}-{{os.getpid()}}'), 'w') as out:\n"
+        "            out.write(str(sum(name.startswith('reviewer_pack_') for name in sys.modules)))\n"
+        "    return initialise_and_mark\n"
+        "runner._init_worker = marking(runner._init_worker, 'check')\n"
+        "runner._init_index_worker = marking(runner._init_index_worker, 'index')\n"
+        "from reviewer.cli import main\n"
+        "try:\n"
+        f"    main(['scan', {str(root)!r}, '--format', 'json', '-q', '--jobs', '2'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+    )
+    env = {**os.environ, "REVIEWER_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env)
+    counts = {path.name.split("-")[0]: int(path.read_text()) for path in marks.iterdir()}
+    assert set(counts) == {"index", "check"}, done.stderr
+    assert all(0 < count < 10 for count in counts.values()), counts  # the pack has 69 rule modules
+    alone = subprocess.run(
+        [sys.executable, "-m", "reviewer", "scan", str(root), "--format", "json", "-q", "--jobs", "1", "--no-cache"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "REVIEWER_CACHE_DIR": str(tmp_path / "cache-2")},
+    )
+    assert json.loads(done.stdout)["findings"] == json.loads(alone.stdout)["findings"] != []
