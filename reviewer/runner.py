@@ -571,11 +571,13 @@ def index_and_stage(
 
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
-            _before_fork(stage.rules if stage else (), providers=PROVIDERS)
+            _before_fork(providers=PROVIDERS, analysis=False)
             from concurrent.futures import ProcessPoolExecutor  # a warm scan starts no pool: imported when one does
 
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
-                collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4, arrived)
+                # The check's analysis (libcst) and rules, which the index workers do not run,
+                # are imported while they work, for the check pool's workers to inherit.
+                collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4, arrived, started=lambda: _import_check(stage))
         else:
             _set_index_plan(config, stage.rules if stage else ())
             collected = _index_batch(pending)
@@ -815,23 +817,40 @@ def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[s
 _INDEX_PLAN: Plan | None = None
 
 
-def _before_fork(rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = None, providers: Iterable[IndexProvider] = ()) -> None:
-    """Import the analysis (libcst, sqlglot), the modules of the `rules` a pool's workers run
-    and of the index `providers` they extract facts with (reviewer.index.ProviderRef) in this
-    process before the pool starts, and build what the rules' queries of the `index` will need
+def _before_fork(
+    rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = None, providers: Iterable[IndexProvider] = (), analysis: bool = True
+) -> None:
+    """Import the analysis (libcst, sqlglot; with `analysis` False, only what the `ast` stage
+    imports: index workers), the modules of the `rules` a pool's workers run and of the index
+    `providers` they extract facts with (reviewer.index.ProviderRef) in this process before
+    the pool starts, and build what the rules' queries of the `index` will need
     (ProjectIndex.before_fork): forked workers inherit them, and share their pages, instead of
-    each making them again (the process merges the providers' sections after the pool anyway;
-    with the shipped rule catalogue, no rule module imports them first). No thread of ours
-    runs while they fork (the idle file threads of reviewer.bounds end)."""
-    from reviewer.analyse import import_all
+    each making them again (the process merges the providers' sections after the pool anyway).
+    No thread of ours runs while they fork (the idle file threads of reviewer.bounds end)."""
+    from reviewer.analyse import import_all, import_staged
 
-    import_all()
+    if analysis:
+        import_all()
+    else:
+        import_staged()
     for provider in providers:
         getattr(provider, "loaded", provider)
     stop_threads()
     if index is not None:
         index.before_fork(read_sections(rules))
+    _load_rules(rules)
 
+
+def _import_check(stage: CheckStage | None) -> None:
+    """What the check pool's _before_fork imports (the analysis, the rules), imported while the
+    index pool runs: the parent only waits on it then."""
+    from reviewer.analyse import import_all
+
+    import_all()
+    _load_rules(stage.rules if stage else ())
+
+
+def _load_rules(rules: Iterable[type[Rule]]) -> None:
     for rule in rules:
         try:
             rule.loaded()
@@ -1137,16 +1156,18 @@ def _parallel(
 
 def _in_pool(
     pool: ProcessPoolExecutor, function: Callable[[list], list], items: list, workers: int, most: int,
-    each: Callable[[int, Any], None] | None = None,
+    each: Callable[[int, Any], None] | None = None, started: Callable[[], None] = lambda: None,
 ) -> list:
     """`function` over `items` (whose first element is a SourceFile) in batches in the pool's
     workers, the outputs in the items' order. The largest files go first, in small batches
     (_largest_first), so that the workers finish together: a batch of large files taken last
     would leave the other cores idle while it runs. `each(position, output)` is called as each
-    batch is done, in the order they end."""
+    batch is done, in the order they end; `started()` once every batch is handed over (the
+    workers forked), before waiting on them."""
     from concurrent.futures import as_completed
 
     batches = {pool.submit(function, [items[position] for position in batch]): batch for batch in _largest_first(items, workers, most)}
+    started()
     outputs: list = [None] * len(items)
     for future in as_completed(batches):
         for position, output in zip(batches[future], future.result()):
