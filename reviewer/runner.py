@@ -167,7 +167,7 @@ def scan(
     tree (reviewer.cache.cache_home). With a `selection`, only its files are checked."""
     global _SCAN_REGISTRY
     # Cache entries are written in the background (Writes), and all of them before it returns.
-    _SCAN_REGISTRY = (tuple(config.rule_packs), registry)
+    _SCAN_REGISTRY = (config, registry)
     try:
         with collecting_less(), Writes() as writes:
             return _scan(targets, config, registry, enabled, jobs, use_cache, progress, cache_dir, selection, writes)
@@ -175,8 +175,8 @@ def scan(
         _SCAN_REGISTRY = None
 
 
-# The rule packs and registry of the scan running in this process (its workers: _worker_registry).
-_SCAN_REGISTRY: tuple[tuple[str, ...], Registry] | None = None
+# The config and registry of the scan running in this process (its workers: _worker_registry).
+_SCAN_REGISTRY: tuple[Config, Registry] | None = None
 
 
 def _worker_registry(packs: tuple[str, ...]) -> Registry:
@@ -185,7 +185,7 @@ def _worker_registry(packs: tuple[str, ...]) -> Registry:
     before the fork), else the packs loaded. Loading them in each worker would import every
     rule module of the packs there, where a scan with the catalogue imports those of the
     enabled rules."""
-    if _SCAN_REGISTRY is not None and _SCAN_REGISTRY[0] == tuple(packs):
+    if _SCAN_REGISTRY is not None and tuple(_SCAN_REGISTRY[0].rule_packs) == tuple(packs):
         return _SCAN_REGISTRY[1]
     return registry_module.load(packs)
 
