@@ -39,6 +39,13 @@ if TYPE_CHECKING:  # pragma: no cover
 BOOL_CHAIN_LIMIT = 3000
 
 
+def import_staged() -> None:
+    """Import what the `ast` stage of a file imports where it needs it (the SQL words' tokenizer,
+    and sqlglot with it): a process about to fork index workers, which run that stage,
+    imports it once, and its workers inherit it."""
+    import reviewer.sql.sqllex  # noqa: F401
+
+
 def import_all() -> None:
     """Import what the check of a file that reaches libcst imports where it needs it: a process
     about to fork workers that will analyse files (reviewer.runner._before_fork) imports it
@@ -48,9 +55,10 @@ def import_all() -> None:
 
     import reviewer.context  # noqa: F401
     import reviewer.project.symbols  # noqa: F401
-    import reviewer.sql.sqllex  # noqa: F401
     import reviewer.sql.sqltext  # noqa: F401
     import reviewer.walk  # noqa: F401
+
+    import_staged()
 
 
 def analyse(source: SourceFile, plan: Plan, first: "AstPass | None" = None) -> FileResult:

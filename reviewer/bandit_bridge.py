@@ -24,7 +24,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
-import logging
 import os
 import re
 import tokenize
@@ -55,6 +54,12 @@ def _bandit() -> SimpleNamespace | None:
     0.2 s of CPU with what they import: a scan whose results all come from the cache imports
     none); None when bandit cannot be imported (a runtime dependency: a broken install only
     loses bandit's tests)."""
+    import logging
+
+    # Bandit logs through the root logger's last-resort handler (stderr) by default; the scan
+    # reports problems itself.
+    logging.getLogger("bandit").addHandler(logging.NullHandler())
+    logging.getLogger("bandit").propagate = False
     try:
         import bandit  # noqa: F401
 
@@ -68,11 +73,6 @@ def _bandit() -> SimpleNamespace | None:
         extensions=extension_loader, config=config, manager=manager, metrics=metrics, visitor=node_visitor,
         test_set=test_set,
     )
-
-# Bandit logs through the root logger's last-resort handler (stderr) by default; the scan
-# reports problems itself.
-logging.getLogger("bandit").addHandler(logging.NullHandler())
-logging.getLogger("bandit").propagate = False
 
 # Tests on by default: none measured 0.85 except B113, which OPS001 covers (0.95); these never
 # fired on real code and match a defect by themselves, whatever the surrounding code does.

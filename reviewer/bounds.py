@@ -23,7 +23,6 @@ the index pass and the check pass.
 
 from __future__ import annotations
 
-import ctypes
 import io
 import os
 import queue
@@ -254,6 +253,8 @@ class _Run:
     def interrupt(self) -> None:
         """Raise FileTimeout in the thread at its next Python instruction (a native call in
         progress, such as libcst's parser, finishes first)."""
+        import ctypes  # here: a scan whose every file is cached analyses none (a few ms of its start)
+
         with self.lock:
             if self.inside and self.ident is not None:
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.ident), ctypes.py_object(FileTimeout))

@@ -25,10 +25,23 @@ def builtin_pack() -> Path:
         return inside
     return Path(__file__).resolve().parent.parent / "rules"
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def _tomllib() -> Any:
+    """tomllib (tomli before Python 3.11), imported where a TOML file is read: a tree without
+    a pyproject.toml does without it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
+
+def __getattr__(name: str) -> Any:
+    """`from reviewer.config import tomllib` (the modules that read other TOML files) imports it then."""
+    if name == "tomllib":
+        return _tomllib()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 CONFIG_FILES = (".reviewer.yml", ".reviewer.yaml")
 DIALECTS = ("postgres", "mysql", "sqlite", "tsql", "oracle", "bigquery", "snowflake", "duckdb", "redshift")
@@ -281,6 +294,7 @@ def find_config(start: Path) -> Path | None:
                 return candidate / name
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
+            tomllib = _tomllib()
             try:
                 data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
@@ -305,6 +319,7 @@ def load_config(path: Path | None, root: Path) -> Config:
     if path.suffix.lower() == ".toml":
         # pyproject.toml, or another TOML file (`--config reviewer.toml`): the keys under
         # [tool.reviewer] when the file has that table, else at its top level.
+        tomllib = _tomllib()
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:

@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-import pathspec
-
 from reviewer.config import DIALECTS, Config, MigrationRunner
 from reviewer.model import FileKind
 
+# pathspec is imported where a glob or a .gitignore is to be matched: a tree with neither (a
+# warm scan's whole discovery of one) does without it (a fifth of a warm scan's imports).
 if TYPE_CHECKING:
+    import pathspec
+
     from reviewer.cache import FileStates
 
 # Folders never walked into, besides every dot-folder (see `_skipped`).
@@ -100,20 +102,23 @@ def discover(
     excluded = _spec(exclude, exclude_prefix)
     runner_files = RunnerFiles(_spec(runner.sql, exclude_prefix), _spec(runner.python, exclude_prefix))
     found: dict[str, SourceFile] = {}
+    linked = False
     for target in targets:
         target = target.absolute()
         if target.is_dir():
-            for path, rel in _walk(root, target, excluded, respect_gitignore):
+            for path, rel, link in _walk(root, target, excluded, respect_gitignore):
                 source = classify(root, path, runner_files=runner_files, states=states, rel=rel)
                 if source is not None:
                     found[source.rel] = source
+                    linked = linked or link
         elif target.exists() or target.is_symlink():
             source = classify(root, target, explicit=True, runner_files=runner_files)
             if source is not None:
                 found[source.rel] = source
+                linked = linked or target.is_symlink()
     # One folder walked without following links reaches each file once; only links (a linked
     # file, a linked or repeated target) can reach one twice, and resolving every path is costly.
-    linked = len(targets) > 1 or any(os.path.islink(source.path) for source in found.values())
+    linked = linked or len(targets) > 1
     duplicates = _duplicate_links(found) if linked else set()
     return [found[key] for key in sorted(found) if key not in duplicates]
 
@@ -166,10 +171,10 @@ def _script(path: Path) -> bool:
         return True  # unreadable: kept, and the check reports why
 
 
-def _skipped(directory: str, name: str) -> bool:
-    """Whether the walk leaves out the folder `name` of `directory` (see SKIPPED_DIRS)."""
-    return (name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info")
-            or os.path.exists(os.path.join(directory, name, "pyvenv.cfg")))
+def _skipped(name: str) -> bool:
+    """Whether the walk leaves out a folder of this name (see SKIPPED_DIRS); a folder holding a
+    `pyvenv.cfg` (a virtualenv of any name) is left out too (_walk, as it lists the folder)."""
+    return name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info")
 
 
 def _duplicate_links(found: dict[str, SourceFile]) -> set[str]:
@@ -202,11 +207,26 @@ class _Prefixed:
         return self.spec.match_file(self.prefix + path)
 
 
-_NOTHING = pathspec.PathSpec.from_lines("gitignore", [])
+@dataclass(frozen=True)
+class _NoGlobs:
+    """The spec of no glob: it matches no path."""
+
+    def match_file(self, path: str) -> bool:  # noqa: ARG002 - a PathSpec's signature
+        return False
 
 
-def _spec(globs: Iterable[str], prefix: str) -> "pathspec.PathSpec | _Prefixed":
-    spec = pathspec.PathSpec.from_lines("gitignore", list(globs))
+_NOTHING = _NoGlobs()
+# What matches paths against globs: a PathSpec, one below a prefix, or none.
+Globs = "pathspec.PathSpec | _Prefixed | _NoGlobs"
+
+
+def _spec(globs: Iterable[str], prefix: str) -> Globs:
+    globs = list(globs)
+    if not globs:
+        return _NOTHING
+    import pathspec
+
+    spec = pathspec.PathSpec.from_lines("gitignore", globs)
     return _Prefixed(spec, prefix) if prefix else spec
 
 
@@ -214,8 +234,8 @@ def _spec(globs: Iterable[str], prefix: str) -> "pathspec.PathSpec | _Prefixed":
 class RunnerFiles:
     """The delta files of a project's own migration runner (config `migrations: {runner:}`)."""
 
-    sql: "pathspec.PathSpec | _Prefixed" = field(default_factory=lambda: _NOTHING)
-    python: "pathspec.PathSpec | _Prefixed" = field(default_factory=lambda: _NOTHING)
+    sql: Globs = field(default_factory=lambda: _NOTHING)
+    python: Globs = field(default_factory=lambda: _NOTHING)
 
 
 def relative(root: Path, path: Path) -> str:
@@ -225,11 +245,13 @@ def relative(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore: bool) -> Iterable[tuple[Path, str]]:
-    """(path, path relative to `root`) of each Python and SQL file under `top` that no
-    .gitignore, exclude glob or skipped folder leaves out. Paths relative to the root and to
-    each .gitignore's folder are worked out once per folder, as text (Path objects per file
-    were most of a warm scan's discovery)."""
+def _walk(root: Path, top: Path, excluded: Globs, respect_gitignore: bool) -> Iterable[tuple[Path, str, bool]]:
+    """(path, path relative to `root`, whether it is a symbolic link) of each Python and SQL
+    file under `top` that no .gitignore, exclude glob or skipped folder leaves out. Symbolic
+    links to folders are not followed. Each folder is listed once (os.scandir: its entries say
+    whether they are folders or links without a call per file), and the paths relative to the
+    root and to each .gitignore's folder are made as text from the parent folder's (path
+    objects and a `stat` per folder were most of a warm scan's discovery)."""
     inherited: list[tuple[Path, pathspec.PathSpec]] = []
     if respect_gitignore:
         # .gitignore files above the walked folder, up to the repository root, apply too.
@@ -241,31 +263,52 @@ def _walk(root: Path, top: Path, excluded: pathspec.PathSpec, respect_gitignore:
         # (as explicitly named files are); those ancestor rules would otherwise hide all of it.
         if inherited and _ignored(_inside(root, top), True, _NOTHING, _within(top, inherited)):
             inherited = []
-    # Each folder's active .gitignore specs: its parent's plus its own.
-    active: dict[str, list[tuple[Path, pathspec.PathSpec]]] = {os.path.dirname(str(top)): inherited}
-    for directory, subdirs, files in os.walk(top, followlinks=False):
-        here = Path(directory)
-        specs = active.pop(os.path.dirname(directory), inherited) if here == top else active.pop(directory, inherited)
-        if respect_gitignore and ".gitignore" in files:
-            specs = [*specs, *_gitignore(here)]
-        inside = _inside(root, here)
-        within = _within(here, specs)
-        kept = []
-        for name in sorted(subdirs):
-            if _skipped(directory, name):
+    # Folders to list: (folder, its path relative to the root, each .gitignore spec that
+    # applies in it with the folder's path relative to the spec's own folder).
+    pending: list[tuple[str, str, list[tuple[str, pathspec.PathSpec]]]] = [(str(top), _inside(root, top), _within(top, inherited))]
+    while pending:
+        directory, inside, within = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue  # an unreadable folder is left out, as os.walk leaves it
+        folders, files = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (folders if is_dir else files).append(entry)
+        if directory != str(top) and any(entry.name == "pyvenv.cfg" and os.path.exists(entry.path) for entry in entries):
+            continue  # a virtualenv (see _skipped): nothing of it is walked
+        if respect_gitignore and any(entry.name == ".gitignore" for entry in files):
+            within = [*within, *(("", spec) for _, spec in _gitignore(Path(directory)))]
+        children = []
+        for entry in folders:
+            name = entry.name
+            if _skipped(name) or _is_link(entry):
                 continue
-            if _ignored(_child(inside, name), True, excluded, [(_child(prefix, name), spec) for prefix, spec in within]):
+            inner = [(_child(prefix, name), spec) for prefix, spec in within]
+            if _ignored(_child(inside, name), True, excluded, inner):
                 continue
-            kept.append(name)
-            active[os.path.join(directory, name)] = specs
-        subdirs[:] = kept
-        for name in sorted(files):
+            children.append((entry.path, _child(inside, name), inner))
+        pending.extend(reversed(children))
+        for entry in files:
+            name = entry.name
             if not name.endswith(PYTHON_SUFFIXES) and not is_sql_name(name):
                 continue
             rel = _child(inside, name)
             if _ignored(rel, False, excluded, [(_child(prefix, name), spec) for prefix, spec in within]):
                 continue
-            yield here / name, rel
+            yield Path(entry.path), rel, _is_link(entry)
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _inside(root: Path, folder: Path) -> str:
@@ -299,10 +342,12 @@ def _gitignore(directory: Path) -> list[tuple[Path, pathspec.PathSpec]]:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return []
+    import pathspec
+
     return [(directory, pathspec.PathSpec.from_lines("gitignore", lines))]
 
 
-def _ignored(rel: str, is_dir: bool, excluded: pathspec.PathSpec, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+def _ignored(rel: str, is_dir: bool, excluded: Globs, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
     """Whether a path (`rel`: relative to the scan root) is excluded by the config's globs or
     ignored by the .gitignore specs in `ignores` (each with the path relative to its folder)."""
     suffix = "/" if is_dir else ""
@@ -529,6 +574,8 @@ class Deployment:
             return None
         spec = _SPECS.get(self.globs)
         if spec is None:
+            import pathspec
+
             spec = _SPECS[self.globs] = pathspec.PathSpec.from_lines("gitignore", self.globs)
         return spec
 

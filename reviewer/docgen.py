@@ -1,6 +1,7 @@
 """The generated documentation: one page per rule and the rule index under `docs/rules/`, and
 the list of bandit's tests in `docs/bandit.md`, all from the rules' metadata and the shipped
-field precision (reviewer/field_precision.json).
+field precision (reviewer/field_precision.json); and the built-in pack's rule catalogue shipped
+in the package (reviewer/rule_catalogue.json, reviewer.registry.SHIPPED_CATALOGUE).
 
     python -m reviewer.docgen            # rewrite the generated pages
     python -m reviewer.docgen --check    # exit 1 when a page is stale (tests/test_docs.py)
@@ -260,6 +261,7 @@ def main(argv: list[str] | None = None, emit: Callable[[str], None] = print) -> 
         emit(f"{options.docs}: not a docs folder of reviewer's repository (no {BANDIT_PAGE}); the generator runs from a clone")
         return 2
     files = generated(options.docs)
+    files[registry_module.SHIPPED_CATALOGUE] = registry_module.shipped_catalogue()
     if options.check:
         problems = stale(options.docs, files)
         for problem in problems:

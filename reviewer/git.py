@@ -104,6 +104,16 @@ def is_shallow(cwd: Path) -> bool:
     return git(cwd, "rev-parse", "--is-shallow-repository", check=False).stdout.strip() == "true"
 
 
+def no_work_tree(cwd: Path) -> bool:
+    """Whether git would find no work tree from `cwd`: it looks for `.git` (a folder, or a file
+    naming one) in `cwd` and each of its parents, unless GIT_DIR names the repository or
+    GIT_WORK_TREE the tree (a bare repository, found without a `.git`, has no work tree)."""
+    if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+        return False
+    folder = cwd.absolute()
+    return not any(os.path.lexists(os.path.join(parent, ".git")) for parent in (folder, *folder.parents))
+
+
 def in_repository(cwd: Path) -> bool:
     """Whether `cwd` is inside a git repository (asked with is_shallow's question, so that a
     run asking both starts one process)."""
@@ -112,7 +122,11 @@ def in_repository(cwd: Path) -> bool:
 
 def top_level(cwd: Path) -> Path | None:
     """The work tree's top folder, or None when `cwd` is not inside a git work tree (or git is
-    missing)."""
+    missing). git is not asked when it could find no repository (`no_work_tree`): every scan
+    asks this of the folder it scanned (its reports' paths), and a process costs a few
+    milliseconds."""
+    if no_work_tree(cwd):
+        return None
     try:
         done = git(cwd, "rev-parse", "--show-toplevel", check=False)
     except GitError:

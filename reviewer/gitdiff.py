@@ -10,9 +10,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-from unidiff import PatchSet
-from unidiff.errors import UnidiffParseError
-
 from reviewer.git import GitError, ask_together, git as _git, in_repository, is_shallow, top_level
 from reviewer.model import Category, Finding
 from reviewer.scoring import checked_categories, score
@@ -101,6 +98,9 @@ def changed_lines(root: Path, base: str, option: str = "--diff") -> ChangedLines
     untracked_question = ("ls-files", "--others", "--exclude-standard", "-z")
     ask_together(top, diff_question, untracked_question)
     diff = _git(top, *diff_question).stdout
+    from unidiff import PatchSet  # here: a scan without --diff publishes through this module
+    from unidiff.errors import UnidiffParseError
+
     try:
         patch = PatchSet(diff)
     except UnidiffParseError as error:

@@ -436,9 +436,11 @@ def qualified(*names: str) -> Needs:
     """Code that can name one of these qualified names through any import or alias
     (`requests.get`: `import requests as r` then `r.get(...)`, `from requests import get as
     fetch` then `fetch(...)`, or `requests.get` unimported, which resolves to itself): such code
-    holds both the first and the last name of the path, in its imports or its expressions."""
+    holds both the first and the last name of the path, in its imports or its expressions.
+    The same needs whatever the order of `names` (a frozenset's: the rule catalogue is the
+    same text in every process)."""
     alternatives = []
-    for name in names:
+    for name in sorted(set(names)):
         first, _, last = name.rpartition(".")
         root = first.split(".")[0] if first else last
         alternatives.append(Needs(names=(last,)) if root == last else Needs(names=(root,)) & Needs(names=(last,)))
@@ -473,9 +475,9 @@ def called(*lasts: str) -> Needs:
 def qualified_call(*names: str) -> Needs:
     """Code that can call one of these qualified names through any import or alias: the first
     name of the path among the file's names (as `qualified`) and a call of the last one
-    (`called`)."""
+    (`called`), whatever the order of `names` (as `qualified`)."""
     lasts_by_root: dict[str, list[str]] = {}
-    for name in names:
+    for name in sorted(set(names)):
         first, _, last = name.rpartition(".")
         lasts_by_root.setdefault(first.split(".")[0] if first else "", []).append(last)
     alternatives = [

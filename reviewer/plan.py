@@ -15,9 +15,7 @@ import tokenize
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
-
-import pathspec
+from typing import TYPE_CHECKING, Any
 
 from reviewer.config import Config, builtin_pack
 from reviewer.discovery import Deployment, SourceFile
@@ -28,6 +26,9 @@ from reviewer.registry import selector_matches
 from reviewer.rule import PythonRule, Report, Rule, SqlRule
 from reviewer.sql.sinks import SINK_NEEDS
 from reviewer.suppress import Directive
+
+if TYPE_CHECKING:
+    import pathspec
 
 BINARY_SNIFF = 8192
 
@@ -124,6 +125,8 @@ def path_ignores(config: Config, path: str) -> list[str]:
 
 @lru_cache(maxsize=256)
 def _glob(pattern: str) -> pathspec.PathSpec:
+    import pathspec  # only with `per-path-ignores` (reviewer.discovery: pathspec where it matches)
+
     return pathspec.PathSpec.from_lines("gitignore", [pattern])
 
 

@@ -16,12 +16,12 @@ import os
 import re
 import sys
 from dataclasses import dataclass, fields
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping
 
 from reviewer import bandit_bridge
-from reviewer.cache import keep, read_kept, sources_key
+from reviewer.cache import keep, read_kept
 from reviewer.meta import META_RULES
 from reviewer.model import CATEGORY_PREFIXES, Category, Confidence, FileKind, Severity
 from reviewer.config import builtin_pack
@@ -159,7 +159,12 @@ def load(packs: Iterable[Path | str] = (), listed: bool = False) -> Registry:
     modules load when a rule runs), and the catalogue is written when it does not."""
     packs = tuple(str(pack) for pack in packs)
     if listed:
-        registry = _from_catalogue(packs)
+        hasher = _hasher()
+        for folder in _folders(packs):
+            _pack_files(folder, hasher)
+        registry = _from_catalogue(packs, hasher.hexdigest())
+        if registry is None and not packs:
+            registry = _from_shipped(hasher.hexdigest())
         if registry is not None:
             return registry
     loaded: list[type[Rule]] = [*META_RULES, *bandit_bridge.rules()]
@@ -184,7 +189,7 @@ def load(packs: Iterable[Path | str] = (), listed: bool = False) -> Registry:
     loaded.sort(key=lambda rule: rule.code)
     registry = Registry(tuple(loaded), hasher.hexdigest())
     if listed:
-        _keep_catalogue(packs, by_pack)
+        _keep_catalogue(packs, by_pack, registry.digest)
     return registry
 
 
@@ -204,7 +209,10 @@ def _pack_files(pack: Path, hasher) -> list[Path]:
     if not pack.is_dir():
         raise RegistryError(str(pack), "rule pack folder does not exist")
     files = sorted(path for path in pack.rglob("*.py") if not path.name.startswith("_"))
+    hasher.update(b"\0pack")
     for path in files:
+        # The file's name too: the rule catalogue names each rule's module (catalogue_key).
+        hasher.update(path.relative_to(pack).as_posix().encode("utf-8", "surrogateescape") + b"\0")
         hasher.update(path.read_bytes())
     return files
 
@@ -224,10 +232,14 @@ LISTED = (
 )
 KINDS: dict[str, type[Rule]] = {"python": PythonRule, "sql": SqlRule, "project": ProjectRule}
 ENUMS = {"category": Category, "severity": Severity, "confidence": Confidence}
-CATALOGUE_LAYOUT = "catalogue-v2"
+CATALOGUE_LAYOUT = "catalogue-v3"
 # The folder of the user cache the catalogue is kept in (reviewer.cache.keep).
 CATALOGUE_FOLDER = "rule-catalogue"
 PACKAGE = Path(__file__).resolve().parent
+# The built-in pack's catalogue, shipped inside the package (written by `python -m
+# reviewer.docgen`): a run with an empty user cache (a CI job, the first run after an
+# install) reads it instead of importing every rule module, when its key is this code's.
+SHIPPED_CATALOGUE = PACKAGE / "rule_catalogue.json"
 
 
 class Listed:
@@ -263,17 +275,57 @@ class Listed:
         return cls.loaded().needs_under(settings)  # type: ignore[attr-defined]
 
 
-def catalogue_key(packs: tuple[str, ...]) -> str:
-    """What the catalogue of these packs (after the built-in one) is made of: reviewer's source
-    files and the packs' files (reviewer.cache.sources_key); a change makes the next run load
-    the rules and write the catalogue again."""
-    return sources_key(CATALOGUE_LAYOUT, (PACKAGE, *_folders(packs)))
+def catalogue_key(digest: str) -> str:
+    """The key of the catalogue of the packs whose registry digest is `digest` (bandit's version
+    and each pack's files, names and content: _pack_files): the catalogue's layout, reviewer's
+    source (engine_digest) and that digest, which every scan makes anyway. A change to any of
+    them is another key: the next run loads the rules and keeps the catalogue again. The
+    shipped catalogue has the key of the built-in pack alone."""
+    return hashlib.blake2b(f"{CATALOGUE_LAYOUT} {engine_digest()} {digest}".encode(), digest_size=12).hexdigest()
 
 
-def describe(rule: type[Rule]) -> dict[str, Any]:
-    """A pack's rule as the catalogue keeps it (plain JSON; listed() rebuilds it)."""
+@lru_cache(maxsize=1)
+def engine_digest() -> str:
+    """Hash of the engine's own source, so results cached by other code are never reused
+    (the version number alone does not change between development builds). The built-in
+    pack, inside the package when installed (`rules/`), is left to the registry's digest: the
+    same source hashes the same from a clone and from a wheel (catalogue_key)."""
+    hasher = hashlib.blake2b(digest_size=12)
+    for rel, path in sorted(_sources(str(PACKAGE), "")):
+        hasher.update(rel.encode())
+        with open(path, "rb") as handle:
+            hasher.update(handle.read())
+    return hasher.hexdigest()
+
+
+def _sources(folder: str, prefix: str) -> Iterable[tuple[str, str]]:
+    """(path relative to the package, path) of each Python file of the package but the pack's
+    (os.scandir: each scan hashes them, and pathlib's glob took a third of that)."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if prefix or entry.name != "rules":
+                    yield from _sources(entry.path, f"{prefix}{entry.name}/")
+            elif entry.name.endswith(".py"):
+                yield prefix + entry.name, entry.path
+
+
+def shipped_catalogue() -> str:
+    """The text of SHIPPED_CATALOGUE for this code: the built-in pack's rules, imported."""
+    hasher = _hasher()
+    rules = [rule for rule, _ in _load_pack(builtin_pack(), hasher)]
+    entries = [describe(rule, builtin_pack()) for rule in sorted(rules, key=lambda rule: rule.code)]
+    value = {"key": catalogue_key(hasher.hexdigest()), "layout": CATALOGUE_LAYOUT, "packs": [entries]}
+    return json.dumps(value, indent=1, sort_keys=True) + "\n"
+
+
+def describe(rule: type[Rule], pack: Path) -> dict[str, Any]:
+    """A pack's rule as the catalogue keeps it (plain JSON; listed() rebuilds it). Its file is
+    named relative to the `pack` folder, so that a catalogue does not depend on where the
+    package is installed."""
     kinds = [name for name, base in KINDS.items() if issubclass(rule, base)]
-    entry: dict[str, Any] = {"kinds": kinds, "class": rule.__name__, "doc": rule.__doc__ or "", "source_path": rule.source_path}
+    source = Path(rule.source_path).resolve().relative_to(pack.resolve()).as_posix()
+    entry: dict[str, Any] = {"kinds": kinds, "class": rule.__name__, "doc": rule.__doc__ or "", "source_path": source}
     for name in LISTED:
         value = getattr(rule, name)
         if name in ENUMS:
@@ -388,7 +440,9 @@ def _named_object(reference: str) -> Any:
 def listed(entry: Mapping[str, Any], pack: Path) -> type[Rule]:
     """The rule a catalogue entry describes, as a Listed class of its kinds (a rule may be a
     PythonRule and an SqlRule)."""
-    attributes: dict[str, Any] = {"__doc__": entry["doc"] or None, "__module__": __name__, "source_path": entry["source_path"], "pack": str(pack)}
+    attributes: dict[str, Any] = {
+        "__doc__": entry["doc"] or None, "__module__": __name__, "source_path": str(pack / entry["source_path"]), "pack": str(pack),
+    }
     for name in LISTED:
         value = entry[name]
         if name in ENUMS:
@@ -414,30 +468,51 @@ def _tuples(value: Any) -> Any:
     return value
 
 
-def _keep_catalogue(packs: tuple[str, ...], by_pack: list[list[type[Rule]]], env: Mapping[str, str] = os.environ) -> None:
+def _keep_catalogue(packs: tuple[str, ...], by_pack: list[list[type[Rule]]], digest: str, env: Mapping[str, str] = os.environ) -> None:
     """Keep each pack's rules for the next run (not when a value is not plain JSON)."""
     try:
-        keep(CATALOGUE_FOLDER, catalogue_key(packs), {"packs": [[describe(rule) for rule in rules] for rules in by_pack]}, env)
+        described = [[describe(rule, folder) for rule in rules] for folder, rules in zip(_folders(packs), by_pack)]
+        keep(CATALOGUE_FOLDER, catalogue_key(digest), {"packs": described}, env)
     except (TypeError, ValueError):
         pass  # an option default that JSON cannot hold: the rules load on every run
 
 
-def _from_catalogue(packs: tuple[str, ...], env: Mapping[str, str] = os.environ) -> Registry | None:
-    """The registry from the kept catalogue of these packs, when there is one of their key."""
-    kept = read_kept(CATALOGUE_FOLDER, catalogue_key(packs), env)
+def _from_catalogue(packs: tuple[str, ...], digest: str, env: Mapping[str, str] = os.environ) -> Registry | None:
+    """The registry from the kept catalogue of these packs (whose registry digest is `digest`),
+    when there is one of their key."""
+    return _listed_registry(packs, read_kept(CATALOGUE_FOLDER, catalogue_key(digest), env), digest)
+
+
+def _from_shipped(digest: str, env: Mapping[str, str] = os.environ) -> Registry | None:
+    """The registry of the built-in pack alone (whose registry digest is `digest`) from
+    SHIPPED_CATALOGUE, when its key is this code's (catalogue_key); it is then kept in the
+    user cache, where the next run finds it."""
+    try:
+        shipped = json.loads(SHIPPED_CATALOGUE.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(shipped, dict) or shipped.get("key") != catalogue_key(digest):
+        return None  # another code's catalogue (a stale file, an edited rule): the rules load
+    registry = _listed_registry((), shipped, digest)
+    if registry is not None:
+        keep(CATALOGUE_FOLDER, catalogue_key(digest), {"packs": shipped["packs"]}, env)
+    return registry
+
+
+def _listed_registry(packs: tuple[str, ...], kept: Any, digest: str) -> Registry | None:
+    """The registry of a catalogue's `packs` entries (one list per folder of _folders), the
+    registry's `digest` made by the caller; None when they are not ones this version writes."""
     folders = _folders(packs)
     if not isinstance(kept, dict) or not isinstance(kept.get("packs"), list) or len(kept["packs"]) != len(folders):
         return None
-    hasher = _hasher()
     rules: list[type[Rule]] = [*META_RULES, *bandit_bridge.rules()]
     try:
         for folder, entries in zip(folders, kept["packs"]):
-            _pack_files(folder, hasher)
             rules.extend(listed(entry, folder) for entry in entries)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None  # not a catalogue this version writes: the rules load, and it is written again
     rules.sort(key=lambda rule: rule.code)
-    return Registry(tuple(rules), hasher.hexdigest())
+    return Registry(tuple(rules), digest)
 
 
 _PACK_CACHE: dict[str, list[tuple[type[Rule], str]]] = {}

@@ -9,7 +9,6 @@ import json
 import os
 import time
 from contextlib import contextmanager
-from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,14 +22,14 @@ from reviewer.cache import (
 )
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root, shadowed_modules
-from reviewer.index import PROVIDERS, IndexedFile, LazySections, ProjectIndex, root_sections
+from reviewer.index import PROVIDERS, IndexedFile, IndexProvider, LazySections, ProjectIndex, root_sections
 from reviewer.fixes import place
 from reviewer.merge import merge
 from reviewer.lines import count_lines, split_lines
 from reviewer.meta import SuppressionUnknownCode, SuppressionWithoutReason, UnusedSuppression
 from reviewer.model import Edit, FileError, Finding, Location
 from reviewer.plan import FileResult, Plan, _named, internal_error, make_finding, path_ignores, read_text
-from reviewer.registry import Registry
+from reviewer.registry import Registry, engine_digest
 from reviewer.rule import Autofix, Change, ProjectRule, PythonRule, Rule, SqlRule
 from reviewer.scoring import Score, checked_categories, score
 from reviewer.suppress import Directive, covers, removal
@@ -166,9 +165,29 @@ def scan(
 ) -> ScanResult:
     """Scan `targets`. The cache lives in `cache_dir` (--cache-dir) or its default outside the
     tree (reviewer.cache.cache_home). With a `selection`, only its files are checked."""
+    global _SCAN_REGISTRY
     # Cache entries are written in the background (Writes), and all of them before it returns.
-    with collecting_less(), Writes() as writes:
-        return _scan(targets, config, registry, enabled, jobs, use_cache, progress, cache_dir, selection, writes)
+    _SCAN_REGISTRY = (config, registry)
+    try:
+        with collecting_less(), Writes() as writes:
+            return _scan(targets, config, registry, enabled, jobs, use_cache, progress, cache_dir, selection, writes)
+    finally:
+        _SCAN_REGISTRY = None
+
+
+# The config and registry of the scan running in this process (its workers: _worker_registry).
+_SCAN_REGISTRY: tuple[Config, Registry] | None = None
+
+
+def _worker_registry(packs: tuple[str, ...]) -> Registry:
+    """The registry a worker of a scan runs: its parent's (a forked worker inherits it: the
+    rule classes, known from the rule catalogue, and the rule modules the parent imported
+    before the fork), else the packs loaded. Loading them in each worker would import every
+    rule module of the packs there, where a scan with the catalogue imports those of the
+    enabled rules."""
+    if _SCAN_REGISTRY is not None and tuple(_SCAN_REGISTRY[0].rule_packs) == tuple(packs):
+        return _SCAN_REGISTRY[1]
+    return registry_module.load(packs)
 
 
 # Allocations between two collections of the youngest generation while a scan runs (Python's
@@ -552,11 +571,13 @@ def index_and_stage(
 
         if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
-            _before_fork(stage.rules if stage else ())
+            _before_fork(providers=PROVIDERS, analysis=False)
             from concurrent.futures import ProcessPoolExecutor  # a warm scan starts no pool: imported when one does
 
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_index_worker, initargs=init) as pool:
-                collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4, arrived)
+                # The check's analysis (libcst) and rules, which the index workers do not run,
+                # are imported while they work, for the check pool's workers to inherit.
+                collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4, arrived, started=lambda: _import_check(stage))
         else:
             _set_index_plan(config, stage.rules if stage else ())
             collected = _index_batch(pending)
@@ -796,19 +817,40 @@ def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[s
 _INDEX_PLAN: Plan | None = None
 
 
-def _before_fork(rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = None) -> None:
-    """Import the analysis (libcst, sqlglot) and the modules of the `rules` a pool's workers
-    run in this process before the pool starts, and build what the rules' queries of the
-    `index` will need (ProjectIndex.before_fork): forked workers inherit them, and share their
-    pages, instead of each making them again. No thread of ours runs while they fork (the
-    idle file threads of reviewer.bounds end)."""
-    from reviewer.analyse import import_all
+def _before_fork(
+    rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = None, providers: Iterable[IndexProvider] = (), analysis: bool = True
+) -> None:
+    """Import the analysis (libcst, sqlglot; with `analysis` False, only what the `ast` stage
+    imports: index workers), the modules of the `rules` a pool's workers run and of the index
+    `providers` they extract facts with (reviewer.index.ProviderRef) in this process before
+    the pool starts, and build what the rules' queries of the `index` will need
+    (ProjectIndex.before_fork): forked workers inherit them, and share their pages, instead of
+    each making them again (the process merges the providers' sections after the pool anyway).
+    No thread of ours runs while they fork (the idle file threads of reviewer.bounds end)."""
+    from reviewer.analyse import import_all, import_staged
 
-    import_all()
+    if analysis:
+        import_all()
+    else:
+        import_staged()
+    for provider in providers:
+        getattr(provider, "loaded", provider)
     stop_threads()
     if index is not None:
         index.before_fork(read_sections(rules))
+    _load_rules(rules)
 
+
+def _import_check(stage: CheckStage | None) -> None:
+    """What the check pool's _before_fork imports (the analysis, the rules), imported while the
+    index pool runs: the parent only waits on it then."""
+    from reviewer.analyse import import_all
+
+    import_all()
+    _load_rules(stage.rules if stage else ())
+
+
+def _load_rules(rules: Iterable[type[Rule]]) -> None:
     for rule in rules:
         try:
             rule.loaded()
@@ -819,7 +861,7 @@ def _before_fork(rules: Iterable[type[Rule]] = (), index: ProjectIndex | None = 
 def _init_index_worker(config: Config, packs: tuple[str, ...] | None = None, codes: tuple[str, ...] = ()) -> None:
     """The index worker's plan: the scan's config, and the rules of the check's `ast` stage
     (none when `packs` is None)."""
-    chosen = [rule for rule in registry_module.load(packs).rules if rule.code in codes] if packs is not None else []
+    chosen = [rule for rule in _worker_registry(packs).rules if rule.code in codes] if packs is not None else []
     _set_index_plan(config, chosen)
     _collect_less()
 
@@ -1028,24 +1070,12 @@ def _restore(data: dict, path: str) -> FileResult | None:
     return result if result.path == path else None
 
 
-@lru_cache(maxsize=1)
-def engine_digest() -> str:
-    """Hash of the engine's own source, so results cached by other code are never reused
-    (the version number alone does not change between development builds)."""
-    hasher = hashlib.blake2b(digest_size=12)
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        hasher.update(path.relative_to(package).as_posix().encode())
-        hasher.update(path.read_bytes())
-    return hasher.hexdigest()
-
-
 _WORKER_PLAN: Plan | None = None
 
 
 def _init_worker(config: Config, packs: tuple[str, ...], codes: tuple[str, ...], index: ProjectIndex) -> None:
     global _WORKER_PLAN
-    loaded = registry_module.load(packs)
+    loaded = _worker_registry(packs)
     chosen = [rule for rule in loaded.rules if rule.code in codes]
     _WORKER_PLAN = Plan(
         config=config,
@@ -1126,16 +1156,18 @@ def _parallel(
 
 def _in_pool(
     pool: ProcessPoolExecutor, function: Callable[[list], list], items: list, workers: int, most: int,
-    each: Callable[[int, Any], None] | None = None,
+    each: Callable[[int, Any], None] | None = None, started: Callable[[], None] = lambda: None,
 ) -> list:
     """`function` over `items` (whose first element is a SourceFile) in batches in the pool's
     workers, the outputs in the items' order. The largest files go first, in small batches
     (_largest_first), so that the workers finish together: a batch of large files taken last
     would leave the other cores idle while it runs. `each(position, output)` is called as each
-    batch is done, in the order they end."""
+    batch is done, in the order they end; `started()` once every batch is handed over (the
+    workers forked), before waiting on them."""
     from concurrent.futures import as_completed
 
     batches = {pool.submit(function, [items[position] for position in batch]): batch for batch in _largest_first(items, workers, most)}
+    started()
     outputs: list = [None] * len(items)
     for future in as_completed(batches):
         for position, output in zip(batches[future], future.result()):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,8 +24,10 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _catalogued(tmp_path: Path, monkeypatch, packs: tuple[str, ...] = ()) -> tuple[registry_module.Registry, registry_module.Registry]:
-    """The loaded registry (which writes the catalogue) and the one read from the catalogue."""
+    """The loaded registry (which writes the catalogue) and the one read from the catalogue
+    (the shipped catalogue set aside: the rules load as from a clone whose rules changed)."""
     monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(registry_module, "SHIPPED_CATALOGUE", tmp_path / "no-shipped-catalogue.json")
     loaded = registry_module.load(packs, listed=True)
     return loaded, registry_module.load(packs, listed=True)
 
@@ -100,13 +104,14 @@ def test_a_user_pack_is_listed_after_the_built_in_one(tmp_path: Path, monkeypatc
 
 def test_a_warm_scan_imports_no_rule_module(tmp_path: Path) -> None:
     """A scan whose every result comes from the cache takes its rules from the catalogue and
-    imports none of the rule modules; the reports are the same byte for byte."""
+    imports none of the rule modules (a cold one, with the shipped catalogue, imports those
+    its files need); the reports are the same byte for byte."""
     root = tmp_path / "proj"
     shutil.copytree(REPO / "sample_projects" / "django_shop", root)
     env = {**os.environ, **_env(tmp_path)}
     runs = scans_reporting(root, "sum(name.startswith('reviewer_pack_') for name in sys.modules)", env=env)
     counts = [int(count) for _, count in runs]
-    assert counts[0] > 50 and counts[1] == 0
+    assert 0 < counts[0] < 50 and counts[1] == 0
     assert runs[0][0] == runs[1][0]
 
 
@@ -178,3 +183,162 @@ def test_a_scan_imports_only_the_rule_modules_its_files_need(tmp_path: Path) -> 
     assert "libcst" in modules and 0 < len([name for name in modules if name.startswith("reviewer_pack_")]) < 10
     [(uncached, _)] = scans_reporting(root, "0", runs=1, env={**os.environ, "REVIEWER_CACHE_DIR": str(tmp_path / "other")})
     assert json.loads(report)["findings"] == json.loads(uncached)["findings"] != []
+
+
+def test_the_shipped_catalogue_is_up_to_date() -> None:
+    """reviewer/rule_catalogue.json is what `python -m reviewer.docgen` writes for this code
+    (REVIEWER_UPDATE_EXPECTED=1 rewrites it); a stale one is never read (its key), so a scan
+    with an empty cache would import every rule module."""
+    expected = registry_module.shipped_catalogue()
+    if os.environ.get("REVIEWER_UPDATE_EXPECTED"):
+        registry_module.SHIPPED_CATALOGUE.write_text(expected, encoding="utf-8")
+    shipped = registry_module.SHIPPED_CATALOGUE.read_text(encoding="utf-8")
+    assert shipped == expected, f"{registry_module.SHIPPED_CATALOGUE} is stale: run `python -m reviewer.docgen`"
+
+
+def test_the_shipped_catalogue_is_the_same_under_any_hash_seed() -> None:
+    """Its text may not follow the order of a set (a rule's needs built from a frozenset):
+    otherwise it would be stale in every other process."""
+    texts = set()
+    for seed in ("1", "2", "3"):
+        probe = "import hashlib\nfrom reviewer import registry\nprint(hashlib.sha256(registry.shipped_catalogue().encode()).hexdigest())"
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+        texts.add(done.stdout)
+    assert len(texts) == 1
+
+
+def test_the_shipped_catalogue_lists_the_loaded_rules(tmp_path: Path, monkeypatch) -> None:
+    """With an empty user cache, the built-in pack's rules come from the shipped catalogue,
+    equal to their classes, and are kept in the user cache for the next run."""
+    monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(registry_module, "_load_module", lambda pack, path: pytest.fail(f"{path} was imported"))
+    shipped = registry_module.load((), listed=True)
+    monkeypatch.undo()
+    loaded = registry_module.load(())
+    assert shipped.digest == loaded.digest
+    assert [rule.code for rule in shipped.rules] == [rule.code for rule in loaded.rules]
+    for real, rule in zip(loaded.rules, shipped.rules):
+        assert issubclass(rule, Listed) == (real.source_path != ""), rule.code
+        for name in LISTED:
+            assert getattr(rule, name) == getattr(real, name), (rule.code, name)
+        assert rule.source_path == real.source_path
+    [kept] = (tmp_path / "cache").rglob(f"{registry_module.CATALOGUE_FOLDER}/*.json")
+    assert json.loads(kept.read_text())["packs"] == json.loads(registry_module.SHIPPED_CATALOGUE.read_text())["packs"]
+
+
+def test_a_shipped_catalogue_of_other_code_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    """A shipped catalogue whose key is not this code's (reviewer's source, the built-in pack,
+    bandit's version, the layout), or any catalogue with a user pack, is not read: the rules
+    load from their modules."""
+    monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    shipped = json.loads(registry_module.SHIPPED_CATALOGUE.read_text())
+    stale = tmp_path / "rule_catalogue.json"
+    stale.write_text(json.dumps({**shipped, "key": "0" * 24}))
+    monkeypatch.setattr(registry_module, "SHIPPED_CATALOGUE", stale)
+    digest = registry_module.load(()).digest
+    assert registry_module._from_shipped(digest) is None
+    assert not any(issubclass(rule, Listed) for rule in registry_module.load((), listed=True).rules)
+    # The key follows the built-in pack's files (through the registry's digest) and the source.
+    assert shipped["key"] == registry_module.catalogue_key(digest) != registry_module.catalogue_key("x" + digest[1:])
+    monkeypatch.setattr(registry_module, "engine_digest", lambda: "another source")
+    assert registry_module.catalogue_key(digest) != shipped["key"]
+    monkeypatch.undo()
+    monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path / "cache-2"))
+    pack = write_pack(tmp_path / "pack")
+    with_pack = registry_module.load((str(pack),), listed=True)
+    assert not any(issubclass(rule, Listed) for rule in with_pack.rules)
+
+
+def test_a_cold_scan_imports_no_rule_module_before_the_pools(tmp_path: Path) -> None:
+    """A scan with an empty cache folder takes its rules from the shipped catalogue: when the
+    scan starts (before discovery, the index pool and the check pool) no rule module, libcst
+    or sqlglot is imported; with a stale shipped catalogue every rule module is. The reports
+    are the same."""
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / "django_shop", root)
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps({**json.loads(registry_module.SHIPPED_CATALOGUE.read_text()), "key": "0" * 24}))
+    reports, imported = [], []
+    for name, shipped in (("fresh", registry_module.SHIPPED_CATALOGUE), ("stale", stale)):
+        probe = (
+            "import json, sys\n"
+            "from pathlib import Path\n"
+            "from reviewer import registry, runner\n"
+            f"registry.SHIPPED_CATALOGUE = Path({str(shipped)!r})\n"
+            "seen = []\n"
+            "scan = runner._scan\n"
+            "def _scan(*args, **kwargs):\n"
+            "    seen.extend(m for m in sys.modules if m.startswith('reviewer_pack_') or m in ('libcst', 'sqlglot'))\n"
+            "    return scan(*args, **kwargs)\n"
+            "runner._scan = _scan\n"
+            "from reviewer.cli import main\n"
+            "try:\n"
+            f"    main(['scan', {str(root)!r}, '--format', 'json', '-q'])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print(json.dumps(seen), file=sys.stderr)\n"
+        )
+        env = {**os.environ, "REVIEWER_CACHE_DIR": str(tmp_path / f"cache-{name}")}
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env)
+        reports.append(done.stdout)
+        imported.append(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert imported[0] == []
+    assert {"libcst", "sqlglot"} <= set(imported[1]) and len(imported[1]) > 50
+    assert json.loads(reports[0])["findings"] and reports[0] == reports[1]
+
+
+def test_the_catalogue_key_follows_the_names_of_the_packs_files(tmp_path: Path) -> None:
+    """A catalogue names each rule's module: a rule file moved within its pack, its content
+    the same, makes another registry digest, so another catalogue key."""
+    pack = write_pack(tmp_path / "pack")
+    hashed = registry_module._hasher()
+    registry_module._pack_files(pack, hashed)
+    (pack / "python").rename(pack / "checks")
+    moved = registry_module._hasher()
+    registry_module._pack_files(pack, moved)
+    assert hashed.hexdigest() != moved.hexdigest()
+    assert registry_module.catalogue_key(hashed.hexdigest()) != registry_module.catalogue_key(moved.hexdigest())
+
+
+def test_a_scans_workers_run_its_registry(tmp_path: Path) -> None:
+    """The index and check workers of a scan (forked) run the registry their parent loaded
+    from the catalogue: they hold the modules of the rules they run, not every rule module of
+    the pack (each worker loading the pack again did). The report is the one of a scan in one
+    process."""
+    root = tmp_path / "proj"
+    shutil.copytree(REPO / "sample_projects" / "django_shop", root)
+    for number in range(30):
+        (root / f"module_{number}.py").write_text(f"import requests\n\n\ndef fetch_{number}(url):\n    return requests.get(url).json()\n")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    probe = (
+        "import os, sys\n"
+        "from reviewer import runner\n"
+        "def marking(initialise, kind):\n"
+        "    def initialise_and_mark(*args):\n"
+        "        initialise(*args)\n"
+        f"        with open(os.path.join({str(marks)!r}, f'{{kind}}-{{os.getpid()}}'), 'w') as out:\n"
+        "            out.write(f\"{sum(name.startswith('reviewer_pack_') for name in sys.modules)} {int('libcst' in sys.modules)}\")\n"
+        "    return initialise_and_mark\n"
+        "runner._init_worker = marking(runner._init_worker, 'check')\n"
+        "runner._init_index_worker = marking(runner._init_index_worker, 'index')\n"
+        "from reviewer.cli import main\n"
+        "try:\n"
+        f"    main(['scan', {str(root)!r}, '--format', 'json', '-q', '--jobs', '2'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+    )
+    env = {**os.environ, "REVIEWER_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, env=env)
+    found = {path.name.split("-")[0]: tuple(map(int, path.read_text().split())) for path in marks.iterdir()}
+    assert set(found) == {"index", "check"}, done.stderr
+    # The pack has 69 rule modules; the index workers run none (the `ast` stage reads the
+    # catalogue's needs), the check workers the enabled ones' (imported by the parent). libcst,
+    # which the index workers do not use, is imported while they run: only the check's have it.
+    assert found["index"] == (0, 0) and 0 < found["check"][0] < 10 and found["check"][1] == 1, found
+    alone = subprocess.run(
+        [sys.executable, "-m", "reviewer", "scan", str(root), "--format", "json", "-q", "--jobs", "1", "--no-cache"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "REVIEWER_CACHE_DIR": str(tmp_path / "cache-2")},
+    )
+    assert json.loads(done.stdout)["findings"] == json.loads(alone.stdout)["findings"] != []

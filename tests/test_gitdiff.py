@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reviewer.gitdiff import changed_lines
 from tests.conftest import CLEAN, SQL001_CRITICAL, SQL001_HIGH, run_cli, scan_json, write_pack
 from tests.gitrepo import commit, git, init_repo, needs_git
@@ -166,6 +168,31 @@ def test_repository_prefix_keeps_dots_in_folder_names(tmp_path: Path) -> None:
     assert repository_prefix(repo) == ""
     assert repository_prefix(repo / ".tools") == ".tools"
     assert repository_prefix(repo / "svc.v2.") == "svc.v2."
+
+
+def test_git_is_not_asked_for_the_top_level_where_no_repository_is(tmp_path: Path, monkeypatch) -> None:
+    """A folder with no `.git` in it or above it (and no GIT_DIR) has no work tree: its top
+    level is None without starting git (each scan asks it for the reports' paths); in a work
+    tree, or a `.git` file's (a linked worktree, a submodule), git is asked."""
+    from reviewer import git as git_module
+
+    if git_module.no_work_tree(tmp_path) is False:
+        pytest.skip("the temporary folder is inside a git work tree")
+    asked: list[tuple[str, ...]] = []
+    run = git_module._run
+    monkeypatch.setattr(git_module, "_run", lambda cwd, args: asked.append(args) or run(cwd, args))
+    plain = tmp_path / "plain" / "app"
+    plain.mkdir(parents=True)
+    assert git_module.top_level(plain) is None and asked == []
+    repo = init_repo(tmp_path / "repo", {"app/a.py": CLEAN})
+    assert git_module.top_level(repo / "app") == repo.resolve() and asked
+    asked.clear()
+    (plain.parent / ".git").write_text("gitdir: /nowhere\n")
+    assert git_module.top_level(plain) is None and asked  # asked: git decides what the file names
+    asked.clear()
+    monkeypatch.setenv("GIT_DIR", str(repo / ".git"))
+    git_module.top_level(tmp_path)
+    assert asked
 
 
 def test_a_scan_asks_git_each_question_once(tmp_path: Path, monkeypatch) -> None:

@@ -4,8 +4,10 @@ sqlglot, bandit) and no HTTP client; the commands that use them import them."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ("bandit", "requests", "libcst", "sqlglot", "rich", "yaml", "reviewer.runner", "reviewer.registry")
 
@@ -29,6 +31,8 @@ def test_the_version_needs_no_engine() -> None:
 
 
 def test_a_scan_still_loads_the_engine(tmp_path) -> None:
+    # Files a libcst rule needs (with the shipped rule catalogue, libcst is imported for them).
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sample_projects" / "django_shop", tmp_path, dirs_exist_ok=True)
     (tmp_path / "a.py").write_text("import os\nos.system('ls ' + input())\n", encoding="utf-8")
     code = f"from reviewer.cli import main\ntry:\n    main(['scan', {str(tmp_path)!r}, '--no-cache', '--quiet', '--format', 'json'])\nexcept SystemExit:\n    pass"
     loaded = _imported_after(code)

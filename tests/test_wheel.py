@@ -154,6 +154,7 @@ def test_built_wheel_installs_and_scans(tmp_path: Path) -> None:
         names = wheel.namelist()
         assert RULE_FILE in names, names
         assert "reviewer/field_precision.json" in names, "the field precision table is package data"
+        assert "reviewer/rule_catalogue.json" in names, "the shipped rule catalogue is package data"
         payload = [name for name in names if ".dist-info/" not in name]
         assert payload and all(name.startswith("reviewer/") for name in payload), (
             f"files outside the reviewer package: {[n for n in payload if not n.startswith('reviewer/')]}"
@@ -183,12 +184,15 @@ def test_built_wheel_installs_and_scans(tmp_path: Path) -> None:
     assert REPO not in outside.resolve().parents
 
     where = _run(
-        [str(python), "-c", "import reviewer, reviewer.registry as r; print(reviewer.__file__); print(r.builtin_pack())"],
+        [str(python), "-c", "import reviewer, reviewer.registry as r; print(reviewer.__file__); print(r.builtin_pack()); print(any(issubclass(x, r.Listed) for x in r.load((), listed=True).rules))"],
         cwd=outside,
         env=env,
     )
     assert where.returncode == 0, where.stderr
-    module_file, pack = (Path(line) for line in where.stdout.splitlines())
+    module_file, pack, shipped = where.stdout.splitlines()
+    module_file, pack = Path(module_file), Path(pack)
+    # The installed package's source and pack hash as the clone's did: its shipped catalogue is read.
+    assert shipped == "True", "the installed package does not read its shipped rule catalogue (a key of other code)"
     assert site_packages.resolve() in module_file.resolve().parents, f"imported reviewer from {module_file}"
     assert pack.resolve() == (site_packages / "reviewer" / "rules").resolve()
 

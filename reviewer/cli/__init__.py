@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from reviewer import __version__, precision
+from reviewer import __version__
 from reviewer.cache import atomic_write
 from reviewer.config import (
     RULE_PACKS_ENV,
@@ -42,7 +42,7 @@ from reviewer.reporters.statistics import FORMATS as STATISTICS_FORMATS, render 
 # The engine (libcst, sqlglot, bandit) is imported by the commands that use it, so that
 # `reviewer --version`, `--help` and `init` start at once.
 if TYPE_CHECKING:
-    from reviewer import baseline as baseline_module, gitdiff
+    from reviewer import baseline as baseline_module, gitdiff, precision
     from reviewer.registry import Registry
     from reviewer.rule import Rule
     from reviewer.runner import Progress, ScanResult, Selection
@@ -539,6 +539,8 @@ def _load_registry(config_path: Path | None, packs: PackChoice) -> Registry:
 
 
 def _field_precision() -> "precision.FieldPrecision":
+    from reviewer import precision  # here: a scan does without it
+
     try:
         return precision.shipped()
     except precision.PrecisionFileError as error:
