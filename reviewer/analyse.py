@@ -378,8 +378,8 @@ def _spelled(source: SourceFile, plan: Plan, first: AstPass, sql_rules: list[typ
     text = sql_words.SqlTextProvider.of(plan.index.for_path(source.rel)) if plan.index is not None else None
     if text is None:
         return True
-    model = text.pieces(words)
-    named = first.sql_names & model.keys()
+    model = text.pieces(first.sql_names, words)
+    named = model.keys()
     if named and first.sql_own.cut:
         return True  # another module's text, which a `.replace` of this file may cut
     pieces = sql_words.Pieces(words)

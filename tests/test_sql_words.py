@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import pickle
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -130,7 +131,7 @@ def test_an_alias_and_a_constant_built_from_another(tmp_path: Path) -> None:
         },
     )
     plan, sources = _plan(root)
-    model = sql_words.SqlTextProvider.of(plan.index).pieces(NULL)
+    model = sql_words.SqlTextProvider.of(plan.index).pieces({"NOTHING", "EMPTY", "STALE", "purge"}, NULL)
     assert {"NOTHING", "EMPTY", "STALE"} <= model.keys()
     result = analyse.analyse(sources["app/jobs.py"], plan)
     assert [finding.rule for finding in result.findings] == ["SQL004"]
@@ -161,6 +162,22 @@ def test_corpora_and_samples_find_the_same_with_and_without_the_gate(profile: st
     assert gated == ungated
 
 
+def test_a_name_gets_the_pieces_of_every_name_it_reaches() -> None:
+    """ModelText.pieces is the least fixpoint of each name taking the pieces of the names it
+    refers to, through cycles, across files; a name that reaches no text touching a word has
+    none, and a text is compared with the words only for the names asked about."""
+    files = {
+        "a.py": {"texts": [["C", ["x = "]], ["D", ["nothing"]]], "refs": [["A", ["B"]], ["D", ["E"]]]},
+        "b.py": {"texts": [["C", ["NULL"]], ["F", ["= NULL"]]], "refs": [["B", ["C", "missing"]], ["C", ["A"]]]},
+    }
+    text = sql_words.ModelText(files)
+    model = text.pieces({"A", "B", "C", "D", "E", "missing"}, NULL)
+    assert model.keys() == {"A", "B", "C"}
+    assert all(model[name].spell() for name in "ABC") and model["A"] == model["C"]
+    assert "F" not in text._direct[NULL]  # not reached: its text was never compared
+    assert sql_words.ModelText(files) == text and pickle.loads(pickle.dumps(text)) == text
+
+
 def test_the_model_text_gives_what_the_symbols_give(tmp_path: Path) -> None:
     """The `sql_text` section, made of each file's symbols (model_text), gives every name the
     pieces of each entry so named, through references and import aliases; a section without
@@ -174,10 +191,9 @@ def test_the_model_text_gives_what_the_symbols_give(tmp_path: Path) -> None:
     })
     plan, sources = _plan(root)
     text = sql_words.SqlTextProvider.of(plan.index)
-    model = text.pieces(NULL)
-    assert {"NOTHING", "clause", "where"} <= model.keys() and "SQL" not in model
+    model = text.pieces({"NOTHING", "clause", "where", "SQL", "unknown"}, NULL)
+    assert model.keys() == {"NOTHING", "clause", "where"}
     assert all(model[name].spell() for name in ("NOTHING", "clause", "where"))
-    assert text.pieces(NULL) is model  # memoised per words
     gated = [rule for rule in plan.sql_rules if rule.words]
     unknown = replace(plan, index=replace(plan.index, sections={**plan.index.sections, "sql_text": None}))
     for path, spelled in (("app/jobs.py", True), ("app/other.py", False)):

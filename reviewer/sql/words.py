@@ -396,7 +396,9 @@ class ModelText:
 
     def __init__(self, files: Mapping[str, Mapping[str, Any]]) -> None:
         self.files = files
-        self._pieces: dict[tuple[str, ...], dict[str, Pieces]] = {}
+        self._names: dict[str, tuple[list[str], list[str]]] | None = None
+        # words -> name -> the pieces of its own text, None when they touch no word.
+        self._direct: dict[tuple[str, ...], dict[str, Pieces | None]] = {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ModelText) and dict(self.files) == dict(other.files)
@@ -412,38 +414,58 @@ class ModelText:
     def __reduce__(self) -> tuple[Any, ...]:
         return (ModelText, (dict(self.files),))
 
-    def pieces(self, words: tuple[str, ...]) -> dict[str, Pieces]:
+    def pieces(self, names: Iterable[str], words: tuple[str, ...]) -> dict[str, Pieces]:
         """What the model's text (constants, class attributes, helper and member summaries:
-        reviewer.project.symbols) says about `words`, by the name code reads it through: each
-        constant, class attribute, function and method whose text touches a word, each one
-        whose value or returns refer to such a name (with that name's pieces), and each import
-        alias of one. Names are not told apart by module or class: a name's pieces are those of
-        every entry so named. The lifter reaches the model only through names the code reads
-        (read_names), so a file that reads none of these reads nothing of the model that
-        touches a word. Memoised per words."""
-        kept = self._pieces.get(words)
-        if kept is not None:
-            return kept
+        reviewer.project.symbols) says about `words`, for those of `names` through which code
+        can read text that touches a word: a constant, class attribute, function or method
+        whose text touches one, one whose value or returns refer to such a name, or an import
+        alias of one; each with the pieces of every name it reaches so (the least fixpoint of
+        a name taking the pieces of the names it refers to). Names are not told apart by module
+        or class: a name's pieces are those of every entry so named. The lifter reaches the
+        model only through names the code reads (read_names), so a file that reads none of
+        these reads nothing of the model that touches a word. Only the text of the names
+        reached from `names` is compared with the words (memoised per words and name)."""
+        graph = self._graph()
+        direct = self._direct.setdefault(words, {})
         found: dict[str, Pieces] = {}
-        refers: list[tuple[str, list[str]]] = []
-        for data in self.files.values():
-            for name, texts in data["texts"]:
-                pieces = Pieces(words)
-                touched = False
-                for text in texts:
-                    touched = pieces.add(text) or touched
-                if touched:
-                    found.setdefault(name, Pieces(words)).merge(pieces)
-            refers.extend((name, refs) for name, refs in data["refs"])
-        changed = True
-        while changed:
-            changed = False
-            for name, refs in refers:
+        for start in names:
+            if start not in graph:
+                continue
+            pieces: Pieces | None = None
+            seen = {start}
+            stack = [start]
+            while stack:
+                name = stack.pop()
+                texts, refs = graph[name]
+                if name not in direct:
+                    own = Pieces(words)
+                    touched = False
+                    for text in texts:
+                        touched = own.add(text) or touched
+                    direct[name] = own if touched else None
+                if direct[name] is not None:
+                    if pieces is None:
+                        pieces = Pieces(words)
+                    pieces.merge(direct[name])  # type: ignore[arg-type]
                 for ref in refs:
-                    if ref in found and found.setdefault(name, Pieces(words)).merge(found[ref]):
-                        changed = True
-        self._pieces[words] = found
+                    if ref not in seen and ref in graph:
+                        seen.add(ref)
+                        stack.append(ref)
+            if pieces is not None:
+                found[start] = pieces
         return found
+
+    def _graph(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Every name's text pieces and the names it refers to, over every file (made once)."""
+        if self._names is None:
+            graph: dict[str, tuple[list[str], list[str]]] = {}
+            for data in self.files.values():
+                for name, texts in data["texts"]:
+                    graph.setdefault(name, ([], []))[0].extend(texts)
+                for name, refs in data["refs"]:
+                    graph.setdefault(name, ([], []))[1].extend(refs)
+            self._names = graph
+        return self._names
 
 
 def _read(value: Any, texts: list[str], refs: list[str]) -> None:
