@@ -196,7 +196,7 @@ class AstPass:
     # Set when libcst would run only for SqlRules with words (SqlRule.words) that the file's own
     # text cannot spell: what its own pieces of text say about the words, and the names it
     # reads, through which it may read more from another module (reviewer.sql.words.read_names,
-    # project_pieces; decided in the check, where the project model is).
+    # the `sql_text` section, ModelText.pieces; decided in the check, where the index is).
     sql_own: "sql_words.Pieces | None" = None
     sql_names: frozenset[str] = frozenset()
     # The libcst rules whose needs the file meets only in some projects (Needs.of_project),
@@ -378,17 +378,16 @@ def _in_project(source: SourceFile, plan: Plan, first: AstPass, rules: list[type
 
 def _spelled(source: SourceFile, plan: Plan, first: AstPass, sql_rules: list[type[Rule]]) -> bool:
     """Whether the SQL lifted from a file whose own text cannot spell the words of its SqlRules
-    (AstPass.sql_own) can hold one with the text of the project model it names."""
-    from reviewer.project.symbols import SymbolsProvider
-
+    (AstPass.sql_own) can hold one with the text of the project model it names (the
+    `sql_text` section; without it, it can)."""
     words = sql_words.words_of(sql_rules)
     if words is None or first.sql_own is None or first.sql_own.words != words:
         return True
-    symbols = SymbolsProvider.of(plan.index.for_path(source.rel)) if plan.index is not None else None
-    if sql_words.model_unread(symbols):
+    text = sql_words.SqlTextProvider.of(plan.index.for_path(source.rel)) if plan.index is not None else None
+    if text is None:
         return True
-    model = sql_words.project_pieces(symbols, words)
-    named = first.sql_names & model.keys()
+    model = text.pieces(first.sql_names, words)
+    named = model.keys()
     if named and first.sql_own.cut:
         return True  # another module's text, which a `.replace` of this file may cut
     pieces = sql_words.Pieces(words)

@@ -208,8 +208,9 @@ def file_digest(path: Path) -> str | None:
 # git does with "racily clean" entries, a file changed this recently is read again next time.
 SETTLED_NS = 3_000_000_000
 # A file's index entry as a scan met it: its key, the file's line count, the sections the
-# entry holds facts of (FileStates.indexed).
-INDEXED = (str, int, [str])
+# entry holds facts of, and its facts of the sections a state keeps (section -> facts, each
+# checked against its provider's shape when read: reviewer.index.IndexProvider.kept).
+INDEXED = (str, int, [str], dict)
 FILE_STATE = (int, int, int, int, Nullable(str), Nullable(bool), Nullable(INDEXED))
 
 
@@ -217,9 +218,10 @@ class FileStates:
     """What a scan learnt by reading each file of one scanned root, kept for the next scan
     with the file's status (size, modification and change times in nanoseconds, inode): its
     content hash, for a `.sql` file whether it is a template (reviewer.discovery), and what
-    its project-index entry holds (`indexed`: its key, line count and sections). A warm scan
-    then stats each file instead of reading and hashing it, and a `--diff` scan reads the
-    index entries of the sections it merges only. A file whose status
+    its project-index entry holds (`indexed`: its key, line count and sections, and its facts
+    of the sections whose providers keep them: IndexProvider.kept). A warm scan then stats each
+    file instead of reading and hashing it, and a `--diff` scan reads the index entries of the
+    sections it merges only, and none for a kept section. A file whose status
     differs in any of those is read again: an edit that keeps the size changes the times, a
     restored modification time (`touch -d`, an archive) still changes the change time (which
     no program sets), and an editor that writes a new file changes the inode. Statuses taken
@@ -286,22 +288,23 @@ class FileStates:
             entry[5] = decide()
         return entry[5]
 
-    def indexed(self, rel: str, key: str) -> tuple[int, list[str]] | None:
-        """(line count, sections held) of the file's index entry under `key`, as a scan that
-        read or wrote that entry recorded it; None when the file's state records another key
+    def indexed(self, rel: str, key: str) -> tuple[int, list[str], dict[str, Any]] | None:
+        """(line count, sections held, the facts kept of some) of the file's index entry under
+        `key`, as a scan that read or wrote that entry recorded it; None when the file's state records another key
         or none. The entry is a function of its key (the file's content hash, the versions,
         the fact settings: reviewer.runner.index_and_stage), so a matching key is all that is
         trusted: a file changed since has another content hash, and so another key."""
         entry = self.seen.get(rel) if self.enabled else None
         if entry is None or entry[6] is None or entry[6][0] != key:
             return None
-        return entry[6][1], entry[6][2]
+        return entry[6][1], entry[6][2], entry[6][3]
 
-    def index(self, rel: str, key: str, lines: int, sections: Iterable[str]) -> None:
-        """Record what the file's index entry under `key` holds (read or written by this scan)."""
+    def index(self, rel: str, key: str, lines: int, sections: Iterable[str], kept: Mapping[str, Any] | None = None) -> None:
+        """Record what the file's index entry under `key` holds (read or written by this scan),
+        with its facts of the sections `kept` gives (small: IndexProvider.kept)."""
         entry = self.seen.get(rel) if self.enabled else None
         if entry is not None:
-            entry[6] = [key, lines, sorted(sections)]
+            entry[6] = [key, lines, sorted(sections), dict(kept or {})]
 
     def save(self, whole: bool) -> None:
         """Keep the states of the files this scan saw whose last change has settled; with

@@ -247,10 +247,13 @@ class ProviderRef:
     0.08 s) would be most of its start-up. `tests/test_index_snapshot.py` checks each reference's
     name against its class."""
 
-    def __init__(self, name: str, module: str, cls: str) -> None:
+    def __init__(self, name: str, module: str, cls: str, kept: bool = False) -> None:
         self.name = name
         self.module = module
         self.cls = cls
+        # Whether a file's state keeps the section's facts (IndexProvider.kept), told without
+        # importing the provider (a warm scan records the states of every file).
+        self.kept_facts = kept
         self._loaded: IndexProvider | None = None
 
     @property
@@ -261,6 +264,8 @@ class ProviderRef:
             provider = getattr(importlib.import_module(self.module), self.cls)()
             if provider.name != self.name:
                 raise RuntimeError(f"{self.module}.{self.cls} provides {provider.name!r}, listed as {self.name!r}")
+            if (provider.kept is not None) != self.kept_facts:
+                raise RuntimeError(f"{self.module}.{self.cls}'s facts are {'' if provider.kept is not None else 'not '}kept in file states")
             self._loaded = provider
         return self._loaded
 
@@ -294,6 +299,15 @@ PROVIDERS: list[IndexProvider] = [
     ProviderRef("flask-cors-config", "reviewer.web.corsconfig", "CorsConfigProvider"),  # the app config's CORS_* keys flask-cors merges (SEC005, issue 11)
     ProviderRef("rls", "reviewer.migrations.rls", "RlsProvider"),  # RLS of the tables a Supabase / PostgREST project exposes (SEC009, issue 16)
     ProviderRef("symbols", "reviewer.project.symbols", "SymbolsProvider"),  # module table, constants, class hierarchy, summaries (issue 12)
+    ProviderRef("sql_text", "reviewer.sql.words", "SqlTextProvider", kept=True),  # the model's text, for the SQL words' gate (reviewer.sql.words)
     ProviderRef(ROOTS, "reviewer.project.roots", "RootsProvider"),  # the project roots (services) each other section is merged per (issue 12)
     ProviderRef("graphql_schemas", "reviewer.web.graphqlfacts", "GraphqlSchemaProvider"),  # Strawberry schemas and their query limits (API013, issue 16)
 ]  # fmt: skip
+
+
+def kept_sections() -> tuple[str, ...]:
+    """The sections whose per-file facts a file's state keeps (IndexProvider.kept), without
+    importing their providers."""
+    return tuple(
+        provider.name for provider in PROVIDERS if (provider.kept_facts if isinstance(provider, ProviderRef) else provider.kept is not None)
+    )

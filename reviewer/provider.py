@@ -87,6 +87,18 @@ class IndexProvider:
         """Facts of one file; JSON-able. `tree` is None for SQL files."""
         raise NotImplementedError
 
+    # A section whose facts of a file are made from another section's facts of the same file
+    # (`derive` of them, after the providers that read the file), not from the file itself.
+    derives: ClassVar[str] = ""
+    # The shape (reviewer.cache.conforms) of the per-file facts of a section whose facts are
+    # small: a file's state (reviewer.cache.FileStates) keeps them with what its index entry
+    # holds, and a `--diff` scan reads them there rather than from the entry. None: not kept.
+    kept: ClassVar[Any] = None
+
+    def derive(self, facts: Any) -> Any:
+        """A derived section's facts of a file, from its facts of `derives` (JSON-able)."""
+        raise NotImplementedError
+
     # Code whose facts the section leaves out, as the scan's config says what is deployed
     # (discovery.Deployment): "non-service" (tests, examples, scripts, developer tooling),
     # "not-deployed" (tests, developer tooling), or "" (every file).

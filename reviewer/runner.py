@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from reviewer import __version__, astfacts, registry as registry_module
 from reviewer.bounds import FileTimeout, run_bounded, stop_threads, timed_out
 from reviewer.cache import (
-    FILE_ERROR, FILE_RESULT, FINDING, FileStates, Keyed, ResultCache, Writes, cache_home, content_key, file_digest, index_entry,
+    FILE_ERROR, FILE_RESULT, FINDING, FileStates, Keyed, ResultCache, Writes, cache_home, conforms, content_key, file_digest, index_entry,
     toolchain,
 )
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root, shadowed_modules
-from reviewer.index import PROVIDERS, IndexedFile, IndexProvider, LazySections, ProjectIndex, root_sections
+from reviewer.index import PROVIDERS, IndexedFile, IndexProvider, LazySections, ProjectIndex, kept_sections, root_sections
 from reviewer.fixes import place
 from reviewer.merge import merge
 from reviewer.lines import count_lines, split_lines
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Future, ProcessPoolExecutor
 
     from reviewer.analyse import AstPass
+    from reviewer.model import FileKind
     from reviewer.migrations.history import MigrationHistory
 
 # What an index worker hands a Python file's check: its `ast` stage, or (when that stage left
@@ -542,7 +543,8 @@ def index_and_stage(
             stored = StoredFacts.of(snapshots, sources, keys, cache, config)
         # A `--diff` scan: the files whose states say what their entries hold are counted
         # from their states, and their entries read when a section needs them.
-        summaries: dict[str, tuple[int, list[str]]] | None = None
+        summaries: dict[str, tuple[int, list[str], dict[str, Any]]] | None = None
+        kept = kept_sections()
         if stored is None and lazy and snapshots is not None and states is not None and cache.enabled and all(keys):
             summaries = {}
             for source, key in zip(sources, keys):
@@ -557,7 +559,7 @@ def index_and_stage(
                 _merge_facts(facts, source.rel, cached["facts"])
                 lines[source.rel] = cached["lines"]
                 if states is not None:
-                    states.index(source.rel, str(key), cached["lines"], cached["facts"])
+                    states.index(source.rel, str(key), cached["lines"], cached["facts"], _kept(cached["facts"], kept))
             else:
                 pending.append((source, key, stage is not None and source.kind.is_python and source.rel in stage.paths))
         workers = worker_count(jobs)
@@ -594,7 +596,7 @@ def index_and_stage(
             if errors is not None:
                 errors.extend(problems)
             if states is not None and key and not problems and counted is not None:
-                states.index(source.rel, key, counted, file_facts)
+                states.index(source.rel, key, counted, file_facts, _kept(file_facts, kept))
         # The facts are a function of their keys only when each came from the cache, or was
         # extracted without a problem (a timeout is not a property of the file's content).
         if stored is not None:
@@ -648,6 +650,7 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
     def __init__(
         self, holders: Mapping[str, list[str]], entries: Mapping[str, tuple[SourceFile, str]], cache: ResultCache, config: Config,
         known: Mapping[str, Mapping[str, Any]] | None = None, counted: Mapping[str, int] | None = None,
+        kept: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self._holders = holders
         self._entries = entries
@@ -660,24 +663,30 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
         # and line counts known without the entries (the file states').
         self._known = known or {}
         self._counted = counted or {}
+        # The facts of the sections a file's state keeps (path -> section -> facts), each
+        # checked against its provider's shape (IndexProvider.kept) when read.
+        self._kept = kept or {}
+        self._shapes: dict[str, Any] = {}
         self.lines = StoredLines(self)
 
     @classmethod
     def given(
-        cls, summaries: Mapping[str, tuple[int, list[str]]], facts: Mapping[str, Mapping[str, Any]], lines: Mapping[str, int],
+        cls, summaries: Mapping[str, tuple[int, list[str], Mapping[str, Any]]], facts: Mapping[str, Mapping[str, Any]], lines: Mapping[str, int],
         sources: list[SourceFile], keys: list[str | None], cache: ResultCache, config: Config,
     ) -> "StoredFacts":
         """The facts of a `--diff` scan: `facts` and `lines` of the files read or extracted
-        now, and the `summaries` (line count, sections) of the others, from their states."""
+        now, and the `summaries` (line count, sections, the facts of the sections a state
+        keeps: IndexProvider.kept) of the others, from their states."""
         holders: dict[str, set[str]] = {name: set(per_file) for name, per_file in facts.items() if per_file}
-        for path, (_, names) in summaries.items():
+        for path, (_, names, _) in summaries.items():
             for name in names:
                 if name in facts:  # a section of this scan's providers, as _merge_facts keeps
                     holders.setdefault(name, set()).add(path)
         cache.used.update(str(key) for key in keys)
         counted = {**{path: summary[0] for path, summary in summaries.items()}, **lines}
         entries = {source.rel: (source, str(key)) for source, key in zip(sources, keys)}
-        return cls({name: sorted(paths) for name, paths in holders.items()}, entries, cache, config, facts, counted)
+        kept = {path: summary[2] for path, summary in summaries.items() if summary[2]}
+        return cls({name: sorted(paths) for name, paths in holders.items()}, entries, cache, config, facts, counted, kept)
 
     @classmethod
     def of(cls, snapshots: Snapshots, sources: list[SourceFile], keys: list[str | None], cache: ResultCache, config: Config) -> "StoredFacts | None":
@@ -722,11 +731,20 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
             self._texts[path] = text
         return word in text or json.dumps(word)[1:-1] in text  # an identifier beyond ASCII is escaped
 
+    def kind_of(self, path: str) -> FileKind:
+        return self._entries[path][0].kind
+
     def facts_of(self, name: str, path: str) -> Any:
         """One file's facts of one section (KeyError when it holds none)."""
         known = self._known.get(name)
         if known is not None and path in known:
             return known[path]
+        kept = self._kept.get(path)
+        if kept is not None and name in kept and path not in self._read:
+            if name not in self._shapes:
+                self._shapes[name] = next((provider.kept for provider in PROVIDERS if provider.name == name), None)
+            if self._shapes[name] is not None and conforms(kept[name], self._shapes[name]):
+                return kept[name]
         return self.entry(path)["facts"][name]
 
     def __getitem__(self, name: str) -> Mapping[str, Any]:
@@ -760,6 +778,10 @@ class StoredSection(Mapping[str, Any]):
 
     def __contains__(self, path: object) -> bool:
         return path in self._set
+
+    def kind_of(self, path: str) -> FileKind:
+        """The kind of a file whose facts the section holds, without reading them."""
+        return self._facts.kind_of(path)
 
     def mentions(self, path: str, word: str) -> bool:
         """Whether the file's facts can hold `word`, without reading them (StoredFacts.mentions)."""
@@ -806,6 +828,11 @@ def _digest(source: SourceFile, cache: ResultCache, digests: dict[str, str | Non
     if digests is not None and source.rel in digests:
         return digests[source.rel]
     return file_digest(source.path)
+
+
+def _kept(file_facts: Mapping[str, Any], kept: tuple[str, ...]) -> dict[str, Any]:
+    """A file's facts of the sections its state keeps (IndexProvider.kept)."""
+    return {name: file_facts[name] for name in kept if name in file_facts}
 
 
 def _merge_facts(facts: dict[str, dict[str, Any]], path: str, file_facts: dict[str, Any]) -> None:
@@ -952,6 +979,14 @@ def _collect_facts(
             continue
         if data is not None:
             file_facts[provider.name] = data
+    for provider in PROVIDERS:
+        if provider.derives and provider.derives in file_facts:
+            try:
+                file_facts[provider.name] = provider.derive(file_facts[provider.derives])
+            except Exception as error:  # noqa: BLE001 - a provider bug must not stop the scan
+                if timed_out(error):
+                    raise
+                problems.append(FileError(source.rel, "index-error", f"{provider.name}: {type(error).__name__}: {error}"))
     if first is not None:  # after the providers: bandit's visitor annotates the tree's nodes
         stage = ast_pass(source, text, plan, parsed, gate, tokens)
         try:

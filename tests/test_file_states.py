@@ -72,24 +72,25 @@ def test_an_index_record_is_given_back_under_its_key_only(tmp_path: Path, settle
     home = tmp_path / "home"
     states = FileStates(home, True, "v")
     states.digest(path, "a.py")
-    states.index("a.py", "key", 3, {"symbols": {}, "routes": {}})
+    states.index("a.py", "key", 3, {"symbols": {}, "routes": {}}, {"routes": {"kept": [1]}})
     states.save(whole=True)
     again = FileStates(home, True, "v")
     again.digest(path, "a.py")
-    assert again.indexed("a.py", "key") == (3, ["routes", "symbols"])
+    assert again.indexed("a.py", "key") == (3, ["routes", "symbols"], {"routes": {"kept": [1]}})
     assert again.indexed("a.py", "another key") is None
     assert again.indexed("b.py", "key") is None  # a file this scan did not see
     shutil.copy(path, tmp_path / "copy.py")
     os.replace(tmp_path / "copy.py", path)  # the same content as a new file
     fresh = FileStates(home, True, "v")
     assert fresh.digest(path, "a.py") == file_digest(path)
-    assert fresh.indexed("a.py", "key") == (3, ["routes", "symbols"])
+    assert fresh.indexed("a.py", "key") == (3, ["routes", "symbols"], {"routes": {"kept": [1]}})
     assert FileStates(home, True, "w").known == {}  # another engine or toolchain
 
 
 @pytest.mark.parametrize("damage", [
     "not json", "[]", '{"version": "v", "files": {"a.py": [1, 2]}}', '{"version": "v"}',
     '{"version": "v", "files": {"a.py": [1, 2, 3, 4, null, null, ["key", "3", []]]}}',
+    '{"version": "v", "files": {"a.py": [1, 2, 3, 4, null, null, ["key", 3, [], []]]}}',
 ])
 def test_a_damaged_states_file_is_ignored(tmp_path: Path, settled: None, damage: str) -> None:
     path = write_tree(tmp_path, {"a.py": CLEAN}) / "a.py"

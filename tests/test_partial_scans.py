@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewer import cache as cache_module
+from reviewer import analyse, cache as cache_module
 from reviewer.cache import FileStates, ResultCache
 from reviewer.config import Config
 from reviewer.gitdiff import changed_lines, limit_to_diff
@@ -421,3 +421,43 @@ def test_diff_scan_asks_parameter_origins_of_the_files_naming_the_function(tmp_p
     for part in ("findings", "score", "summary", "errors"):
         assert narrowed[part] == reference[part], part
     assert decoded.count(INDEX_LAYOUT) < (partial.files - len(changed.paths)) / 2, decoded.count(INDEX_LAYOUT)
+
+
+@needs_git
+def test_diff_scan_decides_the_sql_words_from_the_kept_model_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A changed file whose SQL cannot spell SQL004's words itself, but reads names of the
+    project model: the base branch's file states keep each file's model text (the `sql_text`
+    section, IndexProvider.kept), so the `--diff` scan decides the gate from them, decodes no
+    unchanged file's index entry for it, and parses only the file whose model text spells a
+    comparison with NULL with libcst; the report is a whole scan's on the changed lines."""
+    monkeypatch.setattr(cache_module, "SETTLED_NS", 0)  # the files were written a moment ago
+    helpers = {f"shop/helpers/h{number}.py": f"def helper_{number}(value):\n    return value * {number}\n" for number in range(30)}
+    model = {
+        "shop/queries.py": 'STALE = "DELETE FROM sessions WHERE expired = 1"\nclass Q:\n    NOTHING = "DELETE FROM sessions WHERE user_id = "\n',
+        "shop/empty.py": 'NOTHING_ELSE = "NULL"\n',
+    }
+    repo = init_repo(tmp_path / "repo", {**_files(REPO / "sample_projects" / "django_shop"), **helpers, **model})
+    cache = tmp_path / "cache"
+    default = Config(root=str(repo), migrations_released=NO_RELEASE_POINT)
+    scan_tree(repo, config=default, use_cache=True, cache_dir=cache)
+    git(repo, "checkout", "-q", "-b", "feature")
+    purge = "from shop.queries import {names}\n\n\ndef purge(cur):\n    cur.execute({sql})\n"
+    commit(repo, {
+        "shop/purge.py": purge.format(names="STALE", sql="STALE"),
+        "shop/unset.py": "from shop.empty import NOTHING_ELSE\n" + purge.format(names="Q", sql="Q.NOTHING + NOTHING_ELSE"),
+    }, "purges")
+    changed = changed_lines(repo, "main")
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=default), changed, WEIGHTS))
+    assert [finding["rule"] for finding in reference["findings"]] == ["SQL004"]
+    decoded: list[str] = []
+    parsed: list[str] = []
+    get = ResultCache.get
+    monkeypatch.setattr(ResultCache, "get", lambda self, key: decoded.append(key) or get(self, key))  # entries of any kind
+    parse = analyse.parse_python
+    monkeypatch.setattr(analyse, "parse_python", lambda source, *args: parsed.append(source.rel) or parse(source, *args))
+    partial = scan_tree(repo, config=default, selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
+    narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
+    for part in ("findings", "score", "summary", "errors"):
+        assert narrowed[part] == reference[part], part
+    assert parsed == ["shop/unset.py"]
+    assert len(decoded) < (partial.files - len(changed.paths)) / 4, len(decoded)

@@ -159,6 +159,36 @@ def test_the_merged_section_reads_a_file_s_facts_when_a_query_needs_them() -> No
         assert again.class_symbol(path, "Child") == built.class_symbol(path, "Child")
 
 
+def test_the_module_table_of_facts_that_tell_kinds_reads_no_file_s_facts() -> None:
+    """Facts read when asked that tell each file's kind (a `--diff` scan's: reviewer.runner.
+    StoredSection.kind_of) give the module table without reading any file's facts; a
+    migration's `__init__.py` is no package, as its facts say."""
+    from reviewer.model import FileKind
+    from reviewer.project.symbols import SymbolsProvider
+    from reviewer.provider import IndexedFile
+
+    tree = {**TREE, "svc_a/shop/migrations/__init__.py": "from shop.db.sqlutil import in_clause\ndef run():\n    in_clause('a', [1])\n"}
+    kinds = {path: FileKind.PYTHON_MIGRATION if "/migrations/" in path else FileKind.PYTHON for path in tree}
+    facts = {}
+    for path, code in tree.items():
+        data = SymbolsProvider().collect_file(IndexedFile(path, kinds[path], None), code, ast.parse(code), None)
+        if data is not None:
+            facts[path] = json.loads(json.dumps(data))
+    read: list[str] = []
+
+    class Asked(dict):
+        def __getitem__(self, path: str):
+            read.append(path)
+            return super().__getitem__(path)
+
+        def kind_of(self, path: str) -> FileKind:
+            return kinds[path]
+
+    assert "svc_a/shop/migrations/__init__.py" in facts and not facts["svc_a/shop/migrations/__init__.py"]["package"]
+    asked = SymbolsProvider().merge(Asked(facts))
+    assert read == [] and asked.modules == SymbolsProvider().merge(dict(facts)).modules
+
+
 def test_definition_finds_where_a_module_level_name_is_bound() -> None:
     tree = {
         "svc/app/__init__.py": "",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import pickle
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +20,6 @@ from reviewer import analyse, runner
 from reviewer.config import Config
 from reviewer.discovery import discover
 from reviewer.plan import Plan
-from reviewer.project.symbols import SymbolsProvider
 from reviewer.registry import load, select
 from reviewer.rule import SqlRule
 from reviewer.sql import words as sql_words
@@ -131,7 +131,7 @@ def test_an_alias_and_a_constant_built_from_another(tmp_path: Path) -> None:
         },
     )
     plan, sources = _plan(root)
-    model = sql_words.project_pieces(SymbolsProvider.of(plan.index), NULL)
+    model = sql_words.SqlTextProvider.of(plan.index).pieces({"NOTHING", "EMPTY", "STALE", "purge"}, NULL)
     assert {"NOTHING", "EMPTY", "STALE"} <= model.keys()
     result = analyse.analyse(sources["app/jobs.py"], plan)
     assert [finding.rule for finding in result.findings] == ["SQL004"]
@@ -162,26 +162,45 @@ def test_corpora_and_samples_find_the_same_with_and_without_the_gate(profile: st
     assert gated == ungated
 
 
-def test_a_model_still_in_the_index_cache_is_not_read_for_its_text(tmp_path: Path, monkeypatch) -> None:
-    """A `--diff` scan's model reads each file's entry when asked (runner.StoredSection): the
-    file is parsed with libcst, which finds the same, rather than every entry read for the
-    model's text. A model whose facts are in memory (a dict) is read."""
-    root = write_tree(tmp_path / "proj", {"app/__init__.py": "", "app/queries.py": 'STALE = "x = 1"\n', "app/jobs.py": SINK.format(name="STALE")})
+def test_a_name_gets_the_pieces_of_every_name_it_reaches() -> None:
+    """ModelText.pieces is the least fixpoint of each name taking the pieces of the names it
+    refers to, through cycles, across files; a name that reaches no text touching a word has
+    none, and a text is compared with the words only for the names asked about."""
+    files = {
+        "a.py": {"texts": [["C", ["x = "]], ["D", ["nothing"]]], "refs": [["A", ["B"]], ["D", ["E"]]]},
+        "b.py": {"texts": [["C", ["NULL"]], ["F", ["= NULL"]]], "refs": [["B", ["C", "missing"]], ["C", ["A"]]]},
+    }
+    text = sql_words.ModelText(files)
+    model = text.pieces({"A", "B", "C", "D", "E", "missing"}, NULL)
+    assert model.keys() == {"A", "B", "C"}
+    assert all(model[name].spell() for name in "ABC") and model["A"] == model["C"]
+    assert "F" not in text._direct[NULL]  # not reached: its text was never compared
+    assert sql_words.ModelText(files) == text and pickle.loads(pickle.dumps(text)) == text
+
+
+def test_the_model_text_gives_what_the_symbols_give(tmp_path: Path) -> None:
+    """The `sql_text` section, made of each file's symbols (model_text), gives every name the
+    pieces of each entry so named, through references and import aliases; a section without
+    a file's text (a failed provider) leaves the gate open."""
+    root = write_tree(tmp_path / "proj", {
+        "app/__init__.py": "",
+        "app/base.py": 'NOTHING = " = NULL"\nclass Q:\n    SQL = "SELECT 1 FROM t WHERE a"\n\ndef clause():\n    return NOTHING\n',
+        "app/queries.py": "from app.base import clause as where\n",
+        "app/jobs.py": SINK.format(name="where"),
+        "app/other.py": SINK.format(name="SQL"),
+    })
     plan, sources = _plan(root)
-    symbols = SymbolsProvider.of(plan.index)
-    assert isinstance(symbols.files.facts, dict) and not sql_words.model_unread(symbols)
-    source = sources["app/jobs.py"]
-    first = analyse.ast_pass(source, source.path.read_text(), replace(plan, index=None))
-    assert not analyse._spelled(source, plan, first, [rule for rule in plan.sql_rules if rule.words])
-
-    class Stored(dict):  # not a plain dict, as StoredSection is not
-        pass
-
-    monkeypatch.setattr(symbols.files, "facts", Stored(symbols.files.facts))
-    assert sql_words.model_unread(symbols)
-    read = []
-    monkeypatch.setattr(sql_words, "project_pieces", lambda *args: read.append(args) or {})
-    assert analyse._spelled(source, plan, first, [rule for rule in plan.sql_rules if rule.words]) and read == []
+    text = sql_words.SqlTextProvider.of(plan.index)
+    model = text.pieces({"NOTHING", "clause", "where", "SQL", "unknown"}, NULL)
+    assert model.keys() == {"NOTHING", "clause", "where"}
+    assert all(model[name].spell() for name in ("NOTHING", "clause", "where"))
+    gated = [rule for rule in plan.sql_rules if rule.words]
+    unknown = replace(plan, index=replace(plan.index, sections={**plan.index.sections, "sql_text": None}))
+    for path, spelled in (("app/jobs.py", True), ("app/other.py", False)):
+        source = sources[path]
+        first = analyse.ast_pass(source, source.path.read_text(), replace(plan, index=None))
+        assert first.sql_own is not None and analyse._spelled(source, plan, first, gated) is spelled
+        assert analyse._spelled(source, unknown, first, gated)
 
 
 # SQL004's words: the phrases of a comparison with NULL.

@@ -588,10 +588,16 @@ class FileSymbolsTable(Mapping[str, FileSymbols]):
         return len(self.facts)
 
     def is_package(self, path: str) -> bool:
-        # Only an `__init__.py` is a package (collect_symbols): the module table reads no other
-        # file's facts, so a `--diff` scan whose facts are read when asked (reviewer.runner.
-        # StoredFacts) reads few.
-        return path.endswith("__init__.py") and bool(self.facts[path]["package"])
+        # Only an `__init__.py` is a package (collect_symbols), and not a migration's
+        # (SymbolsProvider.collect): when the facts tell a file's kind without being read (a
+        # `--diff` scan's, read when asked: reviewer.runner.StoredSection), the module table
+        # reads no file's facts; else it reads the `__init__.py` files'.
+        if not path.endswith("__init__.py"):
+            return False
+        kind_of = getattr(self.facts, "kind_of", None)
+        if kind_of is not None:
+            return package_kind(kind_of(path))
+        return bool(self.facts[path]["package"])
 
     def holders_of(self, word: str) -> list[str] | None:
         """The files whose facts may hold `word`, when the facts can tell without being read
@@ -1464,6 +1470,12 @@ def _param_names(expr: Expr) -> frozenset[str]:
 
 # --------------------------------------------------------------------------------------------
 # The index provider
+
+
+def package_kind(kind: FileKind) -> bool:
+    """Whether an `__init__.py` of this kind is a package in the module table: a migration's
+    symbols are its calls, imports and constants only (SymbolsProvider.collect)."""
+    return kind is not FileKind.PYTHON_MIGRATION
 
 
 class SymbolsProvider(IndexProvider):

@@ -22,21 +22,27 @@ spelled by that and its keyword (`NULL`).
 
 The file's own pieces are read from its `ast` tree in the index worker (`own_pieces`); a file
 whose own pieces cannot spell a word may still read one from another module, which only the
-merged project model says (`project_pieces`: the names through which the model's text that
-touches a word can be read, met by the names the file reads, `read_names`), so that part is
-decided in the check, before libcst.
+merged project model says (the `sql_text` section, `ModelText.pieces`: the names through which
+the model's text that touches a word can be read, met by the names the file reads,
+`read_names`), so that part is decided in the check, before libcst. Each file's part of that
+text (`model_text`, made from its symbols' facts) is small and kept in the file's state, so a
+`--diff` scan decides it without reading the unchanged files' index entries.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from reviewer import astfacts
+from reviewer.model import FileKind
 from reviewer.project.values import CALL, CHOICE, CONCAT, IMPORTED, REF, TEXT, percent_fields
+from reviewer.provider import IndexProvider
 
 # Where an f-string's source splits into pieces that hold its literal parts whole (as libcst
 # gives them: the text between its fields and quotes, `{{` kept as written).
@@ -346,94 +352,158 @@ def _sources(text: str, nodes: list[ast.JoinedStr]) -> Iterator[str]:
 # The project model's text
 
 
-def project_pieces(symbols: Any, words: tuple[str, ...]) -> dict[str, Pieces]:
-    """What the text of the project model (reviewer.project.symbols: module and class
-    constants, helper and member summaries) says about `words`, by the name code reads it
-    through: each constant, class attribute, function and method whose text touches a word,
-    each one whose value or returns refer to such a name (with that name's pieces), and each
-    import alias of one. Names are not told apart by module or class: a name's pieces are
-    those of every entry so named. The lifter reaches the model only through names the code
-    reads (read_names), so a file that reads none of these reads nothing of the model that
-    touches a word. Memoised per model and words."""
-    if symbols is None:
-        return {}
-    key = (id(symbols), words)
-    kept = _MEMO.get(key)
-    if kept is not None and kept[0] is symbols:
-        return kept[1]
-    found: dict[str, Pieces] = {}
-    refers: list[tuple[str, set[str]]] = []  # (name, the names its value or returns refer to)
-    for data in _file_facts(symbols):
-        entries: list[tuple[str, list[Any]]] = [(name, [value]) for name, value in data.get("constants", {}).items()]
-        for cls in data.get("classes", {}).values():
-            entries.extend((name, [value]) for name, value in cls.get("attributes", {}).items() if value is not None)
-        for group in ("functions", "methods"):
-            entries.extend((name.rsplit(".", 1)[-1], list(function.get("returns", ()))) for name, function in data.get(group, {}).items())
-        for name, values in entries:
-            pieces = Pieces(words)
-            refs: set[str] = set()
-            touched = False
-            for value in values:
-                touched = _read(value, pieces, refs) or touched
-            if touched:
-                found.setdefault(name, Pieces(words)).merge(pieces)
-            if refs:
-                refers.append((name, refs))
-        for local, target in data.get("imports", {}).items():
-            refers.append((local, {(target[1] or target[0]).rsplit(".", 1)[-1]}))
-    changed = True
-    while changed:
-        changed = False
-        for name, refs in refers:
-            for ref in refs & found.keys():
-                if ref != name and found.setdefault(name, Pieces(words)).merge(found[ref]):
-                    changed = True
-    _MEMO.clear()  # one model per scan: keep the last
-    _MEMO[key] = (symbols, found)
-    return found
+def model_text(data: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
+    """What one file's symbols (reviewer.project.symbols, as their JSON) give the model's text,
+    for any words: each constant, class attribute, function and method by name (its last part)
+    with the text pieces of its value or returns (`texts`), and the names they refer to
+    (`refs`), with each import alias and the name it imports. A reference of a name to itself
+    is left out (it adds nothing). Small (the texts of Django's package: 120 KB), so a file's
+    state keeps them (SqlTextProvider.kept): a `--diff` scan reads no index entry for them."""
+    texts: dict[str, list[str]] = {}
+    refers: dict[str, list[str]] = {}
+    entries: list[tuple[str, list[Any]]] = [(name, [value]) for name, value in data.get("constants", {}).items()]
+    for cls in data.get("classes", {}).values():
+        entries.extend((name, [value]) for name, value in cls.get("attributes", {}).items() if value is not None)
+    for group in ("functions", "methods"):
+        entries.extend((name.rsplit(".", 1)[-1], list(function.get("returns", ()))) for name, function in data.get(group, {}).items())
+    for name, values in entries:
+        found: list[str] = []
+        refs: list[str] = []
+        for value in values:
+            _read(value, found, refs)
+        if found:
+            texts.setdefault(name, []).extend(found)
+        for ref in refs:
+            if ref != name:
+                refers.setdefault(name, []).append(ref)
+    for local, target in data.get("imports", {}).items():
+        ref = (target[1] or target[0]).rsplit(".", 1)[-1]
+        if ref != local:
+            refers.setdefault(local, []).append(ref)
+    return {
+        "texts": [[name, list(dict.fromkeys(found))] for name, found in texts.items()],
+        "refs": [[name, list(dict.fromkeys(refs))] for name, refs in refers.items()],
+    }
 
 
-def model_unread(symbols: Any) -> bool:
-    """Whether the model's per-file facts are still in the index cache, read one by one when
-    asked (a `--diff` scan's: reviewer.runner.StoredSection). Its text would then cost reading
-    every file's entry, more than parsing the one file with libcst, which finds the same."""
-    raw = getattr(getattr(symbols, "files", None), "facts", None)
-    return raw is not None and type(raw) is not dict
+# The shape of model_text's value (reviewer.cache.conforms), checked when a file's state gives it.
+MODEL_TEXT = {"texts": [(str, [str])], "refs": [(str, [str])]}
 
 
-_MEMO: dict[tuple[int, tuple[str, ...]], tuple[Any, dict[str, Pieces]]] = {}
+class ModelText:
+    """The `sql_text` section: the model's text of every file (model_text, path -> its value),
+    and what it says about some words (`pieces`)."""
+
+    def __init__(self, files: Mapping[str, Mapping[str, Any]]) -> None:
+        self.files = files
+        self._names: dict[str, tuple[list[str], list[str]]] | None = None
+        # words -> name -> the pieces of its own text, None when they touch no word.
+        self._direct: dict[tuple[str, ...], dict[str, Pieces | None]] = {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ModelText) and dict(self.files) == dict(other.files)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def fingerprint(self) -> str:
+        """What the section stands for in an index digest (reviewer.index._digestible)."""
+        data = json.dumps({path: self.files[path] for path in sorted(self.files)}, sort_keys=True)
+        return hashlib.blake2b(data.encode(), digest_size=12).hexdigest()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ModelText, (dict(self.files),))
+
+    def pieces(self, names: Iterable[str], words: tuple[str, ...]) -> dict[str, Pieces]:
+        """What the model's text (constants, class attributes, helper and member summaries:
+        reviewer.project.symbols) says about `words`, for those of `names` through which code
+        can read text that touches a word: a constant, class attribute, function or method
+        whose text touches one, one whose value or returns refer to such a name, or an import
+        alias of one; each with the pieces of every name it reaches so (the least fixpoint of
+        a name taking the pieces of the names it refers to). Names are not told apart by module
+        or class: a name's pieces are those of every entry so named. The lifter reaches the
+        model only through names the code reads (read_names), so a file that reads none of
+        these reads nothing of the model that touches a word. Only the text of the names
+        reached from `names` is compared with the words (memoised per words and name)."""
+        graph = self._graph()
+        direct = self._direct.setdefault(words, {})
+        found: dict[str, Pieces] = {}
+        for start in names:
+            if start not in graph:
+                continue
+            pieces: Pieces | None = None
+            seen = {start}
+            stack = [start]
+            while stack:
+                name = stack.pop()
+                texts, refs = graph[name]
+                if name not in direct:
+                    own = Pieces(words)
+                    touched = False
+                    for text in texts:
+                        touched = own.add(text) or touched
+                    direct[name] = own if touched else None
+                if direct[name] is not None:
+                    if pieces is None:
+                        pieces = Pieces(words)
+                    pieces.merge(direct[name])  # type: ignore[arg-type]
+                for ref in refs:
+                    if ref not in seen and ref in graph:
+                        seen.add(ref)
+                        stack.append(ref)
+            if pieces is not None:
+                found[start] = pieces
+        return found
+
+    def _graph(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Every name's text pieces and the names it refers to, over every file (made once)."""
+        if self._names is None:
+            graph: dict[str, tuple[list[str], list[str]]] = {}
+            for data in self.files.values():
+                for name, texts in data["texts"]:
+                    graph.setdefault(name, ([], []))[0].extend(texts)
+                for name, refs in data["refs"]:
+                    graph.setdefault(name, ([], []))[1].extend(refs)
+            self._names = graph
+        return self._names
 
 
-def _file_facts(symbols: Any) -> Iterator[dict[str, Any]]:
-    """Each file's symbols as their JSON (what the index holds; not made into objects)."""
-    files = symbols.files
-    raw = getattr(files, "facts", None)
-    if raw is not None:
-        yield from raw.values()
-        return
-    for facts in files.values():
-        yield facts.to_json()
-
-
-def _read(value: Any, pieces: Pieces, refs: set[str]) -> bool:
-    """Add the text pieces of an expression (reviewer.project.values.Expr as JSON) to
-    `pieces`, and the last names of what it refers to to `refs`; whether a piece touched a
-    word. Only what the model gives the lifter as text counts (ProjectSymbols._parts): not the
-    insides of a collection or of an operation, which stand as one unknown part."""
-    touched = False
+def _read(value: Any, texts: list[str], refs: list[str]) -> None:
+    """Add the text pieces of an expression (reviewer.project.values.Expr as JSON) to `texts`,
+    and the last names of what it refers to to `refs`. Only what the model gives the lifter as
+    text counts (ProjectSymbols._parts): not the insides of a collection or of an operation,
+    which stand as one unknown part."""
     stack = [value]
     while stack:
         item = stack.pop()
         kind, text = item[0], item[1]
         if kind == TEXT:
-            touched = pieces.add(text) or touched
+            texts.append(text)
         elif kind in (REF, IMPORTED, CALL) and text:
-            refs.add(text.rsplit(".", 1)[-1])
+            refs.append(text.rsplit(".", 1)[-1])
         if len(item) > 2 and kind in _TEXT_CARRIERS:
             stack.extend(item[2])
-    return touched
 
 
 # Expressions whose items' text reaches a template: a concatenation, a choice (of equal
 # alternatives), the arguments of a helper's call.
 _TEXT_CARRIERS = frozenset({CONCAT, CHOICE, CALL})
+
+
+class SqlTextProvider(IndexProvider):
+    """The `sql_text` section (ModelText): each file's model text (model_text), made from its
+    symbols' facts (`derives`), and kept in its state (`kept`)."""
+
+    name = "sql_text"
+    shared = True
+    derives = "symbols"
+    kept = MODEL_TEXT
+
+    def wants(self, kind: FileKind, text: str) -> bool:
+        return False  # made from the file's symbols (derive), not from its text
+
+    def derive(self, facts: Any) -> Any:
+        return model_text(facts)
+
+    def merge(self, facts: Mapping[str, Any]) -> Any:
+        return ModelText(facts)
