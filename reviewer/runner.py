@@ -536,7 +536,7 @@ def index_and_stage(
             digest = _digest(source, cache, digests)
             keys.append(content_key(base, source.rel, source.kind.value, source.migration_tool or "", digest) if digest else None)
         stored = None
-        if snapshots is not None and cache.enabled and all(keys) and all(map(cache.holds, keys)):
+        if snapshots is not None and cache.enabled and all(keys) and cache.holds_all(map(str, keys)):
             # Every file has its facts' entry: the snapshot, if any, says which entries the
             # sections need, and they are read when a section is merged (StoredFacts).
             snapshots.keyed(content_key(base, *map(str, keys)), look=True)
@@ -551,6 +551,8 @@ def index_and_stage(
                 summary = states.indexed(source.rel, str(key))
                 if summary is not None:
                     summaries[source.rel] = summary
+        if stored is None:  # the entries of the files whose states do not say what they hold
+            cache.read_ahead(str(key) for source, key in zip(sources, keys) if key and not (summaries and source.rel in summaries))
         for source, key in zip(sources if stored is None else (), keys):
             if summaries and source.rel in summaries:
                 continue
@@ -1039,9 +1041,12 @@ def check_files(
     results: dict[str, FileResult] = {}
     pending: list[Work] = []
     fresh: list[tuple[FileResult, str | None]] = []
+    keys: list[str | None] = []
     for source in sources:
         digest = _digest(source, cache, digests)
-        key = content_key(run_key, source.rel, source.kind.value, digest) if digest else None
+        keys.append(content_key(run_key, source.rel, source.kind.value, digest) if digest else None)
+    cache.read_ahead(key for key in keys if key)
+    for source, key in zip(sources, keys):
         cached = cache.get(key) if key else None
         restored = _restore(cached, source.rel) if cached is not None else None
         if restored is not None:

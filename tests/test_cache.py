@@ -309,3 +309,31 @@ def test_a_fork_waits_for_the_transaction_being_written(tmp_path: Path) -> None:
     writer.join()
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_read_ahead_and_holds_all(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path, enabled=True, schema={"x": int})
+    assert not cache.holds_all(["ab" * 20]) and cache.holds_all([])
+    cache.store_all([(f"{number:040}", {"x": number}) for number in range(2000)])  # more keys than one query names
+    keys = [f"{number:040}" for number in range(2000)]
+    assert cache.holds_all(keys) and not cache.holds_all([*keys, "cd" * 20])
+    assert cache.holds(keys[5]) and not cache.holds("cd" * 20)
+    cache.read_ahead([*keys, "cd" * 20])
+    assert [cache.get(key) for key in keys[:3]] == [{"x": 0}, {"x": 1}, {"x": 2}]
+    assert cache.get("cd" * 20) is None
+    assert (cache.hits, cache.misses) == (3, 1)
+
+
+def test_a_warm_scan_reads_the_results_in_a_few_queries(tmp_path: Path, monkeypatch) -> None:
+    """Each lookup takes and releases the database's lock (7,000 fcntl calls in a warm scan of
+    Django's package when each result was its own query): a warm scan reads its results
+    ahead, together."""
+    root = write_tree(tmp_path, FILES)
+    first = _scan(root)
+    single: list[str] = []
+    query = ResultCache._query
+    monkeypatch.setattr(ResultCache, "_query", lambda self, text, key: single.append(self.layout) or query(self, text, key))
+    again = _scan(root)
+    assert again.cache_hits == len(FILES)
+    _same(first, again)
+    assert LAYOUT not in single
