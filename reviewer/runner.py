@@ -334,6 +334,8 @@ def _scan(
     if selection is not None and selection.counts_every_file:
         # The score weighs the whole tree, as a scan of every file would.
         lines += sum(_line_count(source, config, index) for source in sources if not selection.checks(source.rel))
+    for used in (cache, index_cache, snapshots.cache):
+        used.close()  # this thread's connections: the scan reads no more entries
     return ScanResult(
         root=str(root),
         files=len(sources) + len(escaped) + len(shadowed),  # an escaped link or a shadowed module is a file listed under errors

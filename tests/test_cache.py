@@ -337,3 +337,24 @@ def test_a_warm_scan_reads_the_results_in_a_few_queries(tmp_path: Path, monkeypa
     assert again.cache_hits == len(FILES)
     _same(first, again)
     assert LAYOUT not in single
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd (Linux) to list the open files")
+def test_a_scan_leaves_no_database_open(tmp_path: Path) -> None:
+    """A process that scans many times (a test run, an editor's integration) keeps no
+    connection to the cache's databases between scans."""
+    root = write_tree(tmp_path, FILES)
+
+    def open_databases() -> list[str]:
+        names = []
+        for fd in Path("/proc/self/fd").iterdir():
+            try:
+                names.append(os.readlink(fd))
+            except OSError:
+                continue
+        return sorted(name for name in names if ".sqlite3" in name)
+
+    before = open_databases()  # other tests' ResultCache objects, made by hand, may hold theirs
+    _scan(root)
+    assert _scan(root).cache_hits == len(FILES)
+    assert open_databases() == before
