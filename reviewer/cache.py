@@ -290,8 +290,8 @@ class FileStates:
 
     def indexed(self, rel: str, key: str) -> tuple[int, list[str], dict[str, Any]] | None:
         """(line count, sections held, the facts kept of some) of the file's index entry under
-        `key`, as a scan that read or wrote that entry recorded it; None when the file's state records another key
-        or none. The entry is a function of its key (the file's content hash, the versions,
+        `key`, as a scan that read or wrote that entry recorded it; None when the file's state
+        records another key or none. The entry is a function of its key (the file's content hash, the versions,
         the fact settings: reviewer.runner.index_and_stage), so a matching key is all that is
         trusted: a file changed since has another content hash, and so another key."""
         entry = self.seen.get(rel) if self.enabled else None
@@ -391,8 +391,9 @@ class ResultCache:
     write (a worker process reads entries while the scan's writer thread writes), and a file
     that is not a database (damaged, or left by something else) is replaced. Each process and
     thread opens its own connection (SQLite's connections must not cross a fork), and a fork
-    waits for the transaction being written (_WRITING). The database is not synced to the disk at each write (a cache: an entry lost in a
-    power cut is a miss, and a damaged database is replaced)."""
+    waits for the transaction being written (_WRITING). The database is not synced to the disk
+    at each write (a cache: an entry lost in a power cut is a miss, and a damaged database is
+    replaced)."""
 
     def __init__(self, home: Path, enabled: bool, schema: Any, layout: str = LAYOUT) -> None:
         self.path = home / f"{layout}.sqlite3"
@@ -446,36 +447,31 @@ class ResultCache:
             return ahead
         return self._query("SELECT value FROM entries WHERE key = ?", key)
 
-    def _query(self, query: str, key: str) -> Any:
-        """The first column of the row `query` finds for `key`; None when there is none."""
+    def _fetch(self, query: str, parameters: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of `query`; none when there is no database or it cannot be read."""
         import sqlite3
 
-        db = self._db(create=False)
+        db = self._db(create=False) if self.enabled else None
         if db is None:
-            return None
+            return []
         try:
-            rows = db.execute(query, (key,)).fetchall()
+            return db.execute(query, parameters).fetchall()
         except sqlite3.Error:
-            return None
+            return []
+
+    def _query(self, query: str, key: str) -> Any:
+        """The first column of the row `query` finds for `key`; None when there is none."""
+        rows = self._fetch(query, (key,))
         return rows[0][0] if rows else None
 
     def _rows(self, query: str, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
         """The rows of `query` (`... WHERE key IN ({})`) for `keys`, asked a chunk at a time:
         one query for hundreds of keys rather than one each (each takes and releases the
         database's lock: a warm scan of Django's package made 7,000 fcntl calls)."""
-        import sqlite3
-
-        db = self._db(create=False) if self.enabled else None
-        if db is None:
-            return
         chosen = list(dict.fromkeys(keys))
         for start in range(0, len(chosen), _CHUNK):
             chunk = chosen[start : start + _CHUNK]
-            try:
-                rows = db.execute(query.format(",".join("?" * len(chunk))), chunk).fetchall()
-            except sqlite3.Error:
-                return
-            yield from rows
+            yield from self._fetch(query.format(",".join("?" * len(chunk))), chunk)
 
     def read_ahead(self, keys: Iterable[str]) -> None:
         """Read the entries of `keys` now, in a few queries, for the get or text of each that
@@ -521,32 +517,16 @@ class ResultCache:
 
     def keys(self) -> list[str]:
         """Every key the database holds, sorted (for tests and inspection)."""
-        import sqlite3
-
-        db = self._db(create=False)
-        if db is None:
-            return []
-        try:
-            return [key for (key,) in db.execute("SELECT key FROM entries ORDER BY key").fetchall()]
-        except sqlite3.Error:
-            return []
+        return [key for (key,) in self._fetch("SELECT key FROM entries ORDER BY key")]
 
     def miss(self) -> None:
         """Count an entry of the right shape whose values turned out unusable as a miss."""
         self.hits -= 1
         self.misses += 1
 
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        if self.enabled:
-            self.put_text(key, json.dumps(value, separators=(",", ":")))
-
-    def store(self, key: str, value: str | dict[str, Any]) -> None:
-        """put of a dict, put_text of an entry already in JSON."""
+    def put(self, key: str, value: str | dict[str, Any]) -> None:
+        """Write an entry: JSON text, or a dict to dump."""
         self.store_all([(key, value)])
-
-    def put_text(self, key: str, text: str) -> None:
-        """put, of an entry already in JSON (`text`, as put would write it)."""
-        self.store_all([(key, text)])
 
     def store_all(self, entries: Iterable[tuple[str, str | dict[str, Any]]]) -> None:
         """Write entries (JSON text, or a dict to dump) in one transaction."""
@@ -595,8 +575,8 @@ def _open_entries(path: Path) -> Any:
     import sqlite3
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Autocommit (isolation_level None) outside `with db:` blocks; a writer waits up to 30 s
-    # for another process's transaction.
+    # Autocommit (isolation_level None) outside _transaction; a writer waits up to 30 s for
+    # another process's transaction.
     db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
     try:
         db.execute("PRAGMA synchronous = OFF")

@@ -1231,7 +1231,7 @@ def _largest_first(items: list, workers: int, most: int) -> list[list[int]]:
 def _store(cache: ResultCache, key: str, value: str | dict[str, Any], writes: Writes | None) -> None:
     """Write a cache entry: in the background with `writes`, else now."""
     if writes is None:
-        cache.store(key, value)
+        cache.put(key, value)
     else:
         writes.put(cache, key, value)
 

@@ -197,7 +197,7 @@ def test_an_interrupted_write_leaves_the_entries_before_it(tmp_path: Path) -> No
         "def dying(db, work):\n"
         "    db.execute('BEGIN IMMEDIATE'); work(); os._exit(9)\n"
         "c._transaction = dying\n"
-        "c.ResultCache(Path(sys.argv[1]), enabled=True, schema=None).put_text('cd' * 20, '{\"x\":2}')\n"
+        "c.ResultCache(Path(sys.argv[1]), enabled=True, schema=None).put('cd' * 20, '{\"x\":2}')\n"
     )
     done = subprocess.run([sys.executable, "-c", killed, str(tmp_path)], check=False)
     assert done.returncode == 9
