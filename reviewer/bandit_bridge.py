@@ -23,19 +23,21 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib
 import io
 import os
 import re
+import sys
 import tokenize
 import warnings
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, NamedTuple
 
 from reviewer import __version__, bandit_evidence, bandit_needs, installed_version
 from reviewer.astfacts import field_values, shared_contexts, walk
-from reviewer.cache import keep, read_kept
+from reviewer.cache import conforms, keep, read_kept
 from reviewer.lines import split_lines
 from reviewer.model import Category, Confidence, FileError, FileKind, Finding, Location, Severity
 from reviewer.needs import Needs
@@ -48,31 +50,84 @@ if TYPE_CHECKING:  # pragma: no cover
 BANDIT_VERSION = installed_version("bandit") or ""
 
 
-@lru_cache(maxsize=1)
-def _bandit() -> SimpleNamespace | None:
-    """Bandit's modules, imported when a test first runs or the test list is first built (about
-    0.2 s of CPU with what they import: a scan whose results all come from the cache imports
-    none); None when bandit cannot be imported (a runtime dependency: a broken install only
-    loses bandit's tests)."""
+def _bare_package() -> None:
+    """Bandit's packages without their `__init__`: `bandit/__init__.py` imports its manager
+    (rich's console and progress bars), every core module and its own metadata, about 0.05 s
+    a process that only runs tests never uses. Each package is an empty module on bandit's
+    folder, given the names the `__init__` would give it (the `from bandit.core.constants
+    import *` the tests read as `bandit.HIGH`, `bandit.Issue` ...); its submodules import as
+    they would. Nothing is done when bandit is imported already."""
+    import importlib.util
+    import types
+
+    if "bandit" in sys.modules:
+        return
+    spec = importlib.util.find_spec("bandit")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("bandit is not installed")
+    folders = list(spec.submodule_search_locations)
+    for name, path in (("bandit", folders), ("bandit.core", [os.path.join(folder, "core") for folder in folders])):
+        package = types.ModuleType(name)
+        package.__path__ = path
+        package.__package__ = name
+        package.__file__ = os.path.join(path[0], "__init__.py")
+        sys.modules[name] = package
+    try:
+        bandit = sys.modules["bandit"]
+        from bandit.core import constants, issue, test_properties
+
+        for module in (constants, issue, test_properties):
+            names = getattr(module, "__all__", None) or [name for name in vars(module) if not name.startswith("_")]
+            for name in names:
+                setattr(bandit, name, getattr(module, name))
+                setattr(sys.modules["bandit.core"], name, getattr(module, name))
+        bandit.__version__ = BANDIT_VERSION
+        bandit.core = sys.modules["bandit.core"]
+    except Exception:
+        for name in [name for name in sys.modules if name == "bandit" or name.startswith("bandit.")]:
+            del sys.modules[name]
+        raise
+
+
+def _quiet_logging() -> None:
     import logging
 
     # Bandit logs through the root logger's last-resort handler (stderr) by default; the scan
     # reports problems itself.
     logging.getLogger("bandit").addHandler(logging.NullHandler())
     logging.getLogger("bandit").propagate = False
-    try:
-        import bandit  # noqa: F401
 
+
+@lru_cache(maxsize=1)
+def _bandit() -> SimpleNamespace | None:
+    """What running bandit's tests takes: its node visitor and metrics, imported when a test
+    first runs (a scan whose results all come from the cache imports none); None when bandit
+    cannot be imported (a runtime dependency: a broken install only loses bandit's tests).
+    The tests themselves are imported by `_test_set`, each from its own module."""
+    _quiet_logging()
+    try:
+        _bare_package()
+        from bandit.core import blacklisting, metrics, node_visitor
+    except Exception:  # noqa: BLE001 - any import failure means "no bandit"
+        return None
+    return SimpleNamespace(blacklisting=blacklisting, metrics=metrics, visitor=node_visitor)
+
+
+@lru_cache(maxsize=1)
+def _bandit_plugins() -> SimpleNamespace | None:
+    """Bandit's plugin manager (every test, loaded through stevedore's entry points) and its
+    config, for the list of tests (`_bandit_tests`, kept between runs) and `# nosec` comments
+    that name tests; None when bandit cannot be imported."""
+    _quiet_logging()
+    try:
+        _bare_package()
         with warnings.catch_warnings():  # stevedore's deprecation notices are not the user's
             warnings.simplefilter("ignore")
             from bandit.core import extension_loader
-        from bandit.core import config, manager, metrics, node_visitor, test_set
+        from bandit.core import config, manager
     except Exception:  # noqa: BLE001 - any import failure means "no bandit"
         return None
-    return SimpleNamespace(
-        extensions=extension_loader, config=config, manager=manager, metrics=metrics, visitor=node_visitor,
-        test_set=test_set,
-    )
+    return SimpleNamespace(extensions=extension_loader, config=config, manager=manager)
 
 # Tests on by default: none measured 0.85 except B113, which OPS001 covers (0.95); these never
 # fired on real code and match a defect by themselves, whatever the surrounding code does.
@@ -180,6 +235,8 @@ class BanditTest(PythonRule):
     # (B613's; None: it may report on any file).
     bandit_kinds: ClassVar[tuple[str, ...]] = ()
     file_characters: ClassVar[str | None] = None
+    # Where bandit's plugin manager found the test (_Source): its run imports that module only.
+    bandit_source: ClassVar["_Source | None"] = None
 
 
 def is_bandit_rule(rule: type) -> bool:
@@ -208,7 +265,7 @@ def _documentation_url(test_id: str) -> str:
 
 
 def _make_rule(
-    test_id: str, name: str, title: str, url: str, kinds: list[str], needs: Needs | None, characters: str | None
+    test_id: str, name: str, title: str, url: str, kinds: list[str], needs: Needs | None, characters: str | None, source: "_Source"
 ) -> type[BanditTest]:
     kebab = name.replace("_", "-").lower()
     title = " ".join(title.split()).rstrip(".")
@@ -244,6 +301,7 @@ def _make_rule(
             # What a file must hold for the test to report on it (reviewer.bandit_needs).
             "needs": needs,
             "file_characters": characters if tuple(kinds) == ("File",) and test_id == "B613" else None,
+            "bandit_source": source,
         },
     )
 
@@ -253,8 +311,8 @@ def rules() -> tuple[type[BanditTest], ...]:
     """One rule class per bandit test (plugins and blacklist entries), sorted by id."""
     listed = tests()
     return tuple(
-        _make_rule(test_id, name, title, url, kinds, bandit_needs.from_json(needs), listed["characters"])
-        for test_id, name, title, url, kinds, needs in listed["tests"]
+        _make_rule(test_id, name, title, url, kinds, bandit_needs.from_json(needs), listed["characters"], _Source(*source))
+        for test_id, name, title, url, kinds, needs, source in listed["tests"]
     )
 
 
@@ -264,13 +322,34 @@ def rules() -> tuple[type[BanditTest], ...]:
 # a scan whose results all come from the cache, or whose files meet no test's needs, imports no
 # bandit.
 TEST_ID = re.compile(r"^B\d{3}$")
+PLUGIN = "plugin"
+BLACKLIST = "blacklist"
+SOURCE = (str, str, int)
+
+
+class _Source(NamedTuple):
+    """Where bandit's plugin manager found a test: a `plugin` (the test function) or a
+    `blacklist` entry (the function that generates the blacklist it is in), as the entry
+    point's "module:attribute", and its position among the manager's plugins or blacklist
+    generators (the order bandit's test set keeps)."""
+
+    kind: str
+    target: str
+    position: int
+
+
+def _target(extension: Any) -> str:
+    """A stevedore extension's entry point as "module:attribute"."""
+    point = extension.entry_point
+    return f"{point.module}:{point.attr}"
 
 
 def tests(env: Any = os.environ) -> dict[str, Any]:
     """Bandit's tests: `tests`, each test's [id, name, title, documentation URL, the node kinds
-    it checks, its needs as JSON (bandit_needs.to_json)], sorted by id, and `characters`, those
-    B613 reports (bandit_needs.file_characters). From the kept list when one was written for
-    this bandit and this code and is well-formed, else from bandit (and kept)."""
+    it checks, its needs as JSON (bandit_needs.to_json), its source (_Source)], sorted by id,
+    and `characters`, those B613 reports (bandit_needs.file_characters). From the kept list
+    when one was written for this bandit and this code and is well-formed, else from bandit
+    (and kept)."""
     code = Path(__file__).read_bytes() + Path(bandit_needs.__file__).read_bytes()
     key = hashlib.blake2b(f"{__version__} {BANDIT_VERSION}".encode() + code, digest_size=12).hexdigest()
     kept = read_kept("bandit-tests", key, env)
@@ -286,7 +365,9 @@ def _well_formed(kept: Any) -> bool:
     if type(kept) is not dict or set(kept) != {"tests", "characters"} or type(kept["characters"]) not in (str, type(None)):
         return False
     listed = kept["tests"]
-    if not (type(listed) is list and listed and all(type(test) is list and len(test) == 6 for test in listed)):
+    if not (type(listed) is list and listed and all(type(test) is list and len(test) == 7 for test in listed)):
+        return False
+    if not all(conforms(test[6], SOURCE) and test[6][0] in (PLUGIN, BLACKLIST) and test[6][1].count(":") == 1 for test in listed):
         return False
     try:
         for test in listed:
@@ -303,24 +384,30 @@ def _well_formed(kept: Any) -> bool:
 def _bandit_tests() -> dict[str, Any]:
     """The tests bandit's plugin manager lists (none when bandit cannot be imported), as
     `tests` keeps them."""
-    loaded = _bandit()
+    loaded = _bandit_plugins()
     if loaded is None:
         return {"tests": [], "characters": None}
     manager = loaded.extensions.MANAGER
     needs = bandit_needs.test_needs(manager, loaded.config.BanditConfig())
     found: dict[str, list[Any]] = {}
-    for plugin in manager.plugins:
+    sources: dict[str, list[Any]] = {}
+    for position, plugin in enumerate(manager.plugins):
         test_id = plugin.plugin._test_id
         match = _TITLE.search(plugin.plugin.__doc__ or "")
         title = match.group("title") if match else plugin.name.replace("_", " ")
         found[test_id] = [test_id, plugin.name, title, _documentation_url(test_id), list(plugin.plugin._checks)]
+        sources[test_id] = [PLUGIN, _target(plugin), position]
+    for position, extension in enumerate(manager.blacklists_mgr):  # the generator of each blacklist test
+        for entries in extension.plugin().values():
+            for entry in entries:
+                sources.setdefault(entry["id"], [BLACKLIST, _target(extension), position])
     for kind, entries in manager.blacklist.items():
         for entry in entries:
             if entry["id"] not in found:
                 found[entry["id"]] = [entry["id"], entry["name"], entry["message"], _documentation_url(entry["id"]), []]
             if kind not in found[entry["id"]][4]:
                 found[entry["id"]][4].append(kind)
-    listed = [[*found[code], bandit_needs.to_json(needs.get(code))] for code in sorted(found)]
+    listed = [[*found[code], bandit_needs.to_json(needs.get(code)), sources[code]] for code in sorted(found)]
     return {"tests": listed, "characters": bandit_needs.file_characters()}
 
 
@@ -400,9 +487,59 @@ def __getattr__(name: str) -> Any:
 # module-level `blacklist` function, so an older cached set would run with another set's
 # blacklist (KeyError on node kinds it no longer lists). A scan uses one selection anyway.
 @lru_cache(maxsize=1)
-def _test_set(test_ids: frozenset[str]):
-    loaded = _bandit()
-    return loaded.test_set.BanditTestSet(loaded.config.BanditConfig(), {"include": set(test_ids), "exclude": set()})
+def _test_set(chosen: frozenset[tuple[str, _Source | None]]) -> Any:
+    """The test set of the tests `chosen` (id, source): a _TestSet, or bandit's own when a
+    test's source is not known."""
+    if all(source is not None for _, source in chosen):
+        return _TestSet(chosen)  # type: ignore[arg-type]
+    from bandit.core import test_set
+
+    loaded = _bandit_plugins()
+    return test_set.BanditTestSet(loaded.config.BanditConfig(), {"include": {test_id for test_id, _ in chosen}, "exclude": set()})
+
+
+class _TestSet:
+    """The chosen tests by node kind (`tests`, `get_tests`: what bandit's visitor and tester
+    read), as bandit's BanditTestSet holds them for a selection under bandit's default config,
+    made from the tests' own modules. BanditTestSet asks the plugin manager, which imports
+    every test and formatter through stevedore's entry points (importlib.metadata), about
+    0.1 s of each process that runs a test. As BanditTestSet does: the chosen plugins in the
+    manager's order, each given its default config (`gen_config`) when it takes one, then
+    bandit's blacklist test (`B001`) carrying the chosen blacklist entries, the generators'
+    lists joined in their order."""
+
+    def __init__(self, chosen: frozenset[tuple[str, _Source]]) -> None:
+        def load(target: str) -> Any:
+            module, _, attribute = target.partition(":")
+            return getattr(importlib.import_module(module), attribute)
+
+        self.tests: dict[str, list[Any]] = {}
+        sources = sorted({source for _, source in chosen}, key=lambda source: (source.kind, source.position))
+        for source in sources:
+            if source.kind == PLUGIN:
+                self._add(load(source.target))
+        wanted = {test_id for test_id, source in chosen if source.kind == BLACKLIST}
+        joined: dict[str, list[dict[str, Any]]] = {}
+        for source in sources:
+            if source.kind == BLACKLIST:
+                for kind, entries in load(source.target)().items():
+                    joined.setdefault(kind, []).extend(entries)
+        blacklist = {kind: chosen_entries for kind, entries in joined.items() if (chosen_entries := [e for e in entries if e["id"] in wanted])}
+        if blacklist:
+            test = _bandit().blacklisting.blacklist
+            test._test_id = "B001"
+            test._checks = blacklist.keys()
+            test._config = blacklist
+            self._add(test)
+
+    def _add(self, test: Any) -> None:
+        if hasattr(test, "_takes_config"):
+            test._config = importlib.import_module(test.__module__).gen_config(test._takes_config)
+        for kind in test._checks:
+            self.tests.setdefault(kind, []).append(test)
+
+    def get_tests(self, kind: str) -> list[Any]:
+        return self.tests.get(kind) or []
 
 
 def _nosec_lines(text: str) -> dict[int, set[str] | None]:
@@ -412,7 +549,7 @@ def _nosec_lines(text: str) -> dict[int, set[str] | None]:
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type == tokenize.COMMENT:
-                lines[token.start[0]] = _bandit().manager._parse_nosec_comment(token.string)
+                lines[token.start[0]] = _bandit_plugins().manager._parse_nosec_comment(token.string)
     except (tokenize.TokenError, SyntaxError):
         pass
     return lines
@@ -444,7 +581,7 @@ def run(
         str(source.path),
         io.BytesIO(text.encode("utf-8", "surrogateescape")),
         _NoMetaAst(),
-        _test_set(frozenset(by_id)),
+        _test_set(frozenset((rule.bandit_id, rule.bandit_source) for rule in by_id.values())),
         False,
         _nosec_lines(text),
         metrics,

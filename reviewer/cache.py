@@ -58,7 +58,7 @@ def toolchain() -> str:
 
 # ----------------------------------------------------------------------------------------------
 # Entry shapes. A schema is a type (exact: a bool is not an int), a one-item list (a list of
-# that), a tuple (a list of fixed length), a dict (exactly those keys), or Keyed.
+# that), a tuple (a list of fixed length), a dict (exactly those keys), Keyed, Nullable or AnyOf.
 
 
 class Keyed:
@@ -76,6 +76,13 @@ class Nullable:
         self.schema = schema
 
 
+class AnyOf:
+    """A value that matches one of `schemas`."""
+
+    def __init__(self, *schemas: Any) -> None:
+        self.schemas = schemas
+
+
 def conforms(value: Any, schema: Any) -> bool:
     if isinstance(schema, Nullable):
         return value is None or conforms(value, schema.schema)
@@ -89,6 +96,8 @@ def conforms(value: Any, schema: Any) -> bool:
         return type(value) is dict and value.keys() == schema.keys() and all(conforms(value[k], schema[k]) for k in schema)
     if isinstance(schema, Keyed):
         return type(value) is dict and value.keys() <= schema.names and all(conforms(v, schema.value) for v in value.values())
+    if isinstance(schema, AnyOf):
+        return any(conforms(value, option) for option in schema.schemas)
     raise TypeError(f"not a schema: {schema!r}")
 
 

@@ -300,7 +300,7 @@ PROVIDERS: list[IndexProvider] = [
     ProviderRef("rls", "reviewer.migrations.rls", "RlsProvider"),  # RLS of the tables a Supabase / PostgREST project exposes (SEC009, issue 16)
     ProviderRef("symbols", "reviewer.project.symbols", "SymbolsProvider"),  # module table, constants, class hierarchy, summaries (issue 12)
     ProviderRef("sql_text", "reviewer.sql.words", "SqlTextProvider", kept=True),  # the model's text, for the SQL words' gate (reviewer.sql.words)
-    ProviderRef(ROOTS, "reviewer.project.roots", "RootsProvider"),  # the project roots (services) each other section is merged per (issue 12)
+    ProviderRef(ROOTS, "reviewer.project.roots", "RootsProvider", kept=True),  # the project roots (services) each other section is merged per (issue 12)
     ProviderRef("graphql_schemas", "reviewer.web.graphqlfacts", "GraphqlSchemaProvider"),  # Strawberry schemas and their query limits (API013, issue 16)
 ]  # fmt: skip
 

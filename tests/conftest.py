@@ -244,6 +244,14 @@ def scans_reporting(root: Path, expression: str, runs: int = 2, env: dict[str, s
 
 
 
+def bandit_chosen(test_ids) -> frozenset:
+    """The (id, source) pairs of bandit's tests `test_ids`, as a scan chooses its tests
+    (bandit_bridge._test_set)."""
+    from reviewer import bandit_bridge
+
+    return frozenset((rule.bandit_id, rule.bandit_source) for rule in bandit_bridge.rules() if rule.bandit_id in set(test_ids))
+
+
 class StoredEntry:
     """One entry of a result cache's database (reviewer.cache.ResultCache), read and written
     by its key as a test would a file (`stem`, `read_text`, `write_text`)."""

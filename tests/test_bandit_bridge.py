@@ -4,13 +4,14 @@ never duplicate a finding of a more precise rule of ours."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
 from reviewer import bandit_bridge, registry as registry_module
 from reviewer.config import Config
 from reviewer.model import Category, Confidence, Severity
-from tests.conftest import scan_tree, write_tree
+from tests.conftest import bandit_chosen, scan_tree, write_tree
 
 CODE = (
     "import hashlib\n"
@@ -197,7 +198,7 @@ def _issues(visitor_class, code: str, test_ids: frozenset[str]) -> tuple[list[tu
     counts = metrics.Metrics()
     counts.begin("app/jobs.py")
     visitor = Counting(
-        "app/jobs.py", io.BytesIO(code.encode()), bandit_bridge._NoMetaAst(), bandit_bridge._test_set(test_ids), False,
+        "app/jobs.py", io.BytesIO(code.encode()), bandit_bridge._NoMetaAst(), bandit_bridge._test_set(bandit_chosen(test_ids)), False,
         bandit_bridge._nosec_lines(code), counts,
     )
     visitor.generic_visit(ast.parse(code))
@@ -220,6 +221,56 @@ def test_the_lean_visitor_reports_what_bandits_visitor_does_entering_fewer_nodes
     assert found[len(ALL_BANDIT)] >= {"B105", "B107", "B304", "B404", "B413", "B501", "B506", "B602"}
     assert "B306" not in found[len(ALL_BANDIT)]
     assert found[len(bandit_bridge.DEFAULT_ON)] == {"B304", "B501"}
+
+
+def _tests_by_kind(test_set) -> dict[str, list[tuple]]:
+    """A test set's tests by node kind: each test's id, function and config (the blacklist
+    test's: its entries' ids)."""
+    def described(test) -> tuple:
+        config = getattr(test, "_config", None)
+        if test._test_id == "B001":
+            config = {kind: [entry["id"] for entry in entries] for kind, entries in config.items()}
+        return (test._test_id, test.__module__, test.__name__, repr(config))
+
+    return {kind: [described(test) for test in tests] for kind, tests in test_set.tests.items()}
+
+
+def test_the_test_set_holds_what_bandits_own_holds() -> None:
+    """A scan builds its test set from each chosen test's own module (bandit_bridge._TestSet,
+    without bandit's plugin manager): the same tests by node kind, in the same order, with
+    the same configs and blacklist entries as bandit's BanditTestSet for that selection."""
+    from bandit.core import test_set
+
+    config = bandit_bridge._bandit_plugins().config.BanditConfig()
+    for test_ids in (frozenset(ALL_BANDIT), frozenset(bandit_bridge.DEFAULT_ON), frozenset({"B113", "B304", "B602"})):
+        theirs = _tests_by_kind(test_set.BanditTestSet(config, {"include": set(test_ids), "exclude": set()}))
+        ours = _tests_by_kind(bandit_bridge._TestSet(bandit_chosen(test_ids)))
+        assert ours == theirs
+        assert {test[0] for tests in ours.values() for test in tests} >= test_ids & {rule.code for rule in bandit_bridge.rules() if rule.bandit_source.kind == "plugin"}
+
+
+def test_running_bandits_tests_imports_neither_its_plugin_manager_nor_its_package_init(tmp_path: Path) -> None:
+    """Once bandit's test list is kept, a process that runs bandit's tests imports the tests'
+    modules only: not bandit's package `__init__` (its manager, rich), nor its plugin manager
+    (stevedore's entry points); it reports what the first scan, which listed the tests with
+    them, reported."""
+    import os
+
+    from tests.conftest import scans_reporting
+
+    root = tmp_path / "proj"
+    client = "import requests\n\n\ndef fetch(url):\n    return requests.get(url, verify=False, timeout=5)\n"
+    write_tree(root, {"app/client.py": client})
+    env = {**os.environ, "REVIEWER_CACHE_DIR": str(tmp_path / "cache")}
+    expression = "sorted(n for n in sys.modules if n.split('.')[0] in ('stevedore', 'rich') or n in ('bandit.core.manager', 'bandit.core.extension_loader'))"
+    [(first, listed)] = scans_reporting(root, expression, runs=1, env=env)
+    assert "stevedore" in listed  # the first scan lists bandit's tests through its plugin manager
+    write_tree(root, {"app/client.py": "# not cached\n" + client})  # the second scan runs the tests again
+    [(second, imported)] = scans_reporting(root, expression, runs=1, env=env)
+    assert imported == "[]"
+    found = [(finding["rule"], finding["line"]) for finding in json.loads(second)["findings"]]
+    assert ("B501", 6) in found
+    assert [(rule, line + 1) for rule, line in ((f["rule"], f["line"]) for f in json.loads(first)["findings"])] == found
 
 
 def test_the_trojan_source_test_runs_only_where_it_can_report(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from reviewer import bandit_bridge, bandit_needs
 from reviewer.needs import Needs, file_facts
-from tests.conftest import scan_tree, write_tree
+from tests.conftest import bandit_chosen, scan_tree, write_tree
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = {rule.code: rule for rule in bandit_bridge.rules()}
@@ -39,7 +39,7 @@ def bandit_reports(code: str) -> set[str]:
     counts.begin("app/code.py")
     data = io.BytesIO(code.encode("utf-8", "surrogateescape"))
     visitor = bandit_bridge._LeanVisitor(
-        "app/code.py", data, bandit_bridge._NoMetaAst(), bandit_bridge._test_set(ALL_BANDIT), False, {}, counts
+        "app/code.py", data, bandit_bridge._NoMetaAst(), bandit_bridge._test_set(bandit_chosen(ALL_BANDIT)), False, {}, counts
     )
     visitor.generic_visit(ast.parse(code))
     visitor.context = {"file_data": data, "filename": "app/code.py", "lineno": 0, "linerange": [0, 1], "col_offset": 0}
@@ -194,7 +194,7 @@ def test_the_needs_were_read_from_the_installed_bandits_code() -> None:
     changes it, this fails, and the digests are updated once the code is read again."""
     assert bandit_needs.digest(bandit_needs.core()) == bandit_needs.CORE_DIGEST
     for test_id, (read, _) in bandit_needs.PLUGINS.items():
-        [plugin] = [p for p in bandit_bridge._bandit().extensions.MANAGER.plugins if p.plugin._test_id == test_id]
+        [plugin] = [p for p in bandit_bridge._bandit_plugins().extensions.MANAGER.plugins if p.plugin._test_id == test_id]
         assert bandit_needs.digest([importlib.import_module(plugin.plugin.__module__)]) == read, test_id
     from bandit.plugins import trojansource
 
@@ -204,7 +204,7 @@ def test_the_needs_were_read_from_the_installed_bandits_code() -> None:
 def test_needs_exist_only_for_the_code_they_were_read_from() -> None:
     """Whatever bandit is installed: its tests have needs only when its name-resolving code is
     the code they were read from; otherwise every test runs on every file, as without needs."""
-    loaded = bandit_bridge._bandit()
+    loaded = bandit_bridge._bandit_plugins()
     found = bandit_needs.test_needs(loaded.extensions.MANAGER, loaded.config.BanditConfig())
     assert bool(found) == (bandit_needs.digest(bandit_needs.core()) == bandit_needs.CORE_DIGEST)
 
@@ -213,7 +213,7 @@ def test_needs_exist_only_for_the_code_they_were_read_from() -> None:
 def test_blacklist_needs_follow_bandits_data() -> None:
     """Each blacklist entry's needs come from its qualified names in bandit's data as it is
     (a name bandit adds is followed): every name, spelled as a call, meets them."""
-    manager = bandit_bridge._bandit().extensions.MANAGER
+    manager = bandit_bridge._bandit_plugins().extensions.MANAGER
     for kind, entries in manager.blacklist.items():
         for entry in entries:
             needs = RULES[entry["id"]].needs
@@ -237,7 +237,7 @@ def test_blacklist_needs_follow_bandits_data() -> None:
 
 @read_here
 def test_unknown_or_changed_code_has_no_needs(monkeypatch: pytest.MonkeyPatch) -> None:
-    loaded = bandit_bridge._bandit()
+    loaded = bandit_bridge._bandit_plugins()
     manager, config = loaded.extensions.MANAGER, loaded.config.BanditConfig()
     assert bandit_needs.test_needs(manager, config)["B304"] is not None
     monkeypatch.setattr(bandit_needs, "CORE_DIGEST", "changed")

@@ -215,6 +215,56 @@ def test_what_makes_a_root_and_where_it_is(tmp_path: Path) -> None:
     assert roots.root_of("web/shop/__init__.py").path == "web"
 
 
+class _Reading(dict):
+    """Facts that record which files' facts are read."""
+
+    def __init__(self, facts) -> None:
+        super().__init__(facts)
+        self.read: set[str] = set()
+
+    def __getitem__(self, path):
+        self.read.add(path)
+        return super().__getitem__(path)
+
+
+def test_the_roots_resolve_each_callee_through_its_files_import_without_its_symbols(tmp_path: Path) -> None:
+    """A file's root markers keep the import of each callee's head (`via`), so merging the
+    roots reads the symbols of the modules the callees come from, not the caller's own (a
+    `--diff` scan decodes each file's index entry it reads); the roots are those the callers'
+    symbols give."""
+    import ast
+
+    from reviewer.model import FileKind
+    from reviewer.project.roots import VIA, build_roots, markers_of
+    from reviewer.project.symbols import FileSymbolsTable, ProjectSymbols, SymbolsProvider
+
+    files = {
+        "portal/core/__init__.py": "",
+        "portal/core/wrappers.py": "from flask import Flask\n\n\nclass PortalFlask(Flask):\n    pass\n",
+        "portal/core/app.py": "from core.wrappers import PortalFlask\n\n\ndef make():\n    app = PortalFlask(__name__)\n    return app\n",
+        "api/svc/__init__.py": "",
+        "api/svc/base.py": "import fastapi as fa\n\n\nclass Api(fa.FastAPI):\n    pass\n",
+        "api/svc/main.py": "from .base import Api as Service\n\napp = Service()\n",
+        "lib/clients.py": "from httpx import Client\nimport httpx\n\nclient = Client()\nother = httpx.AsyncClient()\n",
+        "lib/local.py": "class Thing:\n    pass\n\n\nthing = Thing()\n",
+    }
+    write_tree(tmp_path, files)
+    trees = {path: ast.parse(text) for path, text in files.items()}
+    markers = {path: found for path, tree in trees.items() if (found := markers_of(tree, path))}
+    symbols = {path: SymbolsProvider().collect(path, FileKind.PYTHON, files[path], tree) for path, tree in trees.items()}
+    assert [callee for callee, *_ in markers["api/svc/main.py"][VIA]] == ["Service"]
+    assert VIA not in markers["lib/local.py"]  # a class of its own: the merge reads its symbols
+
+    reading = _Reading(symbols)
+    roots = build_roots(markers, ProjectSymbols.build(FileSymbolsTable(reading)), files)
+    without = build_roots({path: {k: v for k, v in found.items() if k != VIA} for path, found in markers.items()},
+                          ProjectSymbols.build(FileSymbolsTable(symbols)), files)
+    assert roots == without
+    assert [(root.path, root.kinds) for root in roots.roots] == [("api", ("app",)), ("portal", ("app",))]
+    assert {"portal/core/wrappers.py", "api/svc/base.py", "lib/local.py"} <= reading.read
+    assert not reading.read & {"portal/core/app.py", "api/svc/main.py", "lib/clients.py"}
+
+
 def test_a_nested_root_sees_the_code_around_it(tmp_path: Path) -> None:
     """An app nested beside a library is its own root: its views see the library's models,
     the library's files do not see the app's."""

@@ -533,3 +533,23 @@ def test_callers_read_only_the_files_naming_the_function_when_facts_tell() -> No
     assert model.parameter_origin("app/db.py", "archive", "table", 1) == "request data"
     assert not any(path.startswith("app/other") for path in asked.read)
     assert "callers" not in model._memo  # no whole index was made
+
+
+def test_a_files_call_edges_are_made_when_first_read() -> None:
+    """FileSymbols.from_json keeps a file's call edges as their JSON until they are read
+    (DecodedEdges): counting them makes none, and read, they equal the tuple the facts
+    were written from, as a value, pickled or compared."""
+    import pickle
+
+    from reviewer.project.calls import DecodedEdges
+
+    source = "from app import db\n\n\ndef save(item):\n    db.add(item, flush=True)\n    db.commit()\n"
+    made = collect_symbols("app/save.py", ast.parse(source), source)
+    assert len(made.calls) == 2
+    read = FileSymbols.from_json("app/save.py", made.to_json())
+    assert isinstance(read.calls, DecodedEdges) and read.calls._edges is None
+    assert len(read.calls) == 2 and bool(read.calls) and read.calls._edges is None
+    assert read.calls == made.calls and made.calls == read.calls and read == made
+    assert [edge.callee for edge in read.calls] == ["db.add", "db.commit"] and read.calls[-1].callee == "db.commit"
+    assert pickle.loads(pickle.dumps(read.calls)) == made.calls and type(pickle.loads(pickle.dumps(read.calls))) is tuple
+    assert FileSymbols.from_json("app/save.py", read.to_json()) == made

@@ -23,6 +23,8 @@ caller assigns itself is nothing known: only constants, parameters and request r
 from __future__ import annotations
 
 import ast
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -73,6 +75,47 @@ class CallEdge:
             if keyword == name:
                 return value
         return self.args[position] if 0 <= position < len(self.args) else None
+
+
+class DecodedEdges(Sequence[CallEdge]):
+    """A file's call edges (a tuple as FileSymbols holds them), made from their JSON when first
+    read: most queries resolve a name through a file's imports and bindings and never read
+    its edges, and making them is most of the cost of a file's symbols (on airflow-core,
+    about 0.13 s of the 0.19 s it takes to make every file's). Equal to the tuple of its edges."""
+
+    __slots__ = ("_data", "_edges")
+
+    def __init__(self, data: Sequence[Any]) -> None:
+        self._data: Sequence[Any] | None = data
+        self._edges: tuple[CallEdge, ...] | None = None
+
+    def edges(self) -> tuple[CallEdge, ...]:
+        if self._edges is None:
+            self._edges = tuple(CallEdge.from_json(edge) for edge in self._data or ())
+            self._data = None
+        return self._edges
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self.edges()[index]
+
+    def __len__(self) -> int:
+        return len(self._data) if self._edges is None and self._data is not None else len(self.edges())
+
+    def __iter__(self) -> Iterator[CallEdge]:
+        return iter(self.edges())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DecodedEdges):
+            other = other.edges()
+        return isinstance(other, tuple) and self.edges() == other
+
+    __hash__ = None  # type: ignore[assignment] - a tuple's hash would need every edge made
+
+    def __repr__(self) -> str:
+        return repr(self.edges())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self.edges(),))
 
 
 def written(node: ast.AST) -> str:

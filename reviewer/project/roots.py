@@ -26,14 +26,16 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from reviewer.astfacts import dotted_name, nodes_of
+from reviewer.cache import AnyOf, Keyed
 from reviewer.model import FileKind
-from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols
+from reviewer.project.symbols import SECTION as SYMBOLS, ProjectSymbols, module_imports
 from reviewer.provider import IndexProvider
 
 SECTION = "roots"
 DJANGO = "django"
 ALEMBIC = "alembic"
 APP = "app"
+VIA = "via"  # [callee, module, name, level]: the file's import of the callee's head
 # The classes whose instances are web applications (a project subclass of one is one too).
 FASTAPI_APPS = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"})
 FLASK_APPS = frozenset({"flask.Flask", "flask.app.Flask", "apiflask.APIFlask", "quart.Quart"})
@@ -84,7 +86,7 @@ class ProjectRoots:
 def markers_of(tree: ast.Module, path: str) -> dict[str, Any]:
     """A file's root evidence: Django settings assigned at module level, an Alembic env's
     import of alembic, and the callees (as written) of `x = Callee(...)` / `return
-    Callee(...)` that may build an app."""
+    Callee(...)` that may build an app, with the import of each one's head (`via`)."""
     django = any(
         isinstance(target, ast.Name) and target.id in DJANGO_SETTINGS
         for node in tree.body
@@ -109,13 +111,20 @@ def markers_of(tree: ast.Module, path: str) -> dict[str, Any]:
         facts[ALEMBIC] = True
     if builds:
         facts[APP] = sorted(builds)
+        # The import of each callee's head, as the file's symbols hold it: the merge asks
+        # what the callee is without reading this file's symbols (ProjectSymbols.lineage).
+        imports = module_imports(tree)
+        via = [[callee, *imports[head]] for callee in facts[APP] if (head := callee.split(".", 1)[0]) in imports]
+        if via:
+            facts[VIA] = via
     return facts
 
 
-def app_kind(symbols: ProjectSymbols | None, path: str, callee: str) -> str | None:
+def app_kind(symbols: ProjectSymbols | None, path: str, callee: str, imported: tuple[str, str, int] | None = None) -> str | None:
     """"fastapi" or "flask" when `callee`, as file `path` names it, is an app class of that
-    family or a project subclass of one (across modules); None otherwise."""
-    lineage = set(symbols.lineage(path, callee)) if symbols is not None else set()
+    family or a project subclass of one (across modules); None otherwise. `imported`: the
+    file's import of the callee's head (markers_of), if known."""
+    lineage = set(symbols.lineage(path, callee, imported)) if symbols is not None else set()
     if lineage & FASTAPI_APPS:
         return "fastapi"
     if lineage & FLASK_APPS:
@@ -147,7 +156,8 @@ def build_roots(facts: Mapping[str, Mapping[str, Any]], symbols: ProjectSymbols 
     for path in sorted(facts):
         data = facts[path]
         kinds = [kind for kind in (DJANGO, ALEMBIC) if data.get(kind)]
-        if any(app_kind(symbols, path, callee) for callee in data.get(APP, ())):
+        via = {callee: (module, name, int(level)) for callee, module, name, level in data.get(VIA, ())}
+        if any(app_kind(symbols, path, callee, via.get(callee)) for callee in data.get(APP, ())):
             kinds.append(APP)
         for kind in kinds:
             entry = found.setdefault(root_folder(path, kind, symbols, known), {"kinds": set(), "markers": set()})
@@ -166,6 +176,9 @@ class RootsProvider(IndexProvider):
     reads = (SYMBOLS,)
     file_kinds = frozenset({FileKind.PYTHON})
     leaves_out = "non-service"  # tests, examples, harnesses: no service of their own
+    # A few markers per file (markers_of), kept in its state: a `--diff` scan merges the roots
+    # without decoding the index entries of the files that have some.
+    kept = Keyed(frozenset({DJANGO, ALEMBIC, APP, VIA}), AnyOf(bool, [str], [(str, str, str, int)]))
     triggers = ("INSTALLED_APPS", "ROOT_URLCONF", "alembic", "Flask", "flask", "FastAPI", "fastapi", "Starlette", "starlette", "Quart", "quart")
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:

@@ -29,7 +29,7 @@ from reviewer.entrypoints import is_route_decorator
 from reviewer.provider import IndexProvider
 from reviewer.model import FileKind
 from reviewer.names import ImportMap, absolute_module, module_name_for
-from reviewer.project.calls import PASSED, CallEdge, call_edges
+from reviewer.project.calls import PASSED, CallEdge, DecodedEdges, call_edges
 from reviewer.project.calls import REQUEST as REQUEST_FACT
 from reviewer.project.expiry import KINDS, ExpiryFlow, expiry_flow, mentions_expiry
 from reviewer.project.queries import QuerySummary, function_statements, summarise, target_names
@@ -191,7 +191,7 @@ class FileSymbols:
             instances=dict(data.get("instances", {})),
             variables=frozenset(data.get("variables", ())),
             queries={name: QuerySummary.from_json(summary) for name, summary in data.get("queries", {}).items()},
-            calls=tuple(CallEdge.from_json(edge) for edge in data.get("calls", ())),
+            calls=DecodedEdges(data.get("calls", ())),
             migration=bool(data.get("migration")),
             stars=tuple((star[0], int(star[1])) for star in data.get("stars", ())),
             uris={name: tuple(callees) for name, callees in data.get("uris", {}).items()},
@@ -228,18 +228,11 @@ def collect_symbols(path: str, tree: ast.Module, source: str = "") -> FileSymbol
     for node in _module_statements(tree.body):
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
             _bind_targets(node, bind)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                local = alias.asname or alias.name.split(".")[0]
-                imports[local] = (alias.name if alias.asname else local, "", 0)
-                bind(local, Expr(IMPORTED, local))
-        elif isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if alias.name == "*":
-                    stars.append((node.module or "", node.level))
-                    continue
-                local = alias.asname or alias.name
-                imports[local] = (node.module or "", alias.name, node.level)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if isinstance(node, ast.ImportFrom):
+                stars.extend((node.module or "", node.level) for alias in node.names if alias.name == "*")
+            for local, target in imported_names(node):
+                imports[local] = target
                 bind(local, Expr(IMPORTED, local))
         elif isinstance(node, ast.ClassDef):
             classes[node.name] = _class_facts(node)
@@ -345,6 +338,29 @@ def _returns_uri(uris: dict[str, tuple[str, ...]], key: str, node: ast.FunctionD
 
 def _is_static(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(dotted_name(d) == "staticmethod" for d in node.decorator_list)
+
+
+def imported_names(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, tuple[str, str, int]]]:
+    """The names an import statement binds, each with what FileSymbols.imports holds for it:
+    `import a.b as c` -> ("c", ("a.b", "", 0)), `from ..x import y as z` -> ("z", ("x", "y", 2));
+    not `*`."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            local = alias.asname or alias.name.split(".")[0]
+            yield local, (alias.name if alias.asname else local, "", 0)
+        return
+    for alias in node.names:
+        if alias.name != "*":
+            yield alias.asname or alias.name, (node.module or "", alias.name, node.level)
+
+
+def module_imports(tree: ast.Module) -> dict[str, tuple[str, str, int]]:
+    """A module's imports as its FileSymbols holds them (collect_symbols)."""
+    imports: dict[str, tuple[str, str, int]] = {}
+    for node in _module_statements(tree.body):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.update(imported_names(node))
+    return imports
 
 
 def _module_statements(body: list[ast.stmt]):
@@ -1175,8 +1191,8 @@ class ProjectSymbols:
         -> `django.db.transaction.atomic`); unchanged when its head is not imported."""
         return self._external(path, dotted) if path in self.files else dotted
 
-    def class_symbol(self, path: str, dotted: str) -> ClassSymbol | None:
-        found = self._locate(path, dotted, 0)
+    def class_symbol(self, path: str, dotted: str, imported: tuple[str, str, int] | None = None) -> ClassSymbol | None:
+        found = self._locate(path, dotted, 0, imported)
         if found is None:
             return None
         where, names = found
@@ -1184,15 +1200,18 @@ class ProjectSymbols:
             return None
         return self._class(where, names[0])
 
-    def lineage(self, path: str, dotted: str) -> tuple[str, ...]:
+    def lineage(self, path: str, dotted: str, imported: tuple[str, str, int] | None = None) -> tuple[str, ...]:
         """The qualified name of the class `dotted` names in file `path`, then its ancestors
-        (a project class); the name qualified through the file's imports (any other)."""
+        (a project class); the name qualified through the file's imports (any other).
+        `imported`: the file's import of the name's head (its entry in the file's
+        imports, module_imports), when the caller has it: the file's own symbols are then
+        not read (a `--diff` scan decodes the index entry of each file it reads)."""
         if path not in self.files:
             return ()
-        cls = self.class_symbol(path, dotted)
+        cls = self.class_symbol(path, dotted, imported)
         if cls is not None:
             return (cls.qualified, *self.ancestors(cls))
-        return (self._external(path, dotted),)
+        return (self._external(path, dotted, imported),)
 
     def ancestry(self, cls: ClassSymbol) -> tuple[tuple[str, ClassSymbol | None], ...]:
         """Every base of `cls`, transitively, depth first in the order the bases are written
@@ -1237,21 +1256,21 @@ class ProjectSymbols:
         return self._attribute(cls, attribute, 0)
 
     # -- resolution --------------------------------------------------------------------------
-    def _locate(self, path: str, dotted: str, hops: int) -> tuple[str, list[str]] | None:
+    def _locate(self, path: str, dotted: str, hops: int, imported: tuple[str, str, int] | None = None) -> tuple[str, list[str]] | None:
         """The file a name lives in and the rest of its dotted path from there, following
-        imports and re-exports."""
+        imports and re-exports (`imported`: the file's import of the name's head, if known)."""
         if hops > MAX_HOPS or path not in self.files:
             return None
         names = dotted.split(".")
-        facts = self.files[path]
-        head = names[0]
-        if head in facts.imports:
-            module, name, level = facts.imports[head]
-            target = self._import_target(path, module, name, level)
-            return self._absolute(path, ".".join([target, *names[1:]]), hops + 1)
-        if facts.binds(head):
-            return path, names
-        return self._starred(path, names, hops) or self._absolute(path, dotted, hops + 1)
+        if imported is None:
+            facts = self.files[path]
+            imported = facts.imports.get(names[0])
+            if imported is None:
+                if facts.binds(names[0]):
+                    return path, names
+                return self._starred(path, names, hops) or self._absolute(path, dotted, hops + 1)
+        target = self._import_target(path, *imported)
+        return self._absolute(path, ".".join([target, *names[1:]]), hops + 1)
 
     def _absolute(self, near: str, dotted: str, hops: int) -> tuple[str, list[str]] | None:
         names = dotted.split(".")
@@ -1404,10 +1423,12 @@ class ProjectSymbols:
         self._memo[key] = symbol
         return symbol
 
-    def _external(self, path: str, dotted: str) -> str:
-        """A name outside the project, qualified through the file's imports."""
+    def _external(self, path: str, dotted: str, imported: tuple[str, str, int] | None = None) -> str:
+        """A name outside the project, qualified through the file's imports (`imported`: its
+        head's import, if known)."""
         head, _, rest = dotted.partition(".")
-        imported = self.files[path].imports.get(head)
+        if imported is None:
+            imported = self.files[path].imports.get(head)
         if imported is None:
             return dotted
         target = self._import_target(path, *imported)
