@@ -224,7 +224,14 @@ def root_sections(
     """The sections of each project root whose member files are not every file: per-root
     sections merged from its members' facts, the shared ones as the whole tree has them. A
     section whose facts all come from the root's members is the whole tree's (a root reads
-    only shared sections besides its own), so only what differs is merged again."""
+    only shared sections besides its own), so only what differs is merged again. Sections
+    merged when read (LazySections) do not merge the roots when the tree cannot have two
+    (RootsProvider.one_at_most): deciding which callees build apps reads other modules'
+    symbols."""
+    unmerged = isinstance(sections, LazySections) and ROOTS not in sections.merged
+    provider = next((provider for provider in providers if provider.name == ROOTS), None)
+    if unmerged and provider is not None and provider.one_at_most(facts.get(ROOTS, {}), sections, paths):
+        return {}
     roots = sections.get(ROOTS)
     if roots is None or len(roots.roots) < 2:
         return {}

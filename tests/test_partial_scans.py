@@ -461,3 +461,33 @@ def test_diff_scan_decides_the_sql_words_from_the_kept_model_text(tmp_path: Path
         assert narrowed[part] == reference[part], part
     assert parsed == ["shop/unset.py"]
     assert len(decoded) < (partial.files - len(changed.paths)) / 4, len(decoded)
+
+
+@needs_git
+def test_diff_scan_merges_no_roots_where_the_tree_cannot_have_two(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files that build objects of their own classes (`x = Client()`) may build apps, and which
+    do decides the roots (the classes' bases are in the files' symbols); in a tree whose markers all lie under one folder there cannot be two
+    (RootsProvider.one_at_most), so a `--diff` scan resolves no callee: it decodes only the
+    changed file's index entry, and reports what a whole scan reports on the changed lines."""
+    monkeypatch.setattr(cache_module, "SETTLED_NS", 0)  # the files were written a moment ago
+    builders = {
+        f"shop/clients/c{number}.py": f"from fastapi import Depends\n\n\nclass Client:\n    pass\n\n\nclient_{number} = Client()\n"
+        for number in range(30)
+    }
+    base = {"shop/base.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}
+    repo = init_repo(tmp_path / "repo", {"shop/__init__.py": "", "shop/clients/__init__.py": "", **builders, **base})
+    cache = tmp_path / "cache"
+    default = Config(root=str(repo), migrations_released=NO_RELEASE_POINT)
+    scan_tree(repo, config=default, use_cache=True, cache_dir=cache)
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {"shop/clients/c3.py": builders["shop/clients/c3.py"] + "\n\ndef url(path):\n    return path\n"}, "a helper")
+    changed = changed_lines(repo, "main")
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=default), changed, WEIGHTS))
+    decoded: list[str] = []
+    get = ResultCache.get
+    monkeypatch.setattr(ResultCache, "get", lambda self, key: decoded.append(self.layout) or get(self, key))
+    partial = scan_tree(repo, config=default, selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
+    narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
+    for part in ("findings", "score", "summary", "errors"):
+        assert narrowed[part] == reference[part], part
+    assert decoded.count(INDEX_LAYOUT) <= len(changed.paths), decoded.count(INDEX_LAYOUT)

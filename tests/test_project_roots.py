@@ -235,7 +235,7 @@ def test_the_roots_resolve_each_callee_through_its_files_import_without_its_symb
     import ast
 
     from reviewer.model import FileKind
-    from reviewer.project.roots import VIA, build_roots, markers_of
+    from reviewer.project.roots import VIA, build_roots, markers_of, possible_folders
     from reviewer.project.symbols import FileSymbolsTable, ProjectSymbols, SymbolsProvider
 
     files = {
@@ -261,6 +261,8 @@ def test_the_roots_resolve_each_callee_through_its_files_import_without_its_symb
                           ProjectSymbols.build(FileSymbolsTable(symbols)), files)
     assert roots == without
     assert [(root.path, root.kinds) for root in roots.roots] == [("api", ("app",)), ("portal", ("app",))]
+    # Where roots may be, told without resolving a callee: a superset (RootsProvider.one_at_most).
+    assert possible_folders(markers, ProjectSymbols.build(FileSymbolsTable(symbols)), files) == {"api", "lib", "portal"}
     assert {"portal/core/wrappers.py", "api/svc/base.py", "lib/local.py"} <= reading.read
     assert not reading.read & {"portal/core/app.py", "api/svc/main.py", "lib/clients.py"}
 

@@ -168,6 +168,19 @@ def build_roots(facts: Mapping[str, Mapping[str, Any]], symbols: ProjectSymbols 
     )
 
 
+def possible_folders(facts: Mapping[str, Mapping[str, Any]], symbols: ProjectSymbols | None, files: Iterable[str]) -> set[str]:
+    """The folders build_roots may find roots in, whatever the callees turn out to be: those
+    of every file with a marker, each file with a callee counted as an app's (root_folder
+    reads the module table, not the modules' symbols). Never fewer than build_roots finds."""
+    known = frozenset(files)
+    found: set[str] = set()
+    for path, data in facts.items():
+        for kind in (DJANGO, ALEMBIC, APP):
+            if data.get(kind):
+                found.add(root_folder(path, kind, symbols, known))
+    return found
+
+
 class RootsProvider(IndexProvider):
     """The `roots` section: a `ProjectRoots`. Shared: it is what partitions the others."""
 
@@ -190,3 +203,10 @@ class RootsProvider(IndexProvider):
         symbols = (sections or {}).get(SYMBOLS)
         files = symbols.files.keys() if symbols is not None else facts.keys()
         return build_roots(facts, symbols, files)
+
+    def one_at_most(self, facts: Mapping[str, Any], sections: Mapping[str, Any], paths: Iterable[str]) -> bool:
+        """Whether the merged roots are sure to be fewer than two, told without resolving the
+        callees (possible_folders)."""
+        symbols = sections.get(SYMBOLS)
+        files = symbols.files.keys() if symbols is not None else paths
+        return len(possible_folders(facts, symbols, files)) < 2
