@@ -230,7 +230,7 @@ def root_sections(
     symbols."""
     unmerged = isinstance(sections, LazySections) and ROOTS not in sections.merged
     provider = next((provider for provider in providers if provider.name == ROOTS), None)
-    if unmerged and provider is not None and provider.one_at_most(facts.get(ROOTS, {}), sections, paths):
+    if unmerged and provider is not None and provider.one_at_most(facts.get(ROOTS, {}), sections):
         return {}
     roots = sections.get(ROOTS)
     if roots is None or len(roots.roots) < 2:

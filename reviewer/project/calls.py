@@ -23,7 +23,6 @@ caller assigns itself is nothing known: only constants, parameters and request r
 from __future__ import annotations
 
 import ast
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Iterator

@@ -204,9 +204,9 @@ class RootsProvider(IndexProvider):
         files = symbols.files.keys() if symbols is not None else facts.keys()
         return build_roots(facts, symbols, files)
 
-    def one_at_most(self, facts: Mapping[str, Any], sections: Mapping[str, Any], paths: Iterable[str]) -> bool:
-        """Whether the merged roots are sure to be fewer than two, told without resolving the
-        callees (possible_folders)."""
+    def one_at_most(self, facts: Mapping[str, Any], sections: Mapping[str, Any]) -> bool:
+        """Whether the merged roots (`merge` of the same facts and sections) are sure to be
+        fewer than two, told without resolving the callees (possible_folders)."""
         symbols = sections.get(SYMBOLS)
-        files = symbols.files.keys() if symbols is not None else paths
+        files = symbols.files.keys() if symbols is not None else facts.keys()
         return len(possible_folders(facts, symbols, files)) < 2
