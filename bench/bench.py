@@ -29,8 +29,10 @@ For each PATH:
 4. Start-up, once: `reviewer --version` and `reviewer rules` (10 runs each, after one
    unmeasured run of each), median wall and CPU.
 
-Figures are medians over the rounds (wall and CPU), memory the largest seen. Every run is the
-real command in a subprocess (`<venv>/bin/reviewer scan COPY --format json --quiet`, or
+Figures are medians over the rounds (wall and CPU), memory the largest seen. The measured
+engine is compiled to bytecode first (`compile_engine`: with PYTHONDONTWRITEBYTECODE set, a
+snapshot would otherwise be compiled by every run). Every run is the real command in a
+subprocess (`<venv>/bin/reviewer scan COPY --format json --quiet`, or
 `python -m reviewer` from a --reviewer-src snapshot); files, lines and findings come from its
 JSON output.
 
@@ -270,6 +272,18 @@ class Reviewer:
         if report["summary"]["files"] == 0:
             sys.exit(f"bench: reviewer found no files in {tree}; is --workdir inside a git repository that ignores it?")
         return Sample(measured.wall, measured.cpu, measured.max_rss_kib, measured.tree_peak_kib, load, report)
+
+
+def compile_engine(source: Path | None) -> None:
+    """Compile the measured engine (the package and its built-in rule pack) to bytecode before
+    any run, as an installed tool has it (pip compiles a wheel's files): with
+    PYTHONDONTWRITEBYTECODE set, a source snapshot or an editable install would otherwise be
+    compiled from source by every run, and the start-up measured would be the compiler's."""
+    command, env, cwd = reviewer_command(source)
+    probe = "import os; from reviewer.config import builtin_pack, __file__ as f; print(os.path.dirname(f)); print(builtin_pack())"
+    found = subprocess.run([sys.executable, "-c", probe], env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    folders = found.stdout.split("\n")[:2]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], env=env, cwd=cwd, capture_output=True, check=True)
 
 
 def bandit_command(tree: Path) -> list[str]:
@@ -605,6 +619,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be at least 1")
 
     info = machine(args.reviewer_src)
+    compile_engine(args.reviewer_src)
     if not args.json:
         print(
             f"reviewer {info['reviewer_commit']}; machine: {info['cpus']} CPUs ({info['cpu_model']}), Python {info['python']}; "
