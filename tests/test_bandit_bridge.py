@@ -383,3 +383,31 @@ def test_b113_is_not_reported_where_the_call_passes_a_timeout_bandit_cannot_read
     write_tree(tmp_path, {"app.py": source})
     # near-misses stay: no timeout, a literal None, and `**options` nobody can read
     assert _found(scan_tree(tmp_path, select=("B113",))) == [("B113", 7), ("B113", 8), ("B113", 9)]
+
+
+def test_a_scan_without_bandit_runs_its_own_rules(tmp_path: Path) -> None:
+    """Bandit is a runtime dependency, but a broken install of it only loses its tests: with
+    every `bandit` import failing, a scan lists no bandit test (B501 is not reported), runs
+    the rest and exits cleanly."""
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path / "proj"
+    write_tree(root, {"app/client.py": "import requests\n\n\ndef fetch(url):\n    return requests.get(url, verify=False)\n"})
+    probe = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'bandit' or name.startswith('bandit.'):\n"
+        "            raise ImportError('no bandit here')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from reviewer.cli import main\n"
+        f"sys.argv = ['reviewer', 'scan', {str(root)!r}, '--format', 'json', '-q']\n"
+        "main()\n"
+    )
+    env = {**os.environ, "REVIEWER_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    assert [finding["rule"] for finding in json.loads(done.stdout)["findings"]] == ["OPS001"]
