@@ -85,20 +85,20 @@ class DecodedEdges(Sequence[CallEdge]):
     __slots__ = ("_data", "_edges")
 
     def __init__(self, data: Sequence[Any]) -> None:
-        self._data: Sequence[Any] | None = data
+        self._data = data  # the edges' JSON until they are made
         self._edges: tuple[CallEdge, ...] | None = None
 
     def edges(self) -> tuple[CallEdge, ...]:
         if self._edges is None:
-            self._edges = tuple(CallEdge.from_json(edge) for edge in self._data or ())
-            self._data = None
+            self._edges = tuple(CallEdge.from_json(edge) for edge in self._data)
+            self._data = ()
         return self._edges
 
     def __getitem__(self, index):  # type: ignore[override]
         return self.edges()[index]
 
     def __len__(self) -> int:
-        return len(self._data) if self._edges is None and self._data is not None else len(self.edges())
+        return len(self._data) if self._edges is None else len(self._edges)
 
     def __iter__(self) -> Iterator[CallEdge]:
         return iter(self.edges())
