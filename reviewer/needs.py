@@ -222,6 +222,31 @@ def _names_any(judge: Callable[[str], bool], facts: "FileFacts") -> bool:
     return any(map(judge, facts.names)) or any(map(judge, facts.strings))
 
 
+class KeptNeeds:
+    """A rule class's needs held as the JSON they were kept as (the rule catalogue's, bandit's
+    test list) and decoded when first read, on the class (`rule.needs`): a scan whose files'
+    results come from the cache reads none, and decoding every rule's needs (a few hundred
+    Needs) was a tenth of a warm scan. JSON that `decode` cannot read gives `fallback(owner)`,
+    an answer that is right without it (a rule's own needs, or None: run on every file). Two
+    threads reading at once both decode, to equal values."""
+
+    def __init__(self, data: Any, decode: Callable[[Any], Any], fallback: Callable[[type], Any]) -> None:
+        self._data = data
+        self._decode = decode
+        self._fallback = fallback
+        self._value: Any = None
+        self._read = False
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if not self._read:
+            try:
+                self._value = self._decode(self._data)
+            except (ValueError, TypeError, KeyError, AttributeError, ImportError):
+                self._value = self._fallback(owner)
+            self._read, self._data = True, None
+        return self._value
+
+
 _TUPLES = (
     "imports", "names", "name_parts", "name_parts_nocase", "calls", "arg_calls", "keywords", "flags", "decorators", "bases", "syntax",
     "strings", "string_parts",

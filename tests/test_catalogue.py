@@ -342,3 +342,75 @@ def test_a_scans_workers_run_its_registry(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=300, env={**os.environ, "REVIEWER_CACHE_DIR": str(tmp_path / "cache-2")},
     )
     assert json.loads(done.stdout)["findings"] == json.loads(alone.stdout)["findings"] != []
+
+
+def _files(root: Path, names: dict[str, str]) -> list[tuple[str, str]]:
+    for name, text in names.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return [(name, str(root / name)) for name in sorted(names)]
+
+
+def test_a_files_digest_is_of_their_names_and_content_wherever_they_are(tmp_path: Path, monkeypatch) -> None:
+    """The engine's and the packs' digests (files_digest) are the same from a clone and from a
+    wheel: the folder the files are in does not count; a file's name and content do."""
+    monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    one = registry_module.files_digest(str(tmp_path / "a"), _files(tmp_path / "a", {"x.py": "1", "p/y.py": "2"}))
+    assert registry_module.files_digest(str(tmp_path / "b"), _files(tmp_path / "b", {"x.py": "1", "p/y.py": "2"})) == one
+    assert registry_module.files_digest(str(tmp_path / "c"), _files(tmp_path / "c", {"z.py": "1", "p/y.py": "2"})) != one
+    assert registry_module.files_digest(str(tmp_path / "d"), _files(tmp_path / "d", {"x.py": "1", "p/y.py": "3"})) != one
+
+
+def test_a_files_digest_is_remembered_until_a_file_changes(tmp_path: Path, monkeypatch) -> None:
+    """A digest made is remembered by the files' stat identities: the next scan reads no file
+    to know it; a file written since (its size, times or inode changed) is read again."""
+    monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(registry_module, "RACY_NS", -1)  # the files were just written
+    files = _files(tmp_path / "src", {"x.py": "1", "y.py": "2"})
+    made = registry_module.files_digest(str(tmp_path / "src"), files)
+    with monkeypatch.context() as reading:
+        reading.setattr("builtins.open", lambda *args, **kwargs: pytest.fail("a remembered digest read a file"))
+        assert registry_module.files_digest(str(tmp_path / "src"), files) == made
+    (tmp_path / "src" / "y.py").write_text("22")
+    assert registry_module.files_digest(str(tmp_path / "src"), files) not in (made, None)
+    (tmp_path / "src" / "y.py").write_text("2")  # the same content again: the same digest, made again
+    assert registry_module.files_digest(str(tmp_path / "src"), files) == made
+
+
+def test_a_files_digest_of_files_just_written_is_not_remembered(tmp_path: Path, monkeypatch) -> None:
+    """A file written within RACY_NS may be written again within its file system's clock tick,
+    its size the same, and its stat identity unchanged: such a digest is made on every scan."""
+    monkeypatch.setenv("REVIEWER_CACHE_DIR", str(tmp_path / "cache"))
+    files = _files(tmp_path / "src", {"x.py": "1"})
+    registry_module.files_digest(str(tmp_path / "src"), files)
+    assert not list((tmp_path / "cache").rglob(f"{registry_module.DIGESTS_FOLDER}/*.json"))
+    bad = tmp_path / "cache" / registry_module.DIGESTS_FOLDER
+    monkeypatch.setattr(registry_module, "RACY_NS", -1)
+    made = registry_module.files_digest(str(tmp_path / "src"), files)
+    [kept] = bad.glob("*.json")
+    kept.write_text('"not a digest"')  # a memory that is not one is made again
+    assert registry_module.files_digest(str(tmp_path / "src"), files) == made
+
+
+def test_a_listed_rules_needs_are_read_when_first_asked_for(tmp_path: Path, monkeypatch) -> None:
+    """The catalogue's and bandit's needs are decoded when a check first asks (KeptNeeds): a
+    scan whose results come from the cache decodes none. Needs that cannot be read give the
+    rule's own answer (a listed rule's class), or None for a bandit test (run on every file)."""
+    from reviewer import bandit_bridge, bandit_needs
+
+    _, listed = _catalogued(tmp_path, monkeypatch)
+    decoded: list[object] = []
+    monkeypatch.setattr(registry_module, "needs_from_json", lambda data: decoded.append(data) or None)
+    again = registry_module.load((), listed=True)
+    assert decoded == []
+    rule = next(rule for rule in again.rules if issubclass(rule, Listed) and issubclass(rule, PythonRule))
+    rule.needs_under({})
+    assert decoded
+    monkeypatch.undo()
+    broken = registry_module.KeptNeeds([[{}, {"no_such_field": []}]], registry_module._needs_pairs_from_json, lambda owner: ())
+    monkeypatch.setattr(rule, "listed_needs", broken)
+    assert rule.needs_under({}) == rule.loaded().needs_under({})
+    test = bandit_bridge.rules()[0]
+    assert test.needs == bandit_needs.from_json(bandit_bridge.tests()["tests"][0][5])
+    monkeypatch.setattr(test, "needs", registry_module.KeptNeeds({"names": 1}, bandit_needs.from_json, lambda owner: None))
+    assert test.needs is None
