@@ -233,7 +233,9 @@ def test_a_warm_scan_imports_only_the_providers_it_merges(tmp_path: Path) -> Non
     root = tmp_path / "proj"
     shutil.copytree(REPO / "sample_projects" / "django_shop", root)
     modules = sorted({reference.module for reference in index_module.PROVIDERS} - {"reviewer.migrations"})
-    runs = scans_reporting(root, f"sorted(name for name in {modules!r} if name in sys.modules)")
-    assert json.loads(runs[0][1].replace("'", '"')) == modules
-    assert runs[1][1] == "[]"
+    # Nor what a scan without --baseline or --project does without.
+    options = ["reviewer.baseline", "reviewer.focus"]
+    runs = scans_reporting(root, f"[sorted(name for name in {modules!r} if name in sys.modules), [name for name in {options!r} if name in sys.modules]]")
+    imported = [json.loads(run[1].replace("'", '"')) for run in runs]
+    assert imported == [[modules, []], [[], []]]
     assert runs[0][0] == runs[1][0]

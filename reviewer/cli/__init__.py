@@ -202,12 +202,14 @@ def scan(
     packs: PackChoice,
 ) -> None:
     """Scan PATHS (default: the current folder) and print a scored report."""
-    from reviewer import baseline as baseline_module, focus as focus_module, gitdiff
+    from reviewer import gitdiff
     from reviewer.runner import Selection, scan_root
 
     targets = check_targets(paths)
     focus = None
     if project_dir is not None:
+        from reviewer import focus as focus_module  # here, as baseline below: a plain scan does without
+
         try:
             focus = focus_module.relative_paths(project_dir, targets) if paths else None
         except focus_module.FocusError as error:
@@ -231,6 +233,8 @@ def scan(
     for warning in result.warnings:
         click.echo(f"reviewer: warning: {warning}", err=True)
     if entries is not None:
+        from reviewer import baseline as baseline_module
+
         result = baseline_module.apply(result, within(entries, selection), config.weight_map)
     if changed is not None:
         result = gitdiff.limit_to_diff(result, changed, config.weight_map)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +17,8 @@ if TYPE_CHECKING:  # the engine loads only when `fix` runs (start-up: reviewer -
 
 
 def unified_diff(changes: dict[str, tuple[str, str]]) -> str:
+    import difflib  # here: every command imports this module, `fix --diff` alone diffs
+
     out = []
     for path in sorted(changes):
         before, after = changes[path]

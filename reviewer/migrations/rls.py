@@ -25,7 +25,6 @@ import posixpath
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping
 
-from reviewer.config import tomllib  # tomli on Python 3.10
 from reviewer.discovery import is_test_path
 from reviewer.model import FileKind
 from reviewer.provider import IndexProvider
@@ -159,6 +158,8 @@ def exposed_schemas(stream: RlsStream, config_text: str | None) -> frozenset[str
     else `public`; plus, outside a Supabase folder, the schemas granted to an API role."""
     schemas = {DEFAULT_SCHEMA}
     if config_text is not None:
+        from reviewer.config import tomllib  # where a TOML file is read (tomli on Python 3.10)
+
         try:
             listed = tomllib.loads(config_text).get("api", {}).get("schemas")
         except (tomllib.TOMLDecodeError, AttributeError):

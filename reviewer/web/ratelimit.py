@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Container, Iterable, Mapping
 
 from reviewer.astfacts import dotted_name, keyword_value, nodes_of, own_nodes, tail_name, walk
-from reviewer.config import tomllib  # tomli on Python 3.10
 from reviewer.lines import split_lines
 from reviewer.model import FileKind
 from reviewer.names import module_name_for
@@ -666,6 +665,8 @@ def web_framework_optional(read: Callable[[str], str | None]) -> bool:
     text = read("pyproject.toml")
     if text is None:
         return False
+    from reviewer.config import tomllib  # where a TOML file is read (tomli on Python 3.10)
+
     try:
         project = tomllib.loads(text).get("project", {})
     except tomllib.TOMLDecodeError:
@@ -697,6 +698,8 @@ def _canonical(requirement: str) -> str | None:
 def _dependencies(path: str, text: str) -> Iterable[str]:
     """Distribution names a dependency file lists (PEP 503 normalised)."""
     if path.endswith(".toml"):
+        from reviewer.config import tomllib  # where a TOML file is read (tomli on Python 3.10)
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError:
