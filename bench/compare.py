@@ -36,20 +36,21 @@ KINDS = ("warm", "diff")
 def compare_tree(path: Path, engines: dict[str, Reviewer], args: argparse.Namespace) -> dict[str, object]:
     """Each engine's warm and `--diff` samples of one tree, alternating."""
     workdir = args.workdir.resolve()
-    trees, difftrees, restores = {}, {}, {}
-    for label, reviewer in engines.items():
-        trees[label] = workdir / f"{path.resolve().name}-{label}"
-        copied = copy_python_files(path, trees[label])
-        reviewer.run(trees[label], None, cold=True)  # the cache the first warm scan reads
-        difftrees[label] = workdir / f"{path.resolve().name}-{label}-diff"
-        copy_python_files(path, difftrees[label])
-        restores[label] = prepare_diff(difftrees[label], reviewer, args.diff_files)
-    for label, reviewer in engines.items():
-        # Unmeasured: the copies are older than reviewer's settling time now (prepare_diff waits
-        # it), so this warm scan keeps every file's state, which the measured ones then read.
-        reviewer.run(trees[label], None, cold=False)
+    trees = {label: workdir / f"{path.resolve().name}-{label}" for label in engines}
+    difftrees = {label: workdir / f"{path.resolve().name}-{label}-diff" for label in engines}
+    restores = {}
     samples: dict[str, dict[str, list[Sample]]] = {label: {kind: [] for kind in KINDS} for label in engines}
     try:
+        for label, reviewer in engines.items():
+            copied = copy_python_files(path, trees[label])
+            reviewer.run(trees[label], None, cold=True)  # the cache the first warm scan reads
+            copy_python_files(path, difftrees[label])
+            restores[label] = prepare_diff(difftrees[label], reviewer, args.diff_files)
+        for label, reviewer in engines.items():
+            # Unmeasured: the copies are older than reviewer's settling time now (prepare_diff
+            # waits that long), so this warm scan keeps every file's state, which the measured
+            # ones then read.
+            reviewer.run(trees[label], None, cold=False)
         for round_ in range(args.rounds):
             order = list(engines) if round_ % 2 == 0 else list(engines)[::-1]
             for label in order:
