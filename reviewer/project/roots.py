@@ -200,13 +200,16 @@ class RootsProvider(IndexProvider):
         return markers_of(tree, path) or None
 
     def merge(self, facts: Mapping[str, Any], sections: Mapping[str, Any] | None = None) -> Any:
-        symbols = (sections or {}).get(SYMBOLS)
-        files = symbols.files.keys() if symbols is not None else facts.keys()
-        return build_roots(facts, symbols, files)
+        return build_roots(facts, *_symbols_and_files(facts, sections))
 
     def one_at_most(self, facts: Mapping[str, Any], sections: Mapping[str, Any]) -> bool:
         """Whether the merged roots (`merge` of the same facts and sections) are sure to be
         fewer than two, told without resolving the callees (possible_folders)."""
-        symbols = sections.get(SYMBOLS)
-        files = symbols.files.keys() if symbols is not None else facts.keys()
-        return len(possible_folders(facts, symbols, files)) < 2
+        return len(possible_folders(facts, *_symbols_and_files(facts, sections))) < 2
+
+
+def _symbols_and_files(facts: Mapping[str, Any], sections: Mapping[str, Any] | None) -> tuple[ProjectSymbols | None, Iterable[str]]:
+    """The project symbols the roots merge reads, and the files it places roots among: the
+    symbols' files, else the roots facts' own (merge and one_at_most read the same)."""
+    symbols = (sections or {}).get(SYMBOLS)
+    return symbols, symbols.files.keys() if symbols is not None else facts.keys()
