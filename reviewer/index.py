@@ -254,13 +254,16 @@ class ProviderRef:
     0.08 s) would be most of its start-up. `tests/test_index_snapshot.py` checks each reference's
     name against its class."""
 
-    def __init__(self, name: str, module: str, cls: str, kept: bool = False) -> None:
+    def __init__(self, name: str, module: str, cls: str, kept: bool = False, derives: str = "") -> None:
         self.name = name
         self.module = module
         self.cls = cls
-        # Whether a file's state keeps the section's facts (IndexProvider.kept), told without
-        # importing the provider (a warm scan records the states of every file).
+        # Whether a file's state keeps the section's facts (IndexProvider.kept), and the section
+        # its facts are made from (IndexProvider.derives), told without importing the provider:
+        # a warm scan records the states of every file, and a `--diff` scan extracts the changed
+        # files' facts of the kept sections (and of those they derive from) first.
         self.kept_facts = kept
+        self.derives = derives
         self._loaded: IndexProvider | None = None
 
     @property
@@ -273,6 +276,8 @@ class ProviderRef:
                 raise RuntimeError(f"{self.module}.{self.cls} provides {provider.name!r}, listed as {self.name!r}")
             if (provider.kept is not None) != self.kept_facts:
                 raise RuntimeError(f"{self.module}.{self.cls}'s facts are {'' if provider.kept is not None else 'not '}kept in file states")
+            if provider.derives != self.derives:
+                raise RuntimeError(f"{self.module}.{self.cls} derives {provider.derives!r}, listed as {self.derives!r}")
             self._loaded = provider
         return self._loaded
 
@@ -306,10 +311,27 @@ PROVIDERS: list[IndexProvider] = [
     ProviderRef("flask-cors-config", "reviewer.web.corsconfig", "CorsConfigProvider"),  # the app config's CORS_* keys flask-cors merges (SEC005, issue 11)
     ProviderRef("rls", "reviewer.migrations.rls", "RlsProvider"),  # RLS of the tables a Supabase / PostgREST project exposes (SEC009, issue 16)
     ProviderRef("symbols", "reviewer.project.symbols", "SymbolsProvider"),  # module table, constants, class hierarchy, summaries (issue 12)
-    ProviderRef("sql_text", "reviewer.sql.words", "SqlTextProvider", kept=True),  # the model's text, for the SQL words' gate (reviewer.sql.words)
+    ProviderRef("sql_text", "reviewer.sql.words", "SqlTextProvider", kept=True, derives="symbols"),  # the model's text, for the SQL words' gate (reviewer.sql.words)
     ProviderRef(ROOTS, "reviewer.project.roots", "RootsProvider", kept=True),  # the project roots (services) each other section is merged per (issue 12)
     ProviderRef("graphql_schemas", "reviewer.web.graphqlfacts", "GraphqlSchemaProvider"),  # Strawberry schemas and their query limits (API013, issue 16)
 ]  # fmt: skip
+
+
+def first_sections() -> frozenset[str]:
+    """The sections a `--diff` scan extracts the changed files' facts of with their check's
+    `ast` stage (reviewer.runner.StoredFacts): the kept ones (a file's state holds them, and
+    the SQL words' gate and the roots merge read them) and those they are made from. The other
+    sections' facts of those files are extracted when the first of them is merged, which a
+    small change's scan often never does. Told without importing the providers."""
+    chosen = set(kept_sections())
+    derived = {provider.name: provider.derives for provider in PROVIDERS}
+    pending = list(chosen)
+    while pending:
+        source = derived.get(pending.pop(), "")
+        if source and source not in chosen:
+            chosen.add(source)
+            pending.append(source)
+    return frozenset(chosen)
 
 
 def kept_sections() -> tuple[str, ...]:

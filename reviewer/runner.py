@@ -22,7 +22,7 @@ from reviewer.cache import (
 )
 from reviewer.config import FACT_SETTINGS, Config
 from reviewer.discovery import SourceFile, discover, outside_root, shadowed_modules
-from reviewer.index import PROVIDERS, IndexedFile, IndexProvider, LazySections, ProjectIndex, kept_sections, root_sections
+from reviewer.index import PROVIDERS, IndexedFile, IndexProvider, LazySections, ProjectIndex, first_sections, kept_sections, root_sections
 from reviewer.fixes import place
 from reviewer.merge import merge
 from reviewer.lines import count_lines, split_lines
@@ -567,15 +567,23 @@ def index_and_stage(
             else:
                 pending.append((source, key, stage is not None and source.kind.is_python and source.rel in stage.paths))
         workers = worker_count(jobs)
+        pooled = workers > 1 and len(pending) >= PARALLEL_THRESHOLD
+        # A `--diff` scan that indexes its few changed files here extracts their facts of the
+        # first sections (reviewer.index.first_sections) with their check's stage, and the
+        # others' only when one of those is merged (StoredFacts._complete): a small change's
+        # scan seldom merges more than the symbols, and the other providers' modules and work
+        # were about a quarter of it. Their entries are written once complete.
+        partial = first_sections() if summaries is not None and pending and not pooled else None
         # Each file's facts, read from the JSON text its worker made as its batch comes back
         # (the parent waits on the pool meanwhile), merged in the files' order below.
         loaded: dict[int, dict[str, Any]] = {}
 
         def arrived(at: int, output: IndexOutput) -> None:
-            keep(pending[at][1], output)
+            if partial is None:
+                keep(pending[at][1], output)
             loaded[at] = json.loads(output[0])
 
-        if workers > 1 and len(pending) >= PARALLEL_THRESHOLD:
+        if pooled:
             init = (config, stage.packs if stage else None, tuple(rule.code for rule in stage.rules) if stage else ())
             _before_fork(providers=PROVIDERS, analysis=False)
             from concurrent.futures import ProcessPoolExecutor  # a warm scan starts no pool: imported when one does
@@ -586,7 +594,7 @@ def index_and_stage(
                 collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4, arrived, started=lambda: _import_check(stage))
         else:
             _set_index_plan(config, stage.rules if stage else ())
-            collected = _index_batch(pending)
+            collected = _index_batch(pending, partial)
             for at, output in enumerate(collected):
                 arrived(at, output)
         for at, ((source, key, _), (_, problems, seconds, staged, counted)) in enumerate(zip(pending, collected)):
@@ -599,7 +607,7 @@ def index_and_stage(
                 first[source.rel] = staged
             if errors is not None:
                 errors.extend(problems)
-            if states is not None and key and not problems and counted is not None:
+            if states is not None and key and not problems and counted is not None and partial is None:
                 states.index(source.rel, key, counted, file_facts, _kept(file_facts, kept))
         # The facts are a function of their keys only when each came from the cache, or was
         # extracted without a problem (a timeout is not a property of the file's content).
@@ -613,7 +621,8 @@ def index_and_stage(
         elif snapshots is not None:
             snapshots.key = None  # facts with a problem (a timeout) are not the content's: no snapshot
         if stored is None and summaries is not None:
-            stored = StoredFacts.given(summaries, facts, lines, sources, keys, cache, config)
+            incomplete = [(source, key) for source, key, _ in pending] if partial is not None else None
+            stored = StoredFacts.given(summaries, facts, lines, sources, keys, cache, config, incomplete, errors)
             facts, lines = stored, stored.lines
     failures: dict[str, str] = {}
 
@@ -649,14 +658,18 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
     the index cache when its facts are first read (StoredSection); `lines` reads a file's line
     count from its entry when its state did not give it. An entry gone or damaged since the
     scan found it is extracted from the file again (the facts are a function of the entry's
-    key)."""
+    key). The files a `--diff` scan extracted the facts of the first sections of only
+    (`partial`: reviewer.index.first_sections) have every other section's facts extracted
+    when the first of those sections is read (`_complete`), and only then their entries
+    written."""
 
     def __init__(
         self, holders: Mapping[str, list[str]], entries: Mapping[str, tuple[SourceFile, str]], cache: ResultCache, config: Config,
         known: Mapping[str, Mapping[str, Any]] | None = None, counted: Mapping[str, int] | None = None,
-        kept: Mapping[str, Mapping[str, Any]] | None = None,
+        kept: Mapping[str, Mapping[str, Any]] | None = None, partial: list[tuple[SourceFile, str | None]] | None = None,
+        errors: list[FileError] | None = None,
     ) -> None:
-        self._holders = holders
+        self._holders = dict(holders)
         self._entries = entries
         self._cache = cache
         self._config = config
@@ -672,15 +685,22 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
         self._kept = kept or {}
         self._shapes: dict[str, Any] = {}
         self.lines = StoredLines(self)
+        # The files whose facts of the first sections alone are known, and where the problems
+        # met extracting the others go (the scan's error list, read when the scan ends).
+        self._partial = list(partial or ())
+        self._first = first_sections()
+        self._errors = errors
 
     @classmethod
     def given(
         cls, summaries: Mapping[str, tuple[int, list[str], Mapping[str, Any]]], facts: Mapping[str, Mapping[str, Any]], lines: Mapping[str, int],
         sources: list[SourceFile], keys: list[str | None], cache: ResultCache, config: Config,
+        partial: list[tuple[SourceFile, str | None]] | None = None, errors: list[FileError] | None = None,
     ) -> "StoredFacts":
         """The facts of a `--diff` scan: `facts` and `lines` of the files read or extracted
-        now, and the `summaries` (line count, sections, the facts of the sections a state
-        keeps: IndexProvider.kept) of the others, from their states."""
+        now (of the first sections only for the `partial` files), and the `summaries` (line
+        count, sections, the facts of the sections a state keeps: IndexProvider.kept) of the
+        others, from their states."""
         holders: dict[str, set[str]] = {name: set(per_file) for name, per_file in facts.items() if per_file}
         for path, (_, names, _) in summaries.items():
             for name in names:
@@ -690,7 +710,7 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
         counted = {**{path: summary[0] for path, summary in summaries.items()}, **lines}
         entries = {source.rel: (source, str(key)) for source, key in zip(sources, keys)}
         kept = {path: summary[2] for path, summary in summaries.items() if summary[2]}
-        return cls({name: sorted(paths) for name, paths in holders.items()}, entries, cache, config, facts, counted, kept)
+        return cls({name: sorted(paths) for name, paths in holders.items()}, entries, cache, config, facts, counted, kept, partial, errors)
 
     @classmethod
     def of(cls, snapshots: Snapshots, sources: list[SourceFile], keys: list[str | None], cache: ResultCache, config: Config) -> "StoredFacts | None":
@@ -751,16 +771,41 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
                 return kept[name]
         return self.entry(path)["facts"][name]
 
+    def _complete(self) -> None:
+        """Every section's facts of the `partial` files (extracted again, as a scan of every
+        file extracts them), and their entries written; the first sections' facts stay those
+        the check read. A provider's failure is an error of the file, as when indexing."""
+        if not self._partial:
+            return
+        _set_index_plan(self._config, ())
+        while self._partial:
+            source, key = self._partial[0]
+            text, problems, _, _, counted = _index_file(source, _INDEX_PLAN)
+            file_facts = json.loads(text)
+            for name, data in file_facts.items():
+                if name not in self._first:
+                    self._known.setdefault(name, {})[source.rel] = data
+                    self._holders[name] = sorted({*self._holders.get(name, ()), source.rel})
+            if self._errors is not None:
+                self._errors.extend(problems)
+            if key and not problems and counted is not None:
+                self._cache.put(key, {"facts": file_facts, "lines": counted})
+            self._partial.pop(0)
+
     def __getitem__(self, name: str) -> Mapping[str, Any]:
+        if name not in self._first:
+            self._complete()
         if name not in self._sections:
             paths = self._holders[name]  # KeyError for a section no file has facts of, as the dict
             self._sections[name] = StoredSection(self, name, paths)
         return self._sections[name]
 
     def __iter__(self):
+        self._complete()
         return iter(self._holders)
 
     def __len__(self) -> int:
+        self._complete()
         return len(self._holders)
 
 
@@ -912,17 +957,18 @@ def _set_index_plan(config: Config, chosen: Iterable[type[Rule]]) -> None:
 IndexOutput = tuple[str, list[FileError], float, "Staged | None", "int | None"]
 
 
-def _index_batch(batch: list[tuple[SourceFile, str | None, bool]]) -> list[IndexOutput]:
+def _index_batch(batch: list[tuple[SourceFile, str | None, bool]], sections: frozenset[str] | None = None) -> list[IndexOutput]:
     plan = _INDEX_PLAN or Plan(Config(), (), ())
-    return [_index_file(source, plan, staged) for source, _, staged in batch]
+    return [_index_file(source, plan, staged, sections) for source, _, staged in batch]
 
 
-def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOutput:
-    """Facts of one file from every provider that wants it, the problems met, the seconds
-    spent (taken off the file's time budget for the check pass), when `staged`, the check's
-    `ast` stage from the same tree, and the file's lines as its check counts them (kept with
-    the facts: a `--diff` scan weighs the unchanged files by them). Runs bounded like the check pass
-    (reviewer.bounds); whatever goes wrong is an error of this file."""
+def _index_file(source: SourceFile, plan: Plan, staged: bool = False, sections: frozenset[str] | None = None) -> IndexOutput:
+    """Facts of one file from every provider that wants it (of the `sections` given: all when
+    None), the problems met, the seconds spent (taken off the file's time budget for the check
+    pass), when `staged`, the check's `ast` stage from the same tree, and the file's lines as its
+    check counts them (kept with the facts: a `--diff` scan weighs the unchanged files by
+    them). Runs bounded like the check pass (reviewer.bounds); whatever goes wrong is an error
+    of this file."""
     config = plan.config
     problems: list[FileError] = []
     file_facts: dict[str, Any] = {}
@@ -930,7 +976,7 @@ def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOu
     counted: list[int] = []
     started = time.monotonic()
     try:
-        run_bounded(_collect_facts, config.file_timeout, source, plan, file_facts, problems, first if staged else None, counted)
+        run_bounded(_collect_facts, config.file_timeout, source, plan, file_facts, problems, first if staged else None, counted, sections)
     except FileTimeout:
         first.clear()
         file_facts.clear()
@@ -948,10 +994,11 @@ def _index_file(source: SourceFile, plan: Plan, staged: bool = False) -> IndexOu
 
 def _collect_facts(
     source: SourceFile, plan: Plan, file_facts: dict[str, Any], problems: list[FileError], first: list[Staged] | None,
-    counted: list[int] | None = None,
+    counted: list[int] | None = None, sections: frozenset[str] | None = None,
 ) -> None:
-    """Each provider's facts of the file into `file_facts`; with `first` (a list to fill), the
-    check's `ast` stage from the same tree; into `counted`, its lines (_line_count)."""
+    """Each provider's facts of the file into `file_facts` (of the providers of `sections`,
+    when given: their modules alone are imported); with `first` (a list to fill), the check's
+    `ast` stage from the same tree; into `counted`, its lines (_line_count)."""
     from reviewer.analyse import ast_pass, finished, parse_gate, too_many_tokens
 
     config = plan.config
@@ -960,7 +1007,8 @@ def _collect_facts(
         counted.append(0 if text is None else count_lines(text))
     if text is None:
         return  # the check pass reports the file
-    wanted = [p for p in PROVIDERS if p.wants(source.kind, text)]
+    providers = PROVIDERS if sections is None else [provider for provider in PROVIDERS if provider.name in sections]
+    wanted = [p for p in providers if p.wants(source.kind, text)]
     if not wanted and first is None:
         return
     tree = parsed = None
@@ -983,7 +1031,7 @@ def _collect_facts(
             continue
         if data is not None:
             file_facts[provider.name] = data
-    for provider in PROVIDERS:
+    for provider in providers:
         if provider.derives and provider.derives in file_facts:
             try:
                 file_facts[provider.name] = provider.derive(file_facts[provider.derives])

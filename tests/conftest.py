@@ -225,16 +225,18 @@ def many_findings(root: Path, count: int, files: int) -> ScanResult:
     return replace(result, findings=spread)
 
 
-def scans_reporting(root: Path, expression: str, runs: int = 2, env: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    """`reviewer scan ROOT --format json` run `runs` times in fresh processes, each giving its
-    report and the value of `expression` (Python, evaluated after the scan in that process,
-    e.g. about `sys.modules`) as text."""
+def scans_reporting(
+    root: Path, expression: str, runs: int = 2, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
+    """`reviewer scan ROOT --format json` (with `args`) run `runs` times in fresh processes,
+    each giving its report and the value of `expression` (Python, evaluated after the scan in
+    that process, e.g. about `sys.modules`) as text."""
     import subprocess
     import sys
 
     probe = (
         "import runpy, sys\n"
-        f"sys.argv = ['reviewer', 'scan', {str(root)!r}, '--format', 'json', '-q']\n"
+        f"sys.argv = ['reviewer', 'scan', {str(root)!r}, '--format', 'json', '-q', *{list(args)!r}]\n"
         "try:\n    runpy.run_module('reviewer', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         f"print({expression}, file=sys.stderr)\n"

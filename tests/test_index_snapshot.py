@@ -220,6 +220,7 @@ def test_provider_references_name_their_classes_sections() -> None:
         assert cls.name == reference.name
         assert reference.loaded.name == reference.name and isinstance(reference.loaded, cls)
         assert (reference.shared, reference.reads) == (cls.shared, cls.reads)  # read through the loaded provider
+        assert (reference.kept_facts, reference.derives) == (cls.kept is not None, cls.derives)  # told without the import
     assert len({reference.name for reference in index_module.PROVIDERS}) == len(index_module.PROVIDERS)
     broken = index_module.ProviderRef("not-routes", "reviewer.web.routes", "RoutesProvider")
     with pytest.raises(RuntimeError, match="provides 'routes'"):

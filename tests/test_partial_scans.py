@@ -6,20 +6,21 @@ unsharded scan reports."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import shutil
 from pathlib import Path
 
 import pytest
 
-from reviewer import analyse, cache as cache_module
+from reviewer import analyse, cache as cache_module, index as index_module
 from reviewer.cache import FileStates, ResultCache
 from reviewer.config import Config
 from reviewer.gitdiff import changed_lines, limit_to_diff
 from reviewer.reporters.json_report import as_dict
 from reviewer.index import ProjectIndex
 from reviewer.runner import INDEX_LAYOUT, Selection, shard_of
-from tests.conftest import NO_RELEASE_POINT, run_cli, scan_tree
+from tests.conftest import NO_RELEASE_POINT, run_cli, scan_tree, scans_reporting, stored_entries
 from tests.gitrepo import commit, git, init_repo, needs_git
 
 
@@ -234,6 +235,123 @@ def test_diff_scan_reads_the_index_entries_of_the_sections_it_merges_only(tmp_pa
             assert read.count(INDEX_LAYOUT) < unchanged / 2, read.count(INDEX_LAYOUT)
         elif run == "no states":
             assert read.count(INDEX_LAYOUT) >= unchanged
+
+
+def _collected(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The (section, path) of each provider's extraction from a file from here on."""
+    from reviewer.provider import IndexProvider
+
+    done: list[tuple[str, str]] = []
+    for provider in index_module.PROVIDERS:
+        cls = type(getattr(provider, "loaded", provider))
+        original = cls.collect_file
+
+        def collect_file(self, source, *args, _original=original, **kwargs):
+            done.append((self.name, source.path))
+            return _original(self, source, *args, **kwargs)
+
+        if "collect_file" in vars(cls) or cls.collect_file is IndexProvider.collect_file:
+            monkeypatch.setattr(cls, "collect_file", collect_file)
+    return done
+
+
+def _index_entries(cache: Path) -> dict[str, str]:
+    return {entry.stem: entry.read_text() for entry in stored_entries(cache, INDEX_LAYOUT)}
+
+
+# A helper's change that no default rule reads a section beyond the symbols for, which other
+# providers (logging, request ids) extract facts from.
+HELPER_CHANGE = """import logging
+import tempfile
+
+logger = logging.getLogger(__name__)
+
+
+def helper_0(value):
+    logger.info("scratch file for %s", value)
+    return tempfile.mktemp(suffix=value)
+"""
+
+
+@needs_git
+def test_diff_scan_extracts_only_the_first_sections_of_a_change_no_rule_reads_more_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the base branch's cache, a `--diff` scan extracts its changed files' facts of the
+    first sections (index.first_sections: the symbols and what is made of them) with their
+    check; a change whose rules read no other section extracts no other, and writes no index
+    entry for the file (a later scan would take its facts as complete). The report is a whole
+    scan's on the changed lines."""
+    helper = "shop/helpers/h0.py"
+    repo = init_repo(tmp_path / "repo", {**_files(REPO / "sample_projects" / "django_shop"), helper: "def helper_0(value):\n    return value\n"})
+    cache = tmp_path / "cache"
+    default = Config(root=str(repo), migrations_released=NO_RELEASE_POINT)
+    scan_tree(repo, config=default, use_cache=True, cache_dir=cache)
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {helper: HELPER_CHANGE}, "change")
+    changed = changed_lines(repo, "main")
+    collected = _collected(monkeypatch)
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=default), changed, WEIGHTS))
+    assert {section for section, path in collected if path == helper} > {"symbols"}  # a scan of every file extracts more
+    entries = _index_entries(cache)
+    collected.clear()
+    partial = scan_tree(repo, config=default, selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
+    narrowed = as_dict(limit_to_diff(partial, changed, WEIGHTS))
+    assert [finding["rule"] for finding in narrowed["findings"]] == ["B306"]
+    for part in ("findings", "score", "summary", "errors"):
+        assert narrowed[part] == reference[part], part
+    assert {section for section, path in collected if path == helper} == {"symbols"}
+    assert _index_entries(cache) == entries
+    # Nor does it import the other providers' modules (their dataclasses), in a process of its own.
+    others = sorted({ref.module for ref in index_module.PROVIDERS if ref.name not in index_module.first_sections()})
+    cli_cache = tmp_path / "cli-cache"
+    git(repo, "checkout", "-q", "main")
+    assert run_cli("scan", str(repo), "--cache-dir", str(cli_cache), "-q").exit_code == 0
+    git(repo, "checkout", "-q", "feature")
+    [(report, imported)] = scans_reporting(
+        repo, f"[name for name in {others!r} if name in sys.modules]", runs=1, args=("--diff", "main", "--cache-dir", str(cli_cache))
+    )
+    assert (json.loads(imported.replace("'", '"')), [f["rule"] for f in json.loads(report)["findings"]]) == ([], ["B306"])
+
+
+@needs_git
+def test_diff_scan_extracts_the_other_sections_when_one_is_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `--diff` scan whose rules read sections beyond the first ones (routes, the ORM model
+    graph: _project_facts_change) extracts every section of its changed files when the first
+    of those is merged (runner.StoredFacts), once, and writes their entries as a scan of
+    every file writes them. A provider failing on a changed file then is an error of that
+    file, as in a scan of every file. The report is a whole scan's on the changed lines."""
+    repo, cache, changed = _wishlist_repo(tmp_path)
+    entries = _index_entries(cache)
+    whole_cache = tmp_path / "whole-cache"
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=_every_rule(repo), use_cache=True, cache_dir=whole_cache), changed, WEIGHTS))
+    collected = _collected(monkeypatch)
+    partial = scan_tree(repo, config=_every_rule(repo), selection=Selection(changed.paths), use_cache=True, cache_dir=cache)
+    for part in ("findings", "score", "summary", "errors"):
+        assert as_dict(limit_to_diff(partial, changed, WEIGHTS))[part] == reference[part], part
+    views = "catalog/views.py"
+    assert sorted(section for section, path in collected if path == views).count("symbols") == 2  # with the check, then with the rest
+    assert sum(1 for section, path in collected if (section, path) == ("routes", views)) == 1
+    written = {key: text for key, text in _index_entries(cache).items() if key not in entries}
+    assert len(written) == len([path for path in changed.paths if path.endswith(".py")])
+    assert written.items() <= _index_entries(whole_cache).items()
+
+    from reviewer.web.routes import RoutesProvider
+
+    original = RoutesProvider.collect
+
+    def broken(self, path, *args, **kwargs):
+        if path == views:
+            raise ValueError("broken on purpose")
+        return original(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(RoutesProvider, "collect", broken)
+    repo, cache, changed = _wishlist_repo(tmp_path / "again")
+    reference = as_dict(limit_to_diff(scan_tree(repo, config=_every_rule(repo)), changed, WEIGHTS))
+    narrowed = as_dict(limit_to_diff(
+        scan_tree(repo, config=_every_rule(repo), selection=Selection(changed.paths), use_cache=True, cache_dir=cache), changed, WEIGHTS
+    ))
+    assert [(error["path"], error["message"]) for error in narrowed["errors"]] == [(views, "routes: ValueError: broken on purpose")]
+    for part in ("findings", "score", "summary", "errors"):
+        assert narrowed[part] == reference[part], part
 
 
 @needs_git
