@@ -320,18 +320,17 @@ PROVIDERS: list[IndexProvider] = [
 def first_sections() -> frozenset[str]:
     """The sections a `--diff` scan extracts the changed files' facts of with their check's
     `ast` stage (reviewer.runner.StoredFacts): the kept ones (a file's state holds them, and
-    the SQL words' gate and the roots merge read them) and those they are made from. The other
+    the SQL words' gate and the roots merge read them), those they are made from, and those
+    made from any of these (so that the others' facts are made without them). The other
     sections' facts of those files are extracted when the first of them is merged, which a
     small change's scan often never does. Told without importing the providers."""
     chosen = set(kept_sections())
     derived = {provider.name: provider.derives for provider in PROVIDERS}
-    pending = list(chosen)
-    while pending:
-        source = derived.get(pending.pop(), "")
-        if source and source not in chosen:
-            chosen.add(source)
-            pending.append(source)
-    return frozenset(chosen)
+    while True:
+        more = {derived[name] for name in chosen if derived.get(name)} | {name for name, source in derived.items() if source in chosen}
+        if more <= chosen:
+            return frozenset(chosen)
+        chosen |= more
 
 
 def kept_sections() -> tuple[str, ...]:

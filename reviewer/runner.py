@@ -621,7 +621,11 @@ def index_and_stage(
         elif snapshots is not None:
             snapshots.key = None  # facts with a problem (a timeout) are not the content's: no snapshot
         if stored is None and summaries is not None:
-            incomplete = [(source, key) for source, key, _ in pending] if partial is not None else None
+            # Each with its entry's key when the entry can be written once complete (as `keep`).
+            incomplete = [
+                (source, key if key and not problems and counted is not None else None)
+                for (source, key, _), (_, problems, _, _, counted) in zip(pending, collected)
+            ] if partial is not None else None
             stored = StoredFacts.given(summaries, facts, lines, sources, keys, cache, config, incomplete, errors)
             facts, lines = stored, stored.lines
     failures: dict[str, str] = {}
@@ -772,24 +776,24 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
         return self.entry(path)["facts"][name]
 
     def _complete(self) -> None:
-        """Every section's facts of the `partial` files (extracted again, as a scan of every
-        file extracts them), and their entries written; the first sections' facts stay those
-        the check read. A provider's failure is an error of the file, as when indexing."""
+        """The other sections' facts of the `partial` files (the file read and parsed again),
+        and their entries written whole, as a scan of every file writes them (the providers'
+        order). A provider's failure is an error of the file, as when indexing."""
         if not self._partial:
             return
         _set_index_plan(self._config, ())
+        later = frozenset(provider.name for provider in PROVIDERS) - self._first
         while self._partial:
             source, key = self._partial[0]
-            text, problems, _, _, counted = _index_file(source, _INDEX_PLAN)
-            file_facts = json.loads(text)
-            for name, data in file_facts.items():
-                if name not in self._first:
-                    self._known.setdefault(name, {})[source.rel] = data
-                    self._holders[name] = sorted({*self._holders.get(name, ()), source.rel})
+            text, problems, _, _, _ = _index_file(source, _INDEX_PLAN, sections=later)
+            for name, data in json.loads(text).items():
+                self._known.setdefault(name, {})[source.rel] = data
+                self._holders[name] = sorted({*self._holders.get(name, ()), source.rel})
             if self._errors is not None:
                 self._errors.extend(problems)
-            if key and not problems and counted is not None:
-                self._cache.put(key, {"facts": file_facts, "lines": counted})
+            if key is not None and not problems:
+                held = {name: self._known[name][source.rel] for name in (p.name for p in PROVIDERS) if source.rel in self._known.get(name, {})}
+                self._cache.put(key, {"facts": held, "lines": self._counted[source.rel]})
             self._partial.pop(0)
 
     def __getitem__(self, name: str) -> Mapping[str, Any]:
