@@ -57,6 +57,20 @@ def freeze(value: Any) -> Any:
 EMPTY_MAP = FrozenMap()
 
 
+def code_start(text: str) -> int:
+    """Where the text of a Python file begins after its leading comment lines and blank lines
+    (a shebang, an encoding line, a licence header): no string or code can start before it."""
+    at = 0
+    while at < len(text):
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        line = text[at:end].strip()
+        if line and not line.startswith("#"):
+            return at
+        at = end + 1
+    return len(text)
+
+
 class IndexProvider:
     """Extracts one section of the project index. Subclasses set `name`, `triggers` and
     `file_kinds`, and implement `collect` and `merge`."""
@@ -80,8 +94,18 @@ class IndexProvider:
     # once from every file. Any other section is also merged per root (reviewer.project.roots).
     shared: ClassVar[bool] = False
 
+    # Whether the facts of a Python file always come from code naming one of the `triggers`,
+    # so that a file naming them only in its leading comments (a licence header: Apache's says
+    # "limitations" on every file of a project) is not read. Not so for every provider: the
+    # routes' facts list the classes of any module that names a framework, for instance.
+    triggers_in_code: ClassVar[bool] = False
+
     def wants(self, kind: FileKind, text: str) -> bool:
-        return kind in self.file_kinds and (not self.triggers or any(t in text for t in self.triggers))
+        if kind not in self.file_kinds:
+            return False
+        skip = self.triggers_in_code and kind.is_python and text.startswith(("#", "\n", "\r", " ", "\t"))
+        start = code_start(text) if skip else 0
+        return not self.triggers or any(text.find(trigger, start) >= 0 for trigger in self.triggers)
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
         """Facts of one file; JSON-able. `tree` is None for SQL files."""

@@ -254,3 +254,33 @@ def test_the_429_answers_are_read_once_for_evidence_and_retry_after() -> None:
     assert missing_retry_after(tree, answers) == missing_retry_after(tree) == [[2, "HTTPException", "a"], [4, "return ..., 429", "b"]]
     assert [kind for kind, _ in _kinds(code)] == ["too-many-requests", "too-many-requests"]
     assert missing_retry_after(ast.parse("def c():\n    return {}, 200\n")) == []
+
+
+APACHE_HEADER = """#!/usr/bin/env python
+# Licensed to the Apache Software Foundation (ASF) under one
+# or more contributor license agreements.  ...  See the License for the
+# specific language governing permissions and limitations
+# under the License.
+
+"""
+
+
+def test_a_licence_header_naming_a_trigger_does_not_make_a_file_read() -> None:
+    """Apache's licence header says "limitations" on every file of a project: the provider,
+    whose facts all come from code naming one of its triggers (`triggers_in_code`), reads a file
+    only for a trigger after the leading comments. A provider whose facts need no trigger in
+    the code (the routes') still reads it."""
+    from reviewer.model import FileKind
+    from reviewer.provider import code_start
+    from reviewer.web.ratelimit import RateLimitProvider
+    from reviewer.web.routes import RoutesProvider
+
+    code = "import os\n\n\ndef handler():\n    return os.environ\n"
+    assert code_start(APACHE_HEADER + code) == len(APACHE_HEADER)
+    assert (code_start(code), code_start("# only\n\n# comments\n"), code_start("")) == (0, 19, 0)
+    assert code_start('"""Docstring"""\n# limit\n') == 0
+    limits = RateLimitProvider()
+    assert not limits.wants(FileKind.PYTHON, APACHE_HEADER + code)
+    assert limits.wants(FileKind.PYTHON, APACHE_HEADER + code + "LIMIT = 5\n")
+    assert limits.wants(FileKind.PYTHON, '"""See the limitations."""\n' + code)  # a docstring is code's
+    assert RoutesProvider().wants(FileKind.PYTHON, "# a django view\n" + code)

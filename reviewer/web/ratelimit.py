@@ -720,6 +720,7 @@ class RateLimitProvider(IndexProvider):
     name = SECTION
     empty = RateLimitFacts()
     triggers = TRIGGERS
+    triggers_in_code = True  # each fact is a limiter, throttle, 429 or failure counter the code names
     file_kinds = frozenset({FileKind.PYTHON})
 
     def collect(self, path: str, kind: FileKind, text: str, tree: ast.Module | None) -> Any:
