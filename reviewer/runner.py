@@ -572,14 +572,14 @@ def index_and_stage(
         # first sections (reviewer.index.first_sections) with their check's stage, and the
         # others' only when one of those is merged (StoredFacts._complete): a small change's
         # scan seldom merges more than the symbols, and the other providers' modules and work
-        # were about a quarter of it. Their entries are written once complete.
-        partial = first_sections() if summaries is not None and pending and not pooled else None
+        # were about a quarter of it. Their entries are written once complete. None: every section.
+        extracting = first_sections() if summaries is not None and pending and not pooled else None
         # Each file's facts, read from the JSON text its worker made as its batch comes back
         # (the parent waits on the pool meanwhile), merged in the files' order below.
         loaded: dict[int, dict[str, Any]] = {}
 
         def arrived(at: int, output: IndexOutput) -> None:
-            if partial is None:
+            if extracting is None:
                 keep(pending[at][1], output)
             loaded[at] = json.loads(output[0])
 
@@ -594,9 +594,12 @@ def index_and_stage(
                 collected = _in_pool(pool, _index_batch, pending, workers, CHUNK * 4, arrived, started=lambda: _import_check(stage))
         else:
             _set_index_plan(config, stage.rules if stage else ())
-            collected = _index_batch(pending, partial)
+            collected = _index_batch(pending, extracting)
             for at, output in enumerate(collected):
                 arrived(at, output)
+        # The files whose facts of `extracting` alone are known, each with its entry's key when
+        # the entry can be written once complete (as `keep` writes it).
+        incomplete: list[tuple[SourceFile, str | None]] = []
         for at, ((source, key, _), (_, problems, seconds, staged, counted)) in enumerate(zip(pending, collected)):
             file_facts = loaded[at]
             _merge_facts(facts, source.rel, file_facts)
@@ -607,8 +610,11 @@ def index_and_stage(
                 first[source.rel] = staged
             if errors is not None:
                 errors.extend(problems)
-            if states is not None and key and not problems and counted is not None and partial is None:
-                states.index(source.rel, key, counted, file_facts, _kept(file_facts, kept))
+            written = key if key and not problems and counted is not None else None  # the entry's key, if it is kept
+            if extracting is not None:
+                incomplete.append((source, written))
+            elif states is not None and written is not None:
+                states.index(source.rel, written, counted, file_facts, _kept(file_facts, kept))
         # The facts are a function of their keys only when each came from the cache, or was
         # extracted without a problem (a timeout is not a property of the file's content).
         if stored is not None:
@@ -621,12 +627,7 @@ def index_and_stage(
         elif snapshots is not None:
             snapshots.key = None  # facts with a problem (a timeout) are not the content's: no snapshot
         if stored is None and summaries is not None:
-            # Each with its entry's key when the entry can be written once complete (as `keep`).
-            incomplete = [
-                (source, key if key and not problems and counted is not None else None)
-                for (source, key, _), (_, problems, _, _, counted) in zip(pending, collected)
-            ] if partial is not None else None
-            stored = StoredFacts.given(summaries, facts, lines, sources, keys, cache, config, incomplete, errors)
+            stored = StoredFacts.given(summaries, facts, lines, sources, keys, cache, config, incomplete, extracting, errors)
             facts, lines = stored, stored.lines
     failures: dict[str, str] = {}
 
@@ -662,7 +663,7 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
     the index cache when its facts are first read (StoredSection); `lines` reads a file's line
     count from its entry when its state did not give it. An entry gone or damaged since the
     scan found it is extracted from the file again (the facts are a function of the entry's
-    key). The files a `--diff` scan extracted the facts of the first sections of only
+    key). The files a `--diff` scan extracted the facts of the `first` sections of only
     (`partial`: reviewer.index.first_sections) have every other section's facts extracted
     when the first of those sections is read (`_complete`), and only then their entries
     written."""
@@ -671,7 +672,7 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
         self, holders: Mapping[str, list[str]], entries: Mapping[str, tuple[SourceFile, str]], cache: ResultCache, config: Config,
         known: Mapping[str, Mapping[str, Any]] | None = None, counted: Mapping[str, int] | None = None,
         kept: Mapping[str, Mapping[str, Any]] | None = None, partial: list[tuple[SourceFile, str | None]] | None = None,
-        errors: list[FileError] | None = None,
+        first: frozenset[str] | None = None, errors: list[FileError] | None = None,
     ) -> None:
         self._holders = dict(holders)
         self._entries = entries
@@ -689,20 +690,21 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
         self._kept = kept or {}
         self._shapes: dict[str, Any] = {}
         self.lines = StoredLines(self)
-        # The files whose facts of the first sections alone are known, and where the problems
+        # The files whose facts of the `first` sections alone are known, and where the problems
         # met extracting the others go (the scan's error list, read when the scan ends).
         self._partial = list(partial or ())
-        self._first = first_sections()
+        self._first = first or frozenset()
         self._errors = errors
 
     @classmethod
     def given(
         cls, summaries: Mapping[str, tuple[int, list[str], Mapping[str, Any]]], facts: Mapping[str, Mapping[str, Any]], lines: Mapping[str, int],
         sources: list[SourceFile], keys: list[str | None], cache: ResultCache, config: Config,
-        partial: list[tuple[SourceFile, str | None]] | None = None, errors: list[FileError] | None = None,
+        partial: list[tuple[SourceFile, str | None]] | None = None, first: frozenset[str] | None = None,
+        errors: list[FileError] | None = None,
     ) -> "StoredFacts":
         """The facts of a `--diff` scan: `facts` and `lines` of the files read or extracted
-        now (of the first sections only for the `partial` files), and the `summaries` (line
+        now (of the `first` sections only for the `partial` files), and the `summaries` (line
         count, sections, the facts of the sections a state keeps: IndexProvider.kept) of the
         others, from their states."""
         holders: dict[str, set[str]] = {name: set(per_file) for name, per_file in facts.items() if per_file}
@@ -714,7 +716,7 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
         counted = {**{path: summary[0] for path, summary in summaries.items()}, **lines}
         entries = {source.rel: (source, str(key)) for source, key in zip(sources, keys)}
         kept = {path: summary[2] for path, summary in summaries.items() if summary[2]}
-        return cls({name: sorted(paths) for name, paths in holders.items()}, entries, cache, config, facts, counted, kept, partial, errors)
+        return cls({name: sorted(paths) for name, paths in holders.items()}, entries, cache, config, facts, counted, kept, partial, first, errors)
 
     @classmethod
     def of(cls, snapshots: Snapshots, sources: list[SourceFile], keys: list[str | None], cache: ResultCache, config: Config) -> "StoredFacts | None":
@@ -792,7 +794,7 @@ class StoredFacts(Mapping[str, Mapping[str, Any]]):
             if self._errors is not None:
                 self._errors.extend(problems)
             if key is not None and not problems:
-                held = {name: self._known[name][source.rel] for name in (p.name for p in PROVIDERS) if source.rel in self._known.get(name, {})}
+                held = {p.name: self._known[p.name][source.rel] for p in PROVIDERS if source.rel in self._known.get(p.name, {})}
                 self._cache.put(key, {"facts": held, "lines": self._counted[source.rel]})
             self._partial.pop(0)
 
